@@ -1,0 +1,149 @@
+"""Fixtures shared by every test: a real relay subprocess, an HTTP helper, Chromium.
+
+Helpers live in tests/support/; this file only wires them into pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from tests.support.api import Api
+from tests.support.relay import (
+    DEFAULT_AGENTS,
+    REPO_ROOT,
+    Agent,
+    RelayError,
+    RelayProcess,
+    add_agent,
+)
+
+CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+_RELAYS_KEY = pytest.StashKey[list[RelayProcess]]()
+_REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Attach the logs of the test's relays to a failed report, and remember the outcome."""
+    report = yield
+    item.stash.setdefault(_REPORTS_KEY, {})[report.when] = report
+    # A relay that failed to start already put its log in the error message.
+    start_failed = call.excinfo is not None and call.excinfo.errisinstance(RelayError)
+    if report.failed and not start_failed:
+        for relay in item.stash.get(_RELAYS_KEY, []):
+            report.sections.append((f"relay log {relay.log_path}", relay.log_tail()))
+    return report
+
+
+def _test_failed(item: pytest.Item) -> bool:
+    return any(report.failed for report in item.stash.get(_REPORTS_KEY, {}).values())
+
+
+RelayFactory = Callable[..., RelayProcess]
+
+
+@pytest.fixture
+def relay_factory(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RelayFactory]:
+    """Start relays with extra CLI arguments and agents; all are stopped after the test.
+
+    Call it as `relay_factory(*extra_args, agents=(...), default_agents=True)`: alice and bob
+    (tests/support/relay.py) are created first unless `default_agents` is false.
+    """
+    started: list[RelayProcess] = []
+    request.node.stash[_RELAYS_KEY] = started
+
+    def start(
+        *extra_args: str, agents: Sequence[Agent] = (), default_agents: bool = True
+    ) -> RelayProcess:
+        work_dir = tmp_path_factory.mktemp("relay")
+        data_dir = work_dir / "data"
+        data_dir.mkdir()
+        for agent in (*DEFAULT_AGENTS, *agents) if default_agents else agents:
+            add_agent(data_dir, agent)
+        relay = RelayProcess(data_dir, work_dir, extra_args)
+        started.append(relay)
+        relay.start()
+        return relay
+
+    yield start
+    for relay in started:
+        relay.stop()
+
+
+@pytest.fixture
+def relay(relay_factory: RelayFactory) -> RelayProcess:
+    """A relay on 127.0.0.1 with a fresh data directory holding the agents alice and bob."""
+    return relay_factory()
+
+
+@pytest.fixture
+def api(relay: RelayProcess) -> Api:
+    """The HTTP helper bound to the `relay` fixture (use `Api(url)` for other relays)."""
+    return Api(relay.url)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """test-artifacts/ at the repository root, for screenshots and logs kept after the run."""
+    path = REPO_ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright's sync API (never `playwright install`).
+
+    Skipped when /usr/bin/chromium is missing, except under CI, where that is an error:
+    scripts/test installs it.
+    """
+    if not os.path.exists(CHROMIUM_PATH):
+        reason = f"{CHROMIUM_PATH} is missing: install Debian's chromium (scripts/test does)"
+        print(reason)
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    # Imported here so that tests without a browser do not load Playwright. Its sync API must
+    # not run inside a running asyncio loop: tests use it from plain (non-async) functions.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, request: pytest.FixtureRequest, artifacts_dir: Path):
+    """A page in a fresh browser context; a screenshot goes to test-artifacts/ on failure."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        if _test_failed(request.node):
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+            try:
+                page.screenshot(path=str(artifacts_dir / f"{name}.png"), full_page=True)
+            except Exception as error:  # the page may be gone; the test already failed
+                print(f"no screenshot for {request.node.nodeid}: {error}")
+        context.close()

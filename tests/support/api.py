@@ -1,0 +1,95 @@
+"""A small HTTP client for the relay's JSON API (docs/protocol.md), built on urllib."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from email.message import Message
+from json import dumps, loads
+from typing import Any
+
+REQUEST_TIMEOUT_S = 10.0
+
+# Tests talk to loopback only: ignore any proxy set in the environment.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class ApiError(AssertionError):
+    """The relay answered a helper call with an unexpected status."""
+
+
+class Api:
+    """Calls the relay at `base_url`; `request()` returns 4xx/5xx answers instead of raising."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        token: str | None = None,
+    ) -> tuple[int, dict[str, Any], Message]:
+        """Send one request.
+
+        Returns:
+            (status, body, headers): body is the decoded JSON object, `{}` for an empty body, or
+            `{"_text": ...}` when the body is not JSON; headers look up names case-insensitively.
+        """
+        data = None
+        headers = {"Accept": "application/json"}
+        if json is not None:
+            data = dumps(json).encode()
+            headers["Content-Type"] = "application/json"
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(
+            self.base_url + path, data=data, headers=headers, method=method
+        )
+        try:
+            with _OPENER.open(request, timeout=REQUEST_TIMEOUT_S) as response:
+                return response.status, _decode(response.read()), response.headers
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, _decode(error.read()), error.headers
+
+    def _expect(self, expected: int, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        status, body, _ = self.request(method, path, **kwargs)
+        if status != expected:
+            raise ApiError(f"{method} {path}: expected {expected}, got {status}: {body}")
+        return body
+
+    def login(self, username: str, password: str) -> str:
+        """Log in as an agent and return the bearer token."""
+        body = self._expect(
+            200, "POST", "/api/login", json={"username": username, "password": password}
+        )
+        return body["token"]
+
+    def new_support(self, token: str) -> dict[str, Any]:
+        """Create a support session for the agent and return its `support` object."""
+        return self._expect(201, "POST", "/api/supports", token=token)["support"]
+
+    def join(
+        self, code: str | None = None, icon: int | None = None, name: str | None = None
+    ) -> dict[str, Any]:
+        """Join as a customer by code or icon; returns `{session_id, customer_token, agent}`."""
+        payload: dict[str, Any] = {}
+        if code is not None:
+            payload["code"] = code
+        if icon is not None:
+            payload["icon"] = icon
+        if name is not None:
+            payload["name"] = name
+        return self._expect(200, "POST", "/api/join", json=payload)
+
+
+def _decode(raw: bytes) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        body = loads(raw)
+    except ValueError:
+        return {"_text": raw.decode(errors="replace")}
+    return body if isinstance(body, dict) else {"_json": body}
