@@ -1,0 +1,109 @@
+"""``python -m relay_server``: run the relay, or manage its accounts (``users ...``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import secrets
+import sys
+from pathlib import Path
+
+from relay_server import logs
+
+logger = logging.getLogger("relay_server")
+
+DEMO_USERNAME = "demo"
+
+
+def serve_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="remotesales-relay",
+        description="RemoteSales relay: customer relay page, agent API, websocket relay, store. "
+        "Account management: 'remotesales-relay users --help'.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8470, help="port (0 = any free one)")
+    parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (TinyDB + journal)")
+    parser.add_argument("--tls-cert", type=Path, help="PEM certificate: serve https and wss")
+    parser.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
+    parser.add_argument("--public-url", help="URL customers use to reach this relay (in invitations)")
+    parser.add_argument("--ready-file", type=Path, help="write {url, port, pid} here once listening")
+    parser.add_argument("--code-lifetime", type=float, default=600.0, help="access code lifetime, seconds")
+    parser.add_argument("--no-icons", action="store_true", help="hide waiting agents' icons on the relay page")
+    parser.add_argument("--trust-proxy", action="store_true", help="take client IPs from X-Forwarded-For")
+    parser.add_argument("--stock-websocket", action="store_true", help="stock gevent-websocket (benchmark baseline)")
+    parser.add_argument("--demo", action="store_true", help="create a demo agent on an empty database")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return parser
+
+
+def serve(argv: list[str]) -> int:
+    # gevent must patch the standard library before anything else imports socket or ssl.
+    from gevent import monkey
+
+    monkey.patch_all()
+    args = serve_parser().parse_args(argv)
+    logs.configure(args.log_level)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("error: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+
+    from relay_server.relay import RelayOptions
+    from relay_server.server import ServerConfig, run
+    from relay_server.store import Store, StoreError
+
+    try:
+        store = Store(args.data)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.demo:
+        _ensure_demo_agent(store, args.data)
+    config = ServerConfig(
+        host=args.host,
+        port=args.port,
+        data_dir=args.data,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        ready_file=args.ready_file,
+        stock_websocket=args.stock_websocket,
+        trust_proxy=args.trust_proxy,
+    )
+    options = RelayOptions(
+        code_lifetime_s=args.code_lifetime, icons_enabled=not args.no_icons, public_url=args.public_url
+    )
+    if args.demo:
+        scheme = "https" if args.tls_cert else "http"
+        shown = args.public_url or f"{scheme}://{args.host}:{args.port}"
+        print(f"Relay page (customers): {shown}/\nAgent page:             {shown}/agent", flush=True)
+    return run(config, options, store)
+
+
+def _ensure_demo_agent(store, data: Path) -> None:
+    from relay_server.accounts import Accounts
+
+    credentials = data / "demo-credentials.txt"
+    accounts = Accounts(store)
+    if not accounts.list():
+        password = secrets.token_urlsafe(9)
+        accounts.create(
+            DEMO_USERNAME, password, name="Demo Agent", title="Sales", company="RemoteSales Demo"
+        )
+        credentials.write_text(f"{DEMO_USERNAME}\n{password}\n")
+        credentials.chmod(0o600)
+    if credentials.exists():
+        username, password = credentials.read_text().split()[:2]
+        print(f"Demo agent: ID '{username}', password '{password}'", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "users":
+        from relay_server.users_cli import main as users_main
+
+        return users_main(argv[1:])
+    return serve(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

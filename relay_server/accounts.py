@@ -1,0 +1,230 @@
+"""Agent and admin accounts, bearer tokens and login throttling.
+
+Passwords are hashed with scrypt (:mod:`relay_server.passwords`); tokens are random and only
+their SHA-256 is stored, so a copy of the data folder does not hold usable tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from tinydb import Query
+
+from relay_server.passwords import DUMMY_HASH, MIN_PASSWORD_CHARS, hash_password, verify_password
+from relay_server.store import Store
+from relay_server.throttle import FailureThrottle
+
+ACCOUNTS = "accounts"
+TOKENS = "tokens"
+PROFILE_FIELDS = ("name", "title", "company", "phone", "email")
+MAX_PROFILE_CHARS = 120
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+LOGIN_FAILURES_LIMIT = 5
+LOGIN_WINDOW_S = 600.0
+
+
+class AccountError(Exception):
+    """A refused account operation; ``code`` is the API error code, ``message`` for people."""
+
+    def __init__(self, code: str, message: str, retry_after_s: float = 0.0):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a bearer token belongs to."""
+
+    username: str
+    role: str  # "agent" or "admin"
+    token_hash: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def public_profile(account: dict[str, Any]) -> dict[str, Any]:
+    profile = {k: account.get(k, "") for k in PROFILE_FIELDS}
+    profile["username"] = account["username"]
+    profile["name"] = profile["name"] or account["username"]
+    return profile
+
+
+class Accounts:
+    def __init__(self, store: Store, token_lifetime_s: float = 12 * 3600):
+        self.store = store
+        self.token_lifetime_s = token_lifetime_s
+        self.by_account = FailureThrottle(LOGIN_FAILURES_LIMIT, LOGIN_WINDOW_S)
+        self.by_ip = FailureThrottle(LOGIN_FAILURES_LIMIT, LOGIN_WINDOW_S)
+        self._principals: dict[str, tuple[Principal, float, int]] = {}
+        for doc in store.table(TOKENS).all():
+            self._principals[doc["token_hash"]] = (
+                Principal(doc["username"], doc["role"], doc["token_hash"]),
+                doc["expires_at"],
+                doc.doc_id,
+            )
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def get(self, username: str) -> dict[str, Any] | None:
+        doc = self.store.table(ACCOUNTS).get(Query().username == username)
+        return dict(doc, doc_id=doc.doc_id) if doc else None
+
+    def list(self) -> list[dict[str, Any]]:
+        return [dict(doc, doc_id=doc.doc_id) for doc in self.store.table(ACCOUNTS).all()]
+
+    def create(self, username: str, password: str, role: str = "agent", **profile: str) -> dict[str, Any]:
+        if not USERNAME_RE.match(username):
+            raise AccountError(
+                "bad_request", "an ID is 1-64 letters, digits or . _ @ - and starts with a letter or digit"
+            )
+        if role not in ("agent", "admin"):
+            raise AccountError("bad_request", "role must be 'agent' or 'admin'")
+        if self.get(username):
+            raise AccountError("account_exists", f"an account named '{username}' exists already")
+        self._check_password(password)
+        doc = {
+            "username": username,
+            "role": role,
+            "password_hash": hash_password(password),
+            "disabled": False,
+            **self._clean_profile(profile),
+        }
+        self.store.insert(ACCOUNTS, doc)
+        self.store.sync()
+        return doc
+
+    def update_profile(self, username: str, profile: dict[str, Any]) -> dict[str, Any]:
+        account = self._require(username)
+        self.store.update(ACCOUNTS, account["doc_id"], self._clean_profile(profile))
+        self.store.sync()
+        return public_profile(self._require(username))
+
+    def set_password(self, username: str, password: str) -> None:
+        account = self._require(username)
+        self._check_password(password)
+        self.store.update(ACCOUNTS, account["doc_id"], {"password_hash": hash_password(password)})
+        self._revoke_all(username)
+        self.store.sync()
+
+    def set_disabled(self, username: str, disabled: bool) -> None:
+        account = self._require(username)
+        self.store.update(ACCOUNTS, account["doc_id"], {"disabled": disabled})
+        if disabled:
+            self._revoke_all(username)
+        self.store.sync()
+
+    # -- login -----------------------------------------------------------------------------
+
+    def check_throttle(self, username: str, ip: str, now: float) -> None:
+        wait = max(self.by_account.retry_after(username, now), self.by_ip.retry_after(ip, now))
+        if wait > 0:
+            raise AccountError(
+                "throttled",
+                f"too many failed logins; try again in {int(wait) + 1} s",
+                retry_after_s=round(wait, 1),
+            )
+
+    def verify(self, username: str, password: str) -> dict[str, Any] | None:
+        """The account when the password matches, else None. Slow on purpose (scrypt)."""
+        account = self.get(username)
+        stored = account["password_hash"] if account else DUMMY_HASH
+        ok = verify_password(password, stored)
+        return account if ok and account else None
+
+    def record_login(
+        self, account: dict[str, Any] | None, username: str, ip: str, now: float
+    ) -> tuple[str, float]:
+        """Finish a login whose password was checked by :meth:`verify`.
+
+        Returns:
+            The bearer token and when it expires.
+
+        Raises:
+            AccountError: bad credentials (the same message for an unknown ID and a wrong
+                password), a disabled account, or throttling.
+        """
+        if account is None:
+            wait = max(
+                self.by_account.record_failure(username, now), self.by_ip.record_failure(ip, now)
+            )
+            if wait > 0:
+                raise AccountError(
+                    "throttled",
+                    f"too many failed logins; try again in {int(wait) + 1} s",
+                    retry_after_s=round(wait, 1),
+                )
+            raise AccountError("bad_credentials", "wrong ID or password")
+        if account.get("disabled"):
+            raise AccountError("account_disabled", "this account is disabled; ask your administrator")
+        self.by_account.reset(username)
+        token = secrets.token_urlsafe(32)
+        hashed = token_hash(token)
+        expires_at = now + self.token_lifetime_s
+        doc_id = self.store.insert(
+            TOKENS,
+            {"token_hash": hashed, "username": username, "role": account["role"], "expires_at": expires_at},
+        )
+        self._principals[hashed] = (Principal(username, account["role"], hashed), expires_at, doc_id)
+        return token, expires_at
+
+    def authenticate(self, token: str, now: float) -> Principal | None:
+        entry = self._principals.get(token_hash(token))
+        if entry is None:
+            return None
+        principal, expires_at, _ = entry
+        if expires_at <= now:
+            self.revoke(principal.token_hash)
+            return None
+        return principal
+
+    def revoke(self, hashed: str) -> None:
+        entry = self._principals.pop(hashed, None)
+        if entry is not None:
+            self.store.remove(TOKENS, entry[2])
+
+    def prune_tokens(self, now: float) -> int:
+        expired = [h for h, (_, expires_at, _) in self._principals.items() if expires_at <= now]
+        for hashed in expired:
+            self.revoke(hashed)
+        return len(expired)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _revoke_all(self, username: str) -> None:
+        for hashed, (principal, _, _) in list(self._principals.items()):
+            if principal.username == username:
+                self.revoke(hashed)
+
+    def _require(self, username: str) -> dict[str, Any]:
+        account = self.get(username)
+        if account is None:
+            raise AccountError("account_not_found", f"no account named '{username}'")
+        return account
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if len(password) < MIN_PASSWORD_CHARS:
+            raise AccountError(
+                "bad_request", f"a password needs at least {MIN_PASSWORD_CHARS} characters"
+            )
+
+    @staticmethod
+    def _clean_profile(profile: dict[str, Any]) -> dict[str, str]:
+        clean = {}
+        for key in PROFILE_FIELDS:
+            if key in profile and profile[key] is not None:
+                value = profile[key]
+                if not isinstance(value, str) or len(value) > MAX_PROFILE_CHARS:
+                    raise AccountError(
+                        "bad_request", f"'{key}' must be text of at most {MAX_PROFILE_CHARS} characters"
+                    )
+                clean[key] = value.strip()
+        return clean

@@ -1,0 +1,50 @@
+"""The transcript of one support session, kept in the store (table ``chat:<session id>``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relay_server.store import Store
+
+MAX_REPLAY = 5000
+
+
+def chat_table(session_id: str) -> str:
+    return f"chat:{session_id}"
+
+
+class ChatLog:
+    """Chat messages of one session; ids increase from 1 and equal the store's doc ids.
+
+    Idempotent: a message whose ``(role, client_id)`` is already stored is not stored again.
+    """
+
+    def __init__(self, store: Store, session_id: str):
+        self.store = store
+        self.table = chat_table(session_id)
+        self.messages: list[dict[str, Any]] = [
+            dict(doc, id=doc.doc_id) for doc in store.table(self.table).all()
+        ]
+        self.messages.sort(key=lambda m: m["id"])
+        self._by_client = {(m["role"], m["client_id"]): m for m in self.messages}
+
+    def find(self, role: str, client_id: str) -> dict[str, Any] | None:
+        return self._by_client.get((role, client_id))
+
+    def append(self, role: str, name: str, client_id: str, text: str, now: float) -> dict[str, Any]:
+        """Store a new message (durable after the store's next sync); returns it with its id."""
+        doc = {"client_id": client_id, "role": role, "name": name, "text": text, "sent_at": now}
+        doc_id = self.store.insert(self.table, doc)
+        message = dict(doc, id=doc_id)
+        self.messages.append(message)
+        self._by_client[(role, client_id)] = message
+        return message
+
+    def after(self, last_seen_id: int) -> list[dict[str, Any]]:
+        """Messages with an id above ``last_seen_id`` (the newest ``MAX_REPLAY`` at most)."""
+        missed = [m for m in self.messages[-MAX_REPLAY:] if m["id"] > last_seen_id]
+        return missed
+
+    @property
+    def last_id(self) -> int:
+        return self.messages[-1]["id"] if self.messages else 0

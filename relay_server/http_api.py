@@ -1,0 +1,229 @@
+"""Bottle routes of the relay: the JSON API, the websocket endpoint and the UI files.
+
+Thin: each route parses its input, calls :class:`relay.Relay`, and turns refusals into
+``{"error": {...}}`` replies. Slow work (password hashing) runs in the hub's thread pool.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import bottle
+import gevent
+
+from relay_server.accounts import AccountError, Principal, public_profile
+from relay_server.errors import Refused
+from relay_server.relay import Relay
+from relay_server.ws_endpoint import serve_websocket
+from suite.protocol import PROTOCOL_VERSION
+from suite.resources import ui_dir
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+VERSION = "0.1.0"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def build_app(relay: Relay, clock: Callable[[], float] = time.time, trust_proxy: bool = False) -> bottle.Bottle:
+    app = bottle.Bottle()
+    started = clock()
+    pool = gevent.get_hub().threadpool
+
+    def client_ip() -> str:
+        if trust_proxy:
+            forwarded = bottle.request.environ.get("HTTP_X_FORWARDED_FOR", "")
+            if forwarded:
+                return forwarded.split(",")[0].strip()
+        return bottle.request.environ.get("REMOTE_ADDR", "")
+
+    def relay_url() -> str:
+        parts = bottle.request.urlparts
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def body() -> dict[str, Any]:
+        length = bottle.request.content_length
+        if length > MAX_BODY_BYTES:
+            raise Refused(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
+        raw = bottle.request.body.read(MAX_BODY_BYTES + 1)
+        try:
+            data = json.loads(raw or b"{}")
+        except ValueError:
+            raise Refused(400, "bad_request", "the request body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise Refused(400, "bad_request", "the request body must be a JSON object")
+        return data
+
+    def principal() -> Principal:
+        header = bottle.request.get_header("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        found = relay.accounts.authenticate(token.strip(), clock()) if scheme == "Bearer" else None
+        if found is None:
+            raise Refused(401, "unauthorized", "log in first (missing or expired token)")
+        return found
+
+    def api(handler):
+        """Wrap a route: JSON out, refusals as error bodies, no caching."""
+
+        def wrapped(*args, **kwargs):
+            bottle.response.set_header("Cache-Control", "no-store")
+            try:
+                result = handler(*args, **kwargs)
+            except AccountError as error:
+                status = {"throttled": 429, "bad_credentials": 401, "account_disabled": 403}.get(
+                    error.code, 400
+                )
+                result = _refusal(Refused(status, error.code, error.message, error.retry_after_s))
+            except Refused as refused:
+                result = _refusal(refused)
+            if result is None:
+                bottle.response.status = 204
+                return ""
+            bottle.response.content_type = "application/json"
+            return json.dumps(result, ensure_ascii=False)
+
+        return wrapped
+
+    @app.get("/health")
+    @api
+    def health():
+        return {
+            "status": "ok",
+            "version": VERSION,
+            "protocol_version": PROTOCOL_VERSION,
+            "uptime_s": round(clock() - started, 1),
+            "sessions": len(relay.directory.sessions),
+            "websockets": relay.rooms.connection_count(),
+        }
+
+    @app.post("/api/login")
+    @api
+    def login():
+        data = body()
+        username, password = data.get("username"), data.get("password")
+        if not isinstance(username, str) or not isinstance(password, str) or not username:
+            raise Refused(400, "bad_request", "login requires 'username' and 'password'")
+        ip = client_ip()
+        relay.accounts.check_throttle(username, ip, clock())
+        account = pool.apply(relay.accounts.verify, (username, password))
+        token, expires_at = relay.accounts.record_login(account, username, ip, clock())
+        relay.wait_durable()
+        logger.info("agent logged in", extra={"username": username, "ip": ip})
+        return {"token": token, "expires_at": expires_at, "agent": public_profile(account)}
+
+    @app.post("/api/logout")
+    @api
+    def logout():
+        relay.accounts.revoke(principal().token_hash)
+        relay.wait_durable()
+
+    @app.get("/api/me")
+    @api
+    def me():
+        account = relay.accounts.get(principal().username)
+        if account is None:
+            raise Refused(401, "unauthorized", "this account no longer exists")
+        return {"agent": public_profile(account)}
+
+    @app.put("/api/me")
+    @api
+    def update_me():
+        return {"agent": relay.accounts.update_profile(principal().username, body())}
+
+    @app.post("/api/supports")
+    @api
+    def new_support():
+        bottle.response.status = 201
+        return {"support": relay.new_support(principal(), clock(), relay_url())}
+
+    @app.get("/api/supports/<session_id>")
+    @api
+    def get_support(session_id: str):
+        return {"support": relay.get_support(principal(), session_id, relay_url())}
+
+    @app.get("/api/waiting")
+    @api
+    def waiting():
+        return relay.waiting_agents()
+
+    @app.post("/api/join")
+    @api
+    def join():
+        data = body()
+        code, icon, name = data.get("code"), data.get("icon"), data.get("name") or ""
+        if not isinstance(name, str):
+            raise Refused(400, "bad_request", "'name' must be text")
+        if code is not None:
+            if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
+                raise Refused(400, "bad_request", "an access code is 6 digits")
+            return relay.join(code.strip(), None, name, client_ip(), clock())
+        if isinstance(icon, int) and not isinstance(icon, bool):
+            return relay.join(None, icon, name, client_ip(), clock())
+        raise Refused(400, "bad_request", "join requires 'code' (6 digits) or 'icon' (a number)")
+
+    @app.get("/ws")
+    def websocket():
+        ws = bottle.request.environ.get("wsgi.websocket")
+        if ws is None:
+            bottle.response.status = 400
+            return "websocket upgrade required"
+        serve_websocket(ws, client_ip(), relay, clock)
+        return ""
+
+    root = str(ui_dir())
+
+    @app.get("/")
+    def relay_page():
+        return _static("customer/index.html", root)
+
+    @app.get("/agent")
+    def agent_page():
+        return _static("agent/index.html", root)
+
+    @app.get("/ui/<path:path>")
+    def ui_file(path: str):
+        return _static(path, root)
+
+    @app.hook("after_request")
+    def security_headers():
+        for name, value in SECURITY_HEADERS.items():
+            bottle.response.set_header(name, value)
+
+    @app.error(404)
+    def not_found(error):
+        bottle.response.content_type = "application/json"
+        return json.dumps({"error": {"code": "not_found", "message": "no such page"}})
+
+    @app.error(405)
+    def not_allowed(error):
+        bottle.response.content_type = "application/json"
+        return json.dumps({"error": {"code": "method_not_allowed", "message": "method not allowed"}})
+
+    return app
+
+
+def _static(path: str, root: str):
+    response = bottle.static_file(path, root=root)
+    if isinstance(response, bottle.HTTPResponse):
+        response.set_header("Cache-Control", "no-cache")
+        if path.endswith(".js"):
+            response.set_header("Content-Type", "text/javascript; charset=utf-8")
+    return response
+
+
+def _refusal(refused: Refused) -> dict[str, Any]:
+    bottle.response.status = refused.status
+    if refused.retry_after_s:
+        bottle.response.set_header("Retry-After", str(int(refused.retry_after_s) + 1))
+    return refused.body()

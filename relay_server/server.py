@@ -1,0 +1,109 @@
+"""The relay process: gevent WSGI server, websocket handler, upkeep, clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import ssl
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import gevent
+from gevent.event import Event
+from gevent.pywsgi import WSGIServer
+
+from relay_server.committer import GroupCommitter
+from relay_server.http_api import build_app
+from relay_server.relay import Relay, RelayOptions
+from relay_server.store import Store
+from relay_server.store.atomic_storage import write_atomically
+from suite.protocol import CloseCode
+
+logger = logging.getLogger(__name__)
+
+TICK_S = 1.0
+
+
+@dataclass(slots=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8470
+    data_dir: Path = Path("data")
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    ready_file: Path | None = None
+    stock_websocket: bool = False
+    trust_proxy: bool = False
+
+
+def websocket_handler_class(stock: bool):
+    """The fast handler (C unmasking, size cap) unless the stock one is asked for (benchmarks)."""
+    if not stock:
+        try:
+            from relay_server.websocket_speedups import FastWebSocketHandler
+
+            return FastWebSocketHandler
+        except ImportError:
+            logger.warning("websocket speedups unavailable; using the stock handler")
+    from geventwebsocket.handler import WebSocketHandler
+
+    return WebSocketHandler
+
+
+def run(config: ServerConfig, options: RelayOptions, store: Store | None = None) -> int:
+    """Serve until SIGTERM or SIGINT; returns the process exit status."""
+    store = store or Store(config.data_dir)
+    committer = GroupCommitter(store)
+    relay = Relay(store, options, wait_durable=committer.wait_durable)
+    app = build_app(relay, trust_proxy=config.trust_proxy)
+    ssl_args = {}
+    if config.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(config.tls_cert), str(config.tls_key))
+        ssl_args["ssl_context"] = context
+    server = WSGIServer(
+        (config.host, config.port),
+        app,
+        handler_class=websocket_handler_class(config.stock_websocket),
+        log=None,
+        error_log=logging.getLogger("relay_server.wsgi"),
+        **ssl_args,
+    )
+    server.start()
+    scheme = "https" if config.tls_cert else "http"
+    host, port = server.address[:2]
+    url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
+    logger.info("relay listening", extra={"url": url, "data": str(config.data_dir)})
+    if config.ready_file:
+        write_atomically(
+            config.ready_file, json.dumps({"url": url, "port": port, "pid": os.getpid()}).encode()
+        )
+
+    stop = Event()
+    gevent.signal_handler(signal.SIGTERM, stop.set)
+    gevent.signal_handler(signal.SIGINT, stop.set)
+    ticker = gevent.spawn(_tick_forever, relay)
+    stop.wait()
+
+    logger.info("relay stopping")
+    ticker.kill()
+    server.stop_accepting()
+    for member in relay.rooms.members():
+        member.close(CloseCode.GOING_AWAY, "relay restarting")
+    server.stop(timeout=3)
+    committer.stop()
+    store.close()
+    logger.info("relay stopped; data flushed")
+    return 0
+
+
+def _tick_forever(relay: Relay) -> None:
+    while True:
+        gevent.sleep(TICK_S)
+        try:
+            relay.tick(time.time())
+        except Exception:
+            logger.exception("upkeep failed")

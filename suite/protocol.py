@@ -1,0 +1,244 @@
+"""The RemoteSales wire protocol: message types, close codes and client-message parsing.
+
+Mirrors ``docs/protocol.md`` (the source of truth) and ``ui/common/protocol.js``;
+``tests/unit/test_protocol_agreement.py`` fails when the three disagree.
+
+Only messages that a client sends are parsed into dataclasses here, because those are the
+ones the relay must distrust. Messages the relay sends are built with :func:`encode`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from typing import Any, ClassVar
+
+PROTOCOL_VERSION = 1
+
+MAX_FRAME_BYTES = 256 * 1024
+MAX_CHAT_CHARS = 4000
+MAX_CLIENT_ID_CHARS = 64
+MAX_NAME_CHARS = 80
+
+
+class MessageType(StrEnum):
+    # client -> relay
+    HELLO = "hello"
+    SEND_CHAT = "send_chat"
+    TYPING = "typing"
+    MARK_READ = "mark_read"
+    END_SESSION = "end_session"
+    REMOVE_CUSTOMER = "remove_customer"
+    RENEW_CODE = "renew_code"
+    # relay -> client
+    WELCOME = "welcome"
+    CHAT_MESSAGE = "chat_message"
+    MARKED_READ = "marked_read"
+    PARTICIPANT_JOINED = "participant_joined"
+    PARTICIPANT_LEFT = "participant_left"
+    SESSION_UPDATED = "session_updated"
+    CUSTOMER_REMOVED = "customer_removed"
+    SESSION_ENDED = "session_ended"
+    ERROR = "error"
+
+
+class CloseCode(IntEnum):
+    """WebSocket close codes; 4000-4999 are ours and tell the client whether to reconnect."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001  # relay shutting down: reconnect with backoff
+    MESSAGE_TOO_BIG = 1009
+    SESSION_ENDED = 4000  # show the end screen; do not reconnect
+    UNAUTHORIZED = 4001  # token unknown, expired or not this session's
+    UNSUPPORTED_VERSION = 4002
+    SESSION_NOT_FOUND = 4003
+    REMOVED = 4004  # the agent removed this customer
+    REPLACED = 4005  # another socket took this role's place
+    HANDSHAKE_FAILED = 4006  # first frame was not a valid hello, or none in time
+
+
+class ErrorCode(StrEnum):
+    BAD_JSON = "bad_json"
+    BAD_MESSAGE = "bad_message"
+    UNKNOWN_TYPE = "unknown_type"
+    BINARY_NOT_EXPECTED = "binary_not_expected"
+    NOT_ALLOWED = "not_allowed"
+    TEXT_TOO_LONG = "text_too_long"
+    SESSION_ENDED = "session_ended"
+    RATE_LIMITED = "rate_limited"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    CUSTOMER = "customer"
+
+
+class ProtocolError(ValueError):
+    """A frame that breaks the protocol; ``code`` is an :class:`ErrorCode`."""
+
+    def __init__(self, code: ErrorCode, message: str, in_reply_to: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.in_reply_to = in_reply_to
+
+    def to_frame(self) -> str:
+        fields: dict[str, Any] = {"code": str(self.code), "message": self.message}
+        if self.in_reply_to:
+            fields["in_reply_to"] = self.in_reply_to
+        return encode(MessageType.ERROR, **fields)
+
+
+def encode(message_type: MessageType, **fields: Any) -> str:
+    """Return the JSON text frame for a message of ``message_type`` with ``fields``."""
+    return json.dumps({"type": str(message_type), **fields}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _field(body: dict[str, Any], name: str, kind: type, message_type: str, required: bool = True):
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE, f"{message_type} requires '{name}'", message_type
+            )
+        return None
+    # bool is an int subclass: refuse True where a number is meant, and 1 where a bool is.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE,
+            f"'{name}' of {message_type} must be {kind.__name__}",
+            message_type,
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    type: ClassVar[MessageType] = MessageType.HELLO
+    protocol_version: int
+    role: Role
+    session_id: str
+    token: str
+    last_seen_id: int
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> Hello:
+        t = str(cls.type)
+        role = _field(body, "role", str, t)
+        if role not in (Role.AGENT, Role.CUSTOMER):
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "'role' must be 'agent' or 'customer'", t)
+        return cls(
+            protocol_version=_field(body, "protocol_version", int, t),
+            role=Role(role),
+            session_id=_field(body, "session_id", str, t),
+            token=_field(body, "token", str, t),
+            last_seen_id=_field(body, "last_seen_id", int, t, required=False) or 0,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SendChat:
+    type: ClassVar[MessageType] = MessageType.SEND_CHAT
+    client_id: str
+    text: str
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> SendChat:
+        t = str(cls.type)
+        client_id = _field(body, "client_id", str, t)
+        text = _field(body, "text", str, t)
+        if not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS:
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE, f"'client_id' must be 1-{MAX_CLIENT_ID_CHARS} chars", t
+            )
+        if not text.strip():
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "'text' must not be empty", t)
+        if len(text) > MAX_CHAT_CHARS:
+            raise ProtocolError(
+                ErrorCode.TEXT_TOO_LONG, f"chat text is limited to {MAX_CHAT_CHARS} characters", t
+            )
+        return cls(client_id=client_id, text=text)
+
+
+@dataclass(frozen=True, slots=True)
+class Typing:
+    type: ClassVar[MessageType] = MessageType.TYPING
+    active: bool
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> Typing:
+        return cls(active=_field(body, "active", bool, str(cls.type)))
+
+
+@dataclass(frozen=True, slots=True)
+class MarkRead:
+    type: ClassVar[MessageType] = MessageType.MARK_READ
+    up_to_id: int
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> MarkRead:
+        return cls(up_to_id=_field(body, "up_to_id", int, str(cls.type)))
+
+
+@dataclass(frozen=True, slots=True)
+class EndSession:
+    type: ClassVar[MessageType] = MessageType.END_SESSION
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> EndSession:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveCustomer:
+    type: ClassVar[MessageType] = MessageType.REMOVE_CUSTOMER
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> RemoveCustomer:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class RenewCode:
+    type: ClassVar[MessageType] = MessageType.RENEW_CODE
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> RenewCode:
+        return cls()
+
+
+ClientMessage = Hello | SendChat | Typing | MarkRead | EndSession | RemoveCustomer | RenewCode
+
+CLIENT_MESSAGES: dict[str, type[ClientMessage]] = {
+    str(cls.type): cls
+    for cls in (Hello, SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode)
+}
+
+
+def decode_client_message(frame: str | bytes) -> ClientMessage:
+    """Parse one frame a client sent.
+
+    Raises:
+        ProtocolError: the frame is binary, not JSON, not an object, of an unknown type, or
+            misses a field; its ``to_frame()`` is the ``error`` reply to send back.
+    """
+    if isinstance(frame, bytes | bytearray):
+        raise ProtocolError(
+            ErrorCode.BINARY_NOT_EXPECTED, "binary frames are not expected on this channel"
+        )
+    try:
+        body = json.loads(frame)
+    except ValueError:
+        raise ProtocolError(ErrorCode.BAD_JSON, "frame is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "frame must be a JSON object")
+    message_type = body.get("type")
+    if not isinstance(message_type, str):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "frame requires a string 'type'")
+    cls = CLIENT_MESSAGES.get(message_type)
+    if cls is None:
+        raise ProtocolError(
+            ErrorCode.UNKNOWN_TYPE, f"unknown message type '{message_type[:40]}'", message_type[:40]
+        )
+    return cls.parse(body)
