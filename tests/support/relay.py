@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -67,7 +68,7 @@ def run_relay_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
     if result.returncode != 0:
         raise RelayError(
-            f"{' '.join(command[1:])} exited with {result.returncode}\n"
+            f"{shlex.join(command[1:])} exited with {result.returncode}\n"
             f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
         )
     return result
@@ -126,7 +127,7 @@ class RelayProcess:
             *self.extra_args,
         ]
         with self.log_path.open("ab") as log:
-            log.write(f"\n===== starting: {' '.join(command[1:])}\n".encode())
+            log.write(f"\n===== starting: {shlex.join(command[1:])}\n".encode())
             log.flush()
             self.process = subprocess.Popen(
                 command,
