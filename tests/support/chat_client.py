@@ -1,0 +1,82 @@
+"""A real websocket client for the relay's /ws endpoint (the `websockets` library, sync API)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+RECV_TIMEOUT_S = 5.0
+
+
+def open_socket(ws_url: str) -> ClientConnection:
+    """A connected websocket, owned by the caller (who closes it)."""
+    return connect(ws_url, open_timeout=RECV_TIMEOUT_S, max_size=2**22, legacy=True)
+
+
+class ChatClient:
+    """One participant: `hello` on connect, then JSON frames both ways."""
+
+    def __init__(self, ws_url: str, role: str, session_id: str, token: str, last_seen_id: int = 0):
+        self.ws_url = ws_url
+        self.hello = {
+            "type": "hello",
+            "protocol_version": 1,
+            "role": role,
+            "session_id": session_id,
+            "token": token,
+            "last_seen_id": last_seen_id,
+        }
+        self.ws: ClientConnection | None = None
+        self.received: list[dict[str, Any]] = []
+
+    def connect(self, **hello_overrides: Any) -> dict[str, Any]:
+        """Open the socket, send hello, return the first frame the relay answers with."""
+        self.ws = open_socket(self.ws_url)
+        self.send({**self.hello, **hello_overrides})
+        return self.recv()
+
+    def connect_raw(self) -> None:
+        """Open the socket without sending hello (to test handshakes)."""
+        self.ws = open_socket(self.ws_url)
+
+    def send(self, message: dict[str, Any] | str | bytes) -> None:
+        assert self.ws is not None
+        self.ws.send(message if isinstance(message, str | bytes) else json.dumps(message))
+
+    def chat(self, text: str, client_id: str) -> None:
+        self.send({"type": "send_chat", "client_id": client_id, "text": text})
+
+    def recv(self, timeout: float = RECV_TIMEOUT_S) -> dict[str, Any]:
+        assert self.ws is not None
+        message = json.loads(self.ws.recv(timeout=timeout))
+        self.received.append(message)
+        return message
+
+    def recv_type(self, message_type: str, timeout: float = RECV_TIMEOUT_S) -> dict[str, Any]:
+        """The next frame of `message_type`, skipping others (kept in `received`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self.recv(timeout=max(0.01, deadline - time.monotonic()))
+            if message["type"] == message_type:
+                return message
+
+    def close_code(self, timeout: float = RECV_TIMEOUT_S) -> int | None:
+        """Wait until the relay closes the socket; returns its close code."""
+        assert self.ws is not None
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                self.received.append(json.loads(self.ws.recv(timeout=deadline - time.monotonic())))
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+        except TimeoutError:
+            raise AssertionError("the relay did not close the socket in time") from None
+        raise AssertionError("the relay did not close the socket in time")
+
+    def close(self) -> None:
+        if self.ws is not None:
+            self.ws.close()

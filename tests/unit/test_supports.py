@@ -1,0 +1,85 @@
+"""Support-session rules: create, join by code or icon, remove, end (pure, no sockets)."""
+
+from __future__ import annotations
+
+import pytest
+
+from relay_server.access_codes import CodeError
+from relay_server.supports import JoinError, SessionState, SupportDirectory, SupportSession
+
+ALICE = {"name": "Alice Kim", "title": "Sales Manager", "company": "Acme"}
+
+
+def test_new_support_waits_with_a_code_and_an_icon():
+    directory = SupportDirectory()
+    session = directory.create("alice", ALICE, now=100, code_lifetime_s=600)
+    assert session.state is SessionState.WAITING and session.icon == 1
+    assert session.code_expires_at == 700
+    assert directory.waiting_with_icons() == [session]
+    assert "code" not in session.public(for_agent=False)
+    assert session.public(for_agent=True)["code"] == session.code
+
+
+def test_joining_by_code_activates_and_hides_the_icon():
+    directory = SupportDirectory()
+    session = directory.create("alice", ALICE, now=0, code_lifetime_s=600)
+    code = session.code
+    joined = directory.join_by_code(code, "Kim", now=5)
+    assert joined is session and session.state is SessionState.ACTIVE
+    assert session.started_at == 5 and session.code is None
+    assert directory.by_customer_token(session.customer_token) is session
+    assert directory.waiting_with_icons() == []
+    with pytest.raises(CodeError):
+        directory.join_by_code(code, "Other", now=6)
+    with pytest.raises(JoinError) as caught:
+        directory.join_by_icon(1, "Other", now=6)
+    assert caught.value.problem == "icon_not_found"
+
+
+def test_removing_the_customer_issues_a_new_code_and_drops_the_token():
+    directory = SupportDirectory()
+    session = directory.create("alice", ALICE, now=0, code_lifetime_s=600)
+    directory.join_by_icon(session.icon, "Kim", now=1)
+    token = session.customer_token
+    directory.remove_customer(session, now=2, code_lifetime_s=600)
+    assert session.state is SessionState.WAITING and session.code
+    assert directory.by_customer_token(token) is None
+    assert directory.waiting_with_icons() == [session]
+
+
+def test_a_removed_session_does_not_steal_an_icon_taken_meanwhile():
+    directory = SupportDirectory()
+    first = directory.create("alice", ALICE, now=0, code_lifetime_s=600)
+    directory.join_by_icon(first.icon, "Kim", now=1)
+    second = directory.create("bob", {"name": "Bob"}, now=2, code_lifetime_s=600)
+    assert second.icon == first.icon == 1
+    directory.remove_customer(first, now=3, code_lifetime_s=600)
+    assert first.icon == 2
+    assert [s.icon for s in directory.waiting_with_icons()] == [1, 2]
+
+
+def test_end_summary_and_record_round_trip():
+    directory = SupportDirectory()
+    session = directory.create("alice", ALICE, now=0, code_lifetime_s=600)
+    directory.join_by_code(session.code, "Kim", now=10)
+    directory.end(session, "customer", now=70)
+    assert session.end_summary() == {
+        "session_id": session.id,
+        "agent_name": "Alice Kim",
+        "customer_name": "Kim",
+        "started_at": 10,
+        "ended_at": 70,
+        "duration_s": 60,
+        "ended_by": "customer",
+    }
+    assert SupportSession.from_record(session.to_record()) == session
+    assert session.id not in directory.sessions
+
+
+def test_expire_codes_reports_the_sessions_whose_code_went():
+    directory = SupportDirectory()
+    session = directory.create("alice", ALICE, now=0, code_lifetime_s=10)
+    assert directory.expire_codes(now=5) == []
+    assert directory.expire_codes(now=10) == [session]
+    assert session.code is None
+    assert directory.join_by_icon(session.icon, "Kim", now=11) is session  # icons still work
