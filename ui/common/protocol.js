@@ -1,0 +1,109 @@
+// The wire protocol of docs/protocol.md, mirrored for the browser.
+//
+// tests/unit/test_protocol_agreement.py parses the two object literals below line by line and
+// compares them with docs/protocol.md and suite/protocol.py: keep one `KEY: "value",` or
+// `NAME: 1234,` per line and nothing else inside them.
+
+export const PROTOCOL_VERSION = 1;
+
+/** Every message type, both directions (`typing` travels both ways). */
+export const MessageType = Object.freeze({
+  HELLO: "hello",
+  SEND_CHAT: "send_chat",
+  TYPING: "typing",
+  MARK_READ: "mark_read",
+  END_SESSION: "end_session",
+  REMOVE_CUSTOMER: "remove_customer",
+  RENEW_CODE: "renew_code",
+  WELCOME: "welcome",
+  CHAT_MESSAGE: "chat_message",
+  MARKED_READ: "marked_read",
+  PARTICIPANT_JOINED: "participant_joined",
+  PARTICIPANT_LEFT: "participant_left",
+  SESSION_UPDATED: "session_updated",
+  CUSTOMER_REMOVED: "customer_removed",
+  SESSION_ENDED: "session_ended",
+  ERROR: "error",
+});
+
+/** Websocket close codes; 4000–4999 are the relay's own. */
+export const CloseCode = Object.freeze({
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  MESSAGE_TOO_BIG: 1009,
+  SESSION_ENDED: 4000,
+  UNAUTHORIZED: 4001,
+  UNSUPPORTED_VERSION: 4002,
+  SESSION_NOT_FOUND: 4003,
+  REMOVED: 4004,
+  REPLACED: 4005,
+  HANDSHAKE_FAILED: 4006,
+});
+
+// Close codes after which a client must not reconnect by itself.
+const TERMINAL_CLOSE_CODES = new Set([
+  CloseCode.SESSION_ENDED,
+  CloseCode.UNAUTHORIZED,
+  CloseCode.UNSUPPORTED_VERSION,
+  CloseCode.SESSION_NOT_FOUND,
+  CloseCode.REMOVED,
+  CloseCode.REPLACED,
+]);
+
+export const MAX_CHAT_TEXT_CHARS = 4000;
+export const MAX_CLIENT_ID_CHARS = 64;
+export const MAX_CUSTOMER_NAME_CHARS = 80;
+export const ACCESS_CODE_DIGITS = 6;
+
+const KNOWN_TYPES = new Set(Object.values(MessageType));
+
+/** A frame that does not follow the protocol. */
+export class ProtocolError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}
+
+/**
+ * Build the text of one frame.
+ * @param {string} type one of MessageType
+ * @param {object} [fields] the message's fields; `type` among them is ignored
+ * @returns {string} JSON text
+ * @throws {ProtocolError} when the type is not in the protocol
+ */
+export function encode(type, fields = {}) {
+  if (!KNOWN_TYPES.has(type)) {
+    throw new ProtocolError(`unknown message type '${type}'`);
+  }
+  return JSON.stringify({ ...fields, type });
+}
+
+/**
+ * Parse the text of one frame.
+ * Unknown fields are kept (forward compatibility); an unknown type is returned as is so the
+ * caller can ignore it.
+ * @param {string} text
+ * @returns {{type: string}} the message object
+ * @throws {ProtocolError} when the text is not a JSON object with a string `type`
+ */
+export function decode(text) {
+  let message;
+  try {
+    message = JSON.parse(text);
+  } catch (error) {
+    throw new ProtocolError(`frame is not JSON: ${error.message}`);
+  }
+  if (message === null || typeof message !== "object" || Array.isArray(message)) {
+    throw new ProtocolError("frame is not a JSON object");
+  }
+  if (typeof message.type !== "string" || message.type === "") {
+    throw new ProtocolError("frame has no 'type'");
+  }
+  return message;
+}
+
+/** True when the relay will never accept this session's socket again. */
+export function isTerminalClose(code) {
+  return TERMINAL_CLOSE_CODES.has(code);
+}
