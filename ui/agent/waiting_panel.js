@@ -1,0 +1,118 @@
+// The agent's waiting panel (A3): relay address, access code, icon number, the code's expiry
+// countdown, and copying the invitation text (with a select-the-text fallback).
+
+const TICK_MS = 1000;
+const COPIED_SHOWN_MS = 4000;
+
+const $ = (id) => document.getElementById(id);
+
+export class WaitingPanel {
+  /**
+   * @param {object} options
+   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   */
+  constructor({ i18n }) {
+    this.i18n = i18n;
+    this._expiresAt = null;
+    this._timer = null;
+    this._copiedTimer = null;
+    $("copy-invitation").addEventListener("click", () => this.copyInvitation());
+  }
+
+  /** Take the HTTP `support` object: address, invitation, code and icon. */
+  setSupport(support) {
+    const url = support.relay_url || window.location.origin;
+    const link = $("relay-url");
+    link.textContent = url;
+    link.href = support.join_url || url;
+    $("invitation-text").value = support.invitation_text || this._fallbackInvitation(support);
+    this.setCode(support);
+  }
+
+  /** Take the code, its expiry and the icon (from `support` or a websocket `session`). */
+  setCode({ code, code_expires_at: expiresAt, icon }) {
+    const digits = String(code ?? "");
+    const box = $("access-code");
+    box.replaceChildren(
+      ...Array.from(digits, (digit) => {
+        const span = document.createElement("span");
+        span.textContent = digit;
+        return span;
+      }),
+    );
+    box.setAttribute("aria-label", Array.from(digits).join(" "));
+    box.dataset.code = digits;
+    const hasIcon = Number.isInteger(icon);
+    $("icon-step").hidden = !hasIcon;
+    $("icon-number").textContent = hasIcon ? String(icon) : "";
+    this._expiresAt = typeof expiresAt === "number" ? expiresAt : null;
+    this._tick();
+  }
+
+  /** Run the countdown only while the panel is on screen. */
+  setActive(active) {
+    clearInterval(this._timer);
+    this._timer = null;
+    if (active) {
+      this._tick();
+      this._timer = setInterval(() => this._tick(), TICK_MS);
+    }
+  }
+
+  async copyInvitation() {
+    const textarea = $("invitation-text");
+    const text = textarea.value;
+    let copied = false;
+    try {
+      if (navigator.clipboard?.writeText) {
+        await navigator.clipboard.writeText(text);
+        copied = true;
+      }
+    } catch (error) {
+      console.warn("clipboard API refused:", error.message);
+    }
+    if (!copied) {
+      // Plain http on a LAN address is not a secure context: no clipboard API there.
+      textarea.focus();
+      textarea.select();
+      try {
+        copied = document.execCommand("copy");
+      } catch {
+        copied = false;
+      }
+    }
+    const status = $("copy-status");
+    this.i18n.bind(status, copied ? "wait.copied" : "wait.copy_failed");
+    status.classList.toggle("agent-wait__copied--failed", !copied);
+    clearTimeout(this._copiedTimer);
+    if (copied) {
+      this._copiedTimer = setTimeout(() => {
+        delete status.dataset.i18n;
+        status.textContent = "";
+      }, COPIED_SHOWN_MS);
+    } else {
+      textarea.select();
+    }
+  }
+
+  _tick() {
+    const expiry = $("code-expiry");
+    if (this._expiresAt === null) {
+      expiry.textContent = "";
+      return;
+    }
+    const remaining = this._expiresAt - Date.now() / 1000;
+    const expired = remaining <= 0;
+    expiry.classList.toggle("agent-wait__expiry--expired", expired);
+    $("access-code").classList.toggle("agent-code--expired", expired);
+    if (expired) {
+      this.i18n.bind(expiry, "wait.expired");
+    } else {
+      this.i18n.bind(expiry, "wait.expires", { time: this.i18n.formatCountdown(remaining) });
+    }
+  }
+
+  _fallbackInvitation(support) {
+    return [support.join_url || support.relay_url, support.code].filter(Boolean).join("\n");
+  }
+}

@@ -1,0 +1,40 @@
+// Small DOM helpers shared by the views. Text always goes in through textContent.
+
+/**
+ * Create an element.
+ * @param {string} tag
+ * @param {string} [className]
+ * @param {Object<string, string>} [attributes]
+ * @param {string} [text] set with textContent
+ * @returns {HTMLElement}
+ */
+export function element(tag, className, attributes = {}, text) {
+  const node = document.createElement(tag);
+  if (className) {
+    node.className = className;
+  }
+  for (const [name, value] of Object.entries(attributes)) {
+    node.setAttribute(name, value);
+  }
+  if (text !== undefined) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+/** Show exactly one of several sibling panels (the others get `hidden`). */
+export function showOnly(panels, visible) {
+  for (const panel of panels) {
+    panel.hidden = panel !== visible;
+  }
+}
+
+/** Initials for an avatar: "Alice Kim" → "AK", "홍길동" → "홍". */
+export function initials(name) {
+  const words = String(name || "").trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) {
+    return "?";
+  }
+  const letters = words.length === 1 ? [words[0]] : [words[0], words[words.length - 1]];
+  return letters.map((word) => Array.from(word)[0].toUpperCase()).join("");
+}

@@ -1,0 +1,88 @@
+// JSON over HTTP to the relay (same origin). Every failure becomes an ApiError whose `code` is
+// the relay's error code, "relay_unreachable" when the relay cannot be reached, or
+// "server_error" when it answers with something that is not our JSON error.
+
+/** A failed API call; `code` keys the message shown to people (see i18n "error.<code>"). */
+export class ApiError extends Error {
+  /**
+   * @param {string} code e.g. "invalid_code", "throttled", "relay_unreachable"
+   * @param {string} message the relay's English explanation, for logs
+   * @param {object} [details]
+   * @param {number} [details.status] HTTP status, 0 when the relay was not reached
+   * @param {number|null} [details.retryAfterS] seconds to wait before trying again
+   */
+  constructor(code, message, { status = 0, retryAfterS = null } = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = status;
+    this.retryAfterS = retryAfterS;
+  }
+}
+
+function retryAfterFrom(response, error) {
+  if (typeof error?.retry_after_s === "number") {
+    return error.retry_after_s;
+  }
+  const header = Number.parseFloat(response.headers.get("Retry-After") ?? "");
+  return Number.isFinite(header) ? header : null;
+}
+
+/**
+ * Call the relay's HTTP API.
+ * @param {string} method "GET", "POST", ...
+ * @param {string} path e.g. "/api/join"
+ * @param {object} [options]
+ * @param {object} [options.body] sent as JSON
+ * @param {string} [options.token] bearer token
+ * @returns {Promise<object|null>} the parsed body, or null for 204
+ * @throws {ApiError}
+ */
+export async function requestJson(method, path, { body, token } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+  }
+  if (token) {
+    headers.Authorization = `Bearer ${token}`;
+  }
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+      credentials: "same-origin",
+    });
+  } catch (error) {
+    throw new ApiError("relay_unreachable", `cannot reach the relay: ${error.message}`);
+  }
+  if (response.status === 204) {
+    return null;
+  }
+  let payload = null;
+  try {
+    payload = await response.json();
+  } catch {
+    payload = null; // an HTML error page from a proxy, or an empty body
+  }
+  if (response.ok && payload !== null) {
+    return payload;
+  }
+  const error = payload?.error;
+  if (error && typeof error.code === "string") {
+    throw new ApiError(error.code, error.message ?? error.code, {
+      status: response.status,
+      retryAfterS: retryAfterFrom(response, error),
+    });
+  }
+  if (response.status === 502 || response.status === 503 || response.status === 504) {
+    throw new ApiError("relay_unreachable", `relay answered ${response.status}`, {
+      status: response.status,
+    });
+  }
+  throw new ApiError("server_error", `unexpected answer ${response.status}`, {
+    status: response.status,
+  });
+}

@@ -1,0 +1,62 @@
+// Inline SVG icons (24×24, stroke = currentColor) drawn for RemoteSales; no icon font, no CDN.
+// Only these constant strings ever go through innerHTML: user text never does.
+
+const SVG_OPEN =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="1em" height="1em" ' +
+  'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" ' +
+  'stroke-linejoin="round" aria-hidden="true" focusable="false">';
+
+const PATHS = Object.freeze({
+  logo:
+    '<path d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.5 4v-4A2.5 2.5 0 0 1 3 13.5"/>' +
+    '<path d="M8 9.5h8M8 12.5h5"/>',
+  send: '<path d="M4 12 20 4l-4 16-4-7z"/><path d="m12 13 8-9"/>',
+  check: '<path d="m5 12.5 4.5 4.5L19 7"/>',
+  checkDouble: '<path d="m2.5 12.5 4.5 4.5L16.5 7"/><path d="m12 16.5.5.5L22 7"/>',
+  clock: '<circle cx="12" cy="12" r="8.5"/><path d="M12 7.5V12l3 2"/>',
+  copy: '<rect x="8.5" y="8.5" width="12" height="12" rx="2"/><path d="M15.5 5.5V5a1.5 1.5 0 0 0-1.5-1.5H5A1.5 1.5 0 0 0 3.5 5v9A1.5 1.5 0 0 0 5 15.5h.5"/>',
+  plus: '<path d="M12 5v14M5 12h14"/>',
+  logout: '<path d="M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3"/><path d="M10 8l-4 4 4 4M6 12h10"/>',
+  end: '<circle cx="12" cy="12" r="8.5"/><path d="m9 9 6 6M15 9l-6 6"/>',
+  userRemove: '<circle cx="9" cy="8" r="3.5"/><path d="M2.5 20a6.5 6.5 0 0 1 13 0M16 11h6"/>',
+  user: '<circle cx="12" cy="8" r="3.5"/><path d="M5 20a7 7 0 0 1 14 0"/>',
+  globe: '<circle cx="12" cy="12" r="8.5"/><path d="M3.5 12h17M12 3.5c2.5 2.5 3.5 5.5 3.5 8.5s-1 6-3.5 8.5c-2.5-2.5-3.5-5.5-3.5-8.5s1-6 3.5-8.5"/>',
+  alert: '<circle cx="12" cy="12" r="8.5"/><path d="M12 7.5v5.5M12 16.5v.01"/>',
+  link: '<path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1"/><path d="M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1"/>',
+  hourglass: '<path d="M7 3.5h10M7 20.5h10M8 3.5c0 4.5 8 4.5 8 8.5s-8 4-8 8.5M16 3.5c0 4.5-8 4.5-8 8.5s8 4 8 8.5"/>',
+});
+
+/**
+ * The SVG markup of one icon.
+ * @param {keyof PATHS} name
+ * @returns {string}
+ */
+export function iconSvg(name) {
+  const paths = PATHS[name];
+  if (paths === undefined) {
+    throw new Error(`no icon named '${name}'`);
+  }
+  return `${SVG_OPEN}${paths}</svg>`;
+}
+
+/**
+ * A fresh `<span class="rs-icon">` holding one icon, ready to append.
+ * @param {keyof PATHS} name
+ * @returns {HTMLSpanElement}
+ */
+export function iconElement(name) {
+  const span = document.createElement("span");
+  span.className = "rs-icon";
+  span.innerHTML = iconSvg(name);
+  return span;
+}
+
+/** Put icons into every `[data-icon]` placeholder under root (static page markup). */
+export function fillIcons(root = document) {
+  for (const slot of root.querySelectorAll("[data-icon]")) {
+    if (slot.childElementCount === 0) {
+      slot.classList.add("rs-icon");
+      slot.innerHTML = iconSvg(slot.dataset.icon);
+    }
+  }
+}

@@ -1,0 +1,380 @@
+// The relay page (C1, C2, C4): join by access code or icon number, chat with the agent, see the
+// end screen. One page, three steps, no reload. A reload during the chat reconnects into it
+// (the session is kept in sessionStorage until the end).
+
+import { ChatView } from "/ui/common/chat_view.js";
+import { initials, showOnly, element } from "/ui/common/dom.js";
+import { EndView } from "/ui/common/end_view.js";
+import { ErrorMessage } from "/ui/common/error_message.js";
+import { ApiError, requestJson } from "/ui/common/http.js";
+import { i18n } from "/ui/common/i18n.js";
+import { fillIcons } from "/ui/common/icons.js";
+import { ACCESS_CODE_DIGITS, CloseCode, MessageType } from "/ui/common/protocol.js";
+import { SessionSocket } from "/ui/common/session_socket.js";
+
+const STORAGE_KEY = "rs.customer.session";
+const WAITING_REFRESH_MS = 5000;
+
+const $ = (id) => document.getElementById(id);
+
+function loadStored() {
+  try {
+    const stored = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) ?? "null");
+    return stored?.session_id && stored?.customer_token ? stored : null;
+  } catch {
+    return null;
+  }
+}
+
+class CustomerApp {
+  constructor() {
+    this.step = "join";
+    this.session = null; // {session_id, customer_token, last_seen_id, agent}
+    this.socket = null;
+    this.chatView = null;
+    this.ended = false;
+    this._waitingTimer = null;
+    this._waitingShown = "";
+    this._busy = false;
+    this.panels = [$("join-panel"), $("chat-panel"), $("end-panel"), $("notice-panel")];
+    this.joinError = new ErrorMessage($("join-error"), i18n, {
+      onWaitChange: () => this._renderJoinButton(),
+    });
+    this.endView = new EndView($("end-panel"), {
+      i18n,
+      role: "customer",
+      actionKey: "end.join_again",
+      onAction: () => this.showJoin(),
+    });
+  }
+
+  start() {
+    i18n.attachSwitcher($("language-select"));
+    i18n.apply();
+    fillIcons();
+    i18n.onChange(() => this._renderStatus());
+    this._wireJoinForm();
+    this._wireEndDialog();
+    const code = new URLSearchParams(window.location.search).get("code") ?? "";
+    $("code-input").value = code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS);
+    const stored = loadStored();
+    if (stored) {
+      this.enterChat(stored);
+    } else {
+      this.showJoin();
+    }
+  }
+
+  // ---------- Step 1: join ----------
+
+  showJoin(errorKey) {
+    this._leaveChat();
+    this.step = "join";
+    showOnly(this.panels, $("join-panel"));
+    if (errorKey) {
+      this.joinError.showKey(errorKey);
+    } else {
+      this.joinError.clear();
+    }
+    this._refreshWaiting();
+    const input = $("code-input");
+    if (input.value.length === ACCESS_CODE_DIGITS) {
+      $("join-button").focus();
+    } else {
+      input.focus();
+    }
+  }
+
+  _wireJoinForm() {
+    const input = $("code-input");
+    input.addEventListener("input", () => {
+      const digits = input.value.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS);
+      if (digits !== input.value) {
+        input.value = digits;
+      }
+      input.removeAttribute("aria-invalid");
+      if (!this.joinError.waiting) {
+        this.joinError.clear();
+      }
+    });
+    $("join-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const code = input.value;
+      if (code.length !== ACCESS_CODE_DIGITS) {
+        input.setAttribute("aria-invalid", "true");
+        this.joinError.showKey("join.code_incomplete");
+        input.focus();
+        return;
+      }
+      this._join({ code });
+    });
+  }
+
+  async _join(target) {
+    if (this._busy || this.joinError.waiting) {
+      return;
+    }
+    this._busy = true;
+    this._renderJoinButton();
+    const name = $("name-input").value.trim();
+    try {
+      const joined = await requestJson("POST", "/api/join", {
+        body: name ? { ...target, name } : target,
+      });
+      this.enterChat({
+        session_id: joined.session_id,
+        customer_token: joined.customer_token,
+        last_seen_id: 0,
+        agent: joined.agent,
+      });
+    } catch (error) {
+      if (!(error instanceof ApiError)) {
+        console.error("join failed", error);
+      }
+      this.joinError.show(error);
+      if (target.code && ["invalid_code", "code_used", "code_expired"].includes(error.code)) {
+        $("code-input").setAttribute("aria-invalid", "true");
+      }
+      if (error.code === "icon_not_found") {
+        this._refreshWaiting();
+      }
+    } finally {
+      this._busy = false;
+      this._renderJoinButton();
+    }
+  }
+
+  _renderJoinButton() {
+    const button = $("join-button");
+    button.disabled = this._busy || this.joinError.waiting;
+    i18n.bind(button, this._busy ? "join.joining" : "join.button");
+    for (const iconButton of $("icons-grid").querySelectorAll("button")) {
+      iconButton.disabled = button.disabled;
+    }
+  }
+
+  async _refreshWaiting() {
+    clearTimeout(this._waitingTimer);
+    if (this.step !== "join") {
+      return;
+    }
+    try {
+      const waiting = await requestJson("GET", "/api/waiting");
+      this._renderWaiting(waiting);
+    } catch (error) {
+      console.warn("could not list waiting agents:", error.message);
+    }
+    if (this.step === "join") {
+      this._waitingTimer = setTimeout(() => this._refreshWaiting(), WAITING_REFRESH_MS);
+    }
+  }
+
+  _renderWaiting(waiting) {
+    const section = $("icons-section");
+    section.hidden = !waiting.icons_enabled;
+    const agents = waiting.icons_enabled ? (waiting.agents ?? []) : [];
+    const shown = JSON.stringify(agents);
+    if (shown === this._waitingShown) {
+      return; // unchanged: keep the buttons (and keyboard focus) where they are
+    }
+    this._waitingShown = shown;
+    const grid = $("icons-grid");
+    grid.replaceChildren(
+      ...agents.map((agent) => {
+        const button = element("button", "cust-icon", {
+          type: "button",
+          "data-testid": `agent-icon-${agent.icon}`,
+          "data-i18n-aria-label": "join.icon_aria",
+        });
+        button.dataset.i18nParams = JSON.stringify({ icon: agent.icon, name: agent.name });
+        button.setAttribute("aria-label", i18n.t("join.icon_aria", agent));
+        const subtitle = [agent.title, agent.company].filter(Boolean).join(" · ");
+        button.append(
+          element("span", "cust-icon__number", { "aria-hidden": "true" }, String(agent.icon)),
+          element("span", "cust-icon__name", {}, agent.name),
+          element("span", "cust-icon__meta", {}, subtitle),
+        );
+        button.addEventListener("click", () => this._join({ icon: agent.icon }));
+        const item = element("li");
+        item.append(button);
+        return item;
+      }),
+    );
+    $("icons-empty").hidden = agents.length > 0;
+    this._renderJoinButton();
+  }
+
+  // ---------- Step 2: chat ----------
+
+  enterChat(session) {
+    this._leaveChat();
+    clearTimeout(this._waitingTimer);
+    this.step = "chat";
+    this.ended = false;
+    this.session = session;
+    this._save();
+    this._renderAgent(session.agent);
+    showOnly(this.panels, $("chat-panel"));
+    // The transcript lives in the page, so a fresh page asks for the whole history; the
+    // socket resumes from its last seen id on its own reconnects.
+    const socket = new SessionSocket({
+      role: "customer",
+      sessionId: session.session_id,
+      token: session.customer_token,
+    });
+    this.socket = socket;
+    this.chatView = new ChatView($("chat-container"), { socket, role: "customer", i18n });
+    socket.on("status", (status) => this._onStatus(status));
+    socket.on(MessageType.WELCOME, (welcome) => {
+      this._renderAgent(welcome.session?.agent ?? this.session.agent);
+      this._rememberSeen();
+    });
+    socket.on(MessageType.CHAT_MESSAGE, () => this._rememberSeen());
+    socket.on(MessageType.SESSION_UPDATED, (update) => this._renderAgent(update.session?.agent));
+    socket.on(MessageType.SESSION_ENDED, (ended) => this.showEnd(ended));
+    socket.connect();
+    this.chatView.focus();
+  }
+
+  _renderAgent(agent) {
+    if (!agent) {
+      return;
+    }
+    this.session.agent = { ...this.session.agent, ...agent };
+    this._save();
+    const name = agent.name || i18n.t("customer.agent_unknown");
+    $("agent-name").textContent = name;
+    $("agent-avatar").textContent = initials(name);
+    $("agent-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
+  }
+
+  _onStatus({ status, code }) {
+    this._renderStatus();
+    $("end-button").disabled = status !== "online";
+    if (status !== "closed" || this.ended) {
+      return;
+    }
+    if (code === CloseCode.SESSION_ENDED) {
+      this.showEnd({ agent_name: this.session?.agent?.name });
+    } else if (code === CloseCode.UNAUTHORIZED || code === CloseCode.SESSION_NOT_FOUND) {
+      this._forget();
+      this.showJoin("join.session_lost");
+    } else if (code === CloseCode.REMOVED) {
+      this._forget();
+      this._showNotice("customer.removed_title", "customer.removed_body", "end.join_again", () =>
+        this.showJoin(),
+      );
+    } else if (code === CloseCode.REPLACED) {
+      const session = this.session;
+      this._showNotice("customer.replaced_title", "customer.replaced_body", "common.use_here", () =>
+        this.enterChat(session),
+      );
+    } else if (code === CloseCode.UNSUPPORTED_VERSION) {
+      this._showNotice("error.unsupported_version", null, "common.reload", () =>
+        window.location.reload(),
+      );
+    }
+  }
+
+  _renderStatus() {
+    const badge = $("connection-status");
+    const status = this.socket?.status ?? "closed";
+    badge.dataset.status = status;
+    i18n.bind(badge, `status.${status}`);
+  }
+
+  _wireEndDialog() {
+    const dialog = $("end-dialog");
+    $("end-button").addEventListener("click", () => dialog.showModal());
+    dialog.addEventListener("close", () => {
+      if (dialog.returnValue === "confirm") {
+        this.socket?.send(MessageType.END_SESSION);
+      }
+      dialog.returnValue = "";
+    });
+  }
+
+  _rememberSeen() {
+    if (this.session && this.socket) {
+      this.session.last_seen_id = this.socket.lastSeenId;
+      this._save();
+    }
+  }
+
+  _save() {
+    try {
+      window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(this.session));
+    } catch {
+      // Storage blocked: the chat still works, a reload just cannot resume it.
+    }
+  }
+
+  _forget() {
+    try {
+      window.sessionStorage.removeItem(STORAGE_KEY);
+    } catch {
+      // Nothing was stored.
+    }
+  }
+
+  _leaveChat() {
+    this.socket?.close();
+    this.chatView?.destroy();
+    this.socket = null;
+    this.chatView = null;
+    if ($("end-dialog").open) {
+      $("end-dialog").close();
+    }
+  }
+
+  // ---------- Step 3: the end ----------
+
+  showEnd(ended) {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    this._forget();
+    this.chatView?.setEnabled(false);
+    this._leaveChat();
+    this.step = "end";
+    $("code-input").value = "";
+    window.history.replaceState(null, "", window.location.pathname);
+    showOnly(this.panels, $("end-panel"));
+    this.endView.show(ended);
+  }
+
+  _showNotice(titleKey, bodyKey, actionKey, onAction) {
+    this._leaveChat();
+    this.step = "notice";
+    showOnly(this.panels, $("notice-panel"));
+    i18n.bind($("notice-title"), titleKey);
+    const body = $("notice-body");
+    body.hidden = !bodyKey;
+    if (bodyKey) {
+      i18n.bind(body, bodyKey);
+    }
+    const action = $("notice-action");
+    i18n.bind(action, actionKey);
+    action.onclick = onAction;
+    $("notice-title").focus();
+  }
+
+  /** What the e2e tests read through window.__rsTest.state(). */
+  testState() {
+    return {
+      step: this.step,
+      status: this.socket?.status ?? "closed",
+      sessionId: this.session?.session_id ?? null,
+      lastSeenId: this.socket?.lastSeenId ?? 0,
+      ...(this.chatView?.snapshot() ?? {}),
+    };
+  }
+}
+
+const app = new CustomerApp();
+window.__rsTest = Object.freeze({
+  dropSocket: () => app.socket?.drop(),
+  state: () => app.testState(),
+});
+app.start();
