@@ -72,11 +72,11 @@ def serve(argv: list[str]) -> int:
     options = RelayOptions(
         code_lifetime_s=args.code_lifetime, icons_enabled=not args.no_icons, public_url=args.public_url
     )
-    if args.demo:
-        scheme = "https" if args.tls_cert else "http"
-        shown = args.public_url or f"{scheme}://{args.host}:{args.port}"
-        print(f"Relay page (customers): {shown}/\nAgent page:             {shown}/agent", flush=True)
-    return run(config, options, store)
+
+    def show_urls(url: str) -> None:
+        print(f"Relay page (customers): {url}/\nAgent page:             {url}/agent", flush=True)
+
+    return run(config, options, store, on_listening=show_urls if args.demo else None)
 
 
 def _ensure_demo_agent(store, data: Path) -> None:

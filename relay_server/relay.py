@@ -30,6 +30,7 @@ from relay_server.throttle import FailureThrottle
 from suite.protocol import (
     MAX_NAME_CHARS,
     PROTOCOL_VERSION,
+    Channel,
     CloseCode,
     EndSession,
     ErrorCode,
@@ -82,6 +83,7 @@ class Relay:
         self.accounts = Accounts(store)
         self.directory = SupportDirectory()
         self.rooms = Rooms()
+        self.screen_rooms = Rooms()
         self.join_throttle = FailureThrottle(JOIN_FAILURES_LIMIT, JOIN_WINDOW_S)
         self._chats: dict[str, ChatLog] = {}
         self._live_doc_ids: dict[str, int] = {}
@@ -218,6 +220,18 @@ class Relay:
 
     def enter(self, member: Member, session: SupportSession, last_seen_id: int) -> str:
         """Seat an accepted member; returns its ``welcome`` frame."""
+        if member.channel is Channel.SCREEN:
+            replaced = self.screen_rooms.room(session.id).add(member)
+            if replaced is not None:
+                replaced.close(CloseCode.REPLACED, "connected from another window")
+            return encode(
+                MessageType.WELCOME,
+                protocol_version=PROTOCOL_VERSION,
+                you={"role": str(member.role), "name": member.name},
+                session=session.public(member.role is Role.AGENT),
+                missed=[],
+                last_id=0,
+            )
         room = self.rooms.room(session.id)
         replaced = room.add(member)
         if replaced is not None:
@@ -238,7 +252,17 @@ class Relay:
             )
         return welcome
 
+    def forward_screen(self, presenter: Member, frame: bytes) -> None:
+        """Send a presenter's binary frame to the session's viewers, unchanged."""
+        room = self.screen_rooms.find(presenter.session_id)
+        viewer = room.get(Role.CUSTOMER) if room else None
+        if viewer is not None:
+            viewer.send_screen(frame)
+
     def leave(self, member: Member) -> None:
+        if member.channel is Channel.SCREEN:
+            self.screen_rooms.leave(member)
+            return
         if self.rooms.leave(member):
             room = self.rooms.find(member.session_id)
             if room is not None:
@@ -311,6 +335,7 @@ class Relay:
         if room is not None:
             room.broadcast(encode(MessageType.SESSION_ENDED, **summary))
         self.rooms.close_room(session.id, CloseCode.SESSION_ENDED, "session ended")
+        self.screen_rooms.close_room(session.id, CloseCode.SESSION_ENDED, "session ended")
         logger.info("session %s ended by %s", session.id, ended_by, extra={"session_id": session.id})
         return summary
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from suite.protocol import Role
+from suite.protocol import Channel, Role
 
 
 class Member(Protocol):
     role: Role
+    channel: Channel
     name: str
     session_id: str
 
     def send(self, frame: str) -> None: ...
+
+    def send_screen(self, frame: bytes) -> None: ...
 
     def close(self, code: int, reason: str) -> None: ...
 

@@ -53,7 +53,12 @@ def websocket_handler_class(stock: bool):
     return WebSocketHandler
 
 
-def run(config: ServerConfig, options: RelayOptions, store: Store | None = None) -> int:
+def run(
+    config: ServerConfig,
+    options: RelayOptions,
+    store: Store | None = None,
+    on_listening=None,
+) -> int:
     """Serve until SIGTERM or SIGINT; returns the process exit status."""
     store = store or Store(config.data_dir)
     committer = GroupCommitter(store)
@@ -77,6 +82,8 @@ def run(config: ServerConfig, options: RelayOptions, store: Store | None = None)
     host, port = server.address[:2]
     url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
     logger.info("relay listening", extra={"url": url, "data": str(config.data_dir)})
+    if on_listening is not None:
+        on_listening(options.public_url or url)
     if config.ready_file:
         write_atomically(
             config.ready_file, json.dumps({"url": url, "port": port, "pid": os.getpid()}).encode()
@@ -91,7 +98,7 @@ def run(config: ServerConfig, options: RelayOptions, store: Store | None = None)
     logger.info("relay stopping")
     ticker.kill()
     server.stop_accepting()
-    for member in relay.rooms.members():
+    for member in relay.rooms.members() + relay.screen_rooms.members():
         member.close(CloseCode.GOING_AWAY, "relay restarting")
     server.stop(timeout=3)
     committer.stop()

@@ -18,6 +18,8 @@ from geventwebsocket.exceptions import WebSocketError
 from relay_server.relay import HandshakeRefused, Relay
 from relay_server.throttle import TokenBucket
 from suite.protocol import (
+    MAX_SCREEN_FRAME_BYTES,
+    Channel,
     CloseCode,
     ErrorCode,
     Hello,
@@ -30,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 HELLO_TIMEOUT_S = 10.0
 SEND_QUEUE_FRAMES = 512
+SCREEN_QUEUE_FRAMES = 8
+SCREEN_STALL_S = 5.0
 FRAMES_PER_S = 20.0
 FRAME_BURST = 60.0
 _CLOSE = object()
@@ -42,6 +46,7 @@ class Connection:
         self.ws = ws
         self.ip = ip
         self.role: Role = Role.CUSTOMER
+        self.channel: Channel = Channel.CHAT
         self.name = ""
         self.session_id = ""
         self.closed = False
@@ -49,13 +54,30 @@ class Connection:
         self._writer = gevent.spawn(self._write_loop)
 
     def send(self, frame: str) -> None:
+        """Queue a frame without ever blocking the caller (a broadcaster)."""
         if self.closed:
             return
         try:
             self._queue.put_nowait(frame)
         except Full:
-            logger.warning("closing a client too slow to read", extra={"session_id": self.session_id})
-            self.close(CloseCode.GOING_AWAY, "too slow to follow the session")
+            self._too_slow()
+
+    def send_screen(self, frame: bytes) -> None:
+        """Queue a screen frame; blocks the presenter while this viewer's queue is full.
+
+        Issue 4 replaces this with per-viewer "latest wins" regions; until then a viewer that
+        takes nothing for SCREEN_STALL_S is closed so that it cannot hold the presenter.
+        """
+        if self.closed:
+            return
+        try:
+            self._queue.put(frame, timeout=SCREEN_STALL_S)
+        except Full:
+            self._too_slow()
+
+    def _too_slow(self) -> None:
+        logger.warning("closing a client too slow to read", extra={"session_id": self.session_id})
+        self.close(CloseCode.GOING_AWAY, "too slow to follow the session")
 
     def close(self, code: int, reason: str) -> None:
         if self.closed:
@@ -98,6 +120,9 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
     try:
         if not _handshake(connection, relay, clock):
             return
+        if connection.channel is Channel.SCREEN:
+            _serve_screen(connection, relay)
+            return
         bucket = TokenBucket(FRAMES_PER_S, FRAME_BURST)
         while not connection.closed:
             try:
@@ -126,6 +151,28 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
         connection.finish()
 
 
+def _serve_screen(connection: Connection, relay: Relay) -> None:
+    """The screen channel: the agent's binary frames go to the customer's screen socket."""
+    ws = connection.ws
+    if hasattr(ws, "max_message_bytes"):
+        ws.max_message_bytes = MAX_SCREEN_FRAME_BYTES
+    while not connection.closed:
+        try:
+            frame = ws.receive()
+        except WebSocketError:
+            return
+        if frame is None:
+            return
+        if isinstance(frame, bytes | bytearray) and connection.role is Role.AGENT:
+            relay.forward_screen(connection, bytes(frame))
+        else:
+            connection.send(
+                ProtocolError(
+                    ErrorCode.NOT_ALLOWED, "only the agent sends binary screen frames here"
+                ).to_frame()
+            )
+
+
 def _handshake(connection: Connection, relay: Relay, clock: Callable[[], float]) -> bool:
     frame = None
     with gevent.Timeout(HELLO_TIMEOUT_S, False):
@@ -148,6 +195,7 @@ def _handshake(connection: Connection, relay: Relay, clock: Callable[[], float])
         connection.close(refused.code, refused.reason[:100])
         return False
     connection.role = hello.role
+    connection.channel = hello.channel
     connection.name = name
     connection.session_id = session.id
     connection.send(relay.enter(connection, session, hello.last_seen_id))

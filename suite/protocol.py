@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 PROTOCOL_VERSION = 1
 
 MAX_FRAME_BYTES = 256 * 1024
+MAX_SCREEN_FRAME_BYTES = 4 * 1024 * 1024
 MAX_CHAT_CHARS = 4000
 MAX_CLIENT_ID_CHARS = 64
 MAX_NAME_CHARS = 80
@@ -74,6 +75,11 @@ class Role(StrEnum):
     CUSTOMER = "customer"
 
 
+class Channel(StrEnum):
+    CHAT = "chat"
+    SCREEN = "screen"
+
+
 class ProtocolError(ValueError):
     """A frame that breaks the protocol; ``code`` is an :class:`ErrorCode`."""
 
@@ -121,6 +127,7 @@ class Hello:
     session_id: str
     token: str
     last_seen_id: int
+    channel: Channel = Channel.CHAT
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> Hello:
@@ -128,7 +135,11 @@ class Hello:
         role = _field(body, "role", str, t)
         if role not in (Role.AGENT, Role.CUSTOMER):
             raise ProtocolError(ErrorCode.BAD_MESSAGE, "'role' must be 'agent' or 'customer'", t)
+        channel = _field(body, "channel", str, t, required=False) or Channel.CHAT
+        if channel not in (Channel.CHAT, Channel.SCREEN):
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "'channel' must be 'chat' or 'screen'", t)
         return cls(
+            channel=Channel(channel),
             protocol_version=_field(body, "protocol_version", int, t),
             role=Role(role),
             session_id=_field(body, "session_id", str, t),
