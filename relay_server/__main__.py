@@ -23,17 +23,35 @@ def serve_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8470, help="port (0 = any free one)")
-    parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (TinyDB + journal)")
+    parser.add_argument(
+        "--data", type=Path, default=Path("data"), help="data folder (TinyDB + journal)"
+    )
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate: serve https and wss")
     parser.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
-    parser.add_argument("--public-url", help="URL customers use to reach this relay (in invitations)")
-    parser.add_argument("--ready-file", type=Path, help="write {url, port, pid} here once listening")
-    parser.add_argument("--code-lifetime", type=float, default=600.0, help="access code lifetime, seconds")
-    parser.add_argument("--no-icons", action="store_true", help="hide waiting agents' icons on the relay page")
-    parser.add_argument("--trust-proxy", action="store_true", help="take client IPs from X-Forwarded-For")
-    parser.add_argument("--stock-websocket", action="store_true", help="stock gevent-websocket (benchmark baseline)")
-    parser.add_argument("--demo", action="store_true", help="create a demo agent on an empty database")
-    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.add_argument(
+        "--public-url", help="URL customers use to reach this relay (in invitations)"
+    )
+    parser.add_argument(
+        "--ready-file", type=Path, help="write {url, port, pid} here once listening"
+    )
+    parser.add_argument(
+        "--code-lifetime", type=float, default=600.0, help="access code lifetime, seconds"
+    )
+    parser.add_argument(
+        "--no-icons", action="store_true", help="hide waiting agents' icons on the relay page"
+    )
+    parser.add_argument(
+        "--trust-proxy", action="store_true", help="take client IPs from X-Forwarded-For"
+    )
+    parser.add_argument(
+        "--stock-websocket", action="store_true", help="stock gevent-websocket (benchmark baseline)"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="create a demo agent on an empty database"
+    )
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
     return parser
 
 
@@ -70,7 +88,9 @@ def serve(argv: list[str]) -> int:
         trust_proxy=args.trust_proxy,
     )
     options = RelayOptions(
-        code_lifetime_s=args.code_lifetime, icons_enabled=not args.no_icons, public_url=args.public_url
+        code_lifetime_s=args.code_lifetime,
+        icons_enabled=not args.no_icons,
+        public_url=args.public_url,
     )
 
     def show_urls(url: str) -> None:

@@ -46,7 +46,7 @@ class AccessCodes:
     def issue(self, session_id: str, now: float, lifetime_s: float) -> str:
         """Return a new live code for ``session_id``."""
         self.expire(now)
-        if len(self._live) > 10 ** CODE_DIGITS // 2:
+        if len(self._live) > 10**CODE_DIGITS // 2:
             raise RuntimeError("no access codes left")
         while True:
             code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"

@@ -80,10 +80,13 @@ class Accounts:
     def list(self) -> list[dict[str, Any]]:
         return [dict(doc, doc_id=doc.doc_id) for doc in self.store.table(ACCOUNTS).all()]
 
-    def create(self, username: str, password: str, role: str = "agent", **profile: str) -> dict[str, Any]:
+    def create(
+        self, username: str, password: str, role: str = "agent", **profile: str
+    ) -> dict[str, Any]:
         if not USERNAME_RE.match(username):
             raise AccountError(
-                "bad_request", "an ID is 1-64 letters, digits or . _ @ - and starts with a letter or digit"
+                "bad_request",
+                "an ID is 1-64 letters, digits or . _ @ - and starts with a letter or digit",
             )
         if role not in ("agent", "admin"):
             raise AccountError("bad_request", "role must be 'agent' or 'admin'")
@@ -163,16 +166,27 @@ class Accounts:
                 )
             raise AccountError("bad_credentials", "wrong ID or password")
         if account.get("disabled"):
-            raise AccountError("account_disabled", "this account is disabled; ask your administrator")
+            raise AccountError(
+                "account_disabled", "this account is disabled; ask your administrator"
+            )
         self.by_account.reset(username)
         token = secrets.token_urlsafe(32)
         hashed = token_hash(token)
         expires_at = now + self.token_lifetime_s
         doc_id = self.store.insert(
             TOKENS,
-            {"token_hash": hashed, "username": username, "role": account["role"], "expires_at": expires_at},
+            {
+                "token_hash": hashed,
+                "username": username,
+                "role": account["role"],
+                "expires_at": expires_at,
+            },
         )
-        self._principals[hashed] = (Principal(username, account["role"], hashed), expires_at, doc_id)
+        self._principals[hashed] = (
+            Principal(username, account["role"], hashed),
+            expires_at,
+            doc_id,
+        )
         return token, expires_at
 
     def authenticate(self, token: str, now: float) -> Principal | None:
@@ -224,7 +238,8 @@ class Accounts:
                 value = profile[key]
                 if not isinstance(value, str) or len(value) > MAX_PROFILE_CHARS:
                     raise AccountError(
-                        "bad_request", f"'{key}' must be text of at most {MAX_PROFILE_CHARS} characters"
+                        "bad_request",
+                        f"'{key}' must be text of at most {MAX_PROFILE_CHARS} characters",
                     )
                 clean[key] = value.strip()
         return clean

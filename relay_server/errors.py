@@ -1,11 +1,11 @@
 """Errors of the relay.
 
-    Exception
-    ├── Refused                    an HTTP request refused: status, code, message (+ wait)
-    ├── relay.HandshakeRefused     a websocket hello refused: close code and reason
-    ├── store.StoreError           the data folder cannot be used
-    ├── accounts.AccountError      an account operation refused (mapped to Refused by the API)
-    └── suite.protocol.ProtocolError   a frame that breaks the protocol: answered with `error`
+Exception
+├── Refused                    an HTTP request refused: status, code, message (+ wait)
+├── relay.HandshakeRefused     a websocket hello refused: close code and reason
+├── store.StoreError           the data folder cannot be used
+├── accounts.AccountError      an account operation refused (mapped to Refused by the API)
+└── suite.protocol.ProtocolError   a frame that breaks the protocol: answered with `error`
 """
 
 from __future__ import annotations

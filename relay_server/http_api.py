@@ -36,7 +36,9 @@ SECURITY_HEADERS = {
 }
 
 
-def build_app(relay: Relay, clock: Callable[[], float] = time.time, trust_proxy: bool = False) -> bottle.Bottle:
+def build_app(
+    relay: Relay, clock: Callable[[], float] = time.time, trust_proxy: bool = False
+) -> bottle.Bottle:
     app = bottle.Bottle()
     started = clock()
     pool = gevent.get_hub().threadpool
@@ -208,7 +210,9 @@ def build_app(relay: Relay, clock: Callable[[], float] = time.time, trust_proxy:
     @app.error(405)
     def not_allowed(error):
         bottle.response.content_type = "application/json"
-        return json.dumps({"error": {"code": "method_not_allowed", "message": "method not allowed"}})
+        return json.dumps(
+            {"error": {"code": "method_not_allowed", "message": "method not allowed"}}
+        )
 
     return app
 

@@ -20,7 +20,14 @@ def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
     key = hashlib.scrypt(password.encode(), salt=salt, n=N, r=R, p=P, dklen=KEY_BYTES)
     return "$".join(
-        ["scrypt", str(N), str(R), str(P), base64.b64encode(salt).decode(), base64.b64encode(key).decode()]
+        [
+            "scrypt",
+            str(N),
+            str(R),
+            str(P),
+            base64.b64encode(salt).decode(),
+            base64.b64encode(key).decode(),
+        ]
     )
 
 

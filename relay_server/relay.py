@@ -105,7 +105,9 @@ class Relay:
                 principal.username, public_profile(account), now, self.options.code_lifetime_s
             )
         except RuntimeError:
-            raise Refused(503, "no_codes_left", "no access codes are free; try again soon") from None
+            raise Refused(
+                503, "no_codes_left", "no access codes are free; try again soon"
+            ) from None
         self._persist(session)
         self.wait_durable()
         return self.support_view(session, relay_url)
@@ -286,13 +288,18 @@ class Relay:
             if stored is not None:  # a resend after a lost acknowledgement
                 member.send(encode(MessageType.CHAT_MESSAGE, **stored))
                 return
-            stored = chat.append(str(member.role), member.name, message.client_id, message.text, now)
+            stored = chat.append(
+                str(member.role), member.name, message.client_id, message.text, now
+            )
             self.wait_durable()
             room.broadcast(encode(MessageType.CHAT_MESSAGE, **stored))
         elif isinstance(message, Typing):
             room.broadcast(
                 encode(
-                    MessageType.TYPING, role=str(member.role), name=member.name, active=message.active
+                    MessageType.TYPING,
+                    role=str(member.role),
+                    name=member.name,
+                    active=message.active,
                 ),
                 exclude=member,
             )
@@ -336,7 +343,9 @@ class Relay:
             room.broadcast(encode(MessageType.SESSION_ENDED, **summary))
         self.rooms.close_room(session.id, CloseCode.SESSION_ENDED, "session ended")
         self.screen_rooms.close_room(session.id, CloseCode.SESSION_ENDED, "session ended")
-        logger.info("session %s ended by %s", session.id, ended_by, extra={"session_id": session.id})
+        logger.info(
+            "session %s ended by %s", session.id, ended_by, extra={"session_id": session.id}
+        )
         return summary
 
     def session_record(self, session_id: str) -> dict[str, Any] | None:
@@ -424,5 +433,6 @@ def invitation_text(session: SupportSession, relay_url: str, join_url: str) -> s
     return (
         f"{name} invites you to a live consultation.\n"
         f"Open {join_url} — or go to {relay_url}/ and enter the access code {session.code}.\n"
-        f"{name} 상담원이 원격 상담에 초대합니다. {relay_url}/ 에서 접속 코드 {session.code} 를 입력하세요."
+        f"{name} 상담원이 원격 상담에 초대합니다. "
+        f"{relay_url}/ 에서 접속 코드 {session.code} 를 입력하세요."
     )

@@ -101,7 +101,9 @@ class SupportDirectory:
     _by_icon: dict[int, str] = field(default_factory=dict)
     _by_customer_token: dict[str, str] = field(default_factory=dict)
 
-    def create(self, agent_username: str, agent: dict[str, Any], now: float, code_lifetime_s: float) -> SupportSession:
+    def create(
+        self, agent_username: str, agent: dict[str, Any], now: float, code_lifetime_s: float
+    ) -> SupportSession:
         session = SupportSession(
             id=secrets.token_urlsafe(16),
             agent_username=agent_username,

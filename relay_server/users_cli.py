@@ -16,7 +16,9 @@ from relay_server.store import Store, StoreError
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="remotesales-relay users", description="Manage relay accounts.")
+    p = argparse.ArgumentParser(
+        prog="remotesales-relay users", description="Manage relay accounts."
+    )
     p.add_argument("--data", type=Path, default=Path("data"), help="the relay's data folder")
     sub = p.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add", help="create an account")
@@ -65,7 +67,8 @@ def main(argv: list[str]) -> int:
         elif args.command == "list":
             for account in accounts.list():
                 state = "disabled" if account.get("disabled") else "active"
-                print(f"{account['username']:<24} {account['role']:<6} {state:<8} {account.get('name', '')}")
+                name = account.get("name", "")
+                print(f"{account['username']:<24} {account['role']:<6} {state:<8} {name}")
         elif args.command in ("disable", "enable"):
             accounts.set_disabled(args.username, args.command == "disable")
             print(f"{args.command}d '{args.username}'")

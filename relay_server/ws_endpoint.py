@@ -141,9 +141,13 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
             except ProtocolError as error:
                 connection.send(error.to_frame())
             except Exception:
-                logger.exception("failed to handle a frame", extra={"session_id": connection.session_id})
+                logger.exception(
+                    "failed to handle a frame", extra={"session_id": connection.session_id}
+                )
                 connection.send(
-                    ProtocolError(ErrorCode.BAD_MESSAGE, "the relay failed to handle that frame").to_frame()
+                    ProtocolError(
+                        ErrorCode.BAD_MESSAGE, "the relay failed to handle that frame"
+                    ).to_frame()
                 )
     finally:
         if connection.session_id:

@@ -98,7 +98,9 @@ class ProtocolError(ValueError):
 
 def encode(message_type: MessageType, **fields: Any) -> str:
     """Return the JSON text frame for a message of ``message_type`` with ``fields``."""
-    return json.dumps({"type": str(message_type), **fields}, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {"type": str(message_type), **fields}, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 def _field(body: dict[str, Any], name: str, kind: type, message_type: str, required: bool = True):

@@ -25,12 +25,18 @@ class Conversation:
     def reconnect_customer(self, last_seen_id: int = 0) -> dict[str, Any]:
         self.customer.close()
         self.customer = ChatClient(
-            self.customer.ws_url, "customer", self.session_id, self.joined["customer_token"], last_seen_id
+            self.customer.ws_url,
+            "customer",
+            self.session_id,
+            self.joined["customer_token"],
+            last_seen_id,
         )
         return self.customer.connect()
 
 
-def start_conversation(relay, agent: str = "alice", password: str = "alice-password-1") -> Conversation:
+def start_conversation(
+    relay, agent: str = "alice", password: str = "alice-password-1"
+) -> Conversation:
     """Agent logs in, opens a support, connects; a customer joins by code and connects."""
     api = Api(relay.url)
     token = api.login(agent, password)

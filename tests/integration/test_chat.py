@@ -32,7 +32,11 @@ def test_typing_and_read_marks_are_relayed(relay):
     typing = talk.agent.recv_type("typing")
     assert typing["active"] is True and typing["role"] == "customer"
     talk.agent.send({"type": "mark_read", "up_to_id": 7})
-    assert talk.customer.recv_type("marked_read") == {"type": "marked_read", "role": "agent", "up_to_id": 7}
+    assert talk.customer.recv_type("marked_read") == {
+        "type": "marked_read",
+        "role": "agent",
+        "up_to_id": 7,
+    }
 
 
 def test_resent_message_is_stored_once(relay):
@@ -111,7 +115,9 @@ def test_oversized_frame_closes_with_1009(relay):
 )
 def test_bad_hello_is_closed_with_an_explained_code(relay, overrides, close_code):
     talk = start_conversation(relay)
-    intruder = ChatClient(talk.customer.ws_url, "customer", talk.session_id, talk.joined["customer_token"])
+    intruder = ChatClient(
+        talk.customer.ws_url, "customer", talk.session_id, talk.joined["customer_token"]
+    )
     intruder.connect_raw()
     intruder.send({**intruder.hello, **overrides})
     assert intruder.close_code() == close_code
@@ -147,7 +153,9 @@ def test_either_side_ends_and_both_see_the_end(relay):
     assert summary["customer_name"] == "Kim Customer"
     assert summary["ended_at"] >= summary["started_at"] > 0
     assert talk.customer.close_code() == 4000 and talk.agent.close_code() == 4000
-    late = ChatClient(talk.customer.ws_url, "customer", talk.session_id, talk.joined["customer_token"])
+    late = ChatClient(
+        talk.customer.ws_url, "customer", talk.session_id, talk.joined["customer_token"]
+    )
     late.connect_raw()
     late.send(late.hello)
     assert late.close_code() == 4000
@@ -161,7 +169,9 @@ def test_remove_customer_returns_to_waiting_with_a_new_code(relay):
     assert removed["session"]["state"] == "waiting"
     assert removed["session"]["code"] not in (None, old_code)
     assert talk.customer.close_code() == 4004
-    stale = ChatClient(talk.customer.ws_url, "customer", talk.session_id, talk.joined["customer_token"])
+    stale = ChatClient(
+        talk.customer.ws_url, "customer", talk.session_id, talk.joined["customer_token"]
+    )
     stale.connect_raw()
     stale.send(stale.hello)
     assert stale.close_code() == 4001
@@ -177,7 +187,9 @@ def test_agent_renews_an_expired_code(relay_factory):
     api = Api(relay.url)
     token = api.login("alice", "alice-password-1")
     support = api.new_support(token)
-    agent = ChatClient(relay.url.replace("http", "ws", 1) + "/ws", "agent", support["session_id"], token)
+    agent = ChatClient(
+        relay.url.replace("http", "ws", 1) + "/ws", "agent", support["session_id"], token
+    )
     agent.connect()
     assert agent.recv_type("session_updated", timeout=5)["session"]["code"] is None
     status, body, _ = api.request("POST", "/api/join", json={"code": support["code"]})

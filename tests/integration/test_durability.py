@@ -77,7 +77,9 @@ def test_sessions_survive_a_restart_and_clients_resume(relay):
     welcome = agent.connect()
     assert welcome["type"] == "welcome" and welcome["session"]["state"] == "active"
     assert [m["text"] for m in welcome["missed"]] == ["before restart"]
-    customer = ChatClient(relay.ws_url, "customer", talk.session_id, talk.joined["customer_token"], first["id"])
+    customer = ChatClient(
+        relay.ws_url, "customer", talk.session_id, talk.joined["customer_token"], first["id"]
+    )
     assert customer.connect()["missed"] == []
     customer.chat("after restart", "c-2")
     assert agent.recv_type("chat_message")["id"] == first["id"] + 1

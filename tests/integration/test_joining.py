@@ -56,7 +56,9 @@ def test_join_by_icon_takes_the_session_for_one_customer(api):
     waiting = api.request("GET", "/api/waiting")[1]
     assert waiting["icons_enabled"] is True
     mine = [a for a in waiting["agents"] if a["icon"] == support["icon"]]
-    assert mine == [{"icon": support["icon"], "name": "Alice Kim", "title": "Sales Manager", "company": "Acme"}]
+    assert mine == [
+        {"icon": support["icon"], "name": "Alice Kim", "title": "Sales Manager", "company": "Acme"}
+    ]
     joined = api.join(icon=support["icon"], name="Icon Customer")
     assert joined["session_id"] == support["session_id"]
     assert joined["agent"]["name"] == "Alice Kim"
@@ -78,20 +80,33 @@ def test_icons_can_be_turned_off(relay_factory):
 
 
 def test_login_errors_do_not_reveal_which_ids_exist(api):
-    unknown = api.request("POST", "/api/login", json={"username": "nobody", "password": "whatever1"})
+    unknown = api.request(
+        "POST", "/api/login", json={"username": "nobody", "password": "whatever1"}
+    )
     wrong = api.request("POST", "/api/login", json={"username": "alice", "password": "whatever1"})
     assert unknown[0] == wrong[0] == 401
-    assert unknown[1] == wrong[1] == {"error": {"code": "bad_credentials", "message": "wrong ID or password"}}
+    assert (
+        unknown[1]
+        == wrong[1]
+        == {"error": {"code": "bad_credentials", "message": "wrong ID or password"}}
+    )
     status, body, _ = api.request("POST", "/api/login", json={"username": "alice"})
     assert (status, body["error"]["code"]) == (400, "bad_request")
 
 
 def test_five_failed_logins_make_the_account_wait(api):
     for _ in range(4):
-        assert api.request("POST", "/api/login", json={"username": "bob", "password": "nope-nope"})[0] == 401
-    status, body, _ = api.request("POST", "/api/login", json={"username": "bob", "password": "nope-nope"})
+        assert (
+            api.request("POST", "/api/login", json={"username": "bob", "password": "nope-nope"})[0]
+            == 401
+        )
+    status, body, _ = api.request(
+        "POST", "/api/login", json={"username": "bob", "password": "nope-nope"}
+    )
     assert status == 429 and body["error"]["retry_after_s"] > 590
-    status, body, _ = api.request("POST", "/api/login", json={"username": "bob", "password": "bob-password-1"})
+    status, body, _ = api.request(
+        "POST", "/api/login", json={"username": "bob", "password": "bob-password-1"}
+    )
     assert status == 429, "the right password must wait too while the account is locked"
 
 
@@ -107,7 +122,9 @@ def test_logout_revokes_the_token(api):
 
 def test_agent_edits_the_profile_customers_see(api):
     token = api.login("alice", "alice-password-1")
-    status, body, _ = api.request("PUT", "/api/me", json={"title": "Head of Sales", "phone": "+82 2 555"}, token=token)
+    status, body, _ = api.request(
+        "PUT", "/api/me", json={"title": "Head of Sales", "phone": "+82 2 555"}, token=token
+    )
     assert status == 200 and body["agent"]["title"] == "Head of Sales"
     support = api.new_support(token)
     joined = api.join(code=support["code"])

@@ -41,7 +41,9 @@ def test_message_types_agree():
     python = {str(t) for t in MessageType}
     assert _doc_message_types() == python
     assert set(_js_object("MessageType").values()) == python
-    assert {k: v for k, v in _js_object("MessageType").items()} == {t.name: str(t) for t in MessageType}
+    assert {k: v for k, v in _js_object("MessageType").items()} == {
+        t.name: str(t) for t in MessageType
+    }
 
 
 def test_close_codes_agree():

@@ -79,6 +79,8 @@ def test_one_process_per_data_folder(tmp_path):
 
 
 def test_a_newer_schema_is_refused(tmp_path):
-    (tmp_path / "relay.json").write_text(json.dumps({"meta": {"1": {"schema_version": SCHEMA_VERSION + 1}}}))
+    (tmp_path / "relay.json").write_text(
+        json.dumps({"meta": {"1": {"schema_version": SCHEMA_VERSION + 1}}})
+    )
     with pytest.raises(StoreError, match="use a newer relay"):
         Store(tmp_path)
