@@ -57,7 +57,10 @@ class AgentApp {
       },
     });
     this.homeError = new ErrorMessage($("home-error"), i18n);
-    this.waiting = new WaitingPanel({ i18n });
+    this.waiting = new WaitingPanel({
+      i18n,
+      onRenew: () => this.socket?.send(MessageType.RENEW_CODE),
+    });
     this.endView = new EndView($("end-panel"), {
       i18n,
       role: "agent",

@@ -10,13 +10,16 @@ export class WaitingPanel {
   /**
    * @param {object} options
    * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {() => void} options.onRenew asks the relay for a fresh code
    */
-  constructor({ i18n }) {
+  constructor({ i18n, onRenew }) {
     this.i18n = i18n;
+    this._hasCode = false;
     this._expiresAt = null;
     this._timer = null;
     this._copiedTimer = null;
     $("copy-invitation").addEventListener("click", () => this.copyInvitation());
+    $("renew-code").addEventListener("click", () => onRenew());
   }
 
   /** Take the HTTP `support` object: address, invitation, code and icon. */
@@ -33,8 +36,9 @@ export class WaitingPanel {
   setCode({ code, code_expires_at: expiresAt, icon }) {
     const digits = String(code ?? "");
     const box = $("access-code");
+    // Without a code (expired or burned) the boxes stay, empty, so the layout does not jump.
     box.replaceChildren(
-      ...Array.from(digits, (digit) => {
+      ...Array.from(digits || "\u2007".repeat(6), (digit) => {
         const span = document.createElement("span");
         span.textContent = digit;
         return span;
@@ -42,6 +46,7 @@ export class WaitingPanel {
     );
     box.setAttribute("aria-label", Array.from(digits).join(" "));
     box.dataset.code = digits;
+    this._hasCode = digits !== "";
     const hasIcon = Number.isInteger(icon);
     $("icon-step").hidden = !hasIcon;
     $("icon-number").textContent = hasIcon ? String(icon) : "";
@@ -97,14 +102,11 @@ export class WaitingPanel {
 
   _tick() {
     const expiry = $("code-expiry");
-    if (this._expiresAt === null) {
-      expiry.textContent = "";
-      return;
-    }
-    const remaining = this._expiresAt - Date.now() / 1000;
-    const expired = remaining <= 0;
+    const remaining = this._expiresAt === null ? 0 : this._expiresAt - Date.now() / 1000;
+    const expired = !this._hasCode || remaining <= 0;
     expiry.classList.toggle("agent-wait__expiry--expired", expired);
     $("access-code").classList.toggle("agent-code--expired", expired);
+    $("renew-code").hidden = !expired;
     if (expired) {
       this.i18n.bind(expiry, "wait.expired");
     } else {

@@ -1,0 +1,149 @@
+"""The chat between the agent page and the customer page in real Chromium (CH1)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.ui_pages import (
+    bubble_with_text,
+    bubbles,
+    by_id,
+    expect_state,
+    rs_state,
+    screenshot,
+    send_chat,
+)
+
+pytestmark = pytest.mark.e2e
+
+XSS_TEXTS = (
+    '<img src=x onerror="window.__pwned=1">',
+    "<script>window.__pwned=1</script>",
+)
+
+
+def test_chat_both_ways_reaches_read(chat_pages: tuple[Page, Page]) -> None:
+    """Each side's message appears on the other page and its state goes sending → sent → read."""
+    agent, customer = chat_pages
+    expect(by_id(agent, "chat-peer-name")).to_have_text("Chris Park")
+    expect(by_id(customer, "chat-peer-name")).to_have_text("Alice Kim")
+
+    send_chat(customer, "Hello, I have a question about pricing.")
+    on_agent = bubble_with_text(agent, "Hello, I have a question about pricing.")
+    expect(on_agent).to_be_visible()
+    expect(on_agent).to_have_attribute("data-own", "false")
+    expect(on_agent).to_contain_text("Chris Park")
+    expect_state(bubble_with_text(customer, "Hello, I have a question about pricing."), "read")
+
+    send_chat(agent, "Sure, which plan?")
+    expect(bubble_with_text(customer, "Sure, which plan?")).to_be_visible()
+    own = bubble_with_text(agent, "Sure, which plan?")
+    expect_state(own, "read")
+    assert own.get_attribute("data-id") is not None
+
+    expect(bubbles(agent)).to_have_count(2)
+    expect(bubbles(customer)).to_have_count(2)
+    screenshot(agent, "chat-agent-desktop")
+    screenshot(customer, "chat-customer-desktop")
+
+
+def test_typing_indicator_shows_and_hides(chat_pages: tuple[Page, Page]) -> None:
+    """Typing on one page shows "<name> is typing…" on the other until the message is sent."""
+    agent, customer = chat_pages
+    indicator = by_id(agent, "typing-indicator")
+    expect(indicator).to_be_hidden()
+
+    by_id(customer, "chat-input").press_sequentially("I am wri", delay=20)
+    expect(indicator).to_be_visible()
+    expect(indicator).to_contain_text("Chris Park")
+
+    by_id(customer, "chat-input").press("Enter")
+    expect(indicator).to_be_hidden()
+
+
+def test_markup_is_shown_as_text_and_never_runs(chat_pages: tuple[Page, Page]) -> None:
+    """HTML in a message is shown literally on both pages and no script from it runs."""
+    agent, customer = chat_pages
+    for text in XSS_TEXTS:
+        send_chat(customer, text)
+    for page in (agent, customer):
+        for text in XSS_TEXTS:
+            bubble = bubble_with_text(page, text)
+            expect(bubble).to_be_visible()
+            expect(bubble.get_by_test_id("chat-text")).to_have_text(text)
+        assert page.locator(".rs-chat__transcript img, .rs-chat__transcript script").count() == 0
+    expect_state(bubble_with_text(customer, XSS_TEXTS[1]), "read")
+    for page in (agent, customer):
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def test_shift_enter_adds_a_line_and_the_counter_counts(chat_pages: tuple[Page, Page]) -> None:
+    """Shift+Enter keeps writing on a new line; Enter sends both lines as one message."""
+    agent, customer = chat_pages
+    box = by_id(customer, "chat-input")
+    box.press_sequentially("first line")
+    box.press("Shift+Enter")
+    box.press_sequentially("second")
+    expect(by_id(customer, "chat-counter")).to_have_text("17 / 4000")
+    expect(bubbles(customer)).to_have_count(0)
+    box.press("Enter")
+    expect(bubble_with_text(agent, "first line\nsecond")).to_be_visible()
+    expect(box).to_have_value("")
+
+
+def test_dropped_socket_reconnects_without_losing_or_doubling(
+    chat_pages: tuple[Page, Page],
+) -> None:
+    """After the customer's socket drops, the chat resumes: nothing lost, nothing doubled."""
+    agent, customer = chat_pages
+    send_chat(customer, "before the drop")
+    send_chat(agent, "reply before the drop")
+    expect(bubbles(customer)).to_have_count(2)
+    expect_state(bubble_with_text(customer, "before the drop"), "read")
+
+    customer.evaluate("window.__rsTest.dropSocket()")
+    # Written while the customer is away: the agent's message arrives in welcome.missed.
+    send_chat(agent, "sent while you were away")
+    expect(by_id(customer, "connection-status")).to_have_attribute("data-status", "online")
+    expect(bubble_with_text(customer, "sent while you were away")).to_be_visible()
+
+    send_chat(customer, "after the reconnect")
+    expect(bubble_with_text(agent, "after the reconnect")).to_be_visible()
+    expect_state(bubble_with_text(customer, "after the reconnect"), "read")
+    expect(bubbles(customer)).to_have_count(4)
+    expect(bubbles(agent)).to_have_count(4)
+    assert rs_state(customer)["messages"] == 4
+
+
+def test_message_written_offline_is_sent_once_after_reconnect(
+    chat_pages: tuple[Page, Page],
+) -> None:
+    """A message sent while the socket is down stays "sending", then goes out exactly once."""
+    agent, customer = chat_pages
+    customer.evaluate("window.__rsTest.dropSocket()")
+    expect(by_id(customer, "connection-status")).not_to_have_attribute("data-status", "online")
+    send_chat(customer, "typed while offline")
+    own = bubble_with_text(customer, "typed while offline")
+    expect(own).to_be_visible()
+
+    expect(by_id(customer, "connection-status")).to_have_attribute("data-status", "online")
+    expect_state(own, "read")
+    expect(bubble_with_text(agent, "typed while offline")).to_have_count(1)
+    expect(bubbles(customer)).to_have_count(1)
+
+
+def test_reload_keeps_the_customer_in_the_chat(chat_pages: tuple[Page, Page]) -> None:
+    """Reloading the relay page reconnects into the same chat with its history."""
+    agent, customer = chat_pages
+    send_chat(customer, "one")
+    send_chat(agent, "two")
+    expect(bubbles(customer)).to_have_count(2)
+
+    customer.reload()
+    expect(by_id(customer, "connection-status")).to_have_attribute("data-status", "online")
+    expect(bubbles(customer)).to_have_count(2)
+    expect(bubble_with_text(customer, "two")).to_be_visible()
+    send_chat(customer, "three")
+    expect(bubble_with_text(agent, "three")).to_be_visible()
+    expect(bubbles(agent)).to_have_count(3)

@@ -1,0 +1,100 @@
+"""The customer's relay page: joining by code or icon number, and its errors (C1)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import PageFactory
+from tests.e2e.ui_pages import (
+    PHONE,
+    by_id,
+    customer_join,
+    screenshot,
+    start_support,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_join_by_icon_number(agent_page: Page, open_ui: PageFactory) -> None:
+    """A waiting agent's icon number is listed on the relay page; clicking it joins the chat."""
+    start_support(agent_page)
+    icon = by_id(agent_page, "icon-number").inner_text().strip()
+
+    customer = open_ui("/")
+    tile = by_id(customer, f"agent-icon-{icon}")
+    expect(tile).to_be_visible()
+    expect(tile).to_contain_text("Alice Kim")
+    by_id(customer, "name-input").fill("Dana")
+    tile.click()
+
+    expect(by_id(customer, "chat-peer-name")).to_have_text("Alice Kim")
+    expect(by_id(agent_page, "chat-peer-name")).to_have_text("Dana")
+
+
+def test_wrong_code_is_explained(agent_page: Page, open_ui: PageFactory) -> None:
+    """A code that does not exist gets a clear message and the customer stays on the form."""
+    code = start_support(agent_page)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    customer = open_ui("/")
+    by_id(customer, "code-input").fill(wrong)
+    by_id(customer, "join-button").click()
+    expect(by_id(customer, "join-error")).to_contain_text("doesn't exist")
+    expect(by_id(customer, "code-input")).to_have_attribute("aria-invalid", "true")
+
+
+def test_incomplete_code_is_caught_before_asking_the_relay(open_ui: PageFactory) -> None:
+    """Fewer than six digits (letters are dropped as typed) asks for the whole code."""
+    customer = open_ui("/")
+    by_id(customer, "code-input").press_sequentially("12a3")
+    expect(by_id(customer, "code-input")).to_have_value("123")
+    by_id(customer, "join-button").click()
+    expect(by_id(customer, "join-error")).to_contain_text("all 6 digits")
+
+
+def test_used_code_is_explained(agent_page: Page, open_ui: PageFactory) -> None:
+    """A second customer typing an already used code is told to ask for a new one."""
+    code = start_support(agent_page)
+    customer_join(open_ui("/"), code)
+
+    late = open_ui("/")
+    by_id(late, "code-input").fill(code)
+    by_id(late, "join-button").click()
+    expect(by_id(late, "join-error")).to_contain_text("already been used")
+
+
+def test_code_from_the_link_is_prefilled_and_korean_is_offered(
+    agent_page: Page, open_ui: PageFactory
+) -> None:
+    """?code= fills the code box; a Korean browser gets Korean, and the switch goes back."""
+    code = start_support(agent_page)
+    customer = open_ui(f"/?code={code}", locale="ko-KR")
+    expect(by_id(customer, "code-input")).to_have_value(code)
+    expect(by_id(customer, "join-button")).to_have_text("연결")
+    by_id(customer, "language-select").select_option("en")
+    expect(by_id(customer, "join-button")).to_have_text("Join")
+    customer.reload()
+    expect(by_id(customer, "join-button")).to_have_text("Join")
+
+
+def test_relay_page_fits_a_phone(agent_page: Page, open_ui: PageFactory) -> None:
+    """At 375×667 the join form and then the chat fit the width without sideways scrolling."""
+    code = start_support(agent_page)
+    customer = open_ui(f"/?code={code}", viewport=PHONE)
+    expect(by_id(customer, "join-button")).to_be_visible()
+    screenshot(customer, "relay-page-phone-join")
+    assert customer.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    by_id(customer, "name-input").fill("Chris Park")
+    by_id(customer, "join-button").click()
+    expect(by_id(customer, "connection-status")).to_have_attribute("data-status", "online")
+    by_id(customer, "chat-input").fill("Hello from my phone")
+    by_id(customer, "chat-input").press("Enter")
+    by_id(agent_page, "chat-input").fill("Hello! How can I help?")
+    by_id(agent_page, "chat-input").press("Enter")
+    expect(by_id(customer, "chat-message")).to_have_count(2)
+    expect(by_id(customer, "end-button")).to_be_in_viewport()
+    expect(by_id(customer, "chat-send")).to_be_in_viewport()
+    assert customer.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(customer, "relay-page-phone-chat")

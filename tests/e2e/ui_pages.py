@@ -1,0 +1,113 @@
+"""Page helpers for the browser tests: the agent page and the customer relay page.
+
+Each helper drives the UI the way a person would (data-testid locators) and waits on what the
+page shows, never on sleeps. Playwright's expect() retries until its timeout.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+
+DESKTOP = {"width": 1280, "height": 720}
+PHONE = {"width": 375, "height": 667}
+STATE_TIMEOUT_MS = 10_000
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+
+
+def open_page(
+    browser: Browser, url: str, viewport: dict[str, int] = DESKTOP, locale: str = "en-US"
+) -> Page:
+    """A page in its own browser context (own storage), with page errors collected.
+
+    The context is closed with the page's `context.close()`; the fixtures do that.
+    """
+    context: BrowserContext = browser.new_context(viewport=viewport, locale=locale)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.rs_errors = errors  # type: ignore[attr-defined]
+    page.goto(url)
+    return page
+
+
+def page_errors(page: Page) -> list[str]:
+    """Uncaught exceptions the page has thrown so far."""
+    return list(getattr(page, "rs_errors", []))
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a PNG of the page into test-artifacts/ and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def by_id(page: Page, test_id: str) -> Locator:
+    return page.get_by_test_id(test_id)
+
+
+# ---------- Agent page ----------
+
+
+def agent_login(page: Page, username: str = "alice", password: str = "alice-password-1") -> None:
+    """Sign in on the agent page and wait for the home panel."""
+    by_id(page, "login-username").fill(username)
+    by_id(page, "login-password").fill(password)
+    by_id(page, "login-button").click()
+    expect(by_id(page, "new-support-button")).to_be_visible()
+
+
+def start_support(page: Page) -> str:
+    """Press "New support" and return the access code the waiting panel shows."""
+    by_id(page, "new-support-button").click()
+    code = by_id(page, "access-code")
+    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    expect(by_id(page, "connection-status")).to_have_attribute("data-status", "online")
+    return (code.text_content() or "").strip()
+
+
+# ---------- Customer page ----------
+
+
+def customer_join(page: Page, code: str, name: str | None = "Chris Park") -> None:
+    """Type the code (and name) on the relay page, press Join, wait until the chat is online."""
+    by_id(page, "code-input").fill(code)
+    if name is not None:
+        by_id(page, "name-input").fill(name)
+    by_id(page, "join-button").click()
+    expect(by_id(page, "chat-input")).to_be_visible()
+    expect(by_id(page, "connection-status")).to_have_attribute("data-status", "online")
+
+
+# ---------- Chat ----------
+
+
+def send_chat(page: Page, text: str) -> None:
+    """Type a message and press Enter."""
+    box = by_id(page, "chat-input")
+    box.fill(text)
+    box.press("Enter")
+
+
+def bubbles(page: Page) -> Locator:
+    return by_id(page, "chat-message")
+
+
+def bubble_with_text(page: Page, text: str) -> Locator:
+    """The bubble whose text is exactly `text`."""
+    return bubbles(page).filter(has=page.get_by_test_id("chat-text").get_by_text(text, exact=True))
+
+
+def expect_state(bubble: Locator, state: str) -> None:
+    expect(bubble).to_have_attribute("data-state", state, timeout=STATE_TIMEOUT_MS)
+
+
+def rs_state(page: Page) -> dict:
+    """What the page reports through its test hook window.__rsTest.state()."""
+    return page.evaluate("window.__rsTest.state()")
