@@ -11,38 +11,18 @@ import { i18n } from "/ui/common/i18n.js";
 import { fillIcons } from "/ui/common/icons.js";
 import { CloseCode, MessageType } from "/ui/common/protocol.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
+import { loadJson, saveJson } from "/ui/common/storage.js";
+import { LoginForm } from "/ui/agent/login_form.js";
 import { WaitingPanel } from "/ui/agent/waiting_panel.js";
 
 const AUTH_KEY = "rs.agent.auth";
 const SUPPORT_KEY = "rs.agent.support";
-const REMEMBERED_ID_KEY = "rs.agent.username";
 
 const $ = (id) => document.getElementById(id);
 
-const storage = {
-  get(store, key) {
-    try {
-      return JSON.parse(store.getItem(key) ?? "null");
-    } catch {
-      return null;
-    }
-  },
-  set(store, key, value) {
-    try {
-      if (value === null) {
-        store.removeItem(key);
-      } else {
-        store.setItem(key, JSON.stringify(value));
-      }
-    } catch {
-      // Storage blocked: this page still works, a reload just forgets.
-    }
-  },
-};
-
 class AgentApp {
   constructor() {
-    this.auth = storage.get(window.sessionStorage, AUTH_KEY); // {token, agent}
+    this.auth = loadJson(window.sessionStorage, AUTH_KEY); // {token, agent}
     this.step = "login";
     this.sessionId = null;
     this.session = null; // the websocket `session` object
@@ -51,9 +31,12 @@ class AgentApp {
     this.ended = false;
     this._busy = false;
     this.panels = ["login-panel", "home-panel", "waiting-panel", "chat-panel", "end-panel"].map($);
-    this.loginError = new ErrorMessage($("login-error"), i18n, {
-      onWaitChange: (waiting) => {
-        $("login-button").disabled = waiting;
+    this.loginForm = new LoginForm({
+      i18n,
+      onLogin: (auth) => {
+        this.auth = auth;
+        this._saveAuth();
+        this.showHome();
       },
     });
     this.homeError = new ErrorMessage($("home-error"), i18n);
@@ -75,7 +58,6 @@ class AgentApp {
     i18n.apply();
     fillIcons();
     i18n.onChange(() => this._renderStatus());
-    this._wireLogin();
     this._wireHome();
     this._wireDialogs();
     if (!this.auth?.token) {
@@ -86,7 +68,7 @@ class AgentApp {
       const me = await this._api("GET", "/api/me");
       this.auth.agent = me.agent;
       this._saveAuth();
-      const open = storage.get(window.sessionStorage, SUPPORT_KEY);
+      const open = loadJson(window.sessionStorage, SUPPORT_KEY);
       if (open?.session_id) {
         const { support } = await this._api("GET", `/api/supports/${open.session_id}`);
         if (support.state !== "ended") {
@@ -109,49 +91,7 @@ class AgentApp {
     this.step = "login";
     this._renderMe();
     showOnly(this.panels, $("login-panel"));
-    if (messageKey) {
-      this.loginError.showKey(messageKey);
-    } else if (!this.loginError.waiting) {
-      this.loginError.clear();
-    }
-    const remembered = storage.get(window.localStorage, REMEMBERED_ID_KEY);
-    $("login-remember").checked = Boolean(remembered);
-    if (remembered && !$("login-username").value) {
-      $("login-username").value = remembered;
-    }
-    $("login-password").value = "";
-    ($("login-username").value ? $("login-password") : $("login-username")).focus();
-  }
-
-  _wireLogin() {
-    $("login-form").addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const username = $("login-username").value.trim();
-      const password = $("login-password").value;
-      if (!username || !password) {
-        this.loginError.showKey("login.missing");
-        return;
-      }
-      if (this._busy || this.loginError.waiting) {
-        return;
-      }
-      this._setBusy($("login-button"), "login.signing_in", "login.button", true);
-      try {
-        const result = await requestJson("POST", "/api/login", { body: { username, password } });
-        this.auth = { token: result.token, agent: result.agent };
-        this._saveAuth();
-        const remember = $("login-remember").checked;
-        storage.set(window.localStorage, REMEMBERED_ID_KEY, remember ? username : null);
-        $("login-password").value = "";
-        this.loginError.clear();
-        this.showHome();
-      } catch (error) {
-        this.loginError.show(error);
-        $("login-password").select();
-      } finally {
-        this._setBusy($("login-button"), "login.signing_in", "login.button", false);
-      }
-    });
+    this.loginForm.reset(messageKey);
   }
 
   showHome(errorKey) {
@@ -214,7 +154,7 @@ class AgentApp {
     this._leaveSupport();
     this.ended = false;
     this.sessionId = support.session_id;
-    storage.set(window.sessionStorage, SUPPORT_KEY, { session_id: support.session_id });
+    saveJson(window.sessionStorage, SUPPORT_KEY, { session_id: support.session_id });
     this.waiting.setSupport(support);
     const socket = new SessionSocket({
       role: "agent",
@@ -309,7 +249,7 @@ class AgentApp {
     } else if (code === CloseCode.UNAUTHORIZED) {
       this.showLogin("error.unauthorized");
     } else if (code === CloseCode.SESSION_NOT_FOUND) {
-      storage.set(window.sessionStorage, SUPPORT_KEY, null);
+      saveJson(window.sessionStorage, SUPPORT_KEY, null);
       this.showHome("error.session_not_found");
     } else if (code === CloseCode.REPLACED) {
       const sessionId = this.sessionId;
@@ -381,7 +321,7 @@ class AgentApp {
     this.session = null;
     this.sessionId = null;
     this.waiting.setActive(false);
-    storage.set(window.sessionStorage, SUPPORT_KEY, null);
+    saveJson(window.sessionStorage, SUPPORT_KEY, null);
     for (const dialog of document.querySelectorAll("dialog[open]")) {
       dialog.close();
     }
@@ -415,7 +355,7 @@ class AgentApp {
   }
 
   _saveAuth() {
-    storage.set(window.sessionStorage, AUTH_KEY, this.auth?.token ? this.auth : null);
+    saveJson(window.sessionStorage, AUTH_KEY, this.auth?.token ? this.auth : null);
   }
 
   _setBusy(button, busyKey, idleKey, busy) {

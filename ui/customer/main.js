@@ -3,7 +3,7 @@
 // (the session is kept in sessionStorage until the end).
 
 import { ChatView } from "/ui/common/chat_view.js";
-import { initials, showOnly, element } from "/ui/common/dom.js";
+import { element, initials, showOnly } from "/ui/common/dom.js";
 import { EndView } from "/ui/common/end_view.js";
 import { ErrorMessage } from "/ui/common/error_message.js";
 import { ApiError, requestJson } from "/ui/common/http.js";
@@ -11,6 +11,7 @@ import { i18n } from "/ui/common/i18n.js";
 import { fillIcons } from "/ui/common/icons.js";
 import { ACCESS_CODE_DIGITS, CloseCode, MessageType } from "/ui/common/protocol.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
+import { loadJson, saveJson } from "/ui/common/storage.js";
 
 const STORAGE_KEY = "rs.customer.session";
 const WAITING_REFRESH_MS = 5000;
@@ -18,12 +19,8 @@ const WAITING_REFRESH_MS = 5000;
 const $ = (id) => document.getElementById(id);
 
 function loadStored() {
-  try {
-    const stored = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) ?? "null");
-    return stored?.session_id && stored?.customer_token ? stored : null;
-  } catch {
-    return null;
-  }
+  const stored = loadJson(window.sessionStorage, STORAGE_KEY);
+  return stored?.session_id && stored?.customer_token ? stored : null;
 }
 
 class CustomerApp {
@@ -302,19 +299,11 @@ class CustomerApp {
   }
 
   _save() {
-    try {
-      window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(this.session));
-    } catch {
-      // Storage blocked: the chat still works, a reload just cannot resume it.
-    }
+    saveJson(window.sessionStorage, STORAGE_KEY, this.session);
   }
 
   _forget() {
-    try {
-      window.sessionStorage.removeItem(STORAGE_KEY);
-    } catch {
-      // Nothing was stored.
-    }
+    saveJson(window.sessionStorage, STORAGE_KEY, null);
   }
 
   _leaveChat() {
