@@ -13,6 +13,8 @@ from tests.e2e.ui_pages import (
     bubble_with_text,
     by_id,
     customer_join,
+    open_page,
+    page_errors,
     screenshot,
     send_chat,
     start_support,
@@ -31,9 +33,7 @@ def test_wrong_password_is_explained(open_ui: PageFactory) -> None:
     expect(by_id(page, "new-support-button")).to_be_hidden()
 
 
-def test_new_support_shows_code_icon_address_and_copies_invitation(
-    agent_page: Page, relay
-) -> None:
+def test_new_support_shows_code_icon_address_and_copies_invitation(agent_page: Page, relay) -> None:
     """The waiting panel shows the relay address, the code, the icon and a working Copy."""
     expect(by_id(agent_page, "agent-name")).to_have_text("Alice Kim")
     screenshot(agent_page, "agent-home")
@@ -102,3 +102,31 @@ def test_expired_token_returns_to_login(open_ui: PageFactory) -> None:
     )
     page.reload()
     expect(by_id(page, "login-error")).to_contain_text("sign in again")
+
+
+def test_expired_code_can_be_renewed(relay_factory, browser) -> None:
+    """When the code expires the panel says so and "New code" brings a fresh one that works."""
+    relay = relay_factory("--code-lifetime", "2")
+    agent = open_page(browser, relay.url + "/agent")
+    customer = open_page(browser, relay.url + "/")
+    try:
+        agent_login(agent)
+        old_code = start_support(agent)
+        renew = by_id(agent, "renew-code")
+        expect(renew).to_be_visible(timeout=15_000)
+        expect(by_id(agent, "code-expiry")).to_contain_text("no longer works")
+
+        renew.click()
+        expect(renew).to_be_hidden()
+        code = by_id(agent, "access-code")
+        expect(code).to_have_text(re.compile(r"^\d{6}$"))
+        new_code = code.text_content() or ""
+        assert new_code != old_code
+        expect(by_id(agent, "invitation-text")).to_have_value(re.compile(new_code))
+
+        customer_join(customer, new_code)
+        expect(by_id(agent, "chat-peer-name")).to_have_text("Chris Park")
+        assert not page_errors(agent) and not page_errors(customer)
+    finally:
+        agent.context.close()
+        customer.context.close()

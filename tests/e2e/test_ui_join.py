@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -98,3 +100,32 @@ def test_relay_page_fits_a_phone(agent_page: Page, open_ui: PageFactory) -> None
     expect(by_id(customer, "chat-send")).to_be_in_viewport()
     assert customer.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(customer, "relay-page-phone-chat")
+
+
+def test_too_many_wrong_codes_count_down_the_wait(open_ui: PageFactory) -> None:
+    """After ten wrong codes the page says how long to wait, as mm:ss, and Join is disabled."""
+    customer = open_ui("/")
+    box = by_id(customer, "code-input")
+    for attempt in range(10):
+        box.fill(f"{attempt:06d}")
+        with customer.expect_response("**/api/join") as answer:
+            by_id(customer, "join-button").click()
+        assert answer.value.status in (404, 410)
+        expect(by_id(customer, "join-button")).to_be_enabled()
+
+    box.fill("999999")
+    by_id(customer, "join-button").click()
+    error = by_id(customer, "join-error")
+    expect(error).to_contain_text(re.compile(r"Try again in \d\d:\d\d"))
+    expect(by_id(customer, "join-button")).to_be_disabled()
+    first = error.text_content()
+    expect(error).not_to_have_text(first or "")  # it counts down
+
+
+def test_unreachable_relay_is_explained(relay, open_ui: PageFactory) -> None:
+    """With the relay gone, pressing Join says the relay cannot be reached."""
+    customer = open_ui("/")
+    relay.stop()
+    by_id(customer, "code-input").fill("123456")
+    by_id(customer, "join-button").click()
+    expect(by_id(customer, "join-error")).to_contain_text("Cannot reach the relay server")

@@ -199,10 +199,9 @@ class AgentApp {
       return; // session_ended follows with the summary
     }
     if (this.session.state === "waiting") {
-      const codeChanged = previous?.code !== this.session.code;
       this.waiting.setCode(this.session);
-      if (codeChanged && previous?.code) {
-        this._refreshInvitation();
+      if (previous && this.session.code && previous.code !== this.session.code) {
+        this._refreshInvitation(); // renewed, or a new code after removing the customer
       }
       this._show("waiting");
       return;

@@ -31,6 +31,7 @@ class CustomerApp {
     this.chatView = null;
     this.ended = false;
     this._waitingTimer = null;
+    this._waitingGeneration = 0;
     this._waitingShown = "";
     this._busy = false;
     this.panels = [$("join-panel"), $("chat-panel"), $("end-panel"), $("notice-panel")];
@@ -152,16 +153,19 @@ class CustomerApp {
 
   async _refreshWaiting() {
     clearTimeout(this._waitingTimer);
+    const generation = ++this._waitingGeneration; // a newer refresh supersedes this one
     if (this.step !== "join") {
       return;
     }
     try {
       const waiting = await requestJson("GET", "/api/waiting");
-      this._renderWaiting(waiting);
+      if (generation === this._waitingGeneration && this.step === "join") {
+        this._renderWaiting(waiting);
+      }
     } catch (error) {
       console.warn("could not list waiting agents:", error.message);
     }
-    if (this.step === "join") {
+    if (generation === this._waitingGeneration && this.step === "join") {
       this._waitingTimer = setTimeout(() => this._refreshWaiting(), WAITING_REFRESH_MS);
     }
   }
@@ -206,6 +210,7 @@ class CustomerApp {
   enterChat(session) {
     this._leaveChat();
     clearTimeout(this._waitingTimer);
+    this._waitingGeneration += 1;
     this.step = "chat";
     this.ended = false;
     this.session = session;
