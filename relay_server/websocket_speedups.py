@@ -39,7 +39,8 @@ What changes, in one place and only for sockets created by :class:`FastWebSocket
 - a data frame whose announced length would take the message over ``max_message_bytes`` is
   refused before its payload is read (close 1009), for single frames and for the running total
   of a fragmented message;
-- close frames carry their status code.
+- close frames carry their status code, and a connection failed for 1002/1007/1009 is
+  half-closed and drained briefly, so the peer reads the code instead of a TCP reset.
 
 Everything else (ping → pong, close handshake, continuation rules, reserved bits → 1002) keeps
 the library's behaviour. A received binary message is returned as ``bytes`` (the library
@@ -50,10 +51,12 @@ from __future__ import annotations
 
 import codecs
 import logging
+import socket
 import struct
 import time
 from typing import Any
 
+import gevent
 from geventwebsocket.exceptions import FrameTooLargeException, ProtocolError, WebSocketError
 from geventwebsocket.handler import WebSocketHandler
 from geventwebsocket.websocket import MSG_ALREADY_CLOSED, MSG_CLOSED, Header, Stream, WebSocket
@@ -77,6 +80,11 @@ CLOSE_NORMAL = 1000
 CLOSE_PROTOCOL_ERROR = 1002
 CLOSE_INVALID_PAYLOAD = 1007
 CLOSE_MESSAGE_TOO_BIG = 1009
+
+# After failing a connection: how long and how much of the peer's input to discard while
+# waiting for it to read our close frame and close its side.
+LINGER_S = 2.0
+LINGER_MAX_BYTES = 1024 * 1024
 
 _CLOSE_CODE = struct.Struct("!H")
 _UTF8_INCREMENTAL_DECODER = codecs.getincrementaldecoder("utf-8")
@@ -283,16 +291,42 @@ class FastWebSocket(WebSocket):
             return self.read_message()
         except MessageTooBig as exc:
             logger.info("closing websocket with 1009: %s", exc)
-            self.close(CLOSE_MESSAGE_TOO_BIG, b"message too big")
+            self.fail(CLOSE_MESSAGE_TOO_BIG, "message too big")
         except UnicodeError:
-            self.close(CLOSE_INVALID_PAYLOAD)
-        except ProtocolError:
-            self.close(CLOSE_PROTOCOL_ERROR)
+            self.fail(CLOSE_INVALID_PAYLOAD, "invalid UTF-8")
+        except ProtocolError as exc:
+            logger.info("closing websocket with 1002: %s", exc)
+            self.fail(CLOSE_PROTOCOL_ERROR, "protocol error")
         except OSError:
             self.close()
             self.current_app.on_close(MSG_CLOSED)
 
         return None
+
+    def fail(self, code: int, reason: str) -> None:
+        """Close after a protocol violation so that the peer still reads the close frame.
+
+        The peer may still be sending (the rest of an oversize frame, more fragments). Closing
+        a TCP socket with unread input makes the kernel send a reset, and a client that gets
+        the reset before it has read our close frame (Windows discards its receive buffer)
+        reports 1006 instead of ``code``. So: send the close frame, half-close, and discard
+        input for a bounded time and amount until the peer closes its side.
+        """
+        sock = getattr(self.handler, "socket", None)
+        self.close(code, reason)
+        if sock is None:
+            return
+        try:
+            sock.shutdown(socket.SHUT_WR)
+            with gevent.Timeout(LINGER_S, False):
+                discarded = 0
+                while discarded < LINGER_MAX_BYTES:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    discarded += len(chunk)
+        except OSError:
+            pass  # the peer is already gone: nothing left to be polite to
 
     # -- writing ---------------------------------------------------------------------------
 
