@@ -3,7 +3,7 @@
 // open session survive a reload (sessionStorage); a 401 anywhere returns to the login form.
 
 import { ChatView } from "/ui/common/chat_view.js";
-import { initials, showOnly } from "/ui/common/dom.js";
+import { initials, showOnly, showUnreadInTitle } from "/ui/common/dom.js";
 import { EndView } from "/ui/common/end_view.js";
 import { ErrorMessage } from "/ui/common/error_message.js";
 import { requestJson } from "/ui/common/http.js";
@@ -162,7 +162,12 @@ class AgentApp {
       token: this.auth.token,
     });
     this.socket = socket;
-    this.chatView = new ChatView($("chat-container"), { socket, role: "agent", i18n });
+    this.chatView = new ChatView($("chat-container"), {
+      socket,
+      role: "agent",
+      i18n,
+      onUnread: (count) => showUnreadInTitle(count),
+    });
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => this._applySession(welcome.session));
     socket.on(MessageType.SESSION_UPDATED, (update) => this._applySession(update.session));

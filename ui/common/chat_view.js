@@ -32,11 +32,15 @@ export class ChatView {
    * @param {import("./session_socket.js").SessionSocket} options.socket
    * @param {"agent"|"customer"} options.role this page's role
    * @param {import("./i18n.js").i18n} options.i18n
+   * @param {(count: number) => void} [options.onUnread] told how many messages from the other
+   *   side arrived while the page was hidden (0 once it is seen), e.g. for the window title
    */
-  constructor(container, { socket, role, i18n }) {
+  constructor(container, { socket, role, i18n, onUnread }) {
     this.socket = socket;
     this.role = role;
     this.i18n = i18n;
+    this._onUnread = onUnread ?? (() => {});
+    this._unread = 0;
     this._byId = new Map(); // id → <li>
     this._pending = new Map(); // client_id → {text, node}, in send order
     this._peerReadUpTo = 0;
@@ -53,8 +57,12 @@ export class ChatView {
       socket.on(MessageType.PARTICIPANT_LEFT, (m) => this._onPresence(m, "chat.left")),
       socket.on(MessageType.ERROR, (m) => this._onError(m)),
       socket.on("status", () => this._composer.renderHint()),
+      i18n.onChange(() => this._reformatTimes()),
     ];
-    this._onVisible = () => this._markRead();
+    this._onVisible = () => {
+      this._markRead();
+      this._setUnread(document.visibilityState === "visible" ? 0 : this._unread);
+    };
     document.addEventListener("visibilitychange", this._onVisible);
   }
 
@@ -64,6 +72,7 @@ export class ChatView {
     document.removeEventListener("visibilitychange", this._onVisible);
     this._composer.destroy();
     clearTimeout(this._typingShownTimer);
+    this._setUnread(0);
   }
 
   /** Allow or forbid writing (the session ended or this participant left it). */
@@ -180,6 +189,9 @@ export class ChatView {
       this._setState(node, message.id <= this._peerReadUpTo ? "read" : "sent");
     } else {
       this._maxOtherId = Math.max(this._maxOtherId, message.id);
+      if (document.visibilityState !== "visible") {
+        this._setUnread(this._unread + 1);
+      }
       this._setTypingShown(null);
       this._markRead();
     }
@@ -325,6 +337,20 @@ export class ChatView {
     }
     const key = `chat.error.${message.code}`;
     this.addNotice(this.i18n.has(key) ? key : "chat.error.other", { message: message.message });
+  }
+
+  _setUnread(count) {
+    if (count !== this._unread) {
+      this._unread = count;
+      this._onUnread(count);
+    }
+  }
+
+  _reformatTimes() {
+    for (const time of this._list.querySelectorAll(".rs-msg__time")) {
+      const sentAt = Number(time.closest(".rs-msg").dataset.sentAt);
+      time.textContent = this.i18n.formatTime(sentAt);
+    }
   }
 
   _nearBottom() {

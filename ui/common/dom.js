@@ -38,3 +38,9 @@ export function initials(name) {
   const letters = words.length === 1 ? [words[0]] : [words[0], words[words.length - 1]];
   return letters.map((word) => Array.from(word)[0].toUpperCase()).join("");
 }
+
+/** Prefix the window title with "(n) " while n messages wait unseen in a hidden tab. */
+export function showUnreadInTitle(count) {
+  const title = document.title.replace(/^\(\d+\) /, "");
+  document.title = count > 0 ? `(${count}) ${title}` : title;
+}

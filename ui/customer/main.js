@@ -3,7 +3,7 @@
 // (the session is kept in sessionStorage until the end).
 
 import { ChatView } from "/ui/common/chat_view.js";
-import { element, initials, showOnly } from "/ui/common/dom.js";
+import { element, initials, showOnly, showUnreadInTitle } from "/ui/common/dom.js";
 import { EndView } from "/ui/common/end_view.js";
 import { ErrorMessage } from "/ui/common/error_message.js";
 import { ApiError, requestJson } from "/ui/common/http.js";
@@ -225,7 +225,12 @@ class CustomerApp {
       token: session.customer_token,
     });
     this.socket = socket;
-    this.chatView = new ChatView($("chat-container"), { socket, role: "customer", i18n });
+    this.chatView = new ChatView($("chat-container"), {
+      socket,
+      role: "customer",
+      i18n,
+      onUnread: (count) => showUnreadInTitle(count),
+    });
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);
