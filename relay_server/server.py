@@ -19,7 +19,7 @@ from relay_server.committer import GroupCommitter
 from relay_server.http_api import build_app
 from relay_server.relay import Relay, RelayOptions
 from relay_server.store import Store
-from relay_server.store.atomic_storage import write_atomically
+from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from tinydb import TinyDB
 from tinydb.middlewares import Middleware
 from tinydb.table import Document, Table
 
-from relay_server.store.atomic_storage import AtomicJSONStorage
+from suite.atomic_files import AtomicJSONStorage
 from relay_server.store.journal import Journal
 
 logger = logging.getLogger(__name__)

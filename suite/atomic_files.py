@@ -1,4 +1,4 @@
-"""A TinyDB storage that never leaves a half-written file behind."""
+"""Files written atomically, and a TinyDB storage built on that (shared by relay and agent)."""
 
 from __future__ import annotations
 
