@@ -32,12 +32,14 @@ export class SessionSocket {
    * @param {string} options.token bearer token (agent) or customer token
    * @param {number} [options.lastSeenId] largest chat id already shown
    * @param {string} [options.url] defaults to /ws on this page's origin
+   * @param {"chat"|"screen"} [options.channel] which of the participant's sockets this is
    */
-  constructor({ role, sessionId, token, lastSeenId = 0, url }) {
+  constructor({ role, sessionId, token, lastSeenId = 0, url, channel = "chat" }) {
     this.role = role;
     this.sessionId = sessionId;
     this.token = token;
     this.lastSeenId = lastSeenId;
+    this.channel = channel;
     this.url = url ?? SessionSocket.defaultUrl();
     this.status = "closed";
     this._ws = null;
@@ -140,6 +142,9 @@ export class SessionSocket {
     };
     if (this.lastSeenId > 0) {
       hello.last_seen_id = this.lastSeenId;
+    }
+    if (this.channel !== "chat") {
+      hello.channel = this.channel; // "chat" is the default: older relays never see the field
     }
     ws.send(encode(MessageType.HELLO, hello));
   }
