@@ -152,7 +152,7 @@ def build_app(
     @app.get("/api/supports/<session_id>")
     @api
     def get_support(session_id: str):
-        return {"support": relay.get_support(principal(), session_id, relay_url())}
+        return {"support": relay.get_support(principal(), session_id)}
 
     @app.get("/api/waiting")
     @api

@@ -102,7 +102,11 @@ class Relay:
             raise Refused(401, "unauthorized", "this account no longer exists")
         try:
             session = self.directory.create(
-                principal.username, public_profile(account), now, self.options.code_lifetime_s
+                principal.username,
+                public_profile(account),
+                now,
+                self.options.code_lifetime_s,
+                relay_url=(self.options.public_url or relay_url).rstrip("/"),
             )
         except RuntimeError:
             raise Refused(
@@ -110,28 +114,36 @@ class Relay:
             ) from None
         self._persist(session)
         self.wait_durable()
-        return self.support_view(session, relay_url)
+        return self.support_view(session)
 
-    def get_support(self, principal: Principal, session_id: str, relay_url: str) -> dict[str, Any]:
+    def get_support(self, principal: Principal, session_id: str) -> dict[str, Any]:
         session = self.directory.sessions.get(session_id)
         if session is None or session.agent_username != principal.username:
             raise Refused(404, "session_not_found", "no such live support session")
-        return self.support_view(session, relay_url)
+        return self.support_view(session)
 
-    def support_view(self, session: SupportSession, relay_url: str) -> dict[str, Any]:
-        relay_url = (self.options.public_url or relay_url).rstrip("/")
-        join_url = f"{relay_url}/?code={session.code}" if session.code else f"{relay_url}/"
+    def support_view(self, session: SupportSession) -> dict[str, Any]:
+        """The ``support`` object of the HTTP API."""
+        view = self.session_view(session, for_agent=True)
         return {
             "session_id": session.id,
-            "state": str(session.state),
-            "code": session.code,
-            "code_expires_at": session.code_expires_at,
-            "icon": session.icon if self.options.icons_enabled else None,
-            "relay_url": relay_url,
-            "join_url": join_url,
-            "invitation_text": invitation_text(session, relay_url, join_url),
-            "created_at": session.created_at,
+            **{k: view[k] for k in ("state", "code", "code_expires_at", "icon", "created_at")},
+            **{k: view[k] for k in ("relay_url", "join_url", "invitation_text")},
         }
+
+    def session_view(self, session: SupportSession, for_agent: bool) -> dict[str, Any]:
+        """The protocol's ``session`` object; the agent's has the code and the invitation."""
+        view = session.public(for_agent)
+        if for_agent:
+            relay_url = session.relay_url or (self.options.public_url or "").rstrip("/")
+            join_url = f"{relay_url}/?code={session.code}" if session.code else f"{relay_url}/"
+            view.update(
+                icon=session.icon if self.options.icons_enabled else None,
+                relay_url=relay_url,
+                join_url=join_url,
+                invitation_text=invitation_text(session, relay_url, join_url),
+            )
+        return view
 
     # -- customer HTTP actions -------------------------------------------------------------
 
@@ -177,9 +189,7 @@ class Relay:
             raise Refused(status, str(error.problem), _JOIN_MESSAGES[str(error.problem)]) from None
         self._persist(session)
         self.wait_durable()
-        room = self.rooms.find(session.id)
-        if room is not None:
-            room.broadcast(encode(MessageType.SESSION_UPDATED, session=session.public(True)))
+        self._tell_agent(session, MessageType.SESSION_UPDATED)
         logger.info("customer joined session %s", session.id, extra={"session_id": session.id})
         return {
             "session_id": session.id,
@@ -230,7 +240,7 @@ class Relay:
                 MessageType.WELCOME,
                 protocol_version=PROTOCOL_VERSION,
                 you={"role": str(member.role), "name": member.name},
-                session=session.public(member.role is Role.AGENT),
+                session=self.session_view(session, member.role is Role.AGENT),
                 missed=[],
                 last_id=0,
             )
@@ -239,17 +249,27 @@ class Relay:
         if replaced is not None:
             replaced.close(CloseCode.REPLACED, "connected from another window")
         chat = self._chat(session.id)
+        if member.role is Role.CUSTOMER:
+            last_seen_id = max(last_seen_id, session.customer_since_id)
         welcome = encode(
             MessageType.WELCOME,
             protocol_version=PROTOCOL_VERSION,
             you={"role": str(member.role), "name": member.name},
-            session=session.public(member.role is Role.AGENT),
+            session=self.session_view(session, member.role is Role.AGENT),
             missed=chat.after(last_seen_id),
             last_id=chat.last_id,
+            read_up_to=chat.read_up_to,
         )
         if replaced is None:
+            rejoined = member.role in chat.joined_roles
+            chat.joined_roles.add(member.role)
             room.broadcast(
-                encode(MessageType.PARTICIPANT_JOINED, role=str(member.role), name=member.name),
+                encode(
+                    MessageType.PARTICIPANT_JOINED,
+                    role=str(member.role),
+                    name=member.name,
+                    rejoined=rejoined,
+                ),
                 exclude=member,
             )
         return welcome
@@ -280,7 +300,12 @@ class Relay:
         """
         session = self.directory.sessions.get(member.session_id)
         if session is None:
-            raise ProtocolError(ErrorCode.SESSION_ENDED, "the session has ended", str(message.type))
+            raise ProtocolError(
+                ErrorCode.SESSION_ENDED,
+                "the session has ended",
+                str(message.type),
+                client_id=getattr(message, "client_id", None),
+            )
         room = self.rooms.room(member.session_id)
         if isinstance(message, SendChat):
             chat = self._chat(session.id)
@@ -304,6 +329,9 @@ class Relay:
                 exclude=member,
             )
         elif isinstance(message, MarkRead):
+            chat = self._chat(session.id)
+            role = str(member.role)
+            chat.read_up_to[role] = max(chat.read_up_to.get(role, 0), message.up_to_id)
             room.broadcast(
                 encode(MessageType.MARKED_READ, role=str(member.role), up_to_id=message.up_to_id)
             )
@@ -321,7 +349,7 @@ class Relay:
             self.directory.new_code(session, now, self.options.code_lifetime_s)
             self._persist(session)
             self.wait_durable()
-            room.broadcast(encode(MessageType.SESSION_UPDATED, session=session.public(True)))
+            self._tell_agent(session, MessageType.SESSION_UPDATED)
         else:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was already accepted", "hello")
 
@@ -382,15 +410,22 @@ class Relay:
 
     def _code_changed(self, session: SupportSession) -> None:
         self._persist(session)
+        self._tell_agent(session, MessageType.SESSION_UPDATED)
+
+    def _tell_agent(self, session: SupportSession, message_type: MessageType) -> None:
         room = self.rooms.find(session.id)
         agent = room.get(Role.AGENT) if room else None
         if agent is not None:
-            agent.send(encode(MessageType.SESSION_UPDATED, session=session.public(True)))
+            agent.send(encode(message_type, session=self.session_view(session, True)))
 
     def _remove_customer(self, session: SupportSession, now: float) -> None:
         if session.state is not SessionState.ACTIVE:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "no customer to remove", "remove_customer")
         self.directory.remove_customer(session, now, self.options.code_lifetime_s)
+        chat = self._chat(session.id)
+        session.customer_since_id = chat.last_id  # the next customer does not see this chat
+        chat.joined_roles.discard(Role.CUSTOMER)
+        chat.read_up_to[str(Role.CUSTOMER)] = 0
         self._persist(session)
         self.wait_durable()
         room = self.rooms.room(session.id)
@@ -398,9 +433,7 @@ class Relay:
         if customer is not None:
             self.rooms.leave(customer)
             customer.close(CloseCode.REMOVED, "the agent removed you from the session")
-        agent = room.get(Role.AGENT)
-        if agent is not None:
-            agent.send(encode(MessageType.CUSTOMER_REMOVED, session=session.public(True)))
+        self._tell_agent(session, MessageType.CUSTOMER_REMOVED)
 
     def _gone_code(self, session_id: str) -> CloseCode:
         if self.session_record(session_id) is not None:

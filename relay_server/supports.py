@@ -49,6 +49,8 @@ class SupportSession:
     started_at: float | None = None
     ended_at: float | None = None
     ended_by: str | None = None
+    relay_url: str = ""  # the address the agent used: where invitations point
+    customer_since_id: int = 0  # a customer sees chat after this id (earlier ones were removed)
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
@@ -60,6 +62,8 @@ class SupportSession:
         fields = {k: record.get(k) for k in cls.__dataclass_fields__}
         fields["state"] = SessionState(record["state"])
         fields["customer_name"] = record.get("customer_name") or ""
+        fields["relay_url"] = record.get("relay_url") or ""
+        fields["customer_since_id"] = record.get("customer_since_id") or 0
         return cls(**fields)
 
     def public(self, for_agent: bool) -> dict[str, Any]:
@@ -102,7 +106,12 @@ class SupportDirectory:
     _by_customer_token: dict[str, str] = field(default_factory=dict)
 
     def create(
-        self, agent_username: str, agent: dict[str, Any], now: float, code_lifetime_s: float
+        self,
+        agent_username: str,
+        agent: dict[str, Any],
+        now: float,
+        code_lifetime_s: float,
+        relay_url: str = "",
     ) -> SupportSession:
         session = SupportSession(
             id=secrets.token_urlsafe(16),
@@ -111,6 +120,7 @@ class SupportDirectory:
             state=SessionState.WAITING,
             created_at=now,
             icon=self._free_icon(),
+            relay_url=relay_url,
         )
         self.sessions[session.id] = session
         if session.icon is not None:

@@ -25,6 +25,7 @@ from suite.protocol import (
     Hello,
     ProtocolError,
     Role,
+    client_id_of,
     decode_client_message,
 )
 
@@ -132,9 +133,12 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
             if frame is None:
                 break
             if not bucket.take(time.monotonic()):
-                connection.send(
-                    ProtocolError(ErrorCode.RATE_LIMITED, "slow down: too many frames").to_frame()
+                refused = ProtocolError(
+                    ErrorCode.RATE_LIMITED,
+                    "slow down: too many frames",
+                    client_id=client_id_of(frame) if isinstance(frame, str) else None,
                 )
+                connection.send(refused.to_frame())
                 continue
             try:
                 relay.handle(connection, decode_client_message(frame), clock())

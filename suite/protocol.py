@@ -83,16 +83,25 @@ class Channel(StrEnum):
 class ProtocolError(ValueError):
     """A frame that breaks the protocol; ``code`` is an :class:`ErrorCode`."""
 
-    def __init__(self, code: ErrorCode, message: str, in_reply_to: str | None = None):
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        in_reply_to: str | None = None,
+        client_id: str | None = None,
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.in_reply_to = in_reply_to
+        self.client_id = client_id
 
     def to_frame(self) -> str:
         fields: dict[str, Any] = {"code": str(self.code), "message": self.message}
         if self.in_reply_to:
             fields["in_reply_to"] = self.in_reply_to
+        if self.client_id:
+            fields["client_id"] = self.client_id
         return encode(MessageType.ERROR, **fields)
 
 
@@ -254,4 +263,21 @@ def decode_client_message(frame: str | bytes) -> ClientMessage:
         raise ProtocolError(
             ErrorCode.UNKNOWN_TYPE, f"unknown message type '{message_type[:40]}'", message_type[:40]
         )
-    return cls.parse(body)
+    try:
+        return cls.parse(body)
+    except ProtocolError as error:
+        error.client_id = client_id_of(body)
+        raise
+
+
+def client_id_of(body: Any) -> str | None:
+    """The ``client_id`` of a chat frame, so that an ``error`` can name the refused message."""
+    if isinstance(body, str | bytes | bytearray):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return None
+    client_id = body.get("client_id") if isinstance(body, dict) else None
+    if isinstance(client_id, str) and 0 < len(client_id) <= MAX_CLIENT_ID_CHARS:
+        return client_id
+    return None

@@ -22,8 +22,8 @@ from tinydb import TinyDB
 from tinydb.middlewares import Middleware
 from tinydb.table import Document, Table
 
-from suite.atomic_files import AtomicJSONStorage
 from relay_server.store.journal import Journal
+from suite.atomic_files import AtomicJSONStorage
 
 logger = logging.getLogger(__name__)
 

@@ -215,3 +215,47 @@ def test_screen_channel_forwards_the_agents_binary_frames_unchanged(relay):
     assert viewer.recv_type("error")["code"] == "not_allowed"
     talk.agent.send({"type": "end_session"})
     assert viewer.close_code() == 4000 and presenter.close_code() == 4000
+
+
+def test_welcome_tells_read_state_and_reconnects_say_rejoined(relay):
+    talk = start_conversation(relay)
+    talk.agent.chat("hello", "a-1")
+    message = talk.customer.recv_type("chat_message")
+    talk.customer.send({"type": "mark_read", "up_to_id": message["id"]})
+    talk.agent.recv_type("marked_read")
+    welcome = talk.reconnect_customer(last_seen_id=message["id"])
+    assert welcome["read_up_to"] == {"agent": 0, "customer": message["id"]}
+    joined = talk.agent.recv_type("participant_joined")
+    assert joined["rejoined"] is True and joined["role"] == "customer"
+
+
+def test_a_refused_chat_message_is_named_by_its_client_id(relay):
+    talk = start_conversation(relay)
+    talk.customer.chat("y" * 4001, "too-long-1")
+    error = talk.customer.recv_type("error")
+    assert (error["code"], error["client_id"]) == ("text_too_long", "too-long-1")
+
+
+def test_the_next_customer_does_not_see_the_removed_customers_chat(relay):
+    """After remove_customer, a new customer starts with an empty transcript; the agent keeps it."""
+    talk = start_conversation(relay)
+    talk.customer.chat("my private address is ...", "c-1")
+    talk.agent.recv_type("chat_message")
+    talk.agent.send({"type": "remove_customer"})
+    session = talk.agent.recv_type("customer_removed")["session"]
+    assert session["code"] in session["invitation_text"] and session["join_url"].endswith(
+        session["code"]
+    )
+    joined = talk.api.join(code=session["code"], name="Next Customer")
+    nxt = ChatClient(relay.ws_url, "customer", talk.session_id, joined["customer_token"])
+    welcome = nxt.connect()
+    assert welcome["missed"] == []
+    assert welcome["session"]["customer_name"] == "Next Customer"
+    assert "code" not in welcome["session"] and "invitation_text" not in welcome["session"]
+    nxt.chat("hi, I'm new", "n-1")
+    assert talk.agent.recv_type("chat_message")["text"] == "hi, I'm new"
+    again = ChatClient(relay.ws_url, "agent", talk.session_id, talk.token)
+    assert [m["text"] for m in again.connect()["missed"]] == [
+        "my private address is ...",
+        "hi, I'm new",
+    ]
