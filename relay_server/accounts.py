@@ -104,11 +104,10 @@ class Accounts:
         self.store.sync()
         return doc
 
-    def update_profile(self, username: str, profile: dict[str, Any]) -> dict[str, Any]:
+    def update_profile(self, username: str, profile: dict[str, Any]) -> None:
+        """Change profile fields (durable after the store's next sync)."""
         account = self._require(username)
         self.store.update(ACCOUNTS, account["doc_id"], self._clean_profile(profile))
-        self.store.sync()
-        return public_profile(self._require(username))
 
     def set_password(self, username: str, password: str) -> None:
         account = self._require(username)

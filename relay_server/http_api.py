@@ -15,8 +15,9 @@ from typing import Any
 import bottle
 import gevent
 
-from relay_server.accounts import AccountError, Principal, public_profile
+from relay_server.accounts import USERNAME_RE, AccountError, Principal
 from relay_server.errors import Refused
+from relay_server.photos import MAX_PHOTO_BYTES, PhotoError
 from relay_server.relay import Relay
 from relay_server.ws_endpoint import serve_websocket
 from suite.protocol import PROTOCOL_VERSION
@@ -122,7 +123,7 @@ def build_app(
         token, expires_at = relay.accounts.record_login(account, username, ip, clock())
         relay.wait_durable()
         logger.info("agent logged in", extra={"username": username, "ip": ip})
-        return {"token": token, "expires_at": expires_at, "agent": public_profile(account)}
+        return {"token": token, "expires_at": expires_at, "agent": relay.profile(account)}
 
     @app.post("/api/logout")
     @api
@@ -136,12 +137,56 @@ def build_app(
         account = relay.accounts.get(principal().username)
         if account is None:
             raise Refused(401, "unauthorized", "this account no longer exists")
-        return {"agent": public_profile(account)}
+        return {"agent": relay.profile(account)}
 
     @app.put("/api/me")
     @api
     def update_me():
-        return {"agent": relay.accounts.update_profile(principal().username, body())}
+        username = principal().username
+        relay.accounts.update_profile(username, body())
+        relay.wait_durable()
+        return {"agent": relay.profile(relay.accounts.get(username))}
+
+    @app.put("/api/me/photo")
+    @api
+    def put_photo():
+        username = principal().username
+        if bottle.request.content_length > MAX_PHOTO_BYTES:
+            raise Refused(413, "too_large", f"a photo may be at most {MAX_PHOTO_BYTES // 1024} KiB")
+        try:
+            relay.photos.put(username, bottle.request.body.read(MAX_PHOTO_BYTES + 1))
+        except PhotoError as error:
+            raise Refused(400, "bad_photo", str(error)) from None
+        return {"agent": relay.profile(relay.accounts.get(username))}
+
+    @app.delete("/api/me/photo")
+    @api
+    def delete_photo():
+        username = principal().username
+        relay.photos.delete(username)
+        return {"agent": relay.profile(relay.accounts.get(username))}
+
+    @app.get("/api/agents/<username>/photo")
+    def agent_photo(username: str):
+        found = relay.photos.find(username) if USERNAME_RE.match(username) else None
+        if found is None:
+            bottle.response.status = 404
+            bottle.response.content_type = "application/json"
+            return json.dumps({"error": {"code": "not_found", "message": "no photo"}})
+        path, mime = found
+        response = bottle.static_file(path.name, root=str(path.parent), mimetype=mime)
+        response.set_header("Cache-Control", "public, max-age=86400")
+        return response
+
+    @app.get("/api/sessions/<session_id>/notes")
+    @api
+    def get_notes(session_id: str):
+        return relay.get_notes(principal(), session_id)
+
+    @app.put("/api/sessions/<session_id>/notes")
+    @api
+    def put_notes(session_id: str):
+        return relay.set_notes(principal(), session_id, body().get("notes"), clock())
 
     @app.post("/api/supports")
     @api

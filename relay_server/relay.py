@@ -18,9 +18,12 @@ from relay_server.access_codes import CodeError
 from relay_server.accounts import Accounts, Principal, public_profile
 from relay_server.chat_log import ChatLog
 from relay_server.errors import Refused
+from relay_server.notes import MAX_NOTES_CHARS, SessionNotes
+from relay_server.photos import Photos
 from relay_server.rooms import Member, Rooms
 from relay_server.store import Store
 from relay_server.supports import (
+    SHOWN_AGENT_FIELDS,
     JoinError,
     SessionState,
     SupportDirectory,
@@ -81,6 +84,8 @@ class Relay:
         self.options = options
         self.wait_durable = wait_durable or store.sync
         self.accounts = Accounts(store)
+        self.notes = SessionNotes(store)
+        self.photos = Photos(store.folder / "photos")
         self.directory = SupportDirectory()
         self.rooms = Rooms()
         self.screen_rooms = Rooms()
@@ -103,7 +108,7 @@ class Relay:
         try:
             session = self.directory.create(
                 principal.username,
-                public_profile(account),
+                self.profile(account),
                 now,
                 self.options.code_lifetime_s,
                 relay_url=(self.options.public_url or relay_url).rstrip("/"),
@@ -145,13 +150,41 @@ class Relay:
             )
         return view
 
+    def profile(self, account: dict[str, Any]) -> dict[str, Any]:
+        """The agent's public profile (A2), with the URL of the photo if there is one."""
+        return {**public_profile(account), "photo_url": self.photos.url(account["username"])}
+
+    def get_notes(self, principal: Principal, session_id: str) -> dict[str, Any]:
+        self._require_owner(principal, session_id)
+        return self.notes.get(session_id)
+
+    def set_notes(self, principal: Principal, session_id: str, notes: Any, now: float) -> dict:
+        """Save the consultation log (CH5) of a live or ended session the agent owns."""
+        self._require_owner(principal, session_id)
+        if not isinstance(notes, str) or len(notes) > MAX_NOTES_CHARS:
+            raise Refused(
+                400, "bad_request", f"'notes' must be text of at most {MAX_NOTES_CHARS} characters"
+            )
+        saved = self.notes.put(session_id, principal.username, notes, now)
+        self.wait_durable()
+        return saved
+
+    def _require_owner(self, principal: Principal, session_id: str) -> None:
+        session = self.directory.sessions.get(session_id)
+        owner = session.agent_username if session else None
+        if owner is None:
+            record = self.session_record(session_id)
+            owner = record["agent_username"] if record else None
+        if owner != principal.username:
+            raise Refused(404, "session_not_found", "no such support session of yours")
+
     # -- customer HTTP actions -------------------------------------------------------------
 
     def waiting_agents(self) -> dict[str, Any]:
         if not self.options.icons_enabled:
             return {"icons_enabled": False, "agents": []}
         agents = [
-            {"icon": s.icon, **{k: s.agent.get(k, "") for k in ("name", "title", "company")}}
+            {"icon": s.icon, **{k: s.agent.get(k, "") for k in SHOWN_AGENT_FIELDS}}
             for s in self.directory.waiting_with_icons()
         ]
         return {"icons_enabled": True, "agents": agents}

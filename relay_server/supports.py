@@ -15,6 +15,7 @@ from typing import Any
 from relay_server.access_codes import AccessCodes, CodeError, CodeProblem
 
 MAX_ICON = 99
+SHOWN_AGENT_FIELDS = ("name", "title", "company", "photo_url")  # what customers see
 
 
 class SessionState(StrEnum):
@@ -71,7 +72,7 @@ class SupportSession:
         view = {
             "id": self.id,
             "state": str(self.state),
-            "agent": {k: self.agent.get(k, "") for k in ("name", "title", "company")},
+            "agent": {k: self.agent.get(k, "") for k in SHOWN_AGENT_FIELDS},
             "customer_name": self.customer_name,
             "created_at": self.created_at,
             "started_at": self.started_at,
