@@ -57,7 +57,13 @@ def test_join_by_icon_takes_the_session_for_one_customer(api):
     assert waiting["icons_enabled"] is True
     mine = [a for a in waiting["agents"] if a["icon"] == support["icon"]]
     assert mine == [
-        {"icon": support["icon"], "name": "Alice Kim", "title": "Sales Manager", "company": "Acme"}
+        {
+            "icon": support["icon"],
+            "name": "Alice Kim",
+            "title": "Sales Manager",
+            "company": "Acme",
+            "photo_url": "",
+        }
     ]
     joined = api.join(icon=support["icon"], name="Icon Customer")
     assert joined["session_id"] == support["session_id"]
