@@ -11,8 +11,10 @@ from tests.e2e.conftest import PageFactory
 from tests.e2e.ui_pages import (
     agent_login,
     bubble_with_text,
+    bubbles,
     by_id,
     customer_join,
+    expect_state,
     open_page,
     page_errors,
     screenshot,
@@ -21,6 +23,29 @@ from tests.e2e.ui_pages import (
 )
 
 pytestmark = pytest.mark.e2e
+
+
+def record_support_fetches(page: Page) -> list[str]:
+    """Collect the URLs of every `GET /api/supports/<id>` the page makes from now on."""
+    fetched: list[str] = []
+
+    def on_request(request) -> None:
+        if request.method == "GET" and "/api/supports/" in request.url:
+            fetched.append(request.url)
+
+    page.on("request", on_request)
+    return fetched
+
+
+def remove_the_customer(agent: Page) -> str:
+    """Remove the customer through the confirm dialog; return the new code once it shows."""
+    old_code = by_id(agent, "access-code").text_content()
+    by_id(agent, "remove-customer").click()
+    by_id(agent, "remove-confirm").click()
+    code = by_id(agent, "access-code")
+    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    expect(code).not_to_have_text(old_code or "")
+    return code.text_content() or ""
 
 
 def test_wrong_password_is_explained(open_ui: PageFactory) -> None:
@@ -70,23 +95,61 @@ def test_logout_returns_to_the_login_form(agent_page: Page) -> None:
 def test_remove_customer_returns_to_waiting_with_a_new_code(
     chat_pages: tuple[Page, Page], open_ui: PageFactory
 ) -> None:
-    """Removing the customer tells them so, and the agent waits again with a fresh code."""
+    """Removing the customer tells them so; the agent waits with a fresh code and invitation.
+
+    The invitation comes in `customer_removed.session`: the page asks the HTTP API nothing.
+    """
     agent, customer = chat_pages
-    old_code = by_id(agent, "access-code").text_content()
+    fetched = record_support_fetches(agent)
     send_chat(customer, "hi")
     expect(bubble_with_text(agent, "hi")).to_be_visible()
 
-    by_id(agent, "remove-customer").click()
-    by_id(agent, "remove-confirm").click()
-
+    new_code = remove_the_customer(agent)
     expect(by_id(customer, "notice")).to_contain_text("removed you")
-    new_code = by_id(agent, "access-code")
-    expect(new_code).to_have_text(re.compile(r"^\d{6}$"))
-    assert new_code.text_content() != old_code
+    expect(by_id(agent, "invitation-text")).to_have_value(re.compile(f"code {new_code}"))
+    expect(by_id(agent, "relay-url")).to_have_attribute("href", re.compile(f"\\?code={new_code}$"))
+    assert fetched == []
 
     second = open_ui("/")
-    customer_join(second, new_code.text_content(), name="Evan")
+    customer_join(second, new_code, name="Evan")
     expect(by_id(agent, "chat-peer-name")).to_have_text("Evan")
+    expect(by_id(agent, "chat-notice").filter(has_text="Evan joined the chat.")).to_have_count(1)
+
+
+def test_next_customer_never_sees_the_removed_customers_chat(
+    chat_pages: tuple[Page, Page], open_ui: PageFactory
+) -> None:
+    """After a removal the next customer's transcript starts empty; the agent keeps both chats."""
+    agent, first = chat_pages
+    send_chat(first, "my address is 12 Secret Lane")
+    send_chat(agent, "thanks, noted your address")
+    expect_state(bubble_with_text(agent, "thanks, noted your address"), "read")
+
+    code = remove_the_customer(agent)
+    second = open_ui("/")
+    customer_join(second, code, name="Evan")
+    transcript = by_id(second, "chat-transcript")
+    expect(bubbles(second)).to_have_count(0)
+    expect(transcript).not_to_contain_text("Secret Lane")
+    expect(transcript).not_to_contain_text("noted your address")
+
+    send_chat(second, "hello, I'm Evan")
+    send_chat(agent, "hi Evan")
+    expect(bubble_with_text(second, "hi Evan")).to_be_visible()
+    expect_state(bubble_with_text(second, "hello, I'm Evan"), "read")
+    second.reload()  # a fresh page asks for the whole history: still only its own chat
+    expect(by_id(second, "connection-status")).to_have_attribute("data-status", "online")
+    expect(bubbles(second)).to_have_count(2)
+    assert second.get_by_test_id("chat-text").all_text_contents() == ["hello, I'm Evan", "hi Evan"]
+    expect(transcript).not_to_contain_text("Secret Lane")
+
+    expect(bubbles(agent)).to_have_count(4)
+    assert agent.get_by_test_id("chat-text").all_text_contents() == [
+        "my address is 12 Secret Lane",
+        "thanks, noted your address",
+        "hello, I'm Evan",
+        "hi Evan",
+    ]
 
 
 def test_expired_token_returns_to_login(open_ui: PageFactory) -> None:
@@ -112,6 +175,7 @@ def test_expired_code_can_be_renewed(relay_factory, browser) -> None:
     try:
         agent_login(agent)
         old_code = start_support(agent)
+        fetched = record_support_fetches(agent)
         renew = by_id(agent, "renew-code")
         expect(renew).to_be_visible(timeout=15_000)
         expect(by_id(agent, "code-expiry")).to_contain_text("no longer works")
@@ -123,6 +187,7 @@ def test_expired_code_can_be_renewed(relay_factory, browser) -> None:
         new_code = code.text_content() or ""
         assert new_code != old_code
         expect(by_id(agent, "invitation-text")).to_have_value(re.compile(new_code))
+        assert fetched == []  # the invitation came with session_updated
 
         customer_join(customer, new_code)
         expect(by_id(agent, "chat-peer-name")).to_have_text("Chris Park")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.socket_tap import SocketTap
 from tests.e2e.ui_pages import (
     bubble_with_text,
     bubbles,
@@ -147,3 +148,111 @@ def test_reload_keeps_the_customer_in_the_chat(chat_pages: tuple[Page, Page]) ->
     send_chat(customer, "three")
     expect(bubble_with_text(agent, "three")).to_be_visible()
     expect(bubbles(agent)).to_have_count(3)
+
+
+def test_reload_shows_what_the_other_side_already_read(chat_pages: tuple[Page, Page]) -> None:
+    """After a reload, own messages the other side has read show "read" at once (read_up_to).
+
+    Nothing else would make them "read": the other side has nothing new to mark as read.
+    """
+    agent, customer = chat_pages
+    send_chat(customer, "customer's, read before the reload")
+    expect_state(bubble_with_text(customer, "customer's, read before the reload"), "read")
+    send_chat(agent, "agent's, read before the reload")
+    expect_state(bubble_with_text(agent, "agent's, read before the reload"), "read")
+
+    customer.reload()
+    expect(by_id(customer, "connection-status")).to_have_attribute("data-status", "online")
+    expect_state(bubble_with_text(customer, "customer's, read before the reload"), "read")
+
+    agent.reload()
+    expect(by_id(agent, "connection-status")).to_have_attribute("data-status", "online")
+    expect_state(bubble_with_text(agent, "agent's, read before the reload"), "read")
+    # Sent after the reload and not read yet by the customer's page... until it is.
+    send_chat(agent, "after the reload")
+    expect_state(bubble_with_text(agent, "after the reload"), "read")
+
+
+def test_a_reconnect_is_not_announced_as_joining(chat_pages: tuple[Page, Page]) -> None:
+    """A reload or a dropped socket shows "reconnected", never a second "joined the chat"."""
+    agent, customer = chat_pages
+    notices = by_id(agent, "chat-notice")
+    expect(notices.filter(has_text="Chris Park joined the chat.")).to_have_count(1)
+
+    customer.reload()
+    expect(notices.filter(has_text="Chris Park reconnected.")).to_have_count(1)
+    customer.evaluate("window.__rsTest.dropSocket()")
+    expect(notices.filter(has_text="Chris Park reconnected.")).to_have_count(2)
+    expect(notices.filter(has_text="joined the chat")).to_have_count(1)
+
+    agent.reload()
+    on_customer = by_id(customer, "chat-notice")
+    expect(on_customer.filter(has_text="Alice Kim reconnected.")).to_have_count(1)
+    expect(on_customer.filter(has_text="joined the chat")).to_have_count(0)
+
+
+def test_refused_message_is_marked_failed_and_retried_with_its_client_id(
+    chat_pages: tuple[Page, Page],
+) -> None:
+    """A message the relay refuses (text_too_long) fails in place, with a retry control."""
+    agent, customer = chat_pages
+    tap = SocketTap(customer)
+    tap.reconnect()
+    # 4001 characters: the text box stops typing at 4000, so set the value as a paste could.
+    customer.evaluate(
+        """() => {
+            const box = document.querySelector('[data-testid="chat-input"]');
+            box.value = "y".repeat(4001);
+        }"""
+    )
+    by_id(customer, "chat-input").press("Enter")
+
+    own = bubbles(customer).first
+    expect_state(own, "failed")
+    expect(own.get_by_test_id("chat-failure")).to_have_text(
+        "That message is too long (4000 characters at most)."
+    )
+    retry = own.get_by_role("button", name="Not sent — retry sending this message")
+    expect(retry).to_have_text("Not sent — retry")
+    expect(by_id(customer, "chat-notice")).to_have_count(0)  # no generic notice
+    assert rs_state(customer)["failed"] == 1
+
+    retry.click()
+    expect_state(own, "failed")  # refused again: the text is still too long
+    expect(own.get_by_test_id("chat-failure")).to_be_visible()
+    assert len(tap.client_ids()) == 2 and len(set(tap.client_ids())) == 1
+    assert own.get_attribute("data-client-id") == tap.client_ids()[0]
+    expect(bubbles(customer)).to_have_count(1)
+    expect(bubbles(agent)).to_have_count(0)
+    screenshot(customer, "chat-customer-refused-message")
+
+    by_id(customer, "language-select").select_option("ko")
+    expect(own.get_by_role("button", name="전송 실패 — 이 메시지 다시 보내기")).to_have_text(
+        "전송 실패 — 다시 보내기"
+    )
+
+
+def test_rate_limited_message_is_sent_once_on_retry(chat_pages: tuple[Page, Page]) -> None:
+    """A rate_limited refusal fails only that bubble; retry sends it with the same client_id."""
+    agent, customer = chat_pages
+    tap = SocketTap(customer)
+    tap.reconnect()
+    send_chat(customer, "before the refusal")
+    expect_state(bubble_with_text(customer, "before the refusal"), "read")
+
+    tap.refuse_next("rate_limited", "slow down: too many frames")
+    send_chat(customer, "one more question")
+    own = bubble_with_text(customer, "one more question")
+    expect_state(own, "failed")
+    expect(own.get_by_test_id("chat-failure")).to_have_text(
+        "You are sending too fast. Wait a moment."
+    )
+    expect_state(bubble_with_text(customer, "before the refusal"), "read")
+    expect(bubble_with_text(agent, "one more question")).to_have_count(0)
+
+    own.get_by_test_id("chat-retry").click()
+    expect_state(own, "read")
+    expect(bubble_with_text(agent, "one more question")).to_have_count(1)
+    assert tap.client_ids()[-2] == tap.client_ids()[-1] == own.get_attribute("data-client-id")
+    assert rs_state(customer)["pending"] == 0
+    expect(bubbles(agent)).to_have_count(2)

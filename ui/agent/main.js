@@ -155,7 +155,6 @@ class AgentApp {
     this.ended = false;
     this.sessionId = support.session_id;
     saveJson(window.sessionStorage, SUPPORT_KEY, { session_id: support.session_id });
-    this.waiting.setSupport(support);
     const socket = new SessionSocket({
       role: "agent",
       sessionId: support.session_id,
@@ -182,13 +181,9 @@ class AgentApp {
       }
     });
     socket.on(MessageType.SESSION_ENDED, (ended) => this.showEnd(ended));
-    this._applySession({
-      state: support.state,
-      code: support.code,
-      code_expires_at: support.code_expires_at,
-      icon: support.icon,
-      customer_name: null,
-    });
+    // The HTTP `support` object has the same code and invitation fields as `session`.
+    const { session_id: id, ...fields } = support;
+    this._applySession({ id, ...fields, customer_name: null });
     socket.connect();
     this._renderStatus();
   }
@@ -204,10 +199,8 @@ class AgentApp {
       return; // session_ended follows with the summary
     }
     if (this.session.state === "waiting") {
-      this.waiting.setCode(this.session);
-      if (previous && this.session.code && previous.code !== this.session.code) {
-        this._refreshInvitation(); // renewed, or a new code after removing the customer
-      }
+      // The agent's `session` carries the code and the invitation text built for it.
+      this.waiting.setSupport(this.session);
       this._show("waiting");
       return;
     }
@@ -220,16 +213,6 @@ class AgentApp {
     if (this.step !== "chat") {
       this._show("chat");
       this.chatView.focus();
-    }
-  }
-
-  /** A new code came over the websocket; the invitation text comes from the HTTP API. */
-  async _refreshInvitation() {
-    try {
-      const { support } = await this._api("GET", `/api/supports/${this.sessionId}`);
-      this.waiting.setSupport(support);
-    } catch (error) {
-      console.warn("could not refresh the invitation:", error.message);
     }
   }
 

@@ -22,7 +22,10 @@ export class WaitingPanel {
     $("renew-code").addEventListener("click", () => onRenew());
   }
 
-  /** Take the HTTP `support` object: address, invitation, code and icon. */
+  /**
+   * Show address, invitation, code and icon from the agent's websocket `session` (or the HTTP
+   * `support` object, which has the same fields); the relay builds the invitation text.
+   */
   setSupport(support) {
     const url = support.relay_url || window.location.origin;
     const link = $("relay-url");
@@ -32,7 +35,7 @@ export class WaitingPanel {
     this.setCode(support);
   }
 
-  /** Take the code, its expiry and the icon (from `support` or a websocket `session`). */
+  /** Show the code, its expiry and the icon. */
   setCode({ code, code_expires_at: expiresAt, icon }) {
     const digits = String(code ?? "");
     const box = $("access-code");

@@ -2,20 +2,22 @@
 // customer and agent pages.
 //
 // Delivery state of one's own messages: "sending" until the relay's copy with the same
-// client_id comes back, "sent" after that, "read" once the other role's marked_read covers its
-// id. Messages are kept by id, so a replay after a reconnect never shows one twice; messages
-// that were never acknowledged are sent again, with the same client_id, after each welcome.
+// client_id comes back, "sent" after that, "read" once the other role's read position
+// (`welcome.read_up_to`, then `marked_read`) covers its id, "failed" when the relay refused it
+// (an `error` naming its client_id) until the person presses retry. Messages are kept by id,
+// so a replay after a reconnect never shows one twice; messages that were never acknowledged
+// (and not refused) are sent again, with the same client_id, after each welcome.
+// The transcript shows exactly what the relay sends: nothing is kept across page loads.
 // Text is only ever set with textContent.
 
+import { ChatBubble } from "./chat_bubble.js";
 import { ChatComposer } from "./chat_composer.js";
 import { element } from "./dom.js";
-import { iconElement } from "./icons.js";
 import { MessageType } from "./protocol.js";
 
 const TYPING_SHOWN_MAX_MS = 8000; // `typing` is droppable: never show a stale indicator forever
 const GROUP_GAP_S = 300;
 const NEAR_BOTTOM_PX = 80;
-const STATE_ICONS = Object.freeze({ sending: "clock", sent: "check", read: "checkDouble" });
 
 function newClientId() {
   if (crypto.randomUUID) {
@@ -41,8 +43,8 @@ export class ChatView {
     this.i18n = i18n;
     this._onUnread = onUnread ?? (() => {});
     this._unread = 0;
-    this._byId = new Map(); // id → <li>
-    this._pending = new Map(); // client_id → {text, node}, in send order
+    this._byId = new Map(); // id → ChatBubble
+    this._pending = new Map(); // client_id → {text, bubble, failed}, in send order
     this._peerReadUpTo = 0;
     this._maxOtherId = 0;
     this._markedUpTo = 0;
@@ -53,7 +55,10 @@ export class ChatView {
       socket.on(MessageType.CHAT_MESSAGE, (m) => this._addMessage(m)),
       socket.on(MessageType.MARKED_READ, (m) => this._onMarkedRead(m)),
       socket.on(MessageType.TYPING, (m) => this._onTyping(m)),
-      socket.on(MessageType.PARTICIPANT_JOINED, (m) => this._onPresence(m, "chat.joined")),
+      socket.on(MessageType.PARTICIPANT_JOINED, (m) =>
+        // A reconnect of someone already in the chat is no news: at most a quiet line.
+        this._onPresence(m, m.rejoined === true ? "chat.rejoined" : "chat.joined"),
+      ),
       socket.on(MessageType.PARTICIPANT_LEFT, (m) => this._onPresence(m, "chat.left")),
       socket.on(MessageType.ERROR, (m) => this._onError(m)),
       socket.on("status", () => this._composer.renderHint()),
@@ -84,8 +89,10 @@ export class ChatView {
   }
 
   /** Add a line such as "Bob joined" to the transcript. */
-  addNotice(key, params) {
-    const notice = element("li", "rs-chat__notice");
+  addNotice(key, params, { subtle = false } = {}) {
+    const notice = element("li", `rs-chat__notice${subtle ? " rs-chat__notice--subtle" : ""}`, {
+      "data-testid": "chat-notice",
+    });
     this.i18n.bind(notice, key, params);
     const stick = this._nearBottom();
     this._empty.hidden = true;
@@ -103,6 +110,7 @@ export class ChatView {
     return {
       messages: this._byId.size,
       pending: this._pending.size,
+      failed: [...this._pending.values()].filter((entry) => entry.failed).length,
       peerReadUpTo: this._peerReadUpTo,
     };
   }
@@ -140,25 +148,47 @@ export class ChatView {
 
   _send(text) {
     const clientId = newClientId();
-    const node = this._renderMessage({
+    const bubble = this._newBubble({
       client_id: clientId,
       role: this.role,
       text,
       sent_at: Date.now() / 1000,
     });
-    this._pending.set(clientId, { text, node });
-    this._insert(node, null);
+    this._pending.set(clientId, { text, bubble, failed: false });
+    this._insert(bubble.element, null);
     this._scrollToEnd(true);
     this.socket.send(MessageType.SEND_CHAT, { client_id: clientId, text });
   }
 
+  /** Send a refused message again, with its client_id, so the relay never stores it twice. */
+  _retry(clientId) {
+    const entry = this._pending.get(clientId);
+    if (!entry?.failed) {
+      return;
+    }
+    entry.failed = false;
+    entry.bubble.setState("sending");
+    this._composer.focus(); // the retry button is gone; keep the keyboard in the chat
+    // Offline, it stays "sending" and goes out after the next welcome.
+    this.socket.send(MessageType.SEND_CHAT, { client_id: clientId, text: entry.text });
+  }
+
   _onWelcome(welcome) {
+    const readUpTo = welcome.read_up_to ?? {};
+    const peer = this.role === "agent" ? "customer" : "agent";
+    // Set before the replay so replayed own messages come in already "read".
+    this._applyPeerRead(readUpTo[peer]);
+    if (Number.isInteger(readUpTo[this.role])) {
+      this._markedUpTo = Math.max(this._markedUpTo, readUpTo[this.role]);
+    }
     for (const message of welcome.missed ?? []) {
       this._addMessage(message);
     }
     this._composer.resetTyping();
-    for (const [clientId, { text }] of this._pending) {
-      this.socket.send(MessageType.SEND_CHAT, { client_id: clientId, text });
+    for (const [clientId, { text, failed }] of this._pending) {
+      if (!failed) {
+        this.socket.send(MessageType.SEND_CHAT, { client_id: clientId, text });
+      }
     }
     this._markRead();
   }
@@ -170,26 +200,28 @@ export class ChatView {
     const own = message.role === this.role;
     const stick = own || this._nearBottom();
     const pending = own ? this._pending.get(message.client_id) : undefined;
-    let node = this._byId.get(message.id);
-    if (node === undefined && pending) {
+    let bubble = this._byId.get(message.id);
+    if (bubble === undefined && pending) {
       // The relay's copy of our own message is its acknowledgement.
-      node = pending.node;
+      bubble = pending.bubble;
       this._pending.delete(message.client_id);
-      this._fillMeta(node, message);
-      node.remove();
-    } else if (node === undefined) {
-      node = this._renderMessage(message);
+      bubble.setSentAt(message.sent_at);
+      bubble.element.remove();
+    } else if (bubble === undefined) {
+      bubble = this._newBubble(message);
     } else {
       return; // replayed: already shown
     }
-    node.dataset.id = String(message.id);
-    this._byId.set(message.id, node);
-    this._insert(node, message.id);
+    bubble.id = message.id;
+    this._byId.set(message.id, bubble);
+    this._insert(bubble.element, message.id);
     if (own) {
-      this._setState(node, message.id <= this._peerReadUpTo ? "read" : "sent");
+      bubble.setState(message.id <= this._peerReadUpTo ? "read" : "sent");
     } else {
       this._maxOtherId = Math.max(this._maxOtherId, message.id);
-      if (document.visibilityState !== "visible") {
+      if (message.id <= this._markedUpTo) {
+        bubble.setState("read"); // read before (on this page or an earlier one)
+      } else if (document.visibilityState !== "visible") {
         this._setUnread(this._unread + 1);
       }
       this._setTypingShown(null);
@@ -198,53 +230,12 @@ export class ChatView {
     this._scrollToEnd(stick);
   }
 
-  _renderMessage(message) {
-    const own = message.role === this.role;
-    const node = element("li", `rs-msg ${own ? "rs-msg--own" : "rs-msg--other"}`, {
-      "data-testid": "chat-message",
-      "data-role": message.role,
-      "data-own": String(own),
+  _newBubble(message) {
+    return new ChatBubble(message, {
+      own: message.role === this.role,
+      i18n: this.i18n,
+      onRetry: () => this._retry(message.client_id),
     });
-    if (message.client_id) {
-      node.dataset.clientId = message.client_id;
-    }
-    const name = element("div", "rs-msg__name");
-    if (own) {
-      this.i18n.bind(name, "chat.you");
-    } else {
-      name.textContent = message.name || this.i18n.t(`role.${message.role}`);
-    }
-    const bubble = element("div", "rs-msg__bubble", { "data-testid": "chat-text" });
-    bubble.textContent = message.text;
-    const meta = element("div", "rs-msg__meta");
-    const time = element("time", "rs-msg__time");
-    const state = element("span", "rs-msg__state");
-    meta.append(time);
-    if (own) {
-      meta.append(state);
-    }
-    node.append(name, bubble, meta);
-    this._fillMeta(node, message);
-    this._setState(node, own ? "sending" : "sent");
-    return node;
-  }
-
-  _fillMeta(node, message) {
-    const time = node.querySelector(".rs-msg__time");
-    const sentAt = typeof message.sent_at === "number" ? message.sent_at : Date.now() / 1000;
-    node.dataset.sentAt = String(sentAt);
-    time.dateTime = new Date(sentAt * 1000).toISOString();
-    time.textContent = this.i18n.formatTime(sentAt);
-  }
-
-  _setState(node, state) {
-    node.dataset.state = state;
-    const slot = node.querySelector(".rs-msg__state");
-    if (slot) {
-      const label = element("span");
-      this.i18n.bind(label, `chat.state.${state}`);
-      slot.replaceChildren(iconElement(STATE_ICONS[state]), label);
-    }
   }
 
   /** Insert by id; messages still waiting for their id stay at the end. */
@@ -281,13 +272,20 @@ export class ChatView {
   }
 
   _onMarkedRead(message) {
-    if (message.role === this.role || !Number.isInteger(message.up_to_id)) {
+    if (message.role !== this.role) {
+      this._applyPeerRead(message.up_to_id);
+    }
+  }
+
+  /** The other side has read up to this id: show "read" on one's own messages up to it. */
+  _applyPeerRead(upToId) {
+    if (!Number.isInteger(upToId) || upToId <= this._peerReadUpTo) {
       return;
     }
-    this._peerReadUpTo = Math.max(this._peerReadUpTo, message.up_to_id);
-    for (const [id, node] of this._byId) {
-      if (id <= this._peerReadUpTo && node.dataset.own === "true" && node.dataset.state !== "read") {
-        this._setState(node, "read");
+    this._peerReadUpTo = upToId;
+    for (const [id, bubble] of this._byId) {
+      if (id <= upToId && bubble.own && bubble.state !== "read") {
+        bubble.setState("read");
       }
     }
   }
@@ -298,9 +296,9 @@ export class ChatView {
     }
     if (this.socket.send(MessageType.MARK_READ, { up_to_id: this._maxOtherId })) {
       this._markedUpTo = this._maxOtherId;
-      for (const [id, node] of this._byId) {
-        if (id <= this._markedUpTo && node.dataset.own === "false") {
-          node.dataset.state = "read";
+      for (const [id, bubble] of this._byId) {
+        if (id <= this._markedUpTo && !bubble.own) {
+          bubble.setState("read");
         }
       }
     }
@@ -324,7 +322,8 @@ export class ChatView {
 
   _onPresence(message, key) {
     if (message.role !== this.role) {
-      this.addNotice(key, { name: message.name || this.i18n.t(`role.${message.role}`) });
+      const name = message.name || this.i18n.t(`role.${message.role}`);
+      this.addNotice(key, { name }, { subtle: key === "chat.rejoined" });
       if (key === "chat.left") {
         this._setTypingShown(null);
       }
@@ -332,11 +331,20 @@ export class ChatView {
   }
 
   _onError(message) {
-    if (message.in_reply_to !== MessageType.SEND_CHAT) {
-      return; // the page decides about errors outside the chat
-    }
     const key = `chat.error.${message.code}`;
-    this.addNotice(this.i18n.has(key) ? key : "chat.error.other", { message: message.message });
+    const reason = this.i18n.has(key) ? key : "chat.error.other";
+    const entry = this._pending.get(message.client_id);
+    if (entry && !entry.failed) {
+      // The relay names the refused message: mark that bubble, not the whole chat.
+      entry.failed = true;
+      entry.bubble.fail(reason, { message: message.message });
+      this._scrollToEnd(true); // one's own latest message: keep its reason in view
+      return;
+    }
+    if (message.in_reply_to === MessageType.SEND_CHAT && !message.client_id) {
+      this.addNotice(reason, { message: message.message }); // a relay that names no message
+    }
+    // Other errors are the page's business (it listens for them itself).
   }
 
   _setUnread(count) {
@@ -347,9 +355,11 @@ export class ChatView {
   }
 
   _reformatTimes() {
-    for (const time of this._list.querySelectorAll(".rs-msg__time")) {
-      const sentAt = Number(time.closest(".rs-msg").dataset.sentAt);
-      time.textContent = this.i18n.formatTime(sentAt);
+    for (const bubble of this._byId.values()) {
+      bubble.renderTime();
+    }
+    for (const { bubble } of this._pending.values()) {
+      bubble.renderTime();
     }
   }
 

@@ -1,0 +1,62 @@
+"""A tap on a page's chat websocket: records the `send_chat` frames the page sends.
+
+Playwright routes the page's next websocket through the test (`page.route_web_socket`); every
+frame still goes to the real relay and back. Only where the relay's own answer cannot be had
+on demand does the tap stand in for it: `refuse_next(code, message)` answers the next
+`send_chat` with the `error` the relay would send, naming its `client_id`, and does not
+forward it (e.g. `rate_limited`, which the relay gives only after a burst of 60 frames).
+"""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import Page, WebSocketRoute, expect
+
+from tests.e2e.ui_pages import by_id
+
+
+class SocketTap:
+    """Route the page's chat socket through the test; call `reconnect()` to put it in place."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.sent_chats: list[dict] = []
+        self._refusal: tuple[str, str] | None = None
+        page.route_web_socket("**/ws", self._route)
+
+    def reconnect(self) -> None:
+        """Drop the page's current socket and wait until the routed one is welcomed."""
+        self.page.evaluate(
+            """async () => {
+                window.__rsTest.dropSocket();
+                while (window.__rsTest.state().status === "online") {
+                    await new Promise((resolve) => setTimeout(resolve, 10));
+                }
+            }"""
+        )
+        expect(by_id(self.page, "connection-status")).to_have_attribute("data-status", "online")
+
+    def refuse_next(self, code: str, message: str) -> None:
+        """Answer the next `send_chat` with `error {code, message, client_id}` instead."""
+        self._refusal = (code, message)
+
+    def client_ids(self) -> list[str]:
+        return [frame["client_id"] for frame in self.sent_chats]
+
+    def _route(self, route: WebSocketRoute) -> None:
+        server = route.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            frame = json.loads(message) if isinstance(message, str) else None
+            if isinstance(frame, dict) and frame.get("type") == "send_chat":
+                self.sent_chats.append(frame)
+                if self._refusal is not None:
+                    code, text = self._refusal
+                    self._refusal = None
+                    error = {"type": "error", "code": code, "message": text}
+                    route.send(json.dumps({**error, "client_id": frame["client_id"]}))
+                    return
+            server.send(message)
+
+        route.on_message(from_page)
