@@ -1,10 +1,7 @@
 """A tap on a page's chat websocket: records the `send_chat` frames the page sends.
 
 Playwright routes the page's next websocket through the test (`page.route_web_socket`); every
-frame still goes to the real relay and back. Only where the relay's own answer cannot be had
-on demand does the tap stand in for it: `refuse_next(code, message)` answers the next
-`send_chat` with the `error` the relay would send, naming its `client_id`, and does not
-forward it (e.g. `rate_limited`, which the relay gives only after a burst of 60 frames).
+frame still goes to the real relay and back unchanged: the tap only watches.
 """
 
 from __future__ import annotations
@@ -22,7 +19,6 @@ class SocketTap:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.sent_chats: list[dict] = []
-        self._refusal: tuple[str, str] | None = None
         page.route_web_socket("**/ws", self._route)
 
     def reconnect(self) -> None:
@@ -37,10 +33,6 @@ class SocketTap:
         )
         expect(by_id(self.page, "connection-status")).to_have_attribute("data-status", "online")
 
-    def refuse_next(self, code: str, message: str) -> None:
-        """Answer the next `send_chat` with `error {code, message, client_id}` instead."""
-        self._refusal = (code, message)
-
     def client_ids(self) -> list[str]:
         return [frame["client_id"] for frame in self.sent_chats]
 
@@ -51,12 +43,6 @@ class SocketTap:
             frame = json.loads(message) if isinstance(message, str) else None
             if isinstance(frame, dict) and frame.get("type") == "send_chat":
                 self.sent_chats.append(frame)
-                if self._refusal is not None:
-                    code, text = self._refusal
-                    self._refusal = None
-                    error = {"type": "error", "code": code, "message": text}
-                    route.send(json.dumps({**error, "client_id": frame["client_id"]}))
-                    return
             server.send(message)
 
         route.on_message(from_page)

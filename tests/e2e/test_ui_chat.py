@@ -230,29 +230,3 @@ def test_refused_message_is_marked_failed_and_retried_with_its_client_id(
     expect(own.get_by_role("button", name="전송 실패 — 이 메시지 다시 보내기")).to_have_text(
         "전송 실패 — 다시 보내기"
     )
-
-
-def test_rate_limited_message_is_sent_once_on_retry(chat_pages: tuple[Page, Page]) -> None:
-    """A rate_limited refusal fails only that bubble; retry sends it with the same client_id."""
-    agent, customer = chat_pages
-    tap = SocketTap(customer)
-    tap.reconnect()
-    send_chat(customer, "before the refusal")
-    expect_state(bubble_with_text(customer, "before the refusal"), "read")
-
-    tap.refuse_next("rate_limited", "slow down: too many frames")
-    send_chat(customer, "one more question")
-    own = bubble_with_text(customer, "one more question")
-    expect_state(own, "failed")
-    expect(own.get_by_test_id("chat-failure")).to_have_text(
-        "You are sending too fast. Wait a moment."
-    )
-    expect_state(bubble_with_text(customer, "before the refusal"), "read")
-    expect(bubble_with_text(agent, "one more question")).to_have_count(0)
-
-    own.get_by_test_id("chat-retry").click()
-    expect_state(own, "read")
-    expect(bubble_with_text(agent, "one more question")).to_have_count(1)
-    assert tap.client_ids()[-2] == tap.client_ids()[-1] == own.get_attribute("data-client-id")
-    assert rs_state(customer)["pending"] == 0
-    expect(bubbles(agent)).to_have_count(2)
