@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # Sourced by scripts/run, scripts/test and scripts/check: makes sure .venv exists and holds the
-# project installed with its dev extra. Quick and silent when nothing changed.
+# project installed with its dev and desktop extras. Quick and silent when nothing changed.
 #
 # - Creates .venv with python3 (or $PYTHON) if it is missing or broken; needs Python >= 3.11.
-# - Runs `pip install -e '.[dev]'` only when pyproject.toml changed since the last install: a
+# - Runs `pip install -e '.[dev,desktop]'` only when pyproject.toml changed since the last install: a
 #   stamp inside .venv keeps the hash of pyproject.toml and of the interpreter's version.
 # - Sets REPO_ROOT and VENV_PYTHON for the caller.
 #
@@ -77,8 +77,8 @@ _bootstrap_install() {
     log="$VENV_DIR/.remotesales-install.log"
     rm -f "$_BOOTSTRAP_STAMP"
     if ! (cd "$REPO_ROOT" && "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check \
-            --no-input -e '.[dev]') >"$log" 2>&1; then
-        _bootstrap_error "pip install -e '.[dev]' failed; its output (also in $log):"
+            --no-input -e '.[dev,desktop]') >"$log" 2>&1; then
+        _bootstrap_error "pip install -e '.[dev,desktop]' failed; its output (also in $log):"
         tail -n 40 "$log" >&2
         return 1
     fi

@@ -1,0 +1,100 @@
+"""``remotesales-agent`` / ``python -m suite.agent``: the agent desktop app.
+
+Starts the local API on 127.0.0.1 (random port, per-launch secret), opens the main window
+and runs the GUI loop until the main window is closed or SIGTERM/SIGINT arrives; then stops
+the server, revokes the relay login and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from suite.agent.errors import AgentError
+from suite.agent.local_api import LocalServer, LocalState, build_app, guard, log_out
+from suite.agent.relay_client import RelayClient, parse_relay_address
+from suite.agent.settings import LocalSettings
+from suite.agent.shell import AgentShell, prepare_environment
+from suite.atomic_files import write_atomically
+
+logger = logging.getLogger("suite.agent")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="remotesales-agent", description="RemoteSales agent: chat and present to customers."
+    )
+    parser.add_argument(
+        "--relay-url",
+        help="the relay's address to fill in on the login form (saved in the settings)",
+    )
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        help="folder for settings.json (default: $REMOTESALES_CONFIG_DIR, else the OS one)",
+    )
+    parser.add_argument(
+        "--ready-file",
+        type=Path,
+        help="write {url, port, pid} here once the main window has loaded (for scripts and tests)",
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    prepare_environment()
+    try:
+        settings = LocalSettings(args.config_dir)
+        if args.relay_url:
+            settings.update({"relay_url": parse_relay_address(args.relay_url).base_url})
+    except (AgentError, OSError, ValueError) as error:
+        print(f"remotesales-agent: {getattr(error, 'message', error)}", file=sys.stderr)
+        return 2
+
+    secret = secrets.token_urlsafe(32)
+    state = LocalState()
+    server = LocalServer()
+
+    def loaded() -> None:
+        logger.info("main window loaded from %s", server.url)
+        if args.ready_file:
+            ready = {"url": server.url, "port": server.port, "pid": os.getpid()}
+            write_atomically(args.ready_file, json.dumps(ready).encode())
+
+    shell = AgentShell(server.url, secret, on_loaded=loaded)
+    server.start(guard(build_app(settings, shell, state=state), secret, server.port))
+    logger.info("local API on %s", server.url)
+
+    def on_signal(signum: int, frame: object) -> None:
+        # Runs on the GUI thread (pywebview's Qt loop wakes Python twice a second); closing
+        # windows from here would wait on that same thread, so hand it to another one.
+        logger.info("%s: closing", signal.Signals(signum).name)
+        threading.Thread(target=shell.quit, name="quit", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        shell.run()
+    finally:
+        server.stop()
+        log_out(state, lambda url: RelayClient(url, settings.get()["verify_tls"], timeout_s=3))
+        settings.close()
+        logger.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

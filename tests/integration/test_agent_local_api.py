@@ -1,0 +1,251 @@
+"""The agent's local API over real HTTP: the guard, settings, login and the relay proxy.
+
+The server is the real LocalServer with the real routes and a real relay behind it; only the
+windows are replaced by a recorder (the desktop tests drive the real ones).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from suite.agent.local_api import TOKEN_HEADER, LocalServer, build_app, guard
+from suite.agent.settings import LocalSettings
+from tests.integration.test_agent_relay_client import closed_port_url
+from tests.support.api import Api
+from tests.support.relay import ALICE
+
+SECRET = "test-secret-0123456789"
+
+
+class RecordingDesktop:
+    """Stands in for the pywebview windows: records what the API asked of them."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.chat_windows: set[str] = set()
+
+    def open_chat(self, session_id: str) -> None:
+        self.calls.append(("open_chat", session_id))
+        self.chat_windows.add(session_id)
+
+    def show_notice(self, sessions: list[dict[str, Any]]) -> None:
+        self.calls.append(("show_notice", sessions))
+
+    def end_from_notice(self, session_id: str) -> bool:
+        self.calls.append(("end_from_notice", session_id))
+        return session_id in self.chat_windows
+
+    def open_url(self, url: str) -> None:
+        self.calls.append(("open_url", url))
+
+    def open_help(self) -> None:
+        self.calls.append(("open_help", None))
+
+
+class LocalClient:
+    """http.client against the local server, so Host and Origin can be set by hand."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = SECRET,
+        host: str | None = None,
+        origin: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any, http.client.HTTPResponse]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+        sent = {"Host": host or f"127.0.0.1:{self.port}", **(headers or {})}
+        if token is not None:
+            sent[TOKEN_HEADER] = token
+        if origin is not None:
+            sent["Origin"] = origin
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            sent["Content-Type"] = "application/json"
+        try:
+            conn.request(method, path, data, sent)
+            response = conn.getresponse()
+            raw = response.read()
+        finally:
+            conn.close()
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = raw
+        return response.status, parsed, response
+
+
+@pytest.fixture
+def desktop() -> RecordingDesktop:
+    return RecordingDesktop()
+
+
+@pytest.fixture
+def local(tmp_path, desktop) -> Iterator[LocalClient]:
+    settings = LocalSettings(tmp_path / "config")
+    server = LocalServer()
+    server.start(guard(build_app(settings, desktop), SECRET, server.port))
+    yield LocalClient(server.port)
+    server.stop()
+    settings.close()
+
+
+def test_token_is_required(local):
+    """No token or a wrong one: 401 with a JSON error; the right one: the settings."""
+    for token in (None, "", "nope", SECRET[:-1]):
+        status, body, _ = local.request("GET", "/local/settings", token=token)
+        assert (status, body["error"]["code"]) == (401, "bad_token"), token
+    status, body, _ = local.request("GET", "/local/settings")
+    assert status == 200 and body["settings"]["verify_tls"] is True
+
+
+def test_dns_rebinding_host_is_refused(local):
+    """A page whose name was rebound to 127.0.0.1 sends its own Host: 403, token or not."""
+    for path in ("/local/settings", "/ui/agent/index.html"):
+        status, body, _ = local.request("GET", path, host=f"evil.example:{local.port}")
+        assert (status, body["error"]["code"]) == (403, "forbidden_host")
+    status, _, _ = local.request("GET", "/local/settings", host=f"localhost:{local.port}")
+    assert status == 200
+
+
+def test_other_origins_are_refused(local):
+    """A cross-origin call is refused even with the right token; the own origin passes."""
+    for origin in ("http://evil.example", "null", f"http://127.0.0.1:{local.port + 1}"):
+        status, body, _ = local.request(
+            "PUT", "/local/settings", {"username": "mallory"}, origin=origin
+        )
+        assert (status, body["error"]["code"]) == (403, "forbidden_origin"), origin
+    status, body, _ = local.request(
+        "PUT", "/local/settings", {"username": "alice"}, origin=f"http://127.0.0.1:{local.port}"
+    )
+    assert status == 200 and body["settings"]["username"] == "alice"
+
+
+def test_static_pages_need_no_token_and_stay_in_ui(local):
+    """/ui/ files are served without the token, with a CSP; nothing outside ui/ is served."""
+    status, body, response = local.request("GET", "/ui/agent/index.html", token=None)
+    assert status == 200 and b"<html" in body
+    assert "script-src 'self'" in response.getheader("Content-Security-Policy")
+    status, _, response = local.request("GET", "/ui/common/protocol.js", token=None)
+    assert status == 200 and "javascript" in response.getheader("Content-Type")
+    status, body, _ = local.request("GET", "/ui/../pyproject.toml", token=None)
+    assert status in (403, 404) and "[project]" not in str(body)
+    assert body["error"]["code"] in ("forbidden", "not_found")
+
+
+def test_settings_round_trip_and_unknown_keys(local):
+    """PUT merges a partial change; an unknown key is a 400 that names it."""
+    status, body, _ = local.request("PUT", "/local/settings", {"remember_id": True})
+    assert status == 200 and body["settings"]["remember_id"] is True
+    status, body, _ = local.request("PUT", "/local/settings", {"colour": "red"})
+    assert status == 400 and "colour" in body["error"]["message"]
+    status, body, _ = local.request("GET", "/local/settings")
+    assert body["settings"]["remember_id"] is True
+
+
+def test_login_proxy_and_logout(local, relay):
+    """Login checks the relay, remembers the ID, and the proxy forwards Authorization."""
+    status, login, _ = local.request(
+        "POST", "/local/login",
+        {"relay_url": relay.url, "username": ALICE.username, "password": ALICE.password,
+         "remember_id": True},
+    )  # fmt: skip
+    assert status == 200, login
+    assert login["agent"]["name"] == ALICE.name
+    assert (login["relay_url"], login["ws_url"]) == (relay.url, relay.ws_url)
+    _, body, _ = local.request("GET", "/local/settings")
+    assert (body["settings"]["relay_url"], body["settings"]["username"]) == (relay.url, "alice")
+    status, current, _ = local.request("GET", "/local/login")
+    assert status == 200 and current["token"] == login["token"]
+
+    bearer = {"Authorization": f"Bearer {login['token']}"}
+    status, me, _ = local.request("GET", "/local/relay/me", headers=bearer)
+    assert status == 200 and me["agent"]["username"] == "alice"
+    status, created, _ = local.request("POST", "/local/relay/supports", {}, headers=bearer)
+    assert status == 201 and len(created["support"]["code"]) == 6
+    status, body, _ = local.request("GET", "/local/relay/me")
+    assert (status, body["error"]["code"]) == (401, "unauthorized")
+
+    status, _, _ = local.request("POST", "/local/logout")
+    assert status == 204
+    assert local.request("GET", "/local/login")[0] == 404
+    assert Api(relay.url).request("GET", "/api/me", token=login["token"])[0] == 401
+
+
+def test_login_forgets_the_id_unless_remembered(local, relay):
+    """remember_id false clears a stored ID."""
+    local.request("PUT", "/local/settings", {"username": "old"})
+    status, _, _ = local.request(
+        "POST", "/local/login",
+        {"relay_url": relay.url, "username": "alice", "password": ALICE.password,
+         "remember_id": False},
+    )  # fmt: skip
+    assert status == 200
+    assert local.request("GET", "/local/settings")[1]["settings"]["username"] == ""
+
+
+@pytest.mark.parametrize(
+    ("password", "relay_url", "status", "code"),
+    [
+        ("wrong", None, 401, "bad_credentials"),
+        (ALICE.password, "closed", 502, "unreachable"),
+        (ALICE.password, "ftp://x", 400, "bad_relay_url"),
+    ],
+)
+def test_login_errors_are_distinct(local, relay, password, relay_url, status, code):
+    """Wrong credentials, an unreachable address and a bad address each have their code."""
+    url = {None: relay.url, "closed": closed_port_url()}.get(relay_url, relay_url)
+    got, body, _ = local.request(
+        "POST", "/local/login", {"relay_url": url, "username": "alice", "password": password}
+    )
+    assert (got, body["error"]["code"]) == (status, code), body
+
+
+def test_proxy_reports_an_unreachable_relay(local):
+    """The proxy answers 502 unreachable as JSON when the relay is gone."""
+    local.request("PUT", "/local/settings", {"relay_url": closed_port_url()})
+    status, body, _ = local.request("GET", "/local/relay/me")
+    assert (status, body["error"]["code"]) == (502, "unreachable")
+
+
+def test_windows_and_notice(local, desktop, relay):
+    """Chat windows, the notice list and its end button reach the desktop."""
+    assert local.request("POST", "/local/windows/chat", {"session_id": "abc_DEF-123"})[0] == 204
+    assert local.request("POST", "/local/windows/chat", {"session_id": "../x"})[0] == 400
+    sessions = [{"session_id": "abc_DEF-123", "customer_name": "Chris", "started_at": 1.5}]
+    assert local.request("POST", "/local/notice", {"sessions": sessions})[0] == 204
+    assert local.request("GET", "/local/notice")[1] == {"sessions": sessions}
+    assert local.request("POST", "/local/notice", {"sessions": [{"x": 1}]})[0] == 400
+    assert local.request("POST", "/local/notice/end", {"session_id": "abc_DEF-123"})[0] == 204
+    status, body, _ = local.request("POST", "/local/notice/end", {"session_id": "other"})
+    assert (status, body["error"]["code"]) == (404, "window_not_found")
+    status, body, _ = local.request("POST", "/local/open_admin")
+    assert (status, body["error"]["code"]) == (409, "no_relay")
+    local.request("PUT", "/local/settings", {"relay_url": relay.url})
+    assert local.request("POST", "/local/open_admin")[0] == 204
+    assert local.request("POST", "/local/open_help")[0] == 204
+    assert desktop.calls == [
+        ("open_chat", "abc_DEF-123"),
+        ("show_notice", sessions),
+        ("end_from_notice", "abc_DEF-123"),
+        ("end_from_notice", "other"),
+        ("open_url", relay.url + "/admin"),
+        ("open_help", None),
+    ]
+
+
+def test_unknown_paths_are_json_errors(local):
+    """Unknown routes answer JSON, not Bottle's HTML page."""
+    status, body, _ = local.request("GET", "/local/nothing")
+    assert (status, body["error"]["code"]) == (404, "not_found")

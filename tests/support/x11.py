@@ -1,0 +1,80 @@
+"""Close a window the way a person does (the title bar's X), on a test's Xvfb display.
+
+Under bare Xvfb there is no window manager to turn a click on the X into a close request, so
+this sends the request itself: an ICCCM ``WM_DELETE_WINDOW`` client message, the same one a
+window manager sends. ``xdotool windowclose`` is no substitute: it destroys the X window
+under the toolkit's feet.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+
+CLIENT_MESSAGE = 33
+NO_EVENT_MASK = 0
+
+
+class _ClientMessage(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("serial", ctypes.c_ulong),
+        ("send_event", ctypes.c_int),
+        ("display", ctypes.c_void_p),
+        ("window", ctypes.c_ulong),
+        ("message_type", ctypes.c_ulong),
+        ("format", ctypes.c_int),
+        ("data", ctypes.c_long * 5),
+    ]
+
+
+class _Event(ctypes.Union):
+    _fields_ = [("client", _ClientMessage), ("pad", ctypes.c_long * 24)]
+
+
+def find_windows(env: dict[str, str], title_regex: str) -> list[int]:
+    """X window ids whose title matches ``title_regex`` (xdotool search --name)."""
+    result = subprocess.run(
+        ["xdotool", "search", "--name", title_regex], env=env, capture_output=True, text=True,
+        timeout=10,
+    )  # fmt: skip
+    return [int(line) for line in result.stdout.split()]
+
+
+def request_close(env: dict[str, str], window: int) -> None:
+    """Ask ``window`` on ``env``'s DISPLAY to close with WM_DELETE_WINDOW, as a WM would."""
+    xlib = ctypes.CDLL("libX11.so.6")
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XInternAtom.restype = ctypes.c_ulong
+    xlib.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    xlib.XSendEvent.argtypes = [
+        ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.POINTER(_Event)
+    ]  # fmt: skip
+    xlib.XFlush.argtypes = [ctypes.c_void_p]
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    # libX11 reads XAUTHORITY when it connects; the test process's own may be unset.
+    saved = os.environ.get("XAUTHORITY")
+    os.environ["XAUTHORITY"] = env["XAUTHORITY"]
+    try:
+        display = xlib.XOpenDisplay(env["DISPLAY"].encode())
+    finally:
+        if saved is None:
+            del os.environ["XAUTHORITY"]
+        else:
+            os.environ["XAUTHORITY"] = saved
+    if not display:
+        raise OSError(f"cannot open X display {env['DISPLAY']}")
+    try:
+        event = _Event()
+        event.client.type = CLIENT_MESSAGE
+        event.client.window = window
+        event.client.message_type = xlib.XInternAtom(display, b"WM_PROTOCOLS", 0)
+        event.client.format = 32
+        event.client.data[0] = xlib.XInternAtom(display, b"WM_DELETE_WINDOW", 0)
+        event.client.data[1] = 0  # CurrentTime
+        xlib.XSendEvent(display, window, 0, NO_EVENT_MASK, ctypes.byref(event))
+        xlib.XFlush(display)
+    finally:
+        xlib.XCloseDisplay(display)

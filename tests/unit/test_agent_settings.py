@@ -1,0 +1,77 @@
+"""The agent's local settings: defaults, validation, atomic TinyDB file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from suite.agent.errors import SettingsError
+from suite.agent.settings import CONFIG_DIR_ENV, DEFAULTS, LocalSettings, config_dir
+
+
+def test_defaults_without_a_file(tmp_path):
+    """A new folder gives the defaults and writes nothing until something changes."""
+    settings = LocalSettings(tmp_path / "new")
+    assert settings.get() == DEFAULTS
+    assert not (tmp_path / "new" / "settings.json").exists()
+
+
+def test_update_is_stored_and_survives_reopening(tmp_path):
+    """A partial change merges over the rest and is read back by a new instance."""
+    settings = LocalSettings(tmp_path)
+    messages = [{"key": "/price", "text": "Our price for {customer} is ..."}]
+    after = settings.update({"relay_url": "https://relay.example.com", "short_messages": messages})
+    assert after["relay_url"] == "https://relay.example.com"
+    assert after["verify_tls"] is True
+    settings.close()
+    again = LocalSettings(tmp_path).get()
+    assert again["short_messages"] == messages
+    on_disk = json.loads((tmp_path / "settings.json").read_text())
+    assert on_disk["settings"]["1"]["relay_url"] == "https://relay.example.com"
+    assert not list(tmp_path.glob(".*.tmp")), "the temporary file of the atomic write is left"
+
+
+BAD = [
+    ({"colour": "red"}, "unknown setting"),
+    ({"verify_tls": "yes"}, "'verify_tls' must be true or false"),
+    ({"relay_url": 5}, "'relay_url' must be a string"),
+    ({"network": []}, "'network' must be an object"),
+    ({"favourites": {}}, "'favourites' must be a list"),
+    ({"short_messages": [{"key": "/a"}]}, "short_messages[0]"),
+    ({"short_messages": [{"key": "", "text": "x"}]}, "short_messages[0].key"),
+    ({"short_messages": [{"key": "a b", "text": "x"}]}, "spaces"),
+    ({"short_messages": [{"key": "/a", "text": "x"}, {"key": "/a", "text": "y"}]}, "used twice"),
+    ({"short_messages": [{"key": "/a", "text": ""}]}, "short_messages[0].text"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD)
+def test_bad_changes_are_refused_and_nothing_is_written(tmp_path, change, message):
+    """Unknown keys and wrong shapes raise SettingsError naming the problem; the file is kept."""
+    settings = LocalSettings(tmp_path)
+    settings.update({"username": "alice"})
+    before = (tmp_path / "settings.json").read_bytes()
+    with pytest.raises(SettingsError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        settings.update(change)
+    assert (tmp_path / "settings.json").read_bytes() == before
+
+
+def test_config_dir_override(monkeypatch, tmp_path):
+    """REMOTESALES_CONFIG_DIR replaces the platform's config folder."""
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(tmp_path / "cfg"))
+    assert config_dir() == tmp_path / "cfg"
+    monkeypatch.delenv(CONFIG_DIR_ENV)
+    assert config_dir().name == "RemoteSales"
+
+
+def test_unknown_keys_from_a_newer_version_are_kept_but_hidden(tmp_path):
+    """A file written by a newer app keeps its extra keys on disk; get() shows only known ones."""
+    (tmp_path / "settings.json").write_text(
+        json.dumps({"settings": {"1": {"username": "bob", "future": 1}}})
+    )
+    settings = LocalSettings(tmp_path)
+    assert "future" not in settings.get()
+    settings.update({"remember_id": True})
+    on_disk = json.loads((tmp_path / "settings.json").read_text())["settings"]["1"]
+    assert on_disk == {"username": "bob", "future": 1, "remember_id": True}
