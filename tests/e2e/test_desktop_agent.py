@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from suite.agent.settings import LocalSettings
 from tests.support.agent_app import AgentApp
+from tests.support.api import Api
 from tests.support.cdp import CdpPage, by_test_id, wait_for_target
+from tests.support.relay import ALICE, REPO_ROOT
 from tests.support.x11 import find_windows, request_close
 from tests.support.xvfb import Xvfb, XvfbError
 
@@ -73,3 +76,119 @@ def test_closing_the_main_window_quits(agent_app):
     assert agent_app.process is not None
     assert agent_app.process.wait(timeout=10) == 0
     assert "stopped" in agent_app.log()
+
+
+# ---------- the whole flow: agent app + real relay + a customer in Chromium ----------
+
+NOTICE_PAGE = REPO_ROOT / "ui" / "agent" / "notice.html"
+SHORT_KEY, SHORT_TEXT = "/hi", "Welcome {customer}, I am {agent}."
+# What the flow needs from ui/agent's desktop mode (docs/agent-local-api.md, "Windows and the
+# pages' hooks"), beyond the test ids the browser agent page already has:
+DESKTOP_PAGE_HOOKS = """\
+main window (#desktop=1): login through POST /local/login with a server address field
+  data-testid=login-relay-url (filled from GET /local/settings), then a toolbar whose
+  new-support-button creates the support and calls POST /local/windows/chat;
+chat window (#session=<id>): login from GET /local/login, the waiting panel (access-code),
+  chat-input; a short message key typed alone in chat-input and sent with Enter goes out
+  expanded ({customer}, {agent}); a notes panel (notes-input, notes-save, notes-status with
+  data-state="saved") saved with PUT /api/sessions/<id>/notes through /local/relay;
+  end-button + end-confirm; window.rsDesktop.endSession();
+the main window (or the chat windows) keep POST /local/notice up to date;
+notice.html: one notice-session per live session with notice-customer, notice-elapsed and
+  notice-end; window.rsNotice.update(sessions)."""
+
+
+def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_dir: Path, request):
+    """Log in, start a support, a Chromium customer joins with the shown code, both chat, a
+    short message by key, notes saved, the notice shows the customer, the session ends."""
+    if not NOTICE_PAGE.exists():
+        pytest.skip(f"ui/agent has no desktop mode yet; this test needs:\n{DESKTOP_PAGE_HOOKS}")
+    from playwright.sync_api import expect
+
+    from tests.e2e.ui_pages import bubble_with_text, customer_join, open_page, send_chat
+
+    settings = LocalSettings(tmp_path / "config")
+    settings.update({"short_messages": [{"key": SHORT_KEY, "text": SHORT_TEXT}]})
+    settings.close()
+    app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
+    pages: list[CdpPage] = []
+    customer = None
+    try:
+        main = main_page(app)
+        pages.append(main)
+        main.wait_for_selector(by_test_id("login-relay-url"))
+        assert main.evaluate(f"document.querySelector('{by_test_id('login-relay-url')}').value")
+        main.fill(by_test_id("login-username"), ALICE.username)
+        main.fill(by_test_id("login-password"), ALICE.password)
+        main.click(by_test_id("login-button"))
+        main.click(by_test_id("new-support-button"))
+
+        chat = CdpPage(wait_for_target(app.devtools_port, lambda t: "session=" in t["url"]))
+        pages.append(chat)
+        code = chat.wait_for(
+            f"(document.querySelector('{by_test_id('access-code')}')?.textContent ?? '')"
+            ".trim().match(/^\\d{6}$/)?.[0]"
+        )
+        session_id = chat.evaluate("new URLSearchParams(location.hash.slice(1)).get('session')")
+        main.screenshot(artifacts_dir / "desktop-flow-main.png")
+        chat.screenshot(artifacts_dir / "desktop-flow-chat-waiting.png")
+
+        customer = open_page(browser, relay.url + "/")
+        customer_join(customer, code, name="Chris Park")
+
+        chat.wait_for_selector(by_test_id("chat-input"))
+        chat.fill(by_test_id("chat-input"), "Hello from the desktop app")
+        chat.press("Enter")
+        expect(bubble_with_text(customer, "Hello from the desktop app")).to_be_visible()
+        send_chat(customer, "Hi, I have a question")
+        chat.wait_for(
+            "[...document.querySelectorAll('[data-testid=chat-text]')]"
+            ".some((el) => el.textContent === 'Hi, I have a question')"
+        )
+
+        chat.fill(by_test_id("chat-input"), SHORT_KEY)
+        chat.press("Enter")
+        expected = SHORT_TEXT.format(customer="Chris Park", agent=ALICE.name)
+        expect(bubble_with_text(customer, expected)).to_be_visible()
+
+        notice = CdpPage(wait_for_target(app.devtools_port, lambda t: "notice.html" in t["url"]))
+        pages.append(notice)
+        notice.wait_for(
+            f"document.querySelector('{by_test_id('notice-customer')}')?.textContent"
+            ".includes('Chris Park')"
+        )
+        notice.wait_for_selector(by_test_id("notice-elapsed"))
+        notice.screenshot(artifacts_dir / "desktop-flow-notice.png")
+
+        chat.fill(by_test_id("notes-input"), "Wants the premium plan; call back Monday.")
+        chat.click(by_test_id("notes-save"))
+        chat.wait_for(
+            f"document.querySelector('{by_test_id('notes-status')}')?.dataset.state === 'saved'"
+        )
+        token = Api(relay.url).login(ALICE.username, ALICE.password)
+        status, notes, _ = Api(relay.url).request(
+            "GET", f"/api/sessions/{session_id}/notes", token=token
+        )
+        assert status == 200 and notes["notes"] == "Wants the premium plan; call back Monday."
+
+        chat.screenshot(artifacts_dir / "desktop-flow-chat.png")
+        customer.screenshot(path=str(artifacts_dir / "desktop-flow-customer.png"))
+        chat.click(by_test_id("end-button"))
+        chat.click(by_test_id("end-confirm"))
+        chat.wait_for_selector(by_test_id("end-screen"))
+        expect(customer.get_by_test_id("end-screen")).to_be_visible()
+        notice.wait_for(f"!document.querySelector('{by_test_id('notice-session')}')")
+        chat.screenshot(artifacts_dir / "desktop-flow-chat-ended.png")
+        for page in pages:
+            page.close()
+        pages.clear()
+        assert app.stop() == 0
+    except BaseException:
+        print(app.log())
+        raise
+    finally:
+        for page in pages:
+            page.close()
+        if customer is not None:
+            customer.context.close()
+        app.kill()
