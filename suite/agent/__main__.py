@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             write_atomically(args.ready_file, json.dumps(ready).encode())
 
     shell = AgentShell(server.url, secret, on_loaded=loaded)
+    # A chat window closed without reporting "no sessions" must not leave its line in the notice.
+    shell.on_chat_closed = lambda session_id: shell.show_notice(state.set_notice(session_id, []))
     server.start(guard(build_app(settings, shell, state=state), secret, server.port))
     logger.info("local API on %s", server.url)
 

@@ -139,8 +139,29 @@ class LocalState:
     """The relay login and the notice list, shared by every window of this launch."""
 
     login: dict[str, Any] | None = None
-    notice: list[dict[str, Any]] = field(default_factory=list)
+    notice_by_source: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def notice(self) -> list[dict[str, Any]]:
+        """Every window's live sessions, merged (first report of a session wins)."""
+        with self.lock:
+            return self._merged()
+
+    def _merged(self) -> list[dict[str, Any]]:
+        merged: dict[str, dict[str, Any]] = {}
+        for sessions in self.notice_by_source.values():
+            for session in sessions:
+                merged.setdefault(session["session_id"], session)
+        return list(merged.values())
+
+    def set_notice(self, source: str, sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Replace what ``source`` (a window) reported; returns the merged list."""
+        with self.lock:
+            if sessions:
+                self.notice_by_source[source] = sessions
+            else:
+                self.notice_by_source.pop(source, None)
+            return self._merged()
 
 
 def log_out(state: LocalState, client_for: Callable[[str], RelayClient]) -> None:
@@ -346,16 +367,18 @@ def build_app(
     @app.get("/local/notice")
     @json_route
     def get_notice():
-        with state.lock:
-            return {"sessions": list(state.notice)}
+        return {"sessions": state.notice()}
 
     @app.post("/local/notice")
     @json_route
     def set_notice():
-        sessions = _notice_sessions(_body())
-        with state.lock:
-            state.notice = sessions
-        desktop.show_notice(sessions)
+        data = _body()
+        source = data.get("source", "main")
+        if not isinstance(source, str) or not SESSION_ID_RE.match(source):
+            raise AgentError("bad_request", "'source' must be 1-64 url-safe characters")
+        merged = state.set_notice(source, _notice_sessions(data))
+        logger.info("notice: %d live session(s) after a report from %s", len(merged), source)
+        desktop.show_notice(merged)
 
     @app.post("/local/notice/end")
     @json_route

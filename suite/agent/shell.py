@@ -70,6 +70,8 @@ class AgentShell:
         self.base_url = base_url
         self._secret = secret
         self._on_loaded = on_loaded
+        # Called with the session id when its chat window closes (the notice forgets it).
+        self.on_chat_closed: Callable[[str], None] | None = None
         self._lock = threading.RLock()
         self._chats: dict[str, Any] = {}
         self._notice: Any = None
@@ -134,6 +136,8 @@ class AgentShell:
             with self._lock:
                 if self._chats.get(session_id) is window:
                     del self._chats[session_id]
+            if self.on_chat_closed is not None and not self._quitting:
+                self.on_chat_closed(session_id)
 
         window.events.closed += forget
         logger.info("chat window opened for session %s", session_id)
@@ -141,9 +145,7 @@ class AgentShell:
     def show_notice(self, sessions: list[dict[str, Any]]) -> None:
         with self._lock:
             window = self._notice
-            if not sessions:
-                if window is not None:
-                    window.hide()
+            if window is None and not sessions:
                 return
             if window is None:
                 # The page asks GET /local/notice when it loads, so a new window needs no push.
@@ -160,9 +162,14 @@ class AgentShell:
 
                 window.events.closed += forget
                 return
-        window.show()
+        # The page gets every change, the last empty one too, so it never shows stale sessions
+        # when the window is shown again.
         payload = json.dumps(sessions)
-        window.evaluate_js(f"window.rsNotice && window.rsNotice.update({payload})")
+        _run_js(window, f"window.rsNotice && window.rsNotice.update({payload})")
+        if sessions:
+            window.show()
+        else:
+            window.hide()
 
     def _notice_position(self) -> dict[str, int]:
         try:
@@ -181,7 +188,7 @@ class AgentShell:
             return False
         window.restore()
         window.show()
-        window.evaluate_js("window.rsDesktop && window.rsDesktop.endSession()")
+        _run_js(window, "window.rsDesktop && window.rsDesktop.endSession()")
         return True
 
     def open_url(self, url: str) -> None:
@@ -209,6 +216,16 @@ class AgentShell:
         """The sessions that have a chat window open (for logs and tests)."""
         with self._lock:
             return list(self._chats)
+
+
+def _run_js(window: Any, script: str) -> None:
+    """Run ``script`` in the window's page as the embedder.
+
+    Not ``evaluate_js``: pywebview wraps that in ``eval()``, which the pages' Content-Security-
+    Policy (``script-src 'self'``, no ``'unsafe-eval'``) refuses. ``run_js`` hands the script to
+    the engine as is, and scripts injected by the embedder are not subject to the page's CSP.
+    """
+    window.run_js(script)
 
 
 def _destroy(window: Any) -> None:

@@ -16,7 +16,7 @@ import pytest
 from suite.agent.settings import LocalSettings
 from tests.support.agent_app import AgentApp
 from tests.support.api import Api
-from tests.support.cdp import CdpPage, by_test_id, wait_for_target
+from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
 from tests.support.relay import ALICE, REPO_ROOT
 from tests.support.x11 import find_windows, request_close
 from tests.support.xvfb import Xvfb, XvfbError
@@ -46,7 +46,9 @@ def agent_app(xvfb, relay, tmp_path, request) -> Iterator[AgentApp]:
 
 
 def main_page(app: AgentApp) -> CdpPage:
-    target = wait_for_target(app.devtools_port, lambda t: "desktop=1" in t["url"])
+    """The main window: the only page when the app has started (the pages drop the #token
+    fragment from their address at once, so windows are told apart by target id, not URL)."""
+    target = wait_for_target(app.devtools_port, lambda t: "/ui/agent/index.html" in t["url"])
     return CdpPage(target)
 
 
@@ -90,8 +92,9 @@ main window (#desktop=1): login through POST /local/login with a server address 
   new-support-button creates the support and calls POST /local/windows/chat;
 chat window (#session=<id>): login from GET /local/login, the waiting panel (access-code),
   chat-input; a short message key typed alone in chat-input and sent with Enter goes out
-  expanded ({customer}, {agent}); a notes panel (notes-input, notes-save, notes-status with
-  data-state="saved") saved with PUT /api/sessions/<id>/notes through /local/relay;
+  expanded ({customer}, {agent}); a notes panel (notes-toggle, notes-input, notes-save,
+  notes-status with data-state="saved") saved with PUT /api/sessions/<id>/notes
+  through /local/relay;
   end-button + end-confirm; window.rsDesktop.endSession();
 the main window (or the chat windows) keep POST /local/notice up to date;
 notice.html: one notice-session per live session with notice-customer, notice-elapsed and
@@ -123,18 +126,24 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         main.click(by_test_id("login-button"))
         main.click(by_test_id("new-support-button"))
 
-        chat = CdpPage(wait_for_target(app.devtools_port, lambda t: "session=" in t["url"]))
+        main_id = main.target["id"]
+        chat = CdpPage(
+            wait_for_target(
+                app.devtools_port,
+                lambda t: t["id"] != main_id and "/ui/agent/index.html" in t["url"],
+            )
+        )
         pages.append(chat)
         code = chat.wait_for(
             f"(document.querySelector('{by_test_id('access-code')}')?.textContent ?? '')"
             ".trim().match(/^\\d{6}$/)?.[0]"
         )
-        session_id = chat.evaluate("new URLSearchParams(location.hash.slice(1)).get('session')")
         main.screenshot(artifacts_dir / "desktop-flow-main.png")
         chat.screenshot(artifacts_dir / "desktop-flow-chat-waiting.png")
 
         customer = open_page(browser, relay.url + "/")
         customer_join(customer, code, name="Chris Park")
+        session_id = customer.evaluate("window.__rsTest.state().sessionId")
 
         chat.wait_for_selector(by_test_id("chat-input"))
         chat.fill(by_test_id("chat-input"), "Hello from the desktop app")
@@ -160,6 +169,11 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         notice.wait_for_selector(by_test_id("notice-elapsed"))
         notice.screenshot(artifacts_dir / "desktop-flow-notice.png")
 
+        # Wide windows show the notes beside the chat; narrow ones behind a toggle.
+        notes_shown = visible_js(by_test_id("notes-input"))
+        chat.wait_for(f"{notes_shown} || {visible_js(by_test_id('notes-toggle'))}")
+        if not chat.evaluate(notes_shown):
+            chat.click(by_test_id("notes-toggle"))
         chat.fill(by_test_id("notes-input"), "Wants the premium plan; call back Monday.")
         chat.click(by_test_id("notes-save"))
         chat.wait_for(
@@ -185,6 +199,11 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         assert app.stop() == 0
     except BaseException:
         print(app.log())
+        for index, page in enumerate(pages):
+            try:
+                page.screenshot(artifacts_dir / f"desktop-flow-failed-window-{index}.png")
+            except Exception as error:  # the window may be gone; the test already failed
+                print(f"no screenshot of window {index}: {error}")
         raise
     finally:
         for page in pages:

@@ -227,6 +227,7 @@ def test_windows_and_notice(local, desktop, relay):
     assert local.request("POST", "/local/notice", {"sessions": sessions})[0] == 204
     assert local.request("GET", "/local/notice")[1] == {"sessions": sessions}
     assert local.request("POST", "/local/notice", {"sessions": [{"x": 1}]})[0] == 400
+    assert local.request("POST", "/local/notice", {"source": "../", "sessions": []})[0] == 400
     assert local.request("POST", "/local/notice/end", {"session_id": "abc_DEF-123"})[0] == 204
     status, body, _ = local.request("POST", "/local/notice/end", {"session_id": "other"})
     assert (status, body["error"]["code"]) == (404, "window_not_found")
@@ -243,6 +244,20 @@ def test_windows_and_notice(local, desktop, relay):
         ("open_url", relay.url + "/admin"),
         ("open_help", None),
     ]
+
+
+def test_notice_merges_the_windows_reports(local, desktop):
+    """Each window reports its own sessions; the notice shows them all, each once."""
+    one = {"session_id": "one", "customer_name": "Chris", "started_at": 1.0}
+    two = {"session_id": "two", "customer_name": "Dana", "started_at": 2.0}
+    local.request("POST", "/local/notice", {"source": "one", "sessions": [one]})
+    local.request("POST", "/local/notice", {"source": "two", "sessions": [two]})
+    local.request("POST", "/local/notice", {"sessions": [one, two]})
+    assert local.request("GET", "/local/notice")[1] == {"sessions": [one, two]}
+    local.request("POST", "/local/notice", {"source": "one", "sessions": []})
+    local.request("POST", "/local/notice", {"sessions": []})
+    assert local.request("GET", "/local/notice")[1] == {"sessions": [two]}
+    assert desktop.calls[-1] == ("show_notice", [two])
 
 
 def test_unknown_paths_are_json_errors(local):

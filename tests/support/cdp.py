@@ -127,14 +127,20 @@ class CdpPage:
             }};
             tick();
         }})"""
-        try:
-            return self.evaluate(script, timeout_s=timeout_s + 1)
-        except CdpError as error:
-            raise CdpError(f"waited {timeout_s:g} s for: {expression}\n{error}") from None
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return self.evaluate(script, timeout_s=timeout_s + 1)
+            except CdpError as error:
+                # A window that is still loading its page (or reloads) loses the evaluation's
+                # context; wait again in the new document until the deadline.
+                navigated = "context was destroyed" in str(error) or "Cannot find" in str(error)
+                if not navigated or time.monotonic() > deadline:
+                    raise CdpError(f"waited {timeout_s:g} s for: {expression}\n{error}") from None
 
     def wait_for_selector(self, selector: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         """Wait until an element matching ``selector`` is in the page and visible."""
-        self.wait_for(_visible(selector), timeout_s)
+        self.wait_for(visible_js(selector), timeout_s)
 
     def text(self, selector: str) -> str:
         return self.evaluate(f"document.querySelector({json.dumps(selector)})?.textContent ?? ''")
@@ -182,7 +188,8 @@ class CdpPage:
         return path
 
 
-def _visible(selector: str) -> str:
+def visible_js(selector: str) -> str:
+    """A JavaScript expression: the element matching ``selector`` exists and is shown."""
     return (
         f"(() => {{ const el = document.querySelector({json.dumps(selector)});"
         " return !!el && !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)"
