@@ -1,12 +1,9 @@
-// The agent's login form (A1): ID and password against the relay, "remember my ID" in
-// localStorage, and every failure (wrong credentials, disabled account, throttling with the
-// remaining wait, relay unreachable) told in the user's language.
+// The agent's login form (A1): ID and password against the relay (in the desktop app also the
+// relay's address, prefilled from the app's settings), "remember my ID", and every failure
+// (wrong credentials, disabled account, throttling with the remaining wait, relay unreachable,
+// TLS, version mismatch, not a relay) told in the user's language.
 
 import { ErrorMessage } from "/ui/common/error_message.js";
-import { requestJson } from "/ui/common/http.js";
-import { loadJson, saveJson } from "/ui/common/storage.js";
-
-const REMEMBERED_ID_KEY = "rs.agent.username";
 
 const $ = (id) => document.getElementById(id);
 
@@ -14,15 +11,18 @@ export class LoginForm {
   /**
    * @param {object} options
    * @param {import("/ui/common/i18n.js").i18n} options.i18n
-   * @param {(auth: {token: string, agent: object}) => void} options.onLogin
+   * @param {import("/ui/agent/browser_backend.js").BrowserBackend} options.backend
+   * @param {(auth: {token: string, agent: object, wsUrl: string|null}) => void} options.onLogin
    */
-  constructor({ i18n, onLogin }) {
+  constructor({ i18n, backend, onLogin }) {
     this.i18n = i18n;
+    this.backend = backend;
     this.onLogin = onLogin;
     this._busy = false;
     this.error = new ErrorMessage($("login-error"), i18n, {
       onWaitChange: () => this._renderButton(),
     });
+    $("relay-field").hidden = !backend.asksRelayAddress;
     $("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this._submit();
@@ -30,24 +30,40 @@ export class LoginForm {
   }
 
   /** Prepare the form to be shown, with an optional message (e.g. "signed out"). */
-  reset(messageKey) {
+  async reset(messageKey) {
     if (messageKey) {
       this.error.showKey(messageKey);
     } else if (!this.error.waiting) {
       this.error.clear();
     }
-    const remembered = loadJson(window.localStorage, REMEMBERED_ID_KEY);
-    $("login-remember").checked = Boolean(remembered);
-    if (remembered && !$("login-username").value) {
-      $("login-username").value = remembered;
-    }
     $("login-password").value = "";
-    ($("login-username").value ? $("login-password") : $("login-username")).focus();
+    try {
+      const defaults = await this.backend.loginDefaults();
+      $("login-remember").checked = defaults.remember;
+      if (defaults.username && !$("login-username").value) {
+        $("login-username").value = defaults.username;
+      }
+      if (defaults.relayUrl && !$("login-relay").value) {
+        $("login-relay").value = defaults.relayUrl;
+      }
+    } catch (error) {
+      this.error.show(error);
+    }
+    const first = [$("login-relay"), $("login-username"), $("login-password")].find(
+      (input) => !input.closest("[hidden]") && !input.value,
+    );
+    (first ?? $("login-password")).focus();
   }
 
   async _submit() {
+    const relayUrl = $("login-relay").value.trim();
     const username = $("login-username").value.trim();
     const password = $("login-password").value;
+    if (this.backend.asksRelayAddress && !relayUrl) {
+      this.error.showKey("login.missing_relay");
+      $("login-relay").focus();
+      return;
+    }
     if (!username || !password) {
       this.error.showKey("login.missing");
       return;
@@ -58,15 +74,16 @@ export class LoginForm {
     this._busy = true;
     this._renderButton();
     try {
-      const result = await requestJson("POST", "/api/login", { body: { username, password } });
       const remember = $("login-remember").checked;
-      saveJson(window.localStorage, REMEMBERED_ID_KEY, remember ? username : null);
+      const auth = await this.backend.login({ relayUrl, username, password, remember });
       $("login-password").value = "";
       this.error.clear();
-      this.onLogin({ token: result.token, agent: result.agent });
+      this.onLogin(auth);
     } catch (error) {
       this.error.show(error);
-      $("login-password").select();
+      const relayProblem = ["unreachable", "tls_failed", "version_mismatch", "not_a_relay",
+        "bad_relay_url", "relay_unreachable"].includes(error.code); // prettier-ignore
+      (relayProblem && this.backend.asksRelayAddress ? $("login-relay") : $("login-password")).select();
     } finally {
       this._busy = false;
       this._renderButton();

@@ -1,109 +1,167 @@
-// The agent's page (A1, A3, A4, CH1, C4): log in, start a support session, wait with the
-// access code, chat with the customer, remove the customer or end. The bearer token and the
-// open session survive a reload (sessionStorage); a 401 anywhere returns to the login form.
+// The agent's page (A1–A6, A9, CH5): log in, the home toolbar (agent info, new support,
+// settings, help, admin, logout), and the support itself (SupportView). The same page runs in
+// a browser tab served by the relay and in the desktop app's windows; the differences live in
+// the backend (backend.js). A desktop chat window (`#...&session=<id>`) shows only its support.
+// The bearer token survives a reload (sessionStorage); a 401 anywhere returns to the login.
 
-import { ChatView } from "/ui/common/chat_view.js";
-import { initials, showOnly, showUnreadInTitle } from "/ui/common/dom.js";
-import { EndView } from "/ui/common/end_view.js";
+import { setAvatar, showOnly } from "/ui/common/dom.js";
 import { ErrorMessage } from "/ui/common/error_message.js";
-import { requestJson } from "/ui/common/http.js";
 import { i18n } from "/ui/common/i18n.js";
 import { fillIcons } from "/ui/common/icons.js";
-import { CloseCode, MessageType } from "/ui/common/protocol.js";
-import { SessionSocket } from "/ui/common/session_socket.js";
 import { loadJson, saveJson } from "/ui/common/storage.js";
+import { createBackend } from "/ui/agent/backend.js";
 import { LoginForm } from "/ui/agent/login_form.js";
-import { WaitingPanel } from "/ui/agent/waiting_panel.js";
+import { ProfilePanel } from "/ui/agent/profile_panel.js";
+import { SettingsPanel } from "/ui/agent/settings_panel.js";
+import { SupportView } from "/ui/agent/support_view.js";
 
 const AUTH_KEY = "rs.agent.auth";
 const SUPPORT_KEY = "rs.agent.support";
+const STEPS = ["login", "home", "profile", "settings", "waiting", "chat", "end"];
+const TOOL_STEPS = new Set(["home", "profile", "settings"]);
 
 const $ = (id) => document.getElementById(id);
 
 class AgentApp {
   constructor() {
-    this.auth = loadJson(window.sessionStorage, AUTH_KEY); // {token, agent}
+    this.backend = createBackend();
+    this.chatWindow = this.backend.windowSessionId !== null;
+    this.auth = loadJson(window.sessionStorage, AUTH_KEY); // {token, agent, wsUrl}
     this.step = "login";
-    this.sessionId = null;
-    this.session = null; // the websocket `session` object
-    this.socket = null;
-    this.chatView = null;
-    this.ended = false;
+    this.shortMessages = [];
     this._busy = false;
-    this.panels = ["login-panel", "home-panel", "waiting-panel", "chat-panel", "end-panel"].map($);
+    this.panels = STEPS.map((step) => $(`${step}-panel`));
+    const onAuthError = (error) => this._authError(error);
+    const api = (method, path, options) => this._api(method, path, options);
     this.loginForm = new LoginForm({
       i18n,
+      backend: this.backend,
       onLogin: (auth) => {
-        this.auth = auth;
-        this._saveAuth();
+        this._setAuth(auth);
+        this._loadShortMessages();
         this.showHome();
       },
     });
     this.homeError = new ErrorMessage($("home-error"), i18n);
-    this.waiting = new WaitingPanel({
+    this.profile = new ProfilePanel({
       i18n,
-      onRenew: () => this.socket?.send(MessageType.RENEW_CODE),
+      api,
+      photoSrc: (url) => this.backend.photoSrc(url),
+      onAgent: (agent) => this._setAuth({ ...this.auth, agent }),
+      onAuthError,
     });
-    this.endView = new EndView($("end-panel"), {
+    this.settings = new SettingsPanel({
       i18n,
-      role: "agent",
-      actionKey: "end.new_support",
-      actionTestId: "end-new-support",
-      onAction: () => this.newSupport(),
+      loadShortMessages: () => this._loadShortMessages(),
+      saveShortMessages: async (messages) => {
+        this.shortMessages = await this.backend.saveShortMessages(this._username(), messages);
+        return this.shortMessages;
+      },
+      onAuthError,
+    });
+    this.support = new SupportView({
+      i18n,
+      backend: this.backend,
+      auth: () => this.auth,
+      shortMessages: () => this.shortMessages,
+      show: (step) => this._show(step),
+      onAuthError,
+      onLost: (errorKey, resumeId) => this._lost(errorKey, resumeId),
+      endActionKey: this.chatWindow ? undefined : "end.new_support",
+      onEndAction: this.chatWindow ? undefined : () => this.newSupport(),
     });
   }
 
   async start() {
+    document.documentElement.dataset.window = this.chatWindow ? "chat" : "main";
     i18n.attachSwitcher($("language-select"));
     i18n.apply();
     fillIcons();
-    i18n.onChange(() => this._renderStatus());
-    this._wireHome();
-    this._wireDialogs();
+    this._wireToolbar();
+    $("admin-button").hidden = !this.backend.canOpenAdmin;
+    window.addEventListener("beforeunload", (event) => {
+      if (this.support.unsavedNotes) {
+        event.preventDefault(); // the browser asks before the notes are lost
+      }
+    });
+    if (this.chatWindow) {
+      await this._startChatWindow();
+      return;
+    }
     if (!this.auth?.token) {
       this.showLogin();
       return;
     }
     try {
       const me = await this._api("GET", "/api/me");
-      this.auth.agent = me.agent;
-      this._saveAuth();
+      this._setAuth({ ...this.auth, agent: me.agent });
+      this._loadShortMessages();
       const open = loadJson(window.sessionStorage, SUPPORT_KEY);
       if (open?.session_id) {
         const { support } = await this._api("GET", `/api/supports/${open.session_id}`);
         if (support.state !== "ended") {
-          this.enterSupport(support);
+          this._enter(support);
           return;
         }
       }
       this.showHome();
     } catch (error) {
-      this._handleError(error, this.homeError, () => this.showHome());
+      if (!this._authError(error)) {
+        this.showHome();
+        this.homeError.show(error);
+      }
     }
   }
 
-  // ---------- Login, home, logout ----------
+  /** A desktop chat window: the login is the main window's; show this one support. */
+  async _startChatWindow() {
+    window.rsDesktop = Object.freeze({ endSession: () => this.support.endSession() });
+    try {
+      const login = await this.backend.currentLogin();
+      if (!login) {
+        this._showChatWindowMessage("desktop.signed_out");
+        return;
+      }
+      this._setAuth(login);
+      this._loadShortMessages();
+      const { support } = await this._api("GET", `/api/supports/${this.backend.windowSessionId}`);
+      this._enter(support);
+    } catch (error) {
+      if (!this._authError(error)) {
+        this._showChatWindowMessage(null, error);
+      }
+    }
+  }
+
+  _showChatWindowMessage(key, error) {
+    this._show("home");
+    $("home-title").textContent = "";
+    if (key) {
+      this.homeError.showKey(key);
+    } else {
+      this.homeError.show(error);
+    }
+  }
+
+  // ---------- Login, home, toolbar ----------
 
   showLogin(messageKey) {
-    this._leaveSupport();
-    this.auth = null;
-    this._saveAuth();
-    this.step = "login";
-    this._renderMe();
-    showOnly(this.panels, $("login-panel"));
+    this.support.leave();
+    this._setAuth(null);
+    this._show("login");
     this.loginForm.reset(messageKey);
   }
 
   showHome(errorKey) {
-    this._leaveSupport();
-    this.step = "home";
-    this._renderMe();
-    showOnly(this.panels, $("home-panel"));
+    this.support.leave();
+    saveJson(window.sessionStorage, SUPPORT_KEY, null);
+    this._show("home");
     const agent = this.auth.agent ?? {};
     i18n.bind($("home-title"), "home.greeting", { name: agent.name || agent.username });
     $("home-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
-    $("home-avatar").textContent = initials(agent.name || agent.username);
     $("home-action").hidden = true;
+    $("home-info").textContent = "";
+    delete $("home-info").dataset.i18n;
     if (errorKey) {
       this.homeError.showKey(errorKey);
     } else {
@@ -112,9 +170,27 @@ class AgentApp {
     $("new-support-button").focus();
   }
 
-  _wireHome() {
+  _wireToolbar() {
     $("new-support-button").addEventListener("click", () => this.newSupport());
     $("logout-button").addEventListener("click", () => this.logout());
+    $("profile-button").addEventListener("click", () => {
+      this._show("profile");
+      this.profile.show(this.auth.agent);
+    });
+    $("settings-button").addEventListener("click", () => {
+      this._show("settings");
+      this.settings.show();
+    });
+    for (const back of document.querySelectorAll("[data-back-home]")) {
+      back.addEventListener("click", () => this.showHome());
+    }
+    const open = (action) => () =>
+      action().catch((error) => {
+        this.showHome();
+        this.homeError.show(error);
+      });
+    $("help-button").addEventListener("click", open(() => this.backend.openHelp()));
+    $("admin-button").addEventListener("click", open(() => this.backend.openAdmin()));
   }
 
   async newSupport() {
@@ -124,251 +200,171 @@ class AgentApp {
     if (this.step !== "home") {
       this.showHome();
     }
-    this._setBusy($("new-support-button"), "home.creating", "home.new_support", true);
+    this._setBusy(true);
     try {
       const { support } = await this._api("POST", "/api/supports");
-      this.enterSupport(support);
+      if (await this.backend.openSupportWindow(support.session_id)) {
+        // Desktop: the support waits and chats in a window of its own.
+        i18n.bind($("home-info"), "desktop.support_opened", { code: support.code ?? "" });
+      } else {
+        this._enter(support);
+      }
     } catch (error) {
-      this._handleError(error, this.homeError);
+      if (!this._authError(error)) {
+        this.homeError.show(error);
+      }
     } finally {
-      this._setBusy($("new-support-button"), "home.creating", "home.new_support", false);
+      this._setBusy(false);
     }
   }
 
   async logout() {
     const token = this.auth?.token;
-    if (this.socket?.online && this.step === "waiting") {
-      this.socket.send(MessageType.END_SESSION); // do not leave a live code behind
+    if (this.support.socket?.online && this.support.step === "waiting") {
+      this.support.endSession(); // do not leave a live code behind
     }
     this.showLogin();
     if (token) {
-      requestJson("POST", "/api/logout", { token }).catch((error) => {
+      this.backend.logout(token).catch((error) => {
         console.warn("logout did not reach the relay:", error.message);
       });
     }
   }
 
-  // ---------- A support session ----------
+  // ---------- Supports ----------
 
-  enterSupport(support) {
-    this._leaveSupport();
-    this.ended = false;
-    this.sessionId = support.session_id;
-    saveJson(window.sessionStorage, SUPPORT_KEY, { session_id: support.session_id });
-    const socket = new SessionSocket({
-      role: "agent",
-      sessionId: support.session_id,
-      token: this.auth.token,
-    });
-    this.socket = socket;
-    this.chatView = new ChatView($("chat-container"), {
-      socket,
-      role: "agent",
-      i18n,
-      onUnread: (count) => showUnreadInTitle(count),
-    });
-    socket.on("status", (status) => this._onStatus(status));
-    socket.on(MessageType.WELCOME, (welcome) => this._applySession(welcome.session));
-    socket.on(MessageType.SESSION_UPDATED, (update) => this._applySession(update.session));
-    socket.on(MessageType.CUSTOMER_REMOVED, (update) => {
-      const name = this.session?.customer_name || i18n.t("role.customer");
-      this.chatView.addNotice("agent.removed_notice", { name });
-      this._applySession(update.session);
-    });
-    socket.on(MessageType.PARTICIPANT_JOINED, (joined) => {
-      if (joined.role === "customer") {
-        this._applySession({ ...this.session, state: "active", customer_name: joined.name });
-      }
-    });
-    socket.on(MessageType.SESSION_ENDED, (ended) => this.showEnd(ended));
-    // The HTTP `support` object has the same code and invitation fields as `session`.
-    const { session_id: id, ...fields } = support;
-    this._applySession({ id, ...fields, customer_name: null });
-    socket.connect();
-    this._renderStatus();
+  _enter(support) {
+    if (!this.chatWindow) {
+      saveJson(window.sessionStorage, SUPPORT_KEY, { session_id: support.session_id });
+    }
+    this.support.enter(support);
   }
 
-  /** Show the waiting panel or the chat, whichever the session's state asks for. */
-  _applySession(session) {
-    if (!session || this.ended) {
+  _lost(errorKey, resumeId) {
+    if (this.chatWindow) {
+      this.support.leave();
+      this._showChatWindowMessage(errorKey);
       return;
     }
-    const previous = this.session;
-    this.session = { ...previous, ...session };
-    if (this.session.state === "ended") {
-      return; // session_ended follows with the summary
-    }
-    if (this.session.state === "waiting") {
-      // The agent's `session` carries the code and the invitation text built for it.
-      this.waiting.setSupport(this.session);
-      this._show("waiting");
-      return;
-    }
-    const name = this.session.customer_name || i18n.t("role.customer");
-    $("customer-name").textContent = name;
-    $("customer-avatar").textContent = initials(name);
-    const since = this.session.started_at;
-    $("customer-since").textContent =
-      typeof since === "number" ? i18n.t("agent.customer_since", { time: i18n.formatTime(since) }) : "";
-    if (this.step !== "chat") {
-      this._show("chat");
-      this.chatView.focus();
-    }
-  }
-
-  _show(step) {
-    this.step = step;
-    showOnly(this.panels, $(`${step}-panel`));
-    this.waiting.setActive(step === "waiting");
-  }
-
-  _onStatus({ status, code }) {
-    this._renderStatus();
-    const online = status === "online";
-    for (const id of ["end-button", "remove-customer", "cancel-support"]) {
-      $(id).disabled = !online;
-    }
-    if (status !== "closed" || this.ended) {
-      return;
-    }
-    if (code === CloseCode.SESSION_ENDED) {
-      this.showEnd({ agent_name: this.auth?.agent?.name, customer_name: this.session?.customer_name });
-    } else if (code === CloseCode.UNAUTHORIZED) {
-      this.showLogin("error.unauthorized");
-    } else if (code === CloseCode.SESSION_NOT_FOUND) {
-      saveJson(window.sessionStorage, SUPPORT_KEY, null);
-      this.showHome("error.session_not_found");
-    } else if (code === CloseCode.REPLACED) {
-      const sessionId = this.sessionId;
-      this.showHome("agent.replaced");
+    this.showHome(errorKey);
+    if (resumeId) {
       const action = $("home-action");
       i18n.bind(action, "common.use_here");
       action.hidden = false;
-      action.onclick = () => this._resume(sessionId);
-    } else if (code === CloseCode.UNSUPPORTED_VERSION) {
-      this.showHome("error.unsupported_version");
+      action.onclick = () => this._resume(resumeId);
     }
   }
 
   async _resume(sessionId) {
     try {
       const { support } = await this._api("GET", `/api/supports/${sessionId}`);
-      this.enterSupport(support);
+      this._enter(support);
     } catch (error) {
-      this._handleError(error, this.homeError);
-    }
-  }
-
-  _renderStatus() {
-    const badge = $("connection-status");
-    badge.hidden = this.socket === null;
-    if (this.socket) {
-      badge.dataset.status = this.socket.status;
-      i18n.bind(badge, `status.${this.socket.status}`);
-    }
-  }
-
-  _wireDialogs() {
-    const bind = (buttonIds, dialogId, onConfirm) => {
-      const dialog = $(dialogId);
-      for (const id of buttonIds) {
-        $(id).addEventListener("click", () => dialog.showModal());
+      if (!this._authError(error)) {
+        this.homeError.show(error);
       }
-      dialog.addEventListener("close", () => {
-        if (dialog.returnValue === "confirm") {
-          onConfirm();
-        }
-        dialog.returnValue = "";
-      });
-    };
-    bind(["end-button", "cancel-support"], "end-dialog", () =>
-      this.socket?.send(MessageType.END_SESSION),
-    );
-    bind(["remove-customer"], "remove-dialog", () =>
-      this.socket?.send(MessageType.REMOVE_CUSTOMER),
-    );
-  }
-
-  showEnd(ended) {
-    if (this.ended) {
-      return;
     }
-    this.ended = true;
-    this._leaveSupport();
-    this.step = "end";
-    showOnly(this.panels, $("end-panel"));
-    this.endView.show(ended);
-  }
-
-  _leaveSupport() {
-    this.socket?.close();
-    this.chatView?.destroy();
-    this.socket = null;
-    this.chatView = null;
-    this.session = null;
-    this.sessionId = null;
-    this.waiting.setActive(false);
-    saveJson(window.sessionStorage, SUPPORT_KEY, null);
-    for (const dialog of document.querySelectorAll("dialog[open]")) {
-      dialog.close();
-    }
-    this._renderStatus();
   }
 
   // ---------- Helpers ----------
 
-  async _api(method, path) {
-    return requestJson(method, path, { token: this.auth?.token });
-  }
-
-  /** Show an API failure; a 401 means the token is gone, so back to the login form. */
-  _handleError(error, box, after) {
-    if (error.code === "unauthorized" || error.status === 401) {
-      this.showLogin("error.unauthorized");
-      return;
+  _show(step) {
+    this.step = step;
+    showOnly(this.panels, $(`${step}-panel`));
+    const tools = TOOL_STEPS.has(step) && !this.chatWindow;
+    $("agent-toolbar").hidden = !tools;
+    for (const button of document.querySelectorAll("#agent-toolbar [data-step]")) {
+      if (button.dataset.step === step) {
+        button.setAttribute("aria-current", "page");
+      } else {
+        button.removeAttribute("aria-current");
+      }
     }
-    after?.();
-    box.show(error);
+    this._renderMe();
   }
 
-  _renderMe() {
+  _api(method, path, options = {}) {
+    return this.backend.api(method, path, { ...options, token: this.auth?.token });
+  }
+
+  /** A 401 from the relay means the token is gone: back to the login. True when handled. */
+  _authError(error) {
+    if (error?.code !== "unauthorized" && !(error?.status === 401 && error?.code !== "bad_token")) {
+      return false;
+    }
+    if (this.chatWindow) {
+      this.support.leave();
+      this._showChatWindowMessage("desktop.signed_out");
+    } else {
+      this.showLogin("error.unauthorized");
+    }
+    return true;
+  }
+
+  async _loadShortMessages() {
+    try {
+      this.shortMessages = await this.backend.loadShortMessages(this._username());
+    } catch (error) {
+      console.warn("short messages not loaded:", error.message);
+    }
+    return this.shortMessages;
+  }
+
+  _username() {
+    return this.auth?.agent?.username ?? "";
+  }
+
+  _setAuth(auth) {
+    this.auth = auth?.token ? auth : null;
+    saveJson(window.sessionStorage, AUTH_KEY, this.auth);
+    this._renderMe();
+  }
+
+  async _renderMe() {
     const agent = this.auth?.agent;
     $("agent-me").hidden = !agent;
-    $("logout-button").hidden = !agent;
-    if (agent) {
-      $("agent-me-name").textContent = agent.name || agent.username;
-      $("agent-me-avatar").textContent = initials(agent.name || agent.username);
+    if (!agent) {
+      return;
+    }
+    const name = agent.name || agent.username;
+    $("agent-me-name").textContent = name;
+    const src = agent.photo_url ? await this.backend.photoSrc(agent.photo_url).catch(() => "") : "";
+    for (const id of ["agent-me-avatar", "home-avatar"]) {
+      const avatar = $(id);
+      const shown = JSON.stringify([name, src]);
+      if (avatar.dataset.shown !== shown) {
+        avatar.dataset.shown = shown;
+        setAvatar(avatar, name, src);
+      }
     }
   }
 
-  _saveAuth() {
-    saveJson(window.sessionStorage, AUTH_KEY, this.auth?.token ? this.auth : null);
-  }
-
-  _setBusy(button, busyKey, idleKey, busy) {
+  _setBusy(busy) {
     this._busy = busy;
+    const button = $("new-support-button");
     button.disabled = busy;
-    const label = button.querySelector("[data-i18n]") ?? button;
-    i18n.bind(label, busy ? busyKey : idleKey);
+    i18n.bind(button.querySelector("[data-i18n]"), busy ? "home.creating" : "home.new_support");
   }
 
   /** What the e2e tests read through window.__rsTest.state(). */
   testState() {
+    const support = this.support;
     return {
+      mode: this.backend.mode,
       step: this.step,
-      status: this.socket?.status ?? "closed",
-      sessionId: this.sessionId,
-      sessionState: this.session?.state ?? null,
-      code: this.session?.code ?? null,
-      lastSeenId: this.socket?.lastSeenId ?? 0,
-      ...(this.chatView?.snapshot() ?? {}),
+      status: support.socket?.status ?? "closed",
+      sessionId: support.sessionId,
+      sessionState: support.session?.state ?? null,
+      code: support.session?.code ?? null,
+      lastSeenId: support.socket?.lastSeenId ?? 0,
+      ...(support.chatView?.snapshot() ?? {}),
     };
   }
 }
 
 const app = new AgentApp();
 window.__rsTest = Object.freeze({
-  dropSocket: () => app.socket?.drop(),
+  dropSocket: () => app.support.socket?.drop(),
   state: () => app.testState(),
 });
 app.start();

@@ -4,6 +4,9 @@
 import { element } from "./dom.js";
 import { iconElement } from "./icons.js";
 import { MAX_CHAT_TEXT_CHARS, MessageType } from "./protocol.js";
+import { ShortMessagePicker } from "./short_message_picker.js";
+
+const EXPANDING_KEYS = new Set([" ", "Enter", "Tab"]);
 
 const TYPING_IDLE_MS = 3000;
 const COUNTER_WARN_CHARS = MAX_CHAT_TEXT_CHARS - 200;
@@ -15,11 +18,14 @@ export class ChatComposer {
    * @param {import("./session_socket.js").SessionSocket} options.socket
    * @param {import("./i18n.js").i18n} options.i18n
    * @param {(text: string) => void} options.onSubmit called with the trimmed text
+   * @param {import("./short_messages.js").ShortMessages} [options.shortMessages] the agent's
+   *   canned messages: keys expand on space/Enter/Tab and a button lists them
    */
-  constructor({ socket, i18n, onSubmit }) {
+  constructor({ socket, i18n, onSubmit, shortMessages }) {
     this.socket = socket;
     this.i18n = i18n;
     this._onSubmit = onSubmit;
+    this._shortMessages = shortMessages ?? null;
     this._enabled = true;
     this._typingActive = false;
     this._idleTimer = null;
@@ -32,6 +38,10 @@ export class ChatComposer {
     this._enabled = enabled;
     this._input.disabled = !enabled;
     this._sendButton.disabled = !enabled;
+    if (this._picker) {
+      this._picker.button.disabled = !enabled;
+      this._picker.close(false);
+    }
     if (!enabled) {
       clearTimeout(this._idleTimer);
     }
@@ -86,6 +96,15 @@ export class ChatComposer {
     });
     const row = element("div", "rs-chat__row");
     row.append(this._input, this._sendButton);
+    if (this._shortMessages) {
+      this._picker = new ShortMessagePicker({
+        shortMessages: this._shortMessages,
+        i18n: this.i18n,
+        onPick: (text) => this._insert(text),
+      });
+      row.prepend(this._picker.button);
+      form.append(this._picker.popup);
+    }
     const footer = element("div", "rs-chat__footer");
     footer.append(this._hint, this._counter);
     form.append(label, row, footer);
@@ -96,6 +115,13 @@ export class ChatComposer {
     });
     this._input.addEventListener("keydown", (event) => {
       // isComposing: the Enter that confirms a Korean (IME) syllable must not send.
+      if (EXPANDING_KEYS.has(event.key) && !event.isComposing && this._expandKey(event.key)) {
+        event.preventDefault();
+        if (event.key === "Enter" && !event.shiftKey) {
+          this._submit(); // Enter always sends: "/price" + Enter sends the price text
+        }
+        return;
+      }
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this._submit();
@@ -104,6 +130,36 @@ export class ChatComposer {
     this._input.addEventListener("input", () => this._onInput());
     this.i18n.apply(form);
     return form;
+  }
+
+  /** Replace a short-message key before the caret with its text; true when one was. */
+  _expandKey(key) {
+    const input = this._input;
+    if (!this._shortMessages || input.selectionStart !== input.selectionEnd) {
+      return false;
+    }
+    const expanded = this._shortMessages.expandAt(input.value, input.selectionStart);
+    if (!expanded) {
+      return false;
+    }
+    // A space stays a space after the text; Tab only expands (to read or edit before sending).
+    const tail = key === " " ? " " : "";
+    input.value = expanded.value.slice(0, expanded.caret) + tail + expanded.value.slice(expanded.caret);
+    const caret = expanded.caret + tail.length;
+    input.setSelectionRange(caret, caret);
+    this._onInput();
+    return true;
+  }
+
+  /** Put text at the caret (a picked short message) and give the box the focus. */
+  _insert(text) {
+    const input = this._input;
+    const start = input.selectionStart ?? input.value.length;
+    const end = input.selectionEnd ?? start;
+    input.value = input.value.slice(0, start) + text + input.value.slice(end);
+    input.focus();
+    input.setSelectionRange(start + text.length, start + text.length);
+    this._onInput();
   }
 
   _submit() {

@@ -36,9 +36,12 @@ export class ChatView {
    * @param {import("./i18n.js").i18n} options.i18n
    * @param {(count: number) => void} [options.onUnread] told how many messages from the other
    *   side arrived while the page was hidden (0 once it is seen), e.g. for the window title
+   * @param {import("./short_messages.js").ShortMessages} [options.shortMessages] canned
+   *   messages for the composer (the agent's)
    */
-  constructor(container, { socket, role, i18n, onUnread }) {
+  constructor(container, { socket, role, i18n, onUnread, shortMessages }) {
     this.socket = socket;
+    this._shortMessages = shortMessages;
     this.role = role;
     this.i18n = i18n;
     this._onUnread = onUnread ?? (() => {});
@@ -139,6 +142,7 @@ export class ChatView {
       socket: this.socket,
       i18n: this.i18n,
       onSubmit: (text) => this._send(text),
+      shortMessages: this._shortMessages,
     });
 
     root.append(this._list, this._typing, this._composer.element);

@@ -44,3 +44,28 @@ export function showUnreadInTitle(count) {
   const title = document.title.replace(/^\(\d+\) /, "");
   document.title = count > 0 ? `(${count}) ${title}` : title;
 }
+
+/**
+ * Fill an avatar circle with a photo, or with initials when there is none (or it fails).
+ * @param {HTMLElement} avatar
+ * @param {string} name
+ * @param {string} [src] an image URL
+ */
+export function setAvatar(avatar, name, src) {
+  avatar.textContent = initials(name);
+  avatar.dataset.photo = src ? "loading" : "none";
+  if (!src) {
+    return;
+  }
+  const image = document.createElement("img");
+  image.alt = "";
+  image.decoding = "async";
+  image.addEventListener("load", () => {
+    avatar.dataset.photo = "shown";
+    avatar.replaceChildren(image);
+  });
+  image.addEventListener("error", () => {
+    avatar.dataset.photo = "failed";
+  });
+  image.src = src;
+}

@@ -37,7 +37,8 @@ export class ErrorMessage {
     if (code === "server_error") {
       this.showKey("error.server_error", { status: error.status || "?" });
     } else if (code && this.i18n.has(`error.${code}`)) {
-      this.showKey(`error.${code}`);
+      // {message} lets a string add the server's reason (e.g. why a certificate failed).
+      this.showKey(`error.${code}`, { message: error.message ?? "" });
     } else {
       console.error(error);
       this.showKey("error.unknown", { message: error?.message ?? String(error) });

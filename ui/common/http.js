@@ -29,29 +29,34 @@ function retryAfterFrom(response, error) {
 }
 
 /**
- * Call the relay's HTTP API.
+ * Call the relay's HTTP API (or the desktop app's local API, which answers the same way).
  * @param {string} method "GET", "POST", ...
  * @param {string} path e.g. "/api/join"
  * @param {object} [options]
  * @param {object} [options.body] sent as JSON
+ * @param {Blob} [options.blob] sent as is (e.g. a photo's bytes), with the blob's type
  * @param {string} [options.token] bearer token
- * @returns {Promise<object|null>} the parsed body, or null for 204
+ * @param {Object<string, string>} [options.headers] more request headers
+ * @param {boolean} [options.asBlob] return the answer's bytes as a Blob (e.g. an image)
+ * @returns {Promise<object|Blob|null>} the parsed body (or Blob), or null for 204
  * @throws {ApiError}
  */
-export async function requestJson(method, path, { body, token } = {}) {
-  const headers = { Accept: "application/json" };
+export async function requestJson(method, path, { body, blob, token, headers = {}, asBlob } = {}) {
+  const sent = { Accept: asBlob ? "*/*" : "application/json", ...headers };
   if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
+    sent["Content-Type"] = "application/json";
+  } else if (blob !== undefined) {
+    sent["Content-Type"] = blob.type || "application/octet-stream";
   }
   if (token) {
-    headers.Authorization = `Bearer ${token}`;
+    sent.Authorization = `Bearer ${token}`;
   }
   let response;
   try {
     response = await fetch(path, {
       method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: sent,
+      body: body === undefined ? blob : JSON.stringify(body),
       cache: "no-store",
       credentials: "same-origin",
     });
@@ -60,6 +65,9 @@ export async function requestJson(method, path, { body, token } = {}) {
   }
   if (response.status === 204) {
     return null;
+  }
+  if (asBlob && response.ok) {
+    return response.blob();
   }
   let payload = null;
   try {

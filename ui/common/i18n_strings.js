@@ -1,7 +1,10 @@
 // Every visible string of the RemoteSales pages, in English and Korean. Keys are grouped by
-// screen; `{name}` marks a parameter filled in by I18n.t().
+// screen; `{name}` marks a parameter filled in by I18n.t(). The agent app's later screens
+// keep theirs in i18n_strings_agent.js; STRINGS holds both.
 
-export const STRINGS = Object.freeze({
+import { AGENT_STRINGS } from "./i18n_strings_agent.js";
+
+const BASE_STRINGS = Object.freeze({
   en: {
     "app.name": "RemoteSales",
     "app.customer_title": "RemoteSales · Join your support session",
@@ -272,4 +275,9 @@ export const STRINGS = Object.freeze({
     "agent.customer_since": "{time}부터 대화 중",
     "agent.replaced": "이 상담이 다른 창에서 열렸습니다.",
   },
+});
+
+export const STRINGS = Object.freeze({
+  en: Object.freeze({ ...BASE_STRINGS.en, ...AGENT_STRINGS.en }),
+  ko: Object.freeze({ ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko }),
 });

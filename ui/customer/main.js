@@ -3,7 +3,7 @@
 // (the session is kept in sessionStorage until the end).
 
 import { ChatView } from "/ui/common/chat_view.js";
-import { element, initials, showOnly, showUnreadInTitle } from "/ui/common/dom.js";
+import { element, setAvatar, showOnly, showUnreadInTitle } from "/ui/common/dom.js";
 import { EndView } from "/ui/common/end_view.js";
 import { ErrorMessage } from "/ui/common/error_message.js";
 import { ApiError, requestJson } from "/ui/common/http.js";
@@ -190,11 +190,18 @@ class CustomerApp {
         button.dataset.i18nParams = JSON.stringify({ icon: agent.icon, name: agent.name });
         button.setAttribute("aria-label", i18n.t("join.icon_aria", agent));
         const subtitle = [agent.title, agent.company].filter(Boolean).join(" · ");
-        button.append(
-          element("span", "cust-icon__number", { "aria-hidden": "true" }, String(agent.icon)),
-          element("span", "cust-icon__name", {}, agent.name),
-          element("span", "cust-icon__meta", {}, subtitle),
-        );
+        const number = element("span", "cust-icon__number", { "aria-hidden": "true" }, String(agent.icon));
+        button.append(number, element("span", "cust-icon__name", {}, agent.name));
+        if (agent.photo_url) {
+          const photo = element("img", "cust-icon__photo", {
+            src: agent.photo_url,
+            alt: "",
+            "data-testid": "agent-icon-photo",
+          });
+          photo.addEventListener("error", () => photo.remove());
+          number.after(photo);
+        }
+        button.append(element("span", "cust-icon__meta", {}, subtitle));
         button.addEventListener("click", () => this._join({ icon: agent.icon }));
         const item = element("li");
         item.append(button);
@@ -249,9 +256,15 @@ class CustomerApp {
     }
     this.session.agent = { ...this.session.agent, ...agent };
     this._save();
+    agent = this.session.agent;
     const name = agent.name || i18n.t("customer.agent_unknown");
     $("agent-name").textContent = name;
-    $("agent-avatar").textContent = initials(name);
+    const avatar = $("agent-avatar");
+    const shown = JSON.stringify([name, agent.photo_url ?? ""]);
+    if (avatar.dataset.shown !== shown) {
+      avatar.dataset.shown = shown; // redraw only on a change: no flicker on every update
+      setAvatar(avatar, name, agent.photo_url); // photo_url is relative to the relay: this origin
+    }
     $("agent-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
   }
 

@@ -1,0 +1,199 @@
+"""The agent page in desktop mode, in Chromium, against the real local API of the agent app.
+
+The pages are served by `suite.agent.local_api` (guard, routes, relay proxy, settings file)
+exactly as the app serves them; only the windows are replaced, by a recorder of what the pages
+ask of them (the real windows are tested in test_desktop_agent.py under Xvfb).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from suite.agent.local_api import LocalServer, build_app, guard
+from suite.agent.settings import LocalSettings
+from tests.e2e.conftest import PageFactory
+from tests.e2e.ui_pages import bubble_with_text, by_id, customer_join, open_page, screenshot
+from tests.support.relay import ALICE
+
+pytestmark = pytest.mark.e2e
+
+CHAT_WINDOW = {"width": 420, "height": 640}
+NOTICE_WINDOW = {"width": 360, "height": 180}
+
+
+@dataclass
+class RecordedWindows:
+    """The app's windows, reduced to a record of what the pages asked for."""
+
+    chats: list[str] = field(default_factory=list)
+    notices: list[list[dict[str, Any]]] = field(default_factory=list)
+    ended: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    help_opened: int = 0
+
+    def open_chat(self, session_id: str) -> None:
+        self.chats.append(session_id)
+
+    def show_notice(self, sessions: list[dict[str, Any]]) -> None:
+        self.notices.append(sessions)
+
+    def end_from_notice(self, session_id: str) -> bool:
+        self.ended.append(session_id)
+        return True
+
+    def open_url(self, url: str) -> None:
+        self.urls.append(url)
+
+    def open_help(self) -> None:
+        self.help_opened += 1
+
+
+@dataclass
+class LocalApp:
+    url: str
+    secret: str
+    windows: RecordedWindows
+
+    def page_url(self, page: str, **fragment: str) -> str:
+        parts = [f"token={self.secret}", *(f"{k}={v}" for k, v in fragment.items())]
+        return f"{self.url}/ui/{page}#{'&'.join(parts)}"
+
+
+@pytest.fixture
+def local_app(relay, tmp_path) -> Iterator[LocalApp]:
+    """The agent app's local server (real routes and guard) with its settings in tmp_path."""
+    settings = LocalSettings(tmp_path / "config")
+    settings.update(
+        {"relay_url": relay.url, "short_messages": [{"key": "/hi", "text": "Hi {customer}!"}]}
+    )
+    windows = RecordedWindows()
+    server = LocalServer()
+    secret = secrets.token_urlsafe(32)
+    server.start(guard(build_app(settings, windows), secret, server.port))
+    yield LocalApp(server.url, secret, windows)
+    server.stop()
+    settings.close()
+
+
+def desktop_page(browser, url: str, viewport: dict[str, int]) -> Page:
+    """A window of the app, as a Chromium page of its own (own sessionStorage, like a window)."""
+    return open_page(browser, url, viewport=viewport)
+
+
+def local_call(page: Page, method: str, path: str):
+    """Wait for the page's next call of `method path` to the local API; use with `with`."""
+    return page.expect_response(
+        lambda response: response.request.method == method and response.url.endswith(path)
+    )
+
+
+def test_desktop_mode_login_support_window_notice_and_end(
+    browser, relay, local_app: LocalApp, open_ui: PageFactory
+) -> None:
+    """Login through /local/login, a support in its own window, short message, notice, End."""
+    main = desktop_page(
+        browser, local_app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
+    )
+    pages = [main]
+    try:
+        # The secret left the address; the server address came from the app's settings.
+        assert "token=" not in main.url and main.url.endswith("#desktop=1")
+        relay_field = by_id(main, "login-relay-url")
+        expect(relay_field).to_have_value(relay.url)
+        by_id(main, "login-username").fill(ALICE.username)
+        by_id(main, "login-password").fill("wrong-password")
+        by_id(main, "login-button").click()
+        expect(by_id(main, "login-error")).to_have_text("Wrong ID or password.")
+        relay_field.fill("http://127.0.0.1:9")
+        by_id(main, "login-password").fill(ALICE.password)
+        by_id(main, "login-button").click()
+        expect(by_id(main, "login-error")).to_contain_text("No answer from that server address")
+        expect(relay_field).to_be_focused()
+        screenshot(main, "desktop-mode-login-error")
+        relay_field.fill(relay.url)
+        by_id(main, "login-password").fill(ALICE.password)
+        by_id(main, "login-remember").check()
+        by_id(main, "login-button").click()
+        expect(by_id(main, "new-support-button")).to_be_visible()
+
+        with local_call(main, "POST", "/local/open_help"):
+            by_id(main, "help-button").click()
+        with local_call(main, "POST", "/local/open_admin"):
+            by_id(main, "admin-button").click()
+        assert local_app.windows.help_opened == 1
+        assert local_app.windows.urls == [relay.url + "/admin"]
+
+        with local_call(main, "POST", "/local/windows/chat"):
+            by_id(main, "new-support-button").click()
+        expect(by_id(main, "home-info")).to_contain_text("opened in its own window")
+        [session_id] = local_app.windows.chats
+        screenshot(main, "desktop-mode-main")
+
+        chat = desktop_page(
+            browser, local_app.page_url("agent/index.html", session=session_id), CHAT_WINDOW
+        )
+        pages.append(chat)
+        code = by_id(chat, "access-code")
+        expect(code).to_have_text(re.compile(r"^\d{6}$"))
+        assert chat.url.endswith(f"#session={session_id}")
+        screenshot(chat, "desktop-mode-chat-waiting")
+
+        customer = open_ui("/")
+        with local_call(chat, "POST", "/local/notice"):
+            customer_join(customer, code.text_content() or "", name="Chris Park")
+        assert local_app.windows.notices[-1][0]["session_id"] == session_id
+        box = by_id(chat, "chat-input")
+        box.fill("/hi")
+        box.press("Enter")
+        expect(bubble_with_text(customer, "Hi Chris Park!")).to_be_visible()
+        by_id(chat, "notes-toggle").click()
+        by_id(chat, "notes-input").fill("Desktop notes")
+        by_id(chat, "notes-save").click()
+        expect(by_id(chat, "notes-status")).to_have_attribute("data-state", "saved")
+        by_id(chat, "notes-toggle").click()
+        screenshot(chat, "desktop-mode-chat")
+
+        notice = desktop_page(browser, local_app.page_url("agent/notice.html"), NOTICE_WINDOW)
+        pages.append(notice)
+        expect(by_id(notice, "notice-customer")).to_have_text("Chris Park")
+        expect(by_id(notice, "notice-elapsed")).to_contain_text(re.compile(r"\d\d:\d\d"))
+        screenshot(notice, "desktop-mode-notice")
+        end = by_id(notice, "notice-end")
+        end.click()
+        expect(end).to_contain_text("End now")
+        with local_call(notice, "POST", "/local/notice/end") as answer:
+            end.click()
+        assert answer.value.status == 204
+        assert local_app.windows.ended == [session_id]
+
+        with local_call(chat, "POST", "/local/notice"):
+            chat.evaluate("window.rsDesktop.endSession()")  # what the shell does for that window
+        expect(by_id(chat, "end-screen")).to_be_visible()
+        expect(by_id(customer, "end-screen")).to_be_visible()
+        assert local_app.windows.notices[-1] == []
+        notice.evaluate("window.rsNotice.update([])")
+        expect(by_id(notice, "notice-none")).to_be_visible()
+        expect(by_id(chat, "notes-input")).to_have_value("Desktop notes")
+    finally:
+        for page in pages:
+            page.context.close()
+
+
+def test_desktop_chat_window_without_a_login_says_so(browser, local_app: LocalApp) -> None:
+    """A chat window opened while the app is signed out explains what to do."""
+    chat = desktop_page(
+        browser, local_app.page_url("agent/index.html", session="x" * 22), CHAT_WINDOW
+    )
+    try:
+        expect(by_id(chat, "home-error")).to_contain_text("Sign in again in the RemoteSales main")
+        expect(by_id(chat, "login-button")).to_be_hidden()
+        expect(by_id(chat, "new-support-button")).to_be_hidden()
+    finally:
+        chat.context.close()

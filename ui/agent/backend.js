@@ -1,0 +1,33 @@
+// Which backend this page talks to. The desktop app opens its windows with
+// `#token=<secret>[&desktop=1][&session=<id>]`; the page moves the secret to sessionStorage
+// (a reload keeps it, the address bar and history never show it) and removes it from the
+// fragment. The chat windows' fragment has no `desktop=1`: the secret alone marks the app.
+// Without it, the page is the relay's /agent page in a browser.
+
+import { loadJson, saveJson } from "/ui/common/storage.js";
+import { BrowserBackend } from "/ui/agent/browser_backend.js";
+import { DesktopBackend } from "/ui/agent/desktop_backend.js";
+
+const DESKTOP_KEY = "rs.desktop";
+
+/** The DesktopBackend when the app opened this window, else the BrowserBackend. */
+export function createBackend() {
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  const secret = fragment.get("token");
+  if (secret) {
+    saveJson(window.sessionStorage, DESKTOP_KEY, {
+      token: secret,
+      session: fragment.get("session") || null,
+    });
+    fragment.delete("token"); // the rest (session, desktop) names the window, not a secret
+    const rest = fragment.toString();
+    const address = window.location.pathname + window.location.search + (rest ? `#${rest}` : "");
+    window.history.replaceState(null, "", address);
+  }
+  const desktop = loadJson(window.sessionStorage, DESKTOP_KEY);
+  if (desktop?.token) {
+    document.documentElement.dataset.mode = "desktop";
+    return new DesktopBackend(desktop.token, desktop.session);
+  }
+  return new BrowserBackend();
+}

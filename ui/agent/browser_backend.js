@@ -1,0 +1,101 @@
+// The agent page served by the relay at /agent: the relay's HTTP API on the same origin, the
+// websocket at this origin's /ws, short messages in this browser's localStorage.
+// DesktopBackend (desktop_backend.js) answers the same calls through the desktop app.
+
+import { requestJson } from "/ui/common/http.js";
+import { loadJson, saveJson } from "/ui/common/storage.js";
+
+const REMEMBERED_ID_KEY = "rs.agent.username";
+const SHORT_MESSAGES_KEY = "rs.agent.short_messages.";
+
+export class BrowserBackend {
+  /** "browser" or "desktop". */
+  get mode() {
+    return "browser";
+  }
+
+  /** Whether the login form asks for the relay's address (the page knows it here). */
+  get asksRelayAddress() {
+    return false;
+  }
+
+  /** Whether there is an admin page to open (the relay has none to link to yet). */
+  get canOpenAdmin() {
+    return false;
+  }
+
+  /** The session this window is dedicated to (desktop chat windows); none here. */
+  get windowSessionId() {
+    return null;
+  }
+
+  /** What the login form starts with: {relayUrl, username, remember}. */
+  async loginDefaults() {
+    const remembered = loadJson(window.localStorage, REMEMBERED_ID_KEY);
+    return { relayUrl: "", username: remembered ?? "", remember: Boolean(remembered) };
+  }
+
+  /**
+   * Sign in; returns {token, agent, wsUrl} (wsUrl null: this origin's /ws).
+   * @throws {import("/ui/common/http.js").ApiError}
+   */
+  async login({ username, password, remember }) {
+    const result = await requestJson("POST", "/api/login", { body: { username, password } });
+    saveJson(window.localStorage, REMEMBERED_ID_KEY, remember ? username : null);
+    return { token: result.token, agent: result.agent, wsUrl: null };
+  }
+
+  /** The login other windows of this app made; never any in a browser tab. */
+  async currentLogin() {
+    return null;
+  }
+
+  /** Revoke the token on the relay. */
+  async logout(token) {
+    await requestJson("POST", "/api/logout", { token });
+  }
+
+  /**
+   * Call the relay's HTTP API.
+   * @param {string} method
+   * @param {string} path the relay's path, "/api/..."
+   * @param {object} [options] body, blob, token, asBlob (see requestJson)
+   */
+  api(method, path, options = {}) {
+    return requestJson(method, path, options);
+  }
+
+  /** An <img> src for a `photo_url` (relative to the relay, which is this origin). */
+  async photoSrc(photoUrl) {
+    return photoUrl || "";
+  }
+
+  async loadShortMessages(username) {
+    const stored = loadJson(window.localStorage, SHORT_MESSAGES_KEY + username);
+    return Array.isArray(stored) ? stored : [];
+  }
+
+  async saveShortMessages(username, messages) {
+    saveJson(window.localStorage, SHORT_MESSAGES_KEY + username, messages);
+    return messages;
+  }
+
+  async openHelp() {
+    window.open("/ui/agent/help.html", "_blank", "noopener");
+  }
+
+  async openAdmin() {
+    // Hidden in the browser (canOpenAdmin is false).
+  }
+
+  /**
+   * Show a new support: false means "in this page" (the browser's single-page flow).
+   * @returns {Promise<boolean>} true when another window took it
+   */
+  async openSupportWindow() {
+    return false;
+  }
+
+  /** Tell the connection notice about this window's live sessions; no notice here. */
+  async reportNotice() {}
+}

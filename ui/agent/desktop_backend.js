@@ -1,0 +1,148 @@
+// The agent page inside the desktop app (docs/agent-local-api.md): served by the app's local
+// server, so relay HTTP goes through /local/relay/<path>, login through /local/login, the
+// websocket straight to the relay's ws_url, and every /local/* call carries the launch secret.
+
+import { requestJson } from "/ui/common/http.js";
+
+const TOKEN_HEADER = "X-RemoteSales-Token";
+
+export class DesktopBackend {
+  /**
+   * @param {string} secret the per-launch secret from the URL fragment
+   * @param {string|null} windowSessionId the support this window shows (a chat window), or null
+   */
+  constructor(secret, windowSessionId) {
+    this._secret = secret;
+    this._windowSessionId = windowSessionId;
+    this._wsUrl = null;
+    this._photos = new Map(); // photo_url → object URL of the fetched image
+  }
+
+  get mode() {
+    return "desktop";
+  }
+
+  get asksRelayAddress() {
+    return true;
+  }
+
+  get canOpenAdmin() {
+    return true;
+  }
+
+  get windowSessionId() {
+    return this._windowSessionId;
+  }
+
+  _local(method, path, options = {}) {
+    return requestJson(method, path, {
+      ...options,
+      headers: { ...options.headers, [TOKEN_HEADER]: this._secret },
+    });
+  }
+
+  async loginDefaults() {
+    const { settings } = await this._local("GET", "/local/settings");
+    return {
+      relayUrl: settings.relay_url ?? "",
+      username: settings.remember_id ? (settings.username ?? "") : "",
+      remember: Boolean(settings.remember_id),
+    };
+  }
+
+  async login({ relayUrl, username, password, remember }) {
+    const result = await this._local("POST", "/local/login", {
+      body: { relay_url: relayUrl, username, password, remember_id: remember },
+    });
+    this._wsUrl = result.ws_url;
+    await this._local("PUT", "/local/settings", {
+      body: { remember_id: remember, username: remember ? username : "" },
+    }).catch((error) => console.warn("the remembered ID was not saved:", error.message));
+    return { token: result.token, agent: result.agent, wsUrl: result.ws_url };
+  }
+
+  /** The app's current relay login (made in the main window), or null. */
+  async currentLogin() {
+    try {
+      const login = await this._local("GET", "/local/login");
+      this._wsUrl = login.ws_url;
+      return { token: login.token, agent: login.agent, wsUrl: login.ws_url };
+    } catch (error) {
+      if (error.code === "not_logged_in") {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  async logout() {
+    await this._local("POST", "/local/logout");
+  }
+
+  api(method, path, options = {}) {
+    const local = path.replace(/^\/api\//, "/local/relay/");
+    return this._local(method, local, options);
+  }
+
+  /** The image is fetched through the proxy: an <img> cannot send the launch secret. */
+  async photoSrc(photoUrl) {
+    if (!photoUrl) {
+      return "";
+    }
+    if (!this._photos.has(photoUrl)) {
+      const blob = await this.api("GET", photoUrl, { asBlob: true });
+      this._photos.set(photoUrl, URL.createObjectURL(blob));
+    }
+    return this._photos.get(photoUrl);
+  }
+
+  async loadShortMessages() {
+    const { settings } = await this._local("GET", "/local/settings");
+    return Array.isArray(settings.short_messages) ? settings.short_messages : [];
+  }
+
+  async saveShortMessages(_username, messages) {
+    const { settings } = await this._local("PUT", "/local/settings", {
+      body: { short_messages: messages },
+    });
+    return settings.short_messages;
+  }
+
+  async openHelp() {
+    await this._local("POST", "/local/open_help");
+  }
+
+  async openAdmin() {
+    await this._local("POST", "/local/open_admin");
+  }
+
+  async openSupportWindow(sessionId) {
+    await this._local("POST", "/local/windows/chat", { body: { session_id: sessionId } });
+    return true;
+  }
+
+  /**
+   * Report this window's live sessions to the connection notice (the shell merges windows).
+   * @param {string} source this chat window's session id
+   * @param {Array<{session_id: string, customer_name: string, started_at: number|null}>} sessions
+   */
+  async reportNotice(source, sessions) {
+    await this._local("POST", "/local/notice", { body: { source, sessions } });
+  }
+
+  /** The relay's websocket address from the login. */
+  get wsUrl() {
+    return this._wsUrl;
+  }
+
+  /** GET /local/notice: the merged list the notice window shows. */
+  async noticeSessions() {
+    const { sessions } = await this._local("GET", "/local/notice");
+    return sessions;
+  }
+
+  /** Ask the chat window of that session to end it. */
+  async endFromNotice(sessionId) {
+    await this._local("POST", "/local/notice/end", { body: { session_id: sessionId } });
+  }
+}

@@ -1,0 +1,20 @@
+// The local help page (A5): the same guide in English and Korean; the language switcher shows
+// the matching one. Opened in its own window by the desktop app (the fragment's secret is
+// moved out of the address like on every app page) or in a new tab from the browser.
+
+import { i18n } from "/ui/common/i18n.js";
+import { fillIcons } from "/ui/common/icons.js";
+import { createBackend } from "/ui/agent/backend.js";
+
+function showLanguage() {
+  for (const article of document.querySelectorAll("article[lang]")) {
+    article.hidden = article.lang !== i18n.language;
+  }
+}
+
+createBackend();
+i18n.attachSwitcher(document.getElementById("language-select"));
+i18n.apply();
+fillIcons();
+showLanguage();
+i18n.onChange(showLanguage);

@@ -1,0 +1,114 @@
+// The connection notice window (P8): "Remote session in progress", each live session's
+// customer and time connected (ticking), and End. The desktop app opens it when a chat window
+// reports a connected customer; the page reads the list once with GET /local/notice and then
+// the app pushes every change with `window.rsNotice.update(list)`. End asks twice (End, then
+// "End now") and then POST /local/notice/end {session_id}: that support's chat window ends it.
+
+import { element } from "/ui/common/dom.js";
+import { ErrorMessage } from "/ui/common/error_message.js";
+import { i18n } from "/ui/common/i18n.js";
+import { iconElement } from "/ui/common/icons.js";
+import { createBackend } from "/ui/agent/backend.js";
+
+const TICK_MS = 1000;
+const CONFIRM_SHOWN_MS = 5000;
+
+const $ = (id) => document.getElementById(id);
+
+class NoticeWindow {
+  constructor() {
+    this.backend = createBackend();
+    this.sessions = [];
+    this.error = new ErrorMessage($("notice-error"), i18n);
+    this._items = new Map(); // session_id → {item, elapsed, button, confirmTimer}
+  }
+
+  async start() {
+    i18n.apply();
+    i18n.onChange(() => this.render());
+    window.rsNotice = Object.freeze({ update: (list) => this.update(list) });
+    setInterval(() => this._tick(), TICK_MS);
+    if (this.backend.mode !== "desktop") {
+      this.update([]);
+      return;
+    }
+    try {
+      this.update(await this.backend.noticeSessions());
+    } catch (error) {
+      this.error.show(error);
+    }
+  }
+
+  /** Show this list of live sessions (the app's merged list, replacing the previous one). */
+  update(list) {
+    this.sessions = Array.isArray(list) ? list : [];
+    this.render();
+  }
+
+  render() {
+    for (const entry of this._items.values()) {
+      clearTimeout(entry.confirmTimer);
+    }
+    this._items.clear();
+    $("notice-list").replaceChildren(...this.sessions.map((session) => this._item(session)));
+    $("notice-none").hidden = this.sessions.length > 0;
+    this._tick();
+  }
+
+  _item(session) {
+    const name = session.customer_name || i18n.t("notice.customer_unknown");
+    const item = element("li", "notice__item", { "data-testid": "notice-session" });
+    const who = element("div", "notice__who");
+    const elapsed = element("div", "notice__elapsed", { "data-testid": "notice-elapsed" });
+    who.append(element("div", "notice__name", { "data-testid": "notice-customer" }, name), elapsed);
+    const button = element("button", "rs-button rs-button--danger-outline rs-button--small", {
+      type: "button",
+      "data-testid": "notice-end",
+    });
+    const entry = { item, elapsed, button, name, started: session.started_at, confirmTimer: null };
+    this._label(entry, "notice.end", "notice.end_label");
+    button.addEventListener("click", () => this._end(session.session_id, entry));
+    item.append(who, button);
+    this._items.set(session.session_id, entry);
+    return item;
+  }
+
+  _label(entry, key, labelKey) {
+    entry.button.replaceChildren(iconElement("end"), element("span", "", {}, i18n.t(key)));
+    entry.button.setAttribute("aria-label", i18n.t(labelKey, { name: entry.name }));
+  }
+
+  async _end(sessionId, entry) {
+    if (entry.button.dataset.confirm !== "true") {
+      entry.button.dataset.confirm = "true";
+      this._label(entry, "notice.confirm", "notice.confirm_label");
+      entry.confirmTimer = setTimeout(() => {
+        delete entry.button.dataset.confirm;
+        this._label(entry, "notice.end", "notice.end_label");
+      }, CONFIRM_SHOWN_MS);
+      return;
+    }
+    clearTimeout(entry.confirmTimer);
+    entry.button.disabled = true;
+    this._label(entry, "notice.ending", "notice.ending");
+    this.error.clear();
+    try {
+      await this.backend.endFromNotice(sessionId);
+    } catch (error) {
+      this.error.show(error);
+      entry.button.disabled = false;
+      delete entry.button.dataset.confirm;
+      this._label(entry, "notice.end", "notice.end_label");
+    }
+  }
+
+  _tick() {
+    const now = Date.now() / 1000;
+    for (const entry of this._items.values()) {
+      const seconds = typeof entry.started === "number" ? now - entry.started : 0;
+      entry.elapsed.textContent = i18n.t("notice.elapsed", { time: i18n.formatCountdown(seconds) });
+    }
+  }
+}
+
+new NoticeWindow().start();

@@ -1,0 +1,66 @@
+// The agent's settings screen: tabs for short messages (A9, working now) and for the network
+// (A7), remote support (A8) and favourites (A9) settings that later issues fill in.
+// Tabs follow the WAI-ARIA pattern: arrows, Home and End move between them.
+
+import { ShortMessagesEditor } from "/ui/agent/short_messages_editor.js";
+
+const $ = (id) => document.getElementById(id);
+
+export class SettingsPanel {
+  /**
+   * @param {object} options
+   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {() => Promise<Array>} options.loadShortMessages
+   * @param {(messages: Array) => Promise<Array>} options.saveShortMessages
+   * @param {(error: Error) => boolean} options.onAuthError
+   */
+  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError }) {
+    this.i18n = i18n;
+    this._load = loadShortMessages;
+    this._onAuthError = onAuthError;
+    this.tabs = [...document.querySelectorAll("#settings-tabs [role=tab]")];
+    this.editor = new ShortMessagesEditor($("tabpanel-short"), { i18n, save: saveShortMessages });
+    for (const tab of this.tabs) {
+      tab.addEventListener("click", () => this.select(tab));
+      tab.addEventListener("keydown", (event) => this._onKey(event, tab));
+    }
+  }
+
+  async show() {
+    this.select(this.tabs[0]);
+    this.tabs[0].focus();
+    try {
+      this.editor.setMessages(await this._load());
+    } catch (error) {
+      if (!this._onAuthError(error)) {
+        this.editor.showError(error);
+      }
+    }
+  }
+
+  select(chosen) {
+    for (const tab of this.tabs) {
+      const selected = tab === chosen;
+      tab.setAttribute("aria-selected", String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+      $(tab.getAttribute("aria-controls")).hidden = !selected;
+    }
+  }
+
+  _onKey(event, tab) {
+    const index = this.tabs.indexOf(tab);
+    const count = this.tabs.length;
+    const target = {
+      ArrowRight: (index + 1) % count,
+      ArrowLeft: (index - 1 + count) % count,
+      Home: 0,
+      End: count - 1,
+    }[event.key];
+    if (target === undefined) {
+      return;
+    }
+    event.preventDefault();
+    this.select(this.tabs[target]);
+    this.tabs[target].focus();
+  }
+}

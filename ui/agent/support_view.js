@@ -1,0 +1,285 @@
+// One support session on the agent's side (A3, CH1, CH4, CH5, C4, P8): the websocket, the
+// waiting panel, the chat with short messages, the notes beside it, remove / end, and the end
+// screen (where the notes stay editable). The page shows one support at a time; in the desktop
+// app every support has a window of its own, each running one SupportView.
+
+import { ChatView } from "/ui/common/chat_view.js";
+import { setAvatar, showUnreadInTitle } from "/ui/common/dom.js";
+import { EndView } from "/ui/common/end_view.js";
+import { CloseCode, MessageType } from "/ui/common/protocol.js";
+import { SessionSocket } from "/ui/common/session_socket.js";
+import { ShortMessages } from "/ui/common/short_messages.js";
+import { NotesPanel } from "/ui/agent/notes_panel.js";
+import { WaitingPanel } from "/ui/agent/waiting_panel.js";
+
+const $ = (id) => document.getElementById(id);
+
+export class SupportView {
+  /**
+   * @param {object} options
+   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("/ui/agent/browser_backend.js").BrowserBackend} options.backend
+   * @param {() => {token: string, agent: object, wsUrl: string|null}} options.auth
+   * @param {() => Array<{key: string, text: string}>} options.shortMessages
+   * @param {(step: string) => void} options.show shows the panel of a step
+   * @param {(error: Error) => boolean} options.onAuthError a 401: back to the login
+   * @param {(errorKey: string, resumeId?: string) => void} options.onLost the session is gone
+   *   (or taken by another window, then `resumeId` lets the agent take it back)
+   * @param {string} [options.endActionKey] the end screen's button (browser: "New support")
+   * @param {() => void} [options.onEndAction]
+   */
+  constructor(options) {
+    this.i18n = options.i18n;
+    this.options = options;
+    this.sessionId = null;
+    this.session = null;
+    this.socket = null;
+    this.chatView = null;
+    this.notes = null;
+    this.ended = false;
+    this._reported = "[]";
+    this.waiting = new WaitingPanel({
+      i18n: this.i18n,
+      onRenew: () => this.socket?.send(MessageType.RENEW_CODE),
+    });
+    this.endView = new EndView($("end-summary"), {
+      i18n: this.i18n,
+      role: "agent",
+      actionKey: options.endActionKey,
+      actionTestId: "end-new-support",
+      onAction: options.onEndAction,
+    });
+    this._shortMessages = new ShortMessages(options.shortMessages, () => {
+      const agent = options.auth()?.agent ?? {};
+      return {
+        customer: this.session?.customer_name || "",
+        agent: agent.name || agent.username || "",
+        company: agent.company || "",
+      };
+    });
+    this._wireButtons();
+    this.i18n.onChange(() => this.renderStatus());
+  }
+
+  /** Open a support (the HTTP `support` object) and connect to it. */
+  enter(support) {
+    this.leave();
+    const auth = this.options.auth();
+    this.ended = false;
+    this.sessionId = support.session_id;
+    const socket = new SessionSocket({
+      role: "agent",
+      sessionId: support.session_id,
+      token: auth.token,
+      url: auth.wsUrl || undefined,
+    });
+    this.socket = socket;
+    this.chatView = new ChatView($("chat-container"), {
+      socket,
+      role: "agent",
+      i18n: this.i18n,
+      onUnread: (count) => showUnreadInTitle(count),
+      shortMessages: this._shortMessages,
+    });
+    this.notes = new NotesPanel({
+      i18n: this.i18n,
+      api: (method, path, options) =>
+        this.options.backend.api(method, path, { ...options, token: this.options.auth()?.token }),
+      sessionId: support.session_id,
+      onAuthError: (error) => this.options.onAuthError(error),
+    });
+    $("notes-slot").replaceChildren(this.notes.element);
+    this._setNotesOpen(false);
+    this.notes.load();
+    socket.on("status", (status) => this._onStatus(status));
+    socket.on(MessageType.WELCOME, (welcome) => this._apply(welcome.session));
+    socket.on(MessageType.SESSION_UPDATED, (update) => this._apply(update.session));
+    socket.on(MessageType.CUSTOMER_REMOVED, (update) => {
+      const name = this.session?.customer_name || this.i18n.t("role.customer");
+      this.chatView.addNotice("agent.removed_notice", { name });
+      this._apply(update.session);
+    });
+    socket.on(MessageType.PARTICIPANT_JOINED, (joined) => {
+      if (joined.role === "customer") {
+        this._apply({ ...this.session, state: "active", customer_name: joined.name });
+      }
+    });
+    socket.on(MessageType.SESSION_ENDED, (ended) => this.showEnd(ended));
+    // The HTTP `support` object has the same code and invitation fields as `session`.
+    const { session_id: id, ...fields } = support;
+    this._apply({ id, ...fields, customer_name: null });
+    socket.connect();
+    this.renderStatus();
+  }
+
+  /** End the session for both sides (the End button's confirm, or the connection notice). */
+  endSession() {
+    return this.socket?.send(MessageType.END_SESSION) ?? false;
+  }
+
+  /** Show the waiting panel or the chat, whichever the session's state asks for. */
+  _apply(session) {
+    if (!session || this.ended) {
+      return;
+    }
+    this.session = { ...this.session, ...session };
+    this._report();
+    if (this.session.state === "ended") {
+      return; // session_ended follows with the summary
+    }
+    if (this.session.state === "waiting") {
+      // The agent's `session` carries the code and the invitation text built for it.
+      this.waiting.setSupport(this.session);
+      this._show("waiting");
+      return;
+    }
+    const name = this.session.customer_name || this.i18n.t("role.customer");
+    $("customer-name").textContent = name;
+    setAvatar($("customer-avatar"), name);
+    const since = this.session.started_at;
+    $("customer-since").textContent =
+      typeof since === "number"
+        ? this.i18n.t("agent.customer_since", { time: this.i18n.formatTime(since) })
+        : "";
+    if (this.step !== "chat") {
+      this._show("chat");
+      this.chatView.focus();
+    }
+  }
+
+  _show(step) {
+    this.step = step;
+    this.options.show(step);
+    this.waiting.setActive(step === "waiting");
+  }
+
+  /** Tell the connection notice whether a customer is connected (desktop; once per change). */
+  _report() {
+    const live = !this.ended && this.session?.state === "active";
+    const sessions = live
+      ? [
+          {
+            session_id: this.sessionId,
+            customer_name: this.session.customer_name || "",
+            started_at: this.session.started_at ?? null,
+          },
+        ]
+      : [];
+    const report = JSON.stringify(sessions);
+    if (report === this._reported || !this.sessionId) {
+      return;
+    }
+    this._reported = report;
+    this.options.backend.reportNotice(this.sessionId, sessions).catch((error) => {
+      console.warn("the connection notice was not told:", error.message);
+    });
+  }
+
+  _onStatus({ status, code }) {
+    this.renderStatus();
+    for (const id of ["end-button", "remove-customer", "cancel-support"]) {
+      $(id).disabled = status !== "online";
+    }
+    if (status !== "closed" || this.ended) {
+      return;
+    }
+    const sessionId = this.sessionId;
+    if (code === CloseCode.SESSION_ENDED) {
+      const agent = this.options.auth()?.agent;
+      this.showEnd({ agent_name: agent?.name, customer_name: this.session?.customer_name });
+    } else if (code === CloseCode.UNAUTHORIZED) {
+      this.options.onAuthError({ code: "unauthorized", status: 401 });
+    } else if (code === CloseCode.SESSION_NOT_FOUND) {
+      this.options.onLost("error.session_not_found");
+    } else if (code === CloseCode.REPLACED) {
+      this.options.onLost("agent.replaced", sessionId);
+    } else if (code === CloseCode.UNSUPPORTED_VERSION) {
+      this.options.onLost("error.unsupported_version");
+    }
+  }
+
+  renderStatus() {
+    const badge = $("connection-status");
+    badge.hidden = this.socket === null;
+    if (this.socket) {
+      badge.dataset.status = this.socket.status;
+      this.i18n.bind(badge, `status.${this.socket.status}`);
+    }
+  }
+
+  _wireButtons() {
+    const bind = (buttonIds, dialogId, onConfirm) => {
+      const dialog = $(dialogId);
+      for (const id of buttonIds) {
+        $(id).addEventListener("click", () => dialog.showModal());
+      }
+      dialog.addEventListener("close", () => {
+        if (dialog.returnValue === "confirm") {
+          onConfirm();
+        }
+        dialog.returnValue = "";
+      });
+    };
+    bind(["end-button", "cancel-support"], "end-dialog", () => this.endSession());
+    bind(["remove-customer"], "remove-dialog", () =>
+      this.socket?.send(MessageType.REMOVE_CUSTOMER),
+    );
+    $("notes-toggle").addEventListener("click", () => {
+      const open = $("chat-panel").dataset.notes !== "open";
+      this._setNotesOpen(open);
+      if (open) {
+        this.notes?.focus();
+      } else {
+        this.chatView?.focus();
+      }
+    });
+  }
+
+  /** Narrow windows show the notes or the chat; wide ones always both. */
+  _setNotesOpen(open) {
+    $("chat-panel").dataset.notes = open ? "open" : "closed";
+    $("notes-toggle").setAttribute("aria-expanded", String(open));
+  }
+
+  showEnd(ended) {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    this._report();
+    const notes = this.notes;
+    this.notes = null; // kept on the end screen, still editable
+    this.leave();
+    this.notes = notes;
+    this._show("end");
+    $("end-notes").replaceChildren(...(notes ? [notes.element] : []));
+    this.endView.show(ended);
+  }
+
+  /** Close the socket and let go of the session (its notes save what is left first). */
+  leave() {
+    this.socket?.close();
+    this.chatView?.destroy();
+    this.notes?.release();
+    this.socket = null;
+    this.chatView = null;
+    this.notes = null;
+    this.session = null;
+    this.step = null;
+    if (!this.ended) {
+      this._report();
+    }
+    this.sessionId = null;
+    this._reported = "[]";
+    this.waiting.setActive(false);
+    for (const dialog of document.querySelectorAll("dialog[open]")) {
+      dialog.close();
+    }
+    this.renderStatus();
+  }
+
+  /** True while notes typed in this page have not reached the relay. */
+  get unsavedNotes() {
+    return Boolean(this.notes?.dirty);
+  }
+}
