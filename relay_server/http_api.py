@@ -238,6 +238,10 @@ def build_app(
     def agent_page():
         return _static("agent/index.html", root)
 
+    @app.get("/view")
+    def viewer_page():
+        return _static("viewer/index.html", root)
+
     @app.get("/ui/<path:path>")
     def ui_file(path: str):
         return _static(path, root)

@@ -21,6 +21,7 @@ from relay_server.errors import Refused
 from relay_server.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.photos import Photos
 from relay_server.rooms import Member, Rooms
+from relay_server.screens import Screens
 from relay_server.store import Store
 from relay_server.supports import (
     SHOWN_AGENT_FIELDS,
@@ -33,6 +34,7 @@ from relay_server.throttle import FailureThrottle
 from suite.protocol import (
     MAX_NAME_CHARS,
     PROTOCOL_VERSION,
+    AnswerPresentation,
     Channel,
     CloseCode,
     EndSession,
@@ -43,6 +45,7 @@ from suite.protocol import (
     ProtocolError,
     RemoveCustomer,
     RenewCode,
+    RequestPresentation,
     Role,
     SendChat,
     Typing,
@@ -88,7 +91,7 @@ class Relay:
         self.photos = Photos(store.folder / "photos")
         self.directory = SupportDirectory()
         self.rooms = Rooms()
-        self.screen_rooms = Rooms()
+        self.screens = Screens()
         self.join_throttle = FailureThrottle(JOIN_FAILURES_LIMIT, JOIN_WINDOW_S)
         self._chats: dict[str, ChatLog] = {}
         self._live_doc_ids: dict[str, int] = {}
@@ -263,24 +266,23 @@ class Relay:
             )
         return session, session.customer_name or "Customer"
 
-    def enter(self, member: Member, session: SupportSession, last_seen_id: int) -> str:
-        """Seat an accepted member; returns its ``welcome`` frame."""
+    def enter(self, member: Member, session: SupportSession, last_seen_id: int) -> None:
+        """Send an accepted member its ``welcome``, then seat it (and tell the others)."""
         if member.channel is Channel.SCREEN:
-            replaced = self.screen_rooms.room(session.id).add(member)
-            if replaced is not None:
-                replaced.close(CloseCode.REPLACED, "connected from another window")
-            return encode(
-                MessageType.WELCOME,
-                protocol_version=PROTOCOL_VERSION,
-                you={"role": str(member.role), "name": member.name},
-                session=self.session_view(session, member.role is Role.AGENT),
-                missed=[],
-                last_id=0,
+            member.send(
+                encode(
+                    MessageType.WELCOME,
+                    protocol_version=PROTOCOL_VERSION,
+                    you={"role": str(member.role), "name": member.name},
+                    session=self.session_view(session, member.role is Role.AGENT),
+                    missed=[],
+                    last_id=0,
+                    read_up_to={},
+                )
             )
+            self.screens.enter(member)
+            return
         room = self.rooms.room(session.id)
-        replaced = room.add(member)
-        if replaced is not None:
-            replaced.close(CloseCode.REPLACED, "connected from another window")
         chat = self._chat(session.id)
         if member.role is Role.CUSTOMER:
             last_seen_id = max(last_seen_id, session.customer_since_id)
@@ -293,7 +295,11 @@ class Relay:
             last_id=chat.last_id,
             read_up_to=chat.read_up_to,
         )
-        if replaced is None:
+        member.send(welcome)
+        replaced = room.add(member)
+        if replaced is not None:
+            replaced.close(CloseCode.REPLACED, "connected from another window")
+        else:
             rejoined = member.role in chat.joined_roles
             chat.joined_roles.add(member.role)
             room.broadcast(
@@ -305,18 +311,10 @@ class Relay:
                 ),
                 exclude=member,
             )
-        return welcome
-
-    def forward_screen(self, presenter: Member, frame: bytes) -> None:
-        """Send a presenter's binary frame to the session's viewers, unchanged."""
-        room = self.screen_rooms.find(presenter.session_id)
-        viewer = room.get(Role.CUSTOMER) if room else None
-        if viewer is not None:
-            viewer.send_screen(frame)
 
     def leave(self, member: Member) -> None:
         if member.channel is Channel.SCREEN:
-            self.screen_rooms.leave(member)
+            self.screens.leave(member)
             return
         if self.rooms.leave(member):
             room = self.rooms.find(member.session_id)
@@ -373,6 +371,20 @@ class Relay:
         elif isinstance(message, RemoveCustomer):
             self._require_agent(member, message)
             self._remove_customer(session, now)
+        elif isinstance(message, RequestPresentation):
+            self._require_agent(member, message)
+            customer = room.get(Role.CUSTOMER)
+            if customer is None:
+                raise ProtocolError(
+                    ErrorCode.NOT_ALLOWED, "no customer is connected", str(message.type)
+                )
+            customer.send(encode(MessageType.PRESENTATION_REQUESTED, agent_name=member.name))
+        elif isinstance(message, AnswerPresentation):
+            if member.role is not Role.CUSTOMER:
+                raise ProtocolError(
+                    ErrorCode.NOT_ALLOWED, "only the customer answers", str(message.type)
+                )
+            room.broadcast(encode(MessageType.PRESENTATION_ANSWERED, accept=message.accept))
         elif isinstance(message, RenewCode):
             self._require_agent(member, message)
             if session.state is not SessionState.WAITING:
@@ -403,7 +415,7 @@ class Relay:
         if room is not None:
             room.broadcast(encode(MessageType.SESSION_ENDED, **summary))
         self.rooms.close_room(session.id, CloseCode.SESSION_ENDED, "session ended")
-        self.screen_rooms.close_room(session.id, CloseCode.SESSION_ENDED, "session ended")
+        self.screens.end(session.id, CloseCode.SESSION_ENDED, "session ended")
         logger.info(
             "session %s ended by %s", session.id, ended_by, extra={"session_id": session.id}
         )

@@ -98,7 +98,7 @@ def run(
     logger.info("relay stopping")
     ticker.kill()
     server.stop_accepting()
-    for member in relay.rooms.members() + relay.screen_rooms.members():
+    for member in relay.rooms.members() + relay.screens.members():
         member.close(CloseCode.GOING_AWAY, "relay restarting")
     server.stop(timeout=3)
     committer.stop()

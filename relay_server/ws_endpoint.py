@@ -19,6 +19,7 @@ from relay_server.relay import HandshakeRefused, Relay
 from relay_server.throttle import TokenBucket
 from suite.protocol import (
     MAX_SCREEN_FRAME_BYTES,
+    SCREEN_MESSAGES,
     Channel,
     CloseCode,
     ErrorCode,
@@ -33,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 HELLO_TIMEOUT_S = 10.0
 SEND_QUEUE_FRAMES = 512
-SCREEN_QUEUE_FRAMES = 8
-SCREEN_STALL_S = 5.0
 FRAMES_PER_S = 20.0
 FRAME_BURST = 60.0
 _CLOSE = object()
@@ -54,25 +53,12 @@ class Connection:
         self._queue: Queue = Queue(SEND_QUEUE_FRAMES)
         self._writer = gevent.spawn(self._write_loop)
 
-    def send(self, frame: str) -> None:
+    def send(self, frame: str | bytes) -> None:
         """Queue a frame without ever blocking the caller (a broadcaster)."""
         if self.closed:
             return
         try:
             self._queue.put_nowait(frame)
-        except Full:
-            self._too_slow()
-
-    def send_screen(self, frame: bytes) -> None:
-        """Queue a screen frame; blocks the presenter while this viewer's queue is full.
-
-        Issue 4 replaces this with per-viewer "latest wins" regions; until then a viewer that
-        takes nothing for SCREEN_STALL_S is closed so that it cannot hold the presenter.
-        """
-        if self.closed:
-            return
-        try:
-            self._queue.put(frame, timeout=SCREEN_STALL_S)
         except Full:
             self._too_slow()
 
@@ -160,7 +146,7 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
 
 
 def _serve_screen(connection: Connection, relay: Relay) -> None:
-    """The screen channel: the agent's binary frames go to the customer's screen socket."""
+    """The screen channel: region frames and screen messages go to the session's Screens."""
     ws = connection.ws
     if hasattr(ws, "max_message_bytes"):
         ws.max_message_bytes = MAX_SCREEN_FRAME_BYTES
@@ -171,12 +157,25 @@ def _serve_screen(connection: Connection, relay: Relay) -> None:
             return
         if frame is None:
             return
-        if isinstance(frame, bytes | bytearray) and connection.role is Role.AGENT:
-            relay.forward_screen(connection, bytes(frame))
-        else:
+        try:
+            if isinstance(frame, bytes | bytearray):
+                relay.screens.region(connection, bytes(frame))
+            else:
+                message = decode_client_message(frame)
+                if type(message) not in SCREEN_MESSAGES:
+                    raise ProtocolError(
+                        ErrorCode.NOT_ALLOWED,
+                        f"{message.type} is not sent on the screen channel",
+                        str(message.type),
+                    )
+                relay.screens.handle(connection, message)
+        except ProtocolError as error:
+            connection.send(error.to_frame())
+        except Exception:
+            logger.exception("failed to handle a screen frame")
             connection.send(
                 ProtocolError(
-                    ErrorCode.NOT_ALLOWED, "only the agent sends binary screen frames here"
+                    ErrorCode.BAD_MESSAGE, "the relay failed to handle that frame"
                 ).to_frame()
             )
 
@@ -206,5 +205,5 @@ def _handshake(connection: Connection, relay: Relay, clock: Callable[[], float])
     connection.channel = hello.channel
     connection.name = name
     connection.session_id = session.id
-    connection.send(relay.enter(connection, session, hello.last_seen_id))
+    relay.enter(connection, session, hello.last_seen_id)
     return True

@@ -32,6 +32,16 @@ class MessageType(StrEnum):
     END_SESSION = "end_session"
     REMOVE_CUSTOMER = "remove_customer"
     RENEW_CODE = "renew_code"
+    REQUEST_PRESENTATION = "request_presentation"
+    ANSWER_PRESENTATION = "answer_presentation"
+    # client -> relay, screen channel
+    SCREEN_ACK = "screen_ack"
+    PAINT_REPORT = "paint_report"
+    PRESENT_START = "present_start"
+    PRESENT_PAUSE = "present_pause"
+    PRESENT_RESUME = "present_resume"
+    PRESENT_STOP = "present_stop"
+    CURSOR = "cursor"  # also relay -> viewers
     # relay -> client
     WELCOME = "welcome"
     CHAT_MESSAGE = "chat_message"
@@ -41,6 +51,10 @@ class MessageType(StrEnum):
     SESSION_UPDATED = "session_updated"
     CUSTOMER_REMOVED = "customer_removed"
     SESSION_ENDED = "session_ended"
+    PRESENTATION_REQUESTED = "presentation_requested"
+    PRESENTATION_ANSWERED = "presentation_answered"
+    CAPTURE_CREDIT = "capture_credit"
+    SCREEN_STATE = "screen_state"
     ERROR = "error"
 
 
@@ -230,12 +244,176 @@ class RenewCode:
         return cls()
 
 
-ClientMessage = Hello | SendChat | Typing | MarkRead | EndSession | RemoveCustomer | RenewCode
+@dataclass(frozen=True, slots=True)
+class RequestPresentation:
+    type: ClassVar[MessageType] = MessageType.REQUEST_PRESENTATION
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> RequestPresentation:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPresentation:
+    type: ClassVar[MessageType] = MessageType.ANSWER_PRESENTATION
+    accept: bool
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> AnswerPresentation:
+        return cls(accept=_field(body, "accept", bool, str(cls.type)))
+
+
+# -- screen channel ------------------------------------------------------------------------
+
+MAX_SCREEN_SIDE = 16384
+
+
+def _number(body: dict[str, Any], name: str, message_type: str) -> float:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, f"{message_type} requires a number '{name}'", message_type
+        )
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenAck:
+    type: ClassVar[MessageType] = MessageType.SCREEN_ACK
+    seq: int
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> ScreenAck:
+        return cls(seq=_field(body, "seq", int, str(cls.type)))
+
+
+@dataclass(frozen=True, slots=True)
+class PaintReport:
+    type: ClassVar[MessageType] = MessageType.PAINT_REPORT
+    seq: int
+    capture_ms: float
+    painted_ms: float
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> PaintReport:
+        t = str(cls.type)
+        return cls(
+            seq=_field(body, "seq", int, t),
+            capture_ms=_number(body, "capture_ms", t),
+            painted_ms=_number(body, "painted_ms", t),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PresentStart:
+    type: ClassVar[MessageType] = MessageType.PRESENT_START
+    screen_w: int
+    screen_h: int
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> PresentStart:
+        t = str(cls.type)
+        width, height = _field(body, "screen_w", int, t), _field(body, "screen_h", int, t)
+        if not (0 < width <= MAX_SCREEN_SIDE and 0 < height <= MAX_SCREEN_SIDE):
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "screen size out of range", t)
+        return cls(screen_w=width, screen_h=height)
+
+
+@dataclass(frozen=True, slots=True)
+class PresentPause:
+    type: ClassVar[MessageType] = MessageType.PRESENT_PAUSE
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> PresentPause:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class PresentResume:
+    type: ClassVar[MessageType] = MessageType.PRESENT_RESUME
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> PresentResume:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class PresentStop:
+    type: ClassVar[MessageType] = MessageType.PRESENT_STOP
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> PresentStop:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    type: ClassVar[MessageType] = MessageType.CURSOR
+    x: int
+    y: int
+    visible: bool
+    shape: str
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> Cursor:
+        t = str(cls.type)
+        shape = _field(body, "shape", str, t, required=False) or "default"
+        return cls(
+            x=_field(body, "x", int, t),
+            y=_field(body, "y", int, t),
+            visible=_field(body, "visible", bool, t),
+            shape=shape[:32],
+        )
+
+    def to_frame(self) -> str:
+        return encode(
+            MessageType.CURSOR, x=self.x, y=self.y, visible=self.visible, shape=self.shape
+        )
+
+
+ClientMessage = (
+    Hello
+    | SendChat
+    | Typing
+    | MarkRead
+    | EndSession
+    | RemoveCustomer
+    | RenewCode
+    | RequestPresentation
+    | AnswerPresentation
+    | ScreenAck
+    | PaintReport
+    | PresentStart
+    | PresentPause
+    | PresentResume
+    | PresentStop
+    | Cursor
+)
 
 CLIENT_MESSAGES: dict[str, type[ClientMessage]] = {
     str(cls.type): cls
-    for cls in (Hello, SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode)
+    for cls in (
+        Hello,
+        SendChat,
+        Typing,
+        MarkRead,
+        EndSession,
+        RemoveCustomer,
+        RenewCode,
+        RequestPresentation,
+        AnswerPresentation,
+        ScreenAck,
+        PaintReport,
+        PresentStart,
+        PresentPause,
+        PresentResume,
+        PresentStop,
+        Cursor,
+    )
 }
+SCREEN_MESSAGES = frozenset(
+    (ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor)
+)
 
 
 def decode_client_message(frame: str | bytes) -> ClientMessage:

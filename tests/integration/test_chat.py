@@ -200,23 +200,6 @@ def test_agent_renews_an_expired_code(relay_factory):
     assert api.join(code=fresh)["session_id"] == support["session_id"]
 
 
-def test_screen_channel_forwards_the_agents_binary_frames_unchanged(relay):
-    """Binary frames on the agent's screen socket reach the customer's screen socket as sent."""
-    talk = start_conversation(relay)
-    presenter = ChatClient(relay.ws_url, "agent", talk.session_id, talk.token)
-    viewer = ChatClient(relay.ws_url, "customer", talk.session_id, talk.joined["customer_token"])
-    assert presenter.connect(channel="screen")["type"] == "welcome"
-    assert viewer.connect(channel="screen")["type"] == "welcome"
-    frames = [bytes([n]) * (200_000 + n) for n in range(5)]
-    for frame in frames:
-        presenter.send(frame)
-    assert [viewer.ws.recv(timeout=5) for _ in frames] == frames
-    viewer.send(b"customer bytes")
-    assert viewer.recv_type("error")["code"] == "not_allowed"
-    talk.agent.send({"type": "end_session"})
-    assert viewer.close_code() == 4000 and presenter.close_code() == 4000
-
-
 def test_welcome_tells_read_state_and_reconnects_say_rejoined(relay):
     talk = start_conversation(relay)
     talk.agent.chat("hello", "a-1")

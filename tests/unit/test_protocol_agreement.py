@@ -16,13 +16,20 @@ def _doc() -> str:
 
 def _doc_message_types() -> set[str]:
     """Message types named in the first column of the doc's message tables."""
+    sections = (
+        "### Client → relay",
+        "### Relay → client",
+        "### Presentation request",
+        "### Screen",
+    )
     types = set()
     in_section = False
     for line in _doc().splitlines():
         if line.startswith("### "):
-            in_section = line.startswith(("### Client → relay", "### Relay → client"))
+            in_section = line.startswith(sections)
         elif in_section and line.startswith("| `"):
-            types.add(re.match(r"\| `([a-z_]+)`", line).group(1))
+            first_cell = line.split("|")[1]
+            types.update(re.findall(r"`([a-z_]+)`", first_cell))
     return types
 
 

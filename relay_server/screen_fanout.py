@@ -1,0 +1,273 @@
+"""Fan-out of one presentation to its viewers, "latest wins" (pure: no sockets, no gevent).
+
+The relay keeps, for every 16-pixel cell of the agent's screen, the frames that currently make
+up its picture (normally one; several while newer frames cover it only in part). A frame no
+cell needs any more is dropped, so the frames kept are exactly the current picture. A viewer
+therefore needs precisely the kept frames it has not been sent (its dirty cells are the cells
+of those frames), and has its own window of frames in flight: when the window has room, it is
+sent the oldest of the frames it needs. So a late joiner gets the current picture without
+asking the agent, and a slow viewer gets fewer, newer frames while the others go on.
+
+The presenter is paced by credits: it may capture when the relay grants one, and the relay
+grants one when a viewer is ready for more (window open, nothing pending). No viewers, or a
+paused screen: no credit, so the agent's machine does not capture at all.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from suite.protocol import MessageType, encode
+
+CELL_PX = 16
+# In flight to one viewer (sent, not yet acknowledged): at most this many frames and bytes,
+# at least one frame. A capture often makes several region frames; bytes keep a slow viewer
+# from queueing seconds of key frames.
+VIEWER_WINDOW_FRAMES = 8
+VIEWER_WINDOW_BYTES = 512 * 1024
+MAX_VIEWERS = 8
+HEADER = struct.Struct("<2sBBIdHHHHHHBBH")
+MAGIC = b"RS"
+VERSION = 1
+KIND_REGION = 1
+ENCODINGS = frozenset((1, 2, 3))
+
+
+class ScreenMember(Protocol):
+    def send(self, frame: str | bytes) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RegionFrame:
+    """What the relay needs of a region frame's header (docs/protocol.md, Screen channel)."""
+
+    seq: int
+    capture_ms: float
+    x: int
+    y: int
+    w: int
+    h: int
+    screen_w: int
+    screen_h: int
+    data: bytes
+
+    @classmethod
+    def parse(cls, data: bytes) -> RegionFrame:
+        """Raises ValueError naming what is wrong with the frame."""
+        if len(data) < HEADER.size:
+            raise ValueError(f"region frame shorter than its {HEADER.size}-byte header")
+        magic, version, kind, seq, capture_ms, x, y, w, h, sw, sh, encoding, _, _ = (
+            HEADER.unpack_from(data)
+        )
+        if magic != MAGIC or version != VERSION:
+            raise ValueError("not a version-1 region frame (bad magic or version)")
+        if kind != KIND_REGION:
+            raise ValueError(f"unknown frame kind {kind}")
+        if encoding not in ENCODINGS:
+            raise ValueError(f"unknown encoding {encoding}")
+        if w == 0 or h == 0 or x + w > sw or y + h > sh:
+            raise ValueError(f"region {w}x{h}+{x}+{y} is empty or outside the {sw}x{sh} screen")
+        return cls(seq, capture_ms, x, y, w, h, sw, sh, data)
+
+
+@dataclass(slots=True)
+class _Viewer:
+    member: ScreenMember
+    sent: set[int] = field(default_factory=set)  # seqs of kept frames this viewer has
+    in_flight: list[int] = field(default_factory=list)  # sizes of unacknowledged frames
+
+    def has_room(self) -> bool:
+        if not self.in_flight:
+            return True
+        return (
+            len(self.in_flight) < VIEWER_WINDOW_FRAMES and sum(self.in_flight) < VIEWER_WINDOW_BYTES
+        )
+
+
+class Presentation:
+    """One session's shared screen: the cell map, its frames, and every viewer's progress."""
+
+    def __init__(self) -> None:
+        self.state = "waiting"  # waiting | live | paused | stopped
+        self.screen_w = 0
+        self.screen_h = 0
+        self.presenter: ScreenMember | None = None
+        self.viewers: dict[int, _Viewer] = {}
+        self.credit = 0
+        self.frames_in = 0
+        self.frames_dropped = 0
+        self._cols = 0
+        self._cells: list[list[int]] = []  # cell -> seqs of the frames that paint it, oldest first
+        self._frames: dict[int, RegionFrame] = {}
+        self._refs: dict[int, int] = {}  # seq -> number of cells that still need the frame
+        self._last_capture_ms: float | None = None
+
+    # -- presenter ---------------------------------------------------------------------------
+
+    def start(self, screen_w: int, screen_h: int) -> None:
+        """A presentation (re)starts: forget the old picture, everyone starts from scratch."""
+        self.screen_w, self.screen_h = screen_w, screen_h
+        self._cols = -(-screen_w // CELL_PX)
+        rows = -(-screen_h // CELL_PX)
+        self._cells = [[] for _ in range(self._cols * rows)]
+        self._frames.clear()
+        self._refs.clear()
+        self.credit = 0
+        self._last_capture_ms = None
+        for viewer in self.viewers.values():
+            viewer.sent, viewer.in_flight = set(), []
+        self._set_state("live")
+
+    def pause(self) -> None:
+        if self.state == "live":
+            self._set_state("paused")
+
+    def resume(self) -> None:
+        if self.state == "paused":
+            self._set_state("live")
+            self.grant_credit()
+
+    def stop(self) -> None:
+        self._cells = []
+        self._frames.clear()
+        self._refs.clear()
+        self.credit = 0
+        self._set_state("stopped")
+
+    def add_frame(self, frame: RegionFrame) -> None:
+        """Take a region frame from the presenter and send it on to whoever is ready.
+
+        Raises:
+            ValueError: no live presentation, or the frame is for another screen size.
+        """
+        if self.state not in ("live", "paused") or not self._cells:
+            raise ValueError("send present_start before region frames")
+        if (frame.screen_w, frame.screen_h) != (self.screen_w, self.screen_h):
+            raise ValueError(
+                f"frame for a {frame.screen_w}x{frame.screen_h} screen; "
+                f"the presentation is {self.screen_w}x{self.screen_h}: send present_start"
+            )
+        if frame.capture_ms != self._last_capture_ms:  # the first frame of a new capture
+            self._last_capture_ms = frame.capture_ms
+            self.credit = max(0, self.credit - 1)
+        self.frames_in += 1
+        if frame.seq in self._frames:
+            raise ValueError(f"frame {frame.seq} was sent already; seq must increase")
+        self._frames[frame.seq] = frame
+        self._refs[frame.seq] = 0
+        self._cover(frame)
+        if self.state == "live":
+            for viewer in self.viewers.values():
+                self._pump(viewer)
+        self.grant_credit()
+
+    # -- viewers -----------------------------------------------------------------------------
+
+    def add_viewer(self, member: ScreenMember) -> bool:
+        """Seat a viewer with everything dirty; False when the presentation is full."""
+        if len(self.viewers) >= MAX_VIEWERS:
+            return False
+        viewer = _Viewer(member)
+        self.viewers[id(member)] = viewer
+        member.send(self.state_frame())
+        if self.state == "live":
+            self._pump(viewer)
+        self.grant_credit()
+        return True
+
+    def remove_viewer(self, member: ScreenMember) -> None:
+        self.viewers.pop(id(member), None)
+
+    def ack(self, member: ScreenMember, seq: int) -> None:
+        viewer = self.viewers.get(id(member))
+        if viewer is None or not viewer.in_flight:
+            return
+        viewer.in_flight.pop(0)
+        if self.state == "live":
+            self._pump(viewer)
+        self.grant_credit()
+
+    def state_frame(self) -> str:
+        return encode(
+            MessageType.SCREEN_STATE,
+            state=self.state,
+            screen_w=self.screen_w,
+            screen_h=self.screen_h,
+        )
+
+    @property
+    def frames_kept(self) -> int:
+        return len(self._frames)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _cover(self, frame: RegionFrame) -> None:
+        """Point the frame's cells at it; drop frames no cell needs any more."""
+        if frame.w == self.screen_w and frame.h == self.screen_h:  # a key frame: fast path
+            for seq in list(self._frames):
+                if seq != frame.seq:
+                    self._drop(seq)
+            self._cells = [[frame.seq] for _ in self._cells]
+            self._refs[frame.seq] = len(self._cells)
+            return
+        first_col, last_col = frame.x // CELL_PX, (frame.x + frame.w - 1) // CELL_PX
+        first_row, last_row = frame.y // CELL_PX, (frame.y + frame.h - 1) // CELL_PX
+        for row in range(first_row, last_row + 1):
+            top = row * CELL_PX
+            bottom = min(top + CELL_PX, self.screen_h)
+            rows_covered = frame.y <= top and frame.y + frame.h >= bottom
+            for col in range(first_col, last_col + 1):
+                left = col * CELL_PX
+                right = min(left + CELL_PX, self.screen_w)
+                cell = row * self._cols + col
+                stack = self._cells[cell]
+                if rows_covered and frame.x <= left and frame.x + frame.w >= right:
+                    for seq in stack:
+                        self._release(seq)
+                    stack.clear()
+                stack.append(frame.seq)
+                self._refs[frame.seq] += 1
+
+    def _release(self, seq: int) -> None:
+        self._refs[seq] -= 1
+        if self._refs[seq] == 0:
+            self._drop(seq)
+
+    def _drop(self, seq: int) -> None:
+        del self._refs[seq]
+        del self._frames[seq]
+        self.frames_dropped += 1
+        for viewer in self.viewers.values():
+            viewer.sent.discard(seq)
+
+    def _needs(self, viewer: _Viewer) -> bool:
+        return len(viewer.sent) < len(self._frames)
+
+    def _pump(self, viewer: _Viewer) -> None:
+        """Send the viewer the oldest kept frames it lacks, as its window allows."""
+        if not self._needs(viewer):
+            return
+        for seq, frame in self._frames.items():  # insertion order is seq order
+            if not viewer.has_room():
+                return
+            if seq not in viewer.sent:
+                viewer.member.send(frame.data)
+                viewer.sent.add(seq)
+                viewer.in_flight.append(len(frame.data))
+
+    def grant_credit(self) -> None:
+        if self.presenter is None or self.state != "live" or self.credit > 0:
+            return
+        # Capture only for a viewer that has painted everything: a frame captured while the
+        # viewer is still decoding the last one waits in line and only adds latency.
+        if any(not v.in_flight and not self._needs(v) for v in self.viewers.values()):
+            self.credit = 1
+            self.presenter.send(encode(MessageType.CAPTURE_CREDIT, frames=1))
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        frame = self.state_frame()
+        for viewer in self.viewers.values():
+            viewer.member.send(frame)

@@ -1,0 +1,387 @@
+"""The presenter: captures the agent's screen and streams changed regions to the relay.
+
+The loop, per capture: wait for the relay's ``capture_credit`` (no viewer or paused: no credit,
+so no capture), grab the chosen monitor with mss, hand the frame to
+:class:`suite.screen.stream.ScreenStream` (mask, diff, rectangles, encode, lossless refresh)
+and send the region frames. The pointer goes out as ``cursor`` messages, at most
+``CURSOR_HZ`` a second and only when it moved. Control (pause, resume, stop, another monitor,
+other windows) comes from other threads through :class:`Presenter`'s methods.
+
+Run it alone for tests and benchmarks::
+
+    python -m suite.agent.presenter --relay URL --token T --session ID [--monitor N]
+        [--quality 70] [--lossless] [--colors full|65k|256] [--windows ID,ID]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import queue
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from suite.screen.capture import FrameSource, MssGrabber
+from suite.screen.encoders import DEFAULT_QUALITY, ColorDepth, LossyCodec
+from suite.screen.errors import ScreenError
+from suite.screen.masks import WindowMask
+from suite.screen.regions import Rect
+from suite.screen.stream import ScreenStream, StreamOptions
+from suite.screen.windows_x11 import WindowList, open_window_list
+
+logger = logging.getLogger(__name__)
+
+MAX_FPS = 60.0
+CURSOR_HZ = 30.0
+WINDOW_POLL_S = 0.25
+# After this long without a change, poll the screen less often (saves CPU while a viewer
+# watches a still screen; the first change then waits at most 1/IDLE_POLL_HZ).
+IDLE_AFTER_S = 2.0
+IDLE_POLL_HZ = 30.0
+
+
+class Channel(Protocol):
+    """What the presenter needs from its socket (``presenter_client.ScreenChannel``)."""
+
+    paced_by_relay: bool
+
+    @property
+    def closed(self) -> bool: ...
+    def wait_credit(self, timeout_s: float) -> bool: ...
+    def take_credit(self) -> None: ...
+    def drop_credit(self) -> None: ...
+    def send_message(self, kind: str, **fields: Any) -> None: ...
+    def send_frame(self, frame: bytes) -> None: ...
+
+
+class Pointer(Protocol):
+    def position(self) -> tuple[int, int]: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class PresenterConfig:
+    """What to share and how (A8 network and colour settings, P6 windows)."""
+
+    monitor: int = 1
+    options: StreamOptions = field(default_factory=StreamOptions)
+    window_ids: list[int] | None = None
+    max_fps: float = MAX_FPS
+
+
+@dataclass
+class PresenterStats:
+    captures: int = 0
+    sent_captures: int = 0
+    frames: int = 0
+    bytes: int = 0
+    cursor_messages: int = 0
+    refresh_frames: int = 0
+    key_frames: int = 0
+    last_send_ms: float = 0.0
+
+
+class Presenter:
+    """Runs one presentation until :meth:`stop` or until the channel closes.
+
+    Args:
+        channel: an open screen channel.
+        config: monitor, stream options, windows.
+        open_source: makes the frame source for a monitor index (mss by default).
+        open_pointer: makes the pointer reader, or None for no cursor messages.
+        open_windows: makes the window list (needed only with ``config.window_ids``).
+        clock: wall-clock seconds (stamps ``capture_ms``).
+    """
+
+    def __init__(
+        self,
+        channel: Channel,
+        config: PresenterConfig,
+        open_source: Callable[[int], FrameSource] = MssGrabber,
+        open_pointer: Callable[[], Pointer] | None = None,
+        open_windows: Callable[[], WindowList] = open_window_list,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.channel = channel
+        self.config = config
+        self._open_source = open_source
+        self._open_pointer = open_pointer
+        self._open_windows = open_windows
+        self._clock = clock
+        self._commands: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self.stats = PresenterStats()
+        self.paused = False
+        self.stream: ScreenStream | None = None
+        self._source: FrameSource | None = None
+        self._origin = (0, 0)
+        self._pointer: Pointer | None = None
+        self._last_cursor: tuple[int, int, bool] | None = None
+        self._next_cursor = 0.0
+        self._windows: WindowList | None = None
+        self._next_window_poll = 0.0
+        self._last_change = 0.0
+        self._last_capture = 0.0
+
+    # -- control, from any thread ----------------------------------------------------------
+
+    def pause(self) -> None:
+        """P2 "stop showing": viewers keep the last picture; nothing is captured."""
+        self._commands.put(("pause", None))
+
+    def resume(self) -> None:
+        self._commands.put(("resume", None))
+
+    def stop(self) -> None:
+        """End the presentation (``present_stop``) and make :meth:`run` return."""
+        self._commands.put(("stop", None))
+
+    def switch_monitor(self, monitor: int) -> None:
+        self._commands.put(("monitor", monitor))
+
+    def share_windows(self, window_ids: list[int] | None) -> None:
+        """Share only these windows (None: the whole monitor)."""
+        self._commands.put(("windows", window_ids))
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Present until stopped or the channel closes.
+
+        Raises:
+            ScreenError: the screen cannot be captured (the presentation is stopped first).
+        """
+        try:
+            self._start(self.config.monitor)
+            if self._open_pointer is not None:
+                try:
+                    self._pointer = self._open_pointer()
+                except ScreenError as exc:
+                    logger.warning("no cursor messages: %s", exc)
+            while not self.channel.closed:
+                if not self._handle_commands():
+                    break
+                if self.paused:
+                    self._wait_command(0.5)
+                    continue
+                self._step()
+        finally:
+            self._close()
+
+    def _start(self, monitor: int) -> None:
+        if self._source is not None:
+            self._source.close()
+        self._source = self._open_source(monitor)
+        self._origin = (int(getattr(self._source, "left", 0)), int(getattr(self._source, "top", 0)))
+        width, height = self._source.width, self._source.height
+        self.stream = ScreenStream(width, height, self.config.options)
+        self._next_window_poll = 0.0
+        self.channel.drop_credit()
+        self.channel.send_message("present_start", screen_w=width, screen_h=height)
+        logger.info("presenting monitor %s (%dx%d)", monitor, width, height)
+
+    def _handle_commands(self) -> bool:
+        while True:
+            try:
+                command, argument = self._commands.get_nowait()
+            except queue.Empty:
+                return True
+            if command == "stop":
+                self.channel.send_message("present_stop")
+                return False
+            if command == "pause" and not self.paused:
+                self.paused = True
+                self.channel.drop_credit()
+                self.channel.send_message("present_pause")
+            elif command == "resume" and self.paused:
+                self.paused = False
+                self.channel.send_message("present_resume")
+            elif command == "monitor":
+                self.config.monitor = argument
+                self._start(argument)
+            elif command == "windows":
+                self.config.window_ids = argument
+                self._next_window_poll = 0.0
+                if argument is None and self.stream is not None:
+                    self.stream.set_mask(None)
+
+    def _wait_command(self, timeout_s: float) -> None:
+        try:
+            self._commands.put(self._commands.get(timeout=timeout_s))
+        except queue.Empty:
+            pass
+
+    def _step(self) -> None:
+        assert self.stream is not None and self._source is not None
+        now = time.monotonic()
+        idle = now - self._last_change > IDLE_AFTER_S and not self.stream.refresh_pending
+        interval = 1.0 / (IDLE_POLL_HZ if idle else self.config.max_fps)
+        cursor_interval = 1.0 / CURSOR_HZ
+        if self.channel.paced_by_relay:
+            if not self.channel.wait_credit(cursor_interval):
+                self._poll_cursor(time.monotonic())
+                return
+        wait = self._last_capture + interval - time.monotonic()
+        if wait > 0:
+            self._wait_command(min(wait, cursor_interval))
+            self._poll_cursor(time.monotonic())
+            return
+        self._poll_windows(now)
+        self._last_capture = time.monotonic()
+        frame = self._source.grab()
+        capture_ms = self._clock() * 1000.0
+        frames = self.stream.encode(frame, capture_ms)
+        self.stats.captures += 1
+        if frames:
+            for region in frames:
+                data = bytes(region)
+                self.channel.send_frame(data)
+                self.stats.frames += 1
+                self.stats.bytes += len(data)
+            self.channel.take_credit()
+            self.stats.sent_captures += 1
+            self.stats.last_send_ms = self._clock() * 1000.0
+            self.stats.refresh_frames = self.stream.stats.refresh_frames
+            self.stats.key_frames = self.stream.stats.key_frames
+            self._last_change = time.monotonic()
+        self._poll_cursor(time.monotonic())
+
+    def _poll_cursor(self, now: float) -> None:
+        if self._pointer is None or now < self._next_cursor or self.stream is None:
+            return
+        self._next_cursor = now + 1.0 / CURSOR_HZ
+        try:
+            x, y = self._pointer.position()
+        except Exception as exc:  # a lost X connection: stop asking, keep presenting
+            logger.warning("pointer query failed, no more cursor messages: %s", exc)
+            self._pointer = None
+            return
+        x, y = x - self._origin[0], y - self._origin[1]
+        visible = 0 <= x < self.stream.width and 0 <= y < self.stream.height
+        mask = self.stream.mask
+        if visible and mask is not None:
+            visible = mask.contains(x, y)
+        state = (x, y, visible) if visible else (0, 0, False)
+        if state != self._last_cursor:
+            self._last_cursor = state
+            self.channel.send_message("cursor", x=state[0], y=state[1], visible=visible)
+            self.stats.cursor_messages += 1
+
+    def _poll_windows(self, now: float) -> None:
+        ids = self.config.window_ids
+        if ids is None or now < self._next_window_poll or self.stream is None:
+            return
+        self._next_window_poll = now + WINDOW_POLL_S
+        if self._windows is None:
+            self._windows = self._open_windows()
+        left, top = self._origin
+        rects = [Rect(r.x - left, r.y - top, r.w, r.h) for r in self._windows.rects(ids)]
+        mask = WindowMask(rects, self.stream.width, self.stream.height)
+        if mask != self.stream.mask:
+            logger.info("shared windows now at %s", mask.rects)
+            self.stream.set_mask(mask)
+
+    def _close(self) -> None:
+        for resource in (self._source, self._pointer, self._windows):
+            if resource is not None:
+                try:
+                    resource.close()
+                except Exception:
+                    logger.exception("closing %r failed", resource)
+        self._source = self._pointer = self._windows = None
+
+
+# -- command line ---------------------------------------------------------------------------
+
+
+def _parse_ids(text: str) -> list[int]:
+    return [int(part, 0) for part in text.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m suite.agent.presenter",
+        description="Stream this screen to a RemoteSales relay's screen channel.",
+    )
+    parser.add_argument("--relay", help="relay address (https://host or ws://host:port/ws)")
+    parser.add_argument("--token", help="the agent's bearer token")
+    parser.add_argument("--session", help="the support session id")
+    parser.add_argument("--monitor", type=int, default=1, help="mss monitor index (1 = first)")
+    parser.add_argument("--quality", type=int, default=DEFAULT_QUALITY, help="lossy quality")
+    parser.add_argument("--codec", choices=[c.value for c in LossyCodec], default="jpeg")
+    parser.add_argument("--lossless", action="store_true", help="high-speed network: PNG only")
+    parser.add_argument("--colors", choices=[c.value for c in ColorDepth], default="full")
+    parser.add_argument("--windows", type=_parse_ids, help="share only these window ids (a,b)")
+    parser.add_argument("--list-windows", action="store_true", help="print open windows, exit")
+    parser.add_argument("--max-fps", type=float, default=MAX_FPS)
+    parser.add_argument("--no-cursor", action="store_true", help="send no cursor messages")
+    parser.add_argument("--stats-file", type=Path, help="write counters here as JSON at exit")
+    parser.add_argument("--log-level", default="INFO")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(message)s")
+    if args.list_windows:
+        try:
+            windows = open_window_list()
+        except ScreenError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        for info in windows.windows():
+            r = info.rect
+            print(f"0x{info.id:08x}\t{r.w}x{r.h}+{r.x}+{r.y}\t{info.title}")
+        windows.close()
+        return 0
+    if not (args.relay and args.token and args.session):
+        print("--relay, --token and --session are required", file=sys.stderr)
+        return 2
+    from suite.agent.presenter_client import PresenterError, ScreenChannel  # noqa: PLC0415
+    from suite.screen.pointer import X11Pointer  # noqa: PLC0415
+
+    options = StreamOptions(
+        lossless=args.lossless, quality=args.quality, codec=LossyCodec(args.codec),
+        colors=ColorDepth(args.colors),
+    )  # fmt: skip
+    config = PresenterConfig(args.monitor, options, args.windows, args.max_fps)
+    channel = ScreenChannel(args.relay, args.token, args.session)
+    try:
+        channel.open()
+    except PresenterError as exc:
+        logger.error("%s", exc.message)
+        return 1
+    presenter = Presenter(channel, config, open_pointer=None if args.no_cursor else X11Pointer)
+    signal.signal(signal.SIGTERM, lambda *_: presenter.stop())
+    signal.signal(signal.SIGINT, lambda *_: presenter.stop())
+    status = 0
+    runner = threading.Thread(target=_run_logged, args=(presenter,), name="presenter")
+    runner.start()
+    while runner.is_alive():
+        runner.join(timeout=0.2)  # the main thread stays free for signal handlers
+    if channel.close_code not in (None, 1000):
+        status = 1
+    channel.close()
+    if args.stats_file:
+        stats = asdict(presenter.stats)
+        if presenter.stream is not None:
+            stats["stream"] = asdict(presenter.stream.stats)
+        args.stats_file.write_text(json.dumps(stats))
+    return status
+
+
+def _run_logged(presenter: Presenter) -> None:
+    try:
+        presenter.run()
+    except Exception:
+        logger.exception("the presenter stopped on an error")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

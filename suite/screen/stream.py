@@ -1,0 +1,164 @@
+"""The presenter's encoding pipeline for one presentation: frames in, region frames out.
+
+Pure (numpy and the encoders; no screen, no socket): the presenter hands it each capture with
+its capture time and sends what comes back. Order per capture: colour reduction and window mask
+first (so nothing hidden is ever diffed or encoded), then the tile diff, rectangles, encoding,
+and finally a bounded chunk of lossless refresh for lossy areas that have been still.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from suite.screen.encoders import (
+    DEFAULT_QUALITY,
+    ColorDepth,
+    Encoder,
+    LossyCodec,
+    PngEncoder,
+    make_encoders,
+    reduce_colors,
+)
+from suite.screen.frames import MAX_SEQ, FrameFlags, RegionFrame
+from suite.screen.masks import WindowMask
+from suite.screen.refresh import BUDGET_PX, STILL_MS, LosslessRefresh
+from suite.screen.regions import KEY_FRAME_RATIO, Rect, plan_update
+from suite.screen.tiles import TILE_PX, changed_tiles
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """What A8's network setting and colour depth choose, plus tuning knobs.
+
+    Args:
+        lossless: high-speed network: every region is sent pixel-exact (PNG).
+        quality: JPEG/WebP quality of lossy regions (normal network).
+        codec: the lossy codec (JPEG by default; WebP is smaller but ~8x slower to encode).
+        colors: colour depth; reduced before the diff, so it also hides tiny changes.
+        refresh_still_ms, refresh_budget_px: see :class:`refresh.LosslessRefresh`.
+    """
+
+    lossless: bool = False
+    quality: int = DEFAULT_QUALITY
+    codec: LossyCodec = LossyCodec.JPEG
+    colors: ColorDepth = ColorDepth.FULL
+    tile_px: int = TILE_PX
+    key_frame_ratio: float = KEY_FRAME_RATIO
+    refresh_still_ms: float = STILL_MS
+    refresh_budget_px: int = BUDGET_PX
+
+
+@dataclass
+class StreamStats:
+    """Counters for logs and the benchmark."""
+
+    captures: int = 0
+    frames: int = 0
+    key_frames: int = 0
+    refresh_frames: int = 0
+    bytes: int = 0
+    by_encoding: dict[str, int] = field(default_factory=dict)
+
+
+class ScreenStream:
+    """Diff, merge and encode successive captures of one screen of a fixed size.
+
+    Call :meth:`restart` when a presentation (re)starts: the next capture is sent whole.
+    """
+
+    def __init__(self, width: int, height: int, options: StreamOptions | None = None) -> None:
+        self.width = width
+        self.height = height
+        self.options = options or StreamOptions()
+        self.lossy_encoder, self.lossless_encoder = make_encoders(
+            self.options.quality, self.options.codec
+        )
+        self.mask: WindowMask | None = None
+        self.stats = StreamStats()
+        self._previous: np.ndarray | None = None
+        self._seq = 0
+        self._refresh = LosslessRefresh(
+            width, height, self.options.tile_px,
+            self.options.refresh_still_ms, self.options.refresh_budget_px,
+        )  # fmt: skip
+
+    @property
+    def refresh_pending(self) -> bool:
+        """True while some lossy region still waits for its lossless refresh."""
+        return self._refresh.pending
+
+    @property
+    def seq(self) -> int:
+        """The sequence number of the last frame produced (0 before the first)."""
+        return self._seq
+
+    def restart(self) -> None:
+        """Forget what the viewers have: the next capture becomes a key frame, seq starts at 1."""
+        self._previous = None
+        self._seq = 0
+        self._refresh.forget()
+
+    def resend_all(self) -> None:
+        """Send the whole screen again with the next capture (a viewer fell behind)."""
+        self._previous = None
+
+    def set_mask(self, mask: WindowMask | None) -> None:
+        """Share only these windows from the next capture on (None: the whole screen)."""
+        self.mask = mask
+
+    def encode(self, frame: np.ndarray, capture_ms: float) -> list[RegionFrame]:
+        """The region frames that bring viewers from the previous capture to ``frame``.
+
+        Args:
+            frame: a BGRA capture of ``width`` x ``height``; it may be modified in place.
+            capture_ms: when it was captured (UNIX ms), stamped on every frame; also the
+                clock of the lossless refresh.
+
+        Returns:
+            Frames in send order (changes first, then refresh), possibly none.
+        """
+        options = self.options
+        reduce_colors(frame, options.colors)
+        if self.mask is not None:
+            frame = self.mask.apply(frame)
+        self.stats.captures += 1
+        grid = changed_tiles(self._previous, frame, options.tile_px)
+        self._previous = frame
+        self._refresh.note_changed(grid, capture_ms)
+        update = plan_update(
+            grid, options.tile_px, self.width, self.height, options.key_frame_ratio
+        )
+        encoder = self.lossless_encoder if options.lossless else self.lossy_encoder
+        out = [self._frame(frame, rect, encoder, capture_ms, update.key) for rect in update.rects]
+        if not options.lossless:
+            for rect in self._refresh.due(capture_ms):
+                out.append(self._frame(frame, rect, self.lossless_encoder, capture_ms, False))
+                self.stats.refresh_frames += 1
+        return out
+
+    def _frame(
+        self, frame: np.ndarray, rect: Rect, encoder: Encoder, capture_ms: float, key: bool
+    ) -> RegionFrame:
+        payload = encoder.encode(frame[rect.slices()])
+        flags = FrameFlags.NONE
+        if encoder.lossless:
+            flags |= FrameFlags.LOSSLESS
+        if key:
+            flags |= FrameFlags.KEY
+            self.stats.key_frames += 1
+        self._refresh.note_sent(rect, encoder.lossless)
+        self._seq = self._seq + 1 if self._seq < MAX_SEQ else 1
+        region = RegionFrame(
+            self._seq, capture_ms, rect.x, rect.y, rect.w, rect.h,
+            self.width, self.height, encoder.encoding, flags, payload,
+        )  # fmt: skip
+        self.stats.frames += 1
+        self.stats.bytes += len(payload) + 32
+        name = encoder.encoding.name.lower()
+        self.stats.by_encoding[name] = self.stats.by_encoding.get(name, 0) + 1
+        return region
+
+
+__all__ = ["PngEncoder", "ScreenStream", "StreamOptions", "StreamStats", "BUDGET_PX"]

