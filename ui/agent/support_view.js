@@ -7,6 +7,7 @@ import { ChatView } from "/ui/common/chat_view.js";
 import { setAvatar, showUnreadInTitle } from "/ui/common/dom.js";
 import { EndView } from "/ui/common/end_view.js";
 import { CloseCode, MessageType } from "/ui/common/protocol.js";
+import { PresentationControls } from "/ui/common/screen_request.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
 import { ShortMessages } from "/ui/common/short_messages.js";
 import { NotesPanel } from "/ui/agent/notes_panel.js";
@@ -89,6 +90,17 @@ export class SupportView {
       onAuthError: (error) => this.options.onAuthError(error),
     });
     $("notes-slot").replaceChildren(this.notes.element);
+    // Pause / resume / stop need a presenter: offered when the backend drives one (desktop).
+    const backend = this.options.backend;
+    this.presentation = new PresentationControls({
+      socket,
+      chatView: this.chatView,
+      i18n: this.i18n,
+      anchor: $("notes-toggle"),
+      onControl: backend.presentation
+        ? (action) => backend.presentation(action, this.sessionId)
+        : null,
+    });
     this._setNotesOpen(false);
     this.notes.load();
     socket.on("status", (status) => this._onStatus(status));
@@ -260,6 +272,8 @@ export class SupportView {
   leave() {
     this.socket?.close();
     this.chatView?.destroy();
+    this.presentation?.destroy();
+    this.presentation = null;
     this.notes?.release();
     this.socket = null;
     this.chatView = null;

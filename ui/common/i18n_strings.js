@@ -1,8 +1,10 @@
 // Every visible string of the RemoteSales pages, in English and Korean. Keys are grouped by
 // screen; `{name}` marks a parameter filled in by I18n.t(). The agent app's later screens
-// keep theirs in i18n_strings_agent.js; STRINGS holds both.
+// keep theirs in i18n_strings_agent.js, the screen presentation in screen_strings.js; STRINGS
+// holds them all.
 
 import { AGENT_STRINGS } from "./i18n_strings_agent.js";
+import { SCREEN_STRINGS } from "./screen_strings.js";
 
 const BASE_STRINGS = Object.freeze({
   en: {
@@ -278,6 +280,6 @@ const BASE_STRINGS = Object.freeze({
 });
 
 export const STRINGS = Object.freeze({
-  en: Object.freeze({ ...BASE_STRINGS.en, ...AGENT_STRINGS.en }),
-  ko: Object.freeze({ ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko }),
+  en: Object.freeze({ ...BASE_STRINGS.en, ...AGENT_STRINGS.en, ...SCREEN_STRINGS.en }),
+  ko: Object.freeze({ ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko, ...SCREEN_STRINGS.ko }),
 });

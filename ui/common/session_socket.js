@@ -6,6 +6,7 @@
 //   "welcome"  the welcome message (also every other relay message under its own type)
 //   "<type>"   each relay → client message, e.g. "chat_message", "session_ended", "error"
 //   "invalid"  {error} a frame that could not be decoded (logged, never fatal)
+//   "binary"   an ArrayBuffer: a binary frame (the screen channel's region frames)
 
 import {
   CloseCode,
@@ -89,6 +90,7 @@ export class SessionSocket {
       return;
     }
     this._ws = ws;
+    ws.binaryType = "arraybuffer"; // screen frames are parsed in place, not read from a Blob
     ws.addEventListener("open", () => this._sendHello(ws));
     ws.addEventListener("message", (event) => this._receive(ws, event));
     ws.addEventListener("close", (event) => this._closed(ws, event));
@@ -150,7 +152,11 @@ export class SessionSocket {
   }
 
   _receive(ws, event) {
-    if (ws !== this._ws || typeof event.data !== "string") {
+    if (ws !== this._ws) {
+      return;
+    }
+    if (event.data instanceof ArrayBuffer) {
+      this._emit("binary", event.data);
       return;
     }
     let message;

@@ -11,6 +11,7 @@ import { i18n } from "/ui/common/i18n.js";
 import { fillIcons } from "/ui/common/icons.js";
 import { ACCESS_CODE_DIGITS, CloseCode, MessageType } from "/ui/common/protocol.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
+import { PresentationPrompt } from "/ui/common/screen_request.js";
 import { loadJson, saveJson } from "/ui/common/storage.js";
 
 const STORAGE_KEY = "rs.customer.session";
@@ -29,6 +30,7 @@ class CustomerApp {
     this.session = null; // {session_id, customer_token, last_seen_id, agent}
     this.socket = null;
     this.chatView = null;
+    this.presentation = null;
     this.ended = false;
     this._waitingTimer = null;
     this._waitingGeneration = 0;
@@ -238,6 +240,12 @@ class CustomerApp {
       i18n,
       onUnread: (count) => showUnreadInTitle(count),
     });
+    this.presentation = new PresentationPrompt({
+      socket,
+      chatView: this.chatView,
+      i18n,
+      anchor: $("chat-container"),
+    });
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);
@@ -332,8 +340,10 @@ class CustomerApp {
   _leaveChat() {
     this.socket?.close();
     this.chatView?.destroy();
+    this.presentation?.destroy();
     this.socket = null;
     this.chatView = null;
+    this.presentation = null;
     if ($("end-dialog").open) {
       $("end-dialog").close();
     }

@@ -1,0 +1,239 @@
+"""Helpers for the viewer tests: a Python presenter on a real relay, images, the viewer page.
+
+The presenter is a plain `websockets` client holding the agent's screen socket, so the tests
+choose every frame exactly; the frame header is packed here with `struct` from the table in
+docs/protocol.md, independently of the JavaScript parser under test.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import queue
+import struct
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from playwright.sync_api import Browser, Page
+
+from tests.e2e.ui_pages import DESKTOP
+from tests.support.api import Api
+from tests.support.chat_client import open_socket
+
+FRAME_HEADER = struct.Struct("<2sBBIdHHHHHHBBH")
+ENCODINGS = {"jpeg": 1, "png": 2, "webp": 3}
+FLAG_LOSSLESS = 1
+FLAG_KEY = 2
+VIEWER_PATH = "/view"
+SESSION_STORAGE_KEY = "rs.customer.session"
+WAIT_S = 10.0
+POLL_MS = 20
+
+
+def frame_bytes(
+    seq: int,
+    x: int,
+    y: int,
+    image: Image.Image,
+    screen: tuple[int, int],
+    encoding: str = "png",
+    quality: int = 80,
+    flags: int | None = None,
+    capture_ms: float | None = None,
+) -> bytes:
+    """One binary region frame: the 32-byte header, then `image` encoded as `encoding`."""
+    payload = encode_image(image, encoding, quality)
+    if flags is None:
+        flags = FLAG_LOSSLESS if encoding == "png" else 0
+        if (x, y, image.width, image.height) == (0, 0, *screen):
+            flags |= FLAG_KEY
+    header = FRAME_HEADER.pack(
+        b"RS", 1, 1, seq, time.time() * 1000 if capture_ms is None else capture_ms,
+        x, y, image.width, image.height, screen[0], screen[1],
+        ENCODINGS[encoding], flags, 0,
+    )  # fmt: skip
+    return header + payload
+
+
+def encode_image(image: Image.Image, encoding: str = "png", quality: int = 80) -> bytes:
+    """The image bytes a presenter would send (Pillow's encoders are deterministic)."""
+    out = io.BytesIO()
+    if encoding == "jpeg":
+        # 4:4:4: browsers upsample 4:2:0 chroma by replication, Pillow smoothly, so only full
+        # chroma lets a test compare the two decoders closely.
+        image.convert("RGB").save(out, "JPEG", quality=quality, subsampling=0)
+    elif encoding == "webp":
+        image.convert("RGB").save(out, "WEBP", quality=quality)
+    else:
+        image.convert("RGB").save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def decoded(payload: bytes) -> np.ndarray:
+    """Pillow's decoding of image bytes, as an (h, w, 3) uint8 array (the reference)."""
+    return np.asarray(Image.open(io.BytesIO(payload)).convert("RGB"))
+
+
+def sample_image(width: int, height: int, seed: int = 1, noise: bool = True) -> Image.Image:
+    """A picture with sharp edges, gradients, lines and (unless `noise` is false) a corner of
+    random pixels: every pixel differs from its neighbours somewhere, so nothing can be faked."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width]
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[..., 0] = (xx * 255 // max(1, width - 1)).astype(np.uint8)
+    pixels[..., 1] = (yy * 255 // max(1, height - 1)).astype(np.uint8)
+    pixels[..., 2] = ((xx // 8 + yy // 8) % 2 * 200 + seed * 17 % 55).astype(np.uint8)
+    if noise:
+        random = rng.integers(0, 256, (height // 4, width // 4, 3), dtype=np.uint8)
+        pixels[: random.shape[0], : random.shape[1]] = random
+    pixels[height // 2 : height // 2 + 2, :] = (255, 255, 255)
+    pixels[:, width // 3 : width // 3 + 1] = (0, 0, 0)
+    return Image.fromarray(pixels, "RGB")
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """Peak signal-to-noise ratio of two uint8 RGB arrays, in dB (inf when equal)."""
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
+
+
+@dataclass
+class PresentationSession:
+    """A support session with a joined customer: what the viewer and the presenter need."""
+
+    relay_url: str
+    session_id: str
+    agent_token: str
+    customer_token: str
+
+    @property
+    def ws_url(self) -> str:
+        return self.relay_url.replace("http", "ws", 1) + "/ws"
+
+
+def start_session(relay) -> PresentationSession:
+    """alice logs in and opens a support; a customer joins it by code (HTTP only)."""
+    api = Api(relay.url)
+    token = api.login("alice", "alice-password-1")
+    support = api.new_support(token)
+    joined = api.join(code=support["code"], name="Kim Customer")
+    return PresentationSession(relay.url, support["session_id"], token, joined["customer_token"])
+
+
+class Presenter:
+    """The agent's screen socket, driven by the test; text replies are collected in `received`."""
+
+    def __init__(self, session: PresentationSession) -> None:
+        self.session = session
+        self.ws = open_socket(session.ws_url)
+        self.ws.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "protocol_version": 1,
+                    "role": "agent",
+                    "session_id": session.session_id,
+                    "token": session.agent_token,
+                    "channel": "screen",
+                }
+            )
+        )
+        self.welcome = json.loads(self.ws.recv(timeout=WAIT_S))
+        assert self.welcome["type"] == "welcome", self.welcome
+        self.received: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        try:
+            for message in self.ws:
+                if isinstance(message, str):
+                    self.received.put(json.loads(message))
+        except Exception:  # the socket closed: the test is over or checks the close itself
+            pass
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.ws.send(json.dumps(message))
+
+    def start(self, screen: tuple[int, int]) -> None:
+        self.send({"type": "present_start", "screen_w": screen[0], "screen_h": screen[1]})
+
+    def frame(self, *args: Any, **kwargs: Any) -> None:
+        """Send one region frame (arguments as for `frame_bytes`)."""
+        self.ws.send(frame_bytes(*args, **kwargs))
+
+    def cursor(self, x: int, y: int, visible: bool = True, shape: str = "default") -> None:
+        self.send({"type": "cursor", "x": x, "y": y, "visible": visible, "shape": shape})
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def open_viewer(
+    browser: Browser,
+    session: PresentationSession,
+    viewport: dict[str, int] = DESKTOP,
+    device_scale_factor: float = 1,
+    query: str = "",
+    locale: str = "en-US",
+) -> Page:
+    """The viewer page in its own context, with the customer's session in sessionStorage.
+
+    The relay page puts the session there and window.open copies it; here an init script
+    does the same before the viewer's modules run.
+    """
+    context = browser.new_context(
+        viewport=viewport, device_scale_factor=device_scale_factor, locale=locale
+    )
+    stored = json.dumps(
+        {
+            "session_id": session.session_id,
+            "customer_token": session.customer_token,
+            "last_seen_id": 0,
+            "agent": {"name": "Alice"},
+        }
+    )
+    context.add_init_script(
+        f"window.sessionStorage.setItem({json.dumps(SESSION_STORAGE_KEY)}, {json.dumps(stored)});"
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.rs_errors = errors  # type: ignore[attr-defined]
+    page.goto(session.relay_url + VIEWER_PATH + query)
+    return page
+
+
+def viewer_stats(page: Page) -> dict[str, Any]:
+    return page.evaluate("window.__rsViewer.stats()")
+
+
+def wait_for_stats(
+    page: Page, condition: Callable[[dict[str, Any]], bool], timeout_s: float = WAIT_S
+) -> dict[str, Any]:
+    """Poll the viewer's stats until `condition(stats)` holds; return them.
+
+    (page.wait_for_function would eval a string, which the relay's CSP rightly refuses.)
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        stats = viewer_stats(page)
+        if condition(stats):
+            return stats
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the viewer never got there; its stats: {stats}")
+        page.wait_for_timeout(POLL_MS)
+
+
+def canvas_pixels(page: Page, x: int, y: int, w: int, h: int) -> np.ndarray:
+    """The viewer's picture in a rectangle, as an (h, w, 3) uint8 array."""
+    result = page.evaluate(f"window.__rsViewer.canvasPixels({x}, {y}, {w}, {h})")
+    rgba = np.frombuffer(base64.b64decode(result["rgba"]), np.uint8).reshape(h, w, 4)
+    return rgba[..., :3]

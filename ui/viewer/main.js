@@ -1,0 +1,441 @@
+// The viewer (CH6, P1, P7): the agent's shared screen in the customer's browser, zero install.
+//
+// Opened from the customer's chat at /view in the same origin, it takes the session id and
+// customer token from sessionStorage (window.open copies the opener's sessionStorage), opens
+// the customer's screen socket, paints region frames in arrival order, acknowledges each one
+// after painting it, and shows the presentation's state over the picture.
+
+import { fillIcons } from "/ui/common/icons.js";
+import { i18n } from "/ui/common/i18n.js";
+import { CloseCode, MessageType } from "/ui/common/protocol.js";
+import { ScreenCursor } from "/ui/common/screen_cursor.js";
+import { DecoderMode, FrameDecoder } from "/ui/common/screen_decoder.js";
+import { FrameError, parseFrame } from "/ui/common/screen_frame.js";
+import { ScreenNavigator } from "/ui/common/screen_navigator.js";
+import { ScreenPainter } from "/ui/common/screen_painter.js";
+import { SessionSocket } from "/ui/common/session_socket.js";
+import { loadJson } from "/ui/common/storage.js";
+
+const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
+const MODE_KEY = "rs.viewer.mode";
+
+const $ = (id) => document.getElementById(id);
+
+/** Presentation states from screen_state, plus the connection's own. */
+const State = Object.freeze({
+  CONNECTING: "connecting",
+  WAITING: "waiting",
+  LIVE: "live",
+  PAUSED: "paused",
+  STOPPED: "stopped",
+  RECONNECTING: "reconnecting",
+  CLOSED: "closed",
+});
+
+// The badge reuses the connection colours of .rs-status.
+const BADGE_STATUS = Object.freeze({
+  connecting: "connecting",
+  waiting: "waiting",
+  live: "online",
+  paused: "paused",
+  stopped: "closed",
+  reconnecting: "reconnecting",
+  closed: "closed",
+});
+
+// Overlay icons (constant SVG markup).
+const OVERLAY_ICONS = Object.freeze({
+  screen:
+    '<svg viewBox="0 0 24 24" width="1em" height="1em" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><rect x="3" y="4" width="18" height="12.5" rx="2"/><path d="M8.5 20.5h7M12 16.5v4"/></svg>',
+  pause:
+    '<svg viewBox="0 0 24 24" width="1em" height="1em" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><circle cx="12" cy="12" r="9"/><path d="M10 9v6M14 9v6"/></svg>',
+  done:
+    '<svg viewBox="0 0 24 24" width="1em" height="1em" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><circle cx="12" cy="12" r="9"/><path d="m8 12.5 2.8 2.8L16 10"/></svg>',
+  alert:
+    '<svg viewBox="0 0 24 24" width="1em" height="1em" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><circle cx="12" cy="12" r="9"/><path d="M12 7.5v5.5M12 16.5v.01"/></svg>',
+});
+
+class ViewerApp {
+  constructor() {
+    this.state = State.CONNECTING;
+    this.notice = null; // a terminal notice replacing the state overlay (ended, replaced, ...)
+    this.mode = loadMode();
+    this.socket = null;
+    this.canvas = $("screen-canvas");
+    this.viewport = $("viewport");
+    this.stage = $("stage");
+    const params = new URLSearchParams(window.location.search);
+    this.painter = new ScreenPainter(this.canvas, {
+      decoder: new FrameDecoder({ mode: params.get("decoder") ?? DecoderMode.AUTO }),
+      onPainted: (frame, info) => this._painted(frame, info),
+      onResize: () => this.layout(),
+    });
+    this.cursor = new ScreenCursor(this.stage);
+    this.navigator = new ScreenNavigator($("navigator"), {
+      source: this.canvas,
+      viewport: this.viewport,
+    });
+    this.acksSent = 0;
+    this.reportsSent = 0;
+    this.framesRejected = 0;
+    this._pendingReports = [];
+    this._reportScheduled = false;
+    this._scale = 1;
+  }
+
+  start() {
+    i18n.attachSwitcher($("language-select"));
+    i18n.apply();
+    fillIcons();
+    i18n.onChange(() => this._renderOverlay());
+    $("fit-button").addEventListener("click", () => this.setMode("fit"));
+    $("actual-button").addEventListener("click", () => this.setMode("actual"));
+    this._wireFullscreen();
+    new ResizeObserver(() => this.layout()).observe(this.viewport);
+    this._watchPixelRatio();
+    this.setMode(this.mode);
+
+    const session = loadJson(window.sessionStorage, SESSION_KEY);
+    if (!session?.session_id || !session?.customer_token) {
+      this._showNotice("no_session", "alert");
+      return;
+    }
+    this.connect(session);
+  }
+
+  connect(session) {
+    this.notice = null;
+    this.socket?.close();
+    const socket = new SessionSocket({
+      role: "customer",
+      sessionId: session.session_id,
+      token: session.customer_token,
+      channel: "screen",
+    });
+    this.socket = socket;
+    socket.on("status", (status) => this._onStatus(status));
+    socket.on("binary", (data) => this._onFrame(data));
+    socket.on(MessageType.SCREEN_STATE, (message) => this._onScreenState(message));
+    socket.on(MessageType.CURSOR, (message) => this.cursor.update(message));
+    socket.on(MessageType.SESSION_ENDED, () => this._showNotice("ended", "done"));
+    socket.on(MessageType.ERROR, (error) => console.warn("relay error:", error.code, error.message));
+    socket.connect();
+  }
+
+  // ---------- Frames ----------
+
+  _onFrame(data) {
+    let frame;
+    try {
+      frame = parseFrame(data);
+    } catch (error) {
+      if (!(error instanceof FrameError)) {
+        throw error;
+      }
+      this.framesRejected += 1;
+      console.warn("ignoring a screen frame:", error.message);
+      return;
+    }
+    this.painter.push(frame);
+  }
+
+  _painted(frame, { path }) {
+    this.socket?.send(MessageType.SCREEN_ACK, { seq: frame.seq });
+    this.acksSent += 1;
+    if (path !== "failed") {
+      // Frames arriving means the agent is presenting, even before (or without) screen_state.
+      if (this.state === State.WAITING || this.state === State.CONNECTING) {
+        this._setState(State.LIVE);
+      }
+      this.navigator.pictureChanged();
+      this._pendingReports.push(frame);
+      this._scheduleReports();
+    }
+  }
+
+  _scheduleReports() {
+    if (this._reportScheduled) {
+      return;
+    }
+    this._reportScheduled = true;
+    // painted_ms is taken after the frame that shows the paint: requestAnimationFrame runs just
+    // before the browser renders, and a message posted from it is handled just after.
+    requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        this._reportScheduled = false;
+        const paintedMs = Date.now();
+        for (const frame of this._pendingReports.splice(0)) {
+          const sent = this.socket?.send(MessageType.PAINT_REPORT, {
+            seq: frame.seq,
+            capture_ms: frame.captureMs,
+            painted_ms: paintedMs,
+          });
+          if (sent) {
+            this.reportsSent += 1;
+          }
+        }
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+
+  // ---------- States ----------
+
+  _onScreenState({ state, screen_w: screenW, screen_h: screenH }) {
+    const next = Object.values(State).includes(state) ? state : State.WAITING;
+    // "waiting" means no presentation yet, and a stopped one that goes live again is a new
+    // one: either way the old picture is gone (the relay forgot it too).
+    if (next === State.WAITING || (this.state === State.STOPPED && next !== State.STOPPED)) {
+      this.painter.clear();
+      this.cursor.hide();
+    }
+    this.painter.setScreenSize(screenW, screenH);
+    if (next === State.STOPPED) {
+      this.cursor.hide();
+    }
+    this._setState(next);
+  }
+
+  _onStatus({ status, code }) {
+    if (status === "online") {
+      // The relay follows welcome with screen_state, then resends the whole picture; until
+      // then the last picture stays (without a "reconnecting" scrim).
+      if (this.state === State.CONNECTING || this.state === State.RECONNECTING) {
+        this._setState(State.WAITING);
+      }
+      return;
+    }
+    // Frames from the old socket are never painted or acknowledged on the new one.
+    this.painter.reset();
+    this._pendingReports = [];
+    if (status === "reconnecting" || status === "connecting") {
+      this._setState(status === "connecting" ? State.CONNECTING : State.RECONNECTING);
+      return;
+    }
+    if (status !== "closed") {
+      return;
+    }
+    if (code === CloseCode.SESSION_ENDED) {
+      this._showNotice("ended", "done");
+    } else if (code === CloseCode.REPLACED) {
+      this._showNotice("replaced", "alert", "viewer.show_here", () => {
+        const session = loadJson(window.sessionStorage, SESSION_KEY);
+        if (session) {
+          this.connect(session);
+        }
+      });
+    } else if (code === CloseCode.UNSUPPORTED_VERSION) {
+      this._showNotice("outdated", "alert", "common.reload", () => window.location.reload());
+    } else if (code !== CloseCode.NORMAL) {
+      this._showNotice("lost", "alert"); // unauthorized, not found, removed
+    }
+    this._setState(State.CLOSED);
+  }
+
+  _setState(state) {
+    this.state = state;
+    const badge = $("state-badge");
+    badge.dataset.status = BADGE_STATUS[state] ?? "closed";
+    badge.dataset.state = state;
+    i18n.bind(badge, `viewer.state.${state}`);
+    this._renderOverlay();
+  }
+
+  _showNotice(kind, icon, actionKey = null, onAction = null) {
+    this.notice = { kind, icon, actionKey, onAction };
+    this.cursor.hide();
+    this._renderOverlay();
+  }
+
+  _renderOverlay() {
+    const overlay = $("overlay");
+    const picture = this.painter.hasPicture;
+    let view = null; // {kind, icon, titleKey, bodyKey, actionKey, onAction}
+    if (this.notice) {
+      const { kind, icon, actionKey, onAction } = this.notice;
+      view = { kind, icon, titleKey: `viewer.${kind}_title`, bodyKey: `viewer.${kind}_body`, actionKey, onAction };
+    } else if (this.state === State.PAUSED) {
+      view = { kind: "paused", icon: "pause" };
+    } else if (this.state === State.STOPPED) {
+      view = { kind: "stopped", icon: "done" };
+    } else if (this.state === State.RECONNECTING) {
+      view = { kind: "reconnecting", icon: "alert" };
+    } else if (this.state === State.WAITING || (this.state === State.CONNECTING && !picture)) {
+      view = picture ? null : { kind: "waiting", icon: "screen" };
+    }
+    overlay.hidden = view === null;
+    if (view === null) {
+      delete overlay.dataset.kind;
+      return;
+    }
+    overlay.dataset.kind = view.kind;
+    $("overlay-icon").innerHTML = OVERLAY_ICONS[view.icon];
+    i18n.bind($("overlay-title"), view.titleKey ?? `viewer.${view.kind}_title`);
+    i18n.bind($("overlay-body"), view.bodyKey ?? `viewer.${view.kind}_body`);
+    const action = $("overlay-action");
+    const actionKey = view.actionKey ?? (view.kind === "stopped" || view.kind === "ended" ? "viewer.close" : null);
+    action.hidden = !actionKey;
+    if (actionKey) {
+      i18n.bind(action, actionKey);
+      action.onclick = view.onAction ?? (() => window.close());
+    }
+  }
+
+  // ---------- Fit / actual size, HiDPI ----------
+
+  setMode(mode) {
+    this.mode = mode === "actual" ? "actual" : "fit";
+    try {
+      window.localStorage.setItem(MODE_KEY, this.mode);
+    } catch {
+      // not remembered; the choice still applies here
+    }
+    this.viewport.dataset.mode = this.mode;
+    $("fit-button").setAttribute("aria-pressed", String(this.mode === "fit"));
+    $("actual-button").setAttribute("aria-pressed", String(this.mode === "actual"));
+    this.layout();
+  }
+
+  /** Size the picture for the mode, in whole device pixels so that 1:1 is exact. */
+  layout() {
+    const screenW = this.canvas.width;
+    const screenH = this.canvas.height;
+    const viewW = this.viewport.clientWidth;
+    const viewH = this.viewport.clientHeight;
+    if (!screenW || !screenH || !viewW || !viewH) {
+      this.navigator.setVisible(false);
+      return;
+    }
+    const dpr = window.devicePixelRatio || 1;
+    // CSS pixels per screen pixel. Actual size: one screen pixel on one device pixel (crisp on
+    // HiDPI). Fit: the whole screen in the window, never larger than one CSS pixel per pixel.
+    const scale =
+      this.mode === "actual" ? 1 / dpr : Math.min(viewW / screenW, viewH / screenH, 1);
+    const deviceW = Math.round(screenW * scale * dpr);
+    const deviceH = Math.round(screenH * scale * dpr);
+    const cssW = deviceW / dpr;
+    const cssH = deviceH / dpr;
+    const left = Math.max(0, Math.floor(((viewW - cssW) / 2) * dpr) / dpr);
+    const top = Math.max(0, Math.floor(((viewH - cssH) / 2) * dpr) / dpr);
+    Object.assign(this.stage.style, {
+      width: `${cssW}px`,
+      height: `${cssH}px`,
+      marginLeft: `${left}px`,
+      marginTop: `${top}px`,
+    });
+    // Whole-number enlargements stay sharp as blocks; anything else is smoothed.
+    const devicePerPixel = scale * dpr;
+    this.canvas.toggleAttribute(
+      "data-pixelated",
+      devicePerPixel >= 2 && Number.isInteger(Math.round(devicePerPixel * 1000) / 1000),
+    );
+    this._scale = cssW / screenW;
+    this.cursor.setScale(this._scale);
+    const overflows = cssW > viewW + 0.5 || cssH > viewH + 0.5;
+    this.navigator.setVisible(this.mode === "actual" && overflows);
+  }
+
+  _watchPixelRatio() {
+    // A window dragged to another monitor, or browser zoom, changes devicePixelRatio.
+    const watch = () => {
+      const query = window.matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`);
+      query.addEventListener(
+        "change",
+        () => {
+          this.layout();
+          watch();
+        },
+        { once: true },
+      );
+    };
+    watch();
+  }
+
+  _wireFullscreen() {
+    const button = $("fullscreen-button");
+    if (!document.fullscreenEnabled) {
+      button.hidden = true;
+      return;
+    }
+    button.addEventListener("click", () => {
+      if (document.fullscreenElement) {
+        document.exitFullscreen();
+      } else {
+        $("main").requestFullscreen().catch((error) => console.warn("no full screen:", error.message));
+      }
+    });
+    document.addEventListener("fullscreenchange", () => {
+      const key = document.fullscreenElement ? "viewer.exit_fullscreen" : "viewer.fullscreen";
+      button.dataset.i18nAriaLabel = key;
+      button.dataset.i18nTitle = key;
+      button.setAttribute("aria-label", i18n.t(key));
+      button.title = i18n.t(key);
+    });
+  }
+
+  // ---------- Test and benchmark hooks ----------
+
+  stats() {
+    const painter = this.painter.stats;
+    return {
+      state: this.state,
+      notice: this.notice?.kind ?? null,
+      status: this.socket?.status ?? "closed",
+      mode: this.mode,
+      screenW: this.canvas.width,
+      screenH: this.canvas.height,
+      scale: this._scale,
+      devicePixelRatio: window.devicePixelRatio || 1,
+      framesPainted: painter.framesPainted,
+      lastSeq: painter.lastSeq,
+      bytes: painter.bytes,
+      decodeMs: painter.decodeMsTotal,
+      decodeMsLast: painter.decodeMsLast,
+      decodeMsMax: painter.decodeMsMax,
+      decodeFailures: painter.decodeFailures,
+      decodePaths: { ...painter.paths },
+      framesRejected: this.framesRejected,
+      acksSent: this.acksSent,
+      reportsSent: this.reportsSent,
+      cursor: {
+        x: this.cursor.x,
+        y: this.cursor.y,
+        visible: this.cursor.visible,
+        shape: this.cursor.shape,
+      },
+      navigatorVisible: this.navigator.visible,
+      visibleRect: this.navigator.visibleRect(),
+    };
+  }
+
+  /** RGBA bytes of a rectangle of the picture, base64-encoded, in the screen's pixels. */
+  canvasPixels(x, y, w, h) {
+    const data = this.painter.context.getImageData(x, y, w, h).data;
+    let binary = "";
+    const chunk = 0x8000;
+    for (let i = 0; i < data.length; i += chunk) {
+      binary += String.fromCharCode.apply(null, data.subarray(i, i + chunk));
+    }
+    return { width: w, height: h, rgba: btoa(binary) };
+  }
+}
+
+function loadMode() {
+  try {
+    return window.localStorage.getItem(MODE_KEY) === "actual" ? "actual" : "fit";
+  } catch {
+    return "fit";
+  }
+}
+
+const app = new ViewerApp();
+window.__rsViewer = Object.freeze({
+  stats: () => app.stats(),
+  canvasPixels: (x, y, w, h) => app.canvasPixels(x, y, w, h),
+  setMode: (mode) => app.setMode(mode),
+  dropSocket: () => app.socket?.drop(),
+  panTo: (x, y) => app.navigator.centerOn(x, y),
+});
+app.start();
