@@ -16,7 +16,9 @@ paused screen: no credit, so the agent's machine does not capture at all.
 from __future__ import annotations
 
 import struct
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Protocol
 
 from suite.protocol import MessageType, encode
@@ -99,7 +101,7 @@ class Presentation:
         self.frames_in = 0
         self.frames_dropped = 0
         self._cols = 0
-        self._cells: list[list[int]] = []  # cell -> seqs of the frames that paint it, oldest first
+        self._cells: list[tuple[int, ...]] = []  # cell -> seqs of its frames, oldest first
         self._frames: dict[int, RegionFrame] = {}
         self._refs: dict[int, int] = {}  # seq -> number of cells that still need the frame
         self._last_capture_ms: float | None = None
@@ -111,7 +113,7 @@ class Presentation:
         self.screen_w, self.screen_h = screen_w, screen_h
         self._cols = -(-screen_w // CELL_PX)
         rows = -(-screen_h // CELL_PX)
-        self._cells = [[] for _ in range(self._cols * rows)]
+        self._cells = [()] * (self._cols * rows)
         self._frames.clear()
         self._refs.clear()
         self.credit = 0
@@ -204,36 +206,52 @@ class Presentation:
     # -- internals ---------------------------------------------------------------------------
 
     def _cover(self, frame: RegionFrame) -> None:
-        """Point the frame's cells at it; drop frames no cell needs any more."""
-        if frame.w == self.screen_w and frame.h == self.screen_h:  # a key frame: fast path
-            for seq in list(self._frames):
-                if seq != frame.seq:
-                    self._drop(seq)
-            self._cells = [[frame.seq] for _ in self._cells]
-            self._refs[frame.seq] = len(self._cells)
-            return
-        first_col, last_col = frame.x // CELL_PX, (frame.x + frame.w - 1) // CELL_PX
-        first_row, last_row = frame.y // CELL_PX, (frame.y + frame.h - 1) // CELL_PX
-        for row in range(first_row, last_row + 1):
-            top = row * CELL_PX
-            bottom = min(top + CELL_PX, self.screen_h)
-            rows_covered = frame.y <= top and frame.y + frame.h >= bottom
-            for col in range(first_col, last_col + 1):
-                left = col * CELL_PX
-                right = min(left + CELL_PX, self.screen_w)
-                cell = row * self._cols + col
-                stack = self._cells[cell]
-                if rows_covered and frame.x <= left and frame.x + frame.w >= right:
-                    for seq in stack:
-                        self._release(seq)
-                    stack.clear()
-                stack.append(frame.seq)
-                self._refs[frame.seq] += 1
+        """Point the frame's cells at it; drop frames no cell needs any more.
 
-    def _release(self, seq: int) -> None:
-        self._refs[seq] -= 1
-        if self._refs[seq] == 0:
-            self._drop(seq)
+        Hot path (every frame): whole runs of fully covered cells are replaced by slice
+        assignment and counted with ``Counter`` so that the work per row happens in C.
+        """
+        seq = frame.seq
+        if frame.w == self.screen_w and frame.h == self.screen_h:  # a key frame
+            for old in list(self._frames):
+                if old != seq:
+                    self._drop(old)
+            self._cells = [(seq,)] * len(self._cells)
+            self._refs[seq] = len(self._cells)
+            return
+        right_edge, bottom_edge = frame.x + frame.w, frame.y + frame.h
+        first_col, last_col = frame.x // CELL_PX, (right_edge - 1) // CELL_PX
+        first_row, last_row = frame.y // CELL_PX, (bottom_edge - 1) // CELL_PX
+        # Columns whose cells the frame covers from side to side (the last column of the
+        # screen may be narrower than a cell).
+        full_first = first_col if frame.x <= first_col * CELL_PX else first_col + 1
+        full_last = last_col
+        if right_edge < min((last_col + 1) * CELL_PX, self.screen_w):
+            full_last = last_col - 1
+        edge_cols = sorted({first_col, last_col} - set(range(full_first, full_last + 1)))
+        cells = self._cells
+        released: Counter[int] = Counter()
+        added = 0
+        for row in range(first_row, last_row + 1):
+            base = row * self._cols
+            top = row * CELL_PX
+            full_row = frame.y <= top and bottom_edge >= min(top + CELL_PX, self.screen_h)
+            if full_row and full_first <= full_last:
+                start, stop = base + full_first, base + full_last + 1
+                released.update(chain.from_iterable(cells[start:stop]))
+                cells[start:stop] = [(seq,)] * (stop - start)
+                added += stop - start
+                partial_cols = edge_cols
+            else:
+                partial_cols = range(first_col, last_col + 1)
+            for col in partial_cols:
+                cells[base + col] += (seq,)
+                added += 1
+        self._refs[seq] = added
+        for old, count in released.items():
+            self._refs[old] -= count
+            if self._refs[old] == 0:
+                self._drop(old)
 
     def _drop(self, seq: int) -> None:
         del self._refs[seq]

@@ -155,3 +155,44 @@ def test_frames_must_follow_present_start_and_match_the_screen():
     add(presentation, region(1, 0, 0, 16, 16))
     with pytest.raises(ValueError, match="seq must increase"):
         add(presentation, region(1, 0, 0, 16, 16))
+
+
+def _reference_cells(frames, screen_w, screen_h, cell=16):
+    """Cell stacks computed the slow, obvious way: per cell, frames since the last full cover."""
+    cols, rows = -(-screen_w // cell), -(-screen_h // cell)
+    stacks = [[] for _ in range(cols * rows)]
+    for seq, (x, y, w, h) in frames:
+        for row in range(rows):
+            for col in range(cols):
+                left, top = col * cell, row * cell
+                right, bottom = min(left + cell, screen_w), min(top + cell, screen_h)
+                overlaps = x < right and x + w > left and y < bottom and y + h > top
+                covers = x <= left and x + w >= right and y <= top and y + h >= bottom
+                if covers:
+                    stacks[row * cols + col] = [seq]
+                elif overlaps:
+                    stacks[row * cols + col].append(seq)
+    return [tuple(stack) for stack in stacks]
+
+
+def test_the_cell_map_matches_a_slow_reference_on_random_regions():
+    """Random regions on a screen whose sides are not multiples of 16, checked cell by cell."""
+    import random
+
+    rng = random.Random(7)
+    screen = (100, 50)
+    presentation = Presentation()
+    presentation.start(*screen)
+    frames = []
+    for seq in range(1, 400):
+        x, y = rng.randrange(screen[0]), rng.randrange(screen[1])
+        w, h = rng.randint(1, screen[0] - x), rng.randint(1, screen[1] - y)
+        if seq % 37 == 0:
+            x, y, w, h = 0, 0, *screen
+        frames.append((seq, (x, y, w, h)))
+        add(presentation, region(seq, x, y, w, h, screen=screen))
+        expected = _reference_cells(frames, *screen)
+        assert presentation._cells == expected, f"after frame {seq}"
+        alive = {s for stack in expected for s in stack}
+        assert set(presentation._frames) == alive
+        assert all(presentation._refs[s] == sum(st.count(s) for st in expected) for s in alive)
