@@ -45,6 +45,7 @@ WINDOW_POLL_S = 0.25
 # watches a still screen; the first change then waits at most 1/IDLE_POLL_HZ).
 IDLE_AFTER_S = 2.0
 IDLE_POLL_HZ = 30.0
+STATS_INTERVAL_S = 0.5
 
 
 class Channel(Protocol):
@@ -363,17 +364,29 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     runner = threading.Thread(target=_run_logged, args=(presenter,), name="presenter")
     runner.start()
+    next_stats = 0.0
     while runner.is_alive():
         runner.join(timeout=0.2)  # the main thread stays free for signal handlers
+        if args.stats_file and time.monotonic() >= next_stats:
+            next_stats = time.monotonic() + STATS_INTERVAL_S
+            _write_stats(presenter, args.stats_file)
     if channel.close_code not in (None, 1000):
         status = 1
     channel.close()
     if args.stats_file:
-        stats = asdict(presenter.stats)
-        if presenter.stream is not None:
-            stats["stream"] = asdict(presenter.stream.stats)
-        args.stats_file.write_text(json.dumps(stats))
+        _write_stats(presenter, args.stats_file)
     return status
+
+
+def _write_stats(presenter: Presenter, path: Path) -> None:
+    stats: dict[str, Any] = asdict(presenter.stats)
+    stats["time_ms"] = time.time() * 1000.0
+    stream = presenter.stream
+    if stream is not None:
+        stats["stream"] = asdict(stream.stats)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(stats))
+    temporary.replace(path)  # readers never see half a file
 
 
 def _run_logged(presenter: Presenter) -> None:

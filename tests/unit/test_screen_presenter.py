@@ -1,0 +1,165 @@
+"""The presenter loop with a recording channel and a synthetic screen (no X, no relay)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from suite.agent.presenter import Presenter, PresenterConfig
+from suite.screen.capture import SyntheticSource
+from suite.screen.frames import RegionFrame
+from suite.screen.regions import Rect
+from suite.screen.windows_x11 import WindowInfo
+
+W, H = 256, 128
+TIMEOUT_S = 5.0
+
+
+class RecordingChannel:
+    """Hands out credit on demand and records what the presenter sends."""
+
+    def __init__(self, paced_by_relay: bool = True) -> None:
+        self.paced_by_relay = paced_by_relay
+        self.messages: list[dict[str, Any]] = []
+        self.frames: list[RegionFrame] = []
+        self.credit = 0
+        self.cond = threading.Condition()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def grant(self, frames: int = 1) -> None:
+        with self.cond:
+            self.credit += frames
+            self.cond.notify_all()
+
+    def wait_credit(self, timeout_s: float) -> bool:
+        with self.cond:
+            self.cond.wait_for(lambda: self.credit > 0 or not self.paced_by_relay, timeout_s)
+            return self.credit > 0 or not self.paced_by_relay
+
+    def take_credit(self) -> None:
+        with self.cond:
+            self.credit = max(0, self.credit - 1)
+
+    def drop_credit(self) -> None:
+        with self.cond:
+            self.credit = 0
+
+    def send_message(self, kind: str, **fields: Any) -> None:
+        with self.cond:
+            self.messages.append({"type": kind, **fields})
+            self.cond.notify_all()
+
+    def send_frame(self, frame: bytes) -> None:
+        with self.cond:
+            self.frames.append(RegionFrame.parse(frame))
+            self.cond.notify_all()
+
+    def wait(self, predicate, what: str) -> None:
+        with self.cond:
+            assert self.cond.wait_for(predicate, TIMEOUT_S), f"timed out waiting for {what}"
+
+
+def screen(n: int) -> np.ndarray:
+    frame = np.zeros((H, W, 4), np.uint8)
+    frame[..., 3] = 255
+    frame[: 10 + n % 50, :100, 1] = 200  # grows each capture: always a change
+    return frame
+
+
+class FixedWindows:
+    def __init__(self, rects: list[Rect]) -> None:
+        self.current = rects
+
+    def windows(self) -> list[WindowInfo]:
+        return [WindowInfo(i, f"w{i}", r) for i, r in enumerate(self.current)]
+
+    def rects(self, ids: list[int]) -> list[Rect]:
+        return [self.current[i] for i in ids]
+
+    def close(self) -> None:
+        pass
+
+
+def start(channel: RecordingChannel, config: PresenterConfig | None = None, **kwargs) -> tuple:
+    source = SyntheticSource(W, H, screen)
+    presenter = Presenter(channel, config or PresenterConfig(max_fps=1000),
+                          open_source=lambda monitor: source, **kwargs)  # fmt: skip
+    thread = threading.Thread(target=presenter.run, daemon=True)
+    thread.start()
+    return presenter, thread, source
+
+
+def test_nothing_is_captured_without_credit():
+    """present_start goes out at once; captures wait for capture_credit."""
+    channel = RecordingChannel()
+    presenter, thread, source = start(channel)
+    channel.wait(lambda: channel.messages, "present_start")
+    assert channel.messages[0] == {"type": "present_start", "screen_w": W, "screen_h": H}
+    assert source.count == 0 and not channel.frames
+    channel.grant(1)
+    channel.wait(lambda: channel.frames, "a frame")
+    assert channel.frames[0].key and channel.credit == 0
+    presenter.stop()
+    thread.join(TIMEOUT_S)
+    assert channel.messages[-1] == {"type": "present_stop"}
+
+
+def test_each_credit_buys_one_capture():
+    """Three credits, three captures sent, each with its own capture time."""
+    channel = RecordingChannel()
+    presenter, thread, source = start(channel)
+    for expected in (1, 2, 3):
+        channel.grant(1)
+        channel.wait(lambda n=expected: len({f.capture_ms for f in channel.frames}) == n,
+                     f"capture {expected}")  # fmt: skip
+    presenter.stop()
+    thread.join(TIMEOUT_S)
+    assert [f.seq for f in channel.frames] == list(range(1, len(channel.frames) + 1))
+
+
+def test_pause_stops_capturing_and_resume_goes_on():
+    """While paused no capture is made even with credit; resume restarts it."""
+    channel = RecordingChannel()
+    presenter, thread, source = start(channel)
+    presenter.pause()
+    channel.wait(lambda: {"type": "present_pause"} in channel.messages, "present_pause")
+    captured = source.count
+    channel.grant(5)
+    presenter.resume()
+    channel.wait(lambda: {"type": "present_resume"} in channel.messages, "present_resume")
+    channel.wait(lambda: channel.frames, "a frame after resume")
+    assert source.count > captured
+    presenter.stop()
+    thread.join(TIMEOUT_S)
+
+
+def test_a_relay_without_credit_is_paced_locally():
+    """With paced_by_relay False the presenter captures on its own clock."""
+    channel = RecordingChannel(paced_by_relay=False)
+    presenter, thread, _ = start(channel, PresenterConfig(max_fps=200))
+    channel.wait(lambda: len(channel.frames) >= 3, "three frames")
+    presenter.stop()
+    thread.join(TIMEOUT_S)
+
+
+def test_window_sharing_masks_and_follows_the_window():
+    """Only the shared window's rectangle carries pixels; a move is followed."""
+    channel = RecordingChannel(paced_by_relay=False)
+    windows = FixedWindows([Rect(0, 0, 50, 40)])
+    config = PresenterConfig(window_ids=[0], max_fps=200)
+    presenter, thread, _ = start(channel, config, open_windows=lambda: windows)
+    channel.wait(lambda: channel.frames, "the first frame")
+    assert presenter.stream is not None and presenter.stream.mask is not None
+    assert presenter.stream.mask.rects == (Rect(0, 0, 50, 40),)
+    windows.current = [Rect(60, 10, 50, 40)]
+    channel.wait(
+        lambda: presenter.stream.mask.rects == (Rect(60, 10, 50, 40),), "the mask to follow"
+    )
+    presenter.stop()
+    thread.join(TIMEOUT_S)
