@@ -71,6 +71,7 @@ class Store:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.checkpoint_bytes = checkpoint_bytes
         self._lock_fd = self._take_lock()
+        self._next_ids: dict[str, int] = {}
         try:
             self._memory = _InMemory(AtomicJSONStorage)
             self.db = TinyDB(self.folder / "relay.json", storage=self._memory)
@@ -125,10 +126,26 @@ class Store:
     # -- writing ---------------------------------------------------------------------------
 
     def insert(self, table: str, doc: dict[str, Any]) -> int:
-        """Insert ``doc``; returns its id. Durable after the next :meth:`sync`."""
-        doc_id = self.db.table(table).insert(doc)
+        """Insert ``doc``; returns its id. Durable after the next :meth:`sync`.
+
+        O(1): TinyDB's own ``Table.insert`` rebuilds the whole table on every call (1 ms per
+        chat message at 5,000 messages), so inserts write the cached data directly.
+        """
+        doc_id = self._next_id(table)
+        self._put(table, doc_id, doc)
         self.journal.append({"t": table, "op": "i", "id": doc_id, "d": doc})
         return doc_id
+
+    def _next_id(self, table: str) -> int:
+        next_id = self._next_ids.get(table)
+        if next_id is None:
+            next_id = max(map(int, self._memory.read().get(table, {})), default=0) + 1
+        self._next_ids[table] = next_id + 1
+        return next_id
+
+    def _put(self, table: str, doc_id: int, doc: dict[str, Any]) -> None:
+        self._memory.read().setdefault(table, {})[str(doc_id)] = dict(doc)
+        self.db.table(table).clear_cache()
 
     def update(self, table: str, doc_id: int, fields: dict[str, Any]) -> None:
         self.db.table(table).update(fields, doc_ids=[doc_id])
@@ -143,10 +160,8 @@ class Store:
         doc_id = change["id"]
         op = change["op"]
         if op == "i":
-            if table.contains(doc_id=doc_id):
-                table.update(change["d"], doc_ids=[doc_id])
-            else:
-                table.insert(Document(change["d"], doc_id=doc_id))
+            self._put(change["t"], doc_id, change["d"])
+            self._next_ids.pop(change["t"], None)
         elif op == "u":
             if table.contains(doc_id=doc_id):
                 table.update(change["d"], doc_ids=[doc_id])

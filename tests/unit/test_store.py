@@ -29,6 +29,8 @@ def test_synced_changes_survive_a_crash(tmp_path):
     assert [d["text"] for d in reopened.table("chat:s").all()] == ["one, edited", "two"]
     assert reopened.table("accounts").all() == []
     assert (tmp_path / "journal.jsonl").stat().st_size == 0, "opening checkpoints the replay"
+    assert reopened.insert("chat:s", {"text": "three"}) == 3, "ids go on after a replay"
+    assert reopened.table("chat:s").get(doc_id=3)["text"] == "three"
     reopened.close()
 
 
