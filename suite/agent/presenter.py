@@ -11,6 +11,10 @@ Run it alone for tests and benchmarks::
 
     python -m suite.agent.presenter --relay URL --token T --session ID [--monitor N]
         [--quality 70] [--lossless] [--colors full|65k|256] [--windows ID,ID]
+        [--control-stdin]
+
+The agent app can run it as a child process (the encoder's CPU then never competes with the
+GUI for one interpreter's GIL) and drive it with text commands on stdin.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from suite.screen.capture import FrameSource, MssGrabber
 from suite.screen.encoders import DEFAULT_QUALITY, ColorDepth, LossyCodec
 from suite.screen.errors import ScreenError
 from suite.screen.masks import WindowMask
+from suite.screen.pointer import PointerState
 from suite.screen.regions import Rect
 from suite.screen.stream import ScreenStream, StreamOptions
 from suite.screen.windows_x11 import WindowList, open_window_list
@@ -63,7 +68,9 @@ class Channel(Protocol):
 
 
 class Pointer(Protocol):
-    def position(self) -> tuple[int, int]: ...
+    """Where the pointer is (``suite.screen.pointer.X11Pointer``)."""
+
+    def state(self) -> PointerState: ...
     def close(self) -> None: ...
 
 
@@ -123,7 +130,7 @@ class Presenter:
         self._source: FrameSource | None = None
         self._origin = (0, 0)
         self._pointer: Pointer | None = None
-        self._last_cursor: tuple[int, int, bool] | None = None
+        self._last_cursor: tuple[int, int, bool, str | None] | None = None
         self._next_cursor = 0.0
         self._windows: WindowList | None = None
         self._next_window_poll = 0.0
@@ -197,8 +204,9 @@ class Presenter:
                 self.channel.send_message("present_stop")
                 return False
             if command == "pause" and not self.paused:
+                # Credit left over stays valid (the relay does not grant again on resume
+                # while it thinks we hold some); only present_start resets it on both sides.
                 self.paused = True
-                self.channel.drop_credit()
                 self.channel.send_message("present_pause")
             elif command == "resume" and self.paused:
                 self.paused = False
@@ -258,20 +266,23 @@ class Presenter:
             return
         self._next_cursor = now + 1.0 / CURSOR_HZ
         try:
-            x, y = self._pointer.position()
+            pointer = self._pointer.state()
         except Exception as exc:  # a lost X connection: stop asking, keep presenting
             logger.warning("pointer query failed, no more cursor messages: %s", exc)
             self._pointer = None
             return
-        x, y = x - self._origin[0], y - self._origin[1]
+        x, y = pointer.x - self._origin[0], pointer.y - self._origin[1]
         visible = 0 <= x < self.stream.width and 0 <= y < self.stream.height
         mask = self.stream.mask
         if visible and mask is not None:
-            visible = mask.contains(x, y)
-        state = (x, y, visible) if visible else (0, 0, False)
+            visible = mask.contains(x, y)  # never reveal where it is outside shared windows
+        state = (x, y, True, pointer.shape) if visible else (0, 0, False, None)
         if state != self._last_cursor:
             self._last_cursor = state
-            self.channel.send_message("cursor", x=state[0], y=state[1], visible=visible)
+            fields: dict[str, Any] = {"x": state[0], "y": state[1], "visible": visible}
+            if state[3] is not None:
+                fields["shape"] = state[3]
+            self.channel.send_message("cursor", **fields)
             self.stats.cursor_messages += 1
 
     def _poll_windows(self, now: float) -> None:
@@ -322,7 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-windows", action="store_true", help="print open windows, exit")
     parser.add_argument("--max-fps", type=float, default=MAX_FPS)
     parser.add_argument("--no-cursor", action="store_true", help="send no cursor messages")
-    parser.add_argument("--stats-file", type=Path, help="write counters here as JSON at exit")
+    parser.add_argument("--stats-file", type=Path, help="keep counters here (JSON, every 0.5 s)")
+    parser.add_argument(
+        "--control-stdin", action="store_true",
+        help="read commands from stdin: pause, resume, stop, monitor N, windows ID,ID|all",
+    )  # fmt: skip
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -344,38 +359,134 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.relay and args.token and args.session):
         print("--relay, --token and --session are required", file=sys.stderr)
         return 2
-    from suite.agent.presenter_client import PresenterError, ScreenChannel  # noqa: PLC0415
-    from suite.screen.pointer import X11Pointer  # noqa: PLC0415
-
     options = StreamOptions(
         lossless=args.lossless, quality=args.quality, codec=LossyCodec(args.codec),
         colors=ColorDepth(args.colors),
     )  # fmt: skip
     config = PresenterConfig(args.monitor, options, args.windows, args.max_fps)
-    channel = ScreenChannel(args.relay, args.token, args.session)
-    try:
-        channel.open()
-    except PresenterError as exc:
-        logger.error("%s", exc.message)
-        return 1
-    presenter = Presenter(channel, config, open_pointer=None if args.no_cursor else X11Pointer)
-    signal.signal(signal.SIGTERM, lambda *_: presenter.stop())
-    signal.signal(signal.SIGINT, lambda *_: presenter.stop())
-    status = 0
-    runner = threading.Thread(target=_run_logged, args=(presenter,), name="presenter")
-    runner.start()
-    next_stats = 0.0
-    while runner.is_alive():
-        runner.join(timeout=0.2)  # the main thread stays free for signal handlers
-        if args.stats_file and time.monotonic() >= next_stats:
-            next_stats = time.monotonic() + STATS_INTERVAL_S
-            _write_stats(presenter, args.stats_file)
-    if channel.close_code not in (None, 1000):
-        status = 1
-    channel.close()
+    runner = PresenterRunner(args.relay, args.token, args.session, config, not args.no_cursor)
+    signal.signal(signal.SIGTERM, lambda *_: runner.command("stop"))
+    signal.signal(signal.SIGINT, lambda *_: runner.command("stop"))
+    if args.control_stdin:
+        threading.Thread(target=runner.read_commands, args=(sys.stdin,), daemon=True).start()
     if args.stats_file:
-        _write_stats(presenter, args.stats_file)
-    return status
+        threading.Thread(target=runner.write_stats, args=(args.stats_file,), daemon=True).start()
+    worker = threading.Thread(target=runner.run, name="presenter")
+    worker.start()
+    while worker.is_alive():
+        worker.join(timeout=0.2)  # the main thread stays free for signal handlers
+    if args.stats_file and runner.presenter is not None:
+        _write_stats(runner.presenter, args.stats_file)
+    return runner.status
+
+
+# A close with one of these means "do not come back" (docs/protocol.md, close codes).
+FINAL_CLOSE_CODES = frozenset({1000, 4000, 4001, 4002, 4003, 4004, 4005, 4006})
+RECONNECT_DELAYS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+class PresenterRunner:
+    """The command line's presenter: reconnects after a lost socket, takes text commands.
+
+    Commands (one per line on stdin with ``--control-stdin``, or :meth:`command`): ``pause``,
+    ``resume``, ``stop``, ``monitor N``, ``windows ID,ID`` and ``windows all``. Pause, monitor
+    and windows survive a reconnect; a reconnect starts the presentation again (key frame).
+    """
+
+    def __init__(
+        self, relay: str, token: str, session_id: str, config: PresenterConfig, cursor: bool
+    ) -> None:
+        self.relay, self.token, self.session_id = relay, token, session_id
+        self.config = config
+        self.cursor = cursor
+        self.presenter: Presenter | None = None
+        self.status = 0
+        self._paused = False
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    def command(self, line: str) -> None:
+        """Apply one text command; unknown ones are logged and ignored."""
+        words = line.split()
+        if not words:
+            return
+        with self._lock:
+            presenter = self.presenter
+            verb = words[0]
+            try:
+                if verb == "stop":
+                    self._stopping.set()
+                    if presenter is not None:
+                        presenter.stop()
+                elif verb in ("pause", "resume"):
+                    self._paused = verb == "pause"
+                    if presenter is not None and self._paused:
+                        presenter.pause()
+                    elif presenter is not None:
+                        presenter.resume()
+                elif verb == "monitor" and len(words) == 2:
+                    self.config.monitor = int(words[1])
+                    if presenter is not None:
+                        presenter.switch_monitor(self.config.monitor)
+                elif verb == "windows" and len(words) == 2:
+                    ids = None if words[1] == "all" else _parse_ids(words[1])
+                    self.config.window_ids = ids
+                    if presenter is not None:
+                        presenter.share_windows(ids)
+                else:
+                    logger.warning("unknown command %r", line.strip())
+            except ValueError:
+                logger.warning("bad command %r", line.strip())
+
+    def read_commands(self, stream: Any) -> None:
+        for line in stream:
+            self.command(line)
+        self.command("stop")  # the controlling process went away
+
+    def write_stats(self, path: Path) -> None:
+        while not self._stopping.wait(STATS_INTERVAL_S):
+            if self.presenter is not None:
+                _write_stats(self.presenter, path)
+
+    def run(self) -> None:
+        """Present until stopped, or until the relay says not to come back."""
+        from suite.agent.presenter_client import PresenterError, ScreenChannel  # noqa: PLC0415
+        from suite.screen.pointer import X11Pointer  # noqa: PLC0415
+
+        attempt = 0
+        while not self._stopping.is_set():
+            channel = ScreenChannel(self.relay, self.token, self.session_id)
+            try:
+                channel.open()
+            except PresenterError as exc:
+                if exc.code == "refused" and exc.details.get("close_code") in FINAL_CLOSE_CODES:
+                    logger.error("%s", exc.message)
+                    self.status = 1
+                    return
+                delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
+                logger.warning("%s; trying again in %.1f s", exc.message, delay)
+                attempt += 1
+                self._stopping.wait(delay)
+                continue
+            attempt = 0
+            with self._lock:
+                self.presenter = Presenter(
+                    channel, self.config, open_pointer=X11Pointer if self.cursor else None
+                )
+                if self._paused:
+                    self.presenter.pause()
+                if self._stopping.is_set():
+                    self.presenter.stop()
+            _run_logged(self.presenter)
+            channel.close()
+            code = channel.close_code
+            if self._stopping.is_set():
+                return
+            if code in FINAL_CLOSE_CODES:
+                logger.error("the relay closed the screen channel (%s); not reconnecting", code)
+                self.status = 1
+                return
+            logger.warning("screen channel lost (%s); reconnecting", code)
 
 
 def _write_stats(presenter: Presenter, path: Path) -> None:
@@ -390,8 +501,12 @@ def _write_stats(presenter: Presenter, path: Path) -> None:
 
 
 def _run_logged(presenter: Presenter) -> None:
+    from suite.agent.errors import AgentError  # noqa: PLC0415
+
     try:
         presenter.run()
+    except AgentError as exc:  # the socket closed under a send: the runner reconnects
+        logger.info("presentation interrupted: %s", exc.message)
     except Exception:
         logger.exception("the presenter stopped on an error")
 

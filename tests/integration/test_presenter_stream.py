@@ -142,13 +142,16 @@ def run_presenter(display, session) -> Iterator:
             sys.executable, "-m", "suite.agent.presenter", "--relay", ws_url,
             f"--token={conversation.token}", f"--session={conversation.session_id}", *extra,
         ]  # fmt: skip
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=display.env())
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=display.env(), stdin=subprocess.PIPE, text=True
+        )
         processes.append(process)
         return process
 
     yield start
     for process in processes:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.wait(timeout=10)
 
 
@@ -209,19 +212,80 @@ def test_colour_depth_reduction_keeps_top_bits(display, run_presenter, viewer):
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) <= 256
 
 
-def test_cursor_messages_follow_the_pointer(display, run_presenter, viewer):
-    """The pointer's position arrives as cursor messages on the viewer's socket."""
-    RootPainter(display.env()).paint(document(4))
-    run_presenter("--lossless")
-    viewer.wait_for(lambda v: v.received, what="the first frame")
-    if not any(t.get("type") == "screen_state" for t in viewer.texts):
-        pytest.skip("this relay forwards no cursor messages yet (no screen fan-out)")
-    subprocess.run(["xdotool", "mousemove", "321", "123"], env=display.env(), check=True)
+TK_TEXT_CURSOR = (
+    "import tkinter; root = tkinter.Tk(); root.geometry('300x200+500+300');"
+    "root.configure(cursor='xterm'); root.after(300, lambda: print('ready', flush=True));"
+    "root.mainloop()"
+)
+
+
+def test_cursor_messages_follow_the_pointer_and_its_shape(display, run_presenter, viewer):
+    """The pointer's position and CSS shape arrive as cursor messages on the viewer's socket."""
+    env = display.env()
+    RootPainter(env).paint(document(4))
+    tk = subprocess.Popen([sys.executable, "-c", TK_TEXT_CURSOR], env=env,
+                          stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert tk.stdout.readline().strip() == "ready"
+        run_presenter("--lossless")
+        viewer.wait_for(lambda v: v.received, what="the first frame")
+        subprocess.run(["xdotool", "mousemove", "321", "123"], env=env, check=True)
+        viewer.wait_for(
+            lambda v: any(t.get("type") == "cursor" and (t["x"], t["y"]) == (321, 123)
+                          for t in v.texts),
+            what="a cursor message at 321,123",
+        )  # fmt: skip
+        subprocess.run(["xdotool", "mousemove", "600", "400"], env=env, check=True)
+        viewer.wait_for(
+            lambda v: any(t.get("type") == "cursor" and (t["x"], t["y"]) == (600, 400)
+                          and t.get("shape") == "text" and t["visible"] for t in v.texts),
+            what="a text cursor over the Tk window",
+        )  # fmt: skip
+    finally:
+        tk.kill()
+        tk.wait()
+
+
+def test_pause_keeps_the_picture_and_resume_sends_what_changed(display, run_presenter, viewer):
+    """Paused: viewers are told and get no frames; resumed: the change arrives."""
+    painter = RootPainter(display.env())
+    truth = document(6)
+    painter.paint(truth)
+    presenter = run_presenter("--lossless", "--no-cursor", "--control-stdin")
+    viewer.wait_for(lambda v: np.array_equal(v.canvas, rgb_of(truth)), what="the screen")
+    presenter.stdin.write("pause\n")
+    presenter.stdin.flush()
     viewer.wait_for(
-        lambda v: any(t.get("type") == "cursor" and (t["x"], t["y"]) == (321, 123)
+        lambda v: any(t.get("type") == "screen_state" and t["state"] == "paused"
                       for t in v.texts),
-        what="a cursor message at 321,123",
+        what="screen_state paused",
     )  # fmt: skip
+    count = len(viewer.received)
+    changed = truth.copy()
+    changed[10:50, 10:50] = (0, 255, 0, 255)
+    painter.paint(changed[10:50, 10:50], 10, 10)
+    with pytest.raises(AssertionError, match="timed out"):
+        viewer.wait_for(lambda v: len(v.received) > count, timeout=1.0, what="no frame")
+    presenter.stdin.write("resume\n")
+    presenter.stdin.flush()
+    viewer.wait_for(lambda v: np.array_equal(v.canvas, rgb_of(changed)), what="the change")
+    presenter.stdin.write("stop\n")
+    presenter.stdin.flush()
+    assert presenter.wait(timeout=10) == 0
+    viewer.wait_for(
+        lambda v: any(t.get("type") == "screen_state" and t["state"] == "stopped"
+                      for t in v.texts),
+        what="screen_state stopped",
+    )  # fmt: skip
+
+
+def test_a_replaced_presenter_exits_and_does_not_come_back(display, run_presenter, viewer):
+    """A second presenter for the session replaces the first (4005), which then exits."""
+    RootPainter(display.env()).paint(document(7))
+    first = run_presenter("--no-cursor")
+    viewer.wait_for(lambda v: v.received, what="the first presenter's frame")
+    run_presenter("--no-cursor")
+    assert first.wait(timeout=10) == 1
 
 
 TK_WINDOWS = textwrap.dedent("""

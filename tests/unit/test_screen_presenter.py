@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from suite.agent.presenter import Presenter, PresenterConfig
+from suite.agent.presenter import Presenter, PresenterConfig, PresenterRunner
 from suite.screen.capture import SyntheticSource
 from suite.screen.frames import RegionFrame
+from suite.screen.pointer import css_cursor
 from suite.screen.regions import Rect
 from suite.screen.windows_x11 import WindowInfo
 
@@ -163,3 +164,24 @@ def test_window_sharing_masks_and_follows_the_window():
     )
     presenter.stop()
     thread.join(TIMEOUT_S)
+
+
+def test_x_cursor_names_become_css_cursors():
+    """Theme and core-font names map to CSS; unknown or missing names give None."""
+    assert css_cursor("xterm") == "text" and css_cursor("hand2") == "pointer"
+    assert css_cursor("left_ptr") == "default" and css_cursor("sb_h_double_arrow") == "ew-resize"
+    assert css_cursor("no-such-cursor") is None and css_cursor(None) is None
+
+
+def test_runner_commands_change_what_the_next_presentation_shares():
+    """monitor, windows and pause are kept for reconnects; bad commands are ignored."""
+    runner = PresenterRunner("ws://relay/ws", "token", "session", PresenterConfig(), True)
+    runner.command("monitor 2")
+    runner.command("windows 0x10,17")
+    runner.command("pause")
+    runner.command("windows nonsense")
+    runner.command("fly away")
+    assert runner.config.monitor == 2 and runner.config.window_ids == [16, 17]
+    assert runner._paused
+    runner.command("windows all")
+    assert runner.config.window_ids is None
