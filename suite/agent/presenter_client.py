@@ -69,6 +69,7 @@ class ScreenChannel:
         self.errors: list[dict[str, Any]] = []
         self._ws: ClientConnection | None = None
         self._credit = 0
+        self._credited = False  # any capture_credit seen: the relay paces us
         self._cond = threading.Condition()
         self._closed = False
         self._reader: threading.Thread | None = None
@@ -163,12 +164,17 @@ class ScreenChannel:
             frames = body.get("frames")
             if isinstance(frames, int) and not isinstance(frames, bool) and frames > 0:
                 with self._cond:
+                    self._credited = True
                     self._credit += frames
                     self._cond.notify_all()
         elif kind == MessageType.ERROR.value:
             self.errors = [*self.errors[-(MAX_KEPT_ERRORS - 1) :], body]
-            if self._credit == 0 and self.paced_by_relay and body.get("code") == "not_allowed":
-                # A preview relay refuses every text frame: pace ourselves.
+            preview = body.get("code") == "not_allowed" and body.get("in_reply_to") in (
+                None, "present_start",
+            )  # fmt: skip
+            if preview and not self._credited and self.paced_by_relay:
+                # A preview relay (before the screen fan-out) refuses every text frame and
+                # never grants credit: pace ourselves.
                 logger.info("the relay gives no capture credit; pacing the capture locally")
                 with self._cond:
                     self.paced_by_relay = False

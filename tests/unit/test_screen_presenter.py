@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from suite.agent.presenter import Presenter, PresenterConfig, PresenterRunner
+from suite.agent.presenter_client import ScreenChannel
 from suite.screen.capture import SyntheticSource
 from suite.screen.frames import RegionFrame
 from suite.screen.pointer import css_cursor
@@ -185,3 +186,27 @@ def test_runner_commands_change_what_the_next_presentation_shares():
     assert runner._paused
     runner.command("windows all")
     assert runner.config.window_ids is None
+
+
+def test_channel_counts_capture_credit():
+    """capture_credit adds up; taking one spends one; malformed credit is ignored."""
+    channel = ScreenChannel("ws://127.0.0.1:1/ws", "token", "session")
+    assert not channel.wait_credit(0.01)
+    channel._handle({"type": "capture_credit", "frames": 2})
+    channel._handle({"type": "capture_credit", "frames": True})
+    channel._handle({"type": "capture_credit", "frames": -1})
+    assert channel.credit == 2 and channel.wait_credit(0.01)
+    channel.take_credit()
+    channel.take_credit()
+    assert channel.credit == 0 and not channel.wait_credit(0.01)
+
+
+def test_channel_paces_itself_only_for_a_relay_that_never_gives_credit():
+    """A not_allowed before any credit means a preview relay; after credit it is just an error."""
+    preview = ScreenChannel("ws://127.0.0.1:1/ws", "token", "session")
+    preview._handle({"type": "error", "code": "not_allowed", "message": "binary only"})
+    assert not preview.paced_by_relay and preview.wait_credit(0.01)
+    modern = ScreenChannel("ws://127.0.0.1:1/ws", "token", "session")
+    modern._handle({"type": "capture_credit", "frames": 1})
+    modern._handle({"type": "error", "code": "not_allowed", "message": "no"})
+    assert modern.paced_by_relay and modern.errors[-1]["code"] == "not_allowed"
