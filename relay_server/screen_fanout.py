@@ -16,7 +16,9 @@ paused screen: no credit, so the agent's machine does not capture at all.
 from __future__ import annotations
 
 import struct
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Protocol
@@ -29,6 +31,7 @@ CELL_PX = 16
 # from queueing seconds of key frames.
 VIEWER_WINDOW_FRAMES = 8
 VIEWER_WINDOW_BYTES = 512 * 1024
+VIEWER_WINDOW_S = 0.2  # a slow viewer's window shrinks to this much of its delivery rate
 MAX_VIEWERS = 8
 HEADER = struct.Struct("<2sBBIdHHHHHHBBH")
 MAGIC = b"RS"
@@ -78,20 +81,36 @@ class RegionFrame:
 class _Viewer:
     member: ScreenMember
     sent: set[int] = field(default_factory=set)  # seqs of kept frames this viewer has
-    in_flight: list[int] = field(default_factory=list)  # sizes of unacknowledged frames
+    in_flight: list[tuple[int, float]] = field(default_factory=list)  # (bytes, sent at)
+    rate_bps: float | None = None  # delivery rate estimate, bytes per second
+    last_ack_at: float = 0.0
+
+    def window_bytes(self) -> float:
+        """About WINDOW_S of this viewer's delivery rate (all of the cap until it is known)."""
+        if self.rate_bps is None:
+            return VIEWER_WINDOW_BYTES
+        return min(VIEWER_WINDOW_BYTES, self.rate_bps * VIEWER_WINDOW_S)
 
     def has_room(self) -> bool:
         if not self.in_flight:
-            return True
-        return (
-            len(self.in_flight) < VIEWER_WINDOW_FRAMES and sum(self.in_flight) < VIEWER_WINDOW_BYTES
-        )
+            return True  # always at least one frame
+        size = sum(n for n, _ in self.in_flight)
+        return len(self.in_flight) < VIEWER_WINDOW_FRAMES and size < self.window_bytes()
+
+    def acked(self, now: float) -> None:
+        """The oldest frame in flight was painted: update the delivery rate estimate."""
+        size, sent_at = self.in_flight.pop(0)
+        elapsed = max(now - max(sent_at, self.last_ack_at), 0.001)
+        sample = size / elapsed
+        self.rate_bps = sample if self.rate_bps is None else 0.7 * self.rate_bps + 0.3 * sample
+        self.last_ack_at = now
 
 
 class Presentation:
     """One session's shared screen: the cell map, its frames, and every viewer's progress."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
         self.state = "waiting"  # waiting | live | paused | stopped
         self.screen_w = 0
         self.screen_h = 0
@@ -186,7 +205,7 @@ class Presentation:
         viewer = self.viewers.get(id(member))
         if viewer is None or not viewer.in_flight:
             return
-        viewer.in_flight.pop(0)
+        viewer.acked(self.clock())
         if self.state == "live":
             self._pump(viewer)
         self.grant_credit()
@@ -273,7 +292,7 @@ class Presentation:
             if seq not in viewer.sent:
                 viewer.member.send(frame.data)
                 viewer.sent.add(seq)
-                viewer.in_flight.append(len(frame.data))
+                viewer.in_flight.append((len(frame.data), self.clock()))
 
     def grant_credit(self) -> None:
         if self.presenter is None or self.state != "live" or self.credit > 0:

@@ -196,3 +196,22 @@ def test_the_cell_map_matches_a_slow_reference_on_random_regions():
         alive = {s for stack in expected for s in stack}
         assert set(presentation._frames) == alive
         assert all(presentation._refs[s] == sum(st.count(s) for st in expected) for s in alive)
+
+
+def test_a_slow_viewers_window_shrinks_to_its_delivery_rate():
+    """At ~125 KB/s (1 Mbit/s) a viewer gets one 100 KB frame at a time, so it never lags seconds."""
+    now = [0.0]
+    presentation = Presentation(clock=lambda: now[0])
+    presentation.start(64, 32)
+    slow = Socket()
+    presentation.add_viewer(slow)
+    payload = b"x" * 100_000
+    for seq in range(1, 4):
+        add(presentation, region(seq, 16 * (seq - 1), 0, 16, 16) + payload)
+    assert slow.seqs() == [1, 2, 3], "rate unknown: the 512 KiB cap applies"
+    for seq in (1, 2, 3):
+        now[0] += 0.8  # each 100 KB frame takes 0.8 s to arrive
+        presentation.ack(slow, seq)
+    for seq in range(4, 7):
+        add(presentation, region(seq, 16 * (seq - 4), 16, 16, 16) + payload)
+    assert slow.seqs() == [1, 2, 3, 4], "window now about 0.2 s of 125 KB/s: one frame"
