@@ -19,6 +19,7 @@ from pathlib import Path
 
 from suite.agent.errors import AgentError
 from suite.agent.local_api import LocalServer, LocalState, build_app, guard, log_out
+from suite.agent.presentations import Presentations
 from suite.agent.relay_client import RelayClient, parse_relay_address
 from suite.agent.settings import LocalSettings
 from suite.agent.shell import AgentShell, prepare_environment
@@ -76,9 +77,18 @@ def main(argv: list[str] | None = None) -> int:
             write_atomically(args.ready_file, json.dumps(ready).encode())
 
     shell = AgentShell(server.url, secret, on_loaded=loaded)
-    # A chat window closed without reporting "no sessions" must not leave its line in the notice.
-    shell.on_chat_closed = lambda session_id: shell.show_notice(state.set_notice(session_id, []))
-    server.start(guard(build_app(settings, shell, state=state), secret, server.port))
+    # A chat window closed without reporting "no sessions" must not leave its line in the notice,
+    # and its presenter (if any) stops with it.
+    presentations = Presentations()
+
+    def chat_closed(session_id: str) -> None:
+        # stop() waits for the child; not on the GUI's thread.
+        threading.Thread(target=presentations.stop, args=(session_id,), daemon=True).start()
+        shell.show_notice(state.set_notice(session_id, []))
+
+    shell.on_chat_closed = chat_closed
+    app = build_app(settings, shell, state=state, presentations=presentations)
+    server.start(guard(app, secret, server.port))
     logger.info("local API on %s", server.url)
 
     def on_signal(signum: int, frame: object) -> None:
@@ -92,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         shell.run()
     finally:
         server.stop()
+        presentations.stop_all()
         log_out(state, lambda url: RelayClient(url, settings.get()["verify_tls"], timeout_s=3))
         settings.close()
         logger.info("stopped")

@@ -24,6 +24,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import bottle
 
 from suite.agent.errors import AgentError, RelayClientError
+from suite.agent.presentations import Presentations, presenter_options
 from suite.agent.relay_client import RelayClient, parse_relay_address
 from suite.agent.settings import LocalSettings
 from suite.resources import ui_dir
@@ -35,6 +36,8 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost")
 MAX_BODY_BYTES = 1024 * 1024
 MAX_NOTICE_SESSIONS = 50
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+PRESENTATION_ACTIONS = ("start", "pause", "resume", "stop")
+MAX_MONITOR = 64
 # Headers that go through the relay proxy, both ways (nothing that names the local origin).
 PROXY_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept")
 PROXY_RESPONSE_HEADERS = ("Content-Type", "Retry-After")
@@ -233,6 +236,7 @@ def build_app(
     desktop: Desktop,
     client_factory: Callable[[str, bool], RelayClient] = RelayClient,
     state: LocalState | None = None,
+    presentations: Presentations | None = None,
 ) -> bottle.Bottle:
     """The routes of docs/agent-local-api.md, unguarded: serve it through :func:`guard`.
 
@@ -241,9 +245,11 @@ def build_app(
         desktop: the windows.
         client_factory: makes a relay client from ``(base_url, verify_tls)``.
         state: the login and notice list (a fresh one by default).
+        presentations: the presenter children (a fresh set by default).
     """
     app = bottle.Bottle()
     state = state if state is not None else LocalState()
+    presentations = presentations if presentations is not None else Presentations()
 
     def json_route(handler: Callable[..., Any]) -> Callable[..., Any]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -376,7 +382,11 @@ def build_app(
         source = data.get("source", "main")
         if not isinstance(source, str) or not SESSION_ID_RE.match(source):
             raise AgentError("bad_request", "'source' must be 1-64 url-safe characters")
+        before = {session["session_id"] for session in state.notice()}
         merged = state.set_notice(source, _notice_sessions(data))
+        # A support that left the list has ended (or lost its customer): stop presenting it.
+        for gone in before - {session["session_id"] for session in merged}:
+            presentations.stop(gone)
         logger.info("notice: %d live session(s) after a report from %s", len(merged), source)
         desktop.show_notice(merged)
 
@@ -386,6 +396,39 @@ def build_app(
         session_id = _session_id(_body())
         if not desktop.end_from_notice(session_id):
             raise AgentError("window_not_found", "no chat window is open for that session", 404)
+
+    @app.get("/local/presentation")
+    @json_route
+    def presentation_status():
+        return presentations.status(_session_id({"session_id": bottle.request.query.session_id}))
+
+    @app.post("/local/presentation")
+    @json_route
+    def presentation():
+        data = _body()
+        session_id, action, monitor = _session_id(data), data.get("action"), data.get("monitor")
+        if action not in PRESENTATION_ACTIONS:
+            raise AgentError("bad_request", "'action' must be start, pause, resume or stop")
+        if monitor is not None and (
+            isinstance(monitor, bool) or not isinstance(monitor, int)
+            or not 1 <= monitor <= MAX_MONITOR
+        ):  # fmt: skip
+            raise AgentError("bad_request", f"'monitor' must be 1-{MAX_MONITOR}")
+        if action == "pause":
+            return presentations.pause(session_id)
+        if action == "resume":
+            return presentations.resume(session_id)
+        if action == "stop":
+            return presentations.stop(session_id)
+        with state.lock:
+            login = state.login
+        if login is None:
+            raise AgentError("not_logged_in", "not logged in to a relay", 409)
+        remote_support = settings.get().get("remote_support") or {}
+        return presentations.start(
+            session_id, login["ws_url"], login["token"], monitor,
+            presenter_options(remote_support),
+        )  # fmt: skip
 
     @app.post("/local/open_admin")
     @json_route

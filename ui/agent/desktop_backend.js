@@ -145,4 +145,16 @@ export class DesktopBackend {
   async endFromNotice(sessionId) {
     await this._local("POST", "/local/notice/end", { body: { session_id: sessionId } });
   }
+
+  /**
+   * Drive this support's presenter (a child process of the app): "start" when the customer
+   * accepted, then "pause" / "resume" / "stop". Answers {state, monitor}.
+   * @param {"start"|"pause"|"resume"|"stop"} action
+   * @param {string} sessionId
+   */
+  async presentation(action, sessionId) {
+    return this._local("POST", "/local/presentation", {
+      body: { session_id: sessionId, action },
+    });
+  }
 }

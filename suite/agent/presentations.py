@@ -1,0 +1,233 @@
+"""The agent app's presenter child processes: one per support session (P2, P8).
+
+``POST /local/presentation`` (docs/agent-local-api.md) starts ``python -m
+suite.agent.presenter --control-stdin`` for a session and drives it with text commands on its
+stdin (``pause``, ``resume``, ``monitor N``, ``stop``). The child is stopped on ``stop``, when
+the session ends (the relay closes its screen socket with 4000 and it exits by itself; the app
+also stops it when the chat window closes or the session leaves the notice list) and when the
+app exits. If the app dies without stopping it, the child sees end-of-file on its stdin and
+stops by itself, so no presenter outlives the app.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from suite.agent.errors import AgentError
+
+logger = logging.getLogger(__name__)
+
+# How long "start" waits for the child to report that it presents (or to fail).
+START_WAIT_S = 8.0
+STOP_WAIT_S = 3.0
+STARTED_MARK = "presenting monitor"
+# The presenter's log prefix ("2026-01-01 12:00:00,123 logger.name "), left off in errors.
+LOG_PREFIX_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \S+ ")
+# settings.remote_support keys passed on to the presenter, with the type each must have.
+OPTION_FLAGS: dict[str, tuple[str, type | tuple[type, ...]]] = {
+    "quality": ("--quality", int),
+    "codec": ("--codec", str),
+    "colors": ("--colors", str),
+    "max_fps": ("--max-fps", (int, float)),
+}
+
+
+@dataclass
+class _Child:
+    process: subprocess.Popen[str]
+    monitor: int
+    state: str = "live"
+    last_error: str = ""
+    started: threading.Event = field(default_factory=threading.Event)
+    reader: threading.Thread | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def presenter_options(remote_support: Mapping[str, Any]) -> list[str]:
+    """Command-line options from ``settings.remote_support`` (wrong types are ignored)."""
+    args: list[str] = []
+    for key, (flag, kind) in OPTION_FLAGS.items():
+        value = remote_support.get(key)
+        if isinstance(value, kind) and not isinstance(value, bool):
+            args += [flag, str(value)]
+    if remote_support.get("lossless") is True:
+        args.append("--lossless")
+    return args
+
+
+class Presentations:
+    """The presenter children of this launch, by session id. Thread-safe.
+
+    Args:
+        env: the children's environment (default: this process's; it carries ``DISPLAY``).
+    """
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self._env = dict(env) if env is not None else None
+        self._children: dict[str, _Child] = {}
+        self._lock = threading.Lock()
+
+    # ----- queries -----
+
+    def status(self, session_id: str) -> dict[str, Any]:
+        """``{state: idle|live|paused, monitor}`` (monitor is null when idle)."""
+        child = self._alive(session_id)
+        if child is None:
+            return {"state": "idle", "monitor": None}
+        return {"state": child.state, "monitor": child.monitor}
+
+    def pid(self, session_id: str) -> int | None:
+        """The child's process id (for tests and logs), or None."""
+        child = self._alive(session_id)
+        return child.process.pid if child else None
+
+    def _alive(self, session_id: str) -> _Child | None:
+        with self._lock:
+            child = self._children.get(session_id)
+            if child is not None and child.process.poll() is not None:
+                del self._children[session_id]
+                return None
+            return child
+
+    # ----- control -----
+
+    def start(
+        self,
+        session_id: str,
+        relay_ws_url: str,
+        token: str,
+        monitor: int | None = None,
+        options: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Start presenting (or, if already presenting, resume and switch to ``monitor``).
+
+        Raises:
+            AgentError: ``presentation_failed`` (502) when the child exits before it presents.
+        """
+        child = self._alive(session_id)
+        if child is not None:
+            if monitor is not None and monitor != child.monitor:
+                self._send(child, f"monitor {monitor}")
+                child.monitor = monitor
+            if child.state == "paused":
+                self._send(child, "resume")
+                child.state = "live"
+            return self.status(session_id)
+        monitor = monitor or 1
+        command = [
+            sys.executable, "-m", "suite.agent.presenter", "--relay", relay_ws_url,
+            "--token", token, "--session", session_id, "--control-stdin",
+            "--monitor", str(monitor), *(options or []),
+        ]  # fmt: skip
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True, bufsize=1, env=self._env,
+        )  # fmt: skip
+        child = _Child(process, monitor)
+        child.reader = threading.Thread(
+            target=self._read_stderr, args=(child, process.stderr, session_id),
+            name=f"presenter-{session_id}", daemon=True,
+        )  # fmt: skip
+        child.reader.start()
+        deadline = time.monotonic() + START_WAIT_S
+        while not child.started.wait(0.05):
+            if process.poll() is not None or time.monotonic() > deadline:
+                break
+        if process.poll() is not None:
+            process.wait()
+            child.reader.join(timeout=1.0)  # let it take the last lines
+            raise AgentError(
+                "presentation_failed",
+                child.last_error or f"the presenter exited with {process.returncode}",
+                502,
+            )
+        with self._lock:
+            self._children[session_id] = child
+        logger.info("presenter for %s started (pid %d)", session_id, process.pid)
+        return self.status(session_id)
+
+    def pause(self, session_id: str) -> dict[str, Any]:
+        return self._set(session_id, "pause", "paused")
+
+    def resume(self, session_id: str) -> dict[str, Any]:
+        return self._set(session_id, "resume", "live")
+
+    def _set(self, session_id: str, command: str, state: str) -> dict[str, Any]:
+        child = self._alive(session_id)
+        if child is None:
+            raise AgentError("not_presenting", "no presentation runs for that session", 409)
+        self._send(child, command)
+        child.state = state
+        return self.status(session_id)
+
+    def stop(self, session_id: str) -> dict[str, Any]:
+        """Stop the session's presenter (nothing to do if there is none) and wait for it."""
+        with self._lock:
+            child = self._children.pop(session_id, None)
+        if child is not None:
+            _stop_child(child)
+            logger.info("presenter for %s stopped", session_id)
+        return {"state": "idle", "monitor": None}
+
+    def stop_all(self) -> None:
+        """Stop every presenter (the app is quitting)."""
+        with self._lock:
+            children, self._children = list(self._children.values()), {}
+        for child in children:
+            _stop_child(child)
+
+    def _send(self, child: _Child, line: str) -> None:
+        try:
+            with child.lock:
+                assert child.process.stdin is not None
+                child.process.stdin.write(line + "\n")
+                child.process.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            child.process.wait(timeout=STOP_WAIT_S)
+            raise AgentError(
+                "presentation_failed",
+                child.last_error or f"the presenter exited with {child.process.returncode}",
+                502,
+            ) from None
+
+    @staticmethod
+    def _read_stderr(child: _Child, stream: IO[str] | None, session_id: str) -> None:
+        if stream is None:
+            return
+        for line in stream:
+            line = line.rstrip()
+            if not line:
+                continue
+            child.last_error = LOG_PREFIX_RE.sub("", line)
+            if STARTED_MARK in line:
+                child.started.set()
+            logger.debug("presenter %s: %s", session_id, line)
+
+
+def _stop_child(child: _Child) -> None:
+    process = child.process
+    try:
+        with child.lock:
+            if process.stdin is not None:
+                process.stdin.write("stop\n")
+                process.stdin.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+    try:
+        process.wait(timeout=STOP_WAIT_S)
+    except subprocess.TimeoutExpired:
+        logger.warning("presenter %d did not stop; terminating it", process.pid)
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_WAIT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
