@@ -15,7 +15,6 @@ paused screen: no credit, so the agent's machine does not capture at all.
 
 from __future__ import annotations
 
-import struct
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from itertools import chain
 from typing import Protocol
 
 from suite.protocol import MessageType, encode
+from suite.screen.frames import HEADER_BYTES, RegionFrame
 
 CELL_PX = 16
 # In flight to one viewer (sent, not yet acknowledged): at most this many frames and bytes,
@@ -33,11 +33,6 @@ VIEWER_WINDOW_FRAMES = 8
 VIEWER_WINDOW_BYTES = 512 * 1024
 VIEWER_WINDOW_S = 0.2  # a slow viewer's window shrinks to this much of its delivery rate
 MAX_VIEWERS = 8
-HEADER = struct.Struct("<2sBBIdHHHHHHBBH")
-MAGIC = b"RS"
-VERSION = 1
-KIND_REGION = 1
-ENCODINGS = frozenset((1, 2, 3))
 
 
 class ScreenMember(Protocol):
@@ -45,36 +40,22 @@ class ScreenMember(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class RegionFrame:
-    """What the relay needs of a region frame's header (docs/protocol.md, Screen channel)."""
+class KeptFrame:
+    """A region frame as the relay keeps it: the parsed header, and the bytes to forward."""
 
-    seq: int
-    capture_ms: float
-    x: int
-    y: int
-    w: int
-    h: int
-    screen_w: int
-    screen_h: int
+    header: RegionFrame
     data: bytes
 
     @classmethod
-    def parse(cls, data: bytes) -> RegionFrame:
-        """Raises ValueError naming what is wrong with the frame."""
-        if len(data) < HEADER.size:
-            raise ValueError(f"region frame shorter than its {HEADER.size}-byte header")
-        magic, version, kind, seq, capture_ms, x, y, w, h, sw, sh, encoding, _, _ = (
-            HEADER.unpack_from(data)
-        )
-        if magic != MAGIC or version != VERSION:
-            raise ValueError("not a version-1 region frame (bad magic or version)")
-        if kind != KIND_REGION:
-            raise ValueError(f"unknown frame kind {kind}")
-        if encoding not in ENCODINGS:
-            raise ValueError(f"unknown encoding {encoding}")
-        if w == 0 or h == 0 or x + w > sw or y + h > sh:
-            raise ValueError(f"region {w}x{h}+{x}+{y} is empty or outside the {sw}x{sh} screen")
-        return cls(seq, capture_ms, x, y, w, h, sw, sh, data)
+    def parse(cls, data: bytes) -> KeptFrame:
+        """Check the header (``suite.screen.frames``); the payload is forwarded unread.
+
+        Raises:
+            ValueError: naming what is wrong with the frame.
+        """
+        if len(data) < HEADER_BYTES:
+            raise ValueError(f"frame is {len(data)} bytes; the header alone is {HEADER_BYTES}")
+        return cls(RegionFrame.parse(memoryview(data)[:HEADER_BYTES]), data)
 
 
 @dataclass(slots=True)
@@ -121,7 +102,7 @@ class Presentation:
         self.frames_dropped = 0
         self._cols = 0
         self._cells: list[tuple[int, ...]] = []  # cell -> seqs of its frames, oldest first
-        self._frames: dict[int, RegionFrame] = {}
+        self._frames: dict[int, KeptFrame] = {}
         self._refs: dict[int, int] = {}  # seq -> number of cells that still need the frame
         self._last_capture_ms: float | None = None
 
@@ -157,12 +138,13 @@ class Presentation:
         self.credit = 0
         self._set_state("stopped")
 
-    def add_frame(self, frame: RegionFrame) -> None:
+    def add_frame(self, kept: KeptFrame) -> None:
         """Take a region frame from the presenter and send it on to whoever is ready.
 
         Raises:
             ValueError: no live presentation, or the frame is for another screen size.
         """
+        frame = kept.header
         if self.state not in ("live", "paused") or not self._cells:
             raise ValueError("send present_start before region frames")
         if (frame.screen_w, frame.screen_h) != (self.screen_w, self.screen_h):
@@ -176,7 +158,7 @@ class Presentation:
         self.frames_in += 1
         if frame.seq in self._frames:
             raise ValueError(f"frame {frame.seq} was sent already; seq must increase")
-        self._frames[frame.seq] = frame
+        self._frames[frame.seq] = kept
         self._refs[frame.seq] = 0
         self._cover(frame)
         if self.state == "live":
@@ -224,7 +206,7 @@ class Presentation:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _cover(self, frame: RegionFrame) -> None:
+    def _cover(self, frame: RegionFrame) -> None:  # the header of a kept frame
         """Point the frame's cells at it; drop frames no cell needs any more.
 
         Hot path (every frame): whole runs of fully covered cells are replaced by slice

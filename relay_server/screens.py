@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from relay_server.rooms import Member
-from relay_server.screen_fanout import Presentation, RegionFrame
+from relay_server.screen_fanout import KeptFrame, Presentation
 from suite.protocol import (
     CloseCode,
     Cursor,
@@ -111,7 +111,7 @@ class Screens:
         if member.role is not Role.AGENT or presentation.presenter is not member:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "only the presenter sends screen frames")
         try:
-            presentation.add_frame(RegionFrame.parse(data))
+            presentation.add_frame(KeptFrame.parse(data))
         except ValueError as error:
             raise ProtocolError(ErrorCode.BAD_MESSAGE, str(error)) from None
 

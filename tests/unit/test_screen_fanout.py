@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from relay_server.screen_fanout import HEADER, Presentation, RegionFrame
+from relay_server.screen_fanout import KeptFrame, Presentation
+from suite.screen.frames import HEADER
 
 
 def region(seq: int, x: int, y: int, w: int, h: int, screen=(64, 32), capture_ms=None) -> bytes:
@@ -47,7 +48,7 @@ def live(viewers: int = 1) -> tuple[Presentation, Socket, list[Socket]]:
 
 
 def add(presentation: Presentation, data: bytes) -> None:
-    presentation.add_frame(RegionFrame.parse(data))
+    presentation.add_frame(KeptFrame.parse(data))
 
 
 def test_frames_go_out_in_order_within_the_window_and_acks_open_it():
@@ -134,7 +135,7 @@ def test_credit_follows_the_fastest_ready_viewer_and_stops_without_viewers():
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        (b"RS\x01", "shorter than"),
+        (b"RS\x01", "the header alone is 32"),
         (region(1, 0, 0, 16, 16).replace(b"RS", b"XX", 1), "bad magic"),
         (region(1, 60, 0, 16, 16), "outside"),
         (region(1, 0, 0, 0, 16), "empty"),
@@ -142,7 +143,7 @@ def test_credit_follows_the_fastest_ready_viewer_and_stops_without_viewers():
 )
 def test_malformed_frames_are_refused_with_the_reason(data, words):
     with pytest.raises(ValueError, match=words):
-        RegionFrame.parse(data)
+        KeptFrame.parse(data)
 
 
 def test_frames_must_follow_present_start_and_match_the_screen():
@@ -199,7 +200,7 @@ def test_the_cell_map_matches_a_slow_reference_on_random_regions():
 
 
 def test_a_slow_viewers_window_shrinks_to_its_delivery_rate():
-    """At ~125 KB/s (1 Mbit/s) a viewer gets one 100 KB frame at a time, so it never lags seconds."""
+    """At ~125 KB/s (1 Mbit/s) a viewer gets one 100 KB frame at a time: no seconds of lag."""
     now = [0.0]
     presentation = Presentation(clock=lambda: now[0])
     presentation.start(64, 32)
