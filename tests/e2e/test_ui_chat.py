@@ -117,6 +117,27 @@ def test_dropped_socket_reconnects_without_losing_or_doubling(
     assert rs_state(customer)["messages"] == 4
 
 
+def test_relay_killed_and_restarted_both_pages_resume(chat_pages: tuple[Page, Page], relay) -> None:
+    """The relay dies (SIGKILL) and comes back: both pages reconnect, nothing lost or doubled."""
+    agent, customer = chat_pages
+    send_chat(customer, "before the crash")
+    expect_state(bubble_with_text(customer, "before the crash"), "read")
+
+    relay.kill()
+    expect(by_id(customer, "connection-status")).not_to_have_attribute("data-status", "online")
+    relay.restart(same_port=True)
+    expect(by_id(customer, "connection-status")).to_have_attribute(
+        "data-status", "online", timeout=20_000
+    )
+    expect(by_id(agent, "connection-status")).to_have_attribute(
+        "data-status", "online", timeout=20_000
+    )
+    send_chat(agent, "after the crash")
+    expect(bubble_with_text(customer, "after the crash")).to_be_visible()
+    expect(bubbles(customer)).to_have_count(2)
+    expect(bubbles(agent)).to_have_count(2)
+
+
 def test_message_written_offline_is_sent_once_after_reconnect(
     chat_pages: tuple[Page, Page],
 ) -> None:

@@ -101,6 +101,7 @@ class RelayProcess:
         self.ws_url = ""
         self.port = 0
         self.pid = 0
+        self._port = 0  # what to ask for: 0 = any free port
 
     def start(self) -> None:
         """Start the relay and wait until it reports ready.
@@ -119,7 +120,7 @@ class RelayProcess:
             "--host",
             "127.0.0.1",
             "--port",
-            "0",
+            str(self._port),
             "--data",
             str(self.data_dir),
             "--ready-file",
@@ -193,10 +194,18 @@ class RelayProcess:
                 self.process.wait()
         return self.process.returncode
 
-    def restart(self) -> None:
-        """Stop the relay if it runs, then start it again on the same data directory."""
+    def restart(self, same_port: bool = False) -> None:
+        """Stop the relay if it runs, then start it again on the same data directory.
+
+        With `same_port`, it listens where it did before, so that open pages reconnect by
+        themselves; otherwise on a new random port.
+        """
         self.stop()
-        self.start()
+        self._port = self.port if same_port else 0
+        try:
+            self.start()
+        finally:
+            self._port = 0
 
     def log_text(self) -> str:
         """Everything the relay printed so far (all its starts)."""
