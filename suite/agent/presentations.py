@@ -122,9 +122,10 @@ class Presentations:
                 child.state = "live"
             return self.status(session_id)
         monitor = monitor or 1
+        # "--name=value": a session id or token may start with "-".
         command = [
-            sys.executable, "-m", "suite.agent.presenter", "--relay", relay_ws_url,
-            "--token", token, "--session", session_id, "--control-stdin",
+            sys.executable, "-m", "suite.agent.presenter", f"--relay={relay_ws_url}",
+            f"--token={token}", f"--session={session_id}", "--control-stdin",
             "--monitor", str(monitor), *(options or []),
         ]  # fmt: skip
         process = subprocess.Popen(

@@ -103,7 +103,8 @@ notice.html: one notice-session per live session with notice-customer, notice-el
 
 def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_dir: Path, request):
     """Log in, start a support, a Chromium customer joins with the shown code, both chat, a
-    short message by key, notes saved, the notice shows the customer, the session ends."""
+    short message by key, notes saved, the notice shows the customer, and its End button ends
+    the session."""
     if not NOTICE_PAGE.exists():
         pytest.skip(f"ui/agent has no desktop mode yet; this test needs:\n{DESKTOP_PAGE_HOOKS}")
     from playwright.sync_api import expect
@@ -187,8 +188,13 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
 
         chat.screenshot(artifacts_dir / "desktop-flow-chat.png")
         customer.screenshot(path=str(artifacts_dir / "desktop-flow-customer.png"))
-        chat.click(by_test_id("end-button"))
-        chat.click(by_test_id("end-confirm"))
+        # End from the connection notice: End, then "End now" (POST /local/notice/end asks
+        # the chat window to end the support).
+        notice.click(by_test_id("notice-end"))
+        notice.wait_for(
+            f"document.querySelector('{by_test_id('notice-end')}')?.dataset.confirm === 'true'"
+        )
+        notice.click(by_test_id("notice-end"))
         chat.wait_for_selector(by_test_id("end-screen"))
         expect(customer.get_by_test_id("end-screen")).to_be_visible()
         notice.wait_for(f"!document.querySelector('{by_test_id('notice-session')}')")
