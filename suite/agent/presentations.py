@@ -12,6 +12,7 @@ stops by itself, so no presenter outlives the app.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from suite.agent.errors import AgentError
+
+TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer token here
 
 logger = logging.getLogger(__name__)
 
@@ -122,15 +125,18 @@ class Presentations:
                 child.state = "live"
             return self.status(session_id)
         monitor = monitor or 1
-        # "--name=value": a session id or token may start with "-".
+        # "--name=value": a session id may start with "-". The token goes in the child's
+        # environment, not its command line, which other local users can read.
         command = [
             sys.executable, "-m", "suite.agent.presenter", f"--relay={relay_ws_url}",
-            f"--token={token}", f"--session={session_id}", "--control-stdin",
+            f"--session={session_id}", "--control-stdin",
             "--monitor", str(monitor), *(options or []),
         ]  # fmt: skip
+        env = dict(self._env if self._env is not None else os.environ)
+        env[TOKEN_ENV] = token
         process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True, bufsize=1, env=self._env,
+            text=True, bufsize=1, env=env,
         )  # fmt: skip
         child = _Child(process, monitor)
         child.reader = threading.Thread(

@@ -10,6 +10,7 @@ other windows) comes from other threads through :class:`Presenter`'s methods.
 Run it alone for tests and benchmarks::
 
     python -m suite.agent.presenter --relay URL --token T --session ID [--monitor N]
+    (or the token in $REMOTESALES_AGENT_TOKEN instead of --token)
         [--quality 70] [--lossless] [--colors full|65k|256] [--windows ID,ID]
         [--control-stdin]
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import queue
 import signal
 import sys
@@ -32,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from suite.agent.presentations import TOKEN_ENV
 from suite.screen.capture import FrameSource, MssGrabber
 from suite.screen.encoders import DEFAULT_QUALITY, ColorDepth, LossyCodec
 from suite.screen.errors import ScreenError
@@ -322,7 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Stream this screen to a RemoteSales relay's screen channel.",
     )
     parser.add_argument("--relay", help="relay address (https://host or ws://host:port/ws)")
-    parser.add_argument("--token", help="the agent's bearer token")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV),
+        help=f"the agent's bearer token (default: ${TOKEN_ENV}, which keeps it off the "
+        "process list)",
+    )
     parser.add_argument("--session", help="the support session id")
     parser.add_argument("--monitor", type=int, default=1, help="mss monitor index (1 = first)")
     parser.add_argument("--quality", type=int, default=DEFAULT_QUALITY, help="lossy quality")

@@ -145,6 +145,8 @@ def test_start_pause_resume_stop(app, conversation, relay):
     assert present(client, sid, "start") == (200, {"state": "live", "monitor": 1})
     pid = presentations.pid(sid)
     assert pid is not None
+    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        assert conversation.token.encode() not in cmdline.read(), "the token is on the process list"
     watcher.wait_for(lambda w: "live" in w.states() and w.frames > 0, "live and a frame")
     # A second start is harmless: the same child goes on.
     assert present(client, sid, "start") == (200, {"state": "live", "monitor": 1})
