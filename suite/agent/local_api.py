@@ -36,8 +36,10 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost")
 MAX_BODY_BYTES = 1024 * 1024
 MAX_NOTICE_SESSIONS = 50
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-PRESENTATION_ACTIONS = ("start", "pause", "resume", "stop")
+PRESENTATION_ACTIONS = ("start", "pause", "resume", "stop", "monitor", "windows")
 MAX_MONITOR = 64
+MAX_WINDOWS = 64
+MAX_WINDOW_ID = 2**32 - 1
 # Headers that go through the relay proxy, both ways (nothing that names the local origin).
 PROXY_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept")
 PROXY_RESPONSE_HEADERS = ("Content-Type", "Retry-After")
@@ -231,6 +233,24 @@ def _notice_sessions(data: dict[str, Any]) -> list[dict[str, Any]]:
     return clean
 
 
+def _window_ids(data: dict[str, Any]) -> list[int] | None:
+    if "window_ids" not in data:
+        raise AgentError("bad_request", "'windows' needs 'window_ids': a list of ids or null")
+    ids = data["window_ids"]
+    if ids is None:
+        return None
+    if (
+        not isinstance(ids, list) or not 1 <= len(ids) <= MAX_WINDOWS
+        or any(isinstance(i, bool) or not isinstance(i, int) or not 0 < i <= MAX_WINDOW_ID
+               for i in ids)
+    ):  # fmt: skip
+        raise AgentError(
+            "bad_request",
+            f"'window_ids' must be null (the whole screen) or 1-{MAX_WINDOWS} window ids",
+        )
+    return list(dict.fromkeys(ids))
+
+
 def build_app(
     settings: LocalSettings,
     desktop: Desktop,
@@ -408,7 +428,9 @@ def build_app(
         data = _body()
         session_id, action, monitor = _session_id(data), data.get("action"), data.get("monitor")
         if action not in PRESENTATION_ACTIONS:
-            raise AgentError("bad_request", "'action' must be start, pause, resume or stop")
+            raise AgentError(
+                "bad_request", "'action' must be start, pause, resume, stop, monitor or windows"
+            )
         if monitor is not None and (
             isinstance(monitor, bool) or not isinstance(monitor, int)
             or not 1 <= monitor <= MAX_MONITOR
@@ -420,6 +442,17 @@ def build_app(
             return presentations.resume(session_id)
         if action == "stop":
             return presentations.stop(session_id)
+        if action == "windows":
+            return presentations.share_windows(session_id, _window_ids(data))
+        if action == "monitor":
+            if monitor is None:
+                raise AgentError("bad_request", "'monitor' needs 'monitor': 1 is the first")
+            if presentations.status(session_id)["state"] == "idle":  # before the slow listing
+                raise AgentError("not_presenting", "no presentation runs for that session", 409)
+            count = len(presentations.screens()["monitors"])
+            if monitor > count:
+                raise AgentError("bad_request", f"no monitor {monitor}: this display has {count}")
+            return presentations.switch_monitor(session_id, monitor)
         with state.lock:
             login = state.login
         if login is None:
@@ -429,6 +462,11 @@ def build_app(
             session_id, login["ws_url"], login["token"], monitor,
             presenter_options(remote_support),
         )  # fmt: skip
+
+    @app.get("/local/screens")
+    @json_route
+    def screens():
+        return presentations.screens()
 
     @app.post("/local/open_admin")
     @json_route

@@ -2,11 +2,11 @@
 
 ``POST /local/presentation`` (docs/agent-local-api.md) starts ``python -m
 suite.agent.presenter --control-stdin`` for a session and drives it with text commands on its
-stdin (``pause``, ``resume``, ``monitor N``, ``stop``). The child is stopped on ``stop``, when
-the session ends (the relay closes its screen socket with 4000 and it exits by itself; the app
-also stops it when the chat window closes or the session leaves the notice list) and when the
-app exits. If the app dies without stopping it, the child sees end-of-file on its stdin and
-stops by itself, so no presenter outlives the app.
+stdin (``pause``, ``resume``, ``monitor N``, ``windows ID,ID|all``, ``stop``). The child is
+stopped on ``stop``, when the session ends (the relay closes its screen socket with 4000 and
+it exits by itself; the app also stops it when the chat window closes or the session leaves
+the notice list) and when the app exits. If the app dies without stopping it, the child sees
+end-of-file on its stdin and stops by itself, so no presenter outlives the app.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from suite.agent.errors import AgentError
+from suite.agent.screens import screens_in_child
 
 TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer token here
 
@@ -48,6 +49,7 @@ class _Child:
     process: subprocess.Popen[str]
     monitor: int
     state: str = "live"
+    windows: list[int] | None = None  # the shared windows; None: the whole monitor
     last_error: str = ""
     started: threading.Event = field(default_factory=threading.Event)
     reader: threading.Thread | None = None
@@ -81,11 +83,17 @@ class Presentations:
     # ----- queries -----
 
     def status(self, session_id: str) -> dict[str, Any]:
-        """``{state: idle|live|paused, monitor}`` (monitor is null when idle)."""
+        """``{state: idle|live|paused, monitor, windows}`` (null when idle; windows: null is
+        the whole monitor, else the shared window ids)."""
         child = self._alive(session_id)
         if child is None:
-            return {"state": "idle", "monitor": None}
-        return {"state": child.state, "monitor": child.monitor}
+            return {"state": "idle", "monitor": None, "windows": None}
+        windows = list(child.windows) if child.windows is not None else None
+        return {"state": child.state, "monitor": child.monitor, "windows": windows}
+
+    def screens(self) -> dict[str, Any]:
+        """The monitors and open windows of the children's display (see suite.agent.screens)."""
+        return screens_in_child(self._env)
 
     def pid(self, session_id: str) -> int | None:
         """The child's process id (for tests and logs), or None."""
@@ -167,13 +175,31 @@ class Presentations:
     def resume(self, session_id: str) -> dict[str, Any]:
         return self._set(session_id, "resume", "live")
 
+    def switch_monitor(self, session_id: str, monitor: int) -> dict[str, Any]:
+        """Present another monitor (mss index, 1 = first); the caller checked that it exists."""
+        child = self._running(session_id)
+        self._send(child, f"monitor {monitor}")
+        child.monitor = monitor
+        return self.status(session_id)
+
+    def share_windows(self, session_id: str, window_ids: list[int] | None) -> dict[str, Any]:
+        """Share only these windows (everything else masked), or None: the whole monitor."""
+        child = self._running(session_id)
+        self._send(child, "windows " + (",".join(map(str, window_ids)) if window_ids else "all"))
+        child.windows = list(window_ids) if window_ids else None
+        return self.status(session_id)
+
     def _set(self, session_id: str, command: str, state: str) -> dict[str, Any]:
-        child = self._alive(session_id)
-        if child is None:
-            raise AgentError("not_presenting", "no presentation runs for that session", 409)
+        child = self._running(session_id)
         self._send(child, command)
         child.state = state
         return self.status(session_id)
+
+    def _running(self, session_id: str) -> _Child:
+        child = self._alive(session_id)
+        if child is None:
+            raise AgentError("not_presenting", "no presentation runs for that session", 409)
+        return child
 
     def stop(self, session_id: str) -> dict[str, Any]:
         """Stop the session's presenter (nothing to do if there is none) and wait for it."""
@@ -182,7 +208,7 @@ class Presentations:
         if child is not None:
             _stop_child(child)
             logger.info("presenter for %s stopped", session_id)
-        return {"state": "idle", "monitor": None}
+        return {"state": "idle", "monitor": None, "windows": None}
 
     def stop_all(self) -> None:
         """Stop every presenter (the app is quitting)."""

@@ -140,32 +140,41 @@ def test_start_pause_resume_stop(app, conversation, relay):
     sid = conversation.session_id
     watcher = ScreenWatcher(conversation, relay.url.replace("http", "ws", 1) + "/ws")
     status, body, _ = client.request("GET", f"/local/presentation?session_id={sid}")
-    assert (status, body) == (200, {"state": "idle", "monitor": None})
+    assert (status, body) == (200, {"state": "idle", "monitor": None, "windows": None})
 
-    assert present(client, sid, "start") == (200, {"state": "live", "monitor": 1})
+    assert present(client, sid, "start") == (200, {"state": "live", "monitor": 1, "windows": None})
     pid = presentations.pid(sid)
     assert pid is not None
     with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
         assert conversation.token.encode() not in cmdline.read(), "the token is on the process list"
     watcher.wait_for(lambda w: "live" in w.states() and w.frames > 0, "live and a frame")
     # A second start is harmless: the same child goes on.
-    assert present(client, sid, "start") == (200, {"state": "live", "monitor": 1})
+    assert present(client, sid, "start") == (200, {"state": "live", "monitor": 1, "windows": None})
     assert presentations.pid(sid) == pid
 
-    assert present(client, sid, "pause") == (200, {"state": "paused", "monitor": 1})
+    assert present(client, sid, "pause") == (
+        200,
+        {"state": "paused", "monitor": 1, "windows": None},
+    )
     watcher.wait_for(lambda w: w.states()[-1:] == ["paused"], "paused")
     status, body, _ = client.request("GET", f"/local/presentation?session_id={sid}")
-    assert (status, body) == (200, {"state": "paused", "monitor": 1})
+    assert (status, body) == (200, {"state": "paused", "monitor": 1, "windows": None})
 
-    assert present(client, sid, "resume") == (200, {"state": "live", "monitor": 1})
+    assert present(client, sid, "resume") == (200, {"state": "live", "monitor": 1, "windows": None})
     watcher.wait_for(lambda w: w.states()[-1:] == ["live"], "live again")
 
-    assert present(client, sid, "stop") == (200, {"state": "idle", "monitor": None})
+    assert present(client, sid, "stop") == (
+        200,
+        {"state": "idle", "monitor": None, "windows": None},
+    )
     assert gone(pid), "the presenter still runs after stop"
     watcher.wait_for(lambda w: w.states()[-1:] == ["stopped"], "stopped")
     status, body, _ = client.request("GET", f"/local/presentation?session_id={sid}")
-    assert (status, body) == (200, {"state": "idle", "monitor": None})
-    assert present(client, sid, "stop") == (200, {"state": "idle", "monitor": None})
+    assert (status, body) == (200, {"state": "idle", "monitor": None, "windows": None})
+    assert present(client, sid, "stop") == (
+        200,
+        {"state": "idle", "monitor": None, "windows": None},
+    )
     watcher.close()
 
 
@@ -185,7 +194,7 @@ def test_the_presenter_stops_when_the_session_ends_or_the_app_quits(app, convers
         assert time.monotonic() < deadline, "still presenting after the session ended"
         time.sleep(0.05)
     status, body, _ = client.request("GET", f"/local/presentation?session_id={sid}")
-    assert body == {"state": "idle", "monitor": None}
+    assert body == {"state": "idle", "monitor": None, "windows": None}
 
     other = start_conversation(relay)
     try:

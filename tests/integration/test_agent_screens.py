@@ -1,0 +1,165 @@
+"""``GET /local/screens`` and live monitor / window switches of a running presenter (P2, P6).
+
+The real local API, a real relay, a real presenter child on a private Xvfb display with a
+painted root and one green top-level window, and a customer screen socket that rebuilds the
+screen from the (lossless) frames it receives.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from suite.screen.frames import RegionFrame
+from tests.integration.test_agent_presentation import (  # noqa: F401 - fixtures
+    ScreenWatcher,
+    app,
+    conversation,
+    display,
+    present,
+)
+from tests.support.x11_paint import RootPainter
+
+WINDOW = (100, 80, 200, 150)  # x, y, width, height on the 640x480 display
+GREEN = (0, 255, 0)
+RED = (255, 0, 0)
+
+
+class CanvasWatcher(ScreenWatcher):
+    """A screen socket that also pastes every region frame onto an RGB picture of the screen."""
+
+    def __init__(self, *args: Any) -> None:
+        self.canvas: np.ndarray | None = None
+        self._canvas_lock = threading.Lock()
+        super().__init__(*args)
+
+    def _read(self) -> None:
+        try:
+            for message in self.ws:
+                with self._cond:
+                    if isinstance(message, str):
+                        self.texts.append(json.loads(message))
+                    else:
+                        frame = RegionFrame.parse(message)
+                        self._paste(frame)
+                        self.frames += 1
+                        self.ws.send(json.dumps({"type": "screen_ack", "seq": frame.seq}))
+                    self._cond.notify_all()
+        except Exception:  # closed at the end of the test
+            with self._cond:
+                self._cond.notify_all()
+
+    def _paste(self, frame: RegionFrame) -> None:
+        region = np.asarray(Image.open(io.BytesIO(frame.payload)).convert("RGB"))
+        with self._canvas_lock:
+            shape = (frame.screen_h, frame.screen_w, 3)
+            if self.canvas is None or self.canvas.shape != shape:
+                self.canvas = np.zeros(shape, dtype=np.uint8)
+            self.canvas[frame.y : frame.y + frame.h, frame.x : frame.x + frame.w] = region
+
+    def pixel(self, x: int, y: int) -> tuple[int, ...] | None:
+        with self._canvas_lock:
+            return None if self.canvas is None else tuple(int(v) for v in self.canvas[y, x])
+
+
+@pytest.fixture
+def green_window(display) -> Iterator[int]:  # noqa: F811
+    """A mapped, named top-level window with a green background on a red root."""
+    from Xlib import X, Xutil  # noqa: PLC0415
+    from Xlib import display as xdisplay  # noqa: PLC0415
+
+    env = display.env()
+    painter = RootPainter(env)
+    frame = np.zeros((480, 640, 4), dtype=np.uint8)
+    frame[:, :] = (RED[2], RED[1], RED[0], 255)  # BGRA
+    painter.paint(frame)
+    saved = os.environ.get("XAUTHORITY")
+    os.environ["XAUTHORITY"] = env["XAUTHORITY"]
+    try:
+        conn = xdisplay.Display(env["DISPLAY"])
+    finally:
+        if saved is None:
+            del os.environ["XAUTHORITY"]
+        else:
+            os.environ["XAUTHORITY"] = saved
+    root = conn.screen().root
+    x, y, w, h = WINDOW
+    window = root.create_window(
+        x, y, w, h, 0, conn.screen().root_depth, X.InputOutput, X.CopyFromParent,
+        background_pixel=0x00FF00, override_redirect=True,
+    )  # fmt: skip
+    window.set_wm_name("RS green window")
+    window.set_wm_normal_hints(flags=Xutil.PPosition | Xutil.PSize, x=x, y=y, width=w, height=h)
+    window.map()
+    window.clear_area()
+    conn.sync()
+    yield window.id
+    window.destroy()
+    conn.sync()
+    conn.close()
+    painter.paint(np.zeros((480, 640, 4), dtype=np.uint8))
+    painter.close()
+
+
+def test_screens_lists_the_monitor_and_the_window(app, green_window):  # noqa: F811
+    client, _, _ = app
+    status, body, _ = client.request("GET", "/local/screens")
+    assert status == 200, body
+    assert body["monitors"] == [{"index": 1, "width": 640, "height": 480, "left": 0, "top": 0}]
+    assert body["windows_supported"] is True
+    x, y, w, h = WINDOW
+    assert {"id": green_window, "title": "RS green window", "x": x, "y": y, "width": w,
+            "height": h} in body["windows"]  # fmt: skip
+
+
+def test_windows_sharing_masks_the_rest_and_bad_monitor(app, conversation, relay, green_window):  # noqa: F811
+    client, presentations, _ = app
+    sid = conversation.session_id
+    status, _, _ = client.request("PUT", "/local/settings", {"remote_support": {"lossless": True}})
+    assert status == 200
+    watcher = CanvasWatcher(conversation, relay.url.replace("http", "ws", 1) + "/ws")
+    inside = (WINDOW[0] + 50, WINDOW[1] + 50)
+    outside = (20, 20)
+    try:
+        assert present(client, sid, "start") == (
+            200, {"state": "live", "monitor": 1, "windows": None},
+        )  # fmt: skip
+        watcher.wait_for(lambda w: w.pixel(*outside) == RED, "the red root")
+        assert watcher.pixel(*inside) == GREEN
+
+        status, body = present(client, sid, "windows", window_ids=[green_window])
+        assert (status, body) == (200, {"state": "live", "monitor": 1, "windows": [green_window]})
+        watcher.wait_for(lambda w: w.pixel(*outside) == (0, 0, 0), "black outside the window")
+        assert watcher.pixel(*inside) == GREEN
+        status, body, _ = client.request("GET", f"/local/presentation?session_id={sid}")
+        assert body["windows"] == [green_window]
+
+        status, body = present(client, sid, "windows", window_ids=None)
+        assert (status, body["windows"]) == (200, None)
+        watcher.wait_for(lambda w: w.pixel(*outside) == RED, "the whole screen again")
+
+        status, body = present(client, sid, "monitor", monitor=2)
+        assert (status, body["error"]["code"]) == (400, "bad_request"), body
+        assert body["error"]["message"] == "no monitor 2: this display has 1"
+        assert present(client, sid, "monitor", monitor=1) == (
+            200, {"state": "live", "monitor": 1, "windows": None},
+        )  # fmt: skip
+        for bad in ([], ["x"], [True], [0], "1"):
+            assert present(client, sid, "windows", window_ids=bad)[0] == 400, bad
+        assert present(client, sid, "windows")[0] == 400
+        assert presentations.status(sid)["state"] == "live"
+    finally:
+        present(client, sid, "stop")
+        watcher.close()
+    status, body = present(client, sid, "monitor", monitor=1)
+    assert (status, body["error"]["code"]) == (409, "not_presenting")
+    status, body = present(client, sid, "windows", window_ids=None)
+    assert (status, body["error"]["code"]) == (409, "not_presenting")
