@@ -144,6 +144,16 @@ def _field(body: dict[str, Any], name: str, kind: type, message_type: str, requi
     return value
 
 
+class _NoFields:
+    """A message with nothing but its type: any other field is ignored."""
+
+    __slots__ = ()
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]):
+        return cls()
+
+
 @dataclass(frozen=True, slots=True)
 class Hello:
     type: ClassVar[MessageType] = MessageType.HELLO
@@ -218,39 +228,23 @@ class MarkRead:
 
 
 @dataclass(frozen=True, slots=True)
-class EndSession:
+class EndSession(_NoFields):
     type: ClassVar[MessageType] = MessageType.END_SESSION
 
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> EndSession:
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
-class RemoveCustomer:
+class RemoveCustomer(_NoFields):
     type: ClassVar[MessageType] = MessageType.REMOVE_CUSTOMER
 
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> RemoveCustomer:
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
-class RenewCode:
+class RenewCode(_NoFields):
     type: ClassVar[MessageType] = MessageType.RENEW_CODE
 
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> RenewCode:
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
-class RequestPresentation:
+class RequestPresentation(_NoFields):
     type: ClassVar[MessageType] = MessageType.REQUEST_PRESENTATION
-
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> RequestPresentation:
-        return cls()
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,30 +314,18 @@ class PresentStart:
 
 
 @dataclass(frozen=True, slots=True)
-class PresentPause:
+class PresentPause(_NoFields):
     type: ClassVar[MessageType] = MessageType.PRESENT_PAUSE
 
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> PresentPause:
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
-class PresentResume:
+class PresentResume(_NoFields):
     type: ClassVar[MessageType] = MessageType.PRESENT_RESUME
 
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> PresentResume:
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
-class PresentStop:
+class PresentStop(_NoFields):
     type: ClassVar[MessageType] = MessageType.PRESENT_STOP
-
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> PresentStop:
-        return cls()
 
 
 @dataclass(frozen=True, slots=True)
