@@ -34,7 +34,6 @@ class GroupCommitter:
         self._wake = Event()
         self._done = Event()
         self._greenlet = gevent.spawn(self._run)
-        self.syncs = 0
         self.sync_s = 0.0  # moving average of one sync's duration
 
     def wait_durable(self) -> None:
@@ -58,7 +57,6 @@ class GroupCommitter:
                 else:
                     pool.apply(self.store.sync)
                 self.sync_s = 0.9 * self.sync_s + 0.1 * (time.perf_counter() - started)
-                self.syncs += 1
                 if self.store.needs_checkpoint:
                     self.store.checkpoint()
             except Exception:

@@ -108,6 +108,7 @@ def build_app(
             "uptime_s": round(clock() - started, 1),
             "sessions": len(relay.directory.sessions),
             "websockets": relay.rooms.connection_count(),
+            "screen": relay.screens.stats(),
         }
 
     @app.post("/api/login")

@@ -432,11 +432,6 @@ class Relay:
             self._code_changed(session)
         self.accounts.prune_tokens(now)
 
-    def end_all(self, now: float) -> None:
-        """Used by tests and tools; a relay shutdown keeps sessions live for reconnects."""
-        for session in list(self.directory.sessions.values()):
-            self.end(session, "relay", now)
-
     # -- helpers ---------------------------------------------------------------------------
 
     def _chat(self, session_id: str) -> ChatLog:

@@ -122,6 +122,17 @@ class Screens:
         for member in self._members_of(presentation):
             member.close(code, reason)
 
+    def stats(self) -> dict[str, int]:
+        """Counters for /health: how much the screen channel has carried."""
+        presentations = self._presentations.values()
+        return {
+            "presentations": len(self._presentations),
+            "viewers": sum(len(p.viewers) for p in presentations),
+            "frames_in": sum(p.frames_in for p in presentations),
+            "frames_dropped": sum(p.frames_dropped for p in presentations),
+            "paint_reports": self.paint_reports,
+        }
+
     def members(self) -> list[Member]:
         return [m for p in self._presentations.values() for m in self._members_of(p)]
 

@@ -48,6 +48,8 @@ def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay):
     presenter.send({"type": "cursor", "x": 10, "y": 20, "visible": True, "shape": "text"})
     cursor = viewers[1].recv_type("cursor")
     assert (cursor["x"], cursor["y"], cursor["shape"]) == (10, 20, "text")
+    screen = talk.api.request("GET", "/health")[1]["screen"]
+    assert (screen["presentations"], screen["viewers"], screen["frames_in"]) == (1, 2, 1)
 
 
 def test_a_late_viewer_gets_the_current_picture_from_the_relay(relay):
