@@ -1,0 +1,314 @@
+"""The whole presentation path: X screen -> real presenter process -> real relay -> Chromium.
+
+Each test starts a private Xvfb, paints known pixels on its root window, opens the customer's
+viewer page (`/view`) in Chromium, and runs ``python -m suite.agent.presenter`` (the real CLI,
+token in its environment) against the session. The viewer's canvas is read back through
+``window.__rsViewer.canvasPixels`` and compared with what was painted and with an mss grab of
+the display: exact in lossless mode, close (PSNR) in lossy mode until the lossless refresh.
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import mss
+import numpy as np
+import pytest
+from playwright.sync_api import Page, expect
+
+from suite.agent.presentations import TOKEN_ENV
+from tests.e2e.ui_pages import screenshot
+from tests.e2e.viewer_presenter import (
+    PresentationSession,
+    open_viewer,
+    psnr,
+    start_session,
+    viewer_stats,
+    wait_for_stats,
+)
+from tests.integration.test_presenter_stream import document, rgb_of
+from tests.support.relay import REPO_ROOT
+from tests.support.x11_paint import RootPainter, add_local_xauth_entry
+from tests.support.xvfb import Xvfb
+
+pytestmark = pytest.mark.e2e
+
+SCREEN_W, SCREEN_H = 960, 540
+WAIT_S = 15.0
+POLL_S = 0.05
+MIN_PSNR_DB = 30.0
+FRAME_HEADER = struct.Struct("<2sBBIdHHHHHHBBH")
+JPEG, PNG = 1, 2
+FLAG_LOSSLESS, FLAG_KEY = 1, 2
+
+
+@pytest.fixture
+def display() -> Iterator[Xvfb]:
+    with Xvfb(SCREEN_W, SCREEN_H) as xvfb:
+        add_local_xauth_entry(xvfb)  # python-xlib (the presenter's pointer) needs it
+        yield xvfb
+
+
+@pytest.fixture
+def painter(display: Xvfb) -> Iterator[RootPainter]:
+    painter = RootPainter(display.env())
+    yield painter
+    painter.close()
+
+
+@pytest.fixture
+def session(relay) -> PresentationSession:
+    """alice logs in and opens a support; a customer joins it (through the relay's API)."""
+    return start_session(relay)
+
+
+@pytest.fixture
+def grab_screen(display: Xvfb, monkeypatch: pytest.MonkeyPatch) -> Callable[[], np.ndarray]:
+    """An mss grab of the whole test display, as (h, w, 3) RGB."""
+    monkeypatch.setenv("XAUTHORITY", str(display.xauthority))
+
+    def grab() -> np.ndarray:
+        with mss.MSS(display=display.display) as grabber:
+            shot = grabber.grab(grabber.monitors[1])
+            bgra = np.asarray(shot, np.uint8).reshape(shot.height, shot.width, 4)
+        return rgb_of(bgra)
+
+    return grab
+
+
+@pytest.fixture
+def presenter(display: Xvfb, session: PresentationSession, tmp_path: Path, request):
+    """Start the presenter CLI on the test display; stopped (SIGTERM) after the test."""
+    processes: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(*extra: str) -> subprocess.Popen:
+        log = tmp_path / f"presenter-{len(processes)}.log"
+        env = display.env()
+        env[TOKEN_ENV] = session.agent_token  # off the process list, as the agent app does
+        command = [
+            sys.executable, "-m", "suite.agent.presenter", "--relay", session.ws_url,
+            f"--session={session.session_id}", "--control-stdin", *extra,
+        ]  # fmt: skip
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                command, cwd=REPO_ROOT, env=env, stdin=subprocess.PIPE, stdout=out,
+                stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+        processes.append((process, log))
+        return process
+
+    yield start
+    for process, log in processes:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if getattr(request.node, "rs_failed", False):
+            print(f"--- {log.name} ---\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture
+def viewers(browser, session: PresentationSession, request: pytest.FixtureRequest):
+    """Open viewer pages; afterwards none may have thrown, and a failure keeps screenshots."""
+    pages: list[Page] = []
+
+    def open_one() -> Page:
+        page = open_viewer(browser, session)
+        pages.append(page)
+        return page
+
+    yield open_one
+    failed = getattr(request.node, "rs_failed", False)
+    errors = []
+    for index, page in enumerate(pages):
+        if failed:
+            try:
+                screenshot(page, f"failed-{request.node.name}-{index}")
+            except Exception as error:  # the page may be gone; the test already failed
+                print(f"no screenshot of viewer {index}: {error}")
+        errors += getattr(page, "rs_errors", [])
+        page.context.close()
+    assert not errors, f"uncaught errors in the viewer: {errors}"
+
+
+def command(process: subprocess.Popen, line: str) -> None:
+    assert process.stdin is not None
+    process.stdin.write(line + "\n")
+    process.stdin.flush()
+
+
+def snapshot(page: Page) -> tuple[dict[str, Any], np.ndarray | None]:
+    """The viewer's stats and, once something is painted, its whole picture, read in one go
+    (one evaluate: no frame can be painted between the two)."""
+    result = page.evaluate(
+        f"""() => {{
+            const stats = window.__rsViewer.stats();
+            if (!stats.framesPainted) return {{ stats }};
+            const pixels = window.__rsViewer.canvasPixels(0, 0, {SCREEN_W}, {SCREEN_H});
+            return {{ stats, pixels }};
+        }}"""
+    )
+    if "pixels" not in result:
+        return result["stats"], None
+    rgba = np.frombuffer(base64.b64decode(result["pixels"]["rgba"]), np.uint8)
+    return result["stats"], rgba.reshape(SCREEN_H, SCREEN_W, 4)[..., :3]
+
+
+def wait_for_picture(page: Page, expected: np.ndarray, timeout_s: float = WAIT_S) -> dict[str, Any]:
+    """Poll until the viewer's canvas equals `expected` exactly; return the stats then."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        stats, pixels = snapshot(page)
+        if pixels is not None and np.array_equal(pixels, expected):
+            return stats
+        if time.monotonic() > deadline:
+            detail = "nothing painted"
+            if pixels is not None:
+                differing = np.count_nonzero((pixels != expected).any(axis=2))
+                detail = f"{differing} pixels differ, PSNR {psnr(pixels, expected):.1f} dB"
+            raise AssertionError(f"the viewer never showed the picture ({detail}); {stats}")
+        time.sleep(POLL_S)
+
+
+def watch_frames(page: Page) -> list[tuple]:
+    """Record the header of every binary frame the page's next sockets receive."""
+    headers: list[tuple] = []
+
+    def on_frame(payload: bytes | str) -> None:
+        if isinstance(payload, bytes) and len(payload) >= FRAME_HEADER.size:
+            headers.append(FRAME_HEADER.unpack_from(payload))
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    page.reload()  # the watcher sees the socket from its first frame
+    wait_for_stats(page, lambda s: s["state"] == "waiting" and s["status"] == "online")
+    return headers
+
+
+def test_lossless_is_pixel_exact_and_a_late_viewer_sees_the_same(
+    display, painter, grab_screen, presenter, viewers
+) -> None:
+    """--lossless: the viewer's canvas equals the painted screen and an mss grab of it, bit for
+    bit; a second viewer opened after frames flowed gets the same picture at once."""
+    truth = document(11)
+    painter.paint(truth)
+    assert np.array_equal(grab_screen(), rgb_of(truth))  # the display holds what we painted
+    page = viewers()
+    wait_for_stats(page, lambda s: s["state"] == "waiting" and s["status"] == "online")
+    presenter("--lossless")
+    stats = wait_for_picture(page, rgb_of(truth))
+    assert (stats["screenW"], stats["screenH"]) == (SCREEN_W, SCREEN_H)
+    assert stats["state"] == "live" and stats["decodeFailures"] == 0
+    assert np.array_equal(snapshot(page)[1], grab_screen())
+    screenshot(page, "e2e-presentation-lossless")
+
+    changed = truth.copy()
+    changed[200:260, 300:420] = (0, 0, 255, 255)  # BGRA red
+    painter.paint(changed[200:260, 300:420], 300, 200)
+    wait_for_picture(page, rgb_of(changed))
+
+    late = viewers()
+    late_stats = wait_for_picture(late, rgb_of(changed))
+    assert late_stats["state"] == "live"
+    assert np.array_equal(snapshot(late)[1], grab_screen())
+    screenshot(late, "e2e-presentation-late-join")
+
+
+def test_lossy_is_close_then_the_refresh_makes_it_exact(
+    display, painter, presenter, viewers
+) -> None:
+    """Default JPEG: the first picture is within 30 dB of the screen; once the screen has been
+    still for a while, the lossless refresh makes the canvas pixel-exact."""
+    truth = document(12)
+    painter.paint(truth)
+    page = viewers()
+    headers = watch_frames(page)
+    presenter()
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        stats, first = snapshot(page)
+        if first is not None:
+            break
+        assert time.monotonic() < deadline, f"nothing painted; {stats}"
+        time.sleep(POLL_S)
+    assert psnr(first, rgb_of(truth)) >= MIN_PSNR_DB
+    if stats["lastSeq"] == 1:  # caught before any refresh landed: the JPEG alone
+        assert not np.array_equal(first, rgb_of(truth))
+    key = headers[0]
+    encoding, flags = key[11], key[12]
+    assert (key[3], key[5], key[6], key[7], key[8]) == (1, 0, 0, SCREEN_W, SCREEN_H)
+    assert encoding == JPEG and flags == FLAG_KEY, key
+
+    stats = wait_for_picture(page, rgb_of(truth))
+    assert any(h[11] == PNG and h[12] & FLAG_LOSSLESS for h in headers[1:]), headers
+    assert stats["decodeFailures"] == 0
+    screenshot(page, "e2e-presentation-lossy-refreshed")
+
+
+def test_pause_keeps_the_picture_and_resume_brings_the_change(
+    display, painter, presenter, viewers
+) -> None:
+    """pause on the presenter's stdin: the viewer says paused and keeps its picture, nothing
+    new is painted while the screen changes; resume: the change arrives."""
+    truth = document(13)
+    painter.paint(truth)
+    page = viewers()
+    process = presenter("--lossless")
+    wait_for_picture(page, rgb_of(truth))
+
+    command(process, "pause")
+    paused = wait_for_stats(page, lambda s: s["state"] == "paused")
+    expect(page.get_by_test_id("viewer-overlay-title")).to_have_text("Paused")
+    screenshot(page, "e2e-presentation-paused")
+    changed = truth.copy()
+    changed[40:140, 40:240] = (0, 255, 0, 255)
+    painter.paint(changed[40:140, 40:240], 40, 40)
+    # Nothing may arrive while paused: give the presenter time to (wrongly) send the change.
+    time.sleep(1.0)
+    stats, pixels = snapshot(page)
+    assert stats["framesPainted"] == paused["framesPainted"], stats
+    assert np.array_equal(pixels, rgb_of(truth))
+
+    command(process, "resume")
+    wait_for_stats(page, lambda s: s["state"] == "live")
+    wait_for_picture(page, rgb_of(changed))
+    screenshot(page, "e2e-presentation-resumed")
+    assert process.poll() is None
+
+
+def test_viewer_reconnect_restores_the_picture(display, painter, presenter, viewers) -> None:
+    """After the viewer's socket drops (and its canvas is blanked), the relay sends the whole
+    current picture to the new socket."""
+    truth = document(14)
+    painter.paint(truth)
+    page = viewers()
+    presenter("--lossless")
+    before = wait_for_picture(page, rgb_of(truth))
+
+    page.evaluate("window.__rsViewer.dropSocket()")
+    page.evaluate(
+        "() => { const c = document.getElementById('screen-canvas');"
+        " c.getContext('2d').fillRect(0, 0, c.width, c.height); }"
+    )
+    assert not np.array_equal(snapshot(page)[1], rgb_of(truth))
+    after = wait_for_stats(
+        page,
+        lambda s: (
+            s["framesPainted"] > before["framesPainted"]
+            and s["state"] == "live"
+            and s["status"] == "online"
+        ),
+    )
+    assert after["decodeFailures"] == 0
+    wait_for_picture(page, rgb_of(truth))
+    assert viewer_stats(page)["status"] == "online"
+    screenshot(page, "e2e-presentation-reconnected")
