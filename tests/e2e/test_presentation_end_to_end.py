@@ -33,14 +33,13 @@ from tests.e2e.viewer_presenter import (
     viewer_stats,
     wait_for_stats,
 )
-from tests.integration.test_presenter_stream import document, rgb_of
 from tests.support.relay import REPO_ROOT
+from tests.support.screen_content import SCREEN_H, SCREEN_W, document, rgb_of
 from tests.support.x11_paint import RootPainter, add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
-SCREEN_W, SCREEN_H = 960, 540
 WAIT_S = 15.0
 POLL_S = 0.05
 MIN_PSNR_DB = 30.0
