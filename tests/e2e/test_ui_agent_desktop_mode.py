@@ -197,3 +197,147 @@ def test_desktop_chat_window_without_a_login_says_so(browser, local_app: LocalAp
         expect(by_id(chat, "new-support-button")).to_be_hidden()
     finally:
         chat.context.close()
+
+
+class FakePresentations:
+    """The presenter children, reduced to a state per session and a record of the commands."""
+
+    SCREENS = {
+        "monitors": [
+            {"index": 1, "width": 1920, "height": 1080, "left": 0, "top": 0},
+            {"index": 2, "width": 1280, "height": 1024, "left": 1920, "top": 0},
+        ],
+        "windows": [
+            {"id": 4194305, "title": "Price list", "x": 0, "y": 0, "width": 800, "height": 600},
+            {"id": 4194306, "title": "Brochure", "x": 50, "y": 50, "width": 640, "height": 480},
+        ],
+        "windows_supported": True,
+    }
+
+    def __init__(self) -> None:
+        self.states: dict[str, dict[str, Any]] = {}
+        self.commands: list[tuple[str, Any]] = []
+
+    def status(self, session_id: str) -> dict[str, Any]:
+        return dict(
+            self.states.get(session_id, {"state": "idle", "monitor": None, "windows": None})
+        )
+
+    def screens(self) -> dict[str, Any]:
+        return self.SCREENS
+
+    def start(self, session_id: str, *_args: Any) -> dict[str, Any]:
+        self.commands.append(("start", None))
+        self.states[session_id] = {"state": "live", "monitor": 1, "windows": None}
+        return self.status(session_id)
+
+    def _set(self, session_id: str, command: str, argument: Any, **change: Any):
+        self.commands.append((command, argument))
+        self.states[session_id].update(change)
+        return self.status(session_id)
+
+    def pause(self, session_id: str) -> dict[str, Any]:
+        return self._set(session_id, "pause", None, state="paused")
+
+    def resume(self, session_id: str) -> dict[str, Any]:
+        return self._set(session_id, "resume", None, state="live")
+
+    def switch_monitor(self, session_id: str, monitor: int) -> dict[str, Any]:
+        return self._set(session_id, "monitor", monitor, monitor=monitor)
+
+    def share_windows(self, session_id: str, ids: list[int] | None) -> dict[str, Any]:
+        return self._set(session_id, "windows", ids, windows=ids)
+
+    def stop(self, session_id: str) -> dict[str, Any]:
+        self.commands.append(("stop", None))
+        self.states.pop(session_id, None)
+        return self.status(session_id)
+
+
+def test_desktop_share_picker_and_notice_presentation_buttons(
+    browser, relay, tmp_path, open_ui: PageFactory
+) -> None:
+    """While presenting, the chat window picks the screen and windows (sent live), and the
+    notice pauses and stops the presentation; the chat window's buttons follow."""
+    settings = LocalSettings(tmp_path / "config")
+    settings.update({"relay_url": relay.url})
+    presentations = FakePresentations()
+    server = LocalServer()
+    secret = secrets.token_urlsafe(32)
+    routes = build_app(settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
+    server.start(guard(routes, secret, server.port))
+    app = LocalApp(server.url, secret, RecordedWindows())
+    pages: list[Page] = []
+    try:
+        main = desktop_page(
+            browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
+        )
+        pages.append(main)
+        by_id(main, "login-username").fill(ALICE.username)
+        by_id(main, "login-password").fill(ALICE.password)
+        by_id(main, "login-button").click()
+        expect(by_id(main, "new-support-button")).to_be_visible()
+        with local_call(main, "POST", "/local/windows/chat") as answer:
+            by_id(main, "new-support-button").click()
+        assert answer.value.status == 204
+        session_id = answer.value.request.post_data_json["session_id"]
+        chat = desktop_page(
+            browser,
+            app.page_url("agent/index.html", session=session_id),
+            {"width": 640, "height": 720},
+        )
+        pages.append(chat)
+        code = by_id(chat, "access-code")
+        expect(code).to_have_text(re.compile(r"^\d{6}$"))
+        customer = open_ui("/")
+        customer_join(customer, code.text_content() or "", name="Chris Park")
+
+        picker = by_id(chat, "share-picker")
+        expect(picker).to_be_hidden()
+        by_id(chat, "present-request").click()
+        with customer.expect_popup() as popup:
+            by_id(customer, "presentation-accept").click()
+        popup.value.close()
+        expect(picker).to_be_visible()
+        assert ("start", None) in presentations.commands
+        expect(by_id(chat, "share-monitor").locator("option")).to_have_count(2)
+        expect(by_id(chat, "share-window")).to_have_count(2)
+        expect(by_id(chat, "share-mode-whole")).to_be_checked()
+        with local_call(chat, "POST", "/local/presentation"):
+            by_id(chat, "share-monitor").select_option("2")
+        with local_call(chat, "POST", "/local/presentation"):
+            chat.get_by_role("checkbox", name="Brochure").check()
+        expect(by_id(chat, "share-mode-windows")).to_be_checked()
+        assert presentations.commands[-2:] == [("monitor", 2), ("windows", [4194306])]
+        with local_call(chat, "POST", "/local/presentation"):
+            by_id(chat, "share-mode-whole").check()
+        assert presentations.commands[-1] == ("windows", None)
+        screenshot(chat, "desktop-mode-share-picker")
+
+        notice = desktop_page(
+            browser, app.page_url("agent/notice.html"), {"width": 360, "height": 220}
+        )
+        pages.append(notice)
+        notice.evaluate(
+            "(sid) => window.rsNotice.update([{session_id: sid, customer_name: 'Chris Park', "
+            "started_at: Date.now() / 1000}])",
+            session_id,
+        )
+        toggle = by_id(notice, "notice-present-toggle")
+        expect(toggle).to_have_text("Pause screen")
+        expect(toggle).to_have_attribute("aria-label", "Pause showing your screen to Chris Park")
+        toggle.click()
+        expect(toggle).to_have_text("Show screen")
+        assert presentations.commands[-1] == ("pause", None)
+        expect(by_id(chat, "present-pause")).to_have_text(re.compile("Resume"))  # synced
+        screenshot(notice, "desktop-mode-notice-presenting")
+        by_id(notice, "notice-present-stop").click()
+        expect(toggle).to_be_hidden()
+        assert presentations.commands[-1] == ("stop", None)
+        expect(picker).to_be_hidden()
+        expect(by_id(chat, "present-request")).to_be_visible()
+    finally:
+        for page in pages:
+            page.context.close()
+        server.stop()
+        settings.close()

@@ -148,13 +148,25 @@ export class DesktopBackend {
 
   /**
    * Drive this support's presenter (a child process of the app): "start" when the customer
-   * accepted, then "pause" / "resume" / "stop". Answers {state, monitor}.
-   * @param {"start"|"pause"|"resume"|"stop"} action
+   * accepted, then "pause" / "resume" / "stop", or "monitor" ({monitor}) / "windows"
+   * ({window_ids}: ids, or null for the whole screen). Answers {state, monitor, windows}.
+   * @param {"start"|"pause"|"resume"|"stop"|"monitor"|"windows"} action
    * @param {string} sessionId
+   * @param {object} [extra] {monitor} or {window_ids}
    */
-  async presentation(action, sessionId) {
+  async presentation(action, sessionId, extra = {}) {
     return this._local("POST", "/local/presentation", {
-      body: { session_id: sessionId, action },
+      body: { ...extra, session_id: sessionId, action },
     });
+  }
+
+  /** This support's presenter: {state: "idle"|"live"|"paused", monitor, windows}. */
+  async presentationStatus(sessionId) {
+    return this._local("GET", `/local/presentation?session_id=${encodeURIComponent(sessionId)}`);
+  }
+
+  /** What can be shared: {monitors, windows, windows_supported, windows_error?}. */
+  async screens() {
+    return this._local("GET", "/local/screens");
   }
 }

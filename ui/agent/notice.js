@@ -3,15 +3,19 @@
 // reports a connected customer; the page reads the list once with GET /local/notice and then
 // the app pushes every change with `window.rsNotice.update(list)`. End asks twice (End, then
 // "End now") and then POST /local/notice/end {session_id}: that support's chat window ends it.
+// A session whose screen is presented also gets Pause / Show screen and Stop presenting
+// (notice_presentation.js), polled from GET /local/presentation.
 
 import { element } from "/ui/common/dom.js";
 import { ErrorMessage } from "/ui/common/error_message.js";
 import { i18n } from "/ui/common/i18n.js";
 import { iconElement } from "/ui/common/icons.js";
 import { createBackend } from "/ui/agent/backend.js";
+import { NoticePresentation } from "/ui/agent/notice_presentation.js";
 
 const TICK_MS = 1000;
 const CONFIRM_SHOWN_MS = 5000;
+const PRESENTATION_POLL_MS = 2000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,6 +32,7 @@ class NoticeWindow {
     i18n.onChange(() => this.render());
     window.rsNotice = Object.freeze({ update: (list) => this.update(list) });
     setInterval(() => this._tick(), TICK_MS);
+    setInterval(() => this._pollPresentations(), PRESENTATION_POLL_MS);
     if (this.backend.mode !== "desktop") {
       this.update([]);
       return;
@@ -69,8 +74,25 @@ class NoticeWindow {
     this._label(entry, "notice.end", "notice.end_label");
     button.addEventListener("click", () => this._end(session.session_id, entry));
     item.append(who, button);
+    if (this.backend.mode === "desktop") {
+      entry.presentation = new NoticePresentation({
+        backend: this.backend,
+        i18n,
+        sessionId: session.session_id,
+        name,
+        onError: (error) => this.error.showKey("notice.present_failed", { message: error.message }),
+      });
+      item.append(entry.presentation.element);
+      entry.presentation.refresh();
+    }
     this._items.set(session.session_id, entry);
     return item;
+  }
+
+  _pollPresentations() {
+    for (const entry of this._items.values()) {
+      entry.presentation?.refresh();
+    }
   }
 
   _label(entry, key, labelKey) {

@@ -8,6 +8,7 @@ import { setAvatar, showUnreadInTitle } from "/ui/common/dom.js";
 import { EndView } from "/ui/common/end_view.js";
 import { CloseCode, MessageType } from "/ui/common/protocol.js";
 import { PresentationControls } from "/ui/common/screen_request.js";
+import { SharePicker } from "/ui/agent/share_picker.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
 import { ShortMessages } from "/ui/common/short_messages.js";
 import { NotesPanel } from "/ui/agent/notes_panel.js";
@@ -92,6 +93,16 @@ export class SupportView {
     $("notes-slot").replaceChildren(this.notes.element);
     // Pause / resume / stop need a presenter: offered when the backend drives one (desktop).
     const backend = this.options.backend;
+    // Screen and window choice: desktop only (GET /local/screens), shown while presenting.
+    this.sharePicker = backend.screens
+      ? new SharePicker({
+          backend,
+          sessionId: this.sessionId,
+          i18n: this.i18n,
+          anchor: $("chat-panel").querySelector(".agent-chat__layout"),
+          onSync: (state) => this.presentation?.sync(state),
+        })
+      : null;
     this.presentation = new PresentationControls({
       socket,
       chatView: this.chatView,
@@ -100,6 +111,8 @@ export class SupportView {
       onControl: backend.presentation
         ? (action) => backend.presentation(action, this.sessionId)
         : null,
+      onState: (state) =>
+        this.sharePicker?.setPresenting(state === "presenting" || state === "paused"),
     });
     this._setNotesOpen(false);
     this.notes.load();
@@ -274,6 +287,8 @@ export class SupportView {
     this.chatView?.destroy();
     this.presentation?.destroy();
     this.presentation = null;
+    this.sharePicker?.destroy();
+    this.sharePicker = null;
     this.notes?.release();
     this.socket = null;
     this.chatView = null;

@@ -123,8 +123,10 @@ export class PresentationControls {
    * @param {HTMLElement} options.anchor the buttons are inserted just before this element
    * @param {(action: "start"|"pause"|"resume"|"stop") => unknown} [options.onControl] drives
    *   the presenter (the desktop app); without it only the request is offered
+   * @param {(state: string) => void} [options.onState] told the state after every change
    */
-  constructor({ socket, chatView, i18n, anchor, onControl = null }) {
+  constructor({ socket, chatView, i18n, anchor, onControl = null, onState = () => {} }) {
+    this.onState = onState;
     this.socket = socket;
     this.chatView = chatView;
     this.i18n = i18n;
@@ -150,6 +152,19 @@ export class PresentationControls {
       unsubscribe();
     }
     this.element.remove();
+  }
+
+  /**
+   * Follow the presenter's state when something else changed it (the connection notice).
+   * @param {"idle"|"live"|"paused"} presenterState
+   */
+  sync(presenterState) {
+    const state = { idle: "idle", live: "presenting", paused: "paused" }[presenterState];
+    const presenting = this.state === "presenting" || this.state === "paused";
+    if (state && presenting && state !== this.state) {
+      this.state = state;
+      this._render();
+    }
   }
 
   _request() {
@@ -210,6 +225,7 @@ export class PresentationControls {
     this.i18n.bind(this.pause.lastChild, this.state === "paused" ? "present.resume" : "present.pause");
     this.pause.setAttribute("aria-pressed", String(this.state === "paused"));
     this.element.dataset.state = this.state;
+    this.onState(this.state);
   }
 
   _button(key, testId, onClick) {

@@ -1,0 +1,193 @@
+// What a desktop chat window presents (P2, P6): the screen (monitor) and "whole screen" or
+// "chosen windows" with a checkbox per open window. Shown while presenting; every change goes
+// to the running presenter at once (POST /local/presentation monitor / windows). The lists come
+// from GET /local/screens; where window lists do not exist (Windows, macOS, Wayland) the
+// picker says so and offers the whole screen only. While shown it also reads the presenter's
+// state every few seconds, so a pause or stop from the connection notice reaches the buttons.
+
+import { element } from "/ui/common/dom.js";
+
+const SYNC_MS = 2000;
+
+export class SharePicker {
+  /**
+   * @param {object} options
+   * @param {import("./desktop_backend.js").DesktopBackend} options.backend
+   * @param {string} options.sessionId
+   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {HTMLElement} options.anchor the picker is inserted just before this element
+   * @param {(state: "idle"|"live"|"paused") => void} [options.onSync] the presenter's state
+   */
+  constructor({ backend, sessionId, i18n, anchor, onSync = () => {} }) {
+    Object.assign(this, { backend, sessionId, i18n, onSync });
+    this.shown = false;
+    this._timer = null;
+    this.element = element("fieldset", "rs-share-picker", { "data-testid": "share-picker" });
+    this.element.hidden = true;
+    const legend = element("legend", "rs-share-picker__legend");
+    i18n.bind(legend, "share.legend");
+    const monitorLabel = element("label", "rs-share-picker__row");
+    const monitorText = element("span");
+    i18n.bind(monitorText, "share.monitor");
+    this.monitor = element("select", "rs-input", { "data-testid": "share-monitor" });
+    this.monitor.addEventListener("change", () => this._send("monitor", { monitor: +this.monitor.value }));
+    monitorLabel.append(monitorText, this.monitor);
+    const name = `share-mode-${sessionId}`;
+    this.whole = this._radio(name, "whole", "share.whole");
+    this.chosen = this._radio(name, "windows", "share.windows");
+    const modes = element("div", "rs-share-picker__row", { role: "radiogroup" });
+    modes.append(this.whole.parentElement, this.chosen.parentElement);
+    this.list = element("ul", "rs-share-picker__windows", { "data-testid": "share-windows" });
+    this.list.dataset.i18nAriaLabel = "share.windows_list";
+    this.list.setAttribute("aria-label", i18n.t("share.windows_list"));
+    this.refreshButton = element("button", "rs-button rs-button--secondary rs-button--small", {
+      type: "button",
+      "data-testid": "share-refresh",
+    });
+    i18n.bind(this.refreshButton, "share.refresh");
+    this.refreshButton.addEventListener("click", () => this.refresh());
+    this.note = element("p", "rs-share-picker__note", { "data-testid": "share-note" });
+    this.note.hidden = true;
+    this.error = element("div", "rs-alert", { "data-testid": "share-error", "aria-live": "assertive" });
+    this.element.append(legend, monitorLabel, modes, this.list, this.refreshButton, this.note, this.error);
+    anchor.before(this.element);
+  }
+
+  /** Show (and fill) the picker while presenting; hide it otherwise. */
+  setPresenting(presenting) {
+    if (presenting === this.shown) {
+      return;
+    }
+    this.shown = presenting;
+    this.element.hidden = !presenting;
+    clearInterval(this._timer);
+    this._timer = null;
+    if (presenting) {
+      this.whole.checked = true;
+      this.refresh();
+      this._timer = setInterval(() => this._sync(), SYNC_MS);
+    }
+  }
+
+  destroy() {
+    clearInterval(this._timer);
+    this.element.remove();
+  }
+
+  /** Read the monitors and open windows again (keeps the ticked windows that still exist). */
+  async refresh() {
+    this._clear();
+    let screens;
+    try {
+      screens = await this.backend.screens();
+    } catch (error) {
+      this._fail(error);
+      return;
+    }
+    const chosenMonitor = this.monitor.value;
+    this.monitor.replaceChildren(
+      ...screens.monitors.map(({ index, width, height }) =>
+        this.i18n.bind(element("option", "", { value: String(index) }), "share.monitor_option", {
+          index,
+          width,
+          height,
+        }),
+      ),
+    );
+    if (chosenMonitor) {
+      this.monitor.value = chosenMonitor;
+    }
+    const ticked = new Set(this._tickedIds());
+    this.list.replaceChildren(...screens.windows.map((w) => this._windowItem(w, ticked.has(w.id))));
+    this.chosen.disabled = !screens.windows_supported;
+    this.list.hidden = !screens.windows_supported;
+    if (!screens.windows_supported) {
+      this._note("share.unsupported", { message: screens.windows_error || "" });
+    } else if (screens.windows.length === 0) {
+      this._note("share.no_windows");
+    }
+  }
+
+  _radio(name, value, key) {
+    const label = element("label", "rs-share-picker__choice");
+    const input = element("input", "", { type: "radio", name, value, "data-testid": `share-mode-${value}` });
+    const text = element("span");
+    this.i18n.bind(text, key);
+    label.append(input, text);
+    input.addEventListener("change", () => this._applyWindows());
+    return input;
+  }
+
+  _windowItem(info, ticked) {
+    const item = element("li", "rs-share-picker__window");
+    const label = element("label", "rs-share-picker__choice");
+    const box = element("input", "", {
+      type: "checkbox",
+      value: String(info.id),
+      "data-testid": "share-window",
+    });
+    box.checked = ticked;
+    box.addEventListener("change", () => {
+      if (box.checked) {
+        this.chosen.checked = true;
+      }
+      this._applyWindows();
+    });
+    label.append(box, element("span", "", {}, info.title));
+    item.append(label);
+    return item;
+  }
+
+  _tickedIds() {
+    return [...this.list.querySelectorAll("input:checked")].map((box) => Number(box.value));
+  }
+
+  _applyWindows() {
+    this._clear();
+    if (this.whole.checked) {
+      this._send("windows", { window_ids: null });
+      return;
+    }
+    const ids = this._tickedIds();
+    if (ids.length === 0) {
+      this._note("share.choose_window");
+      return;
+    }
+    this._send("windows", { window_ids: ids });
+  }
+
+  async _send(action, body) {
+    try {
+      await this.backend.presentation(action, this.sessionId, body);
+    } catch (error) {
+      this._fail(error);
+    }
+  }
+
+  async _sync() {
+    try {
+      const status = await this.backend.presentationStatus(this.sessionId);
+      this.onSync(status.state);
+    } catch {
+      // the next tick tries again; the buttons keep their state meanwhile
+    }
+  }
+
+  _note(key, params) {
+    this.note.hidden = false;
+    this.i18n.bind(this.note, key, params);
+  }
+
+  _fail(error) {
+    this.i18n.bind(this.error, "share.failed", { message: error?.message ?? String(error) });
+  }
+
+  _clear() {
+    for (const box of [this.note, this.error]) {
+      delete box.dataset.i18n;
+      delete box.dataset.i18nParams;
+      box.textContent = "";
+    }
+    this.note.hidden = true;
+  }
+}
