@@ -7,6 +7,7 @@ close cycle costs ~2-3 s, so these tests are few and each checks a lot.
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from suite.agent.settings import LocalSettings
 from tests.support.agent_app import AgentApp
 from tests.support.api import Api
-from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
+from tests.support.cdp import CdpPage, by_test_id, list_targets, visible_js, wait_for_target
 from tests.support.relay import ALICE, REPO_ROOT
 from tests.support.x11 import find_windows, request_close
 from tests.support.xvfb import Xvfb, XvfbError
@@ -215,5 +216,161 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         for page in pages:
             page.close()
         if customer is not None:
+            customer.context.close()
+        app.kill()
+
+
+def _chat_texts_js() -> str:
+    return "[...document.querySelectorAll('[data-testid=chat-text]')].map((el) => el.textContent)"
+
+
+def _has_chat_text_js(text: str) -> str:
+    return f"{_chat_texts_js()}.includes({json.dumps(text)})"
+
+
+def _notice_names_js() -> str:
+    return (
+        f"[...document.querySelectorAll('{by_test_id('notice-customer')}')]"
+        ".map((el) => el.textContent.trim())"
+    )
+
+
+def test_agent_app_several_supports_each_in_its_own_window(
+    xvfb, relay, tmp_path, browser, artifacts_dir: Path
+):
+    """Issue #3: two New support clicks open two chat windows with different codes; a customer
+    joins each; each customer's message shows only in its own window; the notice lists both;
+    ending one support leaves the other live and the notice lists one."""
+    if not NOTICE_PAGE.exists():
+        pytest.skip(f"ui/agent has no desktop mode yet; this test needs:\n{DESKTOP_PAGE_HOOKS}")
+    from playwright.sync_api import expect
+
+    from tests.e2e.ui_pages import bubble_with_text, customer_join, open_page, send_chat
+
+    app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
+    pages: list[CdpPage] = []
+    customers = []
+    code_js = (
+        f"(document.querySelector('{by_test_id('access-code')}')?.textContent ?? '')"
+        ".trim().match(/^\\d{6}$/)?.[0]"
+    )
+    new_support = by_test_id("new-support-button")
+    try:
+        main = main_page(app)
+        pages.append(main)
+        main.fill(by_test_id("login-username"), ALICE.username)
+        main.fill(by_test_id("login-password"), ALICE.password)
+        main.click(by_test_id("login-button"))
+
+        chats: list[CdpPage] = []
+        for _ in range(2):
+            known = {page.target["id"] for page in pages}
+            # The button is disabled while the previous support is being created.
+            main.wait_for(
+                f"{visible_js(new_support)} && !document.querySelector('{new_support}').disabled"
+            )
+            main.click(new_support)
+            chat = CdpPage(
+                wait_for_target(
+                    app.devtools_port,
+                    lambda t, known=known: (
+                        t["id"] not in known and "/ui/agent/index.html" in t["url"]
+                    ),
+                )
+            )
+            pages.append(chat)
+            chats.append(chat)
+        chat_targets = [
+            t
+            for t in list_targets(app.devtools_port)
+            if t.get("type") == "page"
+            and "/ui/agent/index.html" in t["url"]
+            and t["id"] != main.target["id"]
+        ]
+        assert len(chat_targets) == 2, [t["url"] for t in chat_targets]
+        codes = [chat.wait_for(code_js) for chat in chats]
+        assert codes[0] != codes[1], codes
+        session_ids = [chat.evaluate("window.__rsTest.state().sessionId") for chat in chats]
+        assert session_ids[0] and session_ids[1] and session_ids[0] != session_ids[1]
+        main.screenshot(artifacts_dir / "desktop-multi-main.png")
+        for index, chat in enumerate(chats):
+            chat.screenshot(artifacts_dir / f"desktop-multi-chat-{index}-waiting.png")
+
+        names = ["Chris Park", "Dana Lee"]
+        for code, name in zip(codes, names, strict=True):
+            customer = open_page(browser, relay.url + "/")
+            customers.append(customer)
+            customer_join(customer, code, name=name)
+        for chat, customer, session_id in zip(chats, customers, session_ids, strict=True):
+            assert customer.evaluate("window.__rsTest.state().sessionId") == session_id
+            chat.wait_for_selector(by_test_id("chat-input"))
+
+        said = ["Chris asks about the premium plan", "Dana asks about delivery"]
+        for customer, text in zip(customers, said, strict=True):
+            send_chat(customer, text)
+        for chat, text in zip(chats, said, strict=True):
+            chat.wait_for(_has_chat_text_js(text))
+        for chat, other in ((chats[0], said[1]), (chats[1], said[0])):
+            assert other not in chat.evaluate(_chat_texts_js())
+
+        replies = ["Reply to Chris", "Reply to Dana"]
+        for chat, text in zip(chats, replies, strict=True):
+            chat.fill(by_test_id("chat-input"), text)
+            chat.press("Enter")
+        for customer, text, other in zip(customers, replies, reversed(replies), strict=True):
+            expect(bubble_with_text(customer, text)).to_be_visible()
+            expect(bubble_with_text(customer, other)).to_have_count(0)
+
+        notice = CdpPage(wait_for_target(app.devtools_port, lambda t: "notice.html" in t["url"]))
+        pages.append(notice)
+        notice.wait_for(
+            f"(() => {{ const names = {_notice_names_js()};"
+            f" return names.length === 2 && {json.dumps(names)}.every((n) => names.includes(n));"
+            " })()"
+        )
+        notice.screenshot(artifacts_dir / "desktop-multi-notice-two.png")
+        for index, chat in enumerate(chats):
+            chat.screenshot(artifacts_dir / f"desktop-multi-chat-{index}.png")
+        for index, customer in enumerate(customers):
+            customer.screenshot(path=str(artifacts_dir / f"desktop-multi-customer-{index}.png"))
+
+        # End the first support from its own chat window: End, then confirm.
+        chats[0].click(by_test_id("end-button"))
+        chats[0].click(by_test_id("end-confirm"))
+        chats[0].wait_for_selector(by_test_id("end-screen"))
+        expect(customers[0].get_by_test_id("end-screen")).to_be_visible()
+        notice.wait_for(
+            f"(() => {{ const names = {_notice_names_js()};"
+            f" return names.length === 1 && names[0] === {json.dumps(names[1])}; }})()"
+        )
+        notice.screenshot(artifacts_dir / "desktop-multi-notice-one.png")
+
+        # The second support is still live both ways.
+        assert not chats[1].evaluate(visible_js(by_test_id("end-screen")))
+        send_chat(customers[1], "Dana is still here")
+        chats[1].wait_for(_has_chat_text_js("Dana is still here"))
+        chats[1].fill(by_test_id("chat-input"), "So am I")
+        chats[1].press("Enter")
+        expect(bubble_with_text(customers[1], "So am I")).to_be_visible()
+        expect(customers[1].get_by_test_id("end-screen")).to_be_hidden()
+        assert "Dana is still here" not in chats[0].evaluate(_chat_texts_js())
+        chats[0].screenshot(artifacts_dir / "desktop-multi-chat-0-ended.png")
+        chats[1].screenshot(artifacts_dir / "desktop-multi-chat-1-still-live.png")
+        for page in pages:
+            page.close()
+        pages.clear()
+        assert app.stop() == 0
+    except BaseException:
+        print(app.log())
+        for index, page in enumerate(pages):
+            try:
+                page.screenshot(artifacts_dir / f"desktop-multi-failed-window-{index}.png")
+            except Exception as error:  # the window may be gone; the test already failed
+                print(f"no screenshot of window {index}: {error}")
+        raise
+    finally:
+        for page in pages:
+            page.close()
+        for customer in customers:
             customer.context.close()
         app.kill()
