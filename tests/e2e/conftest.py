@@ -14,10 +14,9 @@ from playwright.sync_api import Page
 from tests.e2e.ui_pages import (
     DESKTOP,
     agent_login,
+    close_pages,
     customer_join,
     open_page,
-    page_errors,
-    screenshot,
     start_support,
 )
 
@@ -39,17 +38,7 @@ def open_ui(browser, relay, request: pytest.FixtureRequest) -> Iterator[PageFact
         return page
 
     yield open_ui
-    failed = getattr(request.node, "rs_failed", False)
-    errors = []
-    for index, page in enumerate(pages):
-        if failed:
-            try:
-                screenshot(page, f"failed-{request.node.name}-{index}")
-            except Exception as error:  # the page may be gone; the test already failed
-                print(f"no screenshot of page {index}: {error}")
-        errors += page_errors(page)
-        page.context.close()
-    assert not errors, f"uncaught errors in the pages: {errors}"
+    close_pages(pages, request, "page")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

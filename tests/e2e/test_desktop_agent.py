@@ -205,12 +205,7 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         pages.clear()
         assert app.stop() == 0
     except BaseException:
-        print(app.log())
-        for index, page in enumerate(pages):
-            try:
-                page.screenshot(artifacts_dir / f"desktop-flow-failed-window-{index}.png")
-            except Exception as error:  # the window may be gone; the test already failed
-                print(f"no screenshot of window {index}: {error}")
+        _report_failure(app, pages, artifacts_dir, "desktop-flow")
         raise
     finally:
         for page in pages:
@@ -218,6 +213,16 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         if customer is not None:
             customer.context.close()
         app.kill()
+
+
+def _report_failure(app: AgentApp, pages: list[CdpPage], artifacts_dir: Path, name: str) -> None:
+    """A failed desktop test: print the app's log and keep a screenshot of each window."""
+    print(app.log())
+    for index, page in enumerate(pages):
+        try:
+            page.screenshot(artifacts_dir / f"{name}-failed-window-{index}.png")
+        except Exception as error:  # the window may be gone; the test already failed
+            print(f"no screenshot of window {index}: {error}")
 
 
 def _chat_texts_js() -> str:
@@ -361,12 +366,7 @@ def test_agent_app_several_supports_each_in_its_own_window(
         pages.clear()
         assert app.stop() == 0
     except BaseException:
-        print(app.log())
-        for index, page in enumerate(pages):
-            try:
-                page.screenshot(artifacts_dir / f"desktop-multi-failed-window-{index}.png")
-            except Exception as error:  # the window may be gone; the test already failed
-                print(f"no screenshot of window {index}: {error}")
+        _report_failure(app, pages, artifacts_dir, "desktop-multi")
         raise
     finally:
         for page in pages:

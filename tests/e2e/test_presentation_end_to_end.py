@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from suite.agent.presentations import TOKEN_ENV
-from tests.e2e.ui_pages import screenshot
+from tests.e2e.ui_pages import close_pages, screenshot
 from tests.e2e.viewer_presenter import (
     PresentationSession,
     open_viewer,
@@ -127,17 +127,7 @@ def viewers(browser, session: PresentationSession, request: pytest.FixtureReques
         return page
 
     yield open_one
-    failed = getattr(request.node, "rs_failed", False)
-    errors = []
-    for index, page in enumerate(pages):
-        if failed:
-            try:
-                screenshot(page, f"failed-{request.node.name}-{index}")
-            except Exception as error:  # the page may be gone; the test already failed
-                print(f"no screenshot of viewer {index}: {error}")
-        errors += getattr(page, "rs_errors", [])
-        page.context.close()
-    assert not errors, f"uncaught errors in the viewer: {errors}"
+    close_pages(pages, request, "viewer")
 
 
 def command(process: subprocess.Popen, line: str) -> None:

@@ -28,7 +28,9 @@ pytestmark = pytest.mark.e2e
 CHAT_WINDOW = {"width": 420, "height": 640}
 
 
-def png_bytes(width: int = 48, height: int = 48, rgb: tuple[int, int, int] = (47, 84, 235)) -> bytes:
+def png_bytes(
+    width: int = 48, height: int = 48, rgb: tuple[int, int, int] = (47, 84, 235)
+) -> bytes:
     """A real PNG image of one colour (no imaging library needed)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
@@ -127,9 +129,7 @@ def test_removed_photo_falls_back_to_initials(agent_page: Page, tmp_path: Path) 
     expect(by_id(agent_page, "photo-remove")).to_be_hidden()
 
 
-def test_short_messages_expand_by_key_and_by_picker(
-    agent_page: Page, open_ui: PageFactory
-) -> None:
+def test_short_messages_expand_by_key_and_by_picker(agent_page: Page, open_ui: PageFactory) -> None:
     """Keys are validated; in the chat a key + space/Tab expands and the picker inserts."""
     by_id(agent_page, "settings-button").click()
     expect(by_id(agent_page, "tab-short")).to_be_focused()
@@ -234,9 +234,7 @@ def test_notes_autosave_retry_and_edit_after_the_end(
     screenshot(agent, "agent-end-with-notes")
 
 
-def test_chat_window_size_shows_notes_behind_a_toggle(
-    open_ui: PageFactory, relay
-) -> None:
+def test_chat_window_size_shows_notes_behind_a_toggle(open_ui: PageFactory, relay) -> None:
     """At 420×640 the chat fills the window and the Notes button swaps chat and notes."""
     agent = open_ui("/agent", viewport=CHAT_WINDOW)
     agent_login(agent)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui_pages import PHONE, screenshot
+from tests.e2e.ui_pages import PHONE, close_pages, screenshot
 from tests.e2e.viewer_presenter import (
     FLAG_KEY,
     PresentationSession,
@@ -54,14 +54,7 @@ def viewers(browser, session: PresentationSession, request: pytest.FixtureReques
         return page
 
     yield open_one
-    failed = getattr(request.node, "rs_failed", False)
-    errors = []
-    for index, page in enumerate(pages):
-        if failed:
-            screenshot(page, f"failed-{request.node.name}-{index}")
-        errors += getattr(page, "rs_errors", [])
-        page.context.close()
-    assert not errors, f"uncaught errors in the viewer: {errors}"
+    close_pages(pages, request, "viewer")
 
 
 def present_full_screen(presenter: Presenter, image=None, seq: int = 1) -> np.ndarray:

@@ -40,6 +40,21 @@ def page_errors(page: Page) -> list[str]:
     return list(getattr(page, "rs_errors", []))
 
 
+def close_pages(pages: list[Page], request, kind: str = "page") -> None:
+    """End of a test: screenshot every page if it failed, close them, fail on uncaught errors."""
+    failed = getattr(request.node, "rs_failed", False)
+    errors: list[str] = []
+    for index, page in enumerate(pages):
+        if failed:
+            try:
+                screenshot(page, f"failed-{request.node.name}-{index}")
+            except Exception as error:  # the page may be gone; the test already failed
+                print(f"no screenshot of {kind} {index}: {error}")
+        errors += page_errors(page)
+        page.context.close()
+    assert not errors, f"uncaught errors in the {kind}s: {errors}"
+
+
 def screenshot(page: Page, name: str) -> Path:
     """Save a PNG of the page into test-artifacts/ and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
