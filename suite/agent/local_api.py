@@ -64,7 +64,7 @@ class Desktop(Protocol):
 
     def open_chat(self, session_id: str) -> None: ...
 
-    def show_notice(self, sessions: list[dict[str, Any]]) -> None: ...
+    def show_notice(self, notice: "Notice") -> None: ...
 
     def end_from_notice(self, session_id: str) -> bool: ...
 
@@ -139,18 +139,31 @@ def guard(app: WsgiApp, secret: str, port: int) -> WsgiApp:
 # ---------- state the routes share ----------
 
 
+@dataclass(frozen=True)
+class Notice:
+    """The merged list of live sessions, numbered so a window can drop an older copy.
+
+    The notice page reads the list once (GET) while the app pushes each change to it: the GET's
+    answer can arrive after a newer push, and the revision is how the page tells them apart.
+    """
+
+    revision: int
+    sessions: list[dict[str, Any]]
+
+
 @dataclass
 class LocalState:
     """The relay login and the notice list, shared by every window of this launch."""
 
     login: dict[str, Any] | None = None
     notice_by_source: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    notice_revision: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def notice(self) -> list[dict[str, Any]]:
+    def notice(self) -> Notice:
         """Every window's live sessions, merged (first report of a session wins)."""
         with self.lock:
-            return self._merged()
+            return Notice(self.notice_revision, self._merged())
 
     def _merged(self) -> list[dict[str, Any]]:
         merged: dict[str, dict[str, Any]] = {}
@@ -159,14 +172,15 @@ class LocalState:
                 merged.setdefault(session["session_id"], session)
         return list(merged.values())
 
-    def set_notice(self, source: str, sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Replace what ``source`` (a window) reported; returns the merged list."""
+    def set_notice(self, source: str, sessions: list[dict[str, Any]]) -> Notice:
+        """Replace what ``source`` (a window) reported; returns the new merged list."""
         with self.lock:
             if sessions:
                 self.notice_by_source[source] = sessions
             else:
                 self.notice_by_source.pop(source, None)
-            return self._merged()
+            self.notice_revision += 1
+            return Notice(self.notice_revision, self._merged())
 
 
 def log_out(state: LocalState, client_for: Callable[[str], RelayClient]) -> None:
@@ -393,7 +407,8 @@ def build_app(
     @app.get("/local/notice")
     @json_route
     def get_notice():
-        return {"sessions": state.notice()}
+        notice = state.notice()
+        return {"sessions": notice.sessions, "revision": notice.revision}
 
     @app.post("/local/notice")
     @json_route
@@ -402,13 +417,15 @@ def build_app(
         source = data.get("source", "main")
         if not isinstance(source, str) or not SESSION_ID_RE.match(source):
             raise AgentError("bad_request", "'source' must be 1-64 url-safe characters")
-        before = {session["session_id"] for session in state.notice()}
-        merged = state.set_notice(source, _notice_sessions(data))
+        before = {session["session_id"] for session in state.notice().sessions}
+        notice = state.set_notice(source, _notice_sessions(data))
         # A support that left the list has ended (or lost its customer): stop presenting it.
-        for gone in before - {session["session_id"] for session in merged}:
+        for gone in before - {session["session_id"] for session in notice.sessions}:
             presentations.stop(gone)
-        logger.info("notice: %d live session(s) after a report from %s", len(merged), source)
-        desktop.show_notice(merged)
+        logger.info(
+            "notice: %d live session(s) after a report from %s", len(notice.sessions), source
+        )
+        desktop.show_notice(notice)
 
     @app.post("/local/notice/end")
     @json_route

@@ -20,6 +20,8 @@ import webbrowser
 from collections.abc import Callable
 from typing import Any
 
+from suite.agent.local_api import Notice
+
 logger = logging.getLogger(__name__)
 
 MAIN_SIZE = (1100, 760)
@@ -142,7 +144,8 @@ class AgentShell:
         window.events.closed += forget
         logger.info("chat window opened for session %s", session_id)
 
-    def show_notice(self, sessions: list[dict[str, Any]]) -> None:
+    def show_notice(self, notice: Notice) -> None:
+        sessions = notice.sessions
         with self._lock:
             window = self._notice
             if window is None and not sessions:
@@ -164,7 +167,7 @@ class AgentShell:
                 return
         # The page gets every change, the last empty one too, so it never shows stale sessions
         # when the window is shown again.
-        payload = json.dumps(sessions)
+        payload = f"{json.dumps(sessions)}, {notice.revision}"
         _run_js(window, f"window.rsNotice && window.rsNotice.update({payload})")
         if sessions:
             window.show()

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.local_api import LocalServer, build_app, guard
+from suite.agent.local_api import LocalServer, Notice, build_app, guard
 from suite.agent.settings import LocalSettings
 from tests.e2e.conftest import PageFactory
 from tests.e2e.ui_pages import bubble_with_text, by_id, customer_join, open_page, screenshot
@@ -41,8 +41,8 @@ class RecordedWindows:
     def open_chat(self, session_id: str) -> None:
         self.chats.append(session_id)
 
-    def show_notice(self, sessions: list[dict[str, Any]]) -> None:
-        self.notices.append(sessions)
+    def show_notice(self, notice: Notice) -> None:
+        self.notices.append(notice.sessions)
 
     def end_from_notice(self, session_id: str) -> bool:
         self.ended.append(session_id)
@@ -178,8 +178,14 @@ def test_desktop_mode_login_support_window_notice_and_end(
         expect(by_id(chat, "end-screen")).to_be_visible()
         expect(by_id(customer, "end-screen")).to_be_visible()
         assert local_app.windows.notices[-1] == []
-        notice.evaluate("window.rsNotice.update([])")
+        # The app pushes the numbered list; a late copy of an older list must not bring the
+        # ended session back (the page's own GET can be answered after a newer push).
+        notice.evaluate("window.rsNotice.update([], 1000)")
         expect(by_id(notice, "notice-none")).to_be_visible()
+        stale = [{"session_id": session_id, "customer_name": "Chris Park", "started_at": 1}]
+        notice.evaluate("(stale) => window.rsNotice.update(stale, 999)", stale)
+        expect(by_id(notice, "notice-none")).to_be_visible()
+        expect(by_id(notice, "notice-customer")).to_have_count(0)
         expect(by_id(chat, "notes-input")).to_have_value("Desktop notes")
     finally:
         for page in pages:

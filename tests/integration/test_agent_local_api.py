@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from suite.agent.local_api import TOKEN_HEADER, LocalServer, build_app, guard
+from suite.agent.local_api import TOKEN_HEADER, LocalServer, Notice, build_app, guard
 from suite.agent.settings import LocalSettings
 from tests.integration.test_agent_relay_client import closed_port_url
 from tests.support.api import Api
@@ -28,13 +28,15 @@ class RecordingDesktop:
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
         self.chat_windows: set[str] = set()
+        self.revisions: list[int] = []
 
     def open_chat(self, session_id: str) -> None:
         self.calls.append(("open_chat", session_id))
         self.chat_windows.add(session_id)
 
-    def show_notice(self, sessions: list[dict[str, Any]]) -> None:
-        self.calls.append(("show_notice", sessions))
+    def show_notice(self, notice: Notice) -> None:
+        self.calls.append(("show_notice", notice.sessions))
+        self.revisions.append(notice.revision)
 
     def end_from_notice(self, session_id: str) -> bool:
         self.calls.append(("end_from_notice", session_id))
@@ -225,7 +227,7 @@ def test_windows_and_notice(local, desktop, relay):
     assert local.request("POST", "/local/windows/chat", {"session_id": "../x"})[0] == 400
     sessions = [{"session_id": "abc_DEF-123", "customer_name": "Chris", "started_at": 1.5}]
     assert local.request("POST", "/local/notice", {"sessions": sessions})[0] == 204
-    assert local.request("GET", "/local/notice")[1] == {"sessions": sessions}
+    assert local.request("GET", "/local/notice")[1] == {"sessions": sessions, "revision": 1}
     assert local.request("POST", "/local/notice", {"sessions": [{"x": 1}]})[0] == 400
     assert local.request("POST", "/local/notice", {"source": "../", "sessions": []})[0] == 400
     assert local.request("POST", "/local/notice/end", {"session_id": "abc_DEF-123"})[0] == 204
@@ -253,11 +255,13 @@ def test_notice_merges_the_windows_reports(local, desktop):
     local.request("POST", "/local/notice", {"source": "one", "sessions": [one]})
     local.request("POST", "/local/notice", {"source": "two", "sessions": [two]})
     local.request("POST", "/local/notice", {"sessions": [one, two]})
-    assert local.request("GET", "/local/notice")[1] == {"sessions": [one, two]}
+    assert local.request("GET", "/local/notice")[1] == {"sessions": [one, two], "revision": 3}
     local.request("POST", "/local/notice", {"source": "one", "sessions": []})
     local.request("POST", "/local/notice", {"sessions": []})
-    assert local.request("GET", "/local/notice")[1] == {"sessions": [two]}
+    assert local.request("GET", "/local/notice")[1] == {"sessions": [two], "revision": 5}
     assert desktop.calls[-1] == ("show_notice", [two])
+    # Each change has a higher revision, so the notice page can drop a late, older answer.
+    assert desktop.revisions == [1, 2, 3, 4, 5]
 
 
 def test_unknown_paths_are_json_errors(local):

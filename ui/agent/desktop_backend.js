@@ -135,10 +135,10 @@ export class DesktopBackend {
     return this._wsUrl;
   }
 
-  /** GET /local/notice: the merged list the notice window shows. */
+  /** GET /local/notice: the merged list the notice window shows, with its revision. */
   async noticeSessions() {
-    const { sessions } = await this._local("GET", "/local/notice");
-    return sessions;
+    const { sessions, revision } = await this._local("GET", "/local/notice");
+    return { sessions, revision };
   }
 
   /** Ask the chat window of that session to end it. */

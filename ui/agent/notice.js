@@ -1,7 +1,9 @@
 // The connection notice window (P8): "Remote session in progress", each live session's
 // customer and time connected (ticking), and End. The desktop app opens it when a chat window
 // reports a connected customer; the page reads the list once with GET /local/notice and then
-// the app pushes every change with `window.rsNotice.update(list)`. End asks twice (End, then
+// the app pushes every change with `window.rsNotice.update(list, revision)`. Each list carries
+// the app's revision number, and an older one never replaces a newer one: the GET's answer can
+// arrive after a push made later. End asks twice (End, then
 // "End now") and then POST /local/notice/end {session_id}: that support's chat window ends it.
 // A session whose screen is presented also gets Pause / Show screen and Stop presenting
 // (notice_presentation.js), polled from GET /local/presentation.
@@ -23,6 +25,7 @@ class NoticeWindow {
   constructor() {
     this.backend = createBackend();
     this.sessions = [];
+    this.revision = -1;
     this.error = new ErrorMessage($("notice-error"), i18n);
     this._items = new Map(); // session_id → {item, elapsed, button, confirmTimer}
   }
@@ -30,7 +33,7 @@ class NoticeWindow {
   async start() {
     i18n.apply();
     i18n.onChange(() => this.render());
-    window.rsNotice = Object.freeze({ update: (list) => this.update(list) });
+    window.rsNotice = Object.freeze({ update: (list, revision) => this.update(list, revision) });
     setInterval(() => this._tick(), TICK_MS);
     setInterval(() => this._pollPresentations(), PRESENTATION_POLL_MS);
     if (this.backend.mode !== "desktop") {
@@ -38,14 +41,24 @@ class NoticeWindow {
       return;
     }
     try {
-      this.update(await this.backend.noticeSessions());
+      const { sessions, revision } = await this.backend.noticeSessions();
+      this.update(sessions, revision);
     } catch (error) {
       this.error.show(error);
     }
   }
 
-  /** Show this list of live sessions (the app's merged list, replacing the previous one). */
-  update(list) {
+  /**
+   * Show this list of live sessions (the app's merged list, replacing the previous one) unless
+   * a newer revision is already shown. A list without a revision always applies.
+   */
+  update(list, revision) {
+    if (Number.isInteger(revision)) {
+      if (revision < this.revision) {
+        return;
+      }
+      this.revision = revision;
+    }
     this.sessions = Array.isArray(list) ? list : [];
     this.render();
   }
