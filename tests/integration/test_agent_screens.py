@@ -172,9 +172,7 @@ def test_windows_sharing_masks_the_rest_and_bad_monitor(app, conversation, relay
     assert (status, body["error"]["code"]) == (409, "not_presenting")
 
 
-def test_windows_chosen_before_start_are_masked_from_the_first_frame(
-    app, conversation, relay, green_window  # noqa: F811
-):
+def test_windows_chosen_before_start_are_masked(app, conversation, relay, green_window):  # noqa: F811
     """The agent picks the windows before the customer accepts: "start" carries them, and not
     one frame the relay forwards shows what is outside them."""
     client, presentations, _ = app
