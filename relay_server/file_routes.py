@@ -27,11 +27,12 @@ from relay_server.file_transfers import (
     RangeNotSatisfiable,
     Transfer,
     TransferState,
+    parse_offer,
     parse_range,
 )
 from relay_server.relay import Relay
 from relay_server.supports import SupportSession
-from suite.protocol import MessageType, encode
+from suite.protocol import MessageType, Role, encode
 
 logger = logging.getLogger(__name__)
 
@@ -99,23 +100,29 @@ def install_file_routes(
             raise
         return role, files.find(transfer_id, session.id)
 
-    def tell(transfer: Transfer, message_type: MessageType, **extra: Any) -> None:
-        room = relay.rooms.find(transfer.session_id)
+    def broadcast(session_id: str, frame: str) -> None:
+        """To both chat sockets, and to the customer's viewers (files can be dropped there)."""
+        room = relay.rooms.find(session_id)
         if room is not None:
-            room.broadcast(encode(message_type, transfer=transfer.view(), **extra))
+            room.broadcast(frame)
+        for member in relay.screens.members():
+            if member.session_id == session_id and member.role is Role.CUSTOMER:
+                member.send(frame)
+
+    def tell(transfer: Transfer, message_type: MessageType, **extra: Any) -> None:
+        broadcast(transfer.session_id, encode(message_type, transfer=transfer.view(), **extra))
 
     def progress(transfer: Transfer) -> None:
-        room = relay.rooms.find(transfer.session_id)
-        if room is not None:
-            room.broadcast(
-                encode(
-                    MessageType.FILE_PROGRESS,
-                    id=transfer.id,
-                    uploaded=transfer.uploaded,
-                    downloaded=transfer.downloaded,
-                    size=transfer.size,
-                )
-            )
+        broadcast(
+            transfer.session_id,
+            encode(
+                MessageType.FILE_PROGRESS,
+                id=transfer.id,
+                uploaded=transfer.uploaded,
+                downloaded=transfer.downloaded,
+                size=transfer.size,
+            ),
+        )
 
     def json_route(handler):
         def wrapped(*args, **kwargs):
@@ -139,7 +146,11 @@ def install_file_routes(
         role, session = caller(session_id)
         if not session.customer_token:
             raise Refused(409, "no_customer", "no customer has joined this session yet")
-        transfer = files.offer(session.id, role, json_body(), clock())
+        offer = json_body()
+        if offer.get("check") is True:  # "would you take it?" before the sender hashes it
+            name, size, _, _ = parse_offer(offer, files.rules, check_only=True)
+            return {"allowed": True, "name": name, "size": size}
+        transfer = files.offer(session.id, role, offer, clock())
         logger.info(
             "file offered",
             extra={"session_id": session.id, "transfer": transfer.id, "size": transfer.size},

@@ -257,8 +257,13 @@ class Transfer:
             raise Refused(410, "transfer_finished", "this file was already received")
 
 
-def parse_offer(body: dict[str, Any], rules: FileRules) -> tuple[str, int, str, str]:
+def parse_offer(
+    body: dict[str, Any], rules: FileRules, check_only: bool = False
+) -> tuple[str, int, str, str]:
     """Check an offer's fields and the relay's rules; returns (safe name, size, type, sha256).
+
+    With ``check_only`` the sha256 may be missing: a sender asks whether a file would be
+    accepted before spending time on hashing it (a browser hashes ~100 MB/s).
 
     Raises:
         Refused: 400 ``bad_request`` naming the field, 413/415 from :meth:`FileRules.check`.
@@ -271,7 +276,9 @@ def parse_offer(body: dict[str, Any], rules: FileRules) -> tuple[str, int, str, 
         raise Refused(400, "bad_request", "'size' must be a whole number of bytes (0 or more)")
     if not isinstance(mime, str) or len(mime) > MAX_TYPE_CHARS:
         raise Refused(400, "bad_request", f"'type' must be text of at most {MAX_TYPE_CHARS}")
-    if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
+    if check_only and sha256 is None:
+        sha256 = ""
+    elif not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
         raise Refused(400, "bad_request", "'sha256' must be 64 lower-case hex digits")
     safe = safe_file_name(name)
     rules.check(safe, size)
