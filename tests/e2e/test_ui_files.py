@@ -6,15 +6,13 @@ desktop app's Python (which the browser cannot be), it is the app's own FileTran
 
 from __future__ import annotations
 
-import hashlib
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from suite.agent.file_transfers import FileTransferClient, sha256_of
-from tests.e2e.ui_pages import agent_login, by_id, close_pages, customer_join, open_page
+from tests.e2e.ui_pages import by_id, close_pages, customer_join, open_page
 from tests.integration.test_file_transfers import make_file, rss_kib, spooled
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
@@ -106,10 +104,12 @@ def test_a_file_dropped_on_the_viewer_is_sent(browser, relay, request, tmp_path)
         page.evaluate(
             """() => {
                 const transfer = new DataTransfer();
-                transfer.items.add(new File(["dropped bytes ✓"], "../../etc/passwd", {type: "text/plain"}));
+                const file = new File(["dropped bytes ✓"], "../../etc/passwd");
+                transfer.items.add(file);
                 const target = document.getElementById("viewport");
                 for (const type of ["dragenter", "dragover", "drop"]) {
-                    target.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+                    const init = {dataTransfer: transfer, bubbles: true, cancelable: true};
+                    target.dispatchEvent(new DragEvent(type, init));
                 }
             }"""
         )

@@ -69,7 +69,7 @@ export function attachAgentFiles({ i18n, backend, token, sessionId, socket, butt
     files,
     destroy() {
       tools.remove();
-      files.view.destroy();
+      files.destroy();
     },
   };
 }

@@ -105,6 +105,7 @@ export class FileSharing {
     });
     const group = element("span", "rs-files__send");
     group.append(button, input);
+    this._sendGroup = group; // removed by destroy()
     return group;
   }
 
@@ -116,37 +117,58 @@ export class FileSharing {
     document.body.append(overlay);
     let depth = 0;
     const hasFiles = (event) => Array.from(event.dataTransfer?.types ?? []).includes("Files");
-    target.addEventListener("dragenter", (event) => {
-      if (hasFiles(event)) {
-        depth += 1;
-        overlay.hidden = false;
+    const handlers = {
+      dragenter: (event) => {
+        if (hasFiles(event)) {
+          depth += 1;
+          overlay.hidden = false;
+        }
+      },
+      dragover: (event) => {
+        if (hasFiles(event)) {
+          event.preventDefault(); // allow the drop
+          event.dataTransfer.dropEffect = "copy";
+        }
+      },
+      dragleave: () => {
+        depth = Math.max(0, depth - 1);
+        if (depth === 0) {
+          overlay.hidden = true;
+        }
+      },
+      drop: (event) => {
+        depth = 0;
+        overlay.hidden = true;
+        if (event.dataTransfer?.files?.length) {
+          event.preventDefault();
+          this.sendFiles(event.dataTransfer.files);
+        }
+      },
+      paste: (event) => {
+        const files = event.clipboardData?.files;
+        if (files?.length) {
+          event.preventDefault();
+          this.sendFiles(files);
+        }
+      },
+    };
+    for (const [type, handler] of Object.entries(handlers)) {
+      target.addEventListener(type, handler);
+    }
+    this._undoDrops = () => {
+      for (const [type, handler] of Object.entries(handlers)) {
+        target.removeEventListener(type, handler);
       }
-    });
-    target.addEventListener("dragover", (event) => {
-      if (hasFiles(event)) {
-        event.preventDefault(); // allow the drop
-        event.dataTransfer.dropEffect = "copy";
-      }
-    });
-    target.addEventListener("dragleave", () => {
-      depth = Math.max(0, depth - 1);
-      overlay.hidden = depth > 0 ? overlay.hidden : true;
-    });
-    target.addEventListener("drop", (event) => {
-      depth = 0;
-      overlay.hidden = true;
-      if (event.dataTransfer?.files?.length) {
-        event.preventDefault();
-        this.sendFiles(event.dataTransfer.files);
-      }
-    });
-    target.addEventListener("paste", (event) => {
-      const files = event.clipboardData?.files;
-      if (files?.length) {
-        event.preventDefault();
-        this.sendFiles(files);
-      }
-    });
+      overlay.remove();
+    };
+  }
+
+  /** Remove the list, the drop handlers and the overlay (the session is left). */
+  destroy() {
+    this._undoDrops?.();
+    this._undoDrops = null;
+    this._sendGroup?.remove();
+    this.view.destroy();
   }
 }
 

@@ -248,7 +248,7 @@ class CustomerApp {
       anchor: $("chat-container"),
     });
     // Files both ways (P4): the agent's files to download, and a "Send file" button.
-    this.files?.view.destroy();
+    this.files?.destroy();
     this.files = attachChatFiles({ i18n, session, socket, buttonBefore: $("end-button"), listBefore: $("chat-container"), dropTarget: $("chat-panel") });
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {
