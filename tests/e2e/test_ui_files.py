@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from suite.agent.file_transfers import FileTransferClient, sha256_of
-from tests.e2e.ui_pages import by_id, close_pages, customer_join, open_page
+from tests.e2e.ui_pages import by_id, close_pages, customer_join, open_page, screenshot
 from tests.integration.test_file_transfers import make_file, rss_kib, spooled
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
@@ -120,6 +120,7 @@ def test_a_file_dropped_on_the_viewer_is_sent(browser, relay, request, tmp_path)
         assert received == folder / "passwd"
         assert received.read_bytes() == "dropped bytes ✓".encode()
         expect(rows(page).first).to_have_attribute("data-state", "received")
+        screenshot(page, "viewer-files")
     finally:
         close_pages([page], request)
 
