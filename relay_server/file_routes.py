@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import bottle
+import gevent
 
 from relay_server.errors import Refused
 from relay_server.file_transfers import (
@@ -198,6 +199,7 @@ def install_file_routes(
             transfer.wrote(piece)
             if transfer.progress_due(clock()):
                 progress(transfer)
+            gevent.sleep(0)  # a fast sender must not hold the event loop for a whole chunk
 
         try:
             spool.append(transfer.id, bottle.request.environ["wsgi.input"], length, wrote)

@@ -30,6 +30,7 @@ MAX_CHUNK_BYTES = 16 * 1024 * 1024
 MAX_TYPE_CHARS = 120
 TICKET_LIFETIME_S = 600.0
 PROGRESS_INTERVAL_S = 0.25
+MAX_OPEN_TRANSFERS = 8  # unfinished transfers per session: bounds what one session spools
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -294,7 +295,20 @@ class FileTransfers:
         self._tickets: dict[str, tuple[str, float]] = {}  # ticket -> (transfer id, expiry)
 
     def offer(self, session_id: str, sender: str, body: dict[str, Any], now: float) -> Transfer:
+        """Record an offer.
+
+        Raises:
+            Refused: a bad or refused offer (see :func:`parse_offer`), or 429
+                ``too_many_transfers`` while MAX_OPEN_TRANSFERS of the session are unfinished.
+        """
         name, size, mime, sha256 = parse_offer(body, self.rules)
+        open_count = sum(t.state not in FINISHED for t in self.of_session(session_id))
+        if open_count >= MAX_OPEN_TRANSFERS:
+            raise Refused(
+                429,
+                "too_many_transfers",
+                f"{open_count} files are still on their way; wait for one to finish or cancel one",
+            )
         transfer = Transfer(
             id=secrets.token_urlsafe(16),
             session_id=session_id,

@@ -19,7 +19,7 @@ from relay_server.accounts import Accounts, Principal, public_profile
 from relay_server.chat_log import ChatLog
 from relay_server.errors import Refused
 from relay_server.file_spool import FileSpool
-from relay_server.file_transfers import FileRules, FileTransfers
+from relay_server.file_transfers import FINISHED, FileRules, FileTransfers
 from relay_server.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.photos import Photos
 from relay_server.rooms import Member, Rooms
@@ -441,9 +441,17 @@ class Relay:
         self.accounts.prune_tokens(now)
 
     def drop_files(self, session_id: str) -> None:
-        """Forget a session's file transfers and delete their spool files (P4)."""
+        """Forget a session's file transfers and delete their spool files (P4).
+
+        Unfinished ones are cancelled ``by`` the relay, and the room is told.
+        """
+        room = self.rooms.find(session_id)
         for transfer in self.files.forget_session(session_id):
             self.file_spool.delete(transfer.id)
+            if transfer.state not in FINISHED:
+                transfer.cancel("relay")
+                if room is not None:
+                    room.broadcast(encode(MessageType.FILE_CANCELLED, transfer=transfer.view()))
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -375,3 +375,32 @@ def test_spool_files_go_when_the_session_ends_and_at_relay_start(relay, tmp_path
     leftover.write_bytes(b"from a crash")
     relay.restart()
     assert spooled(relay) == []
+
+
+def test_removing_the_customer_cancels_their_transfers(relay, tmp_path):
+    """The next customer must not get the files: unfinished ones are cancelled by the relay."""
+    talk = start_conversation(relay)
+    agent, customer = clients(talk, relay.url)
+    source = tmp_path / "offer.txt"
+    source.write_bytes(b"half of it")
+    offered = agent.offer(talk.session_id, source)
+    talk.agent.send({"type": "remove_customer"})
+    cancelled = talk.agent.recv_type("file_cancelled")["transfer"]
+    assert (cancelled["id"], cancelled["cancelled_by"]) == (offered["id"], "relay")
+    with pytest.raises(FileTransferError) as gone:
+        agent.upload(offered, source)
+    assert gone.value.code == "transfer_not_found"
+
+
+def test_an_offer_can_be_checked_before_hashing(relay_factory):
+    """`check: true` answers allowed (or the refusal) without a sha256 and records nothing."""
+    relay = relay_factory("--max-file-size", "1M")
+    talk = start_conversation(relay)
+    path, auth = f"/api/sessions/{talk.session_id}/files", f"Bearer {talk.token}"
+    small = json.dumps({"name": "../a.txt", "size": 10, "check": True}).encode()
+    big = json.dumps({"name": "b.txt", "size": 2 * MIB, "check": True}).encode()
+    status, body, _ = raw(relay, "POST", path, auth, small)
+    assert (status, body) == (200, {"allowed": True, "name": "a.txt", "size": 10})
+    status, body, _ = raw(relay, "POST", path, auth, big)
+    assert (status, body["error"]["code"]) == (413, "file_too_large")
+    assert raw(relay, "GET", path, auth)[1] == {"transfers": []}

@@ -227,3 +227,16 @@ def test_parse_extensions():
     """The --file-types flag takes a comma list, with or without dots, any case."""
     assert parse_extensions(".PDF, png,,jpg ") == ("jpg", "pdf", "png")
     assert parse_extensions("") == ()
+
+
+def test_a_session_has_at_most_a_few_unfinished_transfers():
+    """Offers beyond MAX_OPEN_TRANSFERS unfinished ones are refused; finishing one frees a place."""
+    from relay_server.file_transfers import MAX_OPEN_TRANSFERS
+
+    transfers = FileTransfers(FileRules())
+    opened = [transfers.offer("s1", "agent", offer(), 0.0) for _ in range(MAX_OPEN_TRANSFERS)]
+    refused = refusal(lambda: transfers.offer("s1", "customer", offer(), 0.0))
+    assert (refused.status, refused.code) == (429, "too_many_transfers")
+    transfers.offer("s2", "agent", offer(), 0.0)  # other sessions are not affected
+    opened[0].cancel("agent")
+    transfers.offer("s1", "customer", offer(), 0.0)
