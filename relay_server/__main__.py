@@ -50,6 +50,18 @@ def serve_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="create a demo agent on an empty database"
     )
     parser.add_argument(
+        "--max-file-size",
+        default="2G",
+        help="largest file agent and customer may send each other (e.g. 500M, 2G, 10G; "
+        "default 2G); a bigger one is refused before upload",
+    )
+    parser.add_argument(
+        "--file-types",
+        default="",
+        help="extensions files may have, comma-separated (e.g. 'pdf,png,jpg,docx'); "
+        "default: every type",
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     return parser
@@ -66,6 +78,7 @@ def serve(argv: list[str]) -> int:
         print("error: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
 
+    from relay_server.file_transfers import FileRules, parse_extensions, parse_size
     from relay_server.relay import RelayOptions
     from relay_server.server import ServerConfig, run
     from relay_server.store import Store, StoreError
@@ -87,10 +100,16 @@ def serve(argv: list[str]) -> int:
         stock_websocket=args.stock_websocket,
         trust_proxy=args.trust_proxy,
     )
+    try:
+        file_rules = FileRules(parse_size(args.max_file_size), parse_extensions(args.file_types))
+    except ValueError as error:
+        print(f"error: --max-file-size: {error}", file=sys.stderr)
+        return 2
     options = RelayOptions(
         code_lifetime_s=args.code_lifetime,
         icons_enabled=not args.no_icons,
         public_url=args.public_url,
+        file_rules=file_rules,
     )
 
     def show_urls(url: str) -> None:

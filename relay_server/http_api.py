@@ -17,6 +17,7 @@ import gevent
 
 from relay_server.accounts import USERNAME_RE, AccountError, Principal
 from relay_server.errors import Refused
+from relay_server.file_routes import install_file_routes
 from relay_server.photos import MAX_PHOTO_BYTES, PhotoError
 from relay_server.relay import Relay
 from relay_server.ws_endpoint import serve_websocket
@@ -228,6 +229,8 @@ def build_app(
             return "websocket upgrade required"
         serve_websocket(ws, client_ip(), relay, clock)
         return ""
+
+    install_file_routes(app, relay, clock)  # files both ways (P4)
 
     root = str(ui_dir())
 

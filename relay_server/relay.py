@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tinydb import Query
@@ -18,6 +18,8 @@ from relay_server.access_codes import CodeError
 from relay_server.accounts import Accounts, Principal, public_profile
 from relay_server.chat_log import ChatLog
 from relay_server.errors import Refused
+from relay_server.file_spool import FileSpool
+from relay_server.file_transfers import FINISHED, FileRules, FileTransfers
 from relay_server.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.photos import Photos
 from relay_server.rooms import Member, Rooms
@@ -66,6 +68,7 @@ class RelayOptions:
     code_lifetime_s: float = 600.0
     icons_enabled: bool = True
     public_url: str | None = None
+    file_rules: FileRules = field(default_factory=FileRules)  # files both ways (P4)
 
 
 class HandshakeRefused(Exception):
@@ -96,6 +99,10 @@ class Relay:
         self.screens = Screens(call_later)
         self.join_throttle = FailureThrottle(JOIN_FAILURES_LIMIT, JOIN_WINDOW_S)
         self._chats: dict[str, ChatLog] = {}
+        # Files both ways (P4): transfers in memory, bytes in spool files; a restart sweeps.
+        self.files = FileTransfers(options.file_rules)
+        self.file_spool = FileSpool(store.folder / "file_spool")
+        self.file_spool.sweep()
         self._live_doc_ids: dict[str, int] = {}
         for doc in store.table(LIVE_SESSIONS).all():
             session = SupportSession.from_record(doc)
@@ -412,6 +419,7 @@ class Relay:
         if doc_id is not None:
             self.store.remove(LIVE_SESSIONS, doc_id)
         self.wait_durable()
+        self.drop_files(session.id)  # before session_ended goes out: nothing left behind
         summary = session.end_summary()
         room = self.rooms.find(session.id)
         if room is not None:
@@ -433,6 +441,19 @@ class Relay:
         for session in touched:
             self._code_changed(session)
         self.accounts.prune_tokens(now)
+
+    def drop_files(self, session_id: str) -> None:
+        """Forget a session's file transfers and delete their spool files (P4).
+
+        Unfinished ones are cancelled ``by`` the relay, and the room is told.
+        """
+        room = self.rooms.find(session_id)
+        for transfer in self.files.forget_session(session_id):
+            self.file_spool.delete(transfer.id)
+            if transfer.state not in FINISHED:
+                transfer.cancel("relay")
+                if room is not None:
+                    room.broadcast(encode(MessageType.FILE_CANCELLED, transfer=transfer.view()))
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -464,6 +485,7 @@ class Relay:
         if session.state is not SessionState.ACTIVE:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "no customer to remove", "remove_customer")
         self.directory.remove_customer(session, now, self.options.code_lifetime_s)
+        self.drop_files(session.id)  # the next customer must not get this one's files
         chat = self._chat(session.id)
         session.customer_since_id = chat.last_id  # the next customer does not see this chat
         chat.joined_roles.discard(Role.CUSTOMER)

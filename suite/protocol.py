@@ -55,6 +55,13 @@ class MessageType(StrEnum):
     PRESENTATION_ANSWERED = "presentation_answered"
     CAPTURE_CREDIT = "capture_credit"
     SCREEN_STATE = "screen_state"
+    # relay -> client, chat channel: files both ways (P4; the HTTP side is in docs)
+    FILE_OFFERED = "file_offered"
+    FILE_PROGRESS = "file_progress"
+    FILE_READY = "file_ready"
+    FILE_RECEIVED = "file_received"
+    FILE_CANCELLED = "file_cancelled"
+    FILE_FAILED = "file_failed"
     ERROR = "error"
 
 

@@ -24,6 +24,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import bottle
 
 from suite.agent.errors import AgentError, RelayClientError
+from suite.agent.local_files import install_local_file_routes
 from suite.agent.presentations import Presentations, presenter_options
 from suite.agent.relay_client import RelayClient, parse_relay_address
 from suite.agent.settings import LocalSettings
@@ -315,6 +316,13 @@ def build_app(
         if not url:
             raise AgentError("no_relay", "enter the relay's address first", 409)
         return client_factory(url, settings.get()["verify_tls"])
+
+    # Files both ways (P4): /local/files/* (suite/agent/local_files.py).
+    install_local_file_routes(
+        app, json_route, settings, login=lambda: state.login,
+        choose_files=getattr(desktop, "choose_files", None),
+        body=_body, session_id_of=_session_id,
+    )  # fmt: skip
 
     @app.get("/local/settings")
     @json_route

@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "network": {},
     "remote_support": {},
     "favourites": [],
+    "received_files_folder": "",  # P4; "" = <Documents>/RemoteSales/Received Files
 }
 
 
@@ -106,6 +107,7 @@ VALIDATORS: dict[str, Callable[[str, Any], None]] = {
     "network": _object,
     "remote_support": _object,
     "favourites": _array,
+    "received_files_folder": _string(MAX_URL_CHARS),
 }
 assert VALIDATORS.keys() == DEFAULTS.keys()
 

@@ -18,6 +18,7 @@ import sys
 import threading
 import webbrowser
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from suite.agent.local_api import Notice
@@ -214,6 +215,16 @@ class AgentShell:
                     self._help = None
 
         window.events.closed += forget
+
+    def choose_files(self, session_id: str) -> list[Path] | None:
+        """The native "open files" dialog over the session's chat window (P4: send file).
+
+        Returns the chosen files, or None when the agent closed the dialog.
+        """
+        with self._lock:
+            window = self._chats.get(session_id) or self.main
+        chosen = window.create_file_dialog(self._webview.FileDialog.OPEN, allow_multiple=True)
+        return [Path(p) for p in chosen] if chosen else None
 
     def chat_sessions(self) -> list[str]:
         """The sessions that have a chat window open (for logs and tests)."""

@@ -169,4 +169,22 @@ export class DesktopBackend {
   async screens() {
     return this._local("GET", "/local/screens");
   }
+
+  // ---------- Files both ways (P4): /local/files/* ----------
+
+  /** Pick files in a native dialog and send them; answers when they are at the relay. */
+  async sendFiles(sessionId) {
+    return this._local("POST", "/local/files/send", { body: { session_id: sessionId } });
+  }
+
+  /** Stream a ready file from the customer into the received-files folder: {name, path, folder}. */
+  async receiveFile(sessionId, transferId) {
+    return this._local("POST", "/local/files/receive", {
+      body: { session_id: sessionId, transfer_id: transferId },
+    });
+  }
+
+  async openReceivedFolder() {
+    return this._local("POST", "/local/files/open_folder");
+  }
 }

@@ -14,6 +14,7 @@ import { i18n } from "/ui/common/i18n.js";
 import { iconElement } from "/ui/common/icons.js";
 import { createBackend } from "/ui/agent/backend.js";
 import { NoticePresentation } from "/ui/agent/notice_presentation.js";
+import { attachNoticeFiles } from "/ui/agent/notice_files.js";
 
 const TICK_MS = 1000;
 const CONFIRM_SHOWN_MS = 5000;
@@ -36,6 +37,7 @@ class NoticeWindow {
     window.rsNotice = Object.freeze({ update: (list, revision) => this.update(list, revision) });
     setInterval(() => this._tick(), TICK_MS);
     setInterval(() => this._pollPresentations(), PRESENTATION_POLL_MS);
+    attachNoticeFiles({ backend: this.backend, i18n, before: $("notice-error"), onError: (error) => this.error.show(error) }); // P4
     if (this.backend.mode !== "desktop") {
       this.update([]);
       return;

@@ -13,6 +13,7 @@ import { SessionSocket } from "/ui/common/session_socket.js";
 import { ShortMessages } from "/ui/common/short_messages.js";
 import { NotesPanel } from "/ui/agent/notes_panel.js";
 import { WaitingPanel } from "/ui/agent/waiting_panel.js";
+import { attachAgentFiles } from "/ui/agent/agent_files.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -118,6 +119,9 @@ export class SupportView {
         : null,
       onState: (state) => this.sharePicker?.setState(state),
     });
+    // Files both ways (P4): "Send file", "Received files" and the transfer list.
+    this.files?.destroy();
+    this.files = attachAgentFiles({ i18n: this.i18n, backend, token: auth.token, sessionId: this.sessionId, socket, buttonBefore: $("notes-toggle"), listBefore: $("chat-panel").querySelector(".agent-chat__layout") });
     this._setNotesOpen(false);
     this.notes.load();
     socket.on("status", (status) => this._onStatus(status));
@@ -293,6 +297,8 @@ export class SupportView {
     this.presentation = null;
     this.sharePicker?.destroy();
     this.sharePicker = null;
+    this.files?.destroy(); // P4
+    this.files = null;
     this.notes?.release();
     this.socket = null;
     this.chatView = null;

@@ -5,6 +5,7 @@
 
 import { AGENT_STRINGS } from "./i18n_strings_agent.js";
 import { SCREEN_STRINGS } from "./screen_strings.js";
+import { FILE_STRINGS } from "./file_strings.js";
 
 const BASE_STRINGS = Object.freeze({
   en: {
@@ -280,6 +281,6 @@ const BASE_STRINGS = Object.freeze({
 });
 
 export const STRINGS = Object.freeze({
-  en: Object.freeze({ ...BASE_STRINGS.en, ...AGENT_STRINGS.en, ...SCREEN_STRINGS.en }),
-  ko: Object.freeze({ ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko, ...SCREEN_STRINGS.ko }),
+  en: Object.freeze({ ...BASE_STRINGS.en, ...AGENT_STRINGS.en, ...SCREEN_STRINGS.en, ...FILE_STRINGS.en }),
+  ko: Object.freeze({ ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko, ...SCREEN_STRINGS.ko, ...FILE_STRINGS.ko }),
 });

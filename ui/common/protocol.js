@@ -36,6 +36,12 @@ export const MessageType = Object.freeze({
   PRESENTATION_ANSWERED: "presentation_answered",
   CAPTURE_CREDIT: "capture_credit",
   SCREEN_STATE: "screen_state",
+  FILE_OFFERED: "file_offered",
+  FILE_PROGRESS: "file_progress",
+  FILE_READY: "file_ready",
+  FILE_RECEIVED: "file_received",
+  FILE_CANCELLED: "file_cancelled",
+  FILE_FAILED: "file_failed",
   ERROR: "error",
 });
 

@@ -11,6 +11,7 @@ import { i18n } from "/ui/common/i18n.js";
 import { fillIcons } from "/ui/common/icons.js";
 import { ACCESS_CODE_DIGITS, CloseCode, MessageType } from "/ui/common/protocol.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
+import { attachChatFiles } from "/ui/common/customer_files.js";
 import { PresentationPrompt } from "/ui/common/screen_request.js";
 import { loadJson, saveJson } from "/ui/common/storage.js";
 
@@ -246,6 +247,9 @@ class CustomerApp {
       i18n,
       anchor: $("chat-container"),
     });
+    // Files both ways (P4): the agent's files to download, and a "Send file" button.
+    this.files?.destroy();
+    this.files = attachChatFiles({ i18n, session, socket, buttonBefore: $("end-button"), listBefore: $("chat-container"), dropTarget: $("chat-panel") });
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);

@@ -15,6 +15,7 @@ import { ScreenNavigator } from "/ui/common/screen_navigator.js";
 import { ScreenPainter } from "/ui/common/screen_painter.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
 import { loadJson } from "/ui/common/storage.js";
+import { attachViewerFiles } from "/ui/viewer/viewer_files.js";
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
@@ -113,6 +114,9 @@ class ViewerApp {
       channel: "screen",
     });
     this.socket = socket;
+    // Files both ways (P4): drop or paste files to send; the agent's files to download.
+    this.files ??= attachViewerFiles({ i18n, session, toolbar: $("language-select").closest("header"), before: $("language-select").closest("label") });
+    this.files.listen(socket);
     socket.on("status", (status) => this._onStatus(status));
     socket.on("binary", (data) => this._onFrame(data));
     socket.on(MessageType.SCREEN_STATE, (message) => this._onScreenState(message));

@@ -1,0 +1,114 @@
+"""Files in the real agent desktop app (P4) under Xvfb: a customer's file lands on disk.
+
+The customer drops a file into the viewer in Chromium; the app's chat window (QtWebEngine,
+driven over DevTools) sees it ready and has Python stream it into the received-files folder
+from the settings, checked and never overwriting; the window's row says where it went, and
+the connection notice offers "Received files".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from suite.agent.file_transfers import sha256_of
+from suite.agent.settings import LocalSettings
+from tests.e2e.test_desktop_agent import _report_failure, main_page
+from tests.integration.test_file_transfers import make_file
+from tests.support.agent_app import AgentApp
+from tests.support.cdp import CdpPage, by_test_id, wait_for_target
+from tests.support.relay import ALICE
+from tests.support.xvfb import Xvfb, XvfbError
+
+pytestmark = pytest.mark.e2e
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def xvfb() -> Iterator[Xvfb]:
+    try:
+        display = Xvfb().start()
+    except XvfbError as error:
+        pytest.fail(str(error))
+    yield display
+    display.stop()
+
+
+def test_a_customers_file_lands_in_the_received_folder(
+    xvfb, relay, tmp_path, browser, artifacts_dir: Path
+):
+    """Viewer drop → relay → the desktop app saves it as `report (1).pdf` next to an older one."""
+    from playwright.sync_api import expect
+
+    from tests.e2e.ui_pages import customer_join, open_page
+
+    folder = tmp_path / "Documents" / "RemoteSales" / "Received Files"
+    folder.mkdir(parents=True)
+    (folder / "report.pdf").write_bytes(b"an older report")
+    settings = LocalSettings(tmp_path / "config")
+    settings.update({"received_files_folder": str(folder)})
+    settings.close()
+    app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
+    pages: list[CdpPage] = []
+    customer = None
+    try:
+        main = main_page(app)
+        pages.append(main)
+        main.wait_for_selector(by_test_id("login-username"))
+        main.fill(by_test_id("login-username"), ALICE.username)
+        main.fill(by_test_id("login-password"), ALICE.password)
+        main.click(by_test_id("login-button"))
+        main.click(by_test_id("new-support-button"))
+        main_id = main.target["id"]
+        chat = CdpPage(
+            wait_for_target(
+                app.devtools_port,
+                lambda t: t["id"] != main_id and "/ui/agent/index.html" in t["url"],
+            )
+        )
+        pages.append(chat)
+        code = chat.wait_for(
+            f"(document.querySelector('{by_test_id('access-code')}')?.textContent ?? '')"
+            ".trim().match(/^\\d{6}$/)?.[0]"
+        )
+        customer = open_page(browser, relay.url + "/")
+        customer_join(customer, code, name="Chris Park")
+        chat.wait_for_selector(by_test_id("file-send"))
+        chat.wait_for_selector(by_test_id("file-open-folder"))
+
+        customer.goto(relay.url + "/view")
+        source = tmp_path / "report.pdf"
+        sha = make_file(source, 20 * MIB)
+        customer.get_by_test_id("file-input").set_input_files(str(source))
+        chat.wait_for(
+            "document.querySelector('[data-testid=file-status]')?.textContent"
+            " === 'Saved as report (1).pdf'",
+            timeout_s=60,
+        )
+        saved = folder / "report (1).pdf"
+        assert sha256_of(saved) == sha
+        assert (folder / "report.pdf").read_bytes() == b"an older report"
+        assert not list(folder.glob("*.part"))
+        expect(customer.get_by_test_id("file-row").first).to_have_attribute(
+            "data-state", "received"
+        )
+        notice = CdpPage(wait_for_target(app.devtools_port, lambda t: "notice.html" in t["url"]))
+        pages.append(notice)
+        notice.wait_for_selector(by_test_id("notice-open-folder"))
+        chat.screenshot(artifacts_dir / "desktop-files-chat.png")
+        for page in pages:
+            page.close()
+        pages.clear()
+        assert app.stop() == 0
+    except BaseException:
+        _report_failure(app, pages, artifacts_dir, "desktop-files")
+        raise
+    finally:
+        for page in pages:
+            page.close()
+        if customer is not None:
+            customer.context.close()
+        app.kill()

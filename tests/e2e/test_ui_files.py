@@ -1,0 +1,165 @@
+"""Files both ways in real Chromium (P4): the agent page, the customer chat and the viewer.
+
+The relay is real; the customer is the real page in Chromium; where the agent side is the
+desktop app's Python (which the browser cannot be), it is the app's own FileTransferClient.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from suite.agent.file_transfers import FileTransferClient, sha256_of
+from tests.e2e.ui_pages import by_id, close_pages, customer_join, open_page, screenshot
+from tests.integration.test_file_transfers import make_file, rss_kib, spooled
+from tests.support.api import Api
+from tests.support.chat_client import ChatClient
+
+pytestmark = pytest.mark.e2e
+
+MIB = 1024 * 1024
+
+
+def rows(page: Page):
+    return by_id(page, "file-row")
+
+
+def join_as_customer(
+    page: Page, relay, name: str = "Chris Park"
+) -> tuple[Api, str, dict, ChatClient]:
+    """Alice (from Python) opens a support; the page joins it; Alice's chat socket listens."""
+    api = Api(relay.url)
+    token = api.login("alice", "alice-password-1")
+    support = api.new_support(token)
+    agent = ChatClient(
+        relay.url.replace("http", "ws", 1) + "/ws", "agent", support["session_id"], token
+    )
+    assert agent.connect()["type"] == "welcome"
+    customer_join(page, support["code"], name=name)
+    return api, token, support, agent
+
+
+def test_the_agent_page_sends_a_file_the_customer_downloads(chat_pages, tmp_path):
+    """Agent: Send file; customer: a row with a progress bar, Download gives the same bytes."""
+    agent, customer = chat_pages
+    source = tmp_path / "price list.pdf"
+    sha = make_file(source, 3 * MIB)
+    by_id(agent, "file-input").set_input_files(str(source))
+    row = rows(customer).first
+    expect(row.get_by_test_id("file-name")).to_have_text("price list.pdf")
+    expect(row).to_have_attribute("data-state", "ready", timeout=15_000)
+    with customer.expect_download() as download_info:
+        row.get_by_test_id("file-download").click()
+    saved = tmp_path / "downloaded.pdf"
+    download_info.value.save_as(saved)
+    assert download_info.value.suggested_filename == "price list.pdf"
+    assert sha256_of(saved) == sha
+    expect(rows(agent).first).to_have_attribute("data-state", "received")
+    expect(rows(agent).first.get_by_test_id("file-status")).to_have_text("Delivered")
+
+
+def test_200_mb_dropped_into_the_viewer_reaches_the_agent(browser, relay, request, tmp_path):
+    """The customer picks 200 MB in the viewer; the agent app's downloader gets the same sha256,
+    and the relay's memory stays bounded."""
+    page = open_page(browser, relay.url + "/")
+    try:
+        _, token, support, agent = join_as_customer(page, relay)
+        page.goto(relay.url + "/view")  # same tab: the viewer finds the session in sessionStorage
+        source = tmp_path / "scan.bin"
+        sha = make_file(source, 200 * MIB)
+        before = rss_kib(relay.pid)
+        started = time.monotonic()
+        by_id(page, "file-input").set_input_files(str(source))
+        ready = agent.recv_type("file_ready", timeout=120)["transfer"]
+        uploaded = time.monotonic()
+        client = FileTransferClient(relay.url, f"Bearer {token}")
+        received = client.receive(ready, tmp_path / "Received Files")
+        done = time.monotonic()
+        after = rss_kib(relay.pid)
+        growth_mb = (after["VmHWM"] - before["VmRSS"]) / 1024
+        print(
+            f"\nviewer → agent: 200 MiB hashed+uploaded by Chromium in {uploaded - started:.2f} s, "
+            f"downloaded in {done - uploaded:.2f} s; relay RSS {before['VmRSS'] / 1024:.1f} → "
+            f"peak {after['VmHWM'] / 1024:.1f} MB (+{growth_mb:.1f} MB; shared machine)"
+        )
+        assert sha256_of(received) == sha == ready["sha256"]
+        assert growth_mb < 60
+        row = rows(page).first
+        expect(row).to_have_attribute("data-state", "received")
+        expect(row.get_by_test_id("file-status")).to_have_text("Delivered")
+        assert spooled(relay) == []
+    finally:
+        close_pages([page], request)
+
+
+def test_a_file_dropped_on_the_viewer_is_sent(browser, relay, request, tmp_path):
+    """A real drop event with a DataTransfer on the viewer page sends the file."""
+    page = open_page(browser, relay.url + "/")
+    try:
+        _, token, _, agent = join_as_customer(page, relay)
+        page.goto(relay.url + "/view")
+        expect(by_id(page, "file-send")).to_be_visible()
+        page.evaluate(
+            """() => {
+                const transfer = new DataTransfer();
+                const file = new File(["dropped bytes ✓"], "../../etc/passwd");
+                transfer.items.add(file);
+                const target = document.getElementById("viewport");
+                for (const type of ["dragenter", "dragover", "drop"]) {
+                    const init = {dataTransfer: transfer, bubbles: true, cancelable: true};
+                    target.dispatchEvent(new DragEvent(type, init));
+                }
+            }"""
+        )
+        ready = agent.recv_type("file_ready", timeout=15)["transfer"]
+        assert ready["name"] == "passwd"
+        folder = tmp_path / "Received Files"
+        received = FileTransferClient(relay.url, f"Bearer {token}").receive(ready, folder)
+        assert received == folder / "passwd"
+        assert received.read_bytes() == "dropped bytes ✓".encode()
+        expect(rows(page).first).to_have_attribute("data-state", "received")
+        screenshot(page, "viewer-files")
+    finally:
+        close_pages([page], request)
+
+
+def test_an_oversized_file_is_refused_in_the_page_before_upload(
+    browser, relay_factory, request, tmp_path
+):
+    """With --max-file-size 1M the viewer shows the refusal at once; the relay spools nothing."""
+    relay = relay_factory("--max-file-size", "1M")
+    page = open_page(browser, relay.url + "/")
+    try:
+        _, _, support, agent = join_as_customer(page, relay)
+        page.goto(relay.url + "/view")
+        big = tmp_path / "video.mp4"
+        make_file(big, 3 * MIB)
+        by_id(page, "file-input").set_input_files(str(big))
+        row = rows(page).first
+        expect(row).to_have_attribute("data-state", "failed")
+        expect(row.get_by_test_id("file-status")).to_contain_text("This file is too large to send.")
+        expect(row.get_by_test_id("file-status")).to_contain_text("1.0 MiB")
+        assert spooled(relay) == []
+        assert "file offered" not in relay.log_text()
+    finally:
+        close_pages([page], request)
+
+
+def test_the_customer_cancels_and_the_agent_page_sees_it(chat_pages, relay, tmp_path):
+    """A file the agent offered is cancelled by the customer; both rows say Cancelled."""
+    agent, customer = chat_pages
+    api = Api(relay.url)
+    token = api.login("alice", "alice-password-1")
+    # Offer without uploading (Python, as the agent): the customer sees it waiting.
+    session_id = agent.evaluate("window.__rsTest.state()").get("sessionId")
+    source = tmp_path / "contract.pdf"
+    source.write_bytes(b"%PDF contract")
+    FileTransferClient(relay.url, f"Bearer {token}").offer(session_id, source)
+    row = rows(customer).first
+    expect(row).to_have_attribute("data-state", "offered")
+    row.get_by_test_id("file-cancel").click()
+    expect(row).to_have_attribute("data-state", "cancelled")
+    expect(rows(agent).first).to_have_attribute("data-state", "cancelled")
+    expect(rows(agent).first.get_by_test_id("file-status")).to_have_text("Cancelled")

@@ -1,0 +1,75 @@
+// Files both ways in the agent's chat window (P4, toolbar P8): "Send file" and, in the desktop
+// app, "Received files" (opens the folder). In the desktop app Python does the disk work: a
+// native dialog picks the files and streams them to the relay, and files from the customer are
+// streamed into the received-files folder as soon as they are ready. In the browser the page
+// uploads with <input type=file> and downloads through a ticket link.
+
+import { element } from "/ui/common/dom.js";
+import { ApiError } from "/ui/common/http.js";
+import { FileSharing } from "/ui/common/customer_files.js";
+import { MessageType } from "/ui/common/protocol.js";
+
+export function attachAgentFiles({ i18n, backend, token, sessionId, socket, buttonBefore, listBefore }) {
+  const desktop = typeof backend.sendFiles === "function";
+  const request = (method, path, options = {}) => backend.api(method, path, { ...options, token });
+  const files = new FileSharing({
+    i18n,
+    role: "agent",
+    sessionId,
+    request,
+    browserDownloads: !desktop,
+  });
+  const tools = element("span", "rs-files__tools");
+  if (desktop) {
+    const send = element("button", "rs-button rs-button--secondary rs-button--small", {
+      type: "button",
+      "data-testid": "file-send",
+    });
+    i18n.bind(send, "files.send");
+    send.addEventListener("click", async () => {
+      send.disabled = true;
+      try {
+        await backend.sendFiles(sessionId);
+      } catch (error) {
+        const key = files.view.addLocal({ name: i18n.t("files.send"), size: 0 });
+        files.view.failLocal(key, error instanceof ApiError ? error : new ApiError("file_send_failed", String(error)));
+      } finally {
+        send.disabled = false;
+      }
+    });
+    const folder = element("button", "rs-button rs-button--ghost rs-button--small", {
+      type: "button",
+      "data-testid": "file-open-folder",
+    });
+    i18n.bind(folder, "files.open_folder");
+    folder.addEventListener("click", () =>
+      backend.openReceivedFolder().catch((error) => console.warn("folder not opened:", error.message)),
+    );
+    tools.append(send, folder);
+    socket.on(MessageType.FILE_READY, async ({ transfer }) => {
+      if (transfer?.sender !== "customer") {
+        return;
+      }
+      files.view.setSaving(transfer.id, { done: 0 });
+      try {
+        const saved = await backend.receiveFile(sessionId, transfer.id);
+        files.view.setSaving(transfer.id, { saved: saved.name });
+      } catch (error) {
+        files.view.setSaving(transfer.id, { error });
+      }
+    });
+  } else {
+    tools.append(files.sendButton(i18n));
+  }
+  buttonBefore.before(tools);
+  listBefore.before(files.view.element);
+  files.acceptDrops(listBefore.parentElement, i18n);
+  files.listen(socket);
+  return {
+    files,
+    destroy() {
+      tools.remove();
+      files.destroy();
+    },
+  };
+}
