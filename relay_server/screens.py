@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
+from relay_server.control_grants import ControlDesk
 from relay_server.rooms import Member
 from relay_server.screen_fanout import KeptFrame, Presentation
 from suite.protocol import (
     CloseCode,
     Cursor,
     ErrorCode,
+    KeyInput,
+    MouseInput,
     PaintReport,
     PresentPause,
     PresentResume,
     PresentStart,
     PresentStop,
     ProtocolError,
+    RequestControl,
+    RevokeControl,
     Role,
     ScreenAck,
 )
+
+CONTROL_MESSAGES = (RequestControl, RevokeControl, MouseInput, KeyInput)  # P3
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +36,7 @@ class Screens:
     def __init__(self) -> None:
         self._presentations: dict[str, Presentation] = {}
         self.paint_reports = 0
+        self.control = ControlDesk()  # control handover (P3); Relay sets its agent_chat
 
     def presentation(self, session_id: str) -> Presentation:
         found = self._presentations.get(session_id)
@@ -44,8 +53,11 @@ class Screens:
                 previous.close(CloseCode.REPLACED, "presenting from another window")
             presentation.credit = 0  # a new presenter starts without credit
             presentation.grant_credit()
+            member.send(self.control.state_for_agent(member.session_id))
         elif not presentation.add_viewer(member):
             member.close(CloseCode.REPLACED, "too many viewers on this presentation")
+        else:
+            member.send(self.control.state_for_viewer(member.session_id, member))
 
     def leave(self, member: Member) -> None:
         presentation = self._presentations.get(member.session_id)
@@ -54,8 +66,10 @@ class Screens:
         if member.role is Role.AGENT:
             if presentation.presenter is member:
                 presentation.presenter = None
+                self._control_call("clear", member.session_id)  # nobody injects any more
         else:
             presentation.remove_viewer(member)
+            self._control_call("viewer_left", member.session_id, member)
 
     def handle(self, member: Member, message: Any) -> None:
         """A text message on the screen channel.
@@ -64,6 +78,9 @@ class Screens:
             ProtocolError: a message this role may not send here, or out of order.
         """
         presentation = self.presentation(member.session_id)
+        if isinstance(message, CONTROL_MESSAGES):
+            self.handle_control(member, message)
+            return
         presenter_only = (PresentStart, PresentPause, PresentResume, PresentStop, Cursor)
         if isinstance(message, presenter_only):
             if member.role is not Role.AGENT or presentation.presenter is not member:
@@ -77,10 +94,12 @@ class Screens:
                 presentation.grant_credit()
             elif isinstance(message, PresentPause):
                 presentation.pause()
+                self._control_call("clear", member.session_id)
             elif isinstance(message, PresentResume):
                 presentation.resume()
             elif isinstance(message, PresentStop):
                 presentation.stop()
+                self._control_call("clear", member.session_id)
             else:
                 frame = message.to_frame()
                 for viewer in list(presentation.viewers.values()):
@@ -117,10 +136,33 @@ class Screens:
 
     def end(self, session_id: str, code: int, reason: str) -> None:
         presentation = self._presentations.pop(session_id, None)
+        self.control.forget(session_id)
         if presentation is None:
             return
         for member in self._members_of(presentation):
             member.close(code, reason)
+
+    def handle_control(self, member: Member, message: Any) -> None:
+        """A control handover message (P3), from a viewer, the presenter or the agent's chat.
+
+        Raises:
+            ProtocolError: refused (``relay_server.control_grants`` says when).
+        """
+        presentation = self.presentation(member.session_id)
+        is_agent = member.role is Role.AGENT
+        if is_agent and member.channel == "screen" and presentation.presenter is not member:
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, "not the presenter", str(message.type))
+        self.control.handle(
+            member.session_id, member, message, presentation.presenter,
+            [viewer.member for viewer in presentation.viewers.values()],
+            is_agent, time.monotonic(),
+        )  # fmt: skip
+
+    def _control_call(self, action: str, session_id: str, *members: Member) -> None:
+        """``control.viewer_left`` or ``control.clear`` with the session's current members."""
+        presentation = self.presentation(session_id)
+        viewers = [viewer.member for viewer in presentation.viewers.values()]
+        getattr(self.control, action)(session_id, *members, presentation.presenter, viewers)
 
     def stats(self) -> dict[str, int]:
         """Counters for /health: how much the screen channel has carried."""
