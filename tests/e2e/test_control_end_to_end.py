@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e import test_presentation_end_to_end as presentation_e2e
-from tests.e2e.ui_pages import screenshot
-from tests.e2e.viewer_presenter import PresentationSession, wait_for_stats
+from tests.e2e.ui_pages import close_pages, screenshot
+from tests.e2e.viewer_presenter import PresentationSession, open_viewer, wait_for_stats
 from tests.support.chat_client import ChatClient
 from tests.support.input_target import InputTarget
 from tests.support.relay import REPO_ROOT
@@ -215,3 +215,61 @@ def test_the_agents_hotkey_takes_control_back(display, target, agent, presenter,
     expect(state_label(page)).to_have_text("View only")
     state = agent.recv_type("control_state")
     assert (state["mouse"], state["keyboard"]) == (False, False)
+
+
+@pytest.mark.parametrize("mode", ["fit", "actual"])
+def test_clicks_land_on_the_right_pixel_when_scaled_or_panned(
+    display, target, agent, presenter, browser, session, request, mode
+) -> None:
+    """In a small window the picture is scaled down (fit) or panned by the navigator (1:1);
+    either way a click on a shown pixel moves the agent's pointer to exactly that pixel."""
+    page = open_viewer(browser, session, viewport={"width": 640, "height": 420})
+    try:
+        presenter()
+        wait_for_stats(page, lambda s: s["state"] == "live" and s["framesPainted"] > 0, 15)
+        page.evaluate(f"window.__rsViewer.setMode({mode!r})")
+        x, y, _, _ = TARGET
+        spot = (x + 333, y + 222)
+        if mode == "actual":
+            page.evaluate(f"window.__rsViewer.panTo({spot[0]}, {spot[1]})")
+            stats = wait_for_stats(page, lambda s: s["navigatorVisible"])
+            assert stats["scale"] == 1
+        else:
+            stats = wait_for_stats(page, lambda s: s["scale"] < 0.7)
+        agent.send({"type": "grant_control", "mouse": True})
+        expect(state_label(page)).to_have_text("You control the mouse")
+        click_screen(page, *spot)
+        press = target.wait_for(lambda e: e["event"] == "release")
+        assert (press["x_root"], press["y_root"]) == spot
+        assert pointer(display) == spot
+        screenshot(page, f"e2e-control-{mode}")
+    finally:
+        close_pages([page], request, "viewer")
+
+
+def test_with_application_sharing_input_outside_the_shared_window_is_ignored(
+    display, target, agent, presenter, viewers
+) -> None:
+    """--windows: a click on the shared window lands; a click outside it moves nothing."""
+    found = subprocess.run(
+        ["xdotool", "search", "--name", "rs-input-target"], env=display.env(),
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    page = viewers()
+    presenter("--windows", ",".join(hex(int(w)) for w in found))
+    wait_for_stats(page, lambda s: s["state"] == "live" and s["framesPainted"] > 0, 15)
+    agent.send({"type": "grant_control", "mouse": True})
+    expect(state_label(page)).to_have_text("You control the mouse")
+    x, y, w, h = TARGET
+    inside = (x + 30, y + 40)
+    deadline = time.monotonic() + WAIT_S
+    while pointer(display) != inside:  # the presenter learns the window's place on a capture
+        assert time.monotonic() < deadline, "a click inside the shared window never landed"
+        click_screen(page, *inside)
+        time.sleep(0.2)
+    presses = target.count("press")
+    click_screen(page, x + w + 100, y + h + 50)  # on the agent's desktop, not shared
+    click_screen(page, 5, 5)
+    time.sleep(QUIET_S)
+    assert pointer(display) == inside
+    assert target.count("press") == presses
