@@ -148,21 +148,25 @@ class Screens:
         Raises:
             ProtocolError: refused (``relay_server.control_grants`` says when).
         """
-        presentation = self.presentation(member.session_id)
+        presenter, viewers = self._control_members(member.session_id)
         is_agent = member.role is Role.AGENT
-        if is_agent and member.channel == "screen" and presentation.presenter is not member:
+        if is_agent and member.channel == "screen" and presenter is not member:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "not the presenter", str(message.type))
         self.control.handle(
-            member.session_id, member, message, presentation.presenter,
-            [viewer.member for viewer in presentation.viewers.values()],
-            is_agent, time.monotonic(),
-        )  # fmt: skip
+            member.session_id, member, message, presenter, viewers, is_agent, time.monotonic()
+        )
+
+    def _control_members(self, session_id: str) -> tuple[Member | None, list[Member]]:
+        """(presenter, viewers) of a session, without creating a presentation for it."""
+        presentation = self._presentations.get(session_id)
+        if presentation is None:
+            return None, []
+        return presentation.presenter, [v.member for v in presentation.viewers.values()]
 
     def _control_call(self, action: str, session_id: str, *members: Member) -> None:
         """``control.viewer_left`` or ``control.clear`` with the session's current members."""
-        presentation = self.presentation(session_id)
-        viewers = [viewer.member for viewer in presentation.viewers.values()]
-        getattr(self.control, action)(session_id, *members, presentation.presenter, viewers)
+        presenter, viewers = self._control_members(session_id)
+        getattr(self.control, action)(session_id, *members, presenter, viewers)
 
     def stats(self) -> dict[str, int]:
         """Counters for /health: how much the screen channel has carried."""
