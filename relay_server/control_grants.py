@@ -13,8 +13,9 @@ The rules (``docs/protocol.md``, *Control handover*):
 - A holder that disconnects loses its grant; pause, stop and the end of the session clear it.
 - Input is forwarded to the presenter only from a viewer holding the matching grant (mouse
   events need the mouse, keys and text the keyboard) and within its rate; anything else is
-  refused with ``error`` and dropped. Releases (``up``) are never rate-limited: they can only
-  let go of something, and dropping one would leave a key stuck.
+  refused with ``error`` (at most 10 a second per viewer) and dropped. Releases (``up``) are
+  never rate-limited: they can only let go of something, and dropping one would leave a key
+  stuck.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ from suite.protocol import (
 # Mouse moves are coalesced by the viewer to ~60 a second; clicks, wheel and keys come on top.
 INPUT_EVENTS_PER_S = 120.0
 INPUT_BURST = 240.0
+# Refused input is answered with `error` at most this often per viewer; the rest is dropped
+# silently, so that a flooding client's own error replies do not fill its send queue (which
+# would close it as too slow) and the relay does no work per refused event beyond counting.
+INPUT_ERRORS_PER_S = 10.0
 
 
 class Sendable(Protocol):
@@ -52,6 +57,7 @@ class SessionControl:
     keyboard: list[Any] = field(default_factory=list)
     requester: Any = None
     _buckets: dict[int, TokenBucket] = field(default_factory=dict)
+    _error_buckets: dict[int, TokenBucket] = field(default_factory=dict)
 
     # -- state changes (each returns True when something changed) ---------------------------
 
@@ -96,6 +102,7 @@ class SessionControl:
     def viewer_left(self, viewer: Any) -> bool:
         """Forget a viewer's grants and request; True when it held or asked for anything."""
         self._buckets.pop(id(viewer), None)
+        self._error_buckets.pop(id(viewer), None)
         changed = False
         if self.requester is viewer:
             self.requester, changed = None, True
@@ -133,6 +140,15 @@ class SessionControl:
             raise ProtocolError(
                 ErrorCode.RATE_LIMITED, "slow down: too many input events", str(message.type)
             )
+
+    def report_refusal(self, viewer: Any, now: float) -> bool:
+        """True when a refused input may be answered with ``error`` (else: drop it silently)."""
+        bucket = self._error_buckets.get(id(viewer))
+        if bucket is None:
+            bucket = self._error_buckets[id(viewer)] = TokenBucket(
+                INPUT_ERRORS_PER_S, INPUT_ERRORS_PER_S
+            )
+        return bucket.take(now)
 
     # -- views -------------------------------------------------------------------------------
 
@@ -209,7 +225,9 @@ class ControlDesk:
                     raise ProtocolError(ErrorCode.NOT_ALLOWED, "the agent is not presenting", kind)
             except ProtocolError:
                 self.refused += 1
-                raise
+                if control.report_refusal(member, now):
+                    raise
+                return
             self.forwarded += 1
             presenter.send(message.to_frame())
             return

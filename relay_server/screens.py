@@ -177,6 +177,8 @@ class Screens:
             "frames_in": sum(p.frames_in for p in presentations),
             "frames_dropped": sum(p.frames_dropped for p in presentations),
             "paint_reports": self.paint_reports,
+            "inputs_forwarded": self.control.forwarded,  # control handover (P3)
+            "inputs_refused": self.control.refused,
         }
 
     def members(self) -> list[Member]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+from types import SimpleNamespace
+
 import pytest
 
+from relay_server.ws_endpoint import enable_no_delay
 from tests.integration.conversation import start_conversation
 from tests.integration.test_screen_channel import _screen_sockets
 from tests.support.chat_client import ChatClient
@@ -98,8 +102,9 @@ def test_disconnect_pause_stop_and_the_presenters_revoke_clear_the_grant(relay, 
 
 
 def test_a_flood_of_input_is_rate_limited(relay):
-    """Far more than 240 moves at once: some are refused with rate_limited, and an `up`
-    still gets through afterwards."""
+    """Far more than 240 moves at once: the excess is dropped, a few answered with
+    rate_limited (not one error each, which would overflow the flooder's own send queue and
+    close it), an `up` still gets through, and the viewer stays connected."""
     talk, presenter, viewer = _live(relay)
     talk.agent.send({"type": "grant_control", "mouse": True})
     _state(viewer)
@@ -113,7 +118,29 @@ def test_a_flood_of_input_is_rate_limited(relay):
         last = presenter.recv_type("mouse_input")
     forwarded = [m for m in presenter.received if m["type"] == "mouse_input"]
     assert 200 <= len(forwarded) < 400
+    viewer.send({"type": "request_control"})  # still connected: its errors were throttled
+    while not _state(viewer)["requested"]:
+        pass
+    errors = [m for m in viewer.received if m["type"] == "error"]
+    assert 1 <= len(errors) <= 12
+    assert relay_health(talk)["screen"]["inputs_refused"] >= 400 - len(forwarded)
 
 
 def relay_health(talk) -> dict:
     return talk.api.request("GET", "/health")[1]
+
+
+def test_the_relay_turns_nagle_off_on_websocket_sockets():
+    """enable_no_delay sets TCP_NODELAY on the handler's real TCP socket (small input frames
+    must not wait for a delayed ACK), and says False where there is no TCP socket."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        client = socket.create_connection(server.getsockname())
+        accepted, _ = server.accept()
+        with client, accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+            assert enable_no_delay(SimpleNamespace(handler=SimpleNamespace(socket=accepted)))
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    unix_a, unix_b = socket.socketpair()
+    with unix_a, unix_b:
+        assert not enable_no_delay(SimpleNamespace(handler=SimpleNamespace(socket=unix_a)))
+    assert not enable_no_delay(object())

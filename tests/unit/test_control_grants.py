@@ -6,7 +6,12 @@ import json
 
 import pytest
 
-from relay_server.control_grants import INPUT_BURST, ControlDesk, SessionControl
+from relay_server.control_grants import (
+    INPUT_BURST,
+    INPUT_ERRORS_PER_S,
+    ControlDesk,
+    SessionControl,
+)
 from suite.protocol import (
     ErrorCode,
     GrantControl,
@@ -232,3 +237,19 @@ def test_input_messages_parse_and_reencode_to_what_the_presenter_reads():
     assert decode_client_message('{"type":"grant_control","mouse":true}') == GrantControl(
         True, False
     )
+
+
+def test_refused_input_is_answered_at_most_ten_times_a_second():
+    """A viewer flooding refused input gets a few errors; the rest is dropped silently."""
+    viewer, presenter = Socket("viewer"), Socket("presenter")
+    desk = ControlDesk()
+    answered = 0
+    for _ in range(100):
+        try:
+            desk.handle("s", viewer, MOVE, presenter, [viewer], False, 5.0)
+        except ProtocolError:
+            answered += 1
+    assert answered == INPUT_ERRORS_PER_S and desk.refused == 100
+    assert presenter.frames == []
+    with pytest.raises(ProtocolError):
+        desk.handle("s", viewer, MOVE, presenter, [viewer], False, 6.0)  # a second later
