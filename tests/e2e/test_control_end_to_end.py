@@ -151,6 +151,17 @@ def test_grant_lets_the_viewer_click_and_type_and_revoke_stops_it(
     target.wait_for(lambda e: e["event"] == "text" and e["text"] == "Hi there")
     page.keyboard.insert_text("안녕하세요")  # what an IME commits
     target.wait_for(lambda e: e["event"] == "text" and e["text"] == "Hi there안녕하세요")
+    # An IME composing 한국 (what a Korean keyboard does): nothing is sent while composing,
+    # the committed text goes at compositionend.
+    cdp = page.context.new_cdp_session(page)
+    for partial in ("ㅎ", "하", "한", "한ㄱ", "한구", "한국"):
+        end = len(partial)
+        cdp.send("Input.imeSetComposition", {"text": partial, "selectionStart": end,
+                                             "selectionEnd": end})  # fmt: skip
+    time.sleep(QUIET_S)
+    assert target.text() == "Hi there안녕하세요"
+    cdp.send("Input.insertText", {"text": "한국"})
+    target.wait_for(lambda e: e["event"] == "text" and e["text"] == "Hi there안녕하세요한국")
     page.keyboard.press("Enter")
     target.wait_for(lambda e: e["event"] == "key" and e["keysym"] == "Return")
     assert pointer(display) == start and target.count("press") == 0
