@@ -42,6 +42,7 @@ from suite.protocol import (
     CloseCode,
     EndSession,
     ErrorCode,
+    GrantControl,
     Hello,
     MarkRead,
     MessageType,
@@ -49,6 +50,7 @@ from suite.protocol import (
     RemoveCustomer,
     RenewCode,
     RequestPresentation,
+    RevokeControl,
     Role,
     SendChat,
     Typing,
@@ -97,6 +99,7 @@ class Relay:
         self.directory = SupportDirectory()
         self.rooms = Rooms()
         self.screens = Screens(call_later)
+        self.screens.control.agent_chat = self._agent_chat  # control_state to the chat (P3)
         self.join_throttle = FailureThrottle(JOIN_FAILURES_LIMIT, JOIN_WINDOW_S)
         self._chats: dict[str, ChatLog] = {}
         # Files both ways (P4): transfers in memory, bytes in spool files; a restart sweeps.
@@ -305,6 +308,8 @@ class Relay:
             read_up_to=chat.read_up_to,
         )
         member.send(welcome)
+        if member.role is Role.AGENT:  # the chat window shows who holds control (P3)
+            member.send(self.screens.control.state_for_agent(session.id))
         replaced = room.add(member)
         if replaced is not None:
             replaced.close(CloseCode.REPLACED, "connected from another window")
@@ -404,6 +409,9 @@ class Relay:
             self._persist(session)
             self.wait_durable()
             self._tell_agent(session, MessageType.SESSION_UPDATED)
+        elif isinstance(message, GrantControl | RevokeControl):  # control handover (P3)
+            self._require_agent(member, message)
+            self.screens.handle_control(member, message)
         else:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was already accepted", "hello")
 
@@ -498,6 +506,10 @@ class Relay:
             self.rooms.leave(customer)
             customer.close(CloseCode.REMOVED, "the agent removed you from the session")
         self._tell_agent(session, MessageType.CUSTOMER_REMOVED)
+
+    def _agent_chat(self, session_id: str) -> Member | None:
+        room = self.rooms.find(session_id)
+        return room.get(Role.AGENT) if room else None
 
     def _gone_code(self, session_id: str) -> CloseCode:
         if self.session_record(session_id) is not None:

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
+from relay_server.control_grants import ControlDesk
 from relay_server.rooms import Member
 from relay_server.screen_fanout import CallLater, KeptFrame, Presentation
 from suite.protocol import (
     CloseCode,
     Cursor,
     ErrorCode,
+    KeyInput,
+    MouseInput,
     PaintReport,
     PresentPause,
     PresentResume,
     PresentStart,
     PresentStop,
     ProtocolError,
+    RequestControl,
+    RevokeControl,
     Role,
     ScreenAck,
 )
+
+CONTROL_MESSAGES = (RequestControl, RevokeControl, MouseInput, KeyInput)  # P3
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +38,7 @@ class Screens:
         self._call_later = call_later
         self._presentations: dict[str, Presentation] = {}
         self.paint_reports = 0
+        self.control = ControlDesk()  # control handover (P3); Relay sets its agent_chat
 
     def presentation(self, session_id: str) -> Presentation:
         found = self._presentations.get(session_id)
@@ -47,8 +56,11 @@ class Screens:
                 previous.close(CloseCode.REPLACED, "presenting from another window")
             presentation.credit = 0  # a new presenter starts without credit
             presentation.grant_credit()
+            member.send(self.control.state_for_agent(member.session_id))
         elif not presentation.add_viewer(member):
             member.close(CloseCode.REPLACED, "too many viewers on this presentation")
+        else:
+            member.send(self.control.state_for_viewer(member.session_id, member))
 
     def leave(self, member: Member) -> None:
         presentation = self._presentations.get(member.session_id)
@@ -57,8 +69,10 @@ class Screens:
         if member.role is Role.AGENT:
             if presentation.presenter is member:
                 presentation.presenter = None
+                self._control_call("clear", member.session_id)  # nobody injects any more
         else:
             presentation.remove_viewer(member)
+            self._control_call("viewer_left", member.session_id, member)
 
     def handle(self, member: Member, message: Any) -> None:
         """A text message on the screen channel.
@@ -67,6 +81,9 @@ class Screens:
             ProtocolError: a message this role may not send here, or out of order.
         """
         presentation = self.presentation(member.session_id)
+        if isinstance(message, CONTROL_MESSAGES):
+            self.handle_control(member, message)
+            return
         presenter_only = (PresentStart, PresentPause, PresentResume, PresentStop, Cursor)
         if isinstance(message, presenter_only):
             if member.role is not Role.AGENT or presentation.presenter is not member:
@@ -80,10 +97,12 @@ class Screens:
                 presentation.grant_credit()
             elif isinstance(message, PresentPause):
                 presentation.pause()
+                self._control_call("clear", member.session_id)
             elif isinstance(message, PresentResume):
                 presentation.resume()
             elif isinstance(message, PresentStop):
                 presentation.stop()
+                self._control_call("clear", member.session_id)
             else:
                 frame = message.to_frame()
                 for viewer in list(presentation.viewers.values()):
@@ -120,10 +139,37 @@ class Screens:
 
     def end(self, session_id: str, code: int, reason: str) -> None:
         presentation = self._presentations.pop(session_id, None)
+        self.control.forget(session_id)
         if presentation is None:
             return
         for member in self._members_of(presentation):
             member.close(code, reason)
+
+    def handle_control(self, member: Member, message: Any) -> None:
+        """A control handover message (P3), from a viewer, the presenter or the agent's chat.
+
+        Raises:
+            ProtocolError: refused (``relay_server.control_grants`` says when).
+        """
+        presenter, viewers = self._control_members(member.session_id)
+        is_agent = member.role is Role.AGENT
+        if is_agent and member.channel == "screen" and presenter is not member:
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, "not the presenter", str(message.type))
+        self.control.handle(
+            member.session_id, member, message, presenter, viewers, is_agent, time.monotonic()
+        )
+
+    def _control_members(self, session_id: str) -> tuple[Member | None, list[Member]]:
+        """(presenter, viewers) of a session, without creating a presentation for it."""
+        presentation = self._presentations.get(session_id)
+        if presentation is None:
+            return None, []
+        return presentation.presenter, [v.member for v in presentation.viewers.values()]
+
+    def _control_call(self, action: str, session_id: str, *members: Member) -> None:
+        """``control.viewer_left`` or ``control.clear`` with the session's current members."""
+        presenter, viewers = self._control_members(session_id)
+        getattr(self.control, action)(session_id, *members, presenter, viewers)
 
     def stats(self) -> dict[str, int]:
         """Counters for /health: how much the screen channel has carried."""
@@ -134,6 +180,8 @@ class Screens:
             "frames_in": sum(p.frames_in for p in presentations),
             "frames_dropped": sum(p.frames_dropped for p in presentations),
             "paint_reports": self.paint_reports,
+            "inputs_forwarded": self.control.forwarded,  # control handover (P3)
+            "inputs_refused": self.control.refused,
         }
 
     def members(self) -> list[Member]:

@@ -8,6 +8,7 @@ overflows is too slow to follow the session and is closed.
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable
 
@@ -101,8 +102,27 @@ class Connection:
         self._writer.kill(block=False)
 
 
+def enable_no_delay(ws) -> bool:
+    """Turn Nagle's algorithm off on a websocket's TCP socket; False when it cannot be done.
+
+    Small frames (control input, cursor, chat) otherwise wait for the peer's delayed ACK when
+    an earlier small frame is still unacknowledged: a forwarded mouse move took 17 ms (p50,
+    loopback, 60 moves/s) from viewer to X server with Nagle on, 1.2 ms with it off
+    (scripts/bench_control.py).
+    """
+    sock = getattr(getattr(ws, "handler", None), "socket", None)
+    if sock is None:
+        return False
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        return False  # not TCP (a unix socket) or already closed
+    return True
+
+
 def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time.time) -> None:
     """Run one client socket from ``hello`` to close. Returns when the socket is done."""
+    enable_no_delay(ws)  # control input and cursor latency (P3)
     connection = Connection(ws, ip)
     try:
         if not _handshake(connection, relay, clock):

@@ -38,6 +38,7 @@ from suite.agent.presentations import TOKEN_ENV
 from suite.screen.capture import FrameSource, MssGrabber
 from suite.screen.encoders import DEFAULT_QUALITY, ColorDepth, LossyCodec
 from suite.screen.errors import ScreenError
+from suite.screen.input_map import InputGeometry
 from suite.screen.masks import WindowMask
 from suite.screen.pointer import PointerState
 from suite.screen.regions import Rect
@@ -152,6 +153,16 @@ class Presenter:
     def stop(self) -> None:
         """End the presentation (``present_stop``) and make :meth:`run` return."""
         self._commands.put(("stop", None))
+
+    def input_geometry(self) -> InputGeometry | None:
+        """Where remote input lands (P3): the monitor's origin and size, the shared windows."""
+        stream = self.stream
+        if stream is None:
+            return None
+        mask = stream.mask
+        if mask is None and self.config.window_ids is not None:
+            mask = WindowMask([], stream.width, stream.height)  # windows not found yet: none
+        return InputGeometry(self._origin[0], self._origin[1], stream.width, stream.height, mask)
 
     def switch_monitor(self, monitor: int) -> None:
         self._commands.put(("monitor", monitor))
@@ -341,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-windows", action="store_true", help="print open windows, exit")
     parser.add_argument("--max-fps", type=float, default=MAX_FPS)
     parser.add_argument("--no-cursor", action="store_true", help="send no cursor messages")
+    parser.add_argument(
+        "--no-control", action="store_true",
+        help="never inject the customer's input (control handover off; no hotkey grab)",
+    )  # fmt: skip
     parser.add_argument("--stats-file", type=Path, help="keep counters here (JSON, every 0.5 s)")
     parser.add_argument(
         "--control-stdin", action="store_true",
@@ -373,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     config = PresenterConfig(args.monitor, options, args.windows, args.max_fps)
     runner = PresenterRunner(args.relay, args.token, args.session, config, not args.no_cursor)
+    runner.remote_control = not args.no_control
     signal.signal(signal.SIGTERM, lambda *_: runner.command("stop"))
     signal.signal(signal.SIGINT, lambda *_: runner.command("stop"))
     if args.control_stdin:
@@ -412,6 +428,8 @@ class PresenterRunner:
         self._paused = False
         self._stopping = threading.Event()
         self._lock = threading.Lock()
+        self.remote_control = True  # P3: inject granted input, grab the hotkey
+        self.remote: Any = None
 
     def command(self, line: str) -> None:
         """Apply one text command; unknown ones are logged and ignored."""
@@ -458,6 +476,17 @@ class PresenterRunner:
 
     def run(self) -> None:
         """Present until stopped, or until the relay says not to come back."""
+        if self.remote_control:
+            from suite.agent.presenter_control import PresenterControl  # noqa: PLC0415
+
+            self.remote = PresenterControl()
+        try:
+            self._run()
+        finally:
+            if self.remote is not None:
+                self.remote.close()  # releases whatever the customer still holds
+
+    def _run(self) -> None:
         from suite.agent.presenter_client import PresenterError, ScreenChannel  # noqa: PLC0415
         from suite.screen.pointer import X11Pointer  # noqa: PLC0415
 
@@ -481,6 +510,8 @@ class PresenterRunner:
                 self.presenter = Presenter(
                     channel, self.config, open_pointer=X11Pointer if self.cursor else None
                 )
+                if self.remote is not None:
+                    self.remote.attach(channel, self.presenter.input_geometry)
                 if self._paused:
                     self.presenter.pause()
                 if self._stopping.is_set():

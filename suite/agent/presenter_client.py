@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -29,6 +30,7 @@ OPEN_TIMEOUT_S = 10.0
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 CAPTURE_CREDIT = "capture_credit"
 MAX_KEPT_ERRORS = 20
+CONTROL_MESSAGES = frozenset({"control_state", "mouse_input", "key_input"})
 
 _CLOSE_REASONS = {
     CloseCode.SESSION_ENDED: "the support session has ended",
@@ -74,6 +76,9 @@ class ScreenChannel:
         self._closed = False
         self._reader: threading.Thread | None = None
         self._send_lock = threading.Lock()
+        # Control handover (P3): control_state / mouse_input / key_input go here, on the
+        # reader thread (suite.agent.presenter_control).
+        self.on_message: Callable[[dict[str, Any]], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -167,6 +172,8 @@ class ScreenChannel:
                     self._credited = True
                     self._credit += frames
                     self._cond.notify_all()
+        elif kind in CONTROL_MESSAGES and self.on_message is not None:
+            self.on_message(body)
         elif kind == MessageType.ERROR.value:
             self.errors = [*self.errors[-(MAX_KEPT_ERRORS - 1) :], body]
             preview = body.get("code") == "not_allowed" and body.get("in_reply_to") in (

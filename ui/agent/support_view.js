@@ -4,6 +4,7 @@
 // app every support has a window of its own, each running one SupportView.
 
 import { ChatView } from "/ui/common/chat_view.js";
+import { ControlPanel } from "/ui/agent/control_panel.js";
 import { setAvatar, showUnreadInTitle } from "/ui/common/dom.js";
 import { EndView } from "/ui/common/end_view.js";
 import { CloseCode, MessageType } from "/ui/common/protocol.js";
@@ -117,7 +118,17 @@ export class SupportView {
               action === "start" ? (this.sharePicker?.choice() ?? {}) : {},
             )
         : null,
-      onState: (state) => this.sharePicker?.setState(state),
+      onState: (state) => {
+        this.sharePicker?.setState(state);
+        this.controlPanel?.setPresenting(state === "presenting"); // control handover (P3)
+      },
+    });
+    // Control handover (P3): request, grant, take back (ui/agent/control_panel.js).
+    this.controlPanel = new ControlPanel({
+      socket,
+      i18n: this.i18n,
+      anchor: $("chat-panel").querySelector(".agent-chat__layout"),
+      customerName: () => this.session?.customer_name,
     });
     // Files both ways (P4): "Send file", "Received files" and the transfer list.
     this.files?.destroy();
@@ -295,6 +306,8 @@ export class SupportView {
     this.chatView?.destroy();
     this.presentation?.destroy();
     this.presentation = null;
+    this.controlPanel?.destroy();
+    this.controlPanel = null;
     this.sharePicker?.destroy();
     this.sharePicker = null;
     this.files?.destroy(); // P4

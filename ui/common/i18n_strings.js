@@ -4,6 +4,7 @@
 // holds them all.
 
 import { AGENT_STRINGS } from "./i18n_strings_agent.js";
+import { CONTROL_STRINGS } from "./control_strings.js"; // control handover (P3)
 import { SCREEN_STRINGS } from "./screen_strings.js";
 import { FILE_STRINGS } from "./file_strings.js";
 
@@ -281,6 +282,12 @@ const BASE_STRINGS = Object.freeze({
 });
 
 export const STRINGS = Object.freeze({
-  en: Object.freeze({ ...BASE_STRINGS.en, ...AGENT_STRINGS.en, ...SCREEN_STRINGS.en, ...FILE_STRINGS.en }),
-  ko: Object.freeze({ ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko, ...SCREEN_STRINGS.ko, ...FILE_STRINGS.ko }),
+  en: Object.freeze({
+    ...BASE_STRINGS.en, ...AGENT_STRINGS.en, ...SCREEN_STRINGS.en, ...FILE_STRINGS.en,
+    ...CONTROL_STRINGS.en,
+  }),
+  ko: Object.freeze({
+    ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko, ...SCREEN_STRINGS.ko, ...FILE_STRINGS.ko,
+    ...CONTROL_STRINGS.ko,
+  }),
 });

@@ -16,6 +16,7 @@ import { ScreenPainter } from "/ui/common/screen_painter.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
 import { loadJson } from "/ui/common/storage.js";
 import { attachViewerFiles } from "/ui/viewer/viewer_files.js";
+import { RemoteInput } from "/ui/viewer/remote_input.js";
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
@@ -123,6 +124,8 @@ class ViewerApp {
     socket.on(MessageType.CURSOR, (message) => this.cursor.update(message));
     socket.on(MessageType.SESSION_ENDED, () => this._showNotice("ended", "done"));
     socket.on(MessageType.ERROR, (error) => console.warn("relay error:", error.code, error.message));
+    this.remoteInput?.destroy(); // control handover (P3)
+    this.remoteInput = new RemoteInput({ socket, canvas: this.canvas, stage: this.stage, button: $("control-button"), label: $("control-state"), i18n });
     socket.connect();
   }
 
@@ -411,6 +414,7 @@ class ViewerApp {
       },
       navigatorVisible: this.navigator.visible,
       visibleRect: this.navigator.visibleRect(),
+      control: this.remoteInput?.stats() ?? null,
     };
   }
 

@@ -1,0 +1,69 @@
+"""The agent chat window's control panel (P3, P8): request shown, grant, take back, decline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.ui_pages import by_id, rs_state, screenshot
+from tests.support.chat_client import ChatClient
+
+pytestmark = pytest.mark.e2e
+
+SESSION_STORAGE_KEY = "rs.customer.session"
+
+
+def _viewer_socket(customer, relay) -> ChatClient:
+    """The customer's screen socket (a viewer), with the token the customer page holds."""
+    stored = json.loads(
+        customer.evaluate(f"window.sessionStorage.getItem({json.dumps(SESSION_STORAGE_KEY)})")
+    )
+    ws_url = relay.url.replace("http", "ws", 1) + "/ws"
+    viewer = ChatClient(ws_url, "customer", stored["session_id"], stored["customer_token"])
+    assert viewer.connect(channel="screen")["type"] == "welcome"
+    assert stored["session_id"] == rs_state(customer)["sessionId"]
+    return viewer
+
+
+def _state(viewer: ChatClient, **expected: bool) -> None:
+    want = {"mouse": False, "keyboard": False, "requested": False, **expected}
+    while True:
+        state = viewer.recv_type("control_state")
+        if {k: state[k] for k in want} == want:
+            return
+
+
+def test_the_agent_sees_the_request_grants_and_takes_control_back(chat_pages, relay) -> None:
+    """A viewer's request appears in the agent's chat window; Give keyboard, then Give mouse
+    hand them over (the viewer is told); Take back control ends it; Decline drops a request."""
+    agent, customer = chat_pages
+    panel = by_id(agent, "control-panel")
+    expect(panel).to_be_hidden()  # nothing asked, nothing out, not presenting
+    viewer = _viewer_socket(customer, relay)
+    viewer.send({"type": "request_control"})
+    expect(panel).to_be_visible()
+    expect(by_id(agent, "control-text")).to_have_text("Chris Park asks to control your screen.")
+    screenshot(agent, "control-panel-request")
+    by_id(agent, "control-grant-keyboard").click()
+    _state(viewer, keyboard=True)
+    expect(by_id(agent, "control-text")).to_have_text("The customer controls your keyboard.")
+    expect(by_id(agent, "control-grant-keyboard")).to_be_hidden()
+    expect(panel).to_contain_text("Ctrl+Alt+End takes control back at any time.")
+    by_id(agent, "control-grant-mouse").click()
+    _state(viewer, mouse=True, keyboard=True)
+    expect(by_id(agent, "control-text")).to_have_text(
+        "The customer controls your mouse and keyboard."
+    )
+    screenshot(agent, "control-panel-granted")
+    by_id(agent, "control-revoke").click()
+    _state(viewer)
+    expect(panel).to_be_hidden()
+
+    viewer.send({"type": "request_control"})
+    expect(by_id(agent, "control-decline")).to_be_visible()
+    by_id(agent, "control-decline").click()
+    _state(viewer)
+    expect(panel).to_be_hidden()
+    viewer.close()

@@ -1,0 +1,135 @@
+// Control handover in the agent's chat window (P3, P8 toolbar): who controls what, the
+// customer's request, and the grant / take-back buttons, on the chat socket:
+//   relay → control_state {mouse, keyboard, requested}  (after welcome and on every change)
+//   agent → grant_control {mouse?, keyboard?} / revoke_control {} (also the "Decline")
+// The agent may grant without a request (the relay then hands control to every viewer the
+// customer has open). Ctrl+Alt+End on the agent's desktop takes control back as well (the
+// presenter grabs it); this panel hears of it through control_state like everyone else.
+// Shown while a request is pending, control is out, or the agent presents.
+
+import { element } from "/ui/common/dom.js";
+import { MessageType } from "/ui/common/protocol.js";
+
+export class ControlPanel {
+  /**
+   * @param {object} options
+   * @param {import("/ui/common/session_socket.js").SessionSocket} options.socket the chat socket
+   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {HTMLElement} options.anchor the panel is inserted just before this element
+   * @param {() => string} options.customerName
+   */
+  constructor({ socket, i18n, anchor, customerName }) {
+    this.socket = socket;
+    this.i18n = i18n;
+    this.customerName = customerName;
+    this.state = { mouse: false, keyboard: false, requested: false };
+    this.presenting = false;
+    this.error = null;
+    this.element = element("div", "rs-control-panel", {
+      role: "region",
+      "data-testid": "control-panel",
+      "aria-live": "polite",
+    });
+    this.element.dataset.i18nAriaLabel = "control.panel_label";
+    this.element.setAttribute("aria-label", i18n.t("control.panel_label"));
+    this.text = element("span", "rs-control-panel__text", { "data-testid": "control-text" });
+    this.hint = element("span", "rs-control-panel__hint");
+    const actions = element("div", "rs-control-panel__actions");
+    this.buttons = {
+      mouse: this._button("control.grant_mouse", "control-grant-mouse", () => this.grant(true, false)),
+      keyboard: this._button("control.grant_keyboard", "control-grant-keyboard", () => this.grant(false, true)),
+      both: this._button("control.grant_both", "control-grant-both", () => this.grant(true, true)),
+      decline: this._button("control.decline", "control-decline", () => this.revoke()),
+      revoke: this._button("control.revoke", "control-revoke", () => this.revoke(), "rs-button--danger-outline"),
+    };
+    actions.append(...Object.values(this.buttons));
+    const words = element("div", "rs-control-panel__words");
+    words.append(this.text, this.hint);
+    this.element.append(words, actions);
+    anchor.before(this.element);
+    this._off = [
+      socket.on(MessageType.CONTROL_STATE, (message) => this._onState(message)),
+      socket.on(MessageType.ERROR, (error) => this._onError(error)),
+      socket.on("status", ({ status }) => status !== "online" && this._onState({})),
+      i18n.onChange(() => this._render()),
+    ];
+    this._render();
+  }
+
+  destroy() {
+    for (const off of this._off) {
+      off();
+    }
+    this.element.remove();
+  }
+
+  /** The presentation runs (or not): the panel offers control only while it does. */
+  setPresenting(presenting) {
+    this.presenting = presenting;
+    this._render();
+  }
+
+  grant(mouse, keyboard) {
+    this.error = null;
+    this.socket.send(MessageType.GRANT_CONTROL, { mouse, keyboard });
+  }
+
+  revoke() {
+    this.error = null;
+    this.socket.send(MessageType.REVOKE_CONTROL, { mouse: true, keyboard: true });
+  }
+
+  _button(key, testId, onClick, variant = "rs-button--secondary") {
+    const button = element("button", `rs-button ${variant} rs-button--small`, {
+      type: "button",
+      "data-testid": testId,
+    });
+    this.i18n.bind(button, key);
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  _onState({ mouse, keyboard, requested }) {
+    this.state = { mouse: mouse === true, keyboard: keyboard === true, requested: requested === true };
+    this.error = null;
+    this._render();
+  }
+
+  _onError(error) {
+    if (error.in_reply_to === MessageType.GRANT_CONTROL || error.in_reply_to === MessageType.REVOKE_CONTROL) {
+      this.error = error.message;
+      this._render();
+    }
+  }
+
+  _render() {
+    const { mouse, keyboard, requested } = this.state;
+    const out = mouse || keyboard;
+    this.element.hidden = !(out || requested || this.presenting);
+    this.element.dataset.state = out ? "granted" : requested ? "requested" : "none";
+    let key = "control.agent_none";
+    let params = {};
+    if (mouse && keyboard) key = "control.agent_both";
+    else if (mouse) key = "control.agent_mouse";
+    else if (keyboard) key = "control.agent_keyboard";
+    else if (requested) {
+      key = "control.asks";
+      params = { name: this.customerName() || this.i18n.t("role.customer") };
+    }
+    this.i18n.bind(this.text, key, params);
+    if (this.error) {
+      this.i18n.bind(this.hint, "control.error", { message: this.error });
+    } else {
+      this.i18n.bind(this.hint, out ? "control.hotkey" : "control.agent_none");
+      this.hint.hidden = !out;
+    }
+    if (this.error) {
+      this.hint.hidden = false;
+    }
+    this.buttons.mouse.hidden = mouse;
+    this.buttons.keyboard.hidden = keyboard;
+    this.buttons.both.hidden = mouse || keyboard;
+    this.buttons.decline.hidden = !requested || out;
+    this.buttons.revoke.hidden = !out;
+  }
+}
