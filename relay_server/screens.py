@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
+from relay_server.drawings import Drawings
 from relay_server.rooms import Member
 from relay_server.screen_fanout import KeptFrame, Presentation
 from suite.protocol import (
+    DRAWING_MESSAGES,
     CloseCode,
     Cursor,
     ErrorCode,
@@ -28,6 +31,7 @@ class Screens:
     def __init__(self) -> None:
         self._presentations: dict[str, Presentation] = {}
         self.paint_reports = 0
+        self.drawings = Drawings()  # P5: strokes over each presentation
 
     def presentation(self, session_id: str) -> Presentation:
         found = self._presentations.get(session_id)
@@ -46,8 +50,11 @@ class Screens:
             presentation.grant_credit()
         elif not presentation.add_viewer(member):
             member.close(CloseCode.REPLACED, "too many viewers on this presentation")
+            return
+        member.send(self.drawings.snapshot_frame(member.session_id))  # P5: the drawing so far
 
     def leave(self, member: Member) -> None:
+        self.drawings.forget_member(member)
         presentation = self._presentations.get(member.session_id)
         if presentation is None:
             return
@@ -73,6 +80,7 @@ class Screens:
                     str(message.type),
                 )
             if isinstance(message, PresentStart):
+                self._drawing_resize(presentation, member.session_id, message)
                 presentation.start(message.screen_w, message.screen_h)
                 presentation.grant_credit()
             elif isinstance(message, PresentPause):
@@ -81,6 +89,7 @@ class Screens:
                 presentation.resume()
             elif isinstance(message, PresentStop):
                 presentation.stop()
+                self.drawings.clear(member.session_id, self._members_of(presentation))
             else:
                 frame = message.to_frame()
                 for viewer in list(presentation.viewers.values()):
@@ -94,6 +103,10 @@ class Screens:
                 presentation.ack(member, message.seq)
             else:
                 self.paint_reports += 1
+        elif isinstance(message, DRAWING_MESSAGES):
+            others = [m for m in self._members_of(presentation) if m is not member]
+            live = presentation.state in ("live", "paused")
+            self.drawings.handle(member.session_id, member, message, others, live, time.monotonic())
         else:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED,
@@ -116,6 +129,7 @@ class Screens:
             raise ProtocolError(ErrorCode.BAD_MESSAGE, str(error)) from None
 
     def end(self, session_id: str, code: int, reason: str) -> None:
+        self.drawings.end(session_id)
         presentation = self._presentations.pop(session_id, None)
         if presentation is None:
             return
@@ -132,6 +146,14 @@ class Screens:
             "frames_dropped": sum(p.frames_dropped for p in presentations),
             "paint_reports": self.paint_reports,
         }
+
+    def _drawing_resize(
+        self, presentation: Presentation, session_id: str, start: PresentStart
+    ) -> None:
+        """A (re)start on a screen of another size: strokes would land elsewhere, so go."""
+        if (presentation.screen_w, presentation.screen_h) != (start.screen_w, start.screen_h):
+            self.drawings.clear(session_id, self._members_of(presentation))
+        self.drawings.resize(session_id, start.screen_w, start.screen_h)
 
     def members(self) -> list[Member]:
         return [m for p in self._presentations.values() for m in self._members_of(p)]
