@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -67,6 +68,9 @@ class ScreenChannel:
         self.paced_by_relay = True
         self.close_code: int | None = None
         self.errors: list[dict[str, Any]] = []
+        # Every other message from the relay (P5: drawing messages for the overlay); called on
+        # the reader thread.
+        self.on_message: Callable[[dict[str, Any]], None] | None = None
         self._ws: ClientConnection | None = None
         self._credit = 0
         self._credited = False  # any capture_credit seen: the relay paces us
@@ -181,6 +185,8 @@ class ScreenChannel:
                     self._cond.notify_all()
             elif self.paced_by_relay:
                 logger.warning("relay error on the screen channel: %s", body)
+        elif self.on_message is not None:
+            self.on_message(body)
 
     # -- credit ----------------------------------------------------------------------------
 

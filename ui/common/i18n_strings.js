@@ -4,6 +4,7 @@
 // holds them all.
 
 import { AGENT_STRINGS } from "./i18n_strings_agent.js";
+import { DRAWING_STRINGS } from "./drawing_strings.js";
 import { SCREEN_STRINGS } from "./screen_strings.js";
 
 const BASE_STRINGS = Object.freeze({
@@ -280,6 +281,16 @@ const BASE_STRINGS = Object.freeze({
 });
 
 export const STRINGS = Object.freeze({
-  en: Object.freeze({ ...BASE_STRINGS.en, ...AGENT_STRINGS.en, ...SCREEN_STRINGS.en }),
-  ko: Object.freeze({ ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko, ...SCREEN_STRINGS.ko }),
+  en: Object.freeze({
+    ...BASE_STRINGS.en,
+    ...AGENT_STRINGS.en,
+    ...SCREEN_STRINGS.en,
+    ...DRAWING_STRINGS.en, // P5
+  }),
+  ko: Object.freeze({
+    ...BASE_STRINGS.ko,
+    ...AGENT_STRINGS.ko,
+    ...SCREEN_STRINGS.ko,
+    ...DRAWING_STRINGS.ko, // P5
+  }),
 });

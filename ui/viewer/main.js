@@ -15,6 +15,7 @@ import { ScreenNavigator } from "/ui/common/screen_navigator.js";
 import { ScreenPainter } from "/ui/common/screen_painter.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
 import { loadJson } from "/ui/common/storage.js";
+import { ViewerDrawing } from "/ui/viewer/viewer_drawing.js";
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
@@ -75,6 +76,7 @@ class ViewerApp {
       source: this.canvas,
       viewport: this.viewport,
     });
+    this.drawing = new ViewerDrawing({ stage: this.stage, toolbar: $("drawing-tools") }); // P5
     this.acksSent = 0;
     this.reportsSent = 0;
     this.framesRejected = 0;
@@ -119,6 +121,8 @@ class ViewerApp {
     socket.on(MessageType.CURSOR, (message) => this.cursor.update(message));
     socket.on(MessageType.SESSION_ENDED, () => this._showNotice("ended", "done"));
     socket.on(MessageType.ERROR, (error) => console.warn("relay error:", error.code, error.message));
+    socket.on(MessageType.ERROR, (error) => this.drawing.noteError(error));
+    this.drawing.attach(socket);
     socket.connect();
   }
 
@@ -332,6 +336,7 @@ class ViewerApp {
       devicePerPixel >= 2 && Number.isInteger(Math.round(devicePerPixel * 1000) / 1000),
     );
     this._scale = cssW / screenW;
+    this.drawing.layout(screenW, screenH, deviceW, deviceH);
     this.cursor.setScale(this._scale);
     const overflows = cssW > viewW + 0.5 || cssH > viewH + 0.5;
     this.navigator.setVisible(this.mode === "actual" && overflows);
@@ -407,6 +412,7 @@ class ViewerApp {
       },
       navigatorVisible: this.navigator.visible,
       visibleRect: this.navigator.visibleRect(),
+      drawing: this.drawing.stats(),
     };
   }
 
@@ -437,5 +443,6 @@ window.__rsViewer = Object.freeze({
   setMode: (mode) => app.setMode(mode),
   dropSocket: () => app.socket?.drop(),
   panTo: (x, y) => app.navigator.centerOn(x, y),
+  drawingPixel: (x, y) => app.drawing.layer.pixelAt(x, y),
 });
 app.start();
