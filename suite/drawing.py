@@ -33,7 +33,7 @@ MAX_POINTS_PER_STROKE = 5000  # a pen stroke this long is finished by the client
 MAX_POINTS_PER_MESSAGE = 500  # a live batch every 30-50 ms carries far fewer
 MAX_STROKE_ID_CHARS = 64
 MIN_WIDTH_PX, MAX_WIDTH_PX = 1, 64
-COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")  # used with fullmatch: no trailing newline
 # Each side's colour unless its user picks another (agent red, customer blue).
 DEFAULT_COLOURS = {"agent": "#e11d48", "customer": "#2563eb"}
 ARROW_HEAD_MIN_PX = 10.0  # the head's sides: at least this, or 4 stroke widths
@@ -86,7 +86,7 @@ def check_style(tool: Any, colour: Any, width: Any) -> tuple[Tool, str, int]:
     """
     if tool not in set(Tool):
         raise DrawingError(f"'tool' must be one of {', '.join(Tool)}")
-    if not isinstance(colour, str) or not COLOUR_RE.match(colour):
+    if not isinstance(colour, str) or not COLOUR_RE.fullmatch(colour):
         raise DrawingError("'color' must be #rrggbb")
     if isinstance(width, bool) or not isinstance(width, int | float) or not math.isfinite(width):
         raise DrawingError("'width' must be a number")

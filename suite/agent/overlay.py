@@ -12,7 +12,9 @@ monitor whose **bounding shape** (X Shape extension) is exactly the stroke pixel
 shows everywhere else, untouched. Its **input shape** is empty, so every click goes through to
 the windows below. While the agent has a drawing tool on, an InputOnly window (invisible by
 nature) covers the monitor above it and takes the pointer for drawing; tool off, it is unmapped
-and the desktop gets its clicks again. Strokes are drawn with the X server's own wide lines
+and the desktop gets its clicks again. As the input window also covers the chat window's tool
+buttons, a right click or Escape puts the tool down (reported as ``{"type": "tool", "tool":
+null}`` on stdout). Strokes are drawn with the X server's own wide lines
 (round caps and joins, no anti-aliasing) into the window and, identically, into the 1-bit
 shape mask, so the shape and the colour match pixel for pixel.
 
@@ -50,6 +52,7 @@ UNAVAILABLE_EXIT = 3
 REDRAW_INTERVAL_S = 1 / 60  # at most this often while dragging
 RAISE_INTERVAL_S = 1.0  # stay above windows mapped after us (no window manager to keep us up)
 XC_CROSSHAIR = 34  # the X cursor font's crosshair glyph
+XK_ESCAPE = 0xFF1B
 
 
 class OverlayUnavailable(RuntimeError):
@@ -93,6 +96,7 @@ class X11Overlay:
         screen = self.display.screen()
         self._screen = screen
         font = self.display.open_font("cursor")
+        self._escape = self.display.keysym_to_keycode(XK_ESCAPE)
         self._cursor = font.create_glyph_cursor(
             font, XC_CROSSHAIR, XC_CROSSHAIR + 1, (0, 0, 0), (65535, 65535, 65535)
         )
@@ -197,14 +201,24 @@ class X11Overlay:
         if on == self._catching:
             return
         self._catching = on
+        X = self._X
+        root = self._screen.root
         if on:
             self.catcher.map()
-            self.catcher.configure(stack_mode=self._X.Above)
+            self.catcher.configure(stack_mode=X.Above)
+            # Escape puts the tool down wherever the keyboard focus is (any modifiers).
+            root.grab_key(self._escape, X.AnyModifier, False, X.GrabModeAsync, X.GrabModeAsync)
         else:
             if self.board.dragging:
                 self._emit(self.board.release(*self._last_point(), time.monotonic()))
             self.catcher.unmap()
+            root.ungrab_key(self._escape, X.AnyModifier)
         self.display.flush()
+
+    def _put_tool_down(self) -> None:
+        self.board.style.tool = None
+        self._catch_input(False)
+        self._emit([{"type": "tool", "tool": None}])
 
     def _last_point(self) -> tuple[int, int]:
         strokes = self.board.strokes()
@@ -216,6 +230,10 @@ class X11Overlay:
         if event.type == X.Expose:
             if event.window == self.window and event.count == 0:
                 self._dirty = True
+        elif event.type == X.KeyPress and event.detail == self._escape:
+            self._put_tool_down()
+        elif event.type == X.ButtonPress and event.detail == 3 and not self.board.dragging:
+            self._put_tool_down()
         elif event.type == X.ButtonPress and event.detail == 1:
             self._emit(self.board.press(event.event_x, event.event_y, now))
             self._dirty = True

@@ -28,6 +28,8 @@ RELAYED_TYPES = frozenset(
 # What the overlay writes that goes to the relay (the agent's own strokes).
 OUTGOING_TYPES = frozenset({"stroke_begin", "stroke_points", "stroke_end"})
 STOP_WAIT_S = 3.0
+# Logged (on the presenter's stderr, which the agent app reads) when the tool changes.
+TOOL_LOG_MARK = "drawing tool:"
 
 
 class OverlayLink:
@@ -80,6 +82,9 @@ class OverlayLink:
                 self.unavailable = str(message.get("reason", "unknown"))
                 logger.warning("no drawing overlay on this desktop: %s", self.unavailable)
                 self.ready.set()
+            elif kind == "tool":  # the agent put the tool down on the overlay (Escape)
+                self._tool = {"type": "tool", "tool": None}
+                logger.info("%s none", TOOL_LOG_MARK)
             elif kind in OUTGOING_TYPES:
                 try:
                     self._send(message)
@@ -102,6 +107,11 @@ class OverlayLink:
             message["width"] = width
         self._tool = message
         self._write(message)
+        logger.info("%s %s", TOOL_LOG_MARK, tool or "none")
+
+    @property
+    def tool(self) -> str | None:
+        return self._tool.get("tool")
 
     def move_to(self, geometry: Mapping[str, int]) -> None:
         """The presenter shares another monitor (left, top, width, height)."""

@@ -13,9 +13,44 @@ import logging
 from typing import Any, Protocol
 
 from suite.agent.overlay_link import OverlayLink
-from suite.drawing import MAX_WIDTH_PX, MIN_WIDTH_PX, Tool
+from suite.drawing import COLOUR_RE, MAX_WIDTH_PX, MIN_WIDTH_PX, Tool
 
 logger = logging.getLogger(__name__)
+
+
+def drawing_command(body: dict[str, Any]) -> str:
+    """The presenter's ``draw`` command for a request of the chat window's tools.
+
+    ``{action: "tool", tool: pen|line|rectangle|ellipse|arrow|null, color?, width?}``,
+    ``{action: "undo"}`` or ``{action: "clear"}``.
+
+    Raises:
+        ValueError: the message names the field that is wrong.
+    """
+    action = body.get("action")
+    if action in ("undo", "clear"):
+        return str(action)
+    if action != "tool":
+        raise ValueError("'action' must be tool, undo or clear")
+    tool = body.get("tool")
+    if tool is None:
+        return "tool none"
+    if tool not in set(Tool):
+        raise ValueError(f"'tool' must be null or one of {', '.join(Tool)}")
+    words = ["tool", str(tool)]
+    colour, width = body.get("color"), body.get("width")
+    if colour is not None and (not isinstance(colour, str) or not COLOUR_RE.fullmatch(colour)):
+        raise ValueError("'color' must be #rrggbb")
+    if width is not None and (
+        isinstance(width, bool) or not isinstance(width, int)
+        or not MIN_WIDTH_PX <= width <= MAX_WIDTH_PX
+    ):  # fmt: skip
+        raise ValueError(f"'width' must be {MIN_WIDTH_PX}-{MAX_WIDTH_PX}")
+    if colour is not None or width is not None:
+        words.append(colour or "-")
+    if width is not None:
+        words.append(str(width))
+    return " ".join(words)
 
 
 class MessageChannel(Protocol):
@@ -58,8 +93,10 @@ class PresenterDrawing:
         verb, args = (words[0], words[1:]) if words else ("", [])
         if verb == "tool" and args:
             tool = None if args[0] == "none" else Tool(args[0]).value
-            colour = args[1] if len(args) > 1 else None
+            colour = args[1] if len(args) > 1 and args[1] != "-" else None
             width = int(args[2]) if len(args) > 2 else None
+            if colour is not None and not COLOUR_RE.fullmatch(colour):
+                raise ValueError(f"colour {colour!r} is not #rrggbb")
             if width is not None and not MIN_WIDTH_PX <= width <= MAX_WIDTH_PX:
                 raise ValueError(f"width {width} is out of range")
             self.link.set_tool(tool, colour, width)

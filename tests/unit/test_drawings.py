@@ -136,6 +136,7 @@ GOOD_BEGIN = {"type": "stroke_begin", "id": "s1", "tool": "arrow", "color": "#A0
         ({"tool": "spray"}, "'tool'"),
         ({"color": "red"}, "'color'"),
         ({"color": "#12345"}, "'color'"),
+        ({"color": "#123456\n"}, "'color'"),
         ({"width": 0}, "'width'"),
         ({"width": 65}, "'width'"),
         ({"width": True}, "'width'"),

@@ -9,6 +9,7 @@ import { EndView } from "/ui/common/end_view.js";
 import { CloseCode, MessageType } from "/ui/common/protocol.js";
 import { PresentationControls } from "/ui/common/screen_request.js";
 import { SharePicker } from "/ui/agent/share_picker.js";
+import { DrawingPanel } from "/ui/agent/drawing_panel.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
 import { ShortMessages } from "/ui/common/short_messages.js";
 import { NotesPanel } from "/ui/agent/notes_panel.js";
@@ -103,6 +104,15 @@ export class SupportView {
           onSync: (state) => this.presentation?.sync(state),
         })
       : null;
+    // P5: drawing on the desktop over the shared screen: desktop only, shown while presenting.
+    this.drawingPanel = backend.drawing
+      ? new DrawingPanel({
+          backend,
+          sessionId: this.sessionId,
+          i18n: this.i18n,
+          anchor: $("chat-panel").querySelector(".agent-chat__layout"),
+        })
+      : null;
     this.presentation = new PresentationControls({
       socket,
       chatView: this.chatView,
@@ -111,8 +121,10 @@ export class SupportView {
       onControl: backend.presentation
         ? (action) => backend.presentation(action, this.sessionId)
         : null,
-      onState: (state) =>
-        this.sharePicker?.setPresenting(state === "presenting" || state === "paused"),
+      onState: (state) => {
+        this.sharePicker?.setPresenting(state === "presenting" || state === "paused");
+        this.drawingPanel?.setPresenting(state === "presenting" || state === "paused");
+      },
     });
     this._setNotesOpen(false);
     this.notes.load();
@@ -287,6 +299,8 @@ export class SupportView {
     this.chatView?.destroy();
     this.presentation?.destroy();
     this.presentation = null;
+    this.drawingPanel?.destroy();
+    this.drawingPanel = null;
     this.sharePicker?.destroy();
     this.sharePicker = null;
     this.notes?.release();

@@ -86,6 +86,12 @@ export class DrawingToolbar {
     this._change({ tool });
   }
 
+  /** Show the tool as put down without telling the page (it was put down elsewhere). */
+  showToolDown() {
+    this._pressTool(null);
+    this.style = { ...this.style, tool: null };
+  }
+
   _change(changes) {
     this.style = { ...this.style, ...changes };
     this.onStyle({ ...this.style });
