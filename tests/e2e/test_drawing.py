@@ -11,6 +11,7 @@ remove them on both sides.
 
 from __future__ import annotations
 
+import io
 import queue
 import subprocess
 import time
@@ -18,11 +19,18 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Page
 
 from tests.e2e import test_presentation_end_to_end as end_to_end
-from tests.e2e.ui_pages import screenshot
-from tests.e2e.viewer_presenter import Presenter, sample_image, wait_for_stats
+from tests.e2e.ui_pages import PHONE, screenshot
+from tests.e2e.viewer_presenter import (
+    Presenter,
+    open_viewer,
+    sample_image,
+    viewer_stats,
+    wait_for_stats,
+)
 from tests.support.screen_content import SCREEN_H, SCREEN_W, document, rgb_of
 
 pytestmark = pytest.mark.e2e
@@ -130,6 +138,59 @@ def test_viewer_strokes_reach_the_presenter_and_the_agents_show_over_the_canvas(
     assert page.get_by_test_id("drawing-layer").evaluate("e => getComputedStyle(e).pointerEvents")\
         == "none"  # fmt: skip
     agent.close()
+
+
+def page_rgb(page: Page, sx: int, sy: int) -> tuple[int, int, int]:
+    """The colour the page shows (a screenshot, so the layer as composited over the picture)
+    at the shared screen's pixel (sx, sy), wherever zoom and panning put it."""
+    box = page.get_by_test_id("viewer-canvas").bounding_box()
+    assert box is not None
+    k = box["width"] / SCREEN_W
+    x, y = box["x"] + (sx + 0.5) * k, box["y"] + (sy + 0.5) * k
+    png = page.screenshot(clip={"x": x - 0.5, "y": y - 0.5, "width": 1, "height": 1})
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return image.getpixel((image.width // 2, image.height // 2))
+
+
+def test_strokes_stay_on_the_picture_under_hidpi_zoom_panning_and_a_reconnect(
+    browser, session
+) -> None:
+    """On a phone at 2x: the agent's stroke sits over the same screen pixels in fit and in 1:1
+    after panning, and a reconnecting viewer gets the whole drawing back from the relay."""
+    agent = Presenter(session)
+    agent.start((SCREEN_W, SCREEN_H))
+    agent.frame(1, 0, 0, Image.new("RGB", (SCREEN_W, SCREEN_H), "white"), (SCREEN_W, SCREEN_H))
+    page = open_viewer(browser, session, viewport=PHONE, device_scale_factor=2)
+    try:
+        wait_for_stats(page, lambda s: s["framesPainted"] >= 1)
+        agent.send({"type": "stroke_begin", "id": "bar", "tool": "line", "color": "#e11d48",
+                    "width": 16, "points": [[700, 100]]})  # fmt: skip
+        agent.send({"type": "stroke_end", "id": "bar", "points": [[700, 400]]})
+        wait_layer(page, 700, 250, (*AGENT_RGB, 255))
+        layer = page.get_by_test_id("drawing-layer")
+        canvas_size = layer.evaluate("e => [e.width, e.height]")
+        css = page.get_by_test_id("viewer-canvas").bounding_box()
+        assert canvas_size == [round(css["width"] * 2), round(css["height"] * 2)]  # crisp
+        assert page_rgb(page, 700, 250) == AGENT_RGB
+        assert page_rgb(page, 600, 250) == (255, 255, 255)
+
+        page.get_by_test_id("viewer-actual").click()
+        page.evaluate("window.__rsViewer.panTo(700, 250)")
+        wait_for_stats(page, lambda s: s["navigatorVisible"] and s["mode"] == "actual")
+        assert layer.evaluate("e => [e.width, e.height]") == [SCREEN_W, SCREEN_H]  # 1:1
+        assert page_rgb(page, 700, 250) == AGENT_RGB
+        assert page_rgb(page, 700, 420) == (255, 255, 255)
+
+        before = viewer_stats(page)["drawing"]["snapshots"]
+        page.evaluate("window.__rsViewer.dropSocket()")
+        after = wait_for_stats(
+            page, lambda s: s["status"] == "online" and s["drawing"]["snapshots"] > before
+        )
+        assert [s["id"] for s in after["drawing"]["strokes"]] == ["bar"]  # from the relay
+        assert page_rgb(page, 700, 250) == AGENT_RGB
+    finally:
+        page.context.close()
+        agent.close()
 
 
 class Wallpaper:

@@ -39,6 +39,7 @@ export class DrawingBoard {
     this.screenW = 0;
     this.screenH = 0;
     this.messagesSent = 0;
+    this.snapshots = 0; // whole drawings received (one per welcome)
   }
 
   /** The shared screen's size: this side's points are kept on it. */
@@ -57,6 +58,7 @@ export class DrawingBoard {
   apply(message) {
     switch (message.type) {
       case MessageType.DRAWING:
+        this.snapshots += 1;
         this.strokes = new Map();
         for (const stroke of Array.isArray(message.strokes) ? message.strokes : []) {
           this._add(stroke);

@@ -5,7 +5,12 @@
 import { DrawingBoard } from "/ui/common/drawing_board.js";
 import { DrawingLayer } from "/ui/common/drawing_layer.js";
 import { DrawingToolbar } from "/ui/common/drawing_toolbar.js";
+import { i18n } from "/ui/common/i18n.js";
 import { MessageType } from "/ui/common/protocol.js";
+
+const NOTE_MS = 5000; // how long a refused drawing's explanation stays
+// What the customer is told when the relay refuses a drawing message (others: the console).
+const ERROR_KEYS = Object.freeze({ drawing_full: "draw.full", not_allowed: "draw.not_presenting" });
 
 const DRAWING_TYPES = [
   MessageType.DRAWING,
@@ -31,6 +36,12 @@ export class ViewerDrawing {
       onChange: () => this.layer.scheduleRender(),
     });
     this.layer = new DrawingLayer(stage, this.board);
+    this.note = document.createElement("span");
+    this.note.className = "rs-draw-tools__note";
+    this.note.dataset.testid = "drawing-note";
+    this.note.setAttribute("role", "status");
+    this.note.hidden = true;
+    this._noteTimer = null;
     this.toolbar = new DrawingToolbar(toolbar, {
       style: this.board.style,
       onStyle: (style) => {
@@ -40,6 +51,7 @@ export class ViewerDrawing {
       onUndo: () => this.board.undo(),
       onClear: () => this.board.clear(),
     });
+    toolbar.after(this.note);
   }
 
   /** A new screen socket: the relay follows its welcome with the whole drawing. */
@@ -52,8 +64,18 @@ export class ViewerDrawing {
 
   /** A drawing message the relay refused (drawing_full, not presenting...), for the page. */
   noteError(error) {
-    if (String(error.in_reply_to ?? "").match(/^(stroke_|undo_stroke|clear_drawing)/)) {
-      this.errors.push(error.code);
+    if (!String(error.in_reply_to ?? "").match(/^(stroke_|undo_stroke|clear_drawing)/)) {
+      return;
+    }
+    this.errors.push(error.code);
+    const key = ERROR_KEYS[error.code];
+    if (key) {
+      i18n.bind(this.note, key);
+      this.note.hidden = false;
+      clearTimeout(this._noteTimer);
+      this._noteTimer = setTimeout(() => {
+        this.note.hidden = true;
+      }, NOTE_MS);
     }
   }
 
@@ -75,6 +97,7 @@ export class ViewerDrawing {
       tool: this.board.style.tool,
       color: this.board.style.color,
       sent: this.board.messagesSent,
+      snapshots: this.board.snapshots,
       renders: this.layer.renders,
       errors: [...this.errors],
     };
