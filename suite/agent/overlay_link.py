@@ -30,6 +30,7 @@ OUTGOING_TYPES = frozenset({"stroke_begin", "stroke_points", "stroke_end"})
 STOP_WAIT_S = 3.0
 # Logged (on the presenter's stderr, which the agent app reads) when the tool changes.
 TOOL_LOG_MARK = "drawing tool:"
+UNAVAILABLE_LOG_MARK = "no drawing overlay on this desktop:"
 
 
 class OverlayLink:
@@ -80,7 +81,7 @@ class OverlayLink:
                 self.ready.set()
             elif kind == "overlay_unavailable":
                 self.unavailable = str(message.get("reason", "unknown"))
-                logger.warning("no drawing overlay on this desktop: %s", self.unavailable)
+                logger.warning("%s %s", UNAVAILABLE_LOG_MARK, self.unavailable)
                 self.ready.set()
             elif kind == "tool":  # the agent put the tool down on the overlay (Escape)
                 self._tool = {"type": "tool", "tool": None}

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from suite.agent.errors import AgentError
-from suite.agent.overlay_link import TOOL_LOG_MARK
+from suite.agent.overlay_link import TOOL_LOG_MARK, UNAVAILABLE_LOG_MARK
 from suite.agent.screens import screens_in_child
 
 TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer token here
@@ -52,6 +52,7 @@ class _Child:
     state: str = "live"
     windows: list[int] | None = None  # the shared windows; None: the whole monitor
     drawing_tool: str | None = None  # P5: the agent's tool on the overlay (None: off)
+    overlay_error: str | None = None  # P5: why this desktop shows no drawings, if it does not
     last_error: str = ""
     started: threading.Event = field(default_factory=threading.Event)
     reader: threading.Thread | None = None
@@ -213,9 +214,12 @@ class Presentations:
         return self.drawing(session_id)
 
     def drawing(self, session_id: str) -> dict[str, Any]:
-        """``{tool}``: the agent's drawing tool on the overlay (null: off, or not presenting)."""
+        """``{tool, overlay_error}``: the agent's drawing tool on the overlay (null: off, or not
+        presenting), and why this desktop cannot show drawings (null: it can)."""
         child = self._alive(session_id)
-        return {"tool": child.drawing_tool if child is not None else None}
+        if child is None:
+            return {"tool": None, "overlay_error": None}
+        return {"tool": child.drawing_tool, "overlay_error": child.overlay_error}
 
     def _set(self, session_id: str, command: str, state: str) -> dict[str, Any]:
         child = self._running(session_id)
@@ -273,6 +277,8 @@ class Presentations:
             if TOOL_LOG_MARK in line:  # P5: the tool changed (also Escape on the overlay)
                 tool = line.split(TOOL_LOG_MARK, 1)[1].strip()
                 child.drawing_tool = None if tool == "none" else tool
+            if UNAVAILABLE_LOG_MARK in line:
+                child.overlay_error = line.split(UNAVAILABLE_LOG_MARK, 1)[1].strip()
             logger.debug("presenter %s: %s", session_id, line)
 
 

@@ -45,7 +45,7 @@ class DrawingPresentations(FakePresentations):
         return self.drawing(session_id)
 
     def drawing(self, session_id: str) -> dict[str, Any]:
-        return {"tool": self.tool}
+        return {"tool": self.tool, "overlay_error": None}
 
 
 def test_chat_window_drawing_tools_follow_the_presentation(
@@ -113,7 +113,9 @@ def test_chat_window_drawing_tools_follow_the_presentation(
         screenshot(chat, "desktop-mode-drawing-tools")
 
         presentations.tool = None  # the agent pressed Escape on the overlay
-        expect(by_id(chat, "draw-tool-none")).to_have_attribute("aria-pressed", "true", timeout=8000)
+        expect(by_id(chat, "draw-tool-none")).to_have_attribute(
+            "aria-pressed", "true", timeout=8000
+        )
         expect(pen).to_have_attribute("aria-pressed", "false")
 
         with local_call(chat, "POST", "/local/presentation"):

@@ -59,7 +59,7 @@ def test_a_tool_from_the_chat_window_draws_on_the_overlay_and_reaches_the_custom
     overlay_pid = children(pid)[0]
 
     status, body = drawing(client, sid, action="tool", tool="arrow", color="#10b981", width=5)
-    assert (status, body) == (200, {"tool": "arrow"})
+    assert (status, body) == (200, {"tool": "arrow", "overlay_error": None})
     time.sleep(0.5)  # the overlay maps its input window
     env = display.env()
     subprocess.run(
@@ -79,14 +79,14 @@ def test_a_tool_from_the_chat_window_draws_on_the_overlay_and_reaches_the_custom
     assert [200, 150] in [p for t in ended for p in t["points"]]
 
     status, body, _ = client.request("GET", f"/local/drawing?session_id={sid}")
-    assert (status, body) == (200, {"tool": "arrow"})
+    assert (status, body) == (200, {"tool": "arrow", "overlay_error": None})
     subprocess.run(["xdotool", "key", "Escape"], env=env, check=True)
     wait_until(
-        lambda: client.request("GET", f"/local/drawing?session_id={sid}")[1] == {"tool": None},
+        lambda: client.request("GET", f"/local/drawing?session_id={sid}")[1]["tool"] is None,
         "the tool put down by Escape",
     )
 
-    assert drawing(client, sid, action="undo") == (200, {"tool": None})
+    assert drawing(client, sid, action="undo") == (200, {"tool": None, "overlay_error": None})
     watcher.wait_for(lambda w: any(t["type"] == "stroke_removed" for t in w.texts), "undo")
     removed = next(t for t in watcher.texts if t["type"] == "stroke_removed")
     assert removed == {"type": "stroke_removed", "author": "agent", "id": begun["id"]}
@@ -113,4 +113,4 @@ def test_drawing_requests_are_checked(app, conversation):
     status, answer = drawing(client, sid, action="clear")
     assert (status, answer["error"]["code"]) == (409, "not_presenting")
     status, answer, _ = client.request("GET", f"/local/drawing?session_id={sid}")
-    assert (status, answer) == (200, {"tool": None})
+    assert (status, answer) == (200, {"tool": None, "overlay_error": None})

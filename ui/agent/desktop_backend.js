@@ -169,7 +169,7 @@ export class DesktopBackend {
    * P5: the agent's drawing tools for this support's presenter (its overlay on the desktop).
    * @param {string} sessionId
    * @param {{action: "tool"|"undo"|"clear", tool?: string|null, color?: string, width?: number}} body
-   * @returns {Promise<{tool: string|null}>}
+   * @returns {Promise<{tool: string|null, overlay_error: string|null}>}
    */
   async drawing(sessionId, body) {
     return this._local("POST", "/local/drawing", { body: { ...body, session_id: sessionId } });

@@ -67,8 +67,16 @@ export class DrawingPanel {
     try {
       const answer = await this.backend.drawing(this.sessionId, request);
       this._watch(Boolean(answer?.tool));
+      this._overlayError(answer?.overlay_error);
     } catch (error) {
       this.error.textContent = error.message || String(error);
+      this.error.hidden = false;
+    }
+  }
+
+  _overlayError(reason) {
+    if (reason) {
+      this.i18n.bind(this.error, "draw.no_overlay", { reason });
       this.error.hidden = false;
     }
   }
