@@ -7,9 +7,11 @@ import time
 from typing import Any
 
 from relay_server.control_grants import ControlDesk
+from relay_server.drawings import Drawings
 from relay_server.rooms import Member
 from relay_server.screen_fanout import CallLater, KeptFrame, Presentation
 from suite.protocol import (
+    DRAWING_MESSAGES,
     CloseCode,
     Cursor,
     ErrorCode,
@@ -39,6 +41,7 @@ class Screens:
         self._presentations: dict[str, Presentation] = {}
         self.paint_reports = 0
         self.control = ControlDesk()  # control handover (P3); Relay sets its agent_chat
+        self.drawings = Drawings()  # P5: strokes over each presentation
 
     def presentation(self, session_id: str) -> Presentation:
         found = self._presentations.get(session_id)
@@ -59,10 +62,13 @@ class Screens:
             member.send(self.control.state_for_agent(member.session_id))
         elif not presentation.add_viewer(member):
             member.close(CloseCode.REPLACED, "too many viewers on this presentation")
+            return
         else:
             member.send(self.control.state_for_viewer(member.session_id, member))
+        member.send(self.drawings.snapshot_frame(member.session_id))  # P5: the drawing so far
 
     def leave(self, member: Member) -> None:
+        self.drawings.forget_member(member)
         presentation = self._presentations.get(member.session_id)
         if presentation is None:
             return
@@ -93,6 +99,7 @@ class Screens:
                     str(message.type),
                 )
             if isinstance(message, PresentStart):
+                self._drawing_resize(presentation, member.session_id, message)
                 presentation.start(message.screen_w, message.screen_h)
                 presentation.grant_credit()
             elif isinstance(message, PresentPause):
@@ -103,6 +110,7 @@ class Screens:
             elif isinstance(message, PresentStop):
                 presentation.stop()
                 self._control_call("clear", member.session_id)
+                self.drawings.clear(member.session_id, self._members_of(presentation))
             else:
                 frame = message.to_frame()
                 for viewer in list(presentation.viewers.values()):
@@ -116,6 +124,10 @@ class Screens:
                 presentation.ack(member, message.seq)
             else:
                 self.paint_reports += 1
+        elif isinstance(message, DRAWING_MESSAGES):
+            others = [m for m in self._members_of(presentation) if m is not member]
+            live = presentation.state in ("live", "paused")
+            self.drawings.handle(member.session_id, member, message, others, live, time.monotonic())
         else:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED,
@@ -138,6 +150,7 @@ class Screens:
             raise ProtocolError(ErrorCode.BAD_MESSAGE, str(error)) from None
 
     def end(self, session_id: str, code: int, reason: str) -> None:
+        self.drawings.end(session_id)
         presentation = self._presentations.pop(session_id, None)
         self.control.forget(session_id)
         if presentation is None:
@@ -183,6 +196,14 @@ class Screens:
             "inputs_forwarded": self.control.forwarded,  # control handover (P3)
             "inputs_refused": self.control.refused,
         }
+
+    def _drawing_resize(
+        self, presentation: Presentation, session_id: str, start: PresentStart
+    ) -> None:
+        """A (re)start on a screen of another size: strokes would land elsewhere, so go."""
+        if (presentation.screen_w, presentation.screen_h) != (start.screen_w, start.screen_h):
+            self.drawings.clear(session_id, self._members_of(presentation))
+        self.drawings.resize(session_id, start.screen_w, start.screen_h)
 
     def members(self) -> list[Member]:
         return [m for p in self._presentations.values() for m in self._members_of(p)]

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, ClassVar
 
+from suite.drawing import DrawingError, Tool, check_stroke_id, check_style, parse_points
+
 PROTOCOL_VERSION = 1
 
 MAX_FRAME_BYTES = 256 * 1024
@@ -49,6 +51,15 @@ class MessageType(StrEnum):
     MOUSE_INPUT = "mouse_input"
     KEY_INPUT = "key_input"
     CONTROL_STATE = "control_state"
+    # screen channel: drawing over the shared screen (P5); the three stroke_* go both ways
+    STROKE_BEGIN = "stroke_begin"
+    STROKE_POINTS = "stroke_points"
+    STROKE_END = "stroke_end"
+    UNDO_STROKE = "undo_stroke"
+    CLEAR_DRAWING = "clear_drawing"
+    STROKE_REMOVED = "stroke_removed"
+    DRAWING_CLEARED = "drawing_cleared"
+    DRAWING = "drawing"
     # relay -> client
     WELCOME = "welcome"
     CHAT_MESSAGE = "chat_message"
@@ -96,6 +107,7 @@ class ErrorCode(StrEnum):
     TEXT_TOO_LONG = "text_too_long"
     SESSION_ENDED = "session_ended"
     RATE_LIMITED = "rate_limited"
+    DRAWING_FULL = "drawing_full"  # P5: too many strokes, or points in one stroke
 
 
 class Role(StrEnum):
@@ -575,6 +587,79 @@ CLIENT_MESSAGES: dict[str, type[ClientMessage]] = {
 SCREEN_MESSAGES = frozenset(
     (ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor)
 ) | frozenset((RequestControl, RevokeControl, MouseInput, KeyInput))  # control handover (P3)
+
+
+# -- screen channel: drawing over the shared screen (P5) -----------------------------------
+# Rules and limits live in suite/drawing.py; these classes only turn its DrawingError into a
+# ProtocolError that names the message.
+
+
+def _drawing_field(parse: Any, message_type: MessageType) -> Any:
+    try:
+        return parse()
+    except DrawingError as error:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, str(error), str(message_type)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class StrokeBegin:
+    type: ClassVar[MessageType] = MessageType.STROKE_BEGIN
+    id: str
+    tool: Tool
+    color: str
+    width: int
+    points: list[tuple[int, int]]
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> StrokeBegin:
+        stroke_id = _drawing_field(lambda: check_stroke_id(body.get("id")), cls.type)
+        style = _drawing_field(
+            lambda: check_style(body.get("tool"), body.get("color"), body.get("width")), cls.type
+        )
+        points = _drawing_field(lambda: parse_points(body.get("points")), cls.type)
+        return cls(stroke_id, *style, points)
+
+
+@dataclass(frozen=True, slots=True)
+class StrokePoints:
+    type: ClassVar[MessageType] = MessageType.STROKE_POINTS
+    id: str
+    points: list[tuple[int, int]]
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> StrokePoints:
+        stroke_id = _drawing_field(lambda: check_stroke_id(body.get("id")), cls.type)
+        return cls(stroke_id, _drawing_field(lambda: parse_points(body.get("points")), cls.type))
+
+
+@dataclass(frozen=True, slots=True)
+class StrokeEnd:
+    type: ClassVar[MessageType] = MessageType.STROKE_END
+    id: str
+    points: list[tuple[int, int]]
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> StrokeEnd:
+        stroke_id = _drawing_field(lambda: check_stroke_id(body.get("id")), cls.type)
+        points = _drawing_field(
+            lambda: parse_points(body.get("points", []), allow_empty=True), cls.type
+        )
+        return cls(stroke_id, points)
+
+
+@dataclass(frozen=True, slots=True)
+class UndoStroke(_NoFields):
+    type: ClassVar[MessageType] = MessageType.UNDO_STROKE
+
+
+@dataclass(frozen=True, slots=True)
+class ClearDrawing(_NoFields):
+    type: ClassVar[MessageType] = MessageType.CLEAR_DRAWING
+
+
+DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
+CLIENT_MESSAGES.update({str(cls.type): cls for cls in DRAWING_MESSAGES})
+SCREEN_MESSAGES = SCREEN_MESSAGES | frozenset(DRAWING_MESSAGES)
 
 
 def decode_client_message(frame: str | bytes) -> ClientMessage:

@@ -26,6 +26,7 @@ import bottle
 from suite.agent.errors import AgentError, RelayClientError
 from suite.agent.local_files import install_local_file_routes
 from suite.agent.presentations import Presentations, presenter_options
+from suite.agent.presenter_drawing import drawing_command
 from suite.agent.relay_client import RelayClient, parse_relay_address
 from suite.agent.settings import LocalSettings
 from suite.resources import ui_dir
@@ -489,6 +490,22 @@ def build_app(
             session_id, login["ws_url"], login["token"], monitor,
             presenter_options(remote_support), window_ids,
         )  # fmt: skip
+
+    # -- drawing over the shared screen (P5): the chat window's tools -> the presenter's overlay
+    @app.get("/local/drawing")
+    @json_route
+    def drawing_status():
+        return presentations.drawing(_session_id({"session_id": bottle.request.query.session_id}))
+
+    @app.post("/local/drawing")
+    @json_route
+    def drawing():
+        data = _body()
+        try:
+            command = drawing_command(data)
+        except ValueError as error:
+            raise AgentError("bad_request", str(error)) from None
+        return presentations.draw(_session_id(data), command)
 
     @app.get("/local/screens")
     @json_route

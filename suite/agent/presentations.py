@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from suite.agent.errors import AgentError
+from suite.agent.overlay_link import TOOL_LOG_MARK, UNAVAILABLE_LOG_MARK
 from suite.agent.screens import screens_in_child
 
 TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer token here
@@ -50,6 +51,8 @@ class _Child:
     monitor: int
     state: str = "live"
     windows: list[int] | None = None  # the shared windows; None: the whole monitor
+    drawing_tool: str | None = None  # P5: the agent's tool on the overlay (None: off)
+    overlay_error: str | None = None  # P5: why this desktop shows no drawings, if it does not
     last_error: str = ""
     started: threading.Event = field(default_factory=threading.Event)
     reader: threading.Thread | None = None
@@ -145,7 +148,7 @@ class Presentations:
         # environment, not its command line, which other local users can read.
         command = [
             sys.executable, "-m", "suite.agent.presenter", f"--relay={relay_ws_url}",
-            f"--session={session_id}", "--control-stdin",
+            f"--session={session_id}", "--control-stdin", "--overlay",
             "--monitor", str(monitor), *(options or []),
         ]  # fmt: skip
         env = dict(self._env if self._env is not None else os.environ)
@@ -197,6 +200,26 @@ class Presentations:
         self._send(child, "windows " + (",".join(map(str, window_ids)) if window_ids else "all"))
         child.windows = list(window_ids) if window_ids else None
         return self.status(session_id)
+
+    # ----- drawing (P5) -----
+
+    def draw(self, session_id: str, command: str) -> dict[str, Any]:
+        """Pass a drawing command (``tool pen #e11d48 4``, ``tool none``, ``undo``, ``clear``;
+        see ``presenter_drawing.drawing_command``) to the session's presenter."""
+        child = self._running(session_id)
+        self._send(child, f"draw {command}")
+        words = command.split()
+        if words[:1] == ["tool"] and len(words) > 1:
+            child.drawing_tool = None if words[1] == "none" else words[1]
+        return self.drawing(session_id)
+
+    def drawing(self, session_id: str) -> dict[str, Any]:
+        """``{tool, overlay_error}``: the agent's drawing tool on the overlay (null: off, or not
+        presenting), and why this desktop cannot show drawings (null: it can)."""
+        child = self._alive(session_id)
+        if child is None:
+            return {"tool": None, "overlay_error": None}
+        return {"tool": child.drawing_tool, "overlay_error": child.overlay_error}
 
     def _set(self, session_id: str, command: str, state: str) -> dict[str, Any]:
         child = self._running(session_id)
@@ -251,6 +274,11 @@ class Presentations:
             child.last_error = LOG_PREFIX_RE.sub("", line)
             if STARTED_MARK in line:
                 child.started.set()
+            if TOOL_LOG_MARK in line:  # P5: the tool changed (also Escape on the overlay)
+                tool = line.split(TOOL_LOG_MARK, 1)[1].strip()
+                child.drawing_tool = None if tool == "none" else tool
+            if UNAVAILABLE_LOG_MARK in line:
+                child.overlay_error = line.split(UNAVAILABLE_LOG_MARK, 1)[1].strip()
             logger.debug("presenter %s: %s", session_id, line)
 
 

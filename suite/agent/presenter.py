@@ -12,7 +12,7 @@ Run it alone for tests and benchmarks::
     python -m suite.agent.presenter --relay URL --token T --session ID [--monitor N]
     (or the token in $REMOTESALES_AGENT_TOKEN instead of --token)
         [--quality 70] [--lossless] [--colors full|65k|256] [--windows ID,ID]
-        [--control-stdin]
+        [--control-stdin] [--overlay]
 
 The agent app can run it as a child process (the encoder's CPU then never competes with the
 GUI for one interpreter's GIL) and drive it with text commands on stdin.
@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from suite.agent.presentations import TOKEN_ENV
+from suite.agent.presenter_drawing import PresenterDrawing
 from suite.screen.capture import FrameSource, MssGrabber
 from suite.screen.encoders import DEFAULT_QUALITY, ColorDepth, LossyCodec
 from suite.screen.errors import ScreenError
@@ -361,6 +362,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--control-stdin", action="store_true",
         help="read commands from stdin: pause, resume, stop, monitor N, windows ID,ID|all",
     )  # fmt: skip
+    parser.add_argument(
+        "--overlay", action="store_true",
+        help="show drawings on this desktop (P5; X11 with Shape) and draw with 'draw' commands",
+    )  # fmt: skip
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -387,7 +392,9 @@ def main(argv: list[str] | None = None) -> int:
         colors=ColorDepth(args.colors),
     )  # fmt: skip
     config = PresenterConfig(args.monitor, options, args.windows, args.max_fps)
-    runner = PresenterRunner(args.relay, args.token, args.session, config, not args.no_cursor)
+    runner = PresenterRunner(
+        args.relay, args.token, args.session, config, not args.no_cursor, args.overlay
+    )
     runner.remote_control = not args.no_control
     signal.signal(signal.SIGTERM, lambda *_: runner.command("stop"))
     signal.signal(signal.SIGINT, lambda *_: runner.command("stop"))
@@ -413,12 +420,20 @@ class PresenterRunner:
     """The command line's presenter: reconnects after a lost socket, takes text commands.
 
     Commands (one per line on stdin with ``--control-stdin``, or :meth:`command`): ``pause``,
-    ``resume``, ``stop``, ``monitor N``, ``windows ID,ID`` and ``windows all``. Pause, monitor
-    and windows survive a reconnect; a reconnect starts the presentation again (key frame).
+    ``resume``, ``stop``, ``monitor N``, ``windows ID,ID`` and ``windows all``; with the
+    overlay (P5), ``draw tool TOOL|none [#rrggbb] [WIDTH]``, ``draw undo`` and ``draw clear``.
+    Pause, monitor and windows survive a reconnect; a reconnect starts the presentation again
+    (key frame).
     """
 
     def __init__(
-        self, relay: str, token: str, session_id: str, config: PresenterConfig, cursor: bool
+        self,
+        relay: str,
+        token: str,
+        session_id: str,
+        config: PresenterConfig,
+        cursor: bool,
+        overlay: bool = False,
     ) -> None:
         self.relay, self.token, self.session_id = relay, token, session_id
         self.config = config
@@ -430,6 +445,7 @@ class PresenterRunner:
         self._lock = threading.Lock()
         self.remote_control = True  # P3: inject granted input, grab the hotkey
         self.remote: Any = None
+        self._drawing = PresenterDrawing(config.monitor) if overlay else None
 
     def command(self, line: str) -> None:
         """Apply one text command; unknown ones are logged and ignored."""
@@ -454,6 +470,10 @@ class PresenterRunner:
                     self.config.monitor = int(words[1])
                     if presenter is not None:
                         presenter.switch_monitor(self.config.monitor)
+                    if self._drawing is not None:
+                        self._drawing.switch_monitor(self.config.monitor)
+                elif verb == "draw" and self._drawing is not None:
+                    self._drawing.command(words[1:])
                 elif verb == "windows" and len(words) == 2:
                     ids = None if words[1] == "all" else _parse_ids(words[1])
                     self.config.window_ids = ids
@@ -480,11 +500,15 @@ class PresenterRunner:
             from suite.agent.presenter_control import PresenterControl  # noqa: PLC0415
 
             self.remote = PresenterControl()
+        if self._drawing is not None:
+            self._drawing.start()
         try:
             self._run()
         finally:
             if self.remote is not None:
                 self.remote.close()  # releases whatever the customer still holds
+            if self._drawing is not None:
+                self._drawing.stop()
 
     def _run(self) -> None:
         from suite.agent.presenter_client import PresenterError, ScreenChannel  # noqa: PLC0415
@@ -493,6 +517,8 @@ class PresenterRunner:
         attempt = 0
         while not self._stopping.is_set():
             channel = ScreenChannel(self.relay, self.token, self.session_id)
+            if self._drawing is not None:
+                self._drawing.attach(channel)
             try:
                 channel.open()
             except PresenterError as exc:

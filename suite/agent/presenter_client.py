@@ -69,6 +69,9 @@ class ScreenChannel:
         self.paced_by_relay = True
         self.close_code: int | None = None
         self.errors: list[dict[str, Any]] = []
+        # Every other message from the relay (P5: drawing messages for the overlay); called on
+        # the reader thread.
+        self.on_message: Callable[[dict[str, Any]], None] | None = None
         self._ws: ClientConnection | None = None
         self._credit = 0
         self._credited = False  # any capture_credit seen: the relay paces us
@@ -76,9 +79,9 @@ class ScreenChannel:
         self._closed = False
         self._reader: threading.Thread | None = None
         self._send_lock = threading.Lock()
-        # Control handover (P3): control_state / mouse_input / key_input go here, on the
-        # reader thread (suite.agent.presenter_control).
-        self.on_message: Callable[[dict[str, Any]], None] | None = None
+        # Control handover (P3): control_state / mouse_input / key_input go here instead, on
+        # the reader thread (suite.agent.presenter_control).
+        self.on_control: Callable[[dict[str, Any]], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -172,8 +175,9 @@ class ScreenChannel:
                     self._credited = True
                     self._credit += frames
                     self._cond.notify_all()
-        elif kind in CONTROL_MESSAGES and self.on_message is not None:
-            self.on_message(body)
+        elif kind in CONTROL_MESSAGES:
+            if self.on_control is not None:
+                self.on_control(body)
         elif kind == MessageType.ERROR.value:
             self.errors = [*self.errors[-(MAX_KEPT_ERRORS - 1) :], body]
             preview = body.get("code") == "not_allowed" and body.get("in_reply_to") in (
@@ -188,6 +192,8 @@ class ScreenChannel:
                     self._cond.notify_all()
             elif self.paced_by_relay:
                 logger.warning("relay error on the screen channel: %s", body)
+        elif self.on_message is not None:
+            self.on_message(body)
 
     # -- credit ----------------------------------------------------------------------------
 

@@ -58,7 +58,7 @@ class PresenterControl:
         self._geometry = geometry
         if self.control is not None:
             self.control.revoke()  # the relay sends the current control_state after welcome
-        channel.on_message = self.on_message
+        channel.on_control = self.on_message
 
     def on_message(self, body: dict[str, Any]) -> None:
         """A control message from the relay (on the channel's reader thread)."""

@@ -165,6 +165,21 @@ export class DesktopBackend {
     return this._local("GET", `/local/presentation?session_id=${encodeURIComponent(sessionId)}`);
   }
 
+  /**
+   * P5: the agent's drawing tools for this support's presenter (its overlay on the desktop).
+   * @param {string} sessionId
+   * @param {{action: "tool"|"undo"|"clear", tool?: string|null, color?: string, width?: number}} body
+   * @returns {Promise<{tool: string|null, overlay_error: string|null}>}
+   */
+  async drawing(sessionId, body) {
+    return this._local("POST", "/local/drawing", { body: { ...body, session_id: sessionId } });
+  }
+
+  /** P5: {tool}: the drawing tool on the overlay (null: off; also after Escape there). */
+  async drawingStatus(sessionId) {
+    return this._local("GET", `/local/drawing?session_id=${encodeURIComponent(sessionId)}`);
+  }
+
   /** What can be shared: {monitors, windows, windows_supported, windows_error?}. */
   async screens() {
     return this._local("GET", "/local/screens");

@@ -10,6 +10,7 @@ import { EndView } from "/ui/common/end_view.js";
 import { CloseCode, MessageType } from "/ui/common/protocol.js";
 import { PresentationControls } from "/ui/common/screen_request.js";
 import { SharePicker } from "/ui/agent/share_picker.js";
+import { DrawingPanel } from "/ui/agent/drawing_panel.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
 import { ShortMessages } from "/ui/common/short_messages.js";
 import { NotesPanel } from "/ui/agent/notes_panel.js";
@@ -105,6 +106,15 @@ export class SupportView {
           onSync: (state) => this.presentation?.sync(state),
         })
       : null;
+    // P5: drawing on the desktop over the shared screen: desktop only, shown while presenting.
+    this.drawingPanel = backend.drawing
+      ? new DrawingPanel({
+          backend,
+          sessionId: this.sessionId,
+          i18n: this.i18n,
+          anchor: $("chat-panel").querySelector(".agent-chat__layout"),
+        })
+      : null;
     this.presentation = new PresentationControls({
       socket,
       chatView: this.chatView,
@@ -121,6 +131,7 @@ export class SupportView {
       onState: (state) => {
         this.sharePicker?.setState(state);
         this.controlPanel?.setPresenting(state === "presenting"); // control handover (P3)
+        this.drawingPanel?.setPresenting(state === "presenting" || state === "paused");
       },
     });
     // Control handover (P3): request, grant, take back (ui/agent/control_panel.js).
@@ -308,6 +319,8 @@ export class SupportView {
     this.presentation = null;
     this.controlPanel?.destroy();
     this.controlPanel = null;
+    this.drawingPanel?.destroy();
+    this.drawingPanel = null;
     this.sharePicker?.destroy();
     this.sharePicker = null;
     this.files?.destroy(); // P4

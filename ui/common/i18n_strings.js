@@ -5,6 +5,7 @@
 
 import { AGENT_STRINGS } from "./i18n_strings_agent.js";
 import { CONTROL_STRINGS } from "./control_strings.js"; // control handover (P3)
+import { DRAWING_STRINGS } from "./drawing_strings.js";
 import { SCREEN_STRINGS } from "./screen_strings.js";
 import { FILE_STRINGS } from "./file_strings.js";
 
@@ -284,10 +285,10 @@ const BASE_STRINGS = Object.freeze({
 export const STRINGS = Object.freeze({
   en: Object.freeze({
     ...BASE_STRINGS.en, ...AGENT_STRINGS.en, ...SCREEN_STRINGS.en, ...FILE_STRINGS.en,
-    ...CONTROL_STRINGS.en,
+    ...CONTROL_STRINGS.en, ...DRAWING_STRINGS.en,
   }),
   ko: Object.freeze({
     ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko, ...SCREEN_STRINGS.ko, ...FILE_STRINGS.ko,
-    ...CONTROL_STRINGS.ko,
+    ...CONTROL_STRINGS.ko, ...DRAWING_STRINGS.ko,
   }),
 });

@@ -17,6 +17,7 @@ import { SessionSocket } from "/ui/common/session_socket.js";
 import { loadJson } from "/ui/common/storage.js";
 import { attachViewerFiles } from "/ui/viewer/viewer_files.js";
 import { RemoteInput } from "/ui/viewer/remote_input.js";
+import { ViewerDrawing } from "/ui/viewer/viewer_drawing.js";
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
@@ -77,6 +78,7 @@ class ViewerApp {
       source: this.canvas,
       viewport: this.viewport,
     });
+    this.drawing = new ViewerDrawing({ stage: this.stage, toolbar: $("drawing-tools") }); // P5
     this.acksSent = 0;
     this.reportsSent = 0;
     this.framesRejected = 0;
@@ -126,6 +128,8 @@ class ViewerApp {
     socket.on(MessageType.ERROR, (error) => console.warn("relay error:", error.code, error.message));
     this.remoteInput?.destroy(); // control handover (P3)
     this.remoteInput = new RemoteInput({ socket, canvas: this.canvas, stage: this.stage, button: $("control-button"), label: $("control-state"), i18n });
+    socket.on(MessageType.ERROR, (error) => this.drawing.noteError(error));
+    this.drawing.attach(socket);
     socket.connect();
   }
 
@@ -339,6 +343,7 @@ class ViewerApp {
       devicePerPixel >= 2 && Number.isInteger(Math.round(devicePerPixel * 1000) / 1000),
     );
     this._scale = cssW / screenW;
+    this.drawing.layout(screenW, screenH, deviceW, deviceH);
     this.cursor.setScale(this._scale);
     const overflows = cssW > viewW + 0.5 || cssH > viewH + 0.5;
     this.navigator.setVisible(this.mode === "actual" && overflows);
@@ -415,6 +420,7 @@ class ViewerApp {
       navigatorVisible: this.navigator.visible,
       visibleRect: this.navigator.visibleRect(),
       control: this.remoteInput?.stats() ?? null,
+      drawing: this.drawing.stats(),
     };
   }
 
@@ -445,5 +451,6 @@ window.__rsViewer = Object.freeze({
   setMode: (mode) => app.setMode(mode),
   dropSocket: () => app.socket?.drop(),
   panTo: (x, y) => app.navigator.centerOn(x, y),
+  drawingPixel: (x, y) => app.drawing.layer.pixelAt(x, y),
 });
 app.start();

@@ -1,0 +1,128 @@
+"""The chat window's drawing tools (P5, P8) in desktop mode, in Chromium, on the real local API.
+
+As in test_ui_agent_desktop_mode.py, only the presenter children are replaced by a recorder
+(the real chain, local API -> presenter -> overlay -> relay, is tested in
+tests/integration/test_agent_drawing.py and tests/e2e/test_drawing.py).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from suite.agent.local_api import LocalServer, build_app, guard
+from suite.agent.settings import LocalSettings
+from tests.e2e.conftest import PageFactory
+from tests.e2e.test_ui_agent_desktop_mode import (
+    FakePresentations,
+    LocalApp,
+    RecordedWindows,
+    desktop_page,
+    local_call,
+)
+from tests.e2e.ui_pages import by_id, customer_join, screenshot
+from tests.support.relay import ALICE
+
+pytestmark = pytest.mark.e2e
+
+
+class DrawingPresentations(FakePresentations):
+    """Also records the drawing commands and keeps the tool, as the real presenter does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tool: str | None = None
+
+    def draw(self, session_id: str, command: str) -> dict[str, Any]:
+        self.commands.append(("draw", command))
+        words = command.split()
+        if words[0] == "tool":
+            self.tool = None if words[1] == "none" else words[1]
+        return self.drawing(session_id)
+
+    def drawing(self, session_id: str) -> dict[str, Any]:
+        return {"tool": self.tool, "overlay_error": None}
+
+
+def test_chat_window_drawing_tools_follow_the_presentation(
+    browser, relay, tmp_path, open_ui: PageFactory
+) -> None:
+    """The tools show while presenting; a tool, a width, undo and clear each reach the presenter
+    as one checked command; a tool put down on the overlay (Escape there) shows as down; the
+    tools hide when the presentation stops."""
+    settings = LocalSettings(tmp_path / "config")
+    settings.update({"relay_url": relay.url})
+    presentations = DrawingPresentations()
+    server = LocalServer()
+    secret = secrets.token_urlsafe(32)
+    routes = build_app(settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
+    server.start(guard(routes, secret, server.port))
+    app = LocalApp(server.url, secret, RecordedWindows())
+    pages: list[Page] = []
+    try:
+        main = desktop_page(
+            browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
+        )
+        pages.append(main)
+        by_id(main, "login-username").fill(ALICE.username)
+        by_id(main, "login-password").fill(ALICE.password)
+        by_id(main, "login-button").click()
+        with local_call(main, "POST", "/local/windows/chat") as answer:
+            by_id(main, "new-support-button").click()
+        session_id = answer.value.request.post_data_json["session_id"]
+        chat = desktop_page(
+            browser, app.page_url("agent/index.html", session=session_id),
+            {"width": 1280, "height": 720},
+        )  # fmt: skip
+        pages.append(chat)
+        code = by_id(chat, "access-code")
+        expect(code).to_have_text(re.compile(r"^\d{6}$"))
+        customer = open_ui("/")
+        customer_join(customer, code.text_content() or "", name="Chris Park")
+
+        panel = by_id(chat, "drawing-panel")
+        expect(panel).to_be_hidden()
+        by_id(chat, "present-request").click()
+        with local_call(chat, "POST", "/local/presentation"):
+            with customer.expect_popup() as popup:
+                by_id(customer, "presentation-accept").click()
+        popup.value.close()
+        expect(panel).to_be_visible()
+        pen = by_id(chat, "draw-tool-pen")
+        expect(pen).to_have_attribute("aria-label", "Pen")
+        with local_call(chat, "POST", "/local/drawing") as drawn:
+            pen.click()
+        assert drawn.value.request.post_data_json == {
+            "session_id": session_id, "action": "tool", "tool": "pen", "color": "#e11d48",
+            "width": 4,
+        }  # fmt: skip
+        assert presentations.commands[-1] == ("draw", "tool pen #e11d48 4")
+        expect(pen).to_have_attribute("aria-pressed", "true")
+        with local_call(chat, "POST", "/local/drawing"):
+            by_id(chat, "draw-width").select_option("8")
+        assert presentations.commands[-1] == ("draw", "tool pen #e11d48 8")
+        with local_call(chat, "POST", "/local/drawing"):
+            by_id(chat, "draw-undo").click()
+        with local_call(chat, "POST", "/local/drawing"):
+            by_id(chat, "draw-clear").click()
+        assert presentations.commands[-2:] == [("draw", "undo"), ("draw", "clear")]
+        screenshot(chat, "desktop-mode-drawing-tools")
+
+        presentations.tool = None  # the agent pressed Escape on the overlay
+        expect(by_id(chat, "draw-tool-none")).to_have_attribute(
+            "aria-pressed", "true", timeout=8000
+        )
+        expect(pen).to_have_attribute("aria-pressed", "false")
+
+        with local_call(chat, "POST", "/local/presentation"):
+            by_id(chat, "present-stop").click()
+        expect(panel).to_be_hidden()
+    finally:
+        for page in pages:
+            page.context.close()
+        server.stop()
+        settings.close()
