@@ -47,6 +47,11 @@ def serve_parser() -> argparse.ArgumentParser:
         "--stock-websocket", action="store_true", help="stock gevent-websocket (benchmark baseline)"
     )
     parser.add_argument(
+        "--viewer-dir",
+        type=Path,
+        help="folder of one-time viewer builds (remotesales-viewer-<platform>) to offer customers",
+    )
+    parser.add_argument(
         "--demo", action="store_true", help="create a demo agent on an empty database"
     )
     parser.add_argument(
@@ -64,6 +69,9 @@ def serve(argv: list[str]) -> int:
     logs.configure(args.log_level)
     if bool(args.tls_cert) != bool(args.tls_key):
         print("error: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    if args.viewer_dir is not None and not args.viewer_dir.is_dir():
+        print(f"error: --viewer-dir {args.viewer_dir} is not a folder", file=sys.stderr)
         return 2
 
     from relay_server.relay import RelayOptions
@@ -86,6 +94,7 @@ def serve(argv: list[str]) -> int:
         ready_file=args.ready_file,
         stock_websocket=args.stock_websocket,
         trust_proxy=args.trust_proxy,
+        viewer_dir=args.viewer_dir,
     )
     options = RelayOptions(
         code_lifetime_s=args.code_lifetime,

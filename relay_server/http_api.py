@@ -19,6 +19,8 @@ from relay_server.accounts import USERNAME_RE, AccountError, Principal
 from relay_server.errors import Refused
 from relay_server.photos import MAX_PHOTO_BYTES, PhotoError
 from relay_server.relay import Relay
+from relay_server.viewer_builds import ViewerBuilds
+from relay_server.viewer_routes import install_viewer_routes
 from relay_server.ws_endpoint import serve_websocket
 from suite.protocol import PROTOCOL_VERSION
 from suite.resources import ui_dir
@@ -38,7 +40,10 @@ SECURITY_HEADERS = {
 
 
 def build_app(
-    relay: Relay, clock: Callable[[], float] = time.time, trust_proxy: bool = False
+    relay: Relay,
+    clock: Callable[[], float] = time.time,
+    trust_proxy: bool = False,
+    viewer_builds: ViewerBuilds | None = None,
 ) -> bottle.Bottle:
     app = bottle.Bottle()
     started = clock()
@@ -228,6 +233,11 @@ def build_app(
             return "websocket upgrade required"
         serve_websocket(ws, client_ip(), relay, clock)
         return ""
+
+    # One-time viewer (issue 6): tickets, downloads with the ticket inside, redemption.
+    install_viewer_routes(
+        app, relay, viewer_builds or ViewerBuilds(None), clock, client_ip, relay_url
+    )
 
     root = str(ui_dir())
 

@@ -15,6 +15,7 @@ import { ScreenNavigator } from "/ui/common/screen_navigator.js";
 import { ScreenPainter } from "/ui/common/screen_painter.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
 import { loadJson } from "/ui/common/storage.js";
+import { attachNativeShell } from "/ui/viewer/native_shell.js"; // one-time viewer program (issue 6)
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
@@ -438,4 +439,5 @@ window.__rsViewer = Object.freeze({
   dropSocket: () => app.socket?.drop(),
   panTo: (x, y) => app.navigator.centerOn(x, y),
 });
+attachNativeShell(SESSION_KEY); // no-op in a browser tab
 app.start();
