@@ -13,6 +13,7 @@ import { ACCESS_CODE_DIGITS, CloseCode, MessageType } from "/ui/common/protocol.
 import { SessionSocket } from "/ui/common/session_socket.js";
 import { PresentationPrompt } from "/ui/common/screen_request.js";
 import { loadJson, saveJson } from "/ui/common/storage.js";
+import { ViewerDownloadOffer } from "/ui/customer/viewer_download.js"; // issue 6
 
 const STORAGE_KEY = "rs.customer.session";
 const WAITING_REFRESH_MS = 5000;
@@ -246,6 +247,7 @@ class CustomerApp {
       i18n,
       anchor: $("chat-container"),
     });
+    new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);
