@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="remotesales-viewer: %(message)s", stream=sys.stderr
     )
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    logger.info("python started at %.3f", started)
     ticket_file = args.ticket_from or Path(sys.executable)
     try:
         payload = read_trailer(ticket_file)
@@ -224,7 +225,12 @@ def main(argv: list[str] | None = None) -> int:
             None,
             EXIT_UNREACHABLE,
         )
-    logger.info("joined session %s of %s", seat.session_id, seat.agent_name or "the agent")
+    logger.info(
+        "joined session %s of %s at %.3f",
+        seat.session_id,
+        seat.agent_name or "the agent",
+        time.time(),
+    )
     bridge = ViewerBridge(args.close_after, ReceivedFiles(), started)
     import webview
 
@@ -237,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         min_size=(480, 320),
     )
     bridge.attach(window)
+    # Start-up milestones, as wall-clock times (scripts/bench_builds.py reads them).
+    window.events.shown += lambda: logger.info("window shown at %.3f", time.time())
+    window.events.loaded += lambda: logger.info("page loaded at %.3f", time.time())
     webview.start(gui=gui_backend(), private_mode=True)
     logger.info("window closed")
     deleter.delete()
