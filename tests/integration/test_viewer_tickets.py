@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from suite.viewer.redeem import RelayUnreachable, TicketRefusedByRelay
+from suite.viewer.redeem import redeem as viewer_redeem
 from suite.viewer.ticket_trailer import parse_trailer
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
@@ -251,3 +253,17 @@ def test_the_native_viewer_page_allows_the_programs_bridge_and_nothing_more(rela
     assert "script-src 'self' 'unsafe-eval';" in policy and "frame-ancestors 'none'" in policy
     status, _, headers = download(relay, "/view")
     assert status == 200 and "unsafe-eval" not in headers["Content-Security-Policy"]
+
+
+def test_the_viewer_programs_redeem_call_against_the_relay(relay, api) -> None:
+    """suite/viewer/redeem.py: a seat for a fresh ticket, TicketRefusedByRelay with the relay's
+    code for a used one, RelayUnreachable when nothing listens (the file is then kept)."""
+    customer = join(api)
+    ticket = ticket_of(relay, issue(api, customer))
+    seat = viewer_redeem(relay.url, ticket)
+    assert (seat.session_id, seat.customer_token) == (customer.session_id, customer.token)
+    with pytest.raises(TicketRefusedByRelay) as refused:
+        viewer_redeem(relay.url, ticket)
+    assert refused.value.code == "ticket_used"
+    with pytest.raises(RelayUnreachable):
+        viewer_redeem("http://127.0.0.1:9", ticket, timeout_s=5)

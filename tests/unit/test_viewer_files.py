@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import threading
 from pathlib import Path
 
 import pytest
 
 from relay_server.viewer_builds import ViewerBuilds, build_file_name, platform_from_user_agent
+from suite.viewer.app import ViewerBridge, message_page, viewer_url
 from suite.viewer.received_files import ReceivedFiles, safe_name
+from suite.viewer.redeem import Seat
 from suite.viewer.self_delete import SelfDeleter
 from suite.viewer.ticket_trailer import (
     MAX_PAYLOAD_BYTES,
@@ -129,3 +133,51 @@ def test_self_deleter_removes_its_target_once_and_only_when_armed(tmp_path: Path
     target.write_bytes(b"again")
     assert deleter.delete() and target.exists()  # once only
     assert SelfDeleter(None).delete()  # from source: nothing to remove
+
+
+class RecordingWindow:
+    """The pywebview window's two methods the bridge uses (the edge of the program)."""
+
+    def __init__(self) -> None:
+        self.destroyed = threading.Event()
+        self.fullscreen_toggles = 0
+
+    def destroy(self) -> None:
+        self.destroyed.set()
+
+    def toggle_fullscreen(self) -> None:
+        self.fullscreen_toggles += 1
+
+
+def test_the_bridge_closes_the_window_after_the_end_notice_once(tmp_path: Path) -> None:
+    """session_over closes the window after the grace period; a second report changes nothing."""
+    bridge = ViewerBridge(0.05, ReceivedFiles(tmp_path), started=0.0)
+    window = RecordingWindow()
+    bridge.attach(window)
+    bridge.toggle_fullscreen()
+    assert window.fullscreen_toggles == 1
+    bridge.session_over("ended")
+    bridge.session_over("lost")
+    assert bridge.over_kind == "ended"
+    assert window.destroyed.wait(5)
+
+
+def test_the_bridge_saves_received_files_from_base64(tmp_path: Path) -> None:
+    """The file-transfer hook: bytes from the page land under a safe name; bad base64 fails."""
+    bridge = ViewerBridge(1, ReceivedFiles(tmp_path), started=0.0)
+    saved = Path(bridge.save_received_file("../price list.pdf", base64.b64encode(b"%PDF").decode()))
+    assert saved == tmp_path / "price list.pdf" and saved.read_bytes() == b"%PDF"
+    with pytest.raises(ValueError):
+        bridge.save_received_file("x.bin", "not base64!")
+
+
+def test_the_viewer_url_carries_the_session_in_the_fragment_only() -> None:
+    url = viewer_url("https://relay.example/", Seat("S1", "tok/+=", "Alice"))
+    page, _, fragment = url.partition("#")
+    assert page == "https://relay.example/view/native"
+    assert fragment == "rs-native=1&session_id=S1&customer_token=tok%2F%2B%3D"
+
+
+def test_message_pages_escape_their_text() -> None:
+    html = message_page("<t>", ("a <b>", "ko"), None)
+    assert "<b>" not in html and "a &lt;b&gt;" in html and "<script" not in html
