@@ -47,6 +47,11 @@ def serve_parser() -> argparse.ArgumentParser:
         "--stock-websocket", action="store_true", help="stock gevent-websocket (benchmark baseline)"
     )
     parser.add_argument(
+        "--viewer-dir",
+        type=Path,
+        help="folder of one-time viewer builds (remotesales-viewer-<platform>) to offer customers",
+    )
+    parser.add_argument(
         "--demo", action="store_true", help="create a demo agent on an empty database"
     )
     parser.add_argument(
@@ -77,6 +82,9 @@ def serve(argv: list[str]) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         print("error: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
+    if args.viewer_dir is not None and not args.viewer_dir.is_dir():
+        print(f"error: --viewer-dir {args.viewer_dir} is not a folder", file=sys.stderr)
+        return 2
 
     from relay_server.file_transfers import FileRules, parse_extensions, parse_size
     from relay_server.relay import RelayOptions
@@ -99,6 +107,7 @@ def serve(argv: list[str]) -> int:
         ready_file=args.ready_file,
         stock_websocket=args.stock_websocket,
         trust_proxy=args.trust_proxy,
+        viewer_dir=args.viewer_dir,
     )
     try:
         file_rules = FileRules(parse_size(args.max_file_size), parse_extensions(args.file_types))

@@ -20,6 +20,8 @@ from relay_server.errors import Refused
 from relay_server.file_routes import install_file_routes
 from relay_server.photos import MAX_PHOTO_BYTES, PhotoError
 from relay_server.relay import Relay
+from relay_server.viewer_builds import ViewerBuilds
+from relay_server.viewer_routes import install_viewer_routes
 from relay_server.ws_endpoint import serve_websocket
 from suite.protocol import PROTOCOL_VERSION
 from suite.resources import ui_dir
@@ -39,7 +41,10 @@ SECURITY_HEADERS = {
 
 
 def build_app(
-    relay: Relay, clock: Callable[[], float] = time.time, trust_proxy: bool = False
+    relay: Relay,
+    clock: Callable[[], float] = time.time,
+    trust_proxy: bool = False,
+    viewer_builds: ViewerBuilds | None = None,
 ) -> bottle.Bottle:
     app = bottle.Bottle()
     started = clock()
@@ -231,6 +236,10 @@ def build_app(
         return ""
 
     install_file_routes(app, relay, clock)  # files both ways (P4)
+    # One-time viewer (issue 6): tickets, downloads with the ticket inside, redemption.
+    install_viewer_routes(
+        app, relay, viewer_builds or ViewerBuilds(None), clock, client_ip, relay_url
+    )
 
     root = str(ui_dir())
 

@@ -20,6 +20,7 @@ from relay_server.committer import GroupCommitter
 from relay_server.http_api import build_app
 from relay_server.relay import Relay, RelayOptions
 from relay_server.store import Store
+from relay_server.viewer_builds import ViewerBuilds
 from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
 
@@ -38,6 +39,7 @@ class ServerConfig:
     ready_file: Path | None = None
     stock_websocket: bool = False
     trust_proxy: bool = False
+    viewer_dir: Path | None = None  # one-time viewer builds to hand out (issue 6)
 
 
 def websocket_handler_class(stock: bool):
@@ -66,7 +68,9 @@ def run(
     relay = Relay(
         store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later
     )
-    app = build_app(relay, trust_proxy=config.trust_proxy)
+    app = build_app(
+        relay, trust_proxy=config.trust_proxy, viewer_builds=ViewerBuilds(config.viewer_dir)
+    )
     ssl_args = {}
     if config.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -85,6 +89,11 @@ def run(
     host, port = server.address[:2]
     url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
     logger.info("relay listening", extra={"url": url, "data": str(config.data_dir)})
+    if config.viewer_dir is not None:
+        offered = ViewerBuilds(config.viewer_dir).available()
+        logger.info(
+            "one-time viewer builds: %s", ", ".join(offered) or "none (browser viewer only)"
+        )
     if on_listening is not None:
         on_listening(options.public_url or url)
     if config.ready_file:

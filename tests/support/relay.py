@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,8 +91,21 @@ class RelayProcess:
     Attributes `url`, `ws_url` and `port` change when `restart()` picks a new port.
     """
 
-    def __init__(self, data_dir: Path, work_dir: Path, extra_args: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        work_dir: Path,
+        extra_args: Iterable[str] = (),
+        program: Sequence[str] | None = None,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """``program``, ``cwd`` and ``env`` run another relay (e.g. the built one-file binary)
+        instead of ``python -m relay_server`` from this checkout."""
         self.data_dir = data_dir
+        self.program = list(program or [sys.executable, "-m", "relay_server"])
+        self.cwd = cwd or REPO_ROOT
+        self.env = env
         self.log_path = work_dir / "relay.log"
         self.extra_args = list(extra_args)
         self._ready_file = work_dir / "relay-ready.json"
@@ -114,9 +127,7 @@ class RelayProcess:
             raise RelayError("relay is already running; stop() or kill() it first")
         self._ready_file.unlink(missing_ok=True)
         command = [
-            sys.executable,
-            "-m",
-            "relay_server",
+            *self.program,
             "--host",
             "127.0.0.1",
             "--port",
@@ -132,8 +143,8 @@ class RelayProcess:
             log.flush()
             self.process = subprocess.Popen(
                 command,
-                cwd=REPO_ROOT,
-                env=_relay_env(),
+                cwd=self.cwd,
+                env=self.env if self.env is not None else _relay_env(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

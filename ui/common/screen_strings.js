@@ -59,6 +59,15 @@ export const SCREEN_STRINGS = Object.freeze({
     "present.customer_declined": "The customer declined the screen presentation.",
     "present.paused_notice": "Presentation paused: the customer sees the last picture.",
     "present.stopped_notice": "Presentation ended.",
+    // The viewer program (issue 6): ui/customer/viewer_download.js
+    "viewer_app.download": "Download the viewer app",
+    "viewer_app.hint": "Prefer a separate program? It connects to this session by itself and deletes itself when the session ends.",
+    "viewer_app.preparing": "Preparing your viewer…",
+    "viewer_app.started_linux": "Downloading {name} ({size} MB). Make it executable (chmod +x) and run it. It needs WebKitGTK (Debian/Ubuntu: gir1.2-webkit2-4.1).",
+    "viewer_app.started_windows": "Downloading {name} ({size} MB). Open it when the download ends.",
+    "viewer_app.started_macos": "Downloading {name} ({size} MB). Open it when the download ends.",
+    "viewer_app.none": "There is no viewer app for your system on this server. Use the presentation window above.",
+    "viewer_app.failed": "The viewer app could not be prepared. Use the presentation window above, or try again.",
   },
   ko: {
     "viewer.title": "RemoteSales · 상담원 화면",
@@ -117,5 +126,14 @@ export const SCREEN_STRINGS = Object.freeze({
     "present.customer_declined": "고객이 화면 공유를 거절했습니다.",
     "present.paused_notice": "화면 공유를 일시 정지했습니다. 고객에게는 마지막 화면이 보입니다.",
     "present.stopped_notice": "화면 공유를 끝냈습니다.",
+    // The viewer program (issue 6): ui/customer/viewer_download.js
+    "viewer_app.download": "뷰어 프로그램 내려받기",
+    "viewer_app.hint": "별도 프로그램으로 보시겠어요? 이 상담에 스스로 연결되고, 상담이 끝나면 스스로 삭제됩니다.",
+    "viewer_app.preparing": "뷰어를 준비하는 중…",
+    "viewer_app.started_linux": "{name}({size}MB)을 내려받는 중입니다. 실행 권한을 준 뒤(chmod +x) 실행하세요. WebKitGTK가 필요합니다(Debian/Ubuntu: gir1.2-webkit2-4.1).",
+    "viewer_app.started_windows": "{name}({size}MB)을 내려받는 중입니다. 다 받으면 실행하세요.",
+    "viewer_app.started_macos": "{name}({size}MB)을 내려받는 중입니다. 다 받으면 실행하세요.",
+    "viewer_app.none": "이 서버에는 고객님의 시스템용 뷰어 프로그램이 없습니다. 위의 화면 공유 창을 이용하세요.",
+    "viewer_app.failed": "뷰어 프로그램을 준비하지 못했습니다. 위의 화면 공유 창을 이용하거나 다시 시도하세요.",
   },
 });

@@ -14,6 +14,7 @@ import { SessionSocket } from "/ui/common/session_socket.js";
 import { attachChatFiles } from "/ui/common/customer_files.js";
 import { PresentationPrompt } from "/ui/common/screen_request.js";
 import { loadJson, saveJson } from "/ui/common/storage.js";
+import { ViewerDownloadOffer } from "/ui/customer/viewer_download.js"; // issue 6
 
 const STORAGE_KEY = "rs.customer.session";
 const WAITING_REFRESH_MS = 5000;
@@ -250,6 +251,7 @@ class CustomerApp {
     // Files both ways (P4): the agent's files to download, and a "Send file" button.
     this.files?.destroy();
     this.files = attachChatFiles({ i18n, session, socket, buttonBefore: $("end-button"), listBefore: $("chat-container"), dropTarget: $("chat-panel") });
+    new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);

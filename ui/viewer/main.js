@@ -18,6 +18,7 @@ import { loadJson } from "/ui/common/storage.js";
 import { attachViewerFiles } from "/ui/viewer/viewer_files.js";
 import { RemoteInput } from "/ui/viewer/remote_input.js";
 import { ViewerDrawing } from "/ui/viewer/viewer_drawing.js";
+import { attachNativeShell } from "/ui/viewer/native_shell.js"; // one-time viewer program (issue 6)
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
@@ -453,4 +454,5 @@ window.__rsViewer = Object.freeze({
   panTo: (x, y) => app.navigator.centerOn(x, y),
   drawingPixel: (x, y) => app.drawing.layer.pixelAt(x, y),
 });
+attachNativeShell(SESSION_KEY); // no-op in a browser tab
 app.start();

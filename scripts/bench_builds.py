@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Size, build time and start-up of the built programs (issue 6): where the time goes.
+
+    scripts/build relay viewer [agent]      first (writes dist/ and dist/build-report.json)
+    .venv/bin/python scripts/bench_builds.py [--runs 5] [--dist dist] [--agent]
+
+For the viewer, each run does what a customer does: a ticket from the built relay (run from a
+temporary folder), the download, then the launch under Xvfb, while a presenter (from source)
+shows four coloured quadrants on a second Xvfb display. Milestones after launch:
+``unpacked`` (the _MEI folder exists), ``python`` (the viewer's Python starts), ``redeemed``,
+``window`` (shown), ``page`` (loaded), ``first frame`` (the page painted one), ``on screen`` (an
+mss grab shows the quadrants). Then the session ends and the time to a clean exit (file and
+unpack folder gone) is measured. The relay: launch to ready. The agent (--agent): launch to
+its main page loaded. Page-cache-warm starts (the first run of each is the coldest); numbers
+taken while other work runs on the machine are noisy: say so when you quote them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from suite.agent.presentations import TOKEN_ENV  # noqa: E402
+from tests.e2e.viewer_presenter import start_session  # noqa: E402
+from tests.support.api import Api  # noqa: E402
+from tests.support.chat_client import ChatClient  # noqa: E402
+from tests.support.relay import DEFAULT_AGENTS, RelayProcess  # noqa: E402
+from tests.support.viewer_program import (  # noqa: E402
+    AGENT_SCREEN,
+    VIEWER_SCREEN,
+    find_quadrants,
+    quadrant_picture,
+    run_viewer,
+)
+from tests.support.x11_paint import RootPainter, add_local_xauth_entry  # noqa: E402
+from tests.support.xvfb import Xvfb  # noqa: E402
+
+MILESTONES = {
+    "python": "python started at",
+    "redeemed": "joined session .* at",
+    "window": "window shown at",
+    "page": "page loaded at",
+    "first frame": "first frame painted at",
+}
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def start_relay(dist: Path, work: Path) -> tuple[RelayProcess, float]:
+    home = work / "relay-home"
+    (home / "viewers").mkdir(parents=True)
+    program = home / "remotesales-relay"
+    shutil.copy2(dist / "remotesales-relay", program)
+    shutil.copy2(dist / "remotesales-viewer-linux", home / "viewers")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": "", "LANG": "C.UTF-8"}
+    for agent in DEFAULT_AGENTS:
+        subprocess.run(
+            [str(program), "users", "--data", "data", "add", agent.username,
+             "--password", agent.password, "--name", agent.name],
+            cwd=home, env=env, check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+    relay = RelayProcess(
+        home / "data", work, ["--viewer-dir", "viewers"], program=[str(program)], cwd=home,
+        env=env,
+    )  # fmt: skip
+    started = time.monotonic()
+    relay.start()
+    return relay, time.monotonic() - started
+
+
+def viewer_run(relay: RelayProcess, agent_display: Xvfb, viewer_display: Xvfb, work: Path):
+    session = start_session(relay)
+    api = Api(relay.url)
+    _, issued, _ = api.request(
+        "POST", "/api/viewer/tickets", json={"platform": "linux"}, token=session.customer_token
+    )
+    viewer = work / "RemoteSales-Viewer"
+    with _OPENER.open(relay.url + issued["download_url"], timeout=30) as response:
+        viewer.write_bytes(response.read())
+    viewer.chmod(0o755)
+    unpack = work / "tmp"
+    unpack.mkdir(exist_ok=True)
+    env = agent_display.env()
+    env[TOKEN_ENV] = session.agent_token
+    presenter = subprocess.Popen(
+        [sys.executable, "-m", "suite.agent.presenter", "--relay", session.ws_url,
+         f"--session={session.session_id}"],
+        cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    log = work / "viewer.log"
+    times: dict[str, float] = {}
+    try:
+        time.sleep(0.5)  # the presenter is connected before the viewer starts
+        launched = time.time()
+        process = run_viewer(viewer, viewer_display, unpack, log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if "unpacked" not in times and list(unpack.glob("_MEI*")):
+                times["unpacked"] = time.time() - launched
+            if find_quadrants(viewer_display):
+                times["on screen"] = time.time() - launched
+                break
+            time.sleep(0.02)
+        text = log.read_text()
+        for name, pattern in MILESTONES.items():
+            found = re.search(pattern + r" ([0-9.]+)", text)
+            if found:
+                times[name] = float(found.group(1)) - launched
+        agent = ChatClient(relay.ws_url, "agent", session.session_id, session.agent_token)
+        agent.connect()
+        ended = time.time()
+        agent.send({"type": "end_session"})
+        agent.close()
+        process.wait(timeout=60)
+        gone = not viewer.exists() and not list(unpack.iterdir())
+        times["closed and clean"] = time.time() - ended if gone else float("nan")
+    finally:
+        presenter.send_signal(signal.SIGTERM)
+        presenter.wait(timeout=20)
+    return times
+
+
+def agent_start(dist: Path, display: Xvfb, work: Path) -> float:
+    log = work / "agent.log"
+    program = dist / "remotesales-agent" / "remotesales-agent"
+    launched = time.monotonic()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(program), "--relay-url", "http://127.0.0.1:9", "--config-dir", str(work / "cfg")],
+            env=display.env(), stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        while time.monotonic() - launched < 60:
+            if "main window loaded" in log.read_text(errors="replace"):
+                return time.monotonic() - launched
+            time.sleep(0.02)
+        return float("nan")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dist", type=Path, default=REPO_ROOT / "dist")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--agent", action="store_true", help="also time the agent app's start")
+    args = parser.parse_args()
+    report = json.loads((args.dist / "build-report.json").read_text())
+    for entry in report:
+        print(f"{entry['program']:28s} {entry['bytes'] / 1e6:7.1f} MB  built in "
+              f"{entry['build_ms'] / 1000:5.1f} s")  # fmt: skip
+    results: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="rs-bench-builds-") as temp:
+        work = Path(temp)
+        relay, relay_ready_s = start_relay(args.dist, work)
+        print(f"relay: launch to ready {relay_ready_s:.2f} s")
+        try:
+            with Xvfb(*AGENT_SCREEN) as agent_display, Xvfb(*VIEWER_SCREEN) as viewer_display:
+                add_local_xauth_entry(agent_display)
+                os.environ["XAUTHORITY"] = str(viewer_display.xauthority)
+                painter = RootPainter(agent_display.env())
+                painter.paint(quadrant_picture())
+                painter.close()
+                for run in range(args.runs):
+                    run_dir = work / f"run-{run}"
+                    run_dir.mkdir()
+                    times = viewer_run(relay, agent_display, viewer_display, run_dir)
+                    ordered = sorted(times.items(), key=lambda kv: kv[1])
+                    print(f"viewer run {run + 1}: " + ", ".join(f"{k} {v:.2f}" for k, v in ordered))
+                    for key, value in times.items():
+                        results.setdefault(key, []).append(value)
+                if args.agent:
+                    agent_s = [agent_start(args.dist, viewer_display, work) for _ in range(3)]
+                    print(
+                        "agent: launch to main page loaded "
+                        + ", ".join(f"{s:.2f} s" for s in agent_s)
+                    )
+        finally:
+            relay.stop()
+    medians = sorted((statistics.median(v), k) for k, v in results.items())
+    print("viewer medians (s after launch): " + ", ".join(f"{k} {m:.2f}" for m, k in medians))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Build the relay and the viewer once per test run (or reuse a build of the same sources).
+
+``scripts/build relay viewer`` is run with ``DIST`` in a cache folder named after a hash of
+everything that goes into the builds (sources, UI, specs, requirements, the build script), so
+a second test run on unchanged sources reuses the files. Only the newest build is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.relay import REPO_ROOT
+
+BUILD_INPUTS = ("relay_server", "suite", "ui", "build", "scripts/build")
+BUILD_TIMEOUT_S = 900.0
+
+
+@dataclass(frozen=True)
+class Builds:
+    relay: Path
+    viewer: Path
+    report: list[dict]  # from dist/build-report.json: program, bytes, build_ms
+    reused: bool
+    elapsed_s: float  # time spent here (0 when reused), including any venv set-up
+
+
+def cache_root() -> Path:
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return Path(os.environ.get("RS_BUILD_CACHE", default / "remotesales-builds"))
+
+
+def sources_hash() -> str:
+    digest = hashlib.sha256()
+    for top in BUILD_INPUTS:
+        root = REPO_ROOT / top
+        files = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in files:
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+def relay_and_viewer() -> Builds:
+    """The built relay and Linux viewer, building them if this source tree has no build yet.
+
+    Raises:
+        RuntimeError: the build failed; the message holds the end of its output.
+    """
+    root = cache_root()
+    folder = root / sources_hash()
+    relay, viewer = folder / "remotesales-relay", folder / "remotesales-viewer-linux"
+    if relay.is_file() and viewer.is_file():
+        return Builds(relay, viewer, _report(folder), reused=True, elapsed_s=0.0)
+    partial = root / f"{folder.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    env = dict(os.environ, DIST=str(partial), BUILD_WORK=str(root / "work"))
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(REPO_ROOT / "scripts" / "build"), "relay", "viewer"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"scripts/build relay viewer failed ({result.returncode}):\n{result.stderr[-6000:]}"
+        )
+    print(result.stderr)
+    for old in root.iterdir():  # keep the newest build only
+        if old.is_dir() and old.name not in ("work", partial.name):
+            shutil.rmtree(old, ignore_errors=True)
+    partial.rename(folder)
+    return Builds(relay, viewer, _report(folder), reused=False, elapsed_s=elapsed)
+
+
+def _report(folder: Path) -> list[dict]:
+    try:
+        return json.loads((folder / "build-report.json").read_text())
+    except (OSError, ValueError):
+        return []

@@ -1,0 +1,147 @@
+// The one-time viewer's native side (issue 6, P1, P10): what changes when ui/viewer/ runs in the
+// viewer program's window (suite/viewer/app.py) instead of a browser tab.
+//
+// The program opens /view#rs-native=1&session_id=…&customer_token=… (a fragment is never sent
+// to a server). attachNativeShell() runs before the viewer starts: it moves that session into
+// sessionStorage, where the viewer looks for it, and clears the fragment. Then, through
+// window.pywebview.api (suite/viewer/app.py, ViewerBridge):
+//   - an end notice (session ended, access lost) tells the program, which closes the window a
+//     few seconds later and removes its own file;
+//   - the overlay's "Close" button and the full-screen button use the native window;
+//   - the first painted frame is reported (start-up measurement);
+//   - nativeFiles() is the integration point for received files: save into the customer's
+//     downloads folder and open it (file transfer calls it when not null).
+// In a browser tab none of this happens: attachNativeShell() returns null.
+
+import { saveJson } from "/ui/common/storage.js";
+
+const NATIVE_FLAG = "rs-native";
+const NATIVE_KEY = "rs.viewer.native";
+const OVER_KINDS = new Set(["ended", "lost", "no_session"]);
+const CLOSING_KINDS = new Set(["ended", "stopped", "lost", "no_session"]);
+
+let shell = null;
+
+/** Adopt the session the program passed, and wire the native window; null in a browser. */
+export function attachNativeShell(sessionKey) {
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  if (params.get(NATIVE_FLAG) === "1") {
+    const session = {
+      session_id: params.get("session_id"),
+      customer_token: params.get("customer_token"),
+    };
+    if (session.session_id && session.customer_token) {
+      saveJson(window.sessionStorage, sessionKey, session);
+    }
+    saveJson(window.sessionStorage, NATIVE_KEY, true);
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+  let native = false;
+  try {
+    native = window.sessionStorage.getItem(NATIVE_KEY) === "true";
+  } catch {
+    native = params.get(NATIVE_FLAG) === "1";
+  }
+  if (!native) {
+    return null;
+  }
+  shell = new NativeShell();
+  shell.start();
+  return shell;
+}
+
+/** Received files in the native viewer: {save(name, blob) → path, openFolder()}; null in a browser. */
+export function nativeFiles() {
+  return shell ? shell.files : null;
+}
+
+class NativeShell {
+  constructor() {
+    this._api = null;
+    this._reportedOver = false;
+    this.files = Object.freeze({
+      save: async (name, blob) => {
+        const api = await this.api();
+        return api.save_received_file(name, await blobToBase64(blob));
+      },
+      openFolder: async () => (await this.api()).open_received_folder(),
+    });
+  }
+
+  /** window.pywebview.api once pywebview has injected it. */
+  api() {
+    if (!this._api) {
+      this._api = new Promise((resolve) => {
+        if (window.pywebview?.api) {
+          resolve(window.pywebview.api);
+        } else {
+          window.addEventListener("pywebviewready", () => resolve(window.pywebview.api), { once: true });
+        }
+      });
+    }
+    return this._api;
+  }
+
+  start() {
+    document.documentElement.dataset.native = "true";
+    const overlay = document.getElementById("overlay");
+    new MutationObserver(() => this._overlayChanged(overlay)).observe(overlay, {
+      attributes: true,
+      attributeFilter: ["data-kind", "hidden"],
+    });
+    // Capture phase: runs before the browser viewer's own handlers, which it replaces.
+    document.getElementById("overlay-action").addEventListener(
+      "click",
+      (event) => {
+        if (CLOSING_KINDS.has(overlay.dataset.kind)) {
+          event.stopImmediatePropagation();
+          this.api().then((api) => api.close());
+        }
+      },
+      true,
+    );
+    const fullscreen = document.getElementById("fullscreen-button");
+    fullscreen.addEventListener(
+      "click",
+      (event) => {
+        event.stopImmediatePropagation();
+        this.api().then((api) => api.toggle_fullscreen());
+      },
+      true,
+    );
+    // The viewer hides the button when the page may not go full screen; the window can.
+    setTimeout(() => {
+      fullscreen.hidden = false;
+    }, 0);
+    this._watchFirstFrame();
+  }
+
+  _overlayChanged(overlay) {
+    const kind = overlay.dataset.kind;
+    if (overlay.hidden || !OVER_KINDS.has(kind) || this._reportedOver) {
+      return;
+    }
+    this._reportedOver = true;
+    this.api().then((api) => api.session_over(kind));
+  }
+
+  _watchFirstFrame() {
+    const check = () => {
+      if ((window.__rsViewer?.stats().framesPainted ?? 0) > 0) {
+        this.api().then((api) => api.first_frame());
+        return;
+      }
+      requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  }
+}
+
+function blobToBase64(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] ?? "");
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
