@@ -110,10 +110,15 @@ export class SupportView {
       i18n: this.i18n,
       anchor: $("notes-toggle"),
       onControl: backend.presentation
-        ? (action) => backend.presentation(action, this.sessionId)
+        ? (action) =>
+            backend.presentation(
+              action,
+              this.sessionId,
+              action === "start" ? (this.sharePicker?.choice() ?? {}) : {},
+            )
         : null,
       onState: (state) => {
-        this.sharePicker?.setPresenting(state === "presenting" || state === "paused");
+        this.sharePicker?.setState(state);
         this.controlPanel?.setPresenting(state === "presenting"); // control handover (P3)
       },
     });
