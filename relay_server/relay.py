@@ -505,6 +505,7 @@ class Relay:
         if customer is not None:
             self.rooms.leave(customer)
             customer.close(CloseCode.REMOVED, "the agent removed you from the session")
+        self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
         self._tell_agent(session, MessageType.CUSTOMER_REMOVED)
 
     def _agent_chat(self, session_id: str) -> Member | None:

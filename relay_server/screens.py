@@ -12,6 +12,7 @@ from relay_server.rooms import Member
 from relay_server.screen_fanout import CallLater, KeptFrame, Presentation
 from suite.protocol import (
     DRAWING_MESSAGES,
+    Channel,
     CloseCode,
     Cursor,
     ErrorCode,
@@ -166,11 +167,15 @@ class Screens:
         """
         presenter, viewers = self._control_members(member.session_id)
         is_agent = member.role is Role.AGENT
-        if is_agent and member.channel == "screen" and presenter is not member:
+        if is_agent and member.channel is Channel.SCREEN and presenter is not member:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "not the presenter", str(message.type))
         self.control.handle(
             member.session_id, member, message, presenter, viewers, is_agent, time.monotonic()
         )
+
+    def clear_control(self, session_id: str) -> None:
+        """Drop every control grant and request of a session (the customer was removed)."""
+        self._control_call("clear", session_id)
 
     def _control_members(self, session_id: str) -> tuple[Member | None, list[Member]]:
         """(presenter, viewers) of a session, without creating a presentation for it."""

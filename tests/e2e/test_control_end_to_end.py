@@ -249,6 +249,15 @@ def test_clicks_land_on_the_right_pixel_when_scaled_or_panned(
             stats = wait_for_stats(page, lambda s: s["scale"] < 0.7)
         agent.send({"type": "grant_control", "mouse": True})
         expect(state_label(page)).to_have_text("You control the mouse")
+        if mode == "fit":  # moves are coalesced to at most ~60 a second
+            box = page.get_by_test_id("viewer-canvas").bounding_box()
+            started = time.monotonic()
+            page.mouse.move(box["x"] + 5, box["y"] + 5)
+            page.mouse.move(box["x"] + box["width"] - 5, box["y"] + box["height"] - 5, steps=200)
+            elapsed_s = time.monotonic() - started
+            page.wait_for_timeout(100)
+            sent = page.evaluate("window.__rsViewer.stats().control.sent.mouse")
+            assert 1 <= sent <= elapsed_s * 60 + 3, (sent, elapsed_s)
         click_screen(page, *spot)
         press = target.wait_for(lambda e: e["event"] == "release")
         assert (press["x_root"], press["y_root"]) == spot
@@ -284,3 +293,29 @@ def test_with_application_sharing_input_outside_the_shared_window_is_ignored(
     time.sleep(QUIET_S)
     assert pointer(display) == inside
     assert target.count("press") == presses
+
+
+def test_a_raw_client_without_a_grant_moves_nothing_on_the_agents_screen(
+    display, target, agent, presenter, viewers, session
+) -> None:
+    """A customer socket that skips the viewer and sends input itself is refused by the relay:
+    the real pointer and the target window stay as they are."""
+    page = live_viewer(viewers, presenter)
+    raw = ChatClient(session.ws_url, "customer", session.session_id, session.customer_token)
+    assert raw.connect(channel="screen")["type"] == "welcome"
+    start = pointer(display)
+    x, y, _, _ = TARGET
+    raw.send({"type": "mouse_input", "action": "move", "x": x + 9, "y": y + 9})
+    raw.send({"type": "mouse_input", "action": "down", "x": x + 9, "y": y + 9, "button": "left"})
+    raw.send({"type": "key_input", "action": "text", "text": "owned"})
+    raw.send({"type": "grant_control", "mouse": True, "keyboard": True})
+    refused = 0
+    while refused < 4:
+        frame = raw.ws.recv(timeout=WAIT_S)
+        if isinstance(frame, str) and '"not_allowed"' in frame:
+            refused += 1
+    time.sleep(QUIET_S)
+    assert pointer(display) == start
+    assert target.count("press") == 0 and target.text() == ""
+    expect(state_label(page)).to_have_text("View only")
+    raw.close()

@@ -79,9 +79,10 @@ def test_a_raw_client_without_a_grant_moves_nothing(relay):
     assert relay_health(talk)["screen"]["presentations"] == 1
 
 
-@pytest.mark.parametrize("how", ["viewer_closes", "pause", "stop", "hotkey"])
+@pytest.mark.parametrize("how", ["viewer_closes", "pause", "stop", "hotkey", "remove_customer"])
 def test_disconnect_pause_stop_and_the_presenters_revoke_clear_the_grant(relay, how):
-    """Each of these ends the grant and tells the presenter and the agent's chat."""
+    """Each of these ends the grant and tells the presenter and the agent's chat (and the
+    viewer, when it is still there)."""
     talk, presenter, viewer = _live(relay)
     talk.agent.send({"type": "grant_control", "mouse": True, "keyboard": True})
     assert _state(presenter) == {**NOTHING, "mouse": True, "keyboard": True}
@@ -91,6 +92,8 @@ def test_disconnect_pause_stop_and_the_presenters_revoke_clear_the_grant(relay, 
         viewer.close()
     elif how == "hotkey":
         presenter.send({"type": "revoke_control"})  # what the presenter sends on Ctrl+Alt+End
+    elif how == "remove_customer":
+        talk.agent.send({"type": "remove_customer"})
     else:
         presenter.send({"type": f"present_{how}"})
     assert _state(presenter) == NOTHING
