@@ -21,6 +21,7 @@ from relay_server.errors import Refused
 from relay_server.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.photos import Photos
 from relay_server.rooms import Member, Rooms
+from relay_server.screen_fanout import CallLater
 from relay_server.screens import Screens
 from relay_server.store import Store
 from relay_server.supports import (
@@ -82,6 +83,7 @@ class Relay:
         store: Store,
         options: RelayOptions,
         wait_durable: Callable[[], None] | None = None,
+        call_later: CallLater | None = None,
     ):
         self.store = store
         self.options = options
@@ -91,7 +93,7 @@ class Relay:
         self.photos = Photos(store.folder / "photos")
         self.directory = SupportDirectory()
         self.rooms = Rooms()
-        self.screens = Screens()
+        self.screens = Screens(call_later)
         self.join_throttle = FailureThrottle(JOIN_FAILURES_LIMIT, JOIN_WINDOW_S)
         self._chats: dict[str, ChatLog] = {}
         self._live_doc_ids: dict[str, int] = {}

@@ -11,12 +11,20 @@ asking the agent, and a slow viewer gets fewer, newer frames while the others go
 The presenter is paced by credits: it may capture when the relay grants one, and the relay
 grants one when a viewer is ready for more (window open, nothing pending). No viewers, or a
 paused screen: no credit, so the agent's machine does not capture at all.
+
+Waiting for the viewer's last paint before asking for the next capture leaves both sides idle in
+turn (the viewer while the agent captures and encodes, the agent while the viewer decodes). With
+a timer (``call_later``), the relay grants the next credit *early*: at the moment the viewer is
+expected to finish painting what it has, minus the time the presenter usually takes from a
+credit to a frame (both measured, as medians of recent samples). The next frame then arrives
+about when the viewer is free: the two sides overlap, and the frame does not wait in a queue.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import chain
@@ -33,6 +41,12 @@ VIEWER_WINDOW_FRAMES = 8
 VIEWER_WINDOW_BYTES = 512 * 1024
 VIEWER_WINDOW_S = 0.2  # a slow viewer's window shrinks to this much of its delivery rate
 MAX_VIEWERS = 8
+# Early credit: medians of this many recent samples; a sample of the presenter's lead (credit to
+# first frame) above the cap is a still screen (the presenter found nothing new), not a cost.
+TIMING_SAMPLES = 9
+LEAD_SAMPLE_CAP_S = 0.1
+
+CallLater = Callable[[float, Callable[[], None]], object]
 
 
 class ScreenMember(Protocol):
@@ -65,6 +79,8 @@ class _Viewer:
     in_flight: list[tuple[int, float]] = field(default_factory=list)  # (bytes, sent at)
     rate_bps: float | None = None  # delivery rate estimate, bytes per second
     last_ack_at: float = 0.0
+    # Recent times to paint one frame, from when it could start (sent, or the one before done).
+    paint_s: deque[float] = field(default_factory=lambda: deque(maxlen=TIMING_SAMPLES))
 
     def window_bytes(self) -> float:
         """About WINDOW_S of this viewer's delivery rate (all of the cap until it is known)."""
@@ -82,16 +98,36 @@ class _Viewer:
         """The oldest frame in flight was painted: update the delivery rate estimate."""
         size, sent_at = self.in_flight.pop(0)
         elapsed = max(now - max(sent_at, self.last_ack_at), 0.001)
+        self.paint_s.append(elapsed)
         sample = size / elapsed
         self.rate_bps = sample if self.rate_bps is None else 0.7 * self.rate_bps + 0.3 * sample
         self.last_ack_at = now
+
+    def free_at(self) -> float | None:
+        """When this viewer should have painted everything in flight (None: no estimate yet).
+
+        Frames are painted one after another: each starts when it was sent or when the one
+        before it is done, whichever is later, and takes the median recent paint time.
+        """
+        if not self.paint_s:
+            return None
+        paint = statistics.median(self.paint_s)
+        done = self.last_ack_at
+        for _, sent_at in self.in_flight:
+            done = max(done, sent_at) + paint
+        return done
 
 
 class Presentation:
     """One session's shared screen: the cell map, its frames, and every viewer's progress."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, call_later: CallLater | None = None
+    ) -> None:
+        """``call_later(delay_s, fn)`` runs ``fn`` later (the shell's timer); without it credits
+        are granted only when a viewer has painted everything (no early credit)."""
         self.clock = clock
+        self.call_later = call_later
         self.state = "waiting"  # waiting | live | paused | stopped
         self.screen_w = 0
         self.screen_h = 0
@@ -105,6 +141,11 @@ class Presentation:
         self._frames: dict[int, KeptFrame] = {}
         self._refs: dict[int, int] = {}  # seq -> number of cells that still need the frame
         self._last_capture_ms: float | None = None
+        # Early credit: when the last credit went out, the presenter's recent lead times, and
+        # when a timer is set to look again (None: none set).
+        self._credit_sent_at: float | None = None
+        self._lead_s: deque[float] = deque(maxlen=TIMING_SAMPLES)
+        self._timer_due: float | None = None
 
     # -- presenter ---------------------------------------------------------------------------
 
@@ -154,6 +195,10 @@ class Presentation:
             )
         if frame.capture_ms != self._last_capture_ms:  # the first frame of a new capture
             self._last_capture_ms = frame.capture_ms
+            if self.credit > 0 and self._credit_sent_at is not None:
+                lead = self.clock() - self._credit_sent_at
+                if lead <= LEAD_SAMPLE_CAP_S:
+                    self._lead_s.append(lead)
             self.credit = max(0, self.credit - 1)
         self.frames_in += 1
         if frame.seq in self._frames:
@@ -277,13 +322,49 @@ class Presentation:
                 viewer.in_flight.append((len(frame.data), self.clock()))
 
     def grant_credit(self) -> None:
+        """Grant the presenter one capture if a viewer is ready for it, now or by a timer.
+
+        A viewer is ready when it has painted everything (then at once) or, with a timer, when
+        it has been sent everything and will be done painting by the time a new frame arrives.
+        A frame captured while the viewer would still be decoding waits in line and only adds
+        latency, so the timer aims at "free just as the frame arrives", never earlier.
+        """
         if self.presenter is None or self.state != "live" or self.credit > 0:
             return
-        # Capture only for a viewer that has painted everything: a frame captured while the
-        # viewer is still decoding the last one waits in line and only adds latency.
-        if any(not v.in_flight and not self._needs(v) for v in self.viewers.values()):
-            self.credit = 1
-            self.presenter.send(encode(MessageType.CAPTURE_CREDIT, frames=1))
+        now = self.clock()
+        due = self._credit_due(now)
+        if due is None:
+            return
+        if due > now:
+            self._set_timer(due, now)
+            return
+        self.credit = 1
+        self._credit_sent_at = now
+        self.presenter.send(encode(MessageType.CAPTURE_CREDIT, frames=1))
+
+    def _credit_due(self, now: float) -> float | None:
+        """When the next capture should be granted (None: no viewer wants one)."""
+        caught_up = [v for v in self.viewers.values() if not self._needs(v)]
+        if any(not v.in_flight for v in caught_up):
+            return now
+        if self.call_later is None or not self._lead_s:
+            return None
+        free = [t for t in (v.free_at() for v in caught_up) if t is not None]
+        if not free:
+            return None
+        return min(free) - statistics.median(self._lead_s)
+
+    def _set_timer(self, due: float, now: float) -> None:
+        if self._timer_due is not None and self._timer_due <= due:
+            return  # an earlier look is already set; it sets the next one if needed
+        assert self.call_later is not None  # a future due time needs the timer
+        self._timer_due = due
+        self.call_later(due - now, lambda: self._timer_fired(due))
+
+    def _timer_fired(self, due: float) -> None:
+        if self._timer_due == due:  # not replaced by an earlier one meanwhile
+            self._timer_due = None
+        self.grant_credit()
 
     def _set_state(self, state: str) -> None:
         self.state = state

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from relay_server.rooms import Member
-from relay_server.screen_fanout import KeptFrame, Presentation
+from relay_server.screen_fanout import CallLater, KeptFrame, Presentation
 from suite.protocol import (
     CloseCode,
     Cursor,
@@ -25,14 +25,17 @@ logger = logging.getLogger(__name__)
 
 
 class Screens:
-    def __init__(self) -> None:
+    def __init__(self, call_later: CallLater | None = None) -> None:
+        """``call_later``: the shell's timer, for early capture credits (see screen_fanout)."""
+        self._call_later = call_later
         self._presentations: dict[str, Presentation] = {}
         self.paint_reports = 0
 
     def presentation(self, session_id: str) -> Presentation:
         found = self._presentations.get(session_id)
         if found is None:
-            found = self._presentations[session_id] = Presentation()
+            found = Presentation(call_later=self._call_later)
+            self._presentations[session_id] = found
         return found
 
     def enter(self, member: Member) -> None:

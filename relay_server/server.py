@@ -65,7 +65,9 @@ def run(
     """Serve until SIGTERM or SIGINT; returns the process exit status."""
     store = store or Store(config.data_dir)
     committer = GroupCommitter(store)
-    relay = Relay(store, options, wait_durable=committer.wait_durable)
+    relay = Relay(
+        store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later
+    )
     app = build_app(
         relay, trust_proxy=config.trust_proxy, viewer_builds=ViewerBuilds(config.viewer_dir)
     )

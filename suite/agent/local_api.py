@@ -64,7 +64,7 @@ class Desktop(Protocol):
 
     def open_chat(self, session_id: str) -> None: ...
 
-    def show_notice(self, notice: "Notice") -> None: ...
+    def show_notice(self, notice: Notice) -> None: ...
 
     def end_from_notice(self, session_id: str) -> bool: ...
 
@@ -475,9 +475,11 @@ def build_app(
         if login is None:
             raise AgentError("not_logged_in", "not logged in to a relay", 409)
         remote_support = settings.get().get("remote_support") or {}
+        # What to share may be chosen before the customer accepts: it comes with "start".
+        window_ids = _window_ids(data) if "window_ids" in data else None
         return presentations.start(
             session_id, login["ws_url"], login["token"], monitor,
-            presenter_options(remote_support),
+            presenter_options(remote_support), window_ids,
         )  # fmt: skip
 
     @app.get("/local/screens")

@@ -117,8 +117,12 @@ class Presentations:
         token: str,
         monitor: int | None = None,
         options: list[str] | None = None,
+        window_ids: list[int] | None = None,
     ) -> dict[str, Any]:
         """Start presenting (or, if already presenting, resume and switch to ``monitor``).
+
+        ``window_ids``: share only these windows from the first frame (chosen before the
+        customer accepted); None shares the whole monitor.
 
         Raises:
             AgentError: ``presentation_failed`` (502) when the child exits before it presents.
@@ -128,11 +132,15 @@ class Presentations:
             if monitor is not None and monitor != child.monitor:
                 self._send(child, f"monitor {monitor}")
                 child.monitor = monitor
+            if window_ids is not None and window_ids != child.windows:
+                self.share_windows(session_id, window_ids)
             if child.state == "paused":
                 self._send(child, "resume")
                 child.state = "live"
             return self.status(session_id)
         monitor = monitor or 1
+        if window_ids:
+            options = [*(options or []), f"--windows={','.join(map(str, window_ids))}"]
         # "--name=value": a session id may start with "-". The token goes in the child's
         # environment, not its command line, which other local users can read.
         command = [
@@ -147,6 +155,7 @@ class Presentations:
             text=True, bufsize=1, env=env,
         )  # fmt: skip
         child = _Child(process, monitor)
+        child.windows = list(window_ids) if window_ids else None
         child.reader = threading.Thread(
             target=self._read_stderr, args=(child, process.stderr, session_id),
             name=f"presenter-{session_id}", daemon=True,

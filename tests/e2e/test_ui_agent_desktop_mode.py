@@ -232,9 +232,12 @@ class FakePresentations:
     def screens(self) -> dict[str, Any]:
         return self.SCREENS
 
-    def start(self, session_id: str, *_args: Any) -> dict[str, Any]:
-        self.commands.append(("start", None))
-        self.states[session_id] = {"state": "live", "monitor": 1, "windows": None}
+    def start(
+        self, session_id: str, _url: str, _token: str, monitor: int | None,
+        _options: list[str], window_ids: list[int] | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        self.commands.append(("start", (monitor, window_ids)))
+        self.states[session_id] = {"state": "live", "monitor": monitor, "windows": window_ids}
         return self.status(session_id)
 
     def _set(self, session_id: str, command: str, argument: Any, **change: Any):
@@ -263,8 +266,9 @@ class FakePresentations:
 def test_desktop_share_picker_and_notice_presentation_buttons(
     browser, relay, tmp_path, open_ui: PageFactory
 ) -> None:
-    """While presenting, the chat window picks the screen and windows (sent live), and the
-    notice pauses and stops the presentation; the chat window's buttons follow."""
+    """From the request on, the chat window picks the screen and windows (chosen before the
+    customer accepts: sent with "start"; while presenting: sent live), and the notice pauses
+    and stops the presentation; the chat window's buttons follow."""
     settings = LocalSettings(tmp_path / "config")
     settings.update({"relay_url": relay.url})
     presentations = FakePresentations()
@@ -301,20 +305,28 @@ def test_desktop_share_picker_and_notice_presentation_buttons(
         picker = by_id(chat, "share-picker")
         expect(picker).to_be_hidden()
         by_id(chat, "present-request").click()
-        with customer.expect_popup() as popup:
-            by_id(customer, "presentation-accept").click()
-        popup.value.close()
+        # Chosen while the customer has not answered: nothing runs yet, it goes with "start".
         expect(picker).to_be_visible()
-        assert ("start", None) in presentations.commands
         expect(by_id(chat, "share-monitor").locator("option")).to_have_count(2)
         expect(by_id(chat, "share-window")).to_have_count(2)
         expect(by_id(chat, "share-mode-whole")).to_be_checked()
+        by_id(chat, "share-monitor").select_option("2")
+        chat.get_by_role("checkbox", name="Price list").check()
+        expect(by_id(chat, "share-mode-windows")).to_be_checked()
+        assert presentations.commands == []
+        with local_call(chat, "POST", "/local/presentation") as started:
+            with customer.expect_popup() as popup:
+                by_id(customer, "presentation-accept").click()
+        popup.value.close()
+        assert started.value.status == 200
+        assert presentations.commands == [("start", (2, [4194305]))]
+        expect(by_id(chat, "present-pause")).to_be_visible()
+        # While presenting, each change goes to the presenter at once.
         with local_call(chat, "POST", "/local/presentation"):
-            by_id(chat, "share-monitor").select_option("2")
+            by_id(chat, "share-monitor").select_option("1")
         with local_call(chat, "POST", "/local/presentation"):
             chat.get_by_role("checkbox", name="Brochure").check()
-        expect(by_id(chat, "share-mode-windows")).to_be_checked()
-        assert presentations.commands[-2:] == [("monitor", 2), ("windows", [4194306])]
+        assert presentations.commands[-2:] == [("monitor", 1), ("windows", [4194305, 4194306])]
         with local_call(chat, "POST", "/local/presentation"):
             by_id(chat, "share-mode-whole").check()
         assert presentations.commands[-1] == ("windows", None)

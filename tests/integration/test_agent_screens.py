@@ -38,6 +38,7 @@ class CanvasWatcher(ScreenWatcher):
 
     def __init__(self, *args: Any) -> None:
         self.canvas: np.ndarray | None = None
+        self.regions: list[np.ndarray] = []  # every region received, decoded
         self._canvas_lock = threading.Lock()
         super().__init__(*args)
 
@@ -60,6 +61,7 @@ class CanvasWatcher(ScreenWatcher):
     def _paste(self, frame: RegionFrame) -> None:
         region = np.asarray(Image.open(io.BytesIO(frame.payload)).convert("RGB"))
         with self._canvas_lock:
+            self.regions.append(region)
             shape = (frame.screen_h, frame.screen_w, 3)
             if self.canvas is None or self.canvas.shape != shape:
                 self.canvas = np.zeros(shape, dtype=np.uint8)
@@ -68,6 +70,11 @@ class CanvasWatcher(ScreenWatcher):
     def pixel(self, x: int, y: int) -> tuple[int, ...] | None:
         with self._canvas_lock:
             return None if self.canvas is None else tuple(int(v) for v in self.canvas[y, x])
+
+    def frames_with(self, color: tuple[int, int, int]) -> int:
+        """How many of the regions received so far contain a pixel of exactly ``color``."""
+        with self._canvas_lock:
+            return sum(bool(np.all(r == color, axis=-1).any()) for r in self.regions)
 
 
 @pytest.fixture
@@ -163,3 +170,28 @@ def test_windows_sharing_masks_the_rest_and_bad_monitor(app, conversation, relay
     assert (status, body["error"]["code"]) == (409, "not_presenting")
     status, body = present(client, sid, "windows", window_ids=None)
     assert (status, body["error"]["code"]) == (409, "not_presenting")
+
+
+def test_windows_chosen_before_start_are_masked(app, conversation, relay, green_window):  # noqa: F811
+    """The agent picks the windows before the customer accepts: "start" carries them, and not
+    one frame the relay forwards shows what is outside them."""
+    client, presentations, _ = app
+    sid = conversation.session_id
+    status, _, _ = client.request("PUT", "/local/settings", {"remote_support": {"lossless": True}})
+    assert status == 200
+    watcher = CanvasWatcher(conversation, relay.url.replace("http", "ws", 1) + "/ws")
+    inside = (WINDOW[0] + 50, WINDOW[1] + 50)
+    outside = (20, 20)
+    seen_outside: list[tuple[int, ...] | None] = []
+    try:
+        status, body = present(client, sid, "start", window_ids=[green_window])
+        assert (status, body) == (200, {"state": "live", "monitor": 1, "windows": [green_window]})
+        watcher.wait_for(lambda w: w.pixel(*inside) == GREEN, "the shared window")
+        seen_outside.append(watcher.pixel(*outside))
+        assert seen_outside == [(0, 0, 0)], "outside the chosen window is masked from the start"
+        assert watcher.frames_with(RED) == 0
+        status, body = present(client, sid, "start", window_ids=[0])
+        assert status == 400, body
+    finally:
+        present(client, sid, "stop")
+        watcher.close()

@@ -216,3 +216,97 @@ def test_a_slow_viewers_window_shrinks_to_its_delivery_rate():
     for seq in range(4, 7):
         add(presentation, region(seq, 16 * (seq - 4), 16, 16, 16) + payload)
     assert slow.seqs() == [1, 2, 3, 4], "window now about 0.2 s of 125 KB/s: one frame"
+
+
+class Timers:
+    """The shell's timer, by hand: what ``call_later`` was asked to run, fired on demand."""
+
+    def __init__(self, now: list[float]) -> None:
+        self.now = now
+        self.pending: list[tuple[float, object]] = []
+
+    def call_later(self, delay: float, fn) -> None:
+        assert delay > 0
+        self.pending.append((self.now[0] + delay, fn))
+
+    def run_until(self, t: float) -> None:
+        self.now[0] = t
+        due = sorted((p for p in self.pending if p[0] <= t), key=lambda p: p[0])
+        self.pending = [p for p in self.pending if p[0] > t]
+        for _, fn in due:
+            fn()
+
+
+def timed_live() -> tuple[Presentation, Socket, Socket, list[float], Timers]:
+    now = [0.0]
+    timers = Timers(now)
+    presentation = Presentation(clock=lambda: now[0], call_later=timers.call_later)
+    presenter, viewer = Socket(), Socket()
+    presentation.presenter = presenter
+    presentation.add_viewer(viewer)
+    presentation.start(64, 32)
+    presentation.grant_credit()
+    return presentation, presenter, viewer, now, timers
+
+
+def test_the_next_credit_goes_out_early_so_the_frame_arrives_as_the_viewer_is_free():
+    """Lead 10 ms (credit to frame), paint 20 ms: the credit goes 10 ms before the paint ends."""
+    presentation, presenter, viewer, now, timers = timed_live()
+    assert len(presenter.texts("capture_credit")) == 1
+    now[0] = 0.010
+    add(presentation, region(1, 0, 0, 64, 32, capture_ms=1))
+    assert timers.pending == [], "no paint time measured yet: wait for the ack"
+    now[0] = 0.030
+    presentation.ack(viewer, 1)  # painted in 20 ms; the viewer is idle: credit at once
+    assert len(presenter.texts("capture_credit")) == 2
+    now[0] = 0.040
+    add(presentation, region(2, 0, 0, 64, 32, capture_ms=2))
+    # Free at 0.040 + 0.020; the presenter needs 0.010: look again at 0.050, not at the ack.
+    assert [round(due, 6) for due, _ in timers.pending] == [0.050]
+    assert len(presenter.texts("capture_credit")) == 2
+    timers.run_until(0.050)
+    assert len(presenter.texts("capture_credit")) == 3
+    assert presentation.viewers[id(viewer)].in_flight, "granted before frame 2 was painted"
+    # Frame 3 arrives as frame 2 is painted: it is sent at once and nothing piles up.
+    now[0] = 0.060
+    presentation.ack(viewer, 2)
+    add(presentation, region(3, 0, 0, 64, 32, capture_ms=3))
+    assert viewer.seqs() == [1, 2, 3]
+    assert presentation.credit == 0
+    assert len(presentation.viewers[id(viewer)].in_flight) == 1
+
+
+def test_no_timer_no_early_credit_and_a_still_screen_is_not_counted_as_lead():
+    now = [0.0]
+    presentation = Presentation(clock=lambda: now[0])  # no call_later: serial credits only
+    presenter, viewer = Socket(), Socket()
+    presentation.presenter = presenter
+    presentation.add_viewer(viewer)
+    presentation.start(64, 32)
+    presentation.grant_credit()
+    for seq in range(1, 4):
+        now[0] += 0.010
+        add(presentation, region(seq, 0, 0, 64, 32, capture_ms=seq))
+        assert len(presenter.texts("capture_credit")) == seq, "no credit while painting"
+        now[0] += 0.020
+        presentation.ack(viewer, seq)
+        assert len(presenter.texts("capture_credit")) == seq + 1
+
+    presentation, presenter, viewer, now, timers = timed_live()
+    now[0] = 2.0  # the screen stood still for 2 s after the credit: not the presenter's cost
+    add(presentation, region(1, 0, 0, 64, 32, capture_ms=1))
+    assert list(presentation._lead_s) == []
+
+
+def test_a_timer_that_fires_after_the_presentation_stopped_grants_nothing():
+    presentation, presenter, viewer, now, timers = timed_live()
+    now[0] = 0.010
+    add(presentation, region(1, 0, 0, 64, 32, capture_ms=1))
+    now[0] = 0.030
+    presentation.ack(viewer, 1)
+    now[0] = 0.040
+    add(presentation, region(2, 0, 0, 64, 32, capture_ms=2))
+    assert timers.pending
+    presentation.stop()
+    timers.run_until(1.0)
+    assert len(presenter.texts("capture_credit")) == 2

@@ -1,6 +1,8 @@
 // What a desktop chat window presents (P2, P6): the screen (monitor) and "whole screen" or
-// "chosen windows" with a checkbox per open window. Shown while presenting; every change goes
-// to the running presenter at once (POST /local/presentation monitor / windows). The lists come
+// "chosen windows" with a checkbox per open window. Shown from the presentation request on:
+// what is chosen while the customer has not answered yet goes with "start" (`choice()`), so the
+// first frame already shows only that; while presenting, every change goes to the running
+// presenter at once (POST /local/presentation monitor / windows). The lists come
 // from GET /local/screens; where window lists do not exist (Windows, macOS, Wayland) the
 // picker says so and offers the whole screen only. While shown it also reads the presenter's
 // state every few seconds, so a pause or stop from the connection notice reaches the buttons.
@@ -21,6 +23,7 @@ export class SharePicker {
   constructor({ backend, sessionId, i18n, anchor, onSync = () => {} }) {
     Object.assign(this, { backend, sessionId, i18n, onSync });
     this.shown = false;
+    this.live = false; // a presenter runs: changes are sent at once
     this._timer = null;
     this.element = element("fieldset", "rs-share-picker", { "data-testid": "share-picker" });
     this.element.hidden = true;
@@ -53,20 +56,36 @@ export class SharePicker {
     anchor.before(this.element);
   }
 
-  /** Show (and fill) the picker while presenting; hide it otherwise. */
-  setPresenting(presenting) {
-    if (presenting === this.shown) {
+  /**
+   * Follow the presentation's state: shown (and filled) from the request on, hidden when idle;
+   * changes reach the presenter only while it runs.
+   * @param {"idle"|"asked"|"presenting"|"paused"} state
+   */
+  setState(state) {
+    const shown = state !== "idle";
+    this.live = state === "presenting" || state === "paused";
+    if (this.live && this._timer === null) {
+      this._timer = setInterval(() => this._sync(), SYNC_MS);
+    } else if (!this.live) {
+      clearInterval(this._timer);
+      this._timer = null;
+    }
+    if (shown === this.shown) {
       return;
     }
-    this.shown = presenting;
-    this.element.hidden = !presenting;
-    clearInterval(this._timer);
-    this._timer = null;
-    if (presenting) {
+    this.shown = shown;
+    this.element.hidden = !shown;
+    if (shown) {
       this.whole.checked = true;
       this.refresh();
-      this._timer = setInterval(() => this._sync(), SYNC_MS);
     }
+  }
+
+  /** What to present from the start: {monitor, window_ids} (null ids: the whole screen). */
+  choice() {
+    const ids = this.whole.checked ? [] : this._tickedIds();
+    const monitor = Number(this.monitor.value) || 1;
+    return { monitor, window_ids: ids.length > 0 ? ids : null };
   }
 
   destroy() {
@@ -157,6 +176,9 @@ export class SharePicker {
   }
 
   async _send(action, body) {
+    if (!this.live) {
+      return; // not presenting yet: choice() takes it to "start"
+    }
     try {
       await this.backend.presentation(action, this.sessionId, body);
     } catch (error) {

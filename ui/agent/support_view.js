@@ -109,10 +109,14 @@ export class SupportView {
       i18n: this.i18n,
       anchor: $("notes-toggle"),
       onControl: backend.presentation
-        ? (action) => backend.presentation(action, this.sessionId)
+        ? (action) =>
+            backend.presentation(
+              action,
+              this.sessionId,
+              action === "start" ? (this.sharePicker?.choice() ?? {}) : {},
+            )
         : null,
-      onState: (state) =>
-        this.sharePicker?.setPresenting(state === "presenting" || state === "paused"),
+      onState: (state) => this.sharePicker?.setState(state),
     });
     this._setNotesOpen(false);
     this.notes.load();

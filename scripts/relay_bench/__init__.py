@@ -1,0 +1,1 @@
+"""The parts of ``scripts/bench_relay.py``: relay, HTTP setup, participants, modes, table."""

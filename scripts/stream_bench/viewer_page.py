@@ -1,0 +1,75 @@
+"""The benchmark's viewer: a page that decodes, paints, acknowledges and reports each frame.
+
+Smaller than ``ui/viewer/`` on purpose: it measures the stream (capture-to-paint times, bytes,
+when the canvas became pixel-exact), not the viewer's interface.
+"""
+
+from __future__ import annotations
+
+VIEWER_HTML = """<!doctype html><html><body style="margin:0;background:#000">
+<canvas id="screen" width="1920" height="1080" style="width:100%"></canvas></body></html>"""
+
+VIEWER_JS = """
+([url, hello]) => {
+  const canvas = document.getElementById("screen");
+  const ctx = canvas.getContext("2d");
+  const CELL = 16;
+  const bench = window.bench = {
+    states: [], paints: [], bytes: 0, frames: 0, exactAt: null, closed: null,
+    cols: 0, rows: 0, exact: null, exactCount: 0,
+    mark() { this.paints = []; this.bytes = 0; this.frames = 0; },
+    report() {
+      return {paints: this.paints, bytes: this.bytes, frames: this.frames,
+              exactAt: this.exactAt, allExact: this.exactCount === this.cols * this.rows,
+              states: this.states, closed: this.closed};
+    },
+  };
+  const types = {1: "image/jpeg", 2: "image/png", 3: "image/webp"};
+  let chain = Promise.resolve();
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  ws.onopen = () => ws.send(JSON.stringify(hello));
+  ws.onclose = (event) => { bench.closed = event.code; };
+  ws.onmessage = (event) => {
+    if (typeof event.data === "string") {
+      const message = JSON.parse(event.data);
+      if (message.type === "screen_state") bench.states.push(message.state);
+      return;
+    }
+    const buffer = event.data;
+    const view = new DataView(buffer);
+    const seq = view.getUint32(4, true), captureMs = view.getFloat64(8, true);
+    const x = view.getUint16(16, true), y = view.getUint16(18, true);
+    const w = view.getUint16(20, true), h = view.getUint16(22, true);
+    const sw = view.getUint16(24, true), sh = view.getUint16(26, true);
+    const encoding = view.getUint8(28), flags = view.getUint8(29);
+    bench.bytes += buffer.byteLength;
+    const blob = new Blob([new Uint8Array(buffer, 32)], {type: types[encoding]});
+    chain = chain.then(async () => {
+      const bitmap = await createImageBitmap(
+        blob, {colorSpaceConversion: "none", premultiplyAlpha: "none"});
+      ctx.drawImage(bitmap, x, y);
+      bitmap.close();
+      const painted = performance.timeOrigin + performance.now();
+      ws.send(JSON.stringify({type: "screen_ack", seq}));
+      ws.send(JSON.stringify({type: "paint_report", seq, capture_ms: captureMs,
+                              painted_ms: painted}));
+      bench.frames += 1;
+      bench.paints.push([captureMs, painted]);
+      if (!bench.exact || bench.cols !== Math.ceil(sw / CELL)) {
+        bench.cols = Math.ceil(sw / CELL); bench.rows = Math.ceil(sh / CELL);
+        bench.exact = new Uint8Array(bench.cols * bench.rows); bench.exactCount = 0;
+      }
+      const lossless = flags & 1 ? 1 : 0;
+      for (let r = Math.floor(y / CELL); r < Math.ceil((y + h) / CELL); r++) {
+        for (let c = Math.floor(x / CELL); c < Math.ceil((x + w) / CELL); c++) {
+          const i = r * bench.cols + c;
+          bench.exactCount += lossless - bench.exact[i];
+          bench.exact[i] = lossless;
+        }
+      }
+      bench.exactAt = bench.exactCount === bench.cols * bench.rows ? painted : null;
+    }).catch((error) => { bench.error = String(error); });
+  };
+}
+"""
