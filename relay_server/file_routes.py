@@ -301,6 +301,8 @@ def install_file_routes(
                     transfer.downloaded = position
                     if transfer.progress_due(clock()) or position == transfer.size:
                         progress(transfer)
+        if transfer.state not in (TransferState.OFFERED, TransferState.UPLOADING):
+            arrivals.pop(transfer.id, None)  # nobody needs to wait for this one any more
         if by_ticket and position == transfer.size and transfer.state is TransferState.READY:
             # A browser cannot check the sha256 of a download it saves itself: the relay
             # checked it on upload and served every byte; that is as far as it can go.
