@@ -338,3 +338,24 @@ def test_drawings_cross_between_the_viewer_and_the_agents_real_desktop(
     assert process.poll() is None
     target.close()
     wallpaper.close()
+
+
+@pytest.mark.parametrize("tool", ["pen", "line", "rectangle", "ellipse", "arrow"])
+def test_browser_and_python_draw_the_same_shapes(open_ui, tool: str) -> None:
+    """ui/common/drawing_shapes.js and suite/drawing.py give the same lines for every tool, so
+    a stroke looks the same over the viewer's picture and on the agent's desktop overlay."""
+    from suite.drawing import Tool, polylines  # noqa: PLC0415
+
+    points = [[40, 30], [55, 70], [120, 90]]
+    page = open_ui("/")
+    browser_lines = page.evaluate(
+        """async ([tool, points]) => {
+            const shapes = await import("/ui/common/drawing_shapes.js");
+            return shapes.polylines(tool, points, 5);
+        }""",
+        [tool, points],
+    )
+    expected = polylines(Tool(tool), [tuple(p) for p in points], 5)
+    assert len(browser_lines) == len(expected)
+    for line, python_line in zip(browser_lines, expected, strict=True):
+        assert np.allclose(np.array(line, float), np.array(python_line, float), atol=1e-9)
