@@ -133,6 +133,15 @@ def test_viewer_strokes_reach_the_presenter_and_the_agents_show_over_the_canvas(
     assert layer_rgba(page, 600, 350) == (*AGENT_RGB, 255)  # the agent's stays
     agent.send({"type": "clear_drawing"})
     wait_layer(page, 600, 350, (0, 0, 0, 0))
+    # Another colour and width, from the labelled tool group.
+    tools = page.get_by_role("group", name="Drawing tools")
+    tools.get_by_test_id("draw-colour").fill(GREEN)
+    tools.get_by_test_id("draw-width").select_option("16")
+    tools.get_by_role("button", name="Ellipse").click()
+    drag(page, [(700, 100), (800, 200)])
+    begun = next_message(agent, "stroke_begin")
+    assert (begun["tool"], begun["color"], begun["width"]) == ("ellipse", GREEN, 16)
+    wait_layer(page, 750, 100, (*GREEN_RGB, 255))  # the top of the ellipse
     # Tool off: the layer lets the page have the pointer again.
     page.get_by_test_id("draw-tool-none").click()
     assert page.get_by_test_id("drawing-layer").evaluate("e => getComputedStyle(e).pointerEvents")\
