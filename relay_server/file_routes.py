@@ -13,6 +13,7 @@ instead, which opens one file and nothing else.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -22,6 +23,7 @@ from typing import Any
 
 import bottle
 import gevent
+from gevent.event import Event
 
 from relay_server.errors import Refused
 from relay_server.file_transfers import (
@@ -38,6 +40,7 @@ from suite.protocol import MessageType, Role, encode
 logger = logging.getLogger(__name__)
 
 MAX_OFFER_BODY_BYTES = 8 * 1024
+UPLOAD_WAIT_S = 30.0  # an early download waits this long for the next bytes, then ends short
 
 
 def install_file_routes(
@@ -100,6 +103,15 @@ def install_file_routes(
                 ) from None
             raise
         return role, files.find(transfer_id, session.id)
+
+    # Downloads that started before the upload ended wait on their transfer's Event; each
+    # write sets it and puts a fresh one in its place, so no wake-up is ever lost.
+    arrivals: dict[str, Event] = {}
+
+    def wake_downloads(transfer: Transfer) -> None:
+        waiting = arrivals.pop(transfer.id, None)
+        if waiting is not None:
+            waiting.set()
 
     def broadcast(session_id: str, frame: str) -> None:
         """To both chat sockets, and to the customer's viewers (files can be dropped there)."""
@@ -197,6 +209,7 @@ def install_file_routes(
 
         def wrote(piece: bytes) -> None:
             transfer.wrote(piece)
+            wake_downloads(transfer)
             if transfer.progress_due(clock()):
                 progress(transfer)
             gevent.sleep(0)  # a fast sender must not hold the event loop for a whole chunk
@@ -210,7 +223,9 @@ def install_file_routes(
             raise Refused(410, "transfer_cancelled", f"the {transfer.cancelled_by} cancelled it")
         if transfer.uploaded == transfer.size:
             progress(transfer)
-            if transfer.finish_upload():
+            ok = transfer.finish_upload()
+            wake_downloads(transfer)  # early downloads get the last byte, or stop short
+            if ok:
                 tell(transfer, MessageType.FILE_READY)
             else:
                 spool.delete(transfer.id)
@@ -227,7 +242,8 @@ def install_file_routes(
                 role = transfer.receiver
             else:
                 role, transfer = transfer_for_caller(transfer_id)
-            transfer.check_download(role)
+            # The app's downloader may start while the upload runs; a browser link waits.
+            transfer.check_download(role, early=not ticket)
             byte_range = parse_range(bottle.request.get_header("Range"), transfer.size)
         except Refused as refused:
             bottle.response.status = refused.status
@@ -247,21 +263,46 @@ def install_file_routes(
         bottle.response.set_header("Content-Type", "application/octet-stream")
         bottle.response.set_header("Cache-Control", "no-store")
         bottle.response.set_header("Content-Disposition", _attachment(transfer.name))
+        # A download that ends short (cancelled, failed, sender stalled) must look broken to
+        # the client at once: closing the connection does that; keep-alive would leave it
+        # waiting for the promised bytes until its timeout.
+        bottle.response.set_header("Connection", "close")
         if bottle.request.method == "HEAD":
             return ""
         return _stream(transfer, start, end, by_ticket=bool(ticket))
 
+    def open_pieces(transfer_id: str, start: int, end: int):
+        """The spool's piece reader, with the file opened now (so a deleted one fails here)."""
+        reader = spool.read(transfer_id, start, end)
+        first = next(reader, None)
+        if first is None:
+            return iter(())
+        return itertools.chain((first,), reader)
+
     def _stream(transfer: Transfer, start: int, end: int, by_ticket: bool):
         position = start
-        for piece in spool.read(transfer.id, start, end):
+        while position < end:
             if transfer.state in (TransferState.CANCELLED, TransferState.FAILED):
+                return  # the response ends short: the receiver sees an incomplete download
+            arrived = arrivals.setdefault(transfer.id, Event())
+            limit = transfer.servable_end(end)
+            if position >= limit:
+                if not arrived.wait(timeout=UPLOAD_WAIT_S):
+                    return  # the sender stalled; the receiver retries from where it is
+                continue
+            try:
+                pieces = open_pieces(transfer.id, position, limit)
+            except FileNotFoundError:  # cancelled or ended meanwhile
                 return
-            yield piece
-            position += len(piece)
-            if position > transfer.downloaded:
-                transfer.downloaded = position
-                if transfer.progress_due(clock()) or position == transfer.size:
-                    progress(transfer)
+            for piece in pieces:
+                yield piece
+                position += len(piece)
+                if position > transfer.downloaded:
+                    transfer.downloaded = position
+                    if transfer.progress_due(clock()) or position == transfer.size:
+                        progress(transfer)
+        if transfer.state not in (TransferState.OFFERED, TransferState.UPLOADING):
+            arrivals.pop(transfer.id, None)  # nobody needs to wait for this one any more
         if by_ticket and position == transfer.size and transfer.state is TransferState.READY:
             # A browser cannot check the sha256 of a download it saves itself: the relay
             # checked it on upload and served every byte; that is as far as it can go.
@@ -294,6 +335,7 @@ def install_file_routes(
     def cancel(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
         transfer.cancel(role)
+        wake_downloads(transfer)
         spool.delete(transfer.id)
         tell(transfer, MessageType.FILE_CANCELLED)
         return {"transfer": transfer.view()}

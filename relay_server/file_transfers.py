@@ -207,14 +207,32 @@ class Transfer:
         self.state = TransferState.READY
         return True
 
-    def check_download(self, role: str) -> None:
-        """Raises Refused unless ``role`` is the receiver and the file is ready."""
+    def check_download(self, role: str, early: bool = False) -> None:
+        """Raises Refused unless ``role`` is the receiver and the file may be downloaded.
+
+        Args:
+            early: the receiver may start while the upload still runs (see
+                :meth:`servable_end`); otherwise the file must be complete and checked.
+        """
         if role != self.receiver:
             raise Refused(403, "not_receiver", f"only the {self.receiver} downloads this file")
         if self.state in (TransferState.CANCELLED, TransferState.FAILED):
             self._require_open()
+        if early and self.state in (TransferState.OFFERED, TransferState.UPLOADING):
+            return
         if self.state not in (TransferState.READY, TransferState.RECEIVED):
             raise Refused(409, "not_ready", "the file has not fully arrived at the relay yet")
+
+    def servable_end(self, end: int) -> int:
+        """How far (exclusive) a download may be served now, for a range ending at ``end``.
+
+        While the upload runs, every byte that arrived except the file's last one: that byte
+        is held back until the relay has checked the sha256, so a download that started early
+        can never complete with bytes the relay would reject (it stops short instead).
+        """
+        if self.state in (TransferState.READY, TransferState.RECEIVED):
+            return end
+        return min(end, self.uploaded, self.size - 1)
 
     def confirm(self, role: str, sha256: Any) -> bool:
         """The receiver reports the sha256 it computed. Returns whether it matched.

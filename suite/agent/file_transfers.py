@@ -5,8 +5,9 @@ piece of a file (256 KiB) is in memory. Upload: hash the file, offer it (the rel
 oversized or disallowed file here, before any byte moves), then PUT it in chunks at their byte
 offsets; after a broken connection ask the relay how much arrived and go on from there.
 Download: GET with ``Range`` into ``<name>.<id>.part`` in the received-files folder (going on
-from the part file's size after a break), check the sha256, and only then give the file its
-final, never-overwriting name (:func:`suite.file_names.unique_path`) and confirm to the relay.
+from the part file's size after a break; it may start while the sender still uploads), check
+the sha256, and only then give the file its final, never-overwriting name
+(:func:`suite.file_names.unique_path`) and confirm to the relay.
 """
 
 from __future__ import annotations
@@ -256,6 +257,9 @@ class FileTransferClient:
             try:
                 self._get_range(transfer["id"], part, have, size, on_progress)
                 failures = 0
+            except FileTransferError:
+                part.unlink(missing_ok=True)  # cancelled or failed at the relay: keep nothing
+                raise
             except (OSError, http.client.HTTPException) as error:
                 failures += 1
                 if failures > MAX_RETRIES:

@@ -59,6 +59,9 @@ class OverlayBoard:
         self._drawing: Stroke | None = None  # the agent's stroke being dragged
         self._unsent: list[Point] = []
         self._last_batch = 0.0
+        # Goes up whenever strokes leave or are replaced (undo, clear, a whole new drawing),
+        # so a drawer that caches finished strokes knows to start again.
+        self.generation = 0
 
     def strokes(self) -> list[Stroke]:
         return list(self._strokes.values())
@@ -79,11 +82,13 @@ class OverlayBoard:
             if kind == "drawing":
                 strokes = [Stroke.from_wire(body) for body in message.get("strokes", [])]
                 self._strokes = {s.key: s for s in strokes}
+                self.generation += 1
                 if self._drawing is not None:  # keep the drag in progress on screen
                     self._strokes[self._drawing.key] = self._drawing
                 return True
             if kind == "drawing_cleared":
                 self._strokes.clear()
+                self.generation += 1
                 self._drawing = None  # the relay forgot it too: points for it would be refused
                 self._unsent = []
                 return True
@@ -91,9 +96,14 @@ class OverlayBoard:
             if kind == "stroke_removed":
                 if self._drawing is not None and self._drawing.key == key:
                     self._drawing, self._unsent = None, []
-                return self._strokes.pop(key, None) is not None
+                if self._strokes.pop(key, None) is None:
+                    return False
+                self.generation += 1
+                return True
             if kind == "stroke_begin":
                 stroke = Stroke.from_wire(message)
+                if stroke.key in self._strokes:  # a repeat replaces the old one
+                    self.generation += 1
                 self._strokes[stroke.key] = stroke
                 return True
             if kind in ("stroke_points", "stroke_end"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import subprocess
 import sys
 import threading
@@ -52,7 +53,10 @@ class OverlayLink:
         self._send = send
         self._env = dict(env) if env is not None else None
         self._process: subprocess.Popen[str] | None = None
-        self._lock = threading.Lock()
+        # Lines for the child, written by their own thread: the screen channel's reader (which
+        # delivers the relay's messages) never waits on a busy overlay, so capture credit keeps
+        # flowing whatever the overlay does.
+        self._outbox: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._tool: dict[str, Any] = {"type": "tool", "tool": None}
         self.unavailable: str | None = None  # why there is no overlay, once the child said so
         self.ready = threading.Event()
@@ -65,6 +69,9 @@ class OverlayLink:
         )  # fmt: skip
         threading.Thread(
             target=self._read, args=(self._process.stdout,), name="overlay-reader", daemon=True
+        ).start()
+        threading.Thread(
+            target=self._write_loop, args=(self._process,), name="overlay-writer", daemon=True
         ).start()
 
     def _read(self, stream: IO[str] | None) -> None:
@@ -120,26 +127,32 @@ class OverlayLink:
 
     def _write(self, message: dict[str, Any]) -> None:
         process = self._process
-        if process is None or process.poll() is not None or process.stdin is None:
-            return
+        if process is not None and process.poll() is None:  # a dead overlay gets nothing
+            self._outbox.put(json.dumps(message, separators=(",", ":")) + "\n")
+
+    def _write_loop(self, process: subprocess.Popen[str]) -> None:
+        stdin = process.stdin
+        assert stdin is not None
         try:
-            with self._lock:
-                process.stdin.write(json.dumps(message, separators=(",", ":")) + "\n")
-                process.stdin.flush()
+            while (line := self._outbox.get()) is not None:
+                stdin.write(line)
+                stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
-            logger.warning("the drawing overlay has gone")
+            if self._process is not None:
+                logger.warning("the drawing overlay has gone")
+        finally:
+            try:
+                stdin.close()  # end-of-file: the overlay exits
+            except (BrokenPipeError, OSError, ValueError):
+                pass
 
     def stop(self) -> None:
-        """Close the child's stdin (it exits), wait, and terminate it if it does not."""
+        """Let the pending lines go, close the child's stdin (it exits), wait, and terminate
+        it if it does not."""
         process, self._process = self._process, None
         if process is None:
             return
-        try:
-            with self._lock:
-                if process.stdin is not None:
-                    process.stdin.close()
-        except (BrokenPipeError, OSError, ValueError):
-            pass
+        self._outbox.put(None)
         try:
             process.wait(timeout=STOP_WAIT_S)
         except subprocess.TimeoutExpired:

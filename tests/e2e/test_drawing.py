@@ -133,6 +133,15 @@ def test_viewer_strokes_reach_the_presenter_and_the_agents_show_over_the_canvas(
     assert layer_rgba(page, 600, 350) == (*AGENT_RGB, 255)  # the agent's stays
     agent.send({"type": "clear_drawing"})
     wait_layer(page, 600, 350, (0, 0, 0, 0))
+    # Another colour and width, from the labelled tool group.
+    tools = page.get_by_role("group", name="Drawing tools")
+    tools.get_by_test_id("draw-colour").fill(GREEN)
+    tools.get_by_test_id("draw-width").select_option("16")
+    tools.get_by_role("button", name="Ellipse").click()
+    drag(page, [(700, 100), (800, 200)])
+    begun = next_message(agent, "stroke_begin")
+    assert (begun["tool"], begun["color"], begun["width"]) == ("ellipse", GREEN, 16)
+    wait_layer(page, 750, 100, (*GREEN_RGB, 255))  # the top of the ellipse
     # Tool off: the layer lets the page have the pointer again.
     page.get_by_test_id("draw-tool-none").click()
     assert page.get_by_test_id("drawing-layer").evaluate("e => getComputedStyle(e).pointerEvents")\
@@ -338,3 +347,80 @@ def test_drawings_cross_between_the_viewer_and_the_agents_real_desktop(
     assert process.poll() is None
     target.close()
     wallpaper.close()
+
+
+@pytest.mark.parametrize("tool", ["pen", "line", "rectangle", "ellipse", "arrow"])
+def test_browser_and_python_draw_the_same_shapes(open_ui, tool: str) -> None:
+    """ui/common/drawing_shapes.js and suite/drawing.py give the same lines for every tool, so
+    a stroke looks the same over the viewer's picture and on the agent's desktop overlay."""
+    from suite.drawing import Tool, polylines  # noqa: PLC0415
+
+    points = [[40, 30], [55, 70], [120, 90]]
+    page = open_ui("/")
+    browser_lines = page.evaluate(
+        """async ([tool, points]) => {
+            const shapes = await import("/ui/common/drawing_shapes.js");
+            return shapes.polylines(tool, points, 5);
+        }""",
+        [tool, points],
+    )
+    expected = polylines(Tool(tool), [tuple(p) for p in points], 5)
+    assert len(browser_lines) == len(expected)
+    for line, python_line in zip(browser_lines, expected, strict=True):
+        assert np.allclose(np.array(line, float), np.array(python_line, float), atol=1e-9)
+
+
+def test_the_browser_board_batches_a_drag_and_applies_the_relays_messages(open_ui) -> None:
+    """DrawingBoard in the browser: begin at once, points in one batch per 40 ms, end on
+    release, shapes keep two points; the relay's begin/points/removed/cleared/drawing apply."""
+    page = open_ui("/")
+    result = page.evaluate(
+        """async () => {
+            const { DrawingBoard } = await import("/ui/common/drawing_board.js");
+            const sent = [];
+            const board = new DrawingBoard({
+                role: "customer",
+                send: (type, fields) => { sent.push({ type, ...fields }); return true; },
+            });
+            board.setScreenSize(100, 50);
+            board.press(1, 1);                 // no tool: nothing
+            board.setStyle({ tool: "pen" });
+            board.press(1.7, 2.2);
+            board.move(3, 4); board.move(3, 4); board.move(5, 6); board.move(500, -9);
+            const beforeBatch = sent.length;
+            await new Promise((done) => setTimeout(done, 80));
+            const afterBatch = sent.length;
+            board.release(7, 8);
+            const mine = [...board.strokes.values()][0];
+            board.setStyle({ tool: "rectangle" });
+            board.press(10, 10); board.move(20, 20); board.move(30, 40); board.release();
+            const shape = [...board.strokes.values()][1];
+            const applied = [];
+            board.apply({ type: "stroke_begin", author: "agent", id: "a", tool: "line",
+                          color: "#e11d48", width: 3, points: [[0, 0]] });
+            board.apply({ type: "stroke_points", author: "agent", id: "a", points: [[9, 9]] });
+            applied.push(board.strokes.size);
+            board.apply({ type: "stroke_removed", author: "customer", id: mine.id });
+            applied.push(board.strokes.size);
+            board.apply({ type: "drawing", strokes: [{ author: "agent", id: "z", tool: "pen",
+                          color: "#000000", width: 2, points: [[1, 1], [2, 2]], done: true }] });
+            applied.push([...board.strokes.keys()].length, board.snapshots);
+            board.apply({ type: "drawing_cleared", by: "relay" });
+            applied.push(board.strokes.size);
+            return { sent, beforeBatch, afterBatch, mine: mine.points, shape: shape.points,
+                     applied };
+        }"""
+    )
+    sent = result["sent"]
+    assert sent[0] == {"type": "stroke_begin", "id": sent[0]["id"], "tool": "pen",
+                       "color": "#2563eb", "width": 4, "points": [[2, 2]]}  # fmt: skip
+    assert result["beforeBatch"] == 1 and result["afterBatch"] == 2  # one batch, after 40 ms
+    assert sent[1] == {"type": "stroke_points", "id": sent[0]["id"],
+                       "points": [[3, 4], [5, 6], [99, 0]]}  # fmt: skip
+    assert sent[2]["type"] == "stroke_points" and sent[2]["points"] == [[7, 8]]
+    assert sent[3] == {"type": "stroke_end", "id": sent[0]["id"], "points": []}
+    assert result["mine"] == [[2, 2], [3, 4], [5, 6], [99, 0], [7, 8]]
+    assert result["shape"] == [[10, 10], [30, 40]]
+    assert [m["type"] for m in sent[4:]] == ["stroke_begin", "stroke_points", "stroke_end"]
+    assert sent[5]["points"] == [[30, 40]]  # a shape sends only its latest point
+    assert result["applied"] == [3, 2, 1, 1, 0]

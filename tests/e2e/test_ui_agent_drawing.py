@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import subprocess
+import time
 from typing import Any
 
 import pytest
@@ -126,3 +128,77 @@ def test_chat_window_drawing_tools_follow_the_presentation(
             page.context.close()
         server.stop()
         settings.close()
+
+
+def test_the_agent_draws_from_the_chat_window_and_the_customer_sees_it(
+    browser, relay, tmp_path, open_ui: PageFactory
+) -> None:
+    """The whole agent-side chain, nothing replaced but the app's windows: the chat window's pen
+    -> POST /local/drawing -> the real presenter child -> its overlay on a private Xvfb; a real
+    drag there (xdotool) -> the relay -> the customer's viewer (opened by Accept) shows the
+    stroke in the chosen colour; the chat window's Undo takes it off the viewer again."""
+    from suite.agent.presentations import Presentations  # noqa: PLC0415
+    from tests.e2e.test_drawing import wait_layer  # noqa: PLC0415
+    from tests.support.x11_paint import add_local_xauth_entry  # noqa: PLC0415
+    from tests.support.xvfb import Xvfb  # noqa: PLC0415
+
+    with Xvfb(960, 540) as display:
+        add_local_xauth_entry(display)
+        settings = LocalSettings(tmp_path / "config")
+        settings.update({"relay_url": relay.url})
+        presentations = Presentations(env=display.env())
+        server = LocalServer()
+        secret = secrets.token_urlsafe(32)
+        server.start(guard(build_app(settings, RecordedWindows(), presentations=presentations),
+                           secret, server.port))  # fmt: skip
+        app = LocalApp(server.url, secret, RecordedWindows())
+        pages: list[Page] = []
+        try:
+            main = desktop_page(
+                browser, app.page_url("agent/index.html", desktop="1"),
+                {"width": 1100, "height": 760},
+            )  # fmt: skip
+            pages.append(main)
+            by_id(main, "login-username").fill(ALICE.username)
+            by_id(main, "login-password").fill(ALICE.password)
+            by_id(main, "login-button").click()
+            with local_call(main, "POST", "/local/windows/chat") as answer:
+                by_id(main, "new-support-button").click()
+            session_id = answer.value.request.post_data_json["session_id"]
+            chat = desktop_page(
+                browser, app.page_url("agent/index.html", session=session_id),
+                {"width": 1280, "height": 720},
+            )  # fmt: skip
+            pages.append(chat)
+            code = by_id(chat, "access-code")
+            expect(code).to_have_text(re.compile(r"^\d{6}$"))
+            customer = open_ui("/")
+            customer_join(customer, code.text_content() or "", name="Chris Park")
+            by_id(chat, "present-request").click()
+            with customer.expect_popup() as popup:
+                by_id(customer, "presentation-accept").click()
+            viewer = popup.value
+            pages.append(viewer)
+            expect(by_id(viewer, "viewer-state")).to_have_attribute("data-state", "live")
+
+            by_id(chat, "draw-colour").fill("#10b981")
+            with local_call(chat, "POST", "/local/drawing"):
+                by_id(chat, "draw-tool-rectangle").click()
+            time.sleep(0.5)  # the overlay maps its input window
+            subprocess.run(
+                ["xdotool", "mousemove", "200", "100", "mousedown", "1", "mousemove", "300",
+                 "150", "mousemove", "400", "200", "mouseup", "1"],
+                env=display.env(), check=True,
+            )  # fmt: skip
+            wait_layer(viewer, 300, 100, (0x10, 0xB9, 0x81, 255))
+            with local_call(chat, "POST", "/local/drawing"):
+                by_id(chat, "draw-undo").click()
+            wait_layer(viewer, 300, 100, (0, 0, 0, 0))
+            with local_call(chat, "POST", "/local/drawing"):
+                by_id(chat, "draw-tool-none").click()
+        finally:
+            for page in pages:
+                page.context.close()
+            presentations.stop_all()
+            server.stop()
+            settings.close()

@@ -10,6 +10,7 @@ import hashlib
 import http.client
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -240,7 +241,7 @@ def test_malformed_requests_get_clear_errors(relay, tmp_path):
         (put("0", data, f"Customer {other.joined['customer_token']}"), 404, "transfer_not_found"),
         (put("0", data, f"Bearer {other.token}"), 404, "transfer_not_found"),
         (put("0", data, ""), 401, "unauthorized"),
-        (raw(relay, "GET", content, customer_auth), 409, "not_ready"),
+        (raw(relay, "POST", f"/api/files/{tid}/ticket", customer_auth), 409, "not_ready"),
         (raw(relay, "GET", f"{content}?ticket=guess"), 401, "bad_ticket"),
         (
             raw(relay, "DELETE", f"/api/files/{tid}", f"Bearer {other.token}"),
@@ -404,3 +405,55 @@ def test_an_offer_can_be_checked_before_hashing(relay_factory):
     status, body, _ = raw(relay, "POST", path, auth, big)
     assert (status, body["error"]["code"]) == (413, "file_too_large")
     assert raw(relay, "GET", path, auth)[1] == {"transfers": []}
+
+
+def test_a_download_may_start_while_the_upload_runs(relay, tmp_path):
+    """The receiver starts at the offer, gets bytes as they arrive, and the sha256 matches."""
+    talk = start_conversation(relay)
+    agent, customer = clients(talk, relay.url)
+    source = tmp_path / "early.bin"
+    sha = make_file(source, 30 * MIB)
+    offered = customer.offer(talk.session_id, source)
+    outcome: dict[str, Any] = {}
+
+    def receive() -> None:
+        try:
+            outcome["path"] = agent.receive(offered, tmp_path / "in")
+        except Exception as error:  # reported by the assertion below
+            outcome["error"] = error
+
+    receiver = threading.Thread(target=receive)
+    receiver.start()
+    # The receiver is connected and waiting before the first byte is sent.
+    assert talk.agent.recv_type("file_offered")["transfer"]["id"] == offered["id"]
+    customer.upload(offered, source)
+    receiver.join(timeout=60)
+    assert "error" not in outcome, outcome
+    assert sha256_of(outcome["path"]) == sha
+
+
+def test_an_early_download_of_a_corrupted_upload_never_completes(relay, tmp_path):
+    """The relay holds back the last byte until the sha256 checks out: a bad upload leaves the
+    early receiver with a failure and no file, not a complete-looking copy."""
+    talk = start_conversation(relay)
+    agent, customer = clients(talk, relay.url)
+    source = tmp_path / "claims.bin"
+    make_file(source, 3 * MIB)
+    offered = customer.offer(talk.session_id, source)
+    source.write_bytes(b"\0" * 3 * MIB)  # the file changes after it was hashed and offered
+    outcome: dict[str, Any] = {}
+
+    def receive() -> None:
+        try:
+            outcome["path"] = agent.receive(offered, tmp_path / "in")
+        except FileTransferError as error:
+            outcome["error"] = error
+
+    receiver = threading.Thread(target=receive)
+    receiver.start()
+    with pytest.raises(FileTransferError) as upload_failed:
+        customer.upload(offered, source)
+    assert upload_failed.value.code == "checksum_mismatch"
+    receiver.join(timeout=60)
+    assert outcome["error"].code == "transfer_failed", outcome
+    assert list((tmp_path / "in").iterdir()) == []

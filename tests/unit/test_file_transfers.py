@@ -136,9 +136,24 @@ def test_a_damaged_download_fails_the_transfer():
 
 
 def test_download_waits_for_every_byte():
-    """The receiver cannot download before the relay has checked the whole file."""
+    """A browser link needs the whole, checked file; the app's downloader may start early."""
     transfer = FileTransfers(FileRules()).offer("s1", "agent", offer(), 0.0)
     assert refusal(lambda: transfer.check_download("customer")).code == "not_ready"
+    transfer.check_download("customer", early=True)
+    assert refusal(lambda: transfer.check_download("agent", early=True)).code == "not_receiver"
+
+
+def test_an_early_download_never_gets_the_last_byte_before_the_check():
+    """While uploading, everything that arrived but the file's last byte may be served."""
+    transfer = FileTransfers(FileRules()).offer("s1", "agent", offer(), 0.0)
+    assert transfer.servable_end(len(DATA)) == 0
+    transfer.wrote(DATA[:4])
+    assert transfer.servable_end(len(DATA)) == 4
+    assert transfer.servable_end(2) == 2
+    transfer.wrote(DATA[4:])
+    assert transfer.servable_end(len(DATA)) == len(DATA) - 1
+    transfer.finish_upload()
+    assert transfer.servable_end(len(DATA)) == len(DATA)
 
 
 def test_either_side_cancels_once():

@@ -122,3 +122,19 @@ def test_drawing_command_refuses_bad_requests(body):
     """Nothing unchecked reaches the presenter's command line (no injected words)."""
     with pytest.raises(ValueError):
         drawing_command(body)
+
+
+def test_generation_moves_only_when_strokes_leave_or_are_replaced():
+    """The overlay redraws its cache of finished strokes only after removal, clear or a new
+    whole drawing; growing strokes and new ones keep the generation."""
+    board = OverlayBoard(100, 100)
+    board.apply(BEGIN)
+    board.apply({"type": "stroke_end", "author": "customer", "id": "c1", "points": [[3, 3]]})
+    assert board.generation == 0
+    board.apply({"type": "stroke_removed", "author": "customer", "id": "nope"})
+    assert board.generation == 0
+    board.apply({"type": "stroke_removed", "author": "customer", "id": "c1"})
+    assert board.generation == 1
+    board.apply({"type": "drawing", "strokes": []})
+    board.apply({"type": "drawing_cleared", "by": "agent"})
+    assert board.generation == 3

@@ -1,7 +1,7 @@
 // Files both ways in the agent's chat window (P4, toolbar P8): "Send file" and, in the desktop
 // app, "Received files" (opens the folder). In the desktop app Python does the disk work: a
 // native dialog picks the files and streams them to the relay, and files from the customer are
-// streamed into the received-files folder as soon as they are ready. In the browser the page
+// streamed into the received-files folder while they arrive. In the browser the page
 // uploads with <input type=file> and downloads through a ticket link.
 
 import { element } from "/ui/common/dom.js";
@@ -19,6 +19,7 @@ export function attachAgentFiles({ i18n, backend, token, sessionId, socket, butt
     request,
     browserDownloads: !desktop,
   });
+  files.listen(socket); // first: the list knows a transfer before its saving starts
   const tools = element("span", "rs-files__tools");
   if (desktop) {
     const send = element("button", "rs-button rs-button--secondary rs-button--small", {
@@ -46,7 +47,9 @@ export function attachAgentFiles({ i18n, backend, token, sessionId, socket, butt
       backend.openReceivedFolder().catch((error) => console.warn("folder not opened:", error.message)),
     );
     tools.append(send, folder);
-    socket.on(MessageType.FILE_READY, async ({ transfer }) => {
+    // Saving starts at the offer: the relay streams bytes as they arrive (and holds the last
+    // one back until it has checked the sha256).
+    socket.on(MessageType.FILE_OFFERED, async ({ transfer }) => {
       if (transfer?.sender !== "customer") {
         return;
       }
@@ -64,7 +67,6 @@ export function attachAgentFiles({ i18n, backend, token, sessionId, socket, butt
   buttonBefore.before(tools);
   listBefore.before(files.view.element);
   files.acceptDrops(listBefore.parentElement, i18n);
-  files.listen(socket);
   return {
     files,
     destroy() {

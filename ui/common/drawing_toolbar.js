@@ -39,6 +39,7 @@ export class DrawingToolbar {
     root.classList.add("rs-draw-tools");
     root.setAttribute("role", "group");
     root.dataset.i18nAriaLabel = "draw.label";
+    root.setAttribute("aria-label", i18n.t("draw.label")); // apply(root) skips root itself
     this.toolButtons = new Map();
     for (const tool of TOOLS) {
       const button = this._button(`draw.tool.${tool}`, ICONS[tool], `draw-tool-${tool}`);
@@ -53,7 +54,8 @@ export class DrawingToolbar {
     this.colour.dataset.testid = "draw-colour";
     this.colour.dataset.i18nAriaLabel = "draw.colour";
     this.colour.dataset.i18nTitle = "draw.colour";
-    this.colour.addEventListener("input", () => this._change({ color: this.colour.value }));
+    // "change": once the colour is picked, not at every step of the picker's drag.
+    this.colour.addEventListener("change", () => this._change({ color: this.colour.value }));
     this.width = document.createElement("select");
     this.width.className = "rs-select rs-draw-tools__width";
     this.width.dataset.testid = "draw-width";

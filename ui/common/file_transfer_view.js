@@ -184,6 +184,9 @@ export class FileTransferView {
     const t = (k, params) => this.i18n.t(k, params);
     const local = row.local;
     const transfer = row.transfer;
+    if (!local && !transfer) {
+      return; // saving news that came before the transfer itself: shown with it
+    }
     const name = local?.name ?? transfer?.name ?? "";
     const size = local?.size ?? transfer?.size ?? 0;
     const mine = local ? true : transfer?.sender === this.myRole;
@@ -213,7 +216,7 @@ export class FileTransferView {
       status = t(`files.state.${state}`, { percent: percent(done) });
     } else if (state === "ready") {
       const downloaded = transfer.downloaded ?? 0;
-      done = mine ? downloaded : row.saving ? row.saving.done ?? 0 : downloaded;
+      done = downloaded;
       if (row.saving) {
         status = t("files.state.saving", { percent: percent(done) });
       } else if (downloaded > 0) {
