@@ -72,6 +72,46 @@ def _object(key: str, value: Any) -> None:
         raise SettingsError(f"'{key}' must be an object")
 
 
+# A8 remote-support options (what the presenter child is started with; see presenter_options).
+REMOTE_SUPPORT_CHOICES: dict[str, tuple[str, ...]] = {
+    "codec": ("jpeg", "webp"),
+    "colors": ("full", "65k", "256"),
+}
+QUALITY_RANGE = (10, 100)
+MAX_FPS_RANGE = (1, 60)
+
+
+def _remote_support(key: str, value: Any) -> None:
+    """``{lossless?, quality?, codec?, colors?, max_fps?}``: each checked, unknown keys refused."""
+    _object(key, value)
+    for name, option in value.items():
+        if name == "lossless":
+            _boolean(f"{key}.lossless", option)
+        elif name == "quality":
+            low, high = QUALITY_RANGE
+            if isinstance(option, bool) or not isinstance(option, int) or not low <= option <= high:
+                raise SettingsError(f"'{key}.quality' must be a whole number {low}-{high}")
+        elif name == "max_fps":
+            low, high = MAX_FPS_RANGE
+            number = isinstance(option, int | float) and not isinstance(option, bool)
+            if not number or not low <= option <= high:
+                raise SettingsError(f"'{key}.max_fps' must be a number {low}-{high}")
+        elif name in REMOTE_SUPPORT_CHOICES:
+            if option not in REMOTE_SUPPORT_CHOICES[name]:
+                allowed = ", ".join(REMOTE_SUPPORT_CHOICES[name])
+                raise SettingsError(f"'{key}.{name}' must be one of {allowed}")
+        else:
+            raise SettingsError(f"'{key}' has no option '{name}'")
+
+
+def _folder(key: str, value: Any) -> None:
+    """"" (the default folder) or an absolute path (``~`` allowed): never relative to wherever
+    the app happened to start."""
+    _string(MAX_URL_CHARS)(key, value)
+    if value and not Path(value).expanduser().is_absolute():
+        raise SettingsError(f"'{key}' must be a full path (like /home/me/Received) or empty")
+
+
 def _array(key: str, value: Any) -> None:
     if not isinstance(value, list):
         raise SettingsError(f"'{key}' must be a list")
@@ -105,9 +145,9 @@ VALIDATORS: dict[str, Callable[[str, Any], None]] = {
     "username": _string(MAX_USERNAME_CHARS),
     "short_messages": _short_messages,
     "network": _object,
-    "remote_support": _object,
+    "remote_support": _remote_support,
     "favourites": _array,
-    "received_files_folder": _string(MAX_URL_CHARS),
+    "received_files_folder": _folder,
 }
 assert VALIDATORS.keys() == DEFAULTS.keys()
 

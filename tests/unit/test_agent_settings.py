@@ -43,7 +43,26 @@ BAD = [
     ({"short_messages": [{"key": "a b", "text": "x"}]}, "spaces"),
     ({"short_messages": [{"key": "/a", "text": "x"}, {"key": "/a", "text": "y"}]}, "used twice"),
     ({"short_messages": [{"key": "/a", "text": ""}]}, "short_messages[0].text"),
+    ({"remote_support": []}, "'remote_support' must be an object"),
+    ({"remote_support": {"quality": 0}}, "'remote_support.quality' must be a whole number 10-100"),
+    ({"remote_support": {"quality": 70.5}}, "'remote_support.quality' must be a whole number"),
+    ({"remote_support": {"lossless": 1}}, "'remote_support.lossless' must be true or false"),
+    ({"remote_support": {"codec": "gif"}}, "'remote_support.codec' must be one of jpeg, webp"),
+    ({"remote_support": {"colors": "16"}}, "'remote_support.colors' must be one of full, 65k"),
+    ({"remote_support": {"max_fps": 0}}, "'remote_support.max_fps' must be a number 1-60"),
+    ({"remote_support": {"speed": "fast"}}, "'remote_support' has no option 'speed'"),
+    ({"received_files_folder": "Received"}, "'received_files_folder' must be a full path"),
+    ({"received_files_folder": 3}, "'received_files_folder' must be a string"),
 ]
+
+
+def test_remote_support_options_are_kept():
+    """The A8 options the Remote support tab saves pass the checks as they are."""
+    from suite.agent.settings import validate  # noqa: PLC0415
+
+    validate({"remote_support": {
+        "lossless": False, "quality": 85, "codec": "webp", "colors": "256", "max_fps": 12.5,
+    }})  # fmt: skip
 
 
 @pytest.mark.parametrize(("change", "message"), BAD)

@@ -202,4 +202,27 @@ export class DesktopBackend {
   async openReceivedFolder() {
     return this._local("POST", "/local/files/open_folder");
   }
+
+  // ---------- Settings: remote support (A8) and the received-files folder (P4) ----------
+
+  /** {remote_support, received_files_folder, default_folder} (the folder used when empty). */
+  async remoteSupportSettings() {
+    const [{ settings }, { folder }] = await Promise.all([
+      this._local("GET", "/local/settings"),
+      this._local("GET", "/local/files/folder"),
+    ]);
+    const chosen = settings.received_files_folder ?? "";
+    return {
+      remote_support: settings.remote_support ?? {},
+      received_files_folder: chosen,
+      default_folder: chosen ? "" : folder,
+    };
+  }
+
+  /** Save the A8 options (the next presentation starts with them) and the folder ("" = default). */
+  async saveRemoteSupportSettings(remoteSupport, folder) {
+    await this._local("PUT", "/local/settings", {
+      body: { remote_support: remoteSupport, received_files_folder: folder },
+    });
+  }
 }

@@ -58,6 +58,7 @@ class AgentApp {
         return this.shortMessages;
       },
       onAuthError,
+      backend: this.backend,
     });
     this.support = new SupportView({
       i18n,

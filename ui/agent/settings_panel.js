@@ -1,7 +1,9 @@
-// The agent's settings screen: tabs for short messages (A9, working now) and for the network
-// (A7), remote support (A8) and favourites (A9) settings that later issues fill in.
+// The agent's settings screen: tabs for short messages (A9), remote support (A8: how the
+// screen is sent; P4: the received-files folder), and for the network (A7) and favourites (A9)
+// settings that later issues fill in.
 // Tabs follow the WAI-ARIA pattern: arrows, Home and End move between them.
 
+import { RemoteSupportSettings } from "/ui/agent/remote_support_settings.js";
 import { ShortMessagesEditor } from "/ui/agent/short_messages_editor.js";
 
 const $ = (id) => document.getElementById(id);
@@ -13,13 +15,15 @@ export class SettingsPanel {
    * @param {() => Promise<Array>} options.loadShortMessages
    * @param {(messages: Array) => Promise<Array>} options.saveShortMessages
    * @param {(error: Error) => boolean} options.onAuthError
+   * @param {object} options.backend the page's backend (the Remote support tab needs desktop)
    */
-  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError }) {
+  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend }) {
     this.i18n = i18n;
     this._load = loadShortMessages;
     this._onAuthError = onAuthError;
     this.tabs = [...document.querySelectorAll("#settings-tabs [role=tab]")];
     this.editor = new ShortMessagesEditor($("tabpanel-short"), { i18n, save: saveShortMessages });
+    this.remote = new RemoteSupportSettings($("tabpanel-remote"), { i18n, backend });
     for (const tab of this.tabs) {
       tab.addEventListener("click", () => this.select(tab));
       tab.addEventListener("keydown", (event) => this._onKey(event, tab));
@@ -29,6 +33,7 @@ export class SettingsPanel {
   async show() {
     this.select(this.tabs[0]);
     this.tabs[0].focus();
+    this.remote.load();
     try {
       this.editor.setMessages(await this._load());
     } catch (error) {
