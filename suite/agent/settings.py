@@ -105,7 +105,7 @@ def _remote_support(key: str, value: Any) -> None:
 
 
 def _folder(key: str, value: Any) -> None:
-    """"" (the default folder) or an absolute path (``~`` allowed): never relative to wherever
+    """ "" (the default folder) or an absolute path (``~`` allowed): never relative to wherever
     the app happened to start."""
     _string(MAX_URL_CHARS)(key, value)
     if value and not Path(value).expanduser().is_absolute():
