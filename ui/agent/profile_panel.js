@@ -55,10 +55,14 @@ export class ProfilePanel {
 
   async _renderPhoto(previewSrc) {
     const agent = this._agent;
+    const render = (this._renders = (this._renders ?? 0) + 1);
     $("photo-remove").hidden = !agent.photo_url;
     let src = previewSrc;
     if (src === undefined && agent.photo_url) {
       src = await this._photoSrc(agent.photo_url).catch(() => "");
+      if (render !== this._renders) {
+        return; // a newer render (e.g. the photo was removed meanwhile) already drew the avatar
+      }
     }
     setAvatar($("profile-avatar"), agent.name || agent.username, src);
   }
