@@ -507,6 +507,20 @@ def build_app(
             raise AgentError("bad_request", str(error)) from None
         return presentations.draw(_session_id(data), command)
 
+    @app.get("/local/control")
+    @json_route
+    def control_status():
+        session_id = _session_id({"session_id": bottle.request.query.session_id})
+        return presentations.control(session_id)
+
+    @app.post("/local/control")
+    @json_route
+    def control():
+        data = _body()
+        if data.get("action") != "revoke":
+            raise AgentError("bad_request", "'action' must be revoke")
+        return presentations.revoke_control(_session_id(data))
+
     @app.get("/local/screens")
     @json_route
     def screens():

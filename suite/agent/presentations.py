@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from suite.agent.errors import AgentError
 from suite.agent.overlay_link import TOOL_LOG_MARK, UNAVAILABLE_LOG_MARK
+from suite.agent.remote_control import CONTROL_LOG_MARK
 from suite.agent.screens import screens_in_child
 
 TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer token here
@@ -53,6 +54,9 @@ class _Child:
     windows: list[int] | None = None  # the shared windows; None: the whole monitor
     drawing_tool: str | None = None  # P5: the agent's tool on the overlay (None: off)
     overlay_error: str | None = None  # P5: why this desktop shows no drawings, if it does not
+    control: dict[str, bool] = field(  # P3: what the customer holds, from the child's log
+        default_factory=lambda: {"mouse": False, "keyboard": False}
+    )
     last_error: str = ""
     started: threading.Event = field(default_factory=threading.Event)
     reader: threading.Thread | None = None
@@ -221,6 +225,21 @@ class Presentations:
             return {"tool": None, "overlay_error": None}
         return {"tool": child.drawing_tool, "overlay_error": child.overlay_error}
 
+    def control(self, session_id: str) -> dict[str, bool]:
+        """``{mouse, keyboard}``: what the customer controls now (both false when not
+        presenting). Follows the relay's ``control_state`` as the presenter logs it."""
+        child = self._alive(session_id)
+        if child is None:
+            return {"mouse": False, "keyboard": False}
+        return dict(child.control)
+
+    def revoke_control(self, session_id: str) -> dict[str, bool]:
+        """Take mouse and keyboard back (the connection notice's button; as the hotkey does)."""
+        child = self._running(session_id)
+        self._send(child, "revoke")
+        child.control = {"mouse": False, "keyboard": False}
+        return dict(child.control)
+
     def _set(self, session_id: str, command: str, state: str) -> dict[str, Any]:
         child = self._running(session_id)
         self._send(child, command)
@@ -279,6 +298,9 @@ class Presentations:
                 child.drawing_tool = None if tool == "none" else tool
             if UNAVAILABLE_LOG_MARK in line:
                 child.overlay_error = line.split(UNAVAILABLE_LOG_MARK, 1)[1].strip()
+            if CONTROL_LOG_MARK in line:  # P3: "mouse True, keyboard False"
+                held = line.split(CONTROL_LOG_MARK, 1)[1]
+                child.control = {"mouse": "mouse True" in held, "keyboard": "keyboard True" in held}
             logger.debug("presenter %s: %s", session_id, line)
 
 

@@ -421,7 +421,8 @@ class PresenterRunner:
 
     Commands (one per line on stdin with ``--control-stdin``, or :meth:`command`): ``pause``,
     ``resume``, ``stop``, ``monitor N``, ``windows ID,ID`` and ``windows all``; with the
-    overlay (P5), ``draw tool TOOL|none [#rrggbb] [WIDTH]``, ``draw undo`` and ``draw clear``.
+    overlay (P5), ``draw tool TOOL|none [#rrggbb] [WIDTH]``, ``draw undo`` and ``draw clear``;
+    ``revoke`` takes mouse and keyboard control back from the customer (P3).
     Pause, monitor and windows survive a reconnect; a reconnect starts the presentation again
     (key frame).
     """
@@ -474,6 +475,8 @@ class PresenterRunner:
                         self._drawing.switch_monitor(self.config.monitor)
                 elif verb == "draw" and self._drawing is not None:
                     self._drawing.command(words[1:])
+                elif verb == "revoke" and self.remote is not None:  # P3 from the app
+                    self.remote.take_back("the agent app")
                 elif verb == "windows" and len(words) == 2:
                     ids = None if words[1] == "all" else _parse_ids(words[1])
                     self.config.window_ids = ids

@@ -14,7 +14,7 @@ from typing import Any
 
 from suite.agent.control_hotkey import HOTKEY_LABEL, ControlHotkey
 from suite.agent.input_injector import open_sink
-from suite.agent.remote_control import RemoteControl
+from suite.agent.remote_control import CONTROL_LOG_MARK, RemoteControl
 from suite.screen.errors import ScreenError
 from suite.screen.input_map import InputGeometry
 
@@ -66,15 +66,21 @@ class PresenterControl:
             return
         if body.get("type") == "control_state":
             self.control.on_state(body)
-            logger.info("control: mouse %s, keyboard %s", self.control.mouse, self.control.keyboard)
+            # The agent app reads this line for the connection notice (CONTROL_LOG_MARK).
+            logger.info("%s mouse %s, keyboard %s", CONTROL_LOG_MARK, self.control.mouse,
+                        self.control.keyboard)  # fmt: skip
         else:
             self.control.on_input(body)
 
     def revoke_by_hotkey(self) -> None:
         """The agent pressed the hotkey: nothing more gets in from now, then tell the relay."""
+        self.take_back(f"{HOTKEY_LABEL} pressed")
+
+    def take_back(self, why: str) -> None:
+        """Take both kinds of control back (the hotkey, or the app's ``revoke`` command)."""
         if self.control is not None:
             self.control.revoke()
-        logger.info("%s pressed: control taken back", HOTKEY_LABEL)
+        logger.info("%s: control taken back", why)
         channel = self._channel
         if channel is not None and not channel.closed:
             try:

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 MAIN_SIZE = (1100, 760)
 CHAT_SIZE = (960, 720)
-NOTICE_SIZE = (360, 180)
+NOTICE_SIZE = (380, 300)  # room for the presenting tools (P8)
 NOTICE_MARGIN_PX = 16
 HELP_SIZE = (800, 640)
 APP_TITLE = "RemoteSales"

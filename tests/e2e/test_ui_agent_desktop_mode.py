@@ -262,6 +262,30 @@ class FakePresentations:
         self.states.pop(session_id, None)
         return self.status(session_id)
 
+    # P3: what the customer controls (set by the test), and taking it back
+    control_held = {"mouse": False, "keyboard": False}
+
+    def control(self, session_id: str) -> dict[str, bool]:
+        return dict(self.control_held)
+
+    def revoke_control(self, session_id: str) -> dict[str, bool]:
+        self.commands.append(("revoke", None))
+        self.control_held = {"mouse": False, "keyboard": False}
+        return dict(self.control_held)
+
+    # P5: the agent's drawing tool on the overlay
+    tool: str | None = None
+
+    def draw(self, session_id: str, command: str) -> dict[str, Any]:
+        self.commands.append(("draw", command))
+        words = command.split()
+        if words[0] == "tool":
+            self.tool = None if words[1] == "none" else words[1]
+        return self.drawing(session_id)
+
+    def drawing(self, session_id: str) -> dict[str, Any]:
+        return {"tool": self.tool, "overlay_error": None}
+
 
 def test_desktop_share_picker_and_notice_presentation_buttons(
     browser, relay, tmp_path, open_ui: PageFactory
@@ -333,7 +357,7 @@ def test_desktop_share_picker_and_notice_presentation_buttons(
         screenshot(chat, "desktop-mode-share-picker")
 
         notice = desktop_page(
-            browser, app.page_url("agent/notice.html"), {"width": 360, "height": 220}
+            browser, app.page_url("agent/notice.html"), {"width": 380, "height": 300}
         )
         pages.append(notice)
         notice.evaluate(
@@ -348,7 +372,26 @@ def test_desktop_share_picker_and_notice_presentation_buttons(
         expect(toggle).to_have_text("Show screen")
         assert presentations.commands[-1] == ("pause", None)
         expect(by_id(chat, "present-pause")).to_have_text(re.compile("Resume"))  # synced
+        # The customer holds mouse and keyboard: the notice says so and takes them back.
+        presentations.control_held = {"mouse": True, "keyboard": True}
+        control = by_id(notice, "notice-control")
+        expect(control).to_contain_text("Chris Park controls your mouse and keyboard", timeout=5000)
+        expect(by_id(notice, "notice-send-file")).to_be_visible()
         screenshot(notice, "desktop-mode-notice-presenting")
+        by_id(notice, "notice-take-back").click()
+        expect(control).to_be_hidden()
+        assert presentations.commands[-1] == ("revoke", None)
+        # A pen on the desktop, then the drawings cleared.
+        draw = by_id(notice, "notice-draw")
+        draw.click()
+        expect(draw).to_have_text("Stop drawing")
+        assert presentations.commands[-1] == ("draw", "tool pen")
+        draw.click()
+        expect(draw).to_have_text("Draw")
+        assert presentations.commands[-1] == ("draw", "tool none")
+        by_id(notice, "notice-draw-clear").click()
+        expect(draw).to_be_enabled()
+        assert presentations.commands[-1] == ("draw", "clear")
         by_id(notice, "notice-present-stop").click()
         expect(toggle).to_be_hidden()
         assert presentations.commands[-1] == ("stop", None)

@@ -175,6 +175,16 @@ export class DesktopBackend {
     return this._local("POST", "/local/drawing", { body: { ...body, session_id: sessionId } });
   }
 
+  /** P3: {mouse, keyboard}: what the customer controls on this desktop now. */
+  async controlStatus(sessionId) {
+    return this._local("GET", `/local/control?session_id=${encodeURIComponent(sessionId)}`);
+  }
+
+  /** P3: take mouse and keyboard back (as the Ctrl+Alt+End hotkey does). */
+  async revokeControl(sessionId) {
+    return this._local("POST", "/local/control", { body: { session_id: sessionId, action: "revoke" } });
+  }
+
   /** P5: {tool}: the drawing tool on the overlay (null: off; also after Escape there). */
   async drawingStatus(sessionId) {
     return this._local("GET", `/local/drawing?session_id=${encodeURIComponent(sessionId)}`);

@@ -99,9 +99,30 @@ class NoticeWindow {
       });
       item.append(entry.presentation.element);
       entry.presentation.refresh();
+      item.append(this._sendFileButton(session.session_id, name)); // P4, P8
     }
     this._items.set(session.session_id, entry);
     return item;
+  }
+
+  _sendFileButton(sessionId, name) {
+    const button = element("button", "rs-button rs-button--ghost rs-button--small notice__send", {
+      type: "button",
+      "data-testid": "notice-send-file",
+      "aria-label": i18n.t("notice.send_file_label", { name }),
+    });
+    i18n.bind(button, "files.send");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await this.backend.sendFiles(sessionId); // a native dialog; returns once sent
+      } catch (error) {
+        this.error.show(error);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return button;
   }
 
   _pollPresentations() {

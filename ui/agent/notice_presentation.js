@@ -1,7 +1,9 @@
-// The connection notice's presentation buttons for one session (P2, P8): Pause / Show screen
-// and Stop presenting, shown only while that session's presenter runs. They call the same
-// local API as the chat window (POST /local/presentation with the session id); the notice
-// reads the presenter's state with GET /local/presentation every few seconds (`refresh`).
+// The connection notice's presentation tools for one session (P2, P3, P5, P8): Pause / Show
+// screen and Stop presenting; who controls this desktop and "Take back control"; a pen to draw
+// on the desktop and "Clear drawings". Shown only while that session's presenter runs. They call
+// the same local API as the chat window (POST /local/presentation, /local/control,
+// /local/drawing with the session id); `refresh` reads the presenter's state, the control the
+// customer holds and the drawing tool (GET of the same routes) every few seconds.
 
 import { element } from "/ui/common/dom.js";
 
@@ -17,37 +19,84 @@ export class NoticePresentation {
   constructor({ backend, i18n, sessionId, name, onError }) {
     Object.assign(this, { backend, i18n, sessionId, name, onError });
     this.state = "idle";
+    this.control = { mouse: false, keyboard: false };
+    this.tool = null; // the agent's drawing tool on the desktop overlay (null: none)
     this.element = element("div", "notice__present", { role: "group", hidden: "" });
     this.toggle = this._button("notice-present-toggle", () =>
       this._send(this.state === "paused" ? "resume" : "pause"),
     );
     this.stop = this._button("notice-present-stop", () => this._send("stop"));
-    this.element.append(this.toggle, this.stop);
+    this.draw = this._button("notice-draw", () => this._draw({ action: "tool", tool: this.tool ? null : "pen" }));
+    this.clear = this._button("notice-draw-clear", () => this._draw({ action: "clear" }));
+    this.controlLine = element("div", "notice__control", { "data-testid": "notice-control", role: "status" });
+    this.takeBack = this._button("notice-take-back", () => this._takeBack());
+    this.takeBack.classList.replace("rs-button--secondary", "rs-button--danger-outline");
+    this.controlLine.append(element("span", "notice__control-text"), this.takeBack);
+    this.element.append(this.toggle, this.stop, this.draw, this.clear, this.controlLine);
     this._render();
   }
 
-  /** Read the presenter's state again. */
+  /** Read the presenter's state, the customer's control and the drawing tool again. */
   async refresh() {
     try {
-      this._show(await this.backend.presentationStatus(this.sessionId));
+      const status = await this.backend.presentationStatus(this.sessionId);
+      if (status?.state && status.state !== "idle") {
+        const [control, drawing] = await Promise.all([
+          this.backend.controlStatus(this.sessionId),
+          this.backend.drawingStatus(this.sessionId),
+        ]);
+        this.control = control;
+        this.tool = drawing?.tool ?? null;
+      }
+      this._show(status);
     } catch {
       // the next tick tries again
     }
   }
 
   async _send(action) {
-    this.toggle.disabled = this.stop.disabled = true;
+    await this._busy(async () => this._show(await this.backend.presentation(action, this.sessionId)));
+  }
+
+  async _takeBack() {
+    await this._busy(async () => {
+      this.control = await this.backend.revokeControl(this.sessionId);
+      this._render();
+    });
+  }
+
+  async _draw(body) {
+    await this._busy(async () => {
+      const answer = await this.backend.drawing(this.sessionId, body);
+      if (answer && "tool" in answer) {
+        this.tool = answer.tool ?? null;
+      }
+      this._render();
+    });
+  }
+
+  async _busy(work) {
+    const buttons = [this.toggle, this.stop, this.draw, this.clear, this.takeBack];
+    for (const button of buttons) {
+      button.disabled = true;
+    }
     try {
-      this._show(await this.backend.presentation(action, this.sessionId));
+      await work();
     } catch (error) {
       this.onError(error);
     } finally {
-      this.toggle.disabled = this.stop.disabled = false;
+      for (const button of buttons) {
+        button.disabled = false;
+      }
     }
   }
 
   _show(status) {
     this.state = status?.state ?? "idle";
+    if (this.state === "idle") {
+      this.control = { mouse: false, keyboard: false };
+      this.tool = null;
+    }
     this._render();
   }
 
@@ -59,6 +108,20 @@ export class NoticePresentation {
     this._label(this.toggle, paused ? "notice.resume_label" : "notice.pause_label");
     this.i18n.bind(this.stop, "notice.stop_present");
     this._label(this.stop, "notice.stop_present_label");
+    this.i18n.bind(this.draw, this.tool ? "notice.drawing" : "notice.draw");
+    this.draw.setAttribute("aria-pressed", String(Boolean(this.tool)));
+    this._label(this.draw, this.tool ? "notice.drawing_label" : "notice.draw_label");
+    this.i18n.bind(this.clear, "notice.clear_drawing");
+    this._label(this.clear, "notice.clear_drawing_label");
+    const { mouse, keyboard } = this.control ?? {};
+    const held = mouse && keyboard ? "both" : mouse ? "mouse" : keyboard ? "keyboard" : null;
+    this.controlLine.hidden = held === null;
+    this.controlLine.dataset.control = held ?? "none";
+    if (held) {
+      this.i18n.bind(this.controlLine.firstChild, `notice.control_${held}`, { name: this.name });
+    }
+    this.i18n.bind(this.takeBack, "notice.take_back");
+    this._label(this.takeBack, "notice.take_back_label");
   }
 
   _label(button, key) {

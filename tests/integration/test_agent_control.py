@@ -1,0 +1,73 @@
+"""``GET/POST /local/control``: the connection notice sees who controls the desktop and takes it
+back, through the real presenter child (which holds the screen socket) and a real relay."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.integration.test_agent_presentation import (  # noqa: F401 - fixtures
+    ScreenWatcher,
+    app,
+    conversation,
+    display,
+    present,
+)
+
+WAIT_S = 15.0
+
+
+def control_of(client, session_id: str) -> dict[str, bool]:
+    status, body, _ = client.request("GET", f"/local/control?session_id={session_id}")
+    assert status == 200, body
+    return body
+
+
+def wait_control(client, session_id: str, expected: dict[str, bool]) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while control_of(client, session_id) != expected:
+        assert time.monotonic() < deadline, f"control never became {expected}"
+        time.sleep(0.05)
+
+
+def test_the_app_sees_the_grant_and_takes_it_back(app, conversation, relay):  # noqa: F811
+    client, _, _ = app
+    sid = conversation.session_id
+    assert control_of(client, sid) == {"mouse": False, "keyboard": False}  # not presenting
+    status, body, _ = client.request(
+        "POST", "/local/control", {"session_id": sid, "action": "revoke"}
+    )
+    assert (status, body["error"]["code"]) == (409, "not_presenting")
+    viewer = ScreenWatcher(conversation, relay.url.replace("http", "ws", 1) + "/ws")
+    try:
+        assert present(client, sid, "start")[0] == 200
+        viewer.ws.send(json.dumps({"type": "request_control"}))
+        conversation.agent.send({"type": "grant_control", "mouse": True, "keyboard": True})
+        wait_control(client, sid, {"mouse": True, "keyboard": True})
+
+        status, body, _ = client.request(
+            "POST", "/local/control", {"session_id": sid, "action": "give"}
+        )
+        assert (status, body["error"]["code"]) == (400, "bad_request")
+        viewer.wait_for(
+            lambda w: any(t.get("type") == "control_state" and t["mouse"] for t in w.texts),
+            "the viewer holding the mouse",
+        )
+        before = len(viewer.texts)
+        status, body, _ = client.request(
+            "POST", "/local/control", {"session_id": sid, "action": "revoke"}
+        )
+        assert (status, body) == (200, {"mouse": False, "keyboard": False})
+        # The relay heard it from the presenter: the viewer holds nothing any more.
+        viewer.wait_for(
+            lambda w: any(
+                t.get("type") == "control_state" and not t["mouse"] and not t["keyboard"]
+                for t in w.texts[before:]
+            ),
+            "control_state without mouse and keyboard",
+        )
+        conversation.agent.recv_type("control_state")
+        wait_control(client, sid, {"mouse": False, "keyboard": False})
+    finally:
+        present(client, sid, "stop")
+        viewer.close()
