@@ -12,10 +12,7 @@ while both sides follow the progress through the relay's ``file_progress`` messa
 from __future__ import annotations
 
 import logging
-import os
 import ssl
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ import platformdirs
 from suite.agent.errors import AgentError
 from suite.agent.file_transfers import FileTransferClient
 from suite.agent.settings import LocalSettings
+from suite.file_manager import open_in_file_manager
 
 logger = logging.getLogger(__name__)
 
@@ -40,17 +38,6 @@ def default_received_folder() -> Path:
 def received_folder(settings: LocalSettings) -> Path:
     chosen = settings.get().get(FOLDER_SETTING) or ""
     return Path(chosen).expanduser() if chosen else default_received_folder()
-
-
-def open_in_file_manager(folder: Path) -> None:
-    """Show ``folder`` in the system's file manager (Explorer, Finder, xdg-open)."""
-    if sys.platform == "win32":
-        os.startfile(folder)  # type: ignore[attr-defined]  # noqa: S606 - our own folder
-    else:
-        opener = "open" if sys.platform == "darwin" else "xdg-open"
-        subprocess.Popen(  # noqa: S603 - a fixed program and our own folder
-            [opener, str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
 
 
 def install_local_file_routes(

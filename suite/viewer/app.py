@@ -20,12 +20,15 @@ import argparse
 import html
 import logging
 import os
+import re
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
+from suite.agent.file_transfers import FileTransferClient, FileTransferError
 from suite.viewer.received_files import ReceivedFiles
 from suite.viewer.redeem import RelayUnreachable, Seat, TicketRefusedByRelay, redeem
 from suite.viewer.self_delete import SelfDeleter, frozen_target
@@ -79,8 +82,15 @@ class ViewerBridge:
     otherwise hand a bare exception text to the page).
     """
 
-    def __init__(self, close_after_s: float, received: ReceivedFiles, started: float):
+    def __init__(
+        self,
+        close_after_s: float,
+        received: ReceivedFiles,
+        started: float,
+        files: FileTransferClient | None = None,
+    ):
         self._window = None
+        self._files = files
         self._close_after_s = close_after_s
         self._received = received
         self._started = started
@@ -117,14 +127,21 @@ class ViewerBridge:
                 time.time() - self._started,
             )
 
-    def save_received_file(self, name: str, data_base64: str) -> str:
-        """Save a file the agent sent; returns where it went (file-transfer integration point)."""
-        import base64
+    def receive_file(self, transfer: dict[str, Any]) -> str:
+        """Fetch a file the agent sent (the page passes the relay's transfer object) into the
+        received-files folder; returns where it went. Streams, resumes, checks the sha256.
 
+        Raises:
+            ValueError: ``transfer`` is not a transfer object, or no relay client is set.
+            FileTransferError: the relay refused it, or it arrived damaged (nothing is kept).
+        """
+        if self._files is None:
+            raise ValueError("this viewer has no relay connection for files")
+        checked = _transfer_fields(transfer)
         try:
-            path = self._received.save(name, base64.b64decode(data_base64, validate=True))
-        except (ValueError, OSError):
-            logger.exception("could not save a received file")
+            path = self._files.receive(checked, self._received.folder)
+        except (FileTransferError, OSError):
+            logger.exception("could not receive %s", checked["name"])
             raise
         logger.info("saved a received file to %s", path)
         return str(path)
@@ -135,6 +152,26 @@ class ViewerBridge:
         except OSError:
             logger.exception("could not open the received-files folder")
             raise
+
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def _transfer_fields(transfer: Any) -> dict[str, Any]:
+    """The fields of a relay transfer object the download needs, checked (from the page)."""
+    if not isinstance(transfer, dict):
+        raise ValueError("a transfer must be an object")
+    transfer_id, name = transfer.get("id"), transfer.get("name")
+    size, digest = transfer.get("size"), transfer.get("sha256")
+    if not isinstance(transfer_id, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", transfer_id):
+        raise ValueError("a transfer needs its id")
+    if not isinstance(name, str) or not name:
+        raise ValueError("a transfer needs its name")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ValueError("a transfer needs its size")
+    if not isinstance(digest, str) or not SHA256_HEX.fullmatch(digest):
+        raise ValueError("a transfer needs its sha256")
+    return {"id": transfer_id, "name": name, "size": size, "sha256": digest}
 
 
 def message_page(title: str, lines: tuple[str, str], extra: tuple[str, str] | None) -> str:
@@ -231,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         seat.agent_name or "the agent",
         time.time(),
     )
-    bridge = ViewerBridge(args.close_after, ReceivedFiles(), started)
+    files = FileTransferClient(relay_url, f"Customer {seat.customer_token}")
+    bridge = ViewerBridge(args.close_after, ReceivedFiles(), started, files)
     import webview
 
     window = webview.create_window(

@@ -9,11 +9,13 @@ first frame, and that a browser tab (no fragment) gets none of it.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from suite.agent.file_transfers import FileTransferClient
 from tests.e2e.viewer_presenter import Presenter, sample_image, start_session, wait_for_stats
 from tests.support.chat_client import ChatClient
 
@@ -22,12 +24,13 @@ pytestmark = pytest.mark.e2e
 # The recorder pywebview's bridge would be; it announces itself the way pywebview does.
 FAKE_BRIDGE = """
 window.__bridgeCalls = [];
+const answers = { receive_file: "/home/kim/Downloads/RemoteSales/offer.pdf" };
 const record = (name) => (...args) => {
   window.__bridgeCalls.push([name, ...args]);
-  return Promise.resolve(null);
+  return Promise.resolve(answers[name] ?? null);
 };
 const names = ["session_over", "close", "toggle_fullscreen", "first_frame",
-  "save_received_file", "open_received_folder"];
+  "receive_file", "open_received_folder"];
 window.pywebview = { api: Object.fromEntries(names.map((name) => [name, record(name)])) };
 """
 
@@ -119,3 +122,32 @@ def _wait_calls(page: Page, condition, timeout_ms: int = 5000) -> list[list]:
             return found
         page.wait_for_timeout(50)
         waited += 50
+
+
+def test_download_in_the_program_is_the_programs_own_save(browser, relay, tmp_path: Path) -> None:
+    """A file from the agent: Download hands the transfer to the program (which streams and
+    checks it), then the row says where it went and offers Open folder; no browser download."""
+    session = start_session(relay)
+    page = open_native(browser, session)
+    downloads: list[object] = []
+    page.on("download", lambda download: downloads.append(download))
+    try:
+        wait_for_stats(page, lambda s: s["status"] == "online")
+        source = tmp_path / "offer.pdf"
+        source.write_bytes(b"%PDF-1.7 price list")
+        agent = FileTransferClient(relay.url, f"Bearer {session.agent_token}")
+        sent = agent.send(session.session_id, source)
+        page.get_by_test_id("file-download").click()
+        found = _wait_calls(page, lambda c: any(x[0] == "receive_file" for x in c))
+        receive = [c for c in found if c[0] == "receive_file"]
+        assert len(receive) == 1
+        assert receive[0][1]["id"] == sent["id"] and receive[0][1]["sha256"] == sent["sha256"]
+        expect(page.get_by_test_id("file-status")).to_have_text("Saved as offer.pdf")
+        page.get_by_test_id("file-open-folder").click()
+        assert ["open_received_folder"] in _wait_calls(
+            page, lambda c: ["open_received_folder"] in c
+        )
+        assert downloads == [], "the browser engine downloaded nothing itself"
+        assert page.rs_errors == []  # type: ignore[attr-defined]
+    finally:
+        page.context.close()

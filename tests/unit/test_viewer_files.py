@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import threading
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 
 from relay_server.viewer_builds import ViewerBuilds, build_file_name, platform_from_user_agent
 from suite.viewer.app import ViewerBridge, message_page, viewer_url
-from suite.viewer.received_files import ReceivedFiles, safe_name
+from suite.viewer.received_files import ReceivedFiles
 from suite.viewer.redeem import Seat
 from suite.viewer.self_delete import SelfDeleter
 from suite.viewer.ticket_trailer import (
@@ -90,38 +89,6 @@ def test_viewer_builds_lists_what_the_folder_holds(tmp_path: Path) -> None:
     assert ViewerBuilds(None).available() == []
 
 
-@pytest.mark.parametrize(
-    ("name", "safe"),
-    [
-        ("report.pdf", "report.pdf"),
-        ("../../etc/passwd", "passwd"),
-        ("C:\\Users\\x\\brochure.docx", "brochure.docx"),
-        ('a<b>:"c|?*.txt', "a_b___c___.txt"),
-        ("CON.txt", "_CON.txt"),
-        ("nul", "_nul"),
-        ("x" * 300 + ".pdf", "x" * 116 + ".pdf"),  # 120 characters, extension kept
-    ],
-)
-def test_received_file_names_are_made_safe(name: str, safe: str) -> None:
-    """No folders, control or reserved characters, reserved Windows names or endless names."""
-    assert safe_name(name) == safe
-
-
-@pytest.mark.parametrize("name", ["", "..", "/", "  . "])
-def test_a_name_with_nothing_left_is_refused(name: str) -> None:
-    with pytest.raises(ValueError):
-        safe_name(name)
-
-
-def test_received_files_never_overwrite(tmp_path: Path) -> None:
-    """A second file of the same name gets ' (1)' before its extension."""
-    received = ReceivedFiles(tmp_path / "in")
-    first = received.save("offer.pdf", b"1")
-    second = received.save("offer.pdf", b"2")
-    assert (first.name, second.name) == ("offer.pdf", "offer (1).pdf")
-    assert first.read_bytes() == b"1" and second.read_bytes() == b"2"
-
-
 def test_self_deleter_removes_its_target_once_and_only_when_armed(tmp_path: Path) -> None:
     """Disarmed (relay unreachable) it keeps the file; armed it removes it once."""
     target = tmp_path / "viewer"
@@ -160,15 +127,6 @@ def test_the_bridge_closes_the_window_after_the_end_notice_once(tmp_path: Path) 
     bridge.session_over("lost")
     assert bridge.over_kind == "ended"
     assert window.destroyed.wait(5)
-
-
-def test_the_bridge_saves_received_files_from_base64(tmp_path: Path) -> None:
-    """The file-transfer hook: bytes from the page land under a safe name; bad base64 fails."""
-    bridge = ViewerBridge(1, ReceivedFiles(tmp_path), started=0.0)
-    saved = Path(bridge.save_received_file("../price list.pdf", base64.b64encode(b"%PDF").decode()))
-    assert saved == tmp_path / "price list.pdf" and saved.read_bytes() == b"%PDF"
-    with pytest.raises(ValueError):
-        bridge.save_received_file("x.bin", "not base64!")
 
 
 def test_the_viewer_url_carries_the_session_in_the_fragment_only() -> None:

@@ -21,8 +21,10 @@ export class FileSharing {
    * @param {string} options.sessionId
    * @param {(method: string, path: string, options?: object) => Promise<object>} options.request
    * @param {boolean} [options.browserDownloads] offer Download buttons (default true)
+   * @param {object|null} [options.native] the one-time viewer program's file hooks
+   *   (ui/viewer/native_shell.js nativeFiles()): it saves received files itself
    */
-  constructor({ i18n, role, sessionId, request, browserDownloads = true }) {
+  constructor({ i18n, role, sessionId, request, browserDownloads = true, native = null }) {
     this.request = request;
     this.sessionId = sessionId;
     this.uploader = new FileUploader({ request, sessionId });
@@ -33,6 +35,7 @@ export class FileSharing {
       downloadUrl: browserDownloads
         ? async (transfer) => (await request("POST", `/api/files/${encodeURIComponent(transfer.id)}/ticket`)).url
         : null,
+      native,
     });
     this._cancelled = new Set(); // local keys and transfer ids cancelled before the relay knew
   }
@@ -173,11 +176,11 @@ export class FileSharing {
 }
 
 /** The customer's FileSharing: the customer token goes in a header, never in a URL. */
-export function customerFiles({ i18n, session }) {
+export function customerFiles({ i18n, session, native = null }) {
   const authorization = `Customer ${session.customer_token}`;
   const request = (method, path, options = {}) =>
     requestJson(method, path, { ...options, headers: { ...options.headers, Authorization: authorization } });
-  return new FileSharing({ i18n, role: "customer", sessionId: session.session_id, request });
+  return new FileSharing({ i18n, role: "customer", sessionId: session.session_id, request, native });
 }
 
 /**

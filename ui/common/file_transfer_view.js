@@ -36,8 +36,12 @@ export class FileTransferView {
    * @param {(transfer: object) => Promise<void>} options.cancel
    * @param {((transfer: object) => Promise<string>)|null} [options.downloadUrl] a URL the
    *   browser downloads the file from (browser receivers); null when the app saves it itself
+   * @param {{receive: (transfer: object) => Promise<string>, openFolder: () => Promise<void>}|null}
+   *   [options.native] the one-time viewer program: Download saves through it (streamed and
+   *   checked by the program, into its received-files folder), then offers "Open folder"
    */
-  constructor({ i18n, myRole, cancel, downloadUrl = null }) {
+  constructor({ i18n, myRole, cancel, downloadUrl = null, native = null }) {
+    this._native = native;
     ensureStylesheet();
     this.i18n = i18n;
     this.myRole = myRole;
@@ -170,7 +174,7 @@ export class FileTransferView {
 
   _errorText(error) {
     const t = (key, params) => this.i18n.t(key, params);
-    const code = error instanceof ApiError ? error.code : "file_send_failed";
+    const code = error instanceof ApiError ? error.code : (error?.code ?? "file_send_failed");
     const key = `error.${code}`;
     const message = error?.message ?? "";
     return this.i18n.has(key) ? t(key, { message }) : t("error.file_send_failed", { message });
@@ -268,7 +272,27 @@ export class FileTransferView {
       });
       actions.append(cancel);
     }
-    if (transfer && !mine && this._downloadUrl && (state === "ready" || state === "received")) {
+    if (transfer && !mine && this._native && row.saving?.saved) {
+      const open = element(
+        "button",
+        "rs-button rs-button--secondary rs-button--small",
+        { type: "button", "data-testid": "file-open-folder" },
+        t("files.open_folder_short"),
+      );
+      open.addEventListener("click", () =>
+        this._native.openFolder().catch((error) => console.warn("open folder failed:", error)),
+      );
+      actions.append(open);
+    } else if (transfer && !mine && this._native && state === "ready" && !row.saving) {
+      const save = element(
+        "button",
+        "rs-button rs-button--primary rs-button--small",
+        { type: "button", "data-testid": "file-download", "aria-label": t("files.download_label", { name }) },
+        t("files.download"),
+      );
+      save.addEventListener("click", () => this._saveNatively(transfer));
+      actions.append(save);
+    } else if (transfer && !mine && !this._native && this._downloadUrl && (state === "ready" || state === "received")) {
       const download = element(
         "button",
         "rs-button rs-button--primary rs-button--small",
@@ -279,6 +303,18 @@ export class FileTransferView {
       actions.append(download);
     }
     item.replaceChildren(head, bar, foot, actions);
+  }
+
+  /** The viewer program fetches the file itself (it shows progress through file_progress). */
+  async _saveNatively(transfer) {
+    this.setSaving(transfer.id, { phase: "saving" });
+    try {
+      const path = await this._native.receive(transfer);
+      const saved = String(path).split(/[\\/]/).pop();
+      this.setSaving(transfer.id, { saved });
+    } catch (error) {
+      this.setSaving(transfer.id, { error: { code: "file_save_failed", message: String(error?.message ?? error) } });
+    }
   }
 
   async _download(transfer, button) {

@@ -9,8 +9,8 @@
 //     few seconds later and removes its own file;
 //   - the overlay's "Close" button and the full-screen button use the native window;
 //   - the first painted frame is reported (start-up measurement);
-//   - nativeFiles() is the integration point for received files: save into the customer's
-//     downloads folder and open it (file transfer calls it when not null).
+//   - nativeFiles(): received files are fetched by the program into the customer's downloads
+//     folder (Downloads/RemoteSales), then "Open folder" shows them (ui/viewer/viewer_files.js).
 // In a browser tab none of this happens: attachNativeShell() returns null.
 
 import { saveJson } from "/ui/common/storage.js";
@@ -50,7 +50,7 @@ export function attachNativeShell(sessionKey) {
   return shell;
 }
 
-/** Received files in the native viewer: {save(name, blob) → path, openFolder()}; null in a browser. */
+/** Received files in the native viewer: {receive(transfer) → path, openFolder()}; null in a browser. */
 export function nativeFiles() {
   return shell ? shell.files : null;
 }
@@ -60,10 +60,8 @@ class NativeShell {
     this._api = null;
     this._reportedOver = false;
     this.files = Object.freeze({
-      save: async (name, blob) => {
-        const api = await this.api();
-        return api.save_received_file(name, await blobToBase64(blob));
-      },
+      // The program streams the transfer from the relay itself (resumable, sha256-checked).
+      receive: async (transfer) => (await this.api()).receive_file(transfer),
       openFolder: async () => (await this.api()).open_received_folder(),
     });
   }
@@ -135,13 +133,4 @@ class NativeShell {
     };
     requestAnimationFrame(check);
   }
-}
-
-function blobToBase64(blob) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] ?? "");
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(blob);
-  });
 }

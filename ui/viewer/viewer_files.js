@@ -1,11 +1,14 @@
 // Files in the viewer (P4): drop or paste files anywhere on the page (or use "Send file") to
-// send them to the agent; files from the agent show in a floating list with Download.
+// send them to the agent; files from the agent show in a floating list with Download. In the
+// one-time viewer program, Download is the program's own streamed, checked save into its
+// received-files folder, with "Open folder" afterwards (ui/viewer/native_shell.js).
 
 import { customerFiles } from "/ui/common/customer_files.js";
+import { nativeFiles } from "/ui/viewer/native_shell.js";
 
 /** Set up once per page; call `listen(socket)` on the returned object for each socket. */
 export function attachViewerFiles({ i18n, session, toolbar, before }) {
-  const files = customerFiles({ i18n, session });
+  const files = customerFiles({ i18n, session, native: nativeFiles() });
   files.view.element.classList.add("rs-files--floating");
   document.body.append(files.view.element);
   toolbar.insertBefore(files.sendButton(i18n), before);

@@ -1,0 +1,55 @@
+"""The one-time viewer program saves a file the agent sent (P4 in the viewer, issue 6).
+
+The program's bridge (``ViewerBridge.receive_file``, what the page calls for Download) with its
+real relay client against a real relay: the agent app's uploader sends, the viewer program
+streams the file into its folder, checks it, and never overwrites.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from suite.agent.file_transfers import FileTransferClient, FileTransferError
+from suite.viewer.app import ViewerBridge
+from suite.viewer.received_files import ReceivedFiles
+from tests.integration.conversation import start_conversation
+
+
+def test_the_viewer_program_saves_what_the_agent_sent(relay, tmp_path: Path) -> None:
+    talk = start_conversation(relay)
+    try:
+        agent = FileTransferClient(relay.url, f"Bearer {talk.token}")
+        viewer_files = FileTransferClient(relay.url, f"Customer {talk.joined['customer_token']}")
+        folder = tmp_path / "Downloads" / "RemoteSales"
+        bridge = ViewerBridge(60, ReceivedFiles(folder), started=0.0, files=viewer_files)
+        data = bytes(range(256)) * 4096  # 1 MiB
+        source = tmp_path / "offer.pdf"
+        source.write_bytes(data)
+        first = agent.send(talk.session_id, source)
+        assert first["sha256"] == hashlib.sha256(data).hexdigest()
+
+        saved = Path(bridge.receive_file(first))
+        assert saved == folder / "offer.pdf"
+        assert saved.read_bytes() == data
+        second = agent.send(talk.session_id, source)
+        assert Path(bridge.receive_file(second)).name == "offer (1).pdf", "never overwrites"
+        assert sorted(p.name for p in folder.iterdir()) == ["offer (1).pdf", "offer.pdf"]
+
+        # What the page passes is checked before anything is fetched.
+        for bad in (None, "x", {**first, "id": "../x"}, {**first, "sha256": "00"},
+                    {**first, "size": -1}, {**first, "name": ""}):  # fmt: skip
+            with pytest.raises(ValueError):
+                bridge.receive_file(bad)
+        # Another session's transfer id: the relay refuses, nothing is kept.
+        with pytest.raises(FileTransferError):
+            bridge.receive_file({**first, "id": "A" * 22})
+        assert sorted(p.name for p in folder.iterdir()) == ["offer (1).pdf", "offer.pdf"]
+        # A program without a relay connection says so.
+        with pytest.raises(ValueError, match="no relay connection"):
+            ViewerBridge(60, ReceivedFiles(folder), started=0.0).receive_file(first)
+    finally:
+        talk.agent.close()
+        talk.customer.close()
