@@ -54,18 +54,27 @@ export function showUnreadInTitle(count) {
 export function setAvatar(avatar, name, src) {
   avatar.textContent = initials(name);
   avatar.dataset.photo = src ? "loading" : "none";
+  // Only the latest call may finish: a photo still loading when the avatar changed again
+  // (removed, or another photo chosen) must not come back when it arrives.
+  const attempt = String(Number(avatar.dataset.attempt ?? 0) + 1);
+  avatar.dataset.attempt = attempt;
   if (!src) {
     return;
   }
+  const current = () => avatar.dataset.attempt === attempt;
   const image = document.createElement("img");
   image.alt = "";
   image.decoding = "async";
   image.addEventListener("load", () => {
-    avatar.dataset.photo = "shown";
-    avatar.replaceChildren(image);
+    if (current()) {
+      avatar.dataset.photo = "shown";
+      avatar.replaceChildren(image);
+    }
   });
   image.addEventListener("error", () => {
-    avatar.dataset.photo = "failed";
+    if (current()) {
+      avatar.dataset.photo = "failed";
+    }
   });
   image.src = src;
 }
