@@ -33,6 +33,7 @@ from relay_server.file_transfers import (
     parse_offer,
     parse_range,
 )
+from relay_server.http_bodies import json_body
 from relay_server.relay import Relay
 from relay_server.supports import SupportSession
 from suite.protocol import MessageType, Role, encode
@@ -49,17 +50,8 @@ def install_file_routes(
     """Add the file routes to the relay's Bottle ``app``."""
     files, spool = relay.files, relay.file_spool
 
-    def json_body() -> dict[str, Any]:
-        if bottle.request.content_length > MAX_OFFER_BODY_BYTES:
-            raise Refused(413, "too_large", f"request body over {MAX_OFFER_BODY_BYTES} bytes")
-        raw = bottle.request.body.read(MAX_OFFER_BODY_BYTES + 1)
-        try:
-            data = json.loads(raw or b"{}")
-        except ValueError:
-            raise Refused(400, "bad_request", "the request body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise Refused(400, "bad_request", "the request body must be a JSON object")
-        return data
+    def offer_body() -> dict[str, Any]:
+        return json_body(MAX_OFFER_BODY_BYTES)
 
     def caller(session_id: str) -> tuple[str, SupportSession]:
         """Who calls, as ``(role, session)``; the session must be live and theirs."""
@@ -159,7 +151,7 @@ def install_file_routes(
         role, session = caller(session_id)
         if not session.customer_token:
             raise Refused(409, "no_customer", "no customer has joined this session yet")
-        offer = json_body()
+        offer = offer_body()
         if offer.get("check") is True:  # "would you take it?" before the sender hashes it
             name, size, _, _ = parse_offer(offer, files.rules, check_only=True)
             return {"allowed": True, "name": name, "size": size}
@@ -322,7 +314,7 @@ def install_file_routes(
     @json_route
     def received(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
-        if transfer.confirm(role, json_body().get("sha256")):
+        if transfer.confirm(role, offer_body().get("sha256")):
             spool.delete(transfer.id)
             tell(transfer, MessageType.FILE_RECEIVED)
             return {"transfer": transfer.view()}

@@ -18,6 +18,7 @@ import gevent
 from relay_server.accounts import USERNAME_RE, AccountError, Principal
 from relay_server.errors import Refused
 from relay_server.file_routes import install_file_routes
+from relay_server.http_bodies import json_body
 from relay_server.photos import MAX_PHOTO_BYTES, PhotoError
 from relay_server.relay import Relay
 from relay_server.viewer_builds import ViewerBuilds
@@ -62,17 +63,7 @@ def build_app(
         return f"{parts.scheme}://{parts.netloc}"
 
     def body() -> dict[str, Any]:
-        length = bottle.request.content_length
-        if length > MAX_BODY_BYTES:
-            raise Refused(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
-        raw = bottle.request.body.read(MAX_BODY_BYTES + 1)
-        try:
-            data = json.loads(raw or b"{}")
-        except ValueError:
-            raise Refused(400, "bad_request", "the request body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise Refused(400, "bad_request", "the request body must be a JSON object")
-        return data
+        return json_body(MAX_BODY_BYTES)
 
     def principal() -> Principal:
         header = bottle.request.get_header("Authorization", "")

@@ -15,6 +15,7 @@ from typing import Any
 import bottle
 
 from relay_server.errors import Refused
+from relay_server.http_bodies import json_body
 from relay_server.relay import Relay
 from relay_server.supports import SessionState
 from relay_server.throttle import FailureThrottle
@@ -192,16 +193,7 @@ def _stream(path: Path, size: int, trailer: bytes) -> Iterator[bytes]:
 
 
 def _body() -> dict[str, Any]:
-    if bottle.request.content_length > MAX_BODY_BYTES:
-        raise Refused(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
-    raw = bottle.request.body.read(MAX_BODY_BYTES + 1)
-    try:
-        data = json.loads(raw or b"{}")
-    except ValueError:
-        raise Refused(400, "bad_request", "the request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise Refused(400, "bad_request", "the request body must be a JSON object")
-    return data
+    return json_body(MAX_BODY_BYTES)
 
 
 def _error_reply(refused: Refused) -> str:
