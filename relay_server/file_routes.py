@@ -36,7 +36,7 @@ from relay_server.file_transfers import (
 from relay_server.http_bodies import json_body
 from relay_server.relay import Relay
 from relay_server.supports import SupportSession
-from suite.protocol import MessageType, Role, encode
+from suite.protocol import MessageType, encode
 
 logger = logging.getLogger(__name__)
 
@@ -110,9 +110,8 @@ def install_file_routes(
         room = relay.rooms.find(session_id)
         if room is not None:
             room.broadcast(frame)
-        for member in relay.screens.members():
-            if member.session_id == session_id and member.role is Role.CUSTOMER:
-                member.send(frame)
+        for member in relay.screens.viewers_of(session_id):
+            member.send(frame)
 
     def tell(transfer: Transfer, message_type: MessageType, **extra: Any) -> None:
         broadcast(transfer.session_id, encode(message_type, transfer=transfer.view(), **extra))

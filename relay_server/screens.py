@@ -210,6 +210,13 @@ class Screens:
             self.drawings.clear(session_id, self._members_of(presentation))
         self.drawings.resize(session_id, start.screen_w, start.screen_h)
 
+    def viewers_of(self, session_id: str) -> list[Member]:
+        """The customer's screen sockets in one session (none without a presentation)."""
+        presentation = self._presentations.get(session_id)
+        if presentation is None:
+            return []
+        return [viewer.member for viewer in presentation.viewers.values()]
+
     def members(self) -> list[Member]:
         return [m for p in self._presentations.values() for m in self._members_of(p)]
 
