@@ -18,9 +18,16 @@ from suite.agent.settings import LocalSettings
 from tests.support.agent_app import AgentApp
 from tests.support.api import Api
 from tests.support.cdp import CdpPage, by_test_id, list_targets, visible_js, wait_for_target
+from tests.support.desktop_flow import (
+    ACCESS_CODE_JS,
+    main_page,
+    open_support_window,
+    private_display,
+    sign_in,
+)
 from tests.support.relay import ALICE, REPO_ROOT
 from tests.support.x11 import find_windows, request_close
-from tests.support.xvfb import Xvfb, XvfbError
+from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +35,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
     """A private 1920x1080 X display for this module's windows."""
-    try:
-        display = Xvfb().start()
-    except XvfbError as error:
-        pytest.fail(str(error))
-    yield display
-    display.stop()
+    yield from private_display()
 
 
 @pytest.fixture
@@ -44,13 +46,6 @@ def agent_app(xvfb, relay, tmp_path, request) -> Iterator[AgentApp]:
     app.kill()
     if getattr(request.node, "rs_failed", False):
         print(app.log())
-
-
-def main_page(app: AgentApp) -> CdpPage:
-    """The main window: the only page when the app has started (the pages drop the #token
-    fragment from their address at once, so windows are told apart by target id, not URL)."""
-    target = wait_for_target(app.devtools_port, lambda t: "/ui/agent/index.html" in t["url"])
-    return CdpPage(target)
 
 
 def test_starts_serves_its_window_and_stops_on_sigterm(agent_app, relay, artifacts_dir: Path):
@@ -123,23 +118,9 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         pages.append(main)
         main.wait_for_selector(by_test_id("login-relay-url"))
         assert main.evaluate(f"document.querySelector('{by_test_id('login-relay-url')}').value")
-        main.fill(by_test_id("login-username"), ALICE.username)
-        main.fill(by_test_id("login-password"), ALICE.password)
-        main.click(by_test_id("login-button"))
-        main.click(by_test_id("new-support-button"))
-
-        main_id = main.target["id"]
-        chat = CdpPage(
-            wait_for_target(
-                app.devtools_port,
-                lambda t: t["id"] != main_id and "/ui/agent/index.html" in t["url"],
-            )
-        )
-        pages.append(chat)
-        code = chat.wait_for(
-            f"(document.querySelector('{by_test_id('access-code')}')?.textContent ?? '')"
-            ".trim().match(/^\\d{6}$/)?.[0]"
-        )
+        sign_in(main)
+        chat = open_support_window(app, main, pages)
+        code = chat.wait_for(ACCESS_CODE_JS)
         main.screenshot(artifacts_dir / "desktop-flow-main.png")
         chat.screenshot(artifacts_dir / "desktop-flow-chat-waiting.png")
 
@@ -255,36 +236,11 @@ def test_agent_app_several_supports_each_in_its_own_window(
     app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
     pages: list[CdpPage] = []
     customers = []
-    code_js = (
-        f"(document.querySelector('{by_test_id('access-code')}')?.textContent ?? '')"
-        ".trim().match(/^\\d{6}$/)?.[0]"
-    )
-    new_support = by_test_id("new-support-button")
     try:
         main = main_page(app)
         pages.append(main)
-        main.fill(by_test_id("login-username"), ALICE.username)
-        main.fill(by_test_id("login-password"), ALICE.password)
-        main.click(by_test_id("login-button"))
-
-        chats: list[CdpPage] = []
-        for _ in range(2):
-            known = {page.target["id"] for page in pages}
-            # The button is disabled while the previous support is being created.
-            main.wait_for(
-                f"{visible_js(new_support)} && !document.querySelector('{new_support}').disabled"
-            )
-            main.click(new_support)
-            chat = CdpPage(
-                wait_for_target(
-                    app.devtools_port,
-                    lambda t, known=known: (
-                        t["id"] not in known and "/ui/agent/index.html" in t["url"]
-                    ),
-                )
-            )
-            pages.append(chat)
-            chats.append(chat)
+        sign_in(main)
+        chats = [open_support_window(app, main, pages) for _ in range(2)]
         chat_targets = [
             t
             for t in list_targets(app.devtools_port)
@@ -293,7 +249,7 @@ def test_agent_app_several_supports_each_in_its_own_window(
             and t["id"] != main.target["id"]
         ]
         assert len(chat_targets) == 2, [t["url"] for t in chat_targets]
-        codes = [chat.wait_for(code_js) for chat in chats]
+        codes = [chat.wait_for(ACCESS_CODE_JS) for chat in chats]
         assert codes[0] != codes[1], codes
         session_ids = [chat.evaluate("window.__rsTest.state().sessionId") for chat in chats]
         assert session_ids[0] and session_ids[1] and session_ids[0] != session_ids[1]

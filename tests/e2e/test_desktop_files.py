@@ -15,12 +15,18 @@ import pytest
 
 from suite.agent.file_transfers import sha256_of
 from suite.agent.settings import LocalSettings
-from tests.e2e.test_desktop_agent import _report_failure, main_page
+from tests.e2e.test_desktop_agent import _report_failure
 from tests.integration.test_file_transfers import make_file
 from tests.support.agent_app import AgentApp
 from tests.support.cdp import CdpPage, by_test_id, wait_for_target
-from tests.support.relay import ALICE
-from tests.support.xvfb import Xvfb, XvfbError
+from tests.support.desktop_flow import (
+    ACCESS_CODE_JS,
+    main_page,
+    open_support_window,
+    private_display,
+    sign_in,
+)
+from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
@@ -29,12 +35,7 @@ MIB = 1024 * 1024
 
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
-    try:
-        display = Xvfb().start()
-    except XvfbError as error:
-        pytest.fail(str(error))
-    yield display
-    display.stop()
+    yield from private_display()
 
 
 def test_a_customers_file_lands_in_the_received_folder(
@@ -57,23 +58,9 @@ def test_a_customers_file_lands_in_the_received_folder(
     try:
         main = main_page(app)
         pages.append(main)
-        main.wait_for_selector(by_test_id("login-username"))
-        main.fill(by_test_id("login-username"), ALICE.username)
-        main.fill(by_test_id("login-password"), ALICE.password)
-        main.click(by_test_id("login-button"))
-        main.click(by_test_id("new-support-button"))
-        main_id = main.target["id"]
-        chat = CdpPage(
-            wait_for_target(
-                app.devtools_port,
-                lambda t: t["id"] != main_id and "/ui/agent/index.html" in t["url"],
-            )
-        )
-        pages.append(chat)
-        code = chat.wait_for(
-            f"(document.querySelector('{by_test_id('access-code')}')?.textContent ?? '')"
-            ".trim().match(/^\\d{6}$/)?.[0]"
-        )
+        sign_in(main)
+        chat = open_support_window(app, main, pages)
+        code = chat.wait_for(ACCESS_CODE_JS)
         customer = open_page(browser, relay.url + "/")
         customer_join(customer, code, name="Chris Park")
         chat.wait_for_selector(by_test_id("file-send"))

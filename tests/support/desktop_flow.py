@@ -1,0 +1,63 @@
+"""Steps the desktop-app tests share: the app's private display, its main window, signing in,
+and opening a support in a chat window of its own (tests/e2e/test_desktop_*.py).
+
+The windows are QtWebEngine pages driven over DevTools (tests/support/cdp.py); they drop the
+``#token`` fragment from their address at once, so windows are told apart by target id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.agent_app import AgentApp
+from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
+from tests.support.relay import ALICE, Agent
+from tests.support.xvfb import Xvfb, XvfbError
+
+# The access code the chat window shows, once it shows one.
+ACCESS_CODE_JS = (
+    f"(document.querySelector('{by_test_id('access-code')}')?.textContent ?? '')"
+    ".trim().match(/^\\d{6}$/)?.[0]"
+)
+
+
+def private_display() -> Iterator[Xvfb]:
+    """A private 1920x1080 X display (use as a module fixture's body)."""
+    try:
+        display = Xvfb().start()
+    except XvfbError as error:
+        pytest.fail(str(error))
+    yield display
+    display.stop()
+
+
+def main_page(app: AgentApp) -> CdpPage:
+    """The main window: the only page when the app has started."""
+    target = wait_for_target(app.devtools_port, lambda t: "/ui/agent/index.html" in t["url"])
+    return CdpPage(target)
+
+
+def sign_in(main: CdpPage, agent: Agent = ALICE) -> None:
+    main.wait_for_selector(by_test_id("login-username"))
+    main.fill(by_test_id("login-username"), agent.username)
+    main.fill(by_test_id("login-password"), agent.password)
+    main.click(by_test_id("login-button"))
+
+
+def open_support_window(app: AgentApp, main: CdpPage, pages: list[CdpPage]) -> CdpPage:
+    """New support from the main window; returns its chat window (also added to ``pages``)."""
+    known = {page.target["id"] for page in pages}
+    new_support = by_test_id("new-support-button")
+    # The button is disabled while the previous support is being created.
+    main.wait_for(f"{visible_js(new_support)} && !document.querySelector('{new_support}').disabled")
+    main.click(new_support)
+    chat = CdpPage(
+        wait_for_target(
+            app.devtools_port,
+            lambda t: t["id"] not in known and "/ui/agent/index.html" in t["url"],
+        )
+    )
+    pages.append(chat)
+    return chat
