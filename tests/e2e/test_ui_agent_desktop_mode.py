@@ -287,6 +287,40 @@ class FakePresentations:
         return {"tool": self.tool, "overlay_error": None}
 
 
+@dataclass
+class DesktopSupport:
+    main: Page
+    chat: Page
+    customer: Page
+    session_id: str
+
+
+def open_desktop_support(
+    browser, app: LocalApp, open_ui: PageFactory, pages: list[Page], chat_size: dict[str, int]
+) -> DesktopSupport:
+    """Sign in in the main window, New support, its chat window, and Chris Park joins by the
+    code it shows (the main and chat pages are added to ``pages``)."""
+    main = desktop_page(
+        browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
+    )
+    pages.append(main)
+    by_id(main, "login-username").fill(ALICE.username)
+    by_id(main, "login-password").fill(ALICE.password)
+    by_id(main, "login-button").click()
+    expect(by_id(main, "new-support-button")).to_be_visible()
+    with local_call(main, "POST", "/local/windows/chat") as answer:
+        by_id(main, "new-support-button").click()
+    assert answer.value.status == 204
+    session_id = answer.value.request.post_data_json["session_id"]
+    chat = desktop_page(browser, app.page_url("agent/index.html", session=session_id), chat_size)
+    pages.append(chat)
+    code = by_id(chat, "access-code")
+    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    customer = open_ui("/")
+    customer_join(customer, code.text_content() or "", name="Chris Park")
+    return DesktopSupport(main, chat, customer, session_id)
+
+
 def test_desktop_share_picker_and_notice_presentation_buttons(
     browser, relay, tmp_path, open_ui: PageFactory
 ) -> None:
@@ -303,29 +337,8 @@ def test_desktop_share_picker_and_notice_presentation_buttons(
     app = LocalApp(server.url, secret, RecordedWindows())
     pages: list[Page] = []
     try:
-        main = desktop_page(
-            browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
-        )
-        pages.append(main)
-        by_id(main, "login-username").fill(ALICE.username)
-        by_id(main, "login-password").fill(ALICE.password)
-        by_id(main, "login-button").click()
-        expect(by_id(main, "new-support-button")).to_be_visible()
-        with local_call(main, "POST", "/local/windows/chat") as answer:
-            by_id(main, "new-support-button").click()
-        assert answer.value.status == 204
-        session_id = answer.value.request.post_data_json["session_id"]
-        chat = desktop_page(
-            browser,
-            app.page_url("agent/index.html", session=session_id),
-            {"width": 640, "height": 720},
-        )
-        pages.append(chat)
-        code = by_id(chat, "access-code")
-        expect(code).to_have_text(re.compile(r"^\d{6}$"))
-        customer = open_ui("/")
-        customer_join(customer, code.text_content() or "", name="Chris Park")
-
+        support = open_desktop_support(browser, app, open_ui, pages, {"width": 640, "height": 720})
+        chat, customer, session_id = support.chat, support.customer, support.session_id
         picker = by_id(chat, "share-picker")
         expect(picker).to_be_hidden()
         by_id(chat, "present-request").click()

@@ -7,11 +7,9 @@ tests/integration/test_agent_drawing.py and tests/e2e/test_drawing.py).
 
 from __future__ import annotations
 
-import re
 import secrets
 import subprocess
 import time
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -23,31 +21,12 @@ from tests.e2e.test_ui_agent_desktop_mode import (
     FakePresentations,
     LocalApp,
     RecordedWindows,
-    desktop_page,
     local_call,
+    open_desktop_support,
 )
-from tests.e2e.ui_pages import by_id, customer_join, screenshot
-from tests.support.relay import ALICE
+from tests.e2e.ui_pages import by_id, screenshot
 
 pytestmark = pytest.mark.e2e
-
-
-class DrawingPresentations(FakePresentations):
-    """Also records the drawing commands and keeps the tool, as the real presenter does."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tool: str | None = None
-
-    def draw(self, session_id: str, command: str) -> dict[str, Any]:
-        self.commands.append(("draw", command))
-        words = command.split()
-        if words[0] == "tool":
-            self.tool = None if words[1] == "none" else words[1]
-        return self.drawing(session_id)
-
-    def drawing(self, session_id: str) -> dict[str, Any]:
-        return {"tool": self.tool, "overlay_error": None}
 
 
 def test_chat_window_drawing_tools_follow_the_presentation(
@@ -58,7 +37,7 @@ def test_chat_window_drawing_tools_follow_the_presentation(
     tools hide when the presentation stops."""
     settings = LocalSettings(tmp_path / "config")
     settings.update({"relay_url": relay.url})
-    presentations = DrawingPresentations()
+    presentations = FakePresentations()
     server = LocalServer()
     secret = secrets.token_urlsafe(32)
     routes = build_app(settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
@@ -66,25 +45,8 @@ def test_chat_window_drawing_tools_follow_the_presentation(
     app = LocalApp(server.url, secret, RecordedWindows())
     pages: list[Page] = []
     try:
-        main = desktop_page(
-            browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
-        )
-        pages.append(main)
-        by_id(main, "login-username").fill(ALICE.username)
-        by_id(main, "login-password").fill(ALICE.password)
-        by_id(main, "login-button").click()
-        with local_call(main, "POST", "/local/windows/chat") as answer:
-            by_id(main, "new-support-button").click()
-        session_id = answer.value.request.post_data_json["session_id"]
-        chat = desktop_page(
-            browser, app.page_url("agent/index.html", session=session_id),
-            {"width": 1280, "height": 720},
-        )  # fmt: skip
-        pages.append(chat)
-        code = by_id(chat, "access-code")
-        expect(code).to_have_text(re.compile(r"^\d{6}$"))
-        customer = open_ui("/")
-        customer_join(customer, code.text_content() or "", name="Chris Park")
+        support = open_desktop_support(browser, app, open_ui, pages, {"width": 1280, "height": 720})
+        chat, customer, session_id = support.chat, support.customer, support.session_id
 
         panel = by_id(chat, "drawing-panel")
         expect(panel).to_be_hidden()
@@ -154,26 +116,10 @@ def test_the_agent_draws_from_the_chat_window_and_the_customer_sees_it(
         app = LocalApp(server.url, secret, RecordedWindows())
         pages: list[Page] = []
         try:
-            main = desktop_page(
-                browser, app.page_url("agent/index.html", desktop="1"),
-                {"width": 1100, "height": 760},
-            )  # fmt: skip
-            pages.append(main)
-            by_id(main, "login-username").fill(ALICE.username)
-            by_id(main, "login-password").fill(ALICE.password)
-            by_id(main, "login-button").click()
-            with local_call(main, "POST", "/local/windows/chat") as answer:
-                by_id(main, "new-support-button").click()
-            session_id = answer.value.request.post_data_json["session_id"]
-            chat = desktop_page(
-                browser, app.page_url("agent/index.html", session=session_id),
-                {"width": 1280, "height": 720},
-            )  # fmt: skip
-            pages.append(chat)
-            code = by_id(chat, "access-code")
-            expect(code).to_have_text(re.compile(r"^\d{6}$"))
-            customer = open_ui("/")
-            customer_join(customer, code.text_content() or "", name="Chris Park")
+            support = open_desktop_support(
+                browser, app, open_ui, pages, {"width": 1280, "height": 720}
+            )
+            chat, customer = support.chat, support.customer
             by_id(chat, "present-request").click()
             with customer.expect_popup() as popup:
                 by_id(customer, "presentation-accept").click()
