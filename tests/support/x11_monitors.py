@@ -9,7 +9,8 @@ mss then lists the monitors in the order made, then Xvfb's own whole-screen one.
 from __future__ import annotations
 
 import ctypes
-import os
+
+from tests.support.x11_paint import open_x_display
 
 Monitor = tuple[int, int, int, int]  # x, y, width, height
 
@@ -44,17 +45,7 @@ class VirtualMonitors:
         xrandr.XRRSetMonitor.argtypes = [
             ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(_MonitorInfo)
         ]  # fmt: skip
-        saved = os.environ.get("XAUTHORITY")
-        os.environ["XAUTHORITY"] = env["XAUTHORITY"]
-        try:
-            self._display = x.XOpenDisplay(env["DISPLAY"].encode())
-        finally:
-            if saved is None:
-                del os.environ["XAUTHORITY"]
-            else:
-                os.environ["XAUTHORITY"] = saved
-        if not self._display:
-            raise OSError(f"cannot open X display {env['DISPLAY']}")
+        self._display = open_x_display(x, env)
         root = x.XDefaultRootWindow(self._display)
         for number, (left, top, width, height) in enumerate(monitors, start=1):
             info = xrandr.XRRAllocateMonitor(self._display, 0)

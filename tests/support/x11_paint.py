@@ -18,6 +18,29 @@ from tests.support.xvfb import Xvfb
 Z_PIXMAP = 2
 
 
+def open_x_display(x: ctypes.CDLL, env: dict[str, str]) -> int:
+    """``XOpenDisplay`` on ``env``'s DISPLAY with its XAUTHORITY (libX11 reads the variable
+    at open time; this process's own environment is put back afterwards).
+
+    Raises:
+        OSError: the display cannot be opened.
+    """
+    x.XOpenDisplay.restype = ctypes.c_void_p
+    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    saved = os.environ.get("XAUTHORITY")
+    os.environ["XAUTHORITY"] = env["XAUTHORITY"]
+    try:
+        display = x.XOpenDisplay(env["DISPLAY"].encode())
+    finally:
+        if saved is None:
+            del os.environ["XAUTHORITY"]
+        else:
+            os.environ["XAUTHORITY"] = saved
+    if not display:
+        raise OSError(f"cannot open X display {env['DISPLAY']}")
+    return display
+
+
 class RootPainter:
     """Draws frames (or parts of them) on the root window of ``env``'s DISPLAY."""
 
@@ -44,17 +67,7 @@ class RootPainter:
         x.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
         x.XFree.argtypes = [ctypes.c_void_p]
         x.XCloseDisplay.argtypes = [ctypes.c_void_p]
-        saved = os.environ.get("XAUTHORITY")
-        os.environ["XAUTHORITY"] = env["XAUTHORITY"]
-        try:
-            self._display = x.XOpenDisplay(env["DISPLAY"].encode())
-        finally:
-            if saved is None:
-                del os.environ["XAUTHORITY"]
-            else:
-                os.environ["XAUTHORITY"] = saved
-        if not self._display:
-            raise OSError(f"cannot open X display {env['DISPLAY']}")
+        self._display = open_x_display(x, env)
         screen = x.XDefaultScreen(self._display)
         self._root = x.XRootWindow(self._display, screen)
         self._visual = x.XDefaultVisual(self._display, screen)
