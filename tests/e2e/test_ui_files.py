@@ -16,6 +16,7 @@ from tests.e2e.ui_pages import by_id, close_pages, customer_join, open_page, scr
 from tests.integration.test_file_transfers import make_file, rss_kib, spooled
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
+from tests.support.cutting_proxy import CuttingProxy
 
 pytestmark = pytest.mark.e2e
 
@@ -92,6 +93,31 @@ def test_200_mb_dropped_into_the_viewer_reaches_the_agent(browser, relay, reques
         assert spooled(relay) == []
     finally:
         close_pages([page], request)
+
+
+def test_a_browser_upload_cut_by_a_dropped_connection_resumes(browser, relay, request, tmp_path):
+    """The viewer's upload loses its connection half-way (a real TCP cut between Chromium and the
+    relay); the page asks the relay how much arrived and goes on: the agent gets the exact file."""
+    proxy = CuttingProxy(relay.port)
+    page = open_page(browser, proxy.url + "/")
+    try:
+        _, token, _, agent = join_as_customer(page, relay)
+        page.goto(proxy.url + "/view")
+        expect(by_id(page, "file-send")).to_be_visible()
+        source = tmp_path / "contract.pdf"
+        sha = make_file(source, 24 * MIB)
+        proxy.cut_busiest(up=7 * MIB + 4321)
+        by_id(page, "file-input").set_input_files(str(source))
+        ready = agent.recv_type("file_ready", timeout=60)["transfer"]
+        assert proxy.cuts_done == 1, "the upload's connection was cut"
+        received = FileTransferClient(relay.url, f"Bearer {token}").receive(
+            ready, tmp_path / "Received Files"
+        )
+        assert sha256_of(received) == sha == ready["sha256"]
+        expect(rows(page).first).to_have_attribute("data-state", "received")
+    finally:
+        close_pages([page], request)
+        proxy.close()
 
 
 def test_a_file_dropped_on_the_viewer_is_sent(browser, relay, request, tmp_path):
