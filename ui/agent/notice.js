@@ -37,7 +37,12 @@ class NoticeWindow {
     window.rsNotice = Object.freeze({ update: (list, revision) => this.update(list, revision) });
     setInterval(() => this._tick(), TICK_MS);
     setInterval(() => this._pollPresentations(), PRESENTATION_POLL_MS);
-    attachNoticeFiles({ backend: this.backend, i18n, before: $("notice-error"), onError: (error) => this.error.show(error) }); // P4
+    attachNoticeFiles({
+      backend: this.backend,
+      i18n,
+      before: $("notice-error"),
+      onError: (error) => this.error.show(error),
+    }); // P4: Received files
     if (this.backend.mode !== "desktop") {
       this.update([]);
       return;

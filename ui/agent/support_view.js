@@ -143,7 +143,15 @@ export class SupportView {
     });
     // Files both ways (P4): "Send file", "Received files" and the transfer list.
     this.files?.destroy();
-    this.files = attachAgentFiles({ i18n: this.i18n, backend, token: auth.token, sessionId: this.sessionId, socket, buttonBefore: $("notes-toggle"), listBefore: $("chat-panel").querySelector(".agent-chat__layout") });
+    this.files = attachAgentFiles({
+      i18n: this.i18n,
+      backend,
+      token: auth.token,
+      sessionId: this.sessionId,
+      socket,
+      buttonBefore: $("notes-toggle"),
+      listBefore: $("chat-panel").querySelector(".agent-chat__layout"),
+    });
     this._setNotesOpen(false);
     this.notes.load();
     socket.on("status", (status) => this._onStatus(status));

@@ -250,7 +250,14 @@ class CustomerApp {
     });
     // Files both ways (P4): the agent's files to download, and a "Send file" button.
     this.files?.destroy();
-    this.files = attachChatFiles({ i18n, session, socket, buttonBefore: $("end-button"), listBefore: $("chat-container"), dropTarget: $("chat-panel") });
+    this.files = attachChatFiles({
+      i18n,
+      session,
+      socket,
+      buttonBefore: $("end-button"),
+      listBefore: $("chat-container"),
+      dropTarget: $("chat-panel"),
+    });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {

@@ -119,7 +119,12 @@ class ViewerApp {
     });
     this.socket = socket;
     // Files both ways (P4): drop or paste files to send; the agent's files to download.
-    this.files ??= attachViewerFiles({ i18n, session, toolbar: $("language-select").closest("header"), before: $("language-select").closest("label") });
+    this.files ??= attachViewerFiles({
+      i18n,
+      session,
+      toolbar: $("language-select").closest("header"),
+      before: $("language-select").closest("label"),
+    });
     this.files.listen(socket);
     socket.on("status", (status) => this._onStatus(status));
     socket.on("binary", (data) => this._onFrame(data));
@@ -128,7 +133,14 @@ class ViewerApp {
     socket.on(MessageType.SESSION_ENDED, () => this._showNotice("ended", "done"));
     socket.on(MessageType.ERROR, (error) => console.warn("relay error:", error.code, error.message));
     this.remoteInput?.destroy(); // control handover (P3)
-    this.remoteInput = new RemoteInput({ socket, canvas: this.canvas, stage: this.stage, button: $("control-button"), label: $("control-state"), i18n });
+    this.remoteInput = new RemoteInput({
+      socket,
+      canvas: this.canvas,
+      stage: this.stage,
+      button: $("control-button"),
+      label: $("control-state"),
+      i18n,
+    });
     socket.on(MessageType.ERROR, (error) => this.drawing.noteError(error));
     this.drawing.attach(socket);
     socket.connect();
