@@ -1,4 +1,4 @@
-"""docs/protocol.md, suite/protocol.py and ui/common/protocol.js list the same contract."""
+"""docs/protocol.md, suite/protocol/ and ui/common/protocol.js list the same contract."""
 
 from __future__ import annotations
 

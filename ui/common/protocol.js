@@ -1,7 +1,7 @@
 // The wire protocol of docs/protocol.md, mirrored for the browser.
 //
 // tests/unit/test_protocol_agreement.py parses the two object literals below line by line and
-// compares them with docs/protocol.md and suite/protocol.py: keep one `KEY: "value",` or
+// compares them with docs/protocol.md and suite/protocol/: keep one `KEY: "value",` or
 // `NAME: 1234,` per line and nothing else inside them.
 
 export const PROTOCOL_VERSION = 1;

@@ -1,0 +1,171 @@
+"""The protocol's vocabulary: version, limits, message types, close and error codes, roles and
+channels, :class:`ProtocolError`, :func:`encode`, and the field checks every parser uses."""
+
+from __future__ import annotations
+
+import json
+from enum import IntEnum, StrEnum
+from typing import Any
+
+PROTOCOL_VERSION = 1
+
+MAX_FRAME_BYTES = 256 * 1024
+MAX_SCREEN_FRAME_BYTES = 4 * 1024 * 1024
+MAX_CHAT_CHARS = 4000
+MAX_CLIENT_ID_CHARS = 64
+MAX_NAME_CHARS = 80
+
+
+class MessageType(StrEnum):
+    # client -> relay
+    HELLO = "hello"
+    SEND_CHAT = "send_chat"
+    TYPING = "typing"
+    MARK_READ = "mark_read"
+    END_SESSION = "end_session"
+    REMOVE_CUSTOMER = "remove_customer"
+    RENEW_CODE = "renew_code"
+    REQUEST_PRESENTATION = "request_presentation"
+    ANSWER_PRESENTATION = "answer_presentation"
+    # client -> relay, screen channel
+    SCREEN_ACK = "screen_ack"
+    PAINT_REPORT = "paint_report"
+    PRESENT_START = "present_start"
+    PRESENT_PAUSE = "present_pause"
+    PRESENT_RESUME = "present_resume"
+    PRESENT_STOP = "present_stop"
+    CURSOR = "cursor"  # also relay -> viewers
+    # control handover (P3): viewer -> relay, agent -> relay, relay -> presenter
+    REQUEST_CONTROL = "request_control"
+    GRANT_CONTROL = "grant_control"
+    REVOKE_CONTROL = "revoke_control"
+    MOUSE_INPUT = "mouse_input"
+    KEY_INPUT = "key_input"
+    CONTROL_STATE = "control_state"
+    # screen channel: drawing over the shared screen (P5); the three stroke_* go both ways
+    STROKE_BEGIN = "stroke_begin"
+    STROKE_POINTS = "stroke_points"
+    STROKE_END = "stroke_end"
+    UNDO_STROKE = "undo_stroke"
+    CLEAR_DRAWING = "clear_drawing"
+    STROKE_REMOVED = "stroke_removed"
+    DRAWING_CLEARED = "drawing_cleared"
+    DRAWING = "drawing"
+    # relay -> client
+    WELCOME = "welcome"
+    CHAT_MESSAGE = "chat_message"
+    MARKED_READ = "marked_read"
+    PARTICIPANT_JOINED = "participant_joined"
+    PARTICIPANT_LEFT = "participant_left"
+    SESSION_UPDATED = "session_updated"
+    CUSTOMER_REMOVED = "customer_removed"
+    SESSION_ENDED = "session_ended"
+    PRESENTATION_REQUESTED = "presentation_requested"
+    PRESENTATION_ANSWERED = "presentation_answered"
+    CAPTURE_CREDIT = "capture_credit"
+    SCREEN_STATE = "screen_state"
+    # relay -> client, chat channel: files both ways (P4; the HTTP side is in docs)
+    FILE_OFFERED = "file_offered"
+    FILE_PROGRESS = "file_progress"
+    FILE_READY = "file_ready"
+    FILE_RECEIVED = "file_received"
+    FILE_CANCELLED = "file_cancelled"
+    FILE_FAILED = "file_failed"
+    ERROR = "error"
+
+
+class CloseCode(IntEnum):
+    """WebSocket close codes; 4000-4999 are ours and tell the client whether to reconnect."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001  # relay shutting down: reconnect with backoff
+    MESSAGE_TOO_BIG = 1009
+    SESSION_ENDED = 4000  # show the end screen; do not reconnect
+    UNAUTHORIZED = 4001  # token unknown, expired or not this session's
+    UNSUPPORTED_VERSION = 4002
+    SESSION_NOT_FOUND = 4003
+    REMOVED = 4004  # the agent removed this customer
+    REPLACED = 4005  # another socket took this role's place
+    HANDSHAKE_FAILED = 4006  # first frame was not a valid hello, or none in time
+
+
+class ErrorCode(StrEnum):
+    BAD_JSON = "bad_json"
+    BAD_MESSAGE = "bad_message"
+    UNKNOWN_TYPE = "unknown_type"
+    BINARY_NOT_EXPECTED = "binary_not_expected"
+    NOT_ALLOWED = "not_allowed"
+    TEXT_TOO_LONG = "text_too_long"
+    SESSION_ENDED = "session_ended"
+    RATE_LIMITED = "rate_limited"
+    DRAWING_FULL = "drawing_full"  # P5: too many strokes, or points in one stroke
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    CUSTOMER = "customer"
+
+
+class Channel(StrEnum):
+    CHAT = "chat"
+    SCREEN = "screen"
+
+
+class ProtocolError(ValueError):
+    """A frame that breaks the protocol; ``code`` is an :class:`ErrorCode`."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        in_reply_to: str | None = None,
+        client_id: str | None = None,
+    ):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.in_reply_to = in_reply_to
+        self.client_id = client_id
+
+    def to_frame(self) -> str:
+        fields: dict[str, Any] = {"code": str(self.code), "message": self.message}
+        if self.in_reply_to:
+            fields["in_reply_to"] = self.in_reply_to
+        if self.client_id:
+            fields["client_id"] = self.client_id
+        return encode(MessageType.ERROR, **fields)
+
+
+def encode(message_type: MessageType, **fields: Any) -> str:
+    """Return the JSON text frame for a message of ``message_type`` with ``fields``."""
+    return json.dumps(
+        {"type": str(message_type), **fields}, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def _field(body: dict[str, Any], name: str, kind: type, message_type: str, required: bool = True):
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE, f"{message_type} requires '{name}'", message_type
+            )
+        return None
+    # bool is an int subclass: refuse True where a number is meant, and 1 where a bool is.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE,
+            f"'{name}' of {message_type} must be {kind.__name__}",
+            message_type,
+        )
+    return value
+
+
+class _NoFields:
+    """A message with nothing but its type: any other field is ignored."""
+
+    __slots__ = ()
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]):
+        return cls()

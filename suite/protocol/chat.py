@@ -1,0 +1,123 @@
+"""Messages a client sends on the chat channel.
+
+Hello, chat, typing, read marks, ending or renewing the session, the presentation request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from suite.protocol.base import (
+    MAX_CHAT_CHARS,
+    MAX_CLIENT_ID_CHARS,
+    Channel,
+    ErrorCode,
+    MessageType,
+    ProtocolError,
+    Role,
+    _field,
+    _NoFields,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    type: ClassVar[MessageType] = MessageType.HELLO
+    protocol_version: int
+    role: Role
+    session_id: str
+    token: str
+    last_seen_id: int
+    channel: Channel = Channel.CHAT
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> Hello:
+        t = str(cls.type)
+        role = _field(body, "role", str, t)
+        if role not in (Role.AGENT, Role.CUSTOMER):
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "'role' must be 'agent' or 'customer'", t)
+        channel = _field(body, "channel", str, t, required=False) or Channel.CHAT
+        if channel not in (Channel.CHAT, Channel.SCREEN):
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "'channel' must be 'chat' or 'screen'", t)
+        return cls(
+            channel=Channel(channel),
+            protocol_version=_field(body, "protocol_version", int, t),
+            role=Role(role),
+            session_id=_field(body, "session_id", str, t),
+            token=_field(body, "token", str, t),
+            last_seen_id=_field(body, "last_seen_id", int, t, required=False) or 0,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SendChat:
+    type: ClassVar[MessageType] = MessageType.SEND_CHAT
+    client_id: str
+    text: str
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> SendChat:
+        t = str(cls.type)
+        client_id = _field(body, "client_id", str, t)
+        text = _field(body, "text", str, t)
+        if not 1 <= len(client_id) <= MAX_CLIENT_ID_CHARS:
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE, f"'client_id' must be 1-{MAX_CLIENT_ID_CHARS} chars", t
+            )
+        if not text.strip():
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "'text' must not be empty", t)
+        if len(text) > MAX_CHAT_CHARS:
+            raise ProtocolError(
+                ErrorCode.TEXT_TOO_LONG, f"chat text is limited to {MAX_CHAT_CHARS} characters", t
+            )
+        return cls(client_id=client_id, text=text)
+
+
+@dataclass(frozen=True, slots=True)
+class Typing:
+    type: ClassVar[MessageType] = MessageType.TYPING
+    active: bool
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> Typing:
+        return cls(active=_field(body, "active", bool, str(cls.type)))
+
+
+@dataclass(frozen=True, slots=True)
+class MarkRead:
+    type: ClassVar[MessageType] = MessageType.MARK_READ
+    up_to_id: int
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> MarkRead:
+        return cls(up_to_id=_field(body, "up_to_id", int, str(cls.type)))
+
+
+@dataclass(frozen=True, slots=True)
+class EndSession(_NoFields):
+    type: ClassVar[MessageType] = MessageType.END_SESSION
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveCustomer(_NoFields):
+    type: ClassVar[MessageType] = MessageType.REMOVE_CUSTOMER
+
+
+@dataclass(frozen=True, slots=True)
+class RenewCode(_NoFields):
+    type: ClassVar[MessageType] = MessageType.RENEW_CODE
+
+
+@dataclass(frozen=True, slots=True)
+class RequestPresentation(_NoFields):
+    type: ClassVar[MessageType] = MessageType.REQUEST_PRESENTATION
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPresentation:
+    type: ClassVar[MessageType] = MessageType.ANSWER_PRESENTATION
+    accept: bool
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> AnswerPresentation:
+        return cls(accept=_field(body, "accept", bool, str(cls.type)))
