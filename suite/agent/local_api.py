@@ -25,8 +25,8 @@ import bottle
 
 from suite.agent.errors import AgentError, RelayClientError
 from suite.agent.local_files import install_local_file_routes
-from suite.agent.presentations import Presentations, presenter_options
-from suite.agent.presenter_drawing import drawing_command
+from suite.agent.local_presentation import install_presentation_routes
+from suite.agent.presentations import Presentations
 from suite.agent.relay_client import RelayClient, parse_relay_address
 from suite.agent.settings import LocalSettings
 from suite.resources import ui_dir
@@ -38,10 +38,6 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost")
 MAX_BODY_BYTES = 1024 * 1024
 MAX_NOTICE_SESSIONS = 50
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-PRESENTATION_ACTIONS = ("start", "pause", "resume", "stop", "monitor", "windows")
-MAX_MONITOR = 64
-MAX_WINDOWS = 64
-MAX_WINDOW_ID = 2**32 - 1
 # Headers that go through the relay proxy, both ways (nothing that names the local origin).
 PROXY_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept")
 PROXY_RESPONSE_HEADERS = ("Content-Type", "Retry-After")
@@ -249,24 +245,6 @@ def _notice_sessions(data: dict[str, Any]) -> list[dict[str, Any]]:
     return clean
 
 
-def _window_ids(data: dict[str, Any]) -> list[int] | None:
-    if "window_ids" not in data:
-        raise AgentError("bad_request", "'windows' needs 'window_ids': a list of ids or null")
-    ids = data["window_ids"]
-    if ids is None:
-        return None
-    if (
-        not isinstance(ids, list) or not 1 <= len(ids) <= MAX_WINDOWS
-        or any(isinstance(i, bool) or not isinstance(i, int) or not 0 < i <= MAX_WINDOW_ID
-               for i in ids)
-    ):  # fmt: skip
-        raise AgentError(
-            "bad_request",
-            f"'window_ids' must be null (the whole screen) or 1-{MAX_WINDOWS} window ids",
-        )
-    return list(dict.fromkeys(ids))
-
-
 def build_app(
     settings: LocalSettings,
     desktop: Desktop,
@@ -318,6 +296,11 @@ def build_app(
             raise AgentError("no_relay", "enter the relay's address first", 409)
         return client_factory(url, settings.get()["verify_tls"])
 
+    # Presenting (P2, P6), control (P3), drawing (P5): suite/agent/local_presentation.py.
+    install_presentation_routes(
+        app, json_route, settings, presentations, login=lambda: state.login,
+        body=_body, session_id_of=_session_id,
+    )  # fmt: skip
     # Files both ways (P4): /local/files/* (suite/agent/local_files.py).
     install_local_file_routes(
         app, json_route, settings, login=lambda: state.login,
@@ -442,89 +425,6 @@ def build_app(
         session_id = _session_id(_body())
         if not desktop.end_from_notice(session_id):
             raise AgentError("window_not_found", "no chat window is open for that session", 404)
-
-    @app.get("/local/presentation")
-    @json_route
-    def presentation_status():
-        return presentations.status(_session_id({"session_id": bottle.request.query.session_id}))
-
-    @app.post("/local/presentation")
-    @json_route
-    def presentation():
-        data = _body()
-        session_id, action, monitor = _session_id(data), data.get("action"), data.get("monitor")
-        if action not in PRESENTATION_ACTIONS:
-            raise AgentError(
-                "bad_request", "'action' must be start, pause, resume, stop, monitor or windows"
-            )
-        if monitor is not None and (
-            isinstance(monitor, bool) or not isinstance(monitor, int)
-            or not 1 <= monitor <= MAX_MONITOR
-        ):  # fmt: skip
-            raise AgentError("bad_request", f"'monitor' must be 1-{MAX_MONITOR}")
-        if action == "pause":
-            return presentations.pause(session_id)
-        if action == "resume":
-            return presentations.resume(session_id)
-        if action == "stop":
-            return presentations.stop(session_id)
-        if action == "windows":
-            return presentations.share_windows(session_id, _window_ids(data))
-        if action == "monitor":
-            if monitor is None:
-                raise AgentError("bad_request", "'monitor' needs 'monitor': 1 is the first")
-            if presentations.status(session_id)["state"] == "idle":  # before the slow listing
-                raise AgentError("not_presenting", "no presentation runs for that session", 409)
-            count = len(presentations.screens()["monitors"])
-            if monitor > count:
-                raise AgentError("bad_request", f"no monitor {monitor}: this display has {count}")
-            return presentations.switch_monitor(session_id, monitor)
-        with state.lock:
-            login = state.login
-        if login is None:
-            raise AgentError("not_logged_in", "not logged in to a relay", 409)
-        remote_support = settings.get().get("remote_support") or {}
-        # What to share may be chosen before the customer accepts: it comes with "start".
-        window_ids = _window_ids(data) if "window_ids" in data else None
-        return presentations.start(
-            session_id, login["ws_url"], login["token"], monitor,
-            presenter_options(remote_support), window_ids,
-        )  # fmt: skip
-
-    # -- drawing over the shared screen (P5): the chat window's tools -> the presenter's overlay
-    @app.get("/local/drawing")
-    @json_route
-    def drawing_status():
-        return presentations.drawing(_session_id({"session_id": bottle.request.query.session_id}))
-
-    @app.post("/local/drawing")
-    @json_route
-    def drawing():
-        data = _body()
-        try:
-            command = drawing_command(data)
-        except ValueError as error:
-            raise AgentError("bad_request", str(error)) from None
-        return presentations.draw(_session_id(data), command)
-
-    @app.get("/local/control")
-    @json_route
-    def control_status():
-        session_id = _session_id({"session_id": bottle.request.query.session_id})
-        return presentations.control(session_id)
-
-    @app.post("/local/control")
-    @json_route
-    def control():
-        data = _body()
-        if data.get("action") != "revoke":
-            raise AgentError("bad_request", "'action' must be revoke")
-        return presentations.revoke_control(_session_id(data))
-
-    @app.get("/local/screens")
-    @json_route
-    def screens():
-        return presentations.screens()
 
     @app.post("/local/open_admin")
     @json_route
