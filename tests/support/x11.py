@@ -42,23 +42,19 @@ def find_windows(env: dict[str, str], title_regex: str) -> list[int]:
     return [int(line) for line in result.stdout.split()]
 
 
-def request_close(env: dict[str, str], window: int) -> None:
-    """Ask ``window`` on ``env``'s DISPLAY to close with WM_DELETE_WINDOW, as a WM would."""
-    xlib = ctypes.CDLL("libX11.so.6")
-    xlib.XOpenDisplay.restype = ctypes.c_void_p
-    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    xlib.XInternAtom.restype = ctypes.c_ulong
-    xlib.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
-    xlib.XSendEvent.argtypes = [
-        ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.POINTER(_Event)
-    ]  # fmt: skip
-    xlib.XFlush.argtypes = [ctypes.c_void_p]
-    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
-    # libX11 reads XAUTHORITY when it connects; the test process's own may be unset.
+def open_x_display(x: ctypes.CDLL, env: dict[str, str]) -> int:
+    """``XOpenDisplay`` on ``env``'s DISPLAY with its XAUTHORITY (libX11 reads the variable
+    at open time; this process's own environment is put back afterwards).
+
+    Raises:
+        OSError: the display cannot be opened.
+    """
+    x.XOpenDisplay.restype = ctypes.c_void_p
+    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
     saved = os.environ.get("XAUTHORITY")
     os.environ["XAUTHORITY"] = env["XAUTHORITY"]
     try:
-        display = xlib.XOpenDisplay(env["DISPLAY"].encode())
+        display = x.XOpenDisplay(env["DISPLAY"].encode())
     finally:
         if saved is None:
             del os.environ["XAUTHORITY"]
@@ -66,6 +62,20 @@ def request_close(env: dict[str, str], window: int) -> None:
             os.environ["XAUTHORITY"] = saved
     if not display:
         raise OSError(f"cannot open X display {env['DISPLAY']}")
+    return display
+
+
+def request_close(env: dict[str, str], window: int) -> None:
+    """Ask ``window`` on ``env``'s DISPLAY to close with WM_DELETE_WINDOW, as a WM would."""
+    xlib = ctypes.CDLL("libX11.so.6")
+    xlib.XInternAtom.restype = ctypes.c_ulong
+    xlib.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    xlib.XSendEvent.argtypes = [
+        ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.POINTER(_Event)
+    ]  # fmt: skip
+    xlib.XFlush.argtypes = [ctypes.c_void_p]
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = open_x_display(xlib, env)
     try:
         event = _Event()
         event.client.type = CLIENT_MESSAGE

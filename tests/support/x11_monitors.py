@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ctypes
 
-from tests.support.x11_paint import open_x_display
+from tests.support.x11 import open_x_display
 
 Monitor = tuple[int, int, int, int]  # x, y, width, height
 
@@ -31,8 +31,6 @@ class VirtualMonitors:
     def __init__(self, env: dict[str, str], monitors: list[Monitor]) -> None:
         self._x = x = ctypes.CDLL("libX11.so.6")
         xrandr = ctypes.CDLL("libXrandr.so.2")
-        x.XOpenDisplay.restype = ctypes.c_void_p
-        x.XOpenDisplay.argtypes = [ctypes.c_char_p]
         x.XDefaultRootWindow.restype = ctypes.c_ulong
         x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
         x.XInternAtom.restype = ctypes.c_ulong

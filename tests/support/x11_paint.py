@@ -7,38 +7,15 @@ libX11 through ctypes: ``XPutImage`` of a ZPixmap that points at the numpy buffe
 from __future__ import annotations
 
 import ctypes
-import os
 import socket
 import struct
 
 import numpy as np
 
+from tests.support.x11 import open_x_display
 from tests.support.xvfb import Xvfb
 
 Z_PIXMAP = 2
-
-
-def open_x_display(x: ctypes.CDLL, env: dict[str, str]) -> int:
-    """``XOpenDisplay`` on ``env``'s DISPLAY with its XAUTHORITY (libX11 reads the variable
-    at open time; this process's own environment is put back afterwards).
-
-    Raises:
-        OSError: the display cannot be opened.
-    """
-    x.XOpenDisplay.restype = ctypes.c_void_p
-    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    saved = os.environ.get("XAUTHORITY")
-    os.environ["XAUTHORITY"] = env["XAUTHORITY"]
-    try:
-        display = x.XOpenDisplay(env["DISPLAY"].encode())
-    finally:
-        if saved is None:
-            del os.environ["XAUTHORITY"]
-        else:
-            os.environ["XAUTHORITY"] = saved
-    if not display:
-        raise OSError(f"cannot open X display {env['DISPLAY']}")
-    return display
 
 
 class RootPainter:
@@ -46,8 +23,6 @@ class RootPainter:
 
     def __init__(self, env: dict[str, str]) -> None:
         self._x = x = ctypes.CDLL("libX11.so.6")
-        x.XOpenDisplay.restype = ctypes.c_void_p
-        x.XOpenDisplay.argtypes = [ctypes.c_char_p]
         x.XDefaultScreen.argtypes = [ctypes.c_void_p]
         x.XRootWindow.restype = ctypes.c_ulong
         x.XRootWindow.argtypes = [ctypes.c_void_p, ctypes.c_int]
