@@ -20,6 +20,7 @@ from tests.support.api import Api
 from tests.support.cdp import CdpPage, by_test_id, list_targets, visible_js, wait_for_target
 from tests.support.desktop_flow import (
     ACCESS_CODE_JS,
+    driving,
     main_page,
     open_support_window,
     private_display,
@@ -111,9 +112,8 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
     settings.update({"short_messages": [{"key": SHORT_KEY, "text": SHORT_TEXT}]})
     settings.close()
     app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
-    pages: list[CdpPage] = []
-    customer = None
-    try:
+    with driving(app, artifacts_dir, "desktop-flow") as windows:
+        pages = windows.pages
         main = main_page(app)
         pages.append(main)
         main.wait_for_selector(by_test_id("login-relay-url"))
@@ -125,6 +125,7 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         chat.screenshot(artifacts_dir / "desktop-flow-chat-waiting.png")
 
         customer = open_page(browser, relay.url + "/")
+        windows.customers.append(customer)
         customer_join(customer, code, name="Chris Park")
         session_id = customer.evaluate("window.__rsTest.state().sessionId")
 
@@ -181,29 +182,8 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         expect(customer.get_by_test_id("end-screen")).to_be_visible()
         notice.wait_for(f"!document.querySelector('{by_test_id('notice-session')}')")
         chat.screenshot(artifacts_dir / "desktop-flow-chat-ended.png")
-        for page in pages:
-            page.close()
-        pages.clear()
+        windows.close()
         assert app.stop() == 0
-    except BaseException:
-        _report_failure(app, pages, artifacts_dir, "desktop-flow")
-        raise
-    finally:
-        for page in pages:
-            page.close()
-        if customer is not None:
-            customer.context.close()
-        app.kill()
-
-
-def _report_failure(app: AgentApp, pages: list[CdpPage], artifacts_dir: Path, name: str) -> None:
-    """A failed desktop test: print the app's log and keep a screenshot of each window."""
-    print(app.log())
-    for index, page in enumerate(pages):
-        try:
-            page.screenshot(artifacts_dir / f"{name}-failed-window-{index}.png")
-        except Exception as error:  # the window may be gone; the test already failed
-            print(f"no screenshot of window {index}: {error}")
 
 
 def _chat_texts_js() -> str:
@@ -234,9 +214,8 @@ def test_agent_app_several_supports_each_in_its_own_window(
     from tests.e2e.ui_pages import bubble_with_text, customer_join, open_page, send_chat
 
     app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
-    pages: list[CdpPage] = []
-    customers = []
-    try:
+    with driving(app, artifacts_dir, "desktop-multi") as windows:
+        pages, customers = windows.pages, windows.customers
         main = main_page(app)
         pages.append(main)
         sign_in(main)
@@ -317,16 +296,5 @@ def test_agent_app_several_supports_each_in_its_own_window(
         assert "Dana is still here" not in chats[0].evaluate(_chat_texts_js())
         chats[0].screenshot(artifacts_dir / "desktop-multi-chat-0-ended.png")
         chats[1].screenshot(artifacts_dir / "desktop-multi-chat-1-still-live.png")
-        for page in pages:
-            page.close()
-        pages.clear()
+        windows.close()
         assert app.stop() == 0
-    except BaseException:
-        _report_failure(app, pages, artifacts_dir, "desktop-multi")
-        raise
-    finally:
-        for page in pages:
-            page.close()
-        for customer in customers:
-            customer.context.close()
-        app.kill()

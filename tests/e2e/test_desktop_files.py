@@ -15,12 +15,12 @@ import pytest
 
 from suite.agent.file_transfers import sha256_of
 from suite.agent.settings import LocalSettings
-from tests.e2e.test_desktop_agent import _report_failure
 from tests.integration.test_file_transfers import make_file
 from tests.support.agent_app import AgentApp
 from tests.support.cdp import CdpPage, by_test_id, wait_for_target
 from tests.support.desktop_flow import (
     ACCESS_CODE_JS,
+    driving,
     main_page,
     open_support_window,
     private_display,
@@ -53,15 +53,15 @@ def test_a_customers_file_lands_in_the_received_folder(
     settings.update({"received_files_folder": str(folder)})
     settings.close()
     app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
-    pages: list[CdpPage] = []
-    customer = None
-    try:
+    with driving(app, artifacts_dir, "desktop-files") as windows:
+        pages = windows.pages
         main = main_page(app)
         pages.append(main)
         sign_in(main)
         chat = open_support_window(app, main, pages)
         code = chat.wait_for(ACCESS_CODE_JS)
         customer = open_page(browser, relay.url + "/")
+        windows.customers.append(customer)
         customer_join(customer, code, name="Chris Park")
         chat.wait_for_selector(by_test_id("file-send"))
         chat.wait_for_selector(by_test_id("file-open-folder"))
@@ -86,16 +86,5 @@ def test_a_customers_file_lands_in_the_received_folder(
         pages.append(notice)
         notice.wait_for_selector(by_test_id("notice-open-folder"))
         chat.screenshot(artifacts_dir / "desktop-files-chat.png")
-        for page in pages:
-            page.close()
-        pages.clear()
+        windows.close()
         assert app.stop() == 0
-    except BaseException:
-        _report_failure(app, pages, artifacts_dir, "desktop-files")
-        raise
-    finally:
-        for page in pages:
-            page.close()
-        if customer is not None:
-            customer.context.close()
-        app.kill()

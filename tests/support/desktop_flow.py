@@ -8,6 +8,10 @@ The windows are QtWebEngine pages driven over DevTools (tests/support/cdp.py); t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +65,39 @@ def open_support_window(app: AgentApp, main: CdpPage, pages: list[CdpPage]) -> C
     )
     pages.append(chat)
     return chat
+
+
+@dataclass
+class Windows:
+    """What a desktop test opened: the app's windows (DevTools pages) and Chromium customers."""
+
+    pages: list[CdpPage] = field(default_factory=list)
+    customers: list[Any] = field(default_factory=list)  # playwright Pages
+
+    def close(self) -> None:
+        for page in self.pages:
+            page.close()
+        self.pages.clear()
+        for customer in self.customers:
+            customer.context.close()
+        self.customers.clear()
+
+
+@contextmanager
+def driving(app: AgentApp, artifacts_dir: Path, name: str) -> Iterator[Windows]:
+    """Drive ``app``'s windows; on a failure print its log and keep a screenshot of each
+    window (``<name>-failed-window-N.png``); always close everything and kill the app."""
+    windows = Windows()
+    try:
+        yield windows
+    except BaseException:
+        print(app.log())
+        for index, page in enumerate(windows.pages):
+            try:
+                page.screenshot(artifacts_dir / f"{name}-failed-window-{index}.png")
+            except Exception as error:  # the window may be gone; the test already failed
+                print(f"no screenshot of window {index}: {error}")
+        raise
+    finally:
+        windows.close()
+        app.kill()
