@@ -321,12 +321,15 @@ def open_desktop_support(
     return DesktopSupport(main, chat, customer, session_id)
 
 
-def test_desktop_share_picker_and_notice_presentation_buttons(
-    browser, relay, tmp_path, open_ui: PageFactory
-) -> None:
-    """From the request on, the chat window picks the screen and windows (chosen before the
-    customer accepts: sent with "start"; while presenting: sent live), and the notice pauses
-    and stops the presentation; the chat window's buttons follow."""
+@dataclass
+class RecordedApp:
+    app: LocalApp
+    presentations: FakePresentations
+
+
+@pytest.fixture
+def recorded_app(relay, tmp_path) -> Iterator[RecordedApp]:
+    """The local API (real routes and guard) with its presenter children recorded."""
     settings = LocalSettings(tmp_path / "config")
     settings.update({"relay_url": relay.url})
     presentations = FakePresentations()
@@ -334,7 +337,18 @@ def test_desktop_share_picker_and_notice_presentation_buttons(
     secret = secrets.token_urlsafe(32)
     routes = build_app(settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
     server.start(guard(routes, secret, server.port))
-    app = LocalApp(server.url, secret, RecordedWindows())
+    yield RecordedApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
+    server.stop()
+    settings.close()
+
+
+def test_desktop_share_picker_and_notice_presentation_buttons(
+    browser, recorded_app: RecordedApp, open_ui: PageFactory
+) -> None:
+    """From the request on, the chat window picks the screen and windows (chosen before the
+    customer accepts: sent with "start"; while presenting: sent live), and the notice pauses
+    and stops the presentation; the chat window's buttons follow."""
+    app, presentations = recorded_app.app, recorded_app.presentations
     pages: list[Page] = []
     try:
         support = open_desktop_support(browser, app, open_ui, pages, {"width": 640, "height": 720})
@@ -413,5 +427,3 @@ def test_desktop_share_picker_and_notice_presentation_buttons(
     finally:
         for page in pages:
             page.context.close()
-        server.stop()
-        settings.close()

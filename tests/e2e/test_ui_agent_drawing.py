@@ -18,11 +18,12 @@ from suite.agent.local_api import LocalServer, build_app, guard
 from suite.agent.settings import LocalSettings
 from tests.e2e.conftest import PageFactory
 from tests.e2e.test_ui_agent_desktop_mode import (
-    FakePresentations,
     LocalApp,
+    RecordedApp,
     RecordedWindows,
     local_call,
     open_desktop_support,
+    recorded_app,  # noqa: F401 - a fixture
 )
 from tests.e2e.ui_pages import by_id, screenshot
 
@@ -30,19 +31,14 @@ pytestmark = pytest.mark.e2e
 
 
 def test_chat_window_drawing_tools_follow_the_presentation(
-    browser, relay, tmp_path, open_ui: PageFactory
+    browser,
+    recorded_app: RecordedApp,  # noqa: F811 - the fixture imported above
+    open_ui: PageFactory,
 ) -> None:
     """The tools show while presenting; a tool, a width, undo and clear each reach the presenter
     as one checked command; a tool put down on the overlay (Escape there) shows as down; the
     tools hide when the presentation stops."""
-    settings = LocalSettings(tmp_path / "config")
-    settings.update({"relay_url": relay.url})
-    presentations = FakePresentations()
-    server = LocalServer()
-    secret = secrets.token_urlsafe(32)
-    routes = build_app(settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
-    server.start(guard(routes, secret, server.port))
-    app = LocalApp(server.url, secret, RecordedWindows())
+    app, presentations = recorded_app.app, recorded_app.presentations
     pages: list[Page] = []
     try:
         support = open_desktop_support(browser, app, open_ui, pages, {"width": 1280, "height": 720})
@@ -88,8 +84,6 @@ def test_chat_window_drawing_tools_follow_the_presentation(
     finally:
         for page in pages:
             page.context.close()
-        server.stop()
-        settings.close()
 
 
 def test_the_agent_draws_from_the_chat_window_and_the_customer_sees_it(
