@@ -6,7 +6,7 @@ class from its server threads (``Desktop`` protocol); pywebview's window methods
 call from any thread once the GUI loop runs.
 
 GUI backends: Qt (PyQt6 + QtWebEngine) on Linux, pywebview's defaults elsewhere (WebView2 on
-Windows, WKWebView on macOS). See docs/agent-local-api.md, "Windows and platforms".
+Windows, WKWebView on macOS). See docs/agent-local-api.md, "Platforms".
 """
 
 from __future__ import annotations
@@ -70,6 +70,10 @@ class AgentShell:
         import webview  # imported late: prepare_environment() must run first
 
         self._webview = webview
+        if gui_backend() == "qt":
+            from suite.agent.web_permissions import install_qt_handler
+
+            install_qt_handler(base_url)
         self.base_url = base_url
         self._secret = secret
         self._on_loaded = on_loaded

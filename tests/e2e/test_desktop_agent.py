@@ -27,7 +27,7 @@ from tests.support.desktop_flow import (
     sign_in,
 )
 from tests.support.relay import ALICE, REPO_ROOT
-from tests.support.x11 import find_windows, request_close
+from tests.support.x11 import find_windows, read_clipboard, request_close
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
@@ -121,6 +121,15 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         sign_in(main)
         chat = open_support_window(app, main, pages)
         code = chat.wait_for(ACCESS_CODE_JS)
+        # Copy invitation: QtWebEngine asks the app for the clipboard (pywebview's own answer
+        # aborted the whole process); the invitation must be on the X clipboard, app alive.
+        chat.click(by_test_id("copy-invitation"))
+        chat.wait_for(
+            f"document.querySelector('{by_test_id('copy-status')}')?.dataset.i18n === 'wait.copied'"
+        )
+        assert app.process.poll() is None, app.log()
+        clipboard = read_clipboard(xvfb.env())
+        assert clipboard is not None and code in clipboard and relay.url in clipboard, clipboard
         main.screenshot(artifacts_dir / "desktop-flow-main.png")
         chat.screenshot(artifacts_dir / "desktop-flow-chat-waiting.png")
 

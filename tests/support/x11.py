@@ -1,4 +1,5 @@
-"""Close a window the way a person does (the title bar's X), on a test's Xvfb display.
+"""X11 helpers for the desktop tests: find and close windows the way a person does (the title
+bar's X), open the display, read the clipboard.
 
 Under bare Xvfb there is no window manager to turn a click on the X into a close request, so
 this sends the request itself: an ICCCM ``WM_DELETE_WINDOW`` client message, the same one a
@@ -11,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 import subprocess
+import sys
 
 CLIENT_MESSAGE = 33
 NO_EVENT_MASK = 0
@@ -88,3 +90,24 @@ def request_close(env: dict[str, str], window: int) -> None:
         xlib.XFlush(display)
     finally:
         xlib.XCloseDisplay(display)
+
+
+_READ_CLIPBOARD = """
+import tkinter
+root = tkinter.Tk()
+root.withdraw()
+try:
+    print(root.clipboard_get(), end="")
+except tkinter.TclError:
+    raise SystemExit(3)
+"""
+
+
+def read_clipboard(env: dict[str, str]) -> str | None:
+    """The CLIPBOARD selection's text on ``env``'s DISPLAY, asked of its owner the way a paste
+    does (Tk's ``clipboard_get`` in a child process); None when nobody owns it."""
+    result = subprocess.run(
+        [sys.executable, "-c", _READ_CLIPBOARD], env=env, capture_output=True, text=True,
+        timeout=15,
+    )  # fmt: skip
+    return result.stdout if result.returncode == 0 else None
