@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
+from suite.agent.presenter_status import Report, no_report
+
 logger = logging.getLogger(__name__)
 
 # What the relay sends that the overlay shows.
@@ -29,9 +31,6 @@ RELAYED_TYPES = frozenset(
 # What the overlay writes that goes to the relay (the agent's own strokes).
 OUTGOING_TYPES = frozenset({"stroke_begin", "stroke_points", "stroke_end"})
 STOP_WAIT_S = 3.0
-# Logged (on the presenter's stderr, which the agent app reads) when the tool changes.
-TOOL_LOG_MARK = "drawing tool:"
-UNAVAILABLE_LOG_MARK = "no drawing overlay on this desktop:"
 
 
 class OverlayLink:
@@ -41,6 +40,8 @@ class OverlayLink:
         monitor: the mss monitor index the presenter shares.
         send: sends one of the agent's stroke messages to the relay (type, fields).
         env: the child's environment (default: the presenter's; it carries ``DISPLAY``).
+        report: tells the agent app the tool and why there is no overlay
+            (``drawing_tool``, ``overlay_unavailable``: see ``presenter_status``).
     """
 
     def __init__(
@@ -48,9 +49,11 @@ class OverlayLink:
         monitor: int,
         send: Callable[[dict[str, Any]], None],
         env: Mapping[str, str] | None = None,
+        report: Report = no_report,
     ) -> None:
         self.monitor = monitor
         self._send = send
+        self._report = report
         self._env = dict(env) if env is not None else None
         self._process: subprocess.Popen[str] | None = None
         # Lines for the child, written by their own thread: the screen channel's reader (which
@@ -88,11 +91,13 @@ class OverlayLink:
                 self.ready.set()
             elif kind == "overlay_unavailable":
                 self.unavailable = str(message.get("reason", "unknown"))
-                logger.warning("%s %s", UNAVAILABLE_LOG_MARK, self.unavailable)
+                logger.warning("no drawing overlay on this desktop: %s", self.unavailable)
+                self._report("overlay_unavailable", reason=self.unavailable)
                 self.ready.set()
             elif kind == "tool":  # the agent put the tool down on the overlay (Escape)
                 self._tool = {"type": "tool", "tool": None}
-                logger.info("%s none", TOOL_LOG_MARK)
+                logger.info("drawing tool: none (put down on the overlay)")
+                self._report("drawing_tool", tool=None)
             elif kind in OUTGOING_TYPES:
                 try:
                     self._send(message)
@@ -115,7 +120,8 @@ class OverlayLink:
             message["width"] = width
         self._tool = message
         self._write(message)
-        logger.info("%s %s", TOOL_LOG_MARK, tool or "none")
+        logger.info("drawing tool: %s", tool or "none")
+        self._report("drawing_tool", tool=tool)
 
     @property
     def tool(self) -> str | None:

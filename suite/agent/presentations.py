@@ -1,8 +1,10 @@
 """The agent app's presenter child processes: one per support session (P2, P8).
 
 ``POST /local/presentation`` (docs/agent-local-api.md) starts ``python -m
-suite.agent.presenter --control-stdin`` for a session and drives it with text commands on its
-stdin (``pause``, ``resume``, ``monitor N``, ``windows ID,ID|all``, ``stop``). The child is
+suite.agent.presenter --control-stdin --status-stdout`` for a session, drives it with text
+commands on its stdin (``pause``, ``resume``, ``monitor N``, ``windows ID,ID|all``, ``stop``)
+and follows its state (presenting, drawing tool, control) in the JSON lines of its stdout
+(``presenter_status``); its stderr is its log, kept for error messages. The child is
 stopped on ``stop``, when the session ends (the relay closes its screen socket with 4000 and
 it exits by itself; the app also stops it when the chat window closes or the session leaves
 the notice list) and when the app exits. If the app dies without stopping it, the child sees
@@ -23,8 +25,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from suite.agent.errors import AgentError
-from suite.agent.overlay_link import TOOL_LOG_MARK, UNAVAILABLE_LOG_MARK
-from suite.agent.remote_control import CONTROL_LOG_MARK
+from suite.agent.presenter_status import parse_status
 from suite.agent.screens import screens_in_child
 
 TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer token here
@@ -34,7 +35,6 @@ logger = logging.getLogger(__name__)
 # How long "start" waits for the child to report that it presents (or to fail).
 START_WAIT_S = 8.0
 STOP_WAIT_S = 3.0
-STARTED_MARK = "presenting monitor"
 # The presenter's log prefix ("2026-01-01 12:00:00,123 logger.name "), left off in errors.
 LOG_PREFIX_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \S+ ")
 # settings.remote_support keys passed on to the presenter, with the type each must have.
@@ -54,13 +54,29 @@ class _Child:
     windows: list[int] | None = None  # the shared windows; None: the whole monitor
     drawing_tool: str | None = None  # P5: the agent's tool on the overlay (None: off)
     overlay_error: str | None = None  # P5: why this desktop shows no drawings, if it does not
-    control: dict[str, bool] = field(  # P3: what the customer holds, from the child's log
+    control: dict[str, bool] = field(  # P3: what the customer holds (the child reports it)
         default_factory=lambda: {"mouse": False, "keyboard": False}
     )
     last_error: str = ""
     started: threading.Event = field(default_factory=threading.Event)
-    reader: threading.Thread | None = None
+    readers: list[threading.Thread] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def apply(self, status: dict[str, Any]) -> None:
+        """Take one of the child's status events (``presenter_status``)."""
+        event = status["event"]
+        if event == "presenting":
+            self.started.set()
+        elif event == "drawing_tool":  # P5: also Escape on the overlay
+            tool = status.get("tool")
+            self.drawing_tool = tool if isinstance(tool, str) else None
+        elif event == "overlay_unavailable":
+            self.overlay_error = str(status.get("reason") or "unknown")
+        elif event == "control":  # P3
+            self.control = {
+                "mouse": status.get("mouse") is True,
+                "keyboard": status.get("keyboard") is True,
+            }
 
 
 def presenter_options(remote_support: Mapping[str, Any]) -> list[str]:
@@ -152,29 +168,35 @@ class Presentations:
         # environment, not its command line, which other local users can read.
         command = [
             sys.executable, "-m", "suite.agent.presenter", f"--relay={relay_ws_url}",
-            f"--session={session_id}", "--control-stdin", "--overlay",
+            f"--session={session_id}", "--control-stdin", "--status-stdout", "--overlay",
             "--monitor", str(monitor), *(options or []),
         ]  # fmt: skip
         env = dict(self._env if self._env is not None else os.environ)
         env[TOKEN_ENV] = token
         process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, bufsize=1, env=env,
         )  # fmt: skip
         child = _Child(process, monitor)
         child.windows = list(window_ids) if window_ids else None
-        child.reader = threading.Thread(
-            target=self._read_stderr, args=(child, process.stderr, session_id),
-            name=f"presenter-{session_id}", daemon=True,
-        )  # fmt: skip
-        child.reader.start()
+        for read, stream, name in (
+            (_read_status, process.stdout, "status"),
+            (_read_log, process.stderr, "log"),
+        ):
+            reader = threading.Thread(
+                target=read, args=(child, stream, session_id),
+                name=f"presenter-{name}-{session_id}", daemon=True,
+            )  # fmt: skip
+            reader.start()
+            child.readers.append(reader)
         deadline = time.monotonic() + START_WAIT_S
         while not child.started.wait(0.05):
             if process.poll() is not None or time.monotonic() > deadline:
                 break
         if process.poll() is not None:
             process.wait()
-            child.reader.join(timeout=1.0)  # let it take the last lines
+            for reader in child.readers:
+                reader.join(timeout=1.0)  # let them take the last lines
             raise AgentError(
                 "presentation_failed",
                 child.last_error or f"the presenter exited with {process.returncode}",
@@ -227,7 +249,7 @@ class Presentations:
 
     def control(self, session_id: str) -> dict[str, bool]:
         """``{mouse, keyboard}``: what the customer controls now (both false when not
-        presenting). Follows the relay's ``control_state`` as the presenter logs it."""
+        presenting). Follows the relay's ``control_state`` as the presenter reports it."""
         child = self._alive(session_id)
         if child is None:
             return {"mouse": False, "keyboard": False}
@@ -282,25 +304,28 @@ class Presentations:
                 502,
             ) from None
 
-    @staticmethod
-    def _read_stderr(child: _Child, stream: IO[str] | None, session_id: str) -> None:
-        if stream is None:
-            return
-        for line in stream:
-            line = line.rstrip()
-            if not line:
-                continue
+
+def _read_status(child: _Child, stream: IO[str] | None, session_id: str) -> None:
+    """The child's state changes (stdout): applied to ``child`` as they come."""
+    if stream is None:
+        return
+    for line in stream:
+        status = parse_status(line)
+        if status is None:
+            if line.strip():
+                logger.debug("presenter %s wrote on stdout: %r", session_id, line[:120])
+            continue
+        child.apply(status)
+
+
+def _read_log(child: _Child, stream: IO[str] | None, session_id: str) -> None:
+    """The child's log (stderr): its last line is the error shown if the child exits."""
+    if stream is None:
+        return
+    for line in stream:
+        line = line.rstrip()
+        if line:
             child.last_error = LOG_PREFIX_RE.sub("", line)
-            if STARTED_MARK in line:
-                child.started.set()
-            if TOOL_LOG_MARK in line:  # P5: the tool changed (also Escape on the overlay)
-                tool = line.split(TOOL_LOG_MARK, 1)[1].strip()
-                child.drawing_tool = None if tool == "none" else tool
-            if UNAVAILABLE_LOG_MARK in line:
-                child.overlay_error = line.split(UNAVAILABLE_LOG_MARK, 1)[1].strip()
-            if CONTROL_LOG_MARK in line:  # P3: "mouse True, keyboard False"
-                held = line.split(CONTROL_LOG_MARK, 1)[1]
-                child.control = {"mouse": "mouse True" in held, "keyboard": "keyboard True" in held}
             logger.debug("presenter %s: %s", session_id, line)
 
 

@@ -12,10 +12,11 @@ Run it alone for tests and benchmarks::
     python -m suite.agent.presenter --relay URL --token T --session ID [--monitor N]
     (or the token in $REMOTESALES_AGENT_TOKEN instead of --token)
         [--quality 70] [--lossless] [--colors full|65k|256] [--windows ID,ID]
-        [--control-stdin] [--overlay]
+        [--control-stdin] [--overlay] [--status-stdout]
 
 The agent app can run it as a child process (the encoder's CPU then never competes with the
-GUI for one interpreter's GIL) and drive it with text commands on stdin.
+GUI for one interpreter's GIL), drive it with text commands on stdin and follow its state in
+JSON lines on stdout (``presenter_status``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any, Protocol
 
 from suite.agent.presentations import TOKEN_ENV
 from suite.agent.presenter_drawing import PresenterDrawing
+from suite.agent.presenter_status import Report, StatusWriter, no_report
 from suite.screen.capture import FrameSource, MssGrabber
 from suite.screen.encoders import DEFAULT_QUALITY, ColorDepth, LossyCodec
 from suite.screen.errors import ScreenError
@@ -111,6 +113,7 @@ class Presenter:
         open_pointer: makes the pointer reader, or None for no cursor messages.
         open_windows: makes the window list (needed only with ``config.window_ids``).
         clock: wall-clock seconds (stamps ``capture_ms``).
+        report: tells the agent app when a presentation (re)starts (``presenter_status``).
     """
 
     def __init__(
@@ -121,8 +124,10 @@ class Presenter:
         open_pointer: Callable[[], Pointer] | None = None,
         open_windows: Callable[[], WindowList] = open_window_list,
         clock: Callable[[], float] = time.time,
+        report: Report = no_report,
     ) -> None:
         self.channel = channel
+        self._report = report
         self.config = config
         self._open_source = open_source
         self._open_pointer = open_pointer
@@ -208,6 +213,7 @@ class Presenter:
         self.channel.drop_credit()
         self.channel.send_message("present_start", screen_w=width, screen_h=height)
         logger.info("presenting monitor %s (%dx%d)", monitor, width, height)
+        self._report("presenting", monitor=monitor, width=width, height=height)
 
     def _handle_commands(self) -> bool:
         while True:
@@ -366,6 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--overlay", action="store_true",
         help="show drawings on this desktop (P5; X11 with Shape) and draw with 'draw' commands",
     )  # fmt: skip
+    parser.add_argument(
+        "--status-stdout", action="store_true",
+        help="report state changes as JSON lines on stdout (the agent app's channel)",
+    )  # fmt: skip
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -392,8 +402,9 @@ def main(argv: list[str] | None = None) -> int:
         colors=ColorDepth(args.colors),
     )  # fmt: skip
     config = PresenterConfig(args.monitor, options, args.windows, args.max_fps)
+    report = StatusWriter(sys.stdout) if args.status_stdout else no_report
     runner = PresenterRunner(
-        args.relay, args.token, args.session, config, not args.no_cursor, args.overlay
+        args.relay, args.token, args.session, config, not args.no_cursor, args.overlay, report
     )
     runner.remote_control = not args.no_control
     signal.signal(signal.SIGTERM, lambda *_: runner.command("stop"))
@@ -435,8 +446,10 @@ class PresenterRunner:
         config: PresenterConfig,
         cursor: bool,
         overlay: bool = False,
+        report: Report = no_report,
     ) -> None:
         self.relay, self.token, self.session_id = relay, token, session_id
+        self._report = report
         self.config = config
         self.cursor = cursor
         self.presenter: Presenter | None = None
@@ -446,7 +459,7 @@ class PresenterRunner:
         self._lock = threading.Lock()
         self.remote_control = True  # P3: inject granted input, grab the hotkey
         self.remote: Any = None
-        self._drawing = PresenterDrawing(config.monitor) if overlay else None
+        self._drawing = PresenterDrawing(config.monitor, report=report) if overlay else None
 
     def command(self, line: str) -> None:
         """Apply one text command; unknown ones are logged and ignored."""
@@ -502,7 +515,7 @@ class PresenterRunner:
         if self.remote_control:
             from suite.agent.presenter_control import PresenterControl  # noqa: PLC0415
 
-            self.remote = PresenterControl()
+            self.remote = PresenterControl(report=self._report)
         if self._drawing is not None:
             self._drawing.start()
         try:
@@ -537,8 +550,9 @@ class PresenterRunner:
             attempt = 0
             with self._lock:
                 self.presenter = Presenter(
-                    channel, self.config, open_pointer=X11Pointer if self.cursor else None
-                )
+                    channel, self.config, open_pointer=X11Pointer if self.cursor else None,
+                    report=self._report,
+                )  # fmt: skip
                 if self.remote is not None:
                     self.remote.attach(channel, self.presenter.input_geometry)
                 if self._paused:

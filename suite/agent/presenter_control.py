@@ -14,7 +14,8 @@ from typing import Any
 
 from suite.agent.control_hotkey import HOTKEY_LABEL, ControlHotkey
 from suite.agent.input_injector import open_sink
-from suite.agent.remote_control import CONTROL_LOG_MARK, RemoteControl
+from suite.agent.presenter_status import Report, no_report
+from suite.agent.remote_control import RemoteControl
 from suite.screen.errors import ScreenError
 from suite.screen.input_map import InputGeometry
 
@@ -30,6 +31,7 @@ class PresenterControl:
         hotkey: grab the take-back hotkey (Ctrl+Alt+End).
         open_sink: makes the input sink (XTEST / pyautogui by default).
         open_hotkey: makes the hotkey grabber.
+        report: tells the agent app what the customer holds (``control`` event).
     """
 
     def __init__(
@@ -37,7 +39,9 @@ class PresenterControl:
         hotkey: bool = True,
         open_sink: Callable[[], Any] = open_sink,
         open_hotkey: Callable[[Callable[[], None]], Any] = ControlHotkey,
+        report: Report = no_report,
     ) -> None:
+        self._report = report
         self.control: RemoteControl | None = None
         self.hotkey: Any = None
         self._channel: Any = None
@@ -66,9 +70,9 @@ class PresenterControl:
             return
         if body.get("type") == "control_state":
             self.control.on_state(body)
-            # The agent app reads this line for the connection notice (CONTROL_LOG_MARK).
-            logger.info("%s mouse %s, keyboard %s", CONTROL_LOG_MARK, self.control.mouse,
-                        self.control.keyboard)  # fmt: skip
+            mouse, keyboard = self.control.mouse, self.control.keyboard
+            logger.info("control state: mouse %s, keyboard %s", mouse, keyboard)
+            self._report("control", mouse=mouse, keyboard=keyboard)
         else:
             self.control.on_input(body)
 

@@ -13,6 +13,7 @@ import logging
 from typing import Any, Protocol
 
 from suite.agent.overlay_link import OverlayLink
+from suite.agent.presenter_status import Report, no_report
 from suite.drawing import COLOUR_RE, MAX_WIDTH_PX, MIN_WIDTH_PX, Tool
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,13 @@ class PresenterDrawing:
     Args:
         monitor: the shared monitor (mss index).
         env: the overlay's environment (default: the presenter's).
+        report: tells the agent app the tool and whether there is an overlay.
     """
 
-    def __init__(self, monitor: int, env: dict[str, str] | None = None) -> None:
-        self.link = OverlayLink(monitor, self._send, env)
+    def __init__(
+        self, monitor: int, env: dict[str, str] | None = None, report: Report = no_report
+    ) -> None:
+        self.link = OverlayLink(monitor, self._send, env, report)
         self._channel: MessageChannel | None = None
 
     def start(self) -> None:

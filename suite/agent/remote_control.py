@@ -42,11 +42,6 @@ MODIFIER_KEYSYMS = {"shift": "Shift_L", "ctrl": "Control_L", "alt": "Alt_L", "me
 MODIFIER_DOM_KEYS = frozenset({"Shift", "Control", "Alt", "Meta", "AltGraph", "OS", "Super"})
 
 
-# The presenter logs each control_state with this mark; the agent app reads it from the
-# child's stderr for the connection notice (suite/agent/presentations.py).
-CONTROL_LOG_MARK = "control state:"
-
-
 class InputSink(Protocol):
     """Injects input into the agent's desktop (``suite.agent.input_injector``)."""
 
