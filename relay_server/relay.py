@@ -356,6 +356,7 @@ class Relay:
             chat = self._chat(session.id)
             stored = chat.find(str(member.role), message.client_id)
             if stored is not None:  # a resend after a lost acknowledgement
+                self.wait_durable()  # the original may still be syncing: ack only once durable
                 member.send(encode(MessageType.CHAT_MESSAGE, **stored))
                 return
             stored = chat.append(
@@ -422,6 +423,7 @@ class Relay:
         record.pop("customer_token", None)
         chat = self._chats.pop(session.id, None)
         record["message_count"] = chat.last_id if chat else 0
+        record["duration_s"] = session.end_summary()["duration_s"]  # for history (C4, P11)
         self.store.insert(SESSION_RECORDS, record)
         doc_id = self._live_doc_ids.pop(session.id, None)
         if doc_id is not None:
