@@ -2,9 +2,11 @@
 
 Rules (pure; the caller passes ``now``): a code is unique among live codes, single use,
 expires after its lifetime, and is burned once 10 wrong guesses have been made while it was
-live — every wrong guess counts against every live code, so no code ever faces more than
-``MAX_WRONG_GUESSES`` guesses. Retired codes are remembered for a while so that a customer
-is told "already used" or "expired" instead of "wrong".
+live — a wrong guess matches no code, so it counts against every live code, and no code ever
+faces more than ``MAX_WRONG_GUESSES`` guesses. A burned code is retired as ``code_replaced``:
+the directory gives its waiting session a fresh code (with a fresh budget) at once.
+Retired codes are remembered for a while so that a customer is told "already used",
+"expired" or "replaced" instead of "wrong".
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class CodeProblem(StrEnum):
     INVALID = "invalid_code"
     USED = "code_used"
     EXPIRED = "code_expired"
+    REPLACED = "code_replaced"  # burned by wrong guesses; its session got a new code
 
 
 class CodeError(Exception):
@@ -42,10 +45,11 @@ class AccessCodes:
         self._live: dict[str, _LiveCode] = {}
         self._retired: dict[str, tuple[CodeProblem, float]] = {}
         self._wrong_guesses = 0  # relay-wide count of wrong guesses, ever
+        self._due: list[tuple[str, str, CodeProblem]] = []  # retired, not yet reported
 
     def issue(self, session_id: str, now: float, lifetime_s: float) -> str:
         """Return a new live code for ``session_id``."""
-        self.expire(now)
+        self._retire_due(now)
         if len(self._live) > 10**CODE_DIGITS // 2:
             raise RuntimeError("no access codes left")
         while True:
@@ -64,9 +68,9 @@ class AccessCodes:
         """Use ``code`` once; returns its session id.
 
         Raises:
-            CodeError: wrong (counted as a guess), already used, or expired.
+            CodeError: wrong (counted as a guess), already used, expired or replaced.
         """
-        self.expire(now)
+        self._retire_due(now)
         live = self._live.pop(code, None)
         if live is not None:
             self._retire(code, CodeProblem.USED, now)
@@ -84,21 +88,33 @@ class AccessCodes:
 
     def expire(self, now: float) -> list[str]:
         """Retire codes past their time or their guess budget; returns their session ids."""
-        gone = [
-            code
-            for code, live in self._live.items()
-            if live.expires_at <= now
-            or self._wrong_guesses - live.wrong_guesses_at_issue >= MAX_WRONG_GUESSES
-        ]
-        sessions = []
-        for code in gone:
-            sessions.append(self._live.pop(code).session_id)
-            self._retire(code, CodeProblem.EXPIRED, now)
+        return [session_id for session_id, _, _ in self.retire_due(now)]
+
+    def retire_due(self, now: float) -> list[tuple[str, str, CodeProblem]]:
+        """Like :meth:`expire`: (session id, code, why), why ``EXPIRED`` or ``REPLACED`` (burned).
+
+        Also reports codes retired on the way by :meth:`issue` or :meth:`redeem`, so no
+        session is left holding a dead code unknowingly.
+        """
+        self._retire_due(now)
+        due, self._due = self._due, []
+        return due
+
+    def _retire_due(self, now: float) -> None:
+        for code, live in list(self._live.items()):
+            if live.expires_at <= now:
+                problem = CodeProblem.EXPIRED
+            elif self._wrong_guesses - live.wrong_guesses_at_issue >= MAX_WRONG_GUESSES:
+                problem = CodeProblem.REPLACED
+            else:
+                continue
+            del self._live[code]
+            self._retire(code, problem, now)
+            self._due.append((live.session_id, code, problem))
         if len(self._retired) > 4 * len(self._live) + 1000:
             self._retired = {
                 c: v for c, v in self._retired.items() if v[1] > now - REMEMBER_RETIRED_S
             }
-        return sessions
 
     def session_of(self, code: str) -> str | None:
         live = self._live.get(code)

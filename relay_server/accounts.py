@@ -126,13 +126,36 @@ class Accounts:
     # -- login -----------------------------------------------------------------------------
 
     def check_throttle(self, username: str, ip: str, now: float) -> None:
+        """Refuse (throttled) when the account or the IP must wait; holds nothing.
+
+        A login that then yields (the scrypt check) must use :meth:`begin_login` instead.
+        """
         wait = max(self.by_account.retry_after(username, now), self.by_ip.retry_after(ip, now))
         if wait > 0:
-            raise AccountError(
-                "throttled",
-                f"too many failed logins; try again in {int(wait) + 1} s",
-                retry_after_s=round(wait, 1),
-            )
+            raise _throttled(wait)
+
+    def begin_login(self, username: str, ip: str, now: float) -> None:
+        """Check both budgets and hold one attempt on each, in one step (nothing yields).
+
+        The held attempt counts as a failure until :meth:`record_login` or
+        :meth:`abandon_login` settles it, so concurrent wrong passwords cannot all pass the
+        check while the first ones are still being verified.
+
+        Raises:
+            AccountError: throttled (nothing is held then).
+        """
+        wait = self.by_account.reserve(username, now)
+        if wait == 0:
+            wait = self.by_ip.reserve(ip, now)
+            if wait > 0:
+                self.by_account.release(username)
+        if wait > 0:
+            raise _throttled(wait)
+
+    def abandon_login(self, username: str, ip: str) -> None:
+        """Release what :meth:`begin_login` held when the check did not finish (an error)."""
+        self.by_account.release(username)
+        self.by_ip.release(ip)
 
     def verify(self, username: str, password: str) -> dict[str, Any] | None:
         """The account when the password matches, else None. Slow on purpose (scrypt)."""
@@ -146,6 +169,8 @@ class Accounts:
     ) -> tuple[str, float]:
         """Finish a login whose password was checked by :meth:`verify`.
 
+        Settles the attempt :meth:`begin_login` held (if any).
+
         Returns:
             The bearer token and when it expires.
 
@@ -154,16 +179,11 @@ class Accounts:
                 password), a disabled account, or throttling.
         """
         if account is None:
-            wait = max(
-                self.by_account.record_failure(username, now), self.by_ip.record_failure(ip, now)
-            )
+            wait = max(self.by_account.fail(username, now), self.by_ip.fail(ip, now))
             if wait > 0:
-                raise AccountError(
-                    "throttled",
-                    f"too many failed logins; try again in {int(wait) + 1} s",
-                    retry_after_s=round(wait, 1),
-                )
+                raise _throttled(wait)
             raise AccountError("bad_credentials", "wrong ID or password")
+        self.abandon_login(username, ip)  # the password was right: the held attempt is no failure
         if account.get("disabled"):
             raise AccountError(
                 "account_disabled", "this account is disabled; ask your administrator"
@@ -242,3 +262,11 @@ class Accounts:
                     )
                 clean[key] = value.strip()
         return clean
+
+
+def _throttled(wait: float) -> AccountError:
+    return AccountError(
+        "throttled",
+        f"too many failed logins; try again in {int(wait) + 1} s",
+        retry_after_s=round(wait, 1),
+    )

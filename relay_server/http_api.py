@@ -116,8 +116,12 @@ def build_app(
         if not isinstance(username, str) or not isinstance(password, str) or not username:
             raise Refused(400, "bad_request", "login requires 'username' and 'password'")
         ip = client_ip()
-        relay.accounts.check_throttle(username, ip, clock())
-        account = pool.apply(relay.accounts.verify, (username, password))
+        relay.accounts.begin_login(username, ip, clock())  # holds the attempt while it yields
+        try:
+            account = pool.apply(relay.accounts.verify, (username, password))
+        except BaseException:
+            relay.accounts.abandon_login(username, ip)
+            raise
         token, expires_at = relay.accounts.record_login(account, username, ip, clock())
         relay.wait_durable()
         logger.info("agent logged in", extra={"username": username, "ip": ip})

@@ -149,6 +149,7 @@ class Relay:
             "session_id": session.id,
             **{k: view[k] for k in ("state", "code", "code_expires_at", "icon", "created_at")},
             **{k: view[k] for k in ("relay_url", "join_url", "invitation_text")},
+            "code_note": view["code_note"],
         }
 
     def session_view(self, session: SupportSession, for_agent: bool) -> dict[str, Any]:
@@ -228,8 +229,7 @@ class Relay:
                 session = self.directory.join_by_icon(icon, name, now)
         except CodeError as error:
             self.join_throttle.record_failure(ip, now)
-            for touched in self.directory.expire_codes(now):
-                self._code_changed(touched)
+            self._codes_changed(self.directory.expire_codes(now, self.options.code_lifetime_s))
             status = 404 if error.problem == "invalid_code" else 410
             raise Refused(status, str(error.problem), _CODE_MESSAGES[str(error.problem)]) from None
         except JoinError as error:
@@ -356,6 +356,7 @@ class Relay:
             chat = self._chat(session.id)
             stored = chat.find(str(member.role), message.client_id)
             if stored is not None:  # a resend after a lost acknowledgement
+                self.wait_durable()  # the original may still be syncing: ack only once durable
                 member.send(encode(MessageType.CHAT_MESSAGE, **stored))
                 return
             stored = chat.append(
@@ -422,6 +423,7 @@ class Relay:
         record.pop("customer_token", None)
         chat = self._chats.pop(session.id, None)
         record["message_count"] = chat.last_id if chat else 0
+        record["duration_s"] = session.end_summary()["duration_s"]  # for history (C4, P11)
         self.store.insert(SESSION_RECORDS, record)
         doc_id = self._live_doc_ids.pop(session.id, None)
         if doc_id is not None:
@@ -445,9 +447,7 @@ class Relay:
 
     def tick(self, now: float) -> None:
         """Periodic upkeep: expire codes (telling their agents), drop expired tokens."""
-        touched = self.directory.expire_codes(now)
-        for session in touched:
-            self._code_changed(session)
+        self._codes_changed(self.directory.expire_codes(now, self.options.code_lifetime_s))
         self.accounts.prune_tokens(now)
 
     def drop_files(self, session_id: str) -> None:
@@ -479,9 +479,14 @@ class Relay:
         else:
             self.store.update(LIVE_SESSIONS, doc_id, record)
 
-    def _code_changed(self, session: SupportSession) -> None:
-        self._persist(session)
-        self._tell_agent(session, MessageType.SESSION_UPDATED)
+    def _codes_changed(self, sessions: list[SupportSession]) -> None:
+        """Store, then tell the agents of ``sessions`` their new code (or that it is gone)."""
+        for session in sessions:
+            self._persist(session)
+        if sessions:
+            self.wait_durable()  # a replacement code must survive a restart before it is shown
+        for session in sessions:
+            self._tell_agent(session, MessageType.SESSION_UPDATED)
 
     def _tell_agent(self, session: SupportSession, message_type: MessageType) -> None:
         room = self.rooms.find(session.id)
@@ -529,6 +534,10 @@ _CODE_MESSAGES = {
     "invalid_code": "This access code is not valid. Check the digits and try again.",
     "code_used": "This access code has already been used. Ask your agent for a new one.",
     "code_expired": "This access code has expired. Ask your agent for a new one.",
+    "code_replaced": (
+        "This access code was replaced after repeated wrong codes on the relay. "
+        "Ask your agent for the new one."
+    ),
 }
 _JOIN_MESSAGES = {
     "icon_not_found": "That agent is no longer waiting.",

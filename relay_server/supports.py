@@ -52,6 +52,7 @@ class SupportSession:
     ended_by: str | None = None
     relay_url: str = ""  # the address the agent used: where invitations point
     customer_since_id: int = 0  # a customer sees chat after this id (earlier ones were removed)
+    code_note: str | None = None  # "code_replaced": the relay replaced a burned code (agent UI)
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
@@ -80,6 +81,7 @@ class SupportSession:
         }
         if for_agent:
             view.update(code=self.code, code_expires_at=self.code_expires_at, icon=self.icon)
+            view["code_note"] = self.code_note
         return view
 
     def end_summary(self) -> dict[str, Any]:
@@ -139,11 +141,14 @@ class SupportDirectory:
         if session.customer_token:
             self._by_customer_token[session.customer_token] = session.id
 
-    def new_code(self, session: SupportSession, now: float, lifetime_s: float) -> None:
+    def new_code(
+        self, session: SupportSession, now: float, lifetime_s: float, note: str | None = None
+    ) -> None:
         if session.code:
             self.codes.revoke(session.code, now)
         session.code = self.codes.issue(session.id, now, lifetime_s)
         session.code_expires_at = now + lifetime_s
+        session.code_note = note
 
     def join_by_code(self, code: str, customer_name: str, now: float) -> SupportSession:
         """Raises CodeError (wrong / used / expired)."""
@@ -167,6 +172,7 @@ class SupportDirectory:
         session.state = SessionState.ACTIVE
         session.code = None
         session.code_expires_at = None
+        session.code_note = None
         session.customer_name = customer_name
         session.customer_token = secrets.token_urlsafe(24)
         session.started_at = session.started_at or now
@@ -203,15 +209,28 @@ class SupportDirectory:
             self._by_customer_token.pop(session.customer_token, None)
         self.sessions.pop(session.id, None)
 
-    def expire_codes(self, now: float) -> list[SupportSession]:
-        """Retire codes past their lifetime or guess budget; returns the sessions touched."""
+    def expire_codes(self, now: float, lifetime_s: float | None = None) -> list[SupportSession]:
+        """Retire codes past their lifetime or guess budget; returns the sessions touched.
+
+        An expired code leaves its session without one (the agent renews). A code burned by
+        wrong guesses made elsewhere on the relay is no fault of its agent: with
+        ``lifetime_s`` its waiting session gets a fresh code at once, noted ``code_replaced``.
+        """
         touched = []
-        for session_id in self.codes.expire(now):
+        for session_id, code, problem in self.codes.retire_due(now):
             session = self.sessions.get(session_id)
-            if session is not None and session.code is not None:
-                session.code = None
-                session.code_expires_at = None
-                touched.append(session)
+            if session is None or session.code != code:
+                continue  # ended, joined or renewed meanwhile
+            session.code = None
+            session.code_expires_at = None
+            session.code_note = None
+            if (
+                problem is CodeProblem.REPLACED
+                and lifetime_s is not None
+                and session.state is SessionState.WAITING
+            ):
+                self.new_code(session, now, lifetime_s, note=str(CodeProblem.REPLACED))
+            touched.append(session)
         return touched
 
     def by_customer_token(self, token: str) -> SupportSession | None:

@@ -9,30 +9,69 @@ class FailureThrottle:
     """Counts failures per key (an account, an IP) in a sliding window.
 
     Pure: the caller passes the current time, so tests need no clock.
+
+    Attempts whose outcome takes time (a password check yields to a thread pool) are held with
+    :meth:`reserve` and count as failures until :meth:`fail` or :meth:`release` settles them:
+    otherwise many concurrent attempts would all pass the check before the first failure is
+    counted, and the limit would not bound them.
     """
 
     def __init__(self, limit: int, window_s: float):
         self.limit = limit
         self.window_s = window_s
         self._failures: dict[str, deque[float]] = {}
+        self._pending: dict[str, int] = {}  # attempts held by reserve(), not settled yet
 
     def retry_after(self, key: str, now: float) -> float:
-        """Seconds ``key`` must still wait, or 0 when it may try now."""
-        failures = self._prune(key, now)
-        if failures is None or len(failures) < self.limit:
-            return 0.0
-        return max(0.0, failures[-self.limit] + self.window_s - now)
+        """Seconds ``key`` must still wait, or 0 when it may try now.
+
+        Pending attempts count as failures made ``now`` (the worst case they may turn into).
+        """
+        return self._wait(key, now, self._pending.get(key, 0))
+
+    def reserve(self, key: str, now: float) -> float:
+        """Check and hold one attempt in one step: 0 when held, else the wait (nothing held)."""
+        wait = self.retry_after(key, now)
+        if wait == 0:
+            self._pending[key] = self._pending.get(key, 0) + 1
+        return wait
+
+    def fail(self, key: str, now: float) -> float:
+        """Settle a held attempt as a failure; returns the wait it causes, as record_failure."""
+        self.release(key)
+        return self.record_failure(key, now)
+
+    def release(self, key: str) -> None:
+        """Settle a held attempt that did not fail (or never finished). No-op without one."""
+        held = self._pending.get(key, 0)
+        if held <= 1:
+            self._pending.pop(key, None)
+        else:
+            self._pending[key] = held - 1
 
     def record_failure(self, key: str, now: float) -> float:
-        """Count one failure; returns the wait it causes (0 while under the limit)."""
+        """Count one failure; returns the wait it causes (0 while under the limit).
+
+        Only settled failures count here, so the n-th failure of concurrent attempts gets the
+        same answer as the n-th of sequential ones.
+        """
         failures = self._prune(key, now)
         if failures is None:
             failures = self._failures[key] = deque()
         failures.append(now)
-        return self.retry_after(key, now)
+        return self._wait(key, now, 0)
 
     def reset(self, key: str) -> None:
         self._failures.pop(key, None)
+
+    def _wait(self, key: str, now: float, pending: int) -> float:
+        failures = self._prune(key, now)
+        count = (len(failures) if failures else 0) + pending
+        if count < self.limit:
+            return 0.0
+        # The limit-th newest failure, pending ones counted as made now, ages out first.
+        times = [*(failures or ()), *([now] * pending)]
+        return max(0.0, times[-self.limit] + self.window_s - now)
 
     def _prune(self, key: str, now: float) -> deque[float] | None:
         failures = self._failures.get(key)

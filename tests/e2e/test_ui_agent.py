@@ -21,6 +21,7 @@ from tests.e2e.ui_pages import (
     send_chat,
     start_support,
 )
+from tests.support.api import Api
 
 pytestmark = pytest.mark.e2e
 
@@ -74,6 +75,28 @@ def test_new_support_shows_code_icon_address_and_copies_invitation(agent_page: P
     expect(by_id(agent_page, "copy-status")).to_have_text("Invitation copied")
     copied = agent_page.evaluate("navigator.clipboard.readText()")
     assert code in copied
+
+
+def test_a_code_burned_by_wrong_codes_is_replaced_with_a_notice(agent_page: Page, relay) -> None:
+    """Ten wrong codes typed anywhere burn the live code: the panel gets a new one and says why."""
+    old_code = start_support(agent_page)
+    expect(by_id(agent_page, "code-note")).to_be_hidden()
+    api = Api(relay.url)
+    guesses = [f"{n:06d}" for n in range(11) if f"{n:06d}" != old_code][:10]
+    for guess in guesses:
+        assert api.request("POST", "/api/join", json={"code": guess})[0] == 404
+    code = by_id(agent_page, "access-code")
+    expect(code).not_to_have_text(old_code)
+    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    note = by_id(agent_page, "code-note")
+    expect(note).to_have_text(
+        "Your access code was replaced after repeated wrong codes on the relay."
+    )
+    expect(by_id(agent_page, "renew-code")).to_be_hidden()
+    expect(by_id(agent_page, "invitation-text")).to_have_value(
+        re.compile(code.text_content() or "-")
+    )
+    screenshot(agent_page, "agent-code-replaced")
 
 
 def test_reload_keeps_the_agent_signed_in_and_waiting(agent_page: Page) -> None:

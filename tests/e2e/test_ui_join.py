@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -12,9 +13,12 @@ from tests.e2e.ui_pages import (
     PHONE,
     by_id,
     customer_join,
+    open_page,
+    page_errors,
     screenshot,
     start_support,
 )
+from tests.support.api import Api
 
 pytestmark = pytest.mark.e2e
 
@@ -64,6 +68,26 @@ def test_used_code_is_explained(agent_page: Page, open_ui: PageFactory) -> None:
     by_id(late, "code-input").fill(code)
     by_id(late, "join-button").click()
     expect(by_id(late, "join-error")).to_contain_text("already been used")
+
+
+def test_expired_code_is_explained(relay_factory, browser) -> None:
+    """A code past its lifetime (here 1 s) is refused on the page as expired, not as wrong."""
+    relay = relay_factory("--code-lifetime", "1")
+    api = Api(relay.url)
+    support = api.new_support(api.login("alice", "alice-password-1"))
+    time.sleep(max(0.0, support["code_expires_at"] - time.time()) + 0.3)
+    customer = open_page(browser, relay.url + "/")
+    try:
+        by_id(customer, "code-input").fill(support["code"])
+        by_id(customer, "join-button").click()
+        expect(by_id(customer, "join-error")).to_contain_text(
+            "This code has expired. Ask your agent for a new one."
+        )
+        expect(by_id(customer, "code-input")).to_have_attribute("aria-invalid", "true")
+        expect(by_id(customer, "chat-input")).to_be_hidden()
+        assert not page_errors(customer)
+    finally:
+        customer.context.close()
 
 
 def test_code_from_the_link_is_prefilled_and_korean_is_offered(

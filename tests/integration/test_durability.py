@@ -90,7 +90,7 @@ def test_ended_session_record_keeps_the_transcript(relay):
     talk.customer.chat("please send the brochure", "c-1")
     talk.agent.recv_type("chat_message")
     talk.agent.send({"type": "end_session"})
-    talk.agent.recv_type("session_ended")
+    ended = talk.agent.recv_type("session_ended")
     relay.stop()
     store = Store(relay.data_dir)
     try:
@@ -103,6 +103,9 @@ def test_ended_session_record_keeps_the_transcript(relay):
     assert record["id"] == talk.session_id and record["agent_username"] == "alice"
     assert record["customer_name"] == "Kim Customer" and record["ended_by"] == "agent"
     assert record["ended_at"] >= record["started_at"]
+    assert record["duration_s"] == round(record["ended_at"] - record["started_at"], 3) > 0
+    assert record["duration_s"] == ended["duration_s"]  # what both sides saw at the end
+    assert record["message_count"] == 1
     assert "customer_token" not in record
     assert [m["text"] for m in transcript] == ["please send the brochure"]
 

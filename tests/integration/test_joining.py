@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import urllib.parse
+
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
 
@@ -32,7 +36,8 @@ def test_wrong_used_and_malformed_codes_get_distinct_messages(api):
 
 
 def test_ten_wrong_codes_lock_the_ip_and_burn_live_codes(api, relay):
-    """Guessing is throttled per IP, and a live code that saw 10 wrong guesses is burned."""
+    """Guessing is throttled per IP; a live code that saw 10 wrong guesses is burned and its
+    waiting agent is pushed a fresh one."""
     token = api.login("alice", "alice-password-1")
     support = api.new_support(token)
     agent = ChatClient(relay.ws_url, "agent", support["session_id"], token)
@@ -46,8 +51,37 @@ def test_ten_wrong_codes_lock_the_ip_and_burn_live_codes(api, relay):
     assert status == 429 and body["error"]["code"] == "throttled"
     assert 0 < body["error"]["retry_after_s"] <= 600
     assert int(headers["Retry-After"]) >= 1
-    burned = agent.recv_type("session_updated")
-    assert burned["session"]["code"] is None
+    replaced = agent.recv_type("session_updated")["session"]
+    assert replaced["code"] not in (None, support["code"])
+    assert replaced["code_note"] == "code_replaced"
+    assert replaced["code"] in replaced["invitation_text"]
+    # From another IP (this one is locked): the old code is refused clearly, the new one works.
+    status, body = _join_from(relay.url, "127.0.0.2", support["code"])
+    assert (status, body["error"]["code"]) == (410, "code_replaced")
+    assert "replaced after repeated wrong codes" in body["error"]["message"]
+    status, body = _join_from(relay.url, "127.0.0.2", replaced["code"])
+    assert status == 200 and body["session_id"] == support["session_id"]
+    joined = agent.recv_type("session_updated")["session"]
+    assert joined["state"] == "active" and joined["code_note"] is None
+
+
+def _join_from(url: str, source_ip: str, code: str) -> tuple[int, dict]:
+    """POST /api/join from another loopback address (any 127.x is this machine)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=10, source_address=(source_ip, 0)
+    )
+    try:
+        connection.request(
+            "POST",
+            "/api/join",
+            body=json.dumps({"code": code}),
+            headers={"Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
 
 
 def test_join_by_icon_takes_the_session_for_one_customer(api):

@@ -54,8 +54,22 @@ def test_ten_wrong_guesses_burn_every_code_live_during_them():
     later = codes.issue("s2", now=20, lifetime_s=600)  # issued after 9 guesses: its budget is fresh
     assert _problem(codes, _wrong(codes, code), now=21) is CodeProblem.INVALID
     assert codes.expire(now=22) == ["s1"]
-    assert _problem(codes, code, now=23) is CodeProblem.EXPIRED
+    assert _problem(codes, code, now=23) is CodeProblem.REPLACED
     assert codes.redeem(later, now=24) == "s2"
+
+
+def test_retire_due_says_why_and_reports_codes_retired_on_the_way():
+    codes = AccessCodes()
+    burned = codes.issue("s1", now=0, lifetime_s=600)
+    short = codes.issue("s2", now=0, lifetime_s=5)
+    for n in range(MAX_WRONG_GUESSES):
+        _problem(codes, _wrong(codes, burned), now=1 + n * 0.1)
+    codes.issue("s3", now=6, lifetime_s=600)  # retires both on its way; nothing is lost
+    assert sorted(codes.retire_due(now=6)) == [
+        ("s1", burned, CodeProblem.REPLACED),
+        ("s2", short, CodeProblem.EXPIRED),
+    ]
+    assert codes.retire_due(now=7) == []
 
 
 def test_revoked_code_reads_as_expired():

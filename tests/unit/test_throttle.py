@@ -34,3 +34,30 @@ def test_token_bucket_allows_bursts_then_the_rate():
     bucket = TokenBucket(rate_per_s=20, burst=60)
     assert sum(bucket.take(0.0) for _ in range(100)) == 60
     assert sum(bucket.take(1.0) for _ in range(100)) == 20
+
+
+def test_held_attempts_count_as_failures_until_settled():
+    """Concurrent attempts: the check and the hold are one step, so at most `limit` pass."""
+    throttle = FailureThrottle(limit=5, window_s=600)
+    assert [throttle.reserve("alice", now=0) for _ in range(5)] == [0] * 5
+    assert throttle.reserve("alice", now=1) == 600  # five in flight: the sixth must wait
+    assert throttle.retry_after("alice", now=1) == 600
+    assert [throttle.fail("alice", now=2) for _ in range(4)] == [0] * 4
+    assert throttle.fail("alice", now=3) == 599  # the fifth settled failure locks, as in order
+    assert throttle.retry_after("alice", now=3) == 599
+
+
+def test_released_attempts_free_their_place():
+    throttle = FailureThrottle(limit=2, window_s=60)
+    assert throttle.reserve("ip", now=0) == 0
+    assert throttle.reserve("ip", now=0) == 0
+    assert throttle.reserve("ip", now=0) == 60
+    throttle.release("ip")
+    assert throttle.reserve("ip", now=1) == 0
+    throttle.release("ip")
+    throttle.release("ip")
+    throttle.release("ip")  # more releases than holds change nothing
+    assert throttle.retry_after("ip", now=1) == 0
+    assert throttle.fail("ip", now=1) == 0  # a failure without a hold still counts
+    assert throttle.reserve("ip", now=2) == 0
+    assert throttle.reserve("ip", now=2) == 59

@@ -20,6 +20,12 @@ export class WaitingPanel {
     this._copiedTimer = null;
     $("copy-invitation").addEventListener("click", () => this.copyInvitation());
     $("renew-code").addEventListener("click", () => onRenew());
+    // Why the code changed by itself (`code_note`), under the code; built here, not in the page.
+    this._note = Object.assign(document.createElement("p"), { id: "code-note", hidden: true });
+    this._note.style.cssText = "margin: 0; font-size: var(--rs-text-sm)";
+    this._note.dataset.testid = "code-note";
+    this._note.setAttribute("role", "status");
+    $("access-code").closest("li").append(this._note);
   }
 
   /**
@@ -36,7 +42,7 @@ export class WaitingPanel {
   }
 
   /** Show the code, its expiry and the icon. */
-  setCode({ code, code_expires_at: expiresAt, icon }) {
+  setCode({ code, code_expires_at: expiresAt, code_note: note, icon }) {
     const digits = String(code ?? "");
     const box = $("access-code");
     // Without a code (expired or burned) the boxes stay, empty, so the layout does not jump.
@@ -54,7 +60,20 @@ export class WaitingPanel {
     $("icon-step").hidden = !hasIcon;
     $("icon-number").textContent = hasIcon ? String(icon) : "";
     this._expiresAt = typeof expiresAt === "number" ? expiresAt : null;
+    this._showNote(note);
     this._tick();
+  }
+
+  /** `code_replaced`: the relay replaced a code burned by wrong codes typed elsewhere. */
+  _showNote(note) {
+    const known = note === "code_replaced";
+    this._note.hidden = !known;
+    if (known) {
+      this.i18n.bind(this._note, "wait.code_replaced");
+    } else {
+      delete this._note.dataset.i18n;
+      this._note.textContent = "";
+    }
   }
 
   /** Run the countdown only while the panel is on screen. */

@@ -33,6 +33,8 @@ const BASE_STRINGS = Object.freeze({
     "error.invalid_code": "That code doesn't exist. Check the 6 digits and try again.",
     "error.code_used": "This code has already been used. Ask your agent for a new one.",
     "error.code_expired": "This code has expired. Ask your agent for a new one.",
+    "error.code_replaced":
+      "This code was replaced after repeated wrong codes on the relay. Ask your agent for the new one.",
     "error.session_taken": "Another customer has already joined this session. Ask your agent for a new code.",
     "error.icon_not_found": "That agent is no longer waiting. Pick another number or enter a code.",
     "error.icons_disabled": "Joining by number is turned off on this server. Enter the access code instead.",
@@ -137,6 +139,7 @@ const BASE_STRINGS = Object.freeze({
     "wait.copy_failed": "Could not copy automatically. The text is selected: press Ctrl+C.",
     "wait.invitation_label": "Invitation text",
     "wait.cancel": "Cancel support",
+    "wait.code_replaced": "Your access code was replaced after repeated wrong codes on the relay.",
     "agent.remove": "Remove customer",
     "agent.remove_confirm_title": "Remove this customer?",
     "agent.remove_confirm_body": "The customer leaves the chat and the session gets a new access code.",
@@ -168,6 +171,8 @@ const BASE_STRINGS = Object.freeze({
     "error.invalid_code": "존재하지 않는 코드입니다. 6자리를 확인하고 다시 입력하세요.",
     "error.code_used": "이미 사용된 코드입니다. 상담원에게 새 코드를 요청하세요.",
     "error.code_expired": "만료된 코드입니다. 상담원에게 새 코드를 요청하세요.",
+    "error.code_replaced":
+      "중계 서버에서 잘못된 코드가 반복 입력되어 코드가 교체되었습니다. 상담원에게 새 코드를 요청하세요.",
     "error.session_taken": "다른 고객이 이미 이 상담에 연결했습니다. 상담원에게 새 코드를 요청하세요.",
     "error.icon_not_found": "해당 상담원은 더 이상 대기 중이 아닙니다. 다른 번호를 고르거나 코드를 입력하세요.",
     "error.icons_disabled": "이 서버에서는 번호로 연결할 수 없습니다. 접속 코드를 입력하세요.",
@@ -272,6 +277,7 @@ const BASE_STRINGS = Object.freeze({
     "wait.copy_failed": "자동으로 복사하지 못했습니다. 선택된 텍스트를 Ctrl+C로 복사하세요.",
     "wait.invitation_label": "안내문",
     "wait.cancel": "상담 취소",
+    "wait.code_replaced": "중계 서버에서 잘못된 코드가 반복 입력되어 접속 코드가 교체되었습니다.",
     "agent.remove": "고객 내보내기",
     "agent.remove_confirm_title": "이 고객을 내보낼까요?",
     "agent.remove_confirm_body": "고객은 대화에서 나가고 상담에는 새 접속 코드가 만들어집니다.",

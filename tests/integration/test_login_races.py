@@ -1,0 +1,94 @@
+"""Login throttling under concurrent attempts, against a real relay.
+
+The password check yields to a thread pool; the throttle must hold each attempt while it
+runs, or a burst of wrong passwords is checked in full and a right one in the burst logs in.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+import urllib.parse
+from collections import Counter
+
+from tests.support.api import Api
+
+BURST = 20
+
+
+def _login(url: str, username: str, password: str, source_ip: str = "127.0.0.1"):
+    """POST /api/login from ``source_ip`` (any 127.x address is this machine's loopback)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=60, source_address=(source_ip, 0)
+    )
+    try:
+        connection.request(
+            "POST",
+            "/api/login",
+            body=json.dumps({"username": username, "password": password}),
+            headers={"Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+    finally:
+        connection.close()
+
+
+def _burst(calls) -> list:
+    """Run ``calls`` in threads released together; returns their results in order."""
+    results: list = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(index: int) -> None:
+        barrier.wait()
+        delay, call = calls[index]
+        time.sleep(delay)
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    return results
+
+
+def test_concurrent_wrong_passwords_get_five_checks_and_the_right_one_waits(relay):
+    calls = [
+        (0.0, lambda n=n: _login(relay.url, "alice", f"wrong-guess-{n}")) for n in range(BURST)
+    ]
+    # The right password comes while the wrong ones are in flight (or just after): either way
+    # the account's five attempts are spent and it must wait.
+    calls.append((0.3, lambda: _login(relay.url, "alice", "alice-password-1")))
+    results = _burst(calls)
+    codes = Counter(body["error"]["code"] for _, body in results[:BURST])
+    assert codes["bad_credentials"] <= 5, codes
+    assert codes["bad_credentials"] + codes["throttled"] == BURST, codes
+    for status, body in results[:BURST]:
+        if body["error"]["code"] == "throttled":
+            assert status == 429 and 0 < body["error"]["retry_after_s"] <= 600
+    status, body = results[BURST]
+    assert status == 429 and body["error"]["code"] == "throttled", body
+    assert _login(relay.url, "alice", "alice-password-1")[0] == 429  # still locked afterwards
+
+
+def test_concurrent_failures_over_many_ids_lock_that_ip_not_others(relay):
+    calls = [
+        (0.0, lambda n=n: _login(relay.url, f"nobody{n}", "wrong-password")) for n in range(BURST)
+    ]
+    # alice's right password from the same IP, while the burst is in flight: the IP's five
+    # attempts are spent (alice's own budget is untouched), so it must wait.
+    calls.append((0.3, lambda: _login(relay.url, "alice", "alice-password-1")))
+    results = _burst(calls)
+    codes = Counter(body["error"]["code"] for _, body in results[:BURST])
+    assert codes["bad_credentials"] <= 5 and codes["throttled"] >= BURST - 5, codes
+    status, body = results[BURST]
+    assert status == 429 and body["error"]["retry_after_s"] > 0, body
+    status, body = _login(relay.url, "alice", "alice-password-1")
+    assert status == 429 and body["error"]["retry_after_s"] > 0, "this IP is locked"
+    status, body = _login(relay.url, "alice", "alice-password-1", source_ip="127.0.0.2")
+    assert status == 200 and body["token"], "another IP still logs in"
+    assert Api(relay.url).request("GET", "/api/me", token=body["token"])[0] == 200
