@@ -13,6 +13,7 @@ from relay_server import logs
 logger = logging.getLogger("relay_server")
 
 DEMO_USERNAME = "demo"
+DEMO_ADMIN_USERNAME = "demo-admin"
 
 
 def serve_parser() -> argparse.ArgumentParser:
@@ -52,7 +53,9 @@ def serve_parser() -> argparse.ArgumentParser:
         help="folder of one-time viewer builds (remotesales-viewer-<platform>) to offer customers",
     )
     parser.add_argument(
-        "--demo", action="store_true", help="create a demo agent on an empty database"
+        "--demo",
+        action="store_true",
+        help="create a demo agent and a demo admin on an empty database",
     )
     parser.add_argument(
         "--max-file-size",
@@ -122,7 +125,11 @@ def serve(argv: list[str]) -> int:
     )
 
     def show_urls(url: str) -> None:
-        print(f"Relay page (customers): {url}/\nAgent page:             {url}/agent", flush=True)
+        print(
+            f"Relay page (customers): {url}/\nAgent page:             {url}/agent\n"
+            f"Admin page:             {url}/admin",
+            flush=True,
+        )
 
     return run(config, options, store, on_listening=show_urls if args.demo else None)
 
@@ -142,6 +149,23 @@ def _ensure_demo_agent(store, data: Path) -> None:
     if credentials.exists():
         username, password = credentials.read_text().split()[:2]
         print(f"Demo agent: ID '{username}', password '{password}'", flush=True)
+        _ensure_demo_admin(accounts, data)
+
+
+def _ensure_demo_admin(accounts, data: Path) -> None:
+    """A demo admin for the admin site (AD1) beside the demo agent.
+
+    Made on a demo database without any admin: a new one, or one from before the admin site.
+    """
+    credentials = data / "demo-admin-credentials.txt"
+    if not any(account["role"] == "admin" for account in accounts.list()):
+        password = secrets.token_urlsafe(9)
+        accounts.create(DEMO_ADMIN_USERNAME, password, role="admin", name="Demo Admin")
+        credentials.write_text(f"{DEMO_ADMIN_USERNAME}\n{password}\n")
+        credentials.chmod(0o600)
+    if credentials.exists():
+        username, password = credentials.read_text().split()[:2]
+        print(f"Demo admin: ID '{username}', password '{password}'", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

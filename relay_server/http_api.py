@@ -16,6 +16,7 @@ import bottle
 import gevent
 
 from relay_server.accounts import USERNAME_RE, AccountError, Principal
+from relay_server.admin_routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.file_routes import install_file_routes
 from relay_server.http_bodies import json_body
@@ -235,6 +236,8 @@ def build_app(
     install_viewer_routes(
         app, relay, viewer_builds or ViewerBuilds(None), clock, client_ip, relay_url
     )
+
+    install_admin_routes(app, relay, clock)  # admin site (AD1): /admin and /api/admin/...
 
     root = str(ui_dir())
 

@@ -33,11 +33,13 @@ class Agent:
     name: str
     title: str | None = None
     company: str | None = None
+    admin: bool = False  # an administrator (`users add --admin`) for the admin site (AD1)
 
 
 ALICE = Agent("alice", "alice-password-1", "Alice Kim", title="Sales Manager", company="Acme")
 BOB = Agent("bob", "bob-password-1", "Bob Lee")
 DEFAULT_AGENTS = (ALICE, BOB)
+ROOT = Agent("root", "root-password-1", "Rita Root", admin=True)  # not created by default
 
 
 class RelayError(RuntimeError):
@@ -82,6 +84,8 @@ def add_agent(data_dir: Path, agent: Agent) -> None:
         args += ["--title", agent.title]
     if agent.company is not None:
         args += ["--company", agent.company]
+    if agent.admin:
+        args.append("--admin")
     run_relay_cli(*args)
 
 
