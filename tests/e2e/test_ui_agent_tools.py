@@ -274,5 +274,3 @@ def test_help_opens_in_a_new_tab_in_both_languages(agent_page: Page) -> None:
     expect(by_id(help_page, "help-en")).to_be_hidden()
     expect(help_page).to_have_title("RemoteSales · 도움말")
     screenshot(help_page, "agent-help-ko")
-    # The admin site is not linked from a browser tab.
-    expect(by_id(agent_page, "admin-button")).to_be_hidden()

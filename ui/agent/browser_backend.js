@@ -19,9 +19,9 @@ export class BrowserBackend {
     return false;
   }
 
-  /** Whether there is an admin page to open (the relay has none to link to yet). */
+  /** Whether there is an admin page to open: the relay's /admin (AD1). */
   get canOpenAdmin() {
-    return false;
+    return true;
   }
 
   /** The session this window is dedicated to (desktop chat windows); none here. */
@@ -85,7 +85,7 @@ export class BrowserBackend {
   }
 
   async openAdmin() {
-    // Hidden in the browser (canOpenAdmin is false).
+    window.open("/admin", "_blank", "noopener");
   }
 
   /**

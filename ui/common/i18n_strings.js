@@ -8,6 +8,7 @@ import { CONTROL_STRINGS } from "./control_strings.js"; // control handover (P3)
 import { DRAWING_STRINGS } from "./drawing_strings.js";
 import { SCREEN_STRINGS } from "./screen_strings.js";
 import { FILE_STRINGS } from "./file_strings.js";
+import { ADMIN_STRINGS } from "./admin_strings.js"; // admin site (AD1)
 
 const BASE_STRINGS = Object.freeze({
   en: {
@@ -292,9 +293,11 @@ export const STRINGS = Object.freeze({
   en: Object.freeze({
     ...BASE_STRINGS.en, ...AGENT_STRINGS.en, ...SCREEN_STRINGS.en, ...FILE_STRINGS.en,
     ...CONTROL_STRINGS.en, ...DRAWING_STRINGS.en,
+    ...ADMIN_STRINGS.en,
   }),
   ko: Object.freeze({
     ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko, ...SCREEN_STRINGS.ko, ...FILE_STRINGS.ko,
     ...CONTROL_STRINGS.ko, ...DRAWING_STRINGS.ko,
+    ...ADMIN_STRINGS.ko,
   }),
 });

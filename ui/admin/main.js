@@ -1,0 +1,160 @@
+// The admin site at /admin (AD1): an administrator signs in through the relay's /api/login
+// (the agents' endpoint and throttle), the page checks the role with /api/admin/me (an agent
+// is told "not an admin" and its fresh token is revoked), then manages the accounts.
+// Sections sit in the side navigation; later ones (history, statistics, options) join it.
+// The token survives a reload (sessionStorage); a 401 anywhere returns to the login form.
+
+import { showOnly } from "/ui/common/dom.js";
+import { ErrorMessage } from "/ui/common/error_message.js";
+import { requestJson } from "/ui/common/http.js";
+import { i18n } from "/ui/common/i18n.js";
+import { fillIcons } from "/ui/common/icons.js";
+import { loadJson, saveJson } from "/ui/common/storage.js";
+import { AccountsPanel } from "/ui/admin/accounts_panel.js";
+
+const AUTH_KEY = "rs.admin.auth";
+
+const $ = (id) => document.getElementById(id);
+
+class AdminApp {
+  constructor() {
+    this.auth = loadJson(window.sessionStorage, AUTH_KEY); // {token, admin}
+    this._busy = false;
+    this.panels = [$("login-panel"), $("admin-panel")];
+    this.loginError = new ErrorMessage($("login-error"), i18n, {
+      onWaitChange: (waiting) => {
+        $("login-button").disabled = waiting;
+      },
+    });
+    this.accounts = new AccountsPanel({
+      i18n,
+      api: (method, path, options) => this._api(method, path, options),
+      me: () => this.auth?.admin?.username ?? "",
+      onOwnPasswordChanged: () => this._signedOut("admin.password_changed_self"),
+    });
+    $("login-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this._login();
+    });
+    $("logout-button").addEventListener("click", () => this._logout());
+    i18n.onChange(() => this._renderMe());
+  }
+
+  async start() {
+    if (this.auth?.token) {
+      try {
+        const { admin } = await requestJson("GET", "/api/admin/me", { token: this.auth.token });
+        this._setAuth({ token: this.auth.token, admin });
+        this._showAdmin();
+        return;
+      } catch (error) {
+        this._setAuth(null);
+        if (error.code !== "unauthorized" && error.code !== "not_admin") {
+          this.loginError.show(error);
+        }
+      }
+    }
+    this._showLogin();
+  }
+
+  async _login() {
+    const username = $("login-username").value.trim();
+    const password = $("login-password").value;
+    if (!username || !password) {
+      this.loginError.showKey("login.missing");
+      return;
+    }
+    if (this._busy || this.loginError.waiting) {
+      return;
+    }
+    this._busy = true;
+    $("login-button").disabled = true;
+    i18n.bind($("login-button"), "login.signing_in");
+    try {
+      const { token } = await requestJson("POST", "/api/login", { body: { username, password } });
+      let admin;
+      try {
+        ({ admin } = await requestJson("GET", "/api/admin/me", { token }));
+      } catch (error) {
+        // An agent's password was right, but this site is not theirs: drop the token now.
+        requestJson("POST", "/api/logout", { token }).catch(() => {});
+        throw error;
+      }
+      $("login-password").value = "";
+      this.loginError.clear();
+      this._setAuth({ token, admin });
+      this._showAdmin();
+    } catch (error) {
+      this.loginError.show(error);
+      $("login-password").select();
+    } finally {
+      this._busy = false;
+      $("login-button").disabled = this.loginError.waiting;
+      i18n.bind($("login-button"), "login.button");
+    }
+  }
+
+  async _logout() {
+    const token = this.auth?.token;
+    this._setAuth(null);
+    if (token) {
+      try {
+        await requestJson("POST", "/api/logout", { token });
+      } catch {
+        // Signed out here either way; the token expires on the relay by itself.
+      }
+    }
+    this._signedOut("admin.signed_out");
+  }
+
+  /** Every admin API call: adds the token, and a 401 (expired, revoked) ends the sign-in. */
+  async _api(method, path, options = {}) {
+    try {
+      return await requestJson(method, path, { ...options, token: this.auth?.token });
+    } catch (error) {
+      if (error.code === "unauthorized" || error.code === "not_admin") {
+        this._setAuth(null);
+        this._signedOut(`error.${error.code}`);
+      }
+      throw error;
+    }
+  }
+
+  _signedOut(messageKey) {
+    this._setAuth(null);
+    this._showLogin();
+    this.loginError.showKey(messageKey);
+  }
+
+  _setAuth(auth) {
+    this.auth = auth;
+    saveJson(window.sessionStorage, AUTH_KEY, auth);
+    this._renderMe();
+  }
+
+  _renderMe() {
+    const admin = this.auth?.admin;
+    $("admin-me").hidden = !admin;
+    $("logout-button").hidden = !admin;
+    if (admin) {
+      i18n.bind($("admin-me"), "admin.signed_in_as", { name: admin.name || admin.username });
+    }
+  }
+
+  _showLogin() {
+    showOnly(this.panels, $("login-panel"));
+    this.accounts.clear();
+    const input = $("login-username").value ? $("login-password") : $("login-username");
+    input.focus();
+  }
+
+  _showAdmin() {
+    showOnly(this.panels, $("admin-panel"));
+    this.accounts.load();
+  }
+}
+
+i18n.apply();
+i18n.attachSwitcher($("language-select"));
+fillIcons();
+new AdminApp().start();
