@@ -161,3 +161,22 @@ def test_the_agent_page_links_to_the_admin_site(agent_page: Page) -> None:
     assert admin.url.endswith("/admin")
     expect(by_id(admin, "login-button")).to_be_visible()
     admin.close()
+
+
+def test_every_string_of_the_admin_page_exists(open_ui: PageFactory) -> None:
+    """Each data-i18n key in the admin page's markup is in the English and Korean tables."""
+    page = open_ui("/admin")
+    expect(by_id(page, "login-button")).to_be_visible()
+    missing = page.evaluate(
+        """async () => {
+            const { STRINGS } = await import("/ui/common/i18n_strings.js");
+            const keys = new Set();
+            for (const el of document.querySelectorAll("*")) {
+                for (const name of ["i18n", "i18nPlaceholder", "i18nAriaLabel", "i18nTitle"]) {
+                    if (el.dataset[name]) keys.add(el.dataset[name]);
+                }
+            }
+            return [...keys].filter((key) => !(key in STRINGS.en) || !(key in STRINGS.ko));
+        }"""
+    )
+    assert missing == []

@@ -244,9 +244,11 @@ def test_unknown_accounts_are_404(admin_api, root_token, action):
 
 
 def test_reset_password_revokes_tokens_and_the_new_one_works(admin_relay, root_token):
-    """PUT .../password: the old token gets 401, the old password fails, the new one works."""
+    """PUT .../password: the old token gets 401, its chat socket closes 4001, the old password
+    fails, the new one works."""
     api = Api(admin_relay.url)
-    old_token = api.login("bob", "bob-password-1")
+    talk = start_conversation(admin_relay, "bob", "bob-password-1")
+    old_token = talk.token
     path = f"{ACCOUNTS}/bob/password"
     assert error_code(api.request("PUT", path, json={"password": "short"}, token=root_token)) == (
         400,
@@ -254,6 +256,8 @@ def test_reset_password_revokes_tokens_and_the_new_one_works(admin_relay, root_t
     )
     assert api.request("GET", "/api/me", token=old_token)[0] == 200  # a refused reset: no change
     assert api.request("PUT", path, json={"password": "bob-new-pass"}, token=root_token)[0] == 200
+    assert talk.agent.close_code() == 4001
+    talk.customer.close()
     assert error_code(api.request("GET", "/api/me", token=old_token)) == (401, "unauthorized")
     login = {"username": "bob", "password": "bob-password-1"}
     assert error_code(api.request("POST", "/api/login", json=login)) == (401, "bad_credentials")
