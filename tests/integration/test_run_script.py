@@ -26,6 +26,7 @@ from tests.support.x11 import find_windows
 from tests.support.xvfb import Xvfb
 
 CREDENTIALS_RE = re.compile(r"Demo agent: ID '([^']+)', password '([^']+)'")
+ADMIN_CREDENTIALS_RE = re.compile(r"Demo admin: ID '([^']+)', password '([^']+)'")
 RELAY_PAGE_RE = re.compile(r"Relay page \(customers\): (http://\S+)/")
 READY_LINE = "run: press Ctrl-C to stop"
 START_TIMEOUT_S = 120  # the first run may install the project into .venv
@@ -91,8 +92,14 @@ def _started(output: str) -> tuple[str, str, str]:
 
 def test_run_starts_a_relay_whose_demo_agent_logs_in_and_ctrl_c_stops_it(run_script):
     run = run_script(_without_display())
-    relay_url, username, password = _started(run.read_until_ready())
+    output = run.read_until_ready()
+    relay_url, username, password = _started(output)
     assert Api(relay_url).login(username, password)
+    # The demo admin (AD1) signs in and reaches the admin API.
+    admin = ADMIN_CREDENTIALS_RE.search(output)
+    assert admin and f"Admin page:             {relay_url}/admin" in output, output
+    admin_token = Api(relay_url).login(admin.group(1), admin.group(2))
+    assert Api(relay_url).request("GET", "/api/admin/me", token=admin_token)[0] == 200
     with urllib.request.urlopen(relay_url + "/", timeout=10) as page:
         assert page.status == 200 and b"<html" in page.read().lower()
     assert run.interrupt() == 130
