@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,9 +59,21 @@ def public_profile(account: dict[str, Any]) -> dict[str, Any]:
 
 
 class Accounts:
+    """Accounts, tokens and the login throttles over the store.
+
+    Args:
+        store: the relay's store.
+        token_lifetime_s: how long a login's bearer token lives.
+
+    ``hasher`` hashes a new password (scrypt: ~50 ms of CPU). The relay server sets it to one
+    that runs in the hub's thread pool, so creating an account or resetting a password does not
+    stall every socket; the CLI keeps the direct call.
+    """
+
     def __init__(self, store: Store, token_lifetime_s: float = 12 * 3600):
         self.store = store
         self.token_lifetime_s = token_lifetime_s
+        self.hasher: Callable[[str], str] = hash_password
         self.by_account = FailureThrottle(LOGIN_FAILURES_LIMIT, LOGIN_WINDOW_S)
         self.by_ip = FailureThrottle(LOGIN_FAILURES_LIMIT, LOGIN_WINDOW_S)
         self._principals: dict[str, tuple[Principal, float, int]] = {}
@@ -90,15 +103,17 @@ class Accounts:
             )
         if role not in ("agent", "admin"):
             raise AccountError("bad_request", "role must be 'agent' or 'admin'")
-        if self.get(username):
-            raise AccountError("account_exists", f"an account named '{username}' exists already")
         self._check_password(password)
+        profile = self._clean_profile(profile)
+        self._require_free(username)
+        password_hash = self.hasher(password)  # may yield to other greenlets
+        self._require_free(username)  # a concurrent create may have taken the ID meanwhile
         doc = {
             "username": username,
             "role": role,
-            "password_hash": hash_password(password),
+            "password_hash": password_hash,
             "disabled": False,
-            **self._clean_profile(profile),
+            **profile,
         }
         self.store.insert(ACCOUNTS, doc)
         self.store.sync()
@@ -109,10 +124,16 @@ class Accounts:
         account = self._require(username)
         self.store.update(ACCOUNTS, account["doc_id"], self._clean_profile(profile))
 
+    def _require_free(self, username: str) -> None:
+        if self.get(username):
+            raise AccountError("account_exists", f"an account named '{username}' exists already")
+
     def set_password(self, username: str, password: str) -> None:
-        account = self._require(username)
+        self._require(username)
         self._check_password(password)
-        self.store.update(ACCOUNTS, account["doc_id"], {"password_hash": hash_password(password)})
+        password_hash = self.hasher(password)  # may yield to other greenlets
+        account = self._require(username)
+        self.store.update(ACCOUNTS, account["doc_id"], {"password_hash": password_hash})
         self._revoke_all(username)
         self.store.sync()
 

@@ -20,6 +20,7 @@ from relay_server.admin_routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.file_routes import install_file_routes
 from relay_server.http_bodies import json_body
+from relay_server.passwords import hash_password
 from relay_server.photos import MAX_PHOTO_BYTES, PhotoError
 from relay_server.relay import Relay
 from relay_server.viewer_builds import ViewerBuilds
@@ -51,6 +52,8 @@ def build_app(
     app = bottle.Bottle()
     started = clock()
     pool = gevent.get_hub().threadpool
+    # New passwords are hashed off the event loop too (admin site, AD1).
+    relay.accounts.hasher = lambda password: pool.apply(hash_password, (password,))
 
     def client_ip() -> str:
         if trust_proxy:
