@@ -8,6 +8,7 @@ import { CONTROL_STRINGS } from "./control_strings.js"; // control handover (P3)
 import { DRAWING_STRINGS } from "./drawing_strings.js";
 import { SCREEN_STRINGS } from "./screen_strings.js";
 import { FILE_STRINGS } from "./file_strings.js";
+import { IDLE_STRINGS } from "./idle_strings.js"; // automatic sign-out (A4)
 
 const BASE_STRINGS = Object.freeze({
   en: {
@@ -286,9 +287,11 @@ export const STRINGS = Object.freeze({
   en: Object.freeze({
     ...BASE_STRINGS.en, ...AGENT_STRINGS.en, ...SCREEN_STRINGS.en, ...FILE_STRINGS.en,
     ...CONTROL_STRINGS.en, ...DRAWING_STRINGS.en,
+    ...IDLE_STRINGS.en,
   }),
   ko: Object.freeze({
     ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko, ...SCREEN_STRINGS.ko, ...FILE_STRINGS.ko,
     ...CONTROL_STRINGS.ko, ...DRAWING_STRINGS.ko,
+    ...IDLE_STRINGS.ko,
   }),
 });
