@@ -27,7 +27,7 @@ from tests.support.desktop_flow import (
     sign_in,
 )
 from tests.support.relay import ALICE, REPO_ROOT
-from tests.support.x11 import find_windows, read_clipboard, request_close
+from tests.support.x11 import find_windows, read_clipboard, request_close, window_property
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
@@ -161,6 +161,15 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         )
         notice.wait_for_selector(by_test_id("notice-elapsed"))
         notice.screenshot(artifacts_dir / "desktop-flow-notice.png")
+        # P8: always on top. Bare Xvfb has no window manager to obey it, so read what Qt asks
+        # of one: the EWMH state "above" (and Qt's legacy "stays on top") on the notice window.
+        [notice_window] = find_windows(xvfb.env(), " · Connected$")
+        state = window_property(xvfb.env(), notice_window, "_NET_WM_STATE")
+        assert "_NET_WM_STATE_ABOVE" in state, state
+        [main_window] = find_windows(xvfb.env(), "^RemoteSales$")
+        assert "_NET_WM_STATE_ABOVE" not in window_property(
+            xvfb.env(), main_window, "_NET_WM_STATE"
+        )  # the check tells them apart: only the notice asks to stay above
 
         # Wide windows show the notes beside the chat; narrow ones behind a toggle.
         notes_shown = visible_js(by_test_id("notes-input"))
