@@ -18,12 +18,14 @@ export class IdleLogoutSettings {
   constructor(panel, { i18n, backend, onSaved }) {
     Object.assign(this, { i18n, backend, onSaved });
     this._savedTimer = null;
-    this.form = element("form", "agent-remote", { "data-testid": "idle-settings", novalidate: "" });
+    this.form = element("form", "agent-remote agent-idle", {
+      "data-testid": "idle-settings", novalidate: "", "aria-labelledby": "idle-title",
+    }); // prettier-ignore
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.save();
     });
-    const heading = this.i18n.bind(element("h2", "rs-label"), "idle.title");
+    const heading = this.i18n.bind(element("h2", "agent-idle__title", { id: "idle-title" }), "idle.title");
     this.input = element("input", "rs-input", {
       type: "number", id: "idle-minutes", "data-testid": "idle-minutes",
       min: "0", max: String(MAX_IDLE_MINUTES), step: "1", inputmode: "numeric",
