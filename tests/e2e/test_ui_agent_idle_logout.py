@@ -212,6 +212,13 @@ def test_desktop_live_support_and_other_windows_keep_the_app_signed_in(
         pages.append(notice)
         with local_call(notice, "POST", "/local/activity"):
             notice.mouse.click(10, 10)
+        help_window = desktop_page(browser, local_app.page_url("agent/help.html"), NOTICE_WINDOW)
+        pages.append(help_window)
+        with local_call(help_window, "POST", "/local/activity") as reported:
+            help_window.mouse.wheel(0, 200)
+        assert reported.value.request.post_data_json == {
+            "source": "help", "input": True, "live": False,
+        }  # fmt: skip
         activity = main.evaluate(
             """async () => (await fetch("/local/activity", { headers: {
                 "X-RemoteSales-Token": JSON.parse(sessionStorage.getItem("rs.desktop")).token,
