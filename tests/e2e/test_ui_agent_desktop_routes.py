@@ -122,7 +122,11 @@ def test_profile_and_photo_through_the_relay_proxy(
         customer = open_ui("/")
         tile = by_id(customer, "agent-icon-photo")
         expect(tile).to_be_visible()
-        assert customer.evaluate("(img) => img.naturalWidth", tile.element_handle()) == 48
+        tile.scroll_into_view_if_needed()
+        # Visible is not loaded: wait for the image itself (the relay serves it to anyone).
+        customer.wait_for_function(
+            "(img) => img.complete && img.naturalWidth === 48", arg=tile.element_handle()
+        )
     finally:
         for window in pages:
             window.context.close()
