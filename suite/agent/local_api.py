@@ -16,6 +16,7 @@ import logging
 import re
 import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -23,6 +24,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import bottle
 
+from suite.agent.activity import ActivityLog
 from suite.agent.errors import AgentError, RelayClientError
 from suite.agent.local_files import install_local_file_routes
 from suite.agent.local_presentation import install_presentation_routes
@@ -157,6 +159,7 @@ class LocalState:
     notice_by_source: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     notice_revision: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    activity: ActivityLog = field(default_factory=ActivityLog)  # A4: input in other windows
 
     def notice(self) -> Notice:
         """Every window's live sessions, merged (first report of a session wins)."""
@@ -425,6 +428,23 @@ def build_app(
         session_id = _session_id(_body())
         if not desktop.end_from_notice(session_id):
             raise AgentError("window_not_found", "no chat window is open for that session", 404)
+
+    # A4 automatic logout: the other windows' input and live supports (suite/agent/activity.py).
+    @app.post("/local/activity")
+    @json_route
+    def report_activity():
+        data = _body()
+        source, input_seen, live = data.get("source"), data.get("input"), data.get("live")
+        if not isinstance(source, str) or not SESSION_ID_RE.match(source):
+            raise AgentError("bad_request", "'source' must be 1-64 url-safe characters")
+        if not isinstance(input_seen, bool) or not isinstance(live, bool):
+            raise AgentError("bad_request", "'input' and 'live' must be true or false")
+        state.activity.report(source, input_seen=input_seen, live=live, now=time.monotonic())
+
+    @app.get("/local/activity")
+    @json_route
+    def get_activity():
+        return state.activity.state(time.monotonic())
 
     @app.post("/local/open_admin")
     @json_route

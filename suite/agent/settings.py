@@ -29,6 +29,7 @@ MAX_SHORT_KEY_CHARS = 32
 MAX_SHORT_TEXT_CHARS = 4000
 MAX_USERNAME_CHARS = 200
 MAX_URL_CHARS = 2000
+IDLE_LOGOUT_MINUTES_RANGE = (0, 1440)  # A4; 0 = never sign out by itself, at most a day
 _DOC_ID = 1
 
 DEFAULTS: dict[str, Any] = {
@@ -41,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "remote_support": {},
     "favourites": [],
     "received_files_folder": "",  # P4; "" = <Documents>/RemoteSales/Received Files
+    "idle_logout_minutes": 30,  # A4; 0 = off
 }
 
 
@@ -112,6 +114,13 @@ def _folder(key: str, value: Any) -> None:
         raise SettingsError(f"'{key}' must be a full path (like /home/me/Received) or empty")
 
 
+def _idle_minutes(key: str, value: Any) -> None:
+    """A whole number of minutes (A4): a typo like "30" or 2.5 is refused, not rounded."""
+    low, high = IDLE_LOGOUT_MINUTES_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SettingsError(f"'{key}' must be a whole number of minutes {low}-{high} (0 = off)")
+
+
 def _array(key: str, value: Any) -> None:
     if not isinstance(value, list):
         raise SettingsError(f"'{key}' must be a list")
@@ -148,6 +157,7 @@ VALIDATORS: dict[str, Callable[[str, Any], None]] = {
     "remote_support": _remote_support,
     "favourites": _array,
     "received_files_folder": _folder,
+    "idle_logout_minutes": _idle_minutes,
 }
 assert VALIDATORS.keys() == DEFAULTS.keys()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from tests.support.desktop_flow import (
     sign_in,
 )
 from tests.support.relay import ALICE, REPO_ROOT
-from tests.support.x11 import find_windows, read_clipboard, request_close
+from tests.support.x11 import find_windows, read_clipboard, request_close, window_property
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
@@ -161,6 +162,15 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         )
         notice.wait_for_selector(by_test_id("notice-elapsed"))
         notice.screenshot(artifacts_dir / "desktop-flow-notice.png")
+        # P8: always on top. Bare Xvfb has no window manager to obey it, so read what Qt asks
+        # of one: the EWMH state "above" (and Qt's legacy "stays on top") on the notice window.
+        [notice_window] = find_windows(xvfb.env(), " · Connected$")
+        state = window_property(xvfb.env(), notice_window, "_NET_WM_STATE")
+        assert "_NET_WM_STATE_ABOVE" in state, state
+        [main_window] = find_windows(xvfb.env(), "^RemoteSales$")
+        assert "_NET_WM_STATE_ABOVE" not in window_property(
+            xvfb.env(), main_window, "_NET_WM_STATE"
+        )  # the check tells them apart: only the notice asks to stay above
 
         # Wide windows show the notes beside the chat; narrow ones behind a toggle.
         notes_shown = visible_js(by_test_id("notes-input"))
@@ -307,3 +317,31 @@ def test_agent_app_several_supports_each_in_its_own_window(
         chats[1].screenshot(artifacts_dir / "desktop-multi-chat-1-still-live.png")
         windows.close()
         assert app.stop() == 0
+
+
+def test_agent_app_signs_out_after_the_idle_time(agent_app, relay, artifacts_dir: Path):
+    """A4 in the real app: no input for the idle time (shortened to 1.5 s through the page's
+    test hook, the same timer the setting starts) logs the main window out as its Log out button
+    does: the form says why, keeps the ID field, and the relay token is revoked."""
+    with driving(agent_app, artifacts_dir, "desktop-idle") as windows:
+        main = main_page(agent_app)
+        windows.pages.append(main)
+        sign_in(main)
+        main.wait_for(visible_js(by_test_id("new-support-button")))
+        token = main.evaluate("JSON.parse(sessionStorage.getItem('rs.agent.auth')).token")
+        assert Api(relay.url).request("GET", "/api/me", token=token)[0] == 200
+        main.evaluate("window.__rsTest.idleSeconds(1.5)")
+        main.wait_for(
+            f"document.querySelector('{by_test_id('login-error')}')?.textContent"
+            ".startsWith('Signed out after 30 minutes without activity')"
+        )
+        assert main.evaluate(f"document.querySelector('{by_test_id('login-username')}').value")
+        main.screenshot(artifacts_dir / "desktop-idle-signed-out.png")
+        # The page asks for POST /local/logout as it shows the form; the relay answers 401 once
+        # the app has revoked the token there.
+        deadline = time.monotonic() + 10
+        while Api(relay.url).request("GET", "/api/me", token=token)[0] != 401:
+            assert time.monotonic() < deadline, "the relay token was not revoked"
+            time.sleep(0.1)
+        windows.close()
+        assert agent_app.stop() == 0

@@ -266,8 +266,24 @@ def test_help_opens_in_a_new_tab_in_both_languages(agent_page: Page) -> None:
     expect(by_id(help_page, "help-ko")).to_be_hidden()
     english = by_id(help_page, "help-en").locator("h2")
     korean = by_id(help_page, "help-ko").locator("h2")
-    expect(english).to_have_count(15)
-    expect(korean).to_have_count(15)
+    expect(english).to_have_count(18)
+    expect(korean).to_have_count(18)
+    for lang in ("en", "ko"):
+        # The table of contents lists every section, in order, each linking to its heading.
+        article = by_id(help_page, f"help-{lang}")
+        links = article.locator(".help-toc a").evaluate_all(
+            "(links) => links.map((a) => [a.getAttribute('href').slice(1), a.textContent])"
+        )
+        headings = article.locator("h2").evaluate_all(
+            "(hs) => hs.map((h) => [h.id, h.textContent])"
+        )
+        assert links == headings, lang
+        ids = [section for section, _ in headings]
+        for topic in ("settings", "admin", "logout"):
+            assert f"{lang}-{topic}" in ids, (lang, topic)
+    expect(by_id(help_page, "help-en").locator("#en-logout + p + p")).to_contain_text(
+        "never happens while a support is waiting"
+    )
     screenshot(help_page, "agent-help-en")
     by_id(help_page, "language-select").select_option("ko")
     expect(by_id(help_page, "help-ko")).to_be_visible()

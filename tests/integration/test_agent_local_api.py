@@ -15,11 +15,14 @@ import pytest
 
 from suite.agent.local_api import TOKEN_HEADER, LocalServer, Notice, build_app, guard
 from suite.agent.settings import LocalSettings
+from suite.protocol import PROTOCOL_VERSION
+from tests.integration import test_agent_relay_client
 from tests.integration.test_agent_relay_client import closed_port_url
 from tests.support.api import Api
 from tests.support.relay import ALICE
 
 SECRET = "test-secret-0123456789"
+impostor = test_agent_relay_client.impostor  # the fixture, shared
 
 
 class RecordingDesktop:
@@ -268,3 +271,48 @@ def test_unknown_paths_are_json_errors(local):
     """Unknown routes answer JSON, not Bottle's HTML page."""
     status, body, _ = local.request("GET", "/local/nothing")
     assert (status, body["error"]["code"]) == (404, "not_found")
+
+
+def test_activity_reports_and_their_bad_shapes(local):
+    """A4: windows report input and live supports; the main window reads the merged state.
+    Malformed reports are refused with 400 and change nothing."""
+    assert local.request("GET", "/local/activity")[1] == {"idle_s": None, "live": False}
+    assert local.request("POST", "/local/activity", {"source": "one", "input": True,
+                                                     "live": True})[0] == 204  # fmt: skip
+    status, state, _ = local.request("GET", "/local/activity")
+    assert status == 200 and state["live"] is True and 0 <= state["idle_s"] < 5
+    for bad in (
+        {"source": "one", "input": "yes", "live": False},
+        {"source": "one", "input": True},
+        {"source": "../x", "input": True, "live": False},
+        {"input": True, "live": False},
+        [1],
+    ):
+        status, body, _ = local.request("POST", "/local/activity", bad)
+        assert (status, body["error"]["code"]) == (400, "bad_request"), bad
+    assert local.request("GET", "/local/activity")[1]["live"] is True
+    local.request("POST", "/local/activity", {"source": "one", "input": False, "live": False})
+    assert local.request("GET", "/local/activity")[1]["live"] is False
+    assert local.request("GET", "/local/activity", token=None)[0] == 401
+
+
+def test_login_tls_failure_and_version_mismatch(local, relay_factory, certificate, impostor):
+    """/local/login names an untrusted certificate (tls_failed, with the reason) and a relay of
+    another protocol version (version_mismatch, with both versions) before sending a password."""
+    cert, key = certificate
+    tls_relay = relay_factory("--tls-cert", str(cert), "--tls-key", str(key))
+    login = {"username": "alice", "password": ALICE.password}
+    status, body, _ = local.request("POST", "/local/login", {"relay_url": tls_relay.url, **login})
+    assert (status, body["error"]["code"]) == (502, "tls_failed"), body
+    assert "self-signed certificate" in body["error"]["message"]
+    assert "self-signed certificate" in body["error"]["reason"]
+
+    other = PROTOCOL_VERSION + 1
+    answer = json.dumps({"status": "ok", "protocol_version": other}).encode()
+    url = impostor(200, "application/json", answer)
+    status, body, _ = local.request("POST", "/local/login", {"relay_url": url, **login})
+    assert (status, body["error"]["code"]) == (502, "version_mismatch"), body
+    assert (body["error"]["relay_version"], body["error"]["app_version"]) == (
+        other, PROTOCOL_VERSION,
+    )  # fmt: skip
+    assert local.request("GET", "/local/login")[0] == 404

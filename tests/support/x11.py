@@ -111,3 +111,14 @@ def read_clipboard(env: dict[str, str]) -> str | None:
         timeout=15,
     )  # fmt: skip
     return result.stdout if result.returncode == 0 else None
+
+
+def window_property(env: dict[str, str], window: int, name: str) -> str:
+    """One property of ``window`` as ``xprop`` prints it (``"_NET_WM_STATE(ATOM) = ..."``, or
+    ``"... not found."``): what a window manager reads when it maps the window."""
+    result = subprocess.run(
+        ["xprop", "-id", str(window), name], env=env, capture_output=True, text=True, timeout=10
+    )
+    if result.returncode != 0:
+        raise OSError(f"xprop -id {window} {name} failed: {result.stderr.strip()}")
+    return result.stdout.strip()

@@ -53,6 +53,11 @@ BAD = [
     ({"remote_support": {"speed": "fast"}}, "'remote_support' has no option 'speed'"),
     ({"received_files_folder": "Received"}, "'received_files_folder' must be a full path"),
     ({"received_files_folder": 3}, "'received_files_folder' must be a string"),
+    ({"idle_logout_minutes": -1}, "'idle_logout_minutes' must be a whole number of minutes 0-1440"),
+    ({"idle_logout_minutes": 1441}, "'idle_logout_minutes' must be a whole number of minutes"),
+    ({"idle_logout_minutes": 2.5}, "'idle_logout_minutes' must be a whole number of minutes"),
+    ({"idle_logout_minutes": "30"}, "'idle_logout_minutes' must be a whole number of minutes"),
+    ({"idle_logout_minutes": True}, "'idle_logout_minutes' must be a whole number of minutes"),
 ]
 
 

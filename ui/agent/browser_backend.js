@@ -4,9 +4,12 @@
 
 import { requestJson } from "/ui/common/http.js";
 import { loadJson, saveJson } from "/ui/common/storage.js";
+import { validIdleMinutes } from "/ui/agent/idle_logout.js";
 
 const REMEMBERED_ID_KEY = "rs.agent.username";
 const SHORT_MESSAGES_KEY = "rs.agent.short_messages.";
+const IDLE_MINUTES_KEY = "rs.agent.idle_logout_minutes";
+const DEFAULT_IDLE_MINUTES = 30;
 
 export class BrowserBackend {
   /** "browser" or "desktop". */
@@ -98,4 +101,27 @@ export class BrowserBackend {
 
   /** Tell the connection notice about this window's live sessions; no notice here. */
   async reportNotice() {}
+
+  // ---------- Automatic logout (A4): this browser's localStorage; one page, no other windows ----------
+
+  /** The idle time in minutes (0 = off). */
+  async idleLogoutMinutes() {
+    const stored = loadJson(window.localStorage, IDLE_MINUTES_KEY);
+    return validIdleMinutes(stored) ? stored : DEFAULT_IDLE_MINUTES;
+  }
+
+  async saveIdleLogoutMinutes(minutes) {
+    if (!validIdleMinutes(minutes)) {
+      throw Object.assign(new Error("not a whole number of minutes 0-1440"), { code: "bad_request" });
+    }
+    saveJson(window.localStorage, IDLE_MINUTES_KEY, minutes);
+    return minutes;
+  }
+
+  /** Input and live supports in the app's other windows: a browser tab has none. */
+  async appActivity() {
+    return { idle_s: null, live: false };
+  }
+
+  async reportActivity() {}
 }

@@ -235,4 +235,29 @@ export class DesktopBackend {
       body: { remote_support: remoteSupport, received_files_folder: folder },
     });
   }
+
+  // ---------- Automatic logout (A4): settings.idle_logout_minutes, /local/activity ----------
+
+  /** The idle time in minutes (0 = off). */
+  async idleLogoutMinutes() {
+    const { settings } = await this._local("GET", "/local/settings");
+    return settings.idle_logout_minutes ?? 30;
+  }
+
+  async saveIdleLogoutMinutes(minutes) {
+    const { settings } = await this._local("PUT", "/local/settings", {
+      body: { idle_logout_minutes: minutes },
+    });
+    return settings.idle_logout_minutes;
+  }
+
+  /** {idle_s, live}: the last input and the live supports the other windows reported. */
+  async appActivity() {
+    return this._local("GET", "/local/activity");
+  }
+
+  /** A chat or notice window's report: {source, input, live}. */
+  async reportActivity(report) {
+    await this._local("POST", "/local/activity", { body: report });
+  }
 }

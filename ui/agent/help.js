@@ -5,6 +5,7 @@
 import { i18n } from "/ui/common/i18n.js";
 import { fillIcons } from "/ui/common/icons.js";
 import { createBackend } from "/ui/agent/backend.js";
+import { ActivityReporter } from "/ui/agent/idle_logout.js";
 
 function showLanguage() {
   for (const article of document.querySelectorAll("article[lang]")) {
@@ -12,7 +13,11 @@ function showLanguage() {
   }
 }
 
-createBackend();
+const backend = createBackend();
+if (backend.mode === "desktop") {
+  // A4: reading the help (scrolling, clicking) counts as activity for the automatic sign-out.
+  new ActivityReporter({ source: "help", report: (r) => backend.reportActivity(r) }).start();
+}
 i18n.attachSwitcher(document.getElementById("language-select"));
 i18n.apply();
 fillIcons();

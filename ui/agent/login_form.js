@@ -29,10 +29,10 @@ export class LoginForm {
     });
   }
 
-  /** Prepare the form to be shown, with an optional message (e.g. "signed out"). */
-  async reset(messageKey) {
+  /** Prepare the form to be shown, with an optional message (e.g. "signed out") and its params. */
+  async reset(messageKey, params) {
     if (messageKey) {
-      this.error.showKey(messageKey);
+      this.error.showKey(messageKey, params);
     } else if (!this.error.waiting) {
       this.error.clear();
     }

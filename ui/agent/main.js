@@ -10,6 +10,7 @@ import { i18n } from "/ui/common/i18n.js";
 import { fillIcons } from "/ui/common/icons.js";
 import { loadJson, saveJson } from "/ui/common/storage.js";
 import { createBackend } from "/ui/agent/backend.js";
+import { ActivityReporter, IdleLogout } from "/ui/agent/idle_logout.js";
 import { LoginForm } from "/ui/agent/login_form.js";
 import { ProfilePanel } from "/ui/agent/profile_panel.js";
 import { SettingsPanel } from "/ui/agent/settings_panel.js";
@@ -59,7 +60,16 @@ class AgentApp {
       },
       onAuthError,
       backend: this.backend,
+      onIdleMinutes: (minutes) => this._startIdle(minutes),
     });
+    // A4: sign out after the idle time (the main window decides; idle_logout.js).
+    this.idle = new IdleLogout({
+      isLive: () => this._supportLive(),
+      appActivity: () => this.backend.appActivity(),
+      onExpire: (minutes) => this.logout("idle.signed_out", { minutes }),
+    });
+    this._idleOn = false;
+    this._idleOverride = {}; // tests: {timeoutMs, checkMs}
     this.support = new SupportView({
       i18n,
       backend: this.backend,
@@ -117,6 +127,11 @@ class AgentApp {
   /** A desktop chat window: the login is the main window's; show this one support. */
   async _startChatWindow() {
     window.rsDesktop = Object.freeze({ endSession: () => this.support.endSession() });
+    new ActivityReporter({
+      source: this.backend.windowSessionId,
+      report: (report) => this.backend.reportActivity(report),
+      isLive: () => this._supportLive(),
+    }).start(); // A4: the main window counts this window's input and live support
     try {
       const login = await this.backend.currentLogin();
       if (!login) {
@@ -146,11 +161,11 @@ class AgentApp {
 
   // ---------- Login, home, toolbar ----------
 
-  showLogin(messageKey) {
+  showLogin(messageKey, params) {
     this.support.leave();
     this._setAuth(null);
     this._show("login");
-    this.loginForm.reset(messageKey);
+    this.loginForm.reset(messageKey, params);
   }
 
   showHome(errorKey) {
@@ -219,12 +234,13 @@ class AgentApp {
     }
   }
 
-  async logout() {
+  /** The Log out button, and the automatic logout (A4) with its reason for the login form. */
+  async logout(messageKey, params) {
     const token = this.auth?.token;
     if (this.support.socket?.online && this.support.step === "waiting") {
       this.support.endSession(); // do not leave a live code behind
     }
-    this.showLogin();
+    this.showLogin(messageKey, params);
     if (token) {
       this.backend.logout(token).catch((error) => {
         console.warn("logout did not reach the relay:", error.message);
@@ -319,6 +335,44 @@ class AgentApp {
     this.auth = auth?.token ? auth : null;
     saveJson(window.sessionStorage, AUTH_KEY, this.auth);
     this._renderMe();
+    this._syncIdle();
+  }
+
+  // ---------- Automatic logout (A4) ----------
+
+  /** A support here is waiting for or chatting with a customer. */
+  _supportLive() {
+    const support = this.support;
+    return Boolean(support?.sessionId) && !support.ended && ["waiting", "chat"].includes(this.step);
+  }
+
+  /** The main window's idle timer runs exactly while signed in. */
+  _syncIdle() {
+    if (this.chatWindow || !this.idle) {
+      return;
+    }
+    if (!this.auth) {
+      this.idle.stop();
+      this._idleOn = false;
+    } else if (!this._idleOn) {
+      this._idleOn = true;
+      this._startIdle();
+    }
+  }
+
+  /** (Re)start the idle timer with `minutes`, or the saved setting. */
+  async _startIdle(minutes) {
+    if (minutes === undefined) {
+      try {
+        minutes = await this.backend.idleLogoutMinutes();
+      } catch (error) {
+        console.warn("idle time not read; using 30 minutes:", error.message);
+        minutes = 30;
+      }
+    }
+    if (this.auth && !this.chatWindow) {
+      this.idle.start(minutes, this._idleOverride);
+    }
   }
 
   async _renderMe() {
@@ -367,5 +421,11 @@ const app = new AgentApp();
 window.__rsTest = Object.freeze({
   dropSocket: () => app.support.socket?.drop(),
   state: () => app.testState(),
+  // A4 in seconds instead of minutes, checked every checkMs (tests only; the setting is minutes).
+  idleSeconds: (seconds, checkMs = 200) => {
+    app._idleOverride = { timeoutMs: seconds * 1000, checkMs };
+    return app._startIdle();
+  },
+  idleDecision: () => app.idle.decide(), // what a check would do now, without doing it
 });
 app.start();

@@ -13,6 +13,7 @@ import { ErrorMessage } from "/ui/common/error_message.js";
 import { i18n } from "/ui/common/i18n.js";
 import { iconElement } from "/ui/common/icons.js";
 import { createBackend } from "/ui/agent/backend.js";
+import { ActivityReporter } from "/ui/agent/idle_logout.js";
 import { NoticePresentation } from "/ui/agent/notice_presentation.js";
 import { attachNoticeFiles } from "/ui/agent/notice_files.js";
 
@@ -47,6 +48,8 @@ class NoticeWindow {
       this.update([]);
       return;
     }
+    // A4: clicks here count as the agent's activity for the automatic sign-out.
+    new ActivityReporter({ source: "notice", report: (r) => this.backend.reportActivity(r) }).start();
     try {
       const { sessions, revision } = await this.backend.noticeSessions();
       this.update(sessions, revision);

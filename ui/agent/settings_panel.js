@@ -3,6 +3,7 @@
 // settings that later issues fill in.
 // Tabs follow the WAI-ARIA pattern: arrows, Home and End move between them.
 
+import { IdleLogoutSettings } from "/ui/agent/idle_logout_settings.js";
 import { RemoteSupportSettings } from "/ui/agent/remote_support_settings.js";
 import { ShortMessagesEditor } from "/ui/agent/short_messages_editor.js";
 
@@ -16,14 +17,16 @@ export class SettingsPanel {
    * @param {(messages: Array) => Promise<Array>} options.saveShortMessages
    * @param {(error: Error) => boolean} options.onAuthError
    * @param {object} options.backend the page's backend (the Remote support tab needs desktop)
+   * @param {(minutes: number) => void} options.onIdleMinutes the automatic sign-out's new time
    */
-  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend }) {
+  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend, onIdleMinutes }) {
     this.i18n = i18n;
     this._load = loadShortMessages;
     this._onAuthError = onAuthError;
     this.tabs = [...document.querySelectorAll("#settings-tabs [role=tab]")];
     this.editor = new ShortMessagesEditor($("tabpanel-short"), { i18n, save: saveShortMessages });
     this.remote = new RemoteSupportSettings($("tabpanel-remote"), { i18n, backend });
+    this.idle = new IdleLogoutSettings($("tabpanel-network"), { i18n, backend, onSaved: onIdleMinutes });
     for (const tab of this.tabs) {
       tab.addEventListener("click", () => this.select(tab));
       tab.addEventListener("keydown", (event) => this._onKey(event, tab));
@@ -34,6 +37,7 @@ export class SettingsPanel {
     this.select(this.tabs[0]);
     this.tabs[0].focus();
     this.remote.load();
+    this.idle.load();
     try {
       this.editor.setMessages(await this._load());
     } catch (error) {

@@ -4,6 +4,7 @@
 // holds them all.
 
 import { AGENT_STRINGS } from "./i18n_strings_agent.js";
+import { IDLE_STRINGS } from "./idle_strings.js"; // automatic sign-out (A4)
 import { CONTROL_STRINGS } from "./control_strings.js"; // control handover (P3)
 import { DRAWING_STRINGS } from "./drawing_strings.js";
 import { SCREEN_STRINGS } from "./screen_strings.js";
@@ -291,11 +292,13 @@ const BASE_STRINGS = Object.freeze({
 
 export const STRINGS = Object.freeze({
   en: Object.freeze({
+    ...IDLE_STRINGS.en, // A4 (its own idle.* keys)
     ...BASE_STRINGS.en, ...AGENT_STRINGS.en, ...SCREEN_STRINGS.en, ...FILE_STRINGS.en,
     ...CONTROL_STRINGS.en, ...DRAWING_STRINGS.en,
     ...ADMIN_STRINGS.en,
   }),
   ko: Object.freeze({
+    ...IDLE_STRINGS.ko, // A4 (its own idle.* keys)
     ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko, ...SCREEN_STRINGS.ko, ...FILE_STRINGS.ko,
     ...CONTROL_STRINGS.ko, ...DRAWING_STRINGS.ko,
     ...ADMIN_STRINGS.ko,
