@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import http.client
-import json
-import urllib.parse
-
-from tests.support.api import Api
+from tests.support.api import Api, post_json_from
 from tests.support.chat_client import ChatClient
 
 
@@ -66,22 +62,7 @@ def test_ten_wrong_codes_lock_the_ip_and_burn_live_codes(api, relay):
 
 
 def _join_from(url: str, source_ip: str, code: str) -> tuple[int, dict]:
-    """POST /api/join from another loopback address (any 127.x is this machine)."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(
-        parts.hostname, parts.port, timeout=10, source_address=(source_ip, 0)
-    )
-    try:
-        connection.request(
-            "POST",
-            "/api/join",
-            body=json.dumps({"code": code}),
-            headers={"Content-Type": "application/json"},
-        )
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
+    return post_json_from(url, "/api/join", {"code": code}, source_ip, timeout_s=10)
 
 
 def test_join_by_icon_takes_the_session_for_one_customer(api):

@@ -6,35 +6,19 @@ runs, or a burst of wrong passwords is checked in full and a right one in the bu
 
 from __future__ import annotations
 
-import http.client
-import json
 import threading
 import time
-import urllib.parse
 from collections import Counter
 
-from tests.support.api import Api
+from tests.support.api import Api, post_json_from
 
 BURST = 20
 
 
 def _login(url: str, username: str, password: str, source_ip: str = "127.0.0.1"):
-    """POST /api/login from ``source_ip`` (any 127.x address is this machine's loopback)."""
-    parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(
-        parts.hostname, parts.port, timeout=60, source_address=(source_ip, 0)
+    return post_json_from(
+        url, "/api/login", {"username": username, "password": password}, source_ip
     )
-    try:
-        connection.request(
-            "POST",
-            "/api/login",
-            body=json.dumps({"username": username, "password": password}),
-            headers={"Content-Type": "application/json"},
-        )
-        response = connection.getresponse()
-        return response.status, json.loads(response.read() or b"{}")
-    finally:
-        connection.close()
 
 
 def _burst(calls) -> list:

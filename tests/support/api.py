@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
+import urllib.parse
 import urllib.request
 from email.message import Message
 from json import dumps, loads
@@ -93,3 +95,22 @@ def _decode(raw: bytes) -> dict[str, Any]:
     except ValueError:
         return {"_text": raw.decode(errors="replace")}
     return body if isinstance(body, dict) else {"_json": body}
+
+
+def post_json_from(
+    url: str, path: str, body: dict[str, Any], source_ip: str, timeout_s: float = 60.0
+) -> tuple[int, dict[str, Any]]:
+    """POST ``body`` as JSON to ``url + path`` from ``source_ip``: any 127.x address is this
+    machine's loopback, so a test can be another client IP for the relay's per-IP limits."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=timeout_s, source_address=(source_ip, 0)
+    )
+    try:
+        connection.request(
+            "POST", path, body=dumps(body), headers={"Content-Type": "application/json"}
+        )
+        response = connection.getresponse()
+        return response.status, loads(response.read() or b"{}")
+    finally:
+        connection.close()

@@ -78,11 +78,6 @@ export class IdleLogoutSettings {
 
   _status(key, params = {}, state = "") {
     this.status.dataset.state = state;
-    if (key) {
-      this.i18n.bind(this.status, key, params);
-    } else {
-      delete this.status.dataset.i18n;
-      this.status.textContent = "";
-    }
+    this.i18n.bindOrClear(this.status, key, params);
   }
 }

@@ -129,12 +129,7 @@ export class RemoteSupportSettings {
 
   _status(key, params = {}, state = "") {
     this.status.dataset.state = state;
-    if (key) {
-      this.i18n.bind(this.status, key, params);
-    } else {
-      delete this.status.dataset.i18n;
-      this.status.textContent = "";
-    }
+    this.i18n.bindOrClear(this.status, key, params);
   }
 
   _text(tag, className, key) {

@@ -95,6 +95,21 @@ class I18n {
     return element;
   }
 
+  /**
+   * Show `key` in `element` as bind() does, or, when `key` is empty, clear the element and
+   * forget its key (so a language switch leaves it empty).
+   * @returns {HTMLElement} the element
+   */
+  bindOrClear(element, key, params) {
+    if (key) {
+      return this.bind(element, key, params);
+    }
+    delete element.dataset.i18n;
+    delete element.dataset.i18nParams;
+    element.textContent = "";
+    return element;
+  }
+
   /** Translate every marked element under root. */
   apply(root = document) {
     const paramsOf = (element) =>
