@@ -13,7 +13,6 @@ windows stop at once instead of at their next API call.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,9 +20,9 @@ from typing import Any
 import bottle
 
 from relay_server import admin_rules
-from relay_server.accounts import USERNAME_RE, AccountError, Principal
+from relay_server.accounts import USERNAME_RE, Principal
 from relay_server.errors import Refused
-from relay_server.http_bodies import json_body
+from relay_server.http_bodies import json_body, json_route
 from relay_server.relay import Relay
 from suite.protocol import CloseCode, Role
 from suite.resources import ui_dir
@@ -68,22 +67,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
                 closed += 1
         return closed
 
-    def route(handler):
-        """JSON out, refusals as ``{"error": ...}`` bodies, never cached."""
-
-        def wrapped(*args, **kwargs):
-            bottle.response.set_header("Cache-Control", "no-store")
-            try:
-                result = handler(*args, **kwargs)
-            except AccountError as error:
-                status = _ACCOUNT_ERROR_STATUS.get(error.code, 400)
-                result = _refusal(Refused(status, error.code, error.message))
-            except Refused as refused:
-                result = _refusal(refused)
-            bottle.response.content_type = "application/json"
-            return json.dumps(result, ensure_ascii=False)
-
-        return wrapped
+    route = json_route(_ACCOUNT_ERROR_STATUS)
 
     @app.get("/admin")
     def admin_page():
@@ -108,7 +92,6 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
     def create_account():
         actor = admin()
         username, password, role, profile = admin_rules.check_new_account(json_body(MAX_BODY_BYTES))
-        # scrypt takes ~50 ms here on the hub; admin writes are rare enough to accept that.
         accounts.create(username, password, role=role, **profile)
         logger.info("account created", extra={"username": username, "by": actor.username})
         bottle.response.status = 201
@@ -155,8 +138,3 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
         close_websockets(username, "password changed")
         logger.info("password reset", extra={"username": username, "by": actor.username})
         return view(username)
-
-
-def _refusal(refused: Refused) -> dict[str, Any]:
-    bottle.response.status = refused.status
-    return refused.body()

@@ -15,11 +15,11 @@ from typing import Any
 import bottle
 import gevent
 
-from relay_server.accounts import USERNAME_RE, AccountError, Principal
+from relay_server.accounts import USERNAME_RE, Principal
 from relay_server.admin_routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.file_routes import install_file_routes
-from relay_server.http_bodies import json_body
+from relay_server.http_bodies import json_body, json_route
 from relay_server.passwords import hash_password
 from relay_server.photos import MAX_PHOTO_BYTES, PhotoError
 from relay_server.relay import Relay
@@ -77,27 +77,7 @@ def build_app(
             raise Refused(401, "unauthorized", "log in first (missing or expired token)")
         return found
 
-    def api(handler):
-        """Wrap a route: JSON out, refusals as error bodies, no caching."""
-
-        def wrapped(*args, **kwargs):
-            bottle.response.set_header("Cache-Control", "no-store")
-            try:
-                result = handler(*args, **kwargs)
-            except AccountError as error:
-                status = {"throttled": 429, "bad_credentials": 401, "account_disabled": 403}.get(
-                    error.code, 400
-                )
-                result = _refusal(Refused(status, error.code, error.message, error.retry_after_s))
-            except Refused as refused:
-                result = _refusal(refused)
-            if result is None:
-                bottle.response.status = 204
-                return ""
-            bottle.response.content_type = "application/json"
-            return json.dumps(result, ensure_ascii=False)
-
-        return wrapped
+    api = json_route({"throttled": 429, "bad_credentials": 401, "account_disabled": 403})
 
     @app.get("/health")
     @api
@@ -287,10 +267,3 @@ def _static(path: str, root: str):
         if path.endswith(".js"):
             response.set_header("Content-Type", "text/javascript; charset=utf-8")
     return response
-
-
-def _refusal(refused: Refused) -> dict[str, Any]:
-    bottle.response.status = refused.status
-    if refused.retry_after_s:
-        bottle.response.set_header("Retry-After", str(int(refused.retry_after_s) + 1))
-    return refused.body()

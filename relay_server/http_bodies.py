@@ -1,16 +1,20 @@
-"""The JSON object a relay HTTP route reads from its request body, size-capped first.
+"""JSON in and out of the relay's HTTP routes.
 
-Shared by the API routes (``http_api.py``), the file routes and the one-time viewer routes, so
-each refuses an oversized, malformed or non-object body the same way.
+``json_body`` reads the request's JSON object, size-capped first; ``json_route`` wraps a route
+so it answers JSON (204 for nothing), turns refusals into ``{"error": ...}`` bodies with their
+status (and ``Retry-After``), and is never cached. Shared by the API routes (``http_api.py``),
+the admin routes, the file routes and the one-time viewer routes, so each answers the same way.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import bottle
 
+from relay_server.accounts import AccountError
 from relay_server.errors import Refused
 
 
@@ -33,3 +37,40 @@ def json_body(max_bytes: int) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Refused(400, "bad_request", "the request body must be a JSON object")
     return data
+
+
+def json_route(account_statuses: Mapping[str, int]) -> Callable[[Callable], Callable]:
+    """A decorator for Bottle routes: JSON out (``None``: 204), refusals as error bodies.
+
+    Args:
+        account_statuses: the HTTP status of each ``AccountError`` code the routes may raise
+            (others: 400).
+    """
+
+    def decorate(handler: Callable) -> Callable:
+        def wrapped(*args: Any, **kwargs: Any) -> str:
+            bottle.response.set_header("Cache-Control", "no-store")
+            try:
+                result = handler(*args, **kwargs)
+            except AccountError as error:
+                status = account_statuses.get(error.code, 400)
+                result = refusal(Refused(status, error.code, error.message, error.retry_after_s))
+            except Refused as refused:
+                result = refusal(refused)
+            if result is None:
+                bottle.response.status = 204
+                return ""
+            bottle.response.content_type = "application/json"
+            return json.dumps(result, ensure_ascii=False)
+
+        return wrapped
+
+    return decorate
+
+
+def refusal(refused: Refused) -> dict[str, Any]:
+    """Set the response's status (and ``Retry-After``) for ``refused``; its body."""
+    bottle.response.status = refused.status
+    if refused.retry_after_s:
+        bottle.response.set_header("Retry-After", str(int(refused.retry_after_s) + 1))
+    return refused.body()
