@@ -20,12 +20,7 @@ export class WaitingPanel {
     this._copiedTimer = null;
     $("copy-invitation").addEventListener("click", () => this.copyInvitation());
     $("renew-code").addEventListener("click", () => onRenew());
-    // Why the code changed by itself (`code_note`), under the code; built here, not in the page.
-    this._note = Object.assign(document.createElement("p"), { id: "code-note", hidden: true });
-    this._note.style.cssText = "margin: 0; font-size: var(--rs-text-sm)";
-    this._note.dataset.testid = "code-note";
-    this._note.setAttribute("role", "status");
-    $("access-code").closest("li").append(this._note);
+    this._note = $("code-note"); // why the code changed by itself (`code_note`)
   }
 
   /**
@@ -68,12 +63,7 @@ export class WaitingPanel {
   _showNote(note) {
     const known = note === "code_replaced";
     this._note.hidden = !known;
-    if (known) {
-      this.i18n.bind(this._note, "wait.code_replaced");
-    } else {
-      delete this._note.dataset.i18n;
-      this._note.textContent = "";
-    }
+    this.i18n.bindOrClear(this._note, known ? "wait.code_replaced" : "");
   }
 
   /** Run the countdown only while the panel is on screen. */
