@@ -70,6 +70,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
     route = json_route(_ACCOUNT_ERROR_STATUS)
 
     @app.get("/admin")
+    @app.get("/admin/")  # as typed by hand; the page links only absolute /ui/ paths
     def admin_page():
         response = bottle.static_file("admin/index.html", root=str(ui_dir()))
         if isinstance(response, bottle.HTTPResponse):

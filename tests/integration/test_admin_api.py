@@ -274,9 +274,10 @@ def test_admin_edits_a_display_name(admin_api, root_token):
     assert admin_api.request("GET", "/api/me", token=token)[1]["agent"]["name"] == "Robert Lee"
 
 
-def test_admin_page_is_served_with_the_strict_policy(admin_api):
-    """GET /admin is the admin page, under the relay's Content-Security-Policy."""
-    status, body, headers = admin_api.request("GET", "/admin")
+@pytest.mark.parametrize("path", ["/admin", "/admin/"])
+def test_admin_page_is_served_with_the_strict_policy(admin_api, path):
+    """GET /admin (or /admin/, as typed) is the admin page, under the relay's CSP."""
+    status, body, headers = admin_api.request("GET", path)
     assert status == 200
     assert 'src="/ui/admin/main.js"' in body["_text"]
     assert "script-src 'self';" in headers["Content-Security-Policy"]
