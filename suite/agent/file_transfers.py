@@ -176,12 +176,7 @@ class FileTransferClient:
                 failures = 0
             except (OSError, http.client.HTTPException) as error:
                 failures += 1
-                if failures > MAX_RETRIES:
-                    raise FileTransferError(
-                        "unreachable", f"upload of {path.name} broke off: {error}", 502
-                    ) from None
-                logger.info("upload of %s broke at %d (%s); resuming", transfer_id, offset, error)
-                time.sleep(RETRY_DELAY_S * failures)
+                _back_off(failures, f"upload of {path.name}", offset, error)
                 transfer = self.status(transfer_id)
             except FileTransferError as error:
                 if error.code == "bad_offset" and "uploaded" in error.details:
@@ -262,12 +257,7 @@ class FileTransferClient:
                 raise
             except (OSError, http.client.HTTPException) as error:
                 failures += 1
-                if failures > MAX_RETRIES:
-                    raise FileTransferError(
-                        "unreachable", f"download of {name} broke off: {error}", 502
-                    ) from None
-                logger.info("download of %s broke at %d (%s); resuming", name, have, error)
-                time.sleep(RETRY_DELAY_S * failures)
+                _back_off(failures, f"download of {name}", have, error)
         digest = sha256_of(part)
         if digest != transfer["sha256"]:
             part.unlink(missing_ok=True)
@@ -330,3 +320,16 @@ def _answer(status: int, raw: bytes) -> dict[str, Any]:
     message = error.get("message", f"the relay answered {status}")
     details = {k: v for k, v in error.items() if k not in ("code", "message")}
     raise FileTransferError(code, message, status, **details)
+
+
+def _back_off(failures: int, what: str, at: int, error: Exception) -> None:
+    """The connection broke for the ``failures``-th time in a row during ``what`` (at byte
+    ``at``): give up after ``MAX_RETRIES``, else wait a little longer each time.
+
+    Raises:
+        FileTransferError: ``unreachable`` (502) once the retries are used up.
+    """
+    if failures > MAX_RETRIES:
+        raise FileTransferError("unreachable", f"{what} broke off: {error}", 502) from None
+    logger.info("%s broke at %d (%s); resuming", what, at, error)
+    time.sleep(RETRY_DELAY_S * failures)
