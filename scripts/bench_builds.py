@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import statistics
 import subprocess
@@ -37,8 +36,9 @@ sys.path.insert(0, str(REPO_ROOT))
 from suite.agent.presentations import TOKEN_ENV  # noqa: E402
 from tests.e2e.viewer_presenter import start_session  # noqa: E402
 from tests.support.api import Api  # noqa: E402
+from tests.support.builds import prepare_built_relay  # noqa: E402
 from tests.support.chat_client import ChatClient  # noqa: E402
-from tests.support.relay import DEFAULT_AGENTS, RelayProcess  # noqa: E402
+from tests.support.relay import RelayProcess  # noqa: E402
 from tests.support.viewer_program import (  # noqa: E402
     AGENT_SCREEN,
     VIEWER_SCREEN,
@@ -60,22 +60,7 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def start_relay(dist: Path, work: Path) -> tuple[RelayProcess, float]:
-    home = work / "relay-home"
-    (home / "viewers").mkdir(parents=True)
-    program = home / "remotesales-relay"
-    shutil.copy2(dist / "remotesales-relay", program)
-    shutil.copy2(dist / "remotesales-viewer-linux", home / "viewers")
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": "", "LANG": "C.UTF-8"}
-    for agent in DEFAULT_AGENTS:
-        subprocess.run(
-            [str(program), "users", "--data", "data", "add", agent.username,
-             "--password", agent.password, "--name", agent.name],
-            cwd=home, env=env, check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
-    relay = RelayProcess(
-        home / "data", work, ["--viewer-dir", "viewers"], program=[str(program)], cwd=home,
-        env=env,
-    )  # fmt: skip
+    relay = prepare_built_relay(dist / "remotesales-relay", dist / "remotesales-viewer-linux", work)
     started = time.monotonic()
     relay.start()
     return relay, time.monotonic() - started

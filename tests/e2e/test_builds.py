@@ -32,9 +32,9 @@ import pytest
 from suite.agent.presentations import TOKEN_ENV
 from tests.e2e.viewer_presenter import start_session
 from tests.support.api import Api
-from tests.support.builds import Builds, relay_and_viewer
-from tests.support.chat_client import ChatClient
-from tests.support.relay import DEFAULT_AGENTS, REPO_ROOT, RelayProcess
+from tests.support.builds import Builds, prepare_built_relay, relay_and_viewer
+from tests.support.chat_client import end_session_as_agent
+from tests.support.relay import REPO_ROOT, RelayProcess
 from tests.support.viewer_program import (
     AGENT_SCREEN,
     VIEWER_SCREEN,
@@ -74,22 +74,7 @@ def builds() -> Builds:
 def built_relay(builds: Builds, tmp_path: Path) -> Iterator[RelayProcess]:
     """The one-file relay copied into an empty folder and run from there, without Python's
     paths: it must carry everything, the UI files included."""
-    home = tmp_path / "relay-home"
-    (home / "viewers").mkdir(parents=True)
-    program = home / "remotesales-relay"
-    shutil.copy2(builds.relay, program)
-    shutil.copy2(builds.viewer, home / "viewers" / builds.viewer.name)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": "", "LANG": "C.UTF-8"}
-    for agent in DEFAULT_AGENTS:
-        subprocess.run(
-            [str(program), "users", "--data", "data", "add", agent.username,
-             "--password", agent.password, "--name", agent.name],
-            cwd=home, env=env, check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
-    relay = RelayProcess(
-        home / "data", tmp_path, ["--viewer-dir", "viewers"], program=[str(program)],
-        cwd=home, env=env,
-    )  # fmt: skip
+    relay = prepare_built_relay(builds.relay, builds.viewer, tmp_path)
     relay.start()
     yield relay
     relay.stop()
@@ -192,13 +177,7 @@ def test_one_time_viewer_from_the_built_relay_shows_the_screen_and_removes_itsel
         )
 
         # The agent ends the session: the viewer closes by itself and leaves nothing.
-        agent = ChatClient(built_relay.ws_url, "agent", session.session_id, session.agent_token)
-        try:
-            assert agent.connect()["type"] == "welcome"
-            agent.send({"type": "end_session"})
-            agent.recv_type("session_ended")
-        finally:
-            agent.close()
+        end_session_as_agent(built_relay.ws_url, session.session_id, session.agent_token)
         assert process.wait(timeout=WAIT_S) == 0, viewer_log.read_text()
     finally:
         stop(presenter)

@@ -23,6 +23,7 @@ from tests.support.chat_client import ChatClient
 from tests.support.input_target import InputTarget
 from tests.support.relay import REPO_ROOT
 from tests.support.screen_content import SCREEN_H, SCREEN_W
+from tests.support.x11 import pointer_position
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
@@ -62,12 +63,7 @@ def agent(session: PresentationSession) -> Iterator[ChatClient]:
 
 
 def pointer(display: Xvfb) -> tuple[int, int]:
-    out = subprocess.run(
-        ["xdotool", "getmouselocation"], env=display.env(), capture_output=True, text=True,
-        check=True,
-    ).stdout  # fmt: skip
-    fields = dict(part.split(":") for part in out.split())
-    return int(fields["x"]), int(fields["y"])
+    return pointer_position(display.env())
 
 
 def held(display: Xvfb) -> tuple[set[int], int]:

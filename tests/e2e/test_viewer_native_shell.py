@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from suite.agent.file_transfers import FileTransferClient
 from tests.e2e.viewer_presenter import Presenter, sample_image, start_session, wait_for_stats
-from tests.support.chat_client import ChatClient
+from tests.support.chat_client import end_session_as_agent
 
 pytestmark = pytest.mark.e2e
 
@@ -82,13 +82,7 @@ def test_the_program_gets_the_session_end_full_screen_close_and_first_frame(brow
         finally:
             presenter.close()
 
-        agent = ChatClient(relay.ws_url, "agent", session.session_id, session.agent_token)
-        try:
-            assert agent.connect()["type"] == "welcome"
-            agent.send({"type": "end_session"})
-            agent.recv_type("session_ended")
-        finally:
-            agent.close()
+        end_session_as_agent(relay.ws_url, session.session_id, session.agent_token)
         expect(page.get_by_test_id("viewer-overlay")).to_have_attribute("data-kind", "ended")
         assert ["session_over", "ended"] in _wait_calls(
             page, lambda c: ["session_over", "ended"] in c

@@ -14,6 +14,7 @@ from suite.agent.remote_control import RemoteControl
 from suite.screen.input_map import InputGeometry
 from tests.support.input_target import InputTarget
 from tests.support.relay import REPO_ROOT
+from tests.support.x11 import pointer_position
 from tests.support.x11_paint import add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
@@ -38,12 +39,7 @@ def target(display: Xvfb) -> Iterator[InputTarget]:
 
 
 def pointer(display: Xvfb) -> tuple[int, int]:
-    out = subprocess.run(
-        ["xdotool", "getmouselocation"], env=display.env(), capture_output=True, text=True,
-        check=True,
-    ).stdout  # fmt: skip
-    fields = dict(part.split(":") for part in out.split())
-    return int(fields["x"]), int(fields["y"])
+    return pointer_position(display.env())
 
 
 def keys_down(display: Xvfb) -> set[int]:

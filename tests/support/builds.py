@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.relay import REPO_ROOT
+from tests.support.relay import DEFAULT_AGENTS, REPO_ROOT, RelayProcess
 
 BUILD_INPUTS = ("relay_server", "suite", "ui", "build", "scripts/build")
 BUILD_TIMEOUT_S = 900.0
@@ -87,3 +87,26 @@ def _report(folder: Path) -> list[dict]:
         return json.loads((folder / "build-report.json").read_text())
     except (OSError, ValueError):
         return []
+
+
+def prepare_built_relay(relay_program: Path, viewer_program: Path, work: Path) -> RelayProcess:
+    """Run the one-file relay from an empty folder under ``work``, without Python's paths (it
+    must carry everything, the UI files included), with the viewer build beside it and the
+    default agents added through its own ``users`` command. Not started yet (a benchmark
+    times the start alone); the caller starts and stops it."""
+    home = work / "relay-home"
+    (home / "viewers").mkdir(parents=True)
+    program = home / "remotesales-relay"
+    shutil.copy2(relay_program, program)
+    shutil.copy2(viewer_program, home / "viewers" / viewer_program.name)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": "", "LANG": "C.UTF-8"}
+    for agent in DEFAULT_AGENTS:
+        subprocess.run(
+            [str(program), "users", "--data", "data", "add", agent.username,
+             "--password", agent.password, "--name", agent.name],
+            cwd=home, env=env, check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+    return RelayProcess(
+        home / "data", work, ["--viewer-dir", "viewers"], program=[str(program)], cwd=home,
+        env=env,
+    )  # fmt: skip

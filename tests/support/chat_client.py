@@ -80,3 +80,14 @@ class ChatClient:
     def close(self) -> None:
         if self.ws is not None:
             self.ws.close()
+
+
+def end_session_as_agent(ws_url: str, session_id: str, agent_token: str) -> None:
+    """The agent ends the support from a chat socket of its own, and the relay confirms it."""
+    agent = ChatClient(ws_url, "agent", session_id, agent_token)
+    try:
+        assert agent.connect()["type"] == "welcome"
+        agent.send({"type": "end_session"})
+        agent.recv_type("session_ended")
+    finally:
+        agent.close()

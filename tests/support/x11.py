@@ -122,3 +122,13 @@ def window_property(env: dict[str, str], window: int, name: str) -> str:
     if result.returncode != 0:
         raise OSError(f"xprop -id {window} {name} failed: {result.stderr.strip()}")
     return result.stdout.strip()
+
+
+def pointer_position(env: dict[str, str]) -> tuple[int, int]:
+    """Where the pointer is on ``env``'s DISPLAY (xdotool getmouselocation)."""
+    out = subprocess.run(
+        ["xdotool", "getmouselocation"], env=env, capture_output=True, text=True, check=True,
+        timeout=10,
+    ).stdout  # fmt: skip
+    fields = dict(part.split(":") for part in out.split())
+    return int(fields["x"]), int(fields["y"])
