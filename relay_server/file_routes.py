@@ -14,7 +14,6 @@ instead, which opens one file and nothing else.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import time
 import urllib.parse
@@ -33,7 +32,7 @@ from relay_server.file_transfers import (
     parse_offer,
     parse_range,
 )
-from relay_server.http_bodies import json_body
+from relay_server.http_bodies import error_reply, json_body, json_route
 from relay_server.relay import Relay
 from relay_server.supports import SupportSession
 from suite.protocol import MessageType, encode
@@ -128,24 +127,10 @@ def install_file_routes(
             ),
         )
 
-    def json_route(handler):
-        def wrapped(*args, **kwargs):
-            bottle.response.set_header("Cache-Control", "no-store")
-            try:
-                result = handler(*args, **kwargs)
-            except Refused as refused:
-                bottle.response.status = refused.status
-                result = refused.body()
-                extra = getattr(refused, "extra", None)
-                if extra:
-                    result["error"].update(extra)
-            bottle.response.content_type = "application/json"
-            return json.dumps(result, ensure_ascii=False)
-
-        return wrapped
+    api = json_route()
 
     @app.post("/api/sessions/<session_id>/files")
-    @json_route
+    @api
     def offer(session_id: str):
         role, session = caller(session_id)
         if not session.customer_token:
@@ -164,18 +149,18 @@ def install_file_routes(
         return {"transfer": transfer.view()}
 
     @app.get("/api/sessions/<session_id>/files")
-    @json_route
+    @api
     def list_files(session_id: str):
         _, session = caller(session_id)
         return {"transfers": [t.view() for t in files.of_session(session.id)]}
 
     @app.get("/api/files/<transfer_id>")
-    @json_route
+    @api
     def status(transfer_id: str):
         return {"transfer": transfer_for_caller(transfer_id)[1].view()}
 
     @app.put("/api/files/<transfer_id>/content")
-    @json_route
+    @api
     def upload(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
         try:
@@ -193,9 +178,12 @@ def install_file_routes(
         try:
             transfer.check_chunk(role, offset, length)
         except Refused as refused:
-            if refused.code == "bad_offset":
-                refused.extra = {"uploaded": transfer.uploaded}  # type: ignore[attr-defined]
-            raise
+            if refused.code != "bad_offset":
+                raise
+            raise Refused(
+                refused.status, refused.code, refused.message,
+                details={"uploaded": transfer.uploaded},  # where the resumed upload must start
+            ) from None  # fmt: skip
         transfer.busy = True
 
         def wrote(piece: bytes) -> None:
@@ -237,14 +225,10 @@ def install_file_routes(
             transfer.check_download(role, early=not ticket)
             byte_range = parse_range(bottle.request.get_header("Range"), transfer.size)
         except Refused as refused:
-            bottle.response.status = refused.status
-            bottle.response.content_type = "application/json"
-            return json.dumps(refused.body(), ensure_ascii=False)
+            return error_reply(refused)
         except RangeNotSatisfiable as error:
-            bottle.response.status = 416
             bottle.response.set_header("Content-Range", f"bytes */{transfer.size}")
-            bottle.response.content_type = "application/json"
-            return json.dumps({"error": {"code": "range_not_satisfiable", "message": str(error)}})
+            return error_reply(Refused(416, "range_not_satisfiable", str(error)))
         start, end = byte_range or (0, transfer.size)
         bottle.response.status = 206 if byte_range else 200
         if byte_range:
@@ -301,7 +285,7 @@ def install_file_routes(
             tell(transfer, MessageType.FILE_RECEIVED)
 
     @app.post("/api/files/<transfer_id>/ticket")
-    @json_route
+    @api
     def ticket(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
         transfer.check_download(role)
@@ -310,7 +294,7 @@ def install_file_routes(
         return {"url": f"/api/files/{transfer.id}/content?{query}", "expires_at": expires_at}
 
     @app.post("/api/files/<transfer_id>/received")
-    @json_route
+    @api
     def received(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
         if transfer.confirm(role, offer_body().get("sha256")):
@@ -322,7 +306,7 @@ def install_file_routes(
         raise Refused(422, "checksum_mismatch", transfer.error)
 
     @app.delete("/api/files/<transfer_id>")
-    @json_route
+    @api
     def cancel(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
         transfer.cancel(role)

@@ -39,13 +39,14 @@ def json_body(max_bytes: int) -> dict[str, Any]:
     return data
 
 
-def json_route(account_statuses: Mapping[str, int]) -> Callable[[Callable], Callable]:
+def json_route(account_statuses: Mapping[str, int] | None = None) -> Callable[[Callable], Callable]:
     """A decorator for Bottle routes: JSON out (``None``: 204), refusals as error bodies.
 
     Args:
         account_statuses: the HTTP status of each ``AccountError`` code the routes may raise
             (others: 400).
     """
+    account_statuses = account_statuses or {}
 
     def decorate(handler: Callable) -> Callable:
         def wrapped(*args: Any, **kwargs: Any) -> str:
@@ -66,6 +67,13 @@ def json_route(account_statuses: Mapping[str, int]) -> Callable[[Callable], Call
         return wrapped
 
     return decorate
+
+
+def error_reply(refused: Refused) -> str:
+    """The whole JSON reply for ``refused``, for routes whose success is not JSON (downloads)."""
+    body = refusal(refused)
+    bottle.response.content_type = "application/json"
+    return json.dumps(body, ensure_ascii=False)
 
 
 def refusal(refused: Refused) -> dict[str, Any]:

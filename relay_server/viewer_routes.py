@@ -6,7 +6,6 @@ The thin shell around ``viewer_tickets.ViewerTickets`` (rules) and ``viewer_buil
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 import bottle
 
 from relay_server.errors import Refused
-from relay_server.http_bodies import json_body
+from relay_server.http_bodies import error_reply, json_body, json_route
 from relay_server.relay import Relay
 from relay_server.supports import SessionState
 from relay_server.throttle import FailureThrottle
@@ -56,6 +55,7 @@ def install_viewer_routes(
     """Add the viewer routes to ``app``; returns the ticket registry (tests inspect it)."""
     tickets = tickets or ViewerTickets()
     throttle = FailureThrottle(REDEEM_FAILURES_LIMIT, REDEEM_WINDOW_S)
+    api = json_route()
 
     def is_live(session_id: str, customer_token: str) -> bool:
         session = relay.directory.by_customer_token(customer_token)
@@ -91,7 +91,7 @@ def install_viewer_routes(
             bottle.response.set_header("Content-Security-Policy", NATIVE_VIEWER_CSP)
 
     @app.post("/api/viewer/tickets")
-    @_json_api
+    @api
     def issue():
         header = bottle.request.get_header("Authorization", "")
         scheme, _, token = header.partition(" ")
@@ -135,10 +135,10 @@ def install_viewer_routes(
         try:
             ticket = tickets.for_download(download_id, is_live, clock())
         except TicketRefused as error:
-            return _error_reply(refuse(error))
+            return error_reply(refuse(error))
         build = builds.find(ticket.platform)
         if build is None:
-            return _error_reply(
+            return error_reply(
                 Refused(404, "no_viewer_build", "the viewer app was removed from this relay")
             )
         trailer = encode_trailer(relay.options.public_url or relay_url(), ticket.ticket)
@@ -151,7 +151,7 @@ def install_viewer_routes(
         return _stream(build.path, size, trailer)
 
     @app.post("/api/viewer/redeem")
-    @_json_api
+    @api
     def redeem():
         ip = client_ip()
         now = clock()
@@ -194,26 +194,3 @@ def _stream(path: Path, size: int, trailer: bytes) -> Iterator[bytes]:
 
 def _body() -> dict[str, Any]:
     return json_body(MAX_BODY_BYTES)
-
-
-def _error_reply(refused: Refused) -> str:
-    bottle.response.status = refused.status
-    bottle.response.content_type = "application/json"
-    if refused.retry_after_s:
-        bottle.response.set_header("Retry-After", str(int(refused.retry_after_s) + 1))
-    return json.dumps(refused.body())
-
-
-def _json_api(handler):
-    """JSON out, ``Refused`` as an error body, no caching (as http_api's ``api``)."""
-
-    def wrapped(*args, **kwargs):
-        bottle.response.set_header("Cache-Control", "no-store")
-        try:
-            result = handler(*args, **kwargs)
-        except Refused as refused:
-            return _error_reply(refused)
-        bottle.response.content_type = "application/json"
-        return json.dumps(result, ensure_ascii=False)
-
-    return wrapped
