@@ -35,7 +35,16 @@ from relay_server.files.transfers import (
 from relay_server.sessions.relay import Relay
 from relay_server.sessions.supports import SupportSession
 from relay_server.web.http_bodies import error_reply, json_body, json_route
-from suite.protocol import MessageType, encode
+from suite.protocol import (
+    FileCancelled,
+    FileFailed,
+    FileOffered,
+    FileProgress,
+    FileReady,
+    FileReceived,
+)
+
+TransferMessage = FileOffered | FileReady | FileReceived | FileCancelled | FileFailed
 
 logger = logging.getLogger(__name__)
 
@@ -112,20 +121,12 @@ def install_file_routes(
         for member in relay.screens.viewers_of(session_id):
             member.send(frame)
 
-    def tell(transfer: Transfer, message_type: MessageType, **extra: Any) -> None:
-        broadcast(transfer.session_id, encode(message_type, transfer=transfer.view(), **extra))
+    def tell(transfer: Transfer, message: type[TransferMessage]) -> None:
+        broadcast(transfer.session_id, message(transfer=transfer.view()).to_frame())
 
     def progress(transfer: Transfer) -> None:
-        broadcast(
-            transfer.session_id,
-            encode(
-                MessageType.FILE_PROGRESS,
-                id=transfer.id,
-                uploaded=transfer.uploaded,
-                downloaded=transfer.downloaded,
-                size=transfer.size,
-            ),
-        )
+        update = FileProgress(transfer.id, transfer.uploaded, transfer.downloaded, transfer.size)
+        broadcast(transfer.session_id, update.to_frame())
 
     api = json_route()
 
@@ -144,7 +145,7 @@ def install_file_routes(
             "file offered",
             extra={"session_id": session.id, "transfer": transfer.id, "size": transfer.size},
         )
-        tell(transfer, MessageType.FILE_OFFERED)
+        tell(transfer, FileOffered)
         bottle.response.status = 201
         return {"transfer": transfer.view()}
 
@@ -205,10 +206,10 @@ def install_file_routes(
             ok = transfer.finish_upload()
             wake_downloads(transfer)  # early downloads get the last byte, or stop short
             if ok:
-                tell(transfer, MessageType.FILE_READY)
+                tell(transfer, FileReady)
             else:
                 spool.delete(transfer.id)
-                tell(transfer, MessageType.FILE_FAILED)
+                tell(transfer, FileFailed)
                 raise Refused(422, "checksum_mismatch", transfer.error)
         return {"transfer": transfer.view()}
 
@@ -282,7 +283,7 @@ def install_file_routes(
             # A browser cannot check the sha256 of a download it saves itself: the relay
             # checked it on upload and served every byte; that is as far as it can go.
             transfer.state = TransferState.RECEIVED
-            tell(transfer, MessageType.FILE_RECEIVED)
+            tell(transfer, FileReceived)
 
     @app.post("/api/files/<transfer_id>/ticket")
     @api
@@ -299,10 +300,10 @@ def install_file_routes(
         role, transfer = transfer_for_caller(transfer_id)
         if transfer.confirm(role, offer_body().get("sha256")):
             spool.delete(transfer.id)
-            tell(transfer, MessageType.FILE_RECEIVED)
+            tell(transfer, FileReceived)
             return {"transfer": transfer.view()}
         spool.delete(transfer.id)
-        tell(transfer, MessageType.FILE_FAILED)
+        tell(transfer, FileFailed)
         raise Refused(422, "checksum_mismatch", transfer.error)
 
     @app.delete("/api/files/<transfer_id>")
@@ -312,7 +313,7 @@ def install_file_routes(
         transfer.cancel(role)
         wake_downloads(transfer)
         spool.delete(transfer.id)
-        tell(transfer, MessageType.FILE_CANCELLED)
+        tell(transfer, FileCancelled)
         return {"transfer": transfer.view()}
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Protocol
 
-from suite.protocol import MessageType, encode
+from suite.protocol import CaptureCredit, ScreenState
 from suite.screen.frames import HEADER_BYTES, RegionFrame
 
 CELL_PX = 16
@@ -238,12 +238,7 @@ class Presentation:
         self.grant_credit()
 
     def state_frame(self) -> str:
-        return encode(
-            MessageType.SCREEN_STATE,
-            state=self.state,
-            screen_w=self.screen_w,
-            screen_h=self.screen_h,
-        )
+        return ScreenState(self.state, self.screen_w, self.screen_h).to_frame()
 
     @property
     def frames_kept(self) -> int:
@@ -340,7 +335,7 @@ class Presentation:
             return
         self.credit = 1
         self._credit_sent_at = now
-        self.presenter.send(encode(MessageType.CAPTURE_CREDIT, frames=1))
+        self.presenter.send(CaptureCredit(frames=1).to_frame())
 
     def _credit_due(self, now: float) -> float | None:
         """When the next capture should be granted (None: no viewer wants one)."""

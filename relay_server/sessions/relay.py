@@ -39,22 +39,34 @@ from suite.protocol import (
     PROTOCOL_VERSION,
     AnswerPresentation,
     Channel,
+    ChatMessage,
+    ClientMessage,
     CloseCode,
+    CustomerRemoved,
     EndSession,
     ErrorCode,
+    FileCancelled,
     GrantControl,
     Hello,
+    MarkedRead,
     MarkRead,
-    MessageType,
+    ParticipantJoined,
+    ParticipantLeft,
+    PresentationAnswered,
+    PresentationRequested,
     ProtocolError,
+    RelayedTyping,
     RemoveCustomer,
     RenewCode,
     RequestPresentation,
     RevokeControl,
     Role,
     SendChat,
+    SessionEnded,
+    SessionUpdated,
     Typing,
-    encode,
+    Welcome,
+    require_channel,
 )
 
 logger = logging.getLogger(__name__)
@@ -237,7 +249,7 @@ class Relay:
             raise Refused(status, str(error.problem), _JOIN_MESSAGES[str(error.problem)]) from None
         self._persist(session)
         self.wait_durable()
-        self._tell_agent(session, MessageType.SESSION_UPDATED)
+        self._tell_agent(session, SessionUpdated)
         logger.info("customer joined session %s", session.id, extra={"session_id": session.id})
         return {
             "session_id": session.id,
@@ -282,15 +294,14 @@ class Relay:
         """Send an accepted member its ``welcome``, then seat it (and tell the others)."""
         if member.channel is Channel.SCREEN:
             member.send(
-                encode(
-                    MessageType.WELCOME,
+                Welcome(
                     protocol_version=PROTOCOL_VERSION,
                     you={"role": str(member.role), "name": member.name},
                     session=self.session_view(session, member.role is Role.AGENT),
                     missed=[],
                     last_id=0,
                     read_up_to={},
-                )
+                ).to_frame()
             )
             self.screens.enter(member)
             return
@@ -298,8 +309,7 @@ class Relay:
         chat = self._chat(session.id)
         if member.role is Role.CUSTOMER:
             last_seen_id = max(last_seen_id, session.customer_since_id)
-        welcome = encode(
-            MessageType.WELCOME,
+        welcome = Welcome(
             protocol_version=PROTOCOL_VERSION,
             you={"role": str(member.role), "name": member.name},
             session=self.session_view(session, member.role is Role.AGENT),
@@ -307,7 +317,7 @@ class Relay:
             last_id=chat.last_id,
             read_up_to=chat.read_up_to,
         )
-        member.send(welcome)
+        member.send(welcome.to_frame())
         if member.role is Role.AGENT:  # the chat window shows who holds control (P3)
             member.send(self.screens.control.state_for_agent(session.id))
         replaced = room.add(member)
@@ -317,12 +327,7 @@ class Relay:
             rejoined = member.role in chat.joined_roles
             chat.joined_roles.add(member.role)
             room.broadcast(
-                encode(
-                    MessageType.PARTICIPANT_JOINED,
-                    role=str(member.role),
-                    name=member.name,
-                    rejoined=rejoined,
-                ),
+                ParticipantJoined(str(member.role), member.name, rejoined).to_frame(),
                 exclude=member,
             )
 
@@ -333,16 +338,18 @@ class Relay:
         if self.rooms.leave(member):
             room = self.rooms.find(member.session_id)
             if room is not None:
-                room.broadcast(
-                    encode(MessageType.PARTICIPANT_LEFT, role=str(member.role), name=member.name)
-                )
+                room.broadcast(ParticipantLeft(str(member.role), member.name).to_frame())
 
-    def handle(self, member: Member, message: Any, now: float) -> None:
-        """Act on one parsed message from a seated member.
+    def handle(self, member: Member, message: ClientMessage, now: float) -> None:
+        """Act on one parsed message from a seated member of the chat channel.
+
+        Each message type has one ``handle_<type>`` method (:data:`CHAT_HANDLERS`).
 
         Raises:
             ProtocolError: the message is not allowed now; reply with its ``to_frame()``.
         """
+        require_channel(message, Channel.CHAT)
+        handler = CHAT_HANDLERS[type(message)]
         session = self.directory.sessions.get(member.session_id)
         if session is None:
             raise ProtocolError(
@@ -351,70 +358,101 @@ class Relay:
                 str(message.type),
                 client_id=getattr(message, "client_id", None),
             )
-        room = self.rooms.room(member.session_id)
-        if isinstance(message, SendChat):
-            chat = self._chat(session.id)
-            stored = chat.find(str(member.role), message.client_id)
-            if stored is not None:  # a resend after a lost acknowledgement
-                self.wait_durable()  # the original may still be syncing: ack only once durable
-                member.send(encode(MessageType.CHAT_MESSAGE, **stored))
-                return
-            stored = chat.append(
-                str(member.role), member.name, message.client_id, message.text, now
+        handler(self, member, session, message, now)
+
+    def handle_send_chat(
+        self, member: Member, session: SupportSession, message: SendChat, now: float
+    ) -> None:
+        """``send_chat`` (protocol.md, *Client → relay*): store durably, then echo to all."""
+        chat = self._chat(session.id)
+        stored = chat.find(str(member.role), message.client_id)
+        if stored is not None:  # a resend after a lost acknowledgement
+            self.wait_durable()  # the original may still be syncing: ack only once durable
+            member.send(ChatMessage(**stored).to_frame())
+            return
+        stored = chat.append(str(member.role), member.name, message.client_id, message.text, now)
+        self.wait_durable()
+        self.rooms.room(session.id).broadcast(ChatMessage(**stored).to_frame())
+
+    def handle_typing(
+        self, member: Member, session: SupportSession, message: Typing, now: float
+    ) -> None:
+        """``typing`` (protocol.md, *Client → relay*): tell the others."""
+        relayed = RelayedTyping(str(member.role), member.name, message.active)
+        self.rooms.room(session.id).broadcast(relayed.to_frame(), exclude=member)
+
+    def handle_mark_read(
+        self, member: Member, session: SupportSession, message: MarkRead, now: float
+    ) -> None:
+        """``mark_read`` (protocol.md, *Client → relay*): keep the mark, tell everyone."""
+        chat = self._chat(session.id)
+        role = str(member.role)
+        chat.read_up_to[role] = max(chat.read_up_to.get(role, 0), message.up_to_id)
+        self.rooms.room(session.id).broadcast(MarkedRead(role, message.up_to_id).to_frame())
+
+    def handle_end_session(
+        self, member: Member, session: SupportSession, message: EndSession, now: float
+    ) -> None:
+        """``end_session`` (protocol.md, *Client → relay*): either side ends it."""
+        self.end(session, str(member.role), now)
+
+    def handle_remove_customer(
+        self, member: Member, session: SupportSession, message: RemoveCustomer, now: float
+    ) -> None:
+        """``remove_customer`` (protocol.md, *Client → relay*): agent only."""
+        self._require_agent(member, message)
+        self._remove_customer(session, now)
+
+    def handle_renew_code(
+        self, member: Member, session: SupportSession, message: RenewCode, now: float
+    ) -> None:
+        """``renew_code`` (protocol.md, *Client → relay*): agent only, while waiting."""
+        self._require_agent(member, message)
+        if session.state is not SessionState.WAITING:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "a code is only needed while waiting", str(message.type)
             )
-            self.wait_durable()
-            room.broadcast(encode(MessageType.CHAT_MESSAGE, **stored))
-        elif isinstance(message, Typing):
-            room.broadcast(
-                encode(
-                    MessageType.TYPING,
-                    role=str(member.role),
-                    name=member.name,
-                    active=message.active,
-                ),
-                exclude=member,
+        self.directory.new_code(session, now, self.options.code_lifetime_s)
+        self._persist(session)
+        self.wait_durable()
+        self._tell_agent(session, SessionUpdated)
+
+    def handle_request_presentation(
+        self, member: Member, session: SupportSession, message: RequestPresentation, now: float
+    ) -> None:
+        """``request_presentation`` (protocol.md, *Presentation request*): agent only."""
+        self._require_agent(member, message)
+        customer = self.rooms.room(session.id).get(Role.CUSTOMER)
+        if customer is None:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "no customer is connected", str(message.type)
             )
-        elif isinstance(message, MarkRead):
-            chat = self._chat(session.id)
-            role = str(member.role)
-            chat.read_up_to[role] = max(chat.read_up_to.get(role, 0), message.up_to_id)
-            room.broadcast(
-                encode(MessageType.MARKED_READ, role=str(member.role), up_to_id=message.up_to_id)
+        customer.send(PresentationRequested(agent_name=member.name).to_frame())
+
+    def handle_answer_presentation(
+        self, member: Member, session: SupportSession, message: AnswerPresentation, now: float
+    ) -> None:
+        """``answer_presentation`` (protocol.md, *Presentation request*): customer only."""
+        if member.role is not Role.CUSTOMER:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "only the customer answers", str(message.type)
             )
-        elif isinstance(message, EndSession):
-            self.end(session, str(member.role), now)
-        elif isinstance(message, RemoveCustomer):
-            self._require_agent(member, message)
-            self._remove_customer(session, now)
-        elif isinstance(message, RequestPresentation):
-            self._require_agent(member, message)
-            customer = room.get(Role.CUSTOMER)
-            if customer is None:
-                raise ProtocolError(
-                    ErrorCode.NOT_ALLOWED, "no customer is connected", str(message.type)
-                )
-            customer.send(encode(MessageType.PRESENTATION_REQUESTED, agent_name=member.name))
-        elif isinstance(message, AnswerPresentation):
-            if member.role is not Role.CUSTOMER:
-                raise ProtocolError(
-                    ErrorCode.NOT_ALLOWED, "only the customer answers", str(message.type)
-                )
-            room.broadcast(encode(MessageType.PRESENTATION_ANSWERED, accept=message.accept))
-        elif isinstance(message, RenewCode):
-            self._require_agent(member, message)
-            if session.state is not SessionState.WAITING:
-                raise ProtocolError(
-                    ErrorCode.NOT_ALLOWED, "a code is only needed while waiting", "renew_code"
-                )
-            self.directory.new_code(session, now, self.options.code_lifetime_s)
-            self._persist(session)
-            self.wait_durable()
-            self._tell_agent(session, MessageType.SESSION_UPDATED)
-        elif isinstance(message, GrantControl | RevokeControl):  # control handover (P3)
-            self._require_agent(member, message)
-            self.screens.handle_control(member, message)
-        else:
-            raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was already accepted", "hello")
+        answered = PresentationAnswered(accept=message.accept)
+        self.rooms.room(session.id).broadcast(answered.to_frame())
+
+    def handle_grant_control(
+        self, member: Member, session: SupportSession, message: GrantControl, now: float
+    ) -> None:
+        """``grant_control`` (protocol.md, *Screen channel: control handover*): agent only."""
+        self._require_agent(member, message)
+        self.screens.handle_control(member, message, now)
+
+    def handle_revoke_control(
+        self, member: Member, session: SupportSession, message: RevokeControl, now: float
+    ) -> None:
+        """``revoke_control`` (protocol.md, *Screen channel: control handover*): agent only."""
+        self._require_agent(member, message)
+        self.screens.handle_control(member, message, now)
 
     def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
         """End ``session``: record it, tell everyone, close their sockets."""
@@ -433,7 +471,7 @@ class Relay:
         summary = session.end_summary()
         room = self.rooms.find(session.id)
         if room is not None:
-            room.broadcast(encode(MessageType.SESSION_ENDED, **summary))
+            room.broadcast(SessionEnded(**summary).to_frame())
         self.rooms.close_room(session.id, CloseCode.SESSION_ENDED, "session ended")
         self.screens.end(session.id, CloseCode.SESSION_ENDED, "session ended")
         logger.info(
@@ -461,7 +499,7 @@ class Relay:
             if transfer.state not in FINISHED:
                 transfer.cancel("relay")
                 if room is not None:
-                    room.broadcast(encode(MessageType.FILE_CANCELLED, transfer=transfer.view()))
+                    room.broadcast(FileCancelled(transfer=transfer.view()).to_frame())
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -486,17 +524,21 @@ class Relay:
         if sessions:
             self.wait_durable()  # a replacement code must survive a restart before it is shown
         for session in sessions:
-            self._tell_agent(session, MessageType.SESSION_UPDATED)
+            self._tell_agent(session, SessionUpdated)
 
-    def _tell_agent(self, session: SupportSession, message_type: MessageType) -> None:
+    def _tell_agent(
+        self, session: SupportSession, message: type[SessionUpdated | CustomerRemoved]
+    ) -> None:
         room = self.rooms.find(session.id)
         agent = room.get(Role.AGENT) if room else None
         if agent is not None:
-            agent.send(encode(message_type, session=self.session_view(session, True)))
+            agent.send(message(session=self.session_view(session, True)).to_frame())
 
     def _remove_customer(self, session: SupportSession, now: float) -> None:
         if session.state is not SessionState.ACTIVE:
-            raise ProtocolError(ErrorCode.NOT_ALLOWED, "no customer to remove", "remove_customer")
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "no customer to remove", str(RemoveCustomer.type)
+            )
         self.directory.remove_customer(session, now, self.options.code_lifetime_s)
         self.drop_files(session.id)  # the next customer must not get this one's files
         chat = self._chat(session.id)
@@ -511,7 +553,7 @@ class Relay:
             self.rooms.leave(customer)
             customer.close(CloseCode.REMOVED, "the agent removed you from the session")
         self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
-        self._tell_agent(session, MessageType.CUSTOMER_REMOVED)
+        self._tell_agent(session, CustomerRemoved)
 
     def _agent_chat(self, session_id: str) -> Member | None:
         room = self.rooms.find(session_id)
@@ -528,6 +570,21 @@ class Relay:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, f"only the agent may send {message.type}", str(message.type)
             )
+
+
+CHAT_HANDLERS: dict[type, Callable[..., None]] = {
+    SendChat: Relay.handle_send_chat,
+    Typing: Relay.handle_typing,
+    MarkRead: Relay.handle_mark_read,
+    EndSession: Relay.handle_end_session,
+    RemoveCustomer: Relay.handle_remove_customer,
+    RenewCode: Relay.handle_renew_code,
+    RequestPresentation: Relay.handle_request_presentation,
+    AnswerPresentation: Relay.handle_answer_presentation,
+    GrantControl: Relay.handle_grant_control,
+    RevokeControl: Relay.handle_revoke_control,
+}
+"""One handler per chat-channel message type: its keys are ``suite.protocol.CHAT_MESSAGES``."""
 
 
 _CODE_MESSAGES = {

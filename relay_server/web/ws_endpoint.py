@@ -20,7 +20,6 @@ from relay_server.sessions.relay import HandshakeRefused, Relay
 from relay_server.throttle import TokenBucket
 from suite.protocol import (
     MAX_SCREEN_FRAME_BYTES,
-    SCREEN_MESSAGES,
     Channel,
     CloseCode,
     ErrorCode,
@@ -146,7 +145,7 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
                 )
                 connection.send(refused.to_frame())
                 continue
-            try:
+            try:  # Relay.handle refuses what is not sent on the chat channel
                 relay.handle(connection, decode_client_message(frame), clock())
             except ProtocolError as error:
                 connection.send(error.to_frame())
@@ -181,14 +180,7 @@ def _serve_screen(connection: Connection, relay: Relay) -> None:
             if isinstance(frame, bytes | bytearray):
                 relay.screens.region(connection, bytes(frame))
             else:
-                message = decode_client_message(frame)
-                if type(message) not in SCREEN_MESSAGES:
-                    raise ProtocolError(
-                        ErrorCode.NOT_ALLOWED,
-                        f"{message.type} is not sent on the screen channel",
-                        str(message.type),
-                    )
-                relay.screens.handle(connection, message)
+                relay.screens.handle(connection, decode_client_message(frame), time.monotonic())
         except ProtocolError as error:
             connection.send(error.to_frame())
         except Exception:
