@@ -68,21 +68,19 @@ def install_file_routes(
         if scheme == "Bearer":
             principal = relay.accounts.authenticate(token, clock())
             if principal is None:
-                raise Refused(401, "unauthorized", "log in first (missing or expired token)")
+                raise Refused("unauthorized", "log in first (missing or expired token)")
             session = relay.directory.sessions.get(session_id)
             if session is None or session.agent_username != principal.username:
-                raise Refused(404, "session_not_found", "no such live support session of yours")
+                raise Refused("session_not_found", "no such live support session of yours")
             return "agent", session
         if scheme == "Customer":
             session = relay.directory.by_customer_token(token) if token else None
             if session is None:
-                raise Refused(401, "unauthorized", "this link to the session is no longer valid")
+                raise Refused("unauthorized", "this link to the session is no longer valid")
             if session.id != session_id:
-                raise Refused(404, "session_not_found", "no such live support session of yours")
+                raise Refused("session_not_found", "no such live support session of yours")
             return "customer", session
-        raise Refused(
-            401, "unauthorized", "send 'Authorization: Bearer <token>' or 'Customer <token>'"
-        )
+        raise Refused("unauthorized", "send 'Authorization: Bearer <token>' or 'Customer <token>'")
 
     def transfer_for_caller(transfer_id: str) -> tuple[str, Transfer]:
         """The transfer and the caller's role; another session's transfer is 'not found'."""
@@ -93,13 +91,13 @@ def install_file_routes(
             scheme = bottle.request.get_header("Authorization", "").partition(" ")[0]
             if scheme not in ("Bearer", "Customer"):
                 caller("")
-            raise Refused(404, "transfer_not_found", "no such file transfer in this session")
+            raise Refused("transfer_not_found", "no such file transfer in this session")
         try:
             role, session = caller(found.session_id)
         except Refused as refused:
             if refused.code == "session_not_found":
                 raise Refused(
-                    404, "transfer_not_found", "no such file transfer in this session"
+                    "transfer_not_found", "no such file transfer in this session"
                 ) from None
             raise
         return role, files.find(transfer_id, session.id)
@@ -135,7 +133,7 @@ def install_file_routes(
     def offer(session_id: str):
         role, session = caller(session_id)
         if not session.customer_token:
-            raise Refused(409, "no_customer", "no customer has joined this session yet")
+            raise Refused("no_customer", "no customer has joined this session yet")
         offer = offer_body()
         if offer.get("check") is True:  # "would you take it?" before the sender hashes it
             name, size, _, _ = parse_offer(offer, files.rules, check_only=True)
@@ -168,21 +166,21 @@ def install_file_routes(
             offset = int(bottle.request.query.get("offset", ""))
         except ValueError:
             raise Refused(
-                400, "bad_offset", "give the chunk's byte '?offset=' as a number"
+                "bad_offset", "give the chunk's byte '?offset=' as a number", status=400
             ) from None
         length_header = bottle.request.environ.get("CONTENT_LENGTH", "")
         if not length_header.isdigit():
-            raise Refused(411, "length_required", "a chunk needs a Content-Length header")
+            raise Refused("length_required", "a chunk needs a Content-Length header")
         length = int(length_header)
         if offset < 0:
-            raise Refused(400, "bad_offset", "the offset cannot be negative")
+            raise Refused("bad_offset", "the offset cannot be negative", status=400)
         try:
             transfer.check_chunk(role, offset, length)
         except Refused as refused:
             if refused.code != "bad_offset":
                 raise
             raise Refused(
-                refused.status, refused.code, refused.message,
+                refused.code, refused.message,
                 details={"uploaded": transfer.uploaded},  # where the resumed upload must start
             ) from None  # fmt: skip
         transfer.busy = True
@@ -200,7 +198,7 @@ def install_file_routes(
             transfer.busy = False
         if transfer.state is TransferState.CANCELLED:  # cancelled while the chunk came in
             spool.delete(transfer.id)
-            raise Refused(410, "transfer_cancelled", f"the {transfer.cancelled_by} cancelled it")
+            raise Refused("transfer_cancelled", f"the {transfer.cancelled_by} cancelled it")
         if transfer.uploaded == transfer.size:
             progress(transfer)
             ok = transfer.finish_upload()
@@ -210,7 +208,7 @@ def install_file_routes(
             else:
                 spool.delete(transfer.id)
                 tell(transfer, FileFailed)
-                raise Refused(422, "checksum_mismatch", transfer.error)
+                raise Refused("checksum_mismatch", transfer.error)
         return {"transfer": transfer.view()}
 
     @app.get("/api/files/<transfer_id>/content")
@@ -229,7 +227,7 @@ def install_file_routes(
             return error_reply(refused)
         except RangeNotSatisfiable as error:
             bottle.response.set_header("Content-Range", f"bytes */{transfer.size}")
-            return error_reply(Refused(416, "range_not_satisfiable", str(error)))
+            return error_reply(Refused("range_not_satisfiable", str(error)))
         start, end = byte_range or (0, transfer.size)
         bottle.response.status = 206 if byte_range else 200
         if byte_range:
@@ -304,7 +302,7 @@ def install_file_routes(
             return {"transfer": transfer.view()}
         spool.delete(transfer.id)
         tell(transfer, FileFailed)
-        raise Refused(422, "checksum_mismatch", transfer.error)
+        raise Refused("checksum_mismatch", transfer.error)
 
     @app.delete("/api/files/<transfer_id>")
     @api

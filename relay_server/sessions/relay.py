@@ -131,7 +131,7 @@ class Relay:
     def new_support(self, principal: Principal, now: float, relay_url: str) -> dict[str, Any]:
         account = self.accounts.get(principal.username)
         if account is None:
-            raise Refused(401, "unauthorized", "this account no longer exists")
+            raise Refused("unauthorized", "this account no longer exists")
         try:
             session = self.directory.create(
                 principal.username,
@@ -141,9 +141,7 @@ class Relay:
                 relay_url=(self.options.public_url or relay_url).rstrip("/"),
             )
         except RuntimeError:
-            raise Refused(
-                503, "no_codes_left", "no access codes are free; try again soon"
-            ) from None
+            raise Refused("no_codes_left", "no access codes are free; try again soon") from None
         self._persist(session)
         self.wait_durable()
         return self.support_view(session)
@@ -151,7 +149,7 @@ class Relay:
     def get_support(self, principal: Principal, session_id: str) -> dict[str, Any]:
         session = self.directory.sessions.get(session_id)
         if session is None or session.agent_username != principal.username:
-            raise Refused(404, "session_not_found", "no such live support session")
+            raise Refused("session_not_found", "no such live support session")
         return self.support_view(session)
 
     def support_view(self, session: SupportSession) -> dict[str, Any]:
@@ -191,7 +189,7 @@ class Relay:
         self._require_owner(principal, session_id)
         if not isinstance(notes, str) or len(notes) > MAX_NOTES_CHARS:
             raise Refused(
-                400, "bad_request", f"'notes' must be text of at most {MAX_NOTES_CHARS} characters"
+                "bad_request", f"'notes' must be text of at most {MAX_NOTES_CHARS} characters"
             )
         saved = self.notes.put(session_id, principal.username, notes, now)
         self.wait_durable()
@@ -204,7 +202,7 @@ class Relay:
             record = self.session_record(session_id)
             owner = record["agent_username"] if record else None
         if owner != principal.username:
-            raise Refused(404, "session_not_found", "no such support session of yours")
+            raise Refused("session_not_found", "no such support session of yours")
 
     # -- customer HTTP actions -------------------------------------------------------------
 
@@ -228,7 +226,7 @@ class Relay:
         wait = self.join_throttle.retry_after(ip, now)
         if wait > 0:
             raise Refused(
-                429, "throttled", f"too many wrong codes; try again in {int(wait) + 1} s", wait
+                "throttled", f"too many wrong codes; try again in {int(wait) + 1} s", wait
             )
         name = " ".join(name.split())[:MAX_NAME_CHARS]
         try:
@@ -236,17 +234,15 @@ class Relay:
                 session = self.directory.join_by_code(code, name, now)
             else:
                 if not self.options.icons_enabled:
-                    raise Refused(403, "icons_disabled", "joining by icon is turned off here")
+                    raise Refused("icons_disabled", "joining by icon is turned off here")
                 assert icon is not None
                 session = self.directory.join_by_icon(icon, name, now)
         except CodeError as error:
             self.join_throttle.record_failure(ip, now)
             self._codes_changed(self.directory.expire_codes(now, self.options.code_lifetime_s))
-            status = 404 if error.problem == "invalid_code" else 410
-            raise Refused(status, str(error.problem), _CODE_MESSAGES[str(error.problem)]) from None
+            raise Refused(str(error.problem), _CODE_MESSAGES[str(error.problem)]) from None
         except JoinError as error:
-            status = 404 if error.problem == "icon_not_found" else 409
-            raise Refused(status, str(error.problem), _JOIN_MESSAGES[str(error.problem)]) from None
+            raise Refused(str(error.problem), _JOIN_MESSAGES[str(error.problem)]) from None
         self._persist(session)
         self.wait_durable()
         self._tell_agent(session, SessionUpdated)

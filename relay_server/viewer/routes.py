@@ -18,7 +18,7 @@ from relay_server.sessions.relay import Relay
 from relay_server.sessions.supports import SessionState
 from relay_server.throttle import FailureThrottle
 from relay_server.viewer.builds import PLATFORMS, ViewerBuilds, platform_from_user_agent
-from relay_server.viewer.tickets import TicketProblem, TicketRefused, ViewerTickets
+from relay_server.viewer.tickets import TicketRefused, ViewerTickets
 from relay_server.web.http_bodies import error_reply, json_body, json_route
 from suite.resources import ui_dir
 from suite.viewer.ticket_trailer import encode_trailer
@@ -34,13 +34,6 @@ NATIVE_VIEWER_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'"
 )
-_STATUS = {
-    TicketProblem.UNKNOWN: 404,
-    TicketProblem.USED: 410,
-    TicketProblem.EXPIRED: 410,
-    TicketProblem.SESSION_OVER: 410,
-    TicketProblem.TOO_MANY: 429,
-}
 
 
 def install_viewer_routes(
@@ -66,7 +59,7 @@ def install_viewer_routes(
         )
 
     def refuse(error: TicketRefused) -> Refused:
-        return Refused(_STATUS[error.problem], str(error.problem), str(error))
+        return Refused(str(error.problem), str(error))
 
     @app.get("/view/native")
     def native_viewer_page():
@@ -97,19 +90,18 @@ def install_viewer_routes(
         scheme, _, token = header.partition(" ")
         session = relay.directory.by_customer_token(token.strip()) if scheme == "Bearer" else None
         if session is None or session.state is not SessionState.ACTIVE:
-            raise Refused(401, "unauthorized", "join a session first (unknown customer token)")
+            raise Refused("unauthorized", "join a session first (unknown customer token)")
         data = _body()
         platform = data.get("platform")
         if platform is None:
             platform = platform_from_user_agent(bottle.request.get_header("User-Agent", ""))
         elif platform not in PLATFORMS:
-            raise Refused(400, "bad_request", f"'platform' must be one of {', '.join(PLATFORMS)}")
+            raise Refused("bad_request", f"'platform' must be one of {', '.join(PLATFORMS)}")
         build = builds.find(platform) if platform else None
         if build is None:
             available = builds.available()
             what = f"for {platform}" if platform else "for this device"
             raise Refused(
-                404,
                 "no_viewer_build",
                 f"no viewer app {what} on this relay; use the browser viewer"
                 + (f" (available: {', '.join(available)})" if available else ""),
@@ -139,7 +131,7 @@ def install_viewer_routes(
         build = builds.find(ticket.platform)
         if build is None:
             return error_reply(
-                Refused(404, "no_viewer_build", "the viewer app was removed from this relay")
+                Refused("no_viewer_build", "the viewer app was removed from this relay")
             )
         trailer = encode_trailer(relay.options.public_url or relay_url(), ticket.ticket)
         size = build.size
@@ -158,11 +150,11 @@ def install_viewer_routes(
         wait = throttle.retry_after(ip, now)
         if wait > 0:
             raise Refused(
-                429, "throttled", f"too many refused tickets; try again in {int(wait) + 1} s", wait
+                "throttled", f"too many refused tickets; try again in {int(wait) + 1} s", wait
             )
         secret = _body().get("ticket")
         if not isinstance(secret, str) or not secret or len(secret) > 200:
-            raise Refused(400, "bad_request", "redeem requires 'ticket' (text)")
+            raise Refused("bad_request", "redeem requires 'ticket' (text)")
         try:
             ticket = tickets.redeem(secret, is_live, now)
         except TicketRefused as error:

@@ -74,10 +74,10 @@ def build_app(
         scheme, _, token = header.partition(" ")
         found = relay.accounts.authenticate(token.strip(), clock()) if scheme == "Bearer" else None
         if found is None:
-            raise Refused(401, "unauthorized", "log in first (missing or expired token)")
+            raise Refused("unauthorized", "log in first (missing or expired token)")
         return found
 
-    api = json_route({"throttled": 429, "bad_credentials": 401, "account_disabled": 403})
+    api = json_route()
 
     @app.get("/health")
     @api
@@ -98,7 +98,7 @@ def build_app(
         data = body()
         username, password = data.get("username"), data.get("password")
         if not isinstance(username, str) or not isinstance(password, str) or not username:
-            raise Refused(400, "bad_request", "login requires 'username' and 'password'")
+            raise Refused("bad_request", "login requires 'username' and 'password'")
         ip = client_ip()
         relay.accounts.begin_login(username, ip, clock())  # holds the attempt while it yields
         try:
@@ -122,7 +122,7 @@ def build_app(
     def me():
         account = relay.accounts.get(principal().username)
         if account is None:
-            raise Refused(401, "unauthorized", "this account no longer exists")
+            raise Refused("unauthorized", "this account no longer exists")
         return {"agent": relay.profile(account)}
 
     @app.put("/api/me")
@@ -138,11 +138,11 @@ def build_app(
     def put_photo():
         username = principal().username
         if bottle.request.content_length > MAX_PHOTO_BYTES:
-            raise Refused(413, "too_large", f"a photo may be at most {MAX_PHOTO_BYTES // 1024} KiB")
+            raise Refused("too_large", f"a photo may be at most {MAX_PHOTO_BYTES // 1024} KiB")
         try:
             relay.photos.put(username, bottle.request.body.read(MAX_PHOTO_BYTES + 1))
         except PhotoError as error:
-            raise Refused(400, "bad_photo", str(error)) from None
+            raise Refused("bad_photo", str(error)) from None
         return {"agent": relay.profile(relay.accounts.get(username))}
 
     @app.delete("/api/me/photo")
@@ -196,14 +196,14 @@ def build_app(
         data = body()
         code, icon, name = data.get("code"), data.get("icon"), data.get("name") or ""
         if not isinstance(name, str):
-            raise Refused(400, "bad_request", "'name' must be text")
+            raise Refused("bad_request", "'name' must be text")
         if code is not None:
             if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
-                raise Refused(400, "bad_request", "an access code is 6 digits")
+                raise Refused("bad_request", "an access code is 6 digits")
             return relay.join(code.strip(), None, name, client_ip(), clock())
         if isinstance(icon, int) and not isinstance(icon, bool):
             return relay.join(None, icon, name, client_ip(), clock())
-        raise Refused(400, "bad_request", "join requires 'code' (6 digits) or 'icon' (a number)")
+        raise Refused("bad_request", "join requires 'code' (6 digits) or 'icon' (a number)")
 
     @app.get("/ws")
     def websocket():

@@ -3,8 +3,8 @@
 Their fields are the rows of ``docs/protocol.md`` (*Relay → client* and the per-feature tables);
 ``tests/unit/test_protocol_agreement.py`` compares the two. Types that travel both ways
 (``typing``, the three ``stroke_*``) have a ``Relayed…`` class here: the relay adds who sent
-it. ``cursor`` is forwarded as it came (:class:`suite.protocol.screen.Cursor`), and ``error``
-is :class:`suite.protocol.base.ErrorMessage`.
+it. ``cursor``, ``mouse_input`` and ``key_input`` are forwarded as they came (their client
+dataclasses), and ``error`` is :class:`suite.protocol.base.ErrorMessage`.
 
 Clients read these loosely (unknown fields ignored): :func:`decode_relay_message` checks the
 fields a client relies on and raises :class:`ProtocolError` otherwise.
@@ -24,6 +24,7 @@ from suite.protocol.base import (
     WireMessage,
     wire,
 )
+from suite.protocol.control import KeyInput, MouseInput
 from suite.protocol.screen import Cursor
 
 # -- chat channel -------------------------------------------------------------------------------
@@ -237,6 +238,7 @@ RELAY_MESSAGES: dict[str, type[Any]] = {
         SessionUpdated, CustomerRemoved, SessionEnded, PresentationRequested,
         PresentationAnswered, FileOffered, FileProgress, FileReady, FileReceived,
         FileCancelled, FileFailed, CaptureCredit, ScreenState, ControlState, Cursor,
+        MouseInput, KeyInput,
         RelayedStrokeBegin, RelayedStrokePoints, RelayedStrokeEnd, StrokeRemoved,
         DrawingCleared, Drawing, ErrorMessage,
     )
