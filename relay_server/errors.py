@@ -3,7 +3,7 @@
 Exception
 ├── Refused                    an HTTP request refused: code, message (+ wait, details); the
 │                              routes map the code to its status (web/http_bodies.HTTP_STATUS)
-├── relay.HandshakeRefused     a websocket hello refused: close code and reason
+├── chat_sockets.HandshakeRefused  a websocket hello refused: close code and reason
 ├── store.StoreError           the data folder cannot be used
 ├── accounts.AccountError      an account operation refused (mapped to Refused by the API)
 └── suite.protocol.ProtocolError   a frame that breaks the protocol: answered with `error`

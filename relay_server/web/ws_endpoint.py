@@ -1,5 +1,8 @@
 """The gevent websocket adapter: moves frames between sockets and :class:`relay.Relay`.
 
+The chat path calls ``Relay.handle`` (``sessions/chat_sockets.py``), the screen path
+``Screens.handle`` (``screen/router.py``); each refuses the other channel's messages.
+
 One greenlet reads each socket (the server's handler greenlet); a second one writes it, fed
 by a bounded queue, so that a broadcast never blocks on a slow client: a client whose queue
 overflows is too slow to follow the session and is closed.
@@ -16,7 +19,8 @@ import gevent
 from gevent.queue import Full, Queue
 from geventwebsocket.exceptions import WebSocketError
 
-from relay_server.sessions.relay import HandshakeRefused, Relay
+from relay_server.sessions.chat_sockets import HandshakeRefused
+from relay_server.sessions.relay import Relay
 from relay_server.throttle import TokenBucket
 from suite.protocol import (
     MAX_SCREEN_FRAME_BYTES,
