@@ -169,14 +169,16 @@ def test_every_string_of_the_admin_page_exists(open_ui: PageFactory) -> None:
     expect(by_id(page, "login-button")).to_be_visible()
     missing = page.evaluate(
         """async () => {
-            const { STRINGS } = await import("/ui/common/i18n_strings.js");
+            const { i18n } = await import("/ui/common/i18n.js");
+            const en = new Set(i18n.keys("en"));
+            const ko = new Set(i18n.keys("ko"));
             const keys = new Set();
             for (const el of document.querySelectorAll("*")) {
                 for (const name of ["i18n", "i18nPlaceholder", "i18nAriaLabel", "i18nTitle"]) {
                     if (el.dataset[name]) keys.add(el.dataset[name]);
                 }
             }
-            return [...keys].filter((key) => !(key in STRINGS.en) || !(key in STRINGS.ko));
+            return [...keys].filter((key) => !en.has(key) || !ko.has(key));
         }"""
     )
     assert missing == []

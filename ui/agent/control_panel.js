@@ -7,14 +7,14 @@
 // presenter grabs it); this panel hears of it through control_state like everyone else.
 // Shown while a request is pending, control is out, or the agent presents.
 
-import { element } from "/ui/common/dom.js";
-import { MessageType } from "/ui/common/protocol.js";
+import { element } from "../common/dom.js";
+import { MessageType } from "../common/protocol.js";
 
 export class ControlPanel {
   /**
    * @param {object} options
-   * @param {import("/ui/common/session_socket.js").SessionSocket} options.socket the chat socket
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/session_socket.js").SessionSocket} options.socket the chat socket
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {HTMLElement} options.anchor the panel is inserted just before this element
    * @param {() => string} options.customerName
    */

@@ -12,8 +12,8 @@
 
 import { ChatBubble } from "./chat_bubble.js";
 import { ChatComposer } from "./chat_composer.js";
-import { element } from "./dom.js";
-import { MessageType } from "./protocol.js";
+import { element } from "../dom.js";
+import { MessageType } from "../protocol.js";
 
 const TYPING_SHOWN_MAX_MS = 8000; // `typing` is droppable: never show a stale indicator forever
 const GROUP_GAP_S = 300;
@@ -31,9 +31,9 @@ export class ChatView {
   /**
    * @param {HTMLElement} container emptied and filled with the chat
    * @param {object} options
-   * @param {import("./session_socket.js").SessionSocket} options.socket
+   * @param {import("../session_socket.js").SessionSocket} options.socket
    * @param {"agent"|"customer"} options.role this page's role
-   * @param {import("./i18n.js").i18n} options.i18n
+   * @param {import("../i18n.js").i18n} options.i18n
    * @param {(count: number) => void} [options.onUnread] told how many messages from the other
    *   side arrived while the page was hidden (0 once it is seen), e.g. for the window title
    * @param {import("./short_messages.js").ShortMessages} [options.shortMessages] canned

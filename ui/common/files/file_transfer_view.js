@@ -2,12 +2,12 @@
 // progress bar, what is happening, and Cancel / Download. Shared by the agent's chat window,
 // the customer's chat page and the viewer; fed by the relay's file_* messages.
 
-import { element } from "/ui/common/dom.js";
-import { ApiError } from "/ui/common/http.js";
-import { MessageType } from "/ui/common/protocol.js";
+import { element } from "../dom.js";
+import { ApiError } from "../http.js";
+import { MessageType } from "../protocol.js";
 
 const FINISHED = new Set(["received", "cancelled", "failed"]);
-const STYLESHEET = "/ui/common/files.css";
+const STYLESHEET = "/ui/common/files/files.css";
 
 /** Bytes in the unit people read: 1.5 MB. */
 export function formatBytes(bytes, locale = "en") {
@@ -31,7 +31,7 @@ function ensureStylesheet() {
 export class FileTransferView {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../i18n.js").i18n} options.i18n
    * @param {"agent"|"customer"} options.myRole
    * @param {(transfer: object) => Promise<void>} options.cancel
    * @param {((transfer: object) => Promise<string>)|null} [options.downloadUrl] a URL the
