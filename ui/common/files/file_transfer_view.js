@@ -1,13 +1,20 @@
 // The list of file transfers of a session (P4): one row per file with its direction, a
 // progress bar, what is happening, and Cancel / Download. Shared by the agent's chat window,
 // the customer's chat page and the viewer; fed by the relay's file_* messages.
+//
+// A row is derived, then patched: describeTransferRow() (pure) says what the row shows, and
+// the view builds each row's elements once and afterwards only updates their text, value,
+// `hidden` and `disabled`. So progress ticks (up to 4 a second per transfer) neither take the
+// keyboard focus off Cancel nor re-enable a Cancel already pressed, and the screen-reader
+// announcement region hears of a transfer when its state changes, not on every tick.
 
 import { element } from "../dom.js";
-import { ApiError } from "../http.js";
 import { MessageType } from "../protocol.js";
 
 const FINISHED = new Set(["received", "cancelled", "failed"]);
-const STYLESHEET = "/ui/common/files/files.css";
+// States a screen reader is told about when a row enters them (its first state is told too).
+const ANNOUNCED = new Set(["ready", "received", "cancelled", "failed"]);
+const STYLESHEET = new URL("./files.css", import.meta.url).href;
 
 /** Bytes in the unit people read: 1.5 MB. */
 export function formatBytes(bytes, locale = "en") {
@@ -22,8 +29,104 @@ export function formatBytes(bytes, locale = "en") {
   return `${value.toLocaleString(locale, { maximumFractionDigits: digits })} ${units[unit]}`;
 }
 
+function errorStatus(error) {
+  return { statusKey: `error.${error?.code ?? "file_send_failed"}`, params: { message: error?.message ?? "" } };
+}
+
+/**
+ * What one row of the list shows, from what is known of it. Pure: no DOM, no strings.
+ * @param {{local?: object|null, transfer?: object|null, saving?: object|null}} row `local`: a
+ *   file this side is still preparing ({name, size, phase, done, error?}); `transfer`: the
+ *   relay's transfer; `saving`: the desktop program's saving of a received file
+ * @param {"agent"|"customer"} myRole
+ * @param {{native?: boolean, browserDownload?: boolean}} [receiver] how this page receives
+ *   files: through the viewer program (native) or with a browser download link
+ * @returns {{name: string, size: number, mine: boolean, state: string, done: number,
+ *   statusKey: string, params: object, actions: string[]}|null} null when there is nothing to
+ *   show yet; `statusKey` is an i18n key (an `error.<code>` one may be unknown to the page);
+ *   `actions` among "cancel", "save", "open_folder", "download"
+ */
+export function describeTransferRow(row, myRole, { native = false, browserDownload = false } = {}) {
+  const { local, transfer, saving } = row;
+  if (!local && !transfer) {
+    return null; // saving news that came before the transfer itself: shown with it
+  }
+  const name = local?.name ?? transfer?.name ?? "";
+  const size = local?.size ?? transfer?.size ?? 0;
+  const mine = local ? true : transfer?.sender === myRole;
+  const percent = (value) => (size > 0 ? Math.floor((100 * value) / size) : 100);
+  let state = local ? local.phase : transfer.state;
+  let done = 0;
+  let status = { statusKey: "", params: {} };
+  if (local) {
+    done = local.done;
+    if (state === "failed") {
+      status = errorStatus(local.error);
+    } else if (state === "checking") {
+      status = { statusKey: "files.state.checking", params: {} };
+    } else {
+      const key = state === "hashing" ? "files.state.hashing" : "files.state.uploading";
+      status = { statusKey: key, params: { percent: percent(done) } };
+    }
+  } else if (saving?.error) {
+    state = "failed";
+    status = errorStatus(saving.error);
+  } else if (saving?.saved) {
+    state = "received";
+    done = size;
+    status = { statusKey: "files.state.saved", params: { name: saving.saved } };
+  } else if (state === "offered" || state === "uploading") {
+    done = transfer.uploaded ?? 0;
+    status = { statusKey: `files.state.${state}`, params: { percent: percent(done) } };
+  } else if (state === "ready") {
+    done = transfer.downloaded ?? 0;
+    if (saving) {
+      status = { statusKey: "files.state.saving", params: { percent: percent(done) } };
+    } else if (done > 0) {
+      status = { statusKey: "files.state.downloading", params: { percent: percent(done) } };
+    } else {
+      status = { statusKey: mine ? "files.state.ready" : "files.state.ready_to_download", params: {} };
+    }
+  } else if (state === "received") {
+    done = size;
+    status = { statusKey: "files.state.received", params: {} };
+  } else if (state === "cancelled") {
+    status = { statusKey: "files.state.cancelled", params: {} };
+  } else if (state === "failed") {
+    status = { statusKey: "files.state.failed", params: { reason: transfer.error ?? "" } };
+  }
+  const actions = [];
+  if (transfer && !local && !FINISHED.has(state)) {
+    actions.push("cancel");
+  }
+  if (transfer && !mine && native && saving?.saved) {
+    actions.push("open_folder");
+  } else if (transfer && !mine && native && state === "ready" && !saving) {
+    actions.push("save");
+  } else if (transfer && !mine && !native && browserDownload && (state === "ready" || state === "received")) {
+    actions.push("download");
+  }
+  return { name, size, mine, state, done, ...status, actions };
+}
+
+/** Set a node's text only when it changes (an unchanged text is no news to a screen reader). */
+function setText(node, text) {
+  if (node.textContent !== text) {
+    node.textContent = text;
+  }
+}
+
+function setAttribute(node, name, value) {
+  if (node.getAttribute(name) !== value) {
+    node.setAttribute(name, value);
+  }
+}
+
 function ensureStylesheet() {
-  if (!document.querySelector(`link[href="${STYLESHEET}"]`)) {
+  const present = [...document.querySelectorAll('link[rel="stylesheet"]')].some(
+    (link) => link.href === STYLESHEET,
+  );
+  if (!present) {
     document.head.append(element("link", "", { rel: "stylesheet", href: STYLESHEET }));
   }
 }
@@ -47,12 +150,18 @@ export class FileTransferView {
     this.myRole = myRole;
     this._cancel = cancel;
     this._downloadUrl = downloadUrl;
-    this._rows = new Map(); // id (or local key) → {item, transfer, local}
+    this._rows = new Map(); // id (or local key) → {transfer, local, saving, dom, busy, told}
     this._localCount = 0;
     this.element = element("section", "rs-files", { "data-testid": "file-transfers" });
     this.element.hidden = true;
-    this._list = element("ul", "rs-files__list", { role: "list", "aria-live": "polite" });
-    this.element.append(this._list);
+    this._list = element("ul", "rs-files__list", { role: "list" });
+    // Told of a transfer when it starts and when its state changes, never of progress ticks.
+    this._announcer = element("p", "rs-visually-hidden", {
+      role: "status",
+      "aria-live": "polite",
+      "data-testid": "file-announcer",
+    });
+    this.element.append(this._list, this._announcer);
     this._unsubscribe = i18n.onChange(() => this._rows.forEach((_, key) => this._render(key)));
   }
 
@@ -127,7 +236,7 @@ export class FileTransferView {
     this._rows.delete(key);
     const existing = this._rows.get(transfer.id);
     if (existing) {
-      row.item.remove(); // file_offered came first and has its own row
+      row.dom.item.remove(); // file_offered came first and has its own row
       existing.transfer = { ...transfer, ...existing.transfer };
       this._render(transfer.id);
       return;
@@ -163,21 +272,49 @@ export class FileTransferView {
   _row(key) {
     let row = this._rows.get(key);
     if (!row) {
-      const item = element("li", "rs-files__item", { "data-testid": "file-row" });
-      this._list.prepend(item);
-      row = { item, transfer: null, local: null, saving: null };
+      row = { transfer: null, local: null, saving: null, dom: this._buildRow(), busy: new Set(), told: null };
+      // Bound once: the handlers read the row's current transfer when clicked.
+      row.dom.cancel.addEventListener("click", () => this._cancelRow(row));
+      row.dom.openFolder.addEventListener("click", () =>
+        this._native.openFolder().catch((error) => console.warn("open folder failed:", error)),
+      );
+      row.dom.save.addEventListener("click", () => this._saveNatively(row.transfer));
+      row.dom.download.addEventListener("click", () => this._download(row));
+      row.dom.item.hidden = true; // until it has something to show
+      this._list.prepend(row.dom.item);
       this._rows.set(key, row);
       this.element.hidden = false;
     }
     return row;
   }
 
-  _errorText(error) {
-    const t = (key, params) => this.i18n.t(key, params);
-    const code = error instanceof ApiError ? error.code : (error?.code ?? "file_send_failed");
-    const key = `error.${code}`;
-    const message = error?.message ?? "";
-    return this.i18n.has(key) ? t(key, { message }) : t("error.file_send_failed", { message });
+  /** The elements of one row, made once; _render() only updates them. */
+  _buildRow() {
+    const button = (variant, testId) =>
+      element("button", `rs-button rs-button--${variant} rs-button--small`, {
+        type: "button",
+        "data-testid": testId,
+      });
+    const dom = {
+      item: element("li", "rs-files__item", { "data-testid": "file-row" }),
+      name: element("span", "rs-files__name", { "data-testid": "file-name" }),
+      size: element("span", "rs-files__size"),
+      bar: element("progress", "rs-files__bar", { "data-testid": "file-progress" }),
+      direction: element("span", "rs-files__direction"),
+      status: element("span", "rs-files__status", { "data-testid": "file-status" }),
+      cancel: button("ghost", "file-cancel"),
+      openFolder: button("secondary", "file-open-folder"),
+      save: button("primary", "file-download"),
+      download: button("primary", "file-download"),
+    };
+    const head = element("div", "rs-files__head");
+    head.append(dom.name, dom.size);
+    const foot = element("div", "rs-files__foot");
+    foot.append(dom.direction, dom.status);
+    const actions = element("div", "rs-files__actions");
+    actions.append(dom.cancel, dom.openFolder, dom.save, dom.download);
+    dom.item.append(head, dom.bar, foot, actions);
+    return dom;
   }
 
   _render(key) {
@@ -185,124 +322,78 @@ export class FileTransferView {
     if (!row) {
       return;
     }
-    const t = (k, params) => this.i18n.t(k, params);
-    const local = row.local;
-    const transfer = row.transfer;
-    if (!local && !transfer) {
-      return; // saving news that came before the transfer itself: shown with it
-    }
-    const name = local?.name ?? transfer?.name ?? "";
-    const size = local?.size ?? transfer?.size ?? 0;
-    const mine = local ? true : transfer?.sender === this.myRole;
-    const peerRole = this.myRole === "agent" ? "customer" : "agent";
-    const peer = t(`files.peer.${peerRole}`);
-    let state = local ? local.phase : transfer.state;
-    let done = 0;
-    let status = "";
-    const percent = (value) => (size > 0 ? Math.floor((100 * value) / size) : 100);
-    if (local) {
-      done = local.done;
-      status =
-        state === "failed"
-          ? this._errorText(local.error)
-          : state === "checking"
-            ? t("files.state.checking")
-            : t(`files.state.${state === "hashing" ? "hashing" : "uploading"}`, { percent: percent(done) });
-    } else if (row.saving?.error) {
-      state = "failed";
-      status = this._errorText(row.saving.error);
-    } else if (row.saving?.saved) {
-      state = "received";
-      done = size;
-      status = t("files.state.saved", { name: row.saving.saved });
-    } else if (state === "offered" || state === "uploading") {
-      done = transfer.uploaded ?? 0;
-      status = t(`files.state.${state}`, { percent: percent(done) });
-    } else if (state === "ready") {
-      const downloaded = transfer.downloaded ?? 0;
-      done = downloaded;
-      if (row.saving) {
-        status = t("files.state.saving", { percent: percent(done) });
-      } else if (downloaded > 0) {
-        status = t("files.state.downloading", { percent: percent(downloaded) });
-      } else {
-        status = t(mine ? "files.state.ready" : "files.state.ready_to_download");
-      }
-    } else if (state === "received") {
-      done = size;
-      status = t("files.state.received");
-    } else if (state === "cancelled") {
-      status = t("files.state.cancelled");
-    } else if (state === "failed") {
-      status = t("files.state.failed", { reason: transfer.error ?? "" });
-    }
-    const item = row.item;
-    item.dataset.state = state;
-    item.dataset.direction = mine ? "out" : "in";
-    if (transfer?.id) {
-      item.dataset.id = transfer.id;
-    }
-    const head = element("div", "rs-files__head");
-    head.append(
-      element("span", "rs-files__name", { "data-testid": "file-name", title: name }, name),
-      element("span", "rs-files__size", {}, formatBytes(size, this.i18n.locale)),
-    );
-    const bar = element("progress", "rs-files__bar", {
-      max: String(Math.max(size, 1)),
-      "aria-label": t("files.progress_label", { name }),
-      "data-testid": "file-progress",
+    const view = describeTransferRow(row, this.myRole, {
+      native: Boolean(this._native),
+      browserDownload: Boolean(this._downloadUrl),
     });
-    bar.value = size > 0 ? Math.min(done, size) : 1;
-    const foot = element("div", "rs-files__foot");
-    foot.append(
-      element("span", "rs-files__direction", {}, t(mine ? "files.from_me" : "files.to_me", { peer })),
-      element("span", "rs-files__status", { "data-testid": "file-status" }, status),
-    );
-    const actions = element("div", "rs-files__actions");
-    if (transfer && !FINISHED.has(state) && !local) {
-      const cancel = element(
-        "button",
-        "rs-button rs-button--ghost rs-button--small",
-        { type: "button", "data-testid": "file-cancel", "aria-label": t("files.cancel_label", { name }) },
-        t("files.cancel"),
-      );
-      cancel.addEventListener("click", () => {
-        cancel.disabled = true;
-        this._cancel(transfer).catch((error) => console.warn("cancel failed:", error.message));
-      });
-      actions.append(cancel);
+    if (view === null) {
+      return;
     }
-    if (transfer && !mine && this._native && row.saving?.saved) {
-      const open = element(
-        "button",
-        "rs-button rs-button--secondary rs-button--small",
-        { type: "button", "data-testid": "file-open-folder" },
-        t("files.open_folder_short"),
-      );
-      open.addEventListener("click", () =>
-        this._native.openFolder().catch((error) => console.warn("open folder failed:", error)),
-      );
-      actions.append(open);
-    } else if (transfer && !mine && this._native && state === "ready" && !row.saving) {
-      const save = element(
-        "button",
-        "rs-button rs-button--primary rs-button--small",
-        { type: "button", "data-testid": "file-download", "aria-label": t("files.download_label", { name }) },
-        t("files.download"),
-      );
-      save.addEventListener("click", () => this._saveNatively(transfer));
-      actions.append(save);
-    } else if (transfer && !mine && !this._native && this._downloadUrl && (state === "ready" || state === "received")) {
-      const download = element(
-        "button",
-        "rs-button rs-button--primary rs-button--small",
-        { type: "button", "data-testid": "file-download", "aria-label": t("files.download_label", { name }) },
-        t("files.download"),
-      );
-      download.addEventListener("click", () => this._download(transfer, download));
-      actions.append(download);
+    const t = (k, params) => this.i18n.t(k, params);
+    const { dom } = row;
+    const { name, size, state } = view;
+    dom.item.hidden = false;
+    dom.item.dataset.state = state;
+    dom.item.dataset.direction = view.mine ? "out" : "in";
+    if (row.transfer?.id) {
+      dom.item.dataset.id = row.transfer.id;
     }
-    item.replaceChildren(head, bar, foot, actions);
+    setText(dom.name, name);
+    setAttribute(dom.name, "title", name);
+    setText(dom.size, formatBytes(size, this.i18n.locale));
+    setAttribute(dom.bar, "max", String(Math.max(size, 1)));
+    setAttribute(dom.bar, "aria-label", t("files.progress_label", { name }));
+    dom.bar.value = size > 0 ? Math.min(view.done, size) : 1;
+    const peer = t(`files.peer.${this.myRole === "agent" ? "customer" : "agent"}`);
+    setText(dom.direction, t(view.mine ? "files.from_me" : "files.to_me", { peer }));
+    const status = this._statusText(view);
+    setText(dom.status, status);
+
+    const shown = new Set(view.actions);
+    const buttons = [
+      [dom.cancel, "cancel", "files.cancel", "files.cancel_label"],
+      [dom.openFolder, "open_folder", "files.open_folder_short", null],
+      [dom.save, "save", "files.download", "files.download_label"],
+      [dom.download, "download", "files.download", "files.download_label"],
+    ];
+    for (const [button, action, textKey, labelKey] of buttons) {
+      button.hidden = !shown.has(action);
+      // A pressed button stays disabled until its request is answered: a progress tick in
+      // between must not let Cancel be pressed twice.
+      button.disabled = row.busy.has(action);
+      setText(button, t(textKey));
+      if (labelKey) {
+        setAttribute(button, "aria-label", t(labelKey, { name }));
+      }
+    }
+    if (row.told !== state && (row.told === null || ANNOUNCED.has(state))) {
+      row.told = state;
+      setText(this._announcer, `${name}: ${status}`);
+    }
+  }
+
+  /** The status line; an `error.<code>` this page has no string for reads as a send failure. */
+  _statusText({ statusKey, params }) {
+    if (statusKey.startsWith("error.") && !this.i18n.has(statusKey)) {
+      return this.i18n.t("error.file_send_failed", params);
+    }
+    return statusKey ? this.i18n.t(statusKey, params) : "";
+  }
+
+  async _cancelRow(row) {
+    if (row.busy.has("cancel") || !row.transfer) {
+      return;
+    }
+    const key = row.transfer.id;
+    row.busy.add("cancel");
+    this._render(key);
+    try {
+      await this._cancel(row.transfer);
+    } catch (error) {
+      console.warn("cancel failed:", error.message);
+      row.busy.delete("cancel"); // refused or unreachable: it may be pressed again
+      this._render(key);
+    }
   }
 
   /** The viewer program fetches the file itself (it shows progress through file_progress). */
@@ -317,8 +408,10 @@ export class FileTransferView {
     }
   }
 
-  async _download(transfer, button) {
-    button.disabled = true;
+  async _download(row) {
+    const transfer = row.transfer;
+    row.busy.add("download");
+    this._render(transfer.id);
     try {
       const url = await this._downloadUrl(transfer);
       const link = element("a", "", { href: url, download: transfer.name });
@@ -329,7 +422,8 @@ export class FileTransferView {
     } catch (error) {
       console.warn("download failed:", error.message);
     } finally {
-      button.disabled = false;
+      row.busy.delete("download");
+      this._render(transfer.id);
     }
   }
 }
