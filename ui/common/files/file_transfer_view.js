@@ -278,8 +278,10 @@ export class FileTransferView {
       row.dom.openFolder.addEventListener("click", () =>
         this._native.openFolder().catch((error) => console.warn("open folder failed:", error)),
       );
-      row.dom.save.addEventListener("click", () => this._saveNatively(row.transfer));
-      row.dom.download.addEventListener("click", () => this._download(row));
+      // Download: saved by the viewer program (native), or a browser download.
+      row.dom.download.addEventListener("click", () =>
+        this._native ? this._saveNatively(row.transfer) : this._download(row),
+      );
       row.dom.item.hidden = true; // until it has something to show
       this._list.prepend(row.dom.item);
       this._rows.set(key, row);
@@ -304,7 +306,6 @@ export class FileTransferView {
       status: element("span", "rs-files__status", { "data-testid": "file-status" }),
       cancel: button("ghost", "file-cancel"),
       openFolder: button("secondary", "file-open-folder"),
-      save: button("primary", "file-download"),
       download: button("primary", "file-download"),
     };
     const head = element("div", "rs-files__head");
@@ -312,7 +313,7 @@ export class FileTransferView {
     const foot = element("div", "rs-files__foot");
     foot.append(dom.direction, dom.status);
     const actions = element("div", "rs-files__actions");
-    actions.append(dom.cancel, dom.openFolder, dom.save, dom.download);
+    actions.append(dom.cancel, dom.openFolder, dom.download);
     dom.item.append(head, dom.bar, foot, actions);
     return dom;
   }
@@ -351,16 +352,15 @@ export class FileTransferView {
 
     const shown = new Set(view.actions);
     const buttons = [
-      [dom.cancel, "cancel", "files.cancel", "files.cancel_label"],
-      [dom.openFolder, "open_folder", "files.open_folder_short", null],
-      [dom.save, "save", "files.download", "files.download_label"],
-      [dom.download, "download", "files.download", "files.download_label"],
+      [dom.cancel, ["cancel"], "files.cancel", "files.cancel_label"],
+      [dom.openFolder, ["open_folder"], "files.open_folder_short", null],
+      [dom.download, ["save", "download"], "files.download", "files.download_label"],
     ];
-    for (const [button, action, textKey, labelKey] of buttons) {
-      button.hidden = !shown.has(action);
+    for (const [button, [action, ...alike], textKey, labelKey] of buttons) {
+      button.hidden = ![action, ...alike].some((name) => shown.has(name));
       // A pressed button stays disabled until its request is answered: a progress tick in
       // between must not let Cancel be pressed twice.
-      button.disabled = row.busy.has(action);
+      button.disabled = [action, ...alike].some((name) => row.busy.has(name));
       setText(button, t(textKey));
       if (labelKey) {
         setAttribute(button, "aria-label", t(labelKey, { name }));
