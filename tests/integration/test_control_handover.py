@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 from websockets.frames import Frame, Opcode
 
-from relay_server.control_grants import INPUT_BURST
-from relay_server.supports import customer_id
-from relay_server.ws_endpoint import enable_no_delay
+from relay_server.screen.control_grants import INPUT_BURST
+from relay_server.sessions.supports import customer_id
+from relay_server.web.ws_endpoint import enable_no_delay
 from tests.integration.conversation import start_conversation
 from tests.integration.test_screen_channel import _screen_sockets
 from tests.support.chat_client import ChatClient

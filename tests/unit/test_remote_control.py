@@ -1,4 +1,4 @@
-"""The presenter's input gate (suite/agent/remote_control.py) and the coordinate map."""
+"""The presenter's input gate (suite/control/remote_control.py) and the coordinate map."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from suite.agent.presenter_control import INPUT_QUEUE_EVENTS, PresenterControl
-from suite.agent.remote_control import RemoteControl, keysym_name
-from suite.screen.input_map import InputGeometry
+from suite.agent.presenter.control import INPUT_QUEUE_EVENTS, PresenterControl
+from suite.control.input_map import InputGeometry
+from suite.control.remote_control import RemoteControl, keysym_name
 from suite.screen.masks import WindowMask
 from suite.screen.regions import Rect
 

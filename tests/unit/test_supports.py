@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from relay_server.access_codes import MAX_WRONG_GUESSES, CodeError, CodeProblem
-from relay_server.supports import (
+from relay_server.sessions.access_codes import MAX_WRONG_GUESSES, CodeError, CodeProblem
+from relay_server.sessions.supports import (
     MAX_RETIRED_CUSTOMERS,
     JoinError,
     SessionState,
