@@ -137,7 +137,6 @@ export class SupportView {
       socket,
       i18n: this.i18n,
       anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
-      customerName: () => this.session?.customer_name,
     });
     // Files both ways (P4): "Send file", "Received files" and the transfer list.
     this.files?.destroy();
