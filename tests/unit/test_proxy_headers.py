@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from relay_server.proxy_headers import base_url, client_ip
+from relay_server.web.proxy_headers import base_url, client_ip
 
 PEER = {"REMOTE_ADDR": "127.0.0.9", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8470"}
 
