@@ -355,7 +355,7 @@ def _locked(wait: float) -> AccountError:
     return AccountError(
         "throttled",
         f"too many wrong passwords for this ID from here; try again in {minutes} min",
-        retry_after_s=round(wait, 1),
+        retry_after_s=max(0.1, round(wait, 1)),  # never 0: 0 drops the field
         details={"tries_left": 0},
     )
 
@@ -364,5 +364,5 @@ def _slowed(wait: float) -> AccountError:
     return AccountError(
         "throttled",
         f"too many failed logins; try again in {int(wait) + 1} s",
-        retry_after_s=round(wait, 1),
+        retry_after_s=max(0.1, round(wait, 1)),  # never 0: 0 drops the field
     )
