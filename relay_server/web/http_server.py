@@ -23,6 +23,7 @@ Each peer address may hold ``max_per_address`` connections at once; one more is 
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import socket
@@ -41,6 +42,7 @@ from relay_server.web.connection_limits import (
 logger = logging.getLogger(__name__)
 
 REFUSAL_SEND_TIMEOUT_S = 1.0
+_OUT_OF_DESCRIPTORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 _BUSY_BODY = (
     b'{"error": {"code": "too_many_connections", '
     b'"message": "too many connections from this address; try again soon"}}'
@@ -184,6 +186,31 @@ class LimitedWSGIServer(WSGIServer):
         self.limits = limits
         self.slots = AddressSlots(limits.max_per_address)
         self._last_refusal_log = 0.0
+        self._last_descriptor_log = 0.0
+        self._accept_pause_s = self.min_delay
+
+    def do_read(self) -> Any:
+        """Accept one connection; out of descriptors, pause accepting without a traceback.
+
+        gevent pauses too, but prints a traceback for every failed accept (hundreds a minute
+        under a flood of slow clients). Timed-out connections give descriptors back soon.
+        """
+        try:
+            accepted = super().do_read()
+        except OSError as error:
+            if error.errno not in _OUT_OF_DESCRIPTORS:
+                raise
+            now = time.monotonic()
+            if now - self._last_descriptor_log >= 10.0:
+                self._last_descriptor_log = now
+                logger.warning("out of descriptors (%s); new connections wait", error.strerror)
+            self.stop_accepting()
+            self._timer = self.loop.timer(self._accept_pause_s)
+            self._timer.start(self._start_accepting_if_started)
+            self._accept_pause_s = min(self.max_delay, self._accept_pause_s * 2)
+            return None
+        self._accept_pause_s = self.min_delay
+        return accepted
 
     def do_handle(self, client_socket: Any, address: Any) -> None:
         ip = _address_ip(address)
