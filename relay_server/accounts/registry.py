@@ -34,8 +34,8 @@ MAX_USERNAME_CHARS = 64  # checked before any throttle keeps the name
 LOGIN_FAILURES_LIMIT = 5
 LOGIN_WINDOW_S = 600.0
 # Across addresses, an account (and across accounts, an address) is slowed down, not locked:
-# after the free failures in the window each further one makes the next attempt wait 1, 2, 4,
-# then 5 s at most. An address that signed in to the account in the last 30 days skips both.
+# from the free-th failure in the window on, each makes the next attempt wait 1, 2, 4, then
+# 5 s at most. An address that signed in to the account in the last 30 days skips both.
 ACCOUNT_FREE_FAILURES = 10
 ADDRESS_FREE_FAILURES = 5
 SLOWDOWN_FIRST_S = 1.0
