@@ -116,10 +116,11 @@ class FailureThrottle:
 class FailureSlowdown:
     """Slows a key down after ``free`` failures in a window, never locks it out.
 
-    From the ``free``-th failure on, the n-th failure after it makes the next attempt wait
-    ``first_delay_s * 2**n`` (n = 0, 1, ...), at most ``max_delay_s``, counted from that failure; the count starts over once ``window_s``
-    passes without a failure. Attempts are held with :meth:`reserve` (check and hold) or
-    :meth:`hold` (hold without a check, for callers let through) and settled with
+    From the ``free``-th failure on, the n-th failure after it (n = 0, 1, ...) makes the next
+    attempt wait ``first_delay_s * 2**n``, at most ``max_delay_s``, counted from that failure;
+    the count starts over once ``window_s`` passes without a failure. Attempts are held with
+    :meth:`reserve` (check and hold) or :meth:`hold` (hold without a check, for callers let
+    through) and settled with
     :meth:`fail` or :meth:`release`, as in :class:`FailureThrottle`; held attempts count as
     failures made now. Pure; at most ``max_keys`` keys (the least recently failed is
     forgotten first), and :meth:`sweep` drops expired ones.
