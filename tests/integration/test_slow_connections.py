@@ -7,6 +7,7 @@ connections; websockets are not timed out.
 
 from __future__ import annotations
 
+import http.client
 import socket
 import sys
 import threading
@@ -250,3 +251,65 @@ def test_trickled_headers_are_cut_off_at_the_header_timeout(relay_factory):
     talk = start_conversation(relay)
     talk.customer.chat("hello", "c-1")
     assert talk.agent.recv_type("chat_message")["text"] == "hello"
+
+
+def _seconds_until_closed(sock: socket.socket, limit_s: float) -> float | None:
+    """How long until the relay closes ``sock`` (None: still open after ``limit_s``)."""
+    started = time.monotonic()
+    sock.settimeout(limit_s)
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        return None
+    except OSError:
+        pass
+    return time.monotonic() - started
+
+
+def test_a_trickled_body_is_answered_408_and_cut_off(relay_factory):
+    """A JSON body sent a byte every half second is answered 408 request_timeout and the
+    connection closed, though no read ever waits the whole body timeout."""
+    relay = relay_factory(*TIMEOUT_FLAGS)
+    sock = socket.create_connection(_address(relay), timeout=10)
+    sock.sendall(
+        b"POST /api/join HTTP/1.1\r\nHost: relay\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n{"
+    )
+    answer = b""
+    started = time.monotonic()
+    sock.settimeout(TRICKLE_EVERY_S)
+    while time.monotonic() - started < 10 * SHORT_TIMEOUT_S:
+        try:
+            sock.sendall(b" ")
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            continue
+        except OSError:
+            break
+        if not chunk:
+            break
+        answer += chunk
+    took = time.monotonic() - started
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 408 "), answer
+    assert b'"request_timeout"' in answer and b"Connection: close" in answer
+    assert took < SHORT_TIMEOUT_S + 4, took
+
+
+def test_an_idle_keep_alive_connection_is_closed_at_the_keepalive_timeout(relay_factory):
+    """After its answer, a kept-alive connection that sends nothing more is closed after the
+    keep-alive timeout; one that asks again in time is served."""
+    relay = relay_factory(*TIMEOUT_FLAGS)
+    host, port = _address(relay)
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    for _ in range(2):  # the second request reuses the connection: in time, served
+        connection.request("GET", "/health")
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200
+    assert connection.sock is not None
+    closed_after = _seconds_until_closed(connection.sock, 10 * SHORT_TIMEOUT_S)
+    connection.close()
+    assert closed_after is not None, "the idle connection was kept"
+    assert SHORT_TIMEOUT_S * 0.8 <= closed_after < SHORT_TIMEOUT_S + 3, closed_after
