@@ -456,6 +456,7 @@ class Relay:
         """Periodic upkeep: expire codes (telling their agents), drop expired tokens."""
         self._codes_changed(self.directory.expire_codes(now, self.options.code_lifetime_s))
         self.accounts.prune_tokens(now)
+        self.accounts.sweep_throttles(now)
 
     def drop_files(self, session_id: str) -> None:
         """Forget a session's file transfers and delete their spool files (P4).

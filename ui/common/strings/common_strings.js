@@ -33,6 +33,9 @@ export const COMMON_STRINGS = Object.freeze({
     "error.icon_not_found": "That agent is no longer waiting. Pick another number or enter a code.",
     "error.icons_disabled": "Joining by number is turned off on this server. Enter the access code instead.",
     "error.bad_credentials": "Wrong ID or password.",
+    "error.bad_credentials_tries":
+      "Wrong ID or password. {tries} more wrong tries lock this ID from this network for 10 minutes.",
+    "error.username_too_long": "An ID is at most 64 characters.",
     "error.account_disabled": "This account is disabled. Contact your administrator.",
     "error.unauthorized": "Your sign-in has expired. Please sign in again.",
     "error.no_codes_left": "The relay has no free access codes right now. Try again in a minute.",
@@ -94,6 +97,9 @@ export const COMMON_STRINGS = Object.freeze({
     "error.icon_not_found": "해당 상담원은 더 이상 대기 중이 아닙니다. 다른 번호를 고르거나 코드를 입력하세요.",
     "error.icons_disabled": "이 서버에서는 번호로 연결할 수 없습니다. 접속 코드를 입력하세요.",
     "error.bad_credentials": "아이디 또는 비밀번호가 올바르지 않습니다.",
+    "error.bad_credentials_tries":
+      "아이디 또는 비밀번호가 올바르지 않습니다. {tries}번 더 틀리면 이 네트워크에서 이 아이디로 10분 동안 로그인할 수 없습니다.",
+    "error.username_too_long": "아이디는 64자 이하입니다.",
     "error.account_disabled": "사용이 중지된 계정입니다. 관리자에게 문의하세요.",
     "error.unauthorized": "로그인이 만료되었습니다. 다시 로그인하세요.",
     "error.no_codes_left": "지금은 사용할 수 있는 접속 코드가 없습니다. 1분 후에 다시 시도하세요.",
