@@ -46,6 +46,8 @@ from suite.protocol import (
     require_channel,
 )
 
+REMOVED_REASON = "the agent removed you from the session"
+
 
 class HandshakeRefused(Exception):
     """``hello`` refused: close the socket with ``code``."""
@@ -94,6 +96,9 @@ class ChatSockets:
             return session, session.agent.get("name", principal.username)
         session = self.directory.by_customer_token(hello.token)
         if session is None or session.id != hello.session_id:
+            live = self.directory.sessions.get(hello.session_id)
+            if live is not None and live.was_removed(hello.token):
+                raise HandshakeRefused(CloseCode.REMOVED, REMOVED_REASON)
             code = self._gone_code(hello.session_id)
             raise HandshakeRefused(
                 code if code is CloseCode.SESSION_ENDED else CloseCode.UNAUTHORIZED,
@@ -169,6 +174,9 @@ class ChatSockets:
                 str(message.type),
                 client_id=getattr(message, "client_id", None),
             )
+        if member.role is Role.CUSTOMER and member.customer_id != session.customer_id:
+            # A socket of a retired token whose frame was read before it was closed.
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, REMOVED_REASON, str(message.type))
         handler(self, member, session, message, now)
 
     def handle_send_chat(
@@ -256,14 +264,14 @@ class ChatSockets:
     ) -> None:
         """``grant_control`` (protocol.md, *Screen channel: control handover*): agent only."""
         self._require_agent(member, message)
-        self.screens.handle_control(member, message, now)
+        self.screens.handle_control(member, message, now, session.customer_id)
 
     def handle_revoke_control(
         self, member: Member, session: SupportSession, message: RevokeControl, now: float
     ) -> None:
         """``revoke_control`` (protocol.md, *Screen channel: control handover*): agent only."""
         self._require_agent(member, message)
-        self.screens.handle_control(member, message, now)
+        self.screens.handle_control(member, message, now, session.customer_id)
 
     def _agent_chat(self, session_id: str) -> Member | None:
         room = self.rooms.find(session_id)

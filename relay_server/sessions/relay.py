@@ -26,7 +26,7 @@ from relay_server.screen.fanout import CallLater
 from relay_server.screen.router import Screens
 from relay_server.sessions.access_codes import CodeError
 from relay_server.sessions.chat_log import ChatLog
-from relay_server.sessions.chat_sockets import ChatSockets, HandshakeRefused
+from relay_server.sessions.chat_sockets import REMOVED_REASON, ChatSockets, HandshakeRefused
 from relay_server.sessions.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.sessions.rooms import Rooms
 from relay_server.sessions.supports import (
@@ -265,6 +265,7 @@ class Relay(ChatSockets):
         """Periodic upkeep: expire codes (telling their agents), drop expired tokens."""
         self._codes_changed(self.directory.expire_codes(now, self.options.code_lifetime_s))
         self.accounts.prune_tokens(now)
+        self.accounts.sweep_throttles(now)
 
     def drop_files(self, session_id: str) -> None:
         """Forget a session's file transfers and delete their spool files (P4).
@@ -313,11 +314,19 @@ class Relay(ChatSockets):
             agent.send(message(session=self.session_view(session, True)).to_frame())
 
     def _remove_customer(self, session: SupportSession, now: float) -> None:
+        """Retire the customer's token: every socket of it closes (4004) before this yields.
+
+        Everything in memory happens first and at once, so no frame of the old customer is
+        handled, and nothing is sent to it, while the store syncs.
+        """
         if session.state is not SessionState.ACTIVE:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, "no customer to remove", str(RemoveCustomer.type)
             )
+        retired = session.customer_id
         self.directory.remove_customer(session, now, self.options.code_lifetime_s)
+        self._close_customer(session.id, retired, CloseCode.REMOVED, REMOVED_REASON)
+        self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
         self.drop_files(session.id)  # the next customer must not get this one's files
         chat = self._chat(session.id)
         session.customer_since_id = chat.last_id  # the next customer does not see this chat
@@ -325,13 +334,24 @@ class Relay(ChatSockets):
         chat.read_up_to[str(Role.CUSTOMER)] = 0
         self._persist(session)
         self.wait_durable()
-        room = self.rooms.room(session.id)
-        customer = room.get(Role.CUSTOMER)
-        if customer is not None:
-            self.rooms.leave(customer)
-            customer.close(CloseCode.REMOVED, "the agent removed you from the session")
-        self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
         self._tell_agent(session, CustomerRemoved)
+
+    def _close_customer(self, session_id: str, customer_id: str, code: int, reason: str) -> None:
+        """Close every socket of one customer token: its chat socket and all its viewers.
+
+        Each is unseated first (its viewer slot, grant and request freed), then closed.
+        """
+        room = self.rooms.find(session_id)
+        chat = room.get(Role.CUSTOMER) if room else None
+        if chat is not None and chat.customer_id == customer_id:
+            self.rooms.leave(chat)
+            chat.close(code, reason)
+        closed = self.screens.retire_customer(session_id, customer_id, code, reason)
+        logger.info(
+            "customer token retired: %d viewer sockets closed",
+            closed,
+            extra={"session_id": session_id},
+        )
 
 
 _CODE_MESSAGES = {

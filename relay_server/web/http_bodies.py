@@ -21,9 +21,10 @@ from relay_server.errors import Refused
 
 HTTP_STATUS: dict[str, int] = {
     # any route
-    "bad_request": 400, "unauthorized": 401, "too_large": 413, "throttled": 429,
+    "bad_request": 400, "unauthorized": 401, "request_timeout": 408, "too_large": 413,
+    "throttled": 429,
     # accounts, login and profile (AccountError codes too)
-    "bad_credentials": 401, "account_disabled": 403, "bad_photo": 400,
+    "bad_credentials": 401, "account_disabled": 403, "username_too_long": 400, "bad_photo": 400,
     # the admin site (AD1)
     "not_admin": 403, "account_not_found": 404, "account_exists": 409, "bad_username": 400,
     "weak_password": 400, "bad_role": 400, "cannot_disable_self": 409, "last_admin": 409,
@@ -82,7 +83,9 @@ def json_route() -> Callable[[Callable], Callable]:
             try:
                 result = handler(*args, **kwargs)
             except AccountError as error:
-                result = refusal(Refused(error.code, error.message, error.retry_after_s))
+                result = refusal(
+                    Refused(error.code, error.message, error.retry_after_s, error.details)
+                )
             except Refused as refused:
                 result = refusal(refused)
             if result is None:

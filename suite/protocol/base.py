@@ -167,7 +167,8 @@ class Spec:
 
     ``kind`` is ``str``, ``int``, ``bool``, ``float`` (any JSON number), ``list`` or ``dict``;
     ``low``/``high`` bound a number's value or a text's length (in characters); ``choices``
-    lists the values a text may take.
+    lists the values a text may take. An optional field is left out when it is None, unless it
+    is ``nullable``: then None goes out as ``null`` and only :data:`UNSENT` leaves it out.
     """
 
     kind: type
@@ -175,6 +176,11 @@ class Spec:
     low: int | None = None
     high: int | None = None
     choices: tuple[str, ...] | None = None
+    nullable: bool = False
+
+
+UNSENT: Any = type("Unsent", (), {"__repr__": lambda self: "UNSENT"})()
+"""The value of a ``nullable`` optional field that is not sent at all."""
 
 
 def wire(
@@ -184,10 +190,11 @@ def wire(
     low: int | None = None,
     high: int | None = None,
     choices: tuple[str, ...] | None = None,
+    nullable: bool = False,
     default: Any = dataclasses.MISSING,
 ) -> Any:
     """A dataclass field that travels on the wire, with its :class:`Spec`."""
-    spec = Spec(kind, optional, low, high, choices)
+    spec = Spec(kind, optional, low, high, choices, nullable)
     return dataclasses.field(default=default, metadata={"wire": spec})
 
 
@@ -216,6 +223,9 @@ def parse_fields(cls: Any, body: dict[str, Any]) -> dict[str, Any]:
                     message_type,
                 )
             values[name] = float(value)
+            continue
+        if spec.nullable and body.get(name, UNSENT) is None:
+            values[name] = None
             continue
         value = _field(body, name, spec.kind, message_type, required=not spec.optional)
         if value is None:
@@ -259,7 +269,7 @@ class WireMessage:
         body: dict[str, Any] = {"type": self.type}
         for name, spec in field_specs(type(self)).items():
             value = getattr(self, name)
-            if value is None and spec.optional:
+            if value is UNSENT or (value is None and spec.optional and not spec.nullable):
                 continue
             body[name] = value
         return body

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from suite.protocol.base import (
+    UNSENT,
     ErrorCode,
     ErrorMessage,
     MessageType,
@@ -179,10 +180,18 @@ class ScreenState(WireMessage):
 
 @dataclass(frozen=True, slots=True)
 class ControlState(WireMessage):
+    """What a viewer holds; the presenter's and the agent's copy also say who (``{customer_id,
+    name}`` or ``null``): a viewer's leaves those three out (UNSENT)."""
+
     type: ClassVar[MessageType] = MessageType.CONTROL_STATE
     mouse: bool = wire(bool)
     keyboard: bool = wire(bool)
     requested: bool = wire(bool)
+    requested_by: dict[str, str] | None = wire(dict, optional=True, nullable=True, default=UNSENT)
+    mouse_holder: dict[str, str] | None = wire(dict, optional=True, nullable=True, default=UNSENT)
+    keyboard_holder: dict[str, str] | None = wire(
+        dict, optional=True, nullable=True, default=UNSENT
+    )
 
 
 @dataclass(frozen=True, slots=True)

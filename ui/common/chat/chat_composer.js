@@ -1,9 +1,9 @@
 // The message box under a chat: Enter sends, Shift+Enter adds a line, a character counter,
 // and the `typing` signal (on while typing, off after 3 s idle or on send).
 
-import { element } from "./dom.js";
-import { iconElement } from "./icons.js";
-import { MAX_CHAT_CHARS, MessageType } from "./protocol.js";
+import { element } from "../dom.js";
+import { iconElement } from "../icons.js";
+import { MAX_CHAT_CHARS, MessageType } from "../protocol.js";
 import { ShortMessagePicker } from "./short_message_picker.js";
 
 const EXPANDING_KEYS = new Set([" ", "Enter", "Tab"]);
@@ -15,8 +15,8 @@ const MAX_INPUT_HEIGHT_PX = 160;
 export class ChatComposer {
   /**
    * @param {object} options
-   * @param {import("./session_socket.js").SessionSocket} options.socket
-   * @param {import("./i18n.js").i18n} options.i18n
+   * @param {import("../session_socket.js").SessionSocket} options.socket
+   * @param {import("../i18n.js").i18n} options.i18n
    * @param {(text: string) => void} options.onSubmit called with the trimmed text
    * @param {import("./short_messages.js").ShortMessages} [options.shortMessages] the agent's
    *   canned messages: keys expand on space/Enter/Tab and a button lists them
