@@ -17,6 +17,10 @@ export const MessageType = Object.freeze({
   RENEW_CODE: "renew_code",
   REQUEST_PRESENTATION: "request_presentation",
   ANSWER_PRESENTATION: "answer_presentation",
+  ADMIT_KNOCK: "admit_knock",
+  REFUSE_KNOCK: "refuse_knock",
+  REFUSE_ALL_KNOCKS: "refuse_all_knocks",
+  KNOCKS_CHANGED: "knocks_changed",
   SCREEN_ACK: "screen_ack",
   PAINT_REPORT: "paint_report",
   PRESENT_START: "present_start",
@@ -86,7 +90,14 @@ const TERMINAL_CLOSE_CODES = new Set([
 export const MAX_CHAT_TEXT_CHARS = 4000;
 export const MAX_CLIENT_ID_CHARS = 64;
 export const MAX_CUSTOMER_NAME_CHARS = 80;
-export const ACCESS_CODE_DIGITS = 6;
+export const ACCESS_CODE_DIGITS = 9;
+export const ACCESS_CODE_GROUP_DIGITS = 3; // shown and typed as "482 913 706"
+
+/** "482913706" → "482 913 706"; partial input is grouped as far as it goes. */
+export function formatAccessCode(digits) {
+  const groups = String(digits).match(new RegExp(`\\d{1,${ACCESS_CODE_GROUP_DIGITS}}`, "g"));
+  return groups ? groups.join(" ") : "";
+}
 
 const KNOWN_TYPES = new Set(Object.values(MessageType));
 
