@@ -8,8 +8,11 @@ Two limits, neither of which ever refuses a customer who holds a valid code:
   ``ADDRESS_WINDOW_S`` it waits until the oldest leaves the window. Only that address waits.
 - **Relay-wide**: when the last ``window_s`` saw ``budget`` wrong codes (from any number of
   addresses), the relay is in *admission mode*: a correct code no longer joins at once but
-  knocks, and the agent admits. So at most ``budget`` guesses per window can join without a
-  click: P(a guess joins in 24 h) <= 24 h / window * budget * N / 10^9 (docs/security.md).
+  knocks, and the agent admits. ``budget`` is stated for ``REFERENCE_LIVE_CODES`` (100) live
+  codes and shrinks in proportion above that (1,000 live codes: a tenth), because each guess
+  hits with probability N/10^9. So guesses answered outside admission mode carry at most
+  ``budget * 100 / 10^9`` of hit probability per window, whatever N is:
+  P(join without a click in 24 h) <= 24 h / window * budget * 100 / 10^9 (docs/security.md).
 
 Icon knocks have their own per-address limit (an icon number is public, so every pick knocks).
 Every operation is O(1); :meth:`JoinGuard.sweep` forgets addresses past their window.
@@ -25,7 +28,8 @@ FIRST_DELAY_S = 1.0  # the wait after the 3rd wrong code; doubles with each furt
 ADDRESS_WRONG_LIMIT = 10
 ADDRESS_WINDOW_S = 600.0
 ICON_KNOCKS_PER_ADDRESS = 5  # icon knocks per address per ADDRESS_WINDOW_S
-DEFAULT_GUESS_BUDGET = 400  # wrong codes relay-wide per window before admission mode
+DEFAULT_GUESS_BUDGET = 400  # wrong codes relay-wide per window (at 100 live codes)
+REFERENCE_LIVE_CODES = 100  # the budget is for this many live codes; more shrink it
 DEFAULT_GUESS_WINDOW_S = 3600.0
 
 
@@ -83,11 +87,11 @@ class AddressWindow:
 
 
 class GuessBudget:
-    """Wrong codes relay-wide in a sliding window; ``exhausted`` once ``budget`` were made.
+    """Wrong codes relay-wide in a sliding window; ``exhausted`` once the budget was made.
 
-    Only the newest ``budget`` times are kept: the window holds ``budget`` of them exactly when
-    the oldest kept one is still inside it. ``budget`` 0 turns admission mode off (a baseline
-    for benchmarks; never for a relay on the internet).
+    Only the newest ``budget`` times are kept: the window holds ``k`` of them exactly when the
+    k-th newest is still inside it. ``budget`` 0 turns admission mode off (a baseline for
+    benchmarks; never for a relay on the internet).
     """
 
     def __init__(self, budget: int, window_s: float):
@@ -100,10 +104,15 @@ class GuessBudget:
         self._times.append(now)
         self.total += 1
 
-    def exhausted(self, now: float) -> bool:
+    def allowed(self, live_codes: int) -> int:
+        """The budget at ``live_codes`` live codes (at least 1)."""
+        return max(1, self.budget * REFERENCE_LIVE_CODES // max(live_codes, REFERENCE_LIVE_CODES))
+
+    def exhausted(self, now: float, live_codes: int = REFERENCE_LIVE_CODES) -> bool:
         if self.budget <= 0:
             return False
-        return len(self._times) >= self.budget and self._times[0] > now - self.window_s
+        allowed = self.allowed(live_codes)
+        return len(self._times) >= allowed and self._times[-allowed] > now - self.window_s
 
     def in_window(self, now: float) -> int:
         """Wrong codes in the window, up to ``budget`` (what the relay needs to know)."""
@@ -143,9 +152,9 @@ class JoinGuard:
         self.wrong_by_address.add(address, now)
         self.budget.record(now)
 
-    def admission_required(self, now: float) -> bool:
+    def admission_required(self, now: float, live_codes: int = REFERENCE_LIVE_CODES) -> bool:
         """True while the relay-wide budget is spent: a correct code knocks instead of joining."""
-        return self.budget.exhausted(now)
+        return self.budget.exhausted(now, live_codes)
 
     def icon_knock_wait(self, address: str, now: float) -> float:
         """Seconds ``address`` must wait before its next icon knock, 0 when it may knock now."""

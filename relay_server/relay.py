@@ -240,7 +240,7 @@ class Relay:
                         wait,
                     )
                 session = self.directory.session_by_code(code, now)
-                if self.join_guard.admission_required(now):
+                if self.join_guard.admission_required(now, len(self.directory.codes)):
                     return self._knock(session, name, KnockVia.CODE, ip, now)
                 self.directory.join_by_code(code, name, now)
             else:

@@ -40,6 +40,17 @@ def test_the_relay_wide_budget_turns_on_admission_mode_and_off_again():
     assert not guard.admission_required(now=60.1)  # the first wrong code left the window
 
 
+def test_the_budget_shrinks_with_more_live_codes():
+    """Each guess hits N/10^9: at 1,000 live codes a tenth of the wrong codes spend the budget."""
+    guard = JoinGuard.create(budget=400, window_s=3600)
+    for n in range(40):
+        guard.wrong_code(f"10.0.0.{n}", now=n)
+    assert not guard.admission_required(now=40, live_codes=100)
+    assert not guard.admission_required(now=40, live_codes=50)  # fewer: never more than 400
+    assert guard.admission_required(now=40, live_codes=1000)
+    assert guard.budget.allowed(10**6) == 1
+
+
 def test_a_zero_budget_never_asks_for_admission():
     """`--guess-budget 0` is the benchmark baseline: no admission mode at all."""
     budget = GuessBudget(0, 60)

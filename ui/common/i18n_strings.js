@@ -10,6 +10,7 @@ import { DRAWING_STRINGS } from "./drawing_strings.js";
 import { SCREEN_STRINGS } from "./screen_strings.js";
 import { FILE_STRINGS } from "./file_strings.js";
 import { ADMIN_STRINGS } from "./admin_strings.js"; // admin site (AD1)
+import { KNOCK_STRINGS } from "./knock_strings.js"; // knocking and admitting (issue 11)
 
 const BASE_STRINGS = Object.freeze({
   en: {
@@ -32,11 +33,9 @@ const BASE_STRINGS = Object.freeze({
     "error.throttled": "Too many attempts. Try again in {wait}.",
     "error.throttled_done": "You can try again now.",
     "error.unknown": "Something went wrong: {message}",
-    "error.invalid_code": "That code doesn't exist. Check the 6 digits and try again.",
+    "error.invalid_code": "That code doesn't exist. Check the 9 digits and try again.",
     "error.code_used": "This code has already been used. Ask your agent for a new one.",
     "error.code_expired": "This code has expired. Ask your agent for a new one.",
-    "error.code_replaced":
-      "This code was replaced after repeated wrong codes on the relay. Ask your agent for the new one.",
     "error.session_taken": "Another customer has already joined this session. Ask your agent for a new code.",
     "error.icon_not_found": "That agent is no longer waiting. Pick another number or enter a code.",
     "error.icons_disabled": "Joining by number is turned off on this server. Enter the access code instead.",
@@ -48,14 +47,14 @@ const BASE_STRINGS = Object.freeze({
     "error.unsupported_version": "This page is out of date. Reload it to get the current version.",
 
     "join.title": "Join your support session",
-    "join.subtitle": "Enter the 6-digit access code your agent gave you.",
+    "join.subtitle": "Enter the 9-digit access code your agent gave you.",
     "join.code_label": "Access code",
-    "join.code_hint": "6 digits, no spaces",
+    "join.code_hint": "9 digits, like 482 913 706",
     "join.name_label": "Your name (optional)",
     "join.name_placeholder": "e.g. Jane Doe",
     "join.button": "Join",
     "join.joining": "Joining…",
-    "join.code_incomplete": "Enter all 6 digits of the access code.",
+    "join.code_incomplete": "Enter all 9 digits of the access code.",
     "join.icons_title": "Or pick your agent's number",
     "join.icons_hint": "Your agent can tell you their number.",
     "join.icons_empty": "No agent is waiting right now.",
@@ -141,7 +140,6 @@ const BASE_STRINGS = Object.freeze({
     "wait.copy_failed": "Could not copy automatically. The text is selected: press Ctrl+C.",
     "wait.invitation_label": "Invitation text",
     "wait.cancel": "Cancel support",
-    "wait.code_replaced": "Your access code was replaced after repeated wrong codes on the relay.",
     "agent.remove": "Remove customer",
     "agent.remove_confirm_title": "Remove this customer?",
     "agent.remove_confirm_body": "The customer leaves the chat and the session gets a new access code.",
@@ -170,11 +168,9 @@ const BASE_STRINGS = Object.freeze({
     "error.throttled": "시도 횟수가 너무 많습니다. {wait} 후에 다시 시도하세요.",
     "error.throttled_done": "이제 다시 시도할 수 있습니다.",
     "error.unknown": "문제가 발생했습니다: {message}",
-    "error.invalid_code": "존재하지 않는 코드입니다. 6자리를 확인하고 다시 입력하세요.",
+    "error.invalid_code": "존재하지 않는 코드입니다. 9자리를 확인하고 다시 입력하세요.",
     "error.code_used": "이미 사용된 코드입니다. 상담원에게 새 코드를 요청하세요.",
     "error.code_expired": "만료된 코드입니다. 상담원에게 새 코드를 요청하세요.",
-    "error.code_replaced":
-      "중계 서버에서 잘못된 코드가 반복 입력되어 코드가 교체되었습니다. 상담원에게 새 코드를 요청하세요.",
     "error.session_taken": "다른 고객이 이미 이 상담에 연결했습니다. 상담원에게 새 코드를 요청하세요.",
     "error.icon_not_found": "해당 상담원은 더 이상 대기 중이 아닙니다. 다른 번호를 고르거나 코드를 입력하세요.",
     "error.icons_disabled": "이 서버에서는 번호로 연결할 수 없습니다. 접속 코드를 입력하세요.",
@@ -186,14 +182,14 @@ const BASE_STRINGS = Object.freeze({
     "error.unsupported_version": "페이지가 오래된 버전입니다. 새로 고침하여 최신 버전을 받으세요.",
 
     "join.title": "상담 연결하기",
-    "join.subtitle": "상담원이 알려 준 6자리 접속 코드를 입력하세요.",
+    "join.subtitle": "상담원이 알려 준 9자리 접속 코드를 입력하세요.",
     "join.code_label": "접속 코드",
-    "join.code_hint": "숫자 6자리, 띄어쓰기 없이",
+    "join.code_hint": "숫자 9자리 (예: 482 913 706)",
     "join.name_label": "이름 (선택)",
     "join.name_placeholder": "예: 홍길동",
     "join.button": "연결",
     "join.joining": "연결 중…",
-    "join.code_incomplete": "접속 코드 6자리를 모두 입력하세요.",
+    "join.code_incomplete": "접속 코드 9자리를 모두 입력하세요.",
     "join.icons_title": "또는 상담원 번호를 선택하세요",
     "join.icons_hint": "상담원에게 번호를 물어보세요.",
     "join.icons_empty": "지금 대기 중인 상담원이 없습니다.",
@@ -279,7 +275,6 @@ const BASE_STRINGS = Object.freeze({
     "wait.copy_failed": "자동으로 복사하지 못했습니다. 선택된 텍스트를 Ctrl+C로 복사하세요.",
     "wait.invitation_label": "안내문",
     "wait.cancel": "상담 취소",
-    "wait.code_replaced": "중계 서버에서 잘못된 코드가 반복 입력되어 접속 코드가 교체되었습니다.",
     "agent.remove": "고객 내보내기",
     "agent.remove_confirm_title": "이 고객을 내보낼까요?",
     "agent.remove_confirm_body": "고객은 대화에서 나가고 상담에는 새 접속 코드가 만들어집니다.",
@@ -296,11 +291,13 @@ export const STRINGS = Object.freeze({
     ...BASE_STRINGS.en, ...AGENT_STRINGS.en, ...SCREEN_STRINGS.en, ...FILE_STRINGS.en,
     ...CONTROL_STRINGS.en, ...DRAWING_STRINGS.en,
     ...ADMIN_STRINGS.en,
+    ...KNOCK_STRINGS.en,
   }),
   ko: Object.freeze({
     ...IDLE_STRINGS.ko, // A4 (its own idle.* keys)
     ...BASE_STRINGS.ko, ...AGENT_STRINGS.ko, ...SCREEN_STRINGS.ko, ...FILE_STRINGS.ko,
     ...CONTROL_STRINGS.ko, ...DRAWING_STRINGS.ko,
     ...ADMIN_STRINGS.ko,
+    ...KNOCK_STRINGS.ko,
   }),
 });

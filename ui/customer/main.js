@@ -9,7 +9,7 @@ import { ErrorMessage } from "/ui/common/error_message.js";
 import { ApiError, requestJson } from "/ui/common/http.js";
 import { i18n } from "/ui/common/i18n.js";
 import { fillIcons } from "/ui/common/icons.js";
-import { ACCESS_CODE_DIGITS, CloseCode, MessageType } from "/ui/common/protocol.js";
+import { ACCESS_CODE_DIGITS, CloseCode, MessageType, formatAccessCode } from "/ui/common/protocol.js";
 import { SessionSocket } from "/ui/common/session_socket.js";
 import { attachChatFiles } from "/ui/common/customer_files.js";
 import { PresentationPrompt } from "/ui/common/screen_request.js";
@@ -17,7 +17,10 @@ import { loadJson, saveJson } from "/ui/common/storage.js";
 import { ViewerDownloadOffer } from "/ui/customer/viewer_download.js"; // issue 6
 
 const STORAGE_KEY = "rs.customer.session";
+const KNOCK_STORAGE_KEY = "rs.customer.knock"; // a reload keeps waiting for the agent
 const WAITING_REFRESH_MS = 5000;
+const KNOCK_POLL_WAIT_S = 20; // the relay answers at once when the agent does
+const KNOCK_RETRY_MS = 2000; // after a failed poll (network); the knock itself lives 5 min
 
 const $ = (id) => document.getElementById(id);
 
@@ -38,7 +41,14 @@ class CustomerApp {
     this._waitingGeneration = 0;
     this._waitingShown = "";
     this._busy = false;
-    this.panels = [$("join-panel"), $("chat-panel"), $("end-panel"), $("notice-panel")];
+    this.panels = [
+      $("join-panel"),
+      $("knock-panel"),
+      $("chat-panel"),
+      $("end-panel"),
+      $("notice-panel"),
+    ];
+    this._knock = null; // {secret, via, agent} while asking the agent to let us in
     this.joinError = new ErrorMessage($("join-error"), i18n, {
       onWaitChange: () => this._renderJoinButton(),
     });
@@ -57,11 +67,15 @@ class CustomerApp {
     i18n.onChange(() => this._renderStatus());
     this._wireJoinForm();
     this._wireEndDialog();
+    $("knock-cancel").addEventListener("click", () => this._cancelKnock());
     const code = new URLSearchParams(window.location.search).get("code") ?? "";
-    $("code-input").value = code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS);
+    $("code-input").value = formatAccessCode(code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
     const stored = loadStored();
+    const knock = loadJson(window.sessionStorage, KNOCK_STORAGE_KEY);
     if (stored) {
       this.enterChat(stored);
+    } else if (knock?.secret) {
+      this._showKnock(knock);
     } else {
       this.showJoin();
     }
@@ -80,7 +94,7 @@ class CustomerApp {
     }
     this._refreshWaiting();
     const input = $("code-input");
-    if (input.value.length === ACCESS_CODE_DIGITS) {
+    if (this._codeDigits().length === ACCESS_CODE_DIGITS) {
       $("join-button").focus();
     } else {
       input.focus();
@@ -90,9 +104,19 @@ class CustomerApp {
   _wireJoinForm() {
     const input = $("code-input");
     input.addEventListener("input", () => {
-      const digits = input.value.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS);
-      if (digits !== input.value) {
-        input.value = digits;
+      // Grouped as typed ("482 913 706"), the caret kept after the same digit.
+      const caret = input.selectionStart ?? input.value.length;
+      const digitsBefore = input.value.slice(0, caret).replace(/\D/g, "").length;
+      const shown = formatAccessCode(input.value.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
+      if (shown !== input.value) {
+        input.value = shown;
+        let position = 0;
+        for (let seen = 0; position < shown.length && seen < digitsBefore; position += 1) {
+          if (/\d/.test(shown[position])) {
+            seen += 1;
+          }
+        }
+        input.setSelectionRange(position, position);
       }
       input.removeAttribute("aria-invalid");
       if (!this.joinError.waiting) {
@@ -101,7 +125,7 @@ class CustomerApp {
     });
     $("join-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      const code = input.value;
+      const code = this._codeDigits();
       if (code.length !== ACCESS_CODE_DIGITS) {
         input.setAttribute("aria-invalid", "true");
         this.joinError.showKey("join.code_incomplete");
@@ -123,6 +147,10 @@ class CustomerApp {
       const joined = await requestJson("POST", "/api/join", {
         body: name ? { ...target, name } : target,
       });
+      if (joined.status === "knocking") {
+        this._showKnock({ secret: joined.knock_secret, via: joined.knock.via, agent: joined.agent });
+        return;
+      }
       this.enterChat({
         session_id: joined.session_id,
         customer_token: joined.customer_token,
@@ -143,6 +171,96 @@ class CustomerApp {
     } finally {
       this._busy = false;
       this._renderJoinButton();
+    }
+  }
+
+  _codeDigits() {
+    return $("code-input").value.replace(/\D/g, "");
+  }
+
+  // ---------- Step 1b: knocking (the agent lets us in) ----------
+
+  _showKnock(knock) {
+    this._leaveChat();
+    clearTimeout(this._waitingTimer);
+    this._waitingGeneration += 1;
+    this.step = "knock";
+    this._knock = knock;
+    saveJson(window.sessionStorage, KNOCK_STORAGE_KEY, knock);
+    showOnly(this.panels, $("knock-panel"));
+    const name = knock.agent?.name || i18n.t("customer.agent_unknown");
+    i18n.bind($("knock-title"), "knock.title", { name });
+    i18n.bind($("knock-body"), knock.via === "code" ? "knock.body_code" : "knock.body");
+    $("knock-title").focus();
+    this._pollKnock(knock);
+  }
+
+  async _pollKnock(knock) {
+    while (this._knock === knock) {
+      let answer;
+      try {
+        answer = await requestJson(
+          "GET",
+          `/api/knocks/${encodeURIComponent(knock.secret)}?wait_s=${KNOCK_POLL_WAIT_S}`,
+        );
+      } catch (error) {
+        if (this._knock !== knock) {
+          return;
+        }
+        if (error instanceof ApiError && error.code === "knock_not_found") {
+          this._endKnock("knock.lost");
+          return;
+        }
+        console.warn("asking for the knock's answer failed:", error.message);
+        await new Promise((resolve) => setTimeout(resolve, KNOCK_RETRY_MS));
+        continue;
+      }
+      if (this._knock !== knock) {
+        return;
+      }
+      const state = answer.knock?.state;
+      if (state === "admitted") {
+        this._forgetKnock();
+        this.enterChat({
+          session_id: answer.session_id,
+          customer_token: answer.customer_token,
+          last_seen_id: 0,
+          agent: answer.agent ?? knock.agent,
+        });
+        return;
+      }
+      if (state === "refused") {
+        const reason = answer.knock.reason;
+        this._endKnock(reason === "agent" ? "knock.refused" : `knock.${reason}`);
+        return;
+      }
+      if (state === "expired" || state === "withdrawn") {
+        this._endKnock(state === "expired" ? "knock.expired" : undefined);
+        return;
+      }
+    }
+  }
+
+  _forgetKnock() {
+    this._knock = null;
+    saveJson(window.sessionStorage, KNOCK_STORAGE_KEY, null);
+  }
+
+  /** Back to the form, saying why (an i18n key) when there is something to say. */
+  _endKnock(errorKey) {
+    this._forgetKnock();
+    this.showJoin(errorKey);
+  }
+
+  async _cancelKnock() {
+    const knock = this._knock;
+    this._endKnock();
+    if (knock) {
+      try {
+        await requestJson("DELETE", `/api/knocks/${encodeURIComponent(knock.secret)}`);
+      } catch (error) {
+        console.warn("withdrawing the knock failed:", error.message); // it expires by itself
+      }
     }
   }
 
