@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from relay_server import logs
-from relay_server.join_guard import DEFAULT_GUESS_BUDGET, DEFAULT_GUESS_WINDOW_S
+from relay_server.sessions.join_guard import DEFAULT_GUESS_BUDGET, DEFAULT_GUESS_WINDOW_S
 
 logger = logging.getLogger("relay_server")
 
@@ -104,10 +104,10 @@ def serve(argv: list[str]) -> int:
         print(f"error: --viewer-dir {args.viewer_dir} is not a folder", file=sys.stderr)
         return 2
 
-    from relay_server.file_transfers import FileRules, parse_extensions, parse_size
-    from relay_server.relay import RelayOptions
-    from relay_server.server import ServerConfig, run
+    from relay_server.files.transfers import FileRules, parse_extensions, parse_size
+    from relay_server.sessions.relay import RelayOptions
     from relay_server.store import Store, StoreError
+    from relay_server.web.server import ServerConfig, run
 
     try:
         store = Store(args.data)
@@ -152,7 +152,7 @@ def serve(argv: list[str]) -> int:
 
 
 def _ensure_demo_agent(store, data: Path) -> None:
-    from relay_server.accounts import Accounts
+    from relay_server.accounts.registry import Accounts
 
     credentials = data / "demo-credentials.txt"
     accounts = Accounts(store)
@@ -188,7 +188,7 @@ def _ensure_demo_admin(accounts, data: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "users":
-        from relay_server.users_cli import main as users_main
+        from relay_server.accounts.users_cli import main as users_main
 
         return users_main(argv[1:])
     return serve(argv)

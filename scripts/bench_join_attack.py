@@ -49,7 +49,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from websockets.sync.client import connect  # noqa: E402
 
-from relay_server.join_guard import (  # noqa: E402
+from relay_server.sessions.join_guard import (  # noqa: E402
     DEFAULT_GUESS_BUDGET,
     DEFAULT_GUESS_WINDOW_S,
     GuessBudget,

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from relay_server.ws_endpoint import enable_no_delay
+from relay_server.web.ws_endpoint import enable_no_delay
 from tests.integration.conversation import start_conversation
 from tests.integration.test_screen_channel import _screen_sockets
 from tests.support.chat_client import ChatClient

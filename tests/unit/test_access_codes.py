@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from relay_server.access_codes import (
+from relay_server.sessions.access_codes import (
     CODE_DIGITS,
     AccessCodes,
     CodeError,

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import gevent
 
-from relay_server.accounts import Principal
-from relay_server.committer import GroupCommitter
-from relay_server.relay import Relay, RelayOptions
+from relay_server.accounts.registry import Principal
+from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store
+from relay_server.store.committer import GroupCommitter
 from suite.protocol import Channel, Role, SendChat
 
 

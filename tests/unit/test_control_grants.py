@@ -1,4 +1,4 @@
-"""The relay's control handover rules (relay_server/control_grants.py) and the input messages."""
+"""The relay's control handover rules (relay_server/screen/control_grants.py), input messages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from relay_server.control_grants import (
+from relay_server.screen.control_grants import (
     INPUT_BURST,
     INPUT_ERRORS_PER_S,
     ControlDesk,

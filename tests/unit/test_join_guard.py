@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relay_server.join_guard import (
+from relay_server.sessions.join_guard import (
     ADDRESS_WINDOW_S,
     ICON_KNOCKS_PER_ADDRESS,
     AddressWindow,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from relay_server.knocks import (
+from relay_server.sessions.knocks import (
     KNOCK_TIMEOUT_S,
     MAX_ICON_KNOCKS,
     REMEMBER_SETTLED_S,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from relay_server.accounts import AccountError, Accounts
+from relay_server.accounts.registry import AccountError, Accounts
 from relay_server.store import Store
 
 

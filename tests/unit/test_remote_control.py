@@ -1,11 +1,11 @@
-"""The presenter's input gate (suite/agent/remote_control.py) and the coordinate map."""
+"""The presenter's input gate (suite/control/remote_control.py) and the coordinate map."""
 
 from __future__ import annotations
 
 import pytest
 
-from suite.agent.remote_control import RemoteControl, keysym_name
-from suite.screen.input_map import InputGeometry
+from suite.control.input_map import InputGeometry
+from suite.control.remote_control import RemoteControl, keysym_name
 from suite.screen.masks import WindowMask
 from suite.screen.regions import Rect
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from relay_server.access_codes import CodeError, CodeProblem
-from relay_server.supports import JoinError, SessionState, SupportDirectory, SupportSession
+from relay_server.sessions.access_codes import CodeError, CodeProblem
+from relay_server.sessions.supports import JoinError, SessionState, SupportDirectory, SupportSession
 
 ALICE = {"name": "Alice Kim", "title": "Sales Manager", "company": "Acme"}
 

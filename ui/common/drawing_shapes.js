@@ -1,5 +1,5 @@
 // Drawing over the shared screen (P5): the tools, limits and geometry of a stroke, mirroring
-// suite/drawing.py (the relay validates with it and the agent's overlay draws with it), so a
+// suite/strokes.py (the relay validates with it and the agent's overlay draws with it), so a
 // stroke looks the same over the viewer's canvas and on the agent's desktop.
 
 export const Tool = Object.freeze({
@@ -21,7 +21,7 @@ const ARROW_HEAD_ANGLE_RAD = (28 * Math.PI) / 180;
 const ELLIPSE_SEGMENTS = 72;
 
 /**
- * The lines that draw a stroke, each a list of [x, y] joined in order (see suite/drawing.py).
+ * The lines that draw a stroke, each a list of [x, y] joined in order (see suite/strokes.py).
  * @param {string} tool one of Tool
  * @param {Array<[number, number]>} points a pen's every point, a shape's start and end
  * @param {number} width the stroke width in screen pixels

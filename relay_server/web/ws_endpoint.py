@@ -1,0 +1,229 @@
+"""The gevent websocket adapter: moves frames between sockets and :class:`relay.Relay`.
+
+One greenlet reads each socket (the server's handler greenlet); a second one writes it, fed
+by a bounded queue, so that a broadcast never blocks on a slow client: a client whose queue
+overflows is too slow to follow the session and is closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Callable
+
+import gevent
+from gevent.queue import Full, Queue
+from geventwebsocket.exceptions import WebSocketError
+
+from relay_server.sessions.relay import HandshakeRefused, Relay
+from relay_server.throttle import TokenBucket
+from suite.protocol import (
+    MAX_SCREEN_FRAME_BYTES,
+    SCREEN_MESSAGES,
+    Channel,
+    CloseCode,
+    ErrorCode,
+    Hello,
+    ProtocolError,
+    Role,
+    client_id_of,
+    decode_client_message,
+)
+
+logger = logging.getLogger(__name__)
+
+HELLO_TIMEOUT_S = 10.0
+SEND_QUEUE_FRAMES = 512
+FRAMES_PER_S = 20.0
+FRAME_BURST = 60.0
+_CLOSE = object()
+
+
+class Connection:
+    """One participant's socket; the ``Member`` the relay's rooms hold."""
+
+    def __init__(self, ws, ip: str):
+        self.ws = ws
+        self.ip = ip
+        self.role: Role = Role.CUSTOMER
+        self.channel: Channel = Channel.CHAT
+        self.name = ""
+        self.session_id = ""
+        self.closed = False
+        self._queue: Queue = Queue(SEND_QUEUE_FRAMES)
+        self._writer = gevent.spawn(self._write_loop)
+
+    def send(self, frame: str | bytes) -> None:
+        """Queue a frame without ever blocking the caller (a broadcaster)."""
+        if self.closed:
+            return
+        try:
+            self._queue.put_nowait(frame)
+        except Full:
+            self._too_slow()
+
+    def _too_slow(self) -> None:
+        logger.warning("closing a client too slow to read", extra={"session_id": self.session_id})
+        self.close(CloseCode.GOING_AWAY, "too slow to follow the session")
+
+    def close(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self._queue.put_nowait((_CLOSE, code, reason))
+        except Full:
+            self._writer.kill(block=False)
+            self._close_socket(code, reason)
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if isinstance(item, tuple) and item[0] is _CLOSE:
+                self._close_socket(item[1], item[2])
+                return
+            try:
+                self.ws.send(item)
+            except (WebSocketError, OSError):
+                self.closed = True
+                return
+
+    def _close_socket(self, code: int, reason: str) -> None:
+        try:
+            self.ws.close(int(code), reason.encode())
+        except (WebSocketError, OSError):
+            pass
+
+    def finish(self) -> None:
+        """After the read loop ended: let queued frames go out, then stop the writer."""
+        self.close(CloseCode.NORMAL, "")
+        self._writer.join(timeout=2)
+        self._writer.kill(block=False)
+
+
+def enable_no_delay(ws) -> bool:
+    """Turn Nagle's algorithm off on a websocket's TCP socket; False when it cannot be done.
+
+    Small frames (control input, cursor, chat) otherwise wait for the peer's delayed ACK when
+    an earlier small frame is still unacknowledged: a forwarded mouse move took 17 ms (p50,
+    loopback, 60 moves/s) from viewer to X server with Nagle on, 1.2 ms with it off
+    (scripts/bench_control.py).
+    """
+    sock = getattr(getattr(ws, "handler", None), "socket", None)
+    if sock is None:
+        return False
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        return False  # not TCP (a unix socket) or already closed
+    return True
+
+
+def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time.time) -> None:
+    """Run one client socket from ``hello`` to close. Returns when the socket is done."""
+    enable_no_delay(ws)  # control input and cursor latency (P3)
+    connection = Connection(ws, ip)
+    try:
+        if not _handshake(connection, relay, clock):
+            return
+        if connection.channel is Channel.SCREEN:
+            _serve_screen(connection, relay)
+            return
+        bucket = TokenBucket(FRAMES_PER_S, FRAME_BURST)
+        while not connection.closed:
+            try:
+                frame = ws.receive()
+            except WebSocketError:
+                break
+            if frame is None:
+                break
+            if not bucket.take(time.monotonic()):
+                refused = ProtocolError(
+                    ErrorCode.RATE_LIMITED,
+                    "slow down: too many frames",
+                    client_id=client_id_of(frame) if isinstance(frame, str) else None,
+                )
+                connection.send(refused.to_frame())
+                continue
+            try:
+                relay.handle(connection, decode_client_message(frame), clock())
+            except ProtocolError as error:
+                connection.send(error.to_frame())
+            except Exception:
+                logger.exception(
+                    "failed to handle a frame", extra={"session_id": connection.session_id}
+                )
+                connection.send(
+                    ProtocolError(
+                        ErrorCode.BAD_MESSAGE, "the relay failed to handle that frame"
+                    ).to_frame()
+                )
+    finally:
+        if connection.session_id:
+            relay.leave(connection)
+        connection.finish()
+
+
+def _serve_screen(connection: Connection, relay: Relay) -> None:
+    """The screen channel: region frames and screen messages go to the session's Screens."""
+    ws = connection.ws
+    if hasattr(ws, "max_message_bytes"):
+        ws.max_message_bytes = MAX_SCREEN_FRAME_BYTES
+    while not connection.closed:
+        try:
+            frame = ws.receive()
+        except WebSocketError:
+            return
+        if frame is None:
+            return
+        try:
+            if isinstance(frame, bytes | bytearray):
+                relay.screens.region(connection, bytes(frame))
+            else:
+                message = decode_client_message(frame)
+                if type(message) not in SCREEN_MESSAGES:
+                    raise ProtocolError(
+                        ErrorCode.NOT_ALLOWED,
+                        f"{message.type} is not sent on the screen channel",
+                        str(message.type),
+                    )
+                relay.screens.handle(connection, message)
+        except ProtocolError as error:
+            connection.send(error.to_frame())
+        except Exception:
+            logger.exception("failed to handle a screen frame")
+            connection.send(
+                ProtocolError(
+                    ErrorCode.BAD_MESSAGE, "the relay failed to handle that frame"
+                ).to_frame()
+            )
+
+
+def _handshake(connection: Connection, relay: Relay, clock: Callable[[], float]) -> bool:
+    frame = None
+    with gevent.Timeout(HELLO_TIMEOUT_S, False):
+        try:
+            frame = connection.ws.receive()
+        except WebSocketError:
+            return False
+    if frame is None:
+        connection.close(CloseCode.HANDSHAKE_FAILED, "expected hello")
+        return False
+    try:
+        hello = decode_client_message(frame)
+        if not isinstance(hello, Hello):
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "the first frame must be hello")
+        session, name = relay.hello(hello, clock())
+    except ProtocolError as error:
+        connection.close(CloseCode.HANDSHAKE_FAILED, error.message[:100])
+        return False
+    except HandshakeRefused as refused:
+        connection.close(refused.code, refused.reason[:100])
+        return False
+    connection.role = hello.role
+    connection.channel = hello.channel
+    connection.name = name
+    connection.session_id = session.id
+    relay.enter(connection, session, hello.last_seen_id)
+    return True
