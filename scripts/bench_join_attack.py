@@ -77,6 +77,13 @@ class Case:
     budget: int  # what the relay was started with (0: no admission mode)
     window_s: float = DEFAULT_GUESS_WINDOW_S
 
+    @property
+    def allowed(self) -> int:
+        """Wrong codes per window before admission mode at this many live codes."""
+        if self.budget <= 0:
+            return 0
+        return GuessBudget(self.budget, self.window_s).allowed(self.sessions)
+
 
 @dataclass
 class Result:
@@ -209,7 +216,7 @@ def _attacker(
                     canaries[status] += 1
                     if status == 200:
                         with lock:
-                            if out.statuses[404] + statuses[404] >= out.case.budget > 0:
+                            if out.statuses[404] + statuses[404] >= out.case.allowed > 0:
                                 out.canary_joins_after_budget += 1
                 else:
                     statuses[status] += 1
@@ -330,10 +337,7 @@ def p_join_day(result: Result, digits: int = 9) -> float:
     rate = result.statuses[404] / result.seconds
     per_guess = result.case.sessions / 10**digits
     if result.case.budget > 0:
-        allowed = GuessBudget(result.case.budget, result.case.window_s).allowed(
-            result.case.sessions
-        )
-        return min(1.0, allowed * DAY_S / result.case.window_s * per_guess)
+        return min(1.0, result.case.allowed * DAY_S / result.case.window_s * per_guess)
     return 1 - math.exp(rate * DAY_S * math.log1p(-per_guess))
 
 
