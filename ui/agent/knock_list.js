@@ -2,14 +2,12 @@
 // Refuse", and Refuse all for a flood of icon picks. Fed by the relay's `knocks_changed`;
 // answers with `admit_knock` / `refuse_knock` / `refuse_all_knocks` (docs/protocol.md).
 
-import { element } from "/ui/common/dom.js";
-
-const $ = (id) => document.getElementById(id);
+import { byId, element } from "../common/dom.js";
 
 export class KnockList {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {(knockId: string) => void} options.onAdmit
    * @param {(knockId: string) => void} options.onRefuse
    * @param {() => void} options.onRefuseAll
@@ -18,10 +16,10 @@ export class KnockList {
     this.i18n = i18n;
     this.onAdmit = onAdmit;
     this.onRefuse = onRefuse;
-    this.section = $("knocks");
-    this.list = $("knock-list");
+    this.section = byId("knocks");
+    this.list = byId("knock-list");
     this._shown = "[]";
-    $("refuse-all-knocks").addEventListener("click", () => onRefuseAll());
+    byId("refuse-all-knocks").addEventListener("click", () => onRefuseAll());
   }
 
   /** Show the session's pending knocks (the relay sends the whole list every time). */
@@ -34,7 +32,7 @@ export class KnockList {
     this._shown = shown;
     this.list.replaceChildren(...knocks.map((knock) => this._item(knock)));
     this.section.hidden = knocks.length === 0;
-    $("refuse-all-knocks").hidden = knocks.length < 2;
+    byId("refuse-all-knocks").hidden = knocks.length < 2;
     if (hadFocus && knocks.length > 0) {
       this.list.querySelector("button")?.focus();
     }

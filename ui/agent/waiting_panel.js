@@ -1,21 +1,16 @@
 // The agent's waiting panel (A3): relay address, access code, icon number, the code's expiry
 // countdown, and copying the invitation text (with a select-the-text fallback).
 
-import {
-  ACCESS_CODE_DIGITS,
-  ACCESS_CODE_GROUP_DIGITS,
-  formatAccessCode,
-} from "/ui/common/protocol.js";
+import { byId } from "../common/dom.js";
+import { ACCESS_CODE_DIGITS, CODE_GROUP_DIGITS, formatAccessCode } from "../common/protocol.js";
 
 const TICK_MS = 1000;
 const COPIED_SHOWN_MS = 4000;
 
-const $ = (id) => document.getElementById(id);
-
 export class WaitingPanel {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {() => void} options.onRenew asks the relay for a fresh code
    */
   constructor({ i18n, onRenew }) {
@@ -24,8 +19,8 @@ export class WaitingPanel {
     this._expiresAt = null;
     this._timer = null;
     this._copiedTimer = null;
-    $("copy-invitation").addEventListener("click", () => this.copyInvitation());
-    $("renew-code").addEventListener("click", () => onRenew());
+    byId("copy-invitation").addEventListener("click", () => this.copyInvitation());
+    byId("renew-code").addEventListener("click", () => onRenew());
   }
 
   /**
@@ -34,24 +29,24 @@ export class WaitingPanel {
    */
   setSupport(support) {
     const url = support.relay_url || window.location.origin;
-    const link = $("relay-url");
+    const link = byId("relay-url");
     link.textContent = url;
     link.href = support.join_url || url;
-    $("invitation-text").value = support.invitation_text || this._fallbackInvitation(support);
+    byId("invitation-text").value = support.invitation_text || this._fallbackInvitation(support);
     this.setCode(support);
   }
 
   /** Show the code (in groups of three, as it is read out), its expiry and the icon. */
   setCode({ code, code_expires_at: expiresAt, icon }) {
     const digits = String(code ?? "");
-    const box = $("access-code");
+    const box = byId("access-code");
     // Without a code (expired) the boxes stay, empty, so the layout does not jump.
     const cells = Array.from(digits || "\u2007".repeat(ACCESS_CODE_DIGITS));
     const groups = [];
-    for (let start = 0; start < cells.length; start += ACCESS_CODE_GROUP_DIGITS) {
+    for (let start = 0; start < cells.length; start += CODE_GROUP_DIGITS) {
       const group = document.createElement("span");
       group.className = "agent-code__group";
-      for (const digit of cells.slice(start, start + ACCESS_CODE_GROUP_DIGITS)) {
+      for (const digit of cells.slice(start, start + CODE_GROUP_DIGITS)) {
         const span = document.createElement("span");
         span.textContent = digit;
         group.append(span);
@@ -63,8 +58,8 @@ export class WaitingPanel {
     box.dataset.code = digits;
     this._hasCode = digits !== "";
     const hasIcon = Number.isInteger(icon);
-    $("icon-step").hidden = !hasIcon;
-    $("icon-number").textContent = hasIcon ? String(icon) : "";
+    byId("icon-step").hidden = !hasIcon;
+    byId("icon-number").textContent = hasIcon ? String(icon) : "";
     this._expiresAt = typeof expiresAt === "number" ? expiresAt : null;
     this._tick();
   }
@@ -80,7 +75,7 @@ export class WaitingPanel {
   }
 
   async copyInvitation() {
-    const textarea = $("invitation-text");
+    const textarea = byId("invitation-text");
     const text = textarea.value;
     let copied = false;
     try {
@@ -101,7 +96,7 @@ export class WaitingPanel {
         copied = false;
       }
     }
-    const status = $("copy-status");
+    const status = byId("copy-status");
     this.i18n.bind(status, copied ? "wait.copied" : "wait.copy_failed");
     status.classList.toggle("agent-wait__copied--failed", !copied);
     clearTimeout(this._copiedTimer);
@@ -116,12 +111,12 @@ export class WaitingPanel {
   }
 
   _tick() {
-    const expiry = $("code-expiry");
+    const expiry = byId("code-expiry");
     const remaining = this._expiresAt === null ? 0 : this._expiresAt - Date.now() / 1000;
     const expired = !this._hasCode || remaining <= 0;
     expiry.classList.toggle("agent-wait__expiry--expired", expired);
-    $("access-code").classList.toggle("agent-code--expired", expired);
-    $("renew-code").hidden = !expired;
+    byId("access-code").classList.toggle("agent-code--expired", expired);
+    byId("renew-code").hidden = !expired;
     if (expired) {
       this.i18n.bind(expiry, "wait.expired");
     } else {

@@ -2,27 +2,39 @@
 // end screen. One page, three steps, no reload. A reload during the chat reconnects into it
 // (the session is kept in sessionStorage until the end).
 
-import { ChatView } from "/ui/common/chat_view.js";
-import { element, setAvatar, showOnly, showUnreadInTitle } from "/ui/common/dom.js";
-import { EndView } from "/ui/common/end_view.js";
-import { ErrorMessage } from "/ui/common/error_message.js";
-import { ApiError, requestJson } from "/ui/common/http.js";
-import { i18n } from "/ui/common/i18n.js";
-import { fillIcons } from "/ui/common/icons.js";
-import { ACCESS_CODE_DIGITS, CloseCode, MessageType, formatAccessCode } from "/ui/common/protocol.js";
-import { SessionSocket } from "/ui/common/session_socket.js";
-import { attachChatFiles } from "/ui/common/customer_files.js";
-import { PresentationPrompt } from "/ui/common/screen_request.js";
-import { loadJson, saveJson } from "/ui/common/storage.js";
-import { ViewerDownloadOffer } from "/ui/customer/viewer_download.js"; // issue 6
+import { ChatView } from "../common/chat/chat_view.js";
+import { byId, element, setAvatar, showOnly, showUnreadInTitle } from "../common/dom.js";
+import { EndView } from "../common/end_view.js";
+import { ErrorMessage } from "../common/error_message.js";
+import { ApiError, requestJson } from "../common/http.js";
+import { i18n } from "../common/i18n.js";
+import { fillIcons } from "../common/icons.js";
+import {
+  ACCESS_CODE_DIGITS,
+  CloseCode,
+  MAX_NAME_CHARS,
+  MessageType,
+  formatAccessCode,
+} from "../common/protocol.js";
+import { SessionSocket } from "../common/session_socket.js";
+import { attachChatFiles } from "../common/files/customer_files.js";
+import { PresentationPrompt } from "../common/screen/request.js";
+import { loadJson, saveJson } from "../common/storage.js";
+import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
+import { CUSTOMER_STRINGS } from "../common/strings/customer_strings.js";
+import { FILE_STRINGS } from "../common/strings/file_strings.js";
+import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
+import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
+
+import { ViewerDownloadOffer } from "./viewer_download.js"; // issue 6
+
+i18n.addStrings(CHAT_STRINGS, CUSTOMER_STRINGS, FILE_STRINGS, KNOCK_STRINGS, SCREEN_STRINGS);
 
 const STORAGE_KEY = "rs.customer.session";
 const KNOCK_STORAGE_KEY = "rs.customer.knock"; // a reload keeps waiting for the agent
 const WAITING_REFRESH_MS = 5000;
 const KNOCK_POLL_WAIT_S = 20; // the relay answers at once when the agent does
 const KNOCK_RETRY_MS = 2000; // after a failed poll (network); the knock itself lives 5 min
-
-const $ = (id) => document.getElementById(id);
 
 function loadStored() {
   const stored = loadJson(window.sessionStorage, STORAGE_KEY);
@@ -42,17 +54,17 @@ class CustomerApp {
     this._waitingShown = "";
     this._busy = false;
     this.panels = [
-      $("join-panel"),
-      $("knock-panel"),
-      $("chat-panel"),
-      $("end-panel"),
-      $("notice-panel"),
+      byId("join-panel"),
+      byId("knock-panel"),
+      byId("chat-panel"),
+      byId("end-panel"),
+      byId("notice-panel"),
     ];
     this._knock = null; // {secret, via, agent} while asking the agent to let us in
-    this.joinError = new ErrorMessage($("join-error"), i18n, {
+    this.joinError = new ErrorMessage(byId("join-error"), i18n, {
       onWaitChange: () => this._renderJoinButton(),
     });
-    this.endView = new EndView($("end-panel"), {
+    this.endView = new EndView(byId("end-panel"), {
       i18n,
       role: "customer",
       actionKey: "end.join_again",
@@ -61,15 +73,15 @@ class CustomerApp {
   }
 
   start() {
-    i18n.attachSwitcher($("language-select"));
+    i18n.attachSwitcher(byId("language-select"));
     i18n.apply();
     fillIcons();
     i18n.onChange(() => this._renderStatus());
     this._wireJoinForm();
     this._wireEndDialog();
-    $("knock-cancel").addEventListener("click", () => this._cancelKnock());
+    byId("knock-cancel").addEventListener("click", () => this._cancelKnock());
     const code = new URLSearchParams(window.location.search).get("code") ?? "";
-    $("code-input").value = formatAccessCode(code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
+    byId("code-input").value = formatAccessCode(code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
     const stored = loadStored();
     const knock = loadJson(window.sessionStorage, KNOCK_STORAGE_KEY);
     if (stored) {
@@ -86,23 +98,27 @@ class CustomerApp {
   showJoin(errorKey) {
     this._leaveChat();
     this.step = "join";
-    showOnly(this.panels, $("join-panel"));
+    showOnly(this.panels, byId("join-panel"));
     if (errorKey) {
       this.joinError.showKey(errorKey);
     } else {
       this.joinError.clear();
     }
     this._refreshWaiting();
-    const input = $("code-input");
+    const input = byId("code-input");
     if (this._codeDigits().length === ACCESS_CODE_DIGITS) {
-      $("join-button").focus();
+      byId("join-button").focus();
     } else {
       input.focus();
     }
   }
 
   _wireJoinForm() {
-    const input = $("code-input");
+    const input = byId("code-input");
+    // The limits come from protocol.js, not the markup; room for the spaces or dashes of a
+    // typed or pasted "482 913 706" / "482-913-706" (the input handler keeps the digits).
+    input.maxLength = 2 * ACCESS_CODE_DIGITS + 2;
+    byId("name-input").maxLength = MAX_NAME_CHARS;
     input.addEventListener("input", () => {
       // Grouped as typed ("482 913 706"), the caret kept after the same digit.
       const caret = input.selectionStart ?? input.value.length;
@@ -123,7 +139,7 @@ class CustomerApp {
         this.joinError.clear();
       }
     });
-    $("join-form").addEventListener("submit", (event) => {
+    byId("join-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const code = this._codeDigits();
       if (code.length !== ACCESS_CODE_DIGITS) {
@@ -142,7 +158,7 @@ class CustomerApp {
     }
     this._busy = true;
     this._renderJoinButton();
-    const name = $("name-input").value.trim();
+    const name = byId("name-input").value.trim();
     try {
       const joined = await requestJson("POST", "/api/join", {
         body: name ? { ...target, name } : target,
@@ -163,7 +179,7 @@ class CustomerApp {
       }
       this.joinError.show(error);
       if (target.code && ["invalid_code", "code_used", "code_expired"].includes(error.code)) {
-        $("code-input").setAttribute("aria-invalid", "true");
+        byId("code-input").setAttribute("aria-invalid", "true");
       }
       if (error.code === "icon_not_found") {
         this._refreshWaiting();
@@ -175,7 +191,7 @@ class CustomerApp {
   }
 
   _codeDigits() {
-    return $("code-input").value.replace(/\D/g, "");
+    return byId("code-input").value.replace(/\D/g, "");
   }
 
   // ---------- Step 1b: knocking (the agent lets us in) ----------
@@ -187,11 +203,11 @@ class CustomerApp {
     this.step = "knock";
     this._knock = knock;
     saveJson(window.sessionStorage, KNOCK_STORAGE_KEY, knock);
-    showOnly(this.panels, $("knock-panel"));
+    showOnly(this.panels, byId("knock-panel"));
     const name = knock.agent?.name || i18n.t("customer.agent_unknown");
-    i18n.bind($("knock-title"), "knock.title", { name });
-    i18n.bind($("knock-body"), knock.via === "code" ? "knock.body_code" : "knock.body");
-    $("knock-title").focus();
+    i18n.bind(byId("knock-title"), "knock.title", { name });
+    i18n.bind(byId("knock-body"), knock.via === "code" ? "knock.body_code" : "knock.body");
+    byId("knock-title").focus();
     this._pollKnock(knock);
   }
 
@@ -265,10 +281,10 @@ class CustomerApp {
   }
 
   _renderJoinButton() {
-    const button = $("join-button");
+    const button = byId("join-button");
     button.disabled = this._busy || this.joinError.waiting;
     i18n.bind(button, this._busy ? "join.joining" : "join.button");
-    for (const iconButton of $("icons-grid").querySelectorAll("button")) {
+    for (const iconButton of byId("icons-grid").querySelectorAll("button")) {
       iconButton.disabled = button.disabled;
     }
   }
@@ -293,7 +309,7 @@ class CustomerApp {
   }
 
   _renderWaiting(waiting) {
-    const section = $("icons-section");
+    const section = byId("icons-section");
     section.hidden = !waiting.icons_enabled;
     const agents = waiting.icons_enabled ? (waiting.agents ?? []) : [];
     const shown = JSON.stringify(agents);
@@ -301,7 +317,7 @@ class CustomerApp {
       return; // unchanged: keep the buttons (and keyboard focus) where they are
     }
     this._waitingShown = shown;
-    const grid = $("icons-grid");
+    const grid = byId("icons-grid");
     grid.replaceChildren(
       ...agents.map((agent) => {
         const button = element("button", "cust-icon", {
@@ -330,7 +346,7 @@ class CustomerApp {
         return item;
       }),
     );
-    $("icons-empty").hidden = agents.length > 0;
+    byId("icons-empty").hidden = agents.length > 0;
     this._renderJoinButton();
   }
 
@@ -345,7 +361,7 @@ class CustomerApp {
     this.session = session;
     this._save();
     this._renderAgent(session.agent);
-    showOnly(this.panels, $("chat-panel"));
+    showOnly(this.panels, byId("chat-panel"));
     // The transcript lives in the page, so a fresh page asks for the whole history; the
     // socket resumes from its last seen id on its own reconnects.
     const socket = new SessionSocket({
@@ -354,7 +370,7 @@ class CustomerApp {
       token: session.customer_token,
     });
     this.socket = socket;
-    this.chatView = new ChatView($("chat-container"), {
+    this.chatView = new ChatView(byId("chat-container"), {
       socket,
       role: "customer",
       i18n,
@@ -364,7 +380,7 @@ class CustomerApp {
       socket,
       chatView: this.chatView,
       i18n,
-      anchor: $("chat-container"),
+      anchor: byId("chat-container"),
     });
     // Files both ways (P4): the agent's files to download, and a "Send file" button.
     this.files?.destroy();
@@ -372,9 +388,9 @@ class CustomerApp {
       i18n,
       session,
       socket,
-      buttonBefore: $("end-button"),
-      listBefore: $("chat-container"),
-      dropTarget: $("chat-panel"),
+      buttonBefore: byId("end-button"),
+      listBefore: byId("chat-container"),
+      dropTarget: byId("chat-panel"),
     });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
     socket.on("status", (status) => this._onStatus(status));
@@ -397,19 +413,19 @@ class CustomerApp {
     this._save();
     agent = this.session.agent;
     const name = agent.name || i18n.t("customer.agent_unknown");
-    $("agent-name").textContent = name;
-    const avatar = $("agent-avatar");
+    byId("agent-name").textContent = name;
+    const avatar = byId("agent-avatar");
     const shown = JSON.stringify([name, agent.photo_url ?? ""]);
     if (avatar.dataset.shown !== shown) {
       avatar.dataset.shown = shown; // redraw only on a change: no flicker on every update
       setAvatar(avatar, name, agent.photo_url); // photo_url is relative to the relay: this origin
     }
-    $("agent-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
+    byId("agent-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
   }
 
   _onStatus({ status, code }) {
     this._renderStatus();
-    $("end-button").disabled = status !== "online";
+    byId("end-button").disabled = status !== "online";
     if (status !== "closed" || this.ended) {
       return;
     }
@@ -436,15 +452,15 @@ class CustomerApp {
   }
 
   _renderStatus() {
-    const badge = $("connection-status");
+    const badge = byId("connection-status");
     const status = this.socket?.status ?? "closed";
     badge.dataset.status = status;
     i18n.bind(badge, `status.${status}`);
   }
 
   _wireEndDialog() {
-    const dialog = $("end-dialog");
-    $("end-button").addEventListener("click", () => dialog.showModal());
+    const dialog = byId("end-dialog");
+    byId("end-button").addEventListener("click", () => dialog.showModal());
     dialog.addEventListener("close", () => {
       if (dialog.returnValue === "confirm") {
         this.socket?.send(MessageType.END_SESSION);
@@ -475,8 +491,8 @@ class CustomerApp {
     this.socket = null;
     this.chatView = null;
     this.presentation = null;
-    if ($("end-dialog").open) {
-      $("end-dialog").close();
+    if (byId("end-dialog").open) {
+      byId("end-dialog").close();
     }
   }
 
@@ -491,26 +507,26 @@ class CustomerApp {
     this.chatView?.setEnabled(false);
     this._leaveChat();
     this.step = "end";
-    $("code-input").value = "";
+    byId("code-input").value = "";
     window.history.replaceState(null, "", window.location.pathname);
-    showOnly(this.panels, $("end-panel"));
+    showOnly(this.panels, byId("end-panel"));
     this.endView.show(ended);
   }
 
   _showNotice(titleKey, bodyKey, actionKey, onAction) {
     this._leaveChat();
     this.step = "notice";
-    showOnly(this.panels, $("notice-panel"));
-    i18n.bind($("notice-title"), titleKey);
-    const body = $("notice-body");
+    showOnly(this.panels, byId("notice-panel"));
+    i18n.bind(byId("notice-title"), titleKey);
+    const body = byId("notice-body");
     body.hidden = !bodyKey;
     if (bodyKey) {
       i18n.bind(body, bodyKey);
     }
-    const action = $("notice-action");
+    const action = byId("notice-action");
     i18n.bind(action, actionKey);
     action.onclick = onAction;
-    $("notice-title").focus();
+    byId("notice-title").focus();
   }
 
   /** What the e2e tests read through window.__rsTest.state(). */

@@ -1,5 +1,5 @@
-// Knocking (the customer asks to join) and admitting (the agent lets them in), English and
-// Korean. Spread into STRINGS by i18n_strings.js.
+// Knocking (the customer asks to join) and admitting (the agent lets them in), in English and
+// Korean. Loaded by ui/customer and ui/agent (i18n.addStrings).
 
 export const KNOCK_STRINGS = Object.freeze({
   en: Object.freeze({
