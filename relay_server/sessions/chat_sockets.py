@@ -17,6 +17,7 @@ from relay_server.sessions.rooms import Member, Rooms
 from relay_server.sessions.supports import SessionState, SupportDirectory, SupportSession
 from suite.protocol import (
     PROTOCOL_VERSION,
+    AdmitKnock,
     AnswerPresentation,
     Channel,
     ChatMessage,
@@ -33,6 +34,8 @@ from suite.protocol import (
     PresentationAnswered,
     PresentationRequested,
     ProtocolError,
+    RefuseAllKnocks,
+    RefuseKnock,
     RelayedTyping,
     RemoveCustomer,
     RenewCode,
@@ -62,7 +65,8 @@ class ChatSockets:
     """The websocket side of :class:`Relay`, its base class.
 
     It works on Relay's state (below) and calls Relay's ``session_view``, ``session_record``,
-    ``end``, ``_chat``, ``_persist``, ``_tell_agent`` and ``_remove_customer``.
+    ``end``, ``_chat``, ``_persist``, ``_tell_agent``, ``_remove_customer``,
+    ``_answer_knock`` and ``_knocks_frame``.
     """
 
     accounts: Accounts
@@ -136,6 +140,7 @@ class ChatSockets:
         member.send(welcome.to_frame())
         if member.role is Role.AGENT:  # the chat window shows who holds control (P3)
             member.send(self.screens.control.state_for_agent(session.id))
+            member.send(self._knocks_frame(session.id))  # who is asking to join
         replaced = room.add(member)
         if replaced is not None:
             replaced.close(CloseCode.REPLACED, "connected from another window")
@@ -259,6 +264,27 @@ class ChatSockets:
         answered = PresentationAnswered(accept=message.accept)
         self.rooms.room(session.id).broadcast(answered.to_frame())
 
+    def handle_admit_knock(
+        self, member: Member, session: SupportSession, message: AdmitKnock, now: float
+    ) -> None:
+        """``admit_knock`` (protocol.md, *Client → relay*): agent only, lets that customer in."""
+        self._require_agent(member, message)
+        self._answer_knock(session, message, now)
+
+    def handle_refuse_knock(
+        self, member: Member, session: SupportSession, message: RefuseKnock, now: float
+    ) -> None:
+        """``refuse_knock`` (protocol.md, *Client → relay*): agent only."""
+        self._require_agent(member, message)
+        self._answer_knock(session, message, now)
+
+    def handle_refuse_all_knocks(
+        self, member: Member, session: SupportSession, message: RefuseAllKnocks, now: float
+    ) -> None:
+        """``refuse_all_knocks`` (protocol.md, *Client → relay*): agent only."""
+        self._require_agent(member, message)
+        self._answer_knock(session, message, now)
+
     def handle_grant_control(
         self, member: Member, session: SupportSession, message: GrantControl, now: float
     ) -> None:
@@ -299,6 +325,9 @@ CHAT_HANDLERS: dict[type, Callable[..., None]] = {
     RenewCode: ChatSockets.handle_renew_code,
     RequestPresentation: ChatSockets.handle_request_presentation,
     AnswerPresentation: ChatSockets.handle_answer_presentation,
+    AdmitKnock: ChatSockets.handle_admit_knock,
+    RefuseKnock: ChatSockets.handle_refuse_knock,
+    RefuseAllKnocks: ChatSockets.handle_refuse_all_knocks,
     GrantControl: ChatSockets.handle_grant_control,
     RevokeControl: ChatSockets.handle_revoke_control,
 }

@@ -30,8 +30,8 @@ HTTP_STATUS: dict[str, int] = {
     "weak_password": 400, "bad_role": 400, "cannot_disable_self": 409, "last_admin": 409,
     # supports and joining
     "session_not_found": 404, "no_codes_left": 503, "invalid_code": 404, "code_used": 410,
-    "code_expired": 410, "code_replaced": 410, "icon_not_found": 404, "icons_disabled": 403,
-    "session_taken": 409,
+    "code_expired": 410, "icon_not_found": 404, "icons_disabled": 403,
+    "session_taken": 409, "knock_not_found": 404, "too_many_knocks": 429,
     # files both ways (P4)
     "no_customer": 409, "file_too_large": 413, "file_type_not_allowed": 415,
     "too_many_transfers": 429, "transfer_not_found": 404, "not_sender": 403,

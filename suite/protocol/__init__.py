@@ -63,6 +63,7 @@ from suite.protocol.drawing import (
     StrokePoints,
     UndoStroke,
 )
+from suite.protocol.knocks import AdmitKnock, RefuseAllKnocks, RefuseKnock
 from suite.protocol.relay_messages import (
     RELAY_MESSAGES,
     CaptureCredit,
@@ -77,6 +78,7 @@ from suite.protocol.relay_messages import (
     FileProgress,
     FileReady,
     FileReceived,
+    KnocksChanged,
     MarkedRead,
     ParticipantJoined,
     ParticipantLeft,
@@ -109,7 +111,7 @@ __all__ = [
     "ErrorMessage", "MessageType", "ProtocolError", "Role", "Spec", "WireMessage", "encode",
     "field_specs",
     "AnswerPresentation", "EndSession", "Hello", "MarkRead", "RemoveCustomer", "RenewCode",
-    "RequestPresentation", "SendChat", "Typing",
+    "RequestPresentation", "SendChat", "Typing", "AdmitKnock", "RefuseKnock", "RefuseAllKnocks",
     "Cursor", "PaintReport", "PresentPause", "PresentResume", "PresentStart", "PresentStop",
     "ScreenAck",
     "GrantControl", "KeyInput", "MouseInput", "RequestControl", "RevokeControl",
@@ -121,7 +123,7 @@ __all__ = [
     "FileReady", "FileReceived", "MarkedRead", "ParticipantJoined", "ParticipantLeft",
     "PresentationAnswered", "PresentationRequested", "RelayedStrokeBegin", "RelayedStrokeEnd",
     "RelayedStrokePoints", "RelayedTyping", "ScreenState", "SessionEnded", "SessionUpdated",
-    "StrokeRemoved", "Welcome", "decode_relay_message",
+    "StrokeRemoved", "Welcome", "KnocksChanged", "decode_relay_message",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
@@ -130,6 +132,7 @@ DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawi
 CHAT_MESSAGES = frozenset((
     SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode,
     RequestPresentation, AnswerPresentation, GrantControl, RevokeControl,
+    AdmitKnock, RefuseKnock, RefuseAllKnocks,
 ))  # fmt: skip
 SCREEN_MESSAGES = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
@@ -143,6 +146,7 @@ _CHANNEL_MESSAGES = {Channel.CHAT: CHAT_MESSAGES, Channel.SCREEN: SCREEN_MESSAGE
 ClientMessage = (
     Hello | SendChat | Typing | MarkRead | EndSession | RemoveCustomer | RenewCode
     | RequestPresentation | AnswerPresentation | GrantControl
+    | AdmitKnock | RefuseKnock | RefuseAllKnocks
     | ScreenAck | PaintReport | PresentStart | PresentPause | PresentResume | PresentStop
     | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing

@@ -108,6 +108,15 @@ class SessionEnded(WireMessage):
 
 
 @dataclass(frozen=True, slots=True)
+class KnocksChanged(WireMessage):
+    """To the agent: the session's pending knocks, whole (``[{id, name, via, knocked_at,
+    expires_at}]``, oldest first)."""
+
+    type: ClassVar[MessageType] = MessageType.KNOCKS_CHANGED
+    knocks: list[dict[str, Any]] = wire(list)
+
+
+@dataclass(frozen=True, slots=True)
 class PresentationRequested(WireMessage):
     type: ClassVar[MessageType] = MessageType.PRESENTATION_REQUESTED
     agent_name: str = wire(str)
@@ -244,7 +253,7 @@ RELAY_MESSAGES: dict[str, type[Any]] = {
     str(cls.type): cls
     for cls in (
         Welcome, ChatMessage, RelayedTyping, MarkedRead, ParticipantJoined, ParticipantLeft,
-        SessionUpdated, CustomerRemoved, SessionEnded, PresentationRequested,
+        SessionUpdated, CustomerRemoved, SessionEnded, KnocksChanged, PresentationRequested,
         PresentationAnswered, FileOffered, FileProgress, FileReady, FileReceived,
         FileCancelled, FileFailed, CaptureCredit, ScreenState, ControlState, Cursor,
         MouseInput, KeyInput,

@@ -120,11 +120,11 @@ def _doc_rows() -> list[tuple[list[str], str, str]]:
             section = line if line.startswith(MESSAGE_SECTIONS) else None
             columns = []
         elif section and line.startswith("| type |"):
-            columns = [cell.strip() for cell in line.strip("|").split("|")]
+            columns = [cell.strip() for cell in _cells(line)]
         elif line.startswith("| ") and not line.startswith("| `"):
             columns = []  # another table's header (the HTTP routes of the files section)
         elif section and columns and line.startswith("| `"):
-            cells = dict(zip(columns, (c.strip() for c in line.strip("|").split("|")), strict=True))
+            cells = dict(zip(columns, (c.strip() for c in _cells(line)), strict=True))
             types = re.findall(r"`([a-z_]+)`", cells["type"])
             if "direction" in cells:
                 arrows = cells["direction"].split("→")
@@ -135,6 +135,11 @@ def _doc_rows() -> list[tuple[list[str], str, str]]:
                 direction = "relay" if section.startswith("### Relay") else "client"
             rows.append((types, direction, cells["fields"]))
     return rows
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a table row; ``\\|`` is a pipe inside a cell (GitHub's table rule)."""
+    return [c.replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
 
 
 def _doc_fields(cell: str) -> tuple[dict[str, bool], set[str]]:
@@ -311,7 +316,8 @@ def _bare_type_strings(tree: ast.AST, types: set[str]) -> list[tuple[int, str, s
                 elements = literals(node)
                 if elements and all(is_type(e) for e in elements):
                     found.append((node.lineno, elements[0].value, "a set of types"))
-        elif isinstance(node, ast.Assign) and is_type(node.value):
+    for node in getattr(tree, "body", []):  # module constants (not enum members of classes)
+        if isinstance(node, ast.Assign) and is_type(node.value):
             targets = [ast.unparse(t) for t in node.targets]
             if any(t.isupper() for t in targets):
                 found.append((node.lineno, node.value.value, f"the constant {targets[0]}"))
