@@ -32,7 +32,7 @@ from relay_server.file_transfers import (
     parse_offer,
     parse_range,
 )
-from relay_server.http_bodies import error_reply, json_body, json_route
+from relay_server.http_bodies import error_reply, json_body, json_route, refused_input
 from relay_server.relay import Relay
 from relay_server.supports import SupportSession
 from suite.protocol import MessageType, encode
@@ -227,6 +227,7 @@ def install_file_routes(
         except Refused as refused:
             return error_reply(refused)
         except RangeNotSatisfiable as error:
+            refused_input("range", str(error))
             bottle.response.set_header("Content-Range", f"bytes */{transfer.size}")
             return error_reply(Refused(416, "range_not_satisfiable", str(error)))
         start, end = byte_range or (0, transfer.size)

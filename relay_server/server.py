@@ -18,6 +18,7 @@ from gevent.pywsgi import WSGIServer
 
 from relay_server.committer import GroupCommitter
 from relay_server.http_api import build_app
+from relay_server.refusals import refusals
 from relay_server.relay import Relay, RelayOptions
 from relay_server.store import Store
 from relay_server.viewer_builds import ViewerBuilds
@@ -40,6 +41,7 @@ class ServerConfig:
     stock_websocket: bool = False
     trust_proxy: bool = False
     viewer_dir: Path | None = None  # one-time viewer builds to hand out (issue 6)
+    health_details: bool = False  # /health counters for anyone, not only admins
 
 
 def websocket_handler_class(stock: bool):
@@ -69,7 +71,10 @@ def run(
         store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later
     )
     app = build_app(
-        relay, trust_proxy=config.trust_proxy, viewer_builds=ViewerBuilds(config.viewer_dir)
+        relay,
+        trust_proxy=config.trust_proxy,
+        viewer_builds=ViewerBuilds(config.viewer_dir),
+        health_details=config.health_details,
     )
     ssl_args = {}
     if config.tls_cert:
@@ -131,5 +136,6 @@ def _tick_forever(relay: Relay) -> None:
         gevent.sleep(TICK_S)
         try:
             relay.tick(time.time())
+            refusals.flush()  # "N more refusals suppressed" once a flood is over
         except Exception:
             logger.exception("upkeep failed")
