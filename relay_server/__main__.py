@@ -45,6 +45,12 @@ def serve_parser() -> argparse.ArgumentParser:
         "--trust-proxy", action="store_true", help="take client IPs from X-Forwarded-For"
     )
     parser.add_argument(
+        "--health-details",
+        action="store_true",
+        help="GET /health shows session, socket and screen counters to anyone "
+        "(default: only to an admin's bearer token)",
+    )
+    parser.add_argument(
         "--stock-websocket", action="store_true", help="stock gevent-websocket (benchmark baseline)"
     )
     parser.add_argument(
@@ -111,6 +117,7 @@ def serve(argv: list[str]) -> int:
         stock_websocket=args.stock_websocket,
         trust_proxy=args.trust_proxy,
         viewer_dir=args.viewer_dir,
+        health_details=args.health_details,
     )
     try:
         file_rules = FileRules(parse_size(args.max_file_size), parse_extensions(args.file_types))

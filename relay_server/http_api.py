@@ -36,7 +36,7 @@ VERSION = "0.1.0"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'"
+        "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -48,7 +48,14 @@ def build_app(
     clock: Callable[[], float] = time.time,
     trust_proxy: bool = False,
     viewer_builds: ViewerBuilds | None = None,
+    health_details: bool = False,
 ) -> bottle.Bottle:
+    """The relay's routes.
+
+    Args:
+        health_details: ``GET /health`` shows its counters to anyone (``--health-details``);
+            without it only to an admin's bearer token.
+    """
     app = bottle.Bottle()
     started = clock()
     pool = gevent.get_hub().threadpool
@@ -79,13 +86,22 @@ def build_app(
 
     api = json_route({"throttled": 429, "bad_credentials": 401, "account_disabled": 403})
 
+    def is_admin() -> bool:
+        scheme, _, token = bottle.request.get_header("Authorization", "").partition(" ")
+        found = relay.accounts.authenticate(token.strip(), clock()) if scheme == "Bearer" else None
+        return found is not None and found.role == "admin"
+
     @app.get("/health")
     @api
     def health():
+        # Public: liveness and the protocol version (the agent app checks it before login).
+        # How busy the relay is (sessions, sockets, presentations) is for its operators.
+        public = {"status": "ok", "protocol_version": PROTOCOL_VERSION}
+        if not (health_details or is_admin()):
+            return public
         return {
-            "status": "ok",
+            **public,
             "version": VERSION,
-            "protocol_version": PROTOCOL_VERSION,
             "uptime_s": round(clock() - started, 1),
             "sessions": len(relay.directory.sessions),
             "websockets": relay.rooms.connection_count(),
