@@ -1,7 +1,7 @@
 """Entry point of the frozen agent app (build/agent.spec).
 
 The agent app starts helper processes as ``sys.executable -m suite.agent.presenter ...`` (and
-``suite.agent.screens``). In a frozen build ``sys.executable`` is this program, so it must run
+``suite.screen.sources``). In a frozen build ``sys.executable`` is this program, so it must run
 those modules when asked with ``-m``, like a Python interpreter would; only the app's own helper
 modules are accepted.
 """
@@ -9,7 +9,7 @@ modules are accepted.
 import runpy
 import sys
 
-CHILD_MODULES = ("suite.agent.presenter", "suite.agent.screens")
+CHILD_MODULES = ("suite.agent.presenter", "suite.screen.sources")
 
 
 def main() -> None:

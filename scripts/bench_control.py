@@ -30,7 +30,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from suite.agent.presentations import TOKEN_ENV  # noqa: E402
+from suite.agent.app.presentations import TOKEN_ENV  # noqa: E402
 from tests.support.api import Api  # noqa: E402
 from tests.support.chat_client import ChatClient  # noqa: E402
 from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent  # noqa: E402
@@ -85,7 +85,7 @@ def run(samples: int, extra: list[str]) -> dict[str, Any]:
     with Xvfb(WIDTH, HEIGHT) as xvfb:
         add_local_xauth_entry(xvfb)
         os.environ.update(xvfb.env())
-        relay = RelayProcess(data, work)
+        relay = RelayProcess(data, work, ['--health-details'])  # /health counters
         relay.start()
         presenter = None
         try:

@@ -13,7 +13,7 @@ from typing import Any
 
 def run_baseline(args: argparse.Namespace) -> int:
     """A naive presenter: a full-frame JPEG at the same quality for every capture credit."""
-    from suite.agent.presenter_client import ScreenChannel
+    from suite.agent.presenter.channel import ScreenChannel
     from suite.screen.capture import MssGrabber
     from suite.screen.encoders import JpegEncoder
     from suite.screen.frames import FrameFlags, RegionFrame

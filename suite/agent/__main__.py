@@ -17,12 +17,12 @@ import sys
 import threading
 from pathlib import Path
 
-from suite.agent.errors import AgentError
-from suite.agent.local_api import LocalServer, LocalState, build_app, guard, log_out
-from suite.agent.presentations import Presentations
-from suite.agent.relay_client import RelayClient, parse_relay_address
-from suite.agent.settings import LocalSettings
-from suite.agent.shell import AgentShell, prepare_environment
+from suite.agent.app.errors import AgentError
+from suite.agent.app.local_api import LocalServer, LocalState, build_app, guard, log_out
+from suite.agent.app.presentations import Presentations
+from suite.agent.app.relay_client import RelayClient, parse_relay_address
+from suite.agent.app.settings import LocalSettings
+from suite.agent.app.shell import AgentShell, prepare_environment
 from suite.atomic_files import write_atomically
 
 logger = logging.getLogger("suite.agent")

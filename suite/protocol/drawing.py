@@ -1,6 +1,6 @@
 """Drawing over the shared screen (P5): strokes as vectors.
 
-The rules and limits live in ``suite/drawing.py``; these classes only turn its DrawingError
+The rules and limits live in ``suite/strokes.py``; these classes only turn its DrawingError
 into a ProtocolError that names the message."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from suite.drawing import DrawingError, Tool, check_stroke_id, check_style, parse_points
 from suite.protocol.base import (
     ErrorCode,
     MessageType,
     ProtocolError,
     _NoFields,
 )
+from suite.strokes import DrawingError, Tool, check_stroke_id, check_style, parse_points
 
 
 def _drawing_field(parse: Any, message_type: MessageType) -> Any:

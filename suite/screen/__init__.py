@@ -2,5 +2,5 @@
 
 Everything here except ``capture.py`` (mss) and ``windows_x11.py`` (python-xlib) is pure:
 numpy arrays and the current time in, rectangles and bytes out. The presenter in
-``suite/agent/presenter.py`` moves them between the screen and the relay.
+``suite/agent/presenter/loop.py`` moves them between the screen and the relay.
 """

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from suite.agent.file_transfers import FileTransferClient, FileTransferError
+from suite.files.client import FileTransferClient, FileTransferError
 from suite.viewer.received_files import ReceivedFiles
 from suite.viewer.redeem import RelayUnreachable, Seat, TicketRefusedByRelay, redeem
 from suite.viewer.self_delete import SelfDeleter, frozen_target

@@ -2,16 +2,16 @@
 
 The viewer page asks the program to fetch a ready transfer (``ui/viewer/native_shell.js`` →
 ``ViewerBridge.receive_file``); the program streams it from the relay with the same client the
-agent app uses (``suite.agent.file_transfers``: resumable, sha256-checked, a ``.part`` file
+agent app uses (``suite.files.client``: resumable, sha256-checked, a ``.part`` file
 renamed only when the hash matches, never overwriting; names made safe by
-``suite.file_names``), into this folder.
+``suite.files.names``), into this folder.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from suite.file_manager import open_in_file_manager
+from suite.files.file_manager import open_in_file_manager
 
 
 def default_folder() -> Path:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from suite.agent.presentations import TOKEN_ENV
+from suite.agent.app.presentations import TOKEN_ENV
 from tests.e2e.viewer_presenter import start_session
 from tests.support.api import Api
 from tests.support.builds import Builds, prepare_built_relay, relay_and_viewer

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from suite.agent.settings import LocalSettings
+from suite.agent.app.settings import LocalSettings
 from tests.support.agent_app import AgentApp
 from tests.support.api import Api
 from tests.support.cdp import CdpPage, by_test_id, list_targets, visible_js, wait_for_target

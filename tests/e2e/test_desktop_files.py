@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from suite.agent.file_transfers import sha256_of
-from suite.agent.settings import LocalSettings
+from suite.agent.app.settings import LocalSettings
+from suite.files.client import sha256_of
 from tests.integration.test_file_transfers import make_file
 from tests.support.agent_app import AgentApp
 from tests.support.cdp import CdpPage, by_test_id, wait_for_target

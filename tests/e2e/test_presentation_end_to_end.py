@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.presentations import TOKEN_ENV
+from suite.agent.app.presentations import TOKEN_ENV
 from tests.e2e.ui_pages import close_pages, screenshot
 from tests.e2e.viewer_presenter import (
     PresentationSession,

@@ -1,6 +1,6 @@
 """The agent page in desktop mode, in Chromium, against the real local API of the agent app.
 
-The pages are served by `suite.agent.local_api` (guard, routes, relay proxy, settings file)
+The pages are served by `suite.agent.app.local_api` (guard, routes, relay proxy, settings file)
 exactly as the app serves them; only the windows are replaced, by a recorder of what the pages
 ask of them (the real windows are tested in test_desktop_agent.py under Xvfb).
 """
@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.local_api import LocalServer, Notice, build_app, guard
-from suite.agent.settings import LocalSettings
+from suite.agent.app.local_api import LocalServer, Notice, build_app, guard
+from suite.agent.app.settings import LocalSettings
 from tests.e2e.conftest import PageFactory
 from tests.e2e.ui_pages import bubble_with_text, by_id, customer_join, open_page, screenshot
 from tests.support.relay import ALICE

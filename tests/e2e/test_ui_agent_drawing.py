@@ -14,8 +14,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.local_api import LocalServer, build_app, guard
-from suite.agent.settings import LocalSettings
+from suite.agent.app.local_api import LocalServer, build_app, guard
+from suite.agent.app.settings import LocalSettings
 from tests.e2e.conftest import PageFactory
 from tests.e2e.test_ui_agent_desktop_mode import (
     LocalApp,
@@ -93,7 +93,7 @@ def test_the_agent_draws_from_the_chat_window_and_the_customer_sees_it(
     -> POST /local/drawing -> the real presenter child -> its overlay on a private Xvfb; a real
     drag there (xdotool) -> the relay -> the customer's viewer (opened by Accept) shows the
     stroke in the chosen colour; the chat window's Undo takes it off the viewer again."""
-    from suite.agent.presentations import Presentations  # noqa: PLC0415
+    from suite.agent.app.presentations import Presentations  # noqa: PLC0415
     from tests.e2e.test_drawing import wait_layer  # noqa: PLC0415
     from tests.support.x11_paint import add_local_xauth_entry  # noqa: PLC0415
     from tests.support.xvfb import Xvfb  # noqa: PLC0415

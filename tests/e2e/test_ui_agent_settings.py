@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.local_api import LocalServer, build_app, guard
-from suite.agent.presentations import presenter_options
-from suite.agent.settings import LocalSettings
+from suite.agent.app.local_api import LocalServer, build_app, guard
+from suite.agent.app.presentations import presenter_options
+from suite.agent.app.settings import LocalSettings
 from tests.e2e.test_ui_agent_desktop_mode import LocalApp, RecordedWindows, desktop_page
 from tests.e2e.ui_pages import by_id, screenshot
 from tests.support.relay import ALICE

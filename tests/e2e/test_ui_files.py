@@ -11,7 +11,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.file_transfers import FileTransferClient, sha256_of
+from suite.files.client import FileTransferClient, sha256_of
 from tests.e2e.ui_pages import by_id, close_pages, customer_join, open_page, screenshot
 from tests.integration.test_file_transfers import make_file, rss_kib, spooled
 from tests.support.api import Api

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.file_transfers import FileTransferClient
+from suite.files.client import FileTransferClient
 from tests.e2e.viewer_presenter import Presenter, sample_image, start_session, wait_for_stats
 from tests.support.chat_client import end_session_as_agent
 

@@ -100,7 +100,7 @@ def test_log_lines_are_json_objects_with_the_standard_fields(relay):
     ]
     login = next(e for e in entries if e["msg"] == "agent logged in")
     assert isinstance(login["ts"], float) and login["ts"] > 1.7e9
-    assert login["level"] == "info" and login["logger"] == "relay_server.http_api"
+    assert login["level"] == "info" and login["logger"] == "relay_server.web.app"
     assert login["username"] == "alice" and login["ip"] == "127.0.0.1"
     assert {"ts", "level", "logger", "msg"} <= set(entries[0])
     assert all(

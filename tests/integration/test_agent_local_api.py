@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from suite.agent.local_api import TOKEN_HEADER, LocalServer, Notice, build_app, guard
-from suite.agent.settings import LocalSettings
+from suite.agent.app.local_api import TOKEN_HEADER, LocalServer, Notice, build_app, guard
+from suite.agent.app.settings import LocalSettings
 from suite.protocol import PROTOCOL_VERSION
 from tests.integration import test_agent_relay_client
 from tests.integration.test_agent_relay_client import closed_port_url

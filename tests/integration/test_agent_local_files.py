@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from suite.agent.file_transfers import FileTransferClient, sha256_of
-from suite.agent.local_api import LocalServer, build_app, guard
-from suite.agent.settings import LocalSettings
+from suite.agent.app.local_api import LocalServer, build_app, guard
+from suite.agent.app.settings import LocalSettings
+from suite.files.client import FileTransferClient, sha256_of
 from tests.integration.test_agent_local_api import SECRET, LocalClient, RecordingDesktop
 from tests.integration.test_file_transfers import make_file
 from tests.support.api import Api

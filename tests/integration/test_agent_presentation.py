@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from suite.agent.local_api import LocalServer, LocalState, build_app, guard
-from suite.agent.presentations import Presentations, presenter_options
-from suite.agent.settings import LocalSettings
+from suite.agent.app.local_api import LocalServer, LocalState, build_app, guard
+from suite.agent.app.presentations import Presentations, presenter_options
+from suite.agent.app.settings import LocalSettings
 from suite.screen.frames import RegionFrame
 from tests.integration.conversation import Conversation, start_conversation
 from tests.integration.test_agent_local_api import SECRET, LocalClient, RecordingDesktop
@@ -253,7 +253,7 @@ def test_settings_options():
 ORPHAN_SCRIPT = textwrap.dedent(
     """
     import sys, time
-    from suite.agent.presentations import Presentations
+    from suite.agent.app.presentations import Presentations
     presentations = Presentations()
     presentations.start(sys.argv[1], sys.argv[2], sys.argv[3])
     print(presentations.pid(sys.argv[1]), flush=True)

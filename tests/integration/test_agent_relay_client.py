@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from suite.agent.errors import RelayClientError
-from suite.agent.relay_client import RelayClient
+from suite.agent.app.errors import RelayClientError
+from suite.agent.app.relay_client import RelayClient
 from suite.protocol import PROTOCOL_VERSION
 from tests.support.relay import ALICE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
-from relay_server.chat_log import chat_table
+from relay_server.sessions.chat_log import chat_table
 from relay_server.store import Store
 from tests.integration.conversation import start_conversation
 from tests.support.chat_client import ChatClient

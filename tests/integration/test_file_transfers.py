@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from suite.agent.file_transfers import FileTransferClient, FileTransferError, sha256_of
+from suite.files.client import FileTransferClient, FileTransferError, sha256_of
 from tests.integration.conversation import Conversation, start_conversation
 from tests.support.cutting_proxy import CuttingProxy
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from suite.agent.control_hotkey import ControlHotkey
-from suite.agent.input_injector import XTestSink
-from suite.agent.remote_control import RemoteControl
-from suite.screen.input_map import InputGeometry
+from suite.control.hotkey import ControlHotkey
+from suite.control.injector import XTestSink
+from suite.control.input_map import InputGeometry
+from suite.control.remote_control import RemoteControl
 from tests.support.input_target import InputTarget
 from tests.support.relay import REPO_ROOT
 from tests.support.x11 import pointer_position

@@ -13,7 +13,7 @@ import mss
 import numpy as np
 import pytest
 
-from suite.agent.overlay_link import OverlayLink
+from suite.agent.overlay.link import OverlayLink
 from tests.support.relay import REPO_ROOT
 from tests.support.x11_paint import add_local_xauth_entry
 from tests.support.xvfb import Xvfb

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from suite.agent.file_transfers import FileTransferClient, FileTransferError
+from suite.files.client import FileTransferClient, FileTransferError
 from suite.viewer.app import ViewerBridge
 from suite.viewer.received_files import ReceivedFiles
 from tests.integration.conversation import start_conversation

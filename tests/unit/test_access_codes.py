@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from relay_server.access_codes import MAX_WRONG_GUESSES, AccessCodes, CodeError, CodeProblem
+from relay_server.sessions.access_codes import (
+    MAX_WRONG_GUESSES,
+    AccessCodes,
+    CodeError,
+    CodeProblem,
+)
 
 
 def _problem(codes: AccessCodes, code: str, now: float) -> CodeProblem:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from relay_server.accounts import AccountError, Accounts
-from relay_server.passwords import hash_password, verify_password
+from relay_server.accounts.passwords import hash_password, verify_password
+from relay_server.accounts.registry import AccountError, Accounts
 from relay_server.store import Store
 
 

@@ -1,10 +1,10 @@
-"""The admin site's account rules (relay_server/admin_rules.py), without a relay."""
+"""The admin site's account rules (relay_server/admin/rules.py), without a relay."""
 
 from __future__ import annotations
 
 import pytest
 
-from relay_server import admin_rules
+from relay_server.admin import rules
 from relay_server.errors import Refused
 
 
@@ -40,7 +40,7 @@ def refused_code(call, *args) -> str | None:
 )
 def test_who_may_be_disabled(actor, target, accounts, expected):
     """Never yourself, never the last enabled admin; anyone else."""
-    assert refused_code(admin_rules.check_disable, actor, target, accounts) == expected
+    assert refused_code(rules.check_disable, actor, target, accounts) == expected
 
 
 @pytest.mark.parametrize(
@@ -59,25 +59,25 @@ def test_who_may_be_disabled(actor, target, accounts, expected):
 )
 def test_new_account_checks(body, expected):
     """Each bad field has its own code; the ID rule is the one `users add` applies."""
-    assert refused_code(admin_rules.check_new_account, body) == expected
+    assert refused_code(rules.check_new_account, body) == expected
 
 
 def test_new_account_defaults_to_an_agent_and_strips_the_profile():
     """No role means agent; profile text is stripped; unknown keys are ignored."""
     body = {"username": "carol", "password": "12345678", "name": "  Carol ", "shoe": "42"}
-    assert admin_rules.check_new_account(body) == ("carol", "12345678", "agent", {"name": "Carol"})
+    assert rules.check_new_account(body) == ("carol", "12345678", "agent", {"name": "Carol"})
 
 
 def test_only_admins_pass_require_admin():
     """An agent's token is 403 not_admin."""
-    assert refused_code(admin_rules.require_admin, "admin") is None
-    assert refused_code(admin_rules.require_admin, "agent") == "403 not_admin"
+    assert refused_code(rules.require_admin, "admin") is None
+    assert refused_code(rules.require_admin, "agent") == "403 not_admin"
 
 
 def test_views_hide_the_hash_and_sort_admins_first():
     """The view has no password hash or store id; admins come first, then IDs A-Z."""
     accounts = [agent("bob"), {**agent("Alice"), "doc_id": 3, "name": "Alice"}, admin("root")]
-    views = admin_rules.sorted_views(accounts)
+    views = rules.sorted_views(accounts)
     assert [v["username"] for v in views] == ["root", "Alice", "bob"]
     assert all("password_hash" not in v and "doc_id" not in v for v in views)
     assert views[1] == {

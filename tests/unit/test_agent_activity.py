@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suite.agent.activity import LIVE_TTL_S, MAX_SOURCES, ActivityLog
+from suite.agent.app.activity import LIVE_TTL_S, MAX_SOURCES, ActivityLog
 
 
 def test_nothing_reported_means_no_idle_time_and_nothing_live():

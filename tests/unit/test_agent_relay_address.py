@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from suite.agent.errors import RelayClientError
-from suite.agent.relay_client import parse_relay_address
+from suite.agent.app.errors import RelayClientError
+from suite.agent.app.relay_client import parse_relay_address
 
 GOOD = [
     ("relay.example.com", "https://relay.example.com", "wss://relay.example.com/ws"),

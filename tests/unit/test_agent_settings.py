@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from suite.agent.errors import SettingsError
-from suite.agent.settings import CONFIG_DIR_ENV, DEFAULTS, LocalSettings, config_dir
+from suite.agent.app.errors import SettingsError
+from suite.agent.app.settings import CONFIG_DIR_ENV, DEFAULTS, LocalSettings, config_dir
 
 
 def test_defaults_without_a_file(tmp_path):
@@ -63,7 +63,7 @@ BAD = [
 
 def test_remote_support_options_are_kept():
     """The A8 options the Remote support tab saves pass the checks as they are."""
-    from suite.agent.settings import validate  # noqa: PLC0415
+    from suite.agent.app.settings import validate  # noqa: PLC0415
 
     validate({"remote_support": {
         "lossless": False, "quality": 85, "codec": "webp", "colors": "256", "max_fps": 12.5,

@@ -1,10 +1,10 @@
-"""Which browser features the agent app's pages may use (suite/agent/web_permissions.py)."""
+"""Which browser features the agent app's pages may use (suite/agent/app/web_permissions.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from suite.agent.web_permissions import allows, origin_of
+from suite.agent.app.web_permissions import allows, origin_of
 
 LOCAL = "http://127.0.0.1:40123"
 

@@ -7,15 +7,7 @@ import math
 
 import pytest
 
-from relay_server.drawings import DRAWING_BURST, Board, Drawings
-from suite.drawing import (
-    MAX_POINTS_PER_MESSAGE,
-    MAX_POINTS_PER_STROKE,
-    MAX_STROKES,
-    Stroke,
-    Tool,
-    polylines,
-)
+from relay_server.screen.drawing_board import DRAWING_BURST, Board, Drawings
 from suite.protocol import (
     ClearDrawing,
     ErrorCode,
@@ -25,6 +17,14 @@ from suite.protocol import (
     StrokePoints,
     UndoStroke,
     decode_client_message,
+)
+from suite.strokes import (
+    MAX_POINTS_PER_MESSAGE,
+    MAX_POINTS_PER_STROKE,
+    MAX_STROKES,
+    Stroke,
+    Tool,
+    polylines,
 )
 
 

@@ -1,4 +1,4 @@
-"""The received-file name sanitiser and the never-overwrite naming (suite/file_names.py)."""
+"""The received-file name sanitiser and the never-overwrite naming (suite/files/names.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from suite.file_names import MAX_NAME_BYTES, numbered, safe_file_name, unique_path
+from suite.files.names import MAX_NAME_BYTES, numbered, safe_file_name, unique_path
 
 
 @pytest.mark.parametrize(

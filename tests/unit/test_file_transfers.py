@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from relay_server.errors import Refused
-from relay_server.file_transfers import (
+from relay_server.files.transfers import (
     GIB,
     FileRules,
     FileTransfers,
@@ -246,7 +246,7 @@ def test_parse_extensions():
 
 def test_a_session_has_at_most_a_few_unfinished_transfers():
     """Offers beyond MAX_OPEN_TRANSFERS unfinished ones are refused; finishing one frees a place."""
-    from relay_server.file_transfers import MAX_OPEN_TRANSFERS
+    from relay_server.files.transfers import MAX_OPEN_TRANSFERS
 
     transfers = FileTransfers(FileRules())
     opened = [transfers.offer("s1", "agent", offer(), 0.0) for _ in range(MAX_OPEN_TRANSFERS)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from suite.agent.overlay_board import BATCH_INTERVAL_S, OverlayBoard
-from suite.agent.presenter_drawing import drawing_command
-from suite.drawing import DrawingError, Tool
+from suite.agent.overlay.board import BATCH_INTERVAL_S, OverlayBoard
+from suite.agent.presenter.drawing import drawing_command
+from suite.strokes import DrawingError, Tool
 
 BEGIN = {"type": "stroke_begin", "author": "customer", "id": "c1", "tool": "pen",
          "color": "#2563eb", "width": 4, "points": [[1, 1]]}  # fmt: skip

@@ -1,12 +1,12 @@
-"""The presenter child's status lines to the agent app (suite/agent/presenter_status.py)."""
+"""The presenter child's status lines to the agent app (suite/agent/presenter/status.py)."""
 
 from __future__ import annotations
 
 import io
 import subprocess
 
-from suite.agent.presentations import _Child
-from suite.agent.presenter_status import StatusWriter, parse_status
+from suite.agent.app.presentations import _Child
+from suite.agent.presenter.status import StatusWriter, parse_status
 
 
 def _child() -> _Child:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from relay_server.screen_fanout import KeptFrame, Presentation
+from relay_server.screen.fanout import KeptFrame, Presentation
 from suite.screen.frames import HEADER
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from suite.agent.presenter import Presenter, PresenterConfig, PresenterRunner
-from suite.agent.presenter_client import ScreenChannel
+from suite.agent.presenter.channel import ScreenChannel
+from suite.agent.presenter.loop import Presenter, PresenterConfig, PresenterRunner
 from suite.screen.capture import SyntheticSource
 from suite.screen.frames import RegionFrame
 from suite.screen.pointer import css_cursor

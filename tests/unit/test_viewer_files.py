@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from relay_server.viewer_builds import ViewerBuilds, build_file_name, platform_from_user_agent
+from relay_server.viewer.builds import ViewerBuilds, build_file_name, platform_from_user_agent
 from suite.viewer.app import ViewerBridge, message_page, viewer_url
 from suite.viewer.received_files import ReceivedFiles
 from suite.viewer.redeem import Seat

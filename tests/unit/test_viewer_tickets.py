@@ -1,4 +1,4 @@
-"""Rules of one-time viewer tickets (relay_server/viewer_tickets.py): no sockets, no clock."""
+"""Rules of one-time viewer tickets (relay_server/viewer/tickets.py): no sockets, no clock."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from relay_server.viewer_tickets import (
+from relay_server.viewer.tickets import (
     MAX_TICKETS_PER_SESSION,
     TICKET_MEMORY_S,
     TicketProblem,

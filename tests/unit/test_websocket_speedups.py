@@ -26,7 +26,7 @@ from websockets.frames import Frame, Opcode
 from websockets.sync.client import ClientConnection, connect
 from websockets.utils import apply_mask as python_apply_mask
 
-from relay_server.websocket_speedups import (
+from relay_server.web.websocket_speedups import (
     DEFAULT_MAX_MESSAGE_BYTES,
     FastWebSocket,
     unmask,
@@ -38,7 +38,7 @@ ECHO_SERVER = textwrap.dedent(
     """
     import sys
     from gevent.pywsgi import WSGIServer
-    from relay_server.websocket_speedups import (
+    from relay_server.web.websocket_speedups import (
         MAX_MESSAGE_BYTES_ENVIRON_KEY, FastWebSocket, FastWebSocketHandler
     )
 

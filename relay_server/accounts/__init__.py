@@ -1,0 +1,1 @@
+"""Accounts: agents and admins, bearer tokens, password hashing, profile photos, the users CLI."""

@@ -1,0 +1,368 @@
+"""Agent and admin accounts, bearer tokens and login throttling.
+
+Passwords are hashed with scrypt (:mod:`relay_server.accounts.passwords`); tokens are random
+and only their SHA-256 is stored, so a copy of the data folder does not hold usable tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tinydb import Query
+
+from relay_server.accounts.passwords import (
+    DUMMY_HASH,
+    MIN_PASSWORD_CHARS,
+    hash_password,
+    verify_password,
+)
+from relay_server.store import Store
+from relay_server.throttle import FailureSlowdown, FailureThrottle, RecentPairs
+
+ACCOUNTS = "accounts"
+TOKENS = "tokens"
+PROFILE_FIELDS = ("name", "title", "company", "phone", "email")
+MAX_PROFILE_CHARS = 120
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MAX_USERNAME_CHARS = 64  # checked before any throttle keeps the name
+# Wrong passwords for one account from one address: 5 in 10 minutes lock that pair only.
+LOGIN_FAILURES_LIMIT = 5
+LOGIN_WINDOW_S = 600.0
+# Across addresses, an account (and across accounts, an address) is slowed down, not locked:
+# from the free-th failure in the window on, each makes the next attempt wait 1, 2, 4, then
+# 5 s at most. An address that signed in to the account in the last 30 days skips both.
+ACCOUNT_FREE_FAILURES = 10
+ADDRESS_FREE_FAILURES = 5
+SLOWDOWN_FIRST_S = 1.0
+SLOWDOWN_MAX_S = 5.0
+KNOWN_ADDRESS_DAYS = 30
+MAX_KNOWN_ADDRESSES = 50_000
+MAX_THROTTLE_KEYS = 50_000
+SWEEP_EVERY_S = 60.0
+
+
+class AccountError(Exception):
+    """A refused account operation; ``code`` is the API error code, ``message`` for people."""
+
+    def __init__(
+        self, code: str, message: str, retry_after_s: float = 0.0, details: dict | None = None
+    ):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retry_after_s = retry_after_s
+        self.details = details or {}  # more fields of the API error (e.g. tries_left)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a bearer token belongs to."""
+
+    username: str
+    role: str  # "agent" or "admin"
+    token_hash: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def public_profile(account: dict[str, Any]) -> dict[str, Any]:
+    profile = {k: account.get(k, "") for k in PROFILE_FIELDS}
+    profile["username"] = account["username"]
+    profile["name"] = profile["name"] or account["username"]
+    return profile
+
+
+class Accounts:
+    """Accounts, tokens and the login throttles over the store.
+
+    Args:
+        store: the relay's store.
+        token_lifetime_s: how long a login's bearer token lives.
+
+    ``hasher`` hashes a new password (scrypt: ~50 ms of CPU). The relay server sets it to one
+    that runs in the hub's thread pool, so creating an account or resetting a password does not
+    stall every socket; the CLI keeps the direct call.
+    """
+
+    def __init__(self, store: Store, token_lifetime_s: float = 12 * 3600):
+        self.store = store
+        self.token_lifetime_s = token_lifetime_s
+        self.hasher: Callable[[str], str] = hash_password
+        self.by_pair = FailureThrottle(LOGIN_FAILURES_LIMIT, LOGIN_WINDOW_S, MAX_THROTTLE_KEYS)
+        slowdown = (SLOWDOWN_FIRST_S, SLOWDOWN_MAX_S, LOGIN_WINDOW_S, MAX_THROTTLE_KEYS)
+        self.by_account = FailureSlowdown(ACCOUNT_FREE_FAILURES, *slowdown)
+        self.by_ip = FailureSlowdown(ADDRESS_FREE_FAILURES, *slowdown)
+        self.known_addresses = RecentPairs(KNOWN_ADDRESS_DAYS * 86400.0, MAX_KNOWN_ADDRESSES)
+        self._next_sweep = 0.0
+        self._principals: dict[str, tuple[Principal, float, int]] = {}
+        for doc in store.table(TOKENS).all():
+            self._principals[doc["token_hash"]] = (
+                Principal(doc["username"], doc["role"], doc["token_hash"]),
+                doc["expires_at"],
+                doc.doc_id,
+            )
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def get(self, username: str) -> dict[str, Any] | None:
+        doc = self.store.table(ACCOUNTS).get(Query().username == username)
+        return dict(doc, doc_id=doc.doc_id) if doc else None
+
+    def list(self) -> list[dict[str, Any]]:
+        return [dict(doc, doc_id=doc.doc_id) for doc in self.store.table(ACCOUNTS).all()]
+
+    def create(
+        self, username: str, password: str, role: str = "agent", **profile: str
+    ) -> dict[str, Any]:
+        if not USERNAME_RE.match(username):
+            raise AccountError(
+                "bad_request",
+                "an ID is 1-64 letters, digits or . _ @ - and starts with a letter or digit",
+            )
+        if role not in ("agent", "admin"):
+            raise AccountError("bad_request", "role must be 'agent' or 'admin'")
+        self._check_password(password)
+        profile = self._clean_profile(profile)
+        self._require_free(username)
+        password_hash = self.hasher(password)  # may yield to other greenlets
+        self._require_free(username)  # a concurrent create may have taken the ID meanwhile
+        doc = {
+            "username": username,
+            "role": role,
+            "password_hash": password_hash,
+            "disabled": False,
+            **profile,
+        }
+        self.store.insert(ACCOUNTS, doc)
+        self.store.sync()
+        return doc
+
+    def update_profile(self, username: str, profile: dict[str, Any]) -> None:
+        """Change profile fields (durable after the store's next sync)."""
+        account = self._require(username)
+        self.store.update(ACCOUNTS, account["doc_id"], self._clean_profile(profile))
+
+    def _require_free(self, username: str) -> None:
+        if self.get(username):
+            raise AccountError("account_exists", f"an account named '{username}' exists already")
+
+    def set_password(self, username: str, password: str) -> None:
+        self._require(username)
+        self._check_password(password)
+        password_hash = self.hasher(password)  # may yield to other greenlets
+        account = self._require(username)
+        self.store.update(ACCOUNTS, account["doc_id"], {"password_hash": password_hash})
+        self._revoke_all(username)
+        self.store.sync()
+
+    def set_disabled(self, username: str, disabled: bool) -> None:
+        account = self._require(username)
+        self.store.update(ACCOUNTS, account["doc_id"], {"disabled": disabled})
+        if disabled:
+            self._revoke_all(username)
+        self.store.sync()
+
+    # -- login -----------------------------------------------------------------------------
+
+    def check_throttle(self, username: str, ip: str, now: float) -> None:
+        """Refuse (throttled) when this login would have to wait; holds nothing.
+
+        A login that then yields (the scrypt check) must use :meth:`begin_login` instead.
+        """
+        self.begin_login(username, ip, now)
+        self.abandon_login(username, ip)
+
+    def begin_login(self, username: str, ip: str, now: float) -> None:
+        """Check the budgets and hold one attempt on each, in one step (nothing yields).
+
+        The budgets: wrong passwords for this account from this address (5 lock the pair for
+        10 minutes), and, unless this address signed in to this account before, the account's
+        and the address's slowdowns. The held attempt counts as a failure until
+        :meth:`record_login` or :meth:`abandon_login` settles it, so concurrent wrong passwords
+        cannot all pass the check while the first ones are still being verified.
+
+        Raises:
+            AccountError: ``username_too_long`` (before anything keeps the name), or
+                ``throttled`` (nothing is held then).
+        """
+        if len(username) > MAX_USERNAME_CHARS:
+            raise AccountError(
+                "username_too_long", f"an ID is at most {MAX_USERNAME_CHARS} characters"
+            )
+        pair = _pair(username, ip)
+        wait = self.by_pair.reserve(pair, now)
+        if wait > 0:
+            raise _locked(wait)
+        if self.known_addresses.seen(username, ip, now):
+            self.by_account.hold(username)
+            self.by_ip.hold(ip)
+            return
+        wait = self.by_account.reserve(username, now)
+        if wait == 0:
+            wait = self.by_ip.reserve(ip, now)
+            if wait > 0:
+                self.by_account.release(username)
+        if wait > 0:
+            self.by_pair.release(pair)
+            raise _slowed(wait)
+
+    def abandon_login(self, username: str, ip: str) -> None:
+        """Release what :meth:`begin_login` held when the check did not finish (an error)."""
+        self.by_pair.release(_pair(username, ip))
+        self.by_account.release(username)
+        self.by_ip.release(ip)
+
+    def verify(self, username: str, password: str) -> dict[str, Any] | None:
+        """The account when the password matches, else None. Slow on purpose (scrypt)."""
+        account = self.get(username)
+        stored = account["password_hash"] if account else DUMMY_HASH
+        ok = verify_password(password, stored)
+        return account if ok and account else None
+
+    def record_login(
+        self, account: dict[str, Any] | None, username: str, ip: str, now: float
+    ) -> tuple[str, float]:
+        """Finish a login whose password was checked by :meth:`verify`.
+
+        Settles the attempt :meth:`begin_login` held (if any).
+
+        Returns:
+            The bearer token and when it expires.
+
+        Raises:
+            AccountError: bad credentials (the same message for an unknown ID and a wrong
+                password), a disabled account, or throttling.
+        """
+        pair = _pair(username, ip)
+        if account is None:
+            self.by_account.fail(username, now)
+            self.by_ip.fail(ip, now)
+            wait = self.by_pair.fail(pair, now)
+            if wait > 0:
+                raise _locked(wait)
+            tries_left = self.by_pair.tries_left(pair, now)
+            raise AccountError(
+                "bad_credentials",
+                f"wrong ID or password; {tries_left} more wrong tries lock this ID here "
+                f"for {int(LOGIN_WINDOW_S // 60)} minutes",
+                details={"tries_left": tries_left},
+            )
+        self.abandon_login(username, ip)  # the password was right: the held attempt is no failure
+        if account.get("disabled"):
+            raise AccountError(
+                "account_disabled", "this account is disabled; ask your administrator"
+            )
+        self.by_pair.reset(pair)
+        self.known_addresses.add(username, ip, now)
+        token = secrets.token_urlsafe(32)
+        hashed = token_hash(token)
+        expires_at = now + self.token_lifetime_s
+        doc_id = self.store.insert(
+            TOKENS,
+            {
+                "token_hash": hashed,
+                "username": username,
+                "role": account["role"],
+                "expires_at": expires_at,
+            },
+        )
+        self._principals[hashed] = (
+            Principal(username, account["role"], hashed),
+            expires_at,
+            doc_id,
+        )
+        return token, expires_at
+
+    def authenticate(self, token: str, now: float) -> Principal | None:
+        entry = self._principals.get(token_hash(token))
+        if entry is None:
+            return None
+        principal, expires_at, _ = entry
+        if expires_at <= now:
+            self.revoke(principal.token_hash)
+            return None
+        return principal
+
+    def revoke(self, hashed: str) -> None:
+        entry = self._principals.pop(hashed, None)
+        if entry is not None:
+            self.store.remove(TOKENS, entry[2])
+
+    def sweep_throttles(self, now: float) -> None:
+        """Forget expired login failures and old sign-in addresses (at most once a minute)."""
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + SWEEP_EVERY_S
+        self.by_pair.sweep(now)
+        self.by_account.sweep(now)
+        self.by_ip.sweep(now)
+        self.known_addresses.sweep(now)
+
+    def prune_tokens(self, now: float) -> int:
+        expired = [h for h, (_, expires_at, _) in self._principals.items() if expires_at <= now]
+        for hashed in expired:
+            self.revoke(hashed)
+        return len(expired)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _revoke_all(self, username: str) -> None:
+        for hashed, (principal, _, _) in list(self._principals.items()):
+            if principal.username == username:
+                self.revoke(hashed)
+
+    def _require(self, username: str) -> dict[str, Any]:
+        account = self.get(username)
+        if account is None:
+            raise AccountError("account_not_found", f"no account named '{username}'")
+        return account
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if len(password) < MIN_PASSWORD_CHARS:
+            raise AccountError(
+                "bad_request", f"a password needs at least {MIN_PASSWORD_CHARS} characters"
+            )
+
+    @staticmethod
+    def _clean_profile(profile: dict[str, Any]) -> dict[str, str]:
+        clean = {}
+        for key in PROFILE_FIELDS:
+            if key in profile and profile[key] is not None:
+                value = profile[key]
+                if not isinstance(value, str) or len(value) > MAX_PROFILE_CHARS:
+                    raise AccountError(
+                        "bad_request",
+                        f"'{key}' must be text of at most {MAX_PROFILE_CHARS} characters",
+                    )
+                clean[key] = value.strip()
+        return clean
+
+
+def _pair(username: str, ip: str) -> str:
+    return f"{username}\n{ip}"  # an ID never holds a newline
+
+
+def _locked(wait: float) -> AccountError:
+    minutes = int(wait // 60) + 1
+    return AccountError(
+        "throttled",
+        f"too many wrong passwords for this ID from here; try again in {minutes} min",
+        retry_after_s=max(0.1, round(wait, 1)),  # never 0: 0 drops the field
+        details={"tries_left": 0},
+    )
+
+
+def _slowed(wait: float) -> AccountError:
+    return AccountError(
+        "throttled",
+        f"too many failed logins; try again in {int(wait) + 1} s",
+        retry_after_s=max(0.1, round(wait, 1)),  # never 0: 0 drops the field
+    )

@@ -1,0 +1,1 @@
+"""The admin site: its pure rules and its HTTP routes."""

@@ -1,0 +1,141 @@
+"""HTTP routes of the admin site (AD1): the page at ``/admin`` and the ``/api/admin/...`` API.
+
+A thin shell: each route authenticates an admin token, asks :mod:`relay_server.admin.rules`
+whether the change is allowed, and changes the account through :class:`accounts.Accounts`.
+Admins log in through the agents' ``POST /api/login`` (same throttle); the page then calls
+``GET /api/admin/me``, which tells an agent ``403 not_admin``. Contract in docs/protocol.md,
+"Admin site".
+
+Disabling an account or resetting its password revokes its tokens at once (``Accounts``), and
+here also closes its agent websockets with ``4001 unauthorized``, so a disabled agent's chat
+windows stop at once instead of at their next API call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import bottle
+
+from relay_server.accounts.registry import USERNAME_RE, Principal
+from relay_server.admin import rules
+from relay_server.errors import Refused
+from relay_server.sessions.relay import Relay
+from relay_server.web.http_bodies import json_body, json_route
+from suite.protocol import CloseCode, Role
+from suite.resources import ui_dir
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 8 * 1024
+_ACCOUNT_ERROR_STATUS = {"account_exists": 409, "account_not_found": 404}
+
+
+def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], float]) -> None:
+    """Add the admin page and the admin API to the relay's Bottle ``app``."""
+    accounts = relay.accounts
+
+    def admin() -> Principal:
+        """The calling admin. Raises Refused 401 without a live token, 403 for an agent."""
+        scheme, _, token = bottle.request.get_header("Authorization", "").partition(" ")
+        found = accounts.authenticate(token.strip(), clock()) if scheme == "Bearer" else None
+        if found is None:
+            raise Refused(401, "unauthorized", "log in first (missing or expired token)")
+        rules.require_admin(found.role)
+        return found
+
+    def target(username: str) -> dict[str, Any]:
+        account = accounts.get(username) if USERNAME_RE.match(username) else None
+        if account is None:
+            raise Refused(404, "account_not_found", f"no account named '{username}'")
+        return account
+
+    def view(username: str) -> dict[str, Any]:
+        return {"account": rules.account_view(target(username))}
+
+    def close_websockets(username: str, reason: str) -> int:
+        """Close the agent sockets (chat and screen) of ``username``'s live sessions."""
+        closed = 0
+        for member in relay.rooms.members() + relay.screens.members():
+            if member.role is not Role.AGENT:
+                continue
+            session = relay.directory.sessions.get(member.session_id)
+            if session is not None and session.agent_username == username:
+                member.close(CloseCode.UNAUTHORIZED, reason)
+                closed += 1
+        return closed
+
+    route = json_route(_ACCOUNT_ERROR_STATUS)
+
+    @app.get("/admin")
+    @app.get("/admin/")  # as typed by hand; the page links only absolute /ui/ paths
+    def admin_page():
+        response = bottle.static_file("admin/index.html", root=str(ui_dir()))
+        if isinstance(response, bottle.HTTPResponse):
+            response.set_header("Cache-Control", "no-cache")
+        return response
+
+    @app.get("/api/admin/me")
+    @route
+    def me():
+        return {"admin": rules.account_view(target(admin().username))}
+
+    @app.get("/api/admin/accounts")
+    @route
+    def list_accounts():
+        admin()
+        return {"accounts": rules.sorted_views(accounts.list())}
+
+    @app.post("/api/admin/accounts")
+    @route
+    def create_account():
+        actor = admin()
+        username, password, role, profile = rules.check_new_account(json_body(MAX_BODY_BYTES))
+        accounts.create(username, password, role=role, **profile)
+        logger.info("account created", extra={"username": username, "by": actor.username})
+        bottle.response.status = 201
+        return view(username)
+
+    @app.put("/api/admin/accounts/<username>")
+    @route
+    def update_account(username: str):
+        admin()
+        profile = rules.check_profile(json_body(MAX_BODY_BYTES))
+        accounts.update_profile(target(username)["username"], profile)
+        relay.wait_durable()
+        return view(username)
+
+    @app.post("/api/admin/accounts/<username>/disable")
+    @route
+    def disable_account(username: str):
+        actor = admin()
+        account = target(username)
+        rules.check_disable(actor.username, account, accounts.list())
+        accounts.set_disabled(username, True)  # revokes its tokens and syncs
+        closed = close_websockets(username, "account disabled")
+        logger.info(
+            "account disabled",
+            extra={"username": username, "by": actor.username, "sockets_closed": closed},
+        )
+        return view(username)
+
+    @app.post("/api/admin/accounts/<username>/enable")
+    @route
+    def enable_account(username: str):
+        actor = admin()
+        accounts.set_disabled(target(username)["username"], False)
+        logger.info("account enabled", extra={"username": username, "by": actor.username})
+        return view(username)
+
+    @app.put("/api/admin/accounts/<username>/password")
+    @route
+    def reset_password(username: str):
+        actor = admin()
+        account = target(username)
+        password = rules.check_password(json_body(MAX_BODY_BYTES).get("password"))
+        accounts.set_password(account["username"], password)  # revokes its tokens and syncs
+        close_websockets(username, "password changed")
+        logger.info("password reset", extra={"username": username, "by": actor.username})
+        return view(username)

@@ -1,0 +1,323 @@
+"""Bottle routes for files both ways (P4): offer, chunked upload, ranged download, confirm.
+
+The contract is the *Files* section of ``docs/protocol.md``. The rules live in
+:mod:`relay_server.files.transfers` (pure) and the bytes in :mod:`relay_server.files.spool`;
+these routes authenticate the caller, move bytes piece by piece (never a whole body in
+memory: the upload is read from ``wsgi.input``, the download is a generator), and tell both
+participants on the session's chat channel (``file_*`` messages).
+
+Callers authenticate with ``Authorization: Bearer <agent token>`` or ``Authorization:
+Customer <customer token>``; a browser's download link carries a short-lived ``ticket``
+instead, which opens one file and nothing else.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+import urllib.parse
+from collections.abc import Callable
+from typing import Any
+
+import bottle
+import gevent
+from gevent.event import Event
+
+from relay_server.errors import Refused
+from relay_server.files.transfers import (
+    RangeNotSatisfiable,
+    Transfer,
+    TransferState,
+    parse_offer,
+    parse_range,
+)
+from relay_server.sessions.relay import Relay
+from relay_server.sessions.supports import SupportSession
+from relay_server.web.http_bodies import error_reply, json_body, json_route, refused_input
+from suite.protocol import MessageType, encode
+
+logger = logging.getLogger(__name__)
+
+MAX_OFFER_BODY_BYTES = 8 * 1024
+UPLOAD_WAIT_S = 30.0  # an early download waits this long for the next bytes, then ends short
+
+
+def install_file_routes(
+    app: bottle.Bottle, relay: Relay, clock: Callable[[], float] = time.time
+) -> None:
+    """Add the file routes to the relay's Bottle ``app``."""
+    files, spool = relay.files, relay.file_spool
+
+    def offer_body() -> dict[str, Any]:
+        return json_body(MAX_OFFER_BODY_BYTES)
+
+    def caller(session_id: str) -> tuple[str, SupportSession]:
+        """Who calls, as ``(role, session)``; the session must be live and theirs."""
+        scheme, _, token = bottle.request.get_header("Authorization", "").partition(" ")
+        token = token.strip()
+        if scheme == "Bearer":
+            principal = relay.accounts.authenticate(token, clock())
+            if principal is None:
+                raise Refused(401, "unauthorized", "log in first (missing or expired token)")
+            session = relay.directory.sessions.get(session_id)
+            if session is None or session.agent_username != principal.username:
+                raise Refused(404, "session_not_found", "no such live support session of yours")
+            return "agent", session
+        if scheme == "Customer":
+            session = relay.directory.by_customer_token(token) if token else None
+            if session is None:
+                raise Refused(401, "unauthorized", "this link to the session is no longer valid")
+            if session.id != session_id:
+                raise Refused(404, "session_not_found", "no such live support session of yours")
+            return "customer", session
+        raise Refused(
+            401, "unauthorized", "send 'Authorization: Bearer <token>' or 'Customer <token>'"
+        )
+
+    def transfer_for_caller(transfer_id: str) -> tuple[str, Transfer]:
+        """The transfer and the caller's role; another session's transfer is 'not found'."""
+        found = files.get(transfer_id)
+        # Authenticate against the transfer's session when it exists; an unknown id still
+        # needs a valid caller first so that probing ids without a token learns nothing.
+        if found is None:
+            scheme = bottle.request.get_header("Authorization", "").partition(" ")[0]
+            if scheme not in ("Bearer", "Customer"):
+                caller("")
+            raise Refused(404, "transfer_not_found", "no such file transfer in this session")
+        try:
+            role, session = caller(found.session_id)
+        except Refused as refused:
+            if refused.code == "session_not_found":
+                raise Refused(
+                    404, "transfer_not_found", "no such file transfer in this session"
+                ) from None
+            raise
+        return role, files.find(transfer_id, session.id)
+
+    # Downloads that started before the upload ended wait on their transfer's Event; each
+    # write sets it and puts a fresh one in its place, so no wake-up is ever lost.
+    arrivals: dict[str, Event] = {}
+
+    def wake_downloads(transfer: Transfer) -> None:
+        waiting = arrivals.pop(transfer.id, None)
+        if waiting is not None:
+            waiting.set()
+
+    def broadcast(session_id: str, frame: str) -> None:
+        """To both chat sockets, and to the customer's viewers (files can be dropped there)."""
+        room = relay.rooms.find(session_id)
+        if room is not None:
+            room.broadcast(frame)
+        for member in relay.screens.viewers_of(session_id):
+            member.send(frame)
+
+    def tell(transfer: Transfer, message_type: MessageType, **extra: Any) -> None:
+        broadcast(transfer.session_id, encode(message_type, transfer=transfer.view(), **extra))
+
+    def progress(transfer: Transfer) -> None:
+        broadcast(
+            transfer.session_id,
+            encode(
+                MessageType.FILE_PROGRESS,
+                id=transfer.id,
+                uploaded=transfer.uploaded,
+                downloaded=transfer.downloaded,
+                size=transfer.size,
+            ),
+        )
+
+    api = json_route()
+
+    @app.post("/api/sessions/<session_id>/files")
+    @api
+    def offer(session_id: str):
+        role, session = caller(session_id)
+        if not session.customer_token:
+            raise Refused(409, "no_customer", "no customer has joined this session yet")
+        offer = offer_body()
+        if offer.get("check") is True:  # "would you take it?" before the sender hashes it
+            name, size, _, _ = parse_offer(offer, files.rules, check_only=True)
+            return {"allowed": True, "name": name, "size": size}
+        transfer = files.offer(session.id, role, offer, clock())
+        logger.info(
+            "file offered",
+            extra={"session_id": session.id, "transfer": transfer.id, "size": transfer.size},
+        )
+        tell(transfer, MessageType.FILE_OFFERED)
+        bottle.response.status = 201
+        return {"transfer": transfer.view()}
+
+    @app.get("/api/sessions/<session_id>/files")
+    @api
+    def list_files(session_id: str):
+        _, session = caller(session_id)
+        return {"transfers": [t.view() for t in files.of_session(session.id)]}
+
+    @app.get("/api/files/<transfer_id>")
+    @api
+    def status(transfer_id: str):
+        return {"transfer": transfer_for_caller(transfer_id)[1].view()}
+
+    @app.put("/api/files/<transfer_id>/content")
+    @api
+    def upload(transfer_id: str):
+        role, transfer = transfer_for_caller(transfer_id)
+        try:
+            offset = int(bottle.request.query.get("offset", ""))
+        except ValueError:
+            raise Refused(
+                400, "bad_offset", "give the chunk's byte '?offset=' as a number"
+            ) from None
+        length_header = bottle.request.environ.get("CONTENT_LENGTH", "")
+        if not length_header.isdigit():
+            raise Refused(411, "length_required", "a chunk needs a Content-Length header")
+        length = int(length_header)
+        if offset < 0:
+            raise Refused(400, "bad_offset", "the offset cannot be negative")
+        try:
+            transfer.check_chunk(role, offset, length)
+        except Refused as refused:
+            if refused.code != "bad_offset":
+                raise
+            raise Refused(
+                refused.status, refused.code, refused.message,
+                details={"uploaded": transfer.uploaded},  # where the resumed upload must start
+            ) from None  # fmt: skip
+        transfer.busy = True
+
+        def wrote(piece: bytes) -> None:
+            transfer.wrote(piece)
+            wake_downloads(transfer)
+            if transfer.progress_due(clock()):
+                progress(transfer)
+            gevent.sleep(0)  # a fast sender must not hold the event loop for a whole chunk
+
+        try:
+            spool.append(transfer.id, bottle.request.environ["wsgi.input"], length, wrote)
+        finally:
+            transfer.busy = False
+        if transfer.state is TransferState.CANCELLED:  # cancelled while the chunk came in
+            spool.delete(transfer.id)
+            raise Refused(410, "transfer_cancelled", f"the {transfer.cancelled_by} cancelled it")
+        if transfer.uploaded == transfer.size:
+            progress(transfer)
+            ok = transfer.finish_upload()
+            wake_downloads(transfer)  # early downloads get the last byte, or stop short
+            if ok:
+                tell(transfer, MessageType.FILE_READY)
+            else:
+                spool.delete(transfer.id)
+                tell(transfer, MessageType.FILE_FAILED)
+                raise Refused(422, "checksum_mismatch", transfer.error)
+        return {"transfer": transfer.view()}
+
+    @app.get("/api/files/<transfer_id>/content")
+    def download(transfer_id: str):
+        ticket = bottle.request.query.get("ticket", "")
+        try:
+            if ticket:
+                transfer = files.redeem(ticket, transfer_id, clock())
+                role = transfer.receiver
+            else:
+                role, transfer = transfer_for_caller(transfer_id)
+            # The app's downloader may start while the upload runs; a browser link waits.
+            transfer.check_download(role, early=not ticket)
+            byte_range = parse_range(bottle.request.get_header("Range"), transfer.size)
+        except Refused as refused:
+            return error_reply(refused)
+        except RangeNotSatisfiable as error:
+            refused_input("range", str(error))
+            bottle.response.set_header("Content-Range", f"bytes */{transfer.size}")
+            return error_reply(Refused(416, "range_not_satisfiable", str(error)))
+        start, end = byte_range or (0, transfer.size)
+        bottle.response.status = 206 if byte_range else 200
+        if byte_range:
+            bottle.response.set_header("Content-Range", f"bytes {start}-{end - 1}/{transfer.size}")
+        bottle.response.set_header("Accept-Ranges", "bytes")
+        bottle.response.set_header("Content-Length", str(end - start))
+        bottle.response.set_header("Content-Type", "application/octet-stream")
+        bottle.response.set_header("Cache-Control", "no-store")
+        bottle.response.set_header("Content-Disposition", _attachment(transfer.name))
+        # A download that ends short (cancelled, failed, sender stalled) must look broken to
+        # the client at once: closing the connection does that; keep-alive would leave it
+        # waiting for the promised bytes until its timeout.
+        bottle.response.set_header("Connection", "close")
+        if bottle.request.method == "HEAD":
+            return ""
+        return _stream(transfer, start, end, by_ticket=bool(ticket))
+
+    def open_pieces(transfer_id: str, start: int, end: int):
+        """The spool's piece reader, with the file opened now (so a deleted one fails here)."""
+        reader = spool.read(transfer_id, start, end)
+        first = next(reader, None)
+        if first is None:
+            return iter(())
+        return itertools.chain((first,), reader)
+
+    def _stream(transfer: Transfer, start: int, end: int, by_ticket: bool):
+        position = start
+        while position < end:
+            if transfer.state in (TransferState.CANCELLED, TransferState.FAILED):
+                return  # the response ends short: the receiver sees an incomplete download
+            arrived = arrivals.setdefault(transfer.id, Event())
+            limit = transfer.servable_end(end)
+            if position >= limit:
+                if not arrived.wait(timeout=UPLOAD_WAIT_S):
+                    return  # the sender stalled; the receiver retries from where it is
+                continue
+            try:
+                pieces = open_pieces(transfer.id, position, limit)
+            except FileNotFoundError:  # cancelled or ended meanwhile
+                return
+            for piece in pieces:
+                yield piece
+                position += len(piece)
+                if position > transfer.downloaded:
+                    transfer.downloaded = position
+                    if transfer.progress_due(clock()) or position == transfer.size:
+                        progress(transfer)
+        if transfer.state not in (TransferState.OFFERED, TransferState.UPLOADING):
+            arrivals.pop(transfer.id, None)  # nobody needs to wait for this one any more
+        if by_ticket and position == transfer.size and transfer.state is TransferState.READY:
+            # A browser cannot check the sha256 of a download it saves itself: the relay
+            # checked it on upload and served every byte; that is as far as it can go.
+            transfer.state = TransferState.RECEIVED
+            tell(transfer, MessageType.FILE_RECEIVED)
+
+    @app.post("/api/files/<transfer_id>/ticket")
+    @api
+    def ticket(transfer_id: str):
+        role, transfer = transfer_for_caller(transfer_id)
+        transfer.check_download(role)
+        token, expires_at = files.issue_ticket(transfer, clock())
+        query = urllib.parse.urlencode({"ticket": token})
+        return {"url": f"/api/files/{transfer.id}/content?{query}", "expires_at": expires_at}
+
+    @app.post("/api/files/<transfer_id>/received")
+    @api
+    def received(transfer_id: str):
+        role, transfer = transfer_for_caller(transfer_id)
+        if transfer.confirm(role, offer_body().get("sha256")):
+            spool.delete(transfer.id)
+            tell(transfer, MessageType.FILE_RECEIVED)
+            return {"transfer": transfer.view()}
+        spool.delete(transfer.id)
+        tell(transfer, MessageType.FILE_FAILED)
+        raise Refused(422, "checksum_mismatch", transfer.error)
+
+    @app.delete("/api/files/<transfer_id>")
+    @api
+    def cancel(transfer_id: str):
+        role, transfer = transfer_for_caller(transfer_id)
+        transfer.cancel(role)
+        wake_downloads(transfer)
+        spool.delete(transfer.id)
+        tell(transfer, MessageType.FILE_CANCELLED)
+        return {"transfer": transfer.view()}
+
+
+def _attachment(name: str) -> str:
+    """A Content-Disposition that keeps non-ASCII names (RFC 6266 ``filename*``)."""
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{urllib.parse.quote(name)}"

@@ -1,0 +1,93 @@
+"""Who is connected to which support session, and fan-out to them (pure).
+
+A member is anything with ``send(frame)`` and ``close(code, reason)``; the websocket adapter
+provides the real ones, tests provide lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from suite.protocol import Channel, Role
+
+
+class Member(Protocol):
+    role: Role
+    channel: Channel
+    name: str
+    session_id: str
+    customer_id: str  # the public id of the customer token it said hello with; "" for agents
+
+    def send(self, frame: str | bytes) -> None: ...
+
+    def offer(self, frame: str | bytes) -> bool:
+        """Send a droppable frame if there is room now; False when it was dropped."""
+        ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+@dataclass(slots=True)
+class Room:
+    session_id: str
+    members: dict[Role, Member] = field(default_factory=dict)
+
+    def add(self, member: Member) -> Member | None:
+        """Seat ``member``; returns the member it replaced in the same role, if any."""
+        previous = self.members.get(member.role)
+        self.members[member.role] = member
+        return previous if previous is not member else None
+
+    def discard(self, member: Member) -> bool:
+        """Remove ``member`` if it still holds its seat; True when it did."""
+        if self.members.get(member.role) is member:
+            del self.members[member.role]
+            return True
+        return False
+
+    def broadcast(self, frame: str, exclude: Member | None = None) -> None:
+        for member in list(self.members.values()):
+            if member is not exclude:
+                member.send(frame)
+
+    def get(self, role: Role) -> Member | None:
+        return self.members.get(role)
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+
+class Rooms:
+    def __init__(self) -> None:
+        self._rooms: dict[str, Room] = {}
+
+    def room(self, session_id: str) -> Room:
+        room = self._rooms.get(session_id)
+        if room is None:
+            room = self._rooms[session_id] = Room(session_id)
+        return room
+
+    def find(self, session_id: str) -> Room | None:
+        return self._rooms.get(session_id)
+
+    def leave(self, member: Member) -> bool:
+        room = self._rooms.get(member.session_id)
+        if room is None:
+            return False
+        left = room.discard(member)
+        if not room.members:
+            del self._rooms[member.session_id]
+        return left
+
+    def close_room(self, session_id: str, code: int, reason: str) -> None:
+        room = self._rooms.pop(session_id, None)
+        if room is not None:
+            for member in list(room.members.values()):
+                member.close(code, reason)
+
+    def members(self) -> list[Member]:
+        return [m for room in self._rooms.values() for m in room.members.values()]
+
+    def connection_count(self) -> int:
+        return sum(len(room) for room in self._rooms.values())

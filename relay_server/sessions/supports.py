@@ -1,0 +1,271 @@
+"""Support sessions and the directory that finds them by code, icon or token (pure).
+
+A support session is what an agent opens with "new support": ``waiting`` while its access
+code is live, ``active`` once a customer joined, ``ended`` at the end. Nothing here does I/O;
+the relay persists what these objects return.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from relay_server.sessions.access_codes import AccessCodes, CodeError, CodeProblem
+
+MAX_ICON = 99
+MAX_RETIRED_CUSTOMERS = 32  # per session: their tokens are refused with "removed" (4004)
+CUSTOMER_ID_CHARS = 12
+SHOWN_AGENT_FIELDS = ("name", "title", "company", "photo_url")  # what customers see
+
+
+def customer_id(token: str) -> str:
+    """The public id of a customer token: the agent sees it, it opens nothing (a hash)."""
+    return hashlib.sha256(token.encode()).hexdigest()[:CUSTOMER_ID_CHARS]
+
+
+class SessionState(StrEnum):
+    WAITING = "waiting"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class JoinProblem(StrEnum):
+    ICON_NOT_FOUND = "icon_not_found"
+    SESSION_TAKEN = "session_taken"
+
+
+class JoinError(Exception):
+    def __init__(self, problem: JoinProblem | CodeProblem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(slots=True)
+class SupportSession:
+    id: str
+    agent_username: str
+    agent: dict[str, Any]  # public profile at creation: name, title, company, ...
+    state: SessionState
+    created_at: float
+    code: str | None = None
+    code_expires_at: float | None = None
+    icon: int | None = None
+    customer_token: str | None = None
+    customer_name: str = ""
+    started_at: float | None = None
+    ended_at: float | None = None
+    ended_by: str | None = None
+    relay_url: str = ""  # the address the agent used: where invitations point
+    customer_since_id: int = 0  # a customer sees chat after this id (earlier ones were removed)
+    code_note: str | None = None  # "code_replaced": the relay replaced a burned code (agent UI)
+    # customer_id() of the tokens of removed customers, newest last (refused with 4004)
+    retired_customers: list[str] = field(default_factory=list)
+
+    @property
+    def customer_id(self) -> str:
+        """The current customer's public id; "" while nobody has joined."""
+        return customer_id(self.customer_token) if self.customer_token else ""
+
+    def was_removed(self, token: str) -> bool:
+        """True for the token of a customer the agent removed from this session."""
+        return customer_id(token) in self.retired_customers
+
+    def to_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["state"] = str(self.state)
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> SupportSession:
+        fields = {k: record.get(k) for k in cls.__dataclass_fields__}
+        fields["state"] = SessionState(record["state"])
+        fields["customer_name"] = record.get("customer_name") or ""
+        fields["relay_url"] = record.get("relay_url") or ""
+        fields["customer_since_id"] = record.get("customer_since_id") or 0
+        fields["retired_customers"] = list(record.get("retired_customers") or [])
+        return cls(**fields)
+
+    def public(self, for_agent: bool) -> dict[str, Any]:
+        """The ``session`` object of the protocol; code and icon only for the agent."""
+        view = {
+            "id": self.id,
+            "state": str(self.state),
+            "agent": {k: self.agent.get(k, "") for k in SHOWN_AGENT_FIELDS},
+            "customer_name": self.customer_name,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+        }
+        if for_agent:
+            view.update(code=self.code, code_expires_at=self.code_expires_at, icon=self.icon)
+            view["code_note"] = self.code_note
+        return view
+
+    def end_summary(self) -> dict[str, Any]:
+        """Fields of ``session_ended`` (C4: start, end, the agent's name)."""
+        started = self.started_at or self.created_at
+        ended = self.ended_at or started
+        return {
+            "session_id": self.id,
+            "agent_name": self.agent.get("name", self.agent_username),
+            "customer_name": self.customer_name,
+            "started_at": started,
+            "ended_at": ended,
+            "duration_s": round(max(0.0, ended - started), 3),
+            "ended_by": self.ended_by,
+        }
+
+
+@dataclass(slots=True)
+class SupportDirectory:
+    """Every live (not ended) session, with its code, icon and customer token."""
+
+    codes: AccessCodes = field(default_factory=AccessCodes)
+    sessions: dict[str, SupportSession] = field(default_factory=dict)
+    _by_icon: dict[int, str] = field(default_factory=dict)
+    _by_customer_token: dict[str, str] = field(default_factory=dict)
+
+    def create(
+        self,
+        agent_username: str,
+        agent: dict[str, Any],
+        now: float,
+        code_lifetime_s: float,
+        relay_url: str = "",
+    ) -> SupportSession:
+        session = SupportSession(
+            id=secrets.token_urlsafe(16),
+            agent_username=agent_username,
+            agent=agent,
+            state=SessionState.WAITING,
+            created_at=now,
+            icon=self._free_icon(),
+            relay_url=relay_url,
+        )
+        self.sessions[session.id] = session
+        if session.icon is not None:
+            self._by_icon[session.icon] = session.id
+        self.new_code(session, now, code_lifetime_s)
+        return session
+
+    def restore(self, session: SupportSession) -> None:
+        """Add a live session loaded from the store after a restart."""
+        self.sessions[session.id] = session
+        if session.icon is not None and session.state is SessionState.WAITING:
+            self._by_icon[session.icon] = session.id
+        if session.code and session.code_expires_at:
+            self.codes.restore(session.code, session.id, session.code_expires_at)
+        if session.customer_token:
+            self._by_customer_token[session.customer_token] = session.id
+
+    def new_code(
+        self, session: SupportSession, now: float, lifetime_s: float, note: str | None = None
+    ) -> None:
+        if session.code:
+            self.codes.revoke(session.code, now)
+        session.code = self.codes.issue(session.id, now, lifetime_s)
+        session.code_expires_at = now + lifetime_s
+        session.code_note = note
+
+    def join_by_code(self, code: str, customer_name: str, now: float) -> SupportSession:
+        """Raises CodeError (wrong / used / expired)."""
+        session_id = self.codes.redeem(code, now)
+        session = self.sessions.get(session_id)
+        if session is None or session.state is not SessionState.WAITING:
+            raise CodeError(CodeProblem.USED)
+        return self._join(session, customer_name, now)
+
+    def join_by_icon(self, icon: int, customer_name: str, now: float) -> SupportSession:
+        session = self.sessions.get(self._by_icon.get(icon, ""))
+        if session is None:
+            raise JoinError(JoinProblem.ICON_NOT_FOUND)
+        if session.state is not SessionState.WAITING:
+            raise JoinError(JoinProblem.SESSION_TAKEN)
+        if session.code:
+            self.codes.revoke(session.code, now)
+        return self._join(session, customer_name, now)
+
+    def _join(self, session: SupportSession, customer_name: str, now: float) -> SupportSession:
+        session.state = SessionState.ACTIVE
+        session.code = None
+        session.code_expires_at = None
+        session.code_note = None
+        session.customer_name = customer_name
+        session.customer_token = secrets.token_urlsafe(24)
+        session.started_at = session.started_at or now
+        if session.icon is not None:
+            self._by_icon.pop(session.icon, None)
+        self._by_customer_token[session.customer_token] = session.id
+        return session
+
+    def remove_customer(self, session: SupportSession, now: float, code_lifetime_s: float) -> None:
+        """Back to waiting with a fresh code; the old customer token stops working for good."""
+        if session.customer_token:
+            self._by_customer_token.pop(session.customer_token, None)
+            retired = [*session.retired_customers, session.customer_id]
+            session.retired_customers = retired[-MAX_RETIRED_CUSTOMERS:]
+        session.customer_token = None
+        session.customer_name = ""
+        session.state = SessionState.WAITING
+        if session.icon is None or self._by_icon.get(session.icon, session.id) != session.id:
+            session.icon = self._free_icon()
+        if session.icon is not None:
+            self._by_icon[session.icon] = session.id
+        self.new_code(session, now, code_lifetime_s)
+
+    def end(self, session: SupportSession, ended_by: str, now: float) -> None:
+        session.state = SessionState.ENDED
+        session.ended_at = now
+        session.ended_by = ended_by
+        session.started_at = session.started_at or session.created_at
+        if session.code:
+            self.codes.revoke(session.code, now)
+        session.code = None
+        session.code_expires_at = None
+        if session.icon is not None and self._by_icon.get(session.icon) == session.id:
+            del self._by_icon[session.icon]
+        if session.customer_token:
+            self._by_customer_token.pop(session.customer_token, None)
+        self.sessions.pop(session.id, None)
+
+    def expire_codes(self, now: float, lifetime_s: float | None = None) -> list[SupportSession]:
+        """Retire codes past their lifetime or guess budget; returns the sessions touched.
+
+        An expired code leaves its session without one (the agent renews). A code burned by
+        wrong guesses made elsewhere on the relay is no fault of its agent: with
+        ``lifetime_s`` its waiting session gets a fresh code at once, noted ``code_replaced``.
+        """
+        touched = []
+        for session_id, code, problem in self.codes.retire_due(now):
+            session = self.sessions.get(session_id)
+            if session is None or session.code != code:
+                continue  # ended, joined or renewed meanwhile
+            session.code = None
+            session.code_expires_at = None
+            session.code_note = None
+            if (
+                problem is CodeProblem.REPLACED
+                and lifetime_s is not None
+                and session.state is SessionState.WAITING
+            ):
+                self.new_code(session, now, lifetime_s, note=str(CodeProblem.REPLACED))
+            touched.append(session)
+        return touched
+
+    def by_customer_token(self, token: str) -> SupportSession | None:
+        return self.sessions.get(self._by_customer_token.get(token, ""))
+
+    def waiting_with_icons(self) -> list[SupportSession]:
+        found = (self.sessions.get(sid) for sid in self._by_icon.values())
+        return sorted(
+            (s for s in found if s and s.state is SessionState.WAITING), key=lambda s: s.icon or 0
+        )
+
+    def _free_icon(self) -> int | None:
+        for icon in range(1, MAX_ICON + 1):
+            if icon not in self._by_icon:
+                return icon
+        return None

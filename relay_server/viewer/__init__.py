@@ -1,0 +1,1 @@
+"""The one-time viewer: tickets (pure), which builds the relay holds, and the HTTP routes."""

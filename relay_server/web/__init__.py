@@ -1,0 +1,1 @@
+"""The web layer: the Bottle app, JSON bodies, the websocket endpoint, the gevent server."""

@@ -1,0 +1,303 @@
+"""Bottle routes of the relay: the JSON API, the websocket endpoint and the UI files.
+
+Thin: each route parses its input, calls :class:`relay.Relay`, and turns refusals into
+``{"error": {...}}`` replies. Slow work (password hashing) runs in the hub's thread pool.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import bottle
+import gevent
+
+from relay_server.accounts.passwords import hash_password
+from relay_server.accounts.photos import MAX_PHOTO_BYTES, PhotoError
+from relay_server.accounts.registry import USERNAME_RE, Principal
+from relay_server.admin.routes import install_admin_routes
+from relay_server.errors import Refused
+from relay_server.files.routes import install_file_routes
+from relay_server.sessions.relay import Relay
+from relay_server.viewer.builds import ViewerBuilds
+from relay_server.viewer.routes import install_viewer_routes
+from relay_server.web import proxy_headers
+from relay_server.web.connection_limits import RequestTimedOut
+from relay_server.web.http_bodies import json_body, json_route
+from relay_server.web.ws_endpoint import serve_websocket
+from suite.protocol import PROTOCOL_VERSION
+from suite.resources import ui_dir
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+VERSION = "0.1.0"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def build_app(
+    relay: Relay,
+    clock: Callable[[], float] = time.time,
+    trusted_proxy_hops: int = 0,
+    viewer_builds: ViewerBuilds | None = None,
+    health_details: bool = False,
+) -> bottle.Bottle:
+    """The relay's Bottle app.
+
+    Args:
+        trusted_proxy_hops: how many proxies in front of the relay append to
+            ``X-Forwarded-For`` (``--trust-proxy``); 0 reads no ``X-Forwarded-*`` header.
+        health_details: ``GET /health`` shows its counters to anyone (``--health-details``);
+            without it only to an admin's bearer token.
+    """
+    app = bottle.Bottle()
+    started = clock()
+    pool = gevent.get_hub().threadpool
+    # New passwords are hashed off the event loop too (admin site, AD1).
+    relay.accounts.hasher = lambda password: pool.apply(hash_password, (password,))
+
+    def client_ip() -> str:
+        return proxy_headers.client_ip(bottle.request.environ, trusted_proxy_hops)
+
+    def relay_url() -> str:
+        # Not bottle's urlparts: it believes X-Forwarded-Proto/Host from anyone.
+        return proxy_headers.base_url(bottle.request.environ, trusted_proxy_hops)
+
+    def body() -> dict[str, Any]:
+        return json_body(MAX_BODY_BYTES)
+
+    def principal() -> Principal:
+        header = bottle.request.get_header("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        found = relay.accounts.authenticate(token.strip(), clock()) if scheme == "Bearer" else None
+        if found is None:
+            raise Refused(401, "unauthorized", "log in first (missing or expired token)")
+        return found
+
+    api = json_route({"throttled": 429, "bad_credentials": 401, "account_disabled": 403})
+
+    def is_admin() -> bool:
+        scheme, _, token = bottle.request.get_header("Authorization", "").partition(" ")
+        found = relay.accounts.authenticate(token.strip(), clock()) if scheme == "Bearer" else None
+        return found is not None and found.role == "admin"
+
+    @app.get("/health")
+    @api
+    def health():
+        # Public: liveness and the protocol version (the agent app checks it before login).
+        # How busy the relay is (sessions, sockets, presentations) is for its operators.
+        public = {"status": "ok", "protocol_version": PROTOCOL_VERSION}
+        if not (health_details or is_admin()):
+            return public
+        return {
+            **public,
+            "version": VERSION,
+            "uptime_s": round(clock() - started, 1),
+            "sessions": len(relay.directory.sessions),
+            "websockets": relay.rooms.connection_count(),
+            "screen": relay.screens.stats(),
+        }
+
+    @app.post("/api/login")
+    @api
+    def login():
+        data = body()
+        username, password = data.get("username"), data.get("password")
+        if not isinstance(username, str) or not isinstance(password, str) or not username:
+            raise Refused(400, "bad_request", "login requires 'username' and 'password'")
+        ip = client_ip()
+        relay.accounts.begin_login(username, ip, clock())  # holds the attempt while it yields
+        try:
+            account = pool.apply(relay.accounts.verify, (username, password))
+        except BaseException:
+            relay.accounts.abandon_login(username, ip)
+            raise
+        token, expires_at = relay.accounts.record_login(account, username, ip, clock())
+        relay.wait_durable()
+        logger.info("agent logged in", extra={"username": username, "ip": ip})
+        return {"token": token, "expires_at": expires_at, "agent": relay.profile(account)}
+
+    @app.post("/api/logout")
+    @api
+    def logout():
+        relay.accounts.revoke(principal().token_hash)
+        relay.wait_durable()
+
+    @app.get("/api/me")
+    @api
+    def me():
+        account = relay.accounts.get(principal().username)
+        if account is None:
+            raise Refused(401, "unauthorized", "this account no longer exists")
+        return {"agent": relay.profile(account)}
+
+    @app.put("/api/me")
+    @api
+    def update_me():
+        username = principal().username
+        relay.accounts.update_profile(username, body())
+        relay.wait_durable()
+        return {"agent": relay.profile(relay.accounts.get(username))}
+
+    @app.put("/api/me/photo")
+    @api
+    def put_photo():
+        username = principal().username
+        if bottle.request.content_length > MAX_PHOTO_BYTES:
+            raise Refused(413, "too_large", f"a photo may be at most {MAX_PHOTO_BYTES // 1024} KiB")
+        try:
+            relay.photos.put(username, bottle.request.body.read(MAX_PHOTO_BYTES + 1))
+        except PhotoError as error:
+            raise Refused(400, "bad_photo", str(error)) from None
+        return {"agent": relay.profile(relay.accounts.get(username))}
+
+    @app.delete("/api/me/photo")
+    @api
+    def delete_photo():
+        username = principal().username
+        relay.photos.delete(username)
+        return {"agent": relay.profile(relay.accounts.get(username))}
+
+    @app.get("/api/agents/<username>/photo")
+    def agent_photo(username: str):
+        found = relay.photos.find(username) if USERNAME_RE.match(username) else None
+        if found is None:
+            bottle.response.status = 404
+            bottle.response.content_type = "application/json"
+            return json.dumps({"error": {"code": "not_found", "message": "no photo"}})
+        path, mime = found
+        response = bottle.static_file(path.name, root=str(path.parent), mimetype=mime)
+        response.set_header("Cache-Control", "public, max-age=86400")
+        return response
+
+    @app.get("/api/sessions/<session_id>/notes")
+    @api
+    def get_notes(session_id: str):
+        return relay.get_notes(principal(), session_id)
+
+    @app.put("/api/sessions/<session_id>/notes")
+    @api
+    def put_notes(session_id: str):
+        return relay.set_notes(principal(), session_id, body().get("notes"), clock())
+
+    @app.post("/api/supports")
+    @api
+    def new_support():
+        bottle.response.status = 201
+        return {"support": relay.new_support(principal(), clock(), relay_url())}
+
+    @app.get("/api/supports/<session_id>")
+    @api
+    def get_support(session_id: str):
+        return {"support": relay.get_support(principal(), session_id)}
+
+    @app.get("/api/waiting")
+    @api
+    def waiting():
+        return relay.waiting_agents()
+
+    @app.post("/api/join")
+    @api
+    def join():
+        data = body()
+        code, icon, name = data.get("code"), data.get("icon"), data.get("name") or ""
+        if not isinstance(name, str):
+            raise Refused(400, "bad_request", "'name' must be text")
+        if code is not None:
+            if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
+                raise Refused(400, "bad_request", "an access code is 6 digits")
+            return relay.join(code.strip(), None, name, client_ip(), clock())
+        if isinstance(icon, int) and not isinstance(icon, bool):
+            return relay.join(None, icon, name, client_ip(), clock())
+        raise Refused(400, "bad_request", "join requires 'code' (6 digits) or 'icon' (a number)")
+
+    @app.get("/ws")
+    def websocket():
+        ws = bottle.request.environ.get("wsgi.websocket")
+        if ws is None:
+            bottle.response.status = 400
+            return "websocket upgrade required"
+        serve_websocket(ws, client_ip(), relay, clock)
+        return ""
+
+    @app.install
+    def answer_timeouts(callback: Callable) -> Callable:
+        """A body the client stopped sending in time: 408, and the connection is closed."""
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return callback(*args, **kwargs)
+            except RequestTimedOut as error:
+                logger.info("request body timed out", extra={"ip": client_ip()})
+                body = Refused(408, "request_timeout", str(error)).body()
+                return bottle.HTTPResponse(
+                    json.dumps(body),
+                    status=408,
+                    headers={"Content-Type": "application/json", "Connection": "close"},
+                )
+
+        return wrapper
+
+    install_file_routes(app, relay, clock)  # files both ways (P4)
+    # One-time viewer (issue 6): tickets, downloads with the ticket inside, redemption.
+    install_viewer_routes(
+        app, relay, viewer_builds or ViewerBuilds(None), clock, client_ip, relay_url
+    )
+
+    install_admin_routes(app, relay, clock)  # admin site (AD1): /admin and /api/admin/...
+
+    root = str(ui_dir())
+
+    @app.get("/")
+    def relay_page():
+        return _static("customer/index.html", root)
+
+    @app.get("/agent")
+    def agent_page():
+        return _static("agent/index.html", root)
+
+    @app.get("/view")
+    def viewer_page():
+        return _static("viewer/index.html", root)
+
+    @app.get("/ui/<path:path>")
+    def ui_file(path: str):
+        return _static(path, root)
+
+    @app.hook("after_request")
+    def security_headers():
+        for name, value in SECURITY_HEADERS.items():
+            bottle.response.set_header(name, value)
+
+    @app.error(404)
+    def not_found(error):
+        bottle.response.content_type = "application/json"
+        return json.dumps({"error": {"code": "not_found", "message": "no such page"}})
+
+    @app.error(405)
+    def not_allowed(error):
+        bottle.response.content_type = "application/json"
+        return json.dumps(
+            {"error": {"code": "method_not_allowed", "message": "method not allowed"}}
+        )
+
+    return app
+
+
+def _static(path: str, root: str):
+    response = bottle.static_file(path, root=root)
+    if isinstance(response, bottle.HTTPResponse):
+        response.set_header("Cache-Control", "no-cache")
+        if path.endswith(".js"):
+            response.set_header("Content-Type", "text/javascript; charset=utf-8")
+    return response

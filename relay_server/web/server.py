@@ -1,0 +1,166 @@
+"""The relay process: gevent WSGI server, websocket handler, upkeep, clean shutdown."""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+import signal
+import ssl
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gevent
+from gevent.event import Event
+
+from relay_server.sessions.relay import Relay, RelayOptions
+from relay_server.store import Store
+from relay_server.store.committer import GroupCommitter
+from relay_server.viewer.builds import ViewerBuilds
+from relay_server.web.app import build_app
+from relay_server.web.connection_limits import ConnectionLimits
+from relay_server.web.http_server import LimitedWSGIServer, timed_handler_class
+from relay_server.web.refusals import refusals
+from suite.atomic_files import write_atomically
+from suite.protocol import CloseCode
+
+logger = logging.getLogger(__name__)
+
+TICK_S = 1.0
+
+
+@dataclass(slots=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8470
+    data_dir: Path = Path("data")
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    ready_file: Path | None = None
+    stock_websocket: bool = False
+    trusted_proxy_hops: int = 0  # proxies that append to X-Forwarded-For (--trust-proxy)
+    viewer_dir: Path | None = None  # one-time viewer builds to hand out (issue 6)
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # slow clients
+    health_details: bool = False  # /health counters for anyone, not only admins
+
+
+def websocket_handler_class(stock: bool):
+    """The fast handler (C unmasking, size cap) unless the stock one is asked for (benchmarks)."""
+    if not stock:
+        try:
+            from relay_server.web.websocket_speedups import FastWebSocketHandler
+
+            return FastWebSocketHandler
+        except ImportError:
+            logger.warning("websocket speedups unavailable; using the stock handler")
+    from geventwebsocket.handler import WebSocketHandler
+
+    return WebSocketHandler
+
+
+def run(
+    config: ServerConfig,
+    options: RelayOptions,
+    store: Store | None = None,
+    on_listening=None,
+) -> int:
+    """Serve until SIGTERM or SIGINT; returns the process exit status."""
+    store = store or Store(config.data_dir)
+    committer = GroupCommitter(store)
+    relay = Relay(
+        store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later
+    )
+    app = build_app(
+        relay,
+        trusted_proxy_hops=config.trusted_proxy_hops,
+        viewer_builds=ViewerBuilds(config.viewer_dir),
+        health_details=config.health_details,
+    )
+    ssl_args = {}
+    if config.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(config.tls_cert), str(config.tls_key))
+        ssl_args["ssl_context"] = context
+    raise_descriptor_limit()
+    server = LimitedWSGIServer(
+        (config.host, config.port),
+        app,
+        limits=config.limits,
+        handler_class=timed_handler_class(websocket_handler_class(config.stock_websocket)),
+        log=None,
+        error_log=logging.getLogger("relay_server.wsgi"),
+        **ssl_args,
+    )
+    server.start()
+    scheme = "https" if config.tls_cert else "http"
+    host, port = server.address[:2]
+    url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
+    logger.info("relay listening", extra={"url": url, "data": str(config.data_dir)})
+    if config.viewer_dir is not None:
+        offered = ViewerBuilds(config.viewer_dir).available()
+        logger.info(
+            "one-time viewer builds: %s", ", ".join(offered) or "none (browser viewer only)"
+        )
+    if on_listening is not None:
+        on_listening(options.public_url or url)
+    if config.ready_file:
+        write_atomically(
+            config.ready_file, json.dumps({"url": url, "port": port, "pid": os.getpid()}).encode()
+        )
+
+    # Every socket keeps a few dozen long-lived objects; with thousands of them the cyclic
+    # collector's full passes stalled the event loop for hundreds of milliseconds (relay ping
+    # p99 in bench_relay). Move what exists at start-up out of its reach and collect rarely.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+    stop = Event()
+    gevent.signal_handler(signal.SIGTERM, stop.set)
+    gevent.signal_handler(signal.SIGINT, stop.set)
+    ticker = gevent.spawn(_tick_forever, relay)
+    stop.wait()
+
+    logger.info("relay stopping")
+    ticker.kill()
+    server.stop_accepting()
+    for member in relay.rooms.members() + relay.screens.members():
+        member.close(CloseCode.GOING_AWAY, "relay restarting")
+    server.stop(timeout=3)
+    committer.stop()
+    store.close()
+    logger.info("relay stopped; data flushed")
+    return 0
+
+
+def raise_descriptor_limit() -> None:
+    """Raise the soft limit on open descriptors to the hard one; log both.
+
+    Every connection is a descriptor; distributions start services with a soft limit of 1,024
+    (or less) under a hard one that is often far higher.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError) as error:
+            logger.warning("could not raise the descriptor limit from %d: %s", soft, error)
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    logger.info("open descriptor limit: %d (soft), %d (hard)", soft, hard)
+
+
+def _tick_forever(relay: Relay) -> None:
+    while True:
+        gevent.sleep(TICK_S)
+        try:
+            relay.tick(time.time())
+            refusals.flush()  # "N more refusals suppressed" once a flood is over
+        except Exception:
+            logger.exception("upkeep failed")

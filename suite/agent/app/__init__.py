@@ -1,0 +1,1 @@
+"""The agent app's GUI process: pywebview windows, the local API, settings, the relay client."""

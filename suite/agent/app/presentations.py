@@ -1,0 +1,350 @@
+"""The agent app's presenter child processes: one per support session (P2, P8).
+
+``POST /local/presentation`` (docs/agent-local-api.md) starts ``python -m
+suite.agent.presenter --control-stdin --status-stdout`` for a session, drives it with text
+commands on its stdin (``pause``, ``resume``, ``monitor N``, ``windows ID,ID|all``, ``stop``)
+and follows its state (presenting, drawing tool, control) in the JSON lines of its stdout
+(``presenter_status``); its stderr is its log, kept for error messages. The child is
+stopped on ``stop``, when the session ends (the relay closes its screen socket with 4000 and
+it exits by itself; the app also stops it when the chat window closes or the session leaves
+the notice list) and when the app exits. If the app dies without stopping it, the child sees
+end-of-file on its stdin and stops by itself, so no presenter outlives the app.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from suite.agent.app.errors import AgentError
+from suite.agent.presenter.status import parse_status
+from suite.screen.sources import screens_in_child
+
+TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer token here
+
+logger = logging.getLogger(__name__)
+
+# How long "start" waits for the child to report that it presents (or to fail).
+START_WAIT_S = 8.0
+STOP_WAIT_S = 3.0
+# The presenter's log prefix ("2026-01-01 12:00:00,123 logger.name "), left off in errors.
+LOG_PREFIX_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \S+ ")
+# settings.remote_support keys passed on to the presenter, with the type each must have.
+OPTION_FLAGS: dict[str, tuple[str, type | tuple[type, ...]]] = {
+    "quality": ("--quality", int),
+    "codec": ("--codec", str),
+    "colors": ("--colors", str),
+    "max_fps": ("--max-fps", (int, float)),
+}
+
+
+@dataclass
+class _Child:
+    process: subprocess.Popen[str]
+    monitor: int
+    state: str = "live"
+    windows: list[int] | None = None  # the shared windows; None: the whole monitor
+    drawing_tool: str | None = None  # P5: the agent's tool on the overlay (None: off)
+    overlay_error: str | None = None  # P5: why this desktop shows no drawings, if it does not
+    control: dict[str, bool] = field(  # P3: what the customer holds (the child reports it)
+        default_factory=lambda: {"mouse": False, "keyboard": False}
+    )
+    last_error: str = ""
+    started: threading.Event = field(default_factory=threading.Event)
+    readers: list[threading.Thread] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def apply(self, status: dict[str, Any]) -> None:
+        """Take one of the child's status events (``presenter_status``)."""
+        event = status["event"]
+        if event == "presenting":
+            self.started.set()
+        elif event == "drawing_tool":  # P5: also Escape on the overlay
+            tool = status.get("tool")
+            self.drawing_tool = tool if isinstance(tool, str) else None
+        elif event == "overlay_unavailable":
+            self.overlay_error = str(status.get("reason") or "unknown")
+        elif event == "control":  # P3
+            self.control = {
+                "mouse": status.get("mouse") is True,
+                "keyboard": status.get("keyboard") is True,
+            }
+
+
+def presenter_options(remote_support: Mapping[str, Any]) -> list[str]:
+    """Command-line options from ``settings.remote_support`` (wrong types are ignored)."""
+    args: list[str] = []
+    for key, (flag, kind) in OPTION_FLAGS.items():
+        value = remote_support.get(key)
+        if isinstance(value, kind) and not isinstance(value, bool):
+            args += [flag, str(value)]
+    if remote_support.get("lossless") is True:
+        args.append("--lossless")
+    return args
+
+
+class Presentations:
+    """The presenter children of this launch, by session id. Thread-safe.
+
+    Args:
+        env: the children's environment (default: this process's; it carries ``DISPLAY``).
+    """
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self._env = dict(env) if env is not None else None
+        self._children: dict[str, _Child] = {}
+        self._lock = threading.Lock()
+
+    # ----- queries -----
+
+    def status(self, session_id: str) -> dict[str, Any]:
+        """``{state: idle|live|paused, monitor, windows}`` (null when idle; windows: null is
+        the whole monitor, else the shared window ids)."""
+        child = self._alive(session_id)
+        if child is None:
+            return {"state": "idle", "monitor": None, "windows": None}
+        windows = list(child.windows) if child.windows is not None else None
+        return {"state": child.state, "monitor": child.monitor, "windows": windows}
+
+    def screens(self) -> dict[str, Any]:
+        """The monitors and open windows of the children's display (see suite.screen.sources)."""
+        return screens_in_child(self._env)
+
+    def pid(self, session_id: str) -> int | None:
+        """The child's process id (for tests and logs), or None."""
+        child = self._alive(session_id)
+        return child.process.pid if child else None
+
+    def _alive(self, session_id: str) -> _Child | None:
+        with self._lock:
+            child = self._children.get(session_id)
+            if child is not None and child.process.poll() is not None:
+                del self._children[session_id]
+                return None
+            return child
+
+    # ----- control -----
+
+    def start(
+        self,
+        session_id: str,
+        relay_ws_url: str,
+        token: str,
+        monitor: int | None = None,
+        options: list[str] | None = None,
+        window_ids: list[int] | None = None,
+    ) -> dict[str, Any]:
+        """Start presenting (or, if already presenting, resume and switch to ``monitor``).
+
+        ``window_ids``: share only these windows from the first frame (chosen before the
+        customer accepted); None shares the whole monitor.
+
+        Raises:
+            AgentError: ``presentation_failed`` (502) when the child exits before it presents.
+        """
+        child = self._alive(session_id)
+        if child is not None:
+            if monitor is not None and monitor != child.monitor:
+                self._send(child, f"monitor {monitor}")
+                child.monitor = monitor
+            if window_ids is not None and window_ids != child.windows:
+                self.share_windows(session_id, window_ids)
+            if child.state == "paused":
+                self._send(child, "resume")
+                child.state = "live"
+            return self.status(session_id)
+        monitor = monitor or 1
+        if window_ids:
+            options = [*(options or []), f"--windows={','.join(map(str, window_ids))}"]
+        # "--name=value": a session id may start with "-". The token goes in the child's
+        # environment, not its command line, which other local users can read.
+        command = [
+            sys.executable, "-m", "suite.agent.presenter", f"--relay={relay_ws_url}",
+            f"--session={session_id}", "--control-stdin", "--status-stdout", "--overlay",
+            "--monitor", str(monitor), *(options or []),
+        ]  # fmt: skip
+        env = dict(self._env if self._env is not None else os.environ)
+        env[TOKEN_ENV] = token
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, bufsize=1, env=env,
+        )  # fmt: skip
+        child = _Child(process, monitor)
+        child.windows = list(window_ids) if window_ids else None
+        for read, stream, name in (
+            (_read_status, process.stdout, "status"),
+            (_read_log, process.stderr, "log"),
+        ):
+            reader = threading.Thread(
+                target=read, args=(child, stream, session_id),
+                name=f"presenter-{name}-{session_id}", daemon=True,
+            )  # fmt: skip
+            reader.start()
+            child.readers.append(reader)
+        deadline = time.monotonic() + START_WAIT_S
+        while not child.started.wait(0.05):
+            if process.poll() is not None or time.monotonic() > deadline:
+                break
+        if process.poll() is not None:
+            process.wait()
+            for reader in child.readers:
+                reader.join(timeout=1.0)  # let them take the last lines
+            raise AgentError(
+                "presentation_failed",
+                child.last_error or f"the presenter exited with {process.returncode}",
+                502,
+            )
+        with self._lock:
+            self._children[session_id] = child
+        logger.info("presenter for %s started (pid %d)", session_id, process.pid)
+        return self.status(session_id)
+
+    def pause(self, session_id: str) -> dict[str, Any]:
+        return self._set(session_id, "pause", "paused")
+
+    def resume(self, session_id: str) -> dict[str, Any]:
+        return self._set(session_id, "resume", "live")
+
+    def switch_monitor(self, session_id: str, monitor: int) -> dict[str, Any]:
+        """Present another monitor (mss index, 1 = first); the caller checked that it exists."""
+        child = self._running(session_id)
+        self._send(child, f"monitor {monitor}")
+        child.monitor = monitor
+        return self.status(session_id)
+
+    def share_windows(self, session_id: str, window_ids: list[int] | None) -> dict[str, Any]:
+        """Share only these windows (everything else masked), or None: the whole monitor."""
+        child = self._running(session_id)
+        self._send(child, "windows " + (",".join(map(str, window_ids)) if window_ids else "all"))
+        child.windows = list(window_ids) if window_ids else None
+        return self.status(session_id)
+
+    # ----- drawing (P5) -----
+
+    def draw(self, session_id: str, command: str) -> dict[str, Any]:
+        """Pass a drawing command (``tool pen #e11d48 4``, ``tool none``, ``undo``, ``clear``;
+        see ``presenter_drawing.drawing_command``) to the session's presenter."""
+        child = self._running(session_id)
+        self._send(child, f"draw {command}")
+        words = command.split()
+        if words[:1] == ["tool"] and len(words) > 1:
+            child.drawing_tool = None if words[1] == "none" else words[1]
+        return self.drawing(session_id)
+
+    def drawing(self, session_id: str) -> dict[str, Any]:
+        """``{tool, overlay_error}``: the agent's drawing tool on the overlay (null: off, or not
+        presenting), and why this desktop cannot show drawings (null: it can)."""
+        child = self._alive(session_id)
+        if child is None:
+            return {"tool": None, "overlay_error": None}
+        return {"tool": child.drawing_tool, "overlay_error": child.overlay_error}
+
+    def control(self, session_id: str) -> dict[str, bool]:
+        """``{mouse, keyboard}``: what the customer controls now (both false when not
+        presenting). Follows the relay's ``control_state`` as the presenter reports it."""
+        child = self._alive(session_id)
+        if child is None:
+            return {"mouse": False, "keyboard": False}
+        return dict(child.control)
+
+    def revoke_control(self, session_id: str) -> dict[str, bool]:
+        """Take mouse and keyboard back (the connection notice's button; as the hotkey does)."""
+        child = self._running(session_id)
+        self._send(child, "revoke")
+        child.control = {"mouse": False, "keyboard": False}
+        return dict(child.control)
+
+    def _set(self, session_id: str, command: str, state: str) -> dict[str, Any]:
+        child = self._running(session_id)
+        self._send(child, command)
+        child.state = state
+        return self.status(session_id)
+
+    def _running(self, session_id: str) -> _Child:
+        child = self._alive(session_id)
+        if child is None:
+            raise AgentError("not_presenting", "no presentation runs for that session", 409)
+        return child
+
+    def stop(self, session_id: str) -> dict[str, Any]:
+        """Stop the session's presenter (nothing to do if there is none) and wait for it."""
+        with self._lock:
+            child = self._children.pop(session_id, None)
+        if child is not None:
+            _stop_child(child)
+            logger.info("presenter for %s stopped", session_id)
+        return {"state": "idle", "monitor": None, "windows": None}
+
+    def stop_all(self) -> None:
+        """Stop every presenter (the app is quitting)."""
+        with self._lock:
+            children, self._children = list(self._children.values()), {}
+        for child in children:
+            _stop_child(child)
+
+    def _send(self, child: _Child, line: str) -> None:
+        try:
+            with child.lock:
+                assert child.process.stdin is not None
+                child.process.stdin.write(line + "\n")
+                child.process.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            child.process.wait(timeout=STOP_WAIT_S)
+            raise AgentError(
+                "presentation_failed",
+                child.last_error or f"the presenter exited with {child.process.returncode}",
+                502,
+            ) from None
+
+
+def _read_status(child: _Child, stream: IO[str] | None, session_id: str) -> None:
+    """The child's state changes (stdout): applied to ``child`` as they come."""
+    if stream is None:
+        return
+    for line in stream:
+        status = parse_status(line)
+        if status is None:
+            if line.strip():
+                logger.debug("presenter %s wrote on stdout: %r", session_id, line[:120])
+            continue
+        child.apply(status)
+
+
+def _read_log(child: _Child, stream: IO[str] | None, session_id: str) -> None:
+    """The child's log (stderr): its last line is the error shown if the child exits."""
+    if stream is None:
+        return
+    for line in stream:
+        line = line.rstrip()
+        if line:
+            child.last_error = LOG_PREFIX_RE.sub("", line)
+            logger.debug("presenter %s: %s", session_id, line)
+
+
+def _stop_child(child: _Child) -> None:
+    process = child.process
+    try:
+        with child.lock:
+            if process.stdin is not None:
+                process.stdin.write("stop\n")
+                process.stdin.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+    try:
+        process.wait(timeout=STOP_WAIT_S)
+    except subprocess.TimeoutExpired:
+        logger.warning("presenter %d did not stop; terminating it", process.pid)
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_WAIT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

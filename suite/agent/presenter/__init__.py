@@ -1,0 +1,1 @@
+"""The presenter child process: capture loop, screen channel, control, drawing, status reports."""

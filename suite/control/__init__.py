@@ -1,0 +1,1 @@
+"""Remote control of the agent's desktop: grant check, coordinate mapping, injection, hotkey."""

@@ -1,0 +1,391 @@
+// The chat of one support session: transcript, typing indicator and composer, shared by the
+// customer and agent pages.
+//
+// Delivery state of one's own messages: "sending" until the relay's copy with the same
+// client_id comes back, "sent" after that, "read" once the other role's read position
+// (`welcome.read_up_to`, then `marked_read`) covers its id, "failed" when the relay refused it
+// (an `error` naming its client_id) until the person presses retry. Messages are kept by id,
+// so a replay after a reconnect never shows one twice; messages that were never acknowledged
+// (and not refused) are sent again, with the same client_id, after each welcome.
+// The transcript shows exactly what the relay sends: nothing is kept across page loads.
+// Text is only ever set with textContent.
+
+import { ChatBubble } from "./chat_bubble.js";
+import { ChatComposer } from "./chat_composer.js";
+import { MessageOrder } from "./message_order.js";
+import { element } from "../dom.js";
+import { MessageType } from "../protocol.js";
+
+const TYPING_SHOWN_MAX_MS = 8000; // `typing` is droppable: never show a stale indicator forever
+const GROUP_GAP_S = 300;
+const NEAR_BOTTOM_PX = 80;
+
+function newClientId() {
+  if (crypto.randomUUID) {
+    return crypto.randomUUID();
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class ChatView {
+  /**
+   * @param {HTMLElement} container emptied and filled with the chat
+   * @param {object} options
+   * @param {import("../session_socket.js").SessionSocket} options.socket
+   * @param {"agent"|"customer"} options.role this page's role
+   * @param {import("../i18n.js").i18n} options.i18n
+   * @param {(count: number) => void} [options.onUnread] told how many messages from the other
+   *   side arrived while the page was hidden (0 once it is seen), e.g. for the window title
+   * @param {import("./short_messages.js").ShortMessages} [options.shortMessages] canned
+   *   messages for the composer (the agent's)
+   */
+  constructor(container, { socket, role, i18n, onUnread, shortMessages }) {
+    this.socket = socket;
+    this._shortMessages = shortMessages;
+    this.role = role;
+    this.i18n = i18n;
+    this._onUnread = onUnread ?? (() => {});
+    this._unread = 0;
+    this._byId = new Map(); // id → ChatBubble
+    this._order = new MessageOrder(); // the ids of _byId, ascending: where a late message goes
+    this._pending = new Map(); // client_id → {text, bubble, failed}, in send order
+    this._peerReadUpTo = 0;
+    this._maxOtherId = 0;
+    this._markedUpTo = 0;
+    this._typingShownTimer = null;
+    this._build(container);
+    this._unsubscribe = [
+      socket.on(MessageType.WELCOME, (m) => this._onWelcome(m)),
+      socket.on(MessageType.CHAT_MESSAGE, (m) => this._addMessage(m)),
+      socket.on(MessageType.MARKED_READ, (m) => this._onMarkedRead(m)),
+      socket.on(MessageType.TYPING, (m) => this._onTyping(m)),
+      socket.on(MessageType.PARTICIPANT_JOINED, (m) =>
+        // A reconnect of someone already in the chat is no news: at most a quiet line.
+        this._onPresence(m, m.rejoined === true ? "chat.rejoined" : "chat.joined"),
+      ),
+      socket.on(MessageType.PARTICIPANT_LEFT, (m) => this._onPresence(m, "chat.left")),
+      socket.on(MessageType.ERROR, (m) => this._onError(m)),
+      socket.on("status", () => this._composer.renderHint()),
+      i18n.onChange(() => this._reformatTimes()),
+    ];
+    this._onVisible = () => {
+      this._markRead();
+      this._setUnread(document.visibilityState === "visible" ? 0 : this._unread);
+    };
+    document.addEventListener("visibilitychange", this._onVisible);
+  }
+
+  /** Stop listening (the page is leaving this session). */
+  destroy() {
+    this._unsubscribe.forEach((unsubscribe) => unsubscribe());
+    document.removeEventListener("visibilitychange", this._onVisible);
+    this._composer.destroy();
+    clearTimeout(this._typingShownTimer);
+    this._setUnread(0);
+  }
+
+  /** Allow or forbid writing (the session ended or this participant left it). */
+  setEnabled(enabled) {
+    this._composer.setEnabled(enabled);
+    if (!enabled) {
+      this._setTypingShown(null);
+    }
+  }
+
+  /** Add a line such as "Bob joined" to the transcript. */
+  addNotice(key, params, { subtle = false } = {}) {
+    const notice = element("li", `rs-chat__notice${subtle ? " rs-chat__notice--subtle" : ""}`, {
+      "data-testid": "chat-notice",
+    });
+    this.i18n.bind(notice, key, params);
+    const stick = this._nearBottom();
+    this._empty.hidden = true;
+    this._list.append(notice);
+    this._scrollToEnd(stick);
+  }
+
+  /** Put the caret in the composer. */
+  focus() {
+    this._composer.focus();
+  }
+
+  /** What the test hook reports. */
+  snapshot() {
+    return {
+      messages: this._byId.size,
+      pending: this._pending.size,
+      failed: [...this._pending.values()].filter((entry) => entry.failed).length,
+      peerReadUpTo: this._peerReadUpTo,
+    };
+  }
+
+  _build(container) {
+    const root = element("section", "rs-chat");
+    this._list = element("ol", "rs-chat__transcript", {
+      role: "log",
+      "aria-live": "polite",
+      "data-testid": "chat-transcript",
+      "data-i18n-aria-label": "chat.transcript_label",
+      tabindex: "0",
+    });
+    this._empty = element("li", "rs-chat__empty");
+    this.i18n.bind(this._empty, "chat.empty");
+    this._list.append(this._empty);
+
+    this._typing = element("div", "rs-chat__typing", { "data-testid": "typing-indicator" });
+    this._typing.hidden = true;
+    const dots = element("span", "rs-typing-dots", { "aria-hidden": "true" });
+    dots.append(element("span"), element("span"), element("span"));
+    this._typingText = element("span");
+    this._typing.append(dots, this._typingText);
+
+    this._composer = new ChatComposer({
+      socket: this.socket,
+      i18n: this.i18n,
+      onSubmit: (text) => this._send(text),
+      shortMessages: this._shortMessages,
+    });
+
+    root.append(this._list, this._typing, this._composer.element);
+    container.replaceChildren(root);
+    this.i18n.apply(root);
+  }
+
+  _send(text) {
+    const clientId = newClientId();
+    const bubble = this._newBubble({
+      client_id: clientId,
+      role: this.role,
+      text,
+      sent_at: Date.now() / 1000,
+    });
+    this._pending.set(clientId, { text, bubble, failed: false });
+    this._insert(bubble.element, null); // waits at the end for its id
+    this._scrollToEnd(true);
+    this.socket.send(MessageType.SEND_CHAT, { client_id: clientId, text });
+  }
+
+  /** Send a refused message again, with its client_id, so the relay never stores it twice. */
+  _retry(clientId) {
+    const entry = this._pending.get(clientId);
+    if (!entry?.failed) {
+      return;
+    }
+    entry.failed = false;
+    entry.bubble.setState("sending");
+    this._composer.focus(); // the retry button is gone; keep the keyboard in the chat
+    // Offline, it stays "sending" and goes out after the next welcome.
+    this.socket.send(MessageType.SEND_CHAT, { client_id: clientId, text: entry.text });
+  }
+
+  _onWelcome(welcome) {
+    const readUpTo = welcome.read_up_to ?? {};
+    const peer = this.role === "agent" ? "customer" : "agent";
+    // Set before the replay so replayed own messages come in already "read".
+    this._applyPeerRead(readUpTo[peer]);
+    if (Number.isInteger(readUpTo[this.role])) {
+      this._markedUpTo = Math.max(this._markedUpTo, readUpTo[this.role]);
+    }
+    for (const message of welcome.missed ?? []) {
+      this._addMessage(message);
+    }
+    this._composer.resetTyping();
+    for (const [clientId, { text, failed }] of this._pending) {
+      if (!failed) {
+        this.socket.send(MessageType.SEND_CHAT, { client_id: clientId, text });
+      }
+    }
+    this._markRead();
+  }
+
+  _addMessage(message) {
+    if (!Number.isInteger(message.id)) {
+      return;
+    }
+    const own = message.role === this.role;
+    const stick = own || this._nearBottom();
+    const pending = own ? this._pending.get(message.client_id) : undefined;
+    let bubble = this._byId.get(message.id);
+    if (bubble === undefined && pending) {
+      // The relay's copy of our own message is its acknowledgement.
+      bubble = pending.bubble;
+      this._pending.delete(message.client_id);
+      bubble.setSentAt(message.sent_at);
+      bubble.element.remove();
+    } else if (bubble === undefined) {
+      bubble = this._newBubble(message);
+    } else {
+      return; // replayed: already shown
+    }
+    bubble.id = message.id;
+    this._byId.set(message.id, bubble);
+    this._insert(bubble.element, message.id);
+    if (own) {
+      bubble.setState(message.id <= this._peerReadUpTo ? "read" : "sent");
+    } else {
+      this._maxOtherId = Math.max(this._maxOtherId, message.id);
+      if (message.id <= this._markedUpTo) {
+        bubble.setState("read"); // read before (on this page or an earlier one)
+      } else if (document.visibilityState !== "visible") {
+        this._setUnread(this._unread + 1);
+      }
+      this._setTypingShown(null);
+      this._markRead();
+    }
+    this._scrollToEnd(stick);
+  }
+
+  _newBubble(message) {
+    return new ChatBubble(message, {
+      own: message.role === this.role,
+      i18n: this.i18n,
+      onRetry: () => this._retry(message.client_id),
+    });
+  }
+
+  /**
+   * Put a message's element in its place: by id (the order model says which message follows
+   * it), or, while it waits for its id (null), at the end. Messages still waiting stay after
+   * every message that has an id.
+   */
+  _insert(node, id) {
+    let before = null;
+    if (id !== null) {
+      const next = this._order.add(id);
+      before = next === null ? this._firstWaiting() : this._byId.get(next).element;
+    }
+    this._list.insertBefore(node, before);
+    this._empty.hidden = true;
+    this._regroup(node);
+    if (node.nextElementSibling) {
+      this._regroup(node.nextElementSibling);
+    }
+  }
+
+  /** The element of the oldest own message still waiting for its id, or null. */
+  _firstWaiting() {
+    for (const { bubble } of this._pending.values()) {
+      if (bubble.element.isConnected) {
+        return bubble.element;
+      }
+    }
+    return null;
+  }
+
+  /** Show the sender's name only where a run of messages from one side begins. */
+  _regroup(node) {
+    if (!node.classList.contains("rs-msg")) {
+      return;
+    }
+    const previous = node.previousElementSibling;
+    const continues =
+      previous?.classList.contains("rs-msg") &&
+      previous.dataset.role === node.dataset.role &&
+      Number(node.dataset.sentAt) - Number(previous.dataset.sentAt) < GROUP_GAP_S;
+    node.classList.toggle("rs-msg--continued", Boolean(continues));
+  }
+
+  _onMarkedRead(message) {
+    if (message.role !== this.role) {
+      this._applyPeerRead(message.up_to_id);
+    }
+  }
+
+  /** The other side has read up to this id: show "read" on one's own messages up to it. */
+  _applyPeerRead(upToId) {
+    if (!Number.isInteger(upToId) || upToId <= this._peerReadUpTo) {
+      return;
+    }
+    this._peerReadUpTo = upToId;
+    for (const [id, bubble] of this._byId) {
+      if (id <= upToId && bubble.own && bubble.state !== "read") {
+        bubble.setState("read");
+      }
+    }
+  }
+
+  _markRead() {
+    if (document.visibilityState !== "visible" || this._maxOtherId <= this._markedUpTo) {
+      return;
+    }
+    if (this.socket.send(MessageType.MARK_READ, { up_to_id: this._maxOtherId })) {
+      this._markedUpTo = this._maxOtherId;
+      for (const [id, bubble] of this._byId) {
+        if (id <= this._markedUpTo && !bubble.own) {
+          bubble.setState("read");
+        }
+      }
+    }
+  }
+
+  _onTyping(message) {
+    if (message.role === this.role) {
+      return;
+    }
+    this._setTypingShown(message.active ? message.name || this.i18n.t(`role.${message.role}`) : null);
+  }
+
+  _setTypingShown(name) {
+    clearTimeout(this._typingShownTimer);
+    this._typing.hidden = name === null;
+    if (name !== null) {
+      this.i18n.bind(this._typingText, "chat.typing", { name });
+      this._typingShownTimer = setTimeout(() => this._setTypingShown(null), TYPING_SHOWN_MAX_MS);
+    }
+  }
+
+  _onPresence(message, key) {
+    if (message.role !== this.role) {
+      const name = message.name || this.i18n.t(`role.${message.role}`);
+      this.addNotice(key, { name }, { subtle: key === "chat.rejoined" });
+      if (key === "chat.left") {
+        this._setTypingShown(null);
+      }
+    }
+  }
+
+  _onError(message) {
+    const key = `chat.error.${message.code}`;
+    const reason = this.i18n.has(key) ? key : "chat.error.other";
+    const entry = this._pending.get(message.client_id);
+    if (entry && !entry.failed) {
+      // The relay names the refused message: mark that bubble, not the whole chat.
+      entry.failed = true;
+      entry.bubble.fail(reason, { message: message.message });
+      this._scrollToEnd(true); // one's own latest message: keep its reason in view
+      return;
+    }
+    if (message.in_reply_to === MessageType.SEND_CHAT && !message.client_id) {
+      this.addNotice(reason, { message: message.message }); // a relay that names no message
+    }
+    // Other errors are the page's business (it listens for them itself).
+  }
+
+  _setUnread(count) {
+    if (count !== this._unread) {
+      this._unread = count;
+      this._onUnread(count);
+    }
+  }
+
+  _reformatTimes() {
+    for (const bubble of this._byId.values()) {
+      bubble.renderTime();
+    }
+    for (const { bubble } of this._pending.values()) {
+      bubble.renderTime();
+    }
+  }
+
+  _nearBottom() {
+    const list = this._list;
+    return list.scrollHeight - list.scrollTop - list.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  _scrollToEnd(stick) {
+    if (stick) {
+      this._list.scrollTop = this._list.scrollHeight;
+    }
+  }
+}

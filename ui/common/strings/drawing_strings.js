@@ -1,0 +1,36 @@
+// Strings of the drawing tools (P5), in English and Korean; Added by the pages that use them.
+
+export const DRAWING_STRINGS = Object.freeze({
+  en: {
+    "draw.label": "Drawing tools",
+    "draw.tool.none": "Stop drawing (pointer)",
+    "draw.tool.pen": "Pen",
+    "draw.tool.line": "Line",
+    "draw.tool.rectangle": "Rectangle",
+    "draw.tool.ellipse": "Ellipse",
+    "draw.tool.arrow": "Arrow",
+    "draw.colour": "Colour",
+    "draw.width": "Line width",
+    "draw.undo": "Undo my last drawing",
+    "draw.clear": "Clear all drawings",
+    "draw.full": "The drawing is full. Clear it to draw more.",
+    "draw.not_presenting": "Drawing works while the screen is shown.",
+    "draw.no_overlay": "Drawings can't be shown on this desktop ({reason}). The customer still sees them.",
+  },
+  ko: {
+    "draw.label": "그리기 도구",
+    "draw.tool.none": "그리기 끄기(포인터)",
+    "draw.tool.pen": "펜",
+    "draw.tool.line": "직선",
+    "draw.tool.rectangle": "사각형",
+    "draw.tool.ellipse": "타원",
+    "draw.tool.arrow": "화살표",
+    "draw.colour": "색",
+    "draw.width": "선 굵기",
+    "draw.undo": "내 마지막 그림 취소",
+    "draw.clear": "그림 모두 지우기",
+    "draw.full": "그림이 가득 찼습니다. 지운 뒤 다시 그려 주세요.",
+    "draw.not_presenting": "화면을 보여 주는 동안 그릴 수 있습니다.",
+    "draw.no_overlay": "이 데스크톱에는 그림을 표시할 수 없습니다({reason}). 고객에게는 보입니다.",
+  },
+});
