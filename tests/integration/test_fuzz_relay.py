@@ -51,7 +51,7 @@ from tests.support.relay import REPO_ROOT, ROOT
 SEED = int(os.environ.get("FUZZ_SEED", "1104"))
 WS_FRAMES = 3000
 RAW_PROTOCOL_ROUNDS = 60
-HTTP_REQUESTS_PER_ROUTE = 100
+HTTP_REQUESTS_PER_ROUTE = 200
 CHAT_FRAMES_PER_SOCKET = 40  # the chat channel allows bursts of 60; a fresh socket, a fresh burst
 SCREEN_FRAMES_PER_SOCKET = 150
 # Close codes the relay documents (docs/protocol.md) for what the fuzzer does.
