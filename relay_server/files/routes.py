@@ -34,7 +34,7 @@ from relay_server.files.transfers import (
 )
 from relay_server.sessions.relay import Relay
 from relay_server.sessions.supports import SupportSession
-from relay_server.web.http_bodies import error_reply, json_body, json_route
+from relay_server.web.http_bodies import error_reply, json_body, json_route, refused_input
 from suite.protocol import (
     FileCancelled,
     FileFailed,
@@ -226,6 +226,7 @@ def install_file_routes(
         except Refused as refused:
             return error_reply(refused)
         except RangeNotSatisfiable as error:
+            refused_input("range", str(error))
             bottle.response.set_header("Content-Range", f"bytes */{transfer.size}")
             return error_reply(Refused("range_not_satisfiable", str(error)))
         start, end = byte_range or (0, transfer.size)

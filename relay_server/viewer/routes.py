@@ -7,6 +7,7 @@ The thin shell around ``viewer_tickets.ViewerTickets`` (rules) and ``viewer_buil
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,10 @@ CHUNK_BYTES = 256 * 1024
 _NATIVE_PAGE = "remotesales.native_viewer_page"
 NATIVE_VIEWER_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'"
+    "img-src 'self' data: blob:; connect-src 'self'{sockets}; frame-ancestors 'none'"
 )
+# The page's own host (as the Host header names it) for the native viewer's connect-src.
+_HOST_RE = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
 
 
 def install_viewer_routes(
@@ -81,7 +84,14 @@ def install_viewer_routes(
     @app.hook("after_request")
     def native_viewer_policy():
         if bottle.request.environ.get(_NATIVE_PAGE):
-            bottle.response.set_header("Content-Security-Policy", NATIVE_VIEWER_CSP)
+            # Its websocket goes to this relay only. Chromium's 'self' covers ws(s) to the
+            # page's own host (CSP 3); the program's WebKitGTK is given the host by name, in
+            # case its version does not.
+            host = bottle.request.get_header("Host", "")
+            sockets = f" ws://{host} wss://{host}" if _HOST_RE.fullmatch(host) else ""
+            bottle.response.set_header(
+                "Content-Security-Policy", NATIVE_VIEWER_CSP.format(sockets=sockets)
+            )
 
     @app.post("/api/viewer/tickets")
     @api

@@ -41,7 +41,7 @@ VERSION = "0.1.0"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'"
+        "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -53,12 +53,15 @@ def build_app(
     clock: Callable[[], float] = time.time,
     trusted_proxy_hops: int = 0,
     viewer_builds: ViewerBuilds | None = None,
+    health_details: bool = False,
 ) -> bottle.Bottle:
     """The relay's Bottle app.
 
     Args:
         trusted_proxy_hops: how many proxies in front of the relay append to
             ``X-Forwarded-For`` (``--trust-proxy``); 0 reads no ``X-Forwarded-*`` header.
+        health_details: ``GET /health`` shows its counters to anyone (``--health-details``);
+            without it only to an admin's bearer token.
     """
     app = bottle.Bottle()
     started = clock()
@@ -86,13 +89,22 @@ def build_app(
 
     api = json_route()
 
+    def is_admin() -> bool:
+        scheme, _, token = bottle.request.get_header("Authorization", "").partition(" ")
+        found = relay.accounts.authenticate(token.strip(), clock()) if scheme == "Bearer" else None
+        return found is not None and found.role == "admin"
+
     @app.get("/health")
     @api
     def health():
+        # Public: liveness and the protocol version (the agent app checks it before login).
+        # How busy the relay is (sessions, sockets, presentations) is for its operators.
+        public = {"status": "ok", "protocol_version": PROTOCOL_VERSION}
+        if not (health_details or is_admin()):
+            return public
         return {
-            "status": "ok",
+            **public,
             "version": VERSION,
-            "protocol_version": PROTOCOL_VERSION,
             "uptime_s": round(clock() - started, 1),
             "sessions": len(relay.directory.sessions),
             "websockets": relay.rooms.connection_count(),

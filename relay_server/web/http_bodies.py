@@ -18,6 +18,8 @@ import bottle
 
 from relay_server.accounts.registry import AccountError
 from relay_server.errors import Refused
+from relay_server.web.refusals import refusals
+from suite.protocol import safe_json
 
 HTTP_STATUS: dict[str, int] = {
     # any route
@@ -57,20 +59,35 @@ def json_body(max_bytes: int) -> dict[str, Any]:
 
     Raises:
         Refused: 413 ``too_large`` over ``max_bytes`` (read no further), 400 ``bad_request``
-            for a body that is not JSON or not an object.
+            for a body that is not JSON (``safe_json.loads``: also nested deeper than 32, or
+            ``NaN``) or not an object.
     """
     if bottle.request.content_length > max_bytes:
         raise Refused("too_large", f"request body over {max_bytes} bytes")
     raw = bottle.request.body.read(max_bytes + 1)
-    if len(raw) > max_bytes:  # a chunked body has no Content-Length to check first
-        raise Refused("too_large", f"request body over {max_bytes} bytes")
     try:
-        data = json.loads(raw or b"{}")
-    except ValueError:
-        raise Refused("bad_request", "the request body is not valid JSON") from None
+        # The size check again: a chunked body has no Content-Length to check first.
+        data = safe_json.loads(raw or b"{}", max_bytes=max_bytes)
+    except safe_json.JsonRefused as refused:
+        if refused.too_large:
+            raise Refused("too_large", f"request body over {max_bytes} bytes") from None
+        refused_input("http body", f"the request body is {refused.message}")
+        raise Refused("bad_request", f"the request body is {refused.message}") from None
     if not isinstance(data, dict):
         raise Refused("bad_request", "the request body must be a JSON object")
     return data
+
+
+def refused_input(where: str, reason: str) -> None:
+    """Log (rate-limited, no traceback) a request refused for malformed input."""
+    request = bottle.request
+    refusals.refused(
+        where,
+        reason,
+        ip=request.environ.get("REMOTE_ADDR", ""),
+        method=request.method,
+        path=request.path[:200],
+    )
 
 
 def json_route() -> Callable[[Callable], Callable]:

@@ -22,6 +22,7 @@ from relay_server.viewer.builds import ViewerBuilds
 from relay_server.web.app import build_app
 from relay_server.web.connection_limits import ConnectionLimits
 from relay_server.web.http_server import LimitedWSGIServer, timed_handler_class
+from relay_server.web.refusals import refusals
 from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
 
@@ -42,6 +43,7 @@ class ServerConfig:
     trusted_proxy_hops: int = 0  # proxies that append to X-Forwarded-For (--trust-proxy)
     viewer_dir: Path | None = None  # one-time viewer builds to hand out (issue 6)
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # slow clients
+    health_details: bool = False  # /health counters for anyone, not only admins
 
 
 def websocket_handler_class(stock: bool):
@@ -74,6 +76,7 @@ def run(
         relay,
         trusted_proxy_hops=config.trusted_proxy_hops,
         viewer_builds=ViewerBuilds(config.viewer_dir),
+        health_details=config.health_details,
     )
     ssl_args = {}
     if config.tls_cert:
@@ -158,5 +161,6 @@ def _tick_forever(relay: Relay) -> None:
         gevent.sleep(TICK_S)
         try:
             relay.tick(time.time())
+            refusals.flush()  # "N more refusals suppressed" once a flood is over
         except Exception:
             logger.exception("upkeep failed")

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from suite.protocol.base import (
     MessageType,
     WireMessage,
+    _coordinate,
     _field,
     wire,
 )
@@ -69,8 +70,8 @@ class Cursor(WireMessage):
         t = str(cls.type)
         shape = _field(body, "shape", str, t, required=False) or "default"
         return cls(
-            x=_field(body, "x", int, t),
-            y=_field(body, "y", int, t),
+            x=_coordinate(body, "x", t),
+            y=_coordinate(body, "y", t),
             visible=_field(body, "visible", bool, t),
             shape=shape[:MAX_CURSOR_SHAPE_CHARS],
         )

@@ -31,7 +31,8 @@ def _binary(client: ChatClient) -> bytes:
         client.received.append(json.loads(frame))
 
 
-def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay):
+def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay_factory):
+    relay = relay_factory("--health-details")  # its screen counters, read below
     talk = start_conversation(relay)
     presenter, viewers = _screen_sockets(relay, talk, viewers=2)
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
