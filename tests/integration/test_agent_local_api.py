@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
-from suite.agent.app.local_api import TOKEN_HEADER, LocalServer, Notice, build_app, guard
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import TOKEN_HEADER, guard
+from suite.agent.app.local_server import LocalServer
+from suite.agent.app.local_state import Notice
 from suite.agent.app.settings import LocalSettings
 from suite.protocol import PROTOCOL_VERSION
 from tests.integration import test_agent_relay_client
