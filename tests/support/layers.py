@@ -241,7 +241,7 @@ LAYERS: tuple[Layer, ...] = (CONTRACT, PURE_CORE, STORAGE, DOMAIN, IO_SHELL, ENT
 
 # The only suite modules the relay may import (each imports nothing else of suite).
 RELAY_MAY_IMPORT: tuple[str, ...] = (
-    *(name for name in CONTRACT.modules),
+    *CONTRACT.modules,
     "suite.atomic_files",
     "suite.files.names",
     "suite.http_json",
