@@ -54,7 +54,7 @@ def json_route(account_statuses: Mapping[str, int] | None = None) -> Callable[[C
     def reply(error: AccountError | Refused) -> dict[str, Any]:
         if isinstance(error, AccountError):
             status = account_statuses.get(error.code, 400)
-            error = Refused(status, error.code, error.message, error.retry_after_s)
+            error = Refused(status, error.code, error.message, error.retry_after_s, error.details)
         return refusal(error)
 
     return http_json.json_route((AccountError, Refused), reply)

@@ -50,12 +50,18 @@ def remove_the_customer(agent: Page) -> str:
 
 
 def test_wrong_password_is_explained(open_ui: PageFactory) -> None:
-    """A wrong password shows "Wrong ID or password." and keeps the login form."""
+    """A wrong password is explained with the tries left before a lock (issue 11), in English
+    and Korean, and keeps the login form."""
     page = open_ui("/agent")
     by_id(page, "login-username").fill("alice")
     by_id(page, "login-password").fill("not-her-password")
     by_id(page, "login-button").click()
-    expect(by_id(page, "login-error")).to_have_text("Wrong ID or password.")
+    expect(by_id(page, "login-error")).to_have_text(
+        "Wrong ID or password. 4 more wrong tries lock this ID from this network for 10 minutes."
+    )
+    by_id(page, "language-select").select_option("ko")
+    by_id(page, "login-button").click()
+    expect(by_id(page, "login-error")).to_contain_text("3번 더 틀리면")
     expect(by_id(page, "new-support-button")).to_be_hidden()
 
 

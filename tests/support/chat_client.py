@@ -70,7 +70,9 @@ class ChatClient:
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
-                self.received.append(json.loads(self.ws.recv(timeout=deadline - time.monotonic())))
+                frame = self.ws.recv(timeout=deadline - time.monotonic())
+                if isinstance(frame, str):  # binary screen frames are skipped
+                    self.received.append(json.loads(frame))
         except ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else None
         except TimeoutError:
