@@ -144,7 +144,7 @@ def test_desktop_mode_login_support_window_notice_and_end(
         )
         pages.append(chat)
         code = by_id(chat, "access-code")
-        expect(code).to_have_text(re.compile(r"^\d{6}$"))
+        expect(code).to_have_text(re.compile(r"^\d{9}$"))
         assert chat.url.endswith(f"#session={session_id}")
         screenshot(chat, "desktop-mode-chat-waiting")
 
@@ -318,7 +318,7 @@ def open_desktop_support(
     chat = desktop_page(browser, app.page_url("agent/index.html", session=session_id), chat_size)
     pages.append(chat)
     code = by_id(chat, "access-code")
-    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    expect(code).to_have_text(re.compile(r"^\d{9}$"))
     customer = open_ui("/")
     customer_join(customer, code.text_content() or "", name="Chris Park")
     return DesktopSupport(main, chat, customer, session_id)

@@ -82,7 +82,7 @@ def start_support(page: Page) -> str:
     """Press "New support" and return the access code the waiting panel shows."""
     by_id(page, "new-support-button").click()
     code = by_id(page, "access-code")
-    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    expect(code).to_have_text(re.compile(r"^\d{9}$"))
     expect(by_id(page, "connection-status")).to_have_attribute("data-status", "online")
     return (code.text_content() or "").strip()
 
