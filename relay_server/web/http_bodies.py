@@ -2,7 +2,7 @@
 
 ``json_body`` reads the request's JSON object, size-capped first; ``json_route`` wraps a route
 so it answers JSON (204 for nothing), turns refusals into ``{"error": ...}`` bodies with their
-status (and ``Retry-After``), and is never cached. Shared by the API routes (``http_api.py``),
+status (and ``Retry-After``), and is never cached. Shared by the API routes (``web/app.py``),
 the admin routes, the file routes and the one-time viewer routes, so each answers the same way.
 """
 
@@ -17,6 +17,7 @@ import bottle
 from relay_server.accounts.registry import AccountError
 from relay_server.errors import Refused
 from relay_server.web.refusals import refusals
+from suite import http_json
 from suite.protocol import safe_json
 
 
@@ -59,33 +60,21 @@ def refused_input(where: str, reason: str) -> None:
 def json_route(account_statuses: Mapping[str, int] | None = None) -> Callable[[Callable], Callable]:
     """A decorator for Bottle routes: JSON out (``None``: 204), refusals as error bodies.
 
+    The shared decorator of ``suite/http_json.py``, with the relay's refusals.
+
     Args:
         account_statuses: the HTTP status of each ``AccountError`` code the routes may raise
             (others: 400).
     """
     account_statuses = account_statuses or {}
 
-    def decorate(handler: Callable) -> Callable:
-        def wrapped(*args: Any, **kwargs: Any) -> str:
-            bottle.response.set_header("Cache-Control", "no-store")
-            try:
-                result = handler(*args, **kwargs)
-            except AccountError as error:
-                status = account_statuses.get(error.code, 400)
-                result = refusal(
-                    Refused(status, error.code, error.message, error.retry_after_s, error.details)
-                )
-            except Refused as refused:
-                result = refusal(refused)
-            if result is None:
-                bottle.response.status = 204
-                return ""
-            bottle.response.content_type = "application/json"
-            return json.dumps(result, ensure_ascii=False)
+    def reply(error: AccountError | Refused) -> dict[str, Any]:
+        if isinstance(error, AccountError):
+            status = account_statuses.get(error.code, 400)
+            error = Refused(status, error.code, error.message, error.retry_after_s, error.details)
+        return refusal(error)
 
-        return wrapped
-
-    return decorate
+    return http_json.json_route((AccountError, Refused), reply)
 
 
 def error_reply(refused: Refused) -> str:
