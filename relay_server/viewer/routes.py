@@ -20,6 +20,7 @@ from relay_server.sessions.supports import SessionState
 from relay_server.throttle import FailureThrottle
 from relay_server.viewer.builds import PLATFORMS, ViewerBuilds, platform_from_user_agent
 from relay_server.viewer.tickets import TicketRefused, ViewerTickets
+from relay_server.web.authorization import bearer_token
 from relay_server.web.http_bodies import error_reply, json_body, json_route
 from suite.resources import ui_dir
 from suite.viewer.ticket_trailer import encode_trailer
@@ -80,7 +81,7 @@ def install_viewer_routes(
         return response
 
     # after_request hooks run in reverse order of registration: this one, registered before
-    # http_api's security headers hook, runs after it and has the last word on this page.
+    # web/app.py's security headers hook, runs after it and has the last word on this page.
     @app.hook("after_request")
     def native_viewer_policy():
         if bottle.request.environ.get(_NATIVE_PAGE):
@@ -96,9 +97,8 @@ def install_viewer_routes(
     @app.post("/api/viewer/tickets")
     @api
     def issue():
-        header = bottle.request.get_header("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        session = relay.directory.by_customer_token(token.strip()) if scheme == "Bearer" else None
+        token = bearer_token(bottle.request.get_header("Authorization"))
+        session = relay.directory.by_customer_token(token) if token is not None else None
         if session is None or session.state is not SessionState.ACTIVE:
             raise Refused("unauthorized", "join a session first (unknown customer token)")
         data = _body()

@@ -16,9 +16,9 @@ import bottle
 import gevent
 from gevent.event import Event
 
-from relay_server.accounts.passwords import hash_password
+from relay_server.accounts.fields import USERNAME_RE
 from relay_server.accounts.photos import MAX_PHOTO_BYTES, PhotoError
-from relay_server.accounts.registry import USERNAME_RE, Principal
+from relay_server.accounts.registry import Principal
 from relay_server.admin.routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.files.routes import install_file_routes
@@ -27,25 +27,19 @@ from relay_server.sessions.relay import Relay
 from relay_server.viewer.builds import ViewerBuilds
 from relay_server.viewer.routes import install_viewer_routes
 from relay_server.web import proxy_headers
+from relay_server.web.authorization import bearer_principal
 from relay_server.web.connection_limits import RequestTimedOut
 from relay_server.web.http_bodies import http_status, json_body, json_route
 from relay_server.web.ws_endpoint import serve_websocket
+from suite.http_json import RELAY_CONNECT_SRC, add_security_headers
 from suite.protocol import PROTOCOL_VERSION
 from suite.resources import ui_dir
+from suite.version import VERSION
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_KNOCK_WAIT_S = 25.0  # longest long poll of GET /api/knocks/<secret>
-VERSION = "0.1.0"
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
 
 
 def build_app(
@@ -66,8 +60,6 @@ def build_app(
     app = bottle.Bottle()
     started = clock()
     pool = gevent.get_hub().threadpool
-    # New passwords are hashed off the event loop too (admin site, AD1).
-    relay.accounts.hasher = lambda password: pool.apply(hash_password, (password,))
 
     def client_ip() -> str:
         return proxy_headers.client_ip(bottle.request.environ, trusted_proxy_hops)
@@ -80,12 +72,7 @@ def build_app(
         return json_body(MAX_BODY_BYTES)
 
     def principal() -> Principal:
-        header = bottle.request.get_header("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        found = relay.accounts.authenticate(token.strip(), clock()) if scheme == "Bearer" else None
-        if found is None:
-            raise Refused("unauthorized", "log in first (missing or expired token)")
-        return found
+        return bearer_principal(relay.accounts, bottle.request.get_header("Authorization"), clock())
 
     api = json_route()
 
@@ -309,10 +296,7 @@ def build_app(
     def ui_file(path: str):
         return _static(path, root)
 
-    @app.hook("after_request")
-    def security_headers():
-        for name, value in SECURITY_HEADERS.items():
-            bottle.response.set_header(name, value)
+    add_security_headers(app, RELAY_CONNECT_SRC)
 
     @app.error(404)
     def not_found(error):

@@ -4,7 +4,7 @@
 so it answers JSON (204 for nothing), turns refusals into ``{"error": ...}`` bodies with their
 status (and ``Retry-After``), and is never cached. :data:`HTTP_STATUS` is the one table from an
 error code to its HTTP status: the cores (file transfers, admin rules, ``Relay``, accounts)
-raise codes only. Shared by the API routes (``http_api.py``),
+raise codes only. Shared by the API routes (``web/app.py``),
 the admin routes, the file routes and the one-time viewer routes, so each answers the same way.
 """
 
@@ -19,6 +19,7 @@ import bottle
 from relay_server.accounts.registry import AccountError
 from relay_server.errors import Refused
 from relay_server.web.refusals import refusals
+from suite import http_json
 from suite.protocol import safe_json
 
 HTTP_STATUS: dict[str, int] = {
@@ -92,28 +93,17 @@ def refused_input(where: str, reason: str) -> None:
 
 def json_route() -> Callable[[Callable], Callable]:
     """A decorator for Bottle routes: JSON out (``None``: 204), refusals (``Refused``, and the
-    accounts' ``AccountError``) as error bodies with their :data:`HTTP_STATUS`."""
+    accounts' ``AccountError``) as error bodies with their :data:`HTTP_STATUS`.
 
-    def decorate(handler: Callable) -> Callable:
-        def wrapped(*args: Any, **kwargs: Any) -> str:
-            bottle.response.set_header("Cache-Control", "no-store")
-            try:
-                result = handler(*args, **kwargs)
-            except AccountError as error:
-                result = refusal(
-                    Refused(error.code, error.message, error.retry_after_s, error.details)
-                )
-            except Refused as refused:
-                result = refusal(refused)
-            if result is None:
-                bottle.response.status = 204
-                return ""
-            bottle.response.content_type = "application/json"
-            return json.dumps(result, ensure_ascii=False)
+    The shared decorator of ``suite/http_json.py``, with the relay's refusals.
+    """
 
-        return wrapped
+    def reply(error: AccountError | Refused) -> dict[str, Any]:
+        if isinstance(error, AccountError):
+            error = Refused(error.code, error.message, error.retry_after_s, error.details)
+        return refusal(error)
 
-    return decorate
+    return http_json.json_route((AccountError, Refused), reply)
 
 
 def error_reply(refused: Refused) -> str:

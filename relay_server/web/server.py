@@ -15,6 +15,7 @@ from pathlib import Path
 import gevent
 from gevent.event import Event
 
+from relay_server.accounts.passwords import hash_password
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store
 from relay_server.store.committer import GroupCommitter
@@ -69,9 +70,12 @@ def run(
     """Serve until SIGTERM or SIGINT; returns the process exit status."""
     store = store or Store(config.data_dir)
     committer = GroupCommitter(store)
+    pool = gevent.get_hub().threadpool
     relay = Relay(
-        store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later
-    )
+        store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later,
+        # New passwords are hashed off the event loop (admin site, AD1): scrypt takes ~50 ms.
+        hasher=lambda password: pool.apply(hash_password, (password,)),
+    )  # fmt: skip
     app = build_app(
         relay,
         trusted_proxy_hops=config.trusted_proxy_hops,

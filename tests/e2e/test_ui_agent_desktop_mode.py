@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.app.local_api import LocalServer, Notice, build_app, guard
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
+from suite.agent.app.local_state import Notice
 from suite.agent.app.settings import LocalSettings
 from tests.e2e.conftest import PageFactory
 from tests.e2e.ui_pages import bubble_with_text, by_id, customer_join, open_page, screenshot

@@ -14,7 +14,9 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.app.local_api import LocalServer, build_app, guard
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
 from suite.agent.app.settings import LocalSettings
 from tests.e2e.conftest import PageFactory
 from tests.e2e.test_ui_agent_desktop_mode import (

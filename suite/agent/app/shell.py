@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from suite.agent.app.local_api import Notice
+from suite.agent.app.local_state import Notice
 
 logger = logging.getLogger(__name__)
 

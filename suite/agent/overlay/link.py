@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from suite.agent.presenter.status import Report, no_report
+from suite.child_processes import stop_child
 from suite.protocol import MessageType
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,6 @@ OUTGOING_TYPES = frozenset(
 RELAYED_TYPES = OUTGOING_TYPES | {
     MessageType.STROKE_REMOVED, MessageType.DRAWING_CLEARED, MessageType.DRAWING,
 }  # fmt: skip
-STOP_WAIT_S = 3.0
 
 
 class OverlayLink:
@@ -160,13 +160,4 @@ class OverlayLink:
         process, self._process = self._process, None
         if process is None:
             return
-        self._outbox.put(None)
-        try:
-            process.wait(timeout=STOP_WAIT_S)
-        except subprocess.TimeoutExpired:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_WAIT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_child(process, ask=lambda: self._outbox.put(None), name="drawing overlay")
