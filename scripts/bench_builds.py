@@ -34,11 +34,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from suite.agent.app.presentations import TOKEN_ENV  # noqa: E402
-from tests.e2e.viewer_presenter import start_session  # noqa: E402
 from tests.support.api import Api  # noqa: E402
 from tests.support.builds import prepare_built_relay  # noqa: E402
 from tests.support.chat_client import ChatClient  # noqa: E402
 from tests.support.relay import RelayProcess  # noqa: E402
+from tests.support.viewer_presenter import start_session  # noqa: E402
 from tests.support.viewer_program import (  # noqa: E402
     AGENT_SCREEN,
     VIEWER_SCREEN,

@@ -7,8 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PageFactory
-from tests.e2e.ui_pages import (
+from tests.support.api import Api
+from tests.support.ui_pages import (
+    PageFactory,
     agent_login,
     bubble_with_text,
     bubbles,
@@ -21,7 +22,6 @@ from tests.e2e.ui_pages import (
     send_chat,
     start_support,
 )
-from tests.support.api import Api
 
 pytestmark = pytest.mark.e2e
 

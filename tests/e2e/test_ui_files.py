@@ -12,11 +12,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from suite.files.client import FileTransferClient, sha256_of
-from tests.e2e.ui_pages import by_id, close_pages, customer_join, open_page, screenshot
-from tests.integration.test_file_transfers import make_file, rss_kib, spooled
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
 from tests.support.cutting_proxy import CuttingProxy
+from tests.support.files import make_file, rss_kib, spooled
+from tests.support.ui_pages import by_id, close_pages, customer_join, open_page, screenshot
 
 pytestmark = pytest.mark.e2e
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PageFactory
-from tests.e2e.ui_pages import by_id, start_support
+from tests.support.ui_pages import PageFactory, by_id, start_support
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from suite.viewer.ticket_trailer import parse_trailer
-from tests.e2e.ui_pages import by_id
 from tests.support.api import Api
+from tests.support.ui_pages import by_id
 
 pytestmark = pytest.mark.e2e
 

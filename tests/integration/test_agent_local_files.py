@@ -14,9 +14,9 @@ import pytest
 from suite.agent.app.local_api import LocalServer, build_app, guard
 from suite.agent.app.settings import LocalSettings
 from suite.files.client import FileTransferClient, sha256_of
-from tests.integration.test_agent_local_api import SECRET, LocalClient, RecordingDesktop
-from tests.integration.test_file_transfers import make_file
 from tests.support.api import Api
+from tests.support.files import make_file
+from tests.support.local_api import SECRET, LocalClient, RecordingDesktop
 from tests.support.relay import ALICE
 
 MIB = 1024 * 1024

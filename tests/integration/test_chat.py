@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.integration.conversation import start_conversation
 from tests.support.chat_client import ChatClient
+from tests.support.conversation import start_conversation
 
 
 def test_chat_reaches_both_sides_with_one_id(relay):

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from relay_server.web.ws_endpoint import enable_no_delay
-from tests.integration.conversation import start_conversation
-from tests.integration.test_screen_channel import _screen_sockets
 from tests.support.chat_client import ChatClient
+from tests.support.conversation import start_conversation
+from tests.support.screen_socket import screen_sockets
 
 NOTHING = {"type": "control_state", "mouse": False, "keyboard": False, "requested": False}
 MOVE = {"type": "mouse_input", "action": "move", "x": 3, "y": 4}
@@ -23,7 +23,7 @@ def _state(client: ChatClient) -> dict:
 
 def _live(relay):
     talk = start_conversation(relay)
-    presenter, (viewer,) = _screen_sockets(relay, talk)
+    presenter, (viewer,) = screen_sockets(relay, talk)
     assert _state(viewer) == NOTHING and _state(presenter) == NOTHING
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
     return talk, presenter, viewer

@@ -4,23 +4,10 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.conversation import start_conversation
 from tests.support.chat_client import ChatClient
-from tests.unit.test_screen_fanout import region
-
-
-def _screen_sockets(relay, talk, viewers: int = 1):
-    presenter = ChatClient(relay.ws_url, "agent", talk.session_id, talk.token)
-    assert presenter.connect(channel="screen")["type"] == "welcome"
-    sockets = []
-    for _ in range(viewers):
-        viewer = ChatClient(
-            relay.ws_url, "customer", talk.session_id, talk.joined["customer_token"]
-        )
-        assert viewer.connect(channel="screen")["type"] == "welcome"
-        assert viewer.recv_type("screen_state")["state"] == "waiting"
-        sockets.append(viewer)
-    return presenter, sockets
+from tests.support.conversation import start_conversation
+from tests.support.region_frames import region
+from tests.support.screen_socket import screen_sockets
 
 
 def _binary(client: ChatClient) -> bytes:
@@ -33,7 +20,7 @@ def _binary(client: ChatClient) -> bytes:
 
 def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay):
     talk = start_conversation(relay)
-    presenter, viewers = _screen_sockets(relay, talk, viewers=2)
+    presenter, viewers = screen_sockets(relay, talk, viewers=2)
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
     for viewer in viewers:
         assert viewer.recv_type("screen_state") == {
@@ -54,7 +41,7 @@ def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay):
 
 def test_a_late_viewer_gets_the_current_picture_from_the_relay(relay):
     talk = start_conversation(relay)
-    presenter, (first,) = _screen_sockets(relay, talk)
+    presenter, (first,) = screen_sockets(relay, talk)
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
     frames = [region(1, 0, 0, 32, 32), region(2, 32, 0, 32, 32), region(3, 0, 0, 32, 32)]
     for frame in frames:
@@ -68,7 +55,7 @@ def test_a_late_viewer_gets_the_current_picture_from_the_relay(relay):
 
 def test_pause_keeps_the_picture_and_bad_frames_are_refused(relay):
     talk = start_conversation(relay)
-    presenter, (viewer,) = _screen_sockets(relay, talk)
+    presenter, (viewer,) = screen_sockets(relay, talk)
     presenter.send(region(1, 0, 0, 16, 16))
     assert presenter.recv_type("error")["message"] == "send present_start before region frames"
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
@@ -101,6 +88,6 @@ def test_presentation_request_and_answer_in_the_chat(relay):
 
 def test_ending_the_session_closes_the_screen_sockets(relay):
     talk = start_conversation(relay)
-    presenter, (viewer,) = _screen_sockets(relay, talk)
+    presenter, (viewer,) = screen_sockets(relay, talk)
     talk.agent.send({"type": "end_session"})
     assert viewer.close_code() == 4000 and presenter.close_code() == 4000

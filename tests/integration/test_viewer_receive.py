@@ -15,7 +15,7 @@ import pytest
 from suite.files.client import FileTransferClient, FileTransferError
 from suite.viewer.app import ViewerBridge
 from suite.viewer.received_files import ReceivedFiles
-from tests.integration.conversation import start_conversation
+from tests.support.conversation import start_conversation
 
 
 def test_the_viewer_program_saves_what_the_agent_sent(relay, tmp_path: Path) -> None:

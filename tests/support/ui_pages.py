@@ -7,9 +7,13 @@ page shows, never on sleeps. Playwright's expect() retries until its timeout.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+
+# The `open_ui` fixture (tests/e2e/conftest.py): open_ui("/agent"), open_ui("/", viewport=PHONE).
+PageFactory = Callable[..., Page]
 
 DESKTOP = {"width": 1280, "height": 720}
 PHONE = {"width": 375, "height": 667}
@@ -85,6 +89,13 @@ def start_support(page: Page) -> str:
     expect(code).to_have_text(re.compile(r"^\d{6}$"))
     expect(by_id(page, "connection-status")).to_have_attribute("data-status", "online")
     return (code.text_content() or "").strip()
+
+
+def add_short_message(agent: Page, key: str, text: str) -> None:
+    """Settings › Short messages: fill in a key and its text, and save."""
+    by_id(agent, "short-key").fill(key)
+    by_id(agent, "short-text").fill(text)
+    by_id(agent, "short-save").click()
 
 
 # ---------- Customer page ----------
