@@ -117,13 +117,17 @@ def build_app(
         relay.accounts.revoke(principal().token_hash)
         relay.wait_durable()
 
+    def profile_of(username: str) -> dict[str, Any]:
+        """The agent's profile as /api/me answers it; 401 when the account has gone."""
+        account = relay.accounts.get(username)
+        if account is None:
+            raise Refused(401, "unauthorized", "this account no longer exists")
+        return relay.profile(account)
+
     @app.get("/api/me")
     @api
     def me():
-        account = relay.accounts.get(principal().username)
-        if account is None:
-            raise Refused(401, "unauthorized", "this account no longer exists")
-        return {"agent": relay.profile(account)}
+        return {"agent": profile_of(principal().username)}
 
     @app.put("/api/me")
     @api
@@ -131,7 +135,7 @@ def build_app(
         username = principal().username
         relay.accounts.update_profile(username, body())
         relay.wait_durable()
-        return {"agent": relay.profile(relay.accounts.get(username))}
+        return {"agent": profile_of(username)}
 
     @app.put("/api/me/photo")
     @api
@@ -143,14 +147,14 @@ def build_app(
             relay.photos.put(username, bottle.request.body.read(MAX_PHOTO_BYTES + 1))
         except PhotoError as error:
             raise Refused(400, "bad_photo", str(error)) from None
-        return {"agent": relay.profile(relay.accounts.get(username))}
+        return {"agent": profile_of(username)}
 
     @app.delete("/api/me/photo")
     @api
     def delete_photo():
         username = principal().username
         relay.photos.delete(username)
-        return {"agent": relay.profile(relay.accounts.get(username))}
+        return {"agent": profile_of(username)}
 
     @app.get("/api/agents/<username>/photo")
     def agent_photo(username: str):

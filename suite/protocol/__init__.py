@@ -80,11 +80,11 @@ __all__ = [
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
 # Every message a client may send, and those of them that belong on the screen channel.
-_CHAT_CHANNEL = (
+_CHAT_CHANNEL: tuple[type[Any], ...] = (
     Hello, SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode,
     RequestPresentation, AnswerPresentation, GrantControl,
 )  # fmt: skip
-SCREEN_MESSAGES = frozenset((
+SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
 ))  # fmt: skip

@@ -60,4 +60,5 @@ def install_qt_handler(local_url: str) -> None:
         )
         page.setFeaturePermission(url, feature, policy)
 
-    page_class.onFeaturePermissionRequested = on_feature_permission_requested
+    # pywebview creates the pages itself, so its page class is patched.
+    page_class.onFeaturePermissionRequested = on_feature_permission_requested  # type: ignore[method-assign]

@@ -107,11 +107,11 @@ class OverlayBoard:
                 self._strokes[stroke.key] = stroke
                 return True
             if kind in ("stroke_points", "stroke_end"):
-                stroke = self._strokes.get(key)
-                if stroke is None:
+                growing = self._strokes.get(key)
+                if growing is None:
                     return False
-                stroke.add(parse_points(message.get("points", []), allow_empty=True))
-                stroke.done = kind == "stroke_end"
+                growing.add(parse_points(message.get("points", []), allow_empty=True))
+                growing.done = kind == "stroke_end"
                 return True
         except DrawingError as error:
             logger.warning("ignoring a drawing message (%s): %s", error, message)

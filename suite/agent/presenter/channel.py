@@ -32,7 +32,7 @@ CAPTURE_CREDIT = "capture_credit"
 MAX_KEPT_ERRORS = 20
 CONTROL_MESSAGES = frozenset({"control_state", "mouse_input", "key_input"})
 
-_CLOSE_REASONS = {
+_CLOSE_REASONS: dict[int, str] = {
     CloseCode.SESSION_ENDED: "the support session has ended",
     CloseCode.UNAUTHORIZED: "the relay refused the agent's token: log in again",
     CloseCode.UNSUPPORTED_VERSION: "the relay speaks another protocol version: update the app",
@@ -124,7 +124,9 @@ class ScreenChannel:
     def _refused(self, closed: ConnectionClosed) -> PresenterError:
         code = closed.rcvd.code if closed.rcvd else None
         self.close_code = code
-        reason = _CLOSE_REASONS.get(code, f"the relay closed the socket ({code})")  # type: ignore[arg-type]
+        reason = f"the relay closed the socket ({code})"
+        if code is not None:
+            reason = _CLOSE_REASONS.get(code, reason)
         return PresenterError("refused", reason, close_code=code)
 
     def close(self) -> None:
