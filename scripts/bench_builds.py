@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Size, build time and start-up of the built programs (issue 6): where the time goes.
+"""Size, build time and start-up of the built programs (D1, D2, D4): where the time goes.
 
     scripts/build relay viewer [agent]      first (writes dist/ and dist/build-report.json)
     .venv/bin/python scripts/bench_builds.py [--runs 5] [--dist dist] [--agent]

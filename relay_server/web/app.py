@@ -219,7 +219,7 @@ def build_app(
         return ""
 
     install_file_routes(app, relay, clock)  # files both ways (P4)
-    # One-time viewer (issue 6): tickets, downloads with the ticket inside, redemption.
+    # One-time viewer (P1, P10): tickets, downloads with the ticket inside, redemption.
     install_viewer_routes(
         app, relay, viewer_builds or ViewerBuilds(None), clock, client_ip, relay_url
     )

@@ -39,7 +39,7 @@ class ServerConfig:
     ready_file: Path | None = None
     stock_websocket: bool = False
     trust_proxy: bool = False
-    viewer_dir: Path | None = None  # one-time viewer builds to hand out (issue 6)
+    viewer_dir: Path | None = None  # one-time viewer builds to hand out (D1)
 
 
 def websocket_handler_class(stock: bool):

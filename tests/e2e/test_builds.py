@@ -1,4 +1,4 @@
-"""The built programs, end to end: the one-file relay and the one-time viewer (issue 6).
+"""The built programs, end to end: the one-file relay and the one-time viewer (D4, D1).
 
 Once per run, ``scripts/build relay viewer`` builds both (reused while the sources do not
 change: tests/support/builds.py). Then, as a customer would:

@@ -223,9 +223,9 @@ def _notice_names_js() -> str:
 def test_agent_app_several_supports_each_in_its_own_window(
     xvfb, relay, tmp_path, browser, artifacts_dir: Path
 ):
-    """Issue #3: two New support clicks open two chat windows with different codes; a customer
-    joins each; each customer's message shows only in its own window; the notice lists both;
-    ending one support leaves the other live and the notice lists one."""
+    """Two supports at once: two New support clicks open two chat windows with different
+    codes; a customer joins each; each customer's message shows only in its own window; the
+    notice lists both; ending one support leaves the other live and the notice lists one."""
     if not NOTICE_PAGE.exists():
         pytest.skip(f"ui/agent has no desktop mode yet; this test needs:\n{DESKTOP_PAGE_HOOKS}")
     from playwright.sync_api import expect

@@ -1,4 +1,4 @@
-"""The customer's "Download the viewer app" offer (issue 6, P1): after accepting a presentation,
+"""The customer's "Download the viewer app" offer (P1): after accepting a presentation,
 the relay page downloads the viewer program with this session's one-time ticket inside."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one-time viewer program saves a file the agent sent (P4 in the viewer, issue 6).
+"""The one-time viewer program saves a file the agent sent (P4 in the one-time viewer).
 
 The program's bridge (``ViewerBridge.receive_file``, what the page calls for Download) with its
 real relay client against a real relay: the agent app's uploader sends, the viewer program

@@ -14,7 +14,7 @@ import { SessionSocket } from "/ui/common/session_socket.js";
 import { attachChatFiles } from "/ui/common/customer_files.js";
 import { PresentationPrompt } from "/ui/common/screen_request.js";
 import { loadJson, saveJson } from "/ui/common/storage.js";
-import { ViewerDownloadOffer } from "/ui/customer/viewer_download.js"; // issue 6
+import { ViewerDownloadOffer } from "/ui/customer/viewer_download.js"; // one-time viewer (P1)
 
 const STORAGE_KEY = "rs.customer.session";
 const WAITING_REFRESH_MS = 5000;

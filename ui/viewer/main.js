@@ -18,7 +18,7 @@ import { loadJson } from "/ui/common/storage.js";
 import { attachViewerFiles } from "/ui/viewer/viewer_files.js";
 import { RemoteInput } from "/ui/viewer/remote_input.js";
 import { ViewerDrawing } from "/ui/viewer/viewer_drawing.js";
-import { attachNativeShell } from "/ui/viewer/native_shell.js"; // one-time viewer program (issue 6)
+import { attachNativeShell } from "/ui/viewer/native_shell.js"; // one-time viewer program (P1, P10)
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
