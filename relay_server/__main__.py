@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 
 from relay_server import logs
+from relay_server.web.connection_limits import MIN_BODY_BYTES_PER_S, ConnectionLimits
 
 logger = logging.getLogger("relay_server")
 
 DEMO_USERNAME = "demo"
 DEMO_ADMIN_USERNAME = "demo-admin"
+DEFAULT_LIMITS = ConnectionLimits()
 
 
 def serve_parser() -> argparse.ArgumentParser:
@@ -42,7 +44,49 @@ def serve_parser() -> argparse.ArgumentParser:
         "--no-icons", action="store_true", help="hide waiting agents' icons on the relay page"
     )
     parser.add_argument(
-        "--trust-proxy", action="store_true", help="take client IPs from X-Forwarded-For"
+        "--trust-proxy",
+        action="store_true",
+        help="behind a reverse proxy: take client IPs from the entry the proxy appends to "
+        "X-Forwarded-For, and the public address from X-Forwarded-Proto/Host",
+    )
+    parser.add_argument(
+        "--trusted-proxy-hops",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --trust-proxy: how many proxies in a row append to X-Forwarded-For (the "
+        "client is the N-th entry from the right; default 1)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_LIMITS.header_timeout_s,
+        metavar="SECONDS",
+        help="a request line and its headers must arrive within this (default %(default)s)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_LIMITS.body_timeout_s,
+        metavar="SECONDS",
+        help="longest wait for more of a request body, or for a client to take more of a "
+        f"response; a body must also average {MIN_BODY_BYTES_PER_S:.0f} bytes/s after this "
+        "(default %(default)s)",
+    )
+    parser.add_argument(
+        "--keepalive-timeout",
+        type=float,
+        default=DEFAULT_LIMITS.keepalive_timeout_s,
+        metavar="SECONDS",
+        help="close an idle HTTP connection after this (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-connections-per-address",
+        type=int,
+        metavar="N",
+        help=f"open connections one client address may hold (default "
+        f"{DEFAULT_LIMITS.max_per_address}; with --trust-proxy, 0 = no cap: the proxy "
+        "caps them); one more is answered 503",
     )
     parser.add_argument(
         "--stock-websocket", action="store_true", help="stock gevent-websocket (benchmark baseline)"
@@ -85,6 +129,19 @@ def serve(argv: list[str]) -> int:
     if bool(args.tls_cert) != bool(args.tls_key):
         print("error: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
+    if args.trusted_proxy_hops < 1:
+        print("error: --trusted-proxy-hops is 1 or more", file=sys.stderr)
+        return 2
+    timeouts = (args.header_timeout, args.body_timeout, args.keepalive_timeout)
+    if min(timeouts) <= 0:
+        print("error: timeouts are positive numbers of seconds", file=sys.stderr)
+        return 2
+    max_per_address = args.max_connections_per_address
+    if max_per_address is None:
+        max_per_address = 0 if args.trust_proxy else DEFAULT_LIMITS.max_per_address
+    if max_per_address < 0:
+        print("error: --max-connections-per-address is 0 (no cap) or more", file=sys.stderr)
+        return 2
     if args.viewer_dir is not None and not args.viewer_dir.is_dir():
         print(f"error: --viewer-dir {args.viewer_dir} is not a folder", file=sys.stderr)
         return 2
@@ -109,8 +166,14 @@ def serve(argv: list[str]) -> int:
         tls_key=args.tls_key,
         ready_file=args.ready_file,
         stock_websocket=args.stock_websocket,
-        trust_proxy=args.trust_proxy,
+        trusted_proxy_hops=args.trusted_proxy_hops if args.trust_proxy else 0,
         viewer_dir=args.viewer_dir,
+        limits=ConnectionLimits(
+            header_timeout_s=args.header_timeout,
+            body_timeout_s=args.body_timeout,
+            keepalive_timeout_s=args.keepalive_timeout,
+            max_per_address=max_per_address,
+        ),
     )
     try:
         file_rules = FileRules(parse_size(args.max_file_size), parse_extensions(args.file_types))

@@ -5,7 +5,7 @@ the viewer's zoom): a tool (pen, line, rectangle, ellipse, arrow), a colour, a w
 of points. A pen keeps every point; the other tools keep two (where the drag started and where
 it is now). The relay's board (``relay_server/screen/drawing_board.py``), the agent's overlay
 (``suite/agent/overlay/window.py``) and the message dataclasses of ``suite/protocol/drawing.py``
-share what is here; ``ui/common/drawing_shapes.js`` draws the same shapes in the browser.
+share what is here; ``ui/common/drawing/shapes.js`` draws the same shapes in the browser.
 
 Pure: no sockets, no GUI.
 """

@@ -22,25 +22,41 @@ from relay_server.accounts.passwords import (
     verify_password,
 )
 from relay_server.store import Store
-from relay_server.throttle import FailureThrottle
+from relay_server.throttle import FailureSlowdown, FailureThrottle, RecentPairs
 
 ACCOUNTS = "accounts"
 TOKENS = "tokens"
 PROFILE_FIELDS = ("name", "title", "company", "phone", "email")
 MAX_PROFILE_CHARS = 120
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MAX_USERNAME_CHARS = 64  # checked before any throttle keeps the name
+# Wrong passwords for one account from one address: 5 in 10 minutes lock that pair only.
 LOGIN_FAILURES_LIMIT = 5
 LOGIN_WINDOW_S = 600.0
+# Across addresses, an account (and across accounts, an address) is slowed down, not locked:
+# from the free-th failure in the window on, each makes the next attempt wait 1, 2, 4, then
+# 5 s at most. An address that signed in to the account in the last 30 days skips both.
+ACCOUNT_FREE_FAILURES = 10
+ADDRESS_FREE_FAILURES = 5
+SLOWDOWN_FIRST_S = 1.0
+SLOWDOWN_MAX_S = 5.0
+KNOWN_ADDRESS_DAYS = 30
+MAX_KNOWN_ADDRESSES = 50_000
+MAX_THROTTLE_KEYS = 50_000
+SWEEP_EVERY_S = 60.0
 
 
 class AccountError(Exception):
     """A refused account operation; ``code`` is the API error code, ``message`` for people."""
 
-    def __init__(self, code: str, message: str, retry_after_s: float = 0.0):
+    def __init__(
+        self, code: str, message: str, retry_after_s: float = 0.0, details: dict | None = None
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.retry_after_s = retry_after_s
+        self.details = details or {}  # more fields of the API error (e.g. tries_left)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +95,12 @@ class Accounts:
         self.store = store
         self.token_lifetime_s = token_lifetime_s
         self.hasher: Callable[[str], str] = hash_password
-        self.by_account = FailureThrottle(LOGIN_FAILURES_LIMIT, LOGIN_WINDOW_S)
-        self.by_ip = FailureThrottle(LOGIN_FAILURES_LIMIT, LOGIN_WINDOW_S)
+        self.by_pair = FailureThrottle(LOGIN_FAILURES_LIMIT, LOGIN_WINDOW_S, MAX_THROTTLE_KEYS)
+        slowdown = (SLOWDOWN_FIRST_S, SLOWDOWN_MAX_S, LOGIN_WINDOW_S, MAX_THROTTLE_KEYS)
+        self.by_account = FailureSlowdown(ACCOUNT_FREE_FAILURES, *slowdown)
+        self.by_ip = FailureSlowdown(ADDRESS_FREE_FAILURES, *slowdown)
+        self.known_addresses = RecentPairs(KNOWN_ADDRESS_DAYS * 86400.0, MAX_KNOWN_ADDRESSES)
+        self._next_sweep = 0.0
         self._principals: dict[str, tuple[Principal, float, int]] = {}
         for doc in store.table(TOKENS).all():
             self._principals[doc["token_hash"]] = (
@@ -152,34 +172,50 @@ class Accounts:
     # -- login -----------------------------------------------------------------------------
 
     def check_throttle(self, username: str, ip: str, now: float) -> None:
-        """Refuse (throttled) when the account or the IP must wait; holds nothing.
+        """Refuse (throttled) when this login would have to wait; holds nothing.
 
         A login that then yields (the scrypt check) must use :meth:`begin_login` instead.
         """
-        wait = max(self.by_account.retry_after(username, now), self.by_ip.retry_after(ip, now))
-        if wait > 0:
-            raise _throttled(wait)
+        self.begin_login(username, ip, now)
+        self.abandon_login(username, ip)
 
     def begin_login(self, username: str, ip: str, now: float) -> None:
-        """Check both budgets and hold one attempt on each, in one step (nothing yields).
+        """Check the budgets and hold one attempt on each, in one step (nothing yields).
 
-        The held attempt counts as a failure until :meth:`record_login` or
-        :meth:`abandon_login` settles it, so concurrent wrong passwords cannot all pass the
-        check while the first ones are still being verified.
+        The budgets: wrong passwords for this account from this address (5 lock the pair for
+        10 minutes), and, unless this address signed in to this account before, the account's
+        and the address's slowdowns. The held attempt counts as a failure until
+        :meth:`record_login` or :meth:`abandon_login` settles it, so concurrent wrong passwords
+        cannot all pass the check while the first ones are still being verified.
 
         Raises:
-            AccountError: throttled (nothing is held then).
+            AccountError: ``username_too_long`` (before anything keeps the name), or
+                ``throttled`` (nothing is held then).
         """
+        if len(username) > MAX_USERNAME_CHARS:
+            raise AccountError(
+                "username_too_long", f"an ID is at most {MAX_USERNAME_CHARS} characters"
+            )
+        pair = _pair(username, ip)
+        wait = self.by_pair.reserve(pair, now)
+        if wait > 0:
+            raise _locked(wait)
+        if self.known_addresses.seen(username, ip, now):
+            self.by_account.hold(username)
+            self.by_ip.hold(ip)
+            return
         wait = self.by_account.reserve(username, now)
         if wait == 0:
             wait = self.by_ip.reserve(ip, now)
             if wait > 0:
                 self.by_account.release(username)
         if wait > 0:
-            raise _throttled(wait)
+            self.by_pair.release(pair)
+            raise _slowed(wait)
 
     def abandon_login(self, username: str, ip: str) -> None:
         """Release what :meth:`begin_login` held when the check did not finish (an error)."""
+        self.by_pair.release(_pair(username, ip))
         self.by_account.release(username)
         self.by_ip.release(ip)
 
@@ -204,17 +240,27 @@ class Accounts:
             AccountError: bad credentials (the same message for an unknown ID and a wrong
                 password), a disabled account, or throttling.
         """
+        pair = _pair(username, ip)
         if account is None:
-            wait = max(self.by_account.fail(username, now), self.by_ip.fail(ip, now))
+            self.by_account.fail(username, now)
+            self.by_ip.fail(ip, now)
+            wait = self.by_pair.fail(pair, now)
             if wait > 0:
-                raise _throttled(wait)
-            raise AccountError("bad_credentials", "wrong ID or password")
+                raise _locked(wait)
+            tries_left = self.by_pair.tries_left(pair, now)
+            raise AccountError(
+                "bad_credentials",
+                f"wrong ID or password; {tries_left} more wrong tries lock this ID here "
+                f"for {int(LOGIN_WINDOW_S // 60)} minutes",
+                details={"tries_left": tries_left},
+            )
         self.abandon_login(username, ip)  # the password was right: the held attempt is no failure
         if account.get("disabled"):
             raise AccountError(
                 "account_disabled", "this account is disabled; ask your administrator"
             )
-        self.by_account.reset(username)
+        self.by_pair.reset(pair)
+        self.known_addresses.add(username, ip, now)
         token = secrets.token_urlsafe(32)
         hashed = token_hash(token)
         expires_at = now + self.token_lifetime_s
@@ -248,6 +294,16 @@ class Accounts:
         entry = self._principals.pop(hashed, None)
         if entry is not None:
             self.store.remove(TOKENS, entry[2])
+
+    def sweep_throttles(self, now: float) -> None:
+        """Forget expired login failures and old sign-in addresses (at most once a minute)."""
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + SWEEP_EVERY_S
+        self.by_pair.sweep(now)
+        self.by_account.sweep(now)
+        self.by_ip.sweep(now)
+        self.known_addresses.sweep(now)
 
     def prune_tokens(self, now: float) -> int:
         expired = [h for h, (_, expires_at, _) in self._principals.items() if expires_at <= now]
@@ -290,9 +346,23 @@ class Accounts:
         return clean
 
 
-def _throttled(wait: float) -> AccountError:
+def _pair(username: str, ip: str) -> str:
+    return f"{username}\n{ip}"  # an ID never holds a newline
+
+
+def _locked(wait: float) -> AccountError:
+    minutes = int(wait // 60) + 1
+    return AccountError(
+        "throttled",
+        f"too many wrong passwords for this ID from here; try again in {minutes} min",
+        retry_after_s=max(0.1, round(wait, 1)),  # never 0: 0 drops the field
+        details={"tries_left": 0},
+    )
+
+
+def _slowed(wait: float) -> AccountError:
     return AccountError(
         "throttled",
         f"too many failed logins; try again in {int(wait) + 1} s",
-        retry_after_s=round(wait, 1),
+        retry_after_s=max(0.1, round(wait, 1)),  # never 0: 0 drops the field
     )

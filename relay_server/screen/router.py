@@ -88,6 +88,11 @@ class Screens:
             ProtocolError: a message this role may not send here, or out of order.
         """
         presentation = self.presentation(member.session_id)
+        if member.role is Role.CUSTOMER and id(member) not in presentation.viewers:
+            # Unseated: refused for lack of room, or its customer token was retired.
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "this viewer is not in the session", str(message.type)
+            )
         if isinstance(message, CONTROL_MESSAGES):
             self.handle_control(member, message)
             return
@@ -159,8 +164,10 @@ class Screens:
         for member in self._members_of(presentation):
             member.close(code, reason)
 
-    def handle_control(self, member: Member, message: Any) -> None:
+    def handle_control(self, member: Member, message: Any, customer_id: str = "") -> None:
         """A control handover message (P3), from a viewer, the presenter or the agent's chat.
+
+        ``customer_id``: the session's current customer (a grant naming nobody goes there).
 
         Raises:
             ProtocolError: refused (``relay_server.screen.control_grants`` says when).
@@ -170,12 +177,38 @@ class Screens:
         if is_agent and member.channel is Channel.SCREEN and presenter is not member:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "not the presenter", str(message.type))
         self.control.handle(
-            member.session_id, member, message, presenter, viewers, is_agent, time.monotonic()
+            member.session_id,
+            member,
+            message,
+            presenter,
+            viewers,
+            is_agent,
+            time.monotonic(),
+            customer_id,
         )
 
     def clear_control(self, session_id: str) -> None:
         """Drop every control grant and request of a session (the customer was removed)."""
         self._control_call("clear", session_id)
+
+    def retire_customer(self, session_id: str, customer_id: str, code: int, reason: str) -> int:
+        """Unseat and close every viewer socket of a customer token that stopped working.
+
+        Their slots are free, their grants and requests gone and their strokes' authorship
+        forgotten before this returns; nothing more is sent to them. Returns how many closed.
+        """
+        presentation = self._presentations.get(session_id)
+        if presentation is None:
+            return 0
+        theirs = [
+            viewer.member
+            for viewer in list(presentation.viewers.values())
+            if getattr(viewer.member, "customer_id", None) == customer_id
+        ]
+        for member in theirs:
+            self.leave(member)
+            member.close(code, reason)
+        return len(theirs)
 
     def _control_members(self, session_id: str) -> tuple[Member | None, list[Member]]:
         """(presenter, viewers) of a session, without creating a presentation for it."""
@@ -200,6 +233,7 @@ class Screens:
             "paint_reports": self.paint_reports,
             "inputs_forwarded": self.control.forwarded,  # control handover (P3)
             "inputs_refused": self.control.refused,
+            "inputs_dropped": self.control.dropped,  # no room at the presenter
         }
 
     def _drawing_resize(

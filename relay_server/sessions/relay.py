@@ -63,6 +63,7 @@ LIVE_SESSIONS = "live_sessions"
 SESSION_RECORDS = "session_records"
 JOIN_FAILURES_LIMIT = 10
 JOIN_WINDOW_S = 600.0
+REMOVED_REASON = "the agent removed you from the session"
 
 
 @dataclass(slots=True)
@@ -271,6 +272,9 @@ class Relay:
             return session, session.agent.get("name", principal.username)
         session = self.directory.by_customer_token(hello.token)
         if session is None or session.id != hello.session_id:
+            live = self.directory.sessions.get(hello.session_id)
+            if live is not None and live.was_removed(hello.token):
+                raise HandshakeRefused(CloseCode.REMOVED, REMOVED_REASON)
             code = self._gone_code(hello.session_id)
             raise HandshakeRefused(
                 code if code is CloseCode.SESSION_ENDED else CloseCode.UNAUTHORIZED,
@@ -351,6 +355,9 @@ class Relay:
                 str(message.type),
                 client_id=getattr(message, "client_id", None),
             )
+        if member.role is Role.CUSTOMER and member.customer_id != session.customer_id:
+            # A socket of a retired token whose frame was read before it was closed.
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, REMOVED_REASON, str(message.type))
         room = self.rooms.room(member.session_id)
         if isinstance(message, SendChat):
             chat = self._chat(session.id)
@@ -412,7 +419,7 @@ class Relay:
             self._tell_agent(session, MessageType.SESSION_UPDATED)
         elif isinstance(message, GrantControl | RevokeControl):  # control handover (P3)
             self._require_agent(member, message)
-            self.screens.handle_control(member, message)
+            self.screens.handle_control(member, message, session.customer_id)
         else:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was already accepted", "hello")
 
@@ -449,6 +456,7 @@ class Relay:
         """Periodic upkeep: expire codes (telling their agents), drop expired tokens."""
         self._codes_changed(self.directory.expire_codes(now, self.options.code_lifetime_s))
         self.accounts.prune_tokens(now)
+        self.accounts.sweep_throttles(now)
 
     def drop_files(self, session_id: str) -> None:
         """Forget a session's file transfers and delete their spool files (P4).
@@ -495,9 +503,17 @@ class Relay:
             agent.send(encode(message_type, session=self.session_view(session, True)))
 
     def _remove_customer(self, session: SupportSession, now: float) -> None:
+        """Retire the customer's token: every socket of it closes (4004) before this yields.
+
+        Everything in memory happens first and at once, so no frame of the old customer is
+        handled, and nothing is sent to it, while the store syncs.
+        """
         if session.state is not SessionState.ACTIVE:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "no customer to remove", "remove_customer")
+        retired = session.customer_id
         self.directory.remove_customer(session, now, self.options.code_lifetime_s)
+        self._close_customer(session.id, retired, CloseCode.REMOVED, REMOVED_REASON)
+        self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
         self.drop_files(session.id)  # the next customer must not get this one's files
         chat = self._chat(session.id)
         session.customer_since_id = chat.last_id  # the next customer does not see this chat
@@ -505,13 +521,24 @@ class Relay:
         chat.read_up_to[str(Role.CUSTOMER)] = 0
         self._persist(session)
         self.wait_durable()
-        room = self.rooms.room(session.id)
-        customer = room.get(Role.CUSTOMER)
-        if customer is not None:
-            self.rooms.leave(customer)
-            customer.close(CloseCode.REMOVED, "the agent removed you from the session")
-        self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
         self._tell_agent(session, MessageType.CUSTOMER_REMOVED)
+
+    def _close_customer(self, session_id: str, customer_id: str, code: int, reason: str) -> None:
+        """Close every socket of one customer token: its chat socket and all its viewers.
+
+        Each is unseated first (its viewer slot, grant and request freed), then closed.
+        """
+        room = self.rooms.find(session_id)
+        chat = room.get(Role.CUSTOMER) if room else None
+        if chat is not None and chat.customer_id == customer_id:
+            self.rooms.leave(chat)
+            chat.close(code, reason)
+        closed = self.screens.retire_customer(session_id, customer_id, code, reason)
+        logger.info(
+            "customer token retired: %d viewer sockets closed",
+            closed,
+            extra={"session_id": session_id},
+        )
 
     def _agent_chat(self, session_id: str) -> Member | None:
         room = self.rooms.find(session_id)

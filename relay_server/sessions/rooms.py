@@ -17,8 +17,13 @@ class Member(Protocol):
     channel: Channel
     name: str
     session_id: str
+    customer_id: str  # the public id of the customer token it said hello with; "" for agents
 
     def send(self, frame: str | bytes) -> None: ...
+
+    def offer(self, frame: str | bytes) -> bool:
+        """Send a droppable frame if there is room now; False when it was dropped."""
+        ...
 
     def close(self, code: int, reason: str) -> None: ...
 

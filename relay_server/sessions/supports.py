@@ -7,6 +7,7 @@ the relay persists what these objects return.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -15,7 +16,14 @@ from typing import Any
 from relay_server.sessions.access_codes import AccessCodes, CodeError, CodeProblem
 
 MAX_ICON = 99
+MAX_RETIRED_CUSTOMERS = 32  # per session: their tokens are refused with "removed" (4004)
+CUSTOMER_ID_CHARS = 12
 SHOWN_AGENT_FIELDS = ("name", "title", "company", "photo_url")  # what customers see
+
+
+def customer_id(token: str) -> str:
+    """The public id of a customer token: the agent sees it, it opens nothing (a hash)."""
+    return hashlib.sha256(token.encode()).hexdigest()[:CUSTOMER_ID_CHARS]
 
 
 class SessionState(StrEnum):
@@ -53,6 +61,17 @@ class SupportSession:
     relay_url: str = ""  # the address the agent used: where invitations point
     customer_since_id: int = 0  # a customer sees chat after this id (earlier ones were removed)
     code_note: str | None = None  # "code_replaced": the relay replaced a burned code (agent UI)
+    # customer_id() of the tokens of removed customers, newest last (refused with 4004)
+    retired_customers: list[str] = field(default_factory=list)
+
+    @property
+    def customer_id(self) -> str:
+        """The current customer's public id; "" while nobody has joined."""
+        return customer_id(self.customer_token) if self.customer_token else ""
+
+    def was_removed(self, token: str) -> bool:
+        """True for the token of a customer the agent removed from this session."""
+        return customer_id(token) in self.retired_customers
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
@@ -66,6 +85,7 @@ class SupportSession:
         fields["customer_name"] = record.get("customer_name") or ""
         fields["relay_url"] = record.get("relay_url") or ""
         fields["customer_since_id"] = record.get("customer_since_id") or 0
+        fields["retired_customers"] = list(record.get("retired_customers") or [])
         return cls(**fields)
 
     def public(self, for_agent: bool) -> dict[str, Any]:
@@ -182,9 +202,11 @@ class SupportDirectory:
         return session
 
     def remove_customer(self, session: SupportSession, now: float, code_lifetime_s: float) -> None:
-        """Back to waiting with a fresh code; the old customer token stops working."""
+        """Back to waiting with a fresh code; the old customer token stops working for good."""
         if session.customer_token:
             self._by_customer_token.pop(session.customer_token, None)
+            retired = [*session.retired_customers, session.customer_id]
+            session.retired_customers = retired[-MAX_RETIRED_CUSTOMERS:]
         session.customer_token = None
         session.customer_name = ""
         session.state = SessionState.WAITING

@@ -24,6 +24,8 @@ from relay_server.files.routes import install_file_routes
 from relay_server.sessions.relay import Relay
 from relay_server.viewer.builds import ViewerBuilds
 from relay_server.viewer.routes import install_viewer_routes
+from relay_server.web import proxy_headers
+from relay_server.web.connection_limits import RequestTimedOut
 from relay_server.web.http_bodies import json_body, json_route
 from relay_server.web.ws_endpoint import serve_websocket
 from suite.protocol import PROTOCOL_VERSION
@@ -46,9 +48,15 @@ SECURITY_HEADERS = {
 def build_app(
     relay: Relay,
     clock: Callable[[], float] = time.time,
-    trust_proxy: bool = False,
+    trusted_proxy_hops: int = 0,
     viewer_builds: ViewerBuilds | None = None,
 ) -> bottle.Bottle:
+    """The relay's Bottle app.
+
+    Args:
+        trusted_proxy_hops: how many proxies in front of the relay append to
+            ``X-Forwarded-For`` (``--trust-proxy``); 0 reads no ``X-Forwarded-*`` header.
+    """
     app = bottle.Bottle()
     started = clock()
     pool = gevent.get_hub().threadpool
@@ -56,15 +64,11 @@ def build_app(
     relay.accounts.hasher = lambda password: pool.apply(hash_password, (password,))
 
     def client_ip() -> str:
-        if trust_proxy:
-            forwarded = bottle.request.environ.get("HTTP_X_FORWARDED_FOR", "")
-            if forwarded:
-                return forwarded.split(",")[0].strip()
-        return bottle.request.environ.get("REMOTE_ADDR", "")
+        return proxy_headers.client_ip(bottle.request.environ, trusted_proxy_hops)
 
     def relay_url() -> str:
-        parts = bottle.request.urlparts
-        return f"{parts.scheme}://{parts.netloc}"
+        # Not bottle's urlparts: it believes X-Forwarded-Proto/Host from anyone.
+        return proxy_headers.base_url(bottle.request.environ, trusted_proxy_hops)
 
     def body() -> dict[str, Any]:
         return json_body(MAX_BODY_BYTES)
@@ -217,6 +221,24 @@ def build_app(
             return "websocket upgrade required"
         serve_websocket(ws, client_ip(), relay, clock)
         return ""
+
+    @app.install
+    def answer_timeouts(callback: Callable) -> Callable:
+        """A body the client stopped sending in time: 408, and the connection is closed."""
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return callback(*args, **kwargs)
+            except RequestTimedOut as error:
+                logger.info("request body timed out", extra={"ip": client_ip()})
+                body = Refused(408, "request_timeout", str(error)).body()
+                return bottle.HTTPResponse(
+                    json.dumps(body),
+                    status=408,
+                    headers={"Content-Type": "application/json", "Connection": "close"},
+                )
+
+        return wrapper
 
     install_file_routes(app, relay, clock)  # files both ways (P4)
     # One-time viewer (P1, P10): tickets, downloads with the ticket inside, redemption.

@@ -55,7 +55,9 @@ def json_route(account_statuses: Mapping[str, int] | None = None) -> Callable[[C
                 result = handler(*args, **kwargs)
             except AccountError as error:
                 status = account_statuses.get(error.code, 400)
-                result = refusal(Refused(status, error.code, error.message, error.retry_after_s))
+                result = refusal(
+                    Refused(status, error.code, error.message, error.retry_after_s, error.details)
+                )
             except Refused as refused:
                 result = refusal(refused)
             if result is None:

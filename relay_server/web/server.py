@@ -9,18 +9,19 @@ import os
 import signal
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gevent
 from gevent.event import Event
-from gevent.pywsgi import WSGIServer
 
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store
 from relay_server.store.committer import GroupCommitter
 from relay_server.viewer.builds import ViewerBuilds
 from relay_server.web.app import build_app
+from relay_server.web.connection_limits import ConnectionLimits
+from relay_server.web.http_server import LimitedWSGIServer, timed_handler_class
 from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
 
@@ -38,8 +39,9 @@ class ServerConfig:
     tls_key: Path | None = None
     ready_file: Path | None = None
     stock_websocket: bool = False
-    trust_proxy: bool = False
+    trusted_proxy_hops: int = 0  # proxies that append to X-Forwarded-For (--trust-proxy)
     viewer_dir: Path | None = None  # one-time viewer builds to hand out (D1)
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # slow clients
 
 
 def websocket_handler_class(stock: bool):
@@ -69,17 +71,21 @@ def run(
         store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later
     )
     app = build_app(
-        relay, trust_proxy=config.trust_proxy, viewer_builds=ViewerBuilds(config.viewer_dir)
+        relay,
+        trusted_proxy_hops=config.trusted_proxy_hops,
+        viewer_builds=ViewerBuilds(config.viewer_dir),
     )
     ssl_args = {}
     if config.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(config.tls_cert), str(config.tls_key))
         ssl_args["ssl_context"] = context
-    server = WSGIServer(
+    raise_descriptor_limit()
+    server = LimitedWSGIServer(
         (config.host, config.port),
         app,
-        handler_class=websocket_handler_class(config.stock_websocket),
+        limits=config.limits,
+        handler_class=timed_handler_class(websocket_handler_class(config.stock_websocket)),
         log=None,
         error_log=logging.getLogger("relay_server.wsgi"),
         **ssl_args,
@@ -124,6 +130,27 @@ def run(
     store.close()
     logger.info("relay stopped; data flushed")
     return 0
+
+
+def raise_descriptor_limit() -> None:
+    """Raise the soft limit on open descriptors to the hard one; log both.
+
+    Every connection is a descriptor; distributions start services with a soft limit of 1,024
+    (or less) under a hard one that is often far higher.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError) as error:
+            logger.warning("could not raise the descriptor limit from %d: %s", soft, error)
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    logger.info("open descriptor limit: %d (soft), %d (hard)", soft, hard)
 
 
 def _tick_forever(relay: Relay) -> None:

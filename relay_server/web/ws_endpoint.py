@@ -2,7 +2,9 @@
 
 One greenlet reads each socket (the server's handler greenlet); a second one writes it, fed
 by a bounded queue, so that a broadcast never blocks on a slow client: a client whose queue
-overflows is too slow to follow the session and is closed.
+overflows is too slow to follow the session and is closed. Droppable frames (a viewer's input
+forwarded to the presenter) are only *offered*: they take at most half of the queue and are
+dropped beyond it, so another client's flood never closes the socket they go to.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 HELLO_TIMEOUT_S = 10.0
 SEND_QUEUE_FRAMES = 512
+OFFERED_FRAMES_MAX = SEND_QUEUE_FRAMES // 2  # droppable frames stop at half the queue
 FRAMES_PER_S = 20.0
 FRAME_BURST = 60.0
 _CLOSE = object()
@@ -50,6 +53,7 @@ class Connection:
         self.channel: Channel = Channel.CHAT
         self.name = ""
         self.session_id = ""
+        self.customer_id = ""
         self.closed = False
         self._queue: Queue = Queue(SEND_QUEUE_FRAMES)
         self._writer = gevent.spawn(self._write_loop)
@@ -62,6 +66,17 @@ class Connection:
             self._queue.put_nowait(frame)
         except Full:
             self._too_slow()
+
+    def offer(self, frame: str | bytes) -> bool:
+        """Queue a droppable frame if the queue is less than half full; never closes.
+
+        Returns:
+            False when the frame was dropped (closed, or the client is behind).
+        """
+        if self.closed or self._queue.qsize() >= OFFERED_FRAMES_MAX:
+            return False
+        self._queue.put_nowait(frame)
+        return True
 
     def _too_slow(self) -> None:
         logger.warning("closing a client too slow to read", extra={"session_id": self.session_id})
@@ -136,7 +151,7 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
                 frame = ws.receive()
             except WebSocketError:
                 break
-            if frame is None:
+            if frame is None or connection.closed:  # closed by the relay meanwhile: drop it
                 break
             if not bucket.take(time.monotonic()):
                 refused = ProtocolError(
@@ -175,7 +190,7 @@ def _serve_screen(connection: Connection, relay: Relay) -> None:
             frame = ws.receive()
         except WebSocketError:
             return
-        if frame is None:
+        if frame is None or connection.closed:  # closed by the relay meanwhile: drop it
             return
         try:
             if isinstance(frame, bytes | bytearray):
@@ -225,5 +240,7 @@ def _handshake(connection: Connection, relay: Relay, clock: Callable[[], float])
     connection.channel = hello.channel
     connection.name = name
     connection.session_id = session.id
+    if hello.role is Role.CUSTOMER:
+        connection.customer_id = session.customer_id  # hello matched its token to this one
     relay.enter(connection, session, hello.last_seen_id)
     return True

@@ -23,6 +23,7 @@ KEY_MODIFIERS = ("shift", "ctrl", "alt", "meta")
 MAX_INPUT_TEXT_CHARS = 256
 MAX_KEY_NAME_CHARS = 32
 MAX_WHEEL_STEPS = 20
+MAX_CUSTOMER_ID_CHARS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +39,16 @@ def _control_kinds(body: dict[str, Any], message_type: str, default: bool) -> tu
 
 @dataclass(frozen=True, slots=True)
 class GrantControl:
-    """The agent hands over the mouse and/or the keyboard (what is false stays as it is)."""
+    """The agent hands over the mouse and/or the keyboard (what is false stays as it is).
+
+    ``customer_id`` names the customer it goes to (the ``customer_id`` of ``requested_by`` in
+    the agent's ``control_state``); None: the session's current customer.
+    """
 
     type: ClassVar[MessageType] = MessageType.GRANT_CONTROL
     mouse: bool
     keyboard: bool
+    customer_id: str | None = None
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> GrantControl:
@@ -50,7 +56,12 @@ class GrantControl:
         mouse, keyboard = _control_kinds(body, t, default=False)
         if not (mouse or keyboard):
             raise ProtocolError(ErrorCode.BAD_MESSAGE, "grant_control grants nothing", t)
-        return cls(mouse=mouse, keyboard=keyboard)
+        customer_id = _field(body, "customer_id", str, t, required=False)
+        if customer_id is not None and not 0 < len(customer_id) <= MAX_CUSTOMER_ID_CHARS:
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE, f"'customer_id' must be 1-{MAX_CUSTOMER_ID_CHARS} chars", t
+            )
+        return cls(mouse=mouse, keyboard=keyboard, customer_id=customer_id)
 
 
 @dataclass(frozen=True, slots=True)

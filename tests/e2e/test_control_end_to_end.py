@@ -15,7 +15,9 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
+from websockets.exceptions import ConnectionClosed
 
+from tests.support.api import Api
 from tests.support.chat_client import ChatClient
 from tests.support.input_target import InputTarget
 from tests.support.relay import REPO_ROOT
@@ -322,3 +324,60 @@ def test_a_raw_client_without_a_grant_moves_nothing_on_the_agents_screen(
     assert pointer(display) == start
     assert target.count("press") == 0
     raw.close()
+
+
+def _screen_socket(session: PresentationSession, token: str) -> ChatClient:
+    """A customer's viewer socket as a raw client (what an attacker holding the token has)."""
+    client = ChatClient(session.ws_url, "customer", session.session_id, token)
+    assert client.connect(channel="screen")["type"] == "welcome"
+    while client.recv_type("screen_state")["state"] != "live":
+        pass
+    return client
+
+
+def _attempt(client: ChatClient, message: dict) -> None:
+    try:
+        client.send(message)
+    except ConnectionClosed:
+        pass  # the relay closed it: exactly what should happen to a removed customer
+
+
+def test_a_removed_customer_injects_nothing_into_the_agents_desktop(
+    display, target, agent, session, presenter
+) -> None:
+    """After remove_customer the old token's viewer socket asks for control, clicks and types;
+    the agent grants control to the next customer who asked: the real presenter injects none
+    of the old customer's input (no press, no key, no text) and the new customer's click."""
+    x, y, _, _ = TARGET
+    presenter()
+    old = _screen_socket(session, session.customer_token)
+    agent.send({"type": "remove_customer"})
+    code = agent.recv_type("customer_removed")["session"]["code"]
+    assert old.close_code(timeout=1.0) == 4004
+    _attempt(old, {"type": "request_control"})
+    joined = Api(session.relay_url).join(code=code, name="Lee Newcomer")
+    new = _screen_socket(session, joined["customer_token"])
+    new.send({"type": "request_control"})
+    state = agent.recv_type("control_state")
+    while not state["requested"]:
+        state = agent.recv_type("control_state")
+    assert state["requested_by"]["name"] == "Lee Newcomer"
+    agent.send({"type": "grant_control", "mouse": True, "keyboard": True,
+                "customer_id": state["requested_by"]["customer_id"]})  # fmt: skip
+    while not new.recv_type("control_state")["mouse"]:
+        pass
+    for n in range(50):
+        _attempt(old, {"type": "mouse_input", "action": "down", "x": x + 50 + n, "y": y + 50,
+                       "button": "left"})  # fmt: skip
+        _attempt(old, {"type": "mouse_input", "action": "up", "x": x + 50 + n, "y": y + 50,
+                       "button": "left"})  # fmt: skip
+        _attempt(old, {"type": "key_input", "action": "text", "text": "evil"})
+    new.send({"type": "mouse_input", "action": "down", "x": x + 120, "y": y + 80,
+              "button": "left"})  # fmt: skip
+    new.send({"type": "mouse_input", "action": "up", "x": x + 120, "y": y + 80,
+              "button": "left"})  # fmt: skip
+    release = target.wait_for(lambda e: e["event"] == "release")
+    assert (release["x_root"], release["y_root"]) == (x + 120, y + 80)
+    assert target.count("press") == 1 and target.count("key") == 0
+    assert "evil" not in target.text()
+    new.close()

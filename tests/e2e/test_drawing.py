@@ -332,7 +332,7 @@ def test_drawings_cross_between_the_viewer_and_the_agents_real_desktop(
 
 @pytest.mark.parametrize("tool", ["pen", "line", "rectangle", "ellipse", "arrow"])
 def test_browser_and_python_draw_the_same_shapes(open_ui, tool: str) -> None:
-    """ui/common/drawing_shapes.js and suite/strokes.py give the same lines for every tool, so
+    """ui/common/drawing/shapes.js and suite/strokes.py give the same lines for every tool, so
     a stroke looks the same over the viewer's picture and on the agent's desktop overlay."""
     from suite.strokes import Tool, polylines  # noqa: PLC0415
 
@@ -340,7 +340,7 @@ def test_browser_and_python_draw_the_same_shapes(open_ui, tool: str) -> None:
     page = open_ui("/")
     browser_lines = page.evaluate(
         """async ([tool, points]) => {
-            const shapes = await import("/ui/common/drawing_shapes.js");
+            const shapes = await import("/ui/common/drawing/shapes.js");
             return shapes.polylines(tool, points, 5);
         }""",
         [tool, points],
@@ -357,7 +357,7 @@ def test_the_browser_board_batches_a_drag_and_applies_the_relays_messages(open_u
     page = open_ui("/")
     result = page.evaluate(
         """async () => {
-            const { DrawingBoard } = await import("/ui/common/drawing_board.js");
+            const { DrawingBoard } = await import("/ui/common/drawing/board.js");
             const sent = [];
             const board = new DrawingBoard({
                 role: "customer",

@@ -18,6 +18,11 @@ def relay(relay_factory):
     return relay_factory(agents=(ROOT,))
 
 
+WRONG_WITH_TRIES_LEFT = (
+    "Wrong ID or password. 4 more wrong tries lock this ID from this network for 10 minutes."
+)
+
+
 def admin_login(page: Page, username: str = ROOT.username, password: str = ROOT.password) -> None:
     by_id(page, "login-username").fill(username)
     by_id(page, "login-password").fill(password)
@@ -95,7 +100,7 @@ def test_admin_creates_disables_enables_and_resets_an_agent(open_ui: PageFactory
 
     by_id(carol, "login-password").fill("carol-password")
     by_id(carol, "login-button").click()
-    expect(agent_login_attempt).to_have_text("Wrong ID or password.")
+    expect(agent_login_attempt).to_have_text(WRONG_WITH_TRIES_LEFT)
     by_id(carol, "login-password").fill("carol-new-pass")
     by_id(carol, "login-button").click()
     expect(by_id(carol, "new-support-button")).to_be_visible()
@@ -111,7 +116,7 @@ def test_an_agent_is_told_the_admin_site_is_not_theirs(open_ui: PageFactory, rel
     expect(by_id(page, "accounts-table")).to_be_hidden()
     expect(by_id(page, "logout-button")).to_be_hidden()
     admin_login(page, "alice", "wrong-password")
-    expect(by_id(page, "login-error")).to_have_text("Wrong ID or password.")
+    expect(by_id(page, "login-error")).to_have_text(WRONG_WITH_TRIES_LEFT)
 
 
 def test_sign_in_survives_a_reload_and_logout_ends_it(open_ui: PageFactory) -> None:
@@ -168,14 +173,16 @@ def test_every_string_of_the_admin_page_exists(open_ui: PageFactory) -> None:
     expect(by_id(page, "login-button")).to_be_visible()
     missing = page.evaluate(
         """async () => {
-            const { STRINGS } = await import("/ui/common/i18n_strings.js");
+            const { i18n } = await import("/ui/common/i18n.js");
+            const en = new Set(i18n.keys("en"));
+            const ko = new Set(i18n.keys("ko"));
             const keys = new Set();
             for (const el of document.querySelectorAll("*")) {
                 for (const name of ["i18n", "i18nPlaceholder", "i18nAriaLabel", "i18nTitle"]) {
                     if (el.dataset[name]) keys.add(el.dataset[name]);
                 }
             }
-            return [...keys].filter((key) => !(key in STRINGS.en) || !(key in STRINGS.ko));
+            return [...keys].filter((key) => !en.has(key) || !ko.has(key));
         }"""
     )
     assert missing == []

@@ -18,6 +18,7 @@ from tests.support.ui_pages import (
     expect_state,
     open_page,
     page_errors,
+    remove_the_customer,
     screenshot,
     send_chat,
     start_support,
@@ -38,24 +39,19 @@ def record_support_fetches(page: Page) -> list[str]:
     return fetched
 
 
-def remove_the_customer(agent: Page) -> str:
-    """Remove the customer through the confirm dialog; return the new code once it shows."""
-    old_code = by_id(agent, "access-code").text_content()
-    by_id(agent, "remove-customer").click()
-    by_id(agent, "remove-confirm").click()
-    code = by_id(agent, "access-code")
-    expect(code).to_have_text(re.compile(r"^\d{6}$"))
-    expect(code).not_to_have_text(old_code or "")
-    return code.text_content() or ""
-
-
 def test_wrong_password_is_explained(open_ui: PageFactory) -> None:
-    """A wrong password shows "Wrong ID or password." and keeps the login form."""
+    """A wrong password is explained with the tries left before a lock, in English
+    and Korean, and keeps the login form."""
     page = open_ui("/agent")
     by_id(page, "login-username").fill("alice")
     by_id(page, "login-password").fill("not-her-password")
     by_id(page, "login-button").click()
-    expect(by_id(page, "login-error")).to_have_text("Wrong ID or password.")
+    expect(by_id(page, "login-error")).to_have_text(
+        "Wrong ID or password. 4 more wrong tries lock this ID from this network for 10 minutes."
+    )
+    by_id(page, "language-select").select_option("ko")
+    by_id(page, "login-button").click()
+    expect(by_id(page, "login-error")).to_contain_text("3번 더 틀리면")
     expect(by_id(page, "new-support-button")).to_be_hidden()
 
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.chat_client import ChatClient
-from tests.support.ui_pages import by_id, rs_state, screenshot
+from tests.support.ui_pages import by_id, customer_join, remove_the_customer, rs_state, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -66,4 +66,24 @@ def test_the_agent_sees_the_request_grants_and_takes_control_back(chat_pages, re
     by_id(agent, "control-decline").click()
     _state(viewer)
     expect(panel).to_be_hidden()
+    viewer.close()
+
+
+def test_after_a_removal_the_panel_names_the_customer_who_asks_and_grants_to_them(
+    chat_pages, relay, open_ui
+) -> None:
+    """The removed customer's viewer is closed (4004); the next customer's request shows their
+    own name, from the relay, and Give keyboard hands it to that customer's viewer."""
+    agent, first = chat_pages
+    old_viewer = _viewer_socket(first, relay)
+    code = remove_the_customer(agent)
+    assert old_viewer.close_code(timeout=1.0) == 4004
+    second = open_ui("/")
+    customer_join(second, code, name="Evan Second")
+    viewer = _viewer_socket(second, relay)
+    viewer.send({"type": "request_control"})
+    expect(by_id(agent, "control-text")).to_have_text("Evan Second asks to control your screen.")
+    by_id(agent, "control-grant-keyboard").click()
+    _state(viewer, keyboard=True)
+    expect(by_id(agent, "control-text")).to_have_text("The customer controls your keyboard.")
     viewer.close()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.ui_pages import PageFactory, by_id, start_support
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.e2e
 
@@ -37,25 +41,90 @@ def test_protocol_module_encodes_and_rejects_bad_frames(open_ui: PageFactory) ->
     assert result["frozen"] and result["terminal"] and not result["retried"]
 
 
+STRING_TABLES = sorted(p.name for p in (ROOT / "ui" / "common" / "strings").glob("*.js"))
+
+
 def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None:
-    """The Korean table has exactly the English keys, and the same {parameters} in each."""
+    """Every table in ui/common/strings/ has the same keys in Korean as in English, with the
+    same {parameters}, and no key is defined by two tables."""
     page = open_ui("/")
-    missing = page.evaluate(
-        """async () => {
-            const { STRINGS } = await import("/ui/common/i18n_strings.js");
+    problems = page.evaluate(
+        """async (files) => {
             const params = (text) => (text.match(/\\{\\w+\\}/g) ?? []).sort().join(",");
             const problems = [];
-            for (const [a, b] of [["en", "ko"], ["ko", "en"]]) {
-                for (const key of Object.keys(STRINGS[a])) {
-                    if (!(key in STRINGS[b])) problems.push(`${key} missing in ${b}`);
-                    else if (params(STRINGS[a][key]) !== params(STRINGS[b][key]))
-                        problems.push(`${key}: parameters differ`);
+            const owner = new Map();
+            for (const file of files) {
+                const module = await import(`/ui/common/strings/${file}`);
+                const tables = Object.values(module);
+                if (tables.length !== 1) problems.push(`${file} exports ${tables.length} tables`);
+                for (const table of tables) {
+                    for (const [a, b] of [["en", "ko"], ["ko", "en"]]) {
+                        for (const key of Object.keys(table[a])) {
+                            if (!(key in table[b])) problems.push(`${file}: ${key} not in ${b}`);
+                            else if (params(table[a][key]) !== params(table[b][key]))
+                                problems.push(`${file}: ${key}: parameters differ`);
+                        }
+                    }
+                    for (const key of Object.keys(table.en)) {
+                        if (owner.has(key)) problems.push(`${key}: ${owner.get(key)}, ${file}`);
+                        owner.set(key, file);
+                    }
                 }
             }
             return problems;
-        }"""
+        }""",
+        STRING_TABLES,
     )
-    assert missing == []
+    assert len(STRING_TABLES) >= 10
+    assert problems == []
+
+
+# The string tables each page loads (besides common_strings.js, which every page has).
+PAGE_TABLES = {
+    "/": {"chat", "customer", "file", "screen"},
+    "/agent": {"agent", "chat", "control", "drawing", "file", "idle", "screen", "sign_in"},
+    "/view": {"control", "drawing", "file", "screen"},
+    "/admin": {"admin", "sign_in"},
+    "/ui/agent/notice.html": {"agent", "file"},
+    "/ui/agent/help.html": {"agent"},
+}
+
+
+@pytest.mark.parametrize("path", sorted(PAGE_TABLES))
+def test_each_page_loads_only_its_own_strings(open_ui: PageFactory, path: str) -> None:
+    """A page has exactly the keys of common_strings.js plus its own tables (the customer page
+    has no agent or admin string), and every data-i18n key of its markup is among them."""
+    page = open_ui(path)
+    result = page.evaluate(
+        """async (files) => {
+            const { i18n } = await import("/ui/common/i18n.js");
+            const loaded = new Set(i18n.keys("en"));
+            const owner = {};
+            for (const file of files) {
+                const module = await import(`/ui/common/strings/${file}`);
+                for (const key of Object.keys(Object.values(module)[0].en)) owner[key] = file;
+            }
+            const tables = new Set([...loaded].map((key) => owner[key] ?? `unknown ${key}`));
+            const markup = new Set();
+            for (const el of document.querySelectorAll("*")) {
+                for (const name of ["i18n", "i18nPlaceholder", "i18nAriaLabel", "i18nTitle"]) {
+                    if (el.dataset[name]) markup.add(el.dataset[name]);
+                }
+            }
+            const complete = [...Object.entries(owner)].filter(([, f]) => tables.has(f)).length;
+            return {
+                tables: [...tables].sort(),
+                missing: [...markup].filter((key) => !loaded.has(key)),
+                partial: complete !== loaded.size,
+                ko: i18n.keys("ko").length === loaded.size,
+            };
+        }""",
+        STRING_TABLES,
+    )
+    expected = sorted(f"{name}_strings.js" for name in PAGE_TABLES[path] | {"common"})
+    assert result["tables"] == expected
+    assert result["missing"] == []
+    assert not result["partial"] and result["ko"]
 
 
 def test_customer_can_join_with_the_keyboard_alone(agent_page: Page, open_ui: PageFactory) -> None:

@@ -27,7 +27,7 @@ GOLDEN = [
 def _js(page: Page, body: str, arg=None):
     return page.evaluate(
         f"""async (arg) => {{
-            const f = await import("/ui/common/screen_frame.js");
+            const f = await import("/ui/common/screen/frame.js");
             const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer;
             {body}
         }}""",

@@ -174,7 +174,7 @@ def test_remove_customer_returns_to_waiting_with_a_new_code(relay):
     )
     stale.connect_raw()
     stale.send(stale.hello)
-    assert stale.close_code() == 4001
+    assert stale.close_code() == 4004  # removed, not merely unknown
     rejoined = talk.api.join(code=removed["session"]["code"], name="Second Customer")
     assert rejoined["session_id"] == talk.session_id
 

@@ -14,6 +14,7 @@ import gevent
 
 from relay_server.accounts.registry import Principal
 from relay_server.sessions.relay import Relay, RelayOptions
+from relay_server.sessions.supports import customer_id
 from relay_server.store import Store
 from relay_server.store.committer import GroupCommitter
 from suite.protocol import Channel, Role, SendChat
@@ -22,11 +23,12 @@ from suite.protocol import Channel, Role, SendChat
 class _Socket:
     """A chat member that notes, for every frame sent to it, whether the store was durable."""
 
-    def __init__(self, store: Store, session_id: str):
+    def __init__(self, store: Store, session_id: str, token: str):
         self.role = Role.CUSTOMER
         self.channel = Channel.CHAT
         self.name = "Kim"
         self.session_id = session_id
+        self.customer_id = customer_id(token)
         self.store = store
         self.sent: list[tuple[str, bool]] = []
 
@@ -46,7 +48,9 @@ def test_a_resend_racing_the_original_fsync_is_acked_after_it(tmp_path: Path):
         relay.accounts.create("alice", "alice-password-1")
         support = relay.new_support(Principal("alice", "agent", "x"), 0.0, "http://relay")
         joined = relay.join(support["code"], None, "Kim", "10.0.0.1", 1.0)
-        first, second = (_Socket(store, joined["session_id"]) for _ in range(2))
+        first, second = (
+            _Socket(store, joined["session_id"], joined["customer_token"]) for _ in range(2)
+        )
         relay.rooms.room(joined["session_id"]).add(first)
         message = SendChat(client_id="c-1", text="hello")
         # Both greenlets are ready before either runs: the resend is handled while the

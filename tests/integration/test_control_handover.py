@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from types import SimpleNamespace
 
 import pytest
+from websockets.frames import Frame, Opcode
 
+from relay_server.screen.control_grants import INPUT_BURST
+from relay_server.sessions.supports import customer_id
 from relay_server.web.ws_endpoint import enable_no_delay
 from tests.support.chat_client import ChatClient
 from tests.support.conversation import start_conversation
 from tests.support.screen_socket import screen_sockets
 
 NOTHING = {"type": "control_state", "mouse": False, "keyboard": False, "requested": False}
+# The agent's chat and the presenter also see who asked and who holds each kind.
+NOBODY = {**NOTHING, "requested_by": None, "mouse_holder": None, "keyboard_holder": None}
 MOVE = {"type": "mouse_input", "action": "move", "x": 3, "y": 4}
 KEY = {"type": "key_input", "action": "down", "key": "a", "code": "KeyA", "modifiers": []}
 
@@ -24,40 +30,61 @@ def _state(client: ChatClient) -> dict:
 def _live(relay):
     talk = start_conversation(relay)
     presenter, (viewer,) = screen_sockets(relay, talk)
-    assert _state(viewer) == NOTHING and _state(presenter) == NOTHING
+    assert _state(viewer) == NOTHING and _state(presenter) == NOBODY
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
     return talk, presenter, viewer
 
 
 def test_request_grant_input_and_revoke(relay):
-    """The viewer asks, the agent's chat sees it and grants the keyboard; keys reach the
+    """The viewer asks, the agent's chat sees who asked and grants the keyboard; keys reach the
     presenter, clicks are refused; after revoke nothing reaches it."""
     talk, presenter, viewer = _live(relay)
-    assert talk.agent.received[1] == NOTHING  # right after welcome
+    kim = _kim(talk)
+    assert talk.agent.received[1] == NOBODY  # right after welcome
     viewer.send({"type": "request_control"})
-    assert _state(talk.agent) == {**NOTHING, "requested": True}
+    asked = {**NOBODY, "requested": True, "requested_by": kim}
+    assert _state(talk.agent) == asked
     assert _state(viewer) == {**NOTHING, "requested": True}
-    assert _state(presenter) == {**NOTHING, "requested": True}
+    assert _state(presenter) == asked
     talk.agent.send({"type": "grant_control", "keyboard": True})
+    keyboard = {**NOBODY, "keyboard": True, "keyboard_holder": kim}
     assert _state(viewer) == {**NOTHING, "keyboard": True}
-    assert _state(presenter) == {**NOTHING, "keyboard": True}
-    assert _state(talk.agent) == {**NOTHING, "keyboard": True}
+    assert _state(presenter) == keyboard
+    assert _state(talk.agent) == keyboard
     viewer.send(KEY)
     assert presenter.recv_type("key_input") == KEY
     viewer.send(MOVE)
     error = viewer.recv_type("error")
     assert (error["code"], error["message"]) == ("not_allowed", "control not granted: mouse")
-    talk.agent.send({"type": "grant_control", "mouse": True})
+    talk.agent.send({"type": "grant_control", "mouse": True, "customer_id": kim["customer_id"]})
     assert _state(viewer) == {**NOTHING, "mouse": True, "keyboard": True}
+    both = {**keyboard, "mouse": True, "mouse_holder": kim}
+    assert _state(talk.agent) == both and _state(presenter) == both
     viewer.send(MOVE)
     assert presenter.recv_type("mouse_input") == MOVE
     talk.agent.send({"type": "revoke_control"})
-    assert _state(viewer) == NOTHING and _state(presenter) == {**NOTHING, "mouse": False}
+    assert _state(viewer) == NOTHING and _state(presenter) == NOBODY
     viewer.send(KEY)
     assert viewer.recv_type("error")["message"] == "control not granted: keyboard"
     presenter.send({"type": "cursor", "x": 1, "y": 1, "visible": True})  # a marker
     viewer.recv_type("cursor")
     assert not [m for m in presenter.received if m["type"] == "key_input"][1:]
+
+
+def test_a_grant_naming_another_customer_is_refused(relay):
+    """grant_control with a customer_id that has no viewer open (a removed or unknown
+    customer) is not_allowed and hands nothing to the viewer that is there."""
+    talk, presenter, viewer = _live(relay)
+    talk.agent.send({"type": "grant_control", "mouse": True, "customer_id": "0" * 12})
+    error = talk.agent.recv_type("error")
+    assert (error["code"], error["in_reply_to"]) == ("not_allowed", "grant_control")
+    viewer.send(MOVE)
+    assert viewer.recv_type("error")["message"] == "control not granted: mouse"
+
+
+def _kim(talk) -> dict:
+    """Who the agent is shown for the conversation's customer."""
+    return {"customer_id": customer_id(talk.joined["customer_token"]), "name": "Kim Customer"}
 
 
 def test_a_raw_client_without_a_grant_moves_nothing(relay):
@@ -85,7 +112,9 @@ def test_disconnect_pause_stop_and_the_presenters_revoke_clear_the_grant(relay, 
     viewer, when it is still there)."""
     talk, presenter, viewer = _live(relay)
     talk.agent.send({"type": "grant_control", "mouse": True, "keyboard": True})
-    assert _state(presenter) == {**NOTHING, "mouse": True, "keyboard": True}
+    kim = _kim(talk)
+    held = {**NOBODY, "mouse": True, "keyboard": True, "mouse_holder": kim, "keyboard_holder": kim}
+    assert _state(presenter) == held
     assert _state(talk.agent)["mouse"] is True
     assert _state(viewer)["keyboard"] is True
     if how == "viewer_closes":
@@ -96,9 +125,11 @@ def test_disconnect_pause_stop_and_the_presenters_revoke_clear_the_grant(relay, 
         talk.agent.send({"type": "remove_customer"})
     else:
         presenter.send({"type": f"present_{how}"})
-    assert _state(presenter) == NOTHING
-    assert _state(talk.agent) == NOTHING
-    if how != "viewer_closes":
+    assert _state(presenter) == NOBODY
+    assert _state(talk.agent) == NOBODY
+    if how == "remove_customer":  # its sockets are closed at once
+        assert viewer.close_code() == 4004
+    elif how != "viewer_closes":
         assert _state(viewer) == NOTHING
         viewer.send(MOVE)
         assert viewer.recv_type("error")["code"] == "not_allowed"
@@ -107,10 +138,12 @@ def test_disconnect_pause_stop_and_the_presenters_revoke_clear_the_grant(relay, 
 def test_a_flood_of_input_is_rate_limited(relay):
     """Far more than 240 moves at once: the excess is dropped, a few answered with
     rate_limited (not one error each, which would overflow the flooder's own send queue and
-    close it), an `up` still gets through, and the viewer stays connected."""
+    close it), the `up` of a forwarded `down` still gets through, and the viewer stays
+    connected."""
     talk, presenter, viewer = _live(relay)
     talk.agent.send({"type": "grant_control", "mouse": True})
     _state(viewer)
+    viewer.send({"type": "mouse_input", "action": "down", "x": 1, "y": 1, "button": "left"})
     for i in range(400):
         viewer.send({"type": "mouse_input", "action": "move", "x": i % 60, "y": 1})
     viewer.send({"type": "mouse_input", "action": "up", "x": 1, "y": 1, "button": "left"})
@@ -127,6 +160,42 @@ def test_a_flood_of_input_is_rate_limited(relay):
     errors = [m for m in viewer.received if m["type"] == "error"]
     assert 1 <= len(errors) <= 12
     assert relay_health(talk)["screen"]["inputs_refused"] >= 400 - len(forwarded)
+
+
+def _one_write(client: ChatClient, messages: list[dict]) -> None:
+    """Send many text frames in a single TCP write, as a flooding client can."""
+    assert client.ws is not None
+    blob = b"".join(
+        Frame(Opcode.TEXT, json.dumps(m).encode()).serialize(mask=True, extensions=[])
+        for m in messages
+    )
+    client.ws.socket.sendall(blob)
+
+
+def test_two_thousand_releases_in_one_write_never_disconnect_the_presenter(relay):
+    """A viewer holding control writes 2,000 `up` events at once: they go through the input
+    rate limit like every kind (most are dropped), the presenter's socket stays open, and the
+    viewer's later input still reaches it."""
+    talk, presenter, viewer = _live(relay)
+    talk.agent.send({"type": "grant_control", "mouse": True, "keyboard": True})
+    assert _state(viewer)["mouse"] is True
+    up = {"type": "mouse_input", "action": "up", "x": 1, "y": 1, "button": "left"}
+    key_up = {"type": "key_input", "action": "up", "key": "a", "code": "KeyA", "modifiers": []}
+    _one_write(viewer, [up] * 2000 + [key_up] * 2000)
+    presenter.send({"type": "cursor", "x": 1, "y": 1, "visible": True})  # the socket is open
+    viewer.recv_type("cursor")
+    assert {m["code"] for m in viewer.received if m["type"] == "error"} == {"rate_limited"}
+    forwarded = [m for m in presenter.received if m["type"].endswith("_input")]
+    assert len(forwarded) <= INPUT_BURST + 20
+    marker = {**MOVE, "x": 42}
+    while not [m for m in presenter.received if m == marker]:  # waits for the bucket to refill
+        viewer.send(marker)
+        try:
+            presenter.recv(timeout=0.2)
+        except TimeoutError:
+            pass
+    presenter.send({"type": "cursor", "x": 2, "y": 2, "visible": True})
+    assert viewer.recv_type("cursor")["x"] == 2
 
 
 def relay_health(talk) -> dict:

@@ -109,7 +109,14 @@ def test_login_errors_do_not_reveal_which_ids_exist(api):
     assert (
         unknown[1]
         == wrong[1]
-        == {"error": {"code": "bad_credentials", "message": "wrong ID or password"}}
+        == {
+            "error": {
+                "code": "bad_credentials",
+                "message": "wrong ID or password; 4 more wrong tries lock this ID here for "
+                "10 minutes",
+                "tries_left": 4,
+            }
+        }
     )
     status, body, _ = api.request("POST", "/api/login", json={"username": "alice"})
     assert (status, body["error"]["code"]) == (400, "bad_request")

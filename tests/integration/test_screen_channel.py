@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from tests.support.chat_client import ChatClient
 from tests.support.conversation import start_conversation
 from tests.support.region_frames import region
 from tests.support.screen_socket import screen_sockets
-
-
-def _binary(client: ChatClient) -> bytes:
-    while True:
-        frame = client.ws.recv(timeout=5)
-        if isinstance(frame, bytes):
-            return frame
-        client.received.append(json.loads(frame))
 
 
 def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay):
@@ -29,7 +19,7 @@ def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay):
     assert presenter.recv_type("capture_credit") == {"type": "capture_credit", "frames": 1}
     frame = region(1, 0, 0, 64, 32)
     presenter.send(frame)
-    assert [_binary(v) for v in viewers] == [frame, frame]
+    assert [v.recv_binary() for v in viewers] == [frame, frame]
     viewers[0].send({"type": "screen_ack", "seq": 1})
     assert presenter.recv_type("capture_credit")["frames"] == 1
     presenter.send({"type": "cursor", "x": 10, "y": 20, "visible": True, "shape": "text"})
@@ -46,11 +36,11 @@ def test_a_late_viewer_gets_the_current_picture_from_the_relay(relay):
     frames = [region(1, 0, 0, 32, 32), region(2, 32, 0, 32, 32), region(3, 0, 0, 32, 32)]
     for frame in frames:
         presenter.send(frame)
-    assert [_binary(first) for _ in frames] == frames
+    assert [first.recv_binary() for _ in frames] == frames
     late = ChatClient(relay.ws_url, "customer", talk.session_id, talk.joined["customer_token"])
     late.connect(channel="screen")
     assert late.recv_type("screen_state")["state"] == "live"
-    assert [_binary(late), _binary(late)] == [frames[1], frames[2]]
+    assert [late.recv_binary(), late.recv_binary()] == [frames[1], frames[2]]
 
 
 def test_pause_keeps_the_picture_and_bad_frames_are_refused(relay):

@@ -98,13 +98,24 @@ class ChatClient:
             if message["type"] == message_type:
                 return message
 
+    def recv_binary(self, timeout: float = RECV_TIMEOUT_S) -> bytes:
+        """The next binary frame (a region frame); text frames before it go to `received`."""
+        assert self.ws is not None
+        while True:
+            frame = self.ws.recv(timeout=timeout)
+            if isinstance(frame, bytes):
+                return frame
+            self.received.append(json.loads(frame))
+
     def close_code(self, timeout: float = RECV_TIMEOUT_S) -> int | None:
         """Wait until the relay closes the socket; returns its close code."""
         assert self.ws is not None
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
-                self.received.append(json.loads(self.ws.recv(timeout=deadline - time.monotonic())))
+                frame = self.ws.recv(timeout=deadline - time.monotonic())
+                if isinstance(frame, str):  # binary screen frames are skipped
+                    self.received.append(json.loads(frame))
         except ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else None
         except TimeoutError:

@@ -60,3 +60,12 @@ def test_no_issue_numbers_in_code_or_docs():
         for match in ISSUE_NUMBER.finditer(text)
     )
     assert not cited, f"issue numbers instead of feature names: {cited}"
+
+
+def test_every_path_in_docs_features_exists():
+    """The files and folders docs/features.md points to are there (a move updates the index)."""
+    named = re.findall(r"`((?:suite|relay_server|ui|docs|build|scripts)/[A-Za-z0-9_./-]*)`",
+                       INDEX.read_text(encoding="utf-8"))  # fmt: skip
+    assert len(named) > 50
+    missing = sorted({path for path in named if not (REPO_ROOT / path).exists()})
+    assert not missing, f"docs/features.md names paths that do not exist: {missing}"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
+from suite.agent.presenter.control import INPUT_QUEUE_EVENTS, PresenterControl
 from suite.control.input_map import InputGeometry
 from suite.control.remote_control import RemoteControl, keysym_name
 from suite.screen.masks import WindowMask
@@ -162,3 +165,38 @@ def test_dom_key_names_become_keysym_names():
     assert [keysym_name(n) for n in names] == [
         "Return", "Left", "Next", "F12", "space", "a", "z", "/", None, None, None,
     ]  # fmt: skip
+
+
+class StuckSink(RecordingSink):
+    """A desktop that takes input only when the test lets it (a slow X server)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = threading.Event()
+
+    def type_text(self, text: str) -> None:
+        self.go.wait(10)
+        super().type_text(text)
+
+
+def test_a_full_input_queue_drops_input_and_a_state_change_drops_what_is_queued():
+    """The presenter's reader only queues: 2,000 inputs against a stuck desktop fill the
+    bounded queue and the rest is dropped and counted (nothing raises, nothing closes); a
+    control_state drops what is queued; input after it is injected."""
+    sink = StuckSink()
+    remote = PresenterControl(hotkey=False, open_sink=lambda: sink)
+    try:
+        remote.on_message({"type": "control_state", "mouse": False, "keyboard": True})
+        for n in range(2000):
+            remote.on_message({"type": "key_input", "action": "text", "text": f"t{n}"})
+        assert INPUT_QUEUE_EVENTS <= 2000 - remote.dropped <= INPUT_QUEUE_EVENTS + 1
+        remote.on_message({"type": "control_state", "mouse": False, "keyboard": True})
+        assert remote.dropped >= 2000 - 1
+        sink.go.set()
+        remote.on_message({"type": "key_input", "action": "text", "text": "after"})
+        assert remote.wait_idle(5)
+        assert [c for c in sink.calls if c[0] == "text"][-1] == ("text", "after")
+        assert len([c for c in sink.calls if c[0] == "text"]) <= 2
+    finally:
+        sink.go.set()
+        remote.close()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from relay_server.sessions.access_codes import MAX_WRONG_GUESSES, CodeError, CodeProblem
-from relay_server.sessions.supports import JoinError, SessionState, SupportDirectory, SupportSession
+from relay_server.sessions.supports import (
+    MAX_RETIRED_CUSTOMERS,
+    JoinError,
+    SessionState,
+    SupportDirectory,
+    SupportSession,
+    customer_id,
+)
 
 ALICE = {"name": "Alice Kim", "title": "Sales Manager", "company": "Acme"}
 
@@ -119,3 +126,23 @@ def test_an_expired_code_is_not_replaced_and_renewing_clears_the_note():
     session.code_note = "code_replaced"
     directory.new_code(session, now=11, lifetime_s=10)
     assert session.code and session.code_note is None
+
+
+def test_a_removed_customers_token_is_remembered_as_removed_across_a_restart():
+    """The old token is known as removed (not just unknown), in the stored record too; the
+    next customer's is not; the list keeps the newest MAX_RETIRED_CUSTOMERS."""
+    directory = SupportDirectory()
+    session = directory.create("alice", {"name": "Alice"}, now=1, code_lifetime_s=600)
+    directory.join_by_code(session.code, "Kim", now=2)
+    old = session.customer_token
+    assert session.customer_id == customer_id(old) and len(session.customer_id) == 12
+    directory.remove_customer(session, now=3, code_lifetime_s=600)
+    directory.join_by_code(session.code, "Lee", now=4)
+    assert session.was_removed(old) and not session.was_removed(session.customer_token)
+    restored = SupportSession.from_record(session.to_record())
+    assert restored.was_removed(old)
+    for n in range(MAX_RETIRED_CUSTOMERS + 1):
+        directory.remove_customer(session, now=5 + n, code_lifetime_s=600)
+        directory.join_by_code(session.code, "Next", now=5 + n)
+    assert len(session.retired_customers) == MAX_RETIRED_CUSTOMERS
+    assert not session.was_removed(old)  # the oldest fell off: unknown (4001) from now on

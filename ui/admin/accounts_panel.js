@@ -2,17 +2,15 @@
 // form, disable / enable, and password reset (PasswordDialog). Every call goes through the
 // page's api() (which handles a lost sign-in); every refusal is told in the user's language.
 
-import { element } from "/ui/common/dom.js";
-import { ErrorMessage } from "/ui/common/error_message.js";
-import { iconElement } from "/ui/common/icons.js";
-import { PasswordDialog } from "/ui/admin/password_dialog.js";
-
-const $ = (id) => document.getElementById(id);
+import { byId, element } from "../common/dom.js";
+import { ErrorMessage } from "../common/error_message.js";
+import { iconElement } from "../common/icons.js";
+import { PasswordDialog } from "./password_dialog.js";
 
 export class AccountsPanel {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {(method: string, path: string, options?: object) => Promise<object>} options.api
    * @param {() => string} options.me the signed-in admin's ID (their row has no "Disable")
    * @param {() => void} options.onOwnPasswordChanged the admin reset their own password,
@@ -24,8 +22,8 @@ export class AccountsPanel {
     this.me = me;
     this.onOwnPasswordChanged = onOwnPasswordChanged;
     this.accounts = [];
-    this.error = new ErrorMessage($("accounts-error"), i18n);
-    this.createError = new ErrorMessage($("create-error"), i18n);
+    this.error = new ErrorMessage(byId("accounts-error"), i18n);
+    this.createError = new ErrorMessage(byId("create-error"), i18n);
     this.dialog = new PasswordDialog({
       i18n,
       setPassword: (username, password) =>
@@ -40,7 +38,7 @@ export class AccountsPanel {
         this._tell("admin.reset_done", { id: username });
       },
     });
-    $("create-form").addEventListener("submit", (event) => {
+    byId("create-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this._create();
     });
@@ -50,7 +48,7 @@ export class AccountsPanel {
   /** Fetch the accounts and show them. */
   async load() {
     this.error.clear();
-    this.i18n.bind($("accounts-count"), "admin.loading");
+    this.i18n.bind(byId("accounts-count"), "admin.loading");
     try {
       const { accounts } = await this.api("GET", "/api/admin/accounts");
       this.accounts = accounts;
@@ -66,31 +64,31 @@ export class AccountsPanel {
     this.error.clear();
     this.createError.clear();
     this._tell(null);
-    $("accounts-body").replaceChildren();
+    byId("accounts-body").replaceChildren();
     this.dialog.close();
   }
 
   async _create() {
-    const username = $("create-username").value.trim();
-    const password = $("create-password").value;
-    const name = $("create-name").value.trim();
+    const username = byId("create-username").value.trim();
+    const password = byId("create-password").value;
+    const name = byId("create-name").value.trim();
     if (!username || !password) {
       this.createError.showKey("admin.missing_fields");
       return;
     }
-    const button = $("create-button");
+    const button = byId("create-button");
     if (button.disabled) {
       return;
     }
     button.disabled = true;
     try {
-      const body = { username, password, role: $("create-role").value };
+      const body = { username, password, role: byId("create-role").value };
       if (name) {
         body.name = name;
       }
       const { account } = await this.api("POST", "/api/admin/accounts", { body });
       this.createError.clear();
-      $("create-form").reset();
+      byId("create-form").reset();
       this._upsert(account);
       this._tell("admin.created", { id: account.username });
     } catch (error) {
@@ -125,7 +123,7 @@ export class AccountsPanel {
   }
 
   _tell(key, params) {
-    const box = $("accounts-message");
+    const box = byId("accounts-message");
     if (key) {
       this.i18n.bind(box, key, params);
     } else {
@@ -136,8 +134,8 @@ export class AccountsPanel {
 
   _render() {
     const t = (key, params) => this.i18n.t(key, params);
-    this.i18n.bind($("accounts-count"), "admin.accounts_count", { n: this.accounts.length });
-    $("accounts-body").replaceChildren(...this.accounts.map((account) => this._row(account, t)));
+    this.i18n.bind(byId("accounts-count"), "admin.accounts_count", { n: this.accounts.length });
+    byId("accounts-body").replaceChildren(...this.accounts.map((account) => this._row(account, t)));
   }
 
   _row(account, t) {

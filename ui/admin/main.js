@@ -4,26 +4,28 @@
 // Sections sit in the side navigation; later ones (history, statistics, options) join it.
 // The token survives a reload (sessionStorage); a 401 anywhere returns to the login form.
 
-import { showOnly } from "/ui/common/dom.js";
-import { ErrorMessage } from "/ui/common/error_message.js";
-import { requestJson } from "/ui/common/http.js";
-import { i18n } from "/ui/common/i18n.js";
-import { fillIcons } from "/ui/common/icons.js";
-import { loadJson, saveJson } from "/ui/common/storage.js";
-import { AccountsPanel } from "/ui/admin/accounts_panel.js";
+import { byId, showOnly } from "../common/dom.js";
+import { ErrorMessage } from "../common/error_message.js";
+import { requestJson } from "../common/http.js";
+import { i18n } from "../common/i18n.js";
+import { fillIcons } from "../common/icons.js";
+import { loadJson, saveJson } from "../common/storage.js";
+import { AccountsPanel } from "./accounts_panel.js";
+import { ADMIN_STRINGS } from "../common/strings/admin_strings.js";
+import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
+
+i18n.addStrings(ADMIN_STRINGS, SIGN_IN_STRINGS);
 
 const AUTH_KEY = "rs.admin.auth";
-
-const $ = (id) => document.getElementById(id);
 
 class AdminApp {
   constructor() {
     this.auth = loadJson(window.sessionStorage, AUTH_KEY); // {token, admin}
     this._busy = false;
-    this.panels = [$("login-panel"), $("admin-panel")];
-    this.loginError = new ErrorMessage($("login-error"), i18n, {
+    this.panels = [byId("login-panel"), byId("admin-panel")];
+    this.loginError = new ErrorMessage(byId("login-error"), i18n, {
       onWaitChange: (waiting) => {
-        $("login-button").disabled = waiting;
+        byId("login-button").disabled = waiting;
       },
     });
     this.accounts = new AccountsPanel({
@@ -32,11 +34,11 @@ class AdminApp {
       me: () => this.auth?.admin?.username ?? "",
       onOwnPasswordChanged: () => this._signedOut("admin.password_changed_self"),
     });
-    $("login-form").addEventListener("submit", (event) => {
+    byId("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this._login();
     });
-    $("logout-button").addEventListener("click", () => this._logout());
+    byId("logout-button").addEventListener("click", () => this._logout());
     i18n.onChange(() => this._renderMe());
   }
 
@@ -58,8 +60,8 @@ class AdminApp {
   }
 
   async _login() {
-    const username = $("login-username").value.trim();
-    const password = $("login-password").value;
+    const username = byId("login-username").value.trim();
+    const password = byId("login-password").value;
     if (!username || !password) {
       this.loginError.showKey("login.missing");
       return;
@@ -68,8 +70,8 @@ class AdminApp {
       return;
     }
     this._busy = true;
-    $("login-button").disabled = true;
-    i18n.bind($("login-button"), "login.signing_in");
+    byId("login-button").disabled = true;
+    i18n.bind(byId("login-button"), "login.signing_in");
     try {
       const { token } = await requestJson("POST", "/api/login", { body: { username, password } });
       let admin;
@@ -80,17 +82,17 @@ class AdminApp {
         requestJson("POST", "/api/logout", { token }).catch(() => {});
         throw error;
       }
-      $("login-password").value = "";
+      byId("login-password").value = "";
       this.loginError.clear();
       this._setAuth({ token, admin });
       this._showAdmin();
     } catch (error) {
       this.loginError.show(error);
-      $("login-password").select();
+      byId("login-password").select();
     } finally {
       this._busy = false;
-      $("login-button").disabled = this.loginError.waiting;
-      i18n.bind($("login-button"), "login.button");
+      byId("login-button").disabled = this.loginError.waiting;
+      i18n.bind(byId("login-button"), "login.button");
     }
   }
 
@@ -134,27 +136,27 @@ class AdminApp {
 
   _renderMe() {
     const admin = this.auth?.admin;
-    $("admin-me").hidden = !admin;
-    $("logout-button").hidden = !admin;
+    byId("admin-me").hidden = !admin;
+    byId("logout-button").hidden = !admin;
     if (admin) {
-      i18n.bind($("admin-me"), "admin.signed_in_as", { name: admin.name || admin.username });
+      i18n.bind(byId("admin-me"), "admin.signed_in_as", { name: admin.name || admin.username });
     }
   }
 
   _showLogin() {
-    showOnly(this.panels, $("login-panel"));
+    showOnly(this.panels, byId("login-panel"));
     this.accounts.clear();
-    const input = $("login-username").value ? $("login-password") : $("login-username");
+    const input = byId("login-username").value ? byId("login-password") : byId("login-username");
     input.focus();
   }
 
   _showAdmin() {
-    showOnly(this.panels, $("admin-panel"));
+    showOnly(this.panels, byId("admin-panel"));
     this.accounts.load();
   }
 }
 
 i18n.apply();
-i18n.attachSwitcher($("language-select"));
+i18n.attachSwitcher(byId("language-select"));
 fillIcons();
 new AdminApp().start();

@@ -1,14 +1,13 @@
 // The admin site's "reset password" dialog: a new password for one account, checked by the
 // relay (length), with the refusal shown in the dialog and the focus returned on close.
 
-import { ErrorMessage } from "/ui/common/error_message.js";
-
-const $ = (id) => document.getElementById(id);
+import { byId } from "../common/dom.js";
+import { ErrorMessage } from "../common/error_message.js";
 
 export class PasswordDialog {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {(username: string, password: string) => Promise<object>} options.setPassword
    * @param {(username: string) => void} options.onDone after the relay accepted it
    */
@@ -17,35 +16,35 @@ export class PasswordDialog {
     this.setPassword = setPassword;
     this.onDone = onDone;
     this.username = null;
-    this.dialog = $("reset-dialog");
-    this.error = new ErrorMessage($("reset-error"), i18n);
-    $("reset-form").addEventListener("submit", (event) => {
+    this.dialog = byId("reset-dialog");
+    this.error = new ErrorMessage(byId("reset-error"), i18n);
+    byId("reset-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this._submit();
     });
-    $("reset-cancel").addEventListener("click", () => this.close());
+    byId("reset-cancel").addEventListener("click", () => this.close());
   }
 
   /** Ask for a new password of `username`. */
   open(username) {
     this.username = username;
     this.error.clear();
-    $("reset-password").value = "";
-    this.i18n.bind($("reset-title"), "admin.reset_title", { id: username });
+    byId("reset-password").value = "";
+    this.i18n.bind(byId("reset-title"), "admin.reset_title", { id: username });
     this.dialog.showModal();
-    $("reset-password").focus();
+    byId("reset-password").focus();
   }
 
   close() {
     if (this.dialog.open) {
       this.dialog.close();
     }
-    $("reset-password").value = "";
+    byId("reset-password").value = "";
   }
 
   async _submit() {
-    const password = $("reset-password").value;
-    const button = $("reset-submit");
+    const password = byId("reset-password").value;
+    const button = byId("reset-submit");
     if (button.disabled || this.username === null) {
       return;
     }
@@ -58,7 +57,7 @@ export class PasswordDialog {
     } catch (error) {
       if (this.dialog.open) {
         this.error.show(error);
-        $("reset-password").focus();
+        byId("reset-password").focus();
       }
     } finally {
       button.disabled = false;

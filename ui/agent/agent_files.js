@@ -4,10 +4,10 @@
 // streamed into the received-files folder while they arrive. In the browser the page
 // uploads with <input type=file> and downloads through a ticket link.
 
-import { element } from "/ui/common/dom.js";
-import { ApiError } from "/ui/common/http.js";
-import { FileSharing } from "/ui/common/customer_files.js";
-import { MessageType } from "/ui/common/protocol.js";
+import { element } from "../common/dom.js";
+import { ApiError } from "../common/http.js";
+import { FileSharing } from "../common/files/customer_files.js";
+import { MessageType } from "../common/protocol.js";
 
 export function attachAgentFiles({ i18n, backend, token, sessionId, socket, buttonBefore, listBefore }) {
   const desktop = typeof backend.sendFiles === "function";

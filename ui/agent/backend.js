@@ -4,9 +4,9 @@
 // fragment. The chat windows' fragment has no `desktop=1`: the secret alone marks the app.
 // Without it, the page is the relay's /agent page in a browser.
 
-import { loadJson, saveJson } from "/ui/common/storage.js";
-import { BrowserBackend } from "/ui/agent/browser_backend.js";
-import { DesktopBackend } from "/ui/agent/desktop_backend.js";
+import { loadJson, saveJson } from "../common/storage.js";
+import { BrowserBackend } from "./browser_backend.js";
+import { DesktopBackend } from "./desktop_backend.js";
 
 const DESKTOP_KEY = "rs.desktop";
 

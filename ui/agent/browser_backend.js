@@ -2,9 +2,9 @@
 // websocket at this origin's /ws, short messages in this browser's localStorage.
 // DesktopBackend (desktop_backend.js) answers the same calls through the desktop app.
 
-import { requestJson } from "/ui/common/http.js";
-import { loadJson, saveJson } from "/ui/common/storage.js";
-import { validIdleMinutes } from "/ui/agent/idle_logout.js";
+import { requestJson } from "../common/http.js";
+import { loadJson, saveJson } from "../common/storage.js";
+import { validIdleMinutes } from "./idle_logout.js";
 
 const REMEMBERED_ID_KEY = "rs.agent.username";
 const SHORT_MESSAGES_KEY = "rs.agent.short_messages.";
@@ -40,7 +40,7 @@ export class BrowserBackend {
 
   /**
    * Sign in; returns {token, agent, wsUrl} (wsUrl null: this origin's /ws).
-   * @throws {import("/ui/common/http.js").ApiError}
+   * @throws {import("../common/http.js").ApiError}
    */
   async login({ username, password, remember }) {
     const result = await requestJson("POST", "/api/login", { body: { username, password } });

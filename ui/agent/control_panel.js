@@ -1,28 +1,30 @@
 // Control handover in the agent's chat window (P3, P8 toolbar): who controls what, the
 // customer's request, and the grant / take-back buttons, on the chat socket:
-//   relay → control_state {mouse, keyboard, requested}  (after welcome and on every change)
-//   agent → grant_control {mouse?, keyboard?} / revoke_control {} (also the "Decline")
-// The agent may grant without a request (the relay then hands control to every viewer the
-// customer has open). Ctrl+Alt+End on the agent's desktop takes control back as well (the
-// presenter grabs it); this panel hears of it through control_state like everyone else.
+//   relay → control_state {mouse, keyboard, requested, requested_by, mouse_holder,
+//           keyboard_holder}  (after welcome and on every change)
+//   agent → grant_control {mouse?, keyboard?, customer_id?} / revoke_control {} (also "Decline")
+// The panel names who asked from `requested_by`, which the relay fills from the asking socket
+// (never from what a customer sends), and grants to that customer's id: a request from a
+// customer removed meanwhile is not answered by a grant meant for another. The agent may grant
+// without a request (the relay then hands control to every viewer the current customer has
+// open). Ctrl+Alt+End on the agent's desktop takes control back as well (the presenter grabs
+// it); this panel hears of it through control_state like everyone else.
 // Shown while a request is pending, control is out, or the agent presents.
 
-import { element } from "/ui/common/dom.js";
-import { MessageType } from "/ui/common/protocol.js";
+import { element } from "../common/dom.js";
+import { MessageType } from "../common/protocol.js";
 
 export class ControlPanel {
   /**
    * @param {object} options
-   * @param {import("/ui/common/session_socket.js").SessionSocket} options.socket the chat socket
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/session_socket.js").SessionSocket} options.socket the chat socket
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {HTMLElement} options.anchor the panel is inserted just before this element
-   * @param {() => string} options.customerName
    */
-  constructor({ socket, i18n, anchor, customerName }) {
+  constructor({ socket, i18n, anchor }) {
     this.socket = socket;
     this.i18n = i18n;
-    this.customerName = customerName;
-    this.state = { mouse: false, keyboard: false, requested: false };
+    this.state = { mouse: false, keyboard: false, requested: false, requestedBy: null };
     this.presenting = false;
     this.error = null;
     this.element = element("div", "rs-control-panel", {
@@ -71,7 +73,9 @@ export class ControlPanel {
 
   grant(mouse, keyboard) {
     this.error = null;
-    this.socket.send(MessageType.GRANT_CONTROL, { mouse, keyboard });
+    const asker = this.state.requestedBy;
+    const to = asker ? { customer_id: asker.customer_id } : {};
+    this.socket.send(MessageType.GRANT_CONTROL, { mouse, keyboard, ...to });
   }
 
   revoke() {
@@ -89,8 +93,15 @@ export class ControlPanel {
     return button;
   }
 
-  _onState({ mouse, keyboard, requested }) {
-    this.state = { mouse: mouse === true, keyboard: keyboard === true, requested: requested === true };
+  _onState({ mouse, keyboard, requested, requested_by: requestedBy }) {
+    const asker =
+      requested === true && requestedBy && typeof requestedBy.customer_id === "string" ? requestedBy : null;
+    this.state = {
+      mouse: mouse === true,
+      keyboard: keyboard === true,
+      requested: requested === true,
+      requestedBy: asker,
+    };
     this.error = null;
     this._render();
   }
@@ -103,7 +114,7 @@ export class ControlPanel {
   }
 
   _render() {
-    const { mouse, keyboard, requested } = this.state;
+    const { mouse, keyboard, requested, requestedBy } = this.state;
     const out = mouse || keyboard;
     this.element.hidden = !(out || requested || this.presenting);
     this.element.dataset.state = out ? "granted" : requested ? "requested" : "none";
@@ -114,7 +125,8 @@ export class ControlPanel {
     else if (keyboard) key = "control.agent_keyboard";
     else if (requested) {
       key = "control.asks";
-      params = { name: this.customerName() || this.i18n.t("role.customer") };
+      const name = requestedBy && typeof requestedBy.name === "string" ? requestedBy.name : "";
+      params = { name: name || this.i18n.t("role.customer") };
     }
     this.i18n.bind(this.text, key, params);
     if (this.error) {

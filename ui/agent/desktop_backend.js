@@ -2,7 +2,7 @@
 // server, so relay HTTP goes through /local/relay/<path>, login through /local/login, the
 // websocket straight to the relay's ws_url, and every /local/* call carries the launch secret.
 
-import { requestJson } from "/ui/common/http.js";
+import { requestJson } from "../common/http.js";
 
 const TOKEN_HEADER = "X-RemoteSales-Token";
 

@@ -5,9 +5,9 @@
 // the overlay also puts the tool down: the panel reads GET /local/drawing every few seconds
 // while a tool is on, so its buttons follow.
 
-import { DEFAULT_COLOURS } from "/ui/common/drawing_shapes.js";
-import { DrawingToolbar } from "/ui/common/drawing_toolbar.js";
-import { element } from "/ui/common/dom.js";
+import { DEFAULT_COLOURS } from "../common/drawing/shapes.js";
+import { DrawingToolbar } from "../common/drawing/toolbar.js";
+import { element } from "../common/dom.js";
 
 const SYNC_MS = 1500;
 
@@ -16,7 +16,7 @@ export class DrawingPanel {
    * @param {object} options
    * @param {import("./desktop_backend.js").DesktopBackend} options.backend
    * @param {string} options.sessionId
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {HTMLElement} options.anchor the panel is inserted just before this element
    */
   constructor({ backend, sessionId, i18n, anchor }) {

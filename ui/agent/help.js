@@ -2,10 +2,14 @@
 // the matching one. Opened in its own window by the desktop app (the fragment's secret is
 // moved out of the address like on every app page) or in a new tab from the browser.
 
-import { i18n } from "/ui/common/i18n.js";
-import { fillIcons } from "/ui/common/icons.js";
-import { createBackend } from "/ui/agent/backend.js";
-import { ActivityReporter } from "/ui/agent/idle_logout.js";
+import { byId } from "../common/dom.js";
+import { i18n } from "../common/i18n.js";
+import { fillIcons } from "../common/icons.js";
+import { createBackend } from "./backend.js";
+import { ActivityReporter } from "./idle_logout.js";
+import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
+
+i18n.addStrings(AGENT_STRINGS);
 
 function showLanguage() {
   for (const article of document.querySelectorAll("article[lang]")) {
@@ -18,7 +22,7 @@ if (backend.mode === "desktop") {
   // A4: reading the help (scrolling, clicking) counts as activity for the automatic sign-out.
   new ActivityReporter({ source: "help", report: (r) => backend.reportActivity(r) }).start();
 }
-i18n.attachSwitcher(document.getElementById("language-select"));
+i18n.attachSwitcher(byId("language-select"));
 i18n.apply();
 fillIcons();
 showLanguage();

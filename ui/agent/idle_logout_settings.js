@@ -2,8 +2,8 @@
 // desktop app keeps it in its settings file (idle_logout_minutes), the browser page in this
 // browser's localStorage; both go through the backend. What it does: idle_logout.js.
 
-import { element } from "/ui/common/dom.js";
-import { MAX_IDLE_MINUTES, validIdleMinutes } from "/ui/agent/idle_logout.js";
+import { element } from "../common/dom.js";
+import { MAX_IDLE_MINUTES, validIdleMinutes } from "./idle_logout.js";
 
 const SAVED_SHOWN_MS = 2500;
 
@@ -11,7 +11,7 @@ export class IdleLogoutSettings {
   /**
    * @param {HTMLElement} panel the tab panel; the form goes first in it
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {object} options.backend has idleLogoutMinutes() and saveIdleLogoutMinutes()
    * @param {(minutes: number) => void} options.onSaved the timer takes the new time at once
    */

@@ -3,15 +3,14 @@
 // (wrong credentials, disabled account, throttling with the remaining wait, relay unreachable,
 // TLS, version mismatch, not a relay) told in the user's language.
 
-import { ErrorMessage } from "/ui/common/error_message.js";
-
-const $ = (id) => document.getElementById(id);
+import { byId } from "../common/dom.js";
+import { ErrorMessage } from "../common/error_message.js";
 
 export class LoginForm {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
-   * @param {import("/ui/agent/browser_backend.js").BrowserBackend} options.backend
+   * @param {import("../common/i18n.js").i18n} options.i18n
+   * @param {import("./browser_backend.js").BrowserBackend} options.backend
    * @param {(auth: {token: string, agent: object, wsUrl: string|null}) => void} options.onLogin
    */
   constructor({ i18n, backend, onLogin }) {
@@ -19,11 +18,11 @@ export class LoginForm {
     this.backend = backend;
     this.onLogin = onLogin;
     this._busy = false;
-    this.error = new ErrorMessage($("login-error"), i18n, {
+    this.error = new ErrorMessage(byId("login-error"), i18n, {
       onWaitChange: () => this._renderButton(),
     });
-    $("relay-field").hidden = !backend.asksRelayAddress;
-    $("login-form").addEventListener("submit", (event) => {
+    byId("relay-field").hidden = !backend.asksRelayAddress;
+    byId("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this._submit();
     });
@@ -36,32 +35,32 @@ export class LoginForm {
     } else if (!this.error.waiting) {
       this.error.clear();
     }
-    $("login-password").value = "";
+    byId("login-password").value = "";
     try {
       const defaults = await this.backend.loginDefaults();
-      $("login-remember").checked = defaults.remember;
-      if (defaults.username && !$("login-username").value) {
-        $("login-username").value = defaults.username;
+      byId("login-remember").checked = defaults.remember;
+      if (defaults.username && !byId("login-username").value) {
+        byId("login-username").value = defaults.username;
       }
-      if (defaults.relayUrl && !$("login-relay").value) {
-        $("login-relay").value = defaults.relayUrl;
+      if (defaults.relayUrl && !byId("login-relay").value) {
+        byId("login-relay").value = defaults.relayUrl;
       }
     } catch (error) {
       this.error.show(error);
     }
-    const first = [$("login-relay"), $("login-username"), $("login-password")].find(
+    const first = [byId("login-relay"), byId("login-username"), byId("login-password")].find(
       (input) => !input.closest("[hidden]") && !input.value,
     );
-    (first ?? $("login-password")).focus();
+    (first ?? byId("login-password")).focus();
   }
 
   async _submit() {
-    const relayUrl = $("login-relay").value.trim();
-    const username = $("login-username").value.trim();
-    const password = $("login-password").value;
+    const relayUrl = byId("login-relay").value.trim();
+    const username = byId("login-username").value.trim();
+    const password = byId("login-password").value;
     if (this.backend.asksRelayAddress && !relayUrl) {
       this.error.showKey("login.missing_relay");
-      $("login-relay").focus();
+      byId("login-relay").focus();
       return;
     }
     if (!username || !password) {
@@ -74,16 +73,16 @@ export class LoginForm {
     this._busy = true;
     this._renderButton();
     try {
-      const remember = $("login-remember").checked;
+      const remember = byId("login-remember").checked;
       const auth = await this.backend.login({ relayUrl, username, password, remember });
-      $("login-password").value = "";
+      byId("login-password").value = "";
       this.error.clear();
       this.onLogin(auth);
     } catch (error) {
       this.error.show(error);
       const relayProblem = ["unreachable", "tls_failed", "version_mismatch", "not_a_relay",
         "bad_relay_url", "relay_unreachable"].includes(error.code); // prettier-ignore
-      (relayProblem && this.backend.asksRelayAddress ? $("login-relay") : $("login-password")).select();
+      (relayProblem && this.backend.asksRelayAddress ? byId("login-relay") : byId("login-password")).select();
     } finally {
       this._busy = false;
       this._renderButton();
@@ -91,7 +90,7 @@ export class LoginForm {
   }
 
   _renderButton() {
-    const button = $("login-button");
+    const button = byId("login-button");
     button.disabled = this._busy || this.error.waiting;
     this.i18n.bind(button, this._busy ? "login.signing_in" : "login.button");
   }

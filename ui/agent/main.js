@@ -4,24 +4,41 @@
 // the backend (backend.js). A desktop chat window (`#...&session=<id>`) shows only its support.
 // The bearer token survives a reload (sessionStorage); a 401 anywhere returns to the login.
 
-import { setAvatar, showOnly } from "/ui/common/dom.js";
-import { ErrorMessage } from "/ui/common/error_message.js";
-import { i18n } from "/ui/common/i18n.js";
-import { fillIcons } from "/ui/common/icons.js";
-import { loadJson, saveJson } from "/ui/common/storage.js";
-import { createBackend } from "/ui/agent/backend.js";
-import { ActivityReporter, IdleLogout } from "/ui/agent/idle_logout.js";
-import { LoginForm } from "/ui/agent/login_form.js";
-import { ProfilePanel } from "/ui/agent/profile_panel.js";
-import { SettingsPanel } from "/ui/agent/settings_panel.js";
-import { SupportView } from "/ui/agent/support_view.js";
+import { byId, setAvatar, showOnly } from "../common/dom.js";
+import { ErrorMessage } from "../common/error_message.js";
+import { i18n } from "../common/i18n.js";
+import { fillIcons } from "../common/icons.js";
+import { loadJson, saveJson } from "../common/storage.js";
+import { createBackend } from "./backend.js";
+import { ActivityReporter, IdleLogout } from "./idle_logout.js";
+import { LoginForm } from "./login_form.js";
+import { ProfilePanel } from "./profile_panel.js";
+import { SettingsPanel } from "./settings_panel.js";
+import { SupportView } from "./support_view.js";
+import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
+import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
+import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
+import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
+import { FILE_STRINGS } from "../common/strings/file_strings.js";
+import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
+import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
+import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
+
+i18n.addStrings(
+  AGENT_STRINGS,
+  CHAT_STRINGS,
+  CONTROL_STRINGS,
+  DRAWING_STRINGS,
+  FILE_STRINGS,
+  IDLE_STRINGS,
+  SCREEN_STRINGS,
+  SIGN_IN_STRINGS,
+);
 
 const AUTH_KEY = "rs.agent.auth";
 const SUPPORT_KEY = "rs.agent.support";
 const STEPS = ["login", "home", "profile", "settings", "waiting", "chat", "end"];
 const TOOL_STEPS = new Set(["home", "profile", "settings"]);
-
-const $ = (id) => document.getElementById(id);
 
 class AgentApp {
   constructor() {
@@ -31,7 +48,7 @@ class AgentApp {
     this.step = "login";
     this.shortMessages = [];
     this._busy = false;
-    this.panels = STEPS.map((step) => $(`${step}-panel`));
+    this.panels = STEPS.map((step) => byId(`${step}-panel`));
     const onAuthError = (error) => this._authError(error);
     const api = (method, path, options) => this._api(method, path, options);
     this.loginForm = new LoginForm({
@@ -43,7 +60,7 @@ class AgentApp {
         this.showHome();
       },
     });
-    this.homeError = new ErrorMessage($("home-error"), i18n);
+    this.homeError = new ErrorMessage(byId("home-error"), i18n);
     this.profile = new ProfilePanel({
       i18n,
       api,
@@ -85,11 +102,11 @@ class AgentApp {
 
   async start() {
     document.documentElement.dataset.window = this.chatWindow ? "chat" : "main";
-    i18n.attachSwitcher($("language-select"));
+    i18n.attachSwitcher(byId("language-select"));
     i18n.apply();
     fillIcons();
     this._wireToolbar();
-    $("admin-button").hidden = !this.backend.canOpenAdmin;
+    byId("admin-button").hidden = !this.backend.canOpenAdmin;
     window.addEventListener("beforeunload", (event) => {
       if (this.support.unsavedNotes) {
         event.preventDefault(); // the browser asks before the notes are lost
@@ -151,7 +168,7 @@ class AgentApp {
 
   _showChatWindowMessage(key, error) {
     this._show("home");
-    $("home-title").textContent = "";
+    byId("home-title").textContent = "";
     if (key) {
       this.homeError.showKey(key);
     } else {
@@ -173,27 +190,27 @@ class AgentApp {
     saveJson(window.sessionStorage, SUPPORT_KEY, null);
     this._show("home");
     const agent = this.auth.agent ?? {};
-    i18n.bind($("home-title"), "home.greeting", { name: agent.name || agent.username });
-    $("home-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
-    $("home-action").hidden = true;
-    $("home-info").textContent = "";
-    delete $("home-info").dataset.i18n;
+    i18n.bind(byId("home-title"), "home.greeting", { name: agent.name || agent.username });
+    byId("home-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
+    byId("home-action").hidden = true;
+    byId("home-info").textContent = "";
+    delete byId("home-info").dataset.i18n;
     if (errorKey) {
       this.homeError.showKey(errorKey);
     } else {
       this.homeError.clear();
     }
-    $("new-support-button").focus();
+    byId("new-support-button").focus();
   }
 
   _wireToolbar() {
-    $("new-support-button").addEventListener("click", () => this.newSupport());
-    $("logout-button").addEventListener("click", () => this.logout());
-    $("profile-button").addEventListener("click", () => {
+    byId("new-support-button").addEventListener("click", () => this.newSupport());
+    byId("logout-button").addEventListener("click", () => this.logout());
+    byId("profile-button").addEventListener("click", () => {
       this._show("profile");
       this.profile.show(this.auth.agent);
     });
-    $("settings-button").addEventListener("click", () => {
+    byId("settings-button").addEventListener("click", () => {
       this._show("settings");
       this.settings.show();
     });
@@ -205,8 +222,8 @@ class AgentApp {
         this.showHome();
         this.homeError.show(error);
       });
-    $("help-button").addEventListener("click", open(() => this.backend.openHelp()));
-    $("admin-button").addEventListener("click", open(() => this.backend.openAdmin()));
+    byId("help-button").addEventListener("click", open(() => this.backend.openHelp()));
+    byId("admin-button").addEventListener("click", open(() => this.backend.openAdmin()));
   }
 
   async newSupport() {
@@ -221,7 +238,7 @@ class AgentApp {
       const { support } = await this._api("POST", "/api/supports");
       if (await this.backend.openSupportWindow(support.session_id)) {
         // Desktop: the support waits and chats in a window of its own.
-        i18n.bind($("home-info"), "desktop.support_opened", { code: support.code ?? "" });
+        i18n.bind(byId("home-info"), "desktop.support_opened", { code: support.code ?? "" });
       } else {
         this._enter(support);
       }
@@ -265,7 +282,7 @@ class AgentApp {
     }
     this.showHome(errorKey);
     if (resumeId) {
-      const action = $("home-action");
+      const action = byId("home-action");
       i18n.bind(action, "common.use_here");
       action.hidden = false;
       action.onclick = () => this._resume(resumeId);
@@ -287,9 +304,9 @@ class AgentApp {
 
   _show(step) {
     this.step = step;
-    showOnly(this.panels, $(`${step}-panel`));
+    showOnly(this.panels, byId(`${step}-panel`));
     const tools = TOOL_STEPS.has(step) && !this.chatWindow;
-    $("agent-toolbar").hidden = !tools;
+    byId("agent-toolbar").hidden = !tools;
     for (const button of document.querySelectorAll("#agent-toolbar [data-step]")) {
       if (button.dataset.step === step) {
         button.setAttribute("aria-current", "page");
@@ -377,15 +394,15 @@ class AgentApp {
 
   async _renderMe() {
     const agent = this.auth?.agent;
-    $("agent-me").hidden = !agent;
+    byId("agent-me").hidden = !agent;
     if (!agent) {
       return;
     }
     const name = agent.name || agent.username;
-    $("agent-me-name").textContent = name;
+    byId("agent-me-name").textContent = name;
     const src = agent.photo_url ? await this.backend.photoSrc(agent.photo_url).catch(() => "") : "";
     for (const id of ["agent-me-avatar", "home-avatar"]) {
-      const avatar = $(id);
+      const avatar = byId(id);
       const shown = JSON.stringify([name, src]);
       if (avatar.dataset.shown !== shown) {
         avatar.dataset.shown = shown;
@@ -396,7 +413,7 @@ class AgentApp {
 
   _setBusy(busy) {
     this._busy = busy;
-    const button = $("new-support-button");
+    const button = byId("new-support-button");
     button.disabled = busy;
     i18n.bind(button.querySelector("[data-i18n]"), busy ? "home.creating" : "home.new_support");
   }

@@ -3,8 +3,8 @@
 // Save button or 2 s after the last keystroke; a failed save keeps the text, says why, and is
 // retried. The text is never replaced by the relay's copy once the agent has typed.
 
-import { element } from "/ui/common/dom.js";
-import { iconElement } from "/ui/common/icons.js";
+import { element } from "../common/dom.js";
+import { iconElement } from "../common/icons.js";
 
 const AUTOSAVE_IDLE_MS = 2000;
 const RETRY_MS = 5000;
@@ -13,7 +13,7 @@ const MAX_NOTES_CHARS = 20000;
 export class NotesPanel {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {(method: string, path: string, options?: object) => Promise<object>} options.api
    *   the relay's HTTP API with the agent's token
    * @param {string} options.sessionId

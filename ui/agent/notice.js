@@ -8,27 +8,29 @@
 // A session whose screen is presented also gets Pause / Show screen and Stop presenting
 // (notice_presentation.js), polled from GET /local/presentation.
 
-import { element } from "/ui/common/dom.js";
-import { ErrorMessage } from "/ui/common/error_message.js";
-import { i18n } from "/ui/common/i18n.js";
-import { iconElement } from "/ui/common/icons.js";
-import { createBackend } from "/ui/agent/backend.js";
-import { ActivityReporter } from "/ui/agent/idle_logout.js";
-import { NoticePresentation } from "/ui/agent/notice_presentation.js";
-import { attachNoticeFiles } from "/ui/agent/notice_files.js";
+import { byId, element } from "../common/dom.js";
+import { ErrorMessage } from "../common/error_message.js";
+import { i18n } from "../common/i18n.js";
+import { iconElement } from "../common/icons.js";
+import { createBackend } from "./backend.js";
+import { ActivityReporter } from "./idle_logout.js";
+import { NoticePresentation } from "./notice_presentation.js";
+import { attachNoticeFiles } from "./notice_files.js";
+import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
+import { FILE_STRINGS } from "../common/strings/file_strings.js";
+
+i18n.addStrings(AGENT_STRINGS, FILE_STRINGS);
 
 const TICK_MS = 1000;
 const CONFIRM_SHOWN_MS = 5000;
 const PRESENTATION_POLL_MS = 2000;
-
-const $ = (id) => document.getElementById(id);
 
 class NoticeWindow {
   constructor() {
     this.backend = createBackend();
     this.sessions = [];
     this.revision = -1;
-    this.error = new ErrorMessage($("notice-error"), i18n);
+    this.error = new ErrorMessage(byId("notice-error"), i18n);
     this._items = new Map(); // session_id → {item, elapsed, button, confirmTimer}
   }
 
@@ -41,7 +43,7 @@ class NoticeWindow {
     attachNoticeFiles({
       backend: this.backend,
       i18n,
-      before: $("notice-error"),
+      before: byId("notice-error"),
       onError: (error) => this.error.show(error),
     }); // P4: Received files
     if (this.backend.mode !== "desktop") {
@@ -78,8 +80,8 @@ class NoticeWindow {
       clearTimeout(entry.confirmTimer);
     }
     this._items.clear();
-    $("notice-list").replaceChildren(...this.sessions.map((session) => this._item(session)));
-    $("notice-none").hidden = this.sessions.length > 0;
+    byId("notice-list").replaceChildren(...this.sessions.map((session) => this._item(session)));
+    byId("notice-none").hidden = this.sessions.length > 0;
     this._tick();
   }
 

@@ -1,7 +1,7 @@
 // The connection notice's "Received files" button (P4, P8): opens the folder where files
 // from customers land. Desktop only: in the browser, downloads go where the browser puts them.
 
-import { element } from "/ui/common/dom.js";
+import { element } from "../common/dom.js";
 
 export function attachNoticeFiles({ backend, i18n, before, onError }) {
   if (typeof backend.openReceivedFolder !== "function") {

@@ -5,13 +5,13 @@
 // /local/drawing with the session id); `refresh` reads the presenter's state, the control the
 // customer holds and the drawing tool (GET of the same routes) every few seconds.
 
-import { element } from "/ui/common/dom.js";
+import { element } from "../common/dom.js";
 
 export class NoticePresentation {
   /**
    * @param {object} options
    * @param {import("./desktop_backend.js").DesktopBackend} options.backend
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {string} options.sessionId
    * @param {string} options.name the customer's name, for the accessible labels
    * @param {(error: Error) => void} options.onError

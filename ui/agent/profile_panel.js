@@ -2,20 +2,18 @@
 // photo. Text goes to `PUT /api/me`; a chosen photo is previewed at once and uploaded as raw
 // bytes to `PUT /api/me/photo`; "Remove photo" is `DELETE /api/me/photo`.
 
-import { setAvatar } from "/ui/common/dom.js";
-import { ErrorMessage } from "/ui/common/error_message.js";
-import { ApiError } from "/ui/common/http.js";
+import { byId, setAvatar } from "../common/dom.js";
+import { ErrorMessage } from "../common/error_message.js";
+import { ApiError } from "../common/http.js";
 
 const FIELDS = Object.freeze(["name", "title", "company", "phone", "email"]);
 const MAX_PHOTO_BYTES = 1024 * 1024;
 const PHOTO_TYPES = new Set(["image/png", "image/jpeg", "image/webp"]);
 
-const $ = (id) => document.getElementById(id);
-
 export class ProfilePanel {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {(method: string, path: string, options?: object) => Promise<object>} options.api
    * @param {(photoUrl: string) => Promise<string>} options.photoSrc an <img> src for photo_url
    * @param {(agent: object) => void} options.onAgent told of the saved profile
@@ -29,34 +27,34 @@ export class ProfilePanel {
     this._onAuthError = onAuthError;
     this._agent = null;
     this._busy = false;
-    this.formMessage = new ErrorMessage($("profile-message"), i18n);
-    this.photoMessage = new ErrorMessage($("photo-message"), i18n);
-    $("profile-form").addEventListener("submit", (event) => {
+    this.formMessage = new ErrorMessage(byId("profile-message"), i18n);
+    this.photoMessage = new ErrorMessage(byId("photo-message"), i18n);
+    byId("profile-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this._save();
     });
-    $("photo-choose").addEventListener("click", () => $("photo-input").click());
-    $("photo-input").addEventListener("change", () => this._upload());
-    $("photo-remove").addEventListener("click", () => this._removePhoto());
+    byId("photo-choose").addEventListener("click", () => byId("photo-input").click());
+    byId("photo-input").addEventListener("change", () => this._upload());
+    byId("photo-remove").addEventListener("click", () => this._removePhoto());
   }
 
   /** Fill the form with the current profile. */
   show(agent) {
     this._agent = agent;
     for (const field of FIELDS) {
-      $(`profile-${field}`).value = agent[field] ?? "";
-      $(`profile-${field}`).removeAttribute("aria-invalid");
+      byId(`profile-${field}`).value = agent[field] ?? "";
+      byId(`profile-${field}`).removeAttribute("aria-invalid");
     }
     this.formMessage.clear();
     this.photoMessage.clear();
     this._renderPhoto();
-    $("profile-name").focus();
+    byId("profile-name").focus();
   }
 
   async _renderPhoto(previewSrc) {
     const agent = this._agent;
     const render = (this._renders = (this._renders ?? 0) + 1);
-    $("photo-remove").hidden = !agent.photo_url;
+    byId("photo-remove").hidden = !agent.photo_url;
     let src = previewSrc;
     if (src === undefined && agent.photo_url) {
       src = await this._photoSrc(agent.photo_url).catch(() => "");
@@ -64,14 +62,14 @@ export class ProfilePanel {
         return; // a newer render (e.g. the photo was removed meanwhile) already drew the avatar
       }
     }
-    setAvatar($("profile-avatar"), agent.name || agent.username, src);
+    setAvatar(byId("profile-avatar"), agent.name || agent.username, src);
   }
 
   async _save() {
     if (this._busy) {
       return;
     }
-    const email = $("profile-email");
+    const email = byId("profile-email");
     if (!email.checkValidity()) {
       email.setAttribute("aria-invalid", "true");
       this.formMessage.showKey("profile.bad_email");
@@ -79,18 +77,18 @@ export class ProfilePanel {
       return;
     }
     email.removeAttribute("aria-invalid");
-    const body = Object.fromEntries(FIELDS.map((field) => [field, $(`profile-${field}`).value.trim()]));
-    await this._run($("profile-save"), "profile.saving", "profile.save", async () => {
+    const body = Object.fromEntries(FIELDS.map((field) => [field, byId(`profile-${field}`).value.trim()]));
+    await this._run(byId("profile-save"), "profile.saving", "profile.save", async () => {
       const { agent } = await this._api("PUT", "/api/me", { body });
       this._agent = agent;
       this._onAgent(agent);
       this.formMessage.showKey("profile.saved");
-      $("profile-message").classList.add("rs-alert--success");
+      byId("profile-message").classList.add("rs-alert--success");
     }, this.formMessage);
   }
 
   async _upload() {
-    const input = $("photo-input");
+    const input = byId("photo-input");
     const file = input.files?.[0];
     input.value = ""; // choosing the same file again must fire `change` again
     if (!file) {
@@ -107,12 +105,12 @@ export class ProfilePanel {
     }
     const preview = URL.createObjectURL(file);
     this._renderPhoto(preview);
-    await this._run($("photo-choose"), "profile.uploading", "profile.choose_photo", async () => {
+    await this._run(byId("photo-choose"), "profile.uploading", "profile.choose_photo", async () => {
       const { agent } = await this._api("PUT", "/api/me/photo", { blob: file });
       this._agent = agent;
       this._onAgent(agent);
       this.photoMessage.showKey("profile.photo_saved");
-      $("photo-message").classList.add("rs-alert--success");
+      byId("photo-message").classList.add("rs-alert--success");
     }, this.photoMessage);
     URL.revokeObjectURL(preview);
     this._renderPhoto();
@@ -120,12 +118,12 @@ export class ProfilePanel {
 
   async _removePhoto() {
     this.photoMessage.clear();
-    await this._run($("photo-remove"), "profile.removing", "profile.remove_photo", async () => {
+    await this._run(byId("photo-remove"), "profile.removing", "profile.remove_photo", async () => {
       const { agent } = await this._api("DELETE", "/api/me/photo");
       this._agent = agent;
       this._onAgent(agent);
       this._renderPhoto();
-      $("photo-choose").focus();
+      byId("photo-choose").focus();
     }, this.photoMessage);
   }
 

@@ -5,7 +5,7 @@
 // app's settings (they start the presenter child, `remote_support` in /local/settings); the
 // agent page in a browser presents nothing, so there the tab says so.
 
-import { element } from "/ui/common/dom.js";
+import { element } from "../common/dom.js";
 
 const QUALITY = { min: 10, max: 100, step: 5, initial: 70 };
 const SAVED_SHOWN_MS = 2500;
@@ -14,7 +14,7 @@ export class RemoteSupportSettings {
   /**
    * @param {HTMLElement} panel the tab panel to fill
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {object} options.backend the agent page's backend (desktop: has remoteSupportSettings)
    */
   constructor(panel, { i18n, backend }) {

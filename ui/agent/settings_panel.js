@@ -3,16 +3,15 @@
 // settings that later issues fill in.
 // Tabs follow the WAI-ARIA pattern: arrows, Home and End move between them.
 
-import { IdleLogoutSettings } from "/ui/agent/idle_logout_settings.js";
-import { RemoteSupportSettings } from "/ui/agent/remote_support_settings.js";
-import { ShortMessagesEditor } from "/ui/agent/short_messages_editor.js";
-
-const $ = (id) => document.getElementById(id);
+import { byId } from "../common/dom.js";
+import { IdleLogoutSettings } from "./idle_logout_settings.js";
+import { RemoteSupportSettings } from "./remote_support_settings.js";
+import { ShortMessagesEditor } from "./short_messages_editor.js";
 
 export class SettingsPanel {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {() => Promise<Array>} options.loadShortMessages
    * @param {(messages: Array) => Promise<Array>} options.saveShortMessages
    * @param {(error: Error) => boolean} options.onAuthError
@@ -24,9 +23,9 @@ export class SettingsPanel {
     this._load = loadShortMessages;
     this._onAuthError = onAuthError;
     this.tabs = [...document.querySelectorAll("#settings-tabs [role=tab]")];
-    this.editor = new ShortMessagesEditor($("tabpanel-short"), { i18n, save: saveShortMessages });
-    this.remote = new RemoteSupportSettings($("tabpanel-remote"), { i18n, backend });
-    this.idle = new IdleLogoutSettings($("tabpanel-network"), { i18n, backend, onSaved: onIdleMinutes });
+    this.editor = new ShortMessagesEditor(byId("tabpanel-short"), { i18n, save: saveShortMessages });
+    this.remote = new RemoteSupportSettings(byId("tabpanel-remote"), { i18n, backend });
+    this.idle = new IdleLogoutSettings(byId("tabpanel-network"), { i18n, backend, onSaved: onIdleMinutes });
     for (const tab of this.tabs) {
       tab.addEventListener("click", () => this.select(tab));
       tab.addEventListener("keydown", (event) => this._onKey(event, tab));
@@ -52,7 +51,7 @@ export class SettingsPanel {
       const selected = tab === chosen;
       tab.setAttribute("aria-selected", String(selected));
       tab.tabIndex = selected ? 0 : -1;
-      $(tab.getAttribute("aria-controls")).hidden = !selected;
+      byId(tab.getAttribute("aria-controls")).hidden = !selected;
     }
   }
 

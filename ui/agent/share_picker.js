@@ -7,7 +7,7 @@
 // picker says so and offers the whole screen only. While shown it also reads the presenter's
 // state every few seconds, so a pause or stop from the connection notice reaches the buttons.
 
-import { element } from "/ui/common/dom.js";
+import { element } from "../common/dom.js";
 
 const SYNC_MS = 2000;
 
@@ -16,7 +16,7 @@ export class SharePicker {
    * @param {object} options
    * @param {import("./desktop_backend.js").DesktopBackend} options.backend
    * @param {string} options.sessionId
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {HTMLElement} options.anchor the picker is inserted just before this element
    * @param {(state: "idle"|"live"|"paused") => void} [options.onSync] the presenter's state
    */

@@ -2,16 +2,16 @@
 // `{key, text}`. Every change is validated (key format, unique key, text) and saved at once
 // through the backend (the app's settings file, or this browser's storage).
 
-import { element } from "/ui/common/dom.js";
-import { ErrorMessage } from "/ui/common/error_message.js";
-import { iconElement } from "/ui/common/icons.js";
-import { MAX_SHORT_TEXT_CHARS, shortMessageProblem } from "/ui/common/short_messages.js";
+import { element } from "../common/dom.js";
+import { ErrorMessage } from "../common/error_message.js";
+import { iconElement } from "../common/icons.js";
+import { MAX_SHORT_TEXT_CHARS, shortMessageProblem } from "../common/chat/short_messages.js";
 
 export class ShortMessagesEditor {
   /**
    * @param {HTMLElement} container emptied and filled with the editor
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {(messages: Array<{key: string, text: string}>) => Promise<Array>} options.save
    *   stores the whole list and returns what was stored
    */

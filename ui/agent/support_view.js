@@ -3,27 +3,25 @@
 // screen (where the notes stay editable). The page shows one support at a time; in the desktop
 // app every support has a window of its own, each running one SupportView.
 
-import { ChatView } from "/ui/common/chat_view.js";
-import { ControlPanel } from "/ui/agent/control_panel.js";
-import { setAvatar, showUnreadInTitle } from "/ui/common/dom.js";
-import { EndView } from "/ui/common/end_view.js";
-import { CloseCode, MessageType } from "/ui/common/protocol.js";
-import { PresentationControls } from "/ui/common/screen_request.js";
-import { SharePicker } from "/ui/agent/share_picker.js";
-import { DrawingPanel } from "/ui/agent/drawing_panel.js";
-import { SessionSocket } from "/ui/common/session_socket.js";
-import { ShortMessages } from "/ui/common/short_messages.js";
-import { NotesPanel } from "/ui/agent/notes_panel.js";
-import { WaitingPanel } from "/ui/agent/waiting_panel.js";
-import { attachAgentFiles } from "/ui/agent/agent_files.js";
-
-const $ = (id) => document.getElementById(id);
+import { ChatView } from "../common/chat/chat_view.js";
+import { ControlPanel } from "./control_panel.js";
+import { byId, setAvatar, showUnreadInTitle } from "../common/dom.js";
+import { EndView } from "../common/end_view.js";
+import { CloseCode, MessageType } from "../common/protocol.js";
+import { PresentationControls } from "../common/screen/request.js";
+import { SharePicker } from "./share_picker.js";
+import { DrawingPanel } from "./drawing_panel.js";
+import { SessionSocket } from "../common/session_socket.js";
+import { ShortMessages } from "../common/chat/short_messages.js";
+import { NotesPanel } from "./notes_panel.js";
+import { WaitingPanel } from "./waiting_panel.js";
+import { attachAgentFiles } from "./agent_files.js";
 
 export class SupportView {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
-   * @param {import("/ui/agent/browser_backend.js").BrowserBackend} options.backend
+   * @param {import("../common/i18n.js").i18n} options.i18n
+   * @param {import("./browser_backend.js").BrowserBackend} options.backend
    * @param {() => {token: string, agent: object, wsUrl: string|null}} options.auth
    * @param {() => Array<{key: string, text: string}>} options.shortMessages
    * @param {(step: string) => void} options.show shows the panel of a step
@@ -47,7 +45,7 @@ export class SupportView {
       i18n: this.i18n,
       onRenew: () => this.socket?.send(MessageType.RENEW_CODE),
     });
-    this.endView = new EndView($("end-summary"), {
+    this.endView = new EndView(byId("end-summary"), {
       i18n: this.i18n,
       role: "agent",
       actionKey: options.endActionKey,
@@ -79,7 +77,7 @@ export class SupportView {
       url: auth.wsUrl || undefined,
     });
     this.socket = socket;
-    this.chatView = new ChatView($("chat-container"), {
+    this.chatView = new ChatView(byId("chat-container"), {
       socket,
       role: "agent",
       i18n: this.i18n,
@@ -93,7 +91,7 @@ export class SupportView {
       sessionId: support.session_id,
       onAuthError: (error) => this.options.onAuthError(error),
     });
-    $("notes-slot").replaceChildren(this.notes.element);
+    byId("notes-slot").replaceChildren(this.notes.element);
     // Pause / resume / stop need a presenter: offered when the backend drives one (desktop).
     const backend = this.options.backend;
     // Screen and window choice: desktop only (GET /local/screens), shown while presenting.
@@ -102,7 +100,7 @@ export class SupportView {
           backend,
           sessionId: this.sessionId,
           i18n: this.i18n,
-          anchor: $("chat-panel").querySelector(".agent-chat__layout"),
+          anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
           onSync: (state) => this.presentation?.sync(state),
         })
       : null;
@@ -112,14 +110,14 @@ export class SupportView {
           backend,
           sessionId: this.sessionId,
           i18n: this.i18n,
-          anchor: $("chat-panel").querySelector(".agent-chat__layout"),
+          anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
         })
       : null;
     this.presentation = new PresentationControls({
       socket,
       chatView: this.chatView,
       i18n: this.i18n,
-      anchor: $("notes-toggle"),
+      anchor: byId("notes-toggle"),
       onControl: backend.presentation
         ? (action) =>
             backend.presentation(
@@ -138,8 +136,7 @@ export class SupportView {
     this.controlPanel = new ControlPanel({
       socket,
       i18n: this.i18n,
-      anchor: $("chat-panel").querySelector(".agent-chat__layout"),
-      customerName: () => this.session?.customer_name,
+      anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
     });
     // Files both ways (P4): "Send file", "Received files" and the transfer list.
     this.files?.destroy();
@@ -149,8 +146,8 @@ export class SupportView {
       token: auth.token,
       sessionId: this.sessionId,
       socket,
-      buttonBefore: $("notes-toggle"),
-      listBefore: $("chat-panel").querySelector(".agent-chat__layout"),
+      buttonBefore: byId("notes-toggle"),
+      listBefore: byId("chat-panel").querySelector(".agent-chat__layout"),
     });
     this._setNotesOpen(false);
     this.notes.load();
@@ -197,10 +194,10 @@ export class SupportView {
       return;
     }
     const name = this.session.customer_name || this.i18n.t("role.customer");
-    $("customer-name").textContent = name;
-    setAvatar($("customer-avatar"), name);
+    byId("customer-name").textContent = name;
+    setAvatar(byId("customer-avatar"), name);
     const since = this.session.started_at;
-    $("customer-since").textContent =
+    byId("customer-since").textContent =
       typeof since === "number"
         ? this.i18n.t("agent.customer_since", { time: this.i18n.formatTime(since) })
         : "";
@@ -241,7 +238,7 @@ export class SupportView {
   _onStatus({ status, code }) {
     this.renderStatus();
     for (const id of ["end-button", "remove-customer", "cancel-support"]) {
-      $(id).disabled = status !== "online";
+      byId(id).disabled = status !== "online";
     }
     if (status !== "closed" || this.ended) {
       return;
@@ -262,7 +259,7 @@ export class SupportView {
   }
 
   renderStatus() {
-    const badge = $("connection-status");
+    const badge = byId("connection-status");
     badge.hidden = this.socket === null;
     if (this.socket) {
       badge.dataset.status = this.socket.status;
@@ -272,9 +269,9 @@ export class SupportView {
 
   _wireButtons() {
     const bind = (buttonIds, dialogId, onConfirm) => {
-      const dialog = $(dialogId);
+      const dialog = byId(dialogId);
       for (const id of buttonIds) {
-        $(id).addEventListener("click", () => dialog.showModal());
+        byId(id).addEventListener("click", () => dialog.showModal());
       }
       dialog.addEventListener("close", () => {
         if (dialog.returnValue === "confirm") {
@@ -287,8 +284,8 @@ export class SupportView {
     bind(["remove-customer"], "remove-dialog", () =>
       this.socket?.send(MessageType.REMOVE_CUSTOMER),
     );
-    $("notes-toggle").addEventListener("click", () => {
-      const open = $("chat-panel").dataset.notes !== "open";
+    byId("notes-toggle").addEventListener("click", () => {
+      const open = byId("chat-panel").dataset.notes !== "open";
       this._setNotesOpen(open);
       if (open) {
         this.notes?.focus();
@@ -300,8 +297,8 @@ export class SupportView {
 
   /** Narrow windows show the notes or the chat; wide ones always both. */
   _setNotesOpen(open) {
-    $("chat-panel").dataset.notes = open ? "open" : "closed";
-    $("notes-toggle").setAttribute("aria-expanded", String(open));
+    byId("chat-panel").dataset.notes = open ? "open" : "closed";
+    byId("notes-toggle").setAttribute("aria-expanded", String(open));
   }
 
   showEnd(ended) {
@@ -315,7 +312,7 @@ export class SupportView {
     this.leave();
     this.notes = notes;
     this._show("end");
-    $("end-notes").replaceChildren(...(notes ? [notes.element] : []));
+    byId("end-notes").replaceChildren(...(notes ? [notes.element] : []));
     this.endView.show(ended);
   }
 

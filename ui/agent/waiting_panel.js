@@ -1,15 +1,14 @@
+import { byId } from "../common/dom.js";
 // The agent's waiting panel (A3): relay address, access code, icon number, the code's expiry
 // countdown, and copying the invitation text (with a select-the-text fallback).
 
 const TICK_MS = 1000;
 const COPIED_SHOWN_MS = 4000;
 
-const $ = (id) => document.getElementById(id);
-
 export class WaitingPanel {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {() => void} options.onRenew asks the relay for a fresh code
    */
   constructor({ i18n, onRenew }) {
@@ -18,9 +17,9 @@ export class WaitingPanel {
     this._expiresAt = null;
     this._timer = null;
     this._copiedTimer = null;
-    $("copy-invitation").addEventListener("click", () => this.copyInvitation());
-    $("renew-code").addEventListener("click", () => onRenew());
-    this._note = $("code-note"); // why the code changed by itself (`code_note`)
+    byId("copy-invitation").addEventListener("click", () => this.copyInvitation());
+    byId("renew-code").addEventListener("click", () => onRenew());
+    this._note = byId("code-note"); // why the code changed by itself (`code_note`)
   }
 
   /**
@@ -29,17 +28,17 @@ export class WaitingPanel {
    */
   setSupport(support) {
     const url = support.relay_url || window.location.origin;
-    const link = $("relay-url");
+    const link = byId("relay-url");
     link.textContent = url;
     link.href = support.join_url || url;
-    $("invitation-text").value = support.invitation_text || this._fallbackInvitation(support);
+    byId("invitation-text").value = support.invitation_text || this._fallbackInvitation(support);
     this.setCode(support);
   }
 
   /** Show the code, its expiry and the icon. */
   setCode({ code, code_expires_at: expiresAt, code_note: note, icon }) {
     const digits = String(code ?? "");
-    const box = $("access-code");
+    const box = byId("access-code");
     // Without a code (expired or burned) the boxes stay, empty, so the layout does not jump.
     box.replaceChildren(
       ...Array.from(digits || "\u2007".repeat(6), (digit) => {
@@ -52,8 +51,8 @@ export class WaitingPanel {
     box.dataset.code = digits;
     this._hasCode = digits !== "";
     const hasIcon = Number.isInteger(icon);
-    $("icon-step").hidden = !hasIcon;
-    $("icon-number").textContent = hasIcon ? String(icon) : "";
+    byId("icon-step").hidden = !hasIcon;
+    byId("icon-number").textContent = hasIcon ? String(icon) : "";
     this._expiresAt = typeof expiresAt === "number" ? expiresAt : null;
     this._showNote(note);
     this._tick();
@@ -77,7 +76,7 @@ export class WaitingPanel {
   }
 
   async copyInvitation() {
-    const textarea = $("invitation-text");
+    const textarea = byId("invitation-text");
     const text = textarea.value;
     let copied = false;
     try {
@@ -98,7 +97,7 @@ export class WaitingPanel {
         copied = false;
       }
     }
-    const status = $("copy-status");
+    const status = byId("copy-status");
     this.i18n.bind(status, copied ? "wait.copied" : "wait.copy_failed");
     status.classList.toggle("agent-wait__copied--failed", !copied);
     clearTimeout(this._copiedTimer);
@@ -113,12 +112,12 @@ export class WaitingPanel {
   }
 
   _tick() {
-    const expiry = $("code-expiry");
+    const expiry = byId("code-expiry");
     const remaining = this._expiresAt === null ? 0 : this._expiresAt - Date.now() / 1000;
     const expired = !this._hasCode || remaining <= 0;
     expiry.classList.toggle("agent-wait__expiry--expired", expired);
-    $("access-code").classList.toggle("agent-code--expired", expired);
-    $("renew-code").hidden = !expired;
+    byId("access-code").classList.toggle("agent-code--expired", expired);
+    byId("renew-code").hidden = !expired;
     if (expired) {
       this.i18n.bind(expiry, "wait.expired");
     } else {

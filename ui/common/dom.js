@@ -1,6 +1,15 @@
 // Small DOM helpers shared by the views. Text always goes in through textContent.
 
 /**
+ * The element with this id, or null (every page's one shorthand for getElementById).
+ * @param {string} id
+ * @returns {HTMLElement|null}
+ */
+export function byId(id) {
+  return document.getElementById(id);
+}
+
+/**
  * Create an element.
  * @param {string} tag
  * @param {string} [className]

@@ -34,7 +34,11 @@ export class ErrorMessage {
       this._countdown(error.retryAfterS);
       return;
     }
-    if (code === "server_error") {
+    if (code === "bad_credentials" && typeof error.triesLeft === "number") {
+      // Before a lock (5 wrong passwords for this ID from this address) the relay says how
+      // many tries are left.
+      this.showKey("error.bad_credentials_tries", { tries: error.triesLeft });
+    } else if (code === "server_error") {
       this.showKey("error.server_error", { status: error.status || "?" });
     } else if (code && this.i18n.has(`error.${code}`)) {
       // {message} lets a string add the server's reason (e.g. why a certificate failed).

@@ -10,13 +10,15 @@ export class ApiError extends Error {
    * @param {object} [details]
    * @param {number} [details.status] HTTP status, 0 when the relay was not reached
    * @param {number|null} [details.retryAfterS] seconds to wait before trying again
+   * @param {number|null} [details.triesLeft] wrong passwords left before a sign-in lock
    */
-  constructor(code, message, { status = 0, retryAfterS = null } = {}) {
+  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null } = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
     this.status = status;
     this.retryAfterS = retryAfterS;
+    this.triesLeft = triesLeft;
   }
 }
 
@@ -83,6 +85,7 @@ export async function requestJson(method, path, { body, blob, token, headers = {
     throw new ApiError(error.code, error.message ?? error.code, {
       status: response.status,
       retryAfterS: retryAfterFrom(response, error),
+      triesLeft: typeof error.tries_left === "number" ? error.tries_left : null,
     });
   }
   if (response.status === 502 || response.status === 503 || response.status === 504) {

@@ -8,8 +8,12 @@
 //   data-i18n-title="key"         → title
 // Dynamic elements use bind(), which sets the same attributes, so a language switch
 // re-translates everything already on the page.
+//
+// The strings shared by every page (strings/common_strings.js) are always loaded; each page
+// adds the tables of its own features with i18n.addStrings(...) before it first renders, so
+// the customer page never downloads the agent's or the admin's strings.
 
-import { STRINGS } from "./i18n_strings.js";
+import { COMMON_STRINGS } from "./strings/common_strings.js";
 
 const STORAGE_KEY = "rs.language";
 const LANGUAGES = Object.freeze([
@@ -22,6 +26,14 @@ const ATTRIBUTE_TARGETS = Object.freeze([
   ["[data-i18n-title]", "i18nTitle", "title"],
 ]);
 
+/** One key defined by two tables is a mistake (the later one would silently win). */
+class DuplicateStringError extends Error {
+  constructor(key) {
+    super(`the string '${key}' is defined by two tables`);
+    this.name = "DuplicateStringError";
+  }
+}
+
 function readStoredLanguage() {
   try {
     return window.localStorage.getItem(STORAGE_KEY);
@@ -32,13 +44,13 @@ function readStoredLanguage() {
 
 function detectLanguage() {
   const stored = readStoredLanguage();
-  if (stored && stored in STRINGS) {
+  if (stored && LANGUAGES.some(({ code }) => code === stored)) {
     return stored;
   }
   const preferred = navigator.languages?.length ? navigator.languages : [navigator.language];
   for (const tag of preferred) {
     const base = String(tag || "").toLowerCase().split("-")[0];
-    if (base in STRINGS) {
+    if (LANGUAGES.some(({ code }) => code === base)) {
       return base;
     }
   }
@@ -50,7 +62,37 @@ class I18n {
   constructor() {
     this._language = detectLanguage();
     this._listeners = new Set();
+    this._strings = { en: {}, ko: {} };
+    this._tables = new Set();
+    this.addStrings(COMMON_STRINGS);
     document.documentElement.lang = this._language;
+  }
+
+  /**
+   * Merge string tables ({en: {...}, ko: {...}}) into this page's strings; a table added twice
+   * is merged once.
+   * @throws {DuplicateStringError} when a key is already defined by another table
+   */
+  addStrings(...tables) {
+    for (const table of tables) {
+      if (this._tables.has(table)) {
+        continue;
+      }
+      for (const key of Object.keys(table.en)) {
+        if (Object.hasOwn(this._strings.en, key)) {
+          throw new DuplicateStringError(key);
+        }
+      }
+      this._tables.add(table);
+      for (const { code } of LANGUAGES) {
+        Object.assign(this._strings[code], table[code]);
+      }
+    }
+  }
+
+  /** Every key this page has loaded in a language (for tests). */
+  keys(language = "en") {
+    return Object.keys(this._strings[language] ?? {});
   }
 
   get language() {
@@ -69,7 +111,7 @@ class I18n {
    * @returns {string} the text, or the key itself when no language has it
    */
   t(key, params = {}) {
-    const text = STRINGS[this._language][key] ?? STRINGS.en[key] ?? key;
+    const text = this._strings[this._language][key] ?? this._strings.en[key] ?? key;
     return text.replace(/\{(\w+)\}/g, (slot, name) =>
       Object.hasOwn(params, name) ? String(params[name]) : slot,
     );
@@ -77,7 +119,7 @@ class I18n {
 
   /** True when a key exists (used to map relay error codes to messages). */
   has(key) {
-    return Object.hasOwn(STRINGS.en, key);
+    return Object.hasOwn(this._strings.en, key);
   }
 
   /**
@@ -126,7 +168,7 @@ class I18n {
 
   /** Switch language, remember it, re-translate the page and tell listeners. */
   setLanguage(code) {
-    if (!(code in STRINGS) || code === this._language) {
+    if (!LANGUAGES.some((language) => language.code === code) || code === this._language) {
       return;
     }
     this._language = code;

@@ -1,8 +1,10 @@
 // The wire protocol of docs/protocol.md, mirrored for the browser.
 //
-// tests/unit/test_protocol_agreement.py parses the two object literals below line by line and
+// tests/unit/test_protocol_agreement.py parses the object literals below line by line and
 // compares them with docs/protocol.md and suite/protocol/: keep one `KEY: "value",` or
-// `NAME: 1234,` per line and nothing else inside them.
+// `NAME: 1234,` per line and nothing else inside them. The limits carry the names of their
+// Python constants in suite/protocol/ and are written as plain numbers, one
+// `export const NAME = 1234;` per line.
 
 export const PROTOCOL_VERSION = 1;
 
@@ -73,6 +75,19 @@ export const CloseCode = Object.freeze({
   HANDSHAKE_FAILED: 4006,
 });
 
+/** The `code` of an `error` message (docs/protocol.md, "Error codes in `error`"). */
+export const ErrorCode = Object.freeze({
+  BAD_JSON: "bad_json",
+  BAD_MESSAGE: "bad_message",
+  UNKNOWN_TYPE: "unknown_type",
+  BINARY_NOT_EXPECTED: "binary_not_expected",
+  NOT_ALLOWED: "not_allowed",
+  TEXT_TOO_LONG: "text_too_long",
+  SESSION_ENDED: "session_ended",
+  RATE_LIMITED: "rate_limited",
+  DRAWING_FULL: "drawing_full",
+});
+
 // Close codes after which a client must not reconnect by itself.
 const TERMINAL_CLOSE_CODES = new Set([
   CloseCode.SESSION_ENDED,
@@ -83,9 +98,16 @@ const TERMINAL_CLOSE_CODES = new Set([
   CloseCode.REPLACED,
 ]);
 
-export const MAX_CHAT_TEXT_CHARS = 4000;
+// Limits (suite/protocol/ names and values).
+export const MAX_FRAME_BYTES = 262144; // one text frame; larger closes with 1009
+export const MAX_CHAT_CHARS = 4000;
 export const MAX_CLIENT_ID_CHARS = 64;
-export const MAX_CUSTOMER_NAME_CHARS = 80;
+export const MAX_NAME_CHARS = 80; // a customer's name at join
+export const MAX_INPUT_TEXT_CHARS = 256; // `text` of one key_input
+export const MAX_KEY_NAME_CHARS = 32;
+export const MAX_WHEEL_STEPS = 20;
+
+// Access codes are this many digits (relay_server's access_codes.CODE_DIGITS).
 export const ACCESS_CODE_DIGITS = 6;
 
 const KNOWN_TYPES = new Set(Object.values(MessageType));

@@ -2,24 +2,29 @@
 // end screen. One page, three steps, no reload. A reload during the chat reconnects into it
 // (the session is kept in sessionStorage until the end).
 
-import { ChatView } from "/ui/common/chat_view.js";
-import { element, setAvatar, showOnly, showUnreadInTitle } from "/ui/common/dom.js";
-import { EndView } from "/ui/common/end_view.js";
-import { ErrorMessage } from "/ui/common/error_message.js";
-import { ApiError, requestJson } from "/ui/common/http.js";
-import { i18n } from "/ui/common/i18n.js";
-import { fillIcons } from "/ui/common/icons.js";
-import { ACCESS_CODE_DIGITS, CloseCode, MessageType } from "/ui/common/protocol.js";
-import { SessionSocket } from "/ui/common/session_socket.js";
-import { attachChatFiles } from "/ui/common/customer_files.js";
-import { PresentationPrompt } from "/ui/common/screen_request.js";
-import { loadJson, saveJson } from "/ui/common/storage.js";
-import { ViewerDownloadOffer } from "/ui/customer/viewer_download.js"; // one-time viewer (P1)
+import { ChatView } from "../common/chat/chat_view.js";
+import { byId, element, setAvatar, showOnly, showUnreadInTitle } from "../common/dom.js";
+import { EndView } from "../common/end_view.js";
+import { ErrorMessage } from "../common/error_message.js";
+import { ApiError, requestJson } from "../common/http.js";
+import { i18n } from "../common/i18n.js";
+import { fillIcons } from "../common/icons.js";
+import { ACCESS_CODE_DIGITS, CloseCode, MAX_NAME_CHARS, MessageType } from "../common/protocol.js";
+import { SessionSocket } from "../common/session_socket.js";
+import { attachChatFiles } from "../common/files/customer_files.js";
+import { PresentationPrompt } from "../common/screen/request.js";
+import { loadJson, saveJson } from "../common/storage.js";
+import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
+import { CUSTOMER_STRINGS } from "../common/strings/customer_strings.js";
+import { FILE_STRINGS } from "../common/strings/file_strings.js";
+import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
+
+import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
+
+i18n.addStrings(CHAT_STRINGS, CUSTOMER_STRINGS, FILE_STRINGS, SCREEN_STRINGS);
 
 const STORAGE_KEY = "rs.customer.session";
 const WAITING_REFRESH_MS = 5000;
-
-const $ = (id) => document.getElementById(id);
 
 function loadStored() {
   const stored = loadJson(window.sessionStorage, STORAGE_KEY);
@@ -38,11 +43,11 @@ class CustomerApp {
     this._waitingGeneration = 0;
     this._waitingShown = "";
     this._busy = false;
-    this.panels = [$("join-panel"), $("chat-panel"), $("end-panel"), $("notice-panel")];
-    this.joinError = new ErrorMessage($("join-error"), i18n, {
+    this.panels = [byId("join-panel"), byId("chat-panel"), byId("end-panel"), byId("notice-panel")];
+    this.joinError = new ErrorMessage(byId("join-error"), i18n, {
       onWaitChange: () => this._renderJoinButton(),
     });
-    this.endView = new EndView($("end-panel"), {
+    this.endView = new EndView(byId("end-panel"), {
       i18n,
       role: "customer",
       actionKey: "end.join_again",
@@ -51,14 +56,14 @@ class CustomerApp {
   }
 
   start() {
-    i18n.attachSwitcher($("language-select"));
+    i18n.attachSwitcher(byId("language-select"));
     i18n.apply();
     fillIcons();
     i18n.onChange(() => this._renderStatus());
     this._wireJoinForm();
     this._wireEndDialog();
     const code = new URLSearchParams(window.location.search).get("code") ?? "";
-    $("code-input").value = code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS);
+    byId("code-input").value = code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS);
     const stored = loadStored();
     if (stored) {
       this.enterChat(stored);
@@ -72,23 +77,25 @@ class CustomerApp {
   showJoin(errorKey) {
     this._leaveChat();
     this.step = "join";
-    showOnly(this.panels, $("join-panel"));
+    showOnly(this.panels, byId("join-panel"));
     if (errorKey) {
       this.joinError.showKey(errorKey);
     } else {
       this.joinError.clear();
     }
     this._refreshWaiting();
-    const input = $("code-input");
+    const input = byId("code-input");
     if (input.value.length === ACCESS_CODE_DIGITS) {
-      $("join-button").focus();
+      byId("join-button").focus();
     } else {
       input.focus();
     }
   }
 
   _wireJoinForm() {
-    const input = $("code-input");
+    const input = byId("code-input");
+    input.maxLength = ACCESS_CODE_DIGITS; // the limits come from protocol.js, not the markup
+    byId("name-input").maxLength = MAX_NAME_CHARS;
     input.addEventListener("input", () => {
       const digits = input.value.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS);
       if (digits !== input.value) {
@@ -99,7 +106,7 @@ class CustomerApp {
         this.joinError.clear();
       }
     });
-    $("join-form").addEventListener("submit", (event) => {
+    byId("join-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const code = input.value;
       if (code.length !== ACCESS_CODE_DIGITS) {
@@ -118,7 +125,7 @@ class CustomerApp {
     }
     this._busy = true;
     this._renderJoinButton();
-    const name = $("name-input").value.trim();
+    const name = byId("name-input").value.trim();
     try {
       const joined = await requestJson("POST", "/api/join", {
         body: name ? { ...target, name } : target,
@@ -135,7 +142,7 @@ class CustomerApp {
       }
       this.joinError.show(error);
       if (target.code && ["invalid_code", "code_used", "code_expired"].includes(error.code)) {
-        $("code-input").setAttribute("aria-invalid", "true");
+        byId("code-input").setAttribute("aria-invalid", "true");
       }
       if (error.code === "icon_not_found") {
         this._refreshWaiting();
@@ -147,10 +154,10 @@ class CustomerApp {
   }
 
   _renderJoinButton() {
-    const button = $("join-button");
+    const button = byId("join-button");
     button.disabled = this._busy || this.joinError.waiting;
     i18n.bind(button, this._busy ? "join.joining" : "join.button");
-    for (const iconButton of $("icons-grid").querySelectorAll("button")) {
+    for (const iconButton of byId("icons-grid").querySelectorAll("button")) {
       iconButton.disabled = button.disabled;
     }
   }
@@ -175,7 +182,7 @@ class CustomerApp {
   }
 
   _renderWaiting(waiting) {
-    const section = $("icons-section");
+    const section = byId("icons-section");
     section.hidden = !waiting.icons_enabled;
     const agents = waiting.icons_enabled ? (waiting.agents ?? []) : [];
     const shown = JSON.stringify(agents);
@@ -183,7 +190,7 @@ class CustomerApp {
       return; // unchanged: keep the buttons (and keyboard focus) where they are
     }
     this._waitingShown = shown;
-    const grid = $("icons-grid");
+    const grid = byId("icons-grid");
     grid.replaceChildren(
       ...agents.map((agent) => {
         const button = element("button", "cust-icon", {
@@ -212,7 +219,7 @@ class CustomerApp {
         return item;
       }),
     );
-    $("icons-empty").hidden = agents.length > 0;
+    byId("icons-empty").hidden = agents.length > 0;
     this._renderJoinButton();
   }
 
@@ -227,7 +234,7 @@ class CustomerApp {
     this.session = session;
     this._save();
     this._renderAgent(session.agent);
-    showOnly(this.panels, $("chat-panel"));
+    showOnly(this.panels, byId("chat-panel"));
     // The transcript lives in the page, so a fresh page asks for the whole history; the
     // socket resumes from its last seen id on its own reconnects.
     const socket = new SessionSocket({
@@ -236,7 +243,7 @@ class CustomerApp {
       token: session.customer_token,
     });
     this.socket = socket;
-    this.chatView = new ChatView($("chat-container"), {
+    this.chatView = new ChatView(byId("chat-container"), {
       socket,
       role: "customer",
       i18n,
@@ -246,7 +253,7 @@ class CustomerApp {
       socket,
       chatView: this.chatView,
       i18n,
-      anchor: $("chat-container"),
+      anchor: byId("chat-container"),
     });
     // Files both ways (P4): the agent's files to download, and a "Send file" button.
     this.files?.destroy();
@@ -254,9 +261,9 @@ class CustomerApp {
       i18n,
       session,
       socket,
-      buttonBefore: $("end-button"),
-      listBefore: $("chat-container"),
-      dropTarget: $("chat-panel"),
+      buttonBefore: byId("end-button"),
+      listBefore: byId("chat-container"),
+      dropTarget: byId("chat-panel"),
     });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
     socket.on("status", (status) => this._onStatus(status));
@@ -279,19 +286,19 @@ class CustomerApp {
     this._save();
     agent = this.session.agent;
     const name = agent.name || i18n.t("customer.agent_unknown");
-    $("agent-name").textContent = name;
-    const avatar = $("agent-avatar");
+    byId("agent-name").textContent = name;
+    const avatar = byId("agent-avatar");
     const shown = JSON.stringify([name, agent.photo_url ?? ""]);
     if (avatar.dataset.shown !== shown) {
       avatar.dataset.shown = shown; // redraw only on a change: no flicker on every update
       setAvatar(avatar, name, agent.photo_url); // photo_url is relative to the relay: this origin
     }
-    $("agent-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
+    byId("agent-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
   }
 
   _onStatus({ status, code }) {
     this._renderStatus();
-    $("end-button").disabled = status !== "online";
+    byId("end-button").disabled = status !== "online";
     if (status !== "closed" || this.ended) {
       return;
     }
@@ -318,15 +325,15 @@ class CustomerApp {
   }
 
   _renderStatus() {
-    const badge = $("connection-status");
+    const badge = byId("connection-status");
     const status = this.socket?.status ?? "closed";
     badge.dataset.status = status;
     i18n.bind(badge, `status.${status}`);
   }
 
   _wireEndDialog() {
-    const dialog = $("end-dialog");
-    $("end-button").addEventListener("click", () => dialog.showModal());
+    const dialog = byId("end-dialog");
+    byId("end-button").addEventListener("click", () => dialog.showModal());
     dialog.addEventListener("close", () => {
       if (dialog.returnValue === "confirm") {
         this.socket?.send(MessageType.END_SESSION);
@@ -357,8 +364,8 @@ class CustomerApp {
     this.socket = null;
     this.chatView = null;
     this.presentation = null;
-    if ($("end-dialog").open) {
-      $("end-dialog").close();
+    if (byId("end-dialog").open) {
+      byId("end-dialog").close();
     }
   }
 
@@ -373,26 +380,26 @@ class CustomerApp {
     this.chatView?.setEnabled(false);
     this._leaveChat();
     this.step = "end";
-    $("code-input").value = "";
+    byId("code-input").value = "";
     window.history.replaceState(null, "", window.location.pathname);
-    showOnly(this.panels, $("end-panel"));
+    showOnly(this.panels, byId("end-panel"));
     this.endView.show(ended);
   }
 
   _showNotice(titleKey, bodyKey, actionKey, onAction) {
     this._leaveChat();
     this.step = "notice";
-    showOnly(this.panels, $("notice-panel"));
-    i18n.bind($("notice-title"), titleKey);
-    const body = $("notice-body");
+    showOnly(this.panels, byId("notice-panel"));
+    i18n.bind(byId("notice-title"), titleKey);
+    const body = byId("notice-body");
     body.hidden = !bodyKey;
     if (bodyKey) {
       i18n.bind(body, bodyKey);
     }
-    const action = $("notice-action");
+    const action = byId("notice-action");
     i18n.bind(action, actionKey);
     action.onclick = onAction;
-    $("notice-title").focus();
+    byId("notice-title").focus();
   }
 
   /** What the e2e tests read through window.__rsTest.state(). */

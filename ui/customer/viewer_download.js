@@ -8,8 +8,8 @@
 // stays the way. The prompt (ui/common/screen_request.js) is watched, not changed: the offer
 // appears whenever the prompt reaches its "accepted" state.
 
-import { element } from "/ui/common/dom.js";
-import { ApiError, requestJson } from "/ui/common/http.js";
+import { element } from "../common/dom.js";
+import { ApiError, requestJson } from "../common/http.js";
 
 const MOBILE = /Android|iPhone|iPad|iPod|Mobile/i;
 
@@ -33,7 +33,7 @@ export class ViewerDownloadOffer {
    * @param {object} options
    * @param {{element: HTMLElement}} options.prompt the PresentationPrompt
    * @param {string} options.token the customer token
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    */
   constructor({ prompt, token, i18n }) {
     this.prompt = prompt;

@@ -5,25 +5,31 @@
 // the customer's screen socket, paints region frames in arrival order, acknowledges each one
 // after painting it, and shows the presentation's state over the picture.
 
-import { fillIcons } from "/ui/common/icons.js";
-import { i18n } from "/ui/common/i18n.js";
-import { CloseCode, MessageType } from "/ui/common/protocol.js";
-import { ScreenCursor } from "/ui/common/screen_cursor.js";
-import { DecoderMode, FrameDecoder } from "/ui/common/screen_decoder.js";
-import { FrameError, parseFrame } from "/ui/common/screen_frame.js";
-import { ScreenNavigator } from "/ui/common/screen_navigator.js";
-import { ScreenPainter } from "/ui/common/screen_painter.js";
-import { SessionSocket } from "/ui/common/session_socket.js";
-import { loadJson } from "/ui/common/storage.js";
-import { attachViewerFiles } from "/ui/viewer/viewer_files.js";
-import { RemoteInput } from "/ui/viewer/remote_input.js";
-import { ViewerDrawing } from "/ui/viewer/viewer_drawing.js";
-import { attachNativeShell } from "/ui/viewer/native_shell.js"; // one-time viewer program (P1, P10)
+import { byId } from "../common/dom.js";
+import { fillIcons } from "../common/icons.js";
+import { i18n } from "../common/i18n.js";
+import { CloseCode, MessageType } from "../common/protocol.js";
+import { ScreenCursor } from "../common/screen/cursor.js";
+import { DecoderMode, FrameDecoder } from "../common/screen/decoder.js";
+import { FrameError, parseFrame } from "../common/screen/frame.js";
+import { ScreenNavigator } from "../common/screen/navigator.js";
+import { ScreenPainter } from "../common/screen/painter.js";
+import { SessionSocket } from "../common/session_socket.js";
+import { loadJson } from "../common/storage.js";
+import { attachViewerFiles } from "./viewer_files.js";
+import { RemoteInput } from "./remote_input.js";
+import { ViewerDrawing } from "./viewer_drawing.js";
+import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
+import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
+import { FILE_STRINGS } from "../common/strings/file_strings.js";
+import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
+
+import { attachNativeShell } from "./native_shell.js"; // one-time viewer program (P1, P10)
+
+i18n.addStrings(CONTROL_STRINGS, DRAWING_STRINGS, FILE_STRINGS, SCREEN_STRINGS);
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
-
-const $ = (id) => document.getElementById(id);
 
 /** Presentation states from screen_state, plus the connection's own. */
 const State = Object.freeze({
@@ -65,9 +71,9 @@ class ViewerApp {
     this.notice = null; // a terminal notice replacing the state overlay (ended, replaced, ...)
     this.mode = loadMode();
     this.socket = null;
-    this.canvas = $("screen-canvas");
-    this.viewport = $("viewport");
-    this.stage = $("stage");
+    this.canvas = byId("screen-canvas");
+    this.viewport = byId("viewport");
+    this.stage = byId("stage");
     const params = new URLSearchParams(window.location.search);
     this.painter = new ScreenPainter(this.canvas, {
       decoder: new FrameDecoder({ mode: params.get("decoder") ?? DecoderMode.AUTO }),
@@ -75,11 +81,11 @@ class ViewerApp {
       onResize: () => this.layout(),
     });
     this.cursor = new ScreenCursor(this.stage);
-    this.navigator = new ScreenNavigator($("navigator"), {
+    this.navigator = new ScreenNavigator(byId("navigator"), {
       source: this.canvas,
       viewport: this.viewport,
     });
-    this.drawing = new ViewerDrawing({ stage: this.stage, toolbar: $("drawing-tools") }); // P5
+    this.drawing = new ViewerDrawing({ stage: this.stage, toolbar: byId("drawing-tools") }); // P5
     this.acksSent = 0;
     this.reportsSent = 0;
     this.framesRejected = 0;
@@ -89,12 +95,12 @@ class ViewerApp {
   }
 
   start() {
-    i18n.attachSwitcher($("language-select"));
+    i18n.attachSwitcher(byId("language-select"));
     i18n.apply();
     fillIcons();
     i18n.onChange(() => this._renderOverlay());
-    $("fit-button").addEventListener("click", () => this.setMode("fit"));
-    $("actual-button").addEventListener("click", () => this.setMode("actual"));
+    byId("fit-button").addEventListener("click", () => this.setMode("fit"));
+    byId("actual-button").addEventListener("click", () => this.setMode("actual"));
     this._wireFullscreen();
     new ResizeObserver(() => this.layout()).observe(this.viewport);
     this._watchPixelRatio();
@@ -122,8 +128,8 @@ class ViewerApp {
     this.files ??= attachViewerFiles({
       i18n,
       session,
-      toolbar: $("language-select").closest("header"),
-      before: $("language-select").closest("label"),
+      toolbar: byId("language-select").closest("header"),
+      before: byId("language-select").closest("label"),
     });
     this.files.listen(socket);
     socket.on("status", (status) => this._onStatus(status));
@@ -137,8 +143,8 @@ class ViewerApp {
       socket,
       canvas: this.canvas,
       stage: this.stage,
-      button: $("control-button"),
-      label: $("control-state"),
+      button: byId("control-button"),
+      label: byId("control-state"),
       i18n,
     });
     socket.on(MessageType.ERROR, (error) => this.drawing.noteError(error));
@@ -260,7 +266,7 @@ class ViewerApp {
 
   _setState(state) {
     this.state = state;
-    const badge = $("state-badge");
+    const badge = byId("state-badge");
     badge.dataset.status = BADGE_STATUS[state] ?? "closed";
     badge.dataset.state = state;
     i18n.bind(badge, `viewer.state.${state}`);
@@ -274,7 +280,7 @@ class ViewerApp {
   }
 
   _renderOverlay() {
-    const overlay = $("overlay");
+    const overlay = byId("overlay");
     const picture = this.painter.hasPicture;
     let view = null; // {kind, icon, titleKey, bodyKey, actionKey, onAction}
     if (this.notice) {
@@ -295,10 +301,10 @@ class ViewerApp {
       return;
     }
     overlay.dataset.kind = view.kind;
-    $("overlay-icon").innerHTML = OVERLAY_ICONS[view.icon];
-    i18n.bind($("overlay-title"), view.titleKey ?? `viewer.${view.kind}_title`);
-    i18n.bind($("overlay-body"), view.bodyKey ?? `viewer.${view.kind}_body`);
-    const action = $("overlay-action");
+    byId("overlay-icon").innerHTML = OVERLAY_ICONS[view.icon];
+    i18n.bind(byId("overlay-title"), view.titleKey ?? `viewer.${view.kind}_title`);
+    i18n.bind(byId("overlay-body"), view.bodyKey ?? `viewer.${view.kind}_body`);
+    const action = byId("overlay-action");
     const actionKey = view.actionKey ?? (view.kind === "stopped" || view.kind === "ended" ? "viewer.close" : null);
     action.hidden = !actionKey;
     if (actionKey) {
@@ -317,8 +323,8 @@ class ViewerApp {
       // not remembered; the choice still applies here
     }
     this.viewport.dataset.mode = this.mode;
-    $("fit-button").setAttribute("aria-pressed", String(this.mode === "fit"));
-    $("actual-button").setAttribute("aria-pressed", String(this.mode === "actual"));
+    byId("fit-button").setAttribute("aria-pressed", String(this.mode === "fit"));
+    byId("actual-button").setAttribute("aria-pressed", String(this.mode === "actual"));
     this.layout();
   }
 
@@ -379,7 +385,7 @@ class ViewerApp {
   }
 
   _wireFullscreen() {
-    const button = $("fullscreen-button");
+    const button = byId("fullscreen-button");
     if (!document.fullscreenEnabled) {
       button.hidden = true;
       return;
@@ -388,7 +394,7 @@ class ViewerApp {
       if (document.fullscreenElement) {
         document.exitFullscreen();
       } else {
-        $("main").requestFullscreen().catch((error) => console.warn("no full screen:", error.message));
+        byId("main").requestFullscreen().catch((error) => console.warn("no full screen:", error.message));
       }
     });
     document.addEventListener("fullscreenchange", () => {

@@ -13,7 +13,8 @@
 //     folder (Downloads/RemoteSales), then "Open folder" shows them (ui/viewer/viewer_files.js).
 // In a browser tab none of this happens: attachNativeShell() returns null.
 
-import { saveJson } from "/ui/common/storage.js";
+import { byId } from "../common/dom.js";
+import { saveJson } from "../common/storage.js";
 
 const NATIVE_FLAG = "rs-native";
 const NATIVE_KEY = "rs.viewer.native";
@@ -82,13 +83,13 @@ class NativeShell {
 
   start() {
     document.documentElement.dataset.native = "true";
-    const overlay = document.getElementById("overlay");
+    const overlay = byId("overlay");
     new MutationObserver(() => this._overlayChanged(overlay)).observe(overlay, {
       attributes: true,
       attributeFilter: ["data-kind", "hidden"],
     });
     // Capture phase: runs before the browser viewer's own handlers, which it replaces.
-    document.getElementById("overlay-action").addEventListener(
+    byId("overlay-action").addEventListener(
       "click",
       (event) => {
         if (CLOSING_KINDS.has(overlay.dataset.kind)) {
@@ -98,7 +99,7 @@ class NativeShell {
       },
       true,
     );
-    const fullscreen = document.getElementById("fullscreen-button");
+    const fullscreen = byId("fullscreen-button");
     fullscreen.addEventListener(
       "click",
       (event) => {

@@ -11,23 +11,22 @@
 // so an IME (Korean) sends whole syllables and Shift needs no forwarding. Bare modifier keys
 // are never sent.
 
-import { MessageType } from "/ui/common/protocol.js";
+import { MAX_INPUT_TEXT_CHARS, MAX_WHEEL_STEPS, MessageType } from "../common/protocol.js";
 
 const MOVE_INTERVAL_MS = 16; // ~60 moves a second at most
 const WHEEL_STEP_PX = 100; // one wheel "click" per 100 px of deltaY (3 lines)
-const MAX_WHEEL_STEPS = 20;
 const MODIFIER_KEYS = new Set(["Shift", "Control", "Alt", "Meta", "AltGraph", "OS", "Super", "CapsLock"]);
 const BUTTONS = ["left", "middle", "right"];
 
 export class RemoteInput {
   /**
    * @param {object} options
-   * @param {import("/ui/common/session_socket.js").SessionSocket} options.socket the screen socket
+   * @param {import("../common/session_socket.js").SessionSocket} options.socket the screen socket
    * @param {HTMLCanvasElement} options.canvas the picture
    * @param {HTMLElement} options.stage the canvas's box (the key catcher goes in it)
    * @param {HTMLButtonElement} options.button "Request control"
    * @param {HTMLElement} options.label the control state text
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../common/i18n.js").i18n} options.i18n
    */
   constructor({ socket, canvas, stage, button, label, i18n }) {
     this.socket = socket;
@@ -303,9 +302,10 @@ export class RemoteInput {
   }
 
   _sendText(text) {
-    // The relay takes at most 256 characters a message.
-    for (let i = 0; i < text.length; i += 256) {
-      this._send(MessageType.KEY_INPUT, { action: "text", text: text.slice(i, i + 256) });
+    // The relay takes at most MAX_INPUT_TEXT_CHARS characters a message.
+    for (let i = 0; i < text.length; i += MAX_INPUT_TEXT_CHARS) {
+      const chunk = text.slice(i, i + MAX_INPUT_TEXT_CHARS);
+      this._send(MessageType.KEY_INPUT, { action: "text", text: chunk });
     }
   }
 }

@@ -2,11 +2,11 @@
 // and the drawing messages on the viewer's screen socket. main.js calls attach() for each new
 // socket and layout() whenever the picture is sized.
 
-import { DrawingBoard } from "/ui/common/drawing_board.js";
-import { DrawingLayer } from "/ui/common/drawing_layer.js";
-import { DrawingToolbar } from "/ui/common/drawing_toolbar.js";
-import { i18n } from "/ui/common/i18n.js";
-import { MessageType } from "/ui/common/protocol.js";
+import { DrawingBoard } from "../common/drawing/board.js";
+import { DrawingLayer } from "../common/drawing/layer.js";
+import { DrawingToolbar } from "../common/drawing/toolbar.js";
+import { i18n } from "../common/i18n.js";
+import { MessageType } from "../common/protocol.js";
 
 const NOTE_MS = 5000; // how long a refused drawing's explanation stays
 // What the customer is told when the relay refuses a drawing message (others: the console).

@@ -3,8 +3,8 @@
 // one-time viewer program, Download is the program's own streamed, checked save into its
 // received-files folder, with "Open folder" afterwards (ui/viewer/native_shell.js).
 
-import { customerFiles } from "/ui/common/customer_files.js";
-import { nativeFiles } from "/ui/viewer/native_shell.js";
+import { customerFiles } from "../common/files/customer_files.js";
+import { nativeFiles } from "./native_shell.js";
 
 /** Set up once per page; call `listen(socket)` on the returned object for each socket. */
 export function attachViewerFiles({ i18n, session, toolbar, before }) {

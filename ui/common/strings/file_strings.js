@@ -1,5 +1,5 @@
 // Strings of files both ways (P4): the transfer list, send buttons, drop zone and refusals,
-// in English and Korean. i18n_strings.js merges them into STRINGS.
+// in English and Korean. The pages that use them add them (i18n.addStrings).
 
 export const FILE_STRINGS = Object.freeze({
   en: {

@@ -3,8 +3,8 @@
 // why the relay refused it and a "Not sent — retry" button.
 // Text is only ever set with textContent.
 
-import { element } from "./dom.js";
-import { iconElement } from "./icons.js";
+import { element } from "../dom.js";
+import { iconElement } from "../icons.js";
 
 const STATE_ICONS = Object.freeze({
   sending: "clock",
@@ -21,7 +21,7 @@ export class ChatBubble {
    *   (`client_id`, `role`, `text`, `sent_at`; no `id` yet)
    * @param {object} options
    * @param {boolean} options.own written on this page
-   * @param {import("./i18n.js").i18n} options.i18n
+   * @param {import("../i18n.js").i18n} options.i18n
    * @param {() => void} [options.onRetry] called when the retry button is pressed
    */
   constructor(message, { own, i18n, onRetry }) {

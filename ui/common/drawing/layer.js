@@ -7,12 +7,12 @@
 // Pointer events reach the layer only while a tool is on (CSS pointer-events), so panning and
 // everything else keep working when nobody draws.
 
-import { drawStroke } from "./drawing_shapes.js";
+import { drawStroke } from "./shapes.js";
 
 export class DrawingLayer {
   /**
    * @param {HTMLElement} stage the element holding the picture (the layer goes inside it)
-   * @param {import("./drawing_board.js").DrawingBoard} board what to draw and where drags go
+   * @param {import("./board.js").DrawingBoard} board what to draw and where drags go
    */
   constructor(stage, board) {
     this.board = board;

@@ -1,22 +1,22 @@
 // The message box under a chat: Enter sends, Shift+Enter adds a line, a character counter,
 // and the `typing` signal (on while typing, off after 3 s idle or on send).
 
-import { element } from "./dom.js";
-import { iconElement } from "./icons.js";
-import { MAX_CHAT_TEXT_CHARS, MessageType } from "./protocol.js";
+import { element } from "../dom.js";
+import { iconElement } from "../icons.js";
+import { MAX_CHAT_CHARS, MessageType } from "../protocol.js";
 import { ShortMessagePicker } from "./short_message_picker.js";
 
 const EXPANDING_KEYS = new Set([" ", "Enter", "Tab"]);
 
 const TYPING_IDLE_MS = 3000;
-const COUNTER_WARN_CHARS = MAX_CHAT_TEXT_CHARS - 200;
+const COUNTER_WARN_CHARS = MAX_CHAT_CHARS - 200;
 const MAX_INPUT_HEIGHT_PX = 160;
 
 export class ChatComposer {
   /**
    * @param {object} options
-   * @param {import("./session_socket.js").SessionSocket} options.socket
-   * @param {import("./i18n.js").i18n} options.i18n
+   * @param {import("../session_socket.js").SessionSocket} options.socket
+   * @param {import("../i18n.js").i18n} options.i18n
    * @param {(text: string) => void} options.onSubmit called with the trimmed text
    * @param {import("./short_messages.js").ShortMessages} [options.shortMessages] the agent's
    *   canned messages: keys expand on space/Enter/Tab and a button lists them
@@ -76,7 +76,7 @@ export class ChatComposer {
     this._input = element("textarea", "rs-chat__input", {
       id: inputId,
       rows: "1",
-      maxlength: String(MAX_CHAT_TEXT_CHARS),
+      maxlength: String(MAX_CHAT_CHARS),
       "data-testid": "chat-input",
       "data-i18n-placeholder": "chat.input_placeholder",
       "aria-describedby": `${inputId}-hint ${inputId}-counter`,
@@ -197,7 +197,7 @@ export class ChatComposer {
 
   _renderCounter() {
     const count = this._input.value.length;
-    this._counter.textContent = this.i18n.t("chat.counter", { count, max: MAX_CHAT_TEXT_CHARS });
+    this._counter.textContent = this.i18n.t("chat.counter", { count, max: MAX_CHAT_CHARS });
     this._counter.classList.toggle("rs-chat__counter--warn", count >= COUNTER_WARN_CHARS);
   }
 

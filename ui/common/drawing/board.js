@@ -7,8 +7,8 @@
 // preview), stroke_end on release. The relay sends a stroke back to everyone but its author,
 // so the author's copy is drawn from here at once.
 
-import { MessageType } from "./protocol.js";
-import { DEFAULT_COLOURS, MAX_POINTS_PER_MESSAGE, MAX_POINTS_PER_STROKE, Tool } from "./drawing_shapes.js";
+import { MessageType } from "../protocol.js";
+import { DEFAULT_COLOURS, MAX_POINTS_PER_MESSAGE, MAX_POINTS_PER_STROKE, Tool } from "./shapes.js";
 
 export const BATCH_INTERVAL_MS = 40;
 

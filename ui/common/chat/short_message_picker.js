@@ -2,14 +2,14 @@
 // messages above the message box; arrows move, Enter or a click picks, Escape closes and
 // gives the focus back to the button.
 
-import { element } from "./dom.js";
-import { iconElement } from "./icons.js";
+import { element } from "../dom.js";
+import { iconElement } from "../icons.js";
 
 export class ShortMessagePicker {
   /**
    * @param {object} options
    * @param {import("./short_messages.js").ShortMessages} options.shortMessages
-   * @param {import("./i18n.js").i18n} options.i18n
+   * @param {import("../i18n.js").i18n} options.i18n
    * @param {(text: string) => void} options.onPick called with the filled-in text
    */
   constructor({ shortMessages, i18n, onPick }) {

@@ -2,8 +2,8 @@
 // width; undo (this side's last stroke); clear (everything). Used by the viewer page and the
 // agent's chat window; it only reports choices, the page decides where they go.
 
-import { i18n } from "./i18n.js";
-import { Tool, WIDTHS_PX } from "./drawing_shapes.js";
+import { i18n } from "../i18n.js";
+import { Tool, WIDTHS_PX } from "./shapes.js";
 
 const SVG_OPEN =
   '<svg viewBox="0 0 24 24" width="1.15em" height="1.15em" aria-hidden="true" focusable="false" ' +

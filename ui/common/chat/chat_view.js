@@ -12,8 +12,9 @@
 
 import { ChatBubble } from "./chat_bubble.js";
 import { ChatComposer } from "./chat_composer.js";
-import { element } from "./dom.js";
-import { MessageType } from "./protocol.js";
+import { MessageOrder } from "./message_order.js";
+import { element } from "../dom.js";
+import { MessageType } from "../protocol.js";
 
 const TYPING_SHOWN_MAX_MS = 8000; // `typing` is droppable: never show a stale indicator forever
 const GROUP_GAP_S = 300;
@@ -31,9 +32,9 @@ export class ChatView {
   /**
    * @param {HTMLElement} container emptied and filled with the chat
    * @param {object} options
-   * @param {import("./session_socket.js").SessionSocket} options.socket
+   * @param {import("../session_socket.js").SessionSocket} options.socket
    * @param {"agent"|"customer"} options.role this page's role
-   * @param {import("./i18n.js").i18n} options.i18n
+   * @param {import("../i18n.js").i18n} options.i18n
    * @param {(count: number) => void} [options.onUnread] told how many messages from the other
    *   side arrived while the page was hidden (0 once it is seen), e.g. for the window title
    * @param {import("./short_messages.js").ShortMessages} [options.shortMessages] canned
@@ -47,6 +48,7 @@ export class ChatView {
     this._onUnread = onUnread ?? (() => {});
     this._unread = 0;
     this._byId = new Map(); // id → ChatBubble
+    this._order = new MessageOrder(); // the ids of _byId, ascending: where a late message goes
     this._pending = new Map(); // client_id → {text, bubble, failed}, in send order
     this._peerReadUpTo = 0;
     this._maxOtherId = 0;
@@ -159,7 +161,7 @@ export class ChatView {
       sent_at: Date.now() / 1000,
     });
     this._pending.set(clientId, { text, bubble, failed: false });
-    this._insert(bubble.element, null);
+    this._insert(bubble.element, null); // waits at the end for its id
     this._scrollToEnd(true);
     this.socket.send(MessageType.SEND_CHAT, { client_id: clientId, text });
   }
@@ -242,17 +244,16 @@ export class ChatView {
     });
   }
 
-  /** Insert by id; messages still waiting for their id stay at the end. */
+  /**
+   * Put a message's element in its place: by id (the order model says which message follows
+   * it), or, while it waits for its id (null), at the end. Messages still waiting stay after
+   * every message that has an id.
+   */
   _insert(node, id) {
     let before = null;
-    for (let child = this._list.lastElementChild; child; child = child.previousElementSibling) {
-      const childId = child.dataset.id === undefined ? null : Number(child.dataset.id);
-      const waiting = child.classList.contains("rs-msg") && childId === null;
-      if (id !== null && (waiting || childId > id)) {
-        before = child;
-        continue;
-      }
-      break;
+    if (id !== null) {
+      const next = this._order.add(id);
+      before = next === null ? this._firstWaiting() : this._byId.get(next).element;
     }
     this._list.insertBefore(node, before);
     this._empty.hidden = true;
@@ -260,6 +261,16 @@ export class ChatView {
     if (node.nextElementSibling) {
       this._regroup(node.nextElementSibling);
     }
+  }
+
+  /** The element of the oldest own message still waiting for its id, or null. */
+  _firstWaiting() {
+    for (const { bubble } of this._pending.values()) {
+      if (bubble.element.isConnected) {
+        return bubble.element;
+      }
+    }
+    return null;
   }
 
   /** Show the sender's name only where a run of messages from one side begins. */

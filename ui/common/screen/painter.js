@@ -6,7 +6,7 @@
 // starts again with the relay's resend of the whole picture, whose seq numbers may be lower
 // than the last one painted.
 
-import { FrameDecoder } from "./screen_decoder.js";
+import { FrameDecoder } from "./decoder.js";
 
 // What the canvas shows where no frame has painted yet (a dark neutral, like a screen that is off).
 const BLANK_COLOUR = "#1b1f27";

@@ -1,5 +1,5 @@
 // Strings of control handover (P3): the viewer's "Request control" and state, and the agent's
-// control panel in the chat window, in English and Korean. i18n_strings.js merges them.
+// control panel in the chat window, in English and Korean. Added by the pages that use them.
 
 export const CONTROL_STRINGS = Object.freeze({
   en: {

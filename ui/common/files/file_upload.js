@@ -4,8 +4,8 @@
 // then uploaded in chunks, each a Blob slice the browser streams from disk. After a broken
 // connection the uploader asks the relay how much arrived and goes on from there.
 
-import { ApiError } from "/ui/common/http.js";
-import { Sha256 } from "/ui/common/sha256.js";
+import { ApiError } from "../http.js";
+import { Sha256 } from "./sha256.js";
 
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 const HASH_SLICE_BYTES = 4 * 1024 * 1024;

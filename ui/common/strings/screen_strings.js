@@ -1,5 +1,5 @@
 // Strings of the screen presentation (CH6, P1, P2, P7): the viewer page and the presentation
-// request in both chats, in English and Korean. i18n_strings.js merges them into STRINGS.
+// request in both chats, in English and Korean. The pages that use them add them (i18n.addStrings).
 
 export const SCREEN_STRINGS = Object.freeze({
   en: {

@@ -1,5 +1,5 @@
 // Strings of the automatic sign-out (A4): the login form's reason and the setting in
-// Settings › Network, in English and Korean. i18n_strings.js merges them into STRINGS.
+// Settings › Network, in English and Korean. The pages that use them add them (i18n.addStrings).
 
 export const IDLE_STRINGS = Object.freeze({
   en: {

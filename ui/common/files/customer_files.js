@@ -3,11 +3,11 @@
 // customer authenticates with `Authorization: Customer <token>`, and downloads through a
 // short-lived ticket URL, never with the session token in a URL.
 
-import { element } from "/ui/common/dom.js";
-import { ApiError, requestJson } from "/ui/common/http.js";
-import { FileTransferView } from "/ui/common/file_transfer_view.js";
-import { FileUploader } from "/ui/common/file_upload.js";
-import { MessageType } from "/ui/common/protocol.js";
+import { element } from "../dom.js";
+import { ApiError, requestJson } from "../http.js";
+import { FileTransferView } from "./file_transfer_view.js";
+import { FileUploader } from "./file_upload.js";
+import { MessageType } from "../protocol.js";
 
 /**
  * Sends files and shows transfers for one participant of a session (customer, or an agent in
@@ -16,7 +16,7 @@ import { MessageType } from "/ui/common/protocol.js";
 export class FileSharing {
   /**
    * @param {object} options
-   * @param {import("/ui/common/i18n.js").i18n} options.i18n
+   * @param {import("../i18n.js").i18n} options.i18n
    * @param {"agent"|"customer"} options.role
    * @param {string} options.sessionId
    * @param {(method: string, path: string, options?: object) => Promise<object>} options.request

@@ -1,5 +1,5 @@
 // The admin site's strings (ui/admin: AD1 login and accounts), in English and Korean.
-// i18n_strings.js merges them into STRINGS; error.<code> keys name the relay's admin API codes.
+// Only ui/admin adds them (i18n.addStrings); error.<code> keys name the relay's admin API codes.
 
 export const ADMIN_STRINGS = Object.freeze({
   en: {

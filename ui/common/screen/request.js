@@ -6,8 +6,8 @@
 // Pause / resume / stop act on the presenter (the agent app's screen socket), not on the chat:
 // the agent page offers them only when its backend can reach a presenter (onControl).
 
-import { element } from "./dom.js";
-import { MessageType } from "./protocol.js";
+import { element } from "../dom.js";
+import { MessageType } from "../protocol.js";
 
 export const VIEWER_PATH = "/view";
 const VIEWER_WINDOW_NAME = "rs-viewer"; // one viewer window per tab: a second open focuses it
@@ -16,9 +16,9 @@ const VIEWER_WINDOW_NAME = "rs-viewer"; // one viewer window per tab: a second o
 export class PresentationPrompt {
   /**
    * @param {object} options
-   * @param {import("./session_socket.js").SessionSocket} options.socket the chat socket
-   * @param {import("./chat_view.js").ChatView} options.chatView for lines in the transcript
-   * @param {import("./i18n.js").i18n} options.i18n
+   * @param {import("../session_socket.js").SessionSocket} options.socket the chat socket
+   * @param {import("../chat/chat_view.js").ChatView} options.chatView for lines in the transcript
+   * @param {import("../i18n.js").i18n} options.i18n
    * @param {HTMLElement} options.anchor the prompt is inserted just before this element
    * @param {string} [options.viewerUrl]
    */
@@ -117,9 +117,9 @@ export class PresentationPrompt {
 export class PresentationControls {
   /**
    * @param {object} options
-   * @param {import("./session_socket.js").SessionSocket} options.socket the chat socket
-   * @param {import("./chat_view.js").ChatView} options.chatView
-   * @param {import("./i18n.js").i18n} options.i18n
+   * @param {import("../session_socket.js").SessionSocket} options.socket the chat socket
+   * @param {import("../chat/chat_view.js").ChatView} options.chatView
+   * @param {import("../i18n.js").i18n} options.i18n
    * @param {HTMLElement} options.anchor the buttons are inserted just before this element
    * @param {(action: "start"|"pause"|"resume"|"stop") => unknown} [options.onControl] drives
    *   the presenter (the desktop app); without it only the request is offered

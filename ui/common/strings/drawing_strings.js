@@ -1,4 +1,4 @@
-// Strings of the drawing tools (P5), in English and Korean; i18n_strings.js merges them.
+// Strings of the drawing tools (P5), in English and Korean; Added by the pages that use them.
 
 export const DRAWING_STRINGS = Object.freeze({
   en: {

@@ -1,0 +1,260 @@
+"""gevent's HTTP server with deadlines on every read and a cap on connections per address.
+
+gevent's ``WSGIHandler`` reads a request with no timeout at all, so a client that trickles its
+headers, trickles a body, or stays idle after a response holds its socket (and a descriptor)
+for good: a few hundred of them refused every new customer. Here every
+read of an HTTP request has a deadline, in the manner of Apache's ``mod_reqtimeout``:
+
+- **request line and headers**: all of them within ``header_timeout_s`` of the first byte;
+- **body**: no read waits longer than ``body_timeout_s``, and the whole body must arrive at
+  ``MIN_BODY_BYTES_PER_S`` or faster after a grace of ``body_timeout_s`` (a 2 GB upload at a
+  normal speed is fine; one byte every few seconds is not);
+- **keep-alive**: the next request must start within ``keepalive_timeout_s`` of the last
+  response;
+- **responses**: a send that makes no progress for ``body_timeout_s`` ends the connection.
+
+An upgraded websocket has none of these: it lives as long as its session and has its own
+liveness (pings, idle closes in ``ws_endpoint``). A connection that runs out of time is closed
+without an answer (408 when the application was already reading its body).
+
+Each peer address may hold ``max_per_address`` connections at once; one more is answered 503
+(plain HTTP) or closed (TLS) at once, and counted.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import logging
+import socket
+import time
+from typing import Any
+
+from gevent.pywsgi import WSGIServer
+
+from relay_server.web.connection_limits import (
+    MIN_BODY_BYTES_PER_S,
+    AddressSlots,
+    ConnectionLimits,
+    RequestTimedOut,
+)
+
+logger = logging.getLogger(__name__)
+
+REFUSAL_SEND_TIMEOUT_S = 1.0
+_OUT_OF_DESCRIPTORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
+_BUSY_BODY = (
+    b'{"error": {"code": "too_many_connections", '
+    b'"message": "too many connections from this address; try again soon"}}'
+)
+_BUSY_RESPONSE = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Connection: close\r\nRetry-After: 5\r\nContent-Length: %d\r\n\r\n%s"
+    % (len(_BUSY_BODY), _BUSY_BODY)
+)
+
+
+class DeadlineReader(io.RawIOBase):
+    """The socket's reading side, where every read keeps to the current phase's deadline.
+
+    Args:
+        sock: the connection (gevent socket, plain or TLS).
+        write_timeout_s: the socket timeout left in place between reads, which bounds sends.
+    """
+
+    def __init__(self, sock: Any, write_timeout_s: float | None):
+        super().__init__()
+        self._sock = sock
+        self._write_timeout_s = write_timeout_s
+        self._deadline: float | None = None
+        self._idle_s: float | None = None
+        self._min_rate = 0.0
+        self._what = ""
+
+    def expect(
+        self, what: str, within_s: float, idle_s: float | None = None, min_rate: float = 0.0
+    ) -> None:
+        """Start a phase: ``what`` must arrive within ``within_s`` (extended by ``min_rate``)."""
+        self._what = what
+        self._deadline = time.monotonic() + within_s
+        self._idle_s = idle_s
+        self._min_rate = min_rate
+
+    def unlimited(self) -> None:
+        """No deadline from now on (an upgraded websocket); sends may block too."""
+        self._deadline = self._idle_s = None
+        self._write_timeout_s = None
+        self._sock.settimeout(None)
+
+    def expire(self) -> None:
+        """Fail every later read at once (after a timeout, the rest of the request is junk)."""
+        self._deadline = 0.0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        timeout = self._idle_s
+        if self._deadline is not None:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                raise RequestTimedOut(f"{self._what} not received in time")
+            timeout = left if timeout is None else min(timeout, left)
+        self._sock.settimeout(timeout)
+        try:
+            count = self._sock.recv_into(buffer)
+        except TimeoutError:
+            self.expire()
+            raise RequestTimedOut(f"{self._what} not received in time") from None
+        finally:
+            self._sock.settimeout(self._write_timeout_s)
+        if self._min_rate and self._deadline is not None:
+            self._deadline += count / self._min_rate
+        return count
+
+
+class TimedConnectionMixin:
+    """Mixed into the relay's websocket handler class (see :func:`timed_handler_class`)."""
+
+    server: Any
+    socket: Any
+    rfile: Any
+    environ: dict
+
+    def handle(self) -> None:
+        limits: ConnectionLimits = self.server.limits
+        self._reader = DeadlineReader(self.socket, write_timeout_s=limits.body_timeout_s)
+        self.rfile.close()  # the handler's own unbuffered-deadline reader; ours replaces it
+        self.rfile = io.BufferedReader(self._reader)
+        self._requests_done = 0
+        super().handle()  # type: ignore[misc]
+
+    def read_requestline(self) -> str:
+        limits: ConnectionLimits = self.server.limits
+        if self._requests_done:
+            self._reader.expect("the next request", limits.keepalive_timeout_s)
+            if not self.rfile.peek(1):
+                return ""  # closed by the client
+        self._reader.expect("the request line and headers", limits.header_timeout_s)
+        return super().read_requestline()  # type: ignore[misc]
+
+    def read_request(self, raw_requestline: str) -> bool:
+        limits: ConnectionLimits = self.server.limits
+        result = super().read_request(raw_requestline)  # type: ignore[misc]
+        self._reader.expect(
+            "the request body",
+            limits.body_timeout_s,
+            idle_s=limits.body_timeout_s,
+            min_rate=MIN_BODY_BYTES_PER_S,
+        )
+        return result
+
+    def handle_one_response(self) -> None:
+        try:
+            super().handle_one_response()  # type: ignore[misc]
+        finally:
+            self._requests_done += 1
+
+    def upgrade_connection(self) -> Any:
+        result = super().upgrade_connection()  # type: ignore[misc]
+        if self.environ.get("wsgi.websocket") is not None:
+            self._reader.unlimited()  # a websocket lives as long as its session
+        return result
+
+    def _handle_client_error(self, ex: BaseException) -> Any:
+        if isinstance(ex, OSError):  # timed out or went away while sending headers
+            logger.debug("closing a connection: %s", ex)
+            return None
+        return super()._handle_client_error(ex)  # type: ignore[misc]
+
+
+def timed_handler_class(base: type) -> type:
+    """``base`` (a gevent-websocket handler class) with the read deadlines above."""
+    return type(f"Timed{base.__name__}", (TimedConnectionMixin, base), {})
+
+
+class LimitedWSGIServer(WSGIServer):
+    """gevent's ``WSGIServer`` that caps connections per peer address and bounds handshakes.
+
+    Args:
+        limits: the timeouts (read by the handler through ``server.limits``) and the cap.
+        Others as for ``WSGIServer``.
+    """
+
+    def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+        self.slots = AddressSlots(limits.max_per_address)
+        self._last_refusal_log = 0.0
+        self._last_descriptor_log = 0.0
+        self._accept_pause_s = self.min_delay
+
+    def do_read(self) -> Any:
+        """Accept one connection; out of descriptors, pause accepting without a traceback.
+
+        gevent pauses too, but prints a traceback for every failed accept (hundreds a minute
+        under a flood of slow clients). Timed-out connections give descriptors back soon.
+        """
+        try:
+            accepted = super().do_read()
+        except OSError as error:
+            if error.errno not in _OUT_OF_DESCRIPTORS:
+                raise
+            now = time.monotonic()
+            if now - self._last_descriptor_log >= 10.0:
+                self._last_descriptor_log = now
+                logger.warning("out of descriptors (%s); new connections wait", error.strerror)
+            self.stop_accepting()
+            self._timer = self.loop.timer(self._accept_pause_s)
+            self._timer.start(self._start_accepting_if_started)
+            self._accept_pause_s = min(self.max_delay, self._accept_pause_s * 2)
+            return None
+        self._accept_pause_s = self.min_delay
+        return accepted
+
+    def do_handle(self, client_socket: Any, address: Any) -> None:
+        ip = _address_ip(address)
+        # Bounds a TLS handshake as well, which happens before the handler's first read.
+        client_socket.settimeout(self.limits.header_timeout_s)
+        if not self.slots.admit(ip):
+            self._log_refusal(ip)
+            self._spawn(self._refuse, client_socket)
+            return
+        super().do_handle(client_socket, address)
+
+    def do_close(self, client_socket: Any, address: Any = None, *args: Any) -> None:
+        try:
+            super().do_close(client_socket, address, *args)
+        finally:
+            self.slots.leave(_address_ip(address))
+
+    def _refuse(self, client_socket: Any) -> None:
+        try:
+            if not self.ssl_enabled:
+                client_socket.settimeout(REFUSAL_SEND_TIMEOUT_S)
+                client_socket.sendall(_BUSY_RESPONSE)
+                # Closing with the request unread would send a reset, and the client could lose
+                # the answer: end our side, then take what it sent (briefly) before closing.
+                client_socket.shutdown(socket.SHUT_WR)
+                client_socket.recv(65536)
+        except OSError:
+            pass
+        finally:
+            client_socket.close()
+
+    def _log_refusal(self, ip: str) -> None:
+        now = time.monotonic()
+        if now - self._last_refusal_log >= 10.0:  # at most one line per 10 s under attack
+            self._last_refusal_log = now
+            logger.warning(
+                "refused a connection: %s holds %d (the cap); %d refused so far",
+                ip,
+                self.slots.held(ip),
+                self.slots.refused,
+            )
+
+
+def _address_ip(address: Any) -> str:
+    if isinstance(address, tuple) and address:
+        return str(address[0])
+    return str(address or "")

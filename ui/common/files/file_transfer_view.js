@@ -1,0 +1,429 @@
+// The list of file transfers of a session (P4): one row per file with its direction, a
+// progress bar, what is happening, and Cancel / Download. Shared by the agent's chat window,
+// the customer's chat page and the viewer; fed by the relay's file_* messages.
+//
+// A row is derived, then patched: describeTransferRow() (pure) says what the row shows, and
+// the view builds each row's elements once and afterwards only updates their text, value,
+// `hidden` and `disabled`. So progress ticks (up to 4 a second per transfer) neither take the
+// keyboard focus off Cancel nor re-enable a Cancel already pressed, and the screen-reader
+// announcement region hears of a transfer when its state changes, not on every tick.
+
+import { element } from "../dom.js";
+import { MessageType } from "../protocol.js";
+
+const FINISHED = new Set(["received", "cancelled", "failed"]);
+// States a screen reader is told about when a row enters them (its first state is told too).
+const ANNOUNCED = new Set(["ready", "received", "cancelled", "failed"]);
+const STYLESHEET = new URL("./files.css", import.meta.url).href;
+
+/** Bytes in the unit people read: 1.5 MB. */
+export function formatBytes(bytes, locale = "en") {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${value.toLocaleString(locale, { maximumFractionDigits: digits })} ${units[unit]}`;
+}
+
+function errorStatus(error) {
+  return { statusKey: `error.${error?.code ?? "file_send_failed"}`, params: { message: error?.message ?? "" } };
+}
+
+/**
+ * What one row of the list shows, from what is known of it. Pure: no DOM, no strings.
+ * @param {{local?: object|null, transfer?: object|null, saving?: object|null}} row `local`: a
+ *   file this side is still preparing ({name, size, phase, done, error?}); `transfer`: the
+ *   relay's transfer; `saving`: the desktop program's saving of a received file
+ * @param {"agent"|"customer"} myRole
+ * @param {{native?: boolean, browserDownload?: boolean}} [receiver] how this page receives
+ *   files: through the viewer program (native) or with a browser download link
+ * @returns {{name: string, size: number, mine: boolean, state: string, done: number,
+ *   statusKey: string, params: object, actions: string[]}|null} null when there is nothing to
+ *   show yet; `statusKey` is an i18n key (an `error.<code>` one may be unknown to the page);
+ *   `actions` among "cancel", "save", "open_folder", "download"
+ */
+export function describeTransferRow(row, myRole, { native = false, browserDownload = false } = {}) {
+  const { local, transfer, saving } = row;
+  if (!local && !transfer) {
+    return null; // saving news that came before the transfer itself: shown with it
+  }
+  const name = local?.name ?? transfer?.name ?? "";
+  const size = local?.size ?? transfer?.size ?? 0;
+  const mine = local ? true : transfer?.sender === myRole;
+  const percent = (value) => (size > 0 ? Math.floor((100 * value) / size) : 100);
+  let state = local ? local.phase : transfer.state;
+  let done = 0;
+  let status = { statusKey: "", params: {} };
+  if (local) {
+    done = local.done;
+    if (state === "failed") {
+      status = errorStatus(local.error);
+    } else if (state === "checking") {
+      status = { statusKey: "files.state.checking", params: {} };
+    } else {
+      const key = state === "hashing" ? "files.state.hashing" : "files.state.uploading";
+      status = { statusKey: key, params: { percent: percent(done) } };
+    }
+  } else if (saving?.error) {
+    state = "failed";
+    status = errorStatus(saving.error);
+  } else if (saving?.saved) {
+    state = "received";
+    done = size;
+    status = { statusKey: "files.state.saved", params: { name: saving.saved } };
+  } else if (state === "offered" || state === "uploading") {
+    done = transfer.uploaded ?? 0;
+    status = { statusKey: `files.state.${state}`, params: { percent: percent(done) } };
+  } else if (state === "ready") {
+    done = transfer.downloaded ?? 0;
+    if (saving) {
+      status = { statusKey: "files.state.saving", params: { percent: percent(done) } };
+    } else if (done > 0) {
+      status = { statusKey: "files.state.downloading", params: { percent: percent(done) } };
+    } else {
+      status = { statusKey: mine ? "files.state.ready" : "files.state.ready_to_download", params: {} };
+    }
+  } else if (state === "received") {
+    done = size;
+    status = { statusKey: "files.state.received", params: {} };
+  } else if (state === "cancelled") {
+    status = { statusKey: "files.state.cancelled", params: {} };
+  } else if (state === "failed") {
+    status = { statusKey: "files.state.failed", params: { reason: transfer.error ?? "" } };
+  }
+  const actions = [];
+  if (transfer && !local && !FINISHED.has(state)) {
+    actions.push("cancel");
+  }
+  if (transfer && !mine && native && saving?.saved) {
+    actions.push("open_folder");
+  } else if (transfer && !mine && native && state === "ready" && !saving) {
+    actions.push("save");
+  } else if (transfer && !mine && !native && browserDownload && (state === "ready" || state === "received")) {
+    actions.push("download");
+  }
+  return { name, size, mine, state, done, ...status, actions };
+}
+
+/** Set a node's text only when it changes (an unchanged text is no news to a screen reader). */
+function setText(node, text) {
+  if (node.textContent !== text) {
+    node.textContent = text;
+  }
+}
+
+function setAttribute(node, name, value) {
+  if (node.getAttribute(name) !== value) {
+    node.setAttribute(name, value);
+  }
+}
+
+function ensureStylesheet() {
+  const present = [...document.querySelectorAll('link[rel="stylesheet"]')].some(
+    (link) => link.href === STYLESHEET,
+  );
+  if (!present) {
+    document.head.append(element("link", "", { rel: "stylesheet", href: STYLESHEET }));
+  }
+}
+
+export class FileTransferView {
+  /**
+   * @param {object} options
+   * @param {import("../i18n.js").i18n} options.i18n
+   * @param {"agent"|"customer"} options.myRole
+   * @param {(transfer: object) => Promise<void>} options.cancel
+   * @param {((transfer: object) => Promise<string>)|null} [options.downloadUrl] a URL the
+   *   browser downloads the file from (browser receivers); null when the app saves it itself
+   * @param {{receive: (transfer: object) => Promise<string>, openFolder: () => Promise<void>}|null}
+   *   [options.native] the one-time viewer program: Download saves through it (streamed and
+   *   checked by the program, into its received-files folder), then offers "Open folder"
+   */
+  constructor({ i18n, myRole, cancel, downloadUrl = null, native = null }) {
+    this._native = native;
+    ensureStylesheet();
+    this.i18n = i18n;
+    this.myRole = myRole;
+    this._cancel = cancel;
+    this._downloadUrl = downloadUrl;
+    this._rows = new Map(); // id (or local key) → {transfer, local, saving, dom, busy, told}
+    this._localCount = 0;
+    this.element = element("section", "rs-files", { "data-testid": "file-transfers" });
+    this.element.hidden = true;
+    this._list = element("ul", "rs-files__list", { role: "list" });
+    // Told of a transfer when it starts and when its state changes, never of progress ticks.
+    this._announcer = element("p", "rs-visually-hidden", {
+      role: "status",
+      "aria-live": "polite",
+      "data-testid": "file-announcer",
+    });
+    this.element.append(this._list, this._announcer);
+    this._unsubscribe = i18n.onChange(() => this._rows.forEach((_, key) => this._render(key)));
+  }
+
+  /** Follow a session socket's file_* messages. */
+  listen(socket) {
+    for (const type of [
+      MessageType.FILE_OFFERED,
+      MessageType.FILE_READY,
+      MessageType.FILE_RECEIVED,
+      MessageType.FILE_CANCELLED,
+      MessageType.FILE_FAILED,
+    ]) {
+      socket.on(type, (message) => this.upsert(message.transfer));
+    }
+    socket.on(MessageType.FILE_PROGRESS, (message) => this.progress(message));
+  }
+
+  /** Show the session's transfers as the relay lists them (after a page load). */
+  load(transfers) {
+    for (const transfer of transfers) {
+      this.upsert(transfer);
+    }
+  }
+
+  upsert(transfer) {
+    if (!transfer?.id) {
+      return;
+    }
+    const row = this._row(transfer.id);
+    // A late progress message must not move a finished row back.
+    row.transfer = { ...row.transfer, ...transfer };
+    this._render(transfer.id);
+  }
+
+  progress({ id, uploaded, downloaded }) {
+    const row = this._rows.get(id);
+    if (!row?.transfer || FINISHED.has(row.transfer.state)) {
+      return;
+    }
+    row.transfer.uploaded = Math.max(row.transfer.uploaded ?? 0, uploaded ?? 0);
+    row.transfer.downloaded = Math.max(row.transfer.downloaded ?? 0, downloaded ?? 0);
+    if (row.transfer.state === "offered" && uploaded > 0) {
+      row.transfer.state = "uploading";
+    }
+    this._render(id);
+  }
+
+  /** A file this side is preparing (before the relay knows it). Returns its key. */
+  addLocal(file) {
+    this._localCount += 1;
+    const key = `local-${this._localCount}`;
+    const row = this._row(key);
+    row.local = { name: file.name, size: file.size, phase: "checking", done: 0 };
+    this._render(key);
+    return key;
+  }
+
+  setLocal(key, phase, done) {
+    const row = this._rows.get(key);
+    if (row?.local) {
+      Object.assign(row.local, { phase, done });
+      this._render(key);
+    }
+  }
+
+  /** The relay accepted the offer: the local row becomes the transfer's row. */
+  bindLocal(key, transfer) {
+    const row = this._rows.get(key);
+    if (!row) {
+      return;
+    }
+    this._rows.delete(key);
+    const existing = this._rows.get(transfer.id);
+    if (existing) {
+      row.dom.item.remove(); // file_offered came first and has its own row
+      existing.transfer = { ...transfer, ...existing.transfer };
+      this._render(transfer.id);
+      return;
+    }
+    row.local = null;
+    row.transfer = transfer;
+    this._rows.set(transfer.id, row);
+    this._render(transfer.id);
+  }
+
+  /** A local row failed (refused before upload, or the upload broke for good). */
+  failLocal(key, error) {
+    const row = this._rows.get(key);
+    if (row?.local) {
+      row.local.phase = "failed";
+      row.local.error = error;
+      this._render(key);
+    }
+  }
+
+  /** The desktop app's own saving of a received file: {phase: "saving", done} / {saved} / {error}. */
+  setSaving(id, saving) {
+    const row = this._row(id);
+    row.saving = { ...row.saving, ...saving };
+    this._render(id);
+  }
+
+  destroy() {
+    this._unsubscribe?.();
+    this.element.remove();
+  }
+
+  _row(key) {
+    let row = this._rows.get(key);
+    if (!row) {
+      row = { transfer: null, local: null, saving: null, dom: this._buildRow(), busy: new Set(), told: null };
+      // Bound once: the handlers read the row's current transfer when clicked.
+      row.dom.cancel.addEventListener("click", () => this._cancelRow(row));
+      row.dom.openFolder.addEventListener("click", () =>
+        this._native.openFolder().catch((error) => console.warn("open folder failed:", error)),
+      );
+      // Download: saved by the viewer program (native), or a browser download.
+      row.dom.download.addEventListener("click", () =>
+        this._native ? this._saveNatively(row.transfer) : this._download(row),
+      );
+      row.dom.item.hidden = true; // until it has something to show
+      this._list.prepend(row.dom.item);
+      this._rows.set(key, row);
+      this.element.hidden = false;
+    }
+    return row;
+  }
+
+  /** The elements of one row, made once; _render() only updates them. */
+  _buildRow() {
+    const button = (variant, testId) =>
+      element("button", `rs-button rs-button--${variant} rs-button--small`, {
+        type: "button",
+        "data-testid": testId,
+      });
+    const dom = {
+      item: element("li", "rs-files__item", { "data-testid": "file-row" }),
+      name: element("span", "rs-files__name", { "data-testid": "file-name" }),
+      size: element("span", "rs-files__size"),
+      bar: element("progress", "rs-files__bar", { "data-testid": "file-progress" }),
+      direction: element("span", "rs-files__direction"),
+      status: element("span", "rs-files__status", { "data-testid": "file-status" }),
+      cancel: button("ghost", "file-cancel"),
+      openFolder: button("secondary", "file-open-folder"),
+      download: button("primary", "file-download"),
+    };
+    const head = element("div", "rs-files__head");
+    head.append(dom.name, dom.size);
+    const foot = element("div", "rs-files__foot");
+    foot.append(dom.direction, dom.status);
+    const actions = element("div", "rs-files__actions");
+    actions.append(dom.cancel, dom.openFolder, dom.download);
+    dom.item.append(head, dom.bar, foot, actions);
+    return dom;
+  }
+
+  _render(key) {
+    const row = this._rows.get(key);
+    if (!row) {
+      return;
+    }
+    const view = describeTransferRow(row, this.myRole, {
+      native: Boolean(this._native),
+      browserDownload: Boolean(this._downloadUrl),
+    });
+    if (view === null) {
+      return;
+    }
+    const t = (k, params) => this.i18n.t(k, params);
+    const { dom } = row;
+    const { name, size, state } = view;
+    dom.item.hidden = false;
+    dom.item.dataset.state = state;
+    dom.item.dataset.direction = view.mine ? "out" : "in";
+    if (row.transfer?.id) {
+      dom.item.dataset.id = row.transfer.id;
+    }
+    setText(dom.name, name);
+    setAttribute(dom.name, "title", name);
+    setText(dom.size, formatBytes(size, this.i18n.locale));
+    setAttribute(dom.bar, "max", String(Math.max(size, 1)));
+    setAttribute(dom.bar, "aria-label", t("files.progress_label", { name }));
+    dom.bar.value = size > 0 ? Math.min(view.done, size) : 1;
+    const peer = t(`files.peer.${this.myRole === "agent" ? "customer" : "agent"}`);
+    setText(dom.direction, t(view.mine ? "files.from_me" : "files.to_me", { peer }));
+    const status = this._statusText(view);
+    setText(dom.status, status);
+
+    const shown = new Set(view.actions);
+    const buttons = [
+      [dom.cancel, ["cancel"], "files.cancel", "files.cancel_label"],
+      [dom.openFolder, ["open_folder"], "files.open_folder_short", null],
+      [dom.download, ["save", "download"], "files.download", "files.download_label"],
+    ];
+    for (const [button, [action, ...alike], textKey, labelKey] of buttons) {
+      button.hidden = ![action, ...alike].some((name) => shown.has(name));
+      // A pressed button stays disabled until its request is answered: a progress tick in
+      // between must not let Cancel be pressed twice.
+      button.disabled = [action, ...alike].some((name) => row.busy.has(name));
+      setText(button, t(textKey));
+      if (labelKey) {
+        setAttribute(button, "aria-label", t(labelKey, { name }));
+      }
+    }
+    if (row.told !== state && (row.told === null || ANNOUNCED.has(state))) {
+      row.told = state;
+      setText(this._announcer, `${name}: ${status}`);
+    }
+  }
+
+  /** The status line; an `error.<code>` this page has no string for reads as a send failure. */
+  _statusText({ statusKey, params }) {
+    if (statusKey.startsWith("error.") && !this.i18n.has(statusKey)) {
+      return this.i18n.t("error.file_send_failed", params);
+    }
+    return statusKey ? this.i18n.t(statusKey, params) : "";
+  }
+
+  async _cancelRow(row) {
+    if (row.busy.has("cancel") || !row.transfer) {
+      return;
+    }
+    const key = row.transfer.id;
+    row.busy.add("cancel");
+    this._render(key);
+    try {
+      await this._cancel(row.transfer);
+    } catch (error) {
+      console.warn("cancel failed:", error.message);
+      row.busy.delete("cancel"); // refused or unreachable: it may be pressed again
+      this._render(key);
+    }
+  }
+
+  /** The viewer program fetches the file itself (it shows progress through file_progress). */
+  async _saveNatively(transfer) {
+    this.setSaving(transfer.id, { phase: "saving" });
+    try {
+      const path = await this._native.receive(transfer);
+      const saved = String(path).split(/[\\/]/).pop();
+      this.setSaving(transfer.id, { saved });
+    } catch (error) {
+      this.setSaving(transfer.id, { error: { code: "file_save_failed", message: String(error?.message ?? error) } });
+    }
+  }
+
+  async _download(row) {
+    const transfer = row.transfer;
+    row.busy.add("download");
+    this._render(transfer.id);
+    try {
+      const url = await this._downloadUrl(transfer);
+      const link = element("a", "", { href: url, download: transfer.name });
+      link.hidden = true;
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (error) {
+      console.warn("download failed:", error.message);
+    } finally {
+      row.busy.delete("download");
+      this._render(transfer.id);
+    }
+  }
+}
