@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from relay_server import logs
+from relay_server.sessions.join_guard import DEFAULT_GUESS_BUDGET, DEFAULT_GUESS_WINDOW_S
 from relay_server.web.connection_limits import MIN_BODY_BYTES_PER_S, ConnectionLimits
 
 logger = logging.getLogger("relay_server")
@@ -42,6 +43,20 @@ def serve_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--no-icons", action="store_true", help="hide waiting agents' icons on the relay page"
+    )
+    parser.add_argument(
+        "--guess-budget",
+        type=int,
+        default=DEFAULT_GUESS_BUDGET,
+        help="wrong access codes relay-wide per --guess-window before a correct code needs the "
+        f"agent's admission (default {DEFAULT_GUESS_BUDGET}; 0 = never, only for benchmarks; "
+        "see docs/security.md)",
+    )
+    parser.add_argument(
+        "--guess-window",
+        type=float,
+        default=DEFAULT_GUESS_WINDOW_S,
+        help=f"the window of --guess-budget, seconds (default {DEFAULT_GUESS_WINDOW_S:.0f})",
     )
     parser.add_argument(
         "--trust-proxy",
@@ -183,6 +198,8 @@ def serve(argv: list[str]) -> int:
     options = RelayOptions(
         code_lifetime_s=args.code_lifetime,
         icons_enabled=not args.no_icons,
+        guess_budget=args.guess_budget,
+        guess_window_s=args.guess_window,
         public_url=args.public_url,
         file_rules=file_rules,
     )

@@ -21,8 +21,21 @@ from relay_server.files.spool import FileSpool
 from relay_server.files.transfers import FINISHED, FileRules, FileTransfers
 from relay_server.screen.fanout import CallLater
 from relay_server.screen.router import Screens
-from relay_server.sessions.access_codes import CodeError
+from relay_server.sessions.access_codes import CodeError, CodeProblem, format_code
 from relay_server.sessions.chat_log import ChatLog
+from relay_server.sessions.join_guard import (
+    DEFAULT_GUESS_BUDGET,
+    DEFAULT_GUESS_WINDOW_S,
+    JoinGuard,
+)
+from relay_server.sessions.knocks import (
+    Knock,
+    KnockError,
+    Knocks,
+    KnockState,
+    KnockVia,
+    RefusedBecause,
+)
 from relay_server.sessions.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.sessions.rooms import Member, Rooms
 from relay_server.sessions.supports import (
@@ -33,10 +46,10 @@ from relay_server.sessions.supports import (
     SupportSession,
 )
 from relay_server.store import Store
-from relay_server.throttle import FailureThrottle
 from suite.protocol import (
     MAX_NAME_CHARS,
     PROTOCOL_VERSION,
+    AdmitKnock,
     AnswerPresentation,
     Channel,
     CloseCode,
@@ -47,6 +60,8 @@ from suite.protocol import (
     MarkRead,
     MessageType,
     ProtocolError,
+    RefuseAllKnocks,
+    RefuseKnock,
     RemoveCustomer,
     RenewCode,
     RequestPresentation,
@@ -61,8 +76,7 @@ logger = logging.getLogger(__name__)
 
 LIVE_SESSIONS = "live_sessions"
 SESSION_RECORDS = "session_records"
-JOIN_FAILURES_LIMIT = 10
-JOIN_WINDOW_S = 600.0
+SWEEP_EVERY_S = 60.0  # forget addresses past their throttle window this often
 REMOVED_REASON = "the agent removed you from the session"
 
 
@@ -72,6 +86,9 @@ class RelayOptions:
     icons_enabled: bool = True
     public_url: str | None = None
     file_rules: FileRules = field(default_factory=FileRules)  # files both ways (P4)
+    # Wrong codes relay-wide per window before a correct code knocks (docs/security.md).
+    guess_budget: int = DEFAULT_GUESS_BUDGET
+    guess_window_s: float = DEFAULT_GUESS_WINDOW_S
 
 
 class HandshakeRefused(Exception):
@@ -101,7 +118,11 @@ class Relay:
         self.rooms = Rooms()
         self.screens = Screens(call_later)
         self.screens.control.agent_chat = self._agent_chat  # control_state to the chat (P3)
-        self.join_throttle = FailureThrottle(JOIN_FAILURES_LIMIT, JOIN_WINDOW_S)
+        self.join_guard = JoinGuard.create(options.guess_budget, options.guess_window_s)
+        self.knocks = Knocks()
+        # Told the secret of every knock that settles (the HTTP layer wakes its long polls).
+        self.knock_settled: Callable[[str], None] = lambda secret: None
+        self._swept_at = 0.0
         self._chats: dict[str, ChatLog] = {}
         # Files both ways (P4): transfers in memory, bytes in spool files; a restart sweeps.
         self.files = FileTransfers(options.file_rules)
@@ -150,7 +171,6 @@ class Relay:
             "session_id": session.id,
             **{k: view[k] for k in ("state", "code", "code_expires_at", "icon", "created_at")},
             **{k: view[k] for k in ("relay_url", "join_url", "invitation_text")},
-            "code_note": view["code_note"],
         }
 
     def session_view(self, session: SupportSession, for_agent: bool) -> dict[str, Any]:
@@ -209,42 +229,175 @@ class Relay:
     def join(
         self, code: str | None, icon: int | None, name: str, ip: str, now: float
     ) -> dict[str, Any]:
-        """A customer joins by code or icon; returns the customer token.
+        """A customer joins by code, or knocks (by icon, or by code in admission mode).
+
+        A wrong code costs O(1): one dict lookup and two counters; nothing is stored.
+
+        Returns:
+            ``{status: "joined", session_id, customer_token, agent}``, or
+            ``{status: "knocking", knock_secret, knock: {...}, agent}`` (HTTP 202).
 
         Raises:
             Refused: wrong/used/expired code, unknown icon, taken session, throttled.
         """
-        wait = self.join_throttle.retry_after(ip, now)
-        if wait > 0:
-            raise Refused(
-                429, "throttled", f"too many wrong codes; try again in {int(wait) + 1} s", wait
-            )
         name = " ".join(name.split())[:MAX_NAME_CHARS]
         try:
             if code is not None:
-                session = self.directory.join_by_code(code, name, now)
+                wait = self.join_guard.retry_after(ip, now)
+                if wait > 0:
+                    raise Refused(
+                        429,
+                        "throttled",
+                        f"too many wrong codes; try again in {int(wait) + 1} s",
+                        wait,
+                    )
+                session = self.directory.session_by_code(code, now)
+                if self.join_guard.admission_required(now, len(self.directory.codes)):
+                    return self._knock(session, name, KnockVia.CODE, ip, now)
+                self.directory.join_by_code(code, name, now)
             else:
                 if not self.options.icons_enabled:
                     raise Refused(403, "icons_disabled", "joining by icon is turned off here")
                 assert icon is not None
-                session = self.directory.join_by_icon(icon, name, now)
+                wait = self.join_guard.icon_knock_wait(ip, now)
+                if wait > 0:
+                    raise Refused(
+                        429,
+                        "throttled",
+                        f"too many agents picked; try again in {int(wait) + 1} s",
+                        wait,
+                    )
+                session = self.directory.session_by_icon(icon)
+                self.join_guard.icon_knocked(ip, now)
+                return self._knock(session, name, KnockVia.ICON, ip, now)
         except CodeError as error:
-            self.join_throttle.record_failure(ip, now)
-            self._codes_changed(self.directory.expire_codes(now, self.options.code_lifetime_s))
-            status = 404 if error.problem == "invalid_code" else 410
+            self.join_guard.wrong_code(ip, now)
+            status = 404 if error.problem is CodeProblem.INVALID else 410
             raise Refused(status, str(error.problem), _CODE_MESSAGES[str(error.problem)]) from None
         except JoinError as error:
             status = 404 if error.problem == "icon_not_found" else 409
             raise Refused(status, str(error.problem), _JOIN_MESSAGES[str(error.problem)]) from None
+        return self._joined(session, now)
+
+    def _joined(self, session: SupportSession, now: float) -> dict[str, Any]:
+        """A customer is in: store, tell the agent, refuse whoever else knocked."""
         self._persist(session)
         self.wait_durable()
+        self._settle_knocks(
+            self.knocks.refuse_all(session.id, RefusedBecause.SESSION_TAKEN, now), session
+        )
         self._tell_agent(session, MessageType.SESSION_UPDATED)
         logger.info("customer joined session %s", session.id, extra={"session_id": session.id})
         return {
+            "status": "joined",
             "session_id": session.id,
             "customer_token": session.customer_token,
             "agent": session.public(False)["agent"],
         }
+
+    # -- knocks (admission) ----------------------------------------------------------------
+
+    def _knock(
+        self, session: SupportSession, name: str, via: KnockVia, ip: str, now: float
+    ) -> dict[str, Any]:
+        try:
+            knock, replaced = self.knocks.knock(session.id, name, via, ip, now)
+        except KnockError as error:
+            raise Refused(429, error.problem, error.message, 60.0) from None
+        if replaced is not None:
+            self.knock_settled(replaced.secret)
+        self._tell_knocks(session.id)
+        logger.info("customer knocking (%s)", via, extra={"session_id": session.id})
+        return {
+            "status": "knocking",
+            "knock_secret": knock.secret,
+            "knock": knock.for_customer(),
+            "agent": session.public(False)["agent"],
+        }
+
+    def knock_status(self, secret: str) -> dict[str, Any]:
+        """What ``GET /api/knocks/<secret>`` answers; with the customer token once admitted.
+
+        Raises:
+            Refused: ``404 knock_not_found`` (unknown, or forgotten after a restart).
+        """
+        knock = self.knocks.by_secret(secret)
+        if knock is None:
+            raise Refused(404, "knock_not_found", "this request to join is unknown; join again")
+        answer: dict[str, Any] = {"knock": knock.for_customer()}
+        if knock.state is KnockState.ADMITTED:
+            session = self.directory.sessions.get(knock.session_id)
+            answer.update(
+                session_id=knock.session_id,
+                customer_token=knock.customer_token,
+                agent=session.public(False)["agent"] if session else {},
+            )
+        return answer
+
+    def knock_pending(self, secret: str) -> bool:
+        knock = self.knocks.by_secret(secret)
+        return knock is not None and knock.state is KnockState.PENDING
+
+    def withdraw_knock(self, secret: str, now: float) -> dict[str, Any]:
+        """The customer stops knocking (``DELETE /api/knocks/<secret>``)."""
+        knock = self.knocks.by_secret(secret)
+        if knock is None:
+            raise Refused(404, "knock_not_found", "this request to join is unknown")
+        if self.knocks.withdraw(knock, now):
+            self.knock_settled(knock.secret)
+            self._tell_knocks(knock.session_id)
+        return {"knock": knock.for_customer()}
+
+    def _answer_knock(self, session: SupportSession, message: Any, now: float) -> None:
+        """The agent's Admit / Refuse / Refuse all."""
+        if isinstance(message, RefuseAllKnocks):
+            refused = self.knocks.refuse_all(session.id, RefusedBecause.AGENT, now)
+            self._settle_knocks(refused, session)
+            return
+        try:
+            knock = self.knocks.find_pending(session.id, message.knock_id)
+        except KnockError as error:
+            self._tell_knocks(session.id)  # the agent's list is stale: send the current one
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, error.message, str(message.type)) from None
+        if isinstance(message, RefuseKnock):
+            self.knocks.refuse(knock, RefusedBecause.AGENT, now)
+            self._settle_knocks([knock], session)
+            return
+        try:
+            self.directory.admit(session, knock.name, now)
+        except JoinError:  # not waiting any more; its knocks should be gone already
+            self.knocks.refuse(knock, RefusedBecause.SESSION_TAKEN, now)
+            self._settle_knocks([knock], session)
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "a customer has joined already", str(message.type)
+            ) from None
+        refused = self.knocks.admit(knock, session.customer_token or "", now)
+        self._persist(session)
+        self.wait_durable()  # the customer token must survive a restart before it is handed out
+        for settled in (knock, *refused):
+            self.knock_settled(settled.secret)
+        self._tell_knocks(session.id)  # empty now
+        self._tell_agent(session, MessageType.SESSION_UPDATED)
+        logger.info("agent admitted a customer", extra={"session_id": session.id})
+
+    def _settle_knocks(self, settled: list[Knock], session: SupportSession) -> None:
+        for knock in settled:
+            self.knock_settled(knock.secret)
+        if settled:
+            self._tell_knocks(session.id)
+
+    def _tell_knocks(self, session_id: str) -> None:
+        """Send the agent the session's pending knocks (the whole list: small, idempotent)."""
+        room = self.rooms.find(session_id)
+        agent = room.get(Role.AGENT) if room else None
+        if agent is not None:
+            agent.send(self._knocks_frame(session_id))
+
+    def _knocks_frame(self, session_id: str) -> str:
+        return encode(
+            MessageType.KNOCKS_CHANGED,
+            knocks=[k.for_agent() for k in self.knocks.pending(session_id)],
+        )
 
     # -- websocket -------------------------------------------------------------------------
 
@@ -314,6 +467,7 @@ class Relay:
         member.send(welcome)
         if member.role is Role.AGENT:  # the chat window shows who holds control (P3)
             member.send(self.screens.control.state_for_agent(session.id))
+            member.send(self._knocks_frame(session.id))  # who is asking to join
         replaced = room.add(member)
         if replaced is not None:
             replaced.close(CloseCode.REPLACED, "connected from another window")
@@ -417,6 +571,9 @@ class Relay:
             self._persist(session)
             self.wait_durable()
             self._tell_agent(session, MessageType.SESSION_UPDATED)
+        elif isinstance(message, AdmitKnock | RefuseKnock | RefuseAllKnocks):
+            self._require_agent(member, message)
+            self._answer_knock(session, message, now)
         elif isinstance(message, GrantControl | RevokeControl):  # control handover (P3)
             self._require_agent(member, message)
             self.screens.handle_control(member, message, session.customer_id)
@@ -426,6 +583,8 @@ class Relay:
     def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
         """End ``session``: record it, tell everyone, close their sockets."""
         self.directory.end(session, ended_by, now)
+        for knock in self.knocks.refuse_all(session.id, RefusedBecause.SESSION_ENDED, now):
+            self.knock_settled(knock.secret)
         record = session.to_record()
         record.pop("customer_token", None)
         chat = self._chats.pop(session.id, None)
@@ -453,9 +612,18 @@ class Relay:
         return dict(doc) if doc else None
 
     def tick(self, now: float) -> None:
-        """Periodic upkeep: expire codes (telling their agents), drop expired tokens."""
-        self._codes_changed(self.directory.expire_codes(now, self.options.code_lifetime_s))
+        """Periodic upkeep: expire codes and knocks (telling their agents), drop expired
+        tokens, forget addresses past their throttle window."""
+        self._codes_changed(self.directory.expire_codes(now))
+        expired = self.knocks.expire(now)
+        for knock in expired:
+            self.knock_settled(knock.secret)
+        for session_id in {k.session_id for k in expired}:
+            self._tell_knocks(session_id)
         self.accounts.prune_tokens(now)
+        if now - self._swept_at >= SWEEP_EVERY_S:
+            self._swept_at = now
+            self.join_guard.sweep(now)
         self.accounts.sweep_throttles(now)
 
     def drop_files(self, session_id: str) -> None:
@@ -492,7 +660,7 @@ class Relay:
         for session in sessions:
             self._persist(session)
         if sessions:
-            self.wait_durable()  # a replacement code must survive a restart before it is shown
+            self.wait_durable()
         for session in sessions:
             self._tell_agent(session, MessageType.SESSION_UPDATED)
 
@@ -561,10 +729,6 @@ _CODE_MESSAGES = {
     "invalid_code": "This access code is not valid. Check the digits and try again.",
     "code_used": "This access code has already been used. Ask your agent for a new one.",
     "code_expired": "This access code has expired. Ask your agent for a new one.",
-    "code_replaced": (
-        "This access code was replaced after repeated wrong codes on the relay. "
-        "Ask your agent for the new one."
-    ),
 }
 _JOIN_MESSAGES = {
     "icon_not_found": "That agent is no longer waiting.",
@@ -576,9 +740,10 @@ def invitation_text(session: SupportSession, relay_url: str, join_url: str) -> s
     name = session.agent.get("name", session.agent_username)
     if not session.code:
         return f"{name} is waiting for you at {relay_url}/"
+    shown = format_code(session.code)
     return (
         f"{name} invites you to a live consultation.\n"
-        f"Open {join_url} — or go to {relay_url}/ and enter the access code {session.code}.\n"
+        f"Open {join_url} — or go to {relay_url}/ and enter the access code {shown}.\n"
         f"{name} 상담원이 원격 상담에 초대합니다. "
-        f"{relay_url}/ 에서 접속 코드 {session.code} 를 입력하세요."
+        f"{relay_url}/ 에서 접속 코드 {shown} 를 입력하세요."
     )

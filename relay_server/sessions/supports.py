@@ -60,7 +60,6 @@ class SupportSession:
     ended_by: str | None = None
     relay_url: str = ""  # the address the agent used: where invitations point
     customer_since_id: int = 0  # a customer sees chat after this id (earlier ones were removed)
-    code_note: str | None = None  # "code_replaced": the relay replaced a burned code (agent UI)
     # customer_id() of the tokens of removed customers, newest last (refused with 4004)
     retired_customers: list[str] = field(default_factory=list)
 
@@ -101,7 +100,6 @@ class SupportSession:
         }
         if for_agent:
             view.update(code=self.code, code_expires_at=self.code_expires_at, icon=self.icon)
-            view["code_note"] = self.code_note
         return view
 
     def end_summary(self) -> dict[str, Any]:
@@ -161,38 +159,62 @@ class SupportDirectory:
         if session.customer_token:
             self._by_customer_token[session.customer_token] = session.id
 
-    def new_code(
-        self, session: SupportSession, now: float, lifetime_s: float, note: str | None = None
-    ) -> None:
+    def new_code(self, session: SupportSession, now: float, lifetime_s: float) -> None:
         if session.code:
             self.codes.revoke(session.code, now)
         session.code = self.codes.issue(session.id, now, lifetime_s)
         session.code_expires_at = now + lifetime_s
-        session.code_note = note
+
+    def session_by_code(self, code: str, now: float) -> SupportSession:
+        """The waiting session of live ``code``, without using the code (O(1)).
+
+        Raises:
+            CodeError: wrong, used or expired.
+        """
+        session = self.sessions.get(self.codes.check(code, now))
+        if session is None or session.state is not SessionState.WAITING:
+            raise CodeError(CodeProblem.USED)
+        return session
 
     def join_by_code(self, code: str, customer_name: str, now: float) -> SupportSession:
         """Raises CodeError (wrong / used / expired)."""
-        session_id = self.codes.redeem(code, now)
-        session = self.sessions.get(session_id)
-        if session is None or session.state is not SessionState.WAITING:
-            raise CodeError(CodeProblem.USED)
+        session = self.session_by_code(code, now)
+        self.codes.redeem(code, now)
         return self._join(session, customer_name, now)
 
-    def join_by_icon(self, icon: int, customer_name: str, now: float) -> SupportSession:
+    def session_by_icon(self, icon: int) -> SupportSession:
+        """The waiting session showing ``icon``.
+
+        Raises:
+            JoinError: no such icon, or its session has a customer already.
+        """
         session = self.sessions.get(self._by_icon.get(icon, ""))
         if session is None:
             raise JoinError(JoinProblem.ICON_NOT_FOUND)
         if session.state is not SessionState.WAITING:
             raise JoinError(JoinProblem.SESSION_TAKEN)
-        if session.code:
-            self.codes.revoke(session.code, now)
+        return session
+
+    def admit(self, session: SupportSession, customer_name: str, now: float) -> SupportSession:
+        """Let a knocking customer in (the agent clicked Admit): its code is used up.
+
+        Raises:
+            JoinError: ``session_taken`` when the session is no longer waiting.
+        """
+        if session.state is not SessionState.WAITING or session.id not in self.sessions:
+            raise JoinError(JoinProblem.SESSION_TAKEN)
         return self._join(session, customer_name, now)
 
+    def join_by_icon(self, icon: int, customer_name: str, now: float) -> SupportSession:
+        """Join by icon at once: only after the agent admitted (see :meth:`admit`)."""
+        return self.admit(self.session_by_icon(icon), customer_name, now)
+
     def _join(self, session: SupportSession, customer_name: str, now: float) -> SupportSession:
+        if session.code:
+            self.codes.revoke(session.code, now, CodeProblem.USED)
         session.state = SessionState.ACTIVE
         session.code = None
         session.code_expires_at = None
-        session.code_note = None
         session.customer_name = customer_name
         session.customer_token = secrets.token_urlsafe(24)
         session.started_at = session.started_at or now
@@ -231,27 +253,16 @@ class SupportDirectory:
             self._by_customer_token.pop(session.customer_token, None)
         self.sessions.pop(session.id, None)
 
-    def expire_codes(self, now: float, lifetime_s: float | None = None) -> list[SupportSession]:
-        """Retire codes past their lifetime or guess budget; returns the sessions touched.
-
-        An expired code leaves its session without one (the agent renews). A code burned by
-        wrong guesses made elsewhere on the relay is no fault of its agent: with
-        ``lifetime_s`` its waiting session gets a fresh code at once, noted ``code_replaced``.
-        """
+    def expire_codes(self, now: float) -> list[SupportSession]:
+        """Retire codes past their lifetime; returns the sessions left without one (the agent
+        renews). Wrong codes typed anywhere never retire a code."""
         touched = []
-        for session_id, code, problem in self.codes.retire_due(now):
+        for session_id, code in self.codes.expire(now):
             session = self.sessions.get(session_id)
             if session is None or session.code != code:
                 continue  # ended, joined or renewed meanwhile
             session.code = None
             session.code_expires_at = None
-            session.code_note = None
-            if (
-                problem is CodeProblem.REPLACED
-                and lifetime_s is not None
-                and session.state is SessionState.WAITING
-            ):
-                self.new_code(session, now, lifetime_s, note=str(CodeProblem.REPLACED))
             touched.append(session)
         return touched
 

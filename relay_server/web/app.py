@@ -14,6 +14,7 @@ from typing import Any
 
 import bottle
 import gevent
+from gevent.event import Event
 
 from relay_server.accounts.passwords import hash_password
 from relay_server.accounts.photos import MAX_PHOTO_BYTES, PhotoError
@@ -21,6 +22,7 @@ from relay_server.accounts.registry import USERNAME_RE, Principal
 from relay_server.admin.routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.files.routes import install_file_routes
+from relay_server.sessions.access_codes import CODE_DIGITS, normalize_code
 from relay_server.sessions.relay import Relay
 from relay_server.viewer.builds import ViewerBuilds
 from relay_server.viewer.routes import install_viewer_routes
@@ -34,6 +36,7 @@ from suite.resources import ui_dir
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_KNOCK_WAIT_S = 25.0  # longest long poll of GET /api/knocks/<secret>
 VERSION = "0.1.0"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -206,12 +209,44 @@ def build_app(
         if not isinstance(name, str):
             raise Refused(400, "bad_request", "'name' must be text")
         if code is not None:
-            if not isinstance(code, str) or not code.strip().isdigit() or len(code.strip()) != 6:
-                raise Refused(400, "bad_request", "an access code is 6 digits")
-            return relay.join(code.strip(), None, name, client_ip(), clock())
+            digits = normalize_code(code[:40]) if isinstance(code, str) else None
+            if digits is None:
+                raise Refused(
+                    400, "bad_request", f"an access code is {CODE_DIGITS} digits, like 482 913 706"
+                )
+            return _join_answer(relay.join(digits, None, name, client_ip(), clock()))
         if isinstance(icon, int) and not isinstance(icon, bool):
-            return relay.join(None, icon, name, client_ip(), clock())
-        raise Refused(400, "bad_request", "join requires 'code' (6 digits) or 'icon' (a number)")
+            return _join_answer(relay.join(None, icon, name, client_ip(), clock()))
+        raise Refused(
+            400, "bad_request", f"join requires 'code' ({CODE_DIGITS} digits) or 'icon' (a number)"
+        )
+
+    # Long polls of knocking customers wait on these; the relay sets them when a knock settles.
+    knock_events: dict[str, Event] = {}
+
+    def knock_settled(secret: str) -> None:
+        event = knock_events.pop(secret, None)
+        if event is not None:
+            event.set()
+
+    relay.knock_settled = knock_settled
+
+    @app.get("/api/knocks/<secret>")
+    @api
+    def knock_status(secret: str):
+        try:
+            wait_s = min(float(bottle.request.query.get("wait_s") or 0), MAX_KNOCK_WAIT_S)
+        except ValueError:
+            raise Refused(400, "bad_request", "'wait_s' must be a number of seconds") from None
+        if wait_s > 0 and relay.knock_pending(secret):
+            event = knock_events.setdefault(secret, Event())
+            event.wait(timeout=wait_s)
+        return relay.knock_status(secret)
+
+    @app.delete("/api/knocks/<secret>")
+    @api
+    def withdraw_knock(secret: str):
+        return relay.withdraw_knock(secret, clock())
 
     @app.get("/ws")
     def websocket():
@@ -284,6 +319,13 @@ def build_app(
         )
 
     return app
+
+
+def _join_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    """``202 Accepted`` for a knock (the agent has yet to admit), ``200`` for a join."""
+    if answer.get("status") == "knocking":
+        bottle.response.status = 202
+    return answer
 
 
 def _static(path: str, root: str):

@@ -17,8 +17,10 @@ An upgraded websocket has none of these: it lives as long as its session and has
 liveness (pings, idle closes in ``ws_endpoint``). A connection that runs out of time is closed
 without an answer (408 when the application was already reading its body).
 
-Each peer address may hold ``max_per_address`` connections at once; one more is answered 503
-(plain HTTP) or closed (TLS) at once, and counted.
+Each peer address may hold ``max_per_address`` connections in their HTTP phase at once; one
+more is answered 503 (plain HTTP) or closed (TLS) at once, and counted. An upgraded websocket
+gives its slot back (agents behind one office NAT hold many long-lived sockets; a websocket
+is bounded by its hello deadline and then by its session).
 """
 
 from __future__ import annotations
@@ -120,6 +122,7 @@ class TimedConnectionMixin:
     socket: Any
     rfile: Any
     environ: dict
+    client_address: Any
 
     def handle(self) -> None:
         limits: ConnectionLimits = self.server.limits
@@ -159,6 +162,10 @@ class TimedConnectionMixin:
         result = super().upgrade_connection()  # type: ignore[misc]
         if self.environ.get("wsgi.websocket") is not None:
             self._reader.unlimited()  # a websocket lives as long as its session
+            # Its slot goes back: the cap bounds connections still in their HTTP phase (where
+            # a slow client can hold one); a websocket must send its hello within
+            # ws_endpoint.HELLO_TIMEOUT_S and is then bound to a session, which bounds it.
+            self.server.release_slot(self.socket, self.client_address)
         return result
 
     def _handle_client_error(self, ex: BaseException) -> Any:
@@ -188,6 +195,13 @@ class LimitedWSGIServer(WSGIServer):
         self._last_refusal_log = 0.0
         self._last_descriptor_log = 0.0
         self._accept_pause_s = self.min_delay
+        self._released: set[int] = set()
+
+    def release_slot(self, client_socket: Any, address: Any) -> None:
+        """Give back ``client_socket``'s slot before it closes (an upgraded websocket)."""
+        if id(client_socket) not in self._released:
+            self._released.add(id(client_socket))
+            self.slots.leave(_address_ip(address))
 
     def do_read(self) -> Any:
         """Accept one connection; out of descriptors, pause accepting without a traceback.
@@ -226,7 +240,10 @@ class LimitedWSGIServer(WSGIServer):
         try:
             super().do_close(client_socket, address, *args)
         finally:
-            self.slots.leave(_address_ip(address))
+            if id(client_socket) in self._released:
+                self._released.discard(id(client_socket))
+            else:
+                self.slots.leave(_address_ip(address))
 
     def _refuse(self, client_socket: Any) -> None:
         try:

@@ -54,6 +54,7 @@ from suite.protocol.drawing import (
     StrokePoints,
     UndoStroke,
 )
+from suite.protocol.knocks import AdmitKnock, RefuseAllKnocks, RefuseKnock
 from suite.protocol.screen import (
     Cursor,
     PaintReport,
@@ -69,7 +70,7 @@ __all__ = [
     "MAX_SCREEN_FRAME_BYTES", "PROTOCOL_VERSION", "Channel", "CloseCode", "ErrorCode",
     "MessageType", "ProtocolError", "Role", "encode",
     "AnswerPresentation", "EndSession", "Hello", "MarkRead", "RemoveCustomer", "RenewCode",
-    "RequestPresentation", "SendChat", "Typing",
+    "RequestPresentation", "SendChat", "Typing", "AdmitKnock", "RefuseKnock", "RefuseAllKnocks",
     "Cursor", "PaintReport", "PresentPause", "PresentResume", "PresentStart", "PresentStop",
     "ScreenAck",
     "GrantControl", "KeyInput", "MouseInput", "RequestControl", "RevokeControl",
@@ -82,7 +83,8 @@ DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawi
 # Every message a client may send, and those of them that belong on the screen channel.
 _CHAT_CHANNEL: tuple[type[Any], ...] = (
     Hello, SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode,
-    RequestPresentation, AnswerPresentation, GrantControl,
+    RequestPresentation, AnswerPresentation, GrantControl, AdmitKnock, RefuseKnock,
+    RefuseAllKnocks,
 )  # fmt: skip
 SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
@@ -94,6 +96,7 @@ CLIENT_MESSAGES: dict[str, type[Any]] = {
 ClientMessage = (
     Hello | SendChat | Typing | MarkRead | EndSession | RemoveCustomer | RenewCode
     | RequestPresentation | AnswerPresentation | GrantControl
+    | AdmitKnock | RefuseKnock | RefuseAllKnocks
     | ScreenAck | PaintReport | PresentStart | PresentPause | PresentResume | PresentStop
     | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing

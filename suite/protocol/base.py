@@ -27,6 +27,11 @@ class MessageType(StrEnum):
     RENEW_CODE = "renew_code"
     REQUEST_PRESENTATION = "request_presentation"
     ANSWER_PRESENTATION = "answer_presentation"
+    # agent -> relay: answers to customers knocking (admission); relay -> agent: the list
+    ADMIT_KNOCK = "admit_knock"
+    REFUSE_KNOCK = "refuse_knock"
+    REFUSE_ALL_KNOCKS = "refuse_all_knocks"
+    KNOCKS_CHANGED = "knocks_changed"
     # client -> relay, screen channel
     SCREEN_ACK = "screen_ack"
     PAINT_REPORT = "paint_report"

@@ -80,7 +80,7 @@ def test_desktop_mode_login_support_window_notice_and_end(
         )
         pages.append(chat)
         code = by_id(chat, "access-code")
-        expect(code).to_have_text(re.compile(r"^\d{6}$"))
+        expect(code).to_have_text(re.compile(r"^\d{9}$"))
         assert chat.url.endswith(f"#session={session_id}")
         screenshot(chat, "desktop-mode-chat-waiting")
 

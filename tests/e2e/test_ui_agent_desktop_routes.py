@@ -113,7 +113,7 @@ def test_profile_and_photo_through_the_relay_proxy(
                 browser, local_app.page_url("agent/index.html", session=session_id), CHAT_WINDOW
             )
         )
-        expect(by_id(pages[-1], "access-code")).to_have_text(re.compile(r"^\d{6}$"))
+        expect(by_id(pages[-1], "access-code")).to_have_text(re.compile(r"^\d{9}$"))
         customer = open_ui("/")
         tile = by_id(customer, "agent-icon-photo")
         expect(tile).to_be_visible()

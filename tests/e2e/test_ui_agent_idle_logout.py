@@ -189,7 +189,7 @@ def test_desktop_live_support_and_other_windows_keep_the_app_signed_in(
         )
         pages.append(chat)
         code = by_id(chat, "access-code")
-        expect(code).to_have_text(re.compile(r"^\d{6}$"))
+        expect(code).to_have_text(re.compile(r"^\d{9}$"))
         # Waiting: the chat window tells the app (within a second), so the main window waits.
         main.wait_for_function(
             "async () => (await window.__rsTest.idleDecision()) === 'live'", polling=200

@@ -38,13 +38,13 @@ def test_end_shows_the_summary_on_both_sides(chat_pages: tuple[Page, Page], ende
     expect(by_id(customer, "join-button")).to_be_visible()
 
     by_id(agent, "end-new-support").click()
-    expect(by_id(agent, "access-code")).to_have_text(re.compile(r"^\d{6}$"))
+    expect(by_id(agent, "access-code")).to_have_text(re.compile(r"^\d{9}$"))
 
 
 def test_agent_can_cancel_a_waiting_support(agent_page: Page) -> None:
     """Cancelling while waiting ends the session and shows the summary without a customer."""
     by_id(agent_page, "new-support-button").click()
-    expect(by_id(agent_page, "access-code")).to_have_text(re.compile(r"^\d{6}$"))
+    expect(by_id(agent_page, "access-code")).to_have_text(re.compile(r"^\d{9}$"))
     by_id(agent_page, "cancel-support").click()
     by_id(agent_page, "end-confirm").click()
     expect(by_id(agent_page, "end-screen")).to_be_visible()

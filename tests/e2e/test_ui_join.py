@@ -23,8 +23,11 @@ from tests.support.ui_pages import (
 pytestmark = pytest.mark.e2e
 
 
-def test_join_by_icon_number(agent_page: Page, open_ui: PageFactory) -> None:
-    """A waiting agent's icon number is listed on the relay page; clicking it joins the chat."""
+def test_join_by_icon_number_knocks_and_the_agent_admits(
+    agent_page: Page, open_ui: PageFactory
+) -> None:
+    """A waiting agent's icon number is listed on the relay page; clicking it asks the agent,
+    who sees "Dana is asking to join" and admits: both are in the chat."""
     start_support(agent_page)
     icon = by_id(agent_page, "icon-number").inner_text().strip()
 
@@ -35,14 +38,53 @@ def test_join_by_icon_number(agent_page: Page, open_ui: PageFactory) -> None:
     by_id(customer, "name-input").fill("Dana")
     tile.click()
 
+    expect(by_id(customer, "knock-title")).to_have_text("Waiting for Alice Kim to let you in")
+    knock = by_id(agent_page, "knock")
+    expect(knock).to_have_count(1)
+    expect(knock).to_contain_text("Dana is asking to join")
+    expect(knock).to_contain_text("by your icon number")
+    screenshot(agent_page, "agent-knock")
+    screenshot(customer, "customer-knocking")
+    by_id(agent_page, "knock-admit").click()
+
     expect(by_id(customer, "chat-peer-name")).to_have_text("Alice Kim")
     expect(by_id(agent_page, "chat-peer-name")).to_have_text("Dana")
+    expect(by_id(customer, "connection-status")).to_have_attribute("data-status", "online")
+
+
+def test_a_refused_knock_is_explained(agent_page: Page, open_ui: PageFactory) -> None:
+    """The agent refuses an icon pick: the customer is back on the form and told so."""
+    start_support(agent_page)
+    icon = by_id(agent_page, "icon-number").inner_text().strip()
+    customer = open_ui("/")
+    by_id(customer, f"agent-icon-{icon}").click()
+    expect(by_id(customer, "knock-panel")).to_be_visible()
+    by_id(agent_page, "knock-refuse").click()
+    expect(by_id(customer, "join-error")).to_have_text(
+        "The agent did not let you in. Ask your agent what to do next."
+    )
+    expect(by_id(agent_page, "knocks")).to_be_hidden()
+
+
+def test_the_code_is_grouped_as_typed_and_joins(agent_page: Page, open_ui: PageFactory) -> None:
+    """Typing 9 digits shows "482 913 706"; a pasted dashed code works too; Join enters."""
+    code = start_support(agent_page)
+    customer = open_ui("/")
+    box = by_id(customer, "code-input")
+    box.press_sequentially(code[:4])
+    expect(box).to_have_value(f"{code[:3]} {code[3]}")
+    box.press_sequentially(code[4:] + "5")  # a tenth digit is dropped
+    expect(box).to_have_value(f"{code[:3]} {code[3:6]} {code[6:]}")
+    box.fill(f"{code[:3]}-{code[3:6]}-{code[6:]}")
+    expect(box).to_have_value(f"{code[:3]} {code[3:6]} {code[6:]}")
+    by_id(customer, "join-button").click()
+    expect(by_id(customer, "chat-input")).to_be_visible()
 
 
 def test_wrong_code_is_explained(agent_page: Page, open_ui: PageFactory) -> None:
     """A code that does not exist gets a clear message and the customer stays on the form."""
     code = start_support(agent_page)
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    wrong = f"{(int(code) + 1) % 10**9:09d}"
     customer = open_ui("/")
     by_id(customer, "code-input").fill(wrong)
     by_id(customer, "join-button").click()
@@ -51,12 +93,12 @@ def test_wrong_code_is_explained(agent_page: Page, open_ui: PageFactory) -> None
 
 
 def test_incomplete_code_is_caught_before_asking_the_relay(open_ui: PageFactory) -> None:
-    """Fewer than six digits (letters are dropped as typed) asks for the whole code."""
+    """Fewer than nine digits (letters are dropped as typed) asks for the whole code."""
     customer = open_ui("/")
-    by_id(customer, "code-input").press_sequentially("12a3")
-    expect(by_id(customer, "code-input")).to_have_value("123")
+    by_id(customer, "code-input").press_sequentially("12a34")
+    expect(by_id(customer, "code-input")).to_have_value("123 4")
     by_id(customer, "join-button").click()
-    expect(by_id(customer, "join-error")).to_contain_text("all 6 digits")
+    expect(by_id(customer, "join-error")).to_contain_text("all 9 digits")
 
 
 def test_used_code_is_explained(agent_page: Page, open_ui: PageFactory) -> None:
@@ -96,7 +138,7 @@ def test_code_from_the_link_is_prefilled_and_korean_is_offered(
     """?code= fills the code box; a Korean browser gets Korean, and the switch goes back."""
     code = start_support(agent_page)
     customer = open_ui(f"/?code={code}", locale="ko-KR")
-    expect(by_id(customer, "code-input")).to_have_value(code)
+    expect(by_id(customer, "code-input")).to_have_value(f"{code[:3]} {code[3:6]} {code[6:]}")
     expect(by_id(customer, "join-button")).to_have_text("연결")
     by_id(customer, "language-select").select_option("en")
     expect(by_id(customer, "join-button")).to_have_text("Join")
@@ -126,30 +168,31 @@ def test_relay_page_fits_a_phone(agent_page: Page, open_ui: PageFactory) -> None
     screenshot(customer, "relay-page-phone-chat")
 
 
-def test_too_many_wrong_codes_count_down_the_wait(open_ui: PageFactory) -> None:
-    """After ten wrong codes the page says how long to wait, as mm:ss, and Join is disabled."""
+def test_wrong_codes_count_down_a_growing_wait(open_ui: PageFactory) -> None:
+    """Three wrong codes cost nothing; the fourth try says how long to wait, as mm:ss, with
+    Join disabled until it has passed."""
     customer = open_ui("/")
     box = by_id(customer, "code-input")
-    for attempt in range(10):
-        box.fill(f"{attempt:06d}")
+    for attempt in range(3):
+        box.fill(f"{attempt:09d}")
         with customer.expect_response("**/api/join") as answer:
             by_id(customer, "join-button").click()
         assert answer.value.status in (404, 410)
         expect(by_id(customer, "join-button")).to_be_enabled()
 
-    box.fill("999999")
+    box.fill("999999999")
     by_id(customer, "join-button").click()
     error = by_id(customer, "join-error")
-    expect(error).to_contain_text(re.compile(r"Try again in \d\d:\d\d"))
+    expect(error).to_contain_text(re.compile(r"Try again in 00:0\d"))
     expect(by_id(customer, "join-button")).to_be_disabled()
-    first = error.text_content()
-    expect(error).not_to_have_text(first or "")  # it counts down
+    expect(error).to_have_text("You can try again now.")
+    expect(by_id(customer, "join-button")).to_be_enabled()
 
 
 def test_unreachable_relay_is_explained(relay, open_ui: PageFactory) -> None:
     """With the relay gone, pressing Join says the relay cannot be reached."""
     customer = open_ui("/")
     relay.stop()
-    by_id(customer, "code-input").fill("123456")
+    by_id(customer, "code-input").fill("123456789")
     by_id(customer, "join-button").click()
     expect(by_id(customer, "join-error")).to_contain_text("Cannot reach the relay server")

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.api import Api, post_json_from
-from tests.support.chat_client import ChatClient
+from tests.support.chat_client import ChatClient, open_socket
 from tests.support.conversation import start_conversation
 from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent
 from tests.support.waiting import wait_until
@@ -315,3 +315,17 @@ def test_an_idle_keep_alive_connection_is_closed_at_the_keepalive_timeout(relay_
     connection.close()
     assert closed_after is not None, "the idle connection was kept"
     assert SHORT_TIMEOUT_S * 0.8 <= closed_after < SHORT_TIMEOUT_S + 3, closed_after
+
+
+def test_websockets_give_their_connection_slot_back(relay_factory):
+    """An address capped at three connections holds five websockets (an office behind one NAT)
+    and still gets HTTP answers: the cap counts connections in their HTTP phase only."""
+    relay = relay_factory("--max-connections-per-address", "3")
+    sockets = [open_socket(relay.ws_url) for _ in range(5)]
+    try:
+        probe = _http_connection(_address(relay), "127.0.0.1")
+        assert _read_status(probe) == 200
+        probe.close()
+    finally:
+        for websocket in sockets:
+            websocket.close()

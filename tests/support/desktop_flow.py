@@ -23,7 +23,7 @@ from tests.support.xvfb import Xvfb, XvfbError
 # The access code the chat window shows, once it shows one.
 ACCESS_CODE_JS = (
     f"(document.querySelector('{by_test_id('access-code')}')?.textContent ?? '')"
-    ".trim().match(/^\\d{6}$/)?.[0]"
+    ".trim().match(/^\\d{9}$/)?.[0]"
 )
 
 

@@ -179,7 +179,7 @@ def open_desktop_support(
     chat = desktop_page(browser, app.page_url("agent/index.html", session=session_id), chat_size)
     pages.append(chat)
     code = by_id(chat, "access-code")
-    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    expect(code).to_have_text(re.compile(r"^\d{9}$"))
     customer = open_ui("/")
     customer_join(customer, code.text_content() or "", name="Chris Park")
     return DesktopSupport(main, chat, customer, session_id)

@@ -89,7 +89,7 @@ def start_support(page: Page) -> str:
     """Press "New support" and return the access code the waiting panel shows."""
     by_id(page, "new-support-button").click()
     code = by_id(page, "access-code")
-    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    expect(code).to_have_text(re.compile(r"^\d{9}$"))
     expect(by_id(page, "connection-status")).to_have_attribute("data-status", "online")
     return (code.text_content() or "").strip()
 
@@ -100,7 +100,7 @@ def remove_the_customer(agent: Page) -> str:
     by_id(agent, "remove-customer").click()
     by_id(agent, "remove-confirm").click()
     code = by_id(agent, "access-code")
-    expect(code).to_have_text(re.compile(r"^\d{6}$"))
+    expect(code).to_have_text(re.compile(r"^\d{9}$"))
     expect(code).not_to_have_text(old_code or "")
     return code.text_content() or ""
 

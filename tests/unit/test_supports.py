@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from relay_server.sessions.access_codes import MAX_WRONG_GUESSES, CodeError, CodeProblem
+from relay_server.sessions.access_codes import CodeError, CodeProblem
 from relay_server.sessions.supports import (
     MAX_RETIRED_CUSTOMERS,
     JoinError,
@@ -92,40 +92,41 @@ def test_expire_codes_reports_the_sessions_whose_code_went():
     assert directory.join_by_icon(session.icon, "Kim", now=11) is session  # icons still work
 
 
-def test_a_code_burned_by_guesses_elsewhere_is_replaced_for_its_waiting_session():
-    """No code faces more than 10 wrong guesses, yet waiting agents are not left without one."""
+def test_wrong_codes_leave_waiting_sessions_their_codes():
+    """Guesses typed anywhere on the relay never take a waiting agent's code away."""
     directory = SupportDirectory()
     waiting = directory.create("alice", ALICE, now=0, code_lifetime_s=600)
-    other = directory.create("bob", ALICE, now=0, code_lifetime_s=600)
-    old_code = waiting.code
-    directory.join_by_code(other.code, "Lee", now=1)  # active: no code to replace
-    for n in range(MAX_WRONG_GUESSES):
-        guess = f"{n:06d}"
-        if guess == old_code:
-            guess = "999999"
+    code = waiting.code
+    for n in range(100):
         with pytest.raises(CodeError):
-            directory.join_by_code(guess, "Mallory", now=2)
-    assert directory.expire_codes(now=3, lifetime_s=600) == [waiting]
-    assert waiting.code not in (None, old_code) and waiting.code_expires_at == 603
-    assert (
-        waiting.code_note == "code_replaced"
-        and waiting.public(True)["code_note"] == "code_replaced"
-    )
-    with pytest.raises(CodeError) as caught:
-        directory.join_by_code(old_code, "Kim", now=4)
-    assert caught.value.problem is CodeProblem.REPLACED
-    assert directory.join_by_code(waiting.code, "Kim", now=5) is waiting
-    assert waiting.code_note is None
+            directory.join_by_code(f"x{n:08d}", "Mallory", now=2)
+    assert directory.expire_codes(now=3) == [] and waiting.code == code
+    assert directory.join_by_code(code, "Kim", now=5) is waiting
 
 
-def test_an_expired_code_is_not_replaced_and_renewing_clears_the_note():
+def test_an_expired_code_is_not_replaced():
+    """An expired code leaves its session without one until the agent renews."""
     directory = SupportDirectory()
     session = directory.create("alice", ALICE, now=0, code_lifetime_s=10)
-    assert directory.expire_codes(now=10, lifetime_s=10) == [session]
-    assert session.code is None and session.code_note is None
-    session.code_note = "code_replaced"
+    assert directory.expire_codes(now=10) == [session]
+    assert session.code is None
     directory.new_code(session, now=11, lifetime_s=10)
-    assert session.code and session.code_note is None
+    assert session.code
+
+
+def test_admitting_a_knocker_uses_up_the_code():
+    """The agent let a knocking customer in: the session's code reads as used afterwards."""
+    directory = SupportDirectory()
+    session = directory.create("alice", ALICE, now=0, code_lifetime_s=600)
+    code = session.code
+    assert directory.session_by_code(code, now=1) is session
+    directory.admit(session, "Kim", now=2)
+    assert session.state is SessionState.ACTIVE and session.customer_name == "Kim"
+    with pytest.raises(CodeError) as caught:
+        directory.session_by_code(code, now=3)
+    assert caught.value.problem is CodeProblem.USED
+    with pytest.raises(JoinError):
+        directory.admit(session, "Lee", now=4)
 
 
 def test_a_removed_customers_token_is_remembered_as_removed_across_a_restart():

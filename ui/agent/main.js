@@ -21,6 +21,7 @@ import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
+import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
 
@@ -31,6 +32,7 @@ i18n.addStrings(
   DRAWING_STRINGS,
   FILE_STRINGS,
   IDLE_STRINGS,
+  KNOCK_STRINGS,
   SCREEN_STRINGS,
   SIGN_IN_STRINGS,
 );

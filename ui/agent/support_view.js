@@ -15,6 +15,7 @@ import { SessionSocket } from "../common/session_socket.js";
 import { ShortMessages } from "../common/chat/short_messages.js";
 import { NotesPanel } from "./notes_panel.js";
 import { WaitingPanel } from "./waiting_panel.js";
+import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
 
 export class SupportView {
@@ -44,6 +45,12 @@ export class SupportView {
     this.waiting = new WaitingPanel({
       i18n: this.i18n,
       onRenew: () => this.socket?.send(MessageType.RENEW_CODE),
+    });
+    this.knocks = new KnockList({
+      i18n: this.i18n,
+      onAdmit: (knockId) => this.socket?.send(MessageType.ADMIT_KNOCK, { knock_id: knockId }),
+      onRefuse: (knockId) => this.socket?.send(MessageType.REFUSE_KNOCK, { knock_id: knockId }),
+      onRefuseAll: () => this.socket?.send(MessageType.REFUSE_ALL_KNOCKS),
     });
     this.endView = new EndView(byId("end-summary"), {
       i18n: this.i18n,
@@ -154,6 +161,7 @@ export class SupportView {
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => this._apply(welcome.session));
     socket.on(MessageType.SESSION_UPDATED, (update) => this._apply(update.session));
+    socket.on(MessageType.KNOCKS_CHANGED, (update) => this.knocks.set(update.knocks ?? []));
     socket.on(MessageType.CUSTOMER_REMOVED, (update) => {
       const name = this.session?.customer_name || this.i18n.t("role.customer");
       this.chatView.addNotice("agent.removed_notice", { name });
@@ -341,6 +349,7 @@ export class SupportView {
     }
     this.sessionId = null;
     this._reported = "[]";
+    this.knocks.clear();
     this.waiting.setActive(false);
     for (const dialog of document.querySelectorAll("dialog[open]")) {
       dialog.close();

@@ -1,6 +1,8 @@
-import { byId } from "../common/dom.js";
 // The agent's waiting panel (A3): relay address, access code, icon number, the code's expiry
 // countdown, and copying the invitation text (with a select-the-text fallback).
+
+import { byId } from "../common/dom.js";
+import { ACCESS_CODE_DIGITS, CODE_GROUP_DIGITS, formatAccessCode } from "../common/protocol.js";
 
 const TICK_MS = 1000;
 const COPIED_SHOWN_MS = 4000;
@@ -19,7 +21,6 @@ export class WaitingPanel {
     this._copiedTimer = null;
     byId("copy-invitation").addEventListener("click", () => this.copyInvitation());
     byId("renew-code").addEventListener("click", () => onRenew());
-    this._note = byId("code-note"); // why the code changed by itself (`code_note`)
   }
 
   /**
@@ -35,34 +36,32 @@ export class WaitingPanel {
     this.setCode(support);
   }
 
-  /** Show the code, its expiry and the icon. */
-  setCode({ code, code_expires_at: expiresAt, code_note: note, icon }) {
+  /** Show the code (in groups of three, as it is read out), its expiry and the icon. */
+  setCode({ code, code_expires_at: expiresAt, icon }) {
     const digits = String(code ?? "");
     const box = byId("access-code");
-    // Without a code (expired or burned) the boxes stay, empty, so the layout does not jump.
-    box.replaceChildren(
-      ...Array.from(digits || "\u2007".repeat(6), (digit) => {
+    // Without a code (expired) the boxes stay, empty, so the layout does not jump.
+    const cells = Array.from(digits || "\u2007".repeat(ACCESS_CODE_DIGITS));
+    const groups = [];
+    for (let start = 0; start < cells.length; start += CODE_GROUP_DIGITS) {
+      const group = document.createElement("span");
+      group.className = "agent-code__group";
+      for (const digit of cells.slice(start, start + CODE_GROUP_DIGITS)) {
         const span = document.createElement("span");
         span.textContent = digit;
-        return span;
-      }),
-    );
-    box.setAttribute("aria-label", Array.from(digits).join(" "));
+        group.append(span);
+      }
+      groups.push(group);
+    }
+    box.replaceChildren(...groups);
+    box.setAttribute("aria-label", formatAccessCode(digits));
     box.dataset.code = digits;
     this._hasCode = digits !== "";
     const hasIcon = Number.isInteger(icon);
     byId("icon-step").hidden = !hasIcon;
     byId("icon-number").textContent = hasIcon ? String(icon) : "";
     this._expiresAt = typeof expiresAt === "number" ? expiresAt : null;
-    this._showNote(note);
     this._tick();
-  }
-
-  /** `code_replaced`: the relay replaced a code burned by wrong codes typed elsewhere. */
-  _showNote(note) {
-    const known = note === "code_replaced";
-    this._note.hidden = !known;
-    this.i18n.bindOrClear(this._note, known ? "wait.code_replaced" : "");
   }
 
   /** Run the countdown only while the panel is on screen. */

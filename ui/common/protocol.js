@@ -19,6 +19,10 @@ export const MessageType = Object.freeze({
   RENEW_CODE: "renew_code",
   REQUEST_PRESENTATION: "request_presentation",
   ANSWER_PRESENTATION: "answer_presentation",
+  ADMIT_KNOCK: "admit_knock",
+  REFUSE_KNOCK: "refuse_knock",
+  REFUSE_ALL_KNOCKS: "refuse_all_knocks",
+  KNOCKS_CHANGED: "knocks_changed",
   SCREEN_ACK: "screen_ack",
   PAINT_REPORT: "paint_report",
   PRESENT_START: "present_start",
@@ -107,8 +111,16 @@ export const MAX_INPUT_TEXT_CHARS = 256; // `text` of one key_input
 export const MAX_KEY_NAME_CHARS = 32;
 export const MAX_WHEEL_STEPS = 20;
 
-// Access codes are this many digits (relay_server's access_codes.CODE_DIGITS).
-export const ACCESS_CODE_DIGITS = 6;
+// Access codes are this many digits (relay_server's access_codes.CODE_DIGITS), shown and
+// typed in groups of CODE_GROUP_DIGITS ("482 913 706").
+export const ACCESS_CODE_DIGITS = 9;
+export const CODE_GROUP_DIGITS = 3;
+
+/** "482913706" → "482 913 706"; partial input is grouped as far as it goes. */
+export function formatAccessCode(digits) {
+  const groups = String(digits).match(new RegExp(`\\d{1,${CODE_GROUP_DIGITS}}`, "g"));
+  return groups ? groups.join(" ") : "";
+}
 
 const KNOWN_TYPES = new Set(Object.values(MessageType));
 

@@ -9,7 +9,13 @@ import { ErrorMessage } from "../common/error_message.js";
 import { ApiError, requestJson } from "../common/http.js";
 import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
-import { ACCESS_CODE_DIGITS, CloseCode, MAX_NAME_CHARS, MessageType } from "../common/protocol.js";
+import {
+  ACCESS_CODE_DIGITS,
+  CloseCode,
+  MAX_NAME_CHARS,
+  MessageType,
+  formatAccessCode,
+} from "../common/protocol.js";
 import { SessionSocket } from "../common/session_socket.js";
 import { attachChatFiles } from "../common/files/customer_files.js";
 import { PresentationPrompt } from "../common/screen/request.js";
@@ -17,14 +23,18 @@ import { loadJson, saveJson } from "../common/storage.js";
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CUSTOMER_STRINGS } from "../common/strings/customer_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
+import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
 
-i18n.addStrings(CHAT_STRINGS, CUSTOMER_STRINGS, FILE_STRINGS, SCREEN_STRINGS);
+i18n.addStrings(CHAT_STRINGS, CUSTOMER_STRINGS, FILE_STRINGS, KNOCK_STRINGS, SCREEN_STRINGS);
 
 const STORAGE_KEY = "rs.customer.session";
+const KNOCK_STORAGE_KEY = "rs.customer.knock"; // a reload keeps waiting for the agent
 const WAITING_REFRESH_MS = 5000;
+const KNOCK_POLL_WAIT_S = 20; // the relay answers at once when the agent does
+const KNOCK_RETRY_MS = 2000; // after a failed poll (network); the knock itself lives 5 min
 
 function loadStored() {
   const stored = loadJson(window.sessionStorage, STORAGE_KEY);
@@ -43,7 +53,14 @@ class CustomerApp {
     this._waitingGeneration = 0;
     this._waitingShown = "";
     this._busy = false;
-    this.panels = [byId("join-panel"), byId("chat-panel"), byId("end-panel"), byId("notice-panel")];
+    this.panels = [
+      byId("join-panel"),
+      byId("knock-panel"),
+      byId("chat-panel"),
+      byId("end-panel"),
+      byId("notice-panel"),
+    ];
+    this._knock = null; // {secret, via, agent} while asking the agent to let us in
     this.joinError = new ErrorMessage(byId("join-error"), i18n, {
       onWaitChange: () => this._renderJoinButton(),
     });
@@ -62,11 +79,15 @@ class CustomerApp {
     i18n.onChange(() => this._renderStatus());
     this._wireJoinForm();
     this._wireEndDialog();
+    byId("knock-cancel").addEventListener("click", () => this._cancelKnock());
     const code = new URLSearchParams(window.location.search).get("code") ?? "";
-    byId("code-input").value = code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS);
+    byId("code-input").value = formatAccessCode(code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
     const stored = loadStored();
+    const knock = loadJson(window.sessionStorage, KNOCK_STORAGE_KEY);
     if (stored) {
       this.enterChat(stored);
+    } else if (knock?.secret) {
+      this._showKnock(knock);
     } else {
       this.showJoin();
     }
@@ -85,7 +106,7 @@ class CustomerApp {
     }
     this._refreshWaiting();
     const input = byId("code-input");
-    if (input.value.length === ACCESS_CODE_DIGITS) {
+    if (this._codeDigits().length === ACCESS_CODE_DIGITS) {
       byId("join-button").focus();
     } else {
       input.focus();
@@ -94,12 +115,24 @@ class CustomerApp {
 
   _wireJoinForm() {
     const input = byId("code-input");
-    input.maxLength = ACCESS_CODE_DIGITS; // the limits come from protocol.js, not the markup
+    // The limits come from protocol.js, not the markup; room for the spaces or dashes of a
+    // typed or pasted "482 913 706" / "482-913-706" (the input handler keeps the digits).
+    input.maxLength = 2 * ACCESS_CODE_DIGITS + 2;
     byId("name-input").maxLength = MAX_NAME_CHARS;
     input.addEventListener("input", () => {
-      const digits = input.value.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS);
-      if (digits !== input.value) {
-        input.value = digits;
+      // Grouped as typed ("482 913 706"), the caret kept after the same digit.
+      const caret = input.selectionStart ?? input.value.length;
+      const digitsBefore = input.value.slice(0, caret).replace(/\D/g, "").length;
+      const shown = formatAccessCode(input.value.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
+      if (shown !== input.value) {
+        input.value = shown;
+        let position = 0;
+        for (let seen = 0; position < shown.length && seen < digitsBefore; position += 1) {
+          if (/\d/.test(shown[position])) {
+            seen += 1;
+          }
+        }
+        input.setSelectionRange(position, position);
       }
       input.removeAttribute("aria-invalid");
       if (!this.joinError.waiting) {
@@ -108,7 +141,7 @@ class CustomerApp {
     });
     byId("join-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      const code = input.value;
+      const code = this._codeDigits();
       if (code.length !== ACCESS_CODE_DIGITS) {
         input.setAttribute("aria-invalid", "true");
         this.joinError.showKey("join.code_incomplete");
@@ -130,6 +163,10 @@ class CustomerApp {
       const joined = await requestJson("POST", "/api/join", {
         body: name ? { ...target, name } : target,
       });
+      if (joined.status === "knocking") {
+        this._showKnock({ secret: joined.knock_secret, via: joined.knock.via, agent: joined.agent });
+        return;
+      }
       this.enterChat({
         session_id: joined.session_id,
         customer_token: joined.customer_token,
@@ -150,6 +187,96 @@ class CustomerApp {
     } finally {
       this._busy = false;
       this._renderJoinButton();
+    }
+  }
+
+  _codeDigits() {
+    return byId("code-input").value.replace(/\D/g, "");
+  }
+
+  // ---------- Step 1b: knocking (the agent lets us in) ----------
+
+  _showKnock(knock) {
+    this._leaveChat();
+    clearTimeout(this._waitingTimer);
+    this._waitingGeneration += 1;
+    this.step = "knock";
+    this._knock = knock;
+    saveJson(window.sessionStorage, KNOCK_STORAGE_KEY, knock);
+    showOnly(this.panels, byId("knock-panel"));
+    const name = knock.agent?.name || i18n.t("customer.agent_unknown");
+    i18n.bind(byId("knock-title"), "knock.title", { name });
+    i18n.bind(byId("knock-body"), knock.via === "code" ? "knock.body_code" : "knock.body");
+    byId("knock-title").focus();
+    this._pollKnock(knock);
+  }
+
+  async _pollKnock(knock) {
+    while (this._knock === knock) {
+      let answer;
+      try {
+        answer = await requestJson(
+          "GET",
+          `/api/knocks/${encodeURIComponent(knock.secret)}?wait_s=${KNOCK_POLL_WAIT_S}`,
+        );
+      } catch (error) {
+        if (this._knock !== knock) {
+          return;
+        }
+        if (error instanceof ApiError && error.code === "knock_not_found") {
+          this._endKnock("knock.lost");
+          return;
+        }
+        console.warn("asking for the knock's answer failed:", error.message);
+        await new Promise((resolve) => setTimeout(resolve, KNOCK_RETRY_MS));
+        continue;
+      }
+      if (this._knock !== knock) {
+        return;
+      }
+      const state = answer.knock?.state;
+      if (state === "admitted") {
+        this._forgetKnock();
+        this.enterChat({
+          session_id: answer.session_id,
+          customer_token: answer.customer_token,
+          last_seen_id: 0,
+          agent: answer.agent ?? knock.agent,
+        });
+        return;
+      }
+      if (state === "refused") {
+        const reason = answer.knock.reason;
+        this._endKnock(reason === "agent" ? "knock.refused" : `knock.${reason}`);
+        return;
+      }
+      if (state === "expired" || state === "withdrawn") {
+        this._endKnock(state === "expired" ? "knock.expired" : undefined);
+        return;
+      }
+    }
+  }
+
+  _forgetKnock() {
+    this._knock = null;
+    saveJson(window.sessionStorage, KNOCK_STORAGE_KEY, null);
+  }
+
+  /** Back to the form, saying why (an i18n key) when there is something to say. */
+  _endKnock(errorKey) {
+    this._forgetKnock();
+    this.showJoin(errorKey);
+  }
+
+  async _cancelKnock() {
+    const knock = this._knock;
+    this._endKnock();
+    if (knock) {
+      try {
+        await requestJson("DELETE", `/api/knocks/${encodeURIComponent(knock.secret)}`);
+      } catch (error) {
+        console.warn("withdrawing the knock failed:", error.message); // it expires by itself
+      }
     }
   }
 
