@@ -104,6 +104,12 @@ def serve_parser() -> argparse.ArgumentParser:
         "caps them); one more is answered 503",
     )
     parser.add_argument(
+        "--health-details",
+        action="store_true",
+        help="GET /health shows session, socket and screen counters to anyone "
+        "(default: only to an admin's bearer token)",
+    )
+    parser.add_argument(
         "--stock-websocket", action="store_true", help="stock gevent-websocket (benchmark baseline)"
     )
     parser.add_argument(
@@ -183,6 +189,7 @@ def serve(argv: list[str]) -> int:
         stock_websocket=args.stock_websocket,
         trusted_proxy_hops=args.trusted_proxy_hops if args.trust_proxy else 0,
         viewer_dir=args.viewer_dir,
+        health_details=args.health_details,
         limits=ConnectionLimits(
             header_timeout_s=args.header_timeout,
             body_timeout_s=args.body_timeout,

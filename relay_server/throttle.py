@@ -256,6 +256,10 @@ class TokenBucket:
         self._tokens = burst
         self._last: float | None = None
 
+    def give(self, tokens: float) -> None:
+        """Add ``tokens`` at once, up to ``burst``: an allowance earned by something else."""
+        self._tokens = min(self.burst, self._tokens + tokens)
+
     def take(self, now: float) -> bool:
         if self._last is not None:
             self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate_per_s)

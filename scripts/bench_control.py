@@ -85,7 +85,7 @@ def run(samples: int, extra: list[str]) -> dict[str, Any]:
     with Xvfb(WIDTH, HEIGHT) as xvfb:
         add_local_xauth_entry(xvfb)
         os.environ.update(xvfb.env())
-        relay = RelayProcess(data, work)
+        relay = RelayProcess(data, work, ["--health-details"])  # /health counters
         relay.start()
         presenter = None
         try:

@@ -32,6 +32,7 @@ MAX_STROKES = 500  # per presentation; then the board refuses new strokes until 
 MAX_POINTS_PER_STROKE = 5000  # a pen stroke this long is finished by the client
 MAX_POINTS_PER_MESSAGE = 500  # a live batch every 30-50 ms carries far fewer
 MAX_STROKE_ID_CHARS = 64
+MAX_COORDINATE = 2**31  # a point further off the screen than this is refused, not clamped
 MIN_WIDTH_PX, MAX_WIDTH_PX = 1, 64
 COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")  # used with fullmatch: no trailing newline
 # Each side's colour unless its user picks another (agent red, customer blue).
@@ -41,6 +42,9 @@ ARROW_HEAD_ANGLE_RAD = math.radians(28)
 ELLIPSE_SEGMENTS = 72
 
 Point = tuple[int, int]
+
+
+_TOOL_NAMES = frozenset(str(tool) for tool in Tool)
 
 
 class DrawingError(ValueError):
@@ -65,9 +69,12 @@ def parse_points(value: Any, what: str = "points", allow_empty: bool = False) ->
             not isinstance(pair, list)
             or len(pair) != 2
             or any(isinstance(c, bool) or not isinstance(c, int | float) for c in pair)
-            or not all(math.isfinite(c) for c in pair)
         ):
             raise DrawingError(f"'{what}' must be a list of [x, y] pairs of numbers")
+        # Compared before rounding: NaN fails the comparison, and a 400-digit integer, which
+        # math.isfinite() cannot even convert, is refused here as out of range.
+        if not all(-MAX_COORDINATE <= c <= MAX_COORDINATE for c in pair):
+            raise DrawingError(f"'{what}' must be within ±{MAX_COORDINATE} pixels")
         points.append((round(pair[0]), round(pair[1])))
     return points
 
@@ -84,13 +91,13 @@ def check_style(tool: Any, colour: Any, width: Any) -> tuple[Tool, str, int]:
     Raises:
         DrawingError: an unknown tool, a colour that is not ``#rrggbb``, a width out of range.
     """
-    if tool not in set(Tool):
+    if not isinstance(tool, str) or tool not in _TOOL_NAMES:  # a list is not even hashable
         raise DrawingError(f"'tool' must be one of {', '.join(Tool)}")
     if not isinstance(colour, str) or not COLOUR_RE.fullmatch(colour):
         raise DrawingError("'color' must be #rrggbb")
-    if isinstance(width, bool) or not isinstance(width, int | float) or not math.isfinite(width):
+    if isinstance(width, bool) or not isinstance(width, int | float):
         raise DrawingError("'width' must be a number")
-    if not MIN_WIDTH_PX <= width <= MAX_WIDTH_PX:
+    if not MIN_WIDTH_PX <= width <= MAX_WIDTH_PX:  # NaN fails too; no float() of a huge int
         raise DrawingError(f"'width' must be {MIN_WIDTH_PX}-{MAX_WIDTH_PX} pixels")
     return Tool(tool), colour.lower(), round(width)
 

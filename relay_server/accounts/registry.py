@@ -7,7 +7,6 @@ and only their SHA-256 is stored, so a copy of the data folder does not hold usa
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 
 from tinydb import Query
 
+from relay_server.accounts.fields import MAX_PROFILE_CHARS, PROFILE_FIELDS, USERNAME_RE
 from relay_server.accounts.passwords import (
     DUMMY_HASH,
     MIN_PASSWORD_CHARS,
@@ -26,9 +26,6 @@ from relay_server.throttle import FailureSlowdown, FailureThrottle, RecentPairs
 
 ACCOUNTS = "accounts"
 TOKENS = "tokens"
-PROFILE_FIELDS = ("name", "title", "company", "phone", "email")
-MAX_PROFILE_CHARS = 120
-USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MAX_USERNAME_CHARS = 64  # checked before any throttle keeps the name
 # Wrong passwords for one account from one address: 5 in 10 minutes lock that pair only.
 LOGIN_FAILURES_LIMIT = 5
@@ -85,16 +82,20 @@ class Accounts:
     Args:
         store: the relay's store.
         token_lifetime_s: how long a login's bearer token lives.
-
-    ``hasher`` hashes a new password (scrypt: ~50 ms of CPU). The relay server sets it to one
-    that runs in the hub's thread pool, so creating an account or resetting a password does not
-    stall every socket; the CLI keeps the direct call.
+        hasher: hashes a new password (scrypt: ~50 ms of CPU). The relay server passes one
+            that runs in the hub's thread pool (through ``Relay``), so creating an account or
+            resetting a password does not stall every socket; the CLI keeps the direct call.
     """
 
-    def __init__(self, store: Store, token_lifetime_s: float = 12 * 3600):
+    def __init__(
+        self,
+        store: Store,
+        token_lifetime_s: float = 12 * 3600,
+        hasher: Callable[[str], str] = hash_password,
+    ):
         self.store = store
         self.token_lifetime_s = token_lifetime_s
-        self.hasher: Callable[[str], str] = hash_password
+        self.hasher = hasher
         self.by_pair = FailureThrottle(LOGIN_FAILURES_LIMIT, LOGIN_WINDOW_S, MAX_THROTTLE_KEYS)
         slowdown = (SLOWDOWN_FIRST_S, SLOWDOWN_MAX_S, LOGIN_WINDOW_S, MAX_THROTTLE_KEYS)
         self.by_account = FailureSlowdown(ACCOUNT_FREE_FAILURES, *slowdown)

@@ -19,10 +19,12 @@ from typing import Any
 
 import bottle
 
-from relay_server.accounts.registry import USERNAME_RE, Principal
+from relay_server.accounts.fields import USERNAME_RE
+from relay_server.accounts.registry import Principal
 from relay_server.admin import rules
 from relay_server.errors import Refused
 from relay_server.sessions.relay import Relay
+from relay_server.web.authorization import bearer_principal
 from relay_server.web.http_bodies import json_body, json_route
 from suite.protocol import CloseCode, Role
 from suite.resources import ui_dir
@@ -39,10 +41,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
 
     def admin() -> Principal:
         """The calling admin. Raises Refused 401 without a live token, 403 for an agent."""
-        scheme, _, token = bottle.request.get_header("Authorization", "").partition(" ")
-        found = accounts.authenticate(token.strip(), clock()) if scheme == "Bearer" else None
-        if found is None:
-            raise Refused(401, "unauthorized", "log in first (missing or expired token)")
+        found = bearer_principal(accounts, bottle.request.get_header("Authorization"), clock())
         rules.require_admin(found.role)
         return found
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from relay_server.accounts.fields import MAX_PROFILE_CHARS, PROFILE_FIELDS, USERNAME_RE
 from relay_server.accounts.passwords import MIN_PASSWORD_CHARS
-from relay_server.accounts.registry import MAX_PROFILE_CHARS, PROFILE_FIELDS, USERNAME_RE
 from relay_server.errors import Refused
 
 ROLES = ("agent", "admin")

@@ -34,7 +34,8 @@ from relay_server.files.transfers import (
 )
 from relay_server.sessions.relay import Relay
 from relay_server.sessions.supports import SupportSession
-from relay_server.web.http_bodies import error_reply, json_body, json_route
+from relay_server.web.authorization import bearer_principal, parse_authorization
+from relay_server.web.http_bodies import error_reply, json_body, json_route, refused_input
 from suite.protocol import MessageType, encode
 
 logger = logging.getLogger(__name__)
@@ -54,12 +55,10 @@ def install_file_routes(
 
     def caller(session_id: str) -> tuple[str, SupportSession]:
         """Who calls, as ``(role, session)``; the session must be live and theirs."""
-        scheme, _, token = bottle.request.get_header("Authorization", "").partition(" ")
-        token = token.strip()
+        header = bottle.request.get_header("Authorization")
+        scheme, token = parse_authorization(header)
         if scheme == "Bearer":
-            principal = relay.accounts.authenticate(token, clock())
-            if principal is None:
-                raise Refused(401, "unauthorized", "log in first (missing or expired token)")
+            principal = bearer_principal(relay.accounts, header, clock())
             session = relay.directory.sessions.get(session_id)
             if session is None or session.agent_username != principal.username:
                 raise Refused(404, "session_not_found", "no such live support session of yours")
@@ -81,7 +80,7 @@ def install_file_routes(
         # Authenticate against the transfer's session when it exists; an unknown id still
         # needs a valid caller first so that probing ids without a token learns nothing.
         if found is None:
-            scheme = bottle.request.get_header("Authorization", "").partition(" ")[0]
+            scheme, _ = parse_authorization(bottle.request.get_header("Authorization"))
             if scheme not in ("Bearer", "Customer"):
                 caller("")
             raise Refused(404, "transfer_not_found", "no such file transfer in this session")
@@ -227,6 +226,7 @@ def install_file_routes(
         except Refused as refused:
             return error_reply(refused)
         except RangeNotSatisfiable as error:
+            refused_input("range", str(error))
             bottle.response.set_header("Content-Range", f"bytes */{transfer.size}")
             return error_reply(Refused(416, "range_not_satisfiable", str(error)))
         start, end = byte_range or (0, transfer.size)

@@ -390,6 +390,17 @@ class FileTransfers:
         return transfer
 
 
+# ASCII digits only (``\d`` would take other scripts' digits too), at most 19 of them: a
+# position past 10**19 bytes is read as 10**19 (past the end of any file), so a 5,000-digit
+# number neither reaches int()'s digit limit (ValueError) nor costs its quadratic time.
+_RANGE_RE = re.compile(r"\s*bytes\s*=\s*([0-9]*)\s*-\s*([0-9]*)\s*")
+MAX_RANGE_DIGITS = 19
+
+
+def _position(digits: str) -> int:
+    return int(digits) if len(digits) <= MAX_RANGE_DIGITS else 10**MAX_RANGE_DIGITS
+
+
 class RangeNotSatisfiable(ValueError):
     """A ``Range`` header that asks for bytes the file does not have (answer 416)."""
 
@@ -409,16 +420,16 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     """
     if not header:
         return None
-    match = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", header)
+    match = _RANGE_RE.fullmatch(header)
     if not match or (not match[1] and not match[2]):
         return None
     if not match[1]:  # suffix: the last N bytes
-        length = int(match[2])
+        length = _position(match[2])
         if length == 0:
-            raise RangeNotSatisfiable(f"bytes={header} asks for nothing")
+            raise RangeNotSatisfiable(f"bytes=-{match[2][:20]} asks for nothing")
         return max(0, size - length), size
-    start = int(match[1])
-    end = int(match[2]) + 1 if match[2] else size
+    start = _position(match[1])
+    end = _position(match[2]) + 1 if match[2] else size
     if start >= size:
         raise RangeNotSatisfiable(f"the file has {size} bytes; the range starts at {start}")
     if end <= start:

@@ -14,6 +14,7 @@ from typing import Any
 
 from tinydb import Query
 
+from relay_server.accounts.passwords import hash_password
 from relay_server.accounts.photos import Photos
 from relay_server.accounts.registry import Accounts, Principal, public_profile
 from relay_server.errors import Refused
@@ -107,11 +108,12 @@ class Relay:
         options: RelayOptions,
         wait_durable: Callable[[], None] | None = None,
         call_later: CallLater | None = None,
+        hasher: Callable[[str], str] = hash_password,
     ):
         self.store = store
         self.options = options
         self.wait_durable = wait_durable or store.sync
-        self.accounts = Accounts(store)
+        self.accounts = Accounts(store, hasher=hasher)
         self.notes = SessionNotes(store)
         self.photos = Photos(store.folder / "photos")
         self.directory = SupportDirectory()

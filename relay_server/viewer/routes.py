@@ -7,6 +7,7 @@ The thin shell around ``viewer_tickets.ViewerTickets`` (rules) and ``viewer_buil
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from relay_server.sessions.supports import SessionState
 from relay_server.throttle import FailureThrottle
 from relay_server.viewer.builds import PLATFORMS, ViewerBuilds, platform_from_user_agent
 from relay_server.viewer.tickets import TicketProblem, TicketRefused, ViewerTickets
+from relay_server.web.authorization import bearer_token
 from relay_server.web.http_bodies import error_reply, json_body, json_route
 from suite.resources import ui_dir
 from suite.viewer.ticket_trailer import encode_trailer
@@ -32,8 +34,10 @@ CHUNK_BYTES = 256 * 1024
 _NATIVE_PAGE = "remotesales.native_viewer_page"
 NATIVE_VIEWER_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'"
+    "img-src 'self' data: blob:; connect-src 'self'{sockets}; frame-ancestors 'none'"
 )
+# The page's own host (as the Host header names it) for the native viewer's connect-src.
+_HOST_RE = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
 _STATUS = {
     TicketProblem.UNKNOWN: 404,
     TicketProblem.USED: 410,
@@ -84,18 +88,24 @@ def install_viewer_routes(
         return response
 
     # after_request hooks run in reverse order of registration: this one, registered before
-    # http_api's security headers hook, runs after it and has the last word on this page.
+    # web/app.py's security headers hook, runs after it and has the last word on this page.
     @app.hook("after_request")
     def native_viewer_policy():
         if bottle.request.environ.get(_NATIVE_PAGE):
-            bottle.response.set_header("Content-Security-Policy", NATIVE_VIEWER_CSP)
+            # Its websocket goes to this relay only. Chromium's 'self' covers ws(s) to the
+            # page's own host (CSP 3); the program's WebKitGTK is given the host by name, in
+            # case its version does not.
+            host = bottle.request.get_header("Host", "")
+            sockets = f" ws://{host} wss://{host}" if _HOST_RE.fullmatch(host) else ""
+            bottle.response.set_header(
+                "Content-Security-Policy", NATIVE_VIEWER_CSP.format(sockets=sockets)
+            )
 
     @app.post("/api/viewer/tickets")
     @api
     def issue():
-        header = bottle.request.get_header("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        session = relay.directory.by_customer_token(token.strip()) if scheme == "Bearer" else None
+        token = bearer_token(bottle.request.get_header("Authorization"))
+        session = relay.directory.by_customer_token(token) if token is not None else None
         if session is None or session.state is not SessionState.ACTIVE:
             raise Refused(401, "unauthorized", "join a session first (unknown customer token)")
         data = _body()

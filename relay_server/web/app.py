@@ -16,9 +16,9 @@ import bottle
 import gevent
 from gevent.event import Event
 
-from relay_server.accounts.passwords import hash_password
+from relay_server.accounts.fields import USERNAME_RE
 from relay_server.accounts.photos import MAX_PHOTO_BYTES, PhotoError
-from relay_server.accounts.registry import USERNAME_RE, Principal
+from relay_server.accounts.registry import Principal
 from relay_server.admin.routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.files.routes import install_file_routes
@@ -27,25 +27,19 @@ from relay_server.sessions.relay import Relay
 from relay_server.viewer.builds import ViewerBuilds
 from relay_server.viewer.routes import install_viewer_routes
 from relay_server.web import proxy_headers
+from relay_server.web.authorization import bearer_principal
 from relay_server.web.connection_limits import RequestTimedOut
 from relay_server.web.http_bodies import json_body, json_route
 from relay_server.web.ws_endpoint import serve_websocket
+from suite.http_json import RELAY_CONNECT_SRC, add_security_headers
 from suite.protocol import PROTOCOL_VERSION
 from suite.resources import ui_dir
+from suite.version import VERSION
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_KNOCK_WAIT_S = 25.0  # longest long poll of GET /api/knocks/<secret>
-VERSION = "0.1.0"
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
 
 
 def build_app(
@@ -53,18 +47,19 @@ def build_app(
     clock: Callable[[], float] = time.time,
     trusted_proxy_hops: int = 0,
     viewer_builds: ViewerBuilds | None = None,
+    health_details: bool = False,
 ) -> bottle.Bottle:
     """The relay's Bottle app.
 
     Args:
         trusted_proxy_hops: how many proxies in front of the relay append to
             ``X-Forwarded-For`` (``--trust-proxy``); 0 reads no ``X-Forwarded-*`` header.
+        health_details: ``GET /health`` shows its counters to anyone (``--health-details``);
+            without it only to an admin's bearer token.
     """
     app = bottle.Bottle()
     started = clock()
     pool = gevent.get_hub().threadpool
-    # New passwords are hashed off the event loop too (admin site, AD1).
-    relay.accounts.hasher = lambda password: pool.apply(hash_password, (password,))
 
     def client_ip() -> str:
         return proxy_headers.client_ip(bottle.request.environ, trusted_proxy_hops)
@@ -77,22 +72,26 @@ def build_app(
         return json_body(MAX_BODY_BYTES)
 
     def principal() -> Principal:
-        header = bottle.request.get_header("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        found = relay.accounts.authenticate(token.strip(), clock()) if scheme == "Bearer" else None
-        if found is None:
-            raise Refused(401, "unauthorized", "log in first (missing or expired token)")
-        return found
+        return bearer_principal(relay.accounts, bottle.request.get_header("Authorization"), clock())
 
     api = json_route({"throttled": 429, "bad_credentials": 401, "account_disabled": 403})
+
+    def is_admin() -> bool:
+        scheme, _, token = bottle.request.get_header("Authorization", "").partition(" ")
+        found = relay.accounts.authenticate(token.strip(), clock()) if scheme == "Bearer" else None
+        return found is not None and found.role == "admin"
 
     @app.get("/health")
     @api
     def health():
+        # Public: liveness and the protocol version (the agent app checks it before login).
+        # How busy the relay is (sessions, sockets, presentations) is for its operators.
+        public = {"status": "ok", "protocol_version": PROTOCOL_VERSION}
+        if not (health_details or is_admin()):
+            return public
         return {
-            "status": "ok",
+            **public,
             "version": VERSION,
-            "protocol_version": PROTOCOL_VERSION,
             "uptime_s": round(clock() - started, 1),
             "sessions": len(relay.directory.sessions),
             "websockets": relay.rooms.connection_count(),
@@ -301,10 +300,7 @@ def build_app(
     def ui_file(path: str):
         return _static(path, root)
 
-    @app.hook("after_request")
-    def security_headers():
-        for name, value in SECURITY_HEADERS.items():
-            bottle.response.set_header(name, value)
+    add_security_headers(app, RELAY_CONNECT_SRC)
 
     @app.error(404)
     def not_found(error):

@@ -15,6 +15,7 @@ from pathlib import Path
 import gevent
 from gevent.event import Event
 
+from relay_server.accounts.passwords import hash_password
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store
 from relay_server.store.committer import GroupCommitter
@@ -22,6 +23,7 @@ from relay_server.viewer.builds import ViewerBuilds
 from relay_server.web.app import build_app
 from relay_server.web.connection_limits import ConnectionLimits
 from relay_server.web.http_server import LimitedWSGIServer, timed_handler_class
+from relay_server.web.refusals import refusals
 from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
 
@@ -42,6 +44,7 @@ class ServerConfig:
     trusted_proxy_hops: int = 0  # proxies that append to X-Forwarded-For (--trust-proxy)
     viewer_dir: Path | None = None  # one-time viewer builds to hand out (D1)
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # slow clients
+    health_details: bool = False  # /health counters for anyone, not only admins
 
 
 def websocket_handler_class(stock: bool):
@@ -67,13 +70,17 @@ def run(
     """Serve until SIGTERM or SIGINT; returns the process exit status."""
     store = store or Store(config.data_dir)
     committer = GroupCommitter(store)
+    pool = gevent.get_hub().threadpool
     relay = Relay(
-        store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later
-    )
+        store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later,
+        # New passwords are hashed off the event loop (admin site, AD1): scrypt takes ~50 ms.
+        hasher=lambda password: pool.apply(hash_password, (password,)),
+    )  # fmt: skip
     app = build_app(
         relay,
         trusted_proxy_hops=config.trusted_proxy_hops,
         viewer_builds=ViewerBuilds(config.viewer_dir),
+        health_details=config.health_details,
     )
     ssl_args = {}
     if config.tls_cert:
@@ -158,5 +165,6 @@ def _tick_forever(relay: Relay) -> None:
         gevent.sleep(TICK_S)
         try:
             relay.tick(time.time())
+            refusals.flush()  # "N more refusals suppressed" once a flood is over
         except Exception:
             logger.exception("upkeep failed")

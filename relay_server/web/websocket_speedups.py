@@ -40,7 +40,10 @@ What changes, in one place and only for sockets created by :class:`FastWebSocket
   refused before its payload is read (close 1009), for single frames and for the running total
   of a fragmented message;
 - close frames carry their status code, and a connection failed for 1002/1007/1009 is
-  half-closed and drained briefly, so the peer reads the code instead of a TCP reset.
+  half-closed and drained briefly, so the peer reads the code instead of a TCP reset;
+- a client's frame that is not masked, or a close code no peer may send (5000, 999, 1005),
+  fails the connection with 1002 as RFC 6455 says (the library accepted the first and echoed
+  the second); each such failure is one rate-limited line in the log (``refusals``).
 
 Everything else (ping → pong, close handshake, continuation rules, reserved bits → 1002) keeps
 the library's behaviour. A received binary message is returned as ``bytes`` (the library
@@ -60,6 +63,8 @@ import gevent
 from geventwebsocket.exceptions import FrameTooLargeException, ProtocolError, WebSocketError
 from geventwebsocket.handler import WebSocketHandler
 from geventwebsocket.websocket import MSG_ALREADY_CLOSED, MSG_CLOSED, Header, Stream, WebSocket
+
+from relay_server.web.refusals import refusals
 
 try:
     from websockets.speedups import apply_mask as _apply_mask
@@ -164,6 +169,11 @@ class FastWebSocket(WebSocket):
 
         if header.flags:
             raise ProtocolError(f"reserved bits set without an extension: {header!r}")
+        if not header.mask:
+            # RFC 6455 section 5.1: "The server MUST close the connection upon receiving a
+            # frame that is not masked" (masking is what keeps a page's script from writing
+            # bytes that a proxy on the way would take for HTTP).
+            raise ProtocolError("a client frame that is not masked")
 
         if max_payload_bytes is None:
             max_payload_bytes = self.max_message_bytes
@@ -253,6 +263,18 @@ class FastWebSocket(WebSocket):
             return "".join(parts)
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
+    @staticmethod
+    def _is_valid_close_code(code: int) -> bool:
+        """Whether a peer may send ``code`` in a close frame (RFC 6455 section 7.4).
+
+        1000-1003 and 1007-1011 are the RFC's own, 1012-1014 registered with IANA since,
+        3000-4999 for libraries and applications. Never on the wire: 1004 (reserved), 1005
+        and 1006 (they mean "no code" and "no close frame"), 1015 (TLS failure); nor anything
+        below 1000 or from 5000 up (the library's own check let those through, and echoed
+        them back).
+        """
+        return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
+
     def validate_utf8(self, payload: bytes | bytearray) -> None:
         """Raise ``UnicodeDecodeError`` unless ``payload`` is complete, valid UTF-8."""
         codecs.decode(payload, "utf-8")
@@ -296,12 +318,13 @@ class FastWebSocket(WebSocket):
         try:
             return self.read_message()
         except MessageTooBig as exc:
-            logger.info("closing websocket with 1009: %s", exc)
+            _refused("closing with 1009", str(exc), self.environ)
             self.fail(CLOSE_MESSAGE_TOO_BIG, "message too big")
         except UnicodeError:
+            _refused("closing with 1007", "invalid UTF-8", self.environ)
             self.fail(CLOSE_INVALID_PAYLOAD, "invalid UTF-8")
         except ProtocolError as exc:
-            logger.info("closing websocket with 1002: %s", exc)
+            _refused("closing with 1002", str(exc), self.environ)
             self.fail(CLOSE_PROTOCOL_ERROR, "protocol error")
         except OSError:
             self.close()
@@ -377,6 +400,12 @@ class FastWebSocket(WebSocket):
             self.raw_write = None
             self.raw_read = None
             self.environ = None
+
+
+def _refused(what: str, reason: str, environ: dict[str, Any] | None) -> None:
+    """A frame that breaks RFC 6455: one rate-limited line, as for any hostile input."""
+    ip = (environ or {}).get("REMOTE_ADDR", "")
+    refusals.refused(f"websocket ({what})", reason, ip=ip)
 
 
 class FastWebSocketHandler(WebSocketHandler):

@@ -20,6 +20,7 @@ from geventwebsocket.exceptions import WebSocketError
 
 from relay_server.sessions.relay import HandshakeRefused, Relay
 from relay_server.throttle import TokenBucket
+from relay_server.web.refusals import refusals
 from suite.protocol import (
     MAX_SCREEN_FRAME_BYTES,
     SCREEN_MESSAGES,
@@ -40,6 +41,14 @@ SEND_QUEUE_FRAMES = 512
 OFFERED_FRAMES_MAX = SEND_QUEUE_FRAMES // 2  # droppable frames stop at half the queue
 FRAMES_PER_S = 20.0
 FRAME_BURST = 60.0
+# The screen channel carries more text: a viewer's input (120/s) and drawing (60/s), the
+# presenter's cursor. Every region frame a socket is sent adds SCREEN_TEXT_PER_FRAME to its
+# budget, for its screen_ack and paint_report: acknowledgements follow the frame rate
+# (thousands a second in scripts/bench_relay.py), which a fixed rate would cut short.
+SCREEN_TEXT_FRAMES_PER_S = 240.0
+SCREEN_TEXT_BURST = 480.0
+SCREEN_TEXT_PER_FRAME = 2.0
+RATE_ERRORS_PER_S = 10.0  # screen channel: `rate_limited` replies; more are dropped silently
 _CLOSE = object()
 
 
@@ -57,6 +66,7 @@ class Connection:
         self.closed = False
         self._queue: Queue = Queue(SEND_QUEUE_FRAMES)
         self._writer = gevent.spawn(self._write_loop)
+        self.text_budget: TokenBucket | None = None  # screen channel: see _serve_screen
 
     def send(self, frame: str | bytes) -> None:
         """Queue a frame without ever blocking the caller (a broadcaster)."""
@@ -66,6 +76,9 @@ class Connection:
             self._queue.put_nowait(frame)
         except Full:
             self._too_slow()
+            return
+        if self.text_budget is not None and isinstance(frame, bytes):
+            self.text_budget.give(SCREEN_TEXT_PER_FRAME)  # room for its screen_ack
 
     def offer(self, frame: str | bytes) -> bool:
         """Queue a droppable frame if the queue is less than half full; never closes.
@@ -162,7 +175,13 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
                 connection.send(refused.to_frame())
                 continue
             try:
-                relay.handle(connection, decode_client_message(frame), clock())
+                message = decode_client_message(frame)
+            except ProtocolError as error:
+                _refused(connection, "chat frame", error)
+                connection.send(error.to_frame())
+                continue
+            try:
+                relay.handle(connection, message, clock())
             except ProtocolError as error:
                 connection.send(error.to_frame())
             except Exception:
@@ -181,10 +200,19 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
 
 
 def _serve_screen(connection: Connection, relay: Relay) -> None:
-    """The screen channel: region frames and screen messages go to the session's Screens."""
+    """The screen channel: region frames and screen messages go to the session's Screens.
+
+    Text frames (and a viewer's binary frames, which are refused anyway) share a token bucket
+    (``SCREEN_TEXT_FRAMES_PER_S``, plus room for the acknowledgements of each region frame
+    sent); over it a frame is dropped unread and answered with ``rate_limited``, at most
+    ``RATE_ERRORS_PER_S`` times a second (a flood must not fill the client's own send queue
+    with errors).
+    """
     ws = connection.ws
     if hasattr(ws, "max_message_bytes"):
         ws.max_message_bytes = MAX_SCREEN_FRAME_BYTES
+    budget = connection.text_budget = TokenBucket(SCREEN_TEXT_FRAMES_PER_S, SCREEN_TEXT_BURST)
+    error_budget = TokenBucket(RATE_ERRORS_PER_S, RATE_ERRORS_PER_S)
     while not connection.closed:
         try:
             frame = ws.receive()
@@ -192,11 +220,23 @@ def _serve_screen(connection: Connection, relay: Relay) -> None:
             return
         if frame is None or connection.closed:  # closed by the relay meanwhile: drop it
             return
+        # Region frames are the presenter's to send; a viewer's binary frames count as text.
+        limited = isinstance(frame, str) or connection.role is not Role.AGENT
+        if limited and not budget.take(time.monotonic()):
+            if error_budget.take(time.monotonic()):
+                connection.send(
+                    ProtocolError(ErrorCode.RATE_LIMITED, "slow down: too many frames").to_frame()
+                )
+            continue
         try:
             if isinstance(frame, bytes | bytearray):
                 relay.screens.region(connection, bytes(frame))
             else:
-                message = decode_client_message(frame)
+                try:
+                    message = decode_client_message(frame)
+                except ProtocolError as error:
+                    _refused(connection, "screen frame", error)
+                    raise
                 if type(message) not in SCREEN_MESSAGES:
                     raise ProtocolError(
                         ErrorCode.NOT_ALLOWED,
@@ -231,6 +271,7 @@ def _handshake(connection: Connection, relay: Relay, clock: Callable[[], float])
             raise ProtocolError(ErrorCode.BAD_MESSAGE, "the first frame must be hello")
         session, name = relay.hello(hello, clock())
     except ProtocolError as error:
+        _refused(connection, "hello", error)
         connection.close(CloseCode.HANDSHAKE_FAILED, error.message[:100])
         return False
     except HandshakeRefused as refused:
@@ -244,3 +285,13 @@ def _handshake(connection: Connection, relay: Relay, clock: Callable[[], float])
         connection.customer_id = session.customer_id  # hello matched its token to this one
     relay.enter(connection, session, hello.last_seen_id)
     return True
+
+
+def _refused(connection: Connection, where: str, error: ProtocolError) -> None:
+    """One (rate-limited) log line for a frame the protocol refused: no traceback."""
+    refusals.refused(
+        where,
+        f"{error.code}: {error.message}",
+        ip=connection.ip,
+        session_id=connection.session_id or None,
+    )

@@ -18,7 +18,10 @@ import threading
 from pathlib import Path
 
 from suite.agent.app.errors import AgentError
-from suite.agent.app.local_api import LocalServer, LocalState, build_app, guard, log_out
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
+from suite.agent.app.local_state import LocalState, log_out
 from suite.agent.app.presentations import Presentations
 from suite.agent.app.relay_client import RelayClient, parse_relay_address
 from suite.agent.app.settings import LocalSettings

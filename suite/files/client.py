@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from suite.agent.app.errors import AgentError
+from suite.errors import CodedError
 from suite.files.names import safe_file_name, unique_path
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ RETRY_DELAY_S = 0.2
 Progress = Callable[[int, int], None]  # (bytes done, size)
 
 
-class FileTransferError(AgentError):
+class FileTransferError(CodedError):
     """A transfer was refused or broke for good; ``code`` is the relay's or ours."""
 
 

@@ -11,15 +11,17 @@ in ``base``; the client messages by channel and feature in ``chat``, ``screen``,
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from suite.protocol import safe_json
 from suite.protocol.base import (
     MAX_CHAT_CHARS,
     MAX_CLIENT_ID_CHARS,
     MAX_FRAME_BYTES,
     MAX_NAME_CHARS,
+    MAX_SAFE_INT,
     MAX_SCREEN_FRAME_BYTES,
+    MAX_TOKEN_CHARS,
     PROTOCOL_VERSION,
     Channel,
     CloseCode,
@@ -67,8 +69,9 @@ from suite.protocol.screen import (
 
 __all__ = [
     "MAX_CHAT_CHARS", "MAX_CLIENT_ID_CHARS", "MAX_FRAME_BYTES", "MAX_NAME_CHARS",
-    "MAX_SCREEN_FRAME_BYTES", "PROTOCOL_VERSION", "Channel", "CloseCode", "ErrorCode",
-    "MessageType", "ProtocolError", "Role", "encode",
+    "MAX_SAFE_INT", "MAX_SCREEN_FRAME_BYTES", "MAX_TOKEN_CHARS", "PROTOCOL_VERSION",
+    "Channel", "CloseCode", "ErrorCode", "MessageType", "ProtocolError", "Role", "encode",
+    "safe_json",
     "AnswerPresentation", "EndSession", "Hello", "MarkRead", "RemoveCustomer", "RenewCode",
     "RequestPresentation", "SendChat", "Typing", "AdmitKnock", "RefuseKnock", "RefuseAllKnocks",
     "Cursor", "PaintReport", "PresentPause", "PresentResume", "PresentStart", "PresentStop",
@@ -107,17 +110,18 @@ def decode_client_message(frame: str | bytes) -> ClientMessage:
     """Parse one frame a client sent.
 
     Raises:
-        ProtocolError: the frame is binary, not JSON, not an object, of an unknown type, or
-            misses a field; its ``to_frame()`` is the ``error`` reply to send back.
+        ProtocolError: the frame is binary, not JSON (or nested deeper than
+            ``safe_json.MAX_JSON_DEPTH``), not an object, of an unknown type, or misses or
+            mistypes a field; its ``to_frame()`` is the ``error`` reply to send back.
     """
     if isinstance(frame, bytes | bytearray):
         raise ProtocolError(
             ErrorCode.BINARY_NOT_EXPECTED, "binary frames are not expected on this channel"
         )
     try:
-        body = json.loads(frame)
-    except ValueError:
-        raise ProtocolError(ErrorCode.BAD_JSON, "frame is not valid JSON") from None
+        body = safe_json.loads(frame)
+    except safe_json.JsonRefused as refused:
+        raise ProtocolError(ErrorCode.BAD_JSON, f"frame is {refused.message}") from None
     if not isinstance(body, dict):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "frame must be a JSON object")
     message_type = body.get("type")
@@ -139,8 +143,8 @@ def client_id_of(body: Any) -> str | None:
     """The ``client_id`` of a chat frame, so that an ``error`` can name the refused message."""
     if isinstance(body, str | bytes | bytearray):
         try:
-            body = json.loads(body)
-        except ValueError:
+            body = safe_json.loads(body)
+        except safe_json.JsonRefused:
             return None
     client_id = body.get("client_id") if isinstance(body, dict) else None
     if isinstance(client_id, str) and 0 < len(client_id) <= MAX_CLIENT_ID_CHARS:

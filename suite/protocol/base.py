@@ -14,6 +14,10 @@ MAX_SCREEN_FRAME_BYTES = 4 * 1024 * 1024
 MAX_CHAT_CHARS = 4000
 MAX_CLIENT_ID_CHARS = 64
 MAX_NAME_CHARS = 80
+MAX_TOKEN_CHARS = 512  # hello's token and session_id: far longer than any the relay issues
+# Integers in every field: what JavaScript represents exactly (a larger one is no id or count).
+MAX_SAFE_INT = 2**53 - 1
+MAX_COORDINATE = 2**31  # a position in pixels, before it is checked against the screen
 
 
 class MessageType(StrEnum):
@@ -84,6 +88,8 @@ class CloseCode(IntEnum):
 
     NORMAL = 1000
     GOING_AWAY = 1001  # relay shutting down: reconnect with backoff
+    PROTOCOL_ERROR = 1002  # the client broke RFC 6455 (unmasked frame, invalid close code)
+    INVALID_PAYLOAD = 1007  # text that is not UTF-8
     MESSAGE_TOO_BIG = 1009
     SESSION_ENDED = 4000  # show the end screen; do not reconnect
     UNAUTHORIZED = 4001  # token unknown, expired or not this session's
@@ -162,6 +168,20 @@ def _field(body: dict[str, Any], name: str, kind: type, message_type: str, requi
             ErrorCode.BAD_MESSAGE,
             f"'{name}' of {message_type} must be {kind.__name__}",
             message_type,
+        )
+    if isinstance(value, int) and not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, f"'{name}' of {message_type} is out of range", message_type
+        )
+    return value
+
+
+def _coordinate(body: dict[str, Any], name: str, message_type: str) -> int:
+    """An integer position in pixels, within ±2^31 (the caller checks it against the screen)."""
+    value = _field(body, name, int, message_type)
+    if not -MAX_COORDINATE <= value <= MAX_COORDINATE:
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, f"'{name}' of {message_type} is out of range", message_type
         )
     return value
 

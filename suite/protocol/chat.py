@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from suite.protocol.base import (
     MAX_CHAT_CHARS,
     MAX_CLIENT_ID_CHARS,
+    MAX_TOKEN_CHARS,
     Channel,
     ErrorCode,
     MessageType,
@@ -39,12 +40,19 @@ class Hello:
         channel = _field(body, "channel", str, t, required=False) or Channel.CHAT
         if channel not in (Channel.CHAT, Channel.SCREEN):
             raise ProtocolError(ErrorCode.BAD_MESSAGE, "'channel' must be 'chat' or 'screen'", t)
+        session_id, token = _field(body, "session_id", str, t), _field(body, "token", str, t)
+        if len(session_id) > MAX_TOKEN_CHARS or len(token) > MAX_TOKEN_CHARS:
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE,
+                f"'session_id' and 'token' are {MAX_TOKEN_CHARS} chars at most",
+                t,
+            )
         return cls(
             channel=Channel(channel),
             protocol_version=_field(body, "protocol_version", int, t),
             role=Role(role),
-            session_id=_field(body, "session_id", str, t),
-            token=_field(body, "token", str, t),
+            session_id=session_id,
+            token=token,
             last_seen_id=_field(body, "last_seen_id", int, t, required=False) or 0,
         )
 

@@ -4,13 +4,16 @@ Presentation start, pause, resume and stop, the cursor, and the viewers' acknowl
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from suite.protocol.base import (
+    MAX_SAFE_INT,
     ErrorCode,
     MessageType,
     ProtocolError,
+    _coordinate,
     _field,
     _NoFields,
     encode,
@@ -24,6 +27,11 @@ def _number(body: dict[str, Any], name: str, message_type: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ProtocolError(
             ErrorCode.BAD_MESSAGE, f"{message_type} requires a number '{name}'", message_type
+        )
+    # A huge integer cannot become a float (OverflowError): compare before converting.
+    if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT or not math.isfinite(value):
+        raise ProtocolError(
+            ErrorCode.BAD_MESSAGE, f"'{name}' of {message_type} is out of range", message_type
         )
     return float(value)
 
@@ -98,8 +106,8 @@ class Cursor:
         t = str(cls.type)
         shape = _field(body, "shape", str, t, required=False) or "default"
         return cls(
-            x=_field(body, "x", int, t),
-            y=_field(body, "y", int, t),
+            x=_coordinate(body, "x", t),
+            y=_coordinate(body, "y", t),
             visible=_field(body, "visible", bool, t),
             shape=shape[:32],
         )

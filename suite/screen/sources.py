@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from suite.agent.app.errors import AgentError
+from suite.errors import CodedError
 from suite.screen.errors import ScreenError
 
 LIST_TIMEOUT_S = 10.0
@@ -61,7 +61,7 @@ def screens_in_child(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """:func:`list_screens` run in a child with ``env`` (default: this process's).
 
     Raises:
-        AgentError: ``screens_failed`` (502) when the child fails or answers nonsense.
+        CodedError: ``screens_failed`` (502) when the child fails or answers nonsense.
     """
     try:
         done = subprocess.run(
@@ -69,7 +69,7 @@ def screens_in_child(env: Mapping[str, str] | None = None) -> dict[str, Any]:
             capture_output=True, text=True, timeout=LIST_TIMEOUT_S, check=False,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
-        raise AgentError("screens_failed", "listing the screens timed out", 502) from None
+        raise CodedError("screens_failed", "listing the screens timed out", 502) from None
     try:
         answer = json.loads(done.stdout)
         if done.returncode != 0 or not isinstance(answer, dict):
@@ -77,7 +77,7 @@ def screens_in_child(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     except ValueError:
         lines = done.stderr.strip().splitlines()
         message = lines[-1] if lines else f"the listing exited with {done.returncode}"
-        raise AgentError("screens_failed", message, 502) from None
+        raise CodedError("screens_failed", message, 502) from None
     return answer
 
 

@@ -24,7 +24,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page
 
-from suite.agent.app.local_api import LocalServer, build_app, guard
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
 from suite.agent.app.presentations import TOKEN_ENV
 from suite.agent.app.settings import LocalSettings
 from tests.support.desktop_ui import FakePresentations, LocalApp, RecordedApp, RecordedWindows

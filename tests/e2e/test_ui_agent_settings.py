@@ -12,7 +12,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.app.local_api import LocalServer, build_app, guard
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
 from suite.agent.app.presentations import presenter_options
 from suite.agent.app.settings import LocalSettings
 from tests.support.desktop_ui import LocalApp, RecordedWindows, desktop_page

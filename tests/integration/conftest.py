@@ -12,7 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from suite.agent.app.local_api import LocalServer, LocalState, build_app, guard
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
+from suite.agent.app.local_state import LocalState
 from suite.agent.app.presentations import Presentations
 from suite.agent.app.settings import LocalSettings
 from tests.support.conversation import Conversation, start_conversation

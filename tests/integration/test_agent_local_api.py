@@ -11,7 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from suite.agent.app.local_api import LocalServer, build_app, guard
+from relay_server.sessions.access_codes import CODE_DIGITS
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
 from suite.agent.app.settings import LocalSettings
 from suite.protocol import PROTOCOL_VERSION
 from tests.support.api import Api
@@ -109,7 +112,7 @@ def test_login_proxy_and_logout(local, relay):
     status, me, _ = local.request("GET", "/local/relay/me", headers=bearer)
     assert status == 200 and me["agent"]["username"] == "alice"
     status, created, _ = local.request("POST", "/local/relay/supports", {}, headers=bearer)
-    assert status == 201 and len(created["support"]["code"]) == 6
+    assert status == 201 and len(created["support"]["code"]) == CODE_DIGITS
     status, body, _ = local.request("GET", "/local/relay/me")
     assert (status, body["error"]["code"]) == (401, "unauthorized")
 

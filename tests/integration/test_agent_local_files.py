@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from suite.agent.app.local_api import LocalServer, build_app, guard
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
 from suite.agent.app.settings import LocalSettings
 from suite.files.client import FileTransferClient, sha256_of
 from tests.support.api import Api

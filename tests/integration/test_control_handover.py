@@ -87,9 +87,10 @@ def _kim(talk) -> dict:
     return {"customer_id": customer_id(talk.joined["customer_token"]), "name": "Kim Customer"}
 
 
-def test_a_raw_client_without_a_grant_moves_nothing(relay):
+def test_a_raw_client_without_a_grant_moves_nothing(relay_factory):
     """A customer screen socket sending input (and trying to grant itself) is refused each
     time; the presenter receives no input at all."""
+    relay = relay_factory("--health-details")  # its counters, read below
     talk, presenter, viewer = _live(relay)
     for message in (MOVE, KEY, {"type": "key_input", "action": "text", "text": "hi"}):
         viewer.send(message)
@@ -135,11 +136,12 @@ def test_disconnect_pause_stop_and_the_presenters_revoke_clear_the_grant(relay, 
         assert viewer.recv_type("error")["code"] == "not_allowed"
 
 
-def test_a_flood_of_input_is_rate_limited(relay):
+def test_a_flood_of_input_is_rate_limited(relay_factory):
     """Far more than 240 moves at once: the excess is dropped, a few answered with
     rate_limited (not one error each, which would overflow the flooder's own send queue and
     close it), the `up` of a forwarded `down` still gets through, and the viewer stays
     connected."""
+    relay = relay_factory("--health-details")  # its counters, read below
     talk, presenter, viewer = _live(relay)
     talk.agent.send({"type": "grant_control", "mouse": True})
     _state(viewer)

@@ -8,7 +8,8 @@ from tests.support.region_frames import region
 from tests.support.screen_socket import screen_sockets
 
 
-def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay):
+def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay_factory):
+    relay = relay_factory("--health-details")  # its screen counters, read below
     talk = start_conversation(relay)
     presenter, viewers = screen_sockets(relay, talk, viewers=2)
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})

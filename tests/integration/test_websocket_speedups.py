@@ -276,3 +276,25 @@ def test_cap_comes_from_the_wsgi_environ() -> None:
             assert client.recv(timeout=5) == b"x" * 1000
             client.send("y" * 1001)
             assert expect_close(client) == 1009
+
+
+@pytest.mark.parametrize("code", [5000, 65535, 999, 0, 1004, 1005, 1006, 1015, 1016, 2999])
+def test_a_close_code_no_peer_may_send_is_a_protocol_error(ws: ClientConnection, code: int):
+    """RFC 6455 section 7.4: a close frame carrying 5000, 999, 1004-1006, 1015 or 1016-2999
+    fails the connection with 1002 (the library echoed 5000 and 1016 back)."""
+    send_raw(ws, Frame(Opcode.CLOSE, struct.pack("!H", code)))
+    assert expect_close(ws) == 1002
+
+
+@pytest.mark.parametrize("code", [1000, 1001, 1003, 1007, 1011, 1014, 3000, 4999])
+def test_valid_close_codes_are_echoed(ws: ClientConnection, code: int):
+    """Codes of the RFC, IANA's 1012-1014 and the 3000-4999 range are echoed."""
+    send_raw(ws, Frame(Opcode.CLOSE, struct.pack("!H", code)))
+    assert expect_close(ws) == code
+
+
+def test_an_unmasked_client_frame_is_a_protocol_error(ws: ClientConnection) -> None:
+    """RFC 6455 section 5.1: the server closes with 1002 on a client frame without a mask (the
+    library echoed it)."""
+    ws.socket.sendall(bytes([0x81, 0x02]) + b"hi")
+    assert expect_close(ws) == 1002

@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from suite.agent.app.local_api import Notice
+from suite.agent.app.local_state import Notice
 from tests.support.relay import ALICE
 from tests.support.ui_pages import PageFactory, by_id, customer_join, open_page
 

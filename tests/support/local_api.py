@@ -14,7 +14,8 @@ import http.client
 import json
 from typing import Any
 
-from suite.agent.app.local_api import TOKEN_HEADER, Notice
+from suite.agent.app.local_guard import TOKEN_HEADER
+from suite.agent.app.local_state import Notice
 
 SECRET = "test-secret-0123456789"
 

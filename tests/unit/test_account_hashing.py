@@ -9,6 +9,7 @@ import pytest
 
 from relay_server.accounts.passwords import hash_password, verify_password
 from relay_server.accounts.registry import AccountError, Accounts
+from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store
 
 
@@ -45,3 +46,21 @@ def test_create_and_reset_use_the_hasher(accounts):
     accounts.set_password("carol", "carol-password-2")
     assert hashed == ["carol-password-1", "carol-password-2"]
     assert verify_password("carol-password-2", accounts.get("carol")["password_hash"])
+
+
+def test_the_relay_hands_its_hasher_to_the_accounts_at_construction(tmp_path: Path):
+    """``Relay(hasher=...)`` is the hasher new passwords go through (the server passes its
+    thread-pool one there; nothing patches the accounts afterwards)."""
+    hashed: list[str] = []
+
+    def counting_hasher(password: str) -> str:
+        hashed.append(password)
+        return hash_password(password)
+
+    store = Store(tmp_path)
+    try:
+        relay = Relay(store, RelayOptions(), hasher=counting_hasher)
+        relay.accounts.create("dave", "dave-password-1")
+    finally:
+        store.close()
+    assert hashed == ["dave-password-1"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from suite.agent.app.local_api import check_request
+from suite.agent.app.local_guard import check_request
 
 SECRET = "s3cret-token"
 PORT = 40123

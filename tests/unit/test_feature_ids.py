@@ -13,7 +13,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("suite", "relay_server", "ui", "tests", "docs", "scripts", "build", "README.md")
 SUFFIXES = {".py", ".js", ".html", ".css", ".md", ".sh", ".spec", ""}
-FEATURE_ID = re.compile(r"\b(?:AD|CH|A|C|P|D|G)[1-9][0-9]?\b")
+# Not after % (URL escapes such as %D9) or # (colours): those are not feature IDs.
+FEATURE_ID = re.compile(r"(?<![%#\w])(?:AD|CH|A|C|P|D|G)[1-9][0-9]?\b")
 ISSUE_NUMBER = re.compile(r"\bissues? #?[0-9]+", re.IGNORECASE)
 INDEX = REPO_ROOT / "docs" / "features.md"
 

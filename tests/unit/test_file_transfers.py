@@ -210,6 +210,10 @@ def test_forgetting_a_session_drops_its_transfers_and_tickets():
         ("items=0-5", 100, None),
         ("bytes=0-5,10-20", 100, None),
         ("bytes=3000000000-", 5 * GIB, (3000000000, 5 * GIB)),
+        ("bytes=10-" + "9" * 5000, 100, (10, 100)),  # 5,000 digits: never int()'s limit
+        ("bytes=-" + "9" * 5000, 100, (0, 100)),
+        ("bytes=\u0661-", 100, None),  # other scripts' digits are not a range
+        ("bytes=\u00b2-", 100, None),
     ],
 )
 def test_parse_range(header, size, expected):
@@ -217,7 +221,9 @@ def test_parse_range(header, size, expected):
     assert parse_range(header, size) == expected
 
 
-@pytest.mark.parametrize("header", ["bytes=100-", "bytes=150-160", "bytes=-0"])
+@pytest.mark.parametrize(
+    "header", ["bytes=100-", "bytes=150-160", "bytes=-0", "bytes=" + "9" * 5000 + "-"]
+)
 def test_unsatisfiable_ranges(header):
     """A range at or past the end of the file is 416."""
     with pytest.raises(RangeNotSatisfiable):

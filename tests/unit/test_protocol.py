@@ -17,6 +17,7 @@ from suite.protocol import (
     decode_client_message,
     encode,
 )
+from tests.support.message_templates import TEMPLATES
 
 HELLO = {
     "type": "hello",
@@ -92,3 +93,44 @@ def test_encode_keeps_unicode_readable():
     assert (
         encode("chat_message", text="<b>안녕</b>") == '{"type":"chat_message","text":"<b>안녕</b>"}'
     )
+
+
+HOSTILE_VALUES = [
+    None, True, 0, -1, 2**31 + 1, 2**53, 10**400, -(10**400), 1e308, 0.5, "", "x" * 100_000,
+    "NaN", "\u202e\u0000", [], {}, ["pen"], [[1, 2]], [[10**400, 1]], [[1e308, 1e308]],
+    [["1", "2"]], [[None, None]], {"a": [1]}, [[1, 2]] * 501,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("message_type", sorted(TEMPLATES))
+def test_every_field_of_every_message_refuses_hostile_values(message_type):
+    """Each field of each client message set to a wrong type, a huge or non-finite number, a
+    long string, a list or a dict either parses or is a ProtocolError: never TypeError,
+    OverflowError or another exception (a list as `tool`, a 401-digit point used to raise)."""
+    body = {"type": message_type, **TEMPLATES[message_type]}
+    decode_client_message(json.dumps(body))  # the template itself is valid
+    for name in [key for key in body if key != "type"]:
+        for value in HOSTILE_VALUES:
+            try:
+                decode_client_message(json.dumps({**body, name: value}))
+            except ProtocolError as error:
+                assert error.code in (ErrorCode.BAD_MESSAGE, ErrorCode.TEXT_TOO_LONG), error
+
+
+@pytest.mark.parametrize(
+    ("frame", "words"),
+    [
+        ('{"type": "mark_read", "up_to_id": ' + "9" * 20 + "}", "out of range"),
+        ('{"type": "cursor", "x": 4294967296, "y": 1, "visible": true}', "out of range"),
+        ('{"type": "paint_report", "seq": 1, "capture_ms": 1e400, "painted_ms": 1}', "range"),
+        (json.dumps({**HELLO, "token": "t" * 513}), "512 chars at most"),
+        ("[" * 100_000, "nested deeper than 32"),
+        ('{"type": "typing", "active": NaN}', "NaN is not"),
+    ],
+)
+def test_numbers_and_strings_are_bounded(frame, words):
+    """Integers within ±(2^53 - 1), coordinates within ±2^31, finite floats, hello's token at
+    most 512 characters, nesting at most 32: otherwise a ProtocolError naming the bound."""
+    with pytest.raises(ProtocolError) as caught:
+        decode_client_message(frame)
+    assert words in caught.value.message

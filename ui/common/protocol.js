@@ -69,6 +69,8 @@ export const MessageType = Object.freeze({
 export const CloseCode = Object.freeze({
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  PROTOCOL_ERROR: 1002,
+  INVALID_PAYLOAD: 1007,
   MESSAGE_TOO_BIG: 1009,
   SESSION_ENDED: 4000,
   UNAUTHORIZED: 4001,

@@ -2,30 +2,23 @@
 
 ::
 
-    AgentError                 code, message, status (the HTTP status the local API answers)
-     ├── RelayClientError      the relay could not be asked (unreachable, tls_failed,
-     │                         not_a_relay, version_mismatch) or refused (its own code)
-     └── SettingsError         a settings change was refused (unknown key, wrong type)
+    suite.errors.CodedError    code, message, status (the HTTP status the local API answers)
+     └── AgentError            a refusal of the agent app
+          ├── RelayClientError the relay could not be asked (unreachable, tls_failed,
+          │                    not_a_relay, version_mismatch) or refused (its own code)
+          └── SettingsError    a settings change was refused (unknown key, wrong type)
+
+The shared modules (``suite.files.client``, ``suite.screen.sources``) raise ``CodedError``
+itself, so that they need nothing of ``suite.agent``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from suite.errors import CodedError
 
 
-class AgentError(Exception):
-    """A refusal with a machine-readable ``code`` and a message that says what to do next."""
-
-    def __init__(self, code: str, message: str, status: int = 400, **details: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.details = details
-
-    def as_body(self) -> dict[str, Any]:
-        """The ``{"error": {...}}`` body, with extra details such as ``retry_after_s``."""
-        return {"error": {"code": self.code, "message": self.message, **self.details}}
+class AgentError(CodedError):
+    """A refusal of the agent app with a machine-readable ``code`` (see :class:`CodedError`)."""
 
 
 class RelayClientError(AgentError):

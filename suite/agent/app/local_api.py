@@ -1,59 +1,41 @@
-"""The agent app's local API (docs/agent-local-api.md): a Bottle app on 127.0.0.1.
+"""The agent app's local API (docs/agent-local-api.md): the routes of a Bottle app on 127.0.0.1.
 
-:func:`guard` is the one place that decides who may call: the ``Host`` must be this server's
-own (DNS rebinding), an ``Origin``, when sent, must be this server's own (other web pages),
-and everything outside ``/ui/`` needs the per-launch secret in ``X-RemoteSales-Token``.
-:func:`build_app` holds the routes; :class:`LocalServer` serves them from a background
-thread with the standard library's threaded WSGI server (the GUI process must never be
-monkey-patched by gevent).
+:func:`build_app` holds the routes: login, settings, the relay proxy, windows, the notice list,
+activity; the presenting routes are in ``local_presentation.py`` and the file routes in
+``local_files.py``. The app is served through ``local_guard.guard`` (Host, Origin, token) by
+``local_server.LocalServer``; the state the routes share is ``local_state.LocalState``.
 """
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import re
-import socketserver
-import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Protocol
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import bottle
 
-from suite.agent.app.activity import ActivityLog
-from suite.agent.app.errors import AgentError, RelayClientError
+from suite import http_json
+from suite.agent.app.errors import AgentError
 from suite.agent.app.local_files import install_local_file_routes
 from suite.agent.app.local_presentation import install_presentation_routes
+from suite.agent.app.local_state import LocalState, Notice, log_out
 from suite.agent.app.presentations import Presentations
 from suite.agent.app.relay_client import RelayClient, parse_relay_address
 from suite.agent.app.settings import LocalSettings
+from suite.errors import CodedError
 from suite.resources import ui_dir
 
 logger = logging.getLogger(__name__)
 
-TOKEN_HEADER = "X-RemoteSales-Token"
-LOCAL_HOSTS = ("127.0.0.1", "localhost")
 MAX_BODY_BYTES = 1024 * 1024
 MAX_NOTICE_SESSIONS = 50
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Headers that go through the relay proxy, both ways (nothing that names the local origin).
 PROXY_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept")
 PROXY_RESPONSE_HEADERS = ("Content-Type", "Retry-After")
-SECURITY_HEADERS = {
-    # The pages talk to this server and open websockets to the relay (another origin).
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class Desktop(Protocol):
@@ -73,131 +55,9 @@ class Desktop(Protocol):
     def open_help(self) -> None: ...
 
 
-# ---------- the guard: one place for Host, Origin and token ----------
-
-
-@dataclass(frozen=True)
-class Refusal:
-    status: int
-    code: str
-    message: str
-
-
-def check_request(
-    path: str, host: str | None, origin: str | None, token: str | None, secret: str, port: int
-) -> Refusal | None:
-    """Decide whether a request may reach the routes; None means yes.
-
-    Args:
-        path: the request path.
-        host, origin, token: the ``Host``, ``Origin`` and ``X-RemoteSales-Token`` headers
-            (None when absent).
-        secret: this launch's secret.
-        port: the port this server listens on.
-    """
-    own_hosts = {f"{name}:{port}" for name in LOCAL_HOSTS}
-    if host not in own_hosts:
-        return Refusal(403, "forbidden_host", f"the Host header must be 127.0.0.1:{port}")
-    if origin is not None and origin not in {f"http://{h}" for h in own_hosts}:
-        return Refusal(403, "forbidden_origin", "requests from other origins are refused")
-    if path.startswith("/ui/"):
-        return None
-    if not token or not hmac.compare_digest(token.encode(), secret.encode()):
-        return Refusal(401, "bad_token", f"missing or wrong {TOKEN_HEADER} header")
-    return None
-
-
-def guard(app: WsgiApp, secret: str, port: int) -> WsgiApp:
-    """Wrap ``app`` so that only this launch's own pages can call it (see check_request)."""
-
-    def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        refusal = check_request(
-            environ.get("PATH_INFO", ""),
-            environ.get("HTTP_HOST"),
-            environ.get("HTTP_ORIGIN"),
-            environ.get("HTTP_X_REMOTESALES_TOKEN"),
-            secret,
-            port,
-        )
-        if refusal is None:
-            return app(environ, start_response)
-        logger.warning(
-            "refused %s %s: %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
-            refusal.code,
-        )  # fmt: skip
-        body = json.dumps({"error": {"code": refusal.code, "message": refusal.message}}).encode()
-        start_response(
-            f"{refusal.status} {'Unauthorized' if refusal.status == 401 else 'Forbidden'}",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-             ("Cache-Control", "no-store")],
-        )  # fmt: skip
-        return [body]
-
-    return guarded
-
-
-# ---------- state the routes share ----------
-
-
-@dataclass(frozen=True)
-class Notice:
-    """The merged list of live sessions, numbered so a window can drop an older copy.
-
-    The notice page reads the list once (GET) while the app pushes each change to it: the GET's
-    answer can arrive after a newer push, and the revision is how the page tells them apart.
-    """
-
-    revision: int
-    sessions: list[dict[str, Any]]
-
-
-@dataclass
-class LocalState:
-    """The relay login and the notice list, shared by every window of this launch."""
-
-    login: dict[str, Any] | None = None
-    notice_by_source: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    notice_revision: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    activity: ActivityLog = field(default_factory=ActivityLog)  # A4: input in other windows
-
-    def notice(self) -> Notice:
-        """Every window's live sessions, merged (first report of a session wins)."""
-        with self.lock:
-            return Notice(self.notice_revision, self._merged())
-
-    def _merged(self) -> list[dict[str, Any]]:
-        merged: dict[str, dict[str, Any]] = {}
-        for sessions in self.notice_by_source.values():
-            for session in sessions:
-                merged.setdefault(session["session_id"], session)
-        return list(merged.values())
-
-    def set_notice(self, source: str, sessions: list[dict[str, Any]]) -> Notice:
-        """Replace what ``source`` (a window) reported; returns the new merged list."""
-        with self.lock:
-            if sessions:
-                self.notice_by_source[source] = sessions
-            else:
-                self.notice_by_source.pop(source, None)
-            self.notice_revision += 1
-            return Notice(self.notice_revision, self._merged())
-
-
-def log_out(state: LocalState, client_for: Callable[[str], RelayClient]) -> None:
-    """Forget the relay login and revoke its token on the relay (best effort).
-
-    Used by ``POST /local/logout`` and when the app quits, so no valid token outlives it.
-    """
-    with state.lock:
-        login, state.login = state.login, None
-    if login is None:
-        return
-    try:
-        client_for(login["relay_url"]).logout(login["token"])
-    except RelayClientError as error:
-        # Logged out here either way; the token expires on the relay by itself.
-        logger.warning("logout on the relay failed: %s", error.message)
+def _refusal_reply(error: CodedError) -> dict[str, Any]:
+    bottle.response.status = error.status
+    return error.as_body()
 
 
 def _body() -> dict[str, Any]:
@@ -268,28 +128,9 @@ def build_app(
     state = state if state is not None else LocalState()
     presentations = presentations if presentations is not None else Presentations()
 
-    def json_route(handler: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            bottle.response.set_header("Cache-Control", "no-store")
-            try:
-                result = handler(*args, **kwargs)
-            except AgentError as error:
-                bottle.response.status = error.status
-                result = error.as_body()
-            except Exception:
-                # Bottle would answer with an HTML page and swallow the traceback.
-                logger.exception(
-                    "local API %s %s failed", bottle.request.method, bottle.request.path
-                )
-                bottle.response.status = 500
-                result = {"error": {"code": "internal", "message": "the app failed; see its log"}}
-            if result is None:
-                bottle.response.status = 204
-                return ""
-            bottle.response.content_type = "application/json"
-            return json.dumps(result, ensure_ascii=False)
-
-        return wrapped
+    # Refusals (any CodedError: the app's own, a file transfer's, the screen listing's) answer
+    # with their status; anything else is logged and answers 500 in JSON.
+    json_route = http_json.json_route((CodedError,), _refusal_reply, log_failures=logger)
 
     def client(relay_url: str | None = None) -> RelayClient:
         with state.lock:
@@ -462,10 +303,7 @@ def build_app(
         response.set_header("Cache-Control", "no-cache")
         return response
 
-    @app.hook("after_request")
-    def security_headers():
-        for name, value in SECURITY_HEADERS.items():
-            bottle.response.set_header(name, value)
+    http_json.add_security_headers(app, http_json.AGENT_APP_CONNECT_SRC)
 
     def json_error(error: bottle.HTTPError) -> str:
         bottle.response.content_type = "application/json"
@@ -478,52 +316,3 @@ def build_app(
     app.error(404)(json_error)
     app.error(405)(json_error)
     return app
-
-
-# ---------- the server ----------
-
-
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = False
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
-        logger.debug("%s %s", self.address_string(), format % args)
-
-
-class LocalServer:
-    """The local API on 127.0.0.1 and a random port, served from a daemon thread.
-
-    The socket is bound at construction, so :attr:`port` and :attr:`url` are known before the
-    app (whose guard needs the port) is built and handed to :meth:`start`.
-    """
-
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        def not_ready(environ: Any, start_response: Any) -> list[bytes]:
-            start_response("503 Service Unavailable", [("Content-Length", "0")])
-            return []
-
-        self._server = make_server(
-            host, 0, not_ready, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-        )
-        self.port: int = self._server.server_port
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="local-api", daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, app: WsgiApp) -> LocalServer:
-        """Serve ``app`` (already wrapped in :func:`guard`) from a background thread."""
-        self._server.set_app(app)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-        self._server.server_close()

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from suite.agent.app.errors import AgentError
 from suite.agent.presenter.status import parse_status
+from suite.child_processes import STOP_WAIT_S, stop_child
 from suite.screen.sources import screens_in_child
 
 TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer token here
@@ -34,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 # How long "start" waits for the child to report that it presents (or to fail).
 START_WAIT_S = 8.0
-STOP_WAIT_S = 3.0
 # The presenter's log prefix ("2026-01-01 12:00:00,123 logger.name "), left off in errors.
 LOG_PREFIX_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \S+ ")
 # settings.remote_support keys passed on to the presenter, with the type each must have.
@@ -330,21 +330,10 @@ def _read_log(child: _Child, stream: IO[str] | None, session_id: str) -> None:
 
 
 def _stop_child(child: _Child) -> None:
-    process = child.process
-    try:
+    def ask() -> None:
         with child.lock:
-            if process.stdin is not None:
-                process.stdin.write("stop\n")
-                process.stdin.close()
-    except (BrokenPipeError, OSError, ValueError):
-        pass
-    try:
-        process.wait(timeout=STOP_WAIT_S)
-    except subprocess.TimeoutExpired:
-        logger.warning("presenter %d did not stop; terminating it", process.pid)
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_WAIT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            if child.process.stdin is not None:
+                child.process.stdin.write("stop\n")
+                child.process.stdin.close()
+
+    stop_child(child.process, ask=ask, wait_s=STOP_WAIT_S, name="presenter")

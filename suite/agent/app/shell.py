@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from suite.agent.app.local_api import Notice
+from suite.agent.app.local_state import Notice
 
 if TYPE_CHECKING:
     from webview import Window

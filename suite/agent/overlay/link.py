@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from suite.agent.presenter.status import Report, no_report
+from suite.child_processes import stop_child
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ RELAYED_TYPES = frozenset(
 )  # fmt: skip
 # What the overlay writes that goes to the relay (the agent's own strokes).
 OUTGOING_TYPES = frozenset({"stroke_begin", "stroke_points", "stroke_end"})
-STOP_WAIT_S = 3.0
 
 
 class OverlayLink:
@@ -158,13 +158,4 @@ class OverlayLink:
         process, self._process = self._process, None
         if process is None:
             return
-        self._outbox.put(None)
-        try:
-            process.wait(timeout=STOP_WAIT_S)
-        except subprocess.TimeoutExpired:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_WAIT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_child(process, ask=lambda: self._outbox.put(None), name="drawing overlay")

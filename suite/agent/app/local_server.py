@@ -1,0 +1,63 @@
+"""The local API's HTTP server: 127.0.0.1, a random port, a background thread.
+
+The standard library's threaded WSGI server, not gevent's: the GUI process must never be
+monkey-patched by gevent (Qt and gevent do not mix).
+"""
+
+from __future__ import annotations
+
+import logging
+import socketserver
+import threading
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from suite.agent.app.local_guard import WsgiApp
+
+logger = logging.getLogger(__name__)
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = False
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+        logger.debug("%s %s", self.address_string(), format % args)
+
+
+class LocalServer:
+    """The local API on 127.0.0.1 and a random port, served from a daemon thread.
+
+    The socket is bound at construction, so :attr:`port` and :attr:`url` are known before the
+    app (whose guard needs the port) is built and handed to :meth:`start`.
+    """
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        def not_ready(environ: Any, start_response: Any) -> list[bytes]:
+            start_response("503 Service Unavailable", [("Content-Length", "0")])
+            return []
+
+        self._server = make_server(
+            host, 0, not_ready, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        self.port: int = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="local-api", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, app: WsgiApp) -> LocalServer:
+        """Serve ``app`` (already wrapped in :func:`guard`) from a background thread."""
+        self._server.set_app(app)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,332 @@
+"""The layers of the Python code: which layer each module is in, and what each layer may import.
+
+The one place these rules live. ``tests/unit/test_layers.py`` reads every module's imports (with
+``ast``, imports inside functions included) and fails when one breaks a rule or is in no layer;
+``scripts/gen_layers_doc.py`` writes the *Layers* table of ``docs/architecture.md`` from the
+same lists (:func:`layers_table`), and the test fails when the doc's table differs.
+
+The rules:
+
+- Layers are ordered (:data:`LAYERS`, lowest first). A module imports modules of its own layer or
+  of a lower one, never of a higher one (a pure core never imports a shell).
+- :data:`IO_LIBRARIES` are the libraries that reach the outside world. The layers below the I/O
+  shells import none of them, except what their layer allows (``Layer.may_use``: the storage
+  layer writes files with ``tinydb``, ``fcntl``, ``shutil``; the domain queries the store).
+- ``threading``: below the shells, only ``threading.Lock`` / ``RLock``. A lock guards a core's own
+  state when a threaded shell calls it (the agent's activity log, the presenter's status,
+  remote control's grant) and never waits on the outside world; a thread, a timer or an event
+  that a core waits on is I/O scheduling and belongs in a shell.
+- Package folders do not make layers: ``relay_server/web/`` holds a pure module
+  (``authorization``) beside the Bottle routes. Only modules count; an ``__init__.py`` that holds
+  nothing but a docstring is a package marker and belongs to no layer.
+- The relay imports from ``suite`` only :data:`RELAY_MAY_IMPORT` (the wire contract and a few
+  shared helpers), and those import nothing else of ``suite``; ``suite`` never imports
+  ``relay_server``; only ``suite/agent/`` imports ``suite.agent`` (so the one-time viewer, which
+  is shipped alone, carries none of the agent app, not even through a shared module).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# Libraries that reach the outside world (network, processes, windows, screens, input, disks,
+# signals). Matched as a whole name or a prefix: ``urllib.request`` is here, ``urllib.parse`` is
+# not; ``websockets.sync.client`` matches ``websockets``.
+IO_LIBRARIES: dict[str, str] = {
+    "gevent": "the relay's event loop and its sockets",
+    "geventwebsocket": "websocket server",
+    "bottle": "HTTP routes",
+    "wsgiref": "HTTP server",
+    "socketserver": "network server",
+    "tinydb": "the database file",
+    "fcntl": "file locks",
+    "shutil": "file copies and deletes",
+    "socket": "network",
+    "ssl": "network",
+    "select": "waits on file descriptors",
+    "selectors": "waits on file descriptors",
+    "signal": "process signals",
+    "subprocess": "child processes",
+    "multiprocessing": "child processes",
+    "asyncio": "an event loop",
+    "queue": "blocking hand-over between threads",
+    "atexit": "process exit",
+    "requests": "HTTP client",
+    "urllib.request": "HTTP client",
+    "http.client": "HTTP client",
+    "http.server": "HTTP server",
+    "websockets": "websocket client",
+    "webbrowser": "opens the system browser",
+    "webview": "pywebview windows",
+    "PyQt6": "Qt windows",
+    "gi": "GTK windows",
+    "mss": "screen capture",
+    "Xlib": "the X server",
+    "pyautogui": "input injection",
+    "ctypes": "native libraries",
+}
+
+# What ``threading`` names a module below the shells may use (see the module docstring).
+PURE_THREADING_NAMES = frozenset({"Lock", "RLock"})
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer: its name, what it is for, the I/O libraries it may use, its modules."""
+
+    name: str
+    summary: str
+    modules: tuple[str, ...]
+    may_use: frozenset[str] = frozenset()
+    # Shells and entry points may import any library; the lower layers only ``may_use``.
+    any_library: bool = False
+
+
+CONTRACT = Layer(
+    "wire contract",
+    "what both ends of a connection agree on: messages, codes, limits, the frame header, the "
+    "stroke model; the relay and every client import it. Pure.",
+    (
+        "suite.protocol",
+        "suite.protocol.base",
+        "suite.protocol.chat",
+        "suite.protocol.control",
+        "suite.protocol.drawing",
+        "suite.protocol.knocks",
+        "suite.protocol.safe_json",
+        "suite.protocol.screen",
+        "suite.screen.frames",
+        "suite.strokes",
+    ),
+)
+
+PURE_CORE = Layer(
+    "pure core",
+    "rules and state machines: plain Python objects that take the time and callbacks as "
+    "arguments; no sockets, files, processes or windows. Unit-tested in microseconds.",
+    (
+        "relay_server.accounts.fields",
+        "relay_server.accounts.passwords",
+        "relay_server.admin.rules",
+        "relay_server.errors",
+        "relay_server.files.transfers",
+        "relay_server.screen.control_grants",
+        "relay_server.screen.drawing_board",
+        "relay_server.screen.fanout",
+        "relay_server.screen.router",
+        "relay_server.sessions.access_codes",
+        "relay_server.sessions.join_guard",
+        "relay_server.sessions.knocks",
+        "relay_server.sessions.rooms",
+        "relay_server.sessions.supports",
+        "relay_server.throttle",
+        "relay_server.viewer.tickets",
+        "relay_server.web.authorization",
+        "relay_server.web.connection_limits",
+        "relay_server.web.proxy_headers",
+        "suite.agent.app.activity",
+        "suite.agent.app.errors",
+        "suite.agent.overlay.board",
+        "suite.agent.presenter.status",
+        "suite.control.input_map",
+        "suite.control.remote_control",
+        "suite.errors",
+        "suite.files.names",
+        "suite.resources",
+        "suite.screen.encoders",
+        "suite.screen.errors",
+        "suite.screen.masks",
+        "suite.screen.refresh",
+        "suite.screen.regions",
+        "suite.screen.stream",
+        "suite.screen.tiles",
+    ),
+)
+
+STORAGE = Layer(
+    "storage",
+    "files on disk, written atomically: the relay's store and journal, spool files, photos, "
+    "the agent's settings file, the viewer's ticket trailer. No network, no event loop.",
+    (
+        "relay_server.accounts.photos",
+        "relay_server.files.spool",
+        "relay_server.store",
+        "relay_server.store.journal",
+        "relay_server.store.store",
+        "relay_server.viewer.builds",
+        "suite.agent.app.settings",
+        "suite.atomic_files",
+        "suite.version",
+        "suite.viewer.ticket_trailer",
+    ),
+    may_use=frozenset({"tinydb", "fcntl", "shutil"}),
+)
+
+DOMAIN = Layer(
+    "domain",
+    "the relay's sessions, accounts, chat log and notes over the store; blocks only in the "
+    "injected `wait_durable` and `hasher`.",
+    (
+        "relay_server.accounts.registry",
+        "relay_server.sessions.chat_log",
+        "relay_server.sessions.notes",
+        "relay_server.sessions.relay",
+    ),
+    may_use=frozenset({"tinydb"}),
+)
+
+IO_SHELL = Layer(
+    "I/O shell",
+    "moves bytes and events between the outside world and the cores: Bottle routes, the "
+    "websocket endpoint, the gevent server, the local API, windows, capture, injection, "
+    "child processes.",
+    (
+        "relay_server.admin.routes",
+        "relay_server.files.routes",
+        "relay_server.logs",
+        "relay_server.store.committer",
+        "relay_server.viewer.routes",
+        "relay_server.web.app",
+        "relay_server.web.http_bodies",
+        "relay_server.web.http_server",
+        "relay_server.web.refusals",
+        "relay_server.web.server",
+        "relay_server.web.websocket_speedups",
+        "relay_server.web.ws_endpoint",
+        "suite.agent.app.local_api",
+        "suite.agent.app.local_files",
+        "suite.agent.app.local_guard",
+        "suite.agent.app.local_presentation",
+        "suite.agent.app.local_server",
+        "suite.agent.app.local_state",
+        "suite.agent.app.presentations",
+        "suite.agent.app.relay_client",
+        "suite.agent.app.shell",
+        "suite.agent.app.web_permissions",
+        "suite.agent.overlay.link",
+        "suite.agent.overlay.window",
+        "suite.agent.presenter.channel",
+        "suite.agent.presenter.control",
+        "suite.agent.presenter.drawing",
+        "suite.agent.presenter.loop",
+        "suite.child_processes",
+        "suite.control.hotkey",
+        "suite.control.injector",
+        "suite.files.client",
+        "suite.files.file_manager",
+        "suite.http_json",
+        "suite.screen.capture",
+        "suite.screen.pointer",
+        "suite.screen.sources",
+        "suite.screen.windows_x11",
+        "suite.viewer.app",
+        "suite.viewer.received_files",
+        "suite.viewer.redeem",
+        "suite.viewer.self_delete",
+    ),
+    any_library=True,
+)
+
+ENTRY_POINT = Layer(
+    "entry point",
+    "`python -m ...` and CLIs: parse arguments, build the shells around the cores, run.",
+    (
+        "relay_server.__main__",
+        "relay_server.accounts.users_cli",
+        "suite.agent.__main__",
+        "suite.agent.overlay.__main__",
+        "suite.agent.presenter.__main__",
+        "suite.viewer.__main__",
+    ),
+    any_library=True,
+)
+
+# Lowest first: a module may import its own layer and the ones before it.
+LAYERS: tuple[Layer, ...] = (CONTRACT, PURE_CORE, STORAGE, DOMAIN, IO_SHELL, ENTRY_POINT)
+
+# The only suite modules the relay may import (each imports nothing else of suite).
+RELAY_MAY_IMPORT: tuple[str, ...] = (
+    *CONTRACT.modules,
+    "suite.atomic_files",
+    "suite.files.names",
+    "suite.http_json",
+    "suite.resources",
+    "suite.version",
+    "suite.viewer.ticket_trailer",
+)
+
+TABLE_BEGIN = (
+    "<!-- layers table: generated by scripts/gen_layers_doc.py from tests/support/layers.py -->"
+)
+TABLE_END = "<!-- end of the layers table -->"
+
+
+def layer_of(module: str) -> Layer | None:
+    """The layer ``module`` (dotted name) is listed in, or None."""
+    for layer in LAYERS:
+        if module in layer.modules:
+            return layer
+    return None
+
+
+def module_path(module: str) -> str:
+    """``suite/protocol/__init__.py`` for the package ``suite.protocol``, else ``a/b/c.py``."""
+    path = module.replace(".", "/")
+    return f"{path}/__init__.py" if (REPO_ROOT / path / "__init__.py").exists() else f"{path}.py"
+
+
+def _grouped(modules: tuple[str, ...]) -> str:
+    """```relay_server/sessions/` `rooms.py`, `supports.py`; ...``: one group per folder."""
+    folders: dict[str, list[str]] = {}
+    paths = sorted(
+        (module_path(module) for module in modules), key=lambda p: (p.rpartition("/")[0], p)
+    )
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        folders.setdefault(folder, []).append(name)
+    groups = []
+    for folder, names in folders.items():
+        shown = ", ".join(f"`{name}`" for name in names)
+        groups.append(f"`{folder}/` {shown}")
+    return "; ".join(groups)
+
+
+def _relay_may_import_paths() -> list[str]:
+    """RELAY_MAY_IMPORT as paths, with ``suite/protocol/`` for the whole package."""
+    paths = []
+    for module in RELAY_MAY_IMPORT:
+        if module.startswith("suite.protocol"):
+            module = "suite.protocol"
+        path = module_path(module).removesuffix("__init__.py")
+        if path not in paths:
+            paths.append(path)
+    return sorted(paths)
+
+
+def layers_table() -> str:
+    """The *Layers* table of docs/architecture.md, markers included (what the doc must hold)."""
+    lines = [
+        TABLE_BEGIN,
+        "| layer | what it is | may also use | modules |",
+        "|---|---|---|---|",
+    ]
+    for layer in LAYERS:
+        if layer.any_library:
+            uses = "anything"
+        else:
+            uses = ", ".join(f"`{name}`" for name in sorted(layer.may_use)) or "no I/O library"
+        lines.append(f"| {layer.name} | {layer.summary} | {uses} | {_grouped(layer.modules)} |")
+    lines += [
+        "",
+        "I/O libraries (only the shells and entry points import them, except as the *may also "
+        "use* column says): " + ", ".join(f"`{name}`" for name in IO_LIBRARIES) + ".",
+        "",
+        "The relay imports from `suite/` only: "
+        + ", ".join(f"`{path}`" for path in _relay_may_import_paths())
+        + ".",
+        TABLE_END,
+    ]
+    return "\n".join(lines) + "\n"
