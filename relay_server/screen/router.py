@@ -50,15 +50,15 @@ class Screens:
     def __init__(self, call_later: CallLater | None = None) -> None:
         """``call_later``: the shell's timer, for early capture credits (see screen_fanout)."""
         self._call_later = call_later
-        self._presentations: dict[str, Presentation] = {}
+        self._presentations: dict[str, Presentation[Member]] = {}
         self.paint_reports = 0
         self.control = ControlDesk()  # control handover (P3); Relay sets its agent_chat
         self.drawings = Drawings()  # P5: strokes over each presentation
 
-    def presentation(self, session_id: str) -> Presentation:
+    def presentation(self, session_id: str) -> Presentation[Member]:
         found = self._presentations.get(session_id)
         if found is None:
-            found = Presentation(call_later=self._call_later)
+            found = Presentation[Member](call_later=self._call_later)
             self._presentations[session_id] = found
         return found
 
@@ -302,11 +302,11 @@ class Screens:
             "paint_reports": self.paint_reports,
             "inputs_forwarded": self.control.forwarded,  # control handover (P3)
             "inputs_refused": self.control.refused,
-            "inputs_dropped": self.control.dropped,  # no room at the presenter (issue 11)
+            "inputs_dropped": self.control.dropped,  # no room at the presenter
         }
 
     def _drawing_resize(
-        self, presentation: Presentation, session_id: str, start: PresentStart
+        self, presentation: Presentation[Member], session_id: str, start: PresentStart
     ) -> None:
         """A (re)start on a screen of another size: strokes would land elsewhere, so go."""
         if (presentation.screen_w, presentation.screen_h) != (start.screen_w, start.screen_h):
@@ -324,7 +324,7 @@ class Screens:
         return [m for p in self._presentations.values() for m in self._members_of(p)]
 
     @staticmethod
-    def _members_of(presentation: Presentation) -> list:
+    def _members_of(presentation: Presentation[Member]) -> list:
         members = [viewer.member for viewer in presentation.viewers.values()]
         if presentation.presenter is not None:
             members.append(presentation.presenter)

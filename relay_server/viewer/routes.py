@@ -108,7 +108,7 @@ def install_viewer_routes(
         elif platform not in PLATFORMS:
             raise Refused("bad_request", f"'platform' must be one of {', '.join(PLATFORMS)}")
         build = builds.find(platform) if platform else None
-        if build is None:
+        if build is None or not platform:
             available = builds.available()
             what = f"for {platform}" if platform else "for this device"
             raise Refused(

@@ -123,13 +123,17 @@ def build_app(
         relay.accounts.revoke(principal().token_hash)
         relay.wait_durable()
 
+    def profile_of(username: str) -> dict[str, Any]:
+        """The agent's profile as /api/me answers it; 401 when the account has gone."""
+        account = relay.accounts.get(username)
+        if account is None:
+            raise Refused("unauthorized", "this account no longer exists")
+        return relay.profile(account)
+
     @app.get("/api/me")
     @api
     def me():
-        account = relay.accounts.get(principal().username)
-        if account is None:
-            raise Refused("unauthorized", "this account no longer exists")
-        return {"agent": relay.profile(account)}
+        return {"agent": profile_of(principal().username)}
 
     @app.put("/api/me")
     @api
@@ -137,7 +141,7 @@ def build_app(
         username = principal().username
         relay.accounts.update_profile(username, body())
         relay.wait_durable()
-        return {"agent": relay.profile(relay.accounts.get(username))}
+        return {"agent": profile_of(username)}
 
     @app.put("/api/me/photo")
     @api
@@ -149,14 +153,14 @@ def build_app(
             relay.photos.put(username, bottle.request.body.read(MAX_PHOTO_BYTES + 1))
         except PhotoError as error:
             raise Refused("bad_photo", str(error)) from None
-        return {"agent": relay.profile(relay.accounts.get(username))}
+        return {"agent": profile_of(username)}
 
     @app.delete("/api/me/photo")
     @api
     def delete_photo():
         username = principal().username
         relay.photos.delete(username)
-        return {"agent": relay.profile(relay.accounts.get(username))}
+        return {"agent": profile_of(username)}
 
     @app.get("/api/agents/<username>/photo")
     def agent_photo(username: str):
@@ -271,7 +275,7 @@ def build_app(
         return wrapper
 
     install_file_routes(app, relay, clock)  # files both ways (P4)
-    # One-time viewer (issue 6): tickets, downloads with the ticket inside, redemption.
+    # One-time viewer (P1, P10): tickets, downloads with the ticket inside, redemption.
     install_viewer_routes(
         app, relay, viewer_builds or ViewerBuilds(None), clock, client_ip, relay_url
     )

@@ -43,7 +43,7 @@ HTTP_STATUS: dict[str, int] = {
     "transfer_failed": 410, "transfer_finished": 410, "length_required": 411,
     "past_declared_size": 413, "chunk_too_large": 413, "checksum_mismatch": 422,
     "range_not_satisfiable": 416, "bad_ticket": 401,
-    # the one-time viewer (issue 6)
+    # the one-time viewer
     "no_viewer_build": 404, "ticket_unknown": 404, "ticket_used": 410, "ticket_expired": 410,
     "session_over": 410, "too_many_tickets": 429,
 }  # fmt: skip

@@ -131,12 +131,12 @@ __all__ = [
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
 # What a client may send on each channel after its hello (docs/protocol.md: the chat tables,
 # and the screen channel's); the endpoints refuse the rest. ``revoke_control`` is on both.
-CHAT_MESSAGES = frozenset((
+CHAT_MESSAGES: frozenset[type[Any]] = frozenset((
     SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode,
     RequestPresentation, AnswerPresentation, GrantControl, RevokeControl,
     AdmitKnock, RefuseKnock, RefuseAllKnocks,
 ))  # fmt: skip
-SCREEN_MESSAGES = frozenset((
+SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
 ))  # fmt: skip

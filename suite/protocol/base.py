@@ -171,7 +171,7 @@ def _field(body: dict[str, Any], name: str, kind: type, message_type: str, requi
             f"'{name}' of {message_type} must be {kind.__name__}",
             message_type,
         )
-    if kind is int and not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+    if isinstance(value, int) and not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
         raise ProtocolError(
             ErrorCode.BAD_MESSAGE, f"'{name}' of {message_type} is out of range", message_type
         )

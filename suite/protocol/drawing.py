@@ -5,8 +5,9 @@ into a ProtocolError that names the message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from suite.protocol.base import (
     ErrorCode,
@@ -27,8 +28,10 @@ from suite.strokes import (
     parse_points,
 )
 
+T = TypeVar("T")
 
-def _drawing_field(parse: Any, message_type: MessageType) -> Any:
+
+def _drawing_field(parse: Callable[[], T], message_type: MessageType) -> T:
     try:
         return parse()
     except DrawingError as error:

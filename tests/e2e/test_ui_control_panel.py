@@ -7,9 +7,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_ui_agent import remove_the_customer
-from tests.e2e.ui_pages import by_id, customer_join, rs_state, screenshot
 from tests.support.chat_client import ChatClient
+from tests.support.ui_pages import by_id, customer_join, remove_the_customer, rs_state, screenshot
 
 pytestmark = pytest.mark.e2e
 

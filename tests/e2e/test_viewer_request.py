@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui_pages import by_id, rs_state, screenshot
-from tests.e2e.viewer_presenter import (
+from tests.support.api import Api
+from tests.support.ui_pages import by_id, rs_state, screenshot
+from tests.support.viewer_presenter import (
     PresentationSession,
     Presenter,
     canvas_pixels,
     sample_image,
     wait_for_stats,
 )
-from tests.support.api import Api
 
 pytestmark = pytest.mark.e2e
 
@@ -87,7 +87,7 @@ def test_customer_declines_and_the_agent_is_told(chat_pages) -> None:
 
 def test_request_in_korean(agent_page: Page, open_ui) -> None:
     """A Korean customer sees the request and its buttons in Korean."""
-    from tests.e2e.ui_pages import customer_join, start_support
+    from tests.support.ui_pages import customer_join, start_support
 
     code = start_support(agent_page)
     customer = open_ui("/", locale="ko-KR")

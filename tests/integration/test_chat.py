@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.integration.conversation import start_conversation
 from tests.support.chat_client import ChatClient
+from tests.support.conversation import start_conversation
 
 
 def test_chat_reaches_both_sides_with_one_id(relay):
@@ -210,7 +210,7 @@ def test_remove_customer_returns_to_waiting_with_a_new_code(relay):
     )
     stale.connect_raw()
     stale.send(stale.hello)
-    assert stale.close_code() == 4004  # removed, not merely unknown (issue 11)
+    assert stale.close_code() == 4004  # removed, not merely unknown
     rejoined = talk.api.join(code=removed["session"]["code"], name="Second Customer")
     assert rejoined["session_id"] == talk.session_id
 

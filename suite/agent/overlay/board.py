@@ -108,11 +108,11 @@ class OverlayBoard:
                 self._strokes[stroke.key] = stroke
                 return True
             if kind in (MessageType.STROKE_POINTS, MessageType.STROKE_END):
-                stroke = self._strokes.get(key)
-                if stroke is None:
+                growing = self._strokes.get(key)
+                if growing is None:
                     return False
-                stroke.add(parse_points(message.get("points", []), allow_empty=True))
-                stroke.done = kind == MessageType.STROKE_END
+                growing.add(parse_points(message.get("points", []), allow_empty=True))
+                growing.done = kind == MessageType.STROKE_END
                 return True
         except DrawingError as error:
             logger.warning("ignoring a drawing message (%s): %s", error, message)

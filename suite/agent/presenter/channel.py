@@ -45,7 +45,7 @@ CONTROL_TYPES = frozenset(
     {MessageType.CONTROL_STATE, MessageType.MOUSE_INPUT, MessageType.KEY_INPUT}
 )
 
-_CLOSE_REASONS = {
+_CLOSE_REASONS: dict[int, str] = {
     CloseCode.SESSION_ENDED: "the support session has ended",
     CloseCode.UNAUTHORIZED: "the relay refused the agent's token: log in again",
     CloseCode.UNSUPPORTED_VERSION: "the relay speaks another protocol version: update the app",
@@ -133,7 +133,9 @@ class ScreenChannel:
     def _refused(self, closed: ConnectionClosed) -> PresenterError:
         code = closed.rcvd.code if closed.rcvd else None
         self.close_code = code
-        reason = _CLOSE_REASONS.get(code, f"the relay closed the socket ({code})")  # type: ignore[arg-type]
+        reason = f"the relay closed the socket ({code})"
+        if code is not None:
+            reason = _CLOSE_REASONS.get(code, reason)
         return PresenterError("refused", reason, close_code=code)
 
     def close(self) -> None:
