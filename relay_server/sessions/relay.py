@@ -102,7 +102,7 @@ class Relay(ChatSockets):
     ):
         self.store = store
         self.options = options
-        self.wait_durable = wait_durable or store.sync
+        self.wait_durable: Callable[[], object] = wait_durable or store.sync
         self.accounts = Accounts(store, hasher=hasher)
         self.notes = SessionNotes(store)
         self.photos = Photos(store.folder / "photos")

@@ -5,7 +5,6 @@ channels, :class:`ProtocolError`, :func:`encode`, and the declarative field spec
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import math
 from enum import IntEnum, StrEnum
@@ -225,11 +224,18 @@ def wire(
     return dataclasses.field(default=default, metadata={"wire": spec})
 
 
-@functools.cache
+_FIELD_SPECS: dict[type, dict[str, Spec]] = {}
+
+
 def field_specs(cls: type) -> dict[str, Spec]:
     """The wire fields of a message dataclass, in order, with their specs (do not change it:
     one dict per class, cached, since every frame is built from it)."""
-    return {f.name: f.metadata["wire"] for f in dataclasses.fields(cls) if "wire" in f.metadata}
+    specs = _FIELD_SPECS.get(cls)
+    if specs is None:
+        specs = _FIELD_SPECS[cls] = {
+            f.name: f.metadata["wire"] for f in dataclasses.fields(cls) if "wire" in f.metadata
+        }
+    return specs
 
 
 def parse_fields(cls: Any, body: dict[str, Any]) -> dict[str, Any]:
