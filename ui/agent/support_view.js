@@ -41,6 +41,7 @@ export class SupportView {
     this.chatView = null;
     this.notes = null;
     this.ended = false;
+    this._starting = null; // the presenter's "start" call while it is under way
     this._reported = "[]";
     this.waiting = new WaitingPanel({
       i18n: this.i18n,
@@ -107,8 +108,9 @@ export class SupportView {
           backend,
           sessionId: this.sessionId,
           i18n: this.i18n,
-          anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
-          onSync: (state) => this.presentation?.sync(state),
+          anchor: byId("tools-share"),
+          // Until "start" is answered the presenter is not there yet: its "idle" is no news.
+          onSync: (state) => this._starting || this.presentation?.sync(state),
         })
       : null;
     // P5: drawing on the desktop over the shared screen: desktop only, shown while presenting.
@@ -117,21 +119,29 @@ export class SupportView {
           backend,
           sessionId: this.sessionId,
           i18n: this.i18n,
-          anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
+          anchor: byId("tools-draw"),
         })
       : null;
     this.presentation = new PresentationControls({
       socket,
       chatView: this.chatView,
       i18n: this.i18n,
-      anchor: byId("notes-toggle"),
+      anchor: byId("tools-present"),
       onControl: backend.presentation
-        ? (action) =>
-            backend.presentation(
+        ? (action) => {
+            const call = backend.presentation(
               action,
               this.sessionId,
               action === "start" ? (this.sharePicker?.choice() ?? {}) : {},
-            )
+            );
+            if (action === "start") {
+              // A slow presenter start (seconds under load) must not read as a stop.
+              this._starting = call;
+              const done = () => this._starting === call && (this._starting = null);
+              call.then(done, done);
+            }
+            return call;
+          }
         : null,
       onState: (state) => {
         this.sharePicker?.setState(state);
@@ -140,11 +150,7 @@ export class SupportView {
       },
     });
     // Control handover (P3): request, grant, take back (ui/agent/control_panel.js).
-    this.controlPanel = new ControlPanel({
-      socket,
-      i18n: this.i18n,
-      anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
-    });
+    this.controlPanel = new ControlPanel({ socket, i18n: this.i18n, anchor: byId("chat-container") });
     // Files both ways (P4): "Send file", "Received files" and the transfer list.
     this.files?.destroy();
     this.files = attachAgentFiles({
@@ -153,8 +159,9 @@ export class SupportView {
       token: auth.token,
       sessionId: this.sessionId,
       socket,
-      buttonBefore: byId("notes-toggle"),
-      listBefore: byId("chat-panel").querySelector(".agent-chat__layout"),
+      buttonBefore: byId("tools-files"),
+      listBefore: byId("chat-container"),
+      dropTarget: byId("chat-panel"),
     });
     this._setNotesOpen(false);
     this.notes.load();

@@ -156,6 +156,8 @@ export const AGENT_STRINGS = Object.freeze({
     "notice.send_file_label": "Send a file to {name}",
 
     "share.legend": "Share",
+    "share.toggle": "Screen",
+    "tools.label": "Presenting tools",
     "share.monitor": "Screen",
     "share.monitor_option": "Screen {index} ({width}×{height})",
     "share.whole": "Whole screen",
@@ -322,6 +324,8 @@ export const AGENT_STRINGS = Object.freeze({
     "notice.send_file_label": "{name}님에게 파일 보내기",
 
     "share.legend": "공유",
+    "share.toggle": "화면",
+    "tools.label": "발표 도구",
     "share.monitor": "화면",
     "share.monitor_option": "화면 {index} ({width}×{height})",
     "share.whole": "전체 화면",

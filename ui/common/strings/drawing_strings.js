@@ -3,6 +3,7 @@
 export const DRAWING_STRINGS = Object.freeze({
   en: {
     "draw.label": "Drawing tools",
+    "draw.toggle": "Draw",
     "draw.tool.none": "Stop drawing (pointer)",
     "draw.tool.pen": "Pen",
     "draw.tool.line": "Line",
@@ -19,6 +20,7 @@ export const DRAWING_STRINGS = Object.freeze({
   },
   ko: {
     "draw.label": "그리기 도구",
+    "draw.toggle": "그리기",
     "draw.tool.none": "그리기 끄기(포인터)",
     "draw.tool.pen": "펜",
     "draw.tool.line": "직선",
