@@ -40,7 +40,7 @@ from relay_server.sessions.knocks import (
 from relay_server.sessions.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.sessions.rooms import Member, Rooms
 from relay_server.sessions.supports import (
-    SHOWN_AGENT_FIELDS,
+    ICON_AGENT_FIELDS,
     JoinError,
     SessionState,
     SupportDirectory,
@@ -223,7 +223,7 @@ class Relay:
         if not self.options.icons_enabled:
             return {"icons_enabled": False, "agents": []}
         agents = [
-            {"icon": s.icon, **{k: s.agent.get(k, "") for k in SHOWN_AGENT_FIELDS}}
+            {"icon": s.icon, **{k: s.agent.get(k, "") for k in ICON_AGENT_FIELDS}}
             for s in self.directory.waiting_with_icons()
         ]
         return {"icons_enabled": True, "agents": agents}
@@ -474,8 +474,10 @@ class Relay:
         if replaced is not None:
             replaced.close(CloseCode.REPLACED, "connected from another window")
         else:
-            rejoined = member.role in chat.joined_roles
-            chat.joined_roles.add(member.role)
+            rejoined = str(member.role) in session.joined_roles
+            if not rejoined:  # stored, so that after a relay restart a reconnect is no join
+                session.joined_roles.append(str(member.role))
+                self._persist(session)
             room.broadcast(
                 encode(
                     MessageType.PARTICIPANT_JOINED,
@@ -687,7 +689,8 @@ class Relay:
         self.drop_files(session.id)  # the next customer must not get this one's files
         chat = self._chat(session.id)
         session.customer_since_id = chat.last_id  # the next customer does not see this chat
-        chat.joined_roles.discard(Role.CUSTOMER)
+        if str(Role.CUSTOMER) in session.joined_roles:  # the next customer joins anew
+            session.joined_roles.remove(str(Role.CUSTOMER))
         chat.read_up_to[str(Role.CUSTOMER)] = 0
         self._persist(session)
         self.wait_durable()
@@ -743,9 +746,12 @@ def invitation_text(session: SupportSession, relay_url: str, join_url: str) -> s
     if not session.code:
         return f"{name} is waiting for you at {relay_url}/"
     shown = format_code(session.code)
+    # The agent page builds the invitation in its own language (ui/agent/waiting_panel.js);
+    # this text, for API clients, has both. The Korean line ends with the code, so no
+    # particle (을/를) has to agree with how the last digit is read.
     return (
         f"{name} invites you to a live consultation.\n"
         f"Open {join_url} — or go to {relay_url}/ and enter the access code {shown}.\n"
-        f"{name} 상담원이 원격 상담에 초대합니다. "
-        f"{relay_url}/ 에서 접속 코드 {shown} 를 입력하세요."
+        f"{name} 상담원이 원격 상담에 초대했습니다. "
+        f"{join_url} 링크를 열거나, {relay_url}/ 에 접속해 접속 코드를 입력하세요: {shown}"
     )

@@ -26,6 +26,7 @@ from suite.protocol import (
     SCREEN_MESSAGES,
     Channel,
     CloseCode,
+    EndSession,
     ErrorCode,
     Hello,
     ProtocolError,
@@ -156,7 +157,7 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
         if not _handshake(connection, relay, clock):
             return
         if connection.channel is Channel.SCREEN:
-            _serve_screen(connection, relay)
+            _serve_screen(connection, relay, clock)
             return
         bucket = TokenBucket(FRAMES_PER_S, FRAME_BURST)
         while not connection.closed:
@@ -199,7 +200,7 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
         connection.finish()
 
 
-def _serve_screen(connection: Connection, relay: Relay) -> None:
+def _serve_screen(connection: Connection, relay: Relay, clock: Callable[[], float]) -> None:
     """The screen channel: region frames and screen messages go to the session's Screens.
 
     Text frames (and a viewer's binary frames, which are refused anyway) share a token bucket
@@ -243,7 +244,10 @@ def _serve_screen(connection: Connection, relay: Relay) -> None:
                         f"{message.type} is not sent on the screen channel",
                         str(message.type),
                     )
-                relay.screens.handle(connection, message)
+                if isinstance(message, EndSession):  # the viewer's End (the guide's 종료)
+                    relay.handle(connection, message, clock())
+                else:
+                    relay.screens.handle(connection, message)
         except ProtocolError as error:
             connection.send(error.to_frame())
         except Exception:

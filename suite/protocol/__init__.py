@@ -92,6 +92,7 @@ _CHAT_CHANNEL = (
 SCREEN_MESSAGES = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
+    EndSession,  # the viewer's End button: the relay's Relay.handle ends the session
 ))  # fmt: skip
 CLIENT_MESSAGES: dict[str, type[Any]] = {
     str(cls.type): cls for cls in (*_CHAT_CHANNEL, *SCREEN_MESSAGES)

@@ -423,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # A close with one of these means "do not come back" (docs/protocol.md, close codes).
-FINAL_CLOSE_CODES = frozenset({1000, 4000, 4001, 4002, 4003, 4004, 4005, 4006})
+FINAL_CLOSE_CODES = frozenset({1000, 4000, 4001, 4002, 4003, 4004, 4005, 4006, 4007})
 RECONNECT_DELAYS_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 
 
