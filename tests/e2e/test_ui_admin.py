@@ -70,6 +70,7 @@ def test_admin_creates_disables_enables_and_resets_an_agent(open_ui: PageFactory
     # Disable asks first (it cuts off live calls): Cancel changes nothing.
     row(admin, "carol").get_by_test_id("disable-button").click()
     expect(by_id(admin, "disable-dialog")).to_contain_text("Disable carol?")
+    screenshot(admin, "admin-disable-confirm")
     by_id(admin, "disable-cancel").click()
     expect(by_id(admin, "disable-dialog")).to_be_hidden()
     expect(row(admin, "carol").get_by_test_id("account-status")).to_have_text("Active")
@@ -158,6 +159,7 @@ def test_admin_site_on_a_phone_in_korean(open_ui: PageFactory) -> None:
     screenshot(page, "admin-phone-ko")
     row(page, "alice").get_by_test_id("disable-button").click()
     expect(by_id(page, "disable-dialog")).to_contain_text("alice 계정을 중지할까요?")
+    screenshot(page, "admin-disable-confirm-phone-ko")
     by_id(page, "disable-confirm").click()
     expect(row(page, "alice").get_by_test_id("account-status")).to_have_text("중지됨")
     by_id(page, "language-select").select_option("en")

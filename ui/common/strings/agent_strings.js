@@ -170,7 +170,7 @@ export const AGENT_STRINGS = Object.freeze({
     "help.page_title": "RemoteSales · Help",
     "wait.invitation": "{name} invites you to a live consultation.\nOpen {join_url}\n— or go to {relay_url}/ and enter the access code {code}.",
     "wait.invitation_no_code": "{name} is waiting for you at {relay_url}/",
-    "error.relay_uses_http": "This server does not use a secure (https) connection. If your administrator gave you the address {url}, type it with http:// in front.",
+    "error.relay_uses_http": "This server does not use a secure (https) connection. If your administrator gave you this address, enter it as {url}",
     "error.account_disabled_now": "Your administrator disabled this account, so you were signed out. Contact your administrator.",
   },
   ko: {
@@ -340,7 +340,7 @@ export const AGENT_STRINGS = Object.freeze({
     "help.page_title": "RemoteSales · 도움말",
     "wait.invitation": "{name} 상담원이 원격 상담에 초대했습니다.\n아래 링크를 열어 주세요: {join_url}\n또는 {relay_url}/ 에 접속해 접속 코드를 입력하세요: {code}",
     "wait.invitation_no_code": "{name} 상담원이 {relay_url}/ 에서 기다리고 있습니다.",
-    "error.relay_uses_http": "이 서버는 보안 연결(https)을 사용하지 않습니다. 관리자에게 받은 주소가 {url} 이면 http://를 붙여 그대로 입력하세요.",
+    "error.relay_uses_http": "이 서버는 보안 연결(https)을 사용하지 않습니다. 관리자에게 받은 주소가 맞다면 {url} 형식으로 입력하세요.",
     "error.account_disabled_now": "관리자가 이 계정을 중지하여 로그아웃되었습니다. 관리자에게 문의하세요.",
   },
 });
