@@ -114,7 +114,7 @@ export const SCREEN_STRINGS = Object.freeze({
     "present.stop": "공유 끝내기",
     "present.controls": "화면 공유",
     "present.requested": "{name}님이 화면을 보여 드리려고 합니다. 보시겠어요?",
-    "present.requested_hint": "새 창에서 열립니다. 보기만 하므로 설치할 것이 없고, 상담원은 고객님의 기기를 보거나 조작할 수 없습니다.",
+    "present.requested_hint": "새 창에서 열리며, 설치할 것은 없습니다. 고객님은 화면을 보기만 하고, 상담원은 고객님의 기기를 보거나 조작할 수 없습니다.",
     "present.accept": "화면 보기",
     "present.decline": "보지 않기",
     "present.accepted": "화면 공유를 수락했습니다.",
