@@ -173,8 +173,10 @@ class ChatSockets:
         if replaced is not None:
             replaced.close(CloseCode.REPLACED, "connected from another window")
         else:
-            rejoined = member.role in chat.joined_roles
-            chat.joined_roles.add(member.role)
+            rejoined = str(member.role) in session.joined_roles
+            if not rejoined:  # stored, so that after a relay restart a reconnect is no join
+                session.joined_roles.append(str(member.role))
+                self._persist(session)
             room.broadcast(
                 ParticipantJoined(str(member.role), member.name, rejoined).to_frame(),
                 exclude=member,

@@ -101,6 +101,7 @@ class CloseCode(IntEnum):
     REMOVED = 4004  # the agent removed this customer
     REPLACED = 4005  # another socket took this role's place
     HANDSHAKE_FAILED = 4006  # first frame was not a valid hello, or none in time
+    ACCOUNT_DISABLED = 4007  # an admin disabled the agent's account: say so, do not reconnect
 
 
 class ErrorCode(StrEnum):

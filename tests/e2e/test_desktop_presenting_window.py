@@ -1,4 +1,4 @@
-"""The real agent app's chat window while presenting (issue 12 #1), under Xvfb at 1920x1080.
+"""The real agent app's chat window while presenting, under Xvfb at 1920x1080.
 
 The app runs as a person starts it; its chat window has its default size (960x720) and the
 presentation is real (the presenter child captures the private display). With the share

@@ -1,4 +1,4 @@
-"""The agent's chat window while presenting (issue 12 #1, #4): the conversation stays usable.
+"""The agent's chat window while presenting: the conversation stays usable.
 
 Real Chromium at the desktop chat window's default size (960x720) and at 800x600, on the real
 local API with only the presenter children recorded (as in test_ui_agent_desktop_mode.py):

@@ -74,7 +74,7 @@ export function attachAgentFiles({
     tools.append(files.sendButton(i18n));
   }
   buttonBefore.before(tools);
-  // Compact one-line items above the conversation (issue 12 #1); the view's API is unchanged.
+  // Compact one-line items above the conversation; the view's API is unchanged.
   files.view.element.classList.add("rs-files--compact");
   listBefore.before(files.view.element);
   files.acceptDrops(dropTarget, i18n);

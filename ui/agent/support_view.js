@@ -203,8 +203,9 @@ export class SupportView {
       return; // session_ended follows with the summary
     }
     if (this.session.state === "waiting") {
-      // The agent's `session` carries the code and the invitation text built for it.
-      this.waiting.setSupport(this.session);
+      // The agent's `session` carries the code and links; the HTTP `support` has no agent
+      // profile, so the signed-in agent's name stands in until `welcome` brings it.
+      this.waiting.setSupport({ agent: this.options.auth()?.agent, ...this.session });
       this._show("waiting");
       return;
     }
@@ -264,6 +265,8 @@ export class SupportView {
       this.showEnd({ agent_name: agent?.name, customer_name: this.session?.customer_name });
     } else if (code === CloseCode.UNAUTHORIZED) {
       this.options.onAuthError({ code: "unauthorized", status: 401 });
+    } else if (code === CloseCode.ACCOUNT_DISABLED) {
+      this.options.onAuthError({ code: "account_disabled_now", status: 401 });
     } else if (code === CloseCode.SESSION_NOT_FOUND) {
       this.options.onLost("error.session_not_found");
     } else if (code === CloseCode.REPLACED) {

@@ -1,5 +1,5 @@
 // A button in the chat window's presenting bar that opens a panel over the notes column
-// (issue 12 #1): the share picker and the drawing options. One popover is open at a time; Escape,
+// (the share picker and the drawing options). One popover is open at a time; Escape,
 // a click outside or the button again closes it. The panel floats over the page, so opening it
 // never pushes the conversation or the composer down.
 
