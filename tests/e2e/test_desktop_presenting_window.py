@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 
 from suite.agent.app.settings import LocalSettings
-from tests.e2e.test_ui_agent_presenting_layout import LAYOUT_JS
-from tests.e2e.test_ui_control_panel import _viewer_socket
 from tests.support.agent_app import AgentApp
 from tests.support.cdp import by_test_id
 from tests.support.desktop_flow import (
@@ -28,6 +26,8 @@ from tests.support.desktop_flow import (
     private_display,
     sign_in,
 )
+from tests.support.desktop_ui import LAYOUT_JS
+from tests.support.ui_pages import customer_viewer_socket
 from tests.support.x11_paint import add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
@@ -58,7 +58,7 @@ def test_the_chat_window_stays_usable_while_presenting(
     control request and two received files leaves the composer usable and 240 px of chat."""
     from playwright.sync_api import expect
 
-    from tests.e2e.ui_pages import bubble_with_text, customer_join, open_page, send_chat
+    from tests.support.ui_pages import bubble_with_text, customer_join, open_page, send_chat
 
     settings = LocalSettings(tmp_path / "config")
     settings.update({"received_files_folder": str(tmp_path / "in")})
@@ -98,7 +98,7 @@ def test_the_chat_window_stays_usable_while_presenting(
             ".filter((el) => el.textContent.startsWith('Saved as')).length === 2",
             timeout_s=30,
         )
-        control = _viewer_socket(customer, relay)
+        control = customer_viewer_socket(customer, relay)
         control.send({"type": "request_control"})
         chat.wait_for(_text_is("control-text", "Soyeon Choi asks to control your screen."))
         send_chat(customer, "Can we talk price?")

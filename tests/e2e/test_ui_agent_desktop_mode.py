@@ -49,7 +49,10 @@ def test_desktop_mode_login_support_window_notice_and_end(
         by_id(main, "login-username").fill(ALICE.username)
         by_id(main, "login-password").fill("wrong-password")
         by_id(main, "login-button").click()
-        expect(by_id(main, "login-error")).to_have_text("Wrong ID or password.")
+        expect(by_id(main, "login-error")).to_have_text(
+            "Wrong ID or password. 4 more wrong tries lock this ID from this network"
+            " for 10 minutes."
+        )
         relay_field.fill("http://127.0.0.1:9")
         by_id(main, "login-password").fill(ALICE.password)
         by_id(main, "login-button").click()

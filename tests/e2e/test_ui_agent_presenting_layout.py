@@ -21,8 +21,8 @@ from suite.agent.app.local_api import build_app
 from suite.agent.app.local_guard import guard
 from suite.agent.app.local_server import LocalServer
 from suite.agent.app.settings import LocalSettings
-from tests.e2e.conftest import PageFactory
-from tests.e2e.test_ui_agent_desktop_mode import (
+from tests.support.desktop_ui import (
+    LAYOUT_JS,
     FakePresentations,
     LocalApp,
     RecordedApp,
@@ -30,8 +30,14 @@ from tests.e2e.test_ui_agent_desktop_mode import (
     local_call,
     open_desktop_support,
 )
-from tests.e2e.test_ui_control_panel import _viewer_socket
-from tests.e2e.ui_pages import bubble_with_text, by_id, screenshot, send_chat
+from tests.support.ui_pages import (
+    PageFactory,
+    bubble_with_text,
+    by_id,
+    customer_viewer_socket,
+    screenshot,
+    send_chat,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -40,28 +46,6 @@ SIZES = [({"width": 960, "height": 720}, 240), ({"width": 800, "height": 600}, 1
 
 # The composer's box, the transcript's box minus what an open popover covers, and whether the
 # composer's input is the topmost element at its centre (nothing covers it).
-LAYOUT_JS = """() => {
-  const q = (id) => document.querySelector(`[data-testid="${id}"]`);
-  const box = (el) => el.getBoundingClientRect();
-  const transcript = box(q("chat-transcript"));
-  let top = transcript.top;
-  for (const pop of document.querySelectorAll(".agent-tools__popover:not([hidden])")) {
-    const r = box(pop);
-    const across = r.left < transcript.right && r.right > transcript.left;
-    if (across && r.height > 0 && r.bottom > top && r.top < transcript.bottom) top = r.bottom;
-  }
-  const input = q("chat-input");
-  const r = box(input);
-  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-  return {
-    transcript: transcript.height,
-    uncovered: Math.max(0, transcript.bottom - top),
-    inputTop: r.top, inputBottom: r.bottom, viewport: innerHeight,
-    inputOnTop: hit === input || input.contains(hit),
-    send: box(q("chat-send")).bottom <= innerHeight,
-    name: q("chat-peer-name").scrollWidth <= q("chat-peer-name").clientWidth + 1,
-  };
-}"""
 
 # True when the newest message's bubble lies inside the transcript's visible box.
 NEWEST_IN_VIEW_JS = """() => {
@@ -134,7 +118,7 @@ def test_every_presenting_tool_open_leaves_the_chat_usable(
         expect(by_id(chat, "file-status").first).to_contain_text("Saved as", timeout=15_000)
         expect(by_id(chat, "file-status").last).to_contain_text("Saved as", timeout=15_000)
         # The customer asks for control: the control bar shows the request.
-        viewer = _viewer_socket(customer, relay)
+        viewer = customer_viewer_socket(customer, relay)
         viewer.send({"type": "request_control"})
         expect(by_id(chat, "control-text")).to_have_text("Chris Park asks to control your screen.")
         expect(by_id(chat, "control-grant-both")).to_be_visible()
@@ -190,7 +174,7 @@ def test_the_chat_follows_when_a_panel_opens_and_a_pill_brings_back_the_newest(
         chat.wait_for_function(NEWEST_IN_VIEW_JS)
 
         # A panel opens above the chat (the control request) and a message follows at once.
-        viewer = _viewer_socket(customer, relay)
+        viewer = customer_viewer_socket(customer, relay)
         viewer.send({"type": "request_control"})
         send_chat(customer, "Can we talk price?")
         expect(by_id(chat, "control-panel")).to_be_visible()

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.chat_client import ChatClient
-from tests.support.ui_pages import by_id, customer_join, remove_the_customer, rs_state, screenshot
+from tests.support.ui_pages import (
+    by_id,
+    customer_join,
+    customer_viewer_socket,
+    remove_the_customer,
+    screenshot,
+    wait_control_state,
+)
 
 pytestmark = pytest.mark.e2e
-
-SESSION_STORAGE_KEY = "rs.customer.session"
-
-
-def _viewer_socket(customer, relay) -> ChatClient:
-    """The customer's screen socket (a viewer), with the token the customer page holds."""
-    stored = json.loads(
-        customer.evaluate(f"window.sessionStorage.getItem({json.dumps(SESSION_STORAGE_KEY)})")
-    )
-    ws_url = relay.url.replace("http", "ws", 1) + "/ws"
-    viewer = ChatClient(ws_url, "customer", stored["session_id"], stored["customer_token"])
-    assert viewer.connect(channel="screen")["type"] == "welcome"
-    assert stored["session_id"] == rs_state(customer)["sessionId"]
-    return viewer
-
-
-def _state(viewer: ChatClient, **expected: bool) -> None:
-    want = {"mouse": False, "keyboard": False, "requested": False, **expected}
-    while True:
-        state = viewer.recv_type("control_state")
-        if {k: state[k] for k in want} == want:
-            return
 
 
 def test_the_agent_sees_the_request_grants_and_takes_control_back(chat_pages, relay) -> None:
@@ -41,30 +23,30 @@ def test_the_agent_sees_the_request_grants_and_takes_control_back(chat_pages, re
     agent, customer = chat_pages
     panel = by_id(agent, "control-panel")
     expect(panel).to_be_hidden()  # nothing asked, nothing out, not presenting
-    viewer = _viewer_socket(customer, relay)
+    viewer = customer_viewer_socket(customer, relay)
     viewer.send({"type": "request_control"})
     expect(panel).to_be_visible()
     expect(by_id(agent, "control-text")).to_have_text("Chris Park asks to control your screen.")
     screenshot(agent, "control-panel-request")
     by_id(agent, "control-grant-keyboard").click()
-    _state(viewer, keyboard=True)
+    wait_control_state(viewer, keyboard=True)
     expect(by_id(agent, "control-text")).to_have_text("The customer controls your keyboard.")
     expect(by_id(agent, "control-grant-keyboard")).to_be_hidden()
     expect(panel).to_contain_text("Ctrl+Alt+End takes control back at any time.")
     by_id(agent, "control-grant-mouse").click()
-    _state(viewer, mouse=True, keyboard=True)
+    wait_control_state(viewer, mouse=True, keyboard=True)
     expect(by_id(agent, "control-text")).to_have_text(
         "The customer controls your mouse and keyboard."
     )
     screenshot(agent, "control-panel-granted")
     by_id(agent, "control-revoke").click()
-    _state(viewer)
+    wait_control_state(viewer)
     expect(panel).to_be_hidden()
 
     viewer.send({"type": "request_control"})
     expect(by_id(agent, "control-decline")).to_be_visible()
     by_id(agent, "control-decline").click()
-    _state(viewer)
+    wait_control_state(viewer)
     expect(panel).to_be_hidden()
     viewer.close()
 
@@ -75,15 +57,15 @@ def test_after_a_removal_the_panel_names_the_customer_who_asks_and_grants_to_the
     """The removed customer's viewer is closed (4004); the next customer's request shows their
     own name, from the relay, and Give keyboard hands it to that customer's viewer."""
     agent, first = chat_pages
-    old_viewer = _viewer_socket(first, relay)
+    old_viewer = customer_viewer_socket(first, relay)
     code = remove_the_customer(agent)
     assert old_viewer.close_code(timeout=1.0) == 4004
     second = open_ui("/")
     customer_join(second, code, name="Evan Second")
-    viewer = _viewer_socket(second, relay)
+    viewer = customer_viewer_socket(second, relay)
     viewer.send({"type": "request_control"})
     expect(by_id(agent, "control-text")).to_have_text("Evan Second asks to control your screen.")
     by_id(agent, "control-grant-keyboard").click()
-    _state(viewer, keyboard=True)
+    wait_control_state(viewer, keyboard=True)
     expect(by_id(agent, "control-text")).to_have_text("The customer controls your keyboard.")
     viewer.close()

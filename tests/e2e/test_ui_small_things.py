@@ -12,11 +12,18 @@ import urllib.request
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PageFactory
-from tests.e2e.test_ui_control_panel import _state, _viewer_socket
-from tests.e2e.ui_pages import agent_login, by_id, customer_join, screenshot, start_support
 from tests.support.api import Api
 from tests.support.relay import ALICE, ROOT
+from tests.support.ui_pages import (
+    PageFactory,
+    agent_login,
+    by_id,
+    customer_join,
+    customer_viewer_socket,
+    screenshot,
+    start_support,
+    wait_control_state,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -84,22 +91,22 @@ def test_the_agent_takes_back_only_the_mouse_or_only_the_keyboard(chat_pages, re
     """With mouse and keyboard out, the chat window offers "Take back mouse" and "Take back
     keyboard" beside "Take back control": each takes back only its own kind."""
     agent, customer = chat_pages
-    viewer = _viewer_socket(customer, relay)
+    viewer = customer_viewer_socket(customer, relay)
     viewer.send({"type": "request_control"})
     by_id(agent, "control-grant-both").click()
-    _state(viewer, mouse=True, keyboard=True)
+    wait_control_state(viewer, mouse=True, keyboard=True)
     expect(by_id(agent, "control-revoke-mouse")).to_be_visible()
     expect(by_id(agent, "control-revoke-keyboard")).to_be_visible()
     screenshot(agent, "control-panel-take-back-one")
     by_id(agent, "control-revoke-mouse").click()
-    _state(viewer, keyboard=True)
+    wait_control_state(viewer, keyboard=True)
     expect(by_id(agent, "control-text")).to_have_text("The customer controls your keyboard.")
     expect(by_id(agent, "control-revoke-mouse")).to_be_hidden()  # one kind left: one button
     expect(by_id(agent, "control-revoke")).to_be_visible()
     by_id(agent, "control-grant-mouse").click()
-    _state(viewer, mouse=True, keyboard=True)
+    wait_control_state(viewer, mouse=True, keyboard=True)
     by_id(agent, "control-revoke-keyboard").click()
-    _state(viewer, mouse=True)
+    wait_control_state(viewer, mouse=True)
     expect(by_id(agent, "control-text")).to_have_text("The customer controls your mouse.")
     viewer.close()
 

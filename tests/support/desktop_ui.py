@@ -12,6 +12,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from suite.agent.app.local_state import Notice
+from suite.agent.presenter.commands import DrawCommand, DrawTool, encode_command
 from tests.support.relay import ALICE
 from tests.support.ui_pages import PageFactory, by_id, customer_join, open_page
 
@@ -140,11 +141,11 @@ class FakePresentations:
     # P5: the agent's drawing tool on the overlay
     tool: str | None = None
 
-    def draw(self, session_id: str, command: str) -> dict[str, Any]:
-        self.commands.append(("draw", command))
-        words = command.split()
-        if words[0] == "tool":
-            self.tool = None if words[1] == "none" else words[1]
+    def draw(self, session_id: str, command: DrawCommand) -> dict[str, Any]:
+        # Recorded as the presenter's stdin line reads, without its "draw " verb.
+        self.commands.append(("draw", encode_command(command).removeprefix("draw ")))
+        if isinstance(command, DrawTool):
+            self.tool = None if command.tool is None else str(command.tool)
         return self.drawing(session_id)
 
     def drawing(self, session_id: str) -> dict[str, Any]:
@@ -189,3 +190,28 @@ def open_desktop_support(
 class RecordedApp:
     app: LocalApp
     presentations: FakePresentations
+
+
+# Measures the agent chat window's layout: transcript, composer and what covers them.
+LAYOUT_JS = """() => {
+  const q = (id) => document.querySelector(`[data-testid="${id}"]`);
+  const box = (el) => el.getBoundingClientRect();
+  const transcript = box(q("chat-transcript"));
+  let top = transcript.top;
+  for (const pop of document.querySelectorAll(".agent-tools__popover:not([hidden])")) {
+    const r = box(pop);
+    const across = r.left < transcript.right && r.right > transcript.left;
+    if (across && r.height > 0 && r.bottom > top && r.top < transcript.bottom) top = r.bottom;
+  }
+  const input = q("chat-input");
+  const r = box(input);
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return {
+    transcript: transcript.height,
+    uncovered: Math.max(0, transcript.bottom - top),
+    inputTop: r.top, inputBottom: r.bottom, viewport: innerHeight,
+    inputOnTop: hit === input || input.contains(hit),
+    send: box(q("chat-send")).bottom <= innerHeight,
+    name: q("chat-peer-name").scrollWidth <= q("chat-peer-name").clientWidth + 1,
+  };
+}"""

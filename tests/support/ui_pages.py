@@ -6,6 +6,7 @@ page shows, never on sleeps. Playwright's expect() retries until its timeout.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -171,3 +172,29 @@ def expect_state(bubble: Locator, state: str) -> None:
 def rs_state(page: Page) -> dict:
     """What the page reports through its test hook window.__rsTest.state()."""
     return page.evaluate("window.__rsTest.state()")
+
+
+CUSTOMER_SESSION_STORAGE_KEY = "rs.customer.session"
+
+
+def customer_viewer_socket(customer, relay) -> ChatClient:
+    """The customer's screen socket (a viewer), with the token the customer page holds."""
+    stored = json.loads(
+        customer.evaluate(
+            f"window.sessionStorage.getItem({json.dumps(CUSTOMER_SESSION_STORAGE_KEY)})"
+        )
+    )
+    ws_url = relay.url.replace("http", "ws", 1) + "/ws"
+    viewer = ChatClient(ws_url, "customer", stored["session_id"], stored["customer_token"])
+    assert viewer.connect(channel="screen")["type"] == "welcome"
+    assert stored["session_id"] == rs_state(customer)["sessionId"]
+    return viewer
+
+
+def wait_control_state(viewer: ChatClient, **expected: bool) -> None:
+    """Read ``control_state`` messages until one says what ``expected`` says."""
+    want = {"mouse": False, "keyboard": False, "requested": False, **expected}
+    while True:
+        state = viewer.recv_type("control_state")
+        if {k: state[k] for k in want} == want:
+            return
