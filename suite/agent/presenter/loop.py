@@ -12,7 +12,7 @@ Run it alone for tests and benchmarks::
     python -m suite.agent.presenter --relay URL --token T --session ID [--monitor N]
     (or the token in $REMOTESALES_AGENT_TOKEN instead of --token)
         [--quality 70] [--lossless] [--colors full|65k|256] [--windows ID,ID]
-        [--control-stdin] [--overlay] [--status-stdout]
+        [--private-pid PID ...] [--control-stdin] [--overlay] [--status-stdout]
 
 The agent app can run it as a child process (the encoder's CPU then never competes with the
 GUI for one interpreter's GIL), drive it with text commands on stdin and follow its state in
@@ -42,7 +42,7 @@ from suite.control.input_map import InputGeometry
 from suite.screen.capture import FrameSource, MssGrabber
 from suite.screen.encoders import DEFAULT_QUALITY, ColorDepth, LossyCodec
 from suite.screen.errors import ScreenError
-from suite.screen.masks import WindowMask
+from suite.screen.masks import PrivateCover, WindowMask, private_parts
 from suite.screen.pointer import PointerState
 from suite.screen.regions import Rect
 from suite.screen.stream import ScreenStream, StreamOptions
@@ -89,6 +89,8 @@ class PresenterConfig:
     options: StreamOptions = field(default_factory=StreamOptions)
     window_ids: list[int] | None = None
     max_fps: float = MAX_FPS
+    # Processes whose windows are left out of every capture (the agent app's own; issue 12 #2).
+    private_pids: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -101,6 +103,7 @@ class PresenterStats:
     refresh_frames: int = 0
     key_frames: int = 0
     last_send_ms: float = 0.0
+    private_covered: int = 0  # captures in which some of the app's windows were painted out
 
 
 class Presenter:
@@ -143,6 +146,7 @@ class Presenter:
         self._last_cursor: tuple[int, int, bool, str | None] | None = None
         self._next_cursor = 0.0
         self._windows: WindowList | None = None
+        self._private_cover: PrivateCover | None = PrivateCover() if config.private_pids else None
         self._next_window_poll = 0.0
         self._last_change = 0.0
         self._last_capture = 0.0
@@ -264,8 +268,16 @@ class Presenter:
             return
         self._poll_windows(now)
         self._last_capture = time.monotonic()
+        # The app's windows are read just before and just after the grab, and both places are
+        # covered: a window moved or raised while the grab ran is covered where it was and where
+        # it went.
+        before = self._private_rects()
         frame = self._source.grab()
         capture_ms = self._clock() * 1000.0
+        if self._private_cover is not None:
+            hidden = before + self._private_rects()
+            if self._private_cover.paint(frame, hidden):
+                self.stats.private_covered += 1
         frames = self.stream.encode(frame, capture_ms)
         self.stats.captures += 1
         if frames:
@@ -305,6 +317,23 @@ class Presenter:
                 fields["shape"] = state[3]
             self.channel.send_message("cursor", **fields)
             self.stats.cursor_messages += 1
+
+    def _private_rects(self) -> list[Rect]:
+        """The visible parts of the app's windows, in this monitor's pixels."""
+        if self._private_cover is None:
+            return []
+        try:
+            if self._windows is None:
+                self._windows = self._open_windows()
+            stack = self._windows.private_stack(self.config.private_pids)
+        except ScreenError as exc:
+            # No window list here (not X11): nothing can be left out; the picker's warning and
+            # docs/architecture.md say what each platform would need.
+            logger.warning("cannot leave the app's windows out of the capture: %s", exc)
+            self._private_cover = None
+            return []
+        left, top = self._origin
+        return [Rect(r.x - left, r.y - top, r.w, r.h) for r in private_parts(stack)]
 
     def _poll_windows(self, now: float) -> None:
         ids = self.config.window_ids
@@ -357,6 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--colors", choices=[c.value for c in ColorDepth], default="full")
     parser.add_argument("--windows", type=_parse_ids, help="share only these window ids (a,b)")
     parser.add_argument("--list-windows", action="store_true", help="print open windows, exit")
+    parser.add_argument(
+        "--private-pid", type=int, action="append", default=[], metavar="PID",
+        help="leave this process's windows out of the capture (repeatable; the agent app "
+        "passes its own pid)",
+    )  # fmt: skip
     parser.add_argument("--max-fps", type=float, default=MAX_FPS)
     parser.add_argument("--no-cursor", action="store_true", help="send no cursor messages")
     parser.add_argument(
@@ -401,7 +435,9 @@ def main(argv: list[str] | None = None) -> int:
         lossless=args.lossless, quality=args.quality, codec=LossyCodec(args.codec),
         colors=ColorDepth(args.colors),
     )  # fmt: skip
-    config = PresenterConfig(args.monitor, options, args.windows, args.max_fps)
+    config = PresenterConfig(
+        args.monitor, options, args.windows, args.max_fps, frozenset(args.private_pid)
+    )
     report = StatusWriter(sys.stdout) if args.status_stdout else no_report
     runner = PresenterRunner(
         args.relay, args.token, args.session, config, not args.no_cursor, args.overlay, report
