@@ -139,7 +139,9 @@ class PrivateCover:
             The rectangles actually covered (clipped; empty ones dropped).
         """
         screen = Rect(0, 0, frame.shape[1], frame.shape[0])
-        covered = [clipped for rect in rects if (clipped := rect.intersect(screen)) is not None]
+        covered = list(  # the readings before and after a grab mostly agree: paint once
+            dict.fromkeys(c for rect in rects if (c := rect.intersect(screen)) is not None)
+        )
         fill = np.array(PRIVATE_FILL_BGRA, dtype=np.uint8)[: frame.shape[2]]
         for rect in covered:
             frame[rect.slices()] = fill

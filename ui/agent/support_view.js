@@ -127,11 +127,9 @@ export class SupportView {
       anchor: byId("notes-toggle"),
       onControl: backend.presentation
         ? (action) =>
-            backend.presentation(
-              action,
-              this.sessionId,
-              action === "start" ? (this.sharePicker?.choice() ?? {}) : {},
-            )
+            action === "start" && this.sharePicker
+              ? this.sharePicker.start((choice) => backend.presentation(action, this.sessionId, choice))
+              : backend.presentation(action, this.sessionId, {})
         : null,
       onState: (state) => {
         this.sharePicker?.setState(state);
