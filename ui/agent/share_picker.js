@@ -223,6 +223,9 @@ export class SharePicker {
     const whole = this.whole.checked;
     this.list.hidden = whole || !this.windowsSupported;
     this.refreshButton.hidden = whole || !this.windowsSupported;
+    if (this.note.dataset.i18n === "share.no_windows") {
+      this.note.hidden = whole; // about the list, which only "chosen windows" shows
+    }
     const confirmed = this.wholeConfirmed;
     this.warning.hidden = !whole;
     this.warning.dataset.confirmed = String(confirmed);
@@ -266,6 +269,7 @@ export class SharePicker {
       this._note("share.unsupported", { message: screens.windows_error || "" });
     } else if (screens.windows.length === 0) {
       this._note("share.no_windows");
+      this._showMode();
     }
   }
 
