@@ -63,11 +63,12 @@ def list_screens(private_pids: Iterable[int] = ()) -> dict[str, Any]:
         result["windows_error"] = str(exc)
         return result
     private = frozenset(private_pids)
+    picture = _picture(desktop)
     try:
         result["windows"] = [
             {"id": info.id, "title": info.title, "app": info.app, "x": info.rect.x,
              "y": info.rect.y, "width": info.rect.w, "height": info.rect.h,
-             "thumbnail": _thumbnail(desktop, info.rect)}
+             "thumbnail": _thumbnail(picture, info.rect)}
             for info in window_list.windows() if info.pid is None or info.pid not in private
         ]  # fmt: skip
     finally:
@@ -75,23 +76,30 @@ def list_screens(private_pids: Iterable[int] = ()) -> dict[str, Any]:
     return result
 
 
-def _thumbnail(desktop: Any, rect: Any) -> str | None:
-    """A ``data:image/jpeg`` URL of ``rect`` cut from ``desktop`` (an mss shot), or None."""
+def _picture(desktop: Any) -> Any:
+    """The mss shot of the whole display as a Pillow image with its origin, or None."""
     if desktop is None:
         return None
     from PIL import Image  # noqa: PLC0415
 
-    left, top = desktop.left, desktop.top
+    return Image.frombytes("RGB", desktop.size, desktop.rgb), desktop.left, desktop.top
+
+
+def _thumbnail(picture: Any, rect: Any) -> str | None:
+    """A ``data:image/jpeg`` URL of ``rect`` cut from ``picture`` (see _picture), or None."""
+    if picture is None:
+        return None
+    image, left, top = picture
     box = (
         max(rect.x - left, 0), max(rect.y - top, 0),
-        min(rect.right - left, desktop.width), min(rect.bottom - top, desktop.height),
+        min(rect.right - left, image.width), min(rect.bottom - top, image.height),
     )  # fmt: skip
     if box[2] - box[0] < 2 or box[3] - box[1] < 2:
         return None  # off every monitor
-    image = Image.frombytes("RGB", desktop.size, desktop.rgb).crop(box)
-    image.thumbnail((THUMBNAIL_W, THUMBNAIL_H))
+    thumbnail = image.crop(box)
+    thumbnail.thumbnail((THUMBNAIL_W, THUMBNAIL_H))
     data = io.BytesIO()
-    image.save(data, "JPEG", quality=THUMBNAIL_QUALITY)
+    thumbnail.save(data, "JPEG", quality=THUMBNAIL_QUALITY)
     return "data:image/jpeg;base64," + base64.b64encode(data.getvalue()).decode("ascii")
 
 
