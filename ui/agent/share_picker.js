@@ -238,6 +238,10 @@ export class SharePicker {
   /** Read the monitors and open windows again (keeps the ticked windows that still exist). */
   async refresh() {
     this._clear();
+    if (this.monitor.options.length === 0) {
+      // The first listing takes a second or two (a child process grabs the thumbnails).
+      this.monitor.append(this.i18n.bind(element("option", "", { value: "" }), "share.loading"));
+    }
     let screens;
     try {
       screens = await this.backend.screens();
