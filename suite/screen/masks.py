@@ -146,13 +146,30 @@ class PrivateCover:
         for rect in covered:
             frame[rect.slices()] = fill
         stamp_h, stamp_w = self.stamp.shape[:2]
-        for rect in covered:
+        ink = self.stamp[..., 3] > 0
+        # One label per covered area (the pieces of one window around a window above it touch
+        # each other): in its largest piece, where the label fits.
+        for area in _touching_groups(covered):
+            rect = max(area, key=lambda r: r.area)
             if rect.w >= stamp_w + 8 and rect.h >= stamp_h + 8:
                 x, y = rect.x + (rect.w - stamp_w) // 2, rect.y + (rect.h - stamp_h) // 2
                 region = frame[y : y + stamp_h, x : x + stamp_w]
-                ink = self.stamp[..., 3] > 0
                 region[ink] = self.stamp[ink][:, : frame.shape[2]]
         return covered
+
+
+def _touching_groups(rects: list[Rect]) -> list[list[Rect]]:
+    """``rects`` grouped by touching or overlapping (connected components; a few rects)."""
+    groups: list[list[Rect]] = []
+    for rect in rects:
+        grown = Rect(rect.x - 1, rect.y - 1, rect.w + 2, rect.h + 2)
+        touching = [g for g in groups if any(grown.intersect(other) for other in g)]
+        merged = [rect]
+        for group in touching:
+            groups.remove(group)
+            merged.extend(group)
+        groups.append(merged)
+    return groups
 
 
 def _label_stamp(label: str) -> np.ndarray:

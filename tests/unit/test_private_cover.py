@@ -7,6 +7,7 @@ import pytest
 
 from suite.screen.masks import (
     PRIVATE_FILL_BGRA,
+    PRIVATE_LABEL_BGRA,
     PrivateCover,
     StackedWindow,
     private_parts,
@@ -72,3 +73,15 @@ def test_cover_paints_fill_and_label_and_nothing_else() -> None:
     for rect in covered:
         outside[rect.slices()] = False
     assert np.array_equal(frame[outside], before[outside])
+
+
+def test_one_label_per_window_even_when_another_window_splits_it() -> None:
+    """The pieces of one app window around a window above it carry one label, in the largest."""
+    frame = np.zeros((300, 400, 4), np.uint8)
+    stack = [StackedWindow(APP, True), StackedWindow(Rect(0, 140, 250, 20), False)]
+    parts = private_parts(stack)  # above the cut, below it, right of it
+    assert len(parts) == 3
+    PrivateCover().paint(frame, parts)
+    label = np.array(PRIVATE_LABEL_BGRA, np.uint8)
+    with_label = [part for part in parts if (frame[part.slices()] == label).all(axis=-1).any()]
+    assert with_label == [max(parts, key=lambda part: part.area)]
