@@ -166,7 +166,9 @@ def test_desktop_share_picker_and_notice_presentation_buttons(
         expect(by_id(chat, "share-monitor").locator("option")).to_have_count(2)
         expect(by_id(chat, "share-window")).to_have_count(2)
         expect(by_id(chat, "share-mode-whole")).to_be_checked()
+        expect(by_id(chat, "share-windows")).to_be_hidden()  # listed for "chosen windows" only
         by_id(chat, "share-monitor").select_option("2")
+        by_id(chat, "share-mode-windows").check()
         chat.get_by_role("checkbox", name="Price list").check()
         expect(by_id(chat, "share-mode-windows")).to_be_checked()
         assert presentations.commands == []
@@ -183,10 +185,16 @@ def test_desktop_share_picker_and_notice_presentation_buttons(
         with local_call(chat, "POST", "/local/presentation"):
             chat.get_by_role("checkbox", name="Brochure").check()
         assert presentations.commands[-2:] == [("monitor", 1), ("windows", [4194305, 4194306])]
-        with local_call(chat, "POST", "/local/presentation"):
-            by_id(chat, "share-mode-whole").check()
-        assert presentations.commands[-1] == ("windows", None)
+        # The whole screen, never confirmed in this support: shared only after the confirm.
+        by_id(chat, "share-mode-whole").check()
+        expect(by_id(chat, "share-whole-warning")).to_contain_text(
+            "The customer will see everything on this monitor except RemoteSales windows."
+        )
+        assert presentations.commands[-1] == ("windows", [4194305, 4194306])
         screenshot(chat, "desktop-mode-share-picker")
+        with local_call(chat, "POST", "/local/presentation"):
+            by_id(chat, "share-whole-confirm").click()
+        assert presentations.commands[-1] == ("windows", None)
 
         notice = desktop_page(
             browser, app.page_url("agent/notice.html"), {"width": 380, "height": 300}

@@ -46,6 +46,7 @@ def test_chat_window_drawing_tools_follow_the_presentation(
         panel = by_id(chat, "drawing-panel")
         expect(panel).to_be_hidden()
         by_id(chat, "present-request").click()
+        by_id(chat, "share-whole-confirm").click()  # the whole screen, confirmed once
         with local_call(chat, "POST", "/local/presentation"):
             with customer.expect_popup() as popup:
                 by_id(customer, "presentation-accept").click()
@@ -117,6 +118,7 @@ def test_the_agent_draws_from_the_chat_window_and_the_customer_sees_it(
             )
             chat, customer = support.chat, support.customer
             by_id(chat, "present-request").click()
+            by_id(chat, "share-whole-confirm").click()  # the whole screen, confirmed once
             with customer.expect_popup() as popup:
                 by_id(customer, "presentation-accept").click()
             viewer = popup.value

@@ -7,12 +7,16 @@ screen from the (lossless) frames it receives.
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from PIL import Image
 
+from suite.screen.sources import THUMBNAIL_H, THUMBNAIL_W
 from tests.support.local_api import present
 from tests.support.screen_socket import CanvasWatcher
 from tests.support.x11_paint import RootPainter
@@ -69,8 +73,16 @@ def test_screens_lists_the_monitor_and_the_window(app, green_window):
     assert body["monitors"] == [{"index": 1, "width": 640, "height": 480, "left": 0, "top": 0}]
     assert body["windows_supported"] is True
     x, y, w, h = WINDOW
-    assert {"id": green_window, "title": "RS green window", "x": x, "y": y, "width": w,
-            "height": h} in body["windows"]  # fmt: skip
+    [listed] = [window for window in body["windows"] if window["id"] == green_window]
+    thumbnail = listed.pop("thumbnail")
+    assert listed == {"id": green_window, "title": "RS green window", "app": "", "x": x, "y": y,
+                      "width": w, "height": h}  # fmt: skip
+    # The thumbnail is a small JPEG of the window itself: green.
+    assert thumbnail.startswith("data:image/jpeg;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(thumbnail.split(",", 1)[1])))
+    assert image.width <= THUMBNAIL_W and image.height <= THUMBNAIL_H
+    red, green, blue = image.convert("RGB").getpixel((image.width // 2, image.height // 2))
+    assert green > 150 and red < 80 and blue < 80
 
 
 def test_windows_sharing_masks_the_rest_and_bad_monitor(app, conversation, relay, green_window):

@@ -79,8 +79,26 @@ class FakePresentations:
             {"index": 2, "width": 1280, "height": 1024, "left": 1920, "top": 0},
         ],
         "windows": [
-            {"id": 4194305, "title": "Price list", "x": 0, "y": 0, "width": 800, "height": 600},
-            {"id": 4194306, "title": "Brochure", "x": 50, "y": 50, "width": 640, "height": 480},
+            {
+                "id": 4194305,
+                "title": "Price list",
+                "app": "libreoffice-calc",
+                "x": 0,
+                "y": 0,
+                "width": 800,
+                "height": 600,
+                "thumbnail": None,
+            },
+            {
+                "id": 4194306,
+                "title": "Brochure",
+                "app": "Evince",
+                "x": 50,
+                "y": 50,
+                "width": 640,
+                "height": 480,
+                "thumbnail": None,
+            },
         ],
         "windows_supported": True,
     }

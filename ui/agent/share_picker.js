@@ -1,5 +1,9 @@
 // What a desktop chat window presents (P2, P6): the screen (monitor) and "whole screen" or
-// "chosen windows" with a checkbox per open window. Shown from the presentation request on:
+// "chosen windows" with a checkbox, a thumbnail and the program, size and place of each open
+// window (so two windows with one title can be told apart). The app's own windows are never
+// listed and never shared (the presenter paints them out). Before the whole screen is shared for
+// the first time in a support, the picker says what the customer will see and waits for one
+// confirm (remembered for the support in sessionStorage). Shown from the presentation request on:
 // what is chosen while the customer has not answered yet goes with "start" (`choice()`), so the
 // first frame already shows only that; while presenting, every change goes to the running
 // presenter at once (POST /local/presentation monitor / windows). The lists come
@@ -10,6 +14,7 @@
 // the agent asks to present, so the choice is made while the customer decides.
 
 import { element } from "../common/dom.js";
+import { loadJson, saveJson } from "../common/storage.js";
 import { ToolPopover } from "./tool_popover.js";
 
 const SCREEN_ICON =
@@ -18,6 +23,23 @@ const SCREEN_ICON =
   'focusable="false"><rect x="3" y="4" width="18" height="12.5" rx="2"/><path d="M8.5 20.5h7M12 16.5v4"/></svg>';
 
 const SYNC_MS = 2000;
+const CONFIRMED_KEY = "rs-share-whole-confirmed:"; // + session id, in sessionStorage
+
+/** Where a window sits on its monitor, in thirds: "top_left", "centre", "right", ... */
+export function placeOf(info, monitors) {
+  const cx = info.x + info.width / 2;
+  const cy = info.y + info.height / 2;
+  const monitor =
+    monitors.find((m) => cx >= m.left && cx < m.left + m.width && cy >= m.top && cy < m.top + m.height) ??
+    monitors[0];
+  if (!monitor) {
+    return "centre";
+  }
+  const third = (value, start, size) => Math.min(2, Math.max(0, Math.floor(((value - start) * 3) / size)));
+  const column = ["left", "", "right"][third(cx, monitor.left, monitor.width)];
+  const row = ["top", "", "bottom"][third(cy, monitor.top, monitor.height)];
+  return [row, column].filter(Boolean).join("_") || "centre";
+}
 
 export class SharePicker {
   /**
@@ -60,7 +82,23 @@ export class SharePicker {
     this.note = element("p", "rs-share-picker__note", { "data-testid": "share-note" });
     this.note.hidden = true;
     this.error = element("div", "rs-alert", { "data-testid": "share-error", "aria-live": "assertive" });
-    this.element.append(legend, monitorLabel, modes, this.list, this.refreshButton, this.note, this.error);
+    this._buildWarning();
+    this.element.append(
+      legend,
+      monitorLabel,
+      modes,
+      this.warning,
+      this.list,
+      this.refreshButton,
+      this.note,
+      this.error,
+    );
+    this.windowsSupported = true;
+    this._screens = { monitors: [], windows: [] };
+    this._waiting = null; // {resolve} while "start" waits for the whole-screen confirm
+    this._starting = false; // start() runs: no sync from the presenter
+    this._unsubscribeI18n = i18n.onChange(() => this._renderDetails());
+    this._showMode();
     this.popover = new ToolPopover({
       i18n,
       key: "share.toggle",
@@ -69,6 +107,35 @@ export class SharePicker {
       panel: this.element,
       anchor,
     });
+  }
+
+  /** True once the agent confirmed sharing the whole screen in this support. */
+  get wholeConfirmed() {
+    return loadJson(window.sessionStorage, CONFIRMED_KEY + this.sessionId) === true;
+  }
+
+  _buildWarning() {
+    this.warning = element("div", "rs-share-picker__warning", {
+      "data-testid": "share-whole-warning",
+      role: "group",
+      "aria-live": "polite",
+    });
+    const icon = element("span", "rs-share-picker__warning-icon", { "aria-hidden": "true" });
+    icon.innerHTML = EYE_ICON; // constant markup
+    this.warningText = element("p", "rs-share-picker__warning-text", { id: `share-warning-${this.sessionId}` });
+    this.warningWait = element("p", "rs-share-picker__warning-wait", { "data-testid": "share-whole-waiting" });
+    this.i18n.bind(this.warningWait, "share.whole_waiting");
+    this.warningWait.hidden = true;
+    this.confirmButton = element("button", "rs-button rs-button--primary rs-button--small", {
+      type: "button",
+      "data-testid": "share-whole-confirm",
+      "aria-describedby": this.warningText.id,
+    });
+    this.i18n.bind(this.confirmButton, "share.whole_confirm");
+    this.confirmButton.addEventListener("click", () => this._confirmWhole());
+    const text = element("div", "rs-share-picker__warning-body");
+    text.append(this.warningText, this.warningWait);
+    this.warning.append(icon, text, this.confirmButton);
   }
 
   /**
@@ -85,6 +152,9 @@ export class SharePicker {
       clearInterval(this._timer);
       this._timer = null;
     }
+    if (state === "idle") {
+      this._settleWaiting(null); // stopped before the confirm: nothing starts
+    }
     if (shown === this.shown) {
       return;
     }
@@ -93,6 +163,7 @@ export class SharePicker {
     if (shown) {
       this.whole.checked = true;
       this.popover.setOpen(true); // asked: choose what to show while the customer decides
+      this._showMode();
       this.refresh();
     }
   }
@@ -104,14 +175,89 @@ export class SharePicker {
     return { monitor, window_ids: ids.length > 0 ? ids : null };
   }
 
+  /**
+   * What to present, once it may start: at once for chosen windows or a whole screen already
+   * confirmed in this support; otherwise after the agent confirms the whole-screen warning (or
+   * ticks windows instead). Resolves null when the presentation is stopped first.
+   * @returns {Promise<{monitor: number, window_ids: number[]|null}|null>}
+   */
+  confirmedChoice() {
+    const choice = this.choice();
+    if (choice.window_ids !== null || this.wholeConfirmed) {
+      return Promise.resolve(choice);
+    }
+    this._settleWaiting(null);
+    return new Promise((resolve) => {
+      this._waiting = { resolve };
+      this._showMode();
+      this.confirmButton.focus();
+    });
+  }
+
+  /**
+   * Start presenting with `send(choice)` once the choice may start (see confirmedChoice);
+   * the state is not synced from the presenter meanwhile (it is still idle there).
+   * @param {(choice: {monitor: number, window_ids: number[]|null}) => Promise<unknown>} send
+   * @returns {Promise<unknown>} what `send` returned, or null when stopped before the confirm
+   */
+  async start(send) {
+    this._starting = true;
+    try {
+      const choice = await this.confirmedChoice();
+      return choice === null ? null : await send(choice);
+    } finally {
+      this._starting = false;
+    }
+  }
+
   destroy() {
     clearInterval(this._timer);
+    this._settleWaiting(null);
+    this._unsubscribeI18n();
     this.popover.destroy();
+  }
+
+  _settleWaiting(choice) {
+    const waiting = this._waiting;
+    this._waiting = null;
+    waiting?.resolve(choice);
+  }
+
+  _confirmWhole() {
+    saveJson(window.sessionStorage, CONFIRMED_KEY + this.sessionId, true);
+    this._showMode();
+    if (this._waiting) {
+      this._settleWaiting(this.choice());
+    } else {
+      this._send("windows", { window_ids: null });
+    }
+  }
+
+  /** The window list only for "chosen windows"; the warning (or, once confirmed, a quiet
+   * line) for "whole screen". */
+  _showMode() {
+    const whole = this.whole.checked;
+    this.list.hidden = whole || !this.windowsSupported;
+    this.refreshButton.hidden = whole || !this.windowsSupported;
+    if (this.note.dataset.i18n === "share.no_windows") {
+      this.note.hidden = whole; // about the list, which only "chosen windows" shows
+    }
+    const confirmed = this.wholeConfirmed;
+    this.warning.hidden = !whole;
+    this.warning.dataset.confirmed = String(confirmed);
+    this.confirmButton.hidden = confirmed;
+    this.warningWait.hidden = confirmed || this._waiting === null;
+    const key = this.windowsSupported ? "share.whole_warning" : "share.whole_warning_all";
+    this.i18n.bind(this.warningText, confirmed ? `${key}_confirmed` : key);
   }
 
   /** Read the monitors and open windows again (keeps the ticked windows that still exist). */
   async refresh() {
     this._clear();
+    if (this.monitor.options.length === 0) {
+      // The first listing takes a second or two (a child process grabs the thumbnails).
+      this.monitor.append(this.i18n.bind(element("option", "", { value: "" }), "share.loading"));
+    }
     let screens;
     try {
       screens = await this.backend.screens();
@@ -133,13 +279,17 @@ export class SharePicker {
       this.monitor.value = chosenMonitor;
     }
     const ticked = new Set(this._tickedIds());
+    this._screens = screens;
     this.list.replaceChildren(...screens.windows.map((w) => this._windowItem(w, ticked.has(w.id))));
+    this._renderDetails();
+    this.windowsSupported = screens.windows_supported;
     this.chosen.disabled = !screens.windows_supported;
-    this.list.hidden = !screens.windows_supported;
+    this._showMode();
     if (!screens.windows_supported) {
       this._note("share.unsupported", { message: screens.windows_error || "" });
     } else if (screens.windows.length === 0) {
       this._note("share.no_windows");
+      this._showMode();
     }
   }
 
@@ -149,7 +299,10 @@ export class SharePicker {
     const text = element("span");
     this.i18n.bind(text, key);
     label.append(input, text);
-    input.addEventListener("change", () => this._applyWindows());
+    input.addEventListener("change", () => {
+      this._showMode();
+      this._applyWindows();
+    });
     return input;
   }
 
@@ -168,9 +321,35 @@ export class SharePicker {
       }
       this._applyWindows();
     });
-    label.append(box, element("span", "", {}, info.title));
+    const thumbnail = element("span", "rs-share-picker__thumb", { "aria-hidden": "true" });
+    if (typeof info.thumbnail === "string" && info.thumbnail.startsWith("data:image/")) {
+      thumbnail.append(element("img", "", { src: info.thumbnail, alt: "", "data-testid": "share-window-thumb" }));
+    }
+    const text = element("span", "rs-share-picker__window-text");
+    const detail = element("span", "rs-share-picker__window-detail", { "data-testid": "share-window-detail" });
+    text.append(element("span", "rs-share-picker__window-title", {}, info.title), detail);
+    label.append(box, thumbnail, text);
     item.append(label);
+    item.rsWindow = info;
     return item;
+  }
+
+  /** The line under each title: program, size and place; a number where two still match. */
+  _renderDetails() {
+    const seen = new Map();
+    for (const item of this.list.children) {
+      const info = item.rsWindow;
+      const where = this.i18n.t(`share.where.${placeOf(info, this._screens.monitors ?? [])}`);
+      const parts = [info.app, `${info.width}×${info.height}`, where].filter(Boolean);
+      let text = parts.join(" · ");
+      const key = `${info.title}\n${text}`;
+      const count = (seen.get(key) ?? 0) + 1;
+      seen.set(key, count);
+      if (count > 1) {
+        text += ` · #${count}`;
+      }
+      item.querySelector(".rs-share-picker__window-detail").textContent = text;
+    }
   }
 
   _tickedIds() {
@@ -180,12 +359,21 @@ export class SharePicker {
   _applyWindows() {
     this._clear();
     if (this.whole.checked) {
-      this._send("windows", { window_ids: null });
+      if (this.wholeConfirmed) {
+        this._send("windows", { window_ids: null });
+      } else if (this.live) {
+        this.confirmButton.focus(); // the whole screen is shared only after the confirm
+      }
       return;
     }
     const ids = this._tickedIds();
     if (ids.length === 0) {
       this._note("share.choose_window");
+      return;
+    }
+    if (this._waiting) {
+      this._settleWaiting(this.choice()); // windows instead of the whole screen: start with them
+      this._showMode();
       return;
     }
     this._send("windows", { window_ids: ids });
@@ -203,6 +391,9 @@ export class SharePicker {
   }
 
   async _sync() {
+    if (this._starting) {
+      return; // the presenter is not there yet: its "idle" would end the presentation here
+    }
     try {
       const status = await this.backend.presentationStatus(this.sessionId);
       this.onSync(status.state);
@@ -229,3 +420,9 @@ export class SharePicker {
     this.note.hidden = true;
   }
 }
+
+const EYE_ICON =
+  '<svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" ' +
+  'stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" ' +
+  'focusable="false"><path d="M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12z"/>' +
+  '<circle cx="12" cy="12" r="3"/></svg>';

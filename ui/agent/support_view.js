@@ -129,11 +129,10 @@ export class SupportView {
       anchor: byId("tools-present"),
       onControl: backend.presentation
         ? (action) => {
-            const call = backend.presentation(
-              action,
-              this.sessionId,
-              action === "start" ? (this.sharePicker?.choice() ?? {}) : {},
-            );
+            const call =
+              action === "start" && this.sharePicker
+                ? this.sharePicker.start((choice) => backend.presentation(action, this.sessionId, choice))
+                : backend.presentation(action, this.sessionId, {});
             if (action === "start") {
               // A slow presenter start (seconds under load) must not read as a stop.
               this._starting = call;

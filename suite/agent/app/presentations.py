@@ -8,7 +8,9 @@ and follows its state (presenting, drawing tool, control) in the JSON lines of i
 stopped on ``stop``, when the session ends (the relay closes its screen socket with 4000 and
 it exits by itself; the app also stops it when the chat window closes or the session leaves
 the notice list) and when the app exits. If the app dies without stopping it, the child sees
-end-of-file on its stdin and stops by itself, so no presenter outlives the app.
+end-of-file on its stdin and stops by itself, so no presenter outlives the app. Each child
+gets ``--private-pid`` with the app's pid: the app's own windows (chat, notes, notice, help)
+are painted out of every capture (docs/architecture.md, "Leaving the app's windows out").
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ class Presentations:
 
     def screens(self) -> dict[str, Any]:
         """The monitors and open windows of the children's display (see suite.screen.sources)."""
-        return screens_in_child(self._env)
+        return screens_in_child(self._env, private_pids=(os.getpid(),))
 
     def pid(self, session_id: str) -> int | None:
         """The child's process id (for tests and logs), or None."""
@@ -181,6 +183,7 @@ class Presentations:
         command = [
             sys.executable, "-m", "suite.agent.presenter", f"--relay={relay_ws_url}",
             f"--session={session_id}", "--control-stdin", "--status-stdout", "--overlay",
+            f"--private-pid={os.getpid()}",  # this app's windows never reach the customer
             "--monitor", str(monitor), *(options or []),
         ]  # fmt: skip
         env = dict(self._env if self._env is not None else os.environ)

@@ -5,6 +5,7 @@ Run it alone for tests and benchmarks::
     python -m suite.agent.presenter --relay URL --token T --session ID [--monitor N]
     (or the token in $REMOTESALES_AGENT_TOKEN instead of --token)
         [--quality 70] [--lossless] [--colors full|65k|256] [--windows ID,ID]
+        [--private-pid PID ...]
         [--control-stdin] [--overlay] [--status-stdout]
 
 The agent app runs it as a child process (the encoder's CPU then never competes with the
@@ -58,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--colors", choices=[c.value for c in ColorDepth], default="full")
     parser.add_argument("--windows", type=_parse_ids, help="share only these window ids (a,b)")
     parser.add_argument("--list-windows", action="store_true", help="print open windows, exit")
+    parser.add_argument(
+        "--private-pid", type=int, action="append", default=[], metavar="PID",
+        help="leave this process's windows out of the capture (repeatable; the agent app "
+        "passes its own pid)",
+    )  # fmt: skip
     parser.add_argument("--max-fps", type=float, default=MAX_FPS)
     parser.add_argument("--no-cursor", action="store_true", help="send no cursor messages")
     parser.add_argument(
@@ -102,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         lossless=args.lossless, quality=args.quality, codec=LossyCodec(args.codec),
         colors=ColorDepth(args.colors),
     )  # fmt: skip
-    config = PresenterConfig(args.monitor, options, args.windows, args.max_fps)
+    config = PresenterConfig(
+        args.monitor, options, args.windows, args.max_fps, frozenset(args.private_pid)
+    )
     report = StatusWriter(sys.stdout) if args.status_stdout else no_report
     runner = PresenterRunner(
         args.relay, args.token, args.session, config, not args.no_cursor, args.overlay, report

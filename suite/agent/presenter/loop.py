@@ -32,7 +32,7 @@ from suite.protocol import (
 )
 from suite.screen.capture import FrameSource, MssGrabber
 from suite.screen.errors import ScreenError
-from suite.screen.masks import WindowMask
+from suite.screen.masks import PrivateCover, WindowMask, private_parts
 from suite.screen.pointer import PointerState
 from suite.screen.regions import Rect
 from suite.screen.stream import ScreenStream, StreamOptions
@@ -78,6 +78,8 @@ class PresenterConfig:
     options: StreamOptions = field(default_factory=StreamOptions)
     window_ids: list[int] | None = None
     max_fps: float = MAX_FPS
+    # Processes whose windows are left out of every capture (the agent app's own).
+    private_pids: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -90,6 +92,7 @@ class PresenterStats:
     refresh_frames: int = 0
     key_frames: int = 0
     last_send_ms: float = 0.0
+    private_covered: int = 0  # captures in which some of the app's windows were painted out
 
 
 class Presenter:
@@ -132,6 +135,7 @@ class Presenter:
         self._last_cursor: tuple[int, int, bool, str | None] | None = None
         self._next_cursor = 0.0
         self._windows: WindowList | None = None
+        self._private_cover: PrivateCover | None = PrivateCover() if config.private_pids else None
         self._next_window_poll = 0.0
         self._last_change = 0.0
         self._last_capture = 0.0
@@ -253,8 +257,16 @@ class Presenter:
             return
         self._poll_windows(now)
         self._last_capture = time.monotonic()
+        # The app's windows are read just before and just after the grab, and both places are
+        # covered: a window moved or raised while the grab ran is covered where it was and where
+        # it went.
+        before = self._private_rects()
         frame = self._source.grab()
         capture_ms = self._clock() * 1000.0
+        if self._private_cover is not None:
+            hidden = before + self._private_rects()
+            if self._private_cover.paint(frame, hidden):
+                self.stats.private_covered += 1
         frames = self.stream.encode(frame, capture_ms)
         self.stats.captures += 1
         if frames:
@@ -292,6 +304,23 @@ class Presenter:
             cursor = Cursor(x=state[0], y=state[1], visible=visible, shape=state[3])
             self.channel.send_message(cursor)
             self.stats.cursor_messages += 1
+
+    def _private_rects(self) -> list[Rect]:
+        """The visible parts of the app's windows, in this monitor's pixels."""
+        if self._private_cover is None:
+            return []
+        try:
+            if self._windows is None:
+                self._windows = self._open_windows()
+            stack = self._windows.private_stack(self.config.private_pids)
+        except ScreenError as exc:
+            # No window list here (not X11): nothing can be left out; the picker's warning and
+            # docs/architecture.md say what each platform would need.
+            logger.warning("cannot leave the app's windows out of the capture: %s", exc)
+            self._private_cover = None
+            return []
+        left, top = self._origin
+        return [Rect(r.x - left, r.y - top, r.w, r.h) for r in private_parts(stack)]
 
     def _poll_windows(self, now: float) -> None:
         ids = self.config.window_ids

@@ -1,0 +1,173 @@
+"""The share picker on a real display: the whole-screen warning and its one
+confirm, thumbnails, and two windows with one title told apart.
+
+The chat window is the agent page in Chromium at the app's chat-window size, served by the
+real local API whose presenter children and window listing (``Presentations``) run on a
+private Xvfb against the test's relay; the windows listed are real X windows.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
+from suite.agent.app.presentations import Presentations
+from suite.agent.app.settings import LocalSettings
+from suite.agent.app.shell import CHAT_SIZE
+from tests.support.colour_window import ColourWindow
+from tests.support.desktop_ui import (
+    LocalApp,
+    RecordedWindows,
+    local_call,
+    open_desktop_support,
+)
+from tests.support.ui_pages import PageFactory, by_id, screenshot
+from tests.support.x11_paint import add_local_xauth_entry
+from tests.support.xvfb import Xvfb
+
+pytestmark = pytest.mark.e2e
+
+CHAT_WINDOW = {"width": CHAT_SIZE[0], "height": CHAT_SIZE[1]}
+WARNING = "The customer will see everything on this monitor except RemoteSales windows."
+
+
+@dataclass
+class RealApp:
+    app: LocalApp
+    presentations: Presentations
+
+
+@pytest.fixture
+def real_app(relay, tmp_path) -> Iterator[RealApp]:
+    """The local API with real presenter children and window listing on a private Xvfb."""
+    with Xvfb(1280, 800) as display:
+        add_local_xauth_entry(display)
+        settings = LocalSettings(tmp_path / "config")
+        settings.update({"relay_url": relay.url})
+        presentations = Presentations(env=display.env())
+        server = LocalServer()
+        secret = secrets.token_urlsafe(32)
+        routes = build_app(settings, RecordedWindows(), presentations=presentations)
+        server.start(guard(routes, secret, server.port))
+        opened = [
+            # Two windows of one program with one title, and one of "the app" (this process).
+            ColourWindow(display.env(), (200, 30, 30), (20, 40, 400, 300), None, "Notes"),
+            ColourWindow(display.env(), (30, 30, 200), (840, 420, 400, 300), None, "Notes"),
+            ColourWindow(display.env(), (30, 160, 30), (450, 200, 300, 200), os.getpid()),
+        ]
+        try:
+            yield RealApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
+        finally:
+            presentations.stop_all()
+            server.stop()
+            settings.close()
+            for window in opened:
+                window.close()
+
+
+def presenter_state(real_app: RealApp, session_id: str) -> str:
+    return real_app.presentations.status(session_id)["state"]
+
+
+def test_whole_screen_waits_for_one_confirm_per_support(
+    browser, real_app: RealApp, open_ui: PageFactory
+) -> None:
+    """Present screen shows what the customer will see; the presenter starts only after the
+    agent confirms, and a second presentation in the same support needs no confirm."""
+    pages: list[Page] = []
+    try:
+        support = open_desktop_support(browser, real_app.app, open_ui, pages, CHAT_WINDOW)
+        chat, customer, session_id = support.chat, support.customer, support.session_id
+        by_id(chat, "present-request").click()
+        warning = by_id(chat, "share-whole-warning")
+        expect(warning).to_contain_text(WARNING)
+        expect(by_id(chat, "share-whole-confirm")).to_be_visible()
+        expect(by_id(chat, "share-windows")).to_be_hidden()
+        screenshot(chat, "share-picker-whole-warning")
+        with customer.expect_popup() as popup:
+            by_id(customer, "presentation-accept").click()
+        popup.value.close()
+        expect(by_id(chat, "share-whole-waiting")).to_be_visible()
+        expect(by_id(chat, "share-whole-confirm")).to_be_focused()
+        screenshot(chat, "share-picker-whole-waiting")
+        assert presenter_state(real_app, session_id) == "idle"  # nothing shared yet
+        with local_call(chat, "POST", "/local/presentation") as started:
+            by_id(chat, "share-whole-confirm").click()
+        assert started.value.status == 200, started.value.text()
+        assert started.value.request.post_data_json["window_ids"] is None
+        assert presenter_state(real_app, session_id) == "live"
+        expect(by_id(chat, "share-whole-confirm")).to_be_hidden()
+        expect(warning).to_contain_text("The customer sees everything on this monitor except")
+
+        with local_call(chat, "POST", "/local/presentation"):
+            by_id(chat, "present-stop").click()
+        assert presenter_state(real_app, session_id) == "idle"
+        # Again in the same support: remembered, the presentation starts when accepted.
+        by_id(chat, "present-request").click()
+        expect(by_id(chat, "share-whole-confirm")).to_be_hidden()
+        with local_call(chat, "POST", "/local/presentation") as started:
+            by_id(customer, "presentation-accept").click()
+        assert started.value.status == 200
+        assert presenter_state(real_app, session_id) == "live"
+    finally:
+        for page in pages:
+            page.context.close()
+
+
+def test_window_list_has_thumbnails_and_tells_same_titles_apart(
+    browser, real_app: RealApp, open_ui: PageFactory
+) -> None:
+    """Chosen windows lists each real window with a thumbnail and its program, size and place;
+    two "Notes" windows read differently, and the app's own window is not offered."""
+    pages: list[Page] = []
+    try:
+        support = open_desktop_support(browser, real_app.app, open_ui, pages, CHAT_WINDOW)
+        chat = support.chat
+        by_id(chat, "present-request").click()
+        by_id(chat, "share-mode-windows").check()
+        expect(by_id(chat, "share-whole-warning")).to_be_hidden()
+        items = by_id(chat, "share-window")
+        expect(items).to_have_count(2)  # the two Notes; the app's window is left out
+        details = by_id(chat, "share-window-detail").all_text_contents()
+        assert details == [
+            "Notes-app · 400×300 · top left",
+            "Notes-app · 400×300 · bottom right",
+        ], details
+        thumbs = by_id(chat, "share-window-thumb")
+        expect(thumbs).to_have_count(2)
+        sizes = thumbs.evaluate_all("(images) => images.map((i) => [i.naturalWidth, i.complete])")
+        assert all(width > 0 and complete for width, complete in sizes), sizes
+        # The thumbnails show each window's own pixels: red for the first, blue for the second.
+        colours = thumbs.evaluate_all(
+            """(images) => images.map((image) => {
+                const canvas = document.createElement("canvas");
+                canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
+                const context = canvas.getContext("2d");
+                context.drawImage(image, 0, 0);
+                const middle = context.getImageData(canvas.width / 2, canvas.height / 2, 1, 1);
+                return Array.from(middle.data);
+            })"""
+        )
+        assert colours[0][0] > 150 and colours[0][2] < 80, colours
+        assert colours[1][2] > 150 and colours[1][0] < 80, colours
+        screenshot(chat, "share-picker-windows")
+        # In Korean the places are Korean too.
+        by_id(chat, "language-select").select_option("ko")
+        first_detail = by_id(chat, "share-window-detail").first
+        expect(first_detail).to_have_text("Notes-app · 400×300 · 왼쪽 위")
+        by_id(chat, "share-mode-whole").check()
+        expect(by_id(chat, "share-whole-warning")).to_contain_text(
+            "RemoteSales 창을 제외한 이 모니터의 모든 화면이 고객에게 보입니다."
+        )
+        screenshot(chat, "share-picker-whole-warning-ko")
+    finally:
+        for page in pages:
+            page.context.close()
