@@ -84,6 +84,7 @@ def test_the_chat_window_stays_usable_while_presenting(
             customer.get_by_test_id("presentation-accept").click()
         viewer = popup.value
         windows.customers.append(viewer)
+        chat.click(by_test_id("share-whole-confirm"))  # the first whole-screen share, confirmed
         expect(viewer.get_by_test_id("viewer-state")).to_have_attribute(
             "data-state", "live", timeout=20_000
         )

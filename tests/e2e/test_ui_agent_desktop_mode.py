@@ -251,10 +251,11 @@ def test_resume_shows_a_play_icon(browser, recorded_app: RecordedApp, open_ui: P
         support = open_desktop_support(browser, app, open_ui, pages, {"width": 960, "height": 720})
         chat, customer = support.chat, support.customer
         by_id(chat, "present-request").click()
-        with local_call(chat, "POST", "/local/presentation"):
-            with customer.expect_popup() as popup:
-                by_id(customer, "presentation-accept").click()
+        with customer.expect_popup() as popup:
+            by_id(customer, "presentation-accept").click()
         popup.value.close()
+        with local_call(chat, "POST", "/local/presentation"):  # the first whole-screen share
+            by_id(chat, "share-whole-confirm").click()
         button = by_id(chat, "present-pause")
         expect(button).to_have_text(re.compile("Pause"))
         expect(button).to_have_attribute("data-icon", "present-pause")

@@ -103,10 +103,11 @@ def test_every_presenting_tool_open_leaves_the_chat_usable(
             send_chat(customer, f"Question {index}: how does the reporting work?")
         expect(bubble_with_text(chat, "Question 5: how does the reporting work?")).to_be_visible()
         by_id(chat, "present-request").click()
-        with local_call(chat, "POST", "/local/presentation"):
-            with customer.expect_popup() as popup:
-                by_id(customer, "presentation-accept").click()
+        with customer.expect_popup() as popup:
+            by_id(customer, "presentation-accept").click()
         popup.value.close()
+        with local_call(chat, "POST", "/local/presentation"):  # the first whole-screen share
+            by_id(chat, "share-whole-confirm").click()
         expect(by_id(chat, "present-pause")).to_be_visible()
 
         # Two files from the customer, saved by the app while they arrive.
