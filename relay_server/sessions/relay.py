@@ -439,24 +439,27 @@ class Relay:
 
     def enter(self, member: Member, session: SupportSession, last_seen_id: int) -> None:
         """Send an accepted member its ``welcome``, then seat it (and tell the others)."""
+        chat = self._chat(session.id)
+        if member.role is Role.CUSTOMER:
+            last_seen_id = max(last_seen_id, session.customer_since_id)
         if member.channel is Channel.SCREEN:
+            # The customer's viewers carry the chat too (the conversation beside the screen):
+            # they get the history like a chat socket; the presenter gets none.
+            viewer = member.role is Role.CUSTOMER
             member.send(
                 encode(
                     MessageType.WELCOME,
                     protocol_version=PROTOCOL_VERSION,
                     you={"role": str(member.role), "name": member.name},
                     session=self.session_view(session, member.role is Role.AGENT),
-                    missed=[],
-                    last_id=0,
-                    read_up_to={},
+                    missed=chat.after(last_seen_id) if viewer else [],
+                    last_id=chat.last_id if viewer else 0,
+                    read_up_to=chat.read_up_to if viewer else {},
                 )
             )
             self.screens.enter(member)
             return
         room = self.rooms.room(session.id)
-        chat = self._chat(session.id)
-        if member.role is Role.CUSTOMER:
-            last_seen_id = max(last_seen_id, session.customer_since_id)
         welcome = encode(
             MessageType.WELCOME,
             protocol_version=PROTOCOL_VERSION,
@@ -476,7 +479,8 @@ class Relay:
         else:
             rejoined = member.role in chat.joined_roles
             chat.joined_roles.add(member.role)
-            room.broadcast(
+            self._to_chat(
+                session.id,
                 encode(
                     MessageType.PARTICIPANT_JOINED,
                     role=str(member.role),
@@ -491,11 +495,10 @@ class Relay:
             self.screens.leave(member)
             return
         if self.rooms.leave(member):
-            room = self.rooms.find(member.session_id)
-            if room is not None:
-                room.broadcast(
-                    encode(MessageType.PARTICIPANT_LEFT, role=str(member.role), name=member.name)
-                )
+            self._to_chat(
+                member.session_id,
+                encode(MessageType.PARTICIPANT_LEFT, role=str(member.role), name=member.name),
+            )
 
     def handle(self, member: Member, message: Any, now: float) -> None:
         """Act on one parsed message from a seated member.
@@ -515,35 +518,8 @@ class Relay:
             # A socket of a retired token whose frame was read before it was closed.
             raise ProtocolError(ErrorCode.NOT_ALLOWED, REMOVED_REASON, str(message.type))
         room = self.rooms.room(member.session_id)
-        if isinstance(message, SendChat):
-            chat = self._chat(session.id)
-            stored = chat.find(str(member.role), message.client_id)
-            if stored is not None:  # a resend after a lost acknowledgement
-                self.wait_durable()  # the original may still be syncing: ack only once durable
-                member.send(encode(MessageType.CHAT_MESSAGE, **stored))
-                return
-            stored = chat.append(
-                str(member.role), member.name, message.client_id, message.text, now
-            )
-            self.wait_durable()
-            room.broadcast(encode(MessageType.CHAT_MESSAGE, **stored))
-        elif isinstance(message, Typing):
-            room.broadcast(
-                encode(
-                    MessageType.TYPING,
-                    role=str(member.role),
-                    name=member.name,
-                    active=message.active,
-                ),
-                exclude=member,
-            )
-        elif isinstance(message, MarkRead):
-            chat = self._chat(session.id)
-            role = str(member.role)
-            chat.read_up_to[role] = max(chat.read_up_to.get(role, 0), message.up_to_id)
-            room.broadcast(
-                encode(MessageType.MARKED_READ, role=str(member.role), up_to_id=message.up_to_id)
-            )
+        if isinstance(message, SendChat | Typing | MarkRead):
+            self._chat_from(session, member, message, now)
         elif isinstance(message, EndSession):
             self.end(session, str(member.role), now)
         elif isinstance(message, RemoveCustomer):
@@ -581,6 +557,81 @@ class Relay:
             self.screens.handle_control(member, message, session.customer_id)
         else:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was already accepted", "hello")
+
+    def viewer_chat(
+        self, member: Member, message: SendChat | Typing | MarkRead, now: float
+    ) -> None:
+        """Chat from a customer's viewer socket (screen channel): as from its chat socket.
+
+        Raises:
+            ProtocolError: the session ended, the sender is the presenter, an unseated viewer
+                or one of a retired customer token.
+        """
+        session = self.directory.sessions.get(member.session_id)
+        client_id = getattr(message, "client_id", None)
+        if session is None:
+            raise ProtocolError(
+                ErrorCode.SESSION_ENDED, "the session has ended", str(message.type), client_id
+            )
+        if member.role is not Role.CUSTOMER:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED,
+                "the agent chats on the chat channel",
+                str(message.type),
+                client_id,
+            )
+        seated = any(viewer is member for viewer in self.screens.viewers_of(session.id))
+        if member.customer_id != session.customer_id or not seated:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED,
+                "this viewer is not in the session",
+                str(message.type),
+                client_id,
+            )
+        self._chat_from(session, member, message, now)
+
+    def _chat_from(self, session: SupportSession, member: Member, message: Any, now: float) -> None:
+        """``send_chat``, ``typing`` or ``mark_read`` from any socket of a participant."""
+        if isinstance(message, SendChat):
+            chat = self._chat(session.id)
+            stored = chat.find(str(member.role), message.client_id)
+            if stored is not None:  # a resend after a lost acknowledgement
+                self.wait_durable()  # the original may still be syncing: ack only once durable
+                member.send(encode(MessageType.CHAT_MESSAGE, **stored))
+                return
+            stored = chat.append(
+                str(member.role), member.name, message.client_id, message.text, now
+            )
+            self.wait_durable()
+            self._to_chat(session.id, encode(MessageType.CHAT_MESSAGE, **stored))
+        elif isinstance(message, Typing):
+            self._to_chat(
+                session.id,
+                encode(
+                    MessageType.TYPING,
+                    role=str(member.role),
+                    name=member.name,
+                    active=message.active,
+                ),
+                exclude=member,
+            )
+        else:
+            chat = self._chat(session.id)
+            role = str(member.role)
+            chat.read_up_to[role] = max(chat.read_up_to.get(role, 0), message.up_to_id)
+            self._to_chat(
+                session.id,
+                encode(MessageType.MARKED_READ, role=str(member.role), up_to_id=message.up_to_id),
+            )
+
+    def _to_chat(self, session_id: str, frame: str, exclude: Member | None = None) -> None:
+        """Send a chat frame to both chat sockets and to the customer's viewer sockets."""
+        room = self.rooms.find(session_id)
+        if room is not None:
+            room.broadcast(frame, exclude=exclude)
+        for viewer in self.screens.viewers_of(session_id):
+            if viewer is not exclude:
+                viewer.send(frame)
 
     def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
         """End ``session``: record it, tell everyone, close their sockets."""

@@ -24,6 +24,7 @@ from relay_server.web.refusals import refusals
 from suite.protocol import (
     MAX_SCREEN_FRAME_BYTES,
     SCREEN_MESSAGES,
+    VIEWER_CHAT_MESSAGES,
     Channel,
     CloseCode,
     ErrorCode,
@@ -156,7 +157,7 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
         if not _handshake(connection, relay, clock):
             return
         if connection.channel is Channel.SCREEN:
-            _serve_screen(connection, relay)
+            _serve_screen(connection, relay, clock)
             return
         bucket = TokenBucket(FRAMES_PER_S, FRAME_BURST)
         while not connection.closed:
@@ -199,7 +200,9 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
         connection.finish()
 
 
-def _serve_screen(connection: Connection, relay: Relay) -> None:
+def _serve_screen(
+    connection: Connection, relay: Relay, clock: Callable[[], float] = time.time
+) -> None:
     """The screen channel: region frames and screen messages go to the session's Screens.
 
     Text frames (and a viewer's binary frames, which are refused anyway) share a token bucket
@@ -237,6 +240,9 @@ def _serve_screen(connection: Connection, relay: Relay) -> None:
                 except ProtocolError as error:
                     _refused(connection, "screen frame", error)
                     raise
+                if type(message) in VIEWER_CHAT_MESSAGES:  # the chat beside the screen
+                    relay.viewer_chat(connection, message, clock())
+                    continue
                 if type(message) not in SCREEN_MESSAGES:
                     raise ProtocolError(
                         ErrorCode.NOT_ALLOWED,

@@ -78,7 +78,8 @@ __all__ = [
     "ScreenAck",
     "GrantControl", "KeyInput", "MouseInput", "RequestControl", "RevokeControl",
     "ClearDrawing", "StrokeBegin", "StrokeEnd", "StrokePoints", "UndoStroke",
-    "CLIENT_MESSAGES", "DRAWING_MESSAGES", "SCREEN_MESSAGES", "ClientMessage",
+    "CLIENT_MESSAGES", "DRAWING_MESSAGES", "SCREEN_MESSAGES", "VIEWER_CHAT_MESSAGES",
+    "ClientMessage",
     "client_id_of", "decode_client_message",
 ]  # fmt: skip
 
@@ -93,6 +94,8 @@ SCREEN_MESSAGES = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
 ))  # fmt: skip
+# The chat a customer's viewer socket may also carry (issue 12 #3: the chat beside the screen).
+VIEWER_CHAT_MESSAGES = frozenset((SendChat, Typing, MarkRead))
 CLIENT_MESSAGES: dict[str, type[Any]] = {
     str(cls.type): cls for cls in (*_CHAT_CHANNEL, *SCREEN_MESSAGES)
 }
