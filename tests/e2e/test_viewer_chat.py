@@ -74,7 +74,8 @@ def _box(page: Page, test_id: str) -> dict:
 def test_desktop_viewer_chats_both_ways_and_counts_unread_when_collapsed(browser, relay) -> None:
     """At 1280×800 the chat is open beside the picture; the customer's message reaches the
     agent and the reply appears; collapsed, each agent message counts on the Chat button,
-    and opening it reads them (the agent sees marked_read)."""
+    with the latest one shown over the picture; clicking it opens the chat and reads them (the
+    agent sees marked_read)."""
     session = start_session(relay)
     agent = _agent(session)
     presenter = _present(session)
@@ -114,11 +115,15 @@ def test_desktop_viewer_chats_both_ways_and_counts_unread_when_collapsed(browser
         expect(badge).to_have_text("2")
         assert page.title().startswith("(2) ")
         wait_for_stats(page, lambda s: s["chat"]["unread"] == 2 and not s["chat"]["open"])
+        preview = by_id(page, "viewer-chat-preview")
+        expect(preview).to_be_visible()
+        expect(by_id(page, "viewer-chat-preview-text")).to_have_text("It has the yearly price.")
         screenshot(page, "viewer-chat-desktop-collapsed-unread")
 
-        toggle.click()
+        preview.click()  # the latest message opens the chat
         expect(by_id(page, "viewer-chat")).to_be_visible()
         expect(badge).to_be_hidden()
+        expect(preview).to_be_hidden()
         expect(bubble_with_text(page, "It has the yearly price.")).to_be_visible()
         expect(by_id(page, "chat-input")).to_be_focused()
         last = _agent_gets(agent, "It has the yearly price.")

@@ -14,6 +14,8 @@ import { MessageType } from "../common/protocol.js";
 const OPEN_KEY = "rs.viewer.chat_open"; // the desktop panel's state, remembered per browser
 // Below this width the chat is a sheet over the picture, and starts closed (matches the CSS).
 const SHEET_MEDIA = "(max-width: 760px)";
+const PREVIEW_SHOWN_MS = 8000; // the latest message over the picture while the chat is collapsed
+const PREVIEW_MAX_CHARS = 140;
 
 export class ViewerChat {
   /** @param {{i18n: import("../common/i18n.js").i18n}} options */
@@ -26,6 +28,9 @@ export class ViewerChat {
     this.view = null;
     this.unread = 0;
     this._agentName = "";
+    this.preview = byId("chat-preview");
+    this._previewTimer = null;
+    this.preview.addEventListener("click", () => this.setOpen(true, { focus: true }));
     this._sheet = window.matchMedia(SHEET_MEDIA);
     this.open = !this._sheet.matches && loadOpen();
     this.toggle.addEventListener("click", () => this.setOpen(!this.open, { focus: true }));
@@ -61,6 +66,8 @@ export class ViewerChat {
       this._render();
     });
     socket.on(MessageType.SESSION_ENDED, () => this.view?.setEnabled(false));
+    // Only live messages: a replay in welcome.missed is counted, not popped up.
+    socket.on(MessageType.CHAT_MESSAGE, (message) => this._showPreview(message));
     socket.on("status", ({ status }) => {
       if (status === "closed") {
         this.view?.setEnabled(false);
@@ -75,6 +82,9 @@ export class ViewerChat {
       saveOpen(open);
     }
     this._render();
+    if (open) {
+      this._hidePreview();
+    }
     this.view?.setShown(open);
     if (focus) {
       (open ? this.view : this.toggle)?.focus();
@@ -88,6 +98,24 @@ export class ViewerChat {
       unread: this.unread,
       ...(this.view?.snapshot() ?? {}),
     };
+  }
+
+  _showPreview(message) {
+    if (this.open || message.role === "customer" || typeof message.text !== "string") {
+      return;
+    }
+    const text = message.text.trim();
+    byId("chat-preview-name").textContent = message.name || this.i18n.t(`role.${message.role}`);
+    byId("chat-preview-text").textContent =
+      text.length > PREVIEW_MAX_CHARS ? `${text.slice(0, PREVIEW_MAX_CHARS - 1)}…` : text;
+    this.preview.hidden = false;
+    clearTimeout(this._previewTimer);
+    this._previewTimer = setTimeout(() => this._hidePreview(), PREVIEW_SHOWN_MS);
+  }
+
+  _hidePreview() {
+    clearTimeout(this._previewTimer);
+    this.preview.hidden = true;
   }
 
   _setUnread(count) {
