@@ -140,23 +140,26 @@ class ChatSockets:
 
     def enter(self, member: Member, session: SupportSession, last_seen_id: int) -> None:
         """Send an accepted member its ``welcome``, then seat it (and tell the others)."""
+        chat = self._chat(session.id)
+        if member.role is Role.CUSTOMER:
+            last_seen_id = max(last_seen_id, session.customer_since_id)
         if member.channel is Channel.SCREEN:
+            # The customer's viewers carry the chat too (the conversation beside the screen):
+            # they get the history as a chat socket does; the presenter gets none.
+            viewer = member.role is Role.CUSTOMER
             member.send(
                 Welcome(
                     protocol_version=PROTOCOL_VERSION,
                     you={"role": str(member.role), "name": member.name},
                     session=self.session_view(session, member.role is Role.AGENT),
-                    missed=[],
-                    last_id=0,
-                    read_up_to={},
+                    missed=chat.after(last_seen_id) if viewer else [],
+                    last_id=chat.last_id if viewer else 0,
+                    read_up_to=chat.read_up_to if viewer else {},
                 ).to_frame()
             )
             self.screens.enter(member)
             return
         room = self.rooms.room(session.id)
-        chat = self._chat(session.id)
-        if member.role is Role.CUSTOMER:
-            last_seen_id = max(last_seen_id, session.customer_since_id)
         welcome = Welcome(
             protocol_version=PROTOCOL_VERSION,
             you={"role": str(member.role), "name": member.name},
@@ -177,7 +180,8 @@ class ChatSockets:
             if not rejoined:  # stored, so that after a relay restart a reconnect is no join
                 session.joined_roles.append(str(member.role))
                 self._persist(session)
-            room.broadcast(
+            self._to_chat(
+                session.id,
                 ParticipantJoined(str(member.role), member.name, rejoined).to_frame(),
                 exclude=member,
             )
@@ -187,9 +191,49 @@ class ChatSockets:
             self.screens.leave(member)
             return
         if self.rooms.leave(member):
-            room = self.rooms.find(member.session_id)
-            if room is not None:
-                room.broadcast(ParticipantLeft(str(member.role), member.name).to_frame())
+            self._to_chat(
+                member.session_id, ParticipantLeft(str(member.role), member.name).to_frame()
+            )
+
+    def viewer_chat(self, member: Member, message: ClientMessage, now: float) -> None:
+        """Chat from a customer's viewer socket (screen channel), as from its chat socket:
+        ``send_chat``, ``typing`` and ``mark_read`` (``VIEWER_CHAT_MESSAGES``).
+
+        Raises:
+            ProtocolError: the session ended, the sender is the presenter, an unseated viewer
+                or one of a retired customer token.
+        """
+        session = self.directory.sessions.get(member.session_id)
+        client_id = getattr(message, "client_id", None)
+        if session is None:
+            raise ProtocolError(
+                ErrorCode.SESSION_ENDED, "the session has ended", str(message.type), client_id
+            )
+        if member.role is not Role.CUSTOMER:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED,
+                "the agent chats on the chat channel",
+                str(message.type),
+                client_id,
+            )
+        seated = any(viewer is member for viewer in self.screens.viewers_of(session.id))
+        if member.customer_id != session.customer_id or not seated:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED,
+                "this viewer is not in the session",
+                str(message.type),
+                client_id,
+            )
+        CHAT_HANDLERS[type(message)](self, member, session, message, now)
+
+    def _to_chat(self, session_id: str, frame: str, exclude: Member | None = None) -> None:
+        """Send a chat frame to the chat sockets and to the customer's viewer sockets."""
+        room = self.rooms.find(session_id)
+        if room is not None:
+            room.broadcast(frame, exclude=exclude)
+        for viewer in self.screens.viewers_of(session_id):
+            if viewer is not exclude:
+                viewer.send(frame)
 
     def handle(self, member: Member, message: ClientMessage, now: float) -> None:
         """Act on one parsed message from a seated member of the chat channel.
@@ -226,14 +270,14 @@ class ChatSockets:
             return
         stored = chat.append(str(member.role), member.name, message.client_id, message.text, now)
         self.wait_durable()
-        self.rooms.room(session.id).broadcast(ChatMessage(**stored).to_frame())
+        self._to_chat(session.id, ChatMessage(**stored).to_frame())
 
     def handle_typing(
         self, member: Member, session: SupportSession, message: Typing, now: float
     ) -> None:
         """``typing`` (protocol.md, *Client → relay*): tell the others."""
         relayed = RelayedTyping(str(member.role), member.name, message.active)
-        self.rooms.room(session.id).broadcast(relayed.to_frame(), exclude=member)
+        self._to_chat(session.id, relayed.to_frame(), exclude=member)
 
     def handle_mark_read(
         self, member: Member, session: SupportSession, message: MarkRead, now: float
@@ -242,7 +286,7 @@ class ChatSockets:
         chat = self._chat(session.id)
         role = str(member.role)
         chat.read_up_to[role] = max(chat.read_up_to.get(role, 0), message.up_to_id)
-        self.rooms.room(session.id).broadcast(MarkedRead(role, message.up_to_id).to_frame())
+        self._to_chat(session.id, MarkedRead(role, message.up_to_id).to_frame())
 
     def handle_end_session(
         self, member: Member, session: SupportSession, message: EndSession, now: float

@@ -27,6 +27,7 @@ from relay_server.throttle import TokenBucket
 from relay_server.web.refusals import refusals
 from suite.protocol import (
     MAX_SCREEN_FRAME_BYTES,
+    VIEWER_CHAT_MESSAGES,
     Channel,
     CloseCode,
     ErrorCode,
@@ -240,6 +241,9 @@ def _serve_screen(connection: Connection, relay: Relay, clock: Callable[[], floa
                 except ProtocolError as error:
                     _refused(connection, "screen frame", error)
                     raise
+                if type(message) in VIEWER_CHAT_MESSAGES:  # the chat beside the screen
+                    relay.viewer_chat(connection, message, clock())
+                    continue
                 relay.screens.handle(connection, message, time.monotonic())
         except ProtocolError as error:
             connection.send(error.to_frame())

@@ -118,7 +118,8 @@ __all__ = [
     "ScreenAck",
     "GrantControl", "KeyInput", "MouseInput", "RequestControl", "RevokeControl",
     "ClearDrawing", "StrokeBegin", "StrokeEnd", "StrokePoints", "UndoStroke",
-    "CLIENT_MESSAGES", "CHAT_MESSAGES", "DRAWING_MESSAGES", "SCREEN_MESSAGES", "ClientMessage",
+    "CLIENT_MESSAGES", "CHAT_MESSAGES", "DRAWING_MESSAGES", "SCREEN_MESSAGES",
+    "VIEWER_CHAT_MESSAGES", "ClientMessage",
     "client_id_of", "decode_client_message", "require_channel",
     "RELAY_MESSAGES", "CaptureCredit", "ChatMessage", "ControlState", "CustomerRemoved",
     "Drawing", "DrawingCleared", "FileCancelled", "FileFailed", "FileOffered", "FileProgress",
@@ -139,9 +140,12 @@ CHAT_MESSAGES: frozenset[type[Any]] = frozenset((
 SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
-    EndSession,  # the viewer's End button: the relay's Relay.handle ends the session
+    EndSession,  # the viewer's End button: the screen router hands it to Relay.end
 ))  # fmt: skip
 _ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_MESSAGES)
+# The chat a customer's viewer socket may also carry (the conversation beside the screen):
+# the endpoint hands them to the chat handlers, never to the screen router.
+VIEWER_CHAT_MESSAGES: frozenset[type[Any]] = frozenset((SendChat, Typing, MarkRead))
 CLIENT_MESSAGES: dict[str, type[Any]] = {str(cls.type): cls for cls in _ALL_CLIENT_MESSAGES}
 _CHANNEL_MESSAGES = {Channel.CHAT: CHAT_MESSAGES, Channel.SCREEN: SCREEN_MESSAGES}
 

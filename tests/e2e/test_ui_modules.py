@@ -83,7 +83,7 @@ def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None
 PAGE_TABLES = {
     "/": {"chat", "customer", "file", "knock", "screen"},
     "/agent": {"agent", "chat", "control", "drawing", "file", "idle", "knock", "screen", "sign_in"},
-    "/view": {"control", "drawing", "file", "screen"},
+    "/view": {"chat", "control", "drawing", "file", "screen", "viewer_chat"},
     "/admin": {"admin", "sign_in"},
     "/ui/agent/notice.html": {"agent", "file"},
     "/ui/agent/help.html": {"agent"},

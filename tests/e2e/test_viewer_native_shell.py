@@ -10,52 +10,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from suite.files.client import FileTransferClient
 from tests.support.chat_client import end_session_as_agent
-from tests.support.viewer_presenter import Presenter, sample_image, start_session, wait_for_stats
+from tests.support.viewer_presenter import (
+    Presenter,
+    open_native,
+    sample_image,
+    start_session,
+    wait_for_stats,
+)
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-# The recorder pywebview's bridge would be; it announces itself the way pywebview does.
-FAKE_BRIDGE = """
-window.__bridgeCalls = [];
-const answers = { receive_file: "/home/kim/Downloads/RemoteSales/offer.pdf" };
-const record = (name) => (...args) => {
-  window.__bridgeCalls.push([name, ...args]);
-  return Promise.resolve(answers[name] ?? null);
-};
-const names = ["session_over", "close", "toggle_fullscreen", "first_frame",
-  "receive_file", "open_received_folder"];
-window.pywebview = { api: Object.fromEntries(names.map((name) => [name, record(name)])) };
-"""
-
 
 def calls(page: Page) -> list[list]:
     return page.evaluate("window.__bridgeCalls")
-
-
-def open_native(browser, session, fragment: bool = True) -> Page:
-    context = browser.new_context(viewport={"width": 1100, "height": 700})
-    context.add_init_script(FAKE_BRIDGE)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.rs_errors = errors  # type: ignore[attr-defined]
-    query = urlencode(
-        {
-            "rs-native": "1",
-            "session_id": session.session_id,
-            "customer_token": session.customer_token,
-        }
-    )
-    page.goto(f"{session.relay_url}/view/native" + (f"#{query}" if fragment else ""))
-    return page
 
 
 def test_the_program_gets_the_session_end_full_screen_close_and_first_frame(browser, relay) -> None:

@@ -58,7 +58,7 @@ def test_pause_keeps_the_picture_and_bad_frames_are_refused(relay):
     assert viewer.recv_type("error")["code"] == "not_allowed"
     viewer.send({"type": "present_pause"})
     assert viewer.recv_type("error")["code"] == "not_allowed"
-    viewer.send({"type": "send_chat", "client_id": "x", "text": "wrong channel"})
+    viewer.send({"type": "answer_presentation", "accept": True})  # a chat-channel message
     assert viewer.recv_type("error")["code"] == "not_allowed"
     presenter.send({"type": "present_pause"})
     assert viewer.recv_type("screen_state")["state"] == "paused"

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 from PIL import Image
@@ -296,3 +297,36 @@ def wait_for_picture(
 
     wait_until(shown, "the viewer to show the picture", timeout_s, POLL_S, detail=detail)
     return seen["stats"]
+
+
+# The recorder pywebview's bridge would be; it announces itself the way pywebview does.
+FAKE_BRIDGE = """
+window.__bridgeCalls = [];
+const answers = { receive_file: "/home/kim/Downloads/RemoteSales/offer.pdf" };
+const record = (name) => (...args) => {
+  window.__bridgeCalls.push([name, ...args]);
+  return Promise.resolve(answers[name] ?? null);
+};
+const names = ["session_over", "close", "toggle_fullscreen", "first_frame",
+  "receive_file", "open_received_folder"];
+window.pywebview = { api: Object.fromEntries(names.map((name) => [name, record(name)])) };
+"""
+
+
+def open_native(browser, session, fragment: bool = True) -> Page:
+    """The one-time viewer's page (`/view/native`) with a recording stand-in for its bridge."""
+    context = browser.new_context(viewport={"width": 1100, "height": 700})
+    context.add_init_script(FAKE_BRIDGE)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.rs_errors = errors  # type: ignore[attr-defined]
+    query = urlencode(
+        {
+            "rs-native": "1",
+            "session_id": session.session_id,
+            "customer_token": session.customer_token,
+        }
+    )
+    page.goto(f"{session.relay_url}/view/native" + (f"#{query}" if fragment else ""))
+    return page

@@ -26,8 +26,12 @@ import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
 import { attachNativeShell } from "./native_shell.js"; // one-time viewer program (P1, P10)
+import { ViewerChat } from "./viewer_chat.js"; // the chat beside the screen
+import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
+import { VIEWER_CHAT_STRINGS } from "../common/strings/viewer_chat_strings.js";
 
 i18n.addStrings(CONTROL_STRINGS, DRAWING_STRINGS, FILE_STRINGS, SCREEN_STRINGS);
+i18n.addStrings(CHAT_STRINGS, VIEWER_CHAT_STRINGS);
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
@@ -107,6 +111,7 @@ class ViewerApp {
     new ResizeObserver(() => this.layout()).observe(this.viewport);
     this._watchPixelRatio();
     this.setMode(this.mode);
+    this.chat = new ViewerChat({ i18n });
 
     const session = loadJson(window.sessionStorage, SESSION_KEY);
     if (!session?.session_id || !session?.customer_token) {
@@ -151,6 +156,7 @@ class ViewerApp {
     });
     socket.on(MessageType.ERROR, (error) => this.drawing.noteError(error));
     this.drawing.attach(socket);
+    this.chat.attach(socket);
     socket.connect();
   }
 
@@ -398,7 +404,8 @@ class ViewerApp {
       if (document.fullscreenElement) {
         document.exitFullscreen();
       } else {
-        byId("main").requestFullscreen().catch((error) => console.warn("no full screen:", error.message));
+        // The picture and the chat beside it go full screen together.
+        byId("body").requestFullscreen().catch((error) => console.warn("no full screen:", error.message));
       }
     });
     document.addEventListener("fullscreenchange", () => {
@@ -444,6 +451,7 @@ class ViewerApp {
       visibleRect: this.navigator.visibleRect(),
       control: this.remoteInput?.stats() ?? null,
       drawing: this.drawing.stats(),
+      chat: this.chat?.stats() ?? null,
     };
   }
 

@@ -52,6 +52,7 @@ export class ChatView {
     this.i18n = i18n;
     this._onUnread = onUnread ?? (() => {});
     this._unread = 0;
+    this._shown = true; // false while the chat is collapsed (the viewer's panel): see setShown
     this._byId = new Map(); // id → ChatBubble
     this._order = new MessageOrder(); // the ids of _byId, ascending: where a late message goes
     this._pending = new Map(); // client_id → {text, bubble, failed}, in send order
@@ -77,7 +78,7 @@ export class ChatView {
     ];
     this._onVisible = () => {
       this._markRead();
-      this._setUnread(document.visibilityState === "visible" ? 0 : this._unread);
+      this._setUnread(this._seen() ? 0 : this._unread);
     };
     document.addEventListener("visibilitychange", this._onVisible);
     this._list.addEventListener("scroll", () => this._onScroll(), { passive: true });
@@ -101,6 +102,18 @@ export class ChatView {
     this._composer.setEnabled(enabled);
     if (!enabled) {
       this._setTypingShown(null);
+    }
+  }
+
+  /**
+   * Say whether the chat is on screen (a collapsed panel is not): while it is not, messages
+   * from the other side count as unread and are not marked read; showing it reads them.
+   */
+  setShown(shown) {
+    this._shown = shown;
+    this._onVisible();
+    if (shown) {
+      this._scrollToEnd(true);
     }
   }
 
@@ -252,7 +265,7 @@ export class ChatView {
       this._maxOtherId = Math.max(this._maxOtherId, message.id);
       if (message.id <= this._markedUpTo) {
         bubble.setState("read"); // read before (on this page or an earlier one)
-      } else if (document.visibilityState !== "visible") {
+      } else if (!this._seen()) {
         this._setUnread(this._unread + 1);
       }
       this._setTypingShown(null);
@@ -317,6 +330,17 @@ export class ChatView {
   _onMarkedRead(message) {
     if (message.role !== this.role) {
       this._applyPeerRead(message.up_to_id);
+    } else if (Number.isInteger(message.up_to_id) && message.up_to_id > this._markedUpTo) {
+      // Read in another window of this participant (the viewer's chat, or the chat tab).
+      this._markedUpTo = message.up_to_id;
+      for (const [id, bubble] of this._byId) {
+        if (id <= this._markedUpTo && !bubble.own) {
+          bubble.setState("read");
+        }
+      }
+      if (this._markedUpTo >= this._maxOtherId) {
+        this._setUnread(0);
+      }
     }
   }
 
@@ -333,8 +357,13 @@ export class ChatView {
     }
   }
 
+  /** True when the person can see the transcript: the page is visible and the chat shown. */
+  _seen() {
+    return this._shown && document.visibilityState === "visible";
+  }
+
   _markRead() {
-    if (document.visibilityState !== "visible" || this._maxOtherId <= this._markedUpTo) {
+    if (!this._seen() || this._maxOtherId <= this._markedUpTo) {
       return;
     }
     if (this.socket.send(MessageType.MARK_READ, { up_to_id: this._maxOtherId })) {
