@@ -151,8 +151,10 @@ def test_a_message_to_a_background_chat_window_flashes_it_and_notifies(
             if no_server is None:
                 assert away["notified"] is True, (away, app.log())
                 calls = wait_until(
-                    lambda: "Can we talk price?" in monitor.read_text(errors="replace")
-                    and monitor.read_text(errors="replace"),
+                    lambda: (
+                        "Can we talk price?" in monitor.read_text(errors="replace")
+                        and monitor.read_text(errors="replace")
+                    ),
                     "a Notify call on the session bus",
                 )
                 assert 'string "New message from Chris Park"' in calls, calls
