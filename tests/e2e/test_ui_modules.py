@@ -84,9 +84,17 @@ def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None
 PAGE_TABLES = {
     "/": {"chat", "customer", "file", "knock", "screen"},
     "/agent": {
-        "agent", "attention", "chat", "control", "drawing", "file", "idle", "knock", "screen",
+        "agent",
+        "attention",
+        "chat",
+        "control",
+        "drawing",
+        "file",
+        "idle",
+        "knock",
+        "screen",
         "sign_in",
-    },  # fmt: skip
+    },
     "/view": {"control", "drawing", "file", "screen"},
     "/admin": {"admin", "sign_in"},
     "/ui/agent/notice.html": {"agent", "file"},
