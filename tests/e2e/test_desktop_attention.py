@@ -113,6 +113,19 @@ def test_a_message_to_a_background_chat_window_flashes_it_and_notifies(
             main = main_page(app)
             windows.pages.append(main)
             sign_in(main)
+            # Settings › Alerts in the app: Try it sends a notification even in front.
+            main.click(by_test_id("settings-button"))
+            main.click(by_test_id("tab-alerts"))
+            main.wait_for_selector(by_test_id("attention-settings"))
+            main.click(by_test_id("attention-try"))
+            main.wait_for("window.__rsTest.attention().length === 1")
+            main.screenshot(artifacts_dir / "desktop-attention-settings-1100x760.png")
+            if no_server is None:
+                wait_until(
+                    lambda: "RemoteSales alerts are on" in monitor.read_text(errors="replace"),
+                    "Try it's Notify call",
+                )
+            main.click(by_test_id("home-button"))
             chat = open_support_window(app, main, windows.pages)
             code = chat.wait_for(ACCESS_CODE_JS)
             customer = open_page(browser, relay.url + "/")
