@@ -27,6 +27,7 @@ from tests.e2e.ui_pages import (
     send_chat,
     start_support,
 )
+from tests.support.api import Api
 
 pytestmark = pytest.mark.e2e
 
@@ -166,3 +167,70 @@ def test_alerts_turned_off_in_settings_call_nothing(browser, relay, pages):
     assert [entry["event"] for entry in log] == ["customer_joined", "message"]
     assert all(entry["away"] and not entry["sounded"] and not entry["notified"] for entry in log)
     assert record(agent) == {"notifications": [], "tones": 0}
+
+
+def test_a_knock_in_the_background_notifies_and_sounds(browser, relay, pages):
+    """A customer who picks the agent's icon number knocks: with the page in the background the
+    agent gets "<name> is asking to join" and the chime, once per knock."""
+    agent = open_agent(browser, relay, pages)
+    start_support(agent)
+    icon = int(agent.locator("#icon-number").inner_text())
+    agent.evaluate("window.__setBackground(true)")
+    join = {"icon": icon, "name": "Dana Lee"}
+    status, body, _ = Api(relay.url).request("POST", "/api/join", join)
+    assert status == 202 and body["status"] == "knocking", body
+    agent.wait_for_function("window.__attentionRecord.notifications.length >= 1")
+    [knock] = record(agent)["notifications"]
+    assert knock["title"] == "Dana Lee is asking to join"
+    assert knock["body"] == "Open the chat to let them in or refuse."
+    assert record(agent)["tones"] == 2
+    expect(agent.locator("#knock-list")).to_contain_text("Dana Lee")
+    log = wait_for_calls(agent, 1)
+    assert [entry["event"] for entry in log] == ["knock"]
+
+
+WATCH_SESSION_JS = """
+async () => {
+  const { watchSession } = await import("/ui/agent/attention.js");
+  const { MessageType: T } = await import("/ui/common/protocol.js");
+  const handlers = new Map();
+  const socket = {
+    on: (type, handler) => { handlers.set(type, [...(handlers.get(type) ?? []), handler]); },
+  };
+  const emit = (type, message) => (handlers.get(type) ?? []).forEach((h) => h(message));
+  const calls = [];
+  const attention = { call: (event, d) => calls.push([event, d.sessionId, d.name, d.text ?? ""]) };
+  watchSession(socket, { attention, sessionId: () => "s1", customerName: () => "Chris" });
+  const chat = (id, role, text) =>
+    ({ id, role, name: role === "customer" ? "Chris" : "Alice", text });
+  emit(T.WELCOME, { last_id: 2, missed: [chat(1, "customer", "old"), chat(2, "agent", "hi")] });
+  emit(T.CHAT_MESSAGE, chat(2, "agent", "hi"));            // replayed: no news
+  emit(T.CHAT_MESSAGE, chat(3, "agent", "mine"));          // the agent's own
+  emit(T.CHAT_MESSAGE, chat(4, "customer", "price?"));     // news
+  emit(T.CHAT_MESSAGE, chat(4, "customer", "price?"));     // the same again
+  emit(T.PARTICIPANT_JOINED, { role: "customer", name: "Chris", rejoined: true });
+  emit(T.PARTICIPANT_JOINED, { role: "customer", name: "Chris", rejoined: false });
+  emit(T.PARTICIPANT_JOINED, { role: "agent", name: "Alice", rejoined: false });
+  emit(T.CONTROL_STATE, { requested: true, requested_by: { customer_id: "c", name: "Chris P" } });
+  emit(T.CONTROL_STATE, { requested: true, requested_by: { customer_id: "c", name: "Chris P" } });
+  emit(T.CONTROL_STATE, { requested: false });
+  emit(T.KNOCKS_CHANGED, { knocks: [{ id: "k1", name: "Dana" }] });
+  emit(T.KNOCKS_CHANGED, { knocks: [{ id: "k1", name: "Dana" }] });
+  emit(T.KNOCKS_CHANGED, { knocks: [{ id: "k1", name: "Dana" }, { id: "k2", name: null }] });
+  emit(T.KNOCKS_CHANGED, { knocks: [] });
+  return calls;
+}
+"""
+
+
+def test_watch_session_calls_only_for_news(open_ui):
+    """Replays, the agent's own messages, a rejoin, a request still pending and a knock already
+    seen call nothing; each new message, first join, new request and new knock calls once."""
+    page = open_ui("/agent")
+    assert page.evaluate(WATCH_SESSION_JS) == [
+        ["message", "s1", "Chris", "price?"],
+        ["customer_joined", "s1", "Chris", ""],
+        ["control_request", "s1", "Chris P", ""],
+        ["knock", "s1", "Dana", ""],
+        ["knock", "s1", "", ""],  # no name: not the chat's customer ("A customer" in the words)
+    ]

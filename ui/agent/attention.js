@@ -86,7 +86,9 @@ export class Attention {
         return DEFAULT_ATTENTION;
       }),
     );
-    const words = this.words(event, name || this.i18n.t("attention.someone"), text);
+    // Nameless: a knock is someone not yet let in ("A customer"), else the one in the chat.
+    const nameless = event === "knock" ? "knock.anonymous" : "attention.someone";
+    const words = this.words(event, name || this.i18n.t(nameless), text);
     let away = force || pageAway();
     let notified = false;
     if (this.backend.callAttention) {
@@ -169,6 +171,8 @@ export function watchSession(socket, { attention, sessionId, customerName }) {
   let knocks = new Set();
   const call = (event, name, text) =>
     attention.call(event, { sessionId: sessionId(), name: name || customerName(), text });
+  // Who knocks is not the customer in the chat: their own name or none.
+  const callKnock = (name) => attention.call("knock", { sessionId: sessionId(), name: name || "" });
   const off = [
     socket.on(MessageType.WELCOME, (welcome) => {
       const ids = [welcome.last_id, ...(welcome.missed ?? []).map((message) => message.id)];
@@ -200,7 +204,7 @@ export function watchSession(socket, { attention, sessionId, customerName }) {
       const fresh = list.filter((knock) => !knocks.has(knock.id));
       knocks = new Set(list.map((knock) => knock.id));
       if (fresh.length > 0) {
-        call("knock", fresh[fresh.length - 1].name);
+        callKnock(fresh[fresh.length - 1].name);
       }
     }),
   ];
