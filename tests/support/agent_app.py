@@ -61,6 +61,9 @@ class AgentApp:
         if self.relay_url:
             command += ["--relay-url", self.relay_url]
         env = self.xvfb.env()
+        # Notifications go to the test's own session bus (extra_env) or nowhere: never to the
+        # desktop of the person running the tests.
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
         env.update(self.extra_env)
         env["PYTHONUNBUFFERED"] = "1"
         env["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{free_port()}"
