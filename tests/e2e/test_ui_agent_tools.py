@@ -124,9 +124,12 @@ def test_short_messages_expand_by_key_and_by_picker(agent_page: Page, open_ui: P
     # The tabs follow the keyboard pattern; the other settings are announced as coming soon.
     by_id(agent_page, "tab-short").focus()
     agent_page.keyboard.press("ArrowRight")
+    expect(by_id(agent_page, "tab-alerts")).to_be_focused()
+    agent_page.keyboard.press("ArrowRight")
     expect(by_id(agent_page, "tab-network")).to_be_focused()
     expect(agent_page.locator("#tabpanel-network")).to_contain_text("coming soon")
     screenshot(agent_page, "agent-settings-network")
+    agent_page.keyboard.press("ArrowLeft")
     agent_page.keyboard.press("ArrowLeft")
     screenshot(agent_page, "agent-settings-short")
 

@@ -82,7 +82,18 @@ def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None
 # The string tables each page loads (besides common_strings.js, which every page has).
 PAGE_TABLES = {
     "/": {"chat", "customer", "file", "knock", "screen"},
-    "/agent": {"agent", "chat", "control", "drawing", "file", "idle", "knock", "screen", "sign_in"},
+    "/agent": {
+        "agent",
+        "attention",
+        "chat",
+        "control",
+        "drawing",
+        "file",
+        "idle",
+        "knock",
+        "screen",
+        "sign_in",
+    },
     "/view": {"chat", "control", "drawing", "file", "screen", "viewer_chat"},
     "/admin": {"admin", "sign_in"},
     "/ui/agent/notice.html": {"agent", "file"},

@@ -38,8 +38,15 @@ class AgentAppError(AssertionError):
 class AgentApp:
     """One run of the agent app; ``start()``, drive it, then ``stop()`` (SIGTERM)."""
 
-    def __init__(self, xvfb: Xvfb, work_dir: Path, relay_url: str | None = None) -> None:
+    def __init__(
+        self,
+        xvfb: Xvfb,
+        work_dir: Path,
+        relay_url: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.xvfb = xvfb
+        self.extra_env = dict(extra_env or {})  # e.g. DBUS_SESSION_BUS_ADDRESS
         self.config_dir = work_dir / "config"
         self.log_path = work_dir / "agent.log"
         self._ready_file = work_dir / "agent-ready.json"
@@ -54,6 +61,10 @@ class AgentApp:
         if self.relay_url:
             command += ["--relay-url", self.relay_url]
         env = self.xvfb.env()
+        # Notifications go to the test's own session bus (extra_env) or nowhere: never to the
+        # desktop of the person running the tests.
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        env.update(self.extra_env)
         env["PYTHONUNBUFFERED"] = "1"
         env["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{free_port()}"
         with self.log_path.open("wb") as log:

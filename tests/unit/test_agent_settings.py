@@ -58,6 +58,13 @@ BAD = [
     ({"idle_logout_minutes": 2.5}, "'idle_logout_minutes' must be a whole number of minutes"),
     ({"idle_logout_minutes": "30"}, "'idle_logout_minutes' must be a whole number of minutes"),
     ({"idle_logout_minutes": True}, "'idle_logout_minutes' must be a whole number of minutes"),
+    ({"attention": []}, "'attention' must be an object"),
+    ({"attention": {"sound": "yes"}}, "'attention.sound' must be true or false"),
+    ({"attention": {"notifications": 1}}, "'attention.notifications' must be true or false"),
+    ({"attention": {"volume": 101}}, "'attention.volume' must be a whole number 0-100"),
+    ({"attention": {"volume": 50.5}}, "'attention.volume' must be a whole number 0-100"),
+    ({"attention": {"volume": True}}, "'attention.volume' must be a whole number 0-100"),
+    ({"attention": {"flash": True}}, "'attention' has no option 'flash'"),
 ]
 
 

@@ -9,6 +9,7 @@ import { validIdleMinutes } from "./idle_logout.js";
 const REMEMBERED_ID_KEY = "rs.agent.username";
 const SHORT_MESSAGES_KEY = "rs.agent.short_messages.";
 const IDLE_MINUTES_KEY = "rs.agent.idle_logout_minutes";
+const ATTENTION_KEY = "rs.agent.attention"; // {sound, volume, notifications}
 const DEFAULT_IDLE_MINUTES = 30;
 
 export class BrowserBackend {
@@ -124,4 +125,16 @@ export class BrowserBackend {
   }
 
   async reportActivity() {}
+
+  // ---------- Calling the agent's attention: this browser's localStorage ----------
+
+  /** {sound, volume, notifications} (ui/agent/attention.js normalises what is missing). */
+  async attentionSettings() {
+    return loadJson(window.localStorage, ATTENTION_KEY) ?? {};
+  }
+
+  async saveAttentionSettings(attention) {
+    saveJson(window.localStorage, ATTENTION_KEY, attention);
+    return attention;
+  }
 }

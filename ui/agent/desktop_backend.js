@@ -260,4 +260,32 @@ export class DesktopBackend {
   async reportActivity(report) {
     await this._local("POST", "/local/activity", { body: report });
   }
+
+  // ---------- Calling the agent's attention: settings.attention, /local/attention ----------
+
+  /** {sound, volume, notifications} from the settings file (ui/agent/attention.js normalises). */
+  async attentionSettings() {
+    const { settings } = await this._local("GET", "/local/settings");
+    return settings.attention ?? {};
+  }
+
+  async saveAttentionSettings(attention) {
+    const { settings } = await this._local("PUT", "/local/settings", { body: { attention } });
+    return settings.attention;
+  }
+
+  /**
+   * The app flashes this support's window and shows a system notification, unless the window
+   * is the active one: answers {active, alerted, notified, notification_error}.
+   * @param {{session_id: string, event: string, title: string, body: string}} call
+   */
+  async callAttention(call) {
+    return this._local("POST", "/local/attention", { body: call });
+  }
+
+  /** {available, reason}: whether this desktop shows system notifications. */
+  async systemNotifications() {
+    const { notifications } = await this._local("GET", "/local/attention");
+    return notifications;
+  }
 }

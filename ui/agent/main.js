@@ -9,6 +9,7 @@ import { ErrorMessage } from "../common/error_message.js";
 import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
 import { loadJson, saveJson } from "../common/storage.js";
+import { Attention, normalizeAttention } from "./attention.js";
 import { createBackend } from "./backend.js";
 import { ActivityReporter, IdleLogout } from "./idle_logout.js";
 import { LoginForm } from "./login_form.js";
@@ -16,6 +17,7 @@ import { ProfilePanel } from "./profile_panel.js";
 import { SettingsPanel } from "./settings_panel.js";
 import { SupportView } from "./support_view.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
+import { ATTENTION_STRINGS } from "../common/strings/attention_strings.js";
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
@@ -27,6 +29,7 @@ import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
 
 i18n.addStrings(
   AGENT_STRINGS,
+  ATTENTION_STRINGS,
   CHAT_STRINGS,
   CONTROL_STRINGS,
   DRAWING_STRINGS,
@@ -52,6 +55,8 @@ class AgentApp {
     this._busy = false;
     this.panels = STEPS.map((step) => byId(`${step}-panel`));
     const onAuthError = (error) => this._authError(error);
+    // Sound, notification and window flash when a customer needs the agent.
+    this.attention = new Attention({ i18n, backend: this.backend });
     const api = (method, path, options) => this._api(method, path, options);
     this.loginForm = new LoginForm({
       i18n,
@@ -80,6 +85,7 @@ class AgentApp {
       onAuthError,
       backend: this.backend,
       onIdleMinutes: (minutes) => this._startIdle(minutes),
+      attention: this.attention,
     });
     // A4: sign out after the idle time (the main window decides; idle_logout.js).
     this.idle = new IdleLogout({
@@ -97,6 +103,7 @@ class AgentApp {
       show: (step) => this._show(step),
       onAuthError,
       onLost: (errorKey, resumeId) => this._lost(errorKey, resumeId),
+      attention: this.attention,
       endActionKey: this.chatWindow ? undefined : "end.new_support",
       onEndAction: this.chatWindow ? undefined : () => this.newSupport(),
     });
@@ -178,6 +185,17 @@ class AgentApp {
     }
   }
 
+  /**
+   * Browser: "New support" is the click at which the page asks whether it may show
+   * notifications (never on load), once, and only while the agent wants them.
+   */
+  async _askNotificationPermission() {
+    const { notifications } = normalizeAttention(await this.backend.attentionSettings().catch(() => ({})));
+    if (notifications && (await this.attention.permission()) === "default") {
+      this.attention.permission(true);
+    }
+  }
+
   // ---------- Login, home, toolbar ----------
 
   showLogin(messageKey, params) {
@@ -235,6 +253,7 @@ class AgentApp {
     if (this.step !== "home") {
       this.showHome();
     }
+    this._askNotificationPermission();
     this._setBusy(true);
     try {
       const { support } = await this._api("POST", "/api/supports");
@@ -448,5 +467,6 @@ window.__rsTest = Object.freeze({
     return app._startIdle();
   },
   idleDecision: () => app.idle.decide(), // what a check would do now, without doing it
+  attention: () => [...app.attention.log], // what each alert did
 });
 app.start();

@@ -1,9 +1,10 @@
-// The agent's settings screen: tabs for short messages (A9), remote support (A8: how the
-// screen is sent; P4: the received-files folder), and for the network (A7) and favourites (A9)
-// settings that later issues fill in.
+// The agent's settings screen: tabs for short messages (A9), alerts (sound and
+// notifications), remote support (A8: how the screen is sent; P4: the received-files folder),
+// and for the network (A7) and favourites (A9) settings that later issues fill in.
 // Tabs follow the WAI-ARIA pattern: arrows, Home and End move between them.
 
 import { byId } from "../common/dom.js";
+import { AttentionSettings } from "./attention_settings.js";
 import { IdleLogoutSettings } from "./idle_logout_settings.js";
 import { RemoteSupportSettings } from "./remote_support_settings.js";
 import { ShortMessagesEditor } from "./short_messages_editor.js";
@@ -17,8 +18,9 @@ export class SettingsPanel {
    * @param {(error: Error) => boolean} options.onAuthError
    * @param {object} options.backend the page's backend (the Remote support tab needs desktop)
    * @param {(minutes: number) => void} options.onIdleMinutes the automatic sign-out's new time
+   * @param {import("./attention.js").Attention} options.attention what the Alerts tab tries out
    */
-  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend, onIdleMinutes }) {
+  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend, onIdleMinutes, attention }) {
     this.i18n = i18n;
     this._load = loadShortMessages;
     this._onAuthError = onAuthError;
@@ -26,6 +28,7 @@ export class SettingsPanel {
     this.editor = new ShortMessagesEditor(byId("tabpanel-short"), { i18n, save: saveShortMessages });
     this.remote = new RemoteSupportSettings(byId("tabpanel-remote"), { i18n, backend });
     this.idle = new IdleLogoutSettings(byId("tabpanel-network"), { i18n, backend, onSaved: onIdleMinutes });
+    this.alerts = new AttentionSettings(byId("tabpanel-alerts"), { i18n, backend, attention });
     for (const tab of this.tabs) {
       tab.addEventListener("click", () => this.select(tab));
       tab.addEventListener("keydown", (event) => this._onKey(event, tab));
@@ -37,6 +40,7 @@ export class SettingsPanel {
     this.tabs[0].focus();
     this.remote.load();
     this.idle.load();
+    this.alerts.load();
     try {
       this.editor.setMessages(await this._load());
     } catch (error) {

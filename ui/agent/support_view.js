@@ -17,6 +17,7 @@ import { NotesPanel } from "./notes_panel.js";
 import { WaitingPanel } from "./waiting_panel.js";
 import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
+import { watchSession } from "./attention.js";
 
 export class SupportView {
   /**
@@ -31,6 +32,7 @@ export class SupportView {
    *   (or taken by another window, then `resumeId` lets the agent take it back)
    * @param {string} [options.endActionKey] the end screen's button (browser: "New support")
    * @param {() => void} [options.onEndAction]
+   * @param {import("./attention.js").Attention} [options.attention] sound and notifications
    */
   constructor(options) {
     this.i18n = options.i18n;
@@ -179,6 +181,14 @@ export class SupportView {
       }
     });
     socket.on(MessageType.SESSION_ENDED, (ended) => this.showEnd(ended));
+    // A join, a message, a control request or a knock calls the agent.
+    if (this.options.attention) {
+      watchSession(socket, {
+        attention: this.options.attention,
+        sessionId: () => support.session_id,
+        customerName: () => this.session?.customer_name || "",
+      });
+    }
     // The HTTP `support` object has the same code and invitation fields as `session`.
     const { session_id: id, ...fields } = support;
     this._apply({ id, ...fields, customer_name: null });

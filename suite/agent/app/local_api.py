@@ -1,9 +1,10 @@
 """The agent app's local API (docs/agent-local-api.md): the routes of a Bottle app on 127.0.0.1.
 
 :func:`build_app` holds the routes: login, settings, the relay proxy, windows, the notice list,
-activity; the presenting routes are in ``local_presentation.py`` and the file routes in
-``local_files.py``. The app is served through ``local_guard.guard`` (Host, Origin, token) by
-``local_server.LocalServer``; the state the routes share is ``local_state.LocalState``.
+activity; the presenting routes are in ``local_presentation.py``, the file routes in
+``local_files.py`` and the attention routes in ``local_attention.py``. The app is served
+through ``local_guard.guard`` (Host, Origin, token) by ``local_server.LocalServer``; the state
+the routes share is ``local_state.LocalState``.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import bottle
 
 from suite import http_json
 from suite.agent.app.errors import AgentError, RelayClientError
+from suite.agent.app.local_attention import install_attention_routes
 from suite.agent.app.local_files import install_local_file_routes
 from suite.agent.app.local_presentation import install_presentation_routes
 from suite.agent.app.local_state import LocalState, Notice, log_out
 from suite.agent.app.presentations import Presentations
 from suite.agent.app.relay_client import RelayClient, parse_relay_address
 from suite.agent.app.settings import LocalSettings
+from suite.agent.app.system_notifications import SystemNotifier
 from suite.errors import CodedError
 from suite.resources import ui_dir
 
@@ -53,6 +56,8 @@ class Desktop(Protocol):
     def open_url(self, url: str) -> None: ...
 
     def open_help(self) -> None: ...
+
+    def call_attention(self, session_id: str) -> dict[str, bool | None]: ...
 
 
 def _refusal_reply(error: CodedError) -> dict[str, Any]:
@@ -114,6 +119,7 @@ def build_app(
     client_factory: Callable[[str, bool], RelayClient] = RelayClient,
     state: LocalState | None = None,
     presentations: Presentations | None = None,
+    notifier: SystemNotifier | None = None,
 ) -> bottle.Bottle:
     """The routes of docs/agent-local-api.md, unguarded: serve it through :func:`guard`.
 
@@ -123,6 +129,7 @@ def build_app(
         client_factory: makes a relay client from ``(base_url, verify_tls)``.
         state: the login and notice list (a fresh one by default).
         presentations: the presenter children (a fresh set by default).
+        notifier: the desktop's notifications (D-Bus on Linux; a fresh one by default).
     """
     app = bottle.Bottle()
     state = state if state is not None else LocalState()
@@ -149,6 +156,13 @@ def build_app(
     install_local_file_routes(
         app, json_route, settings, login=lambda: state.login,
         choose_files=getattr(desktop, "choose_files", None),
+        body=_body, session_id_of=_session_id,
+    )  # fmt: skip
+
+    # Calling the agent's attention: suite/agent/app/local_attention.py.
+    install_attention_routes(
+        app, json_route, settings, alert=getattr(desktop, "call_attention", None),
+        presentations=presentations, notifier=notifier or SystemNotifier(),
         body=_body, session_id_of=_session_id,
     )  # fmt: skip
 

@@ -128,6 +128,12 @@ class Presentations:
         windows = list(child.windows) if child.windows is not None else None
         return {"state": child.state, "monitor": child.monitor, "windows": windows}
 
+    def any_live(self) -> bool:
+        """Whether some support's screen is being shown right now (live, not paused)."""
+        with self._lock:
+            sessions = list(self._children)
+        return any(self.status(session_id)["state"] == "live" for session_id in sessions)
+
     def screens(self) -> dict[str, Any]:
         """The monitors and open windows of the children's display (see suite.screen.sources)."""
         return screens_in_child(self._env, private_pids=(os.getpid(),))

@@ -30,6 +30,7 @@ MAX_SHORT_TEXT_CHARS = 4000
 MAX_USERNAME_CHARS = 200
 MAX_URL_CHARS = 2000
 IDLE_LOGOUT_MINUTES_RANGE = (0, 1440)  # A4; 0 = never sign out by itself, at most a day
+VOLUME_RANGE = (0, 100)  # the attention sound's volume, in percent
 _DOC_ID = 1
 
 DEFAULTS: dict[str, Any] = {
@@ -43,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "favourites": [],
     "received_files_folder": "",  # P4; "" = <Documents>/RemoteSales/Received Files
     "idle_logout_minutes": 30,  # A4; 0 = off
+    # How a window in the background calls the agent(ui/agent/attention.js).
+    "attention": {"sound": True, "volume": 60, "notifications": True},
 }
 
 
@@ -121,6 +124,20 @@ def _idle_minutes(key: str, value: Any) -> None:
         raise SettingsError(f"'{key}' must be a whole number of minutes {low}-{high} (0 = off)")
 
 
+def _attention(key: str, value: Any) -> None:
+    """``{sound?, volume?, notifications?}``: each checked, unknown keys refused."""
+    _object(key, value)
+    for name, option in value.items():
+        if name in ("sound", "notifications"):
+            _boolean(f"{key}.{name}", option)
+        elif name == "volume":
+            low, high = VOLUME_RANGE
+            if isinstance(option, bool) or not isinstance(option, int) or not low <= option <= high:
+                raise SettingsError(f"'{key}.volume' must be a whole number {low}-{high}")
+        else:
+            raise SettingsError(f"'{key}' has no option '{name}'")
+
+
 def _array(key: str, value: Any) -> None:
     if not isinstance(value, list):
         raise SettingsError(f"'{key}' must be a list")
@@ -158,6 +175,7 @@ VALIDATORS: dict[str, Callable[[str, Any], None]] = {
     "favourites": _array,
     "received_files_folder": _folder,
     "idle_logout_minutes": _idle_minutes,
+    "attention": _attention,
 }
 assert VALIDATORS.keys() == DEFAULTS.keys()
 

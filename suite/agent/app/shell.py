@@ -211,6 +211,15 @@ class AgentShell:
         _run_js(window, "window.rsDesktop && window.rsDesktop.endSession()")
         return True
 
+    def call_attention(self, session_id: str) -> dict[str, bool | None]:
+        """Flash the session's chat window (the main window if it has none) unless the agent
+        is looking at it: ``{active, alerted}`` (suite/agent/app/window_alert.py)."""
+        from suite.agent.app.window_alert import alert_unless_active
+
+        with self._lock:
+            window = self._chats.get(session_id) or self.main
+        return alert_unless_active(window)
+
     def open_url(self, url: str) -> None:
         logger.info("opening %s in the system browser", url)
         webbrowser.open(url)
