@@ -41,6 +41,7 @@ from suite.protocol import (
 logger = logging.getLogger(__name__)
 
 HELLO_TIMEOUT_S = 10.0
+LINGER_S = 1.0  # longest wait for a client to close after the relay's close frame
 SEND_QUEUE_FRAMES = 512
 OFFERED_FRAMES_MAX = SEND_QUEUE_FRAMES // 2  # droppable frames stop at half the queue
 FRAMES_PER_S = 20.0
@@ -128,10 +129,34 @@ class Connection:
             pass
 
     def finish(self) -> None:
-        """After the read loop ended: let queued frames go out, then stop the writer."""
+        """After the read loop ended: let queued frames go out, then stop the writer, then
+        linger until the client has read our close frame (see :func:`linger_close`)."""
         self.close(CloseCode.NORMAL, "")
         self._writer.join(timeout=2)
         self._writer.kill(block=False)
+        linger_close(self.ws)
+
+
+def linger_close(ws, linger_s: float = LINGER_S) -> None:
+    """End our half of the TCP connection and read what the client still sends, briefly.
+
+    The handler closes the socket when the application returns. Closing a socket whose
+    receive buffer holds unread bytes (frames the client sent while the relay was ending the
+    session: acknowledgements, input) makes the kernel answer with a reset, and a client that
+    gets the reset before it reads our close frame sees 1006 instead of, say, 4000 (session
+    ended): the "lingering close" every HTTP server does. Reads until the client closes too,
+    or ``linger_s``.
+    """
+    sock = getattr(getattr(ws, "handler", None), "socket", None)
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        with gevent.Timeout(linger_s, False):
+            while sock.recv(65536):
+                pass
+    except OSError:
+        pass  # already gone: nothing to protect
 
 
 def enable_no_delay(ws) -> bool:
