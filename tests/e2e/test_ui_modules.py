@@ -89,6 +89,7 @@ PAGE_TABLES = {
     "/ui/agent/notice.html": {"agent", "file"},
     "/ui/agent/help.html": {"agent"},
 }
+PAGE_TABLES["/agent"].add("browser_present")  # presenting from the browser (issue 12 #5)
 
 
 @pytest.mark.parametrize("path", sorted(PAGE_TABLES))

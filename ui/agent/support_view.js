@@ -17,6 +17,7 @@ import { NotesPanel } from "./notes_panel.js";
 import { WaitingPanel } from "./waiting_panel.js";
 import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
+import { BrowserPresenter } from "./browser_presenter.js";
 
 export class SupportView {
   /**
@@ -41,6 +42,8 @@ export class SupportView {
     this.chatView = null;
     this.notes = null;
     this.ended = false;
+    this.browserPresenter = null; // issue 12 #5: the page presents (no desktop app)
+    this._presentState = "idle";
     this._reported = "[]";
     this.waiting = new WaitingPanel({
       i18n: this.i18n,
@@ -120,6 +123,8 @@ export class SupportView {
           anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
         })
       : null;
+    // Issue 12 #5: without the desktop app's presenter the page presents itself (getDisplayMedia).
+    this._attachBrowserPresenter(backend);
     this.presentation = new PresentationControls({
       socket,
       chatView: this.chatView,
@@ -132,8 +137,10 @@ export class SupportView {
               this.sessionId,
               action === "start" ? (this.sharePicker?.choice() ?? {}) : {},
             )
-        : null,
+        : (action) => this._browserControl(action),
+      prepare: backend.presentation ? null : () => this._pickScreen(),
       onState: (state) => {
+        this._followBrowserPresenter(state);
         this.sharePicker?.setState(state);
         this.controlPanel?.setPresenting(state === "presenting"); // control handover (P3)
         this.drawingPanel?.setPresenting(state === "presenting" || state === "paused");
@@ -144,6 +151,7 @@ export class SupportView {
       socket,
       i18n: this.i18n,
       anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
+      canGrant: Boolean(backend.presentation), // the browser page presents view only
     });
     // Files both ways (P4): "Send file", "Received files" and the transfer list.
     this.files?.destroy();
@@ -178,6 +186,67 @@ export class SupportView {
     this._apply({ id, ...fields, customer_name: null });
     socket.connect();
     this.renderStatus();
+  }
+
+  // ---------- Presenting from the browser (issue 12 #5; ui/agent/browser_presenter.js) ----------
+
+  _attachBrowserPresenter(backend) {
+    this.browserPresenter?.stop();
+    this._presentState = "idle";
+    this.browserPresenter =
+      !backend.presentation && BrowserPresenter.supported()
+        ? new BrowserPresenter({
+            sessionId: this.sessionId,
+            auth: () => this.options.auth(),
+            onEnded: () => this._browserShareEnded(),
+          })
+        : null;
+  }
+
+  /** In the "Present screen" click: the browser's picker; false when nothing was chosen. */
+  async _pickScreen() {
+    if (this.browserPresenter === null) {
+      this.chatView.addNotice("browser_present.unsupported");
+      return false;
+    }
+    try {
+      await this.browserPresenter.pick();
+      return true;
+    } catch (error) {
+      const cancelled = error?.code === "cancelled";
+      this.chatView?.addNotice(cancelled ? "browser_present.cancelled" : "browser_present.failed", {
+        message: error?.message ?? String(error),
+      });
+      return false;
+    }
+  }
+
+  _browserControl(action) {
+    const presenter = this.browserPresenter;
+    if (action === "start" && !presenter?.start()) {
+      this.chatView.addNotice("browser_present.share_again");
+      queueMicrotask(() => this.presentation?.sync("idle"));
+    } else if (action === "pause" || action === "resume" || action === "stop") {
+      presenter?.[action]();
+    }
+  }
+
+  /** Declined, or stopped: the capture the click picked is let go. */
+  _followBrowserPresenter(state) {
+    const before = this._presentState;
+    this._presentState = state;
+    if (state === "idle" && before !== "idle") {
+      this.browserPresenter?.release();
+    }
+  }
+
+  /** The browser's own "Stop sharing" (or the shared window closed) ended the capture. */
+  _browserShareEnded() {
+    if (this.ended || !this.presentation) {
+      return;
+    }
+    this.chatView?.addNotice("browser_present.ended", {}, { subtle: true });
+    this.presentation.sync("idle");
   }
 
   /** End the session for both sides (the End button's confirm, or the connection notice). */
@@ -328,6 +397,8 @@ export class SupportView {
   leave() {
     this.socket?.close();
     this.chatView?.destroy();
+    this.browserPresenter?.stop(); // present_stop, and the browser's capture ends
+    this.browserPresenter = null;
     this.presentation?.destroy();
     this.presentation = null;
     this.controlPanel?.destroy();
