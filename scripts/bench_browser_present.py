@@ -5,8 +5,8 @@ A real relay on loopback; headless Chromium with its fake display capture (a 128
 at 30 frames/s whose disc turns and whose clock text changes every frame, so every capture
 changes a few tiles) as the agent page; a second context as the customer, whose viewer window
 paints the frames. Over the measured window it reports what the page captured and sent
-(captures/s, region frames/s, bytes/s) and what the viewer painted (frames/s, distinct
-captures/s are not told apart by the viewer: frames/s is the region frames it painted).
+(captures/s, region frames/s, bytes/s) and what the viewer painted (region frames/s, bytes/s,
+decode time per frame).
 
     scripts/bench_browser_present.py [--seconds 10] [--json out.json]
 """
