@@ -1,4 +1,9 @@
-"""The agent chat window's control panel (P3, P8): request shown, grant, take back, decline."""
+"""The agent chat window's control panel (P3, P8): request shown, grant, take back, decline.
+
+Granting control needs the desktop app (the page in a browser presents view only, issue 12 #5):
+these tests run the chat window in desktop mode on the real local API, as
+test_ui_agent_desktop_mode.py does.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_ui_agent import remove_the_customer
+from tests.e2e.test_ui_agent_desktop_mode import (
+    RecordedApp,
+    open_desktop_support,
+    recorded_app,  # noqa: F401 - a fixture
+)
 from tests.e2e.ui_pages import by_id, customer_join, rs_state, screenshot
 from tests.support.chat_client import ChatClient
 
@@ -34,6 +44,20 @@ def _state(viewer: ChatClient, **expected: bool) -> None:
         state = viewer.recv_type("control_state")
         if {k: state[k] for k in want} == want:
             return
+
+
+@pytest.fixture
+def chat_pages(browser, recorded_app: RecordedApp, open_ui):  # noqa: F811 - the fixture above
+    """(chat window in desktop mode, customer page): Chris Park joined the desktop's support."""
+    pages: list = []
+    try:
+        support = open_desktop_support(
+            browser, recorded_app.app, open_ui, pages, {"width": 1280, "height": 720}
+        )
+        yield support.chat, support.customer
+    finally:
+        for page in pages:
+            page.context.close()
 
 
 def test_the_agent_sees_the_request_grants_and_takes_control_back(chat_pages, relay) -> None:
