@@ -71,6 +71,10 @@ def run(seconds: float) -> dict[str, float]:
     def rate(after: dict, before: dict, key: str) -> float:
         return round((after[key] - before[key]) / elapsed, 1)
 
+    def per_capture(after: dict, before: dict, key: str) -> float:
+        captures = max(1, after["captures"] - before["captures"])
+        return round((after[key] - before[key]) / captures, 1)
+
     return {
         "size": f"{sent1['width']}x{sent1['height']}",
         "seconds": round(elapsed, 1),
@@ -82,6 +86,10 @@ def run(seconds: float) -> dict[str, float]:
             / max(1, sent1["sentCaptures"] - sent0["sentCaptures"])
         ),
         "refresh_frames_per_s": rate(sent1, sent0, "refreshFrames"),
+        # Per capture: the page's main thread (draw, read back, diff, plan), and until the
+        # frames were encoded (convertToBlob runs off the main thread).
+        "main_thread_ms_per_capture": per_capture(sent1, sent0, "syncMs"),
+        "encoded_ms_per_capture": per_capture(sent1, sent0, "encodeMs"),
         "viewer_frames_per_s": rate(seen1, seen0, "framesPainted"),
         "viewer_bytes_per_s": rate(seen1, seen0, "bytes"),
         "viewer_decode_ms_per_frame": round(

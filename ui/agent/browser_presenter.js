@@ -71,7 +71,7 @@ export class BrowserPresenter {
     this.stream = null;
     this.socket = null;
     this.state = "idle"; // idle → picked → live ⇄ paused → idle
-    this.stats = { captures: 0, sentCaptures: 0, frames: 0, bytes: 0, keyFrames: 0, refreshFrames: 0, width: 0, height: 0 };
+    this.stats = { captures: 0, sentCaptures: 0, frames: 0, bytes: 0, keyFrames: 0, refreshFrames: 0, width: 0, height: 0, syncMs: 0, encodeMs: 0 };
     this._credit = 0;
     this._busy = false;
     this._latest = null; // the newest VideoFrame not yet used (processor path)
@@ -336,7 +336,8 @@ export class BrowserPresenter {
       this._canvas = new OffscreenCanvas(width, height);
       this._context = this._canvas.getContext("2d", { willReadFrequently: true });
     }
-    const captureMs = performance.timeOrigin + performance.now();
+    const started = performance.now();
+    const captureMs = performance.timeOrigin + started;
     if (source !== "again") {
       this._context.drawImage(source, 0, 0, width, height);
     }
@@ -361,7 +362,9 @@ export class BrowserPresenter {
       jobs.push(this._region(image, rect, true, false, captureMs));
       this.stats.refreshFrames += 1;
     }
+    this.stats.syncMs += performance.now() - started; // draw, read back, diff, plan: main thread
     const frames = await Promise.all(jobs);
+    this.stats.encodeMs += performance.now() - started; // ... and the browser's image encoding
     if (frames.length === 0 || this.socket === null || width !== this.width) {
       return;
     }
