@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui_pages import by_id, screenshot
+from tests.e2e.ui_pages import agent_login, by_id, customer_join, screenshot, start_support
 from tests.e2e.viewer_presenter import canvas_pixels, viewer_stats, wait_for_stats
 
 pytestmark = pytest.mark.e2e
@@ -157,15 +157,11 @@ def test_a_decline_lets_the_capture_go(chat_pages) -> None:
 def test_closing_the_picker_asks_nobody(agent_page: Page, open_ui) -> None:
     """The agent closes the browser's picker (getDisplayMedia refused): no request goes to the
     customer, and the chat says why."""
-    from tests.e2e.ui_pages import customer_join, start_support
-
     agent_page.add_init_script(
         "navigator.mediaDevices.getDisplayMedia = () => "
         "Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));"
     )
     agent_page.reload()
-    from tests.e2e.ui_pages import agent_login
-
     if by_id(agent_page, "login-username").is_visible():
         agent_login(agent_page)
     code = start_support(agent_page)
@@ -199,3 +195,19 @@ def test_control_needs_the_desktop_app(chat_pages) -> None:
     agent.get_by_test_id("language-select").select_option("ko")
     expect(panel).to_contain_text("RemoteSales 데스크톱 앱을 사용하세요")
     shot(agent, "agent-presenting-ko")
+
+
+def test_a_browser_without_screen_sharing_says_so(agent_page: Page, open_ui) -> None:
+    """Where the browser has no getDisplayMedia (a phone browser), Present screen explains what
+    to use instead and asks the customer nothing."""
+    agent_page.add_init_script("delete MediaDevices.prototype.getDisplayMedia;")
+    agent_page.reload()
+    code = start_support(agent_page)
+    customer = open_ui("/")
+    customer_join(customer, code, name="Chris Park")
+    by_id(agent_page, "present-request").click()
+    expect(notices(agent_page).last).to_have_text(
+        "This browser can't share your screen. Use Chrome, Edge or Firefox on a computer, "
+        "or the RemoteSales desktop app."
+    )
+    expect(by_id(customer, "presentation-prompt")).to_be_hidden()

@@ -206,7 +206,9 @@ export class SupportView {
   /** In the "Present screen" click: the browser's picker; false when nothing was chosen. */
   async _pickScreen() {
     if (this.browserPresenter === null) {
-      this.chatView.addNotice("browser_present.unsupported");
+      // getDisplayMedia exists only in secure contexts: over plain http, say that instead.
+      const key = window.isSecureContext ? "browser_present.unsupported" : "browser_present.insecure";
+      this.chatView.addNotice(key);
       return false;
     }
     try {
