@@ -24,8 +24,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH  # noqa: E402
-from tests.e2e.ui_pages import agent_login, customer_join, open_page, start_support  # noqa: E402
 from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent  # noqa: E402
+from tests.support.ui_pages import agent_login, customer_join, open_page, start_support  # noqa: E402
 
 
 def run(seconds: float) -> dict[str, float]:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Size, build time and start-up of the built programs (issue 6): where the time goes.
+"""Size, build time and start-up of the built programs (D1, D2, D4): where the time goes.
 
     scripts/build relay viewer [agent]      first (writes dist/ and dist/build-report.json)
     .venv/bin/python scripts/bench_builds.py [--runs 5] [--dist dist] [--agent]
@@ -34,11 +34,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from suite.agent.app.presentations import TOKEN_ENV  # noqa: E402
-from tests.e2e.viewer_presenter import start_session  # noqa: E402
 from tests.support.api import Api  # noqa: E402
 from tests.support.builds import prepare_built_relay  # noqa: E402
 from tests.support.chat_client import ChatClient  # noqa: E402
 from tests.support.relay import RelayProcess  # noqa: E402
+from tests.support.viewer_presenter import start_session  # noqa: E402
 from tests.support.viewer_program import (  # noqa: E402
     AGENT_SCREEN,
     VIEWER_SCREEN,

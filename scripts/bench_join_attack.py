@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Plays an attacker guessing access codes from many addresses (issue 11, finding 3).
+"""Plays an attacker guessing access codes from many addresses.
 
 For each case a real relay (`python -m relay_server`) starts on loopback, one agent opens
 `--sessions` waiting supports (live codes), and a bystander pair chats in one more session.

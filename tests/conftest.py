@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.api import Api
+from tests.support.network import Impostors
 from tests.support.relay import (
     DEFAULT_AGENTS,
     REPO_ROOT,
@@ -119,6 +120,15 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     return cert, key
+
+
+@pytest.fixture
+def impostor() -> Iterator[Callable[[int, str, bytes], str]]:
+    """Start stdlib HTTP servers whose every GET answers (status, content type, body):
+    `url = impostor(200, "text/html", b"...")`; all are stopped after the test."""
+    impostors = Impostors()
+    yield impostors.start
+    impostors.stop()
 
 
 @pytest.fixture(scope="session")

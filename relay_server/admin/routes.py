@@ -32,7 +32,6 @@ from suite.resources import ui_dir
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024
-_ACCOUNT_ERROR_STATUS = {"account_exists": 409, "account_not_found": 404}
 
 
 def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], float]) -> None:
@@ -48,7 +47,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
     def target(username: str) -> dict[str, Any]:
         account = accounts.get(username) if USERNAME_RE.match(username) else None
         if account is None:
-            raise Refused(404, "account_not_found", f"no account named '{username}'")
+            raise Refused("account_not_found", f"no account named '{username}'")
         return account
 
     def view(username: str) -> dict[str, Any]:
@@ -66,7 +65,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
                 closed += 1
         return closed
 
-    route = json_route(_ACCOUNT_ERROR_STATUS)
+    route = json_route()
 
     @app.get("/admin")
     @app.get("/admin/")  # as typed by hand; the page links only absolute /ui/ paths

@@ -28,7 +28,7 @@ def require_admin(role: str) -> None:
         Refused: 403 ``not_admin``.
     """
     if role != "admin":
-        raise Refused(403, "not_admin", "this account is not an admin")
+        raise Refused("not_admin", "this account is not an admin")
 
 
 def check_password(password: Any) -> str:
@@ -38,9 +38,7 @@ def check_password(password: Any) -> str:
         Refused: 400 ``weak_password`` (too short or not text).
     """
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_CHARS:
-        raise Refused(
-            400, "weak_password", f"a password needs at least {MIN_PASSWORD_CHARS} characters"
-        )
+        raise Refused("weak_password", f"a password needs at least {MIN_PASSWORD_CHARS} characters")
     return password
 
 
@@ -58,14 +56,13 @@ def check_new_account(data: dict[str, Any]) -> tuple[str, str, str, dict[str, st
     username = data.get("username")
     if not isinstance(username, str) or not USERNAME_RE.match(username):
         raise Refused(
-            400,
             "bad_username",
             "an ID is 1-64 letters, digits or . _ @ - and starts with a letter or digit",
         )
     password = check_password(data.get("password"))
     role = data.get("role", "agent")
     if role not in ROLES:
-        raise Refused(400, "bad_role", "role must be 'agent' or 'admin'")
+        raise Refused("bad_role", "role must be 'agent' or 'admin'")
     return username, password, role, check_profile(data)
 
 
@@ -82,7 +79,6 @@ def check_profile(data: dict[str, Any]) -> dict[str, str]:
             continue
         if not isinstance(value, str) or len(value) > MAX_PROFILE_CHARS:
             raise Refused(
-                400,
                 "bad_request",
                 f"'{key}' must be text of at most {MAX_PROFILE_CHARS} characters",
             )
@@ -102,11 +98,11 @@ def check_disable(actor: str, target: dict[str, Any], accounts: Iterable[dict[st
         Refused: 409 ``cannot_disable_self``, 409 ``last_admin``.
     """
     if target["username"] == actor:
-        raise Refused(409, "cannot_disable_self", "you cannot disable your own account")
+        raise Refused("cannot_disable_self", "you cannot disable your own account")
     if target.get("role") == "admin" and not target.get("disabled"):
         enabled_admins = [a for a in accounts if a.get("role") == "admin" and not a.get("disabled")]
         if len(enabled_admins) <= 1:
-            raise Refused(409, "last_admin", "the last enabled admin cannot be disabled")
+            raise Refused("last_admin", "the last enabled admin cannot be disabled")
 
 
 def account_view(account: dict[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,16 @@ from relay_server.sessions.relay import Relay
 from relay_server.sessions.supports import SupportSession
 from relay_server.web.authorization import bearer_principal, parse_authorization
 from relay_server.web.http_bodies import error_reply, json_body, json_route, refused_input
-from suite.protocol import MessageType, encode
+from suite.protocol import (
+    FileCancelled,
+    FileFailed,
+    FileOffered,
+    FileProgress,
+    FileReady,
+    FileReceived,
+)
+
+TransferMessage = FileOffered | FileReady | FileReceived | FileCancelled | FileFailed
 
 logger = logging.getLogger(__name__)
 
@@ -61,18 +70,16 @@ def install_file_routes(
             principal = bearer_principal(relay.accounts, header, clock())
             session = relay.directory.sessions.get(session_id)
             if session is None or session.agent_username != principal.username:
-                raise Refused(404, "session_not_found", "no such live support session of yours")
+                raise Refused("session_not_found", "no such live support session of yours")
             return "agent", session
         if scheme == "Customer":
             session = relay.directory.by_customer_token(token) if token else None
             if session is None:
-                raise Refused(401, "unauthorized", "this link to the session is no longer valid")
+                raise Refused("unauthorized", "this link to the session is no longer valid")
             if session.id != session_id:
-                raise Refused(404, "session_not_found", "no such live support session of yours")
+                raise Refused("session_not_found", "no such live support session of yours")
             return "customer", session
-        raise Refused(
-            401, "unauthorized", "send 'Authorization: Bearer <token>' or 'Customer <token>'"
-        )
+        raise Refused("unauthorized", "send 'Authorization: Bearer <token>' or 'Customer <token>'")
 
     def transfer_for_caller(transfer_id: str) -> tuple[str, Transfer]:
         """The transfer and the caller's role; another session's transfer is 'not found'."""
@@ -83,13 +90,13 @@ def install_file_routes(
             scheme, _ = parse_authorization(bottle.request.get_header("Authorization"))
             if scheme not in ("Bearer", "Customer"):
                 caller("")
-            raise Refused(404, "transfer_not_found", "no such file transfer in this session")
+            raise Refused("transfer_not_found", "no such file transfer in this session")
         try:
             role, session = caller(found.session_id)
         except Refused as refused:
             if refused.code == "session_not_found":
                 raise Refused(
-                    404, "transfer_not_found", "no such file transfer in this session"
+                    "transfer_not_found", "no such file transfer in this session"
                 ) from None
             raise
         return role, files.find(transfer_id, session.id)
@@ -111,20 +118,12 @@ def install_file_routes(
         for member in relay.screens.viewers_of(session_id):
             member.send(frame)
 
-    def tell(transfer: Transfer, message_type: MessageType, **extra: Any) -> None:
-        broadcast(transfer.session_id, encode(message_type, transfer=transfer.view(), **extra))
+    def tell(transfer: Transfer, message: type[TransferMessage]) -> None:
+        broadcast(transfer.session_id, message(transfer=transfer.view()).to_frame())
 
     def progress(transfer: Transfer) -> None:
-        broadcast(
-            transfer.session_id,
-            encode(
-                MessageType.FILE_PROGRESS,
-                id=transfer.id,
-                uploaded=transfer.uploaded,
-                downloaded=transfer.downloaded,
-                size=transfer.size,
-            ),
-        )
+        update = FileProgress(transfer.id, transfer.uploaded, transfer.downloaded, transfer.size)
+        broadcast(transfer.session_id, update.to_frame())
 
     api = json_route()
 
@@ -133,7 +132,7 @@ def install_file_routes(
     def offer(session_id: str):
         role, session = caller(session_id)
         if not session.customer_token:
-            raise Refused(409, "no_customer", "no customer has joined this session yet")
+            raise Refused("no_customer", "no customer has joined this session yet")
         offer = offer_body()
         if offer.get("check") is True:  # "would you take it?" before the sender hashes it
             name, size, _, _ = parse_offer(offer, files.rules, check_only=True)
@@ -143,7 +142,7 @@ def install_file_routes(
             "file offered",
             extra={"session_id": session.id, "transfer": transfer.id, "size": transfer.size},
         )
-        tell(transfer, MessageType.FILE_OFFERED)
+        tell(transfer, FileOffered)
         bottle.response.status = 201
         return {"transfer": transfer.view()}
 
@@ -166,21 +165,21 @@ def install_file_routes(
             offset = int(bottle.request.query.get("offset", ""))
         except ValueError:
             raise Refused(
-                400, "bad_offset", "give the chunk's byte '?offset=' as a number"
+                "bad_offset", "give the chunk's byte '?offset=' as a number", status=400
             ) from None
         length_header = bottle.request.environ.get("CONTENT_LENGTH", "")
         if not length_header.isdigit():
-            raise Refused(411, "length_required", "a chunk needs a Content-Length header")
+            raise Refused("length_required", "a chunk needs a Content-Length header")
         length = int(length_header)
         if offset < 0:
-            raise Refused(400, "bad_offset", "the offset cannot be negative")
+            raise Refused("bad_offset", "the offset cannot be negative", status=400)
         try:
             transfer.check_chunk(role, offset, length)
         except Refused as refused:
             if refused.code != "bad_offset":
                 raise
             raise Refused(
-                refused.status, refused.code, refused.message,
+                refused.code, refused.message,
                 details={"uploaded": transfer.uploaded},  # where the resumed upload must start
             ) from None  # fmt: skip
         transfer.busy = True
@@ -198,17 +197,17 @@ def install_file_routes(
             transfer.busy = False
         if transfer.state is TransferState.CANCELLED:  # cancelled while the chunk came in
             spool.delete(transfer.id)
-            raise Refused(410, "transfer_cancelled", f"the {transfer.cancelled_by} cancelled it")
+            raise Refused("transfer_cancelled", f"the {transfer.cancelled_by} cancelled it")
         if transfer.uploaded == transfer.size:
             progress(transfer)
             ok = transfer.finish_upload()
             wake_downloads(transfer)  # early downloads get the last byte, or stop short
             if ok:
-                tell(transfer, MessageType.FILE_READY)
+                tell(transfer, FileReady)
             else:
                 spool.delete(transfer.id)
-                tell(transfer, MessageType.FILE_FAILED)
-                raise Refused(422, "checksum_mismatch", transfer.error)
+                tell(transfer, FileFailed)
+                raise Refused("checksum_mismatch", transfer.error)
         return {"transfer": transfer.view()}
 
     @app.get("/api/files/<transfer_id>/content")
@@ -228,7 +227,7 @@ def install_file_routes(
         except RangeNotSatisfiable as error:
             refused_input("range", str(error))
             bottle.response.set_header("Content-Range", f"bytes */{transfer.size}")
-            return error_reply(Refused(416, "range_not_satisfiable", str(error)))
+            return error_reply(Refused("range_not_satisfiable", str(error)))
         start, end = byte_range or (0, transfer.size)
         bottle.response.status = 206 if byte_range else 200
         if byte_range:
@@ -282,7 +281,7 @@ def install_file_routes(
             # A browser cannot check the sha256 of a download it saves itself: the relay
             # checked it on upload and served every byte; that is as far as it can go.
             transfer.state = TransferState.RECEIVED
-            tell(transfer, MessageType.FILE_RECEIVED)
+            tell(transfer, FileReceived)
 
     @app.post("/api/files/<transfer_id>/ticket")
     @api
@@ -299,11 +298,11 @@ def install_file_routes(
         role, transfer = transfer_for_caller(transfer_id)
         if transfer.confirm(role, offer_body().get("sha256")):
             spool.delete(transfer.id)
-            tell(transfer, MessageType.FILE_RECEIVED)
+            tell(transfer, FileReceived)
             return {"transfer": transfer.view()}
         spool.delete(transfer.id)
-        tell(transfer, MessageType.FILE_FAILED)
-        raise Refused(422, "checksum_mismatch", transfer.error)
+        tell(transfer, FileFailed)
+        raise Refused("checksum_mismatch", transfer.error)
 
     @app.delete("/api/files/<transfer_id>")
     @api
@@ -312,7 +311,7 @@ def install_file_routes(
         transfer.cancel(role)
         wake_downloads(transfer)
         spool.delete(transfer.id)
-        tell(transfer, MessageType.FILE_CANCELLED)
+        tell(transfer, FileCancelled)
         return {"transfer": transfer.view()}
 
 

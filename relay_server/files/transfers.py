@@ -67,7 +67,6 @@ class FileRules:
         """
         if size > self.max_bytes:
             raise Refused(
-                413,
                 "file_too_large",
                 f"'{name}' is {human_size(size)}; this relay accepts files up to "
                 f"{human_size(self.max_bytes)}",
@@ -77,7 +76,6 @@ class FileRules:
             if extension not in self.allowed_extensions:
                 allowed = ", ".join(f".{e}" for e in self.allowed_extensions)
                 raise Refused(
-                    415,
                     "file_type_not_allowed",
                     f"'{name}' is not an allowed type; this relay accepts {allowed}",
                 )
@@ -168,25 +166,23 @@ class Transfer:
                 resume: ``uploaded``), 413 ``past_declared_size``, 413 ``chunk_too_large``.
         """
         if role != self.sender:
-            raise Refused(403, "not_sender", f"only the {self.sender} uploads this file")
+            raise Refused("not_sender", f"only the {self.sender} uploads this file")
         self._require_open()
         if self.state is TransferState.READY:
-            raise Refused(409, "already_uploaded", "every byte of this file has arrived")
+            raise Refused("already_uploaded", "every byte of this file has arrived")
         if self.busy:
-            raise Refused(409, "upload_busy", "another upload of this file is running; retry")
+            raise Refused("upload_busy", "another upload of this file is running; retry")
         if offset != self.uploaded:
             raise Refused(
-                409,
                 "bad_offset",
                 f"the upload must go on at byte {self.uploaded}, not {offset}",
             )
         if length > MAX_CHUNK_BYTES:
             raise Refused(
-                413, "chunk_too_large", f"a chunk may be at most {human_size(MAX_CHUNK_BYTES)}"
+                "chunk_too_large", f"a chunk may be at most {human_size(MAX_CHUNK_BYTES)}"
             )
         if offset + length > self.size:
             raise Refused(
-                413,
                 "past_declared_size",
                 f"this chunk ends at byte {offset + length}, past the declared size {self.size}",
             )
@@ -215,13 +211,13 @@ class Transfer:
                 :meth:`servable_end`); otherwise the file must be complete and checked.
         """
         if role != self.receiver:
-            raise Refused(403, "not_receiver", f"only the {self.receiver} downloads this file")
+            raise Refused("not_receiver", f"only the {self.receiver} downloads this file")
         if self.state in (TransferState.CANCELLED, TransferState.FAILED):
             self._require_open()
         if early and self.state in (TransferState.OFFERED, TransferState.UPLOADING):
             return
         if self.state not in (TransferState.READY, TransferState.RECEIVED):
-            raise Refused(409, "not_ready", "the file has not fully arrived at the relay yet")
+            raise Refused("not_ready", "the file has not fully arrived at the relay yet")
 
     def servable_end(self, end: int) -> int:
         """How far (exclusive) a download may be served now, for a range ending at ``end``.
@@ -242,7 +238,7 @@ class Transfer:
         """
         self.check_download(role)
         if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
-            raise Refused(400, "bad_request", "'sha256' must be 64 lower-case hex digits")
+            raise Refused("bad_request", "'sha256' must be 64 lower-case hex digits")
         if sha256 != self.sha256:
             self.fail("the received copy is damaged: its sha256 does not match")
             return False
@@ -252,7 +248,7 @@ class Transfer:
     def cancel(self, role: str) -> None:
         """Either participant cancels an unfinished transfer."""
         if self.state in FINISHED:
-            raise Refused(409, "already_finished", f"this transfer is already {self.state}")
+            raise Refused("already_finished", f"this transfer is already {self.state}")
         self.state = TransferState.CANCELLED
         self.cancelled_by = role
 
@@ -269,11 +265,11 @@ class Transfer:
 
     def _require_open(self) -> None:
         if self.state is TransferState.CANCELLED:
-            raise Refused(410, "transfer_cancelled", f"the {self.cancelled_by} cancelled it")
+            raise Refused("transfer_cancelled", f"the {self.cancelled_by} cancelled it")
         if self.state is TransferState.FAILED:
-            raise Refused(410, "transfer_failed", self.error)
+            raise Refused("transfer_failed", self.error)
         if self.state is TransferState.RECEIVED:
-            raise Refused(410, "transfer_finished", "this file was already received")
+            raise Refused("transfer_finished", "this file was already received")
 
 
 def parse_offer(
@@ -290,15 +286,15 @@ def parse_offer(
     name, size = body.get("name"), body.get("size")
     mime, sha256 = body.get("type") or "application/octet-stream", body.get("sha256")
     if not isinstance(name, str) or not name.strip() or len(name) > 1000:
-        raise Refused(400, "bad_request", "an offer requires 'name' (1-1000 characters)")
+        raise Refused("bad_request", "an offer requires 'name' (1-1000 characters)")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise Refused(400, "bad_request", "'size' must be a whole number of bytes (0 or more)")
+        raise Refused("bad_request", "'size' must be a whole number of bytes (0 or more)")
     if not isinstance(mime, str) or len(mime) > MAX_TYPE_CHARS:
-        raise Refused(400, "bad_request", f"'type' must be text of at most {MAX_TYPE_CHARS}")
+        raise Refused("bad_request", f"'type' must be text of at most {MAX_TYPE_CHARS}")
     if check_only and sha256 is None:
         sha256 = ""
     elif not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
-        raise Refused(400, "bad_request", "'sha256' must be 64 lower-case hex digits")
+        raise Refused("bad_request", "'sha256' must be 64 lower-case hex digits")
     safe = safe_file_name(name)
     rules.check(safe, size)
     return safe, size, mime, sha256
@@ -323,7 +319,6 @@ class FileTransfers:
         open_count = sum(t.state not in FINISHED for t in self.of_session(session_id))
         if open_count >= MAX_OPEN_TRANSFERS:
             raise Refused(
-                429,
                 "too_many_transfers",
                 f"{open_count} files are still on their way; wait for one to finish or cancel one",
             )
@@ -349,7 +344,7 @@ class FileTransfers:
         """
         transfer = self._transfers.get(transfer_id)
         if transfer is None or transfer.session_id != session_id:
-            raise Refused(404, "transfer_not_found", "no such file transfer in this session")
+            raise Refused("transfer_not_found", "no such file transfer in this session")
         return transfer
 
     def get(self, transfer_id: str) -> Transfer | None:
@@ -383,10 +378,10 @@ class FileTransfers:
         """
         found = self._tickets.get(ticket)
         if found is None or found[0] != transfer_id or found[1] <= now:
-            raise Refused(401, "bad_ticket", "this download link has expired; ask for a new one")
+            raise Refused("bad_ticket", "this download link has expired; ask for a new one")
         transfer = self._transfers.get(transfer_id)
         if transfer is None:
-            raise Refused(404, "transfer_not_found", "no such file transfer")
+            raise Refused("transfer_not_found", "no such file transfer")
         return transfer
 
 

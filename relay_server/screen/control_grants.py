@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 from relay_server.throttle import TokenBucket
 from suite.protocol import (
+    ControlState,
     ErrorCode,
     GrantControl,
     KeyInput,
@@ -43,7 +44,6 @@ from suite.protocol import (
     ProtocolError,
     RequestControl,
     RevokeControl,
-    encode,
 )
 
 # Mouse moves are coalesced by the viewer to ~60 a second; clicks, wheel and keys come on top.
@@ -322,8 +322,8 @@ class ControlDesk:
         """Send ``control_state`` to every viewer (its own view), the presenter and the agent."""
         control = self.session(session_id)
         for viewer in viewers:
-            viewer.send(encode(MessageType.CONTROL_STATE, **control.viewer_state(viewer)))
-        agent_frame = encode(MessageType.CONTROL_STATE, **control.agent_state())
+            viewer.send(ControlState(**control.viewer_state(viewer)).to_frame())
+        agent_frame = ControlState(**control.agent_state()).to_frame()
         if presenter is not None:
             presenter.send(agent_frame)
         chat = self.agent_chat(session_id)
@@ -331,7 +331,7 @@ class ControlDesk:
             chat.send(agent_frame)
 
     def state_for_agent(self, session_id: str) -> str:
-        return encode(MessageType.CONTROL_STATE, **self.session(session_id).agent_state())
+        return ControlState(**self.session(session_id).agent_state()).to_frame()
 
     def state_for_viewer(self, session_id: str, viewer: Any) -> str:
-        return encode(MessageType.CONTROL_STATE, **self.session(session_id).viewer_state(viewer))
+        return ControlState(**self.session(session_id).viewer_state(viewer)).to_frame()

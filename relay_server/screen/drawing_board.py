@@ -16,14 +16,19 @@ from typing import Any, Protocol
 from relay_server.throttle import TokenBucket
 from suite.protocol import (
     ClearDrawing,
+    Drawing,
+    DrawingCleared,
     ErrorCode,
     MessageType,
     ProtocolError,
+    RelayedStrokeBegin,
+    RelayedStrokeEnd,
+    RelayedStrokePoints,
     StrokeBegin,
     StrokeEnd,
     StrokePoints,
+    StrokeRemoved,
     UndoStroke,
-    encode,
 )
 from suite.strokes import MAX_POINTS_PER_STROKE, MAX_STROKES, Point, Stroke, Tool, clamp
 
@@ -202,27 +207,28 @@ class Drawings:
             )
             wire = stroke.to_wire()
             del wire["done"]
-            _send_all(others, encode(MessageType.STROKE_BEGIN, **wire))
-        elif isinstance(message, StrokePoints | StrokeEnd):
-            if isinstance(message, StrokePoints):
-                points = board.append(author, message.id, message.points)
-            else:
-                points = board.finish(author, message.id, message.points)
-            fields = {"author": author, "id": message.id, "points": [list(p) for p in points]}
-            _send_all(others, encode(message.type, **fields))
+            _send_all(others, RelayedStrokeBegin(**wire).to_frame())
+        elif isinstance(message, StrokePoints):
+            points = board.append(author, message.id, message.points)
+            relayed = RelayedStrokePoints(author, message.id, [list(p) for p in points])
+            _send_all(others, relayed.to_frame())
+        elif isinstance(message, StrokeEnd):
+            points = board.finish(author, message.id, message.points)
+            ended = RelayedStrokeEnd(author, message.id, [list(p) for p in points])
+            _send_all(others, ended.to_frame())
         elif isinstance(message, UndoStroke):
             removed = board.undo(author)
             if removed is not None:
-                frame = encode(MessageType.STROKE_REMOVED, author=author, id=removed.id)
+                frame = StrokeRemoved(author=author, id=removed.id).to_frame()
                 _send_all([member, *others], frame)
         else:
             board.clear()
-            _send_all([member, *others], encode(MessageType.DRAWING_CLEARED, by=author))
+            _send_all([member, *others], DrawingCleared(by=author).to_frame())
 
     def snapshot_frame(self, session_id: str) -> str:
         """The ``drawing`` message a socket gets when it joins (empty list: no drawing)."""
         board = self._boards.get(session_id)
-        return encode(MessageType.DRAWING, strokes=board.snapshot() if board else [])
+        return Drawing(strokes=board.snapshot() if board else []).to_frame()
 
     def resize(self, session_id: str, screen_w: int, screen_h: int) -> None:
         self.board(session_id).resize(screen_w, screen_h)
@@ -231,7 +237,7 @@ class Drawings:
         """The presentation stopped: forget its drawing and tell everyone."""
         board = self._boards.get(session_id)
         if board is not None and board.clear():
-            _send_all(members, encode(MessageType.DRAWING_CLEARED, by=by))
+            _send_all(members, DrawingCleared(by=by).to_frame())
 
     def forget_member(self, member: DrawingMember) -> None:
         self._buckets.pop(id(member), None)

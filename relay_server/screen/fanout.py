@@ -25,12 +25,12 @@ from __future__ import annotations
 import statistics
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
-from suite.protocol import MessageType, encode
+from suite.protocol import CaptureCredit, ScreenState
 from suite.screen.frames import HEADER_BYTES, RegionFrame
 
 CELL_PX = 16
@@ -72,9 +72,13 @@ class KeptFrame:
         return cls(RegionFrame.parse(memoryview(data)[:HEADER_BYTES]), data)
 
 
+# The relay's members are more than ScreenMember; a Presentation hands back the same type.
+MemberT = TypeVar("MemberT", bound=ScreenMember)
+
+
 @dataclass(slots=True)
-class _Viewer:
-    member: ScreenMember
+class _Viewer(Generic[MemberT]):
+    member: MemberT
     sent: set[int] = field(default_factory=set)  # seqs of kept frames this viewer has
     in_flight: list[tuple[int, float]] = field(default_factory=list)  # (bytes, sent at)
     rate_bps: float | None = None  # delivery rate estimate, bytes per second
@@ -118,7 +122,7 @@ class _Viewer:
         return done
 
 
-class Presentation:
+class Presentation(Generic[MemberT]):
     """One session's shared screen: the cell map, its frames, and every viewer's progress."""
 
     def __init__(
@@ -131,8 +135,8 @@ class Presentation:
         self.state = "waiting"  # waiting | live | paused | stopped
         self.screen_w = 0
         self.screen_h = 0
-        self.presenter: ScreenMember | None = None
-        self.viewers: dict[int, _Viewer] = {}
+        self.presenter: MemberT | None = None
+        self.viewers: dict[int, _Viewer[MemberT]] = {}
         self.credit = 0
         self.frames_in = 0
         self.frames_dropped = 0
@@ -213,7 +217,7 @@ class Presentation:
 
     # -- viewers -----------------------------------------------------------------------------
 
-    def add_viewer(self, member: ScreenMember) -> bool:
+    def add_viewer(self, member: MemberT) -> bool:
         """Seat a viewer with everything dirty; False when the presentation is full."""
         if len(self.viewers) >= MAX_VIEWERS:
             return False
@@ -225,10 +229,10 @@ class Presentation:
         self.grant_credit()
         return True
 
-    def remove_viewer(self, member: ScreenMember) -> None:
+    def remove_viewer(self, member: MemberT) -> None:
         self.viewers.pop(id(member), None)
 
-    def ack(self, member: ScreenMember, seq: int) -> None:
+    def ack(self, member: MemberT, seq: int) -> None:
         viewer = self.viewers.get(id(member))
         if viewer is None or not viewer.in_flight:
             return
@@ -238,12 +242,7 @@ class Presentation:
         self.grant_credit()
 
     def state_frame(self) -> str:
-        return encode(
-            MessageType.SCREEN_STATE,
-            state=self.state,
-            screen_w=self.screen_w,
-            screen_h=self.screen_h,
-        )
+        return ScreenState(self.state, self.screen_w, self.screen_h).to_frame()
 
     @property
     def frames_kept(self) -> int:
@@ -287,7 +286,7 @@ class Presentation:
                 released.update(chain.from_iterable(cells[start:stop]))
                 cells[start:stop] = [(seq,)] * (stop - start)
                 added += stop - start
-                partial_cols = edge_cols
+                partial_cols: Sequence[int] = edge_cols
             else:
                 partial_cols = range(first_col, last_col + 1)
             for col in partial_cols:
@@ -340,7 +339,7 @@ class Presentation:
             return
         self.credit = 1
         self._credit_sent_at = now
-        self.presenter.send(encode(MessageType.CAPTURE_CREDIT, frames=1))
+        self.presenter.send(CaptureCredit(frames=1).to_frame())
 
     def _credit_due(self, now: float) -> float | None:
         """When the next capture should be granted (None: no viewer wants one)."""

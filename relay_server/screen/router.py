@@ -1,9 +1,13 @@
-"""The screen channel of every session: presenter, viewers, and the fan-out between them."""
+"""The screen channel of every session: presenter, viewers, and the fan-out between them.
+
+Each message type has one ``handle_<type>`` method (:data:`SCREEN_HANDLERS`). No clock is read
+here: the websocket adapter passes ``now`` (monotonic seconds) with every message.
+"""
 
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Callable
 from typing import Any
 
 from relay_server.screen.control_grants import ControlDesk
@@ -11,11 +15,12 @@ from relay_server.screen.drawing_board import Drawings
 from relay_server.screen.fanout import CallLater, KeptFrame, Presentation
 from relay_server.sessions.rooms import Member
 from suite.protocol import (
-    DRAWING_MESSAGES,
     Channel,
+    ClearDrawing,
     CloseCode,
     Cursor,
     ErrorCode,
+    GrantControl,
     KeyInput,
     MouseInput,
     PaintReport,
@@ -28,9 +33,15 @@ from suite.protocol import (
     RevokeControl,
     Role,
     ScreenAck,
+    StrokeBegin,
+    StrokeEnd,
+    StrokePoints,
+    UndoStroke,
+    require_channel,
 )
 
-CONTROL_MESSAGES = (RequestControl, RevokeControl, MouseInput, KeyInput)  # P3
+ControlMessage = RequestControl | GrantControl | RevokeControl | MouseInput | KeyInput
+DrawingMessage = StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +50,15 @@ class Screens:
     def __init__(self, call_later: CallLater | None = None) -> None:
         """``call_later``: the shell's timer, for early capture credits (see screen_fanout)."""
         self._call_later = call_later
-        self._presentations: dict[str, Presentation] = {}
+        self._presentations: dict[str, Presentation[Member]] = {}
         self.paint_reports = 0
         self.control = ControlDesk()  # control handover (P3); Relay sets its agent_chat
         self.drawings = Drawings()  # P5: strokes over each presentation
 
-    def presentation(self, session_id: str) -> Presentation:
+    def presentation(self, session_id: str) -> Presentation[Member]:
         found = self._presentations.get(session_id)
         if found is None:
-            found = Presentation(call_later=self._call_later)
+            found = Presentation[Member](call_later=self._call_later)
             self._presentations[session_id] = found
         return found
 
@@ -76,70 +87,133 @@ class Screens:
         if member.role is Role.AGENT:
             if presentation.presenter is member:
                 presentation.presenter = None
-                self._control_call("clear", member.session_id)  # nobody injects any more
+                self.clear_control(member.session_id)  # nobody injects any more
         else:
             presentation.remove_viewer(member)
-            self._control_call("viewer_left", member.session_id, member)
+            presenter, viewers = self._control_members(member.session_id)
+            self.control.viewer_left(member.session_id, member, presenter, viewers)
 
-    def handle(self, member: Member, message: Any) -> None:
+    def handle(self, member: Member, message: Any, now: float) -> None:
         """A text message on the screen channel.
+
+        Args:
+            now: monotonic seconds (rate limits of input and drawing).
 
         Raises:
             ProtocolError: a message this role may not send here, or out of order.
         """
+        require_channel(message, Channel.SCREEN)
         presentation = self.presentation(member.session_id)
         if member.role is Role.CUSTOMER and id(member) not in presentation.viewers:
             # Unseated: refused for lack of room, or its customer token was retired.
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, "this viewer is not in the session", str(message.type)
             )
-        if isinstance(message, CONTROL_MESSAGES):
-            self.handle_control(member, message)
-            return
-        presenter_only = (PresentStart, PresentPause, PresentResume, PresentStop, Cursor)
-        if isinstance(message, presenter_only):
-            if member.role is not Role.AGENT or presentation.presenter is not member:
-                raise ProtocolError(
-                    ErrorCode.NOT_ALLOWED,
-                    f"only the presenter sends {message.type}",
-                    str(message.type),
-                )
-            if isinstance(message, PresentStart):
-                self._drawing_resize(presentation, member.session_id, message)
-                presentation.start(message.screen_w, message.screen_h)
-                presentation.grant_credit()
-            elif isinstance(message, PresentPause):
-                presentation.pause()
-                self._control_call("clear", member.session_id)
-            elif isinstance(message, PresentResume):
-                presentation.resume()
-            elif isinstance(message, PresentStop):
-                presentation.stop()
-                self._control_call("clear", member.session_id)
-                self.drawings.clear(member.session_id, self._members_of(presentation))
-            else:
-                frame = message.to_frame()
-                for viewer in list(presentation.viewers.values()):
-                    viewer.member.send(frame)
-        elif isinstance(message, ScreenAck | PaintReport):
-            if member.role is not Role.CUSTOMER:
-                raise ProtocolError(
-                    ErrorCode.NOT_ALLOWED, f"only viewers send {message.type}", str(message.type)
-                )
-            if isinstance(message, ScreenAck):
-                presentation.ack(member, message.seq)
-            else:
-                self.paint_reports += 1
-        elif isinstance(message, DRAWING_MESSAGES):
-            others = [m for m in self._members_of(presentation) if m is not member]
-            live = presentation.state in ("live", "paused")
-            self.drawings.handle(member.session_id, member, message, others, live, time.monotonic())
-        else:
+        SCREEN_HANDLERS[type(message)](self, member, message, now)
+
+    # -- presenter -> relay (protocol.md, *Text messages on the screen channel*) ---------------
+
+    def handle_present_start(self, member: Member, message: PresentStart, now: float) -> None:
+        """``present_start``: a presentation (re)starts; viewers get ``screen_state``."""
+        presentation = self._presenter_only(member, message)
+        self._drawing_resize(presentation, member.session_id, message)
+        presentation.start(message.screen_w, message.screen_h)
+        presentation.grant_credit()
+
+    def handle_present_pause(self, member: Member, message: PresentPause, now: float) -> None:
+        """``present_pause``: viewers keep the last picture; control goes back to the agent."""
+        self._presenter_only(member, message).pause()
+        self.clear_control(member.session_id)
+
+    def handle_present_resume(self, member: Member, message: PresentResume, now: float) -> None:
+        """``present_resume``: the paused presentation goes on."""
+        self._presenter_only(member, message).resume()
+
+    def handle_present_stop(self, member: Member, message: PresentStop, now: float) -> None:
+        """``present_stop``: the relay forgets the picture, the grants and the drawing."""
+        presentation = self._presenter_only(member, message)
+        presentation.stop()
+        self.clear_control(member.session_id)
+        self.drawings.clear(member.session_id, self._members_of(presentation))
+
+    def handle_cursor(self, member: Member, message: Cursor, now: float) -> None:
+        """``cursor``: forwarded to every viewer as it came (latest wins)."""
+        presentation = self._presenter_only(member, message)
+        frame = message.to_frame()
+        for viewer in list(presentation.viewers.values()):
+            viewer.member.send(frame)
+
+    # -- viewer -> relay ----------------------------------------------------------------------
+
+    def handle_screen_ack(self, member: Member, message: ScreenAck, now: float) -> None:
+        """``screen_ack``: a viewer painted a frame; its window opens by one."""
+        self._viewer_only(member, message).ack(member, message.seq)
+
+    def handle_paint_report(self, member: Member, message: PaintReport, now: float) -> None:
+        """``paint_report``: counted for /health (benchmarks); not forwarded."""
+        self._viewer_only(member, message)
+        self.paint_reports += 1
+
+    # -- control handover (protocol.md, *Screen channel: control handover*) -------------------
+
+    def handle_request_control(self, member: Member, message: RequestControl, now: float) -> None:
+        """``request_control``: a viewer asks; the agent's chat sees ``requested``."""
+        self.handle_control(member, message, now)
+
+    def handle_revoke_control(self, member: Member, message: RevokeControl, now: float) -> None:
+        """``revoke_control`` from the presenter (its hotkey); the chat's goes through Relay."""
+        self.handle_control(member, message, now)
+
+    def handle_mouse_input(self, member: Member, message: MouseInput, now: float) -> None:
+        """``mouse_input``: forwarded to the presenter when this viewer holds the mouse."""
+        self.handle_control(member, message, now)
+
+    def handle_key_input(self, member: Member, message: KeyInput, now: float) -> None:
+        """``key_input``: forwarded to the presenter when this viewer holds the keyboard."""
+        self.handle_control(member, message, now)
+
+    # -- drawing (protocol.md, *Screen drawing*) ----------------------------------------------
+
+    def handle_stroke_begin(self, member: Member, message: StrokeBegin, now: float) -> None:
+        """``stroke_begin``: a new stroke, relayed to the others with its author."""
+        self._draw(member, message, now)
+
+    def handle_stroke_points(self, member: Member, message: StrokePoints, now: float) -> None:
+        """``stroke_points``: more points of the sender's open stroke."""
+        self._draw(member, message, now)
+
+    def handle_stroke_end(self, member: Member, message: StrokeEnd, now: float) -> None:
+        """``stroke_end``: the stroke is final."""
+        self._draw(member, message, now)
+
+    def handle_undo_stroke(self, member: Member, message: UndoStroke, now: float) -> None:
+        """``undo_stroke``: removes the sender's newest stroke (``stroke_removed`` to all)."""
+        self._draw(member, message, now)
+
+    def handle_clear_drawing(self, member: Member, message: ClearDrawing, now: float) -> None:
+        """``clear_drawing``: removes every stroke (``drawing_cleared`` to all)."""
+        self._draw(member, message, now)
+
+    def _presenter_only(self, member: Member, message: Any) -> Presentation:
+        presentation = self.presentation(member.session_id)
+        if member.role is not Role.AGENT or presentation.presenter is not member:
             raise ProtocolError(
-                ErrorCode.NOT_ALLOWED,
-                f"{message.type} is not sent on the screen channel",
-                str(message.type),
+                ErrorCode.NOT_ALLOWED, f"only the presenter sends {message.type}", str(message.type)
             )
+        return presentation
+
+    def _viewer_only(self, member: Member, message: Any) -> Presentation:
+        if member.role is not Role.CUSTOMER:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, f"only viewers send {message.type}", str(message.type)
+            )
+        return self.presentation(member.session_id)
+
+    def _draw(self, member: Member, message: DrawingMessage, now: float) -> None:
+        presentation = self.presentation(member.session_id)
+        others = [m for m in self._members_of(presentation) if m is not member]
+        live = presentation.state in ("live", "paused")
+        self.drawings.handle(member.session_id, member, message, others, live, now)
 
     def region(self, member: Member, data: bytes) -> None:
         """A binary frame on the screen channel.
@@ -164,10 +238,15 @@ class Screens:
         for member in self._members_of(presentation):
             member.close(code, reason)
 
-    def handle_control(self, member: Member, message: Any, customer_id: str = "") -> None:
+    def handle_control(
+        self, member: Member, message: ControlMessage, now: float, customer_id: str = ""
+    ) -> None:
         """A control handover message (P3), from a viewer, the presenter or the agent's chat.
 
-        ``customer_id``: the session's current customer (a grant naming nobody goes there).
+        Args:
+            now: seconds for the input rate limits (monotonic on the screen channel; grants
+                and revokes from the chat never reach a rate limit).
+            customer_id: the session's current customer (a grant naming nobody goes there).
 
         Raises:
             ProtocolError: refused (``relay_server.screen.control_grants`` says when).
@@ -177,19 +256,14 @@ class Screens:
         if is_agent and member.channel is Channel.SCREEN and presenter is not member:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "not the presenter", str(message.type))
         self.control.handle(
-            member.session_id,
-            member,
-            message,
-            presenter,
-            viewers,
-            is_agent,
-            time.monotonic(),
-            customer_id,
+            member.session_id, member, message, presenter, viewers, is_agent, now, customer_id
         )
 
     def clear_control(self, session_id: str) -> None:
-        """Drop every control grant and request of a session (the customer was removed)."""
-        self._control_call("clear", session_id)
+        """Drop every control grant and request of a session (paused, stopped, presenter gone,
+        customer removed)."""
+        presenter, viewers = self._control_members(session_id)
+        self.control.clear(session_id, presenter, viewers)
 
     def retire_customer(self, session_id: str, customer_id: str, code: int, reason: str) -> int:
         """Unseat and close every viewer socket of a customer token that stopped working.
@@ -217,11 +291,6 @@ class Screens:
             return None, []
         return presentation.presenter, [v.member for v in presentation.viewers.values()]
 
-    def _control_call(self, action: str, session_id: str, *members: Member) -> None:
-        """``control.viewer_left`` or ``control.clear`` with the session's current members."""
-        presenter, viewers = self._control_members(session_id)
-        getattr(self.control, action)(session_id, *members, presenter, viewers)
-
     def stats(self) -> dict[str, int]:
         """Counters for /health: how much the screen channel has carried."""
         presentations = self._presentations.values()
@@ -233,11 +302,11 @@ class Screens:
             "paint_reports": self.paint_reports,
             "inputs_forwarded": self.control.forwarded,  # control handover (P3)
             "inputs_refused": self.control.refused,
-            "inputs_dropped": self.control.dropped,  # no room at the presenter (issue 11)
+            "inputs_dropped": self.control.dropped,  # no room at the presenter
         }
 
     def _drawing_resize(
-        self, presentation: Presentation, session_id: str, start: PresentStart
+        self, presentation: Presentation[Member], session_id: str, start: PresentStart
     ) -> None:
         """A (re)start on a screen of another size: strokes would land elsewhere, so go."""
         if (presentation.screen_w, presentation.screen_h) != (start.screen_w, start.screen_h):
@@ -255,8 +324,29 @@ class Screens:
         return [m for p in self._presentations.values() for m in self._members_of(p)]
 
     @staticmethod
-    def _members_of(presentation: Presentation) -> list:
+    def _members_of(presentation: Presentation[Member]) -> list:
         members = [viewer.member for viewer in presentation.viewers.values()]
         if presentation.presenter is not None:
             members.append(presentation.presenter)
         return members
+
+
+SCREEN_HANDLERS: dict[type, Callable[..., None]] = {
+    PresentStart: Screens.handle_present_start,
+    PresentPause: Screens.handle_present_pause,
+    PresentResume: Screens.handle_present_resume,
+    PresentStop: Screens.handle_present_stop,
+    Cursor: Screens.handle_cursor,
+    ScreenAck: Screens.handle_screen_ack,
+    PaintReport: Screens.handle_paint_report,
+    RequestControl: Screens.handle_request_control,
+    RevokeControl: Screens.handle_revoke_control,
+    MouseInput: Screens.handle_mouse_input,
+    KeyInput: Screens.handle_key_input,
+    StrokeBegin: Screens.handle_stroke_begin,
+    StrokePoints: Screens.handle_stroke_points,
+    StrokeEnd: Screens.handle_stroke_end,
+    UndoStroke: Screens.handle_undo_stroke,
+    ClearDrawing: Screens.handle_clear_drawing,
+}
+"""One handler per screen-channel message type: its keys are ``suite.protocol.SCREEN_MESSAGES``."""

@@ -1,8 +1,11 @@
 """The relay's domain logic: support sessions, joins, chat, ends.
 
-No sockets and no gevent: the HTTP routes and the websocket adapter call these methods, pass
-the current time, and hand in members with ``send``/``close``. ``wait_durable`` is the one
-blocking call, injected: the server passes its group committer, tests pass ``store.sync``.
+The HTTP-side actions (new support, join, notes) and the end of a session are here; the chat
+sockets' hello, seating and messages in ``chat_sockets.py`` (:class:`ChatSockets`, Relay's
+base). No sockets and no gevent: the HTTP routes and the websocket adapter call these
+methods, pass the current time, and hand in members with ``send``/``close``.
+``wait_durable`` is the one blocking call, injected: the server passes its group committer,
+tests pass ``store.sync``.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from relay_server.files.spool import FileSpool
 from relay_server.files.transfers import FINISHED, FileRules, FileTransfers
 from relay_server.screen.fanout import CallLater
 from relay_server.screen.router import Screens
-from relay_server.sessions.access_codes import CodeError, CodeProblem, format_code
+from relay_server.sessions.access_codes import CodeError, format_code
 from relay_server.sessions.chat_log import ChatLog
+from relay_server.sessions.chat_sockets import REMOVED_REASON, ChatSockets, HandshakeRefused
 from relay_server.sessions.join_guard import (
     DEFAULT_GUESS_BUDGET,
     DEFAULT_GUESS_WINDOW_S,
@@ -38,7 +42,7 @@ from relay_server.sessions.knocks import (
     RefusedBecause,
 )
 from relay_server.sessions.notes import MAX_NOTES_CHARS, SessionNotes
-from relay_server.sessions.rooms import Member, Rooms
+from relay_server.sessions.rooms import Rooms
 from relay_server.sessions.supports import (
     SHOWN_AGENT_FIELDS,
     JoinError,
@@ -49,28 +53,18 @@ from relay_server.sessions.supports import (
 from relay_server.store import Store
 from suite.protocol import (
     MAX_NAME_CHARS,
-    PROTOCOL_VERSION,
-    AdmitKnock,
-    AnswerPresentation,
-    Channel,
     CloseCode,
-    EndSession,
+    CustomerRemoved,
     ErrorCode,
-    GrantControl,
-    Hello,
-    MarkRead,
-    MessageType,
+    FileCancelled,
+    KnocksChanged,
     ProtocolError,
     RefuseAllKnocks,
     RefuseKnock,
     RemoveCustomer,
-    RenewCode,
-    RequestPresentation,
-    RevokeControl,
     Role,
-    SendChat,
-    Typing,
-    encode,
+    SessionEnded,
+    SessionUpdated,
 )
 
 logger = logging.getLogger(__name__)
@@ -78,7 +72,6 @@ logger = logging.getLogger(__name__)
 LIVE_SESSIONS = "live_sessions"
 SESSION_RECORDS = "session_records"
 SWEEP_EVERY_S = 60.0  # forget addresses past their throttle window this often
-REMOVED_REASON = "the agent removed you from the session"
 
 
 @dataclass(slots=True)
@@ -92,16 +85,13 @@ class RelayOptions:
     guess_window_s: float = DEFAULT_GUESS_WINDOW_S
 
 
-class HandshakeRefused(Exception):
-    """``hello`` refused: close the socket with ``code``."""
-
-    def __init__(self, code: CloseCode, reason: str):
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
+__all__ = ["HandshakeRefused", "Relay", "RelayOptions", "invitation_text"]
 
 
-class Relay:
+class Relay(ChatSockets):
+    """Support sessions: the HTTP-side actions here, the chat sockets' lifecycle and messages
+    in :class:`ChatSockets`."""
+
     def __init__(
         self,
         store: Store,
@@ -143,7 +133,7 @@ class Relay:
     def new_support(self, principal: Principal, now: float, relay_url: str) -> dict[str, Any]:
         account = self.accounts.get(principal.username)
         if account is None:
-            raise Refused(401, "unauthorized", "this account no longer exists")
+            raise Refused("unauthorized", "this account no longer exists")
         try:
             session = self.directory.create(
                 principal.username,
@@ -153,9 +143,7 @@ class Relay:
                 relay_url=(self.options.public_url or relay_url).rstrip("/"),
             )
         except RuntimeError:
-            raise Refused(
-                503, "no_codes_left", "no access codes are free; try again soon"
-            ) from None
+            raise Refused("no_codes_left", "no access codes are free; try again soon") from None
         self._persist(session)
         self.wait_durable()
         return self.support_view(session)
@@ -163,7 +151,7 @@ class Relay:
     def get_support(self, principal: Principal, session_id: str) -> dict[str, Any]:
         session = self.directory.sessions.get(session_id)
         if session is None or session.agent_username != principal.username:
-            raise Refused(404, "session_not_found", "no such live support session")
+            raise Refused("session_not_found", "no such live support session")
         return self.support_view(session)
 
     def support_view(self, session: SupportSession) -> dict[str, Any]:
@@ -202,7 +190,7 @@ class Relay:
         self._require_owner(principal, session_id)
         if not isinstance(notes, str) or len(notes) > MAX_NOTES_CHARS:
             raise Refused(
-                400, "bad_request", f"'notes' must be text of at most {MAX_NOTES_CHARS} characters"
+                "bad_request", f"'notes' must be text of at most {MAX_NOTES_CHARS} characters"
             )
         saved = self.notes.put(session_id, principal.username, notes, now)
         self.wait_durable()
@@ -215,7 +203,7 @@ class Relay:
             record = self.session_record(session_id)
             owner = record["agent_username"] if record else None
         if owner != principal.username:
-            raise Refused(404, "session_not_found", "no such support session of yours")
+            raise Refused("session_not_found", "no such support session of yours")
 
     # -- customer HTTP actions -------------------------------------------------------------
 
@@ -248,7 +236,6 @@ class Relay:
                 wait = self.join_guard.retry_after(ip, now)
                 if wait > 0:
                     raise Refused(
-                        429,
                         "throttled",
                         f"too many wrong codes; try again in {int(wait) + 1} s",
                         wait,
@@ -259,12 +246,11 @@ class Relay:
                 self.directory.join_by_code(code, name, now)
             else:
                 if not self.options.icons_enabled:
-                    raise Refused(403, "icons_disabled", "joining by icon is turned off here")
+                    raise Refused("icons_disabled", "joining by icon is turned off here")
                 assert icon is not None
                 wait = self.join_guard.icon_knock_wait(ip, now)
                 if wait > 0:
                     raise Refused(
-                        429,
                         "throttled",
                         f"too many agents picked; try again in {int(wait) + 1} s",
                         wait,
@@ -274,11 +260,9 @@ class Relay:
                 return self._knock(session, name, KnockVia.ICON, ip, now)
         except CodeError as error:
             self.join_guard.wrong_code(ip, now)
-            status = 404 if error.problem is CodeProblem.INVALID else 410
-            raise Refused(status, str(error.problem), _CODE_MESSAGES[str(error.problem)]) from None
+            raise Refused(str(error.problem), _CODE_MESSAGES[str(error.problem)]) from None
         except JoinError as error:
-            status = 404 if error.problem == "icon_not_found" else 409
-            raise Refused(status, str(error.problem), _JOIN_MESSAGES[str(error.problem)]) from None
+            raise Refused(str(error.problem), _JOIN_MESSAGES[str(error.problem)]) from None
         return self._joined(session, now)
 
     def _joined(self, session: SupportSession, now: float) -> dict[str, Any]:
@@ -288,7 +272,7 @@ class Relay:
         self._settle_knocks(
             self.knocks.refuse_all(session.id, RefusedBecause.SESSION_TAKEN, now), session
         )
-        self._tell_agent(session, MessageType.SESSION_UPDATED)
+        self._tell_agent(session, SessionUpdated)
         logger.info("customer joined session %s", session.id, extra={"session_id": session.id})
         return {
             "status": "joined",
@@ -305,7 +289,7 @@ class Relay:
         try:
             knock, replaced = self.knocks.knock(session.id, name, via, ip, now)
         except KnockError as error:
-            raise Refused(429, error.problem, error.message, 60.0) from None
+            raise Refused(error.problem, error.message, 60.0) from None
         if replaced is not None:
             self.knock_settled(replaced.secret)
         self._tell_knocks(session.id)
@@ -325,7 +309,7 @@ class Relay:
         """
         knock = self.knocks.by_secret(secret)
         if knock is None:
-            raise Refused(404, "knock_not_found", "this request to join is unknown; join again")
+            raise Refused("knock_not_found", "this request to join is unknown; join again")
         answer: dict[str, Any] = {"knock": knock.for_customer()}
         if knock.state is KnockState.ADMITTED:
             session = self.directory.sessions.get(knock.session_id)
@@ -344,7 +328,7 @@ class Relay:
         """The customer stops knocking (``DELETE /api/knocks/<secret>``)."""
         knock = self.knocks.by_secret(secret)
         if knock is None:
-            raise Refused(404, "knock_not_found", "this request to join is unknown")
+            raise Refused("knock_not_found", "this request to join is unknown")
         if self.knocks.withdraw(knock, now):
             self.knock_settled(knock.secret)
             self._tell_knocks(knock.session_id)
@@ -379,7 +363,7 @@ class Relay:
         for settled in (knock, *refused):
             self.knock_settled(settled.secret)
         self._tell_knocks(session.id)  # empty now
-        self._tell_agent(session, MessageType.SESSION_UPDATED)
+        self._tell_agent(session, SessionUpdated)
         logger.info("agent admitted a customer", extra={"session_id": session.id})
 
     def _settle_knocks(self, settled: list[Knock], session: SupportSession) -> None:
@@ -396,191 +380,9 @@ class Relay:
             agent.send(self._knocks_frame(session_id))
 
     def _knocks_frame(self, session_id: str) -> str:
-        return encode(
-            MessageType.KNOCKS_CHANGED,
-            knocks=[k.for_agent() for k in self.knocks.pending(session_id)],
-        )
-
-    # -- websocket -------------------------------------------------------------------------
-
-    def hello(self, hello: Hello, now: float) -> tuple[SupportSession, str]:
-        """Check a ``hello``; returns the session and the participant's display name.
-
-        Raises:
-            HandshakeRefused: wrong version, unknown session, bad token.
-        """
-        if hello.protocol_version != PROTOCOL_VERSION:
-            raise HandshakeRefused(
-                CloseCode.UNSUPPORTED_VERSION,
-                f"protocol version {hello.protocol_version} is not supported; "
-                f"this relay speaks {PROTOCOL_VERSION}",
-            )
-        if hello.role is Role.AGENT:
-            principal = self.accounts.authenticate(hello.token, now)
-            if principal is None:
-                raise HandshakeRefused(CloseCode.UNAUTHORIZED, "log in again")
-            session = self.directory.sessions.get(hello.session_id)
-            if session is None:
-                raise HandshakeRefused(self._gone_code(hello.session_id), "no such live session")
-            if session.agent_username != principal.username:
-                raise HandshakeRefused(CloseCode.UNAUTHORIZED, "not your session")
-            return session, session.agent.get("name", principal.username)
-        session = self.directory.by_customer_token(hello.token)
-        if session is None or session.id != hello.session_id:
-            live = self.directory.sessions.get(hello.session_id)
-            if live is not None and live.was_removed(hello.token):
-                raise HandshakeRefused(CloseCode.REMOVED, REMOVED_REASON)
-            code = self._gone_code(hello.session_id)
-            raise HandshakeRefused(
-                code if code is CloseCode.SESSION_ENDED else CloseCode.UNAUTHORIZED,
-                "this link to the session is no longer valid",
-            )
-        return session, session.customer_name or "Customer"
-
-    def enter(self, member: Member, session: SupportSession, last_seen_id: int) -> None:
-        """Send an accepted member its ``welcome``, then seat it (and tell the others)."""
-        if member.channel is Channel.SCREEN:
-            member.send(
-                encode(
-                    MessageType.WELCOME,
-                    protocol_version=PROTOCOL_VERSION,
-                    you={"role": str(member.role), "name": member.name},
-                    session=self.session_view(session, member.role is Role.AGENT),
-                    missed=[],
-                    last_id=0,
-                    read_up_to={},
-                )
-            )
-            self.screens.enter(member)
-            return
-        room = self.rooms.room(session.id)
-        chat = self._chat(session.id)
-        if member.role is Role.CUSTOMER:
-            last_seen_id = max(last_seen_id, session.customer_since_id)
-        welcome = encode(
-            MessageType.WELCOME,
-            protocol_version=PROTOCOL_VERSION,
-            you={"role": str(member.role), "name": member.name},
-            session=self.session_view(session, member.role is Role.AGENT),
-            missed=chat.after(last_seen_id),
-            last_id=chat.last_id,
-            read_up_to=chat.read_up_to,
-        )
-        member.send(welcome)
-        if member.role is Role.AGENT:  # the chat window shows who holds control (P3)
-            member.send(self.screens.control.state_for_agent(session.id))
-            member.send(self._knocks_frame(session.id))  # who is asking to join
-        replaced = room.add(member)
-        if replaced is not None:
-            replaced.close(CloseCode.REPLACED, "connected from another window")
-        else:
-            rejoined = member.role in chat.joined_roles
-            chat.joined_roles.add(member.role)
-            room.broadcast(
-                encode(
-                    MessageType.PARTICIPANT_JOINED,
-                    role=str(member.role),
-                    name=member.name,
-                    rejoined=rejoined,
-                ),
-                exclude=member,
-            )
-
-    def leave(self, member: Member) -> None:
-        if member.channel is Channel.SCREEN:
-            self.screens.leave(member)
-            return
-        if self.rooms.leave(member):
-            room = self.rooms.find(member.session_id)
-            if room is not None:
-                room.broadcast(
-                    encode(MessageType.PARTICIPANT_LEFT, role=str(member.role), name=member.name)
-                )
-
-    def handle(self, member: Member, message: Any, now: float) -> None:
-        """Act on one parsed message from a seated member.
-
-        Raises:
-            ProtocolError: the message is not allowed now; reply with its ``to_frame()``.
-        """
-        session = self.directory.sessions.get(member.session_id)
-        if session is None:
-            raise ProtocolError(
-                ErrorCode.SESSION_ENDED,
-                "the session has ended",
-                str(message.type),
-                client_id=getattr(message, "client_id", None),
-            )
-        if member.role is Role.CUSTOMER and member.customer_id != session.customer_id:
-            # A socket of a retired token whose frame was read before it was closed.
-            raise ProtocolError(ErrorCode.NOT_ALLOWED, REMOVED_REASON, str(message.type))
-        room = self.rooms.room(member.session_id)
-        if isinstance(message, SendChat):
-            chat = self._chat(session.id)
-            stored = chat.find(str(member.role), message.client_id)
-            if stored is not None:  # a resend after a lost acknowledgement
-                self.wait_durable()  # the original may still be syncing: ack only once durable
-                member.send(encode(MessageType.CHAT_MESSAGE, **stored))
-                return
-            stored = chat.append(
-                str(member.role), member.name, message.client_id, message.text, now
-            )
-            self.wait_durable()
-            room.broadcast(encode(MessageType.CHAT_MESSAGE, **stored))
-        elif isinstance(message, Typing):
-            room.broadcast(
-                encode(
-                    MessageType.TYPING,
-                    role=str(member.role),
-                    name=member.name,
-                    active=message.active,
-                ),
-                exclude=member,
-            )
-        elif isinstance(message, MarkRead):
-            chat = self._chat(session.id)
-            role = str(member.role)
-            chat.read_up_to[role] = max(chat.read_up_to.get(role, 0), message.up_to_id)
-            room.broadcast(
-                encode(MessageType.MARKED_READ, role=str(member.role), up_to_id=message.up_to_id)
-            )
-        elif isinstance(message, EndSession):
-            self.end(session, str(member.role), now)
-        elif isinstance(message, RemoveCustomer):
-            self._require_agent(member, message)
-            self._remove_customer(session, now)
-        elif isinstance(message, RequestPresentation):
-            self._require_agent(member, message)
-            customer = room.get(Role.CUSTOMER)
-            if customer is None:
-                raise ProtocolError(
-                    ErrorCode.NOT_ALLOWED, "no customer is connected", str(message.type)
-                )
-            customer.send(encode(MessageType.PRESENTATION_REQUESTED, agent_name=member.name))
-        elif isinstance(message, AnswerPresentation):
-            if member.role is not Role.CUSTOMER:
-                raise ProtocolError(
-                    ErrorCode.NOT_ALLOWED, "only the customer answers", str(message.type)
-                )
-            room.broadcast(encode(MessageType.PRESENTATION_ANSWERED, accept=message.accept))
-        elif isinstance(message, RenewCode):
-            self._require_agent(member, message)
-            if session.state is not SessionState.WAITING:
-                raise ProtocolError(
-                    ErrorCode.NOT_ALLOWED, "a code is only needed while waiting", "renew_code"
-                )
-            self.directory.new_code(session, now, self.options.code_lifetime_s)
-            self._persist(session)
-            self.wait_durable()
-            self._tell_agent(session, MessageType.SESSION_UPDATED)
-        elif isinstance(message, AdmitKnock | RefuseKnock | RefuseAllKnocks):
-            self._require_agent(member, message)
-            self._answer_knock(session, message, now)
-        elif isinstance(message, GrantControl | RevokeControl):  # control handover (P3)
-            self._require_agent(member, message)
-            self.screens.handle_control(member, message, session.customer_id)
-        else:
-            raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was already accepted", "hello")
+        return KnocksChanged(
+            knocks=[k.for_agent() for k in self.knocks.pending(session_id)]
+        ).to_frame()
 
     def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
         """End ``session``: record it, tell everyone, close their sockets."""
@@ -601,7 +403,7 @@ class Relay:
         summary = session.end_summary()
         room = self.rooms.find(session.id)
         if room is not None:
-            room.broadcast(encode(MessageType.SESSION_ENDED, **summary))
+            room.broadcast(SessionEnded(**summary).to_frame())
         self.rooms.close_room(session.id, CloseCode.SESSION_ENDED, "session ended")
         self.screens.end(session.id, CloseCode.SESSION_ENDED, "session ended")
         logger.info(
@@ -639,7 +441,7 @@ class Relay:
             if transfer.state not in FINISHED:
                 transfer.cancel("relay")
                 if room is not None:
-                    room.broadcast(encode(MessageType.FILE_CANCELLED, transfer=transfer.view()))
+                    room.broadcast(FileCancelled(transfer=transfer.view()).to_frame())
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -664,13 +466,15 @@ class Relay:
         if sessions:
             self.wait_durable()
         for session in sessions:
-            self._tell_agent(session, MessageType.SESSION_UPDATED)
+            self._tell_agent(session, SessionUpdated)
 
-    def _tell_agent(self, session: SupportSession, message_type: MessageType) -> None:
+    def _tell_agent(
+        self, session: SupportSession, message: type[SessionUpdated | CustomerRemoved]
+    ) -> None:
         room = self.rooms.find(session.id)
         agent = room.get(Role.AGENT) if room else None
         if agent is not None:
-            agent.send(encode(message_type, session=self.session_view(session, True)))
+            agent.send(message(session=self.session_view(session, True)).to_frame())
 
     def _remove_customer(self, session: SupportSession, now: float) -> None:
         """Retire the customer's token: every socket of it closes (4004) before this yields.
@@ -679,7 +483,9 @@ class Relay:
         handled, and nothing is sent to it, while the store syncs.
         """
         if session.state is not SessionState.ACTIVE:
-            raise ProtocolError(ErrorCode.NOT_ALLOWED, "no customer to remove", "remove_customer")
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "no customer to remove", str(RemoveCustomer.type)
+            )
         retired = session.customer_id
         self.directory.remove_customer(session, now, self.options.code_lifetime_s)
         self._close_customer(session.id, retired, CloseCode.REMOVED, REMOVED_REASON)
@@ -691,7 +497,7 @@ class Relay:
         chat.read_up_to[str(Role.CUSTOMER)] = 0
         self._persist(session)
         self.wait_durable()
-        self._tell_agent(session, MessageType.CUSTOMER_REMOVED)
+        self._tell_agent(session, CustomerRemoved)
 
     def _close_customer(self, session_id: str, customer_id: str, code: int, reason: str) -> None:
         """Close every socket of one customer token: its chat socket and all its viewers.
@@ -709,22 +515,6 @@ class Relay:
             closed,
             extra={"session_id": session_id},
         )
-
-    def _agent_chat(self, session_id: str) -> Member | None:
-        room = self.rooms.find(session_id)
-        return room.get(Role.AGENT) if room else None
-
-    def _gone_code(self, session_id: str) -> CloseCode:
-        if self.session_record(session_id) is not None:
-            return CloseCode.SESSION_ENDED
-        return CloseCode.SESSION_NOT_FOUND
-
-    @staticmethod
-    def _require_agent(member: Member, message: Any) -> None:
-        if member.role is not Role.AGENT:
-            raise ProtocolError(
-                ErrorCode.NOT_ALLOWED, f"only the agent may send {message.type}", str(message.type)
-            )
 
 
 _CODE_MESSAGES = {

@@ -79,7 +79,7 @@ class SupportSession:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> SupportSession:
-        fields = {k: record.get(k) for k in cls.__dataclass_fields__}
+        fields: dict[str, Any] = {k: record.get(k) for k in cls.__dataclass_fields__}
         fields["state"] = SessionState(record["state"])
         fields["customer_name"] = record.get("customer_name") or ""
         fields["relay_url"] = record.get("relay_url") or ""

@@ -19,7 +19,7 @@ from relay_server.sessions.relay import Relay
 from relay_server.sessions.supports import SessionState
 from relay_server.throttle import FailureThrottle
 from relay_server.viewer.builds import PLATFORMS, ViewerBuilds, platform_from_user_agent
-from relay_server.viewer.tickets import TicketProblem, TicketRefused, ViewerTickets
+from relay_server.viewer.tickets import TicketRefused, ViewerTickets
 from relay_server.web.authorization import bearer_token
 from relay_server.web.http_bodies import error_reply, json_body, json_route
 from suite.resources import ui_dir
@@ -38,13 +38,6 @@ NATIVE_VIEWER_CSP = (
 )
 # The page's own host (as the Host header names it) for the native viewer's connect-src.
 _HOST_RE = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
-_STATUS = {
-    TicketProblem.UNKNOWN: 404,
-    TicketProblem.USED: 410,
-    TicketProblem.EXPIRED: 410,
-    TicketProblem.SESSION_OVER: 410,
-    TicketProblem.TOO_MANY: 429,
-}
 
 
 def install_viewer_routes(
@@ -70,7 +63,7 @@ def install_viewer_routes(
         )
 
     def refuse(error: TicketRefused) -> Refused:
-        return Refused(_STATUS[error.problem], str(error.problem), str(error))
+        return Refused(str(error.problem), str(error))
 
     @app.get("/view/native")
     def native_viewer_page():
@@ -107,19 +100,18 @@ def install_viewer_routes(
         token = bearer_token(bottle.request.get_header("Authorization"))
         session = relay.directory.by_customer_token(token) if token is not None else None
         if session is None or session.state is not SessionState.ACTIVE:
-            raise Refused(401, "unauthorized", "join a session first (unknown customer token)")
+            raise Refused("unauthorized", "join a session first (unknown customer token)")
         data = _body()
         platform = data.get("platform")
         if platform is None:
             platform = platform_from_user_agent(bottle.request.get_header("User-Agent", ""))
         elif platform not in PLATFORMS:
-            raise Refused(400, "bad_request", f"'platform' must be one of {', '.join(PLATFORMS)}")
+            raise Refused("bad_request", f"'platform' must be one of {', '.join(PLATFORMS)}")
         build = builds.find(platform) if platform else None
-        if build is None:
+        if build is None or not platform:
             available = builds.available()
             what = f"for {platform}" if platform else "for this device"
             raise Refused(
-                404,
                 "no_viewer_build",
                 f"no viewer app {what} on this relay; use the browser viewer"
                 + (f" (available: {', '.join(available)})" if available else ""),
@@ -149,7 +141,7 @@ def install_viewer_routes(
         build = builds.find(ticket.platform)
         if build is None:
             return error_reply(
-                Refused(404, "no_viewer_build", "the viewer app was removed from this relay")
+                Refused("no_viewer_build", "the viewer app was removed from this relay")
             )
         trailer = encode_trailer(relay.options.public_url or relay_url(), ticket.ticket)
         size = build.size
@@ -168,11 +160,11 @@ def install_viewer_routes(
         wait = throttle.retry_after(ip, now)
         if wait > 0:
             raise Refused(
-                429, "throttled", f"too many refused tickets; try again in {int(wait) + 1} s", wait
+                "throttled", f"too many refused tickets; try again in {int(wait) + 1} s", wait
             )
         secret = _body().get("ticket")
         if not isinstance(secret, str) or not secret or len(secret) > 200:
-            raise Refused(400, "bad_request", "redeem requires 'ticket' (text)")
+            raise Refused("bad_request", "redeem requires 'ticket' (text)")
         try:
             ticket = tickets.redeem(secret, is_live, now)
         except TicketRefused as error:

@@ -29,7 +29,7 @@ from relay_server.viewer.routes import install_viewer_routes
 from relay_server.web import proxy_headers
 from relay_server.web.authorization import bearer_principal
 from relay_server.web.connection_limits import RequestTimedOut
-from relay_server.web.http_bodies import json_body, json_route
+from relay_server.web.http_bodies import http_status, json_body, json_route
 from relay_server.web.ws_endpoint import serve_websocket
 from suite.http_json import RELAY_CONNECT_SRC, add_security_headers
 from suite.protocol import PROTOCOL_VERSION
@@ -74,7 +74,7 @@ def build_app(
     def principal() -> Principal:
         return bearer_principal(relay.accounts, bottle.request.get_header("Authorization"), clock())
 
-    api = json_route({"throttled": 429, "bad_credentials": 401, "account_disabled": 403})
+    api = json_route()
 
     def is_admin() -> bool:
         scheme, _, token = bottle.request.get_header("Authorization", "").partition(" ")
@@ -104,7 +104,7 @@ def build_app(
         data = body()
         username, password = data.get("username"), data.get("password")
         if not isinstance(username, str) or not isinstance(password, str) or not username:
-            raise Refused(400, "bad_request", "login requires 'username' and 'password'")
+            raise Refused("bad_request", "login requires 'username' and 'password'")
         ip = client_ip()
         relay.accounts.begin_login(username, ip, clock())  # holds the attempt while it yields
         try:
@@ -123,13 +123,17 @@ def build_app(
         relay.accounts.revoke(principal().token_hash)
         relay.wait_durable()
 
+    def profile_of(username: str) -> dict[str, Any]:
+        """The agent's profile as /api/me answers it; 401 when the account has gone."""
+        account = relay.accounts.get(username)
+        if account is None:
+            raise Refused("unauthorized", "this account no longer exists")
+        return relay.profile(account)
+
     @app.get("/api/me")
     @api
     def me():
-        account = relay.accounts.get(principal().username)
-        if account is None:
-            raise Refused(401, "unauthorized", "this account no longer exists")
-        return {"agent": relay.profile(account)}
+        return {"agent": profile_of(principal().username)}
 
     @app.put("/api/me")
     @api
@@ -137,26 +141,26 @@ def build_app(
         username = principal().username
         relay.accounts.update_profile(username, body())
         relay.wait_durable()
-        return {"agent": relay.profile(relay.accounts.get(username))}
+        return {"agent": profile_of(username)}
 
     @app.put("/api/me/photo")
     @api
     def put_photo():
         username = principal().username
         if bottle.request.content_length > MAX_PHOTO_BYTES:
-            raise Refused(413, "too_large", f"a photo may be at most {MAX_PHOTO_BYTES // 1024} KiB")
+            raise Refused("too_large", f"a photo may be at most {MAX_PHOTO_BYTES // 1024} KiB")
         try:
             relay.photos.put(username, bottle.request.body.read(MAX_PHOTO_BYTES + 1))
         except PhotoError as error:
-            raise Refused(400, "bad_photo", str(error)) from None
-        return {"agent": relay.profile(relay.accounts.get(username))}
+            raise Refused("bad_photo", str(error)) from None
+        return {"agent": profile_of(username)}
 
     @app.delete("/api/me/photo")
     @api
     def delete_photo():
         username = principal().username
         relay.photos.delete(username)
-        return {"agent": relay.profile(relay.accounts.get(username))}
+        return {"agent": profile_of(username)}
 
     @app.get("/api/agents/<username>/photo")
     def agent_photo(username: str):
@@ -202,18 +206,18 @@ def build_app(
         data = body()
         code, icon, name = data.get("code"), data.get("icon"), data.get("name") or ""
         if not isinstance(name, str):
-            raise Refused(400, "bad_request", "'name' must be text")
+            raise Refused("bad_request", "'name' must be text")
         if code is not None:
             digits = normalize_code(code[:40]) if isinstance(code, str) else None
             if digits is None:
                 raise Refused(
-                    400, "bad_request", f"an access code is {CODE_DIGITS} digits, like 482 913 706"
+                    "bad_request", f"an access code is {CODE_DIGITS} digits, like 482 913 706"
                 )
             return _join_answer(relay.join(digits, None, name, client_ip(), clock()))
         if isinstance(icon, int) and not isinstance(icon, bool):
             return _join_answer(relay.join(None, icon, name, client_ip(), clock()))
         raise Refused(
-            400, "bad_request", f"join requires 'code' ({CODE_DIGITS} digits) or 'icon' (a number)"
+            "bad_request", f"join requires 'code' ({CODE_DIGITS} digits) or 'icon' (a number)"
         )
 
     # Long polls of knocking customers wait on these; the relay sets them when a knock settles.
@@ -232,7 +236,7 @@ def build_app(
         try:
             wait_s = min(float(bottle.request.query.get("wait_s") or 0), MAX_KNOCK_WAIT_S)
         except ValueError:
-            raise Refused(400, "bad_request", "'wait_s' must be a number of seconds") from None
+            raise Refused("bad_request", "'wait_s' must be a number of seconds") from None
         if wait_s > 0 and relay.knock_pending(secret):
             event = knock_events.setdefault(secret, Event())
             event.wait(timeout=wait_s)
@@ -261,17 +265,17 @@ def build_app(
                 return callback(*args, **kwargs)
             except RequestTimedOut as error:
                 logger.info("request body timed out", extra={"ip": client_ip()})
-                body = Refused(408, "request_timeout", str(error)).body()
+                refused = Refused("request_timeout", str(error))
                 return bottle.HTTPResponse(
-                    json.dumps(body),
-                    status=408,
+                    json.dumps(refused.body()),
+                    status=http_status(refused),
                     headers={"Content-Type": "application/json", "Connection": "close"},
                 )
 
         return wrapper
 
     install_file_routes(app, relay, clock)  # files both ways (P4)
-    # One-time viewer (issue 6): tickets, downloads with the ticket inside, redemption.
+    # One-time viewer (P1, P10): tickets, downloads with the ticket inside, redemption.
     install_viewer_routes(
         app, relay, viewer_builds or ViewerBuilds(None), clock, client_ip, relay_url
     )

@@ -43,5 +43,5 @@ def bearer_principal(
     token = bearer_token(header)
     found = accounts.authenticate(token, now) if token is not None else None
     if found is None:
-        raise Refused(401, "unauthorized", "log in first (missing or expired token)")
+        raise Refused("unauthorized", "log in first (missing or expired token)")
     return found

@@ -2,14 +2,16 @@
 
 ``json_body`` reads the request's JSON object, size-capped first; ``json_route`` wraps a route
 so it answers JSON (204 for nothing), turns refusals into ``{"error": ...}`` bodies with their
-status (and ``Retry-After``), and is never cached. Shared by the API routes (``web/app.py``),
+status (and ``Retry-After``), and is never cached. :data:`HTTP_STATUS` is the one table from an
+error code to its HTTP status: the cores (file transfers, admin rules, ``Relay``, accounts)
+raise codes only. Shared by the API routes (``web/app.py``),
 the admin routes, the file routes and the one-time viewer routes, so each answers the same way.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import bottle
@@ -19,6 +21,38 @@ from relay_server.errors import Refused
 from relay_server.web.refusals import refusals
 from suite import http_json
 from suite.protocol import safe_json
+
+HTTP_STATUS: dict[str, int] = {
+    # any route
+    "bad_request": 400, "unauthorized": 401, "request_timeout": 408, "too_large": 413,
+    "throttled": 429,
+    # accounts, login and profile (AccountError codes too)
+    "bad_credentials": 401, "account_disabled": 403, "username_too_long": 400, "bad_photo": 400,
+    # the admin site (AD1)
+    "not_admin": 403, "account_not_found": 404, "account_exists": 409, "bad_username": 400,
+    "weak_password": 400, "bad_role": 400, "cannot_disable_self": 409, "last_admin": 409,
+    # supports and joining
+    "session_not_found": 404, "no_codes_left": 503, "invalid_code": 404, "code_used": 410,
+    "code_expired": 410, "icon_not_found": 404, "icons_disabled": 403,
+    "session_taken": 409, "knock_not_found": 404, "too_many_knocks": 429,
+    # files both ways (P4)
+    "no_customer": 409, "file_too_large": 413, "file_type_not_allowed": 415,
+    "too_many_transfers": 429, "transfer_not_found": 404, "not_sender": 403,
+    "not_receiver": 403, "bad_offset": 409, "upload_busy": 409, "already_uploaded": 409,
+    "already_finished": 409, "not_ready": 409, "transfer_cancelled": 410,
+    "transfer_failed": 410, "transfer_finished": 410, "length_required": 411,
+    "past_declared_size": 413, "chunk_too_large": 413, "checksum_mismatch": 422,
+    "range_not_satisfiable": 416, "bad_ticket": 401,
+    # the one-time viewer
+    "no_viewer_build": 404, "ticket_unknown": 404, "ticket_used": 410, "ticket_expired": 410,
+    "session_over": 410, "too_many_tickets": 429,
+}  # fmt: skip
+"""The HTTP status of every error code the relay's API answers (docs/protocol.md, *HTTP API*)."""
+
+
+def http_status(refused: Refused) -> int:
+    """The status to answer ``refused`` with: its code's, unless the route set one."""
+    return refused.status or HTTP_STATUS[refused.code]
 
 
 def json_body(max_bytes: int) -> dict[str, Any]:
@@ -30,18 +64,18 @@ def json_body(max_bytes: int) -> dict[str, Any]:
             ``NaN``) or not an object.
     """
     if bottle.request.content_length > max_bytes:
-        raise Refused(413, "too_large", f"request body over {max_bytes} bytes")
+        raise Refused("too_large", f"request body over {max_bytes} bytes")
     raw = bottle.request.body.read(max_bytes + 1)
     try:
         # The size check again: a chunked body has no Content-Length to check first.
         data = safe_json.loads(raw or b"{}", max_bytes=max_bytes)
     except safe_json.JsonRefused as refused:
         if refused.too_large:
-            raise Refused(413, "too_large", f"request body over {max_bytes} bytes") from None
+            raise Refused("too_large", f"request body over {max_bytes} bytes") from None
         refused_input("http body", f"the request body is {refused.message}")
-        raise Refused(400, "bad_request", f"the request body is {refused.message}") from None
+        raise Refused("bad_request", f"the request body is {refused.message}") from None
     if not isinstance(data, dict):
-        raise Refused(400, "bad_request", "the request body must be a JSON object")
+        raise Refused("bad_request", "the request body must be a JSON object")
     return data
 
 
@@ -57,21 +91,16 @@ def refused_input(where: str, reason: str) -> None:
     )
 
 
-def json_route(account_statuses: Mapping[str, int] | None = None) -> Callable[[Callable], Callable]:
-    """A decorator for Bottle routes: JSON out (``None``: 204), refusals as error bodies.
+def json_route() -> Callable[[Callable], Callable]:
+    """A decorator for Bottle routes: JSON out (``None``: 204), refusals (``Refused``, and the
+    accounts' ``AccountError``) as error bodies with their :data:`HTTP_STATUS`.
 
     The shared decorator of ``suite/http_json.py``, with the relay's refusals.
-
-    Args:
-        account_statuses: the HTTP status of each ``AccountError`` code the routes may raise
-            (others: 400).
     """
-    account_statuses = account_statuses or {}
 
     def reply(error: AccountError | Refused) -> dict[str, Any]:
         if isinstance(error, AccountError):
-            status = account_statuses.get(error.code, 400)
-            error = Refused(status, error.code, error.message, error.retry_after_s, error.details)
+            error = Refused(error.code, error.message, error.retry_after_s, error.details)
         return refusal(error)
 
     return http_json.json_route((AccountError, Refused), reply)
@@ -86,7 +115,7 @@ def error_reply(refused: Refused) -> str:
 
 def refusal(refused: Refused) -> dict[str, Any]:
     """Set the response's status (and ``Retry-After``) for ``refused``; its body."""
-    bottle.response.status = refused.status
+    bottle.response.status = http_status(refused)
     if refused.retry_after_s:
         bottle.response.set_header("Retry-After", str(int(refused.retry_after_s) + 1))
     return refused.body()

@@ -2,7 +2,7 @@
 
 gevent's ``WSGIHandler`` reads a request with no timeout at all, so a client that trickles its
 headers, trickles a body, or stays idle after a response holds its socket (and a descriptor)
-for good: a few hundred of them refused every new customer (issue 11, finding 4). Here every
+for good: a few hundred of them refused every new customer. Here every
 read of an HTTP request has a deadline, in the manner of Apache's ``mod_reqtimeout``:
 
 - **request line and headers**: all of them within ``header_timeout_s`` of the first byte;
@@ -122,6 +122,7 @@ class TimedConnectionMixin:
     socket: Any
     rfile: Any
     environ: dict
+    client_address: Any
 
     def handle(self) -> None:
         limits: ConnectionLimits = self.server.limits

@@ -42,7 +42,7 @@ class ServerConfig:
     ready_file: Path | None = None
     stock_websocket: bool = False
     trusted_proxy_hops: int = 0  # proxies that append to X-Forwarded-For (--trust-proxy)
-    viewer_dir: Path | None = None  # one-time viewer builds to hand out (issue 6)
+    viewer_dir: Path | None = None  # one-time viewer builds to hand out (D1)
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # slow clients
     health_details: bool = False  # /health counters for anyone, not only admins
 

@@ -133,6 +133,12 @@ class FastWebSocket(WebSocket):
     """
 
     __slots__ = ("max_message_bytes",)
+    # Slots of the library's class, which has no type information: declared for the checker.
+    closed: Any
+    stream: Any
+    raw_read: Any
+    raw_write: Any
+    environ: Any
 
     def __init__(
         self,

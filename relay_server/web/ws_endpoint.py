@@ -1,5 +1,8 @@
 """The gevent websocket adapter: moves frames between sockets and :class:`relay.Relay`.
 
+The chat path calls ``Relay.handle`` (``sessions/chat_sockets.py``), the screen path
+``Screens.handle`` (``screen/router.py``); each refuses the other channel's messages.
+
 One greenlet reads each socket (the server's handler greenlet); a second one writes it, fed
 by a bounded queue, so that a broadcast never blocks on a slow client: a client whose queue
 overflows is too slow to follow the session and is closed. Droppable frames (a viewer's input
@@ -18,12 +21,12 @@ import gevent
 from gevent.queue import Full, Queue
 from geventwebsocket.exceptions import WebSocketError
 
-from relay_server.sessions.relay import HandshakeRefused, Relay
+from relay_server.sessions.chat_sockets import HandshakeRefused
+from relay_server.sessions.relay import Relay
 from relay_server.throttle import TokenBucket
 from relay_server.web.refusals import refusals
 from suite.protocol import (
     MAX_SCREEN_FRAME_BYTES,
-    SCREEN_MESSAGES,
     Channel,
     CloseCode,
     ErrorCode,
@@ -180,7 +183,7 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
                 _refused(connection, "chat frame", error)
                 connection.send(error.to_frame())
                 continue
-            try:
+            try:  # Relay.handle refuses what is not sent on the chat channel
                 relay.handle(connection, message, clock())
             except ProtocolError as error:
                 connection.send(error.to_frame())
@@ -237,13 +240,7 @@ def _serve_screen(connection: Connection, relay: Relay) -> None:
                 except ProtocolError as error:
                     _refused(connection, "screen frame", error)
                     raise
-                if type(message) not in SCREEN_MESSAGES:
-                    raise ProtocolError(
-                        ErrorCode.NOT_ALLOWED,
-                        f"{message.type} is not sent on the screen channel",
-                        str(message.type),
-                    )
-                relay.screens.handle(connection, message)
+                relay.screens.handle(connection, message, time.monotonic())
         except ProtocolError as error:
             connection.send(error.to_frame())
         except Exception:

@@ -14,6 +14,7 @@ from typing import Any
 def run_baseline(args: argparse.Namespace) -> int:
     """A naive presenter: a full-frame JPEG at the same quality for every capture credit."""
     from suite.agent.presenter.channel import ScreenChannel
+    from suite.protocol import PresentStart
     from suite.screen.capture import MssGrabber
     from suite.screen.encoders import JpegEncoder
     from suite.screen.frames import FrameFlags, RegionFrame
@@ -24,7 +25,7 @@ def run_baseline(args: argparse.Namespace) -> int:
     channel.open()
     grabber = MssGrabber(1)
     encoder = JpegEncoder(args.quality)
-    channel.send_message("present_start", screen_w=grabber.width, screen_h=grabber.height)
+    channel.send_message(PresentStart(screen_w=grabber.width, screen_h=grabber.height))
     seq, sent_bytes, next_stats = 0, 0, 0.0
     while not stop.is_set() and not channel.closed:
         if time.monotonic() >= next_stats:

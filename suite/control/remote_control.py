@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from suite.control.input_map import InputGeometry
-from suite.protocol import KeyInput, MouseInput, ProtocolError
+from suite.protocol import KeyInput, MessageType, MouseInput, ProtocolError
 
 logger = logging.getLogger(__name__)
 
@@ -116,9 +116,9 @@ class RemoteControl:
         """
         kind = body.get("type")
         try:
-            if kind == "mouse_input":
+            if kind == MessageType.MOUSE_INPUT:
                 message: MouseInput | KeyInput = MouseInput.parse(body)
-            elif kind == "key_input":
+            elif kind == MessageType.KEY_INPUT:
                 message = KeyInput.parse(body)
             else:
                 return False

@@ -3,10 +3,15 @@
 Mirrors ``docs/protocol.md`` (the source of truth) and ``ui/common/protocol.js``;
 ``tests/unit/test_protocol_agreement.py`` fails when the three disagree.
 
-Only messages that a client sends are parsed into dataclasses, because those are the ones the
-relay must distrust. Messages the relay sends are built with :func:`encode`. The vocabulary is
-in ``base``; the client messages by channel and feature in ``chat``, ``screen``, ``control``
-(P3) and ``drawing`` (P5); this module puts them in one registry and decodes frames.
+Every message is a dataclass with a declarative field spec (:func:`base.wire`): those a client
+sends by channel and feature in ``chat``, ``screen``, ``control`` (P3) and ``drawing`` (P5),
+parsed strictly because the relay must distrust them; those the relay sends in
+``relay_messages``, which is how the relay builds them and the Python clients read them. The
+vocabulary is in ``base``. This module names which client messages belong on which channel
+(:data:`CHAT_MESSAGES`, :data:`SCREEN_MESSAGES`) and decodes client frames.
+
+Outside this package no code spells a message type as a string:
+``tests/unit/test_protocol_agreement.py`` scans the tree for one.
 """
 
 from __future__ import annotations
@@ -26,10 +31,14 @@ from suite.protocol.base import (
     Channel,
     CloseCode,
     ErrorCode,
+    ErrorMessage,
     MessageType,
     ProtocolError,
     Role,
+    Spec,
+    WireMessage,
     encode,
+    field_specs,
 )
 from suite.protocol.chat import (
     AnswerPresentation,
@@ -57,6 +66,37 @@ from suite.protocol.drawing import (
     UndoStroke,
 )
 from suite.protocol.knocks import AdmitKnock, RefuseAllKnocks, RefuseKnock
+from suite.protocol.relay_messages import (
+    RELAY_MESSAGES,
+    CaptureCredit,
+    ChatMessage,
+    ControlState,
+    CustomerRemoved,
+    Drawing,
+    DrawingCleared,
+    FileCancelled,
+    FileFailed,
+    FileOffered,
+    FileProgress,
+    FileReady,
+    FileReceived,
+    KnocksChanged,
+    MarkedRead,
+    ParticipantJoined,
+    ParticipantLeft,
+    PresentationAnswered,
+    PresentationRequested,
+    RelayedStrokeBegin,
+    RelayedStrokeEnd,
+    RelayedStrokePoints,
+    RelayedTyping,
+    ScreenState,
+    SessionEnded,
+    SessionUpdated,
+    StrokeRemoved,
+    Welcome,
+    decode_relay_message,
+)
 from suite.protocol.screen import (
     Cursor,
     PaintReport,
@@ -70,32 +110,41 @@ from suite.protocol.screen import (
 __all__ = [
     "MAX_CHAT_CHARS", "MAX_CLIENT_ID_CHARS", "MAX_FRAME_BYTES", "MAX_NAME_CHARS",
     "MAX_SAFE_INT", "MAX_SCREEN_FRAME_BYTES", "MAX_TOKEN_CHARS", "PROTOCOL_VERSION",
-    "Channel", "CloseCode", "ErrorCode", "MessageType", "ProtocolError", "Role", "encode",
-    "safe_json",
+    "Channel", "CloseCode", "ErrorCode", "ErrorMessage", "MessageType", "ProtocolError", "Role",
+    "Spec", "WireMessage", "encode", "field_specs", "safe_json",
     "AnswerPresentation", "EndSession", "Hello", "MarkRead", "RemoveCustomer", "RenewCode",
     "RequestPresentation", "SendChat", "Typing", "AdmitKnock", "RefuseKnock", "RefuseAllKnocks",
     "Cursor", "PaintReport", "PresentPause", "PresentResume", "PresentStart", "PresentStop",
     "ScreenAck",
     "GrantControl", "KeyInput", "MouseInput", "RequestControl", "RevokeControl",
     "ClearDrawing", "StrokeBegin", "StrokeEnd", "StrokePoints", "UndoStroke",
-    "CLIENT_MESSAGES", "DRAWING_MESSAGES", "SCREEN_MESSAGES", "ClientMessage",
-    "client_id_of", "decode_client_message",
+    "CLIENT_MESSAGES", "CHAT_MESSAGES", "DRAWING_MESSAGES", "SCREEN_MESSAGES", "ClientMessage",
+    "client_id_of", "decode_client_message", "require_channel",
+    "RELAY_MESSAGES", "CaptureCredit", "ChatMessage", "ControlState", "CustomerRemoved",
+    "Drawing", "DrawingCleared", "FileCancelled", "FileFailed", "FileOffered", "FileProgress",
+    "FileReady", "FileReceived", "MarkedRead", "ParticipantJoined", "ParticipantLeft",
+    "PresentationAnswered", "PresentationRequested", "RelayedStrokeBegin", "RelayedStrokeEnd",
+    "RelayedStrokePoints", "RelayedTyping", "ScreenState", "SessionEnded", "SessionUpdated",
+    "StrokeRemoved", "Welcome", "KnocksChanged", "decode_relay_message",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
-# Every message a client may send, and those of them that belong on the screen channel.
-_CHAT_CHANNEL = (
-    Hello, SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode,
-    RequestPresentation, AnswerPresentation, GrantControl, AdmitKnock, RefuseKnock,
-    RefuseAllKnocks,
-)  # fmt: skip
-SCREEN_MESSAGES = frozenset((
+# What a client may send on each channel after its hello (docs/protocol.md: the chat tables,
+# and the screen channel's); the endpoints refuse the rest. ``revoke_control`` is on both.
+CHAT_MESSAGES: frozenset[type[Any]] = frozenset((
+    SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode,
+    RequestPresentation, AnswerPresentation, GrantControl, RevokeControl,
+    AdmitKnock, RefuseKnock, RefuseAllKnocks,
+))  # fmt: skip
+SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
 ))  # fmt: skip
 CLIENT_MESSAGES: dict[str, type[Any]] = {
-    str(cls.type): cls for cls in (*_CHAT_CHANNEL, *SCREEN_MESSAGES)
+    str(cls.type): cls for cls in (Hello, *CHAT_MESSAGES, *SCREEN_MESSAGES)
 }
+_CHANNEL_MESSAGES = {Channel.CHAT: CHAT_MESSAGES, Channel.SCREEN: SCREEN_MESSAGES}
+
 ClientMessage = (
     Hello | SendChat | Typing | MarkRead | EndSession | RemoveCustomer | RenewCode
     | RequestPresentation | AnswerPresentation | GrantControl
@@ -137,6 +186,22 @@ def decode_client_message(frame: str | bytes) -> ClientMessage:
     except ProtocolError as error:
         error.client_id = client_id_of(body)
         raise
+
+
+def require_channel(message: ClientMessage, channel: Channel) -> None:
+    """Refuse a message that does not belong on ``channel`` (or a second ``hello``).
+
+    Raises:
+        ProtocolError: ``not_allowed``, "X is not sent on the chat channel", in reply to X.
+    """
+    if type(message) in _CHANNEL_MESSAGES[channel]:
+        return
+    message_type = str(message.type)
+    if isinstance(message, Hello):
+        raise ProtocolError(ErrorCode.NOT_ALLOWED, "hello was already accepted", message_type)
+    raise ProtocolError(
+        ErrorCode.NOT_ALLOWED, f"{message_type} is not sent on the {channel} channel", message_type
+    )
 
 
 def client_id_of(body: Any) -> str | None:

@@ -1,11 +1,15 @@
 """The protocol's vocabulary: version, limits, message types, close and error codes, roles and
-channels, :class:`ProtocolError`, :func:`encode`, and the field checks every parser uses."""
+channels, :class:`ProtocolError`, :func:`encode`, and the declarative field specs
+(:func:`wire`, :class:`WireMessage`) every message dataclass is built from."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
+import math
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 PROTOCOL_VERSION = 1
 
@@ -139,12 +143,10 @@ class ProtocolError(ValueError):
         self.client_id = client_id
 
     def to_frame(self) -> str:
-        fields: dict[str, Any] = {"code": str(self.code), "message": self.message}
-        if self.in_reply_to:
-            fields["in_reply_to"] = self.in_reply_to
-        if self.client_id:
-            fields["client_id"] = self.client_id
-        return encode(MessageType.ERROR, **fields)
+        """The ``error`` reply that names this refusal."""
+        return ErrorMessage(
+            str(self.code), self.message, self.in_reply_to or None, self.client_id or None
+        ).to_frame()
 
 
 def encode(message_type: MessageType, **fields: Any) -> str:
@@ -169,7 +171,7 @@ def _field(body: dict[str, Any], name: str, kind: type, message_type: str, requi
             f"'{name}' of {message_type} must be {kind.__name__}",
             message_type,
         )
-    if kind is int and not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
+    if isinstance(value, int) and not -MAX_SAFE_INT <= value <= MAX_SAFE_INT:
         raise ProtocolError(
             ErrorCode.BAD_MESSAGE, f"'{name}' of {message_type} is out of range", message_type
         )
@@ -186,11 +188,139 @@ def _coordinate(body: dict[str, Any], name: str, message_type: str) -> int:
     return value
 
 
-class _NoFields:
-    """A message with nothing but its type: any other field is ignored."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class Spec:
+    """How one field travels: its JSON type, whether it may be left out, and its bounds.
+
+    ``kind`` is ``str``, ``int``, ``bool``, ``float`` (any JSON number), ``list`` or ``dict``;
+    ``low``/``high`` bound a number's value or a text's length (in characters); ``choices``
+    lists the values a text may take. An optional field is left out when it is None, unless it
+    is ``nullable``: then None goes out as ``null`` and only :data:`UNSENT` leaves it out.
+    """
+
+    kind: type
+    optional: bool = False
+    low: int | None = None
+    high: int | None = None
+    choices: tuple[str, ...] | None = None
+    nullable: bool = False
+
+
+UNSENT: Any = type("Unsent", (), {"__repr__": lambda self: "UNSENT"})()
+"""The value of a ``nullable`` optional field that is not sent at all."""
+
+
+def wire(
+    kind: type,
+    *,
+    optional: bool = False,
+    low: int | None = None,
+    high: int | None = None,
+    choices: tuple[str, ...] | None = None,
+    nullable: bool = False,
+    default: Any = dataclasses.MISSING,
+) -> Any:
+    """A dataclass field that travels on the wire, with its :class:`Spec`."""
+    spec = Spec(kind, optional, low, high, choices, nullable)
+    return dataclasses.field(default=default, metadata={"wire": spec})
+
+
+@functools.cache
+def field_specs(cls: type) -> dict[str, Spec]:
+    """The wire fields of a message dataclass, in order, with their specs (do not change it:
+    one dict per class, cached, since every frame is built from it)."""
+    return {f.name: f.metadata["wire"] for f in dataclasses.fields(cls) if "wire" in f.metadata}
+
+
+def parse_fields(cls: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """Read and check every declared field of ``cls`` from ``body`` (unknown ones are ignored).
+
+    Raises:
+        ProtocolError: ``bad_message`` naming the missing, mistyped or out-of-bounds field.
+    """
+    message_type = str(cls.type)
+    values: dict[str, Any] = {}
+    for name, spec in field_specs(cls).items():
+        if spec.kind is float:
+            value = body.get(name)
+            if value is None and spec.optional:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ProtocolError(
+                    ErrorCode.BAD_MESSAGE,
+                    f"{message_type} requires a number '{name}'",
+                    message_type,
+                )
+            # A huge integer cannot become a float (OverflowError): compare before converting.
+            if not -MAX_SAFE_INT <= value <= MAX_SAFE_INT or not math.isfinite(value):
+                raise ProtocolError(
+                    ErrorCode.BAD_MESSAGE,
+                    f"'{name}' of {message_type} is out of range",
+                    message_type,
+                )
+            values[name] = float(value)
+            continue
+        if spec.nullable and body.get(name, UNSENT) is None:
+            values[name] = None
+            continue
+        value = _field(body, name, spec.kind, message_type, required=not spec.optional)
+        if value is None:
+            continue
+        if spec.choices is not None and value not in spec.choices:
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE,
+                f"'{name}' of {message_type} must be one of {', '.join(sorted(spec.choices))}",
+                message_type,
+            )
+        size = len(value) if isinstance(value, str | list) else value
+        if (spec.low is not None and size < spec.low) or (
+            spec.high is not None and size > spec.high
+        ):
+            unit = " chars" if isinstance(value, str) else ""
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE,
+                f"'{name}' of {message_type} must be {spec.low}-{spec.high}{unit}",
+                message_type,
+            )
+        values[name] = value
+    return values
+
+
+class WireMessage:
+    """Base of every message dataclass: ``parse()`` and ``to_frame()`` from the field specs.
+
+    A message with no wire fields carries nothing but its type; any other field is ignored.
+    Classes whose rules go beyond the specs (one field needing another) override ``parse``.
+    """
 
     __slots__ = ()
+    type: ClassVar[MessageType]
 
     @classmethod
-    def parse(cls, body: dict[str, Any]):
-        return cls()
+    def parse(cls, body: dict[str, Any]) -> Any:
+        return cls(**parse_fields(cls, body))
+
+    def to_body(self) -> dict[str, Any]:
+        """The JSON object, ``type`` first; optional fields that are None are left out."""
+        body: dict[str, Any] = {"type": self.type}
+        for name, spec in field_specs(type(self)).items():
+            value = getattr(self, name)
+            if value is UNSENT or (value is None and spec.optional and not spec.nullable):
+                continue
+            body[name] = value
+        return body
+
+    def to_frame(self) -> str:
+        """The JSON text frame (see :meth:`to_body`)."""
+        return json.dumps(self.to_body(), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ErrorMessage(WireMessage):
+    """``error``: a frame was refused; the connection stays up."""
+
+    type: ClassVar[MessageType] = MessageType.ERROR
+    code: str = wire(str, choices=tuple(ErrorCode))
+    message: str = wire(str)
+    in_reply_to: str | None = wire(str, optional=True, default=None)
+    client_id: str | None = wire(str, optional=True, default=None)

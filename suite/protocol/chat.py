@@ -16,20 +16,21 @@ from suite.protocol.base import (
     MessageType,
     ProtocolError,
     Role,
+    WireMessage,
     _field,
-    _NoFields,
+    wire,
 )
 
 
 @dataclass(frozen=True, slots=True)
-class Hello:
+class Hello(WireMessage):
     type: ClassVar[MessageType] = MessageType.HELLO
-    protocol_version: int
-    role: Role
-    session_id: str
-    token: str
-    last_seen_id: int
-    channel: Channel = Channel.CHAT
+    protocol_version: int = wire(int)
+    role: Role = wire(str, choices=tuple(Role))
+    session_id: str = wire(str)
+    token: str = wire(str)
+    last_seen_id: int = wire(int, optional=True)
+    channel: Channel = wire(str, optional=True, choices=tuple(Channel), default=Channel.CHAT)
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> Hello:
@@ -58,10 +59,10 @@ class Hello:
 
 
 @dataclass(frozen=True, slots=True)
-class SendChat:
+class SendChat(WireMessage):
     type: ClassVar[MessageType] = MessageType.SEND_CHAT
-    client_id: str
-    text: str
+    client_id: str = wire(str, low=1, high=MAX_CLIENT_ID_CHARS)
+    text: str = wire(str, low=1, high=MAX_CHAT_CHARS)
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> SendChat:
@@ -82,50 +83,38 @@ class SendChat:
 
 
 @dataclass(frozen=True, slots=True)
-class Typing:
+class Typing(WireMessage):
     type: ClassVar[MessageType] = MessageType.TYPING
-    active: bool
-
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> Typing:
-        return cls(active=_field(body, "active", bool, str(cls.type)))
+    active: bool = wire(bool)
 
 
 @dataclass(frozen=True, slots=True)
-class MarkRead:
+class MarkRead(WireMessage):
     type: ClassVar[MessageType] = MessageType.MARK_READ
-    up_to_id: int
-
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> MarkRead:
-        return cls(up_to_id=_field(body, "up_to_id", int, str(cls.type)))
+    up_to_id: int = wire(int)
 
 
 @dataclass(frozen=True, slots=True)
-class EndSession(_NoFields):
+class EndSession(WireMessage):
     type: ClassVar[MessageType] = MessageType.END_SESSION
 
 
 @dataclass(frozen=True, slots=True)
-class RemoveCustomer(_NoFields):
+class RemoveCustomer(WireMessage):
     type: ClassVar[MessageType] = MessageType.REMOVE_CUSTOMER
 
 
 @dataclass(frozen=True, slots=True)
-class RenewCode(_NoFields):
+class RenewCode(WireMessage):
     type: ClassVar[MessageType] = MessageType.RENEW_CODE
 
 
 @dataclass(frozen=True, slots=True)
-class RequestPresentation(_NoFields):
+class RequestPresentation(WireMessage):
     type: ClassVar[MessageType] = MessageType.REQUEST_PRESENTATION
 
 
 @dataclass(frozen=True, slots=True)
-class AnswerPresentation:
+class AnswerPresentation(WireMessage):
     type: ClassVar[MessageType] = MessageType.ANSWER_PRESENTATION
-    accept: bool
-
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> AnswerPresentation:
-        return cls(accept=_field(body, "accept", bool, str(cls.type)))
+    accept: bool = wire(bool)

@@ -10,15 +10,16 @@ from suite.protocol.base import (
     ErrorCode,
     MessageType,
     ProtocolError,
+    WireMessage,
     _field,
-    _NoFields,
     encode,
+    wire,
 )
 from suite.protocol.screen import MAX_SCREEN_SIDE
 
-MOUSE_ACTIONS = frozenset({"move", "down", "up", "wheel"})
-MOUSE_BUTTONS = frozenset({"left", "middle", "right"})
-KEY_ACTIONS = frozenset({"down", "up", "text"})
+MOUSE_ACTIONS = ("move", "down", "up", "wheel")
+MOUSE_BUTTONS = ("left", "middle", "right")
+KEY_ACTIONS = ("down", "up", "text")
 KEY_MODIFIERS = ("shift", "ctrl", "alt", "meta")
 MAX_INPUT_TEXT_CHARS = 256
 MAX_KEY_NAME_CHARS = 32
@@ -27,7 +28,7 @@ MAX_CUSTOMER_ID_CHARS = 64
 
 
 @dataclass(frozen=True, slots=True)
-class RequestControl(_NoFields):
+class RequestControl(WireMessage):
     type: ClassVar[MessageType] = MessageType.REQUEST_CONTROL
 
 
@@ -38,7 +39,7 @@ def _control_kinds(body: dict[str, Any], message_type: str, default: bool) -> tu
 
 
 @dataclass(frozen=True, slots=True)
-class GrantControl:
+class GrantControl(WireMessage):
     """The agent hands over the mouse and/or the keyboard (what is false stays as it is).
 
     ``customer_id`` names the customer it goes to (the ``customer_id`` of ``requested_by`` in
@@ -46,9 +47,11 @@ class GrantControl:
     """
 
     type: ClassVar[MessageType] = MessageType.GRANT_CONTROL
-    mouse: bool
-    keyboard: bool
-    customer_id: str | None = None
+    mouse: bool = wire(bool, optional=True)
+    keyboard: bool = wire(bool, optional=True)
+    customer_id: str | None = wire(
+        str, optional=True, low=1, high=MAX_CUSTOMER_ID_CHARS, default=None
+    )
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> GrantControl:
@@ -65,12 +68,12 @@ class GrantControl:
 
 
 @dataclass(frozen=True, slots=True)
-class RevokeControl:
+class RevokeControl(WireMessage):
     """The agent takes back the mouse and/or the keyboard (both when neither is named)."""
 
     type: ClassVar[MessageType] = MessageType.REVOKE_CONTROL
-    mouse: bool
-    keyboard: bool
+    mouse: bool = wire(bool, optional=True, default=True)
+    keyboard: bool = wire(bool, optional=True, default=True)
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> RevokeControl:
@@ -78,7 +81,7 @@ class RevokeControl:
         return cls(mouse=mouse, keyboard=keyboard)
 
 
-def _choice(body: dict[str, Any], name: str, choices: frozenset[str], message_type: str) -> str:
+def _choice(body: dict[str, Any], name: str, choices: tuple[str, ...], message_type: str) -> str:
     value = _field(body, name, str, message_type)
     if value not in choices:
         raise ProtocolError(
@@ -90,16 +93,16 @@ def _choice(body: dict[str, Any], name: str, choices: frozenset[str], message_ty
 
 
 @dataclass(frozen=True, slots=True)
-class MouseInput:
+class MouseInput(WireMessage):
     """A pointer event in pixels of the shared picture (the presenter adds the monitor origin)."""
 
     type: ClassVar[MessageType] = MessageType.MOUSE_INPUT
-    action: str
-    x: int
-    y: int
-    button: str = "left"
-    dx: int = 0
-    dy: int = 0
+    action: str = wire(str, choices=MOUSE_ACTIONS)
+    x: int = wire(int, low=0, high=MAX_SCREEN_SIDE - 1)
+    y: int = wire(int, low=0, high=MAX_SCREEN_SIDE - 1)
+    button: str = wire(str, optional=True, choices=MOUSE_BUTTONS, default="left")
+    dx: int = wire(int, optional=True, low=-MAX_WHEEL_STEPS, high=MAX_WHEEL_STEPS, default=0)
+    dy: int = wire(int, optional=True, low=-MAX_WHEEL_STEPS, high=MAX_WHEEL_STEPS, default=0)
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> MouseInput:
@@ -131,15 +134,15 @@ class MouseInput:
 
 
 @dataclass(frozen=True, slots=True)
-class KeyInput:
+class KeyInput(WireMessage):
     """A key pressed or released (DOM ``key``/``code`` names), or text to type (IME, Korean)."""
 
     type: ClassVar[MessageType] = MessageType.KEY_INPUT
-    action: str
-    key: str = ""
-    code: str = ""
-    modifiers: tuple[str, ...] = ()
-    text: str = ""
+    action: str = wire(str, choices=KEY_ACTIONS)
+    key: str = wire(str, optional=True, low=1, high=MAX_KEY_NAME_CHARS, default="")
+    code: str = wire(str, optional=True, high=MAX_KEY_NAME_CHARS, default="")
+    modifiers: tuple[str, ...] = wire(list, optional=True, default=())
+    text: str = wire(str, optional=True, low=1, high=MAX_INPUT_TEXT_CHARS, default="")
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> KeyInput:

@@ -5,19 +5,33 @@ into a ProtocolError that names the message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from suite.protocol.base import (
     ErrorCode,
     MessageType,
     ProtocolError,
-    _NoFields,
+    WireMessage,
+    wire,
 )
-from suite.strokes import DrawingError, Tool, check_stroke_id, check_style, parse_points
+from suite.strokes import (
+    MAX_POINTS_PER_MESSAGE,
+    MAX_STROKE_ID_CHARS,
+    MAX_WIDTH_PX,
+    MIN_WIDTH_PX,
+    DrawingError,
+    Tool,
+    check_stroke_id,
+    check_style,
+    parse_points,
+)
+
+T = TypeVar("T")
 
 
-def _drawing_field(parse: Any, message_type: MessageType) -> Any:
+def _drawing_field(parse: Callable[[], T], message_type: MessageType) -> T:
     try:
         return parse()
     except DrawingError as error:
@@ -25,13 +39,13 @@ def _drawing_field(parse: Any, message_type: MessageType) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class StrokeBegin:
+class StrokeBegin(WireMessage):
     type: ClassVar[MessageType] = MessageType.STROKE_BEGIN
-    id: str
-    tool: Tool
-    color: str
-    width: int
-    points: list[tuple[int, int]]
+    id: str = wire(str, low=1, high=MAX_STROKE_ID_CHARS)
+    tool: Tool = wire(str, choices=tuple(Tool))
+    color: str = wire(str)
+    width: int = wire(int, low=MIN_WIDTH_PX, high=MAX_WIDTH_PX)
+    points: list[tuple[int, int]] = wire(list, low=1, high=MAX_POINTS_PER_MESSAGE)
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> StrokeBegin:
@@ -44,10 +58,10 @@ class StrokeBegin:
 
 
 @dataclass(frozen=True, slots=True)
-class StrokePoints:
+class StrokePoints(WireMessage):
     type: ClassVar[MessageType] = MessageType.STROKE_POINTS
-    id: str
-    points: list[tuple[int, int]]
+    id: str = wire(str, low=1, high=MAX_STROKE_ID_CHARS)
+    points: list[tuple[int, int]] = wire(list, low=1, high=MAX_POINTS_PER_MESSAGE)
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> StrokePoints:
@@ -56,10 +70,10 @@ class StrokePoints:
 
 
 @dataclass(frozen=True, slots=True)
-class StrokeEnd:
+class StrokeEnd(WireMessage):
     type: ClassVar[MessageType] = MessageType.STROKE_END
-    id: str
-    points: list[tuple[int, int]]
+    id: str = wire(str, low=1, high=MAX_STROKE_ID_CHARS)
+    points: list[tuple[int, int]] = wire(list, optional=True, high=MAX_POINTS_PER_MESSAGE)
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> StrokeEnd:
@@ -71,10 +85,10 @@ class StrokeEnd:
 
 
 @dataclass(frozen=True, slots=True)
-class UndoStroke(_NoFields):
+class UndoStroke(WireMessage):
     type: ClassVar[MessageType] = MessageType.UNDO_STROKE
 
 
 @dataclass(frozen=True, slots=True)
-class ClearDrawing(_NoFields):
+class ClearDrawing(WireMessage):
     type: ClassVar[MessageType] = MessageType.CLEAR_DRAWING

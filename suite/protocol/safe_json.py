@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 MAX_JSON_DEPTH = 32  # objects and arrays inside each other; the protocol needs 3 at most
@@ -46,7 +47,9 @@ _NOT_BRACKET_BYTES = bytes(byte for byte in range(256) if byte not in b"[]{}")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def loads(data: str | bytes, max_bytes: int | None = None, max_depth: int = MAX_JSON_DEPTH) -> Any:
+def loads(
+    data: str | bytes | bytearray, max_bytes: int | None = None, max_depth: int = MAX_JSON_DEPTH
+) -> Any:
     """Decode one JSON document from a client.
 
     Args:
@@ -112,6 +115,7 @@ def _depth_over(value: Any, max_depth: int) -> bool:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

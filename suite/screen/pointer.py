@@ -92,7 +92,7 @@ class X11Pointer:
         x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
         x11.XDefaultRootWindow.restype = ctypes.c_ulong
         x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
-        x11.XQueryPointer.argtypes = [ctypes.c_void_p, ctypes.c_ulong] + [ctypes.c_void_p] * 7
+        x11.XQueryPointer.argtypes = (ctypes.c_void_p, ctypes.c_ulong) + (ctypes.c_void_p,) * 7
         x11.XFree.argtypes = [ctypes.c_void_p]
         x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
         self._x11 = x11

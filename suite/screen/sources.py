@@ -34,7 +34,7 @@ def list_screens() -> dict[str, Any]:
             ]  # fmt: skip
     except Exception as exc:  # mss raises ScreenShotError and, without DISPLAY, others
         monitors = []
-        monitors_error = f"cannot open the screen: {exc}"
+        monitors_error: str | None = f"cannot open the screen: {exc}"
     else:
         monitors_error = None
     result: dict[str, Any] = {"monitors": monitors, "windows": [], "windows_supported": True}

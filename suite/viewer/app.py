@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from suite.files.client import FileTransferClient, FileTransferError
@@ -33,6 +33,9 @@ from suite.viewer.received_files import ReceivedFiles
 from suite.viewer.redeem import RelayUnreachable, Seat, TicketRefusedByRelay, redeem
 from suite.viewer.self_delete import SelfDeleter, frozen_target
 from suite.viewer.ticket_trailer import TrailerError, read_trailer
+
+if TYPE_CHECKING:
+    from webview.guilib import GUIType
 
 logger = logging.getLogger("remotesales-viewer")
 
@@ -67,11 +70,11 @@ _GONE = (
 )
 
 
-def gui_backend() -> str | None:
+def gui_backend() -> GUIType | None:
     """GTK (the system's WebKitGTK) on Linux; pywebview's default (WebView2, WKWebView) else."""
     chosen = os.environ.get("RS_VIEWER_GUI")
     if chosen:
-        return chosen
+        return cast("GUIType", chosen)  # pywebview names an unknown one when it starts
     return "gtk" if sys.platform.startswith("linux") else None
 
 
@@ -280,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         height=800,
         min_size=(480, 320),
     )
+    if window is None:  # only a window created after start() can fail to initialise
+        raise RuntimeError("pywebview could not create the viewer window")
     bridge.attach(window)
     # Start-up milestones, as wall-clock times (scripts/bench_builds.py reads them).
     window.events.shown += lambda: logger.info("window shown at %.3f", time.time())

@@ -1,26 +1,49 @@
-"""Browser fixtures for the UI tests: an agent page and a customer page on the test's relay.
+"""Fixtures of the end-to-end tests; their helpers live in tests/support/.
 
-`relay` and `browser` come from tests/conftest.py. Every page gets its own browser context, so
-the agent and the customer share no storage, like two people on two machines.
+- Browser pages on the test's relay: `open_ui`, `agent_page`, `chat_pages`. `relay` and
+  `browser` come from tests/conftest.py. Every page gets its own browser context, so the agent
+  and the customer share no storage, like two people on two machines.
+- The agent app's local API behind desktop-mode pages: `local_app` (windows recorded),
+  `recorded_app` (presenter children recorded too).
+- The presentation path: a private Xvfb `display`, its `painter` and `grab_screen`, a support
+  `session`, the real `presenter` CLI on that display, and `viewers` pages.
+
+A test module overrides one of them by defining a fixture of the same name.
 """
 
 from __future__ import annotations
 
+import secrets
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import mss
+import numpy as np
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.ui_pages import (
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
+from suite.agent.app.presentations import TOKEN_ENV
+from suite.agent.app.settings import LocalSettings
+from tests.support.desktop_ui import FakePresentations, LocalApp, RecordedApp, RecordedWindows
+from tests.support.relay import REPO_ROOT
+from tests.support.screen_content import SCREEN_H, SCREEN_W, rgb_of
+from tests.support.ui_pages import (
     DESKTOP,
+    PageFactory,
     agent_login,
     close_pages,
     customer_join,
     open_page,
     start_support,
 )
-
-PageFactory = Callable[..., Page]
+from tests.support.viewer_presenter import PresentationSession, open_viewer, start_session
+from tests.support.x11_paint import RootPainter, add_local_xauth_entry
+from tests.support.xvfb import Xvfb
 
 
 @pytest.fixture
@@ -65,3 +88,124 @@ def chat_pages(agent_page: Page, open_ui: PageFactory) -> tuple[Page, Page]:
     customer = open_ui("/")
     customer_join(customer, code, name="Chris Park")
     return agent_page, customer
+
+
+# ---------- The agent app's local API behind desktop-mode pages ----------
+
+
+@pytest.fixture
+def local_app(relay, tmp_path) -> Iterator[LocalApp]:
+    """The agent app's local server (real routes and guard) with its settings in tmp_path."""
+    settings = LocalSettings(tmp_path / "config")
+    settings.update(
+        {"relay_url": relay.url, "short_messages": [{"key": "/hi", "text": "Hi {customer}!"}]}
+    )
+    windows = RecordedWindows()
+    server = LocalServer()
+    secret = secrets.token_urlsafe(32)
+    server.start(guard(build_app(settings, windows), secret, server.port))
+    yield LocalApp(server.url, secret, windows)
+    server.stop()
+    settings.close()
+
+
+@pytest.fixture
+def recorded_app(relay, tmp_path) -> Iterator[RecordedApp]:
+    """The local API (real routes and guard) with its presenter children recorded."""
+    settings = LocalSettings(tmp_path / "config")
+    settings.update({"relay_url": relay.url})
+    presentations = FakePresentations()
+    server = LocalServer()
+    secret = secrets.token_urlsafe(32)
+    routes = build_app(settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
+    server.start(guard(routes, secret, server.port))
+    yield RecordedApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
+    server.stop()
+    settings.close()
+
+
+# ---------- The presentation path: X screen -> presenter CLI -> relay -> viewer ----------
+
+
+@pytest.fixture
+def display() -> Iterator[Xvfb]:
+    """A private Xvfb of the presentation tests' screen size."""
+    with Xvfb(SCREEN_W, SCREEN_H) as xvfb:
+        add_local_xauth_entry(xvfb)  # python-xlib (the presenter's pointer) needs it
+        yield xvfb
+
+
+@pytest.fixture
+def painter(display: Xvfb) -> Iterator[RootPainter]:
+    """Paints BGRA frames on the display's root window."""
+    painter = RootPainter(display.env())
+    yield painter
+    painter.close()
+
+
+@pytest.fixture
+def session(relay) -> PresentationSession:
+    """alice logs in and opens a support; a customer joins it (through the relay's API)."""
+    return start_session(relay)
+
+
+@pytest.fixture
+def grab_screen(display: Xvfb, monkeypatch: pytest.MonkeyPatch) -> Callable[[], np.ndarray]:
+    """An mss grab of the whole test display, as (h, w, 3) RGB."""
+    monkeypatch.setenv("XAUTHORITY", str(display.xauthority))
+
+    def grab() -> np.ndarray:
+        with mss.MSS(display=display.display) as grabber:
+            shot = grabber.grab(grabber.monitors[1])
+            bgra = np.asarray(shot, np.uint8).reshape(shot.height, shot.width, 4)
+        return rgb_of(bgra)
+
+    return grab
+
+
+@pytest.fixture
+def presenter(display: Xvfb, session: PresentationSession, tmp_path: Path, request):
+    """Start the presenter CLI on the test display; stopped (SIGTERM) after the test."""
+    processes: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(*extra: str) -> subprocess.Popen:
+        log = tmp_path / f"presenter-{len(processes)}.log"
+        env = display.env()
+        env[TOKEN_ENV] = session.agent_token  # off the process list, as the agent app does
+        command = [
+            sys.executable, "-m", "suite.agent.presenter", "--relay", session.ws_url,
+            f"--session={session.session_id}", "--control-stdin", *extra,
+        ]  # fmt: skip
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                command, cwd=REPO_ROOT, env=env, stdin=subprocess.PIPE, stdout=out,
+                stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+        processes.append((process, log))
+        return process
+
+    yield start
+    for process, log in processes:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if getattr(request.node, "rs_failed", False):
+            print(f"--- {log.name} ---\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture
+def viewers(browser, session: PresentationSession, request: pytest.FixtureRequest):
+    """Open viewer pages; afterwards none may have thrown, and a failure keeps screenshots."""
+    pages: list[Page] = []
+
+    def open_one() -> Page:
+        page = open_viewer(browser, session)
+        pages.append(page)
+        return page
+
+    yield open_one
+    close_pages(pages, request, "viewer")

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui_pages import agent_login, by_id, customer_join, screenshot, start_support
-from tests.e2e.viewer_presenter import canvas_pixels, viewer_stats, wait_for_stats
+from tests.support.ui_pages import agent_login, by_id, customer_join, screenshot, start_support
+from tests.support.viewer_presenter import canvas_pixels, viewer_stats, wait_for_stats
 
 pytestmark = pytest.mark.e2e
 

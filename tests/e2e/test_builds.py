@@ -1,4 +1,4 @@
-"""The built programs, end to end: the one-file relay and the one-time viewer (issue 6).
+"""The built programs, end to end: the one-file relay and the one-time viewer (D4, D1).
 
 Once per run, ``scripts/build relay viewer`` builds both (reused while the sources do not
 change: tests/support/builds.py). Then, as a customer would:
@@ -30,11 +30,11 @@ from pathlib import Path
 import pytest
 
 from suite.agent.app.presentations import TOKEN_ENV
-from tests.e2e.viewer_presenter import start_session
 from tests.support.api import Api
 from tests.support.builds import Builds, prepare_built_relay, relay_and_viewer
 from tests.support.chat_client import end_session_as_agent
 from tests.support.relay import REPO_ROOT, RelayProcess
+from tests.support.viewer_presenter import start_session
 from tests.support.viewer_program import (
     AGENT_SCREEN,
     VIEWER_SCREEN,
@@ -43,6 +43,7 @@ from tests.support.viewer_program import (
     run_viewer,
     window_names,
 )
+from tests.support.waiting import wait_until
 from tests.support.x11_paint import RootPainter, add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
@@ -96,15 +97,13 @@ def viewer_display() -> Iterator[Xvfb]:
 
 
 def wait_for(condition, what: str, timeout_s: float = WAIT_S, logs: tuple[Path, ...] = ()):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            text = "\n".join(f"--- {p.name} ---\n{p.read_text(errors='replace')}" for p in logs)
-            raise AssertionError(f"timed out waiting for {what}\n{text}")
-        time.sleep(0.1)
+    """wait_until() that shows the programs' logs when it times out."""
+    return wait_until(
+        condition, what, timeout_s, 0.1,
+        detail=lambda: "\n".join(
+            f"--- {p.name} ---\n{p.read_text(errors='replace')}" for p in logs
+        ),
+    )  # fmt: skip
 
 
 def stop(process: subprocess.Popen) -> int:

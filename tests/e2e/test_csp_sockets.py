@@ -1,12 +1,12 @@
 """The relay's Content-Security-Policy in real Chromium: `connect-src 'self'` lets its pages
-open sockets to the relay itself and to nowhere else (issue 11, finding 7)."""
+open sockets to the relay itself and to nowhere else."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui_pages import bubble_with_text, send_chat
+from tests.support.ui_pages import bubble_with_text, send_chat
 
 pytestmark = pytest.mark.e2e
 

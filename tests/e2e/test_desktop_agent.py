@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from tests.support.desktop_flow import (
     sign_in,
 )
 from tests.support.relay import ALICE, REPO_ROOT
+from tests.support.waiting import wait_until
 from tests.support.x11 import find_windows, read_clipboard, request_close, window_property
 from tests.support.xvfb import Xvfb
 
@@ -107,7 +107,7 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         pytest.skip(f"ui/agent has no desktop mode yet; this test needs:\n{DESKTOP_PAGE_HOOKS}")
     from playwright.sync_api import expect
 
-    from tests.e2e.ui_pages import bubble_with_text, customer_join, open_page, send_chat
+    from tests.support.ui_pages import bubble_with_text, customer_join, open_page, send_chat
 
     settings = LocalSettings(tmp_path / "config")
     settings.update({"short_messages": [{"key": SHORT_KEY, "text": SHORT_TEXT}]})
@@ -223,14 +223,14 @@ def _notice_names_js() -> str:
 def test_agent_app_several_supports_each_in_its_own_window(
     xvfb, relay, tmp_path, browser, artifacts_dir: Path
 ):
-    """Issue #3: two New support clicks open two chat windows with different codes; a customer
-    joins each; each customer's message shows only in its own window; the notice lists both;
-    ending one support leaves the other live and the notice lists one."""
+    """Two supports at once: two New support clicks open two chat windows with different
+    codes; a customer joins each; each customer's message shows only in its own window; the
+    notice lists both; ending one support leaves the other live and the notice lists one."""
     if not NOTICE_PAGE.exists():
         pytest.skip(f"ui/agent has no desktop mode yet; this test needs:\n{DESKTOP_PAGE_HOOKS}")
     from playwright.sync_api import expect
 
-    from tests.e2e.ui_pages import bubble_with_text, customer_join, open_page, send_chat
+    from tests.support.ui_pages import bubble_with_text, customer_join, open_page, send_chat
 
     app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
     with driving(app, artifacts_dir, "desktop-multi") as windows:
@@ -339,9 +339,9 @@ def test_agent_app_signs_out_after_the_idle_time(agent_app, relay, artifacts_dir
         main.screenshot(artifacts_dir / "desktop-idle-signed-out.png")
         # The page asks for POST /local/logout as it shows the form; the relay answers 401 once
         # the app has revoked the token there.
-        deadline = time.monotonic() + 10
-        while Api(relay.url).request("GET", "/api/me", token=token)[0] != 401:
-            assert time.monotonic() < deadline, "the relay token was not revoked"
-            time.sleep(0.1)
+        wait_until(
+            lambda: Api(relay.url).request("GET", "/api/me", token=token)[0] == 401,
+            "the relay to revoke the token", 10, 0.1,
+        )  # fmt: skip
         windows.close()
         assert agent_app.stop() == 0

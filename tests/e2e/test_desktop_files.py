@@ -15,7 +15,6 @@ import pytest
 
 from suite.agent.app.settings import LocalSettings
 from suite.files.client import sha256_of
-from tests.integration.test_file_transfers import make_file
 from tests.support.agent_app import AgentApp
 from tests.support.cdp import CdpPage, by_test_id, wait_for_target
 from tests.support.desktop_flow import (
@@ -26,6 +25,7 @@ from tests.support.desktop_flow import (
     private_display,
     sign_in,
 )
+from tests.support.files import make_file
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +44,7 @@ def test_a_customers_file_lands_in_the_received_folder(
     """Viewer drop → relay → the desktop app saves it as `report (1).pdf` next to an older one."""
     from playwright.sync_api import expect
 
-    from tests.e2e.ui_pages import customer_join, open_page
+    from tests.support.ui_pages import customer_join, open_page
 
     folder = tmp_path / "Documents" / "RemoteSales" / "Received Files"
     folder.mkdir(parents=True)

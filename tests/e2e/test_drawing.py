@@ -22,28 +22,23 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page
 
-from tests.e2e import test_presentation_end_to_end as end_to_end
-from tests.e2e.ui_pages import PHONE, screenshot
-from tests.e2e.viewer_presenter import (
+from tests.support.screen_content import SCREEN_H, SCREEN_W, document, rgb_of
+from tests.support.ui_pages import PHONE, screenshot
+from tests.support.viewer_presenter import (
     Presenter,
+    command,
+    layer_rgba,
     open_viewer,
     sample_image,
     viewer_stats,
+    wait_for_picture,
     wait_for_stats,
+    wait_layer,
 )
-from tests.support.screen_content import SCREEN_H, SCREEN_W, document, rgb_of
+from tests.support.waiting import wait_until
+from tests.support.x11 import wait_for_input_catcher
 
 pytestmark = pytest.mark.e2e
-
-# The presentation tests' fixtures: a private Xvfb, an mss grab of it, the presenter CLI, the
-# session and the viewer pages.
-display = end_to_end.display
-grab_screen = end_to_end.grab_screen
-presenter = end_to_end.presenter
-session = end_to_end.session
-viewers = end_to_end.viewers
-command = end_to_end.command
-wait_for_picture = end_to_end.wait_for_picture
 
 WAIT_S = 15.0
 CUSTOMER_RGB = (0x25, 0x63, 0xEB)  # the customer's default colour, #2563eb
@@ -61,18 +56,6 @@ def next_message(agent: Presenter, kind: str, timeout_s: float = WAIT_S) -> dict
             raise AssertionError(f"the presenter never got {kind}") from None
         if message["type"] == kind:
             return message
-
-
-def layer_rgba(page: Page, x: int, y: int) -> tuple[int, ...]:
-    return tuple(page.evaluate(f"window.__rsViewer.drawingPixel({x}, {y})"))
-
-
-def wait_layer(page: Page, x: int, y: int, expected: tuple[int, ...]) -> None:
-    """Poll the viewer's drawing layer at screen pixel (x, y) until it shows `expected`."""
-    deadline = time.monotonic() + WAIT_S
-    while (found := layer_rgba(page, x, y)) != expected:
-        assert time.monotonic() < deadline, f"layer at ({x}, {y}) is {found}, not {expected}"
-        page.wait_for_timeout(30)
 
 
 def drag(page: Page, points: list[tuple[int, int]]) -> None:
@@ -260,10 +243,8 @@ class ClickTarget:
         return list(self._seen)
 
     def wait_presses(self) -> list[tuple[int, int]]:
-        deadline = time.monotonic() + WAIT_S
-        while not self.presses() and time.monotonic() < deadline:
-            time.sleep(0.03)
-        return self.presses()
+        """The presses so far, once there is at least one."""
+        return wait_until(self.presses, "a press on the window below", WAIT_S, 0.03)
 
     def close(self) -> None:
         self.window.destroy()
@@ -275,10 +256,10 @@ def _screen_rgb(grab, x: int, y: int) -> tuple[int, ...]:
 
 
 def _wait_screen(grab, x: int, y: int, expected: tuple[int, ...]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while (found := _screen_rgb(grab, x, y)) != expected:
-        assert time.monotonic() < deadline, f"screen at ({x}, {y}) is {found}, not {expected}"
-        time.sleep(0.03)
+    wait_until(
+        lambda: _screen_rgb(grab, x, y) == expected, f"the screen at ({x}, {y}) to be {expected}",
+        WAIT_S, 0.03, detail=lambda: f"it is {_screen_rgb(grab, x, y)}",
+    )  # fmt: skip
 
 
 def test_drawings_cross_between_the_viewer_and_the_agents_real_desktop(
@@ -308,8 +289,8 @@ def test_drawings_cross_between_the_viewer_and_the_agents_real_desktop(
 
     # Agent (overlay, real pointer) -> viewer.
     command(process, f"draw tool rectangle {GREEN} 6")
-    time.sleep(0.3)  # the overlay maps its input window
     env = display.env()
+    wait_for_input_catcher(env)
     subprocess.run(
         ["xdotool", "mousemove", "500", "200", "mousedown", "1", "mousemove", "560", "240",
          "mousemove", "640", "300", "mouseup", "1"],
@@ -327,7 +308,7 @@ def test_drawings_cross_between_the_viewer_and_the_agents_real_desktop(
     # a click right on a stroke's pixels lands on the window below.
     assert target.presses() == []
     command(process, "draw tool none")
-    time.sleep(0.3)
+    wait_for_input_catcher(env, shown=False)
     subprocess.run(["xdotool", "mousemove", "160", "60", "click", "1"], env=env, check=True)
     assert target.wait_presses() == [(160, 60)]
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page
 from suite.screen.frames import Encoding, FrameFlags, RegionFrame
 from suite.screen.regions import plan_update
 from suite.screen.tiles import TILE_PX
-from tests.e2e.conftest import PageFactory
+from tests.support.ui_pages import PageFactory
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.ui_pages import close_pages, open_page
+from tests.support.ui_pages import close_pages, open_page
 
 pytestmark = pytest.mark.e2e
 

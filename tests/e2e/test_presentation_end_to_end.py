@@ -9,34 +9,25 @@ the display: exact in lossless mode, close (PSNR) in lossy mode until the lossle
 
 from __future__ import annotations
 
-import base64
 import struct
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
-import mss
 import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.app.presentations import TOKEN_ENV
-from tests.e2e.ui_pages import close_pages, screenshot
-from tests.e2e.viewer_presenter import (
-    PresentationSession,
-    open_viewer,
+from tests.support.screen_content import SCREEN_H, SCREEN_W, document, rgb_of
+from tests.support.ui_pages import screenshot
+from tests.support.viewer_presenter import (
+    command,
     psnr,
-    start_session,
+    snapshot,
     viewer_stats,
+    wait_for_picture,
     wait_for_stats,
 )
-from tests.support.relay import REPO_ROOT
-from tests.support.screen_content import SCREEN_H, SCREEN_W, document, rgb_of
-from tests.support.x11_paint import RootPainter, add_local_xauth_entry
-from tests.support.xvfb import Xvfb
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -46,127 +37,6 @@ MIN_PSNR_DB = 30.0
 FRAME_HEADER = struct.Struct("<2sBBIdHHHHHHBBH")
 JPEG, PNG = 1, 2
 FLAG_LOSSLESS, FLAG_KEY = 1, 2
-
-
-@pytest.fixture
-def display() -> Iterator[Xvfb]:
-    with Xvfb(SCREEN_W, SCREEN_H) as xvfb:
-        add_local_xauth_entry(xvfb)  # python-xlib (the presenter's pointer) needs it
-        yield xvfb
-
-
-@pytest.fixture
-def painter(display: Xvfb) -> Iterator[RootPainter]:
-    painter = RootPainter(display.env())
-    yield painter
-    painter.close()
-
-
-@pytest.fixture
-def session(relay) -> PresentationSession:
-    """alice logs in and opens a support; a customer joins it (through the relay's API)."""
-    return start_session(relay)
-
-
-@pytest.fixture
-def grab_screen(display: Xvfb, monkeypatch: pytest.MonkeyPatch) -> Callable[[], np.ndarray]:
-    """An mss grab of the whole test display, as (h, w, 3) RGB."""
-    monkeypatch.setenv("XAUTHORITY", str(display.xauthority))
-
-    def grab() -> np.ndarray:
-        with mss.MSS(display=display.display) as grabber:
-            shot = grabber.grab(grabber.monitors[1])
-            bgra = np.asarray(shot, np.uint8).reshape(shot.height, shot.width, 4)
-        return rgb_of(bgra)
-
-    return grab
-
-
-@pytest.fixture
-def presenter(display: Xvfb, session: PresentationSession, tmp_path: Path, request):
-    """Start the presenter CLI on the test display; stopped (SIGTERM) after the test."""
-    processes: list[tuple[subprocess.Popen, Path]] = []
-
-    def start(*extra: str) -> subprocess.Popen:
-        log = tmp_path / f"presenter-{len(processes)}.log"
-        env = display.env()
-        env[TOKEN_ENV] = session.agent_token  # off the process list, as the agent app does
-        command = [
-            sys.executable, "-m", "suite.agent.presenter", "--relay", session.ws_url,
-            f"--session={session.session_id}", "--control-stdin", *extra,
-        ]  # fmt: skip
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=env, stdin=subprocess.PIPE, stdout=out,
-                stderr=subprocess.STDOUT, text=True,
-            )  # fmt: skip
-        processes.append((process, log))
-        return process
-
-    yield start
-    for process, log in processes:
-        if process.poll() is None:
-            process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if getattr(request.node, "rs_failed", False):
-            print(f"--- {log.name} ---\n{log.read_text(errors='replace')}")
-
-
-@pytest.fixture
-def viewers(browser, session: PresentationSession, request: pytest.FixtureRequest):
-    """Open viewer pages; afterwards none may have thrown, and a failure keeps screenshots."""
-    pages: list[Page] = []
-
-    def open_one() -> Page:
-        page = open_viewer(browser, session)
-        pages.append(page)
-        return page
-
-    yield open_one
-    close_pages(pages, request, "viewer")
-
-
-def command(process: subprocess.Popen, line: str) -> None:
-    assert process.stdin is not None
-    process.stdin.write(line + "\n")
-    process.stdin.flush()
-
-
-def snapshot(page: Page) -> tuple[dict[str, Any], np.ndarray | None]:
-    """The viewer's stats and, once something is painted, its whole picture, read in one go
-    (one evaluate: no frame can be painted between the two)."""
-    result = page.evaluate(
-        f"""() => {{
-            const stats = window.__rsViewer.stats();
-            if (!stats.framesPainted) return {{ stats }};
-            const pixels = window.__rsViewer.canvasPixels(0, 0, {SCREEN_W}, {SCREEN_H});
-            return {{ stats, pixels }};
-        }}"""
-    )
-    if "pixels" not in result:
-        return result["stats"], None
-    rgba = np.frombuffer(base64.b64decode(result["pixels"]["rgba"]), np.uint8)
-    return result["stats"], rgba.reshape(SCREEN_H, SCREEN_W, 4)[..., :3]
-
-
-def wait_for_picture(page: Page, expected: np.ndarray, timeout_s: float = WAIT_S) -> dict[str, Any]:
-    """Poll until the viewer's canvas equals `expected` exactly; return the stats then."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        stats, pixels = snapshot(page)
-        if pixels is not None and np.array_equal(pixels, expected):
-            return stats
-        if time.monotonic() > deadline:
-            detail = "nothing painted"
-            if pixels is not None:
-                differing = np.count_nonzero((pixels != expected).any(axis=2))
-                detail = f"{differing} pixels differ, PSNR {psnr(pixels, expected):.1f} dB"
-            raise AssertionError(f"the viewer never showed the picture ({detail}); {stats}")
-        time.sleep(POLL_S)
 
 
 def watch_frames(page: Page) -> list[tuple]:
@@ -222,13 +92,12 @@ def test_lossy_is_close_then_the_refresh_makes_it_exact(
     page = viewers()
     headers = watch_frames(page)
     presenter()
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        stats, first = snapshot(page)
-        if first is not None:
-            break
-        assert time.monotonic() < deadline, f"nothing painted; {stats}"
-        time.sleep(POLL_S)
+
+    def painted() -> tuple[dict[str, Any], np.ndarray] | None:
+        stats, pixels = snapshot(page)
+        return (stats, pixels) if pixels is not None else None
+
+    stats, first = wait_until(painted, "the first picture", WAIT_S)
     assert psnr(first, rgb_of(truth)) >= MIN_PSNR_DB
     if stats["lastSeq"] == 1:  # caught before any refresh landed: the JPEG alone
         assert not np.array_equal(first, rgb_of(truth))

@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PageFactory
-from tests.e2e.ui_pages import PHONE, agent_login, by_id, screenshot
 from tests.support.relay import ROOT
+from tests.support.ui_pages import PHONE, PageFactory, agent_login, by_id, screenshot
 
 
 @pytest.fixture

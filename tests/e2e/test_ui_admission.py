@@ -1,12 +1,13 @@
 """Admission mode in the browsers: after many wrong codes a valid code knocks and the agent
-admits (issue 11, finding 3)."""
+admits."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.ui_pages import (
+from tests.support.api import post_json_from
+from tests.support.ui_pages import (
     agent_login,
     by_id,
     close_pages,
@@ -14,7 +15,6 @@ from tests.e2e.ui_pages import (
     send_chat,
     start_support,
 )
-from tests.support.api import post_json_from
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PageFactory
-from tests.e2e.ui_pages import (
+from tests.support.api import Api, post_json_from
+from tests.support.ui_pages import (
+    PageFactory,
     agent_login,
     bubble_with_text,
     bubbles,
@@ -17,11 +18,11 @@ from tests.e2e.ui_pages import (
     expect_state,
     open_page,
     page_errors,
+    remove_the_customer,
     screenshot,
     send_chat,
     start_support,
 )
-from tests.support.api import Api, post_json_from
 
 pytestmark = pytest.mark.e2e
 
@@ -38,19 +39,8 @@ def record_support_fetches(page: Page) -> list[str]:
     return fetched
 
 
-def remove_the_customer(agent: Page) -> str:
-    """Remove the customer through the confirm dialog; return the new code once it shows."""
-    old_code = by_id(agent, "access-code").text_content()
-    by_id(agent, "remove-customer").click()
-    by_id(agent, "remove-confirm").click()
-    code = by_id(agent, "access-code")
-    expect(code).to_have_text(re.compile(r"^\d{9}$"))
-    expect(code).not_to_have_text(old_code or "")
-    return code.text_content() or ""
-
-
 def test_wrong_password_is_explained(open_ui: PageFactory) -> None:
-    """A wrong password is explained with the tries left before a lock (issue 11), in English
+    """A wrong password is explained with the tries left before a lock, in English
     and Korean, and keeps the login form."""
     page = open_ui("/agent")
     by_id(page, "login-username").fill("alice")

@@ -8,93 +8,29 @@ ask of them (the real windows are tested in test_desktop_agent.py under Xvfb).
 from __future__ import annotations
 
 import re
-import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.app.local_api import build_app
-from suite.agent.app.local_guard import guard
-from suite.agent.app.local_server import LocalServer
-from suite.agent.app.local_state import Notice
-from suite.agent.app.settings import LocalSettings
-from tests.e2e.conftest import PageFactory
-from tests.e2e.ui_pages import bubble_with_text, by_id, customer_join, open_page, screenshot
+from tests.support.desktop_ui import (
+    CHAT_WINDOW,
+    NOTICE_WINDOW,
+    LocalApp,
+    RecordedApp,
+    desktop_page,
+    local_call,
+    open_desktop_support,
+)
 from tests.support.relay import ALICE
+from tests.support.ui_pages import (
+    PageFactory,
+    bubble_with_text,
+    by_id,
+    customer_join,
+    screenshot,
+)
 
 pytestmark = pytest.mark.e2e
-
-CHAT_WINDOW = {"width": 420, "height": 640}
-NOTICE_WINDOW = {"width": 360, "height": 180}
-
-
-@dataclass
-class RecordedWindows:
-    """The app's windows, reduced to a record of what the pages asked for."""
-
-    chats: list[str] = field(default_factory=list)
-    notices: list[list[dict[str, Any]]] = field(default_factory=list)
-    ended: list[str] = field(default_factory=list)
-    urls: list[str] = field(default_factory=list)
-    help_opened: int = 0
-
-    def open_chat(self, session_id: str) -> None:
-        self.chats.append(session_id)
-
-    def show_notice(self, notice: Notice) -> None:
-        self.notices.append(notice.sessions)
-
-    def end_from_notice(self, session_id: str) -> bool:
-        self.ended.append(session_id)
-        return True
-
-    def open_url(self, url: str) -> None:
-        self.urls.append(url)
-
-    def open_help(self) -> None:
-        self.help_opened += 1
-
-
-@dataclass
-class LocalApp:
-    url: str
-    secret: str
-    windows: RecordedWindows
-
-    def page_url(self, page: str, **fragment: str) -> str:
-        parts = [f"token={self.secret}", *(f"{k}={v}" for k, v in fragment.items())]
-        return f"{self.url}/ui/{page}#{'&'.join(parts)}"
-
-
-@pytest.fixture
-def local_app(relay, tmp_path) -> Iterator[LocalApp]:
-    """The agent app's local server (real routes and guard) with its settings in tmp_path."""
-    settings = LocalSettings(tmp_path / "config")
-    settings.update(
-        {"relay_url": relay.url, "short_messages": [{"key": "/hi", "text": "Hi {customer}!"}]}
-    )
-    windows = RecordedWindows()
-    server = LocalServer()
-    secret = secrets.token_urlsafe(32)
-    server.start(guard(build_app(settings, windows), secret, server.port))
-    yield LocalApp(server.url, secret, windows)
-    server.stop()
-    settings.close()
-
-
-def desktop_page(browser, url: str, viewport: dict[str, int]) -> Page:
-    """A window of the app, as a Chromium page of its own (own sessionStorage, like a window)."""
-    return open_page(browser, url, viewport=viewport)
-
-
-def local_call(page: Page, method: str, path: str):
-    """Wait for the page's next call of `method path` to the local API; use with `with`."""
-    return page.expect_response(
-        lambda response: response.request.method == method and response.url.endswith(path)
-    )
 
 
 def test_desktop_mode_login_support_window_notice_and_end(
@@ -206,143 +142,6 @@ def test_desktop_chat_window_without_a_login_says_so(browser, local_app: LocalAp
         expect(by_id(chat, "new-support-button")).to_be_hidden()
     finally:
         chat.context.close()
-
-
-class FakePresentations:
-    """The presenter children, reduced to a state per session and a record of the commands."""
-
-    SCREENS = {
-        "monitors": [
-            {"index": 1, "width": 1920, "height": 1080, "left": 0, "top": 0},
-            {"index": 2, "width": 1280, "height": 1024, "left": 1920, "top": 0},
-        ],
-        "windows": [
-            {"id": 4194305, "title": "Price list", "x": 0, "y": 0, "width": 800, "height": 600},
-            {"id": 4194306, "title": "Brochure", "x": 50, "y": 50, "width": 640, "height": 480},
-        ],
-        "windows_supported": True,
-    }
-
-    def __init__(self) -> None:
-        self.states: dict[str, dict[str, Any]] = {}
-        self.commands: list[tuple[str, Any]] = []
-
-    def status(self, session_id: str) -> dict[str, Any]:
-        return dict(
-            self.states.get(session_id, {"state": "idle", "monitor": None, "windows": None})
-        )
-
-    def screens(self) -> dict[str, Any]:
-        return self.SCREENS
-
-    def start(
-        self, session_id: str, _url: str, _token: str, monitor: int | None,
-        _options: list[str], window_ids: list[int] | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
-        self.commands.append(("start", (monitor, window_ids)))
-        self.states[session_id] = {"state": "live", "monitor": monitor, "windows": window_ids}
-        return self.status(session_id)
-
-    def _set(self, session_id: str, command: str, argument: Any, **change: Any):
-        self.commands.append((command, argument))
-        self.states[session_id].update(change)
-        return self.status(session_id)
-
-    def pause(self, session_id: str) -> dict[str, Any]:
-        return self._set(session_id, "pause", None, state="paused")
-
-    def resume(self, session_id: str) -> dict[str, Any]:
-        return self._set(session_id, "resume", None, state="live")
-
-    def switch_monitor(self, session_id: str, monitor: int) -> dict[str, Any]:
-        return self._set(session_id, "monitor", monitor, monitor=monitor)
-
-    def share_windows(self, session_id: str, ids: list[int] | None) -> dict[str, Any]:
-        return self._set(session_id, "windows", ids, windows=ids)
-
-    def stop(self, session_id: str) -> dict[str, Any]:
-        self.commands.append(("stop", None))
-        self.states.pop(session_id, None)
-        return self.status(session_id)
-
-    # P3: what the customer controls (set by the test), and taking it back
-    control_held = {"mouse": False, "keyboard": False}
-
-    def control(self, session_id: str) -> dict[str, bool]:
-        return dict(self.control_held)
-
-    def revoke_control(self, session_id: str) -> dict[str, bool]:
-        self.commands.append(("revoke", None))
-        self.control_held = {"mouse": False, "keyboard": False}
-        return dict(self.control_held)
-
-    # P5: the agent's drawing tool on the overlay
-    tool: str | None = None
-
-    def draw(self, session_id: str, command: str) -> dict[str, Any]:
-        self.commands.append(("draw", command))
-        words = command.split()
-        if words[0] == "tool":
-            self.tool = None if words[1] == "none" else words[1]
-        return self.drawing(session_id)
-
-    def drawing(self, session_id: str) -> dict[str, Any]:
-        return {"tool": self.tool, "overlay_error": None}
-
-
-@dataclass
-class DesktopSupport:
-    main: Page
-    chat: Page
-    customer: Page
-    session_id: str
-
-
-def open_desktop_support(
-    browser, app: LocalApp, open_ui: PageFactory, pages: list[Page], chat_size: dict[str, int]
-) -> DesktopSupport:
-    """Sign in in the main window, New support, its chat window, and Chris Park joins by the
-    code it shows (the main and chat pages are added to ``pages``)."""
-    main = desktop_page(
-        browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
-    )
-    pages.append(main)
-    by_id(main, "login-username").fill(ALICE.username)
-    by_id(main, "login-password").fill(ALICE.password)
-    by_id(main, "login-button").click()
-    expect(by_id(main, "new-support-button")).to_be_visible()
-    with local_call(main, "POST", "/local/windows/chat") as answer:
-        by_id(main, "new-support-button").click()
-    assert answer.value.status == 204
-    session_id = answer.value.request.post_data_json["session_id"]
-    chat = desktop_page(browser, app.page_url("agent/index.html", session=session_id), chat_size)
-    pages.append(chat)
-    code = by_id(chat, "access-code")
-    expect(code).to_have_text(re.compile(r"^\d{9}$"))
-    customer = open_ui("/")
-    customer_join(customer, code.text_content() or "", name="Chris Park")
-    return DesktopSupport(main, chat, customer, session_id)
-
-
-@dataclass
-class RecordedApp:
-    app: LocalApp
-    presentations: FakePresentations
-
-
-@pytest.fixture
-def recorded_app(relay, tmp_path) -> Iterator[RecordedApp]:
-    """The local API (real routes and guard) with its presenter children recorded."""
-    settings = LocalSettings(tmp_path / "config")
-    settings.update({"relay_url": relay.url})
-    presentations = FakePresentations()
-    server = LocalServer()
-    secret = secrets.token_urlsafe(32)
-    routes = build_app(settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
-    server.start(guard(routes, secret, server.port))
-    yield RecordedApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
-    server.stop()
-    settings.close()
 
 
 def test_desktop_share_picker_and_notice_presentation_buttons(

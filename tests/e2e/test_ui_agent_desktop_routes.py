@@ -12,24 +12,19 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from suite.protocol import PROTOCOL_VERSION
-from tests.e2e import test_ui_agent_desktop_mode
-from tests.e2e.conftest import PageFactory
-from tests.e2e.test_ui_agent_desktop_mode import (
+from tests.support.desktop_ui import (
     CHAT_WINDOW,
     LocalApp,
     desktop_page,
     local_call,
 )
-from tests.e2e.test_ui_agent_tools import add_short_message, png_bytes
-from tests.e2e.ui_pages import by_id, screenshot
-from tests.integration import test_agent_relay_client
+from tests.support.files import png_bytes
 from tests.support.relay import ALICE
+from tests.support.ui_pages import PageFactory, add_short_message, by_id, screenshot
 
 pytestmark = pytest.mark.e2e
 
 MAIN_WINDOW = {"width": 1100, "height": 800}
-local_app = test_ui_agent_desktop_mode.local_app  # the fixtures, shared
-impostor = test_agent_relay_client.impostor
 
 
 def open_main(browser, app: LocalApp) -> Page:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 import subprocess
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -18,23 +17,21 @@ from suite.agent.app.local_api import build_app
 from suite.agent.app.local_guard import guard
 from suite.agent.app.local_server import LocalServer
 from suite.agent.app.settings import LocalSettings
-from tests.e2e.conftest import PageFactory
-from tests.e2e.test_ui_agent_desktop_mode import (
+from tests.support.desktop_ui import (
     LocalApp,
     RecordedApp,
     RecordedWindows,
     local_call,
     open_desktop_support,
-    recorded_app,  # noqa: F401 - a fixture
 )
-from tests.e2e.ui_pages import by_id, screenshot
+from tests.support.ui_pages import PageFactory, by_id, screenshot
 
 pytestmark = pytest.mark.e2e
 
 
 def test_chat_window_drawing_tools_follow_the_presentation(
     browser,
-    recorded_app: RecordedApp,  # noqa: F811 - the fixture imported above
+    recorded_app: RecordedApp,
     open_ui: PageFactory,
 ) -> None:
     """The tools show while presenting; a tool, a width, undo and clear each reach the presenter
@@ -96,7 +93,8 @@ def test_the_agent_draws_from_the_chat_window_and_the_customer_sees_it(
     drag there (xdotool) -> the relay -> the customer's viewer (opened by Accept) shows the
     stroke in the chosen colour; the chat window's Undo takes it off the viewer again."""
     from suite.agent.app.presentations import Presentations  # noqa: PLC0415
-    from tests.e2e.test_drawing import wait_layer  # noqa: PLC0415
+    from tests.support.viewer_presenter import wait_layer  # noqa: PLC0415
+    from tests.support.x11 import wait_for_input_catcher  # noqa: PLC0415
     from tests.support.x11_paint import add_local_xauth_entry  # noqa: PLC0415
     from tests.support.xvfb import Xvfb  # noqa: PLC0415
 
@@ -126,7 +124,7 @@ def test_the_agent_draws_from_the_chat_window_and_the_customer_sees_it(
             by_id(chat, "draw-colour").fill("#10b981")
             with local_call(chat, "POST", "/local/drawing"):
                 by_id(chat, "draw-tool-rectangle").click()
-            time.sleep(0.5)  # the overlay maps its input window
+            wait_for_input_catcher(display.env())
             subprocess.run(
                 ["xdotool", "mousemove", "200", "100", "mousedown", "1", "mousemove", "300",
                  "150", "mousemove", "400", "200", "mouseup", "1"],

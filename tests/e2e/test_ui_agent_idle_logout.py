@@ -13,24 +13,21 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e import test_ui_agent_desktop_mode
-from tests.e2e.conftest import PageFactory
-from tests.e2e.test_ui_agent_desktop_mode import (
+from tests.support.api import Api
+from tests.support.desktop_ui import (
     CHAT_WINDOW,
     NOTICE_WINDOW,
     LocalApp,
     desktop_page,
     local_call,
 )
-from tests.e2e.ui_pages import by_id, customer_join, screenshot, start_support
-from tests.support.api import Api
 from tests.support.relay import ALICE
+from tests.support.ui_pages import PageFactory, by_id, customer_join, screenshot, start_support
 
 pytestmark = pytest.mark.e2e
 
 MAIN_WINDOW = {"width": 1100, "height": 760}
 SIGNED_OUT = "Signed out after 30 minutes without activity"
-local_app = test_ui_agent_desktop_mode.local_app  # the fixture, shared
 
 
 def test_idle_rule_and_timer_with_a_fake_clock(open_ui: PageFactory) -> None:

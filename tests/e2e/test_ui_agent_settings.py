@@ -17,9 +17,9 @@ from suite.agent.app.local_guard import guard
 from suite.agent.app.local_server import LocalServer
 from suite.agent.app.presentations import presenter_options
 from suite.agent.app.settings import LocalSettings
-from tests.e2e.test_ui_agent_desktop_mode import LocalApp, RecordedWindows, desktop_page
-from tests.e2e.ui_pages import by_id, screenshot
+from tests.support.desktop_ui import LocalApp, RecordedWindows, desktop_page
 from tests.support.relay import ALICE
+from tests.support.ui_pages import by_id, screenshot
 
 pytestmark = pytest.mark.e2e
 

@@ -4,15 +4,16 @@ short messages (A9, CH4), consultation notes (CH5) and the help page (A5)."""
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PageFactory
-from tests.e2e.ui_pages import (
+from tests.support.api import Api
+from tests.support.files import png_bytes
+from tests.support.ui_pages import (
+    PageFactory,
+    add_short_message,
     agent_login,
     bubble_with_text,
     by_id,
@@ -21,41 +22,15 @@ from tests.e2e.ui_pages import (
     send_chat,
     start_support,
 )
-from tests.support.api import Api
 
 pytestmark = pytest.mark.e2e
 
 CHAT_WINDOW = {"width": 420, "height": 640}
 
 
-def png_bytes(
-    width: int = 48, height: int = 48, rgb: tuple[int, int, int] = (47, 84, 235)
-) -> bytes:
-    """A real PNG image of one colour (no imaging library needed)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    row = b"\x00" + bytes(rgb) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
-
-
 def open_profile(agent: Page) -> None:
     by_id(agent, "profile-button").click()
     expect(by_id(agent, "profile-name")).to_be_focused()
-
-
-def add_short_message(agent: Page, key: str, text: str) -> None:
-    by_id(agent, "short-key").fill(key)
-    by_id(agent, "short-text").fill(text)
-    by_id(agent, "short-save").click()
 
 
 def notes_of(api: Api, session_id: str) -> str:

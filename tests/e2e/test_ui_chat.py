@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.socket_tap import SocketTap
-from tests.e2e.ui_pages import (
+from tests.support.socket_tap import SocketTap
+from tests.support.ui_pages import (
     bubble_with_text,
     bubbles,
     by_id,

@@ -12,14 +12,9 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_ui_agent import remove_the_customer
-from tests.e2e.test_ui_agent_desktop_mode import (
-    RecordedApp,
-    open_desktop_support,
-    recorded_app,  # noqa: F401 - a fixture
-)
-from tests.e2e.ui_pages import by_id, customer_join, rs_state, screenshot
 from tests.support.chat_client import ChatClient
+from tests.support.desktop_ui import RecordedApp, open_desktop_support
+from tests.support.ui_pages import by_id, customer_join, remove_the_customer, rs_state, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +42,7 @@ def _state(viewer: ChatClient, **expected: bool) -> None:
 
 
 @pytest.fixture
-def chat_pages(browser, recorded_app: RecordedApp, open_ui):  # noqa: F811 - the fixture above
+def chat_pages(browser, recorded_app: RecordedApp, open_ui):
     """(chat window in desktop mode, customer page): Chris Park joined the desktop's support."""
     pages: list = []
     try:

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui_pages import by_id, screenshot, send_chat
+from tests.support.ui_pages import by_id, screenshot, send_chat
 
 pytestmark = pytest.mark.e2e
 

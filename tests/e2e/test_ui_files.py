@@ -9,37 +9,17 @@ from __future__ import annotations
 import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from suite.files.client import FileTransferClient, sha256_of
-from tests.e2e.ui_pages import by_id, close_pages, customer_join, open_page, screenshot
-from tests.integration.test_file_transfers import make_file, rss_kib, spooled
 from tests.support.api import Api
-from tests.support.chat_client import ChatClient
 from tests.support.cutting_proxy import CuttingProxy
+from tests.support.files import make_file, rss_kib, spooled
+from tests.support.ui_pages import by_id, close_pages, join_as_customer, open_page, rows, screenshot
 
 pytestmark = pytest.mark.e2e
 
 MIB = 1024 * 1024
-
-
-def rows(page: Page):
-    return by_id(page, "file-row")
-
-
-def join_as_customer(
-    page: Page, relay, name: str = "Chris Park"
-) -> tuple[Api, str, dict, ChatClient]:
-    """Alice (from Python) opens a support; the page joins it; Alice's chat socket listens."""
-    api = Api(relay.url)
-    token = api.login("alice", "alice-password-1")
-    support = api.new_support(token)
-    agent = ChatClient(
-        relay.url.replace("http", "ws", 1) + "/ws", "agent", support["session_id"], token
-    )
-    assert agent.connect()["type"] == "welcome"
-    customer_join(page, support["code"], name=name)
-    return api, token, support, agent
 
 
 def test_the_agent_page_sends_a_file_the_customer_downloads(chat_pages, tmp_path):

@@ -8,9 +8,10 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PageFactory
-from tests.e2e.ui_pages import (
+from tests.support.api import Api
+from tests.support.ui_pages import (
     PHONE,
+    PageFactory,
     by_id,
     customer_join,
     open_page,
@@ -18,7 +19,6 @@ from tests.e2e.ui_pages import (
     screenshot,
     start_support,
 )
-from tests.support.api import Api
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PageFactory
-from tests.e2e.ui_pages import by_id, start_support
+from tests.support.ui_pages import PageFactory, by_id, start_support
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,10 +9,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PageFactory
-from tests.e2e.test_ui_files import join_as_customer, rows
-from tests.e2e.ui_pages import by_id, close_pages, open_page
-from tests.integration.test_file_transfers import make_file
+from tests.support.files import make_file
+from tests.support.ui_pages import (
+    PageFactory,
+    by_id,
+    close_pages,
+    join_as_customer,
+    open_page,
+    rows,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""The customer's "Download the viewer app" offer (issue 6, P1): after accepting a presentation,
+"""The customer's "Download the viewer app" offer (P1): after accepting a presentation,
 the relay page downloads the viewer program with this session's one-time ticket inside."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from suite.viewer.ticket_trailer import parse_trailer
-from tests.e2e.ui_pages import by_id
 from tests.support.api import Api
+from tests.support.ui_pages import by_id
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page
 
 from suite.screen.frames import Encoding, FrameFlags, RegionFrame
-from tests.e2e.conftest import PageFactory
+from tests.support.ui_pages import PageFactory
 
 pytestmark = pytest.mark.e2e
 

@@ -16,8 +16,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from suite.files.client import FileTransferClient
-from tests.e2e.viewer_presenter import Presenter, sample_image, start_session, wait_for_stats
 from tests.support.chat_client import end_session_as_agent
+from tests.support.viewer_presenter import Presenter, sample_image, start_session, wait_for_stats
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -109,13 +110,19 @@ def test_a_browser_tab_without_the_fragment_stays_a_browser_viewer(browser, rela
 
 
 def _wait_calls(page: Page, condition, timeout_ms: int = 5000) -> list[list]:
-    waited = 0
-    while True:
-        found = calls(page)
-        if condition(found) or waited >= timeout_ms:
-            return found
-        page.wait_for_timeout(50)
-        waited += 50
+    """The bridge calls so far, once ``condition(calls)`` holds."""
+    seen: list[list] = []
+
+    def met() -> bool:
+        seen[:] = calls(page)
+        return bool(condition(seen))
+
+    wait_until(
+        met, "the native bridge calls", timeout_ms / 1000, 0.05,
+        pause=lambda seconds: page.wait_for_timeout(seconds * 1000),
+        detail=lambda: f"calls: {seen}",
+    )  # fmt: skip
+    return list(seen)
 
 
 def test_download_in_the_program_is_the_programs_own_save(browser, relay, tmp_path: Path) -> None:

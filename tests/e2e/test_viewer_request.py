@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui_pages import by_id, screenshot
-from tests.e2e.viewer_presenter import wait_for_stats
+from tests.support.ui_pages import by_id, screenshot
+from tests.support.viewer_presenter import wait_for_stats
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +63,7 @@ def test_customer_declines_and_the_agent_is_told(chat_pages) -> None:
 
 def test_request_in_korean(agent_page: Page, open_ui) -> None:
     """A Korean customer sees the request and its buttons in Korean."""
-    from tests.e2e.ui_pages import customer_join, start_support
+    from tests.support.ui_pages import customer_join, start_support
 
     code = start_support(agent_page)
     customer = open_ui("/", locale="ko-KR")

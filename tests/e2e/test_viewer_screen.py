@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.ui_pages import PHONE, close_pages, screenshot
-from tests.e2e.viewer_presenter import (
+from tests.support.chat_client import ChatClient
+from tests.support.ui_pages import PHONE, close_pages, screenshot
+from tests.support.viewer_presenter import (
     FLAG_KEY,
     PresentationSession,
     Presenter,
@@ -24,7 +25,6 @@ from tests.e2e.viewer_presenter import (
     viewer_stats,
     wait_for_stats,
 )
-from tests.support.chat_client import ChatClient
 
 pytestmark = pytest.mark.e2e
 

@@ -10,8 +10,8 @@ import urllib.request
 
 import pytest
 
-from tests.integration.conversation import start_conversation
 from tests.support.api import Api
+from tests.support.conversation import start_conversation
 from tests.support.relay import ALICE, ROOT
 
 ACCOUNTS = "/api/admin/accounts"

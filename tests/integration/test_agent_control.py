@@ -4,17 +4,10 @@ back, through the real presenter child (which holds the screen socket) and a rea
 from __future__ import annotations
 
 import json
-import time
 
-from tests.integration.test_agent_presentation import (  # noqa: F401 - fixtures
-    ScreenWatcher,
-    app,
-    conversation,
-    display,
-    present,
-)
-
-WAIT_S = 15.0
+from tests.support.local_api import present
+from tests.support.screen_socket import ScreenWatcher
+from tests.support.waiting import wait_until
 
 
 def control_of(client, session_id: str) -> dict[str, bool]:
@@ -24,13 +17,12 @@ def control_of(client, session_id: str) -> dict[str, bool]:
 
 
 def wait_control(client, session_id: str, expected: dict[str, bool]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while control_of(client, session_id) != expected:
-        assert time.monotonic() < deadline, f"control never became {expected}"
-        time.sleep(0.05)
+    wait_until(lambda: control_of(client, session_id) == expected, f"control to be {expected}")
 
 
-def test_the_app_sees_the_grant_and_takes_it_back(app, conversation, relay):  # noqa: F811
+def test_the_app_sees_the_grant_and_takes_it_back(app, conversation, relay):
+    """The customer's grant shows in GET /local/control; revoke takes it back through the
+    presenter, and the relay tells the viewer and the agent."""
     client, _, _ = app
     sid = conversation.session_id
     assert control_of(client, sid) == {"mouse": False, "keyboard": False}  # not presenting

@@ -8,38 +8,17 @@ what the relay forwards.
 from __future__ import annotations
 
 import subprocess
-import time
-from pathlib import Path
 
-from tests.integration import test_agent_presentation as presentation_tests
-from tests.integration.test_agent_presentation import ScreenWatcher, gone, present, wait_gone
-
-WAIT_S = 15.0
-
-# The presentation tests' fixtures: the test display, the local API app, a conversation.
-display = presentation_tests.display
-app = presentation_tests.app
-conversation = presentation_tests.conversation
+from tests.support.local_api import present
+from tests.support.processes import children, gone, wait_gone
+from tests.support.screen_socket import ScreenWatcher
+from tests.support.waiting import wait_until
+from tests.support.x11 import wait_for_input_catcher
 
 
 def drawing(client, session_id: str, **body) -> tuple[int, dict]:
     status, answer, _ = client.request("POST", "/local/drawing", {"session_id": session_id, **body})
     return status, answer
-
-
-def children(pid: int) -> list[int]:
-    """The child processes of `pid`, whichever of its threads started them."""
-    found = []
-    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
-        found += [int(child) for child in listing.read_text().split()]
-    return found
-
-
-def wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_a_tool_from_the_chat_window_draws_on_the_overlay_and_reaches_the_customer(
@@ -60,8 +39,8 @@ def test_a_tool_from_the_chat_window_draws_on_the_overlay_and_reaches_the_custom
 
     status, body = drawing(client, sid, action="tool", tool="arrow", color="#10b981", width=5)
     assert (status, body) == (200, {"tool": "arrow", "overlay_error": None})
-    time.sleep(0.5)  # the overlay maps its input window
     env = display.env()
+    wait_for_input_catcher(env)
     subprocess.run(
         ["xdotool", "mousemove", "100", "100", "mousedown", "1", "mousemove", "150", "120",
          "mousemove", "200", "150", "mouseup", "1"],

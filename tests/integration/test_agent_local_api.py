@@ -6,102 +6,32 @@ windows are replaced by a recorder (the desktop tests drive the real ones).
 
 from __future__ import annotations
 
-import http.client
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from relay_server.sessions.access_codes import CODE_DIGITS
 from suite.agent.app.local_api import build_app
-from suite.agent.app.local_guard import TOKEN_HEADER, guard
+from suite.agent.app.local_guard import guard
 from suite.agent.app.local_server import LocalServer
-from suite.agent.app.local_state import Notice
 from suite.agent.app.settings import LocalSettings
 from suite.protocol import PROTOCOL_VERSION
-from tests.integration import test_agent_relay_client
-from tests.integration.test_agent_relay_client import closed_port_url
 from tests.support.api import Api
+from tests.support.local_api import SECRET, LocalClient, RecordingDesktop
+from tests.support.network import closed_port_url
 from tests.support.relay import ALICE
-
-SECRET = "test-secret-0123456789"
-impostor = test_agent_relay_client.impostor  # the fixture, shared
-
-
-class RecordingDesktop:
-    """Stands in for the pywebview windows: records what the API asked of them."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, Any]] = []
-        self.chat_windows: set[str] = set()
-        self.revisions: list[int] = []
-
-    def open_chat(self, session_id: str) -> None:
-        self.calls.append(("open_chat", session_id))
-        self.chat_windows.add(session_id)
-
-    def show_notice(self, notice: Notice) -> None:
-        self.calls.append(("show_notice", notice.sessions))
-        self.revisions.append(notice.revision)
-
-    def end_from_notice(self, session_id: str) -> bool:
-        self.calls.append(("end_from_notice", session_id))
-        return session_id in self.chat_windows
-
-    def open_url(self, url: str) -> None:
-        self.calls.append(("open_url", url))
-
-    def open_help(self) -> None:
-        self.calls.append(("open_help", None))
-
-
-class LocalClient:
-    """http.client against the local server, so Host and Origin can be set by hand."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        token: str | None = SECRET,
-        host: str | None = None,
-        origin: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, Any, http.client.HTTPResponse]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
-        sent = {"Host": host or f"127.0.0.1:{self.port}", **(headers or {})}
-        if token is not None:
-            sent[TOKEN_HEADER] = token
-        if origin is not None:
-            sent["Origin"] = origin
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            sent["Content-Type"] = "application/json"
-        try:
-            conn.request(method, path, data, sent)
-            response = conn.getresponse()
-            raw = response.read()
-        finally:
-            conn.close()
-        try:
-            parsed = json.loads(raw) if raw else None
-        except ValueError:
-            parsed = raw
-        return response.status, parsed, response
 
 
 @pytest.fixture
 def desktop() -> RecordingDesktop:
+    """Records what the API asks of the windows."""
     return RecordingDesktop()
 
 
 @pytest.fixture
 def local(tmp_path, desktop) -> Iterator[LocalClient]:
+    """The real local server and routes, guarded by SECRET, with its settings in tmp_path."""
     settings = LocalSettings(tmp_path / "config")
     server = LocalServer()
     server.start(guard(build_app(settings, desktop), SECRET, server.port))

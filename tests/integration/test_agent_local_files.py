@@ -16,9 +16,9 @@ from suite.agent.app.local_guard import guard
 from suite.agent.app.local_server import LocalServer
 from suite.agent.app.settings import LocalSettings
 from suite.files.client import FileTransferClient, sha256_of
-from tests.integration.test_agent_local_api import SECRET, LocalClient, RecordingDesktop
-from tests.integration.test_file_transfers import make_file
 from tests.support.api import Api
+from tests.support.files import make_file
+from tests.support.local_api import SECRET, LocalClient, RecordingDesktop
 from tests.support.relay import ALICE
 
 MIB = 1024 * 1024

@@ -13,12 +13,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from tests.integration.test_agent_presentation import (  # noqa: F401 - fixtures
-    app,
-    conversation,
-    present,
-)
-from tests.integration.test_agent_screens import CanvasWatcher
+from tests.support.local_api import present
+from tests.support.screen_socket import CanvasWatcher
 from tests.support.x11_monitors import VirtualMonitors
 from tests.support.x11_paint import RootPainter, add_local_xauth_entry
 from tests.support.xvfb import Xvfb
@@ -44,7 +40,8 @@ def display() -> Iterator[Xvfb]:
             yield xvfb
 
 
-def test_monitors_listed_started_on_the_chosen_one_and_switched_live(app, conversation, relay):  # noqa: F811
+def test_monitors_listed_started_on_the_chosen_one_and_switched_live(app, conversation, relay):
+    """Both monitors are listed; start shows only the chosen one, a switch only the other."""
     client, presentations, _ = app
     sid = conversation.session_id
     status, screens, _ = client.request("GET", "/local/screens")

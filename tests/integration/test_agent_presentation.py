@@ -6,135 +6,17 @@ on a private Xvfb display, and a customer screen socket that watches what the re
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
-import threading
-import time
-from collections.abc import Iterator
-from typing import Any
 
-import pytest
-
-from suite.agent.app.local_api import build_app
-from suite.agent.app.local_guard import guard
-from suite.agent.app.local_server import LocalServer
-from suite.agent.app.local_state import LocalState
-from suite.agent.app.presentations import Presentations, presenter_options
-from suite.agent.app.settings import LocalSettings
-from suite.screen.frames import RegionFrame
-from tests.integration.conversation import Conversation, start_conversation
-from tests.integration.test_agent_local_api import SECRET, LocalClient, RecordingDesktop
-from tests.support.chat_client import open_socket
-from tests.support.relay import ALICE, REPO_ROOT
-from tests.support.x11_paint import add_local_xauth_entry
-from tests.support.xvfb import Xvfb
-
-WAIT_S = 15.0
-
-
-class ScreenWatcher:
-    """A customer's screen socket: keeps the text messages, counts (and acks) region frames."""
-
-    def __init__(self, conversation: Conversation, ws_url: str) -> None:
-        self.ws = open_socket(ws_url)
-        self.ws.send(json.dumps({
-            "type": "hello", "protocol_version": 1, "role": "customer",
-            "session_id": conversation.session_id,
-            "token": conversation.joined["customer_token"], "channel": "screen",
-        }))  # fmt: skip
-        welcome = json.loads(self.ws.recv(timeout=5))
-        assert welcome["type"] == "welcome", welcome
-        self.texts: list[dict[str, Any]] = []
-        self.frames = 0
-        self._cond = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        try:
-            for message in self.ws:
-                with self._cond:
-                    if isinstance(message, str):
-                        self.texts.append(json.loads(message))
-                    else:
-                        frame = RegionFrame.parse(message)
-                        self.frames += 1
-                        self.ws.send(json.dumps({"type": "screen_ack", "seq": frame.seq}))
-                    self._cond.notify_all()
-        except Exception:  # closed at the end of the test
-            with self._cond:
-                self._cond.notify_all()
-
-    def states(self) -> list[str]:
-        return [t["state"] for t in self.texts if t.get("type") == "screen_state"]
-
-    def wait_for(self, predicate, what: str) -> None:
-        with self._cond:
-            if not self._cond.wait_for(lambda: predicate(self), WAIT_S):
-                raise AssertionError(f"timed out waiting for {what}; got {self.texts[-10:]}")
-
-    def close(self) -> None:
-        self.ws.close()
-
-
-def gone(pid: int) -> bool:
-    """The process has exited (a zombie left to an init that does not reap counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
-def wait_gone(pid: int, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not gone(pid):
-        assert time.monotonic() < deadline, f"process {pid} is still running"
-        time.sleep(0.05)
-
-
-@pytest.fixture(scope="module")
-def display() -> Iterator[Xvfb]:
-    with Xvfb(640, 480) as xvfb:
-        add_local_xauth_entry(xvfb)
-        yield xvfb
-
-
-@pytest.fixture
-def conversation(relay) -> Iterator[Conversation]:
-    conversation = start_conversation(relay)
-    yield conversation
-    conversation.agent.close()
-    conversation.customer.close()
-
-
-@pytest.fixture
-def app(tmp_path, display, relay) -> Iterator[tuple[LocalClient, Presentations, LocalState]]:
-    """The local API, logged in to the relay as Alice, with presenters on the test display."""
-    settings = LocalSettings(tmp_path / "config")
-    state = LocalState()
-    presentations = Presentations(env=display.env())
-    server = LocalServer()
-    routes = build_app(settings, RecordingDesktop(), state=state, presentations=presentations)
-    server.start(guard(routes, SECRET, server.port))
-    client = LocalClient(server.port)
-    status, body, _ = client.request(
-        "POST", "/local/login",
-        {"relay_url": relay.url, "username": ALICE.username, "password": ALICE.password},
-    )  # fmt: skip
-    assert status == 200, body
-    yield client, presentations, state
-    presentations.stop_all()
-    server.stop()
-    settings.close()
-
-
-def present(client: LocalClient, session_id: str, action: str, **extra: Any) -> tuple[int, Any]:
-    status, body, _ = client.request(
-        "POST", "/local/presentation", {"session_id": session_id, "action": action, **extra}
-    )
-    return status, body
+from suite.agent.app.presentations import presenter_options
+from tests.support.conversation import start_conversation
+from tests.support.local_api import present
+from tests.support.processes import gone, wait_gone
+from tests.support.relay import REPO_ROOT
+from tests.support.screen_socket import ScreenWatcher
+from tests.support.waiting import wait_until
 
 
 def test_start_pause_resume_stop(app, conversation, relay):
@@ -192,10 +74,7 @@ def test_the_presenter_stops_when_the_session_ends_or_the_app_quits(app, convers
     conversation.agent.send({"type": "end_session"})
     wait_gone(pid)
     # A leader thread shows "Z" while its other threads still exit: poll the API, too.
-    deadline = time.monotonic() + WAIT_S
-    while presentations.status(sid)["state"] != "idle":
-        assert time.monotonic() < deadline, "still presenting after the session ended"
-        time.sleep(0.05)
+    wait_until(lambda: presentations.status(sid)["state"] == "idle", "idle after the end")
     status, body, _ = client.request("GET", f"/local/presentation?session_id={sid}")
     assert body == {"state": "idle", "monitor": None, "windows": None}
 

@@ -3,53 +3,14 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from suite.agent.app.errors import RelayClientError
 from suite.agent.app.relay_client import RelayClient
 from suite.protocol import PROTOCOL_VERSION
+from tests.support.network import closed_port_url
 from tests.support.relay import ALICE
-
-
-def closed_port_url() -> str:
-    """An http URL on 127.0.0.1 where nothing listens (bound then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def impostor() -> Iterator:
-    """Start a stdlib HTTP server whose /health answers (status, content type, body)."""
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(status: int, content_type: str, body: bytes) -> str:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - stdlib's name
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def refusal(call) -> RelayClientError:

@@ -7,25 +7,14 @@ screen from the (lossless) frames it receives.
 
 from __future__ import annotations
 
-import io
-import json
 import os
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from suite.screen.frames import RegionFrame
-from tests.integration.test_agent_presentation import (  # noqa: F401 - fixtures
-    ScreenWatcher,
-    app,
-    conversation,
-    display,
-    present,
-)
+from tests.support.local_api import present
+from tests.support.screen_socket import CanvasWatcher
 from tests.support.x11_paint import RootPainter
 
 WINDOW = (100, 80, 200, 150)  # x, y, width, height on the 640x480 display
@@ -33,52 +22,8 @@ GREEN = (0, 255, 0)
 RED = (255, 0, 0)
 
 
-class CanvasWatcher(ScreenWatcher):
-    """A screen socket that also pastes every region frame onto an RGB picture of the screen."""
-
-    def __init__(self, *args: Any) -> None:
-        self.canvas: np.ndarray | None = None
-        self.regions: list[np.ndarray] = []  # every region received, decoded
-        self._canvas_lock = threading.Lock()
-        super().__init__(*args)
-
-    def _read(self) -> None:
-        try:
-            for message in self.ws:
-                with self._cond:
-                    if isinstance(message, str):
-                        self.texts.append(json.loads(message))
-                    else:
-                        frame = RegionFrame.parse(message)
-                        self._paste(frame)
-                        self.frames += 1
-                        self.ws.send(json.dumps({"type": "screen_ack", "seq": frame.seq}))
-                    self._cond.notify_all()
-        except Exception:  # closed at the end of the test
-            with self._cond:
-                self._cond.notify_all()
-
-    def _paste(self, frame: RegionFrame) -> None:
-        region = np.asarray(Image.open(io.BytesIO(frame.payload)).convert("RGB"))
-        with self._canvas_lock:
-            self.regions.append(region)
-            shape = (frame.screen_h, frame.screen_w, 3)
-            if self.canvas is None or self.canvas.shape != shape:
-                self.canvas = np.zeros(shape, dtype=np.uint8)
-            self.canvas[frame.y : frame.y + frame.h, frame.x : frame.x + frame.w] = region
-
-    def pixel(self, x: int, y: int) -> tuple[int, ...] | None:
-        with self._canvas_lock:
-            return None if self.canvas is None else tuple(int(v) for v in self.canvas[y, x])
-
-    def frames_with(self, color: tuple[int, int, int]) -> int:
-        """How many of the regions received so far contain a pixel of exactly ``color``."""
-        with self._canvas_lock:
-            return sum(bool(np.all(r == color, axis=-1).any()) for r in self.regions)
-
-
 @pytest.fixture
-def green_window(display) -> Iterator[int]:  # noqa: F811
+def green_window(display) -> Iterator[int]:
     """A mapped, named top-level window with a green background on a red root."""
     from Xlib import X, Xutil  # noqa: PLC0415
     from Xlib import display as xdisplay  # noqa: PLC0415
@@ -116,7 +61,8 @@ def green_window(display) -> Iterator[int]:  # noqa: F811
     painter.close()
 
 
-def test_screens_lists_the_monitor_and_the_window(app, green_window):  # noqa: F811
+def test_screens_lists_the_monitor_and_the_window(app, green_window):
+    """GET /local/screens lists the display's one monitor and the named top-level window."""
     client, _, _ = app
     status, body, _ = client.request("GET", "/local/screens")
     assert status == 200, body
@@ -127,7 +73,9 @@ def test_screens_lists_the_monitor_and_the_window(app, green_window):  # noqa: F
             "height": h} in body["windows"]  # fmt: skip
 
 
-def test_windows_sharing_masks_the_rest_and_bad_monitor(app, conversation, relay, green_window):  # noqa: F811
+def test_windows_sharing_masks_the_rest_and_bad_monitor(app, conversation, relay, green_window):
+    """Sharing one window blacks out the rest, sharing all brings it back; a monitor that does
+    not exist and malformed window lists are 400; without a presenter both are 409."""
     client, presentations, _ = app
     sid = conversation.session_id
     status, _, _ = client.request("PUT", "/local/settings", {"remote_support": {"lossless": True}})
@@ -172,7 +120,7 @@ def test_windows_sharing_masks_the_rest_and_bad_monitor(app, conversation, relay
     assert (status, body["error"]["code"]) == (409, "not_presenting")
 
 
-def test_windows_chosen_before_start_are_masked(app, conversation, relay, green_window):  # noqa: F811
+def test_windows_chosen_before_start_are_masked(app, conversation, relay, green_window):
     """The agent picks the windows before the customer accepts: "start" carries them, and not
     one frame the relay forwards shows what is outside them."""
     client, presentations, _ = app

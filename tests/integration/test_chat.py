@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.integration.conversation import start_conversation
 from tests.support.chat_client import ChatClient
+from tests.support.conversation import start_conversation
 
 
 def test_chat_reaches_both_sides_with_one_id(relay):
@@ -96,6 +96,42 @@ def test_malformed_frames_get_an_error_and_the_socket_stays_up(relay, frame, cod
     assert talk.agent.recv_type("chat_message")["text"] == "still here"
 
 
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "screen_ack", "seq": 1},
+        {"type": "present_start", "screen_w": 800, "screen_h": 600},
+        {"type": "stroke_begin", "id": "s", "tool": "pen", "color": "#112233", "width": 3,
+         "points": [[1, 2]]},
+    ],
+)  # fmt: skip
+def test_a_screen_channel_message_on_the_chat_socket_is_named_as_off_channel(relay, frame):
+    """A screen-channel message sent on the chat socket is refused as "X is not sent on the chat
+    channel", in reply to X (it was answered "hello was already accepted"), and chat goes on."""
+    talk = start_conversation(relay)
+    talk.customer.send(frame)
+    error = talk.customer.recv_type("error")
+    assert error == {
+        "type": "error",
+        "code": "not_allowed",
+        "message": f"{frame['type']} is not sent on the chat channel",
+        "in_reply_to": frame["type"],
+    }
+    talk.customer.chat("still here", "after-off-channel")
+    assert talk.agent.recv_type("chat_message")["text"] == "still here"
+
+
+def test_a_second_hello_on_the_chat_socket_is_refused_as_such(relay):
+    """A valid hello after the handshake is answered "hello was already accepted"."""
+    talk = start_conversation(relay)
+    hello = {"type": "hello", "protocol_version": 1, "role": "customer",
+             "session_id": talk.session_id, "token": talk.joined["customer_token"]}  # fmt: skip
+    talk.customer.send(hello)
+    error = talk.customer.recv_type("error")
+    assert (error["code"], error["in_reply_to"]) == ("not_allowed", "hello")
+    assert error["message"] == "hello was already accepted"
+
+
 def test_oversized_frame_closes_with_1009(relay):
     """A frame over 256 KiB closes the socket with 1009 (message too big)."""
     talk = start_conversation(relay)
@@ -174,7 +210,7 @@ def test_remove_customer_returns_to_waiting_with_a_new_code(relay):
     )
     stale.connect_raw()
     stale.send(stale.hello)
-    assert stale.close_code() == 4004  # removed, not merely unknown (issue 11)
+    assert stale.close_code() == 4004  # removed, not merely unknown
     rejoined = talk.api.join(code=removed["session"]["code"], name="Second Customer")
     assert rejoined["session_id"] == talk.session_id
 

@@ -12,9 +12,9 @@ from websockets.frames import Frame, Opcode
 from relay_server.screen.control_grants import INPUT_BURST
 from relay_server.sessions.supports import customer_id
 from relay_server.web.ws_endpoint import enable_no_delay
-from tests.integration.conversation import start_conversation
-from tests.integration.test_screen_channel import _screen_sockets
 from tests.support.chat_client import ChatClient
+from tests.support.conversation import start_conversation
+from tests.support.screen_socket import screen_sockets
 
 NOTHING = {"type": "control_state", "mouse": False, "keyboard": False, "requested": False}
 # The agent's chat and the presenter also see who asked and who holds each kind.
@@ -29,7 +29,7 @@ def _state(client: ChatClient) -> dict:
 
 def _live(relay):
     talk = start_conversation(relay)
-    presenter, (viewer,) = _screen_sockets(relay, talk)
+    presenter, (viewer,) = screen_sockets(relay, talk)
     assert _state(viewer) == NOTHING and _state(presenter) == NOBODY
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
     return talk, presenter, viewer
@@ -128,7 +128,7 @@ def test_disconnect_pause_stop_and_the_presenters_revoke_clear_the_grant(relay, 
         presenter.send({"type": f"present_{how}"})
     assert _state(presenter) == NOBODY
     assert _state(talk.agent) == NOBODY
-    if how == "remove_customer":  # its sockets are closed at once (issue 11)
+    if how == "remove_customer":  # its sockets are closed at once
         assert viewer.close_code() == 4004
     elif how != "viewer_closes":
         assert _state(viewer) == NOTHING

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.integration.conversation import start_conversation
 from tests.support.chat_client import ChatClient
+from tests.support.conversation import start_conversation
 
 SCREEN = {"type": "present_start", "screen_w": 200, "screen_h": 100}
 

@@ -7,8 +7,8 @@ import threading
 
 from relay_server.sessions.chat_log import chat_table
 from relay_server.store import Store
-from tests.integration.conversation import start_conversation
 from tests.support.chat_client import ChatClient
+from tests.support.conversation import start_conversation
 
 
 def test_sigkill_mid_burst_keeps_every_acknowledged_message(relay):

@@ -9,36 +9,18 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import os
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from suite.files.client import FileTransferClient, FileTransferError, sha256_of
-from tests.integration.conversation import Conversation, start_conversation
+from tests.support.conversation import Conversation, start_conversation
 from tests.support.cutting_proxy import CuttingProxy
+from tests.support.files import MIB, make_file, rss_kib, spooled
 
-MIB = 1024 * 1024
 RSS_BOUND_MB = 60
-
-
-def make_file(path: Path, size: int) -> str:
-    """Write `size` random-ish bytes (fast: a repeated random block) and return the sha256."""
-    block = os.urandom(MIB)
-    digest = hashlib.sha256()
-    with path.open("wb") as sink:
-        left = size
-        counter = 0
-        while left > 0:
-            piece = (counter.to_bytes(8, "little") + block)[: min(MIB, left)]
-            sink.write(piece)
-            digest.update(piece)
-            left -= len(piece)
-            counter += 1
-    return digest.hexdigest()
 
 
 def clients(talk: Conversation, url: str) -> tuple[FileTransferClient, FileTransferClient]:
@@ -76,20 +58,6 @@ def offer_body(data: bytes, name: str = "note.txt") -> bytes:
     return json.dumps(
         {"name": name, "size": len(data), "type": "text/plain", "sha256": sha}
     ).encode()
-
-
-def rss_kib(pid: int) -> dict[str, int]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0])
-    return fields
-
-
-def spooled(relay) -> list[Path]:
-    folder = relay.data_dir / "file_spool"
-    return sorted(folder.iterdir()) if folder.exists() else []
 
 
 @pytest.mark.parametrize("direction", ["agent_to_customer", "customer_to_agent"])

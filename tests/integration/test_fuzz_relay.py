@@ -1,5 +1,5 @@
 """Fuzz a real relay with hostile input: no traceback in its log, no 500, and afterwards it
-still answers /health and a bystander session's chat still delivers (issue 11, finding 7).
+still answers /health and a bystander session's chat still delivers.
 
 Seeded and bounded: ``FUZZ_SEED`` (default below) picks every frame and request, and the seed
 is in every failure message, so a failure replays with ``FUZZ_SEED=<seed> scripts/test -k
@@ -42,9 +42,10 @@ from websockets.sync.client import ClientConnection, connect
 
 from suite.protocol import CLIENT_MESSAGES
 from suite.screen.frames import HEADER
-from tests.integration.conversation import Conversation, start_conversation
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
+from tests.support.conversation import Conversation, start_conversation
+from tests.support.message_templates import TEMPLATES
 from tests.support.raw_websocket import OP_CLOSE, OP_PING, OP_TEXT, RawWebSocket
 from tests.support.relay import REPO_ROOT, ROOT
 
@@ -82,41 +83,6 @@ def to_json(value: Any) -> str:
     return text
 
 
-# A valid body of every message a client may send; the fuzzer starts from these.
-TEMPLATES: dict[str, dict[str, Any]] = {
-    "hello": {"protocol_version": 1, "role": "customer", "session_id": "s", "token": "t",
-              "last_seen_id": 0, "channel": "chat"},
-    "send_chat": {"client_id": "c-1", "text": "hello"},
-    "typing": {"active": True},
-    "mark_read": {"up_to_id": 1},
-    "end_session": {},
-    "remove_customer": {},
-    "renew_code": {},
-    "request_presentation": {},
-    "answer_presentation": {"accept": False},
-    "grant_control": {"mouse": True, "keyboard": True},
-    "admit_knock": {"knock_id": "k-1"},
-    "refuse_knock": {"knock_id": "k-1"},
-    "refuse_all_knocks": {},
-    "screen_ack": {"seq": 1},
-    "paint_report": {"seq": 1, "capture_ms": 1.5, "painted_ms": 2.5},
-    "present_start": {"screen_w": 640, "screen_h": 480},
-    "present_pause": {},
-    "present_resume": {},
-    "present_stop": {},
-    "cursor": {"x": 10, "y": 20, "visible": True, "shape": "default"},
-    "request_control": {},
-    "revoke_control": {"mouse": True, "keyboard": True},
-    "mouse_input": {"action": "down", "x": 3, "y": 4, "button": "left", "dx": 0, "dy": 1},
-    "key_input": {"action": "down", "key": "a", "code": "KeyA", "modifiers": ["shift"],
-                  "text": "a"},
-    "stroke_begin": {"id": "s-1", "tool": "pen", "color": "#112233", "width": 3,
-                     "points": [[1, 2]]},
-    "stroke_points": {"id": "s-1", "points": [[3, 4], [5, 6]]},
-    "stroke_end": {"id": "s-1", "points": [[7, 8]]},
-    "undo_stroke": {},
-    "clear_drawing": {},
-}  # fmt: skip
 SCREEN_TYPES = {
     "screen_ack", "paint_report", "present_start", "present_pause", "present_resume",
     "present_stop", "cursor", "request_control", "revoke_control", "mouse_input", "key_input",

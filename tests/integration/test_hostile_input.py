@@ -1,4 +1,4 @@
-"""Hostile input against a real relay (issue 11, finding 7): each is refused with its documented
+"""Hostile input against a real relay: each is refused with its documented
 error, logged as a refusal without a traceback, and never answered with a 500."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import re
 import time
 import urllib.parse
 
-from tests.integration.conversation import start_conversation
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
+from tests.support.conversation import start_conversation
 from tests.support.raw_websocket import OP_TEXT, RawWebSocket
 from tests.support.relay import ROOT
 

@@ -1,4 +1,4 @@
-"""Guessing access codes from many addresses (issue 11, finding 3), against a real relay.
+"""Guessing access codes from many addresses, against a real relay.
 
 Client sockets bind to 127.x.y.z source addresses, so each is another client IP for the
 relay's per-address limits. The relay runs with a small relay-wide budget (``--guess-budget``)

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import mss
@@ -15,6 +14,7 @@ import pytest
 
 from suite.agent.overlay.link import OverlayLink
 from tests.support.relay import REPO_ROOT
+from tests.support.waiting import wait_until
 from tests.support.x11_paint import add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
@@ -38,10 +38,10 @@ def bgr(display: Xvfb, x: int, y: int) -> tuple[int, ...]:
 
 
 def wait_bgr(display: Xvfb, x: int, y: int, expected: tuple[int, ...]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while (found := bgr(display, x, y)) != expected:
-        assert time.monotonic() < deadline, f"({x}, {y}) is {found}, not {expected}"
-        time.sleep(0.03)
+    wait_until(
+        lambda: bgr(display, x, y) == expected, f"({x}, {y}) to be {expected}", WAIT_S, 0.03,
+        detail=lambda: f"it is {bgr(display, x, y)}",
+    )  # fmt: skip
 
 
 def test_without_a_display_the_overlay_says_why_and_the_link_reports_it():

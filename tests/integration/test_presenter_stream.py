@@ -7,25 +7,21 @@ customer screen socket receives, the way a viewer paints them.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from suite.screen.encoders import decode
-from suite.screen.frames import FrameFlags, RegionFrame
+from suite.screen.frames import FrameFlags
 from suite.screen.regions import Rect
-from tests.integration.conversation import Conversation, start_conversation
-from tests.support.chat_client import open_socket
+from tests.support.conversation import Conversation, start_conversation
 from tests.support.relay import REPO_ROOT
 from tests.support.screen_content import SCREEN_H, SCREEN_W, document, rgb_of
+from tests.support.screen_socket import Viewer
 from tests.support.x11_paint import RootPainter, add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
@@ -35,61 +31,6 @@ WAIT_S = 15.0
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
-
-
-@dataclass
-class Received:
-    frame: RegionFrame
-    pixels: np.ndarray  # decoded RGB
-    at: float
-
-
-class Viewer:
-    """A customer's screen socket that composites every region frame onto a canvas."""
-
-    def __init__(self, conversation: Conversation, ws_url: str) -> None:
-        self.ws = open_socket(ws_url)
-        self.ws.send(json.dumps({
-            "type": "hello", "protocol_version": 1, "role": "customer",
-            "session_id": conversation.session_id,
-            "token": conversation.joined["customer_token"], "channel": "screen",
-        }))  # fmt: skip
-        welcome = json.loads(self.ws.recv(timeout=5))
-        assert welcome["type"] == "welcome", welcome
-        self.canvas = np.zeros((SCREEN_H, SCREEN_W, 3), np.uint8)
-        self.exact = np.zeros((SCREEN_H, SCREEN_W), bool)
-        self.received: list[Received] = []
-        self.texts: list[dict] = []
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        try:
-            for message in self.ws:
-                if isinstance(message, str):
-                    self.texts.append(json.loads(message))
-                    continue
-                frame = RegionFrame.parse(message)
-                pixels = decode(frame.payload)
-                with self._cond:
-                    area = (slice(frame.y, frame.y + frame.h), slice(frame.x, frame.x + frame.w))
-                    self.canvas[area] = pixels
-                    self.exact[area] = frame.lossless
-                    self.received.append(Received(frame, pixels, time.monotonic()))
-                    self._cond.notify_all()
-                self.ws.send(json.dumps({"type": "screen_ack", "seq": frame.seq}))
-        except Exception:  # the socket closed at the end of the test
-            with self._cond:
-                self._cond.notify_all()
-
-    def wait_for(self, predicate, timeout: float = WAIT_S, what: str = "") -> None:
-        with self._cond:
-            if not self._cond.wait_for(lambda: predicate(self), timeout):
-                raise AssertionError(f"timed out waiting for {what or predicate}")
-
-    def close(self) -> None:
-        self.ws.close()
 
 
 @pytest.fixture
@@ -134,7 +75,7 @@ def run_presenter(display, session) -> Iterator:
 @pytest.fixture
 def viewer(session) -> Iterator[Viewer]:
     conversation, ws_url = session
-    viewer = Viewer(conversation, ws_url)
+    viewer = Viewer(conversation, ws_url, (SCREEN_W, SCREEN_H))
     yield viewer
     viewer.close()
 

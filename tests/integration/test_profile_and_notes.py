@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import urllib.request
 
-from tests.integration.conversation import start_conversation
+from tests.support.conversation import start_conversation
 
 # A 1x1 PNG.
 PNG = base64.b64decode(

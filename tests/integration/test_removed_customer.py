@@ -1,4 +1,4 @@
-"""A removed customer keeps nothing (issue 11, finding 1): its sockets, slots, grant and requests.
+"""A removed customer keeps nothing: its sockets, slots, grant and requests.
 
 The old customer is played by plain websocket clients speaking the documented protocol, as an
 attacker holding the old customer token would.
@@ -11,10 +11,10 @@ import time
 
 from websockets.exceptions import ConnectionClosed
 
-from tests.integration.conversation import start_conversation
-from tests.integration.test_screen_channel import _binary, _screen_sockets
 from tests.support.chat_client import ChatClient
-from tests.unit.test_screen_fanout import region
+from tests.support.conversation import start_conversation
+from tests.support.region_frames import region
+from tests.support.screen_socket import screen_sockets
 
 REMOVED = 4004
 MAX_VIEWERS = 8
@@ -58,7 +58,7 @@ def test_removing_a_customer_closes_every_socket_of_its_token_at_once(relay):
     within a second; the old token is refused with 4004 on both channels; the next customer's
     viewer gets a slot, the screen and the next file_offered, which the old sockets never see."""
     talk = start_conversation(relay)
-    presenter, old_viewers = _screen_sockets(relay, talk, viewers=MAX_VIEWERS)
+    presenter, old_viewers = screen_sockets(relay, talk, viewers=MAX_VIEWERS)
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
     for viewer in old_viewers:
         assert viewer.recv_type("screen_state")["state"] == "live"
@@ -77,7 +77,7 @@ def test_removing_a_customer_closes_every_socket_of_its_token_at_once(relay):
 
     new_viewer = _screen_viewer(relay, talk, joined["customer_token"])  # was 4005: slots held
     presenter.send(region(1, 0, 0, 64, 32))
-    assert _binary(new_viewer)[:2] == b"RS"
+    assert new_viewer.recv_binary()[:2] == b"RS"
     status, offered = talk.api.request(
         "POST",
         f"/api/sessions/{talk.session_id}/files",
@@ -95,7 +95,7 @@ def test_a_grant_to_the_new_customer_lets_nothing_of_the_old_one_through(relay):
     new customer's own request (name and id), grants it, and the presenter gets only the new
     customer's input: 0 events from the old socket."""
     talk = start_conversation(relay)
-    presenter, (old_viewer,) = _screen_sockets(relay, talk)
+    presenter, (old_viewer,) = screen_sockets(relay, talk)
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
     joined, _ = _remove_and_rejoin(relay, talk)
     _try_send(old_viewer, {"type": "request_control"})

@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
-from tests.integration.conversation import start_conversation
 from tests.support.chat_client import ChatClient
-from tests.unit.test_screen_fanout import region
-
-
-def _screen_sockets(relay, talk, viewers: int = 1):
-    presenter = ChatClient(relay.ws_url, "agent", talk.session_id, talk.token)
-    assert presenter.connect(channel="screen")["type"] == "welcome"
-    sockets = []
-    for _ in range(viewers):
-        viewer = ChatClient(
-            relay.ws_url, "customer", talk.session_id, talk.joined["customer_token"]
-        )
-        assert viewer.connect(channel="screen")["type"] == "welcome"
-        assert viewer.recv_type("screen_state")["state"] == "waiting"
-        sockets.append(viewer)
-    return presenter, sockets
-
-
-def _binary(client: ChatClient) -> bytes:
-    while True:
-        frame = client.ws.recv(timeout=5)
-        if isinstance(frame, bytes):
-            return frame
-        client.received.append(json.loads(frame))
+from tests.support.conversation import start_conversation
+from tests.support.region_frames import region
+from tests.support.screen_socket import screen_sockets
 
 
 def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay_factory):
     relay = relay_factory("--health-details")  # its screen counters, read below
     talk = start_conversation(relay)
-    presenter, viewers = _screen_sockets(relay, talk, viewers=2)
+    presenter, viewers = screen_sockets(relay, talk, viewers=2)
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
     for viewer in viewers:
         assert viewer.recv_type("screen_state") == {
@@ -43,7 +20,7 @@ def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay_factory):
     assert presenter.recv_type("capture_credit") == {"type": "capture_credit", "frames": 1}
     frame = region(1, 0, 0, 64, 32)
     presenter.send(frame)
-    assert [_binary(v) for v in viewers] == [frame, frame]
+    assert [v.recv_binary() for v in viewers] == [frame, frame]
     viewers[0].send({"type": "screen_ack", "seq": 1})
     assert presenter.recv_type("capture_credit")["frames"] == 1
     presenter.send({"type": "cursor", "x": 10, "y": 20, "visible": True, "shape": "text"})
@@ -55,21 +32,21 @@ def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay_factory):
 
 def test_a_late_viewer_gets_the_current_picture_from_the_relay(relay):
     talk = start_conversation(relay)
-    presenter, (first,) = _screen_sockets(relay, talk)
+    presenter, (first,) = screen_sockets(relay, talk)
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
     frames = [region(1, 0, 0, 32, 32), region(2, 32, 0, 32, 32), region(3, 0, 0, 32, 32)]
     for frame in frames:
         presenter.send(frame)
-    assert [_binary(first) for _ in frames] == frames
+    assert [first.recv_binary() for _ in frames] == frames
     late = ChatClient(relay.ws_url, "customer", talk.session_id, talk.joined["customer_token"])
     late.connect(channel="screen")
     assert late.recv_type("screen_state")["state"] == "live"
-    assert [_binary(late), _binary(late)] == [frames[1], frames[2]]
+    assert [late.recv_binary(), late.recv_binary()] == [frames[1], frames[2]]
 
 
 def test_pause_keeps_the_picture_and_bad_frames_are_refused(relay):
     talk = start_conversation(relay)
-    presenter, (viewer,) = _screen_sockets(relay, talk)
+    presenter, (viewer,) = screen_sockets(relay, talk)
     presenter.send(region(1, 0, 0, 16, 16))
     assert presenter.recv_type("error")["message"] == "send present_start before region frames"
     presenter.send({"type": "present_start", "screen_w": 64, "screen_h": 32})
@@ -102,6 +79,6 @@ def test_presentation_request_and_answer_in_the_chat(relay):
 
 def test_ending_the_session_closes_the_screen_sockets(relay):
     talk = start_conversation(relay)
-    presenter, (viewer,) = _screen_sockets(relay, talk)
+    presenter, (viewer,) = screen_sockets(relay, talk)
     talk.agent.send({"type": "end_session"})
     assert viewer.close_code() == 4000 and presenter.close_code() == 4000

@@ -1,4 +1,4 @@
-"""Slow and greedy HTTP clients against a real relay (issue 11, finding 4).
+"""Slow and greedy HTTP clients against a real relay.
 
 Clients that trickle headers or bodies, or stay idle after a response, are cut off by the
 relay's header, body and keep-alive timeouts; one address holds at most a capped number of
@@ -17,10 +17,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.conversation import start_conversation
 from tests.support.api import Api, post_json_from
 from tests.support.chat_client import ChatClient, open_socket
+from tests.support.conversation import start_conversation
 from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent
+from tests.support.waiting import wait_until
 
 SHORT_TIMEOUT_S = 2.0
 TIMEOUT_FLAGS = (
@@ -167,10 +168,11 @@ def test_more_slow_connections_than_descriptors_do_not_keep_customers_out(limite
         assert took < 10 * SHORT_TIMEOUT_S, f"the customer got through only after {took:.1f} s"
         customer.close()
         # Every slow connection that was accepted is closed by its timeout, not kept.
-        deadline = time.monotonic() + 10 * SHORT_TIMEOUT_S
-        while slow.closed_by_relay() < len(slow.sockets) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert slow.closed_by_relay() == len(slow.sockets)
+        wait_until(
+            lambda: slow.closed_by_relay() == len(slow.sockets),
+            "the relay to close every slow connection", 10 * SHORT_TIMEOUT_S, 0.2,
+            detail=lambda: f"{slow.closed_by_relay()} of {len(slow.sockets)} closed",
+        )  # fmt: skip
     finally:
         slow.stop()
         agent.close()
@@ -212,14 +214,14 @@ def test_one_address_holds_at_most_the_capped_number_of_connections(relay_factor
     assert _read_status(other) == 200
     other.close()
     held.pop().close()
-    deadline = time.monotonic() + 10
-    while True:  # the relay sees the close at once; poll until its slot is back
+
+    def served() -> bool:  # the relay sees the close at once; poll until its slot is back
         again = _http_connection(address, "127.4.0.1")
         status = _read_status(again)
         again.close()
-        if status == 200 or time.monotonic() > deadline:
-            break
-    assert status == 200
+        return status == 200
+
+    wait_until(served, "the address's connection slot to come back", 10, 0.02)
     for sock in held:
         sock.close()
 

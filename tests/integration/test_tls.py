@@ -9,8 +9,13 @@ import urllib.request
 import pytest
 from websockets.sync.client import connect
 
+from suite.protocol import Role
+from tests.support.chat_client import hello_frame
+
 
 def test_https_and_wss(relay_factory, certificate):
+    """The API answers over https and the chat socket is welcomed over wss, with the relay's
+    certificate trusted; a client that does not trust it is refused."""
     cert, key = certificate
     relay = relay_factory("--tls-cert", str(cert), "--tls-key", str(key))
     assert relay.url.startswith("https://") and relay.ws_url.startswith("wss://")
@@ -36,6 +41,5 @@ def test_https_and_wss(relay_factory, certificate):
     support = post("/api/supports", {}, token)["support"]
     assert support["relay_url"].startswith("https://")
     with connect(relay.ws_url, ssl=trusted) as ws:
-        ws.send(json.dumps({"type": "hello", "protocol_version": 1, "role": "agent",
-                            "session_id": support["session_id"], "token": token}))  # fmt: skip
+        ws.send(hello_frame(Role.AGENT, support["session_id"], token))
         assert json.loads(ws.recv(timeout=5))["type"] == "welcome"

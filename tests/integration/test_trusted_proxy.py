@@ -1,4 +1,4 @@
-"""Client addresses and invitation links behind (and without) a trusted proxy (issue 11, 2).
+"""Client addresses and invitation links behind (and without) a trusted proxy.
 
 The test plays the proxy: it connects from one loopback address and writes X-Forwarded-*
 headers as a client would (left-most entries) and as the proxy would (the appended one).

@@ -1,4 +1,4 @@
-"""The one-time viewer program saves a file the agent sent (P4 in the viewer, issue 6).
+"""The one-time viewer program saves a file the agent sent (P4 in the one-time viewer).
 
 The program's bridge (``ViewerBridge.receive_file``, what the page calls for Download) with its
 real relay client against a real relay: the agent app's uploader sends, the viewer program
@@ -15,7 +15,7 @@ import pytest
 from suite.files.client import FileTransferClient, FileTransferError
 from suite.viewer.app import ViewerBridge
 from suite.viewer.received_files import ReceivedFiles
-from tests.integration.conversation import start_conversation
+from tests.support.conversation import start_conversation
 
 
 def test_the_viewer_program_saves_what_the_agent_sent(relay, tmp_path: Path) -> None:

@@ -9,7 +9,42 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from suite.protocol import PROTOCOL_VERSION, Channel, MessageType, Role, encode
+
 RECV_TIMEOUT_S = 5.0
+
+
+def hello_fields(
+    role: Role | str,
+    session_id: str,
+    token: str,
+    channel: Channel | str = Channel.CHAT,
+    last_seen_id: int | None = None,
+) -> dict[str, Any]:
+    """The fields of a ``hello`` (without its type): this protocol version, the role, the
+    session and its token; ``last_seen_id`` only when given (the screen channel has none)."""
+    fields: dict[str, Any] = {
+        "protocol_version": PROTOCOL_VERSION,
+        "role": str(role),
+        "session_id": session_id,
+        "token": token,
+    }
+    if last_seen_id is not None:
+        fields["last_seen_id"] = last_seen_id
+    if channel != Channel.CHAT:
+        fields["channel"] = str(channel)
+    return fields
+
+
+def hello_frame(
+    role: Role | str,
+    session_id: str,
+    token: str,
+    channel: Channel | str = Channel.CHAT,
+    last_seen_id: int | None = None,
+) -> str:
+    """The ``hello`` frame that opens a socket, built with the protocol's encoder."""
+    return encode(MessageType.HELLO, **hello_fields(role, session_id, token, channel, last_seen_id))
 
 
 def open_socket(ws_url: str) -> ClientConnection:
@@ -20,15 +55,14 @@ def open_socket(ws_url: str) -> ClientConnection:
 class ChatClient:
     """One participant: `hello` on connect, then JSON frames both ways."""
 
-    def __init__(self, ws_url: str, role: str, session_id: str, token: str, last_seen_id: int = 0):
+    def __init__(
+        self, ws_url: str, role: Role | str, session_id: str, token: str, last_seen_id: int = 0
+    ):
         self.ws_url = ws_url
-        self.hello = {
-            "type": "hello",
-            "protocol_version": 1,
-            "role": role,
-            "session_id": session_id,
-            "token": token,
-            "last_seen_id": last_seen_id,
+        # A dict, so that handshake tests can send it with fields changed or left out.
+        self.hello: dict[str, Any] = {
+            "type": str(MessageType.HELLO),
+            **hello_fields(role, session_id, token, last_seen_id=last_seen_id),
         }
         self.ws: ClientConnection | None = None
         self.received: list[dict[str, Any]] = []
@@ -63,6 +97,15 @@ class ChatClient:
             message = self.recv(timeout=max(0.01, deadline - time.monotonic()))
             if message["type"] == message_type:
                 return message
+
+    def recv_binary(self, timeout: float = RECV_TIMEOUT_S) -> bytes:
+        """The next binary frame (a region frame); text frames before it go to `received`."""
+        assert self.ws is not None
+        while True:
+            frame = self.ws.recv(timeout=timeout)
+            if isinstance(frame, bytes):
+                return frame
+            self.received.append(json.loads(frame))
 
     def close_code(self, timeout: float = RECV_TIMEOUT_S) -> int | None:
         """Wait until the relay closes the socket; returns its close code."""

@@ -132,3 +132,48 @@ def pointer_position(env: dict[str, str]) -> tuple[int, int]:
     ).stdout  # fmt: skip
     fields = dict(part.split(":") for part in out.split())
     return int(fields["x"]), int(fields["y"])
+
+
+def _input_catcher_shown(env: dict[str, str]) -> bool:
+    """Whether the topmost mapped window on ``env``'s DISPLAY is an override-redirect
+    InputOnly one: the drawing overlay's pointer catcher, which it maps above everything when
+    a drawing tool is picked (the overlay's own picture window is InputOutput)."""
+    from Xlib import X  # noqa: PLC0415 - python-xlib is a desktop dependency
+    from Xlib import display as xdisplay  # noqa: PLC0415
+    from Xlib.error import BadDrawable, BadWindow  # noqa: PLC0415
+
+    saved = os.environ.get("XAUTHORITY")
+    os.environ["XAUTHORITY"] = env["XAUTHORITY"]
+    try:
+        connection = xdisplay.Display(env["DISPLAY"])
+    finally:
+        if saved is None:
+            del os.environ["XAUTHORITY"]
+        else:
+            os.environ["XAUTHORITY"] = saved
+    try:
+        for child in reversed(connection.screen().root.query_tree().children):  # top first
+            try:
+                attributes = child.get_attributes()
+            except (BadWindow, BadDrawable):  # destroyed since the listing
+                continue
+            if attributes.map_state == X.IsViewable:
+                return attributes.win_class == X.InputOnly and bool(attributes.override_redirect)
+        return False
+    finally:
+        connection.close()
+
+
+def wait_for_input_catcher(env: dict[str, str], shown: bool = True, timeout_s: float = 10.0):
+    """Wait until the drawing overlay on ``env``'s DISPLAY takes the pointer (its input window
+    is mapped on top), so that a drag made with xdotool draws; with ``shown`` false, until it
+    lets the pointer go again (clicks reach the windows below). The display needs
+    add_local_xauth_entry (python-xlib reads the cookie)."""
+    from tests.support.waiting import wait_until  # noqa: PLC0415
+
+    what = "map" if shown else "unmap"
+    wait_until(
+        lambda: _input_catcher_shown(env) == shown,
+        f"the drawing overlay to {what} its input window",
+        timeout_s,
+    )

@@ -6,6 +6,7 @@ import pytest
 
 from relay_server.admin import rules
 from relay_server.errors import Refused
+from relay_server.web.http_bodies import http_status
 
 
 def admin(username: str, disabled: bool = False) -> dict:
@@ -20,7 +21,7 @@ def refused_code(call, *args) -> str | None:
     try:
         call(*args)
     except Refused as refused:
-        return f"{refused.status} {refused.code}"
+        return f"{http_status(refused)} {refused.code}"
     return None
 
 

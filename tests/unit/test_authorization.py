@@ -6,6 +6,7 @@ import pytest
 
 from relay_server.errors import Refused
 from relay_server.web.authorization import bearer_principal, bearer_token, parse_authorization
+from relay_server.web.http_bodies import http_status
 
 
 @pytest.mark.parametrize(
@@ -47,4 +48,4 @@ def test_bearer_principal_refuses_everything_else(header, now):
     """No header, another scheme, an unknown or expired token: 401 unauthorized."""
     with pytest.raises(Refused) as refused:
         bearer_principal(Tokens(), header, now)
-    assert (refused.value.status, refused.value.code) == (401, "unauthorized")
+    assert (http_status(refused.value), refused.value.code) == (401, "unauthorized")

@@ -163,7 +163,7 @@ def test_every_kind_of_input_is_rate_limited_but_the_release_of_a_press_passes()
 
 
 def test_a_flood_of_releases_passes_only_at_the_rate():
-    """2,000 `up` events at once: the burst passes, the rest is refused (issue 11)."""
+    """2,000 `up` events at once: the burst passes, the rest is refused."""
     control, viewer = SessionControl(), Socket("viewer")
     control.grant(True, True, [viewer], CUSTOMER)
     passed = 0

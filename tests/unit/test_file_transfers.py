@@ -17,6 +17,7 @@ from relay_server.files.transfers import (
     parse_range,
     parse_size,
 )
+from relay_server.web.http_bodies import http_status
 
 DATA = b"hello, file"
 SHA = hashlib.sha256(DATA).hexdigest()
@@ -51,7 +52,7 @@ def test_bad_offers_are_refused(fields, status, code):
     """Malformed, oversized and disallowed offers get a clear refusal before any upload."""
     transfers = FileTransfers(FileRules(allowed_extensions=("txt", "pdf")))
     refused = refusal(lambda: transfers.offer("s1", "agent", offer(**fields), 0.0))
-    assert (refused.status, refused.code) == (status, code)
+    assert (http_status(refused), refused.code) == (status, code)
     assert transfers.of_session("s1") == []
 
 
@@ -105,7 +106,7 @@ def test_bad_chunks_are_refused(role, offset, length, status, code):
     """Wrong sender, a gap or overlap, and bytes past the declared size are refused."""
     transfer = FileTransfers(FileRules()).offer("s1", "agent", offer(), 0.0)
     refused = refusal(lambda: transfer.check_chunk(role, offset, length))
-    assert (refused.status, refused.code) == (status, code)
+    assert (http_status(refused), refused.code) == (status, code)
 
 
 def test_a_busy_upload_refuses_a_second_writer():
@@ -122,7 +123,7 @@ def test_a_changed_file_fails_at_the_end_of_the_upload():
     assert not transfer.finish_upload()
     assert transfer.state is TransferState.FAILED
     assert "sha256" in transfer.error
-    assert refusal(lambda: transfer.check_chunk("agent", len(DATA), 0)).status == 410
+    assert http_status(refusal(lambda: transfer.check_chunk("agent", len(DATA), 0))) == 410
 
 
 def test_a_damaged_download_fails_the_transfer():
@@ -257,7 +258,7 @@ def test_a_session_has_at_most_a_few_unfinished_transfers():
     transfers = FileTransfers(FileRules())
     opened = [transfers.offer("s1", "agent", offer(), 0.0) for _ in range(MAX_OPEN_TRANSFERS)]
     refused = refusal(lambda: transfers.offer("s1", "customer", offer(), 0.0))
-    assert (refused.status, refused.code) == (429, "too_many_transfers")
+    assert (http_status(refused), refused.code) == (429, "too_many_transfers")
     transfers.offer("s2", "agent", offer(), 0.0)  # other sessions are not affected
     opened[0].cancel("agent")
     transfers.offer("s1", "customer", offer(), 0.0)

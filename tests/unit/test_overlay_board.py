@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from suite.agent.overlay.board import BATCH_INTERVAL_S, OverlayBoard
-from suite.agent.presenter.drawing import drawing_command
+from suite.agent.presenter.commands import draw_command, encode_command
 from suite.strokes import DrawingError, Tool
 
 BEGIN = {"type": "stroke_begin", "author": "customer", "id": "c1", "tool": "pen",
@@ -103,7 +103,7 @@ def test_tool_commands_are_checked():
     ],
 )
 def test_drawing_command_from_the_chat_window(body, command):
-    assert drawing_command(body) == command
+    assert encode_command(draw_command(body)) == f"draw {command}"
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_drawing_command_from_the_chat_window(body, command):
 def test_drawing_command_refuses_bad_requests(body):
     """Nothing unchecked reaches the presenter's command line (no injected words)."""
     with pytest.raises(ValueError):
-        drawing_command(body)
+        draw_command(body)
 
 
 def test_generation_moves_only_when_strokes_leave_or_are_replaced():

@@ -17,7 +17,7 @@ from suite.protocol import (
     decode_client_message,
     encode,
 )
-from tests.integration.test_fuzz_relay import TEMPLATES
+from tests.support.message_templates import TEMPLATES
 
 HELLO = {
     "type": "hello",

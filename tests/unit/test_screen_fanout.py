@@ -8,14 +8,7 @@ import pytest
 
 from relay_server.screen.fanout import KeptFrame, Presentation
 from suite.screen.frames import HEADER
-
-
-def region(seq: int, x: int, y: int, w: int, h: int, screen=(64, 32), capture_ms=None) -> bytes:
-    header = HEADER.pack(
-        b"RS", 1, 1, seq, float(capture_ms if capture_ms is not None else seq), x, y, w, h,
-        screen[0], screen[1], 1, 0, 0,
-    )  # fmt: skip
-    return header + f"image {seq}".encode()
+from tests.support.region_frames import region
 
 
 class Socket:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 import numpy as np
 
 from suite.agent.presenter.channel import ScreenChannel
-from suite.agent.presenter.loop import Presenter, PresenterConfig, PresenterRunner
+from suite.agent.presenter.loop import Presenter, PresenterConfig
+from suite.agent.presenter.runner import PresenterRunner
+from suite.protocol import WireMessage
 from suite.screen.capture import SyntheticSource
 from suite.screen.frames import RegionFrame
 from suite.screen.pointer import css_cursor
@@ -52,9 +55,9 @@ class RecordingChannel:
         with self.cond:
             self.credit = 0
 
-    def send_message(self, kind: str, **fields: Any) -> None:
+    def send_message(self, message: WireMessage) -> None:
         with self.cond:
-            self.messages.append({"type": kind, **fields})
+            self.messages.append(json.loads(message.to_frame()))
             self.cond.notify_all()
 
     def send_frame(self, frame: bytes) -> None:

@@ -26,7 +26,7 @@ import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
-import { ViewerDownloadOffer } from "./viewer_download.js"; // issue 6
+import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
 
 i18n.addStrings(CHAT_STRINGS, CUSTOMER_STRINGS, FILE_STRINGS, KNOCK_STRINGS, SCREEN_STRINGS);
 

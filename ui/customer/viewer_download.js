@@ -1,5 +1,5 @@
 // "Download the viewer app" next to the browser viewer, once the customer accepted a
-// presentation (issue 6, P1, P10).
+// presentation (P1, P10).
 //
 // A click asks the relay for a one-time ticket (POST /api/viewer/tickets with the customer
 // token) and starts the download of the viewer program for this device; the file carries the

@@ -24,7 +24,7 @@ import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
-import { attachNativeShell } from "./native_shell.js"; // one-time viewer program (issue 6)
+import { attachNativeShell } from "./native_shell.js"; // one-time viewer program (P1, P10)
 
 i18n.addStrings(CONTROL_STRINGS, DRAWING_STRINGS, FILE_STRINGS, SCREEN_STRINGS);
 

@@ -1,4 +1,4 @@
-// The one-time viewer's native side (issue 6, P1, P10): what changes when ui/viewer/ runs in the
+// The one-time viewer's native side (P1, P10): what changes when ui/viewer/ runs in the
 // viewer program's window (suite/viewer/app.py) instead of a browser tab.
 //
 // The program opens /view#rs-native=1&session_id=…&customer_token=… (a fragment is never sent

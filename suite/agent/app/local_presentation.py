@@ -16,7 +16,7 @@ import bottle
 from suite.agent.app.errors import AgentError
 from suite.agent.app.presentations import Presentations, presenter_options
 from suite.agent.app.settings import LocalSettings
-from suite.agent.presenter.drawing import drawing_command
+from suite.agent.presenter.commands import draw_command
 
 PRESENTATION_ACTIONS = ("start", "pause", "resume", "stop", "monitor", "windows")
 MAX_MONITOR = 64
@@ -119,7 +119,7 @@ def install_presentation_routes(
     def drawing():
         data = body()
         try:
-            command = drawing_command(data)
+            command = draw_command(data)
         except ValueError as error:
             raise AgentError("bad_request", str(error)) from None
         return presentations.draw(session_id_of(data), command)

@@ -2,7 +2,7 @@
 
 ``POST /local/presentation`` (docs/agent-local-api.md) starts ``python -m
 suite.agent.presenter --control-stdin --status-stdout`` for a session, drives it with text
-commands on its stdin (``pause``, ``resume``, ``monitor N``, ``windows ID,ID|all``, ``stop``)
+commands on its stdin (``suite.agent.presenter.commands``: pause, resume, monitor, windows, stop)
 and follows its state (presenting, drawing tool, control) in the JSON lines of its stdout
 (``presenter_status``); its stderr is its log, kept for error messages. The child is
 stopped on ``stop``, when the session ends (the relay closes its screen socket with 4000 and
@@ -25,6 +25,18 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from suite.agent.app.errors import AgentError
+from suite.agent.presenter.commands import (
+    Command,
+    DrawCommand,
+    DrawTool,
+    Monitor,
+    Pause,
+    Resume,
+    Revoke,
+    Stop,
+    Windows,
+    encode_command,
+)
 from suite.agent.presenter.status import parse_status
 from suite.child_processes import STOP_WAIT_S, stop_child
 from suite.screen.sources import screens_in_child
@@ -153,12 +165,12 @@ class Presentations:
         child = self._alive(session_id)
         if child is not None:
             if monitor is not None and monitor != child.monitor:
-                self._send(child, f"monitor {monitor}")
+                self._send(child, Monitor(monitor))
                 child.monitor = monitor
             if window_ids is not None and window_ids != child.windows:
                 self.share_windows(session_id, window_ids)
             if child.state == "paused":
-                self._send(child, "resume")
+                self._send(child, Resume())
                 child.state = "live"
             return self.status(session_id)
         monitor = monitor or 1
@@ -208,35 +220,34 @@ class Presentations:
         return self.status(session_id)
 
     def pause(self, session_id: str) -> dict[str, Any]:
-        return self._set(session_id, "pause", "paused")
+        return self._set(session_id, Pause(), "paused")
 
     def resume(self, session_id: str) -> dict[str, Any]:
-        return self._set(session_id, "resume", "live")
+        return self._set(session_id, Resume(), "live")
 
     def switch_monitor(self, session_id: str, monitor: int) -> dict[str, Any]:
         """Present another monitor (mss index, 1 = first); the caller checked that it exists."""
         child = self._running(session_id)
-        self._send(child, f"monitor {monitor}")
+        self._send(child, Monitor(monitor))
         child.monitor = monitor
         return self.status(session_id)
 
     def share_windows(self, session_id: str, window_ids: list[int] | None) -> dict[str, Any]:
         """Share only these windows (everything else masked), or None: the whole monitor."""
         child = self._running(session_id)
-        self._send(child, "windows " + (",".join(map(str, window_ids)) if window_ids else "all"))
+        self._send(child, Windows(tuple(window_ids) if window_ids else None))
         child.windows = list(window_ids) if window_ids else None
         return self.status(session_id)
 
     # ----- drawing (P5) -----
 
-    def draw(self, session_id: str, command: str) -> dict[str, Any]:
-        """Pass a drawing command (``tool pen #e11d48 4``, ``tool none``, ``undo``, ``clear``;
-        see ``presenter_drawing.drawing_command``) to the session's presenter."""
+    def draw(self, session_id: str, command: DrawCommand) -> dict[str, Any]:
+        """Pass a drawing command (a tool, undo, clear; see ``commands.draw_command``) to the
+        session's presenter."""
         child = self._running(session_id)
-        self._send(child, f"draw {command}")
-        words = command.split()
-        if words[:1] == ["tool"] and len(words) > 1:
-            child.drawing_tool = None if words[1] == "none" else words[1]
+        self._send(child, command)
+        if isinstance(command, DrawTool):
+            child.drawing_tool = None if command.tool is None else str(command.tool)
         return self.drawing(session_id)
 
     def drawing(self, session_id: str) -> dict[str, Any]:
@@ -258,11 +269,11 @@ class Presentations:
     def revoke_control(self, session_id: str) -> dict[str, bool]:
         """Take mouse and keyboard back (the connection notice's button; as the hotkey does)."""
         child = self._running(session_id)
-        self._send(child, "revoke")
+        self._send(child, Revoke())
         child.control = {"mouse": False, "keyboard": False}
         return dict(child.control)
 
-    def _set(self, session_id: str, command: str, state: str) -> dict[str, Any]:
+    def _set(self, session_id: str, command: Command, state: str) -> dict[str, Any]:
         child = self._running(session_id)
         self._send(child, command)
         child.state = state
@@ -290,11 +301,11 @@ class Presentations:
         for child in children:
             _stop_child(child)
 
-    def _send(self, child: _Child, line: str) -> None:
+    def _send(self, child: _Child, command: Command) -> None:
         try:
             with child.lock:
                 assert child.process.stdin is not None
-                child.process.stdin.write(line + "\n")
+                child.process.stdin.write(encode_command(command) + "\n")
                 child.process.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             child.process.wait(timeout=STOP_WAIT_S)
@@ -333,7 +344,7 @@ def _stop_child(child: _Child) -> None:
     def ask() -> None:
         with child.lock:
             if child.process.stdin is not None:
-                child.process.stdin.write("stop\n")
+                child.process.stdin.write(encode_command(Stop()) + "\n")
                 child.process.stdin.close()
 
     stop_child(child.process, ask=ask, wait_s=STOP_WAIT_S, name="presenter")

@@ -133,7 +133,7 @@ class RelayClient:
         host = urllib.parse.urlsplit(self.address.base_url).hostname or ""
         # Environment proxies (a company's HTTP_PROXY) are honoured, except for a relay on this
         # machine, which a proxy could not reach anyway.
-        proxies = {} if _is_loopback(host) else None
+        proxies: dict[str, str] | None = {} if _is_loopback(host) else None
         self._opener = urllib.request.build_opener(
             urllib.request.ProxyHandler(proxies), urllib.request.HTTPSHandler(context=context)
         )

@@ -198,7 +198,7 @@ class LocalSettings:
             return self._current()
 
     def _current(self) -> dict[str, Any]:
-        stored = self._table.get(doc_id=_DOC_ID) or {}
+        stored: dict[str, Any] = self._table.get(doc_id=_DOC_ID) or {}
         merged = copy.deepcopy(DEFAULTS)
         # A file from a newer version may hold keys this one does not know: keep them on disk,
         # but do not show them.

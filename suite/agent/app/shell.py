@@ -19,9 +19,13 @@ import threading
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from suite.agent.app.local_state import Notice
+
+if TYPE_CHECKING:
+    from webview import Window
+    from webview.guilib import GUIType
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +37,19 @@ HELP_SIZE = (800, 640)
 APP_TITLE = "RemoteSales"
 
 
-def gui_backend() -> str | None:
+def gui_backend() -> GUIType | None:
     """The pywebview GUI to use here: ``qt`` on Linux, pywebview's own choice elsewhere."""
     if sys.platform.startswith("linux"):
         return "qt"
     return None
+
+
+def _opened(window: Window | None) -> Window:
+    """The window pywebview created. ``create_window`` gives None when a window opened while
+    the GUI runs could not be initialised: say so here rather than fail later on None."""
+    if window is None:
+        raise RuntimeError("pywebview could not open the window")
+    return window
 
 
 def prepare_environment() -> None:
@@ -84,10 +96,10 @@ class AgentShell:
         self._notice: Any = None
         self._help: Any = None
         self._quitting = False
-        self.main = webview.create_window(
+        self.main = _opened(webview.create_window(
             APP_TITLE, self.page_url("agent/index.html", desktop="1"),
             width=MAIN_SIZE[0], height=MAIN_SIZE[1], min_size=(720, 560),
-        )  # fmt: skip
+        ))  # fmt: skip
         self.main.events.loaded += self._main_loaded
         self.main.events.closed += self._main_closed
 
@@ -133,10 +145,10 @@ class AgentShell:
                 window.restore()
                 window.show()
                 return
-            window = self._webview.create_window(
+            window = _opened(self._webview.create_window(
                 f"{APP_TITLE} · Chat", self.page_url("agent/index.html", session=session_id),
                 width=CHAT_SIZE[0], height=CHAT_SIZE[1], min_size=(640, 480),
-            )  # fmt: skip
+            ))  # fmt: skip
             self._chats[session_id] = window
 
         def forget() -> None:
@@ -157,11 +169,12 @@ class AgentShell:
                 return
             if window is None:
                 # The page asks GET /local/notice when it loads, so a new window needs no push.
-                self._notice = window = self._webview.create_window(
+                x, y = self._notice_position()
+                self._notice = window = _opened(self._webview.create_window(
                     f"{APP_TITLE} · Connected", self.page_url("agent/notice.html"),
                     width=NOTICE_SIZE[0], height=NOTICE_SIZE[1], on_top=True,
-                    resizable=False, **self._notice_position(),
-                )  # fmt: skip
+                    resizable=False, x=x, y=y,
+                ))  # fmt: skip
 
                 def forget() -> None:
                     with self._lock:
@@ -179,15 +192,14 @@ class AgentShell:
         else:
             window.hide()
 
-    def _notice_position(self) -> dict[str, int]:
+    def _notice_position(self) -> tuple[int | None, int | None]:
+        """(x, y) of the notice: the top right corner of the first screen; (None, None), where
+        the window manager places it, without screen information."""
         try:
             screen = self._webview.screens[0]
         except Exception:  # no screen information: let the window manager place it
-            return {}
-        return {
-            "x": max(0, screen.width - NOTICE_SIZE[0] - NOTICE_MARGIN_PX),
-            "y": NOTICE_MARGIN_PX,
-        }
+            return None, None
+        return max(0, screen.width - NOTICE_SIZE[0] - NOTICE_MARGIN_PX), NOTICE_MARGIN_PX
 
     def end_from_notice(self, session_id: str) -> bool:
         with self._lock:
@@ -208,10 +220,10 @@ class AgentShell:
             if self._help is not None:
                 self._help.show()
                 return
-            self._help = window = self._webview.create_window(
+            self._help = window = _opened(self._webview.create_window(
                 f"{APP_TITLE} · Help", self.page_url("agent/help.html"),
                 width=HELP_SIZE[0], height=HELP_SIZE[1],
-            )  # fmt: skip
+            ))  # fmt: skip
 
         def forget() -> None:
             with self._lock:

@@ -4,8 +4,8 @@ A page in a QtWebEngine window that calls ``navigator.clipboard.writeText`` (Cop
 makes the engine ask the embedder for the ``ClipboardReadWrite`` feature. pywebview 6.2's Qt
 backend answers every such request with a plain int as the policy, which PyQt6 refuses with a
 TypeError raised inside a Qt slot, and PyQt then aborts the whole process: one click on Copy
-took every open chat down (pywebview issue #1639 reports the same path). ``install_qt_handler``
-replaces pywebview's slot before any window exists.
+took every open chat down (https://github.com/r0x0r/pywebview/issues/1639 reports the same
+path). ``install_qt_handler`` replaces pywebview's slot before any window exists.
 
 The policy itself is pure: only the app's own pages (the local server's origin) may use the
 clipboard, the camera and the microphone (the video call); everything else, and every other
@@ -60,4 +60,5 @@ def install_qt_handler(local_url: str) -> None:
         )
         page.setFeaturePermission(url, feature, policy)
 
-    page_class.onFeaturePermissionRequested = on_feature_permission_requested
+    # pywebview creates the pages itself, so its page class is patched.
+    page_class.onFeaturePermissionRequested = on_feature_permission_requested  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from suite.protocol import MessageType, StrokeBegin, StrokeEnd, StrokePoints
 from suite.strokes import (
     DEFAULT_COLOURS,
     MAX_POINTS_PER_MESSAGE,
@@ -79,39 +80,39 @@ class OverlayBoard:
         """
         kind = message.get("type")
         try:
-            if kind == "drawing":
+            if kind == MessageType.DRAWING:
                 strokes = [Stroke.from_wire(body) for body in message.get("strokes", [])]
                 self._strokes = {s.key: s for s in strokes}
                 self.generation += 1
                 if self._drawing is not None:  # keep the drag in progress on screen
                     self._strokes[self._drawing.key] = self._drawing
                 return True
-            if kind == "drawing_cleared":
+            if kind == MessageType.DRAWING_CLEARED:
                 self._strokes.clear()
                 self.generation += 1
                 self._drawing = None  # the relay forgot it too: points for it would be refused
                 self._unsent = []
                 return True
             key = (str(message.get("author")), str(message.get("id")))
-            if kind == "stroke_removed":
+            if kind == MessageType.STROKE_REMOVED:
                 if self._drawing is not None and self._drawing.key == key:
                     self._drawing, self._unsent = None, []
                 if self._strokes.pop(key, None) is None:
                     return False
                 self.generation += 1
                 return True
-            if kind == "stroke_begin":
+            if kind == MessageType.STROKE_BEGIN:
                 stroke = Stroke.from_wire(message)
                 if stroke.key in self._strokes:  # a repeat replaces the old one
                     self.generation += 1
                 self._strokes[stroke.key] = stroke
                 return True
-            if kind in ("stroke_points", "stroke_end"):
-                stroke = self._strokes.get(key)
-                if stroke is None:
+            if kind in (MessageType.STROKE_POINTS, MessageType.STROKE_END):
+                growing = self._strokes.get(key)
+                if growing is None:
                     return False
-                stroke.add(parse_points(message.get("points", []), allow_empty=True))
-                stroke.done = kind == "stroke_end"
+                growing.add(parse_points(message.get("points", []), allow_empty=True))
+                growing.done = kind == MessageType.STROKE_END
                 return True
         except DrawingError as error:
             logger.warning("ignoring a drawing message (%s): %s", error, message)
@@ -143,9 +144,8 @@ class OverlayBoard:
         self._strokes[stroke.key] = stroke
         self._unsent = []
         self._last_batch = now
-        begin = {"type": "stroke_begin", "id": stroke_id, "tool": str(stroke.tool),
-                 "color": stroke.color, "width": stroke.width, "points": [list(point)]}  # fmt: skip
-        return [begin]
+        begin = StrokeBegin(stroke_id, stroke.tool, stroke.color, stroke.width, [list(point)])
+        return [begin.to_body()]
 
     def move(self, x: int, y: int, now: float) -> list[dict[str, Any]]:
         """The pointer moved while pressed: show it now, send a batch when one is due."""
@@ -171,8 +171,7 @@ class OverlayBoard:
             return []
         self._last_batch = now
         points, self._unsent = self._unsent, []
-        return [{"type": "stroke_points", "id": self._drawing.id,
-                 "points": [list(p) for p in points]}]  # fmt: skip
+        return [StrokePoints(self._drawing.id, [list(p) for p in points]).to_body()]
 
     def release(self, x: int, y: int, now: float) -> list[dict[str, Any]]:
         """The agent let go: the stroke is final; returns its last batch and ``stroke_end``."""
@@ -191,7 +190,7 @@ class OverlayBoard:
         out = self.flush(now, force=True)
         stroke.done = True
         self._drawing = None
-        return [*out, {"type": "stroke_end", "id": stroke.id, "points": []}]
+        return [*out, StrokeEnd(stroke.id, []).to_body()]
 
     def _clamp(self, x: int, y: int) -> Point:
         return clamp([(int(x), int(y))], self.screen_w, self.screen_h)[0]

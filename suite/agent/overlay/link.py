@@ -21,16 +21,18 @@ from typing import IO, Any
 
 from suite.agent.presenter.status import Report, no_report
 from suite.child_processes import stop_child
+from suite.protocol import MessageType
 
 logger = logging.getLogger(__name__)
 
-# What the relay sends that the overlay shows.
-RELAYED_TYPES = frozenset(
-    {"stroke_begin", "stroke_points", "stroke_end", "stroke_removed", "drawing_cleared",
-     "drawing"}
-)  # fmt: skip
 # What the overlay writes that goes to the relay (the agent's own strokes).
-OUTGOING_TYPES = frozenset({"stroke_begin", "stroke_points", "stroke_end"})
+OUTGOING_TYPES = frozenset(
+    {MessageType.STROKE_BEGIN, MessageType.STROKE_POINTS, MessageType.STROKE_END}
+)
+# What the relay sends that the overlay shows.
+RELAYED_TYPES = OUTGOING_TYPES | {
+    MessageType.STROKE_REMOVED, MessageType.DRAWING_CLEARED, MessageType.DRAWING,
+}  # fmt: skip
 
 
 class OverlayLink:

@@ -205,7 +205,7 @@ class X11Overlay:
             logger.warning("ignoring a bad geometry: %s", message)
             return
         self._destroy_windows()
-        self.left, self.top, self.width, self.height = geometry  # type: ignore[misc]
+        self.left, self.top, self.width, self.height = geometry
         self.board.screen_w, self.board.screen_h = self.width, self.height
         self._create_windows()
         self._catching = False

@@ -1,7 +1,7 @@
-"""``python -m suite.agent.presenter``: the presenter process (see :mod:`.loop`)."""
+"""``python -m suite.agent.presenter``: the presenter process (see :mod:`.cli`)."""
 
 import sys
 
-from suite.agent.presenter.loop import main
+from suite.agent.presenter.cli import main
 
 sys.exit(main())

@@ -22,17 +22,30 @@ from websockets.sync.client import ClientConnection, connect
 
 from suite.agent.app.errors import AgentError
 from suite.agent.app.relay_client import parse_relay_address
-from suite.protocol import PROTOCOL_VERSION, CloseCode, MessageType
+from suite.protocol import (
+    PROTOCOL_VERSION,
+    CaptureCredit,
+    Channel,
+    CloseCode,
+    ErrorCode,
+    Hello,
+    MessageType,
+    ProtocolError,
+    Role,
+    WireMessage,
+)
 
 logger = logging.getLogger(__name__)
 
 OPEN_TIMEOUT_S = 10.0
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
-CAPTURE_CREDIT = "capture_credit"
 MAX_KEPT_ERRORS = 20
-CONTROL_MESSAGES = frozenset({"control_state", "mouse_input", "key_input"})
+# What goes to the control handover (P3, suite.agent.presenter.control), not to on_message.
+CONTROL_TYPES = frozenset(
+    {MessageType.CONTROL_STATE, MessageType.MOUSE_INPUT, MessageType.KEY_INPUT}
+)
 
-_CLOSE_REASONS = {
+_CLOSE_REASONS: dict[int, str] = {
     CloseCode.SESSION_ENDED: "the support session has ended",
     CloseCode.UNAUTHORIZED: "the relay refused the agent's token: log in again",
     CloseCode.UNSUPPORTED_VERSION: "the relay speaks another protocol version: update the app",
@@ -101,12 +114,8 @@ class ScreenChannel:
             raise PresenterError(
                 "unreachable", f"cannot reach the relay at {self.url}: {exc}"
             ) from None
-        hello = {
-            "type": MessageType.HELLO.value, "protocol_version": PROTOCOL_VERSION,
-            "role": "agent", "session_id": self.session_id, "token": self.token,
-            "channel": "screen",
-        }  # fmt: skip
-        self._ws.send(json.dumps(hello))
+        hello = Hello(PROTOCOL_VERSION, Role.AGENT, self.session_id, self.token, 0, Channel.SCREEN)
+        self._ws.send(hello.to_frame())
         try:
             welcome = json.loads(self._ws.recv(timeout=OPEN_TIMEOUT_S))
         except ConnectionClosed as closed:
@@ -114,7 +123,7 @@ class ScreenChannel:
         except (TimeoutError, ValueError) as exc:
             self._ws.close()
             raise PresenterError("bad_answer", f"no welcome from the relay: {exc}") from None
-        if welcome.get("type") != MessageType.WELCOME.value:
+        if welcome.get("type") != MessageType.WELCOME:
             self._ws.close()
             raise PresenterError("bad_answer", f"expected welcome, got {welcome.get('type')!r}")
         self._reader = threading.Thread(target=self._read_loop, name="screen-reader", daemon=True)
@@ -124,7 +133,9 @@ class ScreenChannel:
     def _refused(self, closed: ConnectionClosed) -> PresenterError:
         code = closed.rcvd.code if closed.rcvd else None
         self.close_code = code
-        reason = _CLOSE_REASONS.get(code, f"the relay closed the socket ({code})")  # type: ignore[arg-type]
+        reason = f"the relay closed the socket ({code})"
+        if code is not None:
+            reason = _CLOSE_REASONS.get(code, reason)
         return PresenterError("refused", reason, close_code=code)
 
     def close(self) -> None:
@@ -168,20 +179,23 @@ class ScreenChannel:
 
     def _handle(self, body: dict[str, Any]) -> None:
         kind = body.get("type")
-        if kind == CAPTURE_CREDIT:
-            frames = body.get("frames")
-            if isinstance(frames, int) and not isinstance(frames, bool) and frames > 0:
-                with self._cond:
-                    self._credited = True
-                    self._credit += frames
-                    self._cond.notify_all()
-        elif kind in CONTROL_MESSAGES:
+        if kind == MessageType.CAPTURE_CREDIT:
+            try:
+                frames = CaptureCredit.parse(body).frames
+            except ProtocolError as error:
+                logger.warning("ignoring a capture credit: %s", error.message)
+                return
+            with self._cond:
+                self._credited = True
+                self._credit += frames
+                self._cond.notify_all()
+        elif kind in CONTROL_TYPES:
             if self.on_control is not None:
                 self.on_control(body)
-        elif kind == MessageType.ERROR.value:
+        elif kind == MessageType.ERROR:
             self.errors = [*self.errors[-(MAX_KEPT_ERRORS - 1) :], body]
-            preview = body.get("code") == "not_allowed" and body.get("in_reply_to") in (
-                None, "present_start",
+            preview = body.get("code") == ErrorCode.NOT_ALLOWED and body.get("in_reply_to") in (
+                None, MessageType.PRESENT_START,
             )  # fmt: skip
             if preview and not self._credited and self.paced_by_relay:
                 # A preview relay (before the screen fan-out) refuses every text frame and
@@ -225,9 +239,9 @@ class ScreenChannel:
 
     # -- outgoing --------------------------------------------------------------------------
 
-    def send_message(self, kind: str, **fields: Any) -> None:
-        """Send one JSON text message (``present_start``, ``cursor``...)."""
-        self._send(json.dumps({"type": kind, **fields}, separators=(",", ":")))
+    def send_message(self, message: WireMessage) -> None:
+        """Send one text message (``present_start``, ``cursor``...)."""
+        self._send(message.to_frame())
 
     def send_frame(self, frame: bytes) -> None:
         """Send one binary region frame."""

@@ -26,11 +26,11 @@ from suite.control.hotkey import HOTKEY_LABEL, ControlHotkey
 from suite.control.injector import open_sink
 from suite.control.input_map import InputGeometry
 from suite.control.remote_control import RemoteControl
+from suite.protocol import MessageType, RevokeControl
 from suite.screen.errors import ScreenError
 
 logger = logging.getLogger(__name__)
 
-CONTROL_MESSAGES = frozenset({"control_state", "mouse_input", "key_input"})
 # Two seconds of input at the relay's per-viewer rate (120 events/s, docs/protocol.md).
 INPUT_QUEUE_EVENTS = 256
 DROP_LOG_INTERVAL_S = 5.0
@@ -90,7 +90,7 @@ class PresenterControl:
         """A control message from the relay (on the channel's reader thread)."""
         if self.control is None:
             return
-        if body.get("type") == "control_state":
+        if body.get("type") == MessageType.CONTROL_STATE:
             self._discard_queued()
             self.control.on_state(body)
             mouse, keyboard = self.control.mouse, self.control.keyboard
@@ -155,7 +155,7 @@ class PresenterControl:
         channel = self._channel
         if channel is not None and not channel.closed:
             try:
-                channel.send_message("revoke_control")
+                channel.send_message(RevokeControl(mouse=True, keyboard=True))
             except Exception as exc:  # the socket is going: the relay clears it anyway
                 logger.warning("could not tell the relay about the revoke: %s", exc)
 

@@ -59,7 +59,7 @@ export const SCREEN_STRINGS = Object.freeze({
     "present.customer_declined": "The customer declined the screen presentation.",
     "present.paused_notice": "Presentation paused: the customer sees the last picture.",
     "present.stopped_notice": "Presentation ended.",
-    // The viewer program (issue 6): ui/customer/viewer_download.js
+    // The one-time viewer program (P1): ui/customer/viewer_download.js
     "viewer_app.download": "Download the viewer app",
     "viewer_app.hint": "Prefer a separate program? It connects to this session by itself and deletes itself when the session ends.",
     "viewer_app.preparing": "Preparing your viewer…",
@@ -126,7 +126,7 @@ export const SCREEN_STRINGS = Object.freeze({
     "present.customer_declined": "고객이 화면 공유를 거절했습니다.",
     "present.paused_notice": "화면 공유를 일시 정지했습니다. 고객에게는 마지막 화면이 보입니다.",
     "present.stopped_notice": "화면 공유를 끝냈습니다.",
-    // The viewer program (issue 6): ui/customer/viewer_download.js
+    // The one-time viewer program (P1): ui/customer/viewer_download.js
     "viewer_app.download": "뷰어 프로그램 내려받기",
     "viewer_app.hint": "별도 프로그램으로 보시겠어요? 이 상담에 스스로 연결되고, 상담이 끝나면 스스로 삭제됩니다.",
     "viewer_app.preparing": "뷰어를 준비하는 중…",

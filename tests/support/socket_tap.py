@@ -10,7 +10,7 @@ import json
 
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from tests.e2e.ui_pages import by_id
+from tests.support.ui_pages import by_id
 
 
 class SocketTap:

@@ -13,6 +13,7 @@ import json
 import math
 import queue
 import struct
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -23,9 +24,13 @@ import numpy as np
 from PIL import Image
 from playwright.sync_api import Browser, Page
 
-from tests.e2e.ui_pages import DESKTOP
+from suite.protocol import Role
 from tests.support.api import Api
 from tests.support.chat_client import open_socket
+from tests.support.screen_content import SCREEN_H, SCREEN_W
+from tests.support.screen_socket import screen_hello
+from tests.support.ui_pages import DESKTOP
+from tests.support.waiting import wait_until
 
 FRAME_HEADER = struct.Struct("<2sBBIdHHHHHHBBH")
 ENCODINGS = {"jpeg": 1, "png": 2, "webp": 3}
@@ -34,6 +39,8 @@ FLAG_KEY = 2
 VIEWER_PATH = "/view"
 SESSION_STORAGE_KEY = "rs.customer.session"
 WAIT_S = 10.0
+PICTURE_WAIT_S = 15.0
+POLL_S = 0.05
 POLL_MS = 20
 
 
@@ -133,18 +140,7 @@ class Presenter:
     def __init__(self, session: PresentationSession) -> None:
         self.session = session
         self.ws = open_socket(session.ws_url)
-        self.ws.send(
-            json.dumps(
-                {
-                    "type": "hello",
-                    "protocol_version": 1,
-                    "role": "agent",
-                    "session_id": session.session_id,
-                    "token": session.agent_token,
-                    "channel": "screen",
-                }
-            )
-        )
+        self.ws.send(screen_hello(Role.AGENT, session.session_id, session.agent_token))
         self.welcome = json.loads(self.ws.recv(timeout=WAIT_S))
         assert self.welcome["type"] == "welcome", self.welcome
         self.received: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -222,14 +218,18 @@ def wait_for_stats(
 
     (page.wait_for_function would eval a string, which the relay's CSP rightly refuses.)
     """
-    deadline = time.monotonic() + timeout_s
-    while True:
-        stats = viewer_stats(page)
-        if condition(stats):
-            return stats
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the viewer never got there; its stats: {stats}")
-        page.wait_for_timeout(POLL_MS)
+    seen: dict[str, Any] = {}
+
+    def reached() -> bool:
+        seen["stats"] = viewer_stats(page)
+        return bool(condition(seen["stats"]))
+
+    wait_until(
+        reached, "the viewer's stats", timeout_s, POLL_MS / 1000,
+        pause=lambda seconds: page.wait_for_timeout(seconds * 1000),
+        detail=lambda: f"its stats: {seen['stats']}",
+    )  # fmt: skip
+    return seen["stats"]
 
 
 def canvas_pixels(page: Page, x: int, y: int, w: int, h: int) -> np.ndarray:
@@ -237,3 +237,62 @@ def canvas_pixels(page: Page, x: int, y: int, w: int, h: int) -> np.ndarray:
     result = page.evaluate(f"window.__rsViewer.canvasPixels({x}, {y}, {w}, {h})")
     rgba = np.frombuffer(base64.b64decode(result["rgba"]), np.uint8).reshape(h, w, 4)
     return rgba[..., :3]
+
+
+def layer_rgba(page: Page, x: int, y: int) -> tuple[int, ...]:
+    return tuple(page.evaluate(f"window.__rsViewer.drawingPixel({x}, {y})"))
+
+
+def wait_layer(page: Page, x: int, y: int, expected: tuple[int, ...]) -> None:
+    """Poll the viewer's drawing layer at screen pixel (x, y) until it shows `expected`."""
+    wait_until(
+        lambda: layer_rgba(page, x, y) == expected, f"the layer at ({x}, {y}) to be {expected}",
+        PICTURE_WAIT_S, 0.03, pause=lambda seconds: page.wait_for_timeout(seconds * 1000),
+        detail=lambda: f"it is {layer_rgba(page, x, y)}",
+    )  # fmt: skip
+
+
+def command(process: subprocess.Popen, line: str) -> None:
+    """Write one command line (pause, resume, monitor 2, ...) to a presenter CLI's stdin."""
+    assert process.stdin is not None
+    process.stdin.write(line + "\n")
+    process.stdin.flush()
+
+
+def snapshot(page: Page) -> tuple[dict[str, Any], np.ndarray | None]:
+    """The viewer's stats and, once something is painted, its whole picture, read in one go
+    (one evaluate: no frame can be painted between the two)."""
+    result = page.evaluate(
+        f"""() => {{
+            const stats = window.__rsViewer.stats();
+            if (!stats.framesPainted) return {{ stats }};
+            const pixels = window.__rsViewer.canvasPixels(0, 0, {SCREEN_W}, {SCREEN_H});
+            return {{ stats, pixels }};
+        }}"""
+    )
+    if "pixels" not in result:
+        return result["stats"], None
+    rgba = np.frombuffer(base64.b64decode(result["pixels"]["rgba"]), np.uint8)
+    return result["stats"], rgba.reshape(SCREEN_H, SCREEN_W, 4)[..., :3]
+
+
+def wait_for_picture(
+    page: Page, expected: np.ndarray, timeout_s: float = PICTURE_WAIT_S
+) -> dict[str, Any]:
+    """Poll until the viewer's canvas equals `expected` exactly; return the stats then."""
+    seen: dict[str, Any] = {}
+
+    def shown() -> bool:
+        seen["stats"], seen["pixels"] = snapshot(page)
+        return seen["pixels"] is not None and np.array_equal(seen["pixels"], expected)
+
+    def detail() -> str:
+        pixels = seen["pixels"]
+        if pixels is None:
+            return f"nothing painted; {seen['stats']}"
+        differing = np.count_nonzero((pixels != expected).any(axis=2))
+        psnr_db = psnr(pixels, expected)
+        return f"{differing} pixels differ, PSNR {psnr_db:.1f} dB; {seen['stats']}"
+
+    wait_until(shown, "the viewer to show the picture", timeout_s, POLL_S, detail=detail)
+    return seen["stats"]

@@ -7,9 +7,16 @@ page shows, never on sleeps. Playwright's expect() retries until its timeout.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+
+from tests.support.api import Api
+from tests.support.chat_client import ChatClient
+
+# The `open_ui` fixture (tests/e2e/conftest.py): open_ui("/agent"), open_ui("/", viewport=PHONE).
+PageFactory = Callable[..., Page]
 
 DESKTOP = {"width": 1280, "height": 720}
 PHONE = {"width": 375, "height": 667}
@@ -87,6 +94,24 @@ def start_support(page: Page) -> str:
     return (code.text_content() or "").strip()
 
 
+def remove_the_customer(agent: Page) -> str:
+    """Remove the customer through the confirm dialog; return the new code once it shows."""
+    old_code = by_id(agent, "access-code").text_content()
+    by_id(agent, "remove-customer").click()
+    by_id(agent, "remove-confirm").click()
+    code = by_id(agent, "access-code")
+    expect(code).to_have_text(re.compile(r"^\d{9}$"))
+    expect(code).not_to_have_text(old_code or "")
+    return code.text_content() or ""
+
+
+def add_short_message(agent: Page, key: str, text: str) -> None:
+    """Settings › Short messages: fill in a key and its text, and save."""
+    by_id(agent, "short-key").fill(key)
+    by_id(agent, "short-text").fill(text)
+    by_id(agent, "short-save").click()
+
+
 # ---------- Customer page ----------
 
 
@@ -98,6 +123,26 @@ def customer_join(page: Page, code: str, name: str | None = "Chris Park") -> Non
     by_id(page, "join-button").click()
     expect(by_id(page, "chat-input")).to_be_visible()
     expect(by_id(page, "connection-status")).to_have_attribute("data-status", "online")
+
+
+def rows(page: Page) -> Locator:
+    """The rows of the page's file list."""
+    return by_id(page, "file-row")
+
+
+def join_as_customer(
+    page: Page, relay, name: str = "Chris Park"
+) -> tuple[Api, str, dict, ChatClient]:
+    """Alice (from Python) opens a support; the page joins it; Alice's chat socket listens."""
+    api = Api(relay.url)
+    token = api.login("alice", "alice-password-1")
+    support = api.new_support(token)
+    agent = ChatClient(
+        relay.url.replace("http", "ws", 1) + "/ws", "agent", support["session_id"], token
+    )
+    assert agent.connect()["type"] == "welcome"
+    customer_join(page, support["code"], name=name)
+    return api, token, support, agent
 
 
 # ---------- Chat ----------

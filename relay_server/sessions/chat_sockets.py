@@ -1,0 +1,334 @@
+"""The chat sockets of support sessions: hello, seating, leaving, one handler per message.
+
+:class:`ChatSockets` is the half of :class:`relay_server.sessions.relay.Relay` that the
+websocket adapter (``relay_server/web/ws_endpoint.py``) drives; the HTTP-side actions (new
+support, join, notes) and the session's end are in ``relay.py``. Pure like it: members come
+with ``send``/``close`` and the time is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from relay_server.accounts.registry import Accounts
+from relay_server.screen.router import Screens
+from relay_server.sessions.rooms import Member, Rooms
+from relay_server.sessions.supports import SessionState, SupportDirectory, SupportSession
+from suite.protocol import (
+    PROTOCOL_VERSION,
+    AdmitKnock,
+    AnswerPresentation,
+    Channel,
+    ChatMessage,
+    ClientMessage,
+    CloseCode,
+    EndSession,
+    ErrorCode,
+    GrantControl,
+    Hello,
+    MarkedRead,
+    MarkRead,
+    ParticipantJoined,
+    ParticipantLeft,
+    PresentationAnswered,
+    PresentationRequested,
+    ProtocolError,
+    RefuseAllKnocks,
+    RefuseKnock,
+    RelayedTyping,
+    RemoveCustomer,
+    RenewCode,
+    RequestPresentation,
+    RevokeControl,
+    Role,
+    SendChat,
+    SessionUpdated,
+    Typing,
+    Welcome,
+    require_channel,
+)
+
+REMOVED_REASON = "the agent removed you from the session"
+
+
+class HandshakeRefused(Exception):
+    """``hello`` refused: close the socket with ``code``."""
+
+    def __init__(self, code: CloseCode, reason: str):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class ChatSockets:
+    """The websocket side of :class:`Relay`, its base class.
+
+    It works on Relay's state (below) and calls Relay's ``session_view``, ``session_record``,
+    ``end``, ``_chat``, ``_persist``, ``_tell_agent``, ``_remove_customer``,
+    ``_answer_knock`` and ``_knocks_frame``.
+    """
+
+    accounts: Accounts
+    directory: SupportDirectory
+    rooms: Rooms
+    screens: Screens
+    options: Any  # RelayOptions
+    wait_durable: Callable[[], None]
+
+    def hello(self, hello: Hello, now: float) -> tuple[SupportSession, str]:
+        """Check a ``hello``; returns the session and the participant's display name.
+
+        Raises:
+            HandshakeRefused: wrong version, unknown session, bad token.
+        """
+        if hello.protocol_version != PROTOCOL_VERSION:
+            raise HandshakeRefused(
+                CloseCode.UNSUPPORTED_VERSION,
+                f"protocol version {hello.protocol_version} is not supported; "
+                f"this relay speaks {PROTOCOL_VERSION}",
+            )
+        if hello.role is Role.AGENT:
+            principal = self.accounts.authenticate(hello.token, now)
+            if principal is None:
+                raise HandshakeRefused(CloseCode.UNAUTHORIZED, "log in again")
+            session = self.directory.sessions.get(hello.session_id)
+            if session is None:
+                raise HandshakeRefused(self._gone_code(hello.session_id), "no such live session")
+            if session.agent_username != principal.username:
+                raise HandshakeRefused(CloseCode.UNAUTHORIZED, "not your session")
+            return session, session.agent.get("name", principal.username)
+        session = self.directory.by_customer_token(hello.token)
+        if session is None or session.id != hello.session_id:
+            live = self.directory.sessions.get(hello.session_id)
+            if live is not None and live.was_removed(hello.token):
+                raise HandshakeRefused(CloseCode.REMOVED, REMOVED_REASON)
+            code = self._gone_code(hello.session_id)
+            raise HandshakeRefused(
+                code if code is CloseCode.SESSION_ENDED else CloseCode.UNAUTHORIZED,
+                "this link to the session is no longer valid",
+            )
+        return session, session.customer_name or "Customer"
+
+    def enter(self, member: Member, session: SupportSession, last_seen_id: int) -> None:
+        """Send an accepted member its ``welcome``, then seat it (and tell the others)."""
+        if member.channel is Channel.SCREEN:
+            member.send(
+                Welcome(
+                    protocol_version=PROTOCOL_VERSION,
+                    you={"role": str(member.role), "name": member.name},
+                    session=self.session_view(session, member.role is Role.AGENT),
+                    missed=[],
+                    last_id=0,
+                    read_up_to={},
+                ).to_frame()
+            )
+            self.screens.enter(member)
+            return
+        room = self.rooms.room(session.id)
+        chat = self._chat(session.id)
+        if member.role is Role.CUSTOMER:
+            last_seen_id = max(last_seen_id, session.customer_since_id)
+        welcome = Welcome(
+            protocol_version=PROTOCOL_VERSION,
+            you={"role": str(member.role), "name": member.name},
+            session=self.session_view(session, member.role is Role.AGENT),
+            missed=chat.after(last_seen_id),
+            last_id=chat.last_id,
+            read_up_to=chat.read_up_to,
+        )
+        member.send(welcome.to_frame())
+        if member.role is Role.AGENT:  # the chat window shows who holds control (P3)
+            member.send(self.screens.control.state_for_agent(session.id))
+            member.send(self._knocks_frame(session.id))  # who is asking to join
+        replaced = room.add(member)
+        if replaced is not None:
+            replaced.close(CloseCode.REPLACED, "connected from another window")
+        else:
+            rejoined = member.role in chat.joined_roles
+            chat.joined_roles.add(member.role)
+            room.broadcast(
+                ParticipantJoined(str(member.role), member.name, rejoined).to_frame(),
+                exclude=member,
+            )
+
+    def leave(self, member: Member) -> None:
+        if member.channel is Channel.SCREEN:
+            self.screens.leave(member)
+            return
+        if self.rooms.leave(member):
+            room = self.rooms.find(member.session_id)
+            if room is not None:
+                room.broadcast(ParticipantLeft(str(member.role), member.name).to_frame())
+
+    def handle(self, member: Member, message: ClientMessage, now: float) -> None:
+        """Act on one parsed message from a seated member of the chat channel.
+
+        Each message type has one ``handle_<type>`` method (:data:`CHAT_HANDLERS`).
+
+        Raises:
+            ProtocolError: the message is not allowed now; reply with its ``to_frame()``.
+        """
+        require_channel(message, Channel.CHAT)
+        handler = CHAT_HANDLERS[type(message)]
+        session = self.directory.sessions.get(member.session_id)
+        if session is None:
+            raise ProtocolError(
+                ErrorCode.SESSION_ENDED,
+                "the session has ended",
+                str(message.type),
+                client_id=getattr(message, "client_id", None),
+            )
+        if member.role is Role.CUSTOMER and member.customer_id != session.customer_id:
+            # A socket of a retired token whose frame was read before it was closed.
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, REMOVED_REASON, str(message.type))
+        handler(self, member, session, message, now)
+
+    def handle_send_chat(
+        self, member: Member, session: SupportSession, message: SendChat, now: float
+    ) -> None:
+        """``send_chat`` (protocol.md, *Client → relay*): store durably, then echo to all."""
+        chat = self._chat(session.id)
+        stored = chat.find(str(member.role), message.client_id)
+        if stored is not None:  # a resend after a lost acknowledgement
+            self.wait_durable()  # the original may still be syncing: ack only once durable
+            member.send(ChatMessage(**stored).to_frame())
+            return
+        stored = chat.append(str(member.role), member.name, message.client_id, message.text, now)
+        self.wait_durable()
+        self.rooms.room(session.id).broadcast(ChatMessage(**stored).to_frame())
+
+    def handle_typing(
+        self, member: Member, session: SupportSession, message: Typing, now: float
+    ) -> None:
+        """``typing`` (protocol.md, *Client → relay*): tell the others."""
+        relayed = RelayedTyping(str(member.role), member.name, message.active)
+        self.rooms.room(session.id).broadcast(relayed.to_frame(), exclude=member)
+
+    def handle_mark_read(
+        self, member: Member, session: SupportSession, message: MarkRead, now: float
+    ) -> None:
+        """``mark_read`` (protocol.md, *Client → relay*): keep the mark, tell everyone."""
+        chat = self._chat(session.id)
+        role = str(member.role)
+        chat.read_up_to[role] = max(chat.read_up_to.get(role, 0), message.up_to_id)
+        self.rooms.room(session.id).broadcast(MarkedRead(role, message.up_to_id).to_frame())
+
+    def handle_end_session(
+        self, member: Member, session: SupportSession, message: EndSession, now: float
+    ) -> None:
+        """``end_session`` (protocol.md, *Client → relay*): either side ends it."""
+        self.end(session, str(member.role), now)
+
+    def handle_remove_customer(
+        self, member: Member, session: SupportSession, message: RemoveCustomer, now: float
+    ) -> None:
+        """``remove_customer`` (protocol.md, *Client → relay*): agent only."""
+        self._require_agent(member, message)
+        self._remove_customer(session, now)
+
+    def handle_renew_code(
+        self, member: Member, session: SupportSession, message: RenewCode, now: float
+    ) -> None:
+        """``renew_code`` (protocol.md, *Client → relay*): agent only, while waiting."""
+        self._require_agent(member, message)
+        if session.state is not SessionState.WAITING:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "a code is only needed while waiting", str(message.type)
+            )
+        self.directory.new_code(session, now, self.options.code_lifetime_s)
+        self._persist(session)
+        self.wait_durable()
+        self._tell_agent(session, SessionUpdated)
+
+    def handle_request_presentation(
+        self, member: Member, session: SupportSession, message: RequestPresentation, now: float
+    ) -> None:
+        """``request_presentation`` (protocol.md, *Presentation request*): agent only."""
+        self._require_agent(member, message)
+        customer = self.rooms.room(session.id).get(Role.CUSTOMER)
+        if customer is None:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "no customer is connected", str(message.type)
+            )
+        customer.send(PresentationRequested(agent_name=member.name).to_frame())
+
+    def handle_answer_presentation(
+        self, member: Member, session: SupportSession, message: AnswerPresentation, now: float
+    ) -> None:
+        """``answer_presentation`` (protocol.md, *Presentation request*): customer only."""
+        if member.role is not Role.CUSTOMER:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "only the customer answers", str(message.type)
+            )
+        answered = PresentationAnswered(accept=message.accept)
+        self.rooms.room(session.id).broadcast(answered.to_frame())
+
+    def handle_admit_knock(
+        self, member: Member, session: SupportSession, message: AdmitKnock, now: float
+    ) -> None:
+        """``admit_knock`` (protocol.md, *Client → relay*): agent only, lets that customer in."""
+        self._require_agent(member, message)
+        self._answer_knock(session, message, now)
+
+    def handle_refuse_knock(
+        self, member: Member, session: SupportSession, message: RefuseKnock, now: float
+    ) -> None:
+        """``refuse_knock`` (protocol.md, *Client → relay*): agent only."""
+        self._require_agent(member, message)
+        self._answer_knock(session, message, now)
+
+    def handle_refuse_all_knocks(
+        self, member: Member, session: SupportSession, message: RefuseAllKnocks, now: float
+    ) -> None:
+        """``refuse_all_knocks`` (protocol.md, *Client → relay*): agent only."""
+        self._require_agent(member, message)
+        self._answer_knock(session, message, now)
+
+    def handle_grant_control(
+        self, member: Member, session: SupportSession, message: GrantControl, now: float
+    ) -> None:
+        """``grant_control`` (protocol.md, *Screen channel: control handover*): agent only."""
+        self._require_agent(member, message)
+        self.screens.handle_control(member, message, now, session.customer_id)
+
+    def handle_revoke_control(
+        self, member: Member, session: SupportSession, message: RevokeControl, now: float
+    ) -> None:
+        """``revoke_control`` (protocol.md, *Screen channel: control handover*): agent only."""
+        self._require_agent(member, message)
+        self.screens.handle_control(member, message, now, session.customer_id)
+
+    def _agent_chat(self, session_id: str) -> Member | None:
+        room = self.rooms.find(session_id)
+        return room.get(Role.AGENT) if room else None
+
+    def _gone_code(self, session_id: str) -> CloseCode:
+        if self.session_record(session_id) is not None:
+            return CloseCode.SESSION_ENDED
+        return CloseCode.SESSION_NOT_FOUND
+
+    @staticmethod
+    def _require_agent(member: Member, message: Any) -> None:
+        if member.role is not Role.AGENT:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, f"only the agent may send {message.type}", str(message.type)
+            )
+
+
+CHAT_HANDLERS: dict[type, Callable[..., None]] = {
+    SendChat: ChatSockets.handle_send_chat,
+    Typing: ChatSockets.handle_typing,
+    MarkRead: ChatSockets.handle_mark_read,
+    EndSession: ChatSockets.handle_end_session,
+    RemoveCustomer: ChatSockets.handle_remove_customer,
+    RenewCode: ChatSockets.handle_renew_code,
+    RequestPresentation: ChatSockets.handle_request_presentation,
+    AnswerPresentation: ChatSockets.handle_answer_presentation,
+    AdmitKnock: ChatSockets.handle_admit_knock,
+    RefuseKnock: ChatSockets.handle_refuse_knock,
+    RefuseAllKnocks: ChatSockets.handle_refuse_all_knocks,
+    GrantControl: ChatSockets.handle_grant_control,
+    RevokeControl: ChatSockets.handle_revoke_control,
+}
+"""One handler per chat-channel message type: its keys are ``suite.protocol.CHAT_MESSAGES``."""

@@ -1,0 +1,285 @@
+"""Messages the relay sends, one dataclass each: the relay builds every frame through them.
+
+Their fields are the rows of ``docs/protocol.md`` (*Relay → client* and the per-feature tables);
+``tests/unit/test_protocol_agreement.py`` compares the two. Types that travel both ways
+(``typing``, the three ``stroke_*``) have a ``Relayed…`` class here: the relay adds who sent
+it. ``cursor``, ``mouse_input`` and ``key_input`` are forwarded as they came (their client
+dataclasses), and ``error`` is :class:`suite.protocol.base.ErrorMessage`.
+
+Clients read these loosely (unknown fields ignored): :func:`decode_relay_message` checks the
+fields a client relies on and raises :class:`ProtocolError` otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from suite.protocol.base import (
+    UNSENT,
+    ErrorCode,
+    ErrorMessage,
+    MessageType,
+    ProtocolError,
+    WireMessage,
+    wire,
+)
+from suite.protocol.control import KeyInput, MouseInput
+from suite.protocol.screen import Cursor
+
+# -- chat channel -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Welcome(WireMessage):
+    type: ClassVar[MessageType] = MessageType.WELCOME
+    protocol_version: int = wire(int)
+    you: dict[str, Any] = wire(dict)
+    session: dict[str, Any] = wire(dict)
+    missed: list[dict[str, Any]] = wire(list)
+    last_id: int = wire(int)
+    read_up_to: dict[str, int] = wire(dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage(WireMessage):
+    type: ClassVar[MessageType] = MessageType.CHAT_MESSAGE
+    id: int = wire(int)
+    client_id: str = wire(str)
+    role: str = wire(str)
+    name: str = wire(str)
+    text: str = wire(str)
+    sent_at: float = wire(float)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedTyping(WireMessage):
+    type: ClassVar[MessageType] = MessageType.TYPING
+    role: str = wire(str)
+    name: str = wire(str)
+    active: bool = wire(bool)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedRead(WireMessage):
+    type: ClassVar[MessageType] = MessageType.MARKED_READ
+    role: str = wire(str)
+    up_to_id: int = wire(int)
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantJoined(WireMessage):
+    type: ClassVar[MessageType] = MessageType.PARTICIPANT_JOINED
+    role: str = wire(str)
+    name: str = wire(str)
+    rejoined: bool = wire(bool)
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantLeft(WireMessage):
+    type: ClassVar[MessageType] = MessageType.PARTICIPANT_LEFT
+    role: str = wire(str)
+    name: str = wire(str)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionUpdated(WireMessage):
+    type: ClassVar[MessageType] = MessageType.SESSION_UPDATED
+    session: dict[str, Any] = wire(dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRemoved(WireMessage):
+    type: ClassVar[MessageType] = MessageType.CUSTOMER_REMOVED
+    session: dict[str, Any] = wire(dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded(WireMessage):
+    type: ClassVar[MessageType] = MessageType.SESSION_ENDED
+    session_id: str = wire(str)
+    agent_name: str = wire(str)
+    customer_name: str = wire(str)
+    started_at: float = wire(float)
+    ended_at: float = wire(float)
+    duration_s: float = wire(float)
+    ended_by: str = wire(str, choices=("agent", "customer", "relay"))
+
+
+@dataclass(frozen=True, slots=True)
+class KnocksChanged(WireMessage):
+    """To the agent: the session's pending knocks, whole (``[{id, name, via, knocked_at,
+    expires_at}]``, oldest first)."""
+
+    type: ClassVar[MessageType] = MessageType.KNOCKS_CHANGED
+    knocks: list[dict[str, Any]] = wire(list)
+
+
+@dataclass(frozen=True, slots=True)
+class PresentationRequested(WireMessage):
+    type: ClassVar[MessageType] = MessageType.PRESENTATION_REQUESTED
+    agent_name: str = wire(str)
+
+
+@dataclass(frozen=True, slots=True)
+class PresentationAnswered(WireMessage):
+    type: ClassVar[MessageType] = MessageType.PRESENTATION_ANSWERED
+    accept: bool = wire(bool)
+
+
+# -- files both ways (P4), on the chat channel and the viewers' screen sockets -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileOffered(WireMessage):
+    type: ClassVar[MessageType] = MessageType.FILE_OFFERED
+    transfer: dict[str, Any] = wire(dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FileProgress(WireMessage):
+    type: ClassVar[MessageType] = MessageType.FILE_PROGRESS
+    id: str = wire(str)
+    uploaded: int = wire(int)
+    downloaded: int = wire(int)
+    size: int = wire(int)
+
+
+@dataclass(frozen=True, slots=True)
+class FileReady(WireMessage):
+    type: ClassVar[MessageType] = MessageType.FILE_READY
+    transfer: dict[str, Any] = wire(dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FileReceived(WireMessage):
+    type: ClassVar[MessageType] = MessageType.FILE_RECEIVED
+    transfer: dict[str, Any] = wire(dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FileCancelled(WireMessage):
+    type: ClassVar[MessageType] = MessageType.FILE_CANCELLED
+    transfer: dict[str, Any] = wire(dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FileFailed(WireMessage):
+    type: ClassVar[MessageType] = MessageType.FILE_FAILED
+    transfer: dict[str, Any] = wire(dict)
+
+
+# -- screen channel -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureCredit(WireMessage):
+    type: ClassVar[MessageType] = MessageType.CAPTURE_CREDIT
+    frames: int = wire(int, low=1)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenState(WireMessage):
+    type: ClassVar[MessageType] = MessageType.SCREEN_STATE
+    state: str = wire(str, choices=("waiting", "live", "paused", "stopped"))
+    screen_w: int = wire(int)
+    screen_h: int = wire(int)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlState(WireMessage):
+    """What a viewer holds; the presenter's and the agent's copy also say who (``{customer_id,
+    name}`` or ``null``): a viewer's leaves those three out (UNSENT)."""
+
+    type: ClassVar[MessageType] = MessageType.CONTROL_STATE
+    mouse: bool = wire(bool)
+    keyboard: bool = wire(bool)
+    requested: bool = wire(bool)
+    requested_by: dict[str, str] | None = wire(dict, optional=True, nullable=True, default=UNSENT)
+    mouse_holder: dict[str, str] | None = wire(dict, optional=True, nullable=True, default=UNSENT)
+    keyboard_holder: dict[str, str] | None = wire(
+        dict, optional=True, nullable=True, default=UNSENT
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedStrokeBegin(WireMessage):
+    type: ClassVar[MessageType] = MessageType.STROKE_BEGIN
+    author: str = wire(str)
+    id: str = wire(str)
+    tool: str = wire(str)
+    color: str = wire(str)
+    width: int = wire(int)
+    points: list[list[int]] = wire(list)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedStrokePoints(WireMessage):
+    type: ClassVar[MessageType] = MessageType.STROKE_POINTS
+    author: str = wire(str)
+    id: str = wire(str)
+    points: list[list[int]] = wire(list)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedStrokeEnd(WireMessage):
+    type: ClassVar[MessageType] = MessageType.STROKE_END
+    author: str = wire(str)
+    id: str = wire(str)
+    points: list[list[int]] = wire(list)
+
+
+@dataclass(frozen=True, slots=True)
+class StrokeRemoved(WireMessage):
+    type: ClassVar[MessageType] = MessageType.STROKE_REMOVED
+    author: str = wire(str)
+    id: str = wire(str)
+
+
+@dataclass(frozen=True, slots=True)
+class DrawingCleared(WireMessage):
+    type: ClassVar[MessageType] = MessageType.DRAWING_CLEARED
+    by: str = wire(str, choices=("agent", "customer", "relay"))
+
+
+@dataclass(frozen=True, slots=True)
+class Drawing(WireMessage):
+    type: ClassVar[MessageType] = MessageType.DRAWING
+    strokes: list[dict[str, Any]] = wire(list)
+
+
+RELAY_MESSAGES: dict[str, type[Any]] = {
+    str(cls.type): cls
+    for cls in (
+        Welcome, ChatMessage, RelayedTyping, MarkedRead, ParticipantJoined, ParticipantLeft,
+        SessionUpdated, CustomerRemoved, SessionEnded, KnocksChanged, PresentationRequested,
+        PresentationAnswered, FileOffered, FileProgress, FileReady, FileReceived,
+        FileCancelled, FileFailed, CaptureCredit, ScreenState, ControlState, Cursor,
+        MouseInput, KeyInput,
+        RelayedStrokeBegin, RelayedStrokePoints, RelayedStrokeEnd, StrokeRemoved,
+        DrawingCleared, Drawing, ErrorMessage,
+    )
+}  # fmt: skip
+"""Every message the relay sends, by type."""
+
+
+def decode_relay_message(frame: str | bytes | dict[str, Any]) -> Any:
+    """Parse one frame from the relay into its dataclass (a client's side of the contract).
+
+    Raises:
+        ProtocolError: not a JSON object, an unknown ``type``, or a field the client relies on
+            is missing or mistyped.
+    """
+    body = frame
+    if not isinstance(body, dict):
+        try:
+            body = json.loads(frame)
+        except ValueError:
+            raise ProtocolError(ErrorCode.BAD_JSON, "frame is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "frame must be a JSON object")
+    cls = RELAY_MESSAGES.get(body.get("type"))  # type: ignore[arg-type]
+    if cls is None:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {body.get('type')!r}")
+    return cls.parse(body)

@@ -1,0 +1,46 @@
+"""A valid body of every message a client may send, by type (without its ``type``).
+
+The relay fuzz (tests/integration/test_fuzz_relay.py) mutates these; the protocol's unit tests
+(tests/unit/test_protocol.py) check every field of every message against hostile values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from suite.protocol import PROTOCOL_VERSION
+
+TEMPLATES: dict[str, dict[str, Any]] = {
+    "hello": {"protocol_version": PROTOCOL_VERSION, "role": "customer", "session_id": "s",
+              "token": "t", "last_seen_id": 0, "channel": "chat"},
+    "send_chat": {"client_id": "c-1", "text": "hello"},
+    "typing": {"active": True},
+    "mark_read": {"up_to_id": 1},
+    "end_session": {},
+    "remove_customer": {},
+    "renew_code": {},
+    "request_presentation": {},
+    "answer_presentation": {"accept": False},
+    "grant_control": {"mouse": True, "keyboard": True},
+    "admit_knock": {"knock_id": "k-1"},
+    "refuse_knock": {"knock_id": "k-1"},
+    "refuse_all_knocks": {},
+    "screen_ack": {"seq": 1},
+    "paint_report": {"seq": 1, "capture_ms": 1.5, "painted_ms": 2.5},
+    "present_start": {"screen_w": 640, "screen_h": 480},
+    "present_pause": {},
+    "present_resume": {},
+    "present_stop": {},
+    "cursor": {"x": 10, "y": 20, "visible": True, "shape": "default"},
+    "request_control": {},
+    "revoke_control": {"mouse": True, "keyboard": True},
+    "mouse_input": {"action": "down", "x": 3, "y": 4, "button": "left", "dx": 0, "dy": 1},
+    "key_input": {"action": "down", "key": "a", "code": "KeyA", "modifiers": ["shift"],
+                  "text": "a"},
+    "stroke_begin": {"id": "s-1", "tool": "pen", "color": "#112233", "width": 3,
+                     "points": [[1, 2]]},
+    "stroke_points": {"id": "s-1", "points": [[3, 4], [5, 6]]},
+    "stroke_end": {"id": "s-1", "points": [[7, 8]]},
+    "undo_stroke": {},
+    "clear_drawing": {},
+}  # fmt: skip
