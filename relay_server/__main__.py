@@ -235,7 +235,7 @@ def _ensure_demo_agent(store, data: Path) -> None:
         credentials.chmod(0o600)
     if credentials.exists():
         username, password = credentials.read_text().split()[:2]
-        print(f"Demo agent: ID '{username}', password '{password}'", flush=True)
+        _print_demo_login("Demo agent", accounts, username, password)
         _ensure_demo_admin(accounts, data)
 
 
@@ -252,7 +252,28 @@ def _ensure_demo_admin(accounts, data: Path) -> None:
         credentials.chmod(0o600)
     if credentials.exists():
         username, password = credentials.read_text().split()[:2]
-        print(f"Demo admin: ID '{username}', password '{password}'", flush=True)
+        _print_demo_login("Demo admin", accounts, username, password)
+
+
+def _print_demo_login(who: str, accounts, username: str, password: str) -> None:
+    """Print the demo login, but only a password that still works.
+
+    An admin may have reset the password (or disabled or deleted the account) since it was
+    written down: printing the old one would send the person to a login that fails.
+    """
+    account = accounts.verify(username, password)
+    if account is not None and not account.get("disabled"):
+        print(f"{who}: ID '{username}', password '{password}'", flush=True)
+    elif accounts.get(username) is None:
+        print(f"{who}: ID '{username}' no longer exists on this database", flush=True)
+    elif account is not None:
+        print(f"{who}: ID '{username}' is disabled; enable it in the admin site", flush=True)
+    else:
+        print(
+            f"{who}: ID '{username}', its password was changed since it was created "
+            "(in the admin site); sign in with the new one",
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,8 +7,9 @@ Admins log in through the agents' ``POST /api/login`` (same throttle); the page 
 "Admin site".
 
 Disabling an account or resetting its password revokes its tokens at once (``Accounts``), and
-here also closes its agent websockets with ``4001 unauthorized``, so a disabled agent's chat
-windows stop at once instead of at their next API call.
+here also closes its agent websockets (``4007 account_disabled`` for a disabled account, so the
+page says why; ``4001 unauthorized`` after a password reset), so its chat windows stop at once
+instead of at their next API call.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
     def view(username: str) -> dict[str, Any]:
         return {"account": rules.account_view(target(username))}
 
-    def close_websockets(username: str, reason: str) -> int:
+    def close_websockets(username: str, reason: str, code: CloseCode) -> int:
         """Close the agent sockets (chat and screen) of ``username``'s live sessions."""
         closed = 0
         for member in relay.rooms.members() + relay.screens.members():
@@ -61,7 +62,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
                 continue
             session = relay.directory.sessions.get(member.session_id)
             if session is not None and session.agent_username == username:
-                member.close(CloseCode.UNAUTHORIZED, reason)
+                member.close(code, reason)
                 closed += 1
         return closed
 
@@ -112,7 +113,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
         account = target(username)
         rules.check_disable(actor.username, account, accounts.list())
         accounts.set_disabled(username, True)  # revokes its tokens and syncs
-        closed = close_websockets(username, "account disabled")
+        closed = close_websockets(username, "account disabled", CloseCode.ACCOUNT_DISABLED)
         logger.info(
             "account disabled",
             extra={"username": username, "by": actor.username, "sockets_closed": closed},
@@ -134,6 +135,6 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
         account = target(username)
         password = rules.check_password(json_body(MAX_BODY_BYTES).get("password"))
         accounts.set_password(account["username"], password)  # revokes its tokens and syncs
-        close_websockets(username, "password changed")
+        close_websockets(username, "password changed", CloseCode.UNAUTHORIZED)
         logger.info("password reset", extra={"username": username, "by": actor.username})
         return view(username)

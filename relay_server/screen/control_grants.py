@@ -209,7 +209,7 @@ class SessionControl:
 
     # -- views -------------------------------------------------------------------------------
 
-    def viewer_state(self, viewer: Any) -> dict[str, bool]:
+    def viewer_state(self, viewer: Any) -> dict[str, Any]:
         """What one viewer holds (it is told nothing about the others)."""
         return {
             "mouse": any(holder.binds(viewer) for holder in self.mouse),

@@ -19,6 +19,7 @@ from suite.protocol import (
     ClearDrawing,
     CloseCode,
     Cursor,
+    EndSession,
     ErrorCode,
     GrantControl,
     KeyInput,
@@ -47,9 +48,15 @@ logger = logging.getLogger(__name__)
 
 
 class Screens:
-    def __init__(self, call_later: CallLater | None = None) -> None:
-        """``call_later``: the shell's timer, for early capture credits (see screen_fanout)."""
+    def __init__(
+        self,
+        call_later: CallLater | None = None,
+        end_session: Callable[[Member, float], None] | None = None,
+    ) -> None:
+        """``call_later``: the shell's timer, for early capture credits (see screen_fanout);
+        ``end_session``: ends a member's session (Relay's), for the viewer's End button."""
         self._call_later = call_later
+        self._end_session = end_session
         self._presentations: dict[str, Presentation[Member]] = {}
         self.paint_reports = 0
         self.control = ControlDesk()  # control handover (P3); Relay sets its agent_chat
@@ -128,6 +135,12 @@ class Screens:
     def handle_present_resume(self, member: Member, message: PresentResume, now: float) -> None:
         """``present_resume``: the paused presentation goes on."""
         self._presenter_only(member, message).resume()
+
+    def handle_end_session(self, member: Member, message: EndSession, now: float) -> None:
+        """``end_session`` on the screen channel: the viewer's End button (the guide's 종료)
+        ends the session as it does from the chat."""
+        if self._end_session is not None:
+            self._end_session(member, now)
 
     def handle_present_stop(self, member: Member, message: PresentStop, now: float) -> None:
         """``present_stop``: the relay forgets the picture, the grants and the drawing."""
@@ -348,5 +361,6 @@ SCREEN_HANDLERS: dict[type, Callable[..., None]] = {
     StrokeEnd: Screens.handle_stroke_end,
     UndoStroke: Screens.handle_undo_stroke,
     ClearDrawing: Screens.handle_clear_drawing,
+    EndSession: Screens.handle_end_session,
 }
 """One handler per screen-channel message type: its keys are ``suite.protocol.SCREEN_MESSAGES``."""

@@ -27,9 +27,8 @@ class ChatLog:
         ]
         self.messages.sort(key=lambda m: m["id"])
         self._by_client = {(m["role"], m["client_id"]): m for m in self.messages}
-        # Runtime state, not stored: how far each role has read, who has joined before.
+        # Runtime state, not stored: how far each role has read.
         self.read_up_to: dict[str, int] = {"agent": 0, "customer": 0}
-        self.joined_roles: set[str] = set()
 
     def find(self, role: str, client_id: str) -> dict[str, Any] | None:
         return self._by_client.get((role, client_id))

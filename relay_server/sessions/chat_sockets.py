@@ -74,7 +74,35 @@ class ChatSockets:
     rooms: Rooms
     screens: Screens
     options: Any  # RelayOptions
-    wait_durable: Callable[[], None]
+    wait_durable: Callable[[], object]
+
+    # Relay's own methods this class calls (Relay defines each; listed so the contract is typed).
+    def session_view(self, session: SupportSession, for_agent: bool) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def session_record(self, session_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _chat(self, session_id: str) -> Any:  # a ChatLog
+        raise NotImplementedError
+
+    def _persist(self, session: SupportSession) -> None:
+        raise NotImplementedError
+
+    def _tell_agent(self, session: SupportSession, message: type[Any]) -> None:
+        raise NotImplementedError
+
+    def _remove_customer(self, session: SupportSession, now: float) -> None:
+        raise NotImplementedError
+
+    def _answer_knock(self, session: SupportSession, message: Any, now: float) -> None:
+        raise NotImplementedError
+
+    def _knocks_frame(self, session_id: str) -> str:
+        raise NotImplementedError
 
     def hello(self, hello: Hello, now: float) -> tuple[SupportSession, str]:
         """Check a ``hello``; returns the session and the participant's display name.
@@ -145,8 +173,10 @@ class ChatSockets:
         if replaced is not None:
             replaced.close(CloseCode.REPLACED, "connected from another window")
         else:
-            rejoined = member.role in chat.joined_roles
-            chat.joined_roles.add(member.role)
+            rejoined = str(member.role) in session.joined_roles
+            if not rejoined:  # stored, so that after a relay restart a reconnect is no join
+                session.joined_roles.append(str(member.role))
+                self._persist(session)
             room.broadcast(
                 ParticipantJoined(str(member.role), member.name, rejoined).to_frame(),
                 exclude=member,

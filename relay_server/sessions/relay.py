@@ -42,9 +42,9 @@ from relay_server.sessions.knocks import (
     RefusedBecause,
 )
 from relay_server.sessions.notes import MAX_NOTES_CHARS, SessionNotes
-from relay_server.sessions.rooms import Rooms
+from relay_server.sessions.rooms import Member, Rooms
 from relay_server.sessions.supports import (
-    SHOWN_AGENT_FIELDS,
+    ICON_AGENT_FIELDS,
     JoinError,
     SessionState,
     SupportDirectory,
@@ -102,13 +102,13 @@ class Relay(ChatSockets):
     ):
         self.store = store
         self.options = options
-        self.wait_durable = wait_durable or store.sync
+        self.wait_durable: Callable[[], object] = wait_durable or store.sync
         self.accounts = Accounts(store, hasher=hasher)
         self.notes = SessionNotes(store)
         self.photos = Photos(store.folder / "photos")
         self.directory = SupportDirectory()
         self.rooms = Rooms()
-        self.screens = Screens(call_later)
+        self.screens = Screens(call_later, end_session=self._end_from_screen)
         self.screens.control.agent_chat = self._agent_chat  # control_state to the chat (P3)
         self.join_guard = JoinGuard.create(options.guess_budget, options.guess_window_s)
         self.knocks = Knocks()
@@ -211,7 +211,7 @@ class Relay(ChatSockets):
         if not self.options.icons_enabled:
             return {"icons_enabled": False, "agents": []}
         agents = [
-            {"icon": s.icon, **{k: s.agent.get(k, "") for k in SHOWN_AGENT_FIELDS}}
+            {"icon": s.icon, **{k: s.agent.get(k, "") for k in ICON_AGENT_FIELDS}}
             for s in self.directory.waiting_with_icons()
         ]
         return {"icons_enabled": True, "agents": agents}
@@ -384,6 +384,12 @@ class Relay(ChatSockets):
             knocks=[k.for_agent() for k in self.knocks.pending(session_id)]
         ).to_frame()
 
+    def _end_from_screen(self, member: Member, now: float) -> None:
+        """The viewer's End button: its session ends as from the chat."""
+        session = self.directory.sessions.get(member.session_id)
+        if session is not None:
+            self.end(session, str(member.role), now)
+
     def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
         """End ``session``: record it, tell everyone, close their sockets."""
         self.directory.end(session, ended_by, now)
@@ -493,7 +499,8 @@ class Relay(ChatSockets):
         self.drop_files(session.id)  # the next customer must not get this one's files
         chat = self._chat(session.id)
         session.customer_since_id = chat.last_id  # the next customer does not see this chat
-        chat.joined_roles.discard(Role.CUSTOMER)
+        if str(Role.CUSTOMER) in session.joined_roles:  # the next customer joins anew
+            session.joined_roles.remove(str(Role.CUSTOMER))
         chat.read_up_to[str(Role.CUSTOMER)] = 0
         self._persist(session)
         self.wait_durable()
@@ -533,9 +540,12 @@ def invitation_text(session: SupportSession, relay_url: str, join_url: str) -> s
     if not session.code:
         return f"{name} is waiting for you at {relay_url}/"
     shown = format_code(session.code)
+    # The agent page builds the invitation in its own language (ui/agent/waiting_panel.js);
+    # this text, for API clients, has both. The Korean line ends with the code, so no
+    # particle (을/를) has to agree with how the last digit is read.
     return (
         f"{name} invites you to a live consultation.\n"
         f"Open {join_url} — or go to {relay_url}/ and enter the access code {shown}.\n"
-        f"{name} 상담원이 원격 상담에 초대합니다. "
-        f"{relay_url}/ 에서 접속 코드 {shown} 를 입력하세요."
+        f"{name} 상담원이 원격 상담에 초대했습니다. "
+        f"{join_url} 링크를 열거나, {relay_url}/ 에 접속해 접속 코드를 입력하세요: {shown}"
     )

@@ -18,7 +18,10 @@ from relay_server.sessions.access_codes import AccessCodes, CodeError, CodeProbl
 MAX_ICON = 99
 MAX_RETIRED_CUSTOMERS = 32  # per session: their tokens are refused with "removed" (4004)
 CUSTOMER_ID_CHARS = 12
-SHOWN_AGENT_FIELDS = ("name", "title", "company", "photo_url")  # what customers see
+# What customers see: the chat shows phone and e-mail as the agent's contact (the help says so).
+SHOWN_AGENT_FIELDS = ("name", "title", "company", "phone", "email", "photo_url")
+# What anyone on the relay page sees of a waiting agent (the icon list): no contact details.
+ICON_AGENT_FIELDS = ("name", "title", "company", "photo_url")
 
 
 def customer_id(token: str) -> str:
@@ -62,6 +65,9 @@ class SupportSession:
     customer_since_id: int = 0  # a customer sees chat after this id (earlier ones were removed)
     # customer_id() of the tokens of removed customers, newest last (refused with 4004)
     retired_customers: list[str] = field(default_factory=list)
+    # The roles whose chat socket has said hello in this session (the current customer only):
+    # a later hello of the same role is a reconnect ("is back"), after a relay restart too.
+    joined_roles: list[str] = field(default_factory=list)
 
     @property
     def customer_id(self) -> str:
@@ -85,6 +91,7 @@ class SupportSession:
         fields["relay_url"] = record.get("relay_url") or ""
         fields["customer_since_id"] = record.get("customer_since_id") or 0
         fields["retired_customers"] = list(record.get("retired_customers") or [])
+        fields["joined_roles"] = list(record.get("joined_roles") or [])
         return cls(**fields)
 
     def public(self, for_agent: bool) -> dict[str, Any]:

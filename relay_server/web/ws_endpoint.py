@@ -159,7 +159,7 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
         if not _handshake(connection, relay, clock):
             return
         if connection.channel is Channel.SCREEN:
-            _serve_screen(connection, relay)
+            _serve_screen(connection, relay, clock)
             return
         bucket = TokenBucket(FRAMES_PER_S, FRAME_BURST)
         while not connection.closed:
@@ -202,7 +202,7 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
         connection.finish()
 
 
-def _serve_screen(connection: Connection, relay: Relay) -> None:
+def _serve_screen(connection: Connection, relay: Relay, clock: Callable[[], float]) -> None:
     """The screen channel: region frames and screen messages go to the session's Screens.
 
     Text frames (and a viewer's binary frames, which are refused anyway) share a token bucket

@@ -139,10 +139,10 @@ CHAT_MESSAGES: frozenset[type[Any]] = frozenset((
 SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
+    EndSession,  # the viewer's End button: the relay's Relay.handle ends the session
 ))  # fmt: skip
-CLIENT_MESSAGES: dict[str, type[Any]] = {
-    str(cls.type): cls for cls in (Hello, *CHAT_MESSAGES, *SCREEN_MESSAGES)
-}
+_ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_MESSAGES)
+CLIENT_MESSAGES: dict[str, type[Any]] = {str(cls.type): cls for cls in _ALL_CLIENT_MESSAGES}
 _CHANNEL_MESSAGES = {Channel.CHAT: CHAT_MESSAGES, Channel.SCREEN: SCREEN_MESSAGES}
 
 ClientMessage = (

@@ -5,7 +5,6 @@ channels, :class:`ProtocolError`, :func:`encode`, and the declarative field spec
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import math
 from enum import IntEnum, StrEnum
@@ -102,6 +101,7 @@ class CloseCode(IntEnum):
     REMOVED = 4004  # the agent removed this customer
     REPLACED = 4005  # another socket took this role's place
     HANDSHAKE_FAILED = 4006  # first frame was not a valid hello, or none in time
+    ACCOUNT_DISABLED = 4007  # an admin disabled the agent's account: say so, do not reconnect
 
 
 class ErrorCode(StrEnum):
@@ -225,11 +225,18 @@ def wire(
     return dataclasses.field(default=default, metadata={"wire": spec})
 
 
-@functools.cache
+_FIELD_SPECS: dict[type, dict[str, Spec]] = {}
+
+
 def field_specs(cls: type) -> dict[str, Spec]:
     """The wire fields of a message dataclass, in order, with their specs (do not change it:
     one dict per class, cached, since every frame is built from it)."""
-    return {f.name: f.metadata["wire"] for f in dataclasses.fields(cls) if "wire" in f.metadata}
+    specs = _FIELD_SPECS.get(cls)
+    if specs is None:
+        specs = _FIELD_SPECS[cls] = {
+            f.name: f.metadata["wire"] for f in dataclasses.fields(cls) if "wire" in f.metadata
+        }
+    return specs
 
 
 def parse_fields(cls: Any, body: dict[str, Any]) -> dict[str, Any]:

@@ -271,10 +271,10 @@ def decode_relay_message(frame: str | bytes | dict[str, Any]) -> Any:
         ProtocolError: not a JSON object, an unknown ``type``, or a field the client relies on
             is missing or mistyped.
     """
-    body = frame
+    body: Any = frame
     if not isinstance(body, dict):
         try:
-            body = json.loads(frame)
+            body = json.loads(body)
         except ValueError:
             raise ProtocolError(ErrorCode.BAD_JSON, "frame is not valid JSON") from None
     if not isinstance(body, dict):

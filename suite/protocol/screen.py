@@ -63,7 +63,7 @@ class Cursor(WireMessage):
     x: int = wire(int)
     y: int = wire(int)
     visible: bool = wire(bool)
-    shape: str = wire(str, optional=True, high=MAX_CURSOR_SHAPE_CHARS)
+    shape: str | None = wire(str, optional=True, high=MAX_CURSOR_SHAPE_CHARS)
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> Cursor:

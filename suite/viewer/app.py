@@ -49,7 +49,7 @@ EXIT_OK, EXIT_NO_TICKET, EXIT_REFUSED, EXIT_UNREACHABLE = 0, 2, 3, 4
 _OVER_TEXT = {
     "session_over": (
         "This session is over.",
-        "이 세션은 종료되었습니다.",
+        "상담이 종료되었습니다.",
     ),
     "ticket_used": (
         "This viewer was already used. To watch again, download a new viewer from the chat.",
@@ -62,11 +62,11 @@ _OVER_TEXT = {
 }
 _OVER_DEFAULT = (
     "This viewer is no longer valid: the session is over or the download expired.",
-    "이 뷰어는 더 이상 사용할 수 없습니다. 세션이 끝났거나 다운로드가 만료되었습니다.",
+    "이 뷰어는 더 이상 사용할 수 없습니다. 상담이 끝났거나 내려받은 뷰어의 유효 기간이 지났습니다.",
 )
 _GONE = (
     "This viewer deletes itself from your computer when you close this window.",
-    "이 창을 닫으면 뷰어가 컴퓨터에서 스스로 삭제됩니다.",
+    "이 창을 닫으면 뷰어가 컴퓨터에서 자동으로 삭제됩니다.",
 )
 
 
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             PROBLEM_TITLE,
             (
                 "This viewer carries no session ticket. Download it again from the chat.",
-                "이 뷰어에는 세션 정보가 없습니다. 채팅에서 다시 내려받으세요.",
+                "이 뷰어에는 상담 정보가 없습니다. 채팅에서 뷰어를 다시 내려받으세요.",
             ),
             None,
             EXIT_NO_TICKET,

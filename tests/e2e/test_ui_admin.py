@@ -66,8 +66,16 @@ def test_admin_creates_disables_enables_and_resets_an_agent(open_ui: PageFactory
     agent_login(carol, "carol", "carol-password")
     expect(by_id(carol, "agent-name")).to_have_text("Carol Choi")
 
-    # Disable: the table says so, carol's open page loses its sign-in, a new login is refused.
+    # Disable asks first (it cuts off live calls): Cancel changes nothing.
     row(admin, "carol").get_by_test_id("disable-button").click()
+    expect(by_id(admin, "disable-dialog")).to_contain_text("Disable carol?")
+    screenshot(admin, "admin-disable-confirm")
+    by_id(admin, "disable-cancel").click()
+    expect(by_id(admin, "disable-dialog")).to_be_hidden()
+    expect(row(admin, "carol").get_by_test_id("account-status")).to_have_text("Active")
+    # Confirmed: the table says so, carol's open page loses its sign-in, a new login is refused.
+    row(admin, "carol").get_by_test_id("disable-button").click()
+    by_id(admin, "disable-confirm").click()
     expect(row(admin, "carol").get_by_test_id("account-status")).to_have_text("Disabled")
     expect(by_id(admin, "accounts-message")).to_contain_text("carol is disabled")
     by_id(carol, "new-support-button").click()
@@ -140,7 +148,7 @@ def test_admin_site_on_a_phone_in_korean(open_ui: PageFactory) -> None:
     admin_login(page)
     expect(page.locator("#accounts-title")).to_have_text("계정")
     expect(by_id(page, "accounts-count")).to_have_text("계정 3개")
-    expect(row(page, "alice").get_by_test_id("account-status")).to_have_text("사용 중")
+    expect(row(page, "alice").get_by_test_id("account-status")).to_have_text("정상")
     expect(page.locator(".admin-table thead")).to_be_hidden()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     reset = row(page, "alice").get_by_test_id("reset-button")
@@ -149,7 +157,10 @@ def test_admin_site_on_a_phone_in_korean(open_ui: PageFactory) -> None:
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     screenshot(page, "admin-phone-ko")
     row(page, "alice").get_by_test_id("disable-button").click()
-    expect(row(page, "alice").get_by_test_id("account-status")).to_have_text("사용 중지")
+    expect(by_id(page, "disable-dialog")).to_contain_text("alice 계정을 중지할까요?")
+    screenshot(page, "admin-disable-confirm-phone-ko")
+    by_id(page, "disable-confirm").click()
+    expect(row(page, "alice").get_by_test_id("account-status")).to_have_text("중지됨")
     by_id(page, "language-select").select_option("en")
     expect(row(page, "alice").get_by_test_id("account-status")).to_have_text("Disabled")
 

@@ -229,3 +229,36 @@ def test_desktop_share_picker_and_notice_presentation_buttons(
     finally:
         for page in pages:
             page.context.close()
+
+
+def test_resume_shows_a_play_icon(browser, recorded_app: RecordedApp, open_ui: PageFactory) -> None:
+    """While presenting, Pause shows the pause icon; once paused the button
+    reads Resume and shows a play icon (not the pause icon again); resuming brings it back."""
+    app, presentations = recorded_app.app, recorded_app.presentations
+    pages: list[Page] = []
+    try:
+        support = open_desktop_support(browser, app, open_ui, pages, {"width": 960, "height": 720})
+        chat, customer = support.chat, support.customer
+        by_id(chat, "present-request").click()
+        with local_call(chat, "POST", "/local/presentation"):
+            with customer.expect_popup() as popup:
+                by_id(customer, "presentation-accept").click()
+        popup.value.close()
+        button = by_id(chat, "present-pause")
+        expect(button).to_have_text(re.compile("Pause"))
+        expect(button).to_have_attribute("data-icon", "present-pause")
+        pause_icon = button.locator("svg").inner_html()
+        with local_call(chat, "POST", "/local/presentation"):
+            button.click()
+        assert presentations.commands[-1] == ("pause", None)
+        expect(button).to_have_text(re.compile("Resume"))
+        expect(button).to_have_attribute("data-icon", "present-resume")
+        assert button.locator("svg").inner_html() != pause_icon
+        screenshot(chat, "desktop-mode-resume-play-icon")
+        with local_call(chat, "POST", "/local/presentation"):
+            button.click()
+        assert presentations.commands[-1] == ("resume", None)
+        expect(button).to_have_attribute("data-icon", "present-pause")
+    finally:
+        for page in pages:
+            page.context.close()

@@ -50,6 +50,8 @@ def test_chat_window_drawing_tools_follow_the_presentation(
             with customer.expect_popup() as popup:
                 by_id(customer, "presentation-accept").click()
         popup.value.close()
+        expect(panel).to_be_hidden()  # a popover of the presenting bar: its button opens it
+        by_id(chat, "draw-toggle").click()
         expect(panel).to_be_visible()
         pen = by_id(chat, "draw-tool-pen")
         expect(pen).to_have_attribute("aria-label", "Pen")
@@ -121,6 +123,7 @@ def test_the_agent_draws_from_the_chat_window_and_the_customer_sees_it(
             pages.append(viewer)
             expect(by_id(viewer, "viewer-state")).to_have_attribute("data-state", "live")
 
+            by_id(chat, "draw-toggle").click()
             by_id(chat, "draw-colour").fill("#10b981")
             with local_call(chat, "POST", "/local/drawing"):
                 by_id(chat, "draw-tool-rectangle").click()

@@ -201,14 +201,14 @@ def test_a_reconnect_is_not_announced_as_joining(chat_pages: tuple[Page, Page]) 
     expect(notices.filter(has_text="Chris Park joined the chat.")).to_have_count(1)
 
     customer.reload()
-    expect(notices.filter(has_text="Chris Park reconnected.")).to_have_count(1)
+    expect(notices.filter(has_text="Chris Park is back.")).to_have_count(1)
     customer.evaluate("window.__rsTest.dropSocket()")
-    expect(notices.filter(has_text="Chris Park reconnected.")).to_have_count(2)
+    expect(notices.filter(has_text="Chris Park is back.")).to_have_count(2)
     expect(notices.filter(has_text="joined the chat")).to_have_count(1)
 
     agent.reload()
     on_customer = by_id(customer, "chat-notice")
-    expect(on_customer.filter(has_text="Alice Kim reconnected.")).to_have_count(1)
+    expect(on_customer.filter(has_text="Alice Kim is back.")).to_have_count(1)
     expect(on_customer.filter(has_text="joined the chat")).to_have_count(0)
 
 

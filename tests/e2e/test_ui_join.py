@@ -139,7 +139,7 @@ def test_code_from_the_link_is_prefilled_and_korean_is_offered(
     code = start_support(agent_page)
     customer = open_ui(f"/?code={code}", locale="ko-KR")
     expect(by_id(customer, "code-input")).to_have_value(f"{code[:3]} {code[3:6]} {code[6:]}")
-    expect(by_id(customer, "join-button")).to_have_text("연결")
+    expect(by_id(customer, "join-button")).to_have_text("연결하기")
     by_id(customer, "language-select").select_option("en")
     expect(by_id(customer, "join-button")).to_have_text("Join")
     customer.reload()

@@ -70,5 +70,5 @@ def test_request_in_korean(agent_page: Page, open_ui) -> None:
     customer_join(customer, code, name="김고객")
     by_id(agent_page, "present-request").click()
     expect(by_id(customer, "presentation-prompt")).to_contain_text("화면을 보여 드리려고 합니다")
-    expect(by_id(customer, "presentation-accept")).to_have_text("보기")
-    expect(by_id(customer, "presentation-decline")).to_have_text("괜찮습니다")
+    expect(by_id(customer, "presentation-accept")).to_have_text("화면 보기")
+    expect(by_id(customer, "presentation-decline")).to_have_text("보지 않기")

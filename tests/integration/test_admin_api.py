@@ -161,15 +161,15 @@ def test_malformed_and_huge_bodies_are_refused(admin_api, root_token):
 
 
 def test_disabling_an_agent_revokes_its_token_and_closes_its_sockets(admin_relay, root_token):
-    """Disable: the agent's token gets 401, its chat socket closes 4001, its login is refused;
-    enable: it logs in again."""
+    """Disable: the agent's token gets 401, its chat socket closes 4007 (account disabled, so
+    the page can say so), its login is refused; enable: it logs in again."""
     api = Api(admin_relay.url)
     talk = start_conversation(admin_relay)
     try:
         status, body, _ = api.request("POST", f"{ACCOUNTS}/alice/disable", token=root_token)
         assert status == 200
         assert body["account"]["disabled"] is True
-        assert talk.agent.close_code() == 4001
+        assert talk.agent.close_code() == 4007
         assert error_code(api.request("GET", "/api/me", token=talk.token)) == (401, "unauthorized")
         assert error_code(api.request("POST", "/api/supports", token=talk.token)) == (
             401,

@@ -230,6 +230,20 @@ def test_activity_reports_and_their_bad_shapes(local):
     assert local.request("GET", "/local/activity", token=None)[0] == 401
 
 
+def test_an_address_without_a_scheme_of_a_plain_http_relay_gets_a_helpful_error(local, relay):
+    """An address "127.0.0.1:port" (no scheme) of a relay without SSL is tried as https; the
+    answer is not a raw certificate error but relay_uses_http with the http:// address to type
+    (never a silent switch to plain http); with that address the login works."""
+    login = {"username": "alice", "password": ALICE.password}
+    typed = relay.url.removeprefix("http://")
+    status, body, _ = local.request("POST", "/local/login", {"relay_url": typed, **login})
+    assert (status, body["error"]["code"]) == (502, "relay_uses_http"), body
+    assert body["error"]["url"] == relay.url
+    assert local.request("GET", "/local/login")[0] == 404  # not logged in over http by itself
+    status, body, _ = local.request("POST", "/local/login", {"relay_url": relay.url, **login})
+    assert status == 200, body
+
+
 def test_login_tls_failure_and_version_mismatch(local, relay_factory, certificate, impostor):
     """/local/login names an untrusted certificate (tls_failed, with the reason) and a relay of
     another protocol version (version_mismatch, with both versions) before sending a password."""

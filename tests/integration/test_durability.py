@@ -7,6 +7,7 @@ import threading
 
 from relay_server.sessions.chat_log import chat_table
 from relay_server.store import Store
+from tests.support.api import Api
 from tests.support.chat_client import ChatClient
 from tests.support.conversation import start_conversation
 
@@ -83,6 +84,33 @@ def test_sessions_survive_a_restart_and_clients_resume(relay):
     assert customer.connect()["missed"] == []
     customer.chat("after restart", "c-2")
     assert agent.recv_type("chat_message")["id"] == first["id"] + 1
+
+
+def test_a_customer_reconnecting_after_a_restart_is_back_not_joined_again(relay):
+    """After a relay restart (SIGKILL) the customer's reconnect reaches the agent
+    as `participant_joined` with `rejoined: true` (the page says "is back"), not as a new
+    join; a new customer after remove_customer joins anew (`rejoined: false`)."""
+    talk = start_conversation(relay)
+    talk.customer.chat("before restart", "c-1")
+    first = talk.customer.recv_type("chat_message")  # acknowledged: durable
+    relay.kill()
+    relay.restart()
+    agent = ChatClient(relay.ws_url, "agent", talk.session_id, talk.token, last_seen_id=first["id"])
+    assert agent.connect()["type"] == "welcome"
+    customer = ChatClient(
+        relay.ws_url, "customer", talk.session_id, talk.joined["customer_token"], first["id"]
+    )
+    assert customer.connect()["type"] == "welcome"
+    back = agent.recv_type("participant_joined")
+    assert (back["role"], back["rejoined"]) == ("customer", True)
+
+    agent.send({"type": "remove_customer"})
+    code = agent.recv_type("customer_removed")["session"]["code"]
+    joined = Api(relay.url).join(code=code, name="Next Customer")
+    newcomer = ChatClient(relay.ws_url, "customer", talk.session_id, joined["customer_token"])
+    assert newcomer.connect()["type"] == "welcome"
+    new = agent.recv_type("participant_joined")
+    assert (new["name"], new["rejoined"]) == ("Next Customer", False)
 
 
 def test_ended_session_record_keeps_the_transcript(relay):

@@ -113,6 +113,34 @@ def test_run_starts_a_relay_whose_demo_agent_logs_in_and_ctrl_c_stops_it(run_scr
     assert again.interrupt() == 130
 
 
+def test_run_after_a_password_reset_does_not_print_the_old_demo_password(run_script):
+    """After an admin reset the demo agent's password, the next run does not
+    print the old one (which no longer logs in): it says the password was changed."""
+    run = run_script(_without_display())
+    output = run.read_until_ready()
+    relay_url, username, old_password = _started(output)
+    admin = ADMIN_CREDENTIALS_RE.search(output)
+    assert admin, output
+    api = Api(relay_url)
+    admin_token = api.login(admin.group(1), admin.group(2))
+    status, _, _ = api.request(
+        "PUT",
+        f"/api/admin/accounts/{username}/password",
+        json={"password": "a-new-demo-password"},
+        token=admin_token,
+    )
+    assert status == 200
+    assert run.interrupt() == 130
+
+    again = run_script(_without_display())
+    output = again.read_until_ready()
+    assert old_password not in output
+    assert CREDENTIALS_RE.search(output) is None
+    assert f"Demo agent: ID '{username}', its password was changed" in output
+    assert ADMIN_CREDENTIALS_RE.search(output)  # the admin's own password still works
+    assert again.interrupt() == 130
+
+
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
     yield from private_display()

@@ -98,6 +98,24 @@ export class AccountsPanel {
     }
   }
 
+  /** Disable after the admin confirmed it (it cuts off the agent's live calls); enable at once. */
+  async _toggleDisabled(account, button) {
+    if (account.disabled) {
+      await this._setDisabled(account, false, button);
+      return;
+    }
+    const dialog = byId("disable-dialog");
+    this.i18n.bind(byId("disable-title"), "admin.disable_confirm_title", { id: account.username });
+    dialog.returnValue = "";
+    dialog.showModal();
+    await new Promise((resolve) => dialog.addEventListener("close", resolve, { once: true }));
+    if (dialog.returnValue === "confirm") {
+      await this._setDisabled(account, true, button);
+    } else if (button.isConnected) {
+      button.focus();
+    }
+  }
+
   async _setDisabled(account, disabled, button) {
     button.disabled = true;
     this.error.clear();
@@ -184,7 +202,7 @@ export class AccountsPanel {
         },
         t(account.disabled ? "admin.enable" : "admin.disable"),
       );
-      toggle.addEventListener("click", () => this._setDisabled(account, !account.disabled, toggle));
+      toggle.addEventListener("click", () => this._toggleDisabled(account, toggle));
       actions.append(toggle);
     }
     const reset = element("button", "rs-button rs-button--ghost rs-button--small", {

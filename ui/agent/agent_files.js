@@ -9,7 +9,16 @@ import { ApiError } from "../common/http.js";
 import { FileSharing } from "../common/files/customer_files.js";
 import { MessageType } from "../common/protocol.js";
 
-export function attachAgentFiles({ i18n, backend, token, sessionId, socket, buttonBefore, listBefore }) {
+export function attachAgentFiles({
+  i18n,
+  backend,
+  token,
+  sessionId,
+  socket,
+  buttonBefore,
+  listBefore,
+  dropTarget = listBefore.parentElement,
+}) {
   const desktop = typeof backend.sendFiles === "function";
   const request = (method, path, options = {}) => backend.api(method, path, { ...options, token });
   const files = new FileSharing({
@@ -65,8 +74,10 @@ export function attachAgentFiles({ i18n, backend, token, sessionId, socket, butt
     tools.append(files.sendButton(i18n));
   }
   buttonBefore.before(tools);
+  // Compact one-line items above the conversation; the view's API is unchanged.
+  files.view.element.classList.add("rs-files--compact");
   listBefore.before(files.view.element);
-  files.acceptDrops(listBefore.parentElement, i18n);
+  files.acceptDrops(dropTarget, i18n);
   return {
     files,
     destroy() {

@@ -2,7 +2,8 @@
 // customer's request, and the grant / take-back buttons, on the chat socket:
 //   relay → control_state {mouse, keyboard, requested, requested_by, mouse_holder,
 //           keyboard_holder}  (after welcome and on every change)
-//   agent → grant_control {mouse?, keyboard?, customer_id?} / revoke_control {} (also "Decline")
+//   agent → grant_control {mouse?, keyboard?, customer_id?} / revoke_control {mouse, keyboard}
+//           (both for "Take back control" and "Decline"; one of them while both are out)
 // The panel names who asked from `requested_by`, which the relay fills from the asking socket
 // (never from what a customer sends), and grants to that customer's id: a request from a
 // customer removed meanwhile is not answered by a grant meant for another. The agent may grant
@@ -47,6 +48,11 @@ export class ControlPanel {
       keyboard: this._button("control.grant_keyboard", "control-grant-keyboard", () => this.grant(false, true)),
       both: this._button("control.grant_both", "control-grant-both", () => this.grant(true, true)),
       decline: this._button("control.decline", "control-decline", () => this.revoke()),
+      // With both out, the agent may take back only one (the guide: "mouse or keyboard").
+      revokeMouse: this._button("control.revoke_mouse", "control-revoke-mouse", () => this.revoke(true, false)),
+      revokeKeyboard: this._button("control.revoke_keyboard", "control-revoke-keyboard", () =>
+        this.revoke(false, true),
+      ),
       revoke: this._button("control.revoke", "control-revoke", () => this.revoke(), "rs-button--danger-outline"),
     };
     actions.append(...Object.values(this.buttons));
@@ -83,9 +89,10 @@ export class ControlPanel {
     this.socket.send(MessageType.GRANT_CONTROL, { mouse, keyboard, ...to });
   }
 
-  revoke() {
+  /** Take back what is true (default: everything; also the "Decline" of a request). */
+  revoke(mouse = true, keyboard = true) {
     this.error = null;
-    this.socket.send(MessageType.REVOKE_CONTROL, { mouse: true, keyboard: true });
+    this.socket.send(MessageType.REVOKE_CONTROL, { mouse, keyboard });
   }
 
   _button(key, testId, onClick, variant = "rs-button--secondary") {
@@ -152,6 +159,8 @@ export class ControlPanel {
     this.buttons.keyboard.hidden = keyboard || !this.canGrant;
     this.buttons.both.hidden = mouse || keyboard || !this.canGrant;
     this.buttons.decline.hidden = !requested || out;
+    this.buttons.revokeMouse.hidden = !(mouse && keyboard);
+    this.buttons.revokeKeyboard.hidden = !(mouse && keyboard);
     this.buttons.revoke.hidden = !out;
   }
 }

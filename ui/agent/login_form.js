@@ -81,7 +81,7 @@ export class LoginForm {
     } catch (error) {
       this.error.show(error);
       const relayProblem = ["unreachable", "tls_failed", "version_mismatch", "not_a_relay",
-        "bad_relay_url", "relay_unreachable"].includes(error.code); // prettier-ignore
+        "bad_relay_url", "relay_unreachable", "relay_uses_http"].includes(error.code); // prettier-ignore
       (relayProblem && this.backend.asksRelayAddress ? byId("login-relay") : byId("login-password")).select();
     } finally {
       this._busy = false;

@@ -330,11 +330,13 @@ class AgentApp {
     if (error?.code !== "unauthorized" && !(error?.status === 401 && error?.code !== "bad_token")) {
       return false;
     }
+    // An admin disabled the account (close 4007): say so, not that the sign-in expired.
+    const disabled = error.code === "account_disabled_now";
     if (this.chatWindow) {
       this.support.leave();
-      this._showChatWindowMessage("desktop.signed_out");
+      this._showChatWindowMessage(disabled ? "error.account_disabled_now" : "desktop.signed_out");
     } else {
-      this.showLogin("error.unauthorized");
+      this.showLogin(disabled ? "error.account_disabled_now" : "error.unauthorized");
     }
     return true;
   }

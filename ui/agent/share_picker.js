@@ -6,8 +6,16 @@
 // from GET /local/screens; where window lists do not exist (Windows, macOS, Wayland) the
 // picker says so and offers the whole screen only. While shown it also reads the presenter's
 // state every few seconds, so a pause or stop from the connection notice reaches the buttons.
+// It is a popover of the presenting bar ("Screen ▾", tool_popover.js): it opens by itself when
+// the agent asks to present, so the choice is made while the customer decides.
 
 import { element } from "../common/dom.js";
+import { ToolPopover } from "./tool_popover.js";
+
+const SCREEN_ICON =
+  '<svg viewBox="0 0 24 24" width="1em" height="1em" fill="none" stroke="currentColor" ' +
+  'stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" ' +
+  'focusable="false"><rect x="3" y="4" width="18" height="12.5" rx="2"/><path d="M8.5 20.5h7M12 16.5v4"/></svg>';
 
 const SYNC_MS = 2000;
 
@@ -17,7 +25,8 @@ export class SharePicker {
    * @param {import("./desktop_backend.js").DesktopBackend} options.backend
    * @param {string} options.sessionId
    * @param {import("../common/i18n.js").i18n} options.i18n
-   * @param {HTMLElement} options.anchor the picker is inserted just before this element
+   * @param {HTMLElement} options.anchor the picker's button goes just before this element (in
+   *   the presenting bar, which holds its popover)
    * @param {(state: "idle"|"live"|"paused") => void} [options.onSync] the presenter's state
    */
   constructor({ backend, sessionId, i18n, anchor, onSync = () => {} }) {
@@ -26,7 +35,6 @@ export class SharePicker {
     this.live = false; // a presenter runs: changes are sent at once
     this._timer = null;
     this.element = element("fieldset", "rs-share-picker", { "data-testid": "share-picker" });
-    this.element.hidden = true;
     const legend = element("legend", "rs-share-picker__legend");
     i18n.bind(legend, "share.legend");
     const monitorLabel = element("label", "rs-share-picker__row");
@@ -53,7 +61,14 @@ export class SharePicker {
     this.note.hidden = true;
     this.error = element("div", "rs-alert", { "data-testid": "share-error", "aria-live": "assertive" });
     this.element.append(legend, monitorLabel, modes, this.list, this.refreshButton, this.note, this.error);
-    anchor.before(this.element);
+    this.popover = new ToolPopover({
+      i18n,
+      key: "share.toggle",
+      testId: "share-toggle",
+      icon: SCREEN_ICON,
+      panel: this.element,
+      anchor,
+    });
   }
 
   /**
@@ -74,9 +89,10 @@ export class SharePicker {
       return;
     }
     this.shown = shown;
-    this.element.hidden = !shown;
+    this.popover.setShown(shown);
     if (shown) {
       this.whole.checked = true;
+      this.popover.setOpen(true); // asked: choose what to show while the customer decides
       this.refresh();
     }
   }
@@ -90,7 +106,7 @@ export class SharePicker {
 
   destroy() {
     clearInterval(this._timer);
-    this.element.remove();
+    this.popover.destroy();
   }
 
   /** Read the monitors and open windows again (keeps the ticked windows that still exist). */

@@ -44,6 +44,7 @@ export class SupportView {
     this.ended = false;
     this.browserPresenter = null; // issue 12 #5: the page presents (no desktop app)
     this._presentState = "idle";
+    this._starting = null; // the presenter's "start" call while it is under way
     this._reported = "[]";
     this.waiting = new WaitingPanel({
       i18n: this.i18n,
@@ -110,8 +111,9 @@ export class SupportView {
           backend,
           sessionId: this.sessionId,
           i18n: this.i18n,
-          anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
-          onSync: (state) => this.presentation?.sync(state),
+          anchor: byId("tools-share"),
+          // Until "start" is answered the presenter is not there yet: its "idle" is no news.
+          onSync: (state) => this._starting || this.presentation?.sync(state),
         })
       : null;
     // P5: drawing on the desktop over the shared screen: desktop only, shown while presenting.
@@ -120,7 +122,7 @@ export class SupportView {
           backend,
           sessionId: this.sessionId,
           i18n: this.i18n,
-          anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
+          anchor: byId("tools-draw"),
         })
       : null;
     // Issue 12 #5: without the desktop app's presenter the page presents itself (getDisplayMedia).
@@ -129,14 +131,22 @@ export class SupportView {
       socket,
       chatView: this.chatView,
       i18n: this.i18n,
-      anchor: byId("notes-toggle"),
+      anchor: byId("tools-present"),
       onControl: backend.presentation
-        ? (action) =>
-            backend.presentation(
+        ? (action) => {
+            const call = backend.presentation(
               action,
               this.sessionId,
               action === "start" ? (this.sharePicker?.choice() ?? {}) : {},
-            )
+            );
+            if (action === "start") {
+              // A slow presenter start (seconds under load) must not read as a stop.
+              this._starting = call;
+              const done = () => this._starting === call && (this._starting = null);
+              call.then(done, done);
+            }
+            return call;
+          }
         : (action) => this._browserControl(action),
       prepare: backend.presentation ? null : () => this._pickScreen(),
       onState: (state) => {
@@ -150,7 +160,7 @@ export class SupportView {
     this.controlPanel = new ControlPanel({
       socket,
       i18n: this.i18n,
-      anchor: byId("chat-panel").querySelector(".agent-chat__layout"),
+      anchor: byId("chat-container"),
       canGrant: Boolean(backend.presentation), // the browser page presents view only
     });
     // Files both ways (P4): "Send file", "Received files" and the transfer list.
@@ -161,8 +171,9 @@ export class SupportView {
       token: auth.token,
       sessionId: this.sessionId,
       socket,
-      buttonBefore: byId("notes-toggle"),
-      listBefore: byId("chat-panel").querySelector(".agent-chat__layout"),
+      buttonBefore: byId("tools-files"),
+      listBefore: byId("chat-container"),
+      dropTarget: byId("chat-panel"),
     });
     this._setNotesOpen(false);
     this.notes.load();
@@ -267,8 +278,9 @@ export class SupportView {
       return; // session_ended follows with the summary
     }
     if (this.session.state === "waiting") {
-      // The agent's `session` carries the code and the invitation text built for it.
-      this.waiting.setSupport(this.session);
+      // The agent's `session` carries the code and links; the HTTP `support` has no agent
+      // profile, so the signed-in agent's name stands in until `welcome` brings it.
+      this.waiting.setSupport({ agent: this.options.auth()?.agent, ...this.session });
       this._show("waiting");
       return;
     }
@@ -328,6 +340,8 @@ export class SupportView {
       this.showEnd({ agent_name: agent?.name, customer_name: this.session?.customer_name });
     } else if (code === CloseCode.UNAUTHORIZED) {
       this.options.onAuthError({ code: "unauthorized", status: 401 });
+    } else if (code === CloseCode.ACCOUNT_DISABLED) {
+      this.options.onAuthError({ code: "account_disabled_now", status: 401 });
     } else if (code === CloseCode.SESSION_NOT_FOUND) {
       this.options.onLost("error.session_not_found");
     } else if (code === CloseCode.REPLACED) {

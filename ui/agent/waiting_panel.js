@@ -19,21 +19,44 @@ export class WaitingPanel {
     this._expiresAt = null;
     this._timer = null;
     this._copiedTimer = null;
+    this._support = null;
     byId("copy-invitation").addEventListener("click", () => this.copyInvitation());
     byId("renew-code").addEventListener("click", () => onRenew());
+    i18n.onChange(() => this._support && this._renderInvitation());
   }
 
   /**
    * Show address, invitation, code and icon from the agent's websocket `session` (or the HTTP
-   * `support` object, which has the same fields); the relay builds the invitation text.
+   * `support` object, which has the same fields). The invitation is written in the page's
+   * language (a Korean agent invites Korean customers), from the session's name, links and
+   * code; the relay's bilingual `invitation_text` is the fallback when a field is missing.
    */
   setSupport(support) {
     const url = support.relay_url || window.location.origin;
     const link = byId("relay-url");
     link.textContent = url;
     link.href = support.join_url || url;
-    byId("invitation-text").value = support.invitation_text || this._fallbackInvitation(support);
+    this._support = support;
+    this._renderInvitation();
     this.setCode(support);
+  }
+
+  _renderInvitation() {
+    const support = this._support;
+    const name = support.agent?.name;
+    const relayUrl = support.relay_url;
+    let text = support.invitation_text || this._fallbackInvitation(support);
+    if (name && relayUrl && support.code && support.join_url) {
+      text = this.i18n.t("wait.invitation", {
+        name,
+        join_url: support.join_url,
+        relay_url: relayUrl,
+        code: formatAccessCode(String(support.code)),
+      });
+    } else if (name && relayUrl && !support.code) {
+      text = this.i18n.t("wait.invitation_no_code", { name, relay_url: relayUrl });
+    }
+    byId("invitation-text").value = text;
   }
 
   /** Show the code (in groups of three, as it is read out), its expiry and the icon. */

@@ -38,6 +38,9 @@ export class ErrorMessage {
       // Before a lock (5 wrong passwords for this ID from this address) the relay says how
       // many tries are left.
       this.showKey("error.bad_credentials_tries", { tries: error.triesLeft });
+    } else if (code === "relay_uses_http" && typeof error.url === "string") {
+      // The agent app: an address typed without a scheme answers over plain http only.
+      this.showKey("error.relay_uses_http", { url: error.url });
     } else if (code === "server_error") {
       this.showKey("error.server_error", { status: error.status || "?" });
     } else if (code && this.i18n.has(`error.${code}`)) {

@@ -11,14 +11,16 @@ export class ApiError extends Error {
    * @param {number} [details.status] HTTP status, 0 when the relay was not reached
    * @param {number|null} [details.retryAfterS] seconds to wait before trying again
    * @param {number|null} [details.triesLeft] wrong passwords left before a sign-in lock
+   * @param {string|null} [details.url] an address to suggest (the agent app's relay_uses_http)
    */
-  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null } = {}) {
+  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null, url = null } = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
     this.status = status;
     this.retryAfterS = retryAfterS;
     this.triesLeft = triesLeft;
+    this.url = url;
   }
 }
 
@@ -86,6 +88,7 @@ export async function requestJson(method, path, { body, blob, token, headers = {
       status: response.status,
       retryAfterS: retryAfterFrom(response, error),
       triesLeft: typeof error.tries_left === "number" ? error.tries_left : null,
+      url: typeof error.url === "string" ? error.url : null,
     });
   }
   if (response.status === 502 || response.status === 503 || response.status === 504) {

@@ -79,6 +79,7 @@ export const CloseCode = Object.freeze({
   REMOVED: 4004,
   REPLACED: 4005,
   HANDSHAKE_FAILED: 4006,
+  ACCOUNT_DISABLED: 4007,
 });
 
 /** The `code` of an `error` message (docs/protocol.md, "Error codes in `error`"). */
@@ -102,6 +103,7 @@ const TERMINAL_CLOSE_CODES = new Set([
   CloseCode.SESSION_NOT_FOUND,
   CloseCode.REMOVED,
   CloseCode.REPLACED,
+  CloseCode.ACCOUNT_DISABLED,
 ]);
 
 // Limits (suite/protocol/ names and values).

@@ -421,6 +421,23 @@ class CustomerApp {
       setAvatar(avatar, name, agent.photo_url); // photo_url is relative to the relay: this origin
     }
     byId("agent-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
+    this._renderContact(agent);
+  }
+
+  /** The agent's phone and e-mail as tel: / mailto: links (profile text, never markup). */
+  _renderContact({ phone, email }) {
+    const links = [];
+    if (typeof phone === "string" && phone.trim()) {
+      const dial = phone.replace(/[^0-9+]/g, "");
+      links.push(element("a", "cust-chat__contact-link", { href: `tel:${dial}`, "data-testid": "agent-phone" }, phone));
+    }
+    if (typeof email === "string" && /^[^\s@<>"]+@[^\s@<>"]+$/.test(email)) {
+      const href = `mailto:${encodeURIComponent(email).replace("%40", "@")}`;
+      links.push(element("a", "cust-chat__contact-link", { href, "data-testid": "agent-email" }, email));
+    }
+    const box = byId("agent-contact");
+    box.replaceChildren(...links);
+    box.hidden = links.length === 0;
   }
 
   _onStatus({ status, code }) {

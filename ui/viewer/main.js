@@ -17,6 +17,7 @@ import { ScreenPainter } from "../common/screen/painter.js";
 import { SessionSocket } from "../common/session_socket.js";
 import { loadJson } from "../common/storage.js";
 import { attachViewerFiles } from "./viewer_files.js";
+import { ViewerEnd } from "./viewer_end.js";
 import { RemoteInput } from "./remote_input.js";
 import { ViewerDrawing } from "./viewer_drawing.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
@@ -86,6 +87,7 @@ class ViewerApp {
       viewport: this.viewport,
     });
     this.drawing = new ViewerDrawing({ stage: this.stage, toolbar: byId("drawing-tools") }); // P5
+    this.end = new ViewerEnd(() => this.socket);
     this.acksSent = 0;
     this.reportsSent = 0;
     this.framesRejected = 0;
@@ -229,6 +231,7 @@ class ViewerApp {
   }
 
   _onStatus({ status, code }) {
+    this.end.setEnabled(status === "online" && this.notice?.kind !== "ended");
     if (status === "online") {
       // The relay follows welcome with screen_state, then resends the whole picture; until
       // then the last picture stays (without a "reconnecting" scrim).
@@ -275,6 +278,7 @@ class ViewerApp {
 
   _showNotice(kind, icon, actionKey = null, onAction = null) {
     this.notice = { kind, icon, actionKey, onAction };
+    this.end.setEnabled(false); // every notice is terminal (ended, replaced, lost, ...)
     this.cursor.hide();
     this._renderOverlay();
   }

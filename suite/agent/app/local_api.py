@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import bottle
 
 from suite import http_json
-from suite.agent.app.errors import AgentError
+from suite.agent.app.errors import AgentError, RelayClientError
 from suite.agent.app.local_files import install_local_file_routes
 from suite.agent.app.local_presentation import install_presentation_routes
 from suite.agent.app.local_state import LocalState, Notice, log_out
@@ -175,7 +175,10 @@ def build_app(
         if not isinstance(remember, bool):
             raise AgentError("bad_request", "'remember_id' must be true or false")
         relay = client(parse_relay_address(relay_url).base_url if relay_url else None)
-        relay.check_health()
+        try:
+            relay.check_health()
+        except RelayClientError as error:
+            raise _plain_http_hint(error, relay_url) from None
         answer = relay.login(username, password)
         settings.update(
             {"relay_url": relay.base_url, "remember_id": remember,
@@ -192,6 +195,27 @@ def build_app(
             state.login = login
         logger.info("logged in to %s as %s", relay.base_url, username)
         return login
+
+    def _plain_http_hint(error: RelayClientError, typed: str | None) -> RelayClientError:
+        """A typed address without a scheme is tried as https; when that fails but the same
+        address answers as a relay over plain http, say so (``relay_uses_http``, with the
+        ``url`` to type) instead of showing a certificate error. Never switches by itself:
+        the person decides to use an unencrypted address."""
+        typed = (typed or "").strip()
+        if error.code != "tls_failed" or not typed or "://" in typed:
+            return error
+        try:
+            plain = client(parse_relay_address("http://" + typed).base_url)
+            plain.check_health()
+        except RelayClientError:
+            return error
+        return RelayClientError(
+            "relay_uses_http",
+            f"{plain.base_url} is a RemoteSales relay without SSL; if your administrator gave "
+            f"you that address, type it with http:// in front",
+            status=502,
+            url=plain.base_url,
+        )
 
     @app.get("/local/login")
     @json_route

@@ -144,7 +144,9 @@ class OverlayBoard:
         self._strokes[stroke.key] = stroke
         self._unsent = []
         self._last_batch = now
-        begin = StrokeBegin(stroke_id, stroke.tool, stroke.color, stroke.width, [list(point)])
+        # Points go out as JSON arrays (lists), as the relay and the tests read them.
+        first: list[Any] = [list(point)]
+        begin = StrokeBegin(stroke_id, stroke.tool, stroke.color, stroke.width, first)
         return [begin.to_body()]
 
     def move(self, x: int, y: int, now: float) -> list[dict[str, Any]]:
@@ -171,7 +173,8 @@ class OverlayBoard:
             return []
         self._last_batch = now
         points, self._unsent = self._unsent, []
-        return [StrokePoints(self._drawing.id, [list(p) for p in points]).to_body()]
+        batch: list[Any] = [list(p) for p in points]  # JSON arrays, as for the first point
+        return [StrokePoints(self._drawing.id, batch).to_body()]
 
     def release(self, x: int, y: int, now: float) -> list[dict[str, Any]]:
         """The agent let go: the stroke is final; returns its last batch and ``stroke_end``."""

@@ -52,6 +52,7 @@ _CLOSE_REASONS: dict[int, str] = {
     CloseCode.SESSION_NOT_FOUND: "the relay does not know this support session",
     CloseCode.REPLACED: "another presenter took over this session",
     CloseCode.HANDSHAKE_FAILED: "the relay refused the presenter's hello",
+    CloseCode.ACCOUNT_DISABLED: "an administrator disabled this agent's account",
 }
 
 

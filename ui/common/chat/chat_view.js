@@ -9,6 +9,11 @@
 // (and not refused) are sent again, with the same client_id, after each welcome.
 // The transcript shows exactly what the relay sends: nothing is kept across page loads.
 // Text is only ever set with textContent.
+//
+// Following: while the reader is at the bottom, the transcript stays at the bottom, also when
+// it gets shorter because a panel opens above it (a ResizeObserver keeps it there). Scrolled
+// up, a message from the other side shows a "new messages" pill instead of a jump; its click
+// (or scrolling down) brings the newest message into view.
 
 import { ChatBubble } from "./chat_bubble.js";
 import { ChatComposer } from "./chat_composer.js";
@@ -54,6 +59,7 @@ export class ChatView {
     this._maxOtherId = 0;
     this._markedUpTo = 0;
     this._typingShownTimer = null;
+    this._following = true; // the reader is at the bottom: keep them there
     this._build(container);
     this._unsubscribe = [
       socket.on(MessageType.WELCOME, (m) => this._onWelcome(m)),
@@ -74,12 +80,17 @@ export class ChatView {
       this._setUnread(document.visibilityState === "visible" ? 0 : this._unread);
     };
     document.addEventListener("visibilitychange", this._onVisible);
+    this._list.addEventListener("scroll", () => this._onScroll(), { passive: true });
+    // A panel opening above the chat shrinks the transcript: stay at the bottom if following.
+    this._resizes = new ResizeObserver(() => this._scrollToEnd(this._following));
+    this._resizes.observe(this._list);
   }
 
   /** Stop listening (the page is leaving this session). */
   destroy() {
     this._unsubscribe.forEach((unsubscribe) => unsubscribe());
     document.removeEventListener("visibilitychange", this._onVisible);
+    this._resizes.disconnect();
     this._composer.destroy();
     clearTimeout(this._typingShownTimer);
     this._setUnread(0);
@@ -99,7 +110,7 @@ export class ChatView {
       "data-testid": "chat-notice",
     });
     this.i18n.bind(notice, key, params);
-    const stick = this._nearBottom();
+    const stick = this._following;
     this._empty.hidden = true;
     this._list.append(notice);
     this._scrollToEnd(stick);
@@ -133,6 +144,20 @@ export class ChatView {
     this.i18n.bind(this._empty, "chat.empty");
     this._list.append(this._empty);
 
+    // Shown when a message from the other side arrives while the reader is scrolled up.
+    this._pill = element("button", "rs-chat__new", { type: "button", "data-testid": "chat-new-messages" });
+    this._pill.hidden = true;
+    this._pillText = element("span");
+    this.i18n.bind(this._pillText, "chat.new_messages");
+    const arrow = element("span", "rs-chat__new-arrow", { "aria-hidden": "true" }, "↓");
+    this._pill.append(this._pillText, arrow);
+    this._pill.addEventListener("click", () => {
+      this._scrollToEnd(true);
+      this._composer.focus();
+    });
+    const scroller = element("div", "rs-chat__scroller");
+    scroller.append(this._list, this._pill);
+
     this._typing = element("div", "rs-chat__typing", { "data-testid": "typing-indicator" });
     this._typing.hidden = true;
     const dots = element("span", "rs-typing-dots", { "aria-hidden": "true" });
@@ -147,7 +172,7 @@ export class ChatView {
       shortMessages: this._shortMessages,
     });
 
-    root.append(this._list, this._typing, this._composer.element);
+    root.append(scroller, this._typing, this._composer.element);
     container.replaceChildren(root);
     this.i18n.apply(root);
   }
@@ -204,7 +229,7 @@ export class ChatView {
       return;
     }
     const own = message.role === this.role;
-    const stick = own || this._nearBottom();
+    const stick = own || this._following;
     const pending = own ? this._pending.get(message.client_id) : undefined;
     let bubble = this._byId.get(message.id);
     if (bubble === undefined && pending) {
@@ -232,6 +257,9 @@ export class ChatView {
       }
       this._setTypingShown(null);
       this._markRead();
+      if (!stick) {
+        this._pill.hidden = false; // scrolled up: tell, do not jump
+      }
     }
     this._scrollToEnd(stick);
   }
@@ -386,6 +414,16 @@ export class ChatView {
   _scrollToEnd(stick) {
     if (stick) {
       this._list.scrollTop = this._list.scrollHeight;
+      this._following = true;
+      this._pill.hidden = true;
+    }
+  }
+
+  /** The reader scrolled (or the list moved): follow again once they are back at the bottom. */
+  _onScroll() {
+    this._following = this._nearBottom();
+    if (this._following) {
+      this._pill.hidden = true;
     }
   }
 }

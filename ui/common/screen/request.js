@@ -241,8 +241,14 @@ export class PresentationControls {
     this.request.disabled = !online || this.state === "asked" || this._preparing;
     this.pause.hidden = !(presenting && canControl);
     this.stop.hidden = !(presenting && canControl);
-    this.i18n.bind(this.pause.lastChild, this.state === "paused" ? "present.resume" : "present.pause");
-    this.pause.setAttribute("aria-pressed", String(this.state === "paused"));
+    const paused = this.state === "paused";
+    this.i18n.bind(this.pause.lastChild, paused ? "present.resume" : "present.pause");
+    const icon = paused ? "present-resume" : "present-pause"; // Resume shows play, not pause
+    if (this.pause.dataset.icon !== icon) {
+      this.pause.dataset.icon = icon;
+      this.pause.firstChild.innerHTML = ICONS[icon]; // constant markup
+    }
+    this.pause.setAttribute("aria-pressed", String(paused));
     this.element.dataset.state = this.state;
     this.onState(this.state);
   }
@@ -270,5 +276,6 @@ const SVG = (paths) =>
 const ICONS = Object.freeze({
   "present-request": SVG('<rect x="3" y="4" width="18" height="12.5" rx="2"/><path d="M8.5 20.5h7M12 16.5v4M12 13V7.5M9.5 10 12 7.5l2.5 2.5"/>'),
   "present-pause": SVG('<path d="M9 6v12M15 6v12"/>'),
+  "present-resume": SVG('<path d="M8 5.5v13l10.5-6.5z"/>'),
   "present-stop": SVG('<rect x="6" y="6" width="12" height="12" rx="2"/>'),
 });

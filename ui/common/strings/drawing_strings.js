@@ -3,6 +3,7 @@
 export const DRAWING_STRINGS = Object.freeze({
   en: {
     "draw.label": "Drawing tools",
+    "draw.toggle": "Draw",
     "draw.tool.none": "Stop drawing (pointer)",
     "draw.tool.pen": "Pen",
     "draw.tool.line": "Line",
@@ -19,6 +20,7 @@ export const DRAWING_STRINGS = Object.freeze({
   },
   ko: {
     "draw.label": "그리기 도구",
+    "draw.toggle": "그리기",
     "draw.tool.none": "그리기 끄기(포인터)",
     "draw.tool.pen": "펜",
     "draw.tool.line": "직선",
@@ -29,8 +31,8 @@ export const DRAWING_STRINGS = Object.freeze({
     "draw.width": "선 굵기",
     "draw.undo": "내 마지막 그림 취소",
     "draw.clear": "그림 모두 지우기",
-    "draw.full": "그림이 가득 찼습니다. 지운 뒤 다시 그려 주세요.",
-    "draw.not_presenting": "화면을 보여 주는 동안 그릴 수 있습니다.",
+    "draw.full": "그림이 너무 많습니다. 지운 뒤 다시 그리세요.",
+    "draw.not_presenting": "화면을 공유하는 동안 그릴 수 있습니다.",
     "draw.no_overlay": "이 데스크톱에는 그림을 표시할 수 없습니다({reason}). 고객에게는 보입니다.",
   },
 });

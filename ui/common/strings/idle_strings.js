@@ -17,12 +17,12 @@ export const IDLE_STRINGS = Object.freeze({
   ko: {
     "idle.signed_out": "{minutes}분 동안 사용하지 않아 로그아웃되었습니다. 계속하려면 다시 로그인하세요.",
     "idle.title": "자동 로그아웃",
-    "idle.minutes": "이 시간(분) 동안 사용하지 않으면 로그아웃",
+    "idle.minutes": "다음 시간(분) 동안 사용하지 않으면 로그아웃",
     "idle.hint":
-      "0이면 꺼집니다. RemoteSales의 어느 창에서든 입력하면 사용 중으로 봅니다. 상담이 고객을 기다리거나 대화 중일 때는 로그아웃하지 않습니다: 입력 없이 듣는 것도 상담입니다.",
+      "0을 입력하면 꺼집니다. RemoteSales 창 어디에서든 입력하면 사용 중으로 봅니다. 고객을 기다리거나 대화 중인 상담이 있으면 로그아웃하지 않습니다. 입력 없이 고객의 말을 듣는 것도 상담이기 때문입니다.",
     "idle.save": "저장",
     "idle.saved": "저장했습니다. {minutes}분 동안 사용하지 않으면 로그아웃됩니다.",
-    "idle.saved_off": "저장했습니다. 자동 로그아웃이 꺼져 있습니다.",
+    "idle.saved_off": "저장했습니다. 자동 로그아웃이 꺼졌습니다.",
     "idle.invalid": "0에서 {max} 사이의 정수(분)를 입력하세요 (0이면 꺼짐).",
     "idle.save_failed": "저장하지 못했습니다: {message}",
   },

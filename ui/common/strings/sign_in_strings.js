@@ -27,7 +27,7 @@ export const SIGN_IN_STRINGS = Object.freeze({
     "login.missing": "아이디와 비밀번호를 입력하세요.",
     "home.greeting": "{name}님, 안녕하세요",
     "home.ready": "다음 고객을 맞을 준비가 되셨나요? 상담을 시작하면 접속 코드가 만들어집니다.",
-    "home.new_support": "새 상담",
+    "home.new_support": "새 상담 시작",
     "home.creating": "시작하는 중…",
     "home.logout": "로그아웃",
   },

@@ -1,0 +1,214 @@
+"""The agent's chat window while presenting: the conversation stays usable.
+
+Real Chromium at the desktop chat window's default size (960x720) and at 800x600, on the real
+local API with only the presenter children recorded (as in test_ui_agent_desktop_mode.py):
+every presenting tool open at once (the share picker's popover, then the drawing options, the
+control bar with a customer's pending request, two file transfers) must leave the composer
+visible, enabled and uncovered, and the transcript tall enough to read. The chat follows new
+messages when a panel opens above it, and shows a "new messages" pill when scrolled up.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
+from suite.agent.app.settings import LocalSettings
+from tests.e2e.conftest import PageFactory
+from tests.e2e.test_ui_agent_desktop_mode import (
+    FakePresentations,
+    LocalApp,
+    RecordedApp,
+    RecordedWindows,
+    local_call,
+    open_desktop_support,
+)
+from tests.e2e.test_ui_control_panel import _viewer_socket
+from tests.e2e.ui_pages import bubble_with_text, by_id, screenshot, send_chat
+
+pytestmark = pytest.mark.e2e
+
+# (viewport, the least transcript height in px left uncovered with every tool open)
+SIZES = [({"width": 960, "height": 720}, 240), ({"width": 800, "height": 600}, 160)]
+
+# The composer's box, the transcript's box minus what an open popover covers, and whether the
+# composer's input is the topmost element at its centre (nothing covers it).
+LAYOUT_JS = """() => {
+  const q = (id) => document.querySelector(`[data-testid="${id}"]`);
+  const box = (el) => el.getBoundingClientRect();
+  const transcript = box(q("chat-transcript"));
+  let top = transcript.top;
+  for (const pop of document.querySelectorAll(".agent-tools__popover:not([hidden])")) {
+    const r = box(pop);
+    const across = r.left < transcript.right && r.right > transcript.left;
+    if (across && r.height > 0 && r.bottom > top && r.top < transcript.bottom) top = r.bottom;
+  }
+  const input = q("chat-input");
+  const r = box(input);
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return {
+    transcript: transcript.height,
+    uncovered: Math.max(0, transcript.bottom - top),
+    inputTop: r.top, inputBottom: r.bottom, viewport: innerHeight,
+    inputOnTop: hit === input || input.contains(hit),
+    send: box(q("chat-send")).bottom <= innerHeight,
+    name: q("chat-peer-name").scrollWidth <= q("chat-peer-name").clientWidth + 1,
+  };
+}"""
+
+# True when the newest message's bubble lies inside the transcript's visible box.
+NEWEST_IN_VIEW_JS = """() => {
+  const list = document.querySelector('[data-testid="chat-transcript"]');
+  const bubbles = list.querySelectorAll('[data-testid="chat-message"]');
+  const last = bubbles[bubbles.length - 1];
+  if (!last) return false;
+  const a = list.getBoundingClientRect(), b = last.getBoundingClientRect();
+  return b.bottom <= a.bottom + 1 && b.top >= a.top - 1;
+}"""
+
+
+@pytest.fixture
+def presenting_app(relay, tmp_path: Path) -> Iterator[RecordedApp]:
+    """The local API (real routes and guard) with its presenter children recorded, saving
+    received files into tmp_path."""
+    settings = LocalSettings(tmp_path / "config")
+    settings.update({"relay_url": relay.url, "received_files_folder": str(tmp_path / "in")})
+    presentations = FakePresentations()
+    server = LocalServer()
+    secret = secrets.token_urlsafe(32)
+    routes = build_app(settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
+    server.start(guard(routes, secret, server.port))
+    yield RecordedApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
+    server.stop()
+    settings.close()
+
+
+def _assert_usable(chat: Page, least_px: int, label: str) -> dict:
+    layout = chat.evaluate(LAYOUT_JS)
+    expect(by_id(chat, "chat-input")).to_be_visible()
+    expect(by_id(chat, "chat-input")).to_be_enabled()
+    assert layout["inputBottom"] <= layout["viewport"], (label, layout)
+    assert layout["inputOnTop"], (label, layout)
+    assert layout["send"], (label, layout)
+    assert layout["uncovered"] >= least_px, (label, layout)
+    assert layout["name"], (label, layout)  # the customer's name is not cut
+    return layout
+
+
+@pytest.mark.parametrize("size,least_px", SIZES, ids=["960x720", "800x600"])
+def test_every_presenting_tool_open_leaves_the_chat_usable(
+    browser, relay, presenting_app: RecordedApp, open_ui: PageFactory, tmp_path: Path,
+    size: dict[str, int], least_px: int,
+) -> None:  # fmt: skip
+    """With the share picker, the drawing options, a pending control request and two file
+    transfers all shown, the composer is visible, enabled and uncovered and the transcript
+    keeps at least `least_px` px; a message that arrives meanwhile is in view."""
+    name = f"{size['width']}x{size['height']}"
+    pages: list[Page] = []
+    try:
+        support = open_desktop_support(browser, presenting_app.app, open_ui, pages, size)
+        chat, customer = support.chat, support.customer
+        for index in range(6):
+            send_chat(customer, f"Question {index}: how does the reporting work?")
+        expect(bubble_with_text(chat, "Question 5: how does the reporting work?")).to_be_visible()
+        by_id(chat, "present-request").click()
+        with local_call(chat, "POST", "/local/presentation"):
+            with customer.expect_popup() as popup:
+                by_id(customer, "presentation-accept").click()
+        popup.value.close()
+        expect(by_id(chat, "present-pause")).to_be_visible()
+
+        # Two files from the customer, saved by the app while they arrive.
+        for file_name in ("order_form.txt", "brochure.pdf"):
+            source = tmp_path / file_name
+            source.write_bytes(file_name.encode() * 100)
+            by_id(customer, "file-input").set_input_files(str(source))
+        expect(by_id(chat, "file-row")).to_have_count(2)
+        expect(by_id(chat, "file-status").first).to_contain_text("Saved as", timeout=15_000)
+        expect(by_id(chat, "file-status").last).to_contain_text("Saved as", timeout=15_000)
+        # The customer asks for control: the control bar shows the request.
+        viewer = _viewer_socket(customer, relay)
+        viewer.send({"type": "request_control"})
+        expect(by_id(chat, "control-text")).to_have_text("Chris Park asks to control your screen.")
+        expect(by_id(chat, "control-grant-both")).to_be_visible()
+
+        screenshot(chat, f"presenting-{name}-tools-open")
+        # The picker opened by itself at the request; the button closes and opens it again.
+        expect(by_id(chat, "share-picker")).to_be_visible()
+        by_id(chat, "share-toggle").click()
+        expect(by_id(chat, "share-picker")).to_be_hidden()
+        by_id(chat, "share-toggle").click()
+        expect(by_id(chat, "share-picker")).to_be_visible()
+        expect(by_id(chat, "share-window")).to_have_count(2)
+        _assert_usable(chat, least_px, "share picker")
+        screenshot(chat, f"presenting-{name}-share-picker")
+
+        by_id(chat, "draw-toggle").click()
+        expect(by_id(chat, "drawing-panel")).to_be_visible()
+        expect(by_id(chat, "draw-tool-pen")).to_be_visible()
+        layout = _assert_usable(chat, least_px, "drawing options")
+        screenshot(chat, f"presenting-{name}-drawing")
+
+        # The customer's question while every tool is open: the chat shows it.
+        send_chat(customer, "Can we talk price?")
+        expect(bubble_with_text(chat, "Can we talk price?")).to_be_visible()
+        chat.wait_for_function(NEWEST_IN_VIEW_JS)
+        chat.keyboard.press("Escape")
+        expect(by_id(chat, "drawing-panel")).to_be_hidden()
+        by_id(chat, "chat-input").fill("Yes, 15% off this month.")
+        by_id(chat, "chat-input").press("Enter")
+        expect(bubble_with_text(customer, "Yes, 15% off this month.")).to_be_visible()
+        screenshot(chat, f"presenting-{name}-all-tools")
+        print(f"{name}: {layout}")
+        viewer.close()
+    finally:
+        for page in pages:
+            page.context.close()
+
+
+def test_the_chat_follows_when_a_panel_opens_and_a_pill_brings_back_the_newest(
+    browser, relay, presenting_app: RecordedApp, open_ui: PageFactory
+) -> None:
+    """At the bottom, a message that comes with the control bar opening above the chat stays in
+    view; scrolled up, a new message shows a "new messages" pill whose click scrolls to it."""
+    pages: list[Page] = []
+    try:
+        support = open_desktop_support(
+            browser, presenting_app.app, open_ui, pages, {"width": 960, "height": 720}
+        )
+        chat, customer = support.chat, support.customer
+        for index in range(14):
+            send_chat(customer, f"Line {index} of a long question")
+        expect(bubble_with_text(chat, "Line 13 of a long question")).to_be_visible()
+        chat.wait_for_function(NEWEST_IN_VIEW_JS)
+
+        # A panel opens above the chat (the control request) and a message follows at once.
+        viewer = _viewer_socket(customer, relay)
+        viewer.send({"type": "request_control"})
+        send_chat(customer, "Can we talk price?")
+        expect(by_id(chat, "control-panel")).to_be_visible()
+        expect(bubble_with_text(chat, "Can we talk price?")).to_be_visible()
+        chat.wait_for_function(NEWEST_IN_VIEW_JS)
+        pill = by_id(chat, "chat-new-messages")
+        expect(pill).to_be_hidden()
+
+        # Scrolled up to read back: a new message shows the pill, not a jump.
+        chat.evaluate("document.querySelector('[data-testid=chat-transcript]').scrollTop = 0")
+        send_chat(customer, "And the seats?")
+        expect(pill).to_be_visible()
+        assert not chat.evaluate(NEWEST_IN_VIEW_JS)
+        screenshot(chat, "presenting-new-messages-pill")
+        pill.click()
+        chat.wait_for_function(NEWEST_IN_VIEW_JS)
+        expect(pill).to_be_hidden()
+        viewer.close()
+    finally:
+        for page in pages:
+            page.context.close()
