@@ -34,6 +34,11 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # getDisplayMedia answers at once with Chromium's fake 1280x720 capture (a moving test
+    # pattern) instead of a picker no one can click: the agent page presents from the browser
+    # (tests/e2e/test_browser_presenting.py).
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
 ]
 
 _RELAYS_KEY = pytest.StashKey[list[RelayProcess]]()

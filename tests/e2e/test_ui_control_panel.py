@@ -1,10 +1,16 @@
-"""The agent chat window's control panel (P3, P8): request shown, grant, take back, decline."""
+"""The agent chat window's control panel (P3, P8): request shown, grant, take back, decline.
+
+Granting control needs the desktop app (the page in a browser presents view only):
+these tests run the chat window in desktop mode on the real local API, as
+test_ui_agent_desktop_mode.py does.
+"""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.desktop_ui import RecordedApp, open_desktop_support
 from tests.support.ui_pages import (
     by_id,
     customer_join,
@@ -15,6 +21,20 @@ from tests.support.ui_pages import (
 )
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def chat_pages(browser, recorded_app: RecordedApp, open_ui):
+    """(chat window in desktop mode, customer page): Chris Park joined the desktop's support."""
+    pages: list = []
+    try:
+        support = open_desktop_support(
+            browser, recorded_app.app, open_ui, pages, {"width": 1280, "height": 720}
+        )
+        yield support.chat, support.customer
+    finally:
+        for page in pages:
+            page.context.close()
 
 
 def test_the_agent_sees_the_request_grants_and_takes_control_back(chat_pages, relay) -> None:

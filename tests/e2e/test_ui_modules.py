@@ -85,6 +85,7 @@ PAGE_TABLES = {
     "/agent": {
         "agent",
         "attention",
+        "browser_present",
         "chat",
         "control",
         "drawing",

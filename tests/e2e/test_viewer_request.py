@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.api import Api
-from tests.support.ui_pages import by_id, rs_state, screenshot
-from tests.support.viewer_presenter import (
-    PresentationSession,
-    Presenter,
-    canvas_pixels,
-    sample_image,
-    wait_for_stats,
-)
+from tests.support.ui_pages import by_id, screenshot
+from tests.support.viewer_presenter import wait_for_stats
 
 pytestmark = pytest.mark.e2e
-
-SCREEN = (640, 400)
 
 
 def notices(page: Page):
     return by_id(page, "chat-notice")
 
 
-def test_customer_accepts_and_the_viewer_opens(chat_pages, relay) -> None:
+def test_customer_accepts_and_the_viewer_opens(chat_pages) -> None:
     """The agent asks; the customer's chat offers Accept / Decline; Accept opens /view in a new
     window that connects with the chat's session and shows what the presenter sends."""
     agent, customer = chat_pages
@@ -49,25 +39,11 @@ def test_customer_accepts_and_the_viewer_opens(chat_pages, relay) -> None:
     expect(by_id(customer, "presentation-open")).to_be_visible()
     expect(by_id(agent, "present-request")).to_be_enabled()
 
-    # The viewer uses the chat's session: a presenter on that session reaches it.
-    expect(viewer.get_by_test_id("viewer-state")).to_have_attribute("data-state", "waiting")
-    session = PresentationSession(
-        relay.url,
-        rs_state(customer)["sessionId"],
-        Api(relay.url).login("alice", "alice-password-1"),
-        customer_token="",
-    )
-    presenter = Presenter(session)
-    try:
-        image = sample_image(*SCREEN)
-        presenter.start(SCREEN)
-        presenter.frame(1, 0, 0, image, SCREEN, "png")
-        wait_for_stats(viewer, lambda s: s["lastSeq"] == 1)
-        assert np.array_equal(canvas_pixels(viewer, 0, 0, *SCREEN), np.asarray(image))
-        expect(viewer.get_by_test_id("viewer-state")).to_have_attribute("data-state", "live")
-        screenshot(viewer, "request-viewer-live")
-    finally:
-        presenter.close()
+    # The viewer uses the chat's session: what the agent page presents (getDisplayMedia, issue
+    # 12 #5; Chromium's fake capture in tests) reaches it.
+    expect(viewer.get_by_test_id("viewer-state")).to_have_attribute("data-state", "live")
+    wait_for_stats(viewer, lambda s: s["framesPainted"] >= 1)
+    screenshot(viewer, "request-viewer-live")
     assert viewer_errors == []
 
 

@@ -11,6 +11,9 @@
 // open). Ctrl+Alt+End on the agent's desktop takes control back as well (the presenter grabs
 // it); this panel hears of it through control_state like everyone else.
 // Shown while a request is pending, control is out, or the agent presents.
+// The agent page in a browser presents view only (no input injection in a browser): with
+// `canGrant: false` the panel offers no grant, says that control needs the desktop app, and
+// still lets the agent decline a customer's request.
 
 import { element } from "../common/dom.js";
 import { MessageType } from "../common/protocol.js";
@@ -21,8 +24,10 @@ export class ControlPanel {
    * @param {import("../common/session_socket.js").SessionSocket} options.socket the chat socket
    * @param {import("../common/i18n.js").i18n} options.i18n
    * @param {HTMLElement} options.anchor the panel is inserted just before this element
+   * @param {boolean} [options.canGrant] false: view only (the browser page), no grant buttons
    */
-  constructor({ socket, i18n, anchor }) {
+  constructor({ socket, i18n, anchor, canGrant = true }) {
+    this.canGrant = canGrant;
     this.socket = socket;
     this.i18n = i18n;
     this.state = { mouse: false, keyboard: false, requested: false, requestedBy: null };
@@ -142,12 +147,17 @@ export class ControlPanel {
       this.i18n.bind(this.hint, out ? "control.hotkey" : "control.agent_none");
       this.hint.hidden = !out;
     }
+    if (!this.canGrant && !this.error) {
+      this.i18n.bind(this.hint, "browser_present.control_note");
+      this.hint.hidden = false;
+    }
     if (this.error) {
       this.hint.hidden = false;
     }
-    this.buttons.mouse.hidden = mouse;
-    this.buttons.keyboard.hidden = keyboard;
-    this.buttons.both.hidden = mouse || keyboard;
+    this.element.dataset.canGrant = String(this.canGrant);
+    this.buttons.mouse.hidden = mouse || !this.canGrant;
+    this.buttons.keyboard.hidden = keyboard || !this.canGrant;
+    this.buttons.both.hidden = mouse || keyboard || !this.canGrant;
     this.buttons.decline.hidden = !requested || out;
     this.buttons.revokeMouse.hidden = !(mouse && keyboard);
     this.buttons.revokeKeyboard.hidden = !(mouse && keyboard);

@@ -18,6 +18,7 @@ import { SettingsPanel } from "./settings_panel.js";
 import { SupportView } from "./support_view.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
 import { ATTENTION_STRINGS } from "../common/strings/attention_strings.js";
+import { BROWSER_PRESENT_STRINGS } from "../common/strings/browser_present_strings.js";
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
@@ -30,6 +31,7 @@ import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
 i18n.addStrings(
   AGENT_STRINGS,
   ATTENTION_STRINGS,
+  BROWSER_PRESENT_STRINGS,
   CHAT_STRINGS,
   CONTROL_STRINGS,
   DRAWING_STRINGS,
@@ -461,6 +463,13 @@ const app = new AgentApp();
 window.__rsTest = Object.freeze({
   dropSocket: () => app.support.socket?.drop(),
   state: () => app.testState(),
+  presenter: () => app.support.browserPresenter?.testState() ?? null,
+  // What the browser's "Stop sharing" does to the capture: the track ends and fires "ended".
+  endCapture: () => {
+    const track = app.support.browserPresenter?.stream?.getVideoTracks()[0];
+    track?.stop();
+    track?.dispatchEvent(new Event("ended"));
+  },
   // A4 in seconds instead of minutes, checked every checkMs (tests only; the setting is minutes).
   idleSeconds: (seconds, checkMs = 200) => {
     app._idleOverride = { timeoutMs: seconds * 1000, checkMs };

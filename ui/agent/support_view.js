@@ -18,6 +18,7 @@ import { WaitingPanel } from "./waiting_panel.js";
 import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
 import { watchSession } from "./attention.js";
+import { BrowserPresenter } from "./browser_presenter.js";
 
 export class SupportView {
   /**
@@ -43,6 +44,8 @@ export class SupportView {
     this.chatView = null;
     this.notes = null;
     this.ended = false;
+    this.browserPresenter = null; // the page presents (no desktop app)
+    this._presentState = "idle";
     this._starting = null; // the presenter's "start" call while it is under way
     this._reported = "[]";
     this.waiting = new WaitingPanel({
@@ -124,6 +127,8 @@ export class SupportView {
           anchor: byId("tools-draw"),
         })
       : null;
+    // Without the desktop app's presenter the page presents itself (getDisplayMedia).
+    this._attachBrowserPresenter(backend);
     this.presentation = new PresentationControls({
       socket,
       chatView: this.chatView,
@@ -143,15 +148,22 @@ export class SupportView {
             }
             return call;
           }
-        : null,
+        : (action) => this._browserControl(action),
+      prepare: backend.presentation ? null : () => this._pickScreen(),
       onState: (state) => {
+        this._followBrowserPresenter(state);
         this.sharePicker?.setState(state);
         this.controlPanel?.setPresenting(state === "presenting"); // control handover (P3)
         this.drawingPanel?.setPresenting(state === "presenting" || state === "paused");
       },
     });
     // Control handover (P3): request, grant, take back (ui/agent/control_panel.js).
-    this.controlPanel = new ControlPanel({ socket, i18n: this.i18n, anchor: byId("chat-container") });
+    this.controlPanel = new ControlPanel({
+      socket,
+      i18n: this.i18n,
+      anchor: byId("chat-container"),
+      canGrant: Boolean(backend.presentation), // the browser page presents view only
+    });
     // Files both ways (P4): "Send file", "Received files" and the transfer list.
     this.files?.destroy();
     this.files = attachAgentFiles({
@@ -194,6 +206,69 @@ export class SupportView {
     this._apply({ id, ...fields, customer_name: null });
     socket.connect();
     this.renderStatus();
+  }
+
+  // ---------- Presenting from the browser (ui/agent/browser_presenter.js) ----------
+
+  _attachBrowserPresenter(backend) {
+    this.browserPresenter?.stop();
+    this._presentState = "idle";
+    this.browserPresenter =
+      !backend.presentation && BrowserPresenter.supported()
+        ? new BrowserPresenter({
+            sessionId: this.sessionId,
+            auth: () => this.options.auth(),
+            onEnded: () => this._browserShareEnded(),
+          })
+        : null;
+  }
+
+  /** In the "Present screen" click: the browser's picker; false when nothing was chosen. */
+  async _pickScreen() {
+    if (this.browserPresenter === null) {
+      // getDisplayMedia exists only in secure contexts: over plain http, say that instead.
+      const key = window.isSecureContext ? "browser_present.unsupported" : "browser_present.insecure";
+      this.chatView.addNotice(key);
+      return false;
+    }
+    try {
+      await this.browserPresenter.pick();
+      return true;
+    } catch (error) {
+      const cancelled = error?.code === "cancelled";
+      this.chatView?.addNotice(cancelled ? "browser_present.cancelled" : "browser_present.failed", {
+        message: error?.message ?? String(error),
+      });
+      return false;
+    }
+  }
+
+  _browserControl(action) {
+    const presenter = this.browserPresenter;
+    if (action === "start" && !presenter?.start()) {
+      this.chatView.addNotice("browser_present.share_again");
+      queueMicrotask(() => this.presentation?.sync("idle"));
+    } else if (action === "pause" || action === "resume" || action === "stop") {
+      presenter?.[action]();
+    }
+  }
+
+  /** Declined, or stopped: the capture the click picked is let go. */
+  _followBrowserPresenter(state) {
+    const before = this._presentState;
+    this._presentState = state;
+    if (state === "idle" && before !== "idle") {
+      this.browserPresenter?.release();
+    }
+  }
+
+  /** The browser's own "Stop sharing" (or the shared window closed) ended the capture. */
+  _browserShareEnded() {
+    if (this.ended || !this.presentation) {
+      return;
+    }
+    this.chatView?.addNotice("browser_present.ended", {}, { subtle: true });
+    this.presentation.sync("idle");
   }
 
   /** End the session for both sides (the End button's confirm, or the connection notice). */
@@ -347,6 +422,8 @@ export class SupportView {
   leave() {
     this.socket?.close();
     this.chatView?.destroy();
+    this.browserPresenter?.stop(); // present_stop, and the browser's capture ends
+    this.browserPresenter = null;
     this.presentation?.destroy();
     this.presentation = null;
     this.controlPanel?.destroy();

@@ -108,6 +108,19 @@ export class SessionSocket {
     return true;
   }
 
+  /**
+   * Send one binary frame (the screen channel's region frames, when the page presents).
+   * @param {Uint8Array|ArrayBuffer} bytes
+   * @returns {boolean} false when offline
+   */
+  sendBinary(bytes) {
+    if (!this.online || this._ws?.readyState !== WebSocket.OPEN) {
+      return false;
+    }
+    this._ws.send(bytes);
+    return true;
+  }
+
   /** Close for good (the page is leaving the session); no reconnect follows. */
   close() {
     this._stopped = true;

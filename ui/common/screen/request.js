@@ -124,9 +124,13 @@ export class PresentationControls {
    * @param {(action: "start"|"pause"|"resume"|"stop") => unknown} [options.onControl] drives
    *   the presenter (the desktop app); without it only the request is offered
    * @param {(state: string) => void} [options.onState] told the state after every change
+   * @param {() => Promise<boolean>} [options.prepare] runs inside the "Present screen" click,
+   *   before the request is sent (the browser page picks its screen there); false: not sent
    */
-  constructor({ socket, chatView, i18n, anchor, onControl = null, onState = () => {} }) {
+  constructor({ socket, chatView, i18n, anchor, onControl = null, onState = () => {}, prepare = null }) {
     this.onState = onState;
+    this.prepare = prepare;
+    this._preparing = false;
     this.socket = socket;
     this.chatView = chatView;
     this.i18n = i18n;
@@ -167,7 +171,22 @@ export class PresentationControls {
     }
   }
 
-  _request() {
+  async _request() {
+    if (this.prepare !== null) {
+      this._preparing = true;
+      this._render();
+      let ready = false;
+      try {
+        ready = await this.prepare();
+      } catch (error) {
+        console.error("preparing the presentation failed", error);
+      }
+      this._preparing = false;
+      if (!ready) {
+        this._render();
+        return;
+      }
+    }
     if (this.socket.send(MessageType.REQUEST_PRESENTATION)) {
       this.state = "asked";
       this.chatView.addNotice("present.waiting_answer", {}, { subtle: true });
@@ -219,7 +238,7 @@ export class PresentationControls {
     const presenting = this.state === "presenting" || this.state === "paused";
     const canControl = this.onControl !== null;
     this.request.hidden = presenting && canControl;
-    this.request.disabled = !online || this.state === "asked";
+    this.request.disabled = !online || this.state === "asked" || this._preparing;
     this.pause.hidden = !(presenting && canControl);
     this.stop.hidden = !(presenting && canControl);
     const paused = this.state === "paused";
