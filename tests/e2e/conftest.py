@@ -29,7 +29,12 @@ from suite.agent.app.local_guard import guard
 from suite.agent.app.local_server import LocalServer
 from suite.agent.app.presentations import TOKEN_ENV
 from suite.agent.app.settings import LocalSettings
-from tests.support.desktop_ui import FakePresentations, LocalApp, RecordedApp, RecordedWindows
+from tests.support.desktop_ui import (
+    LocalApp,
+    RecordedApp,
+    RecordedWindows,
+    recorded_local_app,
+)
 from tests.support.relay import REPO_ROOT
 from tests.support.screen_content import SCREEN_H, SCREEN_W, rgb_of
 from tests.support.ui_pages import (
@@ -112,16 +117,8 @@ def local_app(relay, tmp_path) -> Iterator[LocalApp]:
 @pytest.fixture
 def recorded_app(relay, tmp_path) -> Iterator[RecordedApp]:
     """The local API (real routes and guard) with its presenter children recorded."""
-    settings = LocalSettings(tmp_path / "config")
-    settings.update({"relay_url": relay.url})
-    presentations = FakePresentations()
-    server = LocalServer()
-    secret = secrets.token_urlsafe(32)
-    routes = build_app(settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
-    server.start(guard(routes, secret, server.port))
-    yield RecordedApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
-    server.stop()
-    settings.close()
+    with recorded_local_app(tmp_path / "config", relay_url=relay.url) as app:
+        yield app
 
 
 # ---------- The presentation path: X screen -> presenter CLI -> relay -> viewer ----------

@@ -10,25 +10,18 @@ messages when a panel opens above it, and shows a "new messages" pill when scrol
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.app.local_api import build_app
-from suite.agent.app.local_guard import guard
-from suite.agent.app.local_server import LocalServer
-from suite.agent.app.settings import LocalSettings
 from tests.support.desktop_ui import (
     LAYOUT_JS,
-    FakePresentations,
-    LocalApp,
     RecordedApp,
-    RecordedWindows,
     local_call,
     open_desktop_support,
+    recorded_local_app,
 )
 from tests.support.ui_pages import (
     PageFactory,
@@ -62,16 +55,10 @@ NEWEST_IN_VIEW_JS = """() => {
 def presenting_app(relay, tmp_path: Path) -> Iterator[RecordedApp]:
     """The local API (real routes and guard) with its presenter children recorded, saving
     received files into tmp_path."""
-    settings = LocalSettings(tmp_path / "config")
-    settings.update({"relay_url": relay.url, "received_files_folder": str(tmp_path / "in")})
-    presentations = FakePresentations()
-    server = LocalServer()
-    secret = secrets.token_urlsafe(32)
-    routes = build_app(settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
-    server.start(guard(routes, secret, server.port))
-    yield RecordedApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
-    server.stop()
-    settings.close()
+    with recorded_local_app(
+        tmp_path / "config", relay_url=relay.url, received_files_folder=str(tmp_path / "in")
+    ) as app:
+        yield app
 
 
 def _assert_usable(chat: Page, least_px: int, label: str) -> dict:

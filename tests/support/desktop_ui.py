@@ -6,12 +6,20 @@ opens them (the `local_app` and `recorded_app` fixtures are in tests/e2e/conftes
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from suite.agent.app.local_api import build_app
+from suite.agent.app.local_guard import guard
+from suite.agent.app.local_server import LocalServer
 from suite.agent.app.local_state import Notice
+from suite.agent.app.settings import LocalSettings
 from suite.agent.presenter.commands import DrawCommand, DrawTool, encode_command
 from tests.support.relay import ALICE
 from tests.support.ui_pages import PageFactory, by_id, customer_join, open_page
@@ -233,3 +241,21 @@ LAYOUT_JS = """() => {
     name: q("chat-peer-name").scrollWidth <= q("chat-peer-name").clientWidth + 1,
   };
 }"""
+
+
+@contextmanager
+def recorded_local_app(config_dir: Path, **settings: Any) -> Iterator[RecordedApp]:
+    """The local API (real routes and guard) on a free port with its presenter children
+    recorded (:class:`FakePresentations`), its settings file in ``config_dir``."""
+    local_settings = LocalSettings(config_dir)
+    local_settings.update(settings)
+    presentations = FakePresentations()
+    server = LocalServer()
+    secret = secrets.token_urlsafe(32)
+    routes = build_app(local_settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
+    server.start(guard(routes, secret, server.port))
+    try:
+        yield RecordedApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
+    finally:
+        server.stop()
+        local_settings.close()
