@@ -33,6 +33,7 @@ from tests.support.desktop_ui import (
     LocalApp,
     RecordedApp,
     RecordedWindows,
+    open_desktop_support,
     recorded_local_app,
 )
 from tests.support.relay import REPO_ROOT
@@ -119,6 +120,22 @@ def recorded_app(relay, tmp_path) -> Iterator[RecordedApp]:
     """The local API (real routes and guard) with its presenter children recorded."""
     with recorded_local_app(tmp_path / "config", relay_url=relay.url) as app:
         yield app
+
+
+@pytest.fixture
+def desktop_chat_pages(browser, recorded_app: RecordedApp, open_ui) -> Iterator[tuple[Page, Page]]:
+    """(chat window in desktop mode, customer page): Chris Park joined the desktop's support.
+
+    Giving control needs the desktop app (the page in a browser presents view only)."""
+    pages: list = []
+    try:
+        support = open_desktop_support(
+            browser, recorded_app.app, open_ui, pages, {"width": 1280, "height": 720}
+        )
+        yield support.chat, support.customer
+    finally:
+        for page in pages:
+            page.context.close()
 
 
 # ---------- The presentation path: X screen -> presenter CLI -> relay -> viewer ----------

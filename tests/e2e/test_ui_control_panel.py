@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.desktop_ui import RecordedApp, open_desktop_support
 from tests.support.ui_pages import (
     by_id,
     customer_join,
@@ -23,24 +22,12 @@ from tests.support.ui_pages import (
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def chat_pages(browser, recorded_app: RecordedApp, open_ui):
-    """(chat window in desktop mode, customer page): Chris Park joined the desktop's support."""
-    pages: list = []
-    try:
-        support = open_desktop_support(
-            browser, recorded_app.app, open_ui, pages, {"width": 1280, "height": 720}
-        )
-        yield support.chat, support.customer
-    finally:
-        for page in pages:
-            page.context.close()
-
-
-def test_the_agent_sees_the_request_grants_and_takes_control_back(chat_pages, relay) -> None:
+def test_the_agent_sees_the_request_grants_and_takes_control_back(
+    desktop_chat_pages, relay
+) -> None:
     """A viewer's request appears in the agent's chat window; Give keyboard, then Give mouse
     hand them over (the viewer is told); Take back control ends it; Decline drops a request."""
-    agent, customer = chat_pages
+    agent, customer = desktop_chat_pages
     panel = by_id(agent, "control-panel")
     expect(panel).to_be_hidden()  # nothing asked, nothing out, not presenting
     viewer = customer_viewer_socket(customer, relay)
@@ -72,11 +59,11 @@ def test_the_agent_sees_the_request_grants_and_takes_control_back(chat_pages, re
 
 
 def test_after_a_removal_the_panel_names_the_customer_who_asks_and_grants_to_them(
-    chat_pages, relay, open_ui
+    desktop_chat_pages, relay, open_ui
 ) -> None:
     """The removed customer's viewer is closed (4004); the next customer's request shows their
     own name, from the relay, and Give keyboard hands it to that customer's viewer."""
-    agent, first = chat_pages
+    agent, first = desktop_chat_pages
     old_viewer = customer_viewer_socket(first, relay)
     code = remove_the_customer(agent)
     assert old_viewer.close_code(timeout=1.0) == 4004

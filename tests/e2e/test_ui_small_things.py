@@ -43,7 +43,11 @@ def _open_viewer(agent: Page, customer: Page) -> Page:
     with customer.expect_popup() as popup:
         by_id(customer, "presentation-accept").click()
     viewer = popup.value
-    expect(viewer.get_by_test_id("viewer-state")).to_have_attribute("data-state", "waiting")
+    # The agent page presents itself (getDisplayMedia, Chromium's fake capture): the viewer
+    # may already be live when it is looked at.
+    expect(viewer.get_by_test_id("viewer-state")).to_have_attribute(
+        "data-state", re.compile(r"^(waiting|live)$")
+    )
     return viewer
 
 
@@ -87,10 +91,12 @@ def test_the_viewer_has_an_end_button_that_ends_the_session(
     viewer.close()
 
 
-def test_the_agent_takes_back_only_the_mouse_or_only_the_keyboard(chat_pages, relay) -> None:
+def test_the_agent_takes_back_only_the_mouse_or_only_the_keyboard(
+    desktop_chat_pages, relay
+) -> None:
     """With mouse and keyboard out, the chat window offers "Take back mouse" and "Take back
     keyboard" beside "Take back control": each takes back only its own kind."""
-    agent, customer = chat_pages
+    agent, customer = desktop_chat_pages
     viewer = customer_viewer_socket(customer, relay)
     viewer.send({"type": "request_control"})
     by_id(agent, "control-grant-both").click()
