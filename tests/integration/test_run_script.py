@@ -158,7 +158,9 @@ def test_run_with_a_display_opens_the_agent_app_on_that_relay(run_script, xvfb, 
     target = wait_for_target(devtools, lambda t: "/ui/agent/index.html" in t["url"])
     with CdpPage(target) as main:
         main.wait_for_selector(by_test_id("login-relay-url"))
-        shown = main.evaluate(f"document.querySelector('{by_test_id('login-relay-url')}').value")
+        field = f"document.querySelector('{by_test_id('login-relay-url')}')"
+        main.wait_for(f"{field}.value !== ''", timeout_s=15)  # filled from the settings
+        shown = main.evaluate(f"{field}.value")
     assert shown.rstrip("/") == relay_url
     assert find_windows(env, "^RemoteSales$")
     assert run.interrupt() == 130
