@@ -99,7 +99,8 @@ def serve_parser() -> argparse.ArgumentParser:
         "--max-connections-per-address",
         type=int,
         metavar="N",
-        help=f"open connections one client address may hold (default "
+        help=f"connections in their HTTP phase one client address may hold (websockets give "
+        f"their slot back; default "
         f"{DEFAULT_LIMITS.max_per_address}; with --trust-proxy, 0 = no cap: the proxy "
         "caps them); one more is answered 503",
     )
