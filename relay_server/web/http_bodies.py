@@ -46,6 +46,9 @@ HTTP_STATUS: dict[str, int] = {
     # the one-time viewer
     "no_viewer_build": 404, "ticket_unknown": 404, "ticket_used": 410, "ticket_expired": 410,
     "session_over": 410, "too_many_tickets": 429,
+    # mail (A3, AD4)
+    "bad_setting": 400, "bad_address": 400, "no_recipients": 400, "too_many_recipients": 413,
+    "mail_not_configured": 409, "mail_not_found": 404,
 }  # fmt: skip
 """The HTTP status of every error code the relay's API answers (docs/protocol.md, *HTTP API*)."""
 
