@@ -112,7 +112,8 @@ class Outbox:
     # -- start-up --------------------------------------------------------------------------
 
     def recover(self, now: float) -> dict[str, int]:
-        """After a start: requeue what never reached its final ``.``, fail what might have.
+        """After a start: requeue what never reached its final ``.``, fail what might have,
+        and make waiting mail due now.
 
         Returns counts ``{"requeued": n, "uncertain": m}``; call ``wait_durable`` next.
         """
@@ -125,6 +126,9 @@ class Outbox:
             elif mail["state"] == SENDING:
                 self._change(mail_id, state=QUEUED, next_try_at=now)
                 counts["requeued"] += 1
+            elif mail["state"] == RETRYING and mail["next_try_at"] > now:
+                # A restart often follows a fix (network, settings): waiting mail tries now.
+                self._change(mail_id, next_try_at=now)
             if self._mails[mail_id]["state"] in (QUEUED, RETRYING):
                 self._schedule(mail_id, self._mails[mail_id]["next_try_at"])
         return counts

@@ -93,7 +93,7 @@ class Options:
         changed = []
         for key, value in checked.items():
             old = self.get(key)
-            if value == old and self.source(key) is Source.ADMIN:
+            if value == old:  # the same value again (a form sends every field): no change
                 continue
             doc = {"key": key, "value": value, "set_by": actor, "set_at": now}
             if key in self._doc_ids:

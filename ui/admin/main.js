@@ -11,10 +11,12 @@ import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
 import { loadJson, saveJson } from "../common/storage.js";
 import { AccountsPanel } from "./accounts_panel.js";
+import { MailPanel } from "./mail_panel.js";
 import { ADMIN_STRINGS } from "../common/strings/admin_strings.js";
+import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
 import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
 
-i18n.addStrings(ADMIN_STRINGS, SIGN_IN_STRINGS);
+i18n.addStrings(ADMIN_STRINGS, SIGN_IN_STRINGS, MAIL_STRINGS);
 
 const AUTH_KEY = "rs.admin.auth";
 
@@ -34,6 +36,12 @@ class AdminApp {
       me: () => this.auth?.admin?.username ?? "",
       onOwnPasswordChanged: () => this._signedOut("admin.password_changed_self"),
     });
+    this.mail = new MailPanel({
+      i18n,
+      api: (method, path, options) => this._api(method, path, options),
+    });
+    // Sections by the address's #fragment, so a reload stays on the section.
+    window.addEventListener("hashchange", () => this._showSection());
     byId("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this._login();
@@ -146,13 +154,36 @@ class AdminApp {
   _showLogin() {
     showOnly(this.panels, byId("login-panel"));
     this.accounts.clear();
+    this.mail.clear();
     const input = byId("login-username").value ? byId("login-password") : byId("login-username");
     input.focus();
   }
 
   _showAdmin() {
     showOnly(this.panels, byId("admin-panel"));
-    this.accounts.load();
+    this._showSection();
+  }
+
+  /** Show the section the address names (#accounts by default) and load it. */
+  _showSection() {
+    if (byId("admin-panel").hidden) {
+      return;
+    }
+    const sections = [byId("accounts"), byId("mail")];
+    const wanted = sections.find((section) => `#${section.id}` === window.location.hash) ?? sections[0];
+    showOnly(sections, wanted);
+    for (const link of document.querySelectorAll(".admin-nav__item")) {
+      if (link.getAttribute("href") === `#${wanted.id}`) {
+        link.setAttribute("aria-current", "page");
+      } else {
+        link.removeAttribute("aria-current");
+      }
+    }
+    if (wanted.id === "mail") {
+      this.mail.load();
+    } else {
+      this.accounts.load();
+    }
   }
 }
 
