@@ -27,11 +27,12 @@ from relay_server.mail.smtp_client import (
     TemporaryFailure,
     UncertainFailure,
 )
-from relay_server.mail.templates import build_message
+from relay_server.mail.templates import MailContent, RenderedMail, render
 
 logger = logging.getLogger(__name__)
 
 IDLE_CLOSE_S = 5.0
+RENDERED_KEPT = 16  # serialised contents kept (one per language of a batch of invitations)
 NOT_CONFIGURED = "no mail server is set: an admin sets one on the admin site (Mail)"
 
 
@@ -63,6 +64,7 @@ class MailSender:
         self._wake = Event()
         self._connection: SmtpConnection | None = None
         self._greenlet: gevent.Greenlet | None = None
+        self._rendered: dict[tuple, RenderedMail] = {}  # content -> serialised, see render()
         outbox.on_enqueued = self.wake
 
     def start(self) -> None:
@@ -115,15 +117,8 @@ class MailSender:
         self.wait_durable()
         mail, content = self.outbox.content(mail_id)
         try:
-            message = build_message(
-                content,
-                to=mail["to"],
-                sender_address=settings.sender_address,
-                sender_name=settings.sender_name,
-                message_id=mail["message_id"],
-                sent_at=self.clock(),
-                reply_to=mail.get("reply_to") or "",
-            )
+            rendered = self._render(content, settings, mail.get("reply_to") or "")
+            message = rendered.for_recipient(mail["to"], mail["message_id"], self.clock())
         except ValueError as error:  # a header the policy refuses: never sent
             self.outbox.rejected(mail_id, f"the mail cannot be built: {error}", self.clock())
             self.wait_durable()
@@ -151,8 +146,20 @@ class MailSender:
             self.outbox.sent(mail_id, answer, self.clock())
         self.wait_durable()
 
+    def _render(self, content: MailContent, settings: SmtpSettings, reply_to: str) -> RenderedMail:
+        """The serialised content, made once per (content, sender) for all its recipients."""
+        key = (content, settings.sender_address, settings.sender_name, reply_to)
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            if len(self._rendered) >= RENDERED_KEPT:
+                self._rendered.pop(next(iter(self._rendered)))
+            rendered = self._rendered[key] = render(
+                content, settings.sender_address, settings.sender_name, reply_to
+            )
+        return rendered
+
     def _send(
-        self, settings: SmtpSettings, message, to: str, commit_point: Callable[[], None]
+        self, settings: SmtpSettings, message: bytes, to: str, commit_point: Callable[[], None]
     ) -> str:
         """Send on the open connection; if a reused one has gone stale (the server closed
         it while idle) before the message, once more on a fresh one."""
@@ -178,8 +185,6 @@ class MailSender:
 
 def send_test_mail(settings: SmtpSettings, to: str, message_id: str, now: float) -> dict:
     """Send a test mail now, outside the outbox; ``{delivered, answer}`` for the admin."""
-    from relay_server.mail.templates import MailContent
-
     if not settings.configured:
         return {"delivered": False, "answer": NOT_CONFIGURED}
     content = MailContent(
@@ -189,8 +194,8 @@ def send_test_mail(settings: SmtpSettings, to: str, message_id: str, now: float)
         html="<p>This test mail shows that the relay can send mail with these settings.</p>"
         "<p>릴레이가 이 설정으로 메일을 보낼 수 있습니다.</p>",
     )
-    message = build_message(
-        content, to, settings.sender_address, settings.sender_name, message_id, now
+    message = render(content, settings.sender_address, settings.sender_name).for_recipient(
+        to, message_id, now
     )
     connection = None
     try:

@@ -18,8 +18,6 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Callable
-from email import policy
-from email.message import EmailMessage
 
 from relay_server.mail.settings import SmtpSettings
 
@@ -113,12 +111,13 @@ class SmtpConnection:
 
     def send(
         self,
-        message: EmailMessage,
+        message: bytes,
         sender: str,
         recipient: str,
         before_commit: Callable[[], None] = lambda: None,
     ) -> str:
-        """Send one mail; returns the server's answer to the final ``.`` (``250 ...``).
+        """Send one mail (its bytes, CRLF line ends); returns the server's answer to the
+        final ``.`` (``250 ...``).
 
         ``before_commit`` runs when only the final ``.`` is left to write.
 
@@ -126,8 +125,7 @@ class SmtpConnection:
             TemporaryFailure, PermanentFailure, UncertainFailure: as the module says; after
                 any of them the connection is closed unless it was a refusal of this mail.
         """
-        data = message.as_bytes(policy=policy.SMTP)
-        data = _LEADING_DOT.sub(b"..", data)
+        data = _LEADING_DOT.sub(b"..", message)
         if not data.endswith(b"\r\n"):
             data += b"\r\n"
         smtp = self.smtp

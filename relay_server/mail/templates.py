@@ -13,6 +13,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -194,12 +195,14 @@ def build_message(
     """
     message = EmailMessage()
     message["From"] = Address(display_name=header_text(sender_name), addr_spec=sender_address)
-    message["To"] = Address(addr_spec=to)
+    if to:
+        message["To"] = Address(addr_spec=to)
     if reply_to:
         message["Reply-To"] = Address(addr_spec=reply_to)
     message["Subject"] = header_text(content.subject)
-    message["Date"] = format_datetime(datetime.fromtimestamp(sent_at, UTC))
-    message["Message-ID"] = message_id
+    if message_id:
+        message["Date"] = format_datetime(datetime.fromtimestamp(sent_at, UTC))
+        message["Message-ID"] = message_id
     message["MIME-Version"] = "1.0"
     message.set_content(content.text, cte="quoted-printable")
     message.add_alternative(content.html, subtype="html", cte="quoted-printable")
@@ -214,3 +217,39 @@ def build_message(
             params=_content_params(params),
         )
     return message
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMail:
+    """A message serialised once for many recipients: every header but To, Date and
+    Message-ID, and the body. Building and encoding a MIME message costs milliseconds of CPU
+    (6 ms here for an invitation); one rendering serves every recipient of the same content
+    and language, and :meth:`for_recipient` only prepends three ASCII lines."""
+
+    head: bytes  # header lines, each ending in CRLF
+    body: bytes  # after the blank line
+
+    def for_recipient(self, to: str, message_id: str, sent_at: float) -> bytes:
+        """The whole message for ``to`` (CRLF line ends, ready for the DATA phase).
+
+        Raises:
+            ValueError: ``to`` or ``message_id`` is not a plain ASCII value (never from
+                checked input; refuses rather than adds a header).
+        """
+        for value in (to, message_id):
+            if not value.isascii() or _CONTROL_RE.search(value) or " " in value:
+                raise ValueError(f"not a header value: {value!r}")
+        date = format_datetime(datetime.fromtimestamp(sent_at, UTC))
+        lines = f"To: {to}\r\nDate: {date}\r\nMessage-ID: {message_id}\r\n".encode("ascii")
+        return lines + self.head + b"\r\n" + self.body
+
+
+def render(
+    content: MailContent, sender_address: str, sender_name: str, reply_to: str = ""
+) -> RenderedMail:
+    """Serialise ``content`` once (see :class:`RenderedMail`)."""
+    message = build_message(content, "", sender_address, sender_name, "", 0.0, reply_to)
+    del message["To"], message["Date"], message["Message-ID"]
+    raw = message.as_bytes(policy=policy.SMTP)
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return RenderedMail(head + b"\r\n", body)

@@ -192,3 +192,27 @@ def test_options_know_their_origin_and_audit_changes(tmp_path):
         assert options.get("mail.host") == "smtp.example.com"
     finally:
         store.close()
+
+
+def test_a_rendering_serves_every_recipient_and_refuses_a_header_trick():
+    """One rendering, then per recipient only To, Date and Message-ID: the result parses as
+    the full message; a recipient or Message-ID with a line break is refused."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from relay_server.mail.templates import invitation, render
+
+    content = invitation("ko", {"name": "Alice Kim", "company": "Acme"}, "http://r/?code=1",
+                         "http://r", "123 456 789")  # fmt: skip
+    rendered = render(content, "relay@example.com", "Acme Sales")
+    raw = rendered.for_recipient("kim@example.com", "<m1@example.com>", 0.0)
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert message["To"] == "kim@example.com" and message["Message-ID"] == "<m1@example.com>"
+    assert message["From"] == "Acme Sales <relay@example.com>"
+    assert "원격 상담" in message["Subject"]
+    parts = {p.get_content_type(): p.get_content() for p in message.walk() if not p.is_multipart()}
+    assert "123 456 789" in parts["text/plain"] and "상담 참여하기" in parts["text/html"]
+    for to, message_id in (("a@example.com\r\nBcc: b@example.com", "<m@x>"),
+                           ("a@example.com", "<m@x>\r\nBcc: b@example.com")):  # fmt: skip
+        with pytest.raises(ValueError):
+            rendered.for_recipient(to, message_id, 0.0)
