@@ -214,3 +214,53 @@ def test_the_page_checks_addresses_as_the_relay_does(open_ui: PageFactory) -> No
         ADDRESS_CASES,
     )
     assert verdicts == [address_problem(a) is None for a in ADDRESS_CASES]
+
+
+@pytest.fixture(scope="module")
+def xvfb():
+    """A private 1920x1080 X display for the real agent app."""
+    from tests.support.desktop_flow import private_display
+
+    yield from private_display()
+
+
+def test_the_desktop_app_emails_the_invitation(relay, smtp, xvfb, tmp_path, artifacts_dir) -> None:
+    """The real agent app (QtWebEngine under a 1920x1080 Xvfb, chat window at its default
+    size) e-mails the invitation through its relay proxy, and shows it sent."""
+    from tests.support.agent_app import AgentApp
+    from tests.support.cdp import by_test_id
+    from tests.support.desktop_flow import (
+        ACCESS_CODE_JS,
+        driving,
+        main_page,
+        open_support_window,
+        sign_in,
+    )
+
+    app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
+    with driving(app, artifacts_dir, "desktop-mail") as windows:
+        main = main_page(app)
+        windows.pages.append(main)
+        sign_in(main)
+        chat = open_support_window(app, main, windows.pages)
+        chat.wait_for(ACCESS_CODE_JS)
+        chat.click(by_test_id("email-invitation"))
+        chat.wait_for(
+            f"document.querySelector('{by_test_id('invite-preview-body')}')"
+            ".textContent.includes('Alice Kim')"
+        )
+        chat.fill(by_test_id("invite-address"), "app@example.com")
+        for name in ("desktop-app-invite-form-1920x1080",):
+            path = chat.screenshot(artifacts_dir / f"mail-{name}.png")
+            if SHOTS.is_dir():
+                shutil.copy(path, SHOTS / path.name)
+        chat.click(by_test_id("invite-send"))
+        chat.wait_for(
+            f"document.querySelector('{by_test_id('mail-state')}')?.dataset.state === 'sent'",
+            timeout_s=20,
+        )
+        smtp.wait_for_address("app@example.com")
+        chat.evaluate(f"document.querySelector('{by_test_id('mail-state')}').scrollIntoView()")
+        path = chat.screenshot(artifacts_dir / "mail-desktop-app-invite-sent-1920x1080.png")
+        if SHOTS.is_dir():
+            shutil.copy(path, SHOTS / path.name)

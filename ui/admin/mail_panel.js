@@ -88,7 +88,13 @@ export class MailPanel {
       ...entries.map((entry) => {
         const field = entry.key.replace(/^mail\./, "");
         const label = this.i18n.has(`mail.${field}`) ? this.i18n.t(`mail.${field}`) : field;
-        const shown = (value) => (value === "" || value === null ? this.i18n.t("mail.empty_value") : String(value));
+        // A secret's old and new are only the relay's "(set)" / "(empty)" markers.
+        const shown = (value) => {
+          if (value === "" || value === null || value === "(empty)") {
+            return this.i18n.t("mail.empty_value");
+          }
+          return value === "(set)" ? this.i18n.t("mail.set_value") : String(value);
+        };
         return element(
           "li",
           "admin-audit__item",

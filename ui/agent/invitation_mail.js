@@ -288,6 +288,9 @@ export class InvitationMail {
   _renderList() {
     const section = byId("mail-states");
     section.hidden = this.mails.length === 0;
+    if (!this.mails.some((mail) => PENDING.has(mail.state))) {
+      this.i18n.bindOrClear(byId("mail-queued"), ""); // "on its way" only while it is
+    }
     byId("mail-state-list").replaceChildren(...this.mails.map((mail) => this._item(mail)));
   }
 

@@ -39,6 +39,7 @@ export const MAIL_STRINGS = Object.freeze({
     "mail.audit_empty": "No changes yet.",
     "mail.audit_line": "{time} · {actor} · {field}: {old} → {new}",
     "mail.empty_value": "(empty)",
+    "mail.set_value": "(set)",
 
     "mail.invite_open": "E-mail invitation",
     "mail.invite_title": "E-mail the invitation",
@@ -116,6 +117,7 @@ export const MAIL_STRINGS = Object.freeze({
     "mail.audit_empty": "아직 변경 내역이 없습니다.",
     "mail.audit_line": "{time} · {actor} · {field}: {old} → {new}",
     "mail.empty_value": "(비어 있음)",
+    "mail.set_value": "(설정됨)",
 
     "mail.invite_open": "초대 메일 보내기",
     "mail.invite_title": "초대 메일 보내기",
