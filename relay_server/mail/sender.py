@@ -32,6 +32,7 @@ from relay_server.mail.templates import MailContent, RenderedMail, render
 logger = logging.getLogger(__name__)
 
 IDLE_CLOSE_S = 5.0
+STOP_WAIT_S = 5.0  # a clean stop waits this long for the mail being sent
 RENDERED_KEPT = 16  # serialised contents kept (one per language of a batch of invitations)
 NOT_CONFIGURED = "no mail server is set: an admin sets one on the admin site (Mail)"
 
@@ -65,13 +66,22 @@ class MailSender:
         self._connection: SmtpConnection | None = None
         self._greenlet: gevent.Greenlet | None = None
         self._rendered: dict[tuple, RenderedMail] = {}  # content -> serialised, see render()
+        self._stopping = False
         outbox.on_enqueued = self.wake
 
     def start(self) -> None:
         self._greenlet = gevent.spawn(self._run)
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = STOP_WAIT_S) -> None:
+        """Let the mail being sent finish (its outcome durable), then stop.
+
+        After ``timeout_s`` the greenlet is killed where it is: a mail still ``sending`` is
+        queued again at the next start, one past its commit point is ``uncertain`` (as after
+        a crash)."""
+        self._stopping = True
+        self._wake.set()
         if self._greenlet is not None:
+            self._greenlet.join(timeout_s)
             self._greenlet.kill()
         self._close()
 
@@ -80,7 +90,7 @@ class MailSender:
         self._wake.set()
 
     def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 self._work()
             except gevent.GreenletExit:
@@ -100,6 +110,8 @@ class MailSender:
             if self._connection is not None:
                 timeout = min(timeout, IDLE_CLOSE_S)
             self._wake.clear()
+            if self._stopping:
+                return
             if not self._wake.wait(timeout) and self.outbox.next_due(self.clock()) is None:
                 self._close()  # idle: say QUIT rather than keep the server's slot
             return
