@@ -331,3 +331,32 @@ def test_killed_after_the_final_dot_the_mail_is_never_sent_twice(tmp_path):
     finally:
         relay.stop()
         smtp.stop()
+
+
+def test_new_settings_apply_to_waiting_mail_without_a_restart(session, smtp):
+    """The admin points the relay at a port where nothing listens: the invitation waits with
+    "connection refused"; the admin sets the right port back and the waiting mail goes at
+    once, without a restart, with the new sender name."""
+    from tests.support.network import closed_port_url
+
+    api, token, support = session
+    admin = api.login(ROOT.username, ROOT.password)
+    dead_port = int(closed_port_url().rsplit(":", 1)[1])
+    status, body, _ = api.request("PUT", "/api/admin/mail", {"port": dead_port}, token=admin)
+    assert status == 200, body
+    try:
+        _, body = invite(api, token, support["session_id"], ("moved@example.com", "en"))
+        mail_id = body["mails"][0]["id"]
+        retrying = wait_mail_state(api, token, mail_id, "retrying")
+        assert f"127.0.0.1:{dead_port}" in retrying["answer"]
+        assert "connection refused" in retrying["answer"]
+    finally:
+        status, body, _ = api.request(
+            "PUT", "/api/admin/mail", {"port": smtp.port, "sender_name": "Moved Sales"},
+            token=admin,
+        )  # fmt: skip
+        assert status == 200, body
+    sent = wait_mail_state(api, token, mail_id, "sent", timeout_s=5)
+    assert sent["attempts"] >= 2
+    received = smtp.wait_for_address("moved@example.com")
+    assert str(received.message["From"]) == "Moved Sales <relay@example.com>"
