@@ -60,13 +60,13 @@ _INVITATION = {
         "invitation, you can ignore it.",
     },
     "ko": {
-        "subject": "{name} 님이 원격 상담에 초대했습니다",
-        "intro": "{who} 님이 온라인 원격 상담에 초대했습니다.",
+        "subject": "{name} 상담원이 원격 상담에 초대했습니다",
+        "intro": "{who} 상담원이 온라인 원격 상담에 초대했습니다.",
         "button": "상담 참여하기",
         "or": "또는 {relay_url} 에 접속해 아래 접속 코드를 입력하세요.",
-        "code_note": "코드는 한 번만 쓸 수 있고 곧 만료됩니다. 만료되었다면 {name} 님에게 새 "
+        "code_note": "코드는 한 번만 쓸 수 있고 곧 만료됩니다. 만료되었다면 {name} 상담원에게 새 "
         "코드를 요청하세요.",
-        "footer": "{who} 님을 대신해 RemoteSales에서 보낸 메일입니다. 초대받을 일이 없었다면 "
+        "footer": "{who} 상담원을 대신해 RemoteSales에서 보낸 메일입니다. 초대받을 일이 없었다면 "
         "이 메일은 무시하셔도 됩니다.",
     },
 }

@@ -112,7 +112,7 @@ def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, s
     addresses.nth(1).fill("park@example.com")
     by_id(page, "invite-lang").nth(1).select_option("ko")
     expect(by_id(page, "invite-preview-subject")).to_have_text(
-        "Subject: Alice Kim 님이 원격 상담에 초대했습니다"
+        "Subject: Alice Kim 상담원이 원격 상담에 초대했습니다"
     )
     expect(by_id(page, "invite-preview-body")).to_contain_text(f"{code[:3]} {code[3:6]} {code[6:]}")
     by_id(page, "invite-add").click()
