@@ -87,6 +87,9 @@ def test_admin_sets_the_mail_server_and_sends_a_test_mail(open_ui: PageFactory, 
     page.get_by_test_id("language-select").select_option("ko")
     expect(page.locator("#mail-title")).to_have_text("메일")
     shot(page, "admin-settings-ko-1280x800")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(by_id(page, "mail-save")).to_be_visible()
+    shot(page, "admin-settings-ko-390x844")
 
 
 def _open_invite(page: Page) -> None:
