@@ -154,9 +154,22 @@ class MailSender:
             logger.info("mail deferred", extra={"mail": mail_id, "answer": failure.answer})
         except MailFailure as failure:  # pragma: no cover - every failure is one of the above
             self.outbox.deferred(mail_id, failure.answer, self.clock())
+        except Exception:
+            # A bug: the mail must not stay "sending" until a restart. Before its commit point
+            # it is retried later; past it, it is uncertain like any break after the ".".
+            self._close()
+            if self._committed(mail_id):
+                self.outbox.uncertain(mail_id, "internal error", self.clock())
+            else:
+                self.outbox.deferred(mail_id, "internal error in the relay", self.clock())
+            self.wait_durable()
+            raise
         else:
             self.outbox.sent(mail_id, answer, self.clock())
         self.wait_durable()
+
+    def _committed(self, mail_id: str) -> bool:
+        return bool(self.outbox.content(mail_id)[0].get("committing"))
 
     def _render(self, content: MailContent, settings: SmtpSettings, reply_to: str) -> RenderedMail:
         """The serialised content, made once per (content, sender) for all its recipients."""
