@@ -19,7 +19,6 @@ SECURITY_MODES = ("none", "starttls", "tls")
 MAX_HOST_CHARS = 253
 MAX_FIELD_CHARS = 200
 HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]+\]$")
-DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
 
 
 def _text(max_chars: int) -> Callable[[Any], str]:
