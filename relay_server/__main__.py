@@ -186,6 +186,15 @@ def serve(argv: list[str]) -> int:
         print(f"error: --viewer-dir {args.viewer_dir} is not a folder", file=sys.stderr)
         return 2
 
+    try:
+        mail_command_line = _mail_command_line(args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.mail_retry_first <= 0:
+        print("error: --mail-retry-first is a positive number of seconds", file=sys.stderr)
+        return 2
+
     from relay_server.files.transfers import FileRules, parse_extensions, parse_size
     from relay_server.mail.outbox import RetryPolicy
     from relay_server.sessions.relay import RelayOptions
@@ -199,14 +208,6 @@ def serve(argv: list[str]) -> int:
         return 1
     if args.demo:
         _ensure_demo_agent(store, args.data)
-    try:
-        mail_command_line = _mail_command_line(args)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if args.mail_retry_first <= 0:
-        print("error: --mail-retry-first is a positive number of seconds", file=sys.stderr)
-        return 2
     config = ServerConfig(
         host=args.host,
         port=args.port,

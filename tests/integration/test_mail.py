@@ -360,3 +360,20 @@ def test_new_settings_apply_to_waiting_mail_without_a_restart(session, smtp):
     assert sent["attempts"] >= 2
     received = smtp.wait_for_address("moved@example.com")
     assert str(received.message["From"]) == "Moved Sales <relay@example.com>"
+
+
+def test_bad_mail_options_on_the_command_line_are_refused(tmp_path):
+    """A bad --smtp-port or --mail-from stops the relay at once with the reason (exit 2)."""
+    import subprocess
+    import sys
+
+    from tests.support.relay import REPO_ROOT
+
+    for args, reason in ((["--smtp-port", "0"], "a port is a number from 1 to 65535"),
+                         (["--mail-from", "not-an-address"], "one @")):  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", "relay_server", "--data", str(tmp_path / "data"), *args],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 2, result
+        assert reason in result.stderr
