@@ -92,11 +92,12 @@ PAGE_TABLES = {
         "file",
         "idle",
         "knock",
+        "mail",
         "screen",
         "sign_in",
     },
     "/view": {"chat", "control", "drawing", "file", "screen", "viewer_chat"},
-    "/admin": {"admin", "sign_in"},
+    "/admin": {"admin", "mail", "sign_in"},
     "/ui/agent/notice.html": {"agent", "file"},
     "/ui/agent/help.html": {"agent"},
 }
