@@ -309,8 +309,10 @@ export class InvitationMail {
       reason = this.i18n.t("mail.failed_uncertain");
     } else if (mail.state === "failed" && mail.error === "expired") {
       reason = `${this.i18n.t("mail.failed_expired")} ${mail.answer}`;
-    } else if (mail.state === "failed" || mail.state === "retrying") {
-      reason = mail.answer;
+    } else if (mail.state === "failed") {
+      reason = this.i18n.t("mail.failed_rejected", { answer: mail.answer });
+    } else if (mail.state === "retrying") {
+      reason = this.i18n.t("mail.retrying_reason", { answer: mail.answer });
     }
     if (reason) {
       item.append(element("span", "agent-mails__reason", { "data-testid": "mail-reason" }, reason));

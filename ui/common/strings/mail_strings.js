@@ -70,6 +70,8 @@ export const MAIL_STRINGS = Object.freeze({
     "mail.state_failed": "Failed",
     "mail.failed_uncertain": "May have been sent; not sent again to avoid a duplicate. Send again if it did not arrive.",
     "mail.failed_expired": "Gave up after a day of tries.",
+    "mail.failed_rejected": "The mail server refused it: {answer}",
+    "mail.retrying_reason": "Last try: {answer}",
     "mail.code_expired": "The access code has expired. Get a new code first, then send.",
     "mail.close": "Close",
 
@@ -148,6 +150,8 @@ export const MAIL_STRINGS = Object.freeze({
     "mail.state_failed": "실패",
     "mail.failed_uncertain": "보내졌을 수도 있어 중복을 막기 위해 다시 보내지 않았습니다. 받지 못했다면 다시 보내세요.",
     "mail.failed_expired": "하루 동안 시도했지만 보내지 못했습니다.",
+    "mail.failed_rejected": "메일 서버가 거절했습니다: {answer}",
+    "mail.retrying_reason": "마지막 시도: {answer}",
     "mail.code_expired": "접속 코드가 만료되었습니다. 새 코드를 받은 뒤 보내세요.",
     "mail.close": "닫기",
 
