@@ -31,7 +31,7 @@ from relay_server.history.index import (
 logger = logging.getLogger(__name__)
 
 RECORD_VERSION = 1
-SNAPSHOT_TAIL_RECORDS = 2000  # a start that indexed more than this saves a snapshot
+SNAPSHOT_TAIL_RECORDS = 200  # a month whose start indexed more than this saves a snapshot
 MAX_PER_PAGE = 100
 
 

@@ -19,52 +19,28 @@ import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any
 
 MAX_TOKEN_CHARS = 40
 MAX_QUERY_TOKENS = 16
-_WORD_RE = re.compile(r"\w+")
 
 
-def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return (
-        0xAC00 <= code <= 0xD7A3  # Hangul syllables
-        or 0x1100 <= code <= 0x11FF  # Hangul jamo
-        or 0x3130 <= code <= 0x318F  # Hangul compatibility jamo
-        or 0x3040 <= code <= 0x30FF  # kana
-        or 0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
-    )
+# Hangul jamo, kana, compatibility jamo, CJK ideographs, Hangul syllables.
+_CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u4e00-\u9fff\uac00-\ud7a3"
+_RUN_RE = re.compile(f"[{_CJK}]+|[^\\W{_CJK}]+")
+_CJK_RE = re.compile(f"[{_CJK}]")
 
 
 def tokens(text: str) -> set[str]:
     """The search tokens of ``text``: lower-case words, and bigrams of CJK runs."""
     found: set[str] = set()
-    for word in _WORD_RE.findall(unicodedata.normalize("NFC", text).casefold()):
-        if word.isascii():
-            if len(word) <= MAX_TOKEN_CHARS:
-                found.add(word)
-            continue
-        run: list[str] = []
-        cjk = False
-        for char in chain(word, " "):
-            char_cjk = char != " " and _is_cjk(char)
-            if run and (char == " " or char_cjk != cjk):
-                _add_run(found, "".join(run), cjk)
-                run = []
-            if char != " ":
-                run.append(char)
-                cjk = char_cjk
+    for run in _RUN_RE.findall(unicodedata.normalize("NFC", text).casefold()):
+        if len(run) == 1 or not _CJK_RE.match(run):
+            if len(run) <= MAX_TOKEN_CHARS:
+                found.add(run)
+        else:
+            found.update([run[i : i + 2] for i in range(len(run) - 1)])
     return found
-
-
-def _add_run(found: set[str], run: str, cjk: bool) -> None:
-    if not cjk or len(run) == 1:
-        if len(run) <= MAX_TOKEN_CHARS:
-            found.add(run)
-        return
-    found.update(run[i : i + 2] for i in range(len(run) - 1))
 
 
 def record_text(record: dict[str, Any], notes: str | None = None) -> Iterator[str]:
@@ -77,10 +53,7 @@ def record_text(record: dict[str, Any], notes: str | None = None) -> Iterator[st
 
 
 def record_tokens(record: dict[str, Any], notes: str | None = None) -> set[str]:
-    found: set[str] = set()
-    for text in record_text(record, notes):
-        found |= tokens(text)
-    return found
+    return tokens("\n".join(record_text(record, notes)))
 
 
 @dataclass(slots=True)
