@@ -3,6 +3,7 @@ who may read what, and the move of old stored sessions into the history."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import subprocess
 import urllib.request
@@ -28,6 +29,22 @@ def _end(talk) -> None:
     talk.customer.close()
 
 
+def send_file(api: Api, token: str, session_id: str, name: str, data: bytes) -> None:
+    """The agent offers and uploads one file (P4) through the relay's HTTP API."""
+    offer = {"name": name, "size": len(data), "type": "application/pdf",
+             "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
+    status, body, _ = api.request("POST", f"/api/sessions/{session_id}/files", offer, token)
+    assert status == 201, body
+    request = urllib.request.Request(
+        f"{api.base_url}/api/files/{body['transfer']['id']}/content?offset=0",
+        data=data,
+        method="PUT",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
 def _download(api: Api, path: str, token: str) -> tuple[int, bytes, dict]:
     request = urllib.request.Request(
         api.base_url + path, headers={"Authorization": f"Bearer {token}"}
@@ -41,7 +58,8 @@ def _download(api: Api, path: str, token: str) -> tuple[int, bytes, dict]:
 
 @pytest.fixture
 def ended(relay_factory):
-    """A relay with one ended session of Alice's: a Korean and an English message, notes."""
+    """A relay with one ended session of Alice's: a Korean and an English message, notes and
+    a file the agent sent."""
     relay = relay_factory(agents=(ROOT,))
     talk = start_conversation(relay)
     talk.customer.chat("견적서를 보내 주세요", "c-1")
@@ -52,6 +70,7 @@ def ended(relay_factory):
     talk.api.request(
         "PUT", path, json={"notes": f"Wants quartz pricing\n{FORMULA_NOTE}"}, token=talk.token
     )
+    send_file(talk.api, talk.token, talk.session_id, "price-list.pdf", b"%PDF-1.4 prices")
     _end(talk)
     return relay, talk
 
@@ -69,7 +88,7 @@ def test_history_lists_searches_and_shows_an_ended_session(ended):
     for query in ("quartz", "zephyr", "견적서", "QUARTZ pricing"):
         found = api.request("GET", f"/api/history?q={quote(query)}", token=token)[1]
         assert found["total"] == 1, query
-    for query in ("q=absent", "presented=yes", "files=yes", "customer=Lee", "min_duration_s=3600"):
+    for query in ("q=absent", "presented=yes", "files=no", "customer=Lee", "min_duration_s=3600"):
         assert api.request("GET", f"/api/history?{query}", token=token)[1]["total"] == 0, query
     status, detail, _ = api.request("GET", f"/api/history/{talk.session_id}", token=token)
     session = detail["session"]
@@ -78,7 +97,10 @@ def test_history_lists_searches_and_shows_an_ended_session(ended):
         "The Zephyr brochure is on its way",
     ]
     assert session["notes"].startswith("Wants quartz pricing")
-    assert session["files"] == [] and session["recordings"] == []
+    (sent,) = session["files"]
+    assert (sent["name"], sent["size"], sent["sender"]) == ("price-list.pdf", 15, "agent")
+    assert sent["sha256"] == hashlib.sha256(b"%PDF-1.4 prices").hexdigest()
+    assert row["file_count"] == 1 and session["recordings"] == []
     assert "customer_token" not in session and "code" not in session
     assert api.request("GET", "/api/history?presented=maybe", token=token)[0] == 400
     assert api.request("GET", "/api/history?per_page=1000", token=token)[0] == 400

@@ -210,6 +210,7 @@ IO_SHELL = Layer(
         "suite.agent.app.local_api",
         "suite.agent.app.local_attention",
         "suite.agent.app.local_files",
+        "suite.agent.app.local_history",
         "suite.agent.app.local_guard",
         "suite.agent.app.local_presentation",
         "suite.agent.app.local_server",
