@@ -270,7 +270,9 @@ def main() -> None:
     rss_idle = relay.rss_mb()
     rows.append(("relay RSS after start", "-", f"{rss_idle:.0f} MB"))
 
-    _, body = request(relay.url + "/api/login", body={"username": "root", "password": "root-password-1"})
+    _, body = request(
+        relay.url + "/api/login", body={"username": "root", "password": "root-password-1"}
+    )
     root = json.loads(body)["token"]
     _, body = request(
         relay.url + "/api/login", body={"username": "agent07", "password": "agent-password-1"}
@@ -292,7 +294,9 @@ def main() -> None:
         token = root if i % 2 == 0 else agent
         elapsed, _ = request(f"{relay.url}{base}?{urllib.parse.urlencode(params)}", token)
         page_times.append(elapsed)
-    rows.append(("history page p95 (200 requests)", "<= 150 ms", f"{p95(page_times) * 1000:.0f} ms"))
+    rows.append(
+        ("history page p95 (200 requests)", "<= 150 ms", f"{p95(page_times) * 1000:.0f} ms")
+    )
 
     search_times = []
     words = ["brochure", "warranty", "견적서", "배송은", "zephyr7", "할인이", "quartz3 discount",
@@ -301,9 +305,13 @@ def main() -> None:
         params = {"q": words[i % len(words)], "page": "1"}
         if i % 3 == 0:
             params["agent"] = f"agent{rng.randrange(AGENTS):02d}"
-        elapsed, _ = request(f"{relay.url}/api/admin/history?{urllib.parse.urlencode(params)}", root)
+        elapsed, _ = request(
+            f"{relay.url}/api/admin/history?{urllib.parse.urlencode(params)}", root
+        )
         search_times.append(elapsed)
-    rows.append(("full-text search p95 (200 queries)", "<= 300 ms", f"{p95(search_times) * 1000:.0f} ms"))
+    rows.append(
+        ("full-text search p95 (200 queries)", "<= 300 ms", f"{p95(search_times) * 1000:.0f} ms")
+    )
 
     # Export: the newest N sessions of the year, by date range.
     since = int(now - YEAR_S * args.export / args.sessions)
@@ -338,7 +346,9 @@ def main() -> None:
     sheet = load_workbook(BytesIO(payload), read_only=True).worksheets[0]
     count = sum(1 for _ in sheet.iter_rows(min_row=2, values_only=True))
     rows.append((f"export {count:,} sessions with transcripts", "<= 15 s", f"{elapsed:.1f} s"))
-    rows.append(("relay RSS growth during the export", "<= 100 MB", f"{max(peak) - rss_start:.0f} MB"))
+    rows.append(
+        ("relay RSS growth during the export", "<= 100 MB", f"{max(peak) - rss_start:.0f} MB")
+    )
     if len(before) > 1 and len(during) > 1:
         q99 = lambda s: statistics.quantiles(s, n=100)[98] * 1000  # noqa: E731
         rows.append(("chat round trip p99: idle / during export", "unchanged ±10 %",

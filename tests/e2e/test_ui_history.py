@@ -117,7 +117,9 @@ def test_agent_finds_opens_and_edits_a_past_session(open_ui: PageFactory, relay)
     rows.first.get_by_role("button").click()
     detail = by_id(agent, "history-detail")
     expect(by_id(agent, "history-detail-title")).to_have_text("Session with Chris Park")
-    expect(by_id(agent, "history-transcript")).to_contain_text("견적서를 이메일로 받을 수 있을까요?")
+    expect(by_id(agent, "history-transcript")).to_contain_text(
+        "견적서를 이메일로 받을 수 있을까요?"
+    )
     expect(by_id(agent, "history-transcript")).to_contain_text("The Zephyr brochure comes with it.")
     expect(by_id(agent, "history-notes")).to_have_value(
         "Wants quartz pricing for 12 units; call back Tuesday."

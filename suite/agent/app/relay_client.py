@@ -169,16 +169,19 @@ class RelayClient:
         except (OSError, http.client.HTTPException) as error:
             raise self._network_error(error) from None
 
-    def save(self, path: str, headers: dict[str, str], target: Path) -> RelayResponse:
+    def save(
+        self, path: str, headers: dict[str, str], target: Path, timeout_s: float = 600.0
+    ) -> RelayResponse:
         """GET ``path`` and stream a 200 answer's body into ``target`` (any size: exports);
         another status is answered as :meth:`request` does, and ``target`` is not written.
+        ``timeout_s`` is long: the relay builds an export before its first byte.
 
         Raises:
             RelayClientError: as :meth:`request`.
         """
         request = urllib.request.Request(self.base_url + path, headers=headers, method="GET")
         try:
-            with self._opener.open(request, timeout=self.timeout_s) as response:
+            with self._opener.open(request, timeout=timeout_s) as response:
                 with open(target, "wb") as out:
                     while chunk := response.read(256 * 1024):
                         out.write(chunk)
