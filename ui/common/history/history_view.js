@@ -235,16 +235,21 @@ export class HistoryView {
     row.append(element("td", "rs-history__customer", {}, name));
     row.append(element("td", "", {}, this.i18n.formatDuration(session.duration_s)));
     row.append(element("td", "rs-history__num", {}, String(session.message_count)));
-    const used = element("td", "rs-history__used");
-    if (session.presented) used.append(element("span", "rs-history__tag", {}, t("history.used_screen")));
-    if (session.controlled) used.append(element("span", "rs-history__tag", {}, t("history.used_control")));
+    const tags = element("div", "rs-history__used");
+    if (session.presented) tags.append(element("span", "rs-history__tag", {}, t("history.used_screen")));
+    if (session.controlled) tags.append(element("span", "rs-history__tag", {}, t("history.used_control")));
     if (session.file_count) {
       const files = session.file_count === 1 ? t("history.used_file_one") : t("history.used_files", { n: session.file_count });
-      used.append(element("span", "rs-history__tag", {}, files));
+      tags.append(element("span", "rs-history__tag", {}, files));
     }
+    if (!tags.childElementCount) {
+      tags.append(element("span", "rs-help", { "aria-hidden": "true" }, "–"));
+    }
+    const used = element("td");
+    used.append(tags);
     row.append(used);
     row.addEventListener("click", (event) => {
-      if (event.target === row || event.target.tagName === "TD") this.open(session.id);
+      if (!event.target.closest("button")) this.open(session.id); // the button opens it itself
     });
     return row;
   }
