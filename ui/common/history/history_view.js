@@ -270,6 +270,9 @@ export class HistoryView {
     this._renderDetail();
     this._renderList();
     this.detailPane.focus({ preventScroll: true });
+    if (getComputedStyle(this.listPane).display === "none") {
+      this.root.scrollIntoView({ block: "start" }); // the detail replaced the list: its top
+    }
   }
 
   close() {
@@ -277,6 +280,7 @@ export class HistoryView {
     this.root.classList.remove("rs-history--detail");
     this.detailPane.hidden = true;
     this._renderList();
+    this.tbody.querySelector("button")?.focus({ preventScroll: true });
   }
 
   _renderDetail() {
