@@ -196,7 +196,7 @@ def request(url: str, token: str | None = None, body: dict | None = None) -> tup
     if token:
         headers["Authorization"] = f"Bearer {token}"
     started = time.perf_counter()
-    with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=120) as answer:
+    with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=1800) as answer:
         payload = answer.read()
     return time.perf_counter() - started, payload
 

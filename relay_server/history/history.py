@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +21,9 @@ from relay_server.history.index import (
     HistoryQuery,
     Shard,
     Summary,
-    page_of,
     record_tokens,
     search,
+    search_page,
     summarize,
     tokens,
 )
@@ -60,6 +60,7 @@ class History:
         self._shard_by_name: dict[str, Shard] = {}
         self._where: dict[str, tuple[Shard, int]] = {}  # session id -> (shard, local)
         self.notes_edits: dict[str, NotesEdit] = {}
+        self._edited: dict[str, set[int]] = {}  # shard name -> locals whose notes were edited
         started = time.perf_counter()
         indexed = 0
         for name in self.archive.shard_names():
@@ -91,6 +92,7 @@ class History:
         if found is None or not isinstance(notes, str):
             return
         shard, local = found
+        self._edited.setdefault(shard.name, set()).add(local)
         self.notes_edits[shard.summaries[local].id] = NotesEdit(
             notes, float(edit.get("updated_at") or 0), str(edit.get("by") or "")
         )
@@ -116,6 +118,7 @@ class History:
         shard.end_bytes = offset + length
         self._where[summary.id] = (shard, local)
         if previous is not None:
+            previous[0].listed.discard(previous[1])  # listed once, as its later record
             logger.warning("history: session %s archived twice; the later record wins", summary.id)
         return summary
 
@@ -164,20 +167,26 @@ class History:
             "updated_at": record.get("notes_updated_at"),
         }
 
-    def find(self, query: HistoryQuery) -> Iterator[Summary]:
-        """Every session ``query`` matches, newest first."""
+    def _stale(self, shard: Shard) -> set[int]:
+        return self._edited.get(shard.name, set())
+
+    def _recheck(self, query: HistoryQuery) -> Callable[[Shard, int], bool]:
         words = set(query.words)
 
-        def verify(shard: Shard, local: int) -> bool:
-            # Edited notes leave their old words in the index: check those sessions again.
-            if shard.summaries[local].id not in self.notes_edits or not words:
-                return True
+        def recheck(shard: Shard, local: int) -> bool:
+            # Edited notes leave their old words in the index: check the current text.
             return words <= record_tokens(self._read(shard, local))
 
-        return search(self.shards, query, verify)
+        return recheck
+
+    def find(self, query: HistoryQuery) -> Iterator[Summary]:
+        """Every session ``query`` matches, newest first."""
+        return search(self.shards, query, self._stale, self._recheck(query))
 
     def page(self, query: HistoryQuery, page: int, per_page: int) -> dict[str, Any]:
-        shown, total = page_of(self.find(query), page, per_page)
+        shown, total = search_page(
+            self.shards, query, page, per_page, self._stale, self._recheck(query)
+        )
         return {
             "sessions": [s.view() for s in shown],
             "total": total,

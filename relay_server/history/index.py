@@ -151,10 +151,35 @@ class Shard:
     covered_bytes: int = 0  # how much of the file the snapshot covered
     end_bytes: int = 0  # the file's size as far as it is indexed
     snapshot_count: int = 0
+    # Sets of local ordinals, so the common filters are set operations in C, not a Python
+    # loop over every summary: listed (a customer joined), per agent, and per flag.
+    listed: set[int] = field(default_factory=set)
+    by_agent: dict[str, set[int]] = field(default_factory=dict)
+    flags: dict[str, set[int]] = field(
+        default_factory=lambda: {"presented": set(), "files": set()}
+    )
+    min_started: float = float("inf")
+    max_started: float = float("-inf")
+
+    def __post_init__(self) -> None:
+        for local, summary in enumerate(self.summaries):
+            self._file(local, summary)
+
+    def _file(self, local: int, summary: Summary) -> None:
+        if summary.customers:
+            self.listed.add(local)
+        self.by_agent.setdefault(summary.agent_username, set()).add(local)
+        if summary.presented:
+            self.flags["presented"].add(local)
+        if summary.file_count:
+            self.flags["files"].add(local)
+        self.min_started = min(self.min_started, summary.started_at)
+        self.max_started = max(self.max_started, summary.started_at)
 
     def add(self, summary: Summary, words: Iterable[str]) -> int:
         local = len(self.summaries)
         self.summaries.append(summary)
+        self._file(local, summary)
         self.add_words(local, words)
         return local
 
@@ -251,35 +276,107 @@ class HistoryQuery:
         return lambda s: all(test(s) for test in tests)
 
 
+def candidates(
+    shard: Shard,
+    query: HistoryQuery,
+    words: list[str],
+    stale: Callable[[Shard], set[int]] = lambda shard: set(),
+    recheck: Callable[[Shard, int], bool] = lambda shard, local: True,
+) -> set[int]:
+    """The local ordinals of ``shard`` that ``query`` matches.
+
+    The agent, the flags and the words are set operations; only the rarer filters (dates
+    that cut through the month, customer name, duration) look at summaries one by one.
+    ``stale`` names sessions whose indexed words may be out of date (edited notes); a text
+    match among them must pass ``recheck``.
+    """
+    found = shard.listed
+    if query.agent is not None:
+        found = found & shard.by_agent.get(query.agent, set())
+    for flag, wanted in (("presented", query.presented), ("files", query.files)):
+        if wanted is True:
+            found = found & shard.flags[flag]
+        elif wanted is False:
+            found = found - shard.flags[flag]
+    if words:
+        found = found & (shard.matching(words) or set())
+        for local in found & stale(shard):
+            if not recheck(shard, local):
+                found = found - {local}
+    summaries = shard.summaries
+    since, until = query.since, query.until
+    if (since is not None and shard.min_started < since) or (
+        until is not None and shard.max_started >= until
+    ):
+        low = since if since is not None else float("-inf")
+        high = until if until is not None else float("inf")
+        found = {n for n in found if low <= summaries[n].started_at < high}
+    if query.customer:
+        part = query.customer.casefold()
+        found = {n for n in found if part in summaries[n].customers.casefold()}
+    if query.min_duration_s is not None or query.max_duration_s is not None:
+        low = query.min_duration_s if query.min_duration_s is not None else float("-inf")
+        high = query.max_duration_s if query.max_duration_s is not None else float("inf")
+        found = {n for n in found if low <= summaries[n].duration_s <= high}
+    return found if found is not shard.listed else set(found)
+
+
+def _shards_in_range(shards: Sequence[Shard], query: HistoryQuery) -> list[Shard]:
+    """The shards, newest first, that can hold a session ``query``'s dates allow."""
+    kept = []
+    for shard in reversed(shards):
+        if query.since is not None and shard.max_started < query.since:
+            continue
+        if query.until is not None and shard.min_started >= query.until:
+            continue
+        kept.append(shard)
+    return kept
+
+
 def search(
     shards: Sequence[Shard],
     query: HistoryQuery,
-    verify: Callable[[Shard, int], bool] = lambda shard, local: True,
+    stale: Callable[[Shard], set[int]] = lambda shard: set(),
+    recheck: Callable[[Shard, int], bool] = lambda shard, local: True,
 ) -> Iterator[Summary]:
     """Every summary ``query`` matches, newest first (shards newest last, records in file
     order, which is the order they ended in).
 
-    A session listed no customer (cancelled while waiting) is archived but never listed.
-    ``verify`` re-checks a text match the index may hold stale words for (edited notes).
+    A session no customer joined (cancelled while waiting) is archived but never listed.
     """
-    accepts = query.accepts()
     words = query.words
     if query.text and not words:
         return  # only punctuation: nothing can match
-    for shard in reversed(shards):
-        newest = shard.summaries[-1] if shard.summaries else None
-        if query.since is not None and newest is not None and newest.ended_at < query.since:
-            continue  # every session of this month ended before the period
-        candidates = shard.matching(words)
-        if candidates is None:
-            locals_: Iterable[int] = range(len(shard.summaries) - 1, -1, -1)
-        else:
-            locals_ = sorted(candidates, reverse=True)
-        summaries = shard.summaries
-        for local in locals_:
-            summary = summaries[local]
-            if accepts(summary) and (candidates is None or verify(shard, local)):
-                yield summary
+    for shard in _shards_in_range(shards, query):
+        found = candidates(shard, query, words, stale, recheck)
+        for local in sorted(found, reverse=True):
+            yield shard.summaries[local]
+
+
+def search_page(
+    shards: Sequence[Shard],
+    query: HistoryQuery,
+    page: int,
+    per_page: int,
+    stale: Callable[[Shard], set[int]] = lambda shard: set(),
+    recheck: Callable[[Shard, int], bool] = lambda shard, local: True,
+) -> tuple[list[Summary], int]:
+    """One page of :func:`search` and the total, sorting only the months the page touches."""
+    words = query.words
+    if query.text and not words:
+        return [], 0
+    start, end = (page - 1) * per_page, page * per_page
+    shown: list[Summary] = []
+    total = 0
+    for shard in _shards_in_range(shards, query):
+        found = candidates(shard, query, words, stale, recheck)
+        if total < end and total + len(found) > start:
+            ordered = sorted(found, reverse=True)
+            first = max(0, start - total)
+            last = min(len(ordered), end - total)
+            shown.extend(shard.summaries[n] for n in ordered[first:last])
+        total += len(found)
+    return shown, total
 
 
 def parse_query(params: dict[str, str], agent: str | None) -> HistoryQuery:
@@ -330,15 +427,3 @@ def _text(params: dict[str, str], name: str, limit: int) -> str:
     if len(raw) > limit:
         raise ValueError(f"'{name}' may be at most {limit} characters")
     return raw
-
-
-def page_of(found: Iterator[Summary], page: int, per_page: int) -> tuple[list[Summary], int]:
-    """The summaries of one page and the total number found."""
-    start = (page - 1) * per_page
-    shown: list[Summary] = []
-    total = 0
-    for summary in found:
-        if start <= total < start + per_page:
-            shown.append(summary)
-        total += 1
-    return shown, total

@@ -165,3 +165,21 @@ def test_edited_notes_are_searched_by_their_new_words_only(tmp_path):
         assert [s.id for s in reopened.find(HistoryQuery(text="ordered"))] == ["s1"]
         assert list(reopened.find(HistoryQuery(text="tuesday"))) == []
         assert reopened.notes("s1")["notes"] == "ordered three units"
+
+
+def test_pages_cross_months_newest_first_with_the_total(tmp_path):
+    """A page is cut from the months it touches, newest first, and the total counts all."""
+    history = History(tmp_path)
+    for n in range(7):  # 20 days apart: four months
+        history.add(record(n, started_at=T0 + n * 20 * DAY, ended_at=T0 + n * 20 * DAY + 60))
+    pages = [history.page(HistoryQuery(), page, 3) for page in (1, 2, 3)]
+    assert [[s["id"] for s in p["sessions"]] for p in pages] == [
+        ["s6", "s5", "s4"],
+        ["s3", "s2", "s1"],
+        ["s0"],
+    ]
+    assert {p["total"] for p in pages} == {7}
+    later = HistoryQuery(since=T0 + 30 * DAY, until=T0 + 90 * DAY)
+    assert [s["id"] for s in history.page(later, 1, 10)["sessions"]] == ["s4", "s3", "s2"]
+    history.add(record(2, started_at=T0 + 40 * DAY, ended_at=T0 + 40 * DAY + 90))  # again
+    assert history.page(HistoryQuery(), 1, 10)["total"] == 7  # listed once
