@@ -196,7 +196,8 @@ def request(url: str, token: str | None = None, body: dict | None = None) -> tup
     if token:
         headers["Authorization"] = f"Bearer {token}"
     started = time.perf_counter()
-    with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=1800) as answer:
+    request = urllib.request.Request(url, data, headers)
+    with urllib.request.urlopen(request, timeout=1800) as answer:  # exports take minutes
         payload = answer.read()
     return time.perf_counter() - started, payload
 
