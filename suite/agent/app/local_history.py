@@ -3,14 +3,17 @@ docs/agent-local-api.md.
 
 The page cannot hand a download to the app's web view, so Python saves it: the relay's
 ``/api/history/export.xlsx`` (with the page's filters) is streamed into
-``<Documents>/RemoteSales/Exports/`` under a name that overwrites nothing, and the page is told
-the path.
+a temporary file, then moved into ``<Documents>/RemoteSales/Exports/`` under a name that
+overwrites nothing, and the page is told the path.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -49,16 +52,15 @@ def install_history_routes(
         current = login()
         if not current:
             raise AgentError("not_logged_in", "log in to the relay first", 401)
-        target_dir = folder()
-        target_dir.mkdir(parents=True, exist_ok=True)
-        stem = time.strftime("history-%Y%m%d-%H%M%S")
-        target = target_dir / f"{stem}.xlsx"
-        number = 1
-        while target.exists():
-            number += 1
-            target = target_dir / f"{stem} ({number}).xlsx"
-        partial = target.with_suffix(".xlsx.part")
-        answer = client().save(path, {"Authorization": f"Bearer {current['token']}"}, partial)
+        # Into a temporary file first: a refused export leaves nothing in the documents folder.
+        handle, name = tempfile.mkstemp(suffix=".xlsx.part")
+        os.close(handle)
+        partial = Path(name)
+        try:
+            answer = client().save(path, {"Authorization": f"Bearer {current['token']}"}, partial)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         if answer.status != 200:
             partial.unlink(missing_ok=True)
             try:
@@ -67,6 +69,14 @@ def install_history_routes(
             except (ValueError, KeyError, TypeError):
                 code, message = "server_error", f"the relay answered {answer.status}"
             raise AgentError(code, message, answer.status)
-        partial.replace(target)
+        target_dir = folder()
+        target_dir.mkdir(parents=True, exist_ok=True)
+        stem = time.strftime("history-%Y%m%d-%H%M%S")
+        target = target_dir / f"{stem}.xlsx"
+        number = 1
+        while target.exists():
+            number += 1
+            target = target_dir / f"{stem} ({number}).xlsx"
+        shutil.move(partial, target)
         logger.info("history export saved", extra={"path": str(target)})
         return {"path": str(target)}
