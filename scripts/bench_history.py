@@ -238,11 +238,65 @@ def chat_pinger(url: str, token: str, stop: threading.Event, samples: list[float
             time.sleep(0.05)
 
 
+def print_rows(args, size_mb: float, rows: list) -> None:
+    print(f"\nbench_history: {args.sessions:,} sessions, archive {size_mb:.0f} MB, "
+          f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores\n")  # fmt: skip
+    print("| measure | goal | measured |\n|---|---|---|")
+    for row in rows:
+        print(f"| {row[0]} | {row[1]} | {row[2]} |")
+
+
+def measure_export(relay: RelayUnderTest, root: str, args, now: float, rows: list) -> None:
+    # Export: the newest N sessions of the year, by date range.
+    since = int(now - YEAR_S * args.export / args.sessions)
+    stop = threading.Event()
+    chat: list[float] = []
+    pinger = threading.Thread(target=chat_pinger, args=(relay.url, root, stop, chat), daemon=True)
+    pinger.start()
+    time.sleep(3)
+    before = list(chat)
+    peak = [relay.rss_mb()]
+    rss_start = peak[0]
+    sampling = threading.Event()
+
+    def sample() -> None:
+        while not sampling.is_set():
+            peak.append(relay.rss_mb())
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    mark = len(chat)
+    elapsed, payload = request(f"{relay.url}/api/admin/history/export.xlsx?from={since}", root)
+    during = chat[mark:]
+    sampling.set()
+    stop.set()
+    sampler.join()
+    pinger.join(timeout=30)
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(payload), read_only=True).worksheets[0]
+    count = sum(1 for _ in sheet.iter_rows(min_row=2, values_only=True))
+    rows.append((f"export {count:,} sessions with transcripts", "<= 15 s", f"{elapsed:.1f} s"))
+    rows.append(
+        ("relay RSS growth during the export", "<= 100 MB", f"{max(peak) - rss_start:.0f} MB")
+    )
+    if len(before) > 1 and len(during) > 1:
+        q99 = lambda s: statistics.quantiles(s, n=100)[98] * 1000  # noqa: E731
+        rows.append(("chat round trip p99: idle / during export", "unchanged ±10 %",
+                     f"{q99(before):.1f} ms / {q99(during):.1f} ms"))  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=100_000)
     parser.add_argument("--export", type=int, default=10_000, help="sessions in the export")
     parser.add_argument("--work", type=Path, default=None, help="keep the data folder here")
+    parser.add_argument(
+        "--export-only", action="store_true", help="measure only the export and chat during it"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-history-"))
@@ -257,6 +311,14 @@ def main() -> None:
     size_mb = sum(p.stat().st_size for p in (data / "history").glob("*.jsonl")) / 2**20
     logger.info("archive: %.0f MB", size_mb)
     relay = RelayUnderTest(data, work)
+    if args.export_only:
+        relay.start(timeout_s=1800)
+        login = {"username": "root", "password": "root-password-1"}
+        root = json.loads(request(relay.url + "/api/login", body=login)[1])["token"]
+        measure_export(relay, root, args, now, rows)
+        relay.stop()
+        print_rows(args, size_mb, rows)
+        return
     first = relay.start(timeout_s=1800)
     logger.info("first start (indexing the files): %.1f s", first)
     relay.stop()
@@ -314,46 +376,7 @@ def main() -> None:
         ("full-text search p95 (200 queries)", "<= 300 ms", f"{p95(search_times) * 1000:.0f} ms")
     )
 
-    # Export: the newest N sessions of the year, by date range.
-    since = int(now - YEAR_S * args.export / args.sessions)
-    stop = threading.Event()
-    chat: list[float] = []
-    pinger = threading.Thread(target=chat_pinger, args=(relay.url, root, stop, chat), daemon=True)
-    pinger.start()
-    time.sleep(3)
-    before = list(chat)
-    peak = [relay.rss_mb()]
-    rss_start = peak[0]
-    sampling = threading.Event()
-
-    def sample() -> None:
-        while not sampling.is_set():
-            peak.append(relay.rss_mb())
-            time.sleep(0.1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    mark = len(chat)
-    elapsed, payload = request(f"{relay.url}/api/admin/history/export.xlsx?from={since}", root)
-    during = chat[mark:]
-    sampling.set()
-    stop.set()
-    sampler.join()
-    pinger.join(timeout=30)
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
-    sheet = load_workbook(BytesIO(payload), read_only=True).worksheets[0]
-    count = sum(1 for _ in sheet.iter_rows(min_row=2, values_only=True))
-    rows.append((f"export {count:,} sessions with transcripts", "<= 15 s", f"{elapsed:.1f} s"))
-    rows.append(
-        ("relay RSS growth during the export", "<= 100 MB", f"{max(peak) - rss_start:.0f} MB")
-    )
-    if len(before) > 1 and len(during) > 1:
-        q99 = lambda s: statistics.quantiles(s, n=100)[98] * 1000  # noqa: E731
-        rows.append(("chat round trip p99: idle / during export", "unchanged ±10 %",
-                     f"{q99(before):.1f} ms / {q99(during):.1f} ms"))  # fmt: skip
+    measure_export(relay, root, args, now, rows)
     relay.stop()
 
     history = History(data / "history")
@@ -368,11 +391,7 @@ def main() -> None:
     rows.append(("new session's record written (append + fsync + index), p95", "<= 5 ms",
                  f"{p95(add_times) * 1000:.2f} ms"))  # fmt: skip
 
-    print(f"\nbench_history: {args.sessions:,} sessions, archive {size_mb:.0f} MB, "
-          f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores\n")  # fmt: skip
-    print("| measure | goal | measured |\n|---|---|---|")
-    for row in rows:
-        print(f"| {row[0]} | {row[1]} | {row[2]} |")
+    print_rows(args, size_mb, rows)
 
 
 if __name__ == "__main__":
