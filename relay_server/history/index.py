@@ -155,9 +155,7 @@ class Shard:
     # loop over every summary: listed (a customer joined), per agent, and per flag.
     listed: set[int] = field(default_factory=set)
     by_agent: dict[str, set[int]] = field(default_factory=dict)
-    flags: dict[str, set[int]] = field(
-        default_factory=lambda: {"presented": set(), "files": set()}
-    )
+    flags: dict[str, set[int]] = field(default_factory=lambda: {"presented": set(), "files": set()})
     min_started: float = float("inf")
     max_started: float = float("-inf")
 

@@ -3,7 +3,8 @@
 ``/api/history...`` answers the calling agent's own sessions only (another agent's session is
 ``403 not_your_session``); ``/api/admin/history...`` answers an admin everyone's, with an
 ``agent`` filter (an agent gets ``403 not_admin``). Exports are built in a temporary file by
-openpyxl's write-only mode in the hub's thread pool, then streamed in 64 KiB chunks. Contract in docs/protocol.md, *History*.
+openpyxl's write-only mode in the hub's thread pool, then streamed in 64 KiB chunks. Contract
+in docs/protocol.md, *History*.
 """
 
 from __future__ import annotations
