@@ -167,3 +167,10 @@ def test_agent_finds_opens_and_edits_a_past_session(open_ui: PageFactory, relay)
     admin.get_by_test_id("language-select").select_option("ko")
     expect(by_id(admin, "history-detail-title")).to_have_text("Chris Park 고객과의 상담")
     keep(admin, "admin-usage-history-ko")
+
+    # The admin site works on a phone: the list scrolls inside its card, the page does not.
+    admin.set_viewport_size({"width": 390, "height": 844})
+    by_id(admin, "history-back").click()
+    expect(admin_rows).to_have_count(1)
+    assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+    keep(admin, "admin-usage-history-phone-ko")
