@@ -174,3 +174,30 @@ def test_agent_finds_opens_and_edits_a_past_session(open_ui: PageFactory, relay)
     expect(admin_rows).to_have_count(1)
     assert admin.evaluate("document.documentElement.scrollWidth") <= 390
     keep(admin, "admin-usage-history-phone-ko")
+
+
+def test_the_filters_become_the_relays_query(open_ui: PageFactory) -> None:
+    """history_query.js: local days as epoch bounds (the "to" day included), flags only when
+    chosen, duration choices as seconds, text trimmed; "any" sends nothing."""
+    page = open_ui("/agent")
+    result = page.evaluate(
+        """async () => {
+            const q = await import("/ui/common/history/history_query.js");
+            const built = q.historyQuery(
+                { from: "2026-12-01", to: "2026-12-01", customer: " 김 ", q: " zephyr ",
+                  presented: "yes", files: "any", duration: "medium", agent: "" },
+                { page: 2 });
+            const day = new Date(2026, 11, 1).getTime() / 1000;
+            return { built: Object.fromEntries(new URLSearchParams(built)), day,
+                     none: q.historyQuery({ presented: "any", duration: "any" }),
+                     bad: q.localDayStart("12/01/2026"), pages: q.pageCount(51, 25),
+                     size: q.formatBytes(1536) };
+        }"""
+    )
+    day = result["day"]
+    assert result["built"] == {
+        "from": str(int(day)), "to": str(int(day + 86_400)), "customer": "김", "q": "zephyr",
+        "presented": "yes", "min_duration_s": "300", "max_duration_s": "1800", "page": "2",
+    }  # fmt: skip
+    assert result["none"] == "" and result["bad"] is None
+    assert (result["pages"], result["size"]) == (3, "1.5 KB")

@@ -42,7 +42,6 @@ export class HistoryView {
   // ---------- building ----------
 
   _build() {
-    const t = (key) => this.i18n.t(key);
     this.root.classList.add("rs-history");
     this.root.replaceChildren();
     const head = element("div", "rs-history__head");
@@ -119,7 +118,6 @@ export class HistoryView {
     this.nextButton.addEventListener("click", () => this.search(this.page + 1));
     this.exportButton.addEventListener("click", () => this.exportExcel());
     this._applyStatic();
-    void t;
   }
 
   _button(className, testid, icon) {
