@@ -244,35 +244,6 @@ class HistoryQuery:
     def words(self) -> list[str]:
         return sorted(tokens(self.text))[:MAX_QUERY_TOKENS]
 
-    def accepts(self) -> Callable[[Summary], bool]:
-        """The filter of everything but the text, as one function over summaries."""
-        tests: list[Callable[[Summary], bool]] = [lambda s: bool(s.customers)]
-        if self.agent is not None:
-            agent = self.agent
-            tests.append(lambda s: s.agent_username == agent)
-        if self.since is not None:
-            since = self.since
-            tests.append(lambda s: s.started_at >= since)
-        if self.until is not None:
-            until = self.until
-            tests.append(lambda s: s.started_at < until)
-        if self.customer:
-            part = self.customer.casefold()
-            tests.append(lambda s: part in s.customers.casefold())
-        if self.presented is not None:
-            presented = self.presented
-            tests.append(lambda s: s.presented == presented)
-        if self.files is not None:
-            files = self.files
-            tests.append(lambda s: (s.file_count > 0) == files)
-        if self.min_duration_s is not None:
-            low = self.min_duration_s
-            tests.append(lambda s: s.duration_s >= low)
-        if self.max_duration_s is not None:
-            high = self.max_duration_s
-            tests.append(lambda s: s.duration_s <= high)
-        return lambda s: all(test(s) for test in tests)
-
 
 def candidates(
     shard: Shard,
