@@ -117,6 +117,8 @@ PURE_CORE = Layer(
         "relay_server.admin.rules",
         "relay_server.errors",
         "relay_server.files.transfers",
+        "relay_server.history.index",
+        "relay_server.history.usage",
         "relay_server.mail.addresses",
         "relay_server.mail.settings",
         "relay_server.mail.templates",
@@ -162,6 +164,8 @@ STORAGE = Layer(
     (
         "relay_server.accounts.photos",
         "relay_server.files.spool",
+        "relay_server.history.archive",
+        "relay_server.history.export",
         "relay_server.store",
         "relay_server.store.journal",
         "relay_server.store.store",
@@ -180,6 +184,7 @@ DOMAIN = Layer(
     "injected `wait_durable` and `hasher`.",
     (
         "relay_server.accounts.registry",
+        "relay_server.history.history",
         "relay_server.mail.outbox",
         "relay_server.options.options",
         "relay_server.sessions.chat_log",
@@ -198,6 +203,7 @@ IO_SHELL = Layer(
     (
         "relay_server.admin.routes",
         "relay_server.files.routes",
+        "relay_server.history.routes",
         "relay_server.logs",
         "relay_server.mail.routes",
         "relay_server.mail.sender",
@@ -214,6 +220,7 @@ IO_SHELL = Layer(
         "suite.agent.app.local_api",
         "suite.agent.app.local_attention",
         "suite.agent.app.local_files",
+        "suite.agent.app.local_history",
         "suite.agent.app.local_guard",
         "suite.agent.app.local_presentation",
         "suite.agent.app.local_server",
