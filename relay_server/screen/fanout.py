@@ -172,8 +172,12 @@ class Presentation(Generic[MemberT]):
             self._set_state("paused")
 
     def resume(self) -> None:
+        """The paused presentation goes on: every viewer gets the frames that came while it
+        was paused at once (the current picture), not with the next change."""
         if self.state == "paused":
             self._set_state("live")
+            for viewer in self.viewers.values():
+                self._pump(viewer)
             self.grant_credit()
 
     def stop(self) -> None:

@@ -125,6 +125,20 @@ def test_credit_follows_the_fastest_ready_viewer_and_stops_without_viewers():
     assert viewer.texts("screen_state")[-1]["state"] == "paused"
 
 
+def test_resume_sends_viewers_the_current_picture_at_once():
+    """After Pause → Resume a viewer gets the frames that came while paused without waiting
+    for the next change (the presenter may have nothing new to send)."""
+    presentation, _, (viewer,) = live()
+    add(presentation, region(1, 0, 0, 64, 32))
+    presentation.ack(viewer, 1)
+    presentation.pause()
+    add(presentation, region(2, 0, 0, 32, 32))  # captured just before the pause took effect
+    assert viewer.seqs() == [1]
+    presentation.resume()
+    assert viewer.texts("screen_state")[-1]["state"] == "live"
+    assert viewer.seqs() == [1, 2]
+
+
 @pytest.mark.parametrize(
     ("data", "words"),
     [
