@@ -124,7 +124,7 @@ class Screens:
         """``present_start``: a presentation (re)starts; viewers get ``screen_state``."""
         presentation = self._presenter_only(member, message)
         self._drawing_resize(presentation, member.session_id, message)
-        presentation.start(message.screen_w, message.screen_h)
+        presentation.start(message.screen_w, message.screen_h, message.control)
         presentation.grant_credit()
 
     def handle_present_pause(self, member: Member, message: PresentPause, now: float) -> None:

@@ -187,6 +187,7 @@ class ScreenState(WireMessage):
     state: str = wire(str, choices=("waiting", "live", "paused", "stopped"))
     screen_w: int = wire(int)
     screen_h: int = wire(int)
+    control: bool = wire(bool)  # the presenter can take input: "Request control" makes sense
 
 
 @dataclass(frozen=True, slots=True)

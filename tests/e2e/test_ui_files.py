@@ -70,7 +70,7 @@ def test_200_mb_dropped_into_the_viewer_reaches_the_agent(browser, relay, reques
         row = rows(page).first
         expect(row).to_have_attribute("data-state", "received")
         expect(row.get_by_test_id("file-status")).to_have_text("Delivered")
-        assert spooled(relay) == []
+        assert len(spooled(relay)) == 1  # kept for both sides until the session ends
     finally:
         close_pages([page], request)
 

@@ -98,7 +98,7 @@ def test_a_late_joiner_gets_the_current_picture_without_the_presenter():
     late = Socket()
     presentation.add_viewer(late)
     assert late.texts("screen_state")[0] == {
-        "type": "screen_state", "state": "live", "screen_w": 64, "screen_h": 32,
+        "type": "screen_state", "state": "live", "screen_w": 64, "screen_h": 32, "control": True,
     }  # fmt: skip
     assert late.seqs() == [2, 3]
 

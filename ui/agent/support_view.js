@@ -172,8 +172,8 @@ export class SupportView {
       token: auth.token,
       sessionId: this.sessionId,
       socket,
+      chatView: this.chatView,
       buttonBefore: byId("tools-files"),
-      listBefore: byId("chat-container"),
       dropTarget: byId("chat-panel"),
     });
     this._setNotesOpen(false);
