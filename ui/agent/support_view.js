@@ -96,6 +96,8 @@ export class SupportView {
       i18n: this.i18n,
       onUnread: (count) => showUnreadInTitle(count),
       shortMessages: this._shortMessages,
+      // The desktop app opens chat links in the system browser; a browser page in a new tab.
+      openLink: this.options.backend.openLink ? (url) => this.options.backend.openLink(url) : undefined,
     });
     this.notes = new NotesPanel({
       i18n: this.i18n,

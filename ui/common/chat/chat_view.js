@@ -44,8 +44,10 @@ export class ChatView {
    *   side arrived while the page was hidden (0 once it is seen), e.g. for the window title
    * @param {import("./short_messages.js").ShortMessages} [options.shortMessages] canned
    *   messages for the composer (the agent's)
+   * @param {(url: string) => Promise<void>} [options.openLink] opens a link of the chat
+   *   elsewhere (the desktop app: in the system browser); without it a link opens a new tab
    */
-  constructor(container, { socket, role, i18n, onUnread, shortMessages }) {
+  constructor(container, { socket, role, i18n, onUnread, shortMessages, openLink }) {
     this.socket = socket;
     this._attachments = null; // gives the card of a file entry (setAttachments)
     this._shortMessages = shortMessages;
@@ -83,6 +85,15 @@ export class ChatView {
     };
     document.addEventListener("visibilitychange", this._onVisible);
     this._list.addEventListener("scroll", () => this._onScroll(), { passive: true });
+    if (openLink) {
+      this._list.addEventListener("click", (event) => {
+        const link = event.target.closest?.("a.rs-msg__link");
+        if (link) {
+          event.preventDefault(); // never inside the app's own window
+          openLink(link.href).catch((error) => console.warn("link not opened:", error.message));
+        }
+      });
+    }
     // A panel opening above the chat shrinks the transcript: stay at the bottom if following.
     this._resizes = new ResizeObserver(() => this._scrollToEnd(this._following));
     this._resizes.observe(this._list);
