@@ -134,7 +134,7 @@ def test_the_customer_phone_shows_a_file_item_in_korean(agent_page: Page, open_u
     by_id(agent_page, "file-input").set_input_files(str(source))
     card = rows(phone).first
     expect(card).to_have_attribute("data-state", "ready", timeout=15_000)
-    expect(card.get_by_test_id("file-status")).to_have_text("업로드 완료 · 다운로드할 수 있습니다")
+    expect(card.get_by_test_id("file-status")).to_have_text("업로드 완료 · 다운로드 가능")
     box = card.bounding_box()
     button = card.get_by_test_id("file-download").bounding_box()
     assert box is not None and button is not None

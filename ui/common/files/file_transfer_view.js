@@ -213,6 +213,9 @@ export class FileTransferView {
     if (!file?.id) {
       return null;
     }
+    if (!this._rows.has(file.id) && message.role === this.myRole) {
+      this._adopt(file);
+    }
     const row = this._row(file.id);
     row.entry = { ...file, sender: message.role };
     row.pending?.remove();
@@ -297,18 +300,54 @@ export class FileTransferView {
     return key;
   }
 
+  /**
+   * The relay's entry of a file this page is offering comes before the offer's answer: its
+   * local card (same name and size, oldest first) becomes the entry's card at once, so the
+   * file never shows twice. bindLocal() then finds it by its old key.
+   */
+  _adopt(file) {
+    for (const [key, row] of this._rows) {
+      const local = row.local;
+      if (local && !row.adoptedKey && local.phase !== "failed" && local.name === file.name && local.size === file.size) {
+        this._rows.delete(key);
+        row.adoptedKey = key;
+        this._rows.set(file.id, row);
+        return;
+      }
+    }
+  }
+
+  _renderRow(row) {
+    for (const [key, candidate] of this._rows) {
+      if (candidate === row) {
+        this._render(key);
+      }
+    }
+  }
+
+  /** A local row by its key, also once the relay's entry adopted it. */
+  _local(key) {
+    return this._rows.get(key) ?? [...this._rows.values()].find((row) => row.adoptedKey === key);
+  }
+
   setLocal(key, phase, done) {
-    const row = this._rows.get(key);
+    const row = this._local(key);
     if (row?.local) {
       Object.assign(row.local, { phase, done });
-      this._render(key);
+      this._renderRow(row);
     }
   }
 
   /** The relay accepted the offer: the local row becomes the transfer's row. */
   bindLocal(key, transfer) {
-    const row = this._rows.get(key);
+    const row = this._local(key);
     if (!row) {
+      return;
+    }
+    if (row.adoptedKey === key) {
+      row.local = null; // already the entry's card, under the transfer's id
+      row.transfer = { ...transfer, ...row.transfer };
+      this._render(transfer.id);
       return;
     }
     this._rows.delete(key);
@@ -329,12 +368,12 @@ export class FileTransferView {
 
   /** A local row failed (refused before upload, or the upload broke for good). */
   failLocal(key, error) {
-    const row = this._rows.get(key);
+    const row = this._local(key);
     if (row?.local) {
       row.local.phase = "failed";
       row.local.error = error;
       row.pending?.fail();
-      this._render(key);
+      this._renderRow(row);
     }
   }
 
@@ -359,6 +398,7 @@ export class FileTransferView {
     if (!row) {
       row = {
         transfer: null, local: null, saving: null, entry: null, gone: false, pending: null,
+        adoptedKey: null,
         dom: this._buildRow(), busy: new Set(), told: null,
       };
       // Bound once: the handlers read the row's current transfer when clicked.

@@ -59,7 +59,7 @@ export const FILE_STRINGS = Object.freeze({
     "files.state.offered": "업로드 대기 중",
     "files.state.uploading": "업로드 중 {percent}%",
     "files.state.ready": "업로드 완료",
-    "files.state.ready_to_download": "업로드 완료 · 다운로드할 수 있습니다",
+    "files.state.ready_to_download": "업로드 완료 · 다운로드 가능",
     "files.state.unavailable": "더 이상 받을 수 없습니다",
     "files.state.downloading": "다운로드 중 {percent}%",
     "files.state.saving": "저장 중 {percent}%",
