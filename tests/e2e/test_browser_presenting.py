@@ -90,10 +90,12 @@ def test_the_viewer_says_control_needs_the_desktop_app(chat_pages) -> None:
     viewer = present(agent, customer)
     expect(viewer.get_by_test_id("viewer-request-control")).to_be_hidden()
     state = viewer.get_by_test_id("viewer-control-state")
-    expect(state).to_have_text("View only · control needs the agent's desktop app")
+    expect(state).to_have_text("View only · control needs the agent's app")
     viewer.get_by_test_id("language-select").select_option("ko")
-    expect(state).to_contain_text("데스크톱 앱")
-    shot(viewer, "viewer-control-unavailable-ko")
+    expect(state).to_have_text("보기 전용 · 원격 제어는 상담원 앱에서만")
+    path = screenshot(viewer, "browser-present-viewer-control-unavailable-ko")
+    if Path("/work/shots/files-chat").is_dir():
+        shutil.copy(path, "/work/shots/files-chat/after_viewer_control_unavailable_ko.png")
 
 
 def test_the_viewer_shows_the_fake_captures_pattern(chat_pages) -> None:

@@ -150,3 +150,6 @@ def test_the_chat_window_shows_files_in_the_conversation_and_opens_links_outside
             time.sleep(0.1)
         assert opened.read_text().split() == [url]
         assert chat.evaluate("location.href") == page_url
+        # Through the app's checked route (POST /local/open_link), not only pywebview's Qt
+        # new-window handler, which opens any scheme and exists on Qt alone.
+        assert f"opening {url} in the system browser" in app.log()
