@@ -158,6 +158,7 @@ class ViewerApp {
     this.drawing.attach(socket);
     this.chat.attach(socket);
     this.files.view.attachChat(this.chat.view); // the files are items of the conversation
+    this.files.view.onSending = () => this.chat.setOpen(true); // its progress, or why not
     socket.connect();
   }
 

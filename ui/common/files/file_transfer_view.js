@@ -174,6 +174,9 @@ export class FileTransferView {
     this._rows = new Map(); // id (or local key) → {transfer, local, saving, entry, dom, ...}
     this._localCount = 0;
     this._chat = null; // the ChatView the cards live in (attachChat)
+    // Told when this side starts sending a file: a page whose chat can be collapsed (the
+    // viewer) opens it, so progress and refusals are seen.
+    this.onSending = () => {};
     // Told of a transfer when its state changes, never of progress ticks (the transcript, a
     // live region itself, announces the card's arrival). Pages put it anywhere.
     this.element = element("p", "rs-visually-hidden", {
@@ -297,6 +300,7 @@ export class FileTransferView {
     row.local = { name: file.name, size: file.size, phase: "checking", done: 0 };
     row.pending = this._chat?.addPendingItem(row.dom.item) ?? null;
     this._render(key);
+    this.onSending();
     return key;
   }
 
