@@ -11,7 +11,14 @@ from playwright.sync_api import Page, expect
 
 from suite.files.client import sha256_of
 from tests.support.files import make_file
-from tests.support.ui_pages import by_id, customer_join, rows, screenshot, start_support
+from tests.support.ui_pages import (
+    by_id,
+    customer_join,
+    remove_the_customer,
+    rows,
+    screenshot,
+    start_support,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -141,3 +148,17 @@ def test_the_customer_phone_shows_a_file_item_in_korean(agent_page: Page, open_u
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert button["x"] + button["width"] <= box["x"] + box["width"]
     shoot(phone, "after_customer_file_in_chat_phone_ko")
+
+
+def test_after_removing_the_customer_the_agents_file_items_offer_nothing(chat_pages, tmp_path):
+    """The relay drops a removed customer's files: the agent's items stay in the conversation
+    but offer no Download any more."""
+    agent, _ = chat_pages
+    source = tmp_path / "quote.pdf"
+    make_file(source, 64 * 1024)
+    by_id(agent, "file-input").set_input_files(str(source))
+    download = rows(agent).first.get_by_test_id("file-download")
+    expect(download).to_be_visible(timeout=15_000)
+    remove_the_customer(agent)
+    expect(download).to_have_js_property("hidden", True)  # not just out of view
+    expect(rows(agent)).to_have_count(1)

@@ -30,6 +30,8 @@ export function attachAgentFiles({
     browserDownloads: !desktop,
   });
   files.listen(socket); // first: the list knows a transfer before its saving starts
+  // Removing the customer drops every file of the session at the relay: nothing to fetch.
+  socket.on(MessageType.CUSTOMER_REMOVED, () => files.view.sessionOver());
   const tools = element("span", "rs-files__tools");
   if (desktop) {
     const send = element("button", "rs-button rs-button--secondary rs-button--small", {

@@ -259,7 +259,8 @@ export class FileTransferView {
     }
   }
 
-  /** Every file of the session is gone (it ended): cards without a final state say so. */
+  /** Every file of the session is gone (it ended, or the customer was removed): no card offers
+   * a download any more, and unfinished ones say they are no longer available. */
   sessionOver() {
     for (const [key, row] of this._rows) {
       if (!row.local) {
