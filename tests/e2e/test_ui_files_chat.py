@@ -151,14 +151,17 @@ def test_the_customer_phone_shows_a_file_item_in_korean(agent_page: Page, open_u
 
 
 def test_after_removing_the_customer_the_agents_file_items_offer_nothing(chat_pages, tmp_path):
-    """The relay drops a removed customer's files: the agent's items stay in the conversation
-    but offer no Download any more."""
-    agent, _ = chat_pages
+    """The relay drops a removed customer's files, delivered ones too: the agent's items stay in
+    the conversation but offer no Download any more."""
+    agent, customer = chat_pages
     source = tmp_path / "quote.pdf"
     make_file(source, 64 * 1024)
     by_id(agent, "file-input").set_input_files(str(source))
+    with customer.expect_download():
+        rows(customer).first.get_by_test_id("file-download").click()
+    expect(rows(agent).first).to_have_attribute("data-state", "received")
     download = rows(agent).first.get_by_test_id("file-download")
-    expect(download).to_be_visible(timeout=15_000)
+    expect(download).to_be_visible()
     remove_the_customer(agent)
     expect(download).to_have_js_property("hidden", True)  # not just out of view
     expect(rows(agent)).to_have_count(1)
