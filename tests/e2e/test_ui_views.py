@@ -131,6 +131,20 @@ ROW_CASES = [
         {"actions": ["cancel", "save"]},
     ),
     (
+        "my own file, ready, in the program: save a copy",
+        {"transfer": {**T, "state": "ready"}},
+        "customer",
+        {"native": True},
+        {"mine": True, "statusKey": "files.state.ready", "actions": ["cancel", "save"]},
+    ),
+    (
+        "my own file, delivered, in the program: save a copy",
+        {"transfer": {**T, "state": "received"}},
+        "customer",
+        {"native": True},
+        {"mine": True, "actions": ["save"]},
+    ),
+    (
         "the program is saving at 50%",
         {"transfer": {**T, "state": "ready", "downloaded": 500}, "saving": {"phase": "saving"}},
         "agent",

@@ -299,8 +299,9 @@ def test_a_transfer_is_an_entry_in_the_conversation_and_its_replay(relay, tmp_pa
 
 
 def test_both_sides_download_while_the_session_lives_and_nobody_else(relay, tmp_path):
-    """The sender downloads its own file (header or ticket) before and after the receiver
-    confirmed, without marking it received; strangers and anyone after the end get nothing."""
+    """The sender downloads its own file (header, ticket, or the app's client saving a copy)
+    before and after the receiver confirmed, without marking it received; strangers and
+    anyone after the end get nothing."""
     talk = start_conversation(relay)
     stranger = start_conversation(relay, "bob", "bob-password-1")
     agent, customer = clients(talk, relay.url)
@@ -316,6 +317,10 @@ def test_both_sides_download_while_the_session_lives_and_nobody_else(relay, tmp_
     status, body, _ = raw(relay, "GET", f"/api/files/{transfer['id']}", customer_auth)
     assert body["transfer"]["state"] == "ready", "a sender's download is no receipt"
     assert body["transfer"]["downloaded"] == 0
+    own_copy = customer.receive(transfer, tmp_path / "mine")  # the sender's app saves a copy
+    assert own_copy.read_bytes() == source.read_bytes()
+    status, body, _ = raw(relay, "GET", f"/api/files/{transfer['id']}", customer_auth)
+    assert body["transfer"]["state"] == "ready", "the sender's copy confirms nothing"
     agent.receive(transfer, tmp_path / "in")  # the receiver confirms the sha256
     for auth in (customer_auth, agent_auth):
         status, _, got = raw(relay, "GET", content, auth)

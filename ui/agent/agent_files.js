@@ -28,6 +28,14 @@ export function attachAgentFiles({
     sessionId,
     request,
     browserDownloads: !desktop,
+    // The desktop app saves with Python into the received-files folder, the agent's own files
+    // too (a copy: both sides download while the session lives).
+    native: desktop
+      ? {
+          receive: async (transfer) => (await backend.receiveFile(sessionId, transfer.id)).path,
+          openFolder: () => backend.openReceivedFolder(),
+        }
+      : null,
   });
   files.listen(socket); // first: the list knows a transfer before its saving starts
   // Removing the customer drops every file of the session at the relay: nothing to fetch.

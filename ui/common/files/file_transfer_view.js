@@ -20,6 +20,8 @@ import { iconElement } from "../icons.js";
 import { MessageType } from "../protocol.js";
 
 const FINISHED = new Set(["received", "cancelled", "failed", "unavailable"]);
+// A transfer's states only move forward: a stale copy of it is ignored.
+const STATE_RANK = Object.freeze({ offered: 0, uploading: 1, ready: 2, received: 3, cancelled: 3, failed: 3 });
 // States a screen reader is told about when a row enters them (its first state is told too).
 const ANNOUNCED = new Set(["ready", "received", "cancelled", "failed"]);
 const STYLESHEET = new URL("./files.css", import.meta.url).href;
@@ -120,10 +122,10 @@ export function describeTransferRow(row, myRole, { native = false, browserDownlo
   if (transfer && !local && !FINISHED.has(state)) {
     actions.push("cancel");
   }
-  if (transfer && !mine && native && saving?.saved) {
+  if (transfer && native && saving?.saved) {
     actions.push("open_folder");
-  } else if (transfer && !mine && native && state === "ready" && !saving) {
-    actions.push("save");
+  } else if (transfer && native && !saving && (state === "ready" || (mine && state === "received"))) {
+    actions.push("save"); // the sender too: a copy of its own file
   } else if (transfer && !native && browserDownload && (state === "ready" || state === "received")) {
     actions.push("download"); // the sender too: both sides download while the session lives
   }
@@ -275,8 +277,12 @@ export class FileTransferView {
       return;
     }
     const row = this._row(transfer.id);
-    // A late progress message must not move a finished row back.
-    row.transfer = { ...row.transfer, ...transfer };
+    const before = row.transfer;
+    // A file list fetched before the latest file_* message must not move a card back.
+    if (before && STATE_RANK[transfer.state] < STATE_RANK[before.state]) {
+      return;
+    }
+    row.transfer = { ...before, ...transfer };
     this._render(transfer.id);
   }
 
