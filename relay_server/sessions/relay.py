@@ -443,7 +443,8 @@ class Relay(ChatSockets):
         record["messages"] = [
             {k: v for k, v in message.items() if k != "client_id"} for message in chat.messages
         ]
-        record["message_count"] = chat.last_id
+        # Messages people wrote: a file's entry in the conversation is counted in file_count.
+        record["message_count"] = sum("file" not in message for message in chat.messages)
         started = record.get("started_at") or record.get("created_at") or 0.0
         if record.get("duration_s") is None:
             record["duration_s"] = round(max(0.0, (record.get("ended_at") or started) - started), 3)
