@@ -19,6 +19,8 @@ import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
 import { watchSession } from "./attention.js";
 import { BrowserPresenter } from "./browser_presenter.js";
+import { CallController } from "../common/call/call_controller.js";
+import { CallTile, callButtons } from "../common/call/call_tile.js";
 
 export class SupportView {
   /**
@@ -157,6 +159,7 @@ export class SupportView {
         this.drawingPanel?.setPresenting(state === "presenting" || state === "paused");
       },
     });
+    this._attachCall(socket);
     // Control handover (P3): request, grant, take back (ui/agent/control_panel.js).
     this.controlPanel = new ControlPanel({
       socket,
@@ -418,8 +421,34 @@ export class SupportView {
     this.endView.show(ended);
   }
 
+  /**
+   * Voice and video calls (CH9): "Voice call" / "Video call" in the tools bar, the call tile
+   * floating over the chat (movable). `this.call` is the CallController: the desktop app's
+   * chat window uses the same one (and its recording hook, audioTracks()).
+   */
+  _attachCall(socket) {
+    this.call = new CallController({
+      socket,
+      onChange: () => {
+        this.callTile?.render();
+        this.callButtons?.render();
+      },
+    });
+    this.callTile = new CallTile({ controller: this.call, i18n: this.i18n, parent: document.body });
+    this.callButtons = callButtons({ controller: this.call, i18n: this.i18n });
+    byId("tools-call").before(this.callButtons.element);
+  }
+
+  _detachCall() {
+    this.call?.destroy();
+    this.callTile?.destroy();
+    this.callButtons?.element.remove();
+    this.call = this.callTile = this.callButtons = null;
+  }
+
   /** Close the socket and let go of the session (its notes save what is left first). */
   leave() {
+    this._detachCall(); // CH9: hang up and release the microphone and camera first
     this.socket?.close();
     this.chatView?.destroy();
     this.browserPresenter?.stop(); // present_stop, and the browser's capture ends

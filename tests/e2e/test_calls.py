@@ -1,0 +1,119 @@
+"""Voice and video calls between the agent page and the customer page (CH9), in real Chromium
+with fake media devices, set up through the real relay: directly (host candidates), and only
+through a real coturn with credentials from the relay."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.calls import (
+    REMOTE_VIDEO_PLAYS,
+    call_state,
+    coturn_missing,
+    run_coturn,
+    wait_call,
+    wait_stats,
+)
+from tests.support.ui_pages import (
+    PageFactory,
+    agent_login,
+    by_id,
+    customer_join,
+    open_page,
+    start_support,
+)
+
+pytestmark = pytest.mark.e2e
+
+CONNECTED = (
+    "call.phase === 'active' && "
+    "Object.values(call.links).some((s) => s === 'connected' || s === 'relaying')"
+)
+
+
+def _call(agent: Page, customer: Page, media: str = "video") -> str:
+    """The agent calls, the customer answers; returns the customer's participant id."""
+    by_id(agent, f"call-start-{media}").click()
+    expect(by_id(customer, "call-prompt")).to_be_visible(timeout=10_000)
+    by_id(customer, "call-accept").click()
+    for page in (agent, customer):
+        wait_call(page, CONNECTED)
+    return (call_state(agent) or {})["peers"][0]["id"]
+
+
+def test_a_video_call_between_the_agent_and_customer_pages(open_ui: PageFactory) -> None:
+    """Each side's remote video plays, frames and audio packets arrive (getStats), mute silences
+    the other side, camera off stops its frames, and hang-up ends the call on both pages."""
+    agent = open_ui("/agent")
+    agent_login(agent)
+    code = start_support(agent)
+    customer = open_ui("/")
+    customer_join(customer, code)
+    customer_id = _call(agent, customer)
+
+    for page in (agent, customer):
+        page.wait_for_function(REMOTE_VIDEO_PLAYS, timeout=10_000)
+    flowing = "b.framesDecoded > a.framesDecoded && b.audioPackets > a.audioPackets"
+    on_agent = wait_stats(agent, customer_id, flowing)
+    assert on_agent["b"]["localCandidateType"] == "host"  # direct: no STUN/TURN configured
+    wait_stats(customer, "agent", flowing)
+
+    # The fake microphone beeps: energy arrives until the customer mutes, then none.
+    wait_stats(agent, customer_id, "b.audioEnergy > a.audioEnergy", window_ms=1500)
+    by_id(customer, "call-mute").click()
+    expect(by_id(customer, "call-mute")).to_have_attribute("aria-pressed", "true")
+    expect(by_id(agent, "call-peer-muted")).to_be_visible()
+    wait_stats(
+        agent,
+        customer_id,
+        "b.audioEnergy - a.audioEnergy < 1e-6 && b.audioPackets > a.audioPackets",
+        window_ms=1500,
+    )
+
+    # Camera off sends no frames at all (not black ones): the agent decodes none.
+    by_id(customer, "call-camera").click()
+    wait_call(customer, "call.cameraOff && !call.localTracks.includes('video')")
+    wait_stats(agent, customer_id, "b.framesDecoded === a.framesDecoded", window_ms=1500)
+    by_id(customer, "call-camera").click()
+    wait_stats(agent, customer_id, "b.framesDecoded > a.framesDecoded")
+
+    by_id(agent, "call-hangup").click()
+    wait_call(customer, "call.phase === 'ended' && call.localTracks.length === 0")
+    wait_call(agent, "call.phase !== 'active' && call.localTracks.length === 0")
+    expect(by_id(customer, "call-status")).to_have_text("Call ended")
+    expect(by_id(agent, "call-start-video")).to_be_enabled()
+
+
+def test_a_call_only_through_coturn_with_the_relays_credentials(
+    browser, relay_factory, tmp_path, request
+) -> None:
+    """With TURN configured on the relay and iceTransportPolicy "relay" the call connects
+    through a real coturn (the selected pair is relay on both sides) and media flows."""
+    missing = coturn_missing()
+    if missing:
+        print(f"skipped: {missing}")
+        pytest.skip(missing)
+    with run_coturn(tmp_path) as turn:
+        relay = relay_factory(*turn.relay_args)
+        # ?ice=relay: the pages use only TURN candidates (as on a network that blocks UDP
+        # between peers); the test hook reads it (tests and benchmarks only).
+        agent = open_page(browser, relay.url + "/agent?ice=relay")
+        customer = open_page(browser, relay.url + "/?ice=relay")
+        try:
+            agent_login(agent)
+            code = start_support(agent)
+            customer_join(customer, code)
+            customer_id = _call(agent, customer)
+            flowing = "b.framesDecoded > a.framesDecoded && b.audioPackets > a.audioPackets"
+            seen = wait_stats(agent, customer_id, flowing)["b"]
+            assert (seen["localCandidateType"], seen["remoteCandidateType"]) == ("relay", "relay")
+            assert wait_stats(customer, "agent", flowing)["b"]["localCandidateType"] == "relay"
+            expect(by_id(customer, "call-status")).to_have_text("Connected through the relay")
+            # coturn takes only credentials made with its secret (use-auth-secret): relay
+            # candidates exist only because the relay's REST credentials were accepted.
+            by_id(customer, "call-hangup").click()
+            wait_call(agent, "call.phase === 'ended'")
+        finally:
+            for page in (agent, customer):
+                page.context.close()
