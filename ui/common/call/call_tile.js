@@ -193,7 +193,7 @@ export class CallTile {
     this.status.hidden = this.status.textContent === "";
     this._renderQuality(view);
     this.messageText.textContent = c.error ? this.i18n.t(`call.error.${c.error}`) : c.notice ? this.i18n.t(`call.notice.${c.notice}`) : "";
-    this.message.dataset.kind = c.error ? "error" : "notice";
+    this.message.dataset.kind = c.error ? "error" : c.notice ? "notice" : "plain";
     this.message.hidden = !showMessage && !endedShown;
     this._label(this.messageClose, "call.dismiss");
     if (endedShown && !showMessage) {
