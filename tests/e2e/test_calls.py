@@ -4,6 +4,8 @@ through a real coturn with credentials from the relay."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -23,6 +25,7 @@ from tests.support.ui_pages import (
     open_page,
     start_support,
 )
+from tests.support.viewer_presenter import PresentationSession, open_viewer
 
 pytestmark = pytest.mark.e2e
 
@@ -117,3 +120,58 @@ def test_a_call_only_through_coturn_with_the_relays_credentials(
         finally:
             for page in (agent, customer):
                 page.context.close()
+
+
+def test_the_customer_answers_in_the_viewer_and_the_chat_page_says_so(
+    open_ui: PageFactory, browser, relay
+) -> None:
+    """The call rings in the chat page and the viewer; answered in the viewer, it plays there
+    (picture-in-picture) while the chat page says the call is in the viewer."""
+    agent = open_ui("/agent")
+    agent_login(agent)
+    code = start_support(agent)
+    customer = open_ui("/")
+    customer_join(customer, code)
+    stored = json.loads(customer.evaluate("sessionStorage.getItem('rs.customer.session')"))
+    session = PresentationSession(relay.url, stored["session_id"], "", stored["customer_token"])
+    viewer = open_viewer(browser, session)
+    try:
+        expect(by_id(viewer, "viewer-state")).not_to_have_attribute("data-status", "connecting")
+        by_id(agent, "call-start-video").click()
+        expect(by_id(customer, "call-prompt")).to_be_visible()
+        expect(by_id(viewer, "call-prompt")).to_be_visible()
+        by_id(viewer, "call-accept").click()
+        wait_call(viewer, CONNECTED)
+        wait_call(agent, CONNECTED)
+        viewer.wait_for_function(REMOTE_VIDEO_PLAYS, timeout=10_000)
+        expect(by_id(customer, "call-status")).to_have_text(
+            "You are in this call in the screen viewer."
+        )
+        expect(by_id(customer, "call-prompt")).to_be_hidden()
+        assert (call_state(customer) or {})["localTracks"] == []  # no second microphone
+        by_id(viewer, "call-hangup").click()
+        wait_call(agent, "call.phase === 'ended'")
+    finally:
+        viewer.context.close()
+
+
+def test_a_blocked_microphone_says_what_to_do_and_the_call_can_be_declined(
+    open_ui: PageFactory,
+) -> None:
+    """When the browser refuses the microphone the prompt says how to allow it, nothing is
+    sent, and Decline still ends the agent's call as declined."""
+    agent = open_ui("/agent")
+    agent_login(agent)
+    code = start_support(agent)
+    customer = open_ui("/")
+    customer_join(customer, code)
+    customer.evaluate(
+        "() => { navigator.mediaDevices.getUserMedia = () => "
+        "Promise.reject(new DOMException('blocked', 'NotAllowedError')); }"
+    )
+    by_id(agent, "call-start-audio").click()
+    by_id(customer, "call-accept").click()
+    expect(by_id(customer, "call-message")).to_contain_text("Allow it in the browser")
+    wait_call(customer, "call.phase === 'incoming' && call.error === 'permission_denied'")
+    by_id(customer, "call-decline").click()
+    expect(by_id(agent, "call-status")).to_have_text("Chris Park declined the call.")

@@ -163,6 +163,8 @@ export function qualityOf(stats, previous = null) {
   let jitterBufferMs = null;
   let audioLevel = null;
   let audioEnergy = 0;
+  let jitterDelayS = 0; // cumulative: a reader takes differences for a recent value
+  let jitterEmitted = 0;
   for (const entry of byId.values()) {
     if (entry.type !== "inbound-rtp") {
       continue;
@@ -173,6 +175,8 @@ export function qualityOf(stats, previous = null) {
       framesDecoded += entry.framesDecoded ?? 0;
     } else if (entry.kind === "audio") {
       audioPackets += entry.packetsReceived ?? 0;
+      jitterDelayS += entry.jitterBufferDelay ?? 0;
+      jitterEmitted += entry.jitterBufferEmittedCount ?? 0;
       if (entry.jitterBufferEmittedCount > 0) {
         jitterBufferMs = (1000 * entry.jitterBufferDelay) / entry.jitterBufferEmittedCount;
       }
@@ -196,6 +200,7 @@ export function qualityOf(stats, previous = null) {
   const relayed = local?.candidateType === "relay" || remote?.candidateType === "relay";
   return {
     rttMs, lossPct, relayed, framesDecoded, audioPackets, jitterBufferMs, audioLevel, audioEnergy,
+    jitterDelayS, jitterEmitted,
     packetsReceived, packetsLost, grade,
     localCandidateType: local?.candidateType ?? null,
     remoteCandidateType: remote?.candidateType ?? null,
