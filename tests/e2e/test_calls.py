@@ -175,3 +175,62 @@ def test_a_blocked_microphone_says_what_to_do_and_the_call_can_be_declined(
     wait_call(customer, "call.phase === 'incoming' && call.error === 'permission_denied'")
     by_id(customer, "call-decline").click()
     expect(by_id(agent, "call-status")).to_have_text("Chris Park declined the call.")
+
+
+def test_the_call_model_reads_call_state_stats_and_errors(open_ui: PageFactory) -> None:
+    """call_model.js (pure): the page's phase from call_state, which links to open and close,
+    who is polite, getStats read as loss/RTT/relay, and getUserMedia errors as keys."""
+    page = open_ui("/")
+    result = page.evaluate(
+        """async () => {
+            const m = await import("/ui/common/call/call_model.js");
+            const state = (you, here, me, st = "active") => ({
+                call_id: "c", media: "video", state: st, you, here, ice_servers: [],
+                participants: [
+                    { id: "agent", role: "agent", name: "A", state: "joined" },
+                    { id: "0a1b2c3d4e5f", role: "customer", name: "K", state: me },
+                    { id: "ffeeddccbbaa", role: "customer", name: "L", state: "joined" },
+                ],
+            });
+            const stats = [
+                { id: "t", type: "transport", selectedCandidatePairId: "p" },
+                { id: "p", type: "candidate-pair", localCandidateId: "l",
+                  remoteCandidateId: "r", currentRoundTripTime: 0.04 },
+                { id: "l", type: "local-candidate", candidateType: "relay" },
+                { id: "r", type: "remote-candidate", candidateType: "host" },
+                { id: "v", type: "inbound-rtp", kind: "video", packetsReceived: 90,
+                  packetsLost: 10, framesDecoded: 30 },
+                { id: "a", type: "inbound-rtp", kind: "audio", packetsReceived: 100,
+                  packetsLost: 0, jitterBufferDelay: 4800, jitterBufferEmittedCount: 96000 },
+            ];
+            const error = (name) => m.mediaErrorKey(new DOMException("x", name));
+            return {
+                incoming: m.viewOf(state("0a1b2c3d4e5f", false, "invited")).phase,
+                active: m.viewOf(state("0a1b2c3d4e5f", true, "joined")).phase,
+                elsewhere: m.viewOf(state("0a1b2c3d4e5f", false, "joined")).phase,
+                declined: m.viewOf(state("0a1b2c3d4e5f", false, "declined")).phase,
+                ended: m.viewOf(state("agent", true, "left", "ended")).phase,
+                peers: m.viewOf(state("0a1b2c3d4e5f", true, "joined")).peers.map((p) => p.id),
+                links: m.linkChanges(["agent", "gone"], [{ id: "agent" }, { id: "new" }]),
+                polite: [m.isPolite("0a1b2c3d4e5f", "agent"), m.isPolite("agent", "0a1b2c3d4e5f")],
+                quality: m.qualityOf(stats),
+                turn: [m.hasTurn([{ urls: ["stun:x"] }]), m.hasTurn([{ urls: "turn:x" }])],
+                errors: ["NotAllowedError", "NotFoundError", "NotReadableError", "TypeError"]
+                    .map(error),
+            };
+        }"""
+    )  # fmt: skip
+    assert (result["incoming"], result["active"]) == ("incoming", "active")
+    assert (result["elsewhere"], result["declined"], result["ended"]) == (
+        "elsewhere",
+        "idle",
+        "ended",
+    )
+    assert result["peers"] == ["agent", "ffeeddccbbaa"]  # a mesh: the other customer too
+    assert result["links"] == {"open": ["new"], "close": ["gone"]}
+    assert result["polite"] == [True, False]
+    quality = result["quality"]
+    assert (quality["rttMs"], quality["lossPct"], quality["relayed"]) == (40, 5, True)
+    assert (quality["jitterBufferMs"], quality["grade"]) == (50, "fair")
+    assert result["turn"] == [False, True]
+    assert result["errors"] == ["permission_denied", "no_device", "device_in_use", "failed"]
