@@ -286,6 +286,7 @@ export class SupportView {
     }
     this.session = { ...this.session, ...session };
     this._report();
+    this.callButtons?.render(); // a call needs a customer in the session
     if (this.session.state === "ended") {
       return; // session_ended follows with the summary
     }
@@ -340,6 +341,7 @@ export class SupportView {
 
   _onStatus({ status, code }) {
     this.renderStatus();
+    this.callButtons?.render();
     for (const id of ["end-button", "remove-customer", "cancel-support"]) {
       byId(id).disabled = status !== "online";
     }
@@ -435,7 +437,11 @@ export class SupportView {
       },
     });
     this.callTile = new CallTile({ controller: this.call, i18n: this.i18n, parent: document.body });
-    this.callButtons = callButtons({ controller: this.call, i18n: this.i18n });
+    this.callButtons = callButtons({
+      controller: this.call,
+      i18n: this.i18n,
+      canCall: () => this.session?.state === "active" && this.socket?.online === true,
+    });
     byId("tools-call").before(this.callButtons.element);
   }
 

@@ -370,10 +370,11 @@ export class CallTile {
 }
 
 /**
- * The agent's "Voice call" / "Video call" buttons (hidden while a call is on).
+ * The agent's "Voice call" / "Video call" buttons (disabled while a call is on, and while
+ * `canCall()` says no: no customer connected).
  * @returns {{element: HTMLElement, render: () => void}}
  */
-export function callButtons({ controller, i18n }) {
+export function callButtons({ controller, i18n, canCall = () => true }) {
   const group = element("span", "rs-call-buttons", { "data-testid": "call-buttons" });
   const make = (media, key, icon) => {
     const button = element("button", "rs-button rs-button--secondary rs-button--small", {
@@ -392,7 +393,7 @@ export function callButtons({ controller, i18n }) {
   const render = () => {
     const phase = controller.view.phase;
     const free = phase === CallPhase.IDLE || phase === CallPhase.ENDED;
-    voice.disabled = video.disabled = !free || controller.busy;
+    voice.disabled = video.disabled = !free || controller.busy || !canCall();
   };
   render();
   return { element: group, render };
