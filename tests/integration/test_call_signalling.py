@@ -3,8 +3,11 @@ a socket of another session, or a forged ``sender``, reaches nobody."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.chat_client import ChatClient
 from tests.support.conversation import start_conversation
+from tests.support.relay import RelayError, run_relay_cli
 
 
 def _viewer(relay, talk) -> ChatClient:
@@ -83,3 +86,14 @@ def test_a_strangers_socket_cannot_inject_into_a_call(relay):
     assert talk.customer.recv_type("sdp_offer")["sdp"] == "v=0 real"
     talk.customer.send({"type": "sdp_answer", "call_id": call_id, "to": "agent", "sdp": "v=0 ok"})
     assert talk.agent.recv_type("sdp_answer")["sdp"] == "v=0 ok"
+
+
+def test_turn_options_that_cannot_work_stop_the_relay_with_a_clear_message(tmp_path):
+    """A TURN URL without the shared secret, or a bad URL, is refused at start-up (exit 2)."""
+    for args, problem in (
+        (("--turn-url", "turn:127.0.0.1:3478"), "--turn-url needs --turn-secret"),
+        (("--stun-url", "http://example.com"), "not a STUN or TURN URL"),
+    ):
+        with pytest.raises(RelayError) as refused:
+            run_relay_cli("--port", "0", "--data", str(tmp_path), *args)
+        assert "exited with 2" in str(refused.value) and problem in str(refused.value)
