@@ -424,7 +424,7 @@ export class SupportView {
   }
 
   /**
-   * Voice and video calls (CH9): "Voice call" / "Video call" in the tools bar, the call tile
+   * Voice and video calls (CH9): "Voice call" / "Video call" in the chat's header, the call tile
    * floating over the chat (movable). `this.call` is the CallController: the desktop app's
    * chat window uses the same one (and its recording hook, audioTracks()).
    */
@@ -442,7 +442,9 @@ export class SupportView {
       i18n: this.i18n,
       canCall: () => this.session?.state === "active" && this.socket?.online === true,
     });
-    byId("tools-call").before(this.callButtons.element);
+    // In the chat's header, beside the customer's name, as chat apps put their call buttons
+    // (the tools bar below is full while presenting).
+    byId("notes-toggle").before(this.callButtons.element);
   }
 
   _detachCall() {

@@ -381,9 +381,12 @@ export function callButtons({ controller, i18n, canCall = () => true }) {
       type: "button",
       "data-testid": `call-start-${media}`,
     });
-    const text = element("span");
+    const text = element("span", "rs-call-buttons__text");
     i18n.bind(text, key);
     button.append(iconElement(icon), text);
+    const title = () => (button.title = i18n.t(key)); // the name, when only the icon shows
+    title();
+    i18n.onChange(title);
     button.addEventListener("click", () => controller.start(media));
     group.append(button);
     return button;
