@@ -131,7 +131,7 @@ def install_file_routes(
     @api
     def offer(session_id: str):
         role, session = caller(session_id)
-        if not session.customer_token:
+        if not session.customers:
             raise Refused("no_customer", "no customer has joined this session yet")
         offer = offer_body()
         if offer.get("check") is True:  # "would you take it?" before the sender hashes it
