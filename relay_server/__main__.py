@@ -206,8 +206,8 @@ def serve(argv: list[str]) -> int:
             max_per_address=max_per_address,
         ),
     )
-    if not 1 <= args.customers_per_session <= 1000:
-        print("error: --customers-per-session must be 1-1000", file=sys.stderr)
+    if not 1 <= args.customers_per_session <= 50:  # 50 viewers fit a presentation's 64
+        print("error: --customers-per-session must be 1-50", file=sys.stderr)
         return 2
     try:
         file_rules = FileRules(parse_size(args.max_file_size), parse_extensions(args.file_types))

@@ -515,9 +515,7 @@ class Relay(ChatSockets):
         self.wait_durable()
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
         summary = session.end_summary()
-        room = self.rooms.find(session.id)
-        if room is not None:
-            room.broadcast(SessionEnded(**summary).to_frame())
+        self._to_chat(session.id, SessionEnded(**summary).to_frame())  # every customer's too
         self.rooms.close_room(session.id, CloseCode.SESSION_ENDED, "session ended")
         self.screens.end(session.id, CloseCode.SESSION_ENDED, "session ended")
         logger.info(
