@@ -602,7 +602,9 @@ class Relay(ChatSockets):
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, "no customer to remove", str(RemoveCustomer.type)
             )
-        self._close_customer(session.id, removed.id, CloseCode.REMOVED, REMOVED_REASON)
+        self._close_customer(
+            session.id, removed.id, CloseCode.REMOVED, REMOVED_REASON, removed.name
+        )
         if not session.customers:
             self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
             self.drop_files(session.id)  # the next customer must not get this one's files
@@ -615,8 +617,11 @@ class Relay(ChatSockets):
             view = self.session_view(session, True)
             agent.send(CustomerRemoved(session=view, participant_id=removed.id).to_frame())
 
-    def _close_customer(self, session_id: str, customer_id: str, code: int, reason: str) -> None:
-        """Close every socket of one customer token: its chat socket and all its viewers.
+    def _close_customer(
+        self, session_id: str, customer_id: str, code: int, reason: str, name: str = ""
+    ) -> None:
+        """Close every socket of one customer token: its chat socket and all its viewers,
+        then tell everyone else that this customer is gone for good.
 
         Each is unseated first (its viewer slot, grant and request freed), then closed.
         """
@@ -625,9 +630,9 @@ class Relay(ChatSockets):
         if chat is not None:
             self.rooms.leave(chat)
             chat.close(code, reason)
-            left = ParticipantLeft(str(Role.CUSTOMER), chat.name, customer_id)
-            self._to_chat(session_id, left.to_frame())  # the others see who went
         closed = self.screens.retire_customer(session_id, customer_id, code, reason)
+        left = ParticipantLeft(str(Role.CUSTOMER), name, customer_id, removed=True)
+        self._to_chat(session_id, left.to_frame())
         logger.info(
             "customer token retired: %d viewer sockets closed",
             closed,

@@ -86,6 +86,7 @@ class ParticipantLeft(WireMessage):
     role: str = wire(str)
     name: str = wire(str)
     participant_id: str = wire(str, optional=True, default="")
+    removed: bool = wire(bool, optional=True, default=False)  # gone for good, not away
 
 
 @dataclass(frozen=True, slots=True)

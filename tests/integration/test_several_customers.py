@@ -189,9 +189,8 @@ def test_control_goes_to_the_customer_named_and_moves_on_to_the_next(relay):
 
     talk.agent.send({"type": "grant_control", "mouse": True, "keyboard": True})
     assert talk.agent.recv_type("error")["message"] == "name the customer"
-    talk.agent.send(
-        {"type": "grant_control", "mouse": True, "keyboard": True, "customer_id": lee.participant_id}
-    )
+    both = {"type": "grant_control", "mouse": True, "keyboard": True}
+    talk.agent.send({**both, "customer_id": lee.participant_id})
     while (state := talk.agent.recv_type("control_state"))["mouse_holder"] is None:
         pass
     assert state["mouse_holder"]["name"] == "Lee Second"

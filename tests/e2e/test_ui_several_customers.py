@@ -1,0 +1,119 @@
+"""Several customers in one session, in real Chromium: three customers join (a code, an
+"Invite another" code, a personal link), chat with their own names and colours, each views the
+presentation, and one removed loses everything while the other two go on."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.api import Api
+from tests.support.several_customers import (
+    close_invite,
+    customer_session,
+    invite_code,
+    personal_link,
+)
+from tests.support.ui_pages import (
+    PHONE,
+    agent_login,
+    bubble_with_text,
+    by_id,
+    close_pages,
+    customer_join,
+    send_chat,
+    start_support,
+)
+from tests.support.viewer_presenter import (
+    PresentationSession,
+    Presenter,
+    open_viewer,
+    sample_image,
+    wait_for_stats,
+)
+
+pytestmark = pytest.mark.e2e
+
+SCREEN = (320, 200)
+NAMES = ("Chris Park", "Lee Second", "Min Third")
+
+
+def test_three_customers_chat_view_and_one_is_removed(browser, open_ui, relay, request):
+    """Three customers joined by code, Invite another and a personal link see each other in
+    the roster with distinct colours, chat, and each paints the presentation; removing Lee
+    shows Lee the removed notice and closes Lee's viewer, while Chris and Min keep chatting
+    and receiving frames."""
+    agent = open_ui("/agent")
+    agent_login(agent)
+    code = start_support(agent)
+    customers = [open_ui("/", viewport=PHONE)]
+    customer_join(customers[0], code, name=NAMES[0])
+    second = invite_code(agent)
+    close_invite(agent)
+    customers.append(open_ui("/", viewport=PHONE))
+    customer_join(customers[1], second, name=NAMES[1])
+    invite_code(agent)
+    link = personal_link(agent)
+    close_invite(agent)
+    third = open_ui(link.removeprefix(relay.url), viewport=PHONE)
+    expect(by_id(third, "invitation-note")).to_be_visible()
+    expect(by_id(third, "code-input")).to_be_hidden()
+    by_id(third, "name-input").fill(NAMES[2])
+    by_id(third, "join-button").click()
+    expect(by_id(third, "chat-input")).to_be_visible()
+    customers.append(third)
+
+    for page in (agent, *customers):
+        chips = by_id(page, "roster-chip")
+        expect(chips).to_have_count(3)
+    colours = {
+        by_id(agent, "roster-chip")
+        .nth(i)
+        .evaluate("el => getComputedStyle(el).getPropertyValue('--rs-participant-color')")
+        for i in range(3)
+    }
+    assert len(colours) == 3, colours
+    expect(by_id(customers[2], "roster-name").nth(2)).to_have_text(f"{NAMES[2]} (you)")
+
+    send_chat(customers[1], "Hello from Lee")
+    for page in (agent, customers[0], customers[2]):
+        bubble = bubble_with_text(page, "Hello from Lee")
+        expect(bubble).to_be_visible()
+        expect(bubble.get_by_text(NAMES[1])).to_be_visible()
+        expect(bubble).to_have_class(re.compile("rs-msg--coloured"))
+    expect(bubble_with_text(customers[1], "Hello from Lee")).to_have_attribute("data-own", "true")
+
+    token = Api(relay.url).login("alice", "alice-password-1")
+    stored = [customer_session(page) for page in customers]
+    sessions = [
+        PresentationSession(relay.url, s["session_id"], token, s["customer_token"]) for s in stored
+    ]
+    presenter = Presenter(sessions[0])
+    viewers = [open_viewer(browser, session) for session in sessions]
+    try:
+        presenter.start(SCREEN)
+        presenter.frame(1, 0, 0, sample_image(*SCREEN), SCREEN, "png")
+        for viewer in viewers:
+            wait_for_stats(viewer, lambda s: s["framesPainted"] >= 1)
+
+        lee_chip = by_id(agent, "roster-chip").filter(has_text=NAMES[1])
+        lee_chip.get_by_test_id("roster-remove").click()
+        expect(agent.locator("#remove-dialog-title")).to_contain_text(NAMES[1])
+        by_id(agent, "remove-confirm").click()
+        expect(by_id(customers[1], "notice")).to_be_visible()
+        for page in (agent, customers[0], customers[2]):
+            expect(by_id(page, "roster-chip")).to_have_count(2)
+        expect(by_id(agent, "remove-customer")).to_be_hidden()  # one remove button per chip
+
+        send_chat(customers[2], "Min is still here")
+        for page in (agent, customers[0]):
+            expect(bubble_with_text(page, "Min is still here")).to_be_visible()
+        presenter.frame(2, 0, 0, sample_image(*SCREEN, seed=2), SCREEN, "png")
+        for viewer in (viewers[0], viewers[2]):
+            wait_for_stats(viewer, lambda s: s["lastSeq"] == 2)
+        assert viewers[1].evaluate("window.__rsViewer.stats()")["lastSeq"] == 1
+    finally:
+        presenter.close()
+        close_pages(viewers, request, "viewer")
