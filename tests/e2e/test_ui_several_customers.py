@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.api import Api
+from tests.support.desktop_ui import local_call, open_desktop_support
 from tests.support.several_customers import (
     close_invite,
     customer_session,
@@ -23,8 +24,11 @@ from tests.support.ui_pages import (
     by_id,
     close_pages,
     customer_join,
+    customer_viewer_socket,
+    screenshot,
     send_chat,
     start_support,
+    wait_control_state,
 )
 from tests.support.viewer_presenter import (
     PresentationSession,
@@ -117,3 +121,55 @@ def test_three_customers_chat_view_and_one_is_removed(browser, open_ui, relay, r
     finally:
         presenter.close()
         close_pages(viewers, request, "viewer")
+
+
+def test_control_is_given_by_name_and_moves_from_one_customer_to_another(
+    browser, relay, recorded_app, open_ui
+) -> None:
+    """In the desktop chat window with three customers, Give control on Lee's chip hands Lee's
+    viewer mouse and keyboard and names Lee; Give control on Chris's chip moves both to Chris
+    and takes them from Lee."""
+    pages: list = []
+    try:
+        support = open_desktop_support(
+            browser, recorded_app.app, open_ui, pages, {"width": 960, "height": 720}
+        )
+        chat, chris = support.chat, support.customer
+        others = []
+        for name in NAMES[1:]:
+            code = invite_code(chat)
+            close_invite(chat)
+            page = open_ui("/")
+            customer_join(page, code, name=name)
+            others.append(page)
+        expect(by_id(chat, "roster-chip")).to_have_count(3)
+        by_id(chat, "present-request").click()
+        with chris.expect_popup() as popup:
+            by_id(chris, "presentation-accept").click()
+        popup.value.close()
+        with local_call(chat, "POST", "/local/presentation"):  # the first whole-screen share
+            by_id(chat, "share-whole-confirm").click()
+        expect(by_id(chat, "present-pause")).to_be_visible()
+        chris_viewer = customer_viewer_socket(chris, relay)
+        lee_viewer = customer_viewer_socket(others[0], relay)
+
+        chip = by_id(chat, "roster-chip")
+        chip.filter(has_text=NAMES[1]).get_by_test_id("roster-give-control").click()
+        wait_control_state(lee_viewer, mouse=True, keyboard=True)
+        expect(by_id(chat, "control-text")).to_have_text(
+            f"{NAMES[1]} controls your mouse and keyboard."
+        )
+        expect(chip.filter(has_text=NAMES[1]).get_by_test_id("roster-has-control")).to_be_visible()
+        screenshot(chat, "several-customers-desktop-control-lee")
+
+        chip.filter(has_text=NAMES[0]).get_by_test_id("roster-give-control").click()
+        wait_control_state(chris_viewer, mouse=True, keyboard=True)
+        wait_control_state(lee_viewer)
+        expect(by_id(chat, "control-text")).to_have_text(
+            f"{NAMES[0]} controls your mouse and keyboard."
+        )
+        chris_viewer.close()
+        lee_viewer.close()
+    finally:
+        for page in pages:
+            page.context.close()

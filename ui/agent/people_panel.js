@@ -68,6 +68,8 @@ export class PeoplePanel {
   inviteAnother() {
     this._awaitingCode = true;
     this._link = null;
+    this._q("code").textContent = ""; // never show the last (used) code while the new one comes
+    delete this._q("code").dataset.code;
     this.socket.send(MessageType.RENEW_CODE);
   }
 

@@ -342,7 +342,9 @@ export class SupportView {
     }
     const name = this.session.customer_name || this.i18n.t("role.customer");
     byId("customer-name").textContent = name;
-    setAvatar(byId("customer-avatar"), name);
+    // Several customers: the avatar counts them instead of mixing their initials.
+    const count = (this.session.participants ?? []).filter((p) => p.role === "customer").length;
+    setAvatar(byId("customer-avatar"), count > 1 ? String(count) : name);
     const since = this.session.started_at;
     byId("customer-since").textContent =
       typeof since === "number"
