@@ -106,6 +106,9 @@ class ChatSockets:
     def _answer_knock(self, session: SupportSession, message: Any, now: float) -> None:
         raise NotImplementedError
 
+    def _customer_leaves(self, session: SupportSession, participant: str, now: float) -> None:
+        raise NotImplementedError
+
     def _knocks_frame(self, session_id: str) -> str:
         raise NotImplementedError
 
@@ -333,8 +336,16 @@ class ChatSockets:
     def handle_end_session(
         self, member: Member, session: SupportSession, message: EndSession, now: float
     ) -> None:
-        """``end_session`` (protocol.md, *Client → relay*): either side ends it."""
-        self.end(session, str(member.role), now)
+        """``end_session`` (protocol.md, *Client → relay*): either side ends it; a customer
+        with other customers still seated only leaves."""
+        self.end_for(member, session, now)
+
+    def end_for(self, member: Member, session: SupportSession, now: float) -> None:
+        """End for everyone, or (a customer while others are seated) that customer leaves."""
+        if member.role is Role.CUSTOMER and len(session.customers) > 1:
+            self._customer_leaves(session, member.customer_id, now)
+        else:
+            self.end(session, str(member.role), now)
 
     def handle_remove_customer(
         self, member: Member, session: SupportSession, message: RemoveCustomer, now: float

@@ -490,7 +490,7 @@ class Relay(ChatSockets):
         """The viewer's End button: its session ends as from the chat."""
         session = self.directory.sessions.get(member.session_id)
         if session is not None:
-            self.end(session, str(member.role), now)
+            self.end_for(member, session, now)
 
     def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
         """End ``session``: record it, tell everyone, close their sockets."""
@@ -616,6 +616,27 @@ class Relay(ChatSockets):
         if agent is not None:
             view = self.session_view(session, True)
             agent.send(CustomerRemoved(session=view, participant_id=removed.id).to_frame())
+
+    def _customer_leaves(self, session: SupportSession, participant: str, now: float) -> None:
+        """A customer ends while others stay: that customer alone gets the end screen
+        (``session_ended``, then its sockets close with 4000); the others see it leave."""
+        customer = session.customer(participant)
+        if customer is None:
+            return
+        summary = {**session.end_summary(), "ended_at": now, "ended_by": "customer"}
+        summary["customer_name"] = customer.name
+        summary["duration_s"] = round(max(0.0, now - summary["started_at"]), 3)
+        for socket in self.sockets_of(session.id, participant):
+            socket.send(SessionEnded(**summary).to_frame())
+        self.directory.remove_customer(session, participant, now, self.options.code_lifetime_s)
+        session.departed[-1]["removed"] = False  # left by itself
+        self._close_customer(
+            session.id, participant, CloseCode.SESSION_ENDED, "you left the session", customer.name
+        )
+        self._persist(session)
+        self.wait_durable()
+        self._tell_agent(session, SessionUpdated)
+        logger.info("a customer left the session", extra={"session_id": session.id})
 
     def _close_customer(
         self, session_id: str, customer_id: str, code: int, reason: str, name: str = ""

@@ -225,3 +225,20 @@ def test_a_customer_coming_back_is_back_for_that_customer_only(relay):
     park = invite_another(talk, "Park Third")
     first = [m for m in talk.agent.received if m.get("participant_id") == park.participant_id]
     assert first[-1]["type"] == "participant_joined" and first[-1]["rejoined"] is False
+
+
+def test_a_customer_who_ends_while_others_stay_only_leaves(relay):
+    """With two customers seated, Lee's end_session gives Lee alone the end (session_ended,
+    then 4000); Kim and the agent see Lee leave for good and go on chatting."""
+    talk = start_conversation(relay)
+    lee = invite_another(talk, "Lee Second")
+    lee.chat.send({"type": "end_session"})
+    ended = lee.chat.recv_type("session_ended")
+    assert (ended["customer_name"], ended["ended_by"]) == ("Lee Second", "customer")
+    assert lee.chat.close_code() == 4000
+    left = talk.customer.recv_type("participant_left")
+    assert (left["participant_id"], left["removed"]) == (lee.participant_id, True)
+    update = talk.agent.recv_type("session_updated")["session"]
+    assert update["state"] == "active" and update["customer_name"] == "Kim Customer"
+    talk.customer.chat("just us now", "kim-1")
+    assert _chat_text(talk.agent, "just us now")["name"] == "Kim Customer"

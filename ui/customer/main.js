@@ -518,7 +518,14 @@ class CustomerApp {
 
   _wireEndDialog() {
     const dialog = byId("end-dialog");
-    byId("end-button").addEventListener("click", () => dialog.showModal());
+    byId("end-button").addEventListener("click", () => {
+      // With other customers in the session, ending only lets this one leave.
+      const others = (this.chatView?.participants.customers().length ?? 0) > 1;
+      i18n.bind(byId("end-dialog-title"), others ? "people.leave_confirm_title" : "end.confirm_title");
+      i18n.bind(byId("end-dialog-body"), others ? "people.leave_confirm_body" : "end.confirm_body");
+      i18n.bind(byId("end-dialog").querySelector("[data-testid=end-confirm]"), others ? "people.leave_yes" : "end.confirm_yes");
+      dialog.showModal();
+    });
     dialog.addEventListener("close", () => {
       if (dialog.returnValue === "confirm") {
         this.socket?.send(MessageType.END_SESSION);
