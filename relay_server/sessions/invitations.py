@@ -90,7 +90,7 @@ class Invitation:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Invitation:
-        fields = {k: record.get(k) for k in cls.__dataclass_fields__}
+        fields: dict[str, Any] = {k: record.get(k) for k in cls.__dataclass_fields__}
         fields["state"] = InvitationState(record["state"])
         fields["label"] = record.get("label") or ""
         fields["customer_id"] = record.get("customer_id") or ""
