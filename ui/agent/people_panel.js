@@ -198,6 +198,9 @@ export class PeoplePanel {
   _renderLink() {
     const box = this._q("link-box");
     box.hidden = this._link === null;
+    if (this._link !== null) {
+      this._q("make-link").hidden = true; // one link per press of "Invite another"
+    }
     if (this._link === null) {
       return;
     }
