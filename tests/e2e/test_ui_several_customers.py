@@ -173,3 +173,35 @@ def test_control_is_given_by_name_and_moves_from_one_customer_to_another(
     finally:
         for page in pages:
             page.context.close()
+
+
+def test_a_personal_link_from_the_waiting_panel_lets_one_in_and_a_withdrawn_one_none(
+    open_ui, relay
+) -> None:
+    """While waiting, "Personal link" makes a link that seats its invitee without a code; a
+    second link withdrawn in the dialog tells its holder so, in Korean on a Korean page."""
+    agent = open_ui("/agent")
+    agent_login(agent)
+    start_support(agent)
+    by_id(agent, "waiting-personal-link").click()
+    link = by_id(agent, "invite-link")
+    expect(link).to_have_value(re.compile(r"/\?invite="))
+    expect(by_id(agent, "invite-code")).to_be_hidden()
+    first = link.input_value()
+    close_invite(agent)
+    guest = open_ui(first.removeprefix(relay.url), viewport=PHONE)
+    by_id(guest, "name-input").fill("Dana Link")
+    by_id(guest, "join-button").click()
+    expect(by_id(guest, "chat-input")).to_be_visible()
+    expect(by_id(agent, "chat-peer-name")).to_have_text("Dana Link")
+
+    invite_code(agent)
+    second = personal_link(agent)
+    by_id(agent, "invite-revoke-link").click()
+    expect(by_id(agent, "invite-link-status")).to_have_text("Link withdrawn")
+    close_invite(agent)
+    late = open_ui(second.removeprefix(relay.url), viewport=PHONE, locale="ko-KR")
+    by_id(late, "join-button").click()
+    expect(by_id(late, "join-error")).to_have_text(
+        "취소된 초대 링크입니다. 상담원에게 새 링크를 요청하세요."
+    )

@@ -73,6 +73,21 @@ export class PeoplePanel {
     this.socket.send(MessageType.RENEW_CODE);
   }
 
+  /** A personal link alone (the waiting state's "Personal link"): the dialog makes one. */
+  openLinkOnly() {
+    this._awaitingCode = false;
+    this._link = null;
+    this.i18n.bind(this._q("title"), "invite.link_title");
+    this._q("code-box").hidden = true;
+    this._q("problem").hidden = true;
+    this._q("make-link").hidden = false;
+    this._renderLink();
+    if (!this.options.dialog.open) {
+      this.options.dialog.showModal();
+    }
+    this._makeLink();
+  }
+
   _actions(person) {
     const name = person.name || this.i18n.t("role.customer");
     const buttons = [];
@@ -149,6 +164,7 @@ export class PeoplePanel {
 
   _showCode(code, problem = "") {
     const dialog = this.options.dialog;
+    this.i18n.bind(this._q("title"), "invite.code_title");
     this._q("code-box").hidden = code === null;
     this._q("problem").hidden = !problem;
     this._q("problem").textContent = problem;

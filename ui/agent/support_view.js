@@ -433,6 +433,7 @@ export class SupportView {
     };
     bind(["end-button", "cancel-support"], "end-dialog", () => this.endSession());
     byId("remove-customer").addEventListener("click", () => this._askRemove(null));
+    byId("waiting-personal-link").addEventListener("click", () => this.people?.openLinkOnly());
     byId("remove-dialog").addEventListener("close", () => {
       const dialog = byId("remove-dialog");
       if (dialog.returnValue === "confirm") {
