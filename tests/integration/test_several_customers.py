@@ -3,6 +3,10 @@ the cap, personal invitation links, control by name and the session record."""
 
 from __future__ import annotations
 
+import hashlib
+import http.client
+import json
+
 from relay_server.sessions.relay import SESSION_RECORDS
 from relay_server.store import Store
 from tests.support.api import Api
@@ -242,3 +246,52 @@ def test_a_customer_who_ends_while_others_stay_only_leaves(relay):
     assert update["state"] == "active" and update["customer_name"] == "Kim Customer"
     talk.customer.chat("just us now", "kim-1")
     assert _chat_text(talk.agent, "just us now")["name"] == "Kim Customer"
+
+
+def _http(relay, method: str, path: str, auth: str, body: bytes = b"") -> tuple[int, dict, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=10)
+    try:
+        connection.request(method, path, body=body or None, headers={"Authorization": auth})
+        response = connection.getresponse()
+        raw = response.read()
+    finally:
+        connection.close()
+    try:
+        return response.status, json.loads(raw), raw
+    except ValueError:
+        return response.status, {}, raw
+
+
+def test_files_reach_every_customer_and_only_the_offering_customer_uploads(relay):
+    """The agent's file is announced to both customers and each downloads it; Kim's offer is
+    announced to Lee too, but Lee cannot write into Kim's upload (`403 not_sender`)."""
+    talk = start_conversation(relay)
+    lee = invite_another(talk, "Lee Second")
+    data = b"price list " * 100
+    offer = json.dumps(
+        {"name": "prices.txt", "size": len(data), "type": "text/plain",
+         "sha256": hashlib.sha256(data).hexdigest()}
+    ).encode()  # fmt: skip
+    files = f"/api/sessions/{talk.session_id}/files"
+    status, body, _ = _http(relay, "POST", files, f"Bearer {talk.token}", offer)
+    assert status == 201, body
+    tid = body["transfer"]["id"]
+    for client in (talk.customer, lee.chat):
+        assert client.recv_type("file_offered")["transfer"]["id"] == tid
+    status, _, _ = _http(
+        relay, "PUT", f"/api/files/{tid}/content?offset=0", f"Bearer {talk.token}", data
+    )
+    assert status == 200
+    for token in (talk.joined["customer_token"], lee.token):
+        status, _, raw = _http(relay, "GET", f"/api/files/{tid}/content", f"Customer {token}")
+        assert (status, raw) == (200, data)
+
+    kim_auth = f"Customer {talk.joined['customer_token']}"
+    status, body, _ = _http(relay, "POST", files, kim_auth, offer)
+    tid = body["transfer"]["id"]
+    assert lee.chat.recv_type("file_offered")["transfer"]["id"] == tid
+    put = f"/api/files/{tid}/content?offset=0"
+    status, body, _ = _http(relay, "PUT", put, f"Customer {lee.token}", b"sabotage")
+    assert (status, body["error"]["code"]) == (403, "not_sender")
+    status, _, _ = _http(relay, "PUT", put, kim_auth, data)
+    assert status == 200
