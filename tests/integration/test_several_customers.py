@@ -9,7 +9,7 @@ import json
 
 from relay_server.sessions.relay import SESSION_RECORDS
 from relay_server.store import Store
-from tests.support.api import Api
+from tests.support.api import Api, post_json_from
 from tests.support.chat_client import ChatClient
 from tests.support.conversation import Guest, invite_another, start_conversation
 from tests.support.region_frames import region
@@ -295,3 +295,29 @@ def test_files_reach_every_customer_and_only_the_offering_customer_uploads(relay
     assert (status, body["error"]["code"]) == (403, "not_sender")
     status, _, _ = _http(relay, "PUT", put, kim_auth, data)
     assert status == 200
+
+
+def test_in_admission_mode_an_invite_code_knocks_and_the_agent_admits_a_second_customer(
+    relay_factory,
+):
+    """After the relay-wide wrong-code budget, an Invite another code knocks even though the
+    session is active; the agent admits it and the first customer is still seated."""
+    relay = relay_factory("--guess-budget", "3")
+    talk = start_conversation(relay)
+    talk.agent.send({"type": "renew_code"})
+    code = talk.agent.recv_type("session_updated")["session"]["code"]
+    for n in range(3):
+        wrong = "000000000" if code != "000000000" else "111111111"
+        post_json_from(relay.url, "/api/join", {"code": wrong}, f"127.0.8.{n + 1}", 10)
+    status, knocking = post_json_from(
+        relay.url, "/api/join", {"code": code, "name": "Lee"}, "127.0.9.9", 10
+    )
+    assert status == 202, knocking
+    knocks = talk.agent.recv_type("knocks_changed")["knocks"]
+    talk.agent.send({"type": "admit_knock", "knock_id": knocks[0]["id"]})
+    status, admitted, _ = talk.api.request(
+        "GET", f"/api/knocks/{knocking['knock_secret']}?wait_s=10"
+    )
+    assert admitted["knock"]["state"] == "admitted"
+    update = talk.agent.recv_type("session_updated")["session"]
+    assert update["customer_name"] == "Kim Customer, Lee"

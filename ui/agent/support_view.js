@@ -360,6 +360,15 @@ export class SupportView {
     this.step = step;
     this.options.show(step);
     this.waiting.setActive(step === "waiting");
+    // Knocks (admission mode) can come while customers are in ("Invite another"): the list
+    // then sits above the conversation instead of in the waiting panel.
+    const knocks = byId("knocks");
+    this._knocksHome ??= { parent: knocks.parentElement, next: knocks.nextSibling };
+    if (step === "chat") {
+      byId("chat-container").before(knocks);
+    } else if (knocks.parentElement !== this._knocksHome.parent) {
+      this._knocksHome.parent.insertBefore(knocks, this._knocksHome.next);
+    }
   }
 
   /** Tell the connection notice whether a customer is connected (desktop; once per change). */
