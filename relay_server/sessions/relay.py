@@ -603,7 +603,7 @@ class Relay(ChatSockets):
                 ErrorCode.NOT_ALLOWED, "no customer to remove", str(RemoveCustomer.type)
             )
         self._close_customer(
-            session.id, removed.id, CloseCode.REMOVED, REMOVED_REASON, removed.name
+            session.id, removed.id, CloseCode.REMOVED, REMOVED_REASON, removed.name, False
         )
         if not session.customers:
             self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
@@ -639,7 +639,13 @@ class Relay(ChatSockets):
         logger.info("a customer left the session", extra={"session_id": session.id})
 
     def _close_customer(
-        self, session_id: str, customer_id: str, code: int, reason: str, name: str = ""
+        self,
+        session_id: str,
+        customer_id: str,
+        code: int,
+        reason: str,
+        name: str = "",
+        tell_agent: bool = True,
     ) -> None:
         """Close every socket of one customer token: its chat socket and all its viewers,
         then tell everyone else that this customer is gone for good.
@@ -653,7 +659,10 @@ class Relay(ChatSockets):
             chat.close(code, reason)
         closed = self.screens.retire_customer(session_id, customer_id, code, reason)
         left = ParticipantLeft(str(Role.CUSTOMER), name, customer_id, removed=True)
-        self._to_chat(session_id, left.to_frame())
+        # The agent who removed the customer is told by customer_removed instead.
+        self._to_chat(
+            session_id, left.to_frame(), None if tell_agent else self._agent_chat(session_id)
+        )
         logger.info(
             "customer token retired: %d viewer sockets closed",
             closed,

@@ -75,7 +75,10 @@ export class ChatView {
         // A reconnect of someone already in the chat is no news: at most a quiet line.
         this._onPresence(m, m.rejoined === true ? "chat.rejoined" : "chat.joined"),
       ),
-      socket.on(MessageType.PARTICIPANT_LEFT, (m) => this._onPresence(m, "chat.left")),
+      // A customer removed (or who left while others stay) is gone for good, not away.
+      socket.on(MessageType.PARTICIPANT_LEFT, (m) =>
+        this._onPresence(m, m.removed === true ? "chat.gone" : "chat.left"),
+      ),
       socket.on(MessageType.ERROR, (m) => this._onError(m)),
       socket.on("status", () => this._composer.renderHint()),
       i18n.onChange(() => this._reformatTimes()),
@@ -404,7 +407,7 @@ export class ChatView {
     if (!this.participants.isOwn(message, this.role)) {
       const name = message.name || this.i18n.t(`role.${message.role}`);
       this.addNotice(key, { name }, { subtle: key === "chat.rejoined" });
-      if (key === "chat.left") {
+      if (key === "chat.left" || key === "chat.gone") {
         this._setTypingShown(null);
       }
     }

@@ -20,7 +20,13 @@ export class Participants {
     const offs = [
       socket.on(MessageType.WELCOME, (welcome) => {
         this.me = typeof welcome.you?.participant_id === "string" ? welcome.you.participant_id : null;
-        this.setRoster(welcome.session?.participants);
+        const roster = welcome.session?.participants;
+        // The roster is made just before this socket is seated: it is online, of course.
+        this.setRoster(
+          Array.isArray(roster)
+            ? roster.map((p) => (p?.participant_id === this.me ? { ...p, online: true } : p))
+            : roster,
+        );
       }),
       socket.on(MessageType.SESSION_UPDATED, (update) => this.setRoster(update.session?.participants)),
       socket.on(MessageType.CUSTOMER_REMOVED, (update) => this.setRoster(update.session?.participants)),
