@@ -205,3 +205,47 @@ def test_a_personal_link_from_the_waiting_panel_lets_one_in_and_a_withdrawn_one_
     expect(by_id(late, "join-error")).to_have_text(
         "취소된 초대 링크입니다. 상담원에게 새 링크를 요청하세요."
     )
+
+
+PARTICIPANTS_JS = """async () => {
+  const { Participants } = await import("/ui/common/chat/participants.js");
+  const handlers = {};
+  const socket = { on: (type, fn) => { (handlers[type] ??= []).push(fn); return () => {}; } };
+  const emit = (type, message) => (handlers[type] ?? []).forEach((fn) => fn(message));
+  const people = new Participants();
+  people.follow(socket);
+  const view = () => people.all().map((p) => `${p.participant_id}:${p.online}:${p.color}`);
+  emit("welcome", { you: { participant_id: "aaa" }, session: { participants: [
+    { participant_id: "agent", role: "agent", name: "Alice", color: "#1f4e8c", online: true },
+    { participant_id: "aaa", role: "customer", name: "Kim", color: "#c2410c", online: false },
+  ] } });
+  const steps = [view()];
+  emit("participant_joined", { participant_id: "bbb", role: "customer", name: "Lee",
+                               color: "red;background:url(x)", rejoined: false });
+  steps.push(view());
+  emit("participant_left", { participant_id: "bbb", role: "customer", name: "Lee" });
+  steps.push(view());
+  emit("participant_left", { participant_id: "bbb", role: "customer", name: "Lee", removed: true });
+  steps.push(view());
+  const own = [
+    people.isOwn({ participant_id: "aaa", role: "customer" }, "customer"),
+    people.isOwn({ participant_id: "bbb", role: "customer" }, "customer"),
+    people.isOwn({ role: "customer" }, "customer"),
+  ];
+  return { steps, own };
+}"""
+
+
+def test_the_roster_model_follows_joins_leaves_and_removals(open_ui) -> None:
+    """participants.js: one's own entry is online from the welcome, a join adds (a colour that
+    is not #rrggbb is dropped), a plain leave is away, a removal is gone; a message is one's
+    own by participant id, by role only without one."""
+    page = open_ui("/")
+    result = page.evaluate(PARTICIPANTS_JS)
+    assert result["steps"] == [
+        ["agent:true:#1f4e8c", "aaa:true:#c2410c"],
+        ["agent:true:#1f4e8c", "aaa:true:#c2410c", "bbb:true:"],
+        ["agent:true:#1f4e8c", "aaa:true:#c2410c", "bbb:false:"],
+        ["agent:true:#1f4e8c", "aaa:true:#c2410c"],
+    ]
+    assert result["own"] == [True, False, True]
