@@ -80,6 +80,8 @@ class ChatSockets:
     screens: Screens
     options: Any  # RelayOptions
     wait_durable: Callable[[], object]
+    # Per session with a presentation request out: the customers who declined it so far.
+    presentation_asks: dict[str, set[str]]
 
     # Relay's own methods this class calls (Relay defines each; listed so the contract is typed).
     def session_view(self, session: SupportSession, for_agent: bool) -> dict[str, Any]:
@@ -382,6 +384,7 @@ class ChatSockets:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, "no customer is connected", str(message.type)
             )
+        self.presentation_asks[session.id] = set()
         for customer in customers:
             customer.send(PresentationRequested(agent_name=member.name).to_frame())
 
@@ -393,6 +396,16 @@ class ChatSockets:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, "only the customer answers", str(message.type)
             )
+        # Several customers are asked at once: the first "yes" answers for everyone, a "no"
+        # only once every seated customer said no (one customer's answer goes as it always did).
+        declined = self.presentation_asks.get(session.id)
+        if declined is None and len(session.customers) > 1:
+            return  # answered already (a second "yes" would start the presenter again)
+        if declined is not None and not message.accept:
+            declined.add(member.customer_id)
+            if any(c.id not in declined for c in session.customers):
+                return
+        self.presentation_asks.pop(session.id, None)
         answered = PresentationAnswered(accept=message.accept)
         self.rooms.room(session.id).broadcast(answered.to_frame())
 

@@ -122,6 +122,7 @@ class Relay(ChatSockets):
         self.knock_settled: Callable[[str], None] = lambda secret: None
         self._swept_at = 0.0
         self._chats: dict[str, ChatLog] = {}
+        self.presentation_asks: dict[str, set[str]] = {}  # several customers asked at once
         # Files both ways (P4): transfers in memory, bytes in spool files; a restart sweeps.
         self.files = FileTransfers(options.file_rules)
         self.file_spool = FileSpool(store.folder / "file_spool")
@@ -495,6 +496,7 @@ class Relay(ChatSockets):
     def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
         """End ``session``: record it, tell everyone, close their sockets."""
         self.directory.end(session, ended_by, now)
+        self.presentation_asks.pop(session.id, None)
         for knock in self.knocks.refuse_all(session.id, RefusedBecause.SESSION_ENDED, now):
             self.knock_settled(knock.secret)
         for invitation in self.invitations.close_session(session.id, now):

@@ -321,3 +321,23 @@ def test_in_admission_mode_an_invite_code_knocks_and_the_agent_admits_a_second_c
     assert admitted["knock"]["state"] == "admitted"
     update = talk.agent.recv_type("session_updated")["session"]
     assert update["customer_name"] == "Kim Customer, Lee"
+
+
+def test_the_first_yes_to_a_presentation_answers_for_everyone(relay):
+    """Asked together, Kim's "no" is not yet an answer while Lee may still say yes; Lee's "yes"
+    reaches the agent and both customers once; a later "yes" is not sent again."""
+    talk = start_conversation(relay)
+    lee = invite_another(talk, "Lee Second")
+    talk.agent.send({"type": "request_presentation"})
+    for client in (talk.customer, lee.chat):
+        client.recv_type("presentation_requested")
+    talk.customer.send({"type": "answer_presentation", "accept": False})
+    lee.chat.send({"type": "answer_presentation", "accept": True})
+    lee.chat.send({"type": "answer_presentation", "accept": True})
+    talk.agent.chat("after the answers", "a-1")
+    answers = []
+    while (message := talk.agent.recv())["type"] != "chat_message":
+        if message["type"] == "presentation_answered":
+            answers.append(message["accept"])
+    assert answers == [True]
+    assert talk.customer.recv_type("presentation_answered")["accept"] is True
