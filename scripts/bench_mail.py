@@ -75,7 +75,7 @@ class Inviter:
                 for i in range(batch)
             ]
             answer = self.api.call(
-                "POST", f"/api/supports/{self.session_id}/invitations",
+                "POST", f"/api/supports/{self.session_id}/invitation_mails",
                 {"recipients": recipients}, token=self.token,
             )  # fmt: skip
             ids += [mail["message_id"] for mail in answer["mails"]]

@@ -126,7 +126,7 @@ def install_mail_routes(
             raise Refused("bad_request", "'lang' is one of " + ", ".join(templates.LANGUAGES))
         return str(lang)
 
-    @app.post("/api/supports/<session_id>/invitations/preview")
+    @app.post("/api/supports/<session_id>/invitation_mails/preview")
     @route
     def preview_invitation(session_id: str):
         lang = check_lang(json_body(MAX_BODY_BYTES).get("lang", "en"))
@@ -134,7 +134,7 @@ def install_mail_routes(
         mail = content(support, agent, lang)
         return {"subject": mail.subject, "text": mail.text, "html": mail.html}
 
-    @app.post("/api/supports/<session_id>/invitations")
+    @app.post("/api/supports/<session_id>/invitation_mails")
     @route
     def send_invitations(session_id: str):
         data = json_body(MAX_BODY_BYTES)
@@ -166,7 +166,7 @@ def install_mail_routes(
         bottle.response.status = 202
         return {"mails": [outbox.view(mail_id) for mail_id in ids]}
 
-    @app.get("/api/supports/<session_id>/invitations")
+    @app.get("/api/supports/<session_id>/invitation_mails")
     @route
     def list_invitations(session_id: str):
         who = principal()

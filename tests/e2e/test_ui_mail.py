@@ -94,7 +94,7 @@ def test_admin_sets_the_mail_server_and_sends_a_test_mail(open_ui: PageFactory, 
 
 def _open_invite(page: Page) -> None:
     by_id(page, "email-invitation").click()
-    expect(by_id(page, "invite-dialog")).to_be_visible()
+    expect(by_id(page, "mail-dialog")).to_be_visible()
     expect(by_id(page, "invite-preview-body")).to_contain_text("Alice Kim")
 
 
@@ -122,14 +122,14 @@ def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, s
     addresses.nth(2).fill("gone@example.com")
     expect(by_id(page, "invite-send")).to_have_text("Send 3 invitations")
     by_id(page, "invite-send").click()
-    expect(page.locator(".agent-invite__problem").nth(0)).to_have_text(
+    expect(page.locator(".agent-mail__problem").nth(0)).to_have_text(
         "That is not an e-mail address (like kim@example.com)."
     )
     expect(addresses.nth(0)).to_be_focused()
     shot(page, "agent-invite-form-en-1280x800")
     addresses.nth(0).fill("kim@example.com")
     by_id(page, "invite-send").click()
-    expect(by_id(page, "invite-dialog")).to_be_hidden()
+    expect(by_id(page, "mail-dialog")).to_be_hidden()
     states = by_id(page, "mail-state")
     expect(states).to_have_count(3)
     expect(states.nth(0)).to_have_attribute("data-state", "sent", timeout=15_000)

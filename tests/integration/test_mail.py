@@ -79,7 +79,7 @@ def test_mail_states_are_listed_for_the_session(session, smtp):
     invite(api, token, support["session_id"], ("list@example.com", "en"))
     smtp.wait_for_address("list@example.com")
     status, body, _ = api.request(
-        "GET", f"/api/supports/{support['session_id']}/invitations", token=token
+        "GET", f"/api/supports/{support['session_id']}/invitation_mails", token=token
     )
     assert status == 200
     assert [m["to"] for m in body["mails"]] == ["list@example.com"]
@@ -107,7 +107,7 @@ def test_bad_addresses_are_each_named_and_nothing_is_queued(session, smtp):
         (4, "listed twice"),
     ]
     status, body, _ = api.request(
-        "GET", f"/api/supports/{support['session_id']}/invitations", token=token
+        "GET", f"/api/supports/{support['session_id']}/invitation_mails", token=token
     )
     assert body["mails"] == []
 
@@ -124,7 +124,7 @@ def test_a_thousand_recipients_get_the_cap_error(session):
     status, body = invite(api, token, support["session_id"], *many[:201])
     assert (status, body["error"]["code"]) == (413, "too_many_recipients")
     status, body, _ = api.request(
-        "GET", f"/api/supports/{support['session_id']}/invitations", token=token
+        "GET", f"/api/supports/{support['session_id']}/invitation_mails", token=token
     )
     assert body["mails"] == []
 

@@ -224,9 +224,9 @@ def wait_mail_state(
 
 
 def invite(api: Any, token: str, session_id: str, *recipients: tuple[str, str]):
-    """``POST /api/supports/<id>/invitations``; returns (status, body)."""
+    """``POST /api/supports/<id>/invitation_mails``; returns (status, body)."""
     body = {"recipients": [{"address": address, "lang": lang} for address, lang in recipients]}
     status, answer, _ = api.request(
-        "POST", f"/api/supports/{session_id}/invitations", body, token=token
+        "POST", f"/api/supports/{session_id}/invitation_mails", body, token=token
     )
     return status, answer

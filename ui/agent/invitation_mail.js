@@ -29,7 +29,7 @@ export class InvitationMail {
     this._previewLang = null;
     this._previewToken = 0;
     this._timer = null;
-    this.dialog = byId("invite-dialog");
+    this.dialog = byId("mail-dialog");
     this.error = new ErrorMessage(byId("invite-error"), i18n);
     byId("email-invitation").addEventListener("click", () => this.open());
     byId("invite-add").addEventListener("click", () => {
@@ -83,7 +83,7 @@ export class InvitationMail {
   // -- the form ----------------------------------------------------------------------------
 
   _addRow(address, lang) {
-    const row = element("div", "agent-invite__row");
+    const row = element("div", "agent-mail__row");
     const input = element("input", "rs-input", {
       type: "email",
       maxlength: "254",
@@ -92,19 +92,19 @@ export class InvitationMail {
       "data-testid": "invite-address",
     });
     input.value = address;
-    const select = element("select", "rs-select agent-invite__lang", { "data-testid": "invite-lang" });
+    const select = element("select", "rs-select agent-mail__lang", { "data-testid": "invite-lang" });
     for (const code of LANGUAGES) {
       const option = element("option", "", { value: code });
       this.i18n.bind(option, `mail.lang_${code}`);
       select.append(option);
     }
     select.value = lang;
-    const remove = element("button", "rs-button rs-button--ghost rs-button--small agent-invite__remove", {
+    const remove = element("button", "rs-button rs-button--ghost rs-button--small agent-mail__remove", {
       type: "button",
       "data-testid": "invite-remove",
     });
     remove.append(iconElement("trash"));
-    const problem = element("span", "agent-invite__problem", { "aria-live": "polite" });
+    const problem = element("span", "agent-mail__problem", { "aria-live": "polite" });
     problem.id = `invite-problem-${this.rows.length}-${Date.now()}`;
     input.setAttribute("aria-describedby", problem.id);
     row.append(input, select, remove, problem);
@@ -149,7 +149,7 @@ export class InvitationMail {
   }
 
   _markProblem(entry, key) {
-    entry.row.classList.toggle("agent-invite__row--bad", Boolean(key));
+    entry.row.classList.toggle("agent-mail__row--bad", Boolean(key));
     entry.input.setAttribute("aria-invalid", key ? "true" : "false");
     this.i18n.bindOrClear(entry.problem, key ?? "", { max: MAX_RECIPIENTS });
   }
@@ -183,7 +183,7 @@ export class InvitationMail {
     this.i18n.bind(subject, "mail.preview_loading");
     body.textContent = "";
     try {
-      const preview = await this.api("POST", `/api/supports/${this.sessionId}/invitations/preview`, {
+      const preview = await this.api("POST", `/api/supports/${this.sessionId}/invitation_mails/preview`, {
         body: { lang },
       });
       if (token !== this._previewToken) {
@@ -221,7 +221,7 @@ export class InvitationMail {
     button.disabled = true;
     this.i18n.bind(byId("invite-send-label"), "mail.sending");
     try {
-      const { mails } = await this.api("POST", `/api/supports/${this.sessionId}/invitations`, {
+      const { mails } = await this.api("POST", `/api/supports/${this.sessionId}/invitation_mails`, {
         body: { recipients },
       });
       this._merge(mails);
@@ -265,7 +265,7 @@ export class InvitationMail {
       return;
     }
     try {
-      const { mails } = await this.api("GET", `/api/supports/${sessionId}/invitations`);
+      const { mails } = await this.api("GET", `/api/supports/${sessionId}/invitation_mails`);
       if (sessionId !== this.sessionId) {
         return;
       }
