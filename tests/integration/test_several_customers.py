@@ -341,3 +341,25 @@ def test_the_first_yes_to_a_presentation_answers_for_everyone(relay):
             answers.append(message["accept"])
     assert answers == [True]
     assert talk.customer.recv_type("presentation_answered")["accept"] is True
+
+
+def test_after_a_relay_restart_every_customer_is_back_in_its_seat(relay):
+    """Both seats survive a restart: each customer reconnects with its token, the roster
+    lists both, and the agent sees each come back (`rejoined`), not join anew."""
+    talk = start_conversation(relay)
+    lee = invite_another(talk, "Lee Second")
+    relay.restart()
+    agent = ChatClient(relay.ws_url, "agent", talk.session_id, talk.token)
+    welcome = agent.connect()
+    assert [p["name"] for p in welcome["session"]["participants"]][1:] == [
+        "Kim Customer",
+        "Lee Second",
+    ]
+    for token, pid in (
+        (talk.joined["customer_token"], talk.joined["participant_id"]),
+        (lee.token, lee.participant_id),
+    ):
+        again = ChatClient(relay.ws_url, "customer", talk.session_id, token)
+        assert again.connect()["you"]["participant_id"] == pid
+        joined = agent.recv_type("participant_joined")
+        assert (joined["participant_id"], joined["rejoined"]) == (pid, True)
