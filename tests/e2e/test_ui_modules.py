@@ -90,6 +90,7 @@ PAGE_TABLES = {
         "control",
         "drawing",
         "file",
+        "history",
         "idle",
         "knock",
         "participant",
@@ -97,7 +98,7 @@ PAGE_TABLES = {
         "sign_in",
     },
     "/view": {"chat", "control", "drawing", "file", "screen", "viewer_chat"},
-    "/admin": {"admin", "sign_in"},
+    "/admin": {"admin", "history", "sign_in"},
     "/ui/agent/notice.html": {"agent", "file"},
     "/ui/agent/help.html": {"agent"},
 }

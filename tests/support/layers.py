@@ -116,6 +116,8 @@ PURE_CORE = Layer(
         "relay_server.admin.rules",
         "relay_server.errors",
         "relay_server.files.transfers",
+        "relay_server.history.index",
+        "relay_server.history.usage",
         "relay_server.screen.control_grants",
         "relay_server.screen.drawing_board",
         "relay_server.screen.fanout",
@@ -158,6 +160,8 @@ STORAGE = Layer(
     (
         "relay_server.accounts.photos",
         "relay_server.files.spool",
+        "relay_server.history.archive",
+        "relay_server.history.export",
         "relay_server.store",
         "relay_server.store.journal",
         "relay_server.store.store",
@@ -176,6 +180,7 @@ DOMAIN = Layer(
     "injected `wait_durable` and `hasher`.",
     (
         "relay_server.accounts.registry",
+        "relay_server.history.history",
         "relay_server.sessions.chat_log",
         "relay_server.sessions.chat_sockets",
         "relay_server.sessions.notes",
@@ -192,6 +197,7 @@ IO_SHELL = Layer(
     (
         "relay_server.admin.routes",
         "relay_server.files.routes",
+        "relay_server.history.routes",
         "relay_server.logs",
         "relay_server.store.committer",
         "relay_server.viewer.routes",
@@ -205,6 +211,7 @@ IO_SHELL = Layer(
         "suite.agent.app.local_api",
         "suite.agent.app.local_attention",
         "suite.agent.app.local_files",
+        "suite.agent.app.local_history",
         "suite.agent.app.local_guard",
         "suite.agent.app.local_presentation",
         "suite.agent.app.local_server",
