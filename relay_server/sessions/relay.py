@@ -20,7 +20,7 @@ from relay_server.accounts.photos import Photos
 from relay_server.accounts.registry import Accounts, Principal, public_profile
 from relay_server.errors import Refused
 from relay_server.files.spool import FileSpool
-from relay_server.files.transfers import FINISHED, FileRules, FileTransfers
+from relay_server.files.transfers import FINISHED, FileRules, FileTransfers, Transfer
 from relay_server.history.history import History
 from relay_server.history.usage import SessionUsage
 from relay_server.screen.fanout import CallLater
@@ -45,6 +45,7 @@ from relay_server.sessions.knocks import (
 from relay_server.sessions.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.sessions.rooms import Member, Rooms
 from relay_server.sessions.supports import (
+    AGENT_PARTICIPANT_ID,
     DEFAULT_CUSTOMERS_PER_SESSION,
     ICON_AGENT_FIELDS,
     Customer,
@@ -55,6 +56,7 @@ from relay_server.sessions.supports import (
 from relay_server.store import Store
 from suite.protocol import (
     MAX_NAME_CHARS,
+    ChatMessage,
     CloseCode,
     CustomerRemoved,
     ErrorCode,
@@ -552,7 +554,8 @@ class Relay(ChatSockets):
         record["messages"] = [
             {k: v for k, v in message.items() if k != "client_id"} for message in chat.messages
         ]
-        record["message_count"] = chat.last_id
+        # Messages people wrote: a file's entry in the conversation is counted in file_count.
+        record["message_count"] = sum("file" not in message for message in chat.messages)
         started = record.get("started_at") or record.get("created_at") or 0.0
         if record.get("duration_s") is None:
             record["duration_s"] = round(max(0.0, (record.get("ended_at") or started) - started), 3)
@@ -609,6 +612,39 @@ class Relay(ChatSockets):
             self._swept_at = now
             self.join_guard.sweep(now)
         self.accounts.sweep_throttles(now)
+
+    def post_file(
+        self,
+        session: SupportSession,
+        role: str,
+        transfer: Transfer,
+        now: float,
+        participant: str = "",
+    ) -> None:
+        """Put a new transfer in the conversation: a chat entry of its sender, stored durably
+        like a message (``file`` set, ``text`` the file's name), then sent to everyone.
+
+        The entry is what a reloaded page or a late viewer replays (``welcome.missed``) to put
+        the file in its place among the messages; the transfer's state comes from the file
+        list (``GET /api/sessions/<id>/files``) and the ``file_*`` messages.
+        """
+        if role == Role.AGENT:
+            name = session.agent.get("name") or session.agent_username
+            participant = AGENT_PARTICIPANT_ID
+        else:  # the customer who offered it (several per session), as its hello names it
+            customer = session.customer(participant)
+            name = (customer.name if customer else session.customer_name) or "Customer"
+        stored = self._chat(session.id).append(
+            role,
+            name,
+            f"file:{transfer.id}",
+            transfer.name,
+            now,
+            participant,
+            file=transfer.chat_file(),
+        )
+        self.wait_durable()
+        self._to_chat(session.id, ChatMessage(**stored).to_frame())
 
     def drop_files(self, session_id: str) -> None:
         """Forget a session's file transfers and delete their spool files (P4).
