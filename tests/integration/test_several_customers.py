@@ -108,7 +108,7 @@ def test_the_cap_refuses_one_customer_too_many(relay_factory):
     assert "full" in talk.agent.recv_type("error")["message"]
     # An invitation link cannot go past the cap either.
     status, body, _ = talk.api.request(
-        "POST", f"/api/supports/{talk.session_id}/invitations", json={}, token=talk.token
+        "POST", f"/api/supports/{talk.session_id}/links", json={}, token=talk.token
     )
     assert status == 201, body
     secret = body["url"].split("invite=")[1]
@@ -128,7 +128,7 @@ def test_a_personal_link_seats_one_customer_once_and_a_revoked_one_none(relay):
     invitation_used` (one seat only); a revoked link is `410 invitation_revoked`; after the
     end, an open link is `410 invitation_closed`; the list shows each state."""
     talk = start_conversation(relay)
-    path = f"/api/supports/{talk.session_id}/invitations"
+    path = f"/api/supports/{talk.session_id}/links"
     links = []
     for label in ("Lee", "Park", "Choi"):
         status, body, _ = talk.api.request("POST", path, json={"label": label}, token=talk.token)
