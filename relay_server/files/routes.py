@@ -155,7 +155,7 @@ def install_file_routes(
         )
         # The file's place in the conversation: a chat entry, stored like a message, so a
         # late or reconnecting side gets it in its replay (its state comes from the list).
-        relay.post_file(session, role, transfer, clock())
+        relay.post_file(session, role, transfer, clock(), caller_participant())
         tell(transfer, FileOffered)
         bottle.response.status = 201
         return {"transfer": transfer.view()}

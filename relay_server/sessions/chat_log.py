@@ -47,20 +47,21 @@ class ChatLog:
         """Store a new message (durable after the store's next sync); returns it with its id.
 
         Args:
-            participant_id: the sender's (several customers per session).
+            participant_id: the sender's (several customers share the role "customer").
             file: for a file transfer's entry, the transfer's ``{id, name, size, type}``
                 (``text`` is then the file's name, for readers that know no files).
         """
         doc: dict[str, Any] = {
-            "client_id": client_id, "role": role, "participant_id": participant_id,
-            "name": name, "text": text, "sent_at": now,
+            "client_id": client_id, "role": role, "name": name, "text": text, "sent_at": now,
         }  # fmt: skip
+        if participant_id:
+            doc["participant_id"] = participant_id
         if file is not None:
             doc["file"] = file
         doc_id = self.store.insert(self.table, doc)
         message = dict(doc, id=doc_id)
         self.messages.append(message)
-        self._by_client[(participant_id, client_id)] = message
+        self._by_client[(_sender(message), client_id)] = message
         return message
 
     def after(self, last_seen_id: int) -> list[dict[str, Any]]:

@@ -48,6 +48,7 @@ from relay_server.sessions.knocks import (
 from relay_server.sessions.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.sessions.rooms import Member, Rooms
 from relay_server.sessions.supports import (
+    AGENT_PARTICIPANT_ID,
     DEFAULT_CUSTOMERS_PER_SESSION,
     ICON_AGENT_FIELDS,
     Customer,
@@ -527,7 +528,6 @@ class Relay(ChatSockets):
         ended.pop("customers", None)
         ended.pop("departed", None)
         ended["customer_name"] = session.customer_name
-        ended["duration_s"] = session.end_summary()["duration_s"]  # for history (C4, P11)
         record = self._history_record(ended, self._chats.pop(session.id, None))
         record.update(self.usage.pop(session.id))
         self.history.add(record)  # appended and fsynced: the end is durable from here
@@ -622,7 +622,14 @@ class Relay(ChatSockets):
             self.join_guard.sweep(now)
         self.accounts.sweep_throttles(now)
 
-    def post_file(self, session: SupportSession, role: str, transfer: Transfer, now: float) -> None:
+    def post_file(
+        self,
+        session: SupportSession,
+        role: str,
+        transfer: Transfer,
+        now: float,
+        participant: str = "",
+    ) -> None:
         """Put a new transfer in the conversation: a chat entry of its sender, stored durably
         like a message (``file`` set, ``text`` the file's name), then sent to everyone.
 
@@ -632,10 +639,18 @@ class Relay(ChatSockets):
         """
         if role == Role.AGENT:
             name = session.agent.get("name") or session.agent_username
-        else:
-            name = session.customer_name or "Customer"  # as the chat socket's hello names it
+            participant = AGENT_PARTICIPANT_ID
+        else:  # the customer who offered it (several per session), as its hello names it
+            customer = session.customer(participant)
+            name = (customer.name if customer else session.customer_name) or "Customer"
         stored = self._chat(session.id).append(
-            role, name, f"file:{transfer.id}", transfer.name, now, file=transfer.chat_file()
+            role,
+            name,
+            f"file:{transfer.id}",
+            transfer.name,
+            now,
+            participant,
+            file=transfer.chat_file(),
         )
         self.wait_durable()
         self._to_chat(session.id, ChatMessage(**stored).to_frame())

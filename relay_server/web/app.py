@@ -197,18 +197,18 @@ def build_app(
         return {"support": relay.get_support(principal(), session_id)}
 
     # Personal invitation links (several customers per session): one seat each, revocable.
-    @app.post("/api/supports/<session_id>/invitations")
+    @app.post("/api/supports/<session_id>/links")
     @api
     def invite(session_id: str):
         bottle.response.status = 201
         return relay.invite(principal(), session_id, body().get("label"), clock())
 
-    @app.get("/api/supports/<session_id>/invitations")
+    @app.get("/api/supports/<session_id>/links")
     @api
     def invitations(session_id: str):
         return relay.list_invitations(principal(), session_id)
 
-    @app.delete("/api/supports/<session_id>/invitations/<invitation_id>")
+    @app.delete("/api/supports/<session_id>/links/<invitation_id>")
     @api
     def revoke_invitation(session_id: str, invitation_id: str):
         return relay.revoke_invitation(principal(), session_id, invitation_id, clock())

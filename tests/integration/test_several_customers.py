@@ -7,7 +7,6 @@ import hashlib
 import http.client
 import json
 
-from relay_server.history.history import History
 from tests.support.api import Api, post_json_from
 from tests.support.chat_client import ChatClient
 from tests.support.conversation import Guest, invite_another, start_conversation
@@ -86,19 +85,15 @@ def test_three_customers_chat_view_and_one_removed_loses_everything(relay):
     for client in (kim.chat, park.chat, *viewers.values()):
         ended = client.recv_type("session_ended")
         assert ended["customer_name"] == "Kim Customer, Park Third"
-    relay.stop()
-    history = History(relay.data_dir / "history")  # ended sessions live in the history now
-    try:
-        record = history.record(talk.session_id)
-        assert record is not None
-    finally:
-        history.close()
+    status, detail, _ = talk.api.request("GET", f"/api/history/{talk.session_id}", token=talk.token)
+    assert status == 200, detail
+    record = detail["session"]
     people = {p["name"]: p for p in record["participants"]}
     assert set(people) == {"Alice Kim", "Kim Customer", "Lee Second", "Park Third"}
     assert people["Lee Second"]["removed"] and people["Lee Second"]["left_at"]
     assert people["Park Third"]["left_at"] == record["ended_at"]
     assert all(p["joined_at"] <= p["left_at"] for p in record["participants"])
-    assert "customer_token" not in str(record) and lee.token not in str(record)
+    assert lee.token not in str(record) and talk.joined["customer_token"] not in str(record)
 
 
 def test_the_cap_refuses_one_customer_too_many(relay_factory):
@@ -113,7 +108,7 @@ def test_the_cap_refuses_one_customer_too_many(relay_factory):
     assert "full" in talk.agent.recv_type("error")["message"]
     # An invitation link cannot go past the cap either.
     status, body, _ = talk.api.request(
-        "POST", f"/api/supports/{talk.session_id}/invitations", json={}, token=talk.token
+        "POST", f"/api/supports/{talk.session_id}/links", json={}, token=talk.token
     )
     assert status == 201, body
     secret = body["url"].split("invite=")[1]
@@ -133,7 +128,7 @@ def test_a_personal_link_seats_one_customer_once_and_a_revoked_one_none(relay):
     invitation_used` (one seat only); a revoked link is `410 invitation_revoked`; after the
     end, an open link is `410 invitation_closed`; the list shows each state."""
     talk = start_conversation(relay)
-    path = f"/api/supports/{talk.session_id}/invitations"
+    path = f"/api/supports/{talk.session_id}/links"
     links = []
     for label in ("Lee", "Park", "Choi"):
         status, body, _ = talk.api.request("POST", path, json={"label": label}, token=talk.token)
@@ -341,3 +336,25 @@ def test_the_first_yes_to_a_presentation_answers_for_everyone(relay):
             answers.append(message["accept"])
     assert answers == [True]
     assert talk.customer.recv_type("presentation_answered")["accept"] is True
+
+
+def test_after_a_relay_restart_every_customer_is_back_in_its_seat(relay):
+    """Both seats survive a restart: each customer reconnects with its token, the roster
+    lists both, and the agent sees each come back (`rejoined`), not join anew."""
+    talk = start_conversation(relay)
+    lee = invite_another(talk, "Lee Second")
+    relay.restart()
+    agent = ChatClient(relay.ws_url, "agent", talk.session_id, talk.token)
+    welcome = agent.connect()
+    assert [p["name"] for p in welcome["session"]["participants"]][1:] == [
+        "Kim Customer",
+        "Lee Second",
+    ]
+    for token, pid in (
+        (talk.joined["customer_token"], talk.joined["participant_id"]),
+        (lee.token, lee.participant_id),
+    ):
+        again = ChatClient(relay.ws_url, "customer", talk.session_id, token)
+        assert again.connect()["you"]["participant_id"] == pid
+        joined = agent.recv_type("participant_joined")
+        assert (joined["participant_id"], joined["rejoined"]) == (pid, True)

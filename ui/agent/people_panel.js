@@ -1,7 +1,7 @@
 // Several customers in one session, on the agent's side: the row of customers (name, colour,
 // "Give control", "Remove"), "Invite another" (a fresh code that seats one more customer:
 // `renew_code` while customers are in) and personal invitation links
-// (POST /api/supports/<id>/invitations: one seat, once, revocable). Removing goes through the
+// (POST /api/supports/<id>/links: one seat, once, revocable). Removing goes through the
 // window's confirm dialog (`onRemove`); control goes by name: `grant_control` with that
 // customer's id, and giving it to another takes it from the first (the relay's rule).
 
@@ -183,7 +183,7 @@ export class PeoplePanel {
     const button = this._q("make-link");
     button.disabled = true;
     try {
-      this._link = await this.options.api("POST", `/api/supports/${this.options.sessionId}/invitations`, {
+      this._link = await this.options.api("POST", `/api/supports/${this.options.sessionId}/links`, {
         body: {},
       });
       this._linkState = "open";
@@ -202,7 +202,7 @@ export class PeoplePanel {
     }
     const id = this._link.invitation.id;
     try {
-      await this.options.api("DELETE", `/api/supports/${this.options.sessionId}/invitations/${id}`);
+      await this.options.api("DELETE", `/api/supports/${this.options.sessionId}/links/${id}`);
       this._linkState = "revoked";
     } catch (error) {
       this._q("problem").hidden = false;
