@@ -111,6 +111,7 @@ PURE_CORE = Layer(
     "rules and state machines: plain Python objects that take the time and callbacks as "
     "arguments; no sockets, files, processes or windows. Unit-tested in microseconds.",
     (
+        "relay_server.accounts.agent_data_rules",
         "relay_server.accounts.fields",
         "relay_server.accounts.passwords",
         "relay_server.admin.rules",
@@ -121,6 +122,7 @@ PURE_CORE = Layer(
         "relay_server.screen.fanout",
         "relay_server.screen.router",
         "relay_server.sessions.access_codes",
+        "relay_server.sessions.icon_numbers",
         "relay_server.sessions.join_guard",
         "relay_server.sessions.knocks",
         "relay_server.sessions.rooms",
@@ -174,7 +176,9 @@ DOMAIN = Layer(
     "the relay's sessions, accounts, chat log and notes over the store; blocks only in the "
     "injected `wait_durable` and `hasher`.",
     (
+        "relay_server.accounts.agent_data",
         "relay_server.accounts.registry",
+        "relay_server.sessions.agent_icons",
         "relay_server.sessions.chat_log",
         "relay_server.sessions.chat_sockets",
         "relay_server.sessions.notes",
@@ -189,6 +193,7 @@ IO_SHELL = Layer(
     "websocket endpoint, the gevent server, the local API, windows, capture, injection, "
     "child processes.",
     (
+        "relay_server.accounts.routes",
         "relay_server.admin.routes",
         "relay_server.files.routes",
         "relay_server.logs",
