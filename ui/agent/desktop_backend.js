@@ -1,21 +1,27 @@
 // The agent page inside the desktop app (docs/agent-local-api.md): served by the app's local
 // server, so relay HTTP goes through /local/relay/<path>, login through /local/login, the
 // websocket straight to the relay's ws_url, and every /local/* call carries the launch secret.
+// Short messages and preferences follow the account on the relay (account_backend.js); the
+// app's other windows follow this one through the app (window_sync.js).
 
 import { requestJson } from "../common/http.js";
+import { AccountBackend } from "./account_backend.js";
+import { DesktopWindowSync } from "./window_sync.js";
 
 const TOKEN_HEADER = "X-RemoteSales-Token";
 
-export class DesktopBackend {
+export class DesktopBackend extends AccountBackend {
   /**
    * @param {string} secret the per-launch secret from the URL fragment
    * @param {string|null} windowSessionId the support this window shows (a chat window), or null
    */
   constructor(secret, windowSessionId) {
+    super();
     this._secret = secret;
     this._windowSessionId = windowSessionId;
     this._wsUrl = null;
     this._photos = new Map(); // photo_url → object URL of the fetched image
+    this.sync = new DesktopWindowSync((method, path, options) => this._local(method, path, options));
   }
 
   get mode() {
@@ -96,16 +102,23 @@ export class DesktopBackend {
     return this._photos.get(photoUrl);
   }
 
-  async loadShortMessages() {
+  /** Short messages an older version kept on this PC (imported once at sign-in). */
+  async localShortMessages() {
     const { settings } = await this._local("GET", "/local/settings");
     return Array.isArray(settings.short_messages) ? settings.short_messages : [];
   }
 
-  async saveShortMessages(_username, messages) {
-    const { settings } = await this._local("PUT", "/local/settings", {
-      body: { short_messages: messages },
-    });
-    return settings.short_messages;
+  async forgetLocalShortMessages() {
+    await this._local("PUT", "/local/settings", { body: { short_messages: [] } });
+  }
+
+  /** A chat window's title names its customer (the page's document.title is not the window's). */
+  async setWindowTitle(title) {
+    if (this._windowSessionId) {
+      await this._local("POST", "/local/windows/title", {
+        body: { session_id: this._windowSessionId, title },
+      });
+    }
   }
 
   async openHelp() {
@@ -236,20 +249,7 @@ export class DesktopBackend {
     });
   }
 
-  // ---------- Automatic logout (A4): settings.idle_logout_minutes, /local/activity ----------
-
-  /** The idle time in minutes (0 = off). */
-  async idleLogoutMinutes() {
-    const { settings } = await this._local("GET", "/local/settings");
-    return settings.idle_logout_minutes ?? 30;
-  }
-
-  async saveIdleLogoutMinutes(minutes) {
-    const { settings } = await this._local("PUT", "/local/settings", {
-      body: { idle_logout_minutes: minutes },
-    });
-    return settings.idle_logout_minutes;
-  }
+  // ---------- Automatic logout (A4): the idle time is the account's; activity is /local/activity ----------
 
   /** {idle_s, live}: the last input and the live supports the other windows reported. */
   async appActivity() {
@@ -261,18 +261,7 @@ export class DesktopBackend {
     await this._local("POST", "/local/activity", { body: report });
   }
 
-  // ---------- Calling the agent's attention: settings.attention, /local/attention ----------
-
-  /** {sound, volume, notifications} from the settings file (ui/agent/attention.js normalises). */
-  async attentionSettings() {
-    const { settings } = await this._local("GET", "/local/settings");
-    return settings.attention ?? {};
-  }
-
-  async saveAttentionSettings(attention) {
-    const { settings } = await this._local("PUT", "/local/settings", { body: { attention } });
-    return settings.attention;
-  }
+  // ---------- Calling the agent's attention: the account's settings, /local/attention ----------
 
   /**
    * The app flashes this support's window and shows a system notification, unless the window

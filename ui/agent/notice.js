@@ -16,6 +16,7 @@ import { createBackend } from "./backend.js";
 import { ActivityReporter } from "./idle_logout.js";
 import { NoticePresentation } from "./notice_presentation.js";
 import { attachNoticeFiles } from "./notice_files.js";
+import { followLanguage } from "./window_sync.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 
@@ -37,6 +38,7 @@ class NoticeWindow {
   async start() {
     i18n.apply();
     i18n.onChange(() => this.render());
+    followLanguage(this.backend.sync, i18n); // the language the other windows show
     window.rsNotice = Object.freeze({ update: (list, revision) => this.update(list, revision) });
     setInterval(() => this._tick(), TICK_MS);
     setInterval(() => this._pollPresentations(), PRESENTATION_POLL_MS);
