@@ -78,6 +78,9 @@ class AgentApp {
       i18n,
       backend: this.backend,
       onLogin: (auth) => {
+        if (auth.token === this.auth?.token) {
+          return; // the app's signed_in message was quicker: this sign-in is in use already
+        }
         this._setAuth(auth);
         if (this.backend.mode === "browser") {
           this.backend.sync.post({ kind: "signed_in", auth }); // the desktop app tells its windows
