@@ -132,3 +132,32 @@ def test_an_idle_tab_does_not_sign_out_the_agent_working_in_another(browser, rel
     second.mouse.move(40, 40)
     second.mouse.move(80, 90)  # the agent works in the second tab
     wait_until(lambda: decision() == "active", "the second tab's input to count")
+
+
+def test_alert_and_sign_out_settings_kept_in_this_browser_move_to_the_account(
+    browser, relay, pages
+):
+    """Alerts and the idle time an older page kept in localStorage reach the account at
+    sign-in (which still had its defaults) and are removed from the browser."""
+    page = open_page(browser, relay.url + "/agent")
+    pages.append(page)
+    page.evaluate(
+        "localStorage.setItem('rs.agent.attention', JSON.stringify("
+        "{sound: false, volume: 20, notifications: true}));"
+        "localStorage.setItem('rs.agent.idle_logout_minutes', '45')"
+    )
+    agent_login(page)
+    api = Api(relay.url)
+
+    def preferences() -> dict:
+        return api.request("GET", "/api/me/preferences", token=_token(page))[1]["preferences"]
+
+    wait_until(lambda: preferences()["idle_logout_minutes"] == 45, "the idle time moved")
+    assert preferences()["attention"] == {"sound": False, "volume": 20, "notifications": True}
+    wait_until(
+        lambda: page.evaluate("localStorage.getItem('rs.agent.attention')") is None,
+        "the browser's copy removed",
+    )
+    by_id(page, "settings-button").click()
+    by_id(page, "tab-network").click()
+    expect(by_id(page, "idle-minutes")).to_have_value("45")

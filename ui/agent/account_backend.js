@@ -57,6 +57,11 @@ export class AccountBackend {
     return saved.idle_logout_minutes;
   }
 
+  /** Move what an older version kept on this machine to the account (main.js, at sign-in). */
+  async saveLocalPreferencesToAccount(local) {
+    return this._savePreferences(local);
+  }
+
   /** The language saved with the account ("" = none chosen yet). */
   async accountLanguage() {
     return this.account ? (await this.account.preferences()).language : "";

@@ -11,6 +11,8 @@ import { BrowserWindowSync } from "./window_sync.js";
 const REMEMBERED_ID_KEY = "rs.agent.username";
 // Where versions before the account kept them: imported once at sign-in, then removed.
 const LOCAL_SHORT_MESSAGES_KEY = "rs.agent.short_messages.";
+const LOCAL_IDLE_MINUTES_KEY = "rs.agent.idle_logout_minutes";
+const LOCAL_ATTENTION_KEY = "rs.agent.attention"; // {sound, volume, notifications}
 // A tab that holds a live support repeats its report every 30 s; one silent for 90 s (closed)
 // no longer keeps the others signed in (suite/agent/app/activity.py's rule for the app).
 const LIVE_TTL_MS = 90_000;
@@ -109,6 +111,25 @@ export class BrowserBackend extends AccountBackend {
 
   async forgetLocalShortMessages(username) {
     saveJson(window.localStorage, LOCAL_SHORT_MESSAGES_KEY + username, null);
+  }
+
+  /** Alert settings and idle time an older page kept in this browser: {attention?, idle_logout_minutes?}. */
+  async localPreferences() {
+    const found = {};
+    const attention = loadJson(window.localStorage, LOCAL_ATTENTION_KEY);
+    const minutes = loadJson(window.localStorage, LOCAL_IDLE_MINUTES_KEY);
+    if (attention && typeof attention === "object") {
+      found.attention = attention;
+    }
+    if (Number.isInteger(minutes)) {
+      found.idle_logout_minutes = minutes;
+    }
+    return found;
+  }
+
+  async forgetLocalPreferences() {
+    saveJson(window.localStorage, LOCAL_ATTENTION_KEY, null);
+    saveJson(window.localStorage, LOCAL_IDLE_MINUTES_KEY, null);
   }
 
   /** The window's title is the page's document.title here (main.js sets it). */

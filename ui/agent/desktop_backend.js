@@ -9,6 +9,9 @@ import { AccountBackend } from "./account_backend.js";
 import { DesktopWindowSync } from "./window_sync.js";
 
 const TOKEN_HEADER = "X-RemoteSales-Token";
+// The settings file's defaults (suite/agent/app/settings.py): what an older app never changed.
+const DEFAULT_ATTENTION = Object.freeze({ sound: true, volume: 60, notifications: true });
+const DEFAULT_IDLE_MINUTES = 30;
 
 export class DesktopBackend extends AccountBackend {
   /**
@@ -110,6 +113,27 @@ export class DesktopBackend extends AccountBackend {
 
   async forgetLocalShortMessages() {
     await this._local("PUT", "/local/settings", { body: { short_messages: [] } });
+  }
+
+  /** Alert settings and idle time an older app kept in its settings file (what differs from
+   * the defaults): {attention?, idle_logout_minutes?}. */
+  async localPreferences() {
+    const { settings } = await this._local("GET", "/local/settings");
+    const found = {};
+    const attention = settings.attention ?? {};
+    if (Object.entries(DEFAULT_ATTENTION).some(([key, value]) => attention[key] !== value)) {
+      found.attention = attention;
+    }
+    if (settings.idle_logout_minutes !== DEFAULT_IDLE_MINUTES) {
+      found.idle_logout_minutes = settings.idle_logout_minutes;
+    }
+    return found;
+  }
+
+  async forgetLocalPreferences() {
+    await this._local("PUT", "/local/settings", {
+      body: { attention: { ...DEFAULT_ATTENTION }, idle_logout_minutes: DEFAULT_IDLE_MINUTES },
+    });
   }
 
   /** A chat window's title names its customer (the page's document.title is not the window's). */

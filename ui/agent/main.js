@@ -243,6 +243,33 @@ class AgentApp {
     this._importing = this._importLocalShortMessages(); // the list is read after it
     this._loadShortMessages();
     this._applyAccountLanguage();
+    this._importLocalPreferences();
+  }
+
+  /** Alert settings and the idle time an older version kept here go to the account, once, when
+   * the account still has its defaults (a choice made on the account since wins). */
+  async _importLocalPreferences() {
+    try {
+      const local = await this.backend.localPreferences();
+      if (Object.keys(local).length === 0) {
+        return;
+      }
+      const account = await this.account.preferences();
+      const untouched =
+        account.idle_logout_minutes === 30 &&
+        account.attention.sound === true &&
+        account.attention.volume === 60 &&
+        account.attention.notifications === true;
+      if (untouched) {
+        await this.backend.saveLocalPreferencesToAccount(local);
+        if ("idle_logout_minutes" in local && this.auth && !this.chatWindow) {
+          this._startIdle(); // the idle time just brought over applies now
+        }
+      }
+      await this.backend.forgetLocalPreferences();
+    } catch (error) {
+      console.warn("alert and sign-out settings kept here were not moved to the account:", error.message);
+    }
   }
 
   /** Short messages an older version kept in this browser or on this PC move to the account

@@ -43,8 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "remember_id": False,
     "username": "",
     # Kept by versions before short messages, alerts and the idle time followed the account:
-    # short messages are imported to the account at the next sign-in and then emptied here;
-    # the other two are no longer read.
+    # at the next sign-in they go to the account (short messages: the keys it lacks; alerts
+    # and idle time: when the account still has the defaults) and are reset here.
     "short_messages": [],
     "network": {},
     "remote_support": {},
