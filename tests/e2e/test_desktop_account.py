@@ -97,6 +97,7 @@ def test_the_app_windows_share_one_sign_in_one_language_and_name_their_customers
             page.wait_for(_lang_is("ko"))
         for name in NAMES:
             wait_until(lambda name=name: _titled(xvfb, f"{name} 님 · RemoteSales") == 1, name)
+        wait_until(lambda: _titled(xvfb, "RemoteSales · 연결됨") == 1, "the notice's title")
         wait_until(
             lambda: (
                 api.request("GET", "/api/me/preferences", token=token)[1]["preferences"]["language"]

@@ -301,7 +301,8 @@ def test_windows_hear_sign_in_sign_out_and_the_language(local, desktop, relay):
 
 
 def test_a_chat_windows_title_is_set_and_checked(local, desktop):
-    """The title goes to the session's chat window; a missing window is 404, a bad title 400."""
+    """The title goes to the session's chat window (or the notice); a missing window is 404, a
+    bad title 400."""
     desktop.chat_windows.add("s1")
     status, _, _ = local.request(
         "POST", "/local/windows/title", {"session_id": "s1", "title": "Chris Park · RemoteSales"}
@@ -312,6 +313,10 @@ def test_a_chat_windows_title_is_set_and_checked(local, desktop):
         "POST", "/local/windows/title", {"session_id": "s2", "title": "Dana"}
     )
     assert (status, body["error"]["code"]) == (404, "window_not_found")
+    status, _, _ = local.request(
+        "POST", "/local/windows/title", {"window": "notice", "title": "RemoteSales · 연결됨"}
+    )
+    assert status == 204 and ("set_notice_title", "RemoteSales · 연결됨") in desktop.calls
     for title in ("", "x" * 201, "a\nb", 7):
         status, body, _ = local.request(
             "POST", "/local/windows/title", {"session_id": "s1", "title": title}

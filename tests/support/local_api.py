@@ -49,6 +49,10 @@ class RecordingDesktop:
     def broadcast(self, message: dict[str, Any]) -> None:
         self.calls.append(("broadcast", message))
 
+    def set_notice_title(self, title: str) -> bool:
+        self.calls.append(("set_notice_title", title))
+        return True
+
     def set_chat_title(self, session_id: str, title: str) -> bool:
         self.calls.append(("set_chat_title", (session_id, title)))
         return session_id in self.chat_windows

@@ -136,6 +136,11 @@ export class DesktopBackend extends AccountBackend {
     });
   }
 
+  /** The notice window's title bar, in the agent's language. */
+  async setNoticeTitle(title) {
+    await this._local("POST", "/local/windows/title", { body: { window: "notice", title } });
+  }
+
   /** A chat window's title names its customer (the page's document.title is not the window's). */
   async setWindowTitle(title) {
     if (this._windowSessionId) {

@@ -39,6 +39,14 @@ class NoticeWindow {
     i18n.apply();
     i18n.onChange(() => this.render());
     followLanguage(this.backend.sync, i18n); // the language the other windows show
+    if (this.backend.mode === "desktop") {
+      const title = () =>
+        this.backend.setNoticeTitle(i18n.t("notice.page_title")).catch((error) => {
+          console.warn("the notice's title was not set:", error.message);
+        });
+      title();
+      i18n.onChange(title); // the title bar too, not only the page
+    }
     window.rsNotice = Object.freeze({ update: (list, revision) => this.update(list, revision) });
     setInterval(() => this._tick(), TICK_MS);
     setInterval(() => this._pollPresentations(), PRESENTATION_POLL_MS);

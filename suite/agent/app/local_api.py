@@ -65,6 +65,7 @@ class Desktop(Protocol):
     # title names its customer.
     #   def broadcast(self, message: dict[str, Any]) -> None: ...
     #   def set_chat_title(self, session_id: str, title: str) -> bool: ...
+    #   def set_notice_title(self, title: str) -> bool: ...
 
 
 def _refusal_reply(error: CodedError) -> dict[str, Any]:
@@ -298,9 +299,15 @@ def build_app(
 
     @app.post("/local/windows/title")
     @json_route
-    def chat_title():
+    def window_title():
         data = _body()
-        session_id, title = _session_id(data), _window_title(data)
+        title = _window_title(data)
+        if data.get("window") == "notice":  # the notice's title follows the language
+            set_notice_title = getattr(desktop, "set_notice_title", None)
+            if set_notice_title is None or not set_notice_title(title):
+                raise AgentError("window_not_found", "the notice window is not open", 404)
+            return
+        session_id = _session_id(data)
         set_title = getattr(desktop, "set_chat_title", None)
         if set_title is None or not set_title(session_id, title):
             raise AgentError("window_not_found", "no chat window is open for that session", 404)

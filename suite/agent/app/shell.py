@@ -250,6 +250,15 @@ class AgentShell:
         window.set_title(title)
         return True
 
+    def set_notice_title(self, title: str) -> bool:
+        """Name the notice window in the agent's language; False when it is not open."""
+        with self._lock:
+            window = self._notice
+        if window is None:
+            return False
+        window.set_title(title)
+        return True
+
     def open_url(self, url: str) -> None:
         logger.info("opening %s in the system browser", url)
         webbrowser.open(url)
