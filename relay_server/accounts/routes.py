@@ -21,8 +21,9 @@ from relay_server.web.http_bodies import json_body, json_route
 
 logger = logging.getLogger(__name__)
 
-# 200 messages of 4,000 characters, most of them 3 bytes in UTF-8, with room for the JSON.
-MAX_SHORT_MESSAGES_BODY_BYTES = 3 * 1024 * 1024
+# 200 messages of 4,000 characters, each up to 6 bytes as a JSON \uXXXX escape (a client that
+# escapes Korean), with room for the keys and brackets.
+MAX_SHORT_MESSAGES_BODY_BYTES = 5 * 1024 * 1024
 MAX_PREFERENCES_BODY_BYTES = 4 * 1024
 
 

@@ -70,6 +70,8 @@ def test_bad_short_messages_are_refused_with_what_is_wrong(api):
         status, answer, _ = api.request("PUT", SHORT, json=body, token=token)
         assert (status, answer["error"]["code"]) == (400, code), body
         assert words in answer["error"]["message"], answer
+    huge = {"short_messages": [{"key": "/hi", "text": "x" * (6 * 1024 * 1024)}]}
+    assert api.request("PUT", SHORT, json=huge, token=token)[0] == 413  # over 5 MiB: unread
     assert api.request("GET", SHORT, token=token)[1] == {"short_messages": [], "revision": 0}
     assert api.request("GET", SHORT)[0] == 401
     assert api.request("PUT", SHORT, json={"short_messages": []})[0] == 401
