@@ -48,6 +48,8 @@ HTTP_STATUS: dict[str, int] = {
     # the one-time viewer
     "no_viewer_build": 404, "ticket_unknown": 404, "ticket_used": 410, "ticket_expired": 410,
     "session_over": 410, "too_many_tickets": 429,
+    # support and usage history (A10, AD2)
+    "not_your_session": 403, "export_too_large": 413,
 }  # fmt: skip
 """The HTTP status of every error code the relay's API answers (docs/protocol.md, *HTTP API*)."""
 
