@@ -33,9 +33,26 @@ class ChatLog:
     def find(self, role: str, client_id: str) -> dict[str, Any] | None:
         return self._by_client.get((role, client_id))
 
-    def append(self, role: str, name: str, client_id: str, text: str, now: float) -> dict[str, Any]:
-        """Store a new message (durable after the store's next sync); returns it with its id."""
-        doc = {"client_id": client_id, "role": role, "name": name, "text": text, "sent_at": now}
+    def append(
+        self,
+        role: str,
+        name: str,
+        client_id: str,
+        text: str,
+        now: float,
+        file: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Store a new message (durable after the store's next sync); returns it with its id.
+
+        Args:
+            file: for a file transfer's entry, the transfer's ``{id, name, size, type}``
+                (``text`` is then the file's name, for readers that know no files).
+        """
+        doc: dict[str, Any] = {
+            "client_id": client_id, "role": role, "name": name, "text": text, "sent_at": now,
+        }  # fmt: skip
+        if file is not None:
+            doc["file"] = file
         doc_id = self.store.insert(self.table, doc)
         message = dict(doc, id=doc_id)
         self.messages.append(message)

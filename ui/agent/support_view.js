@@ -96,6 +96,8 @@ export class SupportView {
       i18n: this.i18n,
       onUnread: (count) => showUnreadInTitle(count),
       shortMessages: this._shortMessages,
+      // The desktop app opens chat links in the system browser; a browser page in a new tab.
+      openLink: this.options.backend.openLink ? (url) => this.options.backend.openLink(url) : undefined,
     });
     this.notes = new NotesPanel({
       i18n: this.i18n,
@@ -172,8 +174,8 @@ export class SupportView {
       token: auth.token,
       sessionId: this.sessionId,
       socket,
+      chatView: this.chatView,
       buttonBefore: byId("tools-files"),
-      listBefore: byId("chat-container"),
       dropTarget: byId("chat-panel"),
     });
     this._setNotesOpen(false);

@@ -157,6 +157,8 @@ class ViewerApp {
     socket.on(MessageType.ERROR, (error) => this.drawing.noteError(error));
     this.drawing.attach(socket);
     this.chat.attach(socket);
+    this.files.view.attachChat(this.chat.view); // the files are items of the conversation
+    this.files.view.onSending = () => this.chat.setOpen(true); // its progress, or why not
     socket.connect();
   }
 
