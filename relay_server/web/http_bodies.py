@@ -49,6 +49,9 @@ HTTP_STATUS: dict[str, int] = {
     # the one-time viewer
     "no_viewer_build": 404, "ticket_unknown": 404, "ticket_used": 410, "ticket_expired": 410,
     "session_over": 410, "too_many_tickets": 429,
+    # mail (A3, AD4)
+    "bad_setting": 400, "bad_address": 400, "no_recipients": 400, "too_many_recipients": 413,
+    "mail_not_configured": 409, "mail_not_found": 404,
     # support and usage history (A10, AD2)
     "not_your_session": 403, "export_too_large": 413,
 }  # fmt: skip

@@ -93,11 +93,12 @@ PAGE_TABLES = {
         "history",
         "idle",
         "knock",
+        "mail",
         "screen",
         "sign_in",
     },
     "/view": {"chat", "control", "drawing", "file", "screen", "viewer_chat"},
-    "/admin": {"admin", "history", "sign_in"},
+    "/admin": {"admin", "history", "mail", "sign_in"},
     "/ui/agent/notice.html": {"agent", "file"},
     "/ui/agent/help.html": {"agent"},
 }

@@ -14,6 +14,7 @@ import { DrawingPanel } from "./drawing_panel.js";
 import { SessionSocket } from "../common/session_socket.js";
 import { ShortMessages } from "../common/chat/short_messages.js";
 import { NotesPanel } from "./notes_panel.js";
+import { InvitationMail } from "./invitation_mail.js";
 import { WaitingPanel } from "./waiting_panel.js";
 import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
@@ -51,6 +52,12 @@ export class SupportView {
     this.waiting = new WaitingPanel({
       i18n: this.i18n,
       onRenew: () => this.socket?.send(MessageType.RENEW_CODE),
+    });
+    // A3: e-mail the invitation, with each mail's state.
+    this.invitationMail = new InvitationMail({
+      i18n: this.i18n,
+      api: (method, path, apiOptions) =>
+        options.backend.api(method, path, { ...apiOptions, token: options.auth()?.token }),
     });
     this.knocks = new KnockList({
       i18n: this.i18n,
@@ -293,6 +300,7 @@ export class SupportView {
       // The agent's `session` carries the code and links; the HTTP `support` has no agent
       // profile, so the signed-in agent's name stands in until `welcome` brings it.
       this.waiting.setSupport({ agent: this.options.auth()?.agent, ...this.session });
+      this.invitationMail.setSession(this.sessionId);
       this._show("waiting");
       return;
     }
@@ -426,6 +434,7 @@ export class SupportView {
 
   /** Close the socket and let go of the session (its notes save what is left first). */
   leave() {
+    this.invitationMail.setSession(null);
     this.socket?.close();
     this.chatView?.destroy();
     this.browserPresenter?.stop(); // present_stop, and the browser's capture ends
