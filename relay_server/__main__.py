@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import secrets
 import sys
 from pathlib import Path
 
 from relay_server import logs
+from relay_server.calls.ice_servers import DEFAULT_TURN_TTL_S
 from relay_server.sessions.join_guard import DEFAULT_GUESS_BUDGET, DEFAULT_GUESS_WINDOW_S
+from relay_server.sessions.supports import DEFAULT_CUSTOMERS_PER_SESSION
 from relay_server.web.connection_limits import MIN_BODY_BYTES_PER_S, ConnectionLimits
 
 logger = logging.getLogger("relay_server")
@@ -51,6 +54,13 @@ def serve_parser() -> argparse.ArgumentParser:
         help="wrong access codes relay-wide per --guess-window before a correct code needs the "
         f"agent's admission (default {DEFAULT_GUESS_BUDGET}; 0 = never, only for benchmarks; "
         "see docs/security.md)",
+    )
+    parser.add_argument(
+        "--customers-per-session",
+        type=int,
+        default=DEFAULT_CUSTOMERS_PER_SESSION,
+        help="customers seated at once in one session; one more is refused with 409 "
+        f"session_full (default {DEFAULT_CUSTOMERS_PER_SESSION})",
     )
     parser.add_argument(
         "--guess-window",
@@ -154,6 +164,32 @@ def serve_parser() -> argparse.ArgumentParser:
         help="first wait after a temporary mail failure; doubles up to an hour (default 30)",
     )
     parser.add_argument(
+        "--stun-url",
+        action="append",
+        default=[],
+        help="a STUN server for calls (stun:host:port); repeatable. Without STUN or TURN, "
+        "calls use host candidates only (a LAN)",
+    )
+    parser.add_argument(
+        "--turn-url",
+        action="append",
+        default=[],
+        help="a TURN server for calls (turn:host:3478?transport=udp, turns:...); repeatable; "
+        "needs --turn-secret (docs/calls.md: running coturn next to the relay)",
+    )
+    parser.add_argument(
+        "--turn-secret",
+        default=os.environ.get("REMOTESALES_TURN_SECRET", ""),
+        help="the TURN server's shared secret (coturn's static-auth-secret); also read from "
+        "$REMOTESALES_TURN_SECRET, which keeps it out of the process list",
+    )
+    parser.add_argument(
+        "--turn-ttl",
+        type=int,
+        default=DEFAULT_TURN_TTL_S,
+        help=f"seconds a participant's TURN credentials stay valid (default {DEFAULT_TURN_TTL_S})",
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     return parser
@@ -195,6 +231,7 @@ def serve(argv: list[str]) -> int:
         print("error: --mail-retry-first is a positive number of seconds", file=sys.stderr)
         return 2
 
+    from relay_server.calls.ice_servers import IceConfig
     from relay_server.files.transfers import FileRules, parse_extensions, parse_size
     from relay_server.mail.outbox import RetryPolicy
     from relay_server.sessions.relay import RelayOptions
@@ -228,16 +265,26 @@ def serve(argv: list[str]) -> int:
             max_per_address=max_per_address,
         ),
     )
+    if not 1 <= args.customers_per_session <= 50:  # 50 viewers fit a presentation's 64
+        print("error: --customers-per-session must be 1-50", file=sys.stderr)
+        return 2
     try:
         file_rules = FileRules(parse_size(args.max_file_size), parse_extensions(args.file_types))
     except ValueError as error:
         print(f"error: --max-file-size: {error}", file=sys.stderr)
         return 2
+    try:
+        ice = IceConfig(tuple(args.stun_url), tuple(args.turn_url), args.turn_secret, args.turn_ttl)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     options = RelayOptions(
+        ice=ice,
         code_lifetime_s=args.code_lifetime,
         icons_enabled=not args.no_icons,
         guess_budget=args.guess_budget,
         guess_window_s=args.guess_window,
+        customers_per_session=args.customers_per_session,
         public_url=args.public_url,
         file_rules=file_rules,
     )

@@ -81,11 +81,12 @@ def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None
 
 # The string tables each page loads (besides common_strings.js, which every page has).
 PAGE_TABLES = {
-    "/": {"chat", "customer", "file", "knock", "screen"},
+    "/": {"call", "chat", "customer", "file", "knock", "participant", "screen"},
     "/agent": {
         "agent",
         "attention",
         "browser_present",
+        "call",
         "chat",
         "control",
         "drawing",
@@ -94,10 +95,11 @@ PAGE_TABLES = {
         "idle",
         "knock",
         "mail",
+        "participant",
         "screen",
         "sign_in",
     },
-    "/view": {"chat", "control", "drawing", "file", "screen", "viewer_chat"},
+    "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat"},
     "/admin": {"admin", "history", "mail", "sign_in"},
     "/ui/agent/notice.html": {"agent", "file"},
     "/ui/agent/help.html": {"agent"},

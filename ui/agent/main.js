@@ -26,6 +26,7 @@ import { ACCOUNT_STRINGS } from "../common/strings/account_strings.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
 import { ATTENTION_STRINGS } from "../common/strings/attention_strings.js";
 import { BROWSER_PRESENT_STRINGS } from "../common/strings/browser_present_strings.js";
+import { CALL_STRINGS } from "../common/strings/call_strings.js";
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
@@ -34,6 +35,7 @@ import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
 import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
+import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
 
@@ -42,6 +44,7 @@ i18n.addStrings(
   AGENT_STRINGS,
   ATTENTION_STRINGS,
   BROWSER_PRESENT_STRINGS,
+  CALL_STRINGS,
   CHAT_STRINGS,
   CONTROL_STRINGS,
   DRAWING_STRINGS,
@@ -50,6 +53,7 @@ i18n.addStrings(
   IDLE_STRINGS,
   KNOCK_STRINGS,
   MAIL_STRINGS,
+  PARTICIPANT_STRINGS,
   SCREEN_STRINGS,
   SIGN_IN_STRINGS,
 );
@@ -775,6 +779,8 @@ window.__rsTest = Object.freeze({
   dropSocket: () => app.support.socket?.drop(),
   state: () => app.testState(),
   presenter: () => app.support.browserPresenter?.testState() ?? null,
+  call: () => app.support.call?.testState() ?? null, // CH9
+  callStats: () => app.support.call?.stats() ?? null,
   // What the browser's "Stop sharing" does to the capture: the track ends and fires "ended".
   endCapture: () => {
     const track = app.support.browserPresenter?.stream?.getVideoTracks()[0];

@@ -20,6 +20,9 @@ import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
 import { watchSession } from "./attention.js";
 import { BrowserPresenter } from "./browser_presenter.js";
+import { CallController } from "../common/call/call_controller.js";
+import { CallTile, callButtons } from "../common/call/call_tile.js";
+import { PeoplePanel } from "./people_panel.js";
 
 export class SupportView {
   /**
@@ -49,6 +52,8 @@ export class SupportView {
     this._presentState = "idle";
     this._starting = null; // the presenter's "start" call while it is under way
     this._reported = "[]";
+    this._names = new Map(); // participant id → name, kept after a removal (its notice)
+    this._removing = null;
     this.waiting = new WaitingPanel({
       i18n: this.i18n,
       onRenew: () => this.socket?.send(MessageType.RENEW_CODE),
@@ -106,6 +111,21 @@ export class SupportView {
       // The desktop app opens chat links in the system browser; a browser page in a new tab.
       openLink: this.options.backend.openLink ? (url) => this.options.backend.openLink(url) : undefined,
     });
+    // Several customers: their row (give control, remove), "Invite another", personal links.
+    this.people = new PeoplePanel({
+      socket,
+      i18n: this.i18n,
+      participants: this.chatView.participants,
+      anchor: byId("chat-container"),
+      inviteButton: byId("invite-another"),
+      dialog: byId("invite-dialog"),
+      api: (method, path, options) =>
+        this.options.backend.api(method, path, { ...options, token: this.options.auth()?.token }),
+      sessionId: support.session_id,
+      canGrant: Boolean(this.options.backend.presentation),
+      onRemove: (person) => this._askRemove(person),
+    });
+    this._offPeople = this.chatView.participants.onChange((people) => this._renderPeople(people));
     this.notes = new NotesPanel({
       i18n: this.i18n,
       api: (method, path, options) =>
@@ -163,9 +183,11 @@ export class SupportView {
         this._followBrowserPresenter(state);
         this.sharePicker?.setState(state);
         this.controlPanel?.setPresenting(state === "presenting"); // control handover (P3)
+        this.people?.setPresenting(state === "presenting");
         this.drawingPanel?.setPresenting(state === "presenting" || state === "paused");
       },
     });
+    this._attachCall(socket);
     // Control handover (P3): request, grant, take back (ui/agent/control_panel.js).
     this.controlPanel = new ControlPanel({
       socket,
@@ -192,13 +214,16 @@ export class SupportView {
     socket.on(MessageType.SESSION_UPDATED, (update) => this._apply(update.session));
     socket.on(MessageType.KNOCKS_CHANGED, (update) => this.knocks.set(update.knocks ?? []));
     socket.on(MessageType.CUSTOMER_REMOVED, (update) => {
-      const name = this.session?.customer_name || this.i18n.t("role.customer");
+      const name =
+        this._names.get(update.participant_id) || this.session?.customer_name || this.i18n.t("role.customer");
       this.chatView.addNotice("agent.removed_notice", { name });
       this._apply(update.session);
     });
     socket.on(MessageType.PARTICIPANT_JOINED, (joined) => {
       if (joined.role === "customer") {
-        this._apply({ ...this.session, state: "active", customer_name: joined.name });
+        // session_updated brings every customer's name; until then the newcomer's will do.
+        const known = this.session?.state === "active" && this.session?.customer_name;
+        this._apply({ ...this.session, state: "active", customer_name: known || joined.name });
       }
     });
     socket.on(MessageType.SESSION_ENDED, (ended) => this.showEnd(ended));
@@ -280,6 +305,31 @@ export class SupportView {
     this.presentation.sync("idle");
   }
 
+  /** Several customers: one remove button per chip; the header's only while one is in. */
+  _renderPeople(people) {
+    for (const person of people.all()) {
+      this._names.set(person.participant_id, person.name);
+    }
+    const customers = people.customers();
+    byId("remove-customer").hidden = customers.length > 1;
+    this.controlPanel?.setCustomers(customers);
+  }
+
+  /** Ask before removing one customer (the header's button: the only one seated). */
+  _askRemove(person) {
+    this._removing = person?.participant_id ?? null;
+    const dialog = byId("remove-dialog");
+    const name = person?.name || this.i18n.t("role.customer");
+    if (person) {
+      this.i18n.bind(byId("remove-dialog-title"), "people.remove_confirm_title", { name });
+      this.i18n.bind(byId("remove-dialog-body"), "people.remove_confirm_body", { name });
+    } else {
+      this.i18n.bind(byId("remove-dialog-title"), "agent.remove_confirm_title");
+      this.i18n.bind(byId("remove-dialog-body"), "agent.remove_confirm_body");
+    }
+    dialog.showModal();
+  }
+
   /** End the session for both sides (the End button's confirm, or the connection notice). */
   endSession() {
     return this.socket?.send(MessageType.END_SESSION) ?? false;
@@ -293,6 +343,7 @@ export class SupportView {
     this.session = { ...this.session, ...session };
     this._report();
     this.options.onSession?.(this.session); // the window's title names the customer
+    this.callButtons?.render(); // a call needs a customer in the session
     if (this.session.state === "ended") {
       return; // session_ended follows with the summary
     }
@@ -306,7 +357,9 @@ export class SupportView {
     }
     const name = this.session.customer_name || this.i18n.t("role.customer");
     byId("customer-name").textContent = name;
-    setAvatar(byId("customer-avatar"), name);
+    // Several customers: the avatar counts them instead of mixing their initials.
+    const count = (this.session.participants ?? []).filter((p) => p.role === "customer").length;
+    setAvatar(byId("customer-avatar"), count > 1 ? String(count) : name);
     this.renderSince();
     if (this.step !== "chat") {
       this._show("chat");
@@ -325,6 +378,15 @@ export class SupportView {
     this.step = step;
     this.options.show(step);
     this.waiting.setActive(step === "waiting");
+    // Knocks (admission mode) can come while customers are in ("Invite another"): the list
+    // then sits above the conversation instead of in the waiting panel.
+    const knocks = byId("knocks");
+    this._knocksHome ??= { parent: knocks.parentElement, next: knocks.nextSibling };
+    if (step === "chat") {
+      byId("chat-container").before(knocks);
+    } else if (knocks.parentElement !== this._knocksHome.parent) {
+      this._knocksHome.parent.insertBefore(knocks, this._knocksHome.next);
+    }
   }
 
   /** Tell the connection notice whether a customer is connected (desktop; once per change). */
@@ -351,7 +413,8 @@ export class SupportView {
 
   _onStatus({ status, code }) {
     this.renderStatus();
-    for (const id of ["end-button", "remove-customer", "cancel-support"]) {
+    this.callButtons?.render();
+    for (const id of ["end-button", "remove-customer", "cancel-support", "invite-another"]) {
       byId(id).disabled = status !== "online";
     }
     if (status !== "closed" || this.ended) {
@@ -397,9 +460,17 @@ export class SupportView {
       });
     };
     bind(["end-button", "cancel-support"], "end-dialog", () => this.endSession());
-    bind(["remove-customer"], "remove-dialog", () =>
-      this.socket?.send(MessageType.REMOVE_CUSTOMER),
-    );
+    byId("remove-customer").addEventListener("click", () => this._askRemove(null));
+    byId("waiting-personal-link").addEventListener("click", () => this.people?.openLinkOnly());
+    byId("remove-dialog").addEventListener("close", () => {
+      const dialog = byId("remove-dialog");
+      if (dialog.returnValue === "confirm") {
+        const who = this._removing ? { customer_id: this._removing } : {};
+        this.socket?.send(MessageType.REMOVE_CUSTOMER, who);
+      }
+      dialog.returnValue = "";
+      this._removing = null;
+    });
     byId("notes-toggle").addEventListener("click", () => {
       const open = byId("chat-panel").dataset.notes !== "open";
       this._setNotesOpen(open);
@@ -432,9 +503,41 @@ export class SupportView {
     this.endView.show(ended);
   }
 
+  /**
+   * Voice and video calls (CH9): "Voice call" / "Video call" in the chat's header, the call tile
+   * floating over the chat (movable). `this.call` is the CallController: the desktop app's
+   * chat window uses the same one (and its recording hook, audioTracks()).
+   */
+  _attachCall(socket) {
+    this.call = new CallController({
+      socket,
+      onChange: () => {
+        this.callTile?.render();
+        this.callButtons?.render();
+      },
+    });
+    this.callTile = new CallTile({ controller: this.call, i18n: this.i18n, parent: document.body });
+    this.callButtons = callButtons({
+      controller: this.call,
+      i18n: this.i18n,
+      canCall: () => this.session?.state === "active" && this.socket?.online === true,
+    });
+    // In the chat's header, beside the customer's name, as chat apps put their call buttons
+    // (the tools bar below is full while presenting).
+    byId("notes-toggle").before(this.callButtons.element);
+  }
+
+  _detachCall() {
+    this.call?.destroy();
+    this.callTile?.destroy();
+    this.callButtons?.element.remove();
+    this.call = this.callTile = this.callButtons = null;
+  }
+
   /** Close the socket and let go of the session (its notes save what is left first). */
   leave() {
     this.invitationMail.setSession(null);
+    this._detachCall(); // CH9: hang up and release the microphone and camera first
     this.socket?.close();
     this.chatView?.destroy();
     this.browserPresenter?.stop(); // present_stop, and the browser's capture ends
@@ -443,6 +546,10 @@ export class SupportView {
     this.presentation = null;
     this.controlPanel?.destroy();
     this.controlPanel = null;
+    this._offPeople?.();
+    this._offPeople = null;
+    this.people?.destroy();
+    this.people = null;
     this.drawingPanel?.destroy();
     this.drawingPanel = null;
     this.sharePicker?.destroy();

@@ -44,10 +44,12 @@ export class ChatBubble {
    * @param {boolean} options.own written on this page
    * @param {import("../i18n.js").i18n} options.i18n
    * @param {() => void} [options.onRetry] called when the retry button is pressed
+   * @param {string} [options.color] the sender's colour ("#rrggbb"; several customers)
    * @param {HTMLElement|null} [options.attachment] shown instead of the text (a file's card)
    */
-  constructor(message, { own, i18n, onRetry, attachment = null }) {
+  constructor(message, { own, i18n, onRetry, color, attachment = null }) {
     this.own = own;
+    this._color = color || "";
     this.i18n = i18n;
     this._attachment = attachment;
     this._onRetry = onRetry ?? (() => {});
@@ -134,6 +136,12 @@ export class ChatBubble {
     });
     if (message.client_id) {
       node.dataset.clientId = message.client_id;
+    }
+    node.dataset.participant = message.participant_id || message.role;
+    if (this._color) {
+      // CSSOM, not a style attribute: allowed under the pages' strict CSP.
+      node.style.setProperty("--rs-participant-color", this._color);
+      node.classList.add("rs-msg--coloured");
     }
     const name = element("div", "rs-msg__name");
     if (own) {
