@@ -14,7 +14,6 @@ from tests.support.ui_pages import (
     close_pages,
     customer_join,
     open_page,
-    remove_the_customer,
     screenshot,
     start_support,
 )
@@ -100,7 +99,7 @@ def test_short_messages_kept_in_this_browser_move_to_the_account_once(browser, r
 
 def test_the_page_title_names_the_customer(browser, relay, pages):
     """The tab's title says the support waits, then names the customer who joined, in the
-    page's language, and the next customer after the first was removed."""
+    page's language."""
     agent = open_page(browser, relay.url + "/agent")
     pages.append(agent)
     agent_login(agent)
@@ -113,13 +112,6 @@ def test_the_page_title_names_the_customer(browser, relay, pages):
     expect(agent).to_have_title("Chris Park · RemoteSales")
     by_id(agent, "language-select").select_option("ko")
     expect(agent).to_have_title("Chris Park 님 · RemoteSales")
-    # Another customer in the same support: the title follows.
-    new_code = remove_the_customer(agent)
-    expect(agent).to_have_title("고객 기다리는 중 · RemoteSales")
-    second = open_page(browser, relay.url + "/")
-    pages.append(second)
-    customer_join(second, new_code, name="Dana Lee")
-    expect(agent).to_have_title("Dana Lee 님 · RemoteSales")
 
 
 def test_an_idle_tab_does_not_sign_out_the_agent_working_in_another(browser, relay, pages):
