@@ -29,6 +29,7 @@ from relay_server.history.usage import SessionUsage
 from relay_server.screen.fanout import CallLater
 from relay_server.screen.router import Screens
 from relay_server.sessions.access_codes import CodeError, format_code
+from relay_server.sessions.agent_icons import AgentIcons
 from relay_server.sessions.chat_log import ChatLog, chat_table
 from relay_server.sessions.chat_sockets import REMOVED_REASON, ChatSockets, HandshakeRefused
 from relay_server.sessions.invitations import Invitation, InvitationError, Invitations
@@ -119,6 +120,7 @@ class Relay(ChatSockets):
         self.notes = SessionNotes(store)
         self.photos = Photos(store.folder / "photos")
         self.directory = SupportDirectory()
+        self.agent_icons = AgentIcons(store)  # each agent keeps one icon number
         self.rooms = Rooms()
         self.screens = Screens(call_later, end_session=self._end_from_screen)
         self.screens.control.agent_chat = self._agent_chat  # control_state to the chat (P3)
@@ -169,6 +171,9 @@ class Relay(ChatSockets):
                 now,
                 self.options.code_lifetime_s,
                 relay_url=(self.options.public_url or relay_url).rstrip("/"),
+                icon=self.agent_icons.number_for(
+                    principal.username, self.directory.live_icons(), now
+                ),
             )
         except RuntimeError:
             raise Refused("no_codes_left", "no access codes are free; try again soon") from None

@@ -230,14 +230,17 @@ class SupportDirectory:
         now: float,
         code_lifetime_s: float,
         relay_url: str = "",
+        icon: int | None = None,
     ) -> SupportSession:
+        """A new waiting session with a fresh code. ``icon``: the agent's own number
+        (``icon_numbers.py``); None takes the smallest number no waiting session shows."""
         session = SupportSession(
             id=secrets.token_urlsafe(16),
             agent_username=agent_username,
             agent=agent,
             state=SessionState.WAITING,
             created_at=now,
-            icon=self._free_icon(),
+            icon=icon if icon is not None else self._free_icon(),
             relay_url=relay_url,
         )
         self.sessions[session.id] = session
@@ -364,8 +367,7 @@ class SupportDirectory:
         session.customers.append(customer)
         session.state = SessionState.ACTIVE
         session.started_at = session.started_at or now
-        if session.icon is not None:
-            self._by_icon.pop(session.icon, None)
+        self._release_icon(session)
         self._by_customer_token[customer.token] = session.id
         return customer
 
@@ -388,7 +390,10 @@ class SupportDirectory:
         if session.customers:
             return customer
         session.state = SessionState.WAITING
-        if session.icon is None or self._by_icon.get(session.icon, session.id) != session.id:
+        shown_by = self.sessions.get(self._by_icon.get(session.icon or 0, ""))
+        if session.icon is None or (
+            shown_by is not None and shown_by.agent_username != session.agent_username
+        ):
             session.icon = self._free_icon()
         if session.icon is not None:
             self._by_icon[session.icon] = session.id
@@ -404,8 +409,7 @@ class SupportDirectory:
             self.codes.revoke(session.code, now)
         session.code = None
         session.code_expires_at = None
-        if session.icon is not None and self._by_icon.get(session.icon) == session.id:
-            del self._by_icon[session.icon]
+        self._release_icon(session)
         for customer in session.customers:
             self._by_customer_token.pop(customer.token, None)
         self.sessions.pop(session.id, None)
@@ -431,6 +435,31 @@ class SupportDirectory:
         return sorted(
             (s for s in found if s and s.state is SessionState.WAITING), key=lambda s: s.icon or 0
         )
+
+    def live_icons(self) -> dict[int, set[str]]:
+        """icon -> the agents whose live sessions show it (``icon_numbers.py`` keeps them
+        unique among agents)."""
+        live: dict[int, set[str]] = {}
+        for session in self.sessions.values():
+            if session.icon is not None:
+                live.setdefault(session.icon, set()).add(session.agent_username)
+        return live
+
+    def _release_icon(self, session: SupportSession) -> None:
+        """``session`` stops showing its icon: another waiting session of the same agent
+        with that number shows it instead, if there is one."""
+        if session.icon is None or self._by_icon.get(session.icon) != session.id:
+            return
+        del self._by_icon[session.icon]
+        for other in self.sessions.values():
+            if (
+                other is not session
+                and other.icon == session.icon
+                and other.agent_username == session.agent_username
+                and other.state is SessionState.WAITING
+            ):
+                self._by_icon[session.icon] = other.id
+                return
 
     def _free_icon(self) -> int | None:
         for icon in range(1, MAX_ICON + 1):

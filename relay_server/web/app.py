@@ -19,6 +19,7 @@ from gevent.event import Event
 from relay_server.accounts.fields import USERNAME_RE
 from relay_server.accounts.photos import MAX_PHOTO_BYTES, PhotoError
 from relay_server.accounts.registry import Principal
+from relay_server.accounts.routes import install_agent_data_routes
 from relay_server.admin.routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.files.routes import install_file_routes
@@ -298,6 +299,8 @@ def build_app(
         return wrapper
 
     install_file_routes(app, relay, clock)  # files both ways (P4)
+    # Short messages and preferences follow the account (A9): /api/me/short_messages, ...
+    install_agent_data_routes(app, relay, clock)
     # One-time viewer (P1, P10): tickets, downloads with the ticket inside, redemption.
     install_viewer_routes(
         app, relay, viewer_builds or ViewerBuilds(None), clock, client_ip, relay_url

@@ -28,6 +28,8 @@ HTTP_STATUS: dict[str, int] = {
     "throttled": 429,
     # accounts, login and profile (AccountError codes too)
     "bad_credentials": 401, "account_disabled": 403, "username_too_long": 400, "bad_photo": 400,
+    # an agent's short messages and preferences
+    "too_many_short_messages": 400, "short_messages_changed": 409,
     # the admin site (AD1)
     "not_admin": 403, "account_not_found": 404, "account_exists": 409, "bad_username": 400,
     "weak_password": 400, "bad_role": 400, "cannot_disable_self": 409, "last_admin": 409,

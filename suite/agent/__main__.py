@@ -79,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
             ready = {"url": server.url, "port": server.port, "pid": os.getpid()}
             write_atomically(args.ready_file, json.dumps(ready).encode())
 
-    shell = AgentShell(server.url, secret, on_loaded=loaded)
+    shell = AgentShell(
+        server.url, secret, on_loaded=loaded, language=lambda: settings.get()["language"]
+    )
     # A chat window closed without reporting "no sessions" must not leave its line in the notice,
     # and its presenter (if any) stops with it.
     presentations = Presentations()

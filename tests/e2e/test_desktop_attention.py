@@ -132,7 +132,10 @@ def test_a_message_to_a_background_chat_window_flashes_it_and_notifies(
             windows.customers.append(customer)
             customer_join(customer, code, name="Chris Park")
             chat.wait_for_selector(by_test_id("chat-input"))
-            [chat_window] = find_windows(env, " · Chat$")
+            # The chat window is titled by its customer (set once the customer has joined).
+            [chat_window] = wait_until(
+                lambda: find_windows(env, "^Chris Park · RemoteSales$"), "the chat window's title"
+            )
             [main_window] = find_windows(env, "^RemoteSales$")
 
             def chat_state() -> str:

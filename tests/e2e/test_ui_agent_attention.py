@@ -140,7 +140,7 @@ def test_join_and_message_in_the_background_notify_and_sound(browser, relay, pag
 
 
 def test_alerts_turned_off_in_settings_call_nothing(browser, relay, pages):
-    """Settings › Alerts with sound and notifications off (saved in this browser): a join and a
+    """Settings › Alerts with sound and notifications off (saved with the account): a join and a
     message in the background show no notification and play nothing."""
     agent = open_agent(browser, relay, pages)
     by_id(agent, "settings-button").click()
@@ -155,8 +155,9 @@ def test_alerts_turned_off_in_settings_call_nothing(browser, relay, pages):
     expect(by_id(agent, "attention-status")).to_have_text("Saved.")
     expect(by_id(agent, "attention-volume")).to_be_disabled()
     by_id(agent, "attention-notifications").uncheck()
-    stored = agent.evaluate("JSON.parse(localStorage.getItem('rs.agent.attention'))")
-    assert stored == {"sound": False, "volume": 60, "notifications": False}
+    token = agent.evaluate("JSON.parse(sessionStorage.getItem('rs.agent.auth')).token")
+    prefs = Api(relay.url).request("GET", "/api/me/preferences", token=token)[1]["preferences"]
+    assert prefs["attention"] == {"sound": False, "volume": 60, "notifications": False}
     agent.get_by_role("button", name="Back").last.click()
 
     code = start_support(agent)

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from suite.protocol import PROTOCOL_VERSION
+from tests.support.api import Api
 from tests.support.desktop_ui import (
     CHAT_WINDOW,
     LocalApp,
@@ -38,17 +39,17 @@ def sign_in(page: Page) -> None:
     expect(by_id(page, "new-support-button")).to_be_visible()
 
 
-def test_short_messages_editor_saves_to_the_settings_file(
-    browser, local_app: LocalApp, tmp_path: Path
+def test_short_messages_move_from_the_settings_file_to_the_account(
+    browser, relay, local_app: LocalApp, tmp_path: Path
 ) -> None:
-    """Settings › Short messages in the app: each save is a PUT /local/settings, the TinyDB file
-    holds the list, and a reopened window shows it again."""
+    """Short messages an older app kept in its settings file are imported to the account at
+    sign-in (and emptied there); a save goes to the relay, and a new window shows both."""
     page = open_main(browser, local_app)
     try:
         sign_in(page)
         by_id(page, "settings-button").click()
-        expect(by_id(page, "short-item")).to_have_count(1)  # the fixture's /hi
-        with local_call(page, "PUT", "/local/settings") as answer:
+        expect(by_id(page, "short-item")).to_have_count(1)  # the fixture's /hi, imported
+        with local_call(page, "PUT", "/local/relay/me/short_messages") as answer:
             add_short_message(page, "/price", "Dear {customer}, the price is 100.")
         assert answer.value.status == 200
         assert answer.value.request.post_data_json["short_messages"][-1] == {
@@ -56,15 +57,18 @@ def test_short_messages_editor_saves_to_the_settings_file(
         }  # fmt: skip
         expect(by_id(page, "short-item")).to_have_count(2)
         on_disk = json.loads((tmp_path / "config" / "settings.json").read_text())
-        assert {"key": "/price", "text": "Dear {customer}, the price is 100."} in on_disk[
-            "settings"
-        ]["1"]["short_messages"]
+        assert on_disk["settings"]["1"]["short_messages"] == []  # imported once, not twice
+        api = Api(relay.url)
+        token = api.login(ALICE.username, ALICE.password)
+        stored = api.request("GET", "/api/me/short_messages", token=token)[1]["short_messages"]
+        assert [message["key"] for message in stored] == ["/hi", "/price"]
         screenshot(page, "desktop-mode-short-messages")
     finally:
         page.context.close()
     again = open_main(browser, local_app)  # a new window: nothing kept in the page itself
     try:
-        sign_in(again)
+        # The app is still signed in: the new window uses that sign-in, no second login.
+        expect(by_id(again, "new-support-button")).to_be_visible()
         by_id(again, "settings-button").click()
         expect(by_id(again, "short-item")).to_have_count(2)
         expect(by_id(again, "short-item").nth(1)).to_contain_text("/price")

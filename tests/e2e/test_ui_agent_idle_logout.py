@@ -7,7 +7,6 @@ The setting is in minutes; the tests shorten it to seconds through the page's te
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -256,8 +255,8 @@ def test_browser_idle_logout_waits_for_the_support_then_signs_out(
 def test_idle_setting_is_saved_validated_and_applied(
     browser, relay, local_app: LocalApp, tmp_path
 ) -> None:
-    """Settings › Network: a bad number is refused in the page; a good one goes to the settings
-    file (read back on reopening); 0 turns the timer off."""
+    """Settings › Network: a bad number is refused in the page; a good one is saved with the
+    account on the relay (read back on reopening); 0 turns the timer off."""
     main = desktop_page(browser, local_app.page_url("agent/index.html", desktop="1"), MAIN_WINDOW)
     try:
         _login(main)
@@ -271,8 +270,9 @@ def test_idle_setting_is_saved_validated_and_applied(
         minutes.fill("45")
         by_id(main, "idle-save").click()
         expect(by_id(main, "idle-status")).to_contain_text("after 45 minutes without activity")
-        on_disk = json.loads((tmp_path / "config" / "settings.json").read_text())
-        assert on_disk["settings"]["1"]["idle_logout_minutes"] == 45
+        token = main.evaluate("JSON.parse(sessionStorage.getItem('rs.agent.auth')).token")
+        prefs = Api(relay.url).request("GET", "/api/me/preferences", token=token)[1]
+        assert prefs["preferences"]["idle_logout_minutes"] == 45  # with the account
         screenshot(main, "agent-settings-idle")
         minutes.fill("0")
         by_id(main, "idle-save").click()

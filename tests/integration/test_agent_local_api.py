@@ -281,6 +281,64 @@ def test_login_tls_failure_and_version_mismatch(local, relay_factory, certificat
     assert local.request("GET", "/local/login")[0] == 404
 
 
+def test_windows_hear_sign_in_sign_out_and_the_language(local, desktop, relay):
+    """Every window hears signed_in, signed_out and a language change (which the settings keep
+    for new windows); bad messages are refused and reach no window."""
+    status, _, _ = local.request(
+        "POST", "/local/login",
+        {"relay_url": relay.url, "username": ALICE.username, "password": ALICE.password},
+    )  # fmt: skip
+    assert status == 200
+    status, _, _ = local.request(
+        "POST", "/local/broadcast", {"kind": "language", "language": "ko", "from": "w1"}
+    )
+    assert status == 204
+    assert local.request("GET", "/local/settings")[1]["settings"]["language"] == "ko"
+    local.request("POST", "/local/broadcast", {"kind": "short_messages", "from": "w1"})
+    local.request("POST", "/local/logout")
+    heard = [message for call, message in desktop.calls if call == "broadcast"]
+    assert heard == [
+        {"kind": "signed_in", "from": "app"},
+        {"kind": "language", "from": "w1", "language": "ko", "save": False},
+        {"kind": "short_messages", "from": "w1"},
+        {"kind": "signed_out", "from": "app"},
+    ]
+    for bad in (
+        {"kind": "signed_out"},  # only the app says who is signed in
+        {"kind": "language", "language": "fr"},
+        {"kind": "language"},
+        {"kind": "preferences", "from": "bad id!"},
+        {"kind": 3},
+    ):
+        status, body, _ = local.request("POST", "/local/broadcast", bad)
+        assert (status, body["error"]["code"]) == (400, "bad_request"), bad
+    assert len([call for call, _ in desktop.calls if call == "broadcast"]) == 4
+
+
+def test_a_chat_windows_title_is_set_and_checked(local, desktop):
+    """The title goes to the session's chat window (or the notice); a missing window is 404, a
+    bad title 400."""
+    desktop.chat_windows.add("s1")
+    status, _, _ = local.request(
+        "POST", "/local/windows/title", {"session_id": "s1", "title": "Chris Park · RemoteSales"}
+    )
+    assert status == 204
+    assert ("set_chat_title", ("s1", "Chris Park · RemoteSales")) in desktop.calls
+    status, body, _ = local.request(
+        "POST", "/local/windows/title", {"session_id": "s2", "title": "Dana"}
+    )
+    assert (status, body["error"]["code"]) == (404, "window_not_found")
+    status, _, _ = local.request(
+        "POST", "/local/windows/title", {"window": "notice", "title": "RemoteSales · 연결됨"}
+    )
+    assert status == 204 and ("set_notice_title", "RemoteSales · 연결됨") in desktop.calls
+    for title in ("", "x" * 201, "a\nb", 7):
+        status, body, _ = local.request(
+            "POST", "/local/windows/title", {"session_id": "s1", "title": title}
+        )
+        assert (status, body["error"]["code"]) == (400, "bad_request"), title
+
+
 def test_history_export_refuses_other_paths_and_relays_refusals(local, relay):
     """POST /local/history/export: 401 before login, 400 for a path that is not the export,
     and the relay's own refusal (a bad filter) as it is."""

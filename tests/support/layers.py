@@ -113,6 +113,7 @@ PURE_CORE = Layer(
     "rules and state machines: plain Python objects that take the time and callbacks as "
     "arguments; no sockets, files, processes or windows. Unit-tested in microseconds.",
     (
+        "relay_server.accounts.agent_data_rules",
         "relay_server.accounts.fields",
         "relay_server.accounts.passwords",
         "relay_server.admin.rules",
@@ -131,6 +132,7 @@ PURE_CORE = Layer(
         "relay_server.calls.calls",
         "relay_server.calls.ice_servers",
         "relay_server.sessions.access_codes",
+        "relay_server.sessions.icon_numbers",
         "relay_server.sessions.join_guard",
         "relay_server.sessions.knocks",
         "relay_server.sessions.invitations",
@@ -187,10 +189,12 @@ DOMAIN = Layer(
     "the relay's sessions, accounts, chat log and notes over the store; blocks only in the "
     "injected `wait_durable` and `hasher`.",
     (
+        "relay_server.accounts.agent_data",
         "relay_server.accounts.registry",
         "relay_server.history.history",
         "relay_server.mail.outbox",
         "relay_server.options.options",
+        "relay_server.sessions.agent_icons",
         "relay_server.sessions.chat_log",
         "relay_server.sessions.chat_sockets",
         "relay_server.sessions.notes",
@@ -205,6 +209,7 @@ IO_SHELL = Layer(
     "websocket endpoint, the gevent server, the local API, windows, capture, injection, "
     "child processes.",
     (
+        "relay_server.accounts.routes",
         "relay_server.admin.routes",
         "relay_server.files.routes",
         "relay_server.history.routes",

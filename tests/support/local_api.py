@@ -46,6 +46,17 @@ class RecordingDesktop:
     def open_help(self) -> None:
         self.calls.append(("open_help", None))
 
+    def broadcast(self, message: dict[str, Any]) -> None:
+        self.calls.append(("broadcast", message))
+
+    def set_notice_title(self, title: str) -> bool:
+        self.calls.append(("set_notice_title", title))
+        return True
+
+    def set_chat_title(self, session_id: str, title: str) -> bool:
+        self.calls.append(("set_chat_title", (session_id, title)))
+        return session_id in self.chat_windows
+
 
 class LocalClient:
     """http.client against the local server, so Host and Origin can be set by hand."""

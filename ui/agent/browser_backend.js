@@ -1,18 +1,47 @@
 // The agent page served by the relay at /agent: the relay's HTTP API on the same origin, the
-// websocket at this origin's /ws, short messages in this browser's localStorage.
+// websocket at this origin's /ws. Short messages and preferences follow the account on the
+// relay (account_backend.js); the other tabs of this browser follow this one (window_sync.js).
 // DesktopBackend (desktop_backend.js) answers the same calls through the desktop app.
 
 import { requestJson } from "../common/http.js";
 import { loadJson, saveJson } from "../common/storage.js";
-import { validIdleMinutes } from "./idle_logout.js";
+import { AccountBackend } from "./account_backend.js";
+import { BrowserWindowSync } from "./window_sync.js";
 
 const REMEMBERED_ID_KEY = "rs.agent.username";
-const SHORT_MESSAGES_KEY = "rs.agent.short_messages.";
-const IDLE_MINUTES_KEY = "rs.agent.idle_logout_minutes";
-const ATTENTION_KEY = "rs.agent.attention"; // {sound, volume, notifications}
-const DEFAULT_IDLE_MINUTES = 30;
+// Where versions before the account kept them: imported once at sign-in, then removed.
+const LOCAL_SHORT_MESSAGES_KEY = "rs.agent.short_messages.";
+const LOCAL_IDLE_MINUTES_KEY = "rs.agent.idle_logout_minutes";
+const LOCAL_ATTENTION_KEY = "rs.agent.attention"; // {sound, volume, notifications}
+// A tab that holds a live support repeats its report every 30 s; one silent for 90 s (closed)
+// no longer keeps the others signed in (suite/agent/app/activity.py's rule for the app).
+const LIVE_TTL_MS = 90_000;
 
-export class BrowserBackend {
+export class BrowserBackend extends AccountBackend {
+  constructor() {
+    super();
+    this.sync = new BrowserWindowSync();
+    this._tabInput = null; // when another tab last saw the agent's input (ms)
+    this._liveTabs = new Map(); // tab → until when its live support counts (ms)
+    this.sync.onMessage((message) => {
+      if (message.kind === "activity" && typeof message.source === "string") {
+        this._heard(message);
+      }
+    });
+  }
+
+  _heard({ source, input, live }) {
+    const now = Date.now();
+    if (input === true) {
+      this._tabInput = now;
+    }
+    if (live === true) {
+      this._liveTabs.set(source, now + LIVE_TTL_MS);
+    } else {
+      this._liveTabs.delete(source);
+    }
+  }
+
   /** "browser" or "desktop". */
   get mode() {
     return "browser";
@@ -74,15 +103,37 @@ export class BrowserBackend {
     return photoUrl || "";
   }
 
-  async loadShortMessages(username) {
-    const stored = loadJson(window.localStorage, SHORT_MESSAGES_KEY + username);
+  /** Short messages an older version kept in this browser (imported once at sign-in). */
+  async localShortMessages(username) {
+    const stored = loadJson(window.localStorage, LOCAL_SHORT_MESSAGES_KEY + username);
     return Array.isArray(stored) ? stored : [];
   }
 
-  async saveShortMessages(username, messages) {
-    saveJson(window.localStorage, SHORT_MESSAGES_KEY + username, messages);
-    return messages;
+  async forgetLocalShortMessages(username) {
+    saveJson(window.localStorage, LOCAL_SHORT_MESSAGES_KEY + username, null);
   }
+
+  /** Alert settings and idle time an older page kept in this browser: {attention?, idle_logout_minutes?}. */
+  async localPreferences() {
+    const found = {};
+    const attention = loadJson(window.localStorage, LOCAL_ATTENTION_KEY);
+    const minutes = loadJson(window.localStorage, LOCAL_IDLE_MINUTES_KEY);
+    if (attention && typeof attention === "object") {
+      found.attention = attention;
+    }
+    if (Number.isInteger(minutes)) {
+      found.idle_logout_minutes = minutes;
+    }
+    return found;
+  }
+
+  async forgetLocalPreferences() {
+    saveJson(window.localStorage, LOCAL_ATTENTION_KEY, null);
+    saveJson(window.localStorage, LOCAL_IDLE_MINUTES_KEY, null);
+  }
+
+  /** The window's title is the page's document.title here (main.js sets it). */
+  async setWindowTitle() {}
 
   /** A10: the history's Excel export, downloaded by the browser; returns the file name. */
   async saveExport(path, token) {
@@ -120,38 +171,23 @@ export class BrowserBackend {
   /** Tell the connection notice about this window's live sessions; no notice here. */
   async reportNotice() {}
 
-  // ---------- Automatic logout (A4): this browser's localStorage; one page, no other windows ----------
+  // ---------- Automatic logout (A4): the idle time is the account's; the other tabs report ----------
 
-  /** The idle time in minutes (0 = off). */
-  async idleLogoutMinutes() {
-    const stored = loadJson(window.localStorage, IDLE_MINUTES_KEY);
-    return validIdleMinutes(stored) ? stored : DEFAULT_IDLE_MINUTES;
-  }
-
-  async saveIdleLogoutMinutes(minutes) {
-    if (!validIdleMinutes(minutes)) {
-      throw Object.assign(new Error("not a whole number of minutes 0-1440"), { code: "bad_request" });
-    }
-    saveJson(window.localStorage, IDLE_MINUTES_KEY, minutes);
-    return minutes;
-  }
-
-  /** Input and live supports in the app's other windows: a browser tab has none. */
+  /** {idle_s, live}: the last input and the live supports the other tabs of this agent reported
+   * (each tab decides for itself, and signing out in one signs out all). */
   async appActivity() {
-    return { idle_s: null, live: false };
+    const now = Date.now();
+    for (const [tab, until] of this._liveTabs) {
+      if (until <= now) {
+        this._liveTabs.delete(tab);
+      }
+    }
+    const idle = this._tabInput === null ? null : Math.max(0, now - this._tabInput) / 1000;
+    return { idle_s: idle, live: this._liveTabs.size > 0 };
   }
 
-  async reportActivity() {}
-
-  // ---------- Calling the agent's attention: this browser's localStorage ----------
-
-  /** {sound, volume, notifications} (ui/agent/attention.js normalises what is missing). */
-  async attentionSettings() {
-    return loadJson(window.localStorage, ATTENTION_KEY) ?? {};
-  }
-
-  async saveAttentionSettings(attention) {
-    saveJson(window.localStorage, ATTENTION_KEY, attention);
-    return attention;
+  /** This tab's input and live support, for the other tabs (ActivityReporter). */
+  async reportActivity(report) {
+    this.sync.post({ kind: "activity", ...report });
   }
 }

@@ -1,21 +1,30 @@
 // The agent page inside the desktop app (docs/agent-local-api.md): served by the app's local
 // server, so relay HTTP goes through /local/relay/<path>, login through /local/login, the
 // websocket straight to the relay's ws_url, and every /local/* call carries the launch secret.
+// Short messages and preferences follow the account on the relay (account_backend.js); the
+// app's other windows follow this one through the app (window_sync.js).
 
 import { requestJson } from "../common/http.js";
+import { AccountBackend } from "./account_backend.js";
+import { DesktopWindowSync } from "./window_sync.js";
 
 const TOKEN_HEADER = "X-RemoteSales-Token";
+// The settings file's defaults (suite/agent/app/settings.py): what an older app never changed.
+const DEFAULT_ATTENTION = Object.freeze({ sound: true, volume: 60, notifications: true });
+const DEFAULT_IDLE_MINUTES = 30;
 
-export class DesktopBackend {
+export class DesktopBackend extends AccountBackend {
   /**
    * @param {string} secret the per-launch secret from the URL fragment
    * @param {string|null} windowSessionId the support this window shows (a chat window), or null
    */
   constructor(secret, windowSessionId) {
+    super();
     this._secret = secret;
     this._windowSessionId = windowSessionId;
     this._wsUrl = null;
     this._photos = new Map(); // photo_url → object URL of the fetched image
+    this.sync = new DesktopWindowSync((method, path, options) => this._local(method, path, options));
   }
 
   get mode() {
@@ -96,16 +105,49 @@ export class DesktopBackend {
     return this._photos.get(photoUrl);
   }
 
-  async loadShortMessages() {
+  /** Short messages an older version kept on this PC (imported once at sign-in). */
+  async localShortMessages() {
     const { settings } = await this._local("GET", "/local/settings");
     return Array.isArray(settings.short_messages) ? settings.short_messages : [];
   }
 
-  async saveShortMessages(_username, messages) {
-    const { settings } = await this._local("PUT", "/local/settings", {
-      body: { short_messages: messages },
+  async forgetLocalShortMessages() {
+    await this._local("PUT", "/local/settings", { body: { short_messages: [] } });
+  }
+
+  /** Alert settings and idle time an older app kept in its settings file (what differs from
+   * the defaults): {attention?, idle_logout_minutes?}. */
+  async localPreferences() {
+    const { settings } = await this._local("GET", "/local/settings");
+    const found = {};
+    const attention = settings.attention ?? {};
+    if (Object.entries(DEFAULT_ATTENTION).some(([key, value]) => attention[key] !== value)) {
+      found.attention = attention;
+    }
+    if (settings.idle_logout_minutes !== DEFAULT_IDLE_MINUTES) {
+      found.idle_logout_minutes = settings.idle_logout_minutes;
+    }
+    return found;
+  }
+
+  async forgetLocalPreferences() {
+    await this._local("PUT", "/local/settings", {
+      body: { attention: { ...DEFAULT_ATTENTION }, idle_logout_minutes: DEFAULT_IDLE_MINUTES },
     });
-    return settings.short_messages;
+  }
+
+  /** The notice window's title bar, in the agent's language. */
+  async setNoticeTitle(title) {
+    await this._local("POST", "/local/windows/title", { body: { window: "notice", title } });
+  }
+
+  /** A chat window's title names its customer (the page's document.title is not the window's). */
+  async setWindowTitle(title) {
+    if (this._windowSessionId) {
+      await this._local("POST", "/local/windows/title", {
+        body: { session_id: this._windowSessionId, title },
+      });
+    }
   }
 
   /** A10: the app saves the history's Excel export in Documents/RemoteSales/Exports. */
@@ -247,20 +289,7 @@ export class DesktopBackend {
     });
   }
 
-  // ---------- Automatic logout (A4): settings.idle_logout_minutes, /local/activity ----------
-
-  /** The idle time in minutes (0 = off). */
-  async idleLogoutMinutes() {
-    const { settings } = await this._local("GET", "/local/settings");
-    return settings.idle_logout_minutes ?? 30;
-  }
-
-  async saveIdleLogoutMinutes(minutes) {
-    const { settings } = await this._local("PUT", "/local/settings", {
-      body: { idle_logout_minutes: minutes },
-    });
-    return settings.idle_logout_minutes;
-  }
+  // ---------- Automatic logout (A4): the idle time is the account's; activity is /local/activity ----------
 
   /** {idle_s, live}: the last input and the live supports the other windows reported. */
   async appActivity() {
@@ -272,18 +301,7 @@ export class DesktopBackend {
     await this._local("POST", "/local/activity", { body: report });
   }
 
-  // ---------- Calling the agent's attention: settings.attention, /local/attention ----------
-
-  /** {sound, volume, notifications} from the settings file (ui/agent/attention.js normalises). */
-  async attentionSettings() {
-    const { settings } = await this._local("GET", "/local/settings");
-    return settings.attention ?? {};
-  }
-
-  async saveAttentionSettings(attention) {
-    const { settings } = await this._local("PUT", "/local/settings", { body: { attention } });
-    return settings.attention;
-  }
+  // ---------- Calling the agent's attention: the account's settings, /local/attention ----------
 
   /**
    * The app flashes this support's window and shows a system notification, unless the window

@@ -7,6 +7,7 @@ import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
 import { createBackend } from "./backend.js";
 import { ActivityReporter } from "./idle_logout.js";
+import { followLanguage } from "./window_sync.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
 
 i18n.addStrings(AGENT_STRINGS);
@@ -22,6 +23,7 @@ if (backend.mode === "desktop") {
   // A4: reading the help (scrolling, clicking) counts as activity for the automatic sign-out.
   new ActivityReporter({ source: "help", report: (r) => backend.reportActivity(r) }).start();
 }
+followLanguage(backend.sync, i18n); // one language in every window
 i18n.attachSwitcher(byId("language-select"));
 i18n.apply();
 fillIcons();

@@ -3,12 +3,17 @@
 // a browser tab served by the relay and in the desktop app's windows; the differences live in
 // the backend (backend.js). A desktop chat window (`#...&session=<id>`) shows only its support.
 // The bearer token survives a reload (sessionStorage); a 401 anywhere returns to the login.
+// One sign-in covers every window: the desktop app's windows share the app's login, and a
+// second browser tab asks the first (window_sync.js); signing out anywhere signs out all, and
+// the language follows the account into every window. Short messages and preferences live
+// with the account on the relay (account_data.js).
 
 import { byId, setAvatar, showOnly } from "../common/dom.js";
 import { ErrorMessage } from "../common/error_message.js";
 import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
 import { loadJson, saveJson } from "../common/storage.js";
+import { AccountData } from "./account_data.js";
 import { Attention, normalizeAttention } from "./attention.js";
 import { createBackend } from "./backend.js";
 import { ActivityReporter, IdleLogout } from "./idle_logout.js";
@@ -17,6 +22,7 @@ import { HistoryView } from "../common/history/history_view.js";
 import { ProfilePanel } from "./profile_panel.js";
 import { SettingsPanel } from "./settings_panel.js";
 import { SupportView } from "./support_view.js";
+import { ACCOUNT_STRINGS } from "../common/strings/account_strings.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
 import { ATTENTION_STRINGS } from "../common/strings/attention_strings.js";
 import { BROWSER_PRESENT_STRINGS } from "../common/strings/browser_present_strings.js";
@@ -34,6 +40,7 @@ import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
 
 i18n.addStrings(
+  ACCOUNT_STRINGS,
   AGENT_STRINGS,
   ATTENTION_STRINGS,
   BROWSER_PRESENT_STRINGS,
@@ -61,6 +68,13 @@ class AgentApp {
     this.backend = createBackend();
     this.chatWindow = this.backend.windowSessionId !== null;
     this.auth = loadJson(window.sessionStorage, AUTH_KEY); // {token, agent, wsUrl}
+    this.account = new AccountData((method, path, options) => this._api(method, path, options));
+    this.backend.useAccount(this.auth ? this.account : null);
+    this._languageSource = null; // "account" or "remote" while applying a language not picked here
+    this._languagePickedSignedOut = null; // picked on the login form: saved with the account
+    this._windowTitle = null;
+    this._titleSent = Promise.resolve();
+    this._importing = null; // moving this browser's or PC's old short messages to the account
     this.step = "login";
     this.shortMessages = [];
     this._busy = false;
@@ -73,8 +87,14 @@ class AgentApp {
       i18n,
       backend: this.backend,
       onLogin: (auth) => {
+        if (auth.token === this.auth?.token) {
+          return; // the app's signed_in message was quicker: this sign-in is in use already
+        }
         this._setAuth(auth);
-        this._loadShortMessages();
+        if (this.backend.mode === "browser") {
+          this.backend.sync.post({ kind: "signed_in", auth }); // the desktop app tells its windows
+        }
+        this._afterSignIn();
         this.showHome();
       },
     });
@@ -90,7 +110,14 @@ class AgentApp {
       i18n,
       loadShortMessages: () => this._loadShortMessages(),
       saveShortMessages: async (messages) => {
-        this.shortMessages = await this.backend.saveShortMessages(this._username(), messages);
+        try {
+          this.shortMessages = await this.backend.saveShortMessages(this._username(), messages);
+        } catch (error) {
+          if (Array.isArray(error?.messages)) {
+            this.shortMessages = error.messages; // another window's list, shown again
+          }
+          throw error;
+        }
         return this.shortMessages;
       },
       onAuthError,
@@ -117,13 +144,17 @@ class AgentApp {
       attention: this.attention,
       endActionKey: this.chatWindow ? undefined : "end.new_support",
       onEndAction: this.chatWindow ? undefined : () => this.newSupport(),
+      onSession: () => this._renderTitle(),
     });
   }
 
   async start() {
     document.documentElement.dataset.window = this.chatWindow ? "chat" : "main";
+    document.querySelector("title")?.removeAttribute("data-i18n"); // _renderTitle() names it
     i18n.attachSwitcher(byId("language-select"));
     i18n.apply();
+    i18n.onChange((code) => this._languageChanged(code));
+    this.backend.sync.onMessage((message) => this._onWindowMessage(message));
     fillIcons();
     this._wireToolbar();
     byId("admin-button").hidden = !this.backend.canOpenAdmin;
@@ -136,14 +167,27 @@ class AgentApp {
       await this._startChatWindow();
       return;
     }
+    if (this.backend.mode === "browser") {
+      // A4: the agent's other tabs count this tab's input and live support, and it theirs.
+      new ActivityReporter({
+        source: `tab-${Math.random().toString(36).slice(2, 10)}`,
+        report: (report) => this.backend.reportActivity(report),
+        isLive: () => this._supportLive(),
+      }).start();
+    }
     if (!this.auth?.token) {
       this.showLogin();
+      if (this.backend.mode === "desktop") {
+        this._adoptDesktopLogin(); // the app may be signed in already (a reloaded main window)
+      } else {
+        this.backend.sync.post({ kind: "hello" }); // a signed-in tab answers with its sign-in
+      }
       return;
     }
     try {
       const me = await this._api("GET", "/api/me");
       this._setAuth({ ...this.auth, agent: me.agent });
-      this._loadShortMessages();
+      this._afterSignIn();
       const open = loadJson(window.sessionStorage, SUPPORT_KEY);
       if (open?.session_id) {
         const { support } = await this._api("GET", `/api/supports/${open.session_id}`);
@@ -169,6 +213,11 @@ class AgentApp {
       report: (report) => this.backend.reportActivity(report),
       isLive: () => this._supportLive(),
     }).start(); // A4: the main window counts this window's input and live support
+    await this._openChatWindowSupport();
+  }
+
+  /** Show this chat window's support with the app's sign-in (again after a new sign-in). */
+  async _openChatWindowSupport() {
     try {
       const login = await this.backend.currentLogin();
       if (!login) {
@@ -176,7 +225,7 @@ class AgentApp {
         return;
       }
       this._setAuth(login);
-      this._loadShortMessages();
+      this._afterSignIn();
       const { support } = await this._api("GET", `/api/supports/${this.backend.windowSessionId}`);
       this._enter(support);
     } catch (error) {
@@ -193,6 +242,236 @@ class AgentApp {
       this.homeError.showKey(key);
     } else {
       this.homeError.show(error);
+    }
+  }
+
+  // ---------- One sign-in, one language, one account across windows (window_sync.js) ----------
+
+  /** What follows a sign-in in any window: the account's short messages and language. */
+  async _afterSignIn() {
+    this._importing = this._importLocalShortMessages(); // the list is read after it
+    this._loadShortMessages();
+    this._applyAccountLanguage();
+    this._importLocalPreferences();
+  }
+
+  /** Alert settings and the idle time an older version kept here go to the account, once, when
+   * the account still has its defaults (a choice made on the account since wins). */
+  async _importLocalPreferences() {
+    try {
+      const local = await this.backend.localPreferences();
+      if (Object.keys(local).length === 0) {
+        return;
+      }
+      const account = await this.account.preferences();
+      const untouched =
+        account.idle_logout_minutes === 30 &&
+        account.attention.sound === true &&
+        account.attention.volume === 60 &&
+        account.attention.notifications === true;
+      if (untouched) {
+        await this.backend.saveLocalPreferencesToAccount(local);
+        if ("idle_logout_minutes" in local && this.auth && !this.chatWindow) {
+          this._startIdle(); // the idle time just brought over applies now
+        }
+      }
+      await this.backend.forgetLocalPreferences();
+    } catch (error) {
+      console.warn("alert and sign-out settings kept here were not moved to the account:", error.message);
+    }
+  }
+
+  /** Short messages an older version kept in this browser or on this PC move to the account
+   * once; they stay here when the relay refuses them (nothing is lost). */
+  async _importLocalShortMessages() {
+    const username = this._username();
+    try {
+      const local = await this.backend.localShortMessages(username);
+      if (local.length === 0) {
+        return;
+      }
+      const added = await this.account.importShortMessages(local);
+      await this.backend.forgetLocalShortMessages(username);
+      console.info(`short messages kept here now follow the account (${added} of ${local.length} new)`);
+    } catch (error) {
+      console.warn("short messages kept here were not moved to the account:", error.message);
+    }
+  }
+
+  /** Signed in: the account's language applies, unless the agent just picked one on the
+   * login form (then that one is saved with the account). */
+  async _applyAccountLanguage() {
+    const picked = this._languagePickedSignedOut;
+    this._languagePickedSignedOut = null;
+    try {
+      if (picked) {
+        await this.backend.saveAccountLanguage(picked);
+        return;
+      }
+      const language = await this.backend.accountLanguage();
+      if (language) {
+        this._setLanguageFrom("account", language);
+      }
+    } catch (error) {
+      console.warn("the account's language was not read:", error.message);
+    }
+  }
+
+  /** Switch without saving it again: `source` "account" (tell the other windows) or "remote". */
+  _setLanguageFrom(source, language) {
+    if (language === i18n.language) {
+      return;
+    }
+    this._languageSource = source;
+    try {
+      i18n.setLanguage(language);
+    } finally {
+      this._languageSource = null;
+    }
+  }
+
+  /** The language changed: the other windows follow; a choice of the agent's is saved. */
+  _languageChanged(language) {
+    const source = this._languageSource ?? "agent";
+    this._renderTitle();
+    this.support.renderSince(); // its time is formatted for the language
+    if (source === "remote") {
+      return;
+    }
+    this.backend.sync.post({ kind: "language", language, save: false });
+    if (source !== "agent") {
+      return;
+    }
+    if (!this.auth) {
+      this._languagePickedSignedOut = language;
+      return;
+    }
+    this.backend.saveAccountLanguage(language).catch((error) => {
+      console.warn("the language was not saved with the account:", error.message);
+    });
+  }
+
+  _onWindowMessage(message) {
+    const browser = this.backend.mode === "browser";
+    switch (message.kind) {
+      case "language":
+        this._setLanguageFrom("remote", message.language);
+        if (message.save && this.auth && !this.chatWindow) {
+          // Chosen in a window without the sign-in (help, notice): saved from here.
+          this.backend.saveAccountLanguage(message.language).catch(() => {});
+        }
+        break;
+      case "signed_out":
+        // A tab signed in as another agent stays (the app's windows share one sign-in).
+        if (this.auth && (message.username === undefined || message.username === this._username())) {
+          this._signedOutElsewhere();
+        }
+        break;
+      case "signed_in":
+        if (browser) {
+          this._adoptBrowserLogin(message.auth, false);
+        } else {
+          this._adoptDesktopLogin();
+        }
+        break;
+      case "hello": // a new tab asks whether a tab is signed in
+        if (browser && this.auth) {
+          this.backend.sync.post({ kind: "auth", auth: this.auth });
+        }
+        break;
+      case "auth":
+        if (browser) {
+          this._adoptBrowserLogin(message.auth, true);
+        }
+        break;
+      case "short_messages":
+        if (this.auth) {
+          this._loadShortMessages().then((list) => {
+            if (this.step === "settings") {
+              this.settings.editor.setMessages(list);
+            }
+          });
+        }
+        break;
+      case "preferences":
+        this.account.refresh();
+        if (this.auth && !this.chatWindow) {
+          this._startIdle(); // the idle time may have changed
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Another tab signed in (or answered this tab's hello): use its sign-in. */
+  _adoptBrowserLogin(auth, onlyWhenSignedOut) {
+    if (!auth?.token || auth.token === this.auth?.token) {
+      return;
+    }
+    if (this.auth) {
+      if (!onlyWhenSignedOut && auth.agent?.username === this._username()) {
+        this._setAuth({ ...this.auth, token: auth.token, agent: auth.agent ?? this.auth.agent });
+      }
+      return;
+    }
+    this._setAuth(auth);
+    this._afterSignIn();
+    if (this.step === "login") {
+      this.showHome();
+    }
+  }
+
+  /** The app signed in (this window or another) or renewed its token: use that sign-in. */
+  async _adoptDesktopLogin() {
+    const login = await this.backend.currentLogin().catch(() => null);
+    if (!login || login.token === this.auth?.token) {
+      return;
+    }
+    const wasSignedOut = !this.auth;
+    this._setAuth(login);
+    if (!wasSignedOut) {
+      return; // a renewed token: the socket uses it when it next connects
+    }
+    if (this.chatWindow) {
+      await this._openChatWindowSupport(); // this support opens here again
+    } else if (this.step === "login") {
+      this._afterSignIn();
+      this.showHome();
+    }
+  }
+
+  /** Signed out in another window or tab: sign out here too. */
+  _signedOutElsewhere() {
+    if (this.support.socket?.online && this.support.step === "waiting") {
+      this.support.endSession(); // the socket still may: do not leave a live code behind
+    }
+    if (this.chatWindow) {
+      this.support.leave();
+      this._setAuth(null);
+      this._showChatWindowMessage("account.chat_signed_out");
+      return;
+    }
+    this.showLogin("account.signed_out_elsewhere");
+  }
+
+  /** The page's (and the desktop chat window's) title: the customer, or what the page shows. */
+  _renderTitle() {
+    const session = this.support?.session;
+    let title = i18n.t("app.agent_title");
+    if (this.step === "chat" && session) {
+      title = i18n.t("account.title_chat", { name: session.customer_name || i18n.t("role.customer") });
+    } else if (this.step === "waiting") {
+      title = i18n.t("account.title_waiting");
+    }
+    const unread = document.title.match(/^\(\d+\) /)?.[0] ?? "";
+    document.title = unread + title;
+    if (title !== this._windowTitle) {
+      this._windowTitle = title;
+      // One at a time, in order: two requests in flight could land the older title last.
+      this._titleSent = this._titleSent
+        .then(() => this.backend.setWindowTitle(title))
+        .catch((error) => console.warn("the window title was not set:", error.message));
     }
   }
 
@@ -302,10 +581,15 @@ class AgentApp {
   /** The Log out button, and the automatic logout (A4) with its reason for the login form. */
   async logout(messageKey, params) {
     const token = this.auth?.token;
+    const username = this._username();
     if (this.support.socket?.online && this.support.step === "waiting") {
       this.support.endSession(); // do not leave a live code behind
     }
     this.showLogin(messageKey, params);
+    if (token && this.backend.mode === "browser") {
+      // The other tabs of this agent sign out too (the desktop app tells its own windows).
+      this.backend.sync.post({ kind: "signed_out", username });
+    }
     if (token) {
       this.backend.logout(token).catch((error) => {
         console.warn("logout did not reach the relay:", error.message);
@@ -353,6 +637,7 @@ class AgentApp {
   _show(step) {
     this.step = step;
     showOnly(this.panels, byId(`${step}-panel`));
+    this._renderTitle();
     const tools = TOOL_STEPS.has(step) && !this.chatWindow;
     byId("agent-toolbar").hidden = !tools;
     for (const button of document.querySelectorAll("#agent-toolbar [data-step]")) {
@@ -387,6 +672,7 @@ class AgentApp {
 
   async _loadShortMessages() {
     try {
+      await this._importing;
       this.shortMessages = await this.backend.loadShortMessages(this._username());
     } catch (error) {
       console.warn("short messages not loaded:", error.message);
@@ -399,7 +685,11 @@ class AgentApp {
   }
 
   _setAuth(auth) {
+    if (auth?.token !== this.auth?.token) {
+      this.account.refresh(); // another sign-in: read the account's data again
+    }
     this.auth = auth?.token ? auth : null;
+    this.backend.useAccount(this.auth ? this.account : null);
     saveJson(window.sessionStorage, AUTH_KEY, this.auth);
     this._renderMe();
     this._syncIdle();

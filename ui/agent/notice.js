@@ -16,6 +16,7 @@ import { createBackend } from "./backend.js";
 import { ActivityReporter } from "./idle_logout.js";
 import { NoticePresentation } from "./notice_presentation.js";
 import { attachNoticeFiles } from "./notice_files.js";
+import { followLanguage } from "./window_sync.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 
@@ -37,6 +38,15 @@ class NoticeWindow {
   async start() {
     i18n.apply();
     i18n.onChange(() => this.render());
+    followLanguage(this.backend.sync, i18n); // the language the other windows show
+    if (this.backend.mode === "desktop") {
+      const title = () =>
+        this.backend.setNoticeTitle(i18n.t("notice.page_title")).catch((error) => {
+          console.warn("the notice's title was not set:", error.message);
+        });
+      title();
+      i18n.onChange(title); // the title bar too, not only the page
+    }
     window.rsNotice = Object.freeze({ update: (list, revision) => this.update(list, revision) });
     setInterval(() => this._tick(), TICK_MS);
     setInterval(() => this._pollPresentations(), PRESENTATION_POLL_MS);

@@ -38,6 +38,7 @@ export class ShortMessagesEditor {
   _build(container) {
     const t = (node, key) => this.i18n.bind(node, key);
     const intro = t(element("p", "rs-help"), "short.intro");
+    const follows = t(element("p", "rs-help"), "account.short_follow"); // saved on the relay
     this._list = element("ul", "agent-short__list", { "data-testid": "short-list" });
     this._empty = t(element("p", "agent-short__empty"), "short.empty");
     this._form = element("form", "agent-short__form", { novalidate: "" });
@@ -86,7 +87,7 @@ export class ShortMessagesEditor {
       this._submitForm();
     });
     this._status = element("p", "agent-short__status", { "aria-live": "polite", "data-testid": "short-status" });
-    container.replaceChildren(intro, this._list, this._empty, this._status, this._form);
+    container.replaceChildren(intro, follows, this._list, this._empty, this._status, this._form);
   }
 
   _renderList() {
@@ -191,6 +192,11 @@ export class ShortMessagesEditor {
       this.i18n.bind(this._status, doneKey, params);
       return true;
     } catch (error) {
+      if (Array.isArray(error?.messages)) {
+        // Changed in another window meanwhile: show that list; the agent makes the change again.
+        this._messages = error.messages.map(({ key, text }) => ({ key, text }));
+        this._renderList();
+      }
       this._error.show(error);
       return false;
     } finally {

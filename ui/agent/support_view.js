@@ -342,6 +342,7 @@ export class SupportView {
     }
     this.session = { ...this.session, ...session };
     this._report();
+    this.options.onSession?.(this.session); // the window's title names the customer
     this.callButtons?.render(); // a call needs a customer in the session
     if (this.session.state === "ended") {
       return; // session_ended follows with the summary
@@ -359,15 +360,18 @@ export class SupportView {
     // Several customers: the avatar counts them instead of mixing their initials.
     const count = (this.session.participants ?? []).filter((p) => p.role === "customer").length;
     setAvatar(byId("customer-avatar"), count > 1 ? String(count) : name);
-    const since = this.session.started_at;
-    byId("customer-since").textContent =
-      typeof since === "number"
-        ? this.i18n.t("agent.customer_since", { time: this.i18n.formatTime(since) })
-        : "";
+    this.renderSince();
     if (this.step !== "chat") {
       this._show("chat");
       this.chatView.focus();
     }
+  }
+
+  /** "In chat since 10:03 PM", in the current language (main.js calls it after a switch). */
+  renderSince() {
+    const since = this.session?.started_at;
+    const time = typeof since === "number" ? this.i18n.formatTime(since) : null;
+    this.i18n.bindOrClear(byId("customer-since"), time && "agent.customer_since", { time });
   }
 
   _show(step) {

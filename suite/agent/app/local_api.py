@@ -28,7 +28,7 @@ from suite.agent.app.local_presentation import install_presentation_routes
 from suite.agent.app.local_state import LocalState, Notice, log_out
 from suite.agent.app.presentations import Presentations
 from suite.agent.app.relay_client import RelayClient, parse_relay_address
-from suite.agent.app.settings import LocalSettings
+from suite.agent.app.settings import LANGUAGES, LocalSettings
 from suite.agent.app.system_notifications import SystemNotifier
 from suite.errors import CodedError
 from suite.resources import ui_dir
@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 MAX_NOTICE_SESSIONS = 50
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_TITLE_CHARS = 200
+WINDOW_MESSAGE_KINDS = ("language", "short_messages", "preferences")
 # Headers that go through the relay proxy, both ways (nothing that names the local origin).
 PROXY_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept")
 PROXY_RESPONSE_HEADERS = ("Content-Type", "Retry-After")
@@ -60,6 +62,12 @@ class Desktop(Protocol):
     def open_help(self) -> None: ...
 
     def call_attention(self, session_id: str) -> dict[str, bool | None]: ...
+
+    # Optional (``getattr``): every window hears ``message`` (window_sync.js); a chat window's
+    # title names its customer.
+    #   def broadcast(self, message: dict[str, Any]) -> None: ...
+    #   def set_chat_title(self, session_id: str, title: str) -> bool: ...
+    #   def set_notice_title(self, title: str) -> bool: ...
 
 
 def _refusal_reply(error: CodedError) -> dict[str, Any]:
@@ -136,6 +144,34 @@ def _notice_sessions(data: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return clean
+
+
+def _broadcast_message(data: dict[str, Any]) -> dict[str, Any]:
+    """What a window may tell the others (window_sync.js): ``{kind, from, language?}``.
+    ``signed_in`` and ``signed_out`` come only from the app itself (login and logout)."""
+    kind, sender = data.get("kind"), data.get("from", "")
+    if kind not in WINDOW_MESSAGE_KINDS:
+        allowed = ", ".join(WINDOW_MESSAGE_KINDS)
+        raise AgentError("bad_request", f"'kind' must be one of {allowed}")
+    if not isinstance(sender, str) or not (sender == "" or SESSION_ID_RE.match(sender)):
+        raise AgentError("bad_request", "'from' must be 1-64 url-safe characters")
+    message: dict[str, Any] = {"kind": kind, "from": sender}
+    if kind == "language":
+        language = data.get("language")
+        if language not in LANGUAGES:
+            raise AgentError("bad_request", f"'language' must be one of {', '.join(LANGUAGES)}")
+        message["language"] = language
+        message["save"] = data.get("save") is True
+    return message
+
+
+def _window_title(data: dict[str, Any]) -> str:
+    title = data.get("title")
+    if not isinstance(title, str) or not 1 <= len(title) <= MAX_TITLE_CHARS:
+        raise AgentError("bad_request", f"'title' must be 1-{MAX_TITLE_CHARS} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in title):
+        raise AgentError("bad_request", "'title' must not contain control characters")
+    return title
 
 
 def build_app(
@@ -236,6 +272,7 @@ def build_app(
         with state.lock:
             state.login = login
         logger.info("logged in to %s as %s", relay.base_url, username)
+        broadcast({"kind": "signed_in", "from": "app"})  # every window uses this sign-in
         return login
 
     def _plain_http_hint(error: RelayClientError, typed: str | None) -> RelayClientError:
@@ -272,6 +309,36 @@ def build_app(
     @json_route
     def logout():
         log_out(state, lambda url: client_factory(url, settings.get()["verify_tls"]))
+        broadcast({"kind": "signed_out", "from": "app"})  # every window signs out
+
+    def broadcast(message: dict[str, Any]) -> None:
+        tell = getattr(desktop, "broadcast", None)
+        if tell is not None:
+            tell(message)
+
+    @app.post("/local/broadcast")
+    @json_route
+    def window_message():
+        message = _broadcast_message(_body())
+        if message["kind"] == "language":
+            # New windows open in it, and the login form shows it next time (per PC too).
+            settings.update({"language": message["language"]})
+        broadcast(message)
+
+    @app.post("/local/windows/title")
+    @json_route
+    def window_title():
+        data = _body()
+        title = _window_title(data)
+        if data.get("window") == "notice":  # the notice's title follows the language
+            set_notice_title = getattr(desktop, "set_notice_title", None)
+            if set_notice_title is None or not set_notice_title(title):
+                raise AgentError("window_not_found", "the notice window is not open", 404)
+            return
+        session_id = _session_id(data)
+        set_title = getattr(desktop, "set_chat_title", None)
+        if set_title is None or not set_title(session_id, title):
+            raise AgentError("window_not_found", "no chat window is open for that session", 404)
 
     @app.route("/local/relay/<path:path>", method=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def relay_proxy(path: str):

@@ -79,7 +79,11 @@ class AgentShell:
     """
 
     def __init__(
-        self, base_url: str, secret: str, on_loaded: Callable[[], None] | None = None
+        self,
+        base_url: str,
+        secret: str,
+        on_loaded: Callable[[], None] | None = None,
+        language: Callable[[], str] = lambda: "",
     ) -> None:
         import webview  # imported late: prepare_environment() must run first
 
@@ -91,6 +95,7 @@ class AgentShell:
         self.base_url = base_url
         self._secret = secret
         self._on_loaded = on_loaded
+        self._language = language  # what new windows open in (window_sync.js keeps them in step)
         # Called with the session id when its chat window closes (the notice forgets it).
         self.on_chat_closed: Callable[[str], None] | None = None
         self._lock = threading.RLock()
@@ -107,6 +112,9 @@ class AgentShell:
 
     def page_url(self, page: str, **fragment: str) -> str:
         """A page under /ui/ with the secret (and ``fragment``) in the URL fragment."""
+        language = self._language()
+        if language:
+            fragment = {**fragment, "lang": language}
         parts = [f"token={self._secret}", *(f"{key}={value}" for key, value in fragment.items())]
         return f"{self.base_url}/ui/{page}#{'&'.join(parts)}"
 
@@ -221,6 +229,37 @@ class AgentShell:
         with self._lock:
             window = self._chats.get(session_id) or self.main
         return alert_unless_active(window)
+
+    def broadcast(self, message: dict[str, Any]) -> None:
+        """Hand ``message`` to every window's page (ui/agent/window_sync.js): one sign-in, one
+        language and the account's data across the main window, the chats, notice and help."""
+        with self._lock:
+            windows = [self.main, *self._chats.values(), self._notice, self._help]
+        script = f"window.rsAppEvents && window.rsAppEvents.receive({json.dumps(message)})"
+        for window in windows:
+            if window is not None:
+                try:
+                    _run_js(window, script)
+                except Exception:  # a window closing meanwhile; the others still hear it
+                    logger.debug("window %s missed a message", window.uid, exc_info=True)
+
+    def set_chat_title(self, session_id: str, title: str) -> bool:
+        """Name the session's chat window (its customer); False when it has no window."""
+        with self._lock:
+            window = self._chats.get(session_id)
+        if window is None:
+            return False
+        window.set_title(title)
+        return True
+
+    def set_notice_title(self, title: str) -> bool:
+        """Name the notice window in the agent's language; False when it is not open."""
+        with self._lock:
+            window = self._notice
+        if window is None:
+            return False
+        window.set_title(title)
+        return True
 
     def open_url(self, url: str) -> None:
         logger.info("opening %s in the system browser", url)
