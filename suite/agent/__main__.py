@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             ready = {"url": server.url, "port": server.port, "pid": os.getpid()}
             write_atomically(args.ready_file, json.dumps(ready).encode())
 
-    shell = AgentShell(server.url, secret, on_loaded=loaded)
+    shell = AgentShell(server.url, secret, on_loaded=loaded, calls=state.calls)
     # A chat window closed without reporting "no sessions" must not leave its line in the notice,
     # and its presenter (if any) stops with it.
     presentations = Presentations()
@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     def chat_closed(session_id: str) -> None:
         # stop() waits for the child; not on the GUI's thread.
         threading.Thread(target=presentations.stop, args=(session_id,), daemon=True).start()
+        state.calls.end(session_id)  # CH9: a closed window's call is over, and so is its mic
         shell.show_notice(state.set_notice(session_id, []))
 
     shell.on_chat_closed = chat_closed

@@ -51,6 +51,13 @@ class RecordedWindows:
     def open_url(self, url: str) -> None:
         self.urls.append(url)
 
+    def open_in_browser(self, url: str) -> bool:
+        self.urls.append(url)
+        return True
+
+    def media_support(self) -> dict[str, Any]:
+        return {"available": True, "reason": None}
+
     def open_help(self) -> None:
         self.help_opened += 1
 

@@ -112,6 +112,7 @@ PURE_CORE = Layer(
     "arguments; no sockets, files, processes or windows. Unit-tested in microseconds.",
     (
         "relay_server.accounts.fields",
+        "relay_server.accounts.handoffs",
         "relay_server.accounts.passwords",
         "relay_server.admin.rules",
         "relay_server.errors",
@@ -131,6 +132,7 @@ PURE_CORE = Layer(
         "relay_server.web.connection_limits",
         "relay_server.web.proxy_headers",
         "suite.agent.app.activity",
+        "suite.agent.app.call_gate",
         "suite.agent.app.errors",
         "suite.agent.overlay.board",
         "suite.agent.presenter.commands",
@@ -189,6 +191,7 @@ IO_SHELL = Layer(
     "websocket endpoint, the gevent server, the local API, windows, capture, injection, "
     "child processes.",
     (
+        "relay_server.accounts.handoff_routes",
         "relay_server.admin.routes",
         "relay_server.files.routes",
         "relay_server.logs",
@@ -203,6 +206,7 @@ IO_SHELL = Layer(
         "relay_server.web.ws_endpoint",
         "suite.agent.app.local_api",
         "suite.agent.app.local_attention",
+        "suite.agent.app.local_calls",
         "suite.agent.app.local_files",
         "suite.agent.app.local_guard",
         "suite.agent.app.local_presentation",

@@ -21,6 +21,7 @@ import bottle
 from suite import http_json
 from suite.agent.app.errors import AgentError, RelayClientError
 from suite.agent.app.local_attention import install_attention_routes
+from suite.agent.app.local_calls import install_call_routes
 from suite.agent.app.local_files import install_local_file_routes
 from suite.agent.app.local_presentation import install_presentation_routes
 from suite.agent.app.local_state import LocalState, Notice, log_out
@@ -58,6 +59,14 @@ class Desktop(Protocol):
     def open_help(self) -> None: ...
 
     def call_attention(self, session_id: str) -> dict[str, bool | None]: ...
+
+    def media_support(self) -> dict[str, Any]: ...
+
+    def open_in_browser(self, url: str) -> bool: ...
+
+
+def _no_media() -> dict[str, Any]:
+    return {"available": False, "reason": "this app has no windows to hold a call"}
 
 
 def _refusal_reply(error: CodedError) -> dict[str, Any]:
@@ -164,6 +173,15 @@ def build_app(
         app, json_route, settings, alert=getattr(desktop, "call_attention", None),
         presentations=presentations, notifier=notifier or SystemNotifier(),
         body=_body, session_id_of=_session_id,
+    )  # fmt: skip
+
+    # Calls (CH9): the camera and microphone gate, the system-browser fallback.
+    install_call_routes(
+        app, json_route, settings, state.calls,
+        media_support=getattr(desktop, "media_support", _no_media),
+        login=lambda: state.login,
+        client_for=lambda url: client_factory(url, settings.get()["verify_tls"]),
+        open_in_browser=desktop.open_in_browser, body=_body, session_id_of=_session_id,
     )  # fmt: skip
 
     @app.get("/local/settings")
