@@ -26,6 +26,7 @@ from suite.agent.app.presentations import Presentations
 from suite.agent.app.relay_client import RelayClient, parse_relay_address
 from suite.agent.app.settings import LocalSettings
 from suite.agent.app.shell import AgentShell, prepare_environment
+from suite.agent.app.system_notifications import SystemNotifier
 from suite.atomic_files import write_atomically
 
 logger = logging.getLogger("suite.agent")
@@ -91,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         shell.show_notice(state.set_notice(session_id, []))
 
     shell.on_chat_closed = chat_closed
-    app = build_app(settings, shell, state=state, presentations=presentations)
+    # A click on a system notification raises that support's chat window.
+    notifier = SystemNotifier(on_click=shell.focus_chat)
+    app = build_app(settings, shell, state=state, presentations=presentations, notifier=notifier)
     server.start(guard(app, secret, server.port))
     logger.info("local API on %s", server.url)
 
@@ -107,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
         presentations.stop_all()
+        notifier.close()
         log_out(state, lambda url: RelayClient(url, settings.get()["verify_tls"], timeout_s=3))
         settings.close()
         logger.info("stopped")

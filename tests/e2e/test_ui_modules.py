@@ -88,6 +88,7 @@ PAGE_TABLES = {
         "browser_present",
         "chat",
         "control",
+        "desktop_call",
         "drawing",
         "file",
         "idle",
@@ -97,7 +98,7 @@ PAGE_TABLES = {
     },
     "/view": {"chat", "control", "drawing", "file", "screen", "viewer_chat"},
     "/admin": {"admin", "sign_in"},
-    "/ui/agent/notice.html": {"agent", "file"},
+    "/ui/agent/notice.html": {"agent", "desktop_call", "file"},
     "/ui/agent/help.html": {"agent"},
 }
 

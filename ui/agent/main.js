@@ -11,6 +11,7 @@ import { fillIcons } from "../common/icons.js";
 import { loadJson, saveJson } from "../common/storage.js";
 import { Attention, normalizeAttention } from "./attention.js";
 import { createBackend } from "./backend.js";
+import { redeemHandoff, takeHandoff } from "./handoff.js";
 import { ActivityReporter, IdleLogout } from "./idle_logout.js";
 import { LoginForm } from "./login_form.js";
 import { ProfilePanel } from "./profile_panel.js";
@@ -21,6 +22,7 @@ import { ATTENTION_STRINGS } from "../common/strings/attention_strings.js";
 import { BROWSER_PRESENT_STRINGS } from "../common/strings/browser_present_strings.js";
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
+import { DESKTOP_CALL_STRINGS } from "../common/strings/desktop_call_strings.js";
 import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
@@ -34,6 +36,7 @@ i18n.addStrings(
   BROWSER_PRESENT_STRINGS,
   CHAT_STRINGS,
   CONTROL_STRINGS,
+  DESKTOP_CALL_STRINGS,
   DRAWING_STRINGS,
   FILE_STRINGS,
   IDLE_STRINGS,
@@ -127,6 +130,11 @@ class AgentApp {
       await this._startChatWindow();
       return;
     }
+    const handoff = this.backend.mode === "browser" ? takeHandoff() : null;
+    if (handoff) {
+      await this._startFromHandoff(handoff);
+      return;
+    }
     if (!this.auth?.token) {
       this.showLogin();
       return;
@@ -154,7 +162,10 @@ class AgentApp {
 
   /** A desktop chat window: the login is the main window's; show this one support. */
   async _startChatWindow() {
-    window.rsDesktop = Object.freeze({ endSession: () => this.support.endSession() });
+    window.rsDesktop = Object.freeze({
+      endSession: () => this.support.endSession(),
+      startCall: (media) => this.support.startCall(media), // CH9: the notice's Call
+    });
     new ActivityReporter({
       source: this.backend.windowSessionId,
       report: (report) => this.backend.reportActivity(report),
@@ -174,6 +185,29 @@ class AgentApp {
       if (!this._authError(error)) {
         this._showChatWindowMessage(null, error);
       }
+    }
+  }
+
+  /**
+   * CH9: the desktop app opened this page with a one-time sign-in ticket (handoff.js): sign in
+   * with it and open that support; a bad ticket says why on the login form.
+   */
+  async _startFromHandoff({ ticket, call }) {
+    try {
+      const answer = await redeemHandoff(ticket);
+      this._setAuth({ token: answer.token, agent: answer.agent, wsUrl: null });
+      this._loadShortMessages();
+      const { support } = await this._api("GET", `/api/supports/${answer.session_id}`);
+      this._enter(support);
+      this.support.fromHandoff(call);
+    } catch (error) {
+      if (this.auth) {
+        this.showHome();
+        this.homeError.show(error);
+        return;
+      }
+      this.showLogin();
+      this.loginForm.error.show(error);
     }
   }
 
@@ -301,9 +335,9 @@ class AgentApp {
     if (this.chatWindow) {
       this.support.leave();
       this._showChatWindowMessage(errorKey);
-      return;
+    } else {
+      this.showHome(errorKey);
     }
-    this.showHome(errorKey);
     if (resumeId) {
       const action = byId("home-action");
       i18n.bind(action, "common.use_here");

@@ -19,6 +19,7 @@ import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
 import { watchSession } from "./attention.js";
 import { BrowserPresenter } from "./browser_presenter.js";
+import { DesktopCall } from "./desktop_call.js";
 
 export class SupportView {
   /**
@@ -176,6 +177,10 @@ export class SupportView {
       listBefore: byId("chat-container"),
       dropTarget: byId("chat-panel"),
     });
+    // CH9: the desktop app's side of a call (camera gate, the system-browser fallback).
+    this.deskCall = backend.callSupport
+      ? new DesktopCall({ backend, sessionId: this.sessionId, i18n: this.i18n, before: byId("chat-container") })
+      : null;
     this._setNotesOpen(false);
     this.notes.load();
     socket.on("status", (status) => this._onStatus(status));
@@ -354,7 +359,9 @@ export class SupportView {
     } else if (code === CloseCode.SESSION_NOT_FOUND) {
       this.options.onLost("error.session_not_found");
     } else if (code === CloseCode.REPLACED) {
-      this.options.onLost("agent.replaced", sessionId);
+      // CH9: after the call went to the system browser, that browser took this place.
+      const why = this.deskCall?.handedOff ? "deskcall.continued_in_browser" : "agent.replaced";
+      this.options.onLost(why, sessionId);
     } else if (code === CloseCode.UNSUPPORTED_VERSION) {
       this.options.onLost("error.unsupported_version");
     }
@@ -419,7 +426,28 @@ export class SupportView {
   }
 
   /** Close the socket and let go of the session (its notes save what is left first). */
+  /**
+   * CH9: the agent starts a call (the chat window's Call, or the notice's): here, or where this
+   * window cannot, in the system browser (desktop_call.js).
+   * @param {"audio"|"video"} media
+   */
+  async startCall(media) {
+    const here = (kind) => this._startCallHere(kind);
+    return this.deskCall ? this.deskCall.startCall(media, here) : here(media);
+  }
+
+  async _startCallHere(media) {
+    console.warn(`no call UI on this page yet (${media})`);
+  }
+
+  /** CH9: this page was opened by the desktop app's sign-in link; `call` starts a call here. */
+  fromHandoff(call) {
+    this._handoffCall = call;
+  }
+
   leave() {
+    this.deskCall?.destroy();
+    this.deskCall = null;
     this.socket?.close();
     this.chatView?.destroy();
     this.browserPresenter?.stop(); // present_stop, and the browser's capture ends

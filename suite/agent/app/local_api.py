@@ -64,6 +64,8 @@ class Desktop(Protocol):
 
     def open_in_browser(self, url: str) -> bool: ...
 
+    def call_from_notice(self, session_id: str, media: str) -> bool: ...
+
 
 def _no_media() -> dict[str, Any]:
     return {"available": False, "reason": "this app has no windows to hold a call"}
@@ -181,7 +183,9 @@ def build_app(
         media_support=getattr(desktop, "media_support", _no_media),
         login=lambda: state.login,
         client_for=lambda url: client_factory(url, settings.get()["verify_tls"]),
-        open_in_browser=desktop.open_in_browser, body=_body, session_id_of=_session_id,
+        open_in_browser=getattr(desktop, "open_in_browser", lambda url: False),
+        call_from_notice=getattr(desktop, "call_from_notice", lambda session_id, media: False),
+        body=_body, session_id_of=_session_id,
     )  # fmt: skip
 
     @app.get("/local/settings")

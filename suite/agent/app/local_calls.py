@@ -27,6 +27,7 @@ from suite.agent.app.settings import LocalSettings
 logger = logging.getLogger(__name__)
 
 CALL_ACTIONS = ("start", "end")
+CALL_MEDIA = (None, "audio", "video")
 
 
 def install_call_routes(
@@ -38,6 +39,7 @@ def install_call_routes(
     login: Callable[[], dict[str, Any] | None],
     client_for: Callable[[str], RelayClient],
     open_in_browser: Callable[[str], bool],
+    call_from_notice: Callable[[str, str], bool],
     body: Callable[[], dict[str, Any]],
     session_id_of: Callable[[dict[str, Any]], str],
 ) -> None:
@@ -50,6 +52,8 @@ def install_call_routes(
         client_for: a relay client for a relay address.
         open_in_browser: opens a URL in the system browser (``webbrowser``, which follows
             ``$BROWSER``); False when no browser could be started. Must not log the URL.
+        call_from_notice: asks a support's chat window to start a call and raises it
+            (``AgentShell.call_from_notice``); False when no chat window is open for it.
     """
 
     @app.get("/local/calls")
@@ -81,16 +85,23 @@ def install_call_routes(
     @app.post("/local/calls/browser")
     @json_route
     def call_in_browser():
-        session_id = session_id_of(body())
+        data = body()
+        session_id, media = session_id_of(data), data.get("media")
+        if media not in CALL_MEDIA:
+            raise AgentError("bad_request", "'media' must be audio, video or absent")
         relay = login()
         if relay is None:
             raise AgentError("not_logged_in", "not logged in to a relay", 409)
         answer = client_for(relay["relay_url"]).call(
             "POST", "/api/handoffs", {"session_id": session_id}, token=relay["token"]
         )
-        url = answer.get("url") if isinstance(answer, dict) else None
-        if not isinstance(url, str) or "#handoff=" not in url:
+        if not isinstance(answer, dict) or not isinstance(answer.get("url"), str):
             raise AgentError("not_a_relay", "the relay gave no sign-in link", 502)
+        url: str = answer["url"]
+        if "#handoff=" not in url:
+            raise AgentError("not_a_relay", "the relay gave no sign-in link", 502)
+        if media:
+            url += f"&call={media}"  # the page starts the call once it is signed in
         if not open_in_browser(url):
             raise AgentError(
                 "no_browser",
@@ -99,3 +110,13 @@ def install_call_routes(
             )
         logger.info("support %s opened in the system browser (sign-in link not logged)", session_id)
         return {"opened": True, "expires_at": answer.get("expires_at")}
+
+    @app.post("/local/notice/call")
+    @json_route
+    def call_from_the_notice():
+        data = body()
+        session_id, media = session_id_of(data), data.get("media", "video")
+        if media not in ("audio", "video"):
+            raise AgentError("bad_request", "'media' must be audio or video")
+        if not call_from_notice(session_id, media):
+            raise AgentError("window_not_found", "no chat window is open for that session", 404)

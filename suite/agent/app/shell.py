@@ -220,6 +220,18 @@ class AgentShell:
         _run_js(window, "window.rsDesktop && window.rsDesktop.endSession()")
         return True
 
+    def call_from_notice(self, session_id: str, media: str) -> bool:
+        """The notice's Call (CH9): raise the support's chat window and start a call there
+        (the page decides: in the window, or in the system browser)."""
+        with self._lock:
+            window = self._chats.get(session_id)
+        if window is None:
+            return False
+        window.restore()
+        window.show()
+        _run_js(window, f"window.rsDesktop && window.rsDesktop.startCall({json.dumps(media)})")
+        return True
+
     def call_attention(self, session_id: str) -> dict[str, bool | None]:
         """Flash the session's chat window (the main window if it has none) unless the agent
         is looking at it: ``{active, alerted}`` (suite/agent/app/window_alert.py)."""
@@ -228,6 +240,17 @@ class AgentShell:
         with self._lock:
             window = self._chats.get(session_id) or self.main
         return alert_unless_active(window)
+
+    def focus_chat(self, session_id: str) -> None:
+        """Raise and focus the support's chat window (the main window when it has none): the
+        agent clicked its system notification."""
+        from suite.agent.app.window_alert import bring_to_front
+
+        with self._lock:
+            window = self._chats.get(session_id) or self.main
+        if not bring_to_front(window):
+            window.restore()
+            window.show()
 
     def open_url(self, url: str) -> None:
         logger.info("opening %s in the system browser", url)

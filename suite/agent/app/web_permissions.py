@@ -95,7 +95,7 @@ def install_qt_handler(local_url: str, in_call: Callable[[Any], bool] = lambda p
             else:
                 permission.deny()
 
-        page_class.__init__ = init_page  # type: ignore[method-assign]
+        page_class.__init__ = init_page  # type: ignore[method-assign,assignment]
         # Qt still emits the old signal too: it stays unanswered (the new one decides).
         page_class.onFeaturePermissionRequested = lambda page, url, feature: None  # type: ignore[method-assign]
         return

@@ -153,6 +153,10 @@ export const AGENT_STRINGS = Object.freeze({
     "notice.control_keyboard": "{name} controls your keyboard",
     "notice.take_back": "Take back control",
     "notice.take_back_label": "Take mouse and keyboard back (also Ctrl+Alt+End)",
+    "notice.take_back_mouse": "Take back mouse",
+    "notice.take_back_mouse_label": "Take only the mouse back from {name}",
+    "notice.take_back_keyboard": "Take back keyboard",
+    "notice.take_back_keyboard_label": "Take only the keyboard back from {name}",
     "notice.send_file_label": "Send a file to {name}",
 
     "share.legend": "Share",
@@ -341,6 +345,10 @@ export const AGENT_STRINGS = Object.freeze({
     "notice.control_keyboard": "{name}님이 키보드를 제어하는 중",
     "notice.take_back": "제어 되찾기",
     "notice.take_back_label": "마우스와 키보드 제어 되찾기 (Ctrl+Alt+End로도 가능)",
+    "notice.take_back_mouse": "마우스만 되찾기",
+    "notice.take_back_mouse_label": "{name}님에게서 마우스 제어만 되찾기",
+    "notice.take_back_keyboard": "키보드만 되찾기",
+    "notice.take_back_keyboard_label": "{name}님에게서 키보드 제어만 되찾기",
     "notice.send_file_label": "{name}님에게 파일 보내기",
 
     "share.legend": "공유",
