@@ -12,7 +12,7 @@ export class DesktopCallBar {
    */
   constructor({ i18n, onOpenAgain }) {
     this.i18n = i18n;
-    this.element = element("div", "rs-alert agent-deskcall", {
+    this.element = element("div", "rs-alert rs-alert--info agent-deskcall", {
       "data-testid": "deskcall-bar",
       role: "status",
       hidden: "",
@@ -26,7 +26,9 @@ export class DesktopCallBar {
     });
     this.i18n.bind(this.again, "deskcall.open_again");
     this.again.addEventListener("click", () => onOpenAgain());
-    this.element.append(this.why, this.state, this.again);
+    const text = element("div", "agent-deskcall__text");
+    text.append(this.why, this.state);
+    this.element.append(text, this.again);
   }
 
   /**
@@ -38,7 +40,7 @@ export class DesktopCallBar {
   show(support, step, message = "") {
     this.element.hidden = false;
     this.element.dataset.step = step;
-    this.element.classList.toggle("rs-alert--error", step === "failed");
+    this.element.classList.toggle("rs-alert--info", step !== "failed"); // a failure is red
     this.i18n.bind(this.why, `deskcall.why_${support.reason}`, { detail: support.detail ?? "" });
     const key = { opening: "deskcall.opening", opened: "deskcall.opened", failed: "deskcall.open_failed" }[step];
     this.i18n.bind(this.state, key, { message });

@@ -111,7 +111,7 @@ class NoticeWindow {
       item.append(entry.presentation.element);
       entry.presentation.refresh();
       item.append(this._sendFileButton(session.session_id, name)); // P4, P8
-      item.append(this._callButton(session.session_id, name)); // CH9
+      button.before(this._callButton(session.session_id, name)); // CH9: Call, then End
     }
     this._items.set(session.session_id, entry);
     return item;

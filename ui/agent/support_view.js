@@ -443,6 +443,7 @@ export class SupportView {
   /** CH9: this page was opened by the desktop app's sign-in link; `call` starts a call here. */
   fromHandoff(call) {
     this._handoffCall = call;
+    this.chatView?.addNotice("deskcall.signed_in_from_app");
   }
 
   leave() {

@@ -12,6 +12,12 @@ clipboard; the camera and the microphone only a chat window whose support is in 
 agent started or accepted (``call_gate.CallGate``, CH9); every other origin and every other
 feature is refused.
 
+pywebview's Qt backend also adds ``--use-fake-ui-for-media-stream`` to
+``QTWEBENGINE_CHROMIUM_FLAGS`` when it creates a window: Chromium then grants the camera and
+the microphone to every page of every origin without asking anyone (seen with pywebview 6.2 and
+Qt 6.11: a page's ``getUserMedia`` resolved with no permission request at all).
+``install_qt_handler`` keeps that flag out, so every request reaches the handler below.
+
 Qt 6.8 replaced ``featurePermissionRequested`` with ``permissionRequested`` and a
 ``QWebEnginePermission`` to ``grant()`` or ``deny()``; it still emits both. The handler answers
 the new one where it exists (PyQt6-WebEngine 6.11 here) and leaves the old one unanswered, so
@@ -25,6 +31,7 @@ the page as ``AbortError: Invalid state`` (not ``NotAllowedError``).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +43,8 @@ logger = logging.getLogger(__name__)
 LOCAL_FEATURES = frozenset({"ClipboardReadWrite"})
 # ... and, in a chat window whose support is in a call, the camera and the microphone.
 CALL_FEATURES = frozenset({"MediaAudioCapture", "MediaVideoCapture", "MediaAudioVideoCapture"})
+# Chromium's switch that grants every media request without a permission request.
+FAKE_MEDIA_UI_FLAG = "--use-fake-ui-for-media-stream"
 
 
 def origin_of(url: str) -> str:
@@ -67,6 +76,7 @@ def install_qt_handler(local_url: str, in_call: Callable[[Any], bool] = lambda p
     """
     from webview.platforms import qt
 
+    _keep_media_requests_asked(qt)
     page_class = qt.BrowserView.WebPage
     permission_policy = qt.QWebPage.PermissionPolicy
 
@@ -111,3 +121,25 @@ def install_qt_handler(local_url: str, in_call: Callable[[Any], bool] = lambda p
 
     # pywebview creates the pages itself, so its page class is patched.
     page_class.onFeaturePermissionRequested = on_feature_permission_requested  # type: ignore[method-assign]
+
+
+def _keep_media_requests_asked(qt: Any) -> None:
+    """Stop pywebview's Qt backend from switching Chromium's media permission prompts off.
+
+    It calls ``environ_append("QTWEBENGINE_CHROMIUM_FLAGS", FAKE_MEDIA_UI_FLAG, ...)`` as it
+    makes each window, before Chromium reads the flags; the flag is dropped there (and from
+    the environment, should it be there already), the other flags are kept.
+    """
+    original = qt.environ_append
+
+    def environ_append(key: str, *values: str, sep: str = " ") -> None:
+        kept = [value for value in values if value != FAKE_MEDIA_UI_FLAG]
+        if kept:
+            original(key, *kept, sep=sep)
+
+    qt.environ_append = environ_append
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if FAKE_MEDIA_UI_FLAG in flags.split():
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(
+            flag for flag in flags.split() if flag != FAKE_MEDIA_UI_FLAG
+        )

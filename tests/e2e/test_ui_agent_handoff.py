@@ -1,0 +1,60 @@
+"""The relay's /agent page opened with the desktop app's one-time sign-in link (CH9): a bad,
+used or expired link says so on the sign-in form, in English and Korean, and the ticket never
+stays in the address. (The good link, from the real app, is in test_desktop_calls.py.)"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.api import Api
+from tests.support.relay import ALICE
+from tests.support.ui_pages import close_pages, open_page
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = Path(os.environ["RS_SHOTS_DIR"]) if os.environ.get("RS_SHOTS_DIR") else None
+BROWSER_SIZE = {"width": 1280, "height": 800}
+
+
+def test_bad_and_expired_links_say_so_in_the_agents_language(
+    browser, relay_factory, request, artifacts_dir: Path
+):
+    """An unknown ticket reads "not valid", an expired one (a 1 s lifetime here) "expired",
+    in Korean in a Korean browser; either way the page is at the sign-in form, the address
+    has no fragment left, and nobody is signed in."""
+    relay = relay_factory("--handoff-lifetime", "1")
+    api = Api(relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    session_id = api.new_support(token)["session_id"]
+    pages = []
+    try:
+        unknown = open_page(browser, f"{relay.url}/agent#handoff={'A' * 43}", BROWSER_SIZE)
+        pages.append(unknown)
+        expect(unknown.get_by_test_id("login-error")).to_contain_text(
+            "This sign-in link is not valid. Open the call again from the RemoteSales app."
+        )
+        assert unknown.evaluate("location.hash") == ""
+        assert unknown.evaluate("sessionStorage.getItem('rs.agent.auth')") in (None, "null")
+
+        status, issued, _ = api.request("POST", "/api/handoffs", {"session_id": session_id}, token)
+        assert status == 201
+        wait_until(lambda: time.time() > issued["expires_at"] + 0.05, "the link's expiry", 5, 0.05)
+        for locale, text in (
+            ("en-US", "This sign-in link has expired: it works for one minute."),
+            ("ko-KR", "로그인 링크가 만료되었습니다(1분 동안만 유효)."),
+        ):
+            page = open_page(browser, issued["url"], BROWSER_SIZE, locale=locale)
+            pages.append(page)
+            expect(page.get_by_test_id("login-error")).to_contain_text(text)
+            assert page.evaluate("location.hash") == ""
+            for folder in filter(None, (artifacts_dir, SHOTS)):
+                lang = locale[:2]
+                page.screenshot(path=str(folder / f"browser-link-expired-{lang}-1280x800.png"))
+    finally:
+        close_pages(pages, request)
