@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import secrets
 import sys
 from pathlib import Path
 
 from relay_server import logs
+from relay_server.calls.ice_servers import DEFAULT_TURN_TTL_S
 from relay_server.sessions.join_guard import DEFAULT_GUESS_BUDGET, DEFAULT_GUESS_WINDOW_S
 from relay_server.web.connection_limits import MIN_BODY_BYTES_PER_S, ConnectionLimits
 
@@ -142,6 +144,32 @@ def serve_parser() -> argparse.ArgumentParser:
         "default: every type",
     )
     parser.add_argument(
+        "--stun-url",
+        action="append",
+        default=[],
+        help="a STUN server for calls (stun:host:port); repeatable. Without STUN or TURN, "
+        "calls use host candidates only (a LAN)",
+    )
+    parser.add_argument(
+        "--turn-url",
+        action="append",
+        default=[],
+        help="a TURN server for calls (turn:host:3478?transport=udp, turns:...); repeatable; "
+        "needs --turn-secret (docs/calls.md: running coturn next to the relay)",
+    )
+    parser.add_argument(
+        "--turn-secret",
+        default=os.environ.get("REMOTESALES_TURN_SECRET", ""),
+        help="the TURN server's shared secret (coturn's static-auth-secret); also read from "
+        "$REMOTESALES_TURN_SECRET, which keeps it out of the process list",
+    )
+    parser.add_argument(
+        "--turn-ttl",
+        type=int,
+        default=DEFAULT_TURN_TTL_S,
+        help=f"seconds a participant's TURN credentials stay valid (default {DEFAULT_TURN_TTL_S})",
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
     return parser
@@ -174,6 +202,7 @@ def serve(argv: list[str]) -> int:
         print(f"error: --viewer-dir {args.viewer_dir} is not a folder", file=sys.stderr)
         return 2
 
+    from relay_server.calls.ice_servers import IceConfig
     from relay_server.files.transfers import FileRules, parse_extensions, parse_size
     from relay_server.sessions.relay import RelayOptions
     from relay_server.store import Store, StoreError
@@ -209,7 +238,13 @@ def serve(argv: list[str]) -> int:
     except ValueError as error:
         print(f"error: --max-file-size: {error}", file=sys.stderr)
         return 2
+    try:
+        ice = IceConfig(tuple(args.stun_url), tuple(args.turn_url), args.turn_secret, args.turn_ttl)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     options = RelayOptions(
+        ice=ice,
         code_lifetime_s=args.code_lifetime,
         handoff_lifetime_s=args.handoff_lifetime,
         icons_enabled=not args.no_icons,

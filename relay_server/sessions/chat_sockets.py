@@ -12,12 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from relay_server.accounts.registry import Accounts
+from relay_server.calls.calls import Calls
 from relay_server.screen.router import Screens
 from relay_server.sessions.rooms import Member, Rooms
 from relay_server.sessions.supports import SessionState, SupportDirectory, SupportSession
 from suite.protocol import (
     PROTOCOL_VERSION,
     AdmitKnock,
+    AnswerCall,
     AnswerPresentation,
     Channel,
     ChatMessage,
@@ -26,7 +28,9 @@ from suite.protocol import (
     EndSession,
     ErrorCode,
     GrantControl,
+    HangUp,
     Hello,
+    IceCandidate,
     MarkedRead,
     MarkRead,
     ParticipantJoined,
@@ -42,8 +46,12 @@ from suite.protocol import (
     RequestPresentation,
     RevokeControl,
     Role,
+    SdpAnswer,
+    SdpOffer,
     SendChat,
     SessionUpdated,
+    SetCallMedia,
+    StartCall,
     Typing,
     Welcome,
     require_channel,
@@ -73,8 +81,10 @@ class ChatSockets:
     directory: SupportDirectory
     rooms: Rooms
     screens: Screens
+    calls: Calls
     options: Any  # RelayOptions
     wait_durable: Callable[[], object]
+    clock: Callable[[], float]
 
     # Relay's own methods this class calls (Relay defines each; listed so the contract is typed).
     def session_view(self, session: SupportSession, for_agent: bool) -> dict[str, Any]:
@@ -158,6 +168,8 @@ class ChatSockets:
                 ).to_frame()
             )
             self.screens.enter(member)
+            if viewer:  # a viewer may take the customer's place in a call (CH9)
+                self.calls.entered(member, member.name, self._now())
             return
         room = self.rooms.room(session.id)
         welcome = Welcome(
@@ -185,8 +197,10 @@ class ChatSockets:
                 ParticipantJoined(str(member.role), member.name, rejoined).to_frame(),
                 exclude=member,
             )
+        self.calls.entered(member, member.name, self._now())
 
     def leave(self, member: Member) -> None:
+        self.calls.left(member, self._now())
         if member.channel is Channel.SCREEN:
             self.screens.leave(member)
             return
@@ -373,6 +387,66 @@ class ChatSockets:
         self._require_agent(member, message)
         self.screens.handle_control(member, message, now, session.customer_id)
 
+    def handle_start_call(
+        self, member: Member, session: SupportSession, message: StartCall, now: float
+    ) -> None:
+        """``start_call`` (protocol.md, *Calls*): the agent calls the session's customers."""
+        self._call(member, session, message, now)
+
+    def handle_answer_call(
+        self, member: Member, session: SupportSession, message: AnswerCall, now: float
+    ) -> None:
+        """``answer_call`` (protocol.md, *Calls*): a customer accepts or declines."""
+        self._call(member, session, message, now)
+
+    def handle_hang_up(
+        self, member: Member, session: SupportSession, message: HangUp, now: float
+    ) -> None:
+        """``hang_up`` (protocol.md, *Calls*): a participant leaves the call."""
+        self._call(member, session, message, now)
+
+    def handle_set_call_media(
+        self, member: Member, session: SupportSession, message: SetCallMedia, now: float
+    ) -> None:
+        """``set_call_media`` (protocol.md, *Calls*): muted / camera off, shown to the others."""
+        self._call(member, session, message, now)
+
+    def handle_sdp_offer(
+        self, member: Member, session: SupportSession, message: SdpOffer, now: float
+    ) -> None:
+        """``sdp_offer`` (protocol.md, *Calls*): to one peer, the relay adds ``sender``."""
+        self._call(member, session, message, now)
+
+    def handle_sdp_answer(
+        self, member: Member, session: SupportSession, message: SdpAnswer, now: float
+    ) -> None:
+        """``sdp_answer`` (protocol.md, *Calls*): to one peer, the relay adds ``sender``."""
+        self._call(member, session, message, now)
+
+    def handle_ice_candidate(
+        self, member: Member, session: SupportSession, message: IceCandidate, now: float
+    ) -> None:
+        """``ice_candidate`` (protocol.md, *Calls*): to one peer, the relay adds ``sender``."""
+        self._call(member, session, message, now)
+
+    def _call(self, member: Member, session: SupportSession, message: Any, now: float) -> None:
+        """Hand a call message to ``relay_server/calls/calls.py`` with who may be called."""
+        customers = []
+        if session.state is SessionState.ACTIVE and session.customer_id:
+            customers.append((session.customer_id, session.customer_name or "Customer"))
+        agent_name = session.agent.get("name") or session.agent_username
+        self.calls.handle(member, customers, agent_name, message, now)
+
+    def call_sockets(self, session_id: str) -> list[Member]:
+        """The sockets of a session that take part in calls: its chat sockets and its
+        customers' viewer sockets (never the presenter)."""
+        room = self.rooms.find(session_id)
+        chat = list(room.members.values()) if room else []
+        return chat + self.screens.viewers_of(session_id)
+
+    def _now(self) -> float:
+        return self.clock()
+
     def _agent_chat(self, session_id: str) -> Member | None:
         room = self.rooms.find(session_id)
         return room.get(Role.AGENT) if room else None
@@ -404,5 +478,12 @@ CHAT_HANDLERS: dict[type, Callable[..., None]] = {
     RefuseAllKnocks: ChatSockets.handle_refuse_all_knocks,
     GrantControl: ChatSockets.handle_grant_control,
     RevokeControl: ChatSockets.handle_revoke_control,
+    StartCall: ChatSockets.handle_start_call,
+    AnswerCall: ChatSockets.handle_answer_call,
+    HangUp: ChatSockets.handle_hang_up,
+    SetCallMedia: ChatSockets.handle_set_call_media,
+    SdpOffer: ChatSockets.handle_sdp_offer,
+    SdpAnswer: ChatSockets.handle_sdp_answer,
+    IceCandidate: ChatSockets.handle_ice_candidate,
 }
 """One handler per chat-channel message type: its keys are ``suite.protocol.CHAT_MESSAGES``."""

@@ -11,6 +11,7 @@ tests pass ``store.sync``.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,8 @@ from tinydb import Query
 from relay_server.accounts.passwords import hash_password
 from relay_server.accounts.photos import Photos
 from relay_server.accounts.registry import Accounts, Principal, public_profile
+from relay_server.calls.calls import Calls
+from relay_server.calls.ice_servers import IceConfig
 from relay_server.errors import Refused
 from relay_server.files.spool import FileSpool
 from relay_server.files.transfers import FINISHED, FileRules, FileTransfers
@@ -84,6 +87,7 @@ class RelayOptions:
     # Wrong codes relay-wide per window before a correct code knocks (docs/security.md).
     guess_budget: int = DEFAULT_GUESS_BUDGET
     guess_window_s: float = DEFAULT_GUESS_WINDOW_S
+    ice: IceConfig = field(default_factory=IceConfig)  # STUN/TURN for calls (CH9)
 
 
 __all__ = ["HandshakeRefused", "Relay", "RelayOptions", "invitation_text"]
@@ -113,6 +117,9 @@ class Relay(ChatSockets):
         self.screens.control.agent_chat = self._agent_chat  # control_state to the chat (P3)
         self.join_guard = JoinGuard.create(options.guess_budget, options.guess_window_s)
         self.knocks = Knocks()
+        # The time of socket events (a call's TURN credentials), for the calls of enter/leave.
+        self.clock: Callable[[], float] = time.time
+        self.calls = Calls(self.call_sockets, options.ice)  # voice and video (CH9)
         # Told the secret of every knock that settles (the HTTP layer wakes its long polls).
         self.knock_settled: Callable[[str], None] = lambda secret: None
         self._swept_at = 0.0
@@ -407,6 +414,7 @@ class Relay(ChatSockets):
             self.store.remove(LIVE_SESSIONS, doc_id)
         self.wait_durable()
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
+        self.calls.end_session(session.id, now)
         summary = session.end_summary()
         room = self.rooms.find(session.id)
         if room is not None:
@@ -432,6 +440,7 @@ class Relay(ChatSockets):
         for session_id in {k.session_id for k in expired}:
             self._tell_knocks(session_id)
         self.accounts.prune_tokens(now)
+        self.calls.expire(now)
         if now - self._swept_at >= SWEEP_EVERY_S:
             self._swept_at = now
             self.join_guard.sweep(now)
@@ -496,6 +505,7 @@ class Relay(ChatSockets):
         retired = session.customer_id
         self.directory.remove_customer(session, now, self.options.code_lifetime_s)
         self._close_customer(session.id, retired, CloseCode.REMOVED, REMOVED_REASON)
+        self.calls.remove_participant(session.id, retired, now)  # after: it hears nothing
         self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
         self.drop_files(session.id)  # the next customer must not get this one's files
         chat = self._chat(session.id)

@@ -40,6 +40,17 @@ from suite.protocol.base import (
     encode,
     field_specs,
 )
+from suite.protocol.calls import (
+    CALL_MESSAGES,
+    SIGNAL_MESSAGES,
+    AnswerCall,
+    HangUp,
+    IceCandidate,
+    SdpAnswer,
+    SdpOffer,
+    SetCallMedia,
+    StartCall,
+)
 from suite.protocol.chat import (
     AnswerPresentation,
     EndSession,
@@ -68,6 +79,7 @@ from suite.protocol.drawing import (
 from suite.protocol.knocks import AdmitKnock, RefuseAllKnocks, RefuseKnock
 from suite.protocol.relay_messages import (
     RELAY_MESSAGES,
+    CallState,
     CaptureCredit,
     ChatMessage,
     ControlState,
@@ -86,6 +98,9 @@ from suite.protocol.relay_messages import (
     ParticipantLeft,
     PresentationAnswered,
     PresentationRequested,
+    RelayedIceCandidate,
+    RelayedSdpAnswer,
+    RelayedSdpOffer,
     RelayedStrokeBegin,
     RelayedStrokeEnd,
     RelayedStrokePoints,
@@ -127,6 +142,9 @@ __all__ = [
     "PresentationAnswered", "PresentationRequested", "RelayedStrokeBegin", "RelayedStrokeEnd",
     "RelayedStrokePoints", "RelayedTyping", "ScreenState", "SessionEnded", "SessionUpdated",
     "StrokeRemoved", "Welcome", "KnocksChanged", "decode_relay_message",
+    "CALL_MESSAGES", "SIGNAL_MESSAGES", "AnswerCall", "HangUp", "IceCandidate", "SdpAnswer",
+    "SdpOffer", "SetCallMedia", "StartCall", "CallState", "RelayedIceCandidate",
+    "RelayedSdpAnswer", "RelayedSdpOffer",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
@@ -135,7 +153,7 @@ DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawi
 CHAT_MESSAGES: frozenset[type[Any]] = frozenset((
     SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode,
     RequestPresentation, AnswerPresentation, GrantControl, RevokeControl,
-    AdmitKnock, RefuseKnock, RefuseAllKnocks,
+    AdmitKnock, RefuseKnock, RefuseAllKnocks, *CALL_MESSAGES,
 ))  # fmt: skip
 SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
@@ -145,7 +163,8 @@ SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
 _ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_MESSAGES)
 # The chat a customer's viewer socket may also carry (the conversation beside the screen):
 # the endpoint hands them to the chat handlers, never to the screen router.
-VIEWER_CHAT_MESSAGES: frozenset[type[Any]] = frozenset((SendChat, Typing, MarkRead))
+# A viewer may also hold its customer's place in a call (CH9): the call messages go the same way.
+VIEWER_CHAT_MESSAGES: frozenset[type[Any]] = frozenset((SendChat, Typing, MarkRead, *CALL_MESSAGES))
 CLIENT_MESSAGES: dict[str, type[Any]] = {str(cls.type): cls for cls in _ALL_CLIENT_MESSAGES}
 _CHANNEL_MESSAGES = {Channel.CHAT: CHAT_MESSAGES, Channel.SCREEN: SCREEN_MESSAGES}
 
@@ -156,6 +175,7 @@ ClientMessage = (
     | ScreenAck | PaintReport | PresentStart | PresentPause | PresentResume | PresentStop
     | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
+    | StartCall | AnswerCall | HangUp | SetCallMedia | SdpOffer | SdpAnswer | IceCandidate
 )  # fmt: skip
 
 

@@ -83,6 +83,16 @@ class MessageType(StrEnum):
     FILE_RECEIVED = "file_received"
     FILE_CANCELLED = "file_cancelled"
     FILE_FAILED = "file_failed"
+    # calls (CH9): client -> relay on the chat channel (and a customer's viewer socket);
+    # the three signals also relay -> the peer they name; call_state relay -> participants
+    START_CALL = "start_call"
+    ANSWER_CALL = "answer_call"
+    HANG_UP = "hang_up"
+    SET_CALL_MEDIA = "set_call_media"
+    SDP_OFFER = "sdp_offer"
+    SDP_ANSWER = "sdp_answer"
+    ICE_CANDIDATE = "ice_candidate"
+    CALL_STATE = "call_state"
     ERROR = "error"
 
 

@@ -249,6 +249,55 @@ class Drawing(WireMessage):
     strokes: list[dict[str, Any]] = wire(list)
 
 
+# -- calls (CH9), on the chat channel and the customers' viewer sockets ------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CallState(WireMessage):
+    """The session's call, whole, to every socket of every participant: ``you`` is the
+    receiver's participant id, ``here`` whether this socket holds the receiver's place in the
+    call; ``ice_servers`` carries the receiver's own TURN credentials (empty once ended)."""
+
+    type: ClassVar[MessageType] = MessageType.CALL_STATE
+    call_id: str = wire(str)
+    media: str = wire(str, choices=("audio", "video"))
+    state: str = wire(str, choices=("ringing", "active", "ended"))
+    you: str = wire(str)
+    here: bool = wire(bool)
+    participants: list[dict[str, Any]] = wire(list)
+    ice_servers: list[dict[str, Any]] = wire(list)
+    reason: str | None = wire(str, optional=True, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedSdpOffer(WireMessage):
+    type: ClassVar[MessageType] = MessageType.SDP_OFFER
+    call_id: str = wire(str)
+    to: str = wire(str)
+    sdp: str = wire(str)
+    sender: str = wire(str)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedSdpAnswer(WireMessage):
+    type: ClassVar[MessageType] = MessageType.SDP_ANSWER
+    call_id: str = wire(str)
+    to: str = wire(str)
+    sdp: str = wire(str)
+    sender: str = wire(str)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedIceCandidate(WireMessage):
+    type: ClassVar[MessageType] = MessageType.ICE_CANDIDATE
+    call_id: str = wire(str)
+    to: str = wire(str)
+    candidate: str = wire(str)
+    sdp_mid: str | None = wire(str, optional=True, default=None)
+    sdp_m_line_index: int | None = wire(int, optional=True, default=None)
+    sender: str = wire(str, default="")
+
+
 RELAY_MESSAGES: dict[str, type[Any]] = {
     str(cls.type): cls
     for cls in (
@@ -259,6 +308,7 @@ RELAY_MESSAGES: dict[str, type[Any]] = {
         MouseInput, KeyInput,
         RelayedStrokeBegin, RelayedStrokePoints, RelayedStrokeEnd, StrokeRemoved,
         DrawingCleared, Drawing, ErrorMessage,
+        CallState, RelayedSdpOffer, RelayedSdpAnswer, RelayedIceCandidate,
     )
 }  # fmt: skip
 """Every message the relay sends, by type."""

@@ -166,3 +166,115 @@ def test_camera_gate_and_the_call_in_the_system_browser(
         expect(agent_browser.get_by_test_id("home-error")).to_contain_text("another window")
         windows.close()
         assert app.stop() == 0
+
+
+# getStats() of the chat window's link to the customer, sampled twice a second apart.
+FLOWING_JS = """(async () => {
+  const sample = async () => Object.values(await window.__rsTest.callStats())[0];
+  const deadline = performance.now() + 15000;
+  let a = await sample();
+  while (performance.now() < deadline) {
+    await new Promise((done) => setTimeout(done, 1000));
+    const b = await sample();
+    if (a && b && b.framesDecoded > a.framesDecoded && b.audioPackets > a.audioPackets) {
+      return {a, b};
+    }
+    a = b;
+  }
+  throw new Error("no frames: " + JSON.stringify(a));
+})()"""
+CONNECTED_JS = (
+    "(() => { const call = window.__rsTest.call(); return call && call.phase === 'active' &&"
+    " Object.values(call.links).some((s) => s === 'connected' || s === 'relaying'); })()"
+)
+
+
+def drag(page: CdpPage, selector: str, dx: int, dy: int) -> None:
+    """Drag the element's middle by (dx, dy) with real mouse events."""
+    box = page.evaluate(
+        f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+        ".getBoundingClientRect(); return {x: r.left + r.width / 2, y: r.top + r.height / 2}; })()"
+    )
+    x, y = box["x"], box["y"]
+    page.send("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y, button="none")
+    page.send("Input.dispatchMouseEvent", type="mousePressed", x=x, y=y, button="left",
+              clickCount=1)  # fmt: skip
+    for step in range(1, 6):
+        page.send("Input.dispatchMouseEvent", type="mouseMoved", x=x + dx * step / 5,
+                  y=y + dy * step / 5, button="left", buttons=1)  # fmt: skip
+    page.send("Input.dispatchMouseEvent", type="mouseReleased", x=x + dx, y=y + dy,
+              button="left", clickCount=1)  # fmt: skip
+
+
+def test_a_video_call_in_the_desktop_chat_window(
+    xvfb, relay, tmp_path, browser, artifacts_dir: Path
+):
+    """The agent calls from the chat window of the real app (QtWebEngine, fake devices) and a
+    Chromium customer answers: each side decodes the other's video frames and audio packets
+    (getStats); the tile moves by its top bar; the customer's hang-up ends both. A second call
+    from the notice's Call works the same and the agent's hang-up ends both; the app lets the
+    window use the devices only while a call is on."""
+    from playwright.sync_api import expect
+
+    from tests.support.calls import REMOTE_VIDEO_PLAYS, wait_call, wait_stats
+    from tests.support.ui_pages import by_id, customer_join, open_page
+
+    flags = f"{os.environ.get('QTWEBENGINE_CHROMIUM_FLAGS', '')} {FAKE_MEDIA}".strip()
+    app = AgentApp(
+        xvfb, tmp_path, relay_url=relay.url, extra_env={"QTWEBENGINE_CHROMIUM_FLAGS": flags}
+    ).start()
+    with driving(app, artifacts_dir, "desktop-call") as windows:
+        main = main_page(app)
+        windows.pages.append(main)
+        sign_in(main)
+        chat = open_support_window(app, main, windows.pages)
+        code = chat.wait_for(ACCESS_CODE_JS)
+        customer = open_page(browser, relay.url + "/")
+        windows.customers.append(customer)
+        customer_join(customer, code, name="Chris Park")
+        chat.wait_for_selector(by_test_id("chat-input"))
+
+        def answer_and_check_media() -> None:
+            expect(by_id(customer, "call-prompt")).to_be_visible(timeout=15_000)
+            by_id(customer, "call-accept").click()
+            wait_call(customer, "call.phase === 'active'")
+            chat.wait_for(CONNECTED_JS, timeout_s=20)
+            customer.wait_for_function(REMOTE_VIDEO_PLAYS, timeout=15_000)
+            flowing = chat.evaluate(FLOWING_JS, timeout_s=20)
+            assert flowing["b"]["framesDecoded"] > flowing["a"]["framesDecoded"], flowing
+            wait_stats(customer, "agent", "b.framesDecoded > a.framesDecoded && "
+                       "b.audioPackets > a.audioPackets")  # fmt: skip
+            assert chat.evaluate(local_js("GET", "/local/calls")) == 200
+
+        # 1. From the chat window's own Video call button.
+        chat.wait_for(f"!document.querySelector('{by_test_id('call-start-video')}').disabled")
+        chat.click(by_test_id("call-start-video"))
+        answer_and_check_media()
+        shot(chat, "desktop-chat-in-call-en-960x720", artifacts_dir)
+        shot(customer, "customer-in-call-with-desktop-en-1280x720", artifacts_dir)
+        tile = by_test_id("call-tile")
+        before = chat.evaluate(f"document.querySelector('{tile}').getBoundingClientRect().top")
+        drag(chat, f"{tile} .rs-call__grip", -300, -250)
+        after = chat.evaluate(f"document.querySelector('{tile}').getBoundingClientRect().top")
+        assert after < before - 100, (before, after)
+        shot(chat, "desktop-chat-in-call-tile-moved-en-960x720", artifacts_dir)
+        by_id(customer, "call-hangup").click()
+        chat.wait_for(
+            "(() => { const c = window.__rsTest.call(); return c && c.phase !== 'active'"
+            " && c.localTracks.length === 0; })()"
+        )
+        wait_until(lambda: "call ended in" in app.log(), "the app to close the devices again")
+
+        # 2. From the connection notice's Call: the chat window calls, the agent hangs up.
+        notice = CdpPage(wait_for_target(app.devtools_port, lambda t: "notice.html" in t["url"]))
+        windows.pages.append(notice)
+        notice.click(by_test_id("notice-call"))
+        answer_and_check_media()
+        chat.click(by_test_id("call-hangup"))
+        wait_call(customer, "call.phase === 'ended' && call.localTracks.length === 0")
+        chat.wait_for("window.__rsTest.call().localTracks.length === 0")
+        log = app.log()
+        assert log.count("call started in") == 2 and log.count("call ended in") == 2, log
+        assert "MediaAudioVideoCapture" in log and ": granted" in log
+        windows.close()
+        assert app.stop() == 0

@@ -81,11 +81,12 @@ def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None
 
 # The string tables each page loads (besides common_strings.js, which every page has).
 PAGE_TABLES = {
-    "/": {"chat", "customer", "file", "knock", "screen"},
+    "/": {"call", "chat", "customer", "file", "knock", "screen"},
     "/agent": {
         "agent",
         "attention",
         "browser_present",
+        "call",
         "chat",
         "control",
         "desktop_call",
@@ -96,7 +97,7 @@ PAGE_TABLES = {
         "screen",
         "sign_in",
     },
-    "/view": {"chat", "control", "drawing", "file", "screen", "viewer_chat"},
+    "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat"},
     "/admin": {"admin", "sign_in"},
     "/ui/agent/notice.html": {"agent", "desktop_call", "file"},
     "/ui/agent/help.html": {"agent"},

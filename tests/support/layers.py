@@ -94,6 +94,7 @@ CONTRACT = Layer(
     (
         "suite.protocol",
         "suite.protocol.base",
+        "suite.protocol.calls",
         "suite.protocol.chat",
         "suite.protocol.control",
         "suite.protocol.drawing",
@@ -121,6 +122,8 @@ PURE_CORE = Layer(
         "relay_server.screen.drawing_board",
         "relay_server.screen.fanout",
         "relay_server.screen.router",
+        "relay_server.calls.calls",
+        "relay_server.calls.ice_servers",
         "relay_server.sessions.access_codes",
         "relay_server.sessions.join_guard",
         "relay_server.sessions.knocks",

@@ -33,8 +33,8 @@ export class DesktopCall {
   }
 
   /**
-   * The agent starts (or accepts) a call: here when this window can, through `startHere`
-   * after the app let the page open the devices; else in the system browser.
+   * The agent starts a call: here when this window can (`startHere`; the call controller
+   * awaits arm() before it opens the devices), else in the system browser.
    * @param {"audio"|"video"} media
    * @param {(media: string) => Promise<void>} startHere
    * @returns {Promise<"here"|"browser">}
@@ -47,7 +47,6 @@ export class DesktopCall {
       await this._openInBrowser();
       return "browser";
     }
-    await this.arm();
     await startHere(media);
     return "here";
   }

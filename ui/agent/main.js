@@ -20,6 +20,7 @@ import { SupportView } from "./support_view.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
 import { ATTENTION_STRINGS } from "../common/strings/attention_strings.js";
 import { BROWSER_PRESENT_STRINGS } from "../common/strings/browser_present_strings.js";
+import { CALL_STRINGS } from "../common/strings/call_strings.js";
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DESKTOP_CALL_STRINGS } from "../common/strings/desktop_call_strings.js";
@@ -34,6 +35,7 @@ i18n.addStrings(
   AGENT_STRINGS,
   ATTENTION_STRINGS,
   BROWSER_PRESENT_STRINGS,
+  CALL_STRINGS,
   CHAT_STRINGS,
   CONTROL_STRINGS,
   DESKTOP_CALL_STRINGS,
@@ -498,6 +500,8 @@ window.__rsTest = Object.freeze({
   dropSocket: () => app.support.socket?.drop(),
   state: () => app.testState(),
   presenter: () => app.support.browserPresenter?.testState() ?? null,
+  call: () => app.support.call?.testState() ?? null, // CH9
+  callStats: () => app.support.call?.stats() ?? null,
   // What the browser's "Stop sharing" does to the capture: the track ends and fires "ended".
   endCapture: () => {
     const track = app.support.browserPresenter?.stream?.getVideoTracks()[0];

@@ -144,7 +144,7 @@ class NoticeWindow {
       "data-testid": "notice-call",
       "aria-label": i18n.t("notice.call_label", { name }),
     });
-    button.append(element("span", "", { "data-i18n": "notice.call" }, i18n.t("notice.call")));
+    button.append(iconElement("video"), element("span", "", { "data-i18n": "notice.call" }, i18n.t("notice.call")));
     button.addEventListener("click", async () => {
       button.disabled = true;
       try {

@@ -20,6 +20,8 @@ import { attachAgentFiles } from "./agent_files.js";
 import { watchSession } from "./attention.js";
 import { BrowserPresenter } from "./browser_presenter.js";
 import { DesktopCall } from "./desktop_call.js";
+import { CallController } from "../common/call/call_controller.js";
+import { CallTile, callButtons } from "../common/call/call_tile.js";
 
 export class SupportView {
   /**
@@ -158,6 +160,11 @@ export class SupportView {
         this.drawingPanel?.setPresenting(state === "presenting" || state === "paused");
       },
     });
+    // CH9: the desktop app's side of a call (camera gate, the system-browser fallback).
+    this.deskCall = backend.callSupport
+      ? new DesktopCall({ backend, sessionId: this.sessionId, i18n: this.i18n, before: byId("chat-container") })
+      : null;
+    this._attachCall(socket);
     // Control handover (P3): request, grant, take back (ui/agent/control_panel.js).
     this.controlPanel = new ControlPanel({
       socket,
@@ -177,10 +184,6 @@ export class SupportView {
       listBefore: byId("chat-container"),
       dropTarget: byId("chat-panel"),
     });
-    // CH9: the desktop app's side of a call (camera gate, the system-browser fallback).
-    this.deskCall = backend.callSupport
-      ? new DesktopCall({ backend, sessionId: this.sessionId, i18n: this.i18n, before: byId("chat-container") })
-      : null;
     this._setNotesOpen(false);
     this.notes.load();
     socket.on("status", (status) => this._onStatus(status));
@@ -287,7 +290,9 @@ export class SupportView {
       return;
     }
     this.session = { ...this.session, ...session };
+    this._startHandoffCall();
     this._report();
+    this.callButtons?.render(); // a call needs a customer in the session
     if (this.session.state === "ended") {
       return; // session_ended follows with the summary
     }
@@ -342,6 +347,7 @@ export class SupportView {
 
   _onStatus({ status, code }) {
     this.renderStatus();
+    this.callButtons?.render();
     for (const id of ["end-button", "remove-customer", "cancel-support"]) {
       byId(id).disabled = status !== "online";
     }
@@ -425,6 +431,41 @@ export class SupportView {
     this.endView.show(ended);
   }
 
+  /**
+   * Voice and video calls (CH9): "Voice call" / "Video call" in the chat's header, the call tile
+   * floating over the chat (movable). `this.call` is the CallController: the desktop app's
+   * chat window uses the same one (and its recording hook, audioTracks()).
+   */
+  _attachCall(socket) {
+    this.call = new CallController({
+      socket,
+      onChange: () => {
+        this.callTile?.render();
+        this.callButtons?.render();
+        this._callChanged();
+      },
+      // Desktop app: the camera and microphone open to this window only in a call (CH9).
+      beforeMedia: this.deskCall ? () => this.deskCall.arm() : null,
+    });
+    this.callTile = new CallTile({ controller: this.call, i18n: this.i18n, parent: document.body });
+    this.callButtons = callButtons({
+      controller: this.call,
+      i18n: this.i18n,
+      canCall: () => this.session?.state === "active" && this.socket?.online === true,
+      onStart: (media) => this.startCall(media), // desktop: here, or in the system browser
+    });
+    // In the chat's header, beside the customer's name, as chat apps put their call buttons
+    // (the tools bar below is full while presenting).
+    byId("notes-toggle").before(this.callButtons.element);
+  }
+
+  _detachCall() {
+    this.call?.destroy();
+    this.callTile?.destroy();
+    this.callButtons?.element.remove();
+    this.call = this.callTile = this.callButtons = null;
+  }
+
   /** Close the socket and let go of the session (its notes save what is left first). */
   /**
    * CH9: the agent starts a call (the chat window's Call, or the notice's): here, or where this
@@ -437,16 +478,36 @@ export class SupportView {
   }
 
   async _startCallHere(media) {
-    console.warn(`no call UI on this page yet (${media})`);
+    await this.call?.start(media);
+  }
+
+  /** The call ended here (or never began): the desktop app closes the devices to this window. */
+  _callChanged() {
+    // Over: nothing is being opened and no microphone or camera is held any more.
+    if (this.deskCall?.armed && !this.call.busy && !this.call.localStream) {
+      this.deskCall.disarm();
+    }
+    this._startHandoffCall();
   }
 
   /** CH9: this page was opened by the desktop app's sign-in link; `call` starts a call here. */
   fromHandoff(call) {
     this._handoffCall = call;
     this.chatView?.addNotice("deskcall.signed_in_from_app");
+    this._startHandoffCall();
+  }
+
+  /** The call the desktop app could not hold starts here once the customer is connected. */
+  _startHandoffCall() {
+    const media = this._handoffCall;
+    if (media && this.call && this.session?.state === "active" && this.socket?.online) {
+      this._handoffCall = null;
+      this.startCall(media);
+    }
   }
 
   leave() {
+    this._detachCall(); // CH9: hang up and release the microphone and camera first
     this.deskCall?.destroy();
     this.deskCall = null;
     this.socket?.close();

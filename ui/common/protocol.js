@@ -62,6 +62,14 @@ export const MessageType = Object.freeze({
   FILE_RECEIVED: "file_received",
   FILE_CANCELLED: "file_cancelled",
   FILE_FAILED: "file_failed",
+  START_CALL: "start_call",
+  ANSWER_CALL: "answer_call",
+  HANG_UP: "hang_up",
+  SET_CALL_MEDIA: "set_call_media",
+  SDP_OFFER: "sdp_offer",
+  SDP_ANSWER: "sdp_answer",
+  ICE_CANDIDATE: "ice_candidate",
+  CALL_STATE: "call_state",
   ERROR: "error",
 });
 
@@ -114,6 +122,8 @@ export const MAX_NAME_CHARS = 80; // a customer's name at join
 export const MAX_INPUT_TEXT_CHARS = 256; // `text` of one key_input
 export const MAX_KEY_NAME_CHARS = 32;
 export const MAX_WHEEL_STEPS = 20;
+export const MAX_SDP_CHARS = 32768; // `sdp` of sdp_offer / sdp_answer (CH9)
+export const MAX_CANDIDATE_CHARS = 1024; // `candidate` of ice_candidate
 
 // Access codes are this many digits (relay_server's access_codes.CODE_DIGITS), shown and
 // typed in groups of CODE_GROUP_DIGITS ("482 913 706").

@@ -2,6 +2,8 @@
 // end screen. One page, three steps, no reload. A reload during the chat reconnects into it
 // (the session is kept in sessionStorage until the end).
 
+import { CallController } from "../common/call/call_controller.js";
+import { CallTile } from "../common/call/call_tile.js";
 import { ChatView } from "../common/chat/chat_view.js";
 import { byId, element, setAvatar, showOnly, showUnreadInTitle } from "../common/dom.js";
 import { EndView } from "../common/end_view.js";
@@ -20,6 +22,7 @@ import { SessionSocket } from "../common/session_socket.js";
 import { attachChatFiles } from "../common/files/customer_files.js";
 import { PresentationPrompt } from "../common/screen/request.js";
 import { loadJson, saveJson } from "../common/storage.js";
+import { CALL_STRINGS } from "../common/strings/call_strings.js";
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CUSTOMER_STRINGS } from "../common/strings/customer_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
@@ -28,7 +31,7 @@ import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
 
-i18n.addStrings(CHAT_STRINGS, CUSTOMER_STRINGS, FILE_STRINGS, KNOCK_STRINGS, SCREEN_STRINGS);
+i18n.addStrings(CALL_STRINGS, CHAT_STRINGS, CUSTOMER_STRINGS, FILE_STRINGS, KNOCK_STRINGS, SCREEN_STRINGS);
 
 const STORAGE_KEY = "rs.customer.session";
 const KNOCK_STORAGE_KEY = "rs.customer.knock"; // a reload keeps waiting for the agent
@@ -393,6 +396,11 @@ class CustomerApp {
       dropTarget: byId("chat-panel"),
     });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
+    // Voice and video (CH9): the agent's call rings here and in the viewer; the page that
+    // answers holds it. The tile floats beside the chat (at the top of it on a phone).
+    this.call = new CallController({ socket, onChange: () => this.callTile?.render() });
+    this.callTile = new CallTile({ controller: this.call, i18n, parent: byId("chat-panel"), place: "chat" });
+    byId("chat-panel").prepend(this.callTile.element);
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);
@@ -502,6 +510,9 @@ class CustomerApp {
   }
 
   _leaveChat() {
+    this.call?.destroy(); // CH9: release the microphone and camera
+    this.callTile?.destroy();
+    this.call = this.callTile = null;
     this.socket?.close();
     this.chatView?.destroy();
     this.presentation?.destroy();
@@ -562,5 +573,7 @@ const app = new CustomerApp();
 window.__rsTest = Object.freeze({
   dropSocket: () => app.socket?.drop(),
   state: () => app.testState(),
+  call: () => app.call?.testState() ?? null, // CH9
+  callStats: () => app.call?.stats() ?? null,
 });
 app.start();

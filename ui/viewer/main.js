@@ -5,6 +5,8 @@
 // the customer's screen socket, paints region frames in arrival order, acknowledges each one
 // after painting it, and shows the presentation's state over the picture.
 
+import { CallController } from "../common/call/call_controller.js";
+import { CallTile } from "../common/call/call_tile.js";
 import { byId } from "../common/dom.js";
 import { fillIcons } from "../common/icons.js";
 import { i18n } from "../common/i18n.js";
@@ -28,10 +30,11 @@ import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 import { attachNativeShell } from "./native_shell.js"; // one-time viewer program (P1, P10)
 import { ViewerChat } from "./viewer_chat.js"; // the chat beside the screen
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
+import { CALL_STRINGS } from "../common/strings/call_strings.js";
 import { VIEWER_CHAT_STRINGS } from "../common/strings/viewer_chat_strings.js";
 
 i18n.addStrings(CONTROL_STRINGS, DRAWING_STRINGS, FILE_STRINGS, SCREEN_STRINGS);
-i18n.addStrings(CHAT_STRINGS, VIEWER_CHAT_STRINGS);
+i18n.addStrings(CHAT_STRINGS, VIEWER_CHAT_STRINGS, CALL_STRINGS);
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
@@ -157,6 +160,18 @@ class ViewerApp {
     socket.on(MessageType.ERROR, (error) => this.drawing.noteError(error));
     this.drawing.attach(socket);
     this.chat.attach(socket);
+    // Voice and video (CH9): the call rings here too; answered here, it shows picture-in-
+    // picture over the screen (the chat page then says the call is in the viewer).
+    this.call?.destroy();
+    this.callTile?.destroy();
+    this.call = new CallController({ socket, onChange: () => this.callTile?.render() });
+    this.callTile = new CallTile({
+      controller: this.call,
+      i18n,
+      parent: byId("main"),
+      place: "viewer",
+      pip: true,
+    });
     socket.connect();
   }
 
@@ -483,6 +498,8 @@ window.__rsViewer = Object.freeze({
   dropSocket: () => app.socket?.drop(),
   panTo: (x, y) => app.navigator.centerOn(x, y),
   drawingPixel: (x, y) => app.drawing.layer.pixelAt(x, y),
+  call: () => app.call?.testState() ?? null, // CH9
+  callStats: () => app.call?.stats() ?? null,
 });
 attachNativeShell(SESSION_KEY); // no-op in a browser tab
 app.start();

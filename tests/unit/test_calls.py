@@ -1,0 +1,234 @@
+"""The call core (relay_server/calls/calls.py) and TURN credentials (calls/ice_servers.py)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from relay_server.calls.calls import RING_TIMEOUT_S, SIGNAL_BURST, Calls
+from relay_server.calls.ice_servers import IceConfig, turn_credentials
+from suite.protocol import (
+    AnswerCall,
+    Channel,
+    ErrorCode,
+    HangUp,
+    IceCandidate,
+    ProtocolError,
+    Role,
+    SdpOffer,
+    SetCallMedia,
+    StartCall,
+    decode_client_message,
+)
+
+SESSION = "s" * 22
+CUSTOMER = "c0ffee000001"
+TURN = IceConfig(turn_urls=("turn:127.0.0.1:3478",), turn_secret="sesame", turn_ttl_s=600)
+
+
+class Socket:
+    """A member that records the frames sent to it."""
+
+    def __init__(self, role: Role, customer_id: str = "", session_id: str = SESSION) -> None:
+        self.role = role
+        self.channel = Channel.CHAT
+        self.name = str(role)
+        self.customer_id = customer_id
+        self.session_id = session_id
+        self.frames: list[dict] = []
+
+    def send(self, frame: str | bytes) -> None:
+        self.frames.append(json.loads(frame))
+
+    def of_type(self, message_type: str) -> list[dict]:
+        return [f for f in self.frames if f["type"] == message_type]
+
+    def state(self) -> dict:
+        return self.of_type("call_state")[-1]
+
+
+@pytest.fixture
+def parts():
+    agent = Socket(Role.AGENT)
+    customer = Socket(Role.CUSTOMER, CUSTOMER)
+    viewer = Socket(Role.CUSTOMER, CUSTOMER)  # the same customer's viewer page
+    sockets = {SESSION: [agent, customer, viewer]}
+    calls = Calls(lambda session_id: sockets.get(session_id, []), TURN)
+    return calls, agent, customer, viewer, sockets
+
+
+def _handle(calls: Calls, socket: Socket, message, now: float = 100.0) -> None:
+    calls.handle(socket, [(CUSTOMER, "Kim")], "Agent Lee", message, now)
+
+
+def _start(calls, agent, customer) -> str:
+    _handle(calls, agent, StartCall("video"))
+    call_id = customer.state()["call_id"]
+    _handle(calls, customer, AnswerCall(call_id, True))
+    return call_id
+
+
+def test_a_call_rings_then_is_active_and_each_copy_names_its_receiver(parts):
+    """start_call rings every socket; the page that accepts holds the call (here), the
+    customer's other page is told the call is elsewhere; each copy says who receives it."""
+    calls, agent, customer, viewer, _ = parts
+    _handle(calls, agent, StartCall("video"))
+    ringing = customer.state()
+    assert ringing["state"] == "ringing" and ringing["you"] == CUSTOMER
+    assert agent.state()["you"] == "agent" and agent.state()["here"] is True
+    assert {p["id"]: p["state"] for p in ringing["participants"]} == {
+        "agent": "joined",
+        CUSTOMER: "invited",
+    }
+    _handle(calls, customer, AnswerCall(ringing["call_id"], True))
+    assert customer.state()["state"] == "active" and customer.state()["here"] is True
+    assert viewer.state()["here"] is False  # the viewer shows "the call is in the chat"
+
+
+def test_signals_reach_only_the_named_peer_with_the_sender_set_by_the_relay(parts):
+    """An offer goes to the peer's call socket only, with ``sender`` taken from the socket."""
+    calls, agent, customer, viewer, _ = parts
+    call_id = _start(calls, agent, customer)
+    _handle(calls, agent, SdpOffer(call_id, CUSTOMER, "v=0 offer"))
+    assert customer.of_type("sdp_offer") == [
+        {"type": "sdp_offer", "call_id": call_id, "to": CUSTOMER, "sdp": "v=0 offer",
+         "sender": "agent"}
+    ]  # fmt: skip
+    assert viewer.of_type("sdp_offer") == [] and agent.of_type("sdp_offer") == []
+    _handle(
+        calls, customer, IceCandidate(call_id, "agent", "candidate:1 1 udp 1 1.2.3.4 9 typ host")
+    )
+    assert agent.of_type("ice_candidate")[0]["sender"] == CUSTOMER
+
+
+@pytest.mark.parametrize(
+    "who, message, why",
+    [
+        ("viewer", lambda c: SdpOffer(c, "agent", "x"), "this page is not in the call"),
+        ("customer", lambda c: SdpOffer(c, CUSTOMER, "x"), "that participant is not in this call"),
+        ("customer", lambda c: SdpOffer(c, "nobody", "x"), "that participant is not in this call"),
+        ("customer", lambda c: SdpOffer("old-call", "agent", "x"), "no such call"),
+        ("customer", lambda c: StartCall("audio"), "only the agent starts a call"),
+        ("agent", lambda c: StartCall("audio"), "a call is already on"),
+        ("viewer", lambda c: SetCallMedia(c, True, False), "this page is not in the call"),
+    ],
+)
+def test_signalling_that_is_not_allowed_is_refused(parts, who, message, why):
+    """Frames from a page not in the call, to a peer not in it, or of another call are refused."""
+    calls, agent, customer, viewer, _ = parts
+    call_id = _start(calls, agent, customer)
+    sender = {"agent": agent, "customer": customer, "viewer": viewer}[who]
+    with pytest.raises(ProtocolError) as refused:
+        _handle(calls, sender, message(call_id))
+    assert refused.value.code is ErrorCode.NOT_ALLOWED and refused.value.message == why
+
+
+def test_a_socket_of_another_session_reaches_nobody(parts):
+    """A stranger in another session naming this session's call and participants is refused."""
+    calls, agent, customer, _, sockets = parts
+    call_id = _start(calls, agent, customer)
+    stranger = Socket(Role.AGENT, session_id="t" * 22)
+    sockets[stranger.session_id] = [stranger]
+    with pytest.raises(ProtocolError, match="no such call"):
+        _handle(calls, stranger, SdpOffer(call_id, CUSTOMER, "v=0 evil"))
+    assert customer.of_type("sdp_offer") == []
+
+
+def test_declining_ends_the_call_and_hanging_up_ends_it_for_both(parts):
+    """A decline ends a one-customer call (declined); the agent hanging up ends it (hung_up)."""
+    calls, agent, customer, _, _ = parts
+    _handle(calls, agent, StartCall("audio"))
+    _handle(calls, customer, AnswerCall(customer.state()["call_id"], False))
+    assert agent.state()["state"] == "ended" and agent.state()["reason"] == "declined"
+    call_id = _start(calls, agent, customer)
+    _handle(calls, agent, HangUp(call_id))
+    assert customer.state() == {**customer.state(), "state": "ended", "reason": "hung_up"}
+    assert customer.state()["ice_servers"] == [] and calls.call_of(SESSION) is None
+
+
+def test_the_call_socket_closing_leaves_the_call_and_no_answer_ends_it(parts):
+    """The customer's call page closing ends a two-party call; unanswered calls time out."""
+    calls, agent, customer, _, _ = parts
+    _start(calls, agent, customer)
+    calls.left(customer, 101.0)
+    assert agent.state()["state"] == "ended"
+    _handle(calls, agent, StartCall("audio"), now=200.0)
+    calls.expire(200.0 + RING_TIMEOUT_S - 1)
+    assert agent.state()["state"] == "ringing"
+    calls.expire(200.0 + RING_TIMEOUT_S)
+    assert agent.state()["reason"] == "no_answer"
+
+
+def test_media_state_and_the_signal_rate_limit(parts):
+    """set_call_media shows on every copy; signalling beyond the burst is rate_limited."""
+    calls, agent, customer, _, _ = parts
+    call_id = _start(calls, agent, customer)
+    _handle(calls, customer, SetCallMedia(call_id, True, True))
+    shown = {p["id"]: p for p in agent.state()["participants"]}[CUSTOMER]
+    assert (shown["muted"], shown["camera_off"]) == (True, True)
+    with pytest.raises(ProtocolError) as refused:
+        for _ in range(int(SIGNAL_BURST) + 1):
+            _handle(calls, agent, IceCandidate(call_id, CUSTOMER, "candidate:x"))
+    assert refused.value.code is ErrorCode.RATE_LIMITED
+
+
+def test_each_participant_gets_its_own_turn_credentials(parts):
+    """ice_servers carry coturn's REST credentials: <expiry>:<label>, HMAC-SHA1 of the secret."""
+    calls, agent, customer, _, _ = parts
+    _start(calls, agent, customer)
+    servers = customer.state()["ice_servers"]
+    assert servers[0]["urls"] == ["turn:127.0.0.1:3478"]
+    username = servers[0]["username"]
+    expiry, label = username.split(":")
+    assert int(expiry) == 100 + 600 and label == f"{SESSION[:8]}.{CUSTOMER}"
+    expected = base64.b64encode(hmac.new(b"sesame", username.encode(), hashlib.sha1).digest())
+    assert servers[0]["credential"] == expected.decode()
+    assert agent.state()["ice_servers"][0]["username"].endswith(".agent")
+
+
+@pytest.mark.parametrize(
+    "config, problem",
+    [
+        ({"turn_urls": ("turn:x",)}, "needs --turn-secret"),
+        ({"turn_urls": ("http://x",), "turn_secret": "s"}, "not a STUN or TURN URL"),
+        ({"stun_urls": ("turn:x",)}, "--stun-url takes"),
+        ({"turn_urls": ("turn:x",), "turn_secret": "s", "turn_ttl_s": 5}, "at least 60"),
+    ],
+)
+def test_bad_ice_options_are_refused_with_a_clear_message(config, problem):
+    """Relay options that cannot work are refused at start-up, saying which."""
+    with pytest.raises(ValueError, match=problem):
+        IceConfig(**config)
+
+
+def test_no_stun_or_turn_means_host_candidates_only():
+    """Without servers a participant gets an empty list; credentials follow the REST scheme."""
+    assert IceConfig().servers_for("agent", 0.0) == []
+    assert turn_credentials("k", "p", 10.0, 50)[0] == "60:p"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "sdp_offer", "call_id": "c", "to": "agent", "sdp": "x" * 32769},
+        {"type": "ice_candidate", "call_id": "c", "to": "agent", "candidate": "x" * 1025},
+        {
+            "type": "ice_candidate",
+            "call_id": "c",
+            "to": "a",
+            "candidate": "x",
+            "sdp_m_line_index": 256,
+        },
+        {"type": "start_call", "media": "screen"},
+        {"type": "answer_call", "call_id": "c", "accept": 1},
+    ],
+)
+def test_oversized_or_mistyped_call_frames_are_bad_messages(frame):
+    """The SDP and candidate caps and the field types are checked before anything is routed."""
+    with pytest.raises(ProtocolError) as refused:
+        decode_client_message(json.dumps(frame))
+    assert refused.value.code is ErrorCode.BAD_MESSAGE
