@@ -84,9 +84,10 @@ def test_camera_gate_and_the_call_in_the_system_browser(
     refused); a chat window whose support is in a call gets them (fake devices). With "Open calls
     in my web browser" the notice's Call says why and opens the support in the system browser
     ($BROWSER) through a one-time link: that browser is signed in, in the same support, and
-    the chat window says where the support went; the link works once."""
+    the chat window says where the support went; the call starts there; the link works once."""
     from playwright.sync_api import expect
 
+    from tests.support.calls import wait_call
     from tests.support.ui_pages import customer_join, open_page, rs_state
 
     env, urls = browser_log
@@ -147,7 +148,13 @@ def test_camera_gate_and_the_call_in_the_system_browser(
         assert agent_browser.evaluate("location.hash") == ""  # the ticket left the address
         assert agent_browser.evaluate("window.__rsTest.state().mode") == "browser"
         agent_browser.get_by_test_id("chat-input").wait_for()
-        shot(agent_browser, "browser-opened-from-app-en", artifacts_dir)
+        # The call the notice asked for starts there: the customer is rung and answers.
+        expect(customer.get_by_test_id("call-prompt")).to_be_visible(timeout=15_000)
+        customer.get_by_test_id("call-accept").click()
+        wait_call(agent_browser, CONNECTED)
+        wait_call(customer, CONNECTED)
+        expect(agent_browser.get_by_test_id("chat-notice").first).to_be_visible()
+        shot(agent_browser, "browser-opened-from-app-in-call-en-1280x720", artifacts_dir)
         # The browser took the agent's place in the support: the window says where it went.
         chat.wait_for(
             "document.querySelector('#home-error')?.dataset.i18n"
@@ -183,6 +190,10 @@ FLOWING_JS = """(async () => {
   }
   throw new Error("no frames: " + JSON.stringify(a));
 })()"""
+CONNECTED = (
+    "call.phase === 'active' && "
+    "Object.values(call.links).some((s) => s === 'connected' || s === 'relaying')"
+)
 CONNECTED_JS = (
     "(() => { const call = window.__rsTest.call(); return call && call.phase === 'active' &&"
     " Object.values(call.links).some((s) => s === 'connected' || s === 'relaying'); })()"
