@@ -124,13 +124,16 @@ def test_camera_gate_and_the_call_in_the_system_browser(
         notice = CdpPage(wait_for_target(app.devtools_port, lambda t: "notice.html" in t["url"]))
         windows.pages.append(notice)
         notice.wait_for(visible_js(by_test_id("notice-call")))
-        shot(notice, "desktop-notice-call-en", artifacts_dir)
+        shot(notice, "desktop-notice-call-en-380x300", artifacts_dir)
         notice.click(by_test_id("notice-call"))
         chat.wait_for(
             f"document.querySelector('{by_test_id('deskcall-bar')}')?.dataset.step === 'opened'"
         )
         assert "chose to have calls in your web browser" in chat.text(by_test_id("deskcall-why"))
-        shot(chat, "desktop-chat-call-in-browser-en", artifacts_dir)
+        shot(chat, "desktop-chat-call-in-browser-en-960x720", artifacts_dir)
+        use_korean(chat)
+        assert "웹 브라우저" in chat.text(by_test_id("deskcall-why"))
+        shot(chat, "desktop-chat-call-in-browser-ko-960x720", artifacts_dir)
         url = wait_until(lambda: urls.exists() and urls.read_text().strip(), "the browser's URL")
         assert url.startswith(f"{relay.url}/agent#handoff=") and url.endswith("&call=video"), url
         ticket = url.split("#handoff=")[1].split("&")[0]
@@ -161,12 +164,12 @@ def test_camera_gate_and_the_call_in_the_system_browser(
             " === 'deskcall.continued_in_browser'"
         )
         chat.wait_for(visible_js(by_test_id("home-action")))
-        shot(chat, "desktop-chat-continued-in-browser-en", artifacts_dir)
+        shot(chat, "desktop-chat-continued-in-browser-ko-960x720", artifacts_dir)
 
         again = open_page(browser, url)
         windows.customers.append(again)
         expect(again.get_by_test_id("login-error")).to_contain_text("already used")
-        shot(again, "browser-link-used-en", artifacts_dir)
+        shot(again, "browser-link-used-en-1280x720", artifacts_dir)
         # "Use here": the chat window takes the support back from the browser.
         chat.click(by_test_id("home-action"))
         chat.wait_for_selector(by_test_id("chat-input"))
@@ -198,6 +201,19 @@ CONNECTED_JS = (
     "(() => { const call = window.__rsTest.call(); return call && call.phase === 'active' &&"
     " Object.values(call.links).some((s) => s === 'connected' || s === 'relaying'); })()"
 )
+
+
+def use_korean(page: CdpPage) -> None:
+    """Switch a window to Korean as the agent does (the language menu; the notice has none,
+    so there the remembered choice and a reload)."""
+    if page.evaluate("Boolean(document.getElementById('language-select'))"):
+        page.evaluate(
+            "(() => { const s = document.getElementById('language-select'); s.value = 'ko';"
+            " s.dispatchEvent(new Event('change')); })()"
+        )
+    else:
+        page.evaluate("localStorage.setItem('rs.language', 'ko'); location.reload()")
+    page.wait_for("document.documentElement.lang === 'ko'")
 
 
 def drag(page: CdpPage, selector: str, dx: int, dy: int) -> None:
@@ -277,10 +293,16 @@ def test_a_video_call_in_the_desktop_chat_window(
         wait_until(lambda: "call ended in" in app.log(), "the app to close the devices again")
 
         # 2. From the connection notice's Call: the chat window calls, the agent hangs up.
+        # (In Korean this time, for the screenshots.)
         notice = CdpPage(wait_for_target(app.devtools_port, lambda t: "notice.html" in t["url"]))
         windows.pages.append(notice)
+        use_korean(notice)
+        use_korean(chat)
+        notice.wait_for(visible_js(by_test_id("notice-call")))
+        shot(notice, "desktop-notice-call-ko-380x300", artifacts_dir)
         notice.click(by_test_id("notice-call"))
         answer_and_check_media()
+        shot(chat, "desktop-chat-in-call-ko-960x720", artifacts_dir)
         chat.click(by_test_id("call-hangup"))
         wait_call(customer, "call.phase === 'ended' && call.localTracks.length === 0")
         chat.wait_for("window.__rsTest.call().localTracks.length === 0")
