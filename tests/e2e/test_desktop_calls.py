@@ -120,7 +120,16 @@ def test_camera_gate_and_the_call_in_the_system_browser(
         assert ": granted" in log
 
         # -- the system-browser fallback from the notice's Call ------------------------------
-        main.evaluate(local_js("PUT", "/local/settings", {"calls": {"open_in_browser": True}}))
+        # Settings › Remote support: "Open calls in my web browser", saved when ticked.
+        main.click(by_test_id("settings-button"))
+        main.click(by_test_id("tab-remote"))
+        main.click(by_test_id("call-in-browser"))
+        main.wait_for(
+            f"document.querySelector('{by_test_id('call-settings')}')"
+            ".querySelector('[role=status]').textContent === 'Saved.'"
+        )
+        main.evaluate(f"document.querySelector('{by_test_id('call-settings')}').scrollIntoView()")
+        shot(main, "desktop-settings-calls-en-1100x760", artifacts_dir)
         notice = CdpPage(wait_for_target(app.devtools_port, lambda t: "notice.html" in t["url"]))
         windows.pages.append(notice)
         notice.wait_for(visible_js(by_test_id("notice-call")))

@@ -304,6 +304,11 @@ export class DesktopBackend {
     return this._local("GET", "/local/calls");
   }
 
+  /** Settings › Remote support's "Open calls in my web browser": {open_in_browser}. */
+  async saveCallSettings(calls) {
+    await this._local("PUT", "/local/settings", { body: { calls } });
+  }
+
   /** A call started ("start": the camera and microphone open to this window) or ended. */
   async callState(sessionId, action) {
     return this._local("POST", "/local/calls", { body: { session_id: sessionId, action } });
