@@ -58,3 +58,38 @@ def test_bad_and_expired_links_say_so_in_the_agents_language(
                 page.screenshot(path=str(folder / f"browser-link-expired-{lang}-1280x800.png"))
     finally:
         close_pages(pages, request)
+
+
+def test_the_call_support_probe_says_where_a_call_can_run(open_ui) -> None:
+    """call_support.js (pure): a call runs here with WebRTC, getUserMedia and the app's media
+    permissions; otherwise the reason, in this order: the agent's setting, no WebRTC, no
+    getUserMedia, no camera access (with the app's detail); a browser tab asks no app."""
+    page = open_ui("/agent")
+    result = page.evaluate(
+        """async () => {
+            const { callSupport } = await import("/ui/agent/call_support.js");
+            const full = { RTCPeerConnection: function () {},
+                           navigator: { mediaDevices: { getUserMedia() {} } } };
+            const app = (available, inBrowser = false) => ({
+                media: { available, reason: available ? null : "not wired here" },
+                open_in_browser: inBrowser });
+            return {
+                tab: callSupport(window),
+                app: callSupport(full, app(true)),
+                setting: callSupport(full, app(true, true)).reason,
+                noRtc: callSupport({ navigator: full.navigator }, app(true)).reason,
+                noMedia: callSupport({ RTCPeerConnection: full.RTCPeerConnection,
+                                       navigator: {} }, app(true)).reason,
+                noAccess: callSupport(full, app(false)),
+            };
+        }"""
+    )
+    assert result["tab"]["here"] is True and result["tab"]["reason"] is None
+    assert result["app"] == {"webrtc": True, "getUserMedia": True, "permission": True,
+                             "here": True, "reason": None, "detail": None}  # fmt: skip
+    assert (result["setting"], result["noRtc"], result["noMedia"]) == (
+        "setting", "no_webrtc", "no_media",
+    )  # fmt: skip
+    assert result["noAccess"]["here"] is False
+    assert result["noAccess"]["reason"] == "no_camera_access"
+    assert result["noAccess"]["detail"] == "not wired here"

@@ -22,6 +22,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
+from queue import Full
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -130,7 +131,10 @@ class SystemNotifier:
         with self._lock:
             router, self._router = self._router, None
         if router is not None:
-            router.rs_queue.put(None)  # wakes the listening thread, which then returns
+            try:
+                router.rs_queue.put_nowait(None)  # wakes the listening thread, which returns
+            except Full:  # full of clicks: the thread sees that its router is gone
+                pass
             router.close()
             router.conn.close()
 
