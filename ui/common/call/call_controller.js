@@ -192,6 +192,10 @@ export class CallController {
     const phase = this.view.phase;
     if (phase === CallPhase.ACTIVE || phase === CallPhase.OUTGOING) {
       if (before !== phase) this.error = null;
+      const shown = this.view.me;
+      if (shown && (shown.muted !== this.muted || shown.camera_off !== this.cameraOff)) {
+        this._sendMedia(); // e.g. answered a video call with voice only (no camera)
+      }
       this._updateLinks();
     } else if (phase === CallPhase.INCOMING) {
       // Ringing here: nothing to open until the user answers.

@@ -162,10 +162,8 @@ export class CallTile {
     }
     this.qualityLine.hidden = phase !== CallPhase.ACTIVE || view.peers.length === 0;
 
-    const agent = [...view.peers, ...view.invited].find((p) => p.role === "agent");
-    const callerName = agent?.name || (this.state?.participants ?? []).find((p) => p.role === "agent")?.name || "";
     if (phase === CallPhase.INCOMING) {
-      const caller = c.state?.participants?.find((p) => p.role === "agent")?.name || callerName;
+      const caller = c.state?.participants?.find((p) => p.role === "agent")?.name ?? "";
       this.promptText.textContent = this.i18n.t(view.media === "video" ? "call.incoming_video" : "call.incoming_audio", { name: caller });
       this.promptHint.textContent = this.i18n.t("call.incoming_hint");
       this._label(this.acceptButton, "call.accept");
@@ -194,18 +192,13 @@ export class CallTile {
     this._renderQuality(view);
     this.messageText.textContent = c.error ? this.i18n.t(`call.error.${c.error}`) : c.notice ? this.i18n.t(`call.notice.${c.notice}`) : "";
     this.message.dataset.kind = c.error ? "error" : c.notice ? "notice" : "plain";
-    this.message.hidden = !showMessage && !endedShown;
+    this.message.hidden = !showMessage && !endedShown; // "Close" under an ended call's line
     this._label(this.messageClose, "call.dismiss");
     if (endedShown && !showMessage) {
-      this.message.hidden = true;
       this._endedTimer = setTimeout(() => {
         this._shownEnded = view.callId;
         this.render();
       }, ENDED_SHOWN_MS);
-    }
-    if (endedShown) {
-      this.messageClose.hidden = false;
-      this.message.hidden = false;
     }
   }
 
