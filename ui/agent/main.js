@@ -216,6 +216,8 @@ class AgentApp {
   _showChatWindowMessage(key, error) {
     this._show("home");
     byId("home-title").textContent = "";
+    // Where the support went (the browser holding a call) is news, not a failure.
+    byId("home-error").classList.toggle("rs-alert--info", key === "deskcall.continued_in_browser");
     if (key) {
       this.homeError.showKey(key);
     } else {
