@@ -3,6 +3,8 @@ call_gate.py)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from suite.agent.app.call_gate import MAX_CALLS, CallGate
@@ -85,3 +87,30 @@ def test_the_call_gate_is_bounded():
     with pytest.raises(ValueError, match=f"at most {MAX_CALLS}"):
         gate.start("one-more", now=0.0)
     gate.start("s0", now=1.0)  # one already in a call is no new entry
+
+
+def test_pywebviews_switch_that_grants_every_page_the_camera_is_kept_out(monkeypatch):
+    """pywebview's Qt backend appends --use-fake-ui-for-media-stream (every page of every
+    origin gets the camera and microphone unasked) as it makes each window: the flag is dropped
+    there and from the environment; the other flags go through."""
+    from types import SimpleNamespace
+
+    from suite.agent.app import web_permissions
+
+    appended: list[tuple[str, tuple[str, ...]]] = []
+    qt = SimpleNamespace(
+        environ_append=lambda key, *values, sep=" ": appended.append((key, values))
+    )
+    monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --use-fake-ui-for-media-stream")
+    web_permissions._keep_media_requests_asked(qt)
+    assert web_permissions.FAKE_MEDIA_UI_FLAG == "--use-fake-ui-for-media-stream"
+    assert os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] == "--no-sandbox"
+    qt.environ_append(
+        "QTWEBENGINE_CHROMIUM_FLAGS",
+        "--use-fake-ui-for-media-stream",
+        "--enable-features=AutoplayIgnoreWebAudio",
+    )
+    qt.environ_append("QTWEBENGINE_CHROMIUM_FLAGS", "--use-fake-ui-for-media-stream")
+    assert appended == [
+        ("QTWEBENGINE_CHROMIUM_FLAGS", ("--enable-features=AutoplayIgnoreWebAudio",))
+    ]

@@ -21,9 +21,10 @@ Qt 6.11: a page's ``getUserMedia`` resolved with no permission request at all).
 Qt 6.8 replaced ``featurePermissionRequested`` with ``permissionRequested`` and a
 ``QWebEnginePermission`` to ``grant()`` or ``deny()``; it still emits both. The handler answers
 the new one where it exists (PyQt6-WebEngine 6.11 here) and leaves the old one unanswered, so
-each request gets exactly one answer. Media grants are transient in QtWebEngine: they last as
-long as the page, and a second ``getUserMedia`` in the same page is not asked again (seen
-with Qt 6.11; ``docs/architecture.md``, *Calls in the desktop app*). A request nobody answers
+each request gets exactly one answer. Media answers are transient in QtWebEngine: they last
+as long as the page, and a later ``getUserMedia`` in the same page gets the first answer, grant
+or refusal, without a new request (seen with Qt 6.11; ``docs/architecture.md``, *Calls in the
+desktop app*). A request nobody answers
 leaves the page's promise pending forever, so every request is answered. A denial reaches
 the page as ``AbortError: Invalid state`` (not ``NotAllowedError``).
 """
