@@ -128,7 +128,8 @@ class Handoffs:
         """Use ``ticket`` once; returns its record (username and session id).
 
         The order of the checks: a used ticket says "used" even after its minute is over (the
-        person clicked a link twice); a fresh ticket of a support that ended says so.
+        person clicked a link twice); a ticket of a support that has ended says so, expired or
+        not (there is nothing to open again).
 
         Raises:
             HandoffRefused: unknown, used, expired, session over.
@@ -140,11 +141,11 @@ class Handoffs:
             raise HandoffRefused(HandoffProblem.UNKNOWN)
         if record.used_at is not None:
             raise HandoffRefused(HandoffProblem.USED)
-        if now >= record.expires_at:
-            raise HandoffRefused(HandoffProblem.EXPIRED)
         if not owns_live(record.username, record.session_id):
             record.used_at = now  # nothing to sign in to any more: never again
             raise HandoffRefused(HandoffProblem.SESSION_OVER)
+        if now >= record.expires_at:
+            raise HandoffRefused(HandoffProblem.EXPIRED)
         record.used_at = now
         return record
 

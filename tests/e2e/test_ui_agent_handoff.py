@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.api import Api
+from tests.support.chat_client import end_session_as_agent
 from tests.support.relay import ALICE
 from tests.support.ui_pages import close_pages, open_page
 from tests.support.waiting import wait_until
@@ -26,8 +27,9 @@ def test_bad_and_expired_links_say_so_in_the_agents_language(
     browser, relay_factory, request, artifacts_dir: Path
 ):
     """An unknown ticket reads "not valid", an expired one (a 1 s lifetime here) "expired",
-    in Korean in a Korean browser; either way the page is at the sign-in form, the address
-    has no fragment left, and nobody is signed in."""
+    in Korean in a Korean browser, one of a support that has ended since "has ended"; each
+    time the page is at the sign-in form, the address has no fragment left, and nobody is
+    signed in."""
     relay = relay_factory("--handoff-lifetime", "1")
     api = Api(relay.url)
     token = api.login(ALICE.username, ALICE.password)
@@ -56,6 +58,18 @@ def test_bad_and_expired_links_say_so_in_the_agents_language(
             for folder in filter(None, (artifacts_dir, SHOTS)):
                 lang = locale[:2]
                 page.screenshot(path=str(folder / f"browser-link-expired-{lang}-1280x800.png"))
+
+        # A link to a support that has ended since says so (and works no more).
+        relay_token = api.login(ALICE.username, ALICE.password)
+        live_id = api.new_support(relay_token)["session_id"]
+        status, fresh, _ = api.request("POST", "/api/handoffs", {"session_id": live_id}, token)
+        assert status == 201
+        end_session_as_agent(relay.ws_url, live_id, relay_token)
+        over = open_page(browser, fresh["url"], BROWSER_SIZE)
+        pages.append(over)
+        expect(over.get_by_test_id("login-error")).to_contain_text(
+            "The support of this sign-in link has ended."
+        )
     finally:
         close_pages(pages, request)
 

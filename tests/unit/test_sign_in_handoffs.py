@@ -67,10 +67,11 @@ def test_bad_tickets_are_refused_with_their_reason(case, ticket_of, when, owns, 
 
 
 def test_a_ticket_of_an_ended_support_is_spent():
-    """Refused for its ended support, the ticket stays refused (as used) afterwards."""
+    """Refused for its ended support (even past its lifetime: nothing is left to open), the
+    ticket stays refused (as used) afterwards."""
     handoffs = Handoffs()
     ticket, _ = handoffs.issue("alice", "s1", now=0.0)
-    assert refused(handoffs, ticket, 1.0, over) is HandoffProblem.SESSION_OVER
+    assert refused(handoffs, ticket, HANDOFF_LIFETIME_S + 1, over) is HandoffProblem.SESSION_OVER
     assert refused(handoffs, ticket, 2.0, live) is HandoffProblem.USED
 
 
