@@ -34,8 +34,10 @@ export class NoticePresentation {
     // With both out, the agent may take back one kind alone (as the chat window allows).
     this.takeBackMouse = this._button("notice-take-back-mouse", () => this._takeBack({ keyboard: false }));
     this.takeBackKeyboard = this._button("notice-take-back-keyboard", () => this._takeBack({ mouse: false }));
+    this.takeBackPrefix = element("span", "notice__take-back-prefix");
     this.controlLine.append(
       element("span", "notice__control-text"),
+      this.takeBackPrefix,
       this.takeBackMouse,
       this.takeBackKeyboard,
       this.takeBack,
@@ -131,9 +133,12 @@ export class NoticePresentation {
     if (held) {
       this.i18n.bind(this.controlLine.firstChild, `notice.control_${held}`, { name: this.name });
     }
-    this.i18n.bind(this.takeBack, "notice.take_back");
+    // Both out: "Take back: Mouse | Keyboard | Both"; one out: "Take back control".
+    const both = held === "both";
+    this.i18n.bind(this.takeBack, both ? "notice.take_back_both" : "notice.take_back");
     this._label(this.takeBack, "notice.take_back_label");
-    this.takeBackMouse.hidden = this.takeBackKeyboard.hidden = held !== "both";
+    this.takeBackPrefix.hidden = this.takeBackMouse.hidden = this.takeBackKeyboard.hidden = !both;
+    this.i18n.bind(this.takeBackPrefix, "notice.take_back_prefix");
     this.i18n.bind(this.takeBackMouse, "notice.take_back_mouse");
     this._label(this.takeBackMouse, "notice.take_back_mouse_label");
     this.i18n.bind(this.takeBackKeyboard, "notice.take_back_keyboard");
