@@ -25,6 +25,9 @@ export class CallController {
    * @param {import("../session_socket.js").SessionSocket} options.socket
    * @param {(controller: CallController) => void} options.onChange redraw
    * @param {"all"|"relay"} [options.iceTransportPolicy] "relay": TURN only (tests, benchmarks)
+   * @param {(media: string) => Promise<void>} [options.beforeMedia] awaited before the microphone
+   *   and camera open (the desktop app lets its window use them only in a call); a throw is a
+   *   failed call
    */
   constructor({ socket, onChange, iceTransportPolicy = URL_ICE_POLICY, beforeMedia = null }) {
     this.beforeMedia = beforeMedia; // awaited before the devices open (the desktop app's gate)

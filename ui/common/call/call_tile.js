@@ -364,7 +364,8 @@ export class CallTile {
 
 /**
  * The agent's "Voice call" / "Video call" buttons (disabled while a call is on, and while
- * `canCall()` says no: no customer connected).
+ * `canCall()` says no: no customer connected). `onStart(media)` starts the call (default
+ * `controller.start`; the desktop app's chat window may send it to the system browser).
  * @returns {{element: HTMLElement, render: () => void}}
  */
 export function callButtons({ controller, i18n, canCall = () => true, onStart = (media) => controller.start(media) }) {
