@@ -12,6 +12,7 @@ from pathlib import Path
 from relay_server import logs
 from relay_server.calls.ice_servers import DEFAULT_TURN_TTL_S
 from relay_server.sessions.join_guard import DEFAULT_GUESS_BUDGET, DEFAULT_GUESS_WINDOW_S
+from relay_server.sessions.supports import DEFAULT_CUSTOMERS_PER_SESSION
 from relay_server.web.connection_limits import MIN_BODY_BYTES_PER_S, ConnectionLimits
 
 logger = logging.getLogger("relay_server")
@@ -59,6 +60,13 @@ def serve_parser() -> argparse.ArgumentParser:
         help="wrong access codes relay-wide per --guess-window before a correct code needs the "
         f"agent's admission (default {DEFAULT_GUESS_BUDGET}; 0 = never, only for benchmarks; "
         "see docs/security.md)",
+    )
+    parser.add_argument(
+        "--customers-per-session",
+        type=int,
+        default=DEFAULT_CUSTOMERS_PER_SESSION,
+        help="customers seated at once in one session; one more is refused with 409 "
+        f"session_full (default {DEFAULT_CUSTOMERS_PER_SESSION})",
     )
     parser.add_argument(
         "--guess-window",
@@ -233,6 +241,9 @@ def serve(argv: list[str]) -> int:
             max_per_address=max_per_address,
         ),
     )
+    if not 1 <= args.customers_per_session <= 50:  # 50 viewers fit a presentation's 64
+        print("error: --customers-per-session must be 1-50", file=sys.stderr)
+        return 2
     try:
         file_rules = FileRules(parse_size(args.max_file_size), parse_extensions(args.file_types))
     except ValueError as error:
@@ -250,6 +261,7 @@ def serve(argv: list[str]) -> int:
         icons_enabled=not args.no_icons,
         guess_budget=args.guess_budget,
         guess_window_s=args.guess_window,
+        customers_per_session=args.customers_per_session,
         public_url=args.public_url,
         file_rules=file_rules,
     )

@@ -33,7 +33,7 @@ from relay_server.files.transfers import (
     parse_range,
 )
 from relay_server.sessions.relay import Relay
-from relay_server.sessions.supports import SupportSession
+from relay_server.sessions.supports import AGENT_PARTICIPANT_ID, SupportSession, customer_id
 from relay_server.web.authorization import bearer_principal, parse_authorization
 from relay_server.web.http_bodies import error_reply, json_body, json_route, refused_input
 from suite.protocol import (
@@ -80,6 +80,14 @@ def install_file_routes(
                 raise Refused("session_not_found", "no such live support session of yours")
             return "customer", session
         raise Refused("unauthorized", "send 'Authorization: Bearer <token>' or 'Customer <token>'")
+
+    # Several customers per session share the role "customer": each upload is bound to the
+    # participant that offered it, so another customer of the session cannot write into it.
+    uploaders: dict[str, str] = {}
+
+    def caller_participant() -> str:
+        scheme, token = parse_authorization(bottle.request.get_header("Authorization"))
+        return customer_id(token) if scheme == "Customer" and token else AGENT_PARTICIPANT_ID
 
     def transfer_for_caller(transfer_id: str) -> tuple[str, Transfer]:
         """The transfer and the caller's role; another session's transfer is 'not found'."""
@@ -131,13 +139,16 @@ def install_file_routes(
     @api
     def offer(session_id: str):
         role, session = caller(session_id)
-        if not session.customer_token:
+        if not session.customers:
             raise Refused("no_customer", "no customer has joined this session yet")
         offer = offer_body()
         if offer.get("check") is True:  # "would you take it?" before the sender hashes it
             name, size, _, _ = parse_offer(offer, files.rules, check_only=True)
             return {"allowed": True, "name": name, "size": size}
         transfer = files.offer(session.id, role, offer, clock())
+        for stale in [t for t in uploaders if files.get(t) is None]:  # their session ended
+            del uploaders[stale]
+        uploaders[transfer.id] = caller_participant()
         logger.info(
             "file offered",
             extra={"session_id": session.id, "transfer": transfer.id, "size": transfer.size},
@@ -161,6 +172,8 @@ def install_file_routes(
     @api
     def upload(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
+        if uploaders.get(transfer.id, caller_participant()) != caller_participant():
+            raise Refused("not_sender", "another participant offered this file")
         try:
             offset = int(bottle.request.query.get("offset", ""))
         except ValueError:

@@ -40,7 +40,8 @@ CELL_PX = 16
 VIEWER_WINDOW_FRAMES = 8
 VIEWER_WINDOW_BYTES = 512 * 1024
 VIEWER_WINDOW_S = 0.2  # a slow viewer's window shrinks to this much of its delivery rate
-MAX_VIEWERS = 8
+MAX_VIEWERS_PER_CUSTOMER = 8  # one customer's tabs and one-time viewers
+MAX_VIEWERS = 64  # a presentation's viewers in all (several customers per session)
 # Early credit: medians of this many recent samples; a sample of the presenter's lead (credit to
 # first frame) above the cap is a still screen (the presenter found nothing new), not a cost.
 TIMING_SAMPLES = 9
@@ -218,8 +219,18 @@ class Presentation(Generic[MemberT]):
     # -- viewers -----------------------------------------------------------------------------
 
     def add_viewer(self, member: MemberT) -> bool:
-        """Seat a viewer with everything dirty; False when the presentation is full."""
+        """Seat a viewer with everything dirty; False when the presentation is full, or that
+        viewer's customer has ``MAX_VIEWERS_PER_CUSTOMER`` open already."""
         if len(self.viewers) >= MAX_VIEWERS:
+            return False
+        owner = getattr(member, "customer_id", None)
+        if (
+            owner
+            and sum(
+                1 for v in self.viewers.values() if getattr(v.member, "customer_id", None) == owner
+            )
+            >= MAX_VIEWERS_PER_CUSTOMER
+        ):
             return False
         viewer = _Viewer(member)
         self.viewers[id(member)] = viewer

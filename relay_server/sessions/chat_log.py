@@ -16,7 +16,8 @@ def chat_table(session_id: str) -> str:
 class ChatLog:
     """Chat messages of one session; ids increase from 1 and equal the store's doc ids.
 
-    Idempotent: a message whose ``(role, client_id)`` is already stored is not stored again.
+    Idempotent: a message whose ``(sender, client_id)`` is already stored is not stored again
+    (the sender: its participant id; several customers may pick the same client id).
     """
 
     def __init__(self, store: Store, session_id: str):
@@ -26,20 +27,29 @@ class ChatLog:
             dict(doc, id=doc.doc_id) for doc in store.table(self.table).all()
         ]
         self.messages.sort(key=lambda m: m["id"])
-        self._by_client = {(m["role"], m["client_id"]): m for m in self.messages}
+        self._by_client = {(_sender(m), m["client_id"]): m for m in self.messages}
         # Runtime state, not stored: how far each role has read.
         self.read_up_to: dict[str, int] = {"agent": 0, "customer": 0}
 
-    def find(self, role: str, client_id: str) -> dict[str, Any] | None:
-        return self._by_client.get((role, client_id))
+    def find(self, participant_id: str, client_id: str) -> dict[str, Any] | None:
+        return self._by_client.get((participant_id, client_id))
 
-    def append(self, role: str, name: str, client_id: str, text: str, now: float) -> dict[str, Any]:
+    def append(
+        self, role: str, name: str, client_id: str, text: str, now: float, participant_id: str
+    ) -> dict[str, Any]:
         """Store a new message (durable after the store's next sync); returns it with its id."""
-        doc = {"client_id": client_id, "role": role, "name": name, "text": text, "sent_at": now}
+        doc = {
+            "client_id": client_id,
+            "role": role,
+            "participant_id": participant_id,
+            "name": name,
+            "text": text,
+            "sent_at": now,
+        }
         doc_id = self.store.insert(self.table, doc)
         message = dict(doc, id=doc_id)
         self.messages.append(message)
-        self._by_client[(role, client_id)] = message
+        self._by_client[(participant_id, client_id)] = message
         return message
 
     def after(self, last_seen_id: int) -> list[dict[str, Any]]:
@@ -50,3 +60,8 @@ class ChatLog:
     @property
     def last_id(self) -> int:
         return self.messages[-1]["id"] if self.messages else 0
+
+
+def _sender(message: dict[str, Any]) -> str:
+    """Who sent a stored message: its participant id (older records: its role)."""
+    return message.get("participant_id") or message["role"]

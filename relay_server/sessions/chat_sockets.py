@@ -14,8 +14,13 @@ from typing import Any
 from relay_server.accounts.registry import Accounts
 from relay_server.calls.calls import Calls
 from relay_server.screen.router import Screens
-from relay_server.sessions.rooms import Member, Rooms
-from relay_server.sessions.supports import SessionState, SupportDirectory, SupportSession
+from relay_server.sessions.rooms import AGENT_SEAT, Member, Rooms, participant_id
+from relay_server.sessions.supports import (
+    AGENT_COLOR,
+    SupportDirectory,
+    SupportSession,
+    customer_id,
+)
 from suite.protocol import (
     PROTOCOL_VERSION,
     AdmitKnock,
@@ -85,6 +90,8 @@ class ChatSockets:
     options: Any  # RelayOptions
     wait_durable: Callable[[], object]
     clock: Callable[[], float]
+    # Per session with a presentation request out: the customers who declined it so far.
+    presentation_asks: dict[str, set[str]]
 
     # Relay's own methods this class calls (Relay defines each; listed so the contract is typed).
     def session_view(self, session: SupportSession, for_agent: bool) -> dict[str, Any]:
@@ -105,10 +112,13 @@ class ChatSockets:
     def _tell_agent(self, session: SupportSession, message: type[Any]) -> None:
         raise NotImplementedError
 
-    def _remove_customer(self, session: SupportSession, now: float) -> None:
+    def _remove_customer(self, session: SupportSession, participant: str, now: float) -> None:
         raise NotImplementedError
 
     def _answer_knock(self, session: SupportSession, message: Any, now: float) -> None:
+        raise NotImplementedError
+
+    def _customer_leaves(self, session: SupportSession, participant: str, now: float) -> None:
         raise NotImplementedError
 
     def _knocks_frame(self, session_id: str) -> str:
@@ -146,13 +156,47 @@ class ChatSockets:
                 code if code is CloseCode.SESSION_ENDED else CloseCode.UNAUTHORIZED,
                 "this link to the session is no longer valid",
             )
-        return session, session.customer_name or "Customer"
+        customer = session.customer(customer_id(hello.token))
+        return session, (customer.name if customer else "") or "Customer"
+
+    def sockets_of(
+        self, session_id: str, participant: str, channel: Channel | None = None
+    ) -> list[Member]:
+        """Every socket of one participant: its chat socket and (customers) its viewers.
+
+        Args:
+            participant: ``"agent"`` or a customer's participant id (``customer_id``).
+            channel: only this channel's sockets; None: both.
+        """
+        found: list[Member] = []
+        room = self.rooms.find(session_id)
+        chat = room.seat(participant) if room else None
+        if chat is not None and channel in (None, Channel.CHAT):
+            found.append(chat)
+        if participant != AGENT_SEAT and channel in (None, Channel.SCREEN):
+            found.extend(
+                v for v in self.screens.viewers_of(session_id) if v.customer_id == participant
+            )
+        return found
+
+    def _you(self, member: Member, session: SupportSession) -> dict[str, Any]:
+        """``welcome.you``: role, name, participant id and colour."""
+        pid = participant_id(member)
+        customer = session.customer(pid) if member.role is Role.CUSTOMER else None
+        color = customer.color if customer else AGENT_COLOR
+        return {
+            "role": str(member.role),
+            "name": member.name,
+            "participant_id": pid,
+            "color": color,
+        }
 
     def enter(self, member: Member, session: SupportSession, last_seen_id: int) -> None:
         """Send an accepted member its ``welcome``, then seat it (and tell the others)."""
         chat = self._chat(session.id)
-        if member.role is Role.CUSTOMER:
-            last_seen_id = max(last_seen_id, session.customer_since_id)
+        customer = session.customer(member.customer_id) if member.role is Role.CUSTOMER else None
+        if customer is not None:  # a customer sees what was said since it joined
+            last_seen_id = max(last_seen_id, customer.since_id)
         if member.channel is Channel.SCREEN:
             # The customer's viewers carry the chat too (the conversation beside the screen):
             # they get the history as a chat socket does; the presenter gets none.
@@ -160,7 +204,7 @@ class ChatSockets:
             member.send(
                 Welcome(
                     protocol_version=PROTOCOL_VERSION,
-                    you={"role": str(member.role), "name": member.name},
+                    you=self._you(member, session),
                     session=self.session_view(session, member.role is Role.AGENT),
                     missed=chat.after(last_seen_id) if viewer else [],
                     last_id=chat.last_id if viewer else 0,
@@ -174,7 +218,7 @@ class ChatSockets:
         room = self.rooms.room(session.id)
         welcome = Welcome(
             protocol_version=PROTOCOL_VERSION,
-            you={"role": str(member.role), "name": member.name},
+            you=self._you(member, session),
             session=self.session_view(session, member.role is Role.AGENT),
             missed=chat.after(last_seen_id),
             last_id=chat.last_id,
@@ -188,15 +232,14 @@ class ChatSockets:
         if replaced is not None:
             replaced.close(CloseCode.REPLACED, "connected from another window")
         else:
-            rejoined = str(member.role) in session.joined_roles
+            pid = participant_id(member)
+            rejoined = pid in session.joined_roles
             if not rejoined:  # stored, so that after a relay restart a reconnect is no join
-                session.joined_roles.append(str(member.role))
+                session.joined_roles.append(pid)
                 self._persist(session)
-            self._to_chat(
-                session.id,
-                ParticipantJoined(str(member.role), member.name, rejoined).to_frame(),
-                exclude=member,
-            )
+            color = self._you(member, session)["color"]
+            joined = ParticipantJoined(str(member.role), member.name, rejoined, pid, color)
+            self._to_chat(session.id, joined.to_frame(), exclude=member)
         self.calls.entered(member, member.name, self._now())
 
     def leave(self, member: Member) -> None:
@@ -205,9 +248,8 @@ class ChatSockets:
             self.screens.leave(member)
             return
         if self.rooms.leave(member):
-            self._to_chat(
-                member.session_id, ParticipantLeft(str(member.role), member.name).to_frame()
-            )
+            left = ParticipantLeft(str(member.role), member.name, participant_id(member))
+            self._to_chat(member.session_id, left.to_frame())
 
     def viewer_chat(self, member: Member, message: ClientMessage, now: float) -> None:
         """Chat from a customer's viewer socket (screen channel), as from its chat socket:
@@ -231,7 +273,7 @@ class ChatSockets:
                 client_id,
             )
         seated = any(viewer is member for viewer in self.screens.viewers_of(session.id))
-        if member.customer_id != session.customer_id or not seated:
+        if session.customer(member.customer_id) is None or not seated:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED,
                 "this viewer is not in the session",
@@ -267,7 +309,7 @@ class ChatSockets:
                 str(message.type),
                 client_id=getattr(message, "client_id", None),
             )
-        if member.role is Role.CUSTOMER and member.customer_id != session.customer_id:
+        if member.role is Role.CUSTOMER and session.customer(member.customer_id) is None:
             # A socket of a retired token whose frame was read before it was closed.
             raise ProtocolError(ErrorCode.NOT_ALLOWED, REMOVED_REASON, str(message.type))
         handler(self, member, session, message, now)
@@ -277,12 +319,15 @@ class ChatSockets:
     ) -> None:
         """``send_chat`` (protocol.md, *Client → relay*): store durably, then echo to all."""
         chat = self._chat(session.id)
-        stored = chat.find(str(member.role), message.client_id)
+        pid = participant_id(member)
+        stored = chat.find(pid, message.client_id)
         if stored is not None:  # a resend after a lost acknowledgement
             self.wait_durable()  # the original may still be syncing: ack only once durable
             member.send(ChatMessage(**stored).to_frame())
             return
-        stored = chat.append(str(member.role), member.name, message.client_id, message.text, now)
+        stored = chat.append(
+            str(member.role), member.name, message.client_id, message.text, now, pid
+        )
         self.wait_durable()
         self._to_chat(session.id, ChatMessage(**stored).to_frame())
 
@@ -290,7 +335,9 @@ class ChatSockets:
         self, member: Member, session: SupportSession, message: Typing, now: float
     ) -> None:
         """``typing`` (protocol.md, *Client → relay*): tell the others."""
-        relayed = RelayedTyping(str(member.role), member.name, message.active)
+        relayed = RelayedTyping(
+            str(member.role), member.name, message.active, participant_id(member)
+        )
         self._to_chat(session.id, relayed.to_frame(), exclude=member)
 
     def handle_mark_read(
@@ -305,24 +352,36 @@ class ChatSockets:
     def handle_end_session(
         self, member: Member, session: SupportSession, message: EndSession, now: float
     ) -> None:
-        """``end_session`` (protocol.md, *Client → relay*): either side ends it."""
-        self.end(session, str(member.role), now)
+        """``end_session`` (protocol.md, *Client → relay*): either side ends it; a customer
+        with other customers still seated only leaves."""
+        self.end_for(member, session, now)
+
+    def end_for(self, member: Member, session: SupportSession, now: float) -> None:
+        """End for everyone, or (a customer while others are seated) that customer leaves."""
+        if member.role is Role.CUSTOMER and len(session.customers) > 1:
+            self._customer_leaves(session, member.customer_id, now)
+        else:
+            self.end(session, str(member.role), now)
 
     def handle_remove_customer(
         self, member: Member, session: SupportSession, message: RemoveCustomer, now: float
     ) -> None:
-        """``remove_customer`` (protocol.md, *Client → relay*): agent only."""
+        """``remove_customer`` (protocol.md, *Client → relay*): agent only, one customer."""
         self._require_agent(member, message)
-        self._remove_customer(session, now)
+        self._remove_customer(session, self._named_customer(session, message), now)
 
     def handle_renew_code(
         self, member: Member, session: SupportSession, message: RenewCode, now: float
     ) -> None:
-        """``renew_code`` (protocol.md, *Client → relay*): agent only, while waiting."""
+        """``renew_code`` (protocol.md, *Client → relay*): agent only; while waiting, or to
+        invite another customer ("Invite another": one code, one more seat) while seats are
+        free."""
         self._require_agent(member, message)
-        if session.state is not SessionState.WAITING:
+        if len(session.customers) >= self.options.customers_per_session:
             raise ProtocolError(
-                ErrorCode.NOT_ALLOWED, "a code is only needed while waiting", str(message.type)
+                ErrorCode.NOT_ALLOWED,
+                f"the session is full ({self.options.customers_per_session} customers)",
+                str(message.type),
             )
         self.directory.new_code(session, now, self.options.code_lifetime_s)
         self._persist(session)
@@ -334,12 +393,14 @@ class ChatSockets:
     ) -> None:
         """``request_presentation`` (protocol.md, *Presentation request*): agent only."""
         self._require_agent(member, message)
-        customer = self.rooms.room(session.id).get(Role.CUSTOMER)
-        if customer is None:
+        customers = self.rooms.room(session.id).customers()
+        if not customers:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, "no customer is connected", str(message.type)
             )
-        customer.send(PresentationRequested(agent_name=member.name).to_frame())
+        self.presentation_asks[session.id] = set()
+        for customer in customers:
+            customer.send(PresentationRequested(agent_name=member.name).to_frame())
 
     def handle_answer_presentation(
         self, member: Member, session: SupportSession, message: AnswerPresentation, now: float
@@ -349,6 +410,16 @@ class ChatSockets:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, "only the customer answers", str(message.type)
             )
+        # Several customers are asked at once: the first "yes" answers for everyone, a "no"
+        # only once every seated customer said no (one customer's answer goes as it always did).
+        declined = self.presentation_asks.get(session.id)
+        if declined is None and len(session.customers) > 1:
+            return  # answered already (a second "yes" would start the presenter again)
+        if declined is not None and not message.accept:
+            declined.add(member.customer_id)
+            if any(c.id not in declined for c in session.customers):
+                return
+        self.presentation_asks.pop(session.id, None)
         answered = PresentationAnswered(accept=message.accept)
         self.rooms.room(session.id).broadcast(answered.to_frame())
 
@@ -376,16 +447,37 @@ class ChatSockets:
     def handle_grant_control(
         self, member: Member, session: SupportSession, message: GrantControl, now: float
     ) -> None:
-        """``grant_control`` (protocol.md, *Screen channel: control handover*): agent only."""
+        """``grant_control`` (protocol.md, *Screen channel: control handover*): agent only.
+
+        It names one customer (``customer_id``); without it, the only one seated."""
         self._require_agent(member, message)
-        self.screens.handle_control(member, message, now, session.customer_id)
+        self.screens.handle_control(member, message, now, self._named_customer(session, message))
 
     def handle_revoke_control(
         self, member: Member, session: SupportSession, message: RevokeControl, now: float
     ) -> None:
         """``revoke_control`` (protocol.md, *Screen channel: control handover*): agent only."""
         self._require_agent(member, message)
-        self.screens.handle_control(member, message, now, session.customer_id)
+        self.screens.handle_control(member, message, now)
+
+    def _named_customer(self, session: SupportSession, message: Any) -> str:
+        """The seated customer a message names (``customer_id``), or the only one seated.
+
+        Raises:
+            ProtocolError: ``not_allowed``: nobody of that id is seated, or several are and
+                the message names none.
+        """
+        named = getattr(message, "customer_id", None)
+        if named is None and len(session.customers) == 1:
+            return session.customers[0].id
+        if named is None:
+            problem = "no customer to name" if not session.customers else "name the customer"
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, problem, str(message.type))
+        if session.customer(named) is None:
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "no such customer in this session", str(message.type)
+            )
+        return named
 
     def handle_start_call(
         self, member: Member, session: SupportSession, message: StartCall, now: float
@@ -431,9 +523,7 @@ class ChatSockets:
 
     def _call(self, member: Member, session: SupportSession, message: Any, now: float) -> None:
         """Hand a call message to ``relay_server/calls/calls.py`` with who may be called."""
-        customers = []
-        if session.state is SessionState.ACTIVE and session.customer_id:
-            customers.append((session.customer_id, session.customer_name or "Customer"))
+        customers = [(c.id, c.name or "Customer") for c in session.customers]
         agent_name = session.agent.get("name") or session.agent_username
         self.calls.handle(member, customers, agent_name, message, now)
 

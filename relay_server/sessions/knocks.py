@@ -163,13 +163,18 @@ class Knocks:
             raise KnockError("knock_not_found", "that customer is no longer asking to join")
         return knock
 
-    def admit(self, knock: Knock, customer_token: str, now: float) -> list[Knock]:
-        """Admit ``knock``; every other pending knock on its session is refused as taken.
+    def admit(
+        self, knock: Knock, customer_token: str, now: float, refuse_others: bool = True
+    ) -> list[Knock]:
+        """Admit ``knock``; with ``refuse_others`` (the session is full now) every other
+        pending knock on its session is refused as taken.
 
         Returns the knocks refused on the way.
         """
         knock.customer_token = customer_token
         self._settle(knock, KnockState.ADMITTED, now)
+        if not refuse_others:
+            return []
         return self.refuse_all(knock.session_id, RefusedBecause.SESSION_TAKEN, now)
 
     def refuse(self, knock: Knock, reason: RefusedBecause, now: float) -> None:

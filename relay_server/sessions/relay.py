@@ -31,6 +31,7 @@ from relay_server.screen.router import Screens
 from relay_server.sessions.access_codes import CodeError, format_code
 from relay_server.sessions.chat_log import ChatLog
 from relay_server.sessions.chat_sockets import REMOVED_REASON, ChatSockets, HandshakeRefused
+from relay_server.sessions.invitations import Invitation, InvitationError, Invitations
 from relay_server.sessions.join_guard import (
     DEFAULT_GUESS_BUDGET,
     DEFAULT_GUESS_WINDOW_S,
@@ -47,9 +48,10 @@ from relay_server.sessions.knocks import (
 from relay_server.sessions.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.sessions.rooms import Member, Rooms
 from relay_server.sessions.supports import (
+    DEFAULT_CUSTOMERS_PER_SESSION,
     ICON_AGENT_FIELDS,
+    Customer,
     JoinError,
-    SessionState,
     SupportDirectory,
     SupportSession,
 )
@@ -61,6 +63,7 @@ from suite.protocol import (
     ErrorCode,
     FileCancelled,
     KnocksChanged,
+    ParticipantLeft,
     ProtocolError,
     RefuseAllKnocks,
     RefuseKnock,
@@ -74,6 +77,7 @@ logger = logging.getLogger(__name__)
 
 LIVE_SESSIONS = "live_sessions"
 SESSION_RECORDS = "session_records"
+INVITATIONS = "invitations"
 SWEEP_EVERY_S = 60.0  # forget addresses past their throttle window this often
 
 
@@ -88,6 +92,8 @@ class RelayOptions:
     guess_budget: int = DEFAULT_GUESS_BUDGET
     guess_window_s: float = DEFAULT_GUESS_WINDOW_S
     ice: IceConfig = field(default_factory=IceConfig)  # STUN/TURN for calls (CH9)
+    # Customers seated at once in one session (--customers-per-session); one more is refused.
+    customers_per_session: int = DEFAULT_CUSTOMERS_PER_SESSION
 
 
 __all__ = ["HandshakeRefused", "Relay", "RelayOptions", "invitation_text"]
@@ -124,6 +130,7 @@ class Relay(ChatSockets):
         self.knock_settled: Callable[[str], None] = lambda secret: None
         self._swept_at = 0.0
         self._chats: dict[str, ChatLog] = {}
+        self.presentation_asks: dict[str, set[str]] = {}  # several customers asked at once
         # Files both ways (P4): transfers in memory, bytes in spool files; a restart sweeps.
         self.files = FileTransfers(options.file_rules)
         self.file_spool = FileSpool(store.folder / "file_spool")
@@ -135,6 +142,13 @@ class Relay(ChatSockets):
             self._live_doc_ids[session.id] = doc.doc_id
         if self._live_doc_ids:
             logger.info("restored %d live sessions", len(self._live_doc_ids))
+        # Personal invitation links: kept in the store (a link mailed ahead outlives a restart).
+        self.invitations = Invitations()
+        self._invitation_doc_ids: dict[str, int] = {}
+        for doc in store.table(INVITATIONS).all():
+            invitation = Invitation.from_record(doc)
+            self.invitations.restore(invitation)
+            self._invitation_doc_ids[invitation.id] = doc.doc_id
 
     # -- agent HTTP actions ----------------------------------------------------------------
 
@@ -174,6 +188,8 @@ class Relay(ChatSockets):
     def session_view(self, session: SupportSession, for_agent: bool) -> dict[str, Any]:
         """The protocol's ``session`` object; the agent's has the code and the invitation."""
         view = session.public(for_agent)
+        room = self.rooms.find(session.id)
+        view["participants"] = session.participants(room.online() if room else set())
         if for_agent:
             relay_url = session.relay_url or (self.options.public_url or "").rstrip("/")
             join_url = f"{relay_url}/?code={session.code}" if session.code else f"{relay_url}/"
@@ -224,6 +240,85 @@ class Relay(ChatSockets):
         ]
         return {"icons_enabled": True, "agents": agents}
 
+    # -- personal invitation links -----------------------------------------------------------
+
+    def invite(
+        self, principal: Principal, session_id: str, label: Any, now: float
+    ) -> dict[str, Any]:
+        """A personal invitation link for one invitee (one seat in this session, once).
+
+        Returns:
+            ``{invitation: {...}, url}``: the link is shown once; the secret is not kept in
+            any answer after this one.
+        """
+        session = self._owned_live(principal, session_id)
+        if label is not None and not isinstance(label, str):
+            raise Refused("bad_request", "'label' must be text")
+        try:
+            invitation = self.invitations.issue(session.id, label or "", now)
+        except InvitationError as error:
+            raise Refused(str(error.problem), error.message) from None
+        self._store_invitation(invitation)
+        self.wait_durable()  # the link must survive a restart before it is handed out
+        relay_url = session.relay_url or (self.options.public_url or "").rstrip("/")
+        return {"invitation": invitation.view(), "url": f"{relay_url}/?invite={invitation.secret}"}
+
+    def list_invitations(self, principal: Principal, session_id: str) -> dict[str, Any]:
+        session = self._owned_live(principal, session_id)
+        return {"invitations": [i.view() for i in self.invitations.of_session(session.id)]}
+
+    def revoke_invitation(
+        self, principal: Principal, session_id: str, invitation_id: str, now: float
+    ) -> dict[str, Any]:
+        session = self._owned_live(principal, session_id)
+        try:
+            invitation = self.invitations.revoke(session.id, invitation_id, now)
+        except InvitationError as error:
+            raise Refused(str(error.problem), error.message) from None
+        self._store_invitation(invitation)
+        self.wait_durable()
+        return {"invitation": invitation.view()}
+
+    def _owned_live(self, principal: Principal, session_id: str) -> SupportSession:
+        session = self.directory.sessions.get(session_id)
+        if session is None or session.agent_username != principal.username:
+            raise Refused("session_not_found", "no such live support session")
+        return session
+
+    def _store_invitation(self, invitation: Invitation) -> None:
+        doc_id = self._invitation_doc_ids.get(invitation.id)
+        if doc_id is None:
+            self._invitation_doc_ids[invitation.id] = self.store.insert(
+                INVITATIONS, invitation.to_record()
+            )
+        else:
+            self.store.update(INVITATIONS, doc_id, invitation.to_record())
+
+    def join_invited(self, secret: str, name: str, now: float) -> dict[str, Any]:
+        """The holder of a personal link takes its seat: once; no knock (the secret is the
+        proof, 192 bits).
+
+        Raises:
+            Refused: ``invitation_not_found|used|revoked|closed``, ``session_full``.
+        """
+        name = " ".join(name.split())[:MAX_NAME_CHARS]
+        try:
+            invitation = self.invitations.check(secret)
+        except InvitationError as error:
+            raise Refused(str(error.problem), error.message) from None
+        session = self.directory.sessions.get(invitation.session_id)
+        if session is None:
+            raise Refused("invitation_closed", "The meeting of this invitation has ended.")
+        try:
+            customer = self.directory.join_invited(
+                session, name, now, self.options.customers_per_session
+            )
+        except JoinError as error:
+            raise Refused(str(error.problem), _JOIN_MESSAGES[str(error.problem)]) from None
+        self.invitations.use(invitation, customer.id, now)
+        self._store_invitation(invitation)
+        return self._joined(session, customer, now)
+
     def join(
         self, code: str | None, icon: int | None, name: str, ip: str, now: float
     ) -> dict[str, Any]:
@@ -251,7 +346,9 @@ class Relay(ChatSockets):
                 session = self.directory.session_by_code(code, now)
                 if self.join_guard.admission_required(now, len(self.directory.codes)):
                     return self._knock(session, name, KnockVia.CODE, ip, now)
-                self.directory.join_by_code(code, name, now)
+                customer = self.directory.join_by_code(
+                    code, name, now, self.options.customers_per_session
+                )
             else:
                 if not self.options.icons_enabled:
                     raise Refused("icons_disabled", "joining by icon is turned off here")
@@ -271,21 +368,23 @@ class Relay(ChatSockets):
             raise Refused(str(error.problem), _CODE_MESSAGES[str(error.problem)]) from None
         except JoinError as error:
             raise Refused(str(error.problem), _JOIN_MESSAGES[str(error.problem)]) from None
-        return self._joined(session, now)
+        return self._joined(session, customer, now)
 
-    def _joined(self, session: SupportSession, now: float) -> dict[str, Any]:
-        """A customer is in: store, tell the agent, refuse whoever else knocked."""
+    def _joined(self, session: SupportSession, customer: Customer, now: float) -> dict[str, Any]:
+        """A customer is in: store, tell the agent; at the cap, refuse whoever else knocked."""
+        customer.since_id = self._chat(session.id).last_id
         self._persist(session)
         self.wait_durable()
-        self._settle_knocks(
-            self.knocks.refuse_all(session.id, RefusedBecause.SESSION_TAKEN, now), session
-        )
+        if len(session.customers) >= self.options.customers_per_session:
+            refused = self.knocks.refuse_all(session.id, RefusedBecause.SESSION_TAKEN, now)
+            self._settle_knocks(refused, session)
         self._tell_agent(session, SessionUpdated)
         logger.info("customer joined session %s", session.id, extra={"session_id": session.id})
         return {
             "status": "joined",
             "session_id": session.id,
-            "customer_token": session.customer_token,
+            "customer_token": customer.token,
+            "participant_id": customer.id,
             "agent": session.public(False)["agent"],
         }
 
@@ -358,19 +457,23 @@ class Relay(ChatSockets):
             self._settle_knocks([knock], session)
             return
         try:
-            self.directory.admit(session, knock.name, now)
-        except JoinError:  # not waiting any more; its knocks should be gone already
+            customer = self.directory.admit(
+                session, knock.name, now, str(knock.via), self.options.customers_per_session
+            )
+        except JoinError:  # ended, or full: its knocks should be gone already
             self.knocks.refuse(knock, RefusedBecause.SESSION_TAKEN, now)
             self._settle_knocks([knock], session)
             raise ProtocolError(
-                ErrorCode.NOT_ALLOWED, "a customer has joined already", str(message.type)
+                ErrorCode.NOT_ALLOWED, "the session has no free seat", str(message.type)
             ) from None
-        refused = self.knocks.admit(knock, session.customer_token or "", now)
+        customer.since_id = self._chat(session.id).last_id
+        full = len(session.customers) >= self.options.customers_per_session
+        refused = self.knocks.admit(knock, customer.token, now, refuse_others=full)
         self._persist(session)
         self.wait_durable()  # the customer token must survive a restart before it is handed out
         for settled in (knock, *refused):
             self.knock_settled(settled.secret)
-        self._tell_knocks(session.id)  # empty now
+        self._tell_knocks(session.id)  # without the admitted one
         self._tell_agent(session, SessionUpdated)
         logger.info("agent admitted a customer", extra={"session_id": session.id})
 
@@ -396,15 +499,22 @@ class Relay(ChatSockets):
         """The viewer's End button: its session ends as from the chat."""
         session = self.directory.sessions.get(member.session_id)
         if session is not None:
-            self.end(session, str(member.role), now)
+            self.end_for(member, session, now)
 
     def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
         """End ``session``: record it, tell everyone, close their sockets."""
         self.directory.end(session, ended_by, now)
+        self.presentation_asks.pop(session.id, None)
         for knock in self.knocks.refuse_all(session.id, RefusedBecause.SESSION_ENDED, now):
             self.knock_settled(knock.secret)
+        for invitation in self.invitations.close_session(session.id, now):
+            self._store_invitation(invitation)
         record = session.to_record()
-        record.pop("customer_token", None)
+        # Every participant with join and leave times (history); no customer token is kept.
+        record["participants"] = session.participant_records()
+        record.pop("customers", None)
+        record.pop("departed", None)
+        record["customer_name"] = session.customer_name
         chat = self._chats.pop(session.id, None)
         record["message_count"] = chat.last_id if chat else 0
         record["duration_s"] = session.end_summary()["duration_s"]  # for history (C4, P11)
@@ -416,9 +526,7 @@ class Relay(ChatSockets):
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
         self.calls.end_session(session.id, now)
         summary = session.end_summary()
-        room = self.rooms.find(session.id)
-        if room is not None:
-            room.broadcast(SessionEnded(**summary).to_frame())
+        self._to_chat(session.id, SessionEnded(**summary).to_frame())  # every customer's too
         self.rooms.close_room(session.id, CloseCode.SESSION_ENDED, "session ended")
         self.screens.end(session.id, CloseCode.SESSION_ENDED, "session ended")
         logger.info(
@@ -492,42 +600,83 @@ class Relay(ChatSockets):
         if agent is not None:
             agent.send(message(session=self.session_view(session, True)).to_frame())
 
-    def _remove_customer(self, session: SupportSession, now: float) -> None:
-        """Retire the customer's token: every socket of it closes (4004) before this yields.
+    def _remove_customer(self, session: SupportSession, participant: str, now: float) -> None:
+        """Retire one customer's token: every socket of it closes (4004) before this yields;
+        the other customers go on.
 
         Everything in memory happens first and at once, so no frame of the old customer is
         handled, and nothing is sent to it, while the store syncs.
         """
-        if session.state is not SessionState.ACTIVE:
+        removed = self.directory.remove_customer(
+            session, participant, now, self.options.code_lifetime_s
+        )
+        if removed is None:
             raise ProtocolError(
                 ErrorCode.NOT_ALLOWED, "no customer to remove", str(RemoveCustomer.type)
             )
-        retired = session.customer_id
-        self.directory.remove_customer(session, now, self.options.code_lifetime_s)
-        self._close_customer(session.id, retired, CloseCode.REMOVED, REMOVED_REASON)
-        self.calls.remove_participant(session.id, retired, now)  # after: it hears nothing
-        self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
-        self.drop_files(session.id)  # the next customer must not get this one's files
-        chat = self._chat(session.id)
-        session.customer_since_id = chat.last_id  # the next customer does not see this chat
-        if str(Role.CUSTOMER) in session.joined_roles:  # the next customer joins anew
-            session.joined_roles.remove(str(Role.CUSTOMER))
-        chat.read_up_to[str(Role.CUSTOMER)] = 0
+        self._close_customer(
+            session.id, removed.id, CloseCode.REMOVED, REMOVED_REASON, removed.name, False
+        )
+        self.calls.remove_participant(session.id, removed.id, now)  # after: it hears nothing
+        if not session.customers:
+            self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
+            self.drop_files(session.id)  # the next customer must not get this one's files
+            self._chat(session.id).read_up_to[str(Role.CUSTOMER)] = 0
         self._persist(session)
         self.wait_durable()
-        self._tell_agent(session, CustomerRemoved)
+        room = self.rooms.find(session.id)
+        agent = room.get(Role.AGENT) if room else None
+        if agent is not None:
+            view = self.session_view(session, True)
+            agent.send(CustomerRemoved(session=view, participant_id=removed.id).to_frame())
 
-    def _close_customer(self, session_id: str, customer_id: str, code: int, reason: str) -> None:
-        """Close every socket of one customer token: its chat socket and all its viewers.
+    def _customer_leaves(self, session: SupportSession, participant: str, now: float) -> None:
+        """A customer ends while others stay: that customer alone gets the end screen
+        (``session_ended``, then its sockets close with 4000); the others see it leave."""
+        customer = session.customer(participant)
+        if customer is None:
+            return
+        summary = {**session.end_summary(), "ended_at": now, "ended_by": "customer"}
+        summary["customer_name"] = customer.name
+        summary["duration_s"] = round(max(0.0, now - summary["started_at"]), 3)
+        for socket in self.sockets_of(session.id, participant):
+            socket.send(SessionEnded(**summary).to_frame())
+        self.directory.remove_customer(session, participant, now, self.options.code_lifetime_s)
+        session.departed[-1]["removed"] = False  # left by itself
+        self._close_customer(
+            session.id, participant, CloseCode.SESSION_ENDED, "you left the session", customer.name
+        )
+        self.calls.remove_participant(session.id, participant, now)  # out of the call (CH9)
+        self._persist(session)
+        self.wait_durable()
+        self._tell_agent(session, SessionUpdated)
+        logger.info("a customer left the session", extra={"session_id": session.id})
+
+    def _close_customer(
+        self,
+        session_id: str,
+        customer_id: str,
+        code: int,
+        reason: str,
+        name: str = "",
+        tell_agent: bool = True,
+    ) -> None:
+        """Close every socket of one customer token: its chat socket and all its viewers,
+        then tell everyone else that this customer is gone for good.
 
         Each is unseated first (its viewer slot, grant and request freed), then closed.
         """
         room = self.rooms.find(session_id)
-        chat = room.get(Role.CUSTOMER) if room else None
-        if chat is not None and chat.customer_id == customer_id:
+        chat = room.seat(customer_id) if room else None
+        if chat is not None:
             self.rooms.leave(chat)
             chat.close(code, reason)
         closed = self.screens.retire_customer(session_id, customer_id, code, reason)
+        left = ParticipantLeft(str(Role.CUSTOMER), name, customer_id, removed=True)
+        # The agent who removed the customer is told by customer_removed instead.
+        self._to_chat(
+            session_id, left.to_frame(), None if tell_agent else self._agent_chat(session_id)
+        )
         logger.info(
             "customer token retired: %d viewer sockets closed",
             closed,
@@ -543,6 +692,7 @@ _CODE_MESSAGES = {
 _JOIN_MESSAGES = {
     "icon_not_found": "That agent is no longer waiting.",
     "session_taken": "Another customer has just joined that agent.",
+    "session_full": "This session is full. Ask your agent to make room.",
 }
 
 

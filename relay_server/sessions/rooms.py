@@ -1,7 +1,8 @@
 """Who is connected to which support session, and fan-out to them (pure).
 
 A member is anything with ``send(frame)`` and ``close(code, reason)``; the websocket adapter
-provides the real ones, tests provide lists.
+provides the real ones, tests provide lists. A room seats one chat socket per participant: the
+agent, and each customer (several per session) under its participant id.
 """
 
 from __future__ import annotations
@@ -28,21 +29,31 @@ class Member(Protocol):
     def close(self, code: int, reason: str) -> None: ...
 
 
+AGENT_SEAT = "agent"  # the agent's participant id (relay_server.sessions.supports)
+
+
+def participant_id(member: Member) -> str:
+    """The participant id of a socket: ``"agent"``, or the customer id of its token."""
+    return AGENT_SEAT if member.role is Role.AGENT else member.customer_id
+
+
 @dataclass(slots=True)
 class Room:
     session_id: str
-    members: dict[Role, Member] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)  # by participant id
 
     def add(self, member: Member) -> Member | None:
-        """Seat ``member``; returns the member it replaced in the same role, if any."""
-        previous = self.members.get(member.role)
-        self.members[member.role] = member
+        """Seat ``member``; returns the member it replaced in the same seat, if any."""
+        seat = participant_id(member)
+        previous = self.members.get(seat)
+        self.members[seat] = member
         return previous if previous is not member else None
 
     def discard(self, member: Member) -> bool:
         """Remove ``member`` if it still holds its seat; True when it did."""
-        if self.members.get(member.role) is member:
-            del self.members[member.role]
+        seat = participant_id(member)
+        if self.members.get(seat) is member:
+            del self.members[seat]
             return True
         return False
 
@@ -52,7 +63,22 @@ class Room:
                 member.send(frame)
 
     def get(self, role: Role) -> Member | None:
-        return self.members.get(role)
+        """The agent's chat socket (``Role.AGENT``), or the first customer's."""
+        if role is Role.AGENT:
+            return self.members.get(AGENT_SEAT)
+        return next(iter(self.customers()), None)
+
+    def seat(self, participant: str) -> Member | None:
+        """The chat socket of one participant (``"agent"`` or a customer id)."""
+        return self.members.get(participant)
+
+    def customers(self) -> list[Member]:
+        """Every customer's chat socket."""
+        return [m for seat, m in self.members.items() if seat != AGENT_SEAT]
+
+    def online(self) -> set[str]:
+        """The participant ids with a chat socket now."""
+        return set(self.members)
 
     def __len__(self) -> int:
         return len(self.members)

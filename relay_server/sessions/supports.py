@@ -18,6 +18,15 @@ from relay_server.sessions.access_codes import AccessCodes, CodeError, CodeProbl
 MAX_ICON = 99
 MAX_RETIRED_CUSTOMERS = 32  # per session: their tokens are refused with "removed" (4004)
 CUSTOMER_ID_CHARS = 12
+DEFAULT_CUSTOMERS_PER_SESSION = 10  # seats per session (relay option --customers-per-session)
+AGENT_PARTICIPANT_ID = "agent"  # the agent's participant id; customers' are their customer_id
+AGENT_COLOR = "#1f4e8c"
+# One colour per customer seat, in join order (a removed customer's colour is free again):
+# each reads on white and on the dark theme as a name chip's border and dot.
+CUSTOMER_COLORS = (
+    "#c2410c", "#15803d", "#7c3aed", "#be185d", "#0e7490",
+    "#a16207", "#4d7c0f", "#b91c1c", "#4338ca", "#0f766e",
+)  # fmt: skip
 # What customers see: the chat shows phone and e-mail as the agent's contact (the help says so).
 SHOWN_AGENT_FIELDS = ("name", "title", "company", "phone", "email", "photo_url")
 # What anyone on the relay page sees of a waiting agent (the icon list): no contact details.
@@ -38,12 +47,53 @@ class SessionState(StrEnum):
 class JoinProblem(StrEnum):
     ICON_NOT_FOUND = "icon_not_found"
     SESSION_TAKEN = "session_taken"
+    SESSION_FULL = "session_full"
 
 
 class JoinError(Exception):
     def __init__(self, problem: JoinProblem | CodeProblem):
         super().__init__(str(problem))
         self.problem = problem
+
+
+@dataclass(slots=True)
+class Customer:
+    """One customer's seat in a session: its own token, name and colour (several per session)."""
+
+    token: str
+    name: str
+    color: str
+    via: str  # how it joined: "code", "icon", "invitation"
+    joined_at: float
+    since_id: int = 0  # this customer sees chat after this id (what was said before it joined)
+
+    @property
+    def id(self) -> str:
+        """The public participant id (``customer_id`` of the token)."""
+        return customer_id(self.token)
+
+    def participant(self, online: bool) -> dict[str, Any]:
+        """Its entry in the protocol's roster (``session.participants``)."""
+        return {
+            "participant_id": self.id,
+            "role": "customer",
+            "name": self.name,
+            "color": self.color,
+            "online": online,
+        }
+
+    def record(self, left_at: float | None, removed: bool) -> dict[str, Any]:
+        """Its entry in the session record's ``participants`` (history)."""
+        return {
+            "participant_id": self.id,
+            "role": "customer",
+            "name": self.name,
+            "color": self.color,
+            "via": self.via,
+            "joined_at": self.joined_at,
+            "left_at": left_at,
+            "removed": removed,
+        }
 
 
 @dataclass(slots=True)
@@ -56,23 +106,62 @@ class SupportSession:
     code: str | None = None
     code_expires_at: float | None = None
     icon: int | None = None
-    customer_token: str | None = None
-    customer_name: str = ""
+    customers: list[Customer] = field(default_factory=list)  # seated now, in join order
+    # Customers who left their seat (removed), as record entries, for the session record.
+    departed: list[dict[str, Any]] = field(default_factory=list)
     started_at: float | None = None
     ended_at: float | None = None
     ended_by: str | None = None
     relay_url: str = ""  # the address the agent used: where invitations point
-    customer_since_id: int = 0  # a customer sees chat after this id (earlier ones were removed)
     # customer_id() of the tokens of removed customers, newest last (refused with 4004)
     retired_customers: list[str] = field(default_factory=list)
-    # The roles whose chat socket has said hello in this session (the current customer only):
-    # a later hello of the same role is a reconnect ("is back"), after a relay restart too.
+    # The participant ids whose chat socket has said hello in this session (seated ones only):
+    # a later hello of the same participant is a reconnect ("is back"), after a restart too.
     joined_roles: list[str] = field(default_factory=list)
 
     @property
-    def customer_id(self) -> str:
-        """The current customer's public id; "" while nobody has joined."""
-        return customer_id(self.customer_token) if self.customer_token else ""
+    def customer_name(self) -> str:
+        """The seated customers' names, in join order ("" while nobody has joined)."""
+        return ", ".join(c.name or "Customer" for c in self.customers)
+
+    @property
+    def customer_token(self) -> str | None:
+        """The first seated customer's token (a one-customer session's only one), or None."""
+        return self.customers[0].token if self.customers else None
+
+    def customer(self, participant_id: str) -> Customer | None:
+        """The seated customer with this participant id, or None."""
+        return next((c for c in self.customers if c.id == participant_id), None)
+
+    def free_color(self) -> str:
+        taken = {c.color for c in self.customers}
+        return next((c for c in CUSTOMER_COLORS if c not in taken), CUSTOMER_COLORS[0])
+
+    def participants(self, online: set[str] | frozenset[str] = frozenset()) -> list[dict]:
+        """The roster (protocol ``session.participants``): agent first, then customers."""
+        agent = {
+            "participant_id": AGENT_PARTICIPANT_ID,
+            "role": "agent",
+            "name": self.agent.get("name", self.agent_username),
+            "color": AGENT_COLOR,
+            "online": AGENT_PARTICIPANT_ID in online,
+        }
+        return [agent, *(c.participant(c.id in online) for c in self.customers)]
+
+    def participant_records(self) -> list[dict[str, Any]]:
+        """Every participant with join and leave times, for the session record (history)."""
+        agent = {
+            "participant_id": AGENT_PARTICIPANT_ID,
+            "role": "agent",
+            "name": self.agent.get("name", self.agent_username),
+            "color": AGENT_COLOR,
+            "via": "agent",
+            "joined_at": self.created_at,
+            "left_at": self.ended_at,
+            "removed": False,
+        }
+        seated = [c.record(self.ended_at, False) for c in self.customers]
+        return sorted([agent, *self.departed, *seated], key=lambda p: p["joined_at"])
 
     def was_removed(self, token: str) -> bool:
         """True for the token of a customer the agent removed from this session."""
@@ -87,9 +176,9 @@ class SupportSession:
     def from_record(cls, record: dict[str, Any]) -> SupportSession:
         fields: dict[str, Any] = {k: record.get(k) for k in cls.__dataclass_fields__}
         fields["state"] = SessionState(record["state"])
-        fields["customer_name"] = record.get("customer_name") or ""
+        fields["customers"] = [Customer(**c) for c in record.get("customers") or []]
+        fields["departed"] = list(record.get("departed") or [])
         fields["relay_url"] = record.get("relay_url") or ""
-        fields["customer_since_id"] = record.get("customer_since_id") or 0
         fields["retired_customers"] = list(record.get("retired_customers") or [])
         fields["joined_roles"] = list(record.get("joined_roles") or [])
         return cls(**fields)
@@ -101,6 +190,7 @@ class SupportSession:
             "state": str(self.state),
             "agent": {k: self.agent.get(k, "") for k in SHOWN_AGENT_FIELDS},
             "customer_name": self.customer_name,
+            "participants": self.participants(),
             "created_at": self.created_at,
             "started_at": self.started_at,
             "ended_at": self.ended_at,
@@ -163,8 +253,8 @@ class SupportDirectory:
             self._by_icon[session.icon] = session.id
         if session.code and session.code_expires_at:
             self.codes.restore(session.code, session.id, session.code_expires_at)
-        if session.customer_token:
-            self._by_customer_token[session.customer_token] = session.id
+        for customer in session.customers:
+            self._by_customer_token[customer.token] = session.id
 
     def new_code(self, session: SupportSession, now: float, lifetime_s: float) -> None:
         if session.code:
@@ -173,21 +263,25 @@ class SupportDirectory:
         session.code_expires_at = now + lifetime_s
 
     def session_by_code(self, code: str, now: float) -> SupportSession:
-        """The waiting session of live ``code``, without using the code (O(1)).
+        """The live session of ``code`` (waiting, or active after "Invite another"), without
+        using the code (O(1)).
 
         Raises:
             CodeError: wrong, used or expired.
         """
         session = self.sessions.get(self.codes.check(code, now))
-        if session is None or session.state is not SessionState.WAITING:
+        if session is None or session.state is SessionState.ENDED:
             raise CodeError(CodeProblem.USED)
         return session
 
-    def join_by_code(self, code: str, customer_name: str, now: float) -> SupportSession:
-        """Raises CodeError (wrong / used / expired)."""
+    def join_by_code(
+        self, code: str, customer_name: str, now: float, seats: int = DEFAULT_CUSTOMERS_PER_SESSION
+    ) -> Customer:
+        """Raises CodeError (wrong / used / expired), JoinError (``session_full``)."""
         session = self.session_by_code(code, now)
+        self._require_seat(session, seats)
         self.codes.redeem(code, now)
-        return self._join(session, customer_name, now)
+        return self._join(session, customer_name, now, "code")
 
     def session_by_icon(self, icon: int) -> SupportSession:
         """The waiting session showing ``icon``.
@@ -202,48 +296,104 @@ class SupportDirectory:
             raise JoinError(JoinProblem.SESSION_TAKEN)
         return session
 
-    def admit(self, session: SupportSession, customer_name: str, now: float) -> SupportSession:
+    def admit(
+        self,
+        session: SupportSession,
+        customer_name: str,
+        now: float,
+        via: str = "icon",
+        seats: int = DEFAULT_CUSTOMERS_PER_SESSION,
+    ) -> Customer:
         """Let a knocking customer in (the agent clicked Admit): its code is used up.
 
         Raises:
-            JoinError: ``session_taken`` when the session is no longer waiting.
+            JoinError: ``session_taken`` when the session ended, ``session_full`` at the cap.
         """
-        if session.state is not SessionState.WAITING or session.id not in self.sessions:
+        if session.state is SessionState.ENDED or session.id not in self.sessions:
             raise JoinError(JoinProblem.SESSION_TAKEN)
-        return self._join(session, customer_name, now)
+        self._require_seat(session, seats)
+        return self._join(session, customer_name, now, via)
 
-    def join_by_icon(self, icon: int, customer_name: str, now: float) -> SupportSession:
+    def join_by_icon(self, icon: int, customer_name: str, now: float) -> Customer:
         """Join by icon at once: only after the agent admitted (see :meth:`admit`)."""
         return self.admit(self.session_by_icon(icon), customer_name, now)
 
-    def _join(self, session: SupportSession, customer_name: str, now: float) -> SupportSession:
-        if session.code:
+    def join_invited(
+        self,
+        session: SupportSession,
+        customer_name: str,
+        now: float,
+        seats: int = DEFAULT_CUSTOMERS_PER_SESSION,
+    ) -> Customer:
+        """Seat the holder of a personal invitation (the caller has used the invitation up).
+
+        Raises:
+            JoinError: ``session_taken`` when the session ended, ``session_full`` at the cap.
+        """
+        if session.state is SessionState.ENDED or session.id not in self.sessions:
+            raise JoinError(JoinProblem.SESSION_TAKEN)
+        self._require_seat(session, seats)
+        return self._join(session, customer_name, now, "invitation", keep_code=True)
+
+    @staticmethod
+    def _require_seat(session: SupportSession, seats: int) -> None:
+        if len(session.customers) >= seats:
+            raise JoinError(JoinProblem.SESSION_FULL)
+
+    def _join(
+        self,
+        session: SupportSession,
+        customer_name: str,
+        now: float,
+        via: str,
+        keep_code: bool = False,
+    ) -> Customer:
+        """Seat one customer with a fresh token. The code it came with is used up (an
+        invitation leaves the session's code alone), and the icon leaves the list."""
+        if session.code and not keep_code:
             self.codes.revoke(session.code, now, CodeProblem.USED)
+            session.code = None
+            session.code_expires_at = None
+        customer = Customer(
+            token=secrets.token_urlsafe(24),
+            name=customer_name,
+            color=session.free_color(),
+            via=via,
+            joined_at=now,
+        )
+        session.customers.append(customer)
         session.state = SessionState.ACTIVE
-        session.code = None
-        session.code_expires_at = None
-        session.customer_name = customer_name
-        session.customer_token = secrets.token_urlsafe(24)
         session.started_at = session.started_at or now
         if session.icon is not None:
             self._by_icon.pop(session.icon, None)
-        self._by_customer_token[session.customer_token] = session.id
-        return session
+        self._by_customer_token[customer.token] = session.id
+        return customer
 
-    def remove_customer(self, session: SupportSession, now: float, code_lifetime_s: float) -> None:
-        """Back to waiting with a fresh code; the old customer token stops working for good."""
-        if session.customer_token:
-            self._by_customer_token.pop(session.customer_token, None)
-            retired = [*session.retired_customers, session.customer_id]
-            session.retired_customers = retired[-MAX_RETIRED_CUSTOMERS:]
-        session.customer_token = None
-        session.customer_name = ""
+    def remove_customer(
+        self, session: SupportSession, participant_id: str, now: float, code_lifetime_s: float
+    ) -> Customer | None:
+        """Unseat one customer: its token stops working for good. The last one leaving puts
+        the session back to waiting with a fresh code and its icon. Returns who left (None
+        when nobody of that id was seated)."""
+        customer = session.customer(participant_id)
+        if customer is None:
+            return None
+        session.customers.remove(customer)
+        self._by_customer_token.pop(customer.token, None)
+        retired = [*session.retired_customers, customer.id]
+        session.retired_customers = retired[-MAX_RETIRED_CUSTOMERS:]
+        session.departed.append(customer.record(now, True))
+        if participant_id in session.joined_roles:  # a later seat of the same id joins anew
+            session.joined_roles.remove(participant_id)
+        if session.customers:
+            return customer
         session.state = SessionState.WAITING
         if session.icon is None or self._by_icon.get(session.icon, session.id) != session.id:
             session.icon = self._free_icon()
         if session.icon is not None:
             self._by_icon[session.icon] = session.id
         self.new_code(session, now, code_lifetime_s)
+        return customer
 
     def end(self, session: SupportSession, ended_by: str, now: float) -> None:
         session.state = SessionState.ENDED
@@ -256,8 +406,8 @@ class SupportDirectory:
         session.code_expires_at = None
         if session.icon is not None and self._by_icon.get(session.icon) == session.id:
             del self._by_icon[session.icon]
-        if session.customer_token:
-            self._by_customer_token.pop(session.customer_token, None)
+        for customer in session.customers:
+            self._by_customer_token.pop(customer.token, None)
         self.sessions.pop(session.id, None)
 
     def expire_codes(self, now: float) -> list[SupportSession]:

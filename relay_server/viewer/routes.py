@@ -118,7 +118,7 @@ def install_viewer_routes(
             )
         now = clock()
         try:
-            ticket = tickets.issue(session.id, session.customer_token or "", platform, now)
+            ticket = tickets.issue(session.id, token or "", platform, now)
         except TicketRefused as error:
             raise refuse(error) from None
         bottle.response.status = 201

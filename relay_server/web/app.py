@@ -196,6 +196,23 @@ def build_app(
     def get_support(session_id: str):
         return {"support": relay.get_support(principal(), session_id)}
 
+    # Personal invitation links (several customers per session): one seat each, revocable.
+    @app.post("/api/supports/<session_id>/invitations")
+    @api
+    def invite(session_id: str):
+        bottle.response.status = 201
+        return relay.invite(principal(), session_id, body().get("label"), clock())
+
+    @app.get("/api/supports/<session_id>/invitations")
+    @api
+    def invitations(session_id: str):
+        return relay.list_invitations(principal(), session_id)
+
+    @app.delete("/api/supports/<session_id>/invitations/<invitation_id>")
+    @api
+    def revoke_invitation(session_id: str, invitation_id: str):
+        return relay.revoke_invitation(principal(), session_id, invitation_id, clock())
+
     @app.get("/api/waiting")
     @api
     def waiting():
@@ -208,6 +225,11 @@ def build_app(
         code, icon, name = data.get("code"), data.get("icon"), data.get("name") or ""
         if not isinstance(name, str):
             raise Refused("bad_request", "'name' must be text")
+        invitation = data.get("invitation")
+        if invitation is not None:  # a personal invitation link: one seat, no knock
+            if not isinstance(invitation, str) or not 0 < len(invitation) <= 64:
+                raise Refused("bad_request", "'invitation' must be the secret of the link")
+            return _join_answer(relay.join_invited(invitation, name, clock()))
         if code is not None:
             digits = normalize_code(code[:40]) if isinstance(code, str) else None
             if digits is None:

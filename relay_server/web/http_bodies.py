@@ -35,6 +35,8 @@ HTTP_STATUS: dict[str, int] = {
     "session_not_found": 404, "no_codes_left": 503, "invalid_code": 404, "code_used": 410,
     "code_expired": 410, "icon_not_found": 404, "icons_disabled": 403,
     "session_taken": 409, "knock_not_found": 404, "too_many_knocks": 429,
+    "session_full": 409, "invitation_not_found": 404, "invitation_used": 410,
+    "invitation_revoked": 410, "invitation_closed": 410, "too_many_invitations": 429,
     # files both ways (P4)
     "no_customer": 409, "file_too_large": 413, "file_type_not_allowed": 415,
     "too_many_transfers": 429, "transfer_not_found": 404, "not_sender": 403,

@@ -23,6 +23,7 @@ from geventwebsocket.exceptions import WebSocketError
 
 from relay_server.sessions.chat_sockets import HandshakeRefused
 from relay_server.sessions.relay import Relay
+from relay_server.sessions.supports import customer_id
 from relay_server.throttle import TokenBucket
 from relay_server.web.refusals import refusals
 from suite.protocol import (
@@ -308,7 +309,7 @@ def _handshake(connection: Connection, relay: Relay, clock: Callable[[], float])
     connection.name = name
     connection.session_id = session.id
     if hello.role is Role.CUSTOMER:
-        connection.customer_id = session.customer_id  # hello matched its token to this one
+        connection.customer_id = customer_id(hello.token)  # hello matched it to a seat
     relay.enter(connection, session, hello.last_seen_id)
     return True
 

@@ -20,6 +20,7 @@ from suite.protocol.base import (
     _field,
     wire,
 )
+from suite.protocol.control import MAX_CUSTOMER_ID_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,12 @@ class EndSession(WireMessage):
 
 @dataclass(frozen=True, slots=True)
 class RemoveCustomer(WireMessage):
+    """The agent removes one customer (``customer_id``; None: the only one seated)."""
+
     type: ClassVar[MessageType] = MessageType.REMOVE_CUSTOMER
+    customer_id: str | None = wire(
+        str, optional=True, low=1, high=MAX_CUSTOMER_ID_CHARS, default=None
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ class ChatMessage(WireMessage):
     name: str = wire(str)
     text: str = wire(str)
     sent_at: float = wire(float)
+    participant_id: str = wire(str, optional=True, default="")  # the sender's, by the relay
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class RelayedTyping(WireMessage):
     role: str = wire(str)
     name: str = wire(str)
     active: bool = wire(bool)
+    participant_id: str = wire(str, optional=True, default="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,8 @@ class ParticipantJoined(WireMessage):
     role: str = wire(str)
     name: str = wire(str)
     rejoined: bool = wire(bool)
+    participant_id: str = wire(str, optional=True, default="")
+    color: str = wire(str, optional=True, default="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,8 @@ class ParticipantLeft(WireMessage):
     type: ClassVar[MessageType] = MessageType.PARTICIPANT_LEFT
     role: str = wire(str)
     name: str = wire(str)
+    participant_id: str = wire(str, optional=True, default="")
+    removed: bool = wire(bool, optional=True, default=False)  # gone for good, not away
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +99,7 @@ class SessionUpdated(WireMessage):
 class CustomerRemoved(WireMessage):
     type: ClassVar[MessageType] = MessageType.CUSTOMER_REMOVED
     session: dict[str, Any] = wire(dict)
+    participant_id: str = wire(str, optional=True, default="")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from tests.support.calls import (
     wait_call,
     wait_stats,
 )
+from tests.support.several_customers import close_invite, invite_code
 from tests.support.ui_pages import (
     PageFactory,
     agent_login,
@@ -234,3 +235,44 @@ def test_the_call_model_reads_call_state_stats_and_errors(open_ui: PageFactory) 
     assert (quality["jitterBufferMs"], quality["grade"]) == (50, "fair")
     assert result["turn"] == [False, True]
     assert result["errors"] == ["permission_denied", "no_device", "device_in_use", "failed"]
+
+
+def test_a_three_party_call_is_a_mesh(open_ui: PageFactory) -> None:
+    """With two customers in the session both are rung; once both answer every page has a
+    connected link to each of the other two and plays both their videos; one customer
+    hanging up leaves the agent and the other customer talking."""
+    agent = open_ui("/agent")
+    agent_login(agent)
+    code = start_support(agent)
+    first = open_ui("/")
+    customer_join(first, code, name="Chris Park")
+    second_code = invite_code(agent)
+    close_invite(agent)
+    second = open_ui("/")
+    customer_join(second, second_code, name="Lee Second")
+
+    by_id(agent, "call-start-video").click()
+    for customer in (first, second):
+        expect(by_id(customer, "call-prompt")).to_be_visible(timeout=10_000)
+        by_id(customer, "call-accept").click()
+    two_links = (
+        "call.phase === 'active' && Object.values(call.links)"
+        ".filter((s) => s === 'connected' || s === 'relaying').length === 2"
+    )
+    for page in (agent, first, second):
+        wait_call(page, two_links)
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="call-remote-video"]')]
+                .filter((v) => v.videoWidth > 0 && !v.paused).length === 2""",
+            timeout=15_000,
+        )
+    assert {peer["name"] for peer in (call_state(second) or {})["peers"]} == {
+        "Alice Kim",
+        "Chris Park",
+    }
+
+    by_id(second, "call-hangup").click()
+    one_link = "call.phase === 'active' && Object.keys(call.links).length === 1"
+    wait_call(agent, one_link)
+    wait_call(first, one_link)
+    wait_call(second, "call.phase === 'idle' && call.localTracks.length === 0")

@@ -81,7 +81,7 @@ def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None
 
 # The string tables each page loads (besides common_strings.js, which every page has).
 PAGE_TABLES = {
-    "/": {"call", "chat", "customer", "file", "knock", "screen"},
+    "/": {"call", "chat", "customer", "file", "knock", "participant", "screen"},
     "/agent": {
         "agent",
         "attention",
@@ -94,6 +94,7 @@ PAGE_TABLES = {
         "file",
         "idle",
         "knock",
+        "participant",
         "screen",
         "sign_in",
     },

@@ -52,3 +52,35 @@ def start_conversation(
     assert welcome["type"] == "welcome", welcome
     agent_client.recv_type("participant_joined")
     return Conversation(api, token, support, joined, agent_client, customer)
+
+
+@dataclass
+class Guest:
+    """One more customer in a conversation: its join answer and its open chat socket."""
+
+    name: str
+    joined: dict[str, Any]
+    chat: ChatClient
+
+    @property
+    def token(self) -> str:
+        return self.joined["customer_token"]
+
+    @property
+    def participant_id(self) -> str:
+        return self.joined["participant_id"]
+
+
+def invite_another(talk: Conversation, name: str) -> Guest:
+    """The agent presses "Invite another" (``renew_code`` while customers are in); a new
+    customer joins with that code and opens its chat socket; the agent sees it arrive."""
+    talk.agent.send({"type": "renew_code"})
+    code = talk.agent.recv_type("session_updated")["session"]["code"]
+    joined = talk.api.join(code=code, name=name)
+    talk.agent.recv_type("session_updated")
+    chat = ChatClient(talk.customer.ws_url, "customer", talk.session_id, joined["customer_token"])
+    welcome = chat.connect()
+    assert welcome["type"] == "welcome", welcome
+    while talk.agent.recv_type("participant_joined")["participant_id"] != joined["participant_id"]:
+        pass
+    return Guest(name, joined, chat)

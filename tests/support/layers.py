@@ -127,6 +127,7 @@ PURE_CORE = Layer(
         "relay_server.sessions.access_codes",
         "relay_server.sessions.join_guard",
         "relay_server.sessions.knocks",
+        "relay_server.sessions.invitations",
         "relay_server.sessions.rooms",
         "relay_server.sessions.supports",
         "relay_server.throttle",

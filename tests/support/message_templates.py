@@ -43,4 +43,12 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "stroke_end": {"id": "s-1", "points": [[7, 8]]},
     "undo_stroke": {},
     "clear_drawing": {},
+    "start_call": {"media": "video"},
+    "answer_call": {"call_id": "c-1", "accept": True},
+    "hang_up": {"call_id": "c-1"},
+    "set_call_media": {"call_id": "c-1", "muted": True, "camera_off": False},
+    "sdp_offer": {"call_id": "c-1", "to": "agent", "sdp": "v=0"},
+    "sdp_answer": {"call_id": "c-1", "to": "agent", "sdp": "v=0"},
+    "ice_candidate": {"call_id": "c-1", "to": "agent", "candidate": "candidate:1 1 udp 1 h 9",
+                      "sdp_mid": "0", "sdp_m_line_index": 0},
 }  # fmt: skip

@@ -32,7 +32,7 @@ def test_joining_by_code_activates_and_hides_the_icon():
     session = directory.create("alice", ALICE, now=0, code_lifetime_s=600)
     code = session.code
     joined = directory.join_by_code(code, "Kim", now=5)
-    assert joined is session and session.state is SessionState.ACTIVE
+    assert joined.token == session.customer_token and session.state is SessionState.ACTIVE
     assert session.started_at == 5 and session.code is None
     assert directory.by_customer_token(session.customer_token) is session
     assert directory.waiting_with_icons() == []
@@ -48,7 +48,7 @@ def test_removing_the_customer_issues_a_new_code_and_drops_the_token():
     session = directory.create("alice", ALICE, now=0, code_lifetime_s=600)
     directory.join_by_icon(session.icon, "Kim", now=1)
     token = session.customer_token
-    directory.remove_customer(session, now=2, code_lifetime_s=600)
+    directory.remove_customer(session, customer_id(token), now=2, code_lifetime_s=600)
     assert session.state is SessionState.WAITING and session.code
     assert directory.by_customer_token(token) is None
     assert directory.waiting_with_icons() == [session]
@@ -60,7 +60,7 @@ def test_a_removed_session_does_not_steal_an_icon_taken_meanwhile():
     directory.join_by_icon(first.icon, "Kim", now=1)
     second = directory.create("bob", {"name": "Bob"}, now=2, code_lifetime_s=600)
     assert second.icon == first.icon == 1
-    directory.remove_customer(first, now=3, code_lifetime_s=600)
+    directory.remove_customer(first, first.customers[0].id, now=3, code_lifetime_s=600)
     assert first.icon == 2
     assert [s.icon for s in directory.waiting_with_icons()] == [1, 2]
 
@@ -89,7 +89,7 @@ def test_expire_codes_reports_the_sessions_whose_code_went():
     assert directory.expire_codes(now=5) == []
     assert directory.expire_codes(now=10) == [session]
     assert session.code is None
-    assert directory.join_by_icon(session.icon, "Kim", now=11) is session  # icons still work
+    assert directory.join_by_icon(session.icon, "Kim", now=11).name == "Kim"  # icons still work
 
 
 def test_wrong_codes_leave_waiting_sessions_their_codes():
@@ -101,7 +101,7 @@ def test_wrong_codes_leave_waiting_sessions_their_codes():
         with pytest.raises(CodeError):
             directory.join_by_code(f"x{n:08d}", "Mallory", now=2)
     assert directory.expire_codes(now=3) == [] and waiting.code == code
-    assert directory.join_by_code(code, "Kim", now=5) is waiting
+    assert directory.join_by_code(code, "Kim", now=5) is waiting.customers[0]
 
 
 def test_an_expired_code_is_not_replaced():
@@ -125,8 +125,9 @@ def test_admitting_a_knocker_uses_up_the_code():
     with pytest.raises(CodeError) as caught:
         directory.session_by_code(code, now=3)
     assert caught.value.problem is CodeProblem.USED
-    with pytest.raises(JoinError):
-        directory.admit(session, "Lee", now=4)
+    with pytest.raises(JoinError) as caught:
+        directory.admit(session, "Lee", now=4, seats=1)
+    assert caught.value.problem == "session_full"
 
 
 def test_a_removed_customers_token_is_remembered_as_removed_across_a_restart():
@@ -136,14 +137,55 @@ def test_a_removed_customers_token_is_remembered_as_removed_across_a_restart():
     session = directory.create("alice", {"name": "Alice"}, now=1, code_lifetime_s=600)
     directory.join_by_code(session.code, "Kim", now=2)
     old = session.customer_token
-    assert session.customer_id == customer_id(old) and len(session.customer_id) == 12
-    directory.remove_customer(session, now=3, code_lifetime_s=600)
+    assert session.customers[0].id == customer_id(old) and len(customer_id(old)) == 12
+    directory.remove_customer(session, customer_id(old), now=3, code_lifetime_s=600)
     directory.join_by_code(session.code, "Lee", now=4)
     assert session.was_removed(old) and not session.was_removed(session.customer_token)
     restored = SupportSession.from_record(session.to_record())
     assert restored.was_removed(old)
     for n in range(MAX_RETIRED_CUSTOMERS + 1):
-        directory.remove_customer(session, now=5 + n, code_lifetime_s=600)
+        directory.remove_customer(session, session.customers[0].id, now=5 + n, code_lifetime_s=600)
         directory.join_by_code(session.code, "Next", now=5 + n)
     assert len(session.retired_customers) == MAX_RETIRED_CUSTOMERS
     assert not session.was_removed(old)  # the oldest fell off: unknown (4001) from now on
+
+
+def test_several_customers_each_get_a_token_a_colour_and_a_seat_up_to_the_cap():
+    """Invite-another codes seat one customer each with its own token and colour; the cap
+    refuses one more with ``session_full`` and leaves that code live."""
+    directory = SupportDirectory()
+    session = directory.create("alice", ALICE, now=0, code_lifetime_s=600)
+    seated = [directory.join_by_code(session.code, "Kim", now=1, seats=3)]
+    for n, name in enumerate(("Lee", "Park")):
+        directory.new_code(session, now=2 + n, lifetime_s=600)  # "Invite another"
+        seated.append(directory.join_by_code(session.code, name, now=2 + n, seats=3))
+    assert len({c.token for c in seated}) == 3 and len({c.color for c in seated}) == 3
+    assert session.customer_name == "Kim, Lee, Park"
+    assert all(directory.by_customer_token(c.token) is session for c in seated)
+    directory.new_code(session, now=5, lifetime_s=600)
+    with pytest.raises(JoinError) as caught:
+        directory.join_by_code(session.code, "Choi", now=6, seats=3)
+    assert caught.value.problem == "session_full"
+    assert directory.session_by_code(session.code, now=6) is session  # not used up
+
+
+def test_removing_one_of_several_customers_keeps_the_others_and_records_everyone():
+    """One removed customer loses its token; the others keep theirs and the session stays
+    active; the participant records give each seat's join and leave times."""
+    directory = SupportDirectory()
+    session = directory.create("alice", ALICE, now=0, code_lifetime_s=600)
+    kim = directory.join_by_code(session.code, "Kim", now=1)
+    directory.new_code(session, now=2, lifetime_s=600)
+    lee = directory.join_by_code(session.code, "Lee", now=3)
+    assert directory.remove_customer(session, kim.id, now=4, code_lifetime_s=600) is kim
+    assert directory.by_customer_token(kim.token) is None and session.was_removed(kim.token)
+    assert directory.by_customer_token(lee.token) is session
+    assert session.state is SessionState.ACTIVE and session.customer_name == "Lee"
+    directory.end(session, "agent", now=9)
+    records = {p["name"]: p for p in session.participant_records()}
+    assert records["Kim"]["joined_at"] == 1 and records["Kim"]["left_at"] == 4
+    assert records["Kim"]["removed"] and records["Kim"]["via"] == "code"
+    assert records["Lee"]["left_at"] == 9 and not records["Lee"]["removed"]
+    assert records["Alice Kim"]["role"] == "agent"
+    roster = session.participants({"agent", lee.id})
+    assert [(p["participant_id"], p["online"]) for p in roster] == [("agent", True), (lee.id, True)]

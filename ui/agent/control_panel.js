@@ -10,6 +10,9 @@
 // without a request (the relay then hands control to every viewer the current customer has
 // open). Ctrl+Alt+End on the agent's desktop takes control back as well (the presenter grabs
 // it); this panel hears of it through control_state like everyone else.
+// Several customers: with two or more seated and nobody asking, a "Give control to" choice
+// names the customer the grant goes to (one holder at a time: the relay takes it from the
+// previous one).
 // Shown while a request is pending, control is out, or the agent presents.
 // The agent page in a browser presents view only (no input injection in a browser): with
 // `canGrant: false` the panel offers no grant, says that control needs the desktop app, and
@@ -55,7 +58,13 @@ export class ControlPanel {
       ),
       revoke: this._button("control.revoke", "control-revoke", () => this.revoke(), "rs-button--danger-outline"),
     };
-    actions.append(...Object.values(this.buttons));
+    // Several customers: whom a grant without a request goes to.
+    this.customers = [];
+    this.target = element("label", "rs-control-panel__target");
+    this.targetLabel = element("span", "rs-control-panel__target-label");
+    this.targetSelect = element("select", "rs-select rs-select--small", { "data-testid": "control-target" });
+    this.target.append(this.targetLabel, this.targetSelect);
+    actions.append(this.target, ...Object.values(this.buttons));
     const words = element("div", "rs-control-panel__words");
     words.append(this.text, this.hint);
     this.element.append(words, actions);
@@ -82,10 +91,28 @@ export class ControlPanel {
     this._render();
   }
 
+  /** The seated customers (`[{participant_id, name}]`), for "Give control to". */
+  setCustomers(customers) {
+    this.customers = customers;
+    const chosen = this.targetSelect.value;
+    this.targetSelect.replaceChildren(
+      ...customers.map((person) => {
+        const option = element("option", null, { value: person.participant_id });
+        option.textContent = person.name || this.i18n.t("role.customer");
+        return option;
+      }),
+    );
+    if (customers.some((person) => person.participant_id === chosen)) {
+      this.targetSelect.value = chosen;
+    }
+    this._render();
+  }
+
   grant(mouse, keyboard) {
     this.error = null;
     const asker = this.state.requestedBy;
-    const to = asker ? { customer_id: asker.customer_id } : {};
+    const chosen = this.customers.length > 1 ? this.targetSelect.value : "";
+    const to = asker ? { customer_id: asker.customer_id } : chosen ? { customer_id: chosen } : {};
     this.socket.send(MessageType.GRANT_CONTROL, { mouse, keyboard, ...to });
   }
 
@@ -105,7 +132,9 @@ export class ControlPanel {
     return button;
   }
 
-  _onState({ mouse, keyboard, requested, requested_by: requestedBy }) {
+  _onState({ mouse, keyboard, requested, requested_by: requestedBy, mouse_holder: mouseHolder, keyboard_holder: keyboardHolder }) {
+    const holder = mouseHolder ?? keyboardHolder;
+    this.holderName = holder && typeof holder.name === "string" ? holder.name : "";
     const asker =
       requested === true && requestedBy && typeof requestedBy.customer_id === "string" ? requestedBy : null;
     this.state = {
@@ -135,7 +164,11 @@ export class ControlPanel {
     if (mouse && keyboard) key = "control.agent_both";
     else if (mouse) key = "control.agent_mouse";
     else if (keyboard) key = "control.agent_keyboard";
-    else if (requested) {
+    if (out && this.customers.length > 1 && this.holderName) {
+      // Several customers: say which one ("Lee controls your mouse").
+      key = key.replace("control.agent_", "people.controls_");
+      params = { name: this.holderName };
+    } else if (requested && !out) {
       key = "control.asks";
       const name = requestedBy && typeof requestedBy.name === "string" ? requestedBy.name : "";
       params = { name: name || this.i18n.t("role.customer") };
@@ -162,5 +195,7 @@ export class ControlPanel {
     this.buttons.revokeMouse.hidden = !(mouse && keyboard);
     this.buttons.revokeKeyboard.hidden = !(mouse && keyboard);
     this.buttons.revoke.hidden = !out;
+    this.i18n.bind(this.targetLabel, "control.give_to");
+    this.target.hidden = !this.canGrant || out || Boolean(requestedBy) || this.customers.length < 2;
   }
 }

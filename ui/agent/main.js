@@ -28,6 +28,7 @@ import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
+import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
 
@@ -43,6 +44,7 @@ i18n.addStrings(
   FILE_STRINGS,
   IDLE_STRINGS,
   KNOCK_STRINGS,
+  PARTICIPANT_STRINGS,
   SCREEN_STRINGS,
   SIGN_IN_STRINGS,
 );

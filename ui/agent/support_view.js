@@ -22,6 +22,7 @@ import { BrowserPresenter } from "./browser_presenter.js";
 import { DesktopCall } from "./desktop_call.js";
 import { CallController } from "../common/call/call_controller.js";
 import { CallTile, callButtons } from "../common/call/call_tile.js";
+import { PeoplePanel } from "./people_panel.js";
 
 export class SupportView {
   /**
@@ -51,6 +52,8 @@ export class SupportView {
     this._presentState = "idle";
     this._starting = null; // the presenter's "start" call while it is under way
     this._reported = "[]";
+    this._names = new Map(); // participant id → name, kept after a removal (its notice)
+    this._removing = null;
     this.waiting = new WaitingPanel({
       i18n: this.i18n,
       onRenew: () => this.socket?.send(MessageType.RENEW_CODE),
@@ -100,6 +103,21 @@ export class SupportView {
       onUnread: (count) => showUnreadInTitle(count),
       shortMessages: this._shortMessages,
     });
+    // Several customers: their row (give control, remove), "Invite another", personal links.
+    this.people = new PeoplePanel({
+      socket,
+      i18n: this.i18n,
+      participants: this.chatView.participants,
+      anchor: byId("chat-container"),
+      inviteButton: byId("invite-another"),
+      dialog: byId("invite-dialog"),
+      api: (method, path, options) =>
+        this.options.backend.api(method, path, { ...options, token: this.options.auth()?.token }),
+      sessionId: support.session_id,
+      canGrant: Boolean(this.options.backend.presentation),
+      onRemove: (person) => this._askRemove(person),
+    });
+    this._offPeople = this.chatView.participants.onChange((people) => this._renderPeople(people));
     this.notes = new NotesPanel({
       i18n: this.i18n,
       api: (method, path, options) =>
@@ -157,6 +175,7 @@ export class SupportView {
         this._followBrowserPresenter(state);
         this.sharePicker?.setState(state);
         this.controlPanel?.setPresenting(state === "presenting"); // control handover (P3)
+        this.people?.setPresenting(state === "presenting");
         this.drawingPanel?.setPresenting(state === "presenting" || state === "paused");
       },
     });
@@ -191,13 +210,16 @@ export class SupportView {
     socket.on(MessageType.SESSION_UPDATED, (update) => this._apply(update.session));
     socket.on(MessageType.KNOCKS_CHANGED, (update) => this.knocks.set(update.knocks ?? []));
     socket.on(MessageType.CUSTOMER_REMOVED, (update) => {
-      const name = this.session?.customer_name || this.i18n.t("role.customer");
+      const name =
+        this._names.get(update.participant_id) || this.session?.customer_name || this.i18n.t("role.customer");
       this.chatView.addNotice("agent.removed_notice", { name });
       this._apply(update.session);
     });
     socket.on(MessageType.PARTICIPANT_JOINED, (joined) => {
       if (joined.role === "customer") {
-        this._apply({ ...this.session, state: "active", customer_name: joined.name });
+        // session_updated brings every customer's name; until then the newcomer's will do.
+        const known = this.session?.state === "active" && this.session?.customer_name;
+        this._apply({ ...this.session, state: "active", customer_name: known || joined.name });
       }
     });
     socket.on(MessageType.SESSION_ENDED, (ended) => this.showEnd(ended));
@@ -279,6 +301,31 @@ export class SupportView {
     this.presentation.sync("idle");
   }
 
+  /** Several customers: one remove button per chip; the header's only while one is in. */
+  _renderPeople(people) {
+    for (const person of people.all()) {
+      this._names.set(person.participant_id, person.name);
+    }
+    const customers = people.customers();
+    byId("remove-customer").hidden = customers.length > 1;
+    this.controlPanel?.setCustomers(customers);
+  }
+
+  /** Ask before removing one customer (the header's button: the only one seated). */
+  _askRemove(person) {
+    this._removing = person?.participant_id ?? null;
+    const dialog = byId("remove-dialog");
+    const name = person?.name || this.i18n.t("role.customer");
+    if (person) {
+      this.i18n.bind(byId("remove-dialog-title"), "people.remove_confirm_title", { name });
+      this.i18n.bind(byId("remove-dialog-body"), "people.remove_confirm_body", { name });
+    } else {
+      this.i18n.bind(byId("remove-dialog-title"), "agent.remove_confirm_title");
+      this.i18n.bind(byId("remove-dialog-body"), "agent.remove_confirm_body");
+    }
+    dialog.showModal();
+  }
+
   /** End the session for both sides (the End button's confirm, or the connection notice). */
   endSession() {
     return this.socket?.send(MessageType.END_SESSION) ?? false;
@@ -305,7 +352,9 @@ export class SupportView {
     }
     const name = this.session.customer_name || this.i18n.t("role.customer");
     byId("customer-name").textContent = name;
-    setAvatar(byId("customer-avatar"), name);
+    // Several customers: the avatar counts them instead of mixing their initials.
+    const count = (this.session.participants ?? []).filter((p) => p.role === "customer").length;
+    setAvatar(byId("customer-avatar"), count > 1 ? String(count) : name);
     const since = this.session.started_at;
     byId("customer-since").textContent =
       typeof since === "number"
@@ -321,6 +370,15 @@ export class SupportView {
     this.step = step;
     this.options.show(step);
     this.waiting.setActive(step === "waiting");
+    // Knocks (admission mode) can come while customers are in ("Invite another"): the list
+    // then sits above the conversation instead of in the waiting panel.
+    const knocks = byId("knocks");
+    this._knocksHome ??= { parent: knocks.parentElement, next: knocks.nextSibling };
+    if (step === "chat") {
+      byId("chat-container").before(knocks);
+    } else if (knocks.parentElement !== this._knocksHome.parent) {
+      this._knocksHome.parent.insertBefore(knocks, this._knocksHome.next);
+    }
   }
 
   /** Tell the connection notice whether a customer is connected (desktop; once per change). */
@@ -348,7 +406,7 @@ export class SupportView {
   _onStatus({ status, code }) {
     this.renderStatus();
     this.callButtons?.render();
-    for (const id of ["end-button", "remove-customer", "cancel-support"]) {
+    for (const id of ["end-button", "remove-customer", "cancel-support", "invite-another"]) {
       byId(id).disabled = status !== "online";
     }
     if (status !== "closed" || this.ended) {
@@ -396,9 +454,17 @@ export class SupportView {
       });
     };
     bind(["end-button", "cancel-support"], "end-dialog", () => this.endSession());
-    bind(["remove-customer"], "remove-dialog", () =>
-      this.socket?.send(MessageType.REMOVE_CUSTOMER),
-    );
+    byId("remove-customer").addEventListener("click", () => this._askRemove(null));
+    byId("waiting-personal-link").addEventListener("click", () => this.people?.openLinkOnly());
+    byId("remove-dialog").addEventListener("close", () => {
+      const dialog = byId("remove-dialog");
+      if (dialog.returnValue === "confirm") {
+        const who = this._removing ? { customer_id: this._removing } : {};
+        this.socket?.send(MessageType.REMOVE_CUSTOMER, who);
+      }
+      dialog.returnValue = "";
+      this._removing = null;
+    });
     byId("notes-toggle").addEventListener("click", () => {
       const open = byId("chat-panel").dataset.notes !== "open";
       this._setNotesOpen(open);
@@ -518,6 +584,10 @@ export class SupportView {
     this.presentation = null;
     this.controlPanel?.destroy();
     this.controlPanel = null;
+    this._offPeople?.();
+    this._offPeople = null;
+    this.people?.destroy();
+    this.people = null;
     this.drawingPanel?.destroy();
     this.drawingPanel = null;
     this.sharePicker?.destroy();

@@ -27,11 +27,21 @@ import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CUSTOMER_STRINGS } from "../common/strings/customer_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
+import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
+import { RosterView } from "../common/chat/roster_view.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
 
-i18n.addStrings(CALL_STRINGS, CHAT_STRINGS, CUSTOMER_STRINGS, FILE_STRINGS, KNOCK_STRINGS, SCREEN_STRINGS);
+i18n.addStrings(
+  CALL_STRINGS,
+  CHAT_STRINGS,
+  CUSTOMER_STRINGS,
+  FILE_STRINGS,
+  KNOCK_STRINGS,
+  PARTICIPANT_STRINGS,
+  SCREEN_STRINGS,
+);
 
 const STORAGE_KEY = "rs.customer.session";
 const KNOCK_STORAGE_KEY = "rs.customer.knock"; // a reload keeps waiting for the agent
@@ -83,7 +93,11 @@ class CustomerApp {
     this._wireJoinForm();
     this._wireEndDialog();
     byId("knock-cancel").addEventListener("click", () => this._cancelKnock());
-    const code = new URLSearchParams(window.location.search).get("code") ?? "";
+    const query = new URLSearchParams(window.location.search);
+    const code = query.get("code") ?? "";
+    // A personal invitation link (?invite=<secret>): one seat, no code to type.
+    this.invitation = /^[A-Za-z0-9_-]{16,64}$/.test(query.get("invite") ?? "") ? query.get("invite") : null;
+    this._showInvitation();
     byId("code-input").value = formatAccessCode(code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
     const stored = loadStored();
     const knock = loadJson(window.sessionStorage, KNOCK_STORAGE_KEY);
@@ -144,6 +158,10 @@ class CustomerApp {
     });
     byId("join-form").addEventListener("submit", (event) => {
       event.preventDefault();
+      if (this.invitation) {
+        this._join({ invitation: this.invitation });
+        return;
+      }
       const code = this._codeDigits();
       if (code.length !== ACCESS_CODE_DIGITS) {
         input.setAttribute("aria-invalid", "true");
@@ -170,6 +188,12 @@ class CustomerApp {
         this._showKnock({ secret: joined.knock_secret, via: joined.knock.via, agent: joined.agent });
         return;
       }
+      if (target.invitation) {
+        // Used up: a reload or "Join again" must not send it again.
+        this.invitation = null;
+        this._showInvitation();
+        window.history.replaceState(null, "", window.location.pathname);
+      }
       this.enterChat({
         session_id: joined.session_id,
         customer_token: joined.customer_token,
@@ -190,6 +214,17 @@ class CustomerApp {
     } finally {
       this._busy = false;
       this._renderJoinButton();
+    }
+  }
+
+  /** With a personal link the code field and the icons give way to one line that says so. */
+  _showInvitation() {
+    const invited = this.invitation !== null;
+    byId("code-input").closest(".rs-field").hidden = invited;
+    byId("invitation-note").hidden = !invited;
+    byId("join-subtitle").hidden = invited;
+    if (invited) {
+      byId("icons-section").hidden = true;
     }
   }
 
@@ -295,7 +330,7 @@ class CustomerApp {
   async _refreshWaiting() {
     clearTimeout(this._waitingTimer);
     const generation = ++this._waitingGeneration; // a newer refresh supersedes this one
-    if (this.step !== "join") {
+    if (this.step !== "join" || this.invitation) {
       return;
     }
     try {
@@ -378,6 +413,13 @@ class CustomerApp {
       role: "customer",
       i18n,
       onUnread: (count) => showUnreadInTitle(count),
+    });
+    // Several customers: who else is here, each with the colour of their messages.
+    this.roster?.destroy();
+    this.roster = new RosterView({
+      participants: this.chatView.participants,
+      i18n,
+      anchor: byId("chat-container"),
     });
     this.presentation = new PresentationPrompt({
       socket,
@@ -485,7 +527,14 @@ class CustomerApp {
 
   _wireEndDialog() {
     const dialog = byId("end-dialog");
-    byId("end-button").addEventListener("click", () => dialog.showModal());
+    byId("end-button").addEventListener("click", () => {
+      // With other customers in the session, ending only lets this one leave.
+      const others = (this.chatView?.participants.customers().length ?? 0) > 1;
+      i18n.bind(byId("end-dialog-title"), others ? "people.leave_confirm_title" : "end.confirm_title");
+      i18n.bind(byId("end-dialog-body"), others ? "people.leave_confirm_body" : "end.confirm_body");
+      i18n.bind(byId("end-dialog").querySelector("[data-testid=end-confirm]"), others ? "people.leave_yes" : "end.confirm_yes");
+      dialog.showModal();
+    });
     dialog.addEventListener("close", () => {
       if (dialog.returnValue === "confirm") {
         this.socket?.send(MessageType.END_SESSION);
@@ -515,6 +564,8 @@ class CustomerApp {
     this.call = this.callTile = null;
     this.socket?.close();
     this.chatView?.destroy();
+    this.roster?.destroy();
+    this.roster = null;
     this.presentation?.destroy();
     this.socket = null;
     this.chatView = null;

@@ -23,9 +23,11 @@ export class ChatBubble {
    * @param {boolean} options.own written on this page
    * @param {import("../i18n.js").i18n} options.i18n
    * @param {() => void} [options.onRetry] called when the retry button is pressed
+   * @param {string} [options.color] the sender's colour ("#rrggbb"; several customers)
    */
-  constructor(message, { own, i18n, onRetry }) {
+  constructor(message, { own, i18n, onRetry, color }) {
     this.own = own;
+    this._color = color || "";
     this.i18n = i18n;
     this._onRetry = onRetry ?? (() => {});
     this.element = this._build(message);
@@ -111,6 +113,12 @@ export class ChatBubble {
     });
     if (message.client_id) {
       node.dataset.clientId = message.client_id;
+    }
+    node.dataset.participant = message.participant_id || message.role;
+    if (this._color) {
+      // CSSOM, not a style attribute: allowed under the pages' strict CSP.
+      node.style.setProperty("--rs-participant-color", this._color);
+      node.classList.add("rs-msg--coloured");
     }
     const name = element("div", "rs-msg__name");
     if (own) {

@@ -18,6 +18,7 @@
 import { ChatBubble } from "./chat_bubble.js";
 import { ChatComposer } from "./chat_composer.js";
 import { MessageOrder } from "./message_order.js";
+import { Participants } from "./participants.js";
 import { element } from "../dom.js";
 import { MessageType } from "../protocol.js";
 
@@ -61,8 +62,11 @@ export class ChatView {
     this._markedUpTo = 0;
     this._typingShownTimer = null;
     this._following = true; // the reader is at the bottom: keep them there
+    // Several customers per session: whose message is one's own, and each sender's colour.
+    this.participants = new Participants();
     this._build(container);
     this._unsubscribe = [
+      this.participants.follow(socket),
       socket.on(MessageType.WELCOME, (m) => this._onWelcome(m)),
       socket.on(MessageType.CHAT_MESSAGE, (m) => this._addMessage(m)),
       socket.on(MessageType.MARKED_READ, (m) => this._onMarkedRead(m)),
@@ -71,7 +75,10 @@ export class ChatView {
         // A reconnect of someone already in the chat is no news: at most a quiet line.
         this._onPresence(m, m.rejoined === true ? "chat.rejoined" : "chat.joined"),
       ),
-      socket.on(MessageType.PARTICIPANT_LEFT, (m) => this._onPresence(m, "chat.left")),
+      // A customer removed (or who left while others stay) is gone for good, not away.
+      socket.on(MessageType.PARTICIPANT_LEFT, (m) =>
+        this._onPresence(m, m.removed === true ? "chat.gone" : "chat.left"),
+      ),
       socket.on(MessageType.ERROR, (m) => this._onError(m)),
       socket.on("status", () => this._composer.renderHint()),
       i18n.onChange(() => this._reformatTimes()),
@@ -241,7 +248,7 @@ export class ChatView {
     if (!Number.isInteger(message.id)) {
       return;
     }
-    const own = message.role === this.role;
+    const own = this.participants.isOwn(message, this.role);
     const stick = own || this._following;
     const pending = own ? this._pending.get(message.client_id) : undefined;
     let bubble = this._byId.get(message.id);
@@ -279,7 +286,10 @@ export class ChatView {
 
   _newBubble(message) {
     return new ChatBubble(message, {
-      own: message.role === this.role,
+      own: message.client_id !== undefined && message.id === undefined
+        ? true // this page's own copy, before the relay's
+        : this.participants.isOwn(message, this.role),
+      color: this.participants.colorOf(message.participant_id),
       i18n: this.i18n,
       onRetry: () => this._retry(message.client_id),
     });
@@ -323,6 +333,7 @@ export class ChatView {
     const continues =
       previous?.classList.contains("rs-msg") &&
       previous.dataset.role === node.dataset.role &&
+      previous.dataset.participant === node.dataset.participant &&
       Number(node.dataset.sentAt) - Number(previous.dataset.sentAt) < GROUP_GAP_S;
     node.classList.toggle("rs-msg--continued", Boolean(continues));
   }
@@ -377,7 +388,7 @@ export class ChatView {
   }
 
   _onTyping(message) {
-    if (message.role === this.role) {
+    if (this.participants.isOwn(message, this.role)) {
       return;
     }
     this._setTypingShown(message.active ? message.name || this.i18n.t(`role.${message.role}`) : null);
@@ -393,10 +404,10 @@ export class ChatView {
   }
 
   _onPresence(message, key) {
-    if (message.role !== this.role) {
+    if (!this.participants.isOwn(message, this.role)) {
       const name = message.name || this.i18n.t(`role.${message.role}`);
       this.addNotice(key, { name }, { subtle: key === "chat.rejoined" });
-      if (key === "chat.left") {
+      if (key === "chat.left" || key === "chat.gone") {
         this._setTypingShown(null);
       }
     }
