@@ -61,6 +61,8 @@ class Screens:
         self.paint_reports = 0
         self.control = ControlDesk()  # control handover (P3); Relay sets its agent_chat
         self.drawings = Drawings()  # P5: strokes over each presentation
+        # Told (session id, "presentations" | "control_grants") for the history (A10).
+        self.on_usage: Callable[[str, str], None] = lambda session_id, what: None
 
     def presentation(self, session_id: str) -> Presentation[Member]:
         found = self._presentations.get(session_id)
@@ -126,6 +128,7 @@ class Screens:
         self._drawing_resize(presentation, member.session_id, message)
         presentation.start(message.screen_w, message.screen_h)
         presentation.grant_credit()
+        self.on_usage(member.session_id, "presentations")
 
     def handle_present_pause(self, member: Member, message: PresentPause, now: float) -> None:
         """``present_pause``: viewers keep the last picture; control goes back to the agent."""
@@ -271,6 +274,8 @@ class Screens:
         self.control.handle(
             member.session_id, member, message, presenter, viewers, is_agent, now, customer_id
         )
+        if isinstance(message, GrantControl):
+            self.on_usage(member.session_id, "control_grants")
 
     def clear_control(self, session_id: str) -> None:
         """Drop every control grant and request of a session (paused, stopped, presenter gone,

@@ -24,6 +24,12 @@ class SessionNotes:
             return {"session_id": session_id, "notes": "", "updated_at": None}
         return {"session_id": session_id, "notes": doc["notes"], "updated_at": doc["updated_at"]}
 
+    def forget(self, session_id: str) -> None:
+        """Drop the session's notes (they moved into its history record)."""
+        doc_id = self._doc_ids.pop(session_id, None)
+        if doc_id is not None:
+            self.store.remove(NOTES, doc_id)
+
     def put(self, session_id: str, username: str, notes: str, now: float) -> dict[str, Any]:
         """Replace the notes (durable after the store's next sync)."""
         fields = {"session_id": session_id, "username": username, "notes": notes, "updated_at": now}

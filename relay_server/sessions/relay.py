@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tinydb import Query
-
 from relay_server.accounts.passwords import hash_password
 from relay_server.accounts.photos import Photos
 from relay_server.accounts.registry import Accounts, Principal, public_profile
@@ -26,10 +24,12 @@ from relay_server.calls.ice_servers import IceConfig
 from relay_server.errors import Refused
 from relay_server.files.spool import FileSpool
 from relay_server.files.transfers import FINISHED, FileRules, FileTransfers
+from relay_server.history.history import History
+from relay_server.history.usage import SessionUsage
 from relay_server.screen.fanout import CallLater
 from relay_server.screen.router import Screens
 from relay_server.sessions.access_codes import CodeError, format_code
-from relay_server.sessions.chat_log import ChatLog
+from relay_server.sessions.chat_log import ChatLog, chat_table
 from relay_server.sessions.chat_sockets import REMOVED_REASON, ChatSockets, HandshakeRefused
 from relay_server.sessions.invitations import Invitation, InvitationError, Invitations
 from relay_server.sessions.join_guard import (
@@ -76,7 +76,7 @@ from suite.protocol import (
 logger = logging.getLogger(__name__)
 
 LIVE_SESSIONS = "live_sessions"
-SESSION_RECORDS = "session_records"
+SESSION_RECORDS = "session_records"  # ended sessions before the history archive: migrated
 INVITATIONS = "invitations"
 SWEEP_EVERY_S = 60.0  # forget addresses past their throttle window this often
 
@@ -135,6 +135,11 @@ class Relay(ChatSockets):
         self.files = FileTransfers(options.file_rules)
         self.file_spool = FileSpool(store.folder / "file_spool")
         self.file_spool.sweep()
+        # Support and usage history (A10, AD2): ended sessions leave the store for the archive.
+        self.history = History(store.folder / "history")
+        self.usage = SessionUsage()
+        self.screens.on_usage = self.usage.count
+        self._move_ended_to_history()
         self._live_doc_ids: dict[str, int] = {}
         for doc in store.table(LIVE_SESSIONS).all():
             session = SupportSession.from_record(doc)
@@ -207,6 +212,10 @@ class Relay(ChatSockets):
 
     def get_notes(self, principal: Principal, session_id: str) -> dict[str, Any]:
         self._require_owner(principal, session_id)
+        if session_id not in self.directory.sessions:
+            archived = self.history.notes(session_id)
+            if archived is not None:
+                return archived
         return self.notes.get(session_id)
 
     def set_notes(self, principal: Principal, session_id: str, notes: Any, now: float) -> dict:
@@ -216,6 +225,8 @@ class Relay(ChatSockets):
             raise Refused(
                 "bad_request", f"'notes' must be text of at most {MAX_NOTES_CHARS} characters"
             )
+        if session_id not in self.directory.sessions and session_id in self.history:
+            return self.history.set_notes(session_id, notes, principal.username, now)
         saved = self.notes.put(session_id, principal.username, notes, now)
         self.wait_durable()
         return saved
@@ -509,19 +520,21 @@ class Relay(ChatSockets):
             self.knock_settled(knock.secret)
         for invitation in self.invitations.close_session(session.id, now):
             self._store_invitation(invitation)
-        record = session.to_record()
+        self.usage.add_files(session.id, (t.view() for t in self.files.of_session(session.id)))
+        base = session.to_record()
         # Every participant with join and leave times (history); no customer token is kept.
-        record["participants"] = session.participant_records()
-        record.pop("customers", None)
-        record.pop("departed", None)
-        record["customer_name"] = session.customer_name
-        chat = self._chats.pop(session.id, None)
-        record["message_count"] = chat.last_id if chat else 0
-        record["duration_s"] = session.end_summary()["duration_s"]  # for history (C4, P11)
-        self.store.insert(SESSION_RECORDS, record)
+        base["participants"] = session.participant_records()
+        base.pop("customers", None)
+        base.pop("departed", None)
+        base["customer_name"] = session.customer_name
+        base["duration_s"] = session.end_summary()["duration_s"]  # for history (C4, P11)
+        record = self._history_record(base, self._chats.pop(session.id, None))
+        record.update(self.usage.pop(session.id))
+        self.history.add(record)  # appended and fsynced: the end is durable from here
         doc_id = self._live_doc_ids.pop(session.id, None)
         if doc_id is not None:
             self.store.remove(LIVE_SESSIONS, doc_id)
+        self._forget_stored(session.id)
         self.wait_durable()
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
         self.calls.end_session(session.id, now)
@@ -535,8 +548,62 @@ class Relay(ChatSockets):
         return summary
 
     def session_record(self, session_id: str) -> dict[str, Any] | None:
-        doc = self.store.table(SESSION_RECORDS).get(Query().id == session_id)
-        return dict(doc) if doc else None
+        """The history's summary of an ended session (``Summary.view()``), or None."""
+        summary = self.history.summary(session_id)
+        return summary.view() if summary else None
+
+    # -- history (A10, AD2) ----------------------------------------------------------------
+
+    def _history_record(self, record: dict[str, Any], chat: ChatLog | None) -> dict[str, Any]:
+        """An ended session's archive record: the session, its transcript and notes (C4, P11)."""
+        session_id = record["id"]
+        record.pop("customer_token", None)
+        chat = chat or ChatLog(self.store, session_id)
+        record["messages"] = [
+            {k: v for k, v in message.items() if k != "client_id"} for message in chat.messages
+        ]
+        record["message_count"] = chat.last_id
+        started = record.get("started_at") or record.get("created_at") or 0.0
+        if record.get("duration_s") is None:
+            record["duration_s"] = round(max(0.0, (record.get("ended_at") or started) - started), 3)
+        notes = self.notes.get(session_id)
+        record["notes"] = notes["notes"]
+        record["notes_updated_at"] = notes["updated_at"]
+        return record
+
+    def _forget_stored(self, session_id: str) -> None:
+        """Drop what the store kept of a session that is in the history now."""
+        if self.store.has_table(chat_table(session_id)):
+            self.store.drop_table(chat_table(session_id))
+        self.notes.forget(session_id)
+
+    def _move_ended_to_history(self) -> None:
+        """At start: move ended sessions from the store into the history (a store written
+        before the history existed), and finish ends a crash interrupted (archived, yet still
+        live in the store)."""
+        moved = 0
+        records = sorted(
+            self.store.table(SESSION_RECORDS).all(), key=lambda d: d.get("ended_at") or 0
+        )
+        for doc in records:
+            record = dict(doc)
+            if str(record.get("id")) not in self.history:
+                record = self._history_record(record, None)
+                record.setdefault("presentations", 0)
+                record.setdefault("control_grants", 0)
+                record.setdefault("files", [])
+                self.history.add(record)
+            self.store.remove(SESSION_RECORDS, doc.doc_id)
+            self._forget_stored(str(record.get("id")))
+            moved += 1
+        for doc in self.store.table(LIVE_SESSIONS).all():
+            if str(doc.get("id")) in self.history:
+                self.store.remove(LIVE_SESSIONS, doc.doc_id)
+                self._forget_stored(doc["id"])
+                moved += 1
+        if moved:
+            self.store.sync()
+            logger.info("moved %d ended sessions into the history", moved)
 
     def tick(self, now: float) -> None:
         """Periodic upkeep: expire codes and knocks (telling their agents), drop expired
@@ -560,6 +627,7 @@ class Relay(ChatSockets):
         Unfinished ones are cancelled ``by`` the relay, and the room is told.
         """
         room = self.rooms.find(session_id)
+        self.usage.add_files(session_id, (t.view() for t in self.files.of_session(session_id)))
         for transfer in self.files.forget_session(session_id):
             self.file_spool.delete(transfer.id)
             if transfer.state not in FINISHED:

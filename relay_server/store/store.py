@@ -155,10 +155,20 @@ class Store:
         self.db.table(table).remove(doc_ids=[doc_id])
         self.journal.append({"t": table, "op": "r", "id": doc_id})
 
+    def drop_table(self, table: str) -> None:
+        """Forget a whole table (an ended session's chat, once it is in the history)."""
+        self.db.drop_table(table)
+        self._next_ids.pop(table, None)
+        self.journal.append({"t": table, "op": "d", "id": 0})
+
     def _apply(self, change: dict[str, Any]) -> None:
+        op = change["op"]
+        if op == "d":
+            self.db.drop_table(change["t"])
+            self._next_ids.pop(change["t"], None)
+            return
         table = self.db.table(change["t"])
         doc_id = change["id"]
-        op = change["op"]
         if op == "i":
             self._put(change["t"], doc_id, change["d"])
             self._next_ids.pop(change["t"], None)

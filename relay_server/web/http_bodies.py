@@ -51,6 +51,8 @@ HTTP_STATUS: dict[str, int] = {
     # sign-in handoffs to the system browser (CH9)
     "handoff_unknown": 404, "handoff_used": 410, "handoff_expired": 410,
     "handoff_session_over": 410, "too_many_handoffs": 429,
+    # support and usage history (A10, AD2)
+    "not_your_session": 403, "export_too_large": 413,
 }  # fmt: skip
 """The HTTP status of every error code the relay's API answers (docs/protocol.md, *HTTP API*)."""
 

@@ -109,10 +109,6 @@ def run(
         )
     if on_listening is not None:
         on_listening(options.public_url or url)
-    if config.ready_file:
-        write_atomically(
-            config.ready_file, json.dumps({"url": url, "port": port, "pid": os.getpid()}).encode()
-        )
 
     # Every socket keeps a few dozen long-lived objects; with thousands of them the cyclic
     # collector's full passes stalled the event loop for hundreds of milliseconds (relay ping
@@ -121,9 +117,15 @@ def run(
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
 
+    # Signals are handled before anyone is told the relay is ready: a SIGTERM right after the
+    # ready file must still stop it cleanly (journal flushed, history snapshots saved).
     stop = Event()
     gevent.signal_handler(signal.SIGTERM, stop.set)
     gevent.signal_handler(signal.SIGINT, stop.set)
+    if config.ready_file:
+        write_atomically(
+            config.ready_file, json.dumps({"url": url, "port": port, "pid": os.getpid()}).encode()
+        )
     ticker = gevent.spawn(_tick_forever, relay)
     stop.wait()
 
@@ -134,6 +136,7 @@ def run(
         member.close(CloseCode.GOING_AWAY, "relay restarting")
     server.stop(timeout=3)
     committer.stop()
+    relay.history.close()  # saves the history's index snapshots: the next start is fast
     store.close()
     logger.info("relay stopped; data flushed")
     return 0

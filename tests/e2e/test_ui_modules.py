@@ -92,6 +92,7 @@ PAGE_TABLES = {
         "desktop_call",
         "drawing",
         "file",
+        "history",
         "idle",
         "knock",
         "participant",
@@ -99,7 +100,7 @@ PAGE_TABLES = {
         "sign_in",
     },
     "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat"},
-    "/admin": {"admin", "sign_in"},
+    "/admin": {"admin", "history", "sign_in"},
     "/ui/agent/notice.html": {"agent", "desktop_call", "file"},
     "/ui/agent/help.html": {"agent"},
 }

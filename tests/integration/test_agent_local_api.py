@@ -264,3 +264,20 @@ def test_login_tls_failure_and_version_mismatch(local, relay_factory, certificat
         other, PROTOCOL_VERSION,
     )  # fmt: skip
     assert local.request("GET", "/local/login")[0] == 404
+
+
+def test_history_export_refuses_other_paths_and_relays_refusals(local, relay):
+    """POST /local/history/export: 401 before login, 400 for a path that is not the export,
+    and the relay's own refusal (a bad filter) as it is."""
+    export = "/api/history/export.xlsx?presented=yes"
+    status, body, _ = local.request("POST", "/local/history/export", {"path": export})
+    assert (status, body["error"]["code"]) == (401, "not_logged_in")
+    login = {"relay_url": relay.url, "username": ALICE.username, "password": ALICE.password}
+    assert local.request("POST", "/local/login", login)[0] == 200
+    for path in ("/api/me", "/api/history/export.xlsx/../../me", "https://evil/x", 7):
+        status, body, _ = local.request("POST", "/local/history/export", {"path": path})
+        assert (status, body["error"]["code"]) == (400, "bad_request"), path
+    bad = "/api/history/export.xlsx?presented=maybe"
+    status, body, _ = local.request("POST", "/local/history/export", {"path": bad})
+    assert (status, body["error"]["code"]) == (400, "bad_request")
+    assert "presented" in body["error"]["message"]

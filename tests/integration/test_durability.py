@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
+from relay_server.history.history import History
 from relay_server.sessions.chat_log import chat_table
 from relay_server.store import Store
 from tests.support.api import Api
@@ -114,6 +115,7 @@ def test_a_customer_reconnecting_after_a_restart_is_back_not_joined_again(relay)
 
 
 def test_ended_session_record_keeps_the_transcript(relay):
+    """An ended session is one history record with its transcript, and leaves the store."""
     talk = start_conversation(relay)
     talk.customer.chat("please send the brochure", "c-1")
     talk.agent.recv_type("chat_message")
@@ -122,12 +124,12 @@ def test_ended_session_record_keeps_the_transcript(relay):
     relay.stop()
     store = Store(relay.data_dir)
     try:
-        records = store.table("session_records").all()
-        transcript = store.table(chat_table(talk.session_id)).all()
+        assert store.table("session_records").all() == []
+        assert not store.has_table(chat_table(talk.session_id))
     finally:
         store.close()
-    assert len(records) == 1
-    record = records[0]
+    record = History(relay.data_dir / "history").record(talk.session_id)
+    assert record is not None
     assert record["id"] == talk.session_id and record["agent_username"] == "alice"
     assert record["customer_name"] == "Kim Customer" and record["ended_by"] == "agent"
     assert record["ended_at"] >= record["started_at"]
@@ -135,7 +137,7 @@ def test_ended_session_record_keeps_the_transcript(relay):
     assert record["duration_s"] == ended["duration_s"]  # what both sides saw at the end
     assert record["message_count"] == 1
     assert "customer_token" not in record
-    assert [m["text"] for m in transcript] == ["please send the brochure"]
+    assert [m["text"] for m in record["messages"]] == ["please send the brochure"]
 
 
 def test_a_second_process_cannot_open_a_data_folder_in_use(relay):

@@ -10,11 +10,15 @@ import { requestJson } from "../common/http.js";
 import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
 import { loadJson, saveJson } from "../common/storage.js";
+import { HistoryView } from "../common/history/history_view.js";
 import { AccountsPanel } from "./accounts_panel.js";
 import { ADMIN_STRINGS } from "../common/strings/admin_strings.js";
+import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
 import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
 
-i18n.addStrings(ADMIN_STRINGS, SIGN_IN_STRINGS);
+i18n.addStrings(ADMIN_STRINGS, HISTORY_STRINGS, SIGN_IN_STRINGS);
+
+const SECTIONS = ["accounts", "history"];
 
 const AUTH_KEY = "rs.admin.auth";
 
@@ -40,6 +44,51 @@ class AdminApp {
     });
     byId("logout-button").addEventListener("click", () => this._logout());
     i18n.onChange(() => this._renderMe());
+    window.addEventListener("hashchange", () => this._showSection());
+  }
+
+  /** The section the address's #fragment names (the side navigation's links). */
+  _showSection() {
+    if (!this.auth) {
+      return;
+    }
+    const name = SECTIONS.includes(window.location.hash.slice(1)) ? window.location.hash.slice(1) : "accounts";
+    for (const section of SECTIONS) {
+      byId(section).hidden = section !== name;
+      const link = document.querySelector(`.admin-nav__item[href="#${section}"]`);
+      if (section === name) {
+        link.setAttribute("aria-current", "page");
+      } else {
+        link.removeAttribute("aria-current");
+      }
+    }
+    if (name === "history") {
+      // AD2: every agent's sessions; the export downloads through the browser.
+      this.history ??= new HistoryView({
+        root: byId("history"),
+        i18n,
+        admin: true,
+        api: (method, path, options) => this._api(method, path, options),
+        download: (path) => this._download(path),
+      });
+      this.history.search(this.history.page);
+    } else {
+      this.accounts.load();
+    }
+  }
+
+  async _download(path) {
+    const blob = await this._api("GET", path, { asBlob: true });
+    const name = `usage-history-${new Date().toISOString().slice(0, 10)}.xlsx`;
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    return name;
   }
 
   async start() {
@@ -152,7 +201,7 @@ class AdminApp {
 
   _showAdmin() {
     showOnly(this.panels, byId("admin-panel"));
-    this.accounts.load();
+    this._showSection();
   }
 }
 

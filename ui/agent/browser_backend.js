@@ -84,6 +84,23 @@ export class BrowserBackend {
     return messages;
   }
 
+  /** A10: the history's Excel export, downloaded by the browser; returns the file name. */
+  async saveExport(path, token) {
+    const blob = await requestJson("GET", path, { token, asBlob: true });
+    const now = new Date();
+    const pad = (n) => String(n).padStart(2, "0");
+    const name = `history-${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}.xlsx`;
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    return name;
+  }
+
   async openHelp() {
     window.open("/ui/agent/help.html", "_blank", "noopener");
   }

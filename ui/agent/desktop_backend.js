@@ -108,6 +108,12 @@ export class DesktopBackend {
     return settings.short_messages;
   }
 
+  /** A10: the app saves the history's Excel export in Documents/RemoteSales/Exports. */
+  async saveExport(path) {
+    const { path: saved } = await this._local("POST", "/local/history/export", { body: { path } });
+    return saved;
+  }
+
   async openHelp() {
     await this._local("POST", "/local/open_help");
   }

@@ -14,6 +14,7 @@ import { createBackend } from "./backend.js";
 import { redeemHandoff, takeHandoff } from "./handoff.js";
 import { ActivityReporter, IdleLogout } from "./idle_logout.js";
 import { LoginForm } from "./login_form.js";
+import { HistoryView } from "../common/history/history_view.js";
 import { ProfilePanel } from "./profile_panel.js";
 import { SettingsPanel } from "./settings_panel.js";
 import { SupportView } from "./support_view.js";
@@ -26,6 +27,7 @@ import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DESKTOP_CALL_STRINGS } from "../common/strings/desktop_call_strings.js";
 import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
+import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
 import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
@@ -42,6 +44,7 @@ i18n.addStrings(
   DESKTOP_CALL_STRINGS,
   DRAWING_STRINGS,
   FILE_STRINGS,
+  HISTORY_STRINGS,
   IDLE_STRINGS,
   KNOCK_STRINGS,
   PARTICIPANT_STRINGS,
@@ -51,8 +54,8 @@ i18n.addStrings(
 
 const AUTH_KEY = "rs.agent.auth";
 const SUPPORT_KEY = "rs.agent.support";
-const STEPS = ["login", "home", "profile", "settings", "waiting", "chat", "end"];
-const TOOL_STEPS = new Set(["home", "profile", "settings"]);
+const STEPS = ["login", "home", "history", "profile", "settings", "waiting", "chat", "end"];
+const TOOL_STEPS = new Set(["home", "history", "profile", "settings"]);
 
 class AgentApp {
   constructor() {
@@ -272,6 +275,7 @@ class AgentApp {
       this._show("profile");
       this.profile.show(this.auth.agent);
     });
+    byId("history-button").addEventListener("click", () => this.showHistory());
     byId("settings-button").addEventListener("click", () => {
       this._show("settings");
       this.settings.show();
@@ -286,6 +290,21 @@ class AgentApp {
       });
     byId("help-button").addEventListener("click", open(() => this.backend.openHelp()));
     byId("admin-button").addEventListener("click", open(() => this.backend.openAdmin()));
+  }
+
+  /** A10: the agent's past sessions (built on first use, searched again on every visit). */
+  showHistory() {
+    this._show("history");
+    if (!this.history) {
+      this.history = new HistoryView({
+        root: byId("history-panel"),
+        i18n,
+        api: (method, path, options) => this._api(method, path, options),
+        download: (path) => this.backend.saveExport(path, this.auth?.token),
+        onAuthError: (error) => this._authError(error),
+      });
+    }
+    this.history.search(this.history.page);
   }
 
   async newSupport() {

@@ -23,6 +23,7 @@ from suite.agent.app.errors import AgentError, RelayClientError
 from suite.agent.app.local_attention import install_attention_routes
 from suite.agent.app.local_calls import install_call_routes
 from suite.agent.app.local_files import install_local_file_routes
+from suite.agent.app.local_history import install_history_routes
 from suite.agent.app.local_presentation import install_presentation_routes
 from suite.agent.app.local_state import LocalState, Notice, log_out
 from suite.agent.app.presentations import Presentations
@@ -169,6 +170,9 @@ def build_app(
         choose_files=getattr(desktop, "choose_files", None),
         body=_body, session_id_of=_session_id,
     )  # fmt: skip
+
+    # The history's Excel export (A10): suite/agent/app/local_history.py.
+    install_history_routes(app, json_route, login=lambda: state.login, client=client, body=_body)
 
     # Calling the agent's attention: suite/agent/app/local_attention.py.
     install_attention_routes(

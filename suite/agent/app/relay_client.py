@@ -29,6 +29,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 from suite.agent.app.errors import RelayClientError
@@ -160,6 +161,31 @@ class RelayClient:
         try:
             with self._opener.open(request, timeout=self.timeout_s) as response:
                 return RelayResponse(response.status, response.headers, _read(response))
+        except urllib.error.HTTPError as error:
+            with error:
+                return RelayResponse(error.code, error.headers, _read(error))
+        except urllib.error.URLError as error:
+            raise self._network_error(error.reason) from None
+        except (OSError, http.client.HTTPException) as error:
+            raise self._network_error(error) from None
+
+    def save(
+        self, path: str, headers: dict[str, str], target: Path, timeout_s: float = 600.0
+    ) -> RelayResponse:
+        """GET ``path`` and stream a 200 answer's body into ``target`` (any size: exports);
+        another status is answered as :meth:`request` does, and ``target`` is not written.
+        ``timeout_s`` is long: the relay builds an export before its first byte.
+
+        Raises:
+            RelayClientError: as :meth:`request`.
+        """
+        request = urllib.request.Request(self.base_url + path, headers=headers, method="GET")
+        try:
+            with self._opener.open(request, timeout=timeout_s) as response:
+                with open(target, "wb") as out:
+                    while chunk := response.read(256 * 1024):
+                        out.write(chunk)
+                return RelayResponse(response.status, response.headers, b"")
         except urllib.error.HTTPError as error:
             with error:
                 return RelayResponse(error.code, error.headers, _read(error))
