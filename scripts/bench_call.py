@@ -110,7 +110,7 @@ def setup_times(browser: Any, relay: RelayProcess, runs: int, query: str = "") -
     }
 
 
-def in_call(browser: Any, relay: RelayProcess, seconds: float) -> dict[str, Any]:
+def in_call(browser: Any, relay: RelayProcess, seconds: float, media: str) -> dict[str, Any]:
     """A video call running: mouth-to-ear proxy, relay CPU with and without it, and the
     screen stream's frame rate beside it."""
     agent = open_page(browser, relay.url + "/agent")
@@ -128,7 +128,7 @@ def in_call(browser: Any, relay: RelayProcess, seconds: float) -> dict[str, Any]
     idle_cpu = relay_cpu(seconds)
 
     def call() -> None:
-        agent.get_by_test_id("call-start-video").click()
+        agent.get_by_test_id(f"call-start-{media}").click()
         customer.get_by_test_id("call-accept").click()
         wait_call(agent, CONNECTED)
         wait_call(customer, CONNECTED)
@@ -201,7 +201,7 @@ def in_call(browser: Any, relay: RelayProcess, seconds: float) -> dict[str, Any]
     }
 
 
-def run(runs: int, seconds: float) -> dict[str, Any]:
+def run(runs: int, seconds: float, media: str = "video") -> dict[str, Any]:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     results: dict[str, Any] = {}
@@ -211,7 +211,8 @@ def run(runs: int, seconds: float) -> dict[str, Any]:
         relay = _relay(work)
         try:
             results["setup_direct"] = setup_times(browser, relay, runs)
-            results.update(in_call(browser, relay, seconds))
+            results.update(in_call(browser, relay, seconds, media))
+            results["in_call_media"] = media
         finally:
             relay.stop()
         missing = coturn_missing()
@@ -264,9 +265,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="calls per set-up measurement")
     parser.add_argument("--seconds", type=float, default=8.0, help="each measuring window")
+    parser.add_argument(
+        "--media", choices=("video", "audio"), default="video", help="the call beside the screen"
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    results = run(args.runs, args.seconds)
+    results = run(args.runs, args.seconds, args.media)
     print(format_table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -521,14 +521,14 @@ class Relay(ChatSockets):
         for invitation in self.invitations.close_session(session.id, now):
             self._store_invitation(invitation)
         self.usage.add_files(session.id, (t.view() for t in self.files.of_session(session.id)))
-        base = session.to_record()
+        ended = session.to_record()
         # Every participant with join and leave times (history); no customer token is kept.
-        base["participants"] = session.participant_records()
-        base.pop("customers", None)
-        base.pop("departed", None)
-        base["customer_name"] = session.customer_name
-        base["duration_s"] = session.end_summary()["duration_s"]  # for history (C4, P11)
-        record = self._history_record(base, self._chats.pop(session.id, None))
+        ended["participants"] = session.participant_records()
+        ended.pop("customers", None)
+        ended.pop("departed", None)
+        ended["customer_name"] = session.customer_name
+        ended["duration_s"] = session.end_summary()["duration_s"]  # for history (C4, P11)
+        record = self._history_record(ended, self._chats.pop(session.id, None))
         record.update(self.usage.pop(session.id))
         self.history.add(record)  # appended and fsynced: the end is durable from here
         doc_id = self._live_doc_ids.pop(session.id, None)

@@ -7,8 +7,7 @@ import hashlib
 import http.client
 import json
 
-from relay_server.sessions.relay import SESSION_RECORDS
-from relay_server.store import Store
+from relay_server.history.history import History
 from tests.support.api import Api, post_json_from
 from tests.support.chat_client import ChatClient
 from tests.support.conversation import Guest, invite_another, start_conversation
@@ -88,11 +87,12 @@ def test_three_customers_chat_view_and_one_removed_loses_everything(relay):
         ended = client.recv_type("session_ended")
         assert ended["customer_name"] == "Kim Customer, Park Third"
     relay.stop()
-    store = Store(relay.data_dir)
+    history = History(relay.data_dir / "history")  # ended sessions live in the history now
     try:
-        (record,) = store.table(SESSION_RECORDS).all()
+        record = history.record(talk.session_id)
+        assert record is not None
     finally:
-        store.close()
+        history.close()
     people = {p["name"]: p for p in record["participants"]}
     assert set(people) == {"Alice Kim", "Kim Customer", "Lee Second", "Park Third"}
     assert people["Lee Second"]["removed"] and people["Lee Second"]["left_at"]

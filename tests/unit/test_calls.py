@@ -232,3 +232,20 @@ def test_oversized_or_mistyped_call_frames_are_bad_messages(frame):
     with pytest.raises(ProtocolError) as refused:
         decode_client_message(json.dumps(frame))
     assert refused.value.code is ErrorCode.BAD_MESSAGE
+
+
+def test_a_removed_customer_is_out_and_a_new_one_is_invited(parts):
+    """remove_participant takes a customer out (a two-party call ends); a customer who says
+    hello while a call is on is invited to it (several customers per session)."""
+    calls, agent, customer, _, sockets = parts
+    _start(calls, agent, customer)
+    late = Socket(Role.CUSTOMER, "0123456789ab")
+    sockets[SESSION].append(late)
+    calls.entered(late, "Lee", 101.0)
+    invited = {p["id"]: p["state"] for p in late.state()["participants"]}
+    assert invited["0123456789ab"] == "invited" and late.state()["state"] == "active"
+    calls.remove_participant(SESSION, CUSTOMER, 102.0)
+    assert CUSTOMER not in {p["id"] for p in agent.state()["participants"]}
+    assert agent.state()["state"] == "active"  # Lee is still ringing
+    _handle(calls, late, HangUp(late.state()["call_id"]))  # Lee declines
+    assert agent.state()["state"] == "ended"

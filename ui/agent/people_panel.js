@@ -214,12 +214,12 @@ export class PeoplePanel {
   _renderLink() {
     const box = this._q("link-box");
     box.hidden = this._link === null;
-    if (this._link !== null) {
-      this._q("make-link").hidden = true; // one link per press of "Invite another"
-    }
     if (this._link === null) {
+      this._q("link").value = ""; // the last link never shows again (nor fools a reader)
+      this._q("link-status").textContent = "";
       return;
     }
+    this._q("make-link").hidden = true; // one link per press of "Invite another"
     const revoked = this._linkState === "revoked";
     this._q("link").value = this._link.url;
     this._q("link").disabled = revoked;

@@ -44,7 +44,6 @@ export class CallTile {
   }
 
   _build() {
-    const t = (key) => this.i18n.t(key);
     this.grip = element("div", "rs-call__grip", { "aria-hidden": "true" });
     this.prompt = element("div", "rs-call__prompt", { "data-testid": "call-prompt", role: "alertdialog" });
     this.promptText = element("p", "rs-call__prompt-text", { id: `call-prompt-${Math.random().toString(36).slice(2)}` });
@@ -58,14 +57,17 @@ export class CallTile {
 
     this.stage = element("div", "rs-call__stage");
     this.peers = element("div", "rs-call__peers", { "data-testid": "call-peers" });
-    this.selfVideo = element("video", "rs-call__self", {
+    this.selfView = element("figure", "rs-call__self");
+    this.selfVideo = element("video", "rs-call__self-video", {
       "data-testid": "call-self-video",
       autoplay: "",
       playsinline: "",
-      "aria-label": t("call.you"),
     });
     this.selfVideo.muted = true; // never play one's own voice back
-    this.stage.append(this.peers, this.selfVideo);
+    const selfName = element("figcaption", "rs-call__name rs-call__self-name");
+    this.i18n.bind(selfName, "call.you");
+    this.selfView.append(this.selfVideo, selfName);
+    this.stage.append(this.peers, this.selfView);
 
     this.status = element("p", "rs-call__status", { "data-testid": "call-status", role: "status" });
     this.qualityLine = element("p", "rs-call__quality", { "data-testid": "call-quality" });
@@ -185,7 +187,7 @@ export class CallTile {
     if (this.selfVideo.srcObject !== c.localStream) {
       this.selfVideo.srcObject = c.localStream;
     }
-    this.selfVideo.hidden = view.media !== "video" || c.cameraOff || !c.localStream;
+    this.selfView.hidden = view.media !== "video" || c.cameraOff || !c.localStream;
 
     this.status.textContent = this._statusText(view, endedShown);
     this.status.hidden = this.status.textContent === "";
