@@ -153,6 +153,9 @@ def install_file_routes(
             "file offered",
             extra={"session_id": session.id, "transfer": transfer.id, "size": transfer.size},
         )
+        # The file's place in the conversation: a chat entry, stored like a message, so a
+        # late or reconnecting side gets it in its replay (its state comes from the list).
+        relay.post_file(session, role, transfer, clock())
         tell(transfer, FileOffered)
         bottle.response.status = 201
         return {"transfer": transfer.view()}
@@ -228,8 +231,7 @@ def install_file_routes(
         ticket = bottle.request.query.get("ticket", "")
         try:
             if ticket:
-                transfer = files.redeem(ticket, transfer_id, clock())
-                role = transfer.receiver
+                transfer, role = files.redeem(ticket, transfer_id, clock())
             else:
                 role, transfer = transfer_for_caller(transfer_id)
             # The app's downloader may start while the upload runs; a browser link waits.
@@ -256,7 +258,13 @@ def install_file_routes(
         bottle.response.set_header("Connection", "close")
         if bottle.request.method == "HEAD":
             return ""
-        return _stream(transfer, start, end, by_ticket=bool(ticket))
+        return _stream(
+            transfer,
+            start,
+            end,
+            by_receiver_ticket=bool(ticket) and role == transfer.receiver,
+            by_receiver=role == transfer.receiver,
+        )
 
     def open_pieces(transfer_id: str, start: int, end: int):
         """The spool's piece reader, with the file opened now (so a deleted one fails here)."""
@@ -266,7 +274,11 @@ def install_file_routes(
             return iter(())
         return itertools.chain((first,), reader)
 
-    def _stream(transfer: Transfer, start: int, end: int, by_ticket: bool):
+    def _stream(
+        transfer: Transfer, start: int, end: int, by_receiver_ticket: bool, by_receiver: bool
+    ):
+        """The bytes ``start``..``end``; only the receiver's download moves ``downloaded``
+        (the sender fetching its own copy is no progress of the transfer)."""
         position = start
         while position < end:
             if transfer.state in (TransferState.CANCELLED, TransferState.FAILED):
@@ -284,13 +296,17 @@ def install_file_routes(
             for piece in pieces:
                 yield piece
                 position += len(piece)
-                if position > transfer.downloaded:
+                if by_receiver and position > transfer.downloaded:
                     transfer.downloaded = position
                     if transfer.progress_due(clock()) or position == transfer.size:
                         progress(transfer)
         if transfer.state not in (TransferState.OFFERED, TransferState.UPLOADING):
             arrivals.pop(transfer.id, None)  # nobody needs to wait for this one any more
-        if by_ticket and position == transfer.size and transfer.state is TransferState.READY:
+        if (
+            by_receiver_ticket
+            and position == transfer.size
+            and transfer.state is TransferState.READY
+        ):
             # A browser cannot check the sha256 of a download it saves itself: the relay
             # checked it on upload and served every byte; that is as far as it can go.
             transfer.state = TransferState.RECEIVED
@@ -301,7 +317,7 @@ def install_file_routes(
     def ticket(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
         transfer.check_download(role)
-        token, expires_at = files.issue_ticket(transfer, clock())
+        token, expires_at = files.issue_ticket(transfer, role, clock())
         query = urllib.parse.urlencode({"ticket": token})
         return {"url": f"/api/files/{transfer.id}/content?{query}", "expires_at": expires_at}
 
@@ -310,7 +326,7 @@ def install_file_routes(
     def received(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
         if transfer.confirm(role, offer_body().get("sha256")):
-            spool.delete(transfer.id)
+            # The spool stays until the session ends: both sides may download it again.
             tell(transfer, FileReceived)
             return {"transfer": transfer.view()}
         spool.delete(transfer.id)

@@ -136,6 +136,10 @@ class Transfer:
     def receiver(self) -> str:
         return "customer" if self.sender == "agent" else "agent"
 
+    def chat_file(self) -> dict[str, Any]:
+        """The ``file`` of the transfer's chat entry: what stays true for its whole life."""
+        return {"id": self.id, "name": self.name, "size": self.size, "type": self.type}
+
     def view(self) -> dict[str, Any]:
         """The ``transfer`` object of the HTTP API and the ``file_*`` messages."""
         view = {
@@ -204,17 +208,22 @@ class Transfer:
         return True
 
     def check_download(self, role: str, early: bool = False) -> None:
-        """Raises Refused unless ``role`` is the receiver and the file may be downloaded.
+        """Raises Refused unless ``role`` may download the file now.
+
+        Both participants download while the session lives: the receiver, and the sender its
+        own upload (once it is complete and checked), e.g. to open what it sent from the chat.
 
         Args:
             early: the receiver may start while the upload still runs (see
                 :meth:`servable_end`); otherwise the file must be complete and checked.
         """
-        if role != self.receiver:
-            raise Refused("not_receiver", f"only the {self.receiver} downloads this file")
+        if role not in (self.sender, self.receiver):
+            raise Refused("not_participant", "only the session's participants download this file")
         if self.state in (TransferState.CANCELLED, TransferState.FAILED):
             self._require_open()
-        if early and self.state in (TransferState.OFFERED, TransferState.UPLOADING):
+        if early and role == self.receiver and self.state in (
+            TransferState.OFFERED, TransferState.UPLOADING,
+        ):  # fmt: skip
             return
         if self.state not in (TransferState.READY, TransferState.RECEIVED):
             raise Refused("not_ready", "the file has not fully arrived at the relay yet")
@@ -234,8 +243,11 @@ class Transfer:
         """The receiver reports the sha256 it computed. Returns whether it matched.
 
         Raises:
-            Refused: wrong role, not ready, or not a sha256.
+            Refused: 403 ``not_receiver`` (the sender's own copies confirm nothing), not
+                ready, or not a sha256.
         """
+        if role != self.receiver:
+            raise Refused("not_receiver", f"only the {self.receiver} confirms this file")
         self.check_download(role)
         if not isinstance(sha256, str) or not _SHA256_RE.match(sha256):
             raise Refused("bad_request", "'sha256' must be 64 lower-case hex digits")
@@ -306,7 +318,8 @@ class FileTransfers:
     def __init__(self, rules: FileRules):
         self.rules = rules
         self._transfers: dict[str, Transfer] = {}
-        self._tickets: dict[str, tuple[str, float]] = {}  # ticket -> (transfer id, expiry)
+        # ticket -> (transfer id, expiry, role of the participant it was issued to)
+        self._tickets: dict[str, tuple[str, float, str]] = {}
 
     def offer(self, session_id: str, sender: str, body: dict[str, Any], now: float) -> Transfer:
         """Record an offer.
@@ -362,16 +375,17 @@ class FileTransfers:
         self._tickets = {k: v for k, v in self._tickets.items() if v[0] not in gone_ids}
         return gone
 
-    def issue_ticket(self, transfer: Transfer, now: float) -> tuple[str, float]:
-        """A short-lived URL token that allows downloading this one file, and its expiry."""
+    def issue_ticket(self, transfer: Transfer, role: str, now: float) -> tuple[str, float]:
+        """A short-lived URL token that allows ``role`` to download this one file, and its
+        expiry (the role decides whether the download counts as the receiver's)."""
         self._tickets = {k: v for k, v in self._tickets.items() if v[1] > now}
         ticket = secrets.token_urlsafe(24)
         expires_at = now + TICKET_LIFETIME_S
-        self._tickets[ticket] = (transfer.id, expires_at)
+        self._tickets[ticket] = (transfer.id, expires_at, role)
         return ticket, expires_at
 
-    def redeem(self, ticket: str, transfer_id: str, now: float) -> Transfer:
-        """The transfer a ticket opens.
+    def redeem(self, ticket: str, transfer_id: str, now: float) -> tuple[Transfer, str]:
+        """The transfer a ticket opens, and the role it was issued to.
 
         Raises:
             Refused: 401 ``bad_ticket`` (unknown, expired, or for another file).
@@ -382,7 +396,7 @@ class FileTransfers:
         transfer = self._transfers.get(transfer_id)
         if transfer is None:
             raise Refused("transfer_not_found", "no such file transfer")
-        return transfer
+        return transfer, found[2]
 
 
 # ASCII digits only (``\d`` would take other scripts' digits too), at most 19 of them: a

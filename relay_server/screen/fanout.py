@@ -136,6 +136,7 @@ class Presentation(Generic[MemberT]):
         self.state = "waiting"  # waiting | live | paused | stopped
         self.screen_w = 0
         self.screen_h = 0
+        self.control = True
         self.presenter: MemberT | None = None
         self.viewers: dict[int, _Viewer[MemberT]] = {}
         self.credit = 0
@@ -154,9 +155,12 @@ class Presentation(Generic[MemberT]):
 
     # -- presenter ---------------------------------------------------------------------------
 
-    def start(self, screen_w: int, screen_h: int) -> None:
-        """A presentation (re)starts: forget the old picture, everyone starts from scratch."""
+    def start(self, screen_w: int, screen_h: int, control: bool = True) -> None:
+        """A presentation (re)starts: forget the old picture, everyone starts from scratch.
+
+        ``control``: the presenter can take input (False for a browser's getDisplayMedia)."""
         self.screen_w, self.screen_h = screen_w, screen_h
+        self.control = control
         self._cols = -(-screen_w // CELL_PX)
         rows = -(-screen_h // CELL_PX)
         self._cells = [()] * (self._cols * rows)
@@ -173,8 +177,12 @@ class Presentation(Generic[MemberT]):
             self._set_state("paused")
 
     def resume(self) -> None:
+        """The paused presentation goes on: every viewer gets the frames that came while it
+        was paused at once (the current picture), not with the next change."""
         if self.state == "paused":
             self._set_state("live")
+            for viewer in self.viewers.values():
+                self._pump(viewer)
             self.grant_credit()
 
     def stop(self) -> None:
@@ -253,7 +261,7 @@ class Presentation(Generic[MemberT]):
         self.grant_credit()
 
     def state_frame(self) -> str:
-        return ScreenState(self.state, self.screen_w, self.screen_h).to_frame()
+        return ScreenState(self.state, self.screen_w, self.screen_h, self.control).to_frame()
 
     @property
     def frames_kept(self) -> int:

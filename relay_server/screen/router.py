@@ -126,7 +126,7 @@ class Screens:
         """``present_start``: a presentation (re)starts; viewers get ``screen_state``."""
         presentation = self._presenter_only(member, message)
         self._drawing_resize(presentation, member.session_id, message)
-        presentation.start(message.screen_w, message.screen_h)
+        presentation.start(message.screen_w, message.screen_h, message.control)
         presentation.grant_credit()
         self.on_usage(member.session_id, "presentations")
 

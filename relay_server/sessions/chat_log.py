@@ -35,17 +35,28 @@ class ChatLog:
         return self._by_client.get((participant_id, client_id))
 
     def append(
-        self, role: str, name: str, client_id: str, text: str, now: float, participant_id: str
+        self,
+        role: str,
+        name: str,
+        client_id: str,
+        text: str,
+        now: float,
+        participant_id: str = "",
+        file: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Store a new message (durable after the store's next sync); returns it with its id."""
-        doc = {
-            "client_id": client_id,
-            "role": role,
-            "participant_id": participant_id,
-            "name": name,
-            "text": text,
-            "sent_at": now,
-        }
+        """Store a new message (durable after the store's next sync); returns it with its id.
+
+        Args:
+            participant_id: the sender's (``agent`` or a customer id; set by the relay).
+            file: for a file transfer's entry, the transfer's ``{id, name, size, type}``
+                (``text`` is then the file's name, for readers that know no files).
+        """
+        doc: dict[str, Any] = {
+            "client_id": client_id, "role": role, "participant_id": participant_id,
+            "name": name, "text": text, "sent_at": now,
+        }  # fmt: skip
+        if file is not None:
+            doc["file"] = file
         doc_id = self.store.insert(self.table, doc)
         message = dict(doc, id=doc_id)
         self.messages.append(message)

@@ -23,7 +23,7 @@ from relay_server.calls.calls import Calls
 from relay_server.calls.ice_servers import IceConfig
 from relay_server.errors import Refused
 from relay_server.files.spool import FileSpool
-from relay_server.files.transfers import FINISHED, FileRules, FileTransfers
+from relay_server.files.transfers import FINISHED, FileRules, FileTransfers, Transfer
 from relay_server.history.history import History
 from relay_server.history.usage import SessionUsage
 from relay_server.screen.fanout import CallLater
@@ -58,6 +58,7 @@ from relay_server.sessions.supports import (
 from relay_server.store import Store
 from suite.protocol import (
     MAX_NAME_CHARS,
+    ChatMessage,
     CloseCode,
     CustomerRemoved,
     ErrorCode,
@@ -562,7 +563,8 @@ class Relay(ChatSockets):
         record["messages"] = [
             {k: v for k, v in message.items() if k != "client_id"} for message in chat.messages
         ]
-        record["message_count"] = chat.last_id
+        # Messages people wrote: a file's entry in the conversation is counted in file_count.
+        record["message_count"] = sum("file" not in message for message in chat.messages)
         started = record.get("started_at") or record.get("created_at") or 0.0
         if record.get("duration_s") is None:
             record["duration_s"] = round(max(0.0, (record.get("ended_at") or started) - started), 3)
@@ -620,6 +622,26 @@ class Relay(ChatSockets):
             self._swept_at = now
             self.join_guard.sweep(now)
         self.accounts.sweep_throttles(now)
+
+    def post_file(self, session: SupportSession, role: str, transfer: Transfer, now: float) -> None:
+        """Put a new transfer in the conversation: a chat entry of its sender, stored durably
+        like a message (``file`` set, ``text`` the file's name), then sent to everyone.
+
+        The entry is what a reloaded page or a late viewer replays (``welcome.missed``) to put
+        the file in its place among the messages; the transfer's state comes from the file
+        list (``GET /api/sessions/<id>/files``) and the ``file_*`` messages.
+        """
+        if role == Role.AGENT:
+            name = session.agent.get("name") or session.agent_username
+        else:
+            name = session.customer_name or "Customer"  # as the chat socket's hello names it
+        stored = self._chat(session.id).append(
+            role, name, f"file:{transfer.id}", transfer.name, now,
+            participant_id="agent" if role == Role.AGENT else "",  # transfers name no customer
+            file=transfer.chat_file(),
+        )  # fmt: skip
+        self.wait_durable()
+        self._to_chat(session.id, ChatMessage(**stored).to_frame())
 
     def drop_files(self, session_id: str) -> None:
         """Forget a session's file transfers and delete their spool files (P4).

@@ -40,7 +40,8 @@ HTTP_STATUS: dict[str, int] = {
     # files both ways (P4)
     "no_customer": 409, "file_too_large": 413, "file_type_not_allowed": 415,
     "too_many_transfers": 429, "transfer_not_found": 404, "not_sender": 403,
-    "not_receiver": 403, "bad_offset": 409, "upload_busy": 409, "already_uploaded": 409,
+    "not_receiver": 403, "not_participant": 403, "bad_offset": 409, "upload_busy": 409,
+    "already_uploaded": 409,
     "already_finished": 409, "not_ready": 409, "transfer_cancelled": 410,
     "transfer_failed": 410, "transfer_finished": 410, "length_required": 411,
     "past_declared_size": 413, "chunk_too_large": 413, "checksum_mismatch": 422,

@@ -75,6 +75,8 @@ class FileTransferClient:
         self._port = parts.port or (443 if self._tls else 80)
         self._prefix = parts.path
         self._authorization = authorization
+        # Whose copy this is: the sender's own download of its file confirms nothing.
+        self.role = "agent" if authorization.startswith("Bearer ") else "customer"
         self._context = context
         self._timeout_s = timeout_s
 
@@ -227,7 +229,8 @@ class FileTransferClient:
         on_progress: Progress | None = None,
         cancelled: threading.Event | None = None,
     ) -> Path:
-        """Download a ready transfer into ``folder``, check it, and confirm it to the relay.
+        """Download a ready transfer into ``folder``, check it, and confirm it to the relay
+        (only the receiver confirms: a sender saving a copy of its own file does not).
 
         Returns:
             the received file's path (a fresh name: nothing is overwritten).
@@ -259,8 +262,13 @@ class FileTransferClient:
                 failures += 1
                 _back_off(failures, f"download of {name}", have, error)
         digest = sha256_of(part)
+        own = transfer.get("sender") == self.role
         if digest != transfer["sha256"]:
             part.unlink(missing_ok=True)
+            if own:
+                raise FileTransferError(
+                    "checksum_mismatch", f"{name} arrived damaged (sha256 mismatch)", 422
+                )
             try:
                 self._json("POST", f"/api/files/{transfer['id']}/received", {"sha256": digest})
             except FileTransferError:
@@ -272,6 +280,8 @@ class FileTransferClient:
             )
         final = unique_path(folder, name)
         os.replace(part, final)
+        if own:
+            return final
         self._retrying(
             lambda: self._json("POST", f"/api/files/{transfer['id']}/received", {"sha256": digest}),
             "confirm",

@@ -52,6 +52,8 @@ class ChatMessage(WireMessage):
     text: str = wire(str)
     sent_at: float = wire(float)
     participant_id: str = wire(str, optional=True, default="")  # the sender's, by the relay
+    # A file transfer's entry in the conversation: {id, name, size, type} of the transfer.
+    file: dict[str, Any] | None = wire(dict, optional=True, default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +194,7 @@ class ScreenState(WireMessage):
     state: str = wire(str, choices=("waiting", "live", "paused", "stopped"))
     screen_w: int = wire(int)
     screen_h: int = wire(int)
+    control: bool = wire(bool)  # the presenter can take input: "Request control" makes sense
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,8 @@ class PresentStart(WireMessage):
     type: ClassVar[MessageType] = MessageType.PRESENT_START
     screen_w: int = wire(int, low=1, high=MAX_SCREEN_SIDE)
     screen_h: int = wire(int, low=1, high=MAX_SCREEN_SIDE)
+    # False: this presenter cannot take input (a browser's getDisplayMedia); viewers say so.
+    control: bool = wire(bool, optional=True, default=True)
 
 
 @dataclass(frozen=True, slots=True)

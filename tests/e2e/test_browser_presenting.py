@@ -83,6 +83,21 @@ def test_the_page_presents_what_the_browser_captures(chat_pages) -> None:
     shot(agent, "agent-presenting")
 
 
+def test_the_viewer_says_control_needs_the_desktop_app(chat_pages) -> None:
+    """Presented from the browser page (view only), the viewer offers no Request control and
+    says why, in English and in Korean."""
+    agent, customer = chat_pages
+    viewer = present(agent, customer)
+    expect(viewer.get_by_test_id("viewer-request-control")).to_be_hidden()
+    state = viewer.get_by_test_id("viewer-control-state")
+    expect(state).to_have_text("View only · control needs the agent's app")
+    viewer.get_by_test_id("language-select").select_option("ko")
+    expect(state).to_have_text("보기 전용 · 원격 제어는 상담원 앱에서만")
+    path = screenshot(viewer, "browser-present-viewer-control-unavailable-ko")
+    if Path("/work/shots/files-chat").is_dir():
+        shutil.copy(path, "/work/shots/files-chat/after_viewer_control_unavailable_ko.png")
+
+
 def test_the_viewer_shows_the_fake_captures_pattern(chat_pages) -> None:
     """What the viewer paints is the fake capture: a dark green field, bright only where its
     turning disc, its clock text and its (blinking) corner squares are."""
@@ -176,8 +191,8 @@ def test_closing_the_picker_asks_nobody(agent_page: Page, open_ui) -> None:
 
 
 def test_control_needs_the_desktop_app(chat_pages) -> None:
-    """While the page presents, it offers no grant and says control needs the desktop app; a
-    customer's request can still be declined."""
+    """While the page presents, it offers no grant and says control needs the desktop app (the
+    viewer offers no request either: see the test above)."""
     agent, customer = chat_pages
     viewer = present(agent, customer)
     wait_for_stats(viewer, lambda s: s["framesPainted"] >= 1)
@@ -186,12 +201,6 @@ def test_control_needs_the_desktop_app(chat_pages) -> None:
     expect(panel).to_contain_text("use the RemoteSales desktop app")
     for button in ("control-grant-mouse", "control-grant-keyboard", "control-grant-both"):
         expect(by_id(agent, button)).to_be_hidden()
-    viewer.get_by_test_id("viewer-request-control").click()
-    expect(by_id(agent, "control-text")).to_contain_text("asks")
-    expect(by_id(agent, "control-grant-both")).to_be_hidden()
-    shot(agent, "agent-control-request")
-    by_id(agent, "control-decline").click()
-    expect(by_id(agent, "control-decline")).to_be_hidden()
     agent.get_by_test_id("language-select").select_option("ko")
     expect(panel).to_contain_text("RemoteSales 데스크톱 앱을 사용하세요")
     shot(agent, "agent-presenting-ko")

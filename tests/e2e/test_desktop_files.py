@@ -8,6 +8,7 @@ the connection notice offers "Received files".
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +89,67 @@ def test_a_customers_file_lands_in_the_received_folder(
         chat.screenshot(artifacts_dir / "desktop-files-chat.png")
         windows.close()
         assert app.stop() == 0
+
+
+def test_the_chat_window_shows_files_in_the_conversation_and_opens_links_outside(
+    xvfb, relay, tmp_path, browser, artifacts_dir: Path
+):
+    """In the desktop chat window a customer's file is an item between the messages, and a
+    link in a message opens in the system browser ($BROWSER), not inside the app's window."""
+    from playwright.sync_api import expect
+
+    from tests.support.ui_pages import customer_join, open_page
+
+    opened = tmp_path / "opened-urls.txt"
+    browser_command = tmp_path / "system-browser"
+    browser_command.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser_command.chmod(0o755)
+    settings = LocalSettings(tmp_path / "config")
+    settings.update({"received_files_folder": str(tmp_path / "Received Files")})
+    settings.close()
+    # Python's webbrowser runs $BROWSER with the URL: a recording stand-in for the browser.
+    app = AgentApp(xvfb, tmp_path, relay_url=relay.url, extra_env={"BROWSER": str(browser_command)})
+    app.start()
+    with driving(app, artifacts_dir, "desktop-files-chat") as windows:
+        main = main_page(app)
+        windows.pages.append(main)
+        sign_in(main)
+        chat = open_support_window(app, main, windows.pages)
+        code = chat.wait_for(ACCESS_CODE_JS)
+        customer = open_page(browser, relay.url + "/")
+        windows.customers.append(customer)
+        customer_join(customer, code, name="Chris Park")
+        customer.get_by_test_id("chat-input").fill("My requirements are attached.")
+        customer.get_by_test_id("chat-input").press("Enter")
+        source = tmp_path / "requirements.xlsx"
+        make_file(source, 200 * 1024)
+        customer.get_by_test_id("file-input").set_input_files(str(source))
+        delivered = customer.locator('[data-testid="file-row"][data-state="received"]')
+        expect(delivered).to_have_count(1, timeout=20_000)
+        expect(customer.get_by_test_id("file-row")).to_have_count(1)  # the local card went
+        url = "https://prices.example/plan"
+        customer.get_by_test_id("chat-input").fill(f"And our budget page: {url}.")
+        customer.get_by_test_id("chat-input").press("Enter")
+        link = by_test_id("chat-link")
+        chat.wait_for_selector(link)
+        order = chat.evaluate(
+            """[...document.querySelectorAll('[data-testid="chat-transcript"] > .rs-msg')]
+                .map((li) => li.dataset.kind || "text")"""
+        )
+        assert order == ["text", "file", "text"]
+        assert chat.text(by_test_id("file-name")) == "requirements.xlsx"
+        page_url = chat.evaluate("location.href")
+        chat.screenshot(artifacts_dir / "desktop-chat-file-in-conversation.png")
+        shots = Path("/work/shots/files-chat")
+        if shots.parent.is_dir():
+            chat.screenshot(shots / "after_desktop_chat_960x720_file_in_conversation.png")
+        chat.click(link)
+        deadline = time.monotonic() + 15
+        while not (opened.exists() and opened.read_text().strip()):
+            assert time.monotonic() < deadline, "the system browser was never asked"
+            time.sleep(0.1)
+        assert opened.read_text().split() == [url]
+        assert chat.evaluate("location.href") == page_url
+        # Through the app's checked route (POST /local/open_link), not only pywebview's Qt
+        # new-window handler, which opens any scheme and exists on Qt alone.
+        assert f"opening {url} in the system browser" in app.log()

@@ -70,7 +70,7 @@ def test_200_mb_dropped_into_the_viewer_reaches_the_agent(browser, relay, reques
         row = rows(page).first
         expect(row).to_have_attribute("data-state", "received")
         expect(row.get_by_test_id("file-status")).to_have_text("Delivered")
-        assert spooled(relay) == []
+        assert len(spooled(relay)) == 1  # kept for both sides until the session ends
     finally:
         close_pages([page], request)
 
@@ -134,9 +134,10 @@ def test_a_file_dropped_on_the_viewer_is_sent(browser, relay, request, tmp_path)
 def test_an_oversized_file_is_refused_in_the_page_before_upload(
     browser, relay_factory, request, tmp_path
 ):
-    """With --max-file-size 1M the viewer shows the refusal at once; the relay spools nothing."""
+    """With --max-file-size 1M the viewer on a phone opens its chat and shows the refusal at
+    once; the relay spools nothing."""
     relay = relay_factory("--max-file-size", "1M")
-    page = open_page(browser, relay.url + "/")
+    page = open_page(browser, relay.url + "/", viewport={"width": 390, "height": 844})
     try:
         _, _, support, agent = join_as_customer(page, relay)
         page.goto(relay.url + "/view")
@@ -145,6 +146,7 @@ def test_an_oversized_file_is_refused_in_the_page_before_upload(
         by_id(page, "file-input").set_input_files(str(big))
         row = rows(page).first
         expect(row).to_have_attribute("data-state", "failed")
+        expect(row).to_be_visible()  # in the viewer's chat panel, opened for it
         expect(row.get_by_test_id("file-status")).to_contain_text("This file is too large to send.")
         expect(row.get_by_test_id("file-status")).to_contain_text("1.0 MiB")
         assert spooled(relay) == []

@@ -163,3 +163,59 @@ def test_customer_can_join_with_the_keyboard_alone(agent_page: Page, open_ui: Pa
     customer.keyboard.press("Escape")
     expect(by_id(customer, "end-confirm")).to_be_hidden()
     expect(by_id(customer, "connection-status")).to_have_attribute("data-status", "online")
+
+
+# text → the links linkify() finds in it: (link text, href)
+LINK_CASES = [
+    ("see https://example.com/a.", [("https://example.com/a", "https://example.com/a")]),
+    ("HTTP://EXAMPLE.COM/X", [("HTTP://EXAMPLE.COM/X", "http://example.com/X")]),
+    ("(https://example.com/p(1)), ok", [("https://example.com/p(1)", "https://example.com/p(1)")]),
+    (
+        "가격표: https://example.com/가격。",
+        [("https://example.com/가격", "https://example.com/%EA%B0%80%EA%B2%A9")],
+    ),
+    (
+        "a https://x.example/1, b http://y.example/2!",
+        [
+            ("https://x.example/1", "https://x.example/1"),
+            ("http://y.example/2", "http://y.example/2"),
+        ],
+    ),
+    ("javascript:alert(1)", []),
+    # Only the https URL inside is a link, and its href is https: the script stays text.
+    ("JaVaScRiPt:alert(1)//https://x", [("https://x", "https://x/")]),
+    ("data:text/html,<script>alert(1)</script>", []),
+    ("file:///etc/passwd", []),
+    ("hxxps://evil.example", []),
+    ("xhttps://evil.example", []),
+    ("https:/evil.example and https:evil.example", []),
+    ("\u04bbttps://evil.example", []),  # a Cyrillic look-alike h
+    ("https://bank.example@evil.example/login", []),
+    ("https://", []),
+    ("https://" + "a" * 2100 + ".example", []),
+    ('"https://q.example/x"', [("https://q.example/x", "https://q.example/x")]),
+    ("<https://q.example/y>", [("https://q.example/y", "https://q.example/y")]),
+]
+
+
+def test_linkify_makes_links_only_of_http_and_https(open_ui: PageFactory) -> None:
+    """linkify() (ui/common/chat/linkify.js) links only http(s) URLs with a host and no user
+    name, without trailing punctuation or unmatched brackets, never longer than 2048 chars;
+    its parts always join back into the text."""
+    page = open_ui("/")
+    results = page.evaluate(
+        """async (texts) => {
+            const { linkify } = await import("/ui/common/chat/linkify.js");
+            return texts.map((text) => {
+                const parts = linkify(text);
+                return {
+                    joined: parts.map((p) => p.text).join("") === text,
+                    links: parts.filter((p) => p.href !== undefined).map((p) => [p.text, p.href]),
+                };
+            });
+        }""",
+        [text for text, _ in LINK_CASES],
+    )
+    for (text, expected), got in zip(LINK_CASES, results, strict=True):
+        assert got["joined"], text
+        assert [tuple(link) for link in got["links"]] == expected, text[:80]

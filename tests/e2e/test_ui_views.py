@@ -82,11 +82,46 @@ ROW_CASES = [
         },
     ),
     (
-        "ready, sent by me: no download",
+        "ready, sent by me: upload complete, and I may download it too",
         {"transfer": {**T, "state": "ready"}},
         "customer",
         {"browserDownload": True},
-        {"statusKey": "files.state.ready", "actions": ["cancel"]},
+        {"statusKey": "files.state.ready", "done": 1000, "actions": ["cancel", "download"]},
+    ),
+    (
+        "received, sent by me: download again",
+        {"transfer": {**T, "state": "received"}},
+        "customer",
+        {"browserDownload": True},
+        {"statusKey": "files.state.received", "mine": True, "actions": ["download"]},
+    ),
+    (
+        "known from its chat entry only, before the file list came",
+        {"entry": {"id": "t1", "name": "a.pdf", "size": 1000, "sender": "agent"}},
+        "agent",
+        {"browserDownload": True},
+        {"state": "unknown", "mine": True, "name": "a.pdf", "statusKey": "", "actions": []},
+    ),
+    (
+        "received, then the session ended: nothing to download any more",
+        {"transfer": {**T, "state": "received"}, "gone": True},
+        "agent",
+        {"browserDownload": True},
+        {"state": "received", "actions": []},
+    ),
+    (
+        "uploading when the relay forgot it",
+        {"transfer": {**T, "state": "uploading"}, "gone": True},
+        "customer",
+        {},
+        {"state": "unavailable", "statusKey": "files.state.unavailable", "actions": []},
+    ),
+    (
+        "a chat entry whose file the relay no longer has",
+        {"entry": {"id": "t1", "name": "a.pdf", "size": 1000, "sender": "agent"}, "gone": True},
+        "customer",
+        {"browserDownload": True},
+        {"state": "unavailable", "statusKey": "files.state.unavailable", "actions": []},
     ),
     (
         "ready for the viewer program: save",
@@ -94,6 +129,20 @@ ROW_CASES = [
         "agent",
         {"native": True},
         {"actions": ["cancel", "save"]},
+    ),
+    (
+        "my own file, ready, in the program: save a copy",
+        {"transfer": {**T, "state": "ready"}},
+        "customer",
+        {"native": True},
+        {"mine": True, "statusKey": "files.state.ready", "actions": ["cancel", "save"]},
+    ),
+    (
+        "my own file, delivered, in the program: save a copy",
+        {"transfer": {**T, "state": "received"}},
+        "customer",
+        {"native": True},
+        {"mine": True, "actions": ["save"]},
     ),
     (
         "the program is saving at 50%",
@@ -277,12 +326,15 @@ def test_cancel_keeps_focus_and_cancels_once_during_a_real_upload(
         page.evaluate(
             """() => {
                 window.__liveChanges = 0;
-                const root = document.querySelector('[data-testid="file-transfers"]');
+                const root = document.querySelector('[data-testid="chat-transcript"]');
                 new MutationObserver((records) => {
                     for (const record of records) {
                         const node = record.target.nodeType === 1
                             ? record.target : record.target.parentElement;
-                        if (node.closest("[aria-live]")) window.__liveChanges += 1;
+                        const live = node.closest("[aria-live]");
+                        if (live && live.getAttribute("aria-live") !== "off") {
+                            window.__liveChanges += 1;
+                        }
                     }
                 }).observe(root, { subtree: true, childList: true, characterData: true });
             }"""

@@ -252,3 +252,55 @@ def test_one_time_viewer_page_has_the_chat(browser, relay) -> None:
     finally:
         agent.close()
         page.context.close()
+
+
+def test_a_file_is_an_item_of_the_viewers_conversation(browser, relay, tmp_path) -> None:
+    """The agent's file shows in the viewer's chat panel between the messages, with "Upload
+    complete" and Download, in Korean too; a reloaded viewer and the one-time viewer program's
+    page show it in the same place."""
+    from suite.files.client import FileTransferClient
+
+    session = start_session(relay)
+    agent = _agent(session)
+    presenter = _present(session)
+    page = open_viewer(browser, session, viewport=DESKTOP_800, locale="ko-KR")
+    native = None
+    try:
+        wait_for_stats(page, lambda s: s["framesPainted"] >= 1 and s["status"] == "online")
+        agent.chat("견적서를 보내 드릴게요.", "a-1")
+        source = tmp_path / "2027 견적서.pdf"
+        source.write_bytes(b"%PDF-1.4 " + b"x" * 150_000)
+        FileTransferClient(relay.url, f"Bearer {session.agent_token}").send(
+            session.session_id, source
+        )
+        agent.chat("확인해 보세요.", "a-2")
+        expect(bubble_with_text(page, "확인해 보세요.")).to_be_visible()
+        card = by_id(page, "file-row")
+        expect(card).to_have_count(1)
+        expect(card).to_have_attribute("data-state", "ready")
+        expect(card.get_by_test_id("file-status")).to_have_text("업로드 완료 · 다운로드 가능")
+        expect(card.get_by_test_id("file-download")).to_be_visible()
+        order = """() => [...document.querySelectorAll(
+            '[data-testid="viewer-chat"] [data-testid="chat-transcript"] > .rs-msg')]
+            .map((li) => li.dataset.kind
+                || (li.textContent.includes("견적서를") ? "first" : "last"))"""
+        assert page.evaluate(order) == ["first", "file", "last"]
+        chat, card_box = _box(page, "viewer-chat"), card.bounding_box()
+        assert (
+            card_box is not None and card_box["x"] + card_box["width"] <= chat["x"] + chat["width"]
+        )
+        screenshot(page, "viewer-chat-file-item-ko")
+        page.screenshot(path="/work/shots/files-chat/after_viewer_chat_file_item_ko.png")
+        page.reload()
+        expect(by_id(page, "file-row")).to_have_attribute("data-state", "ready")
+        assert page.evaluate(order) == ["first", "file", "last"]
+        native = open_native(browser, session)
+        expect(by_id(native, "file-row")).to_have_attribute("data-state", "ready")
+        expect(by_id(native, "file-download")).to_be_visible()
+        assert page.rs_errors == []  # type: ignore[attr-defined]
+    finally:
+        presenter.close()
+        agent.close()
+        page.context.close()
+        if native is not None:
+            native.context.close()

@@ -159,7 +159,8 @@ def test_proxy_reports_an_unreachable_relay(local):
 
 
 def test_windows_and_notice(local, desktop, relay):
-    """Chat windows, the notice list and its end button reach the desktop."""
+    """Chat windows, the notice list and its end button reach the desktop; a chat link opens
+    in the system browser only when it is a plain http(s) URL."""
     assert local.request("POST", "/local/windows/chat", {"session_id": "abc_DEF-123"})[0] == 204
     assert local.request("POST", "/local/windows/chat", {"session_id": "../x"})[0] == 400
     sessions = [{"session_id": "abc_DEF-123", "customer_name": "Chris", "started_at": 1.5}]
@@ -175,6 +176,19 @@ def test_windows_and_notice(local, desktop, relay):
     local.request("PUT", "/local/settings", {"relay_url": relay.url})
     assert local.request("POST", "/local/open_admin")[0] == 204
     assert local.request("POST", "/local/open_help")[0] == 204
+    link = "https://prices.example/plan?id=7"
+    assert local.request("POST", "/local/open_link", {"url": link})[0] == 204
+    for bad in (
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "https://a.example@evil.example",
+        "https://",
+        "https://x.example/a b",
+        "https://x.example/" + "a" * 2048,
+        7,
+    ):
+        status, body, _ = local.request("POST", "/local/open_link", {"url": bad})
+        assert (status, body["error"]["code"]) == (400, "bad_link"), bad
     assert desktop.calls == [
         ("open_chat", "abc_DEF-123"),
         ("show_notice", sessions),
@@ -182,6 +196,7 @@ def test_windows_and_notice(local, desktop, relay):
         ("end_from_notice", "other"),
         ("open_url", relay.url + "/admin"),
         ("open_help", None),
+        ("open_url", link),
     ]
 
 

@@ -84,7 +84,7 @@ def test_200_mb_crosses_with_matching_sha256_and_bounded_relay_memory(relay, tmp
     assert sha256_of(received) == sha == transfer["sha256"]
     assert received.stat().st_size == 200 * MIB
     assert growth_mb < RSS_BOUND_MB
-    assert spooled(relay) == []  # the receiver confirmed: the relay deleted its copy
+    assert len(spooled(relay)) == 1  # received: kept for either side until the session ends
     assert not list((tmp_path / "received").glob("*.part"))
     ready = talk.agent.recv_type("file_ready", timeout=10)
     assert ready["transfer"]["id"] == transfer["id"]
@@ -253,7 +253,8 @@ def test_malformed_requests_get_clear_errors(relay, tmp_path):
     assert (status, got) == (206, data[4:])
     status, body, _ = raw(relay, "GET", content, customer_auth, headers={"Range": "bytes=10-"})
     assert (status, body["error"]["code"]) == (416, "range_not_satisfiable")
-    assert raw(relay, "GET", content, agent_auth)[1]["error"]["code"] == "not_receiver"
+    status, _, got = raw(relay, "GET", content, agent_auth)  # the sender fetches its own file
+    assert (status, got) == (200, data)
     status, body, _ = raw(
         relay, "POST", f"/api/files/{tid}/received", customer_auth, b'{"sha256": "x"}'
     )
@@ -267,6 +268,77 @@ def test_malformed_requests_get_clear_errors(relay, tmp_path):
         == "already_finished"
     )
     assert put("10", b"")[1]["error"]["code"] == "transfer_cancelled"
+    assert spooled(relay) == []
+
+
+def test_a_transfer_is_an_entry_in_the_conversation_and_its_replay(relay, tmp_path):
+    """Offering a file puts a chat entry (with `file`) in the transcript, in time order with
+    the messages, sent live to both sides and replayed to a reconnecting one."""
+    talk = start_conversation(relay)
+    agent, _ = clients(talk, relay.url)
+    talk.customer.send({"type": "send_chat", "client_id": "c1", "text": "Send me the deck?"})
+    asked = talk.agent.recv_type("chat_message")
+    assert talk.customer.recv_type("chat_message")["id"] == asked["id"]  # its own echo
+    source = tmp_path / "deck.pdf"
+    source.write_bytes(b"%PDF deck")
+    transfer = agent.send(talk.session_id, source)
+    for side in (talk.agent, talk.customer):
+        entry = side.recv_type("chat_message")
+        assert entry["id"] > asked["id"]
+        assert (entry["role"], entry["text"], entry["client_id"]) == (
+            "agent", "deck.pdf", f"file:{transfer['id']}",
+        )  # fmt: skip
+        assert entry["file"] == {
+            "id": transfer["id"], "name": "deck.pdf", "size": 9, "type": transfer["type"],
+        }  # fmt: skip
+        assert side.recv_type("file_offered")["transfer"]["id"] == transfer["id"]
+    welcome = talk.reconnect_customer()
+    replay = [m for m in welcome["missed"] if m["id"] >= asked["id"]]
+    assert [m["text"] for m in replay] == ["Send me the deck?", "deck.pdf"]
+    assert replay[1]["file"]["id"] == transfer["id"]
+
+
+def test_both_sides_download_while_the_session_lives_and_nobody_else(relay, tmp_path):
+    """The sender downloads its own file (header, ticket, or the app's client saving a copy)
+    before and after the receiver confirmed, without marking it received; strangers and
+    anyone after the end get nothing."""
+    talk = start_conversation(relay)
+    stranger = start_conversation(relay, "bob", "bob-password-1")
+    agent, customer = clients(talk, relay.url)
+    agent_auth, customer_auth = f"Bearer {talk.token}", f"Customer {talk.joined['customer_token']}"
+    source = tmp_path / "form.txt"
+    source.write_bytes(b"filled in by the customer")
+    transfer = customer.send(talk.session_id, source)
+    content = f"/api/files/{transfer['id']}/content"
+    status, body, _ = raw(relay, "POST", f"/api/files/{transfer['id']}/ticket", customer_auth)
+    assert status == 200, body
+    status, _, got = raw(relay, "GET", body["url"])  # the sender's own browser download
+    assert (status, got) == (200, source.read_bytes())
+    status, body, _ = raw(relay, "GET", f"/api/files/{transfer['id']}", customer_auth)
+    assert body["transfer"]["state"] == "ready", "a sender's download is no receipt"
+    assert body["transfer"]["downloaded"] == 0
+    own_copy = customer.receive(transfer, tmp_path / "mine")  # the sender's app saves a copy
+    assert own_copy.read_bytes() == source.read_bytes()
+    status, body, _ = raw(relay, "GET", f"/api/files/{transfer['id']}", customer_auth)
+    assert body["transfer"]["state"] == "ready", "the sender's copy confirms nothing"
+    agent.receive(transfer, tmp_path / "in")  # the receiver confirms the sha256
+    for auth in (customer_auth, agent_auth):
+        status, _, got = raw(relay, "GET", content, auth)
+        assert (status, got) == (200, source.read_bytes()), "still there after the receipt"
+    for auth in (f"Bearer {stranger.token}", f"Customer {stranger.joined['customer_token']}"):
+        status, body, _ = raw(relay, "GET", content, auth)
+        assert (status, body["error"]["code"]) == (404, "transfer_not_found")
+        status, body, _ = raw(relay, "POST", f"/api/files/{transfer['id']}/ticket", auth)
+        assert (status, body["error"]["code"]) == (404, "transfer_not_found")
+    status, ticket, _ = raw(relay, "POST", f"/api/files/{transfer['id']}/ticket", agent_auth)
+    talk.agent.send({"type": "end_session"})
+    talk.agent.recv_type("session_ended")
+    status, body, _ = raw(relay, "GET", content, agent_auth)
+    assert (status, body["error"]["code"]) == (404, "transfer_not_found")
+    status, body, _ = raw(relay, "GET", content, customer_auth)
+    assert (status, body["error"]["code"]) == (404, "transfer_not_found")
+    status, body, _ = raw(relay, "GET", ticket["url"])
+    assert (status, body["error"]["code"]) == (401, "bad_ticket")
     assert spooled(relay) == []
 
 
@@ -311,9 +383,6 @@ def test_a_browser_download_ticket_opens_one_file(relay, tmp_path):
     source.write_bytes(b"%PDF-1.4 quote")
     transfer = agent.send(talk.session_id, source)
     customer_auth = f"Customer {talk.joined['customer_token']}"
-    assert (
-        raw(relay, "POST", f"/api/files/{transfer['id']}/ticket", f"Bearer {talk.token}")[0] == 403
-    )
     status, body, _ = raw(relay, "POST", f"/api/files/{transfer['id']}/ticket", customer_auth)
     assert status == 200 and "ticket=" in body["url"]
     assert talk.joined["customer_token"] not in body["url"]

@@ -92,10 +92,14 @@ def test_history_lists_searches_and_shows_an_ended_session(ended):
         assert api.request("GET", f"/api/history?{query}", token=token)[1]["total"] == 0, query
     status, detail, _ = api.request("GET", f"/api/history/{talk.session_id}", token=token)
     session = detail["session"]
+    # The file keeps its place in the transcript (its entry names it); message_count counts
+    # only what people wrote.
     assert [m["text"] for m in session["messages"]] == [
         "견적서를 보내 주세요",
         "The Zephyr brochure is on its way",
+        "price-list.pdf",
     ]
+    assert session["messages"][-1]["file"]["name"] == "price-list.pdf"
     assert session["notes"].startswith("Wants quartz pricing")
     (sent,) = session["files"]
     assert (sent["name"], sent["size"], sent["sender"]) == ("price-list.pdf", 15, "agent")
@@ -153,7 +157,9 @@ def test_export_is_a_real_workbook_whose_formulas_stay_text(ended, tmp_path):
     notes = row[5]
     assert notes.data_type == "s" and notes.value.endswith(FORMULA_NOTE)
     messages = [[c.value for c in r] for r in transcripts.iter_rows(min_row=2)]
-    assert [m[4] for m in messages] == ["견적서를 보내 주세요", "The Zephyr brochure is on its way"]
+    assert [m[4] for m in messages] == [
+        "견적서를 보내 주세요", "The Zephyr brochure is on its way", "price-list.pdf",
+    ]  # fmt: skip
     alone = tmp_path / "note.xlsx"
     # A note that is nothing but the formula: the cell is text, never a formula.
     path = f"/api/sessions/{talk.session_id}/notes"

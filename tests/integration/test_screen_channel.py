@@ -16,6 +16,7 @@ def test_region_frames_reach_every_viewer_and_acks_bring_credit(relay_factory):
     for viewer in viewers:
         assert viewer.recv_type("screen_state") == {
             "type": "screen_state", "state": "live", "screen_w": 64, "screen_h": 32,
+            "control": True,
         }  # fmt: skip
     assert presenter.recv_type("capture_credit") == {"type": "capture_credit", "frames": 1}
     frame = region(1, 0, 0, 64, 32)

@@ -137,11 +137,26 @@ def test_a_damaged_download_fails_the_transfer():
 
 
 def test_download_waits_for_every_byte():
-    """A browser link needs the whole, checked file; the app's downloader may start early."""
+    """A browser link needs the whole, checked file; the receiver's app may start early, the
+    sender only once its upload is complete and checked."""
     transfer = FileTransfers(FileRules()).offer("s1", "agent", offer(), 0.0)
     assert refusal(lambda: transfer.check_download("customer")).code == "not_ready"
     transfer.check_download("customer", early=True)
-    assert refusal(lambda: transfer.check_download("agent", early=True)).code == "not_receiver"
+    assert refusal(lambda: transfer.check_download("agent", early=True)).code == "not_ready"
+    assert refusal(lambda: transfer.check_download("stranger")).code == "not_participant"
+
+
+def test_the_sender_downloads_its_own_file_while_the_session_lives():
+    """Once ready (and after the receiver confirmed), both sides may download; only the
+    receiver confirms."""
+    transfer = FileTransfers(FileRules()).offer("s1", "customer", offer(), 0.0)
+    transfer.wrote(DATA)
+    assert transfer.finish_upload()
+    transfer.check_download("customer")
+    assert transfer.confirm("agent", SHA)
+    transfer.check_download("customer")
+    transfer.check_download("agent")
+    assert refusal(lambda: transfer.confirm("customer", SHA)).code == "not_receiver"
 
 
 def test_an_early_download_never_gets_the_last_byte_before_the_check():
@@ -179,8 +194,8 @@ def test_tickets_open_one_file_for_a_while():
     transfers = FileTransfers(FileRules())
     first = transfers.offer("s1", "agent", offer(), 0.0)
     second = transfers.offer("s1", "agent", offer(), 0.0)
-    ticket, expires_at = transfers.issue_ticket(first, 100.0)
-    assert transfers.redeem(ticket, first.id, 101.0) is first
+    ticket, expires_at = transfers.issue_ticket(first, "customer", 100.0)
+    assert transfers.redeem(ticket, first.id, 101.0) == (first, "customer")
     assert refusal(lambda: transfers.redeem(ticket, second.id, 101.0)).code == "bad_ticket"
     assert refusal(lambda: transfers.redeem(ticket, first.id, expires_at)).code == "bad_ticket"
     assert refusal(lambda: transfers.redeem("guess", first.id, 101.0)).code == "bad_ticket"
@@ -191,7 +206,7 @@ def test_forgetting_a_session_drops_its_transfers_and_tickets():
     transfers = FileTransfers(FileRules())
     transfer = transfers.offer("s1", "agent", offer(), 0.0)
     other = transfers.offer("s2", "agent", offer(), 0.0)
-    ticket, _ = transfers.issue_ticket(transfer, 0.0)
+    ticket, _ = transfers.issue_ticket(transfer, "agent", 0.0)
     assert transfers.forget_session("s1") == [transfer]
     assert transfers.get(transfer.id) is None and transfers.get(other.id) is other
     assert refusal(lambda: transfers.redeem(ticket, transfer.id, 1.0)).code == "bad_ticket"

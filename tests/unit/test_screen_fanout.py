@@ -98,7 +98,7 @@ def test_a_late_joiner_gets_the_current_picture_without_the_presenter():
     late = Socket()
     presentation.add_viewer(late)
     assert late.texts("screen_state")[0] == {
-        "type": "screen_state", "state": "live", "screen_w": 64, "screen_h": 32,
+        "type": "screen_state", "state": "live", "screen_w": 64, "screen_h": 32, "control": True,
     }  # fmt: skip
     assert late.seqs() == [2, 3]
 
@@ -123,6 +123,20 @@ def test_credit_follows_the_fastest_ready_viewer_and_stops_without_viewers():
     add(presentation, region(3, 0, 0, 64, 32))
     assert viewer.seqs() == [1, 2], "paused: the picture stays"
     assert viewer.texts("screen_state")[-1]["state"] == "paused"
+
+
+def test_resume_sends_viewers_the_current_picture_at_once():
+    """After Pause → Resume a viewer gets the frames that came while paused without waiting
+    for the next change (the presenter may have nothing new to send)."""
+    presentation, _, (viewer,) = live()
+    add(presentation, region(1, 0, 0, 64, 32))
+    presentation.ack(viewer, 1)
+    presentation.pause()
+    add(presentation, region(2, 0, 0, 32, 32))  # captured just before the pause took effect
+    assert viewer.seqs() == [1]
+    presentation.resume()
+    assert viewer.texts("screen_state")[-1]["state"] == "live"
+    assert viewer.seqs() == [1, 2]
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,9 @@ def test_nothing_is_captured_without_credit():
     channel = RecordingChannel()
     presenter, thread, source = start(channel)
     channel.wait(lambda: channel.messages, "present_start")
-    assert channel.messages[0] == {"type": "present_start", "screen_w": W, "screen_h": H}
+    assert channel.messages[0] == {
+        "type": "present_start", "screen_w": W, "screen_h": H, "control": True,
+    }  # fmt: skip
     assert source.count == 0 and not channel.frames
     channel.grant(1)
     channel.wait(lambda: channel.frames, "a frame")

@@ -2,7 +2,8 @@
 // app, "Received files" (opens the folder). In the desktop app Python does the disk work: a
 // native dialog picks the files and streams them to the relay, and files from the customer are
 // streamed into the received-files folder while they arrive. In the browser the page
-// uploads with <input type=file> and downloads through a ticket link.
+// uploads with <input type=file> and downloads through a ticket link (its own files too).
+// Every file shows as an item of the conversation (ChatView + FileTransferView).
 
 import { element } from "../common/dom.js";
 import { ApiError } from "../common/http.js";
@@ -15,9 +16,9 @@ export function attachAgentFiles({
   token,
   sessionId,
   socket,
+  chatView,
   buttonBefore,
-  listBefore,
-  dropTarget = listBefore.parentElement,
+  dropTarget,
 }) {
   const desktop = typeof backend.sendFiles === "function";
   const request = (method, path, options = {}) => backend.api(method, path, { ...options, token });
@@ -27,8 +28,18 @@ export function attachAgentFiles({
     sessionId,
     request,
     browserDownloads: !desktop,
+    // The desktop app saves with Python into the received-files folder, the agent's own files
+    // too (a copy: both sides download while the session lives).
+    native: desktop
+      ? {
+          receive: async (transfer) => (await backend.receiveFile(sessionId, transfer.id)).path,
+          openFolder: () => backend.openReceivedFolder(),
+        }
+      : null,
   });
   files.listen(socket); // first: the list knows a transfer before its saving starts
+  // Removing the customer drops every file of the session at the relay: nothing to fetch.
+  socket.on(MessageType.CUSTOMER_REMOVED, () => files.view.sessionOver());
   const tools = element("span", "rs-files__tools");
   if (desktop) {
     const send = element("button", "rs-button rs-button--secondary rs-button--small", {
@@ -74,9 +85,9 @@ export function attachAgentFiles({
     tools.append(files.sendButton(i18n));
   }
   buttonBefore.before(tools);
-  // Compact one-line items above the conversation; the view's API is unchanged.
-  files.view.element.classList.add("rs-files--compact");
-  listBefore.before(files.view.element);
+  // Each file is an item of the conversation, in time order with the messages.
+  dropTarget.append(files.view.element); // the announcer
+  files.view.attachChat(chatView);
   files.acceptDrops(dropTarget, i18n);
   return {
     files,

@@ -273,7 +273,8 @@ export class BrowserPresenter {
     this._resetPicture(width, height);
     this.stats.width = width;
     this.stats.height = height;
-    this.socket?.send(MessageType.PRESENT_START, { screen_w: width, screen_h: height });
+    // control: false — a page cannot inject input; the viewer says control needs the app.
+    this.socket?.send(MessageType.PRESENT_START, { screen_w: width, screen_h: height, control: false });
     if (this.state === "paused") {
       this.socket?.send(MessageType.PRESENT_PAUSE);
     }

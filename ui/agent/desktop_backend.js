@@ -122,6 +122,11 @@ export class DesktopBackend {
     await this._local("POST", "/local/open_admin");
   }
 
+  /** A link from the chat, in the system browser (the app's window never navigates away). */
+  async openLink(url) {
+    await this._local("POST", "/local/open_link", { body: { url } });
+  }
+
   async openSupportWindow(sessionId) {
     await this._local("POST", "/local/windows/chat", { body: { session_id: sessionId } });
     return true;

@@ -102,6 +102,8 @@ export class SupportView {
       i18n: this.i18n,
       onUnread: (count) => showUnreadInTitle(count),
       shortMessages: this._shortMessages,
+      // The desktop app opens chat links in the system browser; a browser page in a new tab.
+      openLink: this.options.backend.openLink ? (url) => this.options.backend.openLink(url) : undefined,
     });
     // Several customers: their row (give control, remove), "Invite another", personal links.
     this.people = new PeoplePanel({
@@ -199,8 +201,8 @@ export class SupportView {
       token: auth.token,
       sessionId: this.sessionId,
       socket,
+      chatView: this.chatView,
       buttonBefore: byId("tools-files"),
-      listBefore: byId("chat-container"),
       dropTarget: byId("chat-panel"),
     });
     this._setNotesOpen(false);

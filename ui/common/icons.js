@@ -43,6 +43,7 @@ const PATHS = Object.freeze({
   videoOff: '<path d="M15.5 12V8a2 2 0 0 0-2-2H9M4.5 6A2 2 0 0 0 2.5 8v8a2 2 0 0 0 2 2h9a2 2 0 0 0 2-2v-1.5l6 3.5V7l-4 2.3M3 3l18 18"/>',
   mic: '<rect x="9" y="3" width="6" height="11" rx="3"/><path d="M5.5 11a6.5 6.5 0 0 0 13 0M12 17.5V21"/>',
   micOff: '<path d="M15 10V6a3 3 0 0 0-5.8-1M9 9v2a3 3 0 0 0 5 2.2M5.5 11a6.5 6.5 0 0 0 11 4.7M18.5 11c0 .7-.1 1.3-.3 1.9M12 17.5V21M3 3l18 18"/>',
+  file: '<path d="M6 3.5h8l4.5 4.5v12.5H6z"/><path d="M14 3.5V8h4.5"/>',
   // The history (A10, AD2): its toolbar entry, search and the Excel export.
   history: '<path d="M3.5 12a8.5 8.5 0 1 0 2.5-6"/><path d="M3.5 4v4h4M12 7.5V12l3 2"/>',
   search: '<circle cx="10.5" cy="10.5" r="6.5"/><path d="m20 20-4.8-4.8"/>',

@@ -433,8 +433,8 @@ class CustomerApp {
       i18n,
       session,
       socket,
+      chatView: this.chatView,
       buttonBefore: byId("end-button"),
-      listBefore: byId("chat-container"),
       dropTarget: byId("chat-panel"),
     });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });

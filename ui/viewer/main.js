@@ -172,6 +172,8 @@ class ViewerApp {
       place: "viewer",
       pip: true,
     });
+    this.files.view.attachChat(this.chat.view); // the files are items of the conversation
+    this.files.view.onSending = () => this.chat.setOpen(true); // its progress, or why not
     socket.connect();
   }
 

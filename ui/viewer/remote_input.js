@@ -40,6 +40,7 @@ export class RemoteInput {
     this._moveTimer = null;
     this._lastMoveAt = 0;
     this._keysDown = new Map(); // DOM code -> the key_input down that was sent
+    this.controllable = true; // screen_state.control: false when presented from a browser
     this._buttonsDown = new Set();
     this._wheel = 0;
 
@@ -59,6 +60,11 @@ export class RemoteInput {
     };
     this._off = [
       socket.on(MessageType.CONTROL_STATE, (message) => this._onState(message)),
+      // A presenter that cannot take input (the agent page in a browser): nothing to request.
+      socket.on(MessageType.SCREEN_STATE, (message) => {
+        this.controllable = message.control !== false;
+        this._render();
+      }),
       socket.on("status", ({ status }) => {
         if (status !== "online") {
           this._onState({ mouse: false, keyboard: false, requested: false });
@@ -127,9 +133,10 @@ export class RemoteInput {
     else if (mouse) key = "control.you_mouse";
     else if (keyboard) key = "control.you_keyboard";
     else if (requested) key = "control.requested";
+    else if (!this.controllable) key = "control.unavailable";
     this.i18n.bind(this.label, key);
     this.label.dataset.control = mouse || keyboard ? "granted" : requested ? "requested" : "none";
-    this.button.hidden = mouse || keyboard;
+    this.button.hidden = mouse || keyboard || !this.controllable;
     this.button.disabled = requested;
     this.canvas.classList.toggle("vw-canvas--controlled", mouse);
     this.keys.hidden = !keyboard;

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import time
+import urllib.parse
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -75,6 +76,29 @@ def _no_media() -> dict[str, Any]:
 def _refusal_reply(error: CodedError) -> dict[str, Any]:
     bottle.response.status = error.status
     return error.as_body()
+
+
+MAX_LINK_CHARS = 2048  # as ui/common/chat/linkify.js
+
+
+def safe_link(url: Any) -> str:
+    """``url`` when the system browser may open it: http or https, a host, no user name or
+    password (``https://bank.example@evil.example``), at most MAX_LINK_CHARS, no control or
+    space characters (the chat's links obey the same rules).
+
+    Raises:
+        AgentError: 400 ``bad_link`` naming what is wrong.
+    """
+    if not isinstance(url, str) or not 0 < len(url) <= MAX_LINK_CHARS:
+        raise AgentError("bad_link", f"'url' must be text of 1-{MAX_LINK_CHARS} characters")
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        raise AgentError("bad_link", "the link holds spaces or control characters")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise AgentError("bad_link", "only http:// and https:// links with a host are opened")
+    if parts.username is not None or parts.password is not None:
+        raise AgentError("bad_link", "a link with a user name or password is not opened")
+    return url
 
 
 def _body() -> dict[str, Any]:
@@ -355,6 +379,12 @@ def build_app(
     @json_route
     def open_admin():
         desktop.open_url(client().base_url + "/admin")
+
+    @app.post("/local/open_link")
+    @json_route
+    def open_link():
+        """A link from the chat opens in the system browser, never inside the app's window."""
+        desktop.open_url(safe_link(_body().get("url")))
 
     @app.post("/local/open_help")
     @json_route

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import platformdirs
+
 from suite.agent.app.call_gate import CallGate
 from suite.agent.app.local_state import Notice
 
@@ -312,13 +314,27 @@ class AgentShell:
         """
         with self._lock:
             window = self._chats.get(session_id) or self.main
-        chosen = window.create_file_dialog(self._webview.FileDialog.OPEN, allow_multiple=True)
+        chosen = window.create_file_dialog(
+            self._webview.FileDialog.OPEN,
+            directory=str(send_dialog_folder()),
+            allow_multiple=True,
+        )
         return [Path(p) for p in chosen] if chosen else None
 
     def chat_sessions(self) -> list[str]:
         """The sessions that have a chat window open (for logs and tests)."""
         with self._lock:
             return list(self._chats)
+
+
+def send_dialog_folder() -> Path:
+    """Where the Send-file dialog opens: the user's Documents folder (XDG user dirs on Linux,
+    the known folder on Windows and macOS, through platformdirs), else the home folder.
+
+    Never the program's working directory (a Qt dialog without a folder opens there).
+    """
+    documents = Path(platformdirs.user_documents_dir())
+    return documents if documents.is_dir() else Path.home()
 
 
 def _run_js(window: Any, script: str) -> None:

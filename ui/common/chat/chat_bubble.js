@@ -1,10 +1,31 @@
 // One message of a chat transcript: who wrote it, its text, its time and, for one's own
 // messages, the delivery state ("sending", "sent", "read" or "failed"). A failed message shows
-// why the relay refused it and a "Not sent — retry" button.
-// Text is only ever set with textContent.
+// why the relay refused it and a "Not sent — retry" button. A file transfer's entry holds the
+// file's card (ui/common/files/file_transfer_view.js) instead of text.
+// Text is only ever set with textContent; http(s) links in it are <a> elements built with DOM
+// APIs (ui/common/chat/linkify.js decides what is a link).
 
+import { linkify } from "./linkify.js";
 import { element } from "../dom.js";
 import { iconElement } from "../icons.js";
+
+/** Append `text` to `parent`: plain parts as text nodes, http(s) URLs as safe links. */
+export function appendLinkedText(parent, text) {
+  for (const part of linkify(text)) {
+    if (part.href === undefined) {
+      parent.append(document.createTextNode(part.text));
+      continue;
+    }
+    const link = element("a", "rs-msg__link", {
+      href: part.href,
+      target: "_blank", // the desktop app opens it in the system browser (pywebview)
+      rel: "noopener noreferrer",
+      "data-testid": "chat-link",
+    });
+    link.textContent = part.text;
+    parent.append(link);
+  }
+}
 
 const STATE_ICONS = Object.freeze({
   sending: "clock",
@@ -24,11 +45,13 @@ export class ChatBubble {
    * @param {import("../i18n.js").i18n} options.i18n
    * @param {() => void} [options.onRetry] called when the retry button is pressed
    * @param {string} [options.color] the sender's colour ("#rrggbb"; several customers)
+   * @param {HTMLElement|null} [options.attachment] shown instead of the text (a file's card)
    */
-  constructor(message, { own, i18n, onRetry, color }) {
+  constructor(message, { own, i18n, onRetry, color, attachment = null }) {
     this.own = own;
     this._color = color || "";
     this.i18n = i18n;
+    this._attachment = attachment;
     this._onRetry = onRetry ?? (() => {});
     this.element = this._build(message);
     this.setSentAt(message.sent_at);
@@ -126,8 +149,15 @@ export class ChatBubble {
     } else {
       name.textContent = message.name || this.i18n.t(`role.${message.role}`);
     }
-    const bubble = element("div", "rs-msg__bubble", { "data-testid": "chat-text" });
-    bubble.textContent = message.text;
+    let bubble;
+    if (this._attachment) {
+      node.dataset.kind = "file";
+      bubble = element("div", "rs-msg__bubble rs-msg__bubble--file", { "data-testid": "chat-file" });
+      bubble.append(this._attachment);
+    } else {
+      bubble = element("div", "rs-msg__bubble", { "data-testid": "chat-text" });
+      appendLinkedText(bubble, message.text);
+    }
     const meta = element("div", "rs-msg__meta");
     this._time = element("time", "rs-msg__time");
     meta.append(this._time);

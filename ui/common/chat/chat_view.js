@@ -45,9 +45,12 @@ export class ChatView {
    *   side arrived while the page was hidden (0 once it is seen), e.g. for the window title
    * @param {import("./short_messages.js").ShortMessages} [options.shortMessages] canned
    *   messages for the composer (the agent's)
+   * @param {(url: string) => Promise<void>} [options.openLink] opens a link of the chat
+   *   elsewhere (the desktop app: in the system browser); without it a link opens a new tab
    */
-  constructor(container, { socket, role, i18n, onUnread, shortMessages }) {
+  constructor(container, { socket, role, i18n, onUnread, shortMessages, openLink }) {
     this.socket = socket;
+    this._attachments = null; // gives the card of a file entry (setAttachments)
     this._shortMessages = shortMessages;
     this.role = role;
     this.i18n = i18n;
@@ -89,6 +92,15 @@ export class ChatView {
     };
     document.addEventListener("visibilitychange", this._onVisible);
     this._list.addEventListener("scroll", () => this._onScroll(), { passive: true });
+    if (openLink) {
+      this._list.addEventListener("click", (event) => {
+        const link = event.target.closest?.("a.rs-msg__link");
+        if (link) {
+          event.preventDefault(); // never inside the app's own window
+          openLink(link.href).catch((error) => console.warn("link not opened:", error.message));
+        }
+      });
+    }
     // A panel opening above the chat shrinks the transcript: stay at the bottom if following.
     this._resizes = new ResizeObserver(() => this._scrollToEnd(this._following));
     this._resizes.observe(this._list);
@@ -122,6 +134,35 @@ export class ChatView {
     if (shown) {
       this._scrollToEnd(true);
     }
+  }
+
+  /**
+   * Who makes the card of a file transfer's entry (`chat_message.file`): an object with
+   * `attachmentFor(message) → HTMLElement|null` (the FileTransferView), or null. Entries
+   * already shown keep their card; entries without a provider show the file's name as text.
+   */
+  setAttachments(provider) {
+    this._attachments = provider;
+  }
+
+  /**
+   * Show `node` (a file this side is still preparing) as one's own item waiting at the end of
+   * the transcript, like a message waiting for its id.
+   * @returns {{remove: () => void, fail: () => void}} remove it (the relay's entry took its
+   *   card), or mark it not sent (the relay refused the file)
+   */
+  addPendingItem(node) {
+    const bubble = new ChatBubble(
+      { role: this.role, text: "", sent_at: Date.now() / 1000 },
+      { own: true, i18n: this.i18n, attachment: node },
+    );
+    bubble.element.dataset.waiting = "";
+    this._insert(bubble.element, null);
+    this._scrollToEnd(true);
+    return {
+      remove: () => bubble.element.remove(),
+      fail: () => bubble.setState("failed"),
+    };
   }
 
   /** Add a line such as "Bob joined" to the transcript. */
@@ -205,6 +246,7 @@ export class ChatView {
       text,
       sent_at: Date.now() / 1000,
     });
+    bubble.element.dataset.waiting = "";
     this._pending.set(clientId, { text, bubble, failed: false });
     this._insert(bubble.element, null); // waits at the end for its id
     this._scrollToEnd(true);
@@ -256,6 +298,7 @@ export class ChatView {
       // The relay's copy of our own message is its acknowledgement.
       bubble = pending.bubble;
       this._pending.delete(message.client_id);
+      delete bubble.element.dataset.waiting;
       bubble.setSentAt(message.sent_at);
       bubble.element.remove();
     } else if (bubble === undefined) {
@@ -285,6 +328,7 @@ export class ChatView {
   }
 
   _newBubble(message) {
+    const attachment = message.file ? (this._attachments?.attachmentFor(message) ?? null) : null;
     return new ChatBubble(message, {
       own: message.client_id !== undefined && message.id === undefined
         ? true // this page's own copy, before the relay's
@@ -292,6 +336,7 @@ export class ChatView {
       color: this.participants.colorOf(message.participant_id),
       i18n: this.i18n,
       onRetry: () => this._retry(message.client_id),
+      attachment,
     });
   }
 
@@ -314,14 +359,10 @@ export class ChatView {
     }
   }
 
-  /** The element of the oldest own message still waiting for its id, or null. */
+  /** The element of the oldest own item still waiting (a message for its id, a file for the
+   * relay's entry), or null. */
   _firstWaiting() {
-    for (const { bubble } of this._pending.values()) {
-      if (bubble.element.isConnected) {
-        return bubble.element;
-      }
-    }
-    return null;
+    return this._list.querySelector(":scope > [data-waiting]");
   }
 
   /** Show the sender's name only where a run of messages from one side begins. */

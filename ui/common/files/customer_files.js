@@ -1,5 +1,5 @@
-// Files both ways on the customer's pages (P4): the transfer list, a "Send file" button, and
-// files dropped or pasted anywhere on the page. Used by the viewer and the chat page; the
+// Files both ways on the customer's pages (P4): the files as items of the conversation, a
+// "Send file" button, and files dropped or pasted anywhere on the page. Used by the viewer and the chat page; the
 // customer authenticates with `Authorization: Customer <token>`, and downloads through a
 // short-lived ticket URL, never with the session token in a URL.
 
@@ -44,6 +44,8 @@ export class FileSharing {
     this.view.listen(socket);
     // After each (re)connect, catch up with what happened meanwhile.
     socket.on(MessageType.WELCOME, () => this.refresh());
+    // The relay forgets a session's files when it ends: no card offers them any more.
+    socket.on(MessageType.SESSION_ENDED, () => this.view.sessionOver());
   }
 
   async refresh() {
@@ -185,12 +187,13 @@ export function customerFiles({ i18n, session, native = null }) {
 
 /**
  * The customer's chat page: a "Send file" button before `buttonBefore` (in the header), the
- * list above `listBefore` (the chat), drops and pastes on `dropTarget`.
+ * files as items of `chatView`'s conversation, drops and pastes on `dropTarget`.
  */
-export function attachChatFiles({ i18n, session, socket, buttonBefore, listBefore, dropTarget }) {
+export function attachChatFiles({ i18n, session, socket, chatView, buttonBefore, dropTarget }) {
   const files = customerFiles({ i18n, session });
   buttonBefore.before(files.sendButton(i18n));
-  listBefore.before(files.view.element);
+  dropTarget.append(files.view.element); // the announcer
+  files.view.attachChat(chatView);
   files.acceptDrops(dropTarget, i18n);
   files.listen(socket);
   return files;

@@ -1,17 +1,27 @@
-// The list of file transfers of a session (P4): one row per file with its direction, a
-// progress bar, what is happening, and Cancel / Download. Shared by the agent's chat window,
-// the customer's chat page and the viewer; fed by the relay's file_* messages.
+// File transfers as items of the conversation (P4): each file is a compact card inside a chat
+// bubble, in time order with the messages: its name, size, progress while it moves, then
+// "Upload complete" with Download (both sides: the sender too), or what went wrong. Shared by
+// the agent's chat window, the customer's chat page and the viewer's chat panel; fed by the
+// relay's file_* messages and its chat entries (`chat_message.file`, docs/protocol.md).
 //
-// A row is derived, then patched: describeTransferRow() (pure) says what the row shows, and
-// the view builds each row's elements once and afterwards only updates their text, value,
+// A card is derived, then patched: describeTransferRow() (pure) says what the card shows, and
+// the view builds each card's elements once and afterwards only updates their text, value,
 // `hidden` and `disabled`. So progress ticks (up to 4 a second per transfer) neither take the
 // keyboard focus off Cancel nor re-enable a Cancel already pressed, and the screen-reader
 // announcement region hears of a transfer when its state changes, not on every tick.
+//
+// Where a card goes: the ChatView asks attachmentFor(message) for each chat entry with `file`
+// and puts the card in that entry's bubble. A file this side is still preparing (hashing,
+// refused before the relay knew it) has no entry yet: it waits at the end of the transcript as
+// a pending bubble (ChatView.addPendingItem) until the relay's entry takes its card.
 
 import { element } from "../dom.js";
+import { iconElement } from "../icons.js";
 import { MessageType } from "../protocol.js";
 
-const FINISHED = new Set(["received", "cancelled", "failed"]);
+const FINISHED = new Set(["received", "cancelled", "failed", "unavailable"]);
+// A transfer's states only move forward: a stale copy of it is ignored.
+const STATE_RANK = Object.freeze({ offered: 0, uploading: 1, ready: 2, received: 3, cancelled: 3, failed: 3 });
 // States a screen reader is told about when a row enters them (its first state is told too).
 const ANNOUNCED = new Set(["ready", "received", "cancelled", "failed"]);
 const STYLESHEET = new URL("./files.css", import.meta.url).href;
@@ -34,10 +44,13 @@ function errorStatus(error) {
 }
 
 /**
- * What one row of the list shows, from what is known of it. Pure: no DOM, no strings.
- * @param {{local?: object|null, transfer?: object|null, saving?: object|null}} row `local`: a
- *   file this side is still preparing ({name, size, phase, done, error?}); `transfer`: the
- *   relay's transfer; `saving`: the desktop program's saving of a received file
+ * What one file card shows, from what is known of it. Pure: no DOM, no strings.
+ * @param {{local?: object|null, transfer?: object|null, saving?: object|null,
+ *   entry?: object|null, gone?: boolean}} row `local`: a file this side is still preparing
+ *   ({name, size, phase, done, error?}); `transfer`: the relay's transfer; `saving`: the
+ *   desktop program's saving of a received file; `entry`: the file of the transfer's chat
+ *   entry ({id, name, size, type, sender}); `gone`: the relay's file list no longer has it
+ *   (the session ended or the customer was removed)
  * @param {"agent"|"customer"} myRole
  * @param {{native?: boolean, browserDownload?: boolean}} [receiver] how this page receives
  *   files: through the viewer program (native) or with a browser download link
@@ -47,15 +60,18 @@ function errorStatus(error) {
  *   `actions` among "cancel", "save", "open_folder", "download"
  */
 export function describeTransferRow(row, myRole, { native = false, browserDownload = false } = {}) {
-  const { local, transfer, saving } = row;
-  if (!local && !transfer) {
+  const { local, transfer, saving, entry } = row;
+  if (!local && !transfer && !entry) {
     return null; // saving news that came before the transfer itself: shown with it
   }
-  const name = local?.name ?? transfer?.name ?? "";
-  const size = local?.size ?? transfer?.size ?? 0;
-  const mine = local ? true : transfer?.sender === myRole;
+  const name = local?.name ?? transfer?.name ?? entry?.name ?? "";
+  const size = local?.size ?? transfer?.size ?? entry?.size ?? 0;
+  const mine = local ? true : (transfer?.sender ?? entry?.sender) === myRole;
   const percent = (value) => (size > 0 ? Math.floor((100 * value) / size) : 100);
-  let state = local ? local.phase : transfer.state;
+  let state = local ? local.phase : (transfer?.state ?? (row.gone ? "unavailable" : "unknown"));
+  if (row.gone && !FINISHED.has(state)) {
+    state = "unavailable"; // the relay forgot it before it was done
+  }
   let done = 0;
   let status = { statusKey: "", params: {} };
   if (local) {
@@ -68,6 +84,10 @@ export function describeTransferRow(row, myRole, { native = false, browserDownlo
       const key = state === "hashing" ? "files.state.hashing" : "files.state.uploading";
       status = { statusKey: key, params: { percent: percent(done) } };
     }
+  } else if (state === "unavailable") {
+    status = { statusKey: "files.state.unavailable", params: {} };
+  } else if (!transfer) {
+    // Known from the chat entry only: its state comes with the file list.
   } else if (saving?.error) {
     state = "failed";
     status = errorStatus(saving.error);
@@ -79,10 +99,10 @@ export function describeTransferRow(row, myRole, { native = false, browserDownlo
     done = transfer.uploaded ?? 0;
     status = { statusKey: `files.state.${state}`, params: { percent: percent(done) } };
   } else if (state === "ready") {
-    done = transfer.downloaded ?? 0;
+    done = mine ? size : (transfer.downloaded ?? 0);
     if (saving) {
       status = { statusKey: "files.state.saving", params: { percent: percent(done) } };
-    } else if (done > 0) {
+    } else if (done > 0 && !mine) {
       status = { statusKey: "files.state.downloading", params: { percent: percent(done) } };
     } else {
       status = { statusKey: mine ? "files.state.ready" : "files.state.ready_to_download", params: {} };
@@ -96,15 +116,18 @@ export function describeTransferRow(row, myRole, { native = false, browserDownlo
     status = { statusKey: "files.state.failed", params: { reason: transfer.error ?? "" } };
   }
   const actions = [];
+  if (row.gone && !local) {
+    return { name, size, mine, state, done, ...status, actions }; // nothing left to fetch
+  }
   if (transfer && !local && !FINISHED.has(state)) {
     actions.push("cancel");
   }
-  if (transfer && !mine && native && saving?.saved) {
+  if (transfer && native && saving?.saved) {
     actions.push("open_folder");
-  } else if (transfer && !mine && native && state === "ready" && !saving) {
-    actions.push("save");
-  } else if (transfer && !mine && !native && browserDownload && (state === "ready" || state === "received")) {
-    actions.push("download");
+  } else if (transfer && native && !saving && (state === "ready" || (mine && state === "received"))) {
+    actions.push("save"); // the sender too: a copy of its own file
+  } else if (transfer && !native && browserDownload && (state === "ready" || state === "received")) {
+    actions.push("download"); // the sender too: both sides download while the session lives
   }
   return { name, size, mine, state, done, ...status, actions };
 }
@@ -138,7 +161,7 @@ export class FileTransferView {
    * @param {"agent"|"customer"} options.myRole
    * @param {(transfer: object) => Promise<void>} options.cancel
    * @param {((transfer: object) => Promise<string>)|null} [options.downloadUrl] a URL the
-   *   browser downloads the file from (browser receivers); null when the app saves it itself
+   *   browser downloads the file from (browser pages); null when the app saves it itself
    * @param {{receive: (transfer: object) => Promise<string>, openFolder: () => Promise<void>}|null}
    *   [options.native] the one-time viewer program: Download saves through it (streamed and
    *   checked by the program, into its received-files folder), then offers "Open folder"
@@ -150,19 +173,60 @@ export class FileTransferView {
     this.myRole = myRole;
     this._cancel = cancel;
     this._downloadUrl = downloadUrl;
-    this._rows = new Map(); // id (or local key) → {transfer, local, saving, dom, busy, told}
+    this._rows = new Map(); // id (or local key) → {transfer, local, saving, entry, dom, ...}
     this._localCount = 0;
-    this.element = element("section", "rs-files", { "data-testid": "file-transfers" });
-    this.element.hidden = true;
-    this._list = element("ul", "rs-files__list", { role: "list" });
-    // Told of a transfer when it starts and when its state changes, never of progress ticks.
-    this._announcer = element("p", "rs-visually-hidden", {
+    this._chat = null; // the ChatView the cards live in (attachChat)
+    // Told when this side starts sending a file: a page whose chat can be collapsed (the
+    // viewer) opens it, so progress and refusals are seen.
+    this.onSending = () => {};
+    // Told of a transfer when its state changes, never of progress ticks (the transcript, a
+    // live region itself, announces the card's arrival). Pages put it anywhere.
+    this.element = element("p", "rs-visually-hidden", {
       role: "status",
       "aria-live": "polite",
       "data-testid": "file-announcer",
     });
-    this.element.append(this._list, this._announcer);
+    this._announcer = this.element;
     this._unsubscribe = i18n.onChange(() => this._rows.forEach((_, key) => this._render(key)));
+  }
+
+  /**
+   * Put the cards in `chatView`'s transcript: it asks attachmentFor() for each file entry, and
+   * files still being prepared wait at its end. Called again when the page makes a new ChatView
+   * (the viewer does on each reconnect): the cards move over.
+   */
+  attachChat(chatView) {
+    this._chat = chatView;
+    chatView.setAttachments(this);
+    for (const row of this._rows.values()) {
+      if (row.local) {
+        row.pending = chatView.addPendingItem(row.dom.item);
+        if (row.local.phase === "failed") {
+          row.pending.fail();
+        }
+      }
+    }
+  }
+
+  /**
+   * The card for a chat entry of a file (`message.file`), made now if need be. Called by the
+   * ChatView when it builds that entry's bubble; a pending bubble of the same file goes.
+   * @returns {HTMLElement|null}
+   */
+  attachmentFor(message) {
+    const file = message?.file;
+    if (!file?.id) {
+      return null;
+    }
+    if (!this._rows.has(file.id) && message.role === this.myRole) {
+      this._adopt(file);
+    }
+    const row = this._row(file.id);
+    row.entry = { ...file, sender: message.role };
+    row.pending?.remove();
+    row.pending = null;
+    this._render(file.id);
+    return row.dom.item;
   }
 
   /** Follow a session socket's file_* messages. */
@@ -179,10 +243,32 @@ export class FileTransferView {
     socket.on(MessageType.FILE_PROGRESS, (message) => this.progress(message));
   }
 
-  /** Show the session's transfers as the relay lists them (after a page load). */
+  /**
+   * The session's transfers as the relay lists them (after each welcome). A file of the chat
+   * that the list lacks is gone (the session ended, or the customer was removed).
+   */
   load(transfers) {
+    const listed = new Set();
     for (const transfer of transfers) {
+      listed.add(transfer.id);
       this.upsert(transfer);
+    }
+    for (const [key, row] of this._rows) {
+      if (row.entry && !row.transfer && !listed.has(key) && !row.gone) {
+        row.gone = true;
+        this._render(key);
+      }
+    }
+  }
+
+  /** Every file of the session is gone (it ended, or the customer was removed): no card offers
+   * a download any more, and unfinished ones say they are no longer available. */
+  sessionOver() {
+    for (const [key, row] of this._rows) {
+      if (!row.local) {
+        row.gone = true;
+        this._render(key);
+      }
     }
   }
 
@@ -191,8 +277,12 @@ export class FileTransferView {
       return;
     }
     const row = this._row(transfer.id);
-    // A late progress message must not move a finished row back.
-    row.transfer = { ...row.transfer, ...transfer };
+    const before = row.transfer;
+    // A file list fetched before the latest file_* message must not move a card back.
+    if (before && STATE_RANK[transfer.state] < STATE_RANK[before.state]) {
+      return;
+    }
+    row.transfer = { ...before, ...transfer };
     this._render(transfer.id);
   }
 
@@ -215,33 +305,73 @@ export class FileTransferView {
     const key = `local-${this._localCount}`;
     const row = this._row(key);
     row.local = { name: file.name, size: file.size, phase: "checking", done: 0 };
+    row.pending = this._chat?.addPendingItem(row.dom.item) ?? null;
     this._render(key);
+    this.onSending();
     return key;
   }
 
+  /**
+   * The relay's entry of a file this page is offering comes before the offer's answer: its
+   * local card (same name and size, oldest first) becomes the entry's card at once, so the
+   * file never shows twice. bindLocal() then finds it by its old key.
+   */
+  _adopt(file) {
+    for (const [key, row] of this._rows) {
+      const local = row.local;
+      if (local && !row.adoptedKey && local.phase !== "failed" && local.name === file.name && local.size === file.size) {
+        this._rows.delete(key);
+        row.adoptedKey = key;
+        this._rows.set(file.id, row);
+        return;
+      }
+    }
+  }
+
+  _renderRow(row) {
+    for (const [key, candidate] of this._rows) {
+      if (candidate === row) {
+        this._render(key);
+      }
+    }
+  }
+
+  /** A local row by its key, also once the relay's entry adopted it. */
+  _local(key) {
+    return this._rows.get(key) ?? [...this._rows.values()].find((row) => row.adoptedKey === key);
+  }
+
   setLocal(key, phase, done) {
-    const row = this._rows.get(key);
+    const row = this._local(key);
     if (row?.local) {
       Object.assign(row.local, { phase, done });
-      this._render(key);
+      this._renderRow(row);
     }
   }
 
   /** The relay accepted the offer: the local row becomes the transfer's row. */
   bindLocal(key, transfer) {
-    const row = this._rows.get(key);
+    const row = this._local(key);
     if (!row) {
+      return;
+    }
+    if (row.adoptedKey === key) {
+      row.local = null; // already the entry's card, under the transfer's id
+      row.transfer = { ...transfer, ...row.transfer };
+      this._render(transfer.id);
       return;
     }
     this._rows.delete(key);
     const existing = this._rows.get(transfer.id);
     if (existing) {
-      row.dom.item.remove(); // file_offered came first and has its own row
+      // The relay's chat entry came first and has its own card: this one goes.
+      row.pending?.remove();
+      row.dom.item.remove();
       existing.transfer = { ...transfer, ...existing.transfer };
       this._render(transfer.id);
       return;
     }
-    row.local = null;
+    row.local = null; // its pending bubble stays until the chat entry takes the card
     row.transfer = transfer;
     this._rows.set(transfer.id, row);
     this._render(transfer.id);
@@ -249,11 +379,12 @@ export class FileTransferView {
 
   /** A local row failed (refused before upload, or the upload broke for good). */
   failLocal(key, error) {
-    const row = this._rows.get(key);
+    const row = this._local(key);
     if (row?.local) {
       row.local.phase = "failed";
       row.local.error = error;
-      this._render(key);
+      row.pending?.fail();
+      this._renderRow(row);
     }
   }
 
@@ -266,13 +397,21 @@ export class FileTransferView {
 
   destroy() {
     this._unsubscribe?.();
+    for (const row of this._rows.values()) {
+      row.pending?.remove();
+    }
+    this._chat?.setAttachments(null);
     this.element.remove();
   }
 
   _row(key) {
     let row = this._rows.get(key);
     if (!row) {
-      row = { transfer: null, local: null, saving: null, dom: this._buildRow(), busy: new Set(), told: null };
+      row = {
+        transfer: null, local: null, saving: null, entry: null, gone: false, pending: null,
+        adoptedKey: null,
+        dom: this._buildRow(), busy: new Set(), told: null,
+      };
       // Bound once: the handlers read the row's current transfer when clicked.
       row.dom.cancel.addEventListener("click", () => this._cancelRow(row));
       row.dom.openFolder.addEventListener("click", () =>
@@ -283,9 +422,7 @@ export class FileTransferView {
         this._native ? this._saveNatively(row.transfer) : this._download(row),
       );
       row.dom.item.hidden = true; // until it has something to show
-      this._list.prepend(row.dom.item);
       this._rows.set(key, row);
-      this.element.hidden = false;
     }
     return row;
   }
@@ -298,7 +435,9 @@ export class FileTransferView {
         "data-testid": testId,
       });
     const dom = {
-      item: element("li", "rs-files__item", { "data-testid": "file-row" }),
+      // aria-live off: progress ticks inside the transcript (a live log) are not read out.
+      item: element("div", "rs-files__item", { "data-testid": "file-row", "aria-live": "off" }),
+      icon: iconElement("file"),
       name: element("span", "rs-files__name", { "data-testid": "file-name" }),
       size: element("span", "rs-files__size"),
       bar: element("progress", "rs-files__bar", { "data-testid": "file-progress" }),
@@ -309,7 +448,8 @@ export class FileTransferView {
       download: button("primary", "file-download"),
     };
     const head = element("div", "rs-files__head");
-    head.append(dom.name, dom.size);
+    dom.icon.classList.add("rs-files__icon");
+    head.append(dom.icon, dom.name, dom.size);
     const foot = element("div", "rs-files__foot");
     foot.append(dom.direction, dom.status);
     const actions = element("div", "rs-files__actions");
@@ -345,6 +485,9 @@ export class FileTransferView {
     setAttribute(dom.bar, "max", String(Math.max(size, 1)));
     setAttribute(dom.bar, "aria-label", t("files.progress_label", { name }));
     dom.bar.value = size > 0 ? Math.min(view.done, size) : 1;
+    // The bar only while bytes move: a finished card is one line shorter in the chat.
+    const moving = ["checking", "hashing", "offered", "uploading"].includes(state);
+    dom.bar.hidden = !(moving || (state === "ready" && !view.mine && view.done > 0));
     const peer = t(`files.peer.${this.myRole === "agent" ? "customer" : "agent"}`);
     setText(dom.direction, t(view.mine ? "files.from_me" : "files.to_me", { peer }));
     const status = this._statusText(view);
@@ -366,7 +509,9 @@ export class FileTransferView {
         setAttribute(button, "aria-label", t(labelKey, { name }));
       }
     }
-    if (row.told !== state && (row.told === null || ANNOUNCED.has(state))) {
+    if (row.told === null) {
+      row.told = state; // its arrival is read out by the transcript
+    } else if (row.told !== state && ANNOUNCED.has(state)) {
       row.told = state;
       setText(this._announcer, `${name}: ${status}`);
     }

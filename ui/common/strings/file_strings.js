@@ -1,4 +1,4 @@
-// Strings of files both ways (P4): the transfer list, send buttons, drop zone and refusals,
+// Strings of files both ways (P4): the file items in the chat, send buttons, drop zone and refusals,
 // in English and Korean. The pages that use them add them (i18n.addStrings).
 
 export const FILE_STRINGS = Object.freeze({
@@ -19,8 +19,9 @@ export const FILE_STRINGS = Object.freeze({
     "files.state.hashing": "Preparing {percent}%",
     "files.state.offered": "Waiting to upload",
     "files.state.uploading": "Uploading {percent}%",
-    "files.state.ready": "Ready",
-    "files.state.ready_to_download": "Ready to download",
+    "files.state.ready": "Upload complete",
+    "files.state.ready_to_download": "Upload complete · ready to download",
+    "files.state.unavailable": "No longer available",
     "files.state.downloading": "Downloading {percent}%",
     "files.state.saving": "Saving {percent}%",
     "files.state.saved": "Saved as {name}",
@@ -58,7 +59,8 @@ export const FILE_STRINGS = Object.freeze({
     "files.state.offered": "업로드 대기 중",
     "files.state.uploading": "업로드 중 {percent}%",
     "files.state.ready": "업로드 완료",
-    "files.state.ready_to_download": "다운로드할 수 있습니다",
+    "files.state.ready_to_download": "업로드 완료 · 다운로드 가능",
+    "files.state.unavailable": "더 이상 받을 수 없습니다",
     "files.state.downloading": "다운로드 중 {percent}%",
     "files.state.saving": "저장 중 {percent}%",
     "files.state.saved": "저장됨: {name}",
