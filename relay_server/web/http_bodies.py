@@ -52,6 +52,9 @@ HTTP_STATUS: dict[str, int] = {
     # sign-in handoffs to the system browser (CH9)
     "handoff_unknown": 404, "handoff_used": 410, "handoff_expired": 410,
     "handoff_session_over": 410, "too_many_handoffs": 429,
+    # mail (A3, AD4)
+    "bad_setting": 400, "bad_address": 400, "no_recipients": 400, "too_many_recipients": 413,
+    "mail_not_configured": 409, "mail_not_found": 404,
     # support and usage history (A10, AD2)
     "not_your_session": 403, "export_too_large": 413,
 }  # fmt: skip

@@ -16,6 +16,11 @@ import gevent
 from gevent.event import Event
 
 from relay_server.accounts.passwords import hash_password
+from relay_server.mail.outbox import Outbox, RetryPolicy
+from relay_server.mail.routes import install_mail_routes
+from relay_server.mail.sender import MailSender
+from relay_server.mail.settings import MAIL_OPTIONS, smtp_settings
+from relay_server.options.options import Options
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store
 from relay_server.store.committer import GroupCommitter
@@ -45,6 +50,9 @@ class ServerConfig:
     viewer_dir: Path | None = None  # one-time viewer builds to hand out (D1)
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # slow clients
     health_details: bool = False  # /health counters for anyone, not only admins
+    # Mail (A3, AD4): option values from the command line (``mail.host``...), first retry.
+    mail_command_line: dict = field(default_factory=dict)
+    mail_retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 def websocket_handler_class(stock: bool):
@@ -82,6 +90,16 @@ def run(
         viewer_builds=ViewerBuilds(config.viewer_dir),
         health_details=config.health_details,
     )
+    # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
+    admin_options = Options(store, MAIL_OPTIONS, config.mail_command_line)
+    outbox = Outbox(store, config.mail_retry)
+    recovered = outbox.recover(time.time())
+    committer.wait_durable()
+    if any(recovered.values()):
+        logger.info("outbox recovered after a stop", extra=recovered)
+    sender = MailSender(outbox, lambda: smtp_settings(admin_options.get), committer.wait_durable)
+    install_mail_routes(app, relay, admin_options, outbox, sender)
+    sender.start()
     ssl_args = {}
     if config.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -135,6 +153,7 @@ def run(
     for member in relay.rooms.members() + relay.screens.members():
         member.close(CloseCode.GOING_AWAY, "relay restarting")
     server.stop(timeout=3)
+    sender.stop()
     committer.stop()
     relay.history.close()  # saves the history's index snapshots: the next start is fast
     store.close()

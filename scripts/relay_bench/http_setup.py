@@ -42,7 +42,7 @@ class Api:
         """Send one request and return the decoded JSON body.
 
         Raises:
-            BenchError: any status other than 200/201.
+            BenchError: any status other than 200/201/202.
         """
         headers = {"Content-Type": "application/json"}
         if token:
@@ -63,7 +63,7 @@ class Api:
                 self._local.conn = None
                 if attempt == 2:
                     raise
-        if response.status not in (200, 201):
+        if response.status not in (200, 201, 202):
             raise BenchError(f"{method} {path} answered {response.status}: {data[:500]!r}")
         return json.loads(data)
 

@@ -350,6 +350,9 @@ HOSTILE_QUERIES = [
 BODY_FIELDS = [
     "username", "password", "code", "icon", "name", "notes", "ticket", "platform", "sha256",
     "size", "type", "check", "role", "email", "title", "company", "phone",
+    # mail: invitations, the admin's SMTP settings and test mail
+    "recipients", "lang", "to", "host", "port", "security", "sender_address", "sender_name",
+    "clear_password",
 ]  # fmt: skip
 
 

@@ -69,6 +69,7 @@ IO_LIBRARIES: dict[str, str] = {
     "Xlib": "the X server",
     "pyautogui": "input injection",
     "ctypes": "native libraries",
+    "smtplib": "mail servers",
 }
 
 # What ``threading`` names a module below the shells may use (see the module docstring).
@@ -120,6 +121,10 @@ PURE_CORE = Layer(
         "relay_server.files.transfers",
         "relay_server.history.index",
         "relay_server.history.usage",
+        "relay_server.mail.addresses",
+        "relay_server.mail.settings",
+        "relay_server.mail.templates",
+        "relay_server.options.specs",
         "relay_server.screen.control_grants",
         "relay_server.screen.drawing_board",
         "relay_server.screen.fanout",
@@ -186,6 +191,8 @@ DOMAIN = Layer(
     (
         "relay_server.accounts.registry",
         "relay_server.history.history",
+        "relay_server.mail.outbox",
+        "relay_server.options.options",
         "relay_server.sessions.chat_log",
         "relay_server.sessions.chat_sockets",
         "relay_server.sessions.notes",
@@ -205,6 +212,9 @@ IO_SHELL = Layer(
         "relay_server.files.routes",
         "relay_server.history.routes",
         "relay_server.logs",
+        "relay_server.mail.routes",
+        "relay_server.mail.sender",
+        "relay_server.mail.smtp_client",
         "relay_server.store.committer",
         "relay_server.viewer.routes",
         "relay_server.web.app",

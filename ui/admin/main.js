@@ -12,13 +12,15 @@ import { fillIcons } from "../common/icons.js";
 import { loadJson, saveJson } from "../common/storage.js";
 import { HistoryView } from "../common/history/history_view.js";
 import { AccountsPanel } from "./accounts_panel.js";
+import { MailPanel } from "./mail_panel.js";
 import { ADMIN_STRINGS } from "../common/strings/admin_strings.js";
 import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
+import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
 import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
 
-i18n.addStrings(ADMIN_STRINGS, HISTORY_STRINGS, SIGN_IN_STRINGS);
+i18n.addStrings(ADMIN_STRINGS, HISTORY_STRINGS, MAIL_STRINGS, SIGN_IN_STRINGS);
 
-const SECTIONS = ["accounts", "history"];
+const SECTIONS = ["accounts", "history", "mail"];
 
 const AUTH_KEY = "rs.admin.auth";
 
@@ -37,6 +39,10 @@ class AdminApp {
       api: (method, path, options) => this._api(method, path, options),
       me: () => this.auth?.admin?.username ?? "",
       onOwnPasswordChanged: () => this._signedOut("admin.password_changed_self"),
+    });
+    this.mail = new MailPanel({
+      i18n,
+      api: (method, path, options) => this._api(method, path, options),
     });
     byId("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -72,6 +78,8 @@ class AdminApp {
         download: (path) => this._download(path),
       });
       this.history.search(this.history.page);
+    } else if (name === "mail") {
+      this.mail.load(); // AD4: the SMTP settings and the test mail
     } else {
       this.accounts.load();
     }
@@ -195,6 +203,7 @@ class AdminApp {
   _showLogin() {
     showOnly(this.panels, byId("login-panel"));
     this.accounts.clear();
+    this.mail.clear();
     const input = byId("login-username").value ? byId("login-password") : byId("login-username");
     input.focus();
   }

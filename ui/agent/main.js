@@ -31,6 +31,7 @@ import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
 import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
+import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
 
@@ -48,6 +49,7 @@ i18n.addStrings(
   IDLE_STRINGS,
   KNOCK_STRINGS,
   PARTICIPANT_STRINGS,
+  MAIL_STRINGS,
   SCREEN_STRINGS,
   SIGN_IN_STRINGS,
 );

@@ -14,6 +14,7 @@ import { DrawingPanel } from "./drawing_panel.js";
 import { SessionSocket } from "../common/session_socket.js";
 import { ShortMessages } from "../common/chat/short_messages.js";
 import { NotesPanel } from "./notes_panel.js";
+import { InvitationMail } from "./invitation_mail.js";
 import { WaitingPanel } from "./waiting_panel.js";
 import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
@@ -57,6 +58,12 @@ export class SupportView {
     this.waiting = new WaitingPanel({
       i18n: this.i18n,
       onRenew: () => this.socket?.send(MessageType.RENEW_CODE),
+    });
+    // A3: e-mail the invitation, with each mail's state.
+    this.invitationMail = new InvitationMail({
+      i18n: this.i18n,
+      api: (method, path, apiOptions) =>
+        options.backend.api(method, path, { ...apiOptions, token: options.auth()?.token }),
     });
     this.knocks = new KnockList({
       i18n: this.i18n,
@@ -349,6 +356,7 @@ export class SupportView {
       // The agent's `session` carries the code and links; the HTTP `support` has no agent
       // profile, so the signed-in agent's name stands in until `welcome` brings it.
       this.waiting.setSupport({ agent: this.options.auth()?.agent, ...this.session });
+      this.invitationMail.setSession(this.sessionId);
       this._show("waiting");
       return;
     }
@@ -578,6 +586,7 @@ export class SupportView {
     this._detachCall(); // CH9: hang up and release the microphone and camera first
     this.deskCall?.destroy();
     this.deskCall = null;
+    this.invitationMail.setSession(null);
     this.socket?.close();
     this.chatView?.destroy();
     this.browserPresenter?.stop(); // present_stop, and the browser's capture ends

@@ -11,6 +11,7 @@ const PATHS = Object.freeze({
     '<path d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.5 4v-4A2.5 2.5 0 0 1 3 13.5"/>' +
     '<path d="M8 9.5h8M8 12.5h5"/>',
   send: '<path d="M4 12 20 4l-4 16-4-7z"/><path d="m12 13 8-9"/>',
+  mail: '<rect x="3.5" y="5.5" width="17" height="13" rx="2"/><path d="m4 7 8 6 8-6"/>',
   check: '<path d="m5 12.5 4.5 4.5L19 7"/>',
   checkDouble: '<path d="m2.5 12.5 4.5 4.5L16.5 7"/><path d="m12 16.5.5.5L22 7"/>',
   clock: '<circle cx="12" cy="12" r="8.5"/><path d="M12 7.5V12l3 2"/>',

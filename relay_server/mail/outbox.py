@@ -1,0 +1,307 @@
+"""The durable outbox: every mail the relay sends, its state and its tries (domain, over the store).
+
+A mail is a document of table ``outbox``, written (and made durable by the caller's
+``wait_durable``) before the request that queued it is answered. Its life::
+
+    queued ──► sending ──► sent
+       ▲          │  └───► failed  (rejected: the server's 5xx; uncertain: see below;
+       │          ▼                 expired: still temporary after MAX_AGE_S)
+       └─── retrying (next_try_at: back-off after a 4xx, a refused connection, a timeout)
+
+``sending`` is made durable before the SMTP transaction starts, and again with
+``committing: true`` right before the final ``.`` of the DATA phase (the moment the server
+may take the mail); ``sent`` is made durable right after the server's ``250``. After a crash
+(:meth:`Outbox.recover` at start-up): a mail ``sending`` but not ``committing`` never reached
+the point where a server delivers (RFC 5321 4.1.1.4: a transaction without its final ``.`` is
+void), so it is queued again; a mail that was ``committing`` may or may not have been taken,
+and SMTP gives no way to ask, so it is **not** sent again (never twice): it becomes
+``failed`` with error ``uncertain`` and says so to its sender, who can send it again by hand.
+docs/architecture.md, *Mail*, explains the window.
+
+The public API for other features (reservations will send invitations, updates and
+reminders through it): :meth:`Outbox.enqueue` an :class:`OutgoingMail`, get its id; read its
+state with :meth:`Outbox.view` or :meth:`Outbox.views`.
+"""
+
+from __future__ import annotations
+
+import base64
+import heapq
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from relay_server.errors import Refused
+from relay_server.mail.templates import Attachment, MailContent
+from relay_server.store import Store
+
+OUTBOX = "outbox"
+QUEUED, SENDING, SENT, RETRYING, FAILED = "queued", "sending", "sent", "retrying", "failed"
+STATES = (QUEUED, SENDING, SENT, RETRYING, FAILED)
+# Why a mail failed (its ``error``); the server's own words are in ``answer``.
+REJECTED, UNCERTAIN, EXPIRED = "rejected", "uncertain", "expired"
+UNCERTAIN_ANSWER = (
+    "the relay stopped while the mail server was taking this mail; it may have been "
+    "delivered, so it is not sent again (send it again if it did not arrive)"
+)
+RETRY_FIRST_S = 30.0
+RETRY_MAX_S = 3600.0
+MAX_AGE_S = 24 * 3600.0  # a mail still not taken after this is failed (expired)
+MAX_ANSWER_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Back-off after a temporary failure: ``first_s``, doubling up to ``max_s``."""
+
+    first_s: float = RETRY_FIRST_S
+    max_s: float = RETRY_MAX_S
+    max_age_s: float = MAX_AGE_S
+
+    def delay_s(self, attempts: int) -> float:
+        return float(min(self.max_s, self.first_s * 2 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    """A mail to queue: one recipient, its content already in the recipient's language.
+
+    Args:
+        owner: the account the mail belongs to (only it sees the mail's state).
+        ref: what it is about, for listing (``support:<session id>``; reservations will use
+            their own).
+        kind: ``invitation``, ``test``... (for logs and lists).
+        reply_to: the agent's address, so answers reach a person; empty for none.
+    """
+
+    owner: str
+    ref: str
+    kind: str
+    to: str
+    lang: str
+    content: MailContent
+    reply_to: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def new_message_id(domain: str) -> str:
+    """A stable Message-ID, made once when a mail is queued and kept for every try."""
+    return f"<{secrets.token_hex(16)}@{domain or 'remotesales.invalid'}>"
+
+
+class Outbox:
+    """The mails over the store, with an in-memory index of what is due when.
+
+    Every method that changes a mail leaves the change for the caller to make durable
+    (``wait_durable``), as every writer of the store does.
+    """
+
+    def __init__(self, store: Store, policy: RetryPolicy | None = None):
+        self.store = store
+        self.policy = policy or RetryPolicy()
+        self._mails: dict[str, dict[str, Any]] = {}
+        self._doc_ids: dict[str, int] = {}
+        self._due: list[tuple[float, int, str]] = []
+        self._sequence = 0
+        self.on_enqueued: Callable[[], None] = lambda: None  # the sender's wake-up
+        for doc in store.table(OUTBOX).all():
+            self._mails[doc["id"]] = dict(doc)
+            self._doc_ids[doc["id"]] = doc.doc_id
+
+    # -- start-up --------------------------------------------------------------------------
+
+    def recover(self, now: float) -> dict[str, int]:
+        """After a start: requeue what never reached its final ``.``, fail what might have,
+        and make waiting mail due now.
+
+        Returns counts ``{"requeued": n, "uncertain": m}``; call ``wait_durable`` next.
+        """
+        counts = {"requeued": 0, "uncertain": 0}
+        for mail_id, mail in self._mails.items():
+            if mail["state"] == SENDING and mail.get("committing"):
+                self._change(mail_id, state=FAILED, committing=False, error=UNCERTAIN,
+                             answer=UNCERTAIN_ANSWER, finished_at=now)  # fmt: skip
+                counts["uncertain"] += 1
+            elif mail["state"] == SENDING:
+                self._change(mail_id, state=QUEUED, next_try_at=now)
+                counts["requeued"] += 1
+            elif mail["state"] == RETRYING and mail["next_try_at"] > now:
+                # A restart often follows a fix (network, settings): waiting mail tries now.
+                self._change(mail_id, next_try_at=now)
+            if self._mails[mail_id]["state"] in (QUEUED, RETRYING):
+                self._schedule(mail_id, self._mails[mail_id]["next_try_at"])
+        return counts
+
+    # -- the public API --------------------------------------------------------------------
+
+    def enqueue(self, mail: OutgoingMail, now: float, message_domain: str) -> str:
+        """Queue ``mail``; returns its id. Durable after the caller's ``wait_durable``."""
+        mail_id = secrets.token_hex(8)
+        doc = {
+            "id": mail_id,
+            "message_id": new_message_id(message_domain),
+            "owner": mail.owner,
+            "ref": mail.ref,
+            "kind": mail.kind,
+            "to": mail.to,
+            "lang": mail.lang,
+            "reply_to": mail.reply_to,
+            "subject": mail.content.subject,
+            "text": mail.content.text,
+            "html": mail.content.html,
+            "attachments": [
+                {
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "data": base64.b64encode(a.data).decode("ascii"),
+                }
+                for a in mail.content.attachments
+            ],  # fmt: skip
+            "meta": dict(mail.meta),
+            "state": QUEUED,
+            "committing": False,
+            "attempts": 0,
+            "created_at": now,
+            "next_try_at": now,
+            "answer": "",
+            "error": "",
+            "finished_at": None,
+        }
+        self._doc_ids[mail_id] = self.store.insert(OUTBOX, doc)
+        self._mails[mail_id] = doc
+        self._schedule(mail_id, now)
+        self.on_enqueued()
+        return mail_id
+
+    def view(self, mail_id: str, owner: str | None = None) -> dict[str, Any]:
+        """A mail's state as the API shows it.
+
+        Raises:
+            Refused: ``mail_not_found`` (also for another owner's mail).
+        """
+        mail = self._mails.get(mail_id)
+        if mail is None or (owner is not None and mail["owner"] != owner):
+            raise Refused("mail_not_found", "no such mail")
+        return mail_view(mail)
+
+    def views(self, owner: str, ref: str) -> list[dict[str, Any]]:
+        """Every mail of ``owner`` about ``ref``, oldest first."""
+        found = [m for m in self._mails.values() if m["owner"] == owner and m["ref"] == ref]
+        found.sort(key=lambda mail: mail["created_at"])
+        return [mail_view(mail) for mail in found]
+
+    def content(self, mail_id: str) -> tuple[dict[str, Any], MailContent]:
+        """The stored mail and its content, for the sender."""
+        mail = self._mails[mail_id]
+        attachments = tuple(
+            Attachment(a["filename"], a["content_type"], base64.b64decode(a["data"]))
+            for a in mail["attachments"]
+        )
+        return mail, MailContent(mail["subject"], mail["text"], mail["html"], attachments)
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATES, 0)
+        for mail in self._mails.values():
+            counts[mail["state"]] += 1
+        return counts
+
+    # -- the sender's side -----------------------------------------------------------------
+
+    def next_due(self, now: float) -> str | None:
+        """The id of a mail due now (queued or retrying), or None."""
+        while self._due:
+            due_at, _, mail_id = self._due[0]
+            mail = self._mails.get(mail_id)
+            if mail is None or mail["state"] not in (QUEUED, RETRYING):
+                heapq.heappop(self._due)
+                continue
+            if mail["next_try_at"] != due_at:  # rescheduled since: a newer entry stands
+                heapq.heappop(self._due)
+                continue
+            if due_at > now:
+                return None
+            return mail_id
+        return None
+
+    def next_wake_at(self) -> float | None:
+        """When the earliest waiting mail is due (None: nothing waits)."""
+        while self._due:
+            due_at, _, mail_id = self._due[0]
+            mail = self._mails.get(mail_id)
+            if mail is not None and mail["state"] in (QUEUED, RETRYING):
+                if mail["next_try_at"] == due_at:
+                    return due_at
+            heapq.heappop(self._due)
+        return None
+
+    def begin(self, mail_id: str, now: float) -> None:
+        """The sender starts a try: ``sending`` (make it durable before the transaction)."""
+        attempts = self._mails[mail_id]["attempts"] + 1
+        self._change(mail_id, state=SENDING, committing=False, attempts=attempts,
+                     last_try_at=now)  # fmt: skip
+
+    def committing(self, mail_id: str) -> None:
+        """The message is written; only the final ``.`` is left (make durable before it)."""
+        self._change(mail_id, committing=True)
+
+    def sent(self, mail_id: str, answer: str, now: float) -> None:
+        self._change(mail_id, state=SENT, committing=False, answer=_short(answer), error="",
+                     finished_at=now)  # fmt: skip
+
+    def deferred(self, mail_id: str, answer: str, now: float) -> None:
+        """A temporary failure: retry after the back-off, or fail once the mail is too old."""
+        mail = self._mails[mail_id]
+        if now - mail["created_at"] >= self.policy.max_age_s:
+            self._change(mail_id, state=FAILED, committing=False, error=EXPIRED,
+                         answer=_short(answer), finished_at=now)  # fmt: skip
+            return
+        next_try_at = now + self.policy.delay_s(mail["attempts"])
+        self._change(mail_id, state=RETRYING, committing=False, answer=_short(answer),
+                     next_try_at=next_try_at)  # fmt: skip
+        self._schedule(mail_id, next_try_at)
+
+    def rejected(self, mail_id: str, answer: str, now: float) -> None:
+        """A permanent failure (the server's 5xx for this mail): never tried again."""
+        self._change(mail_id, state=FAILED, committing=False, error=REJECTED,
+                     answer=_short(answer), finished_at=now)  # fmt: skip
+
+    def uncertain(self, mail_id: str, answer: str, now: float) -> None:
+        """The connection broke after the final ``.``: maybe taken, so never sent again."""
+        self._change(mail_id, state=FAILED, committing=False, error=UNCERTAIN,
+                     answer=_short(f"{UNCERTAIN_ANSWER} ({answer})"), finished_at=now)  # fmt: skip
+
+    def retry_waiting_now(self, now: float) -> int:
+        """Make every ``retrying`` mail due now (the admin changed the mail settings)."""
+        waiting = [i for i, mail in self._mails.items() if mail["state"] == RETRYING]
+        for mail_id in waiting:
+            self._change(mail_id, next_try_at=now)
+            self._schedule(mail_id, now)
+        return len(waiting)
+
+    # -- inside ----------------------------------------------------------------------------
+
+    def _schedule(self, mail_id: str, due_at: float) -> None:
+        self._sequence += 1
+        heapq.heappush(self._due, (due_at, self._sequence, mail_id))
+
+    def _change(self, mail_id: str, **fields: Any) -> None:
+        self._mails[mail_id].update(fields)
+        self.store.update(OUTBOX, self._doc_ids[mail_id], fields)
+
+
+def _short(answer: str) -> str:
+    answer = " ".join(answer.split())
+    return answer if len(answer) <= MAX_ANSWER_CHARS else answer[: MAX_ANSWER_CHARS - 1] + "…"
+
+
+def mail_view(mail: dict[str, Any]) -> dict[str, Any]:
+    """``{id, to, lang, kind, state, attempts, created_at, next_try_at, answer, error,
+    finished_at, message_id}``: what a sender sees of a mail."""
+    view = {
+        key: mail.get(key)
+        for key in ("id", "to", "lang", "kind", "state", "attempts", "created_at", "answer",
+                    "error", "finished_at", "message_id")
+    }  # fmt: skip
+    view["next_try_at"] = mail["next_try_at"] if mail["state"] == RETRYING else None
+    return view

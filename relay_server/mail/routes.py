@@ -1,0 +1,179 @@
+"""HTTP routes of mail: the admin's SMTP settings and test mail (AD4), the agent's e-mailed
+invitations (A3), and a mail's state. Contract in docs/protocol.md, *Mail*.
+
+Every queued mail is durable before the request is answered (``wait_durable``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import bottle
+
+from relay_server.admin import rules
+from relay_server.errors import Refused
+from relay_server.mail import templates
+from relay_server.mail.addresses import MAX_RECIPIENTS, address_problem, check_recipients
+from relay_server.mail.outbox import Outbox, OutgoingMail, new_message_id
+from relay_server.mail.sender import MailSender, message_domain, send_test_mail
+from relay_server.mail.settings import smtp_settings
+from relay_server.options.options import Options
+from relay_server.sessions.access_codes import format_code
+from relay_server.sessions.relay import Relay
+from relay_server.web.authorization import bearer_principal
+from relay_server.web.http_bodies import json_body, json_route
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024  # 200 recipients of 254 characters fit with room to spare
+SETTING_FIELDS = ("host", "port", "security", "username", "sender_address", "sender_name")
+AUDIT_SHOWN = 20
+
+
+def install_mail_routes(
+    app: bottle.Bottle,
+    relay: Relay,
+    options: Options,
+    outbox: Outbox,
+    sender: MailSender,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    route = json_route()
+
+    def principal():
+        return bearer_principal(relay.accounts, bottle.request.get_header("Authorization"), clock())
+
+    def admin():
+        found = principal()
+        rules.require_admin(found.role)
+        return found
+
+    def settings_view() -> dict[str, Any]:
+        return {
+            "settings": options.view("mail"),
+            "audit": options.audit("mail.", AUDIT_SHOWN),
+            "outbox": outbox.counts(),
+        }
+
+    @app.get("/api/admin/mail")
+    @route
+    def get_mail_settings():
+        admin()
+        return settings_view()
+
+    @app.put("/api/admin/mail")
+    @route
+    def put_mail_settings():
+        actor = admin()
+        data = json_body(MAX_BODY_BYTES)
+        unknown = sorted(set(data) - {*SETTING_FIELDS, "password", "clear_password"})
+        if unknown:
+            raise Refused(
+                "bad_setting", f"{unknown[0]}: no such setting", details={"field": unknown[0]}
+            )
+        changes = {f"mail.{field}": data[field] for field in SETTING_FIELDS if field in data}
+        # The password is write-only: empty or missing leaves it as it is.
+        if data.get("clear_password") is True:
+            changes["mail.password"] = ""
+        elif data.get("password"):
+            changes["mail.password"] = data["password"]
+        changed = options.set(changes, actor.username, clock())
+        relay.wait_durable()
+        if changed:
+            outbox.retry_waiting_now(clock())  # new settings: what waits tries again now
+            relay.wait_durable()
+            sender.wake()
+            logger.info("mail settings changed", extra={"by": actor.username, "keys": changed})
+        return settings_view()
+
+    @app.post("/api/admin/mail/test")
+    @route
+    def test_mail():
+        admin()
+        to = json_body(MAX_BODY_BYTES).get("to")
+        if not isinstance(to, str) or address_problem(to.strip()):
+            reason = address_problem(to.strip()) if isinstance(to, str) else "must be text"
+            raise Refused("bad_address", f"'to': {reason}", details={"field": "to"})
+        settings = smtp_settings(options.get)
+        if not settings.configured:
+            raise Refused("mail_not_configured", "set the mail server and sender address first")
+        return send_test_mail(
+            settings, to.strip(), new_message_id(message_domain(settings)), clock()
+        )
+
+    def invitation_parts(session_id: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+        who = principal()
+        support = relay.get_support(who, session_id)  # 404 session_not_found if not theirs
+        expires_at = support.get("code_expires_at")
+        if not support.get("code") or (expires_at is not None and expires_at <= clock()):
+            raise Refused("code_expired", "the access code has expired: get a new code, then send")
+        account = relay.accounts.get(who.username)
+        if account is None:
+            raise Refused("unauthorized", "this account no longer exists")
+        return who, support, relay.profile(account)
+
+    def content(support: dict[str, Any], agent: dict[str, Any], lang: str):
+        return templates.invitation(
+            lang, agent, support["join_url"], support["relay_url"],
+            format_code(str(support["code"])),
+        )  # fmt: skip
+
+    def check_lang(lang: Any) -> str:
+        if lang not in templates.LANGUAGES:
+            raise Refused("bad_request", "'lang' is one of " + ", ".join(templates.LANGUAGES))
+        return str(lang)
+
+    @app.post("/api/supports/<session_id>/invitations/preview")
+    @route
+    def preview_invitation(session_id: str):
+        lang = check_lang(json_body(MAX_BODY_BYTES).get("lang", "en"))
+        _, support, agent = invitation_parts(session_id)
+        mail = content(support, agent, lang)
+        return {"subject": mail.subject, "text": mail.text, "html": mail.html}
+
+    @app.post("/api/supports/<session_id>/invitations")
+    @route
+    def send_invitations(session_id: str):
+        data = json_body(MAX_BODY_BYTES)
+        recipients = check_recipients(data.get("recipients"), templates.LANGUAGES, MAX_RECIPIENTS)
+        who, support, agent = invitation_parts(session_id)
+        settings = smtp_settings(options.get)
+        if not settings.configured:
+            raise Refused(
+                "mail_not_configured",
+                "this relay has no mail server yet: ask an admin to set one (admin site, Mail)",
+            )
+        reply_to = agent.get("email") or ""
+        if reply_to and address_problem(reply_to):
+            reply_to = ""
+        now = clock()
+        domain = message_domain(settings)
+        by_lang = {lang: content(support, agent, lang) for lang in templates.LANGUAGES}
+        ids = [
+            outbox.enqueue(
+                OutgoingMail(
+                    owner=who.username, ref=f"support:{session_id}", kind="invitation",
+                    to=address, lang=lang, content=by_lang[lang], reply_to=reply_to,
+                ),
+                now, domain,
+            )
+            for address, lang in recipients
+        ]  # fmt: skip
+        relay.wait_durable()  # every mail is on disk before the 202
+        bottle.response.status = 202
+        return {"mails": [outbox.view(mail_id) for mail_id in ids]}
+
+    @app.get("/api/supports/<session_id>/invitations")
+    @route
+    def list_invitations(session_id: str):
+        who = principal()
+        relay.get_support(who, session_id)
+        return {"mails": outbox.views(who.username, f"support:{session_id}")}
+
+    @app.get("/api/mails/<mail_id>")
+    @route
+    def get_mail(mail_id: str):
+        return {"mail": outbox.view(mail_id[:64], owner=principal().username)}

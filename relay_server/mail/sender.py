@@ -1,0 +1,234 @@
+"""The sender greenlet: takes due mails from the outbox and delivers them one by one.
+
+One connection at a time, kept open between mails (and closed after IDLE_CLOSE_S without
+work), so a burst of invitations costs one TLS handshake and login. The settings are read for
+every mail: an admin's change applies to the next mail without a restart. Each try makes
+three changes durable (``sending`` before the transaction, ``committing`` before the final
+``.``, then ``sent``/``retrying``/``failed``) through the store's group commit, which the
+chat shares: a burst of mail adds syncs, never a sync per chat message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from email.utils import parseaddr
+
+import gevent
+from gevent.event import Event
+
+from relay_server.mail.outbox import Outbox
+from relay_server.mail.settings import SmtpSettings
+from relay_server.mail.smtp_client import (
+    MailFailure,
+    PermanentFailure,
+    SmtpConnection,
+    TemporaryFailure,
+    UncertainFailure,
+)
+from relay_server.mail.templates import MailContent, RenderedMail, render
+
+logger = logging.getLogger(__name__)
+
+IDLE_CLOSE_S = 5.0
+STOP_WAIT_S = 5.0  # a clean stop waits this long for the mail being sent
+RENDERED_KEPT = 16  # serialised contents kept (one per language of a batch of invitations)
+NOT_CONFIGURED = "no mail server is set: an admin sets one on the admin site (Mail)"
+
+
+def message_domain(settings: SmtpSettings) -> str:
+    """The right-hand side of Message-IDs: the sender address's domain."""
+    return parseaddr(settings.sender_address)[1].rpartition("@")[2] or "remotesales.invalid"
+
+
+class MailSender:
+    """Delivers the outbox's due mails in a greenlet of its own.
+
+    Args:
+        outbox: the mails.
+        settings: returns the current SMTP settings (read for every mail).
+        wait_durable: the store's group commit.
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        settings: Callable[[], SmtpSettings],
+        wait_durable: Callable[[], object],
+        clock: Callable[[], float] = time.time,
+    ):
+        self.outbox = outbox
+        self.settings = settings
+        self.wait_durable = wait_durable
+        self.clock = clock
+        self._wake = Event()
+        self._connection: SmtpConnection | None = None
+        self._greenlet: gevent.Greenlet | None = None
+        self._rendered: dict[tuple, RenderedMail] = {}  # content -> serialised, see render()
+        self._stopping = False
+        outbox.on_enqueued = self.wake
+
+    def start(self) -> None:
+        self._greenlet = gevent.spawn(self._run)
+
+    def stop(self, timeout_s: float = STOP_WAIT_S) -> None:
+        """Let the mail being sent finish (its outcome durable), then stop.
+
+        After ``timeout_s`` the greenlet is killed where it is: a mail still ``sending`` is
+        queued again at the next start, one past its commit point is ``uncertain`` (as after
+        a crash)."""
+        self._stopping = True
+        self._wake.set()
+        if self._greenlet is not None:
+            self._greenlet.join(timeout_s)
+            self._greenlet.kill()
+        self._close()
+
+    def wake(self) -> None:
+        """Look at the outbox now (a mail was queued, the settings changed)."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopping:
+            try:
+                self._work()
+            except gevent.GreenletExit:
+                raise
+            except Exception:
+                # A bug, not a mail failure: log it, drop the connection, go on after a pause.
+                logger.exception("mail sender failed; going on in a second")
+                self._close()
+                gevent.sleep(1.0)
+
+    def _work(self) -> None:
+        now = self.clock()
+        mail_id = self.outbox.next_due(now)
+        if mail_id is None:
+            wake_at = self.outbox.next_wake_at()
+            timeout = IDLE_CLOSE_S if wake_at is None else max(0.0, wake_at - now)
+            if self._connection is not None:
+                timeout = min(timeout, IDLE_CLOSE_S)
+            self._wake.clear()
+            if self._stopping:
+                return
+            if not self._wake.wait(timeout) and self.outbox.next_due(self.clock()) is None:
+                self._close()  # idle: say QUIT rather than keep the server's slot
+            return
+        self.deliver(mail_id)
+
+    def deliver(self, mail_id: str) -> None:
+        """One try of one mail, its outcome durable before the next."""
+        settings = self.settings()
+        if not settings.configured:
+            self.outbox.begin(mail_id, self.clock())
+            self.outbox.deferred(mail_id, NOT_CONFIGURED, self.clock())
+            self.wait_durable()
+            return
+        self.outbox.begin(mail_id, self.clock())
+        self.wait_durable()
+        mail, content = self.outbox.content(mail_id)
+        try:
+            rendered = self._render(content, settings, mail.get("reply_to") or "")
+            message = rendered.for_recipient(mail["to"], mail["message_id"], self.clock())
+        except ValueError as error:  # a header the policy refuses: never sent
+            self.outbox.rejected(mail_id, f"the mail cannot be built: {error}", self.clock())
+            self.wait_durable()
+            return
+
+        def commit_point() -> None:
+            self.outbox.committing(mail_id)
+            self.wait_durable()
+
+        try:
+            answer = self._send(settings, message, mail["to"], commit_point)
+        except UncertainFailure as failure:
+            self.outbox.uncertain(mail_id, failure.answer, self.clock())
+            logger.warning("mail may or may not have gone", extra={"mail": mail_id})
+        except PermanentFailure as failure:
+            self.outbox.rejected(mail_id, failure.answer, self.clock())
+            logger.info("mail refused", extra={"mail": mail_id, "answer": failure.answer})
+        except TemporaryFailure as failure:
+            self._close()
+            self.outbox.deferred(mail_id, failure.answer, self.clock())
+            logger.info("mail deferred", extra={"mail": mail_id, "answer": failure.answer})
+        except MailFailure as failure:  # pragma: no cover - every failure is one of the above
+            self.outbox.deferred(mail_id, failure.answer, self.clock())
+        except Exception:
+            # A bug: the mail must not stay "sending" until a restart. Before its commit point
+            # it is retried later; past it, it is uncertain like any break after the ".".
+            self._close()
+            if self._committed(mail_id):
+                self.outbox.uncertain(mail_id, "internal error", self.clock())
+            else:
+                self.outbox.deferred(mail_id, "internal error in the relay", self.clock())
+            self.wait_durable()
+            raise
+        else:
+            self.outbox.sent(mail_id, answer, self.clock())
+        self.wait_durable()
+
+    def _committed(self, mail_id: str) -> bool:
+        return bool(self.outbox.content(mail_id)[0].get("committing"))
+
+    def _render(self, content: MailContent, settings: SmtpSettings, reply_to: str) -> RenderedMail:
+        """The serialised content, made once per (content, sender) for all its recipients."""
+        key = (content, settings.sender_address, settings.sender_name, reply_to)
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            if len(self._rendered) >= RENDERED_KEPT:
+                self._rendered.pop(next(iter(self._rendered)))
+            rendered = self._rendered[key] = render(
+                content, settings.sender_address, settings.sender_name, reply_to
+            )
+        return rendered
+
+    def _send(
+        self, settings: SmtpSettings, message: bytes, to: str, commit_point: Callable[[], None]
+    ) -> str:
+        """Send on the open connection; if a reused one has gone stale (the server closed
+        it while idle) before the message, once more on a fresh one."""
+        connection = self._connection
+        if connection is not None and (connection.settings != settings or not connection.open):
+            self._close()
+            connection = None
+        if connection is not None:
+            try:
+                return connection.send(message, settings.sender_address, to, commit_point)
+            except TemporaryFailure:
+                if connection.open:  # the server answered: a real refusal, not a stale line
+                    raise
+                self._close()
+        connection = self._connection = SmtpConnection(settings)
+        return connection.send(message, settings.sender_address, to, commit_point)
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def send_test_mail(settings: SmtpSettings, to: str, message_id: str, now: float) -> dict:
+    """Send a test mail now, outside the outbox; ``{delivered, answer}`` for the admin."""
+    if not settings.configured:
+        return {"delivered": False, "answer": NOT_CONFIGURED}
+    content = MailContent(
+        subject="RemoteSales test mail / 테스트 메일",
+        text="This test mail shows that the relay can send mail with these settings.\n"
+        "릴레이가 이 설정으로 메일을 보낼 수 있습니다.\n",
+        html="<p>This test mail shows that the relay can send mail with these settings.</p>"
+        "<p>릴레이가 이 설정으로 메일을 보낼 수 있습니다.</p>",
+    )
+    message = render(content, settings.sender_address, settings.sender_name).for_recipient(
+        to, message_id, now
+    )
+    connection = None
+    try:
+        connection = SmtpConnection(settings)
+        answer = connection.send(message, settings.sender_address, to)
+    except MailFailure as failure:
+        return {"delivered": False, "answer": failure.answer}
+    finally:
+        if connection is not None:
+            connection.close()
+    return {"delivered": True, "answer": answer}

@@ -1,0 +1,117 @@
+"""The SMTP settings an admin sets on the admin site (AD4), as option specs (pure).
+
+Keys ``mail.host``, ``mail.port``, ``mail.security`` (``none``, ``starttls``, ``tls``),
+``mail.username``, ``mail.password`` (secret: never shown back), ``mail.sender_address``,
+``mail.sender_name``. :func:`smtp_settings` reads them into one :class:`SmtpSettings`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from relay_server.mail.addresses import address_problem
+from relay_server.options.specs import OptionSpec
+
+SECURITY_MODES = ("none", "starttls", "tls")
+MAX_HOST_CHARS = 253
+MAX_FIELD_CHARS = 200
+HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]+\]$")
+
+
+def _text(max_chars: int) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        value = value.strip()
+        if len(value) > max_chars:
+            raise ValueError(f"at most {max_chars} characters")
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ValueError("line breaks and control characters are not allowed")
+        return value
+
+    return check
+
+
+def _host(value: Any) -> str:
+    value = _text(MAX_HOST_CHARS)(value)
+    if value and not HOST_RE.match(value):
+        raise ValueError("a host name (mail.example.com) or an IP address")
+    return value
+
+
+def _port(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
+        raise ValueError("a port is a number from 1 to 65535")
+    return value
+
+
+def _security(value: Any) -> str:
+    if value not in SECURITY_MODES:
+        raise ValueError("one of " + ", ".join(SECURITY_MODES))
+    return str(value)
+
+
+def _password(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    if len(value) > MAX_FIELD_CHARS:
+        raise ValueError(f"at most {MAX_FIELD_CHARS} characters")
+    if "\r" in value or "\n" in value:
+        raise ValueError("line breaks are not allowed")
+    return value
+
+
+def _sender_address(value: Any) -> str:
+    value = _text(MAX_FIELD_CHARS)(value)
+    if value:
+        problem = address_problem(value)
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
+MAIL_OPTIONS = (
+    OptionSpec("mail.host", "", _host),
+    OptionSpec("mail.port", 25, _port),
+    OptionSpec("mail.security", "none", _security),
+    OptionSpec("mail.username", "", _text(MAX_FIELD_CHARS)),
+    OptionSpec("mail.password", "", _password, secret=True),
+    OptionSpec("mail.sender_address", "", _sender_address),
+    OptionSpec("mail.sender_name", "RemoteSales", _text(MAX_FIELD_CHARS)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str
+    sender_address: str
+    sender_name: str
+
+    @property
+    def configured(self) -> bool:
+        """Enough to send: a host and a sender address."""
+        return bool(self.host and self.sender_address)
+
+
+def smtp_settings(get: Callable[[str], Any]) -> SmtpSettings:
+    """The current settings from an option getter (``Options.get``)."""
+    return SmtpSettings(
+        host=get("mail.host"),
+        port=get("mail.port"),
+        security=get("mail.security"),
+        username=get("mail.username"),
+        password=get("mail.password"),
+        sender_address=get("mail.sender_address"),
+        sender_name=get("mail.sender_name"),
+    )

@@ -1,0 +1,121 @@
+"""The admin's options over the store: values with their origin, changes with an audit trail.
+
+Table ``options``: one document per option an admin set, ``{key, value, set_by, set_at}``
+(a secret is stored as given: the relay needs the SMTP password to log in). Table ``audit``:
+one document per change, ``{at, actor, key, old, new}``, where a secret's ``old``/``new`` are
+only ``(set)``/``(empty)``. Reads are from memory; a change is durable once the caller's
+``wait_durable`` returns (the routes wait before answering).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from relay_server.errors import Refused
+from relay_server.options.specs import OptionSpec, Source, shown
+from relay_server.store import Store
+
+OPTIONS = "options"
+AUDIT = "audit"
+MAX_AUDIT_SHOWN = 200
+
+
+class Options:
+    """Current values of every declared option; ``set()`` stores an admin's change.
+
+    Args:
+        store: the relay's store.
+        specs: every option the relay knows.
+        command_line: values given on the relay's command line (already checked), by key.
+    """
+
+    def __init__(
+        self, store: Store, specs: Iterable[OptionSpec], command_line: dict[str, Any] | None = None
+    ):
+        self.store = store
+        self.specs = {spec.key: spec for spec in specs}
+        self.command_line = dict(command_line or {})
+        self._admin: dict[str, Any] = {}
+        self._doc_ids: dict[str, int] = {}
+        for doc in store.table(OPTIONS).all():
+            if doc.get("key") in self.specs:
+                self._admin[doc["key"]] = doc["value"]
+                self._doc_ids[doc["key"]] = doc.doc_id
+        self.version = 0  # raised on every change: users of the values re-read them
+
+    def get(self, key: str) -> Any:
+        if key in self._admin:
+            return self._admin[key]
+        if key in self.command_line:
+            return self.command_line[key]
+        return self.specs[key].default
+
+    def source(self, key: str) -> Source:
+        if key in self._admin:
+            return Source.ADMIN
+        if key in self.command_line:
+            return Source.COMMAND_LINE
+        return Source.DEFAULT
+
+    def view(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """``{field: {value, source}}`` of the options under ``prefix.``; secrets as ``set``."""
+        view: dict[str, dict[str, Any]] = {}
+        for key, spec in self.specs.items():
+            if not key.startswith(prefix + "."):
+                continue
+            field = key[len(prefix) + 1 :]
+            value = self.get(key)
+            entry: dict[str, Any] = {"source": self.source(key).value}
+            if spec.secret:
+                entry["set"] = bool(value)
+            else:
+                entry["value"] = value
+            view[field] = entry
+        return view
+
+    def set(self, changes: dict[str, Any], actor: str, now: float) -> list[str]:
+        """Store an admin's values (all checked first: one bad value changes nothing).
+
+        Returns:
+            The keys whose value changed; each has an audit entry. Call ``wait_durable``.
+
+        Raises:
+            Refused: ``bad_setting`` for an unknown key or a value its check refuses.
+        """
+        checked: dict[str, Any] = {}
+        for key, value in changes.items():
+            spec = self.specs.get(key)
+            if spec is None:
+                field = key.split(".", 1)[-1]
+                raise Refused("bad_setting", f"{field}: no such setting", details={"field": field})
+            checked[key] = spec.checked(value)
+        changed = []
+        for key, value in checked.items():
+            old = self.get(key)
+            if value == old:  # the same value again (a form sends every field): no change
+                continue
+            doc = {"key": key, "value": value, "set_by": actor, "set_at": now}
+            if key in self._doc_ids:
+                self.store.update(OPTIONS, self._doc_ids[key], doc)
+            else:
+                self._doc_ids[key] = self.store.insert(OPTIONS, doc)
+            self._admin[key] = value
+            spec = self.specs[key]
+            self.store.insert(
+                AUDIT,
+                {"at": now, "actor": actor, "key": key, "old": shown(spec, old),
+                 "new": shown(spec, value)},
+            )  # fmt: skip
+            changed.append(key)
+        if changed:
+            self.version += 1
+        return changed
+
+    def audit(self, prefix: str = "", limit: int = MAX_AUDIT_SHOWN) -> list[dict[str, Any]]:
+        """The latest audit entries (newest first) of keys under ``prefix``."""
+        entries = [
+            dict(doc) for doc in self.store.table(AUDIT).all() if doc["key"].startswith(prefix)
+        ]
+        entries.sort(key=lambda entry: entry["at"], reverse=True)
+        return entries[:limit]

@@ -1,0 +1,269 @@
+"""Mail in real Chromium against a real relay and a real SMTP server on loopback: the admin's
+mail settings and test mail (AD4), and "E-mail the invitation" in the agent's waiting panel
+(A3) on /agent and in the desktop app's chat window, in English and Korean."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.desktop_ui import desktop_page, local_call
+from tests.support.relay import ALICE, ROOT
+from tests.support.smtp_server import SmtpServer
+from tests.support.ui_pages import PageFactory, agent_login, by_id, screenshot, start_support
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = Path("/work/shots/mail")
+WIDE = {"width": 1280, "height": 800}
+CHAT_WINDOW = {"width": 960, "height": 720}  # the desktop chat window's default (shell.py)
+
+
+def shot(page: Page, name: str) -> None:
+    """A screenshot in test-artifacts/, copied to /work/shots/mail when that folder exists."""
+    path = screenshot(page, f"mail-{name}")
+    if SHOTS.is_dir():
+        shutil.copy(path, SHOTS / path.name)
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def relay(relay_factory, smtp):
+    """This module's relay: alice, bob and root; mail through ``smtp``, retries after 0.3 s."""
+    return relay_factory(*smtp.relay_args(), "--mail-retry-first", "0.3", agents=(ROOT,))
+
+
+def admin_mail_page(open_ui: PageFactory, locale: str = "en-US") -> Page:
+    page = open_ui("/admin#mail", viewport=WIDE, locale=locale)
+    by_id(page, "login-username").fill(ROOT.username)
+    by_id(page, "login-password").fill(ROOT.password)
+    by_id(page, "login-button").click()
+    expect(by_id(page, "mail-form")).to_be_visible()
+    return page
+
+
+def test_admin_sets_the_mail_server_and_sends_a_test_mail(open_ui: PageFactory, smtp) -> None:
+    """The admin sees where each value comes from, saves a password that is never shown back,
+    sees the change in the audit list, and the test mail reports the server's 250."""
+    page = admin_mail_page(open_ui)
+    expect(by_id(page, "mail-host")).to_have_value("127.0.0.1")
+    expect(page.locator("#mail-host-source")).to_have_text("From the relay's command line")
+    expect(by_id(page, "mail-password-state")).to_have_text("Not set.")
+    # A bad port is refused at once, with its reason.
+    by_id(page, "mail-port").fill("70000")
+    by_id(page, "mail-save").click()
+    expect(by_id(page, "mail-error")).to_contain_text("a port is a number from 1 to 65535")
+    by_id(page, "mail-port").fill(str(smtp.port))
+    by_id(page, "mail-sender-name").fill("Acme Sales")
+    by_id(page, "mail-password").fill("relay-secret-1")
+    by_id(page, "mail-save").click()
+    expect(by_id(page, "mail-message")).to_have_text(
+        "Mail settings saved. They apply to the next mail."
+    )
+    expect(by_id(page, "mail-password")).to_have_value("")
+    expect(by_id(page, "mail-password-state")).to_have_text("Set. Leave empty to keep it.")
+    expect(by_id(page, "mail-audit")).to_contain_text("root · Password: (empty) → (set)")
+    expect(by_id(page, "mail-audit")).to_contain_text("Sender name: RemoteSales → Acme Sales")
+    assert "relay-secret-1" not in page.content()
+    # aiosmtpd offers no sign-in: with the password and no user name the mail goes.
+    by_id(page, "mail-test-to").fill("admin@example.com")
+    by_id(page, "mail-test-button").click()
+    expect(by_id(page, "mail-test-result")).to_have_text(
+        re.compile(r"^The server took the mail: 250 ")
+    )
+    received = smtp.wait_for_address("admin@example.com")
+    assert str(received.message["From"]) == "Acme Sales <relay@example.com>"
+    shot(page, "admin-settings-en-1280x800")
+    page.get_by_test_id("language-select").select_option("ko")
+    expect(page.locator("#mail-title")).to_have_text("메일")
+    shot(page, "admin-settings-ko-1280x800")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(by_id(page, "mail-save")).to_be_visible()
+    shot(page, "admin-settings-ko-390x844")
+
+
+def _open_invite(page: Page) -> None:
+    by_id(page, "email-invitation").click()
+    expect(by_id(page, "invite-dialog")).to_be_visible()
+    expect(by_id(page, "invite-preview-body")).to_contain_text("Alice Kim")
+
+
+def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, smtp) -> None:
+    """Bad addresses are marked at their field; the preview follows each row's language; the
+    sent invitations show Sent, and a refused one Failed with the server's answer."""
+    smtp.refuse_recipient("gone@example.com")
+    page = open_ui("/agent", viewport=WIDE)
+    agent_login(page)
+    code = start_support(page)
+    _open_invite(page)
+    expect(by_id(page, "invite-preview-subject")).to_have_text(
+        "Subject: Alice Kim invites you to a live consultation"
+    )
+    addresses = by_id(page, "invite-address")
+    addresses.nth(0).fill("kim@example")
+    by_id(page, "invite-add").click()
+    addresses.nth(1).fill("park@example.com")
+    by_id(page, "invite-lang").nth(1).select_option("ko")
+    expect(by_id(page, "invite-preview-subject")).to_have_text(
+        "Subject: Alice Kim 상담원이 원격 상담에 초대했습니다"
+    )
+    expect(by_id(page, "invite-preview-body")).to_contain_text(f"{code[:3]} {code[3:6]} {code[6:]}")
+    by_id(page, "invite-add").click()
+    addresses.nth(2).fill("gone@example.com")
+    expect(by_id(page, "invite-send")).to_have_text("Send 3 invitations")
+    by_id(page, "invite-send").click()
+    expect(page.locator(".agent-invite__problem").nth(0)).to_have_text(
+        "That is not an e-mail address (like kim@example.com)."
+    )
+    expect(addresses.nth(0)).to_be_focused()
+    shot(page, "agent-invite-form-en-1280x800")
+    addresses.nth(0).fill("kim@example.com")
+    by_id(page, "invite-send").click()
+    expect(by_id(page, "invite-dialog")).to_be_hidden()
+    states = by_id(page, "mail-state")
+    expect(states).to_have_count(3)
+    expect(states.nth(0)).to_have_attribute("data-state", "sent", timeout=15_000)
+    expect(states.nth(1)).to_have_attribute("data-state", "sent", timeout=15_000)
+    expect(states.nth(2)).to_have_attribute("data-state", "failed", timeout=15_000)
+    expect(states.nth(2)).to_contain_text("550 5.1.1 No such user")
+    korean = smtp.wait_for_address("park@example.com")
+    assert "원격 상담" in korean.part("html") and code[:3] in korean.part("plain")
+    states.nth(2).scroll_into_view_if_needed()
+    shot(page, "agent-invite-states-en-1280x800")
+    # The received mail as a mail program shows it.
+    for lang, address in (("en", "kim@example.com"), ("ko", "park@example.com")):
+        mail = open_ui("/agent", viewport={"width": 800, "height": 760})
+        mail.set_content(smtp.wait_for_address(address).part("html"))
+        expect(mail.get_by_role("link")).to_have_count(1)
+        shot(mail, f"received-html-{lang}")
+
+
+def test_invitation_in_korean_and_in_the_desktop_chat_window(
+    browser, recorded_app, open_ui: PageFactory, smtp
+) -> None:
+    """The desktop app's chat window (its default size, through the app's relay proxy) sends
+    the invitation; in Korean the form and the states read in Korean."""
+    pages: list[Page] = []
+    try:
+        app = recorded_app.app
+        main = desktop_page(
+            browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
+        )
+        pages.append(main)
+        by_id(main, "login-username").fill(ALICE.username)
+        by_id(main, "login-password").fill(ALICE.password)
+        by_id(main, "login-button").click()
+        expect(by_id(main, "new-support-button")).to_be_visible()
+        with local_call(main, "POST", "/local/windows/chat") as answer:
+            by_id(main, "new-support-button").click()
+        session_id = answer.value.request.post_data_json["session_id"]
+        chat = desktop_page(browser, app.page_url("agent/index.html", session=session_id),
+                            CHAT_WINDOW)  # fmt: skip
+        pages.append(chat)
+        expect(by_id(chat, "access-code")).to_have_text(re.compile(r"^\d{9}$"))
+        _open_invite(chat)
+        by_id(chat, "invite-address").nth(0).fill("desk@example.com")
+        shot(chat, "desktop-chat-invite-en-960x720")
+        by_id(chat, "invite-send").click()
+        expect(by_id(chat, "mail-state")).to_have_attribute("data-state", "sent", timeout=15_000)
+        smtp.wait_for_address("desk@example.com")
+        chat.get_by_test_id("language-select").select_option("ko")
+        expect(by_id(chat, "mail-state")).to_contain_text("보냄")
+        by_id(chat, "mail-state").scroll_into_view_if_needed()
+        shot(chat, "desktop-chat-states-ko-960x720")
+        _open_invite(chat)
+        expect(by_id(chat, "invite-preview-subject")).to_contain_text("원격 상담에 초대했습니다")
+        shot(chat, "desktop-chat-invite-ko-960x720")
+    finally:
+        for page in pages:
+            page.context.close()
+
+    agent = open_ui("/agent", viewport=WIDE, locale="ko-KR")
+    agent_login(agent)
+    start_support(agent)
+    by_id(agent, "email-invitation").click()
+    expect(by_id(agent, "invite-preview-subject")).to_contain_text("원격 상담에 초대했습니다")
+    by_id(agent, "invite-address").nth(0).fill("lee@example.com")
+    shot(agent, "agent-invite-form-ko-1280x800")
+
+
+ADDRESS_CASES = [
+    "kim@example.com", "a.b+c@sub.example.co.kr", "h@예시.한국", "", "no-at-sign",
+    "a@@example.com", "a@example", "a b@example.com", "a@example.com\r\nBcc: x@example.com",
+    "Kim <kim@example.com>", "a@-bad-.com", "a" * 65 + "@example.com",
+]  # fmt: skip
+
+
+def test_the_page_checks_addresses_as_the_relay_does(open_ui: PageFactory) -> None:
+    """ui/common/mail/addresses.js accepts and refuses the same addresses as the relay."""
+    from relay_server.mail.addresses import address_problem
+
+    page = open_ui("/")
+    verdicts = page.evaluate(
+        """async (cases) => {
+            const m = await import("/ui/common/mail/addresses.js");
+            return cases.map((address) => m.addressProblem(address) === null);
+        }""",
+        ADDRESS_CASES,
+    )
+    assert verdicts == [address_problem(a) is None for a in ADDRESS_CASES]
+
+
+@pytest.fixture(scope="module")
+def xvfb():
+    """A private 1920x1080 X display for the real agent app."""
+    from tests.support.desktop_flow import private_display
+
+    yield from private_display()
+
+
+def test_the_desktop_app_emails_the_invitation(relay, smtp, xvfb, tmp_path, artifacts_dir) -> None:
+    """The real agent app (QtWebEngine under a 1920x1080 Xvfb, chat window at its default
+    size) e-mails the invitation through its relay proxy, and shows it sent."""
+    from tests.support.agent_app import AgentApp
+    from tests.support.cdp import by_test_id
+    from tests.support.desktop_flow import (
+        ACCESS_CODE_JS,
+        driving,
+        main_page,
+        open_support_window,
+        sign_in,
+    )
+
+    app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
+    with driving(app, artifacts_dir, "desktop-mail") as windows:
+        main = main_page(app)
+        windows.pages.append(main)
+        sign_in(main)
+        chat = open_support_window(app, main, windows.pages)
+        chat.wait_for(ACCESS_CODE_JS)
+        chat.click(by_test_id("email-invitation"))
+        chat.wait_for(
+            f"document.querySelector('{by_test_id('invite-preview-body')}')"
+            ".textContent.includes('Alice Kim')"
+        )
+        chat.fill(by_test_id("invite-address"), "app@example.com")
+        for name in ("desktop-app-invite-form-1920x1080",):
+            path = chat.screenshot(artifacts_dir / f"mail-{name}.png")
+            if SHOTS.is_dir():
+                shutil.copy(path, SHOTS / path.name)
+        chat.click(by_test_id("invite-send"))
+        chat.wait_for(
+            f"document.querySelector('{by_test_id('mail-state')}')?.dataset.state === 'sent'",
+            timeout_s=20,
+        )
+        smtp.wait_for_address("app@example.com")
+        chat.evaluate(f"document.querySelector('{by_test_id('mail-state')}').scrollIntoView()")
+        path = chat.screenshot(artifacts_dir / "mail-desktop-app-invite-sent-1920x1080.png")
+        if SHOTS.is_dir():
+            shutil.copy(path, SHOTS / path.name)

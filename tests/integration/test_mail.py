@@ -1,0 +1,379 @@
+"""Mail through a real SMTP server on loopback: invitations (A3), faults, the outbox across a
+crash, bad input, and the admin's SMTP settings (AD4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.api import Api
+from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
+from tests.support.smtp_server import SmtpServer, invite, mail_state, wait_mail_state
+
+RETRY_ARGS = ["--mail-retry-first", "0.3"]
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def mail_relay(smtp, tmp_path_factory) -> Iterator[RelayProcess]:
+    """One relay for the module, sending through ``smtp``, retrying after 0.3 s."""
+    work = tmp_path_factory.mktemp("mail-relay")
+    data = work / "data"
+    data.mkdir()
+    for agent in (ALICE, ROOT):
+        add_agent(data, agent)
+    relay = RelayProcess(data, work, [*smtp.relay_args(), *RETRY_ARGS])
+    relay.start()
+    yield relay
+    relay.stop()
+
+
+@pytest.fixture
+def session(mail_relay, smtp) -> tuple[Api, str, dict]:
+    """Alice's fresh waiting session on the module's relay; the server's mailbox emptied."""
+    smtp.clear()
+    api = Api(mail_relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    return api, token, api.new_support(token)
+
+
+def test_invitation_arrives_as_text_and_html_in_korean(session, smtp):
+    """A Korean invitation arrives with a text and an HTML part, both in Korean, with the
+    agent's name and company, the access code and the customer page's link."""
+    api, token, support = session
+    status, body = invite(api, token, support["session_id"], ("kim@example.com", "ko"),
+                          ("lee@example.com", "en"))  # fmt: skip
+    assert status == 202, body
+    assert [mail["state"] for mail in body["mails"]] in (
+        [s1, s2] for s1 in ("queued", "sending", "sent") for s2 in ("queued", "sending", "sent")
+    )
+    sent = wait_mail_state(api, token, body["mails"][0]["id"], "sent")
+    assert sent["answer"].startswith("250")
+    smtp.wait_for_address("kim@example.com")
+    smtp.wait_for_address("lee@example.com")
+    [korean] = smtp.messages_to("kim@example.com")
+    assert korean.message_id == body["mails"][0]["message_id"]
+    assert korean.message.get_content_type() == "multipart/alternative"
+    assert "원격 상담에 초대했습니다" in str(korean.message["Subject"])
+    code = f"{support['code'][:3]} {support['code'][3:6]} {support['code'][6:]}"
+    for subtype in ("plain", "html"):
+        part = korean.part(subtype)
+        assert "Alice Kim" in part and "Acme" in part and "상담 참여하기" in part
+        assert code in part
+        assert support["join_url"].replace("&", "&amp;") in part or support["join_url"] in part
+    [english] = smtp.messages_to("lee@example.com")
+    assert "invites you to a live online consultation" in english.part("plain")
+    assert "상담" not in english.part("html")
+
+
+def test_mail_states_are_listed_for_the_session(session, smtp):
+    """The sender sees every invitation of the session with its state; others see none."""
+    api, token, support = session
+    invite(api, token, support["session_id"], ("list@example.com", "en"))
+    smtp.wait_for_address("list@example.com")
+    status, body, _ = api.request(
+        "GET", f"/api/supports/{support['session_id']}/invitations", token=token
+    )
+    assert status == 200
+    assert [m["to"] for m in body["mails"]] == ["list@example.com"]
+    admin = api.login(ROOT.username, ROOT.password)
+    status, body, _ = api.request("GET", f"/api/mails/{body['mails'][0]['id']}", token=admin)
+    assert (status, body["error"]["code"]) == (404, "mail_not_found")
+
+
+def test_bad_addresses_are_each_named_and_nothing_is_queued(session, smtp):
+    """One bad address refuses the whole list, names each bad one with its reason, and
+    nothing is queued."""
+    api, token, support = session
+    status, body = invite(
+        api, token, support["session_id"], ("good@example.com", "en"), ("no-at-sign", "en"),
+        ("two@@example.com", "ko"), ("x@example.com\r\nBcc: victim@example.com", "en"),
+        ("good@example.com", "ko"),
+    )  # fmt: skip
+    assert status == 400, body
+    error = body["error"]
+    assert error["code"] == "bad_address"
+    assert [(bad["index"], bad["reason"]) for bad in error["bad_addresses"]] == [
+        (1, "an address has one @, like kim@example.com"),
+        (2, "an address has one @, like kim@example.com"),
+        (3, "line breaks and control characters are not allowed"),
+        (4, "listed twice"),
+    ]
+    status, body, _ = api.request(
+        "GET", f"/api/supports/{support['session_id']}/invitations", token=token
+    )
+    assert body["mails"] == []
+
+
+def test_a_thousand_recipients_get_the_cap_error(session):
+    """1,000 (or 201) recipients in one request are refused whole with too_many_recipients and
+    the cap (200 pass: tests/unit/test_mail_core.py)."""
+    api, token, support = session
+    many = [(f"user{i}@example.com", "en") for i in range(1000)]
+    status, body = invite(api, token, support["session_id"], *many)
+    assert status == 413, body
+    assert body["error"]["code"] == "too_many_recipients"
+    assert body["error"]["max_recipients"] == 200
+    status, body = invite(api, token, support["session_id"], *many[:201])
+    assert (status, body["error"]["code"]) == (413, "too_many_recipients")
+    status, body, _ = api.request(
+        "GET", f"/api/supports/{support['session_id']}/invitations", token=token
+    )
+    assert body["mails"] == []
+
+
+def test_header_injection_in_the_agent_name_adds_no_header(session, smtp):
+    """CR/LF in the agent's name (in the subject) adds no header and no recipient."""
+    api, token, support = session
+    status, body, _ = api.request(
+        "PUT", "/api/me", {"name": "Eve\r\nBcc: victim@example.com\r\nX-Evil: 1"}, token=token
+    )
+    try:
+        if status == 200:
+            invite(api, token, support["session_id"], ("target@example.com", "en"))
+            received = smtp.wait_for_address("target@example.com")
+            assert received.rcpt_tos == ["target@example.com"]
+            assert received.message["Bcc"] is None and received.message["X-Evil"] is None
+            assert "\n" not in str(received.message["Subject"])
+            assert "Eve Bcc: victim@example.com X-Evil: 1" in str(received.message["Subject"])
+        else:
+            assert status == 400, body  # refused at the profile: nothing can reach a header
+    finally:
+        api.request("PUT", "/api/me", {"name": ALICE.name}, token=token)
+
+
+def test_temporary_failures_are_retried_until_taken(session, smtp):
+    """A 451 twice: the mail shows retrying with the server's answer, then arrives on the
+    third try."""
+    api, token, support = session
+    smtp.fail_next("later@example.com", 2)
+    _, body = invite(api, token, support["session_id"], ("later@example.com", "en"))
+    mail_id = body["mails"][0]["id"]
+    retrying = wait_mail_state(api, token, mail_id, "retrying", "sent")
+    if retrying["state"] == "retrying":
+        assert retrying["answer"].startswith("451") and retrying["next_try_at"] is not None
+    sent = wait_mail_state(api, token, mail_id, "sent")
+    assert sent["attempts"] == 3
+    assert len(smtp.messages_to("later@example.com")) == 1
+
+
+def test_permanent_failure_is_failed_with_the_answer(session, smtp):
+    """A 550 to the recipient: failed (rejected) with the server's words, never retried."""
+    api, token, support = session
+    smtp.refuse_recipient("nobody@example.com")
+    _, body = invite(api, token, support["session_id"], ("nobody@example.com", "en"))
+    failed = wait_mail_state(api, token, body["mails"][0]["id"], "failed")
+    assert failed["error"] == "rejected"
+    assert "550 5.1.1 No such user" in failed["answer"]
+    assert failed["attempts"] == 1
+
+
+def test_mail_waits_while_the_server_is_down_and_goes_when_it_is_back(session, smtp):
+    """The SMTP server down: the mail waits (retrying, "connection refused") and is
+    delivered once the server listens again, on the same port."""
+    api, token, support = session
+    smtp.stop()
+    try:
+        _, body = invite(api, token, support["session_id"], ("patient@example.com", "ko"))
+        mail_id = body["mails"][0]["id"]
+        retrying = wait_mail_state(api, token, mail_id, "retrying")
+        assert "connection refused" in retrying["answer"]
+    finally:
+        smtp.start()
+    wait_mail_state(api, token, mail_id, "sent", timeout_s=30)
+    assert len(smtp.messages_to("patient@example.com")) == 1
+
+
+def test_admin_mail_settings_hide_the_password_and_audit_changes(mail_relay, smtp):
+    """The admin sets the SMTP settings: the password is never returned, empty leaves it
+    unchanged, every change has an audit entry (who, old, new; never the password), bad values
+    get bad_setting naming the field, and an agent is refused."""
+    api = Api(mail_relay.url)
+    admin = api.login(ROOT.username, ROOT.password)
+    status, body, _ = api.request("GET", "/api/admin/mail", token=admin)
+    assert status == 200
+    assert body["settings"]["host"] == {"value": "127.0.0.1", "source": "command_line"}
+    assert body["settings"]["sender_name"] == {"value": "RemoteSales", "source": "default"}
+    status, body, _ = api.request(
+        "PUT", "/api/admin/mail",
+        {"username": "relay-user", "password": "s3cret-Passw0rd", "sender_name": "Acme Sales"},
+        token=admin,
+    )  # fmt: skip
+    assert status == 200, body
+    assert "s3cret-Passw0rd" not in str(body)
+    assert body["settings"]["password"] == {"set": True, "source": "admin"}
+    audit = {entry["key"]: entry for entry in body["audit"]}
+    assert audit["mail.password"]["old"] == "(empty)" and audit["mail.password"]["new"] == "(set)"
+    assert audit["mail.sender_name"]["old"] == "RemoteSales"
+    assert audit["mail.sender_name"]["new"] == "Acme Sales"
+    assert audit["mail.sender_name"]["actor"] == "root"
+    status, body, _ = api.request("PUT", "/api/admin/mail", {"password": ""}, token=admin)
+    assert body["settings"]["password"]["set"] is True
+    for bad, field in (({"port": 70000}, "port"), ({"security": "ssl3"}, "security"),
+                       ({"sender_name": "A\r\nBcc: x@example.com"}, "sender_name"),
+                       ({"sender_address": "not an address"}, "sender_address"),
+                       ({"colour": "red"}, "colour")):  # fmt: skip
+        status, body, _ = api.request("PUT", "/api/admin/mail", bad, token=admin)
+        assert (status, body["error"]["code"], body["error"]["field"]) == (
+            400, "bad_setting", field), body  # fmt: skip
+    agent = api.login(ALICE.username, ALICE.password)
+    status, body, _ = api.request("GET", "/api/admin/mail", token=agent)
+    assert (status, body["error"]["code"]) == (403, "not_admin")
+    # aiosmtpd offers no AUTH: the test mail reports that answer; without a user it is taken.
+    status, body, _ = api.request("POST", "/api/admin/mail/test", {"to": "t@example.com"},
+                                  token=admin)  # fmt: skip
+    assert status == 200 and body["delivered"] is False and "AUTH" in body["answer"], body
+    api.request("PUT", "/api/admin/mail", {"username": "", "clear_password": True}, token=admin)
+    status, body, _ = api.request("POST", "/api/admin/mail/test", {"to": "t2@example.com"},
+                                  token=admin)  # fmt: skip
+    assert body["delivered"] is True and body["answer"].startswith("250"), body
+    received = smtp.wait_for_address("t2@example.com")
+    assert str(received.message["From"]) == "Acme Sales <relay@example.com>"
+
+
+# -- the outbox across a crash: own relays, SIGKILLed ----------------------------------------
+
+
+def _crash_relay(tmp_path: Path, smtp: SmtpServer) -> tuple[RelayProcess, Api, str, str]:
+    data = tmp_path / "data"
+    data.mkdir()
+    add_agent(data, ALICE)
+    relay = RelayProcess(data, tmp_path, [*smtp.relay_args(), *RETRY_ARGS])
+    relay.start()
+    api = Api(relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    return relay, api, token, api.new_support(token)["session_id"]
+
+
+def test_killed_with_mails_waiting_each_arrives_exactly_once(tmp_path):
+    """The relay SIGKILLed with 20 mails waiting for a down server: after the restart every
+    mail arrives exactly once (counted by Message-ID at the server)."""
+    smtp = SmtpServer()  # not started: every try is refused
+    relay, api, token, session_id = _crash_relay(tmp_path, smtp)
+    try:
+        _, body = invite(api, token, session_id,
+                         *[(f"wait{i}@example.com", "en") for i in range(20)])  # fmt: skip
+        ids = {mail["message_id"] for mail in body["mails"]}
+        wait_mail_state(api, token, body["mails"][-1]["id"], "retrying")
+        relay.kill()
+        smtp.start()
+        relay.start()
+        api = Api(relay.url)
+        token = api.login(ALICE.username, ALICE.password)
+        smtp.wait_for(20)
+        for mail in body["mails"]:
+            wait_mail_state(api, token, mail["id"], "sent")
+        assert smtp.message_id_counts() == {message_id: 1 for message_id in ids}
+    finally:
+        relay.stop()
+        smtp.stop()
+
+
+def test_killed_before_the_final_dot_the_mail_is_sent_once_after_restart(tmp_path):
+    """The relay SIGKILLed while the server holds a transaction at RCPT (before the final
+    "."): the server took nothing, so the mail is sent again after the restart, once."""
+    smtp = SmtpServer()
+    smtp.hold_rcpt_of = "held@example.com"
+    smtp.start()
+    relay, api, token, session_id = _crash_relay(tmp_path, smtp)
+    try:
+        _, body = invite(api, token, session_id, ("first@example.com", "en"),
+                         ("held@example.com", "en"), ("third@example.com", "en"))  # fmt: skip
+        assert smtp.rcpt_held.wait(20)
+        assert mail_state(api, token, body["mails"][1]["id"])["state"] == "sending"
+        relay.kill()
+        smtp.hold_rcpt_of = None
+        smtp.release_rcpt.set()
+        relay.start()
+        api = Api(relay.url)
+        token = api.login(ALICE.username, ALICE.password)
+        for mail in body["mails"]:
+            wait_mail_state(api, token, mail["id"], "sent")
+        assert smtp.message_id_counts() == {mail["message_id"]: 1 for mail in body["mails"]}
+    finally:
+        relay.stop()
+        smtp.stop()
+
+
+def test_killed_after_the_final_dot_the_mail_is_never_sent_twice(tmp_path):
+    """The ambiguous window: the server has taken the second mail but the relay is SIGKILLed
+    before it hears 250. After the restart that mail is failed as "uncertain" (it may have
+    gone) and not sent again; every other mail arrives exactly once."""
+    smtp = SmtpServer()
+    smtp.hold_after = 2
+    smtp.start()
+    relay, api, token, session_id = _crash_relay(tmp_path, smtp)
+    try:
+        _, body = invite(api, token, session_id,
+                         *[(f"window{i}@example.com", "en") for i in range(4)])  # fmt: skip
+        assert smtp.data_held.wait(20)
+        relay.kill()
+        smtp.hold_after = None
+        smtp.release_data.set()
+        relay.start()
+        api = Api(relay.url)
+        token = api.login(ALICE.username, ALICE.password)
+        states = {}
+        for mail in body["mails"]:
+            states[mail["to"]] = wait_mail_state(api, token, mail["id"], "sent", "failed")
+        assert states["window1@example.com"]["state"] == "failed"
+        assert states["window1@example.com"]["error"] == "uncertain"
+        assert all(states[f"window{i}@example.com"]["state"] == "sent" for i in (0, 2, 3))
+        # The server took window1 once (before the kill); nothing was sent twice.
+        assert smtp.message_id_counts() == {mail["message_id"]: 1 for mail in body["mails"]}
+    finally:
+        relay.stop()
+        smtp.stop()
+
+
+def test_new_settings_apply_to_waiting_mail_without_a_restart(session, smtp):
+    """The admin points the relay at a port where nothing listens: the invitation waits with
+    "connection refused"; the admin sets the right port back and the waiting mail goes at
+    once, without a restart, with the new sender name."""
+    from tests.support.network import closed_port_url
+
+    api, token, support = session
+    admin = api.login(ROOT.username, ROOT.password)
+    dead_port = int(closed_port_url().rsplit(":", 1)[1])
+    status, body, _ = api.request("PUT", "/api/admin/mail", {"port": dead_port}, token=admin)
+    assert status == 200, body
+    try:
+        _, body = invite(api, token, support["session_id"], ("moved@example.com", "en"))
+        mail_id = body["mails"][0]["id"]
+        retrying = wait_mail_state(api, token, mail_id, "retrying")
+        assert f"127.0.0.1:{dead_port}" in retrying["answer"]
+        assert "connection refused" in retrying["answer"]
+    finally:
+        status, body, _ = api.request(
+            "PUT", "/api/admin/mail", {"port": smtp.port, "sender_name": "Moved Sales"},
+            token=admin,
+        )  # fmt: skip
+        assert status == 200, body
+    sent = wait_mail_state(api, token, mail_id, "sent", timeout_s=5)
+    assert sent["attempts"] >= 2
+    received = smtp.wait_for_address("moved@example.com")
+    assert str(received.message["From"]) == "Moved Sales <relay@example.com>"
+
+
+def test_bad_mail_options_on_the_command_line_are_refused(tmp_path):
+    """A bad --smtp-port or --mail-from stops the relay at once with the reason (exit 2)."""
+    import subprocess
+    import sys
+
+    from tests.support.relay import REPO_ROOT
+
+    for args, reason in ((["--smtp-port", "0"], "a port is a number from 1 to 65535"),
+                         (["--mail-from", "not-an-address"], "one @")):  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", "relay_server", "--data", str(tmp_path / "data"), *args],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 2, result
+        assert reason in result.stderr

@@ -1,0 +1,218 @@
+"""The mail cores: address rules, header safety, the MIME message, the outbox's states and the
+options with their origin and audit trail."""
+
+from __future__ import annotations
+
+import pytest
+
+from relay_server.errors import Refused
+from relay_server.mail.addresses import address_problem, check_recipients
+from relay_server.mail.outbox import (
+    FAILED,
+    QUEUED,
+    RETRYING,
+    SENT,
+    UNCERTAIN,
+    Outbox,
+    OutgoingMail,
+    RetryPolicy,
+)
+from relay_server.mail.settings import MAIL_OPTIONS
+from relay_server.mail.templates import Attachment, MailContent, build_message, header_text
+from relay_server.options.options import Options
+from relay_server.store import Store
+
+GOOD = ["kim@example.com", "a.b+c@sub.example.co.kr", "x@xn--9n2bp8q.com", "h@예시.한국"]
+BAD = [
+    ("", "empty"),
+    ("no-at-sign", "one @"),
+    ("a@@example.com", "one @"),
+    ("a@example", "not a valid name"),
+    ("a b@example.com", "before @"),
+    ("a@example.com\r\nBcc: x@example.com", "line breaks"),
+    ("Kim <kim@example.com>", "before @"),
+    ("a@-bad-.com", "not a valid name"),
+    ("a" * 65 + "@example.com", "before @"),
+]
+
+
+@pytest.mark.parametrize("address", GOOD)
+def test_good_addresses_pass(address):
+    """Plain, plus-tagged, sub-domain and international addresses are accepted."""
+    assert address_problem(address) is None
+
+
+@pytest.mark.parametrize(("address", "reason"), BAD)
+def test_bad_addresses_are_named(address, reason):
+    """Each kind of bad address gets a reason that says what is wrong."""
+    problem = address_problem(address)
+    assert problem is not None and reason in problem
+
+
+def test_recipient_lists_are_checked_whole():
+    """The cap, every bad address with its index, and an address listed twice."""
+    with pytest.raises(Refused) as caught:
+        check_recipients([{"address": f"u{i}@example.com"} for i in range(201)], ("en", "ko"))
+    assert caught.value.code == "too_many_recipients"
+    assert len(check_recipients([{"address": f"u{i}@example.com"} for i in range(200)],
+                                ("en", "ko"))) == 200  # fmt: skip
+    with pytest.raises(Refused) as caught:
+        check_recipients(
+            [{"address": "ok@example.com"}, {"address": "bad"}, {"address": "OK@example.com"}],
+            ("en", "ko"),
+        )
+    assert caught.value.code == "bad_address"
+    assert [bad["index"] for bad in caught.value.details["bad_addresses"]] == [1, 2]
+    with pytest.raises(Refused) as caught:
+        check_recipients([{"address": "a@example.com", "lang": "fr"}], ("en", "ko"))
+    assert caught.value.code == "bad_request"
+    assert check_recipients([{"address": " h@예시.한국 ", "lang": "ko"}], ("en", "ko")) == [
+        ("h@xn--vv4b11d.xn--3e0b707e", "ko")
+    ]
+
+
+def test_header_text_removes_line_breaks():
+    """CR, LF, other control characters and Unicode line separators become single spaces."""
+    assert header_text("Eve\r\nBcc: x@example.com\x00\u2028 end") == "Eve Bcc: x@example.com end"
+
+
+def test_the_message_has_text_html_and_no_injected_header():
+    """Text and HTML alternatives, Korean encoded, a CR/LF subject cannot add a header, and an
+    attachment (a calendar part) wraps them in multipart/mixed."""
+    content = MailContent("초대\r\nBcc: victim@example.com", "본문 text", "<p>본문</p>")
+    message = build_message(content, "kim@example.com", "relay@example.com", "Acme\nX: y",
+                            "<id@example.com>", 0.0)  # fmt: skip
+    raw = message.as_bytes()
+    assert message.get_content_type() == "multipart/alternative"
+    assert b"\nBcc:" not in raw and b"\nX: y" not in raw
+    assert message["Subject"] == "초대 Bcc: victim@example.com"
+    assert raw.isascii()
+    with_ics = build_message(
+        MailContent("s", "t", "<p>h</p>", (Attachment("invite.ics", "text/calendar; method=REQUEST",
+                                                       b"BEGIN:VCALENDAR"),)),
+        "kim@example.com", "relay@example.com", "Acme", "<id2@example.com>", 0.0,
+    )  # fmt: skip
+    assert with_ics.get_content_type() == "multipart/mixed"
+    parts = [part.get_content_type() for part in with_ics.walk()]
+    assert "text/calendar" in parts and "text/html" in parts
+
+
+def _mail(to: str = "kim@example.com") -> OutgoingMail:
+    return OutgoingMail("alice", "support:s1", "invitation", to, "en", MailContent("s", "t", "h"))
+
+
+def test_outbox_states_and_back_off(tmp_path):
+    """Queued, then sending; a temporary failure retries after 1, 2, 4 … s; sent is final;
+    a mail older than max_age fails as expired."""
+    store = Store(tmp_path)
+    try:
+        outbox = Outbox(store, RetryPolicy(first_s=1.0, max_s=4.0, max_age_s=100.0))
+        mail_id = outbox.enqueue(_mail(), 0.0, "example.com")
+        assert outbox.view(mail_id)["state"] == QUEUED
+        assert outbox.next_due(0.0) == mail_id
+        waits = []
+        now = 0.0
+        for _ in range(4):
+            outbox.begin(mail_id, now)
+            outbox.deferred(mail_id, "451 later", now)
+            view = outbox.view(mail_id)
+            assert view["state"] == RETRYING and view["answer"] == "451 later"
+            waits.append(view["next_try_at"] - now)
+            assert outbox.next_due(now) is None
+            now = view["next_try_at"]
+            assert outbox.next_due(now) == mail_id
+        assert waits == [1.0, 2.0, 4.0, 4.0]
+        outbox.begin(mail_id, now)
+        outbox.sent(mail_id, "250 ok", now)
+        assert outbox.view(mail_id)["state"] == SENT and outbox.next_due(1e9) is None
+        old = outbox.enqueue(_mail("old@example.com"), 0.0, "example.com")
+        outbox.begin(old, 150.0)
+        outbox.deferred(old, "451 later", 150.0)
+        assert (outbox.view(old)["state"], outbox.view(old)["error"]) == (FAILED, "expired")
+        with pytest.raises(Refused):
+            outbox.view(mail_id, owner="bob")
+    finally:
+        store.close()
+
+
+def test_recover_requeues_before_the_dot_and_never_resends_after(tmp_path):
+    """After a crash: a mail in `sending` is queued again; one that reached `committing` is
+    failed as uncertain (never sent twice); the states survive the store's reopening."""
+    store = Store(tmp_path)
+    outbox = Outbox(store)
+    before_dot = outbox.enqueue(_mail("a@example.com"), 0.0, "example.com")
+    after_dot = outbox.enqueue(_mail("b@example.com"), 0.0, "example.com")
+    waiting = outbox.enqueue(_mail("c@example.com"), 0.0, "example.com")
+    outbox.begin(before_dot, 1.0)
+    outbox.begin(after_dot, 1.0)
+    outbox.committing(after_dot)
+    store.sync()
+    store.close()  # as after a kill: the journal holds it all
+    store = Store(tmp_path)
+    try:
+        outbox = Outbox(store)
+        assert outbox.recover(2.0) == {"requeued": 1, "uncertain": 1}
+        assert outbox.view(before_dot)["state"] == QUEUED
+        failed = outbox.view(after_dot)
+        assert (failed["state"], failed["error"]) == (FAILED, UNCERTAIN)
+        due = []
+        while (mail_id := outbox.next_due(2.0)) is not None:
+            due.append(mail_id)
+            outbox.begin(mail_id, 2.0)
+            outbox.sent(mail_id, "250", 2.0)
+        assert sorted(due) == sorted([before_dot, waiting])
+    finally:
+        store.close()
+
+
+def test_options_know_their_origin_and_audit_changes(tmp_path):
+    """Default < command line < admin; a change writes an audit entry; the password shows
+    only as set; the same value again is no change; a bad value changes nothing."""
+    store = Store(tmp_path)
+    try:
+        options = Options(store, MAIL_OPTIONS, {"mail.host": "smtp.example.com"})
+        view = options.view("mail")
+        assert view["host"] == {"value": "smtp.example.com", "source": "command_line"}
+        assert view["port"] == {"value": 25, "source": "default"}
+        assert view["password"] == {"set": False, "source": "default"}
+        changed = options.set({"mail.port": "587", "mail.password": "pw-1"}, "root", 10.0)
+        assert sorted(changed) == ["mail.password", "mail.port"]
+        assert options.get("mail.port") == 587 and options.source("mail.port").value == "admin"
+        audit = {entry["key"]: entry for entry in options.audit("mail.")}
+        assert (audit["mail.port"]["old"], audit["mail.port"]["new"]) == (25, 587)
+        assert (audit["mail.password"]["old"], audit["mail.password"]["new"]) == (
+            "(empty)",
+            "(set)",
+        )
+        assert "pw-1" not in str(options.audit()) and "pw-1" not in str(options.view("mail"))
+        assert options.set({"mail.port": 587}, "root", 11.0) == []
+        with pytest.raises(Refused) as caught:
+            options.set({"mail.host": "ok.example.com", "mail.port": 0}, "root", 12.0)
+        assert caught.value.details == {"field": "port"}
+        assert options.get("mail.host") == "smtp.example.com"
+    finally:
+        store.close()
+
+
+def test_a_rendering_serves_every_recipient_and_refuses_a_header_trick():
+    """One rendering, then per recipient only To, Date and Message-ID: the result parses as
+    the full message; a recipient or Message-ID with a line break is refused."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from relay_server.mail.templates import invitation, render
+
+    content = invitation("ko", {"name": "Alice Kim", "company": "Acme"}, "http://r/?code=1",
+                         "http://r", "123 456 789")  # fmt: skip
+    rendered = render(content, "relay@example.com", "Acme Sales")
+    raw = rendered.for_recipient("kim@example.com", "<m1@example.com>", 0.0)
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert message["To"] == "kim@example.com" and message["Message-ID"] == "<m1@example.com>"
+    assert message["From"] == "Acme Sales <relay@example.com>"
+    assert "원격 상담" in message["Subject"]
+    parts = {p.get_content_type(): p.get_content() for p in message.walk() if not p.is_multipart()}
+    assert "123 456 789" in parts["text/plain"] and "상담 참여하기" in parts["text/html"]
+    for to, message_id in (("a@example.com\r\nBcc: b@example.com", "<m@x>"),
+                           ("a@example.com", "<m@x>\r\nBcc: b@example.com")):  # fmt: skip
+        with pytest.raises(ValueError):
+            rendered.for_recipient(to, message_id, 0.0)
