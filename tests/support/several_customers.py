@@ -29,7 +29,7 @@ def personal_link(agent: Page) -> str:
 
 def close_invite(agent: Page) -> None:
     by_id(agent, "invite-close").click()
-    expect(by_id(agent, "invite-dialog")).to_be_hidden()
+    expect(by_id(agent, "another-invite-dialog")).to_be_hidden()
 
 
 def customer_session(page: Page) -> dict:

@@ -119,7 +119,7 @@ export class SupportView {
       participants: this.chatView.participants,
       anchor: byId("chat-container"),
       inviteButton: byId("invite-another"),
-      dialog: byId("invite-dialog"),
+      dialog: byId("another-invite-dialog"), // "Invite another" (several customers)
       api: (method, path, options) =>
         this.options.backend.api(method, path, { ...options, token: this.options.auth()?.token }),
       sessionId: support.session_id,
