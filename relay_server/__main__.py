@@ -45,6 +45,12 @@ def serve_parser() -> argparse.ArgumentParser:
         "--code-lifetime", type=float, default=600.0, help="access code lifetime, seconds"
     )
     parser.add_argument(
+        "--handoff-lifetime",
+        type=float,
+        default=60.0,
+        help="how long a desktop app's sign-in link to the system browser works, seconds (CH9)",
+    )
+    parser.add_argument(
         "--no-icons", action="store_true", help="hide waiting agents' icons on the relay page"
     )
     parser.add_argument(
@@ -281,6 +287,7 @@ def serve(argv: list[str]) -> int:
     options = RelayOptions(
         ice=ice,
         code_lifetime_s=args.code_lifetime,
+        handoff_lifetime_s=args.handoff_lifetime,
         icons_enabled=not args.no_icons,
         guess_budget=args.guess_budget,
         guess_window_s=args.guess_window,

@@ -262,6 +262,20 @@ class Accounts:
             )
         self.by_pair.reset(pair)
         self.known_addresses.add(username, ip, now)
+        return self.issue_token(account, now)
+
+    def issue_token(self, account: dict[str, Any], now: float) -> tuple[str, float]:
+        """A new bearer token for ``account`` (after a password check, or for a sign-in
+        handoff the account's own token asked for). Returns the token and when it expires.
+
+        Raises:
+            AccountError: ``account_disabled``.
+        """
+        if account.get("disabled"):
+            raise AccountError(
+                "account_disabled", "this account is disabled; ask your administrator"
+            )
+        username = account["username"]
         token = secrets.token_urlsafe(32)
         hashed = token_hash(token)
         expires_at = now + self.token_lifetime_s

@@ -52,7 +52,8 @@ class ChatLog:
                 (``text`` is then the file's name, for readers that know no files).
         """
         doc: dict[str, Any] = {
-            "client_id": client_id, "role": role, "name": name, "text": text, "sent_at": now,
+            "client_id": client_id, "role": role, "participant_id": participant_id,
+            "name": name, "text": text, "sent_at": now,
         }  # fmt: skip
         if participant_id:
             doc["participant_id"] = participant_id

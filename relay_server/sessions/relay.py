@@ -87,6 +87,7 @@ SWEEP_EVERY_S = 60.0  # forget addresses past their throttle window this often
 @dataclass(slots=True)
 class RelayOptions:
     code_lifetime_s: float = 600.0
+    handoff_lifetime_s: float = 60.0  # CH9: sign-in links to the system browser
     icons_enabled: bool = True
     public_url: str | None = None
     file_rules: FileRules = field(default_factory=FileRules)  # files both ways (P4)

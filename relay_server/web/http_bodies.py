@@ -51,6 +51,9 @@ HTTP_STATUS: dict[str, int] = {
     # the one-time viewer
     "no_viewer_build": 404, "ticket_unknown": 404, "ticket_used": 410, "ticket_expired": 410,
     "session_over": 410, "too_many_tickets": 429,
+    # sign-in handoffs to the system browser (CH9)
+    "handoff_unknown": 404, "handoff_used": 410, "handoff_expired": 410,
+    "handoff_session_over": 410, "too_many_handoffs": 429,
     # mail (A3, AD4)
     "bad_setting": 400, "bad_address": 400, "no_recipients": 400, "too_many_recipients": 413,
     "mail_not_configured": 409, "mail_not_found": 404,

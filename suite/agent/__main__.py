@@ -26,6 +26,7 @@ from suite.agent.app.presentations import Presentations
 from suite.agent.app.relay_client import RelayClient, parse_relay_address
 from suite.agent.app.settings import LocalSettings
 from suite.agent.app.shell import AgentShell, prepare_environment
+from suite.agent.app.system_notifications import SystemNotifier
 from suite.atomic_files import write_atomically
 
 logger = logging.getLogger("suite.agent")
@@ -80,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
             write_atomically(args.ready_file, json.dumps(ready).encode())
 
     shell = AgentShell(
-        server.url, secret, on_loaded=loaded, language=lambda: settings.get()["language"]
+        server.url,
+        secret,
+        on_loaded=loaded,
+        language=lambda: settings.get()["language"],
+        calls=state.calls,
     )
     # A chat window closed without reporting "no sessions" must not leave its line in the notice,
     # and its presenter (if any) stops with it.
@@ -89,10 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     def chat_closed(session_id: str) -> None:
         # stop() waits for the child; not on the GUI's thread.
         threading.Thread(target=presentations.stop, args=(session_id,), daemon=True).start()
+        state.calls.end(session_id)  # CH9: a closed window's call is over, and so is its mic
         shell.show_notice(state.set_notice(session_id, []))
 
     shell.on_chat_closed = chat_closed
-    app = build_app(settings, shell, state=state, presentations=presentations)
+    # A click on a system notification raises that support's chat window.
+    notifier = SystemNotifier(on_click=shell.focus_chat)
+    app = build_app(settings, shell, state=state, presentations=presentations, notifier=notifier)
     server.start(guard(app, secret, server.port))
     logger.info("local API on %s", server.url)
 
@@ -108,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
         presentations.stop_all()
+        notifier.close()
         log_out(state, lambda url: RelayClient(url, settings.get()["verify_tls"], timeout_s=3))
         settings.close()
         logger.info("stopped")

@@ -100,10 +100,13 @@ class RemoteControl:
             self.keyboard = body.get("keyboard") is True
             self._release_all()
 
-    def revoke(self) -> None:
-        """Take both back here and now (the agent's hotkey, a pause, the presenter stopping)."""
+    def revoke(self, mouse: bool = True, keyboard: bool = True) -> None:
+        """Take both back here and now (the agent's hotkey, a pause, the presenter stopping),
+        or only one kind (the connection notice). Whatever was held is released, as a
+        ``control_state`` does."""
         with self._lock:
-            self.mouse = self.keyboard = False
+            self.mouse = self.mouse and not mouse
+            self.keyboard = self.keyboard and not keyboard
             self._release_all()
 
     # -- input ---------------------------------------------------------------------------------

@@ -68,6 +68,22 @@ def activate(env: dict[str, str], window: int) -> None:
                    timeout=10)  # fmt: skip
 
 
+def notification_popup(env: dict[str, str]) -> int | None:
+    """The notification server's popup window on screen, if one is shown."""
+    found = subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--classname", "notification-daemon"],
+        env=env, capture_output=True, text=True, timeout=10,
+    )  # fmt: skip
+    ids = [int(line) for line in found.stdout.split()]
+    return ids[-1] if ids else None
+
+
+def active_window(env: dict[str, str]) -> int:
+    found = subprocess.run(["xdotool", "getactivewindow"], env=env, capture_output=True,
+                           text=True, timeout=10, check=True)  # fmt: skip
+    return int(found.stdout.strip())
+
+
 def attention_log(page: CdpPage) -> list[dict]:
     return page.evaluate("window.__rsTest.attention()")
 
@@ -89,7 +105,8 @@ def test_a_message_to_a_background_chat_window_flashes_it_and_notifies(
     """While the agent looks at the chat window a customer's message calls nothing; with the
     main window in front the next one sets the chat window's DEMANDS_ATTENTION state, sends a
     Notify (who, what) to the desktop's notification server and plays the chime; activating
-    the chat window clears the state."""
+    the chat window clears the state; so does a click on the notification, which raises and
+    focuses the chat window."""
     from tests.support.ui_pages import customer_join, open_page, send_chat
 
     with ExitStack() as stack:
@@ -176,6 +193,16 @@ def test_a_message_to_a_background_chat_window_flashes_it_and_notifies(
                 assert 'string "New message from Chris Park"' in calls, calls
                 assert 'string "RemoteSales"' in calls, calls
                 screen_png(env, artifacts_dir / "desktop-attention-screen-notification.png")
+                # A click on the notification raises and focuses that support's chat window.
+                popup = wait_until(lambda: notification_popup(env), "the notification popup")
+                subprocess.run(
+                    ["xdotool", "mousemove", "--window", str(popup), "60", "40", "click", "1"],
+                    env=env, check=True, timeout=10,
+                )  # fmt: skip
+                chat.wait_for("document.hasFocus()")
+                assert active_window(env) == chat_window
+                wait_until(lambda: DEMANDS_ATTENTION not in chat_state(), "the flash to clear")
+                assert "clicked: opening" in app.log()
             else:
                 print(f"not asserted: a system notification ({no_server})")
                 assert away["notified"] is False

@@ -218,6 +218,12 @@ def test_desktop_share_picker_and_notice_presentation_buttons(
         expect(control).to_contain_text("Chris Park controls your mouse and keyboard", timeout=5000)
         expect(by_id(notice, "notice-send-file")).to_be_visible()
         screenshot(notice, "desktop-mode-notice-presenting")
+        # With both out, one kind can be taken back alone (as in the chat window).
+        expect(by_id(notice, "notice-take-back-keyboard")).to_be_visible()
+        by_id(notice, "notice-take-back-mouse").click()
+        expect(control).to_contain_text("Chris Park controls your keyboard")
+        assert presentations.commands[-1] == ("revoke", "mouse")
+        expect(by_id(notice, "notice-take-back-mouse")).to_be_hidden()
         by_id(notice, "notice-take-back").click()
         expect(control).to_be_hidden()
         assert presentations.commands[-1] == ("revoke", None)

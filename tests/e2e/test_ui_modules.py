@@ -89,6 +89,7 @@ PAGE_TABLES = {
         "call",
         "chat",
         "control",
+        "desktop_call",
         "drawing",
         "file",
         "history",
@@ -101,7 +102,7 @@ PAGE_TABLES = {
     },
     "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat"},
     "/admin": {"admin", "history", "mail", "sign_in"},
-    "/ui/agent/notice.html": {"agent", "file"},
+    "/ui/agent/notice.html": {"agent", "desktop_call", "file"},
     "/ui/agent/help.html": {"agent"},
 }
 

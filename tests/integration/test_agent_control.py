@@ -63,3 +63,52 @@ def test_the_app_sees_the_grant_and_takes_it_back(app, conversation, relay):
     finally:
         present(client, sid, "stop")
         viewer.close()
+
+
+def test_the_notice_takes_back_one_kind_and_leaves_the_other(app, conversation, relay):
+    """``revoke`` with ``keyboard: false`` takes only the mouse back: the relay tells the viewer
+    it keeps the keyboard; then the keyboard alone; neither named at all is refused."""
+    client, _, _ = app
+    sid = conversation.session_id
+    viewer = ScreenWatcher(conversation, relay.url.replace("http", "ws", 1) + "/ws")
+    try:
+        assert present(client, sid, "start")[0] == 200
+        viewer.ws.send(json.dumps({"type": "request_control"}))
+        conversation.agent.send({"type": "grant_control", "mouse": True, "keyboard": True})
+        wait_control(client, sid, {"mouse": True, "keyboard": True})
+        status, body, _ = client.request(
+            "POST", "/local/control",
+            {"session_id": sid, "action": "revoke", "mouse": False, "keyboard": False},
+        )  # fmt: skip
+        assert (status, body["error"]["code"]) == (400, "bad_request")
+
+        before = len(viewer.texts)
+        status, body, _ = client.request(
+            "POST", "/local/control", {"session_id": sid, "action": "revoke", "keyboard": False}
+        )
+        assert (status, body) == (200, {"mouse": False, "keyboard": True})
+        viewer.wait_for(
+            lambda w: any(
+                t.get("type") == "control_state" and not t["mouse"] and t["keyboard"]
+                for t in w.texts[before:]
+            ),
+            "control_state: the keyboard only",
+        )
+        wait_control(client, sid, {"mouse": False, "keyboard": True})
+
+        before = len(viewer.texts)
+        status, body, _ = client.request(
+            "POST", "/local/control", {"session_id": sid, "action": "revoke", "mouse": False}
+        )
+        assert (status, body) == (200, {"mouse": False, "keyboard": False})
+        viewer.wait_for(
+            lambda w: any(
+                t.get("type") == "control_state" and not t["mouse"] and not t["keyboard"]
+                for t in w.texts[before:]
+            ),
+            "control_state without mouse and keyboard",
+        )
+        wait_control(client, sid, {"mouse": False, "keyboard": False})
+    finally:
+        present(client, sid, "stop")
+        viewer.close()

@@ -142,7 +142,8 @@ def test_notify_message_is_plain_text_and_capped():
     signature, args = notify_message("T" * 300, "<b>cheap</b> & fast" + "x" * 600, replaces_id=4)
     assert signature == "susssasa{sv}i"
     app_name, replaces, icon, title, body, actions, hints, expire = args
-    assert (app_name, replaces, icon, actions, expire) == ("RemoteSales", 4, "", [], -1)
+    assert (app_name, replaces, icon, expire) == ("RemoteSales", 4, "", -1)
+    assert actions == ["default", "Open"]  # a click on the body opens the chat window
     assert title == "T" * 200
     assert body.startswith("&lt;b&gt;cheap&lt;/b&gt; &amp; fast")
     assert hints["urgency"] == ("y", 1)

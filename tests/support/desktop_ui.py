@@ -36,6 +36,7 @@ class RecordedWindows:
     notices: list[list[dict[str, Any]]] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
+    calls: list[tuple[str, str]] = field(default_factory=list)
     help_opened: int = 0
 
     def open_chat(self, session_id: str) -> None:
@@ -50,6 +51,17 @@ class RecordedWindows:
 
     def open_url(self, url: str) -> None:
         self.urls.append(url)
+
+    def open_in_browser(self, url: str) -> bool:
+        self.urls.append(url)
+        return True
+
+    def call_from_notice(self, session_id: str, media: str) -> bool:
+        self.calls.append((session_id, media))
+        return True
+
+    def media_support(self) -> dict[str, Any]:
+        return {"available": True, "reason": None}
 
     def open_help(self) -> None:
         self.help_opened += 1
@@ -159,9 +171,16 @@ class FakePresentations:
     def control(self, session_id: str) -> dict[str, bool]:
         return dict(self.control_held)
 
-    def revoke_control(self, session_id: str) -> dict[str, bool]:
-        self.commands.append(("revoke", None))
-        self.control_held = {"mouse": False, "keyboard": False}
+    def revoke_control(
+        self, session_id: str, mouse: bool = True, keyboard: bool = True
+    ) -> dict[str, bool]:
+        self.commands.append(
+            ("revoke", None if mouse and keyboard else "mouse" if mouse else "keyboard")
+        )
+        self.control_held = {
+            "mouse": self.control_held["mouse"] and not mouse,
+            "keyboard": self.control_held["keyboard"] and not keyboard,
+        }
         return dict(self.control_held)
 
     # P5: the agent's drawing tool on the overlay

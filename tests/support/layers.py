@@ -115,6 +115,7 @@ PURE_CORE = Layer(
     (
         "relay_server.accounts.agent_data_rules",
         "relay_server.accounts.fields",
+        "relay_server.accounts.handoffs",
         "relay_server.accounts.passwords",
         "relay_server.admin.rules",
         "relay_server.errors",
@@ -144,6 +145,7 @@ PURE_CORE = Layer(
         "relay_server.web.connection_limits",
         "relay_server.web.proxy_headers",
         "suite.agent.app.activity",
+        "suite.agent.app.call_gate",
         "suite.agent.app.errors",
         "suite.agent.overlay.board",
         "suite.agent.presenter.commands",
@@ -210,6 +212,7 @@ IO_SHELL = Layer(
     "child processes.",
     (
         "relay_server.accounts.routes",
+        "relay_server.accounts.handoff_routes",
         "relay_server.admin.routes",
         "relay_server.files.routes",
         "relay_server.history.routes",
@@ -228,6 +231,7 @@ IO_SHELL = Layer(
         "relay_server.web.ws_endpoint",
         "suite.agent.app.local_api",
         "suite.agent.app.local_attention",
+        "suite.agent.app.local_calls",
         "suite.agent.app.local_files",
         "suite.agent.app.local_history",
         "suite.agent.app.local_guard",

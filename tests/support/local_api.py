@@ -27,6 +27,7 @@ class RecordingDesktop:
         self.calls: list[tuple[str, Any]] = []
         self.chat_windows: set[str] = set()
         self.revisions: list[int] = []
+        self.browser_opens = True  # what webbrowser.open answers (False: no browser here)
 
     def open_chat(self, session_id: str) -> None:
         self.calls.append(("open_chat", session_id))
@@ -55,6 +56,14 @@ class RecordingDesktop:
 
     def set_chat_title(self, session_id: str, title: str) -> bool:
         self.calls.append(("set_chat_title", (session_id, title)))
+        return session_id in self.chat_windows
+
+    def open_in_browser(self, url: str) -> bool:
+        self.calls.append(("open_in_browser", url))
+        return self.browser_opens
+
+    def call_from_notice(self, session_id: str, media: str) -> bool:
+        self.calls.append(("call_from_notice", (session_id, media)))
         return session_id in self.chat_windows
 
 

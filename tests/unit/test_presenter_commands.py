@@ -25,6 +25,8 @@ COMMANDS = [
     (Resume(), "resume"),
     (Stop(), "stop"),
     (Revoke(), "revoke"),
+    (Revoke(mouse=True, keyboard=False), "revoke mouse"),
+    (Revoke(mouse=False, keyboard=True), "revoke keyboard"),
     (Monitor(2), "monitor 2"),
     (Windows((16, 17)), "windows 16,17"),
     (Windows(None), "windows all"),
@@ -69,6 +71,8 @@ def test_window_ids_may_be_hex_as_xwininfo_prints_them():
         "draw tool pen #112233 4 extra",
         "draw paint",
         "pause now",
+        "revoke both",
+        "revoke mouse keyboard",
     ],
 )
 def test_bad_lines_are_refused_with_a_reason(line):
@@ -86,3 +90,9 @@ def test_a_bad_colour_cannot_be_written_either():
 def test_the_runner_has_one_handler_per_command():
     """Every command of the codec has its runner method (none falls through)."""
     assert set(COMMAND_HANDLERS) == {type(command) for command, _ in COMMANDS}
+
+
+def test_a_revoke_of_nothing_cannot_be_made():
+    """Taking back neither kind is no command (the local API refuses it first)."""
+    with pytest.raises(ValueError):
+        Revoke(mouse=False, keyboard=False)

@@ -200,3 +200,16 @@ def test_a_full_input_queue_drops_input_and_a_state_change_drops_what_is_queued(
     finally:
         sink.go.set()
         remote.close()
+
+
+def test_taking_back_the_mouse_alone_leaves_the_keyboard():
+    """The notice's "Take back mouse": mouse input stops at once, keys still go in."""
+    gate, sink = _gate()
+    gate.on_state({"type": "control_state", "mouse": True, "keyboard": True})
+    gate.revoke(mouse=True, keyboard=False)
+    assert (gate.mouse, gate.keyboard) == (False, True)
+    sink.calls.clear()
+    assert not gate.on_input({"type": "mouse_input", "action": "move", "x": 2, "y": 2})
+    assert gate.on_input({"type": "key_input", "action": "down", "key": "a"})
+    gate.revoke(mouse=False, keyboard=True)
+    assert (gate.mouse, gate.keyboard) == (False, False)

@@ -199,6 +199,11 @@ export class DesktopBackend extends AccountBackend {
     await this._local("POST", "/local/notice/end", { body: { session_id: sessionId } });
   }
 
+  /** CH9: the notice's Call: that support's chat window is raised and starts the call. */
+  async callFromNotice(sessionId, media) {
+    await this._local("POST", "/local/notice/call", { body: { session_id: sessionId, media } });
+  }
+
   /**
    * Drive this support's presenter (a child process of the app): "start" when the customer
    * accepted, then "pause" / "resume" / "stop", or "monitor" ({monitor}) / "windows"
@@ -234,8 +239,11 @@ export class DesktopBackend extends AccountBackend {
   }
 
   /** P3: take mouse and keyboard back (as the Ctrl+Alt+End hotkey does). */
-  async revokeControl(sessionId) {
-    return this._local("POST", "/local/control", { body: { session_id: sessionId, action: "revoke" } });
+  /** P3: take control back, both kinds or one (`{keyboard: false}`: the mouse only). */
+  async revokeControl(sessionId, { mouse = true, keyboard = true } = {}) {
+    return this._local("POST", "/local/control", {
+      body: { session_id: sessionId, action: "revoke", mouse, keyboard },
+    });
   }
 
   /** P5: {tool}: the drawing tool on the overlay (null: off; also after Escape there). */
@@ -316,5 +324,29 @@ export class DesktopBackend extends AccountBackend {
   async systemNotifications() {
     const { notifications } = await this._local("GET", "/local/attention");
     return notifications;
+  }
+
+  // ---------- Calls (CH9): docs/agent-local-api.md, *Calls* ----------
+
+  /** {media: {available, reason}, open_in_browser, active}: can this app's windows call? */
+  async callSupport() {
+    return this._local("GET", "/local/calls");
+  }
+
+  /** Settings › Remote support's "Open calls in my web browser": {open_in_browser}. */
+  async saveCallSettings(calls) {
+    await this._local("PUT", "/local/settings", { body: { calls } });
+  }
+
+  /** A call started ("start": the camera and microphone open to this window) or ended. */
+  async callState(sessionId, action) {
+    return this._local("POST", "/local/calls", { body: { session_id: sessionId, action } });
+  }
+
+  /** Open the support in the system browser, signed in; `media` starts the call there. */
+  async openCallInBrowser(sessionId, media = null) {
+    return this._local("POST", "/local/calls/browser", {
+      body: { session_id: sessionId, ...(media ? { media } : {}) },
+    });
   }
 }

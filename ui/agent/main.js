@@ -16,6 +16,7 @@ import { loadJson, saveJson } from "../common/storage.js";
 import { AccountData } from "./account_data.js";
 import { Attention, normalizeAttention } from "./attention.js";
 import { createBackend } from "./backend.js";
+import { redeemHandoff, takeHandoff } from "./handoff.js";
 import { ActivityReporter, IdleLogout } from "./idle_logout.js";
 import { LoginForm } from "./login_form.js";
 import { HistoryView } from "../common/history/history_view.js";
@@ -29,6 +30,7 @@ import { BROWSER_PRESENT_STRINGS } from "../common/strings/browser_present_strin
 import { CALL_STRINGS } from "../common/strings/call_strings.js";
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
+import { DESKTOP_CALL_STRINGS } from "../common/strings/desktop_call_strings.js";
 import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
@@ -47,6 +49,7 @@ i18n.addStrings(
   CALL_STRINGS,
   CHAT_STRINGS,
   CONTROL_STRINGS,
+  DESKTOP_CALL_STRINGS,
   DRAWING_STRINGS,
   FILE_STRINGS,
   HISTORY_STRINGS,
@@ -175,6 +178,11 @@ class AgentApp {
         isLive: () => this._supportLive(),
       }).start();
     }
+    const handoff = this.backend.mode === "browser" ? takeHandoff() : null;
+    if (handoff) {
+      await this._startFromHandoff(handoff);
+      return;
+    }
     if (!this.auth?.token) {
       this.showLogin();
       if (this.backend.mode === "desktop") {
@@ -207,7 +215,10 @@ class AgentApp {
 
   /** A desktop chat window: the login is the main window's; show this one support. */
   async _startChatWindow() {
-    window.rsDesktop = Object.freeze({ endSession: () => this.support.endSession() });
+    window.rsDesktop = Object.freeze({
+      endSession: () => this.support.endSession(),
+      startCall: (media) => this.support.startCall(media), // CH9: the notice's Call
+    });
     new ActivityReporter({
       source: this.backend.windowSessionId,
       report: (report) => this.backend.reportActivity(report),
@@ -235,9 +246,34 @@ class AgentApp {
     }
   }
 
+  /**
+   * CH9: the desktop app opened this page with a one-time sign-in ticket (handoff.js): sign in
+   * with it and open that support; a bad ticket says why on the login form.
+   */
+  async _startFromHandoff({ ticket, call }) {
+    try {
+      const answer = await redeemHandoff(ticket);
+      this._setAuth({ token: answer.token, agent: answer.agent, wsUrl: null });
+      this._afterSignIn();
+      const { support } = await this._api("GET", `/api/supports/${answer.session_id}`);
+      this._enter(support);
+      this.support.fromHandoff(call);
+    } catch (error) {
+      if (this.auth) {
+        this.showHome();
+        this.homeError.show(error);
+        return;
+      }
+      this.showLogin();
+      this.loginForm.error.show(error);
+    }
+  }
+
   _showChatWindowMessage(key, error) {
     this._show("home");
     byId("home-title").textContent = "";
+    // Where the support went (the browser holding a call) is news, not a failure.
+    byId("home-error").classList.toggle("rs-alert--info", key === "deskcall.continued_in_browser");
     if (key) {
       this.homeError.showKey(key);
     } else {
@@ -610,9 +646,9 @@ class AgentApp {
     if (this.chatWindow) {
       this.support.leave();
       this._showChatWindowMessage(errorKey);
-      return;
+    } else {
+      this.showHome(errorKey);
     }
-    this.showHome(errorKey);
     if (resumeId) {
       const action = byId("home-action");
       i18n.bind(action, "common.use_here");

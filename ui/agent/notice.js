@@ -18,9 +18,10 @@ import { NoticePresentation } from "./notice_presentation.js";
 import { attachNoticeFiles } from "./notice_files.js";
 import { followLanguage } from "./window_sync.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
+import { DESKTOP_CALL_STRINGS } from "../common/strings/desktop_call_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 
-i18n.addStrings(AGENT_STRINGS, FILE_STRINGS);
+i18n.addStrings(AGENT_STRINGS, DESKTOP_CALL_STRINGS, FILE_STRINGS);
 
 const TICK_MS = 1000;
 const CONFIRM_SHOWN_MS = 5000;
@@ -120,6 +121,7 @@ class NoticeWindow {
       item.append(entry.presentation.element);
       entry.presentation.refresh();
       item.append(this._sendFileButton(session.session_id, name)); // P4, P8
+      button.before(this._callButton(session.session_id, name)); // CH9: Call, then End
     }
     this._items.set(session.session_id, entry);
     return item;
@@ -136,6 +138,27 @@ class NoticeWindow {
       button.disabled = true;
       try {
         await this.backend.sendFiles(sessionId); // a native dialog; returns once sent
+      } catch (error) {
+        this.error.show(error);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return button;
+  }
+
+  /** CH9: a video call from the notice, held by the support's chat window (raised). */
+  _callButton(sessionId, name) {
+    const button = element("button", "rs-button rs-button--secondary rs-button--small notice__call", {
+      type: "button",
+      "data-testid": "notice-call",
+      "aria-label": i18n.t("notice.call_label", { name }),
+    });
+    button.append(iconElement("video"), element("span", "", { "data-i18n": "notice.call" }, i18n.t("notice.call")));
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await this.backend.callFromNotice(sessionId, "video");
       } catch (error) {
         this.error.show(error);
       } finally {

@@ -31,7 +31,17 @@ export class NoticePresentation {
     this.controlLine = element("div", "notice__control", { "data-testid": "notice-control", role: "status" });
     this.takeBack = this._button("notice-take-back", () => this._takeBack());
     this.takeBack.classList.replace("rs-button--secondary", "rs-button--danger-outline");
-    this.controlLine.append(element("span", "notice__control-text"), this.takeBack);
+    // With both out, the agent may take back one kind alone (as the chat window allows).
+    this.takeBackMouse = this._button("notice-take-back-mouse", () => this._takeBack({ keyboard: false }));
+    this.takeBackKeyboard = this._button("notice-take-back-keyboard", () => this._takeBack({ mouse: false }));
+    this.takeBackPrefix = element("span", "notice__take-back-prefix");
+    this.controlLine.append(
+      element("span", "notice__control-text"),
+      this.takeBackPrefix,
+      this.takeBackMouse,
+      this.takeBackKeyboard,
+      this.takeBack,
+    );
     this.element.append(this.toggle, this.stop, this.draw, this.clear, this.controlLine);
     this._render();
   }
@@ -58,9 +68,10 @@ export class NoticePresentation {
     await this._busy(async () => this._show(await this.backend.presentation(action, this.sessionId)));
   }
 
-  async _takeBack() {
+  /** Take back both kinds, or one: `{keyboard: false}` takes only the mouse. */
+  async _takeBack(kinds = {}) {
     await this._busy(async () => {
-      this.control = await this.backend.revokeControl(this.sessionId);
+      this.control = await this.backend.revokeControl(this.sessionId, kinds);
       this._render();
     });
   }
@@ -76,7 +87,9 @@ export class NoticePresentation {
   }
 
   async _busy(work) {
-    const buttons = [this.toggle, this.stop, this.draw, this.clear, this.takeBack];
+    const buttons = [
+      this.toggle, this.stop, this.draw, this.clear, this.takeBack, this.takeBackMouse, this.takeBackKeyboard,
+    ]; // prettier-ignore
     for (const button of buttons) {
       button.disabled = true;
     }
@@ -120,8 +133,16 @@ export class NoticePresentation {
     if (held) {
       this.i18n.bind(this.controlLine.firstChild, `notice.control_${held}`, { name: this.name });
     }
-    this.i18n.bind(this.takeBack, "notice.take_back");
+    // Both out: "Take back: Mouse | Keyboard | Both"; one out: "Take back control".
+    const both = held === "both";
+    this.i18n.bind(this.takeBack, both ? "notice.take_back_both" : "notice.take_back");
     this._label(this.takeBack, "notice.take_back_label");
+    this.takeBackPrefix.hidden = this.takeBackMouse.hidden = this.takeBackKeyboard.hidden = !both;
+    this.i18n.bind(this.takeBackPrefix, "notice.take_back_prefix");
+    this.i18n.bind(this.takeBackMouse, "notice.take_back_mouse");
+    this._label(this.takeBackMouse, "notice.take_back_mouse_label");
+    this.i18n.bind(this.takeBackKeyboard, "notice.take_back_keyboard");
+    this._label(this.takeBackKeyboard, "notice.take_back_keyboard_label");
   }
 
   _label(button, key) {

@@ -5,6 +5,7 @@
 
 import { byId } from "../common/dom.js";
 import { AttentionSettings } from "./attention_settings.js";
+import { CallSettings } from "./call_settings.js";
 import { IdleLogoutSettings } from "./idle_logout_settings.js";
 import { RemoteSupportSettings } from "./remote_support_settings.js";
 import { ShortMessagesEditor } from "./short_messages_editor.js";
@@ -29,6 +30,8 @@ export class SettingsPanel {
     this.remote = new RemoteSupportSettings(byId("tabpanel-remote"), { i18n, backend });
     this.idle = new IdleLogoutSettings(byId("tabpanel-network"), { i18n, backend, onSaved: onIdleMinutes });
     this.alerts = new AttentionSettings(byId("tabpanel-alerts"), { i18n, backend, attention });
+    // CH9: "Open calls in my web browser" (desktop app only), under Remote support.
+    this.calls = backend.callSupport ? new CallSettings(byId("tabpanel-remote"), { i18n, backend }) : null;
     for (const tab of this.tabs) {
       tab.addEventListener("click", () => this.select(tab));
       tab.addEventListener("keydown", (event) => this._onKey(event, tab));
@@ -41,6 +44,7 @@ export class SettingsPanel {
     this.remote.load();
     this.idle.load();
     this.alerts.load();
+    this.calls?.load();
     try {
       this.editor.setMessages(await this._load());
     } catch (error) {

@@ -20,6 +20,7 @@ import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
 import { watchSession } from "./attention.js";
 import { BrowserPresenter } from "./browser_presenter.js";
+import { DesktopCall } from "./desktop_call.js";
 import { CallController } from "../common/call/call_controller.js";
 import { CallTile, callButtons } from "../common/call/call_tile.js";
 import { PeoplePanel } from "./people_panel.js";
@@ -187,6 +188,10 @@ export class SupportView {
         this.drawingPanel?.setPresenting(state === "presenting" || state === "paused");
       },
     });
+    // CH9: the desktop app's side of a call (camera gate, the system-browser fallback).
+    this.deskCall = backend.callSupport
+      ? new DesktopCall({ backend, sessionId: this.sessionId, i18n: this.i18n, before: byId("chat-container") })
+      : null;
     this._attachCall(socket);
     // Control handover (P3): request, grant, take back (ui/agent/control_panel.js).
     this.controlPanel = new ControlPanel({
@@ -341,6 +346,7 @@ export class SupportView {
       return;
     }
     this.session = { ...this.session, ...session };
+    this._startHandoffCall();
     this._report();
     this.options.onSession?.(this.session); // the window's title names the customer
     this.callButtons?.render(); // a call needs a customer in the session
@@ -431,7 +437,9 @@ export class SupportView {
     } else if (code === CloseCode.SESSION_NOT_FOUND) {
       this.options.onLost("error.session_not_found");
     } else if (code === CloseCode.REPLACED) {
-      this.options.onLost("agent.replaced", sessionId);
+      // CH9: after the call went to the system browser, that browser took this place.
+      const why = this.deskCall?.handedOff ? "deskcall.continued_in_browser" : "agent.replaced";
+      this.options.onLost(why, sessionId);
     } else if (code === CloseCode.UNSUPPORTED_VERSION) {
       this.options.onLost("error.unsupported_version");
     }
@@ -514,13 +522,17 @@ export class SupportView {
       onChange: () => {
         this.callTile?.render();
         this.callButtons?.render();
+        this._callChanged();
       },
+      // Desktop app: the camera and microphone open to this window only in a call (CH9).
+      beforeMedia: this.deskCall ? () => this.deskCall.arm() : null,
     });
     this.callTile = new CallTile({ controller: this.call, i18n: this.i18n, parent: document.body });
     this.callButtons = callButtons({
       controller: this.call,
       i18n: this.i18n,
       canCall: () => this.session?.state === "active" && this.socket?.online === true,
+      onStart: (media) => this.startCall(media), // desktop: here, or in the system browser
     });
     // In the chat's header, beside the customer's name, as chat apps put their call buttons
     // (the tools bar below is full while presenting).
@@ -535,9 +547,50 @@ export class SupportView {
   }
 
   /** Close the socket and let go of the session (its notes save what is left first). */
+  /**
+   * CH9: the agent starts a call (the chat window's Call, or the notice's): here, or where this
+   * window cannot, in the system browser (desktop_call.js).
+   * @param {"audio"|"video"} media
+   */
+  async startCall(media) {
+    const here = (kind) => this._startCallHere(kind);
+    return this.deskCall ? this.deskCall.startCall(media, here) : here(media);
+  }
+
+  async _startCallHere(media) {
+    await this.call?.start(media);
+  }
+
+  /** The call ended here (or never began): the desktop app closes the devices to this window. */
+  _callChanged() {
+    // Over: nothing is being opened and no microphone or camera is held any more.
+    if (this.deskCall?.armed && !this.call.busy && !this.call.localStream) {
+      this.deskCall.disarm();
+    }
+    this._startHandoffCall();
+  }
+
+  /** CH9: this page was opened by the desktop app's sign-in link; `call` starts a call here. */
+  fromHandoff(call) {
+    this._handoffCall = call;
+    this.chatView?.addNotice("deskcall.signed_in_from_app");
+    this._startHandoffCall();
+  }
+
+  /** The call the desktop app could not hold starts here once the customer is connected. */
+  _startHandoffCall() {
+    const media = this._handoffCall;
+    if (media && this.call && this.session?.state === "active" && this.socket?.online) {
+      this._handoffCall = null;
+      this.startCall(media);
+    }
+  }
+
   leave() {
-    this.invitationMail.setSession(null);
     this._detachCall(); // CH9: hang up and release the microphone and camera first
+    this.deskCall?.destroy();
+    this.deskCall = null;
+    this.invitationMail.setSession(null);
     this.socket?.close();
     this.chatView?.destroy();
     this.browserPresenter?.stop(); // present_stop, and the browser's capture ends

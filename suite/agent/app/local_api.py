@@ -22,6 +22,7 @@ import bottle
 from suite import http_json
 from suite.agent.app.errors import AgentError, RelayClientError
 from suite.agent.app.local_attention import install_attention_routes
+from suite.agent.app.local_calls import install_call_routes
 from suite.agent.app.local_files import install_local_file_routes
 from suite.agent.app.local_history import install_history_routes
 from suite.agent.app.local_presentation import install_presentation_routes
@@ -63,11 +64,21 @@ class Desktop(Protocol):
 
     def call_attention(self, session_id: str) -> dict[str, bool | None]: ...
 
+    def media_support(self) -> dict[str, Any]: ...
+
+    def open_in_browser(self, url: str) -> bool: ...
+
+    def call_from_notice(self, session_id: str, media: str) -> bool: ...
+
     # Optional (``getattr``): every window hears ``message`` (window_sync.js); a chat window's
     # title names its customer.
     #   def broadcast(self, message: dict[str, Any]) -> None: ...
     #   def set_chat_title(self, session_id: str, title: str) -> bool: ...
     #   def set_notice_title(self, title: str) -> bool: ...
+
+
+def _no_media() -> dict[str, Any]:
+    return {"available": False, "reason": "this app has no windows to hold a call"}
 
 
 def _refusal_reply(error: CodedError) -> dict[str, Any]:
@@ -227,6 +238,17 @@ def build_app(
     install_attention_routes(
         app, json_route, settings, alert=getattr(desktop, "call_attention", None),
         presentations=presentations, notifier=notifier or SystemNotifier(),
+        body=_body, session_id_of=_session_id,
+    )  # fmt: skip
+
+    # Calls (CH9): the camera and microphone gate, the system-browser fallback.
+    install_call_routes(
+        app, json_route, settings, state.calls,
+        media_support=getattr(desktop, "media_support", _no_media),
+        login=lambda: state.login,
+        client_for=lambda url: client_factory(url, settings.get()["verify_tls"]),
+        open_in_browser=getattr(desktop, "open_in_browser", lambda url: False),
+        call_from_notice=getattr(desktop, "call_from_notice", lambda session_id, media: False),
         body=_body, session_id_of=_session_id,
     )  # fmt: skip
 

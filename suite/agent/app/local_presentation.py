@@ -136,7 +136,12 @@ def install_presentation_routes(
         data = body()
         if data.get("action") != "revoke":
             raise AgentError("bad_request", "'action' must be revoke")
-        return presentations.revoke_control(session_id_of(data))
+        mouse, keyboard = data.get("mouse", True), data.get("keyboard", True)
+        if not isinstance(mouse, bool) or not isinstance(keyboard, bool) or not (mouse or keyboard):
+            raise AgentError(
+                "bad_request", "'mouse' and 'keyboard' are true or false, and one must be true"
+            )
+        return presentations.revoke_control(session_id_of(data), mouse, keyboard)
 
     @app.get("/local/screens")
     @json_route

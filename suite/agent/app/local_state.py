@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from suite.agent.app.activity import ActivityLog
+from suite.agent.app.call_gate import CallGate
 from suite.agent.app.errors import RelayClientError
 from suite.agent.app.relay_client import RelayClient
 
@@ -36,6 +37,7 @@ class LocalState:
     notice_revision: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     activity: ActivityLog = field(default_factory=ActivityLog)  # A4: input in other windows
+    calls: CallGate = field(default_factory=CallGate)  # CH9: who may use the camera and mic
 
     def notice(self) -> Notice:
         """Every window's live sessions, merged (first report of a session wins)."""

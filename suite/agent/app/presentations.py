@@ -275,11 +275,17 @@ class Presentations:
             return {"mouse": False, "keyboard": False}
         return dict(child.control)
 
-    def revoke_control(self, session_id: str) -> dict[str, bool]:
-        """Take mouse and keyboard back (the connection notice's button; as the hotkey does)."""
+    def revoke_control(
+        self, session_id: str, mouse: bool = True, keyboard: bool = True
+    ) -> dict[str, bool]:
+        """Take mouse and keyboard back (the connection notice's button; as the hotkey does),
+        or only one of them."""
         child = self._running(session_id)
-        self._send(child, Revoke())
-        child.control = {"mouse": False, "keyboard": False}
+        self._send(child, Revoke(mouse=mouse, keyboard=keyboard))
+        child.control = {
+            "mouse": child.control.get("mouse", False) and not mouse,
+            "keyboard": child.control.get("keyboard", False) and not keyboard,
+        }
         return dict(child.control)
 
     def _set(self, session_id: str, command: Command, state: str) -> dict[str, Any]:

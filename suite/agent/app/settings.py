@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "idle_logout_minutes": 30,  # A4; 0 = off
     # How a window in the background calls the agent(ui/agent/attention.js).
     "attention": {"sound": True, "volume": 60, "notifications": True},
+    # CH9: calls in the system browser instead of the app's window (Settings › Calls).
+    "calls": {"open_in_browser": False},
 }
 
 
@@ -150,6 +152,16 @@ def _language(key: str, value: Any) -> None:
         raise SettingsError(f"'{key}' must be one of {', '.join(LANGUAGES)} (or \"\")")
 
 
+def _calls(key: str, value: Any) -> None:
+    """``{open_in_browser?}``: checked, unknown keys refused."""
+    _object(key, value)
+    for name, option in value.items():
+        if name == "open_in_browser":
+            _boolean(f"{key}.{name}", option)
+        else:
+            raise SettingsError(f"'{key}' has no option '{name}'")
+
+
 def _array(key: str, value: Any) -> None:
     if not isinstance(value, list):
         raise SettingsError(f"'{key}' must be a list")
@@ -189,6 +201,7 @@ VALIDATORS: dict[str, Callable[[str, Any], None]] = {
     "received_files_folder": _folder,
     "idle_logout_minutes": _idle_minutes,
     "attention": _attention,
+    "calls": _calls,
 }
 assert VALIDATORS.keys() == DEFAULTS.keys()
 

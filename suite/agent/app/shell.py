@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
+from suite.agent.app.call_gate import CallGate
 from suite.agent.app.local_state import Notice
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class AgentShell:
         base_url: the local server, e.g. ``http://127.0.0.1:40123``.
         secret: the per-launch token handed to the pages in the URL fragment.
         on_loaded: called (from a pywebview thread) once the main window's page has loaded.
+        calls: the supports in a call (CH9): only their chat windows get the camera and mic.
     """
 
     def __init__(
@@ -84,14 +86,18 @@ class AgentShell:
         secret: str,
         on_loaded: Callable[[], None] | None = None,
         language: Callable[[], str] = lambda: "",
+        calls: CallGate | None = None,
     ) -> None:
         import webview  # imported late: prepare_environment() must run first
 
         self._webview = webview
+        self.calls = calls if calls is not None else CallGate()
+        self._media_handler = False
         if gui_backend() == "qt":
             from suite.agent.app.web_permissions import install_qt_handler
 
-            install_qt_handler(base_url)
+            install_qt_handler(base_url, in_call=self._page_in_call)
+            self._media_handler = True
         self.base_url = base_url
         self._secret = secret
         self._on_loaded = on_loaded
@@ -221,6 +227,18 @@ class AgentShell:
         _run_js(window, "window.rsDesktop && window.rsDesktop.endSession()")
         return True
 
+    def call_from_notice(self, session_id: str, media: str) -> bool:
+        """The notice's Call (CH9): raise the support's chat window and start a call there
+        (the page decides: in the window, or in the system browser)."""
+        with self._lock:
+            window = self._chats.get(session_id)
+        if window is None:
+            return False
+        window.restore()
+        window.show()
+        _run_js(window, f"window.rsDesktop && window.rsDesktop.startCall({json.dumps(media)})")
+        return True
+
     def call_attention(self, session_id: str) -> dict[str, bool | None]:
         """Flash the session's chat window (the main window if it has none) unless the agent
         is looking at it: ``{active, alerted}`` (suite/agent/app/window_alert.py)."""
@@ -261,9 +279,52 @@ class AgentShell:
         window.set_title(title)
         return True
 
+    def focus_chat(self, session_id: str) -> None:
+        """Raise and focus the support's chat window (the main window when it has none): the
+        agent clicked its system notification."""
+        from suite.agent.app.window_alert import bring_to_front
+
+        with self._lock:
+            window = self._chats.get(session_id) or self.main
+        if not bring_to_front(window):
+            window.restore()
+            window.show()
+
     def open_url(self, url: str) -> None:
         logger.info("opening %s in the system browser", url)
         webbrowser.open(url)
+
+    def open_in_browser(self, url: str) -> bool:
+        """Open ``url`` in the system browser (``webbrowser`` follows ``$BROWSER``) without
+        logging it: a sign-in handoff link carries its ticket in the fragment."""
+        try:
+            return bool(webbrowser.open(url))
+        except webbrowser.Error:
+            logger.warning("no system browser could be started", exc_info=True)
+            return False
+
+    def media_support(self) -> dict[str, Any]:
+        """Whether the windows can use the camera and the microphone in a call (CH9): only
+        where this app answers the engine's media permission requests (Qt WebEngine)."""
+        if self._media_handler:
+            return {"available": True, "reason": None}
+        return {
+            "available": False,
+            "reason": f"camera and microphone access is not wired for this window system "
+            f"({sys.platform})",
+        }
+
+    def _page_in_call(self, page: Any) -> bool:
+        """Whether ``page`` (a QWebEnginePage) is the chat window of a support in a call.
+        Asked in the GUI thread by the permission handler (web_permissions.py)."""
+        with self._lock:
+            chats = list(self._chats.items())
+        for session_id, window in chats:
+            native = getattr(window, "native", None)
+            view = getattr(native, "webview", None)
+            if view is not None and view.page() is page:
+                return self.calls.active(session_id)
+        return False
 
     def open_help(self) -> None:
         with self._lock:

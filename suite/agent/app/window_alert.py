@@ -81,3 +81,24 @@ def alert_unless_active(window: Any) -> dict[str, bool | None]:
     except Exception:
         logger.exception("the window alert did not run")
         return {"active": None, "alerted": False}
+
+
+def bring_to_front(window: Any) -> bool:
+    """Raise ``window`` and give it the keyboard focus (a click on its notification).
+
+    On X11 ``activateWindow`` asks the window manager (``_NET_ACTIVE_WINDOW``); window managers
+    with focus-stealing prevention may flash it instead. Returns False without a Qt window.
+    """
+    native = getattr(window, "native", None)
+    if native is None or not hasattr(native, "activateWindow"):
+        return False
+
+    def in_gui() -> None:
+        if native.isMinimized():
+            native.showNormal()
+        native.show()
+        native.raise_()
+        native.activateWindow()
+
+    _gui_invoker().run.emit(in_gui)
+    return True

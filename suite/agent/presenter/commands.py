@@ -2,7 +2,8 @@
 
 One command a line, words separated by spaces::
 
-    pause | resume | stop | revoke
+    pause | resume | stop
+    revoke | revoke mouse | revoke keyboard   take control back: both kinds, or one (P3)
     monitor N                       share monitor N (mss index, 1 = first)
     windows ID,ID | windows all     share only these X window ids (decimal or 0x hex), or all
     draw tool TOOL|none [#rrggbb|-] [WIDTH]
@@ -39,7 +40,14 @@ class Stop:
 
 @dataclass(frozen=True, slots=True)
 class Revoke:
-    """Take mouse and keyboard control back from the customer (P3)."""
+    """Take control back from the customer (P3): both kinds, or only the mouse or keyboard."""
+
+    mouse: bool = True
+    keyboard: bool = True
+
+    def __post_init__(self) -> None:
+        if not (self.mouse or self.keyboard):
+            raise ValueError("revoke takes back the mouse, the keyboard or both")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +93,7 @@ Command = Pause | Resume | Stop | Revoke | Monitor | Windows | DrawTool | DrawUn
 DrawCommand = DrawTool | DrawUndo | DrawClear
 
 _VERBS: dict[type, str] = {
-    Pause: "pause", Resume: "resume", Stop: "stop", Revoke: "revoke",
+    Pause: "pause", Resume: "resume", Stop: "stop",
     DrawUndo: "draw undo", DrawClear: "draw clear",
 }  # fmt: skip
 _BARE = {verb: kind for kind, verb in _VERBS.items()}
@@ -96,6 +104,10 @@ def encode_command(command: Command) -> str:
     verb = _VERBS.get(type(command))
     if verb is not None:
         return verb
+    if isinstance(command, Revoke):
+        if command.mouse and command.keyboard:
+            return "revoke"
+        return "revoke mouse" if command.mouse else "revoke keyboard"
     if isinstance(command, Monitor):
         return f"monitor {int(command.index)}"
     if isinstance(command, Windows):
@@ -121,6 +133,11 @@ def parse_command(line: str) -> Command:
     if text in _BARE:
         return _BARE[text]()
     verb, args = (words[0], words[1:]) if words else ("", [])
+    if verb == "revoke" and len(args) <= 1:
+        kind = args[0] if args else None
+        if kind not in (None, "mouse", "keyboard"):
+            raise ValueError(f"revoke takes mouse or keyboard, not {kind!r}")
+        return Revoke(mouse=kind != "keyboard", keyboard=kind != "mouse")
     if verb == "monitor" and len(args) == 1:
         return Monitor(int(args[0]))
     if verb == "windows" and len(args) == 1:

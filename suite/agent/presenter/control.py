@@ -147,15 +147,16 @@ class PresenterControl:
         """The agent pressed the hotkey: nothing more gets in from now, then tell the relay."""
         self.take_back(f"{HOTKEY_LABEL} pressed")
 
-    def take_back(self, why: str) -> None:
-        """Take both kinds of control back (the hotkey, or the app's ``revoke`` command)."""
+    def take_back(self, why: str, mouse: bool = True, keyboard: bool = True) -> None:
+        """Take control back (the hotkey: both; the app's ``revoke`` command: both or one)."""
         if self.control is not None:
-            self.control.revoke()
-        logger.info("%s: control taken back", why)
+            self.control.revoke(mouse, keyboard)
+        kinds = "mouse and keyboard" if mouse and keyboard else "mouse" if mouse else "keyboard"
+        logger.info("%s: %s control taken back", why, kinds)
         channel = self._channel
         if channel is not None and not channel.closed:
             try:
-                channel.send_message(RevokeControl(mouse=True, keyboard=True))
+                channel.send_message(RevokeControl(mouse=mouse, keyboard=keyboard))
             except Exception as exc:  # the socket is going: the relay clears it anyway
                 logger.warning("could not tell the relay about the revoke: %s", exc)
 

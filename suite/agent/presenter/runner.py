@@ -127,11 +127,11 @@ class PresenterRunner:
             self.presenter.share_windows(ids)
 
     def apply_revoke(self, command: Revoke) -> None:
-        """``revoke``: take mouse and keyboard control back (P3, from the app)."""
+        """``revoke``: take mouse and keyboard control back, or one of them (P3, the app)."""
         if self.remote is None:
             logger.warning("no remote control in this presenter: nothing to revoke")
             return
-        self.remote.take_back("the agent app")
+        self.remote.take_back("the agent app", command.mouse, command.keyboard)
 
     def apply_draw(self, command: DrawTool | DrawUndo | DrawClear) -> None:
         """``draw tool|undo|clear``: the overlay's drawing (P5)."""

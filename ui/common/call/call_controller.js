@@ -25,8 +25,12 @@ export class CallController {
    * @param {import("../session_socket.js").SessionSocket} options.socket
    * @param {(controller: CallController) => void} options.onChange redraw
    * @param {"all"|"relay"} [options.iceTransportPolicy] "relay": TURN only (tests, benchmarks)
+   * @param {(media: string) => Promise<void>} [options.beforeMedia] awaited before the microphone
+   *   and camera open (the desktop app lets its window use them only in a call); a throw is a
+   *   failed call
    */
-  constructor({ socket, onChange, iceTransportPolicy = URL_ICE_POLICY }) {
+  constructor({ socket, onChange, iceTransportPolicy = URL_ICE_POLICY, beforeMedia = null }) {
+    this.beforeMedia = beforeMedia; // awaited before the devices open (the desktop app's gate)
     this.socket = socket;
     this.onChange = onChange;
     this.iceTransportPolicy = iceTransportPolicy;
@@ -301,6 +305,7 @@ export class CallController {
     this.notice = null;
     this._changed();
     try {
+      await this.beforeMedia?.(media);
       const { stream, cameraProblem } = await openMedia(media, this.devices);
       this._stopLocal();
       this.localStream = stream;

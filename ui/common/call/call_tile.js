@@ -366,10 +366,11 @@ export class CallTile {
 
 /**
  * The agent's "Voice call" / "Video call" buttons (disabled while a call is on, and while
- * `canCall()` says no: no customer connected).
+ * `canCall()` says no: no customer connected). `onStart(media)` starts the call (default
+ * `controller.start`; the desktop app's chat window may send it to the system browser).
  * @returns {{element: HTMLElement, render: () => void}}
  */
-export function callButtons({ controller, i18n, canCall = () => true }) {
+export function callButtons({ controller, i18n, canCall = () => true, onStart = (media) => controller.start(media) }) {
   const group = element("span", "rs-call-buttons", { "data-testid": "call-buttons" });
   const make = (media, key, icon) => {
     const button = element("button", "rs-button rs-button--secondary rs-button--small", {
@@ -382,7 +383,7 @@ export function callButtons({ controller, i18n, canCall = () => true }) {
     const title = () => (button.title = i18n.t(key)); // the name, when only the icon shows
     title();
     i18n.onChange(title);
-    button.addEventListener("click", () => controller.start(media));
+    button.addEventListener("click", () => onStart(media));
     group.append(button);
     return button;
   };

@@ -1,0 +1,120 @@
+"""HTTP routes of sign-in handoffs (CH9): issue a ticket for one of the agent's supports, and
+exchange it once for a sign-in in the system browser.
+
+The thin shell around ``handoffs.Handoffs`` (rules). Contract in docs/protocol.md, *Sign-in
+handoff*; why it exists in docs/architecture.md, *Calls in the desktop app*.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import bottle
+
+from relay_server.accounts.handoffs import HandoffRefused, Handoffs
+from relay_server.errors import Refused
+from relay_server.sessions.relay import Relay
+from relay_server.sessions.supports import SessionState
+from relay_server.throttle import FailureThrottle
+from relay_server.web.authorization import bearer_principal
+from relay_server.web.http_bodies import json_body, json_route
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 4096
+REDEEM_FAILURES_LIMIT = 20  # refused tickets per address and window, then 429
+REDEEM_WINDOW_S = 600.0
+HANDOFF_PAGE = "/agent"
+
+
+def install_handoff_routes(
+    app: bottle.Bottle,
+    relay: Relay,
+    clock: Callable[[], float],
+    client_ip: Callable[[], str],
+    relay_url: Callable[[], str],
+    handoffs: Handoffs | None = None,
+) -> Handoffs:
+    """Add ``POST /api/handoffs`` and ``POST /api/handoffs/redeem``; returns the registry."""
+    handoffs = handoffs if handoffs is not None else Handoffs(relay.options.handoff_lifetime_s)
+    throttle = FailureThrottle(REDEEM_FAILURES_LIMIT, REDEEM_WINDOW_S)
+    api = json_route()
+
+    def owns_live(username: str, session_id: str) -> bool:
+        session = relay.directory.sessions.get(session_id)
+        return (
+            session is not None
+            and session.agent_username == username
+            and session.state is not SessionState.ENDED
+        )
+
+    def refuse(error: HandoffRefused) -> Refused:
+        return Refused(str(error.problem), str(error))
+
+    @app.post("/api/handoffs")
+    @api
+    def issue() -> dict[str, Any]:
+        now = clock()
+        header = bottle.request.get_header("Authorization")
+        principal = bearer_principal(relay.accounts, header, now)
+        session_id = json_body(MAX_BODY_BYTES).get("session_id")
+        if not isinstance(session_id, str) or not session_id:
+            raise Refused("bad_request", "a handoff requires 'session_id' (text)")
+        if not owns_live(principal.username, session_id):
+            raise Refused("session_not_found", "no such live support session of yours")
+        try:
+            ticket, record = handoffs.issue(principal.username, session_id, now)
+        except HandoffRefused as error:
+            raise refuse(error) from None
+        bottle.response.status = 201
+        base = (relay.options.public_url or relay_url()).rstrip("/")
+        # Never logged: the ticket is a sign-in. Only who asked, for which support.
+        logger.info(
+            "sign-in handoff issued",
+            extra={"username": principal.username, "session_id": session_id},
+        )
+        return {
+            "ticket": ticket,
+            "url": f"{base}{HANDOFF_PAGE}#handoff={ticket}",
+            "session_id": session_id,
+            "expires_at": record.expires_at,
+            "lifetime_s": handoffs.lifetime_s,
+        }
+
+    @app.post("/api/handoffs/redeem")
+    @api
+    def redeem() -> dict[str, Any]:
+        ip, now = client_ip(), clock()
+        wait = throttle.retry_after(ip, now)
+        if wait > 0:
+            raise Refused(
+                "throttled", f"too many refused sign-in links; try again in {int(wait) + 1} s", wait
+            )
+        ticket = json_body(MAX_BODY_BYTES).get("ticket")
+        if not isinstance(ticket, str) or not ticket:
+            raise Refused("bad_request", "redeem requires 'ticket' (text)")
+        try:
+            record = handoffs.redeem(ticket, owns_live, now)
+        except HandoffRefused as error:
+            throttle.record_failure(ip, now)
+            logger.info("sign-in handoff refused", extra={"ip": ip, "code": str(error.problem)})
+            raise refuse(error) from None
+        account = relay.accounts.get(record.username)
+        if account is None:
+            raise Refused("unauthorized", "this account no longer exists")
+        token, expires_at = relay.accounts.issue_token(account, now)
+        relay.wait_durable()
+        logger.info(
+            "sign-in handoff redeemed",
+            extra={"username": record.username, "session_id": record.session_id, "ip": ip},
+        )
+        return {
+            "token": token,
+            "expires_at": expires_at,
+            "agent": relay.profile(account),
+            "session_id": record.session_id,
+        }
+
+    return handoffs
