@@ -83,6 +83,7 @@ def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None
 PAGE_TABLES = {
     "/": {"call", "chat", "customer", "file", "knock", "participant", "screen"},
     "/agent": {
+        "account",
         "agent",
         "attention",
         "browser_present",
