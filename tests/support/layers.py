@@ -126,6 +126,7 @@ PURE_CORE = Layer(
         "relay_server.mail.settings",
         "relay_server.mail.templates",
         "relay_server.options.specs",
+        "relay_server.reservations.model",
         "relay_server.screen.control_grants",
         "relay_server.screen.drawing_board",
         "relay_server.screen.fanout",

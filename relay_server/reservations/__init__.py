@@ -1,0 +1,1 @@
+"""Reservations (A11): meetings booked ahead, invitees, links, calendar files, reminders."""
