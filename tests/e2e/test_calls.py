@@ -179,8 +179,9 @@ def test_a_blocked_microphone_says_what_to_do_and_the_call_can_be_declined(
 
 
 def test_the_call_model_reads_call_state_stats_and_errors(open_ui: PageFactory) -> None:
-    """call_model.js (pure): the page's phase from call_state, which links to open and close,
-    who is polite, getStats read as loss/RTT/relay, and getUserMedia errors as keys."""
+    """call_model.js (pure): the page's phase from call_state (rejoining a call this page held),
+    which links to open and close (a peer on a new seat afresh), who is polite, getStats read as
+    loss/RTT/relay, and getUserMedia errors as keys."""
     page = open_ui("/")
     result = page.evaluate(
         """async () => {
@@ -213,6 +214,11 @@ def test_the_call_model_reads_call_state_stats_and_errors(open_ui: PageFactory) 
                 ended: m.viewOf(state("agent", true, "left", "ended")).phase,
                 peers: m.viewOf(state("0a1b2c3d4e5f", true, "joined")).peers.map((p) => p.id),
                 links: m.linkChanges(["agent", "gone"], [{ id: "agent" }, { id: "new" }]),
+                reseated: m.linkChanges(new Map([["agent", 1], ["k", 2]]),
+                    [{ id: "agent", seat: 2 }, { id: "k", seat: 2 }]),
+                rejoining: [m.viewOf(state("0a1b2c3d4e5f", false, "away"), "c"),
+                    m.viewOf(state("0a1b2c3d4e5f", false, "away"))]
+                    .map((v) => [v.phase, v.rejoining]),
                 polite: [m.isPolite("0a1b2c3d4e5f", "agent"), m.isPolite("agent", "0a1b2c3d4e5f")],
                 quality: m.qualityOf(stats),
                 turn: [m.hasTurn([{ urls: ["stun:x"] }]), m.hasTurn([{ urls: "turn:x" }])],
@@ -229,6 +235,9 @@ def test_the_call_model_reads_call_state_stats_and_errors(open_ui: PageFactory) 
     )
     assert result["peers"] == ["agent", "ffeeddccbbaa"]  # a mesh: the other customer too
     assert result["links"] == {"open": ["new"], "close": ["gone"]}
+    # A peer back on a new seat gets a fresh link; a page that held the call rejoins it.
+    assert result["reseated"] == {"open": ["agent"], "close": ["agent"]}
+    assert result["rejoining"] == [["active", True], ["idle", False]]
     assert result["polite"] == [True, False]
     quality = result["quality"]
     assert (quality["rttMs"], quality["lossPct"], quality["relayed"]) == (40, 5, True)
