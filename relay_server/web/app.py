@@ -17,7 +17,10 @@ import gevent
 from gevent.event import Event
 
 from relay_server.accounts.fields import USERNAME_RE
-from relay_server.accounts.handoff_routes import install_handoff_routes
+from relay_server.accounts.handoff_routes import (
+    install_customer_handoff_routes,
+    install_handoff_routes,
+)
 from relay_server.accounts.photos import MAX_PHOTO_BYTES, PhotoError
 from relay_server.accounts.registry import Principal
 from relay_server.accounts.routes import install_agent_data_routes
@@ -310,6 +313,7 @@ def build_app(
     install_admin_routes(app, relay, clock)  # admin site (AD1): /admin and /api/admin/...
     # CH9: the desktop app opens a support in the system browser, signed in (one-time tickets).
     install_handoff_routes(app, relay, clock, client_ip, relay_url)
+    install_customer_handoff_routes(app, relay, clock, client_ip, relay_url)
     install_history_routes(app, relay, clock)  # support and usage history (A10, AD2)
 
     root = str(ui_dir())

@@ -29,7 +29,7 @@ import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
 import { RosterView } from "../common/chat/roster_view.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
-import { CustomerCall } from "./customer_call.js"; // voice and video (CH9)
+import { CustomerCall, redeemCallHandoff, takeCallHandoff } from "./customer_call.js"; // CH9
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
 
 i18n.addStrings(
@@ -100,12 +100,27 @@ class CustomerApp {
     byId("code-input").value = formatAccessCode(code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
     const stored = loadStored();
     const knock = loadJson(window.sessionStorage, KNOCK_STORAGE_KEY);
-    if (stored) {
+    const handoff = takeCallHandoff(); // CH9: the one-time viewer's call, held in this browser
+    if (handoff) {
+      this._enterFromHandoff(handoff);
+    } else if (stored) {
       this.enterChat(stored);
     } else if (knock?.secret) {
       this._showKnock(knock);
     } else {
       this.showJoin();
+    }
+  }
+
+  /** CH9: the viewer's seat from its one-time link; the handed-over call is answered here. */
+  async _enterFromHandoff({ ticket, callId }) {
+    try {
+      const seat = await redeemCallHandoff(ticket);
+      this._autoAnswer = callId;
+      this.enterChat({ session_id: seat.session_id, customer_token: seat.customer_token, last_seen_id: 0 });
+    } catch (error) {
+      this.showJoin();
+      this.joinError.show(error);
     }
   }
 
@@ -438,7 +453,8 @@ class CustomerApp {
     });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
     // Voice and video (CH9): rings here and in the viewer; the page that answers holds it.
-    this.call = new CustomerCall({ socket, i18n, panel: byId("chat-panel") });
+    this.call = new CustomerCall({ socket, i18n, panel: byId("chat-panel"), autoAnswer: this._autoAnswer });
+    this._autoAnswer = null;
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);

@@ -39,8 +39,21 @@ export class CallController {
    * @param {(media: string) => Promise<void>} [options.beforeMedia] awaited before the microphone
    *   and camera open (the desktop app lets its window use them only in a call); a throw is a
    *   failed call
+   * @param {(callId: string) => Promise<void>} [options.answerElsewhere] this page cannot call
+   *   (the one-time viewer without WebRTC): Answer hands the call to the system browser
+   * @param {string|null} [options.autoAnswer] the call to answer as soon as it rings here (the
+   *   page the viewer opened in the system browser)
    */
-  constructor({ socket, onChange, iceTransportPolicy = URL_ICE_POLICY, beforeMedia = null }) {
+  constructor({
+    socket,
+    onChange,
+    iceTransportPolicy = URL_ICE_POLICY,
+    beforeMedia = null,
+    answerElsewhere = null,
+    autoAnswer = null,
+  }) {
+    this.answerElsewhere = answerElsewhere;
+    this.autoAnswer = autoAnswer;
     this.beforeMedia = beforeMedia; // awaited before the devices open (the desktop app's gate)
     this.socket = socket;
     this.onChange = onChange;
@@ -97,10 +110,32 @@ export class CallController {
   /** Answer the ringing call on this page. */
   async accept() {
     const { callId, media } = this.view;
+    if (this.view.phase === CallPhase.INCOMING && this.answerElsewhere) {
+      await this._handOff(callId);
+      return;
+    }
     if (this.view.phase !== CallPhase.INCOMING || !(await this._openMedia(media))) {
       return;
     }
     this.socket.send(MessageType.ANSWER_CALL, { call_id: callId, accept: true });
+  }
+
+  /** This page cannot call: the call is answered in the system browser (same seat). */
+  async _handOff(callId) {
+    this.busy = true;
+    this.error = null;
+    this.notice = null;
+    this._changed();
+    try {
+      await this.answerElsewhere(callId);
+      this.notice = "answered_in_browser";
+    } catch (error) {
+      console.warn("call: the system browser did not take the call", error);
+      this.error = "browser_not_opened";
+    } finally {
+      this.busy = false;
+      this._changed();
+    }
   }
 
   decline() {
@@ -228,7 +263,12 @@ export class CallController {
       }
       this._updateLinks();
     } else if (phase === CallPhase.INCOMING) {
-      // Ringing here: nothing to open until the user answers.
+      // Ringing here: nothing to open until the user answers (or answered in the viewer,
+      // which opened this page in the system browser to hold the call).
+      if (this.autoAnswer && this.autoAnswer === this.view.callId) {
+        this.autoAnswer = null;
+        queueMicrotask(() => this.accept());
+      }
     } else {
       // Ended, elsewhere (another page of mine took the call) or idle: drop the media here.
       this._teardown();
@@ -503,6 +543,7 @@ export class CallController {
       cameraOff: this.cameraOff,
       error: this.error,
       notice: this.notice,
+      answersElsewhere: Boolean(this.answerElsewhere),
       localTracks: this.localStream?.getTracks().map((track) => track.kind) ?? [],
     };
   }

@@ -170,10 +170,12 @@ export class CallTile {
     if (phase === CallPhase.INCOMING) {
       const caller = c.state?.participants?.find((p) => p.role === "agent")?.name ?? "";
       this.promptText.textContent = this.i18n.t(view.media === "video" ? "call.incoming_video" : "call.incoming_audio", { name: caller });
-      this.promptHint.textContent = this.i18n.t("call.incoming_hint");
-      this._label(this.acceptButton, "call.accept");
+      // The one-time viewer without WebRTC: Answer opens the call in the system browser.
+      const elsewhere = Boolean(c.answerElsewhere);
+      this.promptHint.textContent = this.i18n.t(elsewhere ? "call.incoming_hint_browser" : "call.incoming_hint");
+      this._label(this.acceptButton, elsewhere ? "call.accept_in_browser" : "call.accept");
       this._label(this.declineButton, "call.decline");
-      this.acceptButton.disabled = c.busy;
+      this.acceptButton.disabled = c.busy || c.notice === "answered_in_browser"; // once is enough
     }
     this._label(this.hangUpButton, phase === CallPhase.OUTGOING ? "call.calling_cancel" : "call.hang_up");
     this._label(this.muteButton, c.muted ? "call.unmute" : "call.mute");
