@@ -30,6 +30,7 @@ import { RosterView } from "../common/chat/roster_view.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
 import { CustomerCall, redeemCallHandoff, takeCallHandoff } from "./customer_call.js"; // CH9
+import { forgetLinkInAddress, linkSecret, showInvitation } from "./invitation_link.js";
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
 
 i18n.addStrings(
@@ -95,8 +96,8 @@ class CustomerApp {
     const query = new URLSearchParams(window.location.search);
     const code = query.get("code") ?? "";
     // A personal invitation link (?invite=<secret>): one seat, no code to type.
-    this.invitation = /^[A-Za-z0-9_-]{16,64}$/.test(query.get("invite") ?? "") ? query.get("invite") : null;
-    this._showInvitation();
+    this.invitation = linkSecret(query, "invite");
+    showInvitation(this.invitation !== null);
     byId("code-input").value = formatAccessCode(code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
     const stored = loadStored();
     const knock = loadJson(window.sessionStorage, KNOCK_STORAGE_KEY);
@@ -205,8 +206,8 @@ class CustomerApp {
       if (target.invitation) {
         // Used up: a reload or "Join again" must not send it again.
         this.invitation = null;
-        this._showInvitation();
-        window.history.replaceState(null, "", window.location.pathname);
+        showInvitation(false);
+        forgetLinkInAddress();
       }
       this.enterChat({
         session_id: joined.session_id,
@@ -228,17 +229,6 @@ class CustomerApp {
     } finally {
       this._busy = false;
       this._renderJoinButton();
-    }
-  }
-
-  /** With a personal link the code field and the icons give way to one line that says so. */
-  _showInvitation() {
-    const invited = this.invitation !== null;
-    byId("code-input").closest(".rs-field").hidden = invited;
-    byId("invitation-note").hidden = !invited;
-    byId("join-subtitle").hidden = invited;
-    if (invited) {
-      byId("icons-section").hidden = true;
     }
   }
 
