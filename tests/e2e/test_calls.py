@@ -123,6 +123,45 @@ def test_a_call_only_through_coturn_with_the_relays_credentials(
                 page.context.close()
 
 
+def test_a_network_without_udp_falls_back_to_turn_over_tcp_by_itself(
+    browser, relay_factory, tmp_path
+) -> None:
+    """Where UDP may not be used (Chromium's WebRTC IP handling policy
+    disable_non_proxied_udp, as an enterprise policy sets it), the pages with their default ICE
+    policy find no direct path and connect through the relay's TURN server over TCP on their
+    own: the selected pair is relay on both sides, media flows and the tile says so."""
+    from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH
+
+    missing = coturn_missing()
+    if missing:
+        print(f"skipped: {missing}")
+        pytest.skip(missing)
+    with run_coturn(tmp_path) as turn:
+        over_tcp = turn.url.replace("transport=udp", "transport=tcp")
+        relay = relay_factory(*turn.relay_args, "--turn-url", over_tcp)
+        no_udp = [*CHROMIUM_ARGS, "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
+        browsers = [
+            browser.browser_type.launch(executable_path=CHROMIUM_PATH, args=no_udp)
+            for _ in range(2)
+        ]
+        try:
+            agent = open_page(browsers[0], relay.url + "/agent")
+            customer = open_page(browsers[1], relay.url + "/")
+            agent_login(agent)
+            code = start_support(agent)
+            customer_join(customer, code)
+            customer_id = _call(agent, customer)
+            flowing = "b.framesDecoded > a.framesDecoded && b.audioPackets > a.audioPackets"
+            seen = wait_stats(agent, customer_id, flowing)["b"]
+            assert (seen["localCandidateType"], seen["remoteCandidateType"]) == ("relay", "relay")
+            assert wait_stats(customer, "agent", flowing)["b"]["localCandidateType"] == "relay"
+            expect(by_id(agent, "call-status")).to_have_text("Connected through the relay")
+            expect(by_id(customer, "call-status")).to_have_text("Connected through the relay")
+        finally:
+            for launched in browsers:
+                launched.close()
+
+
 def test_the_customer_answers_in_the_viewer_and_the_chat_page_says_so(
     open_ui: PageFactory, browser, relay
 ) -> None:
