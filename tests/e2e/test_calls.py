@@ -13,6 +13,7 @@ from tests.support.calls import (
     REMOTE_VIDEO_PLAYS,
     call_state,
     coturn_missing,
+    free_port,
     run_coturn,
     wait_call,
     wait_stats,
@@ -160,6 +161,59 @@ def test_a_network_without_udp_falls_back_to_turn_over_tcp_by_itself(
         finally:
             for launched in browsers:
                 launched.close()
+
+
+TRYING_THROUGH_THE_RELAY = "No direct connection: trying through the relay…"
+RECORD_STATUS_LINES = """() => {
+    window.__statusLines = [];
+    const status = document.querySelector('[data-testid="call-status"]');
+    new MutationObserver(() => {
+        const line = status.textContent;
+        if (line && window.__statusLines.at(-1) !== line) window.__statusLines.push(line);
+    }).observe(status, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def test_no_path_at_all_tries_the_relay_then_says_the_call_could_not_connect(
+    browser, relay_factory
+) -> None:
+    """No UDP (Chromium's disable_non_proxied_udp policy) and the relay's TURN server
+    unreachable: no candidate pair at all, yet the pages do not say "Connecting…" for ever:
+    after 4 s they try through the relay (ICE restart, TURN only), and when that finds no path
+    either they say the call could not connect."""
+    from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH
+
+    port = free_port()  # nothing listens there: the TURN server is down
+    relay = relay_factory(
+        "--turn-url", f"turn:127.0.0.1:{port}?transport=tcp", "--turn-secret", "s"
+    )
+    no_udp = [*CHROMIUM_ARGS, "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
+    browsers = [
+        browser.browser_type.launch(executable_path=CHROMIUM_PATH, args=no_udp) for _ in range(2)
+    ]
+    try:
+        agent = open_page(browsers[0], relay.url + "/agent")
+        customer = open_page(browsers[1], relay.url + "/")
+        agent_login(agent)
+        code = start_support(agent)
+        customer_join(customer, code)
+        for page in (agent, customer):  # every line the tile's status shows, in order
+            page.evaluate(RECORD_STATUS_LINES)
+        by_id(agent, "call-start-video").click()
+        by_id(customer, "call-accept").click()
+        for page in (agent, customer):
+            wait_call(page, "Object.values(call.links).includes('failed')", timeout_ms=40_000)
+            lines = page.evaluate("window.__statusLines")
+            assert lines[lines.index("Connecting…") :] == [
+                "Connecting…",
+                TRYING_THROUGH_THE_RELAY,
+                "The call could not connect. Check your network, then call again.",
+            ], lines
+        by_id(agent, "call-hangup").click()
+        wait_call(customer, "call.phase === 'ended'")
+    finally:
+        for launched in browsers:
+            launched.close()
 
 
 def test_the_customer_answers_in_the_viewer_and_the_chat_page_says_so(
