@@ -404,7 +404,8 @@ class Reservations:
             raise Refused(str(error.problem), JOIN_MESSAGES[str(error.problem)]) from None
         invitee.joined_at = now
         self._save(reservation, durable=False)  # _joined waits for the store
-        return self.relay._joined(session, customer, now)
+        # One conversation for everyone invited: from the meeting's start, materials first.
+        return self.relay._joined(session, customer, now, since_id=0)
 
     # -- the store ---------------------------------------------------------------------------
 
