@@ -126,7 +126,8 @@ export class ReservationsView {
     });
     const when = element("div", "agent-resv__when");
     when.append(
-      element("span", "agent-resv__time", {}, formatShortTime(reservation.start_utc, i18n.locale)),
+      // In the zone it was booked in, which is shown beside it.
+      element("span", "agent-resv__time", {}, formatShortTime(reservation.start_utc, i18n.locale, reservation.time_zone)),
       element("span", "rs-help", {}, `${t("resv.minutes", { n: reservation.duration_minutes })} · ${reservation.time_zone}`),
     );
     const main = element("div", "agent-resv__main");
@@ -139,7 +140,8 @@ export class ReservationsView {
     const invited = reservation.invitees.filter((invitee) => !invitee.revoked).length;
     tags.append(element("span", "rs-help", {}, t("resv.invitees_n", { n: invited })));
     if (reservation.materials.length > 0) {
-      tags.append(element("span", "rs-help", {}, t("resv.materials_n", { n: reservation.materials.length })));
+      const count = reservation.materials.length;
+      tags.append(element("span", "rs-help", {}, t(count === 1 ? "resv.materials_1" : "resv.materials_n", { n: count })));
     }
     main.append(tags);
     const actions = element("div", "agent-resv__actions");
@@ -188,7 +190,7 @@ export class ReservationsView {
   cancel(reservation) {
     this.cancelBody.textContent = this.i18n.t("resv.cancel_body", {
       title: reservation.title,
-      when: formatShortTime(reservation.start_utc, this.i18n.locale),
+      when: formatShortTime(reservation.start_utc, this.i18n.locale, reservation.time_zone),
     });
     this.cancelDialog.addEventListener(
       "close",
