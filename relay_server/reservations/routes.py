@@ -66,7 +66,7 @@ def install_reservation_routes(
         if when not in rules.WHEN:
             raise Refused("bad_request", "'when' is one of " + ", ".join(rules.WHEN))
         zone: ZoneInfo = rules.parse_time_zone(query.getunicode("tz") or "UTC")
-        found = reservations.list(caller(), when, zone, clock())
+        found = reservations.list(caller(), when, zone, clock(), relay_url())
         return {"reservations": found, "when": when}
 
     @app.post("/api/reservations")
@@ -74,24 +74,25 @@ def install_reservation_routes(
     def create_reservation():
         reservation = reservations.create(caller(), body(), clock())
         bottle.response.status = 201
-        return {"reservation": reservations.view(reservation)}
+        return {"reservation": reservations.view(reservation, relay_url())}
 
     @app.get("/api/reservations/<reservation_id>")
     @route
     def get_reservation(reservation_id: str):
-        return {"reservation": reservations.view(reservations.owned(caller(), reservation_id))}
+        reservation = reservations.owned(caller(), reservation_id)
+        return {"reservation": reservations.view(reservation, relay_url())}
 
     @app.put("/api/reservations/<reservation_id>")
     @route
     def edit_reservation(reservation_id: str):
         reservation = reservations.edit(caller(), reservation_id, body(), clock())
-        return {"reservation": reservations.view(reservation)}
+        return {"reservation": reservations.view(reservation, relay_url())}
 
     @app.post("/api/reservations/<reservation_id>/cancel")
     @route
     def cancel_reservation(reservation_id: str):
         reservation = reservations.cancel(caller(), reservation_id, clock())
-        return {"reservation": reservations.view(reservation)}
+        return {"reservation": reservations.view(reservation, relay_url())}
 
     @app.post("/api/reservations/<reservation_id>/open")
     @route
@@ -116,13 +117,14 @@ def install_reservation_routes(
         material = reservations.add_material(principal, reservation_id, offer, source, clock())
         bottle.response.status = 201
         reservation = reservations.owned(principal, reservation_id)
-        return {"material": asdict(material), "reservation": reservations.view(reservation)}
+        view = reservations.view(reservation, relay_url())
+        return {"material": asdict(material), "reservation": view}
 
     @app.delete("/api/reservations/<reservation_id>/materials/<file_id>")
     @route
     def remove_material(reservation_id: str, file_id: str):
         reservation = reservations.remove_material(caller(), reservation_id, file_id, clock())
-        return {"reservation": reservations.view(reservation)}
+        return {"reservation": reservations.view(reservation, relay_url())}
 
     @app.get("/api/meetings/<secret>")
     @route

@@ -58,7 +58,8 @@ _LINK_REFUSALS = {
 
 
 def meeting_url(relay_url: str, invitee: Invitee) -> str:
-    """The personal link of ``invitee``: what the mailer puts in its invitation."""
+    """The personal link of ``invitee``: what the mailer puts in its invitation
+    (``relay_url``: ``--public-url``, or the address the agent booked through)."""
     return f"{relay_url.rstrip('/')}/?meet={invitee.link_secret}"
 
 
@@ -207,19 +208,24 @@ class Reservations:
             raise Refused("not_your_reservation", "this reservation belongs to another agent")
         return reservation
 
-    def list(self, principal: Principal, when: str, zone: ZoneInfo, now: float) -> list[dict]:
+    def list(
+        self, principal: Principal, when: str, zone: ZoneInfo, now: float, relay_url: str = ""
+    ) -> list[dict]:
         """The agent's reservations in the list ``when``, soonest first (past: latest first),
         each with ``overlaps`` set when its time overlaps another of the agent's."""
         mine = [r for r in self._by_id.values() if r.agent_id == principal.username]
         overlapping = rules.overlapping(mine)
         chosen = [r for r in mine if rules.matches(r, when, now, zone)]
         chosen.sort(key=lambda r: r.start_utc, reverse=when == "past")
-        return [self.view(r, overlaps=r.id in overlapping) for r in chosen]
+        return [self.view(r, relay_url, overlaps=r.id in overlapping) for r in chosen]
 
-    def view(self, reservation: Reservation, overlaps: bool | None = None) -> dict[str, Any]:
-        """What the agent sees: the record, the local start, the window and the links."""
+    def view(
+        self, reservation: Reservation, relay_url: str = "", overlaps: bool | None = None
+    ) -> dict[str, Any]:
+        """What the agent sees: the record, the local start, the window and the links
+        (on ``--public-url`` when set, else on ``relay_url``, the address the agent used)."""
         opens_at, closes_at = rules.open_window(reservation)
-        relay_url = (self.relay.options.public_url or "").rstrip("/")
+        relay_url = (self.relay.options.public_url or relay_url).rstrip("/")
         if overlaps is None:
             mine = [r for r in self._by_id.values() if r.agent_id == reservation.agent_id]
             overlaps = reservation.id in rules.overlapping(mine)
@@ -302,7 +308,8 @@ class Reservations:
         reservation = self.owned(principal, reservation_id)
         live = self.relay.directory.sessions.get(reservation.session_id)
         if reservation.status is ReservationStatus.OPEN and live is not None:
-            return {"reservation": self.view(reservation), "support": self.relay.support_view(live)}
+            view = self.view(reservation, relay_url)
+            return {"reservation": view, "support": self.relay.support_view(live)}
         rules.check_can_open(reservation, now)
         support = self.relay.new_support(principal, now, relay_url)
         session = self.relay.directory.sessions[support["session_id"]]
@@ -318,7 +325,7 @@ class Reservations:
         self._save(reservation)
         self.link_changed(reservation.id)
         logger.info("reservation opened", extra={"session_id": session.id})
-        return {"reservation": self.view(reservation), "support": support}
+        return {"reservation": self.view(reservation, relay_url), "support": support}
 
     def session_ended(self, session_id: str, now: float) -> None:
         """The Relay's hook: an opened reservation's session ended, so it is done."""

@@ -39,6 +39,7 @@ def test_book_list_edit_cancel_and_another_agent_is_refused(relay):
     assert reservation["time_zone"] == "Asia/Seoul"
     assert [i["email"] for i in reservation["invitees"]] == ["kim@example.com", "lee@example.com"]
     kim_link = reservation["invitees"][0]["link_url"]
+    assert kim_link.startswith(f"{relay.url}/?meet=")  # the address the agent used
     assert len(secret_of(kim_link)) >= 22  # 128 bits or more, url-safe
     assert all("link_secret" not in i for i in reservation["invitees"])
     rid = reservation["id"]
