@@ -2,8 +2,6 @@
 // end screen. One page, three steps, no reload. A reload during the chat reconnects into it
 // (the session is kept in sessionStorage until the end).
 
-import { CallController } from "../common/call/call_controller.js";
-import { CallTile } from "../common/call/call_tile.js";
 import { ChatView } from "../common/chat/chat_view.js";
 import { byId, element, setAvatar, showOnly, showUnreadInTitle } from "../common/dom.js";
 import { EndView } from "../common/end_view.js";
@@ -32,6 +30,7 @@ import { RESERVATION_STRINGS } from "../common/strings/reservation_strings.js";
 import { RosterView } from "../common/chat/roster_view.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
+import { CustomerCall } from "./customer_call.js"; // voice and video (CH9)
 import { forgetLinkInAddress, linkSecret, showInvitation } from "./invitation_link.js";
 import { MeetingPage } from "./meeting_page.js";
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
@@ -460,11 +459,8 @@ class CustomerApp {
       dropTarget: byId("chat-panel"),
     });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
-    // Voice and video (CH9): the agent's call rings here and in the viewer; the page that
-    // answers holds it. The tile floats beside the chat (at the top of it on a phone).
-    this.call = new CallController({ socket, onChange: () => this.callTile?.render() });
-    this.callTile = new CallTile({ controller: this.call, i18n, parent: byId("chat-panel"), place: "chat" });
-    byId("chat-panel").prepend(this.callTile.element);
+    // Voice and video (CH9): rings here and in the viewer; the page that answers holds it.
+    this.call = new CustomerCall({ socket, i18n, panel: byId("chat-panel") });
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);
@@ -582,8 +578,7 @@ class CustomerApp {
 
   _leaveChat() {
     this.call?.destroy(); // CH9: release the microphone and camera
-    this.callTile?.destroy();
-    this.call = this.callTile = null;
+    this.call = null;
     this.socket?.close();
     this.chatView?.destroy();
     this.roster?.destroy();
