@@ -112,7 +112,8 @@ def test_book_wait_on_the_link_and_enter_when_the_agent_opens(agent_page, open_u
 
 def test_early_cancelled_and_used_links_say_what_happened(agent_page, open_ui, relay):
     """An early link counts down and says so; a cancelled one and a used one each say what
-    happened, in English and Korean; the agent's list marks overlaps and cancellations."""
+    happened, in English and Korean; the agent's list marks overlaps, edits a title and
+    cancels after a confirm, and the early link's page then says it was cancelled."""
     api = Api(relay.url)
     token = api.login(ALICE.username, ALICE.password)
     early = book(api, token, start=wall_clock_in(120), title="Quarterly review")
@@ -157,6 +158,13 @@ def test_early_cancelled_and_used_links_say_what_happened(agent_page, open_ui, r
     by_id(agent_page, "reservation-tab-basic").click()
     _shot(agent_page, "agent-form-basic-ko")
     by_id(agent_page, "reservation-form-close").click()
+    demo = agent_page.locator('[data-testid="reservation-row"]', has_text="Overlapping demo")
+    demo.get_by_test_id("reservation-edit").click()
+    expect(by_id(agent_page, "reservation-title-input")).to_have_value("Overlapping demo")
+    by_id(agent_page, "reservation-title-input").fill("Zephyr demo, moved")
+    by_id(agent_page, "reservation-save").click()
+    expect(by_id(agent_page, "reservation-form")).to_be_hidden()
+    expect(agent_page.get_by_text("Zephyr demo, moved")).to_be_visible()
     row = agent_page.locator('[data-testid="reservation-row"]', has_text="Quarterly review")
     row.get_by_test_id("reservation-cancel").click()
     expect(by_id(agent_page, "reservation-cancel-dialog")).to_be_visible()
