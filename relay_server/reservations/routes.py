@@ -8,7 +8,6 @@ docs/protocol.md, *Reservations*.
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -108,7 +107,7 @@ def install_reservation_routes(
         if length < 0:
             raise Refused("length_required", "a material's upload needs a Content-Length")
         offer = {
-            "name": urllib.parse.unquote(query.getunicode("name") or ""),
+            "name": query.getunicode("name") or "",  # decoded once by Bottle
             "size": length,
             "type": query.getunicode("type") or None,
             "sha256": query.getunicode("sha256") or None,

@@ -78,4 +78,12 @@ def test_desktop_app_opens_a_reservation_by_double_click(
         expect(customer.get_by_test_id("file-name").first).to_have_text("price-list.pdf")
         chat.wait_for(visible_js(by_test_id("file-name")), timeout_s=30)
         keep(chat.screenshot(artifacts_dir / "desktop-reservation-opened-en.png"))
-        keep(main.screenshot(artifacts_dir / "desktop-reservations-after-open-en.png"))
+        main.click(by_test_id("reservations-button"))
+        main.evaluate(
+            "(() => { const s = document.querySelector('#language-select');"
+            " s.value = 'ko'; s.dispatchEvent(new Event('change')); })()"
+        )
+        main.wait_for(
+            f"document.querySelector('{by_test_id('reservation-badge')}').textContent === '진행 중'"
+        )
+        keep(main.screenshot(artifacts_dir / "desktop-reservations-open-ko.png"))
