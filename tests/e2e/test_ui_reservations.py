@@ -99,7 +99,8 @@ def test_book_wait_on_the_link_and_enter_when_the_agent_opens(agent_page, open_u
 
     row = by_id(agent_page, "reservation-row")
     row.get_by_test_id("reservation-title").dblclick()
-    expect(by_id(agent_page, "access-code")).to_be_visible(timeout=15_000)  # the waiting state
+    # Waiting, then chatting as soon as the invitees' pages enter (the waiting state is brief).
+    expect(by_id(agent_page, "reservations-panel")).to_be_hidden(timeout=15_000)
 
     for page in (kim, lee):
         expect(by_id(page, "chat-peer-name")).to_have_text(ALICE.name, timeout=30_000)
@@ -107,6 +108,7 @@ def test_book_wait_on_the_link_and_enter_when_the_agent_opens(agent_page, open_u
     assert "meet=" not in kim.url  # used: a reload must not try the link again
     _shot(kim, "customer-entered-1280-ko")
     _shot(lee, "customer-entered-390-en")
+    expect(agent_page.get_by_test_id("file-name").first).to_have_text("price-list.pdf")
     _shot(agent_page, "agent-opened-en")
 
 
