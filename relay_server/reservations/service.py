@@ -328,13 +328,21 @@ class Reservations:
         return {"reservation": self.view(reservation, relay_url), "support": support}
 
     def session_ended(self, session_id: str, now: float) -> None:
-        """The Relay's hook: an opened reservation's session ended, so it is done."""
+        """The Relay's hook: an opened reservation's session ended. It is done once an
+        invitee came in; ended before anyone did (the agent closed the waiting support), it is
+        scheduled again: the invitees keep waiting and the agent may open it once more."""
         for reservation in self._by_id.values():
             if reservation.session_id == session_id and (
                 reservation.status is ReservationStatus.OPEN
             ):
                 reservation.updated_at = now
-                self._finish(reservation, ReservationStatus.DONE)
+                if any(invitee.joined_at is not None for invitee in reservation.invitees):
+                    self._finish(reservation, ReservationStatus.DONE)
+                else:
+                    reservation.status = ReservationStatus.SCHEDULED
+                    reservation.session_id = ""
+                    self._save(reservation)
+                    self.link_changed(reservation.id)
                 return
 
     def _finish(self, reservation: Reservation, status: ReservationStatus) -> None:

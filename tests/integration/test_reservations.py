@@ -246,3 +246,28 @@ def test_open_wakes_the_waiting_link_seats_once_and_shares_the_materials(relay):
     listed = api.request("GET", "/api/reservations?when=past", token=alice)[1]["reservations"]
     assert [r["id"] for r in listed] == [rid]
     assert not list((relay.data_dir / "reservation_materials").glob("*.spool"))
+
+
+def test_a_support_ended_before_anyone_came_can_be_opened_again(relay):
+    """The agent ends the opened reservation's support while no invitee has come: it is
+    scheduled again, its link waits, and Open makes a new session with the material again."""
+    api, alice, _ = _login(relay)
+    reservation = book(api, alice)
+    rid = reservation["id"]
+    assert upload_material(api, alice, rid, "brochure.pdf", PDF)[0] == 201
+    first = api.request("POST", f"/api/reservations/{rid}/open", {}, alice)[1]["support"]
+    agent = ChatClient(relay.ws_url, "agent", first["session_id"], alice)
+    agent.connect()
+    agent.send({"type": "end_session"})
+    agent.recv_type("session_ended")
+    agent.close()
+    got = api.request("GET", f"/api/reservations/{rid}", token=alice)[1]["reservation"]
+    assert (got["status"], got["session_id"]) == ("scheduled", "")
+    assert meeting(api, reservation["invitees"][0]["link_url"])[1]["meeting"]["state"] == (
+        "waiting"
+    )
+    status, again, _ = api.request("POST", f"/api/reservations/{rid}/open", {}, alice)
+    assert status == 200 and again["support"]["session_id"] != first["session_id"]
+    path = f"/api/sessions/{again['support']['session_id']}/files"
+    files = api.request("GET", path, token=alice)[1]["transfers"]
+    assert [t["name"] for t in files] == ["brochure.pdf"]
