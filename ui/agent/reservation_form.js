@@ -189,6 +189,7 @@ export class ReservationForm {
     this.titleInput.value = reservation?.title ?? "";
     this.startInput.value = reservation ? reservation.start_local.slice(0, 16) : wallClockValue(Date.now(), 60, zone);
     this.durationInput.value = String(reservation?.duration_minutes ?? DEFAULT_MINUTES);
+    this.languageSelect.value = this.i18n.language === "ko" ? "ko" : "en"; // the agent's, first
     this.topics = [...(reservation?.agenda ?? [])];
     this.invitees = (reservation?.invitees ?? []).filter((i) => !i.revoked).map((i) => ({ ...i }));
     this.pendingFiles = [];
@@ -262,7 +263,7 @@ export class ReservationForm {
       }),
     );
     if (this.invitees.length === 0) {
-      const empty = element("li", "rs-help");
+      const empty = element("li", "rs-help agent-resv-form__empty");
       this.i18n.bind(empty, "resv.no_invitees");
       this.inviteeList.append(empty);
     }
