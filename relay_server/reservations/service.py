@@ -122,10 +122,11 @@ class Reservations:
     ) -> Reservation:
         """Change the fields present in ``body``; invitees are the whole new list (those kept
         keep their link, new ones get one, removed ones are revoked)."""
-        reservation = self.owned(principal, reservation_id)
-        if reservation.status is not ReservationStatus.SCHEDULED:
-            raise Refused("reservation_not_editable", f"this reservation is {reservation.status}")
-        previous = copy.deepcopy(reservation)
+        previous = self.owned(principal, reservation_id)
+        if previous.status is not ReservationStatus.SCHEDULED:
+            raise Refused("reservation_not_editable", f"this reservation is {previous.status}")
+        # Changes go to a copy that replaces the kept one only once all of them are valid.
+        reservation = copy.deepcopy(previous)
         zone = rules.parse_time_zone(body.get("time_zone", reservation.time_zone))
         changed = ReservationChange.UPDATED
         if "title" in body:
@@ -148,7 +149,7 @@ class Reservations:
             wanted = rules.parse_invitees(body["invitees"])
             added, removed = self._merge_invitees(reservation, wanted)
         if reservation.to_record() == previous.to_record():
-            return reservation  # nothing to tell anyone
+            return previous  # nothing to tell anyone
         reservation.sequence += 1
         reservation.updated_at = now
         self._save(reservation)
@@ -174,7 +175,6 @@ class Reservations:
                 kept.name, kept.language = invitee.name, invitee.language
                 continue
             if kept is not None:  # back on the list: a fresh link, the old one stays dead
-                self._by_secret.pop(kept.link_secret, None)
                 reservation.invitees.remove(kept)
             invitee.link_secret = secrets.token_urlsafe(SECRET_BYTES)
             reservation.invitees.append(invitee)
@@ -183,8 +183,6 @@ class Reservations:
             if key not in wanted_keys and not invitee.revoked:
                 invitee.revoked = True  # kept, so its link says it was withdrawn
                 removed.append(invitee)
-        if sum(not i.revoked for i in reservation.invitees) > rules.MAX_INVITEES:
-            raise Refused("too_many_recipients", f"at most {rules.MAX_INVITEES} invitees")
         return added, removed
 
     def cancel(self, principal: Principal, reservation_id: str, now: float) -> Reservation:

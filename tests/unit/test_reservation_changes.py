@@ -8,8 +8,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from relay_server.accounts.passwords import hash_password
 from relay_server.accounts.registry import Principal
+from relay_server.errors import Refused
 from relay_server.reservations.model import ReservationChange, ReservationStatus
 from relay_server.reservations.service import RESERVATIONS, Reservations, meeting_url
 from relay_server.sessions.relay import Relay, RelayOptions
@@ -25,7 +28,8 @@ def _start(hours: float) -> str:
 
 def test_every_change_reaches_on_change_after_it_is_stored(tmp_path: Path):
     """Created, updated, invitees added and removed, cancelled: each once, in order, with the
-    previous state, and each already in the store when the hook runs."""
+    previous state, and each already in the store when the hook runs; a refused edit tells
+    no one and changes nothing."""
     store = Store(tmp_path)
     try:
         relay = Relay(store, RelayOptions(), hasher=hash_password)
@@ -51,7 +55,11 @@ def test_every_change_reaches_on_change_after_it_is_stored(tmp_path: Path):
             "invitees": [{"email": "lee@example.com", "language": "ko"}],
         }, now)  # fmt: skip
         reservations.edit(ALICE, booked.id, {"title": "Pricing, again"}, now)  # no change
+        with pytest.raises(Refused):  # a bad edit changes nothing, not even its valid fields
+            reservations.edit(ALICE, booked.id, {"title": "Lost", "duration_minutes": 1}, now)
+        assert reservations.owned(ALICE, booked.id).title == "Pricing, again"
         reservations.cancel(ALICE, booked.id, now)
+        booked = reservations.owned(ALICE, booked.id)
         assert seen == [
             (str(ReservationChange.CREATED), 0, None, True),
             (str(ReservationChange.UPDATED), 1, "Pricing", True),
