@@ -178,3 +178,33 @@ def test_early_cancelled_and_used_links_say_what_happened(agent_page, open_ui, r
     _shot(agent_page, "agent-list-past-ko")
     page.reload()
     expect(by_id(page, "meeting-status")).to_have_attribute("data-state", "cancelled")
+
+
+def test_meeting_times_read_right_across_daylight_saving_in_chromium(open_ui):
+    """The page's time helpers show 10:00 in New York on both sides of the spring change
+    (15:00 and 14:00 UTC), count down in the two largest units, and fill the form's start
+    in the chosen zone."""
+    page = open_ui("/")
+    result = page.evaluate(
+        """async () => {
+            const m = await import("/ui/common/reservations/meeting_time.js");
+            const zone = "America/New_York";
+            return {
+                before: m.formatMeetingTime("2027-03-13T15:00:00+00:00",
+                    "2027-03-13T15:30:00+00:00", "en", zone),
+                after: m.formatMeetingTime("2027-03-15T14:00:00+00:00",
+                    "2027-03-15T14:30:00+00:00", "en", zone),
+                seoul: m.formatShortTime("2027-03-15T14:00:00+00:00", "ko-KR", "Asia/Seoul"),
+                parts: [3725, 45, 90061].map((s) => m.countdownParts(s)),
+                wall: m.wallClockValue(Date.parse("2027-03-14T06:50:00Z"), 10, zone),
+            };
+        }"""
+    )
+    assert "10:00" in result["before"] and "10:00" in result["after"]
+    assert "오후 11:00" in result["seoul"]
+    assert result["parts"] == [
+        [{"unit": "h", "n": 1}, {"unit": "m", "n": 2}],
+        [{"unit": "s", "n": 45}],
+        [{"unit": "d", "n": 1}, {"unit": "h", "n": 1}],
+    ]
+    assert result["wall"] == "2027-03-14T03:00"  # 07:00 UTC: just after the clocks skipped 2-3
