@@ -26,11 +26,13 @@ import { CUSTOMER_STRINGS } from "../common/strings/customer_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
+import { RESERVATION_STRINGS } from "../common/strings/reservation_strings.js";
 import { RosterView } from "../common/chat/roster_view.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
 import { CustomerCall, redeemCallHandoff, takeCallHandoff } from "./customer_call.js"; // CH9
 import { forgetLinkInAddress, linkSecret, showInvitation } from "./invitation_link.js";
+import { MeetingPage } from "./meeting_page.js";
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
 
 i18n.addStrings(
@@ -40,6 +42,7 @@ i18n.addStrings(
   FILE_STRINGS,
   KNOCK_STRINGS,
   PARTICIPANT_STRINGS,
+  RESERVATION_STRINGS,
   SCREEN_STRINGS,
 );
 
@@ -72,6 +75,7 @@ class CustomerApp {
       byId("chat-panel"),
       byId("end-panel"),
       byId("notice-panel"),
+      byId("meeting-panel"),
     ];
     this._knock = null; // {secret, via, agent} while asking the agent to let us in
     this.joinError = new ErrorMessage(byId("join-error"), i18n, {
@@ -101,11 +105,14 @@ class CustomerApp {
     byId("code-input").value = formatAccessCode(code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
     const stored = loadStored();
     const knock = loadJson(window.sessionStorage, KNOCK_STORAGE_KEY);
+    const meet = linkSecret(query, "meet"); // a reservation's personal link (A11)
     const handoff = takeCallHandoff(); // CH9: the one-time viewer's call, held in this browser
     if (handoff) {
       this._enterFromHandoff(handoff);
     } else if (stored) {
       this.enterChat(stored);
+    } else if (meet) {
+      this._showMeeting(meet);
     } else if (knock?.secret) {
       this._showKnock(knock);
     } else {
@@ -230,6 +237,31 @@ class CustomerApp {
       this._busy = false;
       this._renderJoinButton();
     }
+  }
+
+  /** A reservation's link: wait on its page, enter when the agent opens the meeting. */
+  _showMeeting(secret) {
+    this.step = "meeting";
+    showOnly(this.panels, byId("meeting-panel"));
+    const page = new MeetingPage({
+      secret,
+      i18n,
+      onJoined: (joined) => {
+        forgetLinkInAddress();
+        this.enterChat({
+          session_id: joined.session_id,
+          customer_token: joined.customer_token,
+          last_seen_id: 0,
+          agent: joined.agent,
+        });
+      },
+      onError: (error) => {
+        forgetLinkInAddress();
+        this.showJoin();
+        this.joinError.show(error);
+      },
+    });
+    page.start();
   }
 
   _codeDigits() {
