@@ -56,6 +56,8 @@ _INVITATION = {
         "or": "Or go to {relay_url} and enter this access code:",
         "code_note": "The code works once and expires soon. If it has expired, ask {name} "
         "for a new one.",
+        "link_note": "This link is yours alone: it lets one person in, once. Please do not "
+        "forward it. If it no longer works, ask {name} for a new one.",
         "footer": "Sent by RemoteSales on behalf of {who}. If you did not expect this "
         "invitation, you can ignore it.",
     },
@@ -66,6 +68,8 @@ _INVITATION = {
         "or": "또는 {relay_url} 에 접속해 아래 접속 코드를 입력하세요.",
         "code_note": "코드는 한 번만 쓸 수 있고 곧 만료됩니다. 만료되었다면 {name} 상담원에게 새 "
         "코드를 요청하세요.",
+        "link_note": "이 링크는 받으신 분만 한 번 쓸 수 있는 개인 링크입니다. 다른 분께 전달하지 "
+        "마세요. 링크가 열리지 않으면 {name} 상담원에게 새 링크를 요청하세요.",
         "footer": "{who} 상담원을 대신해 RemoteSales에서 보낸 메일입니다. 초대받을 일이 없었다면 "
         "이 메일은 무시하셔도 됩니다.",
     },
@@ -91,7 +95,11 @@ _STYLE = {
     "note": f"padding:0 32px 20px 32px;{_MUTED}",
     "signature": "padding:16px 32px;border-top:1px solid #dde3ec;font-size:14px;line-height:1.6",
     "footer": "max-width:560px;font-size:12px;line-height:1.5;color:#6b7585;padding:12px 16px",
+    "facts": "padding:8px 32px 8px 32px;font-size:15px;line-height:1.6",
+    "fact_name": "padding:4px 16px 4px 0;font-weight:600;color:#4a5568;white-space:nowrap",
+    "fact_value": "padding:4px 0",
 }
+STYLE = _STYLE  # the same look for every mail of the relay (reservations' mails use it)
 
 
 def _who(agent: dict[str, Any]) -> str:
@@ -101,13 +109,16 @@ def _who(agent: dict[str, Any]) -> str:
 
 
 def invitation(
-    lang: str, agent: dict[str, Any], join_url: str, relay_url: str, code: str
+    lang: str, agent: dict[str, Any], join_url: str, relay_url: str, code: str = ""
 ) -> MailContent:
     """The invitation to a waiting session (A3), in ``lang``.
 
     Args:
         agent: the agent's public profile (name, title, company, phone, email).
-        code: the access code, formatted as the agent reads it out (``482 913 706``).
+        join_url: the recipient's personal link (``<relay>/?invite=<secret>``), or the
+            customer page with the code.
+        code: the access code, formatted as the agent reads it out (``482 913 706``); empty
+            when ``join_url`` is a personal link, which needs no code.
     """
     words = _INVITATION[lang]
     name = header_text(str(agent.get("name") or agent.get("username") or ""))
@@ -118,16 +129,16 @@ def invitation(
         header_text(str(agent.get(key) or "")) for key in ("phone", "email") if agent.get(key)
     )
     signature = [who] + ([title] if title else []) + ([contact] if contact else [])
+    by_code = [words["or"].format(relay_url=relay_url), f"    {code}", ""] if code else []
+    note = words["code_note" if code else "link_note"].format(name=name)
     text = "\n".join(
         [
             words["intro"].format(who=who),
             "",
             f"{words['button']}: {join_url}",
             "",
-            words["or"].format(relay_url=relay_url),
-            f"    {code}",
-            "",
-            words["code_note"].format(name=name),
+            *by_code,
+            note,
             "",
             "-- ",
             *signature,
@@ -141,9 +152,9 @@ def invitation(
         ("intro", e(words["intro"].format(who=who))),
         ("button", f'<a href="{e(join_url, quote=True)}" style="{_STYLE["link"]}">'
                    f'{e(words["button"])}</a>'),
-        ("or", e(words["or"].format(relay_url=relay_url))),
-        ("code", e(code)),
-        ("note", e(words["code_note"].format(name=name))),
+        *([("or", e(words["or"].format(relay_url=relay_url))), ("code", e(code))] if code
+          else []),
+        ("note", e(note)),
         ("signature", "<br>".join(e(line) for line in signature)),
     ]  # fmt: skip
     cells = "\n".join(f'<tr><td style="{_STYLE[key]}">{value}</td></tr>' for key, value in rows)

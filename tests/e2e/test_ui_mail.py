@@ -117,7 +117,9 @@ def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, s
     expect(by_id(page, "invite-preview-subject")).to_have_text(
         "Subject: Alice Kim 상담원이 원격 상담에 초대했습니다"
     )
-    expect(by_id(page, "invite-preview-body")).to_contain_text(f"{code[:3]} {code[3:6]} {code[6:]}")
+    # Each recipient gets a personal link: the preview shows where it goes, and no code.
+    expect(by_id(page, "invite-preview-body")).to_contain_text("/?invite=personal-link")
+    expect(by_id(page, "invite-preview-body")).not_to_contain_text(code[:3] + " " + code[3:6])
     by_id(page, "invite-add").click()
     addresses.nth(2).fill("gone@example.com")
     expect(by_id(page, "invite-send")).to_have_text("Send 3 invitations")
@@ -137,7 +139,8 @@ def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, s
     expect(states.nth(2)).to_have_attribute("data-state", "failed", timeout=15_000)
     expect(states.nth(2)).to_contain_text("550 5.1.1 No such user")
     korean = smtp.wait_for_address("park@example.com")
-    assert "원격 상담" in korean.part("html") and code[:3] in korean.part("plain")
+    assert "원격 상담" in korean.part("html") and "/?invite=" in korean.part("plain")
+    assert code not in korean.part("plain").replace(" ", "")
     states.nth(2).scroll_into_view_if_needed()
     shot(page, "agent-invite-states-en-1280x800")
     # The received mail as a mail program shows it.

@@ -216,3 +216,36 @@ def test_a_rendering_serves_every_recipient_and_refuses_a_header_trick():
                            ("a@example.com", "<m@x>\r\nBcc: b@example.com")):  # fmt: skip
         with pytest.raises(ValueError):
             rendered.for_recipient(to, message_id, 0.0)
+
+
+def test_old_sent_and_failed_mails_are_dropped_and_stay_dropped(tmp_path):
+    """Cleanup drops sent and failed mails finished before the cut-off (and their keys), keeps
+    newer ones and everything still waiting, and the drop survives reopening the store."""
+    store = Store(tmp_path)
+    try:
+        outbox = Outbox(store)
+        ids = {}
+        for name, finished in (("old-sent", 10.0), ("old-failed", 20.0), ("new-sent", 500.0)):
+            mail = OutgoingMail("alice", "r", "invitation", f"{name}@example.com", "en",
+                                MailContent("s", "t", "<p>h</p>"), meta={"key": name})  # fmt: skip
+            ids[name] = outbox.enqueue(mail, 0.0, "example.com")
+            outbox.begin(ids[name], finished)
+            if name == "old-failed":
+                outbox.rejected(ids[name], "550 no", finished)
+            else:
+                outbox.sent(ids[name], "250 ok", finished)
+        ids["waiting"] = outbox.enqueue(_mail("waiting@example.com"), 0.0, "example.com")
+        assert outbox.drop_finished(before=100.0) == 2
+        assert not outbox.has_key("old-sent") and outbox.has_key("new-sent")
+        store.sync()
+        store.close()
+        store = Store(tmp_path)
+        reopened = Outbox(store)
+        for name in ("old-sent", "old-failed"):
+            with pytest.raises(Refused):
+                reopened.view(ids[name])
+        assert reopened.view(ids["new-sent"])["state"] == SENT
+        assert reopened.view(ids["waiting"])["state"] == QUEUED
+        assert reopened.has_key("new-sent") and not reopened.has_key("old-failed")
+    finally:
+        store.close()

@@ -7,7 +7,11 @@
 import { byId, element } from "../common/dom.js";
 import { ErrorMessage } from "../common/error_message.js";
 import { iconElement } from "../common/icons.js";
-import { MAX_RECIPIENTS, recipientProblems } from "../common/mail/addresses.js";
+import { recipientProblems } from "../common/mail/addresses.js";
+
+// Each recipient gets a personal link of the session, which holds at most 50 open links
+// (relay_server/sessions/invitations.py MAX_OPEN_PER_SESSION); the relay refuses more.
+const MAX_RECIPIENTS = 50;
 
 const POLL_MS = 2000;
 const LANGUAGES = ["en", "ko"];

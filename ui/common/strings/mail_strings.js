@@ -43,7 +43,8 @@ export const MAIL_STRINGS = Object.freeze({
 
     "mail.invite_open": "E-mail invitation",
     "mail.invite_title": "E-mail the invitation",
-    "mail.invite_text": "Each person gets the access code and the link in their language.",
+    "mail.invite_text":
+      "Each person gets a personal link of their own, in their language: no code to type. You can withdraw a link in the people list.",
     "mail.recipient_label": "E-mail address {n}",
     "mail.language_label": "Language for {n}",
     "mail.lang_en": "English",
@@ -123,7 +124,8 @@ export const MAIL_STRINGS = Object.freeze({
 
     "mail.invite_open": "초대 메일 보내기",
     "mail.invite_title": "초대 메일 보내기",
-    "mail.invite_text": "받는 사람마다 고른 언어로 접속 코드와 링크를 보냅니다.",
+    "mail.invite_text":
+      "받는 분마다 고른 언어로 그분만 쓸 수 있는 개인 링크를 보냅니다. 코드를 입력할 필요가 없으며, 링크는 참가자 목록에서 취소할 수 있습니다.",
     "mail.recipient_label": "이메일 주소 {n}",
     "mail.language_label": "{n}번 주소의 언어",
     "mail.lang_en": "English",
