@@ -81,7 +81,10 @@ _INVITATION = {
 _FONTS = "'Noto Sans KR','Malgun Gothic','Apple SD Gothic Neo',Arial,sans-serif"
 _MUTED = "font-size:14px;line-height:1.6;color:#4a5568"
 _STYLE = {
-    "body": f"margin:0;padding:0;background:#f4f6fa;font-family:{_FONTS};color:#1b2430",
+    # keep-all: Korean wraps between words, not inside one (Chromium's default breaks
+    # anywhere in Hangul); overflow-wrap still breaks a word too long for a phone.
+    "body": f"margin:0;padding:0;background:#f4f6fa;font-family:{_FONTS};color:#1b2430;"
+    "word-break:keep-all;overflow-wrap:anywhere",
     "outer": "background:#f4f6fa;padding:24px 0",
     "card": "max-width:560px;width:100%;background:#ffffff;border-radius:12px;"
     "border:1px solid #dde3ec",

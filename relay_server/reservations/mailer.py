@@ -116,7 +116,7 @@ class ReservationMailer:
         else:  # pragma: no cover - every change is handled above
             return []
         changed = what_changed(previous, reservation)
-        return self._queue(reservation, plan, changed=changed)
+        return self._queue(reservation, plan, changed=changed, previous=previous)
 
     # -- reminders ---------------------------------------------------------------------------
 
@@ -174,6 +174,7 @@ class ReservationMailer:
         changed: tuple[str, ...] = (),
         reminder_minutes: int = 0,
         remind_agent: bool = False,
+        previous: Reservation | None = None,
     ) -> list[str]:
         agent = self.agent_profile(reservation.agent_id)
         if agent is None:
@@ -215,7 +216,15 @@ class ReservationMailer:
             if self.outbox.has_key(key):
                 continue
             content = reservation_mail(
-                kind, reservation, recipient, agent, organizer, stamp, changed, reminder_minutes
+                kind,
+                reservation,
+                recipient,
+                agent,
+                organizer,
+                stamp,
+                changed,
+                reminder_minutes,
+                previous,
             )
             mail = OutgoingMail(
                 owner=reservation.agent_id,

@@ -49,6 +49,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "agent_intro": "Your reservation starts in {minutes} minutes. Open it in RemoteSales "
         "to let your invitees in.",
         "changed": "What changed: {fields}.",
+        "was": "was {when}",
         "fields": {
             "time": "the time",
             "duration": "the length",
@@ -109,6 +110,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "agent_intro": "예약하신 미팅이 {minutes}분 후에 시작합니다. RemoteSales에서 예약을 열어 "
         "초대한 분들을 입장시켜 주세요.",
         "changed": "변경된 내용: {fields}",
+        "was": "변경 전: {when}",
         "fields": {
             "time": "시간",
             "duration": "진행 시간",
@@ -212,6 +214,7 @@ def reservation_mail(
     now: datetime,
     changed: tuple[str, ...] = (),
     reminder_minutes: int = 0,
+    previous: Reservation | None = None,
 ) -> MailContent:
     """One mail of ``kind`` about ``reservation`` to ``recipient``, in their language.
 
@@ -259,10 +262,15 @@ def reservation_mail(
     signature = [who] + ([job] if job else []) + ([contact] if contact else [])
     footer = words["footer"].format(who=who)
 
+    was = ""
+    if kind is MailKind.UPDATED and previous is not None and "time" in changed:
+        was = words["was"].format(when=when_text(previous, lang))
     text_lines = [intro, ""]
     if change_line:
         text_lines += [change_line, ""]
     text_lines += [f"{words['title']}: {title}", f"{words['when']}: {when}"]
+    if was:
+        text_lines.append(f"    ({was})")
     if agenda:
         text_lines += ["", f"{words['agenda']}:", *(f"  - {topic}" for topic in agenda)]
     if link:
@@ -275,7 +283,8 @@ def reservation_mail(
     rows = [("intro", e(intro))]
     if change_line:
         rows.append(("note", f"<strong>{e(change_line)}</strong>"))
-    facts = [(words["title"], e(title)), (words["when"], e(when))]
+    when_html = e(when) + (f'<br><s style="color:#6b7585">{e(was)}</s>' if was else "")
+    facts = [(words["title"], e(title)), (words["when"], when_html)]
     if agenda:
         items = "".join(f"<li>{e(topic)}</li>" for topic in agenda)
         facts.append((words["agenda"], f'<ul style="margin:0;padding-left:18px">{items}</ul>'))

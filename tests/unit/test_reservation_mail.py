@@ -183,9 +183,13 @@ def test_an_update_says_what_changed():
     lee = after.invitees[1]
     recipient = Recipient(lee.email, "en", lee.name, "https://r.test/?reservation=l", lee)
     mail = reservation_mail(
-        MailKind.UPDATED, after, recipient, AGENT, ORGANIZER, NOW, what_changed(before, after)
-    )
+        MailKind.UPDATED, after, recipient, AGENT, ORGANIZER, NOW, what_changed(before, after),
+        previous=before,
+    )  # fmt: skip
     assert "What changed: the time, the agenda." in mail.text
+    assert "Monday, 30 March 2026, 02:30–05:30 (Europe/Berlin, UTC+02:00)" in mail.text
+    assert "(was Sunday, 29 March 2026, 01:30–05:30" in mail.text
+    assert "<s " in mail.html and "was Sunday, 29 March 2026" in mail.html
     assert mail.subject.startswith("Updated: Product demo")
 
 
