@@ -15,6 +15,7 @@ calendar, and a calendar shows it in its user's own zone.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -48,6 +49,19 @@ class Organizer:
 
     name: str
     address: str
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone(zone: str, first_year: int, last_year: int) -> bytes:
+    """The serialised VTIMEZONE of ``zone`` from a year before the meeting to two after:
+    enough for every calendar to place it, a few hundred bytes instead of the zone's whole
+    history. Made once per zone and years: a reservation's invitees share it."""
+    return Timezone.from_tzinfo(
+        ZoneInfo(zone),
+        tzid=zone,
+        first_date=date(first_year, 1, 1),
+        last_date=date(last_year, 1, 1),
+    ).to_ical()
 
 
 def content_type(method: Method) -> str:
@@ -103,17 +117,6 @@ def invitee_calendar(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method.value)
-    if reservation.time_zone != "UTC":
-        # The zone's rules from a year before the meeting to two after: enough for every
-        # calendar to place it, a few hundred bytes instead of the zone's whole history.
-        calendar.add_component(
-            Timezone.from_tzinfo(
-                zone,
-                tzid=reservation.time_zone,
-                first_date=date(start.year - 1, 1, 1),
-                last_date=date(end.year + 2, 1, 1),
-            )
-        )
 
     event = Event()
     event.add("uid", reservation.uid)
@@ -144,4 +147,10 @@ def invitee_calendar(
     event.add("attendee", attendee, encode=False)
 
     calendar.add_component(event)
-    return calendar.to_ical()
+    data = calendar.to_ical()
+    if reservation.time_zone == "UTC":
+        return data
+    # The VTIMEZONE goes before the VEVENT, serialised once per zone: it is 25 of a file's
+    # 43 lines, and serialising it was half the cost of each invitee's file.
+    zone_lines = _vtimezone(reservation.time_zone, start.year - 1, end.year + 2)
+    return data.replace(b"BEGIN:VEVENT\r\n", zone_lines + b"BEGIN:VEVENT\r\n", 1)
