@@ -126,7 +126,7 @@ def install_reservation_mail_routes(
         except ValueError:
             raise _bad("kind", "one of " + ", ".join(k.value for k in MailKind)) from None
         reservation = draft_reservation(data.get("reservation"), who.username, clock())
-        link = f"{relay_url()}/?reservation={PREVIEW_SECRET}"
+        link = f"{relay_url()}/?meet={PREVIEW_SECRET}"
         minutes = int(options.get("mail.reminder_minutes")) or 15
         mail = mailer.preview(reservation, kind, lang, link, minutes)
         calendar = mail.attachments[0] if mail.attachments else None

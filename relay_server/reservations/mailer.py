@@ -15,10 +15,11 @@ what:
 change             mails
 =================  ===========================================================================
 created            an invitation (``METHOD:REQUEST``) to every invitee
-updated            "updated" (what changed, ``REQUEST`` with the new ``SEQUENCE``) to every one
+updated            "updated" (what changed; ``REQUEST``, new ``SEQUENCE``) to those invited before
 cancelled          "cancelled" (``METHOD:CANCEL``) to every invitee
 invitees_added     an invitation to each new invitee
 invitees_removed   "cancelled" (``METHOD:CANCEL``) to each invitee taken off (or revoked)
+                   since ``previous``
 reminder           a reminder (``REQUEST``, same ``SEQUENCE``) to every invitee, one to the agent
 =================  ===========================================================================
 """
@@ -102,16 +103,24 @@ class ReservationMailer:
         elif change is ReservationChange.UPDATED:
             if previous is not None and previous.sequence == reservation.sequence:
                 return []  # nothing an invitee should hear about
-            plan = [(MailKind.UPDATED, invitee) for invitee in current]
+            # To those invited before: a newcomer of the same edit gets its invitation
+            # (INVITEES_ADDED), not an update of a meeting it never heard of.
+            before = {i.email.lower() for i in active(previous.invitees)} if previous else None
+            plan = [
+                (MailKind.UPDATED, invitee)
+                for invitee in current
+                if before is None or invitee.email.lower() in before
+            ]
         elif change is ReservationChange.CANCELLED:
             plan = [(MailKind.CANCELLED, invitee) for invitee in current]
         elif change is ReservationChange.INVITEES_ADDED:
             before = {i.email.lower() for i in active(previous.invitees)} if previous else set()
             plan = [(MailKind.INVITATION, i) for i in current if i.email.lower() not in before]
         elif change is ReservationChange.INVITEES_REMOVED:
+            # Those invited before and not now (taken off, or kept as revoked so that their
+            # link says it was withdrawn); one revoked earlier heard it then.
             now_in = {invitee.email.lower() for invitee in current}
             gone = active(previous.invitees) if previous else []
-            gone += [i for i in reservation.invitees if i.revoked]
             plan = [(MailKind.CANCELLED, i) for i in gone if i.email.lower() not in now_in]
         else:  # pragma: no cover - every change is handled above
             return []

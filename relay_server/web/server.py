@@ -114,7 +114,8 @@ def run(
         return (options.public_url or listening.get("url", "")).rstrip("/")
 
     def link_for(reservation: Reservation, invitee: Invitee) -> str:
-        return f"{relay_url()}/?reservation={invitee.link_secret}"
+        # The reservations' meeting page (reservations/service.py meeting_url).
+        return f"{relay_url()}/?meet={invitee.link_secret}"
 
     reservation_mailer = ReservationMailer(
         outbox, lambda: smtp_settings(admin_options.get), agent_profile_reader(relay),

@@ -85,7 +85,7 @@ def test_a_reservation_mail_reads_well_on_a_phone_and_a_desktop(
             expect(page.get_by_role("link")).to_have_count(links)
             if links:
                 href = page.get_by_role("link").get_attribute("href") or ""
-                assert href.startswith(f"{RELAY_URL}/?reservation={secret}")
+                assert href.startswith(f"{RELAY_URL}/?meet={secret}")
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )

@@ -443,7 +443,7 @@ def test_reservation_invitation_preview_shows_what_an_invitee_receives(mail_rela
     assert body["subject"].startswith("초대: Demo Bcc: x@example.com")
     assert "\n" not in body["subject"]
     assert "01:30–05:30 (Europe/Berlin, UTC+01:00 → UTC+02:00)" in body["text"]
-    assert "/?reservation=your-personal-link" in body["html"]
+    assert "/?meet=your-personal-link" in body["html"]
     assert body["calendar_type"] == "text/calendar; method=REQUEST"
     event = Calendar.from_ical(body["calendar"]).walk("VEVENT")[0]
     assert event.decoded("dtstart") == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)

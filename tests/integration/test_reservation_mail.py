@@ -49,7 +49,7 @@ def test_each_invitee_gets_one_invitation_with_their_own_link_and_ics(chain, smt
     assert sorted(r.rcpt_tos[0] for r in smtp.wait_for(2)) == ["kim@example.com", "lee@example.com"]
     for invitee in booked.invitees:
         [mail] = smtp.messages_to(invitee.email)
-        link = f"{RELAY_URL}/?reservation={invitee.link_secret}"
+        link = f"{RELAY_URL}/?meet={invitee.link_secret}"
         assert link in mail.part("plain") and link in mail.part("html")
         other = [i for i in booked.invitees if i is not invitee][0]
         assert other.link_secret not in mail.data.decode("utf-8", "replace")

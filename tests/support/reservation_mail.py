@@ -26,7 +26,7 @@ RELAY_URL = "https://relay.test"
 
 
 def link_for(reservation: Reservation, invitee: Invitee) -> str:
-    return f"{RELAY_URL}/?reservation={invitee.link_secret}"
+    return f"{RELAY_URL}/?meet={invitee.link_secret}"
 
 
 @dataclass

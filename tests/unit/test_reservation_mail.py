@@ -86,7 +86,7 @@ def test_ics_times_across_a_dst_change_parse_back_to_the_same_instants(
     VTIMEZONE, and its start and end parse back (with icalendar) to the booked instants."""
     reservation = booking(time_zone=zone, start_utc=start_utc)
     data = ics.invitee_calendar(
-        reservation, reservation.invitees[0], "https://r.test/?reservation=secret-kim",
+        reservation, reservation.invitees[0], "https://r.test/?meet=secret-kim",
         ORGANIZER, ics.Method.REQUEST, NOW,
     )  # fmt: skip
     calendar, event = parsed_event(data)
@@ -102,7 +102,7 @@ def test_ics_request_names_the_meeting_its_organizer_and_only_this_invitee():
     """A REQUEST has the stable UID, the SEQUENCE, the organizer (agent's name, sender
     address), one ATTENDEE with RSVP=TRUE, the title, agenda and the personal link."""
     reservation = booking(sequence=3)
-    link = "https://r.test/?reservation=secret-kim"
+    link = "https://r.test/?meet=secret-kim"
     text = ics.description(reservation, link, "Agenda:", "Join:")
     data = ics.invitee_calendar(
         reservation, reservation.invitees[0], link, ORGANIZER, ics.Method.REQUEST, NOW, text
@@ -143,7 +143,7 @@ def test_names_and_titles_with_line_breaks_add_no_header_or_property():
     reservation = booking(title=evil)
     reservation.invitees[0].name = 'Kim\r\nATTENDEE:mailto:spy@example.com "x"'
     agent = {**AGENT, "name": "Alice\r\nBcc: spy@example.com", "company": "Acme\nX-A: b"}
-    recipient = Recipient("kim@example.com", "en", link="https://r.test/?reservation=s",
+    recipient = Recipient("kim@example.com", "en", link="https://r.test/?meet=s",
                           invitee=reservation.invitees[0])  # fmt: skip
     mail = reservation_mail(MailKind.INVITATION, reservation, recipient, agent, ORGANIZER, NOW)
     assert "\r" not in mail.subject and "\n" not in mail.subject
@@ -166,12 +166,12 @@ def test_mail_words_follow_the_language_and_show_the_offsets():
     )
     assert when_text(reservation, "ko").startswith("2026년 3월 29일 (일) 01:30–05:30")
     kim = reservation.invitees[0]
-    recipient = Recipient(kim.email, "ko", kim.name, "https://r.test/?reservation=k", kim)
+    recipient = Recipient(kim.email, "ko", kim.name, "https://r.test/?meet=k", kim)
     mail = reservation_mail(MailKind.INVITATION, reservation, recipient, AGENT, ORGANIZER, NOW)
     assert mail.subject.startswith("초대: Product demo")
     for part in (mail.text, mail.html):
         assert "Alice Kim (Acme)" in part and "일시" in part and "Prices" in part
-        assert "https://r.test/?reservation=k" in part
+        assert "https://r.test/?meet=k" in part
     assert mail.attachments[0].content_type == "text/calendar; method=REQUEST"
 
 
@@ -181,7 +181,7 @@ def test_an_update_says_what_changed():
     after = booking(start_utc=before.start_utc + timedelta(days=1), agenda=["Prices"], sequence=1)
     assert what_changed(before, after) == ("time", "agenda")
     lee = after.invitees[1]
-    recipient = Recipient(lee.email, "en", lee.name, "https://r.test/?reservation=l", lee)
+    recipient = Recipient(lee.email, "en", lee.name, "https://r.test/?meet=l", lee)
     mail = reservation_mail(
         MailKind.UPDATED, after, recipient, AGENT, ORGANIZER, NOW, what_changed(before, after),
         previous=before,
@@ -234,7 +234,7 @@ def mailer(tmp_path):
     clock = [NOW.timestamp()]
     mailer = ReservationMailer(
         outbox, lambda: settings, lambda name: dict(AGENT) if name == "alice" else None,
-        lambda r, i: f"https://r.test/?reservation={i.link_secret}", lambda: None,
+        lambda r, i: f"https://r.test/?meet={i.link_secret}", lambda: None,
         clock=lambda: clock[0],
     )  # fmt: skip
     yield mailer
@@ -302,3 +302,25 @@ def test_reminders_go_to_invitees_and_agent_once_and_again_after_a_move(mailer):
     assert not mailer.reminded(moved)
     assert len(mailer.remind(moved, 15)) == 3
     assert mailer.remind(booking(status=ReservationStatus.CANCELLED, id="c"), 15) == []
+
+
+def test_one_edit_that_moves_adds_and_removes_mails_each_person_once(mailer):
+    """An edit reported as updated, invitees_added and invitees_removed (one sequence, the same
+    previous, as the reservation store reports it): those kept get the update, the newcomer
+    only its invitation, the one taken off (kept as revoked) only a cancellation; an invitee
+    revoked by an earlier edit hears nothing more."""
+    before = booking(sequence=1)
+    before.invitees.append(Invitee("old@example.com", "", "en", "s-old", revoked=True))
+    after = booking(start_utc=START + timedelta(hours=1), sequence=2)
+    after.invitees[1].revoked = True  # lee taken off
+    after.invitees.append(Invitee("old@example.com", "", "en", "s-old", revoked=True))
+    after.invitees.append(Invitee("park@example.com", "", "en", "s-park"))
+    ids = []
+    for change in (ReservationChange.UPDATED, ReservationChange.INVITEES_ADDED,
+                   ReservationChange.INVITEES_REMOVED):  # fmt: skip
+        ids += mailer.on_change(after, change, before)
+    assert mails_of(mailer, ids) == [
+        ("kim@example.com", "reservation_updated", "REQUEST"),
+        ("park@example.com", "reservation_invitation", "REQUEST"),
+        ("lee@example.com", "reservation_cancelled", "CANCEL"),
+    ]
