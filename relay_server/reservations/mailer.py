@@ -95,8 +95,21 @@ class ReservationMailer:
         previous: Reservation | None = None,
     ) -> list[str]:
         """Queue the mails ``change`` calls for (see the module's table); returns their ids,
-        durable when this returns. Never raises for a mail problem: an address the outbox
-        cannot use is logged and skipped (the booking checked them)."""
+        durable when this returns. Never raises: the change itself is already durable, so a
+        mail problem (or a bug here) is logged and must not fail the agent's request; an
+        address the outbox cannot use is skipped (the booking checked them)."""
+        try:
+            return self._on_change(reservation, change, previous)
+        except Exception:
+            logger.exception("reservation mail failed", extra={"reservation": reservation.id})
+            return []
+
+    def _on_change(
+        self,
+        reservation: Reservation,
+        change: ReservationChange,
+        previous: Reservation | None,
+    ) -> list[str]:
         current = active(reservation.invitees)
         if change is ReservationChange.CREATED:
             plan = [(MailKind.INVITATION, invitee) for invitee in current]

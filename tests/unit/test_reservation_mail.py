@@ -324,3 +324,15 @@ def test_one_edit_that_moves_adds_and_removes_mails_each_person_once(mailer):
         ("park@example.com", "reservation_invitation", "REQUEST"),
         ("lee@example.com", "reservation_cancelled", "CANCEL"),
     ]
+
+
+def test_a_failure_inside_the_mailer_never_fails_the_reservation_change(mailer, caplog):
+    """The hook runs after the change is durable: an error while mailing is logged and the
+    hook returns no mail instead of raising into the booking's request."""
+
+    def broken(name: str) -> dict:
+        raise RuntimeError("profile store unavailable")
+
+    mailer.agent_profile = broken
+    assert mailer.on_change(booking(), ReservationChange.CREATED, None) == []
+    assert "reservation mail failed" in caplog.text
