@@ -196,6 +196,11 @@ class Outbox:
             raise Refused("mail_not_found", "no such mail")
         return mail_view(mail)
 
+    def meta(self, mail_id: str) -> dict[str, Any]:
+        """What the feature that queued the mail noted with it (``OutgoingMail.meta``)."""
+        mail = self._mails.get(mail_id)
+        return dict(mail.get("meta") or {}) if mail else {}
+
     def views(self, owner: str, ref: str) -> list[dict[str, Any]]:
         """Every mail of ``owner`` about ``ref``, oldest first."""
         found = [m for m in self._mails.values() if m["owner"] == owner and m["ref"] == ref]

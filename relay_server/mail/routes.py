@@ -175,14 +175,26 @@ def install_mail_routes(
             )  # fmt: skip
         relay.wait_durable()  # every mail is on disk before the 202
         bottle.response.status = 202
-        return {"mails": [outbox.view(mail_id) for mail_id in ids]}
+        return {"mails": with_links(who, session_id, [outbox.view(mail_id) for mail_id in ids])}
+
+    def with_links(who: Any, session_id: str, views: list[dict[str, Any]]) -> list[dict]:
+        """Each mail with its personal link's ``{id, state}`` (the agent withdraws it with
+        ``DELETE /api/supports/<id>/links/<link id>``)."""
+        links = {
+            link["id"]: link for link in relay.list_invitations(who, session_id)["invitations"]
+        }
+        for view in views:
+            link = links.get(outbox.meta(view["id"]).get("invitation", ""))
+            view["link"] = {"id": link["id"], "state": link["state"]} if link else None
+        return views
 
     @app.get("/api/supports/<session_id>/invitation_mails")
     @route
     def list_invitations(session_id: str):
         who = principal()
         relay.get_support(who, session_id)
-        return {"mails": outbox.views(who.username, f"support:{session_id}")}
+        views = outbox.views(who.username, f"support:{session_id}")
+        return {"mails": with_links(who, session_id, views)}
 
     @app.get("/api/mails/<mail_id>")
     @route

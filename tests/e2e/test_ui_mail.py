@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.api import Api
 from tests.support.desktop_ui import desktop_page, local_call
 from tests.support.relay import ALICE, ROOT
 from tests.support.smtp_server import SmtpServer
@@ -105,9 +106,10 @@ def _open_invite(page: Page) -> None:
     expect(by_id(page, "invite-preview-body")).to_contain_text("Alice Kim")
 
 
-def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, smtp) -> None:
+def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, smtp, relay) -> None:
     """Bad addresses are marked at their field; the preview follows each row's language; the
-    sent invitations show Sent, and a refused one Failed with the server's answer."""
+    sent invitations show Sent, and a refused one Failed with the server's answer; a mailed
+    personal link withdrawn from the list no longer opens the session."""
     smtp.refuse_recipient("gone@example.com")
     page = open_ui("/agent", viewport=WIDE)
     agent_login(page)
@@ -148,6 +150,18 @@ def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, s
     korean = smtp.wait_for_address("park@example.com")
     assert "원격 상담" in korean.part("html") and "/?invite=" in korean.part("plain")
     assert code not in korean.part("plain").replace(" ", "")
+    # Each mailed link can be withdrawn from the list; Kim's link then opens nothing.
+    expect(by_id(page, "mail-withdraw")).to_have_count(3)
+    states.nth(0).get_by_test_id("mail-withdraw").click()
+    expect(states.nth(0).get_by_test_id("mail-link-state")).to_have_text("Link withdrawn")
+    expect(by_id(page, "mail-withdraw")).to_have_count(2)
+    secret = re.findall(
+        r"/\?invite=([A-Za-z0-9_-]+)", smtp.wait_for_address("kim@example.com").part("plain")
+    )[0]
+    status, body, _ = Api(relay.url).request(
+        "POST", "/api/join", {"invitation": secret, "name": "Kim"}
+    )
+    assert (status, body["error"]["code"]) == (410, "invitation_revoked")
     states.nth(2).scroll_into_view_if_needed()
     shot(page, "agent-invite-states-en-1280x800")
     # The received mail as a mail program shows it.

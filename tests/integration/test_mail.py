@@ -91,6 +91,7 @@ def test_each_mailed_link_is_in_the_people_list_revocable_and_opens_one_seat(ses
     status, body = invite(api, token, session_id, ("one@example.com", "en"),
                           ("two@example.com", "en"))  # fmt: skip
     assert status == 202, body
+    assert [mail["link"]["state"] for mail in body["mails"]] == ["open", "open"]
     status, listed, _ = api.request("GET", f"/api/supports/{session_id}/links", token=token)
     by_label = {link["label"]: link for link in listed["invitations"]}
     assert {by_label[a]["state"] for a in ("one@example.com", "two@example.com")} == {"open"}
@@ -110,6 +111,12 @@ def test_each_mailed_link_is_in_the_people_list_revocable_and_opens_one_seat(ses
         "POST", "/api/join", {"invitation": secrets["two@example.com"], "name": "Two"}
     )
     assert status == 200, joined
+    status, mails, _ = api.request(
+        "GET", f"/api/supports/{session_id}/invitation_mails", token=token
+    )
+    assert {m["to"]: m["link"]["state"] for m in mails["mails"]} == {
+        "one@example.com": "revoked", "two@example.com": "used",
+    }  # fmt: skip
 
 
 def test_mail_states_are_listed_for_the_session(session, smtp):
