@@ -219,6 +219,15 @@ def test_which_reminders_are_due(now, status, reminded, due):
     assert due_reminders([reservation], now, timedelta(0), lambda r: False) == []
 
 
+def test_no_reminder_on_the_heels_of_a_booking_or_change_inside_the_window():
+    """A reservation booked or changed after its reminder window opened gets no reminder
+    (its mail just said the time); one changed before the window does."""
+    inside = booking(updated_at=(START - timedelta(minutes=10)).timestamp())
+    before = booking(updated_at=(START - timedelta(hours=2)).timestamp())
+    now = START - timedelta(minutes=5)
+    assert due_reminders([inside, before], now, LEAD, lambda r: False) == [before]
+
+
 def test_the_next_reminder_time():
     """The loop sleeps until the earliest reminder ahead, none when all are past."""
     soon, later = booking(id="a"), booking(id="b", start_utc=START + timedelta(hours=1))
