@@ -466,6 +466,10 @@ def test_reservation_invitation_preview_shows_what_an_invitee_receives(mail_rela
     assert (status, body["error"]["field"]) == (400, "kind")
     status, _, _ = api.request("POST", "/api/reservation_mails/preview", {"reservation": draft})
     assert status == 401
+    status, body, _ = api.request("GET", "/api/reservation_mails/unknown", token=token)
+    assert (status, body) == (200, {"mails": []})
+    status, _, _ = api.request("GET", "/api/reservation_mails/unknown")
+    assert status == 401
 
 
 def test_admin_sets_reminder_minutes_keep_days_and_ca_file(mail_relay):

@@ -144,3 +144,24 @@ def test_a_relay_down_at_reminder_time_sends_it_once_after_restart_and_never_lat
     chain.deliver()
     assert len(smtp.wait_for(6)) == 6
     assert smtp.message_id_counts().most_common(1)[0][1] == 1
+
+
+def test_line_breaks_in_a_title_and_names_reach_the_server_as_text(chain, smtp):
+    """CR/LF in the title, the invitee's name and the agenda add no header, no recipient and
+    no calendar property at the server; the agent's list shows the mail as sent."""
+    evil = reservation(START, title="Demo\r\nBcc: spy@example.com\r\nX-Evil: 1",
+                       agenda=["Prices\r\nATTENDEE:mailto:spy@example.com"])  # fmt: skip
+    evil.invitees[1].name = 'Lee\r\nBcc: spy@example.com "x"'
+    chain.mailer.on_change(evil, ReservationChange.CREATED, None)
+    chain.deliver()
+    for mail in smtp.wait_for(2):
+        assert mail.rcpt_tos in (["kim@example.com"], ["lee@example.com"])
+        assert mail.message["Bcc"] is None and mail.message["X-Evil"] is None
+        assert "\n" not in str(mail.message["Subject"])
+        method, event = calendar_of(mail)
+        assert str(event["ATTENDEE"]).startswith("mailto:")  # still exactly one attendee
+        assert "spy@example.com" not in str(event["ATTENDEE"])
+    assert not smtp.messages_to("spy@example.com")
+    views = chain.outbox.views("alice", "reservation:res-1")
+    assert [view["state"] for view in views] == ["sent", "sent"]
+    assert {view["kind"] for view in views} == {"reservation_invitation"}
