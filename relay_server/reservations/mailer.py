@@ -147,20 +147,44 @@ class ReservationMailer:
         start = reservation.start_utc.astimezone(UTC).isoformat()
         return f"reservation:{reservation.id}:reminder:{start}:{address.lower()}"
 
-    def reminded(self, reservation: Reservation) -> bool:
-        """Whether every reminder of ``reservation``'s current start has been queued."""
-        addresses = [i.email for i in active(reservation.invitees)]
+    def reminded(self, reservation: Reservation, minutes: int = 0) -> bool:
+        """Whether every reminder of ``reservation``'s current start has been queued (or is
+        not needed: see :meth:`remind`)."""
+        told = self._just_told(reservation, minutes)
+        addresses = [i.email for i in active(reservation.invitees) if i.email.lower() not in told]
         agent = self.agent_profile(reservation.agent_id) or {}
         if agent.get("email") and not address_problem(str(agent["email"])):
             addresses.append(str(agent["email"]))
         return all(self.outbox.has_key(self.reminder_key(reservation, a)) for a in addresses)
 
     def remind(self, reservation: Reservation, minutes: int) -> list[str]:
-        """Queue the reminder to every invitee and to the agent (each once); returns the ids."""
+        """Queue the reminder to every invitee and to the agent (each once); returns the ids.
+
+        An invitee whose invitation or update was queued after the reminder window opened
+        (booked, invited or moved within ``minutes`` of the start) gets none: that mail has
+        just told them the time."""
         if reservation.status is ReservationStatus.CANCELLED:
             return []
-        plan = [(MailKind.REMINDER, invitee) for invitee in active(reservation.invitees)]
+        told = self._just_told(reservation, minutes)
+        plan = [
+            (MailKind.REMINDER, invitee)
+            for invitee in active(reservation.invitees)
+            if invitee.email.lower() not in told
+        ]
         return self._queue(reservation, plan, reminder_minutes=minutes, remind_agent=True)
+
+    def _just_told(self, reservation: Reservation, minutes: int) -> set[str]:
+        """Addresses sent an invitation or update of ``reservation`` after its reminder window
+        opened."""
+        if minutes <= 0:
+            return set()
+        opens_at = reservation.start_utc.timestamp() - minutes * 60
+        kinds = {f"reservation_{MailKind.INVITATION}", f"reservation_{MailKind.UPDATED}"}
+        return {
+            view["to"].lower()
+            for view in self.outbox.views(reservation.agent_id, f"reservation:{reservation.id}")
+            if view["kind"] in kinds and view["created_at"] >= opens_at
+        }
 
     # -- preview -----------------------------------------------------------------------------
 

@@ -59,7 +59,11 @@ class ReminderLoop:
         lead = timedelta(minutes=minutes)
         reservations = list(self.reservations())
         ids: list[str] = []
-        for reservation in due_reminders(reservations, now, lead, self.mailer.reminded):
+
+        def reminded(reservation: Reservation) -> bool:
+            return self.mailer.reminded(reservation, minutes)
+
+        for reservation in due_reminders(reservations, now, lead, reminded):
             queued = self.mailer.remind(reservation, minutes)
             ids += queued
             logger.info("reminders queued",

@@ -6,8 +6,9 @@ after: a relay that was down through the whole window sends none, one restarted 
 the reminder then. Whether it went is the outbox's business: every reminder mail carries a key
 made of the reservation and its *current* start (``ReservationMailer.reminder_key``), queued
 and made durable in one write, so a restart never sends it twice and a moved meeting is
-reminded again for its new time. Cancelled and finished reservations get none, and so does one
-booked or changed inside its window (its invitation or update has just told the time).
+reminded again for its new time. Cancelled and finished reservations get none. An invitee whose
+invitation or update went out after the window opened gets none (it has just told the time:
+``ReservationMailer.remind`` skips them).
 """
 
 from __future__ import annotations
@@ -53,18 +54,10 @@ def due_reminders(
         for reservation in reservations
         if reservation.status in REMINDED_STATES
         and reservation.start_utc - lead <= now < reservation.start_utc
-        and not _told_inside_window(reservation, lead)
         and not reminded(reservation)
     ]
     due.sort(key=lambda reservation: reservation.start_utc)
     return due
-
-
-def _told_inside_window(reservation: Reservation, lead: timedelta) -> bool:
-    """Booked or changed after its reminder window opened: the invitation or update that
-    just went out says the time; a reminder on its heels would only be noise."""
-    opens_at = (reservation.start_utc - lead).timestamp()
-    return bool(reservation.updated_at) and reservation.updated_at >= opens_at
 
 
 def next_reminder_at(

@@ -219,15 +219,6 @@ def test_which_reminders_are_due(now, status, reminded, due):
     assert due_reminders([reservation], now, timedelta(0), lambda r: False) == []
 
 
-def test_no_reminder_on_the_heels_of_a_booking_or_change_inside_the_window():
-    """A reservation booked or changed after its reminder window opened gets no reminder
-    (its mail just said the time); one changed before the window does."""
-    inside = booking(updated_at=(START - timedelta(minutes=10)).timestamp())
-    before = booking(updated_at=(START - timedelta(hours=2)).timestamp())
-    now = START - timedelta(minutes=5)
-    assert due_reminders([inside, before], now, LEAD, lambda r: False) == [before]
-
-
 def test_the_next_reminder_time():
     """The loop sleeps until the earliest reminder ahead, none when all are past."""
     soon, later = booking(id="a"), booking(id="b", start_utc=START + timedelta(hours=1))
@@ -345,3 +336,19 @@ def test_a_failure_inside_the_mailer_never_fails_the_reservation_change(mailer, 
     mailer.agent_profile = broken
     assert mailer.on_change(booking(), ReservationChange.CREATED, None) == []
     assert "reservation mail failed" in caplog.text
+
+
+def test_no_reminder_on_the_heels_of_an_invitation_or_update_inside_the_window(mailer):
+    """An invitee invited (or sent an update) after the reminder window opened gets no
+    reminder, that mail has just told the time; the others and the agent still get theirs."""
+    reservation = booking()
+    mailer.clock = lambda: (START - timedelta(hours=3)).timestamp()
+    mailer.on_change(replace(reservation, invitees=reservation.invitees[:1]),
+                     ReservationChange.CREATED, None)  # fmt: skip
+    mailer.clock = lambda: (START - timedelta(minutes=5)).timestamp()  # Lee added late
+    mailer.on_change(reservation, ReservationChange.INVITEES_ADDED,
+                     replace(reservation, invitees=reservation.invitees[:1]))  # fmt: skip
+    assert not mailer.reminded(reservation, 15)
+    ids = mailer.remind(reservation, 15)
+    assert sorted(m[0] for m in mails_of(mailer, ids)) == ["alice@acme.test", "kim@example.com"]
+    assert mailer.reminded(reservation, 15)
