@@ -73,6 +73,9 @@ class OutgoingMail:
             their own).
         kind: ``invitation``, ``test``... (for logs and lists).
         reply_to: the agent's address, so answers reach a person; empty for none.
+        meta: what the feature notes with the mail; ``meta["value"]`` is written over the
+            content's stand-in (``templates.stand_in``) for this recipient only (a personal
+            link's secret), ``meta["key"]`` makes it queued once (:meth:`Outbox.has_key`).
     """
 
     owner: str

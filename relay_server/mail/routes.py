@@ -157,18 +157,24 @@ def install_mail_routes(
         now = clock()
         domain = message_domain(settings)
         ids = []
+        contents: dict[tuple[str, str], templates.MailContent] = {}
         for address, lang in recipients:
             # A personal link per recipient (one seat, once, revocable in the people list),
-            # issued and durable before its mail is queued.
+            # issued and durable before its mail is queued. The content holds a stand-in for
+            # the link's secret, the same for every recipient of a language, so the sender
+            # serialises it once and writes each secret over it (templates.substitute).
             link = relay.invite(who, session_id, address, now)
+            base, _, secret = link["url"].rpartition("=")
+            key = (lang, base)
+            if key not in contents:
+                stand_in = f"{base}={templates.stand_in(len(secret))}"
+                contents[key] = templates.invitation(lang, agent, stand_in, support["relay_url"])
             ids.append(
                 outbox.enqueue(
                     OutgoingMail(
                         owner=who.username, ref=f"support:{session_id}", kind="invitation",
-                        to=address, lang=lang,
-                        content=templates.invitation(lang, agent, link["url"],
-                                                     support["relay_url"]),
-                        reply_to=reply_to, meta={"invitation": link["invitation"]["id"]},
+                        to=address, lang=lang, content=contents[key], reply_to=reply_to,
+                        meta={"invitation": link["invitation"]["id"], "value": secret},
                     ),
                     now, domain,
                 )

@@ -258,6 +258,72 @@ class RenderedMail:
         return lines + self.head + b"\r\n" + self.body
 
 
+# A personal value (a link's secret) stands in the content as this many "X" while the message
+# is serialised once for many recipients, then is written over them per recipient.
+STAND_IN_CHAR = "X"
+_SOFT_BREAK = b"=\r\n"  # quoted-printable's soft line break, which may fall inside it
+
+
+def stand_in(length: int) -> str:
+    return STAND_IN_CHAR * length
+
+
+def with_value(content: MailContent, length: int, value: str) -> MailContent:
+    """``content`` with its stand-in replaced by ``value`` (the slow path, and the test's)."""
+    token = stand_in(length)
+    return MailContent(
+        content.subject,
+        content.text.replace(token, value),
+        content.html.replace(token, value),
+        content.attachments,
+    )
+
+
+def substitute(message: bytes, content: MailContent, value: str) -> bytes | None:
+    """``message`` (serialised from ``content`` with ``stand_in(len(value))`` in it) with
+    ``value`` written over each stand-in; None when that cannot be done safely, and the caller
+    serialises the content with the value instead.
+
+    Safe when ``value`` is characters quoted-printable leaves as they are (``A-Za-z0-9_-``):
+    then the encoded message of the value differs from the stand-in's only at those
+    characters, soft line breaks (``=\r\n``) included at the same places. The stand-ins
+    found must be exactly as many as the content holds (a name that happens to hold one too
+    makes the count differ: None).
+    """
+    if not value or not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+        return None
+    token = stand_in(len(value))
+    expected = content.text.count(token) + content.html.count(token)
+    char = re.escape(STAND_IN_CHAR.encode())
+    pattern = re.compile(
+        char + b"".join(b"(?:" + re.escape(_SOFT_BREAK) + b")?" + char for _ in value[1:])
+    )
+    found = list(pattern.finditer(message))
+    if not found or len(found) != expected:
+        return None
+    encoded = value.encode("ascii")
+    parts = []
+    last = 0
+    for match in found:
+        parts.append(message[last : match.start()])
+        chunk = match.group(0)
+        out = bytearray()
+        index = 0
+        position = 0
+        while position < len(chunk):
+            if chunk.startswith(_SOFT_BREAK, position):
+                out += _SOFT_BREAK
+                position += len(_SOFT_BREAK)
+            else:
+                out.append(encoded[index])
+                index += 1
+                position += 1
+        parts.append(bytes(out))
+        last = match.end()
+    parts.append(message[last:])
+    return b"".join(parts)
+
+
 def render(
     content: MailContent, sender_address: str, sender_name: str, reply_to: str = ""
 ) -> RenderedMail:

@@ -249,3 +249,50 @@ def test_old_sent_and_failed_mails_are_dropped_and_stay_dropped(tmp_path):
         assert reopened.has_key("new-sent") and not reopened.has_key("old-failed")
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_personal_link_written_over_its_stand_in_equals_a_full_rendering(lang):
+    """Writing each recipient's secret over the stand-in of a message serialised once gives
+    the same bytes as serialising that recipient's own content, wherever quoted-printable's
+    soft line breaks fall (relay addresses of every length from 0 to 79 extra characters)."""
+    import re
+    import secrets as random_secrets
+
+    from relay_server.mail.templates import invitation, render, stand_in, substitute, with_value
+
+    agent = {"name": "Alice Kim", "company": "Acme", "email": "alice@acme.test"}
+
+    def same(message: bytes) -> bytes:  # the MIME boundary is random per rendering
+        return re.sub(rb"={15}\d+==", b"BOUNDARY", message)
+
+    broken_inside = 0
+    for extra in range(80):
+        relay = f"https://relay{'x' * extra}.example.com"
+        secret = random_secrets.token_urlsafe(24)
+        content = invitation(lang, agent, f"{relay}/?invite={stand_in(len(secret))}", relay)
+        once = render(content, "relay@example.com", "RS").for_recipient("k@e.com", "<1@e>", 0.0)
+        fast = substitute(once, content, secret)
+        own = with_value(content, len(secret), secret)
+        full = render(own, "relay@example.com", "RS").for_recipient("k@e.com", "<1@e>", 0.0)
+        assert fast is not None and same(fast) == same(full), extra
+        broken_inside += secret.encode() not in fast
+    assert broken_inside > 0  # some cases had a soft line break inside the secret
+
+
+def test_a_stand_in_that_is_not_alone_is_not_written_over():
+    """When the stand-in also appears elsewhere (an agent named XXXX...) or the value has
+    characters quoted-printable changes, substitution declines and the sender renders fully."""
+    from relay_server.mail.templates import invitation, render, stand_in, substitute
+
+    token = stand_in(32)
+    content = invitation("en", {"name": token}, f"https://r.example.com/?invite={token}",
+                         "https://r.example.com")  # fmt: skip
+    once = render(content, "relay@example.com", "RS").for_recipient("k@e.com", "<1@e>", 0.0)
+    assert substitute(once, content, "a" * 31 + "=") is None
+    assert substitute(once, content, "") is None
+    fine = invitation("en", {"name": "Kim"}, f"https://r.example.com/?invite={token}",
+                      "https://r.example.com")  # fmt: skip
+    once = render(fine, "relay@example.com", "RS").for_recipient("k@e.com", "<1@e>", 0.0)
+    tampered = once.replace(b"Kim", token.encode(), 1)
+    assert substitute(tampered, fine, "b" * 32) is None
