@@ -166,12 +166,15 @@ class ReservationMailer:
         if reservation.status is ReservationStatus.CANCELLED:
             return []
         told = self._just_told(reservation, minutes)
+        # The mail says the minutes really left (a relay restarted late in the window).
+        left_s = reservation.start_utc.timestamp() - self.clock()
+        minutes_left = max(1, min(minutes, round(left_s / 60))) if minutes > 0 else 1
         plan = [
             (MailKind.REMINDER, invitee)
             for invitee in active(reservation.invitees)
             if invitee.email.lower() not in told
         ]
-        return self._queue(reservation, plan, reminder_minutes=minutes, remind_agent=True)
+        return self._queue(reservation, plan, reminder_minutes=minutes_left, remind_agent=True)
 
     def _just_told(self, reservation: Reservation, minutes: int) -> set[str]:
         """Addresses sent an invitation or update of ``reservation`` after its reminder window

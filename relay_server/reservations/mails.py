@@ -65,6 +65,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "Open it a little before the start; the agent will let you in.",
         "calendar": "The attached calendar file adds the meeting to your calendar.",
         "calendar_cancel": "The attached calendar file removes the meeting from your calendar.",
+        "agent_footer": "Sent by RemoteSales: a reminder of your own reservation.",
         "footer": "Sent by RemoteSales on behalf of {who}. If you did not expect this mail, "
         "you can ignore it.",
         "agenda_heading": "Agenda:",
@@ -126,6 +127,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "시작 시간 조금 전에 열어 두시면 상담원이 입장시켜 드립니다.",
         "calendar": "첨부된 캘린더 파일을 열면 미팅이 캘린더에 추가됩니다.",
         "calendar_cancel": "첨부된 캘린더 파일을 열면 캘린더에서 미팅이 삭제됩니다.",
+        "agent_footer": "RemoteSales에서 보낸 예약 알림입니다.",
         "footer": "{who} 상담원을 대신해 RemoteSales에서 보낸 메일입니다. 받으실 일이 없었다면 "
         "이 메일은 무시하셔도 됩니다.",
         "agenda_heading": "안건:",
@@ -261,6 +263,8 @@ def reservation_mail(
     job = header_text(str(agent.get("title") or ""))
     signature = [who] + ([job] if job else []) + ([contact] if contact else [])
     footer = words["footer"].format(who=who)
+    if for_agent:  # the agent's own reminder: no "on behalf of" themselves
+        signature, footer = [], words["agent_footer"]
 
     was = ""
     if kind is MailKind.UPDATED and previous is not None and "time" in changed:
@@ -277,7 +281,8 @@ def reservation_mail(
         text_lines += ["", f"{words['button']}: {link}", words["link_note"]]
     if calendar_note:
         text_lines += ["", calendar_note]
-    text_lines += ["", "-- ", *signature, "", footer, ""]
+    text_lines += ["", "-- ", *signature, ""] if signature else [""]
+    text_lines += [footer, ""]
 
     e = html.escape
     rows = [("intro", e(intro))]
@@ -306,7 +311,8 @@ def reservation_mail(
         rows.append(("note", e(words["link_note"])))
     if calendar_note:
         rows.append(("note", e(calendar_note)))
-    rows.append(("signature", "<br>".join(e(line) for line in signature)))
+    if signature:
+        rows.append(("signature", "<br>".join(e(line) for line in signature)))
     cells = "\n".join(f'<tr><td style="{STYLE[key]}">{value}</td></tr>' for key, value in rows)
     page = "\n".join(
         [

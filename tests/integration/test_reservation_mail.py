@@ -121,7 +121,11 @@ def test_the_reminder_goes_once_to_invitees_and_agent_and_once_after_a_restart(c
     assert sorted(r.rcpt_tos[0] for r in received) == [
         "alice@acme.test", "kim@example.com", "lee@example.com",
     ]  # fmt: skip
-    assert str(smtp.messages_to("alice@acme.test")[0].message["Subject"]).startswith("Reminder:")
+    agent_mail = smtp.messages_to("alice@acme.test")[0]
+    assert str(agent_mail.message["Subject"]).startswith("Reminder:")
+    assert "Your reservation starts in 15 minutes." in agent_mail.part("plain")
+    assert "on behalf of" not in agent_mail.part("plain")
+    assert "starts in 15 minutes" in smtp.messages_to("lee@example.com")[0].part("plain")
     assert calendar_of(smtp.messages_to("lee@example.com")[0])[0] == "REQUEST"
 
 
@@ -134,7 +138,7 @@ def test_a_relay_down_at_reminder_time_sends_it_once_after_restart_and_never_lat
     chain.reservations += [reservation(START), late, cancelled]
     chain.restart()
     chain.at(START - 3 * MINUTE)
-    assert len(chain.reminders.check()[0]) == 3
+    assert len(chain.reminders.check()[0]) == 3  # late: it says the 3 minutes really left
     chain.restart()
     assert chain.reminders.check()[0] == []
     chain.reservations[0] = replace(chain.reservations[0], start_utc=START + 30 * MINUTE,
@@ -144,6 +148,8 @@ def test_a_relay_down_at_reminder_time_sends_it_once_after_restart_and_never_lat
     chain.deliver()
     assert len(smtp.wait_for(6)) == 6
     assert smtp.message_id_counts().most_common(1)[0][1] == 1
+    first = smtp.messages_to("kim@example.com")[0]
+    assert "3분 후에 시작합니다" in first.part("plain")
 
 
 def test_line_breaks_in_a_title_and_names_reach_the_server_as_text(chain, smtp):
