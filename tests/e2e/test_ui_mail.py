@@ -291,3 +291,27 @@ def test_the_desktop_app_emails_the_invitation(relay, smtp, xvfb, tmp_path, arti
         path = chat.screenshot(artifacts_dir / "mail-desktop-app-invite-sent-1920x1080.png")
         if SHOTS.is_dir():
             shutil.copy(path, SHOTS / path.name)
+
+
+def test_the_customer_follows_the_mailed_personal_link_on_a_phone(
+    open_ui: PageFactory, smtp, relay
+) -> None:
+    """The link from the received invitation opens the customer page without a code field;
+    the customer types a name and is in the agent's chat."""
+    page = open_ui("/agent", viewport=WIDE)
+    agent_login(page)
+    start_support(page)
+    _open_invite(page)
+    by_id(page, "invite-address").nth(0).fill("phone@example.com")
+    by_id(page, "invite-send").click()
+    expect(by_id(page, "mail-state")).to_have_attribute("data-state", "sent", timeout=15_000)
+    mail = smtp.wait_for_address("phone@example.com")
+    [link] = re.findall(r"https?://\S+/\?invite=[A-Za-z0-9_-]+", mail.part("plain"))
+    assert f'href="{link}"' in mail.part("html")
+    customer = open_ui(link.removeprefix(relay.url), viewport={"width": 390, "height": 844})
+    expect(by_id(customer, "invitation-note")).to_be_visible()
+    expect(by_id(customer, "code-input")).to_be_hidden()
+    by_id(customer, "name-input").fill("Phone Customer")
+    by_id(customer, "join-button").click()
+    expect(by_id(customer, "chat-input")).to_be_visible()
+    shot(customer, "customer-from-mailed-link-390x844")
