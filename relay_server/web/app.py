@@ -56,6 +56,7 @@ def build_app(
     trusted_proxy_hops: int = 0,
     viewer_builds: ViewerBuilds | None = None,
     health_details: bool = False,
+    reservations: Reservations | None = None,
 ) -> bottle.Bottle:
     """The relay's Bottle app.
 
@@ -64,6 +65,8 @@ def build_app(
             ``X-Forwarded-For`` (``--trust-proxy``); 0 reads no ``X-Forwarded-*`` header.
         health_details: ``GET /health`` shows its counters to anyone (``--health-details``);
             without it only to an admin's bearer token.
+        reservations: the reservation store (A11); the server passes its own so that the
+            mailer and the reminders follow it, else one is made here.
     """
     app = bottle.Bottle()
     started = clock()
@@ -318,7 +321,7 @@ def build_app(
     install_customer_handoff_routes(app, relay, clock, client_ip, relay_url)
     install_history_routes(app, relay, clock)  # support and usage history (A10, AD2)
     # Reservations (A11) and the invitees' meeting links; the mailer plugs into on_change.
-    install_reservation_routes(app, Reservations(relay), clock, relay_url)
+    install_reservation_routes(app, reservations or Reservations(relay), clock, relay_url)
 
     root = str(ui_dir())
 

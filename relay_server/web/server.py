@@ -23,8 +23,9 @@ from relay_server.mail.settings import MAIL_OPTIONS, smtp_settings
 from relay_server.options.options import Options
 from relay_server.reservations.mail_routes import install_reservation_mail_routes
 from relay_server.reservations.mailer import ReservationMailer, agent_profile_reader
-from relay_server.reservations.model import Invitee, Reservation
+from relay_server.reservations.model import Invitee, Reservation, ReservationChange
 from relay_server.reservations.reminder_loop import ReminderLoop
+from relay_server.reservations.service import Reservations
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store
 from relay_server.store.committer import GroupCommitter
@@ -89,11 +90,13 @@ def run(
         # New passwords are hashed off the event loop (admin site, AD1): scrypt takes ~50 ms.
         hasher=lambda password: pool.apply(hash_password, (password,)),
     )  # fmt: skip
+    reservations = Reservations(relay)  # A11: the booking; its mail is plugged in below
     app = build_app(
         relay,
         trusted_proxy_hops=config.trusted_proxy_hops,
         viewer_builds=ViewerBuilds(config.viewer_dir),
         health_details=config.health_details,
+        reservations=reservations,
     )
     # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
     admin_options = Options(store, MAIL_OPTIONS, config.mail_command_line)
@@ -121,11 +124,18 @@ def run(
         outbox, lambda: smtp_settings(admin_options.get), agent_profile_reader(relay),
         link_for, committer.wait_durable,
     )  # fmt: skip
-    reservations: list[Reservation] = []  # the reservation store's reservations, once it lands
     reminder_loop = ReminderLoop(
-        reservation_mailer, lambda: reservations,
+        reservation_mailer, reservations.every,
         lambda: int(admin_options.get("mail.reminder_minutes")),
     )  # fmt: skip
+
+    def reservation_changed(
+        reservation: Reservation, change: ReservationChange, previous: Reservation | None
+    ) -> None:
+        reservation_mailer.on_change(reservation, change, previous)
+        reminder_loop.wake()  # a new or moved start may be the next reminder
+
+    reservations.on_change = reservation_changed
     install_reservation_mail_routes(
         app, relay, admin_options, outbox, reservation_mailer, relay_url
     )

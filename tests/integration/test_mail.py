@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from tests.support.api import Api
 from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
+from tests.support.reservations import book, meeting, wall_clock_in
 from tests.support.smtp_server import SmtpServer, invite, mail_state, wait_mail_state
 
 RETRY_ARGS = ["--mail-retry-first", "0.3"]
@@ -494,3 +495,43 @@ def test_admin_sets_reminder_minutes_keep_days_and_ca_file(mail_relay):
     finally:
         api.request("PUT", "/api/admin/mail", {"reminder_minutes": 15, "keep_days": 30,
                                                "ca_file": ""}, token=admin)  # fmt: skip
+
+
+def test_a_reservation_booked_on_the_relay_mails_each_invitee_a_link_that_opens_its_meeting(
+    mail_relay, smtp
+):
+    """Booked through the relay's API: each invitee receives one invitation whose own link (in
+    the text, the HTML and the .ics) opens that meeting's page; the cancellation reaches each as
+    METHOD:CANCEL with a higher SEQUENCE, and the link then says the meeting was cancelled."""
+    smtp.clear()
+    api = Api(mail_relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    reservation = book(api, token, start=wall_clock_in(120))
+    invitees = reservation["invitees"]
+    smtp.wait_for(len(invitees))
+    for invitee in invitees:
+        [mail] = smtp.messages_to(invitee["email"])
+        link = invitee["link_url"]
+        assert link in mail.part("plain") and link in mail.part("html")
+        method, event = _calendar_of(mail)
+        assert (method, str(event["URL"])) == ("REQUEST", link)
+        assert (str(event["UID"]), int(event["SEQUENCE"])) == (reservation["uid"], 0)
+        status, body = meeting(api, link)
+        assert status == 200 and body["meeting"]["title"] == reservation["title"], body
+    cancel = f"/api/reservations/{reservation['id']}/cancel"
+    status, body, _ = api.request("POST", cancel, {}, token)
+    assert status == 200, body
+    smtp.wait_for(2 * len(invitees))
+    for invitee in invitees:
+        first, second = smtp.messages_to(invitee["email"])
+        method, event = _calendar_of(second)
+        assert (method, str(event["UID"])) == ("CANCEL", reservation["uid"])
+        assert int(event["SEQUENCE"]) > 0
+        assert meeting(api, invitee["link_url"])[1]["meeting"]["state"] == "cancelled"
+
+
+def _calendar_of(mail):
+    """(METHOD, VEVENT) of a received mail's .ics part."""
+    [part] = [p for p in mail.message.walk() if p.get_content_type() == "text/calendar"]
+    calendar = Calendar.from_ical(part.get_payload(decode=True))
+    return str(calendar["METHOD"]), calendar.walk("VEVENT")[0]
