@@ -19,8 +19,11 @@ from relay_server.accounts.passwords import hash_password
 from relay_server.mail.outbox import Outbox, RetryPolicy
 from relay_server.mail.routes import install_mail_routes
 from relay_server.mail.sender import MailSender
-from relay_server.mail.settings import MAIL_OPTIONS, smtp_settings
+from relay_server.mail.settings import smtp_settings
+from relay_server.options.catalog import ALL_OPTIONS
+from relay_server.options.live import command_line_values
 from relay_server.options.options import Options
+from relay_server.options.routes import install_option_routes
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store
 from relay_server.store.committer import GroupCommitter
@@ -79,10 +82,17 @@ def run(
     store = store or Store(config.data_dir)
     committer = GroupCommitter(store)
     pool = gevent.get_hub().threadpool
+    # AD4: one set of options for the whole relay (sessions, files, mail, ...): the admin's
+    # values over the command line's over the defaults, read at each use.
+    settings = Options(
+        store, ALL_OPTIONS,
+        {**command_line_values(options, RelayOptions()), **config.mail_command_line},
+    )  # fmt: skip
     relay = Relay(
         store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later,
         # New passwords are hashed off the event loop (admin site, AD1): scrypt takes ~50 ms.
         hasher=lambda password: pool.apply(hash_password, (password,)),
+        settings=settings,
     )  # fmt: skip
     app = build_app(
         relay,
@@ -91,14 +101,23 @@ def run(
         health_details=config.health_details,
     )
     # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
-    admin_options = Options(store, MAIL_OPTIONS, config.mail_command_line)
     outbox = Outbox(store, config.mail_retry)
     recovered = outbox.recover(time.time())
     committer.wait_durable()
     if any(recovered.values()):
         logger.info("outbox recovered after a stop", extra=recovered)
-    sender = MailSender(outbox, lambda: smtp_settings(admin_options.get), committer.wait_durable)
-    install_mail_routes(app, relay, admin_options, outbox, sender)
+    sender = MailSender(outbox, lambda: smtp_settings(settings.get), committer.wait_durable)
+    install_mail_routes(app, relay, settings, outbox, sender)
+
+    def options_changed(keys: list[str]) -> None:
+        if any(key.startswith("mail.") for key in keys):  # as the Mail page's own save does
+            outbox.retry_waiting_now(time.time())
+            committer.wait_durable()
+            sender.wake()
+
+    install_option_routes(
+        app, relay.accounts, settings, committer.wait_durable, time.time, options_changed
+    )
     sender.start()
     ssl_args = {}
     if config.tls_cert:
