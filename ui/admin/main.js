@@ -74,6 +74,7 @@ class AdminApp {
       const link = document.querySelector(`.admin-nav__item[href="#${section}"]`);
       if (section === name) {
         link.setAttribute("aria-current", "page");
+        link.scrollIntoView({ block: "nearest", inline: "nearest" }); // the phone's nav strip scrolls
       } else {
         link.removeAttribute("aria-current");
       }
