@@ -124,7 +124,7 @@ def test_a_bad_value_is_marked_under_its_field_and_nothing_is_saved(open_ui, rel
 def test_online_shows_a_live_session_and_ends_it_for_everyone(open_ui, relay) -> None:
     """Online lists alice in session with her customer and a running duration and bob
     waiting with his code; End (confirmed) shows the customer the end screen saying an
-    administrator ended it, and the session leaves the list."""
+    administrator ended it, the session leaves the list and its history names the admin."""
     api = Api(relay.url)
     alice = api.login(ALICE.username, ALICE.password)
     support = api.new_support(alice)
@@ -168,3 +168,10 @@ def test_online_shows_a_live_session_and_ends_it_for_everyone(open_ui, relay) ->
     expect(by_id(admin, "online-message")).to_have_text("Session of Alice Kim ended.")
     expect(row).to_have_count(0)
     agent.close()
+    # The usage history says who ended it.
+    by_id(admin, "nav-history").click()
+    history_rows = by_id(admin, "history-row")
+    expect(history_rows).to_have_count(1)
+    history_rows.first.get_by_role("button").click()
+    expect(by_id(admin, "history-detail")).to_contain_text("Admin root")
+    shot(admin, "history-ended-by-admin-1280-en")
