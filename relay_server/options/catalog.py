@@ -12,8 +12,8 @@ Keys and meanings (docs/protocol.md, *Options*):
 - ``sessions.customers_per_session``: seats per session (``--customers-per-session``).
 - ``files.max_file_bytes`` / ``files.file_types``: the file limits (``--max-file-size``,
   ``--file-types``; no types = every type).
-- ``reminders.reminder_minutes``: how long before a reserved meeting its reminder goes out
-  (0 = none); the reservations' reminders read it.
+- ``mail.reminder_minutes``: how long before a reserved meeting its reminder goes out
+  (0 = none); the reservations' reminders read it; shown under Reminders.
 - ``agents.idle_timeout_minutes``: an agent's sign-in ends after this long without activity
   (0 = never): no API call and no open session socket.
 - ``recording.policy``: ``off``, ``agent_choice`` or ``always``; kept and shown until
@@ -93,9 +93,11 @@ RELAY_OPTIONS = (
         minimum=MIN_FILE_BYTES, maximum=MAX_FILE_BYTES,
     ),
     OptionSpec("files.file_types", [], _file_types, kind="list"),
+    # The reminders' own key, mail.reminder_minutes (the reservations' mail reads it), shown
+    # under Reminders; a MAIL_OPTIONS spec of the same key gives way to this one.
     OptionSpec(
-        "reminders.reminder_minutes", 60, number_check(0, 10080), kind="number",
-        minimum=0, maximum=10080, unit="minutes",
+        "mail.reminder_minutes", 15, number_check(0, 10080), kind="number",
+        minimum=0, maximum=10080, unit="minutes", section="reminders",
     ),
     OptionSpec(
         "agents.idle_timeout_minutes", 0, number_check(0, 1440), kind="number",
@@ -107,4 +109,5 @@ RELAY_OPTIONS = (
     ),
 )  # fmt: skip
 
-ALL_OPTIONS = RELAY_OPTIONS + MAIL_OPTIONS
+_RELAY_KEYS = {spec.key for spec in RELAY_OPTIONS}
+ALL_OPTIONS = RELAY_OPTIONS + tuple(spec for spec in MAIL_OPTIONS if spec.key not in _RELAY_KEYS)

@@ -53,7 +53,7 @@ def install_option_routes(
     def view() -> dict[str, Any]:
         groups = []
         for group in GROUPS:
-            keys = [key for key in options.specs if key.startswith(group + ".")]
+            keys = [key for key, spec in options.specs.items() if spec.group == group]
             groups.append({"group": group, "options": [options.describe(key) for key in keys]})
         return {"groups": groups, "version": options.version}
 

@@ -40,6 +40,8 @@ class OptionSpec:
         minimum, maximum: a number's bounds (shown beside the field; ``check`` enforces them).
         choices: a ``choice``'s values.
         unit: a number's unit (``seconds``, ``minutes``), for the field's label.
+        section: the admin site's section when it is not the key's group
+            (``mail.reminder_minutes`` shows under Reminders).
     """
 
     key: str
@@ -51,11 +53,12 @@ class OptionSpec:
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     unit: str = ""
+    section: str = ""
 
     @property
     def group(self) -> str:
-        """The admin section: the key before the dot."""
-        return self.key.split(".", 1)[0]
+        """The admin section: ``section``, else the key before the dot."""
+        return self.section or self.key.split(".", 1)[0]
 
     @property
     def field(self) -> str:

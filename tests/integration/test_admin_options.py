@@ -78,7 +78,7 @@ def test_options_list_every_section_with_value_and_source(api, root):
     assert (seats["value"], seats["source"], seats["command_line"]) == (3, "command_line", 3)
     assert (seats["minimum"], seats["maximum"], seats["default"]) == (1, 50, 10)
     assert option(api, root, "recording.policy")["value"] == "off"
-    assert option(api, root, "reminders.reminder_minutes")["source"] == "default"
+    assert option(api, root, "mail.reminder_minutes")["source"] == "default"
     password = option(api, root, "mail.password")
     assert password["set"] is False and "value" not in password
 
@@ -103,13 +103,13 @@ def test_options_list_every_section_with_value_and_source(api, root):
 )
 def test_a_bad_value_is_refused_with_its_field_and_changes_nothing(api, root, key, value, reason):
     """400 bad_setting naming the key and why; a good value beside it is not stored either."""
-    before = option(api, root, "reminders.reminder_minutes")["value"]
-    status, body = put(api, root, {"reminders.reminder_minutes": before + 7, key: value})
+    before = option(api, root, "mail.reminder_minutes")["value"]
+    status, body = put(api, root, {"mail.reminder_minutes": before + 7, key: value})
     assert status == 400, body
     assert body["error"]["code"] == "bad_setting"
     assert body["error"]["key"] == key
     assert reason in body["error"]["message"]
-    assert option(api, root, "reminders.reminder_minutes")["value"] == before
+    assert option(api, root, "mail.reminder_minutes")["value"] == before
 
 
 def test_code_lifetime_and_icons_apply_to_the_next_code_and_join(api, root):
@@ -172,7 +172,7 @@ def test_file_limits_apply_to_the_next_offer(shared, api, root):
 def test_every_change_is_audited_newest_first_and_paged(api, root):
     """Each change and reset is one entry (who, when, old → new); pages hold per_page."""
     set_ok(api, root, {"recording.policy": "agent_choice"})
-    set_ok(api, root, {"recording.policy": "always", "reminders.reminder_minutes": 15})
+    set_ok(api, root, {"recording.policy": "always", "mail.reminder_minutes": 30})
     reset(api, root, "recording.policy")
     status, body, _ = api.request("GET", "/api/admin/audit?per_page=3", token=root)
     assert status == 200
@@ -183,14 +183,14 @@ def test_every_change_is_audited_newest_first_and_paged(api, root):
     assert first[0]["reset_to"] == "default"
     keys = {(e["key"], e["old"], e["new"]) for e in first[1:]}
     assert keys == {("recording.policy", "agent_choice", "always"),
-                    ("reminders.reminder_minutes", 60, 15)}  # fmt: skip
+                    ("mail.reminder_minutes", 15, 30)}  # fmt: skip
     assert all(a["at"] >= b["at"] for a, b in zip(first, first[1:], strict=False))
     assert body["total"] >= 4 and body["per_page"] == 3
     page2 = api.request("GET", "/api/admin/audit?per_page=3&page=2", token=root)[1]["entries"]
     assert page2 and page2[0]["at"] <= first[-1]["at"]
     assert not {e["key"] + str(e["at"]) for e in page2} & {e["key"] + str(e["at"]) for e in first}
     assert api.request("GET", "/api/admin/audit?per_page=500", token=root)[0] == 400
-    reset(api, root, "reminders.reminder_minutes")
+    reset(api, root, "mail.reminder_minutes")
 
 
 @pytest.mark.parametrize(

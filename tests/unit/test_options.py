@@ -28,7 +28,7 @@ GOOD = [
     ("files.file_types", " .PDF, png,,hwp ", ["hwp", "pdf", "png"]),
     ("files.file_types", ["docx"], ["docx"]),
     ("files.file_types", "", []),
-    ("reminders.reminder_minutes", 0, 0),
+    ("mail.reminder_minutes", 0, 0),
     ("agents.idle_timeout_minutes", "1440", 1440),
     ("recording.policy", "always", "always"),
 ]
@@ -45,7 +45,7 @@ BAD = [
     ("files.file_types", "qqqz", "not a known file type"),
     ("files.file_types", {"pdf": 1}, "extensions separated by commas"),
     ("files.file_types", ",".join(f"a{i}" for i in range(101)), "at most 100"),
-    ("reminders.reminder_minutes", 10081, "from 0 to 10080"),
+    ("mail.reminder_minutes", 10081, "from 0 to 10080"),
     ("recording.policy", "", "one of off, agent_choice, always"),
 ]
 
