@@ -100,8 +100,8 @@ def _ca_file(value: Any) -> str:
 
 MAIL_OPTIONS = (
     OptionSpec("mail.host", "", _host),
-    OptionSpec("mail.port", 25, _port),
-    OptionSpec("mail.security", "none", _security),
+    OptionSpec("mail.port", 25, _port, kind="number", minimum=1, maximum=65535),
+    OptionSpec("mail.security", "none", _security, kind="choice", choices=SECURITY_MODES),
     OptionSpec("mail.username", "", _text(MAX_FIELD_CHARS)),
     OptionSpec("mail.password", "", _password, secret=True),
     OptionSpec("mail.sender_address", "", _sender_address),

@@ -19,8 +19,11 @@ from relay_server.accounts.passwords import hash_password
 from relay_server.mail.outbox import Outbox, RetryPolicy
 from relay_server.mail.routes import install_mail_routes
 from relay_server.mail.sender import MailSender
-from relay_server.mail.settings import MAIL_OPTIONS, smtp_settings
+from relay_server.mail.settings import smtp_settings
+from relay_server.options.catalog import ALL_OPTIONS
+from relay_server.options.live import command_line_values
 from relay_server.options.options import Options
+from relay_server.options.routes import install_option_routes
 from relay_server.reservations.mail_routes import install_reservation_mail_routes
 from relay_server.reservations.mailer import ReservationMailer, agent_profile_reader
 from relay_server.reservations.model import Invitee, Reservation, ReservationChange
@@ -85,10 +88,17 @@ def run(
     store = store or Store(config.data_dir)
     committer = GroupCommitter(store)
     pool = gevent.get_hub().threadpool
+    # AD4: one set of options for the whole relay (sessions, files, mail, ...): the admin's
+    # values over the command line's over the defaults, read at each use.
+    settings = Options(
+        store, ALL_OPTIONS,
+        {**command_line_values(options, RelayOptions()), **config.mail_command_line},
+    )  # fmt: skip
     relay = Relay(
         store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later,
         # New passwords are hashed off the event loop (admin site, AD1): scrypt takes ~50 ms.
         hasher=lambda password: pool.apply(hash_password, (password,)),
+        settings=settings,
     )  # fmt: skip
     reservations = Reservations(relay)  # A11: the booking; its mail is plugged in below
     app = build_app(
@@ -99,14 +109,25 @@ def run(
         reservations=reservations,
     )
     # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
-    admin_options = Options(store, MAIL_OPTIONS, config.mail_command_line)
     outbox = Outbox(store, config.mail_retry)
     recovered = outbox.recover(time.time())
     committer.wait_durable()
     if any(recovered.values()):
         logger.info("outbox recovered after a stop", extra=recovered)
-    sender = MailSender(outbox, lambda: smtp_settings(admin_options.get), committer.wait_durable)
-    install_mail_routes(app, relay, admin_options, outbox, sender)
+    sender = MailSender(outbox, lambda: smtp_settings(settings.get), committer.wait_durable)
+    install_mail_routes(app, relay, settings, outbox, sender)
+
+    def options_changed(keys: list[str]) -> None:
+        if any(key.startswith("mail.") for key in keys):  # as the Mail page's own save does
+            outbox.retry_waiting_now(time.time())
+            committer.wait_durable()
+            sender.wake()
+        if "mail.reminder_minutes" in keys:
+            reminder_loop.wake()  # a longer lead may make a reminder due now
+
+    install_option_routes(
+        app, relay.accounts, settings, committer.wait_durable, time.time, options_changed
+    )
     sender.start()
     # Reservations' mail (C3): invitations, updates, cancellations and reminders. The
     # reservation store calls ``reservation_mailer.on_change`` after each durable change and
@@ -121,12 +142,12 @@ def run(
         return f"{relay_url()}/?meet={invitee.link_secret}"
 
     reservation_mailer = ReservationMailer(
-        outbox, lambda: smtp_settings(admin_options.get), agent_profile_reader(relay),
+        outbox, lambda: smtp_settings(settings.get), agent_profile_reader(relay),
         link_for, committer.wait_durable,
     )  # fmt: skip
     reminder_loop = ReminderLoop(
         reservation_mailer, reservations.every,
-        lambda: int(admin_options.get("mail.reminder_minutes")),
+        lambda: int(settings.get("mail.reminder_minutes")),
     )  # fmt: skip
 
     def reservation_changed(
@@ -136,9 +157,7 @@ def run(
         reminder_loop.wake()  # a new or moved start may be the next reminder
 
     reservations.on_change = reservation_changed
-    install_reservation_mail_routes(
-        app, relay, admin_options, outbox, reservation_mailer, relay_url
-    )
+    install_reservation_mail_routes(app, relay, settings, outbox, reservation_mailer, relay_url)
     ssl_args = {}
     if config.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -160,7 +179,7 @@ def run(
     url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
     listening["url"] = url
     reminder_loop.start()
-    cleanup = gevent.spawn(_clean_outbox_forever, outbox, admin_options, committer.wait_durable)
+    cleanup = gevent.spawn(_clean_outbox_forever, outbox, settings, committer.wait_durable)
     logger.info("relay listening", extra={"url": url, "data": str(config.data_dir)})
     if config.viewer_dir is not None:
         offered = ViewerBuilds(config.viewer_dir).available()

@@ -188,7 +188,7 @@ def test_options_know_their_origin_and_audit_changes(tmp_path):
         assert options.set({"mail.port": 587}, "root", 11.0) == []
         with pytest.raises(Refused) as caught:
             options.set({"mail.host": "ok.example.com", "mail.port": 0}, "root", 12.0)
-        assert caught.value.details == {"field": "port"}
+        assert caught.value.details == {"field": "port", "key": "mail.port"}
         assert options.get("mail.host") == "smtp.example.com"
     finally:
         store.close()
