@@ -133,6 +133,7 @@ def make_record(rng: random.Random, n: int, ended_at: float) -> dict:
         "files": files,
         "presentations": rng.choice((0, 0, 1, 2)),
         "control_grants": rng.choice((0, 0, 0, 1)),
+        "calls": rng.choice((0, 0, 1)),
     }
 
 

@@ -25,6 +25,7 @@ from relay_server.admin.routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.files.routes import install_file_routes
 from relay_server.history.routes import install_history_routes
+from relay_server.history.statistics_routes import install_statistics_routes
 from relay_server.sessions.access_codes import CODE_DIGITS, normalize_code
 from relay_server.sessions.relay import Relay
 from relay_server.viewer.builds import ViewerBuilds
@@ -311,6 +312,7 @@ def build_app(
     # CH9: the desktop app opens a support in the system browser, signed in (one-time tickets).
     install_handoff_routes(app, relay, clock, client_ip, relay_url)
     install_history_routes(app, relay, clock)  # support and usage history (A10, AD2)
+    install_statistics_routes(app, relay, clock)  # usage statistics (AD3)
 
     root = str(ui_dir())
 
