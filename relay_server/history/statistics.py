@@ -125,57 +125,59 @@ def compute(
     """
     since, until = query.bounds()
     clock = _LocalClock(query.zone)
+    offsets = clock.offsets
     first_number = (query.first_day - date(1970, 1, 1)).days
+    first_weekday = (first_number + EPOCH_WEEKDAY) % 7
     day_count = query.days
     day_sessions = [0] * day_count
     day_seconds = [0.0] * day_count
-    heat = [[0] * 24 for _ in range(7)]
+    heat = [0] * (7 * 24)  # weekday * 24 + hour
     per_agent: dict[str, list[Any]] = {}  # username -> [name, sessions, seconds]
-    features = dict.fromkeys(FEATURES, 0)
-    total = 0
-    total_seconds = 0.0
-    offsets = clock.offsets
+    presented = controlled = files = called = 0
+    # Per agent and month, so the agent's row is added to once per month, not per session.
     for shard in shards:
         if shard.max_started < since or shard.min_started >= until:
             continue
-        chosen = shard.listed
-        if query.agent is not None:
-            chosen = chosen & shard.by_agent.get(query.agent, set())
         inside = since <= shard.min_started and shard.max_started < until
         summaries = shard.summaries
-        for local in chosen:
-            summary = summaries[local]
-            started = summary.started_at
-            if not inside and not since <= started < until:
+        for username, owned in shard.by_agent.items():
+            if query.agent is not None and username != query.agent:
                 continue
-            quarter = int(started // QUARTER_HOUR_S)
-            offset = offsets.get(quarter)
-            if offset is None:
-                offset = clock.offset(quarter)
-            wall = int(started) + offset
-            number = wall // DAY_S
-            index = number - first_number
-            if not 0 <= index < day_count:
-                continue  # within a second of a skipped midnight: the period's own rule
-            seconds = summary.duration_s
-            day_sessions[index] += 1
-            day_seconds[index] += seconds
-            heat[(number + EPOCH_WEEKDAY) % 7][(wall % DAY_S) // 3600] += 1
-            agent = per_agent.get(summary.agent_username)
-            if agent is None:
-                agent = per_agent[summary.agent_username] = [summary.agent_name, 0, 0.0]
-            agent[1] += 1
-            agent[2] += seconds
-            total += 1
-            total_seconds += seconds
-            if summary.presented:
-                features["presented"] += 1
-            if summary.controlled:
-                features["controlled"] += 1
-            if summary.file_count:
-                features["files"] += 1
-            if summary.called:
-                features["called"] += 1
+            count = 0
+            seconds_sum = 0.0
+            for local in owned & shard.listed:
+                summary = summaries[local]
+                started = summary.started_at
+                if not inside and not since <= started < until:
+                    continue
+                quarter = int(started // QUARTER_HOUR_S)
+                offset = offsets.get(quarter)
+                if offset is None:
+                    offset = clock.offset(quarter)
+                wall = int(started) + offset
+                index = wall // DAY_S - first_number
+                if not 0 <= index < day_count:
+                    continue  # within a second of a skipped midnight: the period's own rule
+                seconds = summary.duration_s
+                day_sessions[index] += 1
+                day_seconds[index] += seconds
+                heat[(index + first_weekday) % 7 * 24 + wall % DAY_S // 3600] += 1
+                count += 1
+                seconds_sum += seconds
+                presented += summary.presented
+                controlled += summary.controlled
+                files += summary.file_count > 0
+                called += summary.called
+            if count:
+                agent = per_agent.get(username)
+                if agent is None:
+                    agent = per_agent[username] = [summaries[next(iter(owned))].agent_name, 0, 0.0]
+                agent[1] += count
+                agent[2] += seconds_sum
+    total = sum(day_sessions)
+    total_seconds = sum(day_seconds)
+    features = {"presented": presented, "controlled": controlled, "files": files,
+                "called": called}  # fmt: skip
     names = names or {}
     agents = [
         {
@@ -212,7 +214,7 @@ def compute(
             name: {"sessions": count, "share": round(count / total, 4) if total else 0.0}
             for name, count in features.items()
         },
-        "hours": heat,  # [weekday Monday..Sunday][hour 0..23]
+        "hours": [heat[day * 24 : day * 24 + 24] for day in range(7)],  # Monday first
     }
 
 
