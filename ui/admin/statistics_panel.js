@@ -394,10 +394,12 @@ export class StatisticsPanel {
   _table(card, captionKey, columns, rows) {
     const table = element("table", "stats-numbers");
     table.append(element("caption", "rs-visually-hidden", {}, this.i18n.t(captionKey)));
+    // Counts line up at the right, under a right-aligned header.
+    const numeric = columns.map((_, i) => rows.length > 0 && typeof rows[0][i] === "number");
     const head = element("tr");
-    for (const column of columns) {
-      head.append(element("th", "", { scope: "col" }, this.i18n.t(`statistics.${column}`)));
-    }
+    columns.forEach((column, i) => {
+      head.append(element("th", numeric[i] ? "stats-numbers__number" : "", { scope: "col" }, this.i18n.t(`statistics.${column}`)));
+    });
     const thead = element("thead");
     thead.append(head);
     const body = element("tbody");

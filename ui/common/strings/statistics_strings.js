@@ -38,7 +38,7 @@ export const STATISTICS_STRINGS = Object.freeze({
     "statistics.features_caption": "Share of sessions that used each feature",
     "statistics.hours_title": "Busiest hours of the week",
     "statistics.hours_caption": "Sessions started per weekday and hour",
-    "statistics.hours_help": "Darker cells had more sessions starting in that hour.",
+    "statistics.hours_help": "The stronger the colour, the more sessions started in that hour.",
     "statistics.reservations_title": "Reservations",
     "statistics.reservations_caption": "Reservations starting in the period, by outcome",
     "statistics.no_reservations": "No reservations yet. Once agents book meetings ahead, this shows how many were kept or cancelled.",
