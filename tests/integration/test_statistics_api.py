@@ -48,9 +48,11 @@ def _reservation(rid: str, start: datetime, status: ReservationStatus) -> dict:
     ).to_record()  # fmt: skip
 
 
-@pytest.fixture
-def relay(tmp_path):
-    """A relay whose history holds :func:`_past` and whose store holds two reservations."""
+@pytest.fixture(scope="module")
+def relay(tmp_path_factory):
+    """One relay for the module (the real sessions of one test are today, the other tests read
+    January 2025): its history holds :func:`_past`, its store two reservations."""
+    tmp_path = tmp_path_factory.mktemp("statistics")
     data = tmp_path / "data"
     data.mkdir()
     for agent in (ALICE, BOB, ROOT, MALLORY):
