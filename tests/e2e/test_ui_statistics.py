@@ -161,3 +161,36 @@ def test_korean_at_full_hd_and_the_export_reads_back(open_admin) -> None:
     agents = list(book["상담원별"].iter_rows(min_row=2, values_only=True))
     assert [(row[1], row[2]) for row in agents] == [("alice", 4), ("bob", 2)]
     expect(by_id(page, "statistics-status")).to_contain_text("statistics-2025-01-01")
+
+
+def test_the_page_rules_in_chromium(open_admin) -> None:
+    """statistics_model.js: presets end today, a reversed period is no query, durations read
+    as people say them, and the busiest hour is always the darkest level."""
+    page = open_admin(WIDE)
+    found = page.evaluate(
+        """async () => {
+          const m = await import("/ui/admin/statistics_model.js");
+          const { i18n } = await import("/ui/common/i18n.js");
+          const t = (key, params) => i18n.t(key, params);
+          return {
+            preset: m.presetRange("30", new Date(2026, 2, 31)),
+            leap: m.presetRange("365", new Date(2024, 11, 31)),
+            reversed: m.statisticsQuery({ from: "2026-02-01", to: "2026-01-31" }),
+            query: m.statisticsQuery({ from: "2026-01-01", to: "2026-01-31", agent: " bob ",
+                                       tz: "Asia/Seoul" }, { lang: "ko" }),
+            durations: [0, 65, 1800, 5 * 3600 + 125, 3_600_000].map(
+              (s) => m.compactDuration(s, t, "en")),
+            levels: [0, 1, 5, 9, 10].map((n) => m.heatLevel(n, 10)),
+            gap: m.chartSeries({ days: [{ date: "2026-01-01", sessions: 0,
+              average_duration_s: 0 }], agents: [], features: {}, reservations: null })
+              .days.series.average_min,
+          };
+        }"""
+    )
+    assert found["preset"] == {"from": "2026-03-02", "to": "2026-03-31"}
+    assert found["leap"] == {"from": "2024-01-01", "to": "2024-12-31"}
+    assert found["reversed"] is None
+    assert found["query"] == "from=2026-01-01&to=2026-01-31&tz=Asia%2FSeoul&agent=bob&lang=ko"
+    assert found["durations"] == ["–", "1 min 5 s", "30 min", "5 h 2 min", "1,000 h 0 min"]
+    assert found["levels"] == [0, 1, 3, 5, 5]
+    assert found["gap"] == [None]

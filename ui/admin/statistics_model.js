@@ -25,7 +25,11 @@ export function presetRange(preset, today) {
   if (!days) {
     return null;
   }
-  const first = new Date(today.getFullYear(), today.getMonth(), today.getDate() - (days - 1));
+  // "Last 12 months" is the day after this date a year ago: 366 days when they hold a 29 February.
+  const first =
+    days === 365
+      ? new Date(today.getFullYear() - 1, today.getMonth(), today.getDate() + 1)
+      : new Date(today.getFullYear(), today.getMonth(), today.getDate() - (days - 1));
   return { from: isoDay(first), to: isoDay(today) };
 }
 
