@@ -98,7 +98,8 @@ def _day(params: dict[str, str], name: str) -> date:
 
 
 class _LocalClock:
-    """Local day number (days since 1970-01-01 on the wall clock) and hour of a UTC instant."""
+    """A zone's UTC offset (seconds) per quarter hour of UTC, looked up once and kept: a start's
+    wall-clock time is then ``int(started) + offset``, its day ``// 86400``, its hour the rest."""
 
     def __init__(self, zone: ZoneInfo):
         self.zone = zone
