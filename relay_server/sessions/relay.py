@@ -151,6 +151,7 @@ class Relay(Seats):
         self.history = History(store.folder / "history")
         self.usage = SessionUsage()
         self.screens.on_usage = self.usage.count
+        self.calls.on_connected = lambda session_id: self.usage.count(session_id, "calls")
         self._move_ended_to_history()
         self._live_doc_ids: dict[str, int] = {}
         for doc in store.table(LIVE_SESSIONS).all():

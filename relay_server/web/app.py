@@ -30,6 +30,7 @@ from relay_server.files.routes import install_file_routes
 from relay_server.history.routes import install_history_routes
 from relay_server.reservations.routes import install_reservation_routes
 from relay_server.reservations.service import Reservations
+from relay_server.history.statistics_routes import install_statistics_routes
 from relay_server.sessions.access_codes import CODE_DIGITS, normalize_code
 from relay_server.sessions.relay import Relay
 from relay_server.viewer.builds import ViewerBuilds
@@ -322,6 +323,7 @@ def build_app(
     install_history_routes(app, relay, clock)  # support and usage history (A10, AD2)
     # Reservations (A11) and the invitees' meeting links; the mailer plugs into on_change.
     install_reservation_routes(app, reservations or Reservations(relay), clock, relay_url)
+    install_statistics_routes(app, relay, clock)  # usage statistics (AD3)
 
     root = str(ui_dir())
 

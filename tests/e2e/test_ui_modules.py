@@ -103,7 +103,7 @@ PAGE_TABLES = {
         "sign_in",
     },
     "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat"},
-    "/admin": {"admin", "history", "mail", "options", "sign_in"},
+    "/admin": {"admin", "history", "mail", "options", "sign_in", "statistics"},
     "/ui/agent/notice.html": {"agent", "desktop_call", "file"},
     "/ui/agent/help.html": {"agent"},
 }

@@ -17,15 +17,17 @@ import { AuditPanel } from "./audit_panel.js";
 import { OnlinePanel } from "./online_panel.js";
 import { OptionsPanel } from "./options_panel.js";
 import { OPTIONS_STRINGS } from "../common/strings/options_strings.js";
+import { StatisticsPanel } from "./statistics_panel.js";
 import { ADMIN_STRINGS } from "../common/strings/admin_strings.js";
 import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
 import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
 import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
+import { STATISTICS_STRINGS } from "../common/strings/statistics_strings.js";
 
 i18n.addStrings(ADMIN_STRINGS, HISTORY_STRINGS, MAIL_STRINGS, SIGN_IN_STRINGS);
-i18n.addStrings(OPTIONS_STRINGS);
+i18n.addStrings(OPTIONS_STRINGS, STATISTICS_STRINGS);
 
-const SECTIONS = ["accounts", "history", "mail", "online", "options", "audit"];
+const SECTIONS = ["accounts", "history", "statistics", "mail", "online", "options", "audit"];
 
 const AUTH_KEY = "rs.admin.auth";
 
@@ -100,6 +102,14 @@ class AdminApp {
       this.history.search(this.history.page);
     } else if (name === "mail") {
       this.mail.load(); // AD4: the SMTP settings and the test mail
+    } else if (name === "statistics") {
+      // AD3: charts over a period, with their numbers and an Excel export.
+      this.statistics ??= new StatisticsPanel({
+        root: byId("statistics"),
+        i18n,
+        api: (method, path, options) => this._api(method, path, options),
+      });
+      this.statistics.load();
     } else {
       this.accounts.load();
     }
