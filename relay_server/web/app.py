@@ -28,9 +28,9 @@ from relay_server.admin.routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.files.routes import install_file_routes
 from relay_server.history.routes import install_history_routes
+from relay_server.history.statistics_routes import install_statistics_routes
 from relay_server.reservations.routes import install_reservation_routes
 from relay_server.reservations.service import Reservations
-from relay_server.history.statistics_routes import install_statistics_routes
 from relay_server.sessions.access_codes import CODE_DIGITS, normalize_code
 from relay_server.sessions.relay import Relay
 from relay_server.viewer.builds import ViewerBuilds
