@@ -23,7 +23,7 @@ import os
 import re
 import sys
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,8 @@ from suite.atomic_files import write_atomically
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2  # 2: summaries as columns; 1 (rows) is still read, and rewritten at stop
+READABLE_SNAPSHOTS = (1, 2)
 SHARD_RE = re.compile(r"^(\d{4}-\d{2})\.jsonl$")
 NOTES_FILE = "notes.jsonl"
 
@@ -146,7 +147,7 @@ class Archive:
         try:
             meta = json.loads(meta_path.read_bytes())
             if (
-                meta.get("v") != SNAPSHOT_VERSION
+                meta.get("v") not in READABLE_SNAPSHOTS
                 or meta.get("itemsize") != array("I").itemsize
                 or meta.get("byteorder") != sys.byteorder
                 or not 0 <= meta["bytes"] <= file_size
@@ -156,16 +157,16 @@ class Archive:
             postings.frombytes(postings_path.read_bytes())
             if len(postings) != meta["postings"]:
                 raise ValueError("postings file of the wrong length")
-            summaries = [Summary(*row) for row in meta["rows"]]
+            columns = _columns(meta)
             words = {word: (span[0], span[1]) for word, span in meta["words"].items()}
+            shard = Shard.from_columns(name, columns, words, postings)
         except FileNotFoundError:
             return Shard(name)
         except (ValueError, KeyError, TypeError) as error:
             logger.warning("history snapshot of %s not used (%s): indexing the file", name, error)
             return Shard(name)
-        shard = Shard(name, summaries, words, postings)
         shard.covered_bytes = meta["bytes"]
-        shard.snapshot_count = len(summaries)
+        shard.snapshot_count = len(shard.summaries)
         return shard
 
     def write_snapshot(self, shard: Shard) -> None:
@@ -179,7 +180,11 @@ class Archive:
             "itemsize": postings.itemsize,
             "byteorder": sys.byteorder,
             "postings": len(postings),
-            "rows": [s.row() for s in shard.summaries],
+            # Columns, not rows: one JSON array per field loads ~3x faster than 100,000
+            # small ones, and Shard.from_columns builds the summaries from them in C.
+            "columns": {
+                name: [getattr(s, name) for s in shard.summaries] for name in Summary.FIELDS
+            },
             "words": spans,
         }
         meta_path, postings_path = self._snapshot_paths(shard.name)
@@ -188,6 +193,24 @@ class Archive:
         shard.frozen, shard.frozen_postings, shard.tail = spans, postings, {}
         shard.covered_bytes = shard.end_bytes
         shard.snapshot_count = len(shard.summaries)
+
+
+def _columns(meta: dict[str, Any]) -> list[Sequence[Any]]:
+    """The summary columns of a snapshot, in :attr:`Summary.FIELDS` order, checked for length.
+
+    Raises:
+        ValueError, KeyError, TypeError: a damaged snapshot (the caller indexes the file).
+    """
+    if meta["v"] == 1:
+        rows = meta["rows"]
+        if any(len(row) != len(Summary.FIELDS) for row in rows):
+            raise ValueError("a row of the wrong length")
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [()] * len(Summary.FIELDS)
+    else:
+        columns = [meta["columns"][name] for name in Summary.FIELDS]
+    if len({len(column) for column in columns}) != 1:
+        raise ValueError("columns of different lengths")
+    return columns
 
 
 def _write_all(fd: int, data: bytes) -> None:
