@@ -58,7 +58,7 @@ HTTP_STATUS: dict[str, int] = {
     "bad_setting": 400, "bad_address": 400, "no_recipients": 400, "too_many_recipients": 413,
     "mail_not_configured": 409, "mail_not_found": 404,
     # support and usage history (A10, AD2)
-    "not_your_session": 403, "export_too_large": 413,
+    "not_your_session": 403, "export_too_large": 413, "export_busy": 429, "export_failed": 500,
 }  # fmt: skip
 """The HTTP status of every error code the relay's API answers (docs/protocol.md, *HTTP API*)."""
 
