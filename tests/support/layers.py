@@ -195,6 +195,7 @@ DOMAIN = Layer(
     (
         "relay_server.accounts.agent_data",
         "relay_server.accounts.registry",
+        "relay_server.history.handover",
         "relay_server.history.history",
         "relay_server.mail.outbox",
         "relay_server.options.options",
