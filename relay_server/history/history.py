@@ -8,9 +8,11 @@ therefore holds only live data and stays small. Reads come from the in-memory in
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count, repeat
@@ -49,6 +51,20 @@ def shard_of(ended_at: float) -> str:
     return datetime.fromtimestamp(ended_at, UTC).strftime("%Y-%m")
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while the index loads: its passes over the hundreds
+    of thousands of new objects (summaries, sets) found nothing to free and cost ~20 % of the
+    load (0.43 -> 0.34 s of CPU at 100,000 sessions)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class History:
     """Every ended session of the relay.
 
@@ -65,12 +81,13 @@ class History:
         self._edited: dict[str, set[int]] = {}  # shard name -> locals whose notes were edited
         started = time.perf_counter()
         indexed = 0
-        for name in self.archive.shard_names():
-            shard, tail = self.archive.load(name)
-            self._adopt(shard)
-            indexed += tail
-            if tail > SNAPSHOT_TAIL_RECORDS:
-                self.archive.write_snapshot(shard)
+        with _collector_paused():
+            for name in self.archive.shard_names():
+                shard, tail = self.archive.load(name)
+                self._adopt(shard)
+                indexed += tail
+                if tail > SNAPSHOT_TAIL_RECORDS:
+                    self.archive.write_snapshot(shard)
         if sum(len(shard.summaries) for shard in self.shards) != len(self._where):
             self._unlist_replaced()
         for edit in self.archive.notes_edits():

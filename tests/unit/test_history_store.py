@@ -245,11 +245,12 @@ def test_a_snapshot_of_the_earlier_row_format_is_still_read(tmp_path, caplog):
     _varied(history)
     expected = _answers(history)
     history.close()
-    for path in tmp_path.glob("*.snapshot.json"):
-        meta = json.loads(path.read_text())
-        columns = meta.pop("columns")
-        meta["rows"] = [list(row) for row in zip(*columns.values(), strict=True)]
-        path.write_text(json.dumps({**meta, "v": 1}))
+    for shard in history.shards:  # as the relay before the columns wrote them
+        meta = json.loads((tmp_path / f"{shard.name}.snapshot.json").read_text())
+        del meta["columns"]
+        meta.update(v=1, rows=[s.row() for s in shard.summaries])
+        (tmp_path / f"{shard.name}.snapshot.json").write_text(json.dumps(meta))
+        (tmp_path / f"{shard.name}.postings").write_bytes(shard.frozen_postings.tobytes())
     with caplog.at_level("INFO", logger="relay_server.history.history"):
         assert _answers(History(tmp_path)) == expected
     assert "(0 indexed from the files)" in caplog.text
