@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 from openpyxl import load_workbook
 
+from tests.support import history_archive
 from tests.support.api import Api
 from tests.support.history_archive import write_archive
-from tests.support.processes import children
 from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
 from tests.support.waiting import wait_until
 
@@ -42,35 +42,11 @@ def big(tmp_path_factory) -> Iterator[tuple[RelayProcess, str, Path]]:
 
 
 def exporters(relay: RelayProcess) -> list[int]:
-    """The relay's export children now running."""
-    found = []
-    for pid in children(relay.pid):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except FileNotFoundError:
-            continue
-        if b"export-history" in command:
-            found.append(pid)
-    return found
+    return history_archive.exporters(relay.pid)
 
 
 def stalled_download(relay: RelayProcess, token: str) -> tuple[socket.socket, bytes]:
-    """Start an export and read only its status line and headers, with a tiny receive
-    window: the relay, then its child, wait on this client."""
-    address = urlsplit(relay.url)
-    client = socket.socket()
-    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    client.connect((address.hostname, address.port))
-    client.sendall(
-        f"GET {EXPORT} HTTP/1.1\r\nHost: {address.netloc}\r\n"
-        f"Authorization: Bearer {token}\r\n\r\n".encode()
-    )
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = client.recv(1024)
-        assert chunk, "the relay closed the connection"
-        head += chunk
-    return client, head.split(b"\r\n", 1)[0]
+    return history_archive.stalled_export(relay.url, token, EXPORT)
 
 
 def download(relay: RelayProcess, token: str) -> tuple[int, bytes, dict]:

@@ -1,13 +1,17 @@
 """Ended sessions written straight into a data folder's history archive, as the relay appends
-them: for tests that need a history larger than a test can make through real sessions."""
+them: for tests that need a history larger than a test can make through real sessions; and
+the relay's export children seen from outside."""
 
 from __future__ import annotations
 
 import json
 import secrets
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from relay_server.history.history import shard_of
+from tests.support.processes import children
 
 T0 = 1_780_000_000.0  # 2026-05-28 20:26:40 UTC
 
@@ -42,3 +46,39 @@ def write_archive(
             record = archived_session(n, agent, messages, text_chars)
             file.write(json.dumps(record, separators=(",", ":")).encode() + b"\n")
     return path
+
+
+def exporters(relay_pid: int) -> list[int]:
+    """The relay's export children (``export-history``) running now."""
+    found = []
+    for pid in children(relay_pid):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except FileNotFoundError:
+            continue
+        if b"export-history" in command:
+            found.append(pid)
+    return found
+
+
+def stalled_export(relay_url: str, token: str, path: str) -> tuple[socket.socket, bytes]:
+    """Start an export and read only its status line and headers, with a tiny receive
+    window: the relay, then its child, wait on this client until it reads or closes.
+
+    Returns:
+        the open connection (close it to go away) and the status line.
+    """
+    address = urlsplit(relay_url)
+    client = socket.socket()
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    client.connect((address.hostname, address.port))
+    client.sendall(
+        f"GET {path} HTTP/1.1\r\nHost: {address.netloc}\r\n"
+        f"Authorization: Bearer {token}\r\n\r\n".encode()
+    )
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = client.recv(1024)
+        assert chunk, "the relay closed the connection"
+        head += chunk
+    return client, head.split(b"\r\n", 1)[0]
