@@ -270,6 +270,7 @@ def measure_export(relay: RelayUnderTest, root: str, args, now: float, rows: lis
     peak = [relay.rss_mb()]
     rss_start = peak[0]
     child_peak = [0.0]
+    child_cpu: dict[int, float] = {}
     sampling = threading.Event()
 
     def sample() -> None:
@@ -279,6 +280,8 @@ def measure_export(relay: RelayUnderTest, root: str, args, now: float, rows: lis
             for child in psutil.Process(relay.process.pid).children():
                 try:  # the export's child process (history/export.py)
                     child_peak.append(child.memory_info().rss / 2**20)
+                    times = child.cpu_times()
+                    child_cpu[child.pid] = times.user + times.system
                 except psutil.NoSuchProcess:
                     pass
             time.sleep(0.1)
@@ -286,8 +289,10 @@ def measure_export(relay: RelayUnderTest, root: str, args, now: float, rows: lis
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     mark = len(chat)
+    relay_cpu = relay.cpu_s()
     elapsed, payload = request(f"{relay.url}/api/admin/history/export.xlsx?from={since}", root)
     during = chat[mark:]
+    relay_cpu = relay.cpu_s() - relay_cpu
     sampling.set()
     stop.set()
     sampler.join()
@@ -303,6 +308,9 @@ def measure_export(relay: RelayUnderTest, root: str, args, now: float, rows: lis
         ("relay RSS growth during the export", "<= 100 MB", f"{max(peak) - rss_start:.0f} MB")
     )
     rows.append(("export child process peak RSS", "-", f"{max(child_peak):.0f} MB"))
+    rows.append(("CPU time during the export: child / relay", "-",
+                 f"{sum(child_cpu.values()):.1f} s / {relay_cpu:.1f} s (the child's last "
+                 "sample, 0.1 s before it ended)"))  # fmt: skip
     if len(before) > 1 and len(during) > 1:
         q = lambda s, n: statistics.quantiles(s, n=100)[n - 1] * 1000  # noqa: E731
         rows.append(("chat round trip p99: idle / during export", "unchanged ±10 %",
