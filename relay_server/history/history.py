@@ -88,8 +88,6 @@ class History:
                 indexed += tail
                 if tail > SNAPSHOT_TAIL_RECORDS:
                     self.archive.write_snapshot(shard)
-        if sum(len(shard.summaries) for shard in self.shards) != len(self._where):
-            self._unlist_replaced()
         for edit in self.archive.notes_edits():
             self._apply_notes(edit)
         logger.info(
@@ -104,16 +102,18 @@ class History:
         self.shards.append(shard)
         self.shards.sort(key=lambda s: s.name)
         self._shard_by_name[shard.name] = shard
-        # One C loop instead of a Python statement per session (100,000 at start).
-        ids = map(attrgetter("id"), shard.summaries)
+        # C loops instead of a Python statement per session (100,000 at start). A session
+        # archived twice is listed once, as its later record (as add() does): shards come
+        # oldest first, records in file order.
+        ids = list(map(attrgetter("id"), shard.summaries))
+        unique = set(ids)
+        for session_id in self._where.keys() & unique:
+            earlier, local = self._where[session_id]
+            earlier.listed.discard(local)
         self._where.update(zip(ids, zip(repeat(shard), count()), strict=False))
-
-    def _unlist_replaced(self) -> None:
-        """A session archived twice is listed once, as its later record (as :meth:`add` does)."""
-        for shard in self.shards:
-            for local, summary in enumerate(shard.summaries):
-                where = self._where[summary.id]
-                if where[0] is not shard or where[1] != local:
+        if len(unique) != len(ids):
+            for local, session_id in enumerate(ids):  # twice in this month: rare
+                if self._where[session_id][1] != local:
                     shard.listed.discard(local)
 
     def _apply_notes(self, edit: dict[str, Any]) -> None:

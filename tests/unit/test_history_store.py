@@ -186,8 +186,9 @@ def test_pages_cross_months_newest_first_with_the_total(tmp_path):
 
 
 def _varied(history: History) -> None:
-    """Sessions of two agents over two months, with and without customers, files and
-    presentations, one archived twice and one with notes edited after the end."""
+    """Sessions of two agents over three months, with and without customers, files and
+    presentations, two archived twice (in the same month, in a later one) and one with notes
+    edited after the end."""
     for n in range(12):
         history.add(
             record(
@@ -203,6 +204,7 @@ def _varied(history: History) -> None:
             )
         )
     history.add(record(7, started_at=T0 + 36 * DAY, ended_at=T0 + 36 * DAY, notes="again"))
+    history.add(record(2, started_at=T0 + 70 * DAY, ended_at=T0 + 70 * DAY, notes="later"))
     history.set_notes("s5", "rewritten later", "bob", T0 + 90 * DAY)
 
 
@@ -214,6 +216,7 @@ QUERIES = [
     HistoryQuery(text="topic1"),
     HistoryQuery(text="rewritten"),
     HistoryQuery(text="again"),
+    HistoryQuery(text="later"),
     HistoryQuery(text="견적서"),
     HistoryQuery(since=T0 + 20 * DAY, until=T0 + 40 * DAY),
     HistoryQuery(min_duration_s=300, customer="customer 1"),
