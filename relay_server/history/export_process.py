@@ -63,12 +63,12 @@ class ExportRunner:
         self.command = command or export_command()
         self.running = 0
 
-    def start(self, job: Iterable[bytes], tz_offset_min: int, lang: str) -> Iterator[bytes]:
+    def start(self, job: Iterable[bytes], tz_offset_min: int, lang: str) -> ExportBody:
         """Start an export of ``job`` (its stdin) and wait for its first bytes.
 
         Returns:
-            the workbook's bytes, as the child writes them; closing the iterator early kills
-            the child.
+            the response body: the workbook's bytes as the child writes them; its ``close()``
+            stops the child if it still runs.
 
         Raises:
             Refused: ``export_busy`` (``max_running`` already run), ``export_failed``.
@@ -86,7 +86,6 @@ class ExportRunner:
             self.running -= 1
             raise
         feeder = gevent.spawn(_feed, child, job)
-        started = time.monotonic()
         try:
             first = child.stdout.read(CHUNK_BYTES)
             if not first:
@@ -96,7 +95,7 @@ class ExportRunner:
             _finish(child, feeder, errors)
             self.running -= 1
             raise
-        return self._stream(child, feeder, errors, first, started)
+        return ExportBody(self, child, feeder, errors, first)
 
     def _spawn(self, tz_offset_min: int, lang: str) -> tuple[subprocess.Popen, object]:
         errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _finish
@@ -114,29 +113,47 @@ class ExportRunner:
             ) from None
         return child, errors
 
-    def _stream(
-        self, child: subprocess.Popen, feeder: gevent.Greenlet, errors, first: bytes, started: float
-    ) -> Iterator[bytes]:
-        sent = len(first)
-        try:
-            yield first
-            while chunk := child.stdout.read(CHUNK_BYTES):
-                sent += len(chunk)
-                yield chunk
-            if child.wait() != 0:
-                message = _failure(child.returncode, errors)
-                logger.error("history export cut short after %d bytes: %s", sent, message)
-                # Raising ends the response without its last chunk: the client sees it cut.
-                raise RuntimeError(f"history export failed: {message}")
-            logger.info(
-                "history exported",
-                extra={"bytes": sent, "seconds": round(time.monotonic() - started, 2)},
-            )
-        finally:
-            if child.poll() is None:
-                logger.info("history export stopped: the client went away after %d bytes", sent)
-            _finish(child, feeder, errors)
-            self.running -= 1
+
+class ExportBody:
+    """The response body of one export: the child's bytes as it writes them.
+
+    The WSGI server calls :meth:`close` in every case (sent, failed, the client gone, or never
+    started), which stops the child and frees the export's place: a generator's ``finally``
+    would not run for a body that was never iterated.
+    """
+
+    def __init__(self, runner: ExportRunner, child: subprocess.Popen, feeder, errors, first: bytes):
+        self._runner = runner
+        self._child, self._feeder, self._errors = child, feeder, errors
+        self._first = first
+        self._started = time.monotonic()
+        self._sent = 0
+        self._closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunk = self._first
+        while chunk:
+            self._sent += len(chunk)
+            yield chunk
+            chunk = self._child.stdout.read(CHUNK_BYTES)
+        if self._child.wait() != 0:
+            message = _failure(self._child.returncode, self._errors)
+            logger.error("history export cut short after %d bytes: %s", self._sent, message)
+            # Raising ends the response without its last chunk: the client sees it cut.
+            raise RuntimeError(f"history export failed: {message}")
+        logger.info(
+            "history exported",
+            extra={"bytes": self._sent, "seconds": round(time.monotonic() - self._started, 2)},
+        )
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._child.poll() is None:
+            logger.info("history export stopped: the client went away after %d bytes", self._sent)
+        _finish(self._child, self._feeder, self._errors)
+        self._runner.running -= 1
 
 
 def _feed(child: subprocess.Popen, job: Iterable[bytes]) -> None:
