@@ -29,7 +29,7 @@ from relay_server.history.xlsx_stream import HEADERS, write_workbook
 logger = logging.getLogger(__name__)
 
 MAX_EXPORT_SESSIONS = 20_000
-NICENESS = 10  # below the relay: chat goes first when both want a core
+NICENESS = 19  # the lowest: chat goes first whenever both want a core
 _SHARD_RE = re.compile(r"^\d{4}-\d{2}$")
 
 
