@@ -164,6 +164,19 @@ def serve_parser() -> argparse.ArgumentParser:
     mail.add_argument("--mail-from", help="sender address of the relay's mail")
     mail.add_argument("--mail-from-name", help="sender name (default RemoteSales)")
     mail.add_argument(
+        "--smtp-ca-file",
+        help="PEM file of the CA(s) that sign the SMTP server's certificate "
+        "(default: the system's trusted CAs)",
+    )
+    mail.add_argument(
+        "--mail-keep-days", type=int, help="days sent and failed mails are kept (default 30)"
+    )
+    mail.add_argument(
+        "--reminder-minutes",
+        type=int,
+        help="reservations: reminder mail this many minutes before the start (default 15, 0: off)",
+    )
+    mail.add_argument(
         "--mail-retry-first",
         type=float,
         default=30.0,
@@ -319,6 +332,9 @@ def _mail_command_line(args: argparse.Namespace) -> dict:
         "mail.username": args.smtp_user,
         "mail.sender_address": args.mail_from,
         "mail.sender_name": args.mail_from_name,
+        "mail.ca_file": args.smtp_ca_file,
+        "mail.keep_days": args.mail_keep_days,
+        "mail.reminder_minutes": args.reminder_minutes,
     }
     specs = {spec.key: spec for spec in MAIL_OPTIONS}
     checked = {}

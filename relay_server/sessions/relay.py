@@ -128,6 +128,8 @@ class Relay(Seats):
         self.calls = Calls(self.call_sockets, options.ice)  # voice and video (CH9)
         # Told the secret of every knock that settles (the HTTP layer wakes its long polls).
         self.knock_settled: Callable[[str], None] = lambda secret: None
+        # Told every session that ends (a reservation's meeting is done then: A11).
+        self.session_ended: Callable[[str, float], None] = lambda session_id, now: None
         self._swept_at = 0.0
         self._chats: dict[str, ChatLog] = {}
         self.presentation_asks: dict[str, set[str]] = {}  # several customers asked at once
@@ -429,6 +431,7 @@ class Relay(Seats):
             self.store.remove(LIVE_SESSIONS, doc_id)
         self.wait_durable()
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
+        self.session_ended(session.id, now)
         self.calls.end_session(session.id, now)
         summary = session.end_summary()
         self._to_chat(session.id, SessionEnded(**summary).to_frame())  # every customer's too

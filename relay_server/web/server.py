@@ -21,6 +21,10 @@ from relay_server.mail.routes import install_mail_routes
 from relay_server.mail.sender import MailSender
 from relay_server.mail.settings import MAIL_OPTIONS, smtp_settings
 from relay_server.options.options import Options
+from relay_server.reservations.mail_routes import install_reservation_mail_routes
+from relay_server.reservations.mailer import ReservationMailer, agent_profile_reader
+from relay_server.reservations.model import Invitee, Reservation
+from relay_server.reservations.reminder_loop import ReminderLoop
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store
 from relay_server.store.committer import GroupCommitter
@@ -35,6 +39,7 @@ from suite.protocol import CloseCode
 logger = logging.getLogger(__name__)
 
 TICK_S = 1.0
+OUTBOX_CLEANUP_S = 3600.0
 
 
 @dataclass(slots=True)
@@ -100,6 +105,30 @@ def run(
     sender = MailSender(outbox, lambda: smtp_settings(admin_options.get), committer.wait_durable)
     install_mail_routes(app, relay, admin_options, outbox, sender)
     sender.start()
+    # Reservations' mail (C3): invitations, updates, cancellations and reminders. The
+    # reservation store calls ``reservation_mailer.on_change`` after each durable change and
+    # ``reminder_loop.wake()``; ``reservations`` lists what the reminders look at.
+    listening: dict[str, str] = {}
+
+    def relay_url() -> str:
+        return (options.public_url or listening.get("url", "")).rstrip("/")
+
+    def link_for(reservation: Reservation, invitee: Invitee) -> str:
+        # The reservations' meeting page (reservations/service.py meeting_url).
+        return f"{relay_url()}/?meet={invitee.link_secret}"
+
+    reservation_mailer = ReservationMailer(
+        outbox, lambda: smtp_settings(admin_options.get), agent_profile_reader(relay),
+        link_for, committer.wait_durable,
+    )  # fmt: skip
+    reservations: list[Reservation] = []  # the reservation store's reservations, once it lands
+    reminder_loop = ReminderLoop(
+        reservation_mailer, lambda: reservations,
+        lambda: int(admin_options.get("mail.reminder_minutes")),
+    )  # fmt: skip
+    install_reservation_mail_routes(
+        app, relay, admin_options, outbox, reservation_mailer, relay_url
+    )
     ssl_args = {}
     if config.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -119,6 +148,9 @@ def run(
     scheme = "https" if config.tls_cert else "http"
     host, port = server.address[:2]
     url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
+    listening["url"] = url
+    reminder_loop.start()
+    cleanup = gevent.spawn(_clean_outbox_forever, outbox, admin_options, committer.wait_durable)
     logger.info("relay listening", extra={"url": url, "data": str(config.data_dir)})
     if config.viewer_dir is not None:
         offered = ViewerBuilds(config.viewer_dir).available()
@@ -149,6 +181,8 @@ def run(
 
     logger.info("relay stopping")
     ticker.kill()
+    reminder_loop.stop()
+    cleanup.kill()
     server.stop_accepting()
     for member in relay.rooms.members() + relay.screens.members():
         member.close(CloseCode.GOING_AWAY, "relay restarting")
@@ -180,6 +214,20 @@ def raise_descriptor_limit() -> None:
             logger.warning("could not raise the descriptor limit from %d: %s", soft, error)
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     logger.info("open descriptor limit: %d (soft), %d (hard)", soft, hard)
+
+
+def _clean_outbox_forever(outbox: Outbox, options: Options, wait_durable) -> None:
+    """Drop sent and failed mails older than ``mail.keep_days``, at start and hourly."""
+    while True:
+        try:
+            keep_s = int(options.get("mail.keep_days")) * 86400
+            dropped = outbox.drop_finished(time.time() - keep_s)
+            if dropped:
+                wait_durable()
+                logger.info("old mails dropped from the outbox", extra={"mails": dropped})
+        except Exception:
+            logger.exception("outbox cleanup failed")
+        gevent.sleep(OUTBOX_CLEANUP_S)
 
 
 def _tick_forever(relay: Relay) -> None:
