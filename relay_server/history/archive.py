@@ -220,7 +220,8 @@ def _columns(meta: dict[str, Any], numbers: memoryview) -> list[Sequence[Any]]:
         ValueError, KeyError, TypeError: a damaged snapshot (the caller indexes the file).
     """
     if meta["v"] == 1:
-        rows = meta["rows"]
+        # A row saved before ``called`` existed has one column less: no call, as its record.
+        rows = [row if len(row) == len(Summary.FIELDS) else [*row, False] for row in meta["rows"]]
         if any(len(row) != len(Summary.FIELDS) for row in rows):
             raise ValueError("a row of the wrong length")
         columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [()] * len(Summary.FIELDS)
@@ -236,7 +237,10 @@ def _columns(meta: dict[str, Any], numbers: memoryview) -> list[Sequence[Any]]:
             start += count * column.itemsize
             found[name] = list(map(bool, column)) if code == "B" else column
         for name in TEXT_COLUMNS:
-            found[name] = meta["columns"][name]
+            if name == "called" and name not in meta["columns"]:  # saved before calls counted
+                found[name] = [False] * count
+            else:
+                found[name] = meta["columns"][name]
         columns = [found[name] for name in Summary.FIELDS]
     if len({len(column) for column in columns}) != 1:
         raise ValueError("columns of different lengths")

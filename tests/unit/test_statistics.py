@@ -296,9 +296,10 @@ def test_a_connected_call_is_in_the_record_and_the_summary(tmp_path):
     assert tail == 0 and reloaded.summaries[0].called is True
 
 
-def test_an_old_snapshot_row_without_the_call_column_reads_as_no_call(tmp_path):
-    """Snapshots saved before calls were recorded have one column less: they load as they are
-    (no rebuild), every session without a call, as their records say."""
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_old_snapshot_without_the_call_column_reads_as_no_call(tmp_path, version):
+    """Snapshots saved before calls were recorded (rows, or columns) have no call column: they
+    load as they are (no rebuild), every session without a call, as their records say."""
     record = {"id": "old", "customer_name": "Kim", "started_at": 5.0, "ended_at": 65.0}
     line = json.dumps(record).encode() + b"\n"
     (tmp_path / "2026-01.jsonl").write_bytes(line)
@@ -307,7 +308,14 @@ def test_an_old_snapshot_row_without_the_call_column_reads_as_no_call(tmp_path):
     archive.write_snapshot(shard)
     meta_path = tmp_path / "2026-01.snapshot.json"
     meta = json.loads(meta_path.read_bytes())
-    meta["rows"] = [row[:-1] for row in meta["rows"]]  # as written before the column existed
+    if version == 1:  # rows, as written before the columns and the call column existed
+        columns = meta.pop("columns")
+        numbers = Archive(tmp_path).load("2026-01")[0].summaries
+        meta["rows"] = [[getattr(s, f) for f in Summary.FIELDS[:-1]] for s in numbers]
+        meta["v"] = 1
+        assert "called" in columns
+    else:
+        del meta["columns"]["called"]
     meta_path.write_text(json.dumps(meta))
     reloaded, tail = Archive(tmp_path).load("2026-01")
     assert tail == 0  # the snapshot was used, not the file
