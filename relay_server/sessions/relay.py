@@ -58,6 +58,7 @@ from relay_server.sessions.supports import (
     SupportSession,
 )
 from relay_server.store import Store
+from relay_server.whiteboard.boards import Whiteboards
 from suite.protocol import (
     MAX_NAME_CHARS,
     ChatMessage,
@@ -130,6 +131,9 @@ class Relay(ChatSockets):
         # The time of socket events (a call's TURN credentials), for the calls of enter/leave.
         self.clock: Callable[[], float] = time.time
         self.calls = Calls(self.call_sockets, options.ice)  # voice and video (CH9)
+        # The shared whiteboard (CH3); "new board" keeps the old one as a file (set by the web
+        # layer, which owns the file routes).
+        self.whiteboards = Whiteboards(store, self.call_sockets)
         # Told the secret of every knock that settles (the HTTP layer wakes its long polls).
         self.knock_settled: Callable[[str], None] = lambda secret: None
         self._swept_at = 0.0
@@ -541,6 +545,7 @@ class Relay(ChatSockets):
         if doc_id is not None:
             self.store.remove(LIVE_SESSIONS, doc_id)
         self._forget_stored(session.id)
+        self.whiteboards.forget(session.id)
         self.wait_durable()
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
         self.calls.end_session(session.id, now)
@@ -627,6 +632,8 @@ class Relay(ChatSockets):
             self._swept_at = now
             self.join_guard.sweep(now)
         self.accounts.sweep_throttles(now)
+        if self.whiteboards.flush():  # debounced: a second's changes at a time (CH3)
+            self.wait_durable()
 
     def post_file(
         self,

@@ -59,6 +59,8 @@ HTTP_STATUS: dict[str, int] = {
     "mail_not_configured": 409, "mail_not_found": 404,
     # support and usage history (A10, AD2)
     "not_your_session": 403, "export_too_large": 413,
+    # the shared whiteboard (CH3)
+    "whiteboard_not_found": 404,
 }  # fmt: skip
 """The HTTP status of every error code the relay's API answers (docs/protocol.md, *HTTP API*)."""
 

@@ -105,6 +105,8 @@ CONTRACT = Layer(
         "suite.protocol.screen",
         "suite.screen.frames",
         "suite.strokes",
+        "suite.protocol.whiteboard",
+        "suite.whiteboard.model",
     ),
 )
 
@@ -132,6 +134,7 @@ PURE_CORE = Layer(
         "relay_server.screen.fanout",
         "relay_server.screen.router",
         "relay_server.calls.calls",
+        "relay_server.whiteboard.render",
         "relay_server.calls.ice_servers",
         "relay_server.sessions.access_codes",
         "relay_server.sessions.icon_numbers",
@@ -202,6 +205,7 @@ DOMAIN = Layer(
         "relay_server.sessions.chat_sockets",
         "relay_server.sessions.notes",
         "relay_server.sessions.relay",
+        "relay_server.whiteboard.boards",
     ),
     may_use=frozenset({"tinydb"}),
 )
@@ -217,6 +221,7 @@ IO_SHELL = Layer(
         "relay_server.admin.routes",
         "relay_server.files.routes",
         "relay_server.history.routes",
+        "relay_server.whiteboard.routes",
         "relay_server.logs",
         "relay_server.mail.routes",
         "relay_server.mail.sender",
