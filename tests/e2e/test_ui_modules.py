@@ -81,7 +81,7 @@ def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None
 
 # The string tables each page loads (besides common_strings.js, which every page has).
 PAGE_TABLES = {
-    "/": {"call", "chat", "customer", "file", "knock", "participant", "screen"},
+    "/": {"call", "chat", "customer", "file", "knock", "participant", "screen", "whiteboard"},
     "/agent": {
         "account",
         "agent",
@@ -100,6 +100,7 @@ PAGE_TABLES = {
         "participant",
         "screen",
         "sign_in",
+        "whiteboard",
     },
     "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat"},
     "/admin": {"admin", "history", "mail", "sign_in"},

@@ -24,6 +24,7 @@ import { DesktopCall } from "./desktop_call.js";
 import { CallController } from "../common/call/call_controller.js";
 import { CallTile, callButtons } from "../common/call/call_tile.js";
 import { PeoplePanel } from "./people_panel.js";
+import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 
 export class SupportView {
   /**
@@ -211,6 +212,17 @@ export class SupportView {
       chatView: this.chatView,
       buttonBefore: byId("tools-files"),
       dropTarget: byId("chat-panel"),
+    });
+    // CH3: the shared whiteboard, beside the conversation once a customer agrees.
+    this.whiteboard = new WhiteboardSession({
+      socket,
+      i18n: this.i18n,
+      role: "agent",
+      chatView: this.chatView,
+      host: byId("chat-container").closest(".agent-chat__layout"),
+      layout: byId("chat-container").closest(".agent-chat__layout"),
+      buttonBefore: byId("tools-files"),
+      fetchBmp: () => relayBmp(auth, support.session_id),
     });
     this._setNotesOpen(false);
     this.notes.load();
@@ -609,6 +621,8 @@ export class SupportView {
     this.sharePicker = null;
     this.files?.destroy(); // P4
     this.files = null;
+    this.whiteboard?.destroy(); // CH3
+    this.whiteboard = null;
     this.notes?.release();
     this.socket = null;
     this.chatView = null;
@@ -632,4 +646,14 @@ export class SupportView {
   get unsavedNotes() {
     return Boolean(this.notes?.dirty);
   }
+}
+
+/** CH3: the relay's BMP of the whiteboard (the desktop app's relay, or this page's origin). */
+async function relayBmp(auth, sessionId) {
+  const base = auth.wsUrl ? auth.wsUrl.replace(/^ws/, "http").replace(/\/ws$/, "") : "";
+  const reply = await fetch(`${base}/api/sessions/${encodeURIComponent(sessionId)}/whiteboard.bmp`, {
+    headers: { Authorization: `Bearer ${auth.token}` },
+  });
+  if (!reply.ok) throw new Error(`HTTP ${reply.status}`);
+  return reply.blob();
 }

@@ -30,6 +30,8 @@ import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
 import { RosterView } from "../common/chat/roster_view.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
+import { WHITEBOARD_STRINGS } from "../common/strings/whiteboard_strings.js";
+import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
 
@@ -41,6 +43,7 @@ i18n.addStrings(
   KNOCK_STRINGS,
   PARTICIPANT_STRINGS,
   SCREEN_STRINGS,
+  WHITEBOARD_STRINGS,
 );
 
 const STORAGE_KEY = "rs.customer.session";
@@ -438,6 +441,25 @@ class CustomerApp {
       dropTarget: byId("chat-panel"),
     });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
+    // CH3: the shared whiteboard: asked above the chat, then beside it (above it on a phone).
+    this.whiteboard?.destroy();
+    this.whiteboard = new WhiteboardSession({
+      socket,
+      i18n,
+      role: "customer",
+      chatView: this.chatView,
+      host: byId("chat-split"),
+      layout: byId("chat-split"),
+      buttonBefore: byId("end-button"),
+      promptAnchor: byId("chat-container"),
+      fetchBmp: async () => {
+        const reply = await fetch(`/api/sessions/${encodeURIComponent(session.session_id)}/whiteboard.bmp`, {
+          headers: { Authorization: `Customer ${session.customer_token}` },
+        });
+        if (!reply.ok) throw new Error(`HTTP ${reply.status}`);
+        return reply.blob();
+      },
+    });
     // Voice and video (CH9): the agent's call rings here and in the viewer; the page that
     // answers holds it. The tile floats beside the chat (at the top of it on a phone).
     this.call = new CallController({ socket, onChange: () => this.callTile?.render() });
@@ -567,6 +589,8 @@ class CustomerApp {
     this.roster?.destroy();
     this.roster = null;
     this.presentation?.destroy();
+    this.whiteboard?.destroy(); // CH3
+    this.whiteboard = null;
     this.socket = null;
     this.chatView = null;
     this.presentation = null;
