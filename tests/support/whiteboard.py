@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import io
 import itertools
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -77,3 +80,103 @@ def module_relay(tmp_path_factory) -> Iterator[RelayProcess]:
         yield relay
     finally:
         relay.stop()
+
+
+# Browser side: scripted pointer events on a page's whiteboard canvas, started without waiting
+# (so that several pages draw at the same time), and what a page's board holds.
+START_DRAWING_JS = """({tool, strokes, pause, pointerId}) => {
+  const canvas = document.querySelector('[data-testid=wb-canvas]');
+  document.querySelector(`[data-testid=wb-tool-${tool}]`).click();
+  const rect = canvas.getBoundingClientRect();
+  const fire = (type, [x, y]) => canvas.dispatchEvent(new PointerEvent(type, {
+    bubbles: true, pointerId, isPrimary: true, button: 0, buttons: type === 'pointerup' ? 0 : 1,
+    clientX: rect.left + x, clientY: rect.top + y, pointerType: 'mouse'}));
+  const sleep = () => new Promise((resolve) => setTimeout(resolve, pause));
+  window.__wbDrawn = (async () => {
+    for (const points of strokes) {
+      fire('pointerdown', points[0]);
+      for (const point of points.slice(1)) { await sleep(); fire('pointermove', point); }
+      fire('pointerup', points[points.length - 1]);
+      await sleep();
+    }
+    return true;
+  })();
+}"""
+
+BOARD_JS = """() => {
+  const board = document.querySelector('[data-testid=wb-canvas]').wbBoard;
+  return {
+    number: board.number,
+    pending: board.pending.size,
+    elements: [...board.elements.values()]
+      .map((e) => [e.id, e.version, e.nonce, e.deleted]).sort(),
+  };
+}"""
+
+BOARD_PNG_JS = """async () => {
+  const { boardCanvas } = await import('/ui/common/whiteboard/renderer.js');
+  const board = document.querySelector('[data-testid=wb-canvas]').wbBoard;
+  return boardCanvas(board.live()).toDataURL('image/png');
+}"""
+
+
+def start_drawing(page, tool: str, strokes: list[list[list[int]]], pause_ms: int = 8) -> None:
+    """Begin drawing ``strokes`` (canvas CSS pixels) with ``tool``; returns at once."""
+    page.evaluate(
+        START_DRAWING_JS, {"tool": tool, "strokes": strokes, "pause": pause_ms, "pointerId": 1}
+    )
+
+
+def finish_drawing(page) -> None:
+    page.wait_for_function("window.__wbDrawn !== undefined")
+    page.evaluate("window.__wbDrawn")
+
+
+def board_of(page) -> dict[str, Any]:
+    return page.evaluate(BOARD_JS)
+
+
+def wait_same_boards(pages, timeout_s: float = 10.0) -> dict[str, Any]:
+    """Wait until every page holds the same elements with nothing left to send; returns it."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        boards = [board_of(page) for page in pages]
+        if all(b == boards[0] for b in boards) and boards[0]["pending"] == 0:
+            return boards[0]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the boards differ: {boards}")
+        pages[0].wait_for_timeout(50)
+
+
+def board_png(page) -> bytes:
+    """The page's board drawn by its canvas renderer, as PNG bytes."""
+    url = page.evaluate(BOARD_PNG_JS)
+    return base64.b64decode(url.split(",", 1)[1])
+
+
+def ink_agreement(one: bytes, other: bytes, reach_px: int = 2) -> float:
+    """How much of each picture's ink (non-white pixels) lies within ``reach_px`` of the
+    other's ink: the smaller of the two shares (1.0: the same drawing within antialiasing)."""
+    import numpy as np
+    from PIL import Image
+
+    masks = []
+    for data in (one, other):
+        with Image.open(io.BytesIO(data)) as picture:
+            pixels = np.asarray(picture.convert("RGB"), dtype=np.int16)
+        masks.append((pixels < 200).any(axis=2))
+    if masks[0].shape != masks[1].shape:
+        return 0.0
+
+    def grown(mask):
+        out = mask.copy()
+        for dy in range(-reach_px, reach_px + 1):
+            for dx in range(-reach_px, reach_px + 1):
+                out |= np.roll(np.roll(mask, dy, axis=0), dx, axis=1)
+        return out
+
+    shares = []
+    for mine, theirs in ((masks[0], masks[1]), (masks[1], masks[0])):
+        total = int(mine.sum())
+        shares.append(1.0 if total == 0 else float((mine & grown(theirs)).sum()) / total)
+    return min(shares)

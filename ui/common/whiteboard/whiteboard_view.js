@@ -321,7 +321,11 @@ export class WhiteboardView {
   }
 
   _down(event) {
-    this.canvas.setPointerCapture?.(event.pointerId);
+    try {
+      this.canvas.setPointerCapture(event.pointerId);
+    } catch {
+      // a synthetic pointer (tests, some pens) cannot be captured: it still draws
+    }
     const at = this._point(event);
     this.pointers.set(event.pointerId, at);
     if (this.pointers.size === 2) {
