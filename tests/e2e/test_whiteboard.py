@@ -12,7 +12,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.several_customers import close_invite, invite_code
-from tests.support.ui_pages import agent_login, by_id, customer_join, open_page, page_errors, start_support
+from tests.support.ui_pages import (
+    agent_login,
+    by_id,
+    customer_join,
+    open_page,
+    page_errors,
+    start_support,
+)
 from tests.support.whiteboard import (
     board_of,
     board_png,

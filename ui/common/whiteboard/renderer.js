@@ -17,11 +17,21 @@ export function fontOf(size) {
   return `${size}px ${FONT_FAMILY}`;
 }
 
-/** Draw one element in board coordinates (the context's transform maps them to pixels). */
-export function drawElement(ctx, element, images = null) {
-  ctx.strokeStyle = element.color;
-  ctx.fillStyle = element.color;
-  ctx.lineWidth = element.width;
+/**
+ * Draw one element in board coordinates (the context's transform maps them to pixels).
+ * `style` remembers what the context is set to, so that a long list sets each style once:
+ * setting `font` or a colour costs more than drawing a short stroke.
+ */
+export function drawElement(ctx, element, images = null, style = {}) {
+  if (style.color !== element.color) {
+    ctx.strokeStyle = element.color;
+    ctx.fillStyle = element.color;
+    style.color = element.color;
+  }
+  if (style.width !== element.width) {
+    ctx.lineWidth = element.width;
+    style.width = element.width;
+  }
   const kind = element.kind;
   if (kind === "pen" || kind === "line") {
     const points = element.points;
@@ -31,8 +41,11 @@ export function drawElement(ctx, element, images = null) {
       ctx.fill();
       return;
     }
-    ctx.lineCap = "round";
-    ctx.lineJoin = "round";
+    if (style.join !== "round") {
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+      style.join = "round";
+    }
     ctx.beginPath();
     ctx.moveTo(points[0][0], points[0][1]);
     for (let i = 1; i < points.length; i += 1) ctx.lineTo(points[i][0], points[i][1]);
@@ -40,7 +53,11 @@ export function drawElement(ctx, element, images = null) {
     return;
   }
   if (kind === "rectangle") {
-    ctx.lineJoin = "miter";
+    if (style.join !== "miter") {
+      ctx.lineCap = "butt";
+      ctx.lineJoin = "miter";
+      style.join = "miter";
+    }
     ctx.strokeRect(element.x, element.y, element.w, element.h);
   } else if (kind === "ellipse") {
     ctx.beginPath();
@@ -55,28 +72,39 @@ export function drawElement(ctx, element, images = null) {
     );
     ctx.stroke();
   } else if (kind === "text") {
-    ctx.font = fontOf(element.size);
-    ctx.textBaseline = "top";
-    element.text.split("\n").forEach((line, row) => {
-      ctx.fillText(line, element.x, element.y + row * element.size * LINE_HEIGHT);
-    });
+    if (style.size !== element.size) {
+      ctx.font = fontOf(element.size);
+      ctx.textBaseline = "top";
+      style.size = element.size;
+    }
+    const lines = element.text.split("\n");
+    for (let row = 0; row < lines.length; row += 1) {
+      ctx.fillText(lines[row], element.x, element.y + row * element.size * LINE_HEIGHT);
+    }
   } else if (kind === "image") {
     const picture = images?.get(element.image);
     if (picture) ctx.drawImage(picture, element.x, element.y, element.w, element.h);
     else {
       ctx.fillStyle = "#c8c8c8";
+      style.color = null;
       ctx.fillRect(element.x, element.y, element.w, element.h);
     }
   }
 }
 
-/** Draw `elements` (live, in drawing order) on `ctx`. */
-export function drawElements(ctx, elements, images = null) {
+/** Draw `elements` (live, in drawing order) on `ctx`; with `visible` ([left, top, right,
+ * bottom] in board pixels) those wholly outside it are skipped. */
+export function drawElements(ctx, elements, images = null, visible = null) {
+  const style = {};
+  ctx.save();
   for (const element of elements) {
-    ctx.save();
-    drawElement(ctx, element, images);
-    ctx.restore();
+    if (visible) {
+      const [l, t, r, b] = bounds(element);
+      if (r < visible[0] || b < visible[1] || l > visible[2] || t > visible[3]) continue;
+    }
+    drawElement(ctx, element, images, style);
   }
+  ctx.restore();
 }
 
 /** The picture's box, as the relay's: the elements' bounds plus MARGIN_PX, or an empty page. */

@@ -28,6 +28,7 @@ export class SharedBoard {
     this.undoStack = [];
     this.redoStack = [];
     this._flushing = false;
+    this._sentAt = 0;
     this._listeners = new Set();
   }
 
@@ -37,12 +38,14 @@ export class SharedBoard {
   }
 
   _changed() {
+    this._live = null;
     for (const listener of this._listeners) listener();
   }
 
-  /** Elements to draw, in order. */
+  /** Elements to draw, in order (kept until the next change: a redraw does not re-sort). */
   live() {
-    return live(this.elements);
+    if (!this._live) this._live = live(this.elements);
+    return this._live;
   }
 
   /** `whiteboard_state`: the relay's board, whole; what this side has not sent yet stays. */
@@ -134,13 +137,17 @@ export class SharedBoard {
   _scheduleFlush() {
     if (this._flushing) return;
     this._flushing = true;
-    this.schedule(() => this.flush(), SEND_EVERY_MS);
+    // Leading edge: a change after a quiet spell goes at once (a stroke's first point reaches
+    // the others in a network's time); within a gesture at most one batch per SEND_EVERY_MS.
+    const wait = Math.max(0, this._sentAt + SEND_EVERY_MS - Date.now());
+    this.schedule(() => this.flush(), wait);
   }
 
   /** Send what is pending now, in batches; what the socket could not take waits for the
    * next `whiteboard_state` (a reconnect), which sends it again. */
   flush() {
     this._flushing = false;
+    this._sentAt = Date.now();
     const elements = [...this.pending.values()];
     const size = MAX_ELEMENTS_PER_UPDATE / 5; // 100 elements: well within a frame's 256 KiB
     for (let start = 0; start < elements.length; start += size) {

@@ -53,8 +53,10 @@ export class WhiteboardSession {
       "data-testid": "whiteboard-button",
       "aria-pressed": "false",
     });
-    const label = element("span");
+    const label = element("span", "wb-toggle__label");
     i18n.bind(label, "wb.button");
+    this.button.dataset.i18nAriaLabel = "wb.button"; // the name when a phone shows the icon only
+    this.button.setAttribute("aria-label", i18n.t("wb.button"));
     this.button.append(toolIcon("pen"), label);
     this.button.hidden = role !== "agent";
     this.button.addEventListener("click", () => this._clicked());

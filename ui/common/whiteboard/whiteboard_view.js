@@ -239,7 +239,13 @@ export class WhiteboardView {
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     const scale = ratio * this.view.zoom;
     ctx.setTransform(scale, 0, 0, scale, -this.view.x * scale, -this.view.y * scale);
-    drawElements(ctx, this.board.live());
+    const visible = [
+      this.view.x,
+      this.view.y,
+      this.view.x + this.canvas.width / scale,
+      this.view.y + this.canvas.height / scale,
+    ];
+    drawElements(ctx, this.board.live(), null, visible);
     const current = this.selected && this.board.elements.get(this.selected);
     if (current && !current.deleted) {
       const box = boxOf(current);
