@@ -102,7 +102,7 @@ PAGE_TABLES = {
         "sign_in",
         "whiteboard",
     },
-    "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat"},
+    "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat", "whiteboard"},
     "/admin": {"admin", "history", "mail", "sign_in"},
     "/ui/agent/notice.html": {"agent", "desktop_call", "file"},
     "/ui/agent/help.html": {"agent"},

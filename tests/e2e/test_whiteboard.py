@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.several_customers import close_invite, invite_code
+from tests.support.several_customers import close_invite, customer_session, invite_code
 from tests.support.ui_pages import (
     agent_login,
     by_id,
@@ -20,6 +20,7 @@ from tests.support.ui_pages import (
     page_errors,
     start_support,
 )
+from tests.support.viewer_presenter import PresentationSession, open_viewer
 from tests.support.whiteboard import (
     board_of,
     board_png,
@@ -223,3 +224,26 @@ def test_korean_text_is_taken_only_when_the_composition_ends(board_pages):
         "() => document.querySelector('[data-testid=wb-canvas]').wbBoard.live()"
         ".some((e) => e.kind === 'text' && e.text === '안녕')"
     )
+
+
+def test_the_customers_browser_viewer_draws_on_the_same_board(board_pages, browser, relay):
+    """The viewer page shows the open board on its Whiteboard button (the screen stays in front
+    until then), and what it draws reaches the agent."""
+    agent, customer = board_pages
+    _fresh_board(agent, customer)
+    stored = customer_session(customer)
+    viewer = open_viewer(
+        browser, PresentationSession(relay.url, stored["session_id"], "", stored["customer_token"])
+    )
+    try:
+        button = by_id(viewer, "whiteboard-button")
+        expect(button).to_be_visible()
+        expect(by_id(viewer, "wb-canvas")).to_have_count(0)  # not in front of the screen
+        button.click()
+        expect(by_id(viewer, "wb-canvas")).to_be_visible()
+        start_drawing(viewer, "rectangle", [[[50, 50], [150, 120]]])
+        finish_drawing(viewer)
+        assert len(wait_same_boards([agent, customer, viewer])["elements"]) == 1
+        assert page_errors(viewer) == []
+    finally:
+        viewer.context.close()

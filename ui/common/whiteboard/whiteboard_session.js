@@ -33,8 +33,22 @@ export class WhiteboardSession {
    * @param {HTMLElement} options.buttonBefore the Whiteboard button goes just before it
    * @param {HTMLElement|null} [options.promptAnchor] the customer's prompt goes before it
    * @param {() => Promise<Blob>} options.fetchBmp the relay's BMP of the board
+   * @param {boolean} [options.autoShow] show the board when it opens (the browser viewer
+   *   waits for its Whiteboard button: the shared screen stays in front)
    */
-  constructor({ socket, i18n, role, chatView, host, layout, buttonBefore, promptAnchor = null, fetchBmp }) {
+  constructor({
+    socket,
+    i18n,
+    role,
+    chatView,
+    host,
+    layout,
+    buttonBefore,
+    promptAnchor = null,
+    fetchBmp,
+    autoShow = true,
+  }) {
+    this.autoShow = autoShow;
     this.socket = socket;
     this.i18n = i18n;
     this.role = role;
@@ -141,7 +155,7 @@ export class WhiteboardSession {
     this.button.hidden = false;
     if (before !== "open") {
       this.chatView?.addNotice("wb.opened");
-      this.show(true);
+      if (this.autoShow) this.show(true);
     } else if (renewed) {
       this.view?.say("wb.renewed");
       this.view?.fit();
