@@ -153,7 +153,7 @@ def main() -> int:
                 sent[f"lat{i}"] = agent.evaluate(START_STROKE, i)
                 agent.wait_for_timeout(150)
             customer.wait_for_function(
-                f"Object.keys(window.__arrived).length >= {args.strokes}", timeout=15000
+                f"() => Object.keys(window.__arrived).length >= {args.strokes}", timeout=15000
             )
             arrived = customer.evaluate("window.__arrived")
             latencies = [arrived[k] - sent[k] for k in sent]

@@ -198,7 +198,7 @@ def test_copy_puts_an_image_on_the_clipboard_and_print_waits_for_the_click(board
     agent.wait_for_timeout(200)
     assert agent.evaluate("window.__prints.length") == 0
     by_id(agent, "wb-print").click()
-    agent.wait_for_function("window.__prints.length === 1")
+    agent.wait_for_function("() => window.__prints.length === 1")
     assert agent.evaluate("window.__prints[0]") > 0  # the board's image was on the sheet
     expect(agent.get_by_test_id("wb-print-sheet")).to_have_count(0)
 

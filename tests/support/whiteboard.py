@@ -128,7 +128,7 @@ def start_drawing(page, tool: str, strokes: list[list[list[int]]], pause_ms: int
 
 
 def finish_drawing(page) -> None:
-    page.wait_for_function("window.__wbDrawn !== undefined")
+    page.wait_for_function("() => window.__wbDrawn !== undefined")
     page.evaluate("window.__wbDrawn")
 
 
