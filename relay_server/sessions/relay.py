@@ -151,6 +151,10 @@ class Relay(Seats):
             self._live_doc_ids[session.id] = doc.doc_id
         if self._live_doc_ids:
             logger.info("restored %d live sessions", len(self._live_doc_ids))
+        # A session that ended while its board's removal was not yet written (a crash).
+        for session_id in self.whiteboards.session_ids():
+            if session_id not in self.directory.sessions:
+                self.whiteboards.forget(session_id)
         self._load_invitations()  # personal links (seats.py)
 
     # -- agent HTTP actions ----------------------------------------------------------------

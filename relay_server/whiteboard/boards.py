@@ -110,6 +110,9 @@ class Whiteboards:
         if self._boards:
             logger.info("restored %d whiteboards", len(self._boards))
 
+    def session_ids(self) -> list[str]:
+        return list(self._boards)
+
     def board_of(self, session_id: str) -> Board | None:
         return self._boards.get(session_id)
 
