@@ -177,7 +177,12 @@ export class SupportView {
       host: byId("chat-container").closest(".agent-chat__layout"),
       layout: byId("chat-container").closest(".agent-chat__layout"),
       buttonBefore: byId("tools-files"),
-      fetchBmp: () => relayBmp(auth, support.session_id),
+      // Through the backend: the desktop app's pages reach the relay through its local proxy.
+      fetchBmp: () =>
+        this.options.backend.api("GET", `/api/sessions/${encodeURIComponent(support.session_id)}/whiteboard.bmp`, {
+          asBlob: true,
+          token: this.options.auth()?.token,
+        }),
     });
     this._setNotesOpen(false);
     this.notes.load();
@@ -438,14 +443,4 @@ export class SupportView {
   get unsavedNotes() {
     return Boolean(this.notes?.dirty);
   }
-}
-
-/** CH3: the relay's BMP of the whiteboard (the desktop app's relay, or this page's origin). */
-async function relayBmp(auth, sessionId) {
-  const base = auth.wsUrl ? auth.wsUrl.replace(/^ws/, "http").replace(/\/ws$/, "") : "";
-  const reply = await fetch(`${base}/api/sessions/${encodeURIComponent(sessionId)}/whiteboard.bmp`, {
-    headers: { Authorization: `Bearer ${auth.token}` },
-  });
-  if (!reply.ok) throw new Error(`HTTP ${reply.status}`);
-  return reply.blob();
 }
