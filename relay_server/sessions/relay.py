@@ -58,6 +58,7 @@ from relay_server.sessions.supports import (
 )
 from relay_server.store import Store
 from relay_server.whiteboard.boards import Whiteboards
+from relay_server.whiteboard.images import BoardImages
 from suite.protocol import (
     MAX_NAME_CHARS,
     ChatMessage,
@@ -130,6 +131,7 @@ class Relay(Seats):
         # The shared whiteboard (CH3); "new board" keeps the old one as a file (set by the web
         # layer, which owns the file routes).
         self.whiteboards = Whiteboards(store, self.call_sockets)
+        self.board_images = BoardImages(store.folder / "whiteboard_images")  # its pictures
         # Told the secret of every knock that settles (the HTTP layer wakes its long polls).
         self.knock_settled: Callable[[str], None] = lambda secret: None
         self._swept_at = 0.0
@@ -443,6 +445,7 @@ class Relay(Seats):
             self.store.remove(LIVE_SESSIONS, doc_id)
         self._forget_stored(session.id)
         self.whiteboards.forget(session.id)
+        self.board_images.drop(session.id)
         self.wait_durable()
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
         self.calls.end_session(session.id, now)

@@ -60,7 +60,8 @@ HTTP_STATUS: dict[str, int] = {
     # support and usage history (A10, AD2)
     "not_your_session": 403, "export_too_large": 413,
     # the shared whiteboard (CH3)
-    "whiteboard_not_found": 404,
+    "whiteboard_not_found": 404, "image_too_large": 413, "image_type_not_allowed": 415,
+    "bad_image": 400, "image_not_found": 404,
 }  # fmt: skip
 """The HTTP status of every error code the relay's API answers (docs/protocol.md, *HTTP API*)."""
 

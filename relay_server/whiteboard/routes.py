@@ -16,14 +16,16 @@ from collections.abc import Callable
 
 import bottle
 
+from relay_server.accounts.photos import sniff
 from relay_server.errors import Refused
 from relay_server.sessions.relay import Relay
 from relay_server.sessions.supports import SupportSession
 from relay_server.web.authorization import bearer_principal, parse_authorization
-from relay_server.web.http_bodies import error_reply
+from relay_server.web.http_bodies import error_reply, json_route
+from relay_server.whiteboard.images import ImageRefused
 from relay_server.whiteboard.render import to_bmp, to_png
 from suite.protocol import FileOffered, FileReady
-from suite.whiteboard.model import Element
+from suite.whiteboard.model import MAX_IMAGE_BYTES, Element
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ def install_whiteboard_routes(
             return session
         raise Refused("unauthorized", "send 'Authorization: Bearer <token>' or 'Customer <token>'")
 
+    api = json_route()
+
     @app.get("/api/sessions/<session_id>/whiteboard.bmp")
     def whiteboard_bmp(session_id: str):
         try:
@@ -61,7 +65,7 @@ def install_whiteboard_routes(
                 raise Refused("whiteboard_not_found", "this session has no whiteboard")
         except Refused as refused:
             return error_reply(refused)
-        data = to_bmp(board.elements.values())
+        data = to_bmp(board.elements.values(), pictures(session.id))
         bottle.response.content_type = "image/bmp"
         bottle.response.set_header("Cache-Control", "no-store")
         bottle.response.set_header(
@@ -69,12 +73,42 @@ def install_whiteboard_routes(
         )
         return data
 
+    def pictures(session_id: str) -> Callable[[str], bytes | None]:
+        return lambda image_id: relay.board_images.get(session_id, image_id)
+
+    @app.put("/api/sessions/<session_id>/whiteboard/images")
+    @api
+    def put_image(session_id: str):
+        session = caller(session_id)
+        if bottle.request.content_length > MAX_IMAGE_BYTES:
+            raise Refused("image_too_large", f"a picture may be at most {MAX_IMAGE_BYTES} bytes")
+        data = bottle.request.body.read(MAX_IMAGE_BYTES + 1)
+        try:
+            image_id, width, height = relay.board_images.put(session.id, data)
+        except ImageRefused as refused:
+            raise Refused(refused.code, refused.message) from None
+        bottle.response.status = 201
+        return {"image": image_id, "width": width, "height": height}
+
+    @app.get("/api/sessions/<session_id>/whiteboard/images/<image_id>")
+    def get_image(session_id: str, image_id: str):
+        try:
+            session = caller(session_id)
+            data = relay.board_images.get(session.id, image_id)
+            if data is None:
+                raise Refused("image_not_found", "no such picture on this whiteboard")
+        except Refused as refused:
+            return error_reply(refused)
+        bottle.response.content_type = sniff(data)[1]
+        bottle.response.set_header("Cache-Control", "private, max-age=3600")
+        return data
+
     def archive(session_id: str, number: int, elements: list[Element]) -> None:
         """Keep a replaced board as ``whiteboard-N.png`` in the file list, from the agent."""
         session = relay.directory.sessions.get(session_id)
         if session is None:
             return
-        png = to_png(elements)
+        png = to_png(elements, pictures(session_id))
         offer = {
             "name": f"whiteboard-{number}.png",
             "size": len(png),

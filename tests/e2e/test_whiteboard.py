@@ -4,11 +4,13 @@ everyone, the clipboard gets an image, printing waits for the click, Korean IME 
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from collections.abc import Iterator
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.support.several_customers import close_invite, customer_session, invite_code
@@ -27,6 +29,7 @@ from tests.support.whiteboard import (
     finish_drawing,
     ink_agreement,
     module_relay,
+    png_of,
     start_drawing,
     wait_same_boards,
 )
@@ -247,3 +250,30 @@ def test_the_customers_browser_viewer_draws_on_the_same_board(board_pages, brows
         assert page_errors(viewer) == []
     finally:
         viewer.context.close()
+
+
+def test_a_picture_loaded_by_the_customer_shows_on_the_agents_board(board_pages, tmp_path):
+    """The customer loads a PNG: it is uploaded, placed, and the agent's canvas draws its
+    pixels; a file that is no picture is refused with a message, nothing placed."""
+    agent, customer = board_pages
+    _fresh_board(agent, customer)
+    not_a_picture = tmp_path / "notes.txt"
+    not_a_picture.write_text("hello")
+    by_id(customer, "wb-image-file").set_input_files(str(not_a_picture))
+    expect(by_id(customer, "wb-status")).to_have_text(
+        "Only PNG, JPEG and WebP pictures can be loaded."
+    )
+    picture = tmp_path / "green.png"
+    picture.write_bytes(png_of((10, 200, 30), (60, 40)))
+    by_id(customer, "wb-image-file").set_input_files(str(picture))
+    expect(by_id(customer, "wb-status")).to_have_text("The picture is on the board.")
+    board = wait_same_boards([agent, customer])
+    assert len(board["elements"]) == 1
+    agent.wait_for_function(
+        """() => { const c = document.querySelector('[data-testid=wb-canvas]');
+                   const view = c.wbView; return [...view.images.values()].some(Boolean); }"""
+    )
+    drawn = board_png(agent)
+    with Image.open(io.BytesIO(drawn)) as image:
+        colours = image.convert("RGB").getcolors(1_000_000)
+    assert any(colour == (10, 200, 30) for _, colour in colours)

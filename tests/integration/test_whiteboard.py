@@ -3,15 +3,27 @@ strangers, restarts, the BMP and the old board kept as a file."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
+import urllib.request
 
 import pytest
+from PIL import Image
 
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
 from tests.support.conversation import invite_another, start_conversation
-from tests.support.whiteboard import get_bmp, module_relay, open_whiteboard, pen, rect, update
+from tests.support.whiteboard import (
+    get_bmp,
+    module_relay,
+    open_whiteboard,
+    pen,
+    png_of,
+    put_image,
+    rect,
+    update,
+)
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +198,40 @@ def test_a_new_board_keeps_the_old_one_in_the_file_list(relay, api):
     assert ready["name"] == "whiteboard-1.png" and ready["type"] == "image/png"
     update(talk.agent, 1, rect("late"))
     assert talk.agent.recv_type("error")["code"] == "not_allowed"
+
+
+def test_a_picture_is_uploaded_checked_served_and_drawn_in_the_bmp(relay):
+    """A PNG is kept and served back to participants; too large, not a picture and unreadable
+    bytes are refused with their codes; an image element shows the picture in the BMP."""
+    talk = start_conversation(relay)
+    open_whiteboard(talk.agent, [talk.customer])
+    customer = f"Customer {talk.joined['customer_token']}"
+    picture = png_of((10, 200, 30))
+    status, answer = put_image(relay.url, talk.session_id, customer, picture)
+    assert status == 201 and (answer["width"], answer["height"]) == (40, 30), answer
+    assert (
+        put_image(relay.url, talk.session_id, customer, b"GIF89a" + b"0" * 40)[1]["error"]["code"]
+        == "image_type_not_allowed"
+    )
+    assert (
+        put_image(relay.url, talk.session_id, customer, picture[:30])[1]["error"]["code"]
+        == "bad_image"
+    )
+    too_big = put_image(
+        relay.url, talk.session_id, customer, b"\x89PNG\r\n\x1a\n" + b"0" * 5 * 2**20
+    )
+    assert too_big[0] == 413 and too_big[1]["error"]["code"] == "image_too_large"
+    assert put_image(relay.url, talk.session_id, "", picture)[0] == 401
+    request = urllib.request.Request(
+        f"{relay.url}/api/sessions/{talk.session_id}/whiteboard/images/{answer['image']}",
+        headers={"Authorization": f"Bearer {talk.token}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert reply.read() == picture and reply.headers["Content-Type"] == "image/png"
+
+    image = {**rect("img"), "kind": "image", "image": answer["image"], "w": 40, "h": 30, "width": 1}
+    update(talk.customer, 1, image)
+    talk.agent.recv_type("whiteboard_updated")
+    status, bmp = get_bmp(relay.url, talk.session_id, customer)
+    with Image.open(io.BytesIO(bmp)) as drawn:
+        assert drawn.convert("RGB").getpixel((16 + 1 + 20, 16 + 1 + 15)) == (10, 200, 30)

@@ -182,6 +182,7 @@ STORAGE = Layer(
         "relay_server.store.journal",
         "relay_server.store.store",
         "relay_server.viewer.builds",
+        "relay_server.whiteboard.images",
         "suite.agent.app.settings",
         "suite.atomic_files",
         "suite.version",

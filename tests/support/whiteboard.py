@@ -6,6 +6,7 @@ import base64
 import contextlib
 import io
 import itertools
+import json
 import time
 import urllib.error
 import urllib.request
@@ -115,8 +116,8 @@ BOARD_JS = """() => {
 
 BOARD_PNG_JS = """async () => {
   const { boardCanvas } = await import('/ui/common/whiteboard/renderer.js');
-  const board = document.querySelector('[data-testid=wb-canvas]').wbBoard;
-  return boardCanvas(board.live()).toDataURL('image/png');
+  const canvas = document.querySelector('[data-testid=wb-canvas]');
+  return boardCanvas(canvas.wbBoard.live(), canvas.wbView.images).toDataURL('image/png');
 }"""
 
 
@@ -180,3 +181,27 @@ def ink_agreement(one: bytes, other: bytes, reach_px: int = 2) -> float:
         total = int(mine.sum())
         shares.append(1.0 if total == 0 else float((mine & grown(theirs)).sum()) / total)
     return min(shares)
+
+
+def put_image(relay_url: str, session_id: str, authorization: str, data: bytes):
+    """``PUT .../whiteboard/images``; returns (status, JSON answer)."""
+    request = urllib.request.Request(
+        f"{relay_url}/api/sessions/{session_id}/whiteboard/images",
+        data=data,
+        method="PUT",
+        headers={"Authorization": authorization, "Content-Type": "application/octet-stream"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def png_of(colour: tuple[int, int, int], size: tuple[int, int] = (40, 30)) -> bytes:
+    """A one-colour PNG."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()

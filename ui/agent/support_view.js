@@ -177,6 +177,8 @@ export class SupportView {
       host: byId("chat-container").closest(".agent-chat__layout"),
       layout: byId("chat-container").closest(".agent-chat__layout"),
       buttonBefore: byId("tools-files"),
+      request: (method, path, options) =>
+        this.options.backend.api(method, path, { ...options, token: this.options.auth()?.token }),
       // Through the backend: the desktop app's pages reach the relay through its local proxy.
       fetchBmp: () =>
         this.options.backend.api("GET", `/api/sessions/${encodeURIComponent(support.session_id)}/whiteboard.bmp`, {

@@ -441,6 +441,11 @@ class CustomerApp {
       layout: byId("chat-split"),
       buttonBefore: byId("end-button"),
       promptAnchor: byId("chat-container"),
+      request: (method, path, options) =>
+        requestJson(method, path, {
+          ...options,
+          headers: { Authorization: `Customer ${session.customer_token}` },
+        }),
       fetchBmp: async () => {
         const reply = await fetch(`/api/sessions/${encodeURIComponent(session.session_id)}/whiteboard.bmp`, {
           headers: { Authorization: `Customer ${session.customer_token}` },

@@ -9,6 +9,7 @@ import { CallController } from "../common/call/call_controller.js";
 import { CallTile } from "../common/call/call_tile.js";
 import { byId } from "../common/dom.js";
 import { fillIcons } from "../common/icons.js";
+import { requestJson } from "../common/http.js";
 import { i18n } from "../common/i18n.js";
 import { CloseCode, MessageType } from "../common/protocol.js";
 import { ScreenCursor } from "../common/screen/cursor.js";
@@ -185,6 +186,11 @@ class ViewerApp {
       layout: byId("main"),
       buttonBefore: byId("end-button"),
       autoShow: false,
+      request: (method, path, options) =>
+        requestJson(method, path, {
+          ...options,
+          headers: { Authorization: `Customer ${session.customer_token}` },
+        }),
       fetchBmp: async () => {
         const path = `/api/sessions/${encodeURIComponent(session.session_id)}/whiteboard.bmp`;
         const reply = await fetch(path, {

@@ -33,6 +33,8 @@ export class WhiteboardSession {
    * @param {HTMLElement} options.buttonBefore the Whiteboard button goes just before it
    * @param {HTMLElement|null} [options.promptAnchor] the customer's prompt goes before it
    * @param {() => Promise<Blob>} options.fetchBmp the relay's BMP of the board
+   * @param {(method: string, path: string, options: object) => Promise<any>} options.request
+   *   the relay's HTTP API with this participant's credentials (body: a Blob, asBlob)
    * @param {boolean} [options.autoShow] show the board when it opens (the browser viewer
    *   waits for its Whiteboard button: the shared screen stays in front)
    */
@@ -46,8 +48,10 @@ export class WhiteboardSession {
     buttonBefore,
     promptAnchor = null,
     fetchBmp,
+    request,
     autoShow = true,
   }) {
+    this.request = request;
     this.autoShow = autoShow;
     this.socket = socket;
     this.i18n = i18n;
@@ -123,12 +127,18 @@ export class WhiteboardSession {
         onNewBoard: () => this.socket.send(MessageType.NEW_WHITEBOARD, { board: this.board.number }),
         onSaveBmp: () => this._saveBmp(),
         onClose: () => this.show(false),
+        uploadImage: (file) => this.request("PUT", `${this._images()}`, { blob: file }),
+        loadImage: (image) => this.request("GET", `${this._images()}/${encodeURIComponent(image)}`, { asBlob: true }),
       });
       this.host.prepend(this.view.element);
     }
     if (this.view) this.view.element.hidden = !visible;
     this.layout.classList.toggle("wb-open", visible);
     this.button.setAttribute("aria-pressed", String(visible));
+  }
+
+  _images() {
+    return `/api/sessions/${encodeURIComponent(this.socket.sessionId)}/whiteboard/images`;
   }
 
   _state({ state, board, elements }) {

@@ -6,7 +6,7 @@
 
 import { element } from "../dom.js";
 import { boxBetween, boxOf, fitted, HIT_SLOP_PX, movedBy, resizedTo, toBoard, topmostHit, zoomedAt } from "./geometry.js";
-import { edited, MAX_TEXT_CHARS, newId, newNonce } from "./model.js";
+import { edited, MAX_IMAGE_BYTES, MAX_TEXT_CHARS, newId, newNonce } from "./model.js";
 import { boardCanvas, drawElements, fontOf, imageBox, LINE_HEIGHT } from "./renderer.js";
 import { toolIcon } from "./tool_icons.js";
 
@@ -16,6 +16,7 @@ const COLOUR_NAMES = ["black", "red", "blue", "green", "orange", "purple"];
 const WIDTHS = [2, 4, 8, 16];
 const HANDLE_PX = 10; // the resize handle, on screen
 const TEXT_SIZE = 24;
+const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 
 /** An aria-label (and title) that follows the page's language. */
 function label(i18n, node, key, title = false) {
@@ -36,8 +37,13 @@ export class WhiteboardView {
    * @param {() => void} options.onNewBoard
    * @param {() => Promise<void>} options.onSaveBmp
    * @param {() => void} [options.onClose] hides the board (it stays open for the others)
+   * @param {(file: File) => Promise<{image: string, width: number, height: number}>} [options.uploadImage]
+   * @param {(image: string) => Promise<Blob>} [options.loadImage]
    */
-  constructor({ board, i18n, color, onNewBoard, onSaveBmp, onClose }) {
+  constructor({ board, i18n, color, onNewBoard, onSaveBmp, onClose, uploadImage, loadImage }) {
+    this.uploadImage = uploadImage;
+    this.loadImage = loadImage;
+    this.images = new Map(); // image id -> ImageBitmap (null while loading or when it failed)
     this.board = board;
     this.i18n = i18n;
     this.tool = "pen";
@@ -99,6 +105,19 @@ export class WhiteboardView {
       button.setAttribute("aria-pressed", "false");
       this.toolButtons.set(tool, button);
       tools.append(button);
+    }
+    if (this.uploadImage) {
+      this.fileInput = element("input", "rs-visually-hidden", {
+        type: "file",
+        accept: IMAGE_TYPES.join(","),
+        "data-testid": "wb-image-file",
+        tabindex: "-1",
+      });
+      this.fileInput.addEventListener("change", () => this._imagePicked());
+      tools.append(
+        this._button("wb.tool.image", "image", "wb-tool-image", () => this.fileInput.click()),
+        this.fileInput,
+      );
     }
     const style = element("div", "wb__group");
     this.colourButtons = COLOURS.map((colour, index) => {
@@ -245,7 +264,9 @@ export class WhiteboardView {
       this.view.x + this.canvas.width / scale,
       this.view.y + this.canvas.height / scale,
     ];
-    drawElements(ctx, this.board.live(), null, visible);
+    const shown = this.board.live();
+    this._loadImages(shown);
+    drawElements(ctx, shown, this.images, visible);
     const current = this.selected && this.board.elements.get(this.selected);
     if (current && !current.deleted) {
       const box = boxOf(current);
@@ -261,6 +282,56 @@ export class WhiteboardView {
       ctx.setLineDash([]);
       ctx.fillStyle = "#2563eb";
       ctx.fillRect(x + w + 4 - HANDLE_PX / 2, y + h + 4 - HANDLE_PX / 2, HANDLE_PX, HANDLE_PX);
+    }
+  }
+
+  // ---------- pictures ----------
+
+  _loadImages(elements) {
+    if (!this.loadImage) return;
+    for (const element of elements) {
+      if (element.kind !== "image" || this.images.has(element.image)) continue;
+      this.images.set(element.image, null);
+      this.loadImage(element.image)
+        .then((blob) => createImageBitmap(blob))
+        .then((bitmap) => {
+          this.images.set(element.image, bitmap);
+          this.redraw();
+        })
+        .catch(() => {}); // drawn as a grey box, as the relay draws a missing picture
+    }
+  }
+
+  async _imagePicked() {
+    const file = this.fileInput.files?.[0];
+    this.fileInput.value = "";
+    if (!file) return;
+    if (!IMAGE_TYPES.includes(file.type)) {
+      this.say("wb.image_type");
+      return;
+    }
+    if (file.size > MAX_IMAGE_BYTES) {
+      this.say("wb.image_too_large", { mb: MAX_IMAGE_BYTES / 2 ** 20 });
+      return;
+    }
+    this.say("wb.image_uploading");
+    try {
+      const { image, width, height } = await this.uploadImage(file);
+      const rect = this.stage.getBoundingClientRect();
+      const room = Math.min(rect.width, rect.height) * 0.6 / this.view.zoom;
+      const scale = Math.min(1, room / Math.max(width, height));
+      const w = Math.max(1, Math.round(width * scale));
+      const h = Math.max(1, Math.round(height * scale));
+      const [cx, cy] = toBoard(this.view, rect.width / 2, rect.height / 2);
+      const after = {
+        id: newId(), kind: "image", version: 1, nonce: newNonce(), deleted: false, z: Date.now(),
+        color: this.color, width: 1, x: Math.round(cx - w / 2), y: Math.round(cy - h / 2), w, h, image,
+      };
+      this.images.set(image, await createImageBitmap(file));
+      this.board.commit([{ before: null, after }]);
+      this.say("wb.image_added");
+    } catch (error) {
+      this.say("wb.failed", { reason: error?.message || String(error) });
     }
   }
 
@@ -555,7 +626,7 @@ export class WhiteboardView {
   /** The board as a PNG blob (what the clipboard and the printout get). */
   pngBlob() {
     return new Promise((resolve, reject) => {
-      boardCanvas(this.board.live()).toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no image"))), "image/png");
+      boardCanvas(this.board.live(), this.images).toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no image"))), "image/png");
     });
   }
 
