@@ -15,6 +15,7 @@ The spool files live in :mod:`relay_server.files.spool`; the Bottle routes in
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -344,6 +345,27 @@ class FileTransfers:
             type=mime,
             sha256=sha256,
             created_at=now,
+        )
+        self._transfers[transfer.id] = transfer
+        return transfer
+
+    def add_ready(
+        self, session_id: str, sender: str, name: str, size: int, sha256: str, now: float
+    ) -> Transfer:
+        """A file already on the relay (a reservation's material, A11): ready at once; the
+        caller puts its bytes at the spool path of the returned transfer's id."""
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        transfer = Transfer(
+            id=secrets.token_urlsafe(16),
+            session_id=session_id,
+            sender=sender,
+            name=name,
+            size=size,
+            type=mime,
+            sha256=sha256,
+            created_at=now,
+            state=TransferState.READY,
+            uploaded=size,
         )
         self._transfers[transfer.id] = transfer
         return transfer

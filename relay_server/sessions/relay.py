@@ -134,6 +134,8 @@ class Relay(Seats):
         self.board_images = BoardImages(store.folder / "whiteboard_images")  # its pictures
         # Told the secret of every knock that settles (the HTTP layer wakes its long polls).
         self.knock_settled: Callable[[str], None] = lambda secret: None
+        # Told every session that ends (a reservation's meeting is done then: A11).
+        self.session_ended: Callable[[str, float], None] = lambda session_id, now: None
         self._swept_at = 0.0
         self._chats: dict[str, ChatLog] = {}
         self.presentation_asks: dict[str, set[str]] = {}  # several customers asked at once
@@ -448,6 +450,7 @@ class Relay(Seats):
         self.board_images.drop(session.id)
         self.wait_durable()
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
+        self.session_ended(session.id, now)
         self.calls.end_session(session.id, now)
         summary = session.end_summary()
         self._to_chat(session.id, SessionEnded(**summary).to_frame())  # every customer's too

@@ -17,7 +17,10 @@ import gevent
 from gevent.event import Event
 
 from relay_server.accounts.fields import USERNAME_RE
-from relay_server.accounts.handoff_routes import install_handoff_routes
+from relay_server.accounts.handoff_routes import (
+    install_customer_handoff_routes,
+    install_handoff_routes,
+)
 from relay_server.accounts.photos import MAX_PHOTO_BYTES, PhotoError
 from relay_server.accounts.registry import Principal
 from relay_server.accounts.routes import install_agent_data_routes
@@ -25,6 +28,8 @@ from relay_server.admin.routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.files.routes import install_file_routes
 from relay_server.history.routes import install_history_routes
+from relay_server.reservations.routes import install_reservation_routes
+from relay_server.reservations.service import Reservations
 from relay_server.sessions.access_codes import CODE_DIGITS, normalize_code
 from relay_server.sessions.relay import Relay
 from relay_server.viewer.builds import ViewerBuilds
@@ -311,8 +316,11 @@ def build_app(
     install_admin_routes(app, relay, clock)  # admin site (AD1): /admin and /api/admin/...
     # CH9: the desktop app opens a support in the system browser, signed in (one-time tickets).
     install_handoff_routes(app, relay, clock, client_ip, relay_url)
+    install_customer_handoff_routes(app, relay, clock, client_ip, relay_url)
     install_history_routes(app, relay, clock)  # support and usage history (A10, AD2)
     install_whiteboard_routes(app, relay, clock)  # the whiteboard as BMP, old boards (CH3)
+    # Reservations (A11) and the invitees' meeting links; the mailer plugs into on_change.
+    install_reservation_routes(app, Reservations(relay), clock, relay_url)
 
     root = str(ui_dir())
 

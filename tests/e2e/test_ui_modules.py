@@ -81,7 +81,17 @@ def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None
 
 # The string tables each page loads (besides common_strings.js, which every page has).
 PAGE_TABLES = {
-    "/": {"call", "chat", "customer", "file", "knock", "participant", "screen", "whiteboard"},
+    "/": {
+        "call",
+        "chat",
+        "customer",
+        "file",
+        "knock",
+        "participant",
+        "reservation",
+        "screen",
+        "whiteboard",
+    },
     "/agent": {
         "account",
         "agent",
@@ -98,6 +108,7 @@ PAGE_TABLES = {
         "knock",
         "mail",
         "participant",
+        "reservation",
         "screen",
         "sign_in",
         "whiteboard",

@@ -129,6 +129,7 @@ PURE_CORE = Layer(
         "relay_server.mail.templates",
         "relay_server.options.specs",
         "relay_server.reservations.model",
+        "relay_server.reservations.rules",
         "relay_server.screen.control_grants",
         "relay_server.screen.drawing_board",
         "relay_server.screen.fanout",
@@ -208,6 +209,7 @@ DOMAIN = Layer(
         "relay_server.sessions.relay",
         "relay_server.sessions.seats",
         "relay_server.whiteboard.boards",
+        "relay_server.reservations.service",
     ),
     may_use=frozenset({"tinydb"}),
 )
@@ -219,6 +221,7 @@ IO_SHELL = Layer(
     "child processes.",
     (
         "relay_server.accounts.routes",
+        "relay_server.reservations.routes",
         "relay_server.accounts.handoff_routes",
         "relay_server.admin.routes",
         "relay_server.files.routes",
