@@ -9,7 +9,6 @@ import { CallController } from "../common/call/call_controller.js";
 import { CallTile } from "../common/call/call_tile.js";
 import { byId } from "../common/dom.js";
 import { fillIcons } from "../common/icons.js";
-import { requestJson } from "../common/http.js";
 import { i18n } from "../common/i18n.js";
 import { CloseCode, MessageType } from "../common/protocol.js";
 import { ScreenCursor } from "../common/screen/cursor.js";
