@@ -155,6 +155,8 @@ class Calls:
         self.ice = ice
         self._calls: dict[str, Call] = {}
         self._buckets: dict[int, TokenBucket] = {}
+        # Told the session id when a call connects (its first answer): the history's usage.
+        self.on_connected: Callable[[str], None] = lambda session_id: None
 
     def call_of(self, session_id: str) -> Call | None:
         return self._calls.get(session_id)
@@ -239,6 +241,8 @@ class Calls:
         if message.accept:
             participant.take_seat(member)
             participant.muted = participant.camera_off = False
+            if call.phase is CallPhase.RINGING:
+                self.on_connected(call.session_id)
             call.phase = CallPhase.ACTIVE
         elif participant.presence is Presence.INVITED:
             participant.presence = Presence.DECLINED

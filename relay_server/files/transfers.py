@@ -18,6 +18,7 @@ import hashlib
 import mimetypes
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -316,11 +317,17 @@ def parse_offer(
 class FileTransfers:
     """Every transfer of the live sessions, and the download tickets for browsers."""
 
-    def __init__(self, rules: FileRules):
-        self.rules = rules
+    def __init__(self, rules: FileRules | Callable[[], FileRules]):
+        # A getter reads the admin's current limits at each offer (AD4: no restart).
+        self._rules = rules if callable(rules) else (lambda: rules)
         self._transfers: dict[str, Transfer] = {}
         # ticket -> (transfer id, expiry, role of the participant it was issued to)
         self._tickets: dict[str, tuple[str, float, str]] = {}
+
+    @property
+    def rules(self) -> FileRules:
+        """The file limits now."""
+        return self._rules()
 
     def offer(self, session_id: str, sender: str, body: dict[str, Any], now: float) -> Transfer:
         """Record an offer.
@@ -329,7 +336,7 @@ class FileTransfers:
             Refused: a bad or refused offer (see :func:`parse_offer`), or 429
                 ``too_many_transfers`` while MAX_OPEN_TRANSFERS of the session are unfinished.
         """
-        name, size, mime, sha256 = parse_offer(body, self.rules)
+        name, size, mime, sha256 = parse_offer(body, self.rules)  # the limits of this moment
         open_count = sum(t.state not in FINISHED for t in self.of_session(session_id))
         if open_count >= MAX_OPEN_TRANSFERS:
             raise Refused(

@@ -197,6 +197,10 @@ class Reservations:
         self.on_change(reservation, ReservationChange.CANCELLED, previous)
         return reservation
 
+    def every(self) -> list[Reservation]:
+        """Every reservation the relay holds (the reminders look at them)."""
+        return list(self._by_id.values())
+
     def owned(self, principal: Principal, reservation_id: str) -> Reservation:
         """Raises Refused ``reservation_not_found`` (404) or ``not_your_reservation`` (403)."""
         reservation = self._by_id.get(reservation_id)

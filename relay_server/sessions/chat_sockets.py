@@ -107,7 +107,9 @@ class ChatSockets:
     def session_record(self, session_id: str) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
+    def end(
+        self, session: SupportSession, ended_by: str, now: float, admin: str = ""
+    ) -> dict[str, Any]:
         raise NotImplementedError
 
     def _chat(self, session_id: str) -> Any:  # a ChatLog

@@ -28,6 +28,7 @@ from relay_server.admin.routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.files.routes import install_file_routes
 from relay_server.history.routes import install_history_routes
+from relay_server.history.statistics_routes import install_statistics_routes
 from relay_server.reservations.routes import install_reservation_routes
 from relay_server.reservations.service import Reservations
 from relay_server.sessions.access_codes import CODE_DIGITS, normalize_code
@@ -57,6 +58,7 @@ def build_app(
     trusted_proxy_hops: int = 0,
     viewer_builds: ViewerBuilds | None = None,
     health_details: bool = False,
+    reservations: Reservations | None = None,
 ) -> bottle.Bottle:
     """The relay's Bottle app.
 
@@ -65,6 +67,8 @@ def build_app(
             ``X-Forwarded-For`` (``--trust-proxy``); 0 reads no ``X-Forwarded-*`` header.
         health_details: ``GET /health`` shows its counters to anyone (``--health-details``);
             without it only to an admin's bearer token.
+        reservations: the reservation store (A11); the server passes its own so that the
+            mailer and the reminders follow it, else one is made here.
     """
     app = bottle.Bottle()
     started = clock()
@@ -320,7 +324,8 @@ def build_app(
     install_history_routes(app, relay, clock)  # support and usage history (A10, AD2)
     install_whiteboard_routes(app, relay, clock)  # the whiteboard as BMP, old boards (CH3)
     # Reservations (A11) and the invitees' meeting links; the mailer plugs into on_change.
-    install_reservation_routes(app, Reservations(relay), clock, relay_url)
+    install_reservation_routes(app, reservations or Reservations(relay), clock, relay_url)
+    install_statistics_routes(app, relay, clock)  # usage statistics (AD3)
 
     root = str(ui_dir())
 

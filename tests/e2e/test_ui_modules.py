@@ -114,7 +114,7 @@ PAGE_TABLES = {
         "whiteboard",
     },
     "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat", "whiteboard"},
-    "/admin": {"admin", "history", "mail", "sign_in"},
+    "/admin": {"admin", "history", "mail", "options", "sign_in", "statistics"},
     "/ui/agent/notice.html": {"agent", "desktop_call", "file"},
     "/ui/agent/help.html": {"agent"},
 }

@@ -50,6 +50,8 @@ const PATHS = Object.freeze({
   history: '<path d="M3.5 12a8.5 8.5 0 1 0 2.5-6"/><path d="M3.5 4v4h4M12 7.5V12l3 2"/>',
   search: '<circle cx="10.5" cy="10.5" r="6.5"/><path d="m20 20-4.8-4.8"/>',
   download: '<path d="M12 3.5v12M7 10.5l5 5 5-5M4.5 20h15"/>',
+  // Usage statistics (AD3): the admin site's entry.
+  chart: '<path d="M4 20.5h16"/><path d="M7 16.5v-5M12 16.5v-9M17 16.5v-6"/>',
 });
 
 /**
