@@ -21,11 +21,13 @@ from relay_server.sessions.supports import (
     SupportSession,
     customer_id,
 )
+from relay_server.whiteboard.boards import Whiteboards
 from suite.protocol import (
     PROTOCOL_VERSION,
     AdmitKnock,
     AnswerCall,
     AnswerPresentation,
+    AnswerWhiteboard,
     Channel,
     ChatMessage,
     ClientMessage,
@@ -38,6 +40,8 @@ from suite.protocol import (
     IceCandidate,
     MarkedRead,
     MarkRead,
+    NewWhiteboard,
+    OpenWhiteboard,
     ParticipantJoined,
     ParticipantLeft,
     PresentationAnswered,
@@ -59,6 +63,7 @@ from suite.protocol import (
     SetCallMedia,
     StartCall,
     Typing,
+    UpdateWhiteboard,
     Welcome,
     require_channel,
 )
@@ -88,6 +93,7 @@ class ChatSockets:
     rooms: Rooms
     screens: Screens
     calls: Calls
+    whiteboards: Whiteboards  # the shared whiteboard (CH3)
     options: Any  # RelayOptions
     wait_durable: Callable[[], object]
     clock: Callable[[], float]
@@ -217,6 +223,7 @@ class ChatSockets:
             self.screens.enter(member)
             if viewer:  # a viewer may take the customer's place in a call (CH9)
                 self.calls.entered(member, member.name, self._now())
+                self.whiteboards.entered(member)  # and draws on the whiteboard (CH3)
             return
         room = self.rooms.room(session.id)
         welcome = Welcome(
@@ -244,6 +251,7 @@ class ChatSockets:
             joined = ParticipantJoined(str(member.role), member.name, rejoined, pid, color)
             self._to_chat(session.id, joined.to_frame(), exclude=member)
         self.calls.entered(member, member.name, self._now())
+        self.whiteboards.entered(member)
 
     def leave(self, member: Member) -> None:
         self.calls.left(member, self._now())
@@ -536,6 +544,30 @@ class ChatSockets:
         agent_name = session.agent.get("name") or session.agent_username
         self.calls.handle(member, customers, agent_name, message, now)
 
+    def handle_open_whiteboard(
+        self, member: Member, session: SupportSession, message: OpenWhiteboard, now: float
+    ) -> None:
+        """``open_whiteboard`` (protocol.md, *Whiteboard*): the agent asks the customers."""
+        self.whiteboards.handle(member, bool(session.customers), message)
+
+    def handle_answer_whiteboard(
+        self, member: Member, session: SupportSession, message: AnswerWhiteboard, now: float
+    ) -> None:
+        """``answer_whiteboard`` (protocol.md, *Whiteboard*): a customer accepts or declines."""
+        self.whiteboards.handle(member, bool(session.customers), message)
+
+    def handle_update_whiteboard(
+        self, member: Member, session: SupportSession, message: UpdateWhiteboard, now: float
+    ) -> None:
+        """``update_whiteboard`` (protocol.md, *Whiteboard*): reconciled, sent to the others."""
+        self.whiteboards.handle(member, bool(session.customers), message)
+
+    def handle_new_whiteboard(
+        self, member: Member, session: SupportSession, message: NewWhiteboard, now: float
+    ) -> None:
+        """``new_whiteboard`` (protocol.md, *Whiteboard*): the old board goes to the files."""
+        self.whiteboards.handle(member, bool(session.customers), message)
+
     def call_sockets(self, session_id: str) -> list[Member]:
         """The sockets of a session that take part in calls: its chat sockets and its
         customers' viewer sockets (never the presenter)."""
@@ -585,5 +617,9 @@ CHAT_HANDLERS: dict[type, Callable[..., None]] = {
     SdpOffer: ChatSockets.handle_sdp_offer,
     SdpAnswer: ChatSockets.handle_sdp_answer,
     IceCandidate: ChatSockets.handle_ice_candidate,
+    OpenWhiteboard: ChatSockets.handle_open_whiteboard,
+    AnswerWhiteboard: ChatSockets.handle_answer_whiteboard,
+    UpdateWhiteboard: ChatSockets.handle_update_whiteboard,
+    NewWhiteboard: ChatSockets.handle_new_whiteboard,
 }
 """One handler per chat-channel message type: its keys are ``suite.protocol.CHAT_MESSAGES``."""

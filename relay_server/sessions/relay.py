@@ -61,6 +61,8 @@ from relay_server.sessions.supports import (
     SupportSession,
 )
 from relay_server.store import Store
+from relay_server.whiteboard.boards import Whiteboards
+from relay_server.whiteboard.images import BoardImages
 from suite.protocol import (
     MAX_NAME_CHARS,
     ChatMessage,
@@ -136,6 +138,10 @@ class Relay(Seats):
         # The time of socket events (a call's TURN credentials), for the calls of enter/leave.
         self.clock: Callable[[], float] = time.time
         self.calls = Calls(self.call_sockets, options.ice)  # voice and video (CH9)
+        # The shared whiteboard (CH3); "new board" keeps the old one as a file (set by the web
+        # layer, which owns the file routes).
+        self.whiteboards = Whiteboards(store, self.call_sockets)
+        self.board_images = BoardImages(store.folder / "whiteboard_images")  # its pictures
         # Told the secret of every knock that settles (the HTTP layer wakes its long polls).
         self.knock_settled: Callable[[str], None] = lambda secret: None
         # Told every session that ends (a reservation's meeting is done then: A11).
@@ -161,6 +167,10 @@ class Relay(Seats):
             self._live_doc_ids[session.id] = doc.doc_id
         if self._live_doc_ids:
             logger.info("restored %d live sessions", len(self._live_doc_ids))
+        # A session that ended while its board's removal was not yet written (a crash).
+        for session_id in self.whiteboards.session_ids():
+            if session_id not in self.directory.sessions:
+                self.whiteboards.forget(session_id)
         self._load_invitations()  # personal links (seats.py)
 
     # -- agent HTTP actions ----------------------------------------------------------------
@@ -447,6 +457,8 @@ class Relay(Seats):
         doc_id = self._live_doc_ids.pop(session.id, None)
         if doc_id is not None:
             self.store.remove(LIVE_SESSIONS, doc_id)
+        self.whiteboards.forget(session.id)
+        self.board_images.drop(session.id)
         self.wait_durable()
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
         self.session_ended(session.id, now)
@@ -483,6 +495,8 @@ class Relay(Seats):
             self._swept_at = now
             self.join_guard.sweep(now)
         self.accounts.sweep_throttles(now)
+        if self.whiteboards.flush():  # debounced: a second's changes at a time (CH3)
+            self.wait_durable()
 
     def _agents_connected(self) -> set[str]:
         """Usernames of the agents with a chat socket open now."""

@@ -40,6 +40,7 @@ from relay_server.web.authorization import bearer_principal
 from relay_server.web.connection_limits import RequestTimedOut
 from relay_server.web.http_bodies import http_status, json_body, json_route
 from relay_server.web.ws_endpoint import serve_websocket
+from relay_server.whiteboard.routes import install_whiteboard_routes
 from suite.http_json import RELAY_CONNECT_SRC, add_security_headers
 from suite.protocol import PROTOCOL_VERSION
 from suite.resources import ui_dir
@@ -321,6 +322,7 @@ def build_app(
     install_handoff_routes(app, relay, clock, client_ip, relay_url)
     install_customer_handoff_routes(app, relay, clock, client_ip, relay_url)
     install_history_routes(app, relay, clock)  # support and usage history (A10, AD2)
+    install_whiteboard_routes(app, relay, clock)  # the whiteboard as BMP, old boards (CH3)
     # Reservations (A11) and the invitees' meeting links; the mailer plugs into on_change.
     install_reservation_routes(app, reservations or Reservations(relay), clock, relay_url)
     install_statistics_routes(app, relay, clock)  # usage statistics (AD3)

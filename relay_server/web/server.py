@@ -217,6 +217,7 @@ def run(
         member.close(CloseCode.GOING_AWAY, "relay restarting")
     server.stop(timeout=3)
     sender.stop()
+    relay.whiteboards.flush()  # the last second's whiteboard changes (journaled; close syncs)
     committer.stop()
     relay.history.close()  # saves the history's index snapshots: the next start is fast
     store.close()

@@ -111,6 +111,8 @@ from suite.protocol.relay_messages import (
     SessionUpdated,
     StrokeRemoved,
     Welcome,
+    WhiteboardState,
+    WhiteboardUpdated,
     decode_relay_message,
 )
 from suite.protocol.screen import (
@@ -121,6 +123,13 @@ from suite.protocol.screen import (
     PresentStart,
     PresentStop,
     ScreenAck,
+)
+from suite.protocol.whiteboard import (
+    WHITEBOARD_MESSAGES,
+    AnswerWhiteboard,
+    NewWhiteboard,
+    OpenWhiteboard,
+    UpdateWhiteboard,
 )
 
 __all__ = [
@@ -146,6 +155,8 @@ __all__ = [
     "CALL_MESSAGES", "SIGNAL_MESSAGES", "AnswerCall", "HangUp", "IceCandidate", "SdpAnswer",
     "SdpOffer", "SetCallMedia", "StartCall", "RejoinCall", "CallState", "RelayedIceCandidate",
     "RelayedSdpAnswer", "RelayedSdpOffer",
+    "WHITEBOARD_MESSAGES", "AnswerWhiteboard", "NewWhiteboard", "OpenWhiteboard",
+    "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
@@ -154,7 +165,7 @@ DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawi
 CHAT_MESSAGES: frozenset[type[Any]] = frozenset((
     SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode,
     RequestPresentation, AnswerPresentation, GrantControl, RevokeControl,
-    AdmitKnock, RefuseKnock, RefuseAllKnocks, *CALL_MESSAGES,
+    AdmitKnock, RefuseKnock, RefuseAllKnocks, *CALL_MESSAGES, *WHITEBOARD_MESSAGES,
 ))  # fmt: skip
 SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
@@ -165,7 +176,10 @@ _ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_ME
 # The chat a customer's viewer socket may also carry (the conversation beside the screen):
 # the endpoint hands them to the chat handlers, never to the screen router.
 # A viewer may also hold its customer's place in a call (CH9): the call messages go the same way.
-VIEWER_CHAT_MESSAGES: frozenset[type[Any]] = frozenset((SendChat, Typing, MarkRead, *CALL_MESSAGES))
+# And the whiteboard (CH3): a browser viewer draws on it beside the screen.
+VIEWER_CHAT_MESSAGES: frozenset[type[Any]] = frozenset(
+    (SendChat, Typing, MarkRead, *CALL_MESSAGES, *WHITEBOARD_MESSAGES)
+)
 CLIENT_MESSAGES: dict[str, type[Any]] = {str(cls.type): cls for cls in _ALL_CLIENT_MESSAGES}
 _CHANNEL_MESSAGES = {Channel.CHAT: CHAT_MESSAGES, Channel.SCREEN: SCREEN_MESSAGES}
 
@@ -178,6 +192,7 @@ ClientMessage = (
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
     | StartCall | AnswerCall | HangUp | SetCallMedia | RejoinCall | SdpOffer | SdpAnswer
     | IceCandidate
+    | OpenWhiteboard | AnswerWhiteboard | UpdateWhiteboard | NewWhiteboard
 )  # fmt: skip
 
 

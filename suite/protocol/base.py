@@ -94,6 +94,13 @@ class MessageType(StrEnum):
     SDP_ANSWER = "sdp_answer"
     ICE_CANDIDATE = "ice_candidate"
     CALL_STATE = "call_state"
+    # the shared whiteboard (CH3): client -> relay on the chat channel, then relay -> all
+    OPEN_WHITEBOARD = "open_whiteboard"
+    ANSWER_WHITEBOARD = "answer_whiteboard"
+    UPDATE_WHITEBOARD = "update_whiteboard"
+    NEW_WHITEBOARD = "new_whiteboard"
+    WHITEBOARD_STATE = "whiteboard_state"
+    WHITEBOARD_UPDATED = "whiteboard_updated"
     ERROR = "error"
 
 
@@ -125,6 +132,8 @@ class ErrorCode(StrEnum):
     SESSION_ENDED = "session_ended"
     RATE_LIMITED = "rate_limited"
     DRAWING_FULL = "drawing_full"  # P5: too many strokes, or points in one stroke
+    WHITEBOARD_FULL = "whiteboard_full"  # CH3: too many elements on the board
+    ELEMENT_TOO_LARGE = "element_too_large"  # CH3: too many points, too long a text
 
 
 class Role(StrEnum):

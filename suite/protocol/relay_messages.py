@@ -308,6 +308,31 @@ class RelayedIceCandidate(WireMessage):
     sender: str = wire(str, default="")
 
 
+# -- the shared whiteboard (CH3) ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WhiteboardState(WireMessage):
+    """The session's whiteboard, whole: to everyone when it is asked for, opened, declined or
+    replaced by a new board, and to a socket that says ``hello`` while it is asked or open."""
+
+    type: ClassVar[MessageType] = MessageType.WHITEBOARD_STATE
+    state: str = wire(str, choices=("asked", "open", "declined"))
+    board: int = wire(int)
+    elements: list[dict[str, Any]] = wire(list)
+    by: str | None = wire(str, optional=True, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class WhiteboardUpdated(WireMessage):
+    """Elements that won the relay's reconcile, to every other socket of the session."""
+
+    type: ClassVar[MessageType] = MessageType.WHITEBOARD_UPDATED
+    board: int = wire(int)
+    elements: list[dict[str, Any]] = wire(list)
+    sender: str = wire(str)
+
+
 RELAY_MESSAGES: dict[str, type[Any]] = {
     str(cls.type): cls
     for cls in (
@@ -319,6 +344,7 @@ RELAY_MESSAGES: dict[str, type[Any]] = {
         RelayedStrokeBegin, RelayedStrokePoints, RelayedStrokeEnd, StrokeRemoved,
         DrawingCleared, Drawing, ErrorMessage,
         CallState, RelayedSdpOffer, RelayedSdpAnswer, RelayedIceCandidate,
+        WhiteboardState, WhiteboardUpdated,
     )
 }  # fmt: skip
 """Every message the relay sends, by type."""

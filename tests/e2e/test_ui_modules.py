@@ -81,7 +81,17 @@ def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None
 
 # The string tables each page loads (besides common_strings.js, which every page has).
 PAGE_TABLES = {
-    "/": {"call", "chat", "customer", "file", "knock", "participant", "reservation", "screen"},
+    "/": {
+        "call",
+        "chat",
+        "customer",
+        "file",
+        "knock",
+        "participant",
+        "reservation",
+        "screen",
+        "whiteboard",
+    },
     "/agent": {
         "account",
         "agent",
@@ -101,8 +111,9 @@ PAGE_TABLES = {
         "reservation",
         "screen",
         "sign_in",
+        "whiteboard",
     },
-    "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat"},
+    "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat", "whiteboard"},
     "/admin": {"admin", "history", "mail", "options", "sign_in", "statistics"},
     "/ui/agent/notice.html": {"agent", "desktop_call", "file"},
     "/ui/agent/help.html": {"agent"},

@@ -47,8 +47,15 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "answer_call": {"call_id": "c-1", "accept": True},
     "hang_up": {"call_id": "c-1"},
     "set_call_media": {"call_id": "c-1", "muted": True, "camera_off": False},
+    "rejoin_call": {"call_id": "c-1", "media": "video", "muted": False, "camera_off": False},
     "sdp_offer": {"call_id": "c-1", "to": "agent", "sdp": "v=0"},
     "sdp_answer": {"call_id": "c-1", "to": "agent", "sdp": "v=0"},
     "ice_candidate": {"call_id": "c-1", "to": "agent", "candidate": "candidate:1 1 udp 1 h 9",
                       "sdp_mid": "0", "sdp_m_line_index": 0},
+    "open_whiteboard": {},
+    "answer_whiteboard": {"accept": True},
+    "update_whiteboard": {"board": 1, "elements": [
+        {"id": "e-1", "kind": "rectangle", "version": 1, "nonce": 7, "deleted": False, "z": 1,
+         "color": "#e11d48", "width": 4, "x": 10, "y": 20, "w": 30, "h": 40}]},
+    "new_whiteboard": {"board": 1},
 }  # fmt: skip

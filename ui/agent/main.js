@@ -44,6 +44,7 @@ import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
 import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
+import { WHITEBOARD_STRINGS } from "../common/strings/whiteboard_strings.js";
 
 i18n.addStrings(
   ACCOUNT_STRINGS,
@@ -64,6 +65,7 @@ i18n.addStrings(
   RESERVATION_STRINGS,
   SCREEN_STRINGS,
   SIGN_IN_STRINGS,
+  WHITEBOARD_STRINGS,
 );
 
 const AUTH_KEY = "rs.agent.auth";

@@ -19,6 +19,7 @@ import { watchSession } from "./attention.js";
 import { SupportCall } from "./support_call.js";
 import { SupportPeople } from "./support_people.js";
 import { SupportPresenting } from "./support_presenting.js";
+import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 
 export class SupportView {
   /**
@@ -166,6 +167,24 @@ export class SupportView {
       chatView: this.chatView,
       buttonBefore: byId("tools-files"),
       dropTarget: byId("chat-panel"),
+    });
+    // CH3: the shared whiteboard, beside the conversation once a customer agrees.
+    this.whiteboard = new WhiteboardSession({
+      socket,
+      i18n: this.i18n,
+      role: "agent",
+      chatView: this.chatView,
+      host: byId("chat-container").closest(".agent-chat__layout"),
+      layout: byId("chat-container").closest(".agent-chat__layout"),
+      buttonBefore: byId("tools-files"),
+      request: (method, path, options) =>
+        this.options.backend.api(method, path, { ...options, token: this.options.auth()?.token }),
+      // Through the backend: the desktop app's pages reach the relay through its local proxy.
+      fetchBmp: () =>
+        this.options.backend.api("GET", `/api/sessions/${encodeURIComponent(support.session_id)}/whiteboard.bmp`, {
+          asBlob: true,
+          token: this.options.auth()?.token,
+        }),
     });
     this._setNotesOpen(false);
     this.notes.load();
@@ -396,6 +415,8 @@ export class SupportView {
     this.people = null;
     this.files?.destroy(); // P4
     this.files = null;
+    this.whiteboard?.destroy(); // CH3
+    this.whiteboard = null;
     this.notes?.release();
     this.socket = null;
     this.chatView = null;

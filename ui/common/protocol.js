@@ -71,6 +71,12 @@ export const MessageType = Object.freeze({
   SDP_ANSWER: "sdp_answer",
   ICE_CANDIDATE: "ice_candidate",
   CALL_STATE: "call_state",
+  OPEN_WHITEBOARD: "open_whiteboard",
+  ANSWER_WHITEBOARD: "answer_whiteboard",
+  UPDATE_WHITEBOARD: "update_whiteboard",
+  NEW_WHITEBOARD: "new_whiteboard",
+  WHITEBOARD_STATE: "whiteboard_state",
+  WHITEBOARD_UPDATED: "whiteboard_updated",
   ERROR: "error",
 });
 
@@ -102,6 +108,8 @@ export const ErrorCode = Object.freeze({
   SESSION_ENDED: "session_ended",
   RATE_LIMITED: "rate_limited",
   DRAWING_FULL: "drawing_full",
+  WHITEBOARD_FULL: "whiteboard_full",
+  ELEMENT_TOO_LARGE: "element_too_large",
 });
 
 // Close codes after which a client must not reconnect by itself.

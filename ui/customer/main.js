@@ -29,6 +29,8 @@ import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
 import { RESERVATION_STRINGS } from "../common/strings/reservation_strings.js";
 import { RosterView } from "../common/chat/roster_view.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
+import { WHITEBOARD_STRINGS } from "../common/strings/whiteboard_strings.js";
+import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 
 import { CustomerCall, redeemCallHandoff, takeCallHandoff } from "./customer_call.js"; // CH9
 import { forgetLinkInAddress, linkSecret, showInvitation } from "./invitation_link.js";
@@ -44,6 +46,7 @@ i18n.addStrings(
   PARTICIPANT_STRINGS,
   RESERVATION_STRINGS,
   SCREEN_STRINGS,
+  WHITEBOARD_STRINGS,
 );
 
 const STORAGE_KEY = "rs.customer.session";
@@ -474,6 +477,30 @@ class CustomerApp {
       dropTarget: byId("chat-panel"),
     });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
+    // CH3: the shared whiteboard: asked above the chat, then beside it (above it on a phone).
+    this.whiteboard?.destroy();
+    this.whiteboard = new WhiteboardSession({
+      socket,
+      i18n,
+      role: "customer",
+      chatView: this.chatView,
+      host: byId("chat-split"),
+      layout: byId("chat-split"),
+      buttonBefore: byId("end-button"),
+      promptAnchor: byId("chat-container"),
+      request: (method, path, options) =>
+        requestJson(method, path, {
+          ...options,
+          headers: { Authorization: `Customer ${session.customer_token}` },
+        }),
+      fetchBmp: async () => {
+        const reply = await fetch(`/api/sessions/${encodeURIComponent(session.session_id)}/whiteboard.bmp`, {
+          headers: { Authorization: `Customer ${session.customer_token}` },
+        });
+        if (!reply.ok) throw new Error(`HTTP ${reply.status}`);
+        return reply.blob();
+      },
+    });
     // Voice and video (CH9): rings here and in the viewer; the page that answers holds it.
     this.call = new CustomerCall({ socket, i18n, panel: byId("chat-panel"), autoAnswer: this._autoAnswer });
     this._autoAnswer = null;
@@ -600,6 +627,8 @@ class CustomerApp {
     this.roster?.destroy();
     this.roster = null;
     this.presentation?.destroy();
+    this.whiteboard?.destroy(); // CH3
+    this.whiteboard = null;
     this.socket = null;
     this.chatView = null;
     this.presentation = null;

@@ -33,9 +33,11 @@ import { ViewerChat } from "./viewer_chat.js"; // the chat beside the screen
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CALL_STRINGS } from "../common/strings/call_strings.js";
 import { VIEWER_CHAT_STRINGS } from "../common/strings/viewer_chat_strings.js";
+import { WHITEBOARD_STRINGS } from "../common/strings/whiteboard_strings.js";
+import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 
 i18n.addStrings(CONTROL_STRINGS, DRAWING_STRINGS, FILE_STRINGS, SCREEN_STRINGS);
-i18n.addStrings(CHAT_STRINGS, VIEWER_CHAT_STRINGS, CALL_STRINGS);
+i18n.addStrings(CHAT_STRINGS, VIEWER_CHAT_STRINGS, CALL_STRINGS, WHITEBOARD_STRINGS);
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
@@ -179,6 +181,31 @@ class ViewerApp {
       parent: byId("main"),
       place: "viewer",
       pip: true,
+    });
+    // CH3: the shared whiteboard, over the screen when the customer's Whiteboard button asks.
+    this.whiteboard?.destroy();
+    this.whiteboard = new WhiteboardSession({
+      socket,
+      i18n,
+      role: "customer",
+      chatView: null,
+      host: byId("main"),
+      layout: byId("main"),
+      buttonBefore: byId("end-button"),
+      autoShow: false,
+      request: (method, path, options) =>
+        requestJson(method, path, {
+          ...options,
+          headers: { Authorization: `Customer ${session.customer_token}` },
+        }),
+      fetchBmp: async () => {
+        const path = `/api/sessions/${encodeURIComponent(session.session_id)}/whiteboard.bmp`;
+        const reply = await fetch(path, {
+          headers: { Authorization: `Customer ${session.customer_token}` },
+        });
+        if (!reply.ok) throw new Error(`HTTP ${reply.status}`);
+        return reply.blob();
+      },
     });
     this.files.view.attachChat(this.chat.view); // the files are items of the conversation
     this.files.view.onSending = () => this.chat.setOpen(true); // its progress, or why not
