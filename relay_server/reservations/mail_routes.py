@@ -23,6 +23,7 @@ from relay_server.reservations import ics
 from relay_server.reservations.mailer import ReservationMailer
 from relay_server.reservations.mails import MailKind
 from relay_server.reservations.model import Reservation
+from relay_server.reservations.rules import parse_start
 from relay_server.sessions.relay import Relay
 from relay_server.web.authorization import bearer_principal
 from relay_server.web.http_bodies import json_body, json_route
@@ -53,11 +54,26 @@ def draft_reservation(data: Any, agent_id: str, now: float) -> Reservation:
     title = data.get("title", "")
     if not isinstance(title, str) or len(title) > MAX_TITLE_CHARS:
         raise _bad("title", f"text of at most {MAX_TITLE_CHARS} characters")
-    start_text = data.get("start_utc")
+    zone = data.get("time_zone", "UTC")
     try:
-        start = datetime.fromisoformat(str(start_text)) if start_text else None
-    except ValueError:
-        start = None
+        if not isinstance(zone, str) or not zone:
+            raise ValueError
+        zone_info = ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise _bad("time_zone", "an IANA time zone name, like Asia/Seoul") from None
+    start_text = data.get("start_utc")
+    start: datetime | None = None
+    if not start_text and isinstance(data.get("start"), str):
+        # The booking form's wall-clock start in the chosen zone, as the booking takes it.
+        try:
+            start = parse_start(data["start"], zone_info, None)
+        except Refused as refused:
+            raise _bad("start", refused.message) from None
+    else:
+        try:
+            start = datetime.fromisoformat(str(start_text)) if start_text else None
+        except ValueError:
+            start = None
     if start is None or start.tzinfo is None:
         raise _bad("start_utc", "an ISO 8601 time with its offset, like 2026-03-29T00:30:00Z")
     duration = data.get("duration_minutes", 60)
@@ -67,13 +83,6 @@ def draft_reservation(data: Any, agent_id: str, now: float) -> Reservation:
         or not (1 <= duration <= MAX_DURATION_MINUTES)
     ):
         raise _bad("duration_minutes", f"whole minutes from 1 to {MAX_DURATION_MINUTES}")
-    zone = data.get("time_zone", "UTC")
-    try:
-        if not isinstance(zone, str) or not zone:
-            raise ValueError
-        ZoneInfo(zone)
-    except (ValueError, ZoneInfoNotFoundError):
-        raise _bad("time_zone", "an IANA time zone name, like Asia/Seoul") from None
     agenda = data.get("agenda", [])
     if (
         not isinstance(agenda, list)

@@ -154,8 +154,11 @@ def test_early_cancelled_and_used_links_say_what_happened(agent_page, open_ui, r
     expect(by_id(agent_page, "reservation-list-past")).to_have_text("지난 예약")
     _shot(agent_page, "agent-list-overlap-ko")
     by_id(agent_page, "reservation-new").click()
+    by_id(agent_page, "reservation-title-input").fill("견적 상담")
     by_id(agent_page, "reservation-tab-invite").click()
-    expect(by_id(agent_page, "reservation-preview")).to_contain_text("미리 보기")
+    # The relay's own rendering of the Korean invitation, with the personal link's place.
+    expect(by_id(agent_page, "reservation-preview")).to_contain_text("견적 상담")
+    expect(by_id(agent_page, "reservation-preview")).to_contain_text("/?meet=")
     _shot(agent_page, "agent-form-invite-ko")
     by_id(agent_page, "reservation-tab-basic").click()
     _shot(agent_page, "agent-form-basic-ko")

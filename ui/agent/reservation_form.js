@@ -11,10 +11,25 @@ const TABS = ["basic", "agenda", "invite"];
 const HASH_SLICE_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MINUTES = 30;
 
-/** The e-mailed invitation's preview comes from the mail side (invitations); until it lands
- * on main there is nothing to call, and the tab says so. */
-async function previewInvitation() {
-  return null;
+/** What an invitee will receive (the relay renders it: POST /api/reservation_mails/preview),
+ * in the first invitee's language, else the agent's; null while the form cannot make one. */
+async function previewInvitation(api, body, lang) {
+  if (!body.start || !body.time_zone || !Number.isInteger(body.duration_minutes)) {
+    return null;
+  }
+  const reservation = {
+    title: body.title,
+    start: body.start,
+    duration_minutes: body.duration_minutes,
+    time_zone: body.time_zone,
+    agenda: body.agenda.filter((topic) => topic.trim()),
+  };
+  try {
+    return await api("POST", "/api/reservation_mails/preview", { body: { reservation, lang, kind: "invitation" } });
+  } catch (error) {
+    console.warn("the invitation's preview failed:", error?.message);
+    return null;
+  }
 }
 
 export class ReservationForm {
@@ -208,6 +223,9 @@ export class ReservationForm {
       this.tabButtons[name].setAttribute("aria-selected", String(name === tab));
       this.tabPanels[name].hidden = name !== tab;
     }
+    if (tab === "invite") {
+      this._renderPreview(); // the invitation as it reads with what the other tabs now say
+    }
   }
 
   _item(text, removeLabel, onRemove, testid) {
@@ -270,9 +288,11 @@ export class ReservationForm {
   }
 
   async _renderPreview() {
-    const preview = await previewInvitation(this.reservation);
+    const body = this._body();
+    const lang = this.invitees[0]?.language || this.i18n.language;
+    const preview = await previewInvitation(this.api, body, lang === "ko" ? "ko" : "en");
     if (preview) {
-      this.preview.textContent = preview.text;
+      this.preview.textContent = `${preview.subject}\n\n${preview.text}`;
     } else {
       this.i18n.bind(this.preview, "resv.preview_pending");
     }
