@@ -46,6 +46,7 @@ from suite.protocol.calls import (
     AnswerCall,
     HangUp,
     IceCandidate,
+    RejoinCall,
     SdpAnswer,
     SdpOffer,
     SetCallMedia,
@@ -143,7 +144,7 @@ __all__ = [
     "RelayedStrokePoints", "RelayedTyping", "ScreenState", "SessionEnded", "SessionUpdated",
     "StrokeRemoved", "Welcome", "KnocksChanged", "decode_relay_message",
     "CALL_MESSAGES", "SIGNAL_MESSAGES", "AnswerCall", "HangUp", "IceCandidate", "SdpAnswer",
-    "SdpOffer", "SetCallMedia", "StartCall", "CallState", "RelayedIceCandidate",
+    "SdpOffer", "SetCallMedia", "StartCall", "RejoinCall", "CallState", "RelayedIceCandidate",
     "RelayedSdpAnswer", "RelayedSdpOffer",
 ]  # fmt: skip
 
@@ -175,7 +176,8 @@ ClientMessage = (
     | ScreenAck | PaintReport | PresentStart | PresentPause | PresentResume | PresentStop
     | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
-    | StartCall | AnswerCall | HangUp | SetCallMedia | SdpOffer | SdpAnswer | IceCandidate
+    | StartCall | AnswerCall | HangUp | SetCallMedia | RejoinCall | SdpOffer | SdpAnswer
+    | IceCandidate
 )  # fmt: skip
 
 
