@@ -1,4 +1,5 @@
-"""``python -m relay_server``: run the relay, or manage its accounts (``users ...``)."""
+"""``python -m relay_server``: run the relay, manage its accounts (``users ...``), or build a
+history export (``export-history ...``, the relay's own child process)."""
 
 from __future__ import annotations
 
@@ -413,6 +414,10 @@ def main(argv: list[str] | None = None) -> int:
         from relay_server.accounts.users_cli import main as users_main
 
         return users_main(argv[1:])
+    if argv and argv[0] == "export-history":  # the relay's export child (history/export.py)
+        from relay_server.history.export import main as export_main
+
+        return export_main(argv[1:])
     return serve(argv)
 
 

@@ -7,8 +7,10 @@
 - ``notes.jsonl``: edits of notes after the end, one a line (``{id, notes, updated_at, by}``);
   the last edit of a session wins.
 - ``YYYY-MM.snapshot.json`` + ``YYYY-MM.postings``: the month's index (summaries and inverted
-  index) as of ``bytes`` of its file, so a start reads a few MB instead of parsing every
-  transcript; written atomically at a clean stop and when a start had to index a long tail.
+  index: the text fields and the words in the JSON, the postings and then the summaries'
+  number fields as raw arrays in ``.postings``) as of ``bytes`` of its file, so a start
+  reads a few MB instead of parsing every transcript; written atomically at a clean stop and
+  when a start had to index a long tail.
   A missing, stale or damaged snapshot only costs time: the file is indexed again.
 
 A torn last line (the relay died mid-write; that end was never acknowledged) is cut off when
@@ -23,7 +25,7 @@ import os
 import re
 import sys
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,20 @@ from suite.atomic_files import write_atomically
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2  # 2: summaries as columns; 1 (rows) is still read, and rewritten at stop
+READABLE_SNAPSHOTS = (1, 2)
+# Summary fields kept as raw arrays in the .postings file after the postings (version 2).
+NUMBER_COLUMNS = (
+    ("started_at", "d"), ("ended_at", "d"), ("duration_s", "d"), ("message_count", "q"),
+    ("file_count", "q"), ("presented", "B"), ("controlled", "B"), ("offset", "q"),
+    ("length", "q"),
+)  # fmt: skip
+NUMBER_ROW_BYTES = sum(array(code).itemsize for _, code in NUMBER_COLUMNS)
+TEXT_COLUMNS = tuple(name for name in Summary.FIELDS if name not in dict(NUMBER_COLUMNS))
+# Summary fields added after snapshots were first written, with what a snapshot that lacks
+# them means (the last fields of Summary.FIELDS): a record archived before calls were counted
+# has no call. Such snapshots load as they are; the next stop writes the column.
+DEFAULTED_COLUMNS = {"called": False}
 SHARD_RE = re.compile(r"^(\d{4}-\d{2})\.jsonl$")
 NOTES_FILE = "notes.jsonl"
 
@@ -146,26 +161,27 @@ class Archive:
         try:
             meta = json.loads(meta_path.read_bytes())
             if (
-                meta.get("v") != SNAPSHOT_VERSION
+                meta.get("v") not in READABLE_SNAPSHOTS
                 or meta.get("itemsize") != array("I").itemsize
                 or meta.get("byteorder") != sys.byteorder
                 or not 0 <= meta["bytes"] <= file_size
             ):
                 raise ValueError("another format, or longer than the file")
+            data = postings_path.read_bytes()
             postings = array("I")
-            postings.frombytes(postings_path.read_bytes())
+            postings.frombytes(data[: meta["postings"] * postings.itemsize])
             if len(postings) != meta["postings"]:
                 raise ValueError("postings file of the wrong length")
-            summaries = [Summary(*row) for row in meta["rows"]]
+            columns = _columns(meta, memoryview(data)[len(postings) * postings.itemsize :])
             words = {word: (span[0], span[1]) for word, span in meta["words"].items()}
+            shard = Shard.from_columns(name, columns, words, postings)
         except FileNotFoundError:
             return Shard(name)
         except (ValueError, KeyError, TypeError) as error:
             logger.warning("history snapshot of %s not used (%s): indexing the file", name, error)
             return Shard(name)
-        shard = Shard(name, summaries, words, postings)
         shard.covered_bytes = meta["bytes"]
-        shard.snapshot_count = len(summaries)
+        shard.snapshot_count = len(shard.summaries)
         return shard
 
     def write_snapshot(self, shard: Shard) -> None:
@@ -173,21 +189,69 @@ class Archive:
         rename; the postings first, so a crash between leaves the old metadata refusing
         the new postings by their length)."""
         spans, postings = shard.merged_postings()
+        summaries = shard.summaries
+        # Columns, not rows: the text fields as one JSON array each, the numbers as raw
+        # arrays after the postings (parsing 100,000 floats from JSON was most of the load),
+        # and Shard.from_columns builds the summaries from them in C.
+        numbers = [
+            array(code, [getattr(s, name) for s in summaries]) for name, code in NUMBER_COLUMNS
+        ]
         meta = {
             "v": SNAPSHOT_VERSION,
             "bytes": shard.end_bytes,
             "itemsize": postings.itemsize,
             "byteorder": sys.byteorder,
             "postings": len(postings),
-            "rows": [s.row() for s in shard.summaries],
+            "rows": len(summaries),
+            "columns": {name: [getattr(s, name) for s in summaries] for name in TEXT_COLUMNS},
             "words": spans,
         }
         meta_path, postings_path = self._snapshot_paths(shard.name)
-        write_atomically(postings_path, postings.tobytes())
+        write_atomically(postings_path, b"".join(a.tobytes() for a in (postings, *numbers)))
         write_atomically(meta_path, json.dumps(meta, ensure_ascii=False).encode())
         shard.frozen, shard.frozen_postings, shard.tail = spans, postings, {}
         shard.covered_bytes = shard.end_bytes
         shard.snapshot_count = len(shard.summaries)
+
+
+def _columns(meta: dict[str, Any], numbers: memoryview) -> list[Sequence[Any]]:
+    """The summary columns of a snapshot, in :attr:`Summary.FIELDS` order, checked for length.
+
+    Args:
+        numbers: what follows the postings in the ``.postings`` file (version 2).
+
+    Raises:
+        ValueError, KeyError, TypeError: a damaged snapshot (the caller indexes the file).
+    """
+    if meta["v"] == 1:
+        rows = meta["rows"]
+        full = len(Summary.FIELDS)
+        older = full - len(DEFAULTED_COLUMNS)  # a row saved before the defaulted fields
+        if any(len(row) not in (full, older) for row in rows):
+            raise ValueError("a row of the wrong length")
+        defaults = list(DEFAULTED_COLUMNS.values())
+        rows = [row if len(row) == full else [*row, *defaults] for row in rows]
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [()] * full
+    else:
+        count = meta["rows"]
+        if not isinstance(count, int) or len(numbers) != count * NUMBER_ROW_BYTES:
+            raise ValueError("number columns of the wrong length")
+        found: dict[str, Sequence[Any]] = {}
+        start = 0
+        for name, code in NUMBER_COLUMNS:
+            column = array(code)
+            column.frombytes(numbers[start : start + count * column.itemsize])
+            start += count * column.itemsize
+            found[name] = list(map(bool, column)) if code == "B" else column
+        for name in TEXT_COLUMNS:
+            if name in DEFAULTED_COLUMNS and name not in meta["columns"]:
+                found[name] = [DEFAULTED_COLUMNS[name]] * count
+            else:
+                found[name] = meta["columns"][name]
+        columns = [found[name] for name in Summary.FIELDS]
+    if len({len(column) for column in columns}) != 1:
+        raise ValueError("columns of different lengths")
+    return columns
 
 
 def _write_all(fd: int, data: bytes) -> None:

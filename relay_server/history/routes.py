@@ -2,32 +2,30 @@
 
 ``/api/history...`` answers the calling agent's own sessions only (another agent's session is
 ``403 not_your_session``); ``/api/admin/history...`` answers an admin everyone's, with an
-``agent`` filter (an agent gets ``403 not_admin``). Exports are built in a temporary file by
-openpyxl's write-only mode in the hub's thread pool, then streamed in 64 KiB chunks. Contract
-in docs/protocol.md, *History*.
+``agent`` filter (an agent gets ``403 not_admin``). Exports are built by a child process
+(``export_process.py``) and streamed as it writes them. Contract in docs/protocol.md,
+*History*.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 import bottle
-import gevent
 
 from relay_server.accounts.fields import USERNAME_RE
 from relay_server.accounts.registry import Principal
 from relay_server.admin import rules
 from relay_server.errors import Refused
-from relay_server.history.export import MAX_EXPORT_SESSIONS, write_xlsx
+from relay_server.history.export import MAX_EXPORT_SESSIONS, job_lines
+from relay_server.history.export_process import ExportRunner
 from relay_server.history.history import MAX_PER_PAGE
 from relay_server.history.index import HistoryQuery, parse_query
+from relay_server.history.xlsx_stream import HEADERS
 from relay_server.sessions.relay import Relay
 from relay_server.web.authorization import bearer_principal
 from relay_server.web.http_bodies import error_reply, json_route
@@ -36,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PER_PAGE = 25
 MAX_PAGE = 10_000
-CHUNK_BYTES = 64 * 1024
-EXPORT_PAUSE_S = 0.002
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What the detail view shows of a record (the rest, like codes and tokens' ids, stays inside).
 DETAIL_FIELDS = (
@@ -51,9 +47,9 @@ DETAIL_FIELDS = (
 def install_history_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], float]) -> None:
     """Add the history API to the relay's Bottle ``app``."""
     history = relay.history
-    exports = relay.store.folder / "history" / "exports"
-    exports.mkdir(parents=True, exist_ok=True)
-    for stale in exports.glob("*.xlsx"):  # left by a relay stopped mid-export
+    exports = ExportRunner(relay.store.folder)
+    # Exports before the child process were built in here; a relay stopped mid-export left them.
+    for stale in (relay.store.folder / "history" / "exports").glob("*.xlsx"):
         stale.unlink(missing_ok=True)
     route = json_route()
 
@@ -104,39 +100,23 @@ def install_history_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[],
             values = params()
             tz_offset = _int(values, "tz_offset_min", 0, -14 * 60, 14 * 60)
             lang = values.get("lang", "en")
+            lang = lang if lang in HEADERS else "en"  # headers in English for another language
             found = list(islice(history.find(query), MAX_EXPORT_SESSIONS + 1))
             if len(found) > MAX_EXPORT_SESSIONS:
                 raise Refused(
                     "export_too_large",
                     f"more than {MAX_EXPORT_SESSIONS} sessions match; choose a shorter period",
                 )
-            handle, name = tempfile.mkstemp(suffix=".xlsx", dir=exports)
-            os.close(handle)
-            path = Path(name)
-            started = time.perf_counter()
-            try:
-                # In the hub's thread pool: openpyxl is ~3 ms of CPU per session and its final
-                # zip step cannot pause, so in the event loop it stalled every chat for seconds
-                # (bench_history); from a thread the loop keeps its turns at the GIL.
-                count = gevent.get_hub().threadpool.apply(
-                    write_xlsx, (path, history.records(found), tz_offset, lang, _give_way)
-                )
-            except BaseException:
-                path.unlink(missing_ok=True)
-                raise
+            # Built by a child process (export_process.py): chat keeps its pace meanwhile.
+            body = exports.start(job_lines(history.locations(found)), tz_offset, lang)
         except Refused as refused:
             return error_reply(refused)
-        logger.info(
-            "history exported",
-            extra={"sessions": count, "seconds": round(time.perf_counter() - started, 2)},
-        )
         stamp = time.strftime("%Y%m%d-%H%M", time.gmtime(clock() + tz_offset * 60))
         return bottle.HTTPResponse(
-            _stream(path),
+            body,
             200,
             {
                 "Content-Type": XLSX_TYPE,
-                "Content-Length": str(path.stat().st_size),
                 "Content-Disposition": f'attachment; filename="history-{stamp}.xlsx"',
                 "Cache-Control": "no-store",
             },
@@ -176,23 +156,6 @@ def install_history_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[],
     def usage_session(session_id: str):
         admin()
         return detail(session_id, None)
-
-
-def _give_way() -> None:
-    """In the export's thread every few sessions: release the GIL for a moment, so the event
-    loop's chat never waits behind more than a few milliseconds of openpyxl."""
-    time.sleep(EXPORT_PAUSE_S)
-
-
-def _stream(path: Path) -> Iterator[bytes]:
-    """The file's bytes in chunks; the file is gone once opened (nothing left on a drop)."""
-    file = open(path, "rb")  # noqa: SIM115 - closed by the generator
-    path.unlink(missing_ok=True)
-    try:
-        while chunk := file.read(CHUNK_BYTES):
-            yield chunk
-    finally:
-        file.close()
 
 
 def _int(values: dict[str, str], name: str, default: int, low: int, high: int) -> int:

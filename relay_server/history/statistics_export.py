@@ -17,7 +17,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from relay_server.history.export import DURATION_FORMAT, FORMULA_STARTS, MAX_CELL_CHARS
+from relay_server.history.xlsx_stream import DURATION_FORMAT, FORMULA_STARTS, MAX_CELL_CHARS
 
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.0%"

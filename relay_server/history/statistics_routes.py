@@ -24,7 +24,6 @@ from relay_server.history.statistics import (
     parse_statistics_query,
     reservation_counts,
 )
-from relay_server.history.statistics_export import statistics_xlsx
 from relay_server.reservations.model import Reservation
 from relay_server.sessions.relay import Relay
 from relay_server.web.authorization import bearer_principal
@@ -88,6 +87,9 @@ def install_statistics_routes(
         except Refused as refused:
             return error_reply(refused)
         lang = params().get("lang", "en")
+        # Imported here: openpyxl (and numpy) cost the relay's start ~0.2 s, for a rare export.
+        from relay_server.history.statistics_export import statistics_xlsx
+
         body = statistics_xlsx(found, lang if lang in ("en", "ko") else "en")
         name = f"statistics-{found['from']}-{found['to']}.xlsx"
         return bottle.HTTPResponse(

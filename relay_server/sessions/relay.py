@@ -24,6 +24,7 @@ from relay_server.calls.ice_servers import IceConfig
 from relay_server.errors import Refused
 from relay_server.files.spool import FileSpool
 from relay_server.files.transfers import FINISHED, FileRules, FileTransfers, Transfer
+from relay_server.history.handover import HistoryHandover
 from relay_server.history.history import History
 from relay_server.history.usage import SessionUsage
 from relay_server.options.catalog import ALL_OPTIONS
@@ -33,7 +34,7 @@ from relay_server.screen.fanout import CallLater
 from relay_server.screen.router import Screens
 from relay_server.sessions.access_codes import CodeError, format_code
 from relay_server.sessions.agent_icons import AgentIcons
-from relay_server.sessions.chat_log import ChatLog, chat_table
+from relay_server.sessions.chat_log import ChatLog
 from relay_server.sessions.chat_sockets import HandshakeRefused
 from relay_server.sessions.join_guard import (
     DEFAULT_GUESS_BUDGET,
@@ -79,7 +80,6 @@ from suite.protocol import (
 logger = logging.getLogger(__name__)
 
 LIVE_SESSIONS = "live_sessions"
-SESSION_RECORDS = "session_records"  # ended sessions before the history archive: migrated
 SWEEP_EVERY_S = 60.0  # forget addresses past their throttle window this often
 
 
@@ -152,7 +152,8 @@ class Relay(Seats):
         self.usage = SessionUsage()
         self.screens.on_usage = self.usage.count
         self.calls.on_connected = lambda session_id: self.usage.count(session_id, "calls")
-        self._move_ended_to_history()
+        self.handover = HistoryHandover(store, self.notes, self.history, self.usage)
+        self.handover.recover(LIVE_SESSIONS)
         self._live_doc_ids: dict[str, int] = {}
         for doc in store.table(LIVE_SESSIONS).all():
             session = SupportSession.from_record(doc)
@@ -441,21 +442,11 @@ class Relay(Seats):
         for invitation in self.invitations.close_session(session.id, now):
             self._store_invitation(invitation)
         self.usage.add_files(session.id, (t.view() for t in self.files.of_session(session.id)))
-        ended = session.to_record()
-        # Every participant with join and leave times (history); no customer token is kept.
-        ended["participants"] = session.participant_records()
-        ended.pop("customers", None)
-        ended.pop("departed", None)
-        ended["customer_name"] = session.customer_name
-        record = self._history_record(ended, self._chats.pop(session.id, None))
-        record.update(self.usage.pop(session.id))
-        if admin:
-            record["ended_by_admin"] = admin
-        self.history.add(record)  # appended and fsynced: the end is durable from here
+        # Archived and fsynced here: the end is durable from now on.
+        self.handover.archive(session, self._chats.pop(session.id, None), ended_by_admin=admin)
         doc_id = self._live_doc_ids.pop(session.id, None)
         if doc_id is not None:
             self.store.remove(LIVE_SESSIONS, doc_id)
-        self._forget_stored(session.id)
         self.wait_durable()
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
         self.session_ended(session.id, now)
@@ -474,60 +465,6 @@ class Relay(Seats):
         """The history's summary of an ended session (``Summary.view()``), or None."""
         summary = self.history.summary(session_id)
         return summary.view() if summary else None
-
-    # -- history (A10, AD2) ----------------------------------------------------------------
-
-    def _history_record(self, record: dict[str, Any], chat: ChatLog | None) -> dict[str, Any]:
-        """An ended session's archive record: the session, its transcript and notes (C4, P11)."""
-        session_id = record["id"]
-        record.pop("customer_token", None)
-        chat = chat or ChatLog(self.store, session_id)
-        record["messages"] = [
-            {k: v for k, v in message.items() if k != "client_id"} for message in chat.messages
-        ]
-        # Messages people wrote: a file's entry in the conversation is counted in file_count.
-        record["message_count"] = sum("file" not in message for message in chat.messages)
-        started = record.get("started_at") or record.get("created_at") or 0.0
-        if record.get("duration_s") is None:
-            record["duration_s"] = round(max(0.0, (record.get("ended_at") or started) - started), 3)
-        notes = self.notes.get(session_id)
-        record["notes"] = notes["notes"]
-        record["notes_updated_at"] = notes["updated_at"]
-        return record
-
-    def _forget_stored(self, session_id: str) -> None:
-        """Drop what the store kept of a session that is in the history now."""
-        if self.store.has_table(chat_table(session_id)):
-            self.store.drop_table(chat_table(session_id))
-        self.notes.forget(session_id)
-
-    def _move_ended_to_history(self) -> None:
-        """At start: move ended sessions from the store into the history (a store written
-        before the history existed), and finish ends a crash interrupted (archived, yet still
-        live in the store)."""
-        moved = 0
-        records = sorted(
-            self.store.table(SESSION_RECORDS).all(), key=lambda d: d.get("ended_at") or 0
-        )
-        for doc in records:
-            record = dict(doc)
-            if str(record.get("id")) not in self.history:
-                record = self._history_record(record, None)
-                record.setdefault("presentations", 0)
-                record.setdefault("control_grants", 0)
-                record.setdefault("files", [])
-                self.history.add(record)
-            self.store.remove(SESSION_RECORDS, doc.doc_id)
-            self._forget_stored(str(record.get("id")))
-            moved += 1
-        for doc in self.store.table(LIVE_SESSIONS).all():
-            if str(doc.get("id")) in self.history:
-                self.store.remove(LIVE_SESSIONS, doc.doc_id)
-                self._forget_stored(doc["id"])
-                moved += 1
-        if moved:
-            self.store.sync()
-            logger.info("moved %d ended sessions into the history", moved)
 
     def tick(self, now: float) -> None:
         """Periodic upkeep: expire codes and knocks (telling their agents), drop expired

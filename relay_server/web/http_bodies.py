@@ -58,7 +58,7 @@ HTTP_STATUS: dict[str, int] = {
     "bad_setting": 400, "bad_address": 400, "no_recipients": 400, "too_many_recipients": 413,
     "mail_not_configured": 409, "mail_not_found": 404,
     # support and usage history (A10, AD2)
-    "not_your_session": 403, "export_too_large": 413,
+    "not_your_session": 403, "export_too_large": 413, "export_busy": 429, "export_failed": 500,
     # reservations (A11) and the invitees' meeting links
     "bad_title": 400, "bad_start": 400, "start_in_past": 400, "bad_duration": 400,
     "unknown_time_zone": 400, "too_many_topics": 400, "bad_topic": 400,

@@ -15,6 +15,7 @@ change: tests/support/builds.py). Then, as a customer would:
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -28,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from suite.agent.app.presentations import TOKEN_ENV
 from tests.support.api import Api
@@ -204,3 +206,20 @@ def test_one_time_viewer_from_the_built_relay_shows_the_screen_and_removes_itsel
     assert not copy.exists(), copy_log.read_text()
     assert list(unpack.iterdir()) == [], "the copy's unpack folder was left behind"
     assert os.listdir(downloads) == []
+
+
+def test_the_built_relay_builds_history_exports_with_itself(built_relay: RelayProcess):
+    """The one-file relay runs its export child as itself (export-history) and streams a
+    workbook holding the ended session."""
+    session = start_session(built_relay)
+    end_session_as_agent(built_relay.ws_url, session.session_id, session.agent_token)
+    request = urllib.request.Request(
+        built_relay.url + "/api/history/export.xlsx?lang=ko",
+        headers={"Authorization": f"Bearer {session.agent_token}"},
+    )
+    with _OPENER.open(request, timeout=120) as response:
+        assert response.status == 200
+        data = response.read()
+    sessions, transcripts = load_workbook(io.BytesIO(data)).worksheets
+    assert (sessions.title, transcripts.title) == ("상담 내역", "대화 내용")
+    assert sessions["E2"].value == "Kim Customer" and sessions["K2"].value == session.session_id

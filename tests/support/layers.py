@@ -184,6 +184,7 @@ STORAGE = Layer(
         "relay_server.history.archive",
         "relay_server.history.export",
         "relay_server.history.statistics_export",
+        "relay_server.history.xlsx_stream",
         "relay_server.store",
         "relay_server.store.journal",
         "relay_server.store.store",
@@ -203,6 +204,7 @@ DOMAIN = Layer(
     (
         "relay_server.accounts.agent_data",
         "relay_server.accounts.registry",
+        "relay_server.history.handover",
         "relay_server.history.history",
         "relay_server.mail.outbox",
         "relay_server.options.options",
@@ -229,6 +231,7 @@ IO_SHELL = Layer(
         "relay_server.accounts.handoff_routes",
         "relay_server.admin.routes",
         "relay_server.files.routes",
+        "relay_server.history.export_process",
         "relay_server.history.routes",
         "relay_server.history.statistics_routes",
         "relay_server.logs",

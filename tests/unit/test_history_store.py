@@ -183,3 +183,95 @@ def test_pages_cross_months_newest_first_with_the_total(tmp_path):
     assert [s["id"] for s in history.page(later, 1, 10)["sessions"]] == ["s4", "s3", "s2"]
     history.add(record(2, started_at=T0 + 40 * DAY, ended_at=T0 + 40 * DAY + 90))  # again
     assert history.page(HistoryQuery(), 1, 10)["total"] == 7  # listed once
+
+
+def _varied(history: History) -> None:
+    """Sessions of two agents over three months, with and without customers, files and
+    presentations, two archived twice (in the same month, in a later one) and one with notes
+    edited after the end."""
+    for n in range(12):
+        history.add(
+            record(
+                n,
+                agent=("alice", "bob")[n % 2],
+                started_at=T0 + n * 5 * DAY,
+                ended_at=T0 + n * 5 * DAY + 60 * n,
+                duration_s=60.0 * n,
+                customer_name="" if n == 3 else f"Customer {n}",
+                files=[{"name": "a.pdf"}] if n % 3 == 0 else [],
+                presentations=n % 2,
+                notes=f"topic{n % 4} 견적서{n}",
+            )
+        )
+    history.add(record(7, started_at=T0 + 36 * DAY, ended_at=T0 + 36 * DAY, notes="again"))
+    history.add(record(2, started_at=T0 + 70 * DAY, ended_at=T0 + 70 * DAY, notes="later"))
+    history.set_notes("s5", "rewritten later", "bob", T0 + 90 * DAY)
+
+
+QUERIES = [
+    HistoryQuery(),
+    HistoryQuery(agent="alice"),
+    HistoryQuery(presented=True),
+    HistoryQuery(files=False, agent="bob"),
+    HistoryQuery(text="topic1"),
+    HistoryQuery(text="rewritten"),
+    HistoryQuery(text="again"),
+    HistoryQuery(text="later"),
+    HistoryQuery(text="견적서"),
+    HistoryQuery(since=T0 + 20 * DAY, until=T0 + 40 * DAY),
+    HistoryQuery(min_duration_s=300, customer="customer 1"),
+]
+
+
+def _answers(history: History) -> list:
+    return [[s.view() for s in history.find(query)] for query in QUERIES]
+
+
+def test_a_start_from_snapshots_answers_as_indexing_the_files(tmp_path, caplog):
+    """The columnar snapshots give the same summaries, filters and words as a full index of
+    the files, with nothing indexed from the files."""
+    history = History(tmp_path)
+    _varied(history)
+    expected = _answers(history)
+    history.close()
+    with caplog.at_level("INFO", logger="relay_server.history.history"):
+        assert _answers(History(tmp_path)) == expected
+    assert "(0 indexed from the files)" in caplog.text
+    for snapshot in tmp_path.glob("*.snapshot.json"):
+        snapshot.unlink()
+    assert _answers(History(tmp_path)) == expected
+
+
+def test_a_snapshot_of_the_earlier_row_format_is_still_read(tmp_path, caplog):
+    """A version-1 snapshot (rows) loads without indexing the files again."""
+    history = History(tmp_path)
+    _varied(history)
+    expected = _answers(history)
+    history.close()
+    for shard in history.shards:  # as the relay before the columns wrote them
+        meta = json.loads((tmp_path / f"{shard.name}.snapshot.json").read_text())
+        del meta["columns"]
+        meta.update(v=1, rows=[s.row() for s in shard.summaries])
+        (tmp_path / f"{shard.name}.snapshot.json").write_text(json.dumps(meta))
+        (tmp_path / f"{shard.name}.postings").write_bytes(shard.frozen_postings.tobytes())
+    with caplog.at_level("INFO", logger="relay_server.history.history"):
+        assert _answers(History(tmp_path)) == expected
+    assert "(0 indexed from the files)" in caplog.text
+
+
+def test_a_torn_line_after_the_snapshot_is_cut(tmp_path):
+    """Records appended after the snapshot are indexed from the file; a torn last one is cut."""
+    history = History(tmp_path)
+    _varied(history)
+    history.close()
+    again = History(tmp_path)
+    again.add(record(40, started_at=T0 + 56 * DAY, ended_at=T0 + 56 * DAY, notes="late"))
+    again.archive.close()
+    path = tmp_path / f"{shard_of(T0 + 56 * DAY)}.jsonl"
+    size = path.stat().st_size
+    with open(path, "ab") as file:
+        file.write(b'{"id":"s41","agent_user')
+    reopened = History(tmp_path)
+    assert [s.id for s in reopened.find(HistoryQuery(text="late"))] == ["s40"]
+    assert path.stat().st_size == size
+    assert reopened.notes("s5")["notes"] == "rewritten later"

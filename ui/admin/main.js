@@ -16,8 +16,8 @@ import { MailPanel } from "./mail_panel.js";
 import { AuditPanel } from "./audit_panel.js";
 import { OnlinePanel } from "./online_panel.js";
 import { OptionsPanel } from "./options_panel.js";
-import { StatisticsPanel } from "./statistics_panel.js";
 import { OPTIONS_STRINGS } from "../common/strings/options_strings.js";
+import { StatisticsPanel } from "./statistics_panel.js";
 import { ADMIN_STRINGS } from "../common/strings/admin_strings.js";
 import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
 import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
@@ -25,8 +25,7 @@ import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
 import { STATISTICS_STRINGS } from "../common/strings/statistics_strings.js";
 
 i18n.addStrings(ADMIN_STRINGS, HISTORY_STRINGS, MAIL_STRINGS, SIGN_IN_STRINGS);
-i18n.addStrings(OPTIONS_STRINGS);
-i18n.addStrings(STATISTICS_STRINGS);
+i18n.addStrings(OPTIONS_STRINGS, STATISTICS_STRINGS);
 
 const SECTIONS = ["accounts", "history", "statistics", "mail", "online", "options", "audit"];
 

@@ -81,6 +81,8 @@ export const HISTORY_STRINGS = Object.freeze({
     "history.transcript_none": "No messages were sent.",
     "error.not_your_session": "This session belongs to another agent.",
     "error.export_too_large": "Too many sessions for one file. Choose a shorter period.",
+    "error.export_busy": "Other exports are being prepared right now. Try again in a minute.",
+    "error.export_failed": "The export could not be prepared. Try again; if it fails again, tell your administrator.",
   },
   ko: {
     "history.title": "상담 내역",
@@ -161,5 +163,7 @@ export const HISTORY_STRINGS = Object.freeze({
     "history.transcript_none": "주고받은 메시지가 없습니다.",
     "error.not_your_session": "다른 상담원의 상담입니다.",
     "error.export_too_large": "한 파일로 내보내기에는 상담이 너무 많습니다. 기간을 줄여 주세요.",
+    "error.export_busy": "지금 다른 내보내기를 준비하고 있습니다. 1분 후에 다시 시도해 주세요.",
+    "error.export_failed": "내보낼 파일을 만들지 못했습니다. 다시 시도해 보고, 계속 안 되면 관리자에게 알려 주세요.",
   },
 });
