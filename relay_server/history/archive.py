@@ -44,6 +44,10 @@ NUMBER_COLUMNS = (
 )  # fmt: skip
 NUMBER_ROW_BYTES = sum(array(code).itemsize for _, code in NUMBER_COLUMNS)
 TEXT_COLUMNS = tuple(name for name in Summary.FIELDS if name not in dict(NUMBER_COLUMNS))
+# Summary fields added after snapshots were first written, with what a snapshot that lacks
+# them means (the last fields of Summary.FIELDS): a record archived before calls were counted
+# has no call. Such snapshots load as they are; the next stop writes the column.
+DEFAULTED_COLUMNS = {"called": False}
 SHARD_RE = re.compile(r"^(\d{4}-\d{2})\.jsonl$")
 NOTES_FILE = "notes.jsonl"
 
@@ -220,11 +224,14 @@ def _columns(meta: dict[str, Any], numbers: memoryview) -> list[Sequence[Any]]:
         ValueError, KeyError, TypeError: a damaged snapshot (the caller indexes the file).
     """
     if meta["v"] == 1:
-        # A row saved before ``called`` existed has one column less: no call, as its record.
-        rows = [row if len(row) == len(Summary.FIELDS) else [*row, False] for row in meta["rows"]]
-        if any(len(row) != len(Summary.FIELDS) for row in rows):
+        rows = meta["rows"]
+        full = len(Summary.FIELDS)
+        older = full - len(DEFAULTED_COLUMNS)  # a row saved before the defaulted fields
+        if any(len(row) not in (full, older) for row in rows):
             raise ValueError("a row of the wrong length")
-        columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [()] * len(Summary.FIELDS)
+        defaults = list(DEFAULTED_COLUMNS.values())
+        rows = [row if len(row) == full else [*row, *defaults] for row in rows]
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) or [()] * full
     else:
         count = meta["rows"]
         if not isinstance(count, int) or len(numbers) != count * NUMBER_ROW_BYTES:
@@ -237,8 +244,8 @@ def _columns(meta: dict[str, Any], numbers: memoryview) -> list[Sequence[Any]]:
             start += count * column.itemsize
             found[name] = list(map(bool, column)) if code == "B" else column
         for name in TEXT_COLUMNS:
-            if name == "called" and name not in meta["columns"]:  # saved before calls counted
-                found[name] = [False] * count
+            if name in DEFAULTED_COLUMNS and name not in meta["columns"]:
+                found[name] = [DEFAULTED_COLUMNS[name]] * count
             else:
                 found[name] = meta["columns"][name]
         columns = [found[name] for name in Summary.FIELDS]

@@ -2,14 +2,15 @@
 
 ``GET /api/admin/statistics`` answers a period's numbers as JSON; ``.../export.xlsx`` the
 same as a workbook. Both compute from the history's in-memory index (no archive file is read)
-and reservations from their store table. Contract in docs/protocol.md, *Usage statistics*.
+and count the reservations service's records (A11). Contract in docs/protocol.md, *Usage
+statistics*.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import bottle
@@ -31,35 +32,20 @@ from relay_server.web.http_bodies import error_reply, json_route
 logger = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# The reservations' store table (A11). Until reservations are stored, it does not exist and the
-# statistics say "no reservations yet".
-RESERVATIONS_TABLE = "reservations"
-
-
-def stored_reservations(relay: Relay) -> Iterator[Reservation]:
-    """Every reservation the relay's store holds; a record that does not parse is skipped."""
-    if not relay.store.has_table(RESERVATIONS_TABLE):
-        return
-    for doc in relay.store.table(RESERVATIONS_TABLE).all():
-        try:
-            yield Reservation.from_record(dict(doc))
-        except (KeyError, TypeError, ValueError) as error:
-            logger.warning("statistics: reservation record %s skipped: %s", doc.doc_id, error)
 
 
 def install_statistics_routes(
     app: bottle.Bottle,
     relay: Relay,
     clock: Callable[[], float],
-    reservations: Callable[[], Iterator[Reservation]] | None = None,
+    reservations: Callable[[], Iterable[Reservation]],
 ) -> None:
     """Add the statistics API to the relay's Bottle ``app``.
 
     Args:
-        reservations: every reservation (default: :func:`stored_reservations`).
+        reservations: every reservation the relay holds (``Reservations.every``, A11).
     """
     route = json_route()
-    reservations_of = reservations or (lambda: stored_reservations(relay))
 
     def admin() -> None:
         header = bottle.request.get_header("Authorization")
@@ -85,7 +71,7 @@ def install_statistics_routes(
         started = time.perf_counter()
         names = {a["username"]: a.get("name") or a["username"] for a in relay.accounts.list()}
         found = compute(relay.history.shards, query, names)
-        found["reservations"] = reservation_counts(reservations_of(), query, clock())
+        found["reservations"] = reservation_counts(reservations(), query, clock())
         found["computed_ms"] = round((time.perf_counter() - started) * 1000, 1)
         return found
 

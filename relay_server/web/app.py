@@ -324,8 +324,10 @@ def build_app(
     install_history_routes(app, relay, clock)  # support and usage history (A10, AD2)
     install_whiteboard_routes(app, relay, clock)  # the whiteboard as BMP, old boards (CH3)
     # Reservations (A11) and the invitees' meeting links; the mailer plugs into on_change.
-    install_reservation_routes(app, reservations or Reservations(relay), clock, relay_url)
-    install_statistics_routes(app, relay, clock)  # usage statistics (AD3)
+    reservations = reservations or Reservations(relay)
+    install_reservation_routes(app, reservations, clock, relay_url)
+    # Usage statistics (AD3): reservations kept and cancelled are read from the same store.
+    install_statistics_routes(app, relay, clock, reservations.every)
 
     root = str(ui_dir())
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from relay_server.history.statistics_routes import RESERVATIONS_TABLE
 from relay_server.reservations.model import Reservation, ReservationStatus
+from relay_server.reservations.service import RESERVATIONS
 from relay_server.store import Store
 from tests.support.api import Api
 from tests.support.conversation import start_conversation
@@ -60,8 +60,8 @@ def relay(tmp_path_factory):
     write_history(data, _past())
     store = Store(data)
     start = seoul("2025-01-10 10:00").astimezone(UTC)
-    store.insert(RESERVATIONS_TABLE, _reservation("r1", start, ReservationStatus.DONE))
-    store.insert(RESERVATIONS_TABLE, _reservation("r2", start, ReservationStatus.CANCELLED))
+    store.insert(RESERVATIONS, _reservation("r1", start, ReservationStatus.DONE))
+    store.insert(RESERVATIONS, _reservation("r2", start, ReservationStatus.CANCELLED))
     store.close()
     process = RelayProcess(data, tmp_path)
     process.start()
