@@ -15,6 +15,11 @@ from relay_server.accounts.registry import Accounts
 from relay_server.calls.calls import Calls
 from relay_server.screen.router import Screens
 from relay_server.sessions.rooms import AGENT_SEAT, Member, Rooms, participant_id
+from relay_server.sessions.sharing import (
+    handle_answer_print,
+    handle_request_print,
+    handle_send_link,
+)
 from relay_server.sessions.supports import (
     AGENT_COLOR,
     SupportDirectory,
@@ -26,6 +31,7 @@ from suite.protocol import (
     AdmitKnock,
     AnswerCall,
     AnswerPresentation,
+    AnswerPrint,
     Channel,
     ChatMessage,
     ClientMessage,
@@ -49,11 +55,13 @@ from suite.protocol import (
     RemoveCustomer,
     RenewCode,
     RequestPresentation,
+    RequestPrint,
     RevokeControl,
     Role,
     SdpAnswer,
     SdpOffer,
     SendChat,
+    SendLink,
     SessionUpdated,
     SetCallMedia,
     StartCall,
@@ -92,6 +100,8 @@ class ChatSockets:
     clock: Callable[[], float]
     # Per session with a presentation request out: the customers who declined it so far.
     presentation_asks: dict[str, set[str]]
+    # Per file asked to print (remote print): the customers who answered so far.
+    print_asks: dict[str, set[str]]
 
     # Relay's own methods this class calls (Relay defines each; listed so the contract is typed).
     def session_view(self, session: SupportSession, for_agent: bool) -> dict[str, Any]:
@@ -575,5 +585,9 @@ CHAT_HANDLERS: dict[type, Callable[..., None]] = {
     SdpOffer: ChatSockets.handle_sdp_offer,
     SdpAnswer: ChatSockets.handle_sdp_answer,
     IceCandidate: ChatSockets.handle_ice_candidate,
+    # favourites in the chat (CH7) and remote print: relay_server/sessions/sharing.py
+    SendLink: handle_send_link,
+    RequestPrint: handle_request_print,
+    AnswerPrint: handle_answer_print,
 }
 """One handler per chat-channel message type: its keys are ``suite.protocol.CHAT_MESSAGES``."""

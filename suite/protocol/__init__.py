@@ -98,6 +98,8 @@ from suite.protocol.relay_messages import (
     ParticipantLeft,
     PresentationAnswered,
     PresentationRequested,
+    PrintAnswered,
+    PrintRequested,
     RelayedIceCandidate,
     RelayedSdpAnswer,
     RelayedSdpOffer,
@@ -121,6 +123,7 @@ from suite.protocol.screen import (
     PresentStop,
     ScreenAck,
 )
+from suite.protocol.sharing import AnswerPrint, RequestPrint, SendLink
 
 __all__ = [
     "MAX_CHAT_CHARS", "MAX_CLIENT_ID_CHARS", "MAX_FRAME_BYTES", "MAX_NAME_CHARS",
@@ -145,15 +148,19 @@ __all__ = [
     "CALL_MESSAGES", "SIGNAL_MESSAGES", "AnswerCall", "HangUp", "IceCandidate", "SdpAnswer",
     "SdpOffer", "SetCallMedia", "StartCall", "CallState", "RelayedIceCandidate",
     "RelayedSdpAnswer", "RelayedSdpOffer",
+    "SHARING_MESSAGES", "AnswerPrint", "RequestPrint", "SendLink", "PrintAnswered",
+    "PrintRequested",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
+# Favourites in the chat (CH7) and remote print: on the chat channel and a customer's viewer.
+SHARING_MESSAGES = (SendLink, RequestPrint, AnswerPrint)
 # What a client may send on each channel after its hello (docs/protocol.md: the chat tables,
 # and the screen channel's); the endpoints refuse the rest. ``revoke_control`` is on both.
 CHAT_MESSAGES: frozenset[type[Any]] = frozenset((
     SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode,
     RequestPresentation, AnswerPresentation, GrantControl, RevokeControl,
-    AdmitKnock, RefuseKnock, RefuseAllKnocks, *CALL_MESSAGES,
+    AdmitKnock, RefuseKnock, RefuseAllKnocks, *CALL_MESSAGES, *SHARING_MESSAGES,
 ))  # fmt: skip
 SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
@@ -164,7 +171,9 @@ _ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_ME
 # The chat a customer's viewer socket may also carry (the conversation beside the screen):
 # the endpoint hands them to the chat handlers, never to the screen router.
 # A viewer may also hold its customer's place in a call (CH9): the call messages go the same way.
-VIEWER_CHAT_MESSAGES: frozenset[type[Any]] = frozenset((SendChat, Typing, MarkRead, *CALL_MESSAGES))
+VIEWER_CHAT_MESSAGES: frozenset[type[Any]] = frozenset(
+    (SendChat, Typing, MarkRead, *CALL_MESSAGES, AnswerPrint)
+)
 CLIENT_MESSAGES: dict[str, type[Any]] = {str(cls.type): cls for cls in _ALL_CLIENT_MESSAGES}
 _CHANNEL_MESSAGES = {Channel.CHAT: CHAT_MESSAGES, Channel.SCREEN: SCREEN_MESSAGES}
 
@@ -176,6 +185,7 @@ ClientMessage = (
     | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
     | StartCall | AnswerCall | HangUp | SetCallMedia | SdpOffer | SdpAnswer | IceCandidate
+    | SendLink | RequestPrint | AnswerPrint
 )  # fmt: skip
 
 

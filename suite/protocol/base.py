@@ -93,6 +93,13 @@ class MessageType(StrEnum):
     SDP_ANSWER = "sdp_answer"
     ICE_CANDIDATE = "ice_candidate"
     CALL_STATE = "call_state"
+    # favourites in the chat (CH7) and remote print: client -> relay on the chat channel
+    SEND_LINK = "send_link"
+    REQUEST_PRINT = "request_print"
+    ANSWER_PRINT = "answer_print"
+    # relay -> participants
+    PRINT_REQUESTED = "print_requested"
+    PRINT_ANSWERED = "print_answered"
     ERROR = "error"
 
 

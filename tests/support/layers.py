@@ -103,6 +103,7 @@ CONTRACT = Layer(
         "suite.protocol.relay_messages",
         "suite.protocol.safe_json",
         "suite.protocol.screen",
+        "suite.protocol.sharing",
         "suite.screen.frames",
         "suite.strokes",
     ),
@@ -114,6 +115,7 @@ PURE_CORE = Layer(
     "arguments; no sockets, files, processes or windows. Unit-tested in microseconds.",
     (
         "relay_server.accounts.agent_data_rules",
+        "relay_server.accounts.favourites_rules",
         "relay_server.accounts.fields",
         "relay_server.accounts.handoffs",
         "relay_server.accounts.passwords",
@@ -171,6 +173,7 @@ STORAGE = Layer(
     "files on disk, written atomically: the relay's store and journal, spool files, photos, "
     "the agent's settings file, the viewer's ticket trailer. No network, no event loop.",
     (
+        "relay_server.accounts.favourites",
         "relay_server.accounts.photos",
         "relay_server.files.spool",
         "relay_server.history.archive",
@@ -202,6 +205,7 @@ DOMAIN = Layer(
         "relay_server.sessions.chat_sockets",
         "relay_server.sessions.notes",
         "relay_server.sessions.relay",
+        "relay_server.sessions.sharing",
     ),
     may_use=frozenset({"tinydb"}),
 )
@@ -213,6 +217,7 @@ IO_SHELL = Layer(
     "child processes.",
     (
         "relay_server.accounts.routes",
+        "relay_server.accounts.favourites_routes",
         "relay_server.accounts.handoff_routes",
         "relay_server.admin.routes",
         "relay_server.files.routes",
@@ -233,6 +238,7 @@ IO_SHELL = Layer(
         "suite.agent.app.local_api",
         "suite.agent.app.local_attention",
         "suite.agent.app.local_calls",
+        "suite.agent.app.local_favourites",
         "suite.agent.app.local_files",
         "suite.agent.app.local_history",
         "suite.agent.app.local_guard",

@@ -23,6 +23,7 @@ from suite import http_json
 from suite.agent.app.errors import AgentError, RelayClientError
 from suite.agent.app.local_attention import install_attention_routes
 from suite.agent.app.local_calls import install_call_routes
+from suite.agent.app.local_favourites import install_favourite_routes
 from suite.agent.app.local_files import install_local_file_routes
 from suite.agent.app.local_history import install_history_routes
 from suite.agent.app.local_presentation import install_presentation_routes
@@ -230,6 +231,11 @@ def build_app(
         choose_files=getattr(desktop, "choose_files", None),
         body=_body, session_id_of=_session_id,
     )  # fmt: skip
+
+    # Favourite folders and programs of this PC (A9, CH7): suite/agent/app/local_favourites.py.
+    install_favourite_routes(
+        app, json_route, settings, body=_body, choose_path=getattr(desktop, "choose_path", None)
+    )
 
     # The history's Excel export (A10): suite/agent/app/local_history.py.
     install_history_routes(app, json_route, login=lambda: state.login, client=client, body=_body)
