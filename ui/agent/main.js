@@ -14,6 +14,7 @@ import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
 import { loadJson, saveJson } from "../common/storage.js";
 import { AccountData } from "./account_data.js";
+import { Favourites } from "./favourites.js";
 import { Attention, normalizeAttention } from "./attention.js";
 import { createBackend } from "./backend.js";
 import { redeemHandoff, takeHandoff } from "./handoff.js";
@@ -32,6 +33,7 @@ import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DESKTOP_CALL_STRINGS } from "../common/strings/desktop_call_strings.js";
 import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
+import { FAVOURITE_STRINGS } from "../common/strings/favourite_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
 import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
@@ -51,6 +53,7 @@ i18n.addStrings(
   CONTROL_STRINGS,
   DESKTOP_CALL_STRINGS,
   DRAWING_STRINGS,
+  FAVOURITE_STRINGS,
   FILE_STRINGS,
   HISTORY_STRINGS,
   IDLE_STRINGS,
@@ -72,6 +75,11 @@ class AgentApp {
     this.chatWindow = this.backend.windowSessionId !== null;
     this.auth = loadJson(window.sessionStorage, AUTH_KEY); // {token, agent, wsUrl}
     this.account = new AccountData((method, path, options) => this._api(method, path, options));
+    // A9, CH7: the Settings tab and the chat's Favourites menu share one data access.
+    this.favourites = new Favourites({
+      api: (method, path, options) => this._api(method, path, options),
+      backend: this.backend,
+    });
     this.backend.useAccount(this.auth ? this.account : null);
     this._languageSource = null; // "account" or "remote" while applying a language not picked here
     this._languagePickedSignedOut = null; // picked on the login form: saved with the account
@@ -127,6 +135,7 @@ class AgentApp {
       backend: this.backend,
       onIdleMinutes: (minutes) => this._startIdle(minutes),
       attention: this.attention,
+      favourites: this.favourites,
     });
     // A4: sign out after the idle time (the main window decides; idle_logout.js).
     this.idle = new IdleLogout({
@@ -145,6 +154,7 @@ class AgentApp {
       onAuthError,
       onLost: (errorKey, resumeId) => this._lost(errorKey, resumeId),
       attention: this.attention,
+      favourites: this.favourites,
       endActionKey: this.chatWindow ? undefined : "end.new_support",
       onEndAction: this.chatWindow ? undefined : () => this.newSupport(),
       onSession: () => this._renderTitle(),

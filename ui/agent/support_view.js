@@ -24,6 +24,8 @@ import { DesktopCall } from "./desktop_call.js";
 import { CallController } from "../common/call/call_controller.js";
 import { CallTile, callButtons } from "../common/call/call_tile.js";
 import { PeoplePanel } from "./people_panel.js";
+import { FavouritesMenu } from "./favourites_menu.js";
+import { attachPrintRequests } from "../common/print/print_requests.js";
 
 export class SupportView {
   /**
@@ -212,6 +214,18 @@ export class SupportView {
       buttonBefore: byId("tools-files"),
       dropTarget: byId("chat-panel"),
     });
+    // Favourites in the chat (CH7) and the answers to print requests (remote print).
+    this.favouritesMenu?.destroy();
+    this.favouritesMenu = this.options.favourites
+      ? new FavouritesMenu({
+          i18n: this.i18n,
+          favourites: this.options.favourites,
+          socket,
+          sessionId: this.sessionId,
+          anchor: byId("tools-files"),
+        })
+      : null;
+    attachPrintRequests({ i18n: this.i18n, socket, chatView: this.chatView, role: "agent" });
     this._setNotesOpen(false);
     this.notes.load();
     socket.on("status", (status) => this._onStatus(status));
@@ -608,6 +622,8 @@ export class SupportView {
     this.sharePicker?.destroy();
     this.sharePicker = null;
     this.files?.destroy(); // P4
+    this.favouritesMenu?.destroy(); // CH7
+    this.favouritesMenu = null;
     this.files = null;
     this.notes?.release();
     this.socket = null;

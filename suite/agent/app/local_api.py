@@ -38,6 +38,8 @@ from suite.resources import ui_dir
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+# A favourite document (A9) goes through the proxy whole: up to the relay's per-agent quota.
+MAX_DOCUMENT_BODY_BYTES = 200 * 1024 * 1024
 MAX_NOTICE_SESSIONS = 50
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_TITLE_CHARS = 200
@@ -373,9 +375,12 @@ def build_app(
         try:
             relay = client()
             length = bottle.request.content_length
-            if length > MAX_BODY_BYTES:
-                raise AgentError("too_large", f"request body over {MAX_BODY_BYTES} bytes", 413)
-            body = bottle.request.body.read(MAX_BODY_BYTES + 1) if length > 0 else None
+            limit = MAX_BODY_BYTES
+            if path == "me/favourites/documents" and bottle.request.method == "POST":
+                limit = MAX_DOCUMENT_BODY_BYTES
+            if length > limit:
+                raise AgentError("too_large", f"request body over {limit} bytes", 413)
+            body = bottle.request.body.read(limit + 1) if length > 0 else None
             headers = {
                 name: bottle.request.get_header(name)
                 for name in PROXY_REQUEST_HEADERS

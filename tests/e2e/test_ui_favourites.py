@@ -1,0 +1,157 @@
+"""Favourites (A9, CH7) and remote print in real Chromium against the real relay: the Settings
+tab keeps links and documents, the chat's Favourites menu sends a link as a card and a document
+as a downloadable file, and a print request prints only after the customer's click."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.favourites import pdf_bytes
+from tests.support.files import png_bytes
+from tests.support.ui_pages import by_id, customer_join, screenshot, start_support
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = Path("/work/shots/favourites-print")
+PHONE_390 = {"width": 390, "height": 844}
+DESKTOP_1280 = {"width": 1280, "height": 800}
+# The test's own stand-in for the print dialog: installed in the customer's page only, it
+# records each call (and the image the page put in its print area) instead of blocking.
+PRINT_HOOK = """
+window.__prints = [];
+window.print = () => {
+  const img = document.querySelector('.rs-print-area img');
+  window.__prints.push({image: img ? img.naturalWidth : 0,
+                        printing: document.documentElement.classList.contains('rs-printing')});
+};
+"""
+
+
+def shoot(page: Page, name: str) -> None:
+    screenshot(page, name)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def add_favourites(agent: Page, tmp_path: Path) -> dict[str, str]:
+    """Through Settings › Favourites: a link, a PDF and a PNG; returns their files' sha256."""
+    by_id(agent, "settings-button").click()
+    by_id(agent, "tab-favourites").click()
+    by_id(agent, "fav-link-title").fill("Spring catalogue")
+    by_id(agent, "fav-link-url").fill("https://shop.example/spring?ref=chat")
+    by_id(agent, "fav-link-add").click()
+    expect(by_id(agent, "fav-link-item")).to_have_count(1)
+    pdf = tmp_path / "price list.pdf"
+    pdf.write_bytes(pdf_bytes("Price list 2027"))
+    png = tmp_path / "floor plan.png"
+    png.write_bytes(png_bytes(320, 200, (20, 140, 90)))
+    by_id(agent, "fav-document-input").set_input_files([str(pdf), str(png)])
+    expect(by_id(agent, "fav-document-item")).to_have_count(2)
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in (pdf, png)
+    }
+
+
+def open_menu(agent: Page) -> None:
+    by_id(agent, "fav-menu-button").click()
+    expect(by_id(agent, "fav-menu")).to_be_visible()
+    expect(by_id(agent, "fav-menu-item").first).to_be_visible()
+
+
+def menu_row(agent: Page, name: str):
+    return by_id(agent, "fav-menu-item").filter(has_text=name)
+
+
+def join(open_ui, agent: Page, viewport=DESKTOP_1280, locale="en-US") -> Page:
+    """Back from Settings, the agent starts a support; a customer page (with the print hook)
+    joins it."""
+    agent.locator("#settings-panel [data-back-home]").click()
+    code = start_support(agent)
+    customer = open_ui("/", viewport=viewport, locale=locale)
+    customer.add_init_script(PRINT_HOOK)
+    customer.reload()
+    customer_join(customer, code)
+    expect(by_id(agent, "chat-input")).to_be_visible()
+    return customer
+
+
+def test_settings_keep_favourites_and_the_menu_sends_a_link_card_and_a_document(
+    agent_page: Page, open_ui, tmp_path
+) -> None:
+    """Links and documents added in Settings show in the chat's Favourites menu; a link reaches
+    the customer as a card (title and host, a safe new-tab link) and a document as a file the
+    customer downloads with the sha256 it was kept with."""
+    agent = agent_page
+    hashes = add_favourites(agent, tmp_path)
+    shoot(agent, "agent_settings_favourites_en_1280")
+    by_id(agent, "language-select").select_option("ko")
+    expect(by_id(agent, "tab-favourites")).to_have_text("즐겨찾기")
+    shoot(agent, "agent_settings_favourites_ko_1280")
+    by_id(agent, "language-select").select_option("en")
+    customer = join(open_ui, agent)
+    open_menu(agent)
+    shoot(agent, "agent_chat_favourites_menu_en_1280")
+    menu_row(agent, "Spring catalogue").get_by_test_id("fav-send-link").click()
+    card = by_id(customer, "chat-link-card")
+    expect(card).to_be_visible()
+    expect(card).to_have_attribute("href", "https://shop.example/spring?ref=chat")
+    expect(card).to_have_attribute("target", "_blank")
+    expect(card.get_by_test_id("chat-link-host")).to_have_text("shop.example")
+    expect(card).to_contain_text("Spring catalogue")
+    expect(by_id(agent, "chat-link-card")).to_be_visible()
+
+    open_menu(agent)
+    menu_row(agent, "price list.pdf").get_by_test_id("fav-send-document").click()
+    row = customer.get_by_test_id("file-row").filter(has_text="price list.pdf")
+    expect(row).to_have_attribute("data-state", "ready", timeout=15_000)
+    with customer.expect_download() as download:
+        row.get_by_test_id("file-download").click()
+    saved = tmp_path / "downloaded.pdf"
+    download.value.save_as(saved)
+    assert hashlib.sha256(saved.read_bytes()).hexdigest() == hashes["price list.pdf"]
+    shoot(customer, "customer_link_card_and_document_en_1280")
+
+
+@pytest.mark.parametrize(
+    ("viewport", "locale", "size"),
+    [(DESKTOP_1280, "en-US", "1280"), (PHONE_390, "ko-KR", "390")],
+)
+def test_print_opens_only_after_the_customers_click_and_a_decline_reaches_the_agent(
+    agent_page: Page, open_ui, tmp_path, viewport, locale, size
+) -> None:
+    """"Send to print" shows the request (name, size) with Print and Decline; nothing prints
+    until Print is pressed, then the print dialog opens with the image; a declined request is
+    told to the agent."""
+    agent = agent_page
+    add_favourites(agent, tmp_path)
+    customer = join(open_ui, agent, viewport, locale)
+    open_menu(agent)
+    menu_row(agent, "floor plan.png").get_by_test_id("fav-print-document").click()
+    request = by_id(customer, "print-request").last
+    expect(request).to_be_visible(timeout=15_000)
+    expect(request.get_by_test_id("print-file")).to_contain_text("floor plan.png")
+    expect(by_id(agent, "print-request").last).to_be_visible()
+    lang = "ko" if locale.startswith("ko") else "en"
+    shoot(customer, f"customer_print_request_{lang}_{size}")
+    assert customer.evaluate("() => window.__prints.length") == 0  # nothing without a click
+    request.get_by_test_id("print-accept").click()
+    customer.wait_for_function("() => window.__prints.length === 1")
+    printed = customer.evaluate("() => window.__prints[0]")
+    assert printed == {"image": 320, "printing": True}
+    expect(request.get_by_test_id("print-status")).to_have_attribute("data-testid", "print-status")
+    expect(request).to_have_attribute("data-state", "print.accepted_you")
+    expect(by_id(agent, "print-request").last).to_have_attribute("data-state", "print.accepted")
+
+    open_menu(agent)
+    menu_row(agent, "price list.pdf").get_by_test_id("fav-print-document").click()
+    expect(by_id(customer, "print-request")).to_have_count(2)
+    by_id(customer, "print-request").last.get_by_test_id("print-decline").click()
+    expect(by_id(agent, "print-request").last).to_have_attribute("data-state", "print.declined")
+    expect(by_id(agent, "print-request").last.get_by_test_id("print-status")).to_contain_text(
+        "Chris Park"
+    )
+    assert customer.evaluate("() => window.__prints.length") == 1  # the decline printed nothing
