@@ -51,9 +51,7 @@ def add_favourites(agent: Page, tmp_path: Path) -> dict[str, str]:
     png.write_bytes(png_bytes(320, 200, (20, 140, 90)))
     by_id(agent, "fav-document-input").set_input_files([str(pdf), str(png)])
     expect(by_id(agent, "fav-document-item")).to_have_count(2)
-    return {
-        path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in (pdf, png)
-    }
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in (pdf, png)}
 
 
 def open_menu(agent: Page) -> None:
@@ -123,9 +121,9 @@ def test_settings_keep_favourites_and_the_menu_sends_a_link_card_and_a_document(
 def test_print_opens_only_after_the_customers_click_and_a_decline_reaches_the_agent(
     agent_page: Page, open_ui, tmp_path, viewport, locale, size
 ) -> None:
-    """"Send to print" shows the request (name, size) with Print and Decline; nothing prints
-    until Print is pressed, then the print dialog opens with the image; a declined request is
-    told to the agent."""
+    """The "Send to print" item shows the customer the request (name, size) with Print and
+    Decline; nothing prints until Print is pressed, then the print dialog opens with the image;
+    a declined request is told to the agent."""
     agent = agent_page
     add_favourites(agent, tmp_path)
     customer = join(open_ui, agent, viewport, locale)
