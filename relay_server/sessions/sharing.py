@@ -69,7 +69,7 @@ def handle_request_print(
         raise ProtocolError(
             ErrorCode.NOT_ALLOWED, "only a PDF or an image (PNG, JPEG, GIF, WebP) prints", t
         )
-    if not relay.rooms.room(session.id).customers():
+    if not relay.rooms.room(session.id).customers() and not relay.screens.viewers_of(session.id):
         raise ProtocolError(ErrorCode.NOT_ALLOWED, "no customer is connected", t)
     asks = relay.print_asks
     for stale in [k for k in asks if relay.files.get(k) is None]:  # their session ended

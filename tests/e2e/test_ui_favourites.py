@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from suite.files.client import FileTransferClient
+from tests.support.chat_client import ChatClient
 from tests.support.favourites import pdf_bytes
 from tests.support.files import png_bytes
 from tests.support.ui_pages import by_id, customer_join, screenshot, start_support
+from tests.support.viewer_presenter import Presenter, open_viewer, start_session
 
 pytestmark = pytest.mark.e2e
 
@@ -153,3 +156,37 @@ def test_print_opens_only_after_the_customers_click_and_a_decline_reaches_the_ag
         "Chris Park"
     )
     assert customer.evaluate("() => window.__prints.length") == 1  # the decline printed nothing
+
+
+def test_the_browser_viewer_shows_a_print_request_and_prints_on_its_click(
+    browser, relay, tmp_path
+) -> None:
+    """In the browser viewer (/view) the request opens the chat beside the screen; nothing prints
+    until Print, which prints the image; the agent gets the answer."""
+    session = start_session(relay)
+    presenter = Presenter(session)
+    presenter.start((640, 360))
+    agent = ChatClient(session.ws_url, "agent", session.session_id, session.agent_token)
+    agent.connect()
+    viewer = open_viewer(browser, session)
+    try:
+        viewer.context.add_init_script(PRINT_HOOK)
+        viewer.reload()
+        image = tmp_path / "plan.png"
+        image.write_bytes(png_bytes(200, 120))
+        auth = f"Bearer {session.agent_token}"
+        sent = FileTransferClient(relay.url, auth).send(session.session_id, image)
+        expect(by_id(viewer, "viewer-end")).to_be_enabled()  # its socket is seated: online
+        agent.send({"type": "request_print", "transfer_id": sent["id"]})
+        request = by_id(viewer, "print-request")
+        expect(request.first).to_be_visible()
+        shoot(viewer, "viewer_print_request_en_1280")
+        assert viewer.evaluate("() => window.__prints.length") == 0
+        request.first.get_by_test_id("print-accept").click()
+        viewer.wait_for_function("() => window.__prints.length === 1")
+        assert viewer.evaluate("() => window.__prints[0].image") == 200
+        assert agent.recv_type("print_answered")["accept"] is True
+    finally:
+        viewer.context.close()
+        agent.close()
+        presenter.close()

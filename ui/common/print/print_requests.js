@@ -82,9 +82,10 @@ class PrintRequestCard {
  * @param {(method: string, path: string, options?: object) => Promise<object>} [options.request]
  *   the relay's API with this participant's authorization (the customer downloads with it)
  * @param {(blob: Blob, mime: string, name: string) => Promise<void>} [options.print]
+ * @param {() => void} [options.onRequest] a request arrived (the viewer opens its chat)
  * @returns {() => void} stop listening
  */
-export function attachPrintRequests({ i18n, socket, chatView, role, request, print = printDocument }) {
+export function attachPrintRequests({ i18n, socket, chatView, role, request, print = printDocument, onRequest }) {
   ensurePrintStyles();
   const cards = new Map(); // transfer id -> the newest card asking for it
   const answer = (card, accept) => {
@@ -128,6 +129,7 @@ export function attachPrintRequests({ i18n, socket, chatView, role, request, pri
         },
       });
       cards.set(asked.transfer_id, card);
+      onRequest?.();
       chatView.addItem(card.element);
     }),
     socket.on(MessageType.PRINT_ANSWERED, (answered) => {
