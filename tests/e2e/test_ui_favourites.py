@@ -138,6 +138,14 @@ def test_print_opens_only_after_the_customers_click_and_a_decline_reaches_the_ag
     expect(by_id(agent, "print-request").last).to_be_visible()
     lang = "ko" if locale.startswith("ko") else "en"
     shoot(customer, f"customer_print_request_{lang}_{size}")
+    if size == "1280":  # the other language at both sizes too, then back as it was
+        by_id(customer, "language-select").select_option("ko")
+        shoot(customer, "customer_print_request_ko_1280")
+        customer.set_viewport_size(PHONE_390)
+        shoot(customer, "customer_print_request_ko_390")
+        by_id(customer, "language-select").select_option("en")
+        shoot(customer, "customer_print_request_en_390")
+        customer.set_viewport_size(DESKTOP_1280)
     assert customer.evaluate("() => window.__prints.length") == 0  # nothing without a click
     request.get_by_test_id("print-accept").click()
     customer.wait_for_function("() => window.__prints.length === 1")
@@ -156,6 +164,8 @@ def test_print_opens_only_after_the_customers_click_and_a_decline_reaches_the_ag
         "Chris Park"
     )
     assert customer.evaluate("() => window.__prints.length") == 1  # the decline printed nothing
+    shoot(agent, f"agent_print_answers_{size}")
+    shoot(customer, f"customer_print_answered_{lang}_{size}")
 
 
 def test_the_browser_viewer_shows_a_print_request_and_prints_on_its_click(

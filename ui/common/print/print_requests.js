@@ -22,7 +22,7 @@ class PrintRequestCard {
     const head = element("div", "rs-print-card__head");
     const title = element("span");
     if (role === "agent") {
-      i18n.bind(title, "print.asked", { name: asked.name });
+      i18n.bind(title, "print.asked");
     } else {
       i18n.bind(title, "print.request_title", { agent: asked.agent_name });
     }
@@ -36,7 +36,9 @@ class PrintRequestCard {
     this.status = element("p", "rs-print-card__status", { "data-testid": "print-status", "aria-live": "polite" });
     this.actions = element("div", "rs-print-card__actions");
     this.element.append(head, file, this.actions, this.status);
-    if (role === "customer") {
+    if (role === "agent") {
+      this.setStatus("print.waiting");
+    } else {
       const print = this._button("print.accept", "print-accept", "rs-button--primary", "printer");
       const decline = this._button("print.decline", "print-decline", "rs-button--secondary");
       print.addEventListener("click", () => onPrint(this));
