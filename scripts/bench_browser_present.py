@@ -23,6 +23,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from scripts.stream_bench.browser_present import present_to_viewer  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH  # noqa: E402
 from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent  # noqa: E402
 from tests.support.ui_pages import agent_login, customer_join, open_page, start_support  # noqa: E402
@@ -46,17 +47,7 @@ def run(seconds: float) -> dict[str, float]:
             code = start_support(agent)
             customer = open_page(browser, relay.url + "/")
             customer_join(customer, code)
-            agent.get_by_test_id("present-request").click()
-            with customer.expect_popup() as popup:
-                customer.get_by_test_id("presentation-accept").click()
-            viewer = popup.value
-            viewer.set_viewport_size({"width": 1280, "height": 800})
-            deadline = time.monotonic() + 20
-            while viewer.evaluate("window.__rsViewer?.stats().framesPainted ?? 0") < 5:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the viewer painted nothing")
-                time.sleep(0.1)
-            time.sleep(1.0)  # past the key frame
+            viewer = present_to_viewer(agent, customer)
             sent0 = agent.evaluate("window.__rsTest.presenter()")
             seen0 = viewer.evaluate("window.__rsViewer.stats()")
             start = time.monotonic()

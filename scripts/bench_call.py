@@ -34,6 +34,7 @@ import psutil
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from scripts.stream_bench.browser_present import present_to_viewer  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH  # noqa: E402
 from tests.support.calls import coturn_missing, run_coturn, wait_call  # noqa: E402
 from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent  # noqa: E402
@@ -156,17 +157,7 @@ def in_call(browser: Any, relay: RelayProcess, seconds: float, media: str) -> di
     wait_call(customer, "call.phase === 'ended'")
 
     # The screen: the agent page presents, the customer's viewer paints; then a call beside it.
-    agent.get_by_test_id("present-request").click()
-    with customer.expect_popup() as popup:
-        customer.get_by_test_id("presentation-accept").click()
-    viewer = popup.value
-    viewer.set_viewport_size({"width": 1280, "height": 800})
-    deadline = time.monotonic() + 20
-    while viewer.evaluate("window.__rsViewer?.stats().framesPainted ?? 0") < 5:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the viewer painted nothing")
-        time.sleep(0.1)
-    time.sleep(1.0)  # past the key frame
+    viewer = present_to_viewer(agent, customer)
 
     def captures_and_painted(window: float) -> tuple[float, float]:
         sent0 = agent.evaluate("window.__rsTest.presenter().sentCaptures")

@@ -337,6 +337,11 @@ def install_file_routes(
     @api
     def cancel(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
+        if transfer.sender == "customer" and role == "customer":
+            # Several customers share the "customer" role: only the one who offered it may
+            # take a customer's file back (the agent may cancel any).
+            if uploaders.get(transfer.id, caller_participant()) != caller_participant():
+                raise Refused("not_sender", "only the customer who sent this file can cancel it")
         transfer.cancel(role)
         wake_downloads(transfer)
         spool.delete(transfer.id)

@@ -1,11 +1,11 @@
 """The relay's domain logic: support sessions, joins, chat, ends.
 
-The HTTP-side actions (new support, join, notes) and the end of a session are here; the chat
-sockets' hello, seating and messages in ``chat_sockets.py`` (:class:`ChatSockets`, Relay's
-base). No sockets and no gevent: the HTTP routes and the websocket adapter call these
-methods, pass the current time, and hand in members with ``send``/``close``.
-``wait_durable`` is the one blocking call, injected: the server passes its group committer,
-tests pass ``store.sync``.
+The HTTP-side actions (new support, join, notes) and the end of a session are here; customers'
+seats and the personal links in ``seats.py`` (:class:`Seats`, Relay's base); the chat
+sockets' hello, seating and messages in ``chat_sockets.py`` (:class:`ChatSockets`, its base).
+No sockets and no gevent: the HTTP routes and the websocket adapter call these methods, pass
+the current time, and hand in members with ``send``/``close``. ``wait_durable`` is the one
+blocking call, injected: the server passes its group committer, tests pass ``store.sync``.
 """
 
 from __future__ import annotations
@@ -31,8 +31,7 @@ from relay_server.screen.router import Screens
 from relay_server.sessions.access_codes import CodeError, format_code
 from relay_server.sessions.agent_icons import AgentIcons
 from relay_server.sessions.chat_log import ChatLog, chat_table
-from relay_server.sessions.chat_sockets import REMOVED_REASON, ChatSockets, HandshakeRefused
-from relay_server.sessions.invitations import Invitation, InvitationError, Invitations
+from relay_server.sessions.chat_sockets import HandshakeRefused
 from relay_server.sessions.join_guard import (
     DEFAULT_GUESS_BUDGET,
     DEFAULT_GUESS_WINDOW_S,
@@ -48,11 +47,11 @@ from relay_server.sessions.knocks import (
 )
 from relay_server.sessions.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.sessions.rooms import Member, Rooms
+from relay_server.sessions.seats import JOIN_MESSAGES, Seats
 from relay_server.sessions.supports import (
     AGENT_PARTICIPANT_ID,
     DEFAULT_CUSTOMERS_PER_SESSION,
     ICON_AGENT_FIELDS,
-    Customer,
     JoinError,
     SupportDirectory,
     SupportSession,
@@ -66,11 +65,9 @@ from suite.protocol import (
     ErrorCode,
     FileCancelled,
     KnocksChanged,
-    ParticipantLeft,
     ProtocolError,
     RefuseAllKnocks,
     RefuseKnock,
-    RemoveCustomer,
     Role,
     SessionEnded,
     SessionUpdated,
@@ -80,7 +77,6 @@ logger = logging.getLogger(__name__)
 
 LIVE_SESSIONS = "live_sessions"
 SESSION_RECORDS = "session_records"  # ended sessions before the history archive: migrated
-INVITATIONS = "invitations"
 SWEEP_EVERY_S = 60.0  # forget addresses past their throttle window this often
 
 
@@ -102,9 +98,9 @@ class RelayOptions:
 __all__ = ["HandshakeRefused", "Relay", "RelayOptions", "invitation_text"]
 
 
-class Relay(ChatSockets):
-    """Support sessions: the HTTP-side actions here, the chat sockets' lifecycle and messages
-    in :class:`ChatSockets`."""
+class Relay(Seats):
+    """Support sessions: the HTTP-side actions here, customers' seats and personal links in
+    :class:`Seats`, the chat sockets' lifecycle and messages in :class:`ChatSockets`."""
 
     def __init__(
         self,
@@ -152,13 +148,7 @@ class Relay(ChatSockets):
             self._live_doc_ids[session.id] = doc.doc_id
         if self._live_doc_ids:
             logger.info("restored %d live sessions", len(self._live_doc_ids))
-        # Personal invitation links: kept in the store (a link mailed ahead outlives a restart).
-        self.invitations = Invitations()
-        self._invitation_doc_ids: dict[str, int] = {}
-        for doc in store.table(INVITATIONS).all():
-            invitation = Invitation.from_record(doc)
-            self.invitations.restore(invitation)
-            self._invitation_doc_ids[invitation.id] = doc.doc_id
+        self._load_invitations()  # personal links (seats.py)
 
     # -- agent HTTP actions ----------------------------------------------------------------
 
@@ -259,85 +249,6 @@ class Relay(ChatSockets):
         ]
         return {"icons_enabled": True, "agents": agents}
 
-    # -- personal invitation links -----------------------------------------------------------
-
-    def invite(
-        self, principal: Principal, session_id: str, label: Any, now: float
-    ) -> dict[str, Any]:
-        """A personal invitation link for one invitee (one seat in this session, once).
-
-        Returns:
-            ``{invitation: {...}, url}``: the link is shown once; the secret is not kept in
-            any answer after this one.
-        """
-        session = self._owned_live(principal, session_id)
-        if label is not None and not isinstance(label, str):
-            raise Refused("bad_request", "'label' must be text")
-        try:
-            invitation = self.invitations.issue(session.id, label or "", now)
-        except InvitationError as error:
-            raise Refused(str(error.problem), error.message) from None
-        self._store_invitation(invitation)
-        self.wait_durable()  # the link must survive a restart before it is handed out
-        relay_url = session.relay_url or (self.options.public_url or "").rstrip("/")
-        return {"invitation": invitation.view(), "url": f"{relay_url}/?invite={invitation.secret}"}
-
-    def list_invitations(self, principal: Principal, session_id: str) -> dict[str, Any]:
-        session = self._owned_live(principal, session_id)
-        return {"invitations": [i.view() for i in self.invitations.of_session(session.id)]}
-
-    def revoke_invitation(
-        self, principal: Principal, session_id: str, invitation_id: str, now: float
-    ) -> dict[str, Any]:
-        session = self._owned_live(principal, session_id)
-        try:
-            invitation = self.invitations.revoke(session.id, invitation_id, now)
-        except InvitationError as error:
-            raise Refused(str(error.problem), error.message) from None
-        self._store_invitation(invitation)
-        self.wait_durable()
-        return {"invitation": invitation.view()}
-
-    def _owned_live(self, principal: Principal, session_id: str) -> SupportSession:
-        session = self.directory.sessions.get(session_id)
-        if session is None or session.agent_username != principal.username:
-            raise Refused("session_not_found", "no such live support session")
-        return session
-
-    def _store_invitation(self, invitation: Invitation) -> None:
-        doc_id = self._invitation_doc_ids.get(invitation.id)
-        if doc_id is None:
-            self._invitation_doc_ids[invitation.id] = self.store.insert(
-                INVITATIONS, invitation.to_record()
-            )
-        else:
-            self.store.update(INVITATIONS, doc_id, invitation.to_record())
-
-    def join_invited(self, secret: str, name: str, now: float) -> dict[str, Any]:
-        """The holder of a personal link takes its seat: once; no knock (the secret is the
-        proof, 192 bits).
-
-        Raises:
-            Refused: ``invitation_not_found|used|revoked|closed``, ``session_full``.
-        """
-        name = " ".join(name.split())[:MAX_NAME_CHARS]
-        try:
-            invitation = self.invitations.check(secret)
-        except InvitationError as error:
-            raise Refused(str(error.problem), error.message) from None
-        session = self.directory.sessions.get(invitation.session_id)
-        if session is None:
-            raise Refused("invitation_closed", "The meeting of this invitation has ended.")
-        try:
-            customer = self.directory.join_invited(
-                session, name, now, self.options.customers_per_session
-            )
-        except JoinError as error:
-            raise Refused(str(error.problem), _JOIN_MESSAGES[str(error.problem)]) from None
-        self.invitations.use(invitation, customer.id, now)
-        self._store_invitation(invitation)
-        return self._joined(session, customer, now)
-
     def join(
         self, code: str | None, icon: int | None, name: str, ip: str, now: float
     ) -> dict[str, Any]:
@@ -386,26 +297,8 @@ class Relay(ChatSockets):
             self.join_guard.wrong_code(ip, now)
             raise Refused(str(error.problem), _CODE_MESSAGES[str(error.problem)]) from None
         except JoinError as error:
-            raise Refused(str(error.problem), _JOIN_MESSAGES[str(error.problem)]) from None
+            raise Refused(str(error.problem), JOIN_MESSAGES[str(error.problem)]) from None
         return self._joined(session, customer, now)
-
-    def _joined(self, session: SupportSession, customer: Customer, now: float) -> dict[str, Any]:
-        """A customer is in: store, tell the agent; at the cap, refuse whoever else knocked."""
-        customer.since_id = self._chat(session.id).last_id
-        self._persist(session)
-        self.wait_durable()
-        if len(session.customers) >= self.options.customers_per_session:
-            refused = self.knocks.refuse_all(session.id, RefusedBecause.SESSION_TAKEN, now)
-            self._settle_knocks(refused, session)
-        self._tell_agent(session, SessionUpdated)
-        logger.info("customer joined session %s", session.id, extra={"session_id": session.id})
-        return {
-            "status": "joined",
-            "session_id": session.id,
-            "customer_token": customer.token,
-            "participant_id": customer.id,
-            "agent": session.public(False)["agent"],
-        }
 
     # -- knocks (admission) ----------------------------------------------------------------
 
@@ -709,99 +602,11 @@ class Relay(ChatSockets):
         if agent is not None:
             agent.send(message(session=self.session_view(session, True)).to_frame())
 
-    def _remove_customer(self, session: SupportSession, participant: str, now: float) -> None:
-        """Retire one customer's token: every socket of it closes (4004) before this yields;
-        the other customers go on.
-
-        Everything in memory happens first and at once, so no frame of the old customer is
-        handled, and nothing is sent to it, while the store syncs.
-        """
-        removed = self.directory.remove_customer(
-            session, participant, now, self.options.code_lifetime_s
-        )
-        if removed is None:
-            raise ProtocolError(
-                ErrorCode.NOT_ALLOWED, "no customer to remove", str(RemoveCustomer.type)
-            )
-        self._close_customer(
-            session.id, removed.id, CloseCode.REMOVED, REMOVED_REASON, removed.name, False
-        )
-        self.calls.remove_participant(session.id, removed.id, now)  # after: it hears nothing
-        if not session.customers:
-            self.screens.clear_control(session.id)  # a removed customer controls nothing (P3)
-            self.drop_files(session.id)  # the next customer must not get this one's files
-            self._chat(session.id).read_up_to[str(Role.CUSTOMER)] = 0
-        self._persist(session)
-        self.wait_durable()
-        room = self.rooms.find(session.id)
-        agent = room.get(Role.AGENT) if room else None
-        if agent is not None:
-            view = self.session_view(session, True)
-            agent.send(CustomerRemoved(session=view, participant_id=removed.id).to_frame())
-
-    def _customer_leaves(self, session: SupportSession, participant: str, now: float) -> None:
-        """A customer ends while others stay: that customer alone gets the end screen
-        (``session_ended``, then its sockets close with 4000); the others see it leave."""
-        customer = session.customer(participant)
-        if customer is None:
-            return
-        summary = {**session.end_summary(), "ended_at": now, "ended_by": "customer"}
-        summary["customer_name"] = customer.name
-        summary["duration_s"] = round(max(0.0, now - summary["started_at"]), 3)
-        for socket in self.sockets_of(session.id, participant):
-            socket.send(SessionEnded(**summary).to_frame())
-        self.directory.remove_customer(session, participant, now, self.options.code_lifetime_s)
-        session.departed[-1]["removed"] = False  # left by itself
-        self._close_customer(
-            session.id, participant, CloseCode.SESSION_ENDED, "you left the session", customer.name
-        )
-        self.calls.remove_participant(session.id, participant, now)  # out of the call (CH9)
-        self._persist(session)
-        self.wait_durable()
-        self._tell_agent(session, SessionUpdated)
-        logger.info("a customer left the session", extra={"session_id": session.id})
-
-    def _close_customer(
-        self,
-        session_id: str,
-        customer_id: str,
-        code: int,
-        reason: str,
-        name: str = "",
-        tell_agent: bool = True,
-    ) -> None:
-        """Close every socket of one customer token: its chat socket and all its viewers,
-        then tell everyone else that this customer is gone for good.
-
-        Each is unseated first (its viewer slot, grant and request freed), then closed.
-        """
-        room = self.rooms.find(session_id)
-        chat = room.seat(customer_id) if room else None
-        if chat is not None:
-            self.rooms.leave(chat)
-            chat.close(code, reason)
-        closed = self.screens.retire_customer(session_id, customer_id, code, reason)
-        left = ParticipantLeft(str(Role.CUSTOMER), name, customer_id, removed=True)
-        # The agent who removed the customer is told by customer_removed instead.
-        self._to_chat(
-            session_id, left.to_frame(), None if tell_agent else self._agent_chat(session_id)
-        )
-        logger.info(
-            "customer token retired: %d viewer sockets closed",
-            closed,
-            extra={"session_id": session_id},
-        )
-
 
 _CODE_MESSAGES = {
     "invalid_code": "This access code is not valid. Check the digits and try again.",
     "code_used": "This access code has already been used. Ask your agent for a new one.",
     "code_expired": "This access code has expired. Ask your agent for a new one.",
-}
-_JOIN_MESSAGES = {
-    "icon_not_found": "That agent is no longer waiting.",
-    "session_taken": "Another customer has just joined that agent.",
-    "session_full": "This session is full. Ask your agent to make room.",
 }
 
 

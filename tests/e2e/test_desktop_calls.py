@@ -21,12 +21,9 @@ import pytest
 from tests.support.agent_app import AgentApp
 from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
 from tests.support.desktop_flow import (
-    ACCESS_CODE_JS,
+    desktop_support_with_customer,
     driving,
-    main_page,
-    open_support_window,
     private_display,
-    sign_in,
 )
 from tests.support.waiting import wait_until
 from tests.support.xvfb import Xvfb
@@ -89,7 +86,7 @@ def test_camera_gate_and_the_call_in_the_system_browser(
     from playwright.sync_api import expect
 
     from tests.support.calls import wait_call
-    from tests.support.ui_pages import customer_join, open_page, rs_state
+    from tests.support.ui_pages import open_page, rs_state
 
     env, urls = browser_log
     flags = f"{os.environ.get('QTWEBENGINE_CHROMIUM_FLAGS', '')} {FAKE_MEDIA}".strip()
@@ -97,15 +94,8 @@ def test_camera_gate_and_the_call_in_the_system_browser(
         xvfb, tmp_path, relay_url=relay.url, extra_env={**env, "QTWEBENGINE_CHROMIUM_FLAGS": flags}
     ).start()
     with driving(app, artifacts_dir, "desktop-calls") as windows:
-        main = main_page(app)
-        windows.pages.append(main)
-        sign_in(main)
-        chat = open_support_window(app, main, windows.pages)
-        code = chat.wait_for(ACCESS_CODE_JS)
-        customer = open_page(browser, relay.url + "/")
-        windows.customers.append(customer)
-        customer_join(customer, code, name="Chris Park")
-        chat.wait_for_selector(by_test_id("chat-input"))
+        support = desktop_support_with_customer(app, windows, browser, relay.url)
+        main, chat, customer = support.main, support.chat, support.customer
         session_id = chat.evaluate("window.__rsTest.state().sessionId")
 
         # -- the gate: no call, no camera; a call in this support: its window only -----------
@@ -257,22 +247,15 @@ def test_a_video_call_in_the_desktop_chat_window(
     from playwright.sync_api import expect
 
     from tests.support.calls import REMOTE_VIDEO_PLAYS, wait_call, wait_stats
-    from tests.support.ui_pages import by_id, customer_join, open_page
+    from tests.support.ui_pages import by_id
 
     flags = f"{os.environ.get('QTWEBENGINE_CHROMIUM_FLAGS', '')} {FAKE_MEDIA}".strip()
     app = AgentApp(
         xvfb, tmp_path, relay_url=relay.url, extra_env={"QTWEBENGINE_CHROMIUM_FLAGS": flags}
     ).start()
     with driving(app, artifacts_dir, "desktop-call") as windows:
-        main = main_page(app)
-        windows.pages.append(main)
-        sign_in(main)
-        chat = open_support_window(app, main, windows.pages)
-        code = chat.wait_for(ACCESS_CODE_JS)
-        customer = open_page(browser, relay.url + "/")
-        windows.customers.append(customer)
-        customer_join(customer, code, name="Chris Park")
-        chat.wait_for_selector(by_test_id("chat-input"))
+        support = desktop_support_with_customer(app, windows, browser, relay.url)
+        chat, customer = support.chat, support.customer
 
         def answer_and_check_media() -> None:
             expect(by_id(customer, "call-prompt")).to_be_visible(timeout=15_000)

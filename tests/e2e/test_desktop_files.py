@@ -19,12 +19,9 @@ from suite.files.client import sha256_of
 from tests.support.agent_app import AgentApp
 from tests.support.cdp import CdpPage, by_test_id, wait_for_target
 from tests.support.desktop_flow import (
-    ACCESS_CODE_JS,
+    desktop_support_with_customer,
     driving,
-    main_page,
-    open_support_window,
     private_display,
-    sign_in,
 )
 from tests.support.files import make_file
 from tests.support.xvfb import Xvfb
@@ -45,8 +42,6 @@ def test_a_customers_file_lands_in_the_received_folder(
     """Viewer drop → relay → the desktop app saves it as `report (1).pdf` next to an older one."""
     from playwright.sync_api import expect
 
-    from tests.support.ui_pages import customer_join, open_page
-
     folder = tmp_path / "Documents" / "RemoteSales" / "Received Files"
     folder.mkdir(parents=True)
     (folder / "report.pdf").write_bytes(b"an older report")
@@ -56,14 +51,8 @@ def test_a_customers_file_lands_in_the_received_folder(
     app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
     with driving(app, artifacts_dir, "desktop-files") as windows:
         pages = windows.pages
-        main = main_page(app)
-        pages.append(main)
-        sign_in(main)
-        chat = open_support_window(app, main, pages)
-        code = chat.wait_for(ACCESS_CODE_JS)
-        customer = open_page(browser, relay.url + "/")
-        windows.customers.append(customer)
-        customer_join(customer, code, name="Chris Park")
+        support = desktop_support_with_customer(app, windows, browser, relay.url)
+        chat, customer = support.chat, support.customer
         chat.wait_for_selector(by_test_id("file-send"))
         chat.wait_for_selector(by_test_id("file-open-folder"))
 
@@ -98,8 +87,6 @@ def test_the_chat_window_shows_files_in_the_conversation_and_opens_links_outside
     link in a message opens in the system browser ($BROWSER), not inside the app's window."""
     from playwright.sync_api import expect
 
-    from tests.support.ui_pages import customer_join, open_page
-
     opened = tmp_path / "opened-urls.txt"
     browser_command = tmp_path / "system-browser"
     browser_command.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
@@ -111,14 +98,8 @@ def test_the_chat_window_shows_files_in_the_conversation_and_opens_links_outside
     app = AgentApp(xvfb, tmp_path, relay_url=relay.url, extra_env={"BROWSER": str(browser_command)})
     app.start()
     with driving(app, artifacts_dir, "desktop-files-chat") as windows:
-        main = main_page(app)
-        windows.pages.append(main)
-        sign_in(main)
-        chat = open_support_window(app, main, windows.pages)
-        code = chat.wait_for(ACCESS_CODE_JS)
-        customer = open_page(browser, relay.url + "/")
-        windows.customers.append(customer)
-        customer_join(customer, code, name="Chris Park")
+        support = desktop_support_with_customer(app, windows, browser, relay.url)
+        chat, customer = support.chat, support.customer
         customer.get_by_test_id("chat-input").fill("My requirements are attached.")
         customer.get_by_test_id("chat-input").press("Enter")
         source = tmp_path / "requirements.xlsx"

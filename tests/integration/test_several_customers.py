@@ -259,7 +259,8 @@ def _http(relay, method: str, path: str, auth: str, body: bytes = b"") -> tuple[
 
 def test_files_reach_every_customer_and_only_the_offering_customer_uploads(relay):
     """The agent's file is announced to both customers and each downloads it; Kim's offer is
-    announced to Lee too, but Lee cannot write into Kim's upload (`403 not_sender`)."""
+    announced to Lee too, but Lee can neither write into Kim's upload nor cancel it (`403
+    not_sender`)."""
     talk = start_conversation(relay)
     lee = invite_another(talk, "Lee Second")
     data = b"price list " * 100
@@ -287,6 +288,8 @@ def test_files_reach_every_customer_and_only_the_offering_customer_uploads(relay
     assert lee.chat.recv_type("file_offered")["transfer"]["id"] == tid
     put = f"/api/files/{tid}/content?offset=0"
     status, body, _ = _http(relay, "PUT", put, f"Customer {lee.token}", b"sabotage")
+    assert (status, body["error"]["code"]) == (403, "not_sender")
+    status, body, _ = _http(relay, "DELETE", f"/api/files/{tid}", f"Customer {lee.token}")
     assert (status, body["error"]["code"]) == (403, "not_sender")
     status, _, _ = _http(relay, "PUT", put, kim_auth, data)
     assert status == 200

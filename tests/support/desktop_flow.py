@@ -27,6 +27,15 @@ ACCESS_CODE_JS = (
 )
 
 
+@dataclass
+class SupportWithCustomer:
+    """A support open in the app's chat window with a Chromium customer in it."""
+
+    main: CdpPage
+    chat: CdpPage
+    customer: Any  # a playwright Page
+
+
 def private_display() -> Iterator[Xvfb]:
     """A private 1920x1080 X display (use as a module fixture's body)."""
     try:
@@ -81,6 +90,26 @@ class Windows:
         for customer in self.customers:
             customer.context.close()
         self.customers.clear()
+
+
+def desktop_support_with_customer(
+    app: AgentApp, windows: Windows, browser: Any, relay_url: str, name: str = "Chris Park"
+) -> SupportWithCustomer:
+    """Sign in to the app's main window, open a support in a chat window and let a Chromium
+    customer (``browser``: a playwright Browser) join it by its code; returns when the chat
+    window shows the conversation. Every window and page goes into ``windows``."""
+    from tests.support.ui_pages import customer_join, open_page
+
+    main = main_page(app)
+    windows.pages.append(main)
+    sign_in(main)
+    chat = open_support_window(app, main, windows.pages)
+    code = chat.wait_for(ACCESS_CODE_JS)
+    customer = open_page(browser, relay_url + "/")
+    windows.customers.append(customer)
+    customer_join(customer, code, name=name)
+    chat.wait_for_selector(by_test_id("chat-input"))
+    return SupportWithCustomer(main, chat, customer)
 
 
 @contextmanager

@@ -205,6 +205,7 @@ DOMAIN = Layer(
         "relay_server.sessions.chat_sockets",
         "relay_server.sessions.notes",
         "relay_server.sessions.relay",
+        "relay_server.sessions.seats",
         "relay_server.sessions.sharing",
     ),
     may_use=frozenset({"tinydb"}),

@@ -4,9 +4,9 @@
 // the backend (backend.js). A desktop chat window (`#...&session=<id>`) shows only its support.
 // The bearer token survives a reload (sessionStorage); a 401 anywhere returns to the login.
 // One sign-in covers every window: the desktop app's windows share the app's login, and a
-// second browser tab asks the first (window_sync.js); signing out anywhere signs out all, and
-// the language follows the account into every window. Short messages and preferences live
-// with the account on the relay (account_data.js).
+// second browser tab asks the first (window_sync.js, window_follow.js); signing out anywhere
+// signs out all, and the language follows the account into every window. Short messages and
+// preferences live with the account on the relay (account_data.js).
 
 import { byId, setAvatar, showOnly } from "../common/dom.js";
 import { ErrorMessage } from "../common/error_message.js";
@@ -17,13 +17,15 @@ import { AccountData } from "./account_data.js";
 import { Favourites } from "./favourites.js";
 import { Attention, normalizeAttention } from "./attention.js";
 import { createBackend } from "./backend.js";
-import { redeemHandoff, takeHandoff } from "./handoff.js";
+import { offerDesktopActions, startFromHandoff } from "./call_handoff.js";
+import { takeHandoff } from "./handoff.js";
 import { ActivityReporter, IdleLogout } from "./idle_logout.js";
 import { LoginForm } from "./login_form.js";
 import { HistoryView } from "../common/history/history_view.js";
 import { ProfilePanel } from "./profile_panel.js";
 import { SettingsPanel } from "./settings_panel.js";
 import { SupportView } from "./support_view.js";
+import { WindowFollow } from "./window_follow.js";
 import { ACCOUNT_STRINGS } from "../common/strings/account_strings.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
 import { ATTENTION_STRINGS } from "../common/strings/attention_strings.js";
@@ -81,8 +83,7 @@ class AgentApp {
       backend: this.backend,
     });
     this.backend.useAccount(this.auth ? this.account : null);
-    this._languageSource = null; // "account" or "remote" while applying a language not picked here
-    this._languagePickedSignedOut = null; // picked on the login form: saved with the account
+    this.windows = new WindowFollow(this); // sign-in, language and account across windows
     this._windowTitle = null;
     this._titleSent = Promise.resolve();
     this._importing = null; // moving this browser's or PC's old short messages to the account
@@ -105,7 +106,7 @@ class AgentApp {
         if (this.backend.mode === "browser") {
           this.backend.sync.post({ kind: "signed_in", auth }); // the desktop app tells its windows
         }
-        this._afterSignIn();
+        this.windows.afterSignIn();
         this.showHome();
       },
     });
@@ -166,8 +167,8 @@ class AgentApp {
     document.querySelector("title")?.removeAttribute("data-i18n"); // _renderTitle() names it
     i18n.attachSwitcher(byId("language-select"));
     i18n.apply();
-    i18n.onChange((code) => this._languageChanged(code));
-    this.backend.sync.onMessage((message) => this._onWindowMessage(message));
+    i18n.onChange((code) => this.windows.languageChanged(code));
+    this.backend.sync.onMessage((message) => this.windows.onWindowMessage(message));
     fillIcons();
     this._wireToolbar();
     byId("admin-button").hidden = !this.backend.canOpenAdmin;
@@ -190,13 +191,13 @@ class AgentApp {
     }
     const handoff = this.backend.mode === "browser" ? takeHandoff() : null;
     if (handoff) {
-      await this._startFromHandoff(handoff);
+      await startFromHandoff(this, handoff); // CH9: a call from the desktop app
       return;
     }
     if (!this.auth?.token) {
       this.showLogin();
       if (this.backend.mode === "desktop") {
-        this._adoptDesktopLogin(); // the app may be signed in already (a reloaded main window)
+        this.windows.adoptDesktopLogin(); // the app may be signed in already (a reloaded main window)
       } else {
         this.backend.sync.post({ kind: "hello" }); // a signed-in tab answers with its sign-in
       }
@@ -205,7 +206,7 @@ class AgentApp {
     try {
       const me = await this._api("GET", "/api/me");
       this._setAuth({ ...this.auth, agent: me.agent });
-      this._afterSignIn();
+      this.windows.afterSignIn();
       const open = loadJson(window.sessionStorage, SUPPORT_KEY);
       if (open?.session_id) {
         const { support } = await this._api("GET", `/api/supports/${open.session_id}`);
@@ -225,10 +226,7 @@ class AgentApp {
 
   /** A desktop chat window: the login is the main window's; show this one support. */
   async _startChatWindow() {
-    window.rsDesktop = Object.freeze({
-      endSession: () => this.support.endSession(),
-      startCall: (media) => this.support.startCall(media), // CH9: the notice's Call
-    });
+    offerDesktopActions(this.support); // the connection notice's End and Call (CH9)
     new ActivityReporter({
       source: this.backend.windowSessionId,
       report: (report) => this.backend.reportActivity(report),
@@ -246,36 +244,13 @@ class AgentApp {
         return;
       }
       this._setAuth(login);
-      this._afterSignIn();
+      this.windows.afterSignIn();
       const { support } = await this._api("GET", `/api/supports/${this.backend.windowSessionId}`);
       this._enter(support);
     } catch (error) {
       if (!this._authError(error)) {
         this._showChatWindowMessage(null, error);
       }
-    }
-  }
-
-  /**
-   * CH9: the desktop app opened this page with a one-time sign-in ticket (handoff.js): sign in
-   * with it and open that support; a bad ticket says why on the login form.
-   */
-  async _startFromHandoff({ ticket, call }) {
-    try {
-      const answer = await redeemHandoff(ticket);
-      this._setAuth({ token: answer.token, agent: answer.agent, wsUrl: null });
-      this._afterSignIn();
-      const { support } = await this._api("GET", `/api/supports/${answer.session_id}`);
-      this._enter(support);
-      this.support.fromHandoff(call);
-    } catch (error) {
-      if (this.auth) {
-        this.showHome();
-        this.homeError.show(error);
-        return;
-      }
-      this.showLogin();
-      this.loginForm.error.show(error);
     }
   }
 
@@ -289,216 +264,6 @@ class AgentApp {
     } else {
       this.homeError.show(error);
     }
-  }
-
-  // ---------- One sign-in, one language, one account across windows (window_sync.js) ----------
-
-  /** What follows a sign-in in any window: the account's short messages and language. */
-  async _afterSignIn() {
-    this._importing = this._importLocalShortMessages(); // the list is read after it
-    this._loadShortMessages();
-    this._applyAccountLanguage();
-    this._importLocalPreferences();
-  }
-
-  /** Alert settings and the idle time an older version kept here go to the account, once, when
-   * the account still has its defaults (a choice made on the account since wins). */
-  async _importLocalPreferences() {
-    try {
-      const local = await this.backend.localPreferences();
-      if (Object.keys(local).length === 0) {
-        return;
-      }
-      const account = await this.account.preferences();
-      const untouched =
-        account.idle_logout_minutes === 30 &&
-        account.attention.sound === true &&
-        account.attention.volume === 60 &&
-        account.attention.notifications === true;
-      if (untouched) {
-        await this.backend.saveLocalPreferencesToAccount(local);
-        if ("idle_logout_minutes" in local && this.auth && !this.chatWindow) {
-          this._startIdle(); // the idle time just brought over applies now
-        }
-      }
-      await this.backend.forgetLocalPreferences();
-    } catch (error) {
-      console.warn("alert and sign-out settings kept here were not moved to the account:", error.message);
-    }
-  }
-
-  /** Short messages an older version kept in this browser or on this PC move to the account
-   * once; they stay here when the relay refuses them (nothing is lost). */
-  async _importLocalShortMessages() {
-    const username = this._username();
-    try {
-      const local = await this.backend.localShortMessages(username);
-      if (local.length === 0) {
-        return;
-      }
-      const added = await this.account.importShortMessages(local);
-      await this.backend.forgetLocalShortMessages(username);
-      console.info(`short messages kept here now follow the account (${added} of ${local.length} new)`);
-    } catch (error) {
-      console.warn("short messages kept here were not moved to the account:", error.message);
-    }
-  }
-
-  /** Signed in: the account's language applies, unless the agent just picked one on the
-   * login form (then that one is saved with the account). */
-  async _applyAccountLanguage() {
-    const picked = this._languagePickedSignedOut;
-    this._languagePickedSignedOut = null;
-    try {
-      if (picked) {
-        await this.backend.saveAccountLanguage(picked);
-        return;
-      }
-      const language = await this.backend.accountLanguage();
-      if (language) {
-        this._setLanguageFrom("account", language);
-      }
-    } catch (error) {
-      console.warn("the account's language was not read:", error.message);
-    }
-  }
-
-  /** Switch without saving it again: `source` "account" (tell the other windows) or "remote". */
-  _setLanguageFrom(source, language) {
-    if (language === i18n.language) {
-      return;
-    }
-    this._languageSource = source;
-    try {
-      i18n.setLanguage(language);
-    } finally {
-      this._languageSource = null;
-    }
-  }
-
-  /** The language changed: the other windows follow; a choice of the agent's is saved. */
-  _languageChanged(language) {
-    const source = this._languageSource ?? "agent";
-    this._renderTitle();
-    this.support.renderSince(); // its time is formatted for the language
-    if (source === "remote") {
-      return;
-    }
-    this.backend.sync.post({ kind: "language", language, save: false });
-    if (source !== "agent") {
-      return;
-    }
-    if (!this.auth) {
-      this._languagePickedSignedOut = language;
-      return;
-    }
-    this.backend.saveAccountLanguage(language).catch((error) => {
-      console.warn("the language was not saved with the account:", error.message);
-    });
-  }
-
-  _onWindowMessage(message) {
-    const browser = this.backend.mode === "browser";
-    switch (message.kind) {
-      case "language":
-        this._setLanguageFrom("remote", message.language);
-        if (message.save && this.auth && !this.chatWindow) {
-          // Chosen in a window without the sign-in (help, notice): saved from here.
-          this.backend.saveAccountLanguage(message.language).catch(() => {});
-        }
-        break;
-      case "signed_out":
-        // A tab signed in as another agent stays (the app's windows share one sign-in).
-        if (this.auth && (message.username === undefined || message.username === this._username())) {
-          this._signedOutElsewhere();
-        }
-        break;
-      case "signed_in":
-        if (browser) {
-          this._adoptBrowserLogin(message.auth, false);
-        } else {
-          this._adoptDesktopLogin();
-        }
-        break;
-      case "hello": // a new tab asks whether a tab is signed in
-        if (browser && this.auth) {
-          this.backend.sync.post({ kind: "auth", auth: this.auth });
-        }
-        break;
-      case "auth":
-        if (browser) {
-          this._adoptBrowserLogin(message.auth, true);
-        }
-        break;
-      case "short_messages":
-        if (this.auth) {
-          this._loadShortMessages().then((list) => {
-            if (this.step === "settings") {
-              this.settings.editor.setMessages(list);
-            }
-          });
-        }
-        break;
-      case "preferences":
-        this.account.refresh();
-        if (this.auth && !this.chatWindow) {
-          this._startIdle(); // the idle time may have changed
-        }
-        break;
-      default:
-        break;
-    }
-  }
-
-  /** Another tab signed in (or answered this tab's hello): use its sign-in. */
-  _adoptBrowserLogin(auth, onlyWhenSignedOut) {
-    if (!auth?.token || auth.token === this.auth?.token) {
-      return;
-    }
-    if (this.auth) {
-      if (!onlyWhenSignedOut && auth.agent?.username === this._username()) {
-        this._setAuth({ ...this.auth, token: auth.token, agent: auth.agent ?? this.auth.agent });
-      }
-      return;
-    }
-    this._setAuth(auth);
-    this._afterSignIn();
-    if (this.step === "login") {
-      this.showHome();
-    }
-  }
-
-  /** The app signed in (this window or another) or renewed its token: use that sign-in. */
-  async _adoptDesktopLogin() {
-    const login = await this.backend.currentLogin().catch(() => null);
-    if (!login || login.token === this.auth?.token) {
-      return;
-    }
-    const wasSignedOut = !this.auth;
-    this._setAuth(login);
-    if (!wasSignedOut) {
-      return; // a renewed token: the socket uses it when it next connects
-    }
-    if (this.chatWindow) {
-      await this._openChatWindowSupport(); // this support opens here again
-    } else if (this.step === "login") {
-      this._afterSignIn();
-      this.showHome();
-    }
-  }
-
-  /** Signed out in another window or tab: sign out here too. */
-  _signedOutElsewhere() {
-    if (this.support.socket?.online && this.support.step === "waiting") {
-      this.support.endSession(); // the socket still may: do not leave a live code behind
-    }
-    if (this.chatWindow) {
-      this.support.leave();
-      this._setAuth(null);
-      this._showChatWindowMessage("account.chat_signed_out");
-      return;
-    }
-    this.showLogin("account.signed_out_elsewhere");
   }
 
   /** The page's (and the desktop chat window's) title: the customer, or what the page shows. */

@@ -8,9 +8,6 @@ import { ControlPanel } from "./control_panel.js";
 import { byId, setAvatar, showUnreadInTitle } from "../common/dom.js";
 import { EndView } from "../common/end_view.js";
 import { CloseCode, MessageType } from "../common/protocol.js";
-import { PresentationControls } from "../common/screen/request.js";
-import { SharePicker } from "./share_picker.js";
-import { DrawingPanel } from "./drawing_panel.js";
 import { SessionSocket } from "../common/session_socket.js";
 import { ShortMessages } from "../common/chat/short_messages.js";
 import { NotesPanel } from "./notes_panel.js";
@@ -19,11 +16,9 @@ import { WaitingPanel } from "./waiting_panel.js";
 import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
 import { watchSession } from "./attention.js";
-import { BrowserPresenter } from "./browser_presenter.js";
-import { DesktopCall } from "./desktop_call.js";
-import { CallController } from "../common/call/call_controller.js";
-import { CallTile, callButtons } from "../common/call/call_tile.js";
-import { PeoplePanel } from "./people_panel.js";
+import { SupportCall } from "./support_call.js";
+import { SupportPeople } from "./support_people.js";
+import { SupportPresenting } from "./support_presenting.js";
 import { FavouritesMenu } from "./favourites_menu.js";
 import { attachPrintRequests } from "../common/print/print_requests.js";
 
@@ -51,12 +46,8 @@ export class SupportView {
     this.chatView = null;
     this.notes = null;
     this.ended = false;
-    this.browserPresenter = null; // the page presents (no desktop app)
-    this._presentState = "idle";
-    this._starting = null; // the presenter's "start" call while it is under way
+    this.presenting = null; // "Present screen" (support_presenting.js)
     this._reported = "[]";
-    this._names = new Map(); // participant id → name, kept after a removal (its notice)
-    this._removing = null;
     this.waiting = new WaitingPanel({
       i18n: this.i18n,
       onRenew: () => this.socket?.send(MessageType.RENEW_CODE),
@@ -115,20 +106,16 @@ export class SupportView {
       openLink: this.options.backend.openLink ? (url) => this.options.backend.openLink(url) : undefined,
     });
     // Several customers: their row (give control, remove), "Invite another", personal links.
-    this.people = new PeoplePanel({
+    this.people = new SupportPeople({
       socket,
       i18n: this.i18n,
-      participants: this.chatView.participants,
-      anchor: byId("chat-container"),
-      inviteButton: byId("invite-another"),
-      dialog: byId("people-invite-dialog"),
+      chatView: this.chatView,
       api: (method, path, options) =>
         this.options.backend.api(method, path, { ...options, token: this.options.auth()?.token }),
       sessionId: support.session_id,
       canGrant: Boolean(this.options.backend.presentation),
-      onRemove: (person) => this._askRemove(person),
+      onCustomers: (customers) => this.controlPanel?.setCustomers(customers),
     });
-    this._offPeople = this.chatView.participants.onChange((people) => this._renderPeople(people));
     this.notes = new NotesPanel({
       i18n: this.i18n,
       api: (method, path, options) =>
@@ -137,64 +124,32 @@ export class SupportView {
       onAuthError: (error) => this.options.onAuthError(error),
     });
     byId("notes-slot").replaceChildren(this.notes.element);
-    // Pause / resume / stop need a presenter: offered when the backend drives one (desktop).
     const backend = this.options.backend;
-    // Screen and window choice: desktop only (GET /local/screens), shown while presenting.
-    this.sharePicker = backend.screens
-      ? new SharePicker({
-          backend,
-          sessionId: this.sessionId,
-          i18n: this.i18n,
-          anchor: byId("tools-share"),
-          // Until "start" is answered the presenter is not there yet: its "idle" is no news.
-          onSync: (state) => this._starting || this.presentation?.sync(state),
-        })
-      : null;
-    // P5: drawing on the desktop over the shared screen: desktop only, shown while presenting.
-    this.drawingPanel = backend.drawing
-      ? new DrawingPanel({
-          backend,
-          sessionId: this.sessionId,
-          i18n: this.i18n,
-          anchor: byId("tools-draw"),
-        })
-      : null;
-    // Without the desktop app's presenter the page presents itself (getDisplayMedia).
-    this._attachBrowserPresenter(backend);
-    this.presentation = new PresentationControls({
+    // Presenting (P1–P5): the desktop app's presenter, or the page's own getDisplayMedia.
+    this.presenting?.destroy();
+    this.presenting = new SupportPresenting({
       socket,
-      chatView: this.chatView,
+      sessionId: this.sessionId,
       i18n: this.i18n,
-      anchor: byId("tools-present"),
-      onControl: backend.presentation
-        ? (action) => {
-            const call =
-              action === "start" && this.sharePicker
-                ? this.sharePicker.start((choice) => backend.presentation(action, this.sessionId, choice))
-                : backend.presentation(action, this.sessionId, {});
-            if (action === "start") {
-              // A slow presenter start (seconds under load) must not read as a stop.
-              this._starting = call;
-              const done = () => this._starting === call && (this._starting = null);
-              call.then(done, done);
-            }
-            return call;
-          }
-        : (action) => this._browserControl(action),
-      prepare: backend.presentation ? null : () => this._pickScreen(),
+      backend,
+      chatView: this.chatView,
+      auth: () => this.options.auth(),
+      ended: () => this.ended,
       onState: (state) => {
-        this._followBrowserPresenter(state);
-        this.sharePicker?.setState(state);
         this.controlPanel?.setPresenting(state === "presenting"); // control handover (P3)
         this.people?.setPresenting(state === "presenting");
-        this.drawingPanel?.setPresenting(state === "presenting" || state === "paused");
       },
     });
-    // CH9: the desktop app's side of a call (camera gate, the system-browser fallback).
-    this.deskCall = backend.callSupport
-      ? new DesktopCall({ backend, sessionId: this.sessionId, i18n: this.i18n, before: byId("chat-container") })
-      : null;
-    this._attachCall(socket);
+    // CH9: voice and video calls (support_call.js; in the desktop app also the camera gate and
+    // the system-browser fallback).
+    this.calls = new SupportCall({
+      socket,
+      sessionId: this.sessionId,
+      i18n: this.i18n,
+      backend,
+      canCall: () => this.session?.state === "active" && this.socket?.online === true,
+      notice: (key) => this.chatView?.addNotice(key),
+    });
     // Control handover (P3): request, grant, take back (ui/agent/control_panel.js).
     this.controlPanel = new ControlPanel({
       socket,
@@ -234,7 +189,7 @@ export class SupportView {
     socket.on(MessageType.KNOCKS_CHANGED, (update) => this.knocks.set(update.knocks ?? []));
     socket.on(MessageType.CUSTOMER_REMOVED, (update) => {
       const name =
-        this._names.get(update.participant_id) || this.session?.customer_name || this.i18n.t("role.customer");
+        this.people?.nameOf(update.participant_id) || this.session?.customer_name || this.i18n.t("role.customer");
       this.chatView.addNotice("agent.removed_notice", { name });
       this._apply(update.session);
     });
@@ -261,94 +216,6 @@ export class SupportView {
     this.renderStatus();
   }
 
-  // ---------- Presenting from the browser (ui/agent/browser_presenter.js) ----------
-
-  _attachBrowserPresenter(backend) {
-    this.browserPresenter?.stop();
-    this._presentState = "idle";
-    this.browserPresenter =
-      !backend.presentation && BrowserPresenter.supported()
-        ? new BrowserPresenter({
-            sessionId: this.sessionId,
-            auth: () => this.options.auth(),
-            onEnded: () => this._browserShareEnded(),
-          })
-        : null;
-  }
-
-  /** In the "Present screen" click: the browser's picker; false when nothing was chosen. */
-  async _pickScreen() {
-    if (this.browserPresenter === null) {
-      // getDisplayMedia exists only in secure contexts: over plain http, say that instead.
-      const key = window.isSecureContext ? "browser_present.unsupported" : "browser_present.insecure";
-      this.chatView.addNotice(key);
-      return false;
-    }
-    try {
-      await this.browserPresenter.pick();
-      return true;
-    } catch (error) {
-      const cancelled = error?.code === "cancelled";
-      this.chatView?.addNotice(cancelled ? "browser_present.cancelled" : "browser_present.failed", {
-        message: error?.message ?? String(error),
-      });
-      return false;
-    }
-  }
-
-  _browserControl(action) {
-    const presenter = this.browserPresenter;
-    if (action === "start" && !presenter?.start()) {
-      this.chatView.addNotice("browser_present.share_again");
-      queueMicrotask(() => this.presentation?.sync("idle"));
-    } else if (action === "pause" || action === "resume" || action === "stop") {
-      presenter?.[action]();
-    }
-  }
-
-  /** Declined, or stopped: the capture the click picked is let go. */
-  _followBrowserPresenter(state) {
-    const before = this._presentState;
-    this._presentState = state;
-    if (state === "idle" && before !== "idle") {
-      this.browserPresenter?.release();
-    }
-  }
-
-  /** The browser's own "Stop sharing" (or the shared window closed) ended the capture. */
-  _browserShareEnded() {
-    if (this.ended || !this.presentation) {
-      return;
-    }
-    this.chatView?.addNotice("browser_present.ended", {}, { subtle: true });
-    this.presentation.sync("idle");
-  }
-
-  /** Several customers: one remove button per chip; the header's only while one is in. */
-  _renderPeople(people) {
-    for (const person of people.all()) {
-      this._names.set(person.participant_id, person.name);
-    }
-    const customers = people.customers();
-    byId("remove-customer").hidden = customers.length > 1;
-    this.controlPanel?.setCustomers(customers);
-  }
-
-  /** Ask before removing one customer (the header's button: the only one seated). */
-  _askRemove(person) {
-    this._removing = person?.participant_id ?? null;
-    const dialog = byId("remove-dialog");
-    const name = person?.name || this.i18n.t("role.customer");
-    if (person) {
-      this.i18n.bind(byId("remove-dialog-title"), "people.remove_confirm_title", { name });
-      this.i18n.bind(byId("remove-dialog-body"), "people.remove_confirm_body", { name });
-    } else {
-      this.i18n.bind(byId("remove-dialog-title"), "agent.remove_confirm_title");
-      this.i18n.bind(byId("remove-dialog-body"), "agent.remove_confirm_body");
-    }
-    dialog.showModal();
-  }
-
   /** End the session for both sides (the End button's confirm, or the connection notice). */
   endSession() {
     return this.socket?.send(MessageType.END_SESSION) ?? false;
@@ -360,10 +227,9 @@ export class SupportView {
       return;
     }
     this.session = { ...this.session, ...session };
-    this._startHandoffCall();
     this._report();
     this.options.onSession?.(this.session); // the window's title names the customer
-    this.callButtons?.render(); // a call needs a customer in the session
+    this.calls?.render(); // a call needs a customer in the session
     if (this.session.state === "ended") {
       return; // session_ended follows with the summary
     }
@@ -433,7 +299,7 @@ export class SupportView {
 
   _onStatus({ status, code }) {
     this.renderStatus();
-    this.callButtons?.render();
+    this.calls?.render();
     for (const id of ["end-button", "remove-customer", "cancel-support", "invite-another"]) {
       byId(id).disabled = status !== "online";
     }
@@ -452,7 +318,7 @@ export class SupportView {
       this.options.onLost("error.session_not_found");
     } else if (code === CloseCode.REPLACED) {
       // CH9: after the call went to the system browser, that browser took this place.
-      const why = this.deskCall?.handedOff ? "deskcall.continued_in_browser" : "agent.replaced";
+      const why = this.calls?.handedOff ? "deskcall.continued_in_browser" : "agent.replaced";
       this.options.onLost(why, sessionId);
     } else if (code === CloseCode.UNSUPPORTED_VERSION) {
       this.options.onLost("error.unsupported_version");
@@ -482,17 +348,6 @@ export class SupportView {
       });
     };
     bind(["end-button", "cancel-support"], "end-dialog", () => this.endSession());
-    byId("remove-customer").addEventListener("click", () => this._askRemove(null));
-    byId("waiting-personal-link").addEventListener("click", () => this.people?.openLinkOnly());
-    byId("remove-dialog").addEventListener("close", () => {
-      const dialog = byId("remove-dialog");
-      if (dialog.returnValue === "confirm") {
-        const who = this._removing ? { customer_id: this._removing } : {};
-        this.socket?.send(MessageType.REMOVE_CUSTOMER, who);
-      }
-      dialog.returnValue = "";
-      this._removing = null;
-    });
     byId("notes-toggle").addEventListener("click", () => {
       const open = byId("chat-panel").dataset.notes !== "open";
       this._setNotesOpen(open);
@@ -525,102 +380,34 @@ export class SupportView {
     this.endView.show(ended);
   }
 
-  /**
-   * Voice and video calls (CH9): "Voice call" / "Video call" in the chat's header, the call tile
-   * floating over the chat (movable). `this.call` is the CallController: the desktop app's
-   * chat window uses the same one (and its recording hook, audioTracks()).
-   */
-  _attachCall(socket) {
-    this.call = new CallController({
-      socket,
-      onChange: () => {
-        this.callTile?.render();
-        this.callButtons?.render();
-        this._callChanged();
-      },
-      // Desktop app: the camera and microphone open to this window only in a call (CH9).
-      beforeMedia: this.deskCall ? () => this.deskCall.arm() : null,
-    });
-    this.callTile = new CallTile({ controller: this.call, i18n: this.i18n, parent: document.body });
-    this.callButtons = callButtons({
-      controller: this.call,
-      i18n: this.i18n,
-      canCall: () => this.session?.state === "active" && this.socket?.online === true,
-      onStart: (media) => this.startCall(media), // desktop: here, or in the system browser
-    });
-    // In the chat's header, beside the customer's name, as chat apps put their call buttons
-    // (the tools bar below is full while presenting).
-    byId("notes-toggle").before(this.callButtons.element);
+  /** CH9: the support's CallController (its recording hook: audioTracks(), docs/calls.md). */
+  get call() {
+    return this.calls?.controller ?? null;
   }
 
-  _detachCall() {
-    this.call?.destroy();
-    this.callTile?.destroy();
-    this.callButtons?.element.remove();
-    this.call = this.callTile = this.callButtons = null;
+  /** CH9: the agent starts a call (the chat's buttons, or the desktop notice's Call). */
+  startCall(media) {
+    return this.calls?.start(media);
+  }
+
+  /** CH9: this page was opened by the desktop app's sign-in link; `media` starts a call here. */
+  fromHandoff(media) {
+    this.calls?.fromHandoff(media);
   }
 
   /** Close the socket and let go of the session (its notes save what is left first). */
-  /**
-   * CH9: the agent starts a call (the chat window's Call, or the notice's): here, or where this
-   * window cannot, in the system browser (desktop_call.js).
-   * @param {"audio"|"video"} media
-   */
-  async startCall(media) {
-    const here = (kind) => this._startCallHere(kind);
-    return this.deskCall ? this.deskCall.startCall(media, here) : here(media);
-  }
-
-  async _startCallHere(media) {
-    await this.call?.start(media);
-  }
-
-  /** The call ended here (or never began): the desktop app closes the devices to this window. */
-  _callChanged() {
-    // Over: nothing is being opened and no microphone or camera is held any more.
-    if (this.deskCall?.armed && !this.call.busy && !this.call.localStream) {
-      this.deskCall.disarm();
-    }
-    this._startHandoffCall();
-  }
-
-  /** CH9: this page was opened by the desktop app's sign-in link; `call` starts a call here. */
-  fromHandoff(call) {
-    this._handoffCall = call;
-    this.chatView?.addNotice("deskcall.signed_in_from_app");
-    this._startHandoffCall();
-  }
-
-  /** The call the desktop app could not hold starts here once the customer is connected. */
-  _startHandoffCall() {
-    const media = this._handoffCall;
-    if (media && this.call && this.session?.state === "active" && this.socket?.online) {
-      this._handoffCall = null;
-      this.startCall(media);
-    }
-  }
-
   leave() {
-    this._detachCall(); // CH9: hang up and release the microphone and camera first
-    this.deskCall?.destroy();
-    this.deskCall = null;
+    this.calls?.destroy(); // CH9: hang up and release the microphone and camera first
+    this.calls = null;
     this.invitationMail.setSession(null);
     this.socket?.close();
     this.chatView?.destroy();
-    this.browserPresenter?.stop(); // present_stop, and the browser's capture ends
-    this.browserPresenter = null;
-    this.presentation?.destroy();
-    this.presentation = null;
+    this.presenting?.destroy(); // present_stop, and the browser's capture ends
+    this.presenting = null;
     this.controlPanel?.destroy();
     this.controlPanel = null;
-    this._offPeople?.();
-    this._offPeople = null;
     this.people?.destroy();
     this.people = null;
-    this.drawingPanel?.destroy();
-    this.drawingPanel = null;
-    this.sharePicker?.destroy();
-    this.sharePicker = null;
     this.files?.destroy(); // P4
     this.favouritesMenu?.destroy(); // CH7
     this.favouritesMenu = null;
@@ -642,6 +429,11 @@ export class SupportView {
       dialog.close();
     }
     this.renderStatus();
+  }
+
+  /** The page's own screen capture (no desktop app), for the tests. */
+  get browserPresenter() {
+    return this.presenting?.browserPresenter ?? null;
   }
 
   /** True while notes typed in this page have not reached the relay. */

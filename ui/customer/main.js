@@ -2,8 +2,6 @@
 // end screen. One page, three steps, no reload. A reload during the chat reconnects into it
 // (the session is kept in sessionStorage until the end).
 
-import { CallController } from "../common/call/call_controller.js";
-import { CallTile } from "../common/call/call_tile.js";
 import { ChatView } from "../common/chat/chat_view.js";
 import { byId, element, setAvatar, showOnly, showUnreadInTitle } from "../common/dom.js";
 import { EndView } from "../common/end_view.js";
@@ -33,6 +31,8 @@ import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
 import { RosterView } from "../common/chat/roster_view.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
+import { CustomerCall } from "./customer_call.js"; // voice and video (CH9)
+import { forgetLinkInAddress, linkSecret, showInvitation } from "./invitation_link.js";
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
 
 i18n.addStrings(
@@ -99,8 +99,8 @@ class CustomerApp {
     const query = new URLSearchParams(window.location.search);
     const code = query.get("code") ?? "";
     // A personal invitation link (?invite=<secret>): one seat, no code to type.
-    this.invitation = /^[A-Za-z0-9_-]{16,64}$/.test(query.get("invite") ?? "") ? query.get("invite") : null;
-    this._showInvitation();
+    this.invitation = linkSecret(query, "invite");
+    showInvitation(this.invitation !== null);
     byId("code-input").value = formatAccessCode(code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
     const stored = loadStored();
     const knock = loadJson(window.sessionStorage, KNOCK_STORAGE_KEY);
@@ -194,8 +194,8 @@ class CustomerApp {
       if (target.invitation) {
         // Used up: a reload or "Join again" must not send it again.
         this.invitation = null;
-        this._showInvitation();
-        window.history.replaceState(null, "", window.location.pathname);
+        showInvitation(false);
+        forgetLinkInAddress();
       }
       this.enterChat({
         session_id: joined.session_id,
@@ -217,17 +217,6 @@ class CustomerApp {
     } finally {
       this._busy = false;
       this._renderJoinButton();
-    }
-  }
-
-  /** With a personal link the code field and the icons give way to one line that says so. */
-  _showInvitation() {
-    const invited = this.invitation !== null;
-    byId("code-input").closest(".rs-field").hidden = invited;
-    byId("invitation-note").hidden = !invited;
-    byId("join-subtitle").hidden = invited;
-    if (invited) {
-      byId("icons-section").hidden = true;
     }
   }
 
@@ -446,11 +435,8 @@ class CustomerApp {
       i18n, socket, chatView: this.chatView, role: "customer", request: this.files.request,
     });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
-    // Voice and video (CH9): the agent's call rings here and in the viewer; the page that
-    // answers holds it. The tile floats beside the chat (at the top of it on a phone).
-    this.call = new CallController({ socket, onChange: () => this.callTile?.render() });
-    this.callTile = new CallTile({ controller: this.call, i18n, parent: byId("chat-panel"), place: "chat" });
-    byId("chat-panel").prepend(this.callTile.element);
+    // Voice and video (CH9): rings here and in the viewer; the page that answers holds it.
+    this.call = new CustomerCall({ socket, i18n, panel: byId("chat-panel") });
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);
@@ -568,8 +554,7 @@ class CustomerApp {
 
   _leaveChat() {
     this.call?.destroy(); // CH9: release the microphone and camera
-    this.callTile?.destroy();
-    this.call = this.callTile = null;
+    this.call = null;
     this.socket?.close();
     this.chatView?.destroy();
     this.roster?.destroy();
