@@ -168,6 +168,25 @@ def test_print_opens_only_after_the_customers_click_and_a_decline_reaches_the_ag
     shoot(customer, f"customer_print_answered_{lang}_{size}")
 
 
+def test_a_file_sent_from_disk_can_be_asked_to_print(chat_pages, tmp_path) -> None:
+    """The agent's own printable file gets "Ask to print" once it is at the relay; pressing it
+    shows the customer the request, and nothing prints before the customer's click."""
+    agent, customer = chat_pages
+    customer.evaluate(f"() => {{ {PRINT_HOOK} }}")  # the page is open: install the hook now
+    source = tmp_path / "contract.pdf"
+    source.write_bytes(pdf_bytes("Contract"))
+    by_id(agent, "file-input").set_input_files(str(source))
+    ask = by_id(agent, "file-print")
+    expect(ask).to_be_visible(timeout=15_000)
+    expect(ask).to_have_attribute("aria-label", "Ask the customer to print contract.pdf")
+    ask.click()
+    request = by_id(customer, "print-request")
+    expect(request).to_be_visible()
+    expect(request.get_by_test_id("print-file")).to_contain_text("contract.pdf")
+    assert customer.evaluate("() => window.__prints.length") == 0
+    shoot(agent, "agent_file_ask_to_print_1280")
+
+
 def test_the_browser_viewer_shows_a_print_request_and_prints_on_its_click(
     browser, relay, tmp_path
 ) -> None:

@@ -21,6 +21,7 @@ import { SupportPeople } from "./support_people.js";
 import { SupportPresenting } from "./support_presenting.js";
 import { FavouritesMenu } from "./favourites_menu.js";
 import { attachPrintRequests } from "../common/print/print_requests.js";
+import { attachPrintButtons } from "./print_files.js";
 
 export class SupportView {
   /**
@@ -181,6 +182,7 @@ export class SupportView {
         })
       : null;
     attachPrintRequests({ i18n: this.i18n, socket, chatView: this.chatView, role: "agent" });
+    attachPrintButtons({ i18n: this.i18n, socket, root: byId("chat-panel") });
     this._setNotesOpen(false);
     this.notes.load();
     socket.on("status", (status) => this._onStatus(status));
