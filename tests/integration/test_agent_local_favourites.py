@@ -4,6 +4,7 @@ the settings file, opened only by the id of a stored favourite, through the plat
 
 from __future__ import annotations
 
+import hashlib
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,9 @@ from suite.agent.app.local_api import build_app
 from suite.agent.app.local_guard import guard
 from suite.agent.app.local_server import LocalServer
 from suite.agent.app.settings import LocalSettings
-from tests.support.local_api import SECRET, LocalClient, RecordingDesktop
+from tests.support.favourites import http_request
+from tests.support.local_api import SECRET, TOKEN_HEADER, LocalClient, RecordingDesktop
+from tests.support.relay import ALICE
 from tests.support.waiting import wait_until
 
 
@@ -86,3 +89,27 @@ def test_bad_favourites_are_refused_and_nothing_is_stored(client):
         assert (status, body["error"]["code"]) == (400, "bad_request"), bad
         assert words in body["error"]["message"], body
     assert client.request("GET", "/local/favourites")[1]["favourites"] == [good]
+
+
+def test_the_desktop_app_adds_a_document_larger_than_its_proxy_limit(client, relay):
+    """A favourite document of 3 MiB goes through the app's relay proxy (other bodies stop at
+    1 MiB) and is kept on the relay with its sha256; a 3 MiB body elsewhere is refused."""
+    status, login, _ = client.request(
+        "POST", "/local/login",
+        {"relay_url": relay.url, "username": ALICE.username, "password": ALICE.password},
+    )  # fmt: skip
+    assert status == 200, login
+    data = bytes(range(256)) * (3 * 4096)
+    headers = {
+        TOKEN_HEADER: SECRET,
+        "Authorization": f"Bearer {login['token']}",
+        "Content-Type": "application/pdf",
+    }
+    path = "/local/relay/me/favourites/documents?name=brochure.pdf"
+    status, body = http_request(client.port, "POST", path, data, headers)
+    assert status == 201, body
+    assert body["document"]["sha256"] == hashlib.sha256(data).hexdigest()
+    status, body = http_request(
+        client.port, "PUT", "/local/relay/me/favourites/links", data, headers
+    )
+    assert (status, body["error"]["code"]) == (413, "too_large")
