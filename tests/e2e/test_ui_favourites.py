@@ -88,7 +88,27 @@ def test_settings_keep_favourites_and_the_menu_sends_a_link_card_and_a_document(
     customer downloads with the sha256 it was kept with."""
     agent = agent_page
     hashes = add_favourites(agent, tmp_path)
+    # Rename a document in place, move it up, remove it; the list comes back as stored.
+    png_row = by_id(agent, "fav-document-item").nth(1)
+    png_row.get_by_test_id("fav-rename").click()
+    by_id(agent, "fav-rename-input").fill("Floor plan B.png")
+    by_id(agent, "fav-rename-input").press("Enter")
+    expect(by_id(agent, "fav-document-item").nth(1).get_by_test_id("fav-name")).to_have_text(
+        "Floor plan B.png"
+    )
+    by_id(agent, "fav-document-item").nth(1).get_by_test_id("fav-up").click()
+    expect(by_id(agent, "fav-document-item").first.get_by_test_id("fav-name")).to_have_text(
+        "Floor plan B.png"
+    )
+    by_id(agent, "fav-document-item").first.get_by_test_id("fav-remove").click()
+    expect(by_id(agent, "fav-document-item")).to_have_count(1)
     shoot(agent, "agent_settings_favourites_en_1280")
+    by_id(agent, "fav-link-title").fill("Bad")
+    by_id(agent, "fav-link-url").fill("javascript:alert(1)")
+    by_id(agent, "fav-link-add").click()
+    expect(by_id(agent, "fav-error")).to_contain_text("http:// or https://")
+    expect(by_id(agent, "fav-link-item")).to_have_count(1)
+    shoot(agent, "agent_settings_favourites_bad_url_en_1280")
     by_id(agent, "language-select").select_option("ko")
     expect(by_id(agent, "tab-favourites")).to_have_text("즐겨찾기")
     shoot(agent, "agent_settings_favourites_ko_1280")

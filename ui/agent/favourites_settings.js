@@ -29,7 +29,7 @@ export class FavouritesSettings {
       this.data = await this.favourites.load();
       this._error.clear();
     } catch (error) {
-      this._error.show(error);
+      this._showError(error);
     }
     this._render();
   }
@@ -130,6 +130,24 @@ export class FavouritesSettings {
     container.replaceChildren(intro, this._alert, ...sections, this._status);
   }
 
+  /** Say what went wrong next to the section the agent is working in (where the focus is). */
+  _placeAlert() {
+    const section = document.activeElement?.closest?.(".agent-fav__section");
+    if (section && this._alert.parentElement !== section) {
+      section.append(this._alert);
+    }
+  }
+
+  _showError(error) {
+    this._placeAlert();
+    this._error.show(error);
+  }
+
+  _showKey(key) {
+    this._placeAlert();
+    this._error.showKey(key);
+  }
+
   _section(titleKey, icon, children) {
     const section = element("section", "agent-fav__section");
     const title = element("h2", "agent-fav__title");
@@ -225,7 +243,7 @@ export class FavouritesSettings {
       this.i18n.bind(this._status, doneKey, params);
       return true;
     } catch (error) {
-      this._error.show(error);
+      this._showError(error);
       return false;
     } finally {
       this._render();
@@ -303,7 +321,7 @@ export class FavouritesSettings {
     const link = { title: this._linkTitle.value.trim(), url: this._linkUrl.value.trim() };
     const problem = linkProblem(link);
     if (problem) {
-      this._error.showKey(problem);
+      this._showKey(problem);
       (problem === "fav.bad_title" ? this._linkTitle : this._linkUrl).focus();
       return;
     }
@@ -334,7 +352,7 @@ export class FavouritesSettings {
       try {
         path = await this.favourites.choosePath(kind);
       } catch (error) {
-        this._error.show(error);
+        this._showError(error);
         return;
       }
       if (!path) {
@@ -343,7 +361,7 @@ export class FavouritesSettings {
     }
     const problem = pathProblem(path);
     if (problem) {
-      this._error.showKey(problem);
+      this._showKey(problem);
       this._localPath.focus();
       return;
     }
