@@ -51,6 +51,13 @@ export class FavouritesMenu {
       anchor,
     });
     this.popover.setShown(true);
+    // A narrow window shows only the star (the bar must stay one line while presenting).
+    const button = this.popover.button;
+    button.classList.add("agent-fav-toggle");
+    button.dataset.i18nAriaLabel = "fav.menu";
+    button.setAttribute("aria-label", i18n.t("fav.menu"));
+    button.dataset.i18nTitle = "fav.menu";
+    button.title = i18n.t("fav.menu");
     this.popover.button.addEventListener("click", () => this.popover.isOpen && this.refresh());
   }
 
