@@ -5,6 +5,7 @@ as a downloadable file, and a print request prints only after the customer's cli
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,23 @@ def test_a_file_sent_from_disk_can_be_asked_to_print(chat_pages, tmp_path) -> No
     expect(request.get_by_test_id("print-file")).to_contain_text("contract.pdf")
     assert customer.evaluate("() => window.__prints.length") == 0
     shoot(agent, "agent_file_ask_to_print_1280")
+
+
+def test_a_pdf_prints_from_a_hidden_frame_after_the_click(chat_pages, tmp_path) -> None:
+    """Print on a PDF request loads the document into a hidden frame (a blob: URL) and the
+    card says it printed; before the click there is no frame."""
+    agent, customer = chat_pages
+    source = tmp_path / "offer.pdf"
+    source.write_bytes(pdf_bytes("Offer"))
+    by_id(agent, "file-input").set_input_files(str(source))
+    by_id(agent, "file-print").click()
+    request = by_id(customer, "print-request")
+    expect(request).to_be_visible(timeout=15_000)
+    assert customer.locator(".rs-print-frame").count() == 0
+    request.get_by_test_id("print-accept").click()
+    expect(request).to_have_attribute("data-state", "print.accepted_you", timeout=15_000)
+    frame = customer.locator(".rs-print-frame")
+    expect(frame).to_have_attribute("src", re.compile(r"^blob:"))
 
 
 def test_the_browser_viewer_shows_a_print_request_and_prints_on_its_click(
