@@ -19,6 +19,7 @@ from relay_server.sessions.sharing import (
     handle_answer_print,
     handle_request_print,
     handle_send_link,
+    open_print_requests,
 )
 from relay_server.sessions.supports import (
     AGENT_COLOR,
@@ -235,6 +236,8 @@ class ChatSockets:
             read_up_to=chat.read_up_to,
         )
         member.send(welcome.to_frame())
+        for frame in open_print_requests(self, session, member):  # remote print: unanswered
+            member.send(frame)
         if member.role is Role.AGENT:  # the chat window shows who holds control (P3)
             member.send(self.screens.control.state_for_agent(session.id))
             member.send(self._knocks_frame(session.id))  # who is asking to join

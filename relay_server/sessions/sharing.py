@@ -79,6 +79,24 @@ def handle_request_print(
     relay._to_chat(session.id, requested.to_frame())
 
 
+def open_print_requests(relay: Any, session: SupportSession, member: Member) -> list[str]:
+    """The ``print_requested`` frames a (re)connecting socket gets: the session's requests still
+    open, except those this customer answered already, so a reloaded page asks again."""
+    frames = []
+    who = participant_id(member)
+    agent_name = session.agent.get("name") or session.agent_username
+    for transfer_id, answered in relay.print_asks.items():
+        transfer = relay.files.get(transfer_id)
+        if transfer is None or transfer.session_id != session.id:
+            continue
+        if member.role is Role.CUSTOMER and who in answered:
+            continue
+        mime = printable_type(transfer.name) or ""
+        asked = PrintRequested(transfer.id, transfer.name, transfer.size, mime, agent_name)
+        frames.append(asked.to_frame())
+    return frames
+
+
 def handle_answer_print(
     relay: Any, member: Member, session: SupportSession, message: AnswerPrint, now: float
 ) -> None:

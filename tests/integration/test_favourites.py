@@ -196,6 +196,8 @@ def test_print_waits_for_the_customer_and_a_decline_reaches_the_agent(relay, tmp
         sheet.stat().st_size,
     )
     assert talk.agent.recv_type("print_requested")["transfer_id"] == sent["id"]
+    talk.reconnect_customer()  # a reloaded page is asked again while the request is open
+    assert talk.customer.recv_type("print_requested")["transfer_id"] == sent["id"]
     talk.customer.send({"type": "answer_print", "transfer_id": sent["id"], "accept": False})
     answer = talk.agent.recv_type("print_answered")
     assert (answer["accept"], answer["participant_id"]) == (
@@ -204,6 +206,11 @@ def test_print_waits_for_the_customer_and_a_decline_reaches_the_agent(relay, tmp
     )
     talk.customer.send({"type": "answer_print", "transfer_id": sent["id"], "accept": True})
     assert talk.customer.recv_type("error")["code"] == "not_allowed"  # answered already
+    welcome = talk.reconnect_customer()  # answered: not asked again
+    assert welcome["type"] == "welcome"
+    talk.agent.chat("after the reload", "a-1")  # what comes after anything sent on the welcome
+    talk.customer.recv_type("chat_message")
+    assert [m["type"] for m in talk.customer.received[1:]] == ["chat_message"]
 
     note = tmp_path / "note.txt"
     note.write_text("not printable")

@@ -15,6 +15,7 @@ class PrintRequestCard {
   constructor({ i18n, asked, role, onAnswer, onPrint }) {
     this.i18n = i18n;
     this.asked = asked;
+    this.open = true; // until answered (a reconnect's repeat of the request is then ignored)
     this.element = element("div", "rs-print-card", {
       "data-testid": "print-request",
       "data-transfer": asked.transfer_id,
@@ -65,6 +66,7 @@ class PrintRequestCard {
 
   /** After the answer: no buttons but, once printed, "Print again". */
   settle(again) {
+    this.open = false;
     this.actions.replaceChildren();
     if (again) {
       const button = this._button("print.again", "print-again", "rs-button--ghost", "printer");
@@ -118,6 +120,9 @@ export function attachPrintRequests({ i18n, socket, chatView, role, request, pri
   };
   const offs = [
     socket.on(MessageType.PRINT_REQUESTED, (asked) => {
+      if (cards.get(asked.transfer_id)?.open) {
+        return; // sent again after a reconnect: the card is already there
+      }
       const card = new PrintRequestCard({
         i18n,
         asked,
@@ -140,6 +145,7 @@ export function attachPrintRequests({ i18n, socket, chatView, role, request, pri
         return;
       }
       if (role === "agent") {
+        card.open = false;
         card.setStatus(answered.accept ? "print.accepted" : "print.declined", { name: answered.name });
       } else if (answered.participant_id === chatView.participants.me && card.actions.children.length) {
         // Answered on another page of this customer (the viewer, or the chat page).
