@@ -136,6 +136,12 @@ def test_settings_keep_favourites_and_the_menu_sends_a_link_card_and_a_document(
     download.value.save_as(saved)
     assert hashlib.sha256(saved.read_bytes()).hexdigest() == hashes["price list.pdf"]
     shoot(customer, "customer_link_card_and_document_en_1280")
+    customer.set_viewport_size(PHONE_390)
+    by_id(customer, "language-select").select_option("ko")
+    shoot(customer, "customer_link_card_and_document_ko_390")
+    by_id(agent, "language-select").select_option("ko")
+    open_menu(agent)
+    shoot(agent, "agent_chat_favourites_menu_ko_1280")
 
 
 @pytest.mark.parametrize(
