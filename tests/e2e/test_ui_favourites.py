@@ -191,7 +191,7 @@ def test_print_opens_only_after_the_customers_click_and_a_decline_reaches_the_ag
         "Chris Park"
     )
     assert customer.evaluate("() => window.__prints.length") == 1  # the decline printed nothing
-    shoot(agent, f"agent_print_answers_{size}")
+    shoot(agent, f"agent_print_answers_customer_{size}")
     shoot(customer, f"customer_print_answered_{lang}_{size}")
 
 
