@@ -42,7 +42,10 @@ def serve_parser() -> argparse.ArgumentParser:
         "--ready-file", type=Path, help="write {url, port, pid} here once listening"
     )
     parser.add_argument(
-        "--code-lifetime", type=float, default=600.0, help="access code lifetime, seconds"
+        "--code-lifetime",
+        type=float,
+        default=600.0,
+        help="access code lifetime, seconds (an admin may change it on the admin site, Options)",
     )
     parser.add_argument(
         "--handoff-lifetime",
@@ -51,7 +54,9 @@ def serve_parser() -> argparse.ArgumentParser:
         help="how long a desktop app's sign-in link to the system browser works, seconds (CH9)",
     )
     parser.add_argument(
-        "--no-icons", action="store_true", help="hide waiting agents' icons on the relay page"
+        "--no-icons",
+        action="store_true",
+        help="hide waiting agents' icons on the relay page (admin site: Options)",
     )
     parser.add_argument(
         "--guess-budget",
@@ -66,7 +71,7 @@ def serve_parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_CUSTOMERS_PER_SESSION,
         help="customers seated at once in one session; one more is refused with 409 "
-        f"session_full (default {DEFAULT_CUSTOMERS_PER_SESSION})",
+        f"session_full (default {DEFAULT_CUSTOMERS_PER_SESSION}; admin site: Options)",
     )
     parser.add_argument(
         "--guess-window",
@@ -143,13 +148,13 @@ def serve_parser() -> argparse.ArgumentParser:
         "--max-file-size",
         default="2G",
         help="largest file agent and customer may send each other (e.g. 500M, 2G, 10G; "
-        "default 2G); a bigger one is refused before upload",
+        "default 2G); a bigger one is refused before upload (admin site: Options)",
     )
     parser.add_argument(
         "--file-types",
         default="",
         help="extensions files may have, comma-separated (e.g. 'pdf,png,jpg,docx'); "
-        "default: every type",
+        "default: every type (admin site: Options; an admin's value wins)",
     )
     mail = parser.add_argument_group(
         "mail (A3)",
@@ -162,6 +167,19 @@ def serve_parser() -> argparse.ArgumentParser:
     mail.add_argument("--smtp-user", help="SMTP login (the password is set on the admin site)")
     mail.add_argument("--mail-from", help="sender address of the relay's mail")
     mail.add_argument("--mail-from-name", help="sender name (default RemoteSales)")
+    mail.add_argument(
+        "--smtp-ca-file",
+        help="PEM file of the CA(s) that sign the SMTP server's certificate "
+        "(default: the system's trusted CAs)",
+    )
+    mail.add_argument(
+        "--mail-keep-days", type=int, help="days sent and failed mails are kept (default 30)"
+    )
+    mail.add_argument(
+        "--reminder-minutes",
+        type=int,
+        help="reservations: reminder mail this many minutes before the start (default 15, 0: off)",
+    )
     mail.add_argument(
         "--mail-retry-first",
         type=float,
@@ -318,6 +336,9 @@ def _mail_command_line(args: argparse.Namespace) -> dict:
         "mail.username": args.smtp_user,
         "mail.sender_address": args.mail_from,
         "mail.sender_name": args.mail_from_name,
+        "mail.ca_file": args.smtp_ca_file,
+        "mail.keep_days": args.mail_keep_days,
+        "mail.reminder_minutes": args.reminder_minutes,
     }
     specs = {spec.key: spec for spec in MAIL_OPTIONS}
     checked = {}

@@ -11,10 +11,13 @@ lets a first relay index them (and save its snapshots), then measures on a resta
 - full-text search: ``q=`` with English and Korean words (p95 <= 300 ms);
 - export: 10,000 sessions with transcripts (<= 15 s, relay RSS growth <= 100 MB), while a chat
   pair measures its round trips (p99 during the export vs before);
-- a new session's record: ``History.add`` on the same archive in this process (<= 5 ms).
+- a new session's record: ``History.add`` on the same archive in this process (<= 5 ms);
+- statistics (AD3): ``GET /api/admin/statistics`` for the last 365 days, everyone and one agent
+  (<= 1 s), with the relay's own counting time (``computed_ms``).
 
     .venv/bin/python scripts/bench_history.py                 # 100,000 sessions
     .venv/bin/python scripts/bench_history.py --sessions 5000 # smoke run
+    .venv/bin/python scripts/bench_history.py --work DIR --statistics-only  # on DIR's data
 
 The table goes to stdout (Markdown, for docs/performance.md), progress to stderr.
 """
@@ -34,7 +37,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +47,7 @@ import psutil  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
 from relay_server.history.history import History, shard_of  # noqa: E402
+from relay_server.history.statistics import StatisticsQuery, compute  # noqa: E402
 
 logger = logging.getLogger("bench_history")
 
@@ -133,6 +137,7 @@ def make_record(rng: random.Random, n: int, ended_at: float) -> dict:
         "files": files,
         "presentations": rng.choice((0, 0, 1, 2)),
         "control_grants": rng.choice((0, 0, 0, 1)),
+        "calls": rng.choice((0, 0, 1)),
     }
 
 
@@ -289,6 +294,47 @@ def measure_export(relay: RelayUnderTest, root: str, args, now: float, rows: lis
                      f"{q99(before):.1f} ms / {q99(during):.1f} ms"))  # fmt: skip
 
 
+def measure_statistics(relay: RelayUnderTest, root: str, rows: list) -> None:
+    """A year's usage statistics (AD3) over HTTP: 20 requests for everyone, 20 for one agent."""
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=364)
+    base = f"{relay.url}/api/admin/statistics?from={first}&to={today}&tz=Asia/Seoul"
+    for label, suffix in (("everyone", ""), ("one agent", "&agent=agent07")):
+        walls, computed = [], []
+        sessions = 0
+        for _ in range(20):
+            elapsed, body = request(base + suffix, root)
+            found = json.loads(body)["statistics"]
+            walls.append(elapsed)
+            computed.append(found["computed_ms"])
+            sessions = found["sessions"]
+        rows.append(
+            (
+                f"statistics of a year, {label} ({sessions:,} sessions; median / p95 of 20)",
+                "<= 1 s",
+                f"{statistics.median(walls) * 1000:.0f} / {p95(walls) * 1000:.0f} ms over HTTP; "
+                f"relay counting {statistics.median(computed):.0f} ms median",
+            )
+        )
+
+
+def statistics_cpu(data: Path, rows: list) -> None:
+    """A year's statistics in this process: CPU time (process_time), which a loaded machine
+    does not inflate as it does wall-clock time."""
+    history = History(data / "history")
+    today = datetime.now(UTC).date()
+    query = StatisticsQuery(today - timedelta(days=364), today, "Asia/Seoul")
+    cpu = []
+    for _ in range(10):
+        started = time.process_time()
+        found = compute(history.shards, query)
+        cpu.append(time.process_time() - started)
+    history.archive.close()
+    rows.append((f"statistics of a year, everyone: CPU in-process ({found['sessions']:,} "
+                 "sessions; median / max of 10)", "<= 1 s",
+                 f"{statistics.median(cpu) * 1000:.0f} / {max(cpu) * 1000:.0f} ms"))  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=100_000)
@@ -296,6 +342,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="keep the data folder here")
     parser.add_argument(
         "--export-only", action="store_true", help="measure only the export and chat during it"
+    )
+    parser.add_argument(
+        "--statistics-only", action="store_true", help="measure only a year's statistics"
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
@@ -311,6 +360,15 @@ def main() -> None:
     size_mb = sum(p.stat().st_size for p in (data / "history").glob("*.jsonl")) / 2**20
     logger.info("archive: %.0f MB", size_mb)
     relay = RelayUnderTest(data, work)
+    if args.statistics_only:
+        relay.start(timeout_s=1800)
+        login = {"username": "root", "password": "root-password-1"}
+        root = json.loads(request(relay.url + "/api/login", body=login)[1])["token"]
+        measure_statistics(relay, root, rows)
+        relay.stop()
+        statistics_cpu(data, rows)
+        print_rows(args, size_mb, rows)
+        return
     if args.export_only:
         relay.start(timeout_s=1800)
         login = {"username": "root", "password": "root-password-1"}
@@ -376,6 +434,7 @@ def main() -> None:
         ("full-text search p95 (200 queries)", "<= 300 ms", f"{p95(search_times) * 1000:.0f} ms")
     )
 
+    measure_statistics(relay, root, rows)
     measure_export(relay, root, args, now, rows)
     relay.stop()
 
@@ -390,6 +449,7 @@ def main() -> None:
     history.archive.close()
     rows.append(("new session's record written (append + fsync + index), p95", "<= 5 ms",
                  f"{p95(add_times) * 1000:.2f} ms"))  # fmt: skip
+    statistics_cpu(data, rows)
 
     print_rows(args, size_mb, rows)
 

@@ -2,7 +2,8 @@
 """Mail benchmark on loopback: 1,000 invitations through the outbox to a real SMTP server, and
 the relay's chat latency while it sends compared with idle.
 
-Phase 1 (throughput): one agent queues 1,000 invitations (5 requests of 200, the cap) and the
+Phase 1 (throughput): one agent queues 1,000 invitations (20 waiting sessions, 50 each: each
+recipient gets a personal link of the session, which holds at most 50 open ones) and the
 clock runs until the SMTP server (aiosmtpd, tests/support/smtp_server.py) has all 1,000; each
 is counted by its Message-ID, so a duplicate or a loss shows.
 Phase 2 (latency): bench_relay's chat mode (scripts/relay_bench: N agent/customer pairs, each
@@ -47,22 +48,19 @@ from tests.support.smtp_server import SmtpServer  # noqa: E402
 
 logger = logging.getLogger("bench_mail")
 
-BATCH = 200  # the relay's recipient cap per request
+BATCH = 50  # a session's open personal links: the recipient cap of one request
 GOAL_SECONDS = 60.0
 GOAL_P99_RATIO = 0.10
 
 
 class Inviter:
-    """The agent's side: one waiting session, invitations in batches of BATCH."""
+    """The agent's side: invitations in batches of BATCH, a fresh waiting session for each."""
 
     def __init__(self, url: str) -> None:
         self.api = Api(url)
         self.token = self.api.call(
             "POST", "/api/login", {"username": AGENT_USERNAME, "password": AGENT_PASSWORD}
         )["token"]
-        self.session_id = self.api.call("POST", "/api/supports", token=self.token)["support"][
-            "session_id"
-        ]
         self.sent = 0
 
     def invite(self, count: int) -> list[str]:
@@ -74,8 +72,11 @@ class Inviter:
                 {"address": f"guest{self.sent + i}@example.com", "lang": "ko" if i % 2 else "en"}
                 for i in range(batch)
             ]
+            session_id = self.api.call("POST", "/api/supports", token=self.token)["support"][
+                "session_id"
+            ]
             answer = self.api.call(
-                "POST", f"/api/supports/{self.session_id}/invitation_mails",
+                "POST", f"/api/supports/{session_id}/invitation_mails",
                 {"recipients": recipients}, token=self.token,
             )  # fmt: skip
             ids += [mail["message_id"] for mail in answer["mails"]]

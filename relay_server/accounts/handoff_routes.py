@@ -1,5 +1,7 @@
 """HTTP routes of sign-in handoffs (CH9): issue a ticket for one of the agent's supports, and
-exchange it once for a sign-in in the system browser.
+exchange it once for a sign-in in the system browser; the same for a customer's seat, whose
+one-time viewer program cannot hold a call (its WebKitGTK has no WebRTC) and opens the
+customer's page in the system browser, in the same seat.
 
 The thin shell around ``handoffs.Handoffs`` (rules). Contract in docs/protocol.md, *Sign-in
 handoff*; why it exists in docs/architecture.md, *Calls in the desktop app*.
@@ -13,6 +15,7 @@ from typing import Any
 
 import bottle
 
+from relay_server.accounts.handoffs import HandoffProblem as HandoffProblemCode
 from relay_server.accounts.handoffs import HandoffRefused, Handoffs
 from relay_server.errors import Refused
 from relay_server.sessions.relay import Relay
@@ -27,6 +30,8 @@ MAX_BODY_BYTES = 4096
 REDEEM_FAILURES_LIMIT = 20  # refused tickets per address and window, then 429
 REDEEM_WINDOW_S = 600.0
 HANDOFF_PAGE = "/agent"
+CUSTOMER_HANDOFF_PAGE = "/"
+MAX_TOKEN_CHARS = 128  # a customer token is 43 characters
 
 
 def install_handoff_routes(
@@ -115,6 +120,92 @@ def install_handoff_routes(
             "expires_at": expires_at,
             "agent": relay.profile(account),
             "session_id": record.session_id,
+        }
+
+    return handoffs
+
+
+def install_customer_handoff_routes(
+    app: bottle.Bottle,
+    relay: Relay,
+    clock: Callable[[], float],
+    client_ip: Callable[[], str],
+    relay_url: Callable[[], str],
+    handoffs: Handoffs | None = None,
+) -> Handoffs:
+    """Add ``POST /api/customer-handoffs`` and ``POST /api/customer-handoffs/redeem``.
+
+    The same rules as the agent's tickets (one minute, once, only the hash kept), bound to one
+    customer's seat: the holder is the customer's participant id, and the answer is that
+    seat's customer token (the browser then holds the seat as the viewer did). Returns the
+    registry.
+    """
+    handoffs = handoffs if handoffs is not None else Handoffs(relay.options.handoff_lifetime_s)
+    throttle = FailureThrottle(REDEEM_FAILURES_LIMIT, REDEEM_WINDOW_S)
+    api = json_route()
+
+    def seated(customer_id: str, session_id: str) -> Any:
+        session = relay.directory.sessions.get(session_id)
+        if session is None or session.state is SessionState.ENDED:
+            return None
+        return session.customer(customer_id)
+
+    @app.post("/api/customer-handoffs")
+    @api
+    def issue() -> dict[str, Any]:
+        now = clock()
+        token = json_body(MAX_BODY_BYTES).get("customer_token")
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+            raise Refused("bad_request", "a handoff requires 'customer_token' (text)")
+        session = relay.directory.by_customer_token(token)
+        customer = (
+            next((c for c in session.customers if c.token == token), None) if session else None
+        )
+        if session is None or customer is None or session.state is SessionState.ENDED:
+            raise Refused("unauthorized", "this customer token is not seated in a live session")
+        try:
+            ticket, record = handoffs.issue(customer.id, session.id, now)
+        except HandoffRefused as error:
+            raise Refused(str(error.problem), str(error)) from None
+        bottle.response.status = 201
+        base = (relay.options.public_url or relay_url()).rstrip("/")
+        logger.info("customer handoff issued", extra={"session_id": session.id})
+        return {
+            "ticket": ticket,
+            "url": f"{base}{CUSTOMER_HANDOFF_PAGE}#handoff={ticket}",
+            "session_id": session.id,
+            "expires_at": record.expires_at,
+            "lifetime_s": handoffs.lifetime_s,
+        }
+
+    @app.post("/api/customer-handoffs/redeem")
+    @api
+    def redeem() -> dict[str, Any]:
+        ip, now = client_ip(), clock()
+        wait = throttle.retry_after(ip, now)
+        if wait > 0:
+            raise Refused(
+                "throttled", f"too many refused handoff links; try again in {int(wait) + 1} s", wait
+            )
+        ticket = json_body(MAX_BODY_BYTES).get("ticket")
+        if not isinstance(ticket, str) or not ticket:
+            raise Refused("bad_request", "redeem requires 'ticket' (text)")
+        try:
+            record = handoffs.redeem(
+                ticket, lambda holder, session_id: seated(holder, session_id) is not None, now
+            )
+        except HandoffRefused as error:
+            throttle.record_failure(ip, now)
+            logger.info("customer handoff refused", extra={"ip": ip, "code": str(error.problem)})
+            raise Refused(str(error.problem), str(error)) from None
+        customer = seated(record.username, record.session_id)
+        if customer is None:  # removed in the same instant
+            raise Refused(str(HandoffProblemCode.SESSION_OVER), "the seat of this link is gone")
+        logger.info("customer handoff redeemed", extra={"session_id": record.session_id})
+        return {
+            "session_id": record.session_id,
+            "customer_token": customer.token,
+            "participant_id": customer.id,
         }
 
     return handoffs

@@ -92,10 +92,16 @@ class Accounts:
         store: Store,
         token_lifetime_s: float = 12 * 3600,
         hasher: Callable[[str], str] = hash_password,
+        idle_timeout_s: Callable[[], float] = lambda: 0.0,
     ):
         self.store = store
         self.token_lifetime_s = token_lifetime_s
         self.hasher = hasher
+        # AD4: a token unused this long is signed out (0: never); read at each check.
+        self.idle_timeout_s = idle_timeout_s
+        # Last activity per token (memory only: after a restart the count starts again at
+        # the token's first use, so a restart never signs anyone out).
+        self._last_active: dict[str, float] = {}
         self.by_pair = FailureThrottle(LOGIN_FAILURES_LIMIT, LOGIN_WINDOW_S, MAX_THROTTLE_KEYS)
         slowdown = (SLOWDOWN_FIRST_S, SLOWDOWN_MAX_S, LOGIN_WINDOW_S, MAX_THROTTLE_KEYS)
         self.by_account = FailureSlowdown(ACCOUNT_FREE_FAILURES, *slowdown)
@@ -293,6 +299,7 @@ class Accounts:
             expires_at,
             doc_id,
         )
+        self._last_active[hashed] = now
         return token, expires_at
 
     def authenticate(self, token: str, now: float) -> Principal | None:
@@ -300,12 +307,40 @@ class Accounts:
         if entry is None:
             return None
         principal, expires_at, _ = entry
-        if expires_at <= now:
+        if expires_at <= now or self._idle_too_long(principal.token_hash, now):
             self.revoke(principal.token_hash)
             return None
+        self._last_active[principal.token_hash] = now
         return principal
 
+    def _idle_too_long(self, hashed: str, now: float) -> bool:
+        idle_s = self.idle_timeout_s()
+        last = self._last_active.get(hashed)
+        return idle_s > 0 and last is not None and now - last > idle_s
+
+    def touch(self, usernames: set[str], now: float) -> None:
+        """Count these accounts' open session sockets as activity (the relay's tick)."""
+        if not usernames:
+            return
+        for hashed, (principal, _, _) in self._principals.items():
+            if principal.username in usernames:
+                self._last_active[hashed] = now
+
+    def signed_in(self, now: float) -> dict[str, float | None]:
+        """Accounts with a live token: username → their last activity (None: none since the
+        relay started)."""
+        found: dict[str, float | None] = {}
+        for hashed, (principal, expires_at, _) in self._principals.items():
+            if expires_at <= now or self._idle_too_long(hashed, now):
+                continue
+            last = self._last_active.get(hashed)
+            before = found.get(principal.username)
+            if principal.username not in found or (last or 0) > (before or 0):
+                found[principal.username] = last
+        return found
+
     def revoke(self, hashed: str) -> None:
+        self._last_active.pop(hashed, None)
         entry = self._principals.pop(hashed, None)
         if entry is not None:
             self.store.remove(TOKENS, entry[2])
@@ -321,7 +356,11 @@ class Accounts:
         self.known_addresses.sweep(now)
 
     def prune_tokens(self, now: float) -> int:
-        expired = [h for h, (_, expires_at, _) in self._principals.items() if expires_at <= now]
+        expired = [
+            hashed
+            for hashed, (_, expires_at, _) in self._principals.items()
+            if expires_at <= now or self._idle_too_long(hashed, now)
+        ]
         for hashed in expired:
             self.revoke(hashed)
         return len(expired)

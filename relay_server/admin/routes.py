@@ -2,6 +2,11 @@
 
 A thin shell: each route authenticates an admin token, asks :mod:`relay_server.admin.rules`
 whether the change is allowed, and changes the account through :class:`accounts.Accounts`.
+*Online* (AD5): ``GET /api/admin/online`` (agents signed in, sessions waiting and in progress;
+the page polls it every few seconds) and ``POST /api/admin/sessions/<id>/end``, which ends a
+session through the agent's own end path (``Relay.end``): everyone gets ``session_ended`` with
+``ended_by: "admin"``, the history record names the admin.
+
 Admins log in through the agents' ``POST /api/login`` (same throttle); the page then calls
 ``GET /api/admin/me``, which tells an agent ``403 not_admin``. Contract in docs/protocol.md,
 "Admin site".
@@ -23,6 +28,7 @@ import bottle
 from relay_server.accounts.fields import USERNAME_RE
 from relay_server.accounts.registry import Principal
 from relay_server.admin import rules
+from relay_server.admin.online import online_view
 from relay_server.errors import Refused
 from relay_server.sessions.relay import Relay
 from relay_server.web.authorization import bearer_principal
@@ -138,3 +144,31 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
         close_websockets(username, "password changed", CloseCode.UNAUTHORIZED)
         logger.info("password reset", extra={"username": username, "by": actor.username})
         return view(username)
+
+    @app.get("/api/admin/online")
+    @route
+    def online():
+        admin()
+        now = clock()
+
+        def online_of(session_id: str) -> set[str]:
+            room = relay.rooms.find(session_id)
+            return room.online() if room is not None else set()
+
+        return online_view(
+            list(relay.directory.sessions.values()), online_of, accounts.signed_in(now),
+            accounts.get, relay.options.icons_enabled, now,
+        )  # fmt: skip
+
+    @app.post("/api/admin/sessions/<session_id>/end")
+    @route
+    def end_session(session_id: str):
+        actor = admin()
+        session = relay.directory.sessions.get(session_id[:64])
+        if session is None:
+            raise Refused("session_not_found", "no such live session (it may have just ended)")
+        summary = relay.end(session, "admin", clock(), admin=actor.username)
+        logger.info(
+            "session ended by admin", extra={"session_id": session_id, "by": actor.username}
+        )
+        return {"ended": summary}

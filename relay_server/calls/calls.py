@@ -12,6 +12,13 @@ holds the participant's place in it (``here``), and only that socket may signal 
 signalled. Every change sends ``call_state`` to every socket of the session, each copy naming
 its receiver (``you``) and carrying that receiver's own short-lived TURN credentials.
 
+A call outlives its sockets for a while: when the socket holding a participant's place closes
+(a reload, a network drop, a relay restart) the participant is ``away`` for up to
+``REJOIN_GRACE_S``, and the page that held the place takes it again on its new socket with
+``rejoin_call``; its ``seat`` number grows, which tells every peer to open a fresh peer
+connection to it. After a relay restart the relay knows no call: the agent's ``rejoin_call``
+sets it up again (its customers away until they rejoin too).
+
 Pure: sockets are members with ``send``; the caller passes the time; ``sockets_of`` (given by
 the relay) lists a session's chat and viewer sockets.
 """
@@ -35,6 +42,7 @@ from suite.protocol import (
     HangUp,
     IceCandidate,
     ProtocolError,
+    RejoinCall,
     RelayedIceCandidate,
     RelayedSdpAnswer,
     RelayedSdpOffer,
@@ -49,6 +57,9 @@ logger = logging.getLogger(__name__)
 
 AGENT_PARTICIPANT_ID = "agent"
 RING_TIMEOUT_S = 45.0  # nobody answered: the call ends as "no_answer"
+# A participant whose call socket closed may come back this long (a reload takes 1-3 s, a
+# relay restart's reconnect up to ~10 s with the clients' backoff); then they have left.
+REJOIN_GRACE_S = 30.0
 SIGNALS_PER_S = 20.0  # offers, answers, candidates and media changes per socket
 SIGNAL_BURST = 60.0  # a negotiation's candidates arrive in one burst
 
@@ -64,6 +75,7 @@ class Presence(StrEnum):
 
     INVITED = "invited"  # ringing on every socket of theirs
     JOINED = "joined"  # in the call, on the socket ``Participant.socket``
+    AWAY = "away"  # joined, but the socket closed: may rejoin within REJOIN_GRACE_S
     DECLINED = "declined"
     MISSED = "missed"  # did not answer in RING_TIMEOUT_S
     LEFT = "left"  # hung up, or their call socket closed
@@ -85,6 +97,8 @@ class Participant:
     muted: bool = False
     camera_off: bool = False
     socket: Member | None = None
+    seat: int = 0  # grows on every (re)join: peers open a fresh peer connection to a new seat
+    away_since: float | None = None
 
     def view(self) -> dict[str, Any]:
         return {
@@ -94,7 +108,13 @@ class Participant:
             "state": str(self.presence),
             "muted": self.muted,
             "camera_off": self.camera_off,
+            "seat": self.seat,
         }
+
+    def take_seat(self, socket: Member) -> None:
+        """Joined (again) on ``socket``."""
+        self.presence, self.socket, self.away_since = Presence.JOINED, socket, None
+        self.seat += 1
 
 
 @dataclass(slots=True)
@@ -109,6 +129,11 @@ class Call:
 
     def joined(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.presence is Presence.JOINED]
+
+    def in_call(self) -> list[Participant]:
+        """Joined, or away for a moment (they may rejoin)."""
+        live = (Presence.JOINED, Presence.AWAY)
+        return [p for p in self.participants.values() if p.presence in live]
 
 
 def participant_id(member: Member) -> str:
@@ -130,6 +155,8 @@ class Calls:
         self.ice = ice
         self._calls: dict[str, Call] = {}
         self._buckets: dict[int, TokenBucket] = {}
+        # Told the session id when a call connects (its first answer): the history's usage.
+        self.on_connected: Callable[[str], None] = lambda session_id: None
 
     def call_of(self, session_id: str) -> Call | None:
         return self._calls.get(session_id)
@@ -157,6 +184,9 @@ class Calls:
             self._start(member, customers, agent_name, message, now)
             return
         call = self._calls.get(member.session_id)
+        if isinstance(message, RejoinCall):
+            self._rejoin(call, member, customers, agent_name, message, now)
+            return
         if call is None or call.id != message.call_id:
             # Late frames of a call that ended are expected: the client drops the reply.
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "no such call", str(message.type))
@@ -194,9 +224,9 @@ class Calls:
                 ErrorCode.NOT_ALLOWED, "no customer is connected", str(message.type)
             )
         call = Call(secrets.token_urlsafe(12), member.session_id, message.media, now)
-        call.participants[AGENT_PARTICIPANT_ID] = Participant(
-            AGENT_PARTICIPANT_ID, Role.AGENT, agent_name, Presence.JOINED, socket=member
-        )
+        agent = Participant(AGENT_PARTICIPANT_ID, Role.AGENT, agent_name)
+        agent.take_seat(member)
+        call.participants[AGENT_PARTICIPANT_ID] = agent
         for customer_id, name in invited:
             call.participants[customer_id] = Participant(customer_id, Role.CUSTOMER, name)
         self._calls[member.session_id] = call
@@ -209,8 +239,10 @@ class Calls:
             reason = "you are not invited" if participant is None else "you are in the call"
             raise ProtocolError(ErrorCode.NOT_ALLOWED, reason, str(message.type))
         if message.accept:
-            participant.presence, participant.socket = Presence.JOINED, member
+            participant.take_seat(member)
             participant.muted = participant.camera_off = False
+            if call.phase is CallPhase.RINGING:
+                self.on_connected(call.session_id)
             call.phase = CallPhase.ACTIVE
         elif participant.presence is Presence.INVITED:
             participant.presence = Presence.DECLINED
@@ -227,9 +259,50 @@ class Calls:
             )
         if participant.presence is Presence.INVITED:
             participant.presence = Presence.DECLINED
-        elif participant.presence is Presence.JOINED:
+        elif participant.presence in (Presence.JOINED, Presence.AWAY):
             participant.presence, participant.socket = Presence.LEFT, None
         self._settle(call, now)
+
+    def _rejoin(
+        self,
+        call: Call | None,
+        member: Member,
+        customers: list[tuple[str, str]],
+        agent_name: str,
+        message: RejoinCall,
+        now: float,
+    ) -> None:
+        """The page that held a place in the call is back on ``member`` (see the module's doc).
+
+        Raises:
+            ProtocolError: ``not_allowed``: no such call (a customer waits for the agent's
+                rejoin after a relay restart), another call is on, or the sender has left it.
+        """
+        pid = participant_id(member)
+        if call is None and member.role is Role.AGENT:
+            # A relay restart forgot the call: the agent's page sets it up again, as it was.
+            call = Call(message.call_id, member.session_id, message.media, now, CallPhase.ACTIVE)
+            call.participants[pid] = Participant(pid, Role.AGENT, agent_name, Presence.AWAY)
+            for customer_id, name in customers:
+                away = Participant(customer_id, Role.CUSTOMER, name, Presence.AWAY, seat=1)
+                away.away_since = now
+                call.participants[customer_id] = away
+            self._calls[member.session_id] = call
+            logger.info("call set up again after a restart", extra={"session_id": call.session_id})
+        if call is None or call.id != message.call_id:
+            raise ProtocolError(ErrorCode.NOT_ALLOWED, "no such call", str(message.type))
+        participant = call.participants.get(pid)
+        if participant is None or participant.presence not in (Presence.JOINED, Presence.AWAY):
+            raise ProtocolError(
+                ErrorCode.NOT_ALLOWED, "you are not in this call", str(message.type)
+            )
+        if participant.socket is member:
+            return  # this socket holds the place already (a second rejoin of the same page)
+        self._rate(member, message, now)
+        participant.take_seat(member)
+        participant.muted, participant.camera_off = message.muted, message.camera_off
+        logger.info("call rejoined", extra={"session_id": call.session_id})
+        self._broadcast(call, now)
 
     def _signal(
         self, call: Call, member: Member, message: SdpOffer | SdpAnswer | IceCandidate, now: float
@@ -297,14 +370,16 @@ class Calls:
         member.send(self._frame(call, member, now))
 
     def left(self, member: Member, now: float) -> None:
-        """A socket closed: if it held its participant's place, they left the call."""
+        """A socket closed: if it held its participant's place, they are away from the call
+        (a reload or a reconnect brings them back with ``rejoin_call``)."""
         self._buckets.pop(id(member), None)
         call = self._calls.get(member.session_id)
         if call is None:
             return
         participant = call.participants.get(participant_id(member))
         if participant is not None and participant.socket is member:
-            participant.presence, participant.socket = Presence.LEFT, None
+            participant.presence, participant.socket = Presence.AWAY, None
+            participant.away_since = now
             self._settle(call, now)
 
     def remove_participant(self, session_id: str, pid: str, now: float) -> None:
@@ -321,24 +396,31 @@ class Calls:
             self._end(call, EndReason.SESSION_ENDED, now)
 
     def expire(self, now: float) -> None:
-        """Calls ringing for RING_TIMEOUT_S: whoever did not answer missed it."""
+        """Calls ringing for RING_TIMEOUT_S: whoever did not answer missed it; whoever was
+        away for REJOIN_GRACE_S has left."""
         for call in list(self._calls.values()):
-            if now - call.started_at < RING_TIMEOUT_S:
-                continue
-            rang_out = [p for p in call.participants.values() if p.presence is Presence.INVITED]
-            for participant in rang_out:
-                participant.presence = Presence.MISSED
-            if rang_out:
+            changed = False
+            if now - call.started_at >= RING_TIMEOUT_S:
+                for participant in call.participants.values():
+                    if participant.presence is Presence.INVITED:
+                        participant.presence, changed = Presence.MISSED, True
+            for participant in call.participants.values():
+                since = participant.away_since
+                if participant.presence is Presence.AWAY and since is not None:
+                    if now - since >= REJOIN_GRACE_S:
+                        participant.presence, participant.away_since = Presence.LEFT, None
+                        changed = True
+            if changed:
                 self._settle(call, now)
 
     # -- state ---------------------------------------------------------------------------------
 
     def _settle(self, call: Call, now: float) -> None:
         """After a change: end the call when nobody is left to talk to, else tell everyone."""
-        joined = call.joined()
+        joined = call.in_call()  # away ones may come back
         ringing = any(p.presence is Presence.INVITED for p in call.participants.values())
         agent = call.participants.get(AGENT_PARTICIPANT_ID)
-        if agent is None or agent.presence is not Presence.JOINED:
+        if agent is None or agent.presence not in (Presence.JOINED, Presence.AWAY):
             self._end(call, EndReason.HUNG_UP, now)
         elif len(joined) < 2 and not ringing:
             customers = [p for p in call.participants.values() if p.role is Role.CUSTOMER]

@@ -90,6 +90,15 @@ class FileSpool:
                 left -= len(piece)
                 yield piece
 
+    def copy_in(self, source: Path, transfer_id: str) -> None:
+        """Put the file at ``source`` (on the same disk: linked, else copied) as the spool
+        file of ``transfer_id`` (a reservation's material shared in its session, A11)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, self.path(transfer_id))
+        except OSError:
+            shutil.copyfile(source, self.path(transfer_id))
+
     def delete(self, transfer_id: str) -> None:
         try:
             os.unlink(self.path(transfer_id))

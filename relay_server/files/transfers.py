@@ -15,8 +15,10 @@ The spool files live in :mod:`relay_server.files.spool`; the Bottle routes in
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -315,11 +317,17 @@ def parse_offer(
 class FileTransfers:
     """Every transfer of the live sessions, and the download tickets for browsers."""
 
-    def __init__(self, rules: FileRules):
-        self.rules = rules
+    def __init__(self, rules: FileRules | Callable[[], FileRules]):
+        # A getter reads the admin's current limits at each offer (AD4: no restart).
+        self._rules = rules if callable(rules) else (lambda: rules)
         self._transfers: dict[str, Transfer] = {}
         # ticket -> (transfer id, expiry, role of the participant it was issued to)
         self._tickets: dict[str, tuple[str, float, str]] = {}
+
+    @property
+    def rules(self) -> FileRules:
+        """The file limits now."""
+        return self._rules()
 
     def offer(self, session_id: str, sender: str, body: dict[str, Any], now: float) -> Transfer:
         """Record an offer.
@@ -328,7 +336,7 @@ class FileTransfers:
             Refused: a bad or refused offer (see :func:`parse_offer`), or 429
                 ``too_many_transfers`` while MAX_OPEN_TRANSFERS of the session are unfinished.
         """
-        name, size, mime, sha256 = parse_offer(body, self.rules)
+        name, size, mime, sha256 = parse_offer(body, self.rules)  # the limits of this moment
         open_count = sum(t.state not in FINISHED for t in self.of_session(session_id))
         if open_count >= MAX_OPEN_TRANSFERS:
             raise Refused(
@@ -344,6 +352,27 @@ class FileTransfers:
             type=mime,
             sha256=sha256,
             created_at=now,
+        )
+        self._transfers[transfer.id] = transfer
+        return transfer
+
+    def add_ready(
+        self, session_id: str, sender: str, name: str, size: int, sha256: str, now: float
+    ) -> Transfer:
+        """A file already on the relay (a reservation's material, A11): ready at once; the
+        caller puts its bytes at the spool path of the returned transfer's id."""
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        transfer = Transfer(
+            id=secrets.token_urlsafe(16),
+            session_id=session_id,
+            sender=sender,
+            name=name,
+            size=size,
+            type=mime,
+            sha256=sha256,
+            created_at=now,
+            state=TransferState.READY,
+            uploaded=size,
         )
         self._transfers[transfer.id] = transfer
         return transfer

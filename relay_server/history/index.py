@@ -73,12 +73,15 @@ class Summary:
     controlled: bool
     offset: int  # where the record's line starts in its shard's file
     length: int
+    # A call connected (CH9). Last and defaulted: a snapshot row saved before it existed has
+    # one column less and reads as no call, which its record (without ``calls``) also says.
+    called: bool = False
 
     # The order of the snapshot's rows (archive.py writes lists, not dicts: 3x smaller).
     FIELDS = (
         "id", "agent_username", "agent_name", "customers", "started_at", "ended_at",
         "duration_s", "message_count", "file_count", "presented", "controlled", "offset",
-        "length",
+        "length", "called",
     )  # fmt: skip
 
     def row(self) -> list[Any]:
@@ -132,6 +135,7 @@ def summarize(record: dict[str, Any], offset: int, length: int) -> Summary:
         controlled=bool(record.get("control_grants")),
         offset=offset,
         length=length,
+        called=bool(record.get("calls")),
     )
 
 

@@ -42,8 +42,9 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What the detail view shows of a record (the rest, like codes and tokens' ids, stays inside).
 DETAIL_FIELDS = (
     "id", "agent_username", "agent", "customer_name", "participants", "created_at",
-    "started_at", "ended_at", "ended_by", "duration_s", "message_count", "messages", "notes",
-    "notes_updated_at", "files", "presentations", "control_grants", "recordings",
+    "started_at", "ended_at", "ended_by", "ended_by_admin", "duration_s", "message_count",
+    "messages", "notes", "notes_updated_at", "files", "presentations", "control_grants",
+    "recordings",
 )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""What a live session used, for its history record (pure): presentations, control, files.
+"""What a live session used, for its history record (pure): presentations, control, files,
+calls.
 
 The relay counts here while the session runs and folds the result into the record at the end.
 Kept in memory only: a relay restart in the middle of a session forgets what the session used
@@ -25,12 +26,14 @@ class SessionUsage:
             found = self._sessions[session_id] = {
                 "presentations": 0,
                 "control_grants": 0,
+                "calls": 0,
                 "files": {},
             }
         return found
 
     def count(self, session_id: str, what: str) -> None:
-        """``what``: ``presentations`` (a presentation started) or ``control_grants``."""
+        """``what``: ``presentations`` (a presentation started), ``control_grants`` or
+        ``calls`` (a call connected: someone answered it)."""
         self._of(session_id)[what] += 1
 
     def add_files(self, session_id: str, transfers: Iterable[dict[str, Any]]) -> None:
@@ -47,5 +50,6 @@ class SessionUsage:
         return {
             "presentations": found["presentations"],
             "control_grants": found["control_grants"],
+            "calls": found["calls"],
             "files": list(found["files"].values()),
         }

@@ -73,6 +73,9 @@ class OutgoingMail:
             their own).
         kind: ``invitation``, ``test``... (for logs and lists).
         reply_to: the agent's address, so answers reach a person; empty for none.
+        meta: what the feature notes with the mail; ``meta["value"]`` is written over the
+            content's stand-in (``templates.stand_in``) for this recipient only (a personal
+            link's secret), ``meta["key"]`` makes it queued once (:meth:`Outbox.has_key`).
     """
 
     owner: str
@@ -104,10 +107,13 @@ class Outbox:
         self._doc_ids: dict[str, int] = {}
         self._due: list[tuple[float, int, str]] = []
         self._sequence = 0
+        self._keys: set[str] = set()  # meta["key"] of every mail: see has_key()
         self.on_enqueued: Callable[[], None] = lambda: None  # the sender's wake-up
         for doc in store.table(OUTBOX).all():
             self._mails[doc["id"]] = dict(doc)
             self._doc_ids[doc["id"]] = doc.doc_id
+            if (doc.get("meta") or {}).get("key"):
+                self._keys.add(doc["meta"]["key"])
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -170,9 +176,17 @@ class Outbox:
         }
         self._doc_ids[mail_id] = self.store.insert(OUTBOX, doc)
         self._mails[mail_id] = doc
+        if mail.meta.get("key"):
+            self._keys.add(mail.meta["key"])
         self._schedule(mail_id, now)
         self.on_enqueued()
         return mail_id
+
+    def has_key(self, key: str) -> bool:
+        """Whether a mail with ``meta["key"] == key`` was ever queued (kept until cleaned up):
+        a feature that may be asked twice to send the same mail (a reservation's change seen
+        again after a restart) queues it once."""
+        return key in self._keys
 
     def view(self, mail_id: str, owner: str | None = None) -> dict[str, Any]:
         """A mail's state as the API shows it.
@@ -184,6 +198,11 @@ class Outbox:
         if mail is None or (owner is not None and mail["owner"] != owner):
             raise Refused("mail_not_found", "no such mail")
         return mail_view(mail)
+
+    def meta(self, mail_id: str) -> dict[str, Any]:
+        """What the feature that queued the mail noted with it (``OutgoingMail.meta``)."""
+        mail = self._mails.get(mail_id)
+        return dict(mail.get("meta") or {}) if mail else {}
 
     def views(self, owner: str, ref: str) -> list[dict[str, Any]]:
         """Every mail of ``owner`` about ``ref``, oldest first."""
@@ -270,6 +289,20 @@ class Outbox:
         """The connection broke after the final ``.``: maybe taken, so never sent again."""
         self._change(mail_id, state=FAILED, committing=False, error=UNCERTAIN,
                      answer=_short(f"{UNCERTAIN_ANSWER} ({answer})"), finished_at=now)  # fmt: skip
+
+    def drop_finished(self, before: float) -> int:
+        """Forget ``sent`` and ``failed`` mails that finished before ``before`` (the admin's
+        ``mail.keep_days``); returns how many. Their keys go too: the features that used them
+        never ask again about something that old. Call ``wait_durable`` next."""
+        old = [
+            mail_id for mail_id, mail in self._mails.items()
+            if mail["state"] in (SENT, FAILED) and (mail.get("finished_at") or 0.0) < before
+        ]  # fmt: skip
+        for mail_id in old:
+            mail = self._mails.pop(mail_id)
+            self.store.remove(OUTBOX, self._doc_ids.pop(mail_id))
+            self._keys.discard((mail.get("meta") or {}).get("key") or "")
+        return len(old)
 
     def retry_waiting_now(self, now: float) -> int:
         """Make every ``retrying`` mail due now (the admin changed the mail settings)."""

@@ -21,7 +21,7 @@ from relay_server.mail.outbox import Outbox, OutgoingMail, new_message_id
 from relay_server.mail.sender import MailSender, message_domain, send_test_mail
 from relay_server.mail.settings import smtp_settings
 from relay_server.options.options import Options
-from relay_server.sessions.access_codes import format_code
+from relay_server.sessions.invitations import MAX_OPEN_PER_SESSION
 from relay_server.sessions.relay import Relay
 from relay_server.web.authorization import bearer_principal
 from relay_server.web.http_bodies import json_body, json_route
@@ -29,8 +29,12 @@ from relay_server.web.http_bodies import json_body, json_route
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024  # 200 recipients of 254 characters fit with room to spare
-SETTING_FIELDS = ("host", "port", "security", "username", "sender_address", "sender_name")
+SETTING_FIELDS = (
+    "host", "port", "security", "username", "sender_address", "sender_name", "ca_file",
+    "keep_days", "reminder_minutes",
+)  # fmt: skip
 AUDIT_SHOWN = 20
+PREVIEW_SECRET = "personal-link"  # the preview's stand-in for each recipient's own secret
 
 
 def install_mail_routes(
@@ -107,19 +111,10 @@ def install_mail_routes(
     def invitation_parts(session_id: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
         who = principal()
         support = relay.get_support(who, session_id)  # 404 session_not_found if not theirs
-        expires_at = support.get("code_expires_at")
-        if not support.get("code") or (expires_at is not None and expires_at <= clock()):
-            raise Refused("code_expired", "the access code has expired: get a new code, then send")
         account = relay.accounts.get(who.username)
         if account is None:
             raise Refused("unauthorized", "this account no longer exists")
         return who, support, relay.profile(account)
-
-    def content(support: dict[str, Any], agent: dict[str, Any], lang: str):
-        return templates.invitation(
-            lang, agent, support["join_url"], support["relay_url"],
-            format_code(str(support["code"])),
-        )  # fmt: skip
 
     def check_lang(lang: Any) -> str:
         if lang not in templates.LANGUAGES:
@@ -131,15 +126,25 @@ def install_mail_routes(
     def preview_invitation(session_id: str):
         lang = check_lang(json_body(MAX_BODY_BYTES).get("lang", "en"))
         _, support, agent = invitation_parts(session_id)
-        mail = content(support, agent, lang)
+        # Each recipient gets a link of their own when the mail is queued: the preview shows
+        # where it goes.
+        link = f"{support['relay_url']}/?invite={PREVIEW_SECRET}"
+        mail = templates.invitation(lang, agent, link, support["relay_url"])
         return {"subject": mail.subject, "text": mail.text, "html": mail.html}
 
     @app.post("/api/supports/<session_id>/invitation_mails")
     @route
     def send_invitations(session_id: str):
         data = json_body(MAX_BODY_BYTES)
-        recipients = check_recipients(data.get("recipients"), templates.LANGUAGES, MAX_RECIPIENTS)
         who, support, agent = invitation_parts(session_id)
+        left = MAX_OPEN_PER_SESSION - sum(
+            1
+            for link in relay.list_invitations(who, session_id)["invitations"]
+            if link["state"] == "open"
+        )
+        recipients = check_recipients(
+            data.get("recipients"), templates.LANGUAGES, min(MAX_RECIPIENTS, left)
+        )
         settings = smtp_settings(options.get)
         if not settings.configured:
             raise Refused(
@@ -151,27 +156,51 @@ def install_mail_routes(
             reply_to = ""
         now = clock()
         domain = message_domain(settings)
-        by_lang = {lang: content(support, agent, lang) for lang in templates.LANGUAGES}
-        ids = [
-            outbox.enqueue(
-                OutgoingMail(
-                    owner=who.username, ref=f"support:{session_id}", kind="invitation",
-                    to=address, lang=lang, content=by_lang[lang], reply_to=reply_to,
-                ),
-                now, domain,
-            )
-            for address, lang in recipients
-        ]  # fmt: skip
+        ids = []
+        contents: dict[tuple[str, str], templates.MailContent] = {}
+        for address, lang in recipients:
+            # A personal link per recipient (one seat, once, revocable in the people list),
+            # issued and durable before its mail is queued. The content holds a stand-in for
+            # the link's secret, the same for every recipient of a language, so the sender
+            # serialises it once and writes each secret over it (templates.substitute).
+            link = relay.invite(who, session_id, address, now)
+            base, _, secret = link["url"].rpartition("=")
+            key = (lang, base)
+            if key not in contents:
+                stand_in = f"{base}={templates.stand_in(len(secret))}"
+                contents[key] = templates.invitation(lang, agent, stand_in, support["relay_url"])
+            ids.append(
+                outbox.enqueue(
+                    OutgoingMail(
+                        owner=who.username, ref=f"support:{session_id}", kind="invitation",
+                        to=address, lang=lang, content=contents[key], reply_to=reply_to,
+                        meta={"invitation": link["invitation"]["id"], "value": secret},
+                    ),
+                    now, domain,
+                )
+            )  # fmt: skip
         relay.wait_durable()  # every mail is on disk before the 202
         bottle.response.status = 202
-        return {"mails": [outbox.view(mail_id) for mail_id in ids]}
+        return {"mails": with_links(who, session_id, [outbox.view(mail_id) for mail_id in ids])}
+
+    def with_links(who: Any, session_id: str, views: list[dict[str, Any]]) -> list[dict]:
+        """Each mail with its personal link's ``{id, state}`` (the agent withdraws it with
+        ``DELETE /api/supports/<id>/links/<link id>``)."""
+        links = {
+            link["id"]: link for link in relay.list_invitations(who, session_id)["invitations"]
+        }
+        for view in views:
+            link = links.get(outbox.meta(view["id"]).get("invitation", ""))
+            view["link"] = {"id": link["id"], "state": link["state"]} if link else None
+        return views
 
     @app.get("/api/supports/<session_id>/invitation_mails")
     @route
     def list_invitations(session_id: str):
         who = principal()
         relay.get_support(who, session_id)
-        return {"mails": outbox.views(who.username, f"support:{session_id}")}
+        views = outbox.views(who.username, f"support:{session_id}")
+        return {"mails": with_links(who, session_id, views)}
 
     @app.get("/api/mails/<mail_id>")
     @route

@@ -27,7 +27,13 @@ from relay_server.mail.smtp_client import (
     TemporaryFailure,
     UncertainFailure,
 )
-from relay_server.mail.templates import MailContent, RenderedMail, render
+from relay_server.mail.templates import (
+    MailContent,
+    RenderedMail,
+    render,
+    substitute,
+    with_value,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +135,18 @@ class MailSender:
         self.wait_durable()
         mail, content = self.outbox.content(mail_id)
         try:
-            rendered = self._render(content, settings, mail.get("reply_to") or "")
+            reply_to = mail.get("reply_to") or ""
+            rendered = self._render(content, settings, reply_to)
             message = rendered.for_recipient(mail["to"], mail["message_id"], self.clock())
+            value = (mail.get("meta") or {}).get("value")
+            if value:  # a personal value (a link's secret) goes over its stand-in
+                personal = substitute(message, content, value)
+                if personal is None:  # not safely: serialise this one with the value
+                    own = with_value(content, len(value), value)
+                    personal = render(
+                        own, settings.sender_address, settings.sender_name, reply_to
+                    ).for_recipient(mail["to"], mail["message_id"], self.clock())
+                message = personal
         except ValueError as error:  # a header the policy refuses: never sent
             self.outbox.rejected(mail_id, f"the mail cannot be built: {error}", self.clock())
             self.wait_durable()

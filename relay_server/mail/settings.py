@@ -14,10 +14,13 @@ from typing import Any
 
 from relay_server.mail.addresses import address_problem
 from relay_server.options.specs import OptionSpec
+from relay_server.reservations.reminders import reminder_minutes
 
 SECURITY_MODES = ("none", "starttls", "tls")
 MAX_HOST_CHARS = 253
 MAX_FIELD_CHARS = 200
+MAX_PATH_CHARS = 1024
+DEFAULT_KEEP_DAYS = 30
 HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]+\]$")
 
 
@@ -77,14 +80,39 @@ def _sender_address(value: Any) -> str:
     return value
 
 
+def _whole_number(low: int, high: int, what: str) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ValueError(f"{what} from {low} to {high}")
+        return value
+
+    return check
+
+
+def _ca_file(value: Any) -> str:
+    value = _text(MAX_PATH_CHARS)(value)
+    if value and not (value.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", value)):
+        raise ValueError("the full path of a PEM file on the relay's machine, or empty")
+    return value
+
+
 MAIL_OPTIONS = (
     OptionSpec("mail.host", "", _host),
-    OptionSpec("mail.port", 25, _port),
-    OptionSpec("mail.security", "none", _security),
+    OptionSpec("mail.port", 25, _port, kind="number", minimum=1, maximum=65535),
+    OptionSpec("mail.security", "none", _security, kind="choice", choices=SECURITY_MODES),
     OptionSpec("mail.username", "", _text(MAX_FIELD_CHARS)),
     OptionSpec("mail.password", "", _password, secret=True),
     OptionSpec("mail.sender_address", "", _sender_address),
     OptionSpec("mail.sender_name", "RemoteSales", _text(MAX_FIELD_CHARS)),
+    # TLS and STARTTLS check the server's certificate against the system's trusted CAs, or
+    # against this PEM file alone when it is set (a company CA): never unchecked.
+    OptionSpec("mail.ca_file", "", _ca_file),
+    # Sent and failed mails are dropped from the outbox after this many days.
+    OptionSpec("mail.keep_days", DEFAULT_KEEP_DAYS, _whole_number(1, 3650, "a number of days")),
+    # Reservations: the reminder to invitees and the agent this many minutes before (0: none).
+    OptionSpec("mail.reminder_minutes", 15, reminder_minutes),
 )
 
 
@@ -97,6 +125,7 @@ class SmtpSettings:
     password: str
     sender_address: str
     sender_name: str
+    ca_file: str = ""  # empty: the system's trusted CAs
 
     @property
     def configured(self) -> bool:
@@ -114,4 +143,5 @@ def smtp_settings(get: Callable[[str], Any]) -> SmtpSettings:
         password=get("mail.password"),
         sender_address=get("mail.sender_address"),
         sender_name=get("mail.sender_name"),
+        ca_file=get("mail.ca_file"),
     )

@@ -54,14 +54,28 @@ def _failure_for(code: int, answer: str) -> MailFailure:
     return PermanentFailure(answer) if 500 <= code <= 599 else TemporaryFailure(answer)
 
 
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """The context TLS and STARTTLS use: the server's certificate and name are always checked,
+    against ``settings.ca_file`` when set, else the system's trusted CAs.
+
+    Raises:
+        TemporaryFailure: the CA file cannot be read (an admin can fix it).
+    """
+    try:
+        return ssl.create_default_context(cafile=settings.ca_file or None)
+    except (OSError, ssl.SSLError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise TemporaryFailure(f"the CA file {settings.ca_file} cannot be used: {reason}") from None
+
+
 class SmtpConnection:
     """An open, logged-in connection to the settings' server (raises TemporaryFailure)."""
 
     def __init__(self, settings: SmtpSettings, timeout_s: float = CONNECT_TIMEOUT_S):
         self.settings = settings
         where = f"{settings.host}:{settings.port}"
+        context = tls_context(settings) if settings.security != "none" else None
         try:
-            context = ssl.create_default_context()
             smtp: smtplib.SMTP
             if settings.security == "tls":
                 smtp = smtplib.SMTP_SSL(
@@ -93,6 +107,12 @@ class SmtpConnection:
             self.close()
             raise TemporaryFailure(
                 f"{where} answered {reply_text(error.smtp_code, error.smtp_error)}"
+            ) from None
+        except ssl.SSLCertVerificationError as error:
+            self.close()
+            raise TemporaryFailure(
+                f"TLS with {where} failed: its certificate is not trusted "
+                f"({error.verify_message}); set the mail server's CA file if it uses its own CA"
             ) from None
         except ssl.SSLError as error:
             self.close()
@@ -132,6 +152,12 @@ class SmtpConnection:
         committing = False
         try:
             code, answer = smtp.mail(sender)
+            if code == 530:  # RFC 3207: "Must issue a STARTTLS command first": settings
+                self.close()
+                raise TemporaryFailure(
+                    f"the mail server requires STARTTLS: set security to STARTTLS "
+                    f"({reply_text(code, answer)})"
+                )
             if code != 250:
                 self._reset()
                 raise _failure_for(code, f"sender refused: {reply_text(code, answer)}")

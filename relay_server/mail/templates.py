@@ -56,6 +56,8 @@ _INVITATION = {
         "or": "Or go to {relay_url} and enter this access code:",
         "code_note": "The code works once and expires soon. If it has expired, ask {name} "
         "for a new one.",
+        "link_note": "This link is yours alone: it lets one person in, once. Please do not "
+        "forward it. If it no longer works, ask {name} for a new one.",
         "footer": "Sent by RemoteSales on behalf of {who}. If you did not expect this "
         "invitation, you can ignore it.",
     },
@@ -66,6 +68,8 @@ _INVITATION = {
         "or": "또는 {relay_url} 에 접속해 아래 접속 코드를 입력하세요.",
         "code_note": "코드는 한 번만 쓸 수 있고 곧 만료됩니다. 만료되었다면 {name} 상담원에게 새 "
         "코드를 요청하세요.",
+        "link_note": "이 링크는 받으신 분만 한 번 쓸 수 있는 개인 링크입니다. 다른 분께 전달하지 "
+        "마세요. 링크가 열리지 않으면 {name} 상담원에게 새 링크를 요청하세요.",
         "footer": "{who} 상담원을 대신해 RemoteSales에서 보낸 메일입니다. 초대받을 일이 없었다면 "
         "이 메일은 무시하셔도 됩니다.",
     },
@@ -77,7 +81,10 @@ _INVITATION = {
 _FONTS = "'Noto Sans KR','Malgun Gothic','Apple SD Gothic Neo',Arial,sans-serif"
 _MUTED = "font-size:14px;line-height:1.6;color:#4a5568"
 _STYLE = {
-    "body": f"margin:0;padding:0;background:#f4f6fa;font-family:{_FONTS};color:#1b2430",
+    # keep-all: Korean wraps between words, not inside one (Chromium's default breaks
+    # anywhere in Hangul); overflow-wrap still breaks a word too long for a phone.
+    "body": f"margin:0;padding:0;background:#f4f6fa;font-family:{_FONTS};color:#1b2430;"
+    "word-break:keep-all;overflow-wrap:anywhere",
     "outer": "background:#f4f6fa;padding:24px 0",
     "card": "max-width:560px;width:100%;background:#ffffff;border-radius:12px;"
     "border:1px solid #dde3ec",
@@ -91,7 +98,11 @@ _STYLE = {
     "note": f"padding:0 32px 20px 32px;{_MUTED}",
     "signature": "padding:16px 32px;border-top:1px solid #dde3ec;font-size:14px;line-height:1.6",
     "footer": "max-width:560px;font-size:12px;line-height:1.5;color:#6b7585;padding:12px 16px",
+    "facts": "padding:8px 32px 8px 32px;font-size:15px;line-height:1.6",
+    "fact_name": "padding:4px 16px 4px 0;font-weight:600;color:#4a5568;white-space:nowrap",
+    "fact_value": "padding:4px 0",
 }
+STYLE = _STYLE  # the same look for every mail of the relay (reservations' mails use it)
 
 
 def _who(agent: dict[str, Any]) -> str:
@@ -101,13 +112,16 @@ def _who(agent: dict[str, Any]) -> str:
 
 
 def invitation(
-    lang: str, agent: dict[str, Any], join_url: str, relay_url: str, code: str
+    lang: str, agent: dict[str, Any], join_url: str, relay_url: str, code: str = ""
 ) -> MailContent:
     """The invitation to a waiting session (A3), in ``lang``.
 
     Args:
         agent: the agent's public profile (name, title, company, phone, email).
-        code: the access code, formatted as the agent reads it out (``482 913 706``).
+        join_url: the recipient's personal link (``<relay>/?invite=<secret>``), or the
+            customer page with the code.
+        code: the access code, formatted as the agent reads it out (``482 913 706``); empty
+            when ``join_url`` is a personal link, which needs no code.
     """
     words = _INVITATION[lang]
     name = header_text(str(agent.get("name") or agent.get("username") or ""))
@@ -118,16 +132,16 @@ def invitation(
         header_text(str(agent.get(key) or "")) for key in ("phone", "email") if agent.get(key)
     )
     signature = [who] + ([title] if title else []) + ([contact] if contact else [])
+    by_code = [words["or"].format(relay_url=relay_url), f"    {code}", ""] if code else []
+    note = words["code_note" if code else "link_note"].format(name=name)
     text = "\n".join(
         [
             words["intro"].format(who=who),
             "",
             f"{words['button']}: {join_url}",
             "",
-            words["or"].format(relay_url=relay_url),
-            f"    {code}",
-            "",
-            words["code_note"].format(name=name),
+            *by_code,
+            note,
             "",
             "-- ",
             *signature,
@@ -141,9 +155,9 @@ def invitation(
         ("intro", e(words["intro"].format(who=who))),
         ("button", f'<a href="{e(join_url, quote=True)}" style="{_STYLE["link"]}">'
                    f'{e(words["button"])}</a>'),
-        ("or", e(words["or"].format(relay_url=relay_url))),
-        ("code", e(code)),
-        ("note", e(words["code_note"].format(name=name))),
+        *([("or", e(words["or"].format(relay_url=relay_url))), ("code", e(code))] if code
+          else []),
+        ("note", e(note)),
         ("signature", "<br>".join(e(line) for line in signature)),
     ]  # fmt: skip
     cells = "\n".join(f'<tr><td style="{_STYLE[key]}">{value}</td></tr>' for key, value in rows)
@@ -242,6 +256,72 @@ class RenderedMail:
         date = format_datetime(datetime.fromtimestamp(sent_at, UTC))
         lines = f"To: {to}\r\nDate: {date}\r\nMessage-ID: {message_id}\r\n".encode("ascii")
         return lines + self.head + b"\r\n" + self.body
+
+
+# A personal value (a link's secret) stands in the content as this many "X" while the message
+# is serialised once for many recipients, then is written over them per recipient.
+STAND_IN_CHAR = "X"
+_SOFT_BREAK = b"=\r\n"  # quoted-printable's soft line break, which may fall inside it
+
+
+def stand_in(length: int) -> str:
+    return STAND_IN_CHAR * length
+
+
+def with_value(content: MailContent, length: int, value: str) -> MailContent:
+    """``content`` with its stand-in replaced by ``value`` (the slow path, and the test's)."""
+    token = stand_in(length)
+    return MailContent(
+        content.subject,
+        content.text.replace(token, value),
+        content.html.replace(token, value),
+        content.attachments,
+    )
+
+
+def substitute(message: bytes, content: MailContent, value: str) -> bytes | None:
+    """``message`` (serialised from ``content`` with ``stand_in(len(value))`` in it) with
+    ``value`` written over each stand-in; None when that cannot be done safely, and the caller
+    serialises the content with the value instead.
+
+    Safe when ``value`` is characters quoted-printable leaves as they are (``A-Za-z0-9_-``):
+    then the encoded message of the value differs from the stand-in's only at those
+    characters, soft line breaks (``=\r\n``) included at the same places. The stand-ins
+    found must be exactly as many as the content holds (a name that happens to hold one too
+    makes the count differ: None).
+    """
+    if not value or not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+        return None
+    token = stand_in(len(value))
+    expected = content.text.count(token) + content.html.count(token)
+    char = re.escape(STAND_IN_CHAR.encode())
+    pattern = re.compile(
+        char + b"".join(b"(?:" + re.escape(_SOFT_BREAK) + b")?" + char for _ in value[1:])
+    )
+    found = list(pattern.finditer(message))
+    if not found or len(found) != expected:
+        return None
+    encoded = value.encode("ascii")
+    parts = []
+    last = 0
+    for match in found:
+        parts.append(message[last : match.start()])
+        chunk = match.group(0)
+        out = bytearray()
+        index = 0
+        position = 0
+        while position < len(chunk):
+            if chunk.startswith(_SOFT_BREAK, position):
+                out += _SOFT_BREAK
+                position += len(_SOFT_BREAK)
+            else:
+                out.append(encoded[index])
+                index += 1
+                position += 1
+        parts.append(bytes(out))
+        last = match.end()
+    parts.append(message[last:])
+    return b"".join(parts)
 
 
 def render(

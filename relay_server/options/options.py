@@ -2,7 +2,8 @@
 
 Table ``options``: one document per option an admin set, ``{key, value, set_by, set_at}``
 (a secret is stored as given: the relay needs the SMTP password to log in). Table ``audit``:
-one document per change, ``{at, actor, key, old, new}``, where a secret's ``old``/``new`` are
+one document per change, ``{at, actor, key, old, new}`` (a reset adds ``reset_to``: the
+source the value went back to), where a secret's ``old``/``new`` are
 only ``(set)``/``(empty)``. Reads are from memory; a change is durable once the caller's
 ``wait_durable`` returns (the routes wait before answering).
 """
@@ -74,6 +75,58 @@ class Options:
             view[field] = entry
         return view
 
+    def describe(self, key: str) -> dict[str, Any]:
+        """One option for the admin site: how to edit it, its value, where that came from,
+        and the value a reset goes back to (the command line's, else the default)."""
+        spec = self.specs[key]
+        described = spec.describe()
+        described["source"] = self.source(key).value
+        value = self.get(key)
+        if spec.secret:
+            described["set"] = bool(value)
+        else:
+            described["value"] = value
+            if key in self.command_line:
+                described["command_line"] = self.command_line[key]
+        return described
+
+    def reset(self, keys: Iterable[str], actor: str, now: float) -> list[str]:
+        """Forget the admin's value of ``keys``: each goes back to the command line's value,
+        else the default. Audited like a change.
+
+        Returns:
+            The keys an admin had set (the others were no change). Call ``wait_durable``.
+
+        Raises:
+            Refused: ``bad_setting`` for an unknown key (nothing is reset then).
+        """
+        keys = list(keys)
+        for key in keys:
+            if key not in self.specs:
+                field = key.split(".", 1)[-1]
+                raise Refused(
+                    "bad_setting", f"{field}: no such setting", details={"field": field, "key": key}
+                )
+        reset = []
+        for key in dict.fromkeys(keys):
+            if key not in self._admin:
+                continue
+            old = self._admin.pop(key)
+            self.store.remove(OPTIONS, self._doc_ids.pop(key))
+            self._audit(key, old, self.get(key), actor, now, reset=True)
+            reset.append(key)
+        if reset:
+            self.version += 1
+        return reset
+
+    def _audit(self, key: str, old: Any, new: Any, actor: str, now: float, reset: bool) -> None:
+        spec = self.specs[key]
+        entry = {"at": now, "actor": actor, "key": key, "old": shown(spec, old),
+                 "new": shown(spec, new)}  # fmt: skip
+        if reset:
+            entry["reset_to"] = self.source(key).value
+        self.store.insert(AUDIT, entry)
+
     def set(self, changes: dict[str, Any], actor: str, now: float) -> list[str]:
         """Store an admin's values (all checked first: one bad value changes nothing).
 
@@ -88,7 +141,9 @@ class Options:
             spec = self.specs.get(key)
             if spec is None:
                 field = key.split(".", 1)[-1]
-                raise Refused("bad_setting", f"{field}: no such setting", details={"field": field})
+                raise Refused(
+                    "bad_setting", f"{field}: no such setting", details={"field": field, "key": key}
+                )
             checked[key] = spec.checked(value)
         changed = []
         for key, value in checked.items():
@@ -101,21 +156,24 @@ class Options:
             else:
                 self._doc_ids[key] = self.store.insert(OPTIONS, doc)
             self._admin[key] = value
-            spec = self.specs[key]
-            self.store.insert(
-                AUDIT,
-                {"at": now, "actor": actor, "key": key, "old": shown(spec, old),
-                 "new": shown(spec, value)},
-            )  # fmt: skip
+            self._audit(key, old, value, actor, now, reset=False)
             changed.append(key)
         if changed:
             self.version += 1
         return changed
 
-    def audit(self, prefix: str = "", limit: int = MAX_AUDIT_SHOWN) -> list[dict[str, Any]]:
-        """The latest audit entries (newest first) of keys under ``prefix``."""
-        entries = [
-            dict(doc) for doc in self.store.table(AUDIT).all() if doc["key"].startswith(prefix)
-        ]
-        entries.sort(key=lambda entry: entry["at"], reverse=True)
-        return entries[:limit]
+    def audit(
+        self, prefix: str = "", limit: int = MAX_AUDIT_SHOWN, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Audit entries (newest first) of keys under ``prefix``: ``limit`` of them after the
+        first ``offset``."""
+        return self._audit_entries(prefix)[offset : offset + limit]
+
+    def audit_count(self, prefix: str = "") -> int:
+        return len(self._audit_entries(prefix))
+
+    def _audit_entries(self, prefix: str) -> list[dict[str, Any]]:
+        # Newest first; the same second keeps the order of insertion (the document id).
+        docs = [doc for doc in self.store.table(AUDIT).all() if doc["key"].startswith(prefix)]
+        docs.sort(key=lambda doc: (doc["at"], doc.doc_id), reverse=True)
+        return [dict(doc) for doc in docs]

@@ -52,6 +52,7 @@ from suite.protocol import (
     ProtocolError,
     RefuseAllKnocks,
     RefuseKnock,
+    RejoinCall,
     RelayedTyping,
     RemoveCustomer,
     RenewCode,
@@ -111,7 +112,9 @@ class ChatSockets:
     def session_record(self, session_id: str) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
+    def end(
+        self, session: SupportSession, ended_by: str, now: float, admin: str = ""
+    ) -> dict[str, Any]:
         raise NotImplementedError
 
     def _chat(self, session_id: str) -> Any:  # a ChatLog
@@ -516,6 +519,12 @@ class ChatSockets:
         """``set_call_media`` (protocol.md, *Calls*): muted / camera off, shown to the others."""
         self._call(member, session, message, now)
 
+    def handle_rejoin_call(
+        self, member: Member, session: SupportSession, message: RejoinCall, now: float
+    ) -> None:
+        """``rejoin_call`` (protocol.md, *Calls*): the page that held a place takes it again."""
+        self._call(member, session, message, now)
+
     def handle_sdp_offer(
         self, member: Member, session: SupportSession, message: SdpOffer, now: float
     ) -> None:
@@ -585,6 +594,7 @@ CHAT_HANDLERS: dict[type, Callable[..., None]] = {
     AnswerCall: ChatSockets.handle_answer_call,
     HangUp: ChatSockets.handle_hang_up,
     SetCallMedia: ChatSockets.handle_set_call_media,
+    RejoinCall: ChatSockets.handle_rejoin_call,
     SdpOffer: ChatSockets.handle_sdp_offer,
     SdpAnswer: ChatSockets.handle_sdp_answer,
     IceCandidate: ChatSockets.handle_ice_candidate,

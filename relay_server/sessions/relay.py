@@ -26,6 +26,9 @@ from relay_server.files.spool import FileSpool
 from relay_server.files.transfers import FINISHED, FileRules, FileTransfers, Transfer
 from relay_server.history.history import History
 from relay_server.history.usage import SessionUsage
+from relay_server.options.catalog import ALL_OPTIONS
+from relay_server.options.live import LiveRelayOptions, command_line_values
+from relay_server.options.options import Options
 from relay_server.screen.fanout import CallLater
 from relay_server.screen.router import Screens
 from relay_server.sessions.access_codes import CodeError, format_code
@@ -109,11 +112,18 @@ class Relay(Seats):
         wait_durable: Callable[[], None] | None = None,
         call_later: CallLater | None = None,
         hasher: Callable[[str], str] = hash_password,
+        settings: Options | None = None,
     ):
         self.store = store
-        self.options = options
+        # The admin's options (AD4) over the command line's: read at each use (live.py).
+        self.settings = settings or Options(
+            store, ALL_OPTIONS, command_line_values(options, RelayOptions())
+        )
+        self.options = LiveRelayOptions(options, self.settings.get)
         self.wait_durable: Callable[[], object] = wait_durable or store.sync
-        self.accounts = Accounts(store, hasher=hasher)
+        self.accounts = Accounts(
+            store, hasher=hasher, idle_timeout_s=lambda: self.options.idle_timeout_s
+        )
         self.notes = SessionNotes(store)
         self.photos = Photos(store.folder / "photos")
         self.directory = SupportDirectory()
@@ -128,18 +138,21 @@ class Relay(Seats):
         self.calls = Calls(self.call_sockets, options.ice)  # voice and video (CH9)
         # Told the secret of every knock that settles (the HTTP layer wakes its long polls).
         self.knock_settled: Callable[[str], None] = lambda secret: None
+        # Told every session that ends (a reservation's meeting is done then: A11).
+        self.session_ended: Callable[[str, float], None] = lambda session_id, now: None
         self._swept_at = 0.0
         self._chats: dict[str, ChatLog] = {}
         self.presentation_asks: dict[str, set[str]] = {}  # several customers asked at once
         self.print_asks: dict[str, set[str]] = {}  # remote print: transfer id -> who answered
         # Files both ways (P4): transfers in memory, bytes in spool files; a restart sweeps.
-        self.files = FileTransfers(options.file_rules)
+        self.files = FileTransfers(lambda: self.options.file_rules)
         self.file_spool = FileSpool(store.folder / "file_spool")
         self.file_spool.sweep()
         # Support and usage history (A10, AD2): ended sessions leave the store for the archive.
         self.history = History(store.folder / "history")
         self.usage = SessionUsage()
         self.screens.on_usage = self.usage.count
+        self.calls.on_connected = lambda session_id: self.usage.count(session_id, "calls")
         self._move_ended_to_history()
         self._live_doc_ids: dict[str, int] = {}
         for doc in store.table(LIVE_SESSIONS).all():
@@ -413,8 +426,15 @@ class Relay(Seats):
         if session is not None:
             self.end_for(member, session, now)
 
-    def end(self, session: SupportSession, ended_by: str, now: float) -> dict[str, Any]:
-        """End ``session``: record it, tell everyone, close their sockets."""
+    def end(
+        self, session: SupportSession, ended_by: str, now: float, admin: str = ""
+    ) -> dict[str, Any]:
+        """End ``session``: record it, tell everyone, close their sockets.
+
+        Args:
+            ended_by: ``agent``, ``customer``, ``relay`` or ``admin`` (the admin site's
+                *Online*, AD5: then ``admin`` is the admin's username, kept in the record).
+        """
         self.directory.end(session, ended_by, now)
         self.presentation_asks.pop(session.id, None)
         for knock in self.knocks.refuse_all(session.id, RefusedBecause.SESSION_ENDED, now):
@@ -430,6 +450,8 @@ class Relay(Seats):
         ended["customer_name"] = session.customer_name
         record = self._history_record(ended, self._chats.pop(session.id, None))
         record.update(self.usage.pop(session.id))
+        if admin:
+            record["ended_by_admin"] = admin
         self.history.add(record)  # appended and fsynced: the end is durable from here
         doc_id = self._live_doc_ids.pop(session.id, None)
         if doc_id is not None:
@@ -437,14 +459,16 @@ class Relay(Seats):
         self._forget_stored(session.id)
         self.wait_durable()
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
+        self.session_ended(session.id, now)
         self.calls.end_session(session.id, now)
         summary = session.end_summary()
         self._to_chat(session.id, SessionEnded(**summary).to_frame())  # every customer's too
         self.rooms.close_room(session.id, CloseCode.SESSION_ENDED, "session ended")
         self.screens.end(session.id, CloseCode.SESSION_ENDED, "session ended")
         logger.info(
-            "session %s ended by %s", session.id, ended_by, extra={"session_id": session.id}
-        )
+            "session %s ended by %s %s", session.id, ended_by, admin,
+            extra={"session_id": session.id},
+        )  # fmt: skip
         return summary
 
     def session_record(self, session_id: str) -> dict[str, Any] | None:
@@ -515,12 +539,23 @@ class Relay(Seats):
             self.knock_settled(knock.secret)
         for session_id in {k.session_id for k in expired}:
             self._tell_knocks(session_id)
+        # An agent's open session socket counts as activity (the idle sign-out, AD4).
+        self.accounts.touch(self._agents_connected(), now)
         self.accounts.prune_tokens(now)
         self.calls.expire(now)
         if now - self._swept_at >= SWEEP_EVERY_S:
             self._swept_at = now
             self.join_guard.sweep(now)
         self.accounts.sweep_throttles(now)
+
+    def _agents_connected(self) -> set[str]:
+        """Usernames of the agents with a chat socket open now."""
+        usernames = set()
+        for member in self.rooms.members():
+            session = self.directory.sessions.get(member.session_id)
+            if member.role is Role.AGENT and session is not None:
+                usernames.add(session.agent_username)
+        return usernames
 
     def post_file(
         self,

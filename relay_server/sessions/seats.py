@@ -146,9 +146,15 @@ class Seats(ChatSockets):
         self._store_invitation(invitation)
         return self._joined(session, customer, now)
 
-    def _joined(self, session: SupportSession, customer: Customer, now: float) -> dict[str, Any]:
-        """A customer is in: store, tell the agent; at the cap, refuse whoever else knocked."""
-        customer.since_id = self._chat(session.id).last_id
+    def _joined(
+        self, session: SupportSession, customer: Customer, now: float, since_id: int | None = None
+    ) -> dict[str, Any]:
+        """A customer is in: store, tell the agent; at the cap, refuse whoever else knocked.
+
+        The customer sees the chat after ``since_id`` (default: from now on; a reservation's
+        invitee from the meeting's start, where its materials are).
+        """
+        customer.since_id = self._chat(session.id).last_id if since_id is None else since_id
         self._persist(session)
         self.wait_durable()
         if len(session.customers) >= self.options.customers_per_session:

@@ -18,7 +18,10 @@ from gevent.event import Event
 
 from relay_server.accounts.favourites_routes import install_favourites_routes
 from relay_server.accounts.fields import USERNAME_RE
-from relay_server.accounts.handoff_routes import install_handoff_routes
+from relay_server.accounts.handoff_routes import (
+    install_customer_handoff_routes,
+    install_handoff_routes,
+)
 from relay_server.accounts.photos import MAX_PHOTO_BYTES, PhotoError
 from relay_server.accounts.registry import Principal
 from relay_server.accounts.routes import install_agent_data_routes
@@ -26,6 +29,9 @@ from relay_server.admin.routes import install_admin_routes
 from relay_server.errors import Refused
 from relay_server.files.routes import install_file_routes
 from relay_server.history.routes import install_history_routes
+from relay_server.history.statistics_routes import install_statistics_routes
+from relay_server.reservations.routes import install_reservation_routes
+from relay_server.reservations.service import Reservations
 from relay_server.sessions.access_codes import CODE_DIGITS, normalize_code
 from relay_server.sessions.relay import Relay
 from relay_server.viewer.builds import ViewerBuilds
@@ -52,6 +58,7 @@ def build_app(
     trusted_proxy_hops: int = 0,
     viewer_builds: ViewerBuilds | None = None,
     health_details: bool = False,
+    reservations: Reservations | None = None,
 ) -> bottle.Bottle:
     """The relay's Bottle app.
 
@@ -60,6 +67,8 @@ def build_app(
             ``X-Forwarded-For`` (``--trust-proxy``); 0 reads no ``X-Forwarded-*`` header.
         health_details: ``GET /health`` shows its counters to anyone (``--health-details``);
             without it only to an admin's bearer token.
+        reservations: the reservation store (A11); the server passes its own so that the
+            mailer and the reminders follow it, else one is made here.
     """
     app = bottle.Bottle()
     started = clock()
@@ -313,7 +322,11 @@ def build_app(
     install_admin_routes(app, relay, clock)  # admin site (AD1): /admin and /api/admin/...
     # CH9: the desktop app opens a support in the system browser, signed in (one-time tickets).
     install_handoff_routes(app, relay, clock, client_ip, relay_url)
+    install_customer_handoff_routes(app, relay, clock, client_ip, relay_url)
     install_history_routes(app, relay, clock)  # support and usage history (A10, AD2)
+    # Reservations (A11) and the invitees' meeting links; the mailer plugs into on_change.
+    install_reservation_routes(app, reservations or Reservations(relay), clock, relay_url)
+    install_statistics_routes(app, relay, clock)  # usage statistics (AD3)
 
     root = str(ui_dir())
 

@@ -62,6 +62,15 @@ HTTP_STATUS: dict[str, int] = {
     "mail_not_configured": 409, "mail_not_found": 404,
     # support and usage history (A10, AD2)
     "not_your_session": 403, "export_too_large": 413,
+    # reservations (A11) and the invitees' meeting links
+    "bad_title": 400, "bad_start": 400, "start_in_past": 400, "bad_duration": 400,
+    "unknown_time_zone": 400, "too_many_topics": 400, "bad_topic": 400,
+    "reservation_not_found": 404, "not_your_reservation": 403, "reservation_not_editable": 409,
+    "reservation_cancelled": 410, "reservation_done": 410, "reservation_too_early": 409,
+    "reservation_missed": 410, "too_many_materials": 413, "material_not_found": 404,
+    "meeting_not_found": 404, "meeting_not_open": 409, "meeting_missed": 410,
+    "meeting_over": 410, "meeting_cancelled": 410, "meeting_link_used": 410,
+    "meeting_link_revoked": 410,
 }  # fmt: skip
 """The HTTP status of every error code the relay's API answers (docs/protocol.md, *HTTP API*)."""
 

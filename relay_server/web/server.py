@@ -19,8 +19,16 @@ from relay_server.accounts.passwords import hash_password
 from relay_server.mail.outbox import Outbox, RetryPolicy
 from relay_server.mail.routes import install_mail_routes
 from relay_server.mail.sender import MailSender
-from relay_server.mail.settings import MAIL_OPTIONS, smtp_settings
+from relay_server.mail.settings import smtp_settings
+from relay_server.options.catalog import ALL_OPTIONS
+from relay_server.options.live import command_line_values
 from relay_server.options.options import Options
+from relay_server.options.routes import install_option_routes
+from relay_server.reservations.mail_routes import install_reservation_mail_routes
+from relay_server.reservations.mailer import ReservationMailer, agent_profile_reader
+from relay_server.reservations.model import Invitee, Reservation, ReservationChange
+from relay_server.reservations.reminder_loop import ReminderLoop
+from relay_server.reservations.service import Reservations
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store
 from relay_server.store.committer import GroupCommitter
@@ -35,6 +43,7 @@ from suite.protocol import CloseCode
 logger = logging.getLogger(__name__)
 
 TICK_S = 1.0
+OUTBOX_CLEANUP_S = 3600.0
 
 
 @dataclass(slots=True)
@@ -79,27 +88,76 @@ def run(
     store = store or Store(config.data_dir)
     committer = GroupCommitter(store)
     pool = gevent.get_hub().threadpool
+    # AD4: one set of options for the whole relay (sessions, files, mail, ...): the admin's
+    # values over the command line's over the defaults, read at each use.
+    settings = Options(
+        store, ALL_OPTIONS,
+        {**command_line_values(options, RelayOptions()), **config.mail_command_line},
+    )  # fmt: skip
     relay = Relay(
         store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later,
         # New passwords are hashed off the event loop (admin site, AD1): scrypt takes ~50 ms.
         hasher=lambda password: pool.apply(hash_password, (password,)),
+        settings=settings,
     )  # fmt: skip
+    reservations = Reservations(relay)  # A11: the booking; its mail is plugged in below
     app = build_app(
         relay,
         trusted_proxy_hops=config.trusted_proxy_hops,
         viewer_builds=ViewerBuilds(config.viewer_dir),
         health_details=config.health_details,
+        reservations=reservations,
     )
     # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
-    admin_options = Options(store, MAIL_OPTIONS, config.mail_command_line)
     outbox = Outbox(store, config.mail_retry)
     recovered = outbox.recover(time.time())
     committer.wait_durable()
     if any(recovered.values()):
         logger.info("outbox recovered after a stop", extra=recovered)
-    sender = MailSender(outbox, lambda: smtp_settings(admin_options.get), committer.wait_durable)
-    install_mail_routes(app, relay, admin_options, outbox, sender)
+    sender = MailSender(outbox, lambda: smtp_settings(settings.get), committer.wait_durable)
+    install_mail_routes(app, relay, settings, outbox, sender)
+
+    def options_changed(keys: list[str]) -> None:
+        if any(key.startswith("mail.") for key in keys):  # as the Mail page's own save does
+            outbox.retry_waiting_now(time.time())
+            committer.wait_durable()
+            sender.wake()
+        if "mail.reminder_minutes" in keys:
+            reminder_loop.wake()  # a longer lead may make a reminder due now
+
+    install_option_routes(
+        app, relay.accounts, settings, committer.wait_durable, time.time, options_changed
+    )
     sender.start()
+    # Reservations' mail (C3): invitations, updates, cancellations and reminders. The
+    # reservation store calls ``reservation_mailer.on_change`` after each durable change and
+    # ``reminder_loop.wake()``; ``reservations`` lists what the reminders look at.
+    listening: dict[str, str] = {}
+
+    def relay_url() -> str:
+        return (options.public_url or listening.get("url", "")).rstrip("/")
+
+    def link_for(reservation: Reservation, invitee: Invitee) -> str:
+        # The reservations' meeting page (reservations/service.py meeting_url).
+        return f"{relay_url()}/?meet={invitee.link_secret}"
+
+    reservation_mailer = ReservationMailer(
+        outbox, lambda: smtp_settings(settings.get), agent_profile_reader(relay),
+        link_for, committer.wait_durable,
+    )  # fmt: skip
+    reminder_loop = ReminderLoop(
+        reservation_mailer, reservations.every,
+        lambda: int(settings.get("mail.reminder_minutes")),
+    )  # fmt: skip
+
+    def reservation_changed(
+        reservation: Reservation, change: ReservationChange, previous: Reservation | None
+    ) -> None:
+        reservation_mailer.on_change(reservation, change, previous)
+        reminder_loop.wake()  # a new or moved start may be the next reminder
+
+    reservations.on_change = reservation_changed
+    install_reservation_mail_routes(app, relay, settings, outbox, reservation_mailer, relay_url)
     ssl_args = {}
     if config.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -119,6 +177,9 @@ def run(
     scheme = "https" if config.tls_cert else "http"
     host, port = server.address[:2]
     url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
+    listening["url"] = url
+    reminder_loop.start()
+    cleanup = gevent.spawn(_clean_outbox_forever, outbox, settings, committer.wait_durable)
     logger.info("relay listening", extra={"url": url, "data": str(config.data_dir)})
     if config.viewer_dir is not None:
         offered = ViewerBuilds(config.viewer_dir).available()
@@ -149,6 +210,8 @@ def run(
 
     logger.info("relay stopping")
     ticker.kill()
+    reminder_loop.stop()
+    cleanup.kill()
     server.stop_accepting()
     for member in relay.rooms.members() + relay.screens.members():
         member.close(CloseCode.GOING_AWAY, "relay restarting")
@@ -180,6 +243,20 @@ def raise_descriptor_limit() -> None:
             logger.warning("could not raise the descriptor limit from %d: %s", soft, error)
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     logger.info("open descriptor limit: %d (soft), %d (hard)", soft, hard)
+
+
+def _clean_outbox_forever(outbox: Outbox, options: Options, wait_durable) -> None:
+    """Drop sent and failed mails older than ``mail.keep_days``, at start and hourly."""
+    while True:
+        try:
+            keep_s = int(options.get("mail.keep_days")) * 86400
+            dropped = outbox.drop_finished(time.time() - keep_s)
+            if dropped:
+                wait_durable()
+                logger.info("old mails dropped from the outbox", extra={"mails": dropped})
+        except Exception:
+            logger.exception("outbox cleanup failed")
+        gevent.sleep(OUTBOX_CLEANUP_S)
 
 
 def _tick_forever(relay: Relay) -> None:

@@ -46,6 +46,7 @@ from suite.protocol.calls import (
     AnswerCall,
     HangUp,
     IceCandidate,
+    RejoinCall,
     SdpAnswer,
     SdpOffer,
     SetCallMedia,
@@ -146,7 +147,7 @@ __all__ = [
     "RelayedStrokePoints", "RelayedTyping", "ScreenState", "SessionEnded", "SessionUpdated",
     "StrokeRemoved", "Welcome", "KnocksChanged", "decode_relay_message",
     "CALL_MESSAGES", "SIGNAL_MESSAGES", "AnswerCall", "HangUp", "IceCandidate", "SdpAnswer",
-    "SdpOffer", "SetCallMedia", "StartCall", "CallState", "RelayedIceCandidate",
+    "SdpOffer", "SetCallMedia", "StartCall", "RejoinCall", "CallState", "RelayedIceCandidate",
     "RelayedSdpAnswer", "RelayedSdpOffer",
     "SHARING_MESSAGES", "AnswerPrint", "RequestPrint", "SendLink", "PrintAnswered",
     "PrintRequested",
@@ -184,8 +185,8 @@ ClientMessage = (
     | ScreenAck | PaintReport | PresentStart | PresentPause | PresentResume | PresentStop
     | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
-    | StartCall | AnswerCall | HangUp | SetCallMedia | SdpOffer | SdpAnswer | IceCandidate
-    | SendLink | RequestPrint | AnswerPrint
+    | StartCall | AnswerCall | HangUp | SetCallMedia | RejoinCall | SdpOffer | SdpAnswer
+    | IceCandidate | SendLink | RequestPrint | AnswerPrint
 )  # fmt: skip
 
 

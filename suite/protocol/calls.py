@@ -55,6 +55,18 @@ class SetCallMedia(WireMessage):
 
 
 @dataclass(frozen=True, slots=True)
+class RejoinCall(WireMessage):
+    """The page that held its participant's place in a call is back on a new socket (a reload,
+    a reconnect, a relay restart): it takes the place again, with its media as they were."""
+
+    type: ClassVar[MessageType] = MessageType.REJOIN_CALL
+    call_id: str = wire(str, low=1, high=MAX_CALL_ID_CHARS)
+    media: str = wire(str, choices=CALL_MEDIA)
+    muted: bool = wire(bool)
+    camera_off: bool = wire(bool)
+
+
+@dataclass(frozen=True, slots=True)
 class SdpOffer(WireMessage):
     type: ClassVar[MessageType] = MessageType.SDP_OFFER
     call_id: str = wire(str, low=1, high=MAX_CALL_ID_CHARS)
@@ -82,5 +94,14 @@ class IceCandidate(WireMessage):
     )
 
 
-CALL_MESSAGES = (StartCall, AnswerCall, HangUp, SetCallMedia, SdpOffer, SdpAnswer, IceCandidate)
+CALL_MESSAGES = (
+    StartCall,
+    AnswerCall,
+    HangUp,
+    SetCallMedia,
+    RejoinCall,
+    SdpOffer,
+    SdpAnswer,
+    IceCandidate,
+)
 SIGNAL_MESSAGES = (SdpOffer, SdpAnswer, IceCandidate)

@@ -115,7 +115,7 @@ class SessionEnded(WireMessage):
     started_at: float = wire(float)
     ended_at: float = wire(float)
     duration_s: float = wire(float)
-    ended_by: str = wire(str, choices=("agent", "customer", "relay"))
+    ended_by: str = wire(str, choices=("agent", "customer", "relay", "admin"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,9 @@ class ViewerBridge:
         received: ReceivedFiles,
         started: float,
         files: FileTransferClient | None = None,
+        relay_url: str = "",
     ):
+        self._relay_url = relay_url.rstrip("/")
         self._window = None
         self._files = files
         self._close_after_s = close_after_s
@@ -120,6 +122,33 @@ class ViewerBridge:
     def toggle_fullscreen(self) -> None:
         if self._window is not None:
             self._window.toggle_fullscreen()
+
+    def call_support(self, report: dict[str, Any]) -> None:
+        """CH9: what the page found its engine can do for calls (logged once at start-up)."""
+        webrtc = bool(isinstance(report, dict) and report.get("webrtc"))
+        if webrtc:
+            logger.info("the engine has WebRTC: calls are held in the viewer")
+        else:
+            logger.info("the engine has no RTCPeerConnection: calls open in the system browser")
+
+    def open_call_in_browser(self, url: str) -> bool:
+        """CH9: this program's WebKitGTK has no WebRTC, so the customer's call opens in the
+        system browser: ``url`` is the relay's one-time handoff link to the customer's page
+        (``<relay>/#handoff=...``). Anything else is refused. Returns whether a browser opened.
+        """
+        prefix = f"{self._relay_url}/#handoff="
+        if not self._relay_url or not isinstance(url, str) or not url.startswith(prefix):
+            logger.warning("refused to open a link that is not the relay's call handoff")
+            return False
+        import webbrowser
+
+        try:
+            opened = webbrowser.open(url)
+        except webbrowser.Error:
+            logger.exception("the system browser did not open")
+            return False
+        logger.info("call handed to the system browser (%s)", "opened" if opened else "no browser")
+        return bool(opened)
 
     def first_frame(self) -> None:
         if not self._first_frame_logged:
@@ -272,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         time.time(),
     )
     files = FileTransferClient(relay_url, f"Customer {seat.customer_token}")
-    bridge = ViewerBridge(args.close_after, ReceivedFiles(), started, files)
+    bridge = ViewerBridge(args.close_after, ReceivedFiles(), started, files, relay_url=relay_url)
     import webview
 
     window = webview.create_window(

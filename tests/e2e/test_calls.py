@@ -13,6 +13,7 @@ from tests.support.calls import (
     REMOTE_VIDEO_PLAYS,
     call_state,
     coturn_missing,
+    free_port,
     run_coturn,
     wait_call,
     wait_stats,
@@ -123,6 +124,98 @@ def test_a_call_only_through_coturn_with_the_relays_credentials(
                 page.context.close()
 
 
+def test_a_network_without_udp_falls_back_to_turn_over_tcp_by_itself(
+    browser, relay_factory, tmp_path
+) -> None:
+    """Where UDP may not be used (Chromium's WebRTC IP handling policy
+    disable_non_proxied_udp, as an enterprise policy sets it), the pages with their default ICE
+    policy find no direct path and connect through the relay's TURN server over TCP on their
+    own: the selected pair is relay on both sides, media flows and the tile says so."""
+    from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH
+
+    missing = coturn_missing()
+    if missing:
+        print(f"skipped: {missing}")
+        pytest.skip(missing)
+    with run_coturn(tmp_path) as turn:
+        over_tcp = turn.url.replace("transport=udp", "transport=tcp")
+        relay = relay_factory(*turn.relay_args, "--turn-url", over_tcp)
+        no_udp = [*CHROMIUM_ARGS, "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
+        browsers = [
+            browser.browser_type.launch(executable_path=CHROMIUM_PATH, args=no_udp)
+            for _ in range(2)
+        ]
+        try:
+            agent = open_page(browsers[0], relay.url + "/agent")
+            customer = open_page(browsers[1], relay.url + "/")
+            agent_login(agent)
+            code = start_support(agent)
+            customer_join(customer, code)
+            customer_id = _call(agent, customer)
+            flowing = "b.framesDecoded > a.framesDecoded && b.audioPackets > a.audioPackets"
+            seen = wait_stats(agent, customer_id, flowing)["b"]
+            assert (seen["localCandidateType"], seen["remoteCandidateType"]) == ("relay", "relay")
+            assert wait_stats(customer, "agent", flowing)["b"]["localCandidateType"] == "relay"
+            expect(by_id(agent, "call-status")).to_have_text("Connected through the relay")
+            expect(by_id(customer, "call-status")).to_have_text("Connected through the relay")
+        finally:
+            for launched in browsers:
+                launched.close()
+
+
+TRYING_THROUGH_THE_RELAY = "No direct connection: trying through the relay…"
+RECORD_STATUS_LINES = """() => {
+    window.__statusLines = [];
+    const status = document.querySelector('[data-testid="call-status"]');
+    new MutationObserver(() => {
+        const line = status.textContent;
+        if (line && window.__statusLines.at(-1) !== line) window.__statusLines.push(line);
+    }).observe(status, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def test_no_path_at_all_tries_the_relay_then_says_the_call_could_not_connect(
+    browser, relay_factory
+) -> None:
+    """No UDP (Chromium's disable_non_proxied_udp policy) and the relay's TURN server
+    unreachable: no candidate pair at all, yet the pages do not say "Connecting…" for ever:
+    after 4 s they try through the relay (ICE restart, TURN only), and when that finds no path
+    either they say the call could not connect."""
+    from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH
+
+    port = free_port()  # nothing listens there: the TURN server is down
+    relay = relay_factory(
+        "--turn-url", f"turn:127.0.0.1:{port}?transport=tcp", "--turn-secret", "s"
+    )
+    no_udp = [*CHROMIUM_ARGS, "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
+    browsers = [
+        browser.browser_type.launch(executable_path=CHROMIUM_PATH, args=no_udp) for _ in range(2)
+    ]
+    try:
+        agent = open_page(browsers[0], relay.url + "/agent")
+        customer = open_page(browsers[1], relay.url + "/")
+        agent_login(agent)
+        code = start_support(agent)
+        customer_join(customer, code)
+        for page in (agent, customer):  # every line the tile's status shows, in order
+            page.evaluate(RECORD_STATUS_LINES)
+        by_id(agent, "call-start-video").click()
+        by_id(customer, "call-accept").click()
+        for page in (agent, customer):
+            wait_call(page, "Object.values(call.links).includes('failed')", timeout_ms=40_000)
+            lines = page.evaluate("window.__statusLines")
+            assert lines[lines.index("Connecting…") :] == [
+                "Connecting…",
+                TRYING_THROUGH_THE_RELAY,
+                "The call could not connect. Check your network, then call again.",
+            ], lines
+        by_id(agent, "call-hangup").click()
+        wait_call(customer, "call.phase === 'ended'")
+    finally:
+        for launched in browsers:
+            launched.close()
+
+
 def test_the_customer_answers_in_the_viewer_and_the_chat_page_says_so(
     open_ui: PageFactory, browser, relay
 ) -> None:
@@ -179,8 +272,9 @@ def test_a_blocked_microphone_says_what_to_do_and_the_call_can_be_declined(
 
 
 def test_the_call_model_reads_call_state_stats_and_errors(open_ui: PageFactory) -> None:
-    """call_model.js (pure): the page's phase from call_state, which links to open and close,
-    who is polite, getStats read as loss/RTT/relay, and getUserMedia errors as keys."""
+    """call_model.js (pure): the page's phase from call_state (rejoining a call this page held),
+    which links to open and close (a peer on a new seat afresh), who is polite, getStats read as
+    loss/RTT/relay, and getUserMedia errors as keys."""
     page = open_ui("/")
     result = page.evaluate(
         """async () => {
@@ -213,6 +307,11 @@ def test_the_call_model_reads_call_state_stats_and_errors(open_ui: PageFactory) 
                 ended: m.viewOf(state("agent", true, "left", "ended")).phase,
                 peers: m.viewOf(state("0a1b2c3d4e5f", true, "joined")).peers.map((p) => p.id),
                 links: m.linkChanges(["agent", "gone"], [{ id: "agent" }, { id: "new" }]),
+                reseated: m.linkChanges(new Map([["agent", 1], ["k", 2]]),
+                    [{ id: "agent", seat: 2 }, { id: "k", seat: 2 }]),
+                rejoining: [m.viewOf(state("0a1b2c3d4e5f", false, "away"), "c"),
+                    m.viewOf(state("0a1b2c3d4e5f", false, "away"))]
+                    .map((v) => [v.phase, v.rejoining]),
                 polite: [m.isPolite("0a1b2c3d4e5f", "agent"), m.isPolite("agent", "0a1b2c3d4e5f")],
                 quality: m.qualityOf(stats),
                 turn: [m.hasTurn([{ urls: ["stun:x"] }]), m.hasTurn([{ urls: "turn:x" }])],
@@ -229,6 +328,9 @@ def test_the_call_model_reads_call_state_stats_and_errors(open_ui: PageFactory) 
     )
     assert result["peers"] == ["agent", "ffeeddccbbaa"]  # a mesh: the other customer too
     assert result["links"] == {"open": ["new"], "close": ["gone"]}
+    # A peer back on a new seat gets a fresh link; a page that held the call rejoins it.
+    assert result["reseated"] == {"open": ["agent"], "close": ["agent"]}
+    assert result["rejoining"] == [["active", True], ["idle", False]]
     assert result["polite"] == [True, False]
     quality = result["quality"]
     assert (quality["rttMs"], quality["lossPct"], quality["relayed"]) == (40, 5, True)

@@ -149,7 +149,7 @@ def test_admin_site_on_a_phone_in_korean(open_ui: PageFactory) -> None:
     expect(page.locator("#accounts-title")).to_have_text("계정")
     expect(by_id(page, "accounts-count")).to_have_text("계정 3개")
     expect(row(page, "alice").get_by_test_id("account-status")).to_have_text("정상")
-    expect(page.locator(".admin-table thead")).to_be_hidden()
+    expect(by_id(page, "accounts-table").locator("thead")).to_be_hidden()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     reset = row(page, "alice").get_by_test_id("reset-button")
     reset.scroll_into_view_if_needed()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.api import Api
 from tests.support.desktop_ui import desktop_page, local_call
 from tests.support.relay import ALICE, ROOT
 from tests.support.smtp_server import SmtpServer
@@ -65,6 +66,10 @@ def test_admin_sets_the_mail_server_and_sends_a_test_mail(open_ui: PageFactory, 
     expect(by_id(page, "mail-error")).to_contain_text("a port is a number from 1 to 65535")
     by_id(page, "mail-port").fill(str(smtp.port))
     by_id(page, "mail-sender-name").fill("Acme Sales")
+    # The reservations' reminder lead is a mail option of its own (default 15 minutes).
+    expect(by_id(page, "mail-reminder-minutes")).to_have_value("15")
+    expect(page.locator("#mail-reminder_minutes-source")).to_have_text("Default")
+    by_id(page, "mail-reminder-minutes").fill("20")
     by_id(page, "mail-password").fill("relay-secret-1")
     by_id(page, "mail-save").click()
     expect(by_id(page, "mail-message")).to_have_text(
@@ -74,6 +79,9 @@ def test_admin_sets_the_mail_server_and_sends_a_test_mail(open_ui: PageFactory, 
     expect(by_id(page, "mail-password-state")).to_have_text("Set. Leave empty to keep it.")
     expect(by_id(page, "mail-audit")).to_contain_text("root · Password: (empty) → (set)")
     expect(by_id(page, "mail-audit")).to_contain_text("Sender name: RemoteSales → Acme Sales")
+    expect(by_id(page, "mail-audit")).to_contain_text(
+        "Reminder before a reservation (minutes): 15 → 20"
+    )
     assert "relay-secret-1" not in page.content()
     # aiosmtpd offers no sign-in: with the password and no user name the mail goes.
     by_id(page, "mail-test-to").fill("admin@example.com")
@@ -98,9 +106,10 @@ def _open_invite(page: Page) -> None:
     expect(by_id(page, "invite-preview-body")).to_contain_text("Alice Kim")
 
 
-def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, smtp) -> None:
+def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, smtp, relay) -> None:
     """Bad addresses are marked at their field; the preview follows each row's language; the
-    sent invitations show Sent, and a refused one Failed with the server's answer."""
+    sent invitations show Sent, and a refused one Failed with the server's answer; a mailed
+    personal link withdrawn from the list no longer opens the session."""
     smtp.refuse_recipient("gone@example.com")
     page = open_ui("/agent", viewport=WIDE)
     agent_login(page)
@@ -117,7 +126,9 @@ def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, s
     expect(by_id(page, "invite-preview-subject")).to_have_text(
         "Subject: Alice Kim 상담원이 원격 상담에 초대했습니다"
     )
-    expect(by_id(page, "invite-preview-body")).to_contain_text(f"{code[:3]} {code[3:6]} {code[6:]}")
+    # Each recipient gets a personal link: the preview shows where it goes, and no code.
+    expect(by_id(page, "invite-preview-body")).to_contain_text("/?invite=personal-link")
+    expect(by_id(page, "invite-preview-body")).not_to_contain_text(code[:3] + " " + code[3:6])
     by_id(page, "invite-add").click()
     addresses.nth(2).fill("gone@example.com")
     expect(by_id(page, "invite-send")).to_have_text("Send 3 invitations")
@@ -137,7 +148,20 @@ def test_agent_emails_the_invitation_and_sees_each_state(open_ui: PageFactory, s
     expect(states.nth(2)).to_have_attribute("data-state", "failed", timeout=15_000)
     expect(states.nth(2)).to_contain_text("550 5.1.1 No such user")
     korean = smtp.wait_for_address("park@example.com")
-    assert "원격 상담" in korean.part("html") and code[:3] in korean.part("plain")
+    assert "원격 상담" in korean.part("html") and "/?invite=" in korean.part("plain")
+    assert code not in korean.part("plain").replace(" ", "")
+    # Each mailed link can be withdrawn from the list; Kim's link then opens nothing.
+    expect(by_id(page, "mail-withdraw")).to_have_count(3)
+    states.nth(0).get_by_test_id("mail-withdraw").click()
+    expect(states.nth(0).get_by_test_id("mail-link-state")).to_have_text("Link withdrawn")
+    expect(by_id(page, "mail-withdraw")).to_have_count(2)
+    secret = re.findall(
+        r"/\?invite=([A-Za-z0-9_-]+)", smtp.wait_for_address("kim@example.com").part("plain")
+    )[0]
+    status, body, _ = Api(relay.url).request(
+        "POST", "/api/join", {"invitation": secret, "name": "Kim"}
+    )
+    assert (status, body["error"]["code"]) == (410, "invitation_revoked")
     states.nth(2).scroll_into_view_if_needed()
     shot(page, "agent-invite-states-en-1280x800")
     # The received mail as a mail program shows it.
@@ -267,3 +291,27 @@ def test_the_desktop_app_emails_the_invitation(relay, smtp, xvfb, tmp_path, arti
         path = chat.screenshot(artifacts_dir / "mail-desktop-app-invite-sent-1920x1080.png")
         if SHOTS.is_dir():
             shutil.copy(path, SHOTS / path.name)
+
+
+def test_the_customer_follows_the_mailed_personal_link_on_a_phone(
+    open_ui: PageFactory, smtp, relay
+) -> None:
+    """The link from the received invitation opens the customer page without a code field;
+    the customer types a name and is in the agent's chat."""
+    page = open_ui("/agent", viewport=WIDE)
+    agent_login(page)
+    start_support(page)
+    _open_invite(page)
+    by_id(page, "invite-address").nth(0).fill("phone@example.com")
+    by_id(page, "invite-send").click()
+    expect(by_id(page, "mail-state")).to_have_attribute("data-state", "sent", timeout=15_000)
+    mail = smtp.wait_for_address("phone@example.com")
+    [link] = re.findall(r"https?://\S+/\?invite=[A-Za-z0-9_-]+", mail.part("plain"))
+    assert f'href="{link}"' in mail.part("html")
+    customer = open_ui(link.removeprefix(relay.url), viewport={"width": 390, "height": 844})
+    expect(by_id(customer, "invitation-note")).to_be_visible()
+    expect(by_id(customer, "code-input")).to_be_hidden()
+    by_id(customer, "name-input").fill("Phone Customer")
+    by_id(customer, "join-button").click()
+    expect(by_id(customer, "chat-input")).to_be_visible()
+    shot(customer, "customer-from-mailed-link-390x844")

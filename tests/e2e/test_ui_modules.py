@@ -81,7 +81,17 @@ def test_every_string_exists_in_english_and_korean(open_ui: PageFactory) -> None
 
 # The string tables each page loads (besides common_strings.js, which every page has).
 PAGE_TABLES = {
-    "/": {"call", "chat", "customer", "favourite", "file", "knock", "participant", "screen"},
+    "/": {
+        "call",
+        "chat",
+        "customer",
+        "favourite",
+        "file",
+        "knock",
+        "participant",
+        "reservation",
+        "screen",
+    },
     "/agent": {
         "account",
         "agent",
@@ -99,11 +109,12 @@ PAGE_TABLES = {
         "knock",
         "mail",
         "participant",
+        "reservation",
         "screen",
         "sign_in",
     },
     "/view": {"call", "chat", "control", "drawing", "favourite", "file", "screen", "viewer_chat"},
-    "/admin": {"admin", "history", "mail", "sign_in"},
+    "/admin": {"admin", "history", "mail", "options", "sign_in", "statistics"},
     "/ui/agent/notice.html": {"agent", "desktop_call", "file"},
     "/ui/agent/help.html": {"agent"},
 }

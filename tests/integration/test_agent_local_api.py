@@ -6,8 +6,11 @@ windows are replaced by a recorder (the desktop tests drive the real ones).
 
 from __future__ import annotations
 
+import http.client
 import json
+import urllib.parse
 from collections.abc import Iterator
+from hashlib import sha256
 
 import pytest
 
@@ -18,9 +21,10 @@ from suite.agent.app.local_server import LocalServer
 from suite.agent.app.settings import LocalSettings
 from suite.protocol import PROTOCOL_VERSION
 from tests.support.api import Api
-from tests.support.local_api import SECRET, LocalClient, RecordingDesktop
+from tests.support.local_api import SECRET, TOKEN_HEADER, LocalClient, RecordingDesktop
 from tests.support.network import closed_port_url
 from tests.support.relay import ALICE
+from tests.support.reservations import book
 
 
 @pytest.fixture
@@ -354,3 +358,38 @@ def test_history_export_refuses_other_paths_and_relays_refusals(local, relay):
     status, body, _ = local.request("POST", "/local/history/export", {"path": bad})
     assert (status, body["error"]["code"]) == (400, "bad_request")
     assert "presented" in body["error"]["message"]
+
+
+def test_a_reservation_material_streams_through_the_proxy_past_its_body_limit(local, relay):
+    """A 3 MiB material goes through /local/relay/reservations/<id>/materials whole (the
+    proxy's 1 MiB body limit holds for every other path) and arrives with its sha256."""
+    status, login, _ = local.request(
+        "POST", "/local/login",
+        {"relay_url": relay.url, "username": ALICE.username, "password": ALICE.password},
+    )  # fmt: skip
+    assert status == 200, login
+    reservation = book(Api(relay.url), login["token"])
+    data = bytes(range(256)) * (3 * 4096)  # 3 MiB
+    query = urllib.parse.urlencode({"name": "catalogue.pdf", "sha256": sha256(data).hexdigest()})
+    conn = http.client.HTTPConnection("127.0.0.1", local.port, timeout=30)
+    try:
+        conn.request(
+            "PUT",
+            f"/local/relay/reservations/{reservation['id']}/materials?{query}",
+            data,
+            {"Host": f"127.0.0.1:{local.port}", TOKEN_HEADER: SECRET,
+             "Authorization": f"Bearer {login['token']}",
+             "Content-Type": "application/octet-stream"},
+        )  # fmt: skip
+        response = conn.getresponse()
+        answer = json.loads(response.read())
+    finally:
+        conn.close()
+    assert response.status == 201, answer
+    assert answer["material"]["size"] == len(data)
+    assert answer["material"]["sha256"] == sha256(data).hexdigest()
+    status, body, _ = local.request(
+        "PUT", "/local/relay/me", {"name": "x" * (1024 * 1024)},
+        headers={"Authorization": f"Bearer {login['token']}"},
+    )  # fmt: skip
+    assert (status, body["error"]["code"]) == (413, "too_large")

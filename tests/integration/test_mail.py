@@ -3,13 +3,17 @@ crash, bad input, and the admin's SMTP settings (AD4)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 
 from tests.support.api import Api
 from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
+from tests.support.reservations import book, meeting, wall_clock_in
 from tests.support.smtp_server import SmtpServer, invite, mail_state, wait_mail_state
 
 RETRY_ARGS = ["--mail-retry-first", "0.3"]
@@ -46,7 +50,7 @@ def session(mail_relay, smtp) -> tuple[Api, str, dict]:
 
 def test_invitation_arrives_as_text_and_html_in_korean(session, smtp):
     """A Korean invitation arrives with a text and an HTML part, both in Korean, with the
-    agent's name and company, the access code and the customer page's link."""
+    agent's name and company and a personal link of the recipient's own instead of the code."""
     api, token, support = session
     status, body = invite(api, token, support["session_id"], ("kim@example.com", "ko"),
                           ("lee@example.com", "en"))  # fmt: skip
@@ -63,14 +67,57 @@ def test_invitation_arrives_as_text_and_html_in_korean(session, smtp):
     assert korean.message.get_content_type() == "multipart/alternative"
     assert "원격 상담에 초대했습니다" in str(korean.message["Subject"])
     code = f"{support['code'][:3]} {support['code'][3:6]} {support['code'][6:]}"
+    links = {}
+    for address in ("kim@example.com", "lee@example.com"):
+        [mail] = smtp.messages_to(address)
+        [link] = set(re.findall(r"/\?invite=([A-Za-z0-9_-]{32,})", mail.part("plain")))
+        assert f"/?invite={link}" in mail.part("html")
+        assert code not in mail.part("plain") and code not in mail.part("html")
+        links[address] = link
+    assert links["kim@example.com"] != links["lee@example.com"]
     for subtype in ("plain", "html"):
         part = korean.part(subtype)
         assert "Alice Kim" in part and "Acme" in part and "상담 참여하기" in part
-        assert code in part
-        assert support["join_url"].replace("&", "&amp;") in part or support["join_url"] in part
+        assert "개인 링크" in part
     [english] = smtp.messages_to("lee@example.com")
     assert "invites you to a live online consultation" in english.part("plain")
     assert "상담" not in english.part("html")
+
+
+def test_each_mailed_link_is_in_the_people_list_revocable_and_opens_one_seat(session, smtp):
+    """Every mailed recipient has an open personal link labelled with their address in the
+    session's list; a revoked one no longer opens the session, the other seats its holder."""
+    api, token, support = session
+    session_id = support["session_id"]
+    status, body = invite(api, token, session_id, ("one@example.com", "en"),
+                          ("two@example.com", "en"))  # fmt: skip
+    assert status == 202, body
+    assert [mail["link"]["state"] for mail in body["mails"]] == ["open", "open"]
+    status, listed, _ = api.request("GET", f"/api/supports/{session_id}/links", token=token)
+    by_label = {link["label"]: link for link in listed["invitations"]}
+    assert {by_label[a]["state"] for a in ("one@example.com", "two@example.com")} == {"open"}
+    secrets = {}
+    for address in ("one@example.com", "two@example.com"):
+        mail = smtp.wait_for_address(address)
+        secrets[address] = re.findall(r"/\?invite=([A-Za-z0-9_-]{32,})", mail.part("plain"))[0]
+    link_id = by_label["one@example.com"]["id"]
+    status, _, _ = api.request("DELETE", f"/api/supports/{session_id}/links/{link_id}",
+                               token=token)  # fmt: skip
+    assert status == 200
+    status, refused, _ = api.request(
+        "POST", "/api/join", {"invitation": secrets["one@example.com"], "name": "One"}
+    )
+    assert (status, refused["error"]["code"]) == (410, "invitation_revoked"), refused
+    status, joined, _ = api.request(
+        "POST", "/api/join", {"invitation": secrets["two@example.com"], "name": "Two"}
+    )
+    assert status == 200, joined
+    status, mails, _ = api.request(
+        "GET", f"/api/supports/{session_id}/invitation_mails", token=token
+    )
+    assert {m["to"]: m["link"]["state"] for m in mails["mails"]} == {
+        "one@example.com": "revoked", "two@example.com": "used",
+    }  # fmt: skip
 
 
 def test_mail_states_are_listed_for_the_session(session, smtp):
@@ -113,16 +160,21 @@ def test_bad_addresses_are_each_named_and_nothing_is_queued(session, smtp):
 
 
 def test_a_thousand_recipients_get_the_cap_error(session):
-    """1,000 (or 201) recipients in one request are refused whole with too_many_recipients and
-    the cap (200 pass: tests/unit/test_mail_core.py)."""
+    """1,000 (or 51) recipients in one request are refused whole with too_many_recipients and
+    the cap: a live session's 50 open personal links (200 pass a plain list:
+    tests/unit/test_mail_core.py)."""
     api, token, support = session
     many = [(f"user{i}@example.com", "en") for i in range(1000)]
     status, body = invite(api, token, support["session_id"], *many)
     assert status == 413, body
     assert body["error"]["code"] == "too_many_recipients"
-    assert body["error"]["max_recipients"] == 200
-    status, body = invite(api, token, support["session_id"], *many[:201])
+    assert body["error"]["max_recipients"] == 50
+    status, body = invite(api, token, support["session_id"], *many[:51])
     assert (status, body["error"]["code"]) == (413, "too_many_recipients")
+    status, links, _ = api.request(
+        "GET", f"/api/supports/{support['session_id']}/links", token=token
+    )
+    assert links["invitations"] == []  # no link was issued for a refused list
     status, body, _ = api.request(
         "GET", f"/api/supports/{support['session_id']}/invitation_mails", token=token
     )
@@ -377,3 +429,109 @@ def test_bad_mail_options_on_the_command_line_are_refused(tmp_path):
         )  # fmt: skip
         assert result.returncode == 2, result
         assert reason in result.stderr
+
+
+def test_reservation_invitation_preview_shows_what_an_invitee_receives(mail_relay):
+    """The reservation preview answers the subject, text, HTML and a .ics that parses, for a
+    reservation not saved yet, in the asked language; bad fields are named."""
+    api = Api(mail_relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    draft = {
+        "title": "Demo\r\nBcc: x@example.com",
+        "start_utc": "2026-03-29T00:30:00Z",
+        "duration_minutes": 180,
+        "time_zone": "Europe/Berlin",
+        "agenda": ["Prices"],
+    }
+    status, body, _ = api.request(
+        "POST", "/api/reservation_mails/preview",
+        {"reservation": draft, "lang": "ko", "kind": "invitation"}, token=token,
+    )  # fmt: skip
+    assert status == 200, body
+    assert body["subject"].startswith("초대: Demo Bcc: x@example.com")
+    assert "\n" not in body["subject"]
+    assert "01:30–05:30 (Europe/Berlin, UTC+01:00 → UTC+02:00)" in body["text"]
+    assert "/?meet=your-personal-link" in body["html"]
+    assert body["calendar_type"] == "text/calendar; method=REQUEST"
+    event = Calendar.from_ical(body["calendar"]).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    status, body, _ = api.request(
+        "POST", "/api/reservation_mails/preview",
+        {"reservation": {**draft, "time_zone": "Mars/Olympus"}}, token=token,
+    )  # fmt: skip
+    assert (status, body["error"]["code"], body["error"]["field"]) == (
+        400, "bad_request", "time_zone",
+    )  # fmt: skip
+    status, body, _ = api.request("POST", "/api/reservation_mails/preview", {"kind": "x"},
+                                  token=token)  # fmt: skip
+    assert (status, body["error"]["field"]) == (400, "kind")
+    status, _, _ = api.request("POST", "/api/reservation_mails/preview", {"reservation": draft})
+    assert status == 401
+    status, body, _ = api.request("GET", "/api/reservation_mails/unknown", token=token)
+    assert (status, body) == (200, {"mails": []})
+    status, _, _ = api.request("GET", "/api/reservation_mails/unknown")
+    assert status == 401
+
+
+def test_admin_sets_reminder_minutes_keep_days_and_ca_file(mail_relay):
+    """The admin's mail section holds the reminder lead, the days mail is kept and the CA
+    file, each checked, with its source."""
+    api = Api(mail_relay.url)
+    admin = api.login(ROOT.username, ROOT.password)
+    status, body, _ = api.request("GET", "/api/admin/mail", token=admin)
+    assert body["settings"]["reminder_minutes"] == {"value": 15, "source": "default"}
+    assert body["settings"]["keep_days"]["value"] == 30
+    assert body["settings"]["ca_file"]["value"] == ""
+    changes = {"reminder_minutes": 30, "keep_days": 7, "ca_file": "/etc/ssl/company-ca.pem"}
+    try:
+        status, body, _ = api.request("PUT", "/api/admin/mail", changes, token=admin)
+        assert status == 200, body
+        assert body["settings"]["reminder_minutes"] == {"value": 30, "source": "admin"}
+        for bad in ({"reminder_minutes": -1}, {"keep_days": 0}, {"ca_file": "relative.pem"},
+                    {"ca_file": "/a\nb"}):  # fmt: skip
+            status, body, _ = api.request("PUT", "/api/admin/mail", bad, token=admin)
+            assert (status, body["error"]["code"]) == (400, "bad_setting"), (bad, body)
+            assert body["error"]["field"] == next(iter(bad))
+    finally:
+        api.request("PUT", "/api/admin/mail", {"reminder_minutes": 15, "keep_days": 30,
+                                               "ca_file": ""}, token=admin)  # fmt: skip
+
+
+def test_a_reservation_booked_on_the_relay_mails_each_invitee_a_link_that_opens_its_meeting(
+    mail_relay, smtp
+):
+    """Booked through the relay's API: each invitee receives one invitation whose own link (in
+    the text, the HTML and the .ics) opens that meeting's page; the cancellation reaches each as
+    METHOD:CANCEL with a higher SEQUENCE, and the link then says the meeting was cancelled."""
+    smtp.clear()
+    api = Api(mail_relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    reservation = book(api, token, start=wall_clock_in(120))
+    invitees = reservation["invitees"]
+    smtp.wait_for(len(invitees))
+    for invitee in invitees:
+        [mail] = smtp.messages_to(invitee["email"])
+        link = invitee["link_url"]
+        assert link in mail.part("plain") and link in mail.part("html")
+        method, event = _calendar_of(mail)
+        assert (method, str(event["URL"])) == ("REQUEST", link)
+        assert (str(event["UID"]), int(event["SEQUENCE"])) == (reservation["uid"], 0)
+        status, body = meeting(api, link)
+        assert status == 200 and body["meeting"]["title"] == reservation["title"], body
+    cancel = f"/api/reservations/{reservation['id']}/cancel"
+    status, body, _ = api.request("POST", cancel, {}, token)
+    assert status == 200, body
+    smtp.wait_for(2 * len(invitees))
+    for invitee in invitees:
+        first, second = smtp.messages_to(invitee["email"])
+        method, event = _calendar_of(second)
+        assert (method, str(event["UID"])) == ("CANCEL", reservation["uid"])
+        assert int(event["SEQUENCE"]) > 0
+        assert meeting(api, invitee["link_url"])[1]["meeting"]["state"] == "cancelled"
+
+
+def _calendar_of(mail):
+    """(METHOD, VEVENT) of a received mail's .ics part."""
+    [part] = [p for p in mail.message.walk() if p.get_content_type() == "text/calendar"]
+    calendar = Calendar.from_ical(part.get_payload(decode=True))
+    return str(calendar["METHOD"]), calendar.walk("VEVENT")[0]

@@ -49,7 +49,7 @@ def coturn_missing() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     """A port free for both TCP and UDP on 127.0.0.1."""
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
@@ -64,15 +64,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def run_coturn(folder: Path) -> Iterator[TurnServer]:
-    """Start ``turnserver`` on 127.0.0.1 with a fresh shared secret (TURN REST credentials).
+def run_coturn(
+    folder: Path, port: int | None = None, secret: str | None = None
+) -> Iterator[TurnServer]:
+    """Start ``turnserver`` on 127.0.0.1 with a fresh shared secret (TURN REST credentials), or
+    on ``port`` with ``secret`` (a relay told of a TURN server that starts late).
 
     The config is the one docs/calls.md recommends, pointed at loopback: loopback peers allowed
     (both browsers are on this machine), no TLS/DTLS, a port range of its own.
     """
-    port = _free_port()
+    port = port or free_port()
     low = 20000 + secrets.randbelow(400) * 100
-    secret = secrets.token_urlsafe(24)
+    secret = secret or secrets.token_urlsafe(24)
     log_path = folder / "turnserver.log"
     config = folder / "turnserver.conf"
     config.write_text(

@@ -166,6 +166,21 @@ class CdpPage:
                 clickCount=1 if kind != "mouseMoved" else 0,
             )
 
+    def double_click(self, selector: str, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """Double-click the middle of the element with real mouse events (a ``dblclick``)."""
+        self.click(selector, timeout_s)
+        box = self.evaluate(
+            f"""(() => {{
+                const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();
+                return {{x: r.left + r.width / 2, y: r.top + r.height / 2}};
+            }})()"""
+        )
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send(
+                "Input.dispatchMouseEvent", type=kind, x=box["x"], y=box["y"], button="left",
+                clickCount=2,
+            )  # fmt: skip
+
     def fill(self, selector: str, text: str) -> None:
         """Focus the field, select what it holds and type ``text`` over it."""
         self.click(selector)

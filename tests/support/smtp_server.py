@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -95,8 +97,17 @@ class _Handler:
 class SmtpServer:
     """aiosmtpd on 127.0.0.1:<port>, started by :meth:`start` and stopped by :meth:`stop`."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(
+        self,
+        port: int | None = None,
+        security: str = "none",
+        certificate: tuple[Path, Path] | None = None,
+    ):
+        """``security``: ``none``, ``starttls`` (STARTTLS required before MAIL) or ``tls``
+        (implicit TLS from the first byte), with ``certificate`` (cert, key PEM files)."""
         self.port = port or free_port()
+        self.security = security
+        self.certificate = certificate
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
         self.received: list[Received] = []
@@ -114,8 +125,17 @@ class SmtpServer:
         self._controller: Controller | None = None
 
     def start(self) -> SmtpServer:
+        tls: dict[str, Any] = {}
+        if self.security != "none":
+            assert self.certificate is not None, "a TLS server needs a certificate"
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(self.certificate[0]), str(self.certificate[1]))
+            if self.security == "tls":
+                tls["ssl_context"] = context
+            else:
+                tls.update(tls_context=context, require_starttls=True)
         self._controller = Controller(
-            _Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10
+            _Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10, **tls
         )
         self._controller.start()
         return self

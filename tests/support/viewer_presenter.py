@@ -302,21 +302,32 @@ def wait_for_picture(
 # The recorder pywebview's bridge would be; it announces itself the way pywebview does.
 FAKE_BRIDGE = """
 window.__bridgeCalls = [];
-const answers = { receive_file: "/home/kim/Downloads/RemoteSales/offer.pdf" };
+const answers = {
+  receive_file: "/home/kim/Downloads/RemoteSales/offer.pdf",
+  open_call_in_browser: true,
+};
 const record = (name) => (...args) => {
   window.__bridgeCalls.push([name, ...args]);
   return Promise.resolve(answers[name] ?? null);
 };
 const names = ["session_over", "close", "toggle_fullscreen", "first_frame",
-  "receive_file", "open_received_folder"];
+  "receive_file", "open_received_folder", "open_call_in_browser", "call_support"];
 window.pywebview = { api: Object.fromEntries(names.map((name) => [name, record(name)])) };
 """
 
 
-def open_native(browser, session, fragment: bool = True) -> Page:
-    """The one-time viewer's page (`/view/native`) with a recording stand-in for its bridge."""
+# The engine of the one-time viewer on Debian (WebKitGTK 2.50 built without WebRTC) has no
+# RTCPeerConnection; tests/e2e/test_viewer_call_fallback.py probes the real one.
+WITHOUT_WEBRTC = "delete window.RTCPeerConnection; delete window.webkitRTCPeerConnection;"
+
+
+def open_native(browser, session, fragment: bool = True, webrtc: bool = True) -> Page:
+    """The one-time viewer's page (`/view/native`) with a recording stand-in for its bridge
+    (``webrtc=False``: in an engine without WebRTC, as the program's WebKitGTK here)."""
     context = browser.new_context(viewport={"width": 1100, "height": 700})
     context.add_init_script(FAKE_BRIDGE)
+    if not webrtc:
+        context.add_init_script(WITHOUT_WEBRTC)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from relay_server.calls.calls import RING_TIMEOUT_S, SIGNAL_BURST, Calls
+from relay_server.calls.calls import REJOIN_GRACE_S, RING_TIMEOUT_S, SIGNAL_BURST, Calls
 from relay_server.calls.ice_servers import IceConfig, turn_credentials
 from suite.protocol import (
     AnswerCall,
@@ -18,6 +18,7 @@ from suite.protocol import (
     HangUp,
     IceCandidate,
     ProtocolError,
+    RejoinCall,
     Role,
     SdpOffer,
     SetCallMedia,
@@ -151,16 +152,105 @@ def test_declining_ends_the_call_and_hanging_up_ends_it_for_both(parts):
 
 
 def test_the_call_socket_closing_leaves_the_call_and_no_answer_ends_it(parts):
-    """The customer's call page closing ends a two-party call; unanswered calls time out."""
+    """The customer's call page closing makes them away; not back within the grace, they have
+    left and the two-party call ends; unanswered calls time out."""
     calls, agent, customer, _, _ = parts
     _start(calls, agent, customer)
     calls.left(customer, 101.0)
-    assert agent.state()["state"] == "ended"
+    assert agent.state()["state"] == "active"
+    assert _states(agent)[CUSTOMER] == "away"
+    calls.expire(101.0 + REJOIN_GRACE_S - 1)
+    assert agent.state()["state"] == "active"
+    calls.expire(101.0 + REJOIN_GRACE_S)
+    assert agent.state()["state"] == "ended" and agent.state()["reason"] == "hung_up"
     _handle(calls, agent, StartCall("audio"), now=200.0)
     calls.expire(200.0 + RING_TIMEOUT_S - 1)
     assert agent.state()["state"] == "ringing"
     calls.expire(200.0 + RING_TIMEOUT_S)
     assert agent.state()["reason"] == "no_answer"
+
+
+def _states(socket: Socket) -> dict[str, str]:
+    return {p["id"]: p["state"] for p in socket.state()["participants"]}
+
+
+def _seats(socket: Socket) -> dict[str, int]:
+    return {p["id"]: p["seat"] for p in socket.state()["participants"]}
+
+
+def test_a_reloaded_page_rejoins_its_place_on_a_new_seat(parts):
+    """The page that held the call comes back on a new socket (a reload) and rejoin_call takes
+    the place again with its media state; its seat grows (peers open a fresh connection); a
+    second rejoin of the same socket changes nothing; signals reach the new socket only."""
+    calls, agent, customer, _, sockets = parts
+    call_id = _start(calls, agent, customer)
+    before = _seats(agent)[CUSTOMER]
+    calls.left(customer, 101.0)
+    reloaded = Socket(Role.CUSTOMER, CUSTOMER)
+    sockets[SESSION] = [agent, reloaded]
+    calls.entered(reloaded, "Kim", 102.0)
+    assert reloaded.state()["here"] is False and _states(reloaded)[CUSTOMER] == "away"
+    _handle(calls, reloaded, RejoinCall(call_id, "video", True, False), now=102.5)
+    assert reloaded.state()["here"] is True and _states(agent)[CUSTOMER] == "joined"
+    assert _seats(agent)[CUSTOMER] == before + 1
+    assert {p["id"]: p["muted"] for p in agent.state()["participants"]}[CUSTOMER] is True
+    frames = len(agent.frames)
+    _handle(calls, reloaded, RejoinCall(call_id, "video", True, False), now=103.0)
+    assert len(agent.frames) == frames  # the same page again: nothing to tell
+    _handle(calls, agent, SdpOffer(call_id, CUSTOMER, "v=0 fresh"), now=103.0)
+    assert reloaded.of_type("sdp_offer")[0]["sdp"] == "v=0 fresh"
+    assert customer.of_type("sdp_offer") == []
+
+
+def test_the_agent_away_keeps_the_call_until_the_grace_ends(parts):
+    """The agent's page reloading no longer ends the call at once: the agent is away, rejoins
+    and the call goes on; away past the grace, the call ends for everyone."""
+    calls, agent, customer, _, sockets = parts
+    call_id = _start(calls, agent, customer)
+    calls.left(agent, 101.0)
+    assert customer.state()["state"] == "active" and _states(customer)["agent"] == "away"
+    again = Socket(Role.AGENT)
+    sockets[SESSION] = [again, customer]
+    _handle(calls, again, RejoinCall(call_id, "video", False, False), now=102.0)
+    assert _states(customer)["agent"] == "joined" and again.state()["here"] is True
+    calls.left(again, 110.0)
+    calls.expire(110.0 + REJOIN_GRACE_S)
+    assert customer.state()["state"] == "ended" and calls.call_of(SESSION) is None
+
+
+def test_after_a_relay_restart_the_agents_rejoin_sets_the_call_up_again(parts):
+    """A fresh relay knows no call: a customer's rejoin is refused ("no such call") until the
+    agent's rejoin sets the call up again as it was (same id and media, customers away); then
+    the customer's rejoin joins it; a customer away past the grace has left."""
+    _, agent, customer, _, sockets = parts
+    calls = Calls(lambda session_id: sockets.get(session_id, []), TURN)  # the restarted relay
+    with pytest.raises(ProtocolError, match="no such call"):
+        _handle(calls, customer, RejoinCall("the-old-call", "video", False, False))
+    _handle(calls, agent, RejoinCall("the-old-call", "video", False, True))
+    state = customer.state()
+    assert (state["call_id"], state["media"], state["state"]) == ("the-old-call", "video", "active")
+    assert _states(customer) == {"agent": "joined", CUSTOMER: "away"}
+    _handle(calls, customer, RejoinCall("the-old-call", "video", False, False), now=101.0)
+    assert _states(agent) == {"agent": "joined", CUSTOMER: "joined"}
+    assert customer.state()["here"] is True
+    calls.left(customer, 102.0)
+    calls.expire(102.0 + REJOIN_GRACE_S)
+    assert agent.state()["state"] == "ended"
+
+
+def test_a_rejoin_that_is_not_allowed_is_refused(parts):
+    """Who declined cannot rejoin (answer_call is the way in), and nobody rejoins a call that
+    is not the session's call."""
+    calls, agent, customer, _, sockets = parts
+    call_id = _start(calls, agent, customer)
+    late = Socket(Role.CUSTOMER, "0123456789ab")
+    sockets[SESSION].append(late)
+    calls.entered(late, "Lee", 101.0)
+    _handle(calls, late, HangUp(call_id))  # Lee declines
+    with pytest.raises(ProtocolError, match="you are not in this call"):
+        _handle(calls, late, RejoinCall(call_id, "video", False, False))
+    with pytest.raises(ProtocolError, match="no such call"):
+        _handle(calls, customer, RejoinCall("not-this-call", "video", False, False))
 
 
 def test_media_state_and_the_signal_rate_limit(parts):
@@ -225,6 +315,20 @@ def test_no_stun_or_turn_means_host_candidates_only():
         },
         {"type": "start_call", "media": "screen"},
         {"type": "answer_call", "call_id": "c", "accept": 1},
+        {
+            "type": "rejoin_call",
+            "call_id": "c",
+            "media": "screen",
+            "muted": False,
+            "camera_off": False,
+        },
+        {
+            "type": "rejoin_call",
+            "call_id": "",
+            "media": "audio",
+            "muted": False,
+            "camera_off": False,
+        },
     ],
 )
 def test_oversized_or_mistyped_call_frames_are_bad_messages(frame):

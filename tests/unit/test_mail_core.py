@@ -188,7 +188,7 @@ def test_options_know_their_origin_and_audit_changes(tmp_path):
         assert options.set({"mail.port": 587}, "root", 11.0) == []
         with pytest.raises(Refused) as caught:
             options.set({"mail.host": "ok.example.com", "mail.port": 0}, "root", 12.0)
-        assert caught.value.details == {"field": "port"}
+        assert caught.value.details == {"field": "port", "key": "mail.port"}
         assert options.get("mail.host") == "smtp.example.com"
     finally:
         store.close()
@@ -216,3 +216,83 @@ def test_a_rendering_serves_every_recipient_and_refuses_a_header_trick():
                            ("a@example.com", "<m@x>\r\nBcc: b@example.com")):  # fmt: skip
         with pytest.raises(ValueError):
             rendered.for_recipient(to, message_id, 0.0)
+
+
+def test_old_sent_and_failed_mails_are_dropped_and_stay_dropped(tmp_path):
+    """Cleanup drops sent and failed mails finished before the cut-off (and their keys), keeps
+    newer ones and everything still waiting, and the drop survives reopening the store."""
+    store = Store(tmp_path)
+    try:
+        outbox = Outbox(store)
+        ids = {}
+        for name, finished in (("old-sent", 10.0), ("old-failed", 20.0), ("new-sent", 500.0)):
+            mail = OutgoingMail("alice", "r", "invitation", f"{name}@example.com", "en",
+                                MailContent("s", "t", "<p>h</p>"), meta={"key": name})  # fmt: skip
+            ids[name] = outbox.enqueue(mail, 0.0, "example.com")
+            outbox.begin(ids[name], finished)
+            if name == "old-failed":
+                outbox.rejected(ids[name], "550 no", finished)
+            else:
+                outbox.sent(ids[name], "250 ok", finished)
+        ids["waiting"] = outbox.enqueue(_mail("waiting@example.com"), 0.0, "example.com")
+        assert outbox.drop_finished(before=100.0) == 2
+        assert not outbox.has_key("old-sent") and outbox.has_key("new-sent")
+        store.sync()
+        store.close()
+        store = Store(tmp_path)
+        reopened = Outbox(store)
+        for name in ("old-sent", "old-failed"):
+            with pytest.raises(Refused):
+                reopened.view(ids[name])
+        assert reopened.view(ids["new-sent"])["state"] == SENT
+        assert reopened.view(ids["waiting"])["state"] == QUEUED
+        assert reopened.has_key("new-sent") and not reopened.has_key("old-failed")
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_personal_link_written_over_its_stand_in_equals_a_full_rendering(lang):
+    """Writing each recipient's secret over the stand-in of a message serialised once gives
+    the same bytes as serialising that recipient's own content, wherever quoted-printable's
+    soft line breaks fall (relay addresses of every length from 0 to 79 extra characters)."""
+    import re
+    import secrets as random_secrets
+
+    from relay_server.mail.templates import invitation, render, stand_in, substitute, with_value
+
+    agent = {"name": "Alice Kim", "company": "Acme", "email": "alice@acme.test"}
+
+    def same(message: bytes) -> bytes:  # the MIME boundary is random per rendering
+        return re.sub(rb"={15}\d+==", b"BOUNDARY", message)
+
+    broken_inside = 0
+    for extra in range(80):
+        relay = f"https://relay{'x' * extra}.example.com"
+        secret = random_secrets.token_urlsafe(24)
+        content = invitation(lang, agent, f"{relay}/?invite={stand_in(len(secret))}", relay)
+        once = render(content, "relay@example.com", "RS").for_recipient("k@e.com", "<1@e>", 0.0)
+        fast = substitute(once, content, secret)
+        own = with_value(content, len(secret), secret)
+        full = render(own, "relay@example.com", "RS").for_recipient("k@e.com", "<1@e>", 0.0)
+        assert fast is not None and same(fast) == same(full), extra
+        broken_inside += secret.encode() not in fast
+    assert broken_inside > 0  # some cases had a soft line break inside the secret
+
+
+def test_a_stand_in_that_is_not_alone_is_not_written_over():
+    """When the stand-in also appears elsewhere (an agent named XXXX...) or the value has
+    characters quoted-printable changes, substitution declines and the sender renders fully."""
+    from relay_server.mail.templates import invitation, render, stand_in, substitute
+
+    token = stand_in(32)
+    content = invitation("en", {"name": token}, f"https://r.example.com/?invite={token}",
+                         "https://r.example.com")  # fmt: skip
+    once = render(content, "relay@example.com", "RS").for_recipient("k@e.com", "<1@e>", 0.0)
+    assert substitute(once, content, "a" * 31 + "=") is None
+    assert substitute(once, content, "") is None
+    fine = invitation("en", {"name": "Kim"}, f"https://r.example.com/?invite={token}",
+                      "https://r.example.com")  # fmt: skip
+    once = render(fine, "relay@example.com", "RS").for_recipient("k@e.com", "<1@e>", 0.0)
+    tampered = once.replace(b"Kim", token.encode(), 1)
+    assert substitute(tampered, fine, "b" * 32) is None

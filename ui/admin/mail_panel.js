@@ -5,7 +5,18 @@
 import { byId, element } from "../common/dom.js";
 import { ErrorMessage } from "../common/error_message.js";
 
-const FIELDS = ["host", "port", "security", "username", "sender_address", "sender_name"];
+const FIELDS = [
+  "host",
+  "port",
+  "security",
+  "username",
+  "sender_address",
+  "sender_name",
+  "ca_file",
+  "reminder_minutes",
+  "keep_days",
+];
+const NUMBERS = new Set(["port", "reminder_minutes", "keep_days"]);
 
 export class MailPanel {
   /**
@@ -128,7 +139,7 @@ export class MailPanel {
     for (const field of FIELDS) {
       const value = byId(`mail-${field}`).value.trim();
       if (value !== String(this.view?.settings[field]?.value ?? "")) {
-        body[field] = field === "port" ? Number.parseInt(value, 10) || value : value;
+        body[field] = NUMBERS.has(field) && /^\d+$/.test(value) ? Number.parseInt(value, 10) : value;
       }
     }
     const password = byId("mail-password").value;

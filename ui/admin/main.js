@@ -13,14 +13,21 @@ import { loadJson, saveJson } from "../common/storage.js";
 import { HistoryView } from "../common/history/history_view.js";
 import { AccountsPanel } from "./accounts_panel.js";
 import { MailPanel } from "./mail_panel.js";
+import { AuditPanel } from "./audit_panel.js";
+import { OnlinePanel } from "./online_panel.js";
+import { OptionsPanel } from "./options_panel.js";
+import { OPTIONS_STRINGS } from "../common/strings/options_strings.js";
+import { StatisticsPanel } from "./statistics_panel.js";
 import { ADMIN_STRINGS } from "../common/strings/admin_strings.js";
 import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
 import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
 import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
+import { STATISTICS_STRINGS } from "../common/strings/statistics_strings.js";
 
 i18n.addStrings(ADMIN_STRINGS, HISTORY_STRINGS, MAIL_STRINGS, SIGN_IN_STRINGS);
+i18n.addStrings(OPTIONS_STRINGS, STATISTICS_STRINGS);
 
-const SECTIONS = ["accounts", "history", "mail"];
+const SECTIONS = ["accounts", "history", "statistics", "mail", "online", "options", "audit"];
 
 const AUTH_KEY = "rs.admin.auth";
 
@@ -44,6 +51,11 @@ class AdminApp {
       i18n,
       api: (method, path, options) => this._api(method, path, options),
     });
+    // AD4, AD5: options, their audit log, who is online (polled only while shown).
+    const api = (method, path, options) => this._api(method, path, options);
+    this.options = new OptionsPanel({ i18n, api });
+    this.audit = new AuditPanel({ i18n, api });
+    this.online = new OnlinePanel({ i18n, api });
     byId("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this._login();
@@ -64,11 +76,21 @@ class AdminApp {
       const link = document.querySelector(`.admin-nav__item[href="#${section}"]`);
       if (section === name) {
         link.setAttribute("aria-current", "page");
+        link.scrollIntoView({ block: "nearest", inline: "nearest" }); // the phone's nav strip scrolls
       } else {
         link.removeAttribute("aria-current");
       }
     }
-    if (name === "history") {
+    if (name !== "online") {
+      this.online.stop();
+    }
+    if (name === "online") {
+      this.online.start();
+    } else if (name === "options") {
+      this.options.load();
+    } else if (name === "audit") {
+      this.audit.load(1);
+    } else if (name === "history") {
       // AD2: every agent's sessions; the export downloads through the browser.
       this.history ??= new HistoryView({
         root: byId("history"),
@@ -80,6 +102,14 @@ class AdminApp {
       this.history.search(this.history.page);
     } else if (name === "mail") {
       this.mail.load(); // AD4: the SMTP settings and the test mail
+    } else if (name === "statistics") {
+      // AD3: charts over a period, with their numbers and an Excel export.
+      this.statistics ??= new StatisticsPanel({
+        root: byId("statistics"),
+        i18n,
+        api: (method, path, options) => this._api(method, path, options),
+      });
+      this.statistics.load();
     } else {
       this.accounts.load();
     }

@@ -4,6 +4,7 @@
 // DesktopBackend (desktop_backend.js) answers the same calls through the desktop app.
 
 import { requestJson } from "../common/http.js";
+import { sendBytes } from "../common/send_bytes.js";
 import { loadJson, saveJson } from "../common/storage.js";
 import { AccountBackend } from "./account_backend.js";
 import { BrowserWindowSync } from "./window_sync.js";
@@ -96,6 +97,11 @@ export class BrowserBackend extends AccountBackend {
    */
   api(method, path, options = {}) {
     return requestJson(method, path, options);
+  }
+
+  /** A file's bytes to the relay with progress (a reservation's material, A11). */
+  uploadBytes(path, file, { token, onProgress } = {}) {
+    return sendBytes("PUT", path, file, { headers: { Authorization: `Bearer ${token}` }, onProgress });
   }
 
   /** An <img> src for a `photo_url` (relative to the relay, which is this origin). */

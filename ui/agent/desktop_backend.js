@@ -5,6 +5,7 @@
 // app's other windows follow this one through the app (window_sync.js).
 
 import { requestJson } from "../common/http.js";
+import { sendBytes } from "../common/send_bytes.js";
 import { AccountBackend } from "./account_backend.js";
 import { DesktopWindowSync } from "./window_sync.js";
 
@@ -91,6 +92,14 @@ export class DesktopBackend extends AccountBackend {
   api(method, path, options = {}) {
     const local = path.replace(/^\/api\//, "/local/relay/");
     return this._local(method, local, options);
+  }
+
+  /** A file's bytes to the relay through the local proxy (its body limit applies), with
+   * progress (a reservation's material, A11). */
+  uploadBytes(path, file, { token, onProgress } = {}) {
+    const local = path.replace(/^\/api\//, "/local/relay/");
+    const headers = { Authorization: `Bearer ${token}`, [TOKEN_HEADER]: this._secret };
+    return sendBytes("PUT", local, file, { headers, onProgress });
   }
 
   /** The image is fetched through the proxy: an <img> cannot send the launch secret. */

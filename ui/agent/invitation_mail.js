@@ -7,7 +7,11 @@
 import { byId, element } from "../common/dom.js";
 import { ErrorMessage } from "../common/error_message.js";
 import { iconElement } from "../common/icons.js";
-import { MAX_RECIPIENTS, recipientProblems } from "../common/mail/addresses.js";
+import { recipientProblems } from "../common/mail/addresses.js";
+
+// Each recipient gets a personal link of the session, which holds at most 50 open links
+// (relay_server/sessions/invitations.py MAX_OPEN_PER_SESSION); the relay refuses more.
+const MAX_RECIPIENTS = 50;
 
 const POLL_MS = 2000;
 const LANGUAGES = ["en", "ko"];
@@ -277,6 +281,17 @@ export class InvitationMail {
     this._schedule();
   }
 
+  async _withdraw(mail, button) {
+    button.disabled = true;
+    try {
+      await this.api("DELETE", `/api/supports/${this.sessionId}/links/${mail.link.id}`);
+    } catch (error) {
+      // Already used or withdrawn meanwhile: the refreshed list says which.
+      console.warn("withdraw link:", error.message);
+    }
+    await this._refresh();
+  }
+
   _schedule() {
     clearTimeout(this._timer);
     this._timer = null;
@@ -304,6 +319,26 @@ export class InvitationMail {
       this.i18n.bind(badge, `mail.state_${mail.state}`);
     }
     item.append(address, badge);
+    // Each mail carries a personal link of its own: withdrawn here, it opens nothing more.
+    if (mail.link?.state === "open") {
+      const withdraw = element("button", "rs-button rs-button--ghost rs-button--small agent-mails__withdraw", {
+        type: "button",
+        "data-testid": "mail-withdraw",
+        "aria-label": this.i18n.t("mail.withdraw_label", { address: mail.to }),
+      });
+      withdraw.textContent = this.i18n.t("mail.withdraw_link");
+      withdraw.addEventListener("click", () => this._withdraw(mail, withdraw));
+      item.append(withdraw);
+    } else if (mail.link?.state === "revoked" || mail.link?.state === "used") {
+      item.append(
+        element(
+          "span",
+          "agent-mails__link",
+          { "data-testid": "mail-link-state" },
+          this.i18n.t(`mail.link_${mail.link.state}`),
+        ),
+      );
+    }
     let reason = "";
     if (mail.state === "failed" && mail.error === "uncertain") {
       reason = this.i18n.t("mail.failed_uncertain");

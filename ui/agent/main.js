@@ -22,6 +22,7 @@ import { takeHandoff } from "./handoff.js";
 import { ActivityReporter, IdleLogout } from "./idle_logout.js";
 import { LoginForm } from "./login_form.js";
 import { HistoryView } from "../common/history/history_view.js";
+import { ReservationsView } from "./reservations_view.js";
 import { ProfilePanel } from "./profile_panel.js";
 import { SettingsPanel } from "./settings_panel.js";
 import { SupportView } from "./support_view.js";
@@ -38,6 +39,7 @@ import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
 import { FAVOURITE_STRINGS } from "../common/strings/favourite_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
+import { RESERVATION_STRINGS } from "../common/strings/reservation_strings.js";
 import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
@@ -62,14 +64,15 @@ i18n.addStrings(
   KNOCK_STRINGS,
   MAIL_STRINGS,
   PARTICIPANT_STRINGS,
+  RESERVATION_STRINGS,
   SCREEN_STRINGS,
   SIGN_IN_STRINGS,
 );
 
 const AUTH_KEY = "rs.agent.auth";
 const SUPPORT_KEY = "rs.agent.support";
-const STEPS = ["login", "home", "history", "profile", "settings", "waiting", "chat", "end"];
-const TOOL_STEPS = new Set(["home", "history", "profile", "settings"]);
+const STEPS = ["login", "home", "reservations", "history", "profile", "settings", "waiting", "chat", "end"];
+const TOOL_STEPS = new Set(["home", "reservations", "history", "profile", "settings"]);
 
 class AgentApp {
   constructor() {
@@ -332,6 +335,7 @@ class AgentApp {
       this.profile.show(this.auth.agent);
     });
     byId("history-button").addEventListener("click", () => this.showHistory());
+    byId("reservations-button").addEventListener("click", () => this.showReservations());
     byId("settings-button").addEventListener("click", () => {
       this._show("settings");
       this.settings.show();
@@ -361,6 +365,33 @@ class AgentApp {
       });
     }
     this.history.search(this.history.page);
+  }
+
+  /** A11: the agent's reservations (built on first use, loaded again on every visit). */
+  showReservations() {
+    this._show("reservations");
+    if (!this.reservations) {
+      this.reservations = new ReservationsView({
+        root: byId("reservations-panel"),
+        i18n,
+        api: (method, path, options) => this._api(method, path, options),
+        upload: (path, file, onProgress) =>
+          this.backend.uploadBytes(path, file, { token: this.auth?.token, onProgress }),
+        onOpened: (support) => this._openSupport(support),
+        onAuthError: (error) => this._authError(error),
+      });
+    }
+    this.reservations.refresh();
+  }
+
+  /** A support made elsewhere (an opened reservation): waits in its window, or here. */
+  async _openSupport(support) {
+    if (await this.backend.openSupportWindow(support.session_id)) {
+      this.showHome();
+      i18n.bind(byId("home-info"), "desktop.support_opened", { code: support.code ?? "" });
+    } else {
+      this._enter(support);
+    }
   }
 
   async newSupport() {

@@ -8,6 +8,7 @@ const ENDED_BY_KEYS = Object.freeze({
   agent: "end.by_agent",
   customer: "end.by_customer",
   relay: "end.by_relay",
+  admin: "end.by_admin", // the admin site's Online (AD5)
 });
 
 export class EndView {

@@ -14,6 +14,7 @@ const PATHS = Object.freeze({
   mail: '<rect x="3.5" y="5.5" width="17" height="13" rx="2"/><path d="m4 7 8 6 8-6"/>',
   check: '<path d="m5 12.5 4.5 4.5L19 7"/>',
   checkDouble: '<path d="m2.5 12.5 4.5 4.5L16.5 7"/><path d="m12 16.5.5.5L22 7"/>',
+  calendar: '<rect x="3.5" y="5" width="17" height="15.5" rx="2"/><path d="M3.5 10h17M8 3v4M16 3v4"/>',
   clock: '<circle cx="12" cy="12" r="8.5"/><path d="M12 7.5V12l3 2"/>',
   copy: '<rect x="8.5" y="8.5" width="12" height="12" rx="2"/><path d="M15.5 5.5V5a1.5 1.5 0 0 0-1.5-1.5H5A1.5 1.5 0 0 0 3.5 5v9A1.5 1.5 0 0 0 5 15.5h.5"/>',
   plus: '<path d="M12 5v14M5 12h14"/>',
@@ -54,6 +55,8 @@ const PATHS = Object.freeze({
   folder: '<path d="M3.5 6.5a1.5 1.5 0 0 1 1.5-1.5h4.5l2 2.5H19a1.5 1.5 0 0 1 1.5 1.5v9.5A1.5 1.5 0 0 1 19 20H5a1.5 1.5 0 0 1-1.5-1.5z"/>',
   program: '<rect x="3.5" y="4.5" width="17" height="15" rx="2"/><path d="M3.5 8.5h17M7 12.5l2.5 2-2.5 2M12 16.5h4"/>',
   printer: '<path d="M7 8.5V3.5h10v5"/><rect x="3.5" y="8.5" width="17" height="8" rx="1.5"/><path d="M7 14h10v6.5H7z"/>',
+  // Usage statistics (AD3): the admin site's entry.
+  chart: '<path d="M4 20.5h16"/><path d="M7 16.5v-5M12 16.5v-9M17 16.5v-6"/>',
 });
 
 /**

@@ -66,6 +66,7 @@ export const MessageType = Object.freeze({
   ANSWER_CALL: "answer_call",
   HANG_UP: "hang_up",
   SET_CALL_MEDIA: "set_call_media",
+  REJOIN_CALL: "rejoin_call",
   SDP_OFFER: "sdp_offer",
   SDP_ANSWER: "sdp_answer",
   ICE_CANDIDATE: "ice_candidate",

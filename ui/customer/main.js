@@ -28,11 +28,13 @@ import { FAVOURITE_STRINGS } from "../common/strings/favourite_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
+import { RESERVATION_STRINGS } from "../common/strings/reservation_strings.js";
 import { RosterView } from "../common/chat/roster_view.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
-import { CustomerCall } from "./customer_call.js"; // voice and video (CH9)
+import { CustomerCall, redeemCallHandoff, takeCallHandoff } from "./customer_call.js"; // CH9
 import { forgetLinkInAddress, linkSecret, showInvitation } from "./invitation_link.js";
+import { MeetingPage } from "./meeting_page.js";
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
 
 i18n.addStrings(
@@ -43,6 +45,7 @@ i18n.addStrings(
   FILE_STRINGS,
   KNOCK_STRINGS,
   PARTICIPANT_STRINGS,
+  RESERVATION_STRINGS,
   SCREEN_STRINGS,
 );
 
@@ -75,6 +78,7 @@ class CustomerApp {
       byId("chat-panel"),
       byId("end-panel"),
       byId("notice-panel"),
+      byId("meeting-panel"),
     ];
     this._knock = null; // {secret, via, agent} while asking the agent to let us in
     this.joinError = new ErrorMessage(byId("join-error"), i18n, {
@@ -104,12 +108,30 @@ class CustomerApp {
     byId("code-input").value = formatAccessCode(code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
     const stored = loadStored();
     const knock = loadJson(window.sessionStorage, KNOCK_STORAGE_KEY);
-    if (stored) {
+    const meet = linkSecret(query, "meet"); // a reservation's personal link (A11)
+    const handoff = takeCallHandoff(); // CH9: the one-time viewer's call, held in this browser
+    if (handoff) {
+      this._enterFromHandoff(handoff);
+    } else if (stored) {
       this.enterChat(stored);
+    } else if (meet) {
+      this._showMeeting(meet);
     } else if (knock?.secret) {
       this._showKnock(knock);
     } else {
       this.showJoin();
+    }
+  }
+
+  /** CH9: the viewer's seat from its one-time link; the handed-over call is answered here. */
+  async _enterFromHandoff({ ticket, callId }) {
+    try {
+      const seat = await redeemCallHandoff(ticket);
+      this._autoAnswer = callId;
+      this.enterChat({ session_id: seat.session_id, customer_token: seat.customer_token, last_seen_id: 0 });
+    } catch (error) {
+      this.showJoin();
+      this.joinError.show(error);
     }
   }
 
@@ -218,6 +240,31 @@ class CustomerApp {
       this._busy = false;
       this._renderJoinButton();
     }
+  }
+
+  /** A reservation's link: wait on its page, enter when the agent opens the meeting. */
+  _showMeeting(secret) {
+    this.step = "meeting";
+    showOnly(this.panels, byId("meeting-panel"));
+    const page = new MeetingPage({
+      secret,
+      i18n,
+      onJoined: (joined) => {
+        forgetLinkInAddress();
+        this.enterChat({
+          session_id: joined.session_id,
+          customer_token: joined.customer_token,
+          last_seen_id: 0,
+          agent: joined.agent,
+        });
+      },
+      onError: (error) => {
+        forgetLinkInAddress();
+        this.showJoin();
+        this.joinError.show(error);
+      },
+    });
+    page.start();
   }
 
   _codeDigits() {
@@ -436,7 +483,8 @@ class CustomerApp {
     });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
     // Voice and video (CH9): rings here and in the viewer; the page that answers holds it.
-    this.call = new CustomerCall({ socket, i18n, panel: byId("chat-panel") });
+    this.call = new CustomerCall({ socket, i18n, panel: byId("chat-panel"), autoAnswer: this._autoAnswer });
+    this._autoAnswer = null;
     socket.on("status", (status) => this._onStatus(status));
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);

@@ -29,7 +29,8 @@ import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { attachPrintRequests } from "../common/print/print_requests.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
-import { attachNativeShell } from "./native_shell.js"; // one-time viewer program (P1, P10)
+import { attachNativeShell, nativeCallInBrowser } from "./native_shell.js"; // one-time viewer program (P1, P10)
+import { requestJson } from "../common/http.js";
 import { ViewerChat } from "./viewer_chat.js"; // the chat beside the screen
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CALL_STRINGS } from "../common/strings/call_strings.js";
@@ -166,7 +167,14 @@ class ViewerApp {
     // picture over the screen (the chat page then says the call is in the viewer).
     this.call?.destroy();
     this.callTile?.destroy();
-    this.call = new CallController({ socket, onChange: () => this.callTile?.render() });
+    // The one-time viewer program without WebRTC (WebKitGTK here) answers in the system
+    // browser instead: a one-time link into the same seat (docs/calls.md).
+    const inBrowser = nativeCallInBrowser();
+    this.call = new CallController({
+      socket,
+      onChange: () => this.callTile?.render(),
+      answerElsewhere: inBrowser ? (callId) => this._answerInBrowser(session, callId, inBrowser) : null,
+    });
     this.callTile = new CallTile({
       controller: this.call,
       i18n,
@@ -186,6 +194,16 @@ class ViewerApp {
       onRequest: () => this.chat.setOpen(true),
     });
     socket.connect();
+  }
+
+  /** CH9: a one-time link into this seat, opened in the system browser, which answers there. */
+  async _answerInBrowser(session, callId, openInBrowser) {
+    const issued = await requestJson("POST", "/api/customer-handoffs", {
+      body: { customer_token: session.customer_token },
+    });
+    if (!(await openInBrowser(`${issued.url}&call=${encodeURIComponent(callId)}`))) {
+      throw new Error("no browser");
+    }
   }
 
   // ---------- Frames ----------

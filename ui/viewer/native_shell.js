@@ -51,6 +51,18 @@ export function attachNativeShell(sessionKey) {
   return shell;
 }
 
+/**
+ * CH9: in the one-time viewer whose engine has no WebRTC (Debian's WebKitGTK), a function that
+ * opens the relay's call handoff link in the system browser (true when one opened); null in a
+ * browser tab, or where the engine can call.
+ */
+export function nativeCallInBrowser(win = window) {
+  if (!shell || typeof win.RTCPeerConnection === "function") {
+    return null;
+  }
+  return async (url) => Boolean(await (await shell.api()).open_call_in_browser(url));
+}
+
 /** Received files in the native viewer: {receive(transfer) → path, openFolder()}; null in a browser. */
 export function nativeFiles() {
   return shell ? shell.files : null;
@@ -83,6 +95,9 @@ class NativeShell {
 
   start() {
     document.documentElement.dataset.native = "true";
+    // CH9: the program logs what its engine can do for calls (WebKitGTK may lack WebRTC).
+    const webrtc = typeof window.RTCPeerConnection === "function";
+    this.api().then((api) => api.call_support({ webrtc }));
     const overlay = byId("overlay");
     new MutationObserver(() => this._overlayChanged(overlay)).observe(overlay, {
       attributes: true,

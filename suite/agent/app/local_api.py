@@ -15,7 +15,7 @@ import re
 import time
 import urllib.parse
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import bottle
 
@@ -29,7 +29,7 @@ from suite.agent.app.local_history import install_history_routes
 from suite.agent.app.local_presentation import install_presentation_routes
 from suite.agent.app.local_state import LocalState, Notice, log_out
 from suite.agent.app.presentations import Presentations
-from suite.agent.app.relay_client import RelayClient, parse_relay_address
+from suite.agent.app.relay_client import Readable, RelayClient, parse_relay_address
 from suite.agent.app.settings import LANGUAGES, LocalSettings
 from suite.agent.app.system_notifications import SystemNotifier
 from suite.errors import CodedError
@@ -38,8 +38,6 @@ from suite.resources import ui_dir
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-# A favourite document (A9) goes through the proxy whole: up to the relay's per-agent quota.
-MAX_DOCUMENT_BODY_BYTES = 200 * 1024 * 1024
 MAX_NOTICE_SESSIONS = 50
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_TITLE_CHARS = 200
@@ -47,6 +45,25 @@ WINDOW_MESSAGE_KINDS = ("language", "short_messages", "preferences")
 # Headers that go through the relay proxy, both ways (nothing that names the local origin).
 PROXY_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept")
 PROXY_RESPONSE_HEADERS = ("Content-Type", "Retry-After")
+# Relay paths (after /api/) whose PUT bodies the proxy streams instead of reading (any size).
+STREAMED_UPLOAD_RE = re.compile(r"^reservations/[A-Za-z0-9_-]{1,64}/materials$")
+FAVOURITE_UPLOAD_PATH = "me/favourites/documents"  # POST: a favourite document (A9)
+
+
+class _Exactly:
+    """A request body's stream that gives at most ``length`` bytes (what urllib sends on)."""
+
+    def __init__(self, stream: BinaryIO, length: int) -> None:
+        self._stream = stream
+        self._left = length
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self._left <= 0:
+            return b""
+        want = self._left if size < 0 else min(size, self._left)
+        data = self._stream.read(want)
+        self._left -= len(data)
+        return data
 
 
 class Desktop(Protocol):
@@ -375,17 +392,24 @@ def build_app(
         try:
             relay = client()
             length = bottle.request.content_length
-            limit = MAX_BODY_BYTES
-            if path == "me/favourites/documents" and bottle.request.method == "POST":
-                limit = MAX_DOCUMENT_BODY_BYTES
-            if length > limit:
-                raise AgentError("too_large", f"request body over {limit} bytes", 413)
-            body = bottle.request.body.read(limit + 1) if length > 0 else None
             headers = {
                 name: bottle.request.get_header(name)
                 for name in PROXY_REQUEST_HEADERS
                 if bottle.request.get_header(name)
             }
+            body: bytes | Readable | None
+            streamed = (bottle.request.method == "PUT" and STREAMED_UPLOAD_RE.match(path)) or (
+                bottle.request.method == "POST" and path == FAVOURITE_UPLOAD_PATH
+            )
+            if streamed and length > 0:
+                # A reservation's material (A11) or a favourite document (A9): streamed
+                # through, never held here; the relay applies its file rules to the length.
+                body = _Exactly(bottle.request.environ["wsgi.input"], length)
+                headers["Content-Length"] = str(length)
+            elif length > MAX_BODY_BYTES:
+                raise AgentError("too_large", f"request body over {MAX_BODY_BYTES} bytes", 413)
+            else:
+                body = bottle.request.body.read(MAX_BODY_BYTES + 1) if length > 0 else None
             query = bottle.request.query_string
             target = "/api/" + path + (f"?{query}" if query else "")
             answer = relay.request(bottle.request.method, target, body, headers)

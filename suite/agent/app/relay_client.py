@@ -30,10 +30,17 @@ import urllib.request
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from suite.agent.app.errors import RelayClientError
 from suite.protocol import PROTOCOL_VERSION
+
+
+class Readable(Protocol):
+    """A request body read as it is sent (a streamed upload)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
 
 logger = logging.getLogger(__name__)
 
@@ -147,10 +154,11 @@ class RelayClient:
         self,
         method: str,
         path: str,
-        body: bytes | None = None,
+        body: bytes | Readable | None = None,
         headers: dict[str, str] | None = None,
     ) -> RelayResponse:
-        """Send one request to ``base_url + path``; any HTTP status is an answer.
+        """Send one request to ``base_url + path``; any HTTP status is an answer. A stream
+        ``body`` is sent as read (give its ``Content-Length`` in ``headers``).
 
         Raises:
             RelayClientError: ``unreachable`` or ``tls_failed`` when no HTTP answer came.

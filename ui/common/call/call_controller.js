@@ -7,8 +7,15 @@
 // (this page's microphone and every peer's voice), and `onAudioTracks(callback)` is told each
 // time that list changes. A recorder (a later feature) mixes them, e.g. with a Web Audio
 // MediaStreamAudioDestinationNode, beside the screen recording. See docs/calls.md.
+//
+// A call outlives this page's socket: the page that holds a call remembers it (sessionStorage,
+// per page path) and, back on a new socket (a reload, a network drop, a relay restart), takes
+// its place again with `rejoin_call`; peer connections are opened afresh to every peer (a peer
+// on a new `seat` came back too). After a relay restart the relay knows no call until the
+// agent's page sets it up again; a customer's page waits for that (REJOIN_WAIT_MS).
 
 import { MessageType } from "../protocol.js";
+import { loadJson, saveJson } from "../storage.js";
 import { CallPhase, hasTurn, isPolite, linkChanges, qualityOf, viewOf } from "./call_model.js";
 import { CallMediaError, openCamera, openMedia, openMicrophone } from "./media_devices.js";
 import { PeerLink } from "./peer_link.js";
@@ -18,6 +25,10 @@ const QUALITY_EVERY_MS = 2000;
 // direct paths (a diagnostic switch for support staff; the tests and bench_call.py use it).
 const URL_ICE_POLICY = new URLSearchParams(window.location.search).get("ice") === "relay" ? "relay" : "all";
 const SIGNALS = [MessageType.SDP_OFFER, MessageType.SDP_ANSWER, MessageType.ICE_CANDIDATE];
+// The relay keeps an away participant's place 30 s; a customer waiting for the agent's page
+// after a relay restart gives up a little later.
+const REJOIN_WAIT_MS = 35000;
+const HELD_KEY = `rs.call.held:${window.location.pathname}`; // a popup copies sessionStorage
 
 export class CallController {
   /**
@@ -28,14 +39,37 @@ export class CallController {
    * @param {(media: string) => Promise<void>} [options.beforeMedia] awaited before the microphone
    *   and camera open (the desktop app lets its window use them only in a call); a throw is a
    *   failed call
+   * @param {(callId: string) => Promise<void>} [options.answerElsewhere] this page cannot call
+   *   (the one-time viewer without WebRTC): Answer hands the call to the system browser
+   * @param {string|null} [options.autoAnswer] the call to answer as soon as it rings here (the
+   *   page the viewer opened in the system browser)
    */
-  constructor({ socket, onChange, iceTransportPolicy = URL_ICE_POLICY, beforeMedia = null }) {
+  constructor({
+    socket,
+    onChange,
+    iceTransportPolicy = URL_ICE_POLICY,
+    beforeMedia = null,
+    answerElsewhere = null,
+    autoAnswer = null,
+  }) {
+    this.answerElsewhere = answerElsewhere;
+    this.autoAnswer = autoAnswer;
     this.beforeMedia = beforeMedia; // awaited before the devices open (the desktop app's gate)
     this.socket = socket;
     this.onChange = onChange;
     this.iceTransportPolicy = iceTransportPolicy;
     this.state = null; // the last call_state
     this.view = viewOf(null);
+    // The call this page holds ({session_id, call_id, media, muted, camera_off}): kept over a
+    // reload, so that the page takes its place again.
+    this.held = loadJson(window.sessionStorage, HELD_KEY);
+    if (this.held?.session_id !== socket.sessionId) {
+      this.held = null;
+    }
+    this.rejoining = false; // rejoin_call sent, the relay's answer not yet here
+    this.returning = false; // taking the place again (until back, or given up): the tile says so
+    this._rejoinTimer = null;
+    this.linkSeats = new Map(); // peer id -> the seat its link was opened for
     this.localStream = null;
     this.links = new Map(); // peer id -> PeerLink
     this.remoteStreams = new Map(); // peer id -> MediaStream
@@ -54,6 +88,7 @@ export class CallController {
       ...SIGNALS.map((type) => socket.on(type, (message) => this._signal(message))),
       socket.on(MessageType.ERROR, (error) => this._refused(error)),
       socket.on(MessageType.SESSION_ENDED, () => this._teardown()),
+      socket.on(MessageType.WELCOME, () => this._welcomed()),
     ];
   }
 
@@ -75,10 +110,32 @@ export class CallController {
   /** Answer the ringing call on this page. */
   async accept() {
     const { callId, media } = this.view;
+    if (this.view.phase === CallPhase.INCOMING && this.answerElsewhere) {
+      await this._handOff(callId);
+      return;
+    }
     if (this.view.phase !== CallPhase.INCOMING || !(await this._openMedia(media))) {
       return;
     }
     this.socket.send(MessageType.ANSWER_CALL, { call_id: callId, accept: true });
+  }
+
+  /** This page cannot call: the call is answered in the system browser (same seat). */
+  async _handOff(callId) {
+    this.busy = true;
+    this.error = null;
+    this.notice = null;
+    this._changed();
+    try {
+      await this.answerElsewhere(callId);
+      this.notice = "answered_in_browser";
+    } catch (error) {
+      console.warn("call: the system browser did not take the call", error);
+      this.error = "browser_not_opened";
+    } finally {
+      this.busy = false;
+      this._changed();
+    }
   }
 
   decline() {
@@ -100,6 +157,7 @@ export class CallController {
     for (const track of this.localStream?.getAudioTracks() ?? []) {
       track.enabled = !muted;
     }
+    this._hold();
     this._sendMedia();
     this._changed();
   }
@@ -128,6 +186,7 @@ export class CallController {
       }
     }
     this.cameraOff = off;
+    this._hold();
     this._sendMedia();
     this._changed();
   }
@@ -191,9 +250,12 @@ export class CallController {
   _stateChanged(message) {
     this.state = message;
     const before = this.view.phase;
-    this.view = viewOf(message);
+    this.view = viewOf(message, this.held?.call_id ?? null);
     const phase = this.view.phase;
-    if (phase === CallPhase.ACTIVE || phase === CallPhase.OUTGOING) {
+    if (this.view.rejoining) {
+      this._rejoin(); // this page held the call: take the place again (once per socket)
+    } else if (phase === CallPhase.ACTIVE || phase === CallPhase.OUTGOING) {
+      this._rejoined();
       if (before !== phase) this.error = null;
       const shown = this.view.me;
       if (shown && (shown.muted !== this.muted || shown.camera_off !== this.cameraOff)) {
@@ -201,7 +263,12 @@ export class CallController {
       }
       this._updateLinks();
     } else if (phase === CallPhase.INCOMING) {
-      // Ringing here: nothing to open until the user answers.
+      // Ringing here: nothing to open until the user answers (or answered in the viewer,
+      // which opened this page in the system browser to hold the call).
+      if (this.autoAnswer && this.autoAnswer === this.view.callId) {
+        this.autoAnswer = null;
+        queueMicrotask(() => this.accept());
+      }
     } else {
       // Ended, elsewhere (another page of mine took the call) or idle: drop the media here.
       this._teardown();
@@ -210,7 +277,7 @@ export class CallController {
   }
 
   _updateLinks() {
-    const { open, close } = linkChanges(this.links.keys(), this.view.peers);
+    const { open, close } = linkChanges(this.linkSeats, this.view.peers);
     for (const peerId of close) {
       this._closeLink(peerId);
     }
@@ -246,6 +313,7 @@ export class CallController {
       },
     });
     this.links.set(peerId, link);
+    this.linkSeats.set(peerId, this.view.peers.find((peer) => peer.id === peerId)?.seat);
     this.linkStates.set(peerId, "connecting");
     return link;
   }
@@ -253,6 +321,7 @@ export class CallController {
   _closeLink(peerId) {
     this.links.get(peerId)?.close();
     this.links.delete(peerId);
+    this.linkSeats.delete(peerId);
     this.remoteStreams.delete(peerId);
     this.linkStates.delete(peerId);
     this.quality.delete(peerId);
@@ -260,7 +329,7 @@ export class CallController {
   }
 
   _signal(message) {
-    if (message.call_id !== this.view.callId || this.view.phase !== CallPhase.ACTIVE) {
+    if (message.call_id !== this.view.callId || this.view.phase !== CallPhase.ACTIVE || this.view.rejoining) {
       return; // a late frame of an earlier call, or a call on another page of mine
     }
     let link = this.links.get(message.sender);
@@ -278,7 +347,99 @@ export class CallController {
     } else if (error.in_reply_to === MessageType.ANSWER_CALL) {
       this._teardown();
       this._changed();
+    } else if (error.in_reply_to === MessageType.REJOIN_CALL) {
+      // A customer after a relay restart: the agent's page sets the call up again, and its
+      // call_state brings this page back (or REJOIN_WAIT_MS runs out). Anything else: over.
+      this.rejoining = false;
+      if (error.message !== "no such call" || this.socket.role === "agent") {
+        this._giveUpRejoin();
+      }
     }
+  }
+
+  // ---- taking the place again after a reload, a reconnect or a relay restart ---------------
+
+  /** The relay said welcome (again): a call this page held is taken up again. */
+  _welcomed() {
+    if (this.held) {
+      this.rejoining = false; // a new socket: ask on it
+      this._rejoin();
+    }
+  }
+
+  /** Ask for this page's place in the held call (the devices opened again after a reload). */
+  async _rejoin() {
+    const held = this.held;
+    if (!held || this.rejoining) {
+      return;
+    }
+    this.rejoining = true;
+    if (!this.returning) {
+      this.returning = true;
+      clearTimeout(this._rejoinTimer);
+      this._rejoinTimer = setTimeout(() => this._giveUpRejoin(), REJOIN_WAIT_MS);
+    }
+    // The old peer connections lead nowhere now: every peer opens a fresh one to the new seat.
+    for (const peerId of [...this.links.keys()]) {
+      this._closeLink(peerId);
+    }
+    this._changed();
+    if (!this.localStream && !(await this._openMedia(held.media))) {
+      this._giveUpRejoin();
+      return;
+    }
+    if (this.held !== held) {
+      return; // hung up meanwhile
+    }
+    if (held.muted !== this.muted) {
+      this.setMuted(held.muted);
+    }
+    if (held.camera_off && !this.cameraOff) {
+      await this.setCameraOff(true);
+    }
+    this.socket.send(MessageType.REJOIN_CALL, {
+      call_id: held.call_id,
+      media: held.media,
+      muted: this.muted,
+      camera_off: this.cameraOff,
+    });
+  }
+
+  /** The relay shows this page in its place again (or it never left). */
+  _rejoined() {
+    if (this.returning) {
+      clearTimeout(this._rejoinTimer);
+      this._rejoinTimer = null;
+      this.rejoining = this.returning = false;
+    }
+    this._hold();
+  }
+
+  /** The place could not be taken again: the call is over here, and says so. */
+  _giveUpRejoin() {
+    const lost = Boolean(this.held);
+    this._teardown();
+    this.state = null;
+    this.view = viewOf(null);
+    if (lost) {
+      this.error = "lost";
+    }
+    this._changed();
+  }
+
+  /** Remember the call this page holds (or forget it). */
+  _hold() {
+    const live = (this.view.phase === CallPhase.ACTIVE || this.view.phase === CallPhase.OUTGOING) && !this.view.rejoining;
+    this.held = live
+      ? {
+          session_id: this.socket.sessionId,
+          call_id: this.view.callId,
+          media: this.view.media,
+          muted: this.muted,
+          camera_off: this.cameraOff,
+        }
+      : this.held;
+    saveJson(window.sessionStorage, HELD_KEY, this.held);
   }
 
   async _measure() {
@@ -324,7 +485,8 @@ export class CallController {
   }
 
   _sendMedia() {
-    if (this.view.phase === CallPhase.ACTIVE || this.view.phase === CallPhase.OUTGOING) {
+    const inCall = this.view.phase === CallPhase.ACTIVE || this.view.phase === CallPhase.OUTGOING;
+    if (inCall && !this.view.rejoining) {
       this.socket.send(MessageType.SET_CALL_MEDIA, {
         call_id: this.view.callId,
         muted: this.muted,
@@ -343,6 +505,11 @@ export class CallController {
   _teardown() {
     clearInterval(this._qualityTimer);
     this._qualityTimer = null;
+    clearTimeout(this._rejoinTimer);
+    this._rejoinTimer = null;
+    this.rejoining = this.returning = false;
+    this.held = null; // over here: a reload does not bring it back
+    saveJson(window.sessionStorage, HELD_KEY, null);
     for (const peerId of [...this.links.keys()]) {
       this._closeLink(peerId);
     }
@@ -369,10 +536,14 @@ export class CallController {
       media: this.view.media,
       peers: this.view.peers.map((peer) => ({ ...peer })),
       links: Object.fromEntries(this.linkStates),
+      seats: Object.fromEntries(this.linkSeats),
+      rejoining: this.view.rejoining || this.returning,
+      held: this.held?.call_id ?? null,
       muted: this.muted,
       cameraOff: this.cameraOff,
       error: this.error,
       notice: this.notice,
+      answersElsewhere: Boolean(this.answerElsewhere),
       localTracks: this.localStream?.getTracks().map((track) => track.kind) ?? [],
     };
   }
@@ -386,7 +557,12 @@ export class CallController {
     return result;
   }
 
+  /** The page leaves the session (or signs out): a call held here is hung up, not left away. */
   destroy() {
+    const inCall = this.view.phase === CallPhase.ACTIVE || this.view.phase === CallPhase.OUTGOING;
+    if (inCall && this.view.callId && this.socket.online) {
+      this.socket.send(MessageType.HANG_UP, { call_id: this.view.callId });
+    }
     this._teardown();
     for (const unsubscribe of this._unsubscribe) {
       unsubscribe();

@@ -6,7 +6,9 @@
 //   idle       no call
 //   incoming   the call rings for me, and I have not answered on any page
 //   outgoing   I started it (agent); nobody has joined yet
-//   active     I am in it on this page (peers are those who joined)
+//   active     I am in it on this page (peers are those who joined); `rejoining` while this
+//              page, back on a new socket (a reload, a reconnect, a relay restart), takes its
+//              place again (rejoin_call)
 //   elsewhere  I am in it on another page of mine (the chat tab or a viewer)
 //   ended      it is over; `reason` says why (hung_up, declined, no_answer, session_ended)
 
@@ -17,6 +19,7 @@ export const Presence = Object.freeze({
   DECLINED: "declined",
   MISSED: "missed",
   LEFT: "left",
+  AWAY: "away", // joined, but their page's socket closed: back within the relay's grace
 });
 
 export const CallPhase = Object.freeze({
@@ -31,12 +34,14 @@ export const CallPhase = Object.freeze({
 /**
  * The page's view of one `call_state`.
  * @param {object|null} state the last call_state (or null)
+ * @param {string|null} [heldCallId] the call this page held before its socket closed
  * @returns {{phase: string, callId: string|null, media: string, me: object|null,
- *   peers: Array<object>, invited: Array<object>, reason: string|null, iceServers: Array}}
+ *   peers: Array<object>, invited: Array<object>, away: Array<object>, rejoining: boolean,
+ *   reason: string|null, iceServers: Array}}
  */
-export function viewOf(state) {
+export function viewOf(state, heldCallId = null) {
   if (!state) {
-    return { phase: CallPhase.IDLE, callId: null, media: "audio", me: null, peers: [], invited: [], reason: null, iceServers: [] };
+    return { phase: CallPhase.IDLE, callId: null, media: "audio", me: null, peers: [], invited: [], away: [], rejoining: false, reason: null, iceServers: [] };
   }
   const participants = Array.isArray(state.participants) ? state.participants : [];
   const me = participants.find((p) => p.id === state.you) ?? null;
@@ -48,6 +53,8 @@ export function viewOf(state) {
     me,
     peers: others.filter((p) => p.state === Presence.JOINED),
     invited: others.filter((p) => p.state === Presence.INVITED),
+    away: others.filter((p) => p.state === Presence.AWAY),
+    rejoining: false,
     reason: state.reason ?? null,
     iceServers: Array.isArray(state.ice_servers) ? state.ice_servers : [],
   };
@@ -66,6 +73,9 @@ export function viewOf(state) {
     }
   } else if (me.state === Presence.INVITED) {
     view.phase = CallPhase.INCOMING;
+  } else if (me.state === Presence.AWAY && heldCallId === state.call_id) {
+    view.phase = CallPhase.ACTIVE; // this page held it: it takes its place again
+    view.rejoining = true;
   } else {
     view.phase = CallPhase.IDLE; // I declined, missed or left it; it goes on without me
   }
@@ -81,17 +91,21 @@ export function isPolite(myId, peerId) {
 }
 
 /**
- * Which peer links to open and close when the joined peers change.
- * @param {Iterable<string>} linked ids with a link now
- * @param {Array<{id: string}>} peers the joined peers of the new state
+ * Which peer links to open and close when the joined peers change. A peer on a new `seat`
+ * (its page came back on a new socket) gets a fresh link: its old peer connection is gone.
+ * @param {Map<string, number>|Iterable<string>} linked the peers with a link now (by id, or
+ *   id → the seat the link was opened for)
+ * @param {Array<{id: string, seat?: number}>} peers the joined peers of the new state
  * @returns {{open: string[], close: string[]}}
  */
 export function linkChanges(linked, peers) {
-  const wanted = new Set(peers.map((p) => p.id));
-  const have = new Set(linked);
+  const have = linked instanceof Map ? linked : new Map([...linked].map((id) => [id, undefined]));
+  const wanted = new Map(peers.map((p) => [p.id, p.seat]));
+  const stale = (id) => have.get(id) !== undefined && wanted.get(id) !== undefined && have.get(id) !== wanted.get(id);
+  const close = [...have.keys()].filter((id) => !wanted.has(id) || stale(id));
   return {
-    open: [...wanted].filter((id) => !have.has(id)),
-    close: [...have].filter((id) => !wanted.has(id)),
+    open: [...wanted.keys()].filter((id) => !have.has(id) || stale(id)),
+    close,
   };
 }
 

@@ -150,12 +150,15 @@ export class CallTile {
     const endedShown = phase === CallPhase.ENDED && this._shownEnded !== view.callId;
     const showMessage = Boolean(c.error || c.notice);
     this.element.dataset.phase = phase;
-    this.element.dataset.media = view.media;
+    // Back after a relay restart the page may have no call_state yet: the call it held says.
+    const media = !view.callId && c.returning ? (c.held?.media ?? view.media) : view.media;
+    this.element.dataset.media = media;
     this.element.hidden = !(
       phase === CallPhase.INCOMING || phase === CallPhase.OUTGOING || phase === CallPhase.ACTIVE ||
-      phase === CallPhase.ELSEWHERE || endedShown || showMessage || c.busy
+      phase === CallPhase.ELSEWHERE || endedShown || showMessage || c.busy || c.returning
     );
-    const inCall = phase === CallPhase.ACTIVE || phase === CallPhase.OUTGOING;
+    // Taking its place again after a relay restart, the page may have no call_state yet.
+    const inCall = phase === CallPhase.ACTIVE || phase === CallPhase.OUTGOING || c.returning;
     this.prompt.hidden = phase !== CallPhase.INCOMING;
     this.stage.hidden = !inCall;
     this.controls.hidden = !inCall;
@@ -167,10 +170,12 @@ export class CallTile {
     if (phase === CallPhase.INCOMING) {
       const caller = c.state?.participants?.find((p) => p.role === "agent")?.name ?? "";
       this.promptText.textContent = this.i18n.t(view.media === "video" ? "call.incoming_video" : "call.incoming_audio", { name: caller });
-      this.promptHint.textContent = this.i18n.t("call.incoming_hint");
-      this._label(this.acceptButton, "call.accept");
+      // The one-time viewer without WebRTC: Answer opens the call in the system browser.
+      const elsewhere = Boolean(c.answerElsewhere);
+      this.promptHint.textContent = this.i18n.t(elsewhere ? "call.incoming_hint_browser" : "call.incoming_hint");
+      this._label(this.acceptButton, elsewhere ? "call.accept_in_browser" : "call.accept");
       this._label(this.declineButton, "call.decline");
-      this.acceptButton.disabled = c.busy;
+      this.acceptButton.disabled = c.busy || c.notice === "answered_in_browser"; // once is enough
     }
     this._label(this.hangUpButton, phase === CallPhase.OUTGOING ? "call.calling_cancel" : "call.hang_up");
     this._label(this.muteButton, c.muted ? "call.unmute" : "call.mute");
@@ -179,7 +184,7 @@ export class CallTile {
     this._label(this.cameraButton, c.cameraOff ? "call.camera_on" : "call.camera_off");
     this.cameraButton.replaceChildren(iconElement(c.cameraOff ? "videoOff" : "video"));
     this.cameraButton.setAttribute("aria-pressed", String(c.cameraOff));
-    this.cameraButton.hidden = view.media !== "video";
+    this.cameraButton.hidden = media !== "video";
     this._label(this.devicesButton, "call.devices");
     this.devicesButton.setAttribute("aria-expanded", String(!this.devicePanel.hidden));
 
@@ -187,7 +192,7 @@ export class CallTile {
     if (this.selfVideo.srcObject !== c.localStream) {
       this.selfVideo.srcObject = c.localStream;
     }
-    this.selfView.hidden = view.media !== "video" || c.cameraOff || !c.localStream;
+    this.selfView.hidden = media !== "video" || c.cameraOff || !c.localStream;
 
     this.status.textContent = this._statusText(view, endedShown);
     this.status.hidden = this.status.textContent === "";
@@ -209,6 +214,9 @@ export class CallTile {
     if (c.busy) {
       return this.i18n.t("call.opening_devices");
     }
+    if (view.rejoining || c.returning) {
+      return this.i18n.t("call.rejoining");
+    }
     switch (view.phase) {
       case CallPhase.OUTGOING: {
         const names = view.invited.map((p) => p.name).join(", ");
@@ -216,6 +224,9 @@ export class CallTile {
       }
       case CallPhase.ACTIVE: {
         const states = [...c.linkStates.values()];
+        if (view.away.length > 0 && view.peers.length === 0) {
+          return this.i18n.t("call.peer_away", { name: view.away.map((p) => p.name).join(", ") });
+        }
         if (states.includes("failed")) return this.i18n.t("call.failed");
         if (states.includes("relaying_attempt")) return this.i18n.t("call.relaying_attempt");
         if (states.includes("reconnecting")) return this.i18n.t("call.reconnecting");

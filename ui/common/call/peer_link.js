@@ -10,7 +10,11 @@
 
 import { MessageType } from "../protocol.js";
 
-const RELAY_FALLBACK_AFTER_MS = 4000; // checking this long without a path: try TURN only
+const RELAY_FALLBACK_AFTER_MS = 4000; // this long without a path: try TURN only
+// No path at all this long (after the relay attempt, or without TURN): the call could not
+// connect. Without any candidate pair (UDP blocked, TURN unreachable) ICE never even reaches
+// "checking" or "failed" by itself, and the page said "Connecting…" for ever.
+const GIVE_UP_AFTER_MS = 15000;
 
 export class PeerLink {
   /**
@@ -42,8 +46,15 @@ export class PeerLink {
     this._tracksAdded = false;
     this._pendingCandidates = [];
     this._fallbackTimer = null;
+    this._giveUpTimer = null;
     this.pc = new RTCPeerConnection(config);
     this._wire();
+    // Counted from the start, not from "checking": with no candidate pair ICE never checks.
+    if (this.canRelay) {
+      this._fallbackTimer = setTimeout(() => this._tryRelay(), RELAY_FALLBACK_AFTER_MS);
+    } else {
+      this._giveUpTimer = setTimeout(() => this._giveUp(), GIVE_UP_AFTER_MS);
+    }
     if (!polite) {
       this._addTracks();
     }
@@ -86,18 +97,14 @@ export class PeerLink {
       this.onStream(this.remoteStream);
     };
     pc.onconnectionstatechange = () => this._connectionChanged();
-    pc.oniceconnectionstatechange = () => {
-      if (pc.iceConnectionState === "checking" && !this._fallbackTimer && this.canRelay) {
-        this._fallbackTimer = setTimeout(() => this._tryRelay(), RELAY_FALLBACK_AFTER_MS);
-      }
-    };
   }
 
   _connectionChanged() {
     const state = this.pc.connectionState;
     if (state === "connected") {
       clearTimeout(this._fallbackTimer);
-      this._fallbackTimer = null;
+      clearTimeout(this._giveUpTimer);
+      this._fallbackTimer = this._giveUpTimer = null;
       this._setState(this.relayOnly ? "relaying" : "connected");
     } else if (state === "disconnected") {
       this._setState("reconnecting");
@@ -117,12 +124,21 @@ export class PeerLink {
     }
     this.relayOnly = true;
     this._setState("relaying_attempt");
+    clearTimeout(this._giveUpTimer);
+    this._giveUpTimer = setTimeout(() => this._giveUp(), GIVE_UP_AFTER_MS);
     try {
       this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceTransportPolicy: "relay" });
     } catch (error) {
       console.warn("call: cannot switch to relay", error);
     }
     this.pc.restartIce();
+  }
+
+  /** Still no path: say so ("The call could not connect"); a path found later still counts. */
+  _giveUp() {
+    if (this.pc.connectionState !== "connected" && this.state !== "closed") {
+      this._setState("failed");
+    }
   }
 
   _setState(state) {
@@ -197,6 +213,7 @@ export class PeerLink {
 
   close() {
     clearTimeout(this._fallbackTimer);
+    clearTimeout(this._giveUpTimer);
     this.state = "closed";
     this.pc.close();
     this.onState("closed");

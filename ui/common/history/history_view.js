@@ -298,8 +298,8 @@ export class HistoryView {
     fact("history.ended", this.i18n.formatDateTime(s.ended_at));
     fact("history.col_duration", this.i18n.formatDuration(s.duration_s ?? 0));
     if (this.admin) fact("history.col_agent", s.agent?.name || s.agent_username);
-    const endedBy = { agent: "history.by_agent", customer: "history.by_customer" }[s.ended_by] ?? "history.by_relay";
-    fact("history.ended_by", t(endedBy));
+    const endedBy = { agent: "history.by_agent", customer: "history.by_customer", admin: "history.by_admin" }[s.ended_by] ?? "history.by_relay";
+    fact("history.ended_by", t(endedBy, { name: s.ended_by_admin ?? "" }));
 
     pane.replaceChildren(back, title, facts,
       this._section("history.participants", this._participants(s, name)),

@@ -1,0 +1,99 @@
+"""The reminder greenlet: wakes when the next reminder falls due and queues it (shell).
+
+The rules are in ``relay_server/reservations/reminders.py``; the mails in
+``relay_server/reservations/mailer.py``. The loop sleeps until the next reminder is due, at most
+``MAX_SLEEP_S`` (so a reservation booked or moved meanwhile is seen within that time even if
+nobody calls :meth:`ReminderLoop.wake`), and checks once at start-up: a relay restarted inside
+a reminder's window sends it then.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+import gevent
+from gevent.event import Event
+
+from relay_server.reservations.mailer import ReservationMailer
+from relay_server.reservations.model import Reservation
+from relay_server.reservations.reminders import due_reminders, next_reminder_at
+
+logger = logging.getLogger(__name__)
+
+MAX_SLEEP_S = 30.0
+
+
+class ReminderLoop:
+    """Queues due reminders.
+
+    Args:
+        mailer: queues the mails (each once).
+        reservations: every reservation the relay holds (the reservation store's list).
+        minutes: the current ``mail.reminder_minutes`` (read on every pass).
+    """
+
+    def __init__(
+        self,
+        mailer: ReservationMailer,
+        reservations: Callable[[], Iterable[Reservation]],
+        minutes: Callable[[], int],
+        clock: Callable[[], float] = time.time,
+        max_sleep_s: float = MAX_SLEEP_S,
+    ):
+        self.mailer = mailer
+        self.reservations = reservations
+        self.minutes = minutes
+        self.clock = clock
+        self.max_sleep_s = max_sleep_s
+        self._wake = Event()
+        self._greenlet: gevent.Greenlet | None = None
+
+    def check(self) -> tuple[list[str], float]:
+        """One pass: queue what is due now. Returns the mail ids and the seconds until the
+        next reminder falls due (capped at ``max_sleep_s``)."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        minutes = self.minutes()
+        lead = timedelta(minutes=minutes)
+        reservations = list(self.reservations())
+        ids: list[str] = []
+
+        def reminded(reservation: Reservation) -> bool:
+            return self.mailer.reminded(reservation, minutes)
+
+        for reservation in due_reminders(reservations, now, lead, reminded):
+            queued = self.mailer.remind(reservation, minutes)
+            ids += queued
+            logger.info("reminders queued",
+                        extra={"reservation": reservation.id, "mails": len(queued)})  # fmt: skip
+        following = next_reminder_at(reservations, now, lead)
+        wait_s = self.max_sleep_s
+        if following is not None:
+            wait_s = min(wait_s, max(0.0, (following - now).total_seconds()))
+        return ids, wait_s
+
+    def start(self) -> None:
+        self._greenlet = gevent.spawn(self._run)
+
+    def wake(self) -> None:
+        """Check now (a reservation was booked, moved or cancelled; the option changed)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        if self._greenlet is not None:
+            self._greenlet.kill()
+            self._greenlet = None
+
+    def _run(self) -> None:
+        while True:
+            try:
+                _, wait_s = self.check()
+            except gevent.GreenletExit:
+                raise
+            except Exception:
+                logger.exception("reminder check failed; trying again soon")
+                wait_s = self.max_sleep_s
+            self._wake.clear()
+            self._wake.wait(wait_s)

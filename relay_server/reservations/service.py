@@ -1,0 +1,444 @@
+"""Reservations (A11) on the relay: booked, edited, cancelled, opened; kept in the store.
+
+:class:`Reservations` keeps every reservation in the store's ``reservations`` table (they
+survive a restart), their material files in ``<data>/reservation_materials/`` (until the
+meeting is done or cancelled), and opens one through the :class:`Relay` (a support session in
+the waiting state, the materials in its file list from the start). Invitees' links are
+``<relay>/?meet=<secret>`` (:func:`meeting_url`); :meth:`join_meeting` seats their holder.
+
+The mail seam: ``on_change(reservation, change, previous)`` is called after every change is
+durable (``previous`` is the state before an update or cancellation, None at creation); the
+default does nothing. The mailer plugs in there and builds each invitee's link with
+:func:`meeting_url`. ``link_changed(reservation_id)`` wakes the invitees' pages that wait.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+from relay_server.accounts.registry import Principal
+from relay_server.errors import Refused
+from relay_server.files.spool import FileSpool
+from relay_server.files.transfers import parse_offer
+from relay_server.reservations import rules
+from relay_server.reservations.model import (
+    Invitee,
+    Material,
+    Reservation,
+    ReservationChange,
+    ReservationStatus,
+)
+from relay_server.sessions.relay import Relay
+from relay_server.sessions.seats import JOIN_MESSAGES
+from relay_server.sessions.supports import JoinError
+
+logger = logging.getLogger(__name__)
+
+RESERVATIONS = "reservations"
+SECRET_BYTES = 24  # 192 bits, as the personal links (at least 128)
+
+OnChange = Callable[[Reservation, ReservationChange, Reservation | None], None]
+
+_LINK_REFUSALS = {
+    rules.LinkState.EARLY: ("meeting_not_open", "The meeting has not started yet."),
+    rules.LinkState.WAITING: ("meeting_not_open", "The agent has not opened the meeting yet."),
+    rules.LinkState.LATE: ("meeting_missed", "This meeting's time has passed."),
+    rules.LinkState.OVER: ("meeting_over", "This meeting has ended."),
+    rules.LinkState.CANCELLED: ("meeting_cancelled", "This meeting was cancelled."),
+    rules.LinkState.USED: ("meeting_link_used", "This invitation link has already been used."),
+    rules.LinkState.REVOKED: ("meeting_link_revoked", "This invitation was withdrawn."),
+}
+
+
+def meeting_url(relay_url: str, invitee: Invitee) -> str:
+    """The personal link of ``invitee``: what the mailer puts in its invitation
+    (``relay_url``: ``--public-url``, or the address the agent booked through)."""
+    return f"{relay_url.rstrip('/')}/?meet={invitee.link_secret}"
+
+
+def _no_change(reservation: Reservation, change: ReservationChange, previous: Any) -> None:
+    return None
+
+
+class Reservations:
+    """Every agent's reservations, durable, and the invitees' links into them."""
+
+    def __init__(self, relay: Relay, on_change: OnChange = _no_change):
+        self.relay = relay
+        self.store = relay.store
+        self.on_change = on_change
+        self.link_changed: Callable[[str], None] = lambda reservation_id: None
+        self.materials = FileSpool(relay.store.folder / "reservation_materials")
+        self._by_id: dict[str, Reservation] = {}
+        self._doc_ids: dict[str, int] = {}
+        self._by_secret: dict[str, str] = {}  # an invitee's link secret -> reservation id
+        for doc in self.store.table(RESERVATIONS).all():
+            reservation = Reservation.from_record(doc)
+            self._by_id[reservation.id] = reservation
+            self._doc_ids[reservation.id] = doc.doc_id
+            self._index(reservation)
+        relay.session_ended = self.session_ended
+        for reservation in list(self._by_id.values()):  # ended while the relay was down
+            if reservation.status is ReservationStatus.OPEN:
+                if reservation.session_id not in relay.directory.sessions:
+                    self._finish(reservation, ReservationStatus.DONE)
+
+    # -- the agent's side ------------------------------------------------------------------
+
+    def create(self, principal: Principal, body: dict[str, Any], now: float) -> Reservation:
+        """Book a reservation from ``body`` (title, start, duration_minutes, time_zone,
+        agenda, invitees). Raises Refused naming the first bad field."""
+        zone = rules.parse_time_zone(body.get("time_zone"))
+        reservation_id = secrets.token_urlsafe(12)
+        invitees = rules.parse_invitees(body.get("invitees", []))
+        for invitee in invitees:
+            invitee.link_secret = secrets.token_urlsafe(SECRET_BYTES)
+        reservation = Reservation(
+            id=reservation_id,
+            agent_id=principal.username,
+            uid=f"{reservation_id}@remotesales",
+            title=rules.parse_title(body.get("title")),
+            start_utc=rules.parse_start(body.get("start"), zone, now),
+            duration_minutes=rules.parse_duration(body.get("duration_minutes")),
+            time_zone=zone.key,
+            agenda=rules.parse_agenda(body.get("agenda", [])),
+            invitees=invitees,
+            created_at=now,
+            updated_at=now,
+        )
+        self._save(reservation)
+        self.on_change(reservation, ReservationChange.CREATED, None)
+        return reservation
+
+    def edit(
+        self, principal: Principal, reservation_id: str, body: dict[str, Any], now: float
+    ) -> Reservation:
+        """Change the fields present in ``body``; invitees are the whole new list (those kept
+        keep their link, new ones get one, removed ones are revoked)."""
+        previous = self.owned(principal, reservation_id)
+        if previous.status is not ReservationStatus.SCHEDULED:
+            raise Refused("reservation_not_editable", f"this reservation is {previous.status}")
+        # Changes go to a copy that replaces the kept one only once all of them are valid.
+        reservation = copy.deepcopy(previous)
+        zone = rules.parse_time_zone(body.get("time_zone", reservation.time_zone))
+        changed = ReservationChange.UPDATED
+        if "title" in body:
+            reservation.title = rules.parse_title(body["title"])
+        if "start" in body or zone.key != previous.time_zone:
+            # Without a new start, the same wall-clock time in the new zone.
+            wall_clock = previous.local_start().replace(tzinfo=None).isoformat()
+            start = rules.parse_start(body.get("start", wall_clock), zone, None)
+            if start != previous.start_utc:
+                rules.check_not_past(start, now)
+            reservation.start_utc = start
+            reservation.time_zone = zone.key
+        if "duration_minutes" in body:
+            reservation.duration_minutes = rules.parse_duration(body["duration_minutes"])
+        if "agenda" in body:
+            reservation.agenda = rules.parse_agenda(body["agenda"])
+        added: list[Invitee] = []
+        removed: list[Invitee] = []
+        if "invitees" in body:
+            wanted = rules.parse_invitees(body["invitees"])
+            added, removed = self._merge_invitees(reservation, wanted)
+        if reservation.to_record() == previous.to_record():
+            return previous  # nothing to tell anyone
+        reservation.sequence += 1
+        reservation.updated_at = now
+        self._save(reservation)
+        self.link_changed(reservation.id)
+        core = ("title", "start_utc", "duration_minutes", "time_zone", "agenda")
+        if any(getattr(previous, f) != getattr(reservation, f) for f in core):
+            self.on_change(reservation, changed, previous)
+        if added:
+            self.on_change(reservation, ReservationChange.INVITEES_ADDED, previous)
+        if removed:
+            self.on_change(reservation, ReservationChange.INVITEES_REMOVED, previous)
+        return reservation
+
+    def _merge_invitees(
+        self, reservation: Reservation, wanted: list[Invitee]
+    ) -> tuple[list[Invitee], list[Invitee]]:
+        current = {i.email.lower(): i for i in reservation.invitees}
+        wanted_keys = {i.email.lower() for i in wanted}
+        added, removed = [], []
+        for invitee in wanted:
+            kept = current.get(invitee.email.lower())
+            if kept is not None and not kept.revoked:
+                kept.name, kept.language = invitee.name, invitee.language
+                continue
+            if kept is not None:  # back on the list: a fresh link, the old one stays dead
+                reservation.invitees.remove(kept)
+            invitee.link_secret = secrets.token_urlsafe(SECRET_BYTES)
+            reservation.invitees.append(invitee)
+            added.append(invitee)
+        for key, invitee in current.items():
+            if key not in wanted_keys and not invitee.revoked:
+                invitee.revoked = True  # kept, so its link says it was withdrawn
+                removed.append(invitee)
+        return added, removed
+
+    def cancel(self, principal: Principal, reservation_id: str, now: float) -> Reservation:
+        """Cancelled: its links stop working and its materials are deleted."""
+        reservation = self.owned(principal, reservation_id)
+        if reservation.status is not ReservationStatus.SCHEDULED:
+            raise Refused("reservation_not_editable", f"this reservation is {reservation.status}")
+        previous = copy.deepcopy(reservation)
+        reservation.sequence += 1
+        reservation.updated_at = now
+        self._finish(reservation, ReservationStatus.CANCELLED)
+        self.on_change(reservation, ReservationChange.CANCELLED, previous)
+        return reservation
+
+    def every(self) -> list[Reservation]:
+        """Every reservation the relay holds (the reminders look at them)."""
+        return list(self._by_id.values())
+
+    def owned(self, principal: Principal, reservation_id: str) -> Reservation:
+        """Raises Refused ``reservation_not_found`` (404) or ``not_your_reservation`` (403)."""
+        reservation = self._by_id.get(reservation_id)
+        if reservation is None:
+            raise Refused("reservation_not_found", "no such reservation")
+        if reservation.agent_id != principal.username:
+            raise Refused("not_your_reservation", "this reservation belongs to another agent")
+        return reservation
+
+    def list(
+        self, principal: Principal, when: str, zone: ZoneInfo, now: float, relay_url: str = ""
+    ) -> list[dict]:
+        """The agent's reservations in the list ``when``, soonest first (past: latest first),
+        each with ``overlaps`` set when its time overlaps another of the agent's."""
+        mine = [r for r in self._by_id.values() if r.agent_id == principal.username]
+        overlapping = rules.overlapping(mine)
+        chosen = [r for r in mine if rules.matches(r, when, now, zone)]
+        chosen.sort(key=lambda r: r.start_utc, reverse=when == "past")
+        return [self.view(r, relay_url, overlaps=r.id in overlapping) for r in chosen]
+
+    def view(
+        self, reservation: Reservation, relay_url: str = "", overlaps: bool | None = None
+    ) -> dict[str, Any]:
+        """What the agent sees: the record, the local start, the window and the links
+        (on ``--public-url`` when set, else on ``relay_url``, the address the agent used)."""
+        opens_at, closes_at = rules.open_window(reservation)
+        relay_url = (self.relay.options.public_url or relay_url).rstrip("/")
+        if overlaps is None:
+            mine = [r for r in self._by_id.values() if r.agent_id == reservation.agent_id]
+            overlaps = reservation.id in rules.overlapping(mine)
+        record = reservation.to_record()
+        record["end_utc"] = reservation.end_utc.isoformat()
+        record["start_local"] = reservation.local_start().isoformat()
+        record.update(opens_at=opens_at, closes_at=closes_at, overlaps=overlaps)
+        record["invitees"] = [
+            {
+                **{k: v for k, v in invitee.items() if k != "link_secret"},
+                "link_url": meeting_url(relay_url, reservation.invitees[index]),
+            }
+            for index, invitee in enumerate(record["invitees"])
+        ]
+        return record
+
+    # -- materials ---------------------------------------------------------------------------
+
+    def add_material(
+        self,
+        principal: Principal,
+        reservation_id: str,
+        offer: dict[str, Any],
+        source: BinaryIO,
+        now: float,
+    ) -> Material:
+        """Store one material file from ``source`` (``offer``: name, size, type, sha256):
+        the file rules, the sanitised name and the sha256 check of every file on the relay.
+
+        Raises:
+            Refused: the file rules' codes, ``too_many_materials``, ``checksum_mismatch``,
+                ``bad_request`` (the body ended early), ``reservation_not_editable``.
+        """
+        reservation = self.owned(principal, reservation_id)
+        if reservation.status is not ReservationStatus.SCHEDULED:
+            raise Refused("reservation_not_editable", f"this reservation is {reservation.status}")
+        name, size, _mime, sha256 = parse_offer(offer, self.relay.files.rules)
+        if len(reservation.materials) >= rules.MAX_MATERIALS:
+            raise Refused("too_many_materials", f"at most {rules.MAX_MATERIALS} files")
+        file_id = secrets.token_urlsafe(16)
+        hasher = hashlib.sha256()
+        self.materials.create(file_id)
+        wrote = self.materials.append(file_id, source, size, hasher.update)
+        if wrote != size or hasher.hexdigest() != sha256:
+            self.materials.delete(file_id)
+            if wrote != size:
+                raise Refused("bad_request", f"the body ended after {wrote} of {size} bytes")
+            raise Refused("checksum_mismatch", "the file's sha256 does not match the offer")
+        with self.materials.path(file_id).open("rb") as stored:
+            os.fsync(stored.fileno())
+        material = Material(file_id, name, size, sha256)
+        reservation.materials.append(material)
+        reservation.updated_at = now
+        self._save(reservation)
+        return material
+
+    def remove_material(
+        self, principal: Principal, reservation_id: str, file_id: str, now: float
+    ) -> Reservation:
+        reservation = self.owned(principal, reservation_id)
+        if reservation.status is not ReservationStatus.SCHEDULED:
+            raise Refused("reservation_not_editable", f"this reservation is {reservation.status}")
+        kept = [m for m in reservation.materials if m.file_id != file_id]
+        if len(kept) == len(reservation.materials):
+            raise Refused("material_not_found", "no such file in this reservation")
+        reservation.materials = kept
+        reservation.updated_at = now
+        self._save(reservation)
+        self.materials.delete(file_id)
+        return reservation
+
+    # -- opening and the end -----------------------------------------------------------------
+
+    def open(
+        self, principal: Principal, reservation_id: str, now: float, relay_url: str
+    ) -> dict[str, Any]:
+        """Open the meeting: a support session in the waiting state with the materials in
+        its file list; the invitees' waiting pages enter. Opening an open one again answers
+        its session."""
+        reservation = self.owned(principal, reservation_id)
+        live = self.relay.directory.sessions.get(reservation.session_id)
+        if reservation.status is ReservationStatus.OPEN and live is not None:
+            view = self.view(reservation, relay_url)
+            return {"reservation": view, "support": self.relay.support_view(live)}
+        rules.check_can_open(reservation, now)
+        support = self.relay.new_support(principal, now, relay_url)
+        session = self.relay.directory.sessions[support["session_id"]]
+        for material in reservation.materials:
+            transfer = self.relay.files.add_ready(
+                session.id, "agent", material.name, material.size, material.sha256, now
+            )
+            self.relay.file_spool.copy_in(self.materials.path(material.file_id), transfer.id)
+            self.relay.post_file(session, "agent", transfer, now)
+        reservation.status = ReservationStatus.OPEN
+        reservation.session_id = session.id
+        reservation.updated_at = now
+        self._save(reservation)
+        self.link_changed(reservation.id)
+        logger.info("reservation opened", extra={"session_id": session.id})
+        return {"reservation": self.view(reservation, relay_url), "support": support}
+
+    def session_ended(self, session_id: str, now: float) -> None:
+        """The Relay's hook: an opened reservation's session ended. It is done once an
+        invitee came in; ended before anyone did (the agent closed the waiting support), it is
+        scheduled again: the invitees keep waiting and the agent may open it once more."""
+        for reservation in self._by_id.values():
+            if reservation.session_id == session_id and (
+                reservation.status is ReservationStatus.OPEN
+            ):
+                reservation.updated_at = now
+                if any(invitee.joined_at is not None for invitee in reservation.invitees):
+                    self._finish(reservation, ReservationStatus.DONE)
+                else:
+                    reservation.status = ReservationStatus.SCHEDULED
+                    reservation.session_id = ""
+                    self._save(reservation)
+                    self.link_changed(reservation.id)
+                return
+
+    def _finish(self, reservation: Reservation, status: ReservationStatus) -> None:
+        """Done or cancelled: stored, materials deleted, waiting pages told."""
+        reservation.status = status
+        self._save(reservation)
+        for material in reservation.materials:
+            self.materials.delete(material.file_id)
+        self.link_changed(reservation.id)
+
+    # -- the invitees' side ------------------------------------------------------------------
+
+    def by_secret(self, secret: str) -> tuple[Reservation, Invitee]:
+        """Raises Refused ``meeting_not_found`` (404) for an unknown link."""
+        reservation = self._by_id.get(self._by_secret.get(secret, ""))
+        for invitee in reservation.invitees if reservation else []:
+            if invitee.link_secret == secret:
+                return reservation, invitee  # type: ignore[return-value]
+        raise Refused("meeting_not_found", "This invitation link is not valid.")
+
+    def meeting(self, secret: str, now: float) -> dict[str, Any]:
+        """What an invitee's page shows: the agent, the meeting and the link's state."""
+        reservation, invitee = self.by_secret(secret)
+        account = self.relay.accounts.get(reservation.agent_id)
+        agent = self.relay.profile(account) if account else {"name": reservation.agent_id}
+        opens_at, closes_at = rules.open_window(reservation)
+        return {
+            "meeting": {
+                "title": reservation.title,
+                "start_utc": reservation.start_utc.isoformat(),
+                "end_utc": reservation.end_utc.isoformat(),
+                "duration_minutes": reservation.duration_minutes,
+                "time_zone": reservation.time_zone,
+                "agenda": reservation.agenda,
+                "materials": [{"name": m.name, "size": m.size} for m in reservation.materials],
+                "agent": {k: agent.get(k, "") for k in ("name", "title", "company", "photo_url")},
+                "opens_at": opens_at,
+                "closes_at": closes_at,
+                "state": str(rules.link_state(reservation, invitee, now)),
+            },
+            "invitee": {"name": invitee.name, "language": invitee.language},
+            "now": now,
+        }
+
+    def waiting(self, secret: str, now: float) -> str | None:
+        """The reservation id to wait on while the link's page may still change, else None."""
+        reservation, invitee = self.by_secret(secret)
+        state = rules.link_state(reservation, invitee, now)
+        waits = state in (rules.LinkState.EARLY, rules.LinkState.WAITING)
+        return reservation.id if waits else None
+
+    def join_meeting(self, secret: str, now: float) -> dict[str, Any]:
+        """The invitee takes its one seat in the opened meeting (no code, no knock).
+
+        Raises:
+            Refused: ``meeting_not_found``, ``meeting_not_open``, ``meeting_missed``,
+                ``meeting_over``, ``meeting_cancelled``, ``meeting_link_used``,
+                ``meeting_link_revoked``, ``session_full``.
+        """
+        reservation, invitee = self.by_secret(secret)
+        state = rules.link_state(reservation, invitee, now)
+        session = self.relay.directory.sessions.get(reservation.session_id)
+        if state is rules.LinkState.OPEN and session is None:
+            state = rules.LinkState.OVER
+        if state is not rules.LinkState.OPEN:
+            raise Refused(*_LINK_REFUSALS[state])
+        assert session is not None
+        name = invitee.name or invitee.email.split("@")[0]
+        try:
+            customer = self.relay.directory.join_invited(
+                session, name, now, self.relay.options.customers_per_session
+            )
+        except JoinError as error:
+            raise Refused(str(error.problem), JOIN_MESSAGES[str(error.problem)]) from None
+        invitee.joined_at = now
+        self._save(reservation, durable=False)  # _joined waits for the store
+        # One conversation for everyone invited: from the meeting's start, materials first.
+        return self.relay._joined(session, customer, now, since_id=0)
+
+    # -- the store ---------------------------------------------------------------------------
+
+    def _index(self, reservation: Reservation) -> None:
+        for invitee in reservation.invitees:
+            if invitee.link_secret:
+                self._by_secret[invitee.link_secret] = reservation.id
+
+    def _save(self, reservation: Reservation, durable: bool = True) -> None:
+        self._by_id[reservation.id] = reservation
+        self._index(reservation)
+        record = reservation.to_record()
+        doc_id = self._doc_ids.get(reservation.id)
+        if doc_id is None:
+            self._doc_ids[reservation.id] = self.store.insert(RESERVATIONS, record)
+        else:
+            self.store.update(RESERVATIONS, doc_id, record)
+        if durable:
+            self.relay.wait_durable()

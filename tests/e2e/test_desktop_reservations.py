@@ -1,0 +1,89 @@
+"""Reservations (A11) in the real agent desktop app under Xvfb: the main window lists a
+booked reservation with its material, a double-click opens it into a support window of its
+own in the waiting state, and the invitee's page enters."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.agent_app import AgentApp
+from tests.support.api import Api
+from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
+from tests.support.desktop_flow import driving, main_page, private_display, sign_in
+from tests.support.relay import ALICE
+from tests.support.reservations import book, upload_material
+from tests.support.ui_pages import by_id, open_page
+from tests.support.xvfb import Xvfb
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = Path("/work/shots/reservations")
+
+
+@pytest.fixture(scope="module")
+def xvfb() -> Iterator[Xvfb]:
+    """A private 1920x1080 X display for this module's windows."""
+    yield from private_display()
+
+
+def keep(path: Path) -> None:
+    if SHOTS.parent.exists():
+        SHOTS.mkdir(exist_ok=True)
+        shutil.copy(path, SHOTS / path.name)
+
+
+def test_desktop_app_opens_a_reservation_by_double_click(
+    xvfb, relay, browser, tmp_path, artifacts_dir: Path
+):
+    """Double-clicking the booked reservation in the main window opens its support in a
+    window of its own; the invitee waiting on the link enters by itself and both see the
+    material in the conversation."""
+    api = Api(relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    reservation = book(api, token, title="Zephyr quartz pricing")
+    status, _ = upload_material(api, token, reservation["id"], "price-list.pdf", b"%PDF-1.4 x" * 50)
+    assert status == 201
+    link = reservation["invitees"][1]["link_url"]
+    app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
+    with driving(app, artifacts_dir, "desktop-reservations") as windows:
+        main = main_page(app)
+        windows.pages.append(main)
+        sign_in(main)
+        main.wait_for(visible_js(by_test_id("reservations-button")))
+        main.click(by_test_id("reservations-button"))
+        main.wait_for(visible_js(by_test_id("reservation-row")))
+        assert "Zephyr quartz pricing" in main.text(by_test_id("reservation-row"))
+        keep(main.screenshot(artifacts_dir / "desktop-reservations-list-en.png"))
+
+        customer = open_page(browser, relay.url + link[link.index("/?meet=") :])
+        windows.customers.append(customer)
+        expect(by_id(customer, "meeting-status")).to_have_attribute("data-state", "waiting")
+
+        known = {page.target["id"] for page in windows.pages}
+        main.double_click(by_test_id("reservation-title"))
+        chat = CdpPage(
+            wait_for_target(
+                app.devtools_port,
+                lambda t: t["id"] not in known and "/ui/agent/index.html" in t["url"],
+            )
+        )
+        windows.pages.append(chat)
+        # The waiting state is brief: the invitee's page enters as soon as it is open.
+        expect(by_id(customer, "chat-peer-name")).to_have_text(ALICE.name, timeout=30_000)
+        expect(customer.get_by_test_id("file-name").first).to_have_text("price-list.pdf")
+        chat.wait_for(visible_js(by_test_id("file-name")), timeout_s=30)
+        keep(chat.screenshot(artifacts_dir / "desktop-reservation-opened-en.png"))
+        main.click(by_test_id("reservations-button"))
+        main.evaluate(
+            "(() => { const s = document.querySelector('#language-select');"
+            " s.value = 'ko'; s.dispatchEvent(new Event('change')); })()"
+        )
+        main.wait_for(
+            f"document.querySelector('{by_test_id('reservation-badge')}').textContent === '진행 중'"
+        )
+        keep(main.screenshot(artifacts_dir / "desktop-reservations-open-ko.png"))
