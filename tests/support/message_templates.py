@@ -50,6 +50,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "answer_call": {"call_id": "c-1", "accept": True},
     "hang_up": {"call_id": "c-1"},
     "set_call_media": {"call_id": "c-1", "muted": True, "camera_off": False},
+    "rejoin_call": {"call_id": "c-1", "media": "video", "muted": False, "camera_off": False},
     "sdp_offer": {"call_id": "c-1", "to": "agent", "sdp": "v=0"},
     "sdp_answer": {"call_id": "c-1", "to": "agent", "sdp": "v=0"},
     "ice_candidate": {"call_id": "c-1", "to": "agent", "candidate": "candidate:1 1 udp 1 h 9",
