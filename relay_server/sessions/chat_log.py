@@ -43,6 +43,7 @@ class ChatLog:
         now: float,
         participant_id: str = "",
         file: dict[str, Any] | None = None,
+        link: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Store a new message (durable after the store's next sync); returns it with its id.
 
@@ -50,6 +51,7 @@ class ChatLog:
             participant_id: the sender's (several customers share the role "customer").
             file: for a file transfer's entry, the transfer's ``{id, name, size, type}``
                 (``text`` is then the file's name, for readers that know no files).
+            link: for a favourite link's card (CH7), ``{title, url}`` (``text`` is the URL).
         """
         doc: dict[str, Any] = {
             "client_id": client_id, "role": role, "participant_id": participant_id,
@@ -59,6 +61,8 @@ class ChatLog:
             doc["participant_id"] = participant_id
         if file is not None:
             doc["file"] = file
+        if link is not None:
+            doc["link"] = link
         doc_id = self.store.insert(self.table, doc)
         message = dict(doc, id=doc_id)
         self.messages.append(message)

@@ -15,6 +15,12 @@ from relay_server.accounts.registry import Accounts
 from relay_server.calls.calls import Calls
 from relay_server.screen.router import Screens
 from relay_server.sessions.rooms import AGENT_SEAT, Member, Rooms, participant_id
+from relay_server.sessions.sharing import (
+    handle_answer_print,
+    handle_request_print,
+    handle_send_link,
+    open_print_requests,
+)
 from relay_server.sessions.supports import (
     AGENT_COLOR,
     SupportDirectory,
@@ -27,6 +33,7 @@ from suite.protocol import (
     AdmitKnock,
     AnswerCall,
     AnswerPresentation,
+    AnswerPrint,
     AnswerWhiteboard,
     Channel,
     ChatMessage,
@@ -54,11 +61,13 @@ from suite.protocol import (
     RemoveCustomer,
     RenewCode,
     RequestPresentation,
+    RequestPrint,
     RevokeControl,
     Role,
     SdpAnswer,
     SdpOffer,
     SendChat,
+    SendLink,
     SessionUpdated,
     SetCallMedia,
     StartCall,
@@ -99,6 +108,8 @@ class ChatSockets:
     clock: Callable[[], float]
     # Per session with a presentation request out: the customers who declined it so far.
     presentation_asks: dict[str, set[str]]
+    # Per file asked to print (remote print): the customers who answered so far.
+    print_asks: dict[str, set[str]]
 
     # Relay's own methods this class calls (Relay defines each; listed so the contract is typed).
     def session_view(self, session: SupportSession, for_agent: bool) -> dict[str, Any]:
@@ -235,6 +246,8 @@ class ChatSockets:
             read_up_to=chat.read_up_to,
         )
         member.send(welcome.to_frame())
+        for frame in open_print_requests(self, session, member):  # remote print: unanswered
+            member.send(frame)
         if member.role is Role.AGENT:  # the chat window shows who holds control (P3)
             member.send(self.screens.control.state_for_agent(session.id))
             member.send(self._knocks_frame(session.id))  # who is asking to join
@@ -621,5 +634,9 @@ CHAT_HANDLERS: dict[type, Callable[..., None]] = {
     AnswerWhiteboard: ChatSockets.handle_answer_whiteboard,
     UpdateWhiteboard: ChatSockets.handle_update_whiteboard,
     NewWhiteboard: ChatSockets.handle_new_whiteboard,
+    # favourites in the chat (CH7) and remote print: relay_server/sessions/sharing.py
+    SendLink: handle_send_link,
+    RequestPrint: handle_request_print,
+    AnswerPrint: handle_answer_print,
 }
 """One handler per chat-channel message type: its keys are ``suite.protocol.CHAT_MESSAGES``."""

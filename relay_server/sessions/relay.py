@@ -149,6 +149,7 @@ class Relay(Seats):
         self._swept_at = 0.0
         self._chats: dict[str, ChatLog] = {}
         self.presentation_asks: dict[str, set[str]] = {}  # several customers asked at once
+        self.print_asks: dict[str, set[str]] = {}  # remote print: transfer id -> who answered
         # Files both ways (P4): transfers in memory, bytes in spool files; a restart sweeps.
         self.files = FileTransfers(lambda: self.options.file_rules)
         self.file_spool = FileSpool(store.folder / "file_spool")

@@ -16,6 +16,7 @@ import bottle
 import gevent
 from gevent.event import Event
 
+from relay_server.accounts.favourites_routes import install_favourites_routes
 from relay_server.accounts.fields import USERNAME_RE
 from relay_server.accounts.handoff_routes import (
     install_customer_handoff_routes,
@@ -312,6 +313,8 @@ def build_app(
     install_file_routes(app, relay, clock)  # files both ways (P4)
     # Short messages and preferences follow the account (A9): /api/me/short_messages, ...
     install_agent_data_routes(app, relay, clock)
+    # Favourite links and documents follow the account too (A9, CH7): /api/me/favourites/...
+    install_favourites_routes(app, relay, clock)
     # One-time viewer (P1, P10): tickets, downloads with the ticket inside, redemption.
     install_viewer_routes(
         app, relay, viewer_builds or ViewerBuilds(None), clock, client_ip, relay_url

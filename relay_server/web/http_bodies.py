@@ -30,6 +30,9 @@ HTTP_STATUS: dict[str, int] = {
     "bad_credentials": 401, "account_disabled": 403, "username_too_long": 400, "bad_photo": 400,
     # an agent's short messages and preferences
     "too_many_short_messages": 400, "short_messages_changed": 409,
+    # an agent's favourites (A9, CH7)
+    "bad_url": 400, "too_many_favourites": 400, "favourites_full": 413,
+    "favourite_not_found": 404,
     # the admin site (AD1)
     "not_admin": 403, "account_not_found": 404, "account_exists": 409, "bad_username": 400,
     "weak_password": 400, "bad_role": 400, "cannot_disable_self": 409, "last_admin": 409,

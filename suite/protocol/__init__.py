@@ -99,6 +99,8 @@ from suite.protocol.relay_messages import (
     ParticipantLeft,
     PresentationAnswered,
     PresentationRequested,
+    PrintAnswered,
+    PrintRequested,
     RelayedIceCandidate,
     RelayedSdpAnswer,
     RelayedSdpOffer,
@@ -124,6 +126,7 @@ from suite.protocol.screen import (
     PresentStop,
     ScreenAck,
 )
+from suite.protocol.sharing import AnswerPrint, RequestPrint, SendLink
 from suite.protocol.whiteboard import (
     WHITEBOARD_MESSAGES,
     AnswerWhiteboard,
@@ -157,15 +160,20 @@ __all__ = [
     "RelayedSdpAnswer", "RelayedSdpOffer",
     "WHITEBOARD_MESSAGES", "AnswerWhiteboard", "NewWhiteboard", "OpenWhiteboard",
     "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated",
+    "SHARING_MESSAGES", "AnswerPrint", "RequestPrint", "SendLink", "PrintAnswered",
+    "PrintRequested",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
+# Favourites in the chat (CH7) and remote print: on the chat channel and a customer's viewer.
+SHARING_MESSAGES = (SendLink, RequestPrint, AnswerPrint)
 # What a client may send on each channel after its hello (docs/protocol.md: the chat tables,
 # and the screen channel's); the endpoints refuse the rest. ``revoke_control`` is on both.
 CHAT_MESSAGES: frozenset[type[Any]] = frozenset((
     SendChat, Typing, MarkRead, EndSession, RemoveCustomer, RenewCode,
     RequestPresentation, AnswerPresentation, GrantControl, RevokeControl,
     AdmitKnock, RefuseKnock, RefuseAllKnocks, *CALL_MESSAGES, *WHITEBOARD_MESSAGES,
+    *SHARING_MESSAGES,
 ))  # fmt: skip
 SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
@@ -178,7 +186,7 @@ _ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_ME
 # A viewer may also hold its customer's place in a call (CH9): the call messages go the same way.
 # And the whiteboard (CH3): a browser viewer draws on it beside the screen.
 VIEWER_CHAT_MESSAGES: frozenset[type[Any]] = frozenset(
-    (SendChat, Typing, MarkRead, *CALL_MESSAGES, *WHITEBOARD_MESSAGES)
+    (SendChat, Typing, MarkRead, *CALL_MESSAGES, *WHITEBOARD_MESSAGES, AnswerPrint)
 )
 CLIENT_MESSAGES: dict[str, type[Any]] = {str(cls.type): cls for cls in _ALL_CLIENT_MESSAGES}
 _CHANNEL_MESSAGES = {Channel.CHAT: CHAT_MESSAGES, Channel.SCREEN: SCREEN_MESSAGES}
@@ -193,6 +201,7 @@ ClientMessage = (
     | StartCall | AnswerCall | HangUp | SetCallMedia | RejoinCall | SdpOffer | SdpAnswer
     | IceCandidate
     | OpenWhiteboard | AnswerWhiteboard | UpdateWhiteboard | NewWhiteboard
+    | SendLink | RequestPrint | AnswerPrint
 )  # fmt: skip
 
 

@@ -101,6 +101,13 @@ class MessageType(StrEnum):
     NEW_WHITEBOARD = "new_whiteboard"
     WHITEBOARD_STATE = "whiteboard_state"
     WHITEBOARD_UPDATED = "whiteboard_updated"
+    # favourites in the chat (CH7) and remote print: client -> relay on the chat channel
+    SEND_LINK = "send_link"
+    REQUEST_PRINT = "request_print"
+    ANSWER_PRINT = "answer_print"
+    # relay -> participants
+    PRINT_REQUESTED = "print_requested"
+    PRINT_ANSWERED = "print_answered"
     ERROR = "error"
 
 

@@ -54,6 +54,8 @@ class ChatMessage(WireMessage):
     participant_id: str = wire(str, optional=True, default="")  # the sender's, by the relay
     # A file transfer's entry in the conversation: {id, name, size, type} of the transfer.
     file: dict[str, Any] | None = wire(dict, optional=True, default=None)
+    # A favourite link sent as a card (CH7): {title, url}; ``text`` is then the URL.
+    link: dict[str, Any] | None = wire(dict, optional=True, default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +335,31 @@ class WhiteboardUpdated(WireMessage):
     sender: str = wire(str)
 
 
+# -- remote print, on the chat channel and the customers' viewer sockets -----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PrintRequested(WireMessage):
+    """The agent asks to print a file of the session: ``transfer`` is its file object; ``type``
+    is the MIME type a browser prints it as (from its name: PDF or an image)."""
+
+    type: ClassVar[MessageType] = MessageType.PRINT_REQUESTED
+    transfer_id: str = wire(str)
+    name: str = wire(str)
+    size: int = wire(int)
+    mime: str = wire(str)
+    agent_name: str = wire(str)
+
+
+@dataclass(frozen=True, slots=True)
+class PrintAnswered(WireMessage):
+    type: ClassVar[MessageType] = MessageType.PRINT_ANSWERED
+    transfer_id: str = wire(str)
+    accept: bool = wire(bool)
+    participant_id: str = wire(str)
+    name: str = wire(str)
+
+
 RELAY_MESSAGES: dict[str, type[Any]] = {
     str(cls.type): cls
     for cls in (
@@ -345,6 +372,7 @@ RELAY_MESSAGES: dict[str, type[Any]] = {
         DrawingCleared, Drawing, ErrorMessage,
         CallState, RelayedSdpOffer, RelayedSdpAnswer, RelayedIceCandidate,
         WhiteboardState, WhiteboardUpdated,
+        PrintRequested, PrintAnswered,
     )
 }  # fmt: skip
 """Every message the relay sends, by type."""

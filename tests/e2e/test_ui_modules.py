@@ -85,6 +85,7 @@ PAGE_TABLES = {
         "call",
         "chat",
         "customer",
+        "favourite",
         "file",
         "knock",
         "participant",
@@ -102,6 +103,7 @@ PAGE_TABLES = {
         "control",
         "desktop_call",
         "drawing",
+        "favourite",
         "file",
         "history",
         "idle",
@@ -113,7 +115,17 @@ PAGE_TABLES = {
         "sign_in",
         "whiteboard",
     },
-    "/view": {"call", "chat", "control", "drawing", "file", "screen", "viewer_chat", "whiteboard"},
+    "/view": {
+        "call",
+        "chat",
+        "control",
+        "drawing",
+        "favourite",
+        "file",
+        "screen",
+        "viewer_chat",
+        "whiteboard",
+    },
     "/admin": {"admin", "history", "mail", "options", "sign_in", "statistics"},
     "/ui/agent/notice.html": {"agent", "desktop_call", "file"},
     "/ui/agent/help.html": {"agent"},
@@ -233,3 +245,45 @@ def test_linkify_makes_links_only_of_http_and_https(open_ui: PageFactory) -> Non
     for (text, expected), got in zip(LINK_CASES, results, strict=True):
         assert got["joined"], text
         assert [tuple(link) for link in got["links"]] == expected, text[:80]
+
+
+def test_favourites_and_print_rules_in_the_pages(open_ui: PageFactory) -> None:
+    """The pure rules behind Settings › Favourites, the Favourites menu and remote print: a link
+    needs a title and an http(s) URL as linkify links it, a path must be full, a move stays in
+    the list, only PDF and browser images print, and a card is built only for a safe URL."""
+    page = open_ui("/")
+    paths = ["/srv/a", "~/Docs", "C:\\Tools\\x.exe", "\\\\nas\\share", "docs/a", ""]
+    result = page.evaluate(
+        """async (paths) => {
+            const fav = await import("/ui/agent/favourites.js");
+            const menu = await import("/ui/agent/favourites_menu.js");
+            const print = await import("/ui/common/print/print_document.js");
+            const { linkCard } = await import("/ui/common/chat/chat_bubble.js");
+            const i18n = { t: (key) => key };
+            const link = (title, url) => fav.linkProblem({ title, url });
+            const card = (url) => linkCard({ title: "Shop", url }, i18n)?.getAttribute("href");
+            return {
+                links: [
+                    link("Shop", "https://shop.example/a?b"),
+                    link(" ", "https://shop.example/"),
+                    link("x", "javascript:alert(1)"),
+                    link("x", "https://bank.example@evil.example/"),
+                    link("x", "https://a.example/a b"),
+                ],
+                paths: paths.map(fav.pathProblem),
+                moved: [[0, 1], [0, -1], [2, 1]].map(([i, step]) => fav.moved([1, 2, 3], i, step)),
+                kinds: ["application/pdf", "image/png", "image/svg+xml", "text/html"]
+                    .map(print.printKind),
+                printable: ["a.PDF", "b.jpeg", "c.svg", "d"].map(menu.printable),
+                cards: ["https://shop.example/x", "javascript:alert(1)", "https://u@evil.example/"]
+                    .map((url) => card(url) ?? null),
+            };
+        }""",
+        paths,
+    )
+    assert result["links"] == [None, "fav.bad_title", "fav.bad_url", "fav.bad_url", "fav.bad_url"]
+    assert result["paths"] == [None, None, None, None, "fav.bad_path", "fav.bad_path"]
+    assert result["moved"] == [[2, 1, 3], [1, 2, 3], [1, 2, 3]]
+    assert result["kinds"] == ["pdf", "image", None, None]
+    assert result["printable"] == [True, True, False, False]
+    assert result["cards"] == ["https://shop.example/x", None, None]

@@ -203,7 +203,8 @@ class FuzzedSession:
 
     def close(self) -> None:
         for key in list(self.sockets):
-            self._close(key)
+            if key in self.sockets:  # a close that ended the session rebuilt (and closed) the rest
+                self._close(key)
         for client in (self.talk.agent, self.talk.customer):
             if client.ws is not None:
                 client.ws.close()

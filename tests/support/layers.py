@@ -103,6 +103,7 @@ CONTRACT = Layer(
         "suite.protocol.relay_messages",
         "suite.protocol.safe_json",
         "suite.protocol.screen",
+        "suite.protocol.sharing",
         "suite.screen.frames",
         "suite.strokes",
         "suite.protocol.whiteboard",
@@ -116,6 +117,7 @@ PURE_CORE = Layer(
     "arguments; no sockets, files, processes or windows. Unit-tested in microseconds.",
     (
         "relay_server.accounts.agent_data_rules",
+        "relay_server.accounts.favourites_rules",
         "relay_server.accounts.fields",
         "relay_server.accounts.handoffs",
         "relay_server.accounts.passwords",
@@ -182,6 +184,7 @@ STORAGE = Layer(
     "files on disk, written atomically: the relay's store and journal, spool files, photos, "
     "the agent's settings file, the viewer's ticket trailer. No network, no event loop.",
     (
+        "relay_server.accounts.favourites",
         "relay_server.accounts.photos",
         "relay_server.files.spool",
         "relay_server.history.archive",
@@ -221,6 +224,7 @@ DOMAIN = Layer(
         "relay_server.sessions.seats",
         "relay_server.whiteboard.boards",
         "relay_server.reservations.service",
+        "relay_server.sessions.sharing",
     ),
     may_use=frozenset({"tinydb"}),
 )
@@ -232,6 +236,7 @@ IO_SHELL = Layer(
     "child processes.",
     (
         "relay_server.accounts.routes",
+        "relay_server.accounts.favourites_routes",
         "relay_server.reservations.routes",
         "relay_server.accounts.handoff_routes",
         "relay_server.admin.routes",
@@ -259,6 +264,7 @@ IO_SHELL = Layer(
         "suite.agent.app.local_api",
         "suite.agent.app.local_attention",
         "suite.agent.app.local_calls",
+        "suite.agent.app.local_favourites",
         "suite.agent.app.local_files",
         "suite.agent.app.local_history",
         "suite.agent.app.local_guard",

@@ -24,6 +24,7 @@ from suite.protocol import base as protocol_base
 from suite.protocol import calls as protocol_calls
 from suite.protocol import control as protocol_control
 from suite.protocol import screen as protocol_screen
+from suite.protocol import sharing as protocol_sharing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -225,7 +226,14 @@ def _js_constants() -> dict[str, int]:
 
 PYTHON_LIMITS = {
     name: getattr(module, name)
-    for module in (protocol_base, protocol_calls, protocol_control, protocol_screen, strokes)
+    for module in (
+        protocol_base,
+        protocol_calls,
+        protocol_control,
+        protocol_screen,
+        protocol_sharing,
+        strokes,
+    )
     for name in dir(module)
     if name.startswith(("MAX_", "MIN_")) and isinstance(getattr(module, name), int)
 }

@@ -114,6 +114,25 @@ export class DesktopBackend extends AccountBackend {
     return this._photos.get(photoUrl);
   }
 
+  /** Favourite folders and programs of this PC (A9): [{id, kind, title, path}]. */
+  async localFavourites() {
+    return (await this._local("GET", "/local/favourites")).favourites;
+  }
+
+  async saveLocalFavourites(favourites) {
+    return (await this._local("PUT", "/local/favourites", { body: { favourites } })).favourites;
+  }
+
+  /** The native dialog for a favourite folder or program: its path, or "" when closed. */
+  async chooseFavouritePath(kind) {
+    return (await this._local("POST", "/local/favourites/choose", { body: { kind } })).path;
+  }
+
+  /** Open a stored favourite folder or program on this PC, by its id (CH7: for presenting). */
+  async openFavourite(id) {
+    return this._local("POST", "/local/open_favourite", { body: { id } });
+  }
+
   /** Short messages an older version kept on this PC (imported once at sign-in). */
   async localShortMessages() {
     const { settings } = await this._local("GET", "/local/settings");

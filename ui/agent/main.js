@@ -14,6 +14,7 @@ import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
 import { loadJson, saveJson } from "../common/storage.js";
 import { AccountData } from "./account_data.js";
+import { Favourites } from "./favourites.js";
 import { Attention, normalizeAttention } from "./attention.js";
 import { createBackend } from "./backend.js";
 import { offerDesktopActions, startFromHandoff } from "./call_handoff.js";
@@ -35,6 +36,7 @@ import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DESKTOP_CALL_STRINGS } from "../common/strings/desktop_call_strings.js";
 import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
+import { FAVOURITE_STRINGS } from "../common/strings/favourite_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
 import { RESERVATION_STRINGS } from "../common/strings/reservation_strings.js";
@@ -56,6 +58,7 @@ i18n.addStrings(
   CONTROL_STRINGS,
   DESKTOP_CALL_STRINGS,
   DRAWING_STRINGS,
+  FAVOURITE_STRINGS,
   FILE_STRINGS,
   HISTORY_STRINGS,
   IDLE_STRINGS,
@@ -79,6 +82,11 @@ class AgentApp {
     this.chatWindow = this.backend.windowSessionId !== null;
     this.auth = loadJson(window.sessionStorage, AUTH_KEY); // {token, agent, wsUrl}
     this.account = new AccountData((method, path, options) => this._api(method, path, options));
+    // A9, CH7: the Settings tab and the chat's Favourites menu share one data access.
+    this.favourites = new Favourites({
+      api: (method, path, options) => this._api(method, path, options),
+      backend: this.backend,
+    });
     this.backend.useAccount(this.auth ? this.account : null);
     this.windows = new WindowFollow(this); // sign-in, language and account across windows
     this._windowTitle = null;
@@ -133,6 +141,7 @@ class AgentApp {
       backend: this.backend,
       onIdleMinutes: (minutes) => this._startIdle(minutes),
       attention: this.attention,
+      favourites: this.favourites,
     });
     // A4: sign out after the idle time (the main window decides; idle_logout.js).
     this.idle = new IdleLogout({
@@ -151,6 +160,7 @@ class AgentApp {
       onAuthError,
       onLost: (errorKey, resumeId) => this._lost(errorKey, resumeId),
       attention: this.attention,
+      favourites: this.favourites,
       endActionKey: this.chatWindow ? undefined : "end.new_support",
       onEndAction: this.chatWindow ? undefined : () => this.newSupport(),
       onSession: () => this._renderTitle(),

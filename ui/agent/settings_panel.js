@@ -9,6 +9,7 @@ import { CallSettings } from "./call_settings.js";
 import { IdleLogoutSettings } from "./idle_logout_settings.js";
 import { RemoteSupportSettings } from "./remote_support_settings.js";
 import { ShortMessagesEditor } from "./short_messages_editor.js";
+import { FavouritesSettings } from "./favourites_settings.js";
 
 export class SettingsPanel {
   /**
@@ -20,8 +21,9 @@ export class SettingsPanel {
    * @param {object} options.backend the page's backend (the Remote support tab needs desktop)
    * @param {(minutes: number) => void} options.onIdleMinutes the automatic sign-out's new time
    * @param {import("./attention.js").Attention} options.attention what the Alerts tab tries out
+   * @param {import("./favourites.js").Favourites} [options.favourites] the Favourites tab's data
    */
-  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend, onIdleMinutes, attention }) {
+  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend, onIdleMinutes, attention, favourites }) {
     this.i18n = i18n;
     this._load = loadShortMessages;
     this._onAuthError = onAuthError;
@@ -30,6 +32,8 @@ export class SettingsPanel {
     this.remote = new RemoteSupportSettings(byId("tabpanel-remote"), { i18n, backend });
     this.idle = new IdleLogoutSettings(byId("tabpanel-network"), { i18n, backend, onSaved: onIdleMinutes });
     this.alerts = new AttentionSettings(byId("tabpanel-alerts"), { i18n, backend, attention });
+    // A9: links and documents (the account's), folders and programs (this PC's).
+    this.favourites = favourites ? new FavouritesSettings(byId("tabpanel-favourites"), { i18n, favourites }) : null;
     // CH9: "Open calls in my web browser" (desktop app only), under Remote support.
     this.calls = backend.callSupport ? new CallSettings(byId("tabpanel-remote"), { i18n, backend }) : null;
     for (const tab of this.tabs) {
@@ -45,6 +49,7 @@ export class SettingsPanel {
     this.idle.load();
     this.alerts.load();
     this.calls?.load();
+    this.favourites?.load();
     try {
       this.editor.setMessages(await this._load());
     } catch (error) {

@@ -20,6 +20,9 @@ import { SupportCall } from "./support_call.js";
 import { SupportPeople } from "./support_people.js";
 import { SupportPresenting } from "./support_presenting.js";
 import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
+import { FavouritesMenu } from "./favourites_menu.js";
+import { attachPrintRequests } from "../common/print/print_requests.js";
+import { attachPrintButtons } from "./print_files.js";
 
 export class SupportView {
   /**
@@ -186,6 +189,19 @@ export class SupportView {
           token: this.options.auth()?.token,
         }),
     });
+    // Favourites in the chat (CH7) and the answers to print requests (remote print).
+    this.favouritesMenu?.destroy();
+    this.favouritesMenu = this.options.favourites
+      ? new FavouritesMenu({
+          i18n: this.i18n,
+          favourites: this.options.favourites,
+          socket,
+          sessionId: this.sessionId,
+          anchor: byId("tools-files"),
+        })
+      : null;
+    attachPrintRequests({ i18n: this.i18n, socket, chatView: this.chatView, role: "agent" });
+    attachPrintButtons({ i18n: this.i18n, socket, root: byId("chat-panel") });
     this._setNotesOpen(false);
     this.notes.load();
     socket.on("status", (status) => this._onStatus(status));
@@ -414,6 +430,8 @@ export class SupportView {
     this.people?.destroy();
     this.people = null;
     this.files?.destroy(); // P4
+    this.favouritesMenu?.destroy(); // CH7
+    this.favouritesMenu = null;
     this.files = null;
     this.whiteboard?.destroy(); // CH3
     this.whiteboard = null;

@@ -50,6 +50,11 @@ const PATHS = Object.freeze({
   history: '<path d="M3.5 12a8.5 8.5 0 1 0 2.5-6"/><path d="M3.5 4v4h4M12 7.5V12l3 2"/>',
   search: '<circle cx="10.5" cy="10.5" r="6.5"/><path d="m20 20-4.8-4.8"/>',
   download: '<path d="M12 3.5v12M7 10.5l5 5 5-5M4.5 20h15"/>',
+  // Favourites (A9, CH7) and remote print.
+  star: '<path d="m12 3.5 2.6 5.3 5.9.9-4.3 4.1 1 5.8-5.2-2.7-5.2 2.7 1-5.8-4.3-4.1 5.9-.9z"/>',
+  folder: '<path d="M3.5 6.5a1.5 1.5 0 0 1 1.5-1.5h4.5l2 2.5H19a1.5 1.5 0 0 1 1.5 1.5v9.5A1.5 1.5 0 0 1 19 20H5a1.5 1.5 0 0 1-1.5-1.5z"/>',
+  program: '<rect x="3.5" y="4.5" width="17" height="15" rx="2"/><path d="M3.5 8.5h17M7 12.5l2.5 2-2.5 2M12 16.5h4"/>',
+  printer: '<path d="M7 8.5V3.5h10v5"/><rect x="3.5" y="8.5" width="17" height="8" rx="1.5"/><path d="M7 14h10v6.5H7z"/>',
   // Usage statistics (AD3): the admin site's entry.
   chart: '<path d="M4 20.5h16"/><path d="M7 16.5v-5M12 16.5v-9M17 16.5v-6"/>',
 });

@@ -77,6 +77,12 @@ export const MessageType = Object.freeze({
   NEW_WHITEBOARD: "new_whiteboard",
   WHITEBOARD_STATE: "whiteboard_state",
   WHITEBOARD_UPDATED: "whiteboard_updated",
+  // favourites in the chat (CH7) and remote print
+  SEND_LINK: "send_link",
+  REQUEST_PRINT: "request_print",
+  ANSWER_PRINT: "answer_print",
+  PRINT_REQUESTED: "print_requested",
+  PRINT_ANSWERED: "print_answered",
   ERROR: "error",
 });
 
@@ -127,6 +133,7 @@ const TERMINAL_CLOSE_CODES = new Set([
 export const MAX_FRAME_BYTES = 262144; // one text frame; larger closes with 1009
 export const MAX_CHAT_CHARS = 4000;
 export const MAX_CLIENT_ID_CHARS = 64;
+export const MAX_LINK_TITLE_CHARS = 120; // send_link: a favourite link's title (CH7)
 export const MAX_NAME_CHARS = 80; // a customer's name at join
 export const MAX_INPUT_TEXT_CHARS = 256; // `text` of one key_input
 export const MAX_KEY_NAME_CHARS = 32;

@@ -18,11 +18,13 @@ import {
 } from "../common/protocol.js";
 import { SessionSocket } from "../common/session_socket.js";
 import { attachChatFiles } from "../common/files/customer_files.js";
+import { attachPrintRequests } from "../common/print/print_requests.js";
 import { PresentationPrompt } from "../common/screen/request.js";
 import { loadJson, saveJson } from "../common/storage.js";
 import { CALL_STRINGS } from "../common/strings/call_strings.js";
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CUSTOMER_STRINGS } from "../common/strings/customer_strings.js";
+import { FAVOURITE_STRINGS } from "../common/strings/favourite_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
@@ -41,6 +43,7 @@ i18n.addStrings(
   CALL_STRINGS,
   CHAT_STRINGS,
   CUSTOMER_STRINGS,
+  FAVOURITE_STRINGS,
   FILE_STRINGS,
   KNOCK_STRINGS,
   PARTICIPANT_STRINGS,
@@ -475,6 +478,11 @@ class CustomerApp {
       chatView: this.chatView,
       buttonBefore: byId("end-button"),
       dropTarget: byId("chat-panel"),
+    });
+    // Remote print: the agent's request waits for this customer's Print (or Decline).
+    this._offPrint?.();
+    this._offPrint = attachPrintRequests({
+      i18n, socket, chatView: this.chatView, role: "customer", request: this.files.request,
     });
     new ViewerDownloadOffer({ prompt: this.presentation, token: session.customer_token, i18n });
     // CH3: the shared whiteboard: asked above the chat, then beside it (above it on a phone).

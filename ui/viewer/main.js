@@ -24,7 +24,9 @@ import { RemoteInput } from "./remote_input.js";
 import { ViewerDrawing } from "./viewer_drawing.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
+import { FAVOURITE_STRINGS } from "../common/strings/favourite_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
+import { attachPrintRequests } from "../common/print/print_requests.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 
 import { attachNativeShell, nativeCallInBrowser } from "./native_shell.js"; // one-time viewer program (P1, P10)
@@ -37,7 +39,7 @@ import { WHITEBOARD_STRINGS } from "../common/strings/whiteboard_strings.js";
 import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 
 i18n.addStrings(CONTROL_STRINGS, DRAWING_STRINGS, FILE_STRINGS, SCREEN_STRINGS);
-i18n.addStrings(CHAT_STRINGS, VIEWER_CHAT_STRINGS, CALL_STRINGS, WHITEBOARD_STRINGS);
+i18n.addStrings(CHAT_STRINGS, VIEWER_CHAT_STRINGS, CALL_STRINGS, WHITEBOARD_STRINGS, FAVOURITE_STRINGS);
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
 const MODE_KEY = "rs.viewer.mode";
@@ -209,6 +211,15 @@ class ViewerApp {
     });
     this.files.view.attachChat(this.chat.view); // the files are items of the conversation
     this.files.view.onSending = () => this.chat.setOpen(true); // its progress, or why not
+    // Remote print: the agent's request shows in the chat (opened for it); Print prints here.
+    attachPrintRequests({
+      i18n,
+      socket,
+      chatView: this.chat.view,
+      role: "customer",
+      request: this.files.request,
+      onRequest: () => this.chat.setOpen(true),
+    });
     socket.connect();
   }
 

@@ -23,6 +23,7 @@ from suite import http_json
 from suite.agent.app.errors import AgentError, RelayClientError
 from suite.agent.app.local_attention import install_attention_routes
 from suite.agent.app.local_calls import install_call_routes
+from suite.agent.app.local_favourites import install_favourite_routes
 from suite.agent.app.local_files import install_local_file_routes
 from suite.agent.app.local_history import install_history_routes
 from suite.agent.app.local_presentation import install_presentation_routes
@@ -46,6 +47,7 @@ PROXY_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept")
 PROXY_RESPONSE_HEADERS = ("Content-Type", "Retry-After")
 # Relay paths (after /api/) whose PUT bodies the proxy streams instead of reading (any size).
 STREAMED_UPLOAD_RE = re.compile(r"^reservations/[A-Za-z0-9_-]{1,64}/materials$")
+FAVOURITE_UPLOAD_PATH = "me/favourites/documents"  # POST: a favourite document (A9)
 
 
 class _Exactly:
@@ -249,6 +251,11 @@ def build_app(
         body=_body, session_id_of=_session_id,
     )  # fmt: skip
 
+    # Favourite folders and programs of this PC (A9, CH7): suite/agent/app/local_favourites.py.
+    install_favourite_routes(
+        app, json_route, settings, body=_body, choose_path=getattr(desktop, "choose_path", None)
+    )
+
     # The history's Excel export (A10): suite/agent/app/local_history.py.
     install_history_routes(app, json_route, login=lambda: state.login, client=client, body=_body)
 
@@ -391,9 +398,12 @@ def build_app(
                 if bottle.request.get_header(name)
             }
             body: bytes | Readable | None
-            if bottle.request.method == "PUT" and STREAMED_UPLOAD_RE.match(path) and length > 0:
-                # A reservation's material (A11): streamed through, never held here; the
-                # relay applies its file rules to the declared length.
+            streamed = (bottle.request.method == "PUT" and STREAMED_UPLOAD_RE.match(path)) or (
+                bottle.request.method == "POST" and path == FAVOURITE_UPLOAD_PATH
+            )
+            if streamed and length > 0:
+                # A reservation's material (A11) or a favourite document (A9): streamed
+                # through, never held here; the relay applies its file rules to the length.
                 body = _Exactly(bottle.request.environ["wsgi.input"], length)
                 headers["Content-Length"] = str(length)
             elif length > MAX_BODY_BYTES:

@@ -11,7 +11,7 @@ import copy
 import os
 import threading
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import platformdirs
@@ -162,6 +162,39 @@ def _calls(key: str, value: Any) -> None:
             raise SettingsError(f"'{key}' has no option '{name}'")
 
 
+MAX_LOCAL_FAVOURITES = 50
+MAX_FAVOURITE_TITLE_CHARS = 120
+MAX_PATH_CHARS = 4096
+FAVOURITE_KINDS = ("folder", "program")
+
+
+def _favourites(key: str, value: Any) -> None:
+    """Favourite folders and programs of this PC (A9): ``[{id, kind, title, path}]``; the path
+    must be absolute (it means something on this PC only, so it never goes to the relay)."""
+    _array(key, value)
+    if len(value) > MAX_LOCAL_FAVOURITES:
+        raise SettingsError(f"at most {MAX_LOCAL_FAVOURITES} favourite folders and programs")
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        where = f"{key}[{index}]"
+        if not isinstance(item, dict) or set(item) != {"id", "kind", "title", "path"}:
+            raise SettingsError(f"{where} must be {{id, kind, title, path}}")
+        favourite_id, title, path = item["id"], item["title"], item["path"]
+        if not isinstance(favourite_id, str) or not 1 <= len(favourite_id) <= 32:
+            raise SettingsError(f"{where}.id must be 1-32 characters")
+        if favourite_id in seen:
+            raise SettingsError(f"{where}.id {favourite_id!r} is used twice")
+        seen.add(favourite_id)
+        if item["kind"] not in FAVOURITE_KINDS:
+            raise SettingsError(f"{where}.kind must be 'folder' or 'program'")
+        if not isinstance(title, str) or not 1 <= len(title.strip()) <= MAX_FAVOURITE_TITLE_CHARS:
+            raise SettingsError(f"{where}.title must be 1-{MAX_FAVOURITE_TITLE_CHARS} characters")
+        if not isinstance(path, str) or not 1 <= len(path) <= MAX_PATH_CHARS or "\0" in path:
+            raise SettingsError(f"{where}.path must be 1-{MAX_PATH_CHARS} characters")
+        if not Path(path).expanduser().is_absolute() and not PureWindowsPath(path).is_absolute():
+            raise SettingsError(f"{where}.path must be a full path, like /home/me/Documents")
+
+
 def _array(key: str, value: Any) -> None:
     if not isinstance(value, list):
         raise SettingsError(f"'{key}' must be a list")
@@ -197,7 +230,7 @@ VALIDATORS: dict[str, Callable[[str, Any], None]] = {
     "short_messages": _short_messages,
     "network": _object,
     "remote_support": _remote_support,
-    "favourites": _array,
+    "favourites": _favourites,
     "received_files_folder": _folder,
     "idle_logout_minutes": _idle_minutes,
     "attention": _attention,

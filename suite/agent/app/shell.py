@@ -357,6 +357,15 @@ class AgentShell:
         )
         return [Path(p) for p in chosen] if chosen else None
 
+    def choose_path(self, kind: str) -> Path | None:
+        """The native dialog picking a favourite folder (``kind`` "folder") or program (A9),
+        over the main window (Settings); None when the agent closed it."""
+        dialog = (
+            self._webview.FileDialog.FOLDER if kind == "folder" else self._webview.FileDialog.OPEN
+        )
+        chosen = self.main.create_file_dialog(dialog, directory=str(Path.home()))
+        return Path(chosen[0]) if chosen else None
+
     def chat_sessions(self) -> list[str]:
         """The sessions that have a chat window open (for logs and tests)."""
         with self._lock:

@@ -5,7 +5,7 @@
 // Text is only ever set with textContent; http(s) links in it are <a> elements built with DOM
 // APIs (ui/common/chat/linkify.js decides what is a link).
 
-import { linkify } from "./linkify.js";
+import { linkify, safeHref } from "./linkify.js";
 import { element } from "../dom.js";
 import { iconElement } from "../icons.js";
 
@@ -25,6 +25,35 @@ export function appendLinkedText(parent, text) {
     link.textContent = part.text;
     parent.append(link);
   }
+}
+
+/**
+ * A favourite link's card (CH7): its title and host, one link; null when the URL would not be
+ * a link in the chat (then the message shows its text, as any reader without cards does).
+ */
+export function linkCard(link, i18n) {
+  const href = typeof link?.url === "string" ? safeHref(link.url) : null;
+  if (href === null) {
+    return null;
+  }
+  const host = new URL(href).host;
+  const title = typeof link.title === "string" && link.title.trim() ? link.title : host;
+  const card = element("a", "rs-msg__link rs-link-card", {
+    href,
+    target: "_blank",
+    rel: "noopener noreferrer",
+    "data-testid": "chat-link-card",
+  });
+  card.setAttribute("aria-label", i18n.t("chat.link_card_label", { title, host }));
+  const icon = element("span", "rs-link-card__icon", { "aria-hidden": "true" });
+  icon.append(iconElement("link"));
+  const text = element("span", "rs-link-card__text");
+  text.append(
+    element("span", "rs-link-card__title", {}, title),
+    element("span", "rs-link-card__host", { "data-testid": "chat-link-host" }, host),
+  );
+  card.append(icon, text);
+  return card;
 }
 
 const STATE_ICONS = Object.freeze({
@@ -154,6 +183,10 @@ export class ChatBubble {
       node.dataset.kind = "file";
       bubble = element("div", "rs-msg__bubble rs-msg__bubble--file", { "data-testid": "chat-file" });
       bubble.append(this._attachment);
+    } else if (message.link && linkCard(message.link, this.i18n)) {
+      node.dataset.kind = "link";
+      bubble = element("div", "rs-msg__bubble rs-msg__bubble--link", { "data-testid": "chat-text" });
+      bubble.append(linkCard(message.link, this.i18n));
     } else {
       bubble = element("div", "rs-msg__bubble", { "data-testid": "chat-text" });
       appendLinkedText(bubble, message.text);

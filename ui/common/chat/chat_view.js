@@ -177,6 +177,16 @@ export class ChatView {
     this._scrollToEnd(stick);
   }
 
+  /** Add an item such as a print request (remote print) to the end of the transcript. */
+  addItem(node) {
+    const item = element("li", "rs-chat__item", { "data-testid": "chat-item" });
+    item.append(node);
+    const stick = this._following;
+    this._empty.hidden = true;
+    this._list.append(item);
+    this._scrollToEnd(stick);
+  }
+
   /** Put the caret in the composer. */
   focus() {
     this._composer.focus();

@@ -95,7 +95,6 @@ export const AGENT_STRINGS = Object.freeze({
     "remote.saved": "Saved. The next presentation uses these settings.",
     "remote.save_failed": "Could not save: {message}",
     "remote.load_failed": "Could not read the settings: {message}",
-    "settings.favourites_soon": "Favourite URLs, folders, programs and documents are coming soon.",
 
     "short.intro": "In the chat, type a key such as /price and then a space or Tab to insert its text, or Enter to send it at once. {customer}, {agent} and {company} in a text are filled in.",
     "short.empty": "No short messages yet. Add your first one below.",
@@ -289,7 +288,6 @@ export const AGENT_STRINGS = Object.freeze({
     "remote.saved": "저장했습니다. 다음 화면 공유부터 적용됩니다.",
     "remote.save_failed": "저장하지 못했습니다: {message}",
     "remote.load_failed": "설정을 읽지 못했습니다: {message}",
-    "settings.favourites_soon": "즐겨찾는 URL, 폴더, 프로그램, 문서 기능은 곧 제공될 예정입니다.",
 
     "short.intro": "채팅 입력란에 /price 같은 키를 입력한 뒤 스페이스나 Tab을 누르면 내용이 입력되고, Enter를 누르면 바로 전송됩니다. 내용 중 {customer}, {agent}, {company}는 고객 이름, 상담원 이름, 회사 이름으로 자동으로 바뀝니다.",
     "short.empty": "아직 단축 메시지가 없습니다. 아래에서 추가하세요.",

@@ -1,0 +1,184 @@
+"""An agent's favourite links and documents, stored with the account on the relay (A9, CH7).
+
+One document per account in the store's ``favourites`` table: ``{username, links, documents,
+updated_at}``; ``documents`` holds each kept file's ``{id, name, size, type, sha256,
+added_at}`` and its bytes are ``<data folder>/favourites/<id>.bin`` (ids are random, so one
+agent cannot name another's file). The rules are in ``favourites_rules.py``, the routes in
+``favourites_routes.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from relay_server.accounts.favourites_rules import (
+    FavouritesError,
+    check_document_room,
+    check_links,
+    new_id,
+    reorder,
+)
+from relay_server.store import Store
+from suite.files.names import safe_file_name
+
+FAVOURITES = "favourites"
+PIECE_BYTES = 256 * 1024
+
+
+class Favourites:
+    """Links and documents per account, over the store and a folder of files."""
+
+    def __init__(self, store: Store, folder: Path):
+        self.store = store
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._doc_ids: dict[str, int] = {
+            doc["username"]: doc.doc_id for doc in store.table(FAVOURITES).all()
+        }
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Delete files no account lists (an upload cut off by a restart)."""
+        kept = {d["id"] for doc in self.store.table(FAVOURITES).all() for d in doc["documents"]}
+        for path in self.folder.iterdir():
+            if path.stem not in kept:
+                path.unlink(missing_ok=True)
+
+    def _doc(self, username: str) -> dict[str, Any]:
+        doc_id = self._doc_ids.get(username)
+        doc = self.store.table(FAVOURITES).get(doc_id=doc_id) if doc_id is not None else None
+        return dict(doc) if doc else {"links": [], "documents": []}
+
+    def _write(self, username: str, fields: dict[str, Any], now: float) -> None:
+        fields = {**fields, "updated_at": now}
+        doc_id = self._doc_ids.get(username)
+        if doc_id is None:
+            base = {"username": username, "links": [], "documents": []}
+            self._doc_ids[username] = self.store.insert(FAVOURITES, {**base, **fields})
+        else:
+            self.store.update(FAVOURITES, doc_id, fields)
+
+    def path(self, document_id: str) -> Path:
+        return self.folder / f"{document_id}.bin"
+
+    def view(self, username: str) -> dict[str, Any]:
+        """``{links, documents}`` of the account."""
+        doc = self._doc(username)
+        return {"links": doc["links"], "documents": doc["documents"]}
+
+    # -- links -----------------------------------------------------------------------------
+
+    def put_links(self, username: str, value: Any, now: float) -> dict[str, Any]:
+        """Replace the list of links (add, rename, reorder, remove).
+
+        Raises:
+            FavouritesError: a bad list (nothing is stored).
+        """
+        self._write(username, {"links": check_links(value)}, now)
+        return self.view(username)
+
+    # -- documents -------------------------------------------------------------------------
+
+    def document(self, username: str, document_id: str) -> dict[str, Any]:
+        """One of the account's documents.
+
+        Raises:
+            FavouritesError: ``favourite_not_found`` (also for another agent's id).
+        """
+        for document in self._doc(username)["documents"]:
+            if document["id"] == document_id:
+                return dict(document)
+        raise FavouritesError("favourite_not_found", "no such favourite document of yours")
+
+    def check_room(self, username: str, size: int) -> None:
+        check_document_room(self._doc(username)["documents"], size)
+
+    def add_document(
+        self,
+        username: str,
+        name: str,
+        mime: str,
+        source: BinaryIO,
+        size: int,
+        now: float,
+        pause: Callable[[], None] = lambda: None,
+    ) -> dict[str, Any]:
+        """Keep a file: its bytes are read from ``source`` (exactly ``size`` of them), hashed,
+        written to a temporary file and moved in place; the list changes only then.
+
+        Raises:
+            FavouritesError: ``favourites_full``; ``bad_request`` when the body ends short.
+        """
+        documents = self._doc(username)["documents"]
+        check_document_room(documents, size)
+        document_id = new_id()
+        final = self.path(document_id)
+        part = final.with_suffix(".part")
+        hasher = hashlib.sha256()
+        done = 0
+        try:
+            with part.open("wb") as out:
+                while done < size:
+                    try:
+                        piece = source.read(min(PIECE_BYTES, size - done))
+                    except (OSError, ValueError):
+                        piece = b""
+                    if not piece:
+                        break
+                    out.write(piece)
+                    hasher.update(piece)
+                    done += len(piece)
+                    pause()
+                out.flush()
+                os.fsync(out.fileno())
+            if done != size:
+                raise FavouritesError(
+                    "bad_request", f"the upload ended after {done} of {size} bytes; send it again"
+                )
+            # Another upload may have filled the quota while this one ran.
+            documents = self._doc(username)["documents"]
+            check_document_room(documents, size)
+            os.replace(part, final)
+        finally:
+            part.unlink(missing_ok=True)
+        document = {
+            "id": document_id,
+            "name": safe_file_name(name),
+            "size": size,
+            "type": mime,
+            "sha256": hasher.hexdigest(),
+            "added_at": now,
+        }
+        self._write(username, {"documents": [*documents, document]}, now)
+        return document
+
+    def rename_document(self, username: str, document_id: str, name: Any, now: float) -> dict:
+        if not isinstance(name, str) or not name.strip() or len(name) > 1000:
+            raise FavouritesError("bad_request", "'name' must be 1-1000 characters")
+        documents = self._doc(username)["documents"]
+        self.document(username, document_id)
+        renamed = [
+            {**d, "name": safe_file_name(name)} if d["id"] == document_id else d for d in documents
+        ]
+        self._write(username, {"documents": renamed}, now)
+        return self.document(username, document_id)
+
+    def order_documents(self, username: str, ids: Any, now: float) -> dict[str, Any]:
+        documents = reorder(self._doc(username)["documents"], ids)
+        self._write(username, {"documents": documents}, now)
+        return self.view(username)
+
+    def remove_document(self, username: str, document_id: str, now: float) -> None:
+        self.document(username, document_id)
+        documents = [d for d in self._doc(username)["documents"] if d["id"] != document_id]
+        self._write(username, {"documents": documents}, now)
+        self.path(document_id).unlink(missing_ok=True)
+
+    def read(self, document_id: str) -> Iterator[bytes]:
+        with self.path(document_id).open("rb") as source:
+            while piece := source.read(PIECE_BYTES):
+                yield piece
