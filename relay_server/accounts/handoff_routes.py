@@ -34,6 +34,34 @@ CUSTOMER_HANDOFF_PAGE = "/"
 MAX_TOKEN_CHARS = 128  # a customer token is 43 characters
 
 
+def _issued(
+    ticket: str, record: Any, base: str, page: str, session_id: str, handoffs: Handoffs
+) -> dict[str, Any]:
+    """The answer to an issue: the ticket, the page's link that carries it, its expiry."""
+    return {
+        "ticket": ticket,
+        "url": f"{base}{page}#handoff={ticket}",
+        "session_id": session_id,
+        "expires_at": record.expires_at,
+        "lifetime_s": handoffs.lifetime_s,
+    }
+
+
+def _ticket_to_redeem(throttle: FailureThrottle, ip: str, now: float, what: str) -> str:
+    """The body's ticket, once the address is not throttled for refused ``what``.
+
+    Raises:
+        Refused: ``throttled`` (too many refused links from ``ip``), ``bad_request``.
+    """
+    wait = throttle.retry_after(ip, now)
+    if wait > 0:
+        raise Refused("throttled", f"too many refused {what}; try again in {int(wait) + 1} s", wait)
+    ticket = json_body(MAX_BODY_BYTES).get("ticket")
+    if not isinstance(ticket, str) or not ticket:
+        raise Refused("bad_request", "redeem requires 'ticket' (text)")
+    return ticket
+
+
 def install_handoff_routes(
     app: bottle.Bottle,
     relay: Relay,
@@ -80,26 +108,13 @@ def install_handoff_routes(
             "sign-in handoff issued",
             extra={"username": principal.username, "session_id": session_id},
         )
-        return {
-            "ticket": ticket,
-            "url": f"{base}{HANDOFF_PAGE}#handoff={ticket}",
-            "session_id": session_id,
-            "expires_at": record.expires_at,
-            "lifetime_s": handoffs.lifetime_s,
-        }
+        return _issued(ticket, record, base, HANDOFF_PAGE, session_id, handoffs)
 
     @app.post("/api/handoffs/redeem")
     @api
     def redeem() -> dict[str, Any]:
         ip, now = client_ip(), clock()
-        wait = throttle.retry_after(ip, now)
-        if wait > 0:
-            raise Refused(
-                "throttled", f"too many refused sign-in links; try again in {int(wait) + 1} s", wait
-            )
-        ticket = json_body(MAX_BODY_BYTES).get("ticket")
-        if not isinstance(ticket, str) or not ticket:
-            raise Refused("bad_request", "redeem requires 'ticket' (text)")
+        ticket = _ticket_to_redeem(throttle, ip, now, "sign-in links")
         try:
             record = handoffs.redeem(ticket, owns_live, now)
         except HandoffRefused as error:
@@ -170,26 +185,13 @@ def install_customer_handoff_routes(
         bottle.response.status = 201
         base = (relay.options.public_url or relay_url()).rstrip("/")
         logger.info("customer handoff issued", extra={"session_id": session.id})
-        return {
-            "ticket": ticket,
-            "url": f"{base}{CUSTOMER_HANDOFF_PAGE}#handoff={ticket}",
-            "session_id": session.id,
-            "expires_at": record.expires_at,
-            "lifetime_s": handoffs.lifetime_s,
-        }
+        return _issued(ticket, record, base, CUSTOMER_HANDOFF_PAGE, session.id, handoffs)
 
     @app.post("/api/customer-handoffs/redeem")
     @api
     def redeem() -> dict[str, Any]:
         ip, now = client_ip(), clock()
-        wait = throttle.retry_after(ip, now)
-        if wait > 0:
-            raise Refused(
-                "throttled", f"too many refused handoff links; try again in {int(wait) + 1} s", wait
-            )
-        ticket = json_body(MAX_BODY_BYTES).get("ticket")
-        if not isinstance(ticket, str) or not ticket:
-            raise Refused("bad_request", "redeem requires 'ticket' (text)")
+        ticket = _ticket_to_redeem(throttle, ip, now, "handoff links")
         try:
             record = handoffs.redeem(
                 ticket, lambda holder, session_id: seated(holder, session_id) is not None, now
