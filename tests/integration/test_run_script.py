@@ -32,6 +32,15 @@ READY_LINE = "run: press Ctrl-C to stop"
 START_TIMEOUT_S = 120  # the first run may install the project into .venv
 
 
+def _as_from_a_terminal() -> None:
+    """In the child, before exec: Ctrl-C as a shell started from a terminal gets it (default
+    action, not blocked). By the time this module runs in the whole suite, the test process
+    had SIGINT ignored or blocked, which the child inherits: a shell that starts with SIGINT
+    ignored may not trap it, so scripts/run could not answer Ctrl-C (whole-suite runs only)."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class RunScript:
     """``scripts/run`` in its own process group, its output collected line by line."""
 
@@ -40,6 +49,7 @@ class RunScript:
         self.process = subprocess.Popen(
             [str(REPO_ROOT / "scripts" / "run")], cwd=REPO_ROOT, env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=_as_from_a_terminal,
         )  # fmt: skip
         self.output: list[str] = []
 
