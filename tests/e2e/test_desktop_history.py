@@ -4,7 +4,6 @@ documents folder through the local API."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from openpyxl import load_workbook
 from tests.support.agent_app import AgentApp
 from tests.support.cdp import by_test_id, visible_js
 from tests.support.conversation import start_conversation
-from tests.support.desktop_flow import driving, main_page, private_display, sign_in
+from tests.support.desktop_flow import driving, keep_shot, main_page, private_display, sign_in
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
@@ -26,12 +25,6 @@ SHOTS = Path("/work/shots/history")
 def xvfb() -> Iterator[Xvfb]:
     """A private 1920x1080 X display for this module's windows."""
     yield from private_display()
-
-
-def keep(path: Path) -> None:
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        shutil.copy(path, SHOTS / path.name)
 
 
 def test_desktop_history_lists_details_and_exports(xvfb, relay, tmp_path, artifacts_dir: Path):
@@ -58,11 +51,11 @@ def test_desktop_history_lists_details_and_exports(xvfb, relay, tmp_path, artifa
         main.click(by_test_id("history-button"))
         main.wait_for(visible_js(by_test_id("history-row")))
         assert "Kim Customer" in main.text(by_test_id("history-row"))
-        keep(main.screenshot(artifacts_dir / "desktop-history-list-en.png"))
+        keep_shot(main.screenshot(artifacts_dir / "desktop-history-list-en.png"), SHOTS)
         main.click(f"{by_test_id('history-row')} button")
         main.wait_for(visible_js(by_test_id("history-transcript")))
         assert "Zephyr brochure" in main.text(by_test_id("history-transcript"))
-        keep(main.screenshot(artifacts_dir / "desktop-history-detail-en.png"))
+        keep_shot(main.screenshot(artifacts_dir / "desktop-history-detail-en.png"), SHOTS)
 
         main.click(by_test_id("history-export"))
         main.wait_for(
@@ -82,7 +75,7 @@ def test_desktop_history_lists_details_and_exports(xvfb, relay, tmp_path, artifa
             f"document.querySelector('{by_test_id('history-detail-title')}').textContent"
             ".includes('고객과의 상담')"
         )
-        keep(main.screenshot(artifacts_dir / "desktop-history-detail-ko.png"))
+        keep_shot(main.screenshot(artifacts_dir / "desktop-history-detail-ko.png"), SHOTS)
         main.click(by_test_id("history-back"))
         main.wait_for(visible_js(by_test_id("history-row")))
-        keep(main.screenshot(artifacts_dir / "desktop-history-list-ko.png"))
+        keep_shot(main.screenshot(artifacts_dir / "desktop-history-list-ko.png"), SHOTS)

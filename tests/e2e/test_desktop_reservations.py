@@ -4,7 +4,6 @@ own in the waiting state, and the invitee's page enters."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from playwright.sync_api import expect
 from tests.support.agent_app import AgentApp
 from tests.support.api import Api
 from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
-from tests.support.desktop_flow import driving, main_page, private_display, sign_in
+from tests.support.desktop_flow import driving, keep_shot, main_page, private_display, sign_in
 from tests.support.relay import ALICE
 from tests.support.reservations import book, upload_material
 from tests.support.ui_pages import by_id, open_page
@@ -29,12 +28,6 @@ SHOTS = Path("/work/shots/reservations")
 def xvfb() -> Iterator[Xvfb]:
     """A private 1920x1080 X display for this module's windows."""
     yield from private_display()
-
-
-def keep(path: Path) -> None:
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        shutil.copy(path, SHOTS / path.name)
 
 
 def test_desktop_app_opens_a_reservation_by_double_click(
@@ -58,7 +51,7 @@ def test_desktop_app_opens_a_reservation_by_double_click(
         main.click(by_test_id("reservations-button"))
         main.wait_for(visible_js(by_test_id("reservation-row")))
         assert "Zephyr quartz pricing" in main.text(by_test_id("reservation-row"))
-        keep(main.screenshot(artifacts_dir / "desktop-reservations-list-en.png"))
+        keep_shot(main.screenshot(artifacts_dir / "desktop-reservations-list-en.png"), SHOTS)
 
         customer = open_page(browser, relay.url + link[link.index("/?meet=") :])
         windows.customers.append(customer)
@@ -77,7 +70,7 @@ def test_desktop_app_opens_a_reservation_by_double_click(
         expect(by_id(customer, "chat-peer-name")).to_have_text(ALICE.name, timeout=30_000)
         expect(customer.get_by_test_id("file-name").first).to_have_text("price-list.pdf")
         chat.wait_for(visible_js(by_test_id("file-name")), timeout_s=30)
-        keep(chat.screenshot(artifacts_dir / "desktop-reservation-opened-en.png"))
+        keep_shot(chat.screenshot(artifacts_dir / "desktop-reservation-opened-en.png"), SHOTS)
         main.click(by_test_id("reservations-button"))
         main.evaluate(
             "(() => { const s = document.querySelector('#language-select');"
@@ -86,4 +79,4 @@ def test_desktop_app_opens_a_reservation_by_double_click(
         main.wait_for(
             f"document.querySelector('{by_test_id('reservation-badge')}').textContent === '진행 중'"
         )
-        keep(main.screenshot(artifacts_dir / "desktop-reservations-open-ko.png"))
+        keep_shot(main.screenshot(artifacts_dir / "desktop-reservations-open-ko.png"), SHOTS)

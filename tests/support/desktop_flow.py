@@ -7,6 +7,7 @@ The windows are QtWebEngine pages driven over DevTools (tests/support/cdp.py); t
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,6 +45,13 @@ def private_display() -> Iterator[Xvfb]:
         pytest.fail(str(error))
     yield display
     display.stop()
+
+
+def keep_shot(path: Path, shots: Path) -> None:
+    """Copy a screenshot into the reviewers' folder ``shots`` when its parent exists here."""
+    if shots.parent.exists():
+        shots.mkdir(exist_ok=True)
+        shutil.copy(path, shots / path.name)
 
 
 def main_page(app: AgentApp) -> CdpPage:
