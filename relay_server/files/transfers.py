@@ -343,18 +343,8 @@ class FileTransfers:
                 "too_many_transfers",
                 f"{open_count} files are still on their way; wait for one to finish or cancel one",
             )
-        transfer = Transfer(
-            id=secrets.token_urlsafe(16),
-            session_id=session_id,
-            sender=sender,
-            name=name,
-            size=size,
-            type=mime,
-            sha256=sha256,
-            created_at=now,
-        )
-        self._transfers[transfer.id] = transfer
-        return transfer
+        return self._add(Transfer(secrets.token_urlsafe(16), session_id, sender, name, size,
+                                  mime, sha256, now))  # fmt: skip
 
     def add_ready(
         self, session_id: str, sender: str, name: str, size: int, sha256: str, now: float
@@ -362,18 +352,11 @@ class FileTransfers:
         """A file already on the relay (a reservation's material, A11): ready at once; the
         caller puts its bytes at the spool path of the returned transfer's id."""
         mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        transfer = Transfer(
-            id=secrets.token_urlsafe(16),
-            session_id=session_id,
-            sender=sender,
-            name=name,
-            size=size,
-            type=mime,
-            sha256=sha256,
-            created_at=now,
-            state=TransferState.READY,
-            uploaded=size,
-        )
+        transfer = Transfer(secrets.token_urlsafe(16), session_id, sender, name, size, mime,
+                            sha256, now, state=TransferState.READY, uploaded=size)  # fmt: skip
+        return self._add(transfer)
+
+    def _add(self, transfer: Transfer) -> Transfer:
         self._transfers[transfer.id] = transfer
         return transfer
 
