@@ -101,6 +101,7 @@ from suite.protocol.relay_messages import (
     PresentationRequested,
     PrintAnswered,
     PrintRequested,
+    RecordingState,
     RelayedIceCandidate,
     RelayedSdpAnswer,
     RelayedSdpOffer,
@@ -125,6 +126,7 @@ from suite.protocol.screen import (
     PresentStart,
     PresentStop,
     ScreenAck,
+    SetRecording,
 )
 from suite.protocol.sharing import AnswerPrint, RequestPrint, SendLink
 from suite.protocol.whiteboard import (
@@ -161,7 +163,7 @@ __all__ = [
     "WHITEBOARD_MESSAGES", "AnswerWhiteboard", "NewWhiteboard", "OpenWhiteboard",
     "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated",
     "SHARING_MESSAGES", "AnswerPrint", "RequestPrint", "SendLink", "PrintAnswered",
-    "PrintRequested",
+    "PrintRequested", "SetRecording", "RecordingState",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
@@ -179,6 +181,7 @@ SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
     EndSession,  # the viewer's End button: the screen router hands it to Relay.end
+    SetRecording,  # P9: the presenter records
 ))  # fmt: skip
 _ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_MESSAGES)
 # The chat a customer's viewer socket may also carry (the conversation beside the screen):
@@ -196,7 +199,7 @@ ClientMessage = (
     | RequestPresentation | AnswerPresentation | GrantControl
     | AdmitKnock | RefuseKnock | RefuseAllKnocks
     | ScreenAck | PaintReport | PresentStart | PresentPause | PresentResume | PresentStop
-    | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput
+    | Cursor | SetRecording | RequestControl | RevokeControl | MouseInput | KeyInput
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
     | StartCall | AnswerCall | HangUp | SetCallMedia | RejoinCall | SdpOffer | SdpAnswer
     | IceCandidate

@@ -30,6 +30,8 @@ export const MessageType = Object.freeze({
   PRESENT_RESUME: "present_resume",
   PRESENT_STOP: "present_stop",
   CURSOR: "cursor",
+  SET_RECORDING: "set_recording",
+  RECORDING_STATE: "recording_state",
   REQUEST_CONTROL: "request_control",
   GRANT_CONTROL: "grant_control",
   REVOKE_CONTROL: "revoke_control",

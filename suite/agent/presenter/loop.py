@@ -139,6 +139,9 @@ class Presenter:
         self._next_window_poll = 0.0
         self._last_change = 0.0
         self._last_capture = 0.0
+        # The recorder's tap (P9): every grabbed frame, after the app's windows are painted out,
+        # with whether the stream found a change in it (suite.recording.recorder.offer).
+        self.on_frame: Callable[[Any, bool], None] | None = None
 
     # -- control, from any thread ----------------------------------------------------------
 
@@ -269,6 +272,8 @@ class Presenter:
                 self.stats.private_covered += 1
         frames = self.stream.encode(frame, capture_ms)
         self.stats.captures += 1
+        if self.on_frame is not None:
+            self.on_frame(frame, bool(frames))
         if frames:
             for region in frames:
                 data = bytes(region)
