@@ -270,6 +270,7 @@ IO_SHELL = Layer(
         "suite.agent.app.local_history",
         "suite.agent.app.local_guard",
         "suite.agent.app.local_presentation",
+        "suite.agent.app.local_recordings",
         "suite.agent.app.local_server",
         "suite.agent.app.local_state",
         "suite.agent.app.presentations",
