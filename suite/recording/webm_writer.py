@@ -1,8 +1,8 @@
 """The recording's file: WebM with VP8 video and a WebVTT chat track, through PyAV (P9).
 
 VP8 in WebM is licence-clean (libvpx, BSD) and every browser and common player opens it;
-VP9 cost 2-4x the CPU per 1080p frame here for text that VP8 already keeps readable at a high
-quality setting (docs/performance.md). The frame rate is variable: a frame is written only when
+VP9 realtime cost about the same CPU here, but VP8 already keeps text readable at ~17 MB an
+hour (docs/performance.md). The frame rate is variable: a frame is written only when
 the screen changed, its pts in milliseconds of the recording's own clock.
 
 A killed process must leave a playable file: the Matroska muxer closes a cluster at least
@@ -36,10 +36,11 @@ MS = Fraction(1, 1000)
 CLUSTER_MS = 1000
 INTERLEAVE_US = 1_000_000
 # libvpx, realtime: "cpu-used" 16 is its fastest; a low crf with a generous bit-rate ceiling
-# keeps small text sharp (the PSNR test asks >= 35 dB); lag 0 writes each frame at once.
+# keeps small text sharp (the PSNR test asks >= 35 dB); lag 0 writes each frame at once; one
+# thread leaves the other core to the stream (the presenter's own encoder).
 VP8_OPTIONS = {
     "deadline": "realtime", "cpu-used": "16", "crf": "8", "b": "4M", "qmin": "2",
-    "qmax": "40", "lag-in-frames": "0", "threads": "2", "auto-alt-ref": "0",
+    "qmax": "40", "lag-in-frames": "0", "threads": "1", "auto-alt-ref": "0",
 }  # fmt: skip
 _VTT_TEMPLATE = b"WEBVTT\n\n00:00.000 --> 00:01.000\n-\n"
 
