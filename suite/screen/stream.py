@@ -26,7 +26,7 @@ from suite.screen.frames import MAX_SEQ, FrameFlags, RegionFrame
 from suite.screen.masks import WindowMask
 from suite.screen.refresh import BUDGET_PX, STILL_MS, LosslessRefresh
 from suite.screen.regions import KEY_FRAME_RATIO, Rect, Update, changed_bounds, plan_update
-from suite.screen.tiles import TILE_PX, changed_tiles
+from suite.screen.tiles import TILE_PX, changed_tiles_in
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ class ScreenStream:
         self.mask: WindowMask | None = None
         self.stats = StreamStats()
         self._previous: np.ndarray | None = None
+        self._full_diff = True  # the next diff ignores any damage hint
         self._seq = 0
         self._refresh = LosslessRefresh(
             width, height, self.options.tile_px,
@@ -110,15 +111,21 @@ class ScreenStream:
 
     def set_mask(self, mask: WindowMask | None) -> None:
         """Share only these windows from the next capture on (None: the whole screen)."""
+        if mask != self.mask:
+            self._full_diff = True  # pixels outside any damage change with the mask
         self.mask = mask
 
-    def encode(self, frame: np.ndarray, capture_ms: float) -> list[RegionFrame]:
+    def encode(
+        self, frame: np.ndarray, capture_ms: float, damage: list[Rect] | None = None
+    ) -> list[RegionFrame]:
         """The region frames that bring viewers from the previous capture to ``frame``.
 
         Args:
             frame: a BGRA capture of ``width`` x ``height``; it may be modified in place.
             capture_ms: when it was captured (UNIX ms), stamped on every frame; also the
                 clock of the lossless refresh.
+            damage: where the screen may have changed since the previous capture (the X
+                server's damage), or None: the diff then looks only there.
 
         Returns:
             Frames in send order (changes first, then refresh), possibly none.
@@ -129,7 +136,9 @@ class ScreenStream:
             frame = self.mask.apply(frame)
         self.stats.captures += 1
         previous = self._previous
-        grid = changed_tiles(previous, frame, options.tile_px)
+        hint = None if damage is None or self._full_diff else [(r.x, r.y, r.w, r.h) for r in damage]
+        self._full_diff = False
+        grid = changed_tiles_in(previous, frame, hint, options.tile_px)
         self._previous = frame
         self._refresh.note_changed(grid, capture_ms)
         update = plan_update(

@@ -294,3 +294,58 @@ def test_frames_carry_the_capture_time(display, run_presenter, viewer):
     frame = viewer.received[0].frame
     assert started_ms <= frame.capture_ms <= time.time() * 1000
     assert frame.seq == 1 and not (frame.flags & ~(FrameFlags.KEY | FrameFlags.LOSSLESS))
+
+
+def _stats(path, newer_than_ms: float) -> dict:
+    """The presenter's counters from its stats file, written after ``newer_than_ms``."""
+    import json  # noqa: PLC0415
+
+    def fresh() -> dict | None:
+        try:
+            stats = json.loads(path.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        return stats if stats["time_ms"] > newer_than_ms else None
+
+    deadline = time.monotonic() + WAIT_S
+    while (stats := fresh()) is None:
+        assert time.monotonic() < deadline, "the presenter wrote no stats"
+        time.sleep(0.05)
+    return stats
+
+
+def test_still_screen_costs_nothing_and_every_later_change_arrives(
+    display, run_presenter, viewer, tmp_path
+):
+    """With X11 DAMAGE a still screen makes the presenter capture nothing, send 0 bytes and use
+    under 2 % of a core (its own os.times), and each later scripted paint still lands exact."""
+    painter = RootPainter(display.env())
+    truth = document(5)
+    painter.paint(truth)
+    stats_file = tmp_path / "stats.json"
+    run_presenter(f"--stats-file={stats_file}")  # with the cursor, as an agent presents
+    viewer.wait_for(lambda v: v.exact.all(), what="the refreshed first picture")
+    assert np.array_equal(viewer.canvas, rgb_of(truth))
+    received = len(viewer.received)
+    before = _stats(stats_file, time.time() * 1000)
+    time.sleep(3.0)  # the measured idle window, not a synchronisation
+    after = _stats(stats_file, time.time() * 1000)
+    seconds = (after["time_ms"] - before["time_ms"]) / 1000
+    cpu_pct = 100 * (after["cpu_s"] - before["cpu_s"]) / seconds
+    assert after["bytes"] == before["bytes"] and len(viewer.received) == received
+    assert after["captures"] - before["captures"] <= 1, "the still screen was polled"
+    assert cpu_pct < 2.0, f"idle presenter used {cpu_pct:.1f} % of a core"
+
+    screen = truth.copy()
+    rng = np.random.default_rng(5)
+    for index in range(6):  # small changes all over the screen, edges and corners included
+        x = int(rng.integers(0, SCREEN_W - 40)) if index < 4 else SCREEN_W - 7
+        y = int(rng.integers(0, SCREEN_H - 20)) if index < 4 else SCREEN_H - 3 * index
+        patch = np.zeros((3 if index >= 4 else 20, 7 if index >= 4 else 40, 4), np.uint8)
+        patch[..., index % 3] = 200
+        patch[..., 3] = 255
+        h, w = patch.shape[:2]
+        screen[y : y + h, x : x + w] = patch
+        painter.paint(patch, x, y)
+        viewer.wait_for(lambda v: np.array_equal(v.canvas, rgb_of(screen)), what=f"change {index}")
+    painter.close()

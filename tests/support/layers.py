@@ -291,6 +291,7 @@ IO_SHELL = Layer(
         "suite.files.file_manager",
         "suite.http_json",
         "suite.screen.capture",
+        "suite.screen.damage_x11",
         "suite.screen.pointer",
         "suite.screen.sources",
         "suite.screen.windows_x11",

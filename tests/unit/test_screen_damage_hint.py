@@ -1,0 +1,49 @@
+"""The tile diff restricted to the X server's damage (the presenter's region hint)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from suite.screen.regions import Rect
+from suite.screen.stream import ScreenStream, StreamOptions
+from suite.screen.tiles import MAX_HINT_RECTS, changed_tiles, changed_tiles_in
+
+W, H = 330, 200  # not multiples of the 64 px tile: the edge tiles are partial
+
+
+def _frames() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1)
+    before = rng.integers(0, 255, (H, W, 4), dtype=np.uint8)
+    after = before.copy()
+    for x, y in [(0, 0), (70, 10), (329, 199), (200, 130)]:
+        after[y, x, 0] ^= 0xFF
+    return before, after
+
+
+@pytest.mark.parametrize("count", [1, MAX_HINT_RECTS + 5])
+def test_hinted_diff_equals_the_full_diff_where_the_damage_covers_the_changes(count):
+    """Damage rectangles around each change (one, or more than the bounding-box limit) give
+    the very grid of the full diff, including the partial edge tiles."""
+    before, after = _frames()
+    changes = [(0, 0, 1, 1), (70, 10, 1, 1), (329, 199, 1, 1), (200, 130, 1, 1)]
+    hint = (changes * count)[: max(count, len(changes))]
+    assert np.array_equal(changed_tiles_in(before, after, hint), changed_tiles(before, after))
+
+
+def test_changes_outside_the_damage_are_not_looked_at():
+    """Only tiles the damage touches are compared; no damage, no changed tile."""
+    before, after = _frames()
+    grid = changed_tiles_in(before, after, [(66, 0, 10, 20)])
+    assert grid.sum() == 1 and grid[0, 1]
+    assert not changed_tiles_in(before, after, []).any()
+
+
+def test_stream_ignores_the_hint_after_a_mask_change_and_on_the_first_capture():
+    """The first capture and the one after a new window mask are diffed whole."""
+    before, after = _frames()
+    stream = ScreenStream(W, H, StreamOptions(lossless=True))
+    assert stream.encode(before.copy(), 0.0, damage=[])  # the key frame despite no damage
+    assert stream.encode(after.copy(), 10.0, damage=[]) == []  # the hint says: nothing
+    stream.set_mask(None)  # unchanged mask: the hint still holds
+    assert stream.encode(before.copy(), 20.0, damage=[Rect(0, 0, 1, 1)])
