@@ -26,6 +26,7 @@ from suite.screen.frames import MAX_SEQ, FrameFlags, RegionFrame
 from suite.screen.masks import WindowMask
 from suite.screen.refresh import BUDGET_PX, STILL_MS, LosslessRefresh
 from suite.screen.regions import KEY_FRAME_RATIO, Rect, Update, changed_bounds, plan_update
+from suite.screen.tile_kinds import split_by_kind
 from suite.screen.tiles import TILE_PX, changed_tiles_in
 
 
@@ -39,8 +40,11 @@ class StreamOptions:
         codec: the lossy codec (JPEG by default; WebP is smaller but ~8x slower to encode).
         colors: colour depth; reduced before the diff, so it also hides tiny changes.
         refresh_still_ms, refresh_budget_px: see :class:`refresh.LosslessRefresh`.
-        few_colors_lossless: send regions with few colours (text, flat UI) as PNG even on a
+        few_colors_lossless: send regions with few colours (text, flat UI) lossless even on a
             normal network: exact at once, and smaller than JPEG for such content.
+        split_tiles: cut a region with many colours along the tile grid, so that its text
+            and UI tiles still go lossless and only photo-like tiles lossy
+            (:mod:`suite.screen.tile_kinds`).
     """
 
     lossless: bool = False
@@ -52,6 +56,7 @@ class StreamOptions:
     refresh_still_ms: float = STILL_MS
     refresh_budget_px: int = BUDGET_PX
     few_colors_lossless: bool = True
+    split_tiles: bool = True
 
 
 @dataclass
@@ -147,10 +152,9 @@ class ScreenStream:
         if previous is not None and not update.key:
             update = Update(tuple(changed_bounds(previous, frame, rect) for rect in update.rects))
         out = [
-            self._frame(
-                frame, rect, self._encoder_for(frame[rect.slices()]), capture_ms, update.key
-            )
+            self._frame(frame, part, encoder, capture_ms, update.key)
             for rect in update.rects
+            for part, encoder in self._parts(frame, rect)
         ]
         if not options.lossless:
             for rect in self._refresh.due(capture_ms):
@@ -158,11 +162,20 @@ class ScreenStream:
                 self.stats.refresh_frames += 1
         return out
 
-    def _encoder_for(self, region: np.ndarray) -> Encoder:
-        """Lossless on a fast network, and for text and flat UI, where PNG is also smaller."""
-        if self.options.lossless or (self.options.few_colors_lossless and has_few_colors(region)):
-            return self.lossless_encoder
-        return self.lossy_encoder
+    def _parts(self, frame: np.ndarray, rect: Rect) -> list[tuple[Rect, Encoder]]:
+        """Lossless on a fast network, and for text and flat UI, where it is also smaller;
+        a region with many colours split into its text tiles (lossless) and photo tiles."""
+        options = self.options
+        if options.lossless or (
+            options.few_colors_lossless and has_few_colors(frame[rect.slices()])
+        ):
+            return [(rect, self.lossless_encoder)]
+        if not (options.split_tiles and options.few_colors_lossless):
+            return [(rect, self.lossy_encoder)]
+        return [
+            (part, self.lossy_encoder if photo else self.lossless_encoder)
+            for part, photo in split_by_kind(frame, rect, options.tile_px)
+        ]
 
     def _frame(
         self, frame: np.ndarray, rect: Rect, encoder: Encoder, capture_ms: float, key: bool
@@ -171,7 +184,7 @@ class ScreenStream:
         flags = FrameFlags.NONE
         if encoder.lossless:
             flags |= FrameFlags.LOSSLESS
-        if key:
+        if key and (rect.x, rect.y, rect.w, rect.h) == (0, 0, self.width, self.height):
             flags |= FrameFlags.KEY
             self.stats.key_frames += 1
         self._refresh.note_sent(rect, encoder.lossless)

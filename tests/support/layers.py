@@ -175,6 +175,7 @@ PURE_CORE = Layer(
         "suite.screen.refresh",
         "suite.screen.regions",
         "suite.screen.stream",
+        "suite.screen.tile_kinds",
         "suite.screen.tiles",
     ),
 )

@@ -47,3 +47,27 @@ def test_stream_ignores_the_hint_after_a_mask_change_and_on_the_first_capture():
     assert stream.encode(after.copy(), 10.0, damage=[]) == []  # the hint says: nothing
     stream.set_mask(None)  # unchanged mask: the hint still holds
     assert stream.encode(before.copy(), 20.0, damage=[Rect(0, 0, 1, 1)])
+
+
+def test_a_slide_keeps_its_text_lossless_and_sends_only_its_photo_lossy():
+    """A slide-like change (text lines beside a grainy photo) sends the photo's tiles as JPEG
+    and every other tile lossless, exact from the first picture."""
+    from suite.screen.encoders import decode  # noqa: PLC0415
+    from suite.screen.frames import Encoding  # noqa: PLC0415
+
+    w, h = 640, 384
+    screen = np.full((h, w, 4), 250, np.uint8)
+    rng = np.random.default_rng(3)
+    for row in range(0, 300, 24):  # "text": black and grey strokes on white
+        screen[row + 4 : row + 16, 10:300, :3] = rng.choice([0, 90, 160, 250], (12, 290, 1))
+    screen[64:320, 384:640, :3] = rng.integers(0, 255, (256, 256, 3))  # the photo, 4x4 tiles
+    stream = ScreenStream(w, h, StreamOptions())
+    frames = stream.encode(screen.copy(), 0.0)
+    lossy = [(f.x, f.y, f.w, f.h) for f in frames if f.encoding is Encoding.JPEG]
+    assert lossy == [(384, 64, 256, 256)]
+    canvas = np.zeros((h, w, 3), np.uint8)
+    for f in frames:
+        canvas[f.y : f.y + f.h, f.x : f.x + f.w] = decode(f.payload)
+    text = (slice(0, 64), slice(0, w)), (slice(0, h), slice(0, 384))
+    for area in text:
+        assert np.array_equal(canvas[area], screen[..., 2::-1][area])
