@@ -27,7 +27,7 @@ from suite.screen.masks import WindowMask
 from suite.screen.refresh import BUDGET_PX, STILL_MS, LosslessRefresh
 from suite.screen.regions import KEY_FRAME_RATIO, Rect, Update, changed_bounds, plan_update
 from suite.screen.tile_kinds import split_by_kind
-from suite.screen.tiles import TILE_PX, changed_tiles_in
+from suite.screen.tiles import TILE_PX, changed_tiles_in, hint_windows
 
 
 @dataclass(frozen=True)
@@ -144,13 +144,20 @@ class ScreenStream:
         hint = None if damage is None or self._full_diff else [(r.x, r.y, r.w, r.h) for r in damage]
         self._full_diff = False
         grid = changed_tiles_in(previous, frame, hint, options.tile_px)
-        self._previous = frame
         self._refresh.note_changed(grid, capture_ms)
         update = plan_update(
             grid, options.tile_px, self.width, self.height, options.key_frame_ratio
         )
         if previous is not None and not update.key:
             update = Update(tuple(changed_bounds(previous, frame, rect) for rect in update.rects))
+        if previous is None or hint is None or update.key:
+            self._previous = frame
+        else:
+            # The grab came after the damage was taken: outside the hint it may already show
+            # newer pixels, which the next damage reports. The reference keeps what the viewers
+            # have there, so that change is still seen then.
+            for _, window in hint_windows(hint, self.height, self.width, options.tile_px):
+                previous[window] = frame[window]
         out = [
             self._frame(frame, part, encoder, capture_ms, update.key)
             for rect in update.rects

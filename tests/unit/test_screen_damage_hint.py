@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from suite.screen.encoders import decode
 from suite.screen.regions import Rect
 from suite.screen.stream import ScreenStream, StreamOptions
 from suite.screen.tiles import MAX_HINT_RECTS, changed_tiles, changed_tiles_in
@@ -46,7 +47,7 @@ def test_stream_ignores_the_hint_after_a_mask_change_and_on_the_first_capture():
     assert stream.encode(before.copy(), 0.0, damage=[])  # the key frame despite no damage
     assert stream.encode(after.copy(), 10.0, damage=[]) == []  # the hint says: nothing
     stream.set_mask(None)  # unchanged mask: the hint still holds
-    assert stream.encode(before.copy(), 20.0, damage=[Rect(0, 0, 1, 1)])
+    assert stream.encode(after.copy(), 20.0, damage=[Rect(0, 0, 1, 1)])
 
 
 def test_a_slide_keeps_its_text_lossless_and_sends_only_its_photo_lossy():
@@ -71,3 +72,17 @@ def test_a_slide_keeps_its_text_lossless_and_sends_only_its_photo_lossy():
     text = (slice(0, 64), slice(0, w)), (slice(0, h), slice(0, 384))
     for area in text:
         assert np.array_equal(canvas[area], screen[..., 2::-1][area])
+
+
+def test_a_change_grabbed_before_its_damage_is_reported_is_still_sent_then():
+    """A grab may already show pixels whose damage comes with the next capture: they are not
+    taken as known, and go out when that damage arrives."""
+    before, after = _frames()
+    stream = ScreenStream(W, H, StreamOptions(lossless=True))
+    stream.encode(before.copy(), 0.0)
+    assert stream.encode(after.copy(), 10.0, damage=[]) == []  # grabbed, not yet reported
+    frames = stream.encode(after.copy(), 20.0, damage=[Rect(0, 0, W, H)])
+    canvas = before[..., 2::-1].copy()
+    for f in frames:
+        canvas[f.y : f.y + f.h, f.x : f.x + f.w] = decode(f.payload)
+    assert np.array_equal(canvas, after[..., 2::-1])

@@ -42,6 +42,12 @@ logger = logging.getLogger(__name__)
 
 MAX_FPS = 60.0
 CURSOR_HZ = 30.0
+# A pointer that has not moved for CURSOR_STILL_S is read only CURSOR_STILL_HZ times a second
+# (the first move then waits at most 0.1 s): most of an idle presenter's wake-ups were these.
+CURSOR_STILL_S = 1.0
+CURSOR_STILL_HZ = 10.0
+# The longest sleep waiting for damage: commands (pause, stop) are read between sleeps.
+DAMAGE_WAIT_S = 0.1
 WINDOW_POLL_S = 0.25
 # After this long without a change, poll the screen less often (saves CPU while a viewer
 # watches a still screen; the first change then waits at most 1/IDLE_POLL_HZ).
@@ -151,6 +157,7 @@ class Presenter:
         self._pointer: Pointer | None = None
         self._last_cursor: tuple[int, int, bool, str | None] | None = None
         self._next_cursor = 0.0
+        self._cursor_moved = 0.0
         self._windows: WindowList | None = None
         self._private_cover: PrivateCover | None = PrivateCover() if config.private_pids else None
         self._next_window_poll = 0.0
@@ -283,7 +290,9 @@ class Presenter:
             or now >= self._next_safety_capture
         ):
             return False
-        timeout = min(1.0 / CURSOR_HZ, self._next_safety_capture - now)
+        timeout = min(DAMAGE_WAIT_S, self._next_safety_capture - now)
+        if self._pointer is not None:
+            timeout = min(timeout, max(self._next_cursor - now, 0.001))
         if self._damage.wait(timeout):
             return False
         self._poll_cursor(time.monotonic())
@@ -348,7 +357,8 @@ class Presenter:
     def _poll_cursor(self, now: float) -> None:
         if self._pointer is None or now < self._next_cursor or self.stream is None:
             return
-        self._next_cursor = now + 1.0 / CURSOR_HZ
+        still = now - self._cursor_moved >= CURSOR_STILL_S
+        self._next_cursor = now + 1.0 / (CURSOR_STILL_HZ if still else CURSOR_HZ)
         try:
             pointer = self._pointer.state()
         except Exception as exc:  # a lost X connection: stop asking, keep presenting
@@ -362,6 +372,7 @@ class Presenter:
             visible = mask.contains(x, y)  # never reveal where it is outside shared windows
         state = (x, y, True, pointer.shape) if visible else (0, 0, False, None)
         if state != self._last_cursor:
+            self._cursor_moved = now
             self._last_cursor = state
             cursor = Cursor(x=state[0], y=state[1], visible=visible, shape=state[3])
             self.channel.send_message(cursor)
