@@ -86,3 +86,44 @@ def test_a_change_grabbed_before_its_damage_is_reported_is_still_sent_then():
     for f in frames:
         canvas[f.y : f.y + f.h, f.x : f.x + f.w] = decode(f.payload)
     assert np.array_equal(canvas, after[..., 2::-1])
+
+
+def test_a_1080p_slide_change_sends_its_text_exact_and_small_and_refreshes_only_the_photo():
+    """A 1080p slide change (a new background, title bar, six lines of text, a chart, a 700x500
+    grainy photo): everything but the photo's tiles is exact in the first picture and costs
+    under 40 kB; the refresh then covers only the photo's tiles."""
+    from PIL import Image, ImageDraw  # noqa: PLC0415
+
+    from suite.screen.frames import Encoding  # noqa: PLC0415
+
+    def slide(n: int) -> np.ndarray:
+        image = Image.new("RGB", (1920, 1080), (245, 247 - n, 250))
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 0, 1920, 150), fill=(30 + 40 * n, 60, 140))
+        draw.text((80, 40), f"Quarterly offer {n}", fill="white", font_size=64)
+        for line in range(6):
+            draw.text((100, 220 + 70 * line), f"Benefit {line} of slide {n}", fill=(20, 20, 30),
+                      font_size=34)  # fmt: skip
+        for bar in range(6):
+            draw.rectangle((120 + bar * 110, 700 - 30 * ((bar + n) % 5), 200 + bar * 110, 1000),
+                           fill=(200, 80, 40))  # fmt: skip
+        rgb = np.asarray(image).copy()
+        rng = np.random.default_rng(n)
+        rgb[260:760, 1140:1840] = np.clip(rng.normal(128, 40, (500, 700, 3)), 0, 255)
+        return np.dstack([rgb[..., ::-1], np.full((1080, 1920), 255, np.uint8)])
+
+    stream = ScreenStream(1920, 1080, StreamOptions(refresh_still_ms=100))
+    stream.encode(slide(1), 0.0)
+    while stream.refresh_pending:
+        stream.encode(slide(1), 1000.0)
+    new = slide(2)
+    frames = stream.encode(new.copy(), 2000.0)
+    exact = [f for f in frames if f.lossless]
+    assert sum(f.w * f.h for f in exact) > 1920 * 1080 * 3 // 4
+    assert sum(len(f.payload) for f in exact) < 40_000
+    for f in exact:
+        assert np.array_equal(decode(f.payload), new[f.y : f.y + f.h, f.x : f.x + f.w, 2::-1])
+    lossy = [f for f in frames if not f.lossless]
+    assert [f.encoding for f in lossy] == [Encoding.JPEG]
+    refreshed = stream.encode(new.copy(), 3000.0)
+    assert refreshed and all(1088 <= f.x and f.x + f.w <= 1856 for f in refreshed)
