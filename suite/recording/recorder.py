@@ -82,26 +82,24 @@ class Recorder:
     def offer(self, frame: np.ndarray, changed: bool) -> None:
         """A frame the presenter grabbed (``changed``: the stream found something new in it).
 
-        Cheap when the recorder is not due: nothing is copied.
+        The newest changed frame is kept (a reference: a frame source's frames are the
+        caller's to keep) and the recorder's thread takes it when it is due, so the last change
+        before a still screen is recorded even when no grab follows it (damage-driven capture).
         """
         with self._cond:
             if self._stopping or self.timeline.paused:
                 return
-            self._changed = self._changed or changed or self._last_frame is None
-            now = self._clock()
-            if not self._changed or now - self._last_written < self.interval_s:
+            if not (changed or self._first or self._changed):
                 return
-            if self._pending is not None:
-                return  # the encoder is still busy with the previous one: the next grab is due
+            now = self._clock()
+            self._changed = False
             if self._first:
                 self._first = False
                 self.timeline = Timeline(now)
                 # The recording's time 0 on the wall clock: the list shows it, tests measure
                 # from it.
                 self.metadata["started_at"] = f"{now:.3f}"
-            self._pending = (frame.copy(), now)
-            self._changed = False
-            self._last_written = now
+            self._pending = (frame, now)
             self._cond.notify()
 
     def chat(self, message: dict[str, Any]) -> None:
@@ -137,10 +135,13 @@ class Recorder:
             while True:
                 with self._cond:
                     self._cond.wait_for(
-                        lambda: self._pending is not None or bool(self._cues) or self._stopping,
+                        lambda: self._frame_due() or bool(self._cues) or self._stopping,
                         self._wait_s(),
                     )
-                    pending, self._pending = self._pending, None
+                    pending = None
+                    if self._frame_due() or (self._stopping and self._pending is not None):
+                        pending, self._pending = self._pending, None
+                        self._last_written = self._clock()
                     cues, self._cues = self._cues, []
                     stopping = self._stopping
                     end_ms = self.timeline.media_ms(self._clock()) if stopping else 0
@@ -179,14 +180,25 @@ class Recorder:
         self.encode_s += time.perf_counter() - started
         self.encode_cpu_s += time.thread_time() - cpu_started
 
+    def _frame_due(self) -> bool:
+        return self._pending is not None and self._due_wait_s() == 0.0
+
+    def _due_wait_s(self) -> float | None:
+        if self._pending is None:
+            return None
+        return max(0.0, self._last_written + self.interval_s - self._clock())
+
     def _wait_s(self) -> float | None:
-        waits = [w for w in (self._held_wait_s(), self._flush_wait_s()) if w is not None]
+        waits = [
+            w for w in (self._held_wait_s(), self._flush_wait_s(), self._due_wait_s())
+            if w is not None
+        ]  # fmt: skip
         return min(waits) if waits else None
 
     def _flush_wait_s(self) -> float | None:
         if self._unflushed_since is None or self.timeline.paused:
             return None
-        return max(0.0, self._unflushed_since + 1.5 * CLUSTER_MS / 1000 - self._clock())
+        return max(0.0, self._unflushed_since + 1.05 * CLUSTER_MS / 1000 - self._clock())
 
     def _push_cluster(self) -> None:
         self._unflushed_since = None

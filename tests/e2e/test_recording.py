@@ -161,7 +161,7 @@ def test_a_killed_presenter_leaves_a_playable_recording(
     path = recording_file(folder)
     for step in range(6):
         show(page, painter, office_screen(4, "typing " * (step + 1)))
-    settled = time.time() + 1.5  # at least one cluster closed after the last change
+    settled = time.time() + 2.5  # the recorder closes a cluster ~1 s after the last change
     wait_until(lambda: time.time() > settled, "a cluster is written", WAIT_S)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=WAIT_S)

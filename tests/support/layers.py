@@ -176,6 +176,7 @@ PURE_CORE = Layer(
         "suite.screen.refresh",
         "suite.screen.regions",
         "suite.screen.stream",
+        "suite.screen.tile_kinds",
         "suite.screen.tiles",
     ),
 )
@@ -296,6 +297,7 @@ IO_SHELL = Layer(
         "suite.screen.capture",
         "suite.recording.recorder",
         "suite.recording.webm_writer",
+        "suite.screen.damage_x11",
         "suite.screen.pointer",
         "suite.screen.sources",
         "suite.screen.windows_x11",
