@@ -21,6 +21,7 @@ from suite.agent.app.local_server import LocalServer
 from suite.agent.app.settings import LocalSettings
 from suite.recording.recorder import Recorder
 from tests.support.api import Api
+from tests.support.chat_client import end_session_as_agent
 from tests.support.desktop_ui import LocalApp, RecordedWindows, desktop_page
 from tests.support.recordings import set_recording_policy
 from tests.support.relay import ALICE, ROOT
@@ -124,3 +125,36 @@ def test_only_a_listed_recording_opens(setup):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=10)
         assert refused.value.code in (400, 404), name
+
+
+def test_the_history_detail_lists_this_pcs_recordings_of_the_session(browser, setup):
+    """An ended session's detail in the desktop app shows Open for the recordings this PC made
+    of it (matched by the session id in the file's tags); the relay itself lists none."""
+    relay, _, app, _, folder = setup
+    api = Api(relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    support = api.new_support(token)
+    api.join(code=support["code"], name="Lee Customer")
+    end_session_as_agent(relay.url.replace("http", "ws", 1) + "/ws", support["session_id"], token)
+    recorder = Recorder(folder / "Lee Customer 2026-12-05 11.00.00.webm",
+                        {"title": "Lee Customer", "session_id": support["session_id"]})  # fmt: skip
+    recorder.offer(np.full((360, 640, 4), 200, np.uint8), True)
+    recorder.stop()
+    page = desktop_page(
+        browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 900}
+    )
+    try:
+        by_id(page, "login-username").fill(ALICE.username)
+        by_id(page, "login-password").fill(ALICE.password)
+        by_id(page, "login-button").click()
+        by_id(page, "history-button").click()
+        row = by_id(page, "history-row")
+        expect(row).to_have_count(1)
+        row.locator("button").first.click()
+        opener = by_id(page, "history-recording-open")
+        expect(opener).to_have_count(1)
+        expect(by_id(page, "history-recording")).to_contain_text("Lee Customer 2026-12-05")
+        by_id(page, "history-recording").scroll_into_view_if_needed()
+        screenshot(page, "agent-history-recording")
+    finally:
+        page.context.close()

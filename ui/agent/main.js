@@ -368,6 +368,13 @@ class AgentApp {
         api: (method, path, options) => this._api(method, path, options),
         download: (path) => this.backend.saveExport(path, this.auth?.token),
         onAuthError: (error) => this._authError(error),
+        // P9: the desktop app lists this PC's recordings of the session (never the relay's).
+        localRecordings: this.backend.recordings
+          ? {
+              list: async (sessionId) => (await this.backend.recordings(sessionId)).recordings,
+              open: (name) => this.backend.openRecording(name),
+            }
+          : null,
       });
     }
     this.history.search(this.history.page);
