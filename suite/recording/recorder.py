@@ -54,7 +54,7 @@ class Recorder:
         self.timeline = Timeline(clock())
         self._first = True
         self._cond = threading.Condition()
-        self._pending: tuple[np.ndarray, float] | None = None
+        self._pending: tuple[np.ndarray, float, Any] | None = None
         self._changed = False
         self._last_written = 0.0
         self._last_frame: np.ndarray | None = None
@@ -79,12 +79,14 @@ class Recorder:
 
     # -- from the presenter's threads ------------------------------------------------------
 
-    def offer(self, frame: np.ndarray, changed: bool) -> None:
+    def offer(self, frame: np.ndarray, changed: bool, mask: Any = None) -> None:
         """A frame the presenter grabbed (``changed``: the stream found something new in it).
 
         The newest changed frame is kept (a reference: a frame source's frames are the
         caller's to keep) and the recorder's thread takes it when it is due, so the last change
         before a still screen is recorded even when no grab follows it (damage-driven capture).
+        ``mask`` (a ``suite.screen.masks.WindowMask``, or None): only some windows are shared;
+        the recorder's thread blacks out the rest as the stream does for viewers.
         """
         with self._cond:
             if self._stopping or self.timeline.paused:
@@ -99,7 +101,7 @@ class Recorder:
                 # The recording's time 0 on the wall clock: the list shows it, tests measure
                 # from it.
                 self.metadata["started_at"] = f"{now:.3f}"
-            self._pending = (frame, now)
+            self._pending = (frame, now, mask)
             self._cond.notify()
 
     def chat(self, message: dict[str, Any]) -> None:
@@ -146,7 +148,9 @@ class Recorder:
                     stopping = self._stopping
                     end_ms = self.timeline.media_ms(self._clock()) if stopping else 0
                 if pending is not None:
-                    frame, at = pending
+                    frame, at, mask = pending
+                    if mask is not None:
+                        frame = mask.apply(frame)  # what the viewers saw: the shared windows
                     self._write_frame(frame, self.timeline.media_ms(at))
                 for cue in cues:
                     self._add_cue(cue)

@@ -164,8 +164,9 @@ class Presenter:
         self._last_change = 0.0
         self._last_capture = 0.0
         # The recorder's tap (P9): every grabbed frame, after the app's windows are painted out,
-        # with whether the stream found a change in it (suite.recording.recorder.offer).
-        self.on_frame: Callable[[Any, bool], None] | None = None
+        # with whether the stream found a change in it and the shared windows' mask (None: the
+        # whole monitor), so the recording shows what the customer saw (Recorder.offer).
+        self.on_frame: Callable[[Any, bool, Any], None] | None = None
 
     # -- control, from any thread ----------------------------------------------------------
 
@@ -334,7 +335,7 @@ class Presenter:
         frames = self.stream.encode(frame, capture_ms, damage)
         self.stats.captures += 1
         if self.on_frame is not None:
-            self.on_frame(frame, bool(frames))
+            self.on_frame(frame, bool(frames), self.stream.mask)
         if frames:
             for region in frames:
                 data = bytes(region)
