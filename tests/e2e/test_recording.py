@@ -87,6 +87,7 @@ def finished_event(log: Path) -> dict:
     raise AssertionError(f"no recording_finished in {log}")
 
 
+@pytest.mark.engine  # 1080p VP8, ffprobe and ffmpeg: ~17 s
 def test_a_presentation_is_recorded_with_its_chat(
     display, painter, grab_screen, presenter, viewers, session, tmp_path
 ) -> None:
@@ -148,6 +149,7 @@ def test_a_presentation_is_recorded_with_its_chat(
     customer.close()
 
 
+@pytest.mark.engine
 def test_a_killed_presenter_leaves_a_playable_recording(
     display, painter, presenter, viewers, session, tmp_path
 ) -> None:
