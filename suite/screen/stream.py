@@ -9,6 +9,7 @@ and finally a bounded chunk of lossless refresh for lossy areas that have been s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,10 @@ from suite.screen.masks import WindowMask
 from suite.screen.refresh import BUDGET_PX, STILL_MS, LosslessRefresh
 from suite.screen.regions import KEY_FRAME_RATIO, Rect, Update, changed_bounds, plan_update
 from suite.screen.tiles import TILE_PX, changed_tiles
+from suite.screen.video_frame import VideoFrame
+
+if TYPE_CHECKING:  # the video needs PyAV; a stream without it sends tiles only
+    from suite.screen.video.hybrid import MotionVideo
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class ScreenStream:
             self.options.quality, self.options.codec
         )
         self.mask: WindowMask | None = None
+        # Regions in motion as video (set by the presenter when PyAV is there).
+        self.video: MotionVideo | None = None
         self.stats = StreamStats()
         self._previous: np.ndarray | None = None
         self._seq = 0
@@ -112,7 +119,7 @@ class ScreenStream:
         """Share only these windows from the next capture on (None: the whole screen)."""
         self.mask = mask
 
-    def encode(self, frame: np.ndarray, capture_ms: float) -> list[RegionFrame]:
+    def encode(self, frame: np.ndarray, capture_ms: float) -> list[RegionFrame | VideoFrame]:
         """The region frames that bring viewers from the previous capture to ``frame``.
 
         Args:
@@ -121,7 +128,7 @@ class ScreenStream:
                 clock of the lossless refresh.
 
         Returns:
-            Frames in send order (changes first, then refresh), possibly none.
+            Frames in send order (video first, then changes, then refresh), possibly none.
         """
         options = self.options
         reduce_colors(frame, options.colors)
@@ -132,12 +139,24 @@ class ScreenStream:
         grid = changed_tiles(previous, frame, options.tile_px)
         self._previous = frame
         self._refresh.note_changed(grid, capture_ms)
+        out: list[RegionFrame | VideoFrame] = []
+        if self.video is not None:
+            video, grid, still = self.video.step(
+                frame, grid, capture_ms, previous is None, self._next_seq
+            )
+            out.extend(video)
+            # Video is lossy: the lossless refresh refines the region once it stops (its last
+            # video picture stays on the viewers until then), never while it moves.
+            for rect in (self.video.region, still):
+                if rect is not None:
+                    self._refresh.note_sent(rect, False)
+                    self._refresh.note_changed(self.video.tile_mask(rect, grid.shape), capture_ms)
         update = plan_update(
             grid, options.tile_px, self.width, self.height, options.key_frame_ratio
         )
         if previous is not None and not update.key:
             update = Update(tuple(changed_bounds(previous, frame, rect) for rect in update.rects))
-        out = [
+        out += [
             self._frame(
                 frame, rect, self._encoder_for(frame[rect.slices()]), capture_ms, update.key
             )
@@ -166,9 +185,8 @@ class ScreenStream:
             flags |= FrameFlags.KEY
             self.stats.key_frames += 1
         self._refresh.note_sent(rect, encoder.lossless)
-        self._seq = self._seq + 1 if self._seq < MAX_SEQ else 1
         region = RegionFrame(
-            self._seq, capture_ms, rect.x, rect.y, rect.w, rect.h,
+            self._next_seq(), capture_ms, rect.x, rect.y, rect.w, rect.h,
             self.width, self.height, encoder.encoding, flags, payload,
         )  # fmt: skip
         self.stats.frames += 1
@@ -176,6 +194,10 @@ class ScreenStream:
         name = encoder.encoding.name.lower()
         self.stats.by_encoding[name] = self.stats.by_encoding.get(name, 0) + 1
         return region
+
+    def _next_seq(self) -> int:
+        self._seq = self._seq + 1 if self._seq < MAX_SEQ else 1
+        return self._seq
 
 
 __all__ = ["PngEncoder", "ScreenStream", "StreamOptions", "StreamStats", "BUDGET_PX"]
