@@ -72,8 +72,10 @@ class VideoEncoder:
         self._pts = -1
         self.frames = 0
 
-    def encode(self, region: np.ndarray, pts_ms: float, key: bool = False) -> tuple[bytes, bool]:
-        """Encode one BGRA ``(height, width, 4)`` region.
+    def encode(
+        self, picture: av.VideoFrame, pts_ms: float, key: bool = False
+    ) -> tuple[bytes, bool]:
+        """Encode one picture of the region (from :func:`to_yuv`; scaled here to the coded size).
 
         Args:
             pts_ms: its capture time; must increase (equal times are nudged by 1 ms).
@@ -82,18 +84,23 @@ class VideoEncoder:
         Returns:
             (packet bytes, is a key frame); empty bytes when the encoder dropped the frame.
         """
-        picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(region), format="bgra")
-        picture = picture.reformat(
-            width=self.coded_w, height=self.coded_h, format="yuv420p",
-            dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG,
-        )  # fmt: skip
+        if (picture.width, picture.height) != (self.coded_w, self.coded_h):
+            picture = picture.reformat(width=self.coded_w, height=self.coded_h)
         pts = max(int(pts_ms), self._pts + 1)
         self._pts = pts
         picture.pts = pts
-        if key or self.frames == 0:
-            picture.pict_type = PictureType.I
+        picture.pict_type = PictureType.I if key or self.frames == 0 else PictureType.NONE
         packets = self._context.encode(picture)
         self.frames += 1
         payload = b"".join(bytes(packet) for packet in packets)
         is_key = any(packet.is_keyframe for packet in packets)
         return payload, is_key
+
+
+def to_yuv(region: np.ndarray) -> av.VideoFrame:
+    """A BGRA region as the encoders' YUV 4:2:0 picture (once per capture for both layers:
+    the colour conversion costs as much as the half-size layer's encoding)."""
+    picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(region), format="bgra")
+    return picture.reformat(
+        format="yuv420p", dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG
+    )

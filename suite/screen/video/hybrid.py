@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from suite.screen.regions import Rect
-from suite.screen.video.encoder import VideoEncoder
+from suite.screen.video.encoder import VideoEncoder, to_yuv
 from suite.screen.video.motion import MotionTracker
 from suite.screen.video_frame import (
     CODEC_NAMES,
@@ -39,6 +39,7 @@ LOW_BITRATE_BPS = 500_000
 MIN_BITRATE_BPS = 150_000
 FULL_HD_PX = 1920 * 1080
 LOW_SCALE = 2
+LOW_EVERY = 2  # the low layer encodes every other capture with a change
 PREFERRED_CODECS = (VideoCodec.VP9, VideoCodec.VP8)
 
 EncoderFactory = Callable[[VideoCodec, int, int, int, int, int], VideoEncoder]
@@ -102,6 +103,7 @@ class MotionVideo:
         self._encoders: dict[VideoLayer, VideoEncoder] = {}
         self._stream_id = 0
         self._keys_wanted: set[VideoLayer] = set()
+        self._captures = 0
 
     @property
     def region(self) -> Rect | None:
@@ -172,9 +174,18 @@ class MotionVideo:
         # Nothing moved in it this time (it may yet stop): no frame, unless a viewer waits
         # for a key frame.
         encode = starting or bool(self._keys_wanted) or bool(grid[tiles].any())
-        pixels = frame[region.slices()]
-        for layer, encoder in self._encoders.items() if encode else ():
-            payload, key = encoder.encode(pixels, capture_ms, key=layer in self._keys_wanted)
+        self._captures += 1
+        picture = to_yuv(frame[region.slices()]) if encode else None
+        layers = list(self._encoders.items()) if encode else []
+        for layer, encoder in layers:
+            assert picture is not None
+            wanted = layer in self._keys_wanted
+            if layer is VideoLayer.LOW and not (
+                starting or wanted or self._captures % LOW_EVERY == 0
+            ):
+                continue  # the low layer at half the frame rate: slow viewers, half the cost
+            self._keys_wanted.discard(layer)
+            payload, key = encoder.encode(picture, capture_ms, key=wanted)
             if not payload:
                 continue
             flags = VideoFlags.KEY if key else VideoFlags.NONE
@@ -186,8 +197,6 @@ class MotionVideo:
             self.stats.frames += 1
             self.stats.key_frames += int(key)
             self.stats.bytes += len(payload)
-        if encode:
-            self._keys_wanted.clear()
         grid = grid.copy()
         self._tiles = tiles
         grid[tiles] = False
