@@ -15,6 +15,7 @@ from relay_server.screen.video_fanout import (
     KeptVideo,
     choose_layer,
 )
+from suite.protocol import DecoderSupport, ErrorCode, ProtocolError
 from suite.screen.regions import Rect
 from suite.screen.video.motion import MIN_TILES, START_CAPTURES, STOP_MS, MotionTracker
 from suite.screen.video_frame import (
@@ -273,3 +274,37 @@ def test_an_end_frame_reaches_the_viewers_that_had_the_stream():
     presentation.ack(viewer, 1)
     add(presentation, video(3, key=True, stream=2))
     assert viewer.binary()[-1].stream_id == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"video": "vp9"},
+        {"video": ["vp8"] * 9},
+        {"video": ["x" * 17]},
+        {"video": [3]},
+        {},
+    ],
+)
+def test_decoder_support_is_bounded(body):
+    """decoder_support with a non-list, too many or too long names is bad_message."""
+    with pytest.raises(ProtocolError) as refused:
+        DecoderSupport.parse({"type": "decoder_support", **body})
+    assert refused.value.code == ErrorCode.BAD_MESSAGE
+
+
+def test_key_frame_requests_are_rate_limited():
+    """Viewers joining one after another cost the presenter one key frame request per 0.25 s."""
+    presentation, presenter, (first,), clock = live()
+    add(presentation, video(1, key=True))
+    for _ in range(5):
+        late = Member()
+        presentation.add_viewer(late)
+        presentation.set_decoders(late, ["vp9"])
+    requests = [t for t in presenter.texts() if "request_key_frame" in t]
+    assert len(requests) == 1
+    clock.now += 0.3
+    late = Member()
+    presentation.add_viewer(late)
+    presentation.set_decoders(late, ["vp9"])
+    assert len([t for t in presenter.texts() if "request_key_frame" in t]) == 2
