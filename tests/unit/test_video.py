@@ -16,7 +16,10 @@ from relay_server.screen.video_fanout import (
     choose_layer,
 )
 from suite.protocol import DecoderSupport, ErrorCode, ProtocolError
+from suite.screen.frames import RegionFrame
 from suite.screen.regions import Rect
+from suite.screen.stream import ScreenStream
+from suite.screen.video.hybrid import MotionVideo, choose_codec
 from suite.screen.video.motion import MIN_TILES, START_CAPTURES, STOP_MS, MotionTracker
 from suite.screen.video_frame import (
     VIDEO_HEADER_BYTES,
@@ -308,3 +311,39 @@ def test_key_frame_requests_are_rate_limited():
     presentation.add_viewer(late)
     presentation.set_decoders(late, ["vp9"])
     assert len([t for t in presenter.texts() if "request_key_frame" in t]) == 2
+
+
+# -- the presenter's hybrid ---------------------------------------------------------------------
+
+
+def test_codec_choice_is_vp9_or_the_jpeg_path():
+    """VP9 when every viewer decodes it; VP8 alone, or nothing, is the JPEG path (None)."""
+    assert choose_codec(["vp8", "vp9"]) is VideoCodec.VP9
+    assert choose_codec(["vp8"]) is None
+    assert choose_codec([]) is None
+
+
+def test_the_stream_sends_motion_as_video_and_refines_it_when_it_stops():
+    """A pan over most of a small screen becomes VP9 frames (no region frames inside it); when
+    it stops an END frame goes and the lossless refresh then covers the region exactly."""
+    rng = np.random.default_rng(5)
+    wide = rng.integers(0, 255, (256, 640, 4), dtype=np.uint8)
+    stream = ScreenStream(320, 256)
+    stream.video = MotionVideo(320, 256, 64)
+    stream.video.set_codecs(["vp9"])
+    now, sent = 0.0, []
+    for step in range(12):
+        now += 33.0
+        sent.append(stream.encode(np.ascontiguousarray(wide[:, step * 4 : step * 4 + 320]), now))
+    video = [f for frames in sent[3:] for f in frames if isinstance(f, VideoFrame)]
+    assert video and video[0].key and video[0].layer is HIGH
+    assert {(f.x, f.y, f.w, f.h) for f in video} == {(0, 0, 320, 256)}
+    assert not any(isinstance(f, RegionFrame) for frames in sent[4:] for f in frames)
+    still = np.ascontiguousarray(wide[:, 44:364])
+    ended = refreshed = False
+    for _ in range(40):
+        now += 33.0
+        for frame in stream.encode(still.copy(), now):
+            ended = ended or (isinstance(frame, VideoFrame) and frame.end)
+            refreshed = refreshed or (isinstance(frame, RegionFrame) and frame.lossless)
+    assert ended and refreshed and not stream.refresh_pending

@@ -22,9 +22,11 @@ from suite.screen.video_frame import VideoCodec
 # libvpx encoder names in FFmpeg, and the fastest real-time speed each accepts.
 _LIBVPX = {VideoCodec.VP8: ("libvpx", "16"), VideoCodec.VP9: ("libvpx-vp9", "8")}
 THREADS = 2
-# BT.709 limited range, also said in the stream: what Chromium's WebCodecs converts VP8/VP9
-# back to RGB with (BT.601 pictures came out with green at 0.86 of its value: 25 dB).
+# VP9 pictures are BT.709 limited range, also said in the stream: what Chromium's WebCodecs
+# converts them back with (BT.601 ones came out with green at 0.86 of its value: 25 dB). VP8
+# cannot say: its decoders assume BT.601, so VP8 pictures are BT.601 (BT.709 ones: 24 dB).
 BT709 = 1  # AVCOL_SPC / AVCOL_PRI / AVCOL_TRC_BT709
+MATRIX = {VideoCodec.VP8: Colorspace.ITU601, VideoCodec.VP9: Colorspace.ITU709}
 TIME_BASE = Fraction(1, 1000)  # pts in milliseconds (capture times)
 
 
@@ -97,10 +99,10 @@ class VideoEncoder:
         return payload, is_key
 
 
-def to_yuv(region: np.ndarray) -> av.VideoFrame:
+def to_yuv(region: np.ndarray, codec: VideoCodec) -> av.VideoFrame:
     """A BGRA region as the encoders' YUV 4:2:0 picture (once per capture for both layers:
     the colour conversion costs as much as the half-size layer's encoding)."""
     picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(region), format="bgra")
     return picture.reformat(
-        format="yuv420p", dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG
+        format="yuv420p", dst_colorspace=MATRIX[codec], dst_color_range=ColorRange.MPEG
     )
