@@ -207,8 +207,12 @@ class Recorder:
     def _push_cluster(self) -> None:
         self._unflushed_since = None
         if self._writer is not None and self._last_frame is not None:
-            self._writer.write_frame(self._last_frame, self.timeline.media_ms(self._clock()))
-            self._unflushed_since = None  # that copy may stay in the open cluster
+            ms = self.timeline.media_ms(self._clock())
+            # Twice: FFmpeg's interleaver holds the newest packet until the next one comes, so
+            # the first copy reaches the muxer (closing the cluster) only when the second comes.
+            self._writer.write_frame(self._last_frame, ms)
+            self._writer.write_frame(self._last_frame, ms + 40)
+            self._unflushed_since = None  # those copies may stay in the open cluster
 
     def _held_wait_s(self) -> float | None:
         """How long the held cue may still wait for the next one (None: none is held)."""

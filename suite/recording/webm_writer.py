@@ -7,8 +7,8 @@ the screen changed, its pts in milliseconds of the recording's own clock.
 
 A killed process must leave a playable file: the Matroska muxer closes a cluster at least
 every ``CLUSTER_MS`` (the recorder writes the still picture once more to close one),
-``flush_packets`` hands each closed cluster to the file at once and the interleaver holds
-packets at most ``INTERLEAVE_US``, so a SIGKILL loses at most the last second or two. Such a
+``flush_packets`` hands each closed cluster to the file at once and the interleaver passes
+packets on at once, so a SIGKILL loses at most the last second or two. Such a
 file has no duration in its header and no cue index: players play it from the start and read
 its length as they go.
 
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 MS = Fraction(1, 1000)
 CLUSTER_MS = 1000
-INTERLEAVE_US = 1_000_000
+INTERLEAVE_US = 1  # hand packets on at once (the interleaver still keeps the newest one)
 # libvpx, realtime: "cpu-used" 16 is its fastest; a low crf with a generous bit-rate ceiling
 # keeps small text sharp (the PSNR test asks >= 35 dB); lag 0 writes each frame at once; one
 # thread leaves the other core to the stream (the presenter's own encoder).
@@ -68,7 +68,7 @@ class WebmWriter:
         self._container: Any = av.open(
             str(path), "w", format="webm",
             # The interleaver would hold video packets up to 10 s waiting for a subtitle packet
-            # (most of the time there is none): a killed process lost them all. One second.
+            # (most of the time there is none): a killed process lost them all.
             options={
                 "cluster_time_limit": str(CLUSTER_MS), "flush_packets": "1",
                 "max_interleave_delta": str(INTERLEAVE_US),

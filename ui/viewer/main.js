@@ -13,7 +13,9 @@ import { i18n } from "../common/i18n.js";
 import { CloseCode, MessageType } from "../common/protocol.js";
 import { ScreenCursor } from "../common/screen/cursor.js";
 import { DecoderMode, FrameDecoder } from "../common/screen/decoder.js";
-import { FrameError, parseFrame } from "../common/screen/frame.js";
+import { FrameError, FrameKind, parseFrame } from "../common/screen/frame.js";
+import { VideoStreamDecoder } from "../common/screen/video_decoder.js";
+import { frameKindOf, parseVideoFrame } from "../common/screen/video_frame.js";
 import { ScreenNavigator } from "../common/screen/navigator.js";
 import { ScreenPainter } from "../common/screen/painter.js";
 import { SessionSocket } from "../common/session_socket.js";
@@ -154,6 +156,9 @@ class ViewerApp {
     new RecordingMark({ i18n, parent: badge.parentElement, before: badge.nextSibling }).attach(socket);
     socket.on("binary", (data) => this._onFrame(data));
     socket.on(MessageType.SCREEN_STATE, (message) => this._onScreenState(message));
+    // Motion as video: say what this engine decodes (none: the relay has the presenter send
+    // the JPEG path). ?video=off forces the JPEG path (benchmarks, tests).
+    socket.on(MessageType.WELCOME, () => this._announceDecoders(socket));
     socket.on(MessageType.CURSOR, (message) => this.cursor.update(message));
     socket.on(MessageType.SESSION_ENDED, () => this._showNotice("ended", "done"));
     socket.on(MessageType.ERROR, (error) => console.warn("relay error:", error.code, error.message));
@@ -239,10 +244,16 @@ class ViewerApp {
 
   // ---------- Frames ----------
 
+  async _announceDecoders(socket) {
+    const off = new URLSearchParams(window.location.search).get("video") === "off";
+    this.videoCodecs ??= off ? [] : await VideoStreamDecoder.supportedCodecs();
+    socket.send(MessageType.DECODER_SUPPORT, { video: this.videoCodecs });
+  }
+
   _onFrame(data) {
     let frame;
     try {
-      frame = parseFrame(data);
+      frame = frameKindOf(data) === FrameKind.VIDEO ? parseVideoFrame(data) : parseFrame(data);
     } catch (error) {
       if (!(error instanceof FrameError)) {
         throw error;
@@ -515,6 +526,8 @@ class ViewerApp {
       decodeMsMax: painter.decodeMsMax,
       decodeFailures: painter.decodeFailures,
       decodePaths: { ...painter.paths },
+      videoLayers: [...painter.videoLayers],
+      lastVideoLayer: painter.lastVideoLayer,
       framesRejected: this.framesRejected,
       acksSent: this.acksSent,
       reportsSent: this.reportsSent,

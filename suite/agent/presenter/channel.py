@@ -98,6 +98,10 @@ class ScreenChannel:
         # While this presenter records (P9), the relay copies the conversation here: each
         # ``chat_message`` goes to the recorder, on the reader thread.
         self.on_chat: Callable[[dict[str, Any]], None] | None = None
+        # video_codecs / request_key_frame go to the presenter loop (suite.screen.video).
+        self.on_video: Callable[[dict[str, Any]], None] | None = None
+        # The last video_codecs, for a presenter made after it came (the relay sends it once).
+        self.video_codecs: dict[str, Any] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -192,6 +196,11 @@ class ScreenChannel:
                 self._credited = True
                 self._credit += frames
                 self._cond.notify_all()
+        elif kind in (MessageType.VIDEO_CODECS, MessageType.REQUEST_KEY_FRAME):
+            if kind == MessageType.VIDEO_CODECS:
+                self.video_codecs = body
+            if self.on_video is not None:
+                self.on_video(body)
         elif kind in CONTROL_TYPES:
             if self.on_control is not None:
                 self.on_control(body)
