@@ -101,6 +101,7 @@ from suite.protocol.relay_messages import (
     PresentationRequested,
     PrintAnswered,
     PrintRequested,
+    RecordingState,
     RelayedIceCandidate,
     RelayedSdpAnswer,
     RelayedSdpOffer,
@@ -128,6 +129,7 @@ from suite.protocol.screen import (
     PresentStart,
     PresentStop,
     ScreenAck,
+    SetRecording,
 )
 from suite.protocol.sharing import AnswerPrint, RequestPrint, SendLink
 from suite.protocol.whiteboard import (
@@ -164,7 +166,7 @@ __all__ = [
     "WHITEBOARD_MESSAGES", "AnswerWhiteboard", "NewWhiteboard", "OpenWhiteboard",
     "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated",
     "SHARING_MESSAGES", "AnswerPrint", "RequestPrint", "SendLink", "PrintAnswered",
-    "PrintRequested",
+    "PrintRequested", "SetRecording", "RecordingState",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
@@ -182,6 +184,7 @@ SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
     EndSession,  # the viewer's End button: the screen router hands it to Relay.end
+    SetRecording,  # P9: the presenter records
     DecoderSupport,
 ))  # fmt: skip
 _ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_MESSAGES)
@@ -200,7 +203,8 @@ ClientMessage = (
     | RequestPresentation | AnswerPresentation | GrantControl
     | AdmitKnock | RefuseKnock | RefuseAllKnocks
     | ScreenAck | PaintReport | PresentStart | PresentPause | PresentResume | PresentStop
-    | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput | DecoderSupport
+    | Cursor | SetRecording | RequestControl | RevokeControl | MouseInput | KeyInput
+    | DecoderSupport
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
     | StartCall | AnswerCall | HangUp | SetCallMedia | RejoinCall | SdpOffer | SdpAnswer
     | IceCandidate

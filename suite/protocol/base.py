@@ -47,6 +47,9 @@ class MessageType(StrEnum):
     PRESENT_RESUME = "present_resume"
     PRESENT_STOP = "present_stop"
     CURSOR = "cursor"  # also relay -> viewers
+    # recording (P9): presenter -> relay; relay -> chat sockets and viewers
+    SET_RECORDING = "set_recording"
+    RECORDING_STATE = "recording_state"
     # motion as video: viewer -> relay, relay -> presenter
     DECODER_SUPPORT = "decoder_support"
     VIDEO_CODECS = "video_codecs"

@@ -376,6 +376,14 @@ class PrintAnswered(WireMessage):
     name: str = wire(str)
 
 
+@dataclass(frozen=True, slots=True)
+class RecordingState(WireMessage):
+    """Whether the agent's app records the session now (P9): every chat socket and viewer."""
+
+    type: ClassVar[MessageType] = MessageType.RECORDING_STATE
+    recording: bool = wire(bool)
+
+
 RELAY_MESSAGES: dict[str, type[Any]] = {
     str(cls.type): cls
     for cls in (
@@ -388,7 +396,7 @@ RELAY_MESSAGES: dict[str, type[Any]] = {
         DrawingCleared, Drawing, ErrorMessage,
         CallState, RelayedSdpOffer, RelayedSdpAnswer, RelayedIceCandidate,
         WhiteboardState, WhiteboardUpdated,
-        PrintRequested, PrintAnswered,
+        PrintRequested, PrintAnswered, RecordingState,
     )
 }  # fmt: skip
 """Every message the relay sends, by type."""

@@ -30,6 +30,8 @@ export const MessageType = Object.freeze({
   PRESENT_RESUME: "present_resume",
   PRESENT_STOP: "present_stop",
   CURSOR: "cursor",
+  SET_RECORDING: "set_recording",
+  RECORDING_STATE: "recording_state",
   DECODER_SUPPORT: "decoder_support",
   VIDEO_CODECS: "video_codecs",
   REQUEST_KEY_FRAME: "request_key_frame",
