@@ -113,6 +113,7 @@ from suite.protocol.relay_messages import (
     SessionUpdated,
     StrokeRemoved,
     Welcome,
+    WhiteboardRefused,
     WhiteboardState,
     WhiteboardUpdated,
     decode_relay_message,
@@ -159,7 +160,7 @@ __all__ = [
     "SdpOffer", "SetCallMedia", "StartCall", "RejoinCall", "CallState", "RelayedIceCandidate",
     "RelayedSdpAnswer", "RelayedSdpOffer",
     "WHITEBOARD_MESSAGES", "AnswerWhiteboard", "NewWhiteboard", "OpenWhiteboard",
-    "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated",
+    "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated", "WhiteboardRefused",
     "SHARING_MESSAGES", "AnswerPrint", "RequestPrint", "SendLink", "PrintAnswered",
     "PrintRequested",
 ]  # fmt: skip
