@@ -39,8 +39,7 @@ BOARD = "document.querySelector('[data-testid=wb-canvas]').wbBoard"
 RECTANGLE_PIXEL_JS = """(() => {
   const c = document.querySelector('[data-testid=wb-canvas]');
   const r = window.devicePixelRatio || 1;
-  const v = c.wbView;
-  v.paint();
+  const v = c.wbView; // what its own frames painted: no paint() here
   const e = v.board.live().find((x) => x.kind === 'rectangle');
   const sx = Math.round((e.x - v.view.x) * v.view.zoom * r);
   const sy = Math.round((e.y - v.view.y + 20) * v.view.zoom * r);

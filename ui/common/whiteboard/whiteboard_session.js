@@ -76,6 +76,8 @@ export class WhiteboardSession {
     i18n.bind(label, "wb.button");
     this.button.dataset.i18nAriaLabel = "wb.button"; // the name when a phone shows the icon only
     this.button.setAttribute("aria-label", i18n.t("wb.button"));
+    this.button.dataset.i18nTitle = "wb.button"; // named on hover where only the icon shows
+    this.button.setAttribute("title", i18n.t("wb.button"));
     this.button.append(iconElement("whiteboard"), label);
     this.button.hidden = role !== "agent";
     this.button.addEventListener("click", () => this._clicked());
