@@ -5,10 +5,11 @@
 // and view maths through geometry.js. Pointer events, so a finger on a phone draws too.
 
 import { element } from "../dom.js";
+import { copyBoard, printBoard } from "./board_export.js";
 import { BoardPainter } from "./board_painter.js";
 import { boxBetween, boxOf, fitted, HIT_SLOP_PX, movedBy, resizedTo, toBoard, topmostHit, zoomedAt } from "./geometry.js";
 import { edited, MAX_IMAGE_BYTES, MAX_TEXT_CHARS, newId, newNonce } from "./model.js";
-import { boardCanvas, fontOf, imageBox, LINE_HEIGHT } from "./renderer.js";
+import { fontOf, imageBox, LINE_HEIGHT } from "./renderer.js";
 import { COLOURS, IMAGE_TYPES, label, WhiteboardToolbar } from "./whiteboard_toolbar.js";
 
 const HANDLE_PX = 10; // the resize handle, on screen
@@ -559,42 +560,13 @@ export class WhiteboardView {
     this.board.commit([{ before: null, after: { ...pending, text, w: Math.max(1, w), h } }]);
   }
 
-  // ---------- export ----------
-
-  /** The board as a PNG blob (what the clipboard and the printout get). */
-  pngBlob() {
-    return new Promise((resolve, reject) => {
-      boardCanvas(this.board.live(), this.images).toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no image"))), "image/png");
-    });
-  }
+  // ---------- export (board_export.js) ----------
 
   async copyImage() {
-    if (!navigator.clipboard?.write || typeof ClipboardItem === "undefined") {
-      throw new Error(this.i18n.t("wb.no_clipboard"));
-    }
-    await navigator.clipboard.write([new ClipboardItem({ "image/png": this.pngBlob() })]);
+    await copyBoard(this.board.live(), this.images, this.i18n.t("wb.no_clipboard"));
   }
 
-  /** Print the board's image (the browser's print dialog; the page prints only it). */
-  async print() {
-    const blob = await this.pngBlob();
-    const url = URL.createObjectURL(blob);
-    const sheet = element("div", "wb-print", { "data-testid": "wb-print-sheet" });
-    const picture = element("img", "wb-print__image", { alt: "" });
-    sheet.append(picture);
-    document.body.append(sheet);
-    await new Promise((resolve) => {
-      picture.onload = resolve;
-      picture.onerror = resolve;
-      picture.src = url;
-    });
-    document.body.classList.add("wb-printing");
-    try {
-      window.print();
-    } finally {
-      document.body.classList.remove("wb-printing");
-      sheet.remove();
-      URL.revokeObjectURL(url);
-    }
+  print() {
+    return printBoard(this.board.live(), this.images);
   }
 }
