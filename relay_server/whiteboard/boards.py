@@ -35,6 +35,7 @@ from suite.protocol import (
     ProtocolError,
     Role,
     UpdateWhiteboard,
+    WhiteboardRefused,
     WhiteboardState,
     WhiteboardUpdated,
 )
@@ -181,6 +182,10 @@ class Whiteboards:
         try:
             check_room(board.elements, message.elements)
         except WhiteboardError as full:
+            # The sender already shows these copies: it rolls them back to what the relay has.
+            refused = [[e["id"], e["version"], e["nonce"]] for e in message.elements]
+            kept = [board.elements[e["id"]] for e in message.elements if e["id"] in board.elements]
+            member.send(WhiteboardRefused(board.number, refused, kept).to_frame())
             raise ProtocolError(ErrorCode(full.code), full.message, str(message.type)) from None
         board.elements, changed = reconcile(board.elements, message.elements)
         if not changed:

@@ -116,6 +116,7 @@ from suite.protocol.relay_messages import (
     StrokeRemoved,
     VideoCodecs,
     Welcome,
+    WhiteboardRefused,
     WhiteboardState,
     WhiteboardUpdated,
     decode_relay_message,
@@ -164,7 +165,7 @@ __all__ = [
     "SdpOffer", "SetCallMedia", "StartCall", "RejoinCall", "CallState", "RelayedIceCandidate",
     "RelayedSdpAnswer", "RelayedSdpOffer",
     "WHITEBOARD_MESSAGES", "AnswerWhiteboard", "NewWhiteboard", "OpenWhiteboard",
-    "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated",
+    "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated", "WhiteboardRefused",
     "SHARING_MESSAGES", "AnswerPrint", "RequestPrint", "SendLink", "PrintAnswered",
     "PrintRequested", "SetRecording", "RecordingState",
 ]  # fmt: skip

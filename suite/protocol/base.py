@@ -108,6 +108,7 @@ class MessageType(StrEnum):
     NEW_WHITEBOARD = "new_whiteboard"
     WHITEBOARD_STATE = "whiteboard_state"
     WHITEBOARD_UPDATED = "whiteboard_updated"
+    WHITEBOARD_REFUSED = "whiteboard_refused"
     # favourites in the chat (CH7) and remote print: client -> relay on the chat channel
     SEND_LINK = "send_link"
     REQUEST_PRINT = "request_print"

@@ -82,6 +82,7 @@ export const MessageType = Object.freeze({
   NEW_WHITEBOARD: "new_whiteboard",
   WHITEBOARD_STATE: "whiteboard_state",
   WHITEBOARD_UPDATED: "whiteboard_updated",
+  WHITEBOARD_REFUSED: "whiteboard_refused",
   // favourites in the chat (CH7) and remote print
   SEND_LINK: "send_link",
   REQUEST_PRINT: "request_print",

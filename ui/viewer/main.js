@@ -203,6 +203,7 @@ class ViewerApp {
       host: byId("main"),
       layout: byId("main"),
       buttonBefore: byId("end-button"),
+      promptAnchor: byId("viewport"), // the question shows over the screen, at its top
       autoShow: false,
       request: (method, path, options) =>
         requestJson(method, path, {
