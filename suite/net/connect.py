@@ -380,7 +380,7 @@ class _HTTPHandler(urllib.request.HTTPHandler):
         self._connector = connector
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(self._factory, req)  # type: ignore[arg-type]
+        return self.do_open(self._factory, req)
 
     def _factory(
         self, host: str, timeout: float = CONNECT_TIMEOUT_S, **_: Any
@@ -397,7 +397,7 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         self._connector = connector
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(self._factory, req)  # type: ignore[arg-type]
+        return self.do_open(self._factory, req)
 
     def _factory(
         self, host: str, timeout: float = CONNECT_TIMEOUT_S, **_: Any

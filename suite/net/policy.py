@@ -321,14 +321,23 @@ def connect_reply_status(head: bytes) -> int:
 def connect_failure(status: int, proxy: Proxy, target: str) -> NetworkError:
     """The error for a CONNECT answered with ``status`` (not 2xx)."""
     where = f"{proxy.host}:{proxy.port}"
-    if status == 407:
+    # 407 is the standard answer; some proxies (tinyproxy 1.11) answer a bad login with 401.
+    if status in (401, 407):
         who = "no user name was given" if not proxy.username else "the user name or password"
         return NetworkError(
             "unreachable",
             "proxy_auth",
             f"the proxy {where} asks for a login and refused it ({who}): check the proxy's "
             "user name and password in Settings › Network",
-            reason="HTTP 407",
+            reason=f"HTTP {status}",
+        )
+    if status >= 500:
+        return NetworkError(
+            "unreachable",
+            "proxy_refused",
+            f"the proxy {where} could not connect to {target} (HTTP {status}): check the "
+            "relay's address, or whether the relay runs",
+            reason=f"HTTP {status}",
         )
     return NetworkError(
         "unreachable",

@@ -51,6 +51,25 @@ export class DesktopBackend extends AccountBackend {
     });
   }
 
+  /** A7: the relay address, SSL, CA file and proxy (`GET /local/network`). */
+  async networkSettings() {
+    return this._local("GET", "/local/network");
+  }
+
+  async saveNetworkSettings(body) {
+    return this._local("PUT", "/local/network", { body });
+  }
+
+  /** Try what the form says against the relay; throws an ApiError with `networkCause`. */
+  async testNetwork(body) {
+    return this._local("POST", "/local/network/test", { body });
+  }
+
+  /** The first run: `{needed, settings, path, error?}` (settings from a provisioning file). */
+  async firstRun() {
+    return this._local("GET", "/local/first_run");
+  }
+
   async loginDefaults() {
     const { settings } = await this._local("GET", "/local/settings");
     return {

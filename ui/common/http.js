@@ -12,8 +12,10 @@ export class ApiError extends Error {
    * @param {number|null} [details.retryAfterS] seconds to wait before trying again
    * @param {number|null} [details.triesLeft] wrong passwords left before a sign-in lock
    * @param {string|null} [details.url] an address to suggest (the agent app's relay_uses_http)
+   * @param {string|null} [details.networkCause] why the agent app could not reach the relay
+   *   (A7: "dns", "proxy_auth", "untrusted", ...; suite/net/policy.py CAUSES)
    */
-  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null, url = null } = {}) {
+  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null, url = null, networkCause = null } = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
@@ -21,6 +23,7 @@ export class ApiError extends Error {
     this.retryAfterS = retryAfterS;
     this.triesLeft = triesLeft;
     this.url = url;
+    this.networkCause = networkCause;
   }
 }
 
@@ -89,6 +92,7 @@ export async function requestJson(method, path, { body, blob, token, headers = {
       retryAfterS: retryAfterFrom(response, error),
       triesLeft: typeof error.tries_left === "number" ? error.tries_left : null,
       url: typeof error.url === "string" ? error.url : null,
+      networkCause: typeof error.cause === "string" ? error.cause : null,
     });
   }
   if (response.status === 502 || response.status === 503 || response.status === 504) {

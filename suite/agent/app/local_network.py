@@ -103,7 +103,9 @@ def install_network_routes(
         unknown = sorted(set(data) - {"relay_url", "verify_tls", "network", "proxy_password"})
         if unknown:
             raise SettingsError(f"unknown field(s): {', '.join(unknown)}")
-        changes = {k: data[k] for k in ("relay_url", "verify_tls", "network") if k in data}
+        changes: dict[str, Any] = {
+            k: data[k] for k in ("relay_url", "verify_tls", "network") if k in data
+        }
         validate(changes)
         if changes.get("relay_url"):
             changes["relay_url"] = parse_relay_address(changes["relay_url"]).base_url
