@@ -1,6 +1,7 @@
 // The agent page inside the desktop app (docs/agent-local-api.md): served by the app's local
 // server, so relay HTTP goes through /local/relay/<path>, login through /local/login, the
-// websocket straight to the relay's ws_url, and every /local/* call carries the launch secret.
+// websocket to the ws_url the app gives (its loopback tunnel, which follows the network settings,
+// A7), and every /local/* call carries the launch secret.
 // Short messages and preferences follow the account on the relay (account_backend.js); the
 // app's other windows follow this one through the app (window_sync.js).
 
