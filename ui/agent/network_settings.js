@@ -231,7 +231,7 @@ export class NetworkSettings {
   _failure(error) {
     const key = causeKey(error);
     if (key) {
-      this.message.showKey(key, { message: error.message ?? "" });
+      this.message.showKey(key, { reason: error.networkReason ?? "" });
     } else {
       this.message.show(error);
     }

@@ -14,8 +14,9 @@ export class ApiError extends Error {
    * @param {string|null} [details.url] an address to suggest (the agent app's relay_uses_http)
    * @param {string|null} [details.networkCause] why the agent app could not reach the relay
    *   (A7: "dns", "proxy_auth", "untrusted", ...; suite/net/policy.py CAUSES)
+   * @param {string|null} [details.networkReason] its low-level reason ("self-signed certificate")
    */
-  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null, url = null, networkCause = null } = {}) {
+  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null, url = null, networkCause = null, networkReason = null } = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
@@ -24,6 +25,7 @@ export class ApiError extends Error {
     this.triesLeft = triesLeft;
     this.url = url;
     this.networkCause = networkCause;
+    this.networkReason = networkReason;
   }
 }
 
@@ -93,6 +95,7 @@ export async function requestJson(method, path, { body, blob, token, headers = {
       triesLeft: typeof error.tries_left === "number" ? error.tries_left : null,
       url: typeof error.url === "string" ? error.url : null,
       networkCause: typeof error.cause === "string" ? error.cause : null,
+      networkReason: typeof error.reason === "string" ? error.reason : null,
     });
   }
   if (response.status === 502 || response.status === 503 || response.status === 504) {
