@@ -108,7 +108,8 @@ def test_first_run_then_the_whole_app_through_the_proxy(
 ):
     """From the first run (provisioned, checked: no password → the proxy's login message,
     a closed proxy port → unreachable proxy) to login, chat, presenting and a received file,
-    all through tinyproxy, with the Network tab's test saying it connects."""
+    all through tinyproxy; the Network tab's test connects, and without the CA file says the
+    relay's certificate is not trusted."""
     from playwright.sync_api import expect
 
     from tests.support.ui_pages import bubble_with_text, customer_join, send_chat
@@ -223,6 +224,14 @@ def test_first_run_then_the_whole_app_through_the_proxy(
         _shot(main, artifacts_dir, "settings-network-tested-en")
         _scroll_top(main)
         _shot(main, artifacts_dir, "settings-network-en")
+        # Without the CA file the relay's certificate is refused, with the way out; with it, fine.
+        main.fill(in_settings("net-ca-file"), " ")
+        main.click(in_settings("net-test"))
+        _wait_text(main, "net-result", "not trusted (", scope=SETTINGS)
+        _shot(main, artifacts_dir, "settings-network-untrusted-en")
+        main.fill(in_settings("net-ca-file"), str(certificates.ca_cert))
+        main.click(in_settings("net-test"))
+        _wait_text(main, "net-result", "is a RemoteSales server", scope=SETTINGS)
         main.click(in_settings("net-ssl"))
         main.wait_for(visible_js(in_settings("net-ssl-warning")))
         _shot(main, artifacts_dir, "settings-network-ssl-off-warning-en")
