@@ -123,3 +123,34 @@ def test_first_run_reads_the_provisioning_file(local, tmp_path, monkeypatch):
     assert body["path"] is None and "proxy_password" in body["error"]
     settings.update({"relay_url": "https://relay.example.com"})
     assert call(client, "GET", "/local/first_run")[1]["needed"] is False
+
+
+def test_the_ca_file_is_chosen_in_a_native_dialog(tmp_path):
+    """Choose… opens the app's open dialog and answers the chosen path (or that it was
+    cancelled); without windows the route says there is no dialog."""
+    chosen: list[str] = []
+
+    class Chooser(RecordingDesktop):
+        def choose_path(self, kind: str):
+            chosen.append(kind)
+            return tmp_path / "company-ca.pem" if len(chosen) == 1 else None
+
+    settings = LocalSettings(tmp_path / "config")
+    for desktop, answers in (
+        (Chooser(), [(200, str(tmp_path / "company-ca.pem"), False), (200, "", True)]),
+        (RecordingDesktop(), [(501, None, None)]),
+    ):
+        server = LocalServer()
+        server.start(guard(build_app(settings, desktop), SECRET, server.port))
+        try:
+            for status, path, cancelled in answers:
+                got, body = call(LocalClient(server.port), "POST", "/local/network/choose_ca_file")
+                assert got == status, body
+                if status == 200:
+                    assert (body["path"], body["cancelled"]) == (path, cancelled)
+                else:
+                    assert body["error"]["code"] == "no_dialog"
+        finally:
+            server.stop()
+    settings.close()
+    assert chosen == ["file", "file"]

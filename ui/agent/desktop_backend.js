@@ -66,6 +66,11 @@ export class DesktopBackend extends AccountBackend {
     return this._local("POST", "/local/network/test", { body });
   }
 
+  /** The native open dialog for the CA file: `{path, cancelled}`. */
+  async chooseCaFile() {
+    return this._local("POST", "/local/network/choose_ca_file");
+  }
+
   /** The first run: `{needed, settings, path, error?}` (settings from a provisioning file). */
   async firstRun() {
     return this._local("GET", "/local/first_run");

@@ -54,9 +54,14 @@ export class NetworkSettings {
     this.ssl.addEventListener("change", () => this._syncSsl());
 
     this.caFile = this._input(id("ca-file"), "text", { placeholder: "/etc/ssl/certs/company-ca.pem" });
+    const chooseCa = element("button", "rs-button rs-button--secondary", { type: "button", "data-testid": "net-ca-choose" });
+    this.i18n.bind(chooseCa, "net.choose");
+    chooseCa.addEventListener("click", () => this._chooseCaFile());
+    const caRow = element("div", "agent-net__pick");
+    caRow.append(this.caFile, chooseCa);
     const security = element("fieldset", "rs-field agent-remote__group");
     security.append(this._text("legend", "rs-label agent-net__legend", "net.security"), sslLabel, this.sslWarning,
-      this._field(id("ca-file"), "net.ca_file", this.caFile, "net.ca_file_hint")); // prettier-ignore
+      this._field(id("ca-file"), "net.ca_file", caRow, "net.ca_file_hint")); // prettier-ignore
 
     // The proxy.
     this.modes = new Map();
@@ -228,6 +233,17 @@ export class NetworkSettings {
     }
   }
 
+  async _chooseCaFile() {
+    try {
+      const { path, cancelled } = await this.backend.chooseCaFile();
+      if (!cancelled) {
+        this.caFile.value = path;
+      }
+    } catch (error) {
+      this.message.show(error);
+    }
+  }
+
   _failure(error) {
     const key = causeKey(error);
     if (key) {
@@ -279,7 +295,7 @@ export class NetworkSettings {
     if (hintKey) {
       const hint = this._text("span", "rs-help", hintKey);
       hint.id = `${id}-hint`;
-      control.setAttribute("aria-describedby", hint.id);
+      (field.querySelector(`#${CSS.escape(id)}`) ?? control).setAttribute("aria-describedby", hint.id);
       field.append(hint);
     }
     return field;

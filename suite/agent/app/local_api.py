@@ -294,7 +294,9 @@ def build_app(
     )  # fmt: skip
 
     # Network settings, their test and the first run (A7): suite/agent/app/local_network.py.
-    install_network_routes(app, json_route, network, body=_body)
+    install_network_routes(
+        app, json_route, network, body=_body, choose_path=getattr(desktop, "choose_path", None)
+    )
 
     @app.get("/local/settings")
     @json_route

@@ -85,8 +85,11 @@ def install_network_routes(
     network: AgentNetwork,
     body: Callable[[], dict[str, Any]],
     provisioning: Callable[[], list[Path]] = provisioning_paths,
+    choose_path: Callable[[str], Path | None] | None = None,
 ) -> None:
-    """Add ``/local/network``, ``/local/network/test`` and ``/local/first_run`` to ``app``."""
+    """Add ``/local/network``, ``/local/network/test``, ``/local/network/choose_ca_file`` and
+    ``/local/first_run`` to ``app``; ``choose_path`` is the native open dialog (None where the
+    app has no windows)."""
     settings = network.settings
 
     def view() -> dict[str, Any]:
@@ -142,6 +145,14 @@ def install_network_routes(
             logger.info("connection test to %s failed: %s", url, error.message)
             raise
         return {"ok": True, "relay_url": client.base_url, "relay_version": health.get("version")}
+
+    @app.post("/local/network/choose_ca_file")
+    @json_route
+    def choose_ca_file():
+        if choose_path is None:
+            raise AgentError("no_dialog", "this app cannot show a file dialog", 501)
+        chosen = choose_path("file")
+        return {"path": str(chosen) if chosen else "", "cancelled": chosen is None}
 
     @app.get("/local/first_run")
     @json_route
