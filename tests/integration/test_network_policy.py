@@ -210,3 +210,17 @@ def test_file_and_websockets_through_the_proxy(tls_relay, proxy, certificates, t
     # The presenter child reads the same policy from its environment.
     assert NetworkPolicy.from_json(policy.to_json()) == policy
     assert POLICY_ENV == "REMOTESALES_NETWORK"
+
+
+def test_the_one_time_viewer_redeems_through_the_connector(
+    tls_relay, proxy, certificates, monkeypatch
+):
+    """The viewer's ticket redemption goes through the same connector (here the policy of
+    $REMOTESALES_NETWORK, a manual proxy with the CA file): the relay answers the ticket."""
+    from suite.viewer.redeem import TicketRefusedByRelay, redeem
+
+    monkeypatch.setenv(POLICY_ENV, manual(proxy, certificates.ca_cert).to_json())
+    before = len(proxy.connects())
+    with pytest.raises(TicketRefusedByRelay):
+        redeem(tls_relay.url, "not-a-real-ticket")
+    assert proxy.connects()[before:] == [f"127.0.0.1:{tls_relay.port}"]
