@@ -70,6 +70,8 @@ IO_LIBRARIES: dict[str, str] = {
     "pyautogui": "input injection",
     "ctypes": "native libraries",
     "smtplib": "mail servers",
+    "keyring": "the OS keyring",
+    "pypac": "proxy auto-configuration (PAC files, WPAD)",
 }
 
 # What ``threading`` names a module below the shells may use (see the module docstring).
@@ -171,6 +173,7 @@ PURE_CORE = Layer(
         "suite.errors",
         "suite.files.names",
         "suite.recording.rules",
+        "suite.net.policy",
         "suite.resources",
         "suite.screen.encoders",
         "suite.screen.errors",
@@ -274,6 +277,9 @@ IO_SHELL = Layer(
         "suite.agent.app.local_favourites",
         "suite.agent.app.local_files",
         "suite.agent.app.local_history",
+        "suite.agent.app.local_network",
+        "suite.agent.app.network_settings",
+        "suite.agent.app.relay_tunnel",
         "suite.agent.app.local_guard",
         "suite.agent.app.local_presentation",
         "suite.agent.app.local_recordings",
@@ -297,6 +303,7 @@ IO_SHELL = Layer(
         "suite.control.hotkey",
         "suite.control.injector",
         "suite.files.client",
+        "suite.net.connect",
         "suite.files.file_manager",
         "suite.http_json",
         "suite.screen.capture",

@@ -1,6 +1,7 @@
 // The agent page inside the desktop app (docs/agent-local-api.md): served by the app's local
 // server, so relay HTTP goes through /local/relay/<path>, login through /local/login, the
-// websocket straight to the relay's ws_url, and every /local/* call carries the launch secret.
+// websocket to the ws_url the app gives (its loopback tunnel, which follows the network settings,
+// A7), and every /local/* call carries the launch secret.
 // Short messages and preferences follow the account on the relay (account_backend.js); the
 // app's other windows follow this one through the app (window_sync.js).
 
@@ -49,6 +50,30 @@ export class DesktopBackend extends AccountBackend {
       ...options,
       headers: { ...options.headers, [TOKEN_HEADER]: this._secret },
     });
+  }
+
+  /** A7: the relay address, SSL, CA file and proxy (`GET /local/network`). */
+  async networkSettings() {
+    return this._local("GET", "/local/network");
+  }
+
+  async saveNetworkSettings(body) {
+    return this._local("PUT", "/local/network", { body });
+  }
+
+  /** Try what the form says against the relay; throws an ApiError with `networkCause`. */
+  async testNetwork(body) {
+    return this._local("POST", "/local/network/test", { body });
+  }
+
+  /** The native open dialog for the CA file: `{path, cancelled}`. */
+  async chooseCaFile() {
+    return this._local("POST", "/local/network/choose_ca_file");
+  }
+
+  /** The first run: `{needed, settings, path, error?}` (settings from a provisioning file). */
+  async firstRun() {
+    return this._local("GET", "/local/first_run");
   }
 
   async loginDefaults() {

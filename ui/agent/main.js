@@ -14,6 +14,7 @@ import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
 import { loadJson, saveJson } from "../common/storage.js";
 import { AccountData } from "./account_data.js";
+import { FirstRun } from "./first_run.js";
 import { Favourites } from "./favourites.js";
 import { Attention, normalizeAttention } from "./attention.js";
 import { createBackend } from "./backend.js";
@@ -75,7 +76,7 @@ i18n.addStrings(
 
 const AUTH_KEY = "rs.agent.auth";
 const SUPPORT_KEY = "rs.agent.support";
-const STEPS = ["login", "home", "reservations", "history", "profile", "settings", "waiting", "chat", "end"];
+const STEPS = ["firstrun", "login", "home", "reservations", "history", "profile", "settings", "waiting", "chat", "end"];
 const TOOL_STEPS = new Set(["home", "reservations", "history", "profile", "settings"]);
 
 class AgentApp {
@@ -204,6 +205,14 @@ class AgentApp {
       return;
     }
     if (!this.auth?.token) {
+      const firstRun = this.chatWindow ? null : await FirstRun.needed(this.backend);
+      if (firstRun) {
+        // A7: no relay yet; its address and the proxy first, checked, then the login form.
+        const questions = new FirstRun({ i18n, backend: this.backend, onDone: () => this.showLogin() });
+        this._show("firstrun");
+        await questions.show(firstRun);
+        return;
+      }
       this.showLogin();
       if (this.backend.mode === "desktop") {
         this.windows.adoptDesktopLogin(); // the app may be signed in already (a reloaded main window)

@@ -11,6 +11,7 @@ import { IdleLogoutSettings } from "./idle_logout_settings.js";
 import { RemoteSupportSettings } from "./remote_support_settings.js";
 import { ShortMessagesEditor } from "./short_messages_editor.js";
 import { FavouritesSettings } from "./favourites_settings.js";
+import { NetworkSettings } from "./network_settings.js";
 
 export class SettingsPanel {
   /**
@@ -33,6 +34,8 @@ export class SettingsPanel {
     this.editor = new ShortMessagesEditor(byId("tabpanel-short"), { i18n, save: saveShortMessages });
     this.remote = new RemoteSupportSettings(byId("tabpanel-remote"), { i18n, backend });
     this.idle = new IdleLogoutSettings(byId("tabpanel-network"), { i18n, backend, onSaved: onIdleMinutes });
+    // A7: the relay, SSL, CA file and proxy, above the automatic sign-out (desktop app only).
+    this.network = backend.networkSettings ? new NetworkSettings(byId("tabpanel-network"), { i18n, backend }) : null;
     this.alerts = new AttentionSettings(byId("tabpanel-alerts"), { i18n, backend, attention });
     // A9: links and documents (the account's), folders and programs (this PC's).
     this.favourites = favourites ? new FavouritesSettings(byId("tabpanel-favourites"), { i18n, favourites }) : null;
@@ -51,6 +54,7 @@ export class SettingsPanel {
     this.tabs[0].focus();
     this.remote.load();
     this.idle.load();
+    this.network?.load();
     this.alerts.load();
     this.calls?.load();
     this.recordings?.load();

@@ -26,11 +26,14 @@ from suite.agent.app.local_calls import install_call_routes
 from suite.agent.app.local_favourites import install_favourite_routes
 from suite.agent.app.local_files import install_local_file_routes
 from suite.agent.app.local_history import install_history_routes
+from suite.agent.app.local_network import install_network_routes
 from suite.agent.app.local_presentation import install_presentation_routes
 from suite.agent.app.local_recordings import install_recording_routes
 from suite.agent.app.local_state import LocalState, Notice, log_out
+from suite.agent.app.network_settings import AgentNetwork
 from suite.agent.app.presentations import Presentations
 from suite.agent.app.relay_client import Readable, RelayClient, parse_relay_address
+from suite.agent.app.relay_tunnel import RelayTunnel
 from suite.agent.app.settings import LANGUAGES, LocalSettings
 from suite.agent.app.system_notifications import SystemNotifier
 from suite.errors import CodedError
@@ -209,22 +212,35 @@ def _window_title(data: dict[str, Any]) -> str:
 def build_app(
     settings: LocalSettings,
     desktop: Desktop,
-    client_factory: Callable[[str, bool], RelayClient] = RelayClient,
+    client_factory: Callable[[str, bool], RelayClient] | None = None,
     state: LocalState | None = None,
     presentations: Presentations | None = None,
     notifier: SystemNotifier | None = None,
+    network: AgentNetwork | None = None,
+    tunnel: RelayTunnel | None = None,
 ) -> bottle.Bottle:
     """The routes of docs/agent-local-api.md, unguarded: serve it through :func:`guard`.
 
     Args:
         settings: the settings file.
         desktop: the windows.
-        client_factory: makes a relay client from ``(base_url, verify_tls)``.
+        client_factory: makes a relay client from ``(base_url, verify_tls)``; by default one
+            that follows the network settings (A7).
         state: the login and notice list (a fresh one by default).
         presentations: the presenter children (a fresh set by default).
         notifier: the desktop's notifications (D-Bus on Linux; a fresh one by default).
+        network: the network settings and the proxy password (A7; from ``settings`` by default).
+        tunnel: carries the windows' websocket to the relay under those settings; without it
+            the pages connect to the relay's own ``ws_url``.
     """
     app = bottle.Bottle()
+    network = network if network is not None else AgentNetwork(settings)
+    if client_factory is None:
+        agent_network = network
+
+        def client_factory(url: str, verify_tls: bool) -> RelayClient:
+            return RelayClient(url, policy=agent_network.policy())
+
     state = state if state is not None else LocalState()
     presentations = presentations if presentations is not None else Presentations()
 
@@ -243,11 +259,11 @@ def build_app(
     # Presenting (P2, P6), control (P3), drawing (P5): suite/agent/app/local_presentation.py.
     install_presentation_routes(
         app, json_route, settings, presentations, login=lambda: state.login,
-        body=_body, session_id_of=_session_id,
+        body=_body, session_id_of=_session_id, network_policy=network.policy,
     )  # fmt: skip
     # Files both ways (P4): /local/files/* (suite/agent/app/local_files.py).
     install_local_file_routes(
-        app, json_route, settings, login=lambda: state.login,
+        app, json_route, settings, login=lambda: state.login, connector=network.connector,
         choose_files=getattr(desktop, "choose_files", None),
         body=_body, session_id_of=_session_id,
     )  # fmt: skip
@@ -280,6 +296,11 @@ def build_app(
         call_from_notice=getattr(desktop, "call_from_notice", lambda session_id, media: False),
         body=_body, session_id_of=_session_id,
     )  # fmt: skip
+
+    # Network settings, their test and the first run (A7): suite/agent/app/local_network.py.
+    install_network_routes(
+        app, json_route, network, body=_body, choose_path=getattr(desktop, "choose_path", None)
+    )
 
     @app.get("/local/settings")
     @json_route
@@ -318,7 +339,9 @@ def build_app(
             "expires_at": answer.get("expires_at"),
             "agent": answer.get("agent"),
             "relay_url": relay.base_url,
-            "ws_url": relay.address.ws_url,
+            # The pages' websocket: through the app's tunnel, which follows A7's settings.
+            "ws_url": tunnel.target(relay.address.ws_url) if tunnel else relay.address.ws_url,
+            "relay_ws_url": relay.address.ws_url,  # the presenter's (it follows them itself)
         }
         with state.lock:
             state.login = login

@@ -41,6 +41,8 @@ from suite.agent.presenter.commands import (
 )
 from suite.agent.presenter.status import parse_status
 from suite.child_processes import STOP_WAIT_S, stop_child
+from suite.net.connect import POLICY_ENV
+from suite.net.policy import NetworkPolicy
 from suite.screen.sources import screens_in_child
 
 TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer token here
@@ -161,11 +163,13 @@ class Presentations:
         monitor: int | None = None,
         options: list[str] | None = None,
         window_ids: list[int] | None = None,
+        policy: NetworkPolicy | None = None,
     ) -> dict[str, Any]:
         """Start presenting (or, if already presenting, resume and switch to ``monitor``).
 
         ``window_ids``: share only these windows from the first frame (chosen before the
-        customer accepted); None shares the whole monitor.
+        customer accepted); None shares the whole monitor. ``policy``: the network settings
+        the child's screen socket follows (A7); a running child keeps the ones it started with.
 
         Raises:
             AgentError: ``presentation_failed`` (502) when the child exits before it presents.
@@ -194,6 +198,8 @@ class Presentations:
         ]  # fmt: skip
         env = dict(self._env if self._env is not None else os.environ)
         env[TOKEN_ENV] = token
+        if policy is not None:  # A7: the child connects as the app does (password included)
+            env[POLICY_ENV] = policy.to_json()
         process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, bufsize=1, env=env,

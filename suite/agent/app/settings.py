@@ -20,6 +20,8 @@ from tinydb.table import Document
 
 from suite.agent.app.errors import SettingsError
 from suite.atomic_files import AtomicJSONStorage
+from suite.net.policy import NetworkSettingsError
+from suite.net.policy import validate as validate_network
 
 APP_NAME = "RemoteSales"
 CONFIG_DIR_ENV = "REMOTESALES_CONFIG_DIR"
@@ -46,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     # at the next sign-in they go to the account (short messages: the keys it lacks; alerts
     # and idle time: when the account still has the defaults) and are reset here.
     "short_messages": [],
+    # A7: the CA file and the proxy (suite/net/policy.py); {} = the system's proxy settings.
     "network": {},
     "remote_support": {},
     "favourites": [],
@@ -161,6 +164,15 @@ def _attention(key: str, value: Any) -> None:
             raise SettingsError(f"'{key}' has no option '{name}'")
 
 
+def _network(key: str, value: Any) -> None:
+    """A7: ``{ca_file?, proxy?: {mode, host?, port?, username?, pac_url?}}``
+    (``suite.net.policy.validate``); the proxy password is not here (network_settings.py)."""
+    try:
+        validate_network(key, value)
+    except NetworkSettingsError as error:
+        raise SettingsError(error.message) from None
+
+
 def _language(key: str, value: Any) -> None:
     if value != "" and value not in LANGUAGES:
         raise SettingsError(f"'{key}' must be one of {', '.join(LANGUAGES)} (or \"\")")
@@ -242,7 +254,7 @@ VALIDATORS: dict[str, Callable[[str, Any], None]] = {
     "remember_id": _boolean,
     "username": _string(MAX_USERNAME_CHARS),
     "short_messages": _short_messages,
-    "network": _object,
+    "network": _network,
     "remote_support": _remote_support,
     "recording": _recording,
     "favourites": _favourites,

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import threading
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +24,8 @@ from websockets.sync.client import ClientConnection, connect
 
 from suite.agent.app.errors import AgentError
 from suite.agent.app.relay_client import parse_relay_address
+from suite.net.connect import environment_connector
+from suite.net.policy import NetworkError
 from suite.protocol import (
     PROTOCOL_VERSION,
     CaptureCredit,
@@ -113,10 +117,19 @@ class ScreenChannel:
                 message explains it) or ``bad_answer``.
         """
         try:
+            # A7: the agent app's network settings (proxy, CA file) come in the environment.
+            connector = environment_connector(OPEN_TIMEOUT_S)
+            secure = self.url.startswith("wss://")
+            sock = connector.open_socket(self.url)
             self._ws = connect(
-                self.url, open_timeout=OPEN_TIMEOUT_S, max_size=MAX_MESSAGE_BYTES,
-                compression=None,
+                self.url, sock=sock, ssl=connector.ssl_context() if secure else None,
+                open_timeout=OPEN_TIMEOUT_S, max_size=MAX_MESSAGE_BYTES, compression=None,
             )  # fmt: skip
+        except NetworkError as exc:
+            raise PresenterError(exc.code, exc.message, cause=exc.cause) from None
+        except ssl.SSLCertVerificationError as exc:
+            error = connector.certificate_error(exc, urllib.parse.urlsplit(self.url).hostname or "")
+            raise PresenterError(error.code, error.message, cause=error.cause) from None
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             raise PresenterError(
                 "unreachable", f"cannot reach the relay at {self.url}: {exc}"
