@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from relay_server.sessions.chat_log import chat_table
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 from tests.support.api import Api
 from tests.support.conversation import start_conversation
 from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
@@ -192,7 +192,7 @@ def test_sessions_stored_before_the_history_move_into_it(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     add_agent(data, ALICE)
-    store = Store(data)
+    store = TinyDBStore(data)
     store.insert(
         "session_records",
         {
@@ -217,9 +217,9 @@ def test_sessions_stored_before_the_history_move_into_it(tmp_path):
             assert [s["id"] for s in found["sessions"]] == ["old-1"], query
     finally:
         relay.stop()
-    store = Store(data)
+    store = TinyDBStore(data)
     try:
-        assert store.table("session_records").all() == []
+        assert store.all("session_records") == []
         assert not store.has_table(chat_table("old-1"))
     finally:
         store.close()
