@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
     "--use-fake-device-for-media-stream",
 ]
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--relay-store",

@@ -43,7 +43,7 @@ class PostgresArchive:
         with self.pool.connection() as conn:
             row = conn.execute(
                 "INSERT INTO history_records (session_id, shard, record, search) "
-                "VALUES (%s, %s, %s::jsonb, array_to_tsvector(%s)) RETURNING seq",
+                "VALUES (%s, %s, %s::json, array_to_tsvector(%s)) RETURNING seq",
                 (str(record.get("id")), shard, _dumps(record), sorted(record_tokens(record))),
             ).fetchone()
         assert row is not None
@@ -54,7 +54,7 @@ class PostgresArchive:
         session_id = str(edit.get("id"))
         with self.pool.connection() as conn, conn.transaction():
             conn.execute(
-                "INSERT INTO history_notes (session_id, edit) VALUES (%s, %s::jsonb)",
+                "INSERT INTO history_notes (session_id, edit) VALUES (%s, %s::json)",
                 (session_id, _dumps(edit)),
             )
             row = conn.execute(

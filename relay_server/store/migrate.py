@@ -31,7 +31,7 @@ from relay_server.store.store import META_TABLE, TinyDBStore
 logger = logging.getLogger(__name__)
 
 _UPSERT = (
-    "INSERT INTO documents (tbl, id, doc) VALUES (%s, %s, %s::jsonb) "
+    "INSERT INTO documents (tbl, id, doc) VALUES (%s, %s, %s::json) "
     "ON CONFLICT (tbl, id) DO UPDATE SET doc = excluded.doc"
 )
 
@@ -98,7 +98,7 @@ def migrate(source: TinyDBStore, conn, force: bool) -> Counter[str]:
                 cursor.execute("DELETE FROM history_records WHERE session_id = ANY(%s)", (ids,))
                 cursor.executemany(
                     "INSERT INTO history_records (session_id, shard, record, search) "
-                    "VALUES (%s, %s, %s::jsonb, array_to_tsvector(%s))",
+                    "VALUES (%s, %s, %s::json, array_to_tsvector(%s))",
                     [
                         (session_id, shard, _dumps(record), sorted(record_tokens(record)))
                         for session_id, record in zip(ids, records, strict=True)
@@ -111,7 +111,7 @@ def migrate(source: TinyDBStore, conn, force: bool) -> Counter[str]:
                 edited = sorted({str(edit.get("id")) for edit in edits})
                 cursor.execute("DELETE FROM history_notes WHERE session_id = ANY(%s)", (edited,))
                 cursor.executemany(
-                    "INSERT INTO history_notes (session_id, edit) VALUES (%s, %s::jsonb)",
+                    "INSERT INTO history_notes (session_id, edit) VALUES (%s, %s::json)",
                     [(str(edit.get("id")), _dumps(edit)) for edit in edits],
                 )
                 latest = {str(edit.get("id")): str(edit.get("notes") or "") for edit in edits}

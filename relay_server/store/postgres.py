@@ -46,7 +46,7 @@ CONNECT_TIMEOUT_S = 10.0
 READY_TIMEOUT_S = 2.0
 
 _UPSERT = (
-    "INSERT INTO documents (tbl, id, doc) VALUES (%s, %s, %s::jsonb) "
+    "INSERT INTO documents (tbl, id, doc) VALUES (%s, %s, %s::json) "
     "ON CONFLICT (tbl, id) DO UPDATE SET doc = excluded.doc"
 )
 _DELETE = "DELETE FROM documents WHERE tbl = %s AND id = %s"

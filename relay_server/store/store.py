@@ -132,7 +132,7 @@ class TinyDBStore:
         return name in self._memory.read()
 
     def tables(self) -> list[str]:
-        return sorted(self._memory.read())
+        return sorted(name for name in self._memory.read() if name != META_TABLE)
 
     # -- writing ---------------------------------------------------------------------------
 

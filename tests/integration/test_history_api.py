@@ -17,6 +17,7 @@ from relay_server.sessions.chat_log import chat_table
 from relay_server.store import TinyDBStore
 from tests.support.api import Api
 from tests.support.conversation import start_conversation
+from tests.support.files import send_file
 from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
 
 FORMULA_NOTE = '=HYPERLINK("http://x","y")'
@@ -27,22 +28,6 @@ def _end(talk) -> None:
     talk.agent.recv_type("session_ended")
     talk.agent.close()
     talk.customer.close()
-
-
-def send_file(api: Api, token: str, session_id: str, name: str, data: bytes) -> None:
-    """The agent offers and uploads one file (P4) through the relay's HTTP API."""
-    offer = {"name": name, "size": len(data), "type": "application/pdf",
-             "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
-    status, body, _ = api.request("POST", f"/api/sessions/{session_id}/files", offer, token)
-    assert status == 201, body
-    request = urllib.request.Request(
-        f"{api.base_url}/api/files/{body['transfer']['id']}/content?offset=0",
-        data=data,
-        method="PUT",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
 
 
 def _download(api: Api, path: str, token: str) -> tuple[int, bytes, dict]:

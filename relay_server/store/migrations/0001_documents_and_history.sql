@@ -6,10 +6,13 @@
 -- domains keep their own in-memory indexes and ask the store only for "a whole table" (at
 -- start) and "one document by id", which the primary key serves; chat and whiteboard tables
 -- are made per session at run time, which a fixed SQL schema per domain would not express.
+-- json, not jsonb: no query looks inside a document, and json stores the text as sent (no
+-- parse into jsonb's binary form on every commit, key order kept, and a chat message's
+-- \u0000 accepted, which jsonb refuses).
 CREATE TABLE documents (
     tbl text NOT NULL,
     id bigint NOT NULL,
-    doc jsonb NOT NULL,
+    doc json NOT NULL,
     PRIMARY KEY (tbl, id)
 );
 
@@ -20,7 +23,7 @@ CREATE TABLE history_records (
     seq bigserial PRIMARY KEY,
     session_id text NOT NULL,
     shard text NOT NULL,
-    record jsonb NOT NULL,
+    record json NOT NULL,
     search tsvector NOT NULL
 );
 CREATE INDEX history_records_session ON history_records (session_id);
@@ -31,5 +34,5 @@ CREATE INDEX history_records_search ON history_records USING gin (search);
 CREATE TABLE history_notes (
     seq bigserial PRIMARY KEY,
     session_id text NOT NULL,
-    edit jsonb NOT NULL
+    edit json NOT NULL
 );
