@@ -122,6 +122,7 @@ class PostgresStore:
 
     def __init__(self, url: str, folder: str | Path, password: str | None = None):
         self.url = url
+        self.password = password
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         kwargs = connect_kwargs(password)

@@ -5,11 +5,14 @@ PostgreSQL: the same history, transcript, files and logins."""
 from __future__ import annotations
 
 import hashlib
+import io
 import subprocess
 import sys
+import urllib.request
 from urllib.parse import quote
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.support.api import Api
 from tests.support.conversation import start_conversation
@@ -38,7 +41,7 @@ def test_a_relays_folder_migrates_and_reads_back_the_same_through_postgresql(
 ):
     """Every table and the history reach PostgreSQL with their counts printed; a second copy
     is refused without --force and changes nothing with it; the relay on PostgreSQL lists,
-    searches (full text) and shows the session as the TinyDB relay did."""
+    searches (full text), shows and exports the session as the TinyDB relay did."""
     relay = relay_factory(agents=(ROOT,))
     talk = start_conversation(relay)
     talk.customer.chat("견적서를 보내 주세요", "c-1")
@@ -87,6 +90,15 @@ def test_a_relays_folder_migrates_and_reads_back_the_same_through_postgresql(
         assert after == before
         (sent,) = after["session"]["files"]
         assert sent["sha256"] == hashlib.sha256(b"%PDF-1.4 prices").hexdigest()
+        # The export's child process reads the records from PostgreSQL too.
+        request = urllib.request.Request(
+            f"{on_postgres.url}/api/history/export.xlsx?lang=en",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            book = load_workbook(io.BytesIO(response.read()))
+        transcript = [row[-1] for row in book.worksheets[1].iter_rows(values_only=True)]
+        assert "견적서를 보내 주세요" in transcript, transcript
     finally:
         on_postgres.stop()
 
