@@ -62,9 +62,9 @@ def parse_choice(store: str | None, data: Path, password_file: Path | None = Non
         ValueError: a malformed choice, with the reason (the caller prints it, exit 2).
     """
     if store is None or store.startswith("tinydb:"):
-        folder = Path(store[len("tinydb:") :]) if store else data
-        if not str(folder):
+        if store == "tinydb:":
             raise ValueError("--store tinydb: needs a folder (tinydb:./data)")
+        folder = Path(store[len("tinydb:") :]) if store else data
         if password_file is not None:
             raise ValueError("--store-password-file is for a PostgreSQL store")
         return StoreChoice("tinydb", str(folder), folder)
