@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from tests.support.api import Api
 from tests.support.conversation import start_conversation
 from tests.support.files import send_file
+from tests.support.postgres import running_postgres
 from tests.support.relay import ALICE, ROOT, RelayProcess
 
 pytestmark = pytest.mark.engine  # a PostgreSQL server
@@ -117,3 +118,18 @@ def test_migrate_refuses_a_password_in_the_url_and_a_folder_that_is_not_a_relays
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2 and "not a relay data folder" in result.stderr
+
+
+def test_ready_follows_the_database_and_health_does_not(relay_factory):
+    """GET /ready is 200 while PostgreSQL answers and 503 once it is gone; /health stays 200
+    (liveness), so a balancer takes the relay out of rotation without restarting it."""
+    with running_postgres() as own:  # its own server: this test stops it
+        relay = relay_factory(*own.store_args(own.create_database("ready")))
+        api = Api(relay.url)
+        status, body, _ = api.request("GET", "/ready")
+        assert (status, body) == (200, {"status": "ready", "store": "postgresql"})
+        own.stop()
+        status, body, _ = api.request("GET", "/ready")
+        assert (status, body) == (503, {"status": "not_ready", "store": "postgresql"})
+        assert api.request("GET", "/health")[0] == 200
+    assert "not ready: database" in relay.log_text()
