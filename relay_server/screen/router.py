@@ -13,12 +13,14 @@ from typing import Any
 from relay_server.screen.control_grants import ControlDesk
 from relay_server.screen.drawing_board import Drawings
 from relay_server.screen.fanout import CallLater, KeptFrame, Presentation
+from relay_server.screen.video_fanout import KeptVideo
 from relay_server.sessions.rooms import Member
 from suite.protocol import (
     Channel,
     ClearDrawing,
     CloseCode,
     Cursor,
+    DecoderSupport,
     EndSession,
     ErrorCode,
     GrantControl,
@@ -30,16 +32,20 @@ from suite.protocol import (
     PresentStart,
     PresentStop,
     ProtocolError,
+    RecordingState,
     RequestControl,
     RevokeControl,
     Role,
     ScreenAck,
+    SetRecording,
     StrokeBegin,
     StrokeEnd,
     StrokePoints,
     UndoStroke,
     require_channel,
 )
+from suite.screen.frames import FrameKind
+from suite.screen.video_frame import frame_kind
 
 ControlMessage = RequestControl | GrantControl | RevokeControl | MouseInput | KeyInput
 DrawingMessage = StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
@@ -63,6 +69,10 @@ class Screens:
         self.drawings = Drawings()  # P5: strokes over each presentation
         # Told (session id, "presentations" | "control_grants") for the history (A10).
         self.on_usage: Callable[[str, str], None] = lambda session_id, what: None
+        # P9: sessions whose presenter records on the agent's machine; Relay sets to_chat
+        # (a frame to the session's chat sockets and viewers) to tell everyone.
+        self._recording: set[str] = set()
+        self.to_chat: Callable[[str, str], None] = lambda session_id, frame: None
 
     def presentation(self, session_id: str) -> Presentation[Member]:
         found = self._presentations.get(session_id)
@@ -79,6 +89,7 @@ class Screens:
             if previous is not None and previous is not member:
                 previous.close(CloseCode.REPLACED, "presenting from another window")
             presentation.credit = 0  # a new presenter starts without credit
+            presentation.tell_codecs(again=True)
             presentation.grant_credit()
             member.send(self.control.state_for_agent(member.session_id))
         elif not presentation.add_viewer(member):
@@ -97,6 +108,7 @@ class Screens:
             if presentation.presenter is member:
                 presentation.presenter = None
                 self.clear_control(member.session_id)  # nobody injects any more
+                self._set_recording(member.session_id, False)  # a gone presenter records not
         else:
             presentation.remove_viewer(member)
             presenter, viewers = self._control_members(member.session_id)
@@ -139,6 +151,31 @@ class Screens:
         """``present_resume``: the paused presentation goes on."""
         self._presenter_only(member, message).resume()
 
+    def handle_set_recording(self, member: Member, message: SetRecording, now: float) -> None:
+        """``set_recording`` (P9): the presenter records, or stopped; everyone is told."""
+        self._presenter_only(member, message)
+        self._set_recording(member.session_id, message.recording)
+
+    def recording(self, session_id: str) -> bool:
+        """Whether the session's presenter says it records now (``session.recording``)."""
+        return session_id in self._recording
+
+    def recorder_of(self, session_id: str) -> Member | None:
+        """The presenter that records the session (it gets a copy of each chat line)."""
+        if session_id not in self._recording:
+            return None
+        presentation = self._presentations.get(session_id)
+        return presentation.presenter if presentation is not None else None
+
+    def _set_recording(self, session_id: str, recording: bool) -> None:
+        if recording == (session_id in self._recording):
+            return
+        if recording:
+            self._recording.add(session_id)
+        else:
+            self._recording.discard(session_id)
+        self.to_chat(session_id, RecordingState(recording).to_frame())
+
     def handle_end_session(self, member: Member, message: EndSession, now: float) -> None:
         """``end_session`` on the screen channel: the viewer's End button (the guide's 종료)
         ends the session as it does from the chat."""
@@ -164,6 +201,11 @@ class Screens:
     def handle_screen_ack(self, member: Member, message: ScreenAck, now: float) -> None:
         """``screen_ack``: a viewer painted a frame; its window opens by one."""
         self._viewer_only(member, message).ack(member, message.seq)
+
+    def handle_decoder_support(self, member: Member, message: DecoderSupport, now: float) -> None:
+        """``decoder_support``: which video codecs this viewer decodes; the presenter is told
+        what every viewer decodes (``video_codecs``)."""
+        self._viewer_only(member, message).set_decoders(member, message.video)
 
     def handle_paint_report(self, member: Member, message: PaintReport, now: float) -> None:
         """``paint_report``: counted for /health (benchmarks); not forwarded."""
@@ -241,7 +283,10 @@ class Screens:
         if member.role is not Role.AGENT or presentation.presenter is not member:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "only the presenter sends screen frames")
         try:
-            presentation.add_frame(KeptFrame.parse(data))
+            if frame_kind(data) == FrameKind.VIDEO:
+                presentation.add_video(KeptVideo.parse(data))
+            else:
+                presentation.add_frame(KeptFrame.parse(data))
         except ValueError as error:
             raise ProtocolError(ErrorCode.BAD_MESSAGE, str(error)) from None
 
@@ -357,6 +402,7 @@ SCREEN_HANDLERS: dict[type, Callable[..., None]] = {
     Cursor: Screens.handle_cursor,
     ScreenAck: Screens.handle_screen_ack,
     PaintReport: Screens.handle_paint_report,
+    DecoderSupport: Screens.handle_decoder_support,
     RequestControl: Screens.handle_request_control,
     RevokeControl: Screens.handle_revoke_control,
     MouseInput: Screens.handle_mouse_input,
@@ -367,5 +413,6 @@ SCREEN_HANDLERS: dict[type, Callable[..., None]] = {
     UndoStroke: Screens.handle_undo_stroke,
     ClearDrawing: Screens.handle_clear_drawing,
     EndSession: Screens.handle_end_session,
+    SetRecording: Screens.handle_set_recording,
 }
 """One handler per screen-channel message type: its keys are ``suite.protocol.SCREEN_MESSAGES``."""

@@ -134,6 +134,7 @@ class Relay(Seats):
         self.rooms = Rooms()
         self.screens = Screens(call_later, end_session=self._end_from_screen)
         self.screens.control.agent_chat = self._agent_chat  # control_state to the chat (P3)
+        self.screens.to_chat = self._to_chat  # recording_state to everyone (P9)
         self.join_guard = JoinGuard.create(options.guess_budget, options.guess_window_s)
         self.knocks = Knocks()
         # The time of socket events (a call's TURN credentials), for the calls of enter/leave.
@@ -218,7 +219,10 @@ class Relay(Seats):
         view = session.public(for_agent)
         room = self.rooms.find(session.id)
         view["participants"] = session.participants(room.online() if room else set())
+        view["recording"] = self.screens.recording(session.id)  # P9: the customer's mark
         if for_agent:
+            # P9: read live (a relay without the options service records nothing).
+            view["recording_policy"] = getattr(self.options, "recording_policy", "off")
             relay_url = session.relay_url or (self.options.public_url or "").rstrip("/")
             join_url = f"{relay_url}/?code={session.code}" if session.code else f"{relay_url}/"
             view.update(
@@ -540,7 +544,7 @@ class Relay(Seats):
             file=transfer.chat_file(),
         )
         self.wait_durable()
-        self._to_chat(session.id, ChatMessage(**stored).to_frame())
+        self._to_chat_line(session.id, ChatMessage(**stored).to_frame())
 
     def drop_files(self, session_id: str) -> None:
         """Forget a session's file transfers and delete their spool files (P4).

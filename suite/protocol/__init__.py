@@ -101,6 +101,7 @@ from suite.protocol.relay_messages import (
     PresentationRequested,
     PrintAnswered,
     PrintRequested,
+    RecordingState,
     RelayedIceCandidate,
     RelayedSdpAnswer,
     RelayedSdpOffer,
@@ -108,10 +109,12 @@ from suite.protocol.relay_messages import (
     RelayedStrokeEnd,
     RelayedStrokePoints,
     RelayedTyping,
+    RequestKeyFrame,
     ScreenState,
     SessionEnded,
     SessionUpdated,
     StrokeRemoved,
+    VideoCodecs,
     Welcome,
     WhiteboardState,
     WhiteboardUpdated,
@@ -119,12 +122,14 @@ from suite.protocol.relay_messages import (
 )
 from suite.protocol.screen import (
     Cursor,
+    DecoderSupport,
     PaintReport,
     PresentPause,
     PresentResume,
     PresentStart,
     PresentStop,
     ScreenAck,
+    SetRecording,
 )
 from suite.protocol.sharing import AnswerPrint, RequestPrint, SendLink
 from suite.protocol.whiteboard import (
@@ -143,7 +148,7 @@ __all__ = [
     "AnswerPresentation", "EndSession", "Hello", "MarkRead", "RemoveCustomer", "RenewCode",
     "RequestPresentation", "SendChat", "Typing", "AdmitKnock", "RefuseKnock", "RefuseAllKnocks",
     "Cursor", "PaintReport", "PresentPause", "PresentResume", "PresentStart", "PresentStop",
-    "ScreenAck",
+    "ScreenAck", "DecoderSupport", "VideoCodecs", "RequestKeyFrame",
     "GrantControl", "KeyInput", "MouseInput", "RequestControl", "RevokeControl",
     "ClearDrawing", "StrokeBegin", "StrokeEnd", "StrokePoints", "UndoStroke",
     "CLIENT_MESSAGES", "CHAT_MESSAGES", "DRAWING_MESSAGES", "SCREEN_MESSAGES",
@@ -161,7 +166,7 @@ __all__ = [
     "WHITEBOARD_MESSAGES", "AnswerWhiteboard", "NewWhiteboard", "OpenWhiteboard",
     "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated",
     "SHARING_MESSAGES", "AnswerPrint", "RequestPrint", "SendLink", "PrintAnswered",
-    "PrintRequested",
+    "PrintRequested", "SetRecording", "RecordingState",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
@@ -179,6 +184,8 @@ SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
     EndSession,  # the viewer's End button: the screen router hands it to Relay.end
+    SetRecording,  # P9: the presenter records
+    DecoderSupport,
 ))  # fmt: skip
 _ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_MESSAGES)
 # The chat a customer's viewer socket may also carry (the conversation beside the screen):
@@ -196,7 +203,8 @@ ClientMessage = (
     | RequestPresentation | AnswerPresentation | GrantControl
     | AdmitKnock | RefuseKnock | RefuseAllKnocks
     | ScreenAck | PaintReport | PresentStart | PresentPause | PresentResume | PresentStop
-    | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput
+    | Cursor | SetRecording | RequestControl | RevokeControl | MouseInput | KeyInput
+    | DecoderSupport
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
     | StartCall | AnswerCall | HangUp | SetCallMedia | RejoinCall | SdpOffer | SdpAnswer
     | IceCandidate

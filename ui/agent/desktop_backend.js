@@ -366,6 +366,22 @@ export class DesktopBackend extends AccountBackend {
     await this._local("PUT", "/local/settings", { body: { calls } });
   }
 
+  /** P9: {folder, automatic, recordings: [{name, customer, session_id, started_at, duration_s, size}]}. */
+  async recordings(sessionId = "") {
+    const query = sessionId ? `?session_id=${encodeURIComponent(sessionId)}` : "";
+    return this._local("GET", `/local/recordings${query}`);
+  }
+
+  /** P9: open a listed recording with the system's player. */
+  async openRecording(name) {
+    await this._local("POST", "/local/recordings/open", { body: { name } });
+  }
+
+  /** P9: Settings › Remote support's "Record presentations automatically": {automatic}. */
+  async saveRecordingSettings(recording) {
+    await this._local("PUT", "/local/settings", { body: { recording } });
+  }
+
   /** A call started ("start": the camera and microphone open to this window) or ended. */
   async callState(sessionId, action) {
     return this._local("POST", "/local/calls", { body: { session_id: sessionId, action } });

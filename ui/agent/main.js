@@ -32,6 +32,7 @@ import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
 import { ATTENTION_STRINGS } from "../common/strings/attention_strings.js";
 import { BROWSER_PRESENT_STRINGS } from "../common/strings/browser_present_strings.js";
 import { CALL_STRINGS } from "../common/strings/call_strings.js";
+import { RECORDING_STRINGS } from "../common/strings/recording_strings.js";
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DESKTOP_CALL_STRINGS } from "../common/strings/desktop_call_strings.js";
@@ -54,6 +55,7 @@ i18n.addStrings(
   ATTENTION_STRINGS,
   BROWSER_PRESENT_STRINGS,
   CALL_STRINGS,
+  RECORDING_STRINGS,
   CHAT_STRINGS,
   CONTROL_STRINGS,
   DESKTOP_CALL_STRINGS,
@@ -125,6 +127,8 @@ class AgentApp {
     });
     this.settings = new SettingsPanel({
       i18n,
+      // P9: the admin's recording policy, asked with this sign-in's token.
+      recordingPolicy: async () => (await this._api("GET", "/api/me/preferences")).recording_policy,
       loadShortMessages: () => this._loadShortMessages(),
       saveShortMessages: async (messages) => {
         try {
@@ -364,6 +368,13 @@ class AgentApp {
         api: (method, path, options) => this._api(method, path, options),
         download: (path) => this.backend.saveExport(path, this.auth?.token),
         onAuthError: (error) => this._authError(error),
+        // P9: the desktop app lists this PC's recordings of the session (never the relay's).
+        localRecordings: this.backend.recordings
+          ? {
+              list: async (sessionId) => (await this.backend.recordings(sessionId)).recordings,
+              open: (name) => this.backend.openRecording(name),
+            }
+          : null,
       });
     }
     this.history.search(this.history.page);

@@ -13,7 +13,9 @@ import { i18n } from "../common/i18n.js";
 import { CloseCode, MessageType } from "../common/protocol.js";
 import { ScreenCursor } from "../common/screen/cursor.js";
 import { DecoderMode, FrameDecoder } from "../common/screen/decoder.js";
-import { FrameError, parseFrame } from "../common/screen/frame.js";
+import { FrameError, FrameKind, parseFrame } from "../common/screen/frame.js";
+import { VideoStreamDecoder } from "../common/screen/video_decoder.js";
+import { frameKindOf, parseVideoFrame } from "../common/screen/video_frame.js";
 import { ScreenNavigator } from "../common/screen/navigator.js";
 import { ScreenPainter } from "../common/screen/painter.js";
 import { SessionSocket } from "../common/session_socket.js";
@@ -28,6 +30,8 @@ import { FAVOURITE_STRINGS } from "../common/strings/favourite_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { attachPrintRequests } from "../common/print/print_requests.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
+import { RecordingMark } from "../common/recording_mark.js"; // P9
+import { RECORDING_STRINGS } from "../common/strings/recording_strings.js";
 
 import { attachNativeShell, nativeCallInBrowser } from "./native_shell.js"; // one-time viewer program (P1, P10)
 import { requestJson } from "../common/http.js";
@@ -38,7 +42,7 @@ import { VIEWER_CHAT_STRINGS } from "../common/strings/viewer_chat_strings.js";
 import { WHITEBOARD_STRINGS } from "../common/strings/whiteboard_strings.js";
 import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 
-i18n.addStrings(CONTROL_STRINGS, DRAWING_STRINGS, FILE_STRINGS, SCREEN_STRINGS);
+i18n.addStrings(CONTROL_STRINGS, DRAWING_STRINGS, FILE_STRINGS, SCREEN_STRINGS, RECORDING_STRINGS);
 i18n.addStrings(CHAT_STRINGS, VIEWER_CHAT_STRINGS, CALL_STRINGS, WHITEBOARD_STRINGS, FAVOURITE_STRINGS);
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
@@ -148,8 +152,13 @@ class ViewerApp {
     });
     this.files.listen(socket);
     socket.on("status", (status) => this._onStatus(status));
+    const badge = byId("state-badge");
+    new RecordingMark({ i18n, parent: badge.parentElement, before: badge.nextSibling }).attach(socket);
     socket.on("binary", (data) => this._onFrame(data));
     socket.on(MessageType.SCREEN_STATE, (message) => this._onScreenState(message));
+    // Motion as video: say what this engine decodes (none: the relay has the presenter send
+    // the JPEG path). ?video=off forces the JPEG path (benchmarks, tests).
+    socket.on(MessageType.WELCOME, () => this._announceDecoders(socket));
     socket.on(MessageType.CURSOR, (message) => this.cursor.update(message));
     socket.on(MessageType.SESSION_ENDED, () => this._showNotice("ended", "done"));
     socket.on(MessageType.ERROR, (error) => console.warn("relay error:", error.code, error.message));
@@ -235,10 +244,16 @@ class ViewerApp {
 
   // ---------- Frames ----------
 
+  async _announceDecoders(socket) {
+    const off = new URLSearchParams(window.location.search).get("video") === "off";
+    this.videoCodecs ??= off ? [] : await VideoStreamDecoder.supportedCodecs();
+    socket.send(MessageType.DECODER_SUPPORT, { video: this.videoCodecs });
+  }
+
   _onFrame(data) {
     let frame;
     try {
-      frame = parseFrame(data);
+      frame = frameKindOf(data) === FrameKind.VIDEO ? parseVideoFrame(data) : parseFrame(data);
     } catch (error) {
       if (!(error instanceof FrameError)) {
         throw error;
@@ -511,6 +526,8 @@ class ViewerApp {
       decodeMsMax: painter.decodeMsMax,
       decodeFailures: painter.decodeFailures,
       decodePaths: { ...painter.paths },
+      videoLayers: [...painter.videoLayers],
+      lastVideoLayer: painter.lastVideoLayer,
       framesRejected: this.framesRejected,
       acksSent: this.acksSent,
       reportsSent: this.reportsSent,

@@ -27,6 +27,7 @@ from suite.agent.app.local_favourites import install_favourite_routes
 from suite.agent.app.local_files import install_local_file_routes
 from suite.agent.app.local_history import install_history_routes
 from suite.agent.app.local_presentation import install_presentation_routes
+from suite.agent.app.local_recordings import install_recording_routes
 from suite.agent.app.local_state import LocalState, Notice, log_out
 from suite.agent.app.presentations import Presentations
 from suite.agent.app.relay_client import Readable, RelayClient, parse_relay_address
@@ -255,6 +256,9 @@ def build_app(
     install_favourite_routes(
         app, json_route, settings, body=_body, choose_path=getattr(desktop, "choose_path", None)
     )
+
+    # Recordings of presentations (P9): suite/agent/app/local_recordings.py.
+    install_recording_routes(app, json_route, settings, body=_body)
 
     # The history's Excel export (A10): suite/agent/app/local_history.py.
     install_history_routes(app, json_route, login=lambda: state.login, client=client, body=_body)

@@ -14,6 +14,7 @@ from typing import Any
 import bottle
 
 from suite.agent.app.errors import AgentError
+from suite.agent.app.local_recordings import recording_options
 from suite.agent.app.presentations import Presentations, presenter_options
 from suite.agent.app.settings import LocalSettings
 from suite.agent.presenter.commands import draw_command
@@ -105,7 +106,7 @@ def install_presentation_routes(
         window_ids = _window_ids(data) if "window_ids" in data else None
         return presentations.start(
             session_id, relay["ws_url"], relay["token"], monitor,
-            presenter_options(remote_support), window_ids,
+            presenter_options(remote_support) + recording_options(settings), window_ids,
         )  # fmt: skip
 
     # -- drawing over the shared screen (P5): the chat window's tools -> the presenter's overlay

@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "attention": {"sound": True, "volume": 60, "notifications": True},
     # CH9: calls in the system browser instead of the app's window (Settings › Calls).
     "calls": {"open_in_browser": False},
+    # P9: record presentations automatically (within the relay's policy), and where to.
+    "recording": {"automatic": False, "folder": ""},  # "" = ~/RemoteSales/Recordings
 }
 
 
@@ -124,6 +126,18 @@ def _folder(key: str, value: Any) -> None:
     _string(MAX_URL_CHARS)(key, value)
     if value and not Path(value).expanduser().is_absolute():
         raise SettingsError(f"'{key}' must be a full path (like /home/me/Received) or empty")
+
+
+def _recording(key: str, value: Any) -> None:
+    """``{automatic?, folder?}`` (P9): each checked, unknown keys refused."""
+    _object(key, value)
+    for name, option in value.items():
+        if name == "automatic":
+            _boolean(f"{key}.automatic", option)
+        elif name == "folder":
+            _folder(f"{key}.folder", option)
+        else:
+            raise SettingsError(f"'{key}' has no option '{name}'")
 
 
 def _idle_minutes(key: str, value: Any) -> None:
@@ -230,6 +244,7 @@ VALIDATORS: dict[str, Callable[[str, Any], None]] = {
     "short_messages": _short_messages,
     "network": _object,
     "remote_support": _remote_support,
+    "recording": _recording,
     "favourites": _favourites,
     "received_files_folder": _folder,
     "idle_logout_minutes": _idle_minutes,

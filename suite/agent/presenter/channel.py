@@ -44,7 +44,6 @@ MAX_KEPT_ERRORS = 20
 CONTROL_TYPES = frozenset(
     {MessageType.CONTROL_STATE, MessageType.MOUSE_INPUT, MessageType.KEY_INPUT}
 )
-
 _CLOSE_REASONS: dict[int, str] = {
     CloseCode.SESSION_ENDED: "the support session has ended",
     CloseCode.UNAUTHORIZED: "the relay refused the agent's token: log in again",
@@ -96,6 +95,13 @@ class ScreenChannel:
         # Control handover (P3): control_state / mouse_input / key_input go here instead, on
         # the reader thread (suite.agent.presenter.control).
         self.on_control: Callable[[dict[str, Any]], None] | None = None
+        # While this presenter records (P9), the relay copies the conversation here: each
+        # ``chat_message`` goes to the recorder, on the reader thread.
+        self.on_chat: Callable[[dict[str, Any]], None] | None = None
+        # video_codecs / request_key_frame go to the presenter loop (suite.screen.video).
+        self.on_video: Callable[[dict[str, Any]], None] | None = None
+        # The last video_codecs, for a presenter made after it came (the relay sends it once).
+        self.video_codecs: dict[str, Any] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -190,9 +196,17 @@ class ScreenChannel:
                 self._credited = True
                 self._credit += frames
                 self._cond.notify_all()
+        elif kind in (MessageType.VIDEO_CODECS, MessageType.REQUEST_KEY_FRAME):
+            if kind == MessageType.VIDEO_CODECS:
+                self.video_codecs = body
+            if self.on_video is not None:
+                self.on_video(body)
         elif kind in CONTROL_TYPES:
             if self.on_control is not None:
                 self.on_control(body)
+        elif kind == MessageType.CHAT_MESSAGE:
+            if self.on_chat is not None:
+                self.on_chat(body)
         elif kind == MessageType.ERROR:
             self.errors = [*self.errors[-(MAX_KEPT_ERRORS - 1) :], body]
             preview = body.get("code") == ErrorCode.NOT_ALLOWED and body.get("in_reply_to") in (

@@ -27,8 +27,10 @@ from pathlib import Path
 from suite.agent.app.presentations import TOKEN_ENV
 from suite.agent.presenter.commands import Stop
 from suite.agent.presenter.loop import MAX_FPS, PresenterConfig
+from suite.agent.presenter.recording import DEFAULT_FOLDER, PresenterRecording
 from suite.agent.presenter.runner import PresenterRunner, write_stats
 from suite.agent.presenter.status import StatusWriter, no_report
+from suite.recording.recorder import MAX_FPS as RECORD_FPS
 from suite.screen.encoders import DEFAULT_QUALITY, ColorDepth, LossyCodec
 from suite.screen.errors import ScreenError
 from suite.screen.stream import StreamOptions
@@ -67,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-fps", type=float, default=MAX_FPS)
     parser.add_argument("--no-cursor", action="store_true", help="send no cursor messages")
     parser.add_argument(
+        "--no-video", action="store_true",
+        help="send regions in motion as JPEG too (no VP8/VP9 video)",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-control", action="store_true",
         help="never inject the customer's input (control handover off; no hotkey grab)",
     )  # fmt: skip
@@ -87,6 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--status-stdout", action="store_true",
         help="report state changes as JSON lines on stdout (the agent app's channel)",
     )  # fmt: skip
+    parser.add_argument(
+        "--record", action="store_true",
+        help="record the presentation when the relay's policy lets the agent choose (P9; "
+        "a policy of 'always' records without it, 'off' never)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--recordings-dir", type=Path, default=DEFAULT_FOLDER,
+        help=f"where recordings go (default {DEFAULT_FOLDER})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--record-fps", type=float, default=RECORD_FPS, help="recording frames a second at most"
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -113,13 +131,15 @@ def main(argv: list[str] | None = None) -> int:
         colors=ColorDepth(args.colors),
     )  # fmt: skip
     config = PresenterConfig(
-        args.monitor, options, args.windows, args.max_fps, frozenset(args.private_pid)
-    )
+        args.monitor, options, args.windows, args.max_fps, frozenset(args.private_pid),
+        video=not args.no_video,
+    )  # fmt: skip
     report = StatusWriter(sys.stdout) if args.status_stdout else no_report
     runner = PresenterRunner(
         args.relay, args.token, args.session, config, not args.no_cursor, args.overlay, report
     )
     runner.remote_control = not args.no_control
+    runner.recording = PresenterRecording(args.record, args.recordings_dir, report, args.record_fps)
     runner.change_notification = not args.poll
     signal.signal(signal.SIGTERM, lambda *_: runner.apply(Stop()))
     signal.signal(signal.SIGINT, lambda *_: runner.apply(Stop()))
