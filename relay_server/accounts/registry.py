@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tinydb import Query
-
 from relay_server.accounts.fields import MAX_PROFILE_CHARS, PROFILE_FIELDS, USERNAME_RE
 from relay_server.accounts.passwords import (
     DUMMY_HASH,
@@ -109,7 +107,7 @@ class Accounts:
         self.known_addresses = RecentPairs(KNOWN_ADDRESS_DAYS * 86400.0, MAX_KNOWN_ADDRESSES)
         self._next_sweep = 0.0
         self._principals: dict[str, tuple[Principal, float, int]] = {}
-        for doc in store.table(TOKENS).all():
+        for doc in store.all(TOKENS):
             self._principals[doc["token_hash"]] = (
                 Principal(doc["username"], doc["role"], doc["token_hash"]),
                 doc["expires_at"],
@@ -119,11 +117,11 @@ class Accounts:
     # -- accounts --------------------------------------------------------------------------
 
     def get(self, username: str) -> dict[str, Any] | None:
-        doc = self.store.table(ACCOUNTS).get(Query().username == username)
+        doc = self.store.find(ACCOUNTS, lambda account: account.get("username") == username)
         return dict(doc, doc_id=doc.doc_id) if doc else None
 
     def list(self) -> list[dict[str, Any]]:
-        return [dict(doc, doc_id=doc.doc_id) for doc in self.store.table(ACCOUNTS).all()]
+        return [dict(doc, doc_id=doc.doc_id) for doc in self.store.all(ACCOUNTS)]
 
     def create(
         self, username: str, password: str, role: str = "agent", **profile: str

@@ -112,6 +112,18 @@ def build_app(
             "screen": relay.screens.stats(),
         }
 
+    @app.get("/ready")
+    def ready():
+        # Readiness (a load balancer's check), apart from liveness: the store answers. The
+        # shared hub (several relays) will be checked here too. No details for anyone: the
+        # reason is in the relay's log.
+        problem = relay.store.check()
+        if problem is not None:
+            logger.warning("not ready: %s", problem)
+            bottle.response.status = 503
+            return {"status": "not_ready", "store": relay.store.kind}
+        return {"status": "ready", "store": relay.store.kind}
+
     @app.post("/api/login")
     @api
     def login():

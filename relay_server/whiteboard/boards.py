@@ -97,13 +97,13 @@ class Whiteboards:
         self.sockets_of = sockets_of
         self.archive: Archive = archive or (lambda session_id, number, elements: None)
         self._boards: dict[str, Board] = {}
-        for doc in store.table(WHITEBOARDS).all():
+        for doc in store.all(WHITEBOARDS):
             board = Board(str(doc["session_id"]), BoardState(doc["state"]), int(doc["number"]))
             board.doc_id = doc.doc_id
             board.state_dirty = False
             table = elements_table(board.session_id)
             if store.has_table(table):
-                for element_doc in store.table(table).all():
+                for element_doc in store.all(table):
                     element = element_doc["e"]
                     board.elements[element["id"]] = element
                     board.element_docs[element["id"]] = element_doc.doc_id

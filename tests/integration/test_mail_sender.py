@@ -10,7 +10,7 @@ from relay_server.mail.outbox import SENT, Outbox, OutgoingMail
 from relay_server.mail.sender import MailSender
 from relay_server.mail.settings import SmtpSettings
 from relay_server.mail.templates import MailContent
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 from tests.support.smtp_server import SmtpServer
 
 
@@ -19,7 +19,7 @@ def test_a_burst_is_paced_and_each_mail_arrives_once_and_ends_sent(tmp_path):
     least 0.8 s after the sender starts; unpaced they take milliseconds), each arrives once, and each
     ends ``sent`` on disk once the sender is idle (its outcome is not synced on its own)."""
     smtp = SmtpServer().start()
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     try:
         outbox = Outbox(store)
         settings = SmtpSettings(

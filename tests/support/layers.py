@@ -11,7 +11,8 @@ The rules:
   of a lower one, never of a higher one (a pure core never imports a shell).
 - :data:`IO_LIBRARIES` are the libraries that reach the outside world. The layers below the I/O
   shells import none of them, except what their layer allows (``Layer.may_use``: the storage
-  layer writes files with ``tinydb``, ``fcntl``, ``shutil``; the domain queries the store).
+  layer writes files with ``tinydb``, ``fcntl``, ``shutil`` and talks to PostgreSQL with
+  ``psycopg``; the domain uses only the store interface).
 - ``threading``: below the shells, only ``threading.Lock`` / ``RLock``. A lock guards a core's own
   state when a threaded shell calls it (the agent's activity log, the presenter's status,
   remote control's grant) and never waits on the outside world; a thread, a timer or an event
@@ -42,6 +43,8 @@ IO_LIBRARIES: dict[str, str] = {
     "wsgiref": "HTTP server",
     "socketserver": "network server",
     "tinydb": "the database file",
+    "psycopg": "the PostgreSQL database",
+    "psycopg_pool": "the PostgreSQL database's connections",
     "fcntl": "file locks",
     "shutil": "file copies and deletes",
     "socket": "network",
@@ -191,18 +194,23 @@ PURE_CORE = Layer(
 
 STORAGE = Layer(
     "storage",
-    "files on disk, written atomically: the relay's store and journal, spool files, photos, "
-    "the agent's settings file, the viewer's ticket trailer. No network, no event loop.",
+    "the relay's store (its interface; TinyDB files and journal, or PostgreSQL through "
+    "psycopg), files on disk written atomically: spool files, photos, the agent's settings "
+    "file, the viewer's ticket trailer. No event loop of its own.",
     (
         "relay_server.accounts.favourites",
         "relay_server.accounts.photos",
         "relay_server.files.spool",
         "relay_server.history.archive",
         "relay_server.history.export",
+        "relay_server.history.pg_archive",
         "relay_server.history.statistics_export",
         "relay_server.history.xlsx_stream",
         "relay_server.store",
+        "relay_server.store.choice",
+        "relay_server.store.interface",
         "relay_server.store.journal",
+        "relay_server.store.postgres",
         "relay_server.store.store",
         "relay_server.viewer.builds",
         "relay_server.whiteboard.images",
@@ -211,13 +219,13 @@ STORAGE = Layer(
         "suite.version",
         "suite.viewer.ticket_trailer",
     ),
-    may_use=frozenset({"tinydb", "fcntl", "shutil"}),
+    may_use=frozenset({"tinydb", "psycopg", "psycopg_pool", "fcntl", "shutil"}),
 )
 
 DOMAIN = Layer(
     "domain",
-    "the relay's sessions, accounts, chat log and notes over the store; blocks only in the "
-    "injected `wait_durable` and `hasher`.",
+    "the relay's sessions, accounts, chat log and notes over the store interface (no TinyDB "
+    "or SQL here); blocks only in the injected `wait_durable` and `hasher`.",
     (
         "relay_server.accounts.agent_data",
         "relay_server.accounts.registry",
@@ -236,7 +244,6 @@ DOMAIN = Layer(
         "relay_server.reservations.service",
         "relay_server.sessions.sharing",
     ),
-    may_use=frozenset({"tinydb"}),
 )
 
 IO_SHELL = Layer(
@@ -327,6 +334,7 @@ ENTRY_POINT = Layer(
     (
         "relay_server.__main__",
         "relay_server.accounts.users_cli",
+        "relay_server.store.migrate",
         "suite.agent.__main__",
         "suite.agent.overlay.__main__",
         "suite.agent.presenter.__main__",
