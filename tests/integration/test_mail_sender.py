@@ -16,8 +16,8 @@ from tests.support.smtp_server import SmtpServer
 
 def test_a_burst_is_paced_and_each_mail_arrives_once_and_ends_sent(tmp_path):
     """Five mails queued at once leave at most max_per_s a second (5/s: the last arrives at
-    least 0.8 s after the sender starts; unpaced they take milliseconds), each arrives once, and each
-    ends ``sent`` on disk once the sender is idle (its outcome is not synced on its own)."""
+    least 0.8 s after the sender starts; unpaced they take milliseconds), each arrives once,
+    and each ends ``sent`` on disk once the sender is idle (its outcome is not synced alone)."""
     smtp = SmtpServer().start()
     store = TinyDBStore(tmp_path)
     try:
