@@ -6,6 +6,7 @@
 import { byId } from "../common/dom.js";
 import { AttentionSettings } from "./attention_settings.js";
 import { CallSettings } from "./call_settings.js";
+import { DeskSettings } from "./desk_settings.js";
 import { IdleLogoutSettings } from "./idle_logout_settings.js";
 import { RemoteSupportSettings } from "./remote_support_settings.js";
 import { ShortMessagesEditor } from "./short_messages_editor.js";
@@ -22,8 +23,9 @@ export class SettingsPanel {
    * @param {(minutes: number) => void} options.onIdleMinutes the automatic sign-out's new time
    * @param {import("./attention.js").Attention} options.attention what the Alerts tab tries out
    * @param {import("./favourites.js").Favourites} [options.favourites] the Favourites tab's data
+   * @param {(minutes: number) => void} [options.onLockMinutes] the lock's new idle time (A8)
    */
-  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend, onIdleMinutes, attention, favourites }) {
+  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend, onIdleMinutes, attention, favourites, onLockMinutes }) {
     this.i18n = i18n;
     this._load = loadShortMessages;
     this._onAuthError = onAuthError;
@@ -36,6 +38,8 @@ export class SettingsPanel {
     this.favourites = favourites ? new FavouritesSettings(byId("tabpanel-favourites"), { i18n, favourites }) : null;
     // CH9: "Open calls in my web browser" (desktop app only), under Remote support.
     this.calls = backend.callSupport ? new CallSettings(byId("tabpanel-remote"), { i18n, backend }) : null;
+    // A8: text size, the lock, the desktop while presenting (desktop app only).
+    this.desk = backend.deskState ? new DeskSettings(byId("tabpanel-remote"), { i18n, backend, onLockMinutes }) : null;
     for (const tab of this.tabs) {
       tab.addEventListener("click", () => this.select(tab));
       tab.addEventListener("keydown", (event) => this._onKey(event, tab));
@@ -49,6 +53,7 @@ export class SettingsPanel {
     this.idle.load();
     this.alerts.load();
     this.calls?.load();
+    this.desk?.load();
     this.favourites?.load();
     try {
       this.editor.setMessages(await this._load());
