@@ -21,7 +21,7 @@ import pytest
 from suite.agent.app.presenting_desktop import PLAIN_BACKGROUND
 from suite.agent.app.settings import LocalSettings
 from tests.support.agent_app import AgentApp
-from tests.support.cdp import CdpPage, by_test_id, visible_js
+from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
 from tests.support.desktop_flow import (
     ACCESS_CODE_JS,
     SupportWithCustomer,
@@ -177,6 +177,16 @@ def test_presets_text_size_and_wallpaper_in_the_real_app(
             )
             assert overflow <= 0, f"{percent} %: {overflow} px wider than the window"
 
+        _choose(main, "language-select", "ko")
+        main.wait_for(f"document.querySelector('{by_test_id('tab-remote')}').textContent"
+                      ".trim() !== 'Remote support'")  # fmt: skip
+        _shot(main, artifacts_dir, "settings-desk-ko-130")
+        _choose(main, "desk-text-size", "100")
+        main.evaluate(f"document.querySelector('{by_test_id('remote-preset')}')"
+                      ".scrollIntoView({block: 'start'})")  # fmt: skip
+        _shot(main, artifacts_dir, "settings-remote-ko-100")
+        _choose(main, "desk-text-size", "130")
+        _choose(main, "language-select", "en")
         main.click(by_test_id("home-button"))
         chat = open_support_window(app, main, windows.pages)
         code = chat.wait_for(ACCESS_CODE_JS)
@@ -233,7 +243,9 @@ def test_the_lock_covers_every_window_while_the_support_goes_on(
     covered = f"{visible_js(by_test_id('lock-cover'))}"
     with driving(app, artifacts_dir, "desktop-lock") as windows:
         support = desktop_support_with_customer(app, windows, browser, relay.url, "Soyeon Choi")
-        for page in (support.main, support.chat):
+        notice = CdpPage(wait_for_target(app.devtools_port, lambda t: "notice.html" in t["url"]))
+        windows.pages.append(notice)
+        for page in (support.main, support.chat, notice):  # the notice names the customer too
             page.wait_for(covered, timeout_s=30)
         assert "Soyeon" not in support.chat.evaluate("document.title")
         assert support.chat.evaluate("document.querySelector('main, #app, body > div')?.inert")
@@ -247,9 +259,16 @@ def test_the_lock_covers_every_window_while_the_support_goes_on(
         )
         _shot(support.chat, artifacts_dir, "lock-cover-chat-en")
         _shot(support.main, artifacts_dir, "lock-cover-main-en")
+        _shot(notice, artifacts_dir, "lock-cover-notice-en")
+        for page in (support.main, support.chat, notice):  # as a language picked elsewhere
+            page.evaluate("window.rsAppEvents.receive({kind: 'language', language: 'ko'})")
+        support.chat.wait_for(
+            f"document.querySelector('{by_test_id('lock-unlock')}').textContent === '잠금 해제'"
+        )
+        _shot(support.chat, artifacts_dir, "lock-cover-chat-ko")
         support.chat.fill(by_test_id("lock-password"), ALICE.password)
         support.chat.press("Enter")
-        for page in (support.chat, support.main):
+        for page in (support.chat, support.main, notice):
             page.wait_for(f"!({covered})", timeout_s=15)
         support.chat.wait_for(
             "[...document.querySelectorAll('[data-testid=chat-message]')]"
@@ -257,3 +276,55 @@ def test_the_lock_covers_every_window_while_the_support_goes_on(
         )
         windows.close()
         assert app.stop() == 0
+
+
+def test_lock_rule_and_timer_with_a_fake_clock(open_ui) -> None:
+    """lockDecision() locks only with a live support after the idle time; the timer asks the
+    app only once its own window is idle long enough, takes the other windows' input, and
+    rests while paused (the cover shows)."""
+    page = open_ui("/")
+    result = page.evaluate(
+        """async () => {
+            const m = await import("/ui/agent/desk.js");
+            const rule = [
+                [0, 1e9, true], [60000, 1e9, false], [60000, 59999, true], [60000, 60000, true],
+            ].map(([timeoutMs, idleMs, live]) => m.lockDecision({ timeoutMs, idleMs, live }));
+            let now = 0;
+            const ticks = [];
+            const clock = { now: () => now, every: (ms, fn) => {
+                ticks.push(fn); return () => ticks.splice(ticks.indexOf(fn), 1); } };
+            const target = new EventTarget();
+            const state = { app: { idle_s: null, live: true }, asked: 0, locks: 0 };
+            const timer = new m.IdleLock({
+                appActivity: async () => { state.asked += 1; return state.app; },
+                onLock: () => { state.locks += 1; }, target, clock,
+            });
+            timer.start(60);
+            const steps = [];
+            const at = async (t) => { now = t; steps.push([await timer.check(), state.asked]); };
+            await at(30000);                               // own idle 30 s: no call
+            state.app = { idle_s: 10, live: true };        // a chat window typed 10 s ago
+            await at(60000);                               // asks; the chat's input wins
+            state.app = { idle_s: null, live: false };     // no live support
+            await at(120000);
+            state.app = { idle_s: null, live: true };
+            await at(121000);                              // locks
+            timer.paused = true;
+            await at(200000);                              // paused: nothing
+            timer.paused = false; timer.reset();
+            target.dispatchEvent(new Event("keydown"));
+            await at(230000);
+            const sizes = [90, 130, 120].map((p) => {
+                const el = document.createElement("div");
+                m.applyTextSize(p, el);
+                return [el.style.fontSize, el.dataset.textSize];
+            });
+            return { rule, steps, locks: state.locks, sizes };
+        }"""
+    )
+    assert result["rule"] == ["off", "quiet", "active", "lock"]
+    assert result["steps"] == [
+        ["active", 0], ["active", 1], ["quiet", 2], ["lock", 3], ["off", 3], ["active", 3],
+    ]  # fmt: skip
+    assert result["locks"] == 1
+    assert result["sizes"] == [["90%", "90"], ["130%", "130"], ["", "100"]]
