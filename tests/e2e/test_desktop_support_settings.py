@@ -125,7 +125,7 @@ def test_presets_text_size_and_wallpaper_in_the_real_app(
 ) -> None:
     """Sharp text starts the presenter with --quality 90 --max-fps 10 (moving a slider makes it
     Custom); 130 % text reaches the chat window at once; the wallpaper is plain while
-    presenting, back after a stop, and back when the presenter is killed."""
+    presenting, back after a stop, when the presenter is killed and when the app quits."""
     from tests.support.ui_pages import customer_join, open_page
 
     env = xvfb.env()
@@ -222,8 +222,15 @@ def test_presets_text_size_and_wallpaper_in_the_real_app(
         # Where no window covers it, the desktop is the wallpaper again.
         same = np.all(after[..., :3] == desktop_before[..., :3], axis=-1)
         assert same.mean() > 0.3, f"only {same.mean():.0%} of the screen is the wallpaper again"
+
+        # The app quits while presenting: the wallpaper is back when it has exited.
+        support.chat.click(by_test_id("present-request"))
+        support.customer.get_by_test_id("presentation-accept").click()
+        _presenter_command(app)
+        wait_until(lambda: root_pixmap_property(env) is None, "the wallpaper gone again", 15)
         windows.close()
         assert app.stop() == 0
+        assert root_pixmap_property(env) == wallpaper
 
 
 def test_the_lock_covers_every_window_while_the_support_goes_on(
