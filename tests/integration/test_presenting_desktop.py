@@ -4,6 +4,7 @@ and after, on a private Xvfb (suite/agent/app/presenting_desktop.py)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -134,3 +135,32 @@ def test_openbox_resizes_in_outline_while_presenting(display, tmp_path) -> None:
     finally:
         openbox.terminate()
         openbox.wait(timeout=10)
+
+
+@pytest.mark.skipif(not shutil.which("gsettings"), reason="gsettings is not installed")
+def test_gnome_picture_options_are_none_while_presenting(tmp_path) -> None:
+    """On GNOME (XDG_CURRENT_DESKTOP) the background's picture-options is 'none' between
+    begin() and end(), and the agent's own value again after (a keyfile GSettings backend in
+    a temporary folder stands in for the desktop's dconf)."""
+    env = {
+        "PATH": os.environ["PATH"], "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+        "XDG_CURRENT_DESKTOP": "ubuntu:GNOME", "GSETTINGS_BACKEND": "keyfile",
+    }  # fmt: skip
+
+    def picture_options() -> str:
+        return subprocess.run(
+            ["gsettings", "get", "org.gnome.desktop.background", "picture-options"],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+
+    subprocess.run(
+        ["gsettings", "set", "org.gnome.desktop.background", "picture-options", "spanned"],
+        env=env, check=True,
+    )  # fmt: skip
+    state = tmp_path / "state"
+    state.mkdir()
+    desktop = PresentingDesktop(lambda: {"hide_wallpaper": True}, state, env)
+    desktop.begin()
+    assert picture_options() == "'none'"
+    desktop.end()
+    assert picture_options() == "'spanned'"
