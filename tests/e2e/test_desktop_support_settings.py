@@ -183,7 +183,7 @@ def test_presets_text_size_and_wallpaper_in_the_real_app(
         _shot(main, artifacts_dir, "settings-desk-ko-130")
         _choose(main, "desk-text-size", "100")
         main.evaluate(f"document.querySelector('{by_test_id('remote-preset')}')"
-                      ".scrollIntoView({block: 'start'})")  # fmt: skip
+                      ".scrollIntoView({block: 'center'})")  # fmt: skip
         _shot(main, artifacts_dir, "settings-remote-ko-100")
         _choose(main, "desk-text-size", "130")
         _choose(main, "language-select", "en")
