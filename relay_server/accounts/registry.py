@@ -268,6 +268,32 @@ class Accounts:
         self.known_addresses.add(username, ip, now)
         return self.issue_token(account, now)
 
+    def record_password_check(
+        self, account: dict[str, Any] | None, username: str, ip: str, now: float
+    ) -> None:
+        """Finish a check of a signed-in agent's own password (the agent app's lock, A8): the
+        same budgets as a login (:meth:`begin_login` held the attempt), no token.
+
+        Raises:
+            AccountError: ``wrong_password`` (with ``tries_left``) or ``throttled``.
+        """
+        pair = _pair(username, ip)
+        if account is None:
+            self.by_account.fail(username, now)
+            self.by_ip.fail(ip, now)
+            wait = self.by_pair.fail(pair, now)
+            if wait > 0:
+                raise _locked(wait)
+            tries_left = self.by_pair.tries_left(pair, now)
+            raise AccountError(
+                "wrong_password",
+                f"wrong password; {tries_left} more wrong tries lock it here "
+                f"for {int(LOGIN_WINDOW_S // 60)} minutes",
+                details={"tries_left": tries_left},
+            )
+        self.abandon_login(username, ip)
+        self.by_pair.reset(pair)
+
     def issue_token(self, account: dict[str, Any], now: float) -> tuple[str, float]:
         """A new bearer token for ``account`` (after a password check, or for a sign-in
         handoff the account's own token asked for). Returns the token and when it expires.

@@ -143,6 +143,25 @@ def build_app(
         logger.info("agent logged in", extra={"username": username, "ip": ip})
         return {"token": token, "expires_at": expires_at, "agent": relay.profile(account)}
 
+    @app.post("/api/me/verify_password")
+    @api
+    def verify_own_password():
+        # A8: the agent app's lock asks whether the person at the desk knows the password;
+        # throttled exactly as a login of this ID from this address.
+        username = principal().username
+        password = body().get("password")
+        if not isinstance(password, str) or not password:
+            raise Refused("bad_request", "verify_password requires 'password'")
+        ip = client_ip()
+        relay.accounts.begin_login(username, ip, clock())
+        try:
+            account = pool.apply(relay.accounts.verify, (username, password))
+        except BaseException:
+            relay.accounts.abandon_login(username, ip)
+            raise
+        relay.accounts.record_password_check(account, username, ip, clock())
+        return {"verified": True}
+
     @app.post("/api/logout")
     @api
     def logout():

@@ -24,6 +24,7 @@ from suite.agent.app.local_server import LocalServer
 from suite.agent.app.local_state import LocalState, log_out
 from suite.agent.app.network_settings import AgentNetwork
 from suite.agent.app.presentations import Presentations
+from suite.agent.app.presenting_desktop import PresentingDesktop
 from suite.agent.app.relay_client import RelayClient, parse_relay_address
 from suite.agent.app.relay_tunnel import RelayTunnel
 from suite.agent.app.settings import LocalSettings
@@ -91,7 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     # A chat window closed without reporting "no sessions" must not leave its line in the notice,
     # and its presenter (if any) stops with it.
-    presentations = Presentations()
+    # A8: the wallpaper and window outlines while presenting, put back when it stops (and now,
+    # if a previous run died while presenting).
+    desktop_look = PresentingDesktop(lambda: settings.get()["presenting_desktop"], settings.folder)
+    desktop_look.recover()
+    presentations = Presentations(desktop=desktop_look)
 
     def chat_closed(session_id: str) -> None:
         # stop() waits for the child; not on the GUI's thread.

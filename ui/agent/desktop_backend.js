@@ -329,15 +329,17 @@ export class DesktopBackend extends AccountBackend {
 
   // ---------- Settings: remote support (A8) and the received-files folder (P4) ----------
 
-  /** {remote_support, received_files_folder, default_folder} (the folder used when empty). */
+  /** {remote_support, quality_presets, received_files_folder, default_folder} (the folder used
+   * when empty; quality_presets: each preset's options, A8). */
   async remoteSupportSettings() {
-    const [{ settings }, { folder }] = await Promise.all([
+    const [{ settings, quality_presets: presets }, { folder }] = await Promise.all([
       this._local("GET", "/local/settings"),
       this._local("GET", "/local/files/folder"),
     ]);
     const chosen = settings.received_files_folder ?? "";
     return {
       remote_support: settings.remote_support ?? {},
+      quality_presets: presets ?? {},
       received_files_folder: chosen,
       default_folder: chosen ? "" : folder,
     };
@@ -348,6 +350,35 @@ export class DesktopBackend extends AccountBackend {
     await this._local("PUT", "/local/settings", {
       body: { remote_support: remoteSupport, received_files_folder: folder },
     });
+  }
+
+  // ---------- The lock and the text size (A8): /local/desk, /local/lock, /local/unlock ----------
+
+  /** {locked, lock_after_s, text_size}. */
+  async deskState() {
+    return this._local("GET", "/local/desk");
+  }
+
+  /** Cover every window of the app (the main window's idle timer). */
+  async lock() {
+    return this._local("POST", "/local/lock");
+  }
+
+  /** Uncover every window once the relay confirms the password (ApiError: wrong_password, throttled). */
+  async unlock(password) {
+    return this._local("POST", "/local/unlock", { body: { password } });
+  }
+
+  /** Save A8's options of this computer (text_size, idle_lock_minutes, presenting_desktop). */
+  async saveDeskSettings(changes) {
+    const { settings } = await this._local("PUT", "/local/settings", { body: changes });
+    return settings;
+  }
+
+  /** All the app's settings (GET /local/settings). */
+  async localSettings() {
+    const { settings } = await this._local("GET", "/local/settings");
+    return settings;
   }
 
   // ---------- Automatic logout (A4): the idle time is the account's; activity is /local/activity ----------

@@ -21,6 +21,7 @@ import { createBackend } from "./backend.js";
 import { offerDesktopActions, startFromHandoff } from "./call_handoff.js";
 import { takeHandoff } from "./handoff.js";
 import { ActivityReporter, IdleLogout } from "./idle_logout.js";
+import { IdleLock, followDesk } from "./desk.js";
 import { LoginForm } from "./login_form.js";
 import { HistoryView } from "../common/history/history_view.js";
 import { ReservationsView } from "./reservations_view.js";
@@ -43,6 +44,7 @@ import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
 import { RESERVATION_STRINGS } from "../common/strings/reservation_strings.js";
 import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
+import { DESK_STRINGS } from "../common/strings/desk_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
 import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
@@ -59,6 +61,7 @@ i18n.addStrings(
   RECORDING_STRINGS,
   CHAT_STRINGS,
   CONTROL_STRINGS,
+  DESK_STRINGS,
   DESKTOP_CALL_STRINGS,
   DRAWING_STRINGS,
   FAVOURITE_STRINGS,
@@ -147,7 +150,15 @@ class AgentApp {
       onIdleMinutes: (minutes) => this._startIdle(minutes),
       attention: this.attention,
       favourites: this.favourites,
+      onLockMinutes: () => this._startLock(),
     });
+    // A8: the desktop app locks its windows after the idle time while a support is live.
+    this.lockTimer = this.backend.mode === "desktop" && !this.chatWindow
+      ? new IdleLock({
+        appActivity: () => this.backend.appActivity(),
+        onLock: () => this.backend.lock().catch((error) => console.warn("not locked:", error.message)),
+      })
+      : null;
     // A4: sign out after the idle time (the main window decides; idle_logout.js).
     this.idle = new IdleLogout({
       isLive: () => this._supportLive(),
@@ -179,6 +190,9 @@ class AgentApp {
     i18n.apply();
     i18n.onChange((code) => this.windows.languageChanged(code));
     this.backend.sync.onMessage((message) => this.windows.onWindowMessage(message));
+    if (this.backend.mode === "desktop") {
+      this.desk = followDesk({ backend: this.backend, i18n, onLockChange: (locked) => this._lockChanged(locked) });
+    }
     fillIcons();
     this._wireToolbar();
     byId("admin-button").hidden = !this.backend.canOpenAdmin;
@@ -284,11 +298,38 @@ class AgentApp {
     }
   }
 
+  /** A8: while locked the title bar names no customer; the timer rests until unlocked. */
+  _lockChanged(locked) {
+    this._locked = locked;
+    if (this.lockTimer) {
+      this.lockTimer.paused = locked;
+      this.lockTimer.reset();
+    }
+    this._renderTitle();
+  }
+
+  /** (Re)start the lock's timer with the app's idle time (desktop main window, signed in). */
+  async _startLock() {
+    if (!this.lockTimer) {
+      return;
+    }
+    if (!this.auth) {
+      this.lockTimer.stop();
+      return;
+    }
+    const desk = await this.backend.deskState().catch(() => null);
+    if (this.auth) {
+      this.lockTimer.start(desk?.lock_after_s ?? 0, this._lockCheckMs);
+    }
+  }
+
   /** The page's (and the desktop chat window's) title: the customer, or what the page shows. */
   _renderTitle() {
     const session = this.support?.session;
     let title = i18n.t("app.agent_title");
-    if (this.step === "chat" && session) {
+    if (this._locked) {
+      title = i18n.t("lock.window_title");
+    } else if (this.step === "chat" && session) {
       title = i18n.t("account.title_chat", { name: session.customer_name || i18n.t("role.customer") });
     } else if (this.step === "waiting") {
       title = i18n.t("account.title_waiting");
@@ -552,11 +593,15 @@ class AgentApp {
     if (auth?.token !== this.auth?.token) {
       this.account.refresh(); // another sign-in: read the account's data again
     }
+    const signedInBefore = Boolean(this.auth);
     this.auth = auth?.token ? auth : null;
     this.backend.useAccount(this.auth ? this.account : null);
     saveJson(window.sessionStorage, AUTH_KEY, this.auth);
     this._renderMe();
     this._syncIdle();
+    if (signedInBefore !== Boolean(this.auth)) {
+      this._startLock();
+    }
   }
 
   // ---------- Automatic logout (A4) ----------

@@ -7,6 +7,7 @@ import { byId } from "../common/dom.js";
 import { AttentionSettings } from "./attention_settings.js";
 import { CallSettings } from "./call_settings.js";
 import { RecordingSettings } from "./recording_settings.js";
+import { DeskSettings } from "./desk_settings.js";
 import { IdleLogoutSettings } from "./idle_logout_settings.js";
 import { RemoteSupportSettings } from "./remote_support_settings.js";
 import { ShortMessagesEditor } from "./short_messages_editor.js";
@@ -25,8 +26,9 @@ export class SettingsPanel {
    * @param {import("./attention.js").Attention} options.attention what the Alerts tab tries out
    * @param {import("./favourites.js").Favourites} [options.favourites] the Favourites tab's data
    * @param {() => Promise<string>} [options.recordingPolicy] the admin's recording policy (P9)
+   * @param {(minutes: number) => void} [options.onLockMinutes] the lock's new idle time (A8)
    */
-  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend, onIdleMinutes, attention, favourites, recordingPolicy }) {
+  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend, onIdleMinutes, attention, favourites, recordingPolicy, onLockMinutes }) {
     this.i18n = i18n;
     this._load = loadShortMessages;
     this._onAuthError = onAuthError;
@@ -43,6 +45,8 @@ export class SettingsPanel {
     this.calls = backend.callSupport ? new CallSettings(byId("tabpanel-remote"), { i18n, backend }) : null;
     // P9: recordings are made by the desktop app's presenter only.
     this.recordings = backend.recordings ? new RecordingSettings(byId("tabpanel-remote"), { i18n, backend, policy: recordingPolicy }) : null;
+    // A8: text size, the lock, the desktop while presenting (desktop app only).
+    this.desk = backend.deskState ? new DeskSettings(byId("tabpanel-remote"), { i18n, backend, onLockMinutes }) : null;
     for (const tab of this.tabs) {
       tab.addEventListener("click", () => this.select(tab));
       tab.addEventListener("keydown", (event) => this._onKey(event, tab));
@@ -58,6 +62,7 @@ export class SettingsPanel {
     this.alerts.load();
     this.calls?.load();
     this.recordings?.load();
+    this.desk?.load();
     this.favourites?.load();
     try {
       this.editor.setMessages(await this._load());

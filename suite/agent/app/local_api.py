@@ -23,6 +23,7 @@ from suite import http_json
 from suite.agent.app.errors import AgentError, RelayClientError
 from suite.agent.app.local_attention import install_attention_routes
 from suite.agent.app.local_calls import install_call_routes
+from suite.agent.app.local_desk import DeskLock, install_desk_routes
 from suite.agent.app.local_favourites import install_favourite_routes
 from suite.agent.app.local_files import install_local_file_routes
 from suite.agent.app.local_history import install_history_routes
@@ -34,7 +35,7 @@ from suite.agent.app.network_settings import AgentNetwork
 from suite.agent.app.presentations import Presentations
 from suite.agent.app.relay_client import Readable, RelayClient, parse_relay_address
 from suite.agent.app.relay_tunnel import RelayTunnel
-from suite.agent.app.settings import LANGUAGES, LocalSettings
+from suite.agent.app.settings import LANGUAGES, QUALITY_PRESETS, LocalSettings
 from suite.agent.app.system_notifications import SystemNotifier
 from suite.errors import CodedError
 from suite.resources import ui_dir
@@ -301,16 +302,27 @@ def build_app(
     install_network_routes(
         app, json_route, network, body=_body, choose_path=getattr(desktop, "choose_path", None)
     )
+    # The lock and the text size (A8): suite/agent/app/local_desk.py.
+    desk = DeskLock()
+    install_desk_routes(
+        app, json_route, settings, desk, login=lambda: state.login, client=client,
+        broadcast=lambda message: broadcast(message), body=_body,
+    )  # fmt: skip
 
     @app.get("/local/settings")
     @json_route
     def get_settings():
-        return {"settings": settings.get()}
+        # A8: the quality presets' options, so the settings tab shows what each one sets.
+        return {"settings": settings.get(), "quality_presets": QUALITY_PRESETS}
 
     @app.put("/local/settings")
     @json_route
     def put_settings():
-        return {"settings": settings.update(_body())}
+        changes = _body()
+        updated = settings.update(changes)
+        if isinstance(changes, dict) and "text_size" in changes:  # A8: every window at once
+            broadcast({"kind": "text_size", "percent": updated["text_size"], "from": "app"})
+        return {"settings": updated}
 
     @app.post("/local/login")
     @json_route
@@ -383,6 +395,7 @@ def build_app(
     @json_route
     def logout():
         log_out(state, lambda url: client_factory(url, settings.get()["verify_tls"]))
+        desk.set(False)  # A8: signed out, the windows show nothing to hide
         broadcast({"kind": "signed_out", "from": "app"})  # every window signs out
 
     def broadcast(message: dict[str, Any]) -> None:
