@@ -18,8 +18,9 @@ SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "heig
 @pytest.mark.parametrize("size", sorted(SIZES))
 @pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
 def test_the_customer_sees_while_the_session_is_recorded(relay, open_ui, size, locale):
-    """The chat page shows the mark when the agent's presenter says it records, hides it when
-    it stops, and shows it at once to a page that joins while a recording runs."""
+    """The chat page shows the mark when the agent's presenter says it records (the sentence on
+    a laptop, one line "Recording" on a phone), hides it when it stops, and shows it at once to
+    a page that joins while a recording runs."""
     api = Api(relay.url)
     token = api.login(ALICE.username, ALICE.password)
     support = api.new_support(token)
@@ -31,7 +32,15 @@ def test_the_customer_sees_while_the_session_is_recorded(relay, open_ui, size, l
     presenter.send({"type": "set_recording", "recording": True})
     expect(mark).to_be_visible()
     text = "This session is being recorded" if locale == "en-US" else "이 상담은 녹화되고 있습니다"
-    expect(mark).to_have_text(text)
+    short = "Recording" if locale == "en-US" else "녹화 중"
+    expect(by_id(page, "recording-mark-text")).to_have_text(text)  # read by screen readers
+    expect(by_id(page, "recording-mark-short")).to_have_text(short)
+    if size == "phone":  # the sentence wrapped to three lines beside the agent's name
+        expect(by_id(page, "recording-mark-short")).to_be_visible()
+        assert by_id(page, "recording-mark").bounding_box()["height"] < 30
+    else:
+        expect(by_id(page, "recording-mark-short")).to_be_hidden()
+        expect(by_id(page, "recording-mark-text")).to_be_visible()
     screenshot(page, f"recording-mark-chat-{size}-{locale[:2]}")
     page.reload()  # joins again: told by welcome.session.recording
     expect(by_id(page, "recording-mark")).to_be_visible()

@@ -3,7 +3,7 @@
 // The agent's app says when it records (`set_recording` from its presenter); the relay tells
 // every chat socket and viewer with `recording_state` and keeps it in `welcome.session.recording`
 // for those who join later. The mark is a status line with a red dot, shown only while it is
-// true; a change is announced to screen readers through role="status".
+// true (a short word instead of the sentence on a narrow screen); a change is announced to screen readers through role="status".
 
 import { MessageType } from "./protocol.js";
 
@@ -19,10 +19,19 @@ export class RecordingMark {
     const dot = document.createElement("span");
     dot.className = "rs-recording-mark__dot";
     dot.setAttribute("aria-hidden", "true");
+    // The sentence, and a short word for a phone's header ("Recording"), where the sentence
+    // wrapped to three lines beside the agent's name: CSS shows one of them, and screen
+    // readers always read the sentence (the word is hidden from them).
     const text = document.createElement("span");
     text.className = "rs-recording-mark__text";
+    text.dataset.testid = "recording-mark-text";
     i18n.bind(text, "recording.mark");
-    this.element.append(dot, text);
+    const short = document.createElement("span");
+    short.className = "rs-recording-mark__short";
+    short.dataset.testid = "recording-mark-short";
+    short.setAttribute("aria-hidden", "true");
+    i18n.bind(short, "recording.mark_short");
+    this.element.append(dot, text, short);
     this.element.hidden = true;
     parent.insertBefore(this.element, before);
   }

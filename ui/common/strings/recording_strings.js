@@ -3,6 +3,7 @@
 export const RECORDING_STRINGS = Object.freeze({
   en: {
     "recording.mark": "This session is being recorded",
+    "recording.mark_short": "Recording",
     "recording.settings_title": "Recording",
     "recording.automatic": "Record presentations automatically",
     "recording.policy_off": "Your administrator has turned recording off.",
@@ -21,6 +22,7 @@ export const RECORDING_STRINGS = Object.freeze({
   },
   ko: {
     "recording.mark": "이 상담은 녹화되고 있습니다",
+    "recording.mark_short": "녹화 중",
     "recording.settings_title": "녹화",
     "recording.automatic": "프레젠테이션 자동 녹화",
     "recording.policy_off": "관리자가 녹화를 사용하지 않도록 설정했습니다.",
