@@ -52,6 +52,7 @@ MAINTAINER = "RemoteSales <support@remotesales.invalid>"
 # in every window (a CJK font); Qt's xcb GL integration opens libEGL.
 RUNTIME_DEPENDS = ("libx11-6", "libxrandr2", "libxfixes3", "libxext6", "libegl1",
                    "fonts-noto-cjk")  # fmt: skip
+SHARED_LIBRARY = re.compile(r"\.so(\.[0-9.]+)?$")
 COMPRESSION = {"xz": ["-Zxz", "-z6"], "gzip": ["-Zgzip", "-z6"]}
 # The wheels' own libraries: numpy's OpenBLAS and gfortran, Pillow's codecs, libpython, Qt.
 PRIVATE_DIRS = ("_internal", "_internal/PyQt6/Qt6/lib", "_internal/numpy.libs",
@@ -145,8 +146,12 @@ def check_provisioning(path: Path) -> str:
 def stage(app: Path, root: Path, version: str, provisioning: str) -> None:
     shutil.copytree(app, root / PREFIX, symlinks=True)
     for path in (root / PREFIX).rglob("*"):  # lintian: no group/other write bits, no odd modes
-        if not path.is_symlink():
-            path.chmod(0o755 if path.is_dir() or path.stat().st_mode & 0o111 else 0o644)
+        if path.is_symlink():
+            continue
+        runs = path.is_dir() or (
+            path.stat().st_mode & 0o111 and not SHARED_LIBRARY.search(path.name)
+        )
+        path.chmod(0o755 if runs else 0o644)
     (root / "usr/bin").mkdir(parents=True)
     (root / "usr/bin" / PACKAGE).symlink_to(Path("/") / PREFIX / PACKAGE)
     applications = root / "usr/share/applications"
@@ -160,7 +165,7 @@ def stage(app: Path, root: Path, version: str, provisioning: str) -> None:
     shutil.copyfile(HERE / "copyright", doc / "copyright")
     when = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
     write_gzipped(
-        doc / "changelog.Debian.gz",
+        doc / "changelog.gz",  # a native package (no Debian revision): not changelog.Debian
         f"{PACKAGE} ({version}) unstable; urgency=medium\n\n"
         f"  * Built by scripts/build agent.\n\n -- {MAINTAINER}  {when}\n",
     )

@@ -130,7 +130,7 @@ def test_lintian_finds_no_errors(package: AgentPackage) -> None:
         pytest.skip("lintian is not installed (scripts/test installs it)")
     started = time.monotonic()
     result = subprocess.run(
-        ["lintian", "--fail-on", "error", "--no-tag-display-limit", str(package.deb)],
+        ["lintian", "--fail-on", "error", "--tag-display-limit", "0", str(package.deb)],
         capture_output=True, text=True, timeout=1200,
     )  # fmt: skip
     print(f"\nlintian ({time.monotonic() - started:.0f} s):\n{result.stdout}{result.stderr}")
