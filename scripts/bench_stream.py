@@ -18,6 +18,13 @@ case runs (c) with 5 viewers, one behind a TCP proxy throttled to ~1 Mbit/s, aga
 without it.
 
     scripts/bench_stream.py [--seconds 10] [--json out.json] [--only slides,typing]
+                            [--compare /path/to/an/older/checkout]
+
+``--compare`` runs that checkout's presenter as a third mode ("before") right after this
+tree's, on the same content, relay and viewers: before/after rounds interleaved in one run.
+For slides each change is measured on its own: its bytes, the time from the change to its
+first painted picture and to its last frame; at the end, whether the canvas outside the photo
+is pixel-exact and the photo's PSNR.
 
 Needs Xvfb and Debian's /usr/bin/chromium (Playwright drives it; never ``playwright install``).
 """
@@ -49,7 +56,13 @@ import psutil  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from scripts.stream_bench.baseline_presenter import run_baseline  # noqa: E402
-from scripts.stream_bench.content import HEIGHT, QUALITY, WIDTH, paint_loop  # noqa: E402
+from scripts.stream_bench.content import (  # noqa: E402
+    HEIGHT,
+    PHOTO_BOX,
+    QUALITY,
+    WIDTH,
+    paint_loop,
+)
 from scripts.stream_bench.pipeline_costs import format_costs, pipeline_costs  # noqa: E402
 from scripts.stream_bench.throttled_proxy import ThrottledProxy  # noqa: E402
 from scripts.stream_bench.viewer_page import VIEWER_HTML, VIEWER_JS  # noqa: E402
@@ -82,6 +95,8 @@ class Bench:
     browser: Any
     work: Path
     seconds: float
+    compare: Path | None = None
+    presenter_args: list[str] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -126,8 +141,9 @@ def run_case(
     env = bench.xvfb.env()
     ctx = multiprocessing.get_context("spawn")
     activity, running, ready = ctx.Event(), ctx.Event(), ctx.Event()
+    changes = ctx.Queue()
     running.set()
-    painter = ctx.Process(target=paint_loop, args=(content, env, activity, running, ready))
+    painter = ctx.Process(target=paint_loop, args=(content, env, activity, running, ready, changes))
     painter.start()
     ready.wait(60)
     proxy = ThrottledProxy(bench.relay.port, THROTTLE_BYTES_PER_S) if throttled else None
@@ -145,11 +161,18 @@ def run_case(
     ws_url = f"ws://127.0.0.1:{bench.relay.port}/ws"
     common = [f"--relay={ws_url}", f"--token={token}", f"--session={session_id}",
               f"--quality={QUALITY}", f"--stats-file={stats_file}"]  # fmt: skip
+    cwd = REPO_ROOT
     if mode == "presenter":
+        command = [sys.executable, "-m", "suite.agent.presenter", *common, "--log-level=WARNING",
+                   *bench.presenter_args]  # fmt: skip
+    elif mode == "before":
+        assert bench.compare is not None
+        cwd = bench.compare
+        env = {**env, "PYTHONPATH": str(bench.compare)}
         command = [sys.executable, "-m", "suite.agent.presenter", *common, "--log-level=WARNING"]
     else:
         command = [sys.executable, str(Path(__file__).resolve()), "--baseline-presenter", *common]
-    presenter = subprocess.Popen(command, cwd=REPO_ROOT, env=env)
+    presenter = subprocess.Popen(command, cwd=cwd, env=env)
     process = psutil.Process(presenter.pid)
     relay_process = psutil.Process(bench.relay.pid)
     result: dict[str, Any] = {"case": label, "content": content, "mode": mode,
@@ -164,7 +187,7 @@ def run_case(
         parts0 = {name: _cpu_s(procs) for name, procs in parts.items()}
         machine0 = psutil.cpu_times()
         stats0 = _read_stats(stats_file, time.time() * 1000)
-        started = time.monotonic()
+        started, started_ms = time.monotonic(), time.time() * 1000
         time.sleep(bench.seconds)
         elapsed = time.monotonic() - started
         cpu1, relay_cpu1 = process.cpu_times(), relay_process.cpu_times()
@@ -173,6 +196,8 @@ def run_case(
         stats1 = _read_stats(stats_file, time.time() * 1000)
         reports = [page.evaluate("window.bench.report()") for page in pages]
         result.update(_summarise(reports, viewers - throttled, elapsed))
+        if content == "slides":
+            result.update(_slide_changes(reports[0], _drain(changes), started_ms))
         result["upload_bytes_per_s"] = (stats1["bytes"] - stats0["bytes"]) / (
             (stats1["time_ms"] - stats0["time_ms"]) / 1000 or 1
         )
@@ -193,6 +218,8 @@ def run_case(
         ours += result["presenter_cpu_pct"] + result["relay_cpu_pct"]
         cores = os.cpu_count() or 1
         result["others_cpu_pct"] = max(0.0, result["machine_cpu_pct"] * cores - ours)
+        if content == "slides":
+            result.update(_slide_quality(bench, pages[0], activity))
         if content == "typing":
             result.update(_settle(bench, pages[: viewers - throttled], activity, stats_file,
                                   process))  # fmt: skip
@@ -243,7 +270,7 @@ def _summarise(reports: list[dict[str, Any]], normal: int, elapsed: float) -> di
     def one(report: dict[str, Any]) -> dict[str, float]:
         paints = report["paints"]
         last_paint: dict[float, float] = {}
-        for capture_ms, painted_ms in paints:
+        for capture_ms, painted_ms, *_ in paints:
             last_paint[capture_ms] = max(painted_ms, last_paint.get(capture_ms, 0.0))
         latencies = [painted - capture for capture, painted in last_paint.items()]
         return {"fps": len(last_paint) / elapsed, "bytes_per_s": report["bytes"] / elapsed,
@@ -268,6 +295,67 @@ def _summarise(reports: list[dict[str, Any]], normal: int, elapsed: float) -> di
     return out
 
 
+def _drain(changes: Any) -> list[float]:
+    out = []
+    while True:
+        try:
+            out.append(changes.get(timeout=0.2))
+        except Exception:  # queue.Empty
+            return out
+
+
+def _slide_changes(report: dict[str, Any], changes: list[float], since_ms: float) -> dict:
+    """Per slide change in the measured window: bytes, first picture and last frame times.
+
+    A frame belongs to the change before its capture time; the window's last change counts
+    only if the next one (or the end) leaves it 1.9 s (the deck changes every 2 s).
+    """
+    paints = sorted(report["paints"], key=lambda paint: paint[0])
+    end = max((paint[1] for paint in paints), default=since_ms)
+    changes = [c for c in changes if c >= since_ms and c + 1900 <= end]
+    per_change = []
+    for index, change in enumerate(changes):
+        upto = changes[index + 1] if index + 1 < len(changes) else change + 2000
+        mine = [p for p in paints if change <= p[0] < upto]
+        if not mine:
+            continue
+        per_change.append({
+            "bytes": sum(p[2] for p in mine),
+            "first_picture_ms": min(p[1] for p in mine) - change,
+            "last_frame_ms": max(p[1] for p in mine) - change,
+        })  # fmt: skip
+    if not per_change:
+        return {}
+    return {
+        "slide_changes": len(per_change),
+        "slide_bytes": float(np.median([c["bytes"] for c in per_change])),
+        "slide_first_picture_ms": float(np.median([c["first_picture_ms"] for c in per_change])),
+        "slide_last_frame_ms": float(np.median([c["last_frame_ms"] for c in per_change])),
+    }
+
+
+def _slide_quality(bench: Bench, page: Any, activity) -> dict[str, Any]:
+    """Stop the deck; 2 s later, is the canvas exact outside the photo, and the photo's PSNR?"""
+    activity.clear()
+    time.sleep(2.0)  # longer than the refresh's 250 ms stillness plus its chunks
+    screen, canvas = _screen_and_canvas(page)
+    x, y, w, h = PHOTO_BOX
+    outside = np.ones(screen.shape[:2], bool)
+    outside[y : y + h, x : x + w] = False
+    photo = (slice(y, y + h), slice(x, x + w))
+    mse = np.mean((canvas[photo].astype(np.float64) - screen[photo].astype(np.float64)) ** 2)
+    differs = np.argwhere((canvas != screen).any(axis=2) & outside)
+    if len(differs):
+        worst = int(np.abs(canvas.astype(int) - screen.astype(int)).max(axis=2)[outside].max())
+        logger.warning("outside the photo %d pixels differ (by up to %d) within %s-%s",
+                       len(differs), worst, differs.min(axis=0).tolist(),
+                       differs.max(axis=0).tolist())  # fmt: skip
+    return {
+        "slide_text_exact": bool(np.array_equal(canvas[outside], screen[outside])),
+        "slide_photo_psnr_db": float("inf") if mse == 0 else float(10 * np.log10(255**2 / mse)),
+    }
+
+
 def _settle(bench: Bench, pages: list[Any], activity, stats_file: Path, process) -> dict:
     """Stop typing; time until every viewer is pixel-exact; then the idle cost."""
     activity.clear()
@@ -290,7 +378,7 @@ def _settle(bench: Bench, pages: list[Any], activity, stats_file: Path, process)
     for page in pages:
         page.evaluate("window.bench.mark()")
     stats0, cpu0 = _read_stats(stats_file, time.time() * 1000), process.cpu_times()
-    idle_s = 5.0
+    idle_s = 10.0
     time.sleep(idle_s)
     stats1, cpu1 = _read_stats(stats_file, time.time() * 1000), process.cpu_times()
     reports = [page.evaluate("window.bench.report()") for page in pages]
@@ -304,7 +392,7 @@ def _settle(bench: Bench, pages: list[Any], activity, stats_file: Path, process)
     return out
 
 
-def _canvas_matches_screen(bench: Bench, page: Any) -> bool:
+def _screen_and_canvas(page: Any) -> tuple[np.ndarray, np.ndarray]:
     import mss
 
     with mss.MSS() as grabber:
@@ -312,7 +400,11 @@ def _canvas_matches_screen(bench: Bench, page: Any) -> bool:
         screen = np.frombuffer(shot.rgb, np.uint8).reshape(shot.height, shot.width, 3)
     url = page.evaluate("document.getElementById('screen').toDataURL('image/png')")
     data = base64.b64decode(url.split(",", 1)[1])
-    canvas = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    return screen, np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def _canvas_matches_screen(bench: Bench, page: Any) -> bool:
+    screen, canvas = _screen_and_canvas(page)
     matches = bool(np.array_equal(canvas, screen))
     if not matches:
         differs = np.argwhere((canvas != screen).any(axis=2))
@@ -352,6 +444,14 @@ def format_table(results: list[dict[str, Any]]) -> str:
             notes.append(f"idle {r['idle_bytes_per_s']:.0f} B/s to a viewer, "
                          f"{r['idle_upload_bytes_per_s']:.0f} B/s up, "
                          f"presenter {r['idle_presenter_cpu_pct']:.0f} % CPU")  # fmt: skip
+        if "slide_bytes" in r:
+            notes.append(f"a slide change: {r['slide_bytes'] / 1000:.0f} kB, first picture "
+                         f"{r['slide_first_picture_ms']:.0f} ms, last frame "
+                         f"{r['slide_last_frame_ms']:.0f} ms (median of "
+                         f"{r['slide_changes']})")  # fmt: skip
+        if "slide_text_exact" in r:
+            notes.append(f"settled: text exact {r['slide_text_exact']}, photo "
+                         f"{r['slide_photo_psnr_db']:.1f} dB")  # fmt: skip
         if "throttled_fps" in r:
             notes.append(f"throttled viewer: {r['throttled_fps']:.1f} fps, "
                          f"{r['throttled_bytes_per_s'] / 1000:.0f} kB/s, "
@@ -375,6 +475,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per case")
     parser.add_argument("--only", default="slides,typing,motion,fanout,costs")
     parser.add_argument("--json", type=Path, help="write all results here")
+    parser.add_argument("--compare", type=Path, help="an older checkout to run as 'before'")
+    parser.add_argument(
+        "--presenter-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="pass ARG to this tree's presenter (e.g. --presenter-arg=--poll)",
+    )
     # The baseline presenter runs as a subprocess of this script.
     parser.add_argument("--baseline-presenter", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--relay", help=argparse.SUPPRESS)
@@ -404,10 +512,14 @@ def main() -> int:
                 browser = playwright.chromium.launch(
                     executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS
                 )
-                bench = Bench(xvfb, relay, browser, work, args.seconds)
+                bench = Bench(
+                    xvfb, relay, browser, work, args.seconds, args.compare, args.presenter_arg
+                )
                 for content in ("slides", "typing", "motion"):
                     if content in only:
                         run_case(bench, content, "presenter")
+                        if args.compare:
+                            run_case(bench, content, "before")
                         run_case(bench, content, "baseline")
                 if "fanout" in only:
                     run_case(bench, "motion", "presenter", viewers=4, label="motion, 4 viewers")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -43,6 +44,36 @@ CHROMIUM_ARGS = [
 
 _RELAYS_KEY = pytest.StashKey[list[RelayProcess]]()
 _REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+_SIGINT_CHANGES: list[str] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """A test (or its fixtures) that leaves SIGINT ignored or blocked in this process is named
+    in the summary and the disposition restored: every process the later tests start would
+    inherit it (scripts/run could not trap Ctrl-C)."""
+    handler = signal.getsignal(signal.SIGINT)
+    blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    try:
+        return (yield)
+    finally:
+        now_handler = signal.getsignal(signal.SIGINT)
+        now_blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        if now_handler != handler or now_blocked != blocked:
+            _SIGINT_CHANGES.append(
+                f"{item.nodeid}: handler {handler!r} -> {now_handler!r}, "
+                f"blocked {blocked} -> {now_blocked}"
+            )
+            signal.signal(signal.SIGINT, handler)
+            how = signal.SIG_BLOCK if blocked else signal.SIG_UNBLOCK
+            signal.pthread_sigmask(how, [signal.SIGINT])
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for change in _SIGINT_CHANGES:
+        terminalreporter.write_line(f"SIGINT changed (restored) by {change}", yellow=True)
 
 
 @pytest.hookimpl(wrapper=True)

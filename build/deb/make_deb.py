@@ -48,9 +48,10 @@ PROVISIONING_PATH = Path("etc/remotesales/remotesales-agent.json")
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)  # the hicolor sizes
 MAINTAINER = "RemoteSales <support@remotesales.invalid>"
 # Opened at run time, so dpkg-shlibdeps cannot see them: mss and python-xlib load libX11,
-# libXrandr and libXfixes through ctypes (capture, monitors, the cursor); Korean must render
-# in every window (a CJK font); Qt's xcb GL integration opens libEGL.
-RUNTIME_DEPENDS = ("libx11-6", "libxrandr2", "libxfixes3", "libxext6", "libegl1",
+# libXrandr and libXfixes through ctypes (capture, monitors, the cursor), the presenter
+# libXdamage (suite/screen/damage_x11.py); Korean must render in every window (a CJK font);
+# Qt's xcb GL integration opens libEGL.
+RUNTIME_DEPENDS = ("libx11-6", "libxrandr2", "libxfixes3", "libxdamage1", "libxext6", "libegl1",
                    "fonts-noto-cjk")  # fmt: skip
 SHARED_LIBRARY = re.compile(r"\.so(\.[0-9.]+)?$")
 COMPRESSION = {"xz": ["-Zxz", "-z6"], "gzip": ["-Zgzip", "-z6"]}

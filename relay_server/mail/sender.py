@@ -2,10 +2,17 @@
 
 One connection at a time, kept open between mails (and closed after IDLE_CLOSE_S without
 work), so a burst of invitations costs one TLS handshake and login. The settings are read for
-every mail: an admin's change applies to the next mail without a restart. Each try makes
-three changes durable (``sending`` before the transaction, ``committing`` before the final
-``.``, then ``sent``/``retrying``/``failed``) through the store's group commit, which the
-chat shares: a burst of mail adds syncs, never a sync per chat message.
+every mail: an admin's change applies to the next mail without a restart.
+
+A successful try waits for two syncs of the store's group commit (which the chat shares):
+``sending`` before the transaction and ``committing`` before the final ``.``. Its ``sent``
+is not waited for on its own: the next try's ``sending`` sync carries it, or the sync before
+a pause (pacing) or before the sender goes idle. Lost in a crash, the mail is ``uncertain``
+(never sent twice), and that window is no longer than before: one of those syncs comes at
+once. Failures wait for their outcome's sync: they are rare, and their answer is what the
+sender reads.
+
+Tries are paced (``max_per_s``): see :class:`MailSender`.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 IDLE_CLOSE_S = 5.0
 STOP_WAIT_S = 5.0  # a clean stop waits this long for the mail being sent
+MAX_PER_S = 50.0  # pace: see MailSender
 RENDERED_KEPT = 16  # serialised contents kept (one per language of a batch of invitations)
 NOT_CONFIGURED = "no mail server is set: an admin sets one on the admin site (Mail)"
 
@@ -55,6 +63,10 @@ class MailSender:
         outbox: the mails.
         settings: returns the current SMTP settings (read for every mail).
         wait_durable: the store's group commit.
+        max_per_s: at most this many tries a second (0: unpaced). Mail servers throttle
+            senders that burst (a 4xx "too many messages" pushes mails into back-off), and an
+            unpaced burst takes the relay's loop and the server's CPU from the chat: 1,000
+            invitations still go out in 20 s.
     """
 
     def __init__(
@@ -63,11 +75,14 @@ class MailSender:
         settings: Callable[[], SmtpSettings],
         wait_durable: Callable[[], object],
         clock: Callable[[], float] = time.time,
+        max_per_s: float = MAX_PER_S,
     ):
         self.outbox = outbox
         self.settings = settings
         self.wait_durable = wait_durable
         self.clock = clock
+        self._gap_s = 1.0 / max_per_s if max_per_s > 0 else 0.0
+        self._next_try_at = 0.0  # time.monotonic() before which the next try waits
         self._wake = Event()
         self._connection: SmtpConnection | None = None
         self._greenlet: gevent.Greenlet | None = None
@@ -116,11 +131,18 @@ class MailSender:
             if self._connection is not None:
                 timeout = min(timeout, IDLE_CLOSE_S)
             self._wake.clear()
+            self.wait_durable()  # the last outcome (``sent``) is on disk before idling
             if self._stopping:
                 return
             if not self._wake.wait(timeout) and self.outbox.next_due(self.clock()) is None:
                 self._close()  # idle: say QUIT rather than keep the server's slot
             return
+        wait_s = self._next_try_at - time.monotonic()
+        if wait_s > 0:  # paced: look again after the pause (the mail may be gone by then)
+            self.wait_durable()  # the last ``sent`` is not left waiting through the pause
+            gevent.sleep(wait_s)
+            return
+        self._next_try_at = time.monotonic() + self._gap_s
         self.deliver(mail_id)
 
     def deliver(self, mail_id: str) -> None:
@@ -132,7 +154,7 @@ class MailSender:
             self.wait_durable()
             return
         self.outbox.begin(mail_id, self.clock())
-        self.wait_durable()
+        self.wait_durable()  # ``sending``, and the previous mail's ``sent``
         mail, content = self.outbox.content(mail_id)
         try:
             reply_to = mail.get("reply_to") or ""
@@ -182,6 +204,7 @@ class MailSender:
             raise
         else:
             self.outbox.sent(mail_id, answer, self.clock())
+            return  # durable with the next try's `sending`, or before idling (module docstring)
         self.wait_durable()
 
     def _committed(self, mail_id: str) -> bool:

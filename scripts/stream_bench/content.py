@@ -16,6 +16,7 @@ from tests.support.x11_paint import RootPainter
 
 WIDTH, HEIGHT = 1920, 1080
 QUALITY = 70  # JPEG quality of the presenter and of the baseline
+PHOTO_BOX = (1140, 260, 700, 500)  # x, y, w, h of a slide's photo-like picture
 MONO_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 SANS_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -62,7 +63,7 @@ def render_slides(count: int = 4) -> list[np.ndarray]:
         for line in range(6):
             draw.text((100, 220 + line * 70), f"• Benefit {line + 1} of slide {n + 1}: "
                       "faster delivery and support", fill=(20, 20, 30), font=body)  # fmt: skip
-        image.paste(_photo(700, 500, n), (1140, 260))
+        image.paste(_photo(PHOTO_BOX[2], PHOTO_BOX[3], n), PHOTO_BOX[:2])
         for bar in range(6):
             top = 1000 - 40 * (bar + n) % 300 - 60
             draw.rectangle((120 + bar * 110, top, 200 + bar * 110, 1000), fill=(200, 80, 40))
@@ -134,8 +135,12 @@ class DocumentScene:
         return self._visible()
 
 
-def paint_loop(content: str, env: dict[str, str], activity, running, ready) -> None:
-    """Child process: paint ``content`` until ``running`` clears; only while ``activity`` is set."""
+def paint_loop(content: str, env: dict[str, str], activity, running, ready, changes=None) -> None:
+    """Child process: paint ``content`` until ``running`` clears; only while ``activity`` is set.
+
+    ``changes`` (a multiprocessing queue, optional) gets the wall-clock ms of each slide change,
+    taken just before the paint starts.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     painter = RootPainter(env)
     if content == "slides":
@@ -146,6 +151,8 @@ def paint_loop(content: str, env: dict[str, str], activity, running, ready) -> N
         while running.is_set():
             if activity.is_set() and time.monotonic() >= next_change:
                 index = (index + 1) % len(slides)
+                if changes is not None:
+                    changes.put(time.time() * 1000)
                 painter.paint(slides[index])
                 next_change += 2.0
             time.sleep(0.01)

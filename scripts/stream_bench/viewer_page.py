@@ -55,7 +55,7 @@ VIEWER_JS = """
       ws.send(JSON.stringify({type: "paint_report", seq, capture_ms: captureMs,
                               painted_ms: painted}));
       bench.frames += 1;
-      bench.paints.push([captureMs, painted]);
+      bench.paints.push([captureMs, painted, buffer.byteLength]);
       if (!bench.exact || bench.cols !== Math.ceil(sw / CELL)) {
         bench.cols = Math.ceil(sw / CELL); bench.rows = Math.ceil(sh / CELL);
         bench.exact = new Uint8Array(bench.cols * bench.rows); bench.exactCount = 0;

@@ -26,7 +26,8 @@ from suite.screen.frames import MAX_SEQ, FrameFlags, RegionFrame
 from suite.screen.masks import WindowMask
 from suite.screen.refresh import BUDGET_PX, STILL_MS, LosslessRefresh
 from suite.screen.regions import KEY_FRAME_RATIO, Rect, Update, changed_bounds, plan_update
-from suite.screen.tiles import TILE_PX, changed_tiles
+from suite.screen.tile_kinds import split_by_kind
+from suite.screen.tiles import TILE_PX, changed_tiles_in, hint_windows
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,11 @@ class StreamOptions:
         codec: the lossy codec (JPEG by default; WebP is smaller but ~8x slower to encode).
         colors: colour depth; reduced before the diff, so it also hides tiny changes.
         refresh_still_ms, refresh_budget_px: see :class:`refresh.LosslessRefresh`.
-        few_colors_lossless: send regions with few colours (text, flat UI) as PNG even on a
+        few_colors_lossless: send regions with few colours (text, flat UI) lossless even on a
             normal network: exact at once, and smaller than JPEG for such content.
+        split_tiles: cut a region with many colours along the tile grid, so that its text
+            and UI tiles still go lossless and only photo-like tiles lossy
+            (:mod:`suite.screen.tile_kinds`).
     """
 
     lossless: bool = False
@@ -52,6 +56,7 @@ class StreamOptions:
     refresh_still_ms: float = STILL_MS
     refresh_budget_px: int = BUDGET_PX
     few_colors_lossless: bool = True
+    split_tiles: bool = True
 
 
 @dataclass
@@ -82,6 +87,7 @@ class ScreenStream:
         self.mask: WindowMask | None = None
         self.stats = StreamStats()
         self._previous: np.ndarray | None = None
+        self._full_diff = True  # the next diff ignores any damage hint
         self._seq = 0
         self._refresh = LosslessRefresh(
             width, height, self.options.tile_px,
@@ -110,15 +116,21 @@ class ScreenStream:
 
     def set_mask(self, mask: WindowMask | None) -> None:
         """Share only these windows from the next capture on (None: the whole screen)."""
+        if mask != self.mask:
+            self._full_diff = True  # pixels outside any damage change with the mask
         self.mask = mask
 
-    def encode(self, frame: np.ndarray, capture_ms: float) -> list[RegionFrame]:
+    def encode(
+        self, frame: np.ndarray, capture_ms: float, damage: list[Rect] | None = None
+    ) -> list[RegionFrame]:
         """The region frames that bring viewers from the previous capture to ``frame``.
 
         Args:
             frame: a BGRA capture of ``width`` x ``height``; it may be modified in place.
             capture_ms: when it was captured (UNIX ms), stamped on every frame; also the
                 clock of the lossless refresh.
+            damage: where the screen may have changed since the previous capture (the X
+                server's damage), or None: the diff then looks only there.
 
         Returns:
             Frames in send order (changes first, then refresh), possibly none.
@@ -129,19 +141,27 @@ class ScreenStream:
             frame = self.mask.apply(frame)
         self.stats.captures += 1
         previous = self._previous
-        grid = changed_tiles(previous, frame, options.tile_px)
-        self._previous = frame
+        hint = None if damage is None or self._full_diff else [(r.x, r.y, r.w, r.h) for r in damage]
+        self._full_diff = False
+        grid = changed_tiles_in(previous, frame, hint, options.tile_px)
         self._refresh.note_changed(grid, capture_ms)
         update = plan_update(
             grid, options.tile_px, self.width, self.height, options.key_frame_ratio
         )
         if previous is not None and not update.key:
             update = Update(tuple(changed_bounds(previous, frame, rect) for rect in update.rects))
+        if previous is None or hint is None or update.key:
+            self._previous = frame
+        else:
+            # The grab came after the damage was taken: outside the hint it may already show
+            # newer pixels, which the next damage reports. The reference keeps what the viewers
+            # have there, so that change is still seen then.
+            for _, window in hint_windows(hint, self.height, self.width, options.tile_px):
+                previous[window] = frame[window]
         out = [
-            self._frame(
-                frame, rect, self._encoder_for(frame[rect.slices()]), capture_ms, update.key
-            )
+            self._frame(frame, part, encoder, capture_ms, update.key)
             for rect in update.rects
+            for part, encoder in self._parts(frame, rect)
         ]
         if not options.lossless:
             for rect in self._refresh.due(capture_ms):
@@ -149,11 +169,20 @@ class ScreenStream:
                 self.stats.refresh_frames += 1
         return out
 
-    def _encoder_for(self, region: np.ndarray) -> Encoder:
-        """Lossless on a fast network, and for text and flat UI, where PNG is also smaller."""
-        if self.options.lossless or (self.options.few_colors_lossless and has_few_colors(region)):
-            return self.lossless_encoder
-        return self.lossy_encoder
+    def _parts(self, frame: np.ndarray, rect: Rect) -> list[tuple[Rect, Encoder]]:
+        """Lossless on a fast network, and for text and flat UI, where it is also smaller;
+        a region with many colours split into its text tiles (lossless) and photo tiles."""
+        options = self.options
+        if options.lossless or (
+            options.few_colors_lossless and has_few_colors(frame[rect.slices()])
+        ):
+            return [(rect, self.lossless_encoder)]
+        if not (options.split_tiles and options.few_colors_lossless):
+            return [(rect, self.lossy_encoder)]
+        return [
+            (part, self.lossy_encoder if photo else self.lossless_encoder)
+            for part, photo in split_by_kind(frame, rect, options.tile_px)
+        ]
 
     def _frame(
         self, frame: np.ndarray, rect: Rect, encoder: Encoder, capture_ms: float, key: bool
@@ -162,7 +191,7 @@ class ScreenStream:
         flags = FrameFlags.NONE
         if encoder.lossless:
             flags |= FrameFlags.LOSSLESS
-        if key:
+        if key and (rect.x, rect.y, rect.w, rect.h) == (0, 0, self.width, self.height):
             flags |= FrameFlags.KEY
             self.stats.key_frames += 1
         self._refresh.note_sent(rect, encoder.lossless)

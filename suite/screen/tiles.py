@@ -66,3 +66,57 @@ def changed_tiles(
     if full_cols < cols:
         grid[:, full_cols] = by_row[:, full_cols * tile_px :].any(axis=1)
     return grid
+
+
+# Beyond this many damaged rectangles, diff their bounding box instead (one pass is cheaper
+# than many small ones).
+MAX_HINT_RECTS = 32
+
+
+def changed_tiles_in(
+    previous: np.ndarray | None,
+    current: np.ndarray,
+    hint: list[tuple[int, int, int, int]] | None,
+    tile_px: int = TILE_PX,
+) -> np.ndarray:
+    """:func:`changed_tiles`, comparing only the tiles that ``hint`` touches.
+
+    Args:
+        hint: ``(x, y, w, h)`` rectangles where the screen may have changed (the X server's
+            damage), or None to compare everything. Pixels outside them are taken as unchanged.
+    """
+    if hint is None or previous is None:
+        return changed_tiles(previous, current, tile_px)
+    height, width = current.shape[:2]
+    if previous.shape != current.shape:
+        raise ValueError(f"frame shape changed from {previous.shape} to {current.shape}")
+    grid = np.zeros(grid_shape(height, width, tile_px), dtype=bool)
+    for (row0, row1, col0, col1), window in hint_windows(hint, height, width, tile_px):
+        grid[row0:row1, col0:col1] |= changed_tiles(previous[window], current[window], tile_px)
+    return grid
+
+
+def hint_windows(
+    hint: list[tuple[int, int, int, int]], height: int, width: int, tile_px: int = TILE_PX
+) -> list[tuple[tuple[int, int, int, int], tuple[slice, slice]]]:
+    """The hint's rectangles widened to whole tiles: ``((row0, row1, col0, col1), window)``
+    pairs, tile ranges and the pixel slices they cover (the bounding box beyond
+    ``MAX_HINT_RECTS`` rectangles)."""
+    boxes = list(hint)
+    if len(boxes) > MAX_HINT_RECTS:
+        left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        right, bottom = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+        boxes = [(left, top, right - left, bottom - top)]
+    rows, cols = grid_shape(height, width, tile_px)
+    out = []
+    for x, y, w, h in boxes:
+        row0, col0 = max(0, y) // tile_px, max(0, x) // tile_px
+        row1, col1 = min(-(-(y + h) // tile_px), rows), min(-(-(x + w) // tile_px), cols)
+        if row1 <= row0 or col1 <= col0:
+            continue
+        window = (
+            slice(row0 * tile_px, min(row1 * tile_px, height)),
+            slice(col0 * tile_px, min(col1 * tile_px, width)),
+        )
+        out.append(((row0, row1, col0, col1), window))
+    return out

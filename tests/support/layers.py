@@ -175,6 +175,7 @@ PURE_CORE = Layer(
         "suite.screen.refresh",
         "suite.screen.regions",
         "suite.screen.stream",
+        "suite.screen.tile_kinds",
         "suite.screen.tiles",
     ),
 )
@@ -292,6 +293,7 @@ IO_SHELL = Layer(
         "suite.files.file_manager",
         "suite.http_json",
         "suite.screen.capture",
+        "suite.screen.damage_x11",
         "suite.screen.pointer",
         "suite.screen.sources",
         "suite.screen.windows_x11",

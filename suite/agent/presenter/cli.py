@@ -70,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-control", action="store_true",
         help="never inject the customer's input (control handover off; no hotkey grab)",
     )  # fmt: skip
+    parser.add_argument(
+        "--poll", action="store_true",
+        help="poll the screen even where the X server reports changes (DAMAGE); for comparisons",
+    )  # fmt: skip
     parser.add_argument("--stats-file", type=Path, help="keep counters here (JSON, every 0.5 s)")
     parser.add_argument(
         "--control-stdin", action="store_true",
@@ -116,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         args.relay, args.token, args.session, config, not args.no_cursor, args.overlay, report
     )
     runner.remote_control = not args.no_control
+    runner.change_notification = not args.poll
     signal.signal(signal.SIGTERM, lambda *_: runner.apply(Stop()))
     signal.signal(signal.SIGINT, lambda *_: runner.apply(Stop()))
     if args.control_stdin:

@@ -42,11 +42,20 @@ logger = logging.getLogger(__name__)
 
 MAX_FPS = 60.0
 CURSOR_HZ = 30.0
+# A pointer that has not moved for CURSOR_STILL_S is read only CURSOR_STILL_HZ times a second
+# (the first move then waits at most 0.1 s): most of an idle presenter's wake-ups were these.
+CURSOR_STILL_S = 1.0
+CURSOR_STILL_HZ = 10.0
+# The longest sleep waiting for damage: commands (pause, stop) are read between sleeps.
+DAMAGE_WAIT_S = 0.1
 WINDOW_POLL_S = 0.25
 # After this long without a change, poll the screen less often (saves CPU while a viewer
 # watches a still screen; the first change then waits at most 1/IDLE_POLL_HZ).
 IDLE_AFTER_S = 2.0
 IDLE_POLL_HZ = 30.0
+# With change notification (X11 DAMAGE) the loop sleeps until something is drawn; a full
+# capture this often still catches what a notification might miss (~5 ms of CPU each).
+SAFETY_CAPTURE_S = 5.0
 
 
 class Channel(Protocol):
@@ -61,6 +70,14 @@ class Channel(Protocol):
     def drop_credit(self) -> None: ...
     def send_message(self, message: WireMessage) -> None: ...
     def send_frame(self, frame: bytes) -> None: ...
+
+
+class ChangeNotifier(Protocol):
+    """Where the screen changed (``suite.screen.damage_x11.X11Damage``)."""
+
+    def wait(self, timeout_s: float) -> bool: ...
+    def take(self) -> list[Rect]: ...
+    def close(self) -> None: ...
 
 
 class Pointer(Protocol):
@@ -104,6 +121,8 @@ class Presenter:
         open_source: makes the frame source for a monitor index (mss by default).
         open_pointer: makes the pointer reader, or None for no cursor messages.
         open_windows: makes the window list (needed only with ``config.window_ids``).
+        open_damage: makes the change notifier for a monitor's origin and size, or None to
+            poll the screen (platforms without one; see docs/architecture.md).
         clock: wall-clock seconds (stamps ``capture_ms``).
         report: tells the agent app when a presentation (re)starts (``presenter_status``).
     """
@@ -115,6 +134,7 @@ class Presenter:
         open_source: Callable[[int], FrameSource] = MssGrabber,
         open_pointer: Callable[[], Pointer] | None = None,
         open_windows: Callable[[], WindowList] = open_window_list,
+        open_damage: Callable[[tuple[int, int], tuple[int, int]], ChangeNotifier] | None = None,
         clock: Callable[[], float] = time.time,
         report: Report = no_report,
     ) -> None:
@@ -124,6 +144,9 @@ class Presenter:
         self._open_source = open_source
         self._open_pointer = open_pointer
         self._open_windows = open_windows
+        self._open_damage = open_damage
+        self._damage: ChangeNotifier | None = None
+        self._next_safety_capture = 0.0
         self._clock = clock
         self._commands: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self.stats = PresenterStats()
@@ -134,6 +157,7 @@ class Presenter:
         self._pointer: Pointer | None = None
         self._last_cursor: tuple[int, int, bool, str | None] | None = None
         self._next_cursor = 0.0
+        self._cursor_moved = 0.0
         self._windows: WindowList | None = None
         self._private_cover: PrivateCover | None = PrivateCover() if config.private_pids else None
         self._next_window_poll = 0.0
@@ -202,6 +226,7 @@ class Presenter:
         self._origin = (int(getattr(self._source, "left", 0)), int(getattr(self._source, "top", 0)))
         width, height = self._source.width, self._source.height
         self.stream = ScreenStream(width, height, self.config.options)
+        self._open_change_notifier((width, height))
         self._next_window_poll = 0.0
         self.channel.drop_credit()
         self.channel.send_message(PresentStart(screen_w=width, screen_h=height))
@@ -240,9 +265,44 @@ class Presenter:
         except queue.Empty:
             pass
 
+    def _open_change_notifier(self, size: tuple[int, int]) -> None:
+        if self._damage is not None:
+            self._damage.close()
+            self._damage = None
+        if self._open_damage is None:
+            return
+        try:
+            self._damage = self._open_damage(self._origin, size)
+        except ScreenError as exc:
+            logger.warning("no change notification, polling the screen: %s", exc)
+
+    def _sleep_until_damage(self, now: float) -> bool:
+        """With a change notifier: wait a little for a change; True if none came (no capture).
+
+        Captures still run while a lossless refresh is due, while shared windows are followed
+        (their mask may move without drawing) and every ``SAFETY_CAPTURE_S``.
+        """
+        assert self.stream is not None
+        if (
+            self._damage is None
+            or self.stream.refresh_pending
+            or self.config.window_ids is not None
+            or now >= self._next_safety_capture
+        ):
+            return False
+        timeout = min(DAMAGE_WAIT_S, self._next_safety_capture - now)
+        if self._pointer is not None:
+            timeout = min(timeout, max(self._next_cursor - now, 0.001))
+        if self._damage.wait(timeout):
+            return False
+        self._poll_cursor(time.monotonic())
+        return True
+
     def _step(self) -> None:
         assert self.stream is not None and self._source is not None
         now = time.monotonic()
+        if self._sleep_until_damage(now):
+            return
         idle = now - self._last_change > IDLE_AFTER_S and not self.stream.refresh_pending
         interval = 1.0 / (IDLE_POLL_HZ if idle else self.config.max_fps)
         cursor_interval = 1.0 / CURSOR_HZ
@@ -261,13 +321,14 @@ class Presenter:
         # covered: a window moved or raised while the grab ran is covered where it was and where
         # it went.
         before = self._private_rects()
+        damage = self._take_damage(now)
         frame = self._source.grab()
         capture_ms = self._clock() * 1000.0
         if self._private_cover is not None:
             hidden = before + self._private_rects()
             if self._private_cover.paint(frame, hidden):
                 self.stats.private_covered += 1
-        frames = self.stream.encode(frame, capture_ms)
+        frames = self.stream.encode(frame, capture_ms, damage)
         self.stats.captures += 1
         if frames:
             for region in frames:
@@ -283,10 +344,21 @@ class Presenter:
             self._last_change = time.monotonic()
         self._poll_cursor(time.monotonic())
 
+    def _take_damage(self, now: float) -> list[Rect] | None:
+        """The damage since the last capture as the diff's hint; None: diff everything."""
+        if self._damage is None:
+            return None
+        damage = self._damage.take()
+        if now >= self._next_safety_capture:
+            self._next_safety_capture = now + SAFETY_CAPTURE_S
+            return None
+        return damage
+
     def _poll_cursor(self, now: float) -> None:
         if self._pointer is None or now < self._next_cursor or self.stream is None:
             return
-        self._next_cursor = now + 1.0 / CURSOR_HZ
+        still = now - self._cursor_moved >= CURSOR_STILL_S
+        self._next_cursor = now + 1.0 / (CURSOR_STILL_HZ if still else CURSOR_HZ)
         try:
             pointer = self._pointer.state()
         except Exception as exc:  # a lost X connection: stop asking, keep presenting
@@ -300,6 +372,7 @@ class Presenter:
             visible = mask.contains(x, y)  # never reveal where it is outside shared windows
         state = (x, y, True, pointer.shape) if visible else (0, 0, False, None)
         if state != self._last_cursor:
+            self._cursor_moved = now
             self._last_cursor = state
             cursor = Cursor(x=state[0], y=state[1], visible=visible, shape=state[3])
             self.channel.send_message(cursor)
@@ -337,10 +410,10 @@ class Presenter:
             self.stream.set_mask(mask)
 
     def _close(self) -> None:
-        for resource in (self._source, self._pointer, self._windows):
+        for resource in (self._source, self._pointer, self._windows, self._damage):
             if resource is not None:
                 try:
                     resource.close()
                 except Exception:
                     logger.exception("closing %r failed", resource)
-        self._source = self._pointer = self._windows = None
+        self._source = self._pointer = self._windows = self._damage = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -74,6 +75,7 @@ class PresenterRunner:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self.remote_control = True  # P3: inject granted input, grab the hotkey
+        self.change_notification = True  # sleep until the X server reports damage
         self.remote: Any = None
         self._drawing = PresenterDrawing(config.monitor, report=report) if overlay else None
 
@@ -168,6 +170,7 @@ class PresenterRunner:
 
     def _run(self) -> None:
         from suite.agent.presenter.channel import PresenterError, ScreenChannel  # noqa: PLC0415
+        from suite.screen.damage_x11 import X11Damage  # noqa: PLC0415
         from suite.screen.pointer import X11Pointer  # noqa: PLC0415
 
         attempt = 0
@@ -191,6 +194,7 @@ class PresenterRunner:
             with self._lock:
                 self.presenter = Presenter(
                     channel, self.config, open_pointer=X11Pointer if self.cursor else None,
+                    open_damage=X11Damage if self.change_notification else None,
                     report=self._report,
                 )  # fmt: skip
                 if self.remote is not None:
@@ -215,6 +219,8 @@ def write_stats(presenter: Presenter, path: Path) -> None:
     """Keep the presenter's counters in ``path`` (JSON, replaced whole)."""
     stats: dict[str, Any] = asdict(presenter.stats)
     stats["time_ms"] = time.time() * 1000.0
+    times = os.times()
+    stats["cpu_s"] = times.user + times.system  # this process's own CPU time, all threads
     stream = presenter.stream
     if stream is not None:
         stats["stream"] = asdict(stream.stats)

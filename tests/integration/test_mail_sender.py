@@ -1,0 +1,64 @@
+"""The outbox's sender against a real SMTP server (aiosmtpd on loopback), without a relay."""
+
+from __future__ import annotations
+
+import time
+
+import gevent
+
+from relay_server.mail.outbox import SENT, Outbox, OutgoingMail
+from relay_server.mail.sender import MailSender
+from relay_server.mail.settings import SmtpSettings
+from relay_server.mail.templates import MailContent
+from relay_server.store import Store
+from tests.support.smtp_server import SmtpServer
+
+
+def test_a_burst_is_paced_and_each_mail_arrives_once_and_ends_sent(tmp_path):
+    """Five mails queued at once leave at most max_per_s a second (20/s: the last arrives at
+    least 0.2 s after the first; unpaced they take milliseconds), each arrives once, and each
+    ends ``sent`` on disk once the sender is idle (its outcome is not synced on its own)."""
+    smtp = SmtpServer().start()
+    store = Store(tmp_path)
+    try:
+        outbox = Outbox(store)
+        settings = SmtpSettings(
+            "127.0.0.1", smtp.port, "none", "", "", "relay@example.com", "RemoteSales"
+        )
+        ids = [
+            outbox.enqueue(
+                OutgoingMail(
+                    "alice",
+                    "support:s1",
+                    "invitation",
+                    f"p{n}@example.com",
+                    "en",
+                    MailContent("s", "t", "h"),
+                ),
+                time.time(),
+                "example.com",
+            )  # fmt: skip
+            for n in range(5)
+        ]
+        store.sync()
+        sender = MailSender(outbox, lambda: settings, store.sync, max_per_s=20)
+        sender.start()  # a greenlet: this test's waits let it run
+        _run_until(lambda: len(smtp.received) >= 1)
+        first = time.monotonic()
+        _run_until(lambda: len(smtp.received) >= 5)
+        assert time.monotonic() - first >= 4 / 20 - 0.02
+        _run_until(lambda: store.journal.synced == store.journal.appended)
+        sender.stop()
+        assert sorted(smtp.message_id_counts().values()) == [1] * 5
+        assert [outbox.view(mail_id)["state"] for mail_id in ids] == [SENT] * 5
+        assert store.journal.synced == store.journal.appended
+    finally:
+        store.close()
+        smtp.stop()
+
+
+def _run_until(condition, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        gevent.sleep(0.005)
