@@ -160,6 +160,21 @@ def test_the_installed_app_adds_a_desktop_shortcut(installed: Path, tmp_path: Pa
     assert shortcut.stat().st_mode & 0o111
 
 
+@pytest.mark.parametrize("module", ["suite.agent.presenter", "suite.agent.overlay"])
+def test_the_installed_program_runs_its_helper_children(
+    installed: Path, tmp_path: Path, module: str
+) -> None:
+    """The installed program runs the presenter and the drawing overlay when the app starts them
+    as ``remotesales-agent -m MODULE`` (the overlay was refused by the frozen entry point)."""
+    result = subprocess.run(
+        [str(installed / PREFIX / "remotesales-agent"), "-m", module, "--help"],
+        cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage:"), result.stdout
+
+
 def test_the_installed_app_signs_in_opens_a_support_and_presents(
     installed: Path, xvfb: Xvfb, relay, browser, tmp_path: Path, artifacts_dir: Path
 ) -> None:
