@@ -75,6 +75,7 @@ logger = logging.getLogger("bench_stream")
 
 WARMUP_S = 2.0
 THROTTLE_BYTES_PER_S = 125_000  # ~1 Mbit/s
+CPU_THROTTLE = 4  # a phone-sized viewer: DevTools' 4x CPU slowdown
 CHROMIUM_PATH = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -125,8 +126,12 @@ def run_case(
     viewers: int = 1,
     throttled: int = 0,
     label: str | None = None,
+    cpu_throttled: int = 0,
 ) -> dict[str, Any]:
-    """Stream ``content`` with ``mode`` ("presenter" or "baseline") to ``viewers`` pages."""
+    """Stream ``content`` with ``mode`` to ``viewers`` pages: "presenter" (motion as video),
+    "jpeg" (the presenter with --no-video, viewers without a video decoder) or "baseline".
+    The last ``throttled`` viewers go through a ~1 Mbit/s proxy; the last ``cpu_throttled``
+    run at CPU_THROTTLE x slower CPU (Chromium's DevTools emulation, a phone)."""
     label = label or f"{content} {mode}"
     logger.info("case: %s (%d viewers, %d throttled)", label, viewers, throttled)
     api = Api(bench.relay.url)
@@ -150,10 +155,16 @@ def run_case(
     contexts, pages = [], []
     for index in range(viewers):
         port = proxy.port if proxy and index >= viewers - throttled else bench.relay.port
-        context = bench.browser.new_context(viewport={"width": 960, "height": 540})
+        # The relay's origin: http://127.0.0.1 is a secure context, which WebCodecs needs.
+        context = bench.browser.new_context(viewport={"width": 960, "height": 540},
+                                            bypass_csp=True)  # fmt: skip
         page = context.new_page()
+        page.goto(f"{bench.relay.url}/health")
         page.set_content(VIEWER_HTML)
-        page.evaluate(VIEWER_JS, [f"ws://127.0.0.1:{port}/ws", hello])
+        if index >= viewers - cpu_throttled:
+            cdp = context.new_cdp_session(page)
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_THROTTLE})
+        page.evaluate(VIEWER_JS, [f"ws://127.0.0.1:{port}/ws", hello, mode != "jpeg"])
         contexts.append(context)
         pages.append(page)
     stats_file = bench.work / f"stats-{len(bench.results)}.json"
@@ -162,9 +173,11 @@ def run_case(
     common = [f"--relay={ws_url}", f"--token={token}", f"--session={session_id}",
               f"--quality={QUALITY}", f"--stats-file={stats_file}"]  # fmt: skip
     cwd = REPO_ROOT
-    if mode == "presenter":
+    if mode in ("presenter", "jpeg"):
         command = [sys.executable, "-m", "suite.agent.presenter", *common, "--log-level=WARNING",
                    *bench.presenter_args]  # fmt: skip
+        if mode == "jpeg":
+            command.append("--no-video")
     elif mode == "before":
         assert bench.compare is not None
         cwd = bench.compare
@@ -196,6 +209,8 @@ def run_case(
         stats1 = _read_stats(stats_file, time.time() * 1000)
         reports = [page.evaluate("window.bench.report()") for page in pages]
         result.update(_summarise(reports, viewers - throttled, elapsed))
+        result["video_frames_per_s"] = reports[0].get("video", 0) / elapsed
+        result["load_average"] = os.getloadavg()[0]
         if content == "slides":
             result.update(_slide_changes(reports[0], _drain(changes), started_ms))
         result["upload_bytes_per_s"] = (stats1["bytes"] - stats0["bytes"]) / (
@@ -456,6 +471,10 @@ def format_table(results: list[dict[str, Any]]) -> str:
             notes.append(f"throttled viewer: {r['throttled_fps']:.1f} fps, "
                          f"{r['throttled_bytes_per_s'] / 1000:.0f} kB/s, "
                          f"p50 {r['throttled_latency_p50_ms']:.0f} ms")  # fmt: skip
+        if r.get("load_average") is not None:
+            notes.append(f"load average {r['load_average']:.1f}")
+        if r.get("video_frames_per_s"):
+            notes.append(f"{r['video_frames_per_s']:.1f} video frames/s")
         if r.get("viewer_close_codes"):
             notes.append(f"viewers closed: {r['viewer_close_codes']}")
         viewers = f"{r['viewers']}" + (f" ({r['throttled']} throttled)" if r["throttled"] else "")
@@ -518,6 +537,8 @@ def main() -> int:
                 for content in ("slides", "typing", "motion"):
                     if content in only:
                         run_case(bench, content, "presenter")
+                        if content == "motion":  # before motion went as video
+                            run_case(bench, content, "jpeg", label="motion jpeg (no video)")
                         if args.compare:
                             run_case(bench, content, "before")
                         run_case(bench, content, "baseline")
@@ -525,6 +546,8 @@ def main() -> int:
                     run_case(bench, "motion", "presenter", viewers=4, label="motion, 4 viewers")
                     run_case(bench, "motion", "presenter", viewers=5, throttled=1,
                              label="motion, 5 viewers, 1 at ~1 Mbit/s")  # fmt: skip
+                    run_case(bench, "motion", "presenter", viewers=1, cpu_throttled=1,
+                             label="motion, 1 viewer at 4x CPU throttle")  # fmt: skip
                 browser.close()
         finally:
             relay.stop()

@@ -30,8 +30,16 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Generic, Protocol, TypeVar
 
-from suite.protocol import CaptureCredit, ScreenState
+from relay_server.screen.video_fanout import (
+    LAYER_NAMES,
+    KeptVideo,
+    VideoRoutes,
+    ViewerVideo,
+    common_codecs,
+)
+from suite.protocol import CaptureCredit, RequestKeyFrame, ScreenState, VideoCodecs
 from suite.screen.frames import HEADER_BYTES, RegionFrame
+from suite.screen.video_frame import VideoLayer
 
 CELL_PX = 16
 # In flight to one viewer (sent, not yet acknowledged): at most this many frames and bytes,
@@ -86,6 +94,7 @@ class _Viewer(Generic[MemberT]):
     last_ack_at: float = 0.0
     # Recent times to paint one frame, from when it could start (sent, or the one before done).
     paint_s: deque[float] = field(default_factory=lambda: deque(maxlen=TIMING_SAMPLES))
+    video: ViewerVideo = field(default_factory=ViewerVideo)  # video_fanout: layer, position
 
     def window_bytes(self) -> float:
         """About WINDOW_S of this viewer's delivery rate (all of the cap until it is known)."""
@@ -152,6 +161,10 @@ class Presentation(Generic[MemberT]):
         self._credit_sent_at: float | None = None
         self._lead_s: deque[float] = deque(maxlen=TIMING_SAMPLES)
         self._timer_due: float | None = None
+        # Regions in motion as video (video_fanout); what the presenter was last told viewers
+        # decode (None: nothing told yet).
+        self.video = VideoRoutes(self._ask_key_frame, clock)
+        self._codecs_told: list[str] | None = None
 
     # -- presenter ---------------------------------------------------------------------------
 
@@ -170,6 +183,9 @@ class Presentation(Generic[MemberT]):
         self._last_capture_ms = None
         for viewer in self.viewers.values():
             viewer.sent, viewer.in_flight = set(), []
+            viewer.video.wait_after = 0
+        self.video.end(v.video for v in self.viewers.values())
+        self.video.last_seq = 0
         self._set_state("live")
 
     def pause(self) -> None:
@@ -186,6 +202,7 @@ class Presentation(Generic[MemberT]):
             self.grant_credit()
 
     def stop(self) -> None:
+        self.video.end(v.video for v in self.viewers.values())
         self._cells = []
         self._frames.clear()
         self._refs.clear()
@@ -206,13 +223,7 @@ class Presentation(Generic[MemberT]):
                 f"frame for a {frame.screen_w}x{frame.screen_h} screen; "
                 f"the presentation is {self.screen_w}x{self.screen_h}: send present_start"
             )
-        if frame.capture_ms != self._last_capture_ms:  # the first frame of a new capture
-            self._last_capture_ms = frame.capture_ms
-            if self.credit > 0 and self._credit_sent_at is not None:
-                lead = self.clock() - self._credit_sent_at
-                if lead <= LEAD_SAMPLE_CAP_S:
-                    self._lead_s.append(lead)
-            self.credit = max(0, self.credit - 1)
+        self._count_capture(frame.capture_ms)
         self.frames_in += 1
         if frame.seq in self._frames:
             raise ValueError(f"frame {frame.seq} was sent already; seq must increase")
@@ -223,6 +234,65 @@ class Presentation(Generic[MemberT]):
             for viewer in self.viewers.values():
                 self._pump(viewer)
         self.grant_credit()
+
+    def add_video(self, kept: KeptVideo) -> None:
+        """Take a video frame from the presenter and send it on (``video_fanout``).
+
+        Raises:
+            ValueError: no live presentation, or the frame is for another screen size.
+        """
+        frame = kept.header
+        if self.state not in ("live", "paused") or not self._cells:
+            raise ValueError("send present_start before video frames")
+        if (frame.screen_w, frame.screen_h) != (self.screen_w, self.screen_h):
+            raise ValueError(
+                f"video for a {frame.screen_w}x{frame.screen_h} screen; "
+                f"the presentation is {self.screen_w}x{self.screen_h}: send present_start"
+            )
+        self._count_capture(frame.capture_ms)
+        self.frames_in += 1
+        if frame.end:
+            for viewer in self.viewers.values():
+                if viewer.video.in_stream:
+                    viewer.member.send(kept.data)  # not acknowledged: outside the window
+            self.video.end(v.video for v in self.viewers.values())
+        else:
+            self.video.add(kept)
+        if self.state == "live":
+            for viewer in self.viewers.values():
+                self._pump(viewer)
+        self.grant_credit()
+
+    def _count_capture(self, capture_ms: float) -> None:
+        if capture_ms != self._last_capture_ms:  # the first frame of a new capture
+            self._last_capture_ms = capture_ms
+            if self.credit > 0 and self._credit_sent_at is not None:
+                lead = self.clock() - self._credit_sent_at
+                if lead <= LEAD_SAMPLE_CAP_S:
+                    self._lead_s.append(lead)
+            self.credit = max(0, self.credit - 1)
+
+    def _ask_key_frame(self, layer: VideoLayer) -> None:
+        if self.presenter is not None:
+            self.presenter.send(RequestKeyFrame(layer=LAYER_NAMES[layer]).to_frame())
+
+    def set_decoders(self, member: MemberT, video: list[str]) -> None:
+        """A viewer said which video codecs it decodes (``decoder_support``)."""
+        viewer = self.viewers.get(id(member))
+        if viewer is None:
+            return
+        viewer.video.codecs = frozenset(video)
+        self.video.joined(viewer.video)
+        self.tell_codecs()
+
+    def tell_codecs(self, again: bool = False) -> None:
+        """Send the presenter ``video_codecs`` when what every viewer decodes changed (or
+        ``again``: a new presenter)."""
+        codecs = common_codecs(v.video for v in self.viewers.values())
+        if self.presenter is None or (codecs == self._codecs_told and not again):
+            return
+        self._codecs_told = codecs
+        self.presenter.send(VideoCodecs(codecs=codecs).to_frame())
 
     # -- viewers -----------------------------------------------------------------------------
 
@@ -242,6 +312,8 @@ class Presentation(Generic[MemberT]):
             return False
         viewer = _Viewer(member)
         self.viewers[id(member)] = viewer
+        self.video.joined(viewer.video)
+        self.tell_codecs()  # it has not said what it decodes yet: no video until it does
         member.send(self.state_frame())
         if self.state == "live":
             self._pump(viewer)
@@ -249,7 +321,8 @@ class Presentation(Generic[MemberT]):
         return True
 
     def remove_viewer(self, member: MemberT) -> None:
-        self.viewers.pop(id(member), None)
+        if self.viewers.pop(id(member), None) is not None:
+            self.tell_codecs()
 
     def ack(self, member: MemberT, seq: int) -> None:
         viewer = self.viewers.get(id(member))
@@ -325,19 +398,28 @@ class Presentation(Generic[MemberT]):
             viewer.sent.discard(seq)
 
     def _needs(self, viewer: _Viewer) -> bool:
-        return len(viewer.sent) < len(self._frames)
+        return len(viewer.sent) < len(self._frames) or bool(
+            self.video.pending(viewer.video, viewer.rate_bps)
+        )
 
     def _pump(self, viewer: _Viewer) -> None:
-        """Send the viewer the oldest kept frames it lacks, as its window allows."""
-        if not self._needs(viewer):
-            return
-        for seq, frame in self._frames.items():  # insertion order is seq order
+        """Send the viewer the oldest kept frames it lacks, as its window allows; then the
+        video frames it has not had (region frames never overlap a running video region, and
+        a joiner's old regions must land before the video over them)."""
+        if len(viewer.sent) < len(self._frames):
+            for seq, frame in self._frames.items():  # insertion order is seq order
+                if not viewer.has_room():
+                    return
+                if seq not in viewer.sent:
+                    viewer.member.send(frame.data)
+                    viewer.sent.add(seq)
+                    viewer.in_flight.append((len(frame.data), self.clock()))
+        for kept in self.video.pending(viewer.video, viewer.rate_bps):
             if not viewer.has_room():
                 return
-            if seq not in viewer.sent:
-                viewer.member.send(frame.data)
-                viewer.sent.add(seq)
-                viewer.in_flight.append((len(frame.data), self.clock()))
+            viewer.member.send(kept.data)
+            self.video.sent(viewer.video, kept)
+            viewer.in_flight.append((len(kept.data), self.clock()))
 
     def grant_credit(self) -> None:
         """Grant the presenter one capture if a viewer is ready for it, now or by a timer.

@@ -13,12 +13,14 @@ from typing import Any
 from relay_server.screen.control_grants import ControlDesk
 from relay_server.screen.drawing_board import Drawings
 from relay_server.screen.fanout import CallLater, KeptFrame, Presentation
+from relay_server.screen.video_fanout import KeptVideo
 from relay_server.sessions.rooms import Member
 from suite.protocol import (
     Channel,
     ClearDrawing,
     CloseCode,
     Cursor,
+    DecoderSupport,
     EndSession,
     ErrorCode,
     GrantControl,
@@ -40,6 +42,8 @@ from suite.protocol import (
     UndoStroke,
     require_channel,
 )
+from suite.screen.frames import FrameKind
+from suite.screen.video_frame import frame_kind
 
 ControlMessage = RequestControl | GrantControl | RevokeControl | MouseInput | KeyInput
 DrawingMessage = StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
@@ -79,6 +83,7 @@ class Screens:
             if previous is not None and previous is not member:
                 previous.close(CloseCode.REPLACED, "presenting from another window")
             presentation.credit = 0  # a new presenter starts without credit
+            presentation.tell_codecs(again=True)
             presentation.grant_credit()
             member.send(self.control.state_for_agent(member.session_id))
         elif not presentation.add_viewer(member):
@@ -165,6 +170,11 @@ class Screens:
         """``screen_ack``: a viewer painted a frame; its window opens by one."""
         self._viewer_only(member, message).ack(member, message.seq)
 
+    def handle_decoder_support(self, member: Member, message: DecoderSupport, now: float) -> None:
+        """``decoder_support``: which video codecs this viewer decodes; the presenter is told
+        what every viewer decodes (``video_codecs``)."""
+        self._viewer_only(member, message).set_decoders(member, message.video)
+
     def handle_paint_report(self, member: Member, message: PaintReport, now: float) -> None:
         """``paint_report``: counted for /health (benchmarks); not forwarded."""
         self._viewer_only(member, message)
@@ -241,7 +251,10 @@ class Screens:
         if member.role is not Role.AGENT or presentation.presenter is not member:
             raise ProtocolError(ErrorCode.NOT_ALLOWED, "only the presenter sends screen frames")
         try:
-            presentation.add_frame(KeptFrame.parse(data))
+            if frame_kind(data) == FrameKind.VIDEO:
+                presentation.add_video(KeptVideo.parse(data))
+            else:
+                presentation.add_frame(KeptFrame.parse(data))
         except ValueError as error:
             raise ProtocolError(ErrorCode.BAD_MESSAGE, str(error)) from None
 
@@ -357,6 +370,7 @@ SCREEN_HANDLERS: dict[type, Callable[..., None]] = {
     Cursor: Screens.handle_cursor,
     ScreenAck: Screens.handle_screen_ack,
     PaintReport: Screens.handle_paint_report,
+    DecoderSupport: Screens.handle_decoder_support,
     RequestControl: Screens.handle_request_control,
     RevokeControl: Screens.handle_revoke_control,
     MouseInput: Screens.handle_mouse_input,

@@ -1,7 +1,9 @@
 """The benchmark's viewer: a page that decodes, paints, acknowledges and reports each frame.
 
 Smaller than ``ui/viewer/`` on purpose: it measures the stream (capture-to-paint times, bytes,
-when the canvas became pixel-exact), not the viewer's interface.
+when the canvas became pixel-exact), not the viewer's interface. Video frames (kind 2) are
+decoded with WebCodecs' VideoDecoder as ``ui/common/screen/video_decoder.js`` does; the page
+announces VP8/VP9 in ``decoder_support`` unless told it has no video decoder.
 """
 
 from __future__ import annotations
@@ -10,22 +12,54 @@ VIEWER_HTML = """<!doctype html><html><body style="margin:0;background:#000">
 <canvas id="screen" width="1920" height="1080" style="width:100%"></canvas></body></html>"""
 
 VIEWER_JS = """
-([url, hello]) => {
+([url, hello, videoOn]) => {
   const canvas = document.getElementById("screen");
   const ctx = canvas.getContext("2d");
   const CELL = 16;
   const bench = window.bench = {
-    states: [], paints: [], bytes: 0, frames: 0, exactAt: null, closed: null,
+    states: [], paints: [], bytes: 0, frames: 0, video: 0, exactAt: null, closed: null,
     cols: 0, rows: 0, exact: null, exactCount: 0,
-    mark() { this.paints = []; this.bytes = 0; this.frames = 0; },
+    mark() { this.paints = []; this.bytes = 0; this.frames = 0; this.video = 0; },
     report() {
-      return {paints: this.paints, bytes: this.bytes, frames: this.frames,
+      return {paints: this.paints, bytes: this.bytes, frames: this.frames, video: this.video,
               exactAt: this.exactAt, allExact: this.exactCount === this.cols * this.rows,
               states: this.states, closed: this.closed};
     },
   };
   const types = {1: "image/jpeg", 2: "image/png", 3: "image/webp"};
   let chain = Promise.resolve();
+  let decoder = null, config = "";
+  const waiters = new Map();
+  const dropDecoder = () => {
+    if (decoder) { try { decoder.close(); } catch (e) { /* closed by its error */ } }
+    decoder = null; config = "";
+    for (const resolve of waiters.values()) resolve(null);
+    waiters.clear();
+  };
+  const decodeVideo = (buffer, seq, codec, flags, layer, codedW, codedH, stream) => {
+    const key = (flags & 1) !== 0;
+    const cfg = `${codec}/${stream}/${layer}/${codedW}x${codedH}`;
+    return new Promise((resolve) => {
+      if (key && cfg !== config) {
+        dropDecoder();
+        decoder = new VideoDecoder({
+          output: (frame) => {
+            const done = waiters.get(frame.timestamp);
+            waiters.delete(frame.timestamp);
+            if (done) done(frame); else frame.close();
+          },
+          error: (error) => { bench.error = String(error); dropDecoder(); },
+        });
+        decoder.configure({codec: codec === 2 ? "vp09.00.10.08" : "vp8", codedWidth: codedW,
+                           codedHeight: codedH, optimizeForLatency: true});
+        config = cfg;
+      }
+      if (!decoder || cfg !== config) { resolve(null); return; }
+      waiters.set(seq, resolve);
+      decoder.decode(new EncodedVideoChunk({type: key ? "key" : "delta", timestamp: seq,
+                                            data: new Uint8Array(buffer, 40)}));
+    });
+  };
   const ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
   ws.onopen = () => ws.send(JSON.stringify(hello));
@@ -34,6 +68,9 @@ VIEWER_JS = """
     if (typeof event.data === "string") {
       const message = JSON.parse(event.data);
       if (message.type === "screen_state") bench.states.push(message.state);
+      if (message.type === "welcome") {
+        ws.send(JSON.stringify({type: "decoder_support", video: videoOn ? ["vp8", "vp9"] : []}));
+      }
       return;
     }
     const buffer = event.data;
@@ -44,12 +81,26 @@ VIEWER_JS = """
     const sw = view.getUint16(24, true), sh = view.getUint16(26, true);
     const encoding = view.getUint8(28), flags = view.getUint8(29);
     bench.bytes += buffer.byteLength;
-    const blob = new Blob([new Uint8Array(buffer, 32)], {type: types[encoding]});
+    const video = view.getUint8(3) === 2;
+    if (video && flags & 2) {  // the stream's end: no picture, no acknowledgement
+      chain = chain.then(dropDecoder);
+      return;
+    }
+    const decoded = video
+      ? decodeVideo(buffer, seq, encoding, flags, view.getUint8(30), view.getUint16(32, true),
+                    view.getUint16(34, true), view.getUint32(36, true))
+      : null;
+    const blob = video ? null : new Blob([new Uint8Array(buffer, 32)], {type: types[encoding]});
     chain = chain.then(async () => {
-      const bitmap = await createImageBitmap(
-        blob, {colorSpaceConversion: "none", premultiplyAlpha: "none"});
-      ctx.drawImage(bitmap, x, y);
-      bitmap.close();
+      if (video) {
+        const frame = await decoded;
+        if (frame) { ctx.drawImage(frame, x, y, w, h); frame.close(); bench.video += 1; }
+      } else {
+        const bitmap = await createImageBitmap(
+          blob, {colorSpaceConversion: "none", premultiplyAlpha: "none"});
+        ctx.drawImage(bitmap, x, y);
+        bitmap.close();
+      }
       const painted = performance.timeOrigin + performance.now();
       ws.send(JSON.stringify({type: "screen_ack", seq}));
       ws.send(JSON.stringify({type: "paint_report", seq, capture_ms: captureMs,
@@ -60,7 +111,7 @@ VIEWER_JS = """
         bench.cols = Math.ceil(sw / CELL); bench.rows = Math.ceil(sh / CELL);
         bench.exact = new Uint8Array(bench.cols * bench.rows); bench.exactCount = 0;
       }
-      const lossless = flags & 1 ? 1 : 0;
+      const lossless = !video && flags & 1 ? 1 : 0;
       for (let r = Math.floor(y / CELL); r < Math.ceil((y + h) / CELL); r++) {
         for (let c = Math.floor(x / CELL); c < Math.ceil((x + w) / CELL); c++) {
           const i = r * bench.cols + c;

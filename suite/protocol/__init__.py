@@ -108,10 +108,12 @@ from suite.protocol.relay_messages import (
     RelayedStrokeEnd,
     RelayedStrokePoints,
     RelayedTyping,
+    RequestKeyFrame,
     ScreenState,
     SessionEnded,
     SessionUpdated,
     StrokeRemoved,
+    VideoCodecs,
     Welcome,
     WhiteboardState,
     WhiteboardUpdated,
@@ -119,6 +121,7 @@ from suite.protocol.relay_messages import (
 )
 from suite.protocol.screen import (
     Cursor,
+    DecoderSupport,
     PaintReport,
     PresentPause,
     PresentResume,
@@ -143,7 +146,7 @@ __all__ = [
     "AnswerPresentation", "EndSession", "Hello", "MarkRead", "RemoveCustomer", "RenewCode",
     "RequestPresentation", "SendChat", "Typing", "AdmitKnock", "RefuseKnock", "RefuseAllKnocks",
     "Cursor", "PaintReport", "PresentPause", "PresentResume", "PresentStart", "PresentStop",
-    "ScreenAck",
+    "ScreenAck", "DecoderSupport", "VideoCodecs", "RequestKeyFrame",
     "GrantControl", "KeyInput", "MouseInput", "RequestControl", "RevokeControl",
     "ClearDrawing", "StrokeBegin", "StrokeEnd", "StrokePoints", "UndoStroke",
     "CLIENT_MESSAGES", "CHAT_MESSAGES", "DRAWING_MESSAGES", "SCREEN_MESSAGES",
@@ -179,6 +182,7 @@ SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
     EndSession,  # the viewer's End button: the screen router hands it to Relay.end
+    DecoderSupport,
 ))  # fmt: skip
 _ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_MESSAGES)
 # The chat a customer's viewer socket may also carry (the conversation beside the screen):
@@ -196,7 +200,7 @@ ClientMessage = (
     | RequestPresentation | AnswerPresentation | GrantControl
     | AdmitKnock | RefuseKnock | RefuseAllKnocks
     | ScreenAck | PaintReport | PresentStart | PresentPause | PresentResume | PresentStop
-    | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput
+    | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput | DecoderSupport
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
     | StartCall | AnswerCall | HangUp | SetCallMedia | RejoinCall | SdpOffer | SdpAnswer
     | IceCandidate

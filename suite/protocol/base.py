@@ -47,6 +47,10 @@ class MessageType(StrEnum):
     PRESENT_RESUME = "present_resume"
     PRESENT_STOP = "present_stop"
     CURSOR = "cursor"  # also relay -> viewers
+    # motion as video: viewer -> relay, relay -> presenter
+    DECODER_SUPPORT = "decoder_support"
+    VIDEO_CODECS = "video_codecs"
+    REQUEST_KEY_FRAME = "request_key_frame"
     # control handover (P3): viewer -> relay, agent -> relay, relay -> presenter
     REQUEST_CONTROL = "request_control"
     GRANT_CONTROL = "grant_control"

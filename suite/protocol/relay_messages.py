@@ -191,6 +191,22 @@ class CaptureCredit(WireMessage):
 
 
 @dataclass(frozen=True, slots=True)
+class VideoCodecs(WireMessage):
+    """Relay → presenter: the video codecs every viewer decodes (``[]``: send no video)."""
+
+    type: ClassVar[MessageType] = MessageType.VIDEO_CODECS
+    codecs: list[str] = wire(list)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestKeyFrame(WireMessage):
+    """Relay → presenter: make the next frame of this video layer a key frame."""
+
+    type: ClassVar[MessageType] = MessageType.REQUEST_KEY_FRAME
+    layer: str = wire(str, choices=("high", "low"))
+
+
+@dataclass(frozen=True, slots=True)
 class ScreenState(WireMessage):
     type: ClassVar[MessageType] = MessageType.SCREEN_STATE
     state: str = wire(str, choices=("waiting", "live", "paused", "stopped"))
@@ -367,7 +383,7 @@ RELAY_MESSAGES: dict[str, type[Any]] = {
         SessionUpdated, CustomerRemoved, SessionEnded, KnocksChanged, PresentationRequested,
         PresentationAnswered, FileOffered, FileProgress, FileReady, FileReceived,
         FileCancelled, FileFailed, CaptureCredit, ScreenState, ControlState, Cursor,
-        MouseInput, KeyInput,
+        MouseInput, KeyInput, VideoCodecs, RequestKeyFrame,
         RelayedStrokeBegin, RelayedStrokePoints, RelayedStrokeEnd, StrokeRemoved,
         DrawingCleared, Drawing, ErrorMessage,
         CallState, RelayedSdpOffer, RelayedSdpAnswer, RelayedIceCandidate,

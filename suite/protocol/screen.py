@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from suite.protocol.base import (
+    ErrorCode,
     MessageType,
+    ProtocolError,
     WireMessage,
     _coordinate,
     _field,
@@ -17,6 +19,8 @@ from suite.protocol.base import (
 
 MAX_SCREEN_SIDE = 16384
 MAX_CURSOR_SHAPE_CHARS = 32  # longer CSS cursor names are cut, not refused
+MAX_VIDEO_CODECS = 8
+MAX_CODEC_NAME_CHARS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +81,29 @@ class Cursor(WireMessage):
             visible=_field(body, "visible", bool, t),
             shape=shape[:MAX_CURSOR_SHAPE_CHARS],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DecoderSupport(WireMessage):
+    """A viewer says which video codecs it decodes (``[]``: none, it takes the JPEG path).
+
+    Names other than the protocol's (``vp8``, ``vp9``) are ignored, not refused."""
+
+    type: ClassVar[MessageType] = MessageType.DECODER_SUPPORT
+    video: list[str] = wire(list, high=MAX_VIDEO_CODECS)
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> DecoderSupport:
+        t = str(cls.type)
+        names = _field(body, "video", list, t)
+        if len(names) > MAX_VIDEO_CODECS:
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE, f"'video' of {t} must be 0-{MAX_VIDEO_CODECS}", t
+            )
+        if not all(isinstance(n, str) and len(n) <= MAX_CODEC_NAME_CHARS for n in names):
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE,
+                f"'video' of {t} must list codec names of at most {MAX_CODEC_NAME_CHARS} chars",
+                t,
+            )
+        return cls(video=list(names))

@@ -24,6 +24,7 @@ MAX_SIDE_PX = 2**16 - 1
 
 class FrameKind(IntEnum):
     REGION = 1
+    VIDEO = 2  # suite.screen.video_frame
 
 
 class Encoding(IntEnum):

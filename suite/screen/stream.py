@@ -9,6 +9,7 @@ and finally a bounded chunk of lossless refresh for lossy areas that have been s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,10 @@ from suite.screen.refresh import BUDGET_PX, STILL_MS, LosslessRefresh
 from suite.screen.regions import KEY_FRAME_RATIO, Rect, Update, changed_bounds, plan_update
 from suite.screen.tile_kinds import split_by_kind
 from suite.screen.tiles import TILE_PX, changed_tiles_in, hint_windows
+from suite.screen.video_frame import VideoFrame
+
+if TYPE_CHECKING:  # the video needs PyAV; a stream without it sends tiles only
+    from suite.screen.video.hybrid import MotionVideo
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,8 @@ class ScreenStream:
             self.options.quality, self.options.codec
         )
         self.mask: WindowMask | None = None
+        # Regions in motion as video (set by the presenter when PyAV is there).
+        self.video: MotionVideo | None = None
         self.stats = StreamStats()
         self._previous: np.ndarray | None = None
         self._full_diff = True  # the next diff ignores any damage hint
@@ -122,7 +129,7 @@ class ScreenStream:
 
     def encode(
         self, frame: np.ndarray, capture_ms: float, damage: list[Rect] | None = None
-    ) -> list[RegionFrame]:
+    ) -> list[RegionFrame | VideoFrame]:
         """The region frames that bring viewers from the previous capture to ``frame``.
 
         Args:
@@ -133,7 +140,7 @@ class ScreenStream:
                 server's damage), or None: the diff then looks only there.
 
         Returns:
-            Frames in send order (changes first, then refresh), possibly none.
+            Frames in send order (video first, then changes, then refresh), possibly none.
         """
         options = self.options
         reduce_colors(frame, options.colors)
@@ -145,6 +152,18 @@ class ScreenStream:
         self._full_diff = False
         grid = changed_tiles_in(previous, frame, hint, options.tile_px)
         self._refresh.note_changed(grid, capture_ms)
+        out: list[RegionFrame | VideoFrame] = []
+        if self.video is not None:
+            video, grid, still = self.video.step(
+                frame, grid, capture_ms, previous is None, self._next_seq
+            )
+            out.extend(video)
+            # Video is lossy: the lossless refresh refines the region once it stops (its last
+            # video picture stays on the viewers until then), never while it moves.
+            for rect in (self.video.region, still):
+                if rect is not None:
+                    self._refresh.note_sent(rect, False)
+                    self._refresh.note_changed(self.video.tile_mask(rect, grid.shape), capture_ms)
         update = plan_update(
             grid, options.tile_px, self.width, self.height, options.key_frame_ratio
         )
@@ -158,7 +177,7 @@ class ScreenStream:
             # have there, so that change is still seen then.
             for _, window in hint_windows(hint, self.height, self.width, options.tile_px):
                 previous[window] = frame[window]
-        out = [
+        out += [
             self._frame(frame, part, encoder, capture_ms, update.key)
             for rect in update.rects
             for part, encoder in self._parts(frame, rect)
@@ -195,9 +214,8 @@ class ScreenStream:
             flags |= FrameFlags.KEY
             self.stats.key_frames += 1
         self._refresh.note_sent(rect, encoder.lossless)
-        self._seq = self._seq + 1 if self._seq < MAX_SEQ else 1
         region = RegionFrame(
-            self._seq, capture_ms, rect.x, rect.y, rect.w, rect.h,
+            self._next_seq(), capture_ms, rect.x, rect.y, rect.w, rect.h,
             self.width, self.height, encoder.encoding, flags, payload,
         )  # fmt: skip
         self.stats.frames += 1
@@ -205,6 +223,10 @@ class ScreenStream:
         name = encoder.encoding.name.lower()
         self.stats.by_encoding[name] = self.stats.by_encoding.get(name, 0) + 1
         return region
+
+    def _next_seq(self) -> int:
+        self._seq = self._seq + 1 if self._seq < MAX_SEQ else 1
+        return self._seq
 
 
 __all__ = ["PngEncoder", "ScreenStream", "StreamOptions", "StreamStats", "BUDGET_PX"]

@@ -105,6 +105,7 @@ CONTRACT = Layer(
         "suite.protocol.screen",
         "suite.protocol.sharing",
         "suite.screen.frames",
+        "suite.screen.video_frame",
         "suite.strokes",
         "suite.protocol.whiteboard",
         "suite.whiteboard.model",
@@ -142,6 +143,7 @@ PURE_CORE = Layer(
         "relay_server.screen.control_grants",
         "relay_server.screen.drawing_board",
         "relay_server.screen.fanout",
+        "relay_server.screen.video_fanout",
         "relay_server.screen.router",
         "relay_server.calls.calls",
         "relay_server.whiteboard.render",
@@ -177,6 +179,9 @@ PURE_CORE = Layer(
         "suite.screen.stream",
         "suite.screen.tile_kinds",
         "suite.screen.tiles",
+        "suite.screen.video.encoder",
+        "suite.screen.video.motion",
+        "suite.screen.video.hybrid",
     ),
 )
 

@@ -13,7 +13,9 @@ import { i18n } from "../common/i18n.js";
 import { CloseCode, MessageType } from "../common/protocol.js";
 import { ScreenCursor } from "../common/screen/cursor.js";
 import { DecoderMode, FrameDecoder } from "../common/screen/decoder.js";
-import { FrameError, parseFrame } from "../common/screen/frame.js";
+import { FrameError, FrameKind, parseFrame } from "../common/screen/frame.js";
+import { VideoStreamDecoder } from "../common/screen/video_decoder.js";
+import { frameKindOf, parseVideoFrame } from "../common/screen/video_frame.js";
 import { ScreenNavigator } from "../common/screen/navigator.js";
 import { ScreenPainter } from "../common/screen/painter.js";
 import { SessionSocket } from "../common/session_socket.js";
@@ -150,6 +152,9 @@ class ViewerApp {
     socket.on("status", (status) => this._onStatus(status));
     socket.on("binary", (data) => this._onFrame(data));
     socket.on(MessageType.SCREEN_STATE, (message) => this._onScreenState(message));
+    // Motion as video: say what this engine decodes (none: the relay has the presenter send
+    // the JPEG path). ?video=off forces the JPEG path (benchmarks, tests).
+    socket.on(MessageType.WELCOME, () => this._announceDecoders(socket));
     socket.on(MessageType.CURSOR, (message) => this.cursor.update(message));
     socket.on(MessageType.SESSION_ENDED, () => this._showNotice("ended", "done"));
     socket.on(MessageType.ERROR, (error) => console.warn("relay error:", error.code, error.message));
@@ -235,10 +240,16 @@ class ViewerApp {
 
   // ---------- Frames ----------
 
+  async _announceDecoders(socket) {
+    const off = new URLSearchParams(window.location.search).get("video") === "off";
+    this.videoCodecs ??= off ? [] : await VideoStreamDecoder.supportedCodecs();
+    socket.send(MessageType.DECODER_SUPPORT, { video: this.videoCodecs });
+  }
+
   _onFrame(data) {
     let frame;
     try {
-      frame = parseFrame(data);
+      frame = frameKindOf(data) === FrameKind.VIDEO ? parseVideoFrame(data) : parseFrame(data);
     } catch (error) {
       if (!(error instanceof FrameError)) {
         throw error;
@@ -511,6 +522,8 @@ class ViewerApp {
       decodeMsMax: painter.decodeMsMax,
       decodeFailures: painter.decodeFailures,
       decodePaths: { ...painter.paths },
+      videoLayers: [...painter.videoLayers],
+      lastVideoLayer: painter.lastVideoLayer,
       framesRejected: this.framesRejected,
       acksSent: this.acksSent,
       reportsSent: this.reportsSent,

@@ -96,6 +96,10 @@ class ScreenChannel:
         # Control handover (P3): control_state / mouse_input / key_input go here instead, on
         # the reader thread (suite.agent.presenter.control).
         self.on_control: Callable[[dict[str, Any]], None] | None = None
+        # video_codecs / request_key_frame go to the presenter loop (suite.screen.video).
+        self.on_video: Callable[[dict[str, Any]], None] | None = None
+        # The last video_codecs, for a presenter made after it came (the relay sends it once).
+        self.video_codecs: dict[str, Any] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -190,6 +194,11 @@ class ScreenChannel:
                 self._credited = True
                 self._credit += frames
                 self._cond.notify_all()
+        elif kind in (MessageType.VIDEO_CODECS, MessageType.REQUEST_KEY_FRAME):
+            if kind == MessageType.VIDEO_CODECS:
+                self.video_codecs = body
+            if self.on_video is not None:
+                self.on_video(body)
         elif kind in CONTROL_TYPES:
             if self.on_control is not None:
                 self.on_control(body)

@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-fps", type=float, default=MAX_FPS)
     parser.add_argument("--no-cursor", action="store_true", help="send no cursor messages")
     parser.add_argument(
+        "--no-video", action="store_true",
+        help="send regions in motion as JPEG too (no VP8/VP9 video)",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-control", action="store_true",
         help="never inject the customer's input (control handover off; no hotkey grab)",
     )  # fmt: skip
@@ -113,8 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         colors=ColorDepth(args.colors),
     )  # fmt: skip
     config = PresenterConfig(
-        args.monitor, options, args.windows, args.max_fps, frozenset(args.private_pid)
-    )
+        args.monitor, options, args.windows, args.max_fps, frozenset(args.private_pid),
+        video=not args.no_video,
+    )  # fmt: skip
     report = StatusWriter(sys.stdout) if args.status_stdout else no_report
     runner = PresenterRunner(
         args.relay, args.token, args.session, config, not args.no_cursor, args.overlay, report

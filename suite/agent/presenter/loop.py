@@ -18,16 +18,20 @@ import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from suite.agent.presenter.status import Report, no_report
 from suite.control.input_map import InputGeometry
 from suite.protocol import (
     Cursor,
+    MessageType,
     PresentPause,
     PresentResume,
     PresentStart,
     PresentStop,
+    ProtocolError,
+    RequestKeyFrame,
+    VideoCodecs,
     WireMessage,
 )
 from suite.screen.capture import FrameSource, MssGrabber
@@ -36,7 +40,11 @@ from suite.screen.masks import PrivateCover, WindowMask, private_parts
 from suite.screen.pointer import PointerState
 from suite.screen.regions import Rect
 from suite.screen.stream import ScreenStream, StreamOptions
+from suite.screen.video_frame import VideoLayer
 from suite.screen.windows_x11 import WindowList, open_window_list
+
+if TYPE_CHECKING:
+    from suite.screen.video.hybrid import MotionVideo
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +105,8 @@ class PresenterConfig:
     max_fps: float = MAX_FPS
     # Processes whose windows are left out of every capture (the agent app's own).
     private_pids: frozenset[int] = frozenset()
+    # Regions in motion as VP8/VP9 (suite.screen.video) when every viewer decodes it.
+    video: bool = True
 
 
 @dataclass
@@ -163,6 +173,12 @@ class Presenter:
         self._next_window_poll = 0.0
         self._last_change = 0.0
         self._last_capture = 0.0
+        self._video_codecs: list[str] = []  # what every viewer decodes (the relay's word)
+        if hasattr(channel, "on_video"):
+            channel.on_video = lambda body: self._commands.put(("video", body))
+            early = getattr(channel, "video_codecs", None)
+            if early is not None:  # came before this presenter was made
+                self._commands.put(("video", early))
 
     # -- control, from any thread ----------------------------------------------------------
 
@@ -226,6 +242,10 @@ class Presenter:
         self._origin = (int(getattr(self._source, "left", 0)), int(getattr(self._source, "top", 0)))
         width, height = self._source.width, self._source.height
         self.stream = ScreenStream(width, height, self.config.options)
+        if self.config.video:
+            self.stream.video = motion_video(width, height, self.config.options.tile_px)
+            if self.stream.video is not None:
+                self.stream.video.set_codecs(self._video_codecs)
         self._open_change_notifier((width, height))
         self._next_window_poll = 0.0
         self.channel.drop_credit()
@@ -253,11 +273,26 @@ class Presenter:
             elif command == "monitor":
                 self.config.monitor = argument
                 self._start(argument)
+            elif command == "video":
+                self._video_message(argument)
             elif command == "windows":
                 self.config.window_ids = argument
                 self._next_window_poll = 0.0
                 if argument is None and self.stream is not None:
                     self.stream.set_mask(None)
+
+    def _video_message(self, body: dict[str, Any]) -> None:
+        """``video_codecs`` or ``request_key_frame`` from the relay."""
+        try:
+            if body.get("type") == MessageType.VIDEO_CODECS:
+                self._video_codecs = VideoCodecs.parse(body).codecs
+                if self.stream is not None and self.stream.video is not None:
+                    self.stream.video.set_codecs(self._video_codecs)
+            elif self.stream is not None and self.stream.video is not None:
+                layer = RequestKeyFrame.parse(body).layer
+                self.stream.video.request_key(VideoLayer[layer.upper()])
+        except ProtocolError as error:
+            logger.warning("ignoring a video message: %s", error.message)
 
     def _wait_command(self, timeout_s: float) -> None:
         try:
@@ -417,3 +452,13 @@ class Presenter:
                 except Exception:
                     logger.exception("closing %r failed", resource)
         self._source = self._pointer = self._windows = self._damage = None
+
+
+def motion_video(width: int, height: int, tile_px: int) -> MotionVideo | None:
+    """Video for regions in motion, or None where PyAV is missing (tiles only, as before)."""
+    try:
+        from suite.screen.video.hybrid import MotionVideo
+    except ImportError as exc:  # pragma: no cover - PyAV is a dependency of the presenter
+        logger.warning("no video for motion (PyAV missing): %s", exc)
+        return None
+    return MotionVideo(width, height, tile_px)

@@ -224,6 +224,8 @@ def write_stats(presenter: Presenter, path: Path) -> None:
     stream = presenter.stream
     if stream is not None:
         stats["stream"] = asdict(stream.stats)
+        if stream.video is not None:
+            stats["video"] = asdict(stream.video.stats)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(stats))
     temporary.replace(path)  # readers never see half a file

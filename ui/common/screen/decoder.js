@@ -15,6 +15,8 @@ export const DecoderMode = Object.freeze({
   IMAGE_DECODER: "imagedecoder",
 });
 
+import { VideoStreamDecoder } from "./video_decoder.js";
+
 // Regions up to this many pixels go through ImageDecoder in "auto" mode (256×256).
 const SMALL_REGION_PIXELS = 256 * 256;
 
@@ -42,6 +44,7 @@ export class FrameDecoder {
   constructor({ mode = DecoderMode.AUTO } = {}) {
     this.mode = Object.values(DecoderMode).includes(mode) ? mode : DecoderMode.AUTO;
     this._supported = new Map(); // MIME type → Promise<boolean> from ImageDecoder.isTypeSupported
+    this.video = new VideoStreamDecoder(); // video frames (regions in motion)
   }
 
   /** True when this browser has WebCodecs' ImageDecoder (secure contexts only). */
@@ -56,6 +59,9 @@ export class FrameDecoder {
    * @throws {Error} when the bytes are not a valid image of that type
    */
   async decode(frame) {
+    if (frame.video) {
+      return this.video.decode(frame);
+    }
     if (await this._useImageDecoder(frame)) {
       return new DecodedImage(await decodeWithImageDecoder(frame), "imagedecoder");
     }

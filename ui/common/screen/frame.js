@@ -11,6 +11,7 @@ export const FRAME_VERSION = 1;
 /** Values of the `kind` byte. */
 export const FrameKind = Object.freeze({
   REGION: 1,
+  VIDEO: 2, // video_frame.js
 });
 
 /** Values of the `encoding` byte, with the image MIME type each one decodes as. */

@@ -41,7 +41,9 @@ export class ScreenPainter {
       decodeMsLast: 0,
       decodeMsMax: 0,
       decodeFailures: 0,
-      paths: { bitmap: 0, imagedecoder: 0 },
+      paths: { bitmap: 0, imagedecoder: 0, video: 0 },
+      videoLayers: [0, 0], // video frames painted per layer (high, low)
+      lastVideoLayer: null,
     };
   }
 
@@ -79,9 +81,11 @@ export class ScreenPainter {
    * @param {object} frame from parseFrame()
    */
   push(frame) {
-    this.stats.bytes += frame.payload.byteLength + 32;
+    this.stats.bytes += frame.payload.byteLength + (frame.video ? 40 : 32);
     const started = performance.now();
-    const decoded = this.decoder.decode(frame).then(
+    // A video stream's END frame: nothing to draw; its decoder goes once every frame before
+    // it is painted (then region frames take the region over).
+    const decoded = frame.end ? Promise.resolve({ end: true }) : this.decoder.decode(frame).then(
       (image) => ({ image, decodeMs: performance.now() - started }),
       (error) => ({ error, decodeMs: performance.now() - started }),
     );
@@ -96,6 +100,7 @@ export class ScreenPainter {
       entry.decoded.then(({ image }) => image?.close());
     }
     this._queue = [];
+    this.decoder.video?.end();
   }
 
   async _drain() {
@@ -112,6 +117,10 @@ export class ScreenPainter {
           continue; // reset() already emptied the queue
         }
         this._queue.shift();
+        if (result.end) {
+          this.decoder.video?.end();
+          continue;
+        }
         this._paint(entry.frame, result);
       }
     } finally {
@@ -142,6 +151,10 @@ export class ScreenPainter {
         stats.paths[path] += 1;
         stats.framesPainted += 1;
         stats.lastSeq = frame.seq;
+        if (frame.video) {
+          stats.videoLayers[frame.layer] += 1;
+          stats.lastVideoLayer = frame.layer;
+        }
         this._hasPicture = true;
       } finally {
         image.close();

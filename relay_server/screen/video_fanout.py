@@ -1,0 +1,229 @@
+"""Video frames of a presentation to its viewers, as an SFU forwards them (pure: no sockets).
+
+Video frames depend on the ones before them, so "latest wins" (``fanout``) cannot drop them one
+by one. What the relay does instead:
+
+- **Simulcast**: the presenter sends two layers of each stream (``high``, ``low``: half size, a
+  fraction of the bitrate). Every viewer gets one. A new viewer starts on ``high``.
+- **Key frames on request**: a viewer starts only at a key frame of its layer. A viewer that
+  joins mid-motion, or that had to skip frames, waits for one and the relay asks the presenter
+  (``request_key_frame``, at most once per ``KEY_REQUEST_INTERVAL_S`` per layer).
+- **Lag**: the relay keeps the recent frames of each layer since its key frame (at most
+  ``KEPT_FRAMES``) and sends a viewer those after the last one it got, as its window allows.
+  When more than ``MAX_LAG_FRAMES`` wait, the viewer cannot keep up: it moves to the low layer
+  (or, already there, skips to the next key frame). A viewer on ``low`` whose measured delivery
+  rate is well above the high layer's bitrate is moved up again, at most every
+  ``PROBE_INTERVAL_S``.
+- A stream's ``END`` frame goes at once to every viewer that had the stream; the region then
+  comes as ordinary region frames.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from suite.screen.video_frame import CODEC_NAMES, VIDEO_HEADER_BYTES, VideoFrame, VideoLayer
+
+KEPT_FRAMES = 90
+MAX_LAG_FRAMES = 4
+KEY_REQUEST_INTERVAL_S = 0.25
+PROBE_INTERVAL_S = 5.0
+UP_MARGIN = 2.0  # a low viewer moves up when its rate is this many times the high layer's
+RATE_WINDOW_S = 2.0
+LAYER_NAMES = {VideoLayer.HIGH: "high", VideoLayer.LOW: "low"}
+
+
+@dataclass(frozen=True, slots=True)
+class KeptVideo:
+    """A video frame as the relay keeps it: the parsed header, and the bytes to forward."""
+
+    header: VideoFrame
+    data: bytes
+
+    @classmethod
+    def parse(cls, data: bytes) -> KeptVideo:
+        """Check the header; the packet is forwarded unread.
+
+        Raises:
+            ValueError: naming what is wrong with the frame.
+        """
+        if len(data) < VIDEO_HEADER_BYTES:
+            raise ValueError(
+                f"video frame is {len(data)} bytes; the header alone is {VIDEO_HEADER_BYTES}"
+            )
+        return cls(VideoFrame.parse(data), data)
+
+
+@dataclass(slots=True)
+class ViewerVideo:
+    """One viewer's place in the video: what it decodes, its layer, the last frame it got."""
+
+    codecs: frozenset[str] | None = None  # None: not announced yet (counts as none)
+    layer: VideoLayer = VideoLayer.HIGH
+    at: int | None = None  # seq of the last frame of the current stream it was sent
+    # Waiting for a key frame (at is None): only one newer than this seq will do (an older one
+    # would bring every frame after it at once).
+    wait_after: int = 0
+    in_stream: bool = False
+    moved_at: float = float("-inf")
+
+
+def choose_layer(
+    layer: VideoLayer,
+    lagging: bool,
+    rate_bps: float | None,
+    high_bps: float,
+    since_move_s: float,
+) -> VideoLayer:
+    """The layer a viewer should get next (pure; the rules in the module docstring).
+
+    Args:
+        layer: the one it is on.
+        lagging: more frames wait for it than ``MAX_LAG_FRAMES``.
+        rate_bps: its measured delivery rate in bytes/s (None: unknown).
+        high_bps: the high layer's recent bytes/s.
+        since_move_s: seconds since it last changed layer.
+    """
+    if lagging:
+        return VideoLayer.LOW
+    if (
+        layer is VideoLayer.LOW
+        and rate_bps is not None
+        and high_bps > 0
+        and rate_bps > UP_MARGIN * high_bps
+        and since_move_s >= PROBE_INTERVAL_S
+    ):
+        return VideoLayer.HIGH
+    return layer
+
+
+@dataclass
+class VideoRoutes:
+    """The current stream's recent frames per layer, and the key frames asked for.
+
+    Args:
+        ask_key: sends the presenter ``request_key_frame`` for a layer.
+        clock: monotonic seconds.
+    """
+
+    ask_key: Callable[[VideoLayer], None]
+    clock: Callable[[], float]
+    frames: dict[VideoLayer, list[KeptVideo]] = field(
+        default_factory=lambda: {VideoLayer.HIGH: [], VideoLayer.LOW: []}
+    )
+    codec_name: str | None = None
+    last_seq: int = 0
+    key_requests: int = 0
+    layer_moves: int = 0
+    _asked: dict[VideoLayer, float] = field(default_factory=dict)
+    _sizes: dict[VideoLayer, deque[tuple[float, int]]] = field(
+        default_factory=lambda: {VideoLayer.HIGH: deque(), VideoLayer.LOW: deque()}
+    )
+
+    def reset(self) -> None:
+        """Forget the stream (a presentation starts or stops, a key region frame came)."""
+        for kept in self.frames.values():
+            kept.clear()
+        self.codec_name = None
+
+    def add(self, kept: KeptVideo) -> None:
+        """Keep a frame of the current stream (not an END: see :meth:`end`)."""
+        frame = kept.header
+        frames = self.frames[frame.layer]
+        if frame.key or (frames and frames[0].header.stream_id != frame.stream_id):
+            frames.clear()
+        frames.append(kept)
+        if len(frames) > KEPT_FRAMES:
+            del frames[0]
+        self.codec_name = CODEC_NAMES[frame.codec]
+        self.last_seq = frame.seq
+        now = self.clock()
+        sizes = self._sizes[frame.layer]
+        sizes.append((now, len(kept.data)))
+        while sizes and sizes[0][0] < now - RATE_WINDOW_S:
+            sizes.popleft()
+
+    def end(self, viewers: Iterable[ViewerVideo]) -> None:
+        """The stream is over: nobody is in it any more."""
+        self.reset()
+        for viewer in viewers:
+            viewer.at, viewer.in_stream = None, False
+
+    def layer_bps(self, layer: VideoLayer) -> float:
+        sizes = self._sizes[layer]
+        if len(sizes) < 2:
+            return 0.0
+        span = max(sizes[-1][0] - sizes[0][0], 1 / 30)
+        return sum(n for _, n in sizes) / span
+
+    def decodes(self, viewer: ViewerVideo) -> bool:
+        return (
+            self.codec_name is not None
+            and bool(viewer.codecs)
+            and (self.codec_name in (viewer.codecs or ()))
+        )
+
+    def pending(self, viewer: ViewerVideo, rate_bps: float | None) -> list[KeptVideo]:
+        """The frames ``viewer`` should be sent next, oldest first (may move its layer and
+        ask the presenter for a key frame)."""
+        if not self.decodes(viewer):
+            return []
+        now = self.clock()
+        waiting = self._after(viewer)
+        lagging = waiting is not None and len(waiting) > MAX_LAG_FRAMES
+        layer = choose_layer(
+            viewer.layer, lagging, rate_bps,
+            self.layer_bps(VideoLayer.HIGH), now - viewer.moved_at,
+        )  # fmt: skip
+        if layer is not viewer.layer or (lagging and layer is VideoLayer.LOW):
+            if layer is not viewer.layer:
+                self.layer_moves += 1
+                viewer.moved_at = now
+            viewer.layer, viewer.at, viewer.wait_after = layer, None, self.last_seq
+            waiting = None
+        if waiting is None:  # it needs a key frame of its layer
+            frames = self.frames[viewer.layer]
+            if frames and frames[0].header.key and frames[0].header.seq > viewer.wait_after:
+                return list(frames)
+            self._want_key(viewer.layer, now)
+            return []
+        return waiting
+
+    def sent(self, viewer: ViewerVideo, kept: KeptVideo) -> None:
+        viewer.at = kept.header.seq
+        viewer.in_stream = True
+
+    def joined(self, viewer: ViewerVideo) -> None:
+        """A viewer came (or announced its decoders): it starts at the next key frame."""
+        viewer.at, viewer.wait_after = None, self.last_seq
+        if self.decodes(viewer) and self.frames[viewer.layer]:
+            self._want_key(viewer.layer, self.clock())
+
+    def _after(self, viewer: ViewerVideo) -> list[KeptVideo] | None:
+        """Frames after the last one the viewer got (None: it has none of this stream)."""
+        if viewer.at is None:
+            return None
+        frames = self.frames[viewer.layer]
+        for index, kept in enumerate(frames):
+            if kept.header.seq == viewer.at:
+                return frames[index + 1 :]
+        viewer.at, viewer.wait_after = None, self.last_seq
+        return None  # fell out of the kept frames: it must start again at a key frame
+
+    def _want_key(self, layer: VideoLayer, now: float) -> None:
+        if now - self._asked.get(layer, float("-inf")) < KEY_REQUEST_INTERVAL_S:
+            return
+        self._asked[layer] = now
+        self.key_requests += 1
+        self.ask_key(layer)
+
+
+def common_codecs(viewers: Iterable[ViewerVideo]) -> list[str]:
+    """The codecs every viewer decodes (a viewer that said nothing decodes none)."""
+    common: set[str] | None = None
+    for viewer in viewers:
+        have = set(viewer.codecs or ())
+        common = have if common is None else common & have
+    return sorted(common or ())

@@ -1,0 +1,232 @@
+"""The hybrid of video and tiles: regions in motion as VP8/VP9, everything else as tiles (pure).
+
+:class:`MotionVideo` sits inside :class:`suite.screen.stream.ScreenStream`. For each capture it
+takes the changed-tile grid, asks :class:`.motion.MotionTracker` where motion is, encodes that
+region as video (two simulcast layers: full size, and half size at a fraction of the bitrate
+for viewers on slow links) and takes its tiles out of the grid, so the tile path sends only
+what changed around it (text and UI stay exact on top). When motion stops the stream ends with
+an ``END`` frame; its last picture stays on the viewers and the lossless refresh refines it
+as it does every lossy region (no second, JPEG copy of the region is sent).
+
+Video is used only when the relay says every viewer decodes a codec (``video_codecs``): one
+viewer without WebCodecs puts the whole presentation on the JPEG path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from suite.screen.regions import Rect
+from suite.screen.video.encoder import VideoEncoder, to_yuv
+from suite.screen.video.motion import MotionTracker
+from suite.screen.video_frame import (
+    CODEC_NAMES,
+    MAX_STREAM_ID,
+    VideoCodec,
+    VideoFlags,
+    VideoFrame,
+    VideoLayer,
+)
+
+# Bitrates for a full 1920x1080 region, scaled by the region's area (with a floor): the high
+# layer fits the 4 Mbit/s budget with room for the tiles around it; the low layer (half the
+# width and height) fits a 1 Mbit/s link.
+HIGH_BITRATE_BPS = 3_000_000
+LOW_BITRATE_BPS = 500_000
+MIN_BITRATE_BPS = 150_000
+FULL_HD_PX = 1920 * 1080
+LOW_SCALE = 2
+LOW_EVERY = 2  # the low layer encodes every other capture with a change
+# VP9 only for now: our VP8 settings decode to ~25 dB (VP9: 34-36 dB at the same bitrate) at
+# several times the encode time, worse than the JPEG path; every engine we ship to (Chromium,
+# QtWebEngine, WebKitGTK 2.50) decodes VP9. A viewer with VP8 alone gets the JPEG path.
+PREFERRED_CODECS: tuple[VideoCodec, ...] = (VideoCodec.VP9,)
+
+EncoderFactory = Callable[[VideoCodec, int, int, int, int, int], VideoEncoder]
+
+
+@dataclass
+class VideoStats:
+    frames: int = 0
+    key_frames: int = 0
+    streams: int = 0
+    bytes: int = 0
+
+
+def choose_codec(names: Iterable[str], preferred: Iterable[VideoCodec] = PREFERRED_CODECS):
+    """The first preferred codec every viewer decodes (None: no video, the JPEG path)."""
+    have = set(names)
+    for codec in preferred:
+        if CODEC_NAMES[codec] in have:
+            return codec
+    return None
+
+
+def layer_size(w: int, h: int, layer: VideoLayer) -> tuple[int, int]:
+    """The coded size of a layer for a ``w`` x ``h`` region (even sides)."""
+    if layer is VideoLayer.HIGH:
+        return w, h
+    return max(2, (w // LOW_SCALE) & ~1), max(2, (h // LOW_SCALE) & ~1)
+
+
+def layer_bitrate(w: int, h: int, layer: VideoLayer) -> int:
+    full = HIGH_BITRATE_BPS if layer is VideoLayer.HIGH else LOW_BITRATE_BPS
+    return max(MIN_BITRATE_BPS, int(full * min(1.0, w * h / FULL_HD_PX)))
+
+
+class MotionVideo:
+    """Encodes the motion region of each capture as video.
+
+    Args:
+        width, height, tile_px: the screen and the diff's tiles.
+        preferred: codecs in order of preference (see ``PREFERRED_CODECS``).
+        make_encoder: builds a :class:`.encoder.VideoEncoder` (tests may count calls).
+    """
+
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        tile_px: int,
+        preferred: tuple[VideoCodec, ...] = PREFERRED_CODECS,
+        make_encoder: EncoderFactory = VideoEncoder,
+    ) -> None:
+        self.width, self.height = width, height
+        self.tracker = MotionTracker(width, height, tile_px)
+        self.preferred = preferred
+        self._make_encoder = make_encoder
+        self.codec: VideoCodec | None = None  # what every viewer decodes (None: no video)
+        self.stats = VideoStats()
+        self._region: Rect | None = None
+        self._tiles: tuple[slice, slice] | None = None
+        self._stream_codec: VideoCodec | None = None
+        self._encoders: dict[VideoLayer, VideoEncoder] = {}
+        self._stream_id = 0
+        self._keys_wanted: set[VideoLayer] = set()
+        self._captures = 0
+
+    @property
+    def region(self) -> Rect | None:
+        """The region being sent as video (None: none)."""
+        return self._region
+
+    def tile_mask(self, rect: Rect, shape: tuple[int, ...]) -> np.ndarray:
+        """A tile grid of ``shape`` with the tiles ``rect`` touches set."""
+        mask = np.zeros(shape, dtype=bool)
+        t = self.tracker.tile_px
+        mask[rect.y // t : -(-(rect.y + rect.h) // t), rect.x // t : -(-(rect.x + rect.w) // t)] = (
+            True
+        )
+        return mask
+
+    def set_codecs(self, names: Iterable[str]) -> None:
+        """What every viewer decodes, from the relay's ``video_codecs``."""
+        self.codec = choose_codec(names, self.preferred)
+
+    def request_key(self, layer: VideoLayer) -> None:
+        """The next frame of ``layer`` is a key frame (a viewer joined or skipped frames)."""
+        self._keys_wanted.add(layer)
+
+    def step(
+        self,
+        frame: np.ndarray,
+        grid: np.ndarray,
+        capture_ms: float,
+        whole: bool,
+        next_seq: Callable[[], int],
+    ) -> tuple[list[VideoFrame], np.ndarray, Rect | None]:
+        """Video for one capture.
+
+        Args:
+            frame: the BGRA capture (after the mask).
+            grid: its changed tiles; not modified.
+            whole: the whole screen goes out as a key region frame (a restart): video stops.
+            next_seq: gives each frame produced its sequence number.
+
+        Returns:
+            The video frames to send first; the grid the tile path should send (the motion
+            region's tiles taken out); and a region that just stopped moving, now lossy on the
+            viewers (None when there is none).
+        """
+        region: Rect | None = None
+        if whole or self.codec is None:
+            self.tracker.reset()
+        else:
+            region = self.tracker.update(grid, capture_ms)
+        out: list[VideoFrame] = []
+        ended: Rect | None = None
+        if self._region is not None and (
+            region is not self._region or self.codec != self._stream_codec
+        ):
+            if region is None and not whole:
+                ended = self._region
+                grid = grid.copy()
+                assert self._tiles is not None
+                grid[self._tiles] = False
+            out.append(self._end(next_seq(), capture_ms))
+        if region is None:
+            return out, grid, ended
+        starting = self._region is None
+        if starting:
+            self._start(region)
+        tiles = self.tracker.tiles()
+        assert self.codec is not None and tiles is not None
+        # Nothing moved in it this time (it may yet stop): no frame, unless a viewer waits
+        # for a key frame.
+        encode = starting or bool(self._keys_wanted) or bool(grid[tiles].any())
+        self._captures += 1
+        picture = to_yuv(frame[region.slices()], self.codec) if encode else None
+        layers = list(self._encoders.items()) if encode else []
+        for layer, encoder in layers:
+            assert picture is not None
+            wanted = layer in self._keys_wanted
+            if layer is VideoLayer.LOW and not (
+                starting or wanted or self._captures % LOW_EVERY == 0
+            ):
+                continue  # the low layer at half the frame rate: slow viewers, half the cost
+            self._keys_wanted.discard(layer)
+            payload, key = encoder.encode(picture, capture_ms, key=wanted)
+            if not payload:
+                continue
+            flags = VideoFlags.KEY if key else VideoFlags.NONE
+            out.append(VideoFrame(
+                next_seq(), capture_ms, region.x, region.y, region.w, region.h,
+                self.width, self.height, self.codec, flags, layer,
+                encoder.coded_w, encoder.coded_h, self._stream_id, payload,
+            ))  # fmt: skip
+            self.stats.frames += 1
+            self.stats.key_frames += int(key)
+            self.stats.bytes += len(payload)
+        grid = grid.copy()
+        self._tiles = tiles
+        grid[tiles] = False
+        return out, grid, None
+
+    def _start(self, region: Rect) -> None:
+        assert self.codec is not None
+        self._region = region
+        self._stream_codec = self.codec
+        self._stream_id = self._stream_id % MAX_STREAM_ID + 1
+        self.stats.streams += 1
+        self._keys_wanted.clear()
+        self._encoders = {}
+        for layer in (VideoLayer.HIGH, VideoLayer.LOW):
+            coded_w, coded_h = layer_size(region.w, region.h, layer)
+            self._encoders[layer] = self._make_encoder(
+                self.codec, region.w, region.h, coded_w, coded_h,
+                layer_bitrate(region.w, region.h, layer),
+            )  # fmt: skip
+
+    def _end(self, seq: int, capture_ms: float) -> VideoFrame:
+        region = self._region
+        assert region is not None and self._stream_codec is not None
+        self._region = None
+        self._encoders = {}
+        return VideoFrame(
+            seq, capture_ms, region.x, region.y, region.w, region.h, self.width, self.height,
+            self._stream_codec, VideoFlags.END, VideoLayer.HIGH, region.w, region.h,
+            self._stream_id,
+        )  # fmt: skip

@@ -1,0 +1,189 @@
+"""Motion as video, end to end: X screen -> presenter (PyAV VP9) -> relay -> Chromium WebCodecs.
+
+A thread pans a photo-like picture over a private Xvfb; the real presenter CLI streams it; the
+viewer page decodes the video frames with VideoDecoder and paints them. The canvas is compared
+with the pictures the screen showed (PSNR against the closest one painted), and the frames the
+page received are read from its websocket.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from playwright.sync_api import Page
+
+from tests.support.motion_content import PanningPainter
+from tests.support.screen_content import SCREEN_H, SCREEN_W, rgb_of
+from tests.support.ui_pages import close_pages, screenshot
+from tests.support.viewer_presenter import (
+    open_viewer,
+    psnr,
+    snapshot,
+    viewer_stats,
+    wait_for_stats,
+)
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.e2e
+
+WAIT_S = 20.0
+MIN_PSNR_DB = 32.0
+KIND_VIDEO = 2
+VIDEO_KEY = 1
+
+
+@pytest.fixture
+def motion(display) -> Iterator[PanningPainter]:
+    with PanningPainter(display.env(), SCREEN_W, SCREEN_H) as painter:
+        yield painter
+
+
+def watch_kinds(page: Page) -> list[tuple[int, int]]:
+    """(kind, flags) of every binary frame the page's sockets receive from now on (for video
+    frames the flags byte is the video flags: 1 key, 2 end)."""
+    seen: list[tuple[int, int]] = []
+
+    def on_frame(payload: bytes | str) -> None:
+        if isinstance(payload, bytes) and len(payload) >= 32:
+            seen.append((payload[3], payload[29]))
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    return seen
+
+
+def video_painted(page: Page) -> int:
+    return viewer_stats(page)["decodePaths"].get("video", 0)
+
+
+def best_psnr(page: Page, motion: PanningPainter) -> tuple[float, np.ndarray]:
+    """The canvas against the closest of the pictures the screen showed last."""
+    _, pixels = snapshot(page)
+    assert pixels is not None
+    candidates = sorted(set(motion.offsets[-40:]))
+    scores = [(psnr(pixels, rgb_of(motion.picture(o))), o) for o in candidates]
+    import os
+
+    if os.environ.get("SV_DEBUG"):
+        best = max(scores)[1]
+        np.save("/tmp/sv/canvas.npy", pixels)
+        np.save("/tmp/sv/truth.npy", rgb_of(motion.picture(best)))
+    return max(scores)[0], pixels
+
+
+def test_motion_is_sent_as_video_and_decodes_to_the_screen(presenter, viewers, motion) -> None:
+    """A panning picture reaches Chromium as VP9 video decoded by WebCodecs, within 32 dB of a
+    picture the screen showed; when it stops, the lossless refresh makes the canvas exact."""
+    page = viewers()
+    kinds = watch_kinds(page)
+    page.reload()
+    wait_for_stats(page, lambda s: s["status"] == "online")
+    presenter()
+    wait_for_stats(page, lambda s: s["framesPainted"] > 0, WAIT_S)
+    motion.moving.set()
+    wait_until(
+        lambda: video_painted(page) >= 20,
+        "20 video frames painted",
+        WAIT_S,
+        detail=lambda: f"{viewer_stats(page)} {page.rs_errors} {kinds[-20:]}",  # type: ignore[attr-defined]
+    )
+    assert any(kind == KIND_VIDEO and flags & VIDEO_KEY for kind, flags in kinds)
+    scores = []
+    for _ in range(5):
+        score, _ = best_psnr(page, motion)
+        scores.append((round(score, 1), viewer_stats(page)["lastVideoLayer"]))
+    screenshot(page, "e2e-video-motion")
+    assert max(scores)[0] >= MIN_PSNR_DB, scores
+    motion.moving.clear()
+    still = rgb_of(motion.picture(motion.offsets[-1]))
+
+    def exact() -> bool:
+        _, pixels = snapshot(page)
+        return pixels is not None and np.array_equal(pixels, still)
+
+    wait_until(exact, "the refreshed, exact picture after the motion", WAIT_S)
+    stats: dict[str, Any] = viewer_stats(page)
+    assert stats["decodeFailures"] == 0, stats
+
+
+def start_motion(page: Page, kinds: list, presenter, motion: PanningPainter) -> None:
+    page.reload()  # the watcher sees the socket from its first frame
+    wait_for_stats(page, lambda s: s["status"] == "online")
+    presenter()
+    wait_for_stats(page, lambda s: s["framesPainted"] > 0, WAIT_S)
+    motion.moving.set()
+    wait_until(lambda: video_painted(page) >= 10, "video on the first viewer", WAIT_S)
+
+
+def test_a_viewer_joining_mid_motion_starts_at_a_fresh_key_frame(
+    presenter, viewers, motion
+) -> None:
+    """A viewer opened while the screen moves gets, as its first video frame, a key frame (the
+    relay asks the presenter for one at once) and shows the motion within seconds."""
+    first = viewers()
+    start_motion(first, watch_kinds(first), presenter, motion)
+    late = viewers()
+    kinds = watch_kinds(late)
+    late.reload()
+    wait_for_stats(late, lambda s: s["status"] == "online")
+    wait_until(lambda: video_painted(late) >= 5, "video on the late viewer", 10.0)
+    video = [flags for kind, flags in kinds if kind == KIND_VIDEO]
+    assert video and video[0] & VIDEO_KEY, kinds[:10]
+    assert viewer_stats(late)["decodeFailures"] == 0
+
+
+def test_a_viewer_without_a_video_decoder_gets_the_jpeg_path(
+    browser, session, presenter, viewers, motion, request
+) -> None:
+    """A viewer that decodes no video (as WebKitGTK without WebCodecs) receives no video frame
+    and still sees the motion as region frames; the other viewer is moved to them too."""
+    first = viewers()
+    start_motion(first, watch_kinds(first), presenter, motion)
+    jpeg = open_viewer(browser, session, query="?video=off")
+    try:
+        kinds = watch_kinds(jpeg)
+        jpeg.reload()
+        wait_for_stats(jpeg, lambda s: s["framesPainted"] >= 15, WAIT_S)
+        assert viewer_stats(jpeg)["decodePaths"]["video"] == 0
+        assert kinds and all(kind == 1 for kind, _ in kinds), kinds[:10]
+        score, _ = best_psnr(jpeg, motion)
+        assert score >= 28.0  # JPEG q70 of a moving photo
+        painted = viewer_stats(first)["framesPainted"]
+        video = video_painted(first)
+        wait_for_stats(first, lambda s: s["framesPainted"] >= painted + 10, WAIT_S)
+        assert video_painted(first) <= video + 2  # an END, maybe a frame in flight, then tiles
+        screenshot(jpeg, "e2e-video-jpeg-path")
+    finally:
+        close_pages([jpeg], request, "jpeg-viewer")
+
+
+def test_a_throttled_viewer_gets_the_low_layer_and_the_other_keeps_its_rate(
+    presenter, viewers, motion
+) -> None:
+    """Behind an emulated 1 Mbit/s link a viewer still shows motion (low layer, loosely >= 3 fps
+    under a shared machine's load) while the unthrottled viewer keeps most of its rate."""
+    fast = viewers()
+    start_motion(fast, watch_kinds(fast), presenter, motion)
+    slow = viewers()
+    cdp = slow.context.new_cdp_session(slow)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 40, "downloadThroughput": 125_000,
+         "uploadThroughput": 125_000},
+    )  # fmt: skip
+    slow.reload()
+    wait_for_stats(slow, lambda s: s["status"] == "online")
+    wait_until(lambda: video_painted(slow) >= 3, "video on the throttled viewer", WAIT_S)
+    before = {id(p): (video_painted(p), time.monotonic()) for p in (fast, slow)}
+    time.sleep(4.0)  # a measurement window, not a wait for a state
+    fps = {}
+    for page in (fast, slow):
+        count, at = before[id(page)]
+        fps[id(page)] = (video_painted(page) - count) / (time.monotonic() - at)
+    assert fps[id(slow)] >= 3.0, fps
+    assert fps[id(fast)] >= 8.0, fps
+    assert viewer_stats(slow)["videoLayers"][1] > 0  # it was moved to the low layer

@@ -1,0 +1,349 @@
+"""Motion as video, the pure parts: the video frame's bytes, motion detection from the tile
+diff history, and the relay's per-viewer layer and key-frame rules."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from relay_server.screen.fanout import Presentation
+from relay_server.screen.video_fanout import (
+    MAX_LAG_FRAMES,
+    PROBE_INTERVAL_S,
+    KeptVideo,
+    choose_layer,
+)
+from suite.protocol import DecoderSupport, ErrorCode, ProtocolError
+from suite.screen.frames import RegionFrame
+from suite.screen.regions import Rect
+from suite.screen.stream import ScreenStream
+from suite.screen.video.hybrid import MotionVideo, choose_codec
+from suite.screen.video.motion import MIN_TILES, START_CAPTURES, STOP_MS, MotionTracker
+from suite.screen.video_frame import (
+    VIDEO_HEADER_BYTES,
+    VideoCodec,
+    VideoFlags,
+    VideoFrame,
+    VideoLayer,
+)
+
+HIGH, LOW = VideoLayer.HIGH, VideoLayer.LOW
+
+
+def video(seq: int, key: bool = False, layer: VideoLayer = HIGH, stream: int = 1, **kw):
+    fields = dict(
+        seq=seq, capture_ms=1000.0 + seq, x=0, y=0, w=640, h=480, screen_w=640, screen_h=480,
+        codec=VideoCodec.VP9, flags=VideoFlags.KEY if key else VideoFlags.NONE, layer=layer,
+        coded_w=640 if layer is HIGH else 320, coded_h=480 if layer is HIGH else 240,
+        stream_id=stream, payload=b"\x01" * 100,
+    )  # fmt: skip
+    fields.update(kw)
+    return VideoFrame(**fields)
+
+
+# -- the frame --------------------------------------------------------------------------------
+
+
+def test_video_frame_round_trips_byte_for_byte():
+    """A video frame's 40-byte header is the documented struct layout and parses back equal."""
+    frame = video(7, key=True, layer=LOW, stream=3)
+    data = bytes(frame)
+    assert len(data) == VIDEO_HEADER_BYTES + 100
+    fields = struct.unpack_from("<2sBBIdHHHHHHBBBBHHI", data)
+    assert fields == (b"RS", 1, 2, 7, 1007.0, 0, 0, 640, 480, 640, 480, 2, 1, 1, 0, 320, 240, 3)
+    assert VideoFrame.parse(data) == frame
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda b: b[:39], "header alone is 40"),
+        (lambda b: b"XX" + b[2:], "bad magic"),
+        (lambda b: b[:3] + b"\x01" + b[4:], "not video"),
+        (lambda b: b[:28] + b"\x09" + b[29:], "unknown video codec 9"),
+        (lambda b: b[:30] + b"\x05" + b[31:], "unknown video layer 5"),
+        (lambda b: b[:31] + b"\x01" + b[32:], "reserved byte"),
+        (lambda b: b[:29] + b"\x08" + b[30:], "unknown video flag bits 0x08"),
+        (lambda b: b[:VIDEO_HEADER_BYTES], "needs a payload"),
+        (lambda b: b[:29] + b"\x02" + b[30:], "end frame carries no payload"),
+        (lambda b: b[:16] + struct.pack("<H", 600) + b[18:], "outside the 640x480 screen"),
+    ],
+)
+def test_malformed_video_frames_are_refused_with_the_reason(change, message):
+    """Every malformed video frame is a ValueError naming what is wrong."""
+    with pytest.raises(ValueError, match=message):
+        VideoFrame.parse(change(bytes(video(1))))
+
+
+# -- motion -----------------------------------------------------------------------------------
+
+
+def grid_with(rows: slice, cols: slice, shape=(9, 15)) -> np.ndarray:
+    grid = np.zeros(shape, dtype=bool)
+    grid[rows, cols] = True
+    return grid
+
+
+def test_motion_starts_after_consecutive_changes_of_enough_tiles():
+    """A block of tiles changing on START_CAPTURES captures in a row becomes the motion region,
+    tile-aligned in pixels; before that there is none."""
+    tracker = MotionTracker(960, 540, 64)
+    moving = grid_with(slice(2, 5), slice(3, 8))
+    for capture in range(START_CAPTURES - 1):
+        assert tracker.update(moving, capture * 33.0) is None
+    region = tracker.update(moving, START_CAPTURES * 33.0)
+    assert region == Rect(3 * 64, 2 * 64, 5 * 64, 3 * 64)
+    assert tracker.update(moving, 200.0) is region  # the same object while unchanged
+
+
+def test_typing_never_starts_motion():
+    """A keystroke's one or two tiles, even on every capture, are fewer than MIN_TILES."""
+    tracker = MotionTracker(960, 540, 64)
+    for capture in range(30):
+        column = capture // 8
+        assert (
+            tracker.update(grid_with(slice(4, 5), slice(column, column + 2)), capture * 33.0)
+            is None
+        )
+    assert MIN_TILES > 2
+
+
+def test_changes_far_apart_in_time_are_not_motion():
+    """Changes more than MAX_GAP_MS apart (a slide every few seconds) never count as a row."""
+    tracker = MotionTracker(960, 540, 64)
+    whole = np.ones((9, 15), dtype=bool)
+    for capture in range(10):
+        assert tracker.update(whole, capture * 2000.0) is None
+
+
+def test_motion_grows_and_stops_when_still():
+    """More tiles moving grows the region; STOP_MS without a change inside it ends it."""
+    tracker = MotionTracker(960, 540, 64)
+    small = grid_with(slice(0, 2), slice(0, 5))
+    for capture in range(START_CAPTURES):
+        tracker.update(small, capture * 33.0)
+    assert tracker.region == Rect(0, 0, 320, 128)
+    bigger = grid_with(slice(0, 4), slice(0, 5))
+    now = START_CAPTURES * 33.0
+    for _ in range(START_CAPTURES):
+        now += 33.0
+        tracker.update(bigger, now)
+    assert tracker.region == Rect(0, 0, 320, 256)
+    still = np.zeros((9, 15), dtype=bool)
+    assert tracker.update(still, now + STOP_MS / 2) is not None
+    assert tracker.update(still, now + STOP_MS + 1) is None
+
+
+def test_the_region_has_even_sides_at_the_screen_edge():
+    """At an odd screen edge the region grows inward by a pixel: 4:2:0 video needs even sides."""
+    tracker = MotionTracker(961, 541, 64)
+    whole = np.ones((9, 16), dtype=bool)
+    for capture in range(START_CAPTURES):
+        region = tracker.update(whole, capture * 33.0)
+    assert region == Rect(0, 0, 960, 540) or (region.w % 2, region.h % 2) == (0, 0)
+    assert region is not None and region.x + region.w <= 961 and region.y + region.h <= 541
+
+
+# -- layers -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("layer", "lagging", "rate", "since", "expected"),
+    [
+        (HIGH, False, None, 0.0, HIGH),  # unknown rate: stay
+        (HIGH, True, 10e6, 100.0, LOW),  # lagging always goes low
+        (LOW, True, 10e6, 100.0, LOW),
+        (LOW, False, 3 * 400e3, PROBE_INTERVAL_S, HIGH),  # well above the high layer: up
+        (LOW, False, 3 * 400e3, PROBE_INTERVAL_S - 1, LOW),  # but not right after a move
+        (LOW, False, 1.5 * 400e3, 100.0, LOW),  # not enough headroom
+        (HIGH, False, 100e3, 100.0, HIGH),  # a low rate alone does not move down: lag does
+    ],
+)
+def test_layer_choice(layer, lagging, rate, since, expected):
+    """The layer rules: lag moves down, a rate well over the high layer's moves up, slowly."""
+    assert choose_layer(layer, lagging, rate, 400e3, since) is expected
+
+
+class Member:
+    def __init__(self) -> None:
+        self.sent: list[str | bytes] = []
+
+    def send(self, frame: str | bytes) -> None:
+        self.sent.append(frame)
+
+    def binary(self) -> list[VideoFrame]:
+        return [VideoFrame.parse(f) for f in self.sent if isinstance(f, bytes)]
+
+    def texts(self) -> list[str]:
+        return [f for f in self.sent if isinstance(f, str)]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def live(viewers: int = 1, codecs=("vp8", "vp9")):
+    clock = Clock()
+    presentation: Presentation[Member] = Presentation(clock=clock)
+    presenter = Member()
+    presentation.presenter = presenter
+    members = [Member() for _ in range(viewers)]
+    for member in members:
+        presentation.add_viewer(member)
+        presentation.set_decoders(member, list(codecs))
+    presentation.start(640, 480)
+    return presentation, presenter, members, clock
+
+
+def add(presentation, frame: VideoFrame) -> None:
+    presentation.add_video(KeptVideo.parse(bytes(frame)))
+
+
+def test_a_viewer_joining_mid_motion_waits_for_a_new_key_frame_asked_for_at_once():
+    """A late viewer gets no old deltas (nor the old key frame with all of them): the presenter
+    is asked for a key frame at once, and the viewer starts there."""
+    presentation, presenter, (first,), clock = live()
+    add(presentation, video(1, key=True))
+    for seq in range(2, 6):
+        add(presentation, video(seq))
+        presentation.ack(first, seq)
+    late = Member()
+    presentation.add_viewer(late)
+    presentation.set_decoders(late, ["vp9"])
+    assert '{"type":"request_key_frame","layer":"high"}' in presenter.texts()
+    add(presentation, video(6))
+    assert late.binary() == []
+    add(presentation, video(7, key=True))
+    assert [f.seq for f in late.binary()] == [7]
+
+
+def test_a_lagging_viewer_moves_to_the_low_layer_and_the_other_keeps_every_frame():
+    """A viewer that acknowledges nothing falls behind by more than MAX_LAG_FRAMES: it is moved
+    to the low layer and waits for its key frame; the fast viewer gets every high frame."""
+    presentation, presenter, (fast, slow), clock = live(2)
+    add(presentation, video(1, key=True))
+    add(presentation, video(2, key=True, layer=LOW))
+    seq = 3
+    for _ in range(8 + MAX_LAG_FRAMES + 2):
+        add(presentation, video(seq))
+        presentation.ack(fast, seq)
+        seq += 1
+        clock.now += 0.033
+    assert [f.layer for f in fast.binary()] == [HIGH] * len(fast.binary())
+    assert len(fast.binary()) == seq - 2
+    assert '{"type":"request_key_frame","layer":"low"}' in presenter.texts()
+    while presentation.viewers[id(slow)].in_flight:  # the slow one finally paints
+        presentation.ack(slow, 0)
+    add(presentation, video(seq, key=True, layer=LOW))
+    assert slow.binary()[-1].layer is LOW and slow.binary()[-1].key
+
+
+def test_the_presenter_is_told_what_every_viewer_decodes():
+    """video_codecs is the intersection over the viewers; one without a decoder empties it."""
+    presentation, presenter, (viewer,), clock = live(codecs=("vp8", "vp9"))
+    assert '{"type":"video_codecs","codecs":["vp8","vp9"]}' in presenter.texts()
+    jpeg_only = Member()
+    presentation.add_viewer(jpeg_only)
+    presentation.set_decoders(jpeg_only, [])
+    assert [t for t in presenter.texts() if "video_codecs" in t][-1] == (
+        '{"type":"video_codecs","codecs":[]}'
+    )
+    presentation.remove_viewer(jpeg_only)
+    assert [t for t in presenter.texts() if "video_codecs" in t][-1] == (
+        '{"type":"video_codecs","codecs":["vp8","vp9"]}'
+    )
+
+
+def test_a_viewer_without_the_codec_gets_no_video_frames():
+    """Video frames never reach a viewer that does not decode their codec."""
+    presentation, presenter, (viewer,), clock = live(codecs=("vp8",))
+    add(presentation, video(1, key=True))  # VP9
+    assert viewer.binary() == []
+
+
+def test_an_end_frame_reaches_the_viewers_that_had_the_stream():
+    """END goes at once (outside the window) to viewers in the stream; the next stream starts
+    from its own key frame."""
+    presentation, presenter, (viewer,), clock = live()
+    add(presentation, video(1, key=True))
+    add(presentation, video(2, flags=VideoFlags.END, payload=b""))
+    assert [f.end for f in viewer.binary()] == [False, True]
+    presentation.ack(viewer, 1)
+    add(presentation, video(3, key=True, stream=2))
+    assert viewer.binary()[-1].stream_id == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"video": "vp9"},
+        {"video": ["vp8"] * 9},
+        {"video": ["x" * 17]},
+        {"video": [3]},
+        {},
+    ],
+)
+def test_decoder_support_is_bounded(body):
+    """decoder_support with a non-list, too many or too long names is bad_message."""
+    with pytest.raises(ProtocolError) as refused:
+        DecoderSupport.parse({"type": "decoder_support", **body})
+    assert refused.value.code == ErrorCode.BAD_MESSAGE
+
+
+def test_key_frame_requests_are_rate_limited():
+    """Viewers joining one after another cost the presenter one key frame request per 0.25 s."""
+    presentation, presenter, (first,), clock = live()
+    add(presentation, video(1, key=True))
+    for _ in range(5):
+        late = Member()
+        presentation.add_viewer(late)
+        presentation.set_decoders(late, ["vp9"])
+    requests = [t for t in presenter.texts() if "request_key_frame" in t]
+    assert len(requests) == 1
+    clock.now += 0.3
+    late = Member()
+    presentation.add_viewer(late)
+    presentation.set_decoders(late, ["vp9"])
+    assert len([t for t in presenter.texts() if "request_key_frame" in t]) == 2
+
+
+# -- the presenter's hybrid ---------------------------------------------------------------------
+
+
+def test_codec_choice_is_vp9_or_the_jpeg_path():
+    """VP9 when every viewer decodes it; VP8 alone, or nothing, is the JPEG path (None)."""
+    assert choose_codec(["vp8", "vp9"]) is VideoCodec.VP9
+    assert choose_codec(["vp8"]) is None
+    assert choose_codec([]) is None
+
+
+def test_the_stream_sends_motion_as_video_and_refines_it_when_it_stops():
+    """A pan over most of a small screen becomes VP9 frames (no region frames inside it); when
+    it stops an END frame goes and the lossless refresh then covers the region exactly."""
+    rng = np.random.default_rng(5)
+    wide = rng.integers(0, 255, (256, 640, 4), dtype=np.uint8)
+    stream = ScreenStream(320, 256)
+    stream.video = MotionVideo(320, 256, 64)
+    stream.video.set_codecs(["vp9"])
+    now, sent = 0.0, []
+    for step in range(12):
+        now += 33.0
+        sent.append(stream.encode(np.ascontiguousarray(wide[:, step * 4 : step * 4 + 320]), now))
+    video = [f for frames in sent[3:] for f in frames if isinstance(f, VideoFrame)]
+    assert video and video[0].key and video[0].layer is HIGH
+    assert {(f.x, f.y, f.w, f.h) for f in video} == {(0, 0, 320, 256)}
+    assert not any(isinstance(f, RegionFrame) for frames in sent[4:] for f in frames)
+    still = np.ascontiguousarray(wide[:, 44:364])
+    ended = refreshed = False
+    for _ in range(40):
+        now += 33.0
+        for frame in stream.encode(still.copy(), now):
+            ended = ended or (isinstance(frame, VideoFrame) and frame.end)
+            refreshed = refreshed or (isinstance(frame, RegionFrame) and frame.lossless)
+    assert ended and refreshed and not stream.refresh_pending
