@@ -37,8 +37,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.engine, pytest.mark.timeout(2400)]
 
 PREFIX = "opt/remotesales-agent"
 # What the packaged app may weigh installed; the goal is 200 MB, out of reach while it carries
-# Qt WebEngine (libQt6WebEngineCore alone is 204 MB): docs/builds.md. This catches regressions.
-MAX_INSTALLED_MB = 420
+# Qt WebEngine (libQt6WebEngineCore alone is 204 MB): docs/builds.md. 379 MiB before PyAV's
+# FFmpeg (av.libs, 75 MB) came for the video stream, 455 MiB with it. This catches regressions.
+MAX_INSTALLED_MB = 480
 
 
 @pytest.fixture(scope="module")

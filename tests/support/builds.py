@@ -51,6 +51,8 @@ def sources_hash(inputs: tuple[str, ...] = BUILD_INPUTS) -> str:
         for path in files:
             if not path.is_file() or "__pycache__" in path.parts:
                 continue
+            if path.relative_to(REPO_ROOT).parts[:2] == ("build", "lib"):
+                continue  # setuptools' scratch copy of the sources when pip installs the project
             digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:20]
