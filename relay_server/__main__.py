@@ -1,5 +1,6 @@
-"""``python -m relay_server``: run the relay, manage its accounts (``users ...``), or build a
-history export (``export-history ...``, the relay's own child process)."""
+"""``python -m relay_server``: run the relay, manage its accounts (``users ...``), copy a
+TinyDB data folder into PostgreSQL (``migrate ...``), or build a history export
+(``export-history ...``, the relay's own child process)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from relay_server import logs
 from relay_server.calls.ice_servers import DEFAULT_TURN_TTL_S
 from relay_server.sessions.join_guard import DEFAULT_GUESS_BUDGET, DEFAULT_GUESS_WINDOW_S
 from relay_server.sessions.supports import DEFAULT_CUSTOMERS_PER_SESSION
+from relay_server.store.choice import add_store_arguments, parse_choice
 from relay_server.web.connection_limits import MIN_BODY_BYTES_PER_S, ConnectionLimits
 
 logger = logging.getLogger("relay_server")
@@ -31,9 +33,7 @@ def serve_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8470, help="port (0 = any free one)")
-    parser.add_argument(
-        "--data", type=Path, default=Path("data"), help="data folder (TinyDB + journal)"
-    )
+    add_store_arguments(parser)
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate: serve https and wss")
     parser.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
     parser.add_argument(
@@ -248,6 +248,11 @@ def serve(argv: list[str]) -> int:
         return 2
 
     try:
+        store_choice = parse_choice(args.store, args.data, args.store_password_file)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
         mail_command_line = _mail_command_line(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -260,20 +265,21 @@ def serve(argv: list[str]) -> int:
     from relay_server.files.transfers import FileRules, parse_extensions, parse_size
     from relay_server.mail.outbox import RetryPolicy
     from relay_server.sessions.relay import RelayOptions
-    from relay_server.store import Store, StoreError
+    from relay_server.store import StoreError
+    from relay_server.store.choice import open_store
     from relay_server.web.server import ServerConfig, run
 
     try:
-        store = Store(args.data)
+        store = open_store(store_choice)
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.demo:
-        _ensure_demo_agent(store, args.data)
+        _ensure_demo_agent(store, store.folder)
     config = ServerConfig(
         host=args.host,
         port=args.port,
-        data_dir=args.data,
+        data_dir=store.folder,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         ready_file=args.ready_file,
@@ -414,6 +420,10 @@ def main(argv: list[str] | None = None) -> int:
         from relay_server.accounts.users_cli import main as users_main
 
         return users_main(argv[1:])
+    if argv and argv[0] == "migrate":
+        from relay_server.store.migrate import main as migrate_main
+
+        return migrate_main(argv[1:])
     if argv and argv[0] == "export-history":  # the relay's export child (history/export.py)
         from relay_server.history.export import main as export_main
 

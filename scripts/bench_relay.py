@@ -22,6 +22,12 @@ Goals (2-core machine): 2,000 sessions with p99 <= 50 ms, <= 50 KB per idle webs
     .venv/bin/python scripts/bench_relay.py                    # 2,000 sessions, 30 s, all modes
     .venv/bin/python scripts/bench_relay.py --quick            # smoke run: 50 sessions, 3 s
     .venv/bin/python scripts/bench_relay.py --mode binary --relay-arg=--some-flag
+    .venv/bin/python scripts/bench_relay.py --mode chat --store both   # TinyDB vs PostgreSQL
+
+``--store postgresql`` (or ``both``: TinyDB first, then PostgreSQL, in the same run) starts a
+throwaway PostgreSQL server (tests/support/postgres.py) and runs the chat on a relay with
+``--store postgresql://...``; the table adds the PostgreSQL server's own CPU per message and
+the ratios of relay CPU per message and p99 to TinyDB's.
 
 The table goes to stdout, progress to stderr. Exits 1 if the relay could not be driven at all
 (setup failed); missed goals are shown in the table, not in the exit code, unless --strict.
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import platform
 import subprocess
 import sys
@@ -89,10 +96,137 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="record the relay with py-spy during each run (collapsed stacks in DIR)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory and logs")
+    parser.add_argument(
+        "--store",
+        choices=("tinydb", "postgresql", "both"),
+        default="tinydb",
+        help="the relay's store for the chat run (both: one run on each, compared)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.sessions, args.duration, args.binary_seconds = 50, 3.0, 2.0
     return args
+
+
+def run_modes(args: argparse.Namespace, work_dir: Path) -> list[Row]:
+    """The chat and binary runs on a TinyDB relay (the default)."""
+    rows: list[Row] = []
+    with relay_running(work_dir, "relay", args.relay_arg) as relay:
+        if args.mode in ("chat", "all"):
+            rows += run_chat(
+                relay, args.sessions, args.duration, args.client_processes, args.profile
+            )
+        if args.mode in ("binary", "all"):
+            fast = run_binary(relay, args.binary_seconds, args.binary_window, args.profile, "fast")
+            rows += binary_rows("FastWebSocket", fast, goal=True)
+    if args.mode in ("binary", "all") and not args.no_baseline:
+        if "--stock-websocket" in relay_help():
+            with relay_running(work_dir, "stock", [*args.relay_arg, "--stock-websocket"]) as r:
+                stock = run_binary(
+                    r, args.binary_seconds, args.binary_window, args.profile, "stock"
+                )
+            rows += binary_rows("stock gevent-websocket", stock, goal=False)
+            ratio = f"{fast.mb_per_s / stock.mb_per_s:.1f}x" if stock.mb_per_s else "n/a"
+            rows.append(Row("binary", "speed-up FastWebSocket / stock", ratio))
+        else:
+            rows.append(
+                Row(
+                    "binary",
+                    "stock gevent-websocket",
+                    "n/a",
+                    "the relay has no --stock-websocket flag",
+                )
+            )
+    return rows
+
+
+def _postgres_cpu_s(server_pid: int) -> float:
+    """CPU seconds of the PostgreSQL server and its backends so far."""
+    main = psutil.Process(server_pid)
+    total = 0.0
+    for process in (main, *main.children(recursive=True)):
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _value(rows: list[Row], metric: str) -> str:
+    return next((row for row in rows if row.metric == metric), Row("", "", "nan")).value
+
+
+def _cpu_per_message_ms(rows: list[Row]) -> float:
+    cpu = next((row for row in rows if row.metric == "relay CPU (% of one core)"), None)
+    return float(cpu.note.split()[0]) if cpu else float("nan")
+
+
+def _sent(rows: list[Row]) -> int:
+    sent = next((row for row in rows if row.metric == "messages/s sent"), None)
+    return int(sent.note.split()[0]) if sent else 0
+
+
+def run_stores(args: argparse.Namespace, work_dir: Path) -> list[Row]:
+    """The chat run on PostgreSQL (after TinyDB's with ``--store both``), with ratios."""
+    from tests.support.postgres import postgres_missing, running_postgres
+
+    missing = postgres_missing()
+    if missing:
+        raise BenchError(missing)
+    rows: list[Row] = []
+    tinydb_rows: list[Row] = []
+    if args.store == "both":
+        with relay_running(work_dir, "tinydb", args.relay_arg) as relay:
+            tinydb_rows = run_chat(
+                relay, args.sessions, args.duration, args.client_processes, args.profile
+            )
+        rows += [Row("chat/tinydb", r.metric, r.value, r.note, r.goal, r.ok) for r in tinydb_rows]
+    with running_postgres() as server:
+        database = server.create_database("bench")
+        store_args = server.store_args(database)
+        with relay_running(work_dir, "postgresql", args.relay_arg, store_args) as relay:
+            pg_before = _postgres_cpu_s(server.process.pid)
+            pg_rows = run_chat(
+                relay, args.sessions, args.duration, args.client_processes, args.profile
+            )
+            pg_cpu = _postgres_cpu_s(server.process.pid) - pg_before
+    rows += [Row("chat/postgresql", r.metric, r.value, r.note, r.goal, r.ok) for r in pg_rows]
+    sent = _sent(pg_rows)
+    rows.append(
+        Row(
+            "chat/postgresql",
+            "PostgreSQL server CPU per chat message (ms)",
+            f"{1000 * pg_cpu / max(sent, 1):.3f}",
+            "its backends, over the whole chat run (connecting included)",
+        )
+    )
+    if tinydb_rows:
+        ratio = _cpu_per_message_ms(pg_rows) / _cpu_per_message_ms(tinydb_rows)
+        rows.append(
+            Row(
+                "compare",
+                "relay CPU per message, PostgreSQL / TinyDB",
+                f"{ratio:.2f}x",
+                f"{_cpu_per_message_ms(pg_rows):.3f} / {_cpu_per_message_ms(tinydb_rows):.3f} ms",
+                goal="<= 2x",
+                ok=ratio <= 2.0,
+            )
+        )
+        p99_pg = float(_value(pg_rows, "delivery p99 (ms)"))
+        p99_tiny = float(_value(tinydb_rows, "delivery p99 (ms)"))
+        rows.append(
+            Row(
+                "compare",
+                "delivery p99, PostgreSQL / TinyDB",
+                f"{p99_pg / p99_tiny:.2f}x",
+                f"{p99_pg:.1f} / {p99_tiny:.1f} ms",
+            )
+        )
+    rows.append(Row("compare", "load average (1, 5, 15 min) at the end", " / ".join(
+        f"{load:.1f}" for load in os.getloadavg()
+    )))  # fmt: skip
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -105,34 +239,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
     work_dir = Path(tempfile.mkdtemp(prefix="bench-relay-"))
     try:
-        with relay_running(work_dir, "relay", args.relay_arg) as relay:
-            if args.mode in ("chat", "all"):
-                rows += run_chat(
-                    relay, args.sessions, args.duration, args.client_processes, args.profile
-                )
-            if args.mode in ("binary", "all"):
-                fast = run_binary(
-                    relay, args.binary_seconds, args.binary_window, args.profile, "fast"
-                )
-                rows += binary_rows("FastWebSocket", fast, goal=True)
-        if args.mode in ("binary", "all") and not args.no_baseline:
-            if "--stock-websocket" in relay_help():
-                with relay_running(work_dir, "stock", [*args.relay_arg, "--stock-websocket"]) as r:
-                    stock = run_binary(
-                        r, args.binary_seconds, args.binary_window, args.profile, "stock"
-                    )
-                rows += binary_rows("stock gevent-websocket", stock, goal=False)
-                ratio = f"{fast.mb_per_s / stock.mb_per_s:.1f}x" if stock.mb_per_s else "n/a"
-                rows.append(Row("binary", "speed-up FastWebSocket / stock", ratio))
-            else:
-                rows.append(
-                    Row(
-                        "binary",
-                        "stock gevent-websocket",
-                        "n/a",
-                        "the relay has no --stock-websocket flag",
-                    )
-                )
+        if args.store == "tinydb":
+            rows += run_modes(args, work_dir)
+        else:
+            rows += run_stores(args, work_dir)
     except BenchError as exc:
         logger.error("benchmark failed: %s", exc)
         logger.error("work directory kept: %s", work_dir)

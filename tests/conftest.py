@@ -17,6 +17,7 @@ import pytest
 
 from tests.support.api import Api
 from tests.support.network import Impostors
+from tests.support.postgres import PostgresServer, postgres_missing, running_postgres
 from tests.support.relay import (
     DEFAULT_AGENTS,
     REPO_ROOT,
@@ -41,6 +42,17 @@ CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
 ]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--relay-store",
+        choices=("tinydb", "postgresql"),
+        default="tinydb",
+        help="the store of the relays relay_factory starts: postgresql gives each its own "
+        "database on one throwaway PostgreSQL server (docs/scaling.md: the PostgreSQL run)",
+    )
+
 
 _RELAYS_KEY = pytest.StashKey[list[RelayProcess]]()
 _REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
@@ -114,9 +126,13 @@ def relay_factory(
         work_dir = tmp_path_factory.mktemp("relay")
         data_dir = work_dir / "data"
         data_dir.mkdir()
+        store_args: tuple[str, ...] = ()
+        if request.config.getoption("--relay-store") == "postgresql":
+            server: PostgresServer = request.getfixturevalue("postgres")
+            store_args = server.store_args(server.create_database())
         for agent in (*DEFAULT_AGENTS, *agents) if default_agents else agents:
-            add_agent(data_dir, agent)
-        relay = RelayProcess(data_dir, work_dir, extra_args)
+            add_agent(data_dir, agent, store_args)
+        relay = RelayProcess(data_dir, work_dir, (*store_args, *extra_args))
         started.append(relay)
         relay.start()
         return relay
@@ -124,6 +140,17 @@ def relay_factory(
     yield start
     for relay in started:
         relay.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the whole run (initdb takes seconds); tests make
+    their own databases on it (``postgres.create_database()``)."""
+    missing = postgres_missing()
+    if missing:
+        pytest.skip(missing)
+    with running_postgres() as server:
+        yield server
 
 
 @pytest.fixture

@@ -31,12 +31,12 @@ class AgentData:
     def __init__(self, store: Store):
         self.store = store
         self._doc_ids: dict[str, int] = {
-            doc["username"]: doc.doc_id for doc in store.table(AGENT_DATA).all()
+            doc["username"]: doc.doc_id for doc in store.all(AGENT_DATA)
         }
 
     def _doc(self, username: str) -> dict[str, Any]:
         doc_id = self._doc_ids.get(username)
-        doc = self.store.table(AGENT_DATA).get(doc_id=doc_id) if doc_id is not None else None
+        doc = self.store.get(AGENT_DATA, doc_id) if doc_id is not None else None
         return dict(doc) if doc else {"short_messages": [], "revision": 0, "preferences": {}}
 
     def _write(self, username: str, fields: dict[str, Any], now: float) -> None:

@@ -37,20 +37,20 @@ class Favourites:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self._doc_ids: dict[str, int] = {
-            doc["username"]: doc.doc_id for doc in store.table(FAVOURITES).all()
+            doc["username"]: doc.doc_id for doc in store.all(FAVOURITES)
         }
         self._sweep()
 
     def _sweep(self) -> None:
         """Delete files no account lists (an upload cut off by a restart)."""
-        kept = {d["id"] for doc in self.store.table(FAVOURITES).all() for d in doc["documents"]}
+        kept = {d["id"] for doc in self.store.all(FAVOURITES) for d in doc["documents"]}
         for path in self.folder.iterdir():
             if path.stem not in kept:
                 path.unlink(missing_ok=True)
 
     def _doc(self, username: str) -> dict[str, Any]:
         doc_id = self._doc_ids.get(username)
-        doc = self.store.table(FAVOURITES).get(doc_id=doc_id) if doc_id is not None else None
+        doc = self.store.get(FAVOURITES, doc_id) if doc_id is not None else None
         return dict(doc) if doc else {"links": [], "documents": []}
 
     def _write(self, username: str, fields: dict[str, Any], now: float) -> None:

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tinydb import Query
-
 from relay_server.accounts.fields import MAX_PROFILE_CHARS, PROFILE_FIELDS, USERNAME_RE
 from relay_server.accounts.passwords import (
     DUMMY_HASH,
@@ -109,7 +107,7 @@ class Accounts:
         self.known_addresses = RecentPairs(KNOWN_ADDRESS_DAYS * 86400.0, MAX_KNOWN_ADDRESSES)
         self._next_sweep = 0.0
         self._principals: dict[str, tuple[Principal, float, int]] = {}
-        for doc in store.table(TOKENS).all():
+        for doc in store.all(TOKENS):
             self._principals[doc["token_hash"]] = (
                 Principal(doc["username"], doc["role"], doc["token_hash"]),
                 doc["expires_at"],
@@ -119,11 +117,11 @@ class Accounts:
     # -- accounts --------------------------------------------------------------------------
 
     def get(self, username: str) -> dict[str, Any] | None:
-        doc = self.store.table(ACCOUNTS).get(Query().username == username)
+        doc = self.store.find(ACCOUNTS, lambda account: account.get("username") == username)
         return dict(doc, doc_id=doc.doc_id) if doc else None
 
     def list(self) -> list[dict[str, Any]]:
-        return [dict(doc, doc_id=doc.doc_id) for doc in self.store.table(ACCOUNTS).all()]
+        return [dict(doc, doc_id=doc.doc_id) for doc in self.store.all(ACCOUNTS)]
 
     def create(
         self, username: str, password: str, role: str = "agent", **profile: str
@@ -269,6 +267,32 @@ class Accounts:
         self.by_pair.reset(pair)
         self.known_addresses.add(username, ip, now)
         return self.issue_token(account, now)
+
+    def record_password_check(
+        self, account: dict[str, Any] | None, username: str, ip: str, now: float
+    ) -> None:
+        """Finish a check of a signed-in agent's own password (the agent app's lock, A8): the
+        same budgets as a login (:meth:`begin_login` held the attempt), no token.
+
+        Raises:
+            AccountError: ``wrong_password`` (with ``tries_left``) or ``throttled``.
+        """
+        pair = _pair(username, ip)
+        if account is None:
+            self.by_account.fail(username, now)
+            self.by_ip.fail(ip, now)
+            wait = self.by_pair.fail(pair, now)
+            if wait > 0:
+                raise _locked(wait)
+            tries_left = self.by_pair.tries_left(pair, now)
+            raise AccountError(
+                "wrong_password",
+                f"wrong password; {tries_left} more wrong tries lock it here "
+                f"for {int(LOGIN_WINDOW_S // 60)} minutes",
+                details={"tries_left": tries_left},
+            )
+        self.abandon_login(username, ip)
+        self.by_pair.reset(pair)
 
     def issue_token(self, account: dict[str, Any], now: float) -> tuple[str, float]:
         """A new bearer token for ``account`` (after a password check, or for a sign-in

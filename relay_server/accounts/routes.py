@@ -78,7 +78,9 @@ def install_agent_data_routes(
     @app.get("/api/me/preferences")
     @api
     def get_preferences():
-        return {"preferences": data.preferences(username())}
+        # P9: the admin's recording policy, which bounds the app's "Record automatically".
+        policy = getattr(relay.options, "recording_policy", "off")
+        return {"preferences": data.preferences(username()), "recording_policy": policy}
 
     @app.put("/api/me/preferences")
     @api

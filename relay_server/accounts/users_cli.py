@@ -1,7 +1,7 @@
 """``python -m relay_server users``: add, list, disable, enable agents and admins, set passwords.
 
-Works on the data folder directly, so the relay that uses the folder must be stopped first
-(the store's lock says so if it is not).
+Works on the store directly (``--data`` or ``--store``, as the relay), so the relay that uses
+it must be stopped first (the store's lock says so if it is not).
 """
 
 from __future__ import annotations
@@ -9,17 +9,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from pathlib import Path
 
 from relay_server.accounts.registry import AccountError, Accounts
-from relay_server.store import Store, StoreError
+from relay_server.store import StoreError
+from relay_server.store.choice import add_store_arguments, open_store, parse_choice
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="remotesales-relay users", description="Manage relay accounts."
     )
-    p.add_argument("--data", type=Path, default=Path("data"), help="the relay's data folder")
+    add_store_arguments(p)
     sub = p.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add", help="create an account")
     add.add_argument("username")
@@ -50,7 +50,10 @@ def _password(given: str | None) -> str:
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     try:
-        store = Store(args.data)
+        store = open_store(parse_choice(args.store, args.data, args.store_password_file))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -27,7 +27,7 @@ import sys
 from array import array
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from relay_server.history.index import Shard, Summary, record_tokens, summarize
 from suite.atomic_files import write_atomically
@@ -56,8 +56,26 @@ def encode_line(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
+class HistoryArchive(Protocol):
+    """Where ended sessions are kept: this module's files, or PostgreSQL (pg_archive.py)."""
+
+    text_search: bool  # True: matching() answers the text filter instead of the shards' words
+
+    def shard_names(self) -> list[str]: ...
+    def append(self, shard: str, record: dict[str, Any]) -> tuple[int, int]: ...
+    def append_notes(self, edit: dict[str, Any]) -> None: ...
+    def close(self) -> None: ...
+    def read(self, shard: str, offset: int, length: int) -> dict[str, Any]: ...
+    def notes_edits(self) -> Iterator[dict[str, Any]]: ...
+    def load(self, shard_name: str) -> tuple[Shard, int]: ...
+    def write_snapshot(self, shard: Shard) -> None: ...
+    def matching(self, words: list[str]) -> set[str]: ...
+
+
 class Archive:
     """The files of one history folder. Not thread-safe: the relay calls it from one loop."""
+
+    text_search = False
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -69,6 +87,9 @@ class Archive:
 
     def path(self, shard: str) -> Path:
         return self.folder / f"{shard}.jsonl"
+
+    def matching(self, words: list[str]) -> set[str]:
+        raise NotImplementedError("the file archive's words are in the shards' index")
 
     # -- writing ---------------------------------------------------------------------------
 

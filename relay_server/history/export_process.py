@@ -18,6 +18,7 @@ system removes when it exits, killed or not.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -50,6 +51,8 @@ class ExportRunner:
         data_dir: the relay's data folder (the child reads ``history/`` in it).
         max_running: exports at once; one more is refused.
         command: the child's command before its arguments (tests give a failing one).
+        database: a PostgreSQL store's ``(url, password)``: the child reads the records there
+            (the password through its environment, never its arguments).
     """
 
     def __init__(
@@ -57,10 +60,12 @@ class ExportRunner:
         data_dir: Path,
         max_running: int = MAX_RUNNING_EXPORTS,
         command: list[str] | None = None,
+        database: tuple[str, str | None] | None = None,
     ):
         self.data_dir = data_dir.resolve()
         self.max_running = max_running
         self.command = command or export_command()
+        self.database = database
         self.running = 0
 
     def start(self, job: Iterable[bytes], tz_offset_min: int, lang: str) -> ExportBody:
@@ -99,11 +104,18 @@ class ExportRunner:
 
     def _spawn(self, tz_offset_min: int, lang: str) -> tuple[subprocess.Popen, object]:
         errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _finish
+        store_args: list[str] = []
+        env = None
+        if self.database is not None:
+            url, password = self.database
+            store_args = ["--store", url]
+            if password is not None:
+                env = {**os.environ, "REMOTESALES_STORE_PASSWORD": password}
         try:
             child = subprocess.Popen(
-                [*self.command, "--data", str(self.data_dir),
+                [*self.command, "--data", str(self.data_dir), *store_args,
                  "--tz-offset-min", str(tz_offset_min), "--lang", lang],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, env=env,
             )  # fmt: skip
         except OSError as error:
             errors.close()

@@ -94,9 +94,7 @@ class HistoryHandover:
         before the history existed), and finish ends a crash interrupted (archived, yet still
         in ``live_table``)."""
         moved = 0
-        records = sorted(
-            self.store.table(SESSION_RECORDS).all(), key=lambda d: d.get("ended_at") or 0
-        )
+        records = sorted(self.store.all(SESSION_RECORDS), key=lambda d: d.get("ended_at") or 0)
         for doc in records:
             record = dict(doc)
             if str(record.get("id")) not in self.history:
@@ -108,7 +106,7 @@ class HistoryHandover:
             self.store.remove(SESSION_RECORDS, doc.doc_id)
             self.forget_stored(str(record.get("id")))
             moved += 1
-        for doc in self.store.table(live_table).all():
+        for doc in self.store.all(live_table):
             if str(doc.get("id")) in self.history:
                 self.store.remove(live_table, doc.doc_id)
                 self.forget_stored(doc["id"])

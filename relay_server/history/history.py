@@ -20,7 +20,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from relay_server.history.archive import Archive
+from relay_server.history.archive import Archive, HistoryArchive
 from relay_server.history.index import (
     HistoryQuery,
     Shard,
@@ -69,11 +69,12 @@ class History:
     """Every ended session of the relay.
 
     Args:
-        folder: ``<data>/history``.
+        archive: where the records are: ``<data>/history`` (the file archive of the TinyDB
+            store) or a :class:`~relay_server.history.pg_archive.PostgresArchive`.
     """
 
-    def __init__(self, folder: Path):
-        self.archive = Archive(folder)
+    def __init__(self, archive: Path | HistoryArchive):
+        self.archive: HistoryArchive = Archive(archive) if isinstance(archive, Path) else archive
         self.shards: list[Shard] = []
         self._shard_by_name: dict[str, Shard] = {}
         self._where: dict[str, tuple[Shard, int]] = {}  # session id -> (shard, local)
@@ -209,14 +210,28 @@ class History:
 
         return recheck
 
+    def _search_args(self, query: HistoryQuery) -> tuple[Any, ...]:
+        """``stale, recheck, matching`` for the index's search functions: with the PostgreSQL
+        archive, its full-text index answers the words (edits included: never stale)."""
+        if not (query.words and self.archive.text_search):
+            return self._stale, self._recheck(query), None
+        by_shard: dict[str, set[int]] = {}
+        for session_id in self.archive.matching(query.words):
+            found = self._where.get(session_id)
+            if found is not None:
+                by_shard.setdefault(found[0].name, set()).add(found[1])
+
+        def matching(shard: Shard, words: list[str]) -> set[int]:
+            return by_shard.get(shard.name, set())
+
+        return lambda shard: set(), lambda shard, local: True, matching
+
     def find(self, query: HistoryQuery) -> Iterator[Summary]:
         """Every session ``query`` matches, newest first."""
-        return search(self.shards, query, self._stale, self._recheck(query))
+        return search(self.shards, query, *self._search_args(query))
 
     def page(self, query: HistoryQuery, page: int, per_page: int) -> dict[str, Any]:
-        shown, total = search_page(
-            self.shards, query, page, per_page, self._stale, self._recheck(query)
-        )
+        shown, total = search_page(self.shards, query, page, per_page, *self._search_args(query))
         return {
             "sessions": [s.view() for s in shown],
             "total": total,

@@ -292,13 +292,15 @@ def candidates(
     words: list[str],
     stale: Callable[[Shard], set[int]] = lambda shard: set(),
     recheck: Callable[[Shard, int], bool] = lambda shard, local: True,
+    matching: Callable[[Shard, list[str]], set[int] | None] | None = None,
 ) -> set[int]:
     """The local ordinals of ``shard`` that ``query`` matches.
 
     The agent, the flags and the words are set operations; only the rarer filters (dates
     that cut through the month, customer name, duration) look at summaries one by one.
     ``stale`` names sessions whose indexed words may be out of date (edited notes); a text
-    match among them must pass ``recheck``.
+    match among them must pass ``recheck``. ``matching`` replaces the shard's own inverted
+    index for the words (the PostgreSQL archive's full-text search).
     """
     found = shard.listed
     if query.agent is not None:
@@ -309,7 +311,8 @@ def candidates(
         elif wanted is False:
             found = found - shard.flags[flag]
     if words:
-        found = found & (shard.matching(words) or set())
+        matched = shard.matching(words) if matching is None else matching(shard, words)
+        found = found & (matched or set())
         for local in found & stale(shard):
             if not recheck(shard, local):
                 found = found - {local}
@@ -348,6 +351,7 @@ def search(
     query: HistoryQuery,
     stale: Callable[[Shard], set[int]] = lambda shard: set(),
     recheck: Callable[[Shard, int], bool] = lambda shard, local: True,
+    matching: Callable[[Shard, list[str]], set[int] | None] | None = None,
 ) -> Iterator[Summary]:
     """Every summary ``query`` matches, newest first (shards newest last, records in file
     order, which is the order they ended in).
@@ -358,7 +362,7 @@ def search(
     if query.text and not words:
         return  # only punctuation: nothing can match
     for shard in _shards_in_range(shards, query):
-        found = candidates(shard, query, words, stale, recheck)
+        found = candidates(shard, query, words, stale, recheck, matching)
         for local in sorted(found, reverse=True):
             yield shard.summaries[local]
 
@@ -370,6 +374,7 @@ def search_page(
     per_page: int,
     stale: Callable[[Shard], set[int]] = lambda shard: set(),
     recheck: Callable[[Shard, int], bool] = lambda shard, local: True,
+    matching: Callable[[Shard, list[str]], set[int] | None] | None = None,
 ) -> tuple[list[Summary], int]:
     """One page of :func:`search` and the total, sorting only the months the page touches."""
     words = query.words
@@ -379,7 +384,7 @@ def search_page(
     shown: list[Summary] = []
     total = 0
     for shard in _shards_in_range(shards, query):
-        found = candidates(shard, query, words, stale, recheck)
+        found = candidates(shard, query, words, stale, recheck, matching)
         if total < end and total + len(found) > start:
             ordered = sorted(found, reverse=True)
             first = max(0, start - total)

@@ -47,7 +47,7 @@ DETAIL_FIELDS = (
 def install_history_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], float]) -> None:
     """Add the history API to the relay's Bottle ``app``."""
     history = relay.history
-    exports = ExportRunner(relay.store.folder)
+    exports = ExportRunner(relay.store.folder, database=_export_database(relay))
     # Exports before the child process were built in here; a relay stopped mid-export left them.
     for stale in (relay.store.folder / "history" / "exports").glob("*.xlsx"):
         stale.unlink(missing_ok=True)
@@ -169,3 +169,13 @@ def _int(values: dict[str, str], name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise Refused("bad_request", f"'{name}' must be between {low} and {high}")
     return value
+
+
+def _export_database(relay: Relay) -> tuple[str, str | None] | None:
+    """Where the export child reads records on a PostgreSQL store (else the month files)."""
+    if relay.store.kind != "postgresql":
+        return None
+    from relay_server.store.postgres import PostgresStore
+
+    assert isinstance(relay.store, PostgresStore)
+    return relay.store.url, relay.store.password

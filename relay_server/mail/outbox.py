@@ -109,7 +109,7 @@ class Outbox:
         self._sequence = 0
         self._keys: set[str] = set()  # meta["key"] of every mail: see has_key()
         self.on_enqueued: Callable[[], None] = lambda: None  # the sender's wake-up
-        for doc in store.table(OUTBOX).all():
+        for doc in store.all(OUTBOX):
             self._mails[doc["id"]] = dict(doc)
             self._doc_ids[doc["id"]] = doc.doc_id
             if (doc.get("meta") or {}).get("key"):

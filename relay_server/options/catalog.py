@@ -16,8 +16,8 @@ Keys and meanings (docs/protocol.md, *Options*):
   (0 = none); the reservations' reminders read it; shown under Reminders.
 - ``agents.idle_timeout_minutes``: an agent's sign-in ends after this long without activity
   (0 = never): no API call and no open session socket.
-- ``recording.policy``: ``off``, ``agent_choice`` or ``always``; kept and shown until
-  recording lands.
+- ``recording.policy``: ``off``, ``agent_choice`` or ``always``: whether the agent's app
+  records presentations (P9; the agent's ``welcome.session.recording_policy``).
 """
 
 from __future__ import annotations

@@ -68,6 +68,11 @@ class LiveRelayOptions:
         )
 
     @property
+    def recording_policy(self) -> str:
+        """P9: ``off``, ``agent_choice`` or ``always`` (the agent's ``welcome.session``)."""
+        return str(self._get("recording.policy"))
+
+    @property
     def idle_timeout_s(self) -> float:
         """An agent's sign-in ends after this long without activity; 0: never."""
         return 60.0 * self._get("agents.idle_timeout_minutes")

@@ -39,7 +39,7 @@ class Options:
         self.command_line = dict(command_line or {})
         self._admin: dict[str, Any] = {}
         self._doc_ids: dict[str, int] = {}
-        for doc in store.table(OPTIONS).all():
+        for doc in store.all(OPTIONS):
             if doc.get("key") in self.specs:
                 self._admin[doc["key"]] = doc["value"]
                 self._doc_ids[doc["key"]] = doc.doc_id
@@ -174,6 +174,6 @@ class Options:
 
     def _audit_entries(self, prefix: str) -> list[dict[str, Any]]:
         # Newest first; the same second keeps the order of insertion (the document id).
-        docs = [doc for doc in self.store.table(AUDIT).all() if doc["key"].startswith(prefix)]
+        docs = [doc for doc in self.store.all(AUDIT) if doc["key"].startswith(prefix)]
         docs.sort(key=lambda doc: (doc["at"], doc.doc_id), reverse=True)
         return [dict(doc) for doc in docs]

@@ -79,7 +79,7 @@ class Reservations:
         self._by_id: dict[str, Reservation] = {}
         self._doc_ids: dict[str, int] = {}
         self._by_secret: dict[str, str] = {}  # an invitee's link secret -> reservation id
-        for doc in self.store.table(RESERVATIONS).all():
+        for doc in self.store.all(RESERVATIONS):
             reservation = Reservation.from_record(doc)
             self._by_id[reservation.id] = reservation
             self._doc_ids[reservation.id] = doc.doc_id

@@ -32,10 +32,12 @@ from suite.protocol import (
     PresentStart,
     PresentStop,
     ProtocolError,
+    RecordingState,
     RequestControl,
     RevokeControl,
     Role,
     ScreenAck,
+    SetRecording,
     StrokeBegin,
     StrokeEnd,
     StrokePoints,
@@ -67,6 +69,10 @@ class Screens:
         self.drawings = Drawings()  # P5: strokes over each presentation
         # Told (session id, "presentations" | "control_grants") for the history (A10).
         self.on_usage: Callable[[str, str], None] = lambda session_id, what: None
+        # P9: sessions whose presenter records on the agent's machine; Relay sets to_chat
+        # (a frame to the session's chat sockets and viewers) to tell everyone.
+        self._recording: set[str] = set()
+        self.to_chat: Callable[[str, str], None] = lambda session_id, frame: None
 
     def presentation(self, session_id: str) -> Presentation[Member]:
         found = self._presentations.get(session_id)
@@ -102,6 +108,7 @@ class Screens:
             if presentation.presenter is member:
                 presentation.presenter = None
                 self.clear_control(member.session_id)  # nobody injects any more
+                self._set_recording(member.session_id, False)  # a gone presenter records not
         else:
             presentation.remove_viewer(member)
             presenter, viewers = self._control_members(member.session_id)
@@ -143,6 +150,31 @@ class Screens:
     def handle_present_resume(self, member: Member, message: PresentResume, now: float) -> None:
         """``present_resume``: the paused presentation goes on."""
         self._presenter_only(member, message).resume()
+
+    def handle_set_recording(self, member: Member, message: SetRecording, now: float) -> None:
+        """``set_recording`` (P9): the presenter records, or stopped; everyone is told."""
+        self._presenter_only(member, message)
+        self._set_recording(member.session_id, message.recording)
+
+    def recording(self, session_id: str) -> bool:
+        """Whether the session's presenter says it records now (``session.recording``)."""
+        return session_id in self._recording
+
+    def recorder_of(self, session_id: str) -> Member | None:
+        """The presenter that records the session (it gets a copy of each chat line)."""
+        if session_id not in self._recording:
+            return None
+        presentation = self._presentations.get(session_id)
+        return presentation.presenter if presentation is not None else None
+
+    def _set_recording(self, session_id: str, recording: bool) -> None:
+        if recording == (session_id in self._recording):
+            return
+        if recording:
+            self._recording.add(session_id)
+        else:
+            self._recording.discard(session_id)
+        self.to_chat(session_id, RecordingState(recording).to_frame())
 
     def handle_end_session(self, member: Member, message: EndSession, now: float) -> None:
         """``end_session`` on the screen channel: the viewer's End button (the guide's 종료)
@@ -381,5 +413,6 @@ SCREEN_HANDLERS: dict[type, Callable[..., None]] = {
     UndoStroke: Screens.handle_undo_stroke,
     ClearDrawing: Screens.handle_clear_drawing,
     EndSession: Screens.handle_end_session,
+    SetRecording: Screens.handle_set_recording,
 }
 """One handler per screen-channel message type: its keys are ``suite.protocol.SCREEN_MESSAGES``."""

@@ -21,7 +21,7 @@ class AgentIcons:
         self.store = store
         self.numbers = IconNumbers()
         self._doc_ids: dict[int, int] = {}
-        for doc in store.table(ICON_NUMBERS).all():
+        for doc in store.all(ICON_NUMBERS):
             self.numbers.holders[doc["icon"]] = IconHolder(doc["username"], doc["last_used"])
             self._doc_ids[doc["icon"]] = doc.doc_id
 

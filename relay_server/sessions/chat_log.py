@@ -24,7 +24,7 @@ class ChatLog:
         self.store = store
         self.table = chat_table(session_id)
         self.messages: list[dict[str, Any]] = [
-            dict(doc, id=doc.doc_id) for doc in store.table(self.table).all()
+            dict(doc, id=doc.doc_id) for doc in store.all(self.table)
         ]
         self.messages.sort(key=lambda m: m["id"])
         self._by_client = {(_sender(m), m["client_id"]): m for m in self.messages}

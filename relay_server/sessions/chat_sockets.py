@@ -315,6 +315,14 @@ class ChatSockets:
             if viewer is not exclude:
                 viewer.send(frame)
 
+    def _to_chat_line(self, session_id: str, frame: str) -> None:
+        """Send a ``chat_message`` frame as :meth:`_to_chat` does, and a copy to the presenter
+        while it records (P9: the recording's subtitles)."""
+        self._to_chat(session_id, frame)
+        recorder = self.screens.recorder_of(session_id)
+        if recorder is not None:
+            recorder.send(frame)
+
     def handle(self, member: Member, message: ClientMessage, now: float) -> None:
         """Act on one parsed message from a seated member of the chat channel.
 
@@ -353,7 +361,7 @@ class ChatSockets:
             str(member.role), member.name, message.client_id, message.text, now, pid
         )
         self.wait_durable()
-        self._to_chat(session.id, ChatMessage(**stored).to_frame())
+        self._to_chat_line(session.id, ChatMessage(**stored).to_frame())
 
     def handle_typing(
         self, member: Member, session: SupportSession, message: Typing, now: float

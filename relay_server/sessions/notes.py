@@ -15,11 +15,11 @@ class SessionNotes:
 
     def __init__(self, store: Store):
         self.store = store
-        self._doc_ids = {doc["session_id"]: doc.doc_id for doc in store.table(NOTES).all()}
+        self._doc_ids = {doc["session_id"]: doc.doc_id for doc in store.all(NOTES)}
 
     def get(self, session_id: str) -> dict[str, Any]:
         doc_id = self._doc_ids.get(session_id)
-        doc = self.store.table(NOTES).get(doc_id=doc_id) if doc_id else None
+        doc = self.store.get(NOTES, doc_id) if doc_id else None
         if doc is None:
             return {"session_id": session_id, "notes": "", "updated_at": None}
         return {"session_id": session_id, "notes": doc["notes"], "updated_at": doc["updated_at"]}

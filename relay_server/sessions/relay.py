@@ -24,6 +24,7 @@ from relay_server.calls.ice_servers import IceConfig
 from relay_server.errors import Refused
 from relay_server.files.spool import FileSpool
 from relay_server.files.transfers import FINISHED, FileRules, FileTransfers, Transfer
+from relay_server.history.archive import Archive, HistoryArchive
 from relay_server.history.handover import HistoryHandover
 from relay_server.history.history import History
 from relay_server.history.usage import SessionUsage
@@ -133,6 +134,7 @@ class Relay(Seats):
         self.rooms = Rooms()
         self.screens = Screens(call_later, end_session=self._end_from_screen)
         self.screens.control.agent_chat = self._agent_chat  # control_state to the chat (P3)
+        self.screens.to_chat = self._to_chat  # recording_state to everyone (P9)
         self.join_guard = JoinGuard.create(options.guess_budget, options.guess_window_s)
         self.knocks = Knocks()
         # The time of socket events (a call's TURN credentials), for the calls of enter/leave.
@@ -155,14 +157,14 @@ class Relay(Seats):
         self.file_spool = FileSpool(store.folder / "file_spool")
         self.file_spool.sweep()
         # Support and usage history (A10, AD2): ended sessions leave the store for the archive.
-        self.history = History(store.folder / "history")
+        self.history = History(_history_archive(store))
         self.usage = SessionUsage()
         self.screens.on_usage = self.usage.count
         self.calls.on_connected = lambda session_id: self.usage.count(session_id, "calls")
         self.handover = HistoryHandover(store, self.notes, self.history, self.usage)
         self.handover.recover(LIVE_SESSIONS)
         self._live_doc_ids: dict[str, int] = {}
-        for doc in store.table(LIVE_SESSIONS).all():
+        for doc in store.all(LIVE_SESSIONS):
             session = SupportSession.from_record(doc)
             self.directory.restore(session)
             self._live_doc_ids[session.id] = doc.doc_id
@@ -217,7 +219,10 @@ class Relay(Seats):
         view = session.public(for_agent)
         room = self.rooms.find(session.id)
         view["participants"] = session.participants(room.online() if room else set())
+        view["recording"] = self.screens.recording(session.id)  # P9: the customer's mark
         if for_agent:
+            # P9: read live (a relay without the options service records nothing).
+            view["recording_policy"] = getattr(self.options, "recording_policy", "off")
             relay_url = session.relay_url or (self.options.public_url or "").rstrip("/")
             join_url = f"{relay_url}/?code={session.code}" if session.code else f"{relay_url}/"
             view.update(
@@ -539,7 +544,7 @@ class Relay(Seats):
             file=transfer.chat_file(),
         )
         self.wait_durable()
-        self._to_chat(session.id, ChatMessage(**stored).to_frame())
+        self._to_chat_line(session.id, ChatMessage(**stored).to_frame())
 
     def drop_files(self, session_id: str) -> None:
         """Forget a session's file transfers and delete their spool files (P4).
@@ -610,3 +615,15 @@ def invitation_text(session: SupportSession, relay_url: str, join_url: str) -> s
         f"{name} 상담원이 원격 상담에 초대했습니다. "
         f"{join_url} 링크를 열거나, {relay_url}/ 에 접속해 접속 코드를 입력하세요: {shown}"
     )
+
+
+def _history_archive(store: Store) -> HistoryArchive:
+    """The history's archive on the store's side: PostgreSQL's tables, or the data folder's
+    ``history/`` files beside TinyDB."""
+    if store.kind == "postgresql":
+        from relay_server.history.pg_archive import PostgresArchive
+        from relay_server.store.postgres import PostgresStore
+
+        assert isinstance(store, PostgresStore)
+        return PostgresArchive(store.pool)
+    return Archive(store.folder / "history")

@@ -62,7 +62,7 @@ class Seats(ChatSockets):
         restart)."""
         self.invitations = Invitations()
         self._invitation_doc_ids = {}
-        for doc in self.store.table(INVITATIONS).all():
+        for doc in self.store.all(INVITATIONS):
             invitation = Invitation.from_record(doc)
             self.invitations.restore(invitation)
             self._invitation_doc_ids[invitation.id] = doc.doc_id

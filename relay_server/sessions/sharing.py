@@ -50,7 +50,7 @@ def handle_send_link(
             str(member.role), member.name, message.client_id, message.url, now, pid, link=link
         )
     relay.wait_durable()  # a resend is answered once the original is durable too
-    relay._to_chat(session.id, ChatMessage(**stored).to_frame())
+    relay._to_chat_line(session.id, ChatMessage(**stored).to_frame())
 
 
 def handle_request_print(

@@ -9,7 +9,9 @@ millisecond it runs right in the event loop, because handing it to a thread cost
 it saves (every hand-over waits for the GIL, up to the 5 ms switch interval, several times per
 sync: bench_relay saw tens of milliseconds added to every chat message). When syncs get slow
 (a real disk under load), they move to the hub's thread pool so that sockets keep being
-served meanwhile.
+served meanwhile. A PostgreSQL store's sync waits on its socket through gevent (psycopg
+waits with ``select``, which gevent patches), so it always runs in the loop: other greenlets
+run while the database commits.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ class GroupCommitter:
 
     def wait_durable(self) -> None:
         """Block this greenlet until every change made so far is on disk."""
-        target = self.store.journal.appended
-        while self.store.journal.synced < target:
+        target = self.store.appended
+        while self.store.synced < target:
             if self._greenlet.dead:
                 raise RuntimeError("the store's committer has stopped")
             self._wake.set()
@@ -52,7 +54,7 @@ class GroupCommitter:
             self._wake.clear()
             try:
                 started = time.perf_counter()
-                if self.sync_s < INLINE_SYNC_MAX_S:
+                if self.sync_s < INLINE_SYNC_MAX_S or not self.store.sync_blocks_loop:
                     self.store.sync()
                 else:
                     pool.apply(self.store.sync)
@@ -62,7 +64,7 @@ class GroupCommitter:
             except Exception:
                 # A disk that refuses writes: nothing can be acknowledged any more. Wake the
                 # waiters (they will see the greenlet dead and fail loudly) and stop.
-                logger.exception("journal sync failed; the relay can no longer store anything")
+                logger.exception("store sync failed; the relay can no longer store anything")
                 done, self._done = self._done, Event()
                 done.set()
                 raise

@@ -15,13 +15,15 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.middlewares import Middleware
-from tinydb.table import Document, Table
+from tinydb.table import Document as TinyDocument
 
+from relay_server.store.interface import Document, StoreError
 from relay_server.store.journal import Journal
 from suite.atomic_files import AtomicJSONStorage
 
@@ -30,10 +32,6 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024
 META_TABLE = "meta"
-
-
-class StoreError(Exception):
-    """The data folder cannot be used (locked by another process, newer schema, damaged)."""
 
 
 class _InMemory(Middleware):
@@ -58,13 +56,15 @@ class _InMemory(Middleware):
         self.storage.close()
 
 
-class Store:
-    """One data folder: ``relay.json`` (checkpoint), ``journal.jsonl`` and ``relay.lock``.
+class TinyDBStore:
+    """The default :class:`~relay_server.store.interface.Store`: one data folder with
+    ``relay.json`` (checkpoint), ``journal.jsonl`` and ``relay.lock``.
 
     Only one process may hold a data folder; a second one gets :class:`StoreError`.
-    Read with :meth:`table` (TinyDB queries); write only through :meth:`insert`,
-    :meth:`update` and :meth:`remove`, then make the changes durable with :meth:`sync`.
     """
+
+    kind = "tinydb"
+    sync_blocks_loop = True
 
     def __init__(self, folder: str | Path, checkpoint_bytes: int = DEFAULT_CHECKPOINT_BYTES):
         self.folder = Path(folder)
@@ -105,7 +105,7 @@ class Store:
         meta = self.db.table(META_TABLE)
         doc = meta.get(doc_id=1)
         if doc is None:
-            meta.insert(Document({"schema_version": SCHEMA_VERSION}, doc_id=1))
+            meta.insert(TinyDocument({"schema_version": SCHEMA_VERSION}, doc_id=1))
             self._memory.flush()
             return
         version = doc.get("schema_version")
@@ -117,11 +117,22 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def table(self, name: str) -> Table:
-        return self.db.table(name)
+    def all(self, table: str) -> list[Document]:
+        docs = self._memory.read().get(table, {})
+        return sorted((Document(doc, int(key)) for key, doc in docs.items()), key=_doc_id)
+
+    def get(self, table: str, doc_id: int) -> Document | None:
+        doc = self._memory.read().get(table, {}).get(str(doc_id))
+        return None if doc is None else Document(doc, doc_id)
+
+    def find(self, table: str, predicate: Callable[[Document], bool]) -> Document | None:
+        return next((doc for doc in self.all(table) if predicate(doc)), None)
 
     def has_table(self, name: str) -> bool:
         return name in self._memory.read()
+
+    def tables(self) -> list[str]:
+        return sorted(name for name in self._memory.read() if name != META_TABLE)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -191,6 +202,17 @@ class Store:
 
     # -- durability ------------------------------------------------------------------------
 
+    @property
+    def appended(self) -> int:
+        return self.journal.appended
+
+    @property
+    def synced(self) -> int:
+        return self.journal.synced
+
+    def check(self) -> str | None:
+        return None  # the folder is locked and open for as long as the store is
+
     def sync(self) -> int:
         """Make every change so far durable; returns the journal sequence number reached."""
         return self.journal.sync()
@@ -212,3 +234,7 @@ class Store:
             self.journal.close()
         finally:
             os.close(self._lock_fd)
+
+
+def _doc_id(doc: Document) -> int:
+    return doc.doc_id

@@ -112,6 +112,18 @@ def build_app(
             "screen": relay.screens.stats(),
         }
 
+    @app.get("/ready")
+    def ready():
+        # Readiness (a load balancer's check), apart from liveness: the store answers. The
+        # shared hub (several relays) will be checked here too. No details for anyone: the
+        # reason is in the relay's log.
+        problem = relay.store.check()
+        if problem is not None:
+            logger.warning("not ready: %s", problem)
+            bottle.response.status = 503
+            return {"status": "not_ready", "store": relay.store.kind}
+        return {"status": "ready", "store": relay.store.kind}
+
     @app.post("/api/login")
     @api
     def login():
@@ -130,6 +142,25 @@ def build_app(
         relay.wait_durable()
         logger.info("agent logged in", extra={"username": username, "ip": ip})
         return {"token": token, "expires_at": expires_at, "agent": relay.profile(account)}
+
+    @app.post("/api/me/verify_password")
+    @api
+    def verify_own_password():
+        # A8: the agent app's lock asks whether the person at the desk knows the password;
+        # throttled exactly as a login of this ID from this address.
+        username = principal().username
+        password = body().get("password")
+        if not isinstance(password, str) or not password:
+            raise Refused("bad_request", "verify_password requires 'password'")
+        ip = client_ip()
+        relay.accounts.begin_login(username, ip, clock())
+        try:
+            account = pool.apply(relay.accounts.verify, (username, password))
+        except BaseException:
+            relay.accounts.abandon_login(username, ip)
+            raise
+        relay.accounts.record_password_check(account, username, ip, clock())
+        return {"verified": True}
 
     @app.post("/api/logout")
     @api

@@ -28,6 +28,7 @@ HTTP_STATUS: dict[str, int] = {
     "throttled": 429,
     # accounts, login and profile (AccountError codes too)
     "bad_credentials": 401, "account_disabled": 403, "username_too_long": 400, "bad_photo": 400,
+    "wrong_password": 403,  # the agent app's lock (A8): not 401, the token stays good
     # an agent's short messages and preferences
     "too_many_short_messages": 400, "short_messages_changed": 409,
     # an agent's favourites (A9, CH7)

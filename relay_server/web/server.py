@@ -30,7 +30,7 @@ from relay_server.reservations.model import Invitee, Reservation, ReservationCha
 from relay_server.reservations.reminder_loop import ReminderLoop
 from relay_server.reservations.service import Reservations
 from relay_server.sessions.relay import Relay, RelayOptions
-from relay_server.store import Store
+from relay_server.store import Store, TinyDBStore
 from relay_server.store.committer import GroupCommitter
 from relay_server.viewer.builds import ViewerBuilds
 from relay_server.web.app import build_app
@@ -85,7 +85,7 @@ def run(
     on_listening=None,
 ) -> int:
     """Serve until SIGTERM or SIGINT; returns the process exit status."""
-    store = store or Store(config.data_dir)
+    store = store or TinyDBStore(config.data_dir)
     committer = GroupCommitter(store)
     pool = gevent.get_hub().threadpool
     # AD4: one set of options for the whole relay (sessions, files, mail, ...): the admin's
@@ -180,7 +180,9 @@ def run(
     listening["url"] = url
     reminder_loop.start()
     cleanup = gevent.spawn(_clean_outbox_forever, outbox, settings, committer.wait_durable)
-    logger.info("relay listening", extra={"url": url, "data": str(config.data_dir)})
+    logger.info(
+        "relay listening", extra={"url": url, "data": str(config.data_dir), "store": store.kind}
+    )
     if config.viewer_dir is not None:
         offered = ViewerBuilds(config.viewer_dir).available()
         logger.info(

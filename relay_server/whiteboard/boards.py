@@ -35,6 +35,7 @@ from suite.protocol import (
     ProtocolError,
     Role,
     UpdateWhiteboard,
+    WhiteboardRefused,
     WhiteboardState,
     WhiteboardUpdated,
 )
@@ -96,13 +97,13 @@ class Whiteboards:
         self.sockets_of = sockets_of
         self.archive: Archive = archive or (lambda session_id, number, elements: None)
         self._boards: dict[str, Board] = {}
-        for doc in store.table(WHITEBOARDS).all():
+        for doc in store.all(WHITEBOARDS):
             board = Board(str(doc["session_id"]), BoardState(doc["state"]), int(doc["number"]))
             board.doc_id = doc.doc_id
             board.state_dirty = False
             table = elements_table(board.session_id)
             if store.has_table(table):
-                for element_doc in store.table(table).all():
+                for element_doc in store.all(table):
                     element = element_doc["e"]
                     board.elements[element["id"]] = element
                     board.element_docs[element["id"]] = element_doc.doc_id
@@ -181,6 +182,10 @@ class Whiteboards:
         try:
             check_room(board.elements, message.elements)
         except WhiteboardError as full:
+            # The sender already shows these copies: it rolls them back to what the relay has.
+            refused = [[e["id"], e["version"], e["nonce"]] for e in message.elements]
+            kept = [board.elements[e["id"]] for e in message.elements if e["id"] in board.elements]
+            member.send(WhiteboardRefused(board.number, refused, kept).to_frame())
             raise ProtocolError(ErrorCode(full.code), full.message, str(message.type)) from None
         board.elements, changed = reconcile(board.elements, message.elements)
         if not changed:

@@ -69,8 +69,15 @@ def relay_help() -> str:
 class Relay:
     """One relay subprocess on its own data directory, with the agent account created."""
 
-    def __init__(self, work_dir: Path, name: str, extra_args: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        work_dir: Path,
+        name: str,
+        extra_args: Sequence[str] = (),
+        store_args: Sequence[str] = (),
+    ) -> None:
         self.data_dir = work_dir / f"{name}-data"
+        self.store_args = list(store_args)  # --store ... for the relay and its users command
         self.log_path = work_dir / f"{name}.log"
         self.ready_file = work_dir / f"{name}-ready.json"
         self.extra_args = list(extra_args)
@@ -90,6 +97,7 @@ class Relay:
             "users",
             "--data",
             str(self.data_dir),
+            *self.store_args,
             "add",
             AGENT_USERNAME,
             "--password",
@@ -113,6 +121,7 @@ class Relay:
             # they come from many, so the per-address cap would only measure itself.
             "--max-connections-per-address",
             "0",
+            *self.store_args,
             *self.extra_args,
         ]
         logger.info("starting relay: %s", shlex.join(command[1:]))
@@ -231,8 +240,10 @@ def machine_busy_seconds() -> tuple[float, float]:
 
 
 @contextlib.contextmanager
-def relay_running(work_dir: Path, name: str, extra_args: Sequence[str]) -> Iterator[Relay]:
-    relay = Relay(work_dir, name, extra_args)
+def relay_running(
+    work_dir: Path, name: str, extra_args: Sequence[str], store_args: Sequence[str] = ()
+) -> Iterator[Relay]:
+    relay = Relay(work_dir, name, extra_args, store_args)
     try:
         relay.start()
         yield relay

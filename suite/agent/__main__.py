@@ -22,8 +22,11 @@ from suite.agent.app.local_api import build_app
 from suite.agent.app.local_guard import guard
 from suite.agent.app.local_server import LocalServer
 from suite.agent.app.local_state import LocalState, log_out
+from suite.agent.app.network_settings import AgentNetwork
 from suite.agent.app.presentations import Presentations
+from suite.agent.app.presenting_desktop import PresentingDesktop
 from suite.agent.app.relay_client import RelayClient, parse_relay_address
+from suite.agent.app.relay_tunnel import RelayTunnel
 from suite.agent.app.settings import LocalSettings
 from suite.agent.app.shell import AgentShell, prepare_environment
 from suite.agent.app.system_notifications import SystemNotifier
@@ -112,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     # A chat window closed without reporting "no sessions" must not leave its line in the notice,
     # and its presenter (if any) stops with it.
-    presentations = Presentations()
+    # A8: the wallpaper and window outlines while presenting, put back when it stops (and now,
+    # if a previous run died while presenting).
+    desktop_look = PresentingDesktop(lambda: settings.get()["presenting_desktop"], settings.folder)
+    desktop_look.recover()
+    presentations = Presentations(desktop=desktop_look)
 
     def chat_closed(session_id: str) -> None:
         # stop() waits for the child; not on the GUI's thread.
@@ -123,7 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     shell.on_chat_closed = chat_closed
     # A click on a system notification raises that support's chat window.
     notifier = SystemNotifier(on_click=shell.focus_chat)
-    app = build_app(settings, shell, state=state, presentations=presentations, notifier=notifier)
+    # A7: every connection follows the network settings; the windows' websocket through the
+    # app's loopback tunnel (suite/agent/app/relay_tunnel.py).
+    network = AgentNetwork(settings)
+    tunnel = RelayTunnel(network.connector)
+    app = build_app(
+        settings, shell, state=state, presentations=presentations, notifier=notifier,
+        network=network, tunnel=tunnel,
+    )  # fmt: skip
     server.start(guard(app, secret, server.port))
     logger.info("local API on %s", server.url)
 
@@ -138,9 +152,10 @@ def main(argv: list[str] | None = None) -> int:
         shell.run()
     finally:
         server.stop()
+        tunnel.close()
         presentations.stop_all()
         notifier.close()
-        log_out(state, lambda url: RelayClient(url, settings.get()["verify_tls"], timeout_s=3))
+        log_out(state, lambda url: RelayClient(url, timeout_s=3, policy=network.policy()))
         settings.close()
         logger.info("stopped")
     return 0

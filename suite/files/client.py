@@ -28,6 +28,7 @@ from typing import Any
 
 from suite.errors import CodedError
 from suite.files.names import safe_file_name, unique_path
+from suite.net.connect import Connector
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,9 @@ class FileTransferClient:
         base_url: the relay, ``http(s)://host:port[/path]``.
         authorization: the ``Authorization`` header value (``Bearer <agent token>``, or
             ``Customer <token>`` for tests that play the customer).
-        context: TLS context for https relays (the app's ``verify_tls`` choice).
+        context: TLS context for https relays, when no ``connector`` is given.
+        connector: the network settings' way to the relay (A7: proxy, CA file); a connection
+            it cannot open raises its ``NetworkError`` (a ``CodedError``) at once.
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class FileTransferClient:
         authorization: str,
         context: ssl.SSLContext | None = None,
         timeout_s: float = TIMEOUT_S,
+        connector: Connector | None = None,
     ):
         parts = urllib.parse.urlsplit(base_url.rstrip("/"))
         self._tls = parts.scheme == "https"
@@ -79,10 +83,14 @@ class FileTransferClient:
         self.role = "agent" if authorization.startswith("Bearer ") else "customer"
         self._context = context
         self._timeout_s = timeout_s
+        self._connector = connector
 
     # -- plumbing --------------------------------------------------------------------------
 
     def _connect(self) -> http.client.HTTPConnection:
+        if self._connector is not None:
+            scheme = "https" if self._tls else "http"
+            return self._connector.http_connection(scheme, self._host, self._port, self._timeout_s)
         if self._tls:
             return http.client.HTTPSConnection(
                 self._host, self._port, timeout=self._timeout_s, context=self._context

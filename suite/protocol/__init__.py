@@ -101,6 +101,7 @@ from suite.protocol.relay_messages import (
     PresentationRequested,
     PrintAnswered,
     PrintRequested,
+    RecordingState,
     RelayedIceCandidate,
     RelayedSdpAnswer,
     RelayedSdpOffer,
@@ -115,6 +116,7 @@ from suite.protocol.relay_messages import (
     StrokeRemoved,
     VideoCodecs,
     Welcome,
+    WhiteboardRefused,
     WhiteboardState,
     WhiteboardUpdated,
     decode_relay_message,
@@ -128,6 +130,7 @@ from suite.protocol.screen import (
     PresentStart,
     PresentStop,
     ScreenAck,
+    SetRecording,
 )
 from suite.protocol.sharing import AnswerPrint, RequestPrint, SendLink
 from suite.protocol.whiteboard import (
@@ -162,9 +165,9 @@ __all__ = [
     "SdpOffer", "SetCallMedia", "StartCall", "RejoinCall", "CallState", "RelayedIceCandidate",
     "RelayedSdpAnswer", "RelayedSdpOffer",
     "WHITEBOARD_MESSAGES", "AnswerWhiteboard", "NewWhiteboard", "OpenWhiteboard",
-    "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated",
+    "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated", "WhiteboardRefused",
     "SHARING_MESSAGES", "AnswerPrint", "RequestPrint", "SendLink", "PrintAnswered",
-    "PrintRequested",
+    "PrintRequested", "SetRecording", "RecordingState",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)
@@ -182,6 +185,7 @@ SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     ScreenAck, PaintReport, PresentStart, PresentPause, PresentResume, PresentStop, Cursor,
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
     EndSession,  # the viewer's End button: the screen router hands it to Relay.end
+    SetRecording,  # P9: the presenter records
     DecoderSupport,
 ))  # fmt: skip
 _ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_MESSAGES)
@@ -200,7 +204,8 @@ ClientMessage = (
     | RequestPresentation | AnswerPresentation | GrantControl
     | AdmitKnock | RefuseKnock | RefuseAllKnocks
     | ScreenAck | PaintReport | PresentStart | PresentPause | PresentResume | PresentStop
-    | Cursor | RequestControl | RevokeControl | MouseInput | KeyInput | DecoderSupport
+    | Cursor | SetRecording | RequestControl | RevokeControl | MouseInput | KeyInput
+    | DecoderSupport
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
     | StartCall | AnswerCall | HangUp | SetCallMedia | RejoinCall | SdpOffer | SdpAnswer
     | IceCandidate

@@ -47,6 +47,9 @@ class MessageType(StrEnum):
     PRESENT_RESUME = "present_resume"
     PRESENT_STOP = "present_stop"
     CURSOR = "cursor"  # also relay -> viewers
+    # recording (P9): presenter -> relay; relay -> chat sockets and viewers
+    SET_RECORDING = "set_recording"
+    RECORDING_STATE = "recording_state"
     # motion as video: viewer -> relay, relay -> presenter
     DECODER_SUPPORT = "decoder_support"
     VIDEO_CODECS = "video_codecs"
@@ -105,6 +108,7 @@ class MessageType(StrEnum):
     NEW_WHITEBOARD = "new_whiteboard"
     WHITEBOARD_STATE = "whiteboard_state"
     WHITEBOARD_UPDATED = "whiteboard_updated"
+    WHITEBOARD_REFUSED = "whiteboard_refused"
     # favourites in the chat (CH7) and remote print: client -> relay on the chat channel
     SEND_LINK = "send_link"
     REQUEST_PRINT = "request_print"

@@ -351,6 +351,17 @@ class WhiteboardUpdated(WireMessage):
     sender: str = wire(str)
 
 
+@dataclass(frozen=True, slots=True)
+class WhiteboardRefused(WireMessage):
+    """To the sender of a refused ``update_whiteboard`` (before its ``error``): which copies
+    were refused and the relay's copies of those it has, so that the sender rolls them back."""
+
+    type: ClassVar[MessageType] = MessageType.WHITEBOARD_REFUSED
+    board: int = wire(int)
+    refused: list[list[Any]] = wire(list)
+    elements: list[dict[str, Any]] = wire(list)
+
+
 # -- remote print, on the chat channel and the customers' viewer sockets -----------------------
 
 
@@ -376,6 +387,14 @@ class PrintAnswered(WireMessage):
     name: str = wire(str)
 
 
+@dataclass(frozen=True, slots=True)
+class RecordingState(WireMessage):
+    """Whether the agent's app records the session now (P9): every chat socket and viewer."""
+
+    type: ClassVar[MessageType] = MessageType.RECORDING_STATE
+    recording: bool = wire(bool)
+
+
 RELAY_MESSAGES: dict[str, type[Any]] = {
     str(cls.type): cls
     for cls in (
@@ -387,8 +406,8 @@ RELAY_MESSAGES: dict[str, type[Any]] = {
         RelayedStrokeBegin, RelayedStrokePoints, RelayedStrokeEnd, StrokeRemoved,
         DrawingCleared, Drawing, ErrorMessage,
         CallState, RelayedSdpOffer, RelayedSdpAnswer, RelayedIceCandidate,
-        WhiteboardState, WhiteboardUpdated,
-        PrintRequested, PrintAnswered,
+        WhiteboardState, WhiteboardUpdated, WhiteboardRefused,
+        PrintRequested, PrintAnswered, RecordingState,
     )
 }  # fmt: skip
 """Every message the relay sends, by type."""

@@ -62,6 +62,14 @@ class PresentStop(WireMessage):
 
 
 @dataclass(frozen=True, slots=True)
+class SetRecording(WireMessage):
+    """The presenter records this presentation on the agent's machine, or stopped (P9)."""
+
+    type: ClassVar[MessageType] = MessageType.SET_RECORDING
+    recording: bool = wire(bool)
+
+
+@dataclass(frozen=True, slots=True)
 class Cursor(WireMessage):
     """The presenter's pointer; the relay forwards it to the viewers as it came."""
 

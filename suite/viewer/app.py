@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from suite.files.client import FileTransferClient, FileTransferError
+from suite.net.connect import environment_connector
 from suite.viewer.received_files import ReceivedFiles
 from suite.viewer.redeem import RelayUnreachable, Seat, TicketRefusedByRelay, redeem
 from suite.viewer.self_delete import SelfDeleter, frozen_target
@@ -300,7 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         seat.agent_name or "the agent",
         time.time(),
     )
-    files = FileTransferClient(relay_url, f"Customer {seat.customer_token}")
+    files = FileTransferClient(
+        relay_url, f"Customer {seat.customer_token}", connector=environment_connector()
+    )
     bridge = ViewerBridge(args.close_after, ReceivedFiles(), started, files, relay_url=relay_url)
     import webview
 

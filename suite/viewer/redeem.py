@@ -7,6 +7,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from suite.net.connect import environment_connector, opener
+from suite.net.policy import NetworkError
+
 TIMEOUT_S = 15.0
 
 
@@ -50,7 +53,8 @@ def redeem(relay_url: str, ticket: str, timeout_s: float = TIMEOUT_S) -> Seat:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        # The customer's environment proxy and the system's certificate store (suite/net).
+        with opener(environment_connector(timeout_s)).open(request, timeout=timeout_s) as response:
             body = json.loads(response.read())
     except urllib.error.HTTPError as error:
         try:
@@ -61,6 +65,8 @@ def redeem(relay_url: str, ticket: str, timeout_s: float = TIMEOUT_S) -> Seat:
         if error.code >= 500 or code == "throttled":
             raise RelayUnreachable(message) from None
         raise TicketRefusedByRelay(code, message) from None
+    except NetworkError as error:
+        raise RelayUnreachable(f"cannot reach {relay_url}: {error.message}") from None
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         raise RelayUnreachable(f"cannot reach {relay_url}: {reason}") from None

@@ -145,7 +145,8 @@ def test_login_form_tells_tls_failure_and_version_mismatch(
         address = by_id(page, "login-relay-url")
         error = by_id(page, "login-error")
         for url, code, text in (
-            (tls_relay.url, "tls_failed", "security certificate could not be verified"),
+            # A7: an untrusted certificate says to set the CA file (Settings › Network).
+            (tls_relay.url, "tls_failed", "set the CA file your administrator gave you"),
             (other_version, "version_mismatch", "runs a different version of RemoteSales"),
         ):
             address.fill(url)

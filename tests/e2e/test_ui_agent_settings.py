@@ -81,12 +81,14 @@ def test_remote_support_tab_saves_what_the_next_presenter_starts_with(
             "Saved. The next presentation uses these settings."
         )
         saved = settings.get()
+        # Moved by hand: the preset is "Custom", saved with every option (the frame rate too).
         assert saved["remote_support"] == {
-            "lossless": False, "quality": 85, "codec": "webp", "colors": "256",
+            "preset": "custom", "lossless": False, "quality": 85, "codec": "webp",
+            "colors": "256", "max_fps": 30,
         }  # fmt: skip
         assert saved["received_files_folder"] == str(folder)
         assert presenter_options(saved["remote_support"]) == [
-            "--quality", "85", "--codec", "webp", "--colors", "256",
+            "--quality", "85", "--codec", "webp", "--colors", "256", "--max-fps", "30",
         ]  # fmt: skip
 
         # High-speed network: exact pixels, so quality and format no longer apply.

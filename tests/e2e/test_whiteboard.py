@@ -1,6 +1,7 @@
 """The shared whiteboard (CH3) in real Chromium pages: concurrent drawing converges, a late
 page sees everything, undo is one's own, the BMP matches the canvas and is the same bytes for
-everyone, the clipboard gets an image, printing waits for the click, Korean IME text."""
+everyone, the clipboard gets an image, printing waits for the click, Korean IME text, a batch
+the relay refuses is rolled back."""
 
 from __future__ import annotations
 
@@ -277,3 +278,64 @@ def test_a_picture_loaded_by_the_customer_shows_on_the_agents_board(board_pages,
     with Image.open(io.BytesIO(drawn)) as image:
         colours = image.convert("RGB").getcolors(1_000_000)
     assert any(colour == (10, 200, 30) for _, colour in colours)
+
+
+# A board filled to the brim by one page (kept short: 16 kinds of small element).
+FILL_JS = """(count) => {
+  const board = document.querySelector('[data-testid=wb-canvas]').wbBoard;
+  for (let i = 0; i < count; i += 1) {
+    board.draft({ id: `full${i}`, kind: 'rectangle', version: 1, nonce: i, deleted: false,
+                  z: i + 1, color: '#16a34a', width: 1, x: (i * 13) % 600, y: (i * 7) % 400,
+                  w: 6, h: 6 });
+  }
+}"""
+
+# One batch of this side: the erased `full0` restored (as an undo of the eraser would) and a
+# new rectangle, committed together as one change.
+OVERFILL_JS = """async () => {
+  const { edited } = await import('/ui/common/whiteboard/model.js');
+  const board = document.querySelector('[data-testid=wb-canvas]').wbBoard;
+  const erased = board.elements.get('full0');
+  const added = { id: 'one-too-many', kind: 'rectangle', version: 1, nonce: 7, deleted: false,
+                  z: 1e12, color: '#e11d48', width: 4, x: 50, y: 50, w: 80, h: 40 };
+  board.commit([{ before: erased, after: edited(erased, { deleted: false }) },
+                { before: null, after: added }]);
+  return [board.elements.get('full0').deleted, board.elements.has('one-too-many')];
+}"""
+
+
+def test_a_refused_batch_goes_back_to_the_relays_copy_with_the_error_shown(board_pages):
+    """On a full board, a batch the relay refuses (an erased element restored and a new one)
+    is rolled back in the sender's own copy, with no reload: the new element goes, the
+    restored one is erased again as on the relay and the other page, and the sender reads
+    that the board is full and its change was taken back."""
+    agent, customer = board_pages
+    _fresh_board(agent, customer)
+    customer.evaluate(FILL_JS, 5000)
+    wait_same_boards([agent, customer], timeout_s=60)
+    agent.evaluate(
+        """async () => { const { edited } = await import('/ui/common/whiteboard/model.js');
+             const board = document.querySelector('[data-testid=wb-canvas]').wbBoard;
+             const one = board.elements.get('full0');
+             board.commit([{ before: one, after: edited(one, { deleted: true }) }]); }"""
+    )
+    customer.evaluate(FILL_JS.replace("full${i}", "more${i}"), 1)  # the last free place
+    wait_same_boards([agent, customer])
+
+    assert agent.evaluate(OVERFILL_JS) == [False, True]  # shown at once, before the relay
+    expect(by_id(agent, "wb-status")).to_have_text(
+        "The board is full, so your last change was taken back. Start a new board to draw more."
+    )
+    board = wait_same_boards([agent, customer])
+    assert "one-too-many" not in {e[0] for e in board["elements"]}
+    assert agent.evaluate(
+        "() => document.querySelector('[data-testid=wb-canvas]')"
+        ".wbBoard.elements.get('full0').deleted"
+    )
+    # The pages' own check: drawing on the full board says so and adds nothing.
+    start_drawing(agent, "rectangle", [[[20, 20], [60, 60]]])
+    finish_drawing(agent)
+    expect(by_id(agent, "wb-status")).to_have_text(
+        "The board is full. Start a new board to draw more."
+    )
+    assert len(wait_same_boards([agent, customer])["elements"]) == 5001

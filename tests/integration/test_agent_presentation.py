@@ -124,8 +124,15 @@ def test_errors(app, conversation):
 
 
 def test_settings_options():
-    """settings.remote_support keys become presenter options; wrong types are left out."""
-    assert presenter_options({}) == []
+    """settings.remote_support keys become presenter options; wrong types are left out; a
+    preset (or, with nothing stored, the default "balanced") sets its own options."""
+    balanced = ["--quality", "70", "--codec", "jpeg", "--colors", "full", "--max-fps", "30"]
+    assert presenter_options({}) == balanced
+    assert presenter_options({"preset": "balanced", "quality": 20}) == balanced
+    assert presenter_options({"preset": "sharp_text"}) == [
+        "--quality", "90", "--codec", "jpeg", "--colors", "full", "--max-fps", "10",
+    ]  # fmt: skip
+    assert presenter_options({"preset": "custom", "max_fps": 12.5}) == ["--max-fps", "12.5"]
     assert presenter_options(
         {"quality": 50, "codec": "webp", "colors": "65k", "max_fps": 30, "lossless": True}
     ) == ["--quality", "50", "--codec", "webp", "--colors", "65k", "--max-fps", "30", "--lossless"]

@@ -15,7 +15,7 @@ import gevent
 from relay_server.accounts.registry import Principal
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.sessions.supports import customer_id
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 from relay_server.store.committer import GroupCommitter
 from suite.protocol import Channel, Role, SendChat
 
@@ -23,7 +23,7 @@ from suite.protocol import Channel, Role, SendChat
 class _Socket:
     """A chat member that notes, for every frame sent to it, whether the store was durable."""
 
-    def __init__(self, store: Store, session_id: str, token: str):
+    def __init__(self, store: TinyDBStore, session_id: str, token: str):
         self.role = Role.CUSTOMER
         self.channel = Channel.CHAT
         self.name = "Kim"
@@ -41,7 +41,7 @@ class _Socket:
 
 
 def test_a_resend_racing_the_original_fsync_is_acked_after_it(tmp_path: Path):
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     committer = GroupCommitter(store)
     try:
         relay = Relay(store, RelayOptions(), wait_durable=committer.wait_durable)

@@ -7,7 +7,7 @@ import threading
 
 from relay_server.history.history import History
 from relay_server.sessions.chat_log import chat_table
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
 from tests.support.conversation import start_conversation
@@ -45,9 +45,9 @@ def test_sigkill_mid_burst_keeps_every_acknowledged_message(relay):
 
     db_text = (relay.data_dir / "relay.json").read_text()
     json.loads(db_text)  # the checkpoint file is valid JSON
-    store = Store(relay.data_dir)
+    store = TinyDBStore(relay.data_dir)
     try:
-        stored = {doc["client_id"]: doc for doc in store.table(chat_table(talk.session_id)).all()}
+        stored = {doc["client_id"]: doc for doc in store.all(chat_table(talk.session_id))}
     finally:
         store.close()
     missing = [m["client_id"] for m in acked if m["client_id"] not in stored]
@@ -122,9 +122,9 @@ def test_ended_session_record_keeps_the_transcript(relay):
     talk.agent.send({"type": "end_session"})
     ended = talk.agent.recv_type("session_ended")
     relay.stop()
-    store = Store(relay.data_dir)
+    store = TinyDBStore(relay.data_dir)
     try:
-        assert store.table("session_records").all() == []
+        assert store.all("session_records") == []
         assert not store.has_table(chat_table(talk.session_id))
     finally:
         store.close()

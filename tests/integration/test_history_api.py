@@ -14,9 +14,10 @@ import pytest
 from openpyxl import load_workbook
 
 from relay_server.sessions.chat_log import chat_table
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 from tests.support.api import Api
 from tests.support.conversation import start_conversation
+from tests.support.files import send_file
 from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
 
 FORMULA_NOTE = '=HYPERLINK("http://x","y")'
@@ -27,22 +28,6 @@ def _end(talk) -> None:
     talk.agent.recv_type("session_ended")
     talk.agent.close()
     talk.customer.close()
-
-
-def send_file(api: Api, token: str, session_id: str, name: str, data: bytes) -> None:
-    """The agent offers and uploads one file (P4) through the relay's HTTP API."""
-    offer = {"name": name, "size": len(data), "type": "application/pdf",
-             "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
-    status, body, _ = api.request("POST", f"/api/sessions/{session_id}/files", offer, token)
-    assert status == 201, body
-    request = urllib.request.Request(
-        f"{api.base_url}/api/files/{body['transfer']['id']}/content?offset=0",
-        data=data,
-        method="PUT",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
 
 
 def _download(api: Api, path: str, token: str) -> tuple[int, bytes, dict]:
@@ -192,7 +177,7 @@ def test_sessions_stored_before_the_history_move_into_it(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     add_agent(data, ALICE)
-    store = Store(data)
+    store = TinyDBStore(data)
     store.insert(
         "session_records",
         {
@@ -217,9 +202,9 @@ def test_sessions_stored_before_the_history_move_into_it(tmp_path):
             assert [s["id"] for s in found["sessions"]] == ["old-1"], query
     finally:
         relay.stop()
-    store = Store(data)
+    store = TinyDBStore(data)
     try:
-        assert store.table("session_records").all() == []
+        assert store.all("session_records") == []
         assert not store.has_table(chat_table("old-1"))
     finally:
         store.close()

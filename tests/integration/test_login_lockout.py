@@ -31,6 +31,31 @@ def test_wrong_passwords_from_elsewhere_do_not_lock_the_account(relay):
     assert status == 429 and body["error"]["tries_left"] == 0
 
 
+def test_the_app_locks_password_check_shares_the_login_budget(relay):
+    """POST /api/me/verify_password (the agent app's lock, A8) says yes to the right password
+    without a new token, answers a wrong one 403 wrong_password with the tries left, and after
+    five wrong ones from an address refuses it there (429), as a login of that ID would be."""
+    here = "127.0.7.1"
+    status, body = _login(relay.url, "alice", "alice-password-1", here)
+    assert status == 200, body
+    token = body["token"]
+
+    def check(password: str) -> tuple[int, dict]:
+        return post_json_from(
+            relay.url, "/api/me/verify_password", {"password": password}, here, token=token
+        )
+
+    assert check("alice-password-1") == (200, {"verified": True})
+    assert check("")[0] == 400
+    assert post_json_from(relay.url, "/api/me/verify_password", {"password": "x"}, here)[0] == 401
+    answers = [check("wrong-guess") for _ in range(5)]
+    assert [s for s, _ in answers] == [403, 403, 403, 403, 429], answers
+    assert [b["error"].get("tries_left") for _, b in answers] == [4, 3, 2, 1, 0]
+    assert answers[0][1]["error"]["code"] == "wrong_password"
+    assert check("alice-password-1")[0] == 429  # locked here, like a login
+    assert _login(relay.url, "alice", "alice-password-1", here)[0] == 429
+
+
 def test_one_persons_typos_do_not_lock_an_office_out(relay_factory):
     """Wrong logins for several IDs from one address slow others there by seconds at most, and
     an admin who signed in from there before gets in at once."""

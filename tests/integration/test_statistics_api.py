@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from relay_server.reservations.model import Reservation, ReservationStatus
 from relay_server.reservations.service import RESERVATIONS
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 from tests.support.api import Api
 from tests.support.conversation import start_conversation
 from tests.support.history_records import history_record, seoul, write_history
@@ -58,7 +58,7 @@ def relay(tmp_path_factory):
     for agent in (ALICE, BOB, ROOT, MALLORY):
         add_agent(data, agent)
     write_history(data, _past())
-    store = Store(data)
+    store = TinyDBStore(data)
     start = seoul("2025-01-10 10:00").astimezone(UTC)
     store.insert(RESERVATIONS, _reservation("r1", start, ReservationStatus.DONE))
     store.insert(RESERVATIONS, _reservation("r2", start, ReservationStatus.CANCELLED))

@@ -98,7 +98,12 @@ def _decode(raw: bytes) -> dict[str, Any]:
 
 
 def post_json_from(
-    url: str, path: str, body: dict[str, Any], source_ip: str, timeout_s: float = 60.0
+    url: str,
+    path: str,
+    body: dict[str, Any],
+    source_ip: str,
+    timeout_s: float = 60.0,
+    token: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """POST ``body`` as JSON to ``url + path`` from ``source_ip``: any 127.x address is this
     machine's loopback, so a test can be another client IP for the relay's per-IP limits."""
@@ -107,9 +112,10 @@ def post_json_from(
         parts.hostname, parts.port, timeout=timeout_s, source_address=(source_ip, 0)
     )
     try:
-        connection.request(
-            "POST", path, body=dumps(body), headers={"Content-Type": "application/json"}
-        )
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        connection.request("POST", path, body=dumps(body), headers=headers)
         response = connection.getresponse()
         return response.status, loads(response.read() or b"{}")
     finally:

@@ -137,7 +137,7 @@ class FakePresentations:
 
     def start(
         self, session_id: str, _url: str, _token: str, monitor: int | None,
-        _options: list[str], window_ids: list[int] | None = None,
+        _options: list[str], window_ids: list[int] | None = None, policy: Any = None,
     ) -> dict[str, Any]:  # fmt: skip
         self.commands.append(("start", (monitor, window_ids)))
         self.states[session_id] = {"state": "live", "monitor": monitor, "windows": window_ids}

@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
+import urllib.request
 import zlib
 from pathlib import Path
+
+from tests.support.api import Api
 
 MIB = 1024 * 1024
 
@@ -60,3 +63,19 @@ def png_bytes(
         + chunk(b"IDAT", zlib.compress(row * height))
         + chunk(b"IEND", b"")
     )
+
+
+def send_file(api: Api, token: str, session_id: str, name: str, data: bytes) -> None:
+    """The agent offers and uploads one file (P4) through the relay's HTTP API."""
+    offer = {"name": name, "size": len(data), "type": "application/pdf",
+             "sha256": hashlib.sha256(data).hexdigest()}  # fmt: skip
+    status, body, _ = api.request("POST", f"/api/sessions/{session_id}/files", offer, token)
+    assert status == 201, body
+    request = urllib.request.Request(
+        f"{api.base_url}/api/files/{body['transfer']['id']}/content?offset=0",
+        data=data,
+        method="PUT",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200

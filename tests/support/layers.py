@@ -11,7 +11,8 @@ The rules:
   of a lower one, never of a higher one (a pure core never imports a shell).
 - :data:`IO_LIBRARIES` are the libraries that reach the outside world. The layers below the I/O
   shells import none of them, except what their layer allows (``Layer.may_use``: the storage
-  layer writes files with ``tinydb``, ``fcntl``, ``shutil``; the domain queries the store).
+  layer writes files with ``tinydb``, ``fcntl``, ``shutil`` and talks to PostgreSQL with
+  ``psycopg``; the domain uses only the store interface).
 - ``threading``: below the shells, only ``threading.Lock`` / ``RLock``. A lock guards a core's own
   state when a threaded shell calls it (the agent's activity log, the presenter's status,
   remote control's grant) and never waits on the outside world; a thread, a timer or an event
@@ -42,6 +43,8 @@ IO_LIBRARIES: dict[str, str] = {
     "wsgiref": "HTTP server",
     "socketserver": "network server",
     "tinydb": "the database file",
+    "psycopg": "the PostgreSQL database",
+    "psycopg_pool": "the PostgreSQL database's connections",
     "fcntl": "file locks",
     "shutil": "file copies and deletes",
     "socket": "network",
@@ -70,6 +73,8 @@ IO_LIBRARIES: dict[str, str] = {
     "pyautogui": "input injection",
     "ctypes": "native libraries",
     "smtplib": "mail servers",
+    "keyring": "the OS keyring",
+    "pypac": "proxy auto-configuration (PAC files, WPAD)",
 }
 
 # What ``threading`` names a module below the shells may use (see the module docstring).
@@ -170,6 +175,8 @@ PURE_CORE = Layer(
         "suite.control.remote_control",
         "suite.errors",
         "suite.files.names",
+        "suite.recording.rules",
+        "suite.net.policy",
         "suite.resources",
         "suite.screen.encoders",
         "suite.screen.errors",
@@ -187,18 +194,23 @@ PURE_CORE = Layer(
 
 STORAGE = Layer(
     "storage",
-    "files on disk, written atomically: the relay's store and journal, spool files, photos, "
-    "the agent's settings file, the viewer's ticket trailer. No network, no event loop.",
+    "the relay's store (its interface; TinyDB files and journal, or PostgreSQL through "
+    "psycopg), files on disk written atomically: spool files, photos, the agent's settings "
+    "file, the viewer's ticket trailer. No event loop of its own.",
     (
         "relay_server.accounts.favourites",
         "relay_server.accounts.photos",
         "relay_server.files.spool",
         "relay_server.history.archive",
         "relay_server.history.export",
+        "relay_server.history.pg_archive",
         "relay_server.history.statistics_export",
         "relay_server.history.xlsx_stream",
         "relay_server.store",
+        "relay_server.store.choice",
+        "relay_server.store.interface",
         "relay_server.store.journal",
+        "relay_server.store.postgres",
         "relay_server.store.store",
         "relay_server.viewer.builds",
         "relay_server.whiteboard.images",
@@ -208,13 +220,13 @@ STORAGE = Layer(
         "suite.version",
         "suite.viewer.ticket_trailer",
     ),
-    may_use=frozenset({"tinydb", "fcntl", "shutil"}),
+    may_use=frozenset({"tinydb", "psycopg", "psycopg_pool", "fcntl", "shutil"}),
 )
 
 DOMAIN = Layer(
     "domain",
-    "the relay's sessions, accounts, chat log and notes over the store; blocks only in the "
-    "injected `wait_durable` and `hasher`.",
+    "the relay's sessions, accounts, chat log and notes over the store interface (no TinyDB "
+    "or SQL here); blocks only in the injected `wait_durable` and `hasher`.",
     (
         "relay_server.accounts.agent_data",
         "relay_server.accounts.registry",
@@ -233,7 +245,6 @@ DOMAIN = Layer(
         "relay_server.reservations.service",
         "relay_server.sessions.sharing",
     ),
-    may_use=frozenset({"tinydb"}),
 )
 
 IO_SHELL = Layer(
@@ -271,14 +282,20 @@ IO_SHELL = Layer(
         "suite.agent.app.local_api",
         "suite.agent.app.local_attention",
         "suite.agent.app.local_calls",
+        "suite.agent.app.local_desk",
         "suite.agent.app.local_favourites",
         "suite.agent.app.local_files",
         "suite.agent.app.local_history",
+        "suite.agent.app.local_network",
+        "suite.agent.app.network_settings",
+        "suite.agent.app.relay_tunnel",
         "suite.agent.app.local_guard",
         "suite.agent.app.local_presentation",
+        "suite.agent.app.local_recordings",
         "suite.agent.app.local_server",
         "suite.agent.app.local_state",
         "suite.agent.app.presentations",
+        "suite.agent.app.presenting_desktop",
         "suite.agent.app.relay_client",
         "suite.agent.app.shell",
         "suite.agent.app.system_notifications",
@@ -290,14 +307,18 @@ IO_SHELL = Layer(
         "suite.agent.presenter.control",
         "suite.agent.presenter.drawing",
         "suite.agent.presenter.loop",
+        "suite.agent.presenter.recording",
         "suite.agent.presenter.runner",
         "suite.child_processes",
         "suite.control.hotkey",
         "suite.control.injector",
         "suite.files.client",
+        "suite.net.connect",
         "suite.files.file_manager",
         "suite.http_json",
         "suite.screen.capture",
+        "suite.recording.recorder",
+        "suite.recording.webm_writer",
         "suite.screen.damage_x11",
         "suite.screen.pointer",
         "suite.screen.sources",
@@ -316,6 +337,7 @@ ENTRY_POINT = Layer(
     (
         "relay_server.__main__",
         "relay_server.accounts.users_cli",
+        "relay_server.store.migrate",
         "suite.agent.__main__",
         "suite.agent.overlay.__main__",
         "suite.agent.presenter.__main__",

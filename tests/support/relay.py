@@ -76,9 +76,10 @@ def run_relay_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
-def add_agent(data_dir: Path, agent: Agent) -> None:
-    """Create `agent` in the relay database at `data_dir` through the `users add` command."""
-    args = ["users", "--data", str(data_dir), "add", agent.username]
+def add_agent(data_dir: Path, agent: Agent, store_args: Sequence[str] = ()) -> None:
+    """Create `agent` in the relay database at `data_dir` (or `store_args`' PostgreSQL
+    database) through the `users add` command."""
+    args = ["users", "--data", str(data_dir), *store_args, "add", agent.username]
     args += ["--password", agent.password, "--name", agent.name]
     if agent.title is not None:
         args += ["--title", agent.title]

@@ -15,7 +15,7 @@ from relay_server.mail.settings import SmtpSettings
 from relay_server.reservations.mailer import ReservationMailer
 from relay_server.reservations.model import Invitee, Reservation
 from relay_server.reservations.reminder_loop import ReminderLoop
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 from tests.support.smtp_server import SmtpServer
 
 AGENT = {
@@ -41,7 +41,7 @@ class MailChain:
         self._open()
 
     def _open(self) -> None:
-        self.store = Store(self.data_dir)
+        self.store = TinyDBStore(self.data_dir)
         self.outbox = Outbox(self.store)
         self.outbox.recover(self.now[0])
         self.store.sync()

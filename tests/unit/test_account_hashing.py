@@ -10,12 +10,12 @@ import pytest
 from relay_server.accounts.passwords import hash_password, verify_password
 from relay_server.accounts.registry import AccountError, Accounts
 from relay_server.sessions.relay import Relay, RelayOptions
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 
 
 @pytest.fixture
 def accounts(tmp_path: Path):
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     yield Accounts(store)
     store.close()
 
@@ -57,7 +57,7 @@ def test_the_relay_hands_its_hasher_to_the_accounts_at_construction(tmp_path: Pa
         hashed.append(password)
         return hash_password(password)
 
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     try:
         relay = Relay(store, RelayOptions(), hasher=counting_hasher)
         relay.accounts.create("dave", "dave-password-1")

@@ -65,6 +65,13 @@ BAD = [
     ({"attention": {"volume": 50.5}}, "'attention.volume' must be a whole number 0-100"),
     ({"attention": {"volume": True}}, "'attention.volume' must be a whole number 0-100"),
     ({"attention": {"flash": True}}, "'attention' has no option 'flash'"),
+    ({"remote_support": {"preset": "sharp"}}, "'remote_support.preset' must be one of sharp_text"),
+    ({"text_size": 120}, "'text_size' must be one of 90, 100, 115, 130"),
+    ({"text_size": True}, "'text_size' must be one of"),
+    ({"idle_lock_minutes": -5}, "'idle_lock_minutes' must be a whole number of minutes 0-1440"),
+    ({"presenting_desktop": []}, "'presenting_desktop' must be an object"),
+    ({"presenting_desktop": {"hide_wallpaper": "yes"}}, "'presenting_desktop.hide_wallpaper'"),
+    ({"presenting_desktop": {"icons": False}}, "'presenting_desktop' has no option 'icons'"),
 ]
 
 

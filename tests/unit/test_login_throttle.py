@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from relay_server.accounts.registry import AccountError, Accounts
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 
 
 @pytest.fixture
 def accounts(tmp_path: Path):
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     accounts = Accounts(store)
     accounts.create("alice", "alice-password-1")
     yield accounts

@@ -20,7 +20,7 @@ from relay_server.mail.outbox import (
 from relay_server.mail.settings import MAIL_OPTIONS
 from relay_server.mail.templates import Attachment, MailContent, build_message, header_text
 from relay_server.options.options import Options
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 
 GOOD = ["kim@example.com", "a.b+c@sub.example.co.kr", "x@xn--9n2bp8q.com", "h@예시.한국"]
 BAD = [
@@ -104,7 +104,7 @@ def _mail(to: str = "kim@example.com") -> OutgoingMail:
 def test_outbox_states_and_back_off(tmp_path):
     """Queued, then sending; a temporary failure retries after 1, 2, 4 … s; sent is final;
     a mail older than max_age fails as expired."""
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     try:
         outbox = Outbox(store, RetryPolicy(first_s=1.0, max_s=4.0, max_age_s=100.0))
         mail_id = outbox.enqueue(_mail(), 0.0, "example.com")
@@ -138,7 +138,7 @@ def test_outbox_states_and_back_off(tmp_path):
 def test_recover_requeues_before_the_dot_and_never_resends_after(tmp_path):
     """After a crash: a mail in `sending` is queued again; one that reached `committing` is
     failed as uncertain (never sent twice); the states survive the store's reopening."""
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     outbox = Outbox(store)
     before_dot = outbox.enqueue(_mail("a@example.com"), 0.0, "example.com")
     after_dot = outbox.enqueue(_mail("b@example.com"), 0.0, "example.com")
@@ -148,7 +148,7 @@ def test_recover_requeues_before_the_dot_and_never_resends_after(tmp_path):
     outbox.committing(after_dot)
     store.sync()
     store.close()  # as after a kill: the journal holds it all
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     try:
         outbox = Outbox(store)
         assert outbox.recover(2.0) == {"requeued": 1, "uncertain": 1}
@@ -168,7 +168,7 @@ def test_recover_requeues_before_the_dot_and_never_resends_after(tmp_path):
 def test_options_know_their_origin_and_audit_changes(tmp_path):
     """Default < command line < admin; a change writes an audit entry; the password shows
     only as set; the same value again is no change; a bad value changes nothing."""
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     try:
         options = Options(store, MAIL_OPTIONS, {"mail.host": "smtp.example.com"})
         view = options.view("mail")
@@ -221,7 +221,7 @@ def test_a_rendering_serves_every_recipient_and_refuses_a_header_trick():
 def test_old_sent_and_failed_mails_are_dropped_and_stay_dropped(tmp_path):
     """Cleanup drops sent and failed mails finished before the cut-off (and their keys), keeps
     newer ones and everything still waiting, and the drop survives reopening the store."""
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     try:
         outbox = Outbox(store)
         ids = {}
@@ -239,7 +239,7 @@ def test_old_sent_and_failed_mails_are_dropped_and_stay_dropped(tmp_path):
         assert not outbox.has_key("old-sent") and outbox.has_key("new-sent")
         store.sync()
         store.close()
-        store = Store(tmp_path)
+        store = TinyDBStore(tmp_path)
         reopened = Outbox(store)
         for name in ("old-sent", "old-failed"):
             with pytest.raises(Refused):

@@ -14,7 +14,7 @@ from relay_server.options.live import LiveRelayOptions, command_line_values
 from relay_server.options.options import Options
 from relay_server.sessions.relay import RelayOptions
 from relay_server.sessions.supports import Customer, SessionState, SupportSession
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 
 SPECS = {spec.key: spec for spec in ALL_OPTIONS}
 
@@ -77,7 +77,7 @@ def test_every_option_is_in_a_section_and_its_default_passes_its_own_check():
 
 def test_reset_goes_back_to_the_command_line_and_the_audit_pages_newest_first(tmp_path):
     """A reset forgets the admin's value (audited with reset_to); pages do not overlap."""
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     try:
         options = Options(store, RELAY_OPTIONS, {"sessions.customers_per_session": 3})
         options.set({"sessions.customers_per_session": 5}, "root", 10.0)
@@ -103,7 +103,7 @@ def test_reset_goes_back_to_the_command_line_and_the_audit_pages_newest_first(tm
 def test_the_relay_reads_each_option_at_the_moment_of_use(tmp_path):
     """LiveRelayOptions answers the admin's value as soon as it is set; the command line's
     values are only those that differ from the defaults; other fields stay the start-up ones."""
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     try:
         start = RelayOptions(customers_per_session=4, public_url="https://relay.example")
         given = command_line_values(start, RelayOptions())
@@ -122,7 +122,7 @@ def test_the_relay_reads_each_option_at_the_moment_of_use(tmp_path):
 def test_an_idle_token_is_signed_out_and_activity_keeps_it(tmp_path):
     """With a timeout, a token unused for longer is refused and removed; a request or an
     open session socket (touch) restarts its count; 0 never signs out."""
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     timeout = [0.0]
     try:
         accounts = Accounts(store, hasher=lambda p: "x", idle_timeout_s=lambda: timeout[0])

@@ -16,7 +16,7 @@ from relay_server.errors import Refused
 from relay_server.reservations.model import ReservationChange, ReservationStatus
 from relay_server.reservations.service import RESERVATIONS, Reservations, meeting_url
 from relay_server.sessions.relay import Relay, RelayOptions
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 
 ALICE = Principal("alice", "agent", "x")
 
@@ -30,13 +30,13 @@ def test_every_change_reaches_on_change_after_it_is_stored(tmp_path: Path):
     """Created, updated, invitees added and removed, cancelled: each once, in order, with the
     previous state, and each already in the store when the hook runs; a refused edit tells
     no one and changes nothing."""
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     try:
         relay = Relay(store, RelayOptions(), hasher=hash_password)
         seen: list[tuple[str, int, str | None, bool]] = []
 
         def on_change(reservation, change, previous) -> None:
-            stored = [d for d in store.table(RESERVATIONS).all() if d["id"] == reservation.id]
+            stored = [d for d in store.all(RESERVATIONS) if d["id"] == reservation.id]
             in_store = stored[0]["sequence"] == reservation.sequence
             seen.append((str(change), reservation.sequence, previous and previous.title, in_store))
 

@@ -31,7 +31,7 @@ from relay_server.reservations.model import (
     ReservationStatus,
 )
 from relay_server.reservations.reminders import due_reminders, next_reminder_at
-from relay_server.store import Store
+from relay_server.store import TinyDBStore
 
 ORGANIZER = ics.Organizer("Alice Kim", "relay@example.com")
 AGENT = {"username": "alice", "name": "Alice Kim", "company": "Acme", "email": "alice@acme.test"}
@@ -228,7 +228,7 @@ def test_the_next_reminder_time():
 
 @pytest.fixture
 def mailer(tmp_path):
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     outbox = Outbox(store)
     settings = SmtpSettings("127.0.0.1", 25, "none", "", "", "relay@example.com", "RemoteSales")
     clock = [NOW.timestamp()]

@@ -7,17 +7,17 @@ import os
 
 import pytest
 
-from relay_server.store import SCHEMA_VERSION, Store, StoreError
+from relay_server.store import SCHEMA_VERSION, StoreError, TinyDBStore
 
 
-def _crash(store: Store) -> None:
+def _crash(store: TinyDBStore) -> None:
     """Drop the store as a killed process would: no checkpoint, lock released."""
     os.close(store.journal._fd)
     os.close(store._lock_fd)
 
 
 def test_synced_changes_survive_a_crash(tmp_path):
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     first = store.insert("chat:s", {"text": "one"})
     store.insert("chat:s", {"text": "two"})
     store.update("chat:s", first, {"text": "one, edited"})
@@ -25,42 +25,42 @@ def test_synced_changes_survive_a_crash(tmp_path):
     store.remove("accounts", 1)
     store.sync()
     _crash(store)
-    reopened = Store(tmp_path)
-    assert [d["text"] for d in reopened.table("chat:s").all()] == ["one, edited", "two"]
-    assert reopened.table("accounts").all() == []
+    reopened = TinyDBStore(tmp_path)
+    assert [d["text"] for d in reopened.all("chat:s")] == ["one, edited", "two"]
+    assert reopened.all("accounts") == []
     assert (tmp_path / "journal.jsonl").stat().st_size == 0, "opening checkpoints the replay"
     assert reopened.insert("chat:s", {"text": "three"}) == 3, "ids go on after a replay"
-    assert reopened.table("chat:s").get(doc_id=3)["text"] == "three"
+    assert reopened.get("chat:s", 3)["text"] == "three"
     reopened.close()
 
 
 def test_unsynced_changes_are_not_on_disk(tmp_path):
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     store.insert("chat:s", {"text": "never synced"})
     _crash(store)
-    assert Store(tmp_path).table("chat:s").all() == []
+    assert TinyDBStore(tmp_path).all("chat:s") == []
 
 
 def test_a_torn_last_journal_line_is_skipped(tmp_path):
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     store.insert("chat:s", {"text": "whole"})
     store.sync()
     _crash(store)
     with open(tmp_path / "journal.jsonl", "ab") as journal:
         journal.write(b'{"t":"chat:s","op":"i","id":2,"d":{"te')
-    reopened = Store(tmp_path)
-    assert [d["text"] for d in reopened.table("chat:s").all()] == ["whole"]
+    reopened = TinyDBStore(tmp_path)
+    assert [d["text"] for d in reopened.all("chat:s")] == ["whole"]
     reopened.close()
 
 
 def test_damage_before_the_last_line_is_an_error(tmp_path):
     (tmp_path / "journal.jsonl").write_bytes(b'garbage\n{"t":"x","op":"i","id":1,"d":{}}\n')
     with pytest.raises(ValueError):
-        Store(tmp_path)
+        TinyDBStore(tmp_path)
 
 
 def test_checkpoint_writes_valid_json_and_empties_the_journal(tmp_path):
-    store = Store(tmp_path, checkpoint_bytes=1)
+    store = TinyDBStore(tmp_path, checkpoint_bytes=1)
     store.insert("chat:s", {"text": "héllo"})
     store.sync()
     assert store.needs_checkpoint
@@ -73,11 +73,11 @@ def test_checkpoint_writes_valid_json_and_empties_the_journal(tmp_path):
 
 
 def test_one_process_per_data_folder(tmp_path):
-    store = Store(tmp_path)
+    store = TinyDBStore(tmp_path)
     with pytest.raises(StoreError, match="in use by another process"):
-        Store(tmp_path)
+        TinyDBStore(tmp_path)
     store.close()
-    Store(tmp_path).close()
+    TinyDBStore(tmp_path).close()
 
 
 def test_a_newer_schema_is_refused(tmp_path):
@@ -85,4 +85,4 @@ def test_a_newer_schema_is_refused(tmp_path):
         json.dumps({"meta": {"1": {"schema_version": SCHEMA_VERSION + 1}}})
     )
     with pytest.raises(StoreError, match="use a newer relay"):
-        Store(tmp_path)
+        TinyDBStore(tmp_path)

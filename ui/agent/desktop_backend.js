@@ -1,6 +1,7 @@
 // The agent page inside the desktop app (docs/agent-local-api.md): served by the app's local
 // server, so relay HTTP goes through /local/relay/<path>, login through /local/login, the
-// websocket straight to the relay's ws_url, and every /local/* call carries the launch secret.
+// websocket to the ws_url the app gives (its loopback tunnel, which follows the network settings,
+// A7), and every /local/* call carries the launch secret.
 // Short messages and preferences follow the account on the relay (account_backend.js); the
 // app's other windows follow this one through the app (window_sync.js).
 
@@ -49,6 +50,30 @@ export class DesktopBackend extends AccountBackend {
       ...options,
       headers: { ...options.headers, [TOKEN_HEADER]: this._secret },
     });
+  }
+
+  /** A7: the relay address, SSL, CA file and proxy (`GET /local/network`). */
+  async networkSettings() {
+    return this._local("GET", "/local/network");
+  }
+
+  async saveNetworkSettings(body) {
+    return this._local("PUT", "/local/network", { body });
+  }
+
+  /** Try what the form says against the relay; throws an ApiError with `networkCause`. */
+  async testNetwork(body) {
+    return this._local("POST", "/local/network/test", { body });
+  }
+
+  /** The native open dialog for the CA file: `{path, cancelled}`. */
+  async chooseCaFile() {
+    return this._local("POST", "/local/network/choose_ca_file");
+  }
+
+  /** The first run: `{needed, settings, path, error?}` (settings from a provisioning file). */
+  async firstRun() {
+    return this._local("GET", "/local/first_run");
   }
 
   async loginDefaults() {
@@ -304,15 +329,17 @@ export class DesktopBackend extends AccountBackend {
 
   // ---------- Settings: remote support (A8) and the received-files folder (P4) ----------
 
-  /** {remote_support, received_files_folder, default_folder} (the folder used when empty). */
+  /** {remote_support, quality_presets, received_files_folder, default_folder} (the folder used
+   * when empty; quality_presets: each preset's options, A8). */
   async remoteSupportSettings() {
-    const [{ settings }, { folder }] = await Promise.all([
+    const [{ settings, quality_presets: presets }, { folder }] = await Promise.all([
       this._local("GET", "/local/settings"),
       this._local("GET", "/local/files/folder"),
     ]);
     const chosen = settings.received_files_folder ?? "";
     return {
       remote_support: settings.remote_support ?? {},
+      quality_presets: presets ?? {},
       received_files_folder: chosen,
       default_folder: chosen ? "" : folder,
     };
@@ -323,6 +350,35 @@ export class DesktopBackend extends AccountBackend {
     await this._local("PUT", "/local/settings", {
       body: { remote_support: remoteSupport, received_files_folder: folder },
     });
+  }
+
+  // ---------- The lock and the text size (A8): /local/desk, /local/lock, /local/unlock ----------
+
+  /** {locked, lock_after_s, text_size}. */
+  async deskState() {
+    return this._local("GET", "/local/desk");
+  }
+
+  /** Cover every window of the app (the main window's idle timer). */
+  async lock() {
+    return this._local("POST", "/local/lock");
+  }
+
+  /** Uncover every window once the relay confirms the password (ApiError: wrong_password, throttled). */
+  async unlock(password) {
+    return this._local("POST", "/local/unlock", { body: { password } });
+  }
+
+  /** Save A8's options of this computer (text_size, idle_lock_minutes, presenting_desktop). */
+  async saveDeskSettings(changes) {
+    const { settings } = await this._local("PUT", "/local/settings", { body: changes });
+    return settings;
+  }
+
+  /** All the app's settings (GET /local/settings). */
+  async localSettings() {
+    const { settings } = await this._local("GET", "/local/settings");
+    return settings;
   }
 
   // ---------- Automatic logout (A4): the idle time is the account's; activity is /local/activity ----------
@@ -364,6 +420,22 @@ export class DesktopBackend extends AccountBackend {
   /** Settings › Remote support's "Open calls in my web browser": {open_in_browser}. */
   async saveCallSettings(calls) {
     await this._local("PUT", "/local/settings", { body: { calls } });
+  }
+
+  /** P9: {folder, automatic, recordings: [{name, customer, session_id, started_at, duration_s, size}]}. */
+  async recordings(sessionId = "") {
+    const query = sessionId ? `?session_id=${encodeURIComponent(sessionId)}` : "";
+    return this._local("GET", `/local/recordings${query}`);
+  }
+
+  /** P9: open a listed recording with the system's player. */
+  async openRecording(name) {
+    await this._local("POST", "/local/recordings/open", { body: { name } });
+  }
+
+  /** P9: Settings › Remote support's "Record presentations automatically": {automatic}. */
+  async saveRecordingSettings(recording) {
+    await this._local("PUT", "/local/settings", { body: { recording } });
   }
 
   /** A call started ("start": the camera and microphone open to this window) or ended. */

@@ -8,9 +8,11 @@ import { fillIcons } from "../common/icons.js";
 import { createBackend } from "./backend.js";
 import { ActivityReporter } from "./idle_logout.js";
 import { followLanguage } from "./window_sync.js";
+import { followDesk } from "./desk.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
+import { DESK_STRINGS } from "../common/strings/desk_strings.js";
 
-i18n.addStrings(AGENT_STRINGS);
+i18n.addStrings(AGENT_STRINGS, DESK_STRINGS);
 
 function showLanguage() {
   for (const article of document.querySelectorAll("article[lang]")) {
@@ -22,6 +24,7 @@ const backend = createBackend();
 if (backend.mode === "desktop") {
   // A4: reading the help (scrolling, clicking) counts as activity for the automatic sign-out.
   new ActivityReporter({ source: "help", report: (r) => backend.reportActivity(r) }).start();
+  followDesk({ backend, i18n }); // A8: text size and the lock
 }
 followLanguage(backend.sync, i18n); // one language in every window
 i18n.attachSwitcher(byId("language-select"));

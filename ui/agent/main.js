@@ -14,12 +14,14 @@ import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
 import { loadJson, saveJson } from "../common/storage.js";
 import { AccountData } from "./account_data.js";
+import { FirstRun } from "./first_run.js";
 import { Favourites } from "./favourites.js";
 import { Attention, normalizeAttention } from "./attention.js";
 import { createBackend } from "./backend.js";
 import { offerDesktopActions, startFromHandoff } from "./call_handoff.js";
 import { takeHandoff } from "./handoff.js";
 import { ActivityReporter, IdleLogout } from "./idle_logout.js";
+import { IdleLock, followDesk } from "./desk.js";
 import { LoginForm } from "./login_form.js";
 import { HistoryView } from "../common/history/history_view.js";
 import { ReservationsView } from "./reservations_view.js";
@@ -32,6 +34,7 @@ import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
 import { ATTENTION_STRINGS } from "../common/strings/attention_strings.js";
 import { BROWSER_PRESENT_STRINGS } from "../common/strings/browser_present_strings.js";
 import { CALL_STRINGS } from "../common/strings/call_strings.js";
+import { RECORDING_STRINGS } from "../common/strings/recording_strings.js";
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DESKTOP_CALL_STRINGS } from "../common/strings/desktop_call_strings.js";
@@ -41,6 +44,7 @@ import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
 import { RESERVATION_STRINGS } from "../common/strings/reservation_strings.js";
 import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
+import { DESK_STRINGS } from "../common/strings/desk_strings.js";
 import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
 import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
 import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
@@ -54,8 +58,10 @@ i18n.addStrings(
   ATTENTION_STRINGS,
   BROWSER_PRESENT_STRINGS,
   CALL_STRINGS,
+  RECORDING_STRINGS,
   CHAT_STRINGS,
   CONTROL_STRINGS,
+  DESK_STRINGS,
   DESKTOP_CALL_STRINGS,
   DRAWING_STRINGS,
   FAVOURITE_STRINGS,
@@ -73,7 +79,7 @@ i18n.addStrings(
 
 const AUTH_KEY = "rs.agent.auth";
 const SUPPORT_KEY = "rs.agent.support";
-const STEPS = ["login", "home", "reservations", "history", "profile", "settings", "waiting", "chat", "end"];
+const STEPS = ["firstrun", "login", "home", "reservations", "history", "profile", "settings", "waiting", "chat", "end"];
 const TOOL_STEPS = new Set(["home", "reservations", "history", "profile", "settings"]);
 
 class AgentApp {
@@ -125,6 +131,8 @@ class AgentApp {
     });
     this.settings = new SettingsPanel({
       i18n,
+      // P9: the admin's recording policy, asked with this sign-in's token.
+      recordingPolicy: async () => (await this._api("GET", "/api/me/preferences")).recording_policy,
       loadShortMessages: () => this._loadShortMessages(),
       saveShortMessages: async (messages) => {
         try {
@@ -142,7 +150,15 @@ class AgentApp {
       onIdleMinutes: (minutes) => this._startIdle(minutes),
       attention: this.attention,
       favourites: this.favourites,
+      onLockMinutes: () => this._startLock(),
     });
+    // A8: the desktop app locks its windows after the idle time while a support is live.
+    this.lockTimer = this.backend.mode === "desktop" && !this.chatWindow
+      ? new IdleLock({
+        appActivity: () => this.backend.appActivity(),
+        onLock: () => this.backend.lock().catch((error) => console.warn("not locked:", error.message)),
+      })
+      : null;
     // A4: sign out after the idle time (the main window decides; idle_logout.js).
     this.idle = new IdleLogout({
       isLive: () => this._supportLive(),
@@ -174,6 +190,9 @@ class AgentApp {
     i18n.apply();
     i18n.onChange((code) => this.windows.languageChanged(code));
     this.backend.sync.onMessage((message) => this.windows.onWindowMessage(message));
+    if (this.backend.mode === "desktop") {
+      this.desk = followDesk({ backend: this.backend, i18n, onLockChange: (locked) => this._lockChanged(locked) });
+    }
     fillIcons();
     this._wireToolbar();
     byId("admin-button").hidden = !this.backend.canOpenAdmin;
@@ -200,6 +219,14 @@ class AgentApp {
       return;
     }
     if (!this.auth?.token) {
+      const firstRun = this.chatWindow ? null : await FirstRun.needed(this.backend);
+      if (firstRun) {
+        // A7: no relay yet; its address and the proxy first, checked, then the login form.
+        const questions = new FirstRun({ i18n, backend: this.backend, onDone: () => this.showLogin() });
+        this._show("firstrun");
+        await questions.show(firstRun);
+        return;
+      }
       this.showLogin();
       if (this.backend.mode === "desktop") {
         this.windows.adoptDesktopLogin(); // the app may be signed in already (a reloaded main window)
@@ -271,11 +298,38 @@ class AgentApp {
     }
   }
 
+  /** A8: while locked the title bar names no customer; the timer rests until unlocked. */
+  _lockChanged(locked) {
+    this._locked = locked;
+    if (this.lockTimer) {
+      this.lockTimer.paused = locked;
+      this.lockTimer.reset();
+    }
+    this._renderTitle();
+  }
+
+  /** (Re)start the lock's timer with the app's idle time (desktop main window, signed in). */
+  async _startLock() {
+    if (!this.lockTimer) {
+      return;
+    }
+    if (!this.auth) {
+      this.lockTimer.stop();
+      return;
+    }
+    const desk = await this.backend.deskState().catch(() => null);
+    if (this.auth) {
+      this.lockTimer.start(desk?.lock_after_s ?? 0, this._lockCheckMs);
+    }
+  }
+
   /** The page's (and the desktop chat window's) title: the customer, or what the page shows. */
   _renderTitle() {
     const session = this.support?.session;
     let title = i18n.t("app.agent_title");
-    if (this.step === "chat" && session) {
+    if (this._locked) {
+      title = i18n.t("lock.window_title");
+    } else if (this.step === "chat" && session) {
       title = i18n.t("account.title_chat", { name: session.customer_name || i18n.t("role.customer") });
     } else if (this.step === "waiting") {
       title = i18n.t("account.title_waiting");
@@ -364,6 +418,13 @@ class AgentApp {
         api: (method, path, options) => this._api(method, path, options),
         download: (path) => this.backend.saveExport(path, this.auth?.token),
         onAuthError: (error) => this._authError(error),
+        // P9: the desktop app lists this PC's recordings of the session (never the relay's).
+        localRecordings: this.backend.recordings
+          ? {
+              list: async (sessionId) => (await this.backend.recordings(sessionId)).recordings,
+              open: (name) => this.backend.openRecording(name),
+            }
+          : null,
       });
     }
     this.history.search(this.history.page);
@@ -532,11 +593,15 @@ class AgentApp {
     if (auth?.token !== this.auth?.token) {
       this.account.refresh(); // another sign-in: read the account's data again
     }
+    const signedInBefore = Boolean(this.auth);
     this.auth = auth?.token ? auth : null;
     this.backend.useAccount(this.auth ? this.account : null);
     saveJson(window.sessionStorage, AUTH_KEY, this.auth);
     this._renderMe();
     this._syncIdle();
+    if (signedInBefore !== Boolean(this.auth)) {
+      this._startLock();
+    }
   }
 
   // ---------- Automatic logout (A4) ----------

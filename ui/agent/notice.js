@@ -17,11 +17,13 @@ import { ActivityReporter } from "./idle_logout.js";
 import { NoticePresentation } from "./notice_presentation.js";
 import { attachNoticeFiles } from "./notice_files.js";
 import { followLanguage } from "./window_sync.js";
+import { followDesk } from "./desk.js";
+import { DESK_STRINGS } from "../common/strings/desk_strings.js";
 import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
 import { DESKTOP_CALL_STRINGS } from "../common/strings/desktop_call_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 
-i18n.addStrings(AGENT_STRINGS, DESKTOP_CALL_STRINGS, FILE_STRINGS);
+i18n.addStrings(AGENT_STRINGS, DESK_STRINGS, DESKTOP_CALL_STRINGS, FILE_STRINGS);
 
 const TICK_MS = 1000;
 const CONFIRM_SHOWN_MS = 5000;
@@ -41,6 +43,7 @@ class NoticeWindow {
     i18n.onChange(() => this.render());
     followLanguage(this.backend.sync, i18n); // the language the other windows show
     if (this.backend.mode === "desktop") {
+      followDesk({ backend: this.backend, i18n }); // A8: text size and the lock (customer names)
       const title = () =>
         this.backend.setNoticeTitle(i18n.t("notice.page_title")).catch((error) => {
           console.warn("the notice's title was not set:", error.message);

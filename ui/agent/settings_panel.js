@@ -6,10 +6,13 @@
 import { byId } from "../common/dom.js";
 import { AttentionSettings } from "./attention_settings.js";
 import { CallSettings } from "./call_settings.js";
+import { RecordingSettings } from "./recording_settings.js";
+import { DeskSettings } from "./desk_settings.js";
 import { IdleLogoutSettings } from "./idle_logout_settings.js";
 import { RemoteSupportSettings } from "./remote_support_settings.js";
 import { ShortMessagesEditor } from "./short_messages_editor.js";
 import { FavouritesSettings } from "./favourites_settings.js";
+import { NetworkSettings } from "./network_settings.js";
 
 export class SettingsPanel {
   /**
@@ -22,8 +25,10 @@ export class SettingsPanel {
    * @param {(minutes: number) => void} options.onIdleMinutes the automatic sign-out's new time
    * @param {import("./attention.js").Attention} options.attention what the Alerts tab tries out
    * @param {import("./favourites.js").Favourites} [options.favourites] the Favourites tab's data
+   * @param {() => Promise<string>} [options.recordingPolicy] the admin's recording policy (P9)
+   * @param {(minutes: number) => void} [options.onLockMinutes] the lock's new idle time (A8)
    */
-  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend, onIdleMinutes, attention, favourites }) {
+  constructor({ i18n, loadShortMessages, saveShortMessages, onAuthError, backend, onIdleMinutes, attention, favourites, recordingPolicy, onLockMinutes }) {
     this.i18n = i18n;
     this._load = loadShortMessages;
     this._onAuthError = onAuthError;
@@ -31,11 +36,17 @@ export class SettingsPanel {
     this.editor = new ShortMessagesEditor(byId("tabpanel-short"), { i18n, save: saveShortMessages });
     this.remote = new RemoteSupportSettings(byId("tabpanel-remote"), { i18n, backend });
     this.idle = new IdleLogoutSettings(byId("tabpanel-network"), { i18n, backend, onSaved: onIdleMinutes });
+    // A7: the relay, SSL, CA file and proxy, above the automatic sign-out (desktop app only).
+    this.network = backend.networkSettings ? new NetworkSettings(byId("tabpanel-network"), { i18n, backend }) : null;
     this.alerts = new AttentionSettings(byId("tabpanel-alerts"), { i18n, backend, attention });
     // A9: links and documents (the account's), folders and programs (this PC's).
     this.favourites = favourites ? new FavouritesSettings(byId("tabpanel-favourites"), { i18n, favourites }) : null;
     // CH9: "Open calls in my web browser" (desktop app only), under Remote support.
     this.calls = backend.callSupport ? new CallSettings(byId("tabpanel-remote"), { i18n, backend }) : null;
+    // P9: recordings are made by the desktop app's presenter only.
+    this.recordings = backend.recordings ? new RecordingSettings(byId("tabpanel-remote"), { i18n, backend, policy: recordingPolicy }) : null;
+    // A8: text size, the lock, the desktop while presenting (desktop app only).
+    this.desk = backend.deskState ? new DeskSettings(byId("tabpanel-remote"), { i18n, backend, onLockMinutes }) : null;
     for (const tab of this.tabs) {
       tab.addEventListener("click", () => this.select(tab));
       tab.addEventListener("keydown", (event) => this._onKey(event, tab));
@@ -47,8 +58,11 @@ export class SettingsPanel {
     this.tabs[0].focus();
     this.remote.load();
     this.idle.load();
+    this.network?.load();
     this.alerts.load();
     this.calls?.load();
+    this.recordings?.load();
+    this.desk?.load();
     this.favourites?.load();
     try {
       this.editor.setMessages(await this._load());

@@ -41,6 +41,9 @@ export class ErrorMessage {
     } else if (code === "relay_uses_http" && typeof error.url === "string") {
       // The agent app: an address typed without a scheme answers over plain http only.
       this.showKey("error.relay_uses_http", { url: error.url });
+    } else if (error?.networkCause && this.i18n.has(`net.cause.${error.networkCause}`)) {
+      // A7: what exactly failed between the agent app and the relay (DNS, proxy, certificate).
+      this.showKey(`net.cause.${error.networkCause}`, { reason: error.networkReason ?? "" });
     } else if (code === "server_error") {
       this.showKey("error.server_error", { status: error.status || "?" });
     } else if (code && this.i18n.has(`error.${code}`)) {

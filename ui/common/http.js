@@ -12,8 +12,11 @@ export class ApiError extends Error {
    * @param {number|null} [details.retryAfterS] seconds to wait before trying again
    * @param {number|null} [details.triesLeft] wrong passwords left before a sign-in lock
    * @param {string|null} [details.url] an address to suggest (the agent app's relay_uses_http)
+   * @param {string|null} [details.networkCause] why the agent app could not reach the relay
+   *   (A7: "dns", "proxy_auth", "untrusted", ...; suite/net/policy.py CAUSES)
+   * @param {string|null} [details.networkReason] its low-level reason ("self-signed certificate")
    */
-  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null, url = null } = {}) {
+  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null, url = null, networkCause = null, networkReason = null } = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
@@ -21,6 +24,8 @@ export class ApiError extends Error {
     this.retryAfterS = retryAfterS;
     this.triesLeft = triesLeft;
     this.url = url;
+    this.networkCause = networkCause;
+    this.networkReason = networkReason;
   }
 }
 
@@ -89,6 +94,8 @@ export async function requestJson(method, path, { body, blob, token, headers = {
       retryAfterS: retryAfterFrom(response, error),
       triesLeft: typeof error.tries_left === "number" ? error.tries_left : null,
       url: typeof error.url === "string" ? error.url : null,
+      networkCause: typeof error.cause === "string" ? error.cause : null,
+      networkReason: typeof error.reason === "string" ? error.reason : null,
     });
   }
   if (response.status === 502 || response.status === 503 || response.status === 504) {

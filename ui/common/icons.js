@@ -55,6 +55,9 @@ const PATHS = Object.freeze({
   folder: '<path d="M3.5 6.5a1.5 1.5 0 0 1 1.5-1.5h4.5l2 2.5H19a1.5 1.5 0 0 1 1.5 1.5v9.5A1.5 1.5 0 0 1 19 20H5a1.5 1.5 0 0 1-1.5-1.5z"/>',
   program: '<rect x="3.5" y="4.5" width="17" height="15" rx="2"/><path d="M3.5 8.5h17M7 12.5l2.5 2-2.5 2M12 16.5h4"/>',
   printer: '<path d="M7 8.5V3.5h10v5"/><rect x="3.5" y="8.5" width="17" height="8" rx="1.5"/><path d="M7 14h10v6.5H7z"/>',
+  // The shared whiteboard (CH3): a board on an easel's splayed legs with a stroke on it (Draw
+  // has the pencil; a screen has one stem and a foot).
+  whiteboard: '<rect x="3" y="4" width="18" height="11.5" rx="1.5"/><path d="M7 11c1.5-3 3-3 4.5 0s3 3 4.5 0M8 15.5 6 21M16 15.5l2 5.5M12 4V2"/>',
   // Usage statistics (AD3): the admin site's entry.
   chart: '<path d="M4 20.5h16"/><path d="M7 16.5v-5M12 16.5v-9M17 16.5v-6"/>',
 });

@@ -30,6 +30,8 @@ export const MessageType = Object.freeze({
   PRESENT_RESUME: "present_resume",
   PRESENT_STOP: "present_stop",
   CURSOR: "cursor",
+  SET_RECORDING: "set_recording",
+  RECORDING_STATE: "recording_state",
   DECODER_SUPPORT: "decoder_support",
   VIDEO_CODECS: "video_codecs",
   REQUEST_KEY_FRAME: "request_key_frame",
@@ -80,6 +82,7 @@ export const MessageType = Object.freeze({
   NEW_WHITEBOARD: "new_whiteboard",
   WHITEBOARD_STATE: "whiteboard_state",
   WHITEBOARD_UPDATED: "whiteboard_updated",
+  WHITEBOARD_REFUSED: "whiteboard_refused",
   // favourites in the chat (CH7) and remote print
   SEND_LINK: "send_link",
   REQUEST_PRINT: "request_print",

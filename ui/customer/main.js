@@ -37,9 +37,12 @@ import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 import { CustomerCall, redeemCallHandoff, takeCallHandoff } from "./customer_call.js"; // CH9
 import { forgetLinkInAddress, linkSecret, showInvitation } from "./invitation_link.js";
 import { MeetingPage } from "./meeting_page.js";
+import { RecordingMark } from "../common/recording_mark.js"; // P9
+import { RECORDING_STRINGS } from "../common/strings/recording_strings.js";
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
 
 i18n.addStrings(
+  RECORDING_STRINGS,
   CALL_STRINGS,
   CHAT_STRINGS,
   CUSTOMER_STRINGS,
@@ -513,6 +516,9 @@ class CustomerApp {
     this.call = new CustomerCall({ socket, i18n, panel: byId("chat-panel"), autoAnswer: this._autoAnswer });
     this._autoAnswer = null;
     socket.on("status", (status) => this._onStatus(status));
+    this.recordingMark ??= new RecordingMark({ i18n, parent: byId("agent-role").parentElement });
+    this.recordingMark.set(false);
+    this.recordingMark.attach(socket);
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);
       this._rememberSeen();

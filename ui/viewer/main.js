@@ -30,6 +30,8 @@ import { FAVOURITE_STRINGS } from "../common/strings/favourite_strings.js";
 import { FILE_STRINGS } from "../common/strings/file_strings.js";
 import { attachPrintRequests } from "../common/print/print_requests.js";
 import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
+import { RecordingMark } from "../common/recording_mark.js"; // P9
+import { RECORDING_STRINGS } from "../common/strings/recording_strings.js";
 
 import { attachNativeShell, nativeCallInBrowser } from "./native_shell.js"; // one-time viewer program (P1, P10)
 import { requestJson } from "../common/http.js";
@@ -40,7 +42,7 @@ import { VIEWER_CHAT_STRINGS } from "../common/strings/viewer_chat_strings.js";
 import { WHITEBOARD_STRINGS } from "../common/strings/whiteboard_strings.js";
 import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 
-i18n.addStrings(CONTROL_STRINGS, DRAWING_STRINGS, FILE_STRINGS, SCREEN_STRINGS);
+i18n.addStrings(CONTROL_STRINGS, DRAWING_STRINGS, FILE_STRINGS, SCREEN_STRINGS, RECORDING_STRINGS);
 i18n.addStrings(CHAT_STRINGS, VIEWER_CHAT_STRINGS, CALL_STRINGS, WHITEBOARD_STRINGS, FAVOURITE_STRINGS);
 
 const SESSION_KEY = "rs.customer.session"; // written by the relay page (ui/customer/main.js)
@@ -150,6 +152,8 @@ class ViewerApp {
     });
     this.files.listen(socket);
     socket.on("status", (status) => this._onStatus(status));
+    const badge = byId("state-badge");
+    new RecordingMark({ i18n, parent: badge.parentElement, before: badge.nextSibling }).attach(socket);
     socket.on("binary", (data) => this._onFrame(data));
     socket.on(MessageType.SCREEN_STATE, (message) => this._onScreenState(message));
     // Motion as video: say what this engine decodes (none: the relay has the presenter send
@@ -199,6 +203,7 @@ class ViewerApp {
       host: byId("main"),
       layout: byId("main"),
       buttonBefore: byId("end-button"),
+      promptAnchor: byId("viewport"), // the question shows over the screen, at its top
       autoShow: false,
       request: (method, path, options) =>
         requestJson(method, path, {

@@ -23,14 +23,19 @@ from suite import http_json
 from suite.agent.app.errors import AgentError, RelayClientError
 from suite.agent.app.local_attention import install_attention_routes
 from suite.agent.app.local_calls import install_call_routes
+from suite.agent.app.local_desk import DeskLock, install_desk_routes
 from suite.agent.app.local_favourites import install_favourite_routes
 from suite.agent.app.local_files import install_local_file_routes
 from suite.agent.app.local_history import install_history_routes
+from suite.agent.app.local_network import install_network_routes
 from suite.agent.app.local_presentation import install_presentation_routes
+from suite.agent.app.local_recordings import install_recording_routes
 from suite.agent.app.local_state import LocalState, Notice, log_out
+from suite.agent.app.network_settings import AgentNetwork
 from suite.agent.app.presentations import Presentations
 from suite.agent.app.relay_client import Readable, RelayClient, parse_relay_address
-from suite.agent.app.settings import LANGUAGES, LocalSettings
+from suite.agent.app.relay_tunnel import RelayTunnel
+from suite.agent.app.settings import LANGUAGES, QUALITY_PRESETS, LocalSettings
 from suite.agent.app.system_notifications import SystemNotifier
 from suite.errors import CodedError
 from suite.resources import ui_dir
@@ -208,22 +213,35 @@ def _window_title(data: dict[str, Any]) -> str:
 def build_app(
     settings: LocalSettings,
     desktop: Desktop,
-    client_factory: Callable[[str, bool], RelayClient] = RelayClient,
+    client_factory: Callable[[str, bool], RelayClient] | None = None,
     state: LocalState | None = None,
     presentations: Presentations | None = None,
     notifier: SystemNotifier | None = None,
+    network: AgentNetwork | None = None,
+    tunnel: RelayTunnel | None = None,
 ) -> bottle.Bottle:
     """The routes of docs/agent-local-api.md, unguarded: serve it through :func:`guard`.
 
     Args:
         settings: the settings file.
         desktop: the windows.
-        client_factory: makes a relay client from ``(base_url, verify_tls)``.
+        client_factory: makes a relay client from ``(base_url, verify_tls)``; by default one
+            that follows the network settings (A7).
         state: the login and notice list (a fresh one by default).
         presentations: the presenter children (a fresh set by default).
         notifier: the desktop's notifications (D-Bus on Linux; a fresh one by default).
+        network: the network settings and the proxy password (A7; from ``settings`` by default).
+        tunnel: carries the windows' websocket to the relay under those settings; without it
+            the pages connect to the relay's own ``ws_url``.
     """
     app = bottle.Bottle()
+    network = network if network is not None else AgentNetwork(settings)
+    if client_factory is None:
+        agent_network = network
+
+        def client_factory(url: str, verify_tls: bool) -> RelayClient:
+            return RelayClient(url, policy=agent_network.policy())
+
     state = state if state is not None else LocalState()
     presentations = presentations if presentations is not None else Presentations()
 
@@ -242,11 +260,11 @@ def build_app(
     # Presenting (P2, P6), control (P3), drawing (P5): suite/agent/app/local_presentation.py.
     install_presentation_routes(
         app, json_route, settings, presentations, login=lambda: state.login,
-        body=_body, session_id_of=_session_id,
+        body=_body, session_id_of=_session_id, network_policy=network.policy,
     )  # fmt: skip
     # Files both ways (P4): /local/files/* (suite/agent/app/local_files.py).
     install_local_file_routes(
-        app, json_route, settings, login=lambda: state.login,
+        app, json_route, settings, login=lambda: state.login, connector=network.connector,
         choose_files=getattr(desktop, "choose_files", None),
         body=_body, session_id_of=_session_id,
     )  # fmt: skip
@@ -255,6 +273,9 @@ def build_app(
     install_favourite_routes(
         app, json_route, settings, body=_body, choose_path=getattr(desktop, "choose_path", None)
     )
+
+    # Recordings of presentations (P9): suite/agent/app/local_recordings.py.
+    install_recording_routes(app, json_route, settings, body=_body)
 
     # The history's Excel export (A10): suite/agent/app/local_history.py.
     install_history_routes(app, json_route, login=lambda: state.login, client=client, body=_body)
@@ -277,15 +298,31 @@ def build_app(
         body=_body, session_id_of=_session_id,
     )  # fmt: skip
 
+    # Network settings, their test and the first run (A7): suite/agent/app/local_network.py.
+    install_network_routes(
+        app, json_route, network, body=_body, choose_path=getattr(desktop, "choose_path", None)
+    )
+    # The lock and the text size (A8): suite/agent/app/local_desk.py.
+    desk = DeskLock()
+    install_desk_routes(
+        app, json_route, settings, desk, login=lambda: state.login, client=client,
+        broadcast=lambda message: broadcast(message), body=_body,
+    )  # fmt: skip
+
     @app.get("/local/settings")
     @json_route
     def get_settings():
-        return {"settings": settings.get()}
+        # A8: the quality presets' options, so the settings tab shows what each one sets.
+        return {"settings": settings.get(), "quality_presets": QUALITY_PRESETS}
 
     @app.put("/local/settings")
     @json_route
     def put_settings():
-        return {"settings": settings.update(_body())}
+        changes = _body()
+        updated = settings.update(changes)
+        if isinstance(changes, dict) and "text_size" in changes:  # A8: every window at once
+            broadcast({"kind": "text_size", "percent": updated["text_size"], "from": "app"})
+        return {"settings": updated}
 
     @app.post("/local/login")
     @json_route
@@ -314,7 +351,9 @@ def build_app(
             "expires_at": answer.get("expires_at"),
             "agent": answer.get("agent"),
             "relay_url": relay.base_url,
-            "ws_url": relay.address.ws_url,
+            # The pages' websocket: through the app's tunnel, which follows A7's settings.
+            "ws_url": tunnel.target(relay.address.ws_url) if tunnel else relay.address.ws_url,
+            "relay_ws_url": relay.address.ws_url,  # the presenter's (it follows them itself)
         }
         with state.lock:
             state.login = login
@@ -356,6 +395,7 @@ def build_app(
     @json_route
     def logout():
         log_out(state, lambda url: client_factory(url, settings.get()["verify_tls"]))
+        desk.set(False)  # A8: signed out, the windows show nothing to hide
         broadcast({"kind": "signed_out", "from": "app"})  # every window signs out
 
     def broadcast(message: dict[str, Any]) -> None:

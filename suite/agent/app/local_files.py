@@ -12,7 +12,6 @@ while both sides follow the progress through the relay's ``file_progress`` messa
 from __future__ import annotations
 
 import logging
-import ssl
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,8 @@ from suite.agent.app.errors import AgentError
 from suite.agent.app.settings import LocalSettings
 from suite.files.client import FileTransferClient
 from suite.files.file_manager import open_in_file_manager
+from suite.net.connect import Connector
+from suite.net.policy import NetworkPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def install_local_file_routes(
     body: Callable[[], dict[str, Any]],
     session_id_of: Callable[[dict[str, Any]], str],
     open_folder: Callable[[Path], None] = open_in_file_manager,
+    connector: Callable[[], Connector] | None = None,
 ) -> None:
     """Add ``/local/files/*`` to the local API's ``app``.
 
@@ -62,13 +64,15 @@ def install_local_file_routes(
         current = login()
         if current is None:
             raise AgentError("not_logged_in", "not logged in to a relay", 409)
-        context = None
-        if current["relay_url"].startswith("https://"):
-            context = ssl.create_default_context()
-            if not settings.get()["verify_tls"]:
-                context.check_hostname = False
-                context.verify_mode = ssl.CERT_NONE
-        return FileTransferClient(current["relay_url"], f"Bearer {current['token']}", context)
+        # The network settings (A7): the proxy, the CA file, verify_tls.
+        if connector is None:
+            policy = NetworkPolicy(verify_tls=settings.get()["verify_tls"], proxy_mode="system")
+            chosen = Connector(policy)
+        else:
+            chosen = connector()
+        return FileTransferClient(
+            current["relay_url"], f"Bearer {current['token']}", connector=chosen
+        )
 
     @app.get("/local/files/folder")
     @json_route

@@ -14,9 +14,11 @@ from typing import Any
 import bottle
 
 from suite.agent.app.errors import AgentError
+from suite.agent.app.local_recordings import recording_options
 from suite.agent.app.presentations import Presentations, presenter_options
 from suite.agent.app.settings import LocalSettings
 from suite.agent.presenter.commands import draw_command
+from suite.net.policy import NetworkPolicy
 
 PRESENTATION_ACTIONS = ("start", "pause", "resume", "stop", "monitor", "windows")
 MAX_MONITOR = 64
@@ -50,6 +52,7 @@ def install_presentation_routes(
     login: Callable[[], dict[str, Any] | None],
     body: Callable[[], dict[str, Any]],
     session_id_of: Callable[[dict[str, Any]], str],
+    network_policy: Callable[[], NetworkPolicy] | None = None,
 ) -> None:
     """Add the presenting routes to the local API's ``app``.
 
@@ -103,9 +106,11 @@ def install_presentation_routes(
         remote_support = settings.get().get("remote_support") or {}
         # What to share may be chosen before the customer accepts: it comes with "start".
         window_ids = _window_ids(data) if "window_ids" in data else None
+        policy = network_policy() if network_policy is not None else None
         return presentations.start(
-            session_id, relay["ws_url"], relay["token"], monitor,
-            presenter_options(remote_support), window_ids,
+            session_id, relay.get("relay_ws_url", relay["ws_url"]), relay["token"], monitor,
+            presenter_options(remote_support) + recording_options(settings), window_ids,
+            policy=policy,
         )  # fmt: skip
 
     # -- drawing over the shared screen (P5): the chat window's tools -> the presenter's overlay

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from suite.agent.app.errors import AgentError
+from suite.agent.app.presenting_desktop import PresentingDesktop
+from suite.agent.app.settings import DEFAULT_PRESET, QUALITY_PRESETS
 from suite.agent.presenter.commands import (
     Command,
     DrawCommand,
@@ -41,6 +43,8 @@ from suite.agent.presenter.commands import (
 )
 from suite.agent.presenter.status import parse_status
 from suite.child_processes import STOP_WAIT_S, stop_child
+from suite.net.connect import POLICY_ENV
+from suite.net.policy import NetworkPolicy
 from suite.screen.sources import screens_in_child
 
 TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer token here
@@ -93,8 +97,21 @@ class _Child:
             }
 
 
+def effective_remote_support(remote_support: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The options a presentation runs with: a named preset's (A8, ``QUALITY_PRESETS``), or the
+    stored ones for "custom"; nothing stored at all (a new install) is the default preset."""
+    preset = remote_support.get("preset")
+    if preset is None and not remote_support:
+        preset = DEFAULT_PRESET
+    if isinstance(preset, str) and preset in QUALITY_PRESETS:
+        return QUALITY_PRESETS[preset]
+    return remote_support
+
+
 def presenter_options(remote_support: Mapping[str, Any]) -> list[str]:
-    """Command-line options from ``settings.remote_support`` (wrong types are ignored)."""
+    """Command-line options from ``settings.remote_support`` (wrong types are ignored); a
+    preset's options replace the stored ones (:func:`effective_remote_support`)."""
+    remote_support = effective_remote_support(remote_support)
     args: list[str] = []
     for key, (flag, kind) in OPTION_FLAGS.items():
         value = remote_support.get(key)
@@ -110,12 +127,19 @@ class Presentations:
 
     Args:
         env: the children's environment (default: this process's; it carries ``DISPLAY``).
+        desktop: what changes on this desktop while anything is presented (A8: wallpaper,
+            outlines; ``suite.agent.app.presenting_desktop``); put back when the last child
+            stops or dies, and by :meth:`stop_all`.
     """
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, desktop: PresentingDesktop | None = None
+    ) -> None:
         self._env = dict(env) if env is not None else None
         self._children: dict[str, _Child] = {}
         self._lock = threading.Lock()
+        self._desktop = desktop
+        self._starting = 0  # children being started (the desktop is changed before they run)
 
     # ----- queries -----
 
@@ -161,11 +185,13 @@ class Presentations:
         monitor: int | None = None,
         options: list[str] | None = None,
         window_ids: list[int] | None = None,
+        policy: NetworkPolicy | None = None,
     ) -> dict[str, Any]:
         """Start presenting (or, if already presenting, resume and switch to ``monitor``).
 
         ``window_ids``: share only these windows from the first frame (chosen before the
-        customer accepted); None shares the whole monitor.
+        customer accepted); None shares the whole monitor. ``policy``: the network settings
+        the child's screen socket follows (A7); a running child keeps the ones it started with.
 
         Raises:
             AgentError: ``presentation_failed`` (502) when the child exits before it presents.
@@ -194,6 +220,23 @@ class Presentations:
         ]  # fmt: skip
         env = dict(self._env if self._env is not None else os.environ)
         env[TOKEN_ENV] = token
+        if policy is not None:  # A7: the child connects as the app does (password included)
+            env[POLICY_ENV] = policy.to_json()
+        with self._lock:
+            self._starting += 1
+        try:
+            if self._desktop is not None:
+                self._desktop.begin()  # before the first frame: it goes out without wallpaper
+            return self._spawn(session_id, command, env, monitor, window_ids)
+        finally:
+            with self._lock:
+                self._starting -= 1
+            self._desktop_follow()
+
+    def _spawn(
+        self, session_id: str, command: list[str], env: dict[str, str], monitor: int,
+        window_ids: list[int] | None,
+    ) -> dict[str, Any]:  # fmt: skip
         process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, bufsize=1, env=env,
@@ -201,7 +244,7 @@ class Presentations:
         child = _Child(process, monitor)
         child.windows = list(window_ids) if window_ids else None
         for read, stream, name in (
-            (_read_status, process.stdout, "status"),
+            (self._read_status_then_follow, process.stdout, "status"),
             (_read_log, process.stderr, "log"),
         ):
             reader = threading.Thread(
@@ -227,6 +270,28 @@ class Presentations:
             self._children[session_id] = child
         logger.info("presenter for %s started (pid %d)", session_id, process.pid)
         return self.status(session_id)
+
+    def _read_status_then_follow(
+        self, child: _Child, stream: IO[str] | None, session_id: str
+    ) -> None:
+        """The child's status lines; at their end (it exited, or crashed) the desktop is put
+        back if no other presenter runs."""
+        try:
+            _read_status(child, stream, session_id)
+        finally:
+            child.process.wait()
+            self._desktop_follow()
+
+    def _desktop_follow(self) -> None:
+        """Put the desktop back once no presenter runs or starts (A8)."""
+        if self._desktop is None:
+            return
+        with self._lock:
+            running = self._starting > 0 or any(
+                c.process.poll() is None for c in self._children.values()
+            )
+        if not running:
+            self._desktop.end()
 
     def pause(self, session_id: str) -> dict[str, Any]:
         return self._set(session_id, Pause(), "paused")
@@ -307,6 +372,7 @@ class Presentations:
         if child is not None:
             _stop_child(child)
             logger.info("presenter for %s stopped", session_id)
+        self._desktop_follow()
         return {"state": "idle", "monitor": None, "windows": None}
 
     def stop_all(self) -> None:
@@ -315,6 +381,8 @@ class Presentations:
             children, self._children = list(self._children.values()), {}
         for child in children:
             _stop_child(child)
+        if self._desktop is not None:
+            self._desktop.end()
 
     def _send(self, child: _Child, command: Command) -> None:
         try:

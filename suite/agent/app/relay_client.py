@@ -14,12 +14,15 @@ code so the login form can say what to do:
 ``version_mismatch``      a relay that speaks another protocol version
 (the relay's own codes)   ``bad_credentials``, ``account_disabled``, ``throttled``, ...
 ========================  ==========================================================
+
+``unreachable`` and ``tls_failed`` carry a ``cause`` (``suite.net.policy.CAUSES``: dns, refused,
+timeout, proxy_auth, untrusted, hostname, ...) for "Test connection" in Settings › Network.
+Every connection follows the network settings through ``suite.net.connect.Connector``.
 """
 
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import logging
 import socket
@@ -33,6 +36,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from suite.agent.app.errors import RelayClientError
+from suite.net.connect import CONNECT_TIMEOUT_S, Connector, opener
+from suite.net.policy import NetworkError, NetworkPolicy
 from suite.protocol import PROTOCOL_VERSION
 
 
@@ -109,15 +114,6 @@ class RelayResponse:
         return json.loads(self.body) if self.body else None
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class RelayClient:
     """Talks to one relay over HTTP(S) with urllib (blocking; call it from a worker thread).
 
@@ -129,22 +125,22 @@ class RelayClient:
     """
 
     def __init__(
-        self, base_url: str, verify_tls: bool = True, timeout_s: float = REQUEST_TIMEOUT_S
+        self,
+        base_url: str,
+        verify_tls: bool = True,
+        timeout_s: float = REQUEST_TIMEOUT_S,
+        policy: NetworkPolicy | None = None,
     ):
         self.address = parse_relay_address(base_url)
-        self.verify_tls = verify_tls
         self.timeout_s = timeout_s
-        context = ssl.create_default_context()
-        if not verify_tls:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        host = urllib.parse.urlsplit(self.address.base_url).hostname or ""
-        # Environment proxies (a company's HTTP_PROXY) are honoured, except for a relay on this
-        # machine, which a proxy could not reach anyway.
-        proxies: dict[str, str] | None = {} if _is_loopback(host) else None
-        self._opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler(proxies), urllib.request.HTTPSHandler(context=context)
-        )
+        # The network settings (A7) decide the route and the TLS checks; without them, the
+        # environment's proxy and the system's certificate store (``verify_tls`` aside).
+        if policy is None:
+            policy = NetworkPolicy(verify_tls=verify_tls, proxy_mode="system")
+        self.policy = policy
+        self.verify_tls = policy.verify_tls
+        self.connector = Connector(policy, timeout_s=min(timeout_s, CONNECT_TIMEOUT_S))
+        self._opener = opener(self.connector)
 
     @property
     def base_url(self) -> str:
@@ -172,6 +168,8 @@ class RelayClient:
         except urllib.error.HTTPError as error:
             with error:
                 return RelayResponse(error.code, error.headers, _read(error))
+        except NetworkError as error:
+            raise self._from_network(error) from None
         except urllib.error.URLError as error:
             raise self._network_error(error.reason) from None
         except (OSError, http.client.HTTPException) as error:
@@ -197,10 +195,16 @@ class RelayClient:
         except urllib.error.HTTPError as error:
             with error:
                 return RelayResponse(error.code, error.headers, _read(error))
+        except NetworkError as error:
+            raise self._from_network(error) from None
         except urllib.error.URLError as error:
             raise self._network_error(error.reason) from None
         except (OSError, http.client.HTTPException) as error:
             raise self._network_error(error) from None
+
+    def _from_network(self, error: NetworkError) -> RelayClientError:
+        """The connection policy's error as the client's (same code, cause and reason)."""
+        return RelayClientError(error.code, error.message, status=502, **error.details)
 
     def _network_error(self, reason: object) -> RelayClientError:
         where = self.base_url

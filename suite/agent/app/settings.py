@@ -20,6 +20,8 @@ from tinydb.table import Document
 
 from suite.agent.app.errors import SettingsError
 from suite.atomic_files import AtomicJSONStorage
+from suite.net.policy import NetworkSettingsError
+from suite.net.policy import validate as validate_network
 
 APP_NAME = "RemoteSales"
 CONFIG_DIR_ENV = "REMOTESALES_CONFIG_DIR"
@@ -31,6 +33,7 @@ MAX_USERNAME_CHARS = 200
 MAX_URL_CHARS = 2000
 IDLE_LOGOUT_MINUTES_RANGE = (0, 1440)  # A4; 0 = never sign out by itself, at most a day
 VOLUME_RANGE = (0, 100)  # the attention sound's volume, in percent
+TEXT_SIZES = (90, 100, 115, 130)  # A8: the windows' text size, in percent
 LANGUAGES = ("en", "ko")
 _DOC_ID = 1
 
@@ -46,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     # at the next sign-in they go to the account (short messages: the keys it lacks; alerts
     # and idle time: when the account still has the defaults) and are reset here.
     "short_messages": [],
+    # A7: the CA file and the proxy (suite/net/policy.py); {} = the system's proxy settings.
     "network": {},
     "remote_support": {},
     "favourites": [],
@@ -55,6 +59,13 @@ DEFAULTS: dict[str, Any] = {
     "attention": {"sound": True, "volume": 60, "notifications": True},
     # CH9: calls in the system browser instead of the app's window (Settings › Calls).
     "calls": {"open_in_browser": False},
+    # P9: record presentations automatically (within the relay's policy), and where to.
+    "recording": {"automatic": False, "folder": ""},  # "" = ~/RemoteSales/Recordings
+    # A8, Settings › Remote support: the windows' text size (percent), the lock after idle
+    # minutes while a support is live (0 = off), and the desktop while presenting.
+    "text_size": 100,
+    "idle_lock_minutes": 0,
+    "presenting_desktop": {"hide_wallpaper": True, "outlines_while_moving": False},
 }
 
 
@@ -95,8 +106,26 @@ QUALITY_RANGE = (10, 100)
 MAX_FPS_RANGE = (1, 60)
 
 
+# A8 quality presets named for people: each sets every option the presenter takes (docs/
+# features.md, "Quality presets", shows the same table). "custom" keeps the options as stored;
+# a settings file without a preset and without options presents as "balanced".
+def _preset(quality: int, max_fps: int) -> dict[str, Any]:
+    return {"lossless": False, "quality": quality, "codec": "jpeg", "colors": "full",
+            "max_fps": max_fps}  # fmt: skip
+
+
+QUALITY_PRESETS: dict[str, dict[str, Any]] = {
+    "sharp_text": _preset(quality=90, max_fps=10),  # text first: fewer, finer pictures
+    "balanced": _preset(quality=70, max_fps=30),
+    "smooth_motion": _preset(quality=50, max_fps=60),  # motion first: lighter, more pictures
+}
+CUSTOM_PRESET = "custom"
+DEFAULT_PRESET = "balanced"
+
+
 def _remote_support(key: str, value: Any) -> None:
-    """``{lossless?, quality?, codec?, colors?, max_fps?}``: each checked, unknown keys refused."""
+    """``{preset?, lossless?, quality?, codec?, colors?, max_fps?}``: each checked, unknown keys
+    refused."""
     _object(key, value)
     for name, option in value.items():
         if name == "lossless":
@@ -110,6 +139,10 @@ def _remote_support(key: str, value: Any) -> None:
             number = isinstance(option, int | float) and not isinstance(option, bool)
             if not number or not low <= option <= high:
                 raise SettingsError(f"'{key}.max_fps' must be a number {low}-{high}")
+        elif name == "preset":
+            if option != CUSTOM_PRESET and option not in QUALITY_PRESETS:
+                allowed = ", ".join([*QUALITY_PRESETS, CUSTOM_PRESET])
+                raise SettingsError(f"'{key}.preset' must be one of {allowed}")
         elif name in REMOTE_SUPPORT_CHOICES:
             if option not in REMOTE_SUPPORT_CHOICES[name]:
                 allowed = ", ".join(REMOTE_SUPPORT_CHOICES[name])
@@ -124,6 +157,18 @@ def _folder(key: str, value: Any) -> None:
     _string(MAX_URL_CHARS)(key, value)
     if value and not Path(value).expanduser().is_absolute():
         raise SettingsError(f"'{key}' must be a full path (like /home/me/Received) or empty")
+
+
+def _recording(key: str, value: Any) -> None:
+    """``{automatic?, folder?}`` (P9): each checked, unknown keys refused."""
+    _object(key, value)
+    for name, option in value.items():
+        if name == "automatic":
+            _boolean(f"{key}.automatic", option)
+        elif name == "folder":
+            _folder(f"{key}.folder", option)
+        else:
+            raise SettingsError(f"'{key}' has no option '{name}'")
 
 
 def _idle_minutes(key: str, value: Any) -> None:
@@ -147,6 +192,15 @@ def _attention(key: str, value: Any) -> None:
             raise SettingsError(f"'{key}' has no option '{name}'")
 
 
+def _network(key: str, value: Any) -> None:
+    """A7: ``{ca_file?, proxy?: {mode, host?, port?, username?, pac_url?}}``
+    (``suite.net.policy.validate``); the proxy password is not here (network_settings.py)."""
+    try:
+        validate_network(key, value)
+    except NetworkSettingsError as error:
+        raise SettingsError(error.message) from None
+
+
 def _language(key: str, value: Any) -> None:
     if value != "" and value not in LANGUAGES:
         raise SettingsError(f"'{key}' must be one of {', '.join(LANGUAGES)} (or \"\")")
@@ -157,6 +211,21 @@ def _calls(key: str, value: Any) -> None:
     _object(key, value)
     for name, option in value.items():
         if name == "open_in_browser":
+            _boolean(f"{key}.{name}", option)
+        else:
+            raise SettingsError(f"'{key}' has no option '{name}'")
+
+
+def _text_size(key: str, value: Any) -> None:
+    if isinstance(value, bool) or value not in TEXT_SIZES:
+        raise SettingsError(f"'{key}' must be one of {', '.join(map(str, TEXT_SIZES))} (percent)")
+
+
+def _presenting_desktop(key: str, value: Any) -> None:
+    """``{hide_wallpaper?, outlines_while_moving?}``: checked, unknown keys refused."""
+    _object(key, value)
+    for name, option in value.items():
+        if name in ("hide_wallpaper", "outlines_while_moving"):
             _boolean(f"{key}.{name}", option)
         else:
             raise SettingsError(f"'{key}' has no option '{name}'")
@@ -228,13 +297,17 @@ VALIDATORS: dict[str, Callable[[str, Any], None]] = {
     "remember_id": _boolean,
     "username": _string(MAX_USERNAME_CHARS),
     "short_messages": _short_messages,
-    "network": _object,
+    "network": _network,
     "remote_support": _remote_support,
+    "recording": _recording,
     "favourites": _favourites,
     "received_files_folder": _folder,
     "idle_logout_minutes": _idle_minutes,
     "attention": _attention,
     "calls": _calls,
+    "text_size": _text_size,
+    "idle_lock_minutes": _idle_minutes,
+    "presenting_desktop": _presenting_desktop,
 }
 assert VALIDATORS.keys() == DEFAULTS.keys()
 

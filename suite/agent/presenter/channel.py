@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import threading
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +24,8 @@ from websockets.sync.client import ClientConnection, connect
 
 from suite.agent.app.errors import AgentError
 from suite.agent.app.relay_client import parse_relay_address
+from suite.net.connect import environment_connector
+from suite.net.policy import NetworkError
 from suite.protocol import (
     PROTOCOL_VERSION,
     CaptureCredit,
@@ -44,7 +48,6 @@ MAX_KEPT_ERRORS = 20
 CONTROL_TYPES = frozenset(
     {MessageType.CONTROL_STATE, MessageType.MOUSE_INPUT, MessageType.KEY_INPUT}
 )
-
 _CLOSE_REASONS: dict[int, str] = {
     CloseCode.SESSION_ENDED: "the support session has ended",
     CloseCode.UNAUTHORIZED: "the relay refused the agent's token: log in again",
@@ -96,6 +99,9 @@ class ScreenChannel:
         # Control handover (P3): control_state / mouse_input / key_input go here instead, on
         # the reader thread (suite.agent.presenter.control).
         self.on_control: Callable[[dict[str, Any]], None] | None = None
+        # While this presenter records (P9), the relay copies the conversation here: each
+        # ``chat_message`` goes to the recorder, on the reader thread.
+        self.on_chat: Callable[[dict[str, Any]], None] | None = None
         # video_codecs / request_key_frame go to the presenter loop (suite.screen.video).
         self.on_video: Callable[[dict[str, Any]], None] | None = None
         # The last video_codecs, for a presenter made after it came (the relay sends it once).
@@ -111,10 +117,19 @@ class ScreenChannel:
                 message explains it) or ``bad_answer``.
         """
         try:
+            # A7: the agent app's network settings (proxy, CA file) come in the environment.
+            connector = environment_connector(OPEN_TIMEOUT_S)
+            secure = self.url.startswith("wss://")
+            sock = connector.open_socket(self.url)
             self._ws = connect(
-                self.url, open_timeout=OPEN_TIMEOUT_S, max_size=MAX_MESSAGE_BYTES,
-                compression=None,
+                self.url, sock=sock, ssl=connector.ssl_context() if secure else None,
+                open_timeout=OPEN_TIMEOUT_S, max_size=MAX_MESSAGE_BYTES, compression=None,
             )  # fmt: skip
+        except NetworkError as exc:
+            raise PresenterError(exc.code, exc.message, cause=exc.cause) from None
+        except ssl.SSLCertVerificationError as exc:
+            error = connector.certificate_error(exc, urllib.parse.urlsplit(self.url).hostname or "")
+            raise PresenterError(error.code, error.message, cause=error.cause) from None
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             raise PresenterError(
                 "unreachable", f"cannot reach the relay at {self.url}: {exc}"
@@ -202,6 +217,9 @@ class ScreenChannel:
         elif kind in CONTROL_TYPES:
             if self.on_control is not None:
                 self.on_control(body)
+        elif kind == MessageType.CHAT_MESSAGE:
+            if self.on_chat is not None:
+                self.on_chat(body)
         elif kind == MessageType.ERROR:
             self.errors = [*self.errors[-(MAX_KEPT_ERRORS - 1) :], body]
             preview = body.get("code") == ErrorCode.NOT_ALLOWED and body.get("in_reply_to") in (

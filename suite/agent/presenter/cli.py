@@ -27,8 +27,10 @@ from pathlib import Path
 from suite.agent.app.presentations import TOKEN_ENV
 from suite.agent.presenter.commands import Stop
 from suite.agent.presenter.loop import MAX_FPS, PresenterConfig
+from suite.agent.presenter.recording import DEFAULT_FOLDER, PresenterRecording
 from suite.agent.presenter.runner import PresenterRunner, write_stats
 from suite.agent.presenter.status import StatusWriter, no_report
+from suite.recording.recorder import MAX_FPS as RECORD_FPS
 from suite.screen.encoders import DEFAULT_QUALITY, ColorDepth, LossyCodec
 from suite.screen.errors import ScreenError
 from suite.screen.stream import StreamOptions
@@ -91,6 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--status-stdout", action="store_true",
         help="report state changes as JSON lines on stdout (the agent app's channel)",
     )  # fmt: skip
+    parser.add_argument(
+        "--record", action="store_true",
+        help="record the presentation when the relay's policy lets the agent choose (P9; "
+        "a policy of 'always' records without it, 'off' never)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--recordings-dir", type=Path, default=DEFAULT_FOLDER,
+        help=f"where recordings go (default {DEFAULT_FOLDER})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--record-fps", type=float, default=RECORD_FPS, help="recording frames a second at most"
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -125,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         args.relay, args.token, args.session, config, not args.no_cursor, args.overlay, report
     )
     runner.remote_control = not args.no_control
+    runner.recording = PresenterRecording(args.record, args.recordings_dir, report, args.record_fps)
     runner.change_notification = not args.poll
     signal.signal(signal.SIGTERM, lambda *_: runner.apply(Stop()))
     signal.signal(signal.SIGINT, lambda *_: runner.apply(Stop()))

@@ -173,6 +173,10 @@ class Presenter:
         self._next_window_poll = 0.0
         self._last_change = 0.0
         self._last_capture = 0.0
+        # The recorder's tap (P9): every grabbed frame, after the app's windows are painted out,
+        # with whether the stream found a change in it and the shared windows' mask (None: the
+        # whole monitor), so the recording shows what the customer saw (Recorder.offer).
+        self.on_frame: Callable[[Any, bool, Any], None] | None = None
         self._video_codecs: list[str] = []  # what every viewer decodes (the relay's word)
         if hasattr(channel, "on_video"):
             channel.on_video = lambda body: self._commands.put(("video", body))
@@ -365,6 +369,8 @@ class Presenter:
                 self.stats.private_covered += 1
         frames = self.stream.encode(frame, capture_ms, damage)
         self.stats.captures += 1
+        if self.on_frame is not None:
+            self.on_frame(frame, bool(frames), self.stream.mask)
         if frames:
             for region in frames:
                 data = bytes(region)

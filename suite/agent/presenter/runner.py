@@ -31,6 +31,7 @@ from suite.agent.presenter.commands import (
 )
 from suite.agent.presenter.drawing import PresenterDrawing
 from suite.agent.presenter.loop import Presenter, PresenterConfig
+from suite.agent.presenter.recording import PresenterRecording
 from suite.agent.presenter.status import Report, no_report
 from suite.protocol import CloseCode
 
@@ -78,6 +79,8 @@ class PresenterRunner:
         self.change_notification = True  # sleep until the X server reports damage
         self.remote: Any = None
         self._drawing = PresenterDrawing(config.monitor, report=report) if overlay else None
+        # P9: set before run() (the command line's --record, --recordings-dir)
+        self.recording = PresenterRecording(False, report=report)
 
     def command(self, line: str) -> None:
         """Apply one text command; unknown or malformed ones are logged and ignored."""
@@ -98,6 +101,7 @@ class PresenterRunner:
     def apply_stop(self, command: Stop) -> None:
         """``stop``: end the presentation and do not reconnect."""
         self._stopping.set()
+        self.recording.pause()  # the recording ends now, not when the process gets round to it
         if self.presenter is not None:
             self.presenter.stop()
 
@@ -106,12 +110,14 @@ class PresenterRunner:
         self._paused = True
         if self.presenter is not None:
             self.presenter.pause()
+        self.recording.pause()  # the paused time is left out of the recording
 
     def apply_resume(self, command: Resume) -> None:
         """``resume``: show again."""
         self._paused = False
         if self.presenter is not None:
             self.presenter.resume()
+        self.recording.resume()
 
     def apply_monitor(self, command: Monitor) -> None:
         """``monitor N``: share another monitor (the overlay moves with it)."""
@@ -163,6 +169,7 @@ class PresenterRunner:
         try:
             self._run()
         finally:
+            self.recording.stop()  # the file is finished before the process ends
             if self.remote is not None:
                 self.remote.close()  # releases whatever the customer still holds
             if self._drawing is not None:
@@ -179,7 +186,7 @@ class PresenterRunner:
             if self._drawing is not None:
                 self._drawing.attach(channel)
             try:
-                channel.open()
+                welcome = channel.open()
             except PresenterError as exc:
                 if exc.code == "refused" and exc.details.get("close_code") in FINAL_CLOSE_CODES:
                     logger.error("%s", exc.message)
@@ -199,6 +206,10 @@ class PresenterRunner:
                 )  # fmt: skip
                 if self.remote is not None:
                     self.remote.attach(channel, self.presenter.input_geometry)
+                try:
+                    self.recording.attach(channel, welcome, self.presenter, self.session_id)
+                except Exception:  # the presentation goes on without a recording
+                    logger.exception("the recording could not start")
                 if self._paused:
                     self.presenter.pause()
                 if self._stopping.is_set():

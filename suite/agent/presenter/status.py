@@ -10,6 +10,8 @@ silently break the connection notice. This channel is the contract instead:
   also when the agent pressed Escape on the overlay).
 - ``{"event": "overlay_unavailable", "reason": "..."}``: this desktop shows no drawings.
 - ``{"event": "control", "mouse": true, "keyboard": false}``: what the customer holds (P3).
+- ``{"event": "recording", "path": "..."}``, ``{"event": "recording_finished", "path": ...,
+  "frames": N, "error": null}``, ``{"event": "recording_failed", "reason": "..."}``: P9.
 
 Lines that are not such objects (a library printing to stdout) are ignored by the reader.
 """
@@ -24,7 +26,10 @@ from typing import IO, Any
 # Reports one event: ``report("control", mouse=True, keyboard=False)``.
 Report = Callable[..., None]
 
-EVENTS = frozenset({"presenting", "drawing_tool", "overlay_unavailable", "control"})
+EVENTS = frozenset({
+    "presenting", "drawing_tool", "overlay_unavailable", "control",
+    "recording", "recording_finished", "recording_failed",
+})  # fmt: skip
 
 
 def no_report(event: str, **fields: Any) -> None:

@@ -21,8 +21,11 @@ export class HistoryView {
    *   and saves it; resolves with what to tell the user (a file name or a path)
    * @param {(error: Error) => boolean} [options.onAuthError] true when a 401 was handled
    */
-  constructor({ root, i18n, api, admin = false, download, onAuthError = () => false }) {
+  constructor({ root, i18n, api, admin = false, download, onAuthError = () => false, localRecordings = null }) {
     this.root = root;
+    // P9, desktop app: this PC's recordings of a session ({name}[]) and opening one; the relay
+    // never has them, so without this the section says there are none.
+    this.localRecordings = localRecordings;
     this.i18n = i18n;
     this.api = api;
     this.admin = admin;
@@ -399,6 +402,11 @@ export class HistoryView {
 
   _recordings(s) {
     const recordings = s.recordings ?? [];
+    if (!recordings.length && this.localRecordings) {
+      const holder = element("div", "", { "data-testid": "history-recording" });
+      this._localRecordings(s.id, holder);
+      return holder;
+    }
     if (!recordings.length) {
       return element("p", "rs-help", { "data-testid": "history-recording" }, this.i18n.t("history.recording_none"));
     }
@@ -410,6 +418,31 @@ export class HistoryView {
       list.append(item);
     }
     return list;
+  }
+
+  async _localRecordings(sessionId, holder) {
+    let recordings = [];
+    try {
+      recordings = await this.localRecordings.list(sessionId);
+    } catch (error) {
+      console.warn("recordings of this PC unavailable:", error.message);
+    }
+    if (!recordings.length) {
+      holder.replaceChildren(element("p", "rs-help", {}, this.i18n.t("history.recording_none")));
+      return;
+    }
+    const list = element("ul", "rs-history__recordings");
+    for (const recording of recordings) {
+      const open = element("button", "rs-button rs-button--secondary rs-button--small", {
+        type: "button",
+        "data-testid": "history-recording-open",
+      }, this.i18n.t("history.recording_open"));
+      open.addEventListener("click", () => this.localRecordings.open(recording.name));
+      const item = element("li", "", {}, `${recording.name} `);
+      item.append(open);
+      list.append(item);
+    }
+    holder.replaceChildren(list);
   }
 
   _transcript(s) {

@@ -6,7 +6,7 @@
 // that part of the entry is skipped. Undoing makes a *new* copy (version + 1) holding the
 // earlier state, so it travels and reconciles like any other edit.
 
-import { edited, live, MAX_ELEMENTS_PER_UPDATE, reconcile } from "./model.js";
+import { edited, live, MAX_ELEMENTS, MAX_ELEMENTS_PER_UPDATE, reconcile } from "./model.js";
 
 export const SEND_EVERY_MS = 60; // batches: at most ~17 update_whiteboard a second
 const MAX_UNDO = 200;
@@ -70,6 +70,34 @@ export class SharedBoard {
     const { board, changed } = reconcile(this.elements, elements);
     this.elements = board;
     if (changed.length) this._changed();
+  }
+
+  /**
+   * `whiteboard_refused`: the relay took none of a batch this side sent (the board was full).
+   * Each refused copy this side still shows goes back to the relay's copy (`elements`), or
+   * away when the relay has none; a later copy of the same element (sent after it, or not yet
+   * sent) stays: the relay judges it on its own. Returns how many were rolled back.
+   */
+  rollBack(number, refused, elements) {
+    if (number !== this.number) return 0;
+    const relayCopies = new Map(elements.map((e) => [e.id, e]));
+    let rolled = 0;
+    for (const [id, version, nonce] of refused) {
+      const current = this.elements.get(id);
+      if (!current || current.version !== version || current.nonce !== nonce) continue;
+      const kept = relayCopies.get(id);
+      if (kept) this.elements.set(id, kept);
+      else this.elements.delete(id);
+      if (this.pending.get(id) === current) this.pending.delete(id);
+      rolled += 1;
+    }
+    if (rolled) this._changed();
+    return rolled;
+  }
+
+  /** Whether one more element fits (the relay's bound, on this side's copy). */
+  hasRoom() {
+    return this.live().length < MAX_ELEMENTS;
   }
 
   /** Show (and send) a copy while a gesture goes on, with no undo entry yet. */

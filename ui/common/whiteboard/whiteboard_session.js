@@ -7,9 +7,9 @@
 // The page gives where the board goes (host, layout) and how to fetch the relay's BMP.
 
 import { element } from "../dom.js";
+import { iconElement } from "../icons.js";
 import { ErrorCode, MessageType } from "../protocol.js";
 import { SharedBoard } from "./shared_board.js";
-import { toolIcon } from "./tool_icons.js";
 import { WhiteboardView } from "./whiteboard_view.js";
 
 const WHITEBOARD_TYPES = new Set([
@@ -36,7 +36,8 @@ export class WhiteboardSession {
    * @param {(method: string, path: string, options: object) => Promise<any>} options.request
    *   the relay's HTTP API with this participant's credentials (body: a Blob, asBlob)
    * @param {boolean} [options.autoShow] show the board when it opens (the browser viewer
-   *   waits for its Whiteboard button: the shared screen stays in front)
+   *   waits for its Whiteboard button, the shared screen staying in front, unless the
+   *   customer accepted in it)
    */
   constructor({
     socket,
@@ -75,7 +76,9 @@ export class WhiteboardSession {
     i18n.bind(label, "wb.button");
     this.button.dataset.i18nAriaLabel = "wb.button"; // the name when a phone shows the icon only
     this.button.setAttribute("aria-label", i18n.t("wb.button"));
-    this.button.append(toolIcon("pen"), label);
+    this.button.dataset.i18nTitle = "wb.button"; // named on hover where only the icon shows
+    this.button.setAttribute("title", i18n.t("wb.button"));
+    this.button.append(iconElement("whiteboard"), label);
     this.button.hidden = role !== "agent";
     this.button.addEventListener("click", () => this._clicked());
     buttonBefore.before(this.button);
@@ -93,6 +96,10 @@ export class WhiteboardSession {
       }),
       socket.on(MessageType.WHITEBOARD_STATE, (message) => this._state(message)),
       socket.on(MessageType.WHITEBOARD_UPDATED, (message) => this.board.applyRemote(message.board, message.elements)),
+      // A refused batch goes back to the relay's copies here (its error follows and is shown).
+      socket.on(MessageType.WHITEBOARD_REFUSED, (message) => {
+        this._rolledBack = this.board.rollBack(message.board, message.refused, message.elements);
+      }),
       socket.on(MessageType.ERROR, (error) => this._error(error)),
     ];
   }
@@ -165,7 +172,8 @@ export class WhiteboardSession {
     this.button.hidden = false;
     if (before !== "open") {
       this.chatView?.addNotice("wb.opened");
-      if (this.autoShow) this.show(true);
+      // The browser viewer waits for its button, unless its customer said yes right there.
+      if (this.autoShow || this._acceptedHere) this.show(true);
     } else if (renewed) {
       this.view?.say("wb.renewed");
       this.view?.fit();
@@ -190,14 +198,17 @@ export class WhiteboardSession {
   }
 
   _answer(accept) {
+    this._acceptedHere = accept;
     this.socket.send(MessageType.ANSWER_WHITEBOARD, { accept });
     this.prompt.hidden = true;
   }
 
   _error(error) {
     if (!WHITEBOARD_TYPES.has(error.in_reply_to)) return;
+    const rolledBack = this._rolledBack;
+    this._rolledBack = 0;
     const key = {
-      [ErrorCode.WHITEBOARD_FULL]: "wb.full",
+      [ErrorCode.WHITEBOARD_FULL]: rolledBack ? "wb.full_taken_back" : "wb.full",
       [ErrorCode.ELEMENT_TOO_LARGE]: "wb.too_large",
     }[error.code];
     if (this.view) this.view.say(key ?? "wb.refused", { reason: error.message });

@@ -5,28 +5,16 @@
 // and view maths through geometry.js. Pointer events, so a finger on a phone draws too.
 
 import { element } from "../dom.js";
+import { copyBoard, printBoard } from "./board_export.js";
+import { BoardPainter } from "./board_painter.js";
 import { boxBetween, boxOf, fitted, HIT_SLOP_PX, movedBy, resizedTo, toBoard, topmostHit, zoomedAt } from "./geometry.js";
 import { edited, MAX_IMAGE_BYTES, MAX_TEXT_CHARS, newId, newNonce } from "./model.js";
-import { boardCanvas, drawElements, fontOf, imageBox, LINE_HEIGHT } from "./renderer.js";
-import { toolIcon } from "./tool_icons.js";
+import { fontOf, imageBox, LINE_HEIGHT } from "./renderer.js";
+import { COLOURS, IMAGE_TYPES, label, WhiteboardToolbar } from "./whiteboard_toolbar.js";
 
-const TOOLS = ["select", "pen", "eraser", "text", "line", "rectangle", "ellipse"];
-const COLOURS = ["#111827", "#e11d48", "#2563eb", "#16a34a", "#f59e0b", "#7c3aed"];
-const COLOUR_NAMES = ["black", "red", "blue", "green", "orange", "purple"];
-const WIDTHS = [2, 4, 8, 16];
 const HANDLE_PX = 10; // the resize handle, on screen
 const TEXT_SIZE = 24;
-const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
-
-/** An aria-label (and title) that follows the page's language. */
-function label(i18n, node, key, title = false) {
-  node.dataset.i18nAriaLabel = key;
-  node.setAttribute("aria-label", i18n.t(key));
-  if (title) {
-    node.dataset.i18nTitle = key;
-    node.setAttribute("title", i18n.t(key));
-  }
-}
+const CREATING = new Set(["pen", "line", "rectangle", "ellipse", "text"]);
 
 export class WhiteboardView {
   /**
@@ -48,7 +36,6 @@ export class WhiteboardView {
     this.i18n = i18n;
     this.tool = "pen";
     this.color = COLOURS.includes(color) ? color : COLOURS[1];
-    this.colourButtons = [];
     this.width = 4;
     this.view = { x: 0, y: 0, zoom: 1 };
     this.selected = null;
@@ -57,8 +44,6 @@ export class WhiteboardView {
     this.element = element("section", "wb", { "data-testid": "whiteboard", "aria-labelledby": "wb-title" });
     const title = element("h2", "wb__title rs-visually-hidden", { id: "wb-title" });
     i18n.bind(title, "wb.title");
-    this.toolbar = element("div", "wb__toolbar", { role: "toolbar", "data-testid": "wb-toolbar" });
-    label(i18n, this.toolbar, "wb.tools");
     this.stage = element("div", "wb__stage");
     this.canvas = element("canvas", "wb__canvas", { "data-testid": "wb-canvas", tabindex: "0" });
     label(i18n, this.canvas, "wb.canvas");
@@ -68,9 +53,31 @@ export class WhiteboardView {
     this.status = element("p", "wb__status", { "data-testid": "wb-status", role: "status", "aria-live": "polite" });
     this.canvas.wbBoard = board; // the e2e tests and the benchmark read the board here
     this.canvas.wbView = this;
+    this.painter = new BoardPainter(this.canvas, () => this.redraw());
     this.stage.append(this.canvas, this.textBox);
-    this.element.append(title, this.toolbar, this.stage, this.status);
-    this._buildToolbar({ onNewBoard, onSaveBmp, onClose });
+    this.toolbar = new WhiteboardToolbar({
+      i18n,
+      width: this.width,
+      images: Boolean(uploadImage),
+      on: {
+        tool: (tool) => this.setTool(tool),
+        colour: (colour) => this.setColour(colour),
+        width: (width) => this.setWidth(width),
+        image: (file) => this._imagePicked(file),
+        undo: () => this.board.undo(),
+        redo: () => this.board.redo(),
+        remove: () => this.deleteSelected(),
+        zoomOut: () => this._zoomCentre(1 / 1.25),
+        zoomIn: () => this._zoomCentre(1.25),
+        fit: () => this.fit(),
+        newBoard: () => onNewBoard(),
+        saveBmp: () => this._run(onSaveBmp, "wb.saved_bmp"),
+        copy: () => this._run(() => this.copyImage(), "wb.copied"),
+        print: () => this.print(),
+        close: onClose ? () => onClose() : null,
+      },
+    });
+    this.element.append(title, this.toolbar.element, this.stage, this.status);
     this._wire();
     this._offBoard = board.onChange(() => this.redraw());
     this._resize = new ResizeObserver(() => this._fitCanvas());
@@ -82,82 +89,10 @@ export class WhiteboardView {
   destroy() {
     this._offBoard();
     this._resize.disconnect();
+    this._ratioQuery?.removeEventListener("change", this._ratioChanged);
     cancelAnimationFrame(this._frame);
+    this.painter.destroy();
     this.element.remove();
-  }
-
-  _button(key, icon, testid, onClick, extra = "") {
-    const button = element("button", `rs-button rs-button--ghost rs-button--small wb__button ${extra}`, {
-      type: "button",
-      "data-testid": testid,
-    });
-    button.append(toolIcon(icon));
-    label(this.i18n, button, key, true);
-    button.addEventListener("click", onClick);
-    return button;
-  }
-
-  _buildToolbar({ onNewBoard, onSaveBmp, onClose }) {
-    const tools = element("div", "wb__group");
-    this.toolButtons = new Map();
-    for (const tool of TOOLS) {
-      const button = this._button(`wb.tool.${tool}`, tool, `wb-tool-${tool}`, () => this.setTool(tool));
-      button.setAttribute("aria-pressed", "false");
-      this.toolButtons.set(tool, button);
-      tools.append(button);
-    }
-    if (this.uploadImage) {
-      this.fileInput = element("input", "rs-visually-hidden", {
-        type: "file",
-        accept: IMAGE_TYPES.join(","),
-        "data-testid": "wb-image-file",
-        tabindex: "-1",
-      });
-      this.fileInput.addEventListener("change", () => this._imagePicked());
-      tools.append(
-        this._button("wb.tool.image", "image", "wb-tool-image", () => this.fileInput.click()),
-        this.fileInput,
-      );
-    }
-    const style = element("div", "wb__group");
-    this.colourButtons = COLOURS.map((colour, index) => {
-      const swatch = element("button", "wb__swatch", { type: "button", "data-testid": `wb-colour-${colour.slice(1)}` });
-      swatch.style.setProperty("--swatch", colour);
-      label(this.i18n, swatch, `wb.colour.${COLOUR_NAMES[index]}`, true);
-      swatch.addEventListener("click", () => this.setColour(colour));
-      style.append(swatch);
-      return swatch;
-    });
-    this.widthSelect = element("select", "rs-input wb__width", { "data-testid": "wb-width" });
-    label(this.i18n, this.widthSelect, "wb.width");
-    for (const width of WIDTHS) {
-      const option = element("option", "", { value: String(width) }, `${width} px`);
-      this.widthSelect.append(option);
-    }
-    this.widthSelect.value = String(this.width);
-    this.widthSelect.addEventListener("change", () => this.setWidth(Number(this.widthSelect.value)));
-    style.append(this.widthSelect);
-    const history = element("div", "wb__group");
-    history.append(
-      this._button("wb.undo", "undo", "wb-undo", () => this.board.undo()),
-      this._button("wb.redo", "redo", "wb-redo", () => this.board.redo()),
-      this._button("wb.delete", "trash", "wb-delete", () => this.deleteSelected()),
-    );
-    const view = element("div", "wb__group");
-    view.append(
-      this._button("wb.zoom_out", "zoomOut", "wb-zoom-out", () => this._zoomCentre(1 / 1.25)),
-      this._button("wb.zoom_in", "zoomIn", "wb-zoom-in", () => this._zoomCentre(1.25)),
-      this._button("wb.fit", "fit", "wb-fit", () => this.fit()),
-    );
-    const file = element("div", "wb__group wb__group--end");
-    file.append(
-      this._button("wb.new_board", "newBoard", "wb-new", () => onNewBoard()),
-      this._button("wb.save_bmp", "save", "wb-save-bmp", () => this._run(onSaveBmp, "wb.saved_bmp")),
-      this._button("wb.copy", "copy", "wb-copy", () => this._run(() => this.copyImage(), "wb.copied")),
-      this._button("wb.print", "print", "wb-print", () => this.print()),
-    );
-    if (onClose) file.append(this._button("wb.hide", "close", "wb-hide", () => onClose()));
-    this.toolbar.append(tools, style, history, view, file);
   }
 
   async _run(action, doneKey) {
@@ -176,7 +111,7 @@ export class WhiteboardView {
   setTool(tool) {
     this._commitText();
     this.tool = tool;
-    for (const [name, button] of this.toolButtons) button.setAttribute("aria-pressed", String(name === tool));
+    this.toolbar.showTool(tool);
     this.canvas.dataset.tool = tool;
     if (tool !== "select") this.selected = null;
     this.redraw();
@@ -184,13 +119,13 @@ export class WhiteboardView {
 
   setColour(colour) {
     this.color = colour;
-    this.colourButtons.forEach((b, i) => b.setAttribute("aria-pressed", String(COLOURS[i] === colour)));
+    this.toolbar.showColour(colour);
     this._restyleSelected({ color: colour });
   }
 
   setWidth(width) {
     this.width = width;
-    this.widthSelect.value = String(width);
+    this.toolbar.showWidth(width);
     this._restyleSelected({ width });
   }
 
@@ -218,11 +153,23 @@ export class WhiteboardView {
     this.canvas.height = Math.max(1, Math.round(rect.height * ratio));
     this.canvas.style.width = `${rect.width}px`;
     this.canvas.style.height = `${rect.height}px`;
+    this._watchRatio();
     if (!this._fitted && rect.width > 0) {
       this._fitted = true;
       this.fit();
     }
     this.redraw();
+  }
+
+  /** Fit the canvas again when the device pixel ratio changes (another monitor, zoom). */
+  _watchRatio() {
+    const ratio = window.devicePixelRatio || 1;
+    if (this._ratioQuery && this._ratio === ratio) return;
+    this._ratioQuery?.removeEventListener("change", this._ratioChanged);
+    this._ratio = ratio;
+    this._ratioChanged ??= () => this._fitCanvas();
+    this._ratioQuery = window.matchMedia(`(resolution: ${ratio}dppx)`);
+    this._ratioQuery.addEventListener("change", this._ratioChanged);
   }
 
   /** Show the whole board (at most 1:1). */
@@ -249,28 +196,14 @@ export class WhiteboardView {
     });
   }
 
-  /** Draw now (the benchmark calls this directly). */
+  /** Draw now (the benchmark calls this directly): the cached layer, what changed, the selection. */
   paint() {
-    const ctx = this.canvas.getContext("2d");
-    const ratio = window.devicePixelRatio || 1;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
-    const scale = ratio * this.view.zoom;
-    ctx.setTransform(scale, 0, 0, scale, -this.view.x * scale, -this.view.y * scale);
-    const visible = [
-      this.view.x,
-      this.view.y,
-      this.view.x + this.canvas.width / scale,
-      this.view.y + this.canvas.height / scale,
-    ];
     const shown = this.board.live();
     this._loadImages(shown);
-    drawElements(ctx, shown, this.images, visible);
+    const ctx = this.painter.paint(shown, this.view, window.devicePixelRatio || 1, this.images);
     const current = this.selected && this.board.elements.get(this.selected);
     if (current && !current.deleted) {
       const box = boxOf(current);
-      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       const x = (box.x - this.view.x) * this.view.zoom;
       const y = (box.y - this.view.y) * this.view.zoom;
       const w = box.w * this.view.zoom;
@@ -296,16 +229,18 @@ export class WhiteboardView {
         .then((blob) => createImageBitmap(blob))
         .then((bitmap) => {
           this.images.set(element.image, bitmap);
+          this.painter.invalidate(); // the layer drew it as a grey box
           this.redraw();
         })
         .catch(() => {}); // drawn as a grey box, as the relay draws a missing picture
     }
   }
 
-  async _imagePicked() {
-    const file = this.fileInput.files?.[0];
-    this.fileInput.value = "";
-    if (!file) return;
+  async _imagePicked(file) {
+    if (!this.board.hasRoom()) {
+      this.say("wb.full");
+      return;
+    }
     if (!IMAGE_TYPES.includes(file.type)) {
       this.say("wb.image_type");
       return;
@@ -420,6 +355,10 @@ export class WhiteboardView {
     event.preventDefault();
     this.canvas.focus({ preventScroll: true });
     const point = at.board;
+    if (CREATING.has(this.tool) && !this.board.hasRoom()) {
+      this.say("wb.full"); // the relay would refuse it: say so before anything is drawn
+      return;
+    }
     const common = { deleted: false, z: Date.now(), color: this.color, width: this.width };
     const fresh = (kind, fields) => ({ id: newId(), kind, version: 1, nonce: newNonce(), ...common, ...fields });
     switch (this.tool) {
@@ -621,42 +560,13 @@ export class WhiteboardView {
     this.board.commit([{ before: null, after: { ...pending, text, w: Math.max(1, w), h } }]);
   }
 
-  // ---------- export ----------
-
-  /** The board as a PNG blob (what the clipboard and the printout get). */
-  pngBlob() {
-    return new Promise((resolve, reject) => {
-      boardCanvas(this.board.live(), this.images).toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no image"))), "image/png");
-    });
-  }
+  // ---------- export (board_export.js) ----------
 
   async copyImage() {
-    if (!navigator.clipboard?.write || typeof ClipboardItem === "undefined") {
-      throw new Error(this.i18n.t("wb.no_clipboard"));
-    }
-    await navigator.clipboard.write([new ClipboardItem({ "image/png": this.pngBlob() })]);
+    await copyBoard(this.board.live(), this.images, this.i18n.t("wb.no_clipboard"));
   }
 
-  /** Print the board's image (the browser's print dialog; the page prints only it). */
-  async print() {
-    const blob = await this.pngBlob();
-    const url = URL.createObjectURL(blob);
-    const sheet = element("div", "wb-print", { "data-testid": "wb-print-sheet" });
-    const picture = element("img", "wb-print__image", { alt: "" });
-    sheet.append(picture);
-    document.body.append(sheet);
-    await new Promise((resolve) => {
-      picture.onload = resolve;
-      picture.onerror = resolve;
-      picture.src = url;
-    });
-    document.body.classList.add("wb-printing");
-    try {
-      window.print();
-    } finally {
-      document.body.classList.remove("wb-printing");
-      sheet.remove();
-      URL.revokeObjectURL(url);
-    }
+  print() {
+    return printBoard(this.board.live(), this.images);
   }
 }

@@ -1,0 +1,141 @@
+"""The shared whiteboard (CH3) in the one-time viewer program: the real program from source,
+the system's WebKitGTK under Xvfb, driven by real X pointer events (xdotool), against a real
+relay with the agent and the customer in Chromium.
+
+The program is asked and accepts; a stroke drawn in its window reaches the customer's page and
+a rectangle drawn there shows in the program; Print opens GTK's print dialog, which prints
+only the board (to a PDF here, "Print to File")."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.api import Api
+from tests.support.ui_pages import agent_login, by_id, customer_join, open_page, start_support
+from tests.support.viewer_driver import ViewerDriver
+from tests.support.waiting import wait_until
+from tests.support.whiteboard import finish_drawing, start_drawing, wait_same_boards
+from tests.support.xvfb import Xvfb
+
+pytestmark = [pytest.mark.e2e, pytest.mark.engine]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SYSTEM_GI = "/usr/lib/python3/dist-packages"  # Debian's PyGObject (python3-gi) for WebKitGTK
+TITLE = "RemoteSales · Agent's screen"  # suite/viewer/app.py VIEWER_TITLE
+CANVAS = "[data-testid=wb-canvas]"
+BOARD = "document.querySelector('[data-testid=wb-canvas]').wbBoard"
+
+
+# The program's canvas 20 px below the top-left corner of the rectangle, on its left edge:
+# the customer's blue (#2563eb), or null.
+RECTANGLE_PIXEL_JS = """(() => {
+  const c = document.querySelector('[data-testid=wb-canvas]');
+  const r = window.devicePixelRatio || 1;
+  const v = c.wbView; // what its own frames painted: no paint() here
+  const e = v.board.live().find((x) => x.kind === 'rectangle');
+  const sx = Math.round((e.x - v.view.x) * v.view.zoom * r);
+  const sy = Math.round((e.y - v.view.y + 20) * v.view.zoom * r);
+  const d = c.getContext('2d').getImageData(sx, sy, 1, 1).data;
+  return d[2] > 150 && d[0] < 120 ? Array.from(d) : null;
+})()"""
+
+
+def _program_board(driver: ViewerDriver) -> list:
+    return driver.evaluate(
+        f"JSON.stringify({BOARD} ? {BOARD}.live().map((e) => [e.kind, e.color]) : null)"
+    )
+
+
+def test_the_viewer_program_accepts_draws_sees_the_others_and_prints(
+    tmp_path: Path, relay_factory, browser
+):
+    """The program shows the agent's question, its click opens the board there; its stroke
+    (real X pointer events) reaches the customer's Chromium page and the customer's rectangle
+    is painted in the program; Print opens the print dialog and the PDF holds the board."""
+    if subprocess.run([sys.executable, "-c", "import gi"], env={**os.environ,
+                      "PYTHONPATH": SYSTEM_GI}, capture_output=True).returncode:  # fmt: skip
+        pytest.skip("Debian's python3-gi is not installed")
+    builds = tmp_path / "builds"
+    builds.mkdir()
+    (builds / "remotesales-viewer-linux").write_bytes(b"a stand-in build: the source runs")
+    relay = relay_factory("--viewer-dir", str(builds))
+    agent = open_page(browser, relay.url + "/agent")
+    customer = open_page(browser, relay.url + "/")
+    display = Xvfb().start()
+    process = None
+    try:
+        agent_login(agent)
+        customer_join(customer, start_support(agent))
+        seat = json.loads(customer.evaluate("sessionStorage.getItem('rs.customer.session')"))
+        status, issued, _ = Api(relay.url).request(
+            "POST", "/api/viewer/tickets", json={"platform": "linux"}, token=seat["customer_token"]
+        )
+        assert status == 201, issued
+        ticket = tmp_path / "RemoteSales-Viewer"
+        with urllib.request.urlopen(relay.url + issued["download_url"], timeout=30) as reply:
+            ticket.write_bytes(reply.read())
+        port_file = tmp_path / "driver-port"
+        env = display.env({
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": f"{REPO_ROOT}{os.pathsep}{SYSTEM_GI}",
+            "HOME": str(tmp_path), "RS_VIEWER_GUI": "gtk", "LANG": "C.UTF-8",
+        })  # fmt: skip
+        log = tmp_path / "viewer.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tests.support.viewer_driver", str(port_file), "--",
+                 "--ticket-from", str(ticket)],
+                cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        driver = ViewerDriver(port_file, display, TITLE)
+        driver.wait_for("window.__rsViewer?.stats().status === 'online'", "the program online")
+
+        # Asked in the program too: its own click opens the board in front of the screen.
+        by_id(agent, "whiteboard-button").click()
+        driver.wait_for(
+            "!document.querySelector('[data-testid=whiteboard-prompt]')?.hidden", "the question"
+        )
+        driver.click("[data-testid=whiteboard-accept]")
+        driver.wait_for(f"document.querySelector('{CANVAS}')?.offsetWidth > 0", "the board")
+        expect(by_id(customer, "wb-canvas")).to_be_visible()
+        expect(by_id(customer, "whiteboard-prompt")).to_be_hidden()
+
+        # A stroke with the real pointer in the program's window reaches the customer's page.
+        driver.drag(CANVAS, [(60 + 12 * i, 80 + (i % 3) * 15) for i in range(12)])
+        customer.wait_for_function(
+            f"() => {BOARD}.live().some((e) => e.kind === 'pen' && e.points.length >= 3)"
+        )
+        # And back: the customer's rectangle is on the program's board and in its pixels.
+        start_drawing(customer, "rectangle", [[[200, 150], [300, 230]]])
+        finish_drawing(customer)
+        wait_until(lambda: len(json.loads(_program_board(driver))) == 2, "the rectangle")
+        wait_same_boards([agent, customer])
+        painted = driver.wait_for(RECTANGLE_PIXEL_JS, "the customer's rectangle, in blue")
+        assert painted[2] > 150
+
+        # Print: GTK's dialog; "Print to File" writes the board (only it) to a PDF.
+        driver.click("[data-testid=wb-print]")
+        wait_until(lambda: "Print" in driver.window_names(), "GTK's print dialog")
+        driver.key("Down", "Return")
+        pdf = tmp_path / "output.pdf"
+        wait_until(lambda: pdf.exists() and pdf.stat().st_size > 0, "the printed PDF")
+        driver.wait_for(
+            "!document.querySelector('[data-testid=wb-print-sheet]')", "the print sheet gone"
+        )
+        assert pdf.read_bytes().startswith(b"%PDF")
+        driver.close()
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=10)
+        display.stop()
+        agent.context.close()
+        customer.context.close()

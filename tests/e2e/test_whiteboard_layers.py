@@ -1,0 +1,167 @@
+"""The whiteboard's cached layer (ui/common/whiteboard/board_painter.js) in Chromium: after
+local and remote edits, erasing, moving, zoom, pan and a new pixel ratio, a frame painted from
+the layer has exactly the pixels of a full redraw."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.ui_pages import agent_login, by_id, customer_join, open_page, start_support
+from tests.support.whiteboard import finish_drawing, module_relay, start_drawing, wait_same_boards
+
+pytestmark = pytest.mark.e2e
+
+# Paint from the layer, then a full redraw; how many bytes differ, and what the layer held.
+COMPARE_JS = """() => {
+  const canvas = document.querySelector('[data-testid=wb-canvas]');
+  const view = canvas.wbView;
+  const ctx = canvas.getContext('2d');
+  view.painter.enabled = true;
+  view.paint();
+  const layered = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  const held = view.painter.cached.length;
+  view.painter.enabled = false;
+  view.paint();
+  const full = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  view.painter.enabled = true;
+  let differ = 0;
+  for (let i = 0; i < full.length; i += 1) if (full[i] !== layered[i]) differ += 1;
+  let ink = 0;
+  for (let i = 0; i < full.length; i += 4) if (full[i] !== 255 || full[i + 2] !== 255) ink += 1;
+  return { differ, held, ink, shown: view.board.live().length };
+}"""
+
+# A settled board: many elements, so that the layer has something to hold.
+FILL_JS = """(count) => {
+  const board = document.querySelector('[data-testid=wb-canvas]').wbBoard;
+  const kinds = ['pen', 'line', 'rectangle', 'ellipse', 'text'];
+  for (let i = 0; i < count; i += 1) {
+    const kind = kinds[i % kinds.length];
+    const x = 20 + (i * 37) % 500, y = 20 + (i * 53) % 320;
+    const e = { id: `fill${i}`, kind, version: 1, nonce: i, deleted: false, z: i + 1,
+                color: ['#2563eb', '#16a34a', '#111827'][i % 3], width: 1 + (i % 5) };
+    if (kind === 'pen') {
+      e.points = Array.from({ length: 12 }, (_, k) => [x + k * 4, y + (k * 7) % 13]);
+    } else if (kind === 'line') {
+      e.points = [[x, y], [x + 50, y + 20]];
+    } else {
+      Object.assign(e, { x, y, w: 40, h: 24 });
+      if (kind === 'text') Object.assign(e, { text: '견적 ' + i, size: 14 });
+    }
+    board.draft(e);
+  }
+}"""
+
+
+# Edit the element at `index` of the drawing order as a gesture does (draft, then commit);
+# CHANGES is replaced by a JS function of the element giving the changed fields.
+EDIT_JS = """async (index) => {
+  const { edited } = await import('/ui/common/whiteboard/model.js');
+  const board = document.querySelector('[data-testid=wb-canvas]').wbBoard;
+  const before = board.live()[index];
+  const after = edited(before, (CHANGES)(before));
+  board.draft(after);
+  board.commit([{ before, after }]);
+}"""
+
+
+def _edit(page: Page, index: int, changes_js: str) -> None:
+    page.evaluate(EDIT_JS.replace("CHANGES", changes_js), index)
+
+
+@pytest.fixture(scope="module")
+def relay(tmp_path_factory):
+    with module_relay(tmp_path_factory) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+def pages(browser, relay) -> Iterator[tuple[Page, Page]]:
+    agent = open_page(browser, relay.url + "/agent")
+    customer = open_page(browser, relay.url + "/")
+    try:
+        agent_login(agent)
+        customer_join(customer, start_support(agent))
+        by_id(agent, "whiteboard-button").click()
+        by_id(customer, "whiteboard-accept").click()
+        for page in (agent, customer):
+            expect(by_id(page, "wb-canvas")).to_be_visible()
+        yield agent, customer
+    finally:
+        agent.context.close()
+        customer.context.close()
+
+
+def _same_pixels(page: Page, held_at_least: int = 1) -> dict:
+    result = page.evaluate(COMPARE_JS)
+    assert result["differ"] == 0, result
+    assert result["ink"] > 0, result
+    assert result["held"] >= held_at_least, result  # the layer was used, not only a redraw
+    return result
+
+
+def _settle(page: Page) -> None:
+    """Wait until the layer holds every element (each unchanged for FOLD_AFTER_MS)."""
+    page.wait_for_function(
+        """() => { const v = document.querySelector('[data-testid=wb-canvas]').wbView;
+                   v.paint(); return v.painter.cached.length === v.board.live().length; }"""
+    )
+
+
+def test_the_layer_draws_the_same_pixels_as_a_full_redraw(pages):
+    """Through a sequence of local and remote strokes, an erase below the top, a move, zoom,
+    pan and a change of device pixel ratio, painting from the cached layer gives the same
+    pixels as drawing every element again."""
+    agent, customer = pages
+    agent.evaluate(FILL_JS, 150)
+    wait_same_boards([agent, customer])
+    _settle(agent)
+    _same_pixels(agent, held_at_least=150)
+
+    # Strokes on top, here and from the other side; compared while they are still fresh.
+    start_drawing(agent, "pen", [[[40, 60], [90, 80], [140, 70], [200, 120]]])
+    start_drawing(customer, "rectangle", [[[100, 100], [180, 170]]])
+    finish_drawing(agent)
+    finish_drawing(customer)
+    wait_same_boards([agent, customer])
+    _same_pixels(agent, held_at_least=150)
+    _settle(agent)
+
+    # The other side erases an element deep in the drawing order: the layer must forget it.
+    _edit(customer, 3, "() => ({ deleted: true })")
+    wait_same_boards([agent, customer])
+    _same_pixels(agent, held_at_least=0)
+    _settle(agent)
+
+    # Here, an element from the middle moves (and so comes out of the layer) and changes colour.
+    _edit(
+        agent,
+        75,
+        "(e) => e.points ? { points: e.points.map(([x, y]) => [x + 30, y + 40]) }"
+        " : { x: e.x + 30, y: e.y + 40, color: '#e11d48' }",
+    )
+    _same_pixels(agent, held_at_least=0)
+    _settle(agent)
+
+    # Zoom, pan (wheel), then a higher pixel ratio: a new layer each time, still the same.
+    by_id(agent, "wb-zoom-in").click()
+    _same_pixels(agent, held_at_least=0)
+    _settle(agent)
+    agent.locator("[data-testid=wb-canvas]").hover()
+    agent.mouse.wheel(35, 20)
+    _settle(agent)
+    _same_pixels(agent, held_at_least=100)
+    agent.evaluate(
+        "() => { window.devicePixelRatio = 2;"
+        " document.querySelector('[data-testid=wb-canvas]').wbView._fitCanvas(); }"
+    )
+    _settle(agent)
+    two = _same_pixels(agent, held_at_least=100)
+    assert two["shown"] > 100
+    start_drawing(customer, "line", [[[30, 300], [400, 330]]])
+    finish_drawing(customer)
+    wait_same_boards([agent, customer])
+    _same_pixels(agent, held_at_least=100)

@@ -1,0 +1,150 @@
+"""The store interface's contract, run against both implementations: TinyDB in a folder and
+PostgreSQL (a throwaway server, the `engine` mark): the same calls give the same results."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from relay_server.store import Store, StoreError, TinyDBStore
+
+pytestmark = pytest.mark.engine  # the PostgreSQL half starts a server
+
+Opener = Callable[[], Store]
+
+
+@pytest.fixture(params=["tinydb", "postgresql"])
+def open_store(request, tmp_path: Path) -> Iterator[Opener]:
+    """A function that opens the same store again each time it is called (closing is the
+    test's: a store left open is closed after it)."""
+    opened: list[Store] = []
+    if request.param == "tinydb":
+
+        def make() -> Store:
+            return TinyDBStore(tmp_path / "data")
+    else:
+        from relay_server.store.postgres import PostgresStore
+
+        server = request.getfixturevalue("postgres")
+        database = server.create_database("contract")
+
+        def make() -> Store:
+            return PostgresStore(server.url(database), tmp_path / "files", server.password)
+
+    def opener() -> Store:
+        store = make()
+        opened.append(store)
+        return store
+
+    yield opener
+    for store in opened:
+        try:
+            store.close()
+        except Exception:
+            pass
+
+
+def _reopen(store: Store, open_store: Opener) -> Store:
+    store.close()
+    return open_store()
+
+
+def test_ids_count_from_one_per_table_and_reads_come_in_id_order(open_store):
+    """Each table's ids start at 1 and increase; all() lists in id order, get() finds by id."""
+    store = open_store()
+    assert [store.insert("chat:a", {"n": n}) for n in range(3)] == [1, 2, 3]
+    assert store.insert("accounts", {"username": "ann"}) == 1
+    assert [(d.doc_id, d["n"]) for d in store.all("chat:a")] == [(1, 0), (2, 1), (3, 2)]
+    assert store.get("chat:a", 2) == {"n": 1} and store.get("chat:a", 9) is None
+    assert store.all("never") == [] and not store.has_table("never")
+    assert store.tables() == ["accounts", "chat:a"]
+
+
+def test_update_merges_fields_and_refuses_a_missing_document(open_store):
+    """update() sets the given top-level fields and keeps the others; a missing id is a
+    KeyError."""
+    store = open_store()
+    doc_id = store.insert("outbox", {"state": "queued", "to": ["a@x"], "tries": 0})
+    store.update("outbox", doc_id, {"state": "sent", "tries": 1})
+    assert store.get("outbox", doc_id) == {"state": "sent", "to": ["a@x"], "tries": 1}
+    with pytest.raises(KeyError):
+        store.update("outbox", 99, {"state": "sent"})
+
+
+def test_synced_changes_come_back_after_reopening(open_store):
+    """Inserts, updates, removes and a dropped table are all there after close and reopen,
+    Korean, nested values, floats and a NUL character included; ids go on after the highest."""
+    store = open_store()
+    first = store.insert("chat:s", {"text": "견적서를 보내 주세요", "sent_at": 1.5})
+    store.insert("chat:s", {"text": "a\x00b", "file": {"id": "f", "size": 3}})
+    store.update("chat:s", first, {"text": "edited"})
+    gone = store.insert("accounts", {"username": "gone"})
+    store.insert("accounts", {"username": "kept"})
+    store.remove("accounts", gone)
+    store.insert("chat:old", {"text": "dropped"})
+    store.drop_table("chat:old")
+    store.sync()
+    again = _reopen(store, open_store)
+    assert [dict(d) for d in again.all("chat:s")] == [
+        {"text": "edited", "sent_at": 1.5},
+        {"text": "a\x00b", "file": {"id": "f", "size": 3}},
+    ]
+    assert [d["username"] for d in again.all("accounts")] == ["kept"]
+    assert not again.has_table("chat:old")
+    assert again.insert("chat:s", {"text": "third"}) == 3
+    assert again.insert("chat:old", {"text": "new"}) == 1, "a dropped table starts again at 1"
+
+
+def test_sync_is_the_durability_barrier(open_store):
+    """appended moves with every change, synced catches up when sync() returns."""
+    store = open_store()
+    before = store.synced
+    store.insert("notes", {"session_id": "s", "notes": "x"})
+    assert store.appended > store.synced == before
+    reached = store.sync()
+    assert store.synced == store.appended == reached
+
+
+def test_find_returns_the_lowest_id_a_predicate_accepts(open_store):
+    """find() is the one predicate query (an account by user name): the first match or None."""
+    store = open_store()
+    for name in ("ann", "bob", "bob"):
+        store.insert("accounts", {"username": name})
+    found = store.find("accounts", lambda d: d["username"] == "bob")
+    assert found is not None and found.doc_id == 2
+    assert store.find("accounts", lambda d: d["username"] == "eve") is None
+
+
+def test_one_relay_per_store_and_ready_while_open(open_store):
+    """A second opener is refused with a clear StoreError; the open store says it is ready."""
+    store = open_store()
+    assert store.check() is None
+    with pytest.raises(StoreError, match="in use by another"):
+        open_store()
+
+
+def test_an_existing_tinydb_data_folder_opens_unchanged(tmp_path):
+    """A data folder written before the store interface (relay.json + journal) opens: its
+    documents, ids and the journal's changes are all read."""
+    (tmp_path / "relay.json").write_text(
+        json.dumps({
+            "meta": {"1": {"schema_version": 1}},
+            "accounts": {"1": {"username": "alice", "role": "agent"}},
+            "chat:s1": {"1": {"text": "hello"}, "4": {"text": "later"}},
+        })
+    )  # fmt: skip
+    (tmp_path / "journal.jsonl").write_text(
+        json.dumps({"t": "chat:s1", "op": "u", "id": 1, "d": {"text": "hello, edited"}}) + "\n"
+    )
+    store = TinyDBStore(tmp_path)
+    assert store.find("accounts", lambda d: d["username"] == "alice") == {
+        "username": "alice", "role": "agent"
+    }  # fmt: skip
+    assert [(d.doc_id, d["text"]) for d in store.all("chat:s1")] == [
+        (1, "hello, edited"), (4, "later")
+    ]  # fmt: skip
+    assert store.insert("chat:s1", {"text": "next"}) == 5
+    store.close()
