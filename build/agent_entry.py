@@ -9,7 +9,7 @@ modules are accepted.
 import runpy
 import sys
 
-CHILD_MODULES = ("suite.agent.presenter", "suite.screen.sources")
+CHILD_MODULES = ("suite.agent.presenter", "suite.agent.overlay", "suite.screen.sources")
 
 
 def main() -> None:

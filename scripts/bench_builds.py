@@ -10,9 +10,12 @@ shows four coloured quadrants on a second Xvfb display. Milestones after launch:
 ``unpacked`` (the _MEI folder exists), ``python`` (the viewer's Python starts), ``redeemed``,
 ``window`` (shown), ``page`` (loaded), ``first frame`` (the page painted one), ``on screen`` (an
 mss grab shows the quadrants). Then the session ends and the time to a clean exit (file and
-unpack folder gone) is measured. The relay: launch to ready. The agent (--agent): launch to
-its main page loaded. Page-cache-warm starts (the first run of each is the coldest); numbers
-taken while other work runs on the machine are noisy: say so when you quote them.
+unpack folder gone) is measured. The relay: launch to ready. The agent (--agent): the newest
+``dist/remotesales-agent_*_amd64.deb`` unpacked with ``dpkg-deb -x`` into a temporary root
+(its sizes: .deb and installed), then the installed program's launch to its main window
+loaded (each run), and after the last run's sign-in the memory of all its processes.
+Page-cache-warm starts (the first run of each is the coldest); numbers taken while other work
+runs on the machine are noisy: say so when you quote them.
 """
 
 from __future__ import annotations
@@ -34,9 +37,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from suite.agent.app.presentations import TOKEN_ENV  # noqa: E402
+from tests.support.agent_app import AgentApp  # noqa: E402
 from tests.support.api import Api  # noqa: E402
 from tests.support.builds import prepare_built_relay  # noqa: E402
+from tests.support.cdp import by_test_id  # noqa: E402
 from tests.support.chat_client import ChatClient  # noqa: E402
+from tests.support.desktop_flow import main_page, sign_in  # noqa: E402
 from tests.support.relay import RelayProcess  # noqa: E402
 from tests.support.viewer_presenter import start_session  # noqa: E402
 from tests.support.viewer_program import (  # noqa: E402
@@ -119,31 +125,71 @@ def viewer_run(relay: RelayProcess, agent_display: Xvfb, viewer_display: Xvfb, w
     return times
 
 
-def agent_start(dist: Path, display: Xvfb, work: Path) -> float:
-    log = work / "agent.log"
-    program = dist / "remotesales-agent" / "remotesales-agent"
-    launched = time.monotonic()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(program), "--relay-url", "http://127.0.0.1:9", "--config-dir", str(work / "cfg")],
-            env=display.env(), stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        while time.monotonic() - launched < 60:
-            if "main window loaded" in log.read_text(errors="replace"):
-                return time.monotonic() - launched
-            time.sleep(0.02)
-        return float("nan")
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
+def install_agent(dist: Path, work: Path) -> tuple[Path, Path, float]:
+    """The newest agent .deb in ``dist``, unpacked with ``dpkg-deb -x`` into a root under
+    ``work``: (the .deb, the installed program, seconds to unpack)."""
+    debs = sorted(dist.glob("remotesales-agent_*_amd64.deb"), key=lambda p: p.stat().st_mtime)
+    if not debs:
+        raise SystemExit("bench_builds: no dist/remotesales-agent_*_amd64.deb: scripts/build agent")
+    root = work / "root"
+    started = time.monotonic()
+    subprocess.run(["dpkg-deb", "-x", str(debs[-1]), str(root)], check=True)
+    return debs[-1], root / "opt/remotesales-agent/remotesales-agent", time.monotonic() - started
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def agent_memory_mb(pid: int) -> tuple[float, float]:
+    """RSS and PSS (MB) of the app and all its processes (QtWebEngine's zygotes, renderers,
+    GPU process; a presenter if one runs). RSS counts shared pages in each process; PSS
+    splits them, so its sum is what the app really costs."""
+    import psutil
+
+    top = psutil.Process(pid)
+    rss = pss = 0
+    for process in [top, *top.children(recursive=True)]:
+        try:
+            info = process.memory_full_info()
+        except psutil.Error:
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return rss / 1e6, pss / 1e6
+
+
+def agent_runs(relay: RelayProcess, program: Path, display: Xvfb, work: Path, runs: int):
+    """Launch → main window loaded, ``runs`` times; after the last, sign in and measure the
+    memory with the signed-in main window."""
+    starts: list[float] = []
+    memory = (float("nan"), float("nan"))
+    for run in range(runs):
+        run_dir = work / f"agent-{run}"
+        run_dir.mkdir()
+        app = AgentApp(display, run_dir, relay_url=relay.url, program=[str(program)],
+                       extra_env={"PYTHONPATH": ""})  # fmt: skip
+        launched = time.monotonic()
+        app.start()  # returns when the app wrote its ready file: main window loaded
+        starts.append(time.monotonic() - launched)
+        try:
+            if run == runs - 1:
+                main = main_page(app)
+                sign_in(main)
+                main.wait_for_selector(by_test_id("new-support-button"))
+                memory = agent_memory_mb(app.process.pid)
+                main.close()
+        finally:
+            app.stop()
+    return starts, memory
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dist", type=Path, default=REPO_ROOT / "dist")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--agent", action="store_true", help="also time the agent app's start")
+    parser.add_argument("--agent", action="store_true", help="also measure the agent's .deb")
+    parser.add_argument("--agent-runs", type=int, default=3, help="agent launches (default 3)")
     args = parser.parse_args()
     report = json.loads((args.dist / "build-report.json").read_text())
     for entry in report:
@@ -170,10 +216,20 @@ def main() -> int:
                     for key, value in times.items():
                         results.setdefault(key, []).append(value)
                 if args.agent:
-                    agent_s = [agent_start(args.dist, viewer_display, work) for _ in range(3)]
+                    deb, program, unpack_s = install_agent(args.dist, work)
+                    installed = folder_bytes(program.parent)
                     print(
-                        "agent: launch to main page loaded "
-                        + ", ".join(f"{s:.2f} s" for s in agent_s)
+                        f"agent: {deb.name} {deb.stat().st_size / 1e6:.1f} MB, installed "
+                        f"{installed / 1e6:.1f} MB (dpkg-deb -x in {unpack_s:.1f} s)"
+                    )
+                    starts, (rss, pss) = agent_runs(
+                        relay, program, viewer_display, work, args.agent_runs
+                    )
+                    print(
+                        "agent (installed): launch to main window loaded "
+                        + ", ".join(f"{s:.2f}" for s in starts)
+                        + f" s (median {statistics.median(starts):.2f} s); after sign-in "
+                        f"RSS {rss:.0f} MB, PSS {pss:.0f} MB over all its processes"
                     )
         finally:
             relay.stop()

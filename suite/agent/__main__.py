@@ -54,11 +54,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="write {url, port, pid} here once the main window has loaded (for scripts and tests)",
     )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    parser.add_argument(
+        "--add-desktop-shortcut",
+        action="store_true",
+        help="put a RemoteSales shortcut on your desktop (from the installed menu entry) and exit",
+    )
     return parser.parse_args(argv)
+
+
+def add_shortcut() -> int:
+    """``--add-desktop-shortcut``: report the shortcut made, or why not (exit status 2)."""
+    from suite.agent.app.desktop_shortcut import (
+        ShortcutError,
+        add_desktop_shortcut,
+        installed_entry,
+    )
+
+    try:
+        print(f"Desktop shortcut added: {add_desktop_shortcut(installed_entry())}")
+    except ShortcutError as error:
+        print(f"remotesales-agent: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.add_desktop_shortcut:
+        return add_shortcut()
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -44,8 +44,13 @@ class AgentApp:
         work_dir: Path,
         relay_url: str | None = None,
         extra_env: dict[str, str] | None = None,
+        program: list[str] | None = None,
     ) -> None:
         self.xvfb = xvfb
+        # The command that starts the app: the source tree's by default; a built or installed
+        # program (tests/e2e/test_agent_package.py) runs from the work folder instead.
+        self.program = program
+        self.work_dir = work_dir
         self.extra_env = dict(extra_env or {})  # e.g. DBUS_SESSION_BUS_ADDRESS
         self.config_dir = work_dir / "config"
         self.log_path = work_dir / "agent.log"
@@ -56,7 +61,8 @@ class AgentApp:
         self.devtools_port = 0
 
     def start(self) -> AgentApp:
-        command = [sys.executable, "-m", "suite.agent", "--config-dir", str(self.config_dir),
+        command = [*(self.program or [sys.executable, "-m", "suite.agent"]),
+                   "--config-dir", str(self.config_dir),
                    "--ready-file", str(self._ready_file)]  # fmt: skip
         if self.relay_url:
             command += ["--relay-url", self.relay_url]
@@ -69,8 +75,8 @@ class AgentApp:
         env["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{free_port()}"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT,
+                command, cwd=self.work_dir if self.program else REPO_ROOT, env=env,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + READY_TIMEOUT_S
         # The app's documented readiness signal is its ready file; poll it against a deadline.

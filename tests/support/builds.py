@@ -1,8 +1,11 @@
-"""Build the relay and the viewer once per test run (or reuse a build of the same sources).
+"""Build the relay and the viewer, and the agent's .deb, once per test run (or reuse a build of
+the same sources).
 
-``scripts/build relay viewer`` is run with ``DIST`` in a cache folder named after a hash of
-everything that goes into the builds (sources, UI, specs, requirements, the build script), so
-a second test run on unchanged sources reuses the files. Only the newest build is kept.
+``scripts/build relay viewer`` (``scripts/build agent``) is run with ``DIST`` in a cache folder
+named after a hash of everything that goes into the builds (sources, UI, specs, requirements,
+the build script; for the agent also pyproject.toml, which pins its venv), so a second test run
+on unchanged sources reuses the files. Only the newest build of each kind is kept; of the agent
+only the .deb is kept (the tests install it into a temporary root).
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from pathlib import Path
 from tests.support.relay import DEFAULT_AGENTS, REPO_ROOT, RelayProcess
 
 BUILD_INPUTS = ("relay_server", "suite", "ui", "build", "scripts/build")
+AGENT_BUILD_INPUTS = ("suite", "ui", "build", "scripts/build", "pyproject.toml")
+AGENT_PREFIX = "agent-"
 BUILD_TIMEOUT_S = 900.0
+# The agent: a venv with Qt (~1 min the first time), PyInstaller, strip, dpkg-shlibdeps and xz.
+AGENT_BUILD_TIMEOUT_S = 1800.0
 
 
 @dataclass(frozen=True)
@@ -36,14 +43,16 @@ def cache_root() -> Path:
     return Path(os.environ.get("RS_BUILD_CACHE", default / "remotesales-builds"))
 
 
-def sources_hash() -> str:
+def sources_hash(inputs: tuple[str, ...] = BUILD_INPUTS) -> str:
     digest = hashlib.sha256()
-    for top in BUILD_INPUTS:
+    for top in inputs:
         root = REPO_ROOT / top
         files = [root] if root.is_file() else sorted(root.rglob("*"))
         for path in files:
             if not path.is_file() or "__pycache__" in path.parts:
                 continue
+            if path.relative_to(REPO_ROOT).parts[:2] == ("build", "lib"):
+                continue  # setuptools' scratch copy of the sources when pip installs the project
             digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:20]
@@ -75,11 +84,58 @@ def relay_and_viewer() -> Builds:
             f"scripts/build relay viewer failed ({result.returncode}):\n{result.stderr[-6000:]}"
         )
     print(result.stderr)
-    for old in root.iterdir():  # keep the newest build only
+    for old in root.iterdir():  # keep the newest build only (and the agent's)
         if old.is_dir() and old.name not in ("work", partial.name):
-            shutil.rmtree(old, ignore_errors=True)
+            if not old.name.startswith(AGENT_PREFIX):
+                shutil.rmtree(old, ignore_errors=True)
     partial.rename(folder)
     return Builds(relay, viewer, _report(folder), reused=False, elapsed_s=elapsed)
+
+
+@dataclass(frozen=True)
+class AgentPackage:
+    deb: Path
+    report: list[dict]  # the folder's and the .deb's entries of dist/build-report.json
+    reused: bool
+    elapsed_s: float  # time spent here (0 when reused), including any venv set-up
+
+
+def agent_package() -> AgentPackage:
+    """The agent's .deb, building it (``scripts/build agent``) if these sources have none yet.
+
+    Raises:
+        RuntimeError: the build failed; the message holds the end of its output.
+    """
+    root = cache_root()
+    folder = root / (AGENT_PREFIX + sources_hash(AGENT_BUILD_INPUTS))
+    debs = sorted(folder.glob("remotesales-agent_*_amd64.deb"))
+    if debs:
+        return AgentPackage(debs[-1], _report(folder), reused=True, elapsed_s=0.0)
+    partial = root / f"{folder.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    # gzip: the tests need the package, not the smallest file (xz costs minutes of a core).
+    env = dict(
+        os.environ, DIST=str(partial), BUILD_WORK=str(root / "work"), AGENT_DEB_COMPRESSION="gzip"
+    )
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(REPO_ROOT / "scripts" / "build"), "agent"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=AGENT_BUILD_TIMEOUT_S,
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"scripts/build agent failed ({result.returncode}):\n{result.stderr[-6000:]}"
+        )
+    print(result.stderr)
+    shutil.rmtree(partial / "remotesales-agent", ignore_errors=True)  # the .deb holds it
+    for old in root.iterdir():  # keep the newest agent build only
+        if old.is_dir() and old.name.startswith(AGENT_PREFIX) and old.name != partial.name:
+            shutil.rmtree(old, ignore_errors=True)
+    partial.rename(folder)
+    deb = sorted(folder.glob("remotesales-agent_*_amd64.deb"))[-1]
+    return AgentPackage(deb, _report(folder), reused=False, elapsed_s=elapsed)
 
 
 def _report(folder: Path) -> list[dict]:

@@ -214,6 +214,7 @@ STORAGE = Layer(
         "relay_server.store.store",
         "relay_server.viewer.builds",
         "relay_server.whiteboard.images",
+        "suite.agent.app.desktop_shortcut",
         "suite.agent.app.settings",
         "suite.atomic_files",
         "suite.version",
