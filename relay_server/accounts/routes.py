@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import bottle
 
@@ -75,12 +76,15 @@ def install_agent_data_routes(
             logger.info("short messages imported", extra={"username": who, "n": saved["added"]})
         return saved
 
+    def preferences_answer(preferences: dict[str, Any]) -> dict[str, Any]:
+        # P9: the admin's recording policy, which bounds the app's "Record automatically".
+        policy = getattr(relay.options, "recording_policy", "off")
+        return {"preferences": preferences, "recording_policy": policy}
+
     @app.get("/api/me/preferences")
     @api
     def get_preferences():
-        # P9: the admin's recording policy, which bounds the app's "Record automatically".
-        policy = getattr(relay.options, "recording_policy", "off")
-        return {"preferences": data.preferences(username()), "recording_policy": policy}
+        return preferences_answer(data.preferences(username()))
 
     @app.put("/api/me/preferences")
     @api
@@ -92,6 +96,6 @@ def install_agent_data_routes(
         except AgentDataError as error:
             raise refused(error) from None
         relay.wait_durable()
-        return {"preferences": preferences}
+        return preferences_answer(preferences)  # the same answer as GET
 
     return data

@@ -35,6 +35,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "present_pause": {},
     "present_resume": {},
     "present_stop": {},
+    "set_recording": {"recording": True},
     "cursor": {"x": 10, "y": 20, "visible": True, "shape": "default"},
     "request_control": {},
     "revoke_control": {"mouse": True, "keyboard": True},
