@@ -121,13 +121,15 @@ def test_short_messages_expand_by_key_and_by_picker(agent_page: Page, open_ui: P
     by_id(agent_page, "short-text").fill("Thank you! Regards, {agent}")
     by_id(agent_page, "short-save").click()
     expect(by_id(agent_page, "short-item").nth(1)).to_contain_text("Regards, {agent}")
-    # The tabs follow the keyboard pattern; the other settings are announced as coming soon.
+    # The tabs follow the keyboard pattern. In a browser the Network tab holds the automatic
+    # sign-out only (the connection settings are the desktop app's: the browser's network).
     by_id(agent_page, "tab-short").focus()
     agent_page.keyboard.press("ArrowRight")
     expect(by_id(agent_page, "tab-alerts")).to_be_focused()
     agent_page.keyboard.press("ArrowRight")
     expect(by_id(agent_page, "tab-network")).to_be_focused()
-    expect(agent_page.locator("#tabpanel-network")).to_contain_text("coming soon")
+    expect(agent_page.locator("#tabpanel-network")).to_contain_text("Automatic sign-out")
+    expect(agent_page.locator("#tabpanel-network")).not_to_contain_text("coming soon")
     screenshot(agent_page, "agent-settings-network")
     agent_page.keyboard.press("ArrowLeft")
     agent_page.keyboard.press("ArrowLeft")

@@ -43,6 +43,7 @@ from suite.resources import ui_dir
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+DRAIN_MAX_BYTES = 8 * 1024 * 1024  # a bigger refused body is cut off unread
 MAX_NOTICE_SESSIONS = 50
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_TITLE_CHARS = 200
@@ -134,10 +135,24 @@ def safe_link(url: Any) -> str:
     return url
 
 
+def _too_large(length: int) -> AgentError:
+    """The 413 for a body over MAX_BODY_BYTES, after reading (and dropping) up to
+    DRAIN_MAX_BYTES of it: closing with the body unread resets the connection, and the page
+    would see a broken pipe instead of the answer."""
+    left = min(length, DRAIN_MAX_BYTES)
+    source = bottle.request.environ["wsgi.input"]
+    while left > 0:
+        chunk = source.read(min(left, 64 * 1024))
+        if not chunk:
+            break
+        left -= len(chunk)
+    return AgentError("too_large", f"request body over {MAX_BODY_BYTES} bytes", 413)
+
+
 def _body() -> dict[str, Any]:
     length = bottle.request.content_length
     if length > MAX_BODY_BYTES:
-        raise AgentError("too_large", f"request body over {MAX_BODY_BYTES} bytes", 413)
+        raise _too_large(length)
     raw = bottle.request.body.read(MAX_BODY_BYTES + 1)
     try:
         data = json.loads(raw or b"{}")
@@ -447,7 +462,7 @@ def build_app(
                 body = _Exactly(bottle.request.environ["wsgi.input"], length)
                 headers["Content-Length"] = str(length)
             elif length > MAX_BODY_BYTES:
-                raise AgentError("too_large", f"request body over {MAX_BODY_BYTES} bytes", 413)
+                raise _too_large(length)
             else:
                 body = bottle.request.body.read(MAX_BODY_BYTES + 1) if length > 0 else None
             query = bottle.request.query_string
