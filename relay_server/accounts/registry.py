@@ -247,12 +247,7 @@ class Accounts:
         """
         pair = _pair(username, ip)
         if account is None:
-            self.by_account.fail(username, now)
-            self.by_ip.fail(ip, now)
-            wait = self.by_pair.fail(pair, now)
-            if wait > 0:
-                raise _locked(wait)
-            tries_left = self.by_pair.tries_left(pair, now)
+            tries_left = self._count_failure(username, ip, now)
             raise AccountError(
                 "bad_credentials",
                 f"wrong ID or password; {tries_left} more wrong tries lock this ID here "
@@ -268,6 +263,17 @@ class Accounts:
         self.known_addresses.add(username, ip, now)
         return self.issue_token(account, now)
 
+    def _count_failure(self, username: str, ip: str, now: float) -> int:
+        """A wrong password against every budget; the pair's tries left, or ``throttled``
+        when this failure locked the pair."""
+        pair = _pair(username, ip)
+        self.by_account.fail(username, now)
+        self.by_ip.fail(ip, now)
+        wait = self.by_pair.fail(pair, now)
+        if wait > 0:
+            raise _locked(wait)
+        return self.by_pair.tries_left(pair, now)
+
     def record_password_check(
         self, account: dict[str, Any] | None, username: str, ip: str, now: float
     ) -> None:
@@ -279,12 +285,7 @@ class Accounts:
         """
         pair = _pair(username, ip)
         if account is None:
-            self.by_account.fail(username, now)
-            self.by_ip.fail(ip, now)
-            wait = self.by_pair.fail(pair, now)
-            if wait > 0:
-                raise _locked(wait)
-            tries_left = self.by_pair.tries_left(pair, now)
+            tries_left = self._count_failure(username, ip, now)
             raise AccountError(
                 "wrong_password",
                 f"wrong password; {tries_left} more wrong tries lock it here "
