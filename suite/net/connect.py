@@ -374,38 +374,34 @@ def _netloc(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def _policy_factory(connector: Connector, scheme: str, default_port: int):
+    """What ``AbstractHTTPHandler.do_open`` calls for a connection: one through the policy."""
+
+    def factory(host: str, timeout: float = CONNECT_TIMEOUT_S, **_: Any) -> _PolicyConnection:
+        parts = urllib.parse.urlsplit("//" + host)
+        return _PolicyConnection(
+            connector, scheme, parts.hostname or host, parts.port or default_port, timeout
+        )
+
+    return factory
+
+
 class _HTTPHandler(urllib.request.HTTPHandler):
     def __init__(self, connector: Connector) -> None:
         super().__init__()
-        self._connector = connector
+        self._factory = _policy_factory(connector, "http", 80)
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(self._factory, req)
-
-    def _factory(
-        self, host: str, timeout: float = CONNECT_TIMEOUT_S, **_: Any
-    ) -> _PolicyConnection:
-        parts = urllib.parse.urlsplit("//" + host)
-        return _PolicyConnection(
-            self._connector, "http", parts.hostname or host, parts.port or 80, timeout
-        )
 
 
 class _HTTPSHandler(urllib.request.HTTPSHandler):
     def __init__(self, connector: Connector) -> None:
         super().__init__()
-        self._connector = connector
+        self._factory = _policy_factory(connector, "https", 443)
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(self._factory, req)
-
-    def _factory(
-        self, host: str, timeout: float = CONNECT_TIMEOUT_S, **_: Any
-    ) -> _PolicyConnection:
-        parts = urllib.parse.urlsplit("//" + host)
-        return _PolicyConnection(
-            self._connector, "https", parts.hostname or host, parts.port or 443, timeout
-        )
 
 
 def opener(connector: Connector) -> urllib.request.OpenerDirector:
