@@ -25,12 +25,12 @@ from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
 from tests.support.desktop_flow import (
     ACCESS_CODE_JS,
     SupportWithCustomer,
-    Windows,
     desktop_support_with_customer,
     driving,
     keep_shot,
     main_page,
     open_support_window,
+    present_whole_screen,
     private_display,
     sign_in,
 )
@@ -101,23 +101,6 @@ def _presenter_command(app: AgentApp) -> list[str]:
 
 def _flag(command: list[str], flag: str) -> str:
     return command[command.index(flag) + 1]
-
-
-def _present(support, windows: Windows) -> None:
-    """The customer accepts a presentation of the whole screen and sees it."""
-    from playwright.sync_api import expect
-
-    support.chat.click(by_test_id("present-request"))
-    support.chat.wait_for_selector(by_test_id("share-picker"))
-    with support.customer.expect_popup() as popup:
-        support.customer.get_by_test_id("presentation-accept").click()
-    viewer = popup.value
-    windows.customers.append(viewer)
-    support.chat.click(by_test_id("share-whole-confirm"))
-    # The customer sees the screen: the app's presenter runs (a stop before that is lost).
-    expect(viewer.get_by_test_id("viewer-state")).to_have_attribute(
-        "data-state", "live", timeout=20_000
-    )
 
 
 def test_presets_text_size_and_wallpaper_in_the_real_app(
@@ -200,7 +183,7 @@ def test_presets_text_size_and_wallpaper_in_the_real_app(
         support.chat.wait_for("document.documentElement.dataset.textSize === '100'")
 
         # Presenting: Sharp text's flags; the wallpaper is plain until the stop.
-        _present(support, windows)
+        present_whole_screen(support, windows)
         pid, *command = _presenter_command(app)
         assert (_flag(command, "--quality"), _flag(command, "--max-fps")) == ("90", "10")
         during = root_pixels(env)

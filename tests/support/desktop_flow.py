@@ -120,6 +120,26 @@ def desktop_support_with_customer(
     return SupportWithCustomer(main, chat, customer)
 
 
+def present_whole_screen(support: SupportWithCustomer, windows: Windows) -> Any:
+    """The agent asks to present, the customer accepts, the agent shares the whole screen and
+    the customer's viewer shows it live (the app's presenter child runs); returns the viewer
+    page."""
+    from playwright.sync_api import expect
+
+    support.chat.click(by_test_id("present-request"))
+    support.chat.wait_for_selector(by_test_id("share-picker"))
+    with support.customer.expect_popup() as popup:
+        support.customer.get_by_test_id("presentation-accept").click()
+    viewer = popup.value
+    windows.customers.append(viewer)
+    support.chat.click(by_test_id("share-whole-confirm"))
+    # The customer sees the screen: the app's presenter runs (a stop before that is lost).
+    expect(viewer.get_by_test_id("viewer-state")).to_have_attribute(
+        "data-state", "live", timeout=20_000
+    )
+    return viewer
+
+
 @contextmanager
 def driving(app: AgentApp, artifacts_dir: Path, name: str) -> Iterator[Windows]:
     """Drive ``app``'s windows; on a failure print its log and keep a screenshot of each

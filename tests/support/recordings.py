@@ -115,3 +115,29 @@ def started_at(path: Path) -> float:
     with av.open(str(path)) as container:
         tags = {key.lower(): value for key, value in container.metadata.items()}
     return float(tags["started_at"])
+
+
+AUDIO_RATE = 48000
+
+
+def audio_samples(path: Path) -> np.ndarray:
+    """The file's audio track decoded as 48 kHz mono floats from the recording's time 0
+    (Opus's pre-skip left out)."""
+    chunks = []
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        for frame in container.decode(stream):
+            chunks.append(frame.to_ndarray().reshape(-1, frame.samples).mean(axis=0))
+    return np.concatenate(chunks) if chunks else np.zeros(0)
+
+
+def loudness(samples: np.ndarray, start_s: float, end_s: float) -> float:
+    """The RMS level of ``samples`` (48 kHz floats) between two times of the recording."""
+    part = samples[int(start_s * AUDIO_RATE) : int(end_s * AUDIO_RATE)]
+    return float(np.sqrt(np.mean(np.square(part)))) if len(part) else 0.0
+
+
+def tone_pcm(start_sample: int, count: int, hz: float = 440.0, level: float = 0.3) -> bytes:
+    """A sine tone as 48 kHz mono s16le PCM (what the agent app's page sends of a call)."""
+    t = np.arange(start_sample, start_sample + count) / AUDIO_RATE
+    return (np.sin(2 * np.pi * hz * t) * level * 32767).astype("<i2").tobytes()
