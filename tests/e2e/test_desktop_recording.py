@@ -107,6 +107,15 @@ def test_a_recorded_presentation_with_a_call_in_the_real_app(
             chat.click(by_test_id("call-hangup"))
             wait_call(customer, "call.phase === 'ended'")
             chat.click(by_test_id("present-stop"))
+            # The chat says when the recording started and stopped (English, then Korean).
+            chat.wait_for("document.body.textContent.includes('Recording stopped.')", 20)
+            shots = [chat.screenshot(artifacts_dir / "desktop-chat-recording-notes-en.png")]
+            chat.evaluate(
+                "(() => { const s = document.getElementById('language-select'); s.value = 'ko';"
+                " s.dispatchEvent(new Event('change')); })()"
+            )
+            chat.wait_for("document.body.textContent.includes('녹화를 마쳤습니다.')", 10)
+            shots.append(chat.screenshot(artifacts_dir / "desktop-chat-recording-notes-ko.png"))
 
             wait_until(lambda: sorted(folder.glob("*.webm")), "the recording file", 20)
             path = sorted(folder.glob("*.webm"))[0]
@@ -152,6 +161,7 @@ def test_a_recorded_presentation_with_a_call_in_the_real_app(
             )
             shot = main.screenshot(artifacts_dir / "desktop-recordings-list-en.png")
             if SHOTS is not None:
-                keep_shot(shot, SHOTS)
+                for kept in (*shots, shot):
+                    keep_shot(kept, SHOTS)
             windows.close()
             assert app.stop() == 0
