@@ -50,8 +50,8 @@ def free_port() -> int:
 def start_tinyproxy(
     folder: Path, connect_ports: list[int], username: str = "kim", password: str = "s3cret"
 ) -> TinyProxy:
-    """Start tinyproxy on a free loopback port; it asks for Basic auth and allows CONNECT only
-    to ``connect_ports``.
+    """Start tinyproxy on a free loopback port; it asks for Basic auth (none when ``username``
+    is empty) and allows CONNECT only to ``connect_ports``.
 
     Raises:
         RuntimeError: tinyproxy is not installed or did not start listening.
@@ -71,7 +71,7 @@ def start_tinyproxy(
         "LogLevel Info",
         "MaxClients 100",
         "Allow 127.0.0.1",
-        f"BasicAuth {username} {password}",
+        *([f"BasicAuth {username} {password}"] if username else []),
         "DisableViaHeader Yes",
         *(f"ConnectPort {p}" for p in connect_ports),
     ]

@@ -1,0 +1,81 @@
+"""A call from a network where only an HTTP proxy goes out (CH9, A7): the customer's Chromium
+reaches the relay's TURN server over TLS through the proxy's CONNECT, as a company network
+with "only 443 through the proxy" allows.
+
+The TURN server is a real coturn with ``tls-listening-port`` (a deployment puts it on 443; here
+a free port stands for it); the proxy is a real tinyproxy that allows CONNECT to that port
+only. The customer's browser uses the proxy (``--proxy-server``, with loopback not bypassed)
+and may not send UDP itself (``disable_non_proxied_udp``, the enterprise policy of such
+networks), so its only way out is TURN over TLS inside the tunnel.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.calls import coturn_missing, free_port, run_coturn, wait_call, wait_stats
+from tests.support.certificates import make_certificates
+from tests.support.tinyproxy import start_tinyproxy
+from tests.support.ui_pages import agent_login, by_id, customer_join, open_page, start_support
+
+pytestmark = pytest.mark.e2e
+
+CONNECTED = (
+    "call.phase === 'active' && "
+    "Object.values(call.links).some((s) => s === 'connected' || s === 'relaying')"
+)
+
+
+@pytest.mark.engine  # coturn with TLS, tinyproxy, two Chromiums: ~15 s
+def test_a_call_through_an_http_proxy_uses_turn_over_tls(browser, relay_factory, tmp_path):
+    """The customer behind the proxy gets a relay candidate over TLS through tinyproxy's
+    CONNECT to the TURN port (its log shows the tunnel), the call connects with the customer's
+    selected pair relayed, and media flows both ways."""
+    from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH
+
+    missing = coturn_missing()
+    if missing:
+        pytest.skip(missing)
+    certificates = make_certificates(tmp_path / "certs")
+    tls_port = free_port()
+    tls = (tls_port, certificates.server_cert, certificates.server_key)
+    with run_coturn(tmp_path, tls=tls) as turn:
+        proxy = start_tinyproxy(tmp_path / "proxy", [tls_port], username="")
+        try:
+            relay = relay_factory(
+                "--turn-url", f"turns:127.0.0.1:{tls_port}?transport=tcp",
+                "--turn-secret", turn.secret, "--turn-ttl", "600",
+            )  # fmt: skip
+            relay_port = relay.url.rsplit(":", 1)[1]
+            behind_proxy = [
+                *CHROMIUM_ARGS,
+                f"--proxy-server=http://127.0.0.1:{proxy.port}",
+                # Chromium never proxies loopback unless told; the pages themselves come
+                # straight from the relay (as an intranet relay would).
+                f"--proxy-bypass-list=<-loopback>;127.0.0.1:{relay_port}",
+                "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+                "--ignore-certificate-errors",  # the TURN server's test CA
+            ]
+            customer_browser = browser.browser_type.launch(
+                executable_path=CHROMIUM_PATH, args=behind_proxy
+            )
+            try:
+                agent = open_page(browser, relay.url + "/agent")
+                customer = open_page(customer_browser, relay.url + "/")
+                agent_login(agent)
+                code = start_support(agent)
+                customer_join(customer, code)
+                by_id(agent, "call-start-audio").click()
+                expect(by_id(customer, "call-prompt")).to_be_visible(timeout=15_000)
+                by_id(customer, "call-accept").click()
+                for page in (agent, customer):
+                    wait_call(page, CONNECTED)
+                seen = wait_stats(customer, "agent", "b.audioPackets > a.audioPackets")["b"]
+                assert seen["localCandidateType"] == "relay", seen
+                assert f"127.0.0.1:{tls_port}" in proxy.connects(), proxy.connects()
+                print(f"call through the proxy: CONNECTs {proxy.connects()}")
+            finally:
+                customer_browser.close()
+        finally:
+            proxy.stop()
