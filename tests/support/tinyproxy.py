@@ -32,6 +32,11 @@ class TinyProxy:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return re.findall(r"Request \(file descriptor \d+\): CONNECT (\S+)", text)
 
+    def requests(self) -> list[str]:
+        """Every request line tinyproxy took so far (``CONNECT host:port``, ``GET http://...``)."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return re.findall(r"Request \(file descriptor \d+\): (\S+ \S+)", text)
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -95,16 +100,19 @@ def start_tinyproxy(
     raise RuntimeError("tinyproxy did not start listening")
 
 
-def start_tls_relay(work_dir: Path, certificates: Certificates) -> RelayProcess:
+def start_tls_relay(
+    work_dir: Path, certificates: Certificates, extra_args: list[str] | None = None
+) -> RelayProcess:
     """A relay on 127.0.0.1 serving TLS with a certificate the throwaway CA signed (no system
-    store trusts it), with the agents alice and bob."""
+    store trusts it), with the agents alice and bob (and ``extra_args`` on its command line)."""
     data = work_dir / "data"
     data.mkdir(parents=True)
     for agent in DEFAULT_AGENTS:
         add_agent(data, agent)
     relay = RelayProcess(
         data, work_dir,
-        ["--tls-cert", str(certificates.server_cert), "--tls-key", str(certificates.server_key)],
+        ["--tls-cert", str(certificates.server_cert), "--tls-key", str(certificates.server_key),
+         *(extra_args or [])],
     )  # fmt: skip
     relay.start()
     return relay
