@@ -149,7 +149,7 @@ def test_a_recorded_presentation_with_a_call_in_the_real_app(
             print(f"desktop recording: {duration:.2f} s, audio {len(samples) / AUDIO_RATE:.2f} s, "
                   f"loudest 0.5 s {loudest:.3f} RMS, {path.stat().st_size} bytes")  # fmt: skip
 
-            # The app's list shows the recording.
+            # The app's list shows the recording (in Korean now: the chat window chose it).
             main.evaluate("location.reload()")
             open_recordings(main)
             main.wait_for(
@@ -159,7 +159,7 @@ def test_a_recorded_presentation_with_a_call_in_the_real_app(
             main.evaluate(
                 f"document.querySelector('{by_test_id('recordings-list')}').scrollIntoView()"
             )
-            shot = main.screenshot(artifacts_dir / "desktop-recordings-list-en.png")
+            shot = main.screenshot(artifacts_dir / "desktop-recordings-list-ko.png")
             if SHOTS is not None:
                 for kept in (*shots, shot):
                     keep_shot(kept, SHOTS)
