@@ -11,6 +11,8 @@ networks), so its only way out is TURN over TLS inside the tunnel.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from playwright.sync_api import expect
 
@@ -79,3 +81,81 @@ def test_a_call_through_an_http_proxy_uses_turn_over_tls(browser, relay_factory,
                 customer_browser.close()
         finally:
             proxy.stop()
+
+
+@pytest.mark.engine  # the real app, coturn with TLS, tinyproxy: ~60 s
+def test_the_desktop_apps_call_takes_turn_through_its_manual_proxy(
+    relay_factory, tmp_path, browser, artifacts_dir
+):
+    """The agent app with a manual proxy in its network settings and no UDP of its own: its
+    QtWebEngine reaches the TURN server over TLS through the proxy (tinyproxy's log holds the
+    CONNECT to the TURN port) and the call with a Chromium customer connects."""
+
+    from suite.agent.app.settings import LocalSettings
+    from tests.support.agent_app import AgentApp
+    from tests.support.desktop_flow import desktop_support_with_customer, driving
+    from tests.support.x11_paint import add_local_xauth_entry
+    from tests.support.xvfb import Xvfb
+
+    missing = coturn_missing()
+    if missing:
+        pytest.skip(missing)
+    certificates = make_certificates(tmp_path / "certs")
+    tls_port = free_port()
+    tls = (tls_port, certificates.server_cert, certificates.server_key)
+    # Chromium (and Qt's proxy settings) never send loopback through a proxy: the TURN server
+    # listens on this machine's other address too, and the relay names that one.
+    other_ip = _other_address()
+    if other_ip is None:
+        pytest.skip("this machine has no address but loopback")
+    with (
+        run_coturn(tmp_path, tls=tls, also_ip=other_ip) as turn,
+        Xvfb(1920, 1080) as xvfb,
+    ):
+        add_local_xauth_entry(xvfb)
+        relay = relay_factory(
+            "--turn-url", f"turns:{other_ip}:{tls_port}?transport=tcp",
+            "--turn-secret", turn.secret, "--turn-ttl", "600",
+        )  # fmt: skip
+        relay_port = int(relay.url.rsplit(":", 1)[1])
+        proxy = start_tinyproxy(tmp_path / "proxy", [relay_port, tls_port], username="")
+        settings = LocalSettings(tmp_path / "config")
+        manual = {"mode": "manual", "host": proxy.host, "port": proxy.port}
+        settings.update({"network": {"proxy": manual}})
+        settings.close()
+        flags = " ".join((
+            os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", ""),
+            "--use-fake-device-for-media-stream",
+            "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+            "--ignore-certificate-errors",  # the TURN server's test certificate
+        )).strip()  # fmt: skip
+        app = AgentApp(
+            xvfb, tmp_path, relay_url=relay.url, extra_env={"QTWEBENGINE_CHROMIUM_FLAGS": flags}
+        ).start()
+        try:
+            with driving(app, artifacts_dir, "desktop-call-proxy") as windows:
+                support = desktop_support_with_customer(app, windows, browser, relay.url)
+                chat, customer = support.chat, support.customer
+                chat.wait_for("!document.querySelector('[data-testid=call-start-audio]').disabled")
+                chat.click("[data-testid=call-start-audio]")
+                expect(by_id(customer, "call-prompt")).to_be_visible(timeout=15_000)
+                by_id(customer, "call-accept").click()
+                wait_call(customer, CONNECTED)
+                assert f"{other_ip}:{tls_port}" in proxy.connects(), proxy.connects()
+                # Only the app has the proxy: the customer's Chromium goes to coturn directly.
+                print(f"desktop call through the proxy: CONNECTs {proxy.connects()}")
+        finally:
+            proxy.stop()
+
+
+def _other_address() -> str | None:
+    """An IPv4 address of this machine other than loopback, or None."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: only the route is looked up
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
