@@ -34,6 +34,7 @@ SYSTEM_GI = "/usr/lib/python3/dist-packages"  # Debian's PyGObject (python3-gi) 
 TITLE = "RemoteSales · Agent's screen"  # suite/viewer/app.py VIEWER_TITLE
 
 
+@pytest.mark.engine  # the viewer program (WebKitGTK), a TLS relay and tinyproxy: ~20 s
 def test_the_viewer_page_follows_the_network_choice(tmp_path: Path):
     """With a manual proxy (user and password) and a CA file as the viewer's network choice,
     its page and its websocket reach a TLS relay only through tinyproxy's CONNECT (its log
