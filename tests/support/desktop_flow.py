@@ -132,6 +132,8 @@ def present_whole_screen(support: SupportWithCustomer, windows: Windows) -> Any:
         support.customer.get_by_test_id("presentation-accept").click()
     viewer = popup.value
     windows.customers.append(viewer)
+    # A click before the button is laid out lands nowhere (seen under load): wait for it.
+    support.chat.wait_for(visible_js(by_test_id("share-whole-confirm")))
     support.chat.click(by_test_id("share-whole-confirm"))
     # The customer sees the screen: the app's presenter runs (a stop before that is lost).
     expect(viewer.get_by_test_id("viewer-state")).to_have_attribute(

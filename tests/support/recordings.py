@@ -65,7 +65,12 @@ def ffprobe(path: Path) -> dict[str, Any]:
 def decodes_cleanly(path: Path) -> str:
     """ffmpeg decodes every packet of ``path``; returns its error output ("" when clean)."""
     result = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"],
+        # Frames in the demuxer's own time base, passed through: the recording's frame rate is
+        # variable, and ffmpeg's default conversion to a guessed constant rate put two frames
+        # a millisecond apart on one tick ("non monotonically increasing dts" from the null
+        # muxer, not from decoding; seen after a stop right behind a frame).
+        ["ffmpeg", "-v", "error", "-i", str(path), "-enc_time_base", "-1",
+         "-fps_mode", "passthrough", "-f", "null", "-"],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     return result.stderr.strip() if result.returncode == 0 else f"exit {result.returncode}"
