@@ -158,6 +158,14 @@ class TimedConnectionMixin:
         finally:
             self._requests_done += 1
 
+    def start_response(self, status: str, headers: list, exc_info: Any = None) -> Any:
+        # Every answer, a websocket's 101 included, names this node behind a balancer
+        # (``--node-name``): the operator sees where a client landed.
+        extra = getattr(self.server, "response_headers", None)
+        if extra:
+            headers = [*headers, *extra]
+        return super().start_response(status, headers, exc_info)  # type: ignore[misc]
+
     def upgrade_connection(self) -> Any:
         result = super().upgrade_connection()  # type: ignore[misc]
         if self.environ.get("wsgi.websocket") is not None:
@@ -185,12 +193,20 @@ class LimitedWSGIServer(WSGIServer):
 
     Args:
         limits: the timeouts (read by the handler through ``server.limits``) and the cap.
+        response_headers: headers added to every response (``X-Relay-Node``).
         Others as for ``WSGIServer``.
     """
 
-    def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        limits: ConnectionLimits,
+        response_headers: tuple[tuple[str, str], ...] = (),
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.limits = limits
+        self.response_headers = list(response_headers)  # added to every response
         self.slots = AddressSlots(limits.max_per_address)
         self._last_refusal_log = 0.0
         self._last_descriptor_log = 0.0
