@@ -231,6 +231,7 @@ def run(
 
 # Descriptors a relay holds besides its sockets: the store, logs, the listening socket, spools.
 RESERVED_DESCRIPTORS = 100
+FEW_WEBSOCKETS = 4000  # 2,000 sessions: below this the start-up line is a warning
 
 
 def raise_descriptor_limit() -> tuple[int, int]:
@@ -256,9 +257,13 @@ def raise_descriptor_limit() -> tuple[int, int]:
         except (ValueError, OSError) as error:
             logger.warning("could not raise the descriptor limit from %d: %s", soft, error)
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    logger.info(
-        "open descriptor limit: %d (soft), %d (hard); was %d: room for about %d websockets",
-        soft, hard, before, max(0, soft - RESERVED_DESCRIPTORS),
+    room = max(0, soft - RESERVED_DESCRIPTORS)
+    logger.log(
+        logging.WARNING if room < FEW_WEBSOCKETS else logging.INFO,
+        "open descriptor limit: %d (soft), %d (hard); was %d: room for about %d websockets%s",
+        soft, hard, before, room,
+        "; raise the hard limit for more (LimitNOFILE=, --ulimit nofile=)"
+        if room < FEW_WEBSOCKETS else "",
     )  # fmt: skip
     return soft, hard
 
