@@ -46,6 +46,11 @@ class Cluster:
     api: Api
     token: str  # alice's, valid on every node (in every node's database)
 
+    def why(self) -> str:
+        """For a failed assertion: the servers' states and the end of HAProxy's log (each
+        request's server, and any check that marked a node down under load)."""
+        return f"{self.proxy.server_states()}\n{self.proxy.log_text()[-4000:]}"
+
 
 @pytest.fixture(scope="module")
 def cluster(
@@ -131,14 +136,14 @@ def test_sessions_spread_over_nodes_and_each_ones_sockets_reach_its_node(cluster
     session's chat and screen sockets reach the node that created it (any other node would
     refuse a session it does not hold)."""
     sessions = [new_session(cluster) for _ in range(3)]
-    assert len({node for _, node in sessions}) >= 2, sessions
+    assert len({node for _, node in sessions}) >= 2, f"{sessions}\n{cluster.why()}"
     for session_id, node in sessions:
         for channel in (Channel.CHAT, Channel.SCREEN, Channel.CHAT):
             with open_socket(cluster, session_id) as ws:
                 assert ws.response is not None
-                assert ws.response.headers[NODE_HEADER] == node
+                assert ws.response.headers[NODE_HEADER] == node, cluster.why()
                 answer = welcomed(ws, Role.AGENT, session_id, cluster.token, channel)
-                assert answer["type"] == MessageType.WELCOME, answer
+                assert answer["type"] == MessageType.WELCOME, f"{answer}\n{cluster.why()}"
 
 
 def test_a_socket_without_the_session_hint_can_miss_the_node(cluster: Cluster) -> None:
