@@ -270,3 +270,21 @@ def test_help_opens_in_a_new_tab_in_both_languages(agent_page: Page) -> None:
     expect(by_id(help_page, "help-en")).to_be_hidden()
     expect(help_page).to_have_title("RemoteSales · 도움말")
     screenshot(help_page, "agent-help-ko")
+
+
+def test_a_reload_comes_back_to_the_open_view(agent_page: Page) -> None:
+    """/agent reloaded while Reservations (or History) is open shows that view again, not home;
+    back on home, a reload stays home."""
+    by_id(agent_page, "reservations-button").click()
+    expect(by_id(agent_page, "reservations-panel")).to_be_visible()
+    agent_page.reload()
+    expect(by_id(agent_page, "reservations-panel")).to_be_visible()
+    expect(by_id(agent_page, "reservations-button")).to_have_attribute("aria-current", "page")
+    by_id(agent_page, "history-button").click()
+    expect(by_id(agent_page, "history-panel")).to_be_visible()
+    agent_page.reload()
+    expect(by_id(agent_page, "history-panel")).to_be_visible()
+    by_id(agent_page, "home-button").click()
+    agent_page.reload()
+    expect(by_id(agent_page, "new-support-button")).to_be_visible()
+

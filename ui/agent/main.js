@@ -37,6 +37,7 @@ import { WindowTitle, windowTitle } from "./window_title.js";
 
 const AUTH_KEY = "rs.agent.auth";
 const SUPPORT_KEY = "rs.agent.support";
+const VIEW_KEY = "rs.agent.view"; // the toolbar's view, shown again after a reload
 const STEPS = ["firstrun", "login", "home", "reservations", "history", "profile", "settings", "waiting", "chat", "end"];
 const TOOL_STEPS = new Set(["home", "reservations", "history", "profile", "settings"]);
 
@@ -204,7 +205,7 @@ class AgentApp {
           return;
         }
       }
-      this.showHome();
+      this._showView(loadJson(window.sessionStorage, VIEW_KEY));
     } catch (error) {
       if (!this._authError(error)) {
         this.showHome();
@@ -271,6 +272,18 @@ class AgentApp {
       this.homeError.clear();
     }
     byId("new-support-button").focus();
+  }
+
+  /** The toolbar's view a reload left (Reservations, History, …), or home. */
+  _showView(step) {
+    const views = {
+      reservations: () => this.showReservations(),
+      history: () => this.showHistory(),
+      profile: () => this._showProfile(),
+      settings: () => this._showSettings(),
+    };
+    this.showHome();
+    views[step]?.();
   }
 
   _showProfile() {
@@ -409,6 +422,9 @@ class AgentApp {
     showOnly(this.panels, byId(`${step}-panel`));
     this._renderTitle();
     const tools = TOOL_STEPS.has(step) && !this.chatWindow;
+    if (tools) {
+      saveJson(window.sessionStorage, VIEW_KEY, step);
+    }
     byId("agent-toolbar").hidden = !tools;
     for (const button of document.querySelectorAll("#agent-toolbar [data-step]")) {
       if (button.dataset.step === step) {
