@@ -288,3 +288,22 @@ def test_a_reload_comes_back_to_the_open_view(agent_page: Page) -> None:
     agent_page.reload()
     expect(by_id(agent_page, "new-support-button")).to_be_visible()
 
+
+@pytest.mark.parametrize(
+    ("locale", "note"),
+    [("en-US", "settings are in the RemoteSales desktop app"), ("ko-KR", "데스크톱 앱에 있습니다")],
+)
+def test_the_browser_network_tab_says_where_network_settings_are(
+    open_ui: PageFactory, locale: str, note: str
+) -> None:
+    """In a browser the Network tab says the connection settings belong to the desktop app
+    (English and Korean) and offers no server or proxy fields, only the automatic sign-out."""
+    page = open_ui("/agent", locale=locale)
+    agent_login(page)
+    by_id(page, "settings-button").click()
+    by_id(page, "tab-network").click()
+    panel = page.locator("#tabpanel-network")
+    expect(by_id(page, "network-browser-note")).to_contain_text(note)
+    expect(panel.locator("input:not(#idle-minutes)")).to_have_count(0)
+    expect(by_id(page, "idle-minutes")).to_be_visible()
+    screenshot(page, f"agent-settings-network-browser-{locale}")
