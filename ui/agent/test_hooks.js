@@ -35,6 +35,12 @@ export function installTestHooks(app) {
       return app.timers.startIdle();
     },
     idleDecision: () => app.timers.idle.decide(), // what a check would do now, without doing it
+    // AD4: the minutes the sign-out follows now; the admin's limit read again every refreshMs.
+    idleMinutes: () => app.timers.idle.minutes,
+    idleRefreshMs: (refreshMs) => {
+      app.timers.refreshMs = refreshMs;
+      return app.timers.startIdle();
+    },
     attention: () => [...app.attention.log], // what each alert did
   });
 }
