@@ -325,8 +325,21 @@ def test_the_admins_idle_limit_bounds_the_page_and_applies_without_a_reload(
         page.mouse.move(200, 200)
         page.mouse.move(300, 250)
         wait_until(lambda: page.evaluate("window.__rsTest.idleMinutes()") == 12, "12 minutes")
+        # Settings › Network says so, beside the agent's own time.
+        by_id(page, "settings-button").click()
+        by_id(page, "tab-network").click()
+        expect(by_id(page, "idle-admin-limit")).to_have_text(
+            "Your administrator signs every agent out after 12 minutes without activity;"
+            " the shorter time applies."
+        )
+        screenshot(page, "agent-settings-idle-admin-limit")
         admin_limit(0)
         page.mouse.move(100, 100)
         wait_until(lambda: page.evaluate("window.__rsTest.idleMinutes()") == 30, "the agent's 30")
+        by_id(page, "home-button").click()
+        by_id(page, "settings-button").click()
+        by_id(page, "tab-network").click()
+        expect(by_id(page, "idle-minutes")).to_have_value("30")
+        expect(by_id(page, "idle-admin-limit")).to_be_hidden()
     finally:
         page.context.close()
