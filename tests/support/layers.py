@@ -238,6 +238,7 @@ DOMAIN = Layer(
         "relay_server.sessions.agent_icons",
         "relay_server.sessions.chat_log",
         "relay_server.sessions.chat_sockets",
+        "relay_server.sessions.meeting_handlers",
         "relay_server.sessions.notes",
         "relay_server.sessions.relay",
         "relay_server.sessions.seats",
