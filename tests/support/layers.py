@@ -235,6 +235,7 @@ DOMAIN = Layer(
         "relay_server.mail.outbox",
         "relay_server.options.options",
         "relay_server.reservations.mailer",
+        "relay_server.sessions.admission",
         "relay_server.sessions.agent_icons",
         "relay_server.sessions.chat_log",
         "relay_server.sessions.chat_sockets",
