@@ -29,6 +29,8 @@ from relay_server.history.archive import Archive, HistoryArchive
 from relay_server.history.handover import HistoryHandover
 from relay_server.history.history import History
 from relay_server.history.usage import SessionUsage
+from relay_server.hub import Hub
+from relay_server.hub.local import LocalHub
 from relay_server.options.catalog import ALL_OPTIONS
 from relay_server.options.live import LiveRelayOptions, command_line_values
 from relay_server.options.options import Options
@@ -78,6 +80,9 @@ logger = logging.getLogger(__name__)
 
 LIVE_SESSIONS = "live_sessions"
 SWEEP_EVERY_S = 60.0  # forget addresses past their throttle window this often
+# The session's lease in the hub (which node owns it): renewed every tick (1 s), so a killed
+# node's sessions come free this long after its last renewal.
+SESSION_LEASE_S = 3.0
 
 
 @dataclass(slots=True)
@@ -111,8 +116,11 @@ class Relay(Admission):
         call_later: CallLater | None = None,
         hasher: Callable[[str], str] = hash_password,
         settings: Options | None = None,
+        hub: Hub | None = None,
     ):
         self.store = store
+        # What relay nodes share live (--hub): codes, session leases, throttles, delivery.
+        self.hub: Hub = hub or LocalHub()
         # The admin's options (AD4) over the command line's: read at each use (live.py).
         self.settings = settings or Options(
             store, ALL_OPTIONS, command_line_values(options, RelayOptions())
@@ -125,6 +133,12 @@ class Relay(Admission):
         self.notes = SessionNotes(store)
         self.photos = Photos(store.folder / "photos")
         self.directory = SupportDirectory()
+        self.directory.codes.claim = lambda code, session_id, ttl_s: self.hub.claim(
+            "code", code, session_id, ttl_s
+        )
+        self.directory.codes.release = lambda code, session_id: self.hub.release(
+            "code", code, session_id
+        )
         self.agent_icons = AgentIcons(store)  # each agent keeps one icon number
         self.rooms = Rooms()
         self.screens = Screens(call_later, end_session=self._end_from_screen)
@@ -163,6 +177,7 @@ class Relay(Admission):
             session = SupportSession.from_record(doc)
             self.directory.restore(session)
             self._live_doc_ids[session.id] = doc.doc_id
+            self.hub.take_session(session.id, SESSION_LEASE_S)
         if self._live_doc_ids:
             logger.info("restored %d live sessions", len(self._live_doc_ids))
         # A session that ended while its board's removal was not yet written (a crash).
@@ -190,6 +205,7 @@ class Relay(Admission):
             )
         except RuntimeError:
             raise Refused("no_codes_left", "no access codes are free; try again soon") from None
+        self.hub.take_session(session.id, SESSION_LEASE_S)
         self._persist(session)
         self.wait_durable()
         return self.support_view(session)
@@ -354,6 +370,7 @@ class Relay(Admission):
         self.whiteboards.forget(session.id)
         self.board_images.drop(session.id)
         self.wait_durable()
+        self.hub.hand_over(session.id)
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
         self.session_ended(session.id, now)
         self.calls.end_session(session.id, now)
@@ -389,8 +406,17 @@ class Relay(Admission):
             self._swept_at = now
             self.join_guard.sweep(now)
         self.accounts.sweep_throttles(now)
+        lost = self.hub.renew_sessions(self.directory.sessions, SESSION_LEASE_S)
+        if lost:  # another node took them over (this one stalled past its leases)
+            logger.warning("%d sessions' leases were taken by another node", len(lost))
         if self.whiteboards.flush():  # debounced: a second's changes at a time (CH3)
             self.wait_durable()
+
+    def hand_over_all(self) -> None:
+        """A draining node (SIGTERM) drops its sessions' leases: another node takes them
+        over at once instead of after :data:`SESSION_LEASE_S`."""
+        for session_id in list(self.directory.sessions):
+            self.hub.hand_over(session_id)
 
     def _agents_connected(self) -> set[str]:
         """Usernames of the agents with a chat socket open now."""

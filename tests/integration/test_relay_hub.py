@@ -1,0 +1,89 @@
+"""Relays on a Redis hub (``--hub redis://...``): codes claimed relay-wide, session leases,
+the drain on SIGTERM, a killed node's leases expiring, and a hub that cannot be reached.
+
+Each node has its own TinyDB folder here: several nodes on one PostgreSQL database are not
+possible yet (the PostgreSQL store holds an advisory lock, one relay per database)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from relay_server.sessions.relay import SESSION_LEASE_S
+from tests.support.api import Api
+from tests.support.redis_server import RedisServer, redis_missing, run_redis
+from tests.support.relay import ALICE, BOB, RelayError, RelayProcess, add_agent, run_relay_cli
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[RedisServer]:
+    problem = redis_missing()
+    if problem:
+        pytest.skip(problem)
+    with run_redis() as server:
+        yield server
+
+
+def start_node(tmp_path: Path, name: str, redis_server: RedisServer) -> RelayProcess:
+    data, work = tmp_path / name / "data", tmp_path / name
+    data.mkdir(parents=True)
+    for agent in (ALICE, BOB):
+        add_agent(data, agent)
+    node = RelayProcess(data, work, extra_args=redis_server.hub_args())
+    node.start()
+    return node
+
+
+def wait_for(condition: Callable[[], object], timeout_s: float) -> float:
+    """Wait until ``condition`` holds; returns the seconds it took."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout_s, "timed out"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_two_nodes_claim_their_codes_and_sessions_in_redis_and_hand_them_over(
+    tmp_path, redis_server
+):
+    """Each node's new session holds its code and its lease in Redis; SIGTERM drops a node's
+    leases at once (drain), SIGKILL leaves them to expire within the lease."""
+    redis = redis_server.client()
+    one, two = (start_node(tmp_path, name, redis_server) for name in ("one", "two"))
+    try:
+        ready = Api(one.url).request("GET", "/ready")[1]
+        assert ready == {"status": "ready", "store": "tinydb", "hub": "redis"}
+        supports = []
+        for node, agent in ((one, ALICE), (two, BOB)):
+            api = Api(node.url)
+            supports.append(api.new_support(api.login(agent.username, agent.password)))
+        first, second = supports
+        assert first["code"] != second["code"]
+        for support in supports:
+            assert redis.get(f"rs:claim:code:{support['code']}") == support["session_id"]
+        owners = [redis.get(f"rs:owner:{s['session_id']}") for s in supports]
+        assert None not in owners and owners[0] != owners[1]
+
+        assert one.stop() == 0  # drained: its lease is gone now, not in SESSION_LEASE_S
+        assert redis.get(f"rs:owner:{first['session_id']}") is None
+        two.kill()
+        assert redis.get(f"rs:owner:{second['session_id']}") == owners[1]
+        took = wait_for(lambda: redis.get(f"rs:owner:{second['session_id']}") is None, 10)
+        assert took <= SESSION_LEASE_S + 0.5
+    finally:
+        one.stop()
+        two.stop()
+
+
+def test_a_relay_whose_hub_cannot_be_reached_refuses_to_start(tmp_path, redis_server):
+    """A wrong hub password stops the relay at start with a clear error (exit 1)."""
+    wrong = tmp_path / "wrong-password"
+    wrong.write_text("not-the-password\n")
+    with pytest.raises(RelayError, match="exited with 1(.|\n)*the Redis hub at redis://127"):
+        run_relay_cli(
+            "--port", "0", "--data", str(tmp_path / "data"),
+            "--hub", redis_server.url(), "--hub-password-file", str(wrong),
+        )  # fmt: skip
