@@ -145,6 +145,8 @@ class Relay(Admission):
         self.screens.control.agent_chat = self._agent_chat  # control_state to the chat (P3)
         self.screens.to_chat = self._to_chat  # recording_state to everyone (P9)
         self.join_guard = JoinGuard.create(options.guess_budget, options.guess_window_s)
+        if self.hub.kind != "local":  # the throttles span the nodes (join_guard.py)
+            self.join_guard.shared = self.hub
         self.knocks = Knocks()
         # The time of socket events (a call's TURN credentials), for the calls of enter/leave.
         self.clock: Callable[[], float] = time.time

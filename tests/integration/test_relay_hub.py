@@ -27,12 +27,12 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
 
 
-def start_node(tmp_path: Path, name: str, redis_server: RedisServer) -> RelayProcess:
+def start_node(tmp_path: Path, name: str, redis_server: RedisServer, *extra: str) -> RelayProcess:
     data, work = tmp_path / name / "data", tmp_path / name
     data.mkdir(parents=True)
     for agent in (ALICE, BOB):
         add_agent(data, agent)
-    node = RelayProcess(data, work, extra_args=redis_server.hub_args())
+    node = RelayProcess(data, work, extra_args=[*redis_server.hub_args(), *extra])
     node.start()
     return node
 
@@ -73,6 +73,25 @@ def test_two_nodes_claim_their_codes_and_sessions_in_redis_and_hand_them_over(
         assert redis.get(f"rs:owner:{second['session_id']}") == owners[1]
         took = wait_for(lambda: redis.get(f"rs:owner:{second['session_id']}") is None, 10)
         assert took <= SESSION_LEASE_S + 0.5
+    finally:
+        one.stop()
+        two.stop()
+
+
+def test_wrong_codes_on_one_node_spend_the_relay_wide_budget_of_another(tmp_path, redis_server):
+    """Wrong codes typed at node one put node two in admission mode: its correct code knocks."""
+    redis_server.client().flushdb()
+    one, two = (
+        start_node(tmp_path, name, redis_server, "--guess-budget", "3") for name in ("one", "two")
+    )
+    try:
+        api = Api(two.url)
+        support = api.new_support(api.login(ALICE.username, ALICE.password))
+        for wrong in ("000000001", "000000002", "000000003"):
+            status, body, _ = Api(one.url).request("POST", "/api/join", json={"code": wrong})
+            assert status == 404, body
+        status, body, _ = api.request("POST", "/api/join", json={"code": support["code"]})
+        assert (status, body["status"]) == (202, "knocking")
     finally:
         one.stop()
         two.stop()
