@@ -6,8 +6,10 @@ nodes at once:
 
 - **claims**: an access code or an icon number is held by one session relay-wide; a claim
   is atomic (first come wins) and expires by itself (a dead node's codes come free).
-- **the session directory**: which node owns a live session, as a lease the owner renews;
-  a dead owner's lease expires and another node takes the session over.
+- **the session directory**: which node owns a live session. Each node holds one lease on
+  itself (a heartbeat it renews every tick, whatever its number of sessions); a session's
+  owner counts only while its node's lease lives, so a dead node's sessions all come free
+  when its one lease expires, and another node takes them over.
 - **throttles**: counts in fixed windows that every node adds to (relay-wide budgets and
   per-address windows).
 - **presence**: a name (an agent, a node) seen live within a time-to-live.
@@ -21,7 +23,7 @@ relay nodes*): those sockets end on the session's owner.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Protocol
 
 # What a subscriber is called with: (session id, message id, frame).
@@ -53,18 +55,24 @@ class Hub(Protocol):
     def holder(self, kind: str, value: str) -> str | None: ...
 
     def take_session(self, session_id: str, ttl_s: float) -> str:
-        """Own ``session_id`` if nobody owns it (or renew this node's lease); returns its
-        owner: this node's id, or the live owner's."""
+        """Own ``session_id`` unless a live node owns it (renewing this node's lease of
+        ``ttl_s`` if it lapsed); returns the owner: this node's id, or the live owner's."""
         ...
 
-    def renew_sessions(self, session_ids: Iterable[str], ttl_s: float) -> list[str]:
-        """Renew this node's leases (one round trip); returns the ids it no longer owns."""
+    def heartbeat(self, ttl_s: float) -> None:
+        """Renew this node's lease (one round trip, whatever its number of sessions)."""
         ...
 
-    def owner(self, session_id: str) -> str | None: ...
+    def owner(self, session_id: str) -> str | None:
+        """The session's owner while that node's lease lives; else None."""
+        ...
 
     def hand_over(self, session_id: str) -> None:
-        """Drop this node's lease at once (a drain: another node may take it now)."""
+        """Stop owning one session (it ended, or is handed over): another node may take it."""
+        ...
+
+    def leave(self) -> None:
+        """Drop this node's lease (a drain): every session it owned is free at once."""
         ...
 
     def hit(self, key: str, window_s: float, now: float) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from relay_server.hub.interface import DeliveryHandler
@@ -23,6 +23,7 @@ class LocalHubState:
 
     clock: Callable[[], float] = time.monotonic
     values: dict[str, tuple[str, float]] = field(default_factory=dict)  # key -> (value, until)
+    owners: dict[str, str] = field(default_factory=dict)  # session id -> node id
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (window, n)
     hubs: list[LocalHub] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -67,35 +68,37 @@ class LocalHub:
             return self.state.get(f"claim:{kind}:{value}")
 
     def take_session(self, session_id: str, ttl_s: float) -> str:
-        key = f"owner:{session_id}"
         with self.state.lock:
-            owner = self.state.get(key)
-            if owner is None or owner == self.node_id:
-                self.state.values[key] = (self.node_id, self.state.clock() + ttl_s)
-                return self.node_id
-            return owner
+            owner = self._live_owner(session_id)
+            if owner is not None and owner != self.node_id:
+                return owner
+            self.state.owners[session_id] = self.node_id
+            if self.state.get(f"node:{self.node_id}") is None:
+                self.state.values[f"node:{self.node_id}"] = ("1", self.state.clock() + ttl_s)
+            return self.node_id
 
-    def renew_sessions(self, session_ids: Iterable[str], ttl_s: float) -> list[str]:
-        lost = []
+    def heartbeat(self, ttl_s: float) -> None:
         with self.state.lock:
-            until = self.state.clock() + ttl_s
-            for session_id in session_ids:
-                key = f"owner:{session_id}"
-                if self.state.get(key) == self.node_id:
-                    self.state.values[key] = (self.node_id, until)
-                else:
-                    lost.append(session_id)
-        return lost
+            self.state.values[f"node:{self.node_id}"] = ("1", self.state.clock() + ttl_s)
 
     def owner(self, session_id: str) -> str | None:
         with self.state.lock:
-            return self.state.get(f"owner:{session_id}")
+            return self._live_owner(session_id)
 
     def hand_over(self, session_id: str) -> None:
-        key = f"owner:{session_id}"
         with self.state.lock:
-            if self.state.get(key) == self.node_id:
-                del self.state.values[key]
+            if self.state.owners.get(session_id) == self.node_id:
+                del self.state.owners[session_id]
+
+    def leave(self) -> None:
+        with self.state.lock:
+            self.state.values.pop(f"node:{self.node_id}", None)
+
+    def _live_owner(self, session_id: str) -> str | None:
+        owner = self.state.owners.get(session_id)
+        if owner is None or self.state.get(f"node:{owner}") is None:
+            return None
+        return owner
 
     def hit(self, key: str, window_s: float, now: float) -> int:
         window = int(now // window_s)

@@ -4,8 +4,9 @@ Keys (prefix ``rs:``), each with an expiry so a dead node leaves nothing behind:
 
 - ``rs:claim:<kind>:<value>`` = holder: ``SET NX PX`` (atomic; first come wins), renewed and
   released by a Lua script that checks the holder (nobody drops another's claim).
-- ``rs:owner:<session>`` = node id: the session's lease, the same way; one script renews all
-  of a node's leases in one round trip.
+- ``rs:node:<node>``: the node's lease (``SET PX``, renewed each tick: one round trip
+  whatever its number of sessions); ``rs:owner:<session>`` = node id counts only while that
+  node's lease lives (a script checks both), so a dead node frees all its sessions at once.
 - ``rs:hits:<key>:<window>`` = count: ``INCR`` + ``PEXPIRE`` in one pipeline (one round trip).
 - ``rs:presence:<name>`` = node id, ``SET PX``.
 - Delivery: ``PUBLISH rs:chat:<session>`` of ``{"id", "node", "frame"}``; a node subscribes to
@@ -22,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 import redis
@@ -50,18 +50,27 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
-# Renew every lease of KEYS held by ARGV[1]; returns the indexes (1-based) no longer held.
-_RENEW = """
-local lost = {}
-for i, key in ipairs(KEYS) do
-  if redis.call('GET', key) == ARGV[1] then
-    redis.call('PEXPIRE', key, ARGV[2])
-  else
-    table.insert(lost, i)
-  end
+# KEYS[1] the session's owner key, KEYS[2] this node's lease; ARGV[1] this node, ARGV[2] the
+# lease in ms, ARGV[3] the prefix of nodes' leases, ARGV[4] how long the owner entry is kept
+# (ms): take the session unless a live node owns it; returns the owner. (The owner's lease
+# key is read by name: one Redis, not a cluster.)
+_TAKE = """
+local owner = redis.call('GET', KEYS[1])
+if owner and owner ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. owner) == 1 then
+  return owner
 end
-return lost
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) end
+return ARGV[1]
 """
+# KEYS[1] the session's owner key; ARGV[1] the prefix of nodes' leases: the live owner or nil.
+_OWNER = """
+local owner = redis.call('GET', KEYS[1])
+if owner and redis.call('EXISTS', ARGV[1] .. owner) == 1 then return owner end
+return false
+"""
+NODE_LEASE = PREFIX + "node:"
+OWNER_KEEP_S = 24 * 3600.0  # an owner entry outlives any session; ended ones are deleted
 
 
 class RedisHub:
@@ -78,7 +87,8 @@ class RedisHub:
             )
             self._claim = self._redis.register_script(_CLAIM)
             self._release = self._redis.register_script(_RELEASE)
-            self._renew = self._redis.register_script(_RENEW)
+            self._take = self._redis.register_script(_TAKE)
+            self._owner = self._redis.register_script(_OWNER)
             self._redis.ping()
         except (redis.RedisError, ValueError) as error:
             raise HubError(f"the Redis hub at {url} cannot be used: {error}") from None
@@ -101,24 +111,22 @@ class RedisHub:
         return self._call(self._redis.get, f"{PREFIX}claim:{kind}:{value}")
 
     def take_session(self, session_id: str, ttl_s: float) -> str:
-        key = f"{PREFIX}owner:{session_id}"
-        if self._call(self._claim, keys=[key], args=[self.node_id, _ms(ttl_s)]):
-            return self.node_id
-        return self._call(self._redis.get, key) or self.take_session(session_id, ttl_s)
+        keys = [f"{PREFIX}owner:{session_id}", NODE_LEASE + self.node_id]
+        args = [self.node_id, _ms(ttl_s), NODE_LEASE, _ms(OWNER_KEEP_S)]
+        return str(self._call(self._take, keys=keys, args=args))
 
-    def renew_sessions(self, session_ids: Iterable[str], ttl_s: float) -> list[str]:
-        ids = list(session_ids)
-        if not ids:
-            return []
-        keys = [f"{PREFIX}owner:{session_id}" for session_id in ids]
-        lost = self._call(self._renew, keys=keys, args=[self.node_id, _ms(ttl_s)])
-        return [ids[int(i) - 1] for i in lost]
+    def heartbeat(self, ttl_s: float) -> None:
+        self._call(self._redis.set, NODE_LEASE + self.node_id, "1", px=_ms(ttl_s))
 
     def owner(self, session_id: str) -> str | None:
-        return self._call(self._redis.get, f"{PREFIX}owner:{session_id}")
+        owner = self._call(self._owner, keys=[f"{PREFIX}owner:{session_id}"], args=[NODE_LEASE])
+        return owner or None
 
     def hand_over(self, session_id: str) -> None:
         self._call(self._release, keys=[f"{PREFIX}owner:{session_id}"], args=[self.node_id])
+
+    def leave(self) -> None:
+        self._call(self._redis.delete, NODE_LEASE + self.node_id)
 
     def hit(self, key: str, window_s: float, now: float) -> int:
         window_key = f"{PREFIX}hits:{key}:{int(now // window_s)}"

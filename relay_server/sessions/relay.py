@@ -80,8 +80,8 @@ logger = logging.getLogger(__name__)
 
 LIVE_SESSIONS = "live_sessions"
 SWEEP_EVERY_S = 60.0  # forget addresses past their throttle window this often
-# The session's lease in the hub (which node owns it): renewed every tick (1 s), so a killed
-# node's sessions come free this long after its last renewal.
+# The node's lease in the hub (it owns its sessions while it lives): renewed every tick
+# (1 s), so a killed node's sessions come free this long after its last renewal.
 SESSION_LEASE_S = 3.0
 
 
@@ -408,17 +408,14 @@ class Relay(Admission):
             self._swept_at = now
             self.join_guard.sweep(now)
         self.accounts.sweep_throttles(now)
-        lost = self.hub.renew_sessions(self.directory.sessions, SESSION_LEASE_S)
-        if lost:  # another node took them over (this one stalled past its leases)
-            logger.warning("%d sessions' leases were taken by another node", len(lost))
+        self.hub.heartbeat(SESSION_LEASE_S)
         if self.whiteboards.flush():  # debounced: a second's changes at a time (CH3)
             self.wait_durable()
 
     def hand_over_all(self) -> None:
-        """A draining node (SIGTERM) drops its sessions' leases: another node takes them
-        over at once instead of after :data:`SESSION_LEASE_S`."""
-        for session_id in list(self.directory.sessions):
-            self.hub.hand_over(session_id)
+        """A draining node (SIGTERM) drops its lease: another node takes its sessions over
+        at once instead of after :data:`SESSION_LEASE_S`."""
+        self.hub.leave()
 
     def _agents_connected(self) -> set[str]:
         """Usernames of the agents with a chat socket open now."""

@@ -87,24 +87,30 @@ def test_a_claim_is_released_only_by_its_holder_and_expires(nodes):
 
 
 def test_a_dead_owners_lease_expires_and_another_node_takes_the_session(nodes):
-    """The owner stops renewing (killed): its lease runs out and another node owns the session."""
+    """The owner stops renewing (killed): its one lease runs out, all its sessions are free
+    and another node owns them."""
     owner, other, _ = nodes
     assert owner.take_session("sess-1", LEASE_S) == owner.node_id
+    assert owner.take_session("sess-4", LEASE_S) == owner.node_id
     assert other.take_session("sess-1", LEASE_S) == owner.node_id
-    assert owner.renew_sessions(["sess-1"], LEASE_S) == []
-    wait_for(lambda: other.owner("sess-1") is None)
+    owner.heartbeat(LEASE_S)
+    wait_for(lambda: other.owner("sess-1") is None and other.owner("sess-4") is None)
     assert other.take_session("sess-1", 30) == other.node_id
-    assert owner.renew_sessions(["sess-1"], LEASE_S) == ["sess-1"]  # it learns it lost it
+    assert owner.owner("sess-1") == other.node_id  # the old owner sees who has it now
 
 
 def test_a_draining_node_hands_its_session_over_at_once(nodes):
-    """hand_over drops the lease now: the next node takes the session without waiting."""
-    owner, other, _ = nodes
+    """hand_over frees one session now, leave all of a node's: the next node takes them
+    without waiting for the lease to expire."""
+    owner, other, third = nodes
     assert owner.take_session("sess-2", 30) == owner.node_id
-    other.hand_over("sess-2")  # not its lease: nothing happens
+    assert owner.take_session("sess-5", 30) == owner.node_id
+    other.hand_over("sess-2")  # not its session: nothing happens
     assert other.take_session("sess-2", 30) == owner.node_id
     owner.hand_over("sess-2")
     assert other.take_session("sess-2", 30) == other.node_id
+    owner.leave()
+    assert third.take_session("sess-5", 30) == third.node_id
 
 
 def test_a_throttle_window_counts_the_hits_of_every_node(nodes):

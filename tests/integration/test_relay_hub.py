@@ -68,10 +68,10 @@ def test_two_nodes_claim_their_codes_and_sessions_in_redis_and_hand_them_over(
         assert None not in owners and owners[0] != owners[1]
 
         assert one.stop() == 0  # drained: its lease is gone now, not in SESSION_LEASE_S
-        assert redis.get(f"rs:owner:{first['session_id']}") is None
+        assert redis.exists(f"rs:node:{owners[0]}") == 0
         two.kill()
-        assert redis.get(f"rs:owner:{second['session_id']}") == owners[1]
-        took = wait_for(lambda: redis.get(f"rs:owner:{second['session_id']}") is None, 10)
+        assert redis.exists(f"rs:node:{owners[1]}") == 1
+        took = wait_for(lambda: redis.exists(f"rs:node:{owners[1]}") == 0, 10)
         assert took <= SESSION_LEASE_S + 0.5
     finally:
         one.stop()
