@@ -29,7 +29,7 @@ from relay_server.history.archive import Archive, HistoryArchive
 from relay_server.history.handover import HistoryHandover
 from relay_server.history.history import History
 from relay_server.history.usage import SessionUsage
-from relay_server.hub import Hub
+from relay_server.hub import Hub, HubError
 from relay_server.hub.local import LocalHub
 from relay_server.options.catalog import ALL_OPTIONS
 from relay_server.options.live import LiveRelayOptions, command_line_values
@@ -136,8 +136,9 @@ class Relay(Admission):
         self.directory.codes.claim = lambda code, session_id, ttl_s: self.hub.claim(
             "code", code, session_id, ttl_s
         )
-        self.directory.codes.release = lambda code, session_id: self.hub.release(
-            "code", code, session_id
+        # A release that fails (Redis away) is left to the claim's expiry, the code's lifetime.
+        self.directory.codes.release = lambda code, session_id: self._unless_hub_fails(
+            self.hub.release, "code", code, session_id
         )
         self.agent_icons = AgentIcons(store)  # each agent keeps one icon number
         self.rooms = Rooms()
@@ -372,7 +373,7 @@ class Relay(Admission):
         self.whiteboards.forget(session.id)
         self.board_images.drop(session.id)
         self.wait_durable()
-        self.hub.hand_over(session.id)
+        self._unless_hub_fails(self.hub.hand_over, session.id)
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
         self.session_ended(session.id, now)
         self.calls.end_session(session.id, now)
@@ -408,14 +409,23 @@ class Relay(Admission):
             self._swept_at = now
             self.join_guard.sweep(now)
         self.accounts.sweep_throttles(now)
-        self.hub.heartbeat(SESSION_LEASE_S)
         if self.whiteboards.flush():  # debounced: a second's changes at a time (CH3)
             self.wait_durable()
+        self._unless_hub_fails(self.hub.heartbeat, SESSION_LEASE_S)
+
+    @staticmethod
+    def _unless_hub_fails(action: Callable[..., None], *args: Any) -> None:
+        """Do what the hub can also let expire (a release, a renewal): a hub that fails is
+        logged, and the rest of the caller's work goes on."""
+        try:
+            action(*args)
+        except HubError as error:
+            logger.warning("%s", error)
 
     def hand_over_all(self) -> None:
         """A draining node (SIGTERM) drops its lease: another node takes its sessions over
         at once instead of after :data:`SESSION_LEASE_S`."""
-        self.hub.leave()
+        self._unless_hub_fails(self.hub.leave)
 
     def _agents_connected(self) -> set[str]:
         """Usernames of the agents with a chat socket open now."""

@@ -106,3 +106,29 @@ def test_a_relay_whose_hub_cannot_be_reached_refuses_to_start(tmp_path, redis_se
             "--port", "0", "--data", str(tmp_path / "data"),
             "--hub", redis_server.url(), "--hub-password-file", str(wrong),
         )  # fmt: skip
+
+
+def test_a_relay_whose_redis_goes_away_is_not_ready_and_still_stops_cleanly(tmp_path):
+    """With Redis gone, /ready answers 503 (the hub), /health stays 200, the upkeep goes on,
+    and SIGTERM still stops the relay cleanly (its failed drain is logged)."""
+    with run_redis() as own_redis:
+        node = start_node(tmp_path, "alone", own_redis)
+        try:
+            api = Api(node.url)
+            api.new_support(api.login(ALICE.username, ALICE.password))
+            own_redis.stop()
+            status, body, _ = api.request("GET", "/ready")
+            assert (status, body) == (
+                503,
+                {"status": "not_ready", "store": "tinydb", "hub": "redis"},
+            )
+            assert api.request("GET", "/health")[0] == 200
+            upkeep = '"logger": "relay_server.sessions.relay"'
+            wait_for(lambda: any(
+                upkeep in line and "Redis hub failed" in line
+                for line in node.log_text().splitlines()
+            ), 10)  # fmt: skip
+            assert node.stop() == 0
+            assert "upkeep failed" not in node.log_text()  # the tick went on past the hub
+        finally:
+            node.stop()
