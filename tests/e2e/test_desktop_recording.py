@@ -95,7 +95,7 @@ def test_a_recorded_presentation_with_a_call_in_the_real_app(
                 "the app to keep the setting", 10,
             )  # fmt: skip
 
-            present_whole_screen(support, windows)
+            present_whole_screen(chat, customer, windows)
             chat.wait_for(f"!document.querySelector('{by_test_id('call-start-audio')}').disabled")
             chat.click(by_test_id("call-start-audio"))
             expect(by_id(customer, "call-prompt")).to_be_visible(timeout=15_000)

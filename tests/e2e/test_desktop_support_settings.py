@@ -25,19 +25,19 @@ from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
 from tests.support.desktop_flow import (
     ACCESS_CODE_JS,
     SupportWithCustomer,
+    Windows,
     desktop_support_with_customer,
     driving,
     keep_shot,
     main_page,
     open_support_window,
     present_whole_screen,
-    private_display,
     sign_in,
+    xauth_display,
 )
 from tests.support.processes import children
 from tests.support.waiting import wait_until
 from tests.support.wallpaper import photo_like, root_pixels, root_pixmap_property, set_wallpaper
-from tests.support.x11_paint import add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
@@ -50,9 +50,7 @@ LOCK_AFTER_S = 4
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
     """A private 1920x1080 X display for this module's windows."""
-    for display in private_display():
-        add_local_xauth_entry(display)  # python-xlib (wallpaper, window list) needs it
-        yield display
+    yield from xauth_display()  # python-xlib (window list, wallpaper) needs an Xauthority
 
 
 @pytest.fixture
@@ -101,6 +99,12 @@ def _presenter_command(app: AgentApp) -> list[str]:
 
 def _flag(command: list[str], flag: str) -> str:
     return command[command.index(flag) + 1]
+
+
+def _present(support, windows: Windows) -> None:
+    """The customer accepts a presentation of the whole screen and sees it."""
+    # The customer sees the screen: the app's presenter runs.
+    present_whole_screen(support.chat, support.customer, windows, timeout_ms=20_000)
 
 
 def test_presets_text_size_and_wallpaper_in_the_real_app(
@@ -183,7 +187,7 @@ def test_presets_text_size_and_wallpaper_in_the_real_app(
         support.chat.wait_for("document.documentElement.dataset.textSize === '100'")
 
         # Presenting: Sharp text's flags; the wallpaper is plain until the stop.
-        present_whole_screen(support, windows)
+        _present(support, windows)
         pid, *command = _presenter_command(app)
         assert (_flag(command, "--quality"), _flag(command, "--max-fps")) == ("90", "10")
         during = root_pixels(env)
