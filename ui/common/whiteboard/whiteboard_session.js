@@ -33,6 +33,8 @@ export class WhiteboardSession {
    * @param {HTMLElement} options.buttonBefore the Whiteboard button goes just before it
    * @param {HTMLElement|null} [options.promptAnchor] the customer's prompt goes before it
    * @param {() => Promise<Blob>} options.fetchBmp the relay's BMP of the board
+   * @param {((board: number) => Promise<string>)|null} [options.saveBmp] saves the BMP itself
+   *   and gives its path, which the board shows (the viewer program); else a page download
    * @param {(method: string, path: string, options: object) => Promise<any>} options.request
    *   the relay's HTTP API with this participant's credentials (body: a Blob, asBlob)
    * @param {boolean} [options.autoShow] show the board when it opens (the browser viewer
@@ -49,6 +51,7 @@ export class WhiteboardSession {
     buttonBefore,
     promptAnchor = null,
     fetchBmp,
+    saveBmp = null,
     request,
     autoShow = true,
   }) {
@@ -61,6 +64,7 @@ export class WhiteboardSession {
     this.host = host;
     this.layout = layout;
     this.fetchBmp = fetchBmp;
+    this.saveBmp = saveBmp;
     this.state = null;
     this.color = role === "agent" ? "#e11d48" : "#2563eb";
     this.view = null;
@@ -215,7 +219,9 @@ export class WhiteboardSession {
     else this.chatView?.addNotice(key ?? "wb.refused", { reason: error.message });
   }
 
+  /** Save the relay's BMP; returns the saved file's path where it is known (else null). */
   async _saveBmp() {
+    if (this.saveBmp) return this.saveBmp(this.board.number);
     const blob = await this.fetchBmp();
     const url = URL.createObjectURL(blob);
     const link = element("a", "", { href: url, download: `whiteboard-${this.board.number}.bmp` });
@@ -223,5 +229,6 @@ export class WhiteboardSession {
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    return null;
   }
 }

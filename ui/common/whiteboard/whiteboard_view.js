@@ -23,7 +23,7 @@ export class WhiteboardView {
    * @param {object} options.i18n
    * @param {string} options.color the participant's colour to start with
    * @param {() => void} options.onNewBoard
-   * @param {() => Promise<void>} options.onSaveBmp
+   * @param {() => Promise<string|null>} options.onSaveBmp gives the saved file's path if known
    * @param {() => void} [options.onClose] hides the board (it stays open for the others)
    * @param {(file: File) => Promise<{image: string, width: number, height: number}>} [options.uploadImage]
    * @param {(image: string) => Promise<Blob>} [options.loadImage]
@@ -71,7 +71,7 @@ export class WhiteboardView {
         zoomIn: () => this._zoomCentre(1.25),
         fit: () => this.fit(),
         newBoard: () => onNewBoard(),
-        saveBmp: () => this._run(onSaveBmp, "wb.saved_bmp"),
+        saveBmp: () => this._run(onSaveBmp, "wb.saved_bmp", "wb.saved_bmp_to"),
         copy: () => this._run(() => this.copyImage(), "wb.copied"),
         print: () => this.print(),
         close: onClose ? () => onClose() : null,
@@ -95,10 +95,12 @@ export class WhiteboardView {
     this.element.remove();
   }
 
-  async _run(action, doneKey) {
+  /** Run `action`; say `doneKey`, or `pathKey` with {path} when it gives where it saved. */
+  async _run(action, doneKey, pathKey = null) {
     try {
-      await action();
-      this.say(doneKey);
+      const path = await action();
+      if (pathKey && typeof path === "string" && path) this.say(pathKey, { path });
+      else this.say(doneKey);
     } catch (error) {
       this.say("wb.failed", { reason: error?.message || String(error) });
     }
