@@ -62,7 +62,7 @@ def test_the_viewer_program_accepts_draws_sees_the_others_and_prints(
     (real X pointer events) reaches the customer's Chromium page and the customer's rectangle
     is painted in the program; Print opens the print dialog and the PDF holds the board; Save
     as BMP writes the relay's BMP to Downloads/RemoteSales and the board shows that path, in
-    English, then in Korean (a second file, the first kept)."""
+    English, then in Korean (a second file, the first kept), with Open folder beside it."""
     if subprocess.run([sys.executable, "-c", "import gi"], env={**os.environ,
                       "PYTHONPATH": SYSTEM_GI}, capture_output=True).returncode:  # fmt: skip
         pytest.skip("Debian's python3-gi is not installed")
@@ -86,8 +86,14 @@ def test_the_viewer_program_accepts_draws_sees_the_others_and_prints(
         with urllib.request.urlopen(relay.url + issued["download_url"], timeout=30) as reply:
             ticket.write_bytes(reply.read())
         port_file = tmp_path / "driver-port"
+        # A recording `xdg-open` first on PATH: "Open folder" runs it with the folder.
+        opener = tmp_path / "opener"
+        opener.mkdir()
+        opened = opener / "opened.log"
+        (opener / "xdg-open").write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{opened}"\n')
+        (opener / "xdg-open").chmod(0o755)
         env = display.env({
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": f"{opener}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
             "PYTHONPATH": f"{REPO_ROOT}{os.pathsep}{SYSTEM_GI}",
             "HOME": str(tmp_path), "RS_VIEWER_GUI": "gtk", "LANG": "C.UTF-8",
         })  # fmt: skip
@@ -158,6 +164,12 @@ def test_the_viewer_program_accepts_draws_sees_the_others_and_prints(
             )
             assert shown == expected
             assert (folder / name).read_bytes() == relay_bmp
+        # Beside the path, "Open folder" shows that folder in the file manager.
+        driver.click("[data-testid=wb-open-folder]")
+        wait_until(
+            lambda: opened.exists() and opened.read_text().split() == [str(folder)],
+            "the file manager on the folder",
+        )
         driver.close()
     finally:
         if process is not None:

@@ -171,6 +171,9 @@ def test_the_bmp_is_the_same_for_both_sides_matches_the_canvas_and_identify_read
         path = tmp_path / f"{len(saved)}.bmp"
         download.value.save_as(path)
         saved.append(path.read_bytes())
+        # A page download: the browser shows where it went; no path or folder button here.
+        expect(by_id(page, "wb-status")).to_have_text("The board was saved as a BMP file.")
+        expect(by_id(page, "wb-open-folder")).to_be_hidden()
     assert saved[0] == saved[1] and saved[0][:2] == b"BM"
     canvas_png = board_png(agent)
     assert ink_agreement(saved[0], canvas_png) >= 0.97

@@ -35,6 +35,7 @@ export class WhiteboardSession {
    * @param {() => Promise<Blob>} options.fetchBmp the relay's BMP of the board
    * @param {((board: number) => Promise<string>)|null} [options.saveBmp] saves the BMP itself
    *   and gives its path, which the board shows (the viewer program); else a page download
+   * @param {(() => Promise<void>)|null} [options.openFolder] shows the saved BMP's folder
    * @param {(method: string, path: string, options: object) => Promise<any>} options.request
    *   the relay's HTTP API with this participant's credentials (body: a Blob, asBlob)
    * @param {boolean} [options.autoShow] show the board when it opens (the browser viewer
@@ -52,6 +53,7 @@ export class WhiteboardSession {
     promptAnchor = null,
     fetchBmp,
     saveBmp = null,
+    openFolder = null,
     request,
     autoShow = true,
   }) {
@@ -65,6 +67,7 @@ export class WhiteboardSession {
     this.layout = layout;
     this.fetchBmp = fetchBmp;
     this.saveBmp = saveBmp;
+    this.openFolder = openFolder;
     this.state = null;
     this.color = role === "agent" ? "#e11d48" : "#2563eb";
     this.view = null;
@@ -137,6 +140,7 @@ export class WhiteboardSession {
         color: this.color,
         onNewBoard: () => this.socket.send(MessageType.NEW_WHITEBOARD, { board: this.board.number }),
         onSaveBmp: () => this._saveBmp(),
+        onOpenFolder: this.openFolder,
         onClose: () => this.show(false),
         uploadImage: (file) => this.request("PUT", `${this._images()}`, { blob: file }),
         loadImage: (image) => this.request("GET", `${this._images()}/${encodeURIComponent(image)}`, { asBlob: true }),
