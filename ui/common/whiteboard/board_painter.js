@@ -80,6 +80,7 @@ export class BoardPainter {
     this.stats = { full: 0, layered: 0, rebuilt: 0, shifted: 0, scaled: 0 };
     this._foldTimer = 0;
     this._zoomTimer = 0;
+    this.settleMs = ZOOM_SETTLE_MS; // how long a zoom rests before its sharp frame
     this._zoomedAt = 0;
     this._scaledAt = "";
     this._settle = false;
@@ -244,14 +245,14 @@ export class BoardPainter {
       this._scaledAt = viewKey;
       this._zoomedAt = performance.now();
     }
-    if (!this._zoomTimer) this._armSettle(ZOOM_SETTLE_MS);
+    if (!this._zoomTimer) this._armSettle(this.settleMs);
   }
 
   _armSettle(delay) {
     this._zoomTimer = setTimeout(() => {
       const rested = performance.now() - this._zoomedAt;
-      if (rested < ZOOM_SETTLE_MS) {
-        this._armSettle(ZOOM_SETTLE_MS - rested);
+      if (rested < this.settleMs) {
+        this._armSettle(this.settleMs - rested);
         return;
       }
       this._zoomTimer = 0;
