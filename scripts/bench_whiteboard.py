@@ -270,7 +270,7 @@ def _report(args: argparse.Namespace, results: dict) -> int:
     rows = []
     for name, title, goal in (
         ("frame", "frame while drawing", "<= 16 ms"),
-        ("full", "full redraw (pan, zoom)", "-"),
+        ("full", "full redraw (a new layer)", "-"),
     ):
         for ratio in (1, 2):
             if f"{name}_dpr{ratio}" in results:
