@@ -233,7 +233,10 @@ def build_app(
     @api
     def new_support():
         bottle.response.status = 201
-        return {"support": relay.new_support(principal(), clock(), relay_url())}
+        support = relay.new_support(principal(), clock(), relay_url())
+        # Behind several relays, the balancer learns that this session lives here.
+        bottle.response.set_header(proxy_headers.AFFINITY_HEADER, support["session_id"])
+        return {"support": support}
 
     @app.get("/api/supports/<session_id>")
     @api
