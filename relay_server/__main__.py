@@ -13,6 +13,7 @@ from pathlib import Path
 
 from relay_server import logs
 from relay_server.calls.ice_servers import DEFAULT_TURN_TTL_S
+from relay_server.hub.choice import add_hub_arguments, parse_hub
 from relay_server.sessions.join_guard import DEFAULT_GUESS_BUDGET, DEFAULT_GUESS_WINDOW_S
 from relay_server.sessions.supports import DEFAULT_CUSTOMERS_PER_SESSION
 from relay_server.store.choice import add_store_arguments, parse_choice
@@ -38,6 +39,7 @@ def serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8470, help="port (0 = any free one)")
     add_store_arguments(parser)
+    add_hub_arguments(parser)
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate: serve https and wss")
     parser.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
     parser.add_argument(
@@ -274,6 +276,7 @@ def serve(argv: list[str]) -> int:
 
     try:
         store_choice = parse_choice(args.store, args.data, args.store_password_file)
+        hub_choice = parse_hub(args.hub, args.hub_password_file)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -288,6 +291,8 @@ def serve(argv: list[str]) -> int:
 
     from relay_server.calls.ice_servers import IceConfig
     from relay_server.files.transfers import FileRules, parse_extensions, parse_size
+    from relay_server.hub import HubError
+    from relay_server.hub.choice import open_hub
     from relay_server.mail.outbox import RetryPolicy
     from relay_server.sessions.relay import RelayOptions
     from relay_server.store import StoreError
@@ -306,6 +311,12 @@ def serve(argv: list[str]) -> int:
     try:
         store = open_store(store_choice)
     except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        hub = open_hub(hub_choice)
+    except HubError as error:
+        store.close()
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.demo:
@@ -363,7 +374,7 @@ def serve(argv: list[str]) -> int:
             flush=True,
         )
 
-    return run(config, options, store, on_listening=show_urls if args.demo else None)
+    return run(config, options, store, on_listening=show_urls if args.demo else None, hub=hub)
 
 
 def _mail_command_line(args: argparse.Namespace) -> dict:

@@ -114,15 +114,16 @@ def build_app(
 
     @app.get("/ready")
     def ready():
-        # Readiness (a load balancer's check), apart from liveness: the store answers. The
-        # shared hub (several relays) will be checked here too. No details for anyone: the
-        # reason is in the relay's log.
-        problem = relay.store.check()
+        # Readiness (a load balancer's check), apart from liveness: the store and the hub
+        # (Redis, with several relays) answer. No details for anyone: the reason is in the
+        # relay's log.
+        problem = relay.store.check() or relay.hub.check()
+        kinds = {"store": relay.store.kind, "hub": relay.hub.kind}
         if problem is not None:
             logger.warning("not ready: %s", problem)
             bottle.response.status = 503
-            return {"status": "not_ready", "store": relay.store.kind}
-        return {"status": "ready", "store": relay.store.kind}
+            return {"status": "not_ready", **kinds}
+        return {"status": "ready", **kinds}
 
     @app.post("/api/login")
     @api

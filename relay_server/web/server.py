@@ -16,6 +16,7 @@ import gevent
 from gevent.event import Event
 
 from relay_server.accounts.passwords import hash_password
+from relay_server.hub import Hub
 from relay_server.mail.outbox import Outbox, RetryPolicy
 from relay_server.mail.routes import install_mail_routes
 from relay_server.mail.sender import MailSender
@@ -85,6 +86,7 @@ def run(
     options: RelayOptions,
     store: Store | None = None,
     on_listening=None,
+    hub: Hub | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT; returns the process exit status."""
     store = store or TinyDBStore(config.data_dir)
@@ -100,7 +102,7 @@ def run(
         store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later,
         # New passwords are hashed off the event loop (admin site, AD1): scrypt takes ~50 ms.
         hasher=lambda password: pool.apply(hash_password, (password,)),
-        settings=settings,
+        settings=settings, hub=hub,
     )  # fmt: skip
     reservations = Reservations(relay)  # A11: the booking; its mail is plugged in below
     app = build_app(
@@ -214,6 +216,7 @@ def run(
 
     logger.info("relay stopping")
     ticker.kill()
+    relay.hand_over_all()  # drain: other nodes may take the sessions over now
     reminder_loop.stop()
     cleanup.kill()
     server.stop_accepting()
@@ -225,6 +228,7 @@ def run(
     committer.stop()
     relay.history.close()  # saves the history's index snapshots: the next start is fast
     store.close()
+    relay.hub.close()
     logger.info("relay stopped; data flushed")
     return 0
 

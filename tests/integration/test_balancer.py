@@ -125,7 +125,7 @@ def test_health_and_readiness_answer_through_tls_at_the_balancer(cluster: Cluste
     assert (status, body["status"]) == (200, "ok")
     assert headers[NODE_HEADER] in SERVER_NAMES
     status, body, _ = cluster.api.request("GET", "/ready")
-    assert (status, body) == (200, {"status": "ready", "store": "postgresql"})
+    assert (status, body) == (200, {"status": "ready", "store": "postgresql", "hub": "local"})
     assert set(cluster.proxy.server_states().values()) == {"UP"}
     with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
         urllib.request.urlopen(cluster.proxy.url + "/health", timeout=WAIT_S)
