@@ -193,6 +193,7 @@ def test_a_throttled_viewer_gets_the_low_layer_and_the_other_keeps_its_rate(
     for page in (fast, slow):
         count, at = before[id(page)]
         fps[id(page)] = (video_painted(page) - count) / (time.monotonic() - at)
+    screenshot(slow, "e2e-video-1mbit-viewer")
     assert fps[id(slow)] >= 3.0, fps
     assert fps[id(fast)] >= 8.0, fps
     assert viewer_stats(slow)["videoLayers"][1] > 0  # it was moved to the low layer
@@ -217,6 +218,7 @@ def test_a_cpu_throttled_viewer_still_shows_the_motion(presenter, viewers, motio
     for page in (fast, phone):
         count, at = before[id(page)]
         fps[id(page)] = (video_painted(page) - count) / (time.monotonic() - at)
+    screenshot(phone, "e2e-video-cpu-throttled-viewer")
     stats = viewer_stats(phone)
     detail = (fps, stats["videoLayers"], stats["decodeFailures"])
     assert fps[id(phone)] >= max(3.0, 0.5 * fps[id(fast)]), detail
