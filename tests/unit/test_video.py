@@ -128,6 +128,15 @@ def test_changes_far_apart_in_time_are_not_motion():
         assert tracker.update(whole, capture * 2000.0) is None
 
 
+def test_motion_starts_at_a_loaded_presenters_capture_rate():
+    """A pan captured only every 300 ms (a presenter on a busy machine) is still motion: the
+    gap allowed between changes is wider than a slow capture, far below a slide's seconds."""
+    tracker = MotionTracker(960, 540, 64)
+    whole = np.ones((9, 15), dtype=bool)
+    regions = [tracker.update(whole, capture * 300.0) for capture in range(START_CAPTURES)]
+    assert regions[-1] is not None
+
+
 def test_motion_grows_and_stops_when_still():
     """More tiles moving grows the region; STOP_MS without a change inside it ends it."""
     tracker = MotionTracker(960, 540, 64)
