@@ -20,8 +20,9 @@ without it.
     scripts/bench_stream.py [--seconds 10] [--json out.json] [--only slides,typing]
                             [--compare /path/to/an/older/checkout]
 
-``--compare`` runs that checkout's presenter as a third mode ("before") right after this
-tree's, on the same content, relay and viewers: before/after rounds interleaved in one run.
+``--compare`` runs that checkout's presenter and relay as a third mode ("before") right after
+this tree's, on the same content and viewers: before/after rounds interleaved in one run (the
+motion cases with several, slow and CPU-throttled viewers too).
 For slides each change is measured on its own: its bytes, the time from the change to its
 first painted picture and to its last frame; at the end, whether the canvas outside the photo
 is pixel-exact and the photo's PSNR.
@@ -65,6 +66,7 @@ from scripts.stream_bench.content import (  # noqa: E402
 )
 from scripts.stream_bench.pipeline_costs import format_costs, pipeline_costs  # noqa: E402
 from scripts.stream_bench.throttled_proxy import ThrottledProxy  # noqa: E402
+from scripts.stream_bench.video_costs import format_video_costs, video_costs  # noqa: E402
 from scripts.stream_bench.viewer_page import VIEWER_HTML, VIEWER_JS  # noqa: E402
 from tests.support.api import Api  # noqa: E402
 from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent  # noqa: E402
@@ -99,6 +101,7 @@ class Bench:
     compare: Path | None = None
     presenter_args: list[str] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
+    before_relay: RelayProcess | None = None  # the --compare checkout's relay ("before")
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -133,8 +136,9 @@ def run_case(
     The last ``throttled`` viewers go through a ~1 Mbit/s proxy; the last ``cpu_throttled``
     run at CPU_THROTTLE x slower CPU (Chromium's DevTools emulation, a phone)."""
     label = label or f"{content} {mode}"
+    relay = bench.before_relay if mode == "before" and bench.before_relay else bench.relay
     logger.info("case: %s (%d viewers, %d throttled)", label, viewers, throttled)
-    api = Api(bench.relay.url)
+    api = Api(relay.url)
     token = api.login(DEFAULT_AGENTS[0].username, DEFAULT_AGENTS[0].password)
     support = api.new_support(token)
     joined = api.join(code=support["code"], name="Bench Customer")
@@ -151,15 +155,15 @@ def run_case(
     painter = ctx.Process(target=paint_loop, args=(content, env, activity, running, ready, changes))
     painter.start()
     ready.wait(60)
-    proxy = ThrottledProxy(bench.relay.port, THROTTLE_BYTES_PER_S) if throttled else None
+    proxy = ThrottledProxy(relay.port, THROTTLE_BYTES_PER_S) if throttled else None
     contexts, pages = [], []
     for index in range(viewers):
-        port = proxy.port if proxy and index >= viewers - throttled else bench.relay.port
+        port = proxy.port if proxy and index >= viewers - throttled else relay.port
         # The relay's origin: http://127.0.0.1 is a secure context, which WebCodecs needs.
         context = bench.browser.new_context(viewport={"width": 960, "height": 540},
                                             bypass_csp=True)  # fmt: skip
         page = context.new_page()
-        page.goto(f"{bench.relay.url}/health")
+        page.goto(f"{relay.url}/health")
         page.set_content(VIEWER_HTML)
         if index >= viewers - cpu_throttled:
             cdp = context.new_cdp_session(page)
@@ -169,7 +173,7 @@ def run_case(
         pages.append(page)
     stats_file = bench.work / f"stats-{len(bench.results)}.json"
     stats_file.unlink(missing_ok=True)
-    ws_url = f"ws://127.0.0.1:{bench.relay.port}/ws"
+    ws_url = f"ws://127.0.0.1:{relay.port}/ws"
     common = [f"--relay={ws_url}", f"--token={token}", f"--session={session_id}",
               f"--quality={QUALITY}", f"--stats-file={stats_file}"]  # fmt: skip
     cwd = REPO_ROOT
@@ -187,7 +191,7 @@ def run_case(
         command = [sys.executable, str(Path(__file__).resolve()), "--baseline-presenter", *common]
     presenter = subprocess.Popen(command, cwd=cwd, env=env)
     process = psutil.Process(presenter.pid)
-    relay_process = psutil.Process(bench.relay.pid)
+    relay_process = psutil.Process(relay.pid)
     result: dict[str, Any] = {"case": label, "content": content, "mode": mode,
                               "viewers": viewers, "throttled": throttled}  # fmt: skip
     try:
@@ -526,14 +530,26 @@ def main() -> int:
         os.environ.update(xvfb.env())  # mss in this process reads the screen for checks
         relay = RelayProcess(data, work)
         relay.start()
+        before_relay = None
+        if args.compare:  # the older checkout's relay, on its own copy of the data
+            before_work = work / "before"
+            (before_work / "data").mkdir(parents=True)
+            for agent in DEFAULT_AGENTS:
+                add_agent(before_work / "data", agent)
+            before_relay = RelayProcess(
+                before_work / "data", before_work, cwd=args.compare,
+                env={**os.environ, "PYTHONPATH": str(args.compare)},
+            )  # fmt: skip
+            before_relay.start()
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS
                 )
                 bench = Bench(
-                    xvfb, relay, browser, work, args.seconds, args.compare, args.presenter_arg
-                )
+                    xvfb, relay, browser, work, args.seconds, args.compare, args.presenter_arg,
+                    before_relay=before_relay,
+                )  # fmt: skip
                 for content in ("slides", "typing", "motion"):
                     if content in only:
                         run_case(bench, content, "presenter")
@@ -543,23 +559,37 @@ def main() -> int:
                             run_case(bench, content, "before")
                         run_case(bench, content, "baseline")
                 if "fanout" in only:
-                    run_case(bench, "motion", "presenter", viewers=4, label="motion, 4 viewers")
-                    run_case(bench, "motion", "presenter", viewers=5, throttled=1,
-                             label="motion, 5 viewers, 1 at ~1 Mbit/s")  # fmt: skip
-                    run_case(bench, "motion", "presenter", viewers=1, cpu_throttled=1,
-                             label="motion, 1 viewer at 4x CPU throttle")  # fmt: skip
+                    modes = ["presenter", "before"] if args.compare else ["presenter"]
+                    for mode in modes:  # before and after interleaved, case by case
+                        tag = " (before)" if mode == "before" else ""
+                        run_case(bench, "motion", mode, viewers=4,
+                                 label=f"motion, 4 viewers{tag}")  # fmt: skip
+                    for mode in modes:
+                        tag = " (before)" if mode == "before" else ""
+                        run_case(bench, "motion", mode, viewers=5, throttled=1,
+                                 label=f"motion, 5 viewers, 1 at ~1 Mbit/s{tag}")  # fmt: skip
+                    for mode in modes:
+                        tag = " (before)" if mode == "before" else ""
+                        run_case(bench, "motion", mode, viewers=1, cpu_throttled=1,
+                                 label=f"motion, 1 viewer at 4x CPU throttle{tag}")  # fmt: skip
                 browser.close()
         finally:
             relay.stop()
+            if before_relay is not None:
+                before_relay.stop()
         costs = pipeline_costs() if "costs" in only else []
+        steps = video_costs() if "costs" in only else []
     print(f"\nMachine: {machine_description()}\n")
     print(format_table(bench.results))
     if costs:
         print("\nThe presenter alone, per capture (in-process, 1920x1080):\n")
         print(format_costs(costs))
+        print("\nVideo, per step (median ms; the motion content, in-process):\n")
+        print(format_video_costs(steps))
     if args.json:
         args.json.write_text(json.dumps(
-            {"machine": machine_description(), "results": bench.results, "costs": costs},
+            {"machine": machine_description(), "results": bench.results, "costs": costs,
+             "video_steps": steps},
             indent=1,
         ))  # fmt: skip
     return 0

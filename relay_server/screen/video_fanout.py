@@ -10,10 +10,15 @@ by one. What the relay does instead:
   (``request_key_frame``, at most once per ``KEY_REQUEST_INTERVAL_S`` per layer).
 - **Lag**: the relay keeps the recent frames of each layer since its key frame (at most
   ``KEPT_FRAMES``) and sends a viewer those after the last one it got, as its window allows.
-  When more than ``MAX_LAG_FRAMES`` wait, the viewer cannot keep up: it moves to the low layer
-  (or, already there, skips to the next key frame). A viewer on ``low`` whose measured delivery
-  rate is well above the high layer's bitrate is moved up again, at most every
-  ``PROBE_INTERVAL_S``.
+  Lag is measured in time: how much older (capture time) the next frame it would be sent is
+  than the newest frame of its layer. Its window counts frames until the viewer acknowledges
+  them *painted*, so a viewer whose CPU cannot decode and paint the high layer (a phone) lags
+  exactly like one on a slow link. Lagging more than ``HIGH_MAX_LAG_MS`` on ``high``, a viewer
+  moves to ``low``; on ``low`` it goes on with the frames it has (catching up with small delta
+  frames costs less than any key frame) and skips to the next key frame only when it is more
+  than ``LOW_MAX_LAG_MS`` behind. A viewer on ``low`` whose measured delivery rate is well above
+  the high layer's is moved up again after ``PROBE_INTERVAL_S``; each move down doubles that
+  wait (up to ``MAX_PROBE_INTERVAL_S``), so a viewer that cannot hold ``high`` stops trying.
 - A stream's ``END`` frame goes at once to every viewer that had the stream; the region then
   comes as ordinary region frames.
 """
@@ -27,9 +32,11 @@ from dataclasses import dataclass, field
 from suite.screen.video_frame import CODEC_NAMES, VIDEO_HEADER_BYTES, VideoFrame, VideoLayer
 
 KEPT_FRAMES = 90
-MAX_LAG_FRAMES = 4
+HIGH_MAX_LAG_MS = 250.0
+LOW_MAX_LAG_MS = 1500.0
 KEY_REQUEST_INTERVAL_S = 0.25
 PROBE_INTERVAL_S = 5.0
+MAX_PROBE_INTERVAL_S = 60.0
 UP_MARGIN = 2.0  # a low viewer moves up when its rate is this many times the high layer's
 RATE_WINDOW_S = 2.0
 LAYER_NAMES = {VideoLayer.HIGH: "high", VideoLayer.LOW: "low"}
@@ -68,6 +75,7 @@ class ViewerVideo:
     wait_after: int = 0
     in_stream: bool = False
     moved_at: float = float("-inf")
+    probe_s: float = PROBE_INTERVAL_S  # how long on low before trying high again
 
 
 def choose_layer(
@@ -76,15 +84,17 @@ def choose_layer(
     rate_bps: float | None,
     high_bps: float,
     since_move_s: float,
+    probe_s: float = PROBE_INTERVAL_S,
 ) -> VideoLayer:
     """The layer a viewer should get next (pure; the rules in the module docstring).
 
     Args:
         layer: the one it is on.
-        lagging: more frames wait for it than ``MAX_LAG_FRAMES``.
+        lagging: it is further behind than its layer allows (:func:`lag_limit_ms`).
         rate_bps: its measured delivery rate in bytes/s (None: unknown).
         high_bps: the high layer's recent bytes/s.
         since_move_s: seconds since it last changed layer.
+        probe_s: how long it must have been on low before it tries high again.
     """
     if lagging:
         return VideoLayer.LOW
@@ -93,10 +103,28 @@ def choose_layer(
         and rate_bps is not None
         and high_bps > 0
         and rate_bps > UP_MARGIN * high_bps
-        and since_move_s >= PROBE_INTERVAL_S
+        and since_move_s >= probe_s
     ):
         return VideoLayer.HIGH
     return layer
+
+
+def lag_limit_ms(layer: VideoLayer) -> float:
+    """How far behind the newest frame of its layer a viewer may be before it is lagging."""
+    return HIGH_MAX_LAG_MS if layer is VideoLayer.HIGH else LOW_MAX_LAG_MS
+
+
+def lag_ms(waiting: list[KeptVideo], newest: KeptVideo | None) -> float:
+    """How much older the next frame to send is than the newest one (0: nothing waits)."""
+    if not waiting or newest is None:
+        return 0.0
+    return max(0.0, newest.header.capture_ms - waiting[0].header.capture_ms)
+
+
+def next_probe_s(probe_s: float, moved_down: bool) -> float:
+    """The wait before the next try on high: doubled by each move down, at most
+    ``MAX_PROBE_INTERVAL_S``."""
+    return min(MAX_PROBE_INTERVAL_S, probe_s * 2) if moved_down else probe_s
 
 
 @dataclass
@@ -172,15 +200,19 @@ class VideoRoutes:
             return []
         now = self.clock()
         waiting = self._after(viewer)
-        lagging = waiting is not None and len(waiting) > MAX_LAG_FRAMES
+        frames = self.frames[viewer.layer]
+        lagging = waiting is not None and lag_ms(
+            waiting, frames[-1] if frames else None
+        ) > lag_limit_ms(viewer.layer)
         layer = choose_layer(
             viewer.layer, lagging, rate_bps,
-            self.layer_bps(VideoLayer.HIGH), now - viewer.moved_at,
+            self.layer_bps(VideoLayer.HIGH), now - viewer.moved_at, viewer.probe_s,
         )  # fmt: skip
         if layer is not viewer.layer or (lagging and layer is VideoLayer.LOW):
             if layer is not viewer.layer:
                 self.layer_moves += 1
                 viewer.moved_at = now
+                viewer.probe_s = next_probe_s(viewer.probe_s, layer is VideoLayer.LOW)
             viewer.layer, viewer.at, viewer.wait_after = layer, None, self.last_seq
             waiting = None
         if waiting is None:  # it needs a key frame of its layer

@@ -296,6 +296,40 @@ class FileTransferClient:
         )
         return final
 
+    def fetch(self, path: str, folder: Path, name: str) -> Path:
+        """GET a relay resource that is not a transfer (``path``, e.g. the whiteboard's BMP) into
+        ``folder`` under a fresh ``name`` (``name (1)``... when taken: nothing is overwritten).
+
+        Returns:
+            the saved file's path.
+
+        Raises:
+            FileTransferError: the relay refused (its code), or ``unreachable``; nothing is kept.
+        """
+        folder.mkdir(parents=True, exist_ok=True)
+        final = unique_path(folder, safe_file_name(name))
+        try:
+            self._retrying(lambda: self._get_into(path, final), f"download of {name}")
+        except BaseException:
+            final.unlink(missing_ok=True)
+            raise
+        return final
+
+    def _get_into(self, path: str, target: Path) -> None:
+        connection = self._connect()
+        try:
+            connection.request(
+                "GET", self._prefix + path, headers={"Authorization": self._authorization}
+            )
+            response = connection.getresponse()
+            if response.status != 200:
+                _answer(response.status, response.read())
+            with target.open("wb") as sink:
+                while piece := response.read(PIECE_BYTES):
+                    sink.write(piece)
+        finally:
+            connection.close()
+
     def _get_range(
         self, transfer_id: str, part: Path, start: int, size: int, on_progress: Progress | None
     ) -> None:

@@ -42,6 +42,36 @@ class FrameFlags(IntFlag):
 _KNOWN_FLAGS = int(FrameFlags.LOSSLESS | FrameFlags.KEY)
 
 
+# -- checks every binary screen frame shares (region frames here, video frames in video_frame) --
+
+
+def check_prefix(magic: bytes, version: int) -> None:
+    """Raises ValueError for a bad magic or an unsupported version."""
+    if magic != MAGIC:
+        raise ValueError(f"bad magic {magic!r}, expected {MAGIC!r}")
+    if version != VERSION:
+        raise ValueError(f"unsupported frame version {version}, expected {VERSION}")
+
+
+def check_seq_and_sides(seq: int, capture_ms: float, sides: dict[str, int]) -> None:
+    """Raises ValueError naming the field: ``seq`` outside 1..MAX_SEQ, a negative or
+    non-finite ``capture_ms``, or a side (name to value) outside 0..MAX_SIDE_PX."""
+    if not 1 <= seq <= MAX_SEQ:
+        raise ValueError(f"seq must be 1..{MAX_SEQ}, got {seq}")
+    if not math.isfinite(capture_ms) or capture_ms < 0:
+        raise ValueError(f"capture_ms must be a finite time >= 0, got {capture_ms}")
+    for name, value in sides.items():
+        if not 0 <= value <= MAX_SIDE_PX:
+            raise ValueError(f"{name} must be 0..{MAX_SIDE_PX}, got {value}")
+
+
+def check_inside(what: str, x: int, y: int, w: int, h: int, screen_w: int, screen_h: int) -> None:
+    """Raises ValueError when the region (``what``: how the message names it) leaves the
+    screen."""
+    if x + w > screen_w or y + h > screen_h:
+        raise ValueError(f"{what} {w}x{h} at ({x},{y}) is outside the {screen_w}x{screen_h} screen")
+
+
 @dataclass(frozen=True, slots=True)
 class RegionFrame:
     """One encoded rectangle of the shared screen, as it travels presenter → relay → viewers."""
@@ -75,23 +105,15 @@ class RegionFrame:
         Raises:
             ValueError: the message names the field and the rule it breaks.
         """
-        if not 1 <= self.seq <= MAX_SEQ:
-            raise ValueError(f"seq must be 1..{MAX_SEQ}, got {self.seq}")
-        if not math.isfinite(self.capture_ms) or self.capture_ms < 0:
-            raise ValueError(f"capture_ms must be a finite time >= 0, got {self.capture_ms}")
-        for name in ("x", "y", "w", "h", "screen_w", "screen_h"):
-            value = getattr(self, name)
-            if not 0 <= value <= MAX_SIDE_PX:
-                raise ValueError(f"{name} must be 0..{MAX_SIDE_PX}, got {value}")
+        check_seq_and_sides(self.seq, self.capture_ms, {
+            "x": self.x, "y": self.y, "w": self.w, "h": self.h,
+            "screen_w": self.screen_w, "screen_h": self.screen_h,
+        })  # fmt: skip
         if self.w == 0 or self.h == 0:
             raise ValueError(f"region {self.w}x{self.h} is empty")
         if self.screen_w == 0 or self.screen_h == 0:
             raise ValueError(f"screen {self.screen_w}x{self.screen_h} is empty")
-        if self.x + self.w > self.screen_w or self.y + self.h > self.screen_h:
-            raise ValueError(
-                f"region {self.w}x{self.h} at ({self.x},{self.y}) is outside the "
-                f"{self.screen_w}x{self.screen_h} screen"
-            )
+        check_inside("region", self.x, self.y, self.w, self.h, self.screen_w, self.screen_h)
         if self.encoding not in Encoding.__members__.values():
             raise ValueError(f"unknown encoding {int(self.encoding)}")
         if int(self.flags) & ~_KNOWN_FLAGS:
@@ -122,10 +144,7 @@ class RegionFrame:
             raise ValueError(f"frame is {len(data)} bytes; the header alone is {HEADER_BYTES}")
         (magic, version, kind, seq, capture_ms, x, y, w, h, screen_w, screen_h,
          encoding, flags, reserved) = HEADER.unpack_from(data)  # fmt: skip
-        if magic != MAGIC:
-            raise ValueError(f"bad magic {magic!r}, expected {MAGIC!r}")
-        if version != VERSION:
-            raise ValueError(f"unsupported frame version {version}, expected {VERSION}")
+        check_prefix(magic, version)
         if kind != FrameKind.REGION:
             raise ValueError(f"unknown frame kind {kind}")
         if reserved != 0:

@@ -17,12 +17,18 @@ stream is over (the region follows as ordinary region frames).
 
 from __future__ import annotations
 
-import math
 import struct
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 
-from suite.screen.frames import MAGIC, MAX_SEQ, MAX_SIDE_PX, VERSION, FrameKind
+from suite.screen.frames import (
+    MAGIC,
+    VERSION,
+    FrameKind,
+    check_inside,
+    check_prefix,
+    check_seq_and_sides,
+)
 
 VIDEO_HEADER = struct.Struct("<2sBBIdHHHHHHBBBBHHI")
 VIDEO_HEADER_BYTES = VIDEO_HEADER.size  # 40
@@ -96,23 +102,16 @@ class VideoFrame:
         Raises:
             ValueError: the message names the field and the rule it breaks.
         """
-        if not 1 <= self.seq <= MAX_SEQ:
-            raise ValueError(f"seq must be 1..{MAX_SEQ}, got {self.seq}")
-        if not math.isfinite(self.capture_ms) or self.capture_ms < 0:
-            raise ValueError(f"capture_ms must be a finite time >= 0, got {self.capture_ms}")
-        for name in ("x", "y", "w", "h", "screen_w", "screen_h", "coded_w", "coded_h"):
-            value = getattr(self, name)
-            if not 0 <= value <= MAX_SIDE_PX:
-                raise ValueError(f"{name} must be 0..{MAX_SIDE_PX}, got {value}")
+        check_seq_and_sides(self.seq, self.capture_ms, {
+            "x": self.x, "y": self.y, "w": self.w, "h": self.h,
+            "screen_w": self.screen_w, "screen_h": self.screen_h,
+            "coded_w": self.coded_w, "coded_h": self.coded_h,
+        })  # fmt: skip
         if self.w == 0 or self.h == 0 or self.coded_w == 0 or self.coded_h == 0:
             raise ValueError(
                 f"video region {self.w}x{self.h} ({self.coded_w}x{self.coded_h}) is empty"
             )
-        if self.x + self.w > self.screen_w or self.y + self.h > self.screen_h:
-            raise ValueError(
-                f"video region {self.w}x{self.h} at ({self.x},{self.y}) is outside the "
-                f"{self.screen_w}x{self.screen_h} screen"
-            )
+        check_inside("video region", self.x, self.y, self.w, self.h, self.screen_w, self.screen_h)
         if self.codec not in VideoCodec.__members__.values():
             raise ValueError(f"unknown video codec {int(self.codec)}")
         if self.layer not in VideoLayer.__members__.values():
@@ -152,10 +151,7 @@ class VideoFrame:
         (magic, version, kind, seq, capture_ms, x, y, w, h, screen_w, screen_h,
          codec, flags, layer, reserved, coded_w, coded_h, stream_id,
          ) = VIDEO_HEADER.unpack_from(data)  # fmt: skip
-        if magic != MAGIC:
-            raise ValueError(f"bad magic {magic!r}, expected {MAGIC!r}")
-        if version != VERSION:
-            raise ValueError(f"unsupported frame version {version}, expected {VERSION}")
+        check_prefix(magic, version)
         if kind != FrameKind.VIDEO:
             raise ValueError(f"frame kind {kind} is not video")
         if reserved != 0:

@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from suite.files.client import FileTransferClient, FileTransferError
 from suite.net.connect import environment_connector
@@ -106,8 +106,10 @@ class ViewerBridge:
         started: float,
         files: FileTransferClient | None = None,
         relay_url: str = "",
+        session_id: str = "",
     ):
         self._relay_url = relay_url.rstrip("/")
+        self._session_id = session_id
         self._window = None
         self._files = files
         self._close_after_s = close_after_s
@@ -191,6 +193,28 @@ class ViewerBridge:
             raise
         logger.info("saved a received file to %s", path)
         return str(path)
+
+    def save_whiteboard_bmp(self, board: int) -> str:
+        """CH3: save the relay's BMP of the whiteboard (board number ``board``) into the
+        received-files folder as ``whiteboard-<board>.bmp``; returns where it went, which the
+        page shows (WebKitGTK would save a page download somewhere without saying where).
+
+        Raises:
+            ValueError: ``board`` is not a board number, or no relay client is set.
+            FileTransferError: the relay refused (no board open, access lost) or is unreachable.
+        """
+        if self._files is None or not self._session_id:
+            raise ValueError("this viewer has no relay connection for the whiteboard")
+        if isinstance(board, bool) or not isinstance(board, int) or board < 1:
+            raise ValueError("a whiteboard is named by its number (1, 2, ...)")
+        path = f"/api/sessions/{quote(self._session_id, safe='')}/whiteboard.bmp"
+        try:
+            saved = self._files.fetch(path, self._received.folder, f"whiteboard-{board}.bmp")
+        except (FileTransferError, OSError):
+            logger.exception("could not save the whiteboard")
+            raise
+        logger.info("saved the whiteboard to %s", saved)
+        return str(saved)
 
     def open_received_folder(self) -> None:
         try:
@@ -317,7 +341,14 @@ def main(argv: list[str] | None = None) -> int:
     files = FileTransferClient(
         relay_url, f"Customer {seat.customer_token}", connector=environment_connector()
     )
-    bridge = ViewerBridge(args.close_after, ReceivedFiles(), started, files, relay_url=relay_url)
+    bridge = ViewerBridge(
+        args.close_after,
+        ReceivedFiles(),
+        started,
+        files,
+        relay_url=relay_url,
+        session_id=seat.session_id,
+    )
     import webview
 
     window = webview.create_window(

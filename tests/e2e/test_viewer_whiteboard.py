@@ -4,7 +4,8 @@ relay with the agent and the customer in Chromium.
 
 The program is asked and accepts; a stroke drawn in its window reaches the customer's page and
 a rectangle drawn there shows in the program; Print opens GTK's print dialog, which prints
-only the board (to a PDF here, "Print to File")."""
+only the board (to a PDF here, "Print to File"); Save as BMP saves the relay's BMP into the
+program's received-files folder and says where, in English and in Korean."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from tests.support.api import Api
 from tests.support.ui_pages import agent_login, by_id, customer_join, open_page, start_support
 from tests.support.viewer_driver import ViewerDriver
 from tests.support.waiting import wait_until
-from tests.support.whiteboard import finish_drawing, start_drawing, wait_same_boards
+from tests.support.whiteboard import finish_drawing, get_bmp, start_drawing, wait_same_boards
 from tests.support.xvfb import Xvfb
 
 pytestmark = [pytest.mark.e2e, pytest.mark.engine]
@@ -59,7 +60,9 @@ def test_the_viewer_program_accepts_draws_sees_the_others_and_prints(
 ):
     """The program shows the agent's question, its click opens the board there; its stroke
     (real X pointer events) reaches the customer's Chromium page and the customer's rectangle
-    is painted in the program; Print opens the print dialog and the PDF holds the board."""
+    is painted in the program; Print opens the print dialog and the PDF holds the board; Save
+    as BMP writes the relay's BMP to Downloads/RemoteSales and the board shows that path, in
+    English, then in Korean (a second file, the first kept), with Open folder beside it."""
     if subprocess.run([sys.executable, "-c", "import gi"], env={**os.environ,
                       "PYTHONPATH": SYSTEM_GI}, capture_output=True).returncode:  # fmt: skip
         pytest.skip("Debian's python3-gi is not installed")
@@ -83,8 +86,14 @@ def test_the_viewer_program_accepts_draws_sees_the_others_and_prints(
         with urllib.request.urlopen(relay.url + issued["download_url"], timeout=30) as reply:
             ticket.write_bytes(reply.read())
         port_file = tmp_path / "driver-port"
+        # A recording `xdg-open` first on PATH: "Open folder" runs it with the folder.
+        opener = tmp_path / "opener"
+        opener.mkdir()
+        opened = opener / "opened.log"
+        (opener / "xdg-open").write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{opened}"\n')
+        (opener / "xdg-open").chmod(0o755)
         env = display.env({
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PATH": f"{opener}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
             "PYTHONPATH": f"{REPO_ROOT}{os.pathsep}{SYSTEM_GI}",
             "HOME": str(tmp_path), "RS_VIEWER_GUI": "gtk", "LANG": "C.UTF-8",
         })  # fmt: skip
@@ -131,6 +140,36 @@ def test_the_viewer_program_accepts_draws_sees_the_others_and_prints(
             "!document.querySelector('[data-testid=wb-print-sheet]')", "the print sheet gone"
         )
         assert pdf.read_bytes().startswith(b"%PDF")
+
+        # Save as BMP: the program saves the relay's file and the board says where it went.
+        status, relay_bmp = get_bmp(
+            relay.url, seat["session_id"], f"Customer {seat['customer_token']}"
+        )
+        assert status == 200 and relay_bmp.startswith(b"BM")
+        folder = tmp_path / "Downloads" / "RemoteSales"
+        for language, name, said in (
+            ("en", "whiteboard-1.bmp", "The board was saved as "),
+            ("ko", "whiteboard-1 (1).bmp", "보드를 다음 파일로 저장했습니다: "),
+        ):
+            driver.evaluate(
+                "(() => { const s = document.querySelector('[data-testid=language-select]');"
+                f" s.value = '{language}'; s.dispatchEvent(new Event('change')); }})()"
+            )
+            driver.click("[data-testid=wb-save-bmp]")
+            expected = f"{said}{folder / name}"
+            shown = driver.wait_for(
+                "(() => { const t = document.querySelector('[data-testid=wb-status]').textContent;"
+                f" return t.includes({json.dumps(name)}) ? t : null; }})()",
+                f"the saved path in {language}",
+            )
+            assert shown == expected
+            assert (folder / name).read_bytes() == relay_bmp
+        # Beside the path, "Open folder" shows that folder in the file manager.
+        driver.click("[data-testid=wb-open-folder]")
+        wait_until(
+            lambda: opened.exists() and opened.read_text().split() == [str(folder)],
+            "the file manager on the folder",
+        )
         driver.close()
     finally:
         if process is not None:

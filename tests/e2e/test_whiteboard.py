@@ -171,6 +171,9 @@ def test_the_bmp_is_the_same_for_both_sides_matches_the_canvas_and_identify_read
         path = tmp_path / f"{len(saved)}.bmp"
         download.value.save_as(path)
         saved.append(path.read_bytes())
+        # A page download: the browser shows where it went; no path or folder button here.
+        expect(by_id(page, "wb-status")).to_have_text("The board was saved as a BMP file.")
+        expect(by_id(page, "wb-open-folder")).to_be_hidden()
     assert saved[0] == saved[1] and saved[0][:2] == b"BM"
     canvas_png = board_png(agent)
     assert ink_agreement(saved[0], canvas_png) >= 0.97
@@ -339,3 +342,141 @@ def test_a_refused_batch_goes_back_to_the_relays_copy_with_the_error_shown(board
         "The board is full. Start a new board to draw more."
     )
     assert len(wait_same_boards([agent, customer])["elements"]) == 5001
+
+
+# The agent's view and the only live element of a kind: where it is on the screen.
+ON_SCREEN_JS = """(kind) => {
+  const canvas = document.querySelector('[data-testid=wb-canvas]');
+  const view = canvas.wbView.view;
+  const e = canvas.wbBoard.live().find((x) => x.kind === kind) ?? null;
+  return { view, element: e };
+}"""
+
+
+def _screen(page: Page, bx: float, by: float) -> tuple[float, float]:
+    """Board pixels → page pixels on ``page``'s canvas (its current view)."""
+    box = by_id(page, "wb-canvas").bounding_box()
+    assert box is not None
+    view = page.evaluate(ON_SCREEN_JS, "none")["view"]
+    return (
+        box["x"] + (bx - view["x"]) * view["zoom"],
+        box["y"] + (by - view["y"]) * view["zoom"],
+    )
+
+
+def _drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=6)
+    page.mouse.up()
+
+
+def _customer_rect(customer: Page) -> dict:
+    return customer.evaluate(ON_SCREEN_JS, "rectangle")["element"]
+
+
+def test_select_moves_resizes_and_deletes_with_the_chosen_colour_and_width(board_pages):
+    """With purple and 8 px chosen, a rectangle drawn with the mouse reaches the other side in
+    them; Select and a drag move it, its corner handle resizes it, and Delete erases it, each
+    seen by the customer."""
+    agent, customer = board_pages
+    _fresh_board(agent, customer)
+    by_id(agent, "wb-colour-7c3aed").click()
+    by_id(agent, "wb-width").select_option("8")
+    by_id(agent, "wb-tool-rectangle").click()
+    _drag(agent, _screen(agent, 100, 100), _screen(agent, 220, 180))
+    wait_same_boards([agent, customer])
+    drawn = _customer_rect(customer)
+    assert (drawn["color"], drawn["width"]) == ("#7c3aed", 8)
+    assert (drawn["x"], drawn["y"]) == (100, 100) and abs(drawn["w"] - 120) <= 1, drawn
+
+    by_id(agent, "wb-tool-select").click()
+    _drag(agent, _screen(agent, 100, 140), _screen(agent, 150, 170))  # grab its left edge
+    customer.wait_for_function(
+        "() => document.querySelector('[data-testid=wb-canvas]').wbBoard.live()"
+        ".some((e) => e.kind === 'rectangle' && e.x === 150 && e.y === 130)"
+    )
+    moved = _customer_rect(customer)
+    assert (moved["w"], moved["h"]) == (drawn["w"], drawn["h"])
+
+    # The handle sits 4 screen px beyond the bottom-right corner of the selection.
+    zoom = agent.evaluate(ON_SCREEN_JS, "none")["view"]["zoom"]
+    hx, hy = _screen(agent, moved["x"] + moved["w"], moved["y"] + moved["h"])
+    _drag(agent, (hx + 4, hy + 4), (hx + 4 + 40 * zoom, hy + 4 + 20 * zoom))
+    customer.wait_for_function(
+        "(w) => document.querySelector('[data-testid=wb-canvas]').wbBoard.live()"
+        ".some((e) => e.kind === 'rectangle' && e.w >= w)",
+        arg=moved["w"] + 39,
+    )
+    resized = _customer_rect(customer)
+    assert (resized["x"], resized["y"]) == (150, 130), "a resize keeps the corner"
+    assert abs(resized["h"] - (moved["h"] + 20)) <= 1, resized
+
+    agent.keyboard.press("Delete")
+    customer.wait_for_function(
+        "() => document.querySelector('[data-testid=wb-canvas]').wbBoard.live().length === 0"
+    )
+    wait_same_boards([agent, customer])
+
+
+def test_a_phone_draws_with_a_finger_and_pinches_to_zoom(board_pages, browser, relay):
+    """A customer on a 390x844 touch phone (pixel ratio 3) joins the open board: a finger
+    stroke reaches the agent as a pen stroke, and a two-finger pinch zooms the phone's view
+    without drawing anything."""
+    agent, customer = board_pages
+    _fresh_board(agent, customer)
+    code = invite_code(agent)
+    close_invite(agent)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+    )
+    phone = context.new_page()
+    try:
+        phone.goto(relay.url + "/")
+        customer_join(phone, code, name="Han Phone")
+        canvas = by_id(phone, "wb-canvas")
+        expect(canvas).to_be_visible()
+        by_id(phone, "wb-tool-pen").click()
+        box = canvas.bounding_box()
+        assert box is not None
+        touch = phone.context.new_cdp_session(phone)
+
+        def fingers(kind: str, *points: tuple[float, float]) -> None:
+            touch.send(
+                "Input.dispatchTouchEvent",
+                {
+                    "type": kind,
+                    "touchPoints": [
+                        {"x": box["x"] + x, "y": box["y"] + y, "id": i}
+                        for i, (x, y) in enumerate(points)
+                    ],
+                },
+            )
+
+        fingers("touchStart", (40, 60))
+        for step in range(1, 9):
+            fingers("touchMove", (40 + 20 * step, 60 + 6 * (step % 3)))
+        fingers("touchEnd")
+        agent.wait_for_function(
+            "() => document.querySelector('[data-testid=wb-canvas]').wbBoard.live()"
+            ".some((e) => e.kind === 'pen' && e.points.length >= 5)"
+        )
+        before = phone.evaluate(ON_SCREEN_JS, "none")["view"]["zoom"]
+        centre = (box["width"] / 2, box["height"] / 2)
+        fingers("touchStart", (centre[0] - 30, centre[1]), (centre[0] + 30, centre[1]))
+        for step in range(1, 9):
+            spread = 30 + 10 * step
+            fingers("touchMove", (centre[0] - spread, centre[1]), (centre[0] + spread, centre[1]))
+        fingers("touchEnd")
+        after = phone.evaluate(ON_SCREEN_JS, "none")["view"]["zoom"]
+        assert after > before * 1.8, (before, after)
+        board = wait_same_boards([agent, customer, phone])
+        # The first finger's stroke was dropped when the second came: a tombstone, not ink.
+        live = [element for element in board["elements"] if not element[3]]
+        assert len(live) == 1, board
+    finally:
+        context.close()

@@ -1,4 +1,5 @@
-"""The one-time viewer program saves a file the agent sent (P4 in the one-time viewer).
+"""The one-time viewer program saves a file the agent sent (P4 in the one-time viewer), and
+the whiteboard as a BMP (CH3).
 
 The program's bridge (``ViewerBridge.receive_file``, what the page calls for Download) with its
 real relay client against a real relay: the agent app's uploader sends, the viewer program
@@ -16,6 +17,7 @@ from suite.files.client import FileTransferClient, FileTransferError
 from suite.viewer.app import ViewerBridge
 from suite.viewer.received_files import ReceivedFiles
 from tests.support.conversation import start_conversation
+from tests.support.whiteboard import get_bmp, open_whiteboard, rect, update
 
 
 def test_the_viewer_program_saves_what_the_agent_sent(relay, tmp_path: Path) -> None:
@@ -50,6 +52,52 @@ def test_the_viewer_program_saves_what_the_agent_sent(relay, tmp_path: Path) -> 
         # A program without a relay connection says so.
         with pytest.raises(ValueError, match="no relay connection"):
             ViewerBridge(60, ReceivedFiles(folder), started=0.0).receive_file(first)
+    finally:
+        talk.agent.close()
+        talk.customer.close()
+
+
+def test_the_viewer_program_saves_the_whiteboard_as_bmp_and_says_where(
+    relay, tmp_path: Path
+) -> None:
+    """``ViewerBridge.save_whiteboard_bmp`` (Save as BMP in the program) writes the relay's BMP
+    into the received-files folder as whiteboard-<n>.bmp, never overwriting, and returns the
+    path; a bad board number and a session without a board are refused and leave nothing."""
+    talk = start_conversation(relay)
+    try:
+        authorization = f"Customer {talk.joined['customer_token']}"
+        viewer_files = FileTransferClient(relay.url, authorization)
+        folder = tmp_path / "Downloads" / "RemoteSales"
+        bridge = ViewerBridge(
+            60,
+            ReceivedFiles(folder),
+            started=0.0,
+            files=viewer_files,
+            relay_url=relay.url,
+            session_id=talk.session_id,
+        )
+        with pytest.raises(FileTransferError) as refused:
+            bridge.save_whiteboard_bmp(1)
+        assert refused.value.code == "whiteboard_not_found"
+        assert not folder.exists() or not any(folder.iterdir()), "nothing kept"
+
+        opened = open_whiteboard(talk.agent, [talk.customer])
+        update(talk.agent, opened["board"], rect("r1"))
+        talk.customer.recv_type("whiteboard_updated")
+        status, relay_bmp = get_bmp(relay.url, talk.session_id, authorization)
+        assert status == 200 and relay_bmp.startswith(b"BM")
+        first = Path(bridge.save_whiteboard_bmp(opened["board"]))
+        assert first == folder / f"whiteboard-{opened['board']}.bmp"
+        assert first.read_bytes() == relay_bmp
+        second = Path(bridge.save_whiteboard_bmp(opened["board"]))
+        assert second.name == f"whiteboard-{opened['board']} (1).bmp", "never overwrites"
+
+        for bad in (0, -1, True, "1", None, 1.5):
+            with pytest.raises(ValueError, match="number"):
+                bridge.save_whiteboard_bmp(bad)  # type: ignore[arg-type]
+        assert len(list(folder.iterdir())) == 2
+        with pytest.raises(ValueError, match="no relay connection"):
+            ViewerBridge(60, ReceivedFiles(folder), started=0.0).save_whiteboard_bmp(1)
     finally:
         talk.agent.close()
         talk.customer.close()

@@ -235,3 +235,34 @@ def test_a_picture_is_uploaded_checked_served_and_drawn_in_the_bmp(relay):
     status, bmp = get_bmp(relay.url, talk.session_id, customer)
     with Image.open(io.BytesIO(bmp)) as drawn:
         assert drawn.convert("RGB").getpixel((16 + 1 + 20, 16 + 1 + 15)) == (10, 200, 30)
+
+
+@pytest.mark.parametrize(("kind", "content_type"), [("JPEG", "image/jpeg"), ("WEBP", "image/webp")])
+def test_jpeg_and_webp_pictures_are_kept_served_and_drawn_in_the_bmp(relay, kind, content_type):
+    """A JPEG and a WebP picture (the guide's other two types) are taken, served back with
+    their type, and an image element shows them in the relay's BMP."""
+    talk = start_conversation(relay)
+    try:
+        open_whiteboard(talk.agent, [talk.customer])
+        customer = f"Customer {talk.joined['customer_token']}"
+        out = io.BytesIO()
+        Image.new("RGB", (40, 30), (200, 30, 10)).save(out, format=kind, quality=95)
+        picture = out.getvalue()
+        status, answer = put_image(relay.url, talk.session_id, customer, picture)
+        assert status == 201 and (answer["width"], answer["height"]) == (40, 30), answer
+        request = urllib.request.Request(
+            f"{relay.url}/api/sessions/{talk.session_id}/whiteboard/images/{answer['image']}",
+            headers={"Authorization": f"Bearer {talk.token}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            assert reply.read() == picture and reply.headers["Content-Type"] == content_type
+        image = {**rect("pic"), "kind": "image", "image": answer["image"], "w": 40, "h": 30}
+        update(talk.customer, 1, {**image, "width": 1})
+        talk.agent.recv_type("whiteboard_updated")
+        status, bmp = get_bmp(relay.url, talk.session_id, customer)
+        with Image.open(io.BytesIO(bmp)) as drawn:
+            red, green, blue = drawn.convert("RGB").getpixel((16 + 1 + 20, 16 + 1 + 15))
+        assert red > 170 and green < 70 and blue < 50, (red, green, blue)
+    finally:
+        talk.agent.close()
+        talk.customer.close()

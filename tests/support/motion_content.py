@@ -54,6 +54,7 @@ class PanningPainter:
         self.step_px, self.fps = step_px, fps
         self.offsets: list[int] = []
         self.moving = threading.Event()
+        self._idle = threading.Event()  # set by the thread while it is not painting
         self._running = threading.Event()
         self._env = env
         self._thread: threading.Thread | None = None
@@ -61,6 +62,22 @@ class PanningPainter:
     def picture(self, offset: int) -> np.ndarray:
         """The BGRA screen when the pan is at ``offset``."""
         return np.ascontiguousarray(self.base[:, offset : offset + self.width])
+
+    def stop_moving(self, timeout_s: float = 10.0) -> int:
+        """Stop the pan and return the offset of the picture the screen keeps.
+
+        Clearing ``moving`` alone races with a paint under way: its offset is recorded only
+        after the paint, so ``offsets[-1]`` read at once can name the picture before the one
+        the screen ends on.
+
+        Raises:
+            TimeoutError: the painting thread did not come to rest.
+        """
+        self._idle.clear()
+        self.moving.clear()
+        if not self._idle.wait(timeout_s):
+            raise TimeoutError(f"the panning painter did not stop within {timeout_s:g} s")
+        return self.offsets[-1]
 
     def __enter__(self) -> PanningPainter:
         ready = threading.Event()
@@ -84,7 +101,9 @@ class PanningPainter:
             ready.set()
             next_frame = time.monotonic()
             while self._running.is_set():
-                if self.moving.is_set() and time.monotonic() >= next_frame:
+                if not self.moving.is_set():
+                    self._idle.set()
+                elif time.monotonic() >= next_frame:
                     offset = (offset + self.step_px) % self.width
                     painter.paint(self.picture(offset))
                     self.offsets.append(offset)

@@ -10,16 +10,26 @@ import pytest
 
 from relay_server.screen.fanout import Presentation
 from relay_server.screen.video_fanout import (
-    MAX_LAG_FRAMES,
+    HIGH_MAX_LAG_MS,
+    LOW_MAX_LAG_MS,
+    MAX_PROBE_INTERVAL_S,
     PROBE_INTERVAL_S,
     KeptVideo,
     choose_layer,
+    next_probe_s,
 )
 from suite.protocol import DecoderSupport, ErrorCode, ProtocolError
 from suite.screen.frames import RegionFrame
 from suite.screen.regions import Rect
 from suite.screen.stream import ScreenStream
-from suite.screen.video.hybrid import MotionVideo, choose_codec
+from suite.screen.video.hybrid import (
+    HIGH_MAX_CODED_PX,
+    LOW_MAX_CODED_PX,
+    MotionVideo,
+    choose_codec,
+    layer_size,
+    low_layer_due,
+)
 from suite.screen.video.motion import MIN_TILES, START_CAPTURES, STOP_MS, MotionTracker
 from suite.screen.video_frame import (
     VIDEO_HEADER_BYTES,
@@ -116,6 +126,15 @@ def test_changes_far_apart_in_time_are_not_motion():
     whole = np.ones((9, 15), dtype=bool)
     for capture in range(10):
         assert tracker.update(whole, capture * 2000.0) is None
+
+
+def test_motion_starts_at_a_loaded_presenters_capture_rate():
+    """A pan captured only every 300 ms (a presenter on a busy machine) is still motion: the
+    gap allowed between changes is wider than a slow capture, far below a slide's seconds."""
+    tracker = MotionTracker(960, 540, 64)
+    whole = np.ones((9, 15), dtype=bool)
+    regions = [tracker.update(whole, capture * 300.0) for capture in range(START_CAPTURES)]
+    assert regions[-1] is not None
 
 
 def test_motion_grows_and_stops_when_still():
@@ -224,14 +243,14 @@ def test_a_viewer_joining_mid_motion_waits_for_a_new_key_frame_asked_for_at_once
 
 
 def test_a_lagging_viewer_moves_to_the_low_layer_and_the_other_keeps_every_frame():
-    """A viewer that acknowledges nothing falls behind by more than MAX_LAG_FRAMES: it is moved
+    """A viewer that acknowledges nothing falls behind by more than HIGH_MAX_LAG_MS: it is moved
     to the low layer and waits for its key frame; the fast viewer gets every high frame."""
     presentation, presenter, (fast, slow), clock = live(2)
     add(presentation, video(1, key=True))
     add(presentation, video(2, key=True, layer=LOW))
     seq = 3
-    for _ in range(8 + MAX_LAG_FRAMES + 2):
-        add(presentation, video(seq))
+    for _ in range(8 + int(HIGH_MAX_LAG_MS / 33) + 2):
+        add(presentation, video(seq, capture_ms=1000.0 + 33 * seq))
         presentation.ack(fast, seq)
         seq += 1
         clock.now += 0.033
@@ -242,6 +261,77 @@ def test_a_lagging_viewer_moves_to_the_low_layer_and_the_other_keeps_every_frame
         presentation.ack(slow, 0)
     add(presentation, video(seq, key=True, layer=LOW))
     assert slow.binary()[-1].layer is LOW and slow.binary()[-1].key
+
+
+def test_a_viewer_behind_on_the_low_layer_catches_up_without_a_key_frame():
+    """On the low layer a viewer a second behind (a 1 Mbit/s link's buffers) is sent the delta
+    frames it lacks, not made to wait for a key frame; only past LOW_MAX_LAG_MS it skips."""
+    presentation, presenter, (viewer,), clock = live()
+    state = presentation.viewers[id(viewer)]
+    state.video.layer = LOW
+    state.rate_bps = 100.0  # a slow link: a window of one frame
+    add(presentation, video(1, key=True, layer=LOW, capture_ms=0.0))
+    for seq in range(2, 17):  # 15 frames at 15 fps: a second behind at the end
+        add(presentation, video(seq, layer=LOW, capture_ms=(seq - 1) * 66.0))
+    assert [f.seq for f in viewer.binary()] == [1]  # window: one frame until acknowledged
+    for _ in range(15):
+        clock.now += 1.0
+        presentation.ack(viewer, 0)
+    assert [f.seq for f in viewer.binary()] == list(range(1, 17))
+    assert not [t for t in presenter.texts() if '"layer":"low"' in t]
+    assert state.video.layer is LOW
+    # Far behind: the deltas would take longer than a key frame; it skips to a fresh one.
+    frames = int(LOW_MAX_LAG_MS / 66) + 3
+    for seq in range(17, 17 + frames):
+        add(presentation, video(seq, layer=LOW, capture_ms=(seq - 1) * 66.0))
+    clock.now += 1.0
+    presentation.ack(viewer, 0)
+    assert '{"type":"request_key_frame","layer":"low"}' in presenter.texts()
+
+
+def test_a_viewer_that_cannot_hold_the_high_layer_waits_longer_each_time():
+    """Each move down doubles the wait before the next try on high, up to a minute: a phone
+    that cannot decode the high layer does not bounce between layers every few seconds."""
+    assert next_probe_s(PROBE_INTERVAL_S, moved_down=True) == 2 * PROBE_INTERVAL_S
+    assert next_probe_s(PROBE_INTERVAL_S, moved_down=False) == PROBE_INTERVAL_S
+    assert next_probe_s(MAX_PROBE_INTERVAL_S, moved_down=True) == MAX_PROBE_INTERVAL_S
+    assert choose_layer(LOW, False, 3 * 400e3, 400e3, 19.0, 20.0) is LOW
+    assert choose_layer(LOW, False, 3 * 400e3, 400e3, 20.0, 20.0) is HIGH
+
+
+@pytest.mark.parametrize(
+    ("size", "high", "low"),
+    [
+        ((1920, 1080), (1280, 720), (480, 270)),
+        ((1280, 720), (1280, 720), (480, 270)),
+        ((640, 480), (640, 480), (320, 240)),
+        ((3, 3), (2, 2), (2, 2)),
+    ],
+)
+def test_layer_sizes(size, high, low):
+    """A large region's high layer is coded at most at 1280x720's area and its low layer at
+    480x270's (and at most half the side); sides are even and never larger than the region."""
+    w, h = size
+    assert layer_size(w, h, HIGH) == high
+    assert layer_size(w, h, LOW) == low
+    assert high[0] * high[1] <= max(HIGH_MAX_CODED_PX, 4)
+    assert low[0] * low[1] <= LOW_MAX_CODED_PX
+
+
+def test_the_low_layer_runs_at_most_at_20_frames_a_second():
+    """At 30 captures a second every other one goes on the low layer, at 20 or fewer all."""
+
+    def low_frames(interval_ms: float) -> int:
+        last, count = None, 0
+        for index in range(30):
+            now = index * interval_ms
+            if low_layer_due(now, last):
+                last, count = now, count + 1
+        return count
+
+    assert low_frames(1000 / 30) == 15
+    assert low_frames(1000 / 20) == 30
+    assert low_frames(1000 / 12) == 30
 
 
 def test_the_presenter_is_told_what_every_viewer_decodes():

@@ -33,7 +33,7 @@ import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
 import { RecordingMark } from "../common/recording_mark.js"; // P9
 import { RECORDING_STRINGS } from "../common/strings/recording_strings.js";
 
-import { attachNativeShell, nativeCallInBrowser } from "./native_shell.js"; // one-time viewer program (P1, P10)
+import { attachNativeShell, nativeBoardSaver, nativeCallInBrowser, nativeFiles } from "./native_shell.js"; // one-time viewer program (P1, P10)
 import { requestJson } from "../common/http.js";
 import { ViewerChat } from "./viewer_chat.js"; // the chat beside the screen
 import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
@@ -218,6 +218,8 @@ class ViewerApp {
         if (!reply.ok) throw new Error(`HTTP ${reply.status}`);
         return reply.blob();
       },
+      saveBmp: nativeBoardSaver(), // the program saves it and the board says where
+      openFolder: nativeFiles()?.openFolder ?? null, // that folder, in the file manager
     });
     this.files.view.attachChat(this.chat.view); // the files are items of the conversation
     this.files.view.onSending = () => this.chat.setOpen(true); // its progress, or why not

@@ -11,6 +11,8 @@
 //   - the first painted frame is reported (start-up measurement);
 //   - nativeFiles(): received files are fetched by the program into the customer's downloads
 //     folder (Downloads/RemoteSales), then "Open folder" shows them (ui/viewer/viewer_files.js).
+//   - nativeBoardSaver(): the whiteboard's "Save as BMP" is saved by the program into the same
+//     folder, and the board says where (WebKitGTK saves a page download without telling).
 // In a browser tab none of this happens: attachNativeShell() returns null.
 
 import { byId } from "../common/dom.js";
@@ -66,6 +68,11 @@ export function nativeCallInBrowser(win = window) {
 /** Received files in the native viewer: {receive(transfer) → path, openFolder()}; null in a browser. */
 export function nativeFiles() {
   return shell ? shell.files : null;
+}
+
+/** CH3: in the native viewer, (board number) → the saved BMP's path; null in a browser. */
+export function nativeBoardSaver() {
+  return shell ? async (board) => (await shell.api()).save_whiteboard_bmp(board) : null;
 }
 
 class NativeShell {

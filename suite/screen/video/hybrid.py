@@ -2,11 +2,13 @@
 
 :class:`MotionVideo` sits inside :class:`suite.screen.stream.ScreenStream`. For each capture it
 takes the changed-tile grid, asks :class:`.motion.MotionTracker` where motion is, encodes that
-region as video (two simulcast layers: full size, and half size at a fraction of the bitrate
-for viewers on slow links) and takes its tiles out of the grid, so the tile path sends only
-what changed around it (text and UI stay exact on top). When motion stops the stream ends with
-an ``END`` frame; its last picture stays on the viewers and the lossless refresh refines it
-as it does every lossy region (no second, JPEG copy of the region is sent).
+region as video (two simulcast layers: ``high``, at most 1280x720's area, and ``low``, at
+most 480x270's at a twelfth of the bitrate and 20 frames/s, for viewers on slow links or slow
+CPUs; the capture is converted to I420 once and each layer's encoder scales that picture) and
+takes its tiles out of the grid, so the tile path sends only what changed around it (text and
+UI stay exact on top). When motion stops the stream ends with an ``END`` frame; its last
+picture stays on the viewers and the lossless refresh refines it as it does every lossy region
+(no second, JPEG copy of the region is sent).
 
 Video is used only when the relay says every viewer decodes a codec (``video_codecs``): one
 viewer without WebCodecs puts the whole presentation on the JPEG path.
@@ -14,6 +16,7 @@ viewer without WebCodecs puts the whole presentation on the JPEG path.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -32,14 +35,24 @@ from suite.screen.video_frame import (
 )
 
 # Bitrates for a full 1920x1080 region, scaled by the region's area (with a floor): the high
-# layer fits the 4 Mbit/s budget with room for the tiles around it; the low layer (half the
-# width and height) fits a 1 Mbit/s link.
+# layer fits the 4 Mbit/s budget with room for the tiles around it; the low layer fits a
+# 1 Mbit/s link with its key frames and the tiles around it (~2 kB a delta frame at 15-20 fps).
 HIGH_BITRATE_BPS = 3_000_000
-LOW_BITRATE_BPS = 500_000
-MIN_BITRATE_BPS = 150_000
+LOW_BITRATE_BPS = 250_000
+MIN_BITRATE_BPS = 100_000
 FULL_HD_PX = 1920 * 1080
+# Coded sizes. The high layer of a large region is coded at most 1280x720's area: VP9's
+# real-time encoder costs about its pixel count (1080p: ~27 ms a frame at cpu-used 8 on this
+# machine's cores, 720p: ~12 ms), and at 3 Mbit/s 1080p's detail does not survive anyway
+# (PSNR against the screen 31.6 dB coded at 1080p, 31.0 at 720p on the benchmark's grainy
+# photo). The low layer is at most 480x270's area and half the side: ~2 ms to encode, key
+# frames of ~30 kB that a 1 Mbit/s link carries in a quarter of a second.
+HIGH_MAX_CODED_PX = 1280 * 720
+LOW_MAX_CODED_PX = 480 * 270
 LOW_SCALE = 2
-LOW_EVERY = 2  # the low layer encodes every other capture with a change
+# The low layer at most this often (its viewers are on slow links or slow CPUs): every other
+# capture at 30 captures/s, every capture at 20 or fewer.
+LOW_MAX_FPS = 20
 # VP9 only for now: our VP8 settings decode to ~25 dB (VP9: 34-36 dB at the same bitrate) at
 # several times the encode time, worse than the JPEG path; every engine we ship to (Chromium,
 # QtWebEngine, WebKitGTK 2.50) decodes VP9. A viewer with VP8 alone gets the JPEG path.
@@ -66,15 +79,23 @@ def choose_codec(names: Iterable[str], preferred: Iterable[VideoCodec] = PREFERR
 
 
 def layer_size(w: int, h: int, layer: VideoLayer) -> tuple[int, int]:
-    """The coded size of a layer for a ``w`` x ``h`` region (even sides)."""
+    """The coded size of a layer for a ``w`` x ``h`` region (even sides, never larger)."""
     if layer is VideoLayer.HIGH:
-        return w, h
-    return max(2, (w // LOW_SCALE) & ~1), max(2, (h // LOW_SCALE) & ~1)
+        scale = min(1.0, math.sqrt(HIGH_MAX_CODED_PX / (w * h)))
+    else:
+        scale = min(1.0 / LOW_SCALE, math.sqrt(LOW_MAX_CODED_PX / (w * h)))
+    return max(2, int(w * scale) & ~1), max(2, int(h * scale) & ~1)
 
 
 def layer_bitrate(w: int, h: int, layer: VideoLayer) -> int:
     full = HIGH_BITRATE_BPS if layer is VideoLayer.HIGH else LOW_BITRATE_BPS
     return max(MIN_BITRATE_BPS, int(full * min(1.0, w * h / FULL_HD_PX)))
+
+
+def low_layer_due(capture_ms: float, last_ms: float | None) -> bool:
+    """Whether this capture also goes out on the low layer (at most ``LOW_MAX_FPS``; a tenth
+    of an interval early still counts, so 30 captures/s give 15 low frames/s, not 10)."""
+    return last_ms is None or capture_ms - last_ms >= 0.9 * 1000.0 / LOW_MAX_FPS
 
 
 class MotionVideo:
@@ -106,7 +127,7 @@ class MotionVideo:
         self._encoders: dict[VideoLayer, VideoEncoder] = {}
         self._stream_id = 0
         self._keys_wanted: set[VideoLayer] = set()
-        self._captures = 0
+        self._low_ms: float | None = None  # when the low layer last got a frame
 
     @property
     def region(self) -> Rect | None:
@@ -177,16 +198,15 @@ class MotionVideo:
         # Nothing moved in it this time (it may yet stop): no frame, unless a viewer waits
         # for a key frame.
         encode = starting or bool(self._keys_wanted) or bool(grid[tiles].any())
-        self._captures += 1
         picture = to_yuv(frame[region.slices()], self.codec) if encode else None
         layers = list(self._encoders.items()) if encode else []
         for layer, encoder in layers:
             assert picture is not None
             wanted = layer in self._keys_wanted
-            if layer is VideoLayer.LOW and not (
-                starting or wanted or self._captures % LOW_EVERY == 0
-            ):
-                continue  # the low layer at half the frame rate: slow viewers, half the cost
+            if layer is VideoLayer.LOW:
+                if not (starting or wanted or low_layer_due(capture_ms, self._low_ms)):
+                    continue  # the low layer at a lower frame rate (its viewers are slow)
+                self._low_ms = capture_ms
             self._keys_wanted.discard(layer)
             payload, key = encoder.encode(picture, capture_ms, key=wanted)
             if not payload:
@@ -213,6 +233,7 @@ class MotionVideo:
         self.stats.streams += 1
         self._keys_wanted.clear()
         self._encoders = {}
+        self._low_ms = None
         for layer in (VideoLayer.HIGH, VideoLayer.LOW):
             coded_w, coded_h = layer_size(region.w, region.h, layer)
             self._encoders[layer] = self._make_encoder(

@@ -15,7 +15,7 @@ import numpy as np
 from suite.screen.regions import Rect
 
 START_CAPTURES = 3
-MAX_GAP_MS = 120.0
+MAX_GAP_MS = 400.0  # slides change seconds apart; a loaded presenter captures every 0.1-0.4 s
 MIN_TILES = 8
 STOP_MS = 300.0
 

@@ -92,6 +92,22 @@ export function drawElement(ctx, element, images = null, style = {}) {
   }
 }
 
+/**
+ * Where an element may put ink, [left, top, right, bottom] in board pixels: its bounds, and for
+ * a text as wide as its longest line at one em a character (its `w` was measured with the
+ * sender's fonts; a wider font here must not be cut off by culling, or a panned layer and a
+ * full redraw would disagree at the view's edge).
+ */
+export function inkBounds(element) {
+  const box = bounds(element);
+  if (element.kind === "text") {
+    let longest = 0;
+    for (const line of element.text.split("\n")) longest = Math.max(longest, line.length);
+    box[2] = Math.max(box[2], element.x + longest * element.size + 1);
+  }
+  return box;
+}
+
 /** Draw `elements` (live, in drawing order) on `ctx`; with `visible` ([left, top, right,
  * bottom] in board pixels) those wholly outside it are skipped. */
 export function drawElements(ctx, elements, images = null, visible = null) {
@@ -99,7 +115,7 @@ export function drawElements(ctx, elements, images = null, visible = null) {
   ctx.save();
   for (const element of elements) {
     if (visible) {
-      const [l, t, r, b] = bounds(element);
+      const [l, t, r, b] = inkBounds(element);
       if (r < visible[0] || b < visible[1] || l > visible[2] || t > visible[3]) continue;
     }
     drawElement(ctx, element, images, style);

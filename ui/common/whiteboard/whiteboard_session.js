@@ -33,6 +33,9 @@ export class WhiteboardSession {
    * @param {HTMLElement} options.buttonBefore the Whiteboard button goes just before it
    * @param {HTMLElement|null} [options.promptAnchor] the customer's prompt goes before it
    * @param {() => Promise<Blob>} options.fetchBmp the relay's BMP of the board
+   * @param {((board: number) => Promise<string>)|null} [options.saveBmp] saves the BMP itself
+   *   and gives its path, which the board shows (the viewer program); else a page download
+   * @param {(() => Promise<void>)|null} [options.openFolder] shows the saved BMP's folder
    * @param {(method: string, path: string, options: object) => Promise<any>} options.request
    *   the relay's HTTP API with this participant's credentials (body: a Blob, asBlob)
    * @param {boolean} [options.autoShow] show the board when it opens (the browser viewer
@@ -49,6 +52,8 @@ export class WhiteboardSession {
     buttonBefore,
     promptAnchor = null,
     fetchBmp,
+    saveBmp = null,
+    openFolder = null,
     request,
     autoShow = true,
   }) {
@@ -61,6 +66,8 @@ export class WhiteboardSession {
     this.host = host;
     this.layout = layout;
     this.fetchBmp = fetchBmp;
+    this.saveBmp = saveBmp;
+    this.openFolder = openFolder;
     this.state = null;
     this.color = role === "agent" ? "#e11d48" : "#2563eb";
     this.view = null;
@@ -133,6 +140,7 @@ export class WhiteboardSession {
         color: this.color,
         onNewBoard: () => this.socket.send(MessageType.NEW_WHITEBOARD, { board: this.board.number }),
         onSaveBmp: () => this._saveBmp(),
+        onOpenFolder: this.openFolder,
         onClose: () => this.show(false),
         uploadImage: (file) => this.request("PUT", `${this._images()}`, { blob: file }),
         loadImage: (image) => this.request("GET", `${this._images()}/${encodeURIComponent(image)}`, { asBlob: true }),
@@ -215,7 +223,9 @@ export class WhiteboardSession {
     else this.chatView?.addNotice(key ?? "wb.refused", { reason: error.message });
   }
 
+  /** Save the relay's BMP; returns the saved file's path where it is known (else null). */
   async _saveBmp() {
+    if (this.saveBmp) return this.saveBmp(this.board.number);
     const blob = await this.fetchBmp();
     const url = URL.createObjectURL(blob);
     const link = element("a", "", { href: url, download: `whiteboard-${this.board.number}.bmp` });
@@ -223,5 +233,6 @@ export class WhiteboardSession {
     link.click();
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    return null;
   }
 }

@@ -23,12 +23,14 @@ export class WhiteboardView {
    * @param {object} options.i18n
    * @param {string} options.color the participant's colour to start with
    * @param {() => void} options.onNewBoard
-   * @param {() => Promise<void>} options.onSaveBmp
+   * @param {() => Promise<string|null>} options.onSaveBmp gives the saved file's path if known
+   * @param {() => Promise<void>} [options.onOpenFolder] shows the saved file's folder
    * @param {() => void} [options.onClose] hides the board (it stays open for the others)
    * @param {(file: File) => Promise<{image: string, width: number, height: number}>} [options.uploadImage]
    * @param {(image: string) => Promise<Blob>} [options.loadImage]
    */
-  constructor({ board, i18n, color, onNewBoard, onSaveBmp, onClose, uploadImage, loadImage }) {
+  constructor({ board, i18n, color, onNewBoard, onSaveBmp, onOpenFolder, onClose, uploadImage, loadImage }) {
+    this.onOpenFolder = onOpenFolder;
     this.uploadImage = uploadImage;
     this.loadImage = loadImage;
     this.images = new Map(); // image id -> ImageBitmap (null while loading or when it failed)
@@ -51,6 +53,18 @@ export class WhiteboardView {
     this.textBox.hidden = true;
     this.textBox.maxLength = MAX_TEXT_CHARS;
     this.status = element("p", "wb__status", { "data-testid": "wb-status", role: "status", "aria-live": "polite" });
+    // Beside a saved file's path (the viewer program): show its folder.
+    this.openFolder = element("button", "rs-button rs-button--secondary rs-button--small wb__open-folder", {
+      type: "button",
+      "data-testid": "wb-open-folder",
+    });
+    i18n.bind(this.openFolder, "files.open_folder_short");
+    this.openFolder.hidden = true;
+    this.openFolder.addEventListener("click", () => {
+      onOpenFolder?.().catch((error) => this.say("wb.failed", { reason: error?.message || String(error) }));
+    });
+    const footer = element("div", "wb__footer");
+    footer.append(this.status, this.openFolder);
     this.canvas.wbBoard = board; // the e2e tests and the benchmark read the board here
     this.canvas.wbView = this;
     this.painter = new BoardPainter(this.canvas, () => this.redraw());
@@ -71,13 +85,13 @@ export class WhiteboardView {
         zoomIn: () => this._zoomCentre(1.25),
         fit: () => this.fit(),
         newBoard: () => onNewBoard(),
-        saveBmp: () => this._run(onSaveBmp, "wb.saved_bmp"),
+        saveBmp: () => this._run(onSaveBmp, "wb.saved_bmp", "wb.saved_bmp_to"),
         copy: () => this._run(() => this.copyImage(), "wb.copied"),
         print: () => this.print(),
         close: onClose ? () => onClose() : null,
       },
     });
-    this.element.append(title, this.toolbar.element, this.stage, this.status);
+    this.element.append(title, this.toolbar.element, this.stage, footer);
     this._wire();
     this._offBoard = board.onChange(() => this.redraw());
     this._resize = new ResizeObserver(() => this._fitCanvas());
@@ -95,16 +109,21 @@ export class WhiteboardView {
     this.element.remove();
   }
 
-  async _run(action, doneKey) {
+  /** Run `action`; say `doneKey`, or `pathKey` with {path} when it gives where it saved. */
+  async _run(action, doneKey, pathKey = null) {
     try {
-      await action();
-      this.say(doneKey);
+      const path = await action();
+      if (pathKey && typeof path === "string" && path) {
+        this.say(pathKey, { path });
+        this.openFolder.hidden = !this.onOpenFolder;
+      } else this.say(doneKey);
     } catch (error) {
       this.say("wb.failed", { reason: error?.message || String(error) });
     }
   }
 
   say(key, params = {}) {
+    this.openFolder.hidden = true;
     this.i18n.bind(this.status, key, params);
   }
 
