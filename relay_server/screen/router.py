@@ -32,6 +32,7 @@ from suite.protocol import (
     PresentStart,
     PresentStop,
     ProtocolError,
+    RecordingPolicy,
     RecordingState,
     RequestControl,
     RevokeControl,
@@ -166,6 +167,14 @@ class Screens:
             return None
         presentation = self._presentations.get(session_id)
         return presentation.presenter if presentation is not None else None
+
+    def recording_policy_changed(self, policy: str) -> None:
+        """The admin changed ``recording.policy`` (P9): every presenter is told at once (its
+        recording starts or stops by it; docs/architecture.md)."""
+        frame = RecordingPolicy(policy).to_frame()
+        for presentation in list(self._presentations.values()):
+            if presentation.presenter is not None:
+                presentation.presenter.send(frame)
 
     def _set_recording(self, session_id: str, recording: bool) -> None:
         if recording == (session_id in self._recording):

@@ -126,6 +126,8 @@ def run(
             outbox.retry_waiting_now(time.time())
             committer.wait_durable()
             sender.wake()
+        if "recording.policy" in keys:  # P9: a running recording follows at once
+            relay.screens.recording_policy_changed(relay.options.recording_policy)
         if "mail.reminder_minutes" in keys:
             reminder_loop.wake()  # a longer lead may make a reminder due now
 

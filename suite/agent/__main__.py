@@ -28,9 +28,10 @@ from suite.agent.app.presenting_desktop import PresentingDesktop
 from suite.agent.app.relay_client import RelayClient, parse_relay_address
 from suite.agent.app.relay_tunnel import RelayTunnel
 from suite.agent.app.settings import LocalSettings
-from suite.agent.app.shell import AgentShell, prepare_environment
+from suite.agent.app.shell import AgentShell, add_chromium_flags, prepare_environment
 from suite.agent.app.system_notifications import SystemNotifier
 from suite.atomic_files import write_atomically
+from suite.net.policy import NetworkPolicy, NetworkSettingsError, chromium_proxy_flags
 
 logger = logging.getLogger("suite.agent")
 
@@ -96,6 +97,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"remotesales-agent: {getattr(error, 'message', error)}", file=sys.stderr)
         return 2
 
+    # A7: QtWebEngine's own network (WebRTC's TURN over TCP/TLS) follows the proxy choice; its
+    # switches are read once, so a change applies at the next start.
+    try:
+        stored = settings.get()
+        policy = NetworkPolicy.from_settings(stored["network"], stored["verify_tls"])
+        add_chromium_flags(chromium_proxy_flags(policy))
+    except NetworkSettingsError as error:
+        logger.warning("the windows keep the system's proxy: %s", error.message)
     secret = secrets.token_urlsafe(32)
     state = LocalState()
     server = LocalServer()

@@ -346,3 +346,23 @@ def connect_failure(status: int, proxy: Proxy, target: str) -> NetworkError:
         "allow that port; ask your administrator",
         reason=f"HTTP {status}",
     )
+
+
+def chromium_proxy_flags(policy: NetworkPolicy) -> list[str]:
+    """The Chromium switches that make a QtWebEngine follow ``policy``'s proxy for what does
+    not go through our own connections: WebRTC's TURN over TCP/TLS (a call behind a proxy).
+
+    ``manual``: ``--proxy-server`` (Chromium tunnels TURN with CONNECT; no credentials can be
+    given this way, so a proxy that asks for a password carries no call media); ``pac``:
+    ``--proxy-pac-url``, or ``--proxy-auto-detect`` (WPAD) when the URL is empty; ``none``:
+    ``--no-proxy-server``; ``system``: nothing (Qt's system proxy). The pages themselves talk
+    only to the app on loopback, which Chromium never sends through a proxy.
+    """
+    if policy.proxy_mode == "manual" and policy.proxy_host and policy.proxy_port:
+        host = f"[{policy.proxy_host}]" if ":" in policy.proxy_host else policy.proxy_host
+        return [f"--proxy-server=http://{host}:{policy.proxy_port}"]
+    if policy.proxy_mode == "pac":
+        return [f"--proxy-pac-url={policy.pac_url}"] if policy.pac_url else ["--proxy-auto-detect"]
+    if policy.proxy_mode == "none":
+        return ["--no-proxy-server"]
+    return []

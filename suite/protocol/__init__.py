@@ -101,6 +101,7 @@ from suite.protocol.relay_messages import (
     PresentationRequested,
     PrintAnswered,
     PrintRequested,
+    RecordingPolicy,
     RecordingState,
     RelayedIceCandidate,
     RelayedSdpAnswer,
@@ -168,6 +169,7 @@ __all__ = [
     "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated", "WhiteboardRefused",
     "SHARING_MESSAGES", "AnswerPrint", "RequestPrint", "SendLink", "PrintAnswered",
     "PrintRequested", "SetRecording", "RecordingState",
+    "RecordingPolicy",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)

@@ -50,6 +50,7 @@ class MessageType(StrEnum):
     # recording (P9): presenter -> relay; relay -> chat sockets and viewers
     SET_RECORDING = "set_recording"
     RECORDING_STATE = "recording_state"
+    RECORDING_POLICY = "recording_policy"  # relay -> presenter: the admin changed the policy
     # motion as video: viewer -> relay, relay -> presenter
     DECODER_SUPPORT = "decoder_support"
     VIDEO_CODECS = "video_codecs"

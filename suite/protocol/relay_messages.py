@@ -395,6 +395,15 @@ class RecordingState(WireMessage):
     recording: bool = wire(bool)
 
 
+@dataclass(frozen=True, slots=True)
+class RecordingPolicy(WireMessage):
+    """The admin changed ``recording.policy`` (P9): every presenter's socket is told at once,
+    and a running recording follows (``off``/``always``/``agent_choice``)."""
+
+    type: ClassVar[MessageType] = MessageType.RECORDING_POLICY
+    policy: str = wire(str)
+
+
 RELAY_MESSAGES: dict[str, type[Any]] = {
     str(cls.type): cls
     for cls in (
@@ -407,7 +416,7 @@ RELAY_MESSAGES: dict[str, type[Any]] = {
         DrawingCleared, Drawing, ErrorMessage,
         CallState, RelayedSdpOffer, RelayedSdpAnswer, RelayedIceCandidate,
         WhiteboardState, WhiteboardUpdated, WhiteboardRefused,
-        PrintRequested, PrintAnswered, RecordingState,
+        PrintRequested, PrintAnswered, RecordingState, RecordingPolicy,
     )
 }  # fmt: skip
 """Every message the relay sends, by type."""

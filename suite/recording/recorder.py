@@ -8,6 +8,13 @@ still. Chat lines (``chat_message`` from the relay while the recording runs) bec
 subtitle cues at the relay's ``sent_at``. Pause leaves the paused time out of the recording;
 :meth:`stop` writes the last picture once more at the stop time (the file lasts as long as
 the presentation) and closes the file.
+
+With ``audio``, the file has the call's sound too: :meth:`audio` takes chunks of 48 kHz
+mono PCM stamped with the wall-clock time of their first sample (the agent app's page mixes
+the agent's microphone and the customers' voices and sends them; docs/calls.md). Each chunk
+goes on the recording's clock as the pictures do, so sound and pictures stay in step; a gap
+becomes silence, an overlap is cut, and while no call runs the recorder writes silence itself,
+``AUDIO_LAG_MS`` behind the present (chunks come that much late at most).
 """
 
 from __future__ import annotations
@@ -22,11 +29,14 @@ from typing import Any
 import numpy as np
 
 from suite.recording.rules import CUE_MS, Cue, Timeline, chat_cue
-from suite.recording.webm_writer import CLUSTER_MS, WebmWriter
+from suite.recording.webm_writer import AUDIO_RATE, CLUSTER_MS, WebmWriter
 
 logger = logging.getLogger(__name__)
 
 MAX_FPS = 5.0
+AUDIO_LAG_MS = 1000  # silence goes this far behind the present (a call's chunk comes later)
+AUDIO_TICK_S = 0.25  # how often the recorder's thread catches the audio track up
+AUDIO_SLACK_SAMPLES = AUDIO_RATE // 100  # a gap under 10 ms between chunks is not filled
 
 
 class Recorder:
@@ -37,6 +47,7 @@ class Recorder:
         metadata: the file's tags (``title``: the customer, ``session_id``).
         max_fps: at most this many frames a second.
         clock: wall-clock seconds (the relay's ``sent_at`` is on the same clock).
+        audio: the file gets an audio track (the call's sound; silence while none runs).
     """
 
     def __init__(
@@ -45,8 +56,12 @@ class Recorder:
         metadata: dict[str, str] | None = None,
         max_fps: float = MAX_FPS,
         clock: Callable[[], float] = time.time,
+        audio: bool = False,
     ) -> None:
         self.path = path
+        self.with_audio = audio
+        self._audio_in: list[tuple[np.ndarray, float]] = []  # (int16 samples, wall time)
+        self.audio_chunks = 0  # call audio chunks that reached the file (tests, logs)
         self.metadata = dict(metadata or {})
         self.interval_s = 1.0 / max_fps
         self._clock = clock
@@ -114,6 +129,18 @@ class Recorder:
                 self._cues.append(cue)
                 self._cond.notify()
 
+    def audio(self, pcm: bytes, at: float) -> None:
+        """Call audio: 48 kHz mono signed 16-bit little-endian samples whose first was heard
+        at ``at`` (wall-clock seconds). Ignored without an audio track or while paused."""
+        if not self.with_audio or len(pcm) < 2:
+            return
+        samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
+        with self._cond:
+            if self._stopping or self.timeline.paused:
+                return
+            self._audio_in.append((samples, at))
+            self._cond.notify()
+
     def pause(self) -> None:
         with self._cond:
             self.timeline.pause(self._clock())
@@ -137,7 +164,12 @@ class Recorder:
             while True:
                 with self._cond:
                     self._cond.wait_for(
-                        lambda: self._frame_due() or bool(self._cues) or self._stopping,
+                        lambda: (
+                            self._frame_due()
+                            or bool(self._cues)
+                            or self._stopping
+                            or bool(self._audio_in)
+                        ),
                         self._wait_s(),
                     )
                     pending = None
@@ -145,13 +177,20 @@ class Recorder:
                         pending, self._pending = self._pending, None
                         self._last_written = self._clock()
                     cues, self._cues = self._cues, []
+                    heard, self._audio_in = self._audio_in, []
+                    chunks = [(pcm, self.timeline.media_ms(at)) for pcm, at in heard]
                     stopping = self._stopping
-                    end_ms = self.timeline.media_ms(self._clock()) if stopping else 0
+                    now_ms = self.timeline.media_ms(self._clock())
+                    end_ms = now_ms if stopping else 0
                 if pending is not None:
                     frame, at, mask = pending
                     if mask is not None:
                         frame = mask.apply(frame)  # what the viewers saw: the shared windows
                     self._write_frame(frame, self.timeline.media_ms(at))
+                for pcm, start_ms in chunks:
+                    self._write_audio(pcm, start_ms)
+                if not stopping and not self.timeline.paused:
+                    self._fill_silence(now_ms - AUDIO_LAG_MS)
                 for cue in cues:
                     self._add_cue(cue)
                 if self._held_cue is not None and self._held_wait_s() == 0.0:
@@ -176,13 +215,38 @@ class Recorder:
         started, cpu_started = time.perf_counter(), time.thread_time()
         if self._writer is None:
             height, width = frame.shape[:2]
-            self._writer = WebmWriter(self.path, width, height, self.metadata)
+            self._writer = WebmWriter(
+                self.path, width, height, self.metadata, audio=self.with_audio
+            )
             logger.info("recording into %s (%dx%d)", self.path, width, height)
         self._writer.write_frame(frame, ms)
         self._last_frame = frame
         self._unflushed_since = self._clock()
         self.encode_s += time.perf_counter() - started
         self.encode_cpu_s += time.thread_time() - cpu_started
+
+    def _write_audio(self, pcm: np.ndarray, start_ms: int) -> None:
+        """One chunk at its place on the recording's clock: silence before it if it comes
+        after a gap, its head cut if it overlaps what is written."""
+        writer = self._writer
+        if writer is None or not writer.has_audio:
+            return  # nothing shown yet: the recording's time has not begun
+        start = round(start_ms * AUDIO_RATE / 1000)
+        if start > writer.audio_samples + AUDIO_SLACK_SAMPLES:
+            writer.write_audio(np.zeros(start - writer.audio_samples, dtype=np.int16))
+        elif start < writer.audio_samples:
+            pcm = pcm[writer.audio_samples - start :]
+        if len(pcm):
+            writer.write_audio(pcm)
+            self.audio_chunks += 1
+
+    def _fill_silence(self, until_ms: float) -> None:
+        writer = self._writer
+        if writer is None or not writer.has_audio:
+            return
+        until = round(until_ms * AUDIO_RATE / 1000)
+        if until > writer.audio_samples:
+            writer.write_audio(np.zeros(until - writer.audio_samples, dtype=np.int16))
 
     def _frame_due(self) -> bool:
         return self._pending is not None and self._due_wait_s() == 0.0
@@ -194,7 +258,10 @@ class Recorder:
 
     def _wait_s(self) -> float | None:
         waits = [
-            w for w in (self._held_wait_s(), self._flush_wait_s(), self._due_wait_s())
+            w for w in (
+                self._held_wait_s(), self._flush_wait_s(), self._due_wait_s(),
+                AUDIO_TICK_S if self.with_audio and self._writer is not None else None,
+            )
             if w is not None
         ]  # fmt: skip
         return min(waits) if waits else None
@@ -241,10 +308,11 @@ class Recorder:
             logger.info("nothing was shown: no recording written")
             return
         self._write_held(end_ms)
+        self._fill_silence(end_ms)  # the sound lasts as long as the pictures
         if self._last_frame is not None and end_ms > writer.last_ms:
             writer.write_frame(self._last_frame, end_ms)  # the last picture lasts to the end
         writer.close()
         logger.info(
-            "recording %s finished: %d frames, %d cues, %.1f s",
-            self.path, writer.frames, writer.cues, end_ms / 1000,
+            "recording %s finished: %d frames, %d cues, %d call audio chunks, %.1f s",
+            self.path, writer.frames, writer.cues, self.audio_chunks, end_ms / 1000,
         )  # fmt: skip

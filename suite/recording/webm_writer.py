@@ -1,4 +1,4 @@
-"""The recording's file: WebM with VP8 video and a WebVTT chat track, through PyAV (P9).
+"""The recording's file: WebM with VP8 video, Opus call audio and a WebVTT chat track (P9).
 
 VP8 in WebM is licence-clean (libvpx, BSD) and every browser and common player opens it;
 VP9 realtime cost about the same CPU here, but VP8 already keeps text readable at ~17 MB an
@@ -11,6 +11,13 @@ every ``CLUSTER_MS`` (the recorder writes the still picture once more to close o
 packets on at once, so a SIGKILL loses at most the last second or two. Such a
 file has no duration in its header and no cue index: players play it from the start and read
 its length as they go.
+
+The audio track (``audio=True``) carries the call's sound as the agent heard it: 48 kHz mono
+PCM in, Opus (libopus, BSD, the WebM audio codec) out, its pts counted in samples. It is
+continuous: the recorder writes silence where no call ran, so that players keep the pictures
+and the sound in step. Audio reaches the recorder up to a second after the pictures of the
+same moment (it comes from the agent app's page in chunks); Matroska takes blocks out of order
+across tracks, and players read them by their timestamps.
 
 The subtitle track is muxed as packets (each the text of one cue) from a stream copied from
 a parsed one-line WebVTT file: FFmpeg's ``webvtt`` *encoder* wants an ASS header, which the
@@ -42,6 +49,8 @@ VP8_OPTIONS = {
     "deadline": "realtime", "cpu-used": "16", "crf": "8", "b": "4M", "qmin": "2",
     "qmax": "40", "lag-in-frames": "0", "threads": "1", "auto-alt-ref": "0",
 }  # fmt: skip
+AUDIO_RATE = 48000  # Opus's own rate: nothing is resampled
+AUDIO_BITRATE = 32000  # speech from a call: 32 kbit/s mono is transparent enough, 14 MB an hour
 _VTT_TEMPLATE = b"WEBVTT\n\n00:00.000 --> 00:01.000\n-\n"
 
 
@@ -52,14 +61,16 @@ class WebmWriter:
         path: the file to create (its folder must exist).
         width, height: the video's size; frames of another size are scaled to it.
         metadata: container tags (``title``: the customer; ``session_id``...).
+        audio: add the call's audio track (:meth:`write_audio`).
 
     Raises:
         OSError: the file cannot be created.
     """
 
     def __init__(
-        self, path: Path, width: int, height: int, metadata: dict[str, str] | None = None
-    ) -> None:
+        self, path: Path, width: int, height: int, metadata: dict[str, str] | None = None,
+        audio: bool = False,
+    ) -> None:  # fmt: skip
         self.path = path
         self.width, self.height = width - width % 2, height - height % 2  # yuv420p: even
         self.frames = 0
@@ -82,6 +93,12 @@ class WebmWriter:
         video.time_base = MS
         video.codec_context.time_base = MS
         self._video = video
+        self.audio_samples = 0  # written so far: the audio track's end, in samples
+        self._audio: Any = None
+        if audio:
+            self._audio = self._container.add_stream("libopus", rate=AUDIO_RATE)
+            self._audio.layout = "mono"
+            self._audio.bit_rate = AUDIO_BITRATE
         template = av.open(io.BytesIO(_VTT_TEMPLATE), format="webvtt")
         self._subtitles = self._container.add_stream_from_template(template.streams.subtitles[0])
         self._subtitles.time_base = MS
@@ -101,6 +118,29 @@ class WebmWriter:
         self.frames += 1
         self.last_ms = ms
 
+    @property
+    def has_audio(self) -> bool:
+        return self._audio is not None
+
+    @property
+    def audio_ms(self) -> float:
+        """Where the audio track ends, in milliseconds of the recording."""
+        return self.audio_samples * 1000 / AUDIO_RATE
+
+    def write_audio(self, pcm: np.ndarray) -> None:
+        """Append 48 kHz mono samples (int16) right after the previous ones."""
+        if self._audio is None or not len(pcm):
+            return
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(pcm, dtype=np.int16).reshape(1, -1), format="s16", layout="mono"
+        )
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = self.audio_samples
+        frame.time_base = Fraction(1, AUDIO_RATE)
+        self.audio_samples += len(pcm)
+        for packet in self._audio.encode(frame):
+            self._container.mux(packet)
+
     def write_cue(self, cue: Cue) -> None:
         """Add one subtitle cue (cues must come in the order of their start)."""
         packet = av.Packet(cue.text.encode("utf-8"))
@@ -119,5 +159,8 @@ class WebmWriter:
         try:
             for packet in self._video.encode(None):
                 self._container.mux(packet)
+            if self._audio is not None:
+                for packet in self._audio.encode(None):
+                    self._container.mux(packet)
         finally:
             self._container.close()

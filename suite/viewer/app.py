@@ -30,6 +30,8 @@ from urllib.parse import quote, urlencode
 
 from suite.files.client import FileTransferClient, FileTransferError
 from suite.net.connect import environment_connector
+from suite.net.policy import NetworkError, Proxy
+from suite.viewer.page_proxy import follow_route
 from suite.viewer.received_files import ReceivedFiles
 from suite.viewer.redeem import RelayUnreachable, Seat, TicketRefusedByRelay, redeem
 from suite.viewer.self_delete import SelfDeleter, frozen_target
@@ -69,6 +71,17 @@ _GONE = (
     "This viewer deletes itself from your computer when you close this window.",
     "이 창을 닫으면 뷰어가 컴퓨터에서 자동으로 삭제됩니다.",
 )
+
+
+def page_route(relay_url: str) -> Proxy | None:
+    """The proxy the viewer's policy takes to the relay (None: direct). A PAC that cannot be
+    read leaves the page direct, as the viewer's own connections then fail with their own
+    message."""
+    try:
+        return environment_connector().routes(relay_url)[0]
+    except NetworkError as error:
+        logger.warning("the page's proxy: %s", error.message)
+        return None
 
 
 def gui_backend() -> GUIType | None:
@@ -349,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     if window is None:  # only a window created after start() can fail to initialise
         raise RuntimeError("pywebview could not create the viewer window")
     bridge.attach(window)
+    if gui_backend() == "gtk":  # A7: the page goes the way the viewer's own connections go
+        network = environment_connector().policy
+        window.events.before_show += follow_route(page_route(relay_url), network.ca_file)
     # Start-up milestones, as wall-clock times (scripts/bench_builds.py reads them).
     window.events.shown += lambda: logger.info("window shown at %.3f", time.time())
     window.events.loaded += lambda: logger.info("page loaded at %.3f", time.time())

@@ -174,3 +174,50 @@ def test_a_killed_presenter_leaves_a_playable_recording(
     assert int(video["nb_read_frames"]) >= 2  # 6 quick changes, at most 5 frames a second
     assert decodes_cleanly(path) == ""
     assert np.asarray(video_frames(path)[-1][1]).shape == (RECORD_H, RECORD_W, 3)
+
+
+def finished_file(path: Path) -> bool:
+    """Whether ``path`` is a finished recording (its header has the duration)."""
+    try:
+        return "duration" in ffprobe(path)["format"]
+    except AssertionError:  # not readable yet
+        return False
+
+
+@pytest.mark.engine  # two recordings at 1080p: ~12 s
+def test_the_admins_policy_change_stops_and_starts_a_running_recording(
+    display, painter, presenter, viewers, session, relay, tmp_path
+) -> None:
+    """The admin turns recording off mid-presentation: the file is finished at once (playable,
+    with its duration) and the customer's mark goes while the presentation goes on; turned
+    to always, a new recording starts at once without a reconnect."""
+    folder = tmp_path / "Recordings"
+    root = Api(relay.url).login(ROOT.username, ROOT.password)
+    painter.paint(office_screen(5))
+    page = viewers()
+    wait_for_stats(page, lambda s: s["state"] == "waiting" and s["status"] == "online")
+    customer = ChatClient(session.ws_url, "customer", session.session_id, session.customer_token)
+    assert customer.connect()["type"] == "welcome"
+    process = presenter("--record", f"--recordings-dir={folder}")
+    assert customer.recv_type("recording_state", WAIT_S)["recording"] is True
+    first = recording_file(folder)
+    show(page, painter, office_screen(6, "before the change"))
+
+    set_recording_policy(relay.url, root, "off")
+    assert customer.recv_type("recording_state", WAIT_S)["recording"] is False
+    wait_until(lambda: finished_file(first), "the recording finished", WAIT_S)
+    assert decodes_cleanly(first) == ""
+    expect(page.locator(".rs-recording-mark")).to_be_hidden(timeout=WAIT_S * 1000)
+    show(page, painter, office_screen(7, "not recorded"))  # the presentation goes on
+    assert process.poll() is None
+
+    set_recording_policy(relay.url, root, "always")
+    assert customer.recv_type("recording_state", WAIT_S)["recording"] is True
+    wait_until(lambda: len(list(folder.glob("*.webm"))) == 2, "a second recording", WAIT_S)
+    show(page, painter, office_screen(8, "recorded again"))
+    process.stdin.write("stop\n")
+    process.stdin.flush()
+    assert process.wait(timeout=WAIT_S) == 0
+    second = next(path for path in folder.glob("*.webm") if path != first)
+    assert finished_file(second) and decodes_cleanly(second) == ""
+    customer.close()

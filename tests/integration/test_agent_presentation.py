@@ -200,3 +200,21 @@ def test_stop_while_the_presenter_starts_is_kept(app, conversation):
     wait_gone(pid)
     assert presentations.status(sid)["state"] == "idle"
     assert presentations.pid(sid) is None
+
+
+def test_call_audio_errors(app, conversation):
+    """The call's audio route refuses a bad time or bad samples with a reason, and a session
+    without a presenter with not_presenting; nothing records there."""
+    client, _, _ = app
+    sid = conversation.session_id
+    good = {"session_id": sid, "at_ms": 1764930000123, "pcm": "AQD/fw=="}
+    status, body, _ = client.request("GET", f"/local/presentation/audio?session_id={sid}")
+    assert (status, body) == (200, {"recording": False})
+    for bad in (
+        {"at_ms": 0}, {"at_ms": True}, {"at_ms": "soon"}, {"pcm": "AQ=="}, {"pcm": "AQD"},
+        {"pcm": 5}, {"pcm": ""}, {"pcm": "A" * 128_004}, {"session_id": "bad id"},
+    ):  # fmt: skip
+        status, body, _ = client.request("POST", "/local/presentation/audio", {**good, **bad})
+        assert (status, body["error"]["code"]) == (400, "bad_request"), (bad, body)
+    status, body, _ = client.request("POST", "/local/presentation/audio", good)
+    assert (status, body["error"]["code"]) == (409, "not_presenting")

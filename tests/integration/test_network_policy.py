@@ -25,6 +25,8 @@ from tests.support import proxy_fixtures
 from tests.support.network import closed_port_url
 from tests.support.relay import ALICE, RelayProcess
 from tests.support.tinyproxy import TinyProxy
+from tests.support.wpad_network import PROXY as WPAD_PROXY
+from tests.support.wpad_network import WPAD_HOST, private_network_missing, run_in_private_network
 
 # The proxy's module fixtures (tests/support/proxy_fixtures.py).
 certificates = proxy_fixtures.certificates
@@ -210,3 +212,19 @@ def test_the_one_time_viewer_redeems_through_the_connector(
     with pytest.raises(TicketRefusedByRelay):
         redeem(tls_relay.url, "not-a-real-ticket")
     assert proxy.connects()[before:] == [f"127.0.0.1:{tls_relay.port}"]
+
+
+def test_wpad_by_dns_finds_the_pac_file(tmp_path):
+    """With the proxy on automatic and no PAC address, the agent finds the PAC file by WPAD
+    (http://wpad.<its domain>/wpad.dat, in a private network where that name resolves) and
+    sends the relay through the proxy it names, other hosts DIRECT; with no wpad.dat there
+    the failure is pac_failed, naming WPAD."""
+    reason = private_network_missing()
+    if reason:
+        pytest.skip(reason)
+    found = run_in_private_network(tmp_path)
+    assert found.get("routes") == {"relay": [list(WPAD_PROXY)], "other": [None]}, found
+    assert found["asked"][0] == f"{WPAD_HOST}/wpad.dat"
+    missing = run_in_private_network(tmp_path, serve_pac=False)
+    assert missing["error"]["cause"] == "pac_failed", missing
+    assert "WPAD" in missing["error"]["message"]

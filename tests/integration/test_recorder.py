@@ -1,4 +1,5 @@
-"""The recorder (P9) with real PyAV: what the file holds when only some windows are shared."""
+"""The recorder (P9) with real PyAV: what the file holds when only some windows are shared, and
+the call's audio beside the pictures."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ import numpy as np
 from suite.recording.recorder import Recorder
 from suite.screen.masks import WindowMask
 from suite.screen.regions import Rect
-from tests.support.recordings import video_frames
+from tests.support.recordings import (
+    AUDIO_RATE,
+    audio_samples,
+    decodes_cleanly,
+    ffprobe,
+    loudness,
+    tone_pcm,
+    video_frames,
+)
+from tests.support.waiting import wait_until
 
 
 def test_a_window_share_records_only_the_shared_windows(tmp_path):
@@ -24,3 +34,41 @@ def test_a_window_share_records_only_the_shared_windows(tmp_path):
     assert picture[150:200, 150:250].mean() > 200  # the shared window
     assert picture[10:80, 10:600].mean() < 30 and picture[250:350, 10:600].mean() < 30
     assert video_frames(tmp_path / "whole.webm")[0][1].astype(int)[10:80, 10:600].mean() > 200
+
+
+def test_call_audio_is_recorded_in_step_with_the_pictures(tmp_path):
+    """Call audio chunks, each sent 0.3 s after it was heard, land at their own time on the
+    recording's clock: an Opus track as long as the video, the tone where it was heard and
+    silence before and after it (where no call ran)."""
+    now = [1000.0]
+    recorder = Recorder(tmp_path / "call.webm", {"title": "t"}, clock=lambda: now[0], audio=True)
+    screen = np.full((360, 640, 4), 200, np.uint8)
+    chunk_s = 0.2
+    sent = 0
+    for step in range(31):  # 3 s of presentation in 0.1 s steps
+        now[0] = 1000.0 + step * 0.1
+        screen[:, :, 0] = step * 8  # a changing picture
+        recorder.offer(screen.copy(), True)
+        # The tone was heard from 1.0 s to 2.0 s; each 0.2 s chunk arrives 0.3 s later.
+        heard = 1.0 + sent * chunk_s
+        if heard + chunk_s <= 2.0 + 1e-9 and now[0] - 1000.0 >= heard + 0.3:
+            count = int(chunk_s * AUDIO_RATE)
+            recorder.audio(tone_pcm(sent * count, count), 1000.0 + heard)
+            sent += 1
+        # Let the recorder's thread take a due frame (as real time would between grabs).
+        wait_until(lambda: not recorder._frame_due(), "the recorder to take the frame", 5)
+    recorder.pause()  # as the presenter stops: the recording ends now
+    recorder.stop()
+    assert recorder.error is None and sent == 5
+    streams = {s["codec_type"]: s for s in ffprobe(tmp_path / "call.webm")["streams"]}
+    assert streams["audio"]["codec_name"] == "opus"
+    assert int(streams["audio"]["sample_rate"]) == AUDIO_RATE
+    assert decodes_cleanly(tmp_path / "call.webm") == ""
+    samples = audio_samples(tmp_path / "call.webm")
+    video_s = video_frames(tmp_path / "call.webm")[-1][0]
+    assert abs(len(samples) / AUDIO_RATE - video_s) <= 0.05 * video_s, (len(samples), video_s)
+    assert loudness(samples, 1.05, 1.95) > 0.15  # the tone (0.3 peak: 0.21 RMS)
+    assert loudness(samples, 0.0, 0.95) < 0.01 and loudness(samples, 2.1, 2.9) < 0.01
+    # Where it starts, to 20 ms: the chunks were placed by their time, not by their arrival.
+    onset = int(np.argmax(np.abs(samples) > 0.1)) / AUDIO_RATE
+    assert abs(onset - 1.0) < 0.02, onset

@@ -58,3 +58,26 @@ def test_recording_state_reaches_the_customer_and_chat_reaches_the_recorder(rela
     assert again.welcome["session"]["recording_policy"] == "always"
     again.close()
     customer.close()
+
+
+def test_a_policy_change_reaches_every_presenter_at_once(relay_factory):
+    """The admin's new recording.policy goes to each presenter's socket as recording_policy
+    the moment it is saved (a running recording follows it), and to no customer."""
+    relay = relay_factory(agents=(ROOT,))
+    root = Api(relay.url).login(ROOT.username, ROOT.password)
+    session = start_session(relay)
+    customer = ChatClient(session.ws_url, "customer", session.session_id, session.customer_token)
+    customer.connect()
+    presenter = Presenter(session)
+    for policy in ("always", "off"):
+        status, body, _ = Api(relay.url).request(
+            "PUT", "/api/admin/options", json={"values": {"recording.policy": policy}},
+            token=root,
+        )  # fmt: skip
+        assert status == 200, body
+        assert next_of(presenter, "recording_policy") == {"type": "recording_policy",
+                                                          "policy": policy}  # fmt: skip
+    customer.chat("after", "c1")  # the customer's next message is its chat line, nothing else
+    assert customer.recv()["type"] == "chat_message"
+    presenter.close()
+    customer.close()

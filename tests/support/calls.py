@@ -65,13 +65,17 @@ def free_port() -> int:
 
 @contextmanager
 def run_coturn(
-    folder: Path, port: int | None = None, secret: str | None = None
-) -> Iterator[TurnServer]:
+    folder: Path, port: int | None = None, secret: str | None = None,
+    tls: tuple[int, Path, Path] | None = None, also_ip: str | None = None,
+) -> Iterator[TurnServer]:  # fmt: skip
     """Start ``turnserver`` on 127.0.0.1 with a fresh shared secret (TURN REST credentials), or
     on ``port`` with ``secret`` (a relay told of a TURN server that starts late).
 
     The config is the one docs/calls.md recommends, pointed at loopback: loopback peers allowed
-    (both browsers are on this machine), no TLS/DTLS, a port range of its own.
+    (both browsers are on this machine), no TLS/DTLS, a port range of its own. ``tls``:
+    ``(port, certificate, key)``: TURN over TLS on that TCP port too (``tls-listening-port``,
+    as a deployment puts it on 443 for networks where only 443 goes out). ``also_ip``: listen
+    on that address of this machine too (Chromium never sends loopback through a proxy).
     """
     port = port or free_port()
     low = 20000 + secrets.randbelow(400) * 100
@@ -83,6 +87,7 @@ def run_coturn(
             (
                 f"listening-port={port}",
                 "listening-ip=127.0.0.1",
+                *((f"listening-ip={also_ip}",) if also_ip else ()),
                 "relay-ip=127.0.0.1",
                 f"min-port={low}",
                 f"max-port={low + 99}",
@@ -91,8 +96,11 @@ def run_coturn(
                 "realm=remotesales.test",
                 "fingerprint",
                 "allow-loopback-peers",
-                "no-tls",
-                "no-dtls",
+                *(
+                    (f"tls-listening-port={tls[0]}", f"cert={tls[1]}", f"pkey={tls[2]}", "no-dtls")
+                    if tls
+                    else ("no-tls", "no-dtls")
+                ),
                 "no-cli",
                 "no-multicast-peers",
                 f"pidfile={folder / 'turnserver.pid'}",

@@ -144,6 +144,8 @@ def present_whole_screen(
         customer.get_by_test_id("presentation-accept").click()
     viewer = popup.value
     windows.customers.append(viewer)
+    # A click before the button is laid out lands nowhere (seen under load): wait for it.
+    chat.wait_for(visible_js(by_test_id("share-whole-confirm")))
     chat.click(by_test_id("share-whole-confirm"))  # the first whole-screen share, confirmed
     expect(viewer.get_by_test_id("viewer-state")).to_have_attribute(
         "data-state", "live", timeout=timeout_ms

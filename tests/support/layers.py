@@ -332,6 +332,7 @@ IO_SHELL = Layer(
         "suite.screen.sources",
         "suite.screen.windows_x11",
         "suite.viewer.app",
+        "suite.viewer.page_proxy",
         "suite.viewer.received_files",
         "suite.viewer.redeem",
         "suite.viewer.self_delete",

@@ -65,7 +65,12 @@ def ffprobe(path: Path) -> dict[str, Any]:
 def decodes_cleanly(path: Path) -> str:
     """ffmpeg decodes every packet of ``path``; returns its error output ("" when clean)."""
     result = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "null", "-"],
+        # Frames in the demuxer's own time base, passed through: the recording's frame rate is
+        # variable, and ffmpeg's default conversion to a guessed constant rate put two frames
+        # a millisecond apart on one tick ("non monotonically increasing dts" from the null
+        # muxer, not from decoding; seen after a stop right behind a frame).
+        ["ffmpeg", "-v", "error", "-i", str(path), "-enc_time_base", "-1",
+         "-fps_mode", "passthrough", "-f", "null", "-"],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     return result.stderr.strip() if result.returncode == 0 else f"exit {result.returncode}"
@@ -115,3 +120,29 @@ def started_at(path: Path) -> float:
     with av.open(str(path)) as container:
         tags = {key.lower(): value for key, value in container.metadata.items()}
     return float(tags["started_at"])
+
+
+AUDIO_RATE = 48000
+
+
+def audio_samples(path: Path) -> np.ndarray:
+    """The file's audio track decoded as 48 kHz mono floats from the recording's time 0
+    (Opus's pre-skip left out)."""
+    chunks = []
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        for frame in container.decode(stream):
+            chunks.append(frame.to_ndarray().reshape(-1, frame.samples).mean(axis=0))
+    return np.concatenate(chunks) if chunks else np.zeros(0)
+
+
+def loudness(samples: np.ndarray, start_s: float, end_s: float) -> float:
+    """The RMS level of ``samples`` (48 kHz floats) between two times of the recording."""
+    part = samples[int(start_s * AUDIO_RATE) : int(end_s * AUDIO_RATE)]
+    return float(np.sqrt(np.mean(np.square(part)))) if len(part) else 0.0
+
+
+def tone_pcm(start_sample: int, count: int, hz: float = 440.0, level: float = 0.3) -> bytes:
+    """A sine tone as 48 kHz mono s16le PCM (what the agent app's page sends of a call)."""
+    t = np.arange(start_sample, start_sample + count) / AUDIO_RATE
+    return (np.sin(2 * np.pi * hz * t) * level * 32767).astype("<i2").tobytes()

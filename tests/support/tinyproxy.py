@@ -32,6 +32,11 @@ class TinyProxy:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return re.findall(r"Request \(file descriptor \d+\): CONNECT (\S+)", text)
 
+    def requests(self) -> list[str]:
+        """Every request line tinyproxy took so far (``CONNECT host:port``, ``GET http://...``)."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return re.findall(r"Request \(file descriptor \d+\): (\S+ \S+)", text)
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -50,8 +55,8 @@ def free_port() -> int:
 def start_tinyproxy(
     folder: Path, connect_ports: list[int], username: str = "kim", password: str = "s3cret"
 ) -> TinyProxy:
-    """Start tinyproxy on a free loopback port; it asks for Basic auth and allows CONNECT only
-    to ``connect_ports``.
+    """Start tinyproxy on a free loopback port; it asks for Basic auth (none when ``username``
+    is empty) and allows CONNECT only to ``connect_ports``.
 
     Raises:
         RuntimeError: tinyproxy is not installed or did not start listening.
@@ -71,7 +76,7 @@ def start_tinyproxy(
         "LogLevel Info",
         "MaxClients 100",
         "Allow 127.0.0.1",
-        f"BasicAuth {username} {password}",
+        *([f"BasicAuth {username} {password}"] if username else []),
         "DisableViaHeader Yes",
         *(f"ConnectPort {p}" for p in connect_ports),
     ]
@@ -95,16 +100,19 @@ def start_tinyproxy(
     raise RuntimeError("tinyproxy did not start listening")
 
 
-def start_tls_relay(work_dir: Path, certificates: Certificates) -> RelayProcess:
+def start_tls_relay(
+    work_dir: Path, certificates: Certificates, extra_args: list[str] | None = None
+) -> RelayProcess:
     """A relay on 127.0.0.1 serving TLS with a certificate the throwaway CA signed (no system
-    store trusts it), with the agents alice and bob."""
+    store trusts it), with the agents alice and bob (and ``extra_args`` on its command line)."""
     data = work_dir / "data"
     data.mkdir(parents=True)
     for agent in DEFAULT_AGENTS:
         add_agent(data, agent)
     relay = RelayProcess(
         data, work_dir,
-        ["--tls-cert", str(certificates.server_cert), "--tls-key", str(certificates.server_key)],
+        ["--tls-cert", str(certificates.server_cert), "--tls-key", str(certificates.server_key),
+         *(extra_args or [])],
     )  # fmt: skip
     relay.start()
     return relay

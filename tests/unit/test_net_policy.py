@@ -11,6 +11,7 @@ from suite.net.policy import (
     NetworkPolicy,
     NetworkSettingsError,
     Proxy,
+    chromium_proxy_flags,
     connect_failure,
     connect_reply_status,
     connect_request,
@@ -155,3 +156,23 @@ def test_connect_replies():
     assert "user name or password" in auth.message
     refused = connect_failure(403, Proxy("p", 1), "r:443")
     assert refused.cause == "proxy_refused" and "HTTP 403" in refused.message
+
+
+@pytest.mark.parametrize(
+    ("policy", "flags"),
+    [
+        (NetworkPolicy(proxy_mode="manual", proxy_host="proxy.corp", proxy_port=8080,
+                       proxy_username="kim", proxy_password="s"),
+         ["--proxy-server=http://proxy.corp:8080"]),
+        (NetworkPolicy(proxy_mode="manual", proxy_host="::1", proxy_port=3128),
+         ["--proxy-server=http://[::1]:3128"]),
+        (NetworkPolicy(proxy_mode="pac", pac_url="http://wpad.corp/proxy.pac"),
+         ["--proxy-pac-url=http://wpad.corp/proxy.pac"]),
+        (NetworkPolicy(proxy_mode="pac"), ["--proxy-auto-detect"]),
+        (NetworkPolicy(proxy_mode="none"), ["--no-proxy-server"]),
+        (NetworkPolicy(proxy_mode="system"), []),
+    ],
+)  # fmt: skip
+def test_chromium_follows_the_proxy_choice_without_credentials(policy, flags):
+    """QtWebEngine's switches name the proxy, the PAC or WPAD, or none; never a password."""
+    assert chromium_proxy_flags(policy) == flags

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from suite.agent.presenter.commands import (
+    MAX_AUDIO_BYTES,
+    Audio,
     DrawClear,
     DrawTool,
     DrawUndo,
@@ -37,6 +39,7 @@ COMMANDS = [
     (DrawTool(Tool.ELLIPSE, "#aabbcc"), "draw tool ellipse #aabbcc"),
     (DrawUndo(), "draw undo"),
     (DrawClear(), "draw clear"),
+    (Audio(1764930000123, b"\x01\x00\xff\x7f"), "audio 1764930000123 AQD/fw=="),
 ]
 
 
@@ -73,6 +76,13 @@ def test_window_ids_may_be_hex_as_xwininfo_prints_them():
         "pause now",
         "revoke both",
         "revoke mouse keyboard",
+        "audio",
+        "audio 1764930000123",
+        "audio 1764930000123 AQD",  # base64 cut short
+        "audio 1764930000123 AQ==",  # one byte: half a sample
+        "audio 0 AQD/fw==",  # no time
+        "audio soon AQD/fw==",
+        "audio 1764930000123 AQD/fw== pause",
     ],
 )
 def test_bad_lines_are_refused_with_a_reason(line):
@@ -96,3 +106,10 @@ def test_a_revoke_of_nothing_cannot_be_made():
     """Taking back neither kind is no command (the local API refuses it first)."""
     with pytest.raises(ValueError):
         Revoke(mouse=False, keyboard=False)
+
+
+def test_audio_over_one_second_is_refused_on_both_sides():
+    """An audio command carries at most one second of 48 kHz mono 16-bit samples."""
+    with pytest.raises(ValueError):
+        Audio(1, bytes(MAX_AUDIO_BYTES + 2))
+    assert len(Audio(1, bytes(MAX_AUDIO_BYTES)).pcm) == MAX_AUDIO_BYTES

@@ -276,6 +276,21 @@ export class DesktopBackend extends AccountBackend {
     return this._local("GET", `/local/presentation?session_id=${encodeURIComponent(sessionId)}`);
   }
 
+  /** P9: {recording}: whether this support's presenter records (the call's audio goes in). */
+  async callAudioStatus(sessionId) {
+    return this._local("GET", `/local/presentation/audio?session_id=${encodeURIComponent(sessionId)}`);
+  }
+
+  /**
+   * P9: a chunk of the call's audio for the recording: `pcm` is base64 of 48 kHz mono signed
+   * 16-bit little-endian samples, the first heard at `atMs` (Unix ms). Answers {recording}.
+   */
+  async callAudio(sessionId, atMs, pcm) {
+    return this._local("POST", "/local/presentation/audio", {
+      body: { session_id: sessionId, at_ms: atMs, pcm },
+    });
+  }
+
   /**
    * P5: the agent's drawing tools for this support's presenter (its overlay on the desktop).
    * @param {string} sessionId

@@ -7,6 +7,7 @@
 import { byId } from "../common/dom.js";
 import { CallController } from "../common/call/call_controller.js";
 import { CallTile, callButtons } from "../common/call/call_tile.js";
+import { CallAudioTap } from "./call_audio_tap.js";
 import { DesktopCall } from "./desktop_call.js";
 
 export class SupportCall {
@@ -37,6 +38,10 @@ export class SupportCall {
       // Desktop app: the camera and microphone open to this window only in a call.
       beforeMedia: this.desk ? () => this.desk.arm() : null,
     });
+    // P9: in the desktop app, the call's sound goes into the presentation's recording.
+    this.audioTap = backend.callAudio
+      ? new CallAudioTap({ controller: this.controller, backend, sessionId })
+      : null;
     this.tile = new CallTile({ controller: this.controller, i18n, parent: document.body });
     this.buttons = callButtons({
       controller: this.controller,
@@ -97,6 +102,8 @@ export class SupportCall {
 
   /** Hang up and release the microphone and camera (before the socket closes). */
   destroy() {
+    this.audioTap?.destroy();
+    this.audioTap = null;
     this.controller?.destroy();
     this.tile?.destroy();
     this.buttons?.element.remove();

@@ -223,6 +223,11 @@ export class SupportView {
       }
     });
     socket.on(MessageType.SESSION_ENDED, (ended) => this.showEnd(ended));
+    // P9: a line in the chat when the recording starts or stops (also when the admin's policy
+    // stops it in the middle); customers see their mark come and go.
+    socket.on(MessageType.RECORDING_STATE, (state) =>
+      this.chatView?.addNotice(state.recording ? "recording.started_notice" : "recording.stopped_notice"),
+    );
     // A join, a message, a control request or a knock calls the agent.
     if (this.options.attention) {
       watchSession(socket, {

@@ -23,6 +23,7 @@ export function installTestHooks(app) {
     presenter: () => app.support.browserPresenter?.testState() ?? null,
     call: () => app.support.call?.testState() ?? null, // CH9
     callStats: () => app.support.call?.stats() ?? null,
+    callAudioChunks: () => app.support.calls?.audioTap?.chunksSent ?? 0, // P9: into the recording
     // What the browser's "Stop sharing" does to the capture: the track ends and fires "ended".
     endCapture: () => {
       const track = app.support.browserPresenter?.stream?.getVideoTracks()[0];

@@ -32,6 +32,7 @@ export const MessageType = Object.freeze({
   CURSOR: "cursor",
   SET_RECORDING: "set_recording",
   RECORDING_STATE: "recording_state",
+  RECORDING_POLICY: "recording_policy",
   DECODER_SUPPORT: "decoder_support",
   VIDEO_CODECS: "video_codecs",
   REQUEST_KEY_FRAME: "request_key_frame",

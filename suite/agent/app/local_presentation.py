@@ -1,6 +1,7 @@
 """The local API's presenting routes (docs/agent-local-api.md): ``/local/presentation``
 (start, pause, resume, stop, monitor, windows; P2, P6), ``/local/screens``, ``/local/control``
-(who holds control, take it back; P3) and ``/local/drawing`` (the agent's tools; P5).
+(who holds control, take it back; P3), ``/local/drawing`` (the agent's tools; P5) and
+``/local/presentation/audio`` (the call's sound into the recording; P9).
 
 Each drives the session's presenter child through :class:`suite.agent.app.presentations.
 Presentations`; the checks of what a page may ask are here.
@@ -8,6 +9,8 @@ Presentations`; the checks of what a page may ask are here.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +20,7 @@ from suite.agent.app.errors import AgentError
 from suite.agent.app.local_recordings import recording_options
 from suite.agent.app.presentations import Presentations, presenter_options
 from suite.agent.app.settings import LocalSettings
-from suite.agent.presenter.commands import draw_command
+from suite.agent.presenter.commands import MAX_AUDIO_BYTES, draw_command
 from suite.net.policy import NetworkPolicy
 
 PRESENTATION_ACTIONS = ("start", "pause", "resume", "stop", "monitor", "windows")
@@ -147,6 +150,31 @@ def install_presentation_routes(
                 "bad_request", "'mouse' and 'keyboard' are true or false, and one must be true"
             )
         return presentations.revoke_control(session_id_of(data), mouse, keyboard)
+
+    # -- the call's audio into the recording (P9): the chat window's call_audio_tap.js
+    @app.get("/local/presentation/audio")
+    @json_route
+    def call_audio_status():
+        return {"recording": presentations.recording(query_session())}
+
+    @app.post("/local/presentation/audio")
+    @json_route
+    def call_audio():
+        data = body()
+        session_id, at_ms, pcm = session_id_of(data), data.get("at_ms"), data.get("pcm")
+        if isinstance(at_ms, bool) or not isinstance(at_ms, int) or at_ms <= 0:
+            raise AgentError("bad_request", "'at_ms' must be the first sample's Unix time in ms")
+        try:
+            samples = base64.b64decode(pcm if isinstance(pcm, str) else "", validate=True)
+        except binascii.Error:
+            samples = b""
+        if not 0 < len(samples) <= MAX_AUDIO_BYTES or len(samples) % 2:
+            raise AgentError(
+                "bad_request",
+                f"'pcm' must be base64 of 2 to {MAX_AUDIO_BYTES} bytes of 48 kHz mono 16-bit "
+                "samples",
+            )
+        return {"recording": presentations.call_audio(session_id, at_ms, samples)}
 
     @app.get("/local/screens")
     @json_route

@@ -32,6 +32,7 @@ from suite.agent.app.errors import AgentError
 from suite.agent.app.presenting_desktop import PresentingDesktop
 from suite.agent.app.settings import DEFAULT_PRESET, QUALITY_PRESETS
 from suite.agent.presenter.commands import (
+    Audio,
     Command,
     DrawCommand,
     DrawTool,
@@ -72,6 +73,7 @@ class _Child:
     monitor: int
     state: str = "live"
     windows: list[int] | None = None  # the shared windows; None: the whole monitor
+    recording: bool = False  # P9: the child records (its ``recording`` status, until finished)
     drawing_tool: str | None = None  # P5: the agent's tool on the overlay (None: off)
     overlay_error: str | None = None  # P5: why this desktop shows no drawings, if it does not
     control: dict[str, bool] = field(  # P3: what the customer holds (the child reports it)
@@ -90,6 +92,10 @@ class _Child:
         elif event == "drawing_tool":  # P5: also Escape on the overlay
             tool = status.get("tool")
             self.drawing_tool = tool if isinstance(tool, str) else None
+        elif event == "recording":  # P9
+            self.recording = True
+        elif event in ("recording_finished", "recording_failed"):
+            self.recording = False
         elif event == "overlay_unavailable":
             self.overlay_error = str(status.get("reason") or "unknown")
         elif event == "control":  # P3
@@ -332,6 +338,22 @@ class Presentations:
         self._send(child, Windows(tuple(window_ids) if window_ids else None))
         child.windows = list(window_ids) if window_ids else None
         return self.status(session_id)
+
+    # ----- the call's audio in the recording (P9) -----
+
+    def recording(self, session_id: str) -> bool:
+        """Whether the session's presenter records right now."""
+        child = self._alive(session_id)
+        return child is not None and child.recording
+
+    def call_audio(self, session_id: str, at_ms: int, pcm: bytes) -> bool:
+        """Pass a chunk of the call's audio to the session's recording; False (and dropped)
+        when nothing records."""
+        child = self._running(session_id)
+        if not child.recording:
+            return False
+        self._send(child, Audio(at_ms, pcm))
+        return True
 
     # ----- drawing (P5) -----
 

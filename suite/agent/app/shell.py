@@ -70,6 +70,14 @@ def prepare_environment() -> None:
             os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
 
 
+def add_chromium_flags(flags: list[str]) -> None:
+    """Append switches to QtWebEngine's Chromium (before the first window is made)."""
+    current = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
+    added = [flag for flag in flags if flag not in current]
+    if added:
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join([*current, *added])
+
+
 class AgentShell:
     """Owns the windows of one launch and implements ``local_api.Desktop``.
 

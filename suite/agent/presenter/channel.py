@@ -113,6 +113,8 @@ class ScreenChannel:
         self.on_chat: Callable[[dict[str, Any]], None] | None = None
         # video_codecs / request_key_frame go to the presenter loop (suite.screen.video).
         self.on_video: Callable[[dict[str, Any]], None] | None = None
+        # recording_policy (P9: the admin changed it) goes to the recording, on the reader thread.
+        self.on_recording_policy: Callable[[dict[str, Any]], None] | None = None
         # The last video_codecs, for a presenter made after it came (the relay sends it once).
         self.video_codecs: dict[str, Any] | None = None
 
@@ -229,6 +231,9 @@ class ScreenChannel:
         elif kind == MessageType.CHAT_MESSAGE:
             if self.on_chat is not None:
                 self.on_chat(body)
+        elif kind == MessageType.RECORDING_POLICY:
+            if self.on_recording_policy is not None:
+                self.on_recording_policy(body)
         elif kind == MessageType.ERROR:
             self.errors = [*self.errors[-(MAX_KEPT_ERRORS - 1) :], body]
             preview = body.get("code") == ErrorCode.NOT_ALLOWED and body.get("in_reply_to") in (

@@ -8,6 +8,8 @@ One command a line, words separated by spaces::
     windows ID,ID | windows all     share only these X window ids (decimal or 0x hex), or all
     draw tool TOOL|none [#rrggbb|-] [WIDTH]
     draw undo | draw clear          the overlay's drawing (P5)
+    audio AT_MS BASE64              call audio for the recording (P9): 48 kHz mono s16le PCM
+                                    whose first sample was heard at AT_MS (Unix ms)
 
 ``suite/agent/app/presentations.py`` writes them with :func:`encode_command`;
 ``suite/agent/presenter/runner.py`` reads them with :func:`parse_command`. Both directions are
@@ -17,6 +19,8 @@ command line (a colour cannot carry a second command).
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +93,27 @@ class DrawClear:
     """Remove every stroke, either side's."""
 
 
-Command = Pause | Resume | Stop | Revoke | Monitor | Windows | DrawTool | DrawUndo | DrawClear
+MAX_AUDIO_BYTES = 96_000  # one second of 48 kHz mono 16-bit audio per command
+
+
+@dataclass(frozen=True, slots=True)
+class Audio:
+    """A chunk of the call's audio for the recording (P9): 48 kHz mono signed 16-bit
+    little-endian samples whose first was heard at ``at_ms`` (Unix time, ms)."""
+
+    at_ms: int
+    pcm: bytes
+
+    def __post_init__(self) -> None:
+        if not 0 < len(self.pcm) <= MAX_AUDIO_BYTES or len(self.pcm) % 2:
+            raise ValueError(f"audio must be 2 to {MAX_AUDIO_BYTES} bytes of 16-bit samples")
+        if self.at_ms <= 0:
+            raise ValueError("audio needs the time its first sample was heard")
+
+
+Command = (
+    Audio | Pause | Resume | Stop | Revoke | Monitor | Windows | DrawTool | DrawUndo | DrawClear
+)
 DrawCommand = DrawTool | DrawUndo | DrawClear
 
 _VERBS: dict[type, str] = {
@@ -112,6 +136,8 @@ def encode_command(command: Command) -> str:
         return f"monitor {int(command.index)}"
     if isinstance(command, Windows):
         return "windows " + (",".join(map(str, command.ids)) if command.ids else "all")
+    if isinstance(command, Audio):
+        return f"audio {int(command.at_ms)} {base64.b64encode(command.pcm).decode('ascii')}"
     if isinstance(command, DrawTool):
         words = ["draw", "tool", str(command.tool) if command.tool is not None else "none"]
         if command.color is not None or command.width is not None:
@@ -147,6 +173,12 @@ def parse_command(line: str) -> Command:
         if not ids:
             raise ValueError("windows needs ids or 'all'")
         return Windows(ids)
+    if verb == "audio" and len(args) == 2:
+        try:
+            pcm = base64.b64decode(args[1], validate=True)
+        except binascii.Error as error:
+            raise ValueError(f"audio samples are not base64: {error}") from None
+        return Audio(int(args[0]), pcm)
     if verb == "draw" and args[:1] == ["tool"] and 2 <= len(args) <= 4:
         tool = None if args[1] == "none" else Tool(args[1])
         colour = args[2] if len(args) > 2 and args[2] != "-" else None

@@ -5,12 +5,22 @@ with the agent's own setting (``--record``) :func:`suite.recording.rules.should_
 decides. A recording, once started, runs in one file across reconnects until the
 presentation stops. While it runs, the presenter says ``set_recording {recording: true}``
 on each screen socket (the relay tells the customer and copies the chat lines here) and the
-loop's ``on_frame`` tap feeds the recorder.
+loop's ``on_frame`` tap feeds the recorder. The file always has an audio track: the call's
+sound comes from the agent app (``audio`` commands, :meth:`PresenterRecording.audio`), and
+silence stands where no call runs.
+
+The admin may change the policy while a presentation runs: the relay says
+``recording_policy`` on the screen socket and :meth:`PresenterRecording.policy_changed`
+follows at once. A recording that the new policy forbids (``off``; ``agent_choice`` when the
+agent's setting is off) is finished there, a playable file, and ``set_recording false`` lets
+the relay tell the customers (their mark goes) and the agent's chat window (a note); a policy
+that now asks for a recording starts one at once, as a new connection would.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -49,6 +59,10 @@ class PresenterRecording:
         self._report = report
         self.recorder: Recorder | None = None
         self.error: str | None = None
+        # The connection the recording follows (the newest attach): its channel, presenter,
+        # welcome.session and session id, for a policy change that comes on it.
+        self._attached: tuple[Channel, Presenter, dict[str, Any], str] | None = None
+        self._lock = threading.Lock()
 
     def attach(
         self, channel: Channel, welcome: dict[str, Any], presenter: Presenter, session_id: str
@@ -57,6 +71,33 @@ class PresenterRecording:
         with the recording already running), and wire the frames and the chat to it."""
         session = welcome.get("session") if isinstance(welcome.get("session"), dict) else {}
         assert isinstance(session, dict)
+        session = dict(session)
+        with self._lock:
+            self._attached = (channel, presenter, session, session_id)
+            channel.on_recording_policy = self.policy_changed  # type: ignore[attr-defined]
+            self._follow(channel, presenter, session, session_id)
+
+    def policy_changed(self, message: dict[str, Any]) -> None:
+        """``recording_policy`` from the relay (the screen socket's reader thread): stop and
+        finish the file, or start one, by the new policy."""
+        policy = message.get("policy")
+        with self._lock:
+            if self._attached is None:
+                return
+            channel, presenter, session, session_id = self._attached
+            session["recording_policy"] = policy
+            if self.recorder is not None and not should_record(policy, self.wanted):
+                logger.info("the admin's policy is now %r: the recording stops", policy)
+                presenter.on_frame = None
+                channel.on_chat = None  # type: ignore[attr-defined]
+                self._finish(reason="policy")
+                channel.send_message(SetRecording(recording=False))
+                return
+            self._follow(channel, presenter, session, session_id)
+
+    def _follow(
+        self, channel: Channel, presenter: Presenter, session: dict[str, Any], session_id: str
+    ) -> None:
         if self.recorder is None:
             policy = session.get("recording_policy")
             if not should_record(policy, self.wanted):
@@ -82,9 +123,15 @@ class PresenterRecording:
             self._report("recording_failed", reason=self.error)
             return False
         metadata = {"title": customer, "session_id": session_id, "comment": "RemoteSales"}
-        self.recorder = Recorder(path, metadata, self.max_fps)
+        self.recorder = Recorder(path, metadata, self.max_fps, audio=True)
         self._report("recording", path=str(path))
         return True
+
+    def audio(self, pcm: bytes, at: float) -> None:
+        """The call's sound heard at ``at`` (wall-clock seconds): into the running recording,
+        if one runs."""
+        if self.recorder is not None:
+            self.recorder.audio(pcm, at)
 
     def pause(self) -> None:
         if self.recorder is not None:
@@ -96,11 +143,15 @@ class PresenterRecording:
 
     def stop(self) -> None:
         """Finish the file (the presentation stopped, or the process is ending)."""
+        with self._lock:
+            self._finish(reason="stopped")
+
+    def _finish(self, reason: str) -> None:
         recorder, self.recorder = self.recorder, None
         if recorder is None:
             return
         recorder.stop()
         self._report(
             "recording_finished", path=str(recorder.path), frames=recorder.frames,
-            error=recorder.error,
+            error=recorder.error, reason=reason,
         )  # fmt: skip

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from suite.agent.presenter.commands import (
+    Audio,
     Command,
     DrawClear,
     DrawTool,
@@ -89,7 +90,7 @@ class PresenterRunner:
         try:
             command = parse_command(line)
         except ValueError as error:
-            logger.warning("bad command %r: %s", line.strip(), error)
+            logger.warning("bad command %r: %s", line.strip()[:80], error)
             return
         self.apply(command)
 
@@ -147,6 +148,10 @@ class PresenterRunner:
             logger.warning("no drawing overlay in this presenter: %s ignored", command)
             return
         self._drawing.command(command)
+
+    def apply_audio(self, command: Audio) -> None:
+        """``audio AT_MS BASE64``: the call's sound for the running recording (P9)."""
+        self.recording.audio(command.pcm, command.at_ms / 1000)
 
     def read_commands(self, stream: Any) -> None:
         for line in stream:
@@ -263,5 +268,6 @@ COMMAND_HANDLERS: dict[type, Callable[[PresenterRunner, Any], None]] = {
     DrawTool: PresenterRunner.apply_draw,
     DrawUndo: PresenterRunner.apply_draw,
     DrawClear: PresenterRunner.apply_draw,
+    Audio: PresenterRunner.apply_audio,
 }
 """One method per presenter command."""

@@ -19,6 +19,8 @@ export const RECORDING_STRINGS = Object.freeze({
     "recording.col_file": "File",
     "recording.open": "Open",
     "recording.saved": "Saved",
+    "recording.started_notice": "Recording started: this presentation is recorded on this computer.",
+    "recording.stopped_notice": "Recording stopped. What was recorded is saved in your recordings.",
   },
   ko: {
     "recording.mark": "이 상담은 녹화되고 있습니다",
@@ -38,5 +40,7 @@ export const RECORDING_STRINGS = Object.freeze({
     "recording.col_file": "파일",
     "recording.open": "열기",
     "recording.saved": "저장됨",
+    "recording.started_notice": "녹화를 시작했습니다. 이 프레젠테이션은 이 컴퓨터에 녹화됩니다.",
+    "recording.stopped_notice": "녹화를 마쳤습니다. 녹화된 내용은 녹화 목록에 저장되었습니다.",
   },
 });
