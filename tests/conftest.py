@@ -25,6 +25,7 @@ from tests.support.relay import (
     RelayError,
     RelayProcess,
     add_agent,
+    add_default_agents,
 )
 
 CHROMIUM_PATH = "/usr/bin/chromium"
@@ -157,7 +158,11 @@ def relay_factory(
         if request.config.getoption("--relay-store") == "postgresql":
             server: PostgresServer = request.getfixturevalue("postgres")
             store_args = server.store_args(server.create_database())
-        for agent in (*DEFAULT_AGENTS, *agents) if default_agents else agents:
+        if default_agents and not store_args:
+            add_default_agents(data_dir)  # copied from a template: the same as `users add`
+        elif default_agents:
+            agents = (*DEFAULT_AGENTS, *agents)
+        for agent in agents:
             add_agent(data_dir, agent, store_args)
         relay = RelayProcess(data_dir, work_dir, (*store_args, *extra_args))
         started.append(relay)
