@@ -5,7 +5,8 @@ the relay's chat latency while it sends compared with idle.
 Phase 1 (throughput): one agent queues 1,000 invitations (20 waiting sessions, 50 each: each
 recipient gets a personal link of the session, which holds at most 50 open ones) and the
 clock runs until the SMTP server (aiosmtpd, tests/support/smtp_server.py) has all 1,000; each
-is counted by its Message-ID, so a duplicate or a loss shows.
+is counted by its Message-ID, so a duplicate or a loss shows. The server runs in a niced
+process of its own (scripts/relay_bench/smtp_process.py): it stands for a mail server elsewhere.
 Phase 2 (latency): bench_relay's chat mode (scripts/relay_bench: N agent/customer pairs, each
 side sending one message a second, delivery time at the other side) runs in rounds on the same
 relay: idle, then while a thread keeps the outbox busy (200 invitations, wait until the server
@@ -43,8 +44,8 @@ from scripts.relay_bench.relay_process import (  # noqa: E402
     AGENT_USERNAME,
     relay_running,
 )
+from scripts.relay_bench.smtp_process import SmtpProcess  # noqa: E402
 from scripts.relay_bench.table import Row, render  # noqa: E402
-from tests.support.smtp_server import SmtpServer  # noqa: E402
 
 logger = logging.getLogger("bench_mail")
 
@@ -112,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
     with (
         tempfile.TemporaryDirectory(prefix="bench-mail-") as work,
-        SmtpServer() as smtp,
+        SmtpProcess() as smtp,
         relay_running(Path(work), "mail", smtp.relay_args()) as relay,
     ):
         inviter = Inviter(relay.url)
