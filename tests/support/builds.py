@@ -112,8 +112,10 @@ def _relay_and_viewer() -> Builds:
             f"scripts/build relay viewer failed ({result.returncode}):\n{result.stderr[-6000:]}"
         )
     print(result.stderr)
-    for old in root.iterdir():  # keep the newest build only (and the agent's)
-        if old.is_dir() and old.name not in ("work", partial.name):
+    # Keep the newest build only (and the agent's), never a .partial folder: another process
+    # (another worktree's run, with its own sources) may be building there.
+    for old in root.iterdir():
+        if old.is_dir() and old.name != "work" and not old.name.endswith(".partial"):
             if not old.name.startswith(AGENT_PREFIX):
                 shutil.rmtree(old, ignore_errors=True)
     partial.rename(folder)
@@ -164,7 +166,8 @@ def _agent_package() -> AgentPackage:
     print(result.stderr)
     shutil.rmtree(partial / "remotesales-agent", ignore_errors=True)  # the .deb holds it
     for old in root.iterdir():  # keep the newest agent build only
-        if old.is_dir() and old.name.startswith(AGENT_PREFIX) and old.name != partial.name:
+        # Never another run's .partial folder: it is being built (another worktree's run).
+        if old.is_dir() and old.name.startswith(AGENT_PREFIX) and not old.name.endswith(".partial"):
             shutil.rmtree(old, ignore_errors=True)
     partial.rename(folder)
     deb = sorted(folder.glob("remotesales-agent_*_amd64.deb"))[-1]
