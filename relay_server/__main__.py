@@ -13,16 +13,21 @@ from pathlib import Path
 
 from relay_server import logs
 from relay_server.calls.ice_servers import DEFAULT_TURN_TTL_S
+from relay_server.hub.choice import add_hub_arguments, parse_hub
 from relay_server.sessions.join_guard import DEFAULT_GUESS_BUDGET, DEFAULT_GUESS_WINDOW_S
 from relay_server.sessions.supports import DEFAULT_CUSTOMERS_PER_SESSION
 from relay_server.store.choice import add_store_arguments, parse_choice
 from relay_server.web.connection_limits import MIN_BODY_BYTES_PER_S, ConnectionLimits
+from relay_server.web.proxy_headers import NODE_NAME_RE
 
 logger = logging.getLogger("relay_server")
 
 DEMO_USERNAME = "demo"
 DEMO_ADMIN_USERNAME = "demo-admin"
 DEFAULT_LIMITS = ConnectionLimits()
+# No floor by default (a small relay copes with a low limit: test_slow_connections runs at
+# 256); a deployment that plans for thousands of sessions sets one (deploy/compose.yaml: 65536).
+DEFAULT_MIN_OPEN_FILES = 0
 
 
 def serve_parser() -> argparse.ArgumentParser:
@@ -34,6 +39,7 @@ def serve_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8470, help="port (0 = any free one)")
     add_store_arguments(parser)
+    add_hub_arguments(parser)
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate: serve https and wss")
     parser.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
     parser.add_argument(
@@ -131,6 +137,20 @@ def serve_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="GET /health shows session, socket and screen counters to anyone "
         "(default: only to an admin's bearer token)",
+    )
+    parser.add_argument(
+        "--node-name",
+        default="",
+        help="this node's name behind a load balancer: every response carries "
+        "X-Relay-Node: NAME (letters, digits, '.', '_', '-'; up to 63)",
+    )
+    parser.add_argument(
+        "--min-open-files",
+        type=int,
+        default=DEFAULT_MIN_OPEN_FILES,
+        metavar="N",
+        help="refuse to start when the open-file limit, raised to its hard limit, is below N "
+        "(default: no floor; each websocket takes one; 10,000 sessions: 20,100)",
     )
     parser.add_argument(
         "--stock-websocket", action="store_true", help="stock gevent-websocket (benchmark baseline)"
@@ -243,12 +263,20 @@ def serve(argv: list[str]) -> int:
     if max_per_address < 0:
         print("error: --max-connections-per-address is 0 (no cap) or more", file=sys.stderr)
         return 2
+    if args.node_name and not NODE_NAME_RE.match(args.node_name):
+        print(
+            "error: --node-name is 1-63 letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit",
+            file=sys.stderr,
+        )
+        return 2
     if args.viewer_dir is not None and not args.viewer_dir.is_dir():
         print(f"error: --viewer-dir {args.viewer_dir} is not a folder", file=sys.stderr)
         return 2
 
     try:
         store_choice = parse_choice(args.store, args.data, args.store_password_file)
+        hub_choice = parse_hub(args.hub, args.hub_password_file)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -263,15 +291,32 @@ def serve(argv: list[str]) -> int:
 
     from relay_server.calls.ice_servers import IceConfig
     from relay_server.files.transfers import FileRules, parse_extensions, parse_size
+    from relay_server.hub import HubError
+    from relay_server.hub.choice import open_hub
     from relay_server.mail.outbox import RetryPolicy
     from relay_server.sessions.relay import RelayOptions
     from relay_server.store import StoreError
     from relay_server.store.choice import open_store
-    from relay_server.web.server import ServerConfig, run
+    from relay_server.web.server import ServerConfig, raise_descriptor_limit, run
 
+    soft, hard = raise_descriptor_limit()
+    if 0 <= soft < args.min_open_files:
+        print(
+            f"error: the open-file limit is {soft} (hard limit {hard}), below --min-open-files "
+            f"{args.min_open_files}: raise the hard limit (systemd LimitNOFILE=, docker "
+            "--ulimit nofile=, /etc/security/limits.conf) or lower --min-open-files",
+            file=sys.stderr,
+        )
+        return 1
     try:
         store = open_store(store_choice)
     except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        hub = open_hub(hub_choice)
+    except HubError as error:
+        store.close()
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.demo:
@@ -287,6 +332,7 @@ def serve(argv: list[str]) -> int:
         trusted_proxy_hops=args.trusted_proxy_hops if args.trust_proxy else 0,
         viewer_dir=args.viewer_dir,
         health_details=args.health_details,
+        node_name=args.node_name,
         mail_command_line=mail_command_line,
         mail_retry=RetryPolicy(first_s=args.mail_retry_first),
         limits=ConnectionLimits(
@@ -328,7 +374,7 @@ def serve(argv: list[str]) -> int:
             flush=True,
         )
 
-    return run(config, options, store, on_listening=show_urls if args.demo else None)
+    return run(config, options, store, on_listening=show_urls if args.demo else None, hub=hub)
 
 
 def _mail_command_line(args: argparse.Namespace) -> dict:

@@ -5,6 +5,7 @@ Exception
 │                              routes map the code to its status (web/http_bodies.HTTP_STATUS)
 ├── chat_sockets.HandshakeRefused  a websocket hello refused: close code and reason
 ├── store.StoreError           the data folder cannot be used
+├── hub.HubError               the hub (Redis) cannot be used: refused at start, logged after
 ├── accounts.AccountError      an account operation refused (mapped to Refused by the API)
 └── suite.protocol.ProtocolError   a frame that breaks the protocol: answered with `error`
 """

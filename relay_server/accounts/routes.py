@@ -77,9 +77,15 @@ def install_agent_data_routes(
         return saved
 
     def preferences_answer(preferences: dict[str, Any]) -> dict[str, Any]:
-        # P9: the admin's recording policy, which bounds the app's "Record automatically".
+        # P9: the admin's recording policy, which bounds the app's "Record automatically";
+        # AD4: the admin's idle sign-out (0 = none), which bounds the app's own idle time.
         policy = getattr(relay.options, "recording_policy", "off")
-        return {"preferences": preferences, "recording_policy": policy}
+        idle_s = float(getattr(relay.options, "idle_timeout_s", 0.0))
+        return {
+            "preferences": preferences,
+            "recording_policy": policy,
+            "idle_timeout_minutes": round(idle_s / 60.0),
+        }
 
     @app.get("/api/me/preferences")
     @api

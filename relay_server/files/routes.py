@@ -36,6 +36,7 @@ from relay_server.sessions.relay import Relay
 from relay_server.sessions.supports import AGENT_PARTICIPANT_ID, SupportSession, customer_id
 from relay_server.web.authorization import bearer_principal, parse_authorization
 from relay_server.web.http_bodies import error_reply, json_body, json_route, refused_input
+from relay_server.web.proxy_headers import AFFINITY_HEADER
 from suite.protocol import (
     FileCancelled,
     FileFailed,
@@ -157,6 +158,8 @@ def install_file_routes(
         # late or reconnecting side gets it in its replay (its state comes from the list).
         relay.post_file(session, role, transfer, clock(), caller_participant())
         tell(transfer, FileOffered)
+        # Behind several relays, the balancer sends /api/files/<id>/... here, to the bytes.
+        bottle.response.set_header(AFFINITY_HEADER, transfer.id)
         bottle.response.status = 201
         return {"transfer": transfer.view()}
 

@@ -109,6 +109,9 @@ class Outbox:
         self._sequence = 0
         self._keys: set[str] = set()  # meta["key"] of every mail: see has_key()
         self.on_enqueued: Callable[[], None] = lambda: None  # the sender's wake-up
+        # A mail that will never arrive (rejected, or too old to retry): the feature that
+        # queued it learns the mail id (an invitation's personal link is closed).
+        self.on_undelivered: Callable[[str], None] = lambda mail_id: None
         for doc in store.all(OUTBOX):
             self._mails[doc["id"]] = dict(doc)
             self._doc_ids[doc["id"]] = doc.doc_id
@@ -204,6 +207,11 @@ class Outbox:
         mail = self._mails.get(mail_id)
         return dict(mail.get("meta") or {}) if mail else {}
 
+    def ref(self, mail_id: str) -> str:
+        """What the mail is about (``OutgoingMail.ref``), "" for an unknown mail."""
+        mail = self._mails.get(mail_id)
+        return str(mail.get("ref") or "") if mail else ""
+
     def views(self, owner: str, ref: str) -> list[dict[str, Any]]:
         """Every mail of ``owner`` about ``ref``, oldest first."""
         found = [m for m in self._mails.values() if m["owner"] == owner and m["ref"] == ref]
@@ -274,6 +282,7 @@ class Outbox:
         if now - mail["created_at"] >= self.policy.max_age_s:
             self._change(mail_id, state=FAILED, committing=False, error=EXPIRED,
                          answer=_short(answer), finished_at=now)  # fmt: skip
+            self.on_undelivered(mail_id)
             return
         next_try_at = now + self.policy.delay_s(mail["attempts"])
         self._change(mail_id, state=RETRYING, committing=False, answer=_short(answer),
@@ -284,6 +293,7 @@ class Outbox:
         """A permanent failure (the server's 5xx for this mail): never tried again."""
         self._change(mail_id, state=FAILED, committing=False, error=REJECTED,
                      answer=_short(answer), finished_at=now)  # fmt: skip
+        self.on_undelivered(mail_id)
 
     def uncertain(self, mail_id: str, answer: str, now: float) -> None:
         """The connection broke after the final ``.``: maybe taken, so never sent again."""

@@ -28,6 +28,8 @@ from relay_server.web.http_bodies import json_body, json_route
 
 logger = logging.getLogger(__name__)
 
+SUPPORT_REF = "support:"  # an invitation mail's ref: "support:<session id>"
+
 MAX_BODY_BYTES = 64 * 1024  # 200 recipients of 254 characters fit with room to spare
 SETTING_FIELDS = (
     "host", "port", "security", "username", "sender_address", "sender_name", "ca_file",
@@ -46,6 +48,18 @@ def install_mail_routes(
     clock: Callable[[], float] = time.time,
 ) -> None:
     route = json_route()
+
+    def close_link_of(mail_id: str) -> None:
+        # A3: an invitation that will never arrive closes its personal link.
+        invitation_id = outbox.meta(mail_id).get("invitation")
+        ref = outbox.ref(mail_id)
+        if not invitation_id or not ref.startswith(SUPPORT_REF):
+            return
+        session_id = ref.removeprefix(SUPPORT_REF)
+        if relay.close_undelivered_link(session_id, str(invitation_id), clock()):
+            logger.info("personal link closed: its mail failed", extra={"session_id": session_id})
+
+    outbox.on_undelivered = close_link_of
 
     def principal():
         return bearer_principal(relay.accounts, bottle.request.get_header("Authorization"), clock())
@@ -172,7 +186,7 @@ def install_mail_routes(
             ids.append(
                 outbox.enqueue(
                     OutgoingMail(
-                        owner=who.username, ref=f"support:{session_id}", kind="invitation",
+                        owner=who.username, ref=f"{SUPPORT_REF}{session_id}", kind="invitation",
                         to=address, lang=lang, content=contents[key], reply_to=reply_to,
                         meta={"invitation": link["invitation"]["id"], "value": secret},
                     ),
@@ -199,7 +213,7 @@ def install_mail_routes(
     def list_invitations(session_id: str):
         who = principal()
         relay.get_support(who, session_id)
-        views = outbox.views(who.username, f"support:{session_id}")
+        views = outbox.views(who.username, f"{SUPPORT_REF}{session_id}")
         return {"mails": with_links(who, session_id, views)}
 
     @app.get("/api/mails/<mail_id>")

@@ -7,6 +7,9 @@ code: a wrong code is one dict lookup and changes nothing here (the relay counts
 Retired codes are remembered for a day so that a customer is told "already used" or "expired"
 instead of "wrong".
 
+With several relay nodes each code is also claimed in the hub (``claim``/``release``, set by
+the Relay): a code another node holds is never issued here.
+
 Why nine digits: against an attacker with unlimited addresses each guess hits one of the N
 live codes with probability N/10^9 (10^-7 with 100 live codes; six digits made it 10^-4).
 docs/security.md has the whole computation.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -65,6 +69,9 @@ class AccessCodes:
     """Live codes by value; every operation is O(1) or O(log n) in the number of live codes."""
 
     def __init__(self) -> None:
+        # (code, session id, lifetime) -> held by us relay-wide now; and its release.
+        self.claim: Callable[[str, str, float], bool] = lambda code, session_id, ttl: True
+        self.release: Callable[[str, str], None] = lambda code, session_id: None
         self._live: dict[str, _LiveCode] = {}
         self._by_expiry: list[tuple[float, str]] = []  # heap; stale entries are skipped
         self._retired: dict[str, tuple[CodeProblem, float]] = {}  # oldest first
@@ -76,7 +83,7 @@ class AccessCodes:
             raise RuntimeError("no access codes left")
         while True:
             code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-            if code not in self._live:
+            if code not in self._live and self.claim(code, session_id, lifetime_s):
                 break
         self._retired.pop(code, None)
         self._add(code, session_id, now + lifetime_s)
@@ -108,12 +115,15 @@ class AccessCodes:
         """
         session_id = self.check(code, now)
         del self._live[code]
+        self.release(code, session_id)
         self._retire(code, CodeProblem.USED, now)
         return session_id
 
     def revoke(self, code: str, now: float, problem: CodeProblem = CodeProblem.EXPIRED) -> None:
         """Retire ``code`` (its session ended, got a new one, or let a knocker in: ``USED``)."""
-        if self._live.pop(code, None) is not None:
+        live = self._live.pop(code, None)
+        if live is not None:
+            self.release(code, live.session_id)
             self._retire(code, problem, now)
 
     def expire(self, now: float) -> list[tuple[str, str]]:
@@ -138,6 +148,7 @@ class AccessCodes:
 
     def _expire(self, code: str, live: _LiveCode, now: float) -> None:
         del self._live[code]
+        self.release(code, live.session_id)
         self._retire(code, CodeProblem.EXPIRED, now)
         self._due.append((live.session_id, code))
 

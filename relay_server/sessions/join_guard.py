@@ -14,6 +14,12 @@ Two limits, neither of which ever refuses a customer who holds a valid code:
   ``budget * 100 / 10^9`` of hit probability per window, whatever N is:
   P(join without a click in 24 h) <= 24 h / window * budget * 100 / 10^9 (docs/security.md).
 
+With several relay nodes (a shared hub, ``JoinGuard.shared``) both limits also count in the
+hub's fixed windows, so they span nodes: an address that made ``ADDRESS_WRONG_LIMIT`` wrong
+codes across all nodes in the window waits until the window ends, and the relay-wide budget
+is the sum over nodes. A fixed window never holds more than the sliding one, so on one node
+the local limits decide as before.
+
 Icon knocks have their own per-address limit (an icon number is public, so every pick knocks).
 Every operation is O(1); :meth:`JoinGuard.sweep` forgets addresses past their window.
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 FREE_WRONG_CODES = 3  # wrong codes from one address before any wait
 FIRST_DELAY_S = 1.0  # the wait after the 3rd wrong code; doubles with each further one
@@ -31,6 +38,17 @@ ICON_KNOCKS_PER_ADDRESS = 5  # icon knocks per address per ADDRESS_WINDOW_S
 DEFAULT_GUESS_BUDGET = 400  # wrong codes relay-wide per window (at 100 live codes)
 REFERENCE_LIVE_CODES = 100  # the budget is for this many live codes; more shrink it
 DEFAULT_GUESS_WINDOW_S = 3600.0
+
+
+class SharedCounts(Protocol):
+    """Counts in fixed windows that every relay node adds to (the hub's ``hit``/``count``)."""
+
+    def hit(self, key: str, window_s: float, now: float) -> int: ...
+
+    def count(self, key: str, window_s: float, now: float) -> int: ...
+
+
+RELAY_WRONG_KEY = "wrong:relay"
 
 
 class AddressWindow:
@@ -126,6 +144,7 @@ class JoinGuard:
     budget: GuessBudget
     wrong_by_address: AddressWindow
     icon_knocks_by_address: AddressWindow
+    shared: SharedCounts | None = None  # several nodes: the hub's counts span them
 
     @classmethod
     def create(
@@ -139,22 +158,35 @@ class JoinGuard:
 
     def retry_after(self, address: str, now: float) -> float:
         """Seconds ``address`` must wait before its next code, 0 when it may try now."""
+        shared_wait = 0.0
+        if self.shared is not None:
+            key = f"wrong:{address}"
+            if self.shared.count(key, ADDRESS_WINDOW_S, now) >= ADDRESS_WRONG_LIMIT:
+                shared_wait = ADDRESS_WINDOW_S - now % ADDRESS_WINDOW_S  # the window's end
         wrong = self.wrong_by_address.count(address, now)
         if wrong < FREE_WRONG_CODES:
-            return 0.0
+            return shared_wait
         locked = self.wrong_by_address.wait_until_room(address, now)
         last = self.wrong_by_address.last(address) or now
         delay = FIRST_DELAY_S * 2 ** (wrong - FREE_WRONG_CODES)
-        return max(locked, last + delay - now, 0.0)
+        return max(locked, last + delay - now, shared_wait, 0.0)
 
     def wrong_code(self, address: str, now: float) -> None:
         """Count one wrong (or used, or expired) code from ``address``."""
         self.wrong_by_address.add(address, now)
         self.budget.record(now)
+        if self.shared is not None:
+            self.shared.hit(f"wrong:{address}", ADDRESS_WINDOW_S, now)
+            self.shared.hit(RELAY_WRONG_KEY, self.budget.window_s, now)
 
     def admission_required(self, now: float, live_codes: int = REFERENCE_LIVE_CODES) -> bool:
         """True while the relay-wide budget is spent: a correct code knocks instead of joining."""
-        return self.budget.exhausted(now, live_codes)
+        if self.budget.exhausted(now, live_codes):
+            return True
+        if self.shared is None or self.budget.budget <= 0:
+            return False
+        spent = self.shared.count(RELAY_WRONG_KEY, self.budget.window_s, now)
+        return spent >= self.budget.allowed(live_codes)
 
     def icon_knock_wait(self, address: str, now: float) -> float:
         """Seconds ``address`` must wait before its next icon knock, 0 when it may knock now."""

@@ -1,7 +1,8 @@
 """The relay's domain logic: support sessions, joins, chat, ends.
 
-The HTTP-side actions (new support, join, notes) and the end of a session are here; customers'
-seats and the personal links in ``seats.py`` (:class:`Seats`, Relay's base); the chat
+The HTTP-side actions (new support, join, notes) and the end of a session are here; knocks
+and their answers in ``admission.py`` (:class:`Admission`, Relay's base); customers'
+seats and the personal links in ``seats.py`` (:class:`Seats`, its base); the chat
 sockets' hello, seating and messages in ``chat_sockets.py`` (:class:`ChatSockets`, its base).
 No sockets and no gevent: the HTTP routes and the websocket adapter call these methods, pass
 the current time, and hand in members with ``send``/``close``. ``wait_durable`` is the one
@@ -28,12 +29,15 @@ from relay_server.history.archive import Archive, HistoryArchive
 from relay_server.history.handover import HistoryHandover
 from relay_server.history.history import History
 from relay_server.history.usage import SessionUsage
+from relay_server.hub import Hub, HubError
+from relay_server.hub.local import LocalHub
 from relay_server.options.catalog import ALL_OPTIONS
 from relay_server.options.live import LiveRelayOptions, command_line_values
 from relay_server.options.options import Options
 from relay_server.screen.fanout import CallLater
 from relay_server.screen.router import Screens
 from relay_server.sessions.access_codes import CodeError, format_code
+from relay_server.sessions.admission import Admission
 from relay_server.sessions.agent_icons import AgentIcons
 from relay_server.sessions.chat_log import ChatLog
 from relay_server.sessions.chat_sockets import HandshakeRefused
@@ -43,16 +47,13 @@ from relay_server.sessions.join_guard import (
     JoinGuard,
 )
 from relay_server.sessions.knocks import (
-    Knock,
-    KnockError,
     Knocks,
-    KnockState,
     KnockVia,
     RefusedBecause,
 )
 from relay_server.sessions.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.sessions.rooms import Member, Rooms
-from relay_server.sessions.seats import JOIN_MESSAGES, Seats
+from relay_server.sessions.seats import JOIN_MESSAGES
 from relay_server.sessions.supports import (
     AGENT_PARTICIPANT_ID,
     DEFAULT_CUSTOMERS_PER_SESSION,
@@ -69,12 +70,7 @@ from suite.protocol import (
     ChatMessage,
     CloseCode,
     CustomerRemoved,
-    ErrorCode,
     FileCancelled,
-    KnocksChanged,
-    ProtocolError,
-    RefuseAllKnocks,
-    RefuseKnock,
     Role,
     SessionEnded,
     SessionUpdated,
@@ -84,6 +80,9 @@ logger = logging.getLogger(__name__)
 
 LIVE_SESSIONS = "live_sessions"
 SWEEP_EVERY_S = 60.0  # forget addresses past their throttle window this often
+# The node's lease in the hub (it owns its sessions while it lives): renewed every tick
+# (1 s), so a killed node's sessions come free this long after its last renewal.
+SESSION_LEASE_S = 3.0
 
 
 @dataclass(slots=True)
@@ -104,9 +103,10 @@ class RelayOptions:
 __all__ = ["HandshakeRefused", "Relay", "RelayOptions", "invitation_text"]
 
 
-class Relay(Seats):
-    """Support sessions: the HTTP-side actions here, customers' seats and personal links in
-    :class:`Seats`, the chat sockets' lifecycle and messages in :class:`ChatSockets`."""
+class Relay(Admission):
+    """Support sessions: the HTTP-side actions here, knocks and the agent's answers in
+    :class:`Admission`, customers' seats and personal links in :class:`Seats`, the chat
+    sockets' lifecycle and messages in :class:`ChatSockets`."""
 
     def __init__(
         self,
@@ -116,8 +116,11 @@ class Relay(Seats):
         call_later: CallLater | None = None,
         hasher: Callable[[str], str] = hash_password,
         settings: Options | None = None,
+        hub: Hub | None = None,
     ):
         self.store = store
+        # What relay nodes share live (--hub): codes, session leases, throttles, delivery.
+        self.hub: Hub = hub or LocalHub()
         # The admin's options (AD4) over the command line's: read at each use (live.py).
         self.settings = settings or Options(
             store, ALL_OPTIONS, command_line_values(options, RelayOptions())
@@ -130,12 +133,21 @@ class Relay(Seats):
         self.notes = SessionNotes(store)
         self.photos = Photos(store.folder / "photos")
         self.directory = SupportDirectory()
+        self.directory.codes.claim = lambda code, session_id, ttl_s: self.hub.claim(
+            "code", code, session_id, ttl_s
+        )
+        # A release that fails (Redis away) is left to the claim's expiry, the code's lifetime.
+        self.directory.codes.release = lambda code, session_id: self._unless_hub_fails(
+            self.hub.release, "code", code, session_id
+        )
         self.agent_icons = AgentIcons(store)  # each agent keeps one icon number
         self.rooms = Rooms()
         self.screens = Screens(call_later, end_session=self._end_from_screen)
         self.screens.control.agent_chat = self._agent_chat  # control_state to the chat (P3)
         self.screens.to_chat = self._to_chat  # recording_state to everyone (P9)
         self.join_guard = JoinGuard.create(options.guess_budget, options.guess_window_s)
+        if self.hub.kind != "local":  # the throttles span the nodes (join_guard.py)
+            self.join_guard.shared = self.hub
         self.knocks = Knocks()
         # The time of socket events (a call's TURN credentials), for the calls of enter/leave.
         self.clock: Callable[[], float] = time.time
@@ -168,6 +180,7 @@ class Relay(Seats):
             session = SupportSession.from_record(doc)
             self.directory.restore(session)
             self._live_doc_ids[session.id] = doc.doc_id
+            self.hub.take_session(session.id, SESSION_LEASE_S)
         if self._live_doc_ids:
             logger.info("restored %d live sessions", len(self._live_doc_ids))
         # A session that ended while its board's removal was not yet written (a crash).
@@ -195,6 +208,7 @@ class Relay(Seats):
             )
         except RuntimeError:
             raise Refused("no_codes_left", "no access codes are free; try again soon") from None
+        self.hub.take_session(session.id, SESSION_LEASE_S)
         self._persist(session)
         self.wait_durable()
         return self.support_view(session)
@@ -329,113 +343,6 @@ class Relay(Seats):
             raise Refused(str(error.problem), JOIN_MESSAGES[str(error.problem)]) from None
         return self._joined(session, customer, now)
 
-    # -- knocks (admission) ----------------------------------------------------------------
-
-    def _knock(
-        self, session: SupportSession, name: str, via: KnockVia, ip: str, now: float
-    ) -> dict[str, Any]:
-        try:
-            knock, replaced = self.knocks.knock(session.id, name, via, ip, now)
-        except KnockError as error:
-            raise Refused(error.problem, error.message, 60.0) from None
-        if replaced is not None:
-            self.knock_settled(replaced.secret)
-        self._tell_knocks(session.id)
-        logger.info("customer knocking (%s)", via, extra={"session_id": session.id})
-        return {
-            "status": "knocking",
-            "knock_secret": knock.secret,
-            "knock": knock.for_customer(),
-            "agent": session.public(False)["agent"],
-        }
-
-    def knock_status(self, secret: str) -> dict[str, Any]:
-        """What ``GET /api/knocks/<secret>`` answers; with the customer token once admitted.
-
-        Raises:
-            Refused: ``404 knock_not_found`` (unknown, or forgotten after a restart).
-        """
-        knock = self.knocks.by_secret(secret)
-        if knock is None:
-            raise Refused("knock_not_found", "this request to join is unknown; join again")
-        answer: dict[str, Any] = {"knock": knock.for_customer()}
-        if knock.state is KnockState.ADMITTED:
-            session = self.directory.sessions.get(knock.session_id)
-            answer.update(
-                session_id=knock.session_id,
-                customer_token=knock.customer_token,
-                agent=session.public(False)["agent"] if session else {},
-            )
-        return answer
-
-    def knock_pending(self, secret: str) -> bool:
-        knock = self.knocks.by_secret(secret)
-        return knock is not None and knock.state is KnockState.PENDING
-
-    def withdraw_knock(self, secret: str, now: float) -> dict[str, Any]:
-        """The customer stops knocking (``DELETE /api/knocks/<secret>``)."""
-        knock = self.knocks.by_secret(secret)
-        if knock is None:
-            raise Refused("knock_not_found", "this request to join is unknown")
-        if self.knocks.withdraw(knock, now):
-            self.knock_settled(knock.secret)
-            self._tell_knocks(knock.session_id)
-        return {"knock": knock.for_customer()}
-
-    def _answer_knock(self, session: SupportSession, message: Any, now: float) -> None:
-        """The agent's Admit / Refuse / Refuse all."""
-        if isinstance(message, RefuseAllKnocks):
-            refused = self.knocks.refuse_all(session.id, RefusedBecause.AGENT, now)
-            self._settle_knocks(refused, session)
-            return
-        try:
-            knock = self.knocks.find_pending(session.id, message.knock_id)
-        except KnockError as error:
-            self._tell_knocks(session.id)  # the agent's list is stale: send the current one
-            raise ProtocolError(ErrorCode.NOT_ALLOWED, error.message, str(message.type)) from None
-        if isinstance(message, RefuseKnock):
-            self.knocks.refuse(knock, RefusedBecause.AGENT, now)
-            self._settle_knocks([knock], session)
-            return
-        try:
-            customer = self.directory.admit(
-                session, knock.name, now, str(knock.via), self.options.customers_per_session
-            )
-        except JoinError:  # ended, or full: its knocks should be gone already
-            self.knocks.refuse(knock, RefusedBecause.SESSION_TAKEN, now)
-            self._settle_knocks([knock], session)
-            raise ProtocolError(
-                ErrorCode.NOT_ALLOWED, "the session has no free seat", str(message.type)
-            ) from None
-        customer.since_id = self._chat(session.id).last_id
-        full = len(session.customers) >= self.options.customers_per_session
-        refused = self.knocks.admit(knock, customer.token, now, refuse_others=full)
-        self._persist(session)
-        self.wait_durable()  # the customer token must survive a restart before it is handed out
-        for settled in (knock, *refused):
-            self.knock_settled(settled.secret)
-        self._tell_knocks(session.id)  # without the admitted one
-        self._tell_agent(session, SessionUpdated)
-        logger.info("agent admitted a customer", extra={"session_id": session.id})
-
-    def _settle_knocks(self, settled: list[Knock], session: SupportSession) -> None:
-        for knock in settled:
-            self.knock_settled(knock.secret)
-        if settled:
-            self._tell_knocks(session.id)
-
-    def _tell_knocks(self, session_id: str) -> None:
-        """Send the agent the session's pending knocks (the whole list: small, idempotent)."""
-        room = self.rooms.find(session_id)
-        agent = room.get(Role.AGENT) if room else None
-        if agent is not None:
-            agent.send(self._knocks_frame(session_id))
-
-    def _knocks_frame(self, session_id: str) -> str:
-        return KnocksChanged(
-            knocks=[k.for_agent() for k in self.knocks.pending(session_id)]
-        ).to_frame()
-
     def _end_from_screen(self, member: Member, now: float) -> None:
         """The viewer's End button: its session ends as from the chat."""
         session = self.directory.sessions.get(member.session_id)
@@ -466,6 +373,7 @@ class Relay(Seats):
         self.whiteboards.forget(session.id)
         self.board_images.drop(session.id)
         self.wait_durable()
+        self._unless_hub_fails(self.hub.hand_over, session.id)
         self.drop_files(session.id)  # before session_ended goes out: nothing left behind
         self.session_ended(session.id, now)
         self.calls.end_session(session.id, now)
@@ -503,6 +411,21 @@ class Relay(Seats):
         self.accounts.sweep_throttles(now)
         if self.whiteboards.flush():  # debounced: a second's changes at a time (CH3)
             self.wait_durable()
+        self._unless_hub_fails(self.hub.heartbeat, SESSION_LEASE_S)
+
+    @staticmethod
+    def _unless_hub_fails(action: Callable[..., None], *args: Any) -> None:
+        """Do what the hub can also let expire (a release, a renewal): a hub that fails is
+        logged, and the rest of the caller's work goes on."""
+        try:
+            action(*args)
+        except HubError as error:
+            logger.warning("%s", error)
+
+    def hand_over_all(self) -> None:
+        """A draining node (SIGTERM) drops its lease: another node takes its sessions over
+        at once instead of after :data:`SESSION_LEASE_S`."""
+        self._unless_hub_fails(self.hub.leave)
 
     def _agents_connected(self) -> set[str]:
         """Usernames of the agents with a chat socket open now."""

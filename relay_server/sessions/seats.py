@@ -106,6 +106,17 @@ class Seats(ChatSockets):
         self.wait_durable()
         return {"invitation": invitation.view()}
 
+    def close_undelivered_link(self, session_id: str, invitation_id: str, now: float) -> bool:
+        """The mail carrying this personal link will never arrive: the link, if still open, is
+        revoked (nobody should hold a seat nobody was told about). True when it was closed;
+        the agent sees it in the mail's state (``link.state``: ``revoked``)."""
+        try:
+            invitation = self.invitations.revoke(session_id, invitation_id, now)
+        except InvitationError:
+            return False  # used, revoked or closed already, or its session is gone
+        self._store_invitation(invitation)
+        return True
+
     def _owned_live(self, principal: Principal, session_id: str) -> SupportSession:
         session = self.directory.sessions.get(session_id)
         if session is None or session.agent_username != principal.username:

@@ -114,15 +114,16 @@ def build_app(
 
     @app.get("/ready")
     def ready():
-        # Readiness (a load balancer's check), apart from liveness: the store answers. The
-        # shared hub (several relays) will be checked here too. No details for anyone: the
-        # reason is in the relay's log.
-        problem = relay.store.check()
+        # Readiness (a load balancer's check), apart from liveness: the store and the hub
+        # (Redis, with several relays) answer. No details for anyone: the reason is in the
+        # relay's log.
+        problem = relay.store.check() or relay.hub.check()
+        kinds = {"store": relay.store.kind, "hub": relay.hub.kind}
         if problem is not None:
             logger.warning("not ready: %s", problem)
             bottle.response.status = 503
-            return {"status": "not_ready", "store": relay.store.kind}
-        return {"status": "ready", "store": relay.store.kind}
+            return {"status": "not_ready", **kinds}
+        return {"status": "ready", **kinds}
 
     @app.post("/api/login")
     @api
@@ -233,7 +234,10 @@ def build_app(
     @api
     def new_support():
         bottle.response.status = 201
-        return {"support": relay.new_support(principal(), clock(), relay_url())}
+        support = relay.new_support(principal(), clock(), relay_url())
+        # Behind several relays, the balancer learns that this session lives here.
+        bottle.response.set_header(proxy_headers.AFFINITY_HEADER, support["session_id"])
+        return {"support": support}
 
     @app.get("/api/supports/<session_id>")
     @api

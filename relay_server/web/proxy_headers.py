@@ -11,6 +11,12 @@ the relay runs behind trusted proxies (``--trust-proxy``), because any client ca
   ``X-Forwarded-Proto`` / ``X-Forwarded-Host`` under the same rule, else from the request's own
   scheme and ``Host``; a scheme other than http/https or a host that is not a plain host name
   or IP address (with an optional port) is never used, so no ``javascript:`` link is produced.
+
+Two headers go the other way, to the load balancer in front of several relays
+(docs/deployment.md, *Several relays behind HAProxy*): every response names the node that
+answered (``X-Relay-Node``, with ``--node-name``), and the answer that creates a session or a
+file transfer names it (``X-Relay-Affinity``), so that the balancer sends everything later
+addressed to that session or transfer to the node that holds it.
 """
 
 from __future__ import annotations
@@ -19,6 +25,11 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from typing import Any
+
+NODE_HEADER = "X-Relay-Node"
+AFFINITY_HEADER = "X-Relay-Affinity"
+# A node's name: what HAProxy's logs and an operator read; no spaces, no header tricks.
+NODE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}\Z")
 
 SCHEMES = ("http", "https")
 # A DNS name or an IPv4 address, or an IPv6 address in brackets; an optional port.

@@ -16,6 +16,7 @@ import gevent
 from gevent.event import Event
 
 from relay_server.accounts.passwords import hash_password
+from relay_server.hub import Hub
 from relay_server.mail.outbox import Outbox, RetryPolicy
 from relay_server.mail.routes import install_mail_routes
 from relay_server.mail.sender import MailSender
@@ -36,6 +37,7 @@ from relay_server.viewer.builds import ViewerBuilds
 from relay_server.web.app import build_app
 from relay_server.web.connection_limits import ConnectionLimits
 from relay_server.web.http_server import LimitedWSGIServer, timed_handler_class
+from relay_server.web.proxy_headers import NODE_HEADER
 from relay_server.web.refusals import refusals
 from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
@@ -59,6 +61,7 @@ class ServerConfig:
     viewer_dir: Path | None = None  # one-time viewer builds to hand out (D1)
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # slow clients
     health_details: bool = False  # /health counters for anyone, not only admins
+    node_name: str = ""  # behind a balancer: every response says X-Relay-Node: <name>
     # Mail (A3, AD4): option values from the command line (``mail.host``...), first retry.
     mail_command_line: dict = field(default_factory=dict)
     mail_retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -83,6 +86,7 @@ def run(
     options: RelayOptions,
     store: Store | None = None,
     on_listening=None,
+    hub: Hub | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT; returns the process exit status."""
     store = store or TinyDBStore(config.data_dir)
@@ -98,7 +102,7 @@ def run(
         store, options, wait_durable=committer.wait_durable, call_later=gevent.spawn_later,
         # New passwords are hashed off the event loop (admin site, AD1): scrypt takes ~50 ms.
         hasher=lambda password: pool.apply(hash_password, (password,)),
-        settings=settings,
+        settings=settings, hub=hub,
     )  # fmt: skip
     reservations = Reservations(relay)  # A11: the booking; its mail is plugged in below
     app = build_app(
@@ -163,11 +167,11 @@ def run(
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(config.tls_cert), str(config.tls_key))
         ssl_args["ssl_context"] = context
-    raise_descriptor_limit()
     server = LimitedWSGIServer(
         (config.host, config.port),
         app,
         limits=config.limits,
+        response_headers=((NODE_HEADER, config.node_name),) if config.node_name else (),
         handler_class=timed_handler_class(websocket_handler_class(config.stock_websocket)),
         log=None,
         error_log=logging.getLogger("relay_server.wsgi"),
@@ -212,6 +216,7 @@ def run(
 
     logger.info("relay stopping")
     ticker.kill()
+    relay.hand_over_all()  # drain: other nodes may take the sessions over now
     reminder_loop.stop()
     cleanup.kill()
     server.stop_accepting()
@@ -223,29 +228,48 @@ def run(
     committer.stop()
     relay.history.close()  # saves the history's index snapshots: the next start is fast
     store.close()
+    relay.hub.close()
     logger.info("relay stopped; data flushed")
     return 0
 
 
-def raise_descriptor_limit() -> None:
+# Descriptors a relay holds besides its sockets: the store, logs, the listening socket, spools.
+RESERVED_DESCRIPTORS = 100
+FEW_WEBSOCKETS = 4000  # 2,000 sessions: below this the start-up line is a warning
+
+
+def raise_descriptor_limit() -> tuple[int, int]:
     """Raise the soft limit on open descriptors to the hard one; log both.
 
-    Every connection is a descriptor; distributions start services with a soft limit of 1,024
-    (or less) under a hard one that is often far higher.
+    Every connection is a descriptor (10,000 sessions hold 20,000 websockets); distributions
+    start services with a soft limit of 1,024 (or less) under a hard one that is often far
+    higher, and only the hard limit needs privilege to raise.
+
+    Returns:
+        The (soft, hard) limits now in force; ``(-1, -1)`` where there are none (Windows).
     """
     try:
         import resource
     except ImportError:  # Windows: no such limit
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        return -1, -1
+    before, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(before, 1 << 20)
+    soft = before
     if soft != resource.RLIM_INFINITY and soft < wanted:
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
         except (ValueError, OSError) as error:
             logger.warning("could not raise the descriptor limit from %d: %s", soft, error)
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    logger.info("open descriptor limit: %d (soft), %d (hard)", soft, hard)
+    room = max(0, soft - RESERVED_DESCRIPTORS)
+    logger.log(
+        logging.WARNING if room < FEW_WEBSOCKETS else logging.INFO,
+        "open descriptor limit: %d (soft), %d (hard); was %d: room for about %d websockets%s",
+        soft, hard, before, room,
+        "; raise the hard limit for more (LimitNOFILE=, --ulimit nofile=)"
+        if room < FEW_WEBSOCKETS else "",
+    )  # fmt: skip
+    return soft, hard
 
 
 def _clean_outbox_forever(outbox: Outbox, options: Options, wait_durable) -> None:

@@ -21,7 +21,7 @@ logger = logging.getLogger("bench_relay")
 
 IDLE_SETTLE_S = 2.0
 GOAL_P99_MS = 50.0
-GOAL_KB_PER_IDLE_WEBSOCKET = 50.0
+GOAL_KB_PER_IDLE_WEBSOCKET = 40.0
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -39,6 +39,7 @@ def run_chat(
     duration_s: float,
     processes: int,
     profile_dir: Path | None = None,
+    rate: float = 1.0,
 ) -> list[Row]:
     """Run chat mode on a started relay; return the table rows."""
     rss_start = relay.rss()
@@ -83,7 +84,7 @@ def run_chat(
         run_started = time.monotonic()
         with profiled(relay, profile_dir, "chat"):
             for _, pipe in workers:
-                pipe.send(("go", duration_s))
+                pipe.send(("go", duration_s, 1.0 / rate))
             results: list[ChatResults] = [pipe.recv()[1] for _, pipe in workers]
         run_elapsed = time.monotonic() - run_started
         relay_cpu = relay.cpu_seconds() - relay_cpu_start

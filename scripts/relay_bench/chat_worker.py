@@ -91,6 +91,7 @@ async def _chat_worker(
     if command[0] != "go":
         return
     duration_s: float = command[1]
+    interval_s: float = command[2]  # each side sends one message per interval_s
 
     # client_id -> (monotonic send time, sender role); both sides of a pair live in this process.
     in_flight: dict[str, tuple[float, str]] = {}
@@ -116,7 +117,7 @@ async def _chat_worker(
                 del in_flight[client_id]
                 return
             side.sent += 1
-            at += 1.0
+            at += interval_s
 
     async def receive_loop(side: ChatSide) -> None:
         try:
@@ -169,10 +170,11 @@ async def _chat_worker(
             await asyncio.sleep(PING_PROBE_INTERVAL_S)
             results.loop_lag_ms.append(max(0.0, loop.time() - due) * 1000)
 
-    # Spread the sends evenly over each second, so the load is 2N messages/s, not bursts.
+    # Spread the sends evenly over each interval, so the load is 2N/interval messages/s, not
+    # bursts.
     count = max(len(sides), 1)
     senders = [
-        asyncio.create_task(send_loop(side, ((i * 7919 + seed) % count) / count))
+        asyncio.create_task(send_loop(side, interval_s * ((i * 7919 + seed) % count) / count))
         for i, side in enumerate(sides)
     ]
     receivers = [asyncio.create_task(receive_loop(side)) for side in sides]

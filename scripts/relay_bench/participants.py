@@ -63,9 +63,20 @@ async def open_participant(
         raise
 
 
-def raise_nofile_limit() -> int:
-    """Raise this process's open-file limit to the hard limit; return the new soft limit."""
+def raise_nofile_limit(needed: int = 0) -> int:
+    """Raise this process's open-file limit to the hard limit (and the hard one to ``needed``
+    where privilege allows: root in CI); return the new soft limit.
+
+    The relay it starts inherits the limits: 10,000 sessions need 20,000 websockets plus the
+    relay's own files, above the 20,000 hard limit some containers set.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (needed, needed))
+            return needed
+        except (ValueError, OSError):
+            pass  # unprivileged: the caller warns that the limit is too low
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return hard

@@ -17,53 +17,36 @@ from pathlib import Path
 import pytest
 
 from suite.agent.app.settings import LocalSettings
+from tests.support import proxy_fixtures
 from tests.support.agent_app import AgentApp
 from tests.support.cdp import CdpPage, by_test_id, visible_js
-from tests.support.certificates import Certificates, make_certificates
 from tests.support.desktop_flow import (
     ACCESS_CODE_JS,
     driving,
     keep_shot,
     main_page,
     open_support_window,
-    private_display,
+    present_whole_screen,
     sign_in,
+    xauth_display,
 )
 from tests.support.network import closed_port_url
-from tests.support.relay import RelayProcess
-from tests.support.tinyproxy import TinyProxy, peer_pids, start_tinyproxy, start_tls_relay
-from tests.support.x11_paint import add_local_xauth_entry
+from tests.support.tinyproxy import peer_pids
 from tests.support.xvfb import Xvfb
 
 pytestmark = [pytest.mark.e2e, pytest.mark.engine]
+
+# The proxy's module fixtures (tests/support/proxy_fixtures.py).
+certificates = proxy_fixtures.certificates
+tls_relay = proxy_fixtures.tls_relay
+proxy = proxy_fixtures.proxy
 
 SHOTS = Path("/work/shots/network")
 
 
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
-    for display in private_display():
-        add_local_xauth_entry(display)  # python-xlib (the presenter's window list) needs it
-        yield display
-
-
-@pytest.fixture(scope="module")
-def certificates(tmp_path_factory) -> Certificates:
-    return make_certificates(tmp_path_factory.mktemp("certs"))
-
-
-@pytest.fixture(scope="module")
-def tls_relay(tmp_path_factory, certificates) -> Iterator[RelayProcess]:
-    relay = start_tls_relay(tmp_path_factory.mktemp("tls-relay"), certificates)
-    yield relay
-    relay.stop()
-
-
-@pytest.fixture(scope="module")
-def proxy(tmp_path_factory, tls_relay) -> Iterator[TinyProxy]:
-    started = start_tinyproxy(tmp_path_factory.mktemp("proxy"), [tls_relay.port])
-    yield started
-    started.stop()
+    yield from xauth_display()
 
 
 def _text(page: CdpPage, test_id: str) -> str:
@@ -185,16 +168,7 @@ def test_first_run_then_the_whole_app_through_the_proxy(
         expect(bubble_with_text(customer, "Welcome, I can read you")).to_be_visible()
 
         # Presenting: the presenter child's screen socket goes through the proxy too.
-        chat.click(by_test_id("present-request"))
-        chat.wait_for_selector(by_test_id("share-picker"))
-        with customer.expect_popup() as popup:
-            customer.get_by_test_id("presentation-accept").click()
-        viewer = popup.value
-        windows.customers.append(viewer)
-        chat.click(by_test_id("share-whole-confirm"))
-        expect(viewer.get_by_test_id("viewer-state")).to_have_attribute(
-            "data-state", "live", timeout=30_000
-        )
+        present_whole_screen(chat, customer, windows)
 
         # A file from the customer: the app's Python downloads it through the proxy.
         source = tmp_path / "order_form.txt"

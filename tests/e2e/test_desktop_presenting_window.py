@@ -23,12 +23,12 @@ from tests.support.desktop_flow import (
     driving,
     main_page,
     open_support_window,
-    private_display,
+    present_whole_screen,
     sign_in,
+    xauth_display,
 )
 from tests.support.desktop_ui import LAYOUT_JS
 from tests.support.ui_pages import customer_viewer_socket
-from tests.support.x11_paint import add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
@@ -39,9 +39,7 @@ LEAST_TRANSCRIPT_PX = 240
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
     """A private 1920x1080 X display for this module's windows."""
-    for display in private_display():
-        add_local_xauth_entry(display)  # python-xlib (the presenter's window list) needs it
-        yield display
+    yield from xauth_display()  # python-xlib (window list, wallpaper) needs an Xauthority
 
 
 def _text_is(test_id: str, text: str) -> str:
@@ -78,16 +76,7 @@ def test_the_chat_window_stays_usable_while_presenting(
             send_chat(customer, f"Question {index} about the reports")
         chat.wait_for(_text_is("chat-peer-name", "Soyeon Choi"))
 
-        chat.click(by_test_id("present-request"))
-        chat.wait_for_selector(by_test_id("share-picker"))  # opens by itself at the request
-        with customer.expect_popup() as popup:
-            customer.get_by_test_id("presentation-accept").click()
-        viewer = popup.value
-        windows.customers.append(viewer)
-        chat.click(by_test_id("share-whole-confirm"))  # the first whole-screen share, confirmed
-        expect(viewer.get_by_test_id("viewer-state")).to_have_attribute(
-            "data-state", "live", timeout=20_000
-        )
+        present_whole_screen(chat, customer, windows, timeout_ms=20_000)
         chat.wait_for_selector(by_test_id("present-pause"))
 
         for name in ("order_form.txt", "brochure.pdf"):

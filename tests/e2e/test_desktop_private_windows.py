@@ -25,10 +25,9 @@ from tests.support.desktop_flow import (
     driving,
     main_page,
     open_support_window,
-    private_display,
     sign_in,
+    xauth_display,
 )
-from tests.support.x11_paint import add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
@@ -40,11 +39,7 @@ NOTES_TEXT = "Private: budget is 40M KRW, decision maker is the CFO."
 
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
-    for display in private_display():
-        # python-xlib (the presenter's window list) needs a cookie for this host, as a desktop
-        # session's ~/.Xauthority has; Xvfb's own file holds a wildcard one only.
-        add_local_xauth_entry(display)
-        yield display
+    yield from xauth_display()  # python-xlib (window list, wallpaper) needs an Xauthority
 
 
 def app_windows(env: dict[str, str], pid: int) -> list[tuple[int, int, int, int]]:

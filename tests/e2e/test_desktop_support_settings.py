@@ -31,13 +31,13 @@ from tests.support.desktop_flow import (
     keep_shot,
     main_page,
     open_support_window,
-    private_display,
+    present_whole_screen,
     sign_in,
+    xauth_display,
 )
 from tests.support.processes import children
 from tests.support.waiting import wait_until
 from tests.support.wallpaper import photo_like, root_pixels, root_pixmap_property, set_wallpaper
-from tests.support.x11_paint import add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
@@ -50,9 +50,7 @@ LOCK_AFTER_S = 4
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
     """A private 1920x1080 X display for this module's windows."""
-    for display in private_display():
-        add_local_xauth_entry(display)  # python-xlib (wallpaper, window list) needs it
-        yield display
+    yield from xauth_display()  # python-xlib (window list, wallpaper) needs an Xauthority
 
 
 @pytest.fixture
@@ -105,19 +103,8 @@ def _flag(command: list[str], flag: str) -> str:
 
 def _present(support, windows: Windows) -> None:
     """The customer accepts a presentation of the whole screen and sees it."""
-    from playwright.sync_api import expect
-
-    support.chat.click(by_test_id("present-request"))
-    support.chat.wait_for_selector(by_test_id("share-picker"))
-    with support.customer.expect_popup() as popup:
-        support.customer.get_by_test_id("presentation-accept").click()
-    viewer = popup.value
-    windows.customers.append(viewer)
-    support.chat.click(by_test_id("share-whole-confirm"))
-    # The customer sees the screen: the app's presenter runs (a stop before that is lost).
-    expect(viewer.get_by_test_id("viewer-state")).to_have_attribute(
-        "data-state", "live", timeout=20_000
-    )
+    # The customer sees the screen: the app's presenter runs.
+    present_whole_screen(support.chat, support.customer, windows, timeout_ms=20_000)
 
 
 def test_presets_text_size_and_wallpaper_in_the_real_app(

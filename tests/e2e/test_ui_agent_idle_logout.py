@@ -20,8 +20,16 @@ from tests.support.desktop_ui import (
     desktop_page,
     local_call,
 )
-from tests.support.relay import ALICE
-from tests.support.ui_pages import PageFactory, by_id, customer_join, screenshot, start_support
+from tests.support.relay import ALICE, ROOT
+from tests.support.ui_pages import (
+    PageFactory,
+    by_id,
+    customer_join,
+    open_page,
+    screenshot,
+    start_support,
+)
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -284,3 +292,54 @@ def test_idle_setting_is_saved_validated_and_applied(
         expect(by_id(main, "idle-minutes")).to_have_value("0")
     finally:
         main.context.close()
+
+
+def test_the_admins_idle_limit_bounds_the_page_and_applies_without_a_reload(
+    browser, relay_factory
+) -> None:
+    """AD4: the admin's idle sign-out for every agent bounds the page's own idle time (30
+    minutes): 5 once the admin sets it; a change is read again after the agent's input, with
+    no reload and no call while the agent is idle; 0 (none) leaves the agent's own time."""
+    relay = relay_factory(agents=(ROOT,))
+    api = Api(relay.url)
+    root = api.login(ROOT.username, ROOT.password)
+
+    def admin_limit(minutes: int) -> None:
+        values = {"values": {"agents.idle_timeout_minutes": minutes}}
+        status, body, _ = api.request("PUT", "/api/admin/options", json=values, token=root)
+        assert status == 200, body
+
+    admin_limit(5)
+    page = open_page(browser, relay.url + "/agent")
+    try:
+        _login(page)
+        wait_until(lambda: page.evaluate("window.__rsTest.idleMinutes()") == 5, "5 minutes")
+        page.evaluate("window.__rsTest.idleRefreshMs(200)")
+        reads: list[str] = []
+        page.on(
+            "request", lambda r: reads.append(r.url) if "/api/me/preferences" in r.url else None
+        )
+        admin_limit(12)
+        page.wait_for_timeout(800)  # four refresh ticks without input: nothing is asked
+        assert reads == [] and page.evaluate("window.__rsTest.idleMinutes()") == 5
+        page.mouse.move(200, 200)
+        page.mouse.move(300, 250)
+        wait_until(lambda: page.evaluate("window.__rsTest.idleMinutes()") == 12, "12 minutes")
+        # Settings › Network says so, beside the agent's own time.
+        by_id(page, "settings-button").click()
+        by_id(page, "tab-network").click()
+        expect(by_id(page, "idle-admin-limit")).to_have_text(
+            "Your administrator signs every agent out after 12 minutes without activity;"
+            " the shorter time applies."
+        )
+        screenshot(page, "agent-settings-idle-admin-limit")
+        admin_limit(0)
+        page.mouse.move(100, 100)
+        wait_until(lambda: page.evaluate("window.__rsTest.idleMinutes()") == 30, "the agent's 30")
+        by_id(page, "home-button").click()
+        by_id(page, "settings-button").click()
+        by_id(page, "tab-network").click()
+        expect(by_id(page, "idle-minutes")).to_have_value("30")
+        expect(by_id(page, "idle-admin-limit")).to_be_hidden()
+    finally:
+        page.context.close()

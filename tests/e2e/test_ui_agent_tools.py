@@ -270,3 +270,40 @@ def test_help_opens_in_a_new_tab_in_both_languages(agent_page: Page) -> None:
     expect(by_id(help_page, "help-en")).to_be_hidden()
     expect(help_page).to_have_title("RemoteSales · 도움말")
     screenshot(help_page, "agent-help-ko")
+
+
+def test_a_reload_comes_back_to_the_open_view(agent_page: Page) -> None:
+    """/agent reloaded while Reservations (or History) is open shows that view again, not home;
+    back on home, a reload stays home."""
+    by_id(agent_page, "reservations-button").click()
+    expect(by_id(agent_page, "reservations-panel")).to_be_visible()
+    agent_page.reload()
+    expect(by_id(agent_page, "reservations-panel")).to_be_visible()
+    expect(by_id(agent_page, "reservations-button")).to_have_attribute("aria-current", "page")
+    by_id(agent_page, "history-button").click()
+    expect(by_id(agent_page, "history-panel")).to_be_visible()
+    agent_page.reload()
+    expect(by_id(agent_page, "history-panel")).to_be_visible()
+    by_id(agent_page, "home-button").click()
+    agent_page.reload()
+    expect(by_id(agent_page, "new-support-button")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("locale", "note"),
+    [("en-US", "settings are in the RemoteSales desktop app"), ("ko-KR", "데스크톱 앱에 있습니다")],
+)
+def test_the_browser_network_tab_says_where_network_settings_are(
+    open_ui: PageFactory, locale: str, note: str
+) -> None:
+    """In a browser the Network tab says the connection settings belong to the desktop app
+    (English and Korean) and offers no server or proxy fields, only the automatic sign-out."""
+    page = open_ui("/agent", locale=locale)
+    agent_login(page)
+    by_id(page, "settings-button").click()
+    by_id(page, "tab-network").click()
+    panel = page.locator("#tabpanel-network")
+    expect(by_id(page, "network-browser-note")).to_contain_text(note)
+    expect(panel.locator("input:not(#idle-minutes)")).to_have_count(0)
+    expect(by_id(page, "idle-minutes")).to_be_visible()
+    screenshot(page, f"agent-settings-network-browser-{locale}")

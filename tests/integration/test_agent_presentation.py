@@ -6,14 +6,16 @@ on a private Xvfb display, and a customer screen socket that watches what the re
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+import threading
 
 from suite.agent.app.presentations import presenter_options
 from tests.support.conversation import start_conversation
 from tests.support.local_api import present
-from tests.support.processes import gone, wait_gone
+from tests.support.processes import children, gone, wait_gone
 from tests.support.relay import REPO_ROOT
 from tests.support.screen_socket import ScreenWatcher
 from tests.support.waiting import wait_until
@@ -167,3 +169,34 @@ def test_no_orphan_when_the_app_is_killed(display, conversation, relay):
         parent.kill()
         parent.wait()
     wait_gone(pid, timeout=10)
+
+
+def _starting_presenter(session_id: str) -> int | None:
+    """The pid of this process's presenter child for `session_id` (None: none yet)."""
+    for pid in children(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                if f"--session={session_id}".encode() in cmdline.read():
+                    return pid
+        except FileNotFoundError:
+            continue
+    return None
+
+
+def test_stop_while_the_presenter_starts_is_kept(app, conversation):
+    """Stop pressed while the presenter child is still starting stops it: the start answers
+    idle, the child exits and nothing is presented afterwards."""
+    client, presentations, _ = app
+    sid = conversation.session_id
+    started: dict[str, object] = {}
+    starter = threading.Thread(target=lambda: started.update(answer=present(client, sid, "start")))
+    starter.start()
+    pid = wait_until(lambda: _starting_presenter(sid), "the presenter child to be spawned")
+    assert presentations.status(sid)["state"] == "idle", "the child had started already"
+    idle = {"state": "idle", "monitor": None, "windows": None}
+    assert present(client, sid, "stop") == (200, idle)
+    starter.join(timeout=15)
+    assert started["answer"] == (200, idle)
+    wait_gone(pid)
+    assert presentations.status(sid)["state"] == "idle"
+    assert presentations.pid(sid) is None

@@ -535,3 +535,26 @@ def _calendar_of(mail):
     [part] = [p for p in mail.message.walk() if p.get_content_type() == "text/calendar"]
     calendar = Calendar.from_ical(part.get_payload(decode=True))
     return str(calendar["METHOD"]), calendar.walk("VEVENT")[0]
+
+
+def test_a_refused_invitation_closes_its_personal_link(session, smtp):
+    """A 550 for an invitation: its personal link is revoked (nobody holds a seat nobody was
+    told about): the agent's mail list and the session's links both say revoked."""
+    api, token, support = session
+    smtp.refuse_recipient("gone@example.com")
+    _, body = invite(api, token, support["session_id"], ("gone@example.com", "en"))
+    mail_id = body["mails"][0]["id"]
+    assert body["mails"][0]["link"]["state"] == "open"
+    wait_mail_state(api, token, mail_id, "failed")
+    status, listed, _ = api.request(
+        "GET", f"/api/supports/{support['session_id']}/invitation_mails", token=token
+    )
+    assert status == 200, listed
+    mail = next(m for m in listed["mails"] if m["id"] == mail_id)
+    assert mail["link"]["state"] == "revoked"
+    status, links, _ = api.request(
+        "GET", f"/api/supports/{support['session_id']}/links", token=token
+    )
+    assert status == 200, links
+    link = next(i for i in links["invitations"] if i["id"] == mail["link"]["id"])
+    assert link["state"] == "revoked"

@@ -21,29 +21,15 @@ from suite.files.client import FileTransferClient
 from suite.net.connect import POLICY_ENV, Connector
 from suite.net.policy import NetworkPolicy
 from suite.protocol import PROTOCOL_VERSION
-from tests.support.certificates import Certificates, make_certificates
+from tests.support import proxy_fixtures
 from tests.support.network import closed_port_url
 from tests.support.relay import ALICE, RelayProcess
-from tests.support.tinyproxy import TinyProxy, start_tinyproxy, start_tls_relay
+from tests.support.tinyproxy import TinyProxy
 
-
-@pytest.fixture(scope="module")
-def certificates(tmp_path_factory) -> Certificates:
-    return make_certificates(tmp_path_factory.mktemp("certs"))
-
-
-@pytest.fixture(scope="module")
-def tls_relay(tmp_path_factory, certificates) -> Iterator[RelayProcess]:
-    relay = start_tls_relay(tmp_path_factory.mktemp("tls-relay"), certificates)
-    yield relay
-    relay.stop()
-
-
-@pytest.fixture(scope="module")
-def proxy(tmp_path_factory, tls_relay) -> Iterator[TinyProxy]:
-    started = start_tinyproxy(tmp_path_factory.mktemp("proxy"), [tls_relay.port])
-    yield started
-    started.stop()
+# The proxy's module fixtures (tests/support/proxy_fixtures.py).
+certificates = proxy_fixtures.certificates
+tls_relay = proxy_fixtures.tls_relay
+proxy = proxy_fixtures.proxy
 
 
 @pytest.fixture(scope="module")

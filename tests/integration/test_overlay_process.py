@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import mss
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 from suite.agent.overlay.link import OverlayLink
+from suite.child_processes import STOP_WAIT_S
 from tests.support.relay import REPO_ROOT
 from tests.support.waiting import wait_until
 from tests.support.x11_paint import add_local_xauth_entry
@@ -84,3 +86,21 @@ def test_the_overlay_follows_a_monitor_switch(display: Xvfb):
     wait_bgr(display, 130, 60, RED)  # the same stroke, 100 right and 50 down
     assert bgr(display, 30, 10) == (0, 0, 0)  # the root's own background again
     link.stop()
+
+
+def test_stopping_an_overlay_that_is_still_starting_is_quick(display: Xvfb, tmp_path):
+    """An overlay child still starting (it reads no end-of-file yet) is stopped within a
+    second, well inside the app's wait for the whole presenter (STOP_WAIT_S)."""
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    (slow / "sitecustomize.py").write_text("import time\ntime.sleep(20)\n")  # a slow start
+    env = {**display.env(), "PYTHONPATH": f"{slow}{os.pathsep}{REPO_ROOT}"}
+    link = OverlayLink(1, lambda message: None, env=env)
+    link.start()
+    process = link._process
+    assert process is not None
+    began = time.monotonic()
+    link.stop()
+    took = time.monotonic() - began
+    assert process.poll() is not None
+    assert took < 1.5, f"stopping the overlay took {took:.2f} s (the app waits {STOP_WAIT_S} s)"

@@ -79,7 +79,11 @@ def test_a_relays_folder_migrates_and_reads_back_the_same_through_postgresql(
     try:
         on_postgres.start()
         api = Api(on_postgres.url)
-        assert api.request("GET", "/ready")[1] == {"status": "ready", "store": "postgresql"}
+        assert api.request("GET", "/ready")[1] == {
+            "status": "ready",
+            "store": "postgresql",
+            "hub": "local",
+        }
         token = api.login(ALICE.username, ALICE.password)
         listed = api.request("GET", "/api/history", token=token)[1]
         assert [row["id"] for row in listed["sessions"]] == [talk.session_id]
@@ -127,9 +131,12 @@ def test_ready_follows_the_database_and_health_does_not(relay_factory):
         relay = relay_factory(*own.store_args(own.create_database("ready")))
         api = Api(relay.url)
         status, body, _ = api.request("GET", "/ready")
-        assert (status, body) == (200, {"status": "ready", "store": "postgresql"})
+        assert (status, body) == (200, {"status": "ready", "store": "postgresql", "hub": "local"})
         own.stop()
         status, body, _ = api.request("GET", "/ready")
-        assert (status, body) == (503, {"status": "not_ready", "store": "postgresql"})
+        assert (status, body) == (
+            503,
+            {"status": "not_ready", "store": "postgresql", "hub": "local"},
+        )
         assert api.request("GET", "/health")[0] == 200
     assert "not ready: database" in relay.log_text()

@@ -47,6 +47,16 @@ def private_display() -> Iterator[Xvfb]:
     display.stop()
 
 
+def xauth_display() -> Iterator[Xvfb]:
+    """A private 1920x1080 X display with an Xauthority entry python-xlib can read (the
+    presenter's window list, the wallpaper); use as a module fixture's body."""
+    from tests.support.x11_paint import add_local_xauth_entry
+
+    for display in private_display():
+        add_local_xauth_entry(display)
+        yield display
+
+
 def keep_shot(path: Path, shots: Path) -> None:
     """Copy a screenshot into the reviewers' folder ``shots`` when its parent exists here."""
     if shots.parent.exists():
@@ -118,6 +128,27 @@ def desktop_support_with_customer(
     customer_join(customer, code, name=name)
     chat.wait_for_selector(by_test_id("chat-input"))
     return SupportWithCustomer(main, chat, customer)
+
+
+def present_whole_screen(
+    chat: CdpPage, customer: Any, windows: Windows, timeout_ms: float = 30_000
+) -> Any:
+    """The agent asks to present from the chat window, the customer (a playwright Page) accepts
+    in a new viewer window, the agent confirms the whole screen; returns the viewer once it
+    shows the screen live (it goes into ``windows``)."""
+    from playwright.sync_api import expect
+
+    chat.click(by_test_id("present-request"))
+    chat.wait_for_selector(by_test_id("share-picker"))  # opens by itself at the request
+    with customer.expect_popup() as popup:
+        customer.get_by_test_id("presentation-accept").click()
+    viewer = popup.value
+    windows.customers.append(viewer)
+    chat.click(by_test_id("share-whole-confirm"))  # the first whole-screen share, confirmed
+    expect(viewer.get_by_test_id("viewer-state")).to_have_attribute(
+        "data-state", "live", timeout=timeout_ms
+    )
+    return viewer
 
 
 @contextmanager

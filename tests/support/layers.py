@@ -195,7 +195,8 @@ PURE_CORE = Layer(
 STORAGE = Layer(
     "storage",
     "the relay's store (its interface; TinyDB files and journal, or PostgreSQL through "
-    "psycopg), files on disk written atomically: spool files, photos, the agent's settings "
+    "psycopg), the hub of live shared state (its interface, and in process), files on "
+    "disk written atomically: spool files, photos, the agent's settings "
     "file, the viewer's ticket trailer. No event loop of its own.",
     (
         "relay_server.accounts.favourites",
@@ -206,6 +207,9 @@ STORAGE = Layer(
         "relay_server.history.pg_archive",
         "relay_server.history.statistics_export",
         "relay_server.history.xlsx_stream",
+        "relay_server.hub",
+        "relay_server.hub.interface",
+        "relay_server.hub.local",
         "relay_server.store",
         "relay_server.store.choice",
         "relay_server.store.interface",
@@ -235,9 +239,11 @@ DOMAIN = Layer(
         "relay_server.mail.outbox",
         "relay_server.options.options",
         "relay_server.reservations.mailer",
+        "relay_server.sessions.admission",
         "relay_server.sessions.agent_icons",
         "relay_server.sessions.chat_log",
         "relay_server.sessions.chat_sockets",
+        "relay_server.sessions.meeting_handlers",
         "relay_server.sessions.notes",
         "relay_server.sessions.relay",
         "relay_server.sessions.seats",
@@ -250,10 +256,12 @@ DOMAIN = Layer(
 IO_SHELL = Layer(
     "I/O shell",
     "moves bytes and events between the outside world and the cores: Bottle routes, the "
-    "websocket endpoint, the gevent server, the local API, windows, capture, injection, "
-    "child processes.",
+    "websocket endpoint, the gevent server, the Redis hub, the local API, windows, capture, "
+    "injection, child processes.",
     (
         "relay_server.accounts.routes",
+        "relay_server.hub.choice",
+        "relay_server.hub.redis_hub",
         "relay_server.accounts.favourites_routes",
         "relay_server.reservations.routes",
         "relay_server.accounts.handoff_routes",

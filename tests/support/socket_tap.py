@@ -7,10 +7,13 @@ frame still goes to the real relay and back unchanged: the tap only watches.
 from __future__ import annotations
 
 import json
+import re
 
 from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.support.ui_pages import by_id
+
+WS_PATH = re.compile(r"/ws(\?|$)")
 
 
 class SocketTap:
@@ -19,7 +22,8 @@ class SocketTap:
     def __init__(self, page: Page) -> None:
         self.page = page
         self.sent_chats: list[dict] = []
-        page.route_web_socket("**/ws", self._route)
+        # The page's socket URL carries ?session=<id> (the balancer's hint, docs/protocol.md).
+        page.route_web_socket(WS_PATH, self._route)
 
     def reconnect(self) -> None:
         """Drop the page's current socket and wait until the routed one is welcomed."""

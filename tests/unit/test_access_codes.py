@@ -147,3 +147,22 @@ def test_retired_codes_are_forgotten_after_a_day():
     for n in range(50):
         codes.redeem(codes.issue(f"t{n}", now=100_000 + n, lifetime_s=600), now=100_000 + n)
     assert len(codes._retired) == 50
+
+
+def test_a_code_another_node_holds_is_never_issued_and_a_used_code_is_released():
+    """With a hub's claim set, issue skips codes the claim refuses (held by another node) and
+    redeeming a code releases its claim."""
+    codes = AccessCodes()
+    asked: list[str] = []
+    released: list[tuple[str, str]] = []
+
+    def claim(code: str, session_id: str, ttl_s: float) -> bool:
+        asked.append(code)
+        return len(asked) > 5  # the first five are another node's
+
+    codes.claim = claim
+    codes.release = lambda code, session_id: released.append((code, session_id))
+    code = codes.issue("s1", 0.0, 600)
+    assert len(asked) == 6 and code == asked[-1]
+    assert codes.redeem(code, 1.0) == "s1"
+    assert released == [(code, "s1")]

@@ -75,3 +75,26 @@ def test_sweep_forgets_addresses_past_their_window():
         window.add(f"10.0.{n // 256}.{n % 256}", now=0)
     window.add("10.9.9.9", now=15)
     assert window.sweep(now=15) == 1000 and len(window) == 1
+
+
+def test_the_relay_wide_budget_and_an_address_limit_span_nodes_through_the_hub():
+    """Two nodes' guards on one hub: wrong codes on either count toward one budget and one
+    address's limit, which a node alone would not have reached."""
+    from relay_server.hub.local import LocalHub, LocalHubState
+    from relay_server.sessions.join_guard import ADDRESS_WRONG_LIMIT
+
+    state = LocalHubState()
+    one, two = JoinGuard.create(4, 60.0), JoinGuard.create(4, 60.0)
+    one.shared, two.shared = LocalHub(state), LocalHub(state)
+    now = 6000.0
+    for guard in (one, two):
+        guard.wrong_code("10.0.0.9", now)
+        guard.wrong_code("10.0.0.8", now)
+    assert not one.budget.exhausted(now) and not two.budget.exhausted(now)
+    assert one.admission_required(now + 1) and two.admission_required(now + 1)
+    for i in range(ADDRESS_WRONG_LIMIT - 1):
+        (one if i % 2 else two).wrong_code("10.0.0.7", now)
+    assert two.retry_after("10.0.0.5", now) == 0.0
+    assert one.retry_after("10.0.0.7", now) > 0  # its own five would wait a few seconds
+    two.wrong_code("10.0.0.7", now)
+    assert one.retry_after("10.0.0.7", now + 59) > 500  # the whole address window

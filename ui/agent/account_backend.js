@@ -52,6 +52,11 @@ export class AccountBackend {
     return (await this._requireAccount().preferences()).idle_logout_minutes;
   }
 
+  /** AD4: the admin's idle sign-out for every agent (0 = none), read now from the relay. */
+  async adminIdleMinutes() {
+    return this._requireAccount().adminIdleMinutes();
+  }
+
   async saveIdleLogoutMinutes(minutes) {
     const saved = await this._savePreferences({ idle_logout_minutes: minutes });
     return saved.idle_logout_minutes;

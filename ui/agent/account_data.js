@@ -73,6 +73,16 @@ export class AccountData {
     return this._preferences;
   }
 
+  /**
+   * AD4: the admin's idle sign-out for every agent in minutes (0 = none), read from the relay
+   * each time (an admin may change it at any moment); the preferences come along.
+   */
+  async adminIdleMinutes() {
+    const answer = await this._api("GET", "/api/me/preferences");
+    this._preferences = Promise.resolve(answer.preferences);
+    return Number(answer.idle_timeout_minutes) || 0;
+  }
+
   /** Change some preferences; answers all of them. */
   async savePreferences(changes) {
     const { preferences } = await this._api("PUT", "/api/me/preferences", { body: changes });

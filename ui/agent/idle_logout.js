@@ -46,6 +46,18 @@ export function idleDecision({ timeoutMs, ownIdleMs, appIdleS, live }) {
   return idleMs >= timeoutMs ? "logout" : "active";
 }
 
+/**
+ * AD4: the idle time the app signs out after: the shorter of the agent's own setting and the
+ * admin's limit for every agent (each 0 = none), so the app says why before the relay's
+ * token runs out.
+ * @param {number} own the agent's idle_logout_minutes
+ * @param {number} admin the relay's agents.idle_timeout_minutes
+ */
+export function effectiveIdleMinutes(own, admin) {
+  const set = [own, admin].filter((minutes) => minutes > 0);
+  return set.length ? Math.min(...set) : 0;
+}
+
 /** True for a whole number of minutes the setting accepts (0 = off). */
 export function validIdleMinutes(value) {
   return Number.isInteger(value) && value >= 0 && value <= MAX_IDLE_MINUTES;
@@ -115,6 +127,16 @@ export class IdleLogout {
     this._stopInput?.();
     this._stopTimer = null;
     this._stopInput = null;
+  }
+
+  /** Another idle time, the count going on (the admin changed the limit meanwhile). */
+  setMinutes(minutes) {
+    if (minutes === this.minutes || !this.running) {
+      return;
+    }
+    const lastInput = this.lastInput;
+    this.start(minutes, { checkMs: this.checkMs });
+    this.lastInput = lastInput;
   }
 
   /** What idleDecision() says now, without acting; asks the app only when this window's own

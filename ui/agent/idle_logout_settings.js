@@ -35,8 +35,11 @@ export class IdleLogoutSettings {
     label.htmlFor = "idle-minutes";
     const hint = this.i18n.bind(element("span", "rs-help"), "idle.hint");
     hint.id = "idle-minutes-hint";
+    // AD4: the admin's limit for every agent, when there is one (the shorter time applies).
+    this.adminLimit = element("p", "rs-help", { "data-testid": "idle-admin-limit" });
+    this.adminLimit.hidden = true;
     const field = element("div", "rs-field agent-remote__field");
-    field.append(label, this.input, hint);
+    field.append(label, this.input, hint, this.adminLimit);
     this.status = element("span", "agent-remote__status", {
       role: "status", "aria-live": "polite", "data-testid": "idle-status",
     }); // prettier-ignore
@@ -55,6 +58,9 @@ export class IdleLogoutSettings {
     } catch (error) {
       this._status("idle.save_failed", { message: error?.message ?? String(error) }, "error");
     }
+    const admin = await this.backend.adminIdleMinutes?.().catch(() => 0);
+    this.adminLimit.hidden = !(admin > 0);
+    this.i18n.bindOrClear(this.adminLimit, admin > 0 ? "idle.admin_limit" : "", { minutes: admin });
   }
 
   async save() {

@@ -335,7 +335,12 @@ export class InvitationMail {
           "span",
           "agent-mails__link",
           { "data-testid": "mail-link-state" },
-          this.i18n.t(`mail.link_${mail.link.state}`),
+          // A3: a mail that never arrives closes its link on the relay: say why.
+          this.i18n.t(
+            mail.state === "failed" && mail.link.state === "revoked"
+              ? "mail.link_closed_undelivered"
+              : `mail.link_${mail.link.state}`,
+          ),
         ),
       );
     }

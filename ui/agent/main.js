@@ -8,77 +8,36 @@
 // signs out all, and the language follows the account into every window. Short messages and
 // preferences live with the account on the relay (account_data.js).
 
-import { byId, setAvatar, showOnly } from "../common/dom.js";
+import { byId, showOnly } from "../common/dom.js";
 import { ErrorMessage } from "../common/error_message.js";
 import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
 import { loadJson, saveJson } from "../common/storage.js";
+import "./page_strings.js";
 import { AccountData } from "./account_data.js";
+import { renderAgentBadge } from "./agent_badge.js";
 import { FirstRun } from "./first_run.js";
 import { Favourites } from "./favourites.js";
 import { Attention, normalizeAttention } from "./attention.js";
 import { createBackend } from "./backend.js";
-import { offerDesktopActions, startFromHandoff } from "./call_handoff.js";
+import { startFromHandoff } from "./call_handoff.js";
+import { ChatWindow } from "./chat_window.js";
 import { takeHandoff } from "./handoff.js";
-import { ActivityReporter, IdleLogout } from "./idle_logout.js";
-import { IdleLock, followDesk } from "./desk.js";
+import { ActivityReporter } from "./idle_logout.js";
+import { followDesk } from "./desk.js";
 import { LoginForm } from "./login_form.js";
-import { HistoryView } from "../common/history/history_view.js";
-import { ReservationsView } from "./reservations_view.js";
 import { ProfilePanel } from "./profile_panel.js";
 import { SettingsPanel } from "./settings_panel.js";
+import { SignInTimers } from "./sign_in_timers.js";
 import { SupportView } from "./support_view.js";
+import { installTestHooks } from "./test_hooks.js";
+import { ToolViews } from "./tool_views.js";
 import { WindowFollow } from "./window_follow.js";
-import { ACCOUNT_STRINGS } from "../common/strings/account_strings.js";
-import { AGENT_STRINGS } from "../common/strings/agent_strings.js";
-import { ATTENTION_STRINGS } from "../common/strings/attention_strings.js";
-import { BROWSER_PRESENT_STRINGS } from "../common/strings/browser_present_strings.js";
-import { CALL_STRINGS } from "../common/strings/call_strings.js";
-import { RECORDING_STRINGS } from "../common/strings/recording_strings.js";
-import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
-import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
-import { DESKTOP_CALL_STRINGS } from "../common/strings/desktop_call_strings.js";
-import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
-import { FAVOURITE_STRINGS } from "../common/strings/favourite_strings.js";
-import { FILE_STRINGS } from "../common/strings/file_strings.js";
-import { HISTORY_STRINGS } from "../common/strings/history_strings.js";
-import { RESERVATION_STRINGS } from "../common/strings/reservation_strings.js";
-import { IDLE_STRINGS } from "../common/strings/idle_strings.js";
-import { DESK_STRINGS } from "../common/strings/desk_strings.js";
-import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
-import { MAIL_STRINGS } from "../common/strings/mail_strings.js";
-import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
-import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
-import { SIGN_IN_STRINGS } from "../common/strings/sign_in_strings.js";
-import { WHITEBOARD_STRINGS } from "../common/strings/whiteboard_strings.js";
-
-i18n.addStrings(
-  ACCOUNT_STRINGS,
-  AGENT_STRINGS,
-  ATTENTION_STRINGS,
-  BROWSER_PRESENT_STRINGS,
-  CALL_STRINGS,
-  RECORDING_STRINGS,
-  CHAT_STRINGS,
-  CONTROL_STRINGS,
-  DESK_STRINGS,
-  DESKTOP_CALL_STRINGS,
-  DRAWING_STRINGS,
-  FAVOURITE_STRINGS,
-  FILE_STRINGS,
-  HISTORY_STRINGS,
-  IDLE_STRINGS,
-  KNOCK_STRINGS,
-  MAIL_STRINGS,
-  PARTICIPANT_STRINGS,
-  RESERVATION_STRINGS,
-  SCREEN_STRINGS,
-  SIGN_IN_STRINGS,
-  WHITEBOARD_STRINGS,
-);
+import { WindowTitle, windowTitle } from "./window_title.js";
 
 const AUTH_KEY = "rs.agent.auth";
 const SUPPORT_KEY = "rs.agent.support";
+const VIEW_KEY = "rs.agent.view"; // the toolbar's view, shown again after a reload
 const STEPS = ["firstrun", "login", "home", "reservations", "history", "profile", "settings", "waiting", "chat", "end"];
 const TOOL_STEPS = new Set(["home", "reservations", "history", "profile", "settings"]);
 
@@ -95,8 +54,7 @@ class AgentApp {
     });
     this.backend.useAccount(this.auth ? this.account : null);
     this.windows = new WindowFollow(this); // sign-in, language and account across windows
-    this._windowTitle = null;
-    this._titleSent = Promise.resolve();
+    this.title = new WindowTitle(this.backend);
     this._importing = null; // moving this browser's or PC's old short messages to the account
     this.step = "login";
     this.shortMessages = [];
@@ -150,23 +108,23 @@ class AgentApp {
       onIdleMinutes: (minutes) => this._startIdle(minutes),
       attention: this.attention,
       favourites: this.favourites,
-      onLockMinutes: () => this._startLock(),
+      onLockMinutes: () => this.timers.startLock(),
     });
-    // A8: the desktop app locks its windows after the idle time while a support is live.
-    this.lockTimer = this.backend.mode === "desktop" && !this.chatWindow
-      ? new IdleLock({
-        appActivity: () => this.backend.appActivity(),
-        onLock: () => this.backend.lock().catch((error) => console.warn("not locked:", error.message)),
-      })
-      : null;
-    // A4: sign out after the idle time (the main window decides; idle_logout.js).
-    this.idle = new IdleLogout({
+    this.timers = new SignInTimers({
+      backend: this.backend,
+      chatWindow: this.chatWindow,
+      signedIn: () => Boolean(this.auth),
       isLive: () => this._supportLive(),
-      appActivity: () => this.backend.appActivity(),
       onExpire: (minutes) => this.logout("idle.signed_out", { minutes }),
     });
-    this._idleOn = false;
-    this._idleOverride = {}; // tests: {timeoutMs, checkMs}
+    this.tools = new ToolViews({
+      backend: this.backend,
+      api,
+      token: () => this.auth?.token,
+      onOpened: (support) => this._openSupport(support),
+      onAuthError,
+    });
+    this.chatWindowPage = this.chatWindow ? new ChatWindow(this) : null;
     this.support = new SupportView({
       i18n,
       backend: this.backend,
@@ -202,7 +160,7 @@ class AgentApp {
       }
     });
     if (this.chatWindow) {
-      await this._startChatWindow();
+      await this.chatWindowPage.start();
       return;
     }
     if (this.backend.mode === "browser") {
@@ -247,7 +205,7 @@ class AgentApp {
           return;
         }
       }
-      this.showHome();
+      this._showView(loadJson(window.sessionStorage, VIEW_KEY));
     } catch (error) {
       if (!this._authError(error)) {
         this.showHome();
@@ -256,93 +214,26 @@ class AgentApp {
     }
   }
 
-  /** A desktop chat window: the login is the main window's; show this one support. */
-  async _startChatWindow() {
-    offerDesktopActions(this.support); // the connection notice's End and Call (CH9)
-    new ActivityReporter({
-      source: this.backend.windowSessionId,
-      report: (report) => this.backend.reportActivity(report),
-      isLive: () => this._supportLive(),
-    }).start(); // A4: the main window counts this window's input and live support
-    await this._openChatWindowSupport();
-  }
-
-  /** Show this chat window's support with the app's sign-in (again after a new sign-in). */
-  async _openChatWindowSupport() {
-    try {
-      const login = await this.backend.currentLogin();
-      if (!login) {
-        this._showChatWindowMessage("desktop.signed_out");
-        return;
-      }
-      this._setAuth(login);
-      this.windows.afterSignIn();
-      const { support } = await this._api("GET", `/api/supports/${this.backend.windowSessionId}`);
-      this._enter(support);
-    } catch (error) {
-      if (!this._authError(error)) {
-        this._showChatWindowMessage(null, error);
-      }
-    }
+  /** Show this chat window's support with the app's sign-in (window_follow.js). */
+  _openChatWindowSupport() {
+    return this.chatWindowPage.openSupport();
   }
 
   _showChatWindowMessage(key, error) {
-    this._show("home");
-    byId("home-title").textContent = "";
-    // Where the support went (the browser holding a call) is news, not a failure.
-    byId("home-error").classList.toggle("rs-alert--info", key === "deskcall.continued_in_browser");
-    if (key) {
-      this.homeError.showKey(key);
-    } else {
-      this.homeError.show(error);
-    }
+    this.chatWindowPage.showMessage(key, error);
   }
 
   /** A8: while locked the title bar names no customer; the timer rests until unlocked. */
   _lockChanged(locked) {
     this._locked = locked;
-    if (this.lockTimer) {
-      this.lockTimer.paused = locked;
-      this.lockTimer.reset();
-    }
+    this.timers.lockChanged(locked);
     this._renderTitle();
-  }
-
-  /** (Re)start the lock's timer with the app's idle time (desktop main window, signed in). */
-  async _startLock() {
-    if (!this.lockTimer) {
-      return;
-    }
-    if (!this.auth) {
-      this.lockTimer.stop();
-      return;
-    }
-    const desk = await this.backend.deskState().catch(() => null);
-    if (this.auth) {
-      this.lockTimer.start(desk?.lock_after_s ?? 0, this._lockCheckMs);
-    }
   }
 
   /** The page's (and the desktop chat window's) title: the customer, or what the page shows. */
   _renderTitle() {
-    const session = this.support?.session;
-    let title = i18n.t("app.agent_title");
-    if (this._locked) {
-      title = i18n.t("lock.window_title");
-    } else if (this.step === "chat" && session) {
-      title = i18n.t("account.title_chat", { name: session.customer_name || i18n.t("role.customer") });
-    } else if (this.step === "waiting") {
-      title = i18n.t("account.title_waiting");
-    }
-    const unread = document.title.match(/^\(\d+\) /)?.[0] ?? "";
-    document.title = unread + title;
-    if (title !== this._windowTitle) {
-      this._windowTitle = title;
-      // One at a time, in order: two requests in flight could land the older title last.
-      this._titleSent = this._titleSent
-        .then(() => this.backend.setWindowTitle(title))
-        .catch((error) => console.warn("the window title was not set:", error.message));
-    }
+    const facts = { locked: this._locked, step: this.step, session: this.support?.session };
+    this.title.set(windowTitle(facts, (key, params) => i18n.t(key, params)));
   }
 
   /**
@@ -383,19 +274,35 @@ class AgentApp {
     byId("new-support-button").focus();
   }
 
+  /** The toolbar's view a reload left (Reservations, History, …), or home. */
+  _showView(step) {
+    const views = {
+      reservations: () => this.showReservations(),
+      history: () => this.showHistory(),
+      profile: () => this._showProfile(),
+      settings: () => this._showSettings(),
+    };
+    this.showHome();
+    views[step]?.();
+  }
+
+  _showProfile() {
+    this._show("profile");
+    this.profile.show(this.auth.agent);
+  }
+
+  _showSettings() {
+    this._show("settings");
+    this.settings.show();
+  }
+
   _wireToolbar() {
     byId("new-support-button").addEventListener("click", () => this.newSupport());
     byId("logout-button").addEventListener("click", () => this.logout());
-    byId("profile-button").addEventListener("click", () => {
-      this._show("profile");
-      this.profile.show(this.auth.agent);
-    });
+    byId("profile-button").addEventListener("click", () => this._showProfile());
     byId("history-button").addEventListener("click", () => this.showHistory());
     byId("reservations-button").addEventListener("click", () => this.showReservations());
-    byId("settings-button").addEventListener("click", () => {
-      this._show("settings");
-      this.settings.show();
-    });
+    byId("settings-button").addEventListener("click", () => this._showSettings());
     for (const back of document.querySelectorAll("[data-back-home]")) {
       back.addEventListener("click", () => this.showHome());
     }
@@ -408,43 +315,14 @@ class AgentApp {
     byId("admin-button").addEventListener("click", open(() => this.backend.openAdmin()));
   }
 
-  /** A10: the agent's past sessions (built on first use, searched again on every visit). */
   showHistory() {
     this._show("history");
-    if (!this.history) {
-      this.history = new HistoryView({
-        root: byId("history-panel"),
-        i18n,
-        api: (method, path, options) => this._api(method, path, options),
-        download: (path) => this.backend.saveExport(path, this.auth?.token),
-        onAuthError: (error) => this._authError(error),
-        // P9: the desktop app lists this PC's recordings of the session (never the relay's).
-        localRecordings: this.backend.recordings
-          ? {
-              list: async (sessionId) => (await this.backend.recordings(sessionId)).recordings,
-              open: (name) => this.backend.openRecording(name),
-            }
-          : null,
-      });
-    }
-    this.history.search(this.history.page);
+    this.tools.showHistory();
   }
 
-  /** A11: the agent's reservations (built on first use, loaded again on every visit). */
   showReservations() {
     this._show("reservations");
-    if (!this.reservations) {
-      this.reservations = new ReservationsView({
-        root: byId("reservations-panel"),
-        i18n,
-        api: (method, path, options) => this._api(method, path, options),
-        upload: (path, file, onProgress) =>
-          this.backend.uploadBytes(path, file, { token: this.auth?.token, onProgress }),
-        onOpened: (support) => this._openSupport(support),
-        onAuthError: (error) => this._authError(error),
-      });
-    }
-    this.reservations.refresh();
+    this.tools.showReservations();
   }
 
   /** A support made elsewhere (an opened reservation): waits in its window, or here. */
@@ -544,6 +422,9 @@ class AgentApp {
     showOnly(this.panels, byId(`${step}-panel`));
     this._renderTitle();
     const tools = TOOL_STEPS.has(step) && !this.chatWindow;
+    if (tools) {
+      saveJson(window.sessionStorage, VIEW_KEY, step);
+    }
     byId("agent-toolbar").hidden = !tools;
     for (const button of document.querySelectorAll("#agent-toolbar [data-step]")) {
       if (button.dataset.step === step) {
@@ -598,10 +479,7 @@ class AgentApp {
     this.backend.useAccount(this.auth ? this.account : null);
     saveJson(window.sessionStorage, AUTH_KEY, this.auth);
     this._renderMe();
-    this._syncIdle();
-    if (signedInBefore !== Boolean(this.auth)) {
-      this._startLock();
-    }
+    this.timers.signInChanged(signedInBefore !== Boolean(this.auth));
   }
 
   // ---------- Automatic logout (A4) ----------
@@ -612,52 +490,13 @@ class AgentApp {
     return Boolean(support?.sessionId) && !support.ended && ["waiting", "chat"].includes(this.step);
   }
 
-  /** The main window's idle timer runs exactly while signed in. */
-  _syncIdle() {
-    if (this.chatWindow || !this.idle) {
-      return;
-    }
-    if (!this.auth) {
-      this.idle.stop();
-      this._idleOn = false;
-    } else if (!this._idleOn) {
-      this._idleOn = true;
-      this._startIdle();
-    }
+  /** (Re)start the idle timer with `minutes`, or the saved setting (window_follow.js). */
+  _startIdle(minutes) {
+    return this.timers.startIdle(minutes);
   }
 
-  /** (Re)start the idle timer with `minutes`, or the saved setting. */
-  async _startIdle(minutes) {
-    if (minutes === undefined) {
-      try {
-        minutes = await this.backend.idleLogoutMinutes();
-      } catch (error) {
-        console.warn("idle time not read; using 30 minutes:", error.message);
-        minutes = 30;
-      }
-    }
-    if (this.auth && !this.chatWindow) {
-      this.idle.start(minutes, this._idleOverride);
-    }
-  }
-
-  async _renderMe() {
-    const agent = this.auth?.agent;
-    byId("agent-me").hidden = !agent;
-    if (!agent) {
-      return;
-    }
-    const name = agent.name || agent.username;
-    byId("agent-me-name").textContent = name;
-    const src = agent.photo_url ? await this.backend.photoSrc(agent.photo_url).catch(() => "") : "";
-    for (const id of ["agent-me-avatar", "home-avatar"]) {
-      const avatar = byId(id);
-      const shown = JSON.stringify([name, src]);
-      if (avatar.dataset.shown !== shown) {
-        avatar.dataset.shown = shown;
-        setAvatar(avatar, name, src);
-      }
-    }
+  _renderMe() {
+    return renderAgentBadge(this.auth?.agent, (url) => this.backend.photoSrc(url));
   }
 
   _setBusy(busy) {
@@ -667,41 +506,8 @@ class AgentApp {
     i18n.bind(button.querySelector("[data-i18n]"), busy ? "home.creating" : "home.new_support");
   }
 
-  /** What the e2e tests read through window.__rsTest.state(). */
-  testState() {
-    const support = this.support;
-    return {
-      mode: this.backend.mode,
-      step: this.step,
-      status: support.socket?.status ?? "closed",
-      sessionId: support.sessionId,
-      sessionState: support.session?.state ?? null,
-      code: support.session?.code ?? null,
-      lastSeenId: support.socket?.lastSeenId ?? 0,
-      ...(support.chatView?.snapshot() ?? {}),
-    };
-  }
 }
 
 const app = new AgentApp();
-window.__rsTest = Object.freeze({
-  dropSocket: () => app.support.socket?.drop(),
-  state: () => app.testState(),
-  presenter: () => app.support.browserPresenter?.testState() ?? null,
-  call: () => app.support.call?.testState() ?? null, // CH9
-  callStats: () => app.support.call?.stats() ?? null,
-  // What the browser's "Stop sharing" does to the capture: the track ends and fires "ended".
-  endCapture: () => {
-    const track = app.support.browserPresenter?.stream?.getVideoTracks()[0];
-    track?.stop();
-    track?.dispatchEvent(new Event("ended"));
-  },
-  // A4 in seconds instead of minutes, checked every checkMs (tests only; the setting is minutes).
-  idleSeconds: (seconds, checkMs = 200) => {
-    app._idleOverride = { timeoutMs: seconds * 1000, checkMs };
-    return app._startIdle();
-  },
-  idleDecision: () => app.idle.decide(), // what a check would do now, without doing it
-  attention: () => [...app.attention.log], // what each alert did
-});
+installTestHooks(app);
 app.start();

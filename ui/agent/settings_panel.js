@@ -3,7 +3,7 @@
 // and for the network (A7) and favourites (A9) settings that later issues fill in.
 // Tabs follow the WAI-ARIA pattern: arrows, Home and End move between them.
 
-import { byId } from "../common/dom.js";
+import { byId, element } from "../common/dom.js";
 import { AttentionSettings } from "./attention_settings.js";
 import { CallSettings } from "./call_settings.js";
 import { RecordingSettings } from "./recording_settings.js";
@@ -13,6 +13,16 @@ import { RemoteSupportSettings } from "./remote_support_settings.js";
 import { ShortMessagesEditor } from "./short_messages_editor.js";
 import { FavouritesSettings } from "./favourites_settings.js";
 import { NetworkSettings } from "./network_settings.js";
+
+/** A7 in a browser: the connection is the browser's; its settings are the desktop app's. */
+function browserNetworkNote(i18n) {
+  const note = element("section", "agent-remote agent-net-note", {
+    "data-testid": "network-browser-note", "aria-labelledby": "net-note-title",
+  }); // prettier-ignore
+  const title = i18n.bind(element("h2", "agent-idle__title", { id: "net-note-title" }), "net.title");
+  note.append(title, i18n.bind(element("p", "rs-help"), "net.browser_note"));
+  return note;
+}
 
 export class SettingsPanel {
   /**
@@ -38,6 +48,9 @@ export class SettingsPanel {
     this.idle = new IdleLogoutSettings(byId("tabpanel-network"), { i18n, backend, onSaved: onIdleMinutes });
     // A7: the relay, SSL, CA file and proxy, above the automatic sign-out (desktop app only).
     this.network = backend.networkSettings ? new NetworkSettings(byId("tabpanel-network"), { i18n, backend }) : null;
+    if (!backend.networkSettings) {
+      byId("tabpanel-network").prepend(browserNetworkNote(i18n));
+    }
     this.alerts = new AttentionSettings(byId("tabpanel-alerts"), { i18n, backend, attention });
     // A9: links and documents (the account's), folders and programs (this PC's).
     this.favourites = favourites ? new FavouritesSettings(byId("tabpanel-favourites"), { i18n, favourites }) : null;

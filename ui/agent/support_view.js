@@ -19,6 +19,7 @@ import { watchSession } from "./attention.js";
 import { SupportCall } from "./support_call.js";
 import { SupportPeople } from "./support_people.js";
 import { SupportPresenting } from "./support_presenting.js";
+import { showConnectionStatus } from "../common/session_page.js";
 import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 import { FavouritesMenu } from "./favourites_menu.js";
 import { attachPrintRequests } from "../common/print/print_requests.js";
@@ -350,8 +351,7 @@ export class SupportView {
     const badge = byId("connection-status");
     badge.hidden = this.socket === null;
     if (this.socket) {
-      badge.dataset.status = this.socket.status;
-      this.i18n.bind(badge, `status.${this.socket.status}`);
+      showConnectionStatus(badge, this.socket.status, this.i18n);
     }
   }
 

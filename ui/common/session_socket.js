@@ -41,7 +41,7 @@ export class SessionSocket {
     this.token = token;
     this.lastSeenId = lastSeenId;
     this.channel = channel;
-    this.url = url ?? SessionSocket.defaultUrl();
+    this.url = SessionSocket.withSessionHint(url ?? SessionSocket.defaultUrl(), sessionId);
     this.status = "closed";
     this._ws = null;
     this._handlers = new Map();
@@ -56,6 +56,20 @@ export class SessionSocket {
   static defaultUrl() {
     const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
     return `${scheme}//${window.location.host}/ws`;
+  }
+
+  /**
+   * The socket URL with `?session=<id>`: a load balancer in front of several relays sends
+   * every socket of one session to the node that holds it (docs/protocol.md, "GET /ws").
+   * One relay ignores it; the session that counts is the one in hello.
+   */
+  static withSessionHint(url, sessionId) {
+    if (!sessionId) {
+      return url;
+    }
+    const address = new URL(url, window.location.href);
+    address.searchParams.set("session", sessionId);
+    return address.toString();
   }
 
   /** Subscribe to an event; returns a function that unsubscribes. */

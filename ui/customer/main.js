@@ -3,63 +3,33 @@
 // (the session is kept in sessionStorage until the end).
 
 import { ChatView } from "../common/chat/chat_view.js";
-import { byId, element, setAvatar, showOnly, showUnreadInTitle } from "../common/dom.js";
+import { RosterView } from "../common/chat/roster_view.js";
+import { byId, showOnly, showUnreadInTitle } from "../common/dom.js";
 import { EndView } from "../common/end_view.js";
 import { ErrorMessage } from "../common/error_message.js";
 import { ApiError, requestJson } from "../common/http.js";
 import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
-import {
-  ACCESS_CODE_DIGITS,
-  CloseCode,
-  MAX_NAME_CHARS,
-  MessageType,
-  formatAccessCode,
-} from "../common/protocol.js";
+import { ACCESS_CODE_DIGITS, CloseCode, MAX_NAME_CHARS, MessageType, formatAccessCode } from "../common/protocol.js";
 import { SessionSocket } from "../common/session_socket.js";
+import { sessionTestState, showConnectionStatus } from "../common/session_page.js";
 import { attachChatFiles } from "../common/files/customer_files.js";
 import { attachPrintRequests } from "../common/print/print_requests.js";
+import { RecordingMark } from "../common/recording_mark.js"; // P9
 import { PresentationPrompt } from "../common/screen/request.js";
 import { loadJson, saveJson } from "../common/storage.js";
-import { CALL_STRINGS } from "../common/strings/call_strings.js";
-import { CHAT_STRINGS } from "../common/strings/chat_strings.js";
-import { CUSTOMER_STRINGS } from "../common/strings/customer_strings.js";
-import { FAVOURITE_STRINGS } from "../common/strings/favourite_strings.js";
-import { FILE_STRINGS } from "../common/strings/file_strings.js";
-import { KNOCK_STRINGS } from "../common/strings/knock_strings.js";
-import { PARTICIPANT_STRINGS } from "../common/strings/participant_strings.js";
-import { RESERVATION_STRINGS } from "../common/strings/reservation_strings.js";
-import { RosterView } from "../common/chat/roster_view.js";
-import { SCREEN_STRINGS } from "../common/strings/screen_strings.js";
-import { WHITEBOARD_STRINGS } from "../common/strings/whiteboard_strings.js";
 import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
-
+import "./page_strings.js";
+import { renderAgentCard } from "./agent_card.js";
+import { codeDigits, wireCodeInput } from "./code_input.js";
 import { CustomerCall, redeemCallHandoff, takeCallHandoff } from "./customer_call.js"; // CH9
 import { forgetLinkInAddress, linkSecret, showInvitation } from "./invitation_link.js";
+import { KnockWait, storedKnock } from "./knock_wait.js";
 import { MeetingPage } from "./meeting_page.js";
-import { RecordingMark } from "../common/recording_mark.js"; // P9
-import { RECORDING_STRINGS } from "../common/strings/recording_strings.js";
 import { ViewerDownloadOffer } from "./viewer_download.js"; // one-time viewer (P1)
-
-i18n.addStrings(
-  RECORDING_STRINGS,
-  CALL_STRINGS,
-  CHAT_STRINGS,
-  CUSTOMER_STRINGS,
-  FAVOURITE_STRINGS,
-  FILE_STRINGS,
-  KNOCK_STRINGS,
-  PARTICIPANT_STRINGS,
-  RESERVATION_STRINGS,
-  SCREEN_STRINGS,
-  WHITEBOARD_STRINGS,
-);
+import { WaitingAgents } from "./waiting_agents.js";
 
 const STORAGE_KEY = "rs.customer.session";
-const KNOCK_STORAGE_KEY = "rs.customer.knock"; // a reload keeps waiting for the agent
-const WAITING_REFRESH_MS = 5000;
-const KNOCK_POLL_WAIT_S = 20; // the relay answers at once when the agent does
-const KNOCK_RETRY_MS = 2000; // after a failed poll (network); the knock itself lives 5 min
 
 function loadStored() {
   const stored = loadJson(window.sessionStorage, STORAGE_KEY);
@@ -74,9 +44,6 @@ class CustomerApp {
     this.chatView = null;
     this.presentation = null;
     this.ended = false;
-    this._waitingTimer = null;
-    this._waitingGeneration = 0;
-    this._waitingShown = "";
     this._busy = false;
     this.panels = [
       byId("join-panel"),
@@ -86,7 +53,19 @@ class CustomerApp {
       byId("notice-panel"),
       byId("meeting-panel"),
     ];
-    this._knock = null; // {secret, via, agent} while asking the agent to let us in
+    this.knocking = new KnockWait({
+      onAdmitted: (answer) => this._enterJoined(answer),
+      onEnded: (errorKey) => this.showJoin(errorKey),
+    });
+    this.waiting = new WaitingAgents({
+      section: byId("icons-section"),
+      grid: byId("icons-grid"),
+      empty: byId("icons-empty"),
+      i18n,
+      wanted: () => this.step === "join" && !this.invitation,
+      onPick: (icon) => this._join({ icon }),
+      onRendered: () => this._renderJoinButton(),
+    });
     this.joinError = new ErrorMessage(byId("join-error"), i18n, {
       onWaitChange: () => this._renderJoinButton(),
     });
@@ -105,15 +84,15 @@ class CustomerApp {
     i18n.onChange(() => this._renderStatus());
     this._wireJoinForm();
     this._wireEndDialog();
-    byId("knock-cancel").addEventListener("click", () => this._cancelKnock());
+    byId("knock-cancel").addEventListener("click", () => this.knocking.cancel());
     const query = new URLSearchParams(window.location.search);
     const code = query.get("code") ?? "";
     // A personal invitation link (?invite=<secret>): one seat, no code to type.
     this.invitation = linkSecret(query, "invite");
     showInvitation(this.invitation !== null);
-    byId("code-input").value = formatAccessCode(code.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
+    byId("code-input").value = formatAccessCode(codeDigits(code));
     const stored = loadStored();
-    const knock = loadJson(window.sessionStorage, KNOCK_STORAGE_KEY);
+    const knock = storedKnock();
     const meet = linkSecret(query, "meet"); // a reservation's personal link (A11)
     const handoff = takeCallHandoff(); // CH9: the one-time viewer's call, held in this browser
     if (handoff) {
@@ -122,7 +101,7 @@ class CustomerApp {
       this.enterChat(stored);
     } else if (meet) {
       this._showMeeting(meet);
-    } else if (knock?.secret) {
+    } else if (knock) {
       this._showKnock(knock);
     } else {
       this.showJoin();
@@ -152,7 +131,7 @@ class CustomerApp {
     } else {
       this.joinError.clear();
     }
-    this._refreshWaiting();
+    this.waiting.refresh();
     const input = byId("code-input");
     if (this._codeDigits().length === ACCESS_CODE_DIGITS) {
       byId("join-button").focus();
@@ -163,25 +142,8 @@ class CustomerApp {
 
   _wireJoinForm() {
     const input = byId("code-input");
-    // The limits come from protocol.js, not the markup; room for the spaces or dashes of a
-    // typed or pasted "482 913 706" / "482-913-706" (the input handler keeps the digits).
-    input.maxLength = 2 * ACCESS_CODE_DIGITS + 2;
     byId("name-input").maxLength = MAX_NAME_CHARS;
-    input.addEventListener("input", () => {
-      // Grouped as typed ("482 913 706"), the caret kept after the same digit.
-      const caret = input.selectionStart ?? input.value.length;
-      const digitsBefore = input.value.slice(0, caret).replace(/\D/g, "").length;
-      const shown = formatAccessCode(input.value.replace(/\D/g, "").slice(0, ACCESS_CODE_DIGITS));
-      if (shown !== input.value) {
-        input.value = shown;
-        let position = 0;
-        for (let seen = 0; position < shown.length && seen < digitsBefore; position += 1) {
-          if (/\d/.test(shown[position])) {
-            seen += 1;
-          }
-        }
-        input.setSelectionRange(position, position);
-      }
+    wireCodeInput(input, () => {
       input.removeAttribute("aria-invalid");
       if (!this.joinError.waiting) {
         this.joinError.clear();
@@ -225,12 +187,7 @@ class CustomerApp {
         showInvitation(false);
         forgetLinkInAddress();
       }
-      this.enterChat({
-        session_id: joined.session_id,
-        customer_token: joined.customer_token,
-        last_seen_id: 0,
-        agent: joined.agent,
-      });
+      this._enterJoined(joined);
     } catch (error) {
       if (!(error instanceof ApiError)) {
         console.error("join failed", error);
@@ -240,7 +197,7 @@ class CustomerApp {
         byId("code-input").setAttribute("aria-invalid", "true");
       }
       if (error.code === "icon_not_found") {
-        this._refreshWaiting();
+        this.waiting.refresh();
       }
     } finally {
       this._busy = false;
@@ -257,12 +214,7 @@ class CustomerApp {
       i18n,
       onJoined: (joined) => {
         forgetLinkInAddress();
-        this.enterChat({
-          session_id: joined.session_id,
-          customer_token: joined.customer_token,
-          last_seen_id: 0,
-          agent: joined.agent,
-        });
+        this._enterJoined(joined);
       },
       onError: (error) => {
         forgetLinkInAddress();
@@ -274,93 +226,31 @@ class CustomerApp {
   }
 
   _codeDigits() {
-    return byId("code-input").value.replace(/\D/g, "");
+    return codeDigits(byId("code-input").value);
+  }
+
+  /** The relay's answer with a seat (a join, an admitted knock, an opened meeting). */
+  _enterJoined(joined) {
+    this.enterChat({
+      session_id: joined.session_id,
+      customer_token: joined.customer_token,
+      last_seen_id: 0,
+      agent: joined.agent,
+    });
   }
 
   // ---------- Step 1b: knocking (the agent lets us in) ----------
 
   _showKnock(knock) {
     this._leaveChat();
-    clearTimeout(this._waitingTimer);
-    this._waitingGeneration += 1;
+    this.waiting.stop();
     this.step = "knock";
-    this._knock = knock;
-    saveJson(window.sessionStorage, KNOCK_STORAGE_KEY, knock);
     showOnly(this.panels, byId("knock-panel"));
     const name = knock.agent?.name || i18n.t("customer.agent_unknown");
     i18n.bind(byId("knock-title"), "knock.title", { name });
     i18n.bind(byId("knock-body"), knock.via === "code" ? "knock.body_code" : "knock.body");
     byId("knock-title").focus();
-    this._pollKnock(knock);
-  }
-
-  async _pollKnock(knock) {
-    while (this._knock === knock) {
-      let answer;
-      try {
-        answer = await requestJson(
-          "GET",
-          `/api/knocks/${encodeURIComponent(knock.secret)}?wait_s=${KNOCK_POLL_WAIT_S}`,
-        );
-      } catch (error) {
-        if (this._knock !== knock) {
-          return;
-        }
-        if (error instanceof ApiError && error.code === "knock_not_found") {
-          this._endKnock("knock.lost");
-          return;
-        }
-        console.warn("asking for the knock's answer failed:", error.message);
-        await new Promise((resolve) => setTimeout(resolve, KNOCK_RETRY_MS));
-        continue;
-      }
-      if (this._knock !== knock) {
-        return;
-      }
-      const state = answer.knock?.state;
-      if (state === "admitted") {
-        this._forgetKnock();
-        this.enterChat({
-          session_id: answer.session_id,
-          customer_token: answer.customer_token,
-          last_seen_id: 0,
-          agent: answer.agent ?? knock.agent,
-        });
-        return;
-      }
-      if (state === "refused") {
-        const reason = answer.knock.reason;
-        this._endKnock(reason === "agent" ? "knock.refused" : `knock.${reason}`);
-        return;
-      }
-      if (state === "expired" || state === "withdrawn") {
-        this._endKnock(state === "expired" ? "knock.expired" : undefined);
-        return;
-      }
-    }
-  }
-
-  _forgetKnock() {
-    this._knock = null;
-    saveJson(window.sessionStorage, KNOCK_STORAGE_KEY, null);
-  }
-
-  /** Back to the form, saying why (an i18n key) when there is something to say. */
-  _endKnock(errorKey) {
-    this._forgetKnock();
-    this.showJoin(errorKey);
-  }
-
-  async _cancelKnock() {
-    const knock = this._knock;
-    this._endKnock();
-    if (knock) {
-      try {
-        await requestJson("DELETE", `/api/knocks/${encodeURIComponent(knock.secret)}`);
-      } catch (error) {
-        console.warn("withdrawing the knock failed:", error.message); // it expires by itself
-      }
-    }
+    this.knocking.start(knock);
   }
 
   _renderJoinButton() {
@@ -372,73 +262,11 @@ class CustomerApp {
     }
   }
 
-  async _refreshWaiting() {
-    clearTimeout(this._waitingTimer);
-    const generation = ++this._waitingGeneration; // a newer refresh supersedes this one
-    if (this.step !== "join" || this.invitation) {
-      return;
-    }
-    try {
-      const waiting = await requestJson("GET", "/api/waiting");
-      if (generation === this._waitingGeneration && this.step === "join") {
-        this._renderWaiting(waiting);
-      }
-    } catch (error) {
-      console.warn("could not list waiting agents:", error.message);
-    }
-    if (generation === this._waitingGeneration && this.step === "join") {
-      this._waitingTimer = setTimeout(() => this._refreshWaiting(), WAITING_REFRESH_MS);
-    }
-  }
-
-  _renderWaiting(waiting) {
-    const section = byId("icons-section");
-    section.hidden = !waiting.icons_enabled;
-    const agents = waiting.icons_enabled ? (waiting.agents ?? []) : [];
-    const shown = JSON.stringify(agents);
-    if (shown === this._waitingShown) {
-      return; // unchanged: keep the buttons (and keyboard focus) where they are
-    }
-    this._waitingShown = shown;
-    const grid = byId("icons-grid");
-    grid.replaceChildren(
-      ...agents.map((agent) => {
-        const button = element("button", "cust-icon", {
-          type: "button",
-          "data-testid": `agent-icon-${agent.icon}`,
-          "data-i18n-aria-label": "join.icon_aria",
-        });
-        button.dataset.i18nParams = JSON.stringify({ icon: agent.icon, name: agent.name });
-        button.setAttribute("aria-label", i18n.t("join.icon_aria", agent));
-        const subtitle = [agent.title, agent.company].filter(Boolean).join(" · ");
-        const number = element("span", "cust-icon__number", { "aria-hidden": "true" }, String(agent.icon));
-        button.append(number, element("span", "cust-icon__name", {}, agent.name));
-        if (agent.photo_url) {
-          const photo = element("img", "cust-icon__photo", {
-            src: agent.photo_url,
-            alt: "",
-            "data-testid": "agent-icon-photo",
-          });
-          photo.addEventListener("error", () => photo.remove());
-          number.after(photo);
-        }
-        button.append(element("span", "cust-icon__meta", {}, subtitle));
-        button.addEventListener("click", () => this._join({ icon: agent.icon }));
-        const item = element("li");
-        item.append(button);
-        return item;
-      }),
-    );
-    byId("icons-empty").hidden = agents.length > 0;
-    this._renderJoinButton();
-  }
-
   // ---------- Step 2: chat ----------
 
   enterChat(session) {
     this._leaveChat();
-    clearTimeout(this._waitingTimer);
-    this._waitingGeneration += 1;
+    this.waiting.stop();
     this.step = "chat";
     this.ended = false;
     this.session = session;
@@ -536,33 +364,7 @@ class CustomerApp {
     }
     this.session.agent = { ...this.session.agent, ...agent };
     this._save();
-    agent = this.session.agent;
-    const name = agent.name || i18n.t("customer.agent_unknown");
-    byId("agent-name").textContent = name;
-    const avatar = byId("agent-avatar");
-    const shown = JSON.stringify([name, agent.photo_url ?? ""]);
-    if (avatar.dataset.shown !== shown) {
-      avatar.dataset.shown = shown; // redraw only on a change: no flicker on every update
-      setAvatar(avatar, name, agent.photo_url); // photo_url is relative to the relay: this origin
-    }
-    byId("agent-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
-    this._renderContact(agent);
-  }
-
-  /** The agent's phone and e-mail as tel: / mailto: links (profile text, never markup). */
-  _renderContact({ phone, email }) {
-    const links = [];
-    if (typeof phone === "string" && phone.trim()) {
-      const dial = phone.replace(/[^0-9+]/g, "");
-      links.push(element("a", "cust-chat__contact-link", { href: `tel:${dial}`, "data-testid": "agent-phone" }, phone));
-    }
-    if (typeof email === "string" && /^[^\s@<>"]+@[^\s@<>"]+$/.test(email)) {
-      const href = `mailto:${encodeURIComponent(email).replace("%40", "@")}`;
-      links.push(element("a", "cust-chat__contact-link", { href, "data-testid": "agent-email" }, email));
-    }
-    const box = byId("agent-contact");
-    box.replaceChildren(...links);
-    box.hidden = links.length === 0;
+    renderAgentCard(this.session.agent, i18n);
   }
 
   _onStatus({ status, code }) {
@@ -594,10 +396,7 @@ class CustomerApp {
   }
 
   _renderStatus() {
-    const badge = byId("connection-status");
-    const status = this.socket?.status ?? "closed";
-    badge.dataset.status = status;
-    i18n.bind(badge, `status.${status}`);
+    showConnectionStatus(byId("connection-status"), this.socket?.status ?? "closed", i18n);
   }
 
   _wireEndDialog() {
@@ -688,10 +487,8 @@ class CustomerApp {
   testState() {
     return {
       step: this.step,
-      status: this.socket?.status ?? "closed",
       sessionId: this.session?.session_id ?? null,
-      lastSeenId: this.socket?.lastSeenId ?? 0,
-      ...(this.chatView?.snapshot() ?? {}),
+      ...sessionTestState(this.socket, this.chatView),
     };
   }
 }

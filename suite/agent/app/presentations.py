@@ -8,7 +8,9 @@ and follows its state (presenting, drawing tool, control) in the JSON lines of i
 stopped on ``stop``, when the session ends (the relay closes its screen socket with 4000 and
 it exits by itself; the app also stops it when the chat window closes or the session leaves
 the notice list) and when the app exits. If the app dies without stopping it, the child sees
-end-of-file on its stdin and stops by itself, so no presenter outlives the app. Each child
+end-of-file on its stdin and stops by itself, so no presenter outlives the app. A stop that
+comes while the child is still starting is kept: the child is stopped as soon as it is spawned
+and the start answers idle. Each child
 gets ``--private-pid`` with the app's pid: the app's own windows (chat, notes, notice, help)
 are painted out of every capture (docs/architecture.md, "Leaving the app's windows out").
 """
@@ -139,7 +141,10 @@ class Presentations:
         self._children: dict[str, _Child] = {}
         self._lock = threading.Lock()
         self._desktop = desktop
-        self._starting = 0  # children being started (the desktop is changed before they run)
+        # Sessions whose child is being started (the desktop is changed before they run), and
+        # those of them whose stop came meanwhile: the start then ends instead of presenting.
+        self._starting: dict[str, int] = {}
+        self._stopped_while_starting: set[str] = set()
 
     # ----- queries -----
 
@@ -223,14 +228,18 @@ class Presentations:
         if policy is not None:  # A7: the child connects as the app does (password included)
             env[POLICY_ENV] = policy.to_json()
         with self._lock:
-            self._starting += 1
+            self._starting[session_id] = self._starting.get(session_id, 0) + 1
+            self._stopped_while_starting.discard(session_id)
         try:
             if self._desktop is not None:
                 self._desktop.begin()  # before the first frame: it goes out without wallpaper
             return self._spawn(session_id, command, env, monitor, window_ids)
         finally:
             with self._lock:
-                self._starting -= 1
+                self._starting[session_id] -= 1
+                if not self._starting[session_id]:
+                    del self._starting[session_id]
+                    self._stopped_while_starting.discard(session_id)
             self._desktop_follow()
 
     def _spawn(
@@ -257,6 +266,13 @@ class Presentations:
         while not child.started.wait(0.05):
             if process.poll() is not None or time.monotonic() > deadline:
                 break
+            if self._stop_came(session_id):
+                break
+        if self._stop_came(session_id):
+            # Stop was pressed before the presenter had started: it ends, nothing is shown.
+            _stop_child(child)
+            logger.info("presenter for %s stopped before it started", session_id)
+            return {"state": "idle", "monitor": None, "windows": None}
         if process.poll() is not None:
             process.wait()
             for reader in child.readers:
@@ -270,6 +286,10 @@ class Presentations:
             self._children[session_id] = child
         logger.info("presenter for %s started (pid %d)", session_id, process.pid)
         return self.status(session_id)
+
+    def _stop_came(self, session_id: str) -> bool:
+        with self._lock:
+            return session_id in self._stopped_while_starting
 
     def _read_status_then_follow(
         self, child: _Child, stream: IO[str] | None, session_id: str
@@ -287,7 +307,7 @@ class Presentations:
         if self._desktop is None:
             return
         with self._lock:
-            running = self._starting > 0 or any(
+            running = bool(self._starting) or any(
                 c.process.poll() is None for c in self._children.values()
             )
         if not running:
@@ -366,9 +386,12 @@ class Presentations:
         return child
 
     def stop(self, session_id: str) -> dict[str, Any]:
-        """Stop the session's presenter (nothing to do if there is none) and wait for it."""
+        """Stop the session's presenter and wait for it; one still starting is stopped by its
+        start (which then answers idle); nothing to do if there is none."""
         with self._lock:
             child = self._children.pop(session_id, None)
+            if session_id in self._starting:
+                self._stopped_while_starting.add(session_id)
         if child is not None:
             _stop_child(child)
             logger.info("presenter for %s stopped", session_id)

@@ -25,6 +25,13 @@ from suite.protocol import MessageType
 
 logger = logging.getLogger(__name__)
 
+# How long the overlay gets to exit on end-of-file before it is terminated. It keeps nothing
+# worth a clean exit (the drawing lives on the relay; the X server drops its windows with the
+# connection), and the presenter's whole stop must fit in the app's STOP_WAIT_S: an overlay
+# still starting (imports, X connection: seconds on a loaded machine) reads no end-of-file,
+# and waiting the full STOP_WAIT_S for it made the app terminate the presenter.
+OVERLAY_STOP_WAIT_S = 0.5
+
 # What the overlay writes that goes to the relay (the agent's own strokes).
 OUTGOING_TYPES = frozenset(
     {MessageType.STROKE_BEGIN, MessageType.STROKE_POINTS, MessageType.STROKE_END}
@@ -155,9 +162,12 @@ class OverlayLink:
                 pass
 
     def stop(self) -> None:
-        """Let the pending lines go, close the child's stdin (it exits), wait, and terminate
-        it if it does not."""
+        """Let the pending lines go, close the child's stdin (it exits), wait briefly, and
+        terminate it if it does not (OVERLAY_STOP_WAIT_S)."""
         process, self._process = self._process, None
         if process is None:
             return
-        stop_child(process, ask=lambda: self._outbox.put(None), name="drawing overlay")
+        stop_child(
+            process, ask=lambda: self._outbox.put(None), wait_s=OVERLAY_STOP_WAIT_S,
+            name="drawing overlay",
+        )  # fmt: skip

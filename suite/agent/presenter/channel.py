@@ -70,6 +70,15 @@ def screen_ws_url(relay: str) -> str:
     return parse_relay_address(relay).ws_url
 
 
+def with_session_hint(ws_url: str, session_id: str) -> str:
+    """``ws_url`` with ``?session=<id>``: a load balancer in front of several relays sends every
+    socket of one session to the node that holds it (docs/protocol.md, "GET /ws")."""
+    parts = urllib.parse.urlsplit(ws_url)
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query) if k != "session"]
+    query.append(("session", session_id))
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
 class ScreenChannel:
     """One presenter socket: hello as the agent on ``channel: "screen"``, then frames.
 
@@ -80,7 +89,7 @@ class ScreenChannel:
     """
 
     def __init__(self, relay: str, token: str, session_id: str) -> None:
-        self.url = screen_ws_url(relay)
+        self.url = with_session_hint(screen_ws_url(relay), session_id)
         self.token = token
         self.session_id = session_id
         self.paced_by_relay = True

@@ -8,6 +8,8 @@ export const IDLE_STRINGS = Object.freeze({
     "idle.minutes": "Sign out after this many minutes without activity",
     "idle.hint":
       "0 turns it off. Input in any RemoteSales window counts as activity. It never signs you out while a support is waiting for or chatting with a customer: listening without typing is part of the job.",
+    "idle.admin_limit":
+      "Your administrator signs every agent out after {minutes} minutes without activity; the shorter time applies.",
     "idle.save": "Save",
     "idle.saved": "Saved. You are signed out after {minutes} minutes without activity.",
     "idle.saved_off": "Saved. Automatic sign-out is off.",
@@ -20,6 +22,8 @@ export const IDLE_STRINGS = Object.freeze({
     "idle.minutes": "다음 시간(분) 동안 사용하지 않으면 로그아웃",
     "idle.hint":
       "0을 입력하면 꺼집니다. RemoteSales 창 어디에서든 입력하면 사용 중으로 봅니다. 고객을 기다리거나 대화 중인 상담이 있으면 로그아웃하지 않습니다. 입력 없이 고객의 말을 듣는 것도 상담이기 때문입니다.",
+    "idle.admin_limit":
+      "관리자가 모든 상담원을 {minutes}분 동안 사용하지 않으면 로그아웃하도록 정했습니다. 둘 중 짧은 시간이 적용됩니다.",
     "idle.save": "저장",
     "idle.saved": "저장했습니다. {minutes}분 동안 사용하지 않으면 로그아웃됩니다.",
     "idle.saved_off": "저장했습니다. 자동 로그아웃이 꺼졌습니다.",
