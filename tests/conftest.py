@@ -25,6 +25,7 @@ from tests.support.relay import (
     RelayError,
     RelayProcess,
     add_agent,
+    add_default_agents,
 )
 
 CHROMIUM_PATH = "/usr/bin/chromium"
@@ -59,28 +60,55 @@ _REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 _SIGINT_CHANGES: list[str] = []
+_SIGINT_KEY = pytest.StashKey[tuple[object, bool]]()
+_SIGINT_PROPERTY = "sigint_changed"
+
+
+def _sigint_state() -> tuple[object, bool]:
+    return signal.getsignal(signal.SIGINT), signal.SIGINT in signal.pthread_sigmask(
+        signal.SIG_BLOCK, []
+    )
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+def pytest_runtest_setup(item: pytest.Item):
+    item.stash[_SIGINT_KEY] = _sigint_state()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     """A test (or its fixtures) that leaves SIGINT ignored or blocked in this process is named
     in the summary and the disposition restored: every process the later tests start would
-    inherit it (scripts/run could not trap Ctrl-C)."""
-    handler = signal.getsignal(signal.SIGINT)
-    blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    inherit it (scripts/run could not trap Ctrl-C).
+
+    The finding rides on the teardown report (``user_properties``), so under pytest-xdist the
+    worker's finding reaches the summary the controller prints.
+    """
     try:
         return (yield)
     finally:
-        now_handler = signal.getsignal(signal.SIGINT)
-        now_blocked = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
-        if now_handler != handler or now_blocked != blocked:
-            _SIGINT_CHANGES.append(
-                f"{item.nodeid}: handler {handler!r} -> {now_handler!r}, "
-                f"blocked {blocked} -> {now_blocked}"
-            )
-            signal.signal(signal.SIGINT, handler)
-            how = signal.SIG_BLOCK if blocked else signal.SIG_UNBLOCK
-            signal.pthread_sigmask(how, [signal.SIGINT])
+        if _SIGINT_KEY in item.stash:
+            handler, blocked = item.stash[_SIGINT_KEY]
+            now_handler, now_blocked = _sigint_state()
+            if now_handler != handler or now_blocked != blocked:
+                item.user_properties.append(
+                    (
+                        _SIGINT_PROPERTY,
+                        f"{item.nodeid}: handler {handler!r} -> {now_handler!r}, "
+                        f"blocked {blocked} -> {now_blocked}",
+                    )
+                )
+                signal.signal(signal.SIGINT, handler)  # type: ignore[arg-type]
+                how = signal.SIG_BLOCK if blocked else signal.SIG_UNBLOCK
+                signal.pthread_sigmask(how, [signal.SIGINT])
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "teardown":
+        _SIGINT_CHANGES.extend(
+            str(value) for name, value in report.user_properties if name == _SIGINT_PROPERTY
+        )
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
@@ -130,7 +158,11 @@ def relay_factory(
         if request.config.getoption("--relay-store") == "postgresql":
             server: PostgresServer = request.getfixturevalue("postgres")
             store_args = server.store_args(server.create_database())
-        for agent in (*DEFAULT_AGENTS, *agents) if default_agents else agents:
+        if default_agents and not store_args:
+            add_default_agents(data_dir)  # copied from a template: the same as `users add`
+        elif default_agents:
+            agents = (*DEFAULT_AGENTS, *agents)
+        for agent in agents:
             add_agent(data_dir, agent, store_args)
         relay = RelayProcess(data_dir, work_dir, (*store_args, *extra_args))
         started.append(relay)

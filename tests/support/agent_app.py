@@ -20,7 +20,8 @@ from pathlib import Path
 from tests.support.relay import REPO_ROOT
 from tests.support.xvfb import Xvfb
 
-READY_TIMEOUT_S = 30.0
+# Generous: a parallel run on a loaded machine starts Qt slowly; the wait ends on readiness.
+READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 DEVTOOLS_RE = re.compile(rb"DevTools listening on ws://127\.0\.0\.1:(\d+)/")
 
@@ -70,6 +71,13 @@ class AgentApp:
         # Notifications go to the test's own session bus (extra_env) or nowhere: never to the
         # desktop of the person running the tests.
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        # A home of its own (received files, recordings, shortcuts, Qt's caches): never the
+        # home of the person running the tests, and no two apps of parallel workers share one.
+        home = self.work_dir / "home"
+        home.mkdir(exist_ok=True)
+        env["HOME"] = str(home)
+        for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_DOCUMENTS_DIR"):
+            env.pop(name, None)
         env.update(self.extra_env)
         env["PYTHONUNBUFFERED"] = "1"
         env["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{free_port()}"

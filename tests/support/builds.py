@@ -6,16 +6,24 @@ named after a hash of everything that goes into the builds (sources, UI, specs, 
 the build script; for the agent also pyproject.toml, which pins its venv), so a second test run
 on unchanged sources reuses the files. Only the newest build of each kind is kept; of the agent
 only the .deb is kept (the tests install it into a temporary root).
+
+Test processes running at once (pytest-xdist workers, or two worktrees sharing the cache) build
+one kind at a time: a lock file per kind in the cache folder; the one that waited finds the
+other's build and reuses it. The relay/viewer and the agent builds have separate locks (their
+venvs and PyInstaller work folders differ), so they can run side by side.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +51,21 @@ def cache_root() -> Path:
     return Path(os.environ.get("RS_BUILD_CACHE", default / "remotesales-builds"))
 
 
+@contextmanager
+def build_lock(kind: str) -> Iterator[None]:
+    """Hold the cache's lock for one kind of build ("relay-viewer", "agent") until the block
+    ends; another process asking for the same kind waits here (no timeout: the build itself
+    has one)."""
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / f"{kind}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def sources_hash(inputs: tuple[str, ...] = BUILD_INPUTS) -> str:
     digest = hashlib.sha256()
     for top in inputs:
@@ -64,6 +87,11 @@ def relay_and_viewer() -> Builds:
     Raises:
         RuntimeError: the build failed; the message holds the end of its output.
     """
+    with build_lock("relay-viewer"):
+        return _relay_and_viewer()
+
+
+def _relay_and_viewer() -> Builds:
     root = cache_root()
     folder = root / sources_hash()
     relay, viewer = folder / "remotesales-relay", folder / "remotesales-viewer-linux"
@@ -84,8 +112,10 @@ def relay_and_viewer() -> Builds:
             f"scripts/build relay viewer failed ({result.returncode}):\n{result.stderr[-6000:]}"
         )
     print(result.stderr)
-    for old in root.iterdir():  # keep the newest build only (and the agent's)
-        if old.is_dir() and old.name not in ("work", partial.name):
+    # Keep the newest build only (and the agent's), never a .partial folder: another process
+    # (another worktree's run, with its own sources) may be building there.
+    for old in root.iterdir():
+        if old.is_dir() and old.name != "work" and not old.name.endswith(".partial"):
             if not old.name.startswith(AGENT_PREFIX):
                 shutil.rmtree(old, ignore_errors=True)
     partial.rename(folder)
@@ -106,6 +136,11 @@ def agent_package() -> AgentPackage:
     Raises:
         RuntimeError: the build failed; the message holds the end of its output.
     """
+    with build_lock("agent"):
+        return _agent_package()
+
+
+def _agent_package() -> AgentPackage:
     root = cache_root()
     folder = root / (AGENT_PREFIX + sources_hash(AGENT_BUILD_INPUTS))
     debs = sorted(folder.glob("remotesales-agent_*_amd64.deb"))
@@ -131,7 +166,8 @@ def agent_package() -> AgentPackage:
     print(result.stderr)
     shutil.rmtree(partial / "remotesales-agent", ignore_errors=True)  # the .deb holds it
     for old in root.iterdir():  # keep the newest agent build only
-        if old.is_dir() and old.name.startswith(AGENT_PREFIX) and old.name != partial.name:
+        # Never another run's .partial folder: it is being built (another worktree's run).
+        if old.is_dir() and old.name.startswith(AGENT_PREFIX) and not old.name.endswith(".partial"):
             shutil.rmtree(old, ignore_errors=True)
     partial.rename(folder)
     deb = sorted(folder.glob("remotesales-agent_*_amd64.deb"))[-1]

@@ -21,7 +21,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-TURN_START_TIMEOUT_S = 10.0
+TURN_START_TIMEOUT_S = 30.0  # ends on readiness; long for loaded parallel runs
 CALL_TIMEOUT_MS = 15_000
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-START_TIMEOUT_S = 10.0
+START_TIMEOUT_S = 30.0  # ends on readiness; long for loaded parallel runs
 NOTIFICATION_DAEMON = "/usr/lib/notification-daemon/notification-daemon"
 
 

@@ -28,7 +28,9 @@ from suite.screen.frames import RegionFrame
 from tests.support.chat_client import ChatClient, hello_frame, open_socket
 from tests.support.conversation import Conversation
 
-WAIT_S = 15.0
+# The first picture needs the presenter process started and capturing: 15 s was too short for
+# parallel runs on a loaded machine (the wait ends on the frame, so it costs nothing otherwise).
+WAIT_S = 30.0
 
 
 def screen_hello(role: Role | str, session_id: str, token: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from tests.support.certificates import Certificates
 from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent
 
-READY_TIMEOUT_S = 10.0
+READY_TIMEOUT_S = 30.0  # ends on readiness; long for loaded parallel runs
 
 
 @dataclass

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-START_TIMEOUT_S = 15.0
+START_TIMEOUT_S = 30.0  # ends on readiness; long for loaded parallel runs
 STOP_TIMEOUT_S = 5.0
 FAMILY_WILD = 0xFFFF
 COOKIE_NAME = b"MIT-MAGIC-COOKIE-1"
