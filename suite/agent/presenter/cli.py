@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--monitor", type=int, default=1, help="mss monitor index (1 = first)")
     parser.add_argument("--quality", type=int, default=DEFAULT_QUALITY, help="lossy quality")
     parser.add_argument("--codec", choices=[c.value for c in LossyCodec], default="jpeg")
-    parser.add_argument("--lossless", action="store_true", help="high-speed network: PNG only")
+    parser.add_argument(
+        "--lossless", action="store_true", help="high-speed network: PNG only, no video"
+    )
     parser.add_argument("--colors", choices=[c.value for c in ColorDepth], default="full")
     parser.add_argument("--windows", type=_parse_ids, help="share only these window ids (a,b)")
     parser.add_argument("--list-windows", action="store_true", help="print open windows, exit")

@@ -246,7 +246,7 @@ class Presenter:
         self._origin = (int(getattr(self._source, "left", 0)), int(getattr(self._source, "top", 0)))
         width, height = self._source.width, self._source.height
         self.stream = ScreenStream(width, height, self.config.options)
-        if self.config.video:
+        if self.config.video and not self.config.options.lossless:  # video is lossy
             self.stream.video = motion_video(width, height, self.config.options.tile_px)
             if self.stream.video is not None:
                 self.stream.video.set_codecs(self._video_codecs)
