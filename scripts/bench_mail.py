@@ -7,6 +7,9 @@ recipient gets a personal link of the session, which holds at most 50 open ones)
 clock runs until the SMTP server (aiosmtpd, tests/support/smtp_server.py) has all 1,000; each
 is counted by its Message-ID, so a duplicate or a loss shows. The server runs in a niced
 process of its own (scripts/relay_bench/smtp_process.py): it stands for a mail server elsewhere.
+The relay runs alone on CPU 0, the clients and the SMTP server on the other CPUs (``--no-pin``
+to leave them free): on 2 cores they otherwise share the relay's core, and the chat's p99
+measured the scheduler. The relay's run-queue wait per round is printed beside the latencies.
 Phase 2 (latency): bench_relay's chat mode (scripts/relay_bench: N agent/customer pairs, each
 side sending one message a second, delivery time at the other side) runs in rounds on the same
 relay: idle, then while a thread keeps the outbox busy (200 invitations, wait until the server
@@ -93,6 +96,31 @@ def metric(rows: list[Row], name: str) -> float:
     raise RuntimeError(f"chat mode gave no {name!r}")
 
 
+def run_queue_wait_s(pid: int) -> float:
+    """Seconds the process's threads have waited for a CPU so far (/proc/PID/task/*/schedstat:
+    the second field is the time spent runnable on a run queue, in ns)."""
+    total = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            total += int(stat.read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass  # a thread that ended meanwhile
+    return total / 1e9
+
+
+def pin(relay_pid: int) -> str:
+    """The relay alone on CPU 0; this process, its chat clients and the SMTP server (started
+    before, niced and idle-class) on the others. On a 2-core machine the clients and the mail
+    server stand for other machines: sharing the relay's core they measured the scheduler."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return "not pinned: one CPU"
+    for task in Path(f"/proc/{relay_pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), {cpus[0]})
+    os.sched_setaffinity(0, set(cpus[1:]))
+    return f"relay on CPU {cpus[0]}, clients and SMTP server on {cpus[1:]}"
+
+
 def _runs(values: list[float]) -> str:
     return "runs " + ", ".join(f"{value:.0f}" for value in values)
 
@@ -104,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="chat seconds per run")
     parser.add_argument("--rounds", type=int, default=3, help="idle/sending rounds")
     parser.add_argument("--quick", action="store_true", help="200 mails, 50 pairs, 1 round of 5 s")
+    parser.add_argument(
+        "--no-pin", action="store_true", help="leave the relay and the clients on any CPU"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.mails, args.sessions, args.duration, args.rounds = 200, 50, 5.0, 1
@@ -116,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         SmtpProcess() as smtp,
         relay_running(Path(work), "mail", smtp.relay_args()) as relay,
     ):
+        assert relay.process is not None
+        pinned = "not pinned (--no-pin)" if args.no_pin else pin(relay.process.pid)
+        logger.info("%s", pinned)
         inviter = Inviter(relay.url)
         logger.info("phase 1: %d invitations", args.mails)
         started = time.monotonic()
@@ -161,10 +195,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         busy_p99: list[float] = []
         idle_p50: list[float] = []
         busy_p50: list[float] = []
+        idle_wait: list[float] = []
+        busy_wait: list[float] = []
         sent_while = 0
         for round_number in range(args.rounds):  # 0: mail only
             logger.info("phase 2, round %d: chat idle", round_number + 1)
+            waited = run_queue_wait_s(relay.process.pid)
             rows_idle = run_chat(relay, args.sessions, args.duration, 1)
+            idle_wait.append((run_queue_wait_s(relay.process.pid) - waited) * 1000)
             idle_p99.append(metric(rows_idle, "delivery p99 (ms)"))
             idle_p50.append(metric(rows_idle, "delivery p50 (ms)"))
             stop = threading.Event()
@@ -180,7 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             logger.info("phase 2, round %d: chat while sending", round_number + 1)
             sender = threading.Thread(target=keep_sending, daemon=True)
             sender.start()
+            waited = run_queue_wait_s(relay.process.pid)
             rows_busy = run_chat(relay, args.sessions, args.duration, 1)
+            busy_wait.append((run_queue_wait_s(relay.process.pid) - waited) * 1000)
             stop.set()
             sender.join(180)
             sent_while += counted[0]
@@ -202,6 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _runs(idle_p50)),
             Row("chat", "p50 sending (ms), median", f"{statistics.median(busy_p50):.1f}",
                 _runs(busy_p50)),
+            Row("relay", "waited for a CPU (ms), idle", f"{statistics.median(idle_wait):.0f}",
+                f"a round's run-queue wait of the relay's threads; {_runs(idle_wait)}"),
+            Row("relay", "waited for a CPU (ms), sending", f"{statistics.median(busy_wait):.0f}",
+                f"{_runs(busy_wait)}; {pinned}"),
         ]  # fmt: skip
         load = os.getloadavg()
         rows.append(Row("machine", "load average (1, 5 min)", f"{load[0]:.1f}, {load[1]:.1f}",
