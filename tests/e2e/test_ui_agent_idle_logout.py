@@ -285,7 +285,10 @@ def test_idle_setting_is_saved_validated_and_applied(
         minutes.fill("0")
         by_id(main, "idle-save").click()
         expect(by_id(main, "idle-status")).to_have_text("Saved. Automatic sign-out is off.")
-        assert main.evaluate("window.__rsTest.idleDecision()") == "off"
+        # The timer restarts after the save answers (and after reading the admin's limit).
+        wait_until(
+            lambda: main.evaluate("window.__rsTest.idleDecision()") == "off", "the timer off"
+        )
         main.reload()
         by_id(main, "settings-button").click()
         by_id(main, "tab-network").click()

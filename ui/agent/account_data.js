@@ -14,6 +14,7 @@ export class AccountData {
     this._api = api;
     this._revision = null;
     this._preferences = null; // a Promise of the preferences, while cached
+    this._saves = 0; // preference saves started: a read sent before one must not undo it
   }
 
   /** Forget what this window cached (another window changed it, or the sign-in changed). */
@@ -78,13 +79,18 @@ export class AccountData {
    * each time (an admin may change it at any moment); the preferences come along.
    */
   async adminIdleMinutes() {
+    const saves = this._saves;
     const answer = await this._api("GET", "/api/me/preferences");
-    this._preferences = Promise.resolve(answer.preferences);
+    if (saves === this._saves) {
+      // Answers can cross: a read sent before a save may arrive after it, with the old values.
+      this._preferences = Promise.resolve(answer.preferences);
+    }
     return Number(answer.idle_timeout_minutes) || 0;
   }
 
   /** Change some preferences; answers all of them. */
   async savePreferences(changes) {
+    this._saves += 1;
     const { preferences } = await this._api("PUT", "/api/me/preferences", { body: changes });
     this._preferences = Promise.resolve(preferences);
     return preferences;
