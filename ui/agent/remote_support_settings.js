@@ -214,6 +214,7 @@ export class RemoteSupportSettings {
     for (const [value, key] of options) {
       select.append(this.i18n.bind(element("option", "", { value }), key));
     }
+    select.selectedIndex = -1; // blank until the stored settings arrive: never a false first choice
     return select;
   }
 
