@@ -186,6 +186,10 @@ def test_two_thousand_releases_in_one_write_never_disconnect_the_presenter(relay
     _one_write(viewer, [up] * 2000 + [key_up] * 2000)
     presenter.send({"type": "cursor", "x": 1, "y": 1, "visible": True})  # the socket is open
     viewer.recv_type("cursor")
+    if not [m for m in viewer.received if m["type"] == "error"]:
+        # The presenter's socket is its own: under load its cursor can pass the relay before
+        # the relay has read the whole burst on the viewer's socket.
+        viewer.recv_type("error")
     assert {m["code"] for m in viewer.received if m["type"] == "error"} == {"rate_limited"}
     forwarded = [m for m in presenter.received if m["type"].endswith("_input")]
     assert len(forwarded) <= INPUT_BURST + 20
