@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from relay_server.hub.interface import Hub, HubError
+from relay_server.password_file import read_password
 
 PASSWORD_ENV = "REMOTESALES_HUB_PASSWORD"
 REDIS_SCHEMES = ("redis://", "rediss://")
@@ -68,15 +69,7 @@ def parse_hub(hub: str | None, password_file: Path | None = None) -> HubChoice:
             "--hub: no password in the URL (process lists show it); use --hub-password-file "
             f"or ${PASSWORD_ENV}"
         )
-    password = None
-    if password_file is not None:
-        try:
-            lines = password_file.read_text(encoding="utf-8").splitlines()
-        except OSError as error:
-            raise ValueError(f"--hub-password-file: {error.strerror}: {password_file}") from None
-        password = lines[0] if lines else ""
-    elif os.environ.get(PASSWORD_ENV):
-        password = os.environ[PASSWORD_ENV]
+    password = read_password("--hub-password-file", password_file, PASSWORD_ENV)
     return HubChoice("redis", hub, password)
 
 

@@ -11,11 +11,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from relay_server.password_file import read_password
 from relay_server.store.interface import Store, StoreError
 
 PASSWORD_ENV = "REMOTESALES_STORE_PASSWORD"
@@ -81,15 +81,7 @@ def parse_choice(store: str | None, data: Path, password_file: Path | None = Non
             "--store: no password in the URL (process lists show it); use "
             f"--store-password-file, ${PASSWORD_ENV} or PGPASSFILE"
         )
-    password = None
-    if password_file is not None:
-        try:
-            lines = password_file.read_text(encoding="utf-8").splitlines()
-        except OSError as error:
-            raise ValueError(f"--store-password-file: {error.strerror}: {password_file}") from None
-        password = lines[0] if lines else ""
-    elif os.environ.get(PASSWORD_ENV):
-        password = os.environ[PASSWORD_ENV]
+    password = read_password("--store-password-file", password_file, PASSWORD_ENV)
     return StoreChoice("postgresql", store, data, password)
 
 

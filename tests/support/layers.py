@@ -211,6 +211,7 @@ STORAGE = Layer(
         "relay_server.hub.interface",
         "relay_server.hub.local",
         "relay_server.store",
+        "relay_server.password_file",
         "relay_server.store.choice",
         "relay_server.store.interface",
         "relay_server.store.journal",
