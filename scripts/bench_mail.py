@@ -8,8 +8,9 @@ clock runs until the SMTP server (aiosmtpd, tests/support/smtp_server.py) has al
 is counted by its Message-ID, so a duplicate or a loss shows. The server runs in a niced
 process of its own (scripts/relay_bench/smtp_process.py): it stands for a mail server elsewhere.
 The relay runs alone on CPU 0, the clients and the SMTP server on the other CPUs (``--no-pin``
-to leave them free): on 2 cores they otherwise share the relay's core, and the chat's p99
-measured the scheduler. The relay's run-queue wait per round is printed beside the latencies.
+to leave them free): on 2 cores they would otherwise share the relay's core. The relay's
+run-queue wait per round is printed beside the latencies, so a gap that the scheduler makes shows
+as such (on a quiet machine it did not: docs/performance.md, *Mail*).
 Phase 2 (latency): bench_relay's chat mode (scripts/relay_bench: N agent/customer pairs, each
 side sending one message a second, delivery time at the other side) runs in rounds on the same
 relay: idle, then while a thread keeps the outbox busy (200 invitations, wait until the server
@@ -111,7 +112,7 @@ def run_queue_wait_s(pid: int) -> float:
 def pin(relay_pid: int) -> str:
     """The relay alone on CPU 0; this process, its chat clients and the SMTP server (started
     before, niced and idle-class) on the others. On a 2-core machine the clients and the mail
-    server stand for other machines: sharing the relay's core they measured the scheduler."""
+    server stand for other machines, which would not take CPU from the relay's core."""
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:
         return "not pinned: one CPU"
