@@ -23,12 +23,9 @@ from tests.support.agent_app import AgentApp
 from tests.support.builds import AgentPackage, agent_package
 from tests.support.cdp import by_test_id
 from tests.support.desktop_flow import (
-    ACCESS_CODE_JS,
+    desktop_support_with_customer,
     driving,
-    main_page,
-    open_support_window,
     private_display,
-    sign_in,
 )
 from tests.support.x11_paint import add_local_xauth_entry
 from tests.support.xvfb import Xvfb
@@ -184,8 +181,6 @@ def test_the_installed_app_signs_in_opens_a_support_and_presents(
     presents (the frozen presenter child captures the display and the viewer goes live)."""
     from playwright.sync_api import expect
 
-    from tests.support.ui_pages import customer_join, open_page
-
     program = installed / PREFIX / "remotesales-agent"
     app = AgentApp(
         xvfb, tmp_path, relay_url=relay.url, program=[str(program)],
@@ -195,15 +190,8 @@ def test_the_installed_app_signs_in_opens_a_support_and_presents(
     app.start()
     print(f"\ninstalled app: launch to main window loaded {time.monotonic() - launched:.2f} s")
     with driving(app, artifacts_dir, "agent-package") as windows:
-        main = main_page(app)
-        windows.pages.append(main)
-        sign_in(main)
-        chat = open_support_window(app, main, windows.pages)
-        code = chat.wait_for(ACCESS_CODE_JS)
-        customer = open_page(browser, relay.url + "/")
-        windows.customers.append(customer)
-        customer_join(customer, code, name="Minji Kang")
-        chat.wait_for_selector(by_test_id("chat-input"))
+        support = desktop_support_with_customer(app, windows, browser, relay.url, "Minji Kang")
+        chat, customer = support.chat, support.customer
 
         chat.click(by_test_id("present-request"))
         chat.wait_for_selector(by_test_id("share-picker"))

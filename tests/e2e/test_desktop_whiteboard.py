@@ -13,14 +13,12 @@ import pytest
 from tests.support.agent_app import AgentApp
 from tests.support.cdp import by_test_id
 from tests.support.desktop_flow import (
-    ACCESS_CODE_JS,
+    desktop_support_with_customer,
     driving,
-    main_page,
-    open_support_window,
+    keep_shot,
     private_display,
-    sign_in,
 )
-from tests.support.ui_pages import by_id, customer_join, open_page
+from tests.support.ui_pages import by_id
 from tests.support.whiteboard import BOARD_JS, finish_drawing, start_drawing, wait_same_boards
 from tests.support.xvfb import Xvfb
 
@@ -43,14 +41,8 @@ def test_the_agents_chat_window_asks_draws_and_shows_the_customers_shapes(
     window, and both hold the same board."""
     app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
     with driving(app, artifacts_dir, "desktop-whiteboard") as windows:
-        main = main_page(app)
-        windows.pages.append(main)
-        sign_in(main)
-        chat = open_support_window(app, main, windows.pages)
-        code = chat.wait_for(ACCESS_CODE_JS)
-        customer = open_page(browser, relay.url + "/")
-        windows.customers.append(customer)
-        customer_join(customer, code, name="Chris Park")
+        support = desktop_support_with_customer(app, windows, browser, relay.url)
+        chat, customer = support.chat, support.customer
 
         chat.click(by_test_id("whiteboard-button"))
         by_id(customer, "whiteboard-accept").click()
@@ -92,5 +84,6 @@ def test_the_agents_chat_window_asks_draws_and_shows_the_customers_shapes(
             f" && JSON.stringify(b.elements) === {json.dumps(elements)} ? b : null; }})()"
         )
         assert ours["number"] == theirs["number"]
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        chat.screenshot(SHOTS / "desktop-agent-window-board-en.png")
+        shot = artifacts_dir / "desktop-agent-window-board-en.png"
+        chat.screenshot(shot)
+        keep_shot(shot, SHOTS)
