@@ -51,6 +51,25 @@ def _call(agent: Page, customer: Page, media: str = "video") -> str:
     return (call_state(agent) or {})["peers"][0]["id"]
 
 
+def _call_through_turn(agent: Page, customer: Page) -> None:
+    """The agent calls and the customer answers on pages whose direct paths fail: Playwright's
+    clock skips the pages' wait before the relay; media then flows both ways through TURN."""
+    for page in (agent, customer):
+        page.clock.install()
+    by_id(agent, "call-start-video").click()
+    by_id(customer, "call-accept").click()
+    for page in (agent, customer):
+        wait_call(page, "Object.keys(call.links).length > 0")
+        page.clock.run_for(RELAY_FALLBACK_MS)
+    for page in (agent, customer):
+        wait_call(page, CONNECTED)
+    customer_id = (call_state(agent) or {})["peers"][0]["id"]
+    flowing = "b.framesDecoded > a.framesDecoded && b.audioPackets > a.audioPackets"
+    seen = wait_stats(agent, customer_id, flowing)["b"]
+    assert (seen["localCandidateType"], seen["remoteCandidateType"]) == ("relay", "relay")
+    assert wait_stats(customer, "agent", flowing)["b"]["localCandidateType"] == "relay"
+
+
 def test_a_video_call_between_the_agent_and_customer_pages(open_ui: PageFactory) -> None:
     """Each side's remote video plays, frames and audio packets arrive (getStats), mute silences
     the other side, camera off stops its frames, and hang-up ends the call on both pages."""
@@ -113,20 +132,7 @@ def test_a_call_only_through_coturn_with_the_relays_credentials(
             agent_login(agent)
             code = start_support(agent)
             customer_join(customer, code)
-            for page in (agent, customer):
-                page.clock.install()  # Playwright's clock: skip the 4 s before the relay
-            by_id(agent, "call-start-video").click()
-            by_id(customer, "call-accept").click()
-            for page in (agent, customer):
-                wait_call(page, "Object.keys(call.links).length > 0")
-                page.clock.run_for(RELAY_FALLBACK_MS)
-            for page in (agent, customer):
-                wait_call(page, CONNECTED)
-            customer_id = (call_state(agent) or {})["peers"][0]["id"]
-            flowing = "b.framesDecoded > a.framesDecoded && b.audioPackets > a.audioPackets"
-            seen = wait_stats(agent, customer_id, flowing)["b"]
-            assert (seen["localCandidateType"], seen["remoteCandidateType"]) == ("relay", "relay")
-            assert wait_stats(customer, "agent", flowing)["b"]["localCandidateType"] == "relay"
+            _call_through_turn(agent, customer)
             expect(by_id(customer, "call-status")).to_have_text("Connected through the relay")
             # coturn takes only credentials made with its secret (use-auth-secret): relay
             # candidates exist only because the relay's REST credentials were accepted.
@@ -164,20 +170,7 @@ def test_a_network_without_udp_falls_back_to_turn_over_tcp_by_itself(
             agent_login(agent)
             code = start_support(agent)
             customer_join(customer, code)
-            for page in (agent, customer):
-                page.clock.install()  # Playwright's clock: skip the 4 s before the relay
-            by_id(agent, "call-start-video").click()
-            by_id(customer, "call-accept").click()
-            for page in (agent, customer):
-                wait_call(page, "Object.keys(call.links).length > 0")
-                page.clock.run_for(RELAY_FALLBACK_MS)
-            for page in (agent, customer):
-                wait_call(page, CONNECTED)
-            customer_id = (call_state(agent) or {})["peers"][0]["id"]
-            flowing = "b.framesDecoded > a.framesDecoded && b.audioPackets > a.audioPackets"
-            seen = wait_stats(agent, customer_id, flowing)["b"]
-            assert (seen["localCandidateType"], seen["remoteCandidateType"]) == ("relay", "relay")
-            assert wait_stats(customer, "agent", flowing)["b"]["localCandidateType"] == "relay"
+            _call_through_turn(agent, customer)
             expect(by_id(agent, "call-status")).to_have_text("Connected through the relay")
             expect(by_id(customer, "call-status")).to_have_text("Connected through the relay")
         finally:
