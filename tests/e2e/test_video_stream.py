@@ -169,6 +169,18 @@ def test_a_viewer_without_a_video_decoder_gets_the_jpeg_path(
         close_pages([jpeg], request, "jpeg-viewer")
 
 
+def _video_fps(*pages: Page) -> dict[int, float]:
+    """Video pictures painted per second by each page (keyed by ``id(page)``) over a 4 s
+    window: a measurement, not a wait for a state."""
+    before = {id(p): (video_painted(p), time.monotonic()) for p in pages}
+    time.sleep(4.0)
+    fps = {}
+    for page in pages:
+        count, at = before[id(page)]
+        fps[id(page)] = (video_painted(page) - count) / (time.monotonic() - at)
+    return fps
+
+
 def test_a_throttled_viewer_gets_the_low_layer_and_the_other_keeps_its_rate(
     presenter, viewers, motion
 ) -> None:
@@ -187,12 +199,7 @@ def test_a_throttled_viewer_gets_the_low_layer_and_the_other_keeps_its_rate(
     slow.reload()
     wait_for_stats(slow, lambda s: s["status"] == "online")
     wait_until(lambda: video_painted(slow) >= 3, "video on the throttled viewer", WAIT_S)
-    before = {id(p): (video_painted(p), time.monotonic()) for p in (fast, slow)}
-    time.sleep(4.0)  # a measurement window, not a wait for a state
-    fps = {}
-    for page in (fast, slow):
-        count, at = before[id(page)]
-        fps[id(page)] = (video_painted(page) - count) / (time.monotonic() - at)
+    fps = _video_fps(fast, slow)
     screenshot(slow, "e2e-video-1mbit-viewer")
     assert fps[id(slow)] >= 3.0, fps
     assert fps[id(fast)] >= 8.0, fps
@@ -212,12 +219,7 @@ def test_a_cpu_throttled_viewer_still_shows_the_motion(presenter, viewers, motio
     phone.reload()
     wait_for_stats(phone, lambda s: s["status"] == "online")
     wait_until(lambda: video_painted(phone) >= 3, "video on the throttled viewer", WAIT_S)
-    before = {id(p): (video_painted(p), time.monotonic()) for p in (fast, phone)}
-    time.sleep(4.0)  # a measurement window, not a wait for a state
-    fps = {}
-    for page in (fast, phone):
-        count, at = before[id(page)]
-        fps[id(page)] = (video_painted(page) - count) / (time.monotonic() - at)
+    fps = _video_fps(fast, phone)
     screenshot(phone, "e2e-video-cpu-throttled-viewer")
     stats = viewer_stats(phone)
     detail = (fps, stats["videoLayers"], stats["decodeFailures"])
