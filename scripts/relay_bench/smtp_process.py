@@ -11,7 +11,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -94,16 +93,12 @@ class SmtpProcess:
 
     def wait_for(self, count: int, timeout_s: float = 30.0) -> None:
         """Wait until at least ``count`` messages were taken since the last :meth:`clear`."""
-        deadline = time.monotonic() + timeout_s
         with self._changed:
-            while len(self.received) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise RuntimeError(
-                        f"the SMTP server took {len(self.received)} of {count} messages "
-                        f"in {timeout_s:.0f} s"
-                    )
-                self._changed.wait(left)
+            if not self._changed.wait_for(lambda: len(self.received) >= count, timeout_s):
+                raise RuntimeError(
+                    f"the SMTP server took {len(self.received)} of {count} messages "
+                    f"in {timeout_s:.0f} s"
+                )
 
     def __enter__(self) -> SmtpProcess:
         return self.start()
