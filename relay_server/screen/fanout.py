@@ -285,6 +285,16 @@ class Presentation(Generic[MemberT]):
         self.video.joined(viewer.video)
         self.tell_codecs()
 
+    def video_lost(self, member: MemberT, seq: int) -> None:
+        """A viewer's video decoder lost its place at ``seq`` (``video_lost``): it gets the
+        next key frame of its layer (asked for now, within the rate limit)."""
+        viewer = self.viewers.get(id(member))
+        if viewer is None or not self.video.lost(viewer.video, seq):
+            return
+        if self.state == "live":
+            self._pump(viewer)
+        self.grant_credit()
+
     def tell_codecs(self, again: bool = False) -> None:
         """Send the presenter ``video_codecs`` when what every viewer decodes changed (or
         ``again``: a new presenter)."""
@@ -399,7 +409,7 @@ class Presentation(Generic[MemberT]):
 
     def _needs(self, viewer: _Viewer) -> bool:
         return len(viewer.sent) < len(self._frames) or bool(
-            self.video.pending(viewer.video, viewer.rate_bps)
+            self.video.pending(viewer.video, viewer.rate_bps, viewer.has_room())
         )
 
     def _pump(self, viewer: _Viewer) -> None:
@@ -414,7 +424,7 @@ class Presentation(Generic[MemberT]):
                     viewer.member.send(frame.data)
                     viewer.sent.add(seq)
                     viewer.in_flight.append((len(frame.data), self.clock()))
-        for kept in self.video.pending(viewer.video, viewer.rate_bps):
+        for kept in self.video.pending(viewer.video, viewer.rate_bps, viewer.has_room()):
             if not viewer.has_room():
                 return
             viewer.member.send(kept.data)

@@ -43,6 +43,7 @@ from suite.protocol import (
     StrokeEnd,
     StrokePoints,
     UndoStroke,
+    VideoLost,
     require_channel,
 )
 from suite.screen.frames import FrameKind
@@ -215,6 +216,10 @@ class Screens:
         """``decoder_support``: which video codecs this viewer decodes; the presenter is told
         what every viewer decodes (``video_codecs``)."""
         self._viewer_only(member, message).set_decoders(member, message.video)
+
+    def handle_video_lost(self, member: Member, message: VideoLost, now: float) -> None:
+        """``video_lost``: this viewer's decoder lost its place; it gets the next key frame."""
+        self._viewer_only(member, message).video_lost(member, message.seq)
 
     def handle_paint_report(self, member: Member, message: PaintReport, now: float) -> None:
         """``paint_report``: counted for /health (benchmarks); not forwarded."""
@@ -412,6 +417,7 @@ SCREEN_HANDLERS: dict[type, Callable[..., None]] = {
     ScreenAck: Screens.handle_screen_ack,
     PaintReport: Screens.handle_paint_report,
     DecoderSupport: Screens.handle_decoder_support,
+    VideoLost: Screens.handle_video_lost,
     RequestControl: Screens.handle_request_control,
     RevokeControl: Screens.handle_revoke_control,
     MouseInput: Screens.handle_mouse_input,

@@ -5,11 +5,13 @@ by one. What the relay does instead:
 
 - **Simulcast**: the presenter sends two layers of each stream (``high``, ``low``: half size, a
   fraction of the bitrate). Every viewer gets one. A new viewer starts on ``high``.
-- **Key frames on request**: a viewer starts only at a key frame of its layer. A viewer that
-  joins mid-motion, or that had to skip frames, waits for one and the relay asks the presenter
-  (``request_key_frame``, at most once per ``KEY_REQUEST_INTERVAL_S`` per layer).
-- **Lag**: the relay keeps the recent frames of each layer since its key frame (at most
-  ``KEPT_FRAMES``) and sends a viewer those after the last one it got, as its window allows.
+- **Key frames on request**: a viewer starts only at a recent key frame of its layer
+  (:func:`start_at_key`). A viewer that joins mid-motion, that had to skip frames, or whose
+  decoder lost its place (``video_lost``) waits for one and, once its window has room, the relay
+  asks the presenter (``request_key_frame``, at most once per ``KEY_REQUEST_INTERVAL_S`` per
+  layer). A key frame does not move the viewers already in the stream: they go on through it.
+- **Lag**: the relay keeps the recent frames of each layer (at most ``KEPT_FRAMES``) and sends
+  a viewer those after the last one it got, as its window allows.
   Lag is measured in time: how much older (capture time) the next frame it would be sent is
   than the newest frame of its layer. Its window counts frames until the viewer acknowledges
   them *painted*, so a viewer whose CPU cannot decode and paint the high layer (a phone) lags
@@ -74,6 +76,7 @@ class ViewerVideo:
     # would bring every frame after it at once).
     wait_after: int = 0
     in_stream: bool = False
+    key_seq: int = 0  # seq of the last key frame it was sent
     moved_at: float = float("-inf")
     probe_s: float = PROBE_INTERVAL_S  # how long on low before trying high again
 
@@ -121,6 +124,25 @@ def lag_ms(waiting: list[KeptVideo], newest: KeptVideo | None) -> float:
     return max(0.0, newest.header.capture_ms - waiting[0].header.capture_ms)
 
 
+def start_at_key(
+    frames: list[KeptVideo], after_seq: int, layer: VideoLayer
+) -> list[KeptVideo] | None:
+    """Where a viewer waiting for a key frame starts: the newest kept key frame newer than
+    ``after_seq`` and every frame after it, if that key frame is recent (its lag within the
+    layer's limit); None: a fresh key frame is needed (a stale one would bring seconds of
+    delta frames at once and put the viewer behind from its first frame)."""
+    for index in range(len(frames) - 1, -1, -1):
+        header = frames[index].header
+        if header.seq <= after_seq:
+            return None
+        if header.key:
+            start = frames[index:]
+            if lag_ms(start, frames[-1]) > lag_limit_ms(layer):
+                return None
+            return start
+    return None
+
+
 def next_probe_s(probe_s: float, moved_down: bool) -> float:
     """The wait before the next try on high: doubled by each move down, at most
     ``MAX_PROBE_INTERVAL_S``."""
@@ -145,6 +167,7 @@ class VideoRoutes:
     last_seq: int = 0
     key_requests: int = 0
     layer_moves: int = 0
+    lost_reports: int = 0
     _asked: dict[VideoLayer, float] = field(default_factory=dict)
     _sizes: dict[VideoLayer, deque[tuple[float, int]]] = field(
         default_factory=lambda: {VideoLayer.HIGH: deque(), VideoLayer.LOW: deque()}
@@ -157,10 +180,15 @@ class VideoRoutes:
         self.codec_name = None
 
     def add(self, kept: KeptVideo) -> None:
-        """Keep a frame of the current stream (not an END: see :meth:`end`)."""
+        """Keep a frame of the current stream (not an END: see :meth:`end`).
+
+        A key frame does not drop the frames before it: a viewer in the middle of them goes
+        on through it with the same decoder (dropping them made every viewer of the layer
+        lose its place at each key frame another viewer asked for, and ask for one in turn).
+        """
         frame = kept.header
         frames = self.frames[frame.layer]
-        if frame.key or (frames and frames[0].header.stream_id != frame.stream_id):
+        if frames and frames[0].header.stream_id != frame.stream_id:
             frames.clear()
         frames.append(kept)
         if len(frames) > KEPT_FRAMES:
@@ -193,9 +221,11 @@ class VideoRoutes:
             and (self.codec_name in (viewer.codecs or ()))
         )
 
-    def pending(self, viewer: ViewerVideo, rate_bps: float | None) -> list[KeptVideo]:
-        """The frames ``viewer`` should be sent next, oldest first (may move its layer and
-        ask the presenter for a key frame)."""
+    def pending(
+        self, viewer: ViewerVideo, rate_bps: float | None, room: bool = True
+    ) -> list[KeptVideo]:
+        """The frames ``viewer`` should be sent next, oldest first (may move its layer and,
+        when its window has ``room``, ask the presenter for a key frame)."""
         if not self.decodes(viewer):
             return []
         now = self.clock()
@@ -213,19 +243,39 @@ class VideoRoutes:
                 self.layer_moves += 1
                 viewer.moved_at = now
                 viewer.probe_s = next_probe_s(viewer.probe_s, layer is VideoLayer.LOW)
-            viewer.layer, viewer.at, viewer.wait_after = layer, None, self.last_seq
+            # A key frame newer than the last frame it got will do (one asked for by
+            # another viewer a moment ago, too).
+            after = self.last_seq if viewer.at is None else viewer.at
+            viewer.layer, viewer.at, viewer.wait_after = layer, None, after
             waiting = None
         if waiting is None:  # it needs a key frame of its layer
-            frames = self.frames[viewer.layer]
-            if frames and frames[0].header.key and frames[0].header.seq > viewer.wait_after:
-                return list(frames)
-            self._want_key(viewer.layer, now)
+            start = start_at_key(self.frames[viewer.layer], viewer.wait_after, viewer.layer)
+            if start is not None:
+                return start
+            if room:  # no key frame for a viewer that could not take it yet: it would be stale
+                self._want_key(viewer.layer, now)
             return []
         return waiting
+
+    def lost(self, viewer: ViewerVideo, seq: int) -> bool:
+        """The viewer's decoder lost its place at frame ``seq`` (``video_lost``): it starts
+        again at a key frame of its layer newer than that one. Ignored when it was sent a key
+        frame after ``seq`` already (the report crossed it), or is waiting for one anyway.
+
+        Returns:
+            Whether the viewer now waits for a key frame.
+        """
+        if viewer.at is None or viewer.key_seq > seq:
+            return False
+        viewer.at, viewer.wait_after = None, max(seq, viewer.key_seq)
+        self.lost_reports += 1
+        return True
 
     def sent(self, viewer: ViewerVideo, kept: KeptVideo) -> None:
         viewer.at = kept.header.seq
         viewer.in_stream = True
+        if kept.header.key:
+            viewer.key_seq = kept.header.seq
 
     def joined(self, viewer: ViewerVideo) -> None:
         """A viewer came (or announced its decoders): it starts at the next key frame."""
@@ -241,7 +291,7 @@ class VideoRoutes:
         for index, kept in enumerate(frames):
             if kept.header.seq == viewer.at:
                 return frames[index + 1 :]
-        viewer.at, viewer.wait_after = None, self.last_seq
+        viewer.wait_after, viewer.at = viewer.at, None
         return None  # fell out of the kept frames: it must start again at a key frame
 
     def _want_key(self, layer: VideoLayer, now: float) -> None:

@@ -132,6 +132,7 @@ from suite.protocol.screen import (
     PresentStop,
     ScreenAck,
     SetRecording,
+    VideoLost,
 )
 from suite.protocol.sharing import AnswerPrint, RequestPrint, SendLink
 from suite.protocol.whiteboard import (
@@ -150,7 +151,7 @@ __all__ = [
     "AnswerPresentation", "EndSession", "Hello", "MarkRead", "RemoveCustomer", "RenewCode",
     "RequestPresentation", "SendChat", "Typing", "AdmitKnock", "RefuseKnock", "RefuseAllKnocks",
     "Cursor", "PaintReport", "PresentPause", "PresentResume", "PresentStart", "PresentStop",
-    "ScreenAck", "DecoderSupport", "VideoCodecs", "RequestKeyFrame",
+    "ScreenAck", "DecoderSupport", "VideoCodecs", "RequestKeyFrame", "VideoLost",
     "GrantControl", "KeyInput", "MouseInput", "RequestControl", "RevokeControl",
     "ClearDrawing", "StrokeBegin", "StrokeEnd", "StrokePoints", "UndoStroke",
     "CLIENT_MESSAGES", "CHAT_MESSAGES", "DRAWING_MESSAGES", "SCREEN_MESSAGES",
@@ -188,7 +189,7 @@ SCREEN_MESSAGES: frozenset[type[Any]] = frozenset((
     RequestControl, RevokeControl, MouseInput, KeyInput, *DRAWING_MESSAGES,
     EndSession,  # the viewer's End button: the screen router hands it to Relay.end
     SetRecording,  # P9: the presenter records
-    DecoderSupport,
+    DecoderSupport, VideoLost,
 ))  # fmt: skip
 _ALL_CLIENT_MESSAGES: tuple[type[Any], ...] = (Hello, *CHAT_MESSAGES, *SCREEN_MESSAGES)
 # The chat a customer's viewer socket may also carry (the conversation beside the screen):
@@ -207,7 +208,7 @@ ClientMessage = (
     | AdmitKnock | RefuseKnock | RefuseAllKnocks
     | ScreenAck | PaintReport | PresentStart | PresentPause | PresentResume | PresentStop
     | Cursor | SetRecording | RequestControl | RevokeControl | MouseInput | KeyInput
-    | DecoderSupport
+    | DecoderSupport | VideoLost
     | StrokeBegin | StrokePoints | StrokeEnd | UndoStroke | ClearDrawing
     | StartCall | AnswerCall | HangUp | SetCallMedia | RejoinCall | SdpOffer | SdpAnswer
     | IceCandidate

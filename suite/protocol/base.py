@@ -55,6 +55,7 @@ class MessageType(StrEnum):
     DECODER_SUPPORT = "decoder_support"
     VIDEO_CODECS = "video_codecs"
     REQUEST_KEY_FRAME = "request_key_frame"
+    VIDEO_LOST = "video_lost"  # viewer -> relay: its decoder lost its place
     # control handover (P3): viewer -> relay, agent -> relay, relay -> presenter
     REQUEST_CONTROL = "request_control"
     GRANT_CONTROL = "grant_control"

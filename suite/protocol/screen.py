@@ -92,6 +92,15 @@ class Cursor(WireMessage):
 
 
 @dataclass(frozen=True, slots=True)
+class VideoLost(WireMessage):
+    """A viewer's video decoder lost its place at frame ``seq`` (a decoding error, or a delta
+    frame it cannot follow): the relay sends it the next key frame of its layer."""
+
+    type: ClassVar[MessageType] = MessageType.VIDEO_LOST
+    seq: int = wire(int)
+
+
+@dataclass(frozen=True, slots=True)
 class DecoderSupport(WireMessage):
     """A viewer says which video codecs it decodes (``[]``: none, it takes the JPEG path).
 

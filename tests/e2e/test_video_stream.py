@@ -66,12 +66,6 @@ def best_psnr(page: Page, motion: PanningPainter) -> tuple[float, np.ndarray]:
     assert pixels is not None
     candidates = sorted(set(motion.offsets[-40:]))
     scores = [(psnr(pixels, rgb_of(motion.picture(o))), o) for o in candidates]
-    import os
-
-    if os.environ.get("SV_DEBUG"):
-        best = max(scores)[1]
-        np.save("/tmp/sv/canvas.npy", pixels)
-        np.save("/tmp/sv/truth.npy", rgb_of(motion.picture(best)))
     return max(scores)[0], pixels
 
 

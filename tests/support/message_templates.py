@@ -31,6 +31,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "screen_ack": {"seq": 1},
     "paint_report": {"seq": 1, "capture_ms": 1.5, "painted_ms": 2.5},
     "decoder_support": {"video": ["vp9"]},
+    "video_lost": {"seq": 7},
     "present_start": {"screen_w": 640, "screen_h": 480},
     "present_pause": {},
     "present_resume": {},

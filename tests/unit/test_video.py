@@ -17,6 +17,7 @@ from relay_server.screen.video_fanout import (
     KeptVideo,
     choose_layer,
     next_probe_s,
+    start_at_key,
 )
 from suite.protocol import DecoderSupport, ErrorCode, ProtocolError
 from suite.screen.frames import RegionFrame
@@ -256,9 +257,11 @@ def test_a_lagging_viewer_moves_to_the_low_layer_and_the_other_keeps_every_frame
         clock.now += 0.033
     assert [f.layer for f in fast.binary()] == [HIGH] * len(fast.binary())
     assert len(fast.binary()) == seq - 2
-    assert '{"type":"request_key_frame","layer":"low"}' in presenter.texts()
+    # No key frame while its window is full: it would be stale before it could be sent.
+    assert '{"type":"request_key_frame","layer":"low"}' not in presenter.texts()
     while presentation.viewers[id(slow)].in_flight:  # the slow one finally paints
         presentation.ack(slow, 0)
+    assert '{"type":"request_key_frame","layer":"low"}' in presenter.texts()
     add(presentation, video(seq, key=True, layer=LOW))
     assert slow.binary()[-1].layer is LOW and slow.binary()[-1].key
 
@@ -287,6 +290,69 @@ def test_a_viewer_behind_on_the_low_layer_catches_up_without_a_key_frame():
     clock.now += 1.0
     presentation.ack(viewer, 0)
     assert '{"type":"request_key_frame","layer":"low"}' in presenter.texts()
+
+
+def test_a_key_frame_asked_for_by_a_joiner_leaves_the_other_viewers_in_place():
+    """A key frame a new viewer asked for does not make the viewers already in the stream lose
+    their place: they go on through it, and no second key frame is asked for."""
+    presentation, presenter, (first,), clock = live()
+    add(presentation, video(1, key=True))
+    for seq in range(2, 5):
+        add(presentation, video(seq))
+        presentation.ack(first, seq)
+    late = Member()
+    presentation.add_viewer(late)
+    presentation.set_decoders(late, ["vp9"])
+    add(presentation, video(5, key=True))
+    presentation.ack(first, 5)
+    presentation.ack(late, 5)
+    clock.now += 1.0
+    for seq in range(6, 9):
+        add(presentation, video(seq))
+        presentation.ack(first, seq)
+        presentation.ack(late, seq)
+    assert [f.seq for f in first.binary()] == list(range(1, 9))
+    assert [f.seq for f in late.binary()] == [5, 6, 7, 8]
+    assert len([t for t in presenter.texts() if "request_key_frame" in t]) == 1
+
+
+def test_a_viewer_whose_decoder_lost_its_place_starts_again_at_a_new_key_frame():
+    """video_lost: the relay asks for a key frame and sends that viewer nothing until it comes
+    (the other viewer goes on); a report older than a key frame it was sent is ignored."""
+    presentation, presenter, (viewer, other), clock = live(2)
+    add(presentation, video(1, key=True))
+    for seq in range(2, 4):
+        add(presentation, video(seq))
+    for member in (viewer, other):
+        for seq in range(1, 4):
+            presentation.ack(member, seq)
+    presentation.video_lost(viewer, 2)
+    assert presentation.video.lost_reports == 1
+    assert '{"type":"request_key_frame","layer":"high"}' in presenter.texts()
+    add(presentation, video(4))
+    assert [f.seq for f in viewer.binary()] == [1, 2, 3]
+    assert [f.seq for f in other.binary()] == [1, 2, 3, 4]
+    add(presentation, video(5, key=True))
+    assert [f.seq for f in viewer.binary()] == [1, 2, 3, 5]
+    presentation.video_lost(viewer, 3)  # crossed key frame 5 on the wire: nothing to do
+    add(presentation, video(6))
+    assert [f.seq for f in viewer.binary()] == [1, 2, 3, 5, 6]
+    assert presentation.video.lost_reports == 1
+
+
+def test_a_waiting_viewer_starts_only_at_a_recent_key_frame():
+    """A viewer waiting for a key frame starts at the newest one after its place when that one
+    is within its layer's lag limit; a stale one (seconds of deltas behind it) is not used."""
+    frames = [KeptVideo.parse(bytes(video(1, key=True, capture_ms=0.0)))] + [
+        KeptVideo.parse(bytes(video(seq, capture_ms=seq * 33.0))) for seq in range(2, 6)
+    ]
+    assert [k.header.seq for k in start_at_key(frames, 0, HIGH) or []] == [1, 2, 3, 4, 5]
+    assert start_at_key(frames, 1, HIGH) is None  # only a key frame after seq 1 will do
+    late = frames + [
+        KeptVideo.parse(bytes(video(seq, capture_ms=seq * 33.0))) for seq in range(6, 12)
+    ]
+    assert start_at_key(late, 0, HIGH) is None  # 363 ms of deltas: over HIGH_MAX_LAG_MS
+    assert start_at_key(late, 0, LOW) is not None  # within LOW_MAX_LAG_MS
 
 
 def test_a_viewer_that_cannot_hold_the_high_layer_waits_longer_each_time():

@@ -36,6 +36,7 @@ export const MessageType = Object.freeze({
   DECODER_SUPPORT: "decoder_support",
   VIDEO_CODECS: "video_codecs",
   REQUEST_KEY_FRAME: "request_key_frame",
+  VIDEO_LOST: "video_lost",
   REQUEST_CONTROL: "request_control",
   GRANT_CONTROL: "grant_control",
   REVOKE_CONTROL: "revoke_control",

@@ -97,6 +97,8 @@ class ViewerApp {
       onPainted: (frame, info) => this._painted(frame, info),
       onResize: () => this.layout(),
     });
+    // The video decoder lost its place: the relay sends the next key frame of our layer.
+    this.painter.decoder.video.onLost = (seq) => this.socket?.send(MessageType.VIDEO_LOST, { seq });
     this.cursor = new ScreenCursor(this.stage);
     this.navigator = new ScreenNavigator(byId("navigator"), {
       source: this.canvas,
@@ -528,6 +530,7 @@ class ViewerApp {
       decodeMsLast: painter.decodeMsLast,
       decodeMsMax: painter.decodeMsMax,
       decodeFailures: painter.decodeFailures,
+      videoLost: this.painter.decoder.video?.stats.lost ?? 0,
       decodePaths: { ...painter.paths },
       videoLayers: [...painter.videoLayers],
       lastVideoLayer: painter.lastVideoLayer,

@@ -83,8 +83,13 @@ export class ScreenPainter {
   push(frame) {
     this.stats.bytes += frame.payload.byteLength + (frame.video ? 40 : 32);
     const started = performance.now();
-    // A video stream's END frame: nothing to draw; its decoder goes once every frame before
-    // it is painted (then region frames take the region over).
+    // A video stream's END frame: nothing to draw; its decoder finishes the frames it has and
+    // closes (then region frames take the region over). Done now, not in paint order: the
+    // next stream's key frame may arrive before the END's turn to paint, and must not be
+    // thrown away with the old stream.
+    if (frame.end) {
+      this.decoder.video?.end(frame.streamId);
+    }
     const decoded = frame.end ? Promise.resolve({ end: true }) : this.decoder.decode(frame).then(
       (image) => ({ image, decodeMs: performance.now() - started }),
       (error) => ({ error, decodeMs: performance.now() - started }),
@@ -118,7 +123,6 @@ export class ScreenPainter {
         }
         this._queue.shift();
         if (result.end) {
-          this.decoder.video?.end();
           continue;
         }
         this._paint(entry.frame, result);

@@ -1,7 +1,10 @@
 // Decodes the screen channel's video frames with WebCodecs' VideoDecoder (Chromium,
-// QtWebEngine, WebView2). One decoder per stream and layer: a key frame of another stream,
-// layer or size configures it anew; a delta frame it cannot follow (no key frame seen, or the
-// decoder failed) is refused, and the relay brings a key frame soon (docs/protocol.md, "Video
+// QtWebEngine, WebView2). One decoder per stream, layer and size: a key frame of another one
+// starts a new decoder, and the old one is *retired*, not dropped: the frames still decoding in
+// it (sent before the relay switched this viewer's layer, or before a stream's END) come out
+// and are painted, then it closes. A delta frame with no decoder to follow it (no key frame
+// seen, or the decoder failed) is refused, and the viewer tells the relay once (onLost:
+// `video_lost`), which sends the next key frame of its layer (docs/protocol.md, "Video
 // frames"). Where VideoDecoder is missing (WebKitGTK of the one-time viewer) supportedCodecs()
 // is empty: the viewer says so in decoder_support and gets the JPEG path.
 
@@ -20,11 +23,56 @@ class DecodedVideo {
   }
 }
 
+/** One WebCodecs decoder and the frames (seq) it still owes a picture for. */
+class StreamDecoder {
+  constructor(config, streamId, frame, onError) {
+    this.config = config;
+    this.streamId = streamId;
+    this.seqs = new Set();
+    this.decoder = new VideoDecoder({
+      output: (picture) => onError.output(picture),
+      error: (error) => onError.error(this, error),
+    });
+    this.decoder.configure({
+      codec: WEBCODECS_CODECS[frame.codecName],
+      codedWidth: frame.codedW,
+      codedHeight: frame.codedH,
+      optimizeForLatency: true,
+    });
+  }
+
+  get open() {
+    return this.decoder.state === "configured";
+  }
+
+  close() {
+    if (this.decoder.state !== "closed") {
+      try {
+        this.decoder.close();
+      } catch {
+        // already closed by its own error
+      }
+    }
+  }
+}
+
 export class VideoStreamDecoder {
-  constructor() {
-    this._decoder = null;
-    this._config = ""; // codec/stream/layer/size the decoder is configured for
-    this._waiting = new Map(); // timestamp (seq) → {resolve, reject}
+  /**
+   * @param {object} [options]
+   * @param {(seq: number) => void} [options.onLost] the decoder lost its place at frame `seq`
+   *   (a delta frame it cannot follow, or a decoding error): called once until the next key
+   *   frame, so the viewer can ask the relay for one
+   */
+  constructor({ onLost = () => {} } = {}) {
+    this.onLost = onLost;
+    this._current = null; // the StreamDecoder new frames go to
+    this._waiting = new Map(); // timestamp (seq) → {resolve, reject, owner}
+    this._lostReported = false;
+    this.stats = { decoders: 0, retired: 0, lost: 0 };
+    this._callbacks = {
+      output: (picture) => this._output(picture),
+      error: (owner, error) => this._failed(owner, error),
+    };
   }
 
   /**
@@ -60,15 +108,24 @@ export class VideoStreamDecoder {
    */
   decode(frame) {
     const config = `${frame.codecName}/${frame.streamId}/${frame.layer}/${frame.codedW}x${frame.codedH}`;
-    if (frame.key && config !== this._config) {
-      this._configure(frame, config);
-    } else if (config !== this._config || this._decoder === null) {
+    if (frame.key && (this._current === null || config !== this._current.config || !this._current.open)) {
+      this._retire(this._current);
+      this._current = new StreamDecoder(config, frame.streamId, frame, this._callbacks);
+      this.stats.decoders += 1;
+      this._lostReported = false;
+    } else if (this._current === null || config !== this._current.config || !this._current.open) {
+      this._lost(frame.seq);
       return Promise.reject(new Error(`video frame ${frame.seq} needs a key frame first`));
     }
+    if (frame.key) {
+      this._lostReported = false;
+    }
+    const owner = this._current;
     return new Promise((resolve, reject) => {
-      this._waiting.set(frame.seq, { resolve, reject });
+      this._waiting.set(frame.seq, { resolve, reject, owner });
+      owner.seqs.add(frame.seq);
       try {
-        this._decoder.decode(
+        owner.decoder.decode(
           new EncodedVideoChunk({
             type: frame.key ? "key" : "delta",
             timestamp: frame.seq,
@@ -76,32 +133,44 @@ export class VideoStreamDecoder {
           }),
         );
       } catch (error) {
-        this._waiting.delete(frame.seq);
-        this._fail(error);
-        reject(error);
+        this._failed(owner, error);
       }
     });
   }
 
-  /** The stream is over (its END frame) or the socket is gone: drop the decoder. */
-  end() {
-    this._fail(new Error("the video stream ended"));
+  /**
+   * A stream's END frame (its frames already pushed still come out), or, without a stream id,
+   * the socket is gone: every decoder closes now and its frames are refused.
+   * @param {number} [streamId]
+   */
+  end(streamId) {
+    if (streamId === undefined) {
+      const current = this._current;
+      this._current = null;
+      if (current !== null) {
+        this._abandon(current, new Error("the video stream ended"));
+      }
+      for (const { owner } of [...this._waiting.values()]) {
+        this._abandon(owner, new Error("the video stream ended"));
+      }
+      return;
+    }
+    if (this._current !== null && this._current.streamId === streamId) {
+      this._retire(this._current);
+      this._current = null;
+    }
   }
 
-  _configure(frame, config) {
-    this._fail(new Error("a new video stream started"));
-    const decoder = new VideoDecoder({
-      output: (picture) => this._output(picture),
-      error: (error) => this._fail(error),
-    });
-    decoder.configure({
-      codec: WEBCODECS_CODECS[frame.codecName],
-      codedWidth: frame.codedW,
-      codedHeight: frame.codedH,
-      optimizeForLatency: true,
-    });
-    this._decoder = decoder;
-    this._config = config;
+  /** Let a decoder finish the frames it has, then close it. */
+  _retire(owner) {
+    if (owner === null || !owner.open) {
+      return;
+    }
+    this.stats.retired += 1;
+    owner.decoder.flush().then(
+      () => this._abandon(owner, new Error("the retired video decoder gave no picture")),
+      (error) => this._abandon(owner, error),
+    );
   }
 
   _output(picture) {
@@ -111,23 +180,43 @@ export class VideoStreamDecoder {
       return;
     }
     this._waiting.delete(picture.timestamp);
+    waiter.owner.seqs.delete(picture.timestamp);
     waiter.resolve(new DecodedVideo(picture));
   }
 
-  _fail(error) {
-    const decoder = this._decoder;
-    this._decoder = null;
-    this._config = "";
-    if (decoder !== null && decoder.state !== "closed") {
-      try {
-        decoder.close();
-      } catch {
-        // already closed by its own error
+  /** A decoder failed: its frames are refused; if it was the current one, the place is lost. */
+  _failed(owner, error) {
+    const first = Math.min(...owner.seqs);
+    this._abandon(owner, error);
+    if (owner === this._current) {
+      this._current = null;
+      this._lost(Number.isFinite(first) ? first : 0);
+    }
+  }
+
+  /** Close a decoder and refuse every frame it still owes. */
+  _abandon(owner, error) {
+    owner.close();
+    for (const seq of owner.seqs) {
+      const waiter = this._waiting.get(seq);
+      if (waiter !== undefined && waiter.owner === owner) {
+        this._waiting.delete(seq);
+        waiter.reject(error);
       }
     }
-    for (const { reject } of this._waiting.values()) {
-      reject(error);
+    owner.seqs.clear();
+  }
+
+  _lost(seq) {
+    if (this._lostReported) {
+      return;
     }
-    this._waiting.clear();
+    this._lostReported = true;
+    this.stats.lost += 1;
+    try {
+      this.onLost(seq);
+    } catch (error) {
+      console.error("onLost failed", error);
+    }
   }
 }
