@@ -308,6 +308,15 @@ def _summarise(reports: list[dict[str, Any]], normal: int, elapsed: float) -> di
         out["throttled_fps"] = slow[0]["fps"]
         out["throttled_bytes_per_s"] = slow[0]["bytes_per_s"]
         out["throttled_latency_p50_ms"] = _percentile(slow[0]["latencies"], 50)
+        split = reports[normal].get("split") or {}
+        out["throttled_split"] = {  # where its bytes went, per second
+            "region_bytes_per_s": split.get("regionBytes", 0) / elapsed,
+            "key_bytes_per_s": split.get("keyBytes", 0) / elapsed,
+            "delta_bytes_per_s": split.get("deltaBytes", 0) / elapsed,
+            "key_frames": split.get("keys", 0),
+            "frames_per_layer": split.get("layers", [0, 0]),
+            "lost": reports[normal].get("lost", 0),
+        }
     errors = [r.get("closed") for r in reports if r.get("closed")]
     if errors:
         out["viewer_close_codes"] = errors

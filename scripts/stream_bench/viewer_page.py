@@ -17,50 +17,81 @@ VIEWER_JS = """
   const ctx = canvas.getContext("2d");
   const CELL = 16;
   const bench = window.bench = {
-    states: [], paints: [], bytes: 0, frames: 0, video: 0, exactAt: null, closed: null,
+    states: [], paints: [], bytes: 0, frames: 0, video: 0, lost: 0, exactAt: null, closed: null,
     cols: 0, rows: 0, exact: null, exactCount: 0,
-    mark() { this.paints = []; this.bytes = 0; this.frames = 0; this.video = 0; },
+    // Where the bytes go: region frames, video key and delta frames, video frames per layer.
+    split: null,
+    mark() {
+      this.paints = []; this.bytes = 0; this.frames = 0; this.video = 0; this.lost = 0;
+      this.split = {regionBytes: 0, keyBytes: 0, deltaBytes: 0, keys: 0, layers: [0, 0]};
+    },
     report() {
       return {paints: this.paints, bytes: this.bytes, frames: this.frames, video: this.video,
               exactAt: this.exactAt, allExact: this.exactCount === this.cols * this.rows,
-              states: this.states, closed: this.closed};
+              states: this.states, closed: this.closed, lost: this.lost, split: this.split};
     },
   };
   const types = {1: "image/jpeg", 2: "image/png", 3: "image/webp"};
   let chain = Promise.resolve();
-  let decoder = null, config = "";
-  const waiters = new Map();
-  const dropDecoder = () => {
-    if (decoder) { try { decoder.close(); } catch (e) { /* closed by its error */ } }
-    decoder = null; config = "";
-    for (const resolve of waiters.values()) resolve(null);
-    waiters.clear();
+  // One decoder per stream/layer/size, as ui/common/screen/video_decoder.js: a key frame of
+  // another one retires the old decoder (flushed: the frames in it are still painted), a
+  // stream's end retires its own, and a delta frame with no decoder to follow is reported once
+  // (video_lost) so the relay sends a key frame.
+  let decoder = null, config = "", lostSent = false, ws = null;
+  const waiters = new Map();  // seq -> resolve
+  const refuse = (owner) => {  // the frames a decoder still owes: no picture
+    for (const seq of owner.seqs) {
+      const done = waiters.get(seq);
+      waiters.delete(seq);
+      if (done) done(null);
+    }
+    owner.seqs.clear();
+  };
+  const retire = (old) => {
+    if (!old) return;
+    const finish = () => {
+      try { old.decoder.close(); } catch (e) { /* closed by its error */ }
+      refuse(old);
+    };
+    old.decoder.flush().then(finish, finish);
   };
   const decodeVideo = (buffer, seq, codec, flags, layer, codedW, codedH, stream) => {
     const key = (flags & 1) !== 0;
     const cfg = `${codec}/${stream}/${layer}/${codedW}x${codedH}`;
     return new Promise((resolve) => {
-      if (key && cfg !== config) {
-        dropDecoder();
-        decoder = new VideoDecoder({
+      if (key && (!decoder || cfg !== config || decoder.decoder.state !== "configured")) {
+        retire(decoder);
+        const made = {seqs: new Set(), decoder: null};
+        made.decoder = new VideoDecoder({
           output: (frame) => {
             const done = waiters.get(frame.timestamp);
             waiters.delete(frame.timestamp);
+            made.seqs.delete(frame.timestamp);
             if (done) done(frame); else frame.close();
           },
-          error: (error) => { bench.error = String(error); dropDecoder(); },
+          error: (error) => {
+            bench.error = String(error);
+            refuse(made);
+            if (decoder === made) decoder = null;
+          },
         });
-        decoder.configure({codec: codec === 2 ? "vp09.00.10.08" : "vp8", codedWidth: codedW,
-                           codedHeight: codedH, optimizeForLatency: true});
-        config = cfg;
+        made.decoder.configure({codec: codec === 2 ? "vp09.00.10.08" : "vp8", codedWidth: codedW,
+                                codedHeight: codedH, optimizeForLatency: true});
+        decoder = made; config = cfg; lostSent = false;
       }
-      if (!decoder || cfg !== config) { resolve(null); return; }
+      if (!decoder || cfg !== config || decoder.decoder.state !== "configured") {
+        bench.lost += 1;
+        if (!lostSent) { lostSent = true; ws.send(JSON.stringify({type: "video_lost", seq})); }
+        resolve(null);
+        return;
+      }
       waiters.set(seq, resolve);
-      decoder.decode(new EncodedVideoChunk({type: key ? "key" : "delta", timestamp: seq,
-                                            data: new Uint8Array(buffer, 40)}));
+      decoder.seqs.add(seq);
+      decoder.decoder.decode(new EncodedVideoChunk({type: key ? "key" : "delta", timestamp: seq,
+                                                    data: new Uint8Array(buffer, 40)}));
     });
   };
-  const ws = new WebSocket(url);
+  ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
   ws.onopen = () => ws.send(JSON.stringify(hello));
   ws.onclose = (event) => { bench.closed = event.code; };
@@ -82,8 +113,17 @@ VIEWER_JS = """
     const encoding = view.getUint8(28), flags = view.getUint8(29);
     bench.bytes += buffer.byteLength;
     const video = view.getUint8(3) === 2;
+    if (bench.split) {
+      const split = bench.split;
+      if (!video) split.regionBytes += buffer.byteLength;
+      else if (flags & 1) { split.keyBytes += buffer.byteLength; split.keys += 1; }
+      else split.deltaBytes += buffer.byteLength;
+      if (video && !(flags & 2)) split.layers[view.getUint8(30)] += 1;
+    }
     if (video && flags & 2) {  // the stream's end: no picture, no acknowledgement
-      chain = chain.then(dropDecoder);
+      if (decoder && config.split("/")[1] === String(view.getUint32(36, true))) {
+        retire(decoder); decoder = null; config = "";
+      }
       return;
     }
     const decoded = video
