@@ -99,10 +99,20 @@ class VideoEncoder:
         return payload, is_key
 
 
-def to_yuv(region: np.ndarray, codec: VideoCodec) -> av.VideoFrame:
-    """A BGRA region as the encoders' YUV 4:2:0 picture (once per capture for both layers:
-    the colour conversion costs as much as the half-size layer's encoding)."""
+def to_yuv(
+    region: np.ndarray, codec: VideoCodec, size: tuple[int, int] | None = None
+) -> av.VideoFrame:
+    """A BGRA region as the encoders' YUV 4:2:0 picture, scaled to ``size`` (w, h) in the same
+    pass (None: the region's size). Once per capture, at the high layer's coded size; the low
+    layer scales that picture. Converting and scaling a 1080p region to 720p in one swscale
+    pass costs about half of converting at 1080p and then scaling (the conversion reads and
+    writes every pixel: it was the largest step of a capture)."""
     picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(region), format="bgra")
+    width, height = size if size is not None else (picture.width, picture.height)
     return picture.reformat(
-        format="yuv420p", dst_colorspace=MATRIX[codec], dst_color_range=ColorRange.MPEG
+        width=width,
+        height=height,
+        format="yuv420p",
+        dst_colorspace=MATRIX[codec],
+        dst_color_range=ColorRange.MPEG,
     )

@@ -4,7 +4,8 @@
 takes the changed-tile grid, asks :class:`.motion.MotionTracker` where motion is, encodes that
 region as video (two simulcast layers: ``high``, at most 1280x720's area, and ``low``, at
 most 480x270's at a twelfth of the bitrate and 20 frames/s, for viewers on slow links or slow
-CPUs; the capture is converted to I420 once and each layer's encoder scales that picture) and
+CPUs; the capture is converted to I420 once, at the high layer's size, and the low layer's
+encoder scales that picture) and
 takes its tiles out of the grid, so the tile path sends only what changed around it (text and
 UI stay exact on top). When motion stops the stream ends with an ``END`` frame; its last
 picture stays on the viewers and the lossless refresh refines it as it does every lossy region
@@ -198,7 +199,10 @@ class MotionVideo:
         # Nothing moved in it this time (it may yet stop): no frame, unless a viewer waits
         # for a key frame.
         encode = starting or bool(self._keys_wanted) or bool(grid[tiles].any())
-        picture = to_yuv(frame[region.slices()], self.codec) if encode else None
+        picture = None
+        if encode:  # converted once, at the high layer's coded size (the low layer scales it)
+            high = self._encoders[VideoLayer.HIGH]
+            picture = to_yuv(frame[region.slices()], self.codec, (high.coded_w, high.coded_h))
         layers = list(self._encoders.items()) if encode else []
         for layer, encoder in layers:
             assert picture is not None
