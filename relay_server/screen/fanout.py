@@ -31,6 +31,7 @@ from itertools import chain
 from typing import Generic, Protocol, TypeVar
 
 from relay_server.screen.video_fanout import (
+    ANNOUNCE_GRACE_S,
     LAYER_NAMES,
     KeptVideo,
     VideoRoutes,
@@ -298,7 +299,9 @@ class Presentation(Generic[MemberT]):
     def tell_codecs(self, again: bool = False) -> None:
         """Send the presenter ``video_codecs`` when what every viewer decodes changed (or
         ``again``: a new presenter)."""
-        codecs = common_codecs(v.video for v in self.viewers.values())
+        # With a timer, a joiner's grace ends by one (add_viewer); without, no grace.
+        now = self.clock() if self.call_later is not None else None
+        codecs = common_codecs((v.video for v in self.viewers.values()), now)
         if self.presenter is None or (codecs == self._codecs_told and not again):
             return
         self._codecs_told = codecs
@@ -321,9 +324,15 @@ class Presentation(Generic[MemberT]):
         ):
             return False
         viewer = _Viewer(member)
+        viewer.video.joined_at = self.clock()
         self.viewers[id(member)] = viewer
         self.video.joined(viewer.video)
-        self.tell_codecs()  # it has not said what it decodes yet: no video until it does
+        # It has not said what it decodes yet: it gets no video until it does, and counts as
+        # decoding nothing once its grace is over (the timer looks again then, if there is
+        # video to stop).
+        self.tell_codecs()
+        if self.call_later is not None and self._codecs_told:
+            self.call_later(ANNOUNCE_GRACE_S + 0.01, self.tell_codecs)
         member.send(self.state_frame())
         if self.state == "live":
             self._pump(viewer)

@@ -39,6 +39,9 @@ LOW_MAX_LAG_MS = 1500.0
 KEY_REQUEST_INTERVAL_S = 0.25
 PROBE_INTERVAL_S = 5.0
 MAX_PROBE_INTERVAL_S = 60.0
+# A viewer that has not said what it decodes (``decoder_support``) this long after joining
+# counts as decoding nothing; until then it does not stop everyone's video (it gets none).
+ANNOUNCE_GRACE_S = 2.0
 UP_MARGIN = 2.0  # a low viewer moves up when its rate is this many times the high layer's
 RATE_WINDOW_S = 2.0
 LAYER_NAMES = {VideoLayer.HIGH: "high", VideoLayer.LOW: "low"}
@@ -77,6 +80,7 @@ class ViewerVideo:
     wait_after: int = 0
     in_stream: bool = False
     key_seq: int = 0  # seq of the last key frame it was sent
+    joined_at: float = float("-inf")
     moved_at: float = float("-inf")
     probe_s: float = PROBE_INTERVAL_S  # how long on low before trying high again
 
@@ -302,10 +306,15 @@ class VideoRoutes:
         self.ask_key(layer)
 
 
-def common_codecs(viewers: Iterable[ViewerVideo]) -> list[str]:
-    """The codecs every viewer decodes (a viewer that said nothing decodes none)."""
+def common_codecs(viewers: Iterable[ViewerVideo], now: float | None = None) -> list[str]:
+    """The codecs every viewer decodes. A viewer that said nothing decodes none, except, when
+    ``now`` is given, within ``ANNOUNCE_GRACE_S`` of joining: then it does not count (a joiner
+    announces within milliseconds, and counting it as none would end everyone's video stream
+    and start a new one at every join)."""
     common: set[str] | None = None
     for viewer in viewers:
+        if viewer.codecs is None and now is not None and now - viewer.joined_at < ANNOUNCE_GRACE_S:
+            continue
         have = set(viewer.codecs or ())
         common = have if common is None else common & have
     return sorted(common or ())

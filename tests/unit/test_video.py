@@ -10,6 +10,7 @@ import pytest
 
 from relay_server.screen.fanout import Presentation
 from relay_server.screen.video_fanout import (
+    ANNOUNCE_GRACE_S,
     HIGH_MAX_LAG_MS,
     LOW_MAX_LAG_MS,
     MAX_PROBE_INTERVAL_S,
@@ -414,6 +415,36 @@ def test_the_presenter_is_told_what_every_viewer_decodes():
     assert [t for t in presenter.texts() if "video_codecs" in t][-1] == (
         '{"type":"video_codecs","codecs":["vp8","vp9"]}'
     )
+
+
+def test_a_joiner_does_not_stop_the_video_before_it_said_what_it_decodes():
+    """A viewer that joined a moment ago and has not sent decoder_support leaves video_codecs
+    as it was (no END and new stream for everyone at each join) and gets no video; past
+    ANNOUNCE_GRACE_S without a word it counts as decoding nothing."""
+    clock = Clock()
+    timers: list[tuple[float, object]] = []
+    presentation: Presentation[Member] = Presentation(
+        clock=clock, call_later=lambda delay, fn: timers.append((clock.now + delay, fn))
+    )
+    presenter = Member()
+    presentation.presenter = presenter
+    first = Member()
+    presentation.add_viewer(first)
+    presentation.set_decoders(first, ["vp9"])
+    presentation.start(640, 480)
+    add(presentation, video(1, key=True))
+    told = lambda: [t for t in presenter.texts() if "video_codecs" in t]  # noqa: E731
+    assert told()[-1] == '{"type":"video_codecs","codecs":["vp9"]}'
+    late = Member()
+    presentation.add_viewer(late)
+    add(presentation, video(2))
+    assert told()[-1] == '{"type":"video_codecs","codecs":["vp9"]}'
+    assert late.binary() == []
+    clock.now += ANNOUNCE_GRACE_S + 0.1
+    for due, fn in timers:
+        if due <= clock.now:
+            fn()  # type: ignore[operator]
+    assert told()[-1] == '{"type":"video_codecs","codecs":[]}'
 
 
 def test_a_viewer_without_the_codec_gets_no_video_frames():
