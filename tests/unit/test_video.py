@@ -385,8 +385,9 @@ def test_layer_sizes(size, high, low):
     assert low[0] * low[1] <= LOW_MAX_CODED_PX
 
 
-def test_the_low_layer_runs_at_most_at_20_frames_a_second():
-    """At 30 captures a second every other one goes on the low layer, at 20 or fewer all."""
+def test_the_low_layer_runs_at_most_at_30_frames_a_second():
+    """Up to 33 captures a second every one goes on the low layer too (at 25.7 captures/s the
+    4x CPU-throttled viewer on it had only every other one); at 60 every other one."""
 
     def low_frames(interval_ms: float) -> int:
         last, count = None, 0
@@ -396,8 +397,9 @@ def test_the_low_layer_runs_at_most_at_20_frames_a_second():
                 last, count = now, count + 1
         return count
 
-    assert low_frames(1000 / 30) == 15
-    assert low_frames(1000 / 20) == 30
+    assert low_frames(1000 / 60) == 15
+    assert low_frames(1000 / 30) == 30
+    assert low_frames(1000 / 25.7) == 30
     assert low_frames(1000 / 12) == 30
 
 
