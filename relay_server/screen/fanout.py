@@ -164,7 +164,7 @@ class Presentation(Generic[MemberT]):
         self._timer_due: float | None = None
         # Regions in motion as video (video_fanout); what the presenter was last told viewers
         # decode (None: nothing told yet).
-        self.video = VideoRoutes(self._ask_key_frame, clock)
+        self.video = VideoRoutes(self._ask_key_frame, clock, grace=call_later is not None)
         self._codecs_told: list[str] | None = None
 
     # -- presenter ---------------------------------------------------------------------------
@@ -285,6 +285,9 @@ class Presentation(Generic[MemberT]):
         viewer.video.codecs = frozenset(video)
         self.video.joined(viewer.video)
         self.tell_codecs()
+        if self.state == "live":
+            self._pump(viewer)  # region frames held for its answer go (or are skipped) now
+        self.grant_credit()
 
     def video_lost(self, member: MemberT, seq: int) -> None:
         """A viewer's video decoder lost its place at ``seq`` (``video_lost``): it gets the
@@ -296,11 +299,20 @@ class Presentation(Generic[MemberT]):
             self._pump(viewer)
         self.grant_credit()
 
+    def _grace_over(self) -> None:
+        """A joiner's grace ended: if it said nothing it decodes none (the codecs may change)
+        and the region frames held for it go."""
+        self.tell_codecs()
+        if self.state == "live":
+            for viewer in self.viewers.values():
+                self._pump(viewer)
+        self.grant_credit()
+
     def tell_codecs(self, again: bool = False) -> None:
         """Send the presenter ``video_codecs`` when what every viewer decodes changed (or
         ``again``: a new presenter)."""
         # With a timer, a joiner's grace ends by one (add_viewer); without, no grace.
-        now = self.clock() if self.call_later is not None else None
+        now = self.clock() if self.video.grace else None
         codecs = common_codecs((v.video for v in self.viewers.values()), now)
         if self.presenter is None or (codecs == self._codecs_told and not again):
             return
@@ -332,7 +344,7 @@ class Presentation(Generic[MemberT]):
         # video to stop).
         self.tell_codecs()
         if self.call_later is not None and self._codecs_told:
-            self.call_later(ANNOUNCE_GRACE_S + 0.01, self.tell_codecs)
+            self.call_later(ANNOUNCE_GRACE_S + 0.01, self._grace_over)
         member.send(self.state_frame())
         if self.state == "live":
             self._pump(viewer)
@@ -430,6 +442,15 @@ class Presentation(Generic[MemberT]):
                 if not viewer.has_room():
                     return
                 if seq not in viewer.sent:
+                    h = frame.header
+                    skip = self.video.covers(viewer.video, h.x, h.y, h.w, h.h)
+                    if skip is None:
+                        return  # held (in order) until the viewer says what it decodes
+                    if skip:
+                        # Under the running video: its key frame paints over it (a joiner at
+                        # 1 Mbit/s saved the seconds of the picture from before the motion).
+                        viewer.sent.add(seq)
+                        continue
                     viewer.member.send(frame.data)
                     viewer.sent.add(seq)
                     viewer.in_flight.append((len(frame.data), self.clock()))

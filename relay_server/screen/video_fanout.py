@@ -168,6 +168,9 @@ class VideoRoutes:
         default_factory=lambda: {VideoLayer.HIGH: [], VideoLayer.LOW: []}
     )
     codec_name: str | None = None
+    grace: bool = True  # a joiner's ANNOUNCE_GRACE_S applies (the shell has a timer to end it)
+    # The current stream's region on the screen (x, y, w, h); None: no stream.
+    region: tuple[int, int, int, int] | None = None
     last_seq: int = 0
     key_requests: int = 0
     layer_moves: int = 0
@@ -182,6 +185,7 @@ class VideoRoutes:
         for kept in self.frames.values():
             kept.clear()
         self.codec_name = None
+        self.region = None
 
     def add(self, kept: KeptVideo) -> None:
         """Keep a frame of the current stream (not an END: see :meth:`end`).
@@ -198,6 +202,7 @@ class VideoRoutes:
         if len(frames) > KEPT_FRAMES:
             del frames[0]
         self.codec_name = CODEC_NAMES[frame.codec]
+        self.region = (frame.x, frame.y, frame.w, frame.h)
         self.last_seq = frame.seq
         now = self.clock()
         sizes = self._sizes[frame.layer]
@@ -217,6 +222,25 @@ class VideoRoutes:
             return 0.0
         span = max(sizes[-1][0] - sizes[0][0], 1 / 30)
         return sum(n for _, n in sizes) / span
+
+    def covers(self, viewer: ViewerVideo, x: int, y: int, w: int, h: int) -> bool | None:
+        """Whether a region frame at this rectangle can be skipped for ``viewer``: True when
+        the running stream's region covers it and the viewer decodes the stream (its key frame
+        will paint over it); None when it is covered but the viewer has not said yet what it
+        decodes (within its grace: hold it, and everything after it, until it does); False:
+        send it."""
+        if self.region is None:
+            return False
+        rx, ry, rw, rh = self.region
+        if not (rx <= x and ry <= y and x + w <= rx + rw and y + h <= ry + rh):
+            return False
+        if (
+            self.grace
+            and viewer.codecs is None
+            and self.clock() - viewer.joined_at < ANNOUNCE_GRACE_S
+        ):
+            return None
+        return self.decodes(viewer)
 
     def decodes(self, viewer: ViewerVideo) -> bool:
         return (

@@ -8,7 +8,7 @@ import struct
 import numpy as np
 import pytest
 
-from relay_server.screen.fanout import Presentation
+from relay_server.screen.fanout import KeptFrame, Presentation
 from relay_server.screen.video_fanout import (
     ANNOUNCE_GRACE_S,
     HIGH_MAX_LAG_MS,
@@ -21,7 +21,7 @@ from relay_server.screen.video_fanout import (
     start_at_key,
 )
 from suite.protocol import DecoderSupport, ErrorCode, ProtocolError
-from suite.screen.frames import RegionFrame
+from suite.screen.frames import Encoding, FrameFlags, RegionFrame
 from suite.screen.regions import Rect
 from suite.screen.stream import ScreenStream
 from suite.screen.video.hybrid import (
@@ -222,6 +222,23 @@ def live(viewers: int = 1, codecs=("vp8", "vp9")):
     return presentation, presenter, members, clock
 
 
+def live_with_timer(viewers: int = 1, codecs=("vp8", "vp9")):
+    """``live`` with the shell's timer (``call_later``): (..., timers as (due, fn))."""
+    clock = Clock()
+    timers: list[tuple[float, object]] = []
+    presentation: Presentation[Member] = Presentation(
+        clock=clock, call_later=lambda delay, fn: timers.append((clock.now + delay, fn))
+    )
+    presenter = Member()
+    presentation.presenter = presenter
+    members = [Member() for _ in range(viewers)]
+    for member in members:
+        presentation.add_viewer(member)
+        presentation.set_decoders(member, list(codecs))
+    presentation.start(640, 480)
+    return presentation, presenter, members, clock, timers
+
+
 def add(presentation, frame: VideoFrame) -> None:
     presentation.add_video(KeptVideo.parse(bytes(frame)))
 
@@ -419,21 +436,39 @@ def test_the_presenter_is_told_what_every_viewer_decodes():
     )
 
 
+def test_a_joiner_is_not_sent_the_old_region_frames_under_the_running_video():
+    """A viewer joining mid-motion skips the region frames the video region covers (its key
+    frame paints over them: at 1 Mbit/s they were seconds of a picture long gone) and still
+    gets those outside it; a viewer without the codec gets them all."""
+    presentation, presenter, (first,), clock, _ = live_with_timer()
+    under = RegionFrame(1, 900.0, 0, 0, 320, 240, 640, 480, Encoding.JPEG, FrameFlags.NONE, b"u")
+    beside = RegionFrame(2, 900.0, 320, 0, 320, 240, 640, 480, Encoding.JPEG, FrameFlags.NONE)
+    for frame in (under, beside):
+        presentation.add_frame(KeptFrame.parse(bytes(frame)))
+        presentation.ack(first, frame.seq)
+    add(presentation, video(3, key=True, w=320, h=240, coded_w=320, coded_h=240))
+    late, jpeg = Member(), Member()
+    for member, codecs in ((late, ["vp9"]), (jpeg, [])):
+        presentation.add_viewer(member)
+        presentation.set_decoders(member, codecs)
+    add(presentation, video(4, key=True, w=320, h=240, coded_w=320, coded_h=240))
+
+    def regions(member: Member) -> list[int]:
+        return [RegionFrame.parse(f).seq for f in member.sent if isinstance(f, bytes) and f[3] == 1]
+
+    def videos(member: Member) -> list[int]:
+        return [VideoFrame.parse(f).seq for f in member.sent if isinstance(f, bytes) and f[3] == 2]
+
+    assert regions(late) == [2]
+    assert videos(late) == [4]
+    assert regions(jpeg) == [1, 2] and videos(jpeg) == []
+
+
 def test_a_joiner_does_not_stop_the_video_before_it_said_what_it_decodes():
     """A viewer that joined a moment ago and has not sent decoder_support leaves video_codecs
     as it was (no END and new stream for everyone at each join) and gets no video; past
     ANNOUNCE_GRACE_S without a word it counts as decoding nothing."""
-    clock = Clock()
-    timers: list[tuple[float, object]] = []
-    presentation: Presentation[Member] = Presentation(
-        clock=clock, call_later=lambda delay, fn: timers.append((clock.now + delay, fn))
-    )
-    presenter = Member()
-    presentation.presenter = presenter
-    first = Member()
-    presentation.add_viewer(first)
-    presentation.set_decoders(first, ["vp9"])
-    presentation.start(640, 480)
+    presentation, presenter, (first,), clock, timers = live_with_timer(codecs=("vp9",))
     add(presentation, video(1, key=True))
     told = lambda: [t for t in presenter.texts() if "video_codecs" in t]  # noqa: E731
     assert told()[-1] == '{"type":"video_codecs","codecs":["vp9"]}'
