@@ -106,8 +106,11 @@ def to_yuv(
     pass (None: the region's size). Once per capture, at the high layer's coded size; the low
     layer scales that picture. Converting and scaling a 1080p region to 720p in one swscale
     pass costs about half of converting at 1080p and then scaling (the conversion reads and
-    writes every pixel: it was the largest step of a capture)."""
-    picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(region), format="bgra")
+    writes every pixel: it was the largest step of a capture). The picture refers to
+    ``region``'s memory until it is converted, which is done before this returns."""
+    # from_numpy_buffer wraps the array's memory (from_ndarray copied 8 MB a 1080p capture:
+    # 1.8 ms of CPU of the 5.8 the conversion took, measured in process time).
+    picture = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(region), format="bgra")
     width, height = size if size is not None else (picture.width, picture.height)
     return picture.reformat(
         width=width,
