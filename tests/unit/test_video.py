@@ -571,3 +571,23 @@ def test_the_stream_sends_motion_as_video_and_refines_it_when_it_stops():
             ended = ended or (isinstance(frame, VideoFrame) and frame.end)
             refreshed = refreshed or (isinstance(frame, RegionFrame) and frame.lossless)
     assert ended and refreshed and not stream.refresh_pending
+
+
+def test_the_low_layer_is_encoded_only_after_a_viewer_asked_for_it():
+    """With every viewer on the high layer no low frame is encoded; the relay's first key frame
+    request for the low layer starts it with a key frame, for the rest of the stream."""
+    rng = np.random.default_rng(6)
+    wide = rng.integers(0, 255, (256, 640, 4), dtype=np.uint8)
+    stream = ScreenStream(320, 256)
+    stream.video = MotionVideo(320, 256, 64)
+    stream.video.set_codecs(["vp9"])
+    now, layers = 0.0, []
+    for step in range(16):
+        if step == 10:
+            stream.video.request_key(LOW)
+        now += 33.0
+        frames = stream.encode(np.ascontiguousarray(wide[:, step * 4 : step * 4 + 320]), now)
+        layers += [(step, f.layer, f.key) for f in frames if isinstance(f, VideoFrame)]
+    assert [entry for entry in layers if entry[1] is LOW][:2] == [(10, LOW, True), (11, LOW, False)]
+    assert all(step >= 10 for step, layer, _ in layers if layer is LOW)
+    assert len([entry for entry in layers if entry[1] is LOW]) == 6

@@ -6,7 +6,8 @@ region as video (two simulcast layers: ``high``, at most 1280x720's area, and ``
 most 480x270's at a twelfth of the bitrate and 30 frames/s, for viewers on slow links or slow
 CPUs; the capture is converted to I420 once, at the high layer's size, and the low layer's
 encoder scales that picture) and
-takes its tiles out of the grid, so the tile path sends only what changed around it (text and
+takes its tiles out of the grid (the low layer only once the relay asked for its key frame in
+this stream: a viewer moved to it), so the tile path sends only what changed around it (text and
 UI stay exact on top). When motion stops the stream ends with an ``END`` frame; its last
 picture stays on the viewers and the lossless refresh refines it as it does every lossy region
 (no second, JPEG copy of the region is sent).
@@ -132,6 +133,10 @@ class MotionVideo:
         self._stream_id = 0
         self._keys_wanted: set[VideoLayer] = set()
         self._low_ms: float | None = None  # when the low layer last got a frame
+        # The low layer is encoded only once the relay asked for its key frame in this stream
+        # (a viewer moved to it): with every viewer on high it would be ~10 % of a capture's
+        # CPU for nobody.
+        self._low_on = False
 
     @property
     def region(self) -> Rect | None:
@@ -152,8 +157,11 @@ class MotionVideo:
         self.codec = choose_codec(names, self.preferred)
 
     def request_key(self, layer: VideoLayer) -> None:
-        """The next frame of ``layer`` is a key frame (a viewer joined or skipped frames)."""
+        """The next frame of ``layer`` is a key frame (a viewer joined or skipped frames). The
+        first request for the low layer starts it for the rest of the stream."""
         self._keys_wanted.add(layer)
+        if layer is VideoLayer.LOW:
+            self._low_on = True
 
     def step(
         self,
@@ -211,7 +219,9 @@ class MotionVideo:
             assert picture is not None
             wanted = layer in self._keys_wanted
             if layer is VideoLayer.LOW:
-                if not (starting or wanted or low_layer_due(capture_ms, self._low_ms)):
+                if not self._low_on:
+                    continue  # no viewer on it yet
+                if not (wanted or low_layer_due(capture_ms, self._low_ms)):
                     continue  # the low layer at a lower frame rate (its viewers are slow)
                 self._low_ms = capture_ms
             self._keys_wanted.discard(layer)
@@ -241,6 +251,7 @@ class MotionVideo:
         self._keys_wanted.clear()
         self._encoders = {}
         self._low_ms = None
+        self._low_on = False
         for layer in (VideoLayer.HIGH, VideoLayer.LOW):
             coded_w, coded_h = layer_size(region.w, region.h, layer)
             self._encoders[layer] = self._make_encoder(
