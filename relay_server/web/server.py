@@ -218,12 +218,16 @@ def run(
 
     logger.info("relay stopping")
     ticker.kill()
-    relay.hand_over_all()  # drain: other nodes may take the sessions over now
     reminder_loop.stop()
     cleanup.kill()
     server.stop_accepting()
     for member in relay.rooms.members() + relay.screens.members():
         member.close(CloseCode.GOING_AWAY, "relay restarting")
+    relay.whiteboards.flush()
+    # Drain: what was acknowledged is committed before another node may read it, then the
+    # lease goes and the clients' reconnects are taken over at once (not after the lease).
+    committer.wait_durable()
+    relay.hand_over_all()
     server.stop(timeout=3)
     sender.stop()
     relay.whiteboards.flush()  # the last second's whiteboard changes (journaled; close syncs)
