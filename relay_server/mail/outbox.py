@@ -95,7 +95,7 @@ def new_message_id(domain: str) -> str:
 
 # How long a node holds a mail it sends (row_claims): longer than any SMTP conversation and
 # its retries' pauses, so that no other node sends it meanwhile.
-CLAIM_S = 3600.0
+CLAIM_S = 600.0
 
 
 class Outbox:
@@ -132,7 +132,9 @@ class Outbox:
         Returns counts ``{"requeued": n, "uncertain": m}``; call ``wait_durable`` next.
         """
         counts = {"requeued": 0, "uncertain": 0}
-        for mail_id, mail in self._mails.items():
+        for mail_id, mail in list(self._mails.items()):
+            if mail["state"] == SENDING and not self.claim(mail_id):
+                continue  # several nodes on one database: another node is sending it now
             if mail["state"] == SENDING and mail.get("committing"):
                 self._change(mail_id, state=FAILED, committing=False, error=UNCERTAIN,
                              answer=UNCERTAIN_ANSWER, finished_at=now)  # fmt: skip

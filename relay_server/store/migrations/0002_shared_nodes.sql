@@ -24,3 +24,4 @@ CREATE TABLE row_claims (
 CREATE INDEX documents_token_hash ON documents ((doc->>'token_hash')) WHERE tbl = 'tokens';
 CREATE INDEX documents_username ON documents ((doc->>'username')) WHERE tbl = 'accounts';
 CREATE INDEX documents_live_session ON documents ((doc->>'id')) WHERE tbl = 'live_sessions';
+CREATE INDEX documents_notes_session ON documents ((doc->>'session_id')) WHERE tbl = 'notes';
