@@ -17,7 +17,7 @@ import os
 import ssl
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,11 +26,10 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from suite.protocol import Channel, MessageType, Role, encode
 from tests.support.api import Api
-from tests.support.certificates import make_certificates
 from tests.support.chat_client import hello_frame
-from tests.support.haproxy import SERVER_NAMES, running_haproxy
+from tests.support.cluster import running_cluster
+from tests.support.haproxy import SERVER_NAMES
 from tests.support.postgres import PostgresServer, running_postgres
-from tests.support.redis_server import run_redis
 from tests.support.relay import ALICE, DEFAULT_AGENTS, RelayProcess, add_agent
 
 WAIT_S = 60.0
@@ -92,24 +91,8 @@ def one_node(work: Path, postgres: PostgresServer) -> Iterator[Target]:
 
 @contextmanager
 def three_nodes(work: Path, postgres: PostgresServer) -> Iterator[Target]:
-    database = postgres.create_database("three")
-    for agent in DEFAULT_AGENTS:
-        add_agent(work, agent, postgres.store_args(database))
-    with ExitStack() as stack:
-        redis = stack.enter_context(run_redis())
-        nodes: list[RelayProcess] = []
-        stack.callback(lambda: [node.stop() for node in nodes])
-        for name in SERVER_NAMES:
-            (work / name / "data").mkdir(parents=True)
-            args = (*postgres.store_args(database), *redis.hub_args(), "--node-name", name,
-                    "--trust-proxy")  # fmt: skip
-            nodes.append(RelayProcess(work / name / "data", work / name, args))
-            nodes[-1].start()
-        certificates = make_certificates(work / "tls")
-        context = ssl.create_default_context(cafile=str(certificates.ca_cert))
-        addresses = [f"127.0.0.1:{node.port}" for node in nodes]
-        proxy = stack.enter_context(running_haproxy(work / "haproxy", addresses, certificates))
-        yield Target(proxy.url, proxy.ws_url, context, nodes)
+    with running_cluster(work, postgres) as cluster:
+        yield Target(cluster.proxy.url, cluster.proxy.ws_url, cluster.context, cluster.nodes)
 
 
 def open_sessions(target: Target, count: int) -> list[Session]:
@@ -168,8 +151,8 @@ async def connect_side(target: Target, session: Session, side: Side, deadline: f
     raise TimeoutError(f"no node welcomed session {session.session_id}")
 
 
-async def chat(sessions: list[Session], seconds: float, rate: float) -> list[float]:
-    """Each side sends ``rate`` messages a second; returns the delivery delays (s)."""
+async def chat(sessions: list[Session], seconds: float, rate: float) -> tuple[int, list[float]]:
+    """Each side sends ``rate`` messages a second; returns (messages sent, delivery delays)."""
     sent: dict[str, float] = {}
     delays: list[float] = []
     stop_at = time.monotonic() + seconds
@@ -201,7 +184,7 @@ async def chat(sessions: list[Session], seconds: float, rate: float) -> list[flo
         tasks += [send(session, session.agent, "a"), send(session, session.customer, "c")]
         tasks += [receive(session.agent, "c"), receive(session.customer, "a")]
     await asyncio.gather(*tasks)
-    return delays
+    return len(sent), delays
 
 
 async def resume_after_kill(target: Target, sessions: list[Session]) -> tuple[int, list[float]]:
@@ -236,11 +219,12 @@ async def run_target(target: Target, count: int, seconds: float, rate: float) ->
         await connect_side(target, session, session.agent, deadline)
         await connect_side(target, session, session.customer, deadline)
     cpu_before = sum(cpu_s(node) for node in target.nodes)
-    delays = await chat(sessions, seconds, rate)
+    sent, delays = await chat(sessions, seconds, rate)
     cpu = sum(cpu_s(node) for node in target.nodes) - cpu_before
     result: dict[str, Any] = {
         "sessions": count,
         "nodes": len({s.agent.node for s in sessions}),
+        "sent": sent,
         "delivered": len(delays),
         "p50_ms": percentile(delays, 0.5) * 1000,
         "p99_ms": percentile(delays, 0.99) * 1000,

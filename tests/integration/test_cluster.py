@@ -10,10 +10,8 @@ kills another (each picks its victim among the nodes still up).
 from __future__ import annotations
 
 import json
-import ssl
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,13 +20,12 @@ from websockets.sync.client import ClientConnection, connect
 
 from relay_server.sessions.relay import SESSION_LEASE_S
 from suite.protocol import Channel, CloseCode, MessageType, Role, encode
-from tests.support.api import Api
-from tests.support.certificates import make_certificates
 from tests.support.chat_client import hello_frame
-from tests.support.haproxy import SERVER_NAMES, HAProxy, haproxy_missing, running_haproxy
+from tests.support.cluster import Cluster, running_cluster
+from tests.support.haproxy import SERVER_NAMES, haproxy_missing
 from tests.support.postgres import PostgresServer
-from tests.support.redis_server import RedisServer, redis_missing, run_redis
-from tests.support.relay import ALICE, DEFAULT_AGENTS, RelayProcess, add_agent
+from tests.support.redis_server import redis_missing
+from tests.support.relay import ALICE
 
 pytestmark = [
     pytest.mark.engine,
@@ -41,49 +38,12 @@ WAIT_S = 30.0  # each wait ends on its status; a loaded machine is slow to hand 
 RESUME_GOAL_S = 5.0  # a killed node's sessions resume within this, reconnects included
 
 
-@dataclass
-class Cluster:
-    proxy: HAProxy
-    nodes: list[RelayProcess]
-    context: ssl.SSLContext
-    redis: RedisServer
-
-    def api(self, node: int | None = None) -> Api:
-        """The API through the balancer, or straight at one node (a direct connection)."""
-        if node is None:
-            return Api(self.proxy.url, self.context)
-        return Api(self.nodes[node].url)
-
-    def node_index(self, name: str) -> int:
-        return SERVER_NAMES.index(name)
-
-
 @pytest.fixture(scope="module")
 def cluster(
     postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
-    work = tmp_path_factory.mktemp("cluster")
-    database = postgres.create_database("cluster")
-    for agent in DEFAULT_AGENTS:
-        add_agent(work, agent, postgres.store_args(database))
-    nodes: list[RelayProcess] = []
-    with run_redis() as redis:
-        try:
-            for name in SERVER_NAMES:
-                node_dir = work / name
-                (node_dir / "data").mkdir(parents=True)
-                args = (*postgres.store_args(database), *redis.hub_args(), "--node-name", name,
-                        "--trust-proxy")  # fmt: skip
-                nodes.append(RelayProcess(node_dir / "data", node_dir, args))
-                nodes[-1].start()
-            certificates = make_certificates(work / "tls")
-            context = ssl.create_default_context(cafile=str(certificates.ca_cert))
-            addresses = [f"127.0.0.1:{node.port}" for node in nodes]
-            with running_haproxy(work / "haproxy", addresses, certificates) as proxy:
-                yield Cluster(proxy, nodes, context, redis)
-        finally:
-            for node in nodes:
-                node.stop()
+    with running_cluster(tmp_path_factory.mktemp("cluster"), postgres) as running:
+        yield running
 
 
 class Participant:
