@@ -211,16 +211,19 @@ class Relay(Admission):
         """
         if session_id in self.directory.sessions or self.hub.kind == "local":
             return False
+        # The hub first: a client retrying while the owner lives costs no database read.
+        owner = self.hub.owner(session_id)
+        if owner is not None and owner != self.hub.node_id:
+            raise _wrong_node(session_id, owner)
         doc = self.store.lookup(LIVE_SESSIONS, "id", session_id, fresh=True)
         if doc is None or session_id in self.directory.sessions:  # (a greenlet took it)
             return False
         owner = self.hub.take_session(session_id, SESSION_LEASE_S)
         if owner != self.hub.node_id:
-            raise Refused(
-                "wrong_node",
-                "this session is served by another relay node; retry through the balancer",
-                details={"session_id": session_id, "node": owner},
-            )
+            raise _wrong_node(session_id, owner)
+        if session_id in self.directory.sessions:  # another greenlet's request took it over
+            return False
+        # From here to the end nothing yields: one greenlet restores the session, once.
         self.store.forget(chat_table(session_id))  # the dead owner's messages, from the store
         self._chats.pop(session_id, None)
         self._restore(doc)
@@ -573,6 +576,14 @@ _CODE_MESSAGES = {
     "code_used": "This access code has already been used. Ask your agent for a new one.",
     "code_expired": "This access code has expired. Ask your agent for a new one.",
 }
+
+
+def _wrong_node(session_id: str, owner: str) -> Refused:
+    return Refused(
+        "wrong_node",
+        "this session is served by another relay node; retry through the balancer",
+        details={"session_id": session_id, "node": owner},
+    )
 
 
 def invitation_text(session: SupportSession, relay_url: str, join_url: str) -> str:
