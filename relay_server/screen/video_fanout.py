@@ -214,7 +214,7 @@ class VideoRoutes:
         """The stream is over: nobody is in it any more."""
         self.reset()
         for viewer in viewers:
-            viewer.at, viewer.in_stream = None, False
+            viewer.at, viewer.in_stream, viewer.key_seq = None, False, 0
 
     def layer_bps(self, layer: VideoLayer) -> float:
         sizes = self._sizes[layer]
