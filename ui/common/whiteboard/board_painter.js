@@ -101,6 +101,7 @@ export class BoardPainter {
     this._bulk = false; // elements arrived whole: shown as they are folded, not on top
     this._msPerElement = FIRST_MS_PER_ELEMENT;
     this._probe = null;
+    this._mappedFrame = null; // the last frame that showed the layer moved to its view
     this._foldTimer = 0;
     this._zoomTimer = 0;
     this.settleMs = ZOOM_SETTLE_MS; // how long a zoom rests before its sharp frame
@@ -135,9 +136,11 @@ export class BoardPainter {
 
   /**
    * Draw `shown` (live elements in drawing order) for `view` at `ratio`; `images` are the
-   * pictures loaded so far. Returns the context, its transform at CSS pixels (for the selection).
+   * pictures loaded so far; `overlay` is what the caller draws over the frame (the same value:
+   * the same drawing). Returns the context, its transform at CSS pixels (for the overlay), or
+   * null when the canvas already shows this very frame (a layer is being drawn behind it).
    */
-  paint(shown, view, ratio, images) {
+  paint(shown, view, ratio, images, overlay = null) {
     const scale = ratio * view.zoom;
     const { width, height } = this.canvas;
     // Whole device pixels: a pan then moves the layer by whole pixels, which is exact.
@@ -146,6 +149,9 @@ export class BoardPainter {
     const transform = [scale, 0, 0, scale, tx, ty];
     const visible = this._visible(transform, 0, 0, width, height);
     const ctx = this.canvas.getContext("2d");
+    const frame = { shown, overlay, view: `${view.x},${view.y},${view.zoom}@${ratio}:${width}x${height}` };
+    const mapped = this._mappedFrame;
+    this._mappedFrame = null;
     if (!this.enabled) {
       this._blank(ctx);
       ctx.setTransform(...transform);
@@ -160,7 +166,7 @@ export class BoardPainter {
     if (b) {
       if (b.key === key && b.at.scale === scale && b.at.tx === tx && b.at.ty === ty) {
         if (!this._advance(b, shown, settled, images)) {
-          return this._paintPreview(ctx, shown, settled, transform, images, ratio);
+          return this._paintPreview(ctx, shown, settled, transform, images, ratio, frame, mapped);
         }
       } else this._dropBuild();
     }
@@ -170,6 +176,7 @@ export class BoardPainter {
     const intact = sized && key === this.key && k === this.cached.length && !this._stale;
     if (intact && at.scale !== scale && !this._settle) {
       this._paintScaled(ctx, shown, k, transform, images);
+      this._mappedFrame = { ...frame, layer: this.layer, at: this.at, top: k };
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       return ctx;
     }
@@ -186,7 +193,7 @@ export class BoardPainter {
         this._stale = false;
         this.build = this._startBuild(key, transform, visible);
         if (!this._advance(this.build, shown, settled, images)) {
-          return this._paintPreview(ctx, shown, settled, transform, images, ratio);
+          return this._paintPreview(ctx, shown, settled, transform, images, ratio, frame, mapped);
         }
         k = this.cached.length;
       } else {
@@ -365,24 +372,35 @@ export class BoardPainter {
   }
 
   /** A frame while the build is not whole: the old layer moved to the view (when it covers
-   * most of it), else what the build holds so far; the elements not settled on top. */
-  _paintPreview(ctx, shown, settled, transform, images, ratio) {
+   * most of it) with what is above it, else what the build holds so far with the elements not
+   * settled; nothing when the canvas shows that already (`mapped`: the last such frame). */
+  _paintPreview(ctx, shown, settled, transform, images, ratio, frame, mapped) {
     const { width, height } = this.canvas;
     const b = this.build;
+    this.stats.building += 1;
     let old = Boolean(this.layer) && this.key === b.key && !this._stale;
     if (old) {
       const [l, t, r, bottom] = this._mapped(transform).cover;
       const covered = Math.max(0, Math.min(width, r) - Math.max(0, l)) * Math.max(0, Math.min(height, bottom) - Math.max(0, t));
       old = covered >= (width * height) / 2; // else its margins would cost a full redraw
     }
-    if (old) this._paintMapped(ctx, transform, images);
-    else {
+    let top = settled;
+    if (old) {
+      // An intact old layer: everything above it on top, as in the frames of a zoom (a stale
+      // one, after an edit deep in the order, shows the old state for these few frames).
+      const k = sharedPrefix(this.cached, shown);
+      if (k === this.cached.length) top = k;
+      const now = { ...frame, layer: this.layer, at: this.at, top };
+      this._mappedFrame = now;
+      const same = mapped && Object.keys(now).every((name) => now[name] === mapped[name]);
+      if (same) return null;
+      this._paintMapped(ctx, transform, images);
+    } else {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.drawImage(b.canvas, 0, 0);
     }
     ctx.setTransform(...transform);
-    drawElements(ctx, shown.slice(settled), images, this._visible(transform, 0, 0, width, height));
-    this.stats.building += 1;
+    drawElements(ctx, shown.slice(top), images, this._visible(transform, 0, 0, width, height));
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     return ctx;
   }
