@@ -1,7 +1,7 @@
 """The whiteboard's cached layer (ui/common/whiteboard/board_painter.js) in Chromium: after
 local and remote edits, erasing, moving, zoom, pan and a new pixel ratio, a frame painted from
 the layer has exactly the pixels of a full redraw; so does a board panned by shifting the layer
-and zoomed through scaled frames at device pixel ratio 2."""
+and zoomed through scaled frames at device pixel ratio 2, and a layer drawn over frames."""
 
 from __future__ import annotations
 
