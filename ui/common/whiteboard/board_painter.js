@@ -378,7 +378,9 @@ export class BoardPainter {
     const { width, height } = this.canvas;
     const b = this.build;
     this.stats.building += 1;
-    let old = Boolean(this.layer) && this.key === b.key && !this._stale;
+    // An old layer still waiting for a picture (grey boxes) is a better picture meanwhile than
+    // the part drawn so far.
+    let old = Boolean(this.layer) && this.key === b.key;
     if (old) {
       const [l, t, r, bottom] = this._mapped(transform).cover;
       const covered = Math.max(0, Math.min(width, r) - Math.max(0, l)) * Math.max(0, Math.min(height, bottom) - Math.max(0, t));
