@@ -114,6 +114,7 @@ export class BoardPainter {
    * frames show the old one meanwhile. */
   invalidate() {
     this._stale = true;
+    this._mappedFrame = null; // the next frame paints, with the picture
   }
 
   /** True while frames show the layer scaled (a zoom that has not rested yet). */
