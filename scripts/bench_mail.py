@@ -284,7 +284,8 @@ def chat_rows(variant: Variant, rounds: int, duration_s: float, sessions: int) -
         if kind == "sending":
             rows.append(
                 Row(name, "mail's own waits p50 / p99 (ms), sending", pair("wait_mail_ms"),
-                    f"{med([c.mail_waits for c in found]):.0f} waits a round")
+                    f"{med([c.mail_waits for c in found]):.0f} waits a round, "
+                    f"{med([c.mail_asks for c in found]):.0f} of them asked for a commit")
             )  # fmt: skip
     return rows
 

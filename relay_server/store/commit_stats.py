@@ -69,6 +69,7 @@ class CommitStats:
         self.max_bytes = 0  # the largest commit
         self.in_thread = 0  # commits whose sync ran in the thread pool (slow disk)
         self.waits: dict[str, int] = {}  # wait_durable calls by label
+        self.asks: dict[str, int] = {}  # commits asked for by label (a rider asks late or never)
         self.histograms: dict[str, Histogram] = {}
 
     def histogram(self, name: str) -> Histogram:
@@ -97,6 +98,10 @@ class CommitStats:
         """The committer began a sync ``delay_s`` after the first waiter woke it."""
         self.histogram(START_DELAY).add(delay_s)
 
+    def asked(self, label: str) -> None:
+        """A waiter of ``label`` woke the committer (no one had asked for the next commit)."""
+        self.asks[label] = self.asks.get(label, 0) + 1
+
     def waited(self, label: str, seconds: float) -> None:
         """A ``wait_durable`` call of ``label`` returned after ``seconds``."""
         self.waits[label] = self.waits.get(label, 0) + 1
@@ -112,6 +117,7 @@ class CommitStats:
             "max_bytes": self.max_bytes,
             "in_thread": self.in_thread,
             "waits": dict(self.waits),
+            "asks": dict(self.asks),
             "histograms": {name: h.snapshot() for name, h in self.histograms.items()},
         }
 
@@ -121,10 +127,11 @@ def between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, An
     subtracted (``max_bytes`` is the later one's: not a per-round figure)."""
     counters = ("commits", "empty_commits", "changes", "bytes", "in_thread")
     diff: dict[str, Any] = {key: after[key] - before.get(key, 0) for key in counters}
-    diff["waits"] = {
-        label: count - before.get("waits", {}).get(label, 0)
-        for label, count in after["waits"].items()
-    }
+    for key in ("waits", "asks"):
+        diff[key] = {
+            label: count - before.get(key, {}).get(label, 0)
+            for label, count in after.get(key, {}).items()
+        }
     diff["histograms"] = {}
     for name, hist in after["histograms"].items():
         old = before.get("histograms", {}).get(name, {"counts": [0] * BUCKET_COUNT, "total_s": 0})

@@ -13,6 +13,11 @@ served meanwhile. A PostgreSQL store's sync waits on its socket through gevent (
 waits with ``select``, which gevent patches), so it always runs in the loop: other greenlets
 run while the database commits.
 
+A waiter that is in no hurry **rides**: :meth:`GroupCommitter.ride_durable` waits for a
+commit that someone else asks for and wakes the committer itself only after ``max_wait_s``.
+The mail sender rides (a mail's marks go to disk with the chat's commits instead of adding
+commits of their own, which the chat would then wait behind: docs/performance.md, *Mail*).
+
 What it does is counted in :attr:`GroupCommitter.stats` (``commit_stats.py``): commits, their
 sync and fsync durations, bytes, and each waiter's wait by label (``mail`` for the mail
 sender, ``other`` for the rest, chat above all); ``GET /health`` shows them.
@@ -33,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 
 INLINE_SYNC_MAX_S = 0.002
+RIDE_MAX_S = 0.010  # how long a rider waits for someone else's commit before asking for one
 
 
 class GroupCommitter:
@@ -51,20 +57,42 @@ class GroupCommitter:
         Args:
             label: whose wait it is, for :attr:`stats` (``mail``, or ``other``).
         """
+        self.ride_durable(label, max_wait_s=0.0)
+
+    def ride_durable(self, label: str = OTHER, max_wait_s: float = RIDE_MAX_S) -> None:
+        """:meth:`wait_durable`, but the first ``max_wait_s`` without waking the committer:
+        the changes go to disk with a commit another greenlet asks for (a chat message's),
+        and only if none comes in time does this one ask.
+
+        Durability is the same as :meth:`wait_durable`'s when it returns; only the moment
+        differs. For work that can wait a few milliseconds and should not add commits of its
+        own that others' changes would then queue behind.
+        """
         started = time.perf_counter()
         target = self.store.appended
+        ask_at = started + max_wait_s
         while self.store.synced < target:
             if self._greenlet.dead:
                 raise RuntimeError("the store's committer has stopped")
-            self._wake_committer()
-            self._done.wait()
+            left_s = ask_at - time.perf_counter()
+            if left_s > 0:
+                self._done.wait(left_s)  # set when the next commit, anyone's, has ended
+            else:
+                self._wake_committer(label)
+                self._done.wait()
         self.stats.waited(label, time.perf_counter() - started)
 
     def wait_durable_mail(self) -> None:
         """:meth:`wait_durable` counted as the mail sender's."""
         self.wait_durable(MAIL)
 
-    def _wake_committer(self) -> None:
+    def ride_durable_mail(self) -> None:
+        """:meth:`ride_durable` counted as the mail sender's."""
+        self.ride_durable(MAIL)
+
+    def _wake_committer(self, label: str) -> None:
+        if not self._wake.is_set():  # this waiter asks for the next commit (stats.asks)
+            self.stats.asked(label)
         if self._woken_at is None:
             self._woken_at = time.perf_counter()
         self._wake.set()

@@ -119,7 +119,10 @@ def run(
     committer.wait_durable()
     if any(recovered.values()):
         logger.info("outbox recovered after a stop", extra=recovered)
-    sender = MailSender(outbox, lambda: smtp_settings(settings.get), committer.wait_durable_mail)
+    sender = MailSender(
+        outbox, lambda: smtp_settings(settings.get), committer.wait_durable_mail,
+        ride_durable=committer.ride_durable_mail,
+    )  # fmt: skip
     install_mail_routes(app, relay, settings, outbox, sender)
 
     def options_changed(keys: list[str]) -> None:

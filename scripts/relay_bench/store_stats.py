@@ -29,6 +29,7 @@ class CommitRound:
     wait_other_ms: tuple[float, float]  # chat (and any HTTP change) to its commit's end
     wait_mail_ms: tuple[float, float]  # the mail sender's own waits
     mail_waits: int
+    mail_asks: int  # commits the mail sender asked for itself (not riding on others')
 
     @classmethod
     def of(cls, before: dict[str, Any], after: dict[str, Any], seconds: float) -> CommitRound:
@@ -51,4 +52,5 @@ class CommitRound:
             wait_other_ms=p50_p99("wait_other"),
             wait_mail_ms=p50_p99("wait_mail"),
             mail_waits=diff["waits"].get("mail", 0),
+            mail_asks=diff.get("asks", {}).get("mail", 0),
         )
