@@ -18,6 +18,14 @@ and SMTP gives no way to ask, so it is **not** sent again (never twice): it beco
 ``failed`` with error ``uncertain`` and says so to its sender, who can send it again by hand.
 docs/architecture.md, *Mail*, explains the window.
 
+A mail's content (subject, text, HTML, attachments) is a document of table
+``outbox_contents``, stored once for every mail that carries the same one (a batch of
+invitations in one language: the personal link is written over a stand-in when each is
+sent), and referred to by its SHA-256 (``content``). A batch of 50 invitations wrote 150 KB
+to the journal in one commit with the content in every mail; the chat's messages waited for
+that commit. Mails queued before contents were shared carry their content inline; both are
+read.
+
 The public API for other features (reservations will send invitations, updates and
 reminders through it): :meth:`Outbox.enqueue` an :class:`OutgoingMail`, get its id; read its
 state with :meth:`Outbox.view` or :meth:`Outbox.views`.
@@ -26,7 +34,9 @@ state with :meth:`Outbox.view` or :meth:`Outbox.views`.
 from __future__ import annotations
 
 import base64
+import hashlib
 import heapq
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +47,8 @@ from relay_server.mail.templates import Attachment, MailContent
 from relay_server.store import Store
 
 OUTBOX = "outbox"
+CONTENTS = "outbox_contents"  # one document per distinct content (module docstring)
+CONTENT_FIELDS = ("subject", "text", "html", "attachments")
 QUEUED, SENDING, SENT, RETRYING, FAILED = "queued", "sending", "sent", "retrying", "failed"
 STATES = (QUEUED, SENDING, SENT, RETRYING, FAILED)
 # Why a mail failed (its ``error``); the server's own words are in ``answer``.
@@ -108,6 +120,15 @@ class Outbox:
         self._due: list[tuple[float, int, str]] = []
         self._sequence = 0
         self._keys: set[str] = set()  # meta["key"] of every mail: see has_key()
+        # Shared contents by SHA-256: the stored fields, their doc id, how many mails use them.
+        self._contents: dict[str, dict[str, Any]] = {}
+        self._content_ids: dict[str, int] = {}
+        self._content_users: dict[str, int] = {}
+        self._last_content: tuple[MailContent | None, str] = (None, "")
+        for doc in store.all(CONTENTS):
+            self._contents[doc["sha256"]] = {key: doc[key] for key in CONTENT_FIELDS}
+            self._content_ids[doc["sha256"]] = doc.doc_id
+            self._content_users[doc["sha256"]] = 0
         self.on_enqueued: Callable[[], None] = lambda: None  # the sender's wake-up
         # A mail that will never arrive (rejected, or too old to retry): the feature that
         # queued it learns the mail id (an invitation's personal link is closed).
@@ -117,6 +138,8 @@ class Outbox:
             self._doc_ids[doc["id"]] = doc.doc_id
             if (doc.get("meta") or {}).get("key"):
                 self._keys.add(doc["meta"]["key"])
+            if doc.get("content") in self._content_users:
+                self._content_users[doc["content"]] += 1
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -156,17 +179,7 @@ class Outbox:
             "to": mail.to,
             "lang": mail.lang,
             "reply_to": mail.reply_to,
-            "subject": mail.content.subject,
-            "text": mail.content.text,
-            "html": mail.content.html,
-            "attachments": [
-                {
-                    "filename": a.filename,
-                    "content_type": a.content_type,
-                    "data": base64.b64encode(a.data).decode("ascii"),
-                }
-                for a in mail.content.attachments
-            ],  # fmt: skip
+            "content": self._share_content(mail.content),
             "meta": dict(mail.meta),
             "state": QUEUED,
             "committing": False,
@@ -221,11 +234,12 @@ class Outbox:
     def content(self, mail_id: str) -> tuple[dict[str, Any], MailContent]:
         """The stored mail and its content, for the sender."""
         mail = self._mails[mail_id]
+        stored = self._contents[mail["content"]] if "content" in mail else mail  # or inline
         attachments = tuple(
             Attachment(a["filename"], a["content_type"], base64.b64decode(a["data"]))
-            for a in mail["attachments"]
+            for a in stored["attachments"]
         )
-        return mail, MailContent(mail["subject"], mail["text"], mail["html"], attachments)
+        return mail, MailContent(stored["subject"], stored["text"], stored["html"], attachments)
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATES, 0)
@@ -312,6 +326,12 @@ class Outbox:
             mail = self._mails.pop(mail_id)
             self.store.remove(OUTBOX, self._doc_ids.pop(mail_id))
             self._keys.discard((mail.get("meta") or {}).get("key") or "")
+            sha256 = mail.get("content")
+            if sha256 in self._content_users:
+                self._content_users[sha256] -= 1
+                if self._content_users[sha256] <= 0:  # no mail uses it any more
+                    del self._contents[sha256], self._content_users[sha256]
+                    self.store.remove(CONTENTS, self._content_ids.pop(sha256))
         return len(old)
 
     def retry_waiting_now(self, now: float) -> int:
@@ -323,6 +343,36 @@ class Outbox:
         return len(waiting)
 
     # -- inside ----------------------------------------------------------------------------
+
+    def _share_content(self, content: MailContent) -> str:
+        """The SHA-256 of ``content``, stored once in :data:`CONTENTS` for all its mails."""
+        if content is self._last_content[0]:  # a batch queues one content many times
+            sha256 = self._last_content[1]
+            if sha256 in self._contents:
+                self._content_users[sha256] += 1
+                return sha256
+        fields = {
+            "subject": content.subject,
+            "text": content.text,
+            "html": content.html,
+            "attachments": [
+                {
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "data": base64.b64encode(a.data).decode("ascii"),
+                }
+                for a in content.attachments
+            ],
+        }
+        canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
+        sha256 = hashlib.sha256(canonical).hexdigest()
+        if sha256 not in self._contents:
+            self._content_ids[sha256] = self.store.insert(CONTENTS, {"sha256": sha256, **fields})
+            self._contents[sha256] = fields
+            self._content_users[sha256] = 0
+        self._content_users[sha256] += 1
+        self._last_content = (content, sha256)
+        return sha256
 
     def _schedule(self, mail_id: str, due_at: float) -> None:
         self._sequence += 1
