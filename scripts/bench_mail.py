@@ -13,13 +13,21 @@ run-queue wait per round is printed beside the latencies, so a gap that the sche
 as such (on a quiet machine it did not: docs/performance.md, *Mail*).
 Phase 2 (latency): bench_relay's chat mode (scripts/relay_bench: N agent/customer pairs, each
 side sending one message a second, delivery time at the other side) runs in rounds on the same
-relay: idle, then while a thread keeps the outbox busy (200 invitations, wait until the server
-has them, again) for the whole run; the medians over the rounds are compared.
+relay: idle, then while a thread keeps the outbox busy (50 invitations, wait until the server
+has them, again) for the whole run; the medians over the rounds are compared. Around each run
+the relay's group-commit counters (``/health`` ``store``, under ``--health-details``) give the
+round's commits per second, sync and fsync p50/p99, journal bytes per commit, the chat's wait
+for its commit and the mail's own waits (scripts/relay_bench/store_stats.py).
+
+``--before REV`` also runs the relay of git revision REV (``git archive``d beside, this
+checkout's virtualenv), alternating with this tree's in every round: before and after under
+the same load, in one run.
 
 Goals: 1,000 invitations at the server within 60 s; chat delivery p99 while sending within
 ±10 % of idle.
 
-    .venv/bin/python scripts/bench_mail.py          # 1,000 mails; 200 pairs, 3 x (10 s + 10 s)
+    .venv/bin/python scripts/bench_mail.py          # 1,000 mails; 200 pairs, 5 x (10 s + 10 s)
+    .venv/bin/python scripts/bench_mail.py --before main   # the same, main's relay beside
     .venv/bin/python scripts/bench_mail.py --quick  # 200 mails; 50 pairs, 5 s + 5 s
 
 The table goes to stdout, progress to stderr.
