@@ -150,6 +150,10 @@ class Outbox:
         Returns counts ``{"requeued": n, "uncertain": m}``; call ``wait_durable`` next.
         """
         counts = {"requeued": 0, "uncertain": 0}
+        for sha256 in [key for key, users in self._content_users.items() if users <= 0]:
+            # Its last mail was dropped but a crash came before the content's own removal.
+            del self._contents[sha256], self._content_users[sha256]
+            self.store.remove(CONTENTS, self._content_ids.pop(sha256))
         for mail_id, mail in self._mails.items():
             if mail["state"] == SENDING and mail.get("committing"):
                 self._change(mail_id, state=FAILED, committing=False, error=UNCERTAIN,

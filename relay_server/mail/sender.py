@@ -19,7 +19,7 @@ messages queued behind them (docs/performance.md, *Mail*). What must be durable,
 - ``sent`` rides on the next commit: before a pause, before the sender goes idle, or before
   the next try starts (never later: a server that holds the next transaction must not keep
   an outcome in memory only). Lost in a crash, the mail is ``uncertain`` (never sent twice);
-  the window is at most ``RIDE_MAX_S`` longer than one sync.
+  the window is at most the committer's ``RIDE_MAX_S`` (10 ms) longer than one sync.
 
 Failures wait for their outcome's own commit: they are rare, and their answer is what the
 sender reads.

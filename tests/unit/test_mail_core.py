@@ -332,6 +332,12 @@ def test_a_shared_content_goes_with_its_last_mail(tmp_path):
         outbox.sent(second, "250 ok", 6.0)
         assert outbox.drop_finished(before=10.0) == 1
         assert store.all(CONTENTS) == []
+        # A content left without mails (a crash between the two removals) goes at recovery.
+        store.insert(CONTENTS, {"sha256": "0" * 64, "subject": "s", "text": "t", "html": "h",
+                                "attachments": []})  # fmt: skip
+        outbox = Outbox(store)
+        outbox.recover(11.0)
+        assert store.all(CONTENTS) == []
     finally:
         store.close()
 
