@@ -44,7 +44,7 @@ from typing import Any
 
 from relay_server.errors import Refused
 from relay_server.mail.templates import Attachment, MailContent
-from relay_server.store import Store
+from relay_server.store import Document, Store
 
 OUTBOX = "outbox"
 CONTENTS = "outbox_contents"  # one document per distinct content (module docstring)
@@ -105,6 +105,11 @@ def new_message_id(domain: str) -> str:
     return f"<{secrets.token_hex(16)}@{domain or 'remotesales.invalid'}>"
 
 
+# How long a node holds a mail it sends (row_claims): longer than any SMTP conversation and
+# its retries' pauses, so that no other node sends it meanwhile.
+CLAIM_S = 600.0
+
+
 class Outbox:
     """The mails over the store, with an in-memory index of what is due when.
 
@@ -125,15 +130,14 @@ class Outbox:
         self._content_ids: dict[str, int] = {}
         self._content_users: dict[str, int] = {}
         self._last_content: tuple[MailContent | None, str] = (None, "")
-        for doc in store.all(CONTENTS):
-            self._contents[doc["sha256"]] = {key: doc[key] for key in CONTENT_FIELDS}
-            self._content_ids[doc["sha256"]] = doc.doc_id
-            self._content_users[doc["sha256"]] = 0
         self.on_enqueued: Callable[[], None] = lambda: None  # the sender's wake-up
         # A mail that will never arrive (rejected, or too old to retry): the feature that
         # queued it learns the mail id (an invitation's personal link is closed).
         self.on_undelivered: Callable[[str], None] = lambda mail_id: None
-        for doc in store.all(OUTBOX):
+        mails = store.all(OUTBOX)  # before the contents: a mail's content is written first
+        for doc in store.all(CONTENTS):
+            self._remember_content(doc)
+        for doc in mails:
             self._mails[doc["id"]] = dict(doc)
             self._doc_ids[doc["id"]] = doc.doc_id
             if (doc.get("meta") or {}).get("key"):
@@ -152,9 +156,10 @@ class Outbox:
         counts = {"requeued": 0, "uncertain": 0}
         for sha256 in [key for key, users in self._content_users.items() if users <= 0]:
             # Its last mail was dropped but a crash came before the content's own removal.
-            del self._contents[sha256], self._content_users[sha256]
-            self.store.remove(CONTENTS, self._content_ids.pop(sha256))
-        for mail_id, mail in self._mails.items():
+            self._drop_content(sha256)
+        for mail_id, mail in list(self._mails.items()):
+            if mail["state"] == SENDING and not self.claim(mail_id):
+                continue  # several nodes on one database: another node is sending it now
             if mail["state"] == SENDING and mail.get("committing"):
                 self._change(mail_id, state=FAILED, committing=False, error=UNCERTAIN,
                              answer=UNCERTAIN_ANSWER, finished_at=now)  # fmt: skip
@@ -238,7 +243,7 @@ class Outbox:
     def content(self, mail_id: str) -> tuple[dict[str, Any], MailContent]:
         """The stored mail and its content, for the sender."""
         mail = self._mails[mail_id]
-        stored = self._contents[mail["content"]] if "content" in mail else mail  # or inline
+        stored = self._content_of(mail["content"]) if "content" in mail else mail  # or inline
         attachments = tuple(
             Attachment(a["filename"], a["content_type"], base64.b64decode(a["data"]))
             for a in stored["attachments"]
@@ -279,6 +284,15 @@ class Outbox:
                     return due_at
             heapq.heappop(self._due)
         return None
+
+    def claim(self, mail_id: str) -> bool:
+        """Take the mail for this node's sender (several nodes on one database: exactly one
+        sends it); False, and forgotten here, when another node has it or has sent it."""
+        if self.store.claim(OUTBOX, self._doc_ids[mail_id], CLAIM_S):
+            return True
+        self._mails.pop(mail_id, None)
+        self._doc_ids.pop(mail_id, None)
+        return False
 
     def begin(self, mail_id: str, now: float) -> None:
         """The sender starts a try: ``sending`` (make it durable before the transaction)."""
@@ -333,9 +347,8 @@ class Outbox:
             sha256 = mail.get("content")
             if sha256 in self._content_users:
                 self._content_users[sha256] -= 1
-                if self._content_users[sha256] <= 0:  # no mail uses it any more
-                    del self._contents[sha256], self._content_users[sha256]
-                    self.store.remove(CONTENTS, self._content_ids.pop(sha256))
+                if self._content_users[sha256] <= 0:  # no mail of this node uses it any more
+                    self._drop_content(sha256)
         return len(old)
 
     def retry_waiting_now(self, now: float) -> int:
@@ -347,6 +360,28 @@ class Outbox:
         return len(waiting)
 
     # -- inside ----------------------------------------------------------------------------
+
+    def _remember_content(self, doc: Document) -> None:
+        self._contents[doc["sha256"]] = {key: doc[key] for key in CONTENT_FIELDS}
+        self._content_ids[doc["sha256"]] = doc.doc_id
+        self._content_users.setdefault(doc["sha256"], 0)
+
+    def _content_of(self, sha256: str) -> dict[str, Any]:
+        """A shared content; read from the store when another relay node wrote it."""
+        if sha256 not in self._contents:
+            doc = self.store.lookup(CONTENTS, "sha256", sha256, fresh=True)
+            if doc is None:
+                raise KeyError(f"mail content {sha256} is not stored")
+            self._remember_content(doc)
+        return self._contents[sha256]
+
+    def _drop_content(self, sha256: str) -> None:
+        """Remove a content no mail of this node uses, unless a mail of another relay node
+        (several on one database) still does."""
+        del self._contents[sha256], self._content_users[sha256]
+        doc_id = self._content_ids.pop(sha256)
+        if self.store.lookup(OUTBOX, "content", sha256, fresh=True) is None:
+            self.store.remove(CONTENTS, doc_id)
 
     def _share_content(self, content: MailContent) -> str:
         """The SHA-256 of ``content``, stored once in :data:`CONTENTS` for all its mails."""
