@@ -40,7 +40,13 @@ from relay_server.viewer.routes import install_viewer_routes
 from relay_server.web import proxy_headers
 from relay_server.web.authorization import bearer_principal
 from relay_server.web.connection_limits import RequestTimedOut
-from relay_server.web.http_bodies import http_status, json_body, json_route
+from relay_server.web.http_bodies import (
+    http_status,
+    json_body,
+    json_route,
+    refused_input,
+    undecodable_header,
+)
 from relay_server.web.ws_endpoint import serve_websocket
 from relay_server.whiteboard.routes import install_whiteboard_routes
 from suite.http_json import RELAY_CONNECT_SRC, add_security_headers
@@ -330,6 +336,25 @@ def build_app(
             return "websocket upgrade required"
         serve_websocket(ws, client_ip(), relay, clock)
         return ""
+
+    @app.install
+    def refuse_undecodable_headers(callback: Callable) -> Callable:
+        """A header whose bytes are not UTF-8 is ``400 bad_request`` naming it, before any
+        route reads it (bottle's header decoding raised UnicodeDecodeError: a 500)."""
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            name = undecodable_header(bottle.request.environ)
+            if name is not None:
+                refused = Refused("bad_request", f"the {name} header is not UTF-8 text")
+                refused_input("header", refused.message)
+                return bottle.HTTPResponse(
+                    json.dumps(refused.body()),
+                    status=http_status(refused),
+                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+                )
+            return callback(*args, **kwargs)
+
+        return wrapper
 
     @app.install
     def serve_on_owner(callback: Callable) -> Callable:

@@ -151,3 +151,19 @@ def refusal(refused: Refused) -> dict[str, Any]:
     if refused.retry_after_s:
         bottle.response.set_header("Retry-After", str(int(refused.retry_after_s) + 1))
     return refused.body()
+
+
+def undecodable_header(environ: dict[str, Any]) -> str | None:
+    """The name of the first request header whose bytes are not UTF-8 (None: all are).
+
+    The WSGI server hands header values over as latin-1 text; bottle decodes them as UTF-8 on
+    first read and would raise there, in whichever route reads the header.
+    """
+    for key, value in environ.items():
+        if not key.startswith("HTTP_") or not isinstance(value, str) or value.isascii():
+            continue
+        try:
+            value.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return key[5:].replace("_", "-").title()
+    return None

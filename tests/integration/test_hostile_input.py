@@ -96,6 +96,28 @@ def test_a_range_of_five_thousand_digits_is_416_not_500(relay):
     _no_traceback(relay)
 
 
+def test_header_bytes_that_are_not_utf8_are_400_not_500(relay):
+    """A `Range` or `Authorization` header holding bytes that are not UTF-8 (here 0xff) is
+    `400 bad_request` naming the header (bottle's decoding raised UnicodeDecodeError: a 500)."""
+    talk = start_conversation(relay)
+    parts = urllib.parse.urlsplit(relay.url)
+    for path, headers, named in (
+        ("/api/files/nope/content", {"Range": "bytes=\xff-"}, "Range"),
+        ("/api/me/preferences", {"Authorization": "Bearer \xff" + talk.token}, "Authorization"),
+    ):
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+        try:
+            connection.request("GET", path, headers=headers)  # str headers go out as latin-1
+            response = connection.getresponse()
+            status, answer = response.status, response.read()
+        finally:
+            connection.close()
+        assert status == 400, answer[:300]
+        error = json.loads(answer)["error"]
+        assert error["code"] == "bad_request" and named in error["message"], error
+    _no_traceback(relay)
+
+
 def _live_screen(relay):
     """A session with a presenter that has started, and one viewer."""
     talk = start_conversation(relay)
