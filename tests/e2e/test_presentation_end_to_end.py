@@ -9,6 +9,7 @@ the display: exact in lossless mode, close (PSNR) in lossy mode until the lossle
 
 from __future__ import annotations
 
+import base64
 import struct
 import time
 from typing import Any
@@ -17,7 +18,15 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.screen_content import SCREEN_H, SCREEN_W, document, rgb_of
+from suite.screen.settle import tile_psnr
+from tests.support.screen_content import (
+    SCREEN_H,
+    SCREEN_W,
+    SLIDE_PHOTO,
+    document,
+    rgb_of,
+    slide,
+)
 from tests.support.ui_pages import screenshot
 from tests.support.viewer_presenter import (
     command,
@@ -113,6 +122,85 @@ def test_lossy_is_close_then_the_refresh_makes_it_exact(
     assert any(h[11] == WEBP and h[12] & FLAG_LOSSLESS for h in refresh), headers
     assert stats["decodeFailures"] == 0
     screenshot(page, "e2e-presentation-lossy-refreshed")
+
+
+def test_a_slide_change_is_small_quick_and_exact_where_it_matters(
+    display, painter, presenter, viewers
+) -> None:
+    """A slide change in Chromium: its first picture is painted soon, text and UI become
+    pixel-exact, the photo settles at >= 45 dB in every 64 px tile (not lossless),
+    and the whole change costs at most 150 kB."""
+    page = viewers()
+    painter.paint(slide(0))
+    presenter()
+    x, y, w, h = SLIDE_PHOTO
+    tiles = (
+        slice(y // 64 * 64, -(-(y + h) // 64) * 64),
+        slice(x // 64 * 64, -(-(x + w) // 64) * 64),
+    )
+    photo = (slice(y, y + h), slice(x, x + w))
+
+    def settled(truth: np.ndarray) -> bool:
+        pixels = snapshot(page)[1]
+        if pixels is None:
+            return False
+        outside = pixels.copy()
+        outside[photo] = truth[photo]
+        return (
+            np.array_equal(outside, truth)
+            and tile_psnr(truth[photo], pixels[photo], 64).min() >= 45
+        )
+
+    # Each wait ends on its condition; the long limits are for a machine under load.
+    wait_until(lambda: settled(rgb_of(slide(0))), "the first slide to settle", 60, POLL_S)
+    before = viewer_stats(page)
+    page.evaluate(
+        """(painted) => {
+            window.__firstPictureAt = null;
+            const tick = () => {
+                if (window.__rsViewer.stats().framesPainted > painted) {
+                    window.__firstPictureAt = Date.now();
+                } else {
+                    setTimeout(tick, 1);
+                }
+            };
+            tick();
+        }""",
+        before["framesPainted"],
+    )
+    truth = rgb_of(slide(1))
+    changed_at = time.time() * 1000
+    painter.paint(slide(1))
+
+    exact_at: list[float] = []
+
+    def text_exact() -> bool:
+        # The page's clock when it read the canvas: the read-back's own delay is not counted.
+        read = page.evaluate(
+            "() => ({ at: Date.now(), pixels: window.__rsViewer.canvasPixels(0, 0, "
+            f"{SCREEN_W}, {SCREEN_H}) }})"
+        )
+        rgba = np.frombuffer(base64.b64decode(read["pixels"]["rgba"]), np.uint8)
+        pixels = rgba.reshape(SCREEN_H, SCREEN_W, 4)[..., :3].copy()
+        pixels[tiles] = truth[tiles]  # the photo's tiles settle with the refresh
+        exact_at.append(read["at"])
+        return np.array_equal(pixels, truth)
+
+    wait_until(text_exact, "text and UI exact", 60, POLL_S)
+    text_ms = exact_at[-1] - changed_at
+    wait_until(lambda: settled(truth), "the photo to settle at 45 dB", 60, POLL_S)
+    first_ms = page.evaluate("window.__firstPictureAt") - changed_at
+    spent = viewer_stats(page)["bytes"] - before["bytes"]
+    print(f"slide change: first picture {first_ms:.0f} ms, text exact {text_ms:.0f} ms, "
+          f"{spent / 1000:.1f} kB")  # fmt: skip
+    screenshot(page, "e2e-presentation-slide-settled")
+    assert spent <= 150_000, spent
+    # Loose on a shared machine, where Xvfb, the presenter and Chromium wait for a core (at a
+    # load of 25: first picture 0.4-1.3 s, text exact 1.5-2.4 s, one canvas read-back taking
+    # hundreds of ms); scripts/bench_stream.py measures the 150 ms and 1 s goals.
+    assert first_ms <= 3000, first_ms
+    assert text_ms <= 4000, text_ms
+    assert psnr(snapshot(page)[1][photo], truth[photo]) < 99  # settled lossy, not exact
 
 
 def test_pause_keeps_the_picture_and_resume_brings_the_change(
