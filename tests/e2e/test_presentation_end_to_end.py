@@ -154,40 +154,54 @@ def test_a_slide_change_is_small_quick_and_exact_where_it_matters(
     # Each wait ends on its condition; the long limits are for a machine under load.
     wait_until(lambda: settled(rgb_of(slide(0))), "the first slide to settle", 60, POLL_S)
     before = viewer_stats(page)
+    truth = rgb_of(slide(1))
+    expected = np.full((SCREEN_H, SCREEN_W, 4), 255, np.uint8)
+    expected[..., :3] = truth
+    # The page checks its own canvas every few ms (a read-back through the test costs hundreds
+    # of ms under load): when the first frame is painted, and when everything outside the
+    # photo's tiles (which settle with the refresh) equals the new slide.
     page.evaluate(
-        """(painted) => {
-            window.__firstPictureAt = null;
+        """({ painted, expected, box }) => {
+            const want = Uint8Array.from(atob(expected), (c) => c.charCodeAt(0));
+            const canvas = document.getElementById("screen-canvas");
+            const context = canvas.getContext("2d");
+            window.__firstPictureAt = window.__textExactAt = null;
+            const exact = () => {
+                const got = context.getImageData(0, 0, canvas.width, canvas.height).data;
+                for (let i = 0; i < got.length; i += 4) {
+                    const x = (i / 4) % canvas.width, y = Math.floor(i / 4 / canvas.width);
+                    const inBox = x >= box[0] && x < box[2] && y >= box[1] && y < box[3];
+                    if (!inBox && (got[i] !== want[i] || got[i + 1] !== want[i + 1]
+                                   || got[i + 2] !== want[i + 2])) return false;
+                }
+                return true;
+            };
             const tick = () => {
-                if (window.__rsViewer.stats().framesPainted > painted) {
-                    window.__firstPictureAt = Date.now();
+                const now = Date.now();
+                if (window.__firstPictureAt === null
+                    && window.__rsViewer.stats().framesPainted > painted) {
+                    window.__firstPictureAt = now;
+                }
+                if (window.__firstPictureAt !== null && exact()) {
+                    window.__textExactAt = now;
                 } else {
-                    setTimeout(tick, 1);
+                    setTimeout(tick, 2);
                 }
             };
             tick();
         }""",
-        before["framesPainted"],
+        {
+            "painted": before["framesPainted"],
+            "expected": base64.b64encode(expected.tobytes()).decode(),
+            "box": [tiles[1].start, tiles[0].start, tiles[1].stop, tiles[0].stop],
+        },
     )
-    truth = rgb_of(slide(1))
     changed_at = time.time() * 1000
     painter.paint(slide(1))
-
-    exact_at: list[float] = []
-
-    def text_exact() -> bool:
-        # The page's clock when it read the canvas: the read-back's own delay is not counted.
-        read = page.evaluate(
-            "() => ({ at: Date.now(), pixels: window.__rsViewer.canvasPixels(0, 0, "
-            f"{SCREEN_W}, {SCREEN_H}) }})"
-        )
-        rgba = np.frombuffer(base64.b64decode(read["pixels"]["rgba"]), np.uint8)
-        pixels = rgba.reshape(SCREEN_H, SCREEN_W, 4)[..., :3].copy()
-        pixels[tiles] = truth[tiles]  # the photo's tiles settle with the refresh
-        exact_at.append(read["at"])
-        return np.array_equal(pixels, truth)
-
-    wait_until(text_exact, "text and UI exact", 60, POLL_S)
-    text_ms = exact_at[-1] - changed_at
+    wait_until(
+        lambda: page.evaluate("window.__textExactAt") is not None, "text and UI exact", 60, POLL_S
+    )
+    text_ms = page.evaluate("window.__textExactAt") - changed_at
     wait_until(lambda: settled(truth), "the photo to settle at 45 dB", 60, POLL_S)
     first_ms = page.evaluate("window.__firstPictureAt") - changed_at
     spent = viewer_stats(page)["bytes"] - before["bytes"]
@@ -196,10 +210,10 @@ def test_a_slide_change_is_small_quick_and_exact_where_it_matters(
     screenshot(page, "e2e-presentation-slide-settled")
     assert spent <= 150_000, spent
     # Loose on a shared machine, where Xvfb, the presenter and Chromium wait for a core (at a
-    # load of 25: first picture 0.4-1.3 s, text exact 1.5-2.4 s, one canvas read-back taking
-    # hundreds of ms); scripts/bench_stream.py measures the 150 ms and 1 s goals.
+    # load of 25 the first picture took 0.2-1.3 s); scripts/bench_stream.py measures the 150 ms
+    # goal. Text and UI are lossless in the first picture, so exact soon after it.
     assert first_ms <= 3000, first_ms
-    assert text_ms <= 4000, text_ms
+    assert text_ms <= first_ms + 1000, (first_ms, text_ms)
     assert psnr(snapshot(page)[1][photo], truth[photo]) < 99  # settled lossy, not exact
 
 
