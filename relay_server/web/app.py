@@ -61,6 +61,7 @@ def build_app(
     viewer_builds: ViewerBuilds | None = None,
     health_details: bool = False,
     reservations: Reservations | None = None,
+    commit_stats: Callable[[], dict[str, Any]] | None = None,
 ) -> bottle.Bottle:
     """The relay's Bottle app.
 
@@ -71,6 +72,7 @@ def build_app(
             without it only to an admin's bearer token.
         reservations: the reservation store (A11); the server passes its own so that the
             mailer and the reminders follow it, else one is made here.
+        commit_stats: the group committer's counters (``store`` in ``/health``'s details).
     """
     app = bottle.Bottle()
     started = clock()
@@ -111,6 +113,7 @@ def build_app(
             "sessions": len(relay.directory.sessions),
             "websockets": relay.rooms.connection_count(),
             "screen": relay.screens.stats(),
+            **({"store": commit_stats()} if commit_stats is not None else {}),
         }
 
     @app.get("/ready")

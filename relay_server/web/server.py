@@ -113,6 +113,7 @@ def run(
         viewer_builds=ViewerBuilds(config.viewer_dir),
         health_details=config.health_details,
         reservations=reservations,
+        commit_stats=committer.stats.snapshot,
     )
     # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
     outbox = Outbox(store, config.mail_retry)
@@ -120,7 +121,10 @@ def run(
     committer.wait_durable()
     if any(recovered.values()):
         logger.info("outbox recovered after a stop", extra=recovered)
-    sender = MailSender(outbox, lambda: smtp_settings(settings.get), committer.wait_durable)
+    sender = MailSender(
+        outbox, lambda: smtp_settings(settings.get), committer.wait_durable_mail,
+        ride_durable=committer.ride_durable_mail,
+    )  # fmt: skip
     install_mail_routes(app, relay, settings, outbox, sender)
 
     def options_changed(keys: list[str]) -> None:
