@@ -1,11 +1,11 @@
 """Lossless refresh: regions sent lossy become pixel-exact once they have been still a while.
 
-TurboVNC's "lossless refresh": JPEG keeps moving content cheap, and static content (text,
-above all) ends pixel-exact. This module only keeps the books, per tile: which tiles were last
-sent lossy and when each last changed. The presenter asks :meth:`LosslessRefresh.due` on every
-capture and encodes what it returns losslessly; the pixel budget per call keeps a refresh of a
-whole screen (PNG costs ~50-100 ms at 1920x1080) from delaying live changes.
-"""
+TurboVNC's "lossless refresh": JPEG keeps moving content cheap, and static content (text, above
+all) ends pixel-exact; photo-like tiles end at a PSNR floor (:mod:`suite.screen.settle`). This
+module only keeps the books, per tile: which tiles were last sent lossy and when each last
+changed. The presenter asks :meth:`LosslessRefresh.due` on every capture and encodes what it
+returns losslessly; the pixel budget per call keeps a refresh of a whole screen (PNG costs
+~50-100 ms at 1920x1080) from delaying live changes."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ class LosslessRefresh:
         self._changed_ms[grid] = now_ms
 
     def note_sent(self, rect: Rect, lossless: bool) -> None:
-        """Record that ``rect`` went out, pixel-exact or not.
+        """Record that ``rect`` went out, final or not (``lossless``: pixel-exact, or a photo
+        settled at its PSNR floor, which is not refined further).
 
         A lossy rectangle makes every tile it touches lossy; a lossless one clears only the
         tiles it covers whole (the rest of a partly covered tile may still be lossy).

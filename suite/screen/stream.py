@@ -23,10 +23,11 @@ from suite.screen.encoders import (
     make_encoders,
     reduce_colors,
 )
-from suite.screen.frames import MAX_SEQ, FrameFlags, RegionFrame
+from suite.screen.frames import MAX_SEQ, Encoding, FrameFlags, RegionFrame
 from suite.screen.masks import WindowMask
 from suite.screen.refresh import BUDGET_PX, STILL_MS, LosslessRefresh
 from suite.screen.regions import KEY_FRAME_RATIO, Rect, Update, changed_bounds, plan_update
+from suite.screen.settle import COMPARE_FROM_QUALITY, FLOOR_DB, photo_core, settle_photo
 from suite.screen.tile_kinds import split_by_kind
 from suite.screen.tiles import TILE_PX, changed_tiles_in, hint_windows
 from suite.screen.video_frame import VideoFrame
@@ -50,6 +51,8 @@ class StreamOptions:
         split_tiles: cut a region with many colours along the tile grid, so that its text
             and UI tiles still go lossless and only photo-like tiles lossy
             (:mod:`suite.screen.tile_kinds`).
+        photo_floor_db: the refresh settles photo-like tiles as JPEG 4:4:4 at this PSNR per
+            tile or better (:mod:`suite.screen.settle`) instead of lossless; None: lossless.
     """
 
     lossless: bool = False
@@ -62,6 +65,7 @@ class StreamOptions:
     refresh_budget_px: int = BUDGET_PX
     few_colors_lossless: bool = True
     split_tiles: bool = True
+    photo_floor_db: float | None = FLOOR_DB
 
 
 @dataclass
@@ -72,6 +76,7 @@ class StreamStats:
     frames: int = 0
     key_frames: int = 0
     refresh_frames: int = 0
+    settled_frames: int = 0  # refresh frames of photo-like tiles sent at the PSNR floor
     bytes: int = 0
     by_encoding: dict[str, int] = field(default_factory=dict)
 
@@ -184,8 +189,40 @@ class ScreenStream:
         ]
         if not options.lossless:
             for rect in self._refresh.due(capture_ms):
-                out.append(self._frame(frame, rect, self.lossless_encoder, capture_ms, False))
-                self.stats.refresh_frames += 1
+                out += self._refresh_frames(frame, rect, capture_ms)
+        return out
+
+    def _refresh_frames(
+        self, frame: np.ndarray, rect: Rect, capture_ms: float
+    ) -> list[RegionFrame]:
+        """The final picture of a still, lossy ``rect``: text and UI tiles lossless, photo-like
+        tiles settled at the PSNR floor (lossless where that is not smaller)."""
+        floor_db, tile_px = self.options.photo_floor_db, self.options.tile_px
+        if floor_db is None:
+            return [self._frame(frame, rect, self.lossless_encoder, capture_ms, False)]
+        out = []
+        for part, photo in split_by_kind(frame, rect, tile_px):
+            for piece, core in _photo_pieces(frame, part) if photo else [(part, False)]:
+                region = frame[piece.slices()]
+                settled = settle_photo(region, tile_px, floor_db) if core else None
+                if settled is not None and settled.quality < COMPARE_FROM_QUALITY:
+                    payload = settled.payload
+                else:
+                    payload = self.lossless_encoder.encode(region)
+                    if settled is not None and len(settled.payload) < len(payload):
+                        payload = settled.payload
+                    else:
+                        settled = None
+                if settled is None:
+                    encoding, flags = self.lossless_encoder.encoding, FrameFlags.LOSSLESS
+                else:
+                    encoding, flags = Encoding.JPEG, FrameFlags.NONE
+                    self.stats.settled_frames += 1
+                out.append(self._region(piece, encoding, flags, payload, capture_ms, final=True))
+            # Its pieces together cover the part whole: each edge tile is final now, though
+            # no one piece covers it alone.
+            self._refresh.note_sent(part, True)
+        self.stats.refresh_frames += len(out)
         return out
 
     def _parts(self, frame: np.ndarray, rect: Rect) -> list[tuple[Rect, Encoder]]:
@@ -213,20 +250,44 @@ class ScreenStream:
         if key and (rect.x, rect.y, rect.w, rect.h) == (0, 0, self.width, self.height):
             flags |= FrameFlags.KEY
             self.stats.key_frames += 1
-        self._refresh.note_sent(rect, encoder.lossless)
+        return self._region(rect, encoder.encoding, flags, payload, capture_ms, encoder.lossless)
+
+    def _region(
+        self, rect: Rect, encoding: Encoding, flags: FrameFlags, payload: bytes,
+        capture_ms: float, final: bool,
+    ) -> RegionFrame:  # fmt: skip
+        """Book ``rect`` as sent (``final``: exact or settled, no refresh due) and frame it."""
+        self._refresh.note_sent(rect, final)
         region = RegionFrame(
             self._next_seq(), capture_ms, rect.x, rect.y, rect.w, rect.h,
-            self.width, self.height, encoder.encoding, flags, payload,
+            self.width, self.height, encoding, flags, payload,
         )  # fmt: skip
         self.stats.frames += 1
         self.stats.bytes += len(payload) + 32
-        name = encoder.encoding.name.lower()
+        name = encoding.name.lower()
         self.stats.by_encoding[name] = self.stats.by_encoding.get(name, 0) + 1
         return region
 
     def _next_seq(self) -> int:
         self._seq = self._seq + 1 if self._seq < MAX_SEQ else 1
         return self._seq
+
+
+def _photo_pieces(frame: np.ndarray, part: Rect) -> list[tuple[Rect, bool]]:
+    """``part`` as ``(piece, is_photo)``: the photo itself, and the flat strips around it that
+    share its edge tiles (sent lossless: background and UI stay exact)."""
+    top, left, bottom, right = photo_core(frame[part.slices()])
+    if top == bottom:
+        return [(part, False)]
+    x0, y0, x1, y1 = part.x + left, part.y + top, part.x + right, part.y + bottom
+    strips = (
+        Rect(part.x, part.y, part.w, top),
+        Rect(part.x, y1, part.w, part.bottom - y1),
+        Rect(part.x, y0, left, bottom - top),
+        Rect(x1, y0, part.right - x1, bottom - top),
+    )
+    pieces = [(strip, False) for strip in strips if strip.w > 0 and strip.h > 0]
+    return [(Rect(x0, y0, x1 - x0, y1 - y0), True), *pieces]
 
 
 __all__ = ["PngEncoder", "ScreenStream", "StreamOptions", "StreamStats", "BUDGET_PX"]

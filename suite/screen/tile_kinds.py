@@ -2,9 +2,10 @@
 
 Text and UI hold few colours (a glyph's anti-aliasing adds a few dozen greys): they go out
 lossless at once, exact and small. Photo-like tiles hold many: they go out lossy (JPEG) first
-and are refined later by the lossless refresh. Judging each 64 px tile apart, instead of the
-whole changed rectangle, keeps a slide's text exact from the first picture while only its
-picture waits for the refresh (a 1080p slide: see docs/performance.md, "where the bytes go").
+and are settled later by the refresh (at >= 45 dB, :mod:`suite.screen.settle`). Judging each 64
+px tile apart, instead of the whole changed rectangle, keeps a slide's text exact from the
+first picture while only its picture waits for the refresh (a 1080p slide: see
+docs/performance.md, "where the bytes go").
 
 The count is on a grid sample (16x16 pixels of a 64 px tile), sorted per tile in one numpy
 call: ~3 ms for a whole 1080p screen. A smooth gradient may count as "text": it is then sent

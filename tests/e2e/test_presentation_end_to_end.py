@@ -9,6 +9,7 @@ the display: exact in lossless mode, close (PSNR) in lossy mode until the lossle
 
 from __future__ import annotations
 
+import base64
 import struct
 import time
 from typing import Any
@@ -17,7 +18,15 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.screen_content import SCREEN_H, SCREEN_W, document, rgb_of
+from suite.screen.settle import tile_psnr
+from tests.support.screen_content import (
+    SCREEN_H,
+    SCREEN_W,
+    SLIDE_PHOTO,
+    document,
+    rgb_of,
+    slide,
+)
 from tests.support.ui_pages import screenshot
 from tests.support.viewer_presenter import (
     command,
@@ -113,6 +122,99 @@ def test_lossy_is_close_then_the_refresh_makes_it_exact(
     assert any(h[11] == WEBP and h[12] & FLAG_LOSSLESS for h in refresh), headers
     assert stats["decodeFailures"] == 0
     screenshot(page, "e2e-presentation-lossy-refreshed")
+
+
+def test_a_slide_change_is_small_quick_and_exact_where_it_matters(
+    display, painter, presenter, viewers
+) -> None:
+    """A slide change in Chromium: its first picture is painted soon, text and UI become
+    pixel-exact, the photo settles at >= 45 dB in every 64 px tile (not lossless),
+    and the whole change costs at most 150 kB."""
+    page = viewers()
+    painter.paint(slide(0))
+    presenter()
+    x, y, w, h = SLIDE_PHOTO
+    tiles = (
+        slice(y // 64 * 64, -(-(y + h) // 64) * 64),
+        slice(x // 64 * 64, -(-(x + w) // 64) * 64),
+    )
+    photo = (slice(y, y + h), slice(x, x + w))
+
+    def settled(truth: np.ndarray) -> bool:
+        pixels = snapshot(page)[1]
+        if pixels is None:
+            return False
+        outside = pixels.copy()
+        outside[photo] = truth[photo]
+        return (
+            np.array_equal(outside, truth)
+            and tile_psnr(truth[photo], pixels[photo], 64).min() >= 45
+        )
+
+    # Each wait ends on its condition; the long limits are for a machine under load.
+    wait_until(lambda: settled(rgb_of(slide(0))), "the first slide to settle", 60, POLL_S)
+    before = viewer_stats(page)
+    truth = rgb_of(slide(1))
+    expected = np.full((SCREEN_H, SCREEN_W, 4), 255, np.uint8)
+    expected[..., :3] = truth
+    # The page checks its own canvas every few ms (a read-back through the test costs hundreds
+    # of ms under load): when the first frame is painted, and when everything outside the
+    # photo's tiles (which settle with the refresh) equals the new slide.
+    page.evaluate(
+        """({ painted, expected, box }) => {
+            const want = Uint8Array.from(atob(expected), (c) => c.charCodeAt(0));
+            const canvas = document.getElementById("screen-canvas");
+            const context = canvas.getContext("2d");
+            window.__firstPictureAt = window.__textExactAt = null;
+            const exact = () => {
+                const got = context.getImageData(0, 0, canvas.width, canvas.height).data;
+                for (let i = 0; i < got.length; i += 4) {
+                    const x = (i / 4) % canvas.width, y = Math.floor(i / 4 / canvas.width);
+                    const inBox = x >= box[0] && x < box[2] && y >= box[1] && y < box[3];
+                    if (!inBox && (got[i] !== want[i] || got[i + 1] !== want[i + 1]
+                                   || got[i + 2] !== want[i + 2])) return false;
+                }
+                return true;
+            };
+            const tick = () => {
+                const now = Date.now();
+                if (window.__firstPictureAt === null
+                    && window.__rsViewer.stats().framesPainted > painted) {
+                    window.__firstPictureAt = now;
+                }
+                if (window.__firstPictureAt !== null && exact()) {
+                    window.__textExactAt = now;
+                } else {
+                    setTimeout(tick, 2);
+                }
+            };
+            tick();
+        }""",
+        {
+            "painted": before["framesPainted"],
+            "expected": base64.b64encode(expected.tobytes()).decode(),
+            "box": [tiles[1].start, tiles[0].start, tiles[1].stop, tiles[0].stop],
+        },
+    )
+    changed_at = time.time() * 1000
+    painter.paint(slide(1))
+    wait_until(
+        lambda: page.evaluate("window.__textExactAt") is not None, "text and UI exact", 60, POLL_S
+    )
+    text_ms = page.evaluate("window.__textExactAt") - changed_at
+    wait_until(lambda: settled(truth), "the photo to settle at 45 dB", 60, POLL_S)
+    first_ms = page.evaluate("window.__firstPictureAt") - changed_at
+    spent = viewer_stats(page)["bytes"] - before["bytes"]
+    print(f"slide change: first picture {first_ms:.0f} ms, text exact {text_ms:.0f} ms, "
+          f"{spent / 1000:.1f} kB")  # fmt: skip
+    screenshot(page, "e2e-presentation-slide-settled")
+    assert spent <= 150_000, spent
+    # Loose on a shared machine, where Xvfb, the presenter and Chromium wait for a core (at a
+    # load of 25 the first picture took 0.2-1.3 s); scripts/bench_stream.py measures the 150 ms
+    # goal. Text and UI are lossless in the first picture, so exact soon after it.
+    assert first_ms <= 3000, first_ms
+    assert text_ms <= first_ms + 1000, (first_ms, text_ms)
+    assert psnr(snapshot(page)[1][photo], truth[photo]) < 99  # settled lossy, not exact
 
 
 def test_pause_keeps_the_picture_and_resume_brings_the_change(

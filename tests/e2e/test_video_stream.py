@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page
 
+from suite.screen.settle import FLOOR_DB, tile_psnr
 from suite.screen.video.hybrid import LOW_MAX_FPS
 from tests.support.motion_content import PanningPainter
 from tests.support.screen_content import SCREEN_H, SCREEN_W, rgb_of
@@ -71,7 +72,8 @@ def best_psnr(page: Page, motion: PanningPainter) -> tuple[float, np.ndarray]:
 
 def test_motion_is_sent_as_video_and_decodes_to_the_screen(presenter, viewers, motion) -> None:
     """A panning picture reaches Chromium as VP9 video decoded by WebCodecs, within 32 dB of a
-    picture the screen showed; when it stops, the lossless refresh makes the canvas exact."""
+    picture the screen showed; when it stops, the refresh settles it (every 64 px tile at
+    >= 45 dB: the picture is photo-like)."""
     page = viewers()
     kinds = watch_kinds(page)
     page.reload()
@@ -96,7 +98,7 @@ def test_motion_is_sent_as_video_and_decodes_to_the_screen(presenter, viewers, m
 
     def exact() -> bool:
         _, pixels = snapshot(page)
-        return pixels is not None and np.array_equal(pixels, still)
+        return pixels is not None and tile_psnr(still, pixels, 64).min() >= FLOOR_DB
 
     def differs() -> str:
         stats, pixels = snapshot(page)
@@ -108,7 +110,7 @@ def test_motion_is_sent_as_video_and_decodes_to_the_screen(presenter, viewers, m
         )
         return f"{where} {stats} {kinds[-12:]}"
 
-    wait_until(exact, "the refreshed, exact picture after the motion", WAIT_S, detail=differs)
+    wait_until(exact, "the settled picture after the motion", WAIT_S, detail=differs)
     stats: dict[str, Any] = viewer_stats(page)
     assert stats["decodeFailures"] == 0, stats
 

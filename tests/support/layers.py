@@ -184,6 +184,7 @@ PURE_CORE = Layer(
         "suite.screen.masks",
         "suite.screen.refresh",
         "suite.screen.regions",
+        "suite.screen.settle",
         "suite.screen.stream",
         "suite.screen.tile_kinds",
         "suite.screen.tiles",
