@@ -14,11 +14,12 @@ from tests.support.agent_app import AgentApp
 from tests.support.cdp import by_test_id, visible_js
 from tests.support.conversation import start_conversation
 from tests.support.desktop_flow import driving, keep_shot, main_page, private_display, sign_in
+from tests.support.shots import reviewers_folder
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/history")
+SHOTS = reviewers_folder("history")
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,7 @@ mail settings and test mail (AD4), and "E-mail the invitation" in the agent's wa
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,21 +13,20 @@ from playwright.sync_api import Page, expect
 from tests.support.api import Api
 from tests.support.desktop_ui import desktop_page, local_call
 from tests.support.relay import ALICE, ROOT
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.smtp_server import SmtpServer
 from tests.support.ui_pages import PageFactory, agent_login, by_id, screenshot, start_support
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/mail")
+SHOTS = reviewers_folder("mail")
 WIDE = {"width": 1280, "height": 800}
 CHAT_WINDOW = {"width": 960, "height": 720}  # the desktop chat window's default (shell.py)
 
 
 def shot(page: Page, name: str) -> None:
-    """A screenshot in test-artifacts/, copied to /work/shots/mail when that folder exists."""
-    path = screenshot(page, f"mail-{name}")
-    if SHOTS.is_dir():
-        shutil.copy(path, SHOTS / path.name)
+    """A screenshot in test-artifacts/, copied to the reviewers' folder."""
+    keep_shot(screenshot(page, f"mail-{name}"), SHOTS)
 
 
 @pytest.fixture(scope="module")
@@ -282,9 +279,7 @@ def test_the_desktop_app_emails_the_invitation(relay, smtp, xvfb, tmp_path, arti
         )
         chat.fill(by_test_id("invite-address"), "app@example.com")
         for name in ("desktop-app-invite-form-1920x1080",):
-            path = chat.screenshot(artifacts_dir / f"mail-{name}.png")
-            if SHOTS.is_dir():
-                shutil.copy(path, SHOTS / path.name)
+            keep_shot(chat.screenshot(artifacts_dir / f"mail-{name}.png"), SHOTS)
         chat.click(by_test_id("invite-send"))
         chat.wait_for(
             f"document.querySelector('{by_test_id('mail-state')}')?.dataset.state === 'sent'",
@@ -292,9 +287,9 @@ def test_the_desktop_app_emails_the_invitation(relay, smtp, xvfb, tmp_path, arti
         )
         smtp.wait_for_address("app@example.com")
         chat.evaluate(f"document.querySelector('{by_test_id('mail-state')}').scrollIntoView()")
-        path = chat.screenshot(artifacts_dir / "mail-desktop-app-invite-sent-1920x1080.png")
-        if SHOTS.is_dir():
-            shutil.copy(path, SHOTS / path.name)
+        keep_shot(
+            chat.screenshot(artifacts_dir / "mail-desktop-app-invite-sent-1920x1080.png"), SHOTS
+        )
 
 
 def test_the_customer_follows_the_mailed_personal_link_on_a_phone(
