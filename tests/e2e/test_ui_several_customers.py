@@ -46,7 +46,8 @@ NAMES = ("Chris Park", "Lee Second", "Min Third")
 
 def test_three_customers_chat_view_and_one_is_removed(browser, open_ui, relay, request):
     """Three customers joined by code, Invite another and a personal link see each other in
-    the roster with distinct colours, chat, and each paints the presentation; removing Lee
+    the roster with distinct colours, chat (the agent's End says it ends for every customer),
+    and each paints the presentation; removing Lee
     shows Lee the removed notice and closes Lee's viewer, while Chris and Min keep chatting
     and receiving frames."""
     agent = open_ui("/agent")
@@ -80,6 +81,11 @@ def test_three_customers_chat_view_and_one_is_removed(browser, open_ui, relay, r
     }
     assert len(colours) == 3, colours
     expect(by_id(customers[2], "roster-name").nth(2)).to_have_text(f"{NAMES[2]} (you)")
+    by_id(agent, "end-button").click()  # with three in, ending says it ends for every one
+    expect(agent.locator("#end-dialog-body")).to_have_text(
+        "The chat closes for you and every customer."
+    )
+    by_id(agent, "end-cancel").click()
 
     send_chat(customers[1], "Hello from Lee")
     for page in (agent, customers[0], customers[2]):
