@@ -16,12 +16,26 @@
 // - a zoom shows the layer scaled (the margins that came into view drawn sharp) until the
 //   zoom has rested for ZOOM_SETTLE_MS, then the layer is drawn anew at the new scale;
 // - a new canvas size or pixel ratio, or a picture that arrived, redraws it all.
+// Drawing a layer anew (a board opened, a zoom that rested, an edit deep in the order) or
+// folding many elements at once is spread over frames, BUILD_BUDGET_MS of drawing in each:
+// the new layer is drawn into a second bitmap while the frames show the old one (scaled to
+// the new view, as during the zoom) or, when there is none, the part drawn so far; then the
+// two swap. Elements that arrived in bulk (a board loaded, a reconnect) count as settled at
+// once, so they go into the layer instead of being drawn on top in every frame.
 // The result is the same pixels as a full redraw (tests/e2e/test_whiteboard_layers.py).
 
 import { drawElements } from "./renderer.js";
 
 export const FOLD_AFTER_MS = 250;
 export const ZOOM_SETTLE_MS = 150;
+// Drawing work per frame for a layer being drawn anew: the rest of the frame (the copy of the
+// layer, the stroke on top, the compositor) must fit in 16 ms beside it.
+export const BUILD_BUDGET_MS = 7;
+// More new elements than this in one frame are a board arriving, not strokes being drawn.
+export const BULK_ELEMENTS = 64;
+// The first guess of the drawing cost of an element (measured and corrected as it goes).
+const FIRST_MS_PER_ELEMENT = 0.02;
+const MIN_CHUNK = 8;
 // Strokes are antialiased a pixel or so past their bounds: a strip (or the view) takes in the
 // elements this many device pixels outside it, so that a strip and a full redraw agree.
 const CULL_SLACK_PX = 3;
@@ -71,13 +85,23 @@ export class BoardPainter {
     this.canvas = canvas;
     this.redraw = redraw;
     this.enabled = true; // false: every frame is a full redraw (the tests compare both)
+    this.progressive = true; // false: a new layer is drawn whole in one frame (the benchmark)
+    this.budgetMs = BUILD_BUDGET_MS; // drawing per frame for a new layer or a fold
     this.layer = null;
     this.key = "";
     this.cached = []; // the elements the layer holds, in order
     this.seen = new Map(); // id -> {element, since}: when each element was last seen to change
     this.spare = null; // the layer's double: a pan draws the shifted layer into it
     this.at = null; // the layer's transform {scale, tx, ty}
-    this.stats = { full: 0, layered: 0, rebuilt: 0, shifted: 0, scaled: 0 };
+    this.build = null; // a layer being drawn anew over several frames
+    this.lastBuild = null; // {frames, ms}: how long the last new layer took to be whole
+    this.stats = { full: 0, layered: 0, rebuilt: 0, shifted: 0, scaled: 0, building: 0 };
+    this._stale = false;
+    this._folding = false;
+    this._bulk = false; // elements arrived whole: shown as they are folded, not on top
+    this._msPerElement = FIRST_MS_PER_ELEMENT;
+    this._probe = null;
+    this._mappedFrame = null; // the last frame that showed the layer moved to its view
     this._foldTimer = 0;
     this._zoomTimer = 0;
     this.settleMs = ZOOM_SETTLE_MS; // how long a zoom rests before its sharp frame
@@ -86,14 +110,21 @@ export class BoardPainter {
     this._settle = false;
   }
 
-  /** Forget the layer (a picture arrived: elements drawn as grey boxes must be redrawn). */
+  /** Redraw the layer (a picture arrived: elements drawn as grey boxes must be redrawn); the
+   * frames show the old one meanwhile. */
   invalidate() {
-    this.key = "";
+    this._stale = true;
+    this._mappedFrame = null; // the next frame paints, with the picture
   }
 
   /** True while frames show the layer scaled (a zoom that has not rested yet). */
   get zooming() {
     return this._zoomTimer !== 0;
+  }
+
+  /** True while a new layer, or a fold of many elements, is still being drawn over frames. */
+  get building() {
+    return this.build !== null || this._folding;
   }
 
   /** End the zoom now: the next frame draws the layer anew, sharp (the benchmark, tests). */
@@ -106,9 +137,11 @@ export class BoardPainter {
 
   /**
    * Draw `shown` (live elements in drawing order) for `view` at `ratio`; `images` are the
-   * pictures loaded so far. Returns the context, its transform at CSS pixels (for the selection).
+   * pictures loaded so far; `overlay` is what the caller draws over the frame (the same value:
+   * the same drawing). Returns the context, its transform at CSS pixels (for the overlay), or
+   * null when the canvas already shows this very frame (a layer is being drawn behind it).
    */
-  paint(shown, view, ratio, images) {
+  paint(shown, view, ratio, images, overlay = null) {
     const scale = ratio * view.zoom;
     const { width, height } = this.canvas;
     // Whole device pixels: a pan then moves the layer by whole pixels, which is exact.
@@ -117,6 +150,9 @@ export class BoardPainter {
     const transform = [scale, 0, 0, scale, tx, ty];
     const visible = this._visible(transform, 0, 0, width, height);
     const ctx = this.canvas.getContext("2d");
+    const frame = { shown, overlay, view: `${view.x},${view.y},${view.zoom}@${ratio}:${width}x${height}` };
+    const mapped = this._mappedFrame;
+    this._mappedFrame = null;
     if (!this.enabled) {
       this._blank(ctx);
       ctx.setTransform(...transform);
@@ -125,13 +161,23 @@ export class BoardPainter {
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       return ctx;
     }
+    const key = `${width}x${height}@${ratio}`;
+    const settled = this._settledPrefix(shown);
+    const b = this.build;
+    if (b) {
+      if (b.key === key && b.at.scale === scale && b.at.tx === tx && b.at.ty === ty) {
+        if (!this._advance(b, shown, settled, images)) {
+          return this._paintPreview(ctx, shown, settled, transform, images, ratio, frame, mapped);
+        }
+      } else this._dropBuild();
+    }
     const at = this.at;
     const sized = this.layer && this.layer.width === width && this.layer.height === height;
-    const key = `${width}x${height}@${ratio}`;
     let k = sharedPrefix(this.cached, shown);
-    const intact = sized && key === this.key && k === this.cached.length;
+    const intact = sized && key === this.key && k === this.cached.length && !this._stale;
     if (intact && at.scale !== scale && !this._settle) {
       this._paintScaled(ctx, shown, k, transform, images);
+      this._mappedFrame = { ...frame, layer: this.layer, at: this.at, top: k };
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       return ctx;
     }
@@ -144,29 +190,41 @@ export class BoardPainter {
     const dx = intact ? tx - at.tx : 0;
     const dy = intact ? ty - at.ty : 0;
     if (!intact || at.scale !== scale || Math.abs(dx) >= width || Math.abs(dy) >= height) {
-      // Keep what is still the same only when the view is too: else draw it all again.
-      const same = sized && key === this.key && at.scale === scale && at.tx === tx && at.ty === ty;
-      if (!same) k = 0;
-      if (!sized) {
-        this.layer = layerCanvas(width, height);
-        this.spare = null;
+      if (this.progressive) {
+        this._stale = false;
+        this.build = this._startBuild(key, transform, visible);
+        if (!this._advance(this.build, shown, settled, images)) {
+          return this._paintPreview(ctx, shown, settled, transform, images, ratio, frame, mapped);
+        }
+        k = this.cached.length;
+      } else {
+        // Keep what is still the same only when the view is too: else draw it all again.
+        const same =
+          sized && key === this.key && !this._stale && at.scale === scale && at.tx === tx && at.ty === ty;
+        if (!same) k = 0;
+        this._stale = false;
+        if (!sized) {
+          this.layer = layerCanvas(width, height);
+          this.spare = null;
+        }
+        this.key = key;
+        const layer = this.layer.getContext("2d");
+        this._blank(layer);
+        layer.setTransform(...transform);
+        drawElements(layer, shown.slice(0, k), images, visible);
+        this.cached = shown.slice(0, k);
+        this.at = { scale, tx, ty };
+        this.stats.rebuilt += 1;
       }
-      this.key = key;
-      const layer = this.layer.getContext("2d");
-      this._blank(layer);
-      layer.setTransform(...transform);
-      drawElements(layer, shown.slice(0, k), images, visible);
-      this.cached = shown.slice(0, k);
-      this.at = { scale, tx, ty };
-      this.stats.rebuilt += 1;
     } else if (dx !== 0 || dy !== 0) {
       this._shift(dx, dy, transform, images);
     }
-    k = this._fold(shown, k, transform, visible, images);
+    k = this._fold(shown, k, settled, transform, visible, images);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(this.layer, 0, 0);
     ctx.setTransform(...transform);
-    drawElements(ctx, shown.slice(k), images, visible);
+    // Elements of a board that arrived whole show as they are folded, over a few frames.
+    drawElements(ctx, shown.slice(this._bulk ? Math.max(k, settled) : k), images, visible);
     this.stats.layered += 1;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     return ctx;
@@ -215,27 +273,35 @@ export class BoardPainter {
     this.stats.shifted += 1;
   }
 
-  /** A frame during a zoom: the layer scaled, the margins that came into view drawn sharp,
-   * the elements above the layer on top; the sharp frame follows once the zoom rests. */
-  _paintScaled(ctx, shown, k, transform, images) {
+  /** Where the layer's pixels land for `transform`: {x0, y0, f} (pixel q shows at
+   * f * q + x0), and the device-pixel rectangle it covers whole. */
+  _mapped(transform) {
     const { width, height } = this.canvas;
     const [scale, , , , tx, ty] = transform;
     const f = scale / this.at.scale;
     // Layer pixel q shows at f * (q - layer offset) + offset.
     const x0 = tx - f * this.at.tx;
     const y0 = ty - f * this.at.ty;
+    const cover = [Math.ceil(x0), Math.ceil(y0), Math.floor(x0 + width * f), Math.floor(y0 + height * f)];
+    return { x0, y0, f, cover };
+  }
+
+  /** The layer scaled and moved to `transform`, the margins that came into view drawn sharp. */
+  _paintMapped(ctx, transform, images) {
+    const { width, height } = this.canvas;
+    const { x0, y0, f, cover } = this._mapped(transform);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(this.layer, x0, y0, width * f, height * f);
-    const rects = exposedRects(
-      Math.ceil(x0),
-      Math.ceil(y0),
-      Math.floor(x0 + width * f),
-      Math.floor(y0 + height * f),
-      width,
-      height,
-    );
+    const rects = exposedRects(...cover, width, height);
     this._drawStrips(ctx, rects, this.cached, transform, images);
+  }
+
+  /** A frame during a zoom: the layer scaled, the margins that came into view drawn sharp,
+   * the elements above the layer on top; the sharp frame follows once the zoom rests. */
+  _paintScaled(ctx, shown, k, transform, images) {
+    const { width, height } = this.canvas;
+    this._paintMapped(ctx, transform, images);
     ctx.setTransform(...transform);
     drawElements(ctx, shown.slice(k), images, this._visible(transform, 0, 0, width, height));
     this.stats.scaled += 1;
@@ -261,14 +327,137 @@ export class BoardPainter {
     }, delay);
   }
 
-  /** Move the settled elements above the layer into it; returns the new layer length. */
-  _fold(shown, k, transform, visible, images) {
+  // ---------- a new layer, drawn over frames ----------
+
+  _startBuild(key, transform, visible) {
+    const { width, height } = this.canvas;
+    let canvas = this.spare;
+    this.spare = null;
+    if (!canvas || canvas.width !== width || canvas.height !== height) canvas = layerCanvas(width, height);
+    this._blank(canvas.getContext("2d"));
+    const [scale, , , , tx, ty] = transform;
+    return { canvas, key, transform, visible, at: { scale, tx, ty }, drawn: [], frames: 0, started: performance.now() };
+  }
+
+  /** Draw the next part of the build; when it holds every settled element, make it the layer
+   * and return true (else ask for another frame and return false). */
+  _advance(b, shown, settled, images) {
+    if (sharedPrefix(b.drawn, shown) < b.drawn.length) {
+      // An element it holds changed or went: start again.
+      this._blank(b.canvas.getContext("2d"));
+      b.drawn = [];
+    }
+    const end = this._drawBudgeted(b.canvas, shown, b.drawn.length, settled, b.transform, b.visible, images);
+    b.drawn = shown.slice(0, end);
+    b.frames += 1;
+    if (end < settled) {
+      this.redraw();
+      return false;
+    }
+    const old = this.layer;
+    this.layer = b.canvas;
+    this.spare = old && old.width === b.canvas.width && old.height === b.canvas.height ? old : null;
+    this.cached = b.drawn;
+    this.at = b.at;
+    this.key = b.key;
+    this.build = null;
+    this.lastBuild = { frames: b.frames, ms: performance.now() - b.started };
+    this.stats.rebuilt += 1;
+    return true;
+  }
+
+  _dropBuild() {
+    const b = this.build;
+    this.build = null;
+    if (!this.spare) this.spare = b.canvas;
+  }
+
+  /** A frame while the build is not whole: the old layer moved to the view (when it covers
+   * most of it) with what is above it, else what the build holds so far with the elements not
+   * settled; nothing when the canvas shows that already (`mapped`: the last such frame). */
+  _paintPreview(ctx, shown, settled, transform, images, ratio, frame, mapped) {
+    const { width, height } = this.canvas;
+    const b = this.build;
+    this.stats.building += 1;
+    // An old layer still waiting for a picture (grey boxes) is a better picture meanwhile than
+    // the part drawn so far.
+    let old = Boolean(this.layer) && this.key === b.key;
+    if (old) {
+      const [l, t, r, bottom] = this._mapped(transform).cover;
+      const covered = Math.max(0, Math.min(width, r) - Math.max(0, l)) * Math.max(0, Math.min(height, bottom) - Math.max(0, t));
+      old = covered >= (width * height) / 2; // else its margins would cost a full redraw
+    }
+    let top = settled;
+    if (old) {
+      // An intact old layer: everything above it on top, as in the frames of a zoom (a stale
+      // one, after an edit deep in the order, shows the old state for these few frames).
+      const k = sharedPrefix(this.cached, shown);
+      if (k === this.cached.length) top = k;
+      const now = { ...frame, layer: this.layer, at: this.at, top };
+      this._mappedFrame = now;
+      const same = mapped && Object.keys(now).every((name) => now[name] === mapped[name]);
+      if (same) return null;
+      this._paintMapped(ctx, transform, images);
+    } else {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(b.canvas, 0, 0);
+    }
+    ctx.setTransform(...transform);
+    drawElements(ctx, shown.slice(top), images, this._visible(transform, 0, 0, width, height));
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    return ctx;
+  }
+
+  /**
+   * Draw shown[from, to) on `canvas` for `transform`, about `budgetMs` of it (at least
+   * MIN_CHUNK elements); returns where it stopped. The pixels are made at once (a 1-pixel
+   * copy out of the canvas) so that the time is measured, and not paid in a later frame.
+   */
+  _drawBudgeted(canvas, shown, from, to, transform, visible, images) {
+    const ctx = canvas.getContext("2d");
+    const start = performance.now();
+    let i = from;
+    while (i < to) {
+      let n = to - i;
+      if (this.progressive) {
+        n = Math.floor((this.budgetMs - (performance.now() - start)) / this._msPerElement);
+        if (n < MIN_CHUNK) {
+          if (i > from) break;
+          n = MIN_CHUNK;
+        }
+      }
+      const end = Math.min(to, i + n);
+      const began = performance.now();
+      ctx.setTransform(...transform);
+      drawElements(ctx, shown.slice(i, end), images, visible);
+      if (this.progressive) {
+        this._probe ??= layerCanvas(1, 1);
+        this._probe.getContext("2d").drawImage(canvas, 0, 0, 1, 1, 0, 0, 1, 1);
+        this._msPerElement = Math.max(0.001, (performance.now() - began) / (end - i));
+      }
+      i = end;
+    }
+    return i;
+  }
+
+  // ---------- folding settled elements into the layer ----------
+
+  /**
+   * How many leading elements of `shown` are settled (unchanged for FOLD_AFTER_MS); notes
+   * when each element was last seen to change, and asks for a frame when one will settle.
+   */
+  _settledPrefix(shown) {
     const now = performance.now();
-    // The first frame shows a board that was already there: nothing of it is being drawn.
-    const since = this.seen.size === 0 ? -Infinity : now;
-    let settled = k;
+    let fresh = 0;
+    for (const element of shown) if (this.seen.get(element.id)?.element !== element) fresh += 1;
+    // The first frame shows a board that was already there, and a board arriving whole is
+    // not being drawn: neither waits to settle.
+    const bulk = this.seen.size === 0 || fresh > BULK_ELEMENTS;
+    if (bulk) this._bulk = true;
+    const since = bulk ? -Infinity : now;
+    let settled = 0;
     let waiting = false;
-    for (let i = k; i < shown.length; i += 1) {
+    for (let i = 0; i < shown.length; i += 1) {
       const element = shown[i];
       let seen = this.seen.get(element.id);
       if (seen?.element !== element) {
@@ -282,12 +471,6 @@ export class BoardPainter {
       const live = new Set(shown.map((e) => e.id));
       for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
     }
-    if (settled > k) {
-      const layer = this.layer.getContext("2d");
-      layer.setTransform(...transform);
-      drawElements(layer, shown.slice(k, settled), images, visible);
-      this.cached = shown.slice(0, settled);
-    }
     if (waiting && !this._foldTimer) {
       this._foldTimer = setTimeout(() => {
         this._foldTimer = 0;
@@ -295,6 +478,21 @@ export class BoardPainter {
       }, FOLD_AFTER_MS);
     }
     return settled;
+  }
+
+  /** Move the settled elements above the layer (from `k` to `settled`) into it, within the
+   * frame's budget; returns the new layer length. */
+  _fold(shown, k, settled, transform, visible, images) {
+    this._folding = false;
+    if (settled > k) {
+      k = this._drawBudgeted(this.layer, shown, k, settled, transform, visible, images);
+      this.cached = shown.slice(0, k);
+    }
+    if (k < settled) {
+      this._folding = true;
+      this.redraw();
+    } else this._bulk = false;
+    return k;
   }
 
   _blank(ctx) {
@@ -308,5 +506,6 @@ export class BoardPainter {
     clearTimeout(this._zoomTimer);
     this.layer = null;
     this.spare = null;
+    this.build = null;
   }
 }

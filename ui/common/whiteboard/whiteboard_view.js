@@ -168,8 +168,12 @@ export class WhiteboardView {
   _fitCanvas() {
     const rect = this.stage.getBoundingClientRect();
     const ratio = window.devicePixelRatio || 1;
-    this.canvas.width = Math.max(1, Math.round(rect.width * ratio));
-    this.canvas.height = Math.max(1, Math.round(rect.height * ratio));
+    const width = Math.max(1, Math.round(rect.width * ratio));
+    const height = Math.max(1, Math.round(rect.height * ratio));
+    // Setting a canvas's size clears it, even to the same size: the painter may leave a
+    // frame it painted as it is.
+    if (this.canvas.width !== width) this.canvas.width = width;
+    if (this.canvas.height !== height) this.canvas.height = height;
     this.canvas.style.width = `${rect.width}px`;
     this.canvas.style.height = `${rect.height}px`;
     this._watchRatio();
@@ -219,9 +223,11 @@ export class WhiteboardView {
   paint() {
     const shown = this.board.live();
     this._loadImages(shown);
-    const ctx = this.painter.paint(shown, this.view, window.devicePixelRatio || 1, this.images);
     const current = this.selected && this.board.elements.get(this.selected);
-    if (current && !current.deleted) {
+    const selected = current && !current.deleted ? current : null;
+    const ctx = this.painter.paint(shown, this.view, window.devicePixelRatio || 1, this.images, selected);
+    if (!ctx) return; // the canvas shows this frame already
+    if (selected) {
       const box = boxOf(current);
       const x = (box.x - this.view.x) * this.view.zoom;
       const y = (box.y - this.view.y) * this.view.zoom;
