@@ -55,7 +55,9 @@ def message_domain_of(address: str) -> str:
 
 
 def active(invitees: Iterable[Invitee]) -> list[Invitee]:
-    return [invitee for invitee in invitees if not invitee.revoked]
+    """The invitees still to be mailed: not taken off, and not behind an address whose
+    invitation failed for good (their link is closed)."""
+    return [invitee for invitee in invitees if not invitee.revoked and not invitee.undelivered]
 
 
 class ReservationMailer:
@@ -287,6 +289,9 @@ class ReservationMailer:
                     "key": key,
                     "reservation": reservation.id,
                     "sequence": reservation.sequence,
+                    # An invitation that never arrives closes this invitee's link
+                    # (ReservationService.close_undelivered_link).
+                    **({"invitation_to": recipient.email} if kind is MailKind.INVITATION else {}),
                 },
             )
             ids.append(self.outbox.enqueue(mail, now, domain))

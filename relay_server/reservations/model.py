@@ -53,6 +53,9 @@ class Invitee:
     language: str = "en"  # "en" or "ko": the invitation's language
     link_secret: str = ""  # the personal link's secret; never shown back after it is mailed
     revoked: bool = False
+    # Its invitation mail failed for good (refused, or never taken in time): the link is
+    # closed, as an instant meeting's personal link is (A3), and it is mailed nothing more.
+    undelivered: bool = False
     joined_at: float | None = None  # when the link took its seat
 
 

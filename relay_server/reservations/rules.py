@@ -45,7 +45,7 @@ class LinkState(StrEnum):
     OVER = "over"  # its session ended
     CANCELLED = "cancelled"
     USED = "used"  # this link already took its seat
-    REVOKED = "revoked"  # the agent took this invitee off the list
+    REVOKED = "revoked"  # the agent took this invitee off the list, or its invitation bounced
 
 
 def parse_time_zone(value: Any) -> ZoneInfo:
@@ -211,7 +211,7 @@ def check_can_open(reservation: Reservation, now: float) -> None:
 
 
 def link_state(reservation: Reservation, invitee: Invitee, now: float) -> LinkState:
-    if invitee.revoked:
+    if invitee.revoked or invitee.undelivered:
         return LinkState.REVOKED
     if reservation.status is ReservationStatus.CANCELLED:
         return LinkState.CANCELLED

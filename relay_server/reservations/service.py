@@ -185,6 +185,24 @@ class Reservations:
                 removed.append(invitee)
         return added, removed
 
+    def close_undelivered_link(self, reservation_id: str, address: str) -> bool:
+        """The invitation mailed to ``address`` will never arrive: that invitee's link, if still
+        unused, is closed (nobody should hold a seat nobody was told about), as an instant
+        meeting's personal link is. True when it was closed; the reservation's invitee then
+        reads ``undelivered: true`` and its page says the invitation was withdrawn."""
+        reservation = self._by_id.get(reservation_id)
+        for invitee in reservation.invitees if reservation else []:
+            if invitee.email.lower() != address.lower() or invitee.revoked:
+                continue
+            if invitee.undelivered or invitee.joined_at is not None:
+                return False
+            invitee.undelivered = True
+            assert reservation is not None
+            self._save(reservation)
+            self.link_changed(reservation.id)
+            return True
+        return False
+
     def cancel(self, principal: Principal, reservation_id: str, now: float) -> Reservation:
         """Cancelled: its links stop working and its materials are deleted."""
         reservation = self.owned(principal, reservation_id)

@@ -169,6 +169,19 @@ def run(
         reminder_loop.wake()  # a new or moved start may be the next reminder
 
     reservations.on_change = reservation_changed
+    close_support_link = outbox.on_undelivered  # the instant meetings' links (mail/routes.py)
+
+    def mail_undelivered(mail_id: str) -> None:
+        # A11: a reservation's invitation that will never arrive closes its invitee's link.
+        close_support_link(mail_id)
+        meta = outbox.meta(mail_id)
+        if meta.get("invitation_to") and reservations.close_undelivered_link(
+            str(meta.get("reservation", "")), str(meta["invitation_to"])
+        ):
+            logger.info("reservation link closed: its invitation failed",
+                        extra={"reservation": meta.get("reservation")})  # fmt: skip
+
+    outbox.on_undelivered = mail_undelivered
     install_reservation_mail_routes(app, relay, settings, outbox, reservation_mailer, relay_url)
     ssl_args = {}
     if config.tls_cert:

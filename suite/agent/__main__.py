@@ -28,7 +28,12 @@ from suite.agent.app.presenting_desktop import PresentingDesktop
 from suite.agent.app.relay_client import RelayClient, parse_relay_address
 from suite.agent.app.relay_tunnel import RelayTunnel
 from suite.agent.app.settings import LocalSettings
-from suite.agent.app.shell import AgentShell, add_chromium_flags, prepare_environment
+from suite.agent.app.shell import (
+    AgentShell,
+    add_chromium_flags,
+    chromium_language_flags,
+    prepare_environment,
+)
 from suite.agent.app.system_notifications import SystemNotifier
 from suite.atomic_files import write_atomically
 from suite.net.policy import NetworkPolicy, NetworkSettingsError, chromium_proxy_flags
@@ -105,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         add_chromium_flags(chromium_proxy_flags(policy))
     except NetworkSettingsError as error:
         logger.warning("the windows keep the system's proxy: %s", error.message)
+    # Chromium's date and time fields in the agent's language (a change applies at the next
+    # start, as the proxy switches do).
+    add_chromium_flags(chromium_language_flags(settings.get()["language"]))
     secret = secrets.token_urlsafe(32)
     state = LocalState()
     server = LocalServer()

@@ -37,6 +37,9 @@ MAX_FPS = 5.0
 AUDIO_LAG_MS = 1000  # silence goes this far behind the present (a call's chunk comes later)
 AUDIO_TICK_S = 0.25  # how often the recorder's thread catches the audio track up
 AUDIO_SLACK_SAMPLES = AUDIO_RATE // 100  # a gap under 10 ms between chunks is not filled
+# The still picture's copies that push a cluster out, and the last picture's copy at the stop,
+# are at least this far from any other frame (never a pair a millisecond apart).
+COPY_GAP_MS = 40
 
 
 class Recorder:
@@ -267,7 +270,8 @@ class Recorder:
         return min(waits) if waits else None
 
     def _flush_wait_s(self) -> float | None:
-        if self._unflushed_since is None or self.timeline.paused:
+        # A frame waiting for its turn will push the cluster out itself.
+        if self._unflushed_since is None or self.timeline.paused or self._pending is not None:
             return None
         return max(0.0, self._unflushed_since + 1.05 * CLUSTER_MS / 1000 - self._clock())
 
@@ -277,8 +281,11 @@ class Recorder:
             ms = self.timeline.media_ms(self._clock())
             # Twice: FFmpeg's interleaver holds the newest packet until the next one comes, so
             # the first copy reaches the muxer (closing the cluster) only when the second comes.
-            self._writer.write_frame(self._last_frame, ms)
-            self._writer.write_frame(self._last_frame, ms + 40)
+            # Both in the past (the last frame is over a second older): a change offered right
+            # after lands at its own time, not clamped to a millisecond after a copy stamped in
+            # the future.
+            self._writer.write_frame(self._last_frame, ms - 2 * COPY_GAP_MS)
+            self._writer.write_frame(self._last_frame, ms - COPY_GAP_MS)
             self._unflushed_since = None  # those copies may stay in the open cluster
 
     def _held_wait_s(self) -> float | None:
@@ -309,8 +316,9 @@ class Recorder:
             return
         self._write_held(end_ms)
         self._fill_silence(end_ms)  # the sound lasts as long as the pictures
-        if self._last_frame is not None and end_ms > writer.last_ms:
-            writer.write_frame(self._last_frame, end_ms)  # the last picture lasts to the end
+        if self._last_frame is not None and end_ms >= writer.last_ms + COPY_GAP_MS:
+            # The last picture lasts to the end (a stop right after a frame needs no copy).
+            writer.write_frame(self._last_frame, end_ms)
         writer.close()
         logger.info(
             "recording %s finished: %d frames, %d cues, %d call audio chunks, %.1f s",

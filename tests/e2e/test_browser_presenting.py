@@ -8,28 +8,25 @@ fans them out, and the customer's real viewer page paints them.
 
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import agent_login, by_id, customer_join, screenshot, start_support
 from tests.support.viewer_presenter import canvas_pixels, viewer_stats, wait_for_stats
 
 pytestmark = pytest.mark.e2e
 
 WIDTH, HEIGHT = 1280, 720  # Chromium's fake display capture
-SHOTS = Path("/work/shots/browser-present")
+SHOTS = reviewers_folder("browser-present")
 
 
 def shot(page: Page, name: str) -> None:
     """A screenshot in test-artifacts/ (and in the reviewers' folder when it exists)."""
-    path = screenshot(page, f"browser-present-{name}")
-    if SHOTS.is_dir():
-        shutil.copy(path, SHOTS / path.name)
+    keep_shot(screenshot(page, f"browser-present-{name}"), SHOTS)
 
 
 def presenter(agent: Page) -> dict:
@@ -93,9 +90,11 @@ def test_the_viewer_says_control_needs_the_desktop_app(chat_pages) -> None:
     expect(state).to_have_text("View only · control needs the agent's app")
     viewer.get_by_test_id("language-select").select_option("ko")
     expect(state).to_have_text("보기 전용 · 원격 제어는 상담원 앱에서만")
-    path = screenshot(viewer, "browser-present-viewer-control-unavailable-ko")
-    if Path("/work/shots/files-chat").is_dir():
-        shutil.copy(path, "/work/shots/files-chat/after_viewer_control_unavailable_ko.png")
+    keep_shot(
+        screenshot(viewer, "browser-present-viewer-control-unavailable-ko"),
+        reviewers_folder("files-chat"),
+        "after_viewer_control_unavailable_ko.png",
+    )
 
 
 def test_the_viewer_shows_the_fake_captures_pattern(chat_pages) -> None:

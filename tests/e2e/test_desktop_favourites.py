@@ -26,12 +26,13 @@ from tests.support.desktop_flow import (
     private_display,
     sign_in,
 )
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.waiting import wait_until
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/favourites-print")
+SHOTS = reviewers_folder("favourites-print")
 KOREAN_JS = (
     "(() => { const s = document.querySelector('#language-select'); s.value = 'ko';"
     " s.dispatchEvent(new Event('change')); })()"
@@ -91,9 +92,10 @@ def test_the_favourites_menu_opens_folders_and_programs_and_a_customer_path_open
         main.click(by_test_id("settings-button"))
         main.click(by_test_id("tab-favourites"))
         main.wait_for("document.querySelectorAll('[data-testid=fav-local-item]').length === 2")
-        SHOTS.mkdir(parents=True, exist_ok=True)
         main.evaluate("document.querySelector('[data-testid=fav-local]').scrollIntoView()")
-        main.screenshot(SHOTS / "desktop_settings_favourites_local_en.png")
+        keep_shot(
+            main.screenshot(artifacts_dir / "desktop_settings_favourites_local_en.png"), SHOTS
+        )
         main.click("#settings-panel [data-back-home]")
 
         chat = open_support_window(app, main, windows.pages)
@@ -114,7 +116,7 @@ def test_the_favourites_menu_opens_folders_and_programs_and_a_customer_path_open
         chat.wait_for_selector(by_test_id("fav-menu-button"))
         chat.click(by_test_id("fav-menu-button"))
         chat.wait_for("document.querySelectorAll('[data-testid=fav-open]').length === 2")
-        chat.screenshot(SHOTS / "desktop_chat_favourites_menu_en.png")
+        keep_shot(chat.screenshot(artifacts_dir / "desktop_chat_favourites_menu_en.png"), SHOTS)
         assert opened(log) == []
         chat.click("[data-testid=fav-open][aria-label='Open: Brochures']")
         wait_until(lambda: opened(log) == [str(brochures)], "the opener got the folder")
@@ -128,7 +130,7 @@ def test_the_favourites_menu_opens_folders_and_programs_and_a_customer_path_open
         chat.wait_for(
             "document.querySelector('[data-testid=fav-menu-button]').textContent.includes('즐겨찾기')"
         )
-        chat.screenshot(SHOTS / "desktop_chat_favourites_menu_ko.png")
+        keep_shot(chat.screenshot(artifacts_dir / "desktop_chat_favourites_menu_ko.png"), SHOTS)
         main.evaluate(KOREAN_JS)
         main.click(by_test_id("settings-button"))
         main.click(by_test_id("tab-favourites"))
@@ -136,4 +138,6 @@ def test_the_favourites_menu_opens_folders_and_programs_and_a_customer_path_open
         main.wait_for(
             "document.querySelector('[data-testid=tab-favourites]').textContent === '즐겨찾기'"
         )
-        main.screenshot(SHOTS / "desktop_settings_favourites_local_ko.png")
+        keep_shot(
+            main.screenshot(artifacts_dir / "desktop_settings_favourites_local_ko.png"), SHOTS
+        )

@@ -24,6 +24,7 @@ from tests.support.desktop_flow import (
     private_display,
 )
 from tests.support.files import make_file
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
@@ -120,10 +121,11 @@ def test_the_chat_window_shows_files_in_the_conversation_and_opens_links_outside
         assert order == ["text", "file", "text"]
         assert chat.text(by_test_id("file-name")) == "requirements.xlsx"
         page_url = chat.evaluate("location.href")
-        chat.screenshot(artifacts_dir / "desktop-chat-file-in-conversation.png")
-        shots = Path("/work/shots/files-chat")
-        if shots.parent.is_dir():
-            chat.screenshot(shots / "after_desktop_chat_960x720_file_in_conversation.png")
+        keep_shot(
+            chat.screenshot(artifacts_dir / "desktop-chat-file-in-conversation.png"),
+            reviewers_folder("files-chat"),
+            "after_desktop_chat_960x720_file_in_conversation.png",
+        )
         chat.click(link)
         deadline = time.monotonic() + 15
         while not (opened.exists() and opened.read_text().strip()):

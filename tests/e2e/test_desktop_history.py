@@ -14,11 +14,12 @@ from tests.support.agent_app import AgentApp
 from tests.support.cdp import by_test_id, visible_js
 from tests.support.conversation import start_conversation
 from tests.support.desktop_flow import driving, keep_shot, main_page, private_display, sign_in
+from tests.support.shots import reviewers_folder
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/history")
+SHOTS = reviewers_folder("history")
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,8 @@ def xvfb() -> Iterator[Xvfb]:
 
 def test_desktop_history_lists_details_and_exports(xvfb, relay, tmp_path, artifacts_dir: Path):
     """The main window's Support history shows a real ended session, its transcript, and the
-    Excel export lands in Documents/RemoteSales/Exports as a workbook with that session."""
+    Excel export from the detail view says where it saved the workbook with that session
+    (Documents/RemoteSales/Exports)."""
     talk = start_conversation(relay)
     talk.customer.chat("견적서를 이메일로 받을 수 있을까요?", "c-1")
     talk.agent.recv_type("chat_message")
@@ -63,6 +65,9 @@ def test_desktop_history_lists_details_and_exports(xvfb, relay, tmp_path, artifa
             ".includes('Saved to')",
             timeout_s=60,
         )
+        # Said where it was pressed: the detail view (the window is too narrow for the list
+        # beside it) shows the export's status, not only the list view.
+        assert main.evaluate(visible_js(by_test_id("history-status")))
         (saved,) = (documents / "RemoteSales" / "Exports").glob("history-*.xlsx")
         sessions = load_workbook(saved).worksheets[0]
         assert sessions["E2"].value == "Kim Customer"

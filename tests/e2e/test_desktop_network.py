@@ -31,6 +31,7 @@ from tests.support.desktop_flow import (
     xauth_display,
 )
 from tests.support.network import closed_port_url
+from tests.support.shots import reviewers_folder
 from tests.support.tinyproxy import peer_pids
 from tests.support.xvfb import Xvfb
 
@@ -41,7 +42,7 @@ certificates = proxy_fixtures.certificates
 tls_relay = proxy_fixtures.tls_relay
 proxy = proxy_fixtures.proxy
 
-SHOTS = Path("/work/shots/network")
+SHOTS = reviewers_folder("network")
 
 
 @pytest.fixture(scope="module")

@@ -16,12 +16,13 @@ from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
 from tests.support.desktop_flow import driving, keep_shot, main_page, private_display, sign_in
 from tests.support.relay import ALICE
 from tests.support.reservations import book, upload_material
+from tests.support.shots import reviewers_folder
 from tests.support.ui_pages import by_id, open_page
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/reservations")
+SHOTS = reviewers_folder("reservations")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ changes every window at once, the wallpaper is gone while presenting and back af
 when the presenter crashes), and the lock covers every window while a support goes on.
 
 The lock's minutes are shortened to seconds with ``REMOTESALES_TEST_LOCK_AFTER_S`` (for tests
-only, not a user option). Screenshots go to test-artifacts/ (and /work/shots/support-settings).
+only, not a user option). Screenshots go to test-artifacts/ (copied by tests/support/shots.py).
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ from tests.support.desktop_flow import (
     xauth_display,
 )
 from tests.support.processes import children
+from tests.support.shots import reviewers_folder
 from tests.support.waiting import wait_until
 from tests.support.wallpaper import photo_like, root_pixels, root_pixmap_property, set_wallpaper
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/support-settings")
+SHOTS = reviewers_folder("support-settings")
 PLAIN_BGR = [PLAIN_BACKGROUND & 0xFF, (PLAIN_BACKGROUND >> 8) & 0xFF, PLAIN_BACKGROUND >> 16]
 LOCK_AFTER_S = 4
 

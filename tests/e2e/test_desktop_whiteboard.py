@@ -18,13 +18,14 @@ from tests.support.desktop_flow import (
     keep_shot,
     private_display,
 )
+from tests.support.shots import reviewers_folder
 from tests.support.ui_pages import by_id
 from tests.support.whiteboard import BOARD_JS, finish_drawing, start_drawing, wait_same_boards
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/whiteboard-pan")
+SHOTS = reviewers_folder("whiteboard-pan")
 LIVE = "document.querySelector('[data-testid=wb-canvas]').wbBoard.live()"
 
 

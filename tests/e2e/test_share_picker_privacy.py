@@ -171,3 +171,37 @@ def test_window_list_has_thumbnails_and_tells_same_titles_apart(
     finally:
         for page in pages:
             page.context.close()
+
+
+def test_without_a_window_list_the_picker_says_so_in_plain_words(
+    browser, relay, tmp_path, open_ui: PageFactory
+) -> None:
+    """Where windows cannot be listed (here: no Xauthority entry for python-xlib), the picker
+    says in plain words that the whole screen is shared; the system's own error is kept in the
+    note's tooltip for support staff, not in its text."""
+    with Xvfb(1280, 800) as display:
+        settings = LocalSettings(tmp_path / "config")
+        settings.update({"relay_url": relay.url})
+        presentations = Presentations(env=display.env())
+        server = LocalServer()
+        secret = secrets.token_urlsafe(32)
+        server.start(guard(build_app(settings, RecordedWindows(), presentations=presentations),
+                           secret, server.port))  # fmt: skip
+        pages: list[Page] = []
+        try:
+            app = LocalApp(server.url, secret, RecordedWindows())
+            support = open_desktop_support(browser, app, open_ui, pages, CHAT_WINDOW)
+            by_id(support.chat, "present-request").click()
+            note = by_id(support.chat, "share-note")
+            expect(note).to_have_text(
+                "Sharing chosen windows is not available on this computer; the whole screen is"
+                " shared."
+            )
+            assert note.get_attribute("title"), "the system's reason, for support staff"
+            expect(by_id(support.chat, "share-mode-windows")).to_be_disabled()
+        finally:
+            for page in pages:
+                page.context.close()
+            presentations.stop_all()
+            server.stop()
+            settings.close()

@@ -5,30 +5,27 @@ participant the end screen. Screenshots at 1920×1080 and 1280×800 in English a
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
 from tests.support.relay import ALICE, BOB, ROOT
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import PageFactory, by_id, customer_join, screenshot
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/admin-options")
+SHOTS = reviewers_folder("admin-options")
 FULL_HD = {"width": 1920, "height": 1080}
 WIDE = {"width": 1280, "height": 800}
 
 
 def shot(page: Page, name: str) -> None:
-    """A full-page screenshot in test-artifacts/, copied to /work/shots/admin-options."""
+    """A full-page screenshot in test-artifacts/, copied to the reviewers' folder."""
     path = screenshot(page, f"admin-options-{name}")
     page.screenshot(path=str(path), full_page=True)
-    if SHOTS.is_dir():
-        shutil.copy(path, SHOTS / path.name)
+    keep_shot(path, SHOTS)
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ in the customer's language."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -17,6 +15,7 @@ from tests.support.haproxy import haproxy_missing
 from tests.support.postgres import PostgresServer
 from tests.support.redis_server import redis_missing
 from tests.support.relay import ALICE
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import by_id, customer_join, page_errors, screenshot
 
 pytestmark = [
@@ -26,7 +25,7 @@ pytestmark = [
     pytest.mark.skipif(redis_missing() is not None, reason=str(redis_missing())),
 ]
 
-SHOTS = Path("/work/shots/pg-nodes")
+SHOTS = reviewers_folder("pg-nodes")
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 JOINS_TO_SEE_WRONG_NODE = 8  # round robin over 3 nodes: 2 in 3 joins land elsewhere
@@ -52,8 +51,7 @@ def customer_page(browser: Browser, cluster: Cluster, viewport: dict, locale: st
 
 
 def keep(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(screenshot(page, f"cluster-{name}"), SHOTS / f"{name}.png")
+    keep_shot(screenshot(page, f"cluster-{name}"), SHOTS, f"{name}.png")
 
 
 def test_the_customer_page_follows_wrong_node_to_the_sessions_node(

@@ -15,12 +15,13 @@ from suite.files.client import FileTransferClient
 from tests.support.chat_client import ChatClient
 from tests.support.favourites import pdf_bytes
 from tests.support.files import png_bytes
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import by_id, customer_join, screenshot, start_support
 from tests.support.viewer_presenter import Presenter, open_viewer, start_session
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/favourites-print")
+SHOTS = reviewers_folder("favourites-print")
 PHONE_390 = {"width": 390, "height": 844}
 DESKTOP_1280 = {"width": 1280, "height": 800}
 # The test's own stand-in for the print dialog: installed in the customer's page only, it
@@ -36,9 +37,7 @@ window.print = () => {
 
 
 def shoot(page: Page, name: str) -> None:
-    screenshot(page, name)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    keep_shot(screenshot(page, name), SHOTS)
 
 
 def add_favourites(agent: Page, tmp_path: Path) -> dict[str, str]:

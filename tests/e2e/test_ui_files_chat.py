@@ -4,13 +4,12 @@ links in chat text open safely in a new tab."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from suite.files.client import sha256_of
 from tests.support.files import make_file
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import (
     by_id,
     customer_join,
@@ -22,7 +21,7 @@ from tests.support.ui_pages import (
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/files-chat")
+SHOTS = reviewers_folder("files-chat")
 PHONE_390 = {"width": 390, "height": 844}
 
 
@@ -42,9 +41,7 @@ def transcript(page: Page) -> list[str]:
 
 
 def shoot(page: Page, name: str) -> None:
-    screenshot(page, name)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    keep_shot(screenshot(page, name), SHOTS)
 
 
 def test_a_file_is_an_item_of_the_conversation_and_both_sides_download_it(

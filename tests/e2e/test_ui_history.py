@@ -6,15 +6,14 @@ word of the notes and one of the transcript, opens it, edits its notes; the admi
 from __future__ import annotations
 
 import hashlib
-import shutil
 import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.api import Api
 from tests.support.relay import ROOT
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import (
     PageFactory,
     agent_login,
@@ -27,7 +26,7 @@ from tests.support.ui_pages import (
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/history")
+SHOTS = reviewers_folder("history")
 WIDE = {"width": 1280, "height": 800}
 PDF = b"%PDF-1.4 quartz price list"
 
@@ -40,10 +39,7 @@ def relay(relay_factory):
 
 def keep(page: Page, name: str) -> None:
     """A screenshot in test-artifacts/, copied to the shots folder when it exists."""
-    path = screenshot(page, name)
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        shutil.copy(path, SHOTS / path.name)
+    keep_shot(screenshot(page, name), SHOTS)
 
 
 def send_file(api: Api, token: str, session_id: str) -> None:

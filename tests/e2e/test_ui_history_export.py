@@ -3,9 +3,7 @@ the page says what happened and what to do, in English and Korean, on a laptop a
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,12 +11,13 @@ from playwright.sync_api import Page, expect
 from tests.support.api import Api
 from tests.support.history_archive import exporters, stalled_export, write_archive
 from tests.support.relay import ALICE, RelayProcess, add_agent
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import PageFactory, agent_login, by_id, screenshot
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/history-speed")
+SHOTS = reviewers_folder("history-speed")
 WIDE = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 EXPORT = "/api/history/export.xlsx"
@@ -39,10 +38,7 @@ def relay(tmp_path_factory) -> Iterator[RelayProcess]:
 
 
 def keep(page: Page, name: str) -> None:
-    path = screenshot(page, name)
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        shutil.copy(path, SHOTS / path.name)
+    keep_shot(screenshot(page, name), SHOTS)
 
 
 def test_a_busy_relay_tells_the_agent_to_try_again(open_ui: PageFactory, relay) -> None:

@@ -5,9 +5,7 @@ mail settings and test mail (AD4), and "E-mail the invitation" in the agent's wa
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,21 +13,22 @@ from playwright.sync_api import Page, expect
 from tests.support.api import Api
 from tests.support.desktop_ui import desktop_page, local_call
 from tests.support.relay import ALICE, ROOT
+from tests.support.reservations import book, wall_clock_in
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.smtp_server import SmtpServer
 from tests.support.ui_pages import PageFactory, agent_login, by_id, screenshot, start_support
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/mail")
+SHOTS = reviewers_folder("mail")
 WIDE = {"width": 1280, "height": 800}
 CHAT_WINDOW = {"width": 960, "height": 720}  # the desktop chat window's default (shell.py)
 
 
 def shot(page: Page, name: str) -> None:
-    """A screenshot in test-artifacts/, copied to /work/shots/mail when that folder exists."""
-    path = screenshot(page, f"mail-{name}")
-    if SHOTS.is_dir():
-        shutil.copy(path, SHOTS / path.name)
+    """A screenshot in test-artifacts/, copied to the reviewers' folder."""
+    keep_shot(screenshot(page, f"mail-{name}"), SHOTS)
 
 
 @pytest.fixture(scope="module")
@@ -282,9 +281,7 @@ def test_the_desktop_app_emails_the_invitation(relay, smtp, xvfb, tmp_path, arti
         )
         chat.fill(by_test_id("invite-address"), "app@example.com")
         for name in ("desktop-app-invite-form-1920x1080",):
-            path = chat.screenshot(artifacts_dir / f"mail-{name}.png")
-            if SHOTS.is_dir():
-                shutil.copy(path, SHOTS / path.name)
+            keep_shot(chat.screenshot(artifacts_dir / f"mail-{name}.png"), SHOTS)
         chat.click(by_test_id("invite-send"))
         chat.wait_for(
             f"document.querySelector('{by_test_id('mail-state')}')?.dataset.state === 'sent'",
@@ -292,9 +289,9 @@ def test_the_desktop_app_emails_the_invitation(relay, smtp, xvfb, tmp_path, arti
         )
         smtp.wait_for_address("app@example.com")
         chat.evaluate(f"document.querySelector('{by_test_id('mail-state')}').scrollIntoView()")
-        path = chat.screenshot(artifacts_dir / "mail-desktop-app-invite-sent-1920x1080.png")
-        if SHOTS.is_dir():
-            shutil.copy(path, SHOTS / path.name)
+        keep_shot(
+            chat.screenshot(artifacts_dir / "mail-desktop-app-invite-sent-1920x1080.png"), SHOTS
+        )
 
 
 def test_the_customer_follows_the_mailed_personal_link_on_a_phone(
@@ -319,3 +316,45 @@ def test_the_customer_follows_the_mailed_personal_link_on_a_phone(
     by_id(customer, "join-button").click()
     expect(by_id(customer, "chat-input")).to_be_visible()
     shot(customer, "customer-from-mailed-link-390x844")
+
+
+def test_a_reservation_invitee_whose_mail_bounced_is_marked_in_the_invite_list(
+    open_ui: PageFactory, smtp, relay
+) -> None:
+    """A reservation's invitee whose invitation the server refused shows "Link closed: the mail
+    did not arrive" (and no link to copy) in the reservation's invite list, in English and
+    Korean; the other invitee keeps its link."""
+    smtp.refuse_recipient("gone@example.com")
+    api = Api(relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    invitees = [
+        {"email": "gone@example.com", "name": "Gone Buyer", "language": "en"},
+        {"email": "kim@example.com", "name": "김민지", "language": "ko"},
+    ]
+    reservation = book(api, token, start=wall_clock_in(120), invitees=invitees)
+    path = f"/api/reservations/{reservation['id']}"
+    wait_until(
+        lambda: api.request("GET", path, token=token)[1]["reservation"]["invitees"][0].get(
+            "undelivered"
+        ),
+        "the bounced invitee's link closed",
+    )
+    page = open_ui("/agent", viewport=WIDE)
+    agent_login(page)
+    by_id(page, "reservations-button").click()
+    by_id(page, "reservation-edit").click()
+    by_id(page, "reservation-tab-invite").click()
+    items = by_id(page, "reservation-invitee-item")
+    expect(items).to_have_count(2)
+    expect(items.nth(0).get_by_test_id("reservation-invitee-undelivered")).to_have_text(
+        "Link closed: the mail did not arrive"
+    )
+    expect(items.nth(0).get_by_test_id("reservation-copy-link")).to_have_count(0)
+    expect(items.nth(1).get_by_test_id("reservation-invitee-undelivered")).to_have_count(0)
+    expect(items.nth(1).get_by_test_id("reservation-copy-link")).to_be_visible()
+    shot(page, "reservation-invitee-undelivered-en")
+    by_id(page, "language-select").select_option("ko")
+    expect(items.nth(0).get_by_test_id("reservation-invitee-undelivered")).to_have_text(
+        "메일이 전달되지 않아 링크를 닫았습니다"
+    )
+    shot(page, "reservation-invitee-undelivered-ko")

@@ -3,22 +3,21 @@ reached a real SMTP server on loopback, on a phone and a desktop, in English and
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from relay_server.reservations.model import ReservationChange, ReservationStatus
 from tests.support.reservation_mail import MINUTE, RELAY_URL, MailChain, reservation, utc
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.smtp_server import Received, SmtpServer
 from tests.support.ui_pages import screenshot
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/invitations")
+SHOTS = reviewers_folder("invitations")
 START = utc(2026, 3, 29, 0, 30)  # across the night Berlin's clocks go forward
 VIEWPORTS = {"390x844": {"width": 390, "height": 844}, "1280x800": {"width": 1280, "height": 800}}
 
@@ -93,7 +92,6 @@ def test_a_reservation_mail_reads_well_on_a_phone_and_a_desktop(
             path = screenshot(
                 page, f"reservation-mail-{kind}-{lang}-{address.split('@')[0]}-{size}"
             )
-            if SHOTS.is_dir():
-                shutil.copy(path, SHOTS / path.name)
+            keep_shot(path, SHOTS)
         finally:
             page.close()

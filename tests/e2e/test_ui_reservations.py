@@ -5,7 +5,6 @@ cancelled and used links say what happened."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,18 @@ from playwright.sync_api import Page, expect
 from tests.support.api import Api
 from tests.support.relay import ALICE
 from tests.support.reservations import book, wall_clock_in
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import by_id, screenshot
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(os.environ.get("RS_SHOTS_DIR", "/work/shots/reservations"))
+SHOTS = reviewers_folder("reservations")
 DESKTOP_1280 = {"width": 1280, "height": 800}
 PHONE_390 = {"width": 390, "height": 844}
 
 
 def _shot(page: Page, name: str) -> None:
-    screenshot(page, f"reservations-{name}")
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"))
+    keep_shot(screenshot(page, f"reservations-{name}"), SHOTS, f"{name}.png")
 
 
 def _book_on_the_page(agent: Page, material: Path) -> None:

@@ -46,7 +46,8 @@ NAMES = ("Chris Park", "Lee Second", "Min Third")
 
 def test_three_customers_chat_view_and_one_is_removed(browser, open_ui, relay, request):
     """Three customers joined by code, Invite another and a personal link see each other in
-    the roster with distinct colours, chat, and each paints the presentation; removing Lee
+    the roster with distinct colours, chat (the agent's End says it ends for every customer),
+    and each paints the presentation; removing Lee
     shows Lee the removed notice and closes Lee's viewer, while Chris and Min keep chatting
     and receiving frames."""
     agent = open_ui("/agent")
@@ -80,6 +81,11 @@ def test_three_customers_chat_view_and_one_is_removed(browser, open_ui, relay, r
     }
     assert len(colours) == 3, colours
     expect(by_id(customers[2], "roster-name").nth(2)).to_have_text(f"{NAMES[2]} (you)")
+    by_id(agent, "end-button").click()  # with three in, ending says it ends for every one
+    expect(agent.locator("#end-dialog-body")).to_have_text(
+        "The chat closes for you and every customer."
+    )
+    by_id(agent, "end-cancel").click()
 
     send_chat(customers[1], "Hello from Lee")
     for page in (agent, customers[0], customers[2]):
@@ -249,3 +255,27 @@ def test_the_roster_model_follows_joins_leaves_and_removals(open_ui) -> None:
         ["agent:true:#1f4e8c", "aaa:true:#c2410c"],
     ]
     assert result["own"] == [True, False, True]
+
+
+def test_a_phone_on_the_whiteboard_keeps_its_message_box_when_asked_to_watch(open_ui) -> None:
+    """Two customers, one on a 390x844 phone with the whiteboard open: when the agent asks to
+    present, the phone shows the prompt and its message box stays on the screen (a fixed 60%
+    board pushed it below the bottom edge)."""
+    agent = open_ui("/agent")
+    agent_login(agent)
+    code = start_support(agent)
+    customer_join(open_ui("/"), code, name=NAMES[0])
+    second = invite_code(agent)
+    close_invite(agent)
+    phone = open_ui("/", viewport={"width": 390, "height": 844})
+    customer_join(phone, second, name=NAMES[1])
+    by_id(agent, "whiteboard-button").click()
+    by_id(phone, "whiteboard-accept").click()
+    expect(by_id(phone, "wb-canvas")).to_be_visible()
+    by_id(agent, "present-request").click()
+    expect(by_id(phone, "presentation-prompt")).to_be_visible()
+    box = by_id(phone, "chat-input").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844, box
+    board = by_id(phone, "wb-canvas").bounding_box()
+    assert board is not None and board["height"] >= 100, board
+    screenshot(phone, "phone-board-and-presentation-prompt")

@@ -6,7 +6,6 @@ downloads and reads back."""
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +16,12 @@ from playwright.sync_api import Page, expect
 
 from tests.support.history_records import history_record, seoul, write_history
 from tests.support.relay import ALICE, BOB, ROOT, RelayProcess, add_agent
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import by_id, close_pages, screenshot
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/work/shots/statistics")
+SHOTS = reviewers_folder("statistics")
 WIDE = {"width": 1280, "height": 800}
 FULL_HD = {"width": 1920, "height": 1080}
 
@@ -82,10 +82,7 @@ def open_admin(browser, relay, request) -> Iterator:
 
 def keep(page: Page, name: str) -> None:
     """A screenshot in test-artifacts/, copied to the shots folder when it exists."""
-    path = screenshot(page, name)
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        shutil.copy(path, SHOTS / path.name)
+    keep_shot(screenshot(page, name), SHOTS)
 
 
 def show_january(page: Page) -> None:

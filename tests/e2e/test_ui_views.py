@@ -82,6 +82,13 @@ ROW_CASES = [
         },
     ),
     (
+        "ready for a customer, from the agent: download only (a cancel would take it from all)",
+        {"transfer": {**T, "sender": "agent", "state": "ready"}},
+        "customer",
+        {"browserDownload": True},
+        {"mine": False, "state": "ready", "actions": ["download"]},
+    ),
+    (
         "ready, sent by me: upload complete, and I may download it too",
         {"transfer": {**T, "state": "ready"}},
         "customer",

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.api import Api
 from tests.support.chat_client import ChatClient
+from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import (
     bubble_with_text,
     by_id,
@@ -289,8 +290,11 @@ def test_a_file_is_an_item_of_the_viewers_conversation(browser, relay, tmp_path)
         assert (
             card_box is not None and card_box["x"] + card_box["width"] <= chat["x"] + chat["width"]
         )
-        screenshot(page, "viewer-chat-file-item-ko")
-        page.screenshot(path="/work/shots/files-chat/after_viewer_chat_file_item_ko.png")
+        keep_shot(
+            screenshot(page, "viewer-chat-file-item-ko"),
+            reviewers_folder("files-chat"),
+            "after_viewer_chat_file_item_ko.png",
+        )
         page.reload()
         expect(by_id(page, "file-row")).to_have_attribute("data-state", "ready")
         assert page.evaluate(order) == ["first", "file", "last"]

@@ -16,6 +16,7 @@ from tests.support.api import Api
 from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
 from tests.support.reservations import book, meeting, wall_clock_in
 from tests.support.smtp_server import SmtpServer, invite, mail_state, wait_mail_state
+from tests.support.waiting import wait_until
 
 RETRY_ARGS = ["--mail-retry-first", "0.3"]
 
@@ -573,3 +574,33 @@ def test_a_refused_invitation_closes_its_personal_link(session, smtp):
     assert status == 200, links
     link = next(i for i in links["invitations"] if i["id"] == mail["link"]["id"])
     assert link["state"] == "revoked"
+
+
+def test_a_refused_reservation_invitation_closes_that_invitees_link(mail_relay, smtp):
+    """A 550 for one invitee's reservation invitation closes that invitee's link (its page says
+    withdrawn, the reservation's invite list says the mail did not arrive) and only that one."""
+    smtp.clear()
+    smtp.refuse_recipient("lost@example.com")
+    api = Api(mail_relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    invitees = [
+        {"email": "lost@example.com", "name": "Lost Buyer", "language": "en"},
+        {"email": "kept@example.com", "name": "Kept Buyer", "language": "ko"},
+    ]
+    reservation = book(api, token, start=wall_clock_in(120), invitees=invitees)
+    smtp.wait_for_address("kept@example.com")
+
+    def closed() -> dict | None:
+        status, body, _ = api.request("GET", f"/api/reservations/{reservation['id']}", token=token)
+        assert status == 200, body
+        by_email = {i["email"]: i for i in body["reservation"]["invitees"]}
+        return by_email if by_email["lost@example.com"].get("undelivered") else None
+
+    by_email = wait_until(closed, "the refused invitee's link closed")
+    assert not by_email["kept@example.com"].get("undelivered")
+    assert meeting(api, by_email["lost@example.com"]["link_url"])[1]["meeting"]["state"] == (
+        "revoked"
+    )
+    assert meeting(api, by_email["kept@example.com"]["link_url"])[1]["meeting"]["state"] == (
+        "early"
+    )

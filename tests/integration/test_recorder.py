@@ -3,6 +3,9 @@ the call's audio beside the pictures."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+
 import numpy as np
 
 from suite.recording.recorder import Recorder
@@ -72,3 +75,34 @@ def test_call_audio_is_recorded_in_step_with_the_pictures(tmp_path):
     # Where it starts, to 20 ms: the chunks were placed by their time, not by their arrival.
     onset = int(np.argmax(np.abs(samples) > 0.1)) / AUDIO_RATE
     assert abs(onset - 1.0) < 0.02, onset
+
+
+def test_no_two_recorded_frames_are_a_millisecond_apart(tmp_path):
+    """A change offered right after the still screen's cluster push, and a stop right after a
+    change, keep their own times: ffprobe finds no two frames under 40 ms apart (they were
+    1 ms apart: the push's copy was stamped 40 ms ahead and the next frame clamped after it)."""
+    now = [1000.0]
+    recorder = Recorder(tmp_path / "still.webm", {"title": "t"}, clock=lambda: now[0])
+    screen = np.full((180, 320, 4), 200, np.uint8)
+    recorder.offer(screen.copy(), True)
+    wait_until(lambda: recorder.frames == 1, "the first frame written")
+    now[0] = 1001.2  # a still screen for 1.2 s: the recorder pushes its cluster out
+    wait_until(lambda: recorder.frames == 3, "the cluster pushed out by two copies")
+    now[0] = 1001.21
+    screen[:, :, 0] = 40
+    recorder.offer(screen.copy(), True)
+    wait_until(lambda: recorder.frames == 4, "the change written")
+    now[0] = 1001.5
+    screen[:, :, 0] = 80
+    recorder.offer(screen.copy(), True)
+    wait_until(lambda: recorder.frames == 5, "the last change written")
+    now[0] = 1001.501
+    recorder.stop()
+    packets = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts",
+         "-of", "json", str(tmp_path / "still.webm")],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    times = sorted(int(packet["pts"]) for packet in json.loads(packets)["packets"])
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 40, times
+    assert 1210 in times and 1500 in times, times  # each change at the moment it was offered

@@ -4,8 +4,14 @@ the same sources).
 ``scripts/build relay viewer`` (``scripts/build agent``) is run with ``DIST`` in a cache folder
 named after a hash of everything that goes into the builds (sources, UI, specs, requirements,
 the build script; for the agent also pyproject.toml, which pins its venv), so a second test run
-on unchanged sources reuses the files. Only the newest build of each kind is kept; of the agent
-only the .deb is kept (the tests install it into a temporary root).
+on unchanged sources reuses the files. Of the agent only the .deb is kept (the tests install it
+into a temporary root).
+
+The cache is shared by every worktree and run on the machine, so it is pruned after each build
+(``prune_builds``): the ``KEEP_BUILDS`` most recently used builds of that kind stay (a reuse
+touches its folder), older ones and the kind's ``.partial`` folders left by a killed or failed
+build go. Pruning happens under the kind's lock, which every builder of that kind holds for its
+whole build, so it never removes a build being made; another kind's folders are never touched.
 
 Test processes running at once (pytest-xdist workers, or two worktrees sharing the cache) build
 one kind at a time: a lock file per kind in the cache folder; the one that waited finds the
@@ -32,6 +38,9 @@ from tests.support.relay import DEFAULT_AGENTS, REPO_ROOT, RelayProcess
 BUILD_INPUTS = ("relay_server", "suite", "ui", "build", "scripts/build")
 AGENT_BUILD_INPUTS = ("suite", "ui", "build", "scripts/build", "pyproject.toml")
 AGENT_PREFIX = "agent-"
+RELAY_VIEWER, AGENT = "relay-viewer", "agent"  # the kinds of build, each with its own lock
+KEEP_BUILDS = 3  # per kind: a few worktrees at different sources reuse theirs, not rebuild
+PARTIAL = ".partial"
 BUILD_TIMEOUT_S = 900.0
 # The agent: a venv with Qt (~1 min the first time), PyInstaller, strip, dpkg-shlibdeps and xz.
 AGENT_BUILD_TIMEOUT_S = 1800.0
@@ -66,6 +75,47 @@ def build_lock(kind: str) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def _kind_of(name: str) -> str | None:
+    """The kind of a build folder's name (its ``.partial`` too), or None (``work``, locks)."""
+    base = name.removesuffix(PARTIAL)
+    if base.startswith(AGENT_PREFIX):
+        base, kind = base.removeprefix(AGENT_PREFIX), AGENT
+    else:
+        kind = RELAY_VIEWER
+    is_hash = len(base) == 20 and all(c in "0123456789abcdef" for c in base)
+    return kind if is_hash else None
+
+
+def prune_builds(kind: str, keep: int = KEEP_BUILDS) -> list[Path]:
+    """Take the kind's lock and prune its builds (see the module's docstring); returns the
+    folders removed."""
+    with build_lock(kind):
+        return _prune(kind, keep)
+
+
+def _prune(kind: str, keep: int = KEEP_BUILDS) -> list[Path]:
+    """Remove the kind's builds but the ``keep`` most recently used, and its ``.partial``
+    folders. The caller holds the kind's lock: no build of this kind is under way."""
+    root = cache_root()
+    folders = [f for f in root.iterdir() if f.is_dir() and _kind_of(f.name) == kind]
+    partials = [f for f in folders if f.name.endswith(PARTIAL)]
+    builds = sorted(
+        (f for f in folders if not f.name.endswith(PARTIAL)),
+        key=lambda f: f.stat().st_mtime,
+        reverse=True,
+    )
+    removed = partials + builds[keep:]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
+def _used(folder: Path) -> Path:
+    """Mark a build as just used (pruning keeps the most recently used)."""
+    os.utime(folder)
+    return folder
+
+
 def sources_hash(inputs: tuple[str, ...] = BUILD_INPUTS) -> str:
     digest = hashlib.sha256()
     for top in inputs:
@@ -87,7 +137,7 @@ def relay_and_viewer() -> Builds:
     Raises:
         RuntimeError: the build failed; the message holds the end of its output.
     """
-    with build_lock("relay-viewer"):
+    with build_lock(RELAY_VIEWER):
         return _relay_and_viewer()
 
 
@@ -96,8 +146,9 @@ def _relay_and_viewer() -> Builds:
     folder = root / sources_hash()
     relay, viewer = folder / "remotesales-relay", folder / "remotesales-viewer-linux"
     if relay.is_file() and viewer.is_file():
+        _used(folder)
         return Builds(relay, viewer, _report(folder), reused=True, elapsed_s=0.0)
-    partial = root / f"{folder.name}.partial"
+    partial = root / f"{folder.name}{PARTIAL}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     env = dict(os.environ, DIST=str(partial), BUILD_WORK=str(root / "work"))
@@ -112,13 +163,9 @@ def _relay_and_viewer() -> Builds:
             f"scripts/build relay viewer failed ({result.returncode}):\n{result.stderr[-6000:]}"
         )
     print(result.stderr)
-    # Keep the newest build only (and the agent's), never a .partial folder: another process
-    # (another worktree's run, with its own sources) may be building there.
-    for old in root.iterdir():
-        if old.is_dir() and old.name != "work" and not old.name.endswith(".partial"):
-            if not old.name.startswith(AGENT_PREFIX):
-                shutil.rmtree(old, ignore_errors=True)
     partial.rename(folder)
+    _used(folder)
+    _prune(RELAY_VIEWER)  # under the lock this function is called in
     return Builds(relay, viewer, _report(folder), reused=False, elapsed_s=elapsed)
 
 
@@ -136,7 +183,7 @@ def agent_package() -> AgentPackage:
     Raises:
         RuntimeError: the build failed; the message holds the end of its output.
     """
-    with build_lock("agent"):
+    with build_lock(AGENT):
         return _agent_package()
 
 
@@ -145,8 +192,9 @@ def _agent_package() -> AgentPackage:
     folder = root / (AGENT_PREFIX + sources_hash(AGENT_BUILD_INPUTS))
     debs = sorted(folder.glob("remotesales-agent_*_amd64.deb"))
     if debs:
+        _used(folder)
         return AgentPackage(debs[-1], _report(folder), reused=True, elapsed_s=0.0)
-    partial = root / f"{folder.name}.partial"
+    partial = root / f"{folder.name}{PARTIAL}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     # gzip: the tests need the package, not the smallest file (xz costs minutes of a core).
@@ -165,11 +213,9 @@ def _agent_package() -> AgentPackage:
         )
     print(result.stderr)
     shutil.rmtree(partial / "remotesales-agent", ignore_errors=True)  # the .deb holds it
-    for old in root.iterdir():  # keep the newest agent build only
-        # Never another run's .partial folder: it is being built (another worktree's run).
-        if old.is_dir() and old.name.startswith(AGENT_PREFIX) and not old.name.endswith(".partial"):
-            shutil.rmtree(old, ignore_errors=True)
     partial.rename(folder)
+    _used(folder)
+    _prune(AGENT)  # under the lock this function is called in
     deb = sorted(folder.glob("remotesales-agent_*_amd64.deb"))[-1]
     return AgentPackage(deb, _report(folder), reused=False, elapsed_s=elapsed)
 

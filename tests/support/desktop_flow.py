@@ -7,7 +7,6 @@ The windows are QtWebEngine pages driven over DevTools (tests/support/cdp.py); t
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import pytest
 from tests.support.agent_app import AgentApp
 from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
 from tests.support.relay import ALICE, Agent
+from tests.support.shots import keep_shot  # noqa: F401 (the desktop tests import it from here)
 from tests.support.xvfb import Xvfb, XvfbError
 
 # The access code the chat window shows, once it shows one.
@@ -55,13 +55,6 @@ def xauth_display() -> Iterator[Xvfb]:
     for display in private_display():
         add_local_xauth_entry(display)
         yield display
-
-
-def keep_shot(path: Path, shots: Path) -> None:
-    """Copy a screenshot into the reviewers' folder ``shots`` when its parent exists here."""
-    if shots.parent.exists():
-        shots.mkdir(exist_ok=True)
-        shutil.copy(path, shots / path.name)
 
 
 def main_page(app: AgentApp) -> CdpPage:

@@ -265,7 +265,11 @@ export class ReservationForm {
       ...this.invitees.map((invitee, index) => {
         const who = invitee.name ? `${invitee.name} <${invitee.email}>` : invitee.email;
         const item = this._item(`${who} · ${t(`resv.lang_${invitee.language}`)}`, t("resv.remove_named", { name: invitee.email }), () => this.invitees.splice(index, 1), "reservation-invitee-item");
-        if (invitee.link_url) {
+        if (invitee.undelivered) {
+          // Its invitation failed for good: the relay closed the link (A11, as for A3's links).
+          const closed = element("span", "rs-status", { "data-status": "closed", "data-testid": "reservation-invitee-undelivered" }, t("mail.link_closed_undelivered"));
+          item.insertBefore(closed, item.lastChild);
+        } else if (invitee.link_url) {
           const copy = element("button", "rs-button rs-button--ghost rs-button--small", { type: "button", "data-testid": "reservation-copy-link", "data-link": invitee.link_url }, t("resv.copy_link"));
           copy.addEventListener("click", async () => {
             try {

@@ -286,7 +286,10 @@ export class SharePicker {
     this.chosen.disabled = !screens.windows_supported;
     this._showMode();
     if (!screens.windows_supported) {
-      this._note("share.unsupported", { message: screens.windows_error || "" });
+      // The system's own reason (an X11 error...) is for support staff, not the salesperson:
+      // in the log and the note's tooltip only.
+      this._note("share.unsupported", {}, screens.windows_error || "");
+      console.warn("window sharing unavailable:", screens.windows_error);
     } else if (screens.windows.length === 0) {
       this._note("share.no_windows");
       this._showMode();
@@ -402,8 +405,9 @@ export class SharePicker {
     }
   }
 
-  _note(key, params) {
+  _note(key, params, detail = "") {
     this.note.hidden = false;
+    this.note.title = detail;
     this.i18n.bind(this.note, key, params);
   }
 

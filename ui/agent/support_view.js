@@ -117,7 +117,11 @@ export class SupportView {
         this.options.backend.api(method, path, { ...options, token: this.options.auth()?.token }),
       sessionId: support.session_id,
       canGrant: Boolean(this.options.backend.presentation),
-      onCustomers: (customers) => this.controlPanel?.setCustomers(customers),
+      onCustomers: (customers) => {
+        this.controlPanel?.setCustomers(customers);
+        // "Both of you" is wrong with several customers in (a meeting): say everyone.
+        this.i18n.bind(byId("end-dialog-body"), customers.length > 1 ? "end.confirm_body_all" : "end.confirm_body");
+      },
     });
     this.notes = new NotesPanel({
       i18n: this.i18n,

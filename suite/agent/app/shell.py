@@ -78,6 +78,16 @@ def add_chromium_flags(flags: list[str]) -> None:
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join([*current, *added])
 
 
+def chromium_language_flags(language: str) -> list[str]:
+    """Chromium's own locale for the agent's chosen language (``""``: the system's).
+
+    The pages follow the setting at once, but what Chromium draws itself (a date field's
+    "mm/dd/yyyy", the time picker) follows its locale, read once at start: a Korean salesperson
+    on an English system saw American dates in the booking form until it follows the setting.
+    """
+    return [f"--lang={language}"] if language in ("en", "ko") else []
+
+
 class AgentShell:
     """Owns the windows of one launch and implements ``local_api.Desktop``.
 

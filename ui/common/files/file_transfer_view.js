@@ -119,7 +119,10 @@ export function describeTransferRow(row, myRole, { native = false, browserDownlo
   if (row.gone && !local) {
     return { name, size, mine, state, done, ...status, actions }; // nothing left to fetch
   }
-  if (transfer && !local && !FINISHED.has(state)) {
+  // A customer does not cancel a file someone else has made ready: it is there for everyone
+  // in the session (the agent's material in a meeting); not downloading it is declining it.
+  const othersReady = !mine && state === "ready" && myRole === "customer";
+  if (transfer && !local && !FINISHED.has(state) && !othersReady) {
     actions.push("cancel");
   }
   if (transfer && native && saving?.saved) {

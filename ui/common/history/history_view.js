@@ -205,6 +205,7 @@ export class HistoryView {
       return;
     }
     const total = result.total;
+    this.status.classList.remove("rs-history__status--export");
     this.status.textContent =
       total === 0
         ? t(this._filtersEmpty() ? "history.empty" : "history.none")
@@ -472,6 +473,9 @@ export class HistoryView {
     });
     this.exportButton.disabled = true;
     this.error.textContent = "";
+    // Shown in the detail view too (where the list's count is hidden): the export's progress
+    // and where the file went are the only answer to the button.
+    this.status.classList.add("rs-history__status--export");
     this.status.textContent = this.i18n.t("history.exporting");
     try {
       const saved = await this.download(`${this.base}/export.xlsx?${query}`);
