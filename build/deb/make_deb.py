@@ -15,7 +15,10 @@ The package holds:
   maintainer script is needed for that);
 - ``/etc/remotesales/remotesales-agent.json``, a conffile: the provisioning file the app reads
   for its first-run defaults (``{}`` unless ``--provisioning`` gives an administrator's file);
-- the copyright, changelog, manual page and lintian overrides (each override says why).
+- the copyright, the generated licence list of everything it carries (``licences.md``, from
+  ``build/deb/licences.py``: the build stops on a GPL-only, unknown or unreviewed component,
+  and with ``--release`` also on the known release blockers), changelog, manual page and
+  lintian overrides (each override says why).
 
 ``Depends`` comes from ``dpkg-shlibdeps`` run over every ELF file in the folder (the system
 libraries the bundle links and does not carry), plus what the app opens at run time without
@@ -40,6 +43,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from icons import draw_icon  # noqa: E402  (build/icons.py)
+
+sys.path.insert(0, str(HERE))
+import licences  # noqa: E402  (build/deb/licences.py)
 
 REPO_ROOT = HERE.parent.parent
 PACKAGE = "remotesales-agent"
@@ -164,6 +170,7 @@ def stage(app: Path, root: Path, version: str, provisioning: str) -> None:
     doc = root / "usr/share/doc" / PACKAGE
     doc.mkdir(parents=True)
     shutil.copyfile(HERE / "copyright", doc / "copyright")
+    (doc / "licences.md").write_text(licences.markdown(app))
     when = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
     write_gzipped(
         doc / "changelog.gz",  # a native package (no Debian revision): not changelog.Debian
@@ -221,10 +228,19 @@ def main(argv: list[str] | None = None) -> int:
         "--provisioning", type=Path, default=HERE / "remotesales-agent.json",
         help="the provisioning file to install as /etc/remotesales/remotesales-agent.json",
     )  # fmt: skip
+    parser.add_argument(
+        "--release", action="store_true",
+        help="stop on the known release blockers too (build/deb/licences.py RELEASE_BLOCKERS)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     args.app, args.out = args.app.resolve(), args.out.resolve()  # dpkg-shlibdeps runs elsewhere
     if not (args.app / PACKAGE).is_file():
         raise SystemExit(f"make_deb: {args.app / PACKAGE} not found: run scripts/build agent")
+    stops, blockers = licences.review(args.app)
+    for blocker in blockers:
+        print(f"make_deb: licences: release blocker: {blocker}", file=sys.stderr)
+    if stops or (args.release and blockers):
+        raise SystemExit("make_deb: licences to settle first:\n  " + "\n  ".join(stops + blockers))
     version = project_version()
     provisioning = check_provisioning(args.provisioning)
     depends = merged_depends(shlib_depends(args.app))
