@@ -59,6 +59,8 @@ MAINTAINER = "RemoteSales <support@remotesales.invalid>"
 # Qt's xcb GL integration opens libEGL.
 RUNTIME_DEPENDS = ("libx11-6", "libxrandr2", "libxfixes3", "libxdamage1", "libxext6", "libegl1",
                    "fonts-noto-cjk")  # fmt: skip
+# Debian packages of libraries the bundle carries itself (Qt from the PyQt6 wheels).
+BUNDLED = re.compile(r"^(libqt6\S*|qt6-\S*-abi)\b")
 SHARED_LIBRARY = re.compile(r"\.so(\.[0-9.]+)?$")
 COMPRESSION = {"xz": ["-Zxz", "-z6"], "gzip": ["-Zgzip", "-z6"]}
 # The wheels' own libraries: numpy's OpenBLAS and gfortran, Pillow's codecs, libpython, Qt.
@@ -105,6 +107,10 @@ def shlib_depends(app: Path) -> list[str]:
 
 
 def merged_depends(found: list[str]) -> str:
+    # The bundle carries its own Qt: on a build machine that also has Debian's Qt 6 installed,
+    # dpkg-shlibdeps names Debian's Qt packages for the bundled libraries (libqt6core6, ...,
+    # qt6-base-abi (= 6.4.2)), which would pull ~260 MB of an old Qt onto every agent's PC.
+    found = [d for d in found if not BUNDLED.match(d)]
     names = {re.split(r"[ (]", d, maxsplit=1)[0] for d in found}
     extra = [d for d in RUNTIME_DEPENDS if d not in names]
     return ", ".join(sorted(found + extra))
