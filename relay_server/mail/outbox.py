@@ -93,6 +93,11 @@ def new_message_id(domain: str) -> str:
     return f"<{secrets.token_hex(16)}@{domain or 'remotesales.invalid'}>"
 
 
+# How long a node holds a mail it sends (row_claims): longer than any SMTP conversation and
+# its retries' pauses, so that no other node sends it meanwhile.
+CLAIM_S = 600.0
+
+
 class Outbox:
     """The mails over the store, with an in-memory index of what is due when.
 
@@ -127,7 +132,9 @@ class Outbox:
         Returns counts ``{"requeued": n, "uncertain": m}``; call ``wait_durable`` next.
         """
         counts = {"requeued": 0, "uncertain": 0}
-        for mail_id, mail in self._mails.items():
+        for mail_id, mail in list(self._mails.items()):
+            if mail["state"] == SENDING and not self.claim(mail_id):
+                continue  # several nodes on one database: another node is sending it now
             if mail["state"] == SENDING and mail.get("committing"):
                 self._change(mail_id, state=FAILED, committing=False, error=UNCERTAIN,
                              answer=UNCERTAIN_ANSWER, finished_at=now)  # fmt: skip
@@ -261,6 +268,15 @@ class Outbox:
                     return due_at
             heapq.heappop(self._due)
         return None
+
+    def claim(self, mail_id: str) -> bool:
+        """Take the mail for this node's sender (several nodes on one database: exactly one
+        sends it); False, and forgotten here, when another node has it or has sent it."""
+        if self.store.claim(OUTBOX, self._doc_ids[mail_id], CLAIM_S):
+            return True
+        self._mails.pop(mail_id, None)
+        self._doc_ids.pop(mail_id, None)
+        return False
 
     def begin(self, mail_id: str, now: float) -> None:
         """The sender starts a try: ``sending`` (make it durable before the transaction)."""
