@@ -12,8 +12,12 @@ shows four coloured quadrants on a second Xvfb display. Milestones after launch:
 mss grab shows the quadrants). Then the session ends and the time to a clean exit (file and
 unpack folder gone) is measured. The relay: launch to ready. The agent (--agent): the newest
 ``dist/remotesales-agent_*_amd64.deb`` unpacked with ``dpkg-deb -x`` into a temporary root
-(its sizes: .deb and installed), then the installed program's launch to its main window
-loaded (each run), and after the last run's sign-in the memory of all its processes.
+(its sizes: .deb and installed, and where the folder's bytes go: build/sizes.py), then the
+installed program's launch to its main window loaded (each run), and after the last run's
+sign-in the memory of all its processes. When the package ships the compressed image, the
+same runs are made, interleaved, with the image's folder extracted (``unsquashfs``: the plain
+folder) and, when this process may mount (root), with the image mounted by the kernel
+(``mount -o loop``) instead of squashfuse: the three forms side by side in the same minutes.
 Page-cache-warm starts (the first run of each is the coldest); numbers taken while other work
 runs on the machine are noisy: say so when you quote them.
 """
@@ -137,6 +141,28 @@ def install_agent(dist: Path, work: Path) -> tuple[Path, Path, float]:
     return debs[-1], root / "opt/remotesales-agent/remotesales-agent", time.monotonic() - started
 
 
+def agent_forms(program: Path, work: Path) -> tuple[dict[str, Path], list[Path]]:
+    """The installed program in each form to compare: {form: program}, and the kernel mounts
+    to undo. The plain folder form has only itself."""
+    image = program.parent / "remotesales-agent.squashfs"
+    if not image.is_file():
+        return {"folder (installed)": program}, []
+    forms = {"image (squashfuse)": program}
+    folder = work / "extracted"
+    subprocess.run(["unsquashfs", "-q", "-n", "-d", str(folder), str(image)], check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    forms["folder (extracted)"] = folder / "remotesales-agent"
+    mounted = work / "kernel-mount"
+    mounted.mkdir()
+    if os.geteuid() == 0 and subprocess.run(
+        ["mount", "-t", "squashfs", "-o", "loop,ro", str(image), str(mounted)],
+        stderr=subprocess.DEVNULL,
+    ).returncode == 0:  # fmt: skip
+        forms["image (kernel mount)"] = mounted / "remotesales-agent"
+        return forms, [mounted]
+    return forms, []
+
+
 def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
@@ -159,12 +185,14 @@ def agent_memory_mb(pid: int) -> tuple[float, float]:
     return rss / 1e6, pss / 1e6
 
 
-def agent_runs(relay: RelayProcess, program: Path, display: Xvfb, work: Path, runs: int):
+def agent_runs(
+    relay: RelayProcess, program: Path, display: Xvfb, work: Path, runs: int, first: int = 0
+):
     """Launch → main window loaded, ``runs`` times; after the last, sign in and measure the
     memory with the signed-in main window."""
     starts: list[float] = []
     memory = (float("nan"), float("nan"))
-    for run in range(runs):
+    for run in range(first, first + runs):
         run_dir = work / f"agent-{run}"
         run_dir.mkdir()
         app = AgentApp(display, run_dir, relay_url=relay.url, program=[str(program)],
@@ -173,7 +201,7 @@ def agent_runs(relay: RelayProcess, program: Path, display: Xvfb, work: Path, ru
         app.start()  # returns when the app wrote its ready file: main window loaded
         starts.append(time.monotonic() - launched)
         try:
-            if run == runs - 1:
+            if run == first + runs - 1:
                 main = main_page(app)
                 sign_in(main)
                 main.wait_for_selector(by_test_id("new-support-button"))
@@ -182,6 +210,46 @@ def agent_runs(relay: RelayProcess, program: Path, display: Xvfb, work: Path, ru
         finally:
             app.stop()
     return starts, memory
+
+
+def bench_agent(args: argparse.Namespace, relay: RelayProcess, display: Xvfb, work: Path) -> None:
+    sys.path.insert(0, str(REPO_ROOT / "build"))
+    from sizes import markdown  # type: ignore[import-not-found]  # build/sizes.py
+
+    deb, program, unpack_s = install_agent(args.dist, work)
+    installed = folder_bytes(program.parent)
+    print(
+        f"agent: {deb.name} {deb.stat().st_size / 1e6:.1f} MB, installed "
+        f"{installed / 1e6:.1f} MB in /opt (dpkg-deb -x in {unpack_s:.1f} s)"
+    )
+    forms, mounts = agent_forms(program, work)
+    try:
+        folder = next((p.parent for f, p in forms.items() if f.startswith("folder")), None)
+        if folder is not None:
+            print(f"agent folder {folder_bytes(folder) / 1e6:.1f} MB:\n{markdown(folder)}")
+        starts: dict[str, list[float]] = {form: [] for form in forms}
+        memory: dict[str, tuple[float, float]] = {}
+        run = 0
+        for index in range(args.agent_runs):  # interleaved: the forms share the machine's load
+            for form, form_program in forms.items():
+                last = index == args.agent_runs - 1
+                found, used = agent_runs(relay, form_program, display, work, 1, first=run)
+                run += 1
+                starts[form] += found
+                if last:
+                    memory[form] = used
+        for form, times in starts.items():
+            rss, pss = memory[form]
+            print(
+                f"agent, {form}: launch to main window loaded "
+                + ", ".join(f"{s:.2f}" for s in times)
+                + f" s (median {statistics.median(times):.2f} s); after sign-in "
+                f"RSS {rss:.0f} MB, PSS {pss:.0f} MB over all its processes; load average "
+                f"{os.getloadavg()[0]:.1f}"
+            )
+    finally:
+        for mounted in mounts:
+            subprocess.run(["umount", str(mounted)], check=False)
 
 
 def main() -> int:
@@ -216,21 +284,7 @@ def main() -> int:
                     for key, value in times.items():
                         results.setdefault(key, []).append(value)
                 if args.agent:
-                    deb, program, unpack_s = install_agent(args.dist, work)
-                    installed = folder_bytes(program.parent)
-                    print(
-                        f"agent: {deb.name} {deb.stat().st_size / 1e6:.1f} MB, installed "
-                        f"{installed / 1e6:.1f} MB (dpkg-deb -x in {unpack_s:.1f} s)"
-                    )
-                    starts, (rss, pss) = agent_runs(
-                        relay, program, viewer_display, work, args.agent_runs
-                    )
-                    print(
-                        "agent (installed): launch to main window loaded "
-                        + ", ".join(f"{s:.2f}" for s in starts)
-                        + f" s (median {statistics.median(starts):.2f} s); after sign-in "
-                        f"RSS {rss:.0f} MB, PSS {pss:.0f} MB over all its processes"
-                    )
+                    bench_agent(args, relay, viewer_display, work)
         finally:
             relay.stop()
     medians = sorted((statistics.median(v), k) for k, v in results.items())

@@ -7,19 +7,27 @@ Python (build/icons.py draws the PNG icons with Pillow)::
 
 The package holds:
 
-- ``/opt/remotesales-agent/``: the one-folder build as it is;
-- ``/usr/bin/remotesales-agent``: a symlink to it (the bootloader finds its folder through
-  ``/proc/self/exe``, so ``sys.executable`` is the real path under /opt);
+- ``/opt/remotesales-agent/``: the one-folder build, as a compressed image
+  (``--form image``, the default: ``remotesales-agent.squashfs``, zstd, and the launcher
+  ``build/deb/remotesales-agent-image.sh`` as ``remotesales-agent``, which mounts it with
+  squashfuse on each start; ~40 % of the folder's bytes) or as it is (``--form folder``);
+- ``/usr/bin/remotesales-agent``: a symlink to ``/opt/remotesales-agent/remotesales-agent``
+  (the launcher finds the image beside itself; in the folder form the bootloader finds its
+  folder through ``/proc/self/exe``, so ``sys.executable`` is the real path under /opt);
 - ``/usr/share/applications/remotesales-agent.desktop`` and the icon in the hicolor sizes
   (desktop-file-utils' and hicolor-icon-theme's dpkg triggers refresh the menus' caches: no
   maintainer script is needed for that);
 - ``/etc/remotesales/remotesales-agent.json``, a conffile: the provisioning file the app reads
   for its first-run defaults (``{}`` unless ``--provisioning`` gives an administrator's file);
-- the copyright, changelog, manual page and lintian overrides (each override says why).
+- the copyright, the generated licence list of everything it carries (``licences.md``, from
+  ``build/deb/licences.py``: the build stops on a GPL-only, unknown or unreviewed component,
+  and with ``--release`` also on the known release blockers), changelog, manual page and
+  lintian overrides (each override says why).
 
 ``Depends`` comes from ``dpkg-shlibdeps`` run over every ELF file in the folder (the system
 libraries the bundle links and does not carry), plus what the app opens at run time without
-linking it (``RUNTIME_DEPENDS``). Only dpkg-deb, dpkg-shlibdeps and gzip are used: no network.
+linking it (``RUNTIME_DEPENDS``), plus squashfuse and fuse3 for the image. Only dpkg-deb,
+dpkg-shlibdeps, mksquashfs and gzip are used: no network.
 """
 
 from __future__ import annotations
@@ -41,6 +49,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from icons import draw_icon  # noqa: E402  (build/icons.py)
 
+sys.path.insert(0, str(HERE))
+import licences  # noqa: E402  (build/deb/licences.py)
+
 REPO_ROOT = HERE.parent.parent
 PACKAGE = "remotesales-agent"
 PREFIX = Path("opt") / PACKAGE
@@ -53,6 +64,17 @@ MAINTAINER = "RemoteSales <support@remotesales.invalid>"
 # Qt's xcb GL integration opens libEGL.
 RUNTIME_DEPENDS = ("libx11-6", "libxrandr2", "libxfixes3", "libxdamage1", "libxext6", "libegl1",
                    "fonts-noto-cjk")  # fmt: skip
+# The image's launcher mounts it with squashfuse_ll; fuse3 brings fusermount3 (unmount).
+IMAGE_DEPENDS = ("squashfuse", "fuse3")
+IMAGE_NAME = f"{PACKAGE}.squashfs"
+# zstd decompresses several times faster than xz; level 9 packs the folder in ~1 min of two
+# busy cores, level 15 took 6.4x as long for 0.6 % fewer bytes (docs/builds.md, "The
+# compressed image").
+SQUASHFS_OPTIONS = ("-comp", "zstd", "-Xcompression-level", "9", "-b", "1M", "-all-root",
+                    "-noappend", "-no-xattrs", "-quiet")  # fmt: skip
+FORMS = ("image", "folder")
+# Debian packages of libraries the bundle carries itself (Qt from the PyQt6 wheels).
+BUNDLED = re.compile(r"^(libqt6\S*|qt6-\S*-abi)\b")
 SHARED_LIBRARY = re.compile(r"\.so(\.[0-9.]+)?$")
 COMPRESSION = {"xz": ["-Zxz", "-z6"], "gzip": ["-Zgzip", "-z6"]}
 # The wheels' own libraries: numpy's OpenBLAS and gfortran, Pillow's codecs, libpython, Qt.
@@ -98,9 +120,14 @@ def shlib_depends(app: Path) -> list[str]:
     return [d.strip() for d in line.split("=", 1)[1].split(",") if d.strip()]
 
 
-def merged_depends(found: list[str]) -> str:
+def merged_depends(found: list[str], form: str = "image") -> str:
+    # The bundle carries its own Qt: on a build machine that also has Debian's Qt 6 installed,
+    # dpkg-shlibdeps names Debian's Qt packages for the bundled libraries (libqt6core6, ...,
+    # qt6-base-abi (= 6.4.2)), which would pull ~260 MB of an old Qt onto every agent's PC.
+    found = [d for d in found if not BUNDLED.match(d)]
     names = {re.split(r"[ (]", d, maxsplit=1)[0] for d in found}
-    extra = [d for d in RUNTIME_DEPENDS if d not in names]
+    wanted = RUNTIME_DEPENDS + (IMAGE_DEPENDS if form == "image" else ())
+    extra = [d for d in wanted if d not in names]
     return ", ".join(sorted(found + extra))
 
 
@@ -144,15 +171,43 @@ def check_provisioning(path: Path) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def stage(app: Path, root: Path, version: str, provisioning: str) -> None:
-    shutil.copytree(app, root / PREFIX, symlinks=True)
-    for path in (root / PREFIX).rglob("*"):  # lintian: no group/other write bits, no odd modes
+def normalise_modes(folder: Path) -> None:
+    """No group/other write bits, no odd modes (lintian); libraries not executable."""
+    for path in folder.rglob("*"):
         if path.is_symlink():
             continue
         runs = path.is_dir() or (
             path.stat().st_mode & 0o111 and not SHARED_LIBRARY.search(path.name)
         )
         path.chmod(0o755 if runs else 0o644)
+
+
+def write_image(app: Path, prefix: Path) -> None:
+    """The folder as ``remotesales-agent.squashfs`` under ``prefix``, with its launcher."""
+    if shutil.which("mksquashfs") is None:
+        raise SystemExit("make_deb: mksquashfs not found (Debian: apt-get install squashfs-tools)")
+    prefix.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="rs-image-", dir=prefix.parents[2]) as temp:
+        folder = Path(temp) / PACKAGE
+        shutil.copytree(app, folder, symlinks=True)
+        normalise_modes(folder)
+        result = subprocess.run(
+            ["mksquashfs", str(folder), str(prefix / IMAGE_NAME), *SQUASHFS_OPTIONS],
+            capture_output=True, text=True,
+        )  # fmt: skip
+    if result.returncode != 0:
+        raise SystemExit(f"make_deb: mksquashfs failed:\n{result.stderr[-4000:]}")
+    (prefix / IMAGE_NAME).chmod(0o644)
+    shutil.copyfile(HERE / f"{PACKAGE}-image.sh", prefix / PACKAGE)
+    (prefix / PACKAGE).chmod(0o755)
+
+
+def stage(app: Path, root: Path, version: str, provisioning: str, form: str = "image") -> None:
+    if form == "image":
+        write_image(app, root / PREFIX)
+    else:
+        shutil.copytree(app, root / PREFIX, symlinks=True)
+        normalise_modes(root / PREFIX)
     (root / "usr/bin").mkdir(parents=True)
     (root / "usr/bin" / PACKAGE).symlink_to(Path("/") / PREFIX / PACKAGE)
     applications = root / "usr/share/applications"
@@ -164,6 +219,7 @@ def stage(app: Path, root: Path, version: str, provisioning: str) -> None:
     doc = root / "usr/share/doc" / PACKAGE
     doc.mkdir(parents=True)
     shutil.copyfile(HERE / "copyright", doc / "copyright")
+    (doc / "licences.md").write_text(licences.markdown(app))
     when = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
     write_gzipped(
         doc / "changelog.gz",  # a native package (no Debian revision): not changelog.Debian
@@ -221,17 +277,31 @@ def main(argv: list[str] | None = None) -> int:
         "--provisioning", type=Path, default=HERE / "remotesales-agent.json",
         help="the provisioning file to install as /etc/remotesales/remotesales-agent.json",
     )  # fmt: skip
+    parser.add_argument(
+        "--release", action="store_true",
+        help="stop on the known release blockers too (build/deb/licences.py RELEASE_BLOCKERS)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--form", choices=FORMS, default="image",
+        help="image: the folder as a zstd squashfs mounted by a launcher (~40 %% of the bytes "
+        "installed); folder: the folder as it is",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     args.app, args.out = args.app.resolve(), args.out.resolve()  # dpkg-shlibdeps runs elsewhere
     if not (args.app / PACKAGE).is_file():
         raise SystemExit(f"make_deb: {args.app / PACKAGE} not found: run scripts/build agent")
+    stops, blockers = licences.review(args.app)
+    for blocker in blockers:
+        print(f"make_deb: licences: release blocker: {blocker}", file=sys.stderr)
+    if stops or (args.release and blockers):
+        raise SystemExit("make_deb: licences to settle first:\n  " + "\n  ".join(stops + blockers))
     version = project_version()
     provisioning = check_provisioning(args.provisioning)
-    depends = merged_depends(shlib_depends(args.app))
+    depends = merged_depends(shlib_depends(args.app), args.form)
     deb = args.out / f"{PACKAGE}_{version}_amd64.deb"
     with tempfile.TemporaryDirectory(prefix="rs-deb-", dir=args.out) as temp:
         root = Path(temp) / "root"
-        stage(args.app, root, version, provisioning)
+        stage(args.app, root, version, provisioning, args.form)
         write_control(root, version, depends)
         result = subprocess.run(
             ["dpkg-deb", "--root-owner-group", *COMPRESSION[args.compression], "--build",
