@@ -54,8 +54,10 @@ TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer to
 
 logger = logging.getLogger(__name__)
 
-# How long "start" waits for the child to report that it presents (or to fail).
-START_WAIT_S = 8.0
+# How long "start" waits for the child to report that it presents (or to fail); past it the
+# child is stopped and the start fails. Generous: a loaded or slow PC takes seconds to start
+# Python, capture and the relay's socket (8 s was seen to pass on a busy 2-core machine).
+START_WAIT_S = 30.0
 # The presenter's log prefix ("2026-01-01 12:00:00,123 logger.name "), left off in errors.
 LOG_PREFIX_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \S+ ")
 # settings.remote_support keys passed on to the presenter, with the type each must have.
@@ -287,6 +289,14 @@ class Presentations:
                 "presentation_failed",
                 child.last_error or f"the presenter exited with {process.returncode}",
                 502,
+            )
+        if not child.started.is_set():
+            # Neither presenting nor failed in time: it is not called live (it would fail
+            # later, after the page said it presents); it is stopped and the start fails.
+            _stop_child(child)
+            logger.warning("presenter for %s did not start in %g s", session_id, START_WAIT_S)
+            raise AgentError(
+                "presentation_failed", f"the presenter did not start in {START_WAIT_S:g} s", 502
             )
         with self._lock:
             self._children[session_id] = child
