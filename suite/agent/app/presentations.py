@@ -58,8 +58,9 @@ logger = logging.getLogger(__name__)
 # child is stopped and the start fails. Generous: a loaded or slow PC takes seconds to start
 # Python, capture and the relay's socket (8 s was seen to pass on a busy 2-core machine).
 START_WAIT_S = 30.0
-# The presenter's log prefix ("2026-01-01 12:00:00,123 logger.name "), left off in errors.
-LOG_PREFIX_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \S+ ")
+# The presenter's log prefix ("2026-01-01 12:00:00,123 ERROR logger.name "), left off in errors.
+LOG_PREFIX_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (?P<level>[A-Z]+) \S+ ")
+ERROR_LEVELS = frozenset({"ERROR", "CRITICAL"})
 # settings.remote_support keys passed on to the presenter, with the type each must have.
 OPTION_FLAGS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "quality": ("--quality", int),
@@ -81,7 +82,8 @@ class _Child:
     control: dict[str, bool] = field(  # P3: what the customer holds (the child reports it)
         default_factory=lambda: {"mouse": False, "keyboard": False}
     )
-    last_error: str = ""
+    last_error: str = ""  # its last ERROR line; before one, its last line of any kind
+    error_logged: bool = False
     started: threading.Event = field(default_factory=threading.Event)
     readers: list[threading.Thread] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -468,14 +470,21 @@ def _read_status(child: _Child, stream: IO[str] | None, session_id: str) -> None
 
 
 def _read_log(child: _Child, stream: IO[str] | None, session_id: str) -> None:
-    """The child's log (stderr): its last line is the error shown if the child exits."""
+    """The child's log (stderr): its last ERROR line (or, before one, its last line) is the
+    error shown if the child exits; a warning logged while it exits (its overlay slow to stop)
+    does not hide why it stopped."""
     if stream is None:
         return
     for line in stream:
         line = line.rstrip()
-        if line:
-            child.last_error = LOG_PREFIX_RE.sub("", line)
-            logger.debug("presenter %s: %s", session_id, line)
+        if not line:
+            continue
+        logger.debug("presenter %s: %s", session_id, line)
+        prefix = LOG_PREFIX_RE.match(line)
+        is_error = prefix is not None and prefix["level"] in ERROR_LEVELS
+        if is_error or not child.error_logged:
+            child.last_error = line[prefix.end() :] if prefix else line
+            child.error_logged = child.error_logged or is_error
 
 
 def _stop_child(child: _Child) -> None:
