@@ -12,12 +12,14 @@ connections as three nodes would hold, then, for ``--sessions`` sessions:
   every session), timing publish → delivery on the other nodes (p50, p99, max);
 - counts the Redis round trips each chat message costs (goal <= 2).
 
-Not measured yet (the relay cannot run several nodes on one database): a cross-node chat
-p99 between real relays versus one node, and the resume time after a node is killed (the
-lease expiry alone is ``SESSION_LEASE_S``). The table goes to stdout.
+With ``--relays``, real relays instead (``scripts/relay_bench/cluster_mode.py``): chat on one
+node on PostgreSQL, then on three nodes on one PostgreSQL database and Redis behind HAProxy,
+delivery p50/p99 and relay CPU per message of each, then one node killed and the time until
+each of its sessions chats again. The table goes to stdout.
 
     .venv/bin/python scripts/bench_cluster.py                 # 1,000 sessions
     .venv/bin/python scripts/bench_cluster.py --sessions 100  # quick
+    .venv/bin/python scripts/bench_cluster.py --relays --sessions 100 --seconds 20
 """
 
 from __future__ import annotations
@@ -45,11 +47,16 @@ def _ms(seconds: list[float]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--relays", action="store_true", help="chat and failover on real relays")
+    parser.add_argument("--seconds", type=float, default=20.0, help="--relays: chat this long")
+    parser.add_argument("--rate", type=float, default=1.0, help="--relays: messages/s per side")
     args = parser.parse_args()
     problem = redis_missing()
     if problem:
         print(f"bench_cluster: {problem}", file=sys.stderr)
         return 1
+    if args.relays:
+        return relays(args)
     n = args.sessions
     rows: list[tuple[str, str]] = []
     with run_redis() as server:
@@ -153,6 +160,22 @@ def main() -> int:
     print(f"| bench_cluster, {n} sessions | |\n| --- | --- |")
     for name, value in rows:
         print(f"| {name} | {value} |")
+    return 0
+
+
+def relays(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from scripts.relay_bench.cluster_mode import run_relays
+
+    with tempfile.TemporaryDirectory(prefix="bench-cluster-") as work:
+        results = run_relays(Path(work), args.sessions, args.seconds, args.rate)
+    keys = ["run", "sessions", "nodes", "sent", "delivered", "p50_ms", "p99_ms",
+            "cpu_ms_per_message", "killed_sessions", "resume_p50_s", "resume_max_s"]  # fmt: skip
+    print("| " + " | ".join(keys) + " |\n|" + " --- |" * len(keys))
+    for result in results:
+        cells = [result.get(key, "–") for key in keys]
+        print("| " + " | ".join(f"{c:.2f}" if isinstance(c, float) else str(c) for c in cells))
     return 0
 
 

@@ -13,13 +13,21 @@ run-queue wait per round is printed beside the latencies, so a gap that the sche
 as such (on a quiet machine it did not: docs/performance.md, *Mail*).
 Phase 2 (latency): bench_relay's chat mode (scripts/relay_bench: N agent/customer pairs, each
 side sending one message a second, delivery time at the other side) runs in rounds on the same
-relay: idle, then while a thread keeps the outbox busy (200 invitations, wait until the server
-has them, again) for the whole run; the medians over the rounds are compared.
+relay: idle, then while a thread keeps the outbox busy (50 invitations, wait until the server
+has them, again) for the whole run; the medians over the rounds are compared. Around each run
+the relay's group-commit counters (``/health`` ``store``, under ``--health-details``) give the
+round's commits per second, sync and fsync p50/p99, journal bytes per commit, the chat's wait
+for its commit and the mail's own waits (scripts/relay_bench/store_stats.py).
+
+``--before REV`` also runs the relay of git revision REV (``git archive``d beside, this
+checkout's virtualenv), alternating with this tree's in every round: before and after under
+the same load, in one run.
 
 Goals: 1,000 invitations at the server within 60 s; chat delivery p99 while sending within
 ±10 % of idle.
 
-    .venv/bin/python scripts/bench_mail.py          # 1,000 mails; 200 pairs, 3 x (10 s + 10 s)
+    .venv/bin/python scripts/bench_mail.py          # 1,000 mails; 200 pairs, 5 x (10 s + 10 s)
+    .venv/bin/python scripts/bench_mail.py --before main   # the same, main's relay beside
     .venv/bin/python scripts/bench_mail.py --quick  # 200 mails; 50 pairs, 5 s + 5 s
 
 The table goes to stdout, progress to stderr.
@@ -28,27 +36,33 @@ The table goes to stdout, progress to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from scripts.relay_bench import store_stats  # noqa: E402
 from scripts.relay_bench.chat_mode import run_chat  # noqa: E402
 from scripts.relay_bench.http_setup import Api  # noqa: E402
 from scripts.relay_bench.relay_process import (  # noqa: E402
     AGENT_PASSWORD,
     AGENT_USERNAME,
+    Relay,
     relay_running,
 )
 from scripts.relay_bench.smtp_process import SmtpProcess  # noqa: E402
+from scripts.relay_bench.store_stats import CommitRound  # noqa: E402
 from scripts.relay_bench.table import Row, render  # noqa: E402
 
 logger = logging.getLogger("bench_mail")
@@ -109,21 +123,179 @@ def run_queue_wait_s(pid: int) -> float:
     return total / 1e9
 
 
-def pin(relay_pid: int) -> str:
-    """The relay alone on CPU 0; this process, its chat clients and the SMTP server (started
-    before, niced and idle-class) on the others. On a 2-core machine the clients and the mail
-    server stand for other machines, which would not take CPU from the relay's core."""
+def pin(relay_pids: Sequence[int]) -> str:
+    """The relays alone on CPU 0 (one of them works at a time); this process, its chat clients
+    and the SMTP server (started before, niced and idle-class) on the others. On a 2-core
+    machine the clients and the mail server stand for other machines, which would not take CPU
+    from the relay's core."""
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:
         return "not pinned: one CPU"
-    for task in Path(f"/proc/{relay_pid}/task").iterdir():
-        os.sched_setaffinity(int(task.name), {cpus[0]})
+    for pid in relay_pids:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            os.sched_setaffinity(int(task.name), {cpus[0]})
     os.sched_setaffinity(0, set(cpus[1:]))
     return f"relay on CPU {cpus[0]}, clients and SMTP server on {cpus[1:]}"
 
 
+def export_revision(revision: str, into: Path) -> Path:
+    """The source tree of ``revision`` (``git archive``) in ``into``; the relay runs from it
+    with this checkout's virtualenv."""
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "archive", "--format=tar", revision],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into
+
+
 def _runs(values: list[float]) -> str:
     return "runs " + ", ".join(f"{value:.0f}" for value in values)
+
+
+def _runs1(values: list[float]) -> str:
+    return "runs " + ", ".join(f"{value:.1f}" for value in values)
+
+
+def _by_kind() -> dict:
+    return {"idle": [], "sending": []}
+
+
+@dataclass
+class Variant:
+    """One relay under test (this tree, or ``--before``'s revision) and what it measured."""
+
+    name: str
+    relay: Relay
+    inviter: Inviter | None = None
+    p99: dict[str, list[float]] = field(default_factory=_by_kind)
+    p50: dict[str, list[float]] = field(default_factory=_by_kind)
+    cpu_wait_ms: dict[str, list[float]] = field(default_factory=_by_kind)
+    commits: dict[str, list[CommitRound]] = field(default_factory=_by_kind)
+    sent_while: int = 0
+
+
+def phase_1(variant: Variant, smtp: SmtpProcess, mails: int) -> list[Row]:
+    """1,000 invitations queued and counted at the server."""
+    relay = variant.relay
+    assert variant.inviter is not None
+    smtp.clear()
+    logger.info("phase 1 (%s): %d invitations", variant.name, mails)
+    started = time.monotonic()
+    cpu_start = relay.cpu_seconds()
+    message_ids = variant.inviter.invite(mails)
+    queued_s = time.monotonic() - started
+    smtp.wait_for(mails, timeout_s=300)
+    elapsed = time.monotonic() - started
+    cpu_ms = (relay.cpu_seconds() - cpu_start) * 1000 / mails
+    counts = smtp.message_id_counts()
+    duplicates = sum(n - 1 for n in counts.values() if n > 1)
+    missing = len(set(message_ids) - set(counts))
+    name = variant.name
+    return [
+        Row(name, "invitations", str(mails), f"queued in {queued_s:.1f} s"),
+        Row(name, "all at the server (s)", f"{elapsed:.1f}", f"{mails / elapsed:.0f}/s",
+            f"<= {GOAL_SECONDS:.0f}", elapsed <= GOAL_SECONDS),
+        Row(name, "relay CPU per mail (ms)", f"{cpu_ms:.2f}",
+            "queueing and sending; what other processes load the machine with aside"),
+        Row(name, "duplicates / missing", f"{duplicates} / {missing}", "by Message-ID",
+            "0 / 0", duplicates == 0 and missing == 0),
+    ]  # fmt: skip
+
+
+def chat_round(
+    variant: Variant, smtp: SmtpProcess, kind: str, sessions: int, duration_s: float
+) -> None:
+    """One chat run on ``variant``'s relay, idle or while its outbox keeps sending."""
+    relay = variant.relay
+    assert relay.process is not None and variant.inviter is not None
+    health = Api(relay.url)
+    stop = threading.Event()
+    counted = [0]
+    sender = None
+    if kind == "sending":
+
+        def keep_sending() -> None:
+            assert variant.inviter is not None
+            while not stop.is_set():
+                before = len(smtp.received)
+                variant.inviter.invite(BATCH)
+                smtp.wait_for(before + BATCH, timeout_s=120)
+                counted[0] += BATCH
+
+        sender = threading.Thread(target=keep_sending, daemon=True)
+        sender.start()
+    logger.info("phase 2 (%s): chat %s", variant.name, kind)
+    waited = run_queue_wait_s(relay.process.pid)
+    stats_before, started = store_stats.snapshot(health), time.monotonic()
+    rows = run_chat(relay, sessions, duration_s, 1)
+    stats_after, elapsed = store_stats.snapshot(health), time.monotonic() - started
+    variant.cpu_wait_ms[kind].append((run_queue_wait_s(relay.process.pid) - waited) * 1000)
+    if sender is not None:
+        stop.set()
+        sender.join(180)
+        variant.sent_while += counted[0]
+    variant.p99[kind].append(metric(rows, "delivery p99 (ms)"))
+    variant.p50[kind].append(metric(rows, "delivery p50 (ms)"))
+    if stats_before is not None and stats_after is not None:
+        # The counters span the whole run_chat (session set-up included): the commits of the
+        # chat's 10 s and of the set-up around it.
+        variant.commits[kind].append(CommitRound.of(stats_before, stats_after, elapsed))
+
+
+def chat_rows(variant: Variant, rounds: int, duration_s: float, sessions: int) -> list[Row]:
+    name = variant.name
+    idle, busy = statistics.median(variant.p99["idle"]), statistics.median(variant.p99["sending"])
+    change = (busy - idle) / idle if idle else float("nan")
+    rows = [
+        Row(name, "chat sessions", str(sessions),
+            f"{rounds} rounds of idle, sending; {duration_s:.0f} s each"),
+        Row(name, "chat p99 idle (ms), median", f"{idle:.1f}", _runs1(variant.p99["idle"])),
+        Row(name, "chat p99 sending (ms), median", f"{busy:.1f}",
+            f"{change:+.0%}; {_runs1(variant.p99['sending'])}; "
+            f"{variant.sent_while} mails meanwhile",
+            f"±{GOAL_P99_RATIO:.0%}", abs(change) <= GOAL_P99_RATIO),
+        Row(name, "chat p50 idle / sending (ms), median",
+            f"{statistics.median(variant.p50['idle']):.1f} / "
+            f"{statistics.median(variant.p50['sending']):.1f}"),
+        Row(name, "relay waited for a CPU (ms), idle / sending",
+            f"{statistics.median(variant.cpu_wait_ms['idle']):.0f} / "
+            f"{statistics.median(variant.cpu_wait_ms['sending']):.0f}",
+            f"a round's run-queue wait of the relay's threads; "
+            f"idle {_runs(variant.cpu_wait_ms['idle'])}; "
+            f"sending {_runs(variant.cpu_wait_ms['sending'])}"),
+    ]  # fmt: skip
+    for kind in ("idle", "sending"):
+        found = variant.commits[kind]
+        if not found:
+            continue
+
+        def med(values: list[float]) -> float:
+            return statistics.median(values)
+
+        def pair(attr: str, found: list[CommitRound] = found) -> str:
+            return (f"{med([getattr(c, attr)[0] for c in found]):.2f} / "
+                    f"{med([getattr(c, attr)[1] for c in found]):.2f}")  # fmt: skip
+
+        rows += [
+            Row(name, f"commits/s, {kind}", f"{med([c.commits_per_s for c in found]):.0f}",
+                f"{med([c.changes_per_commit for c in found]):.1f} changes and "
+                f"{med([c.bytes_per_commit for c in found]):.0f} journal bytes per commit; "
+                f"{sum(c.in_thread for c in found)} synced in a thread"),
+            Row(name, f"sync p50 / p99 (ms), {kind}", pair("sync_ms"),
+                f"fsync alone {pair('fsync_ms')}; committer's start after a wake-up "
+                f"{pair('start_delay_ms')}"),
+            Row(name, f"chat wait for its commit p50 / p99 (ms), {kind}",
+                pair("wait_other_ms"), "append to the end of the commit that carries it"),
+        ]  # fmt: skip
+        if kind == "sending":
+            rows.append(
+                Row(name, "mail's own waits p50 / p99 (ms), sending", pair("wait_mail_ms"),
+                    f"{med([c.mail_waits for c in found]):.0f} waits a round, "
+                    f"{med([c.mail_asks for c in found]):.0f} of them asked for a commit")
+            )  # fmt: skip
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,8 +303,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mails", type=int, default=1000)
     parser.add_argument("--sessions", type=int, default=200, help="chat pairs in phase 2")
     parser.add_argument("--duration", type=float, default=10.0, help="chat seconds per run")
-    parser.add_argument("--rounds", type=int, default=3, help="idle/sending rounds")
+    parser.add_argument("--rounds", type=int, default=5, help="idle/sending rounds")
     parser.add_argument("--quick", action="store_true", help="200 mails, 50 pairs, 1 round of 5 s")
+    parser.add_argument(
+        "--before", metavar="REVISION",
+        help="also run the relay of this git revision (exported beside), alternating with "
+        "this tree's in every round: before and after under the same load",
+    )  # fmt: skip
     parser.add_argument(
         "--no-pin", action="store_true", help="leave the relay and the clients on any CPU"
     )
@@ -143,114 +320,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: a line per command
 
     rows: list[Row] = []
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-mail-") as work,
-        SmtpProcess() as smtp,
-        relay_running(Path(work), "mail", smtp.relay_args()) as relay,
-    ):
-        assert relay.process is not None
-        pinned = "not pinned (--no-pin)" if args.no_pin else pin(relay.process.pid)
-        logger.info("%s", pinned)
-        inviter = Inviter(relay.url)
-        logger.info("phase 1: %d invitations", args.mails)
-        started = time.monotonic()
-        cpu_start = relay.cpu_seconds()
-        message_ids = inviter.invite(args.mails)
-        queued_s = time.monotonic() - started
-        smtp.wait_for(args.mails, timeout_s=300)
-        elapsed = time.monotonic() - started
-        cpu_ms = (relay.cpu_seconds() - cpu_start) * 1000 / args.mails
-        counts = smtp.message_id_counts()
-        duplicates = sum(n - 1 for n in counts.values() if n > 1)
-        missing = len(set(message_ids) - set(counts))
-        rows += [
-            Row("mail", "invitations", str(args.mails), f"queued in {queued_s:.1f} s"),
-            Row(
-                "mail",
-                "all at the server (s)",
-                f"{elapsed:.1f}",
-                f"{args.mails / elapsed:.0f}/s",
-                f"<= {GOAL_SECONDS:.0f}",
-                elapsed <= GOAL_SECONDS,
-            ),  # fmt: skip
-            Row(
-                "mail",
-                "relay CPU per mail (ms)",
-                f"{cpu_ms:.2f}",
-                "queueing and sending; what other processes load the machine with aside",
-            ),
-            Row(
-                "mail",
-                "duplicates / missing",
-                f"{duplicates} / {missing}",
-                "by Message-ID",
-                "0 / 0",
-                duplicates == 0 and missing == 0,
-            ),  # fmt: skip
-        ]
-
-        # Idle and sending alternate (A B A B ...), and the medians are compared: on a shared
-        # machine the load of other processes drifts more than the mail adds.
-        smtp.clear()
-        idle_p99: list[float] = []
-        busy_p99: list[float] = []
-        idle_p50: list[float] = []
-        busy_p50: list[float] = []
-        idle_wait: list[float] = []
-        busy_wait: list[float] = []
-        sent_while = 0
-        for round_number in range(args.rounds):  # 0: mail only
-            logger.info("phase 2, round %d: chat idle", round_number + 1)
-            waited = run_queue_wait_s(relay.process.pid)
-            rows_idle = run_chat(relay, args.sessions, args.duration, 1)
-            idle_wait.append((run_queue_wait_s(relay.process.pid) - waited) * 1000)
-            idle_p99.append(metric(rows_idle, "delivery p99 (ms)"))
-            idle_p50.append(metric(rows_idle, "delivery p50 (ms)"))
-            stop = threading.Event()
-            counted = [0]
-
-            def keep_sending(stop: threading.Event = stop, counted: list[int] = counted) -> None:
-                while not stop.is_set():
-                    before = len(smtp.received)
-                    inviter.invite(BATCH)
-                    smtp.wait_for(before + BATCH, timeout_s=120)
-                    counted[0] += BATCH
-
-            logger.info("phase 2, round %d: chat while sending", round_number + 1)
-            sender = threading.Thread(target=keep_sending, daemon=True)
-            sender.start()
-            waited = run_queue_wait_s(relay.process.pid)
-            rows_busy = run_chat(relay, args.sessions, args.duration, 1)
-            busy_wait.append((run_queue_wait_s(relay.process.pid) - waited) * 1000)
-            stop.set()
-            sender.join(180)
-            sent_while += counted[0]
-            busy_p99.append(metric(rows_busy, "delivery p99 (ms)"))
-            busy_p50.append(metric(rows_busy, "delivery p50 (ms)"))
-        if not args.rounds:
-            print(render(rows))
-            return 0
-        idle, busy = statistics.median(idle_p99), statistics.median(busy_p99)
-        change = (busy - idle) / idle if idle else float("nan")
-        rows += [
-            Row("chat", "sessions", str(args.sessions),
-                f"{args.rounds} rounds of idle, sending; {args.duration:.0f} s each"),
-            Row("chat", "p99 idle (ms), median", f"{idle:.1f}", _runs(idle_p99)),
-            Row("chat", "p99 sending (ms), median", f"{busy:.1f}",
-                f"{change:+.0%}; {_runs(busy_p99)}; {sent_while} mails meanwhile",
-                f"±{GOAL_P99_RATIO:.0%}", abs(change) <= GOAL_P99_RATIO),
-            Row("chat", "p50 idle (ms), median", f"{statistics.median(idle_p50):.1f}",
-                _runs(idle_p50)),
-            Row("chat", "p50 sending (ms), median", f"{statistics.median(busy_p50):.1f}",
-                _runs(busy_p50)),
-            Row("relay", "waited for a CPU (ms), idle", f"{statistics.median(idle_wait):.0f}",
-                f"a round's run-queue wait of the relay's threads; {_runs(idle_wait)}"),
-            Row("relay", "waited for a CPU (ms), sending", f"{statistics.median(busy_wait):.0f}",
-                f"{_runs(busy_wait)}; {pinned}"),
+    with contextlib.ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-mail-")))
+        smtp = stack.enter_context(SmtpProcess())
+        relay_args = [*smtp.relay_args(), "--health-details"]
+        roots = [("after", REPO_ROOT)]
+        if args.before:
+            roots.insert(0, (f"before ({args.before})",
+                             export_revision(args.before, work / "before-tree")))  # fmt: skip
+        variants = [
+            Variant(name, stack.enter_context(
+                relay_running(work, name.split()[0], relay_args, root=root)))
+            for name, root in roots
         ]  # fmt: skip
+        pids = [v.relay.process.pid for v in variants if v.relay.process is not None]
+        pinned = "not pinned (--no-pin)" if args.no_pin else pin(pids)
+        logger.info("%s", pinned)
+        for variant in variants:
+            variant.inviter = Inviter(variant.relay.url)
+            rows += phase_1(variant, smtp, args.mails)
+        # Idle and sending alternate (A B A B ...), relay by relay within each round, and the
+        # medians are compared: on a shared machine the others' load drifts more than the
+        # mail adds.
+        for round_number in range(args.rounds):
+            logger.info("round %d of %d", round_number + 1, args.rounds)
+            for variant in variants:
+                smtp.clear()
+                for kind in ("idle", "sending"):
+                    chat_round(variant, smtp, kind, args.sessions, args.duration)
+        if args.rounds:
+            for variant in variants:
+                rows += chat_rows(variant, args.rounds, args.duration, args.sessions)
         load = os.getloadavg()
-        rows.append(Row("machine", "load average (1, 5 min)", f"{load[0]:.1f}, {load[1]:.1f}",
-                        f"{os.cpu_count()} cores; others' processes included"))  # fmt: skip
+        note = f"{os.cpu_count()} cores; others' processes included; {pinned}"
+        rows.append(
+            Row("machine", "load average (1, 5 min)", f"{load[0]:.1f}, {load[1]:.1f}", note)
+        )
     print(render(rows))
     return 0
 

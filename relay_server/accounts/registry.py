@@ -24,6 +24,9 @@ from relay_server.throttle import FailureSlowdown, FailureThrottle, RecentPairs
 
 ACCOUNTS = "accounts"
 TOKENS = "tokens"
+# Several nodes on one database: how long a node trusts its copy of a token before it reads
+# it again (a sign-out on another node takes effect here within this).
+TOKEN_RECHECK_S = 5.0
 MAX_USERNAME_CHARS = 64  # checked before any throttle keeps the name
 # Wrong passwords for one account from one address: 5 in 10 minutes lock that pair only.
 LOGIN_FAILURES_LIMIT = 5
@@ -107,6 +110,7 @@ class Accounts:
         self.known_addresses = RecentPairs(KNOWN_ADDRESS_DAYS * 86400.0, MAX_KNOWN_ADDRESSES)
         self._next_sweep = 0.0
         self._principals: dict[str, tuple[Principal, float, int]] = {}
+        self._checked_at: dict[str, float] = {}  # token -> last read from a shared database
         for doc in store.all(TOKENS):
             self._principals[doc["token_hash"]] = (
                 Principal(doc["username"], doc["role"], doc["token_hash"]),
@@ -117,7 +121,8 @@ class Accounts:
     # -- accounts --------------------------------------------------------------------------
 
     def get(self, username: str) -> dict[str, Any] | None:
-        doc = self.store.find(ACCOUNTS, lambda account: account.get("username") == username)
+        # By key: on a shared database an account another node created is read on use.
+        doc = self.store.lookup(ACCOUNTS, "username", username)
         return dict(doc, doc_id=doc.doc_id) if doc else None
 
     def list(self) -> list[dict[str, Any]]:
@@ -328,7 +333,12 @@ class Accounts:
         return token, expires_at
 
     def authenticate(self, token: str, now: float) -> Principal | None:
-        entry = self._principals.get(token_hash(token))
+        hashed = token_hash(token)
+        entry = self._principals.get(hashed)
+        if self.store.kind != "tinydb" and (
+            entry is None or now - self._checked_at.get(hashed, 0.0) >= TOKEN_RECHECK_S
+        ):
+            entry = self._shared_token(hashed, now)
         if entry is None:
             return None
         principal, expires_at, _ = entry
@@ -337,6 +347,19 @@ class Accounts:
             return None
         self._last_active[principal.token_hash] = now
         return principal
+
+    def _shared_token(self, hashed: str, now: float) -> tuple[Principal, float, int] | None:
+        """Several nodes on one database: the token as the database has it now (signed in on
+        another node, or signed out there), kept for :data:`TOKEN_RECHECK_S`."""
+        doc = self.store.lookup(TOKENS, "token_hash", hashed, fresh=True)
+        if doc is None:
+            self._principals.pop(hashed, None)
+            self._checked_at.pop(hashed, None)
+            return None
+        entry = (Principal(doc["username"], doc["role"], hashed), doc["expires_at"], doc.doc_id)
+        self._principals[hashed] = entry
+        self._checked_at[hashed] = now
+        return entry
 
     def _idle_too_long(self, hashed: str, now: float) -> bool:
         idle_s = self.idle_timeout_s()

@@ -18,6 +18,14 @@ and SMTP gives no way to ask, so it is **not** sent again (never twice): it beco
 ``failed`` with error ``uncertain`` and says so to its sender, who can send it again by hand.
 docs/architecture.md, *Mail*, explains the window.
 
+A mail's content (subject, text, HTML, attachments) is a document of table
+``outbox_contents``, stored once for every mail that carries the same one (a batch of
+invitations in one language: the personal link is written over a stand-in when each is
+sent), and referred to by its SHA-256 (``content``). A batch of 50 invitations wrote 150 KB
+to the journal in one commit with the content in every mail; the chat's messages waited for
+that commit. Mails queued before contents were shared carry their content inline; both are
+read.
+
 The public API for other features (reservations will send invitations, updates and
 reminders through it): :meth:`Outbox.enqueue` an :class:`OutgoingMail`, get its id; read its
 state with :meth:`Outbox.view` or :meth:`Outbox.views`.
@@ -26,7 +34,9 @@ state with :meth:`Outbox.view` or :meth:`Outbox.views`.
 from __future__ import annotations
 
 import base64
+import hashlib
 import heapq
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,9 +44,11 @@ from typing import Any
 
 from relay_server.errors import Refused
 from relay_server.mail.templates import Attachment, MailContent
-from relay_server.store import Store
+from relay_server.store import Document, Store
 
 OUTBOX = "outbox"
+CONTENTS = "outbox_contents"  # one document per distinct content (module docstring)
+CONTENT_FIELDS = ("subject", "text", "html", "attachments")
 QUEUED, SENDING, SENT, RETRYING, FAILED = "queued", "sending", "sent", "retrying", "failed"
 STATES = (QUEUED, SENDING, SENT, RETRYING, FAILED)
 # Why a mail failed (its ``error``); the server's own words are in ``answer``.
@@ -93,6 +105,11 @@ def new_message_id(domain: str) -> str:
     return f"<{secrets.token_hex(16)}@{domain or 'remotesales.invalid'}>"
 
 
+# How long a node holds a mail it sends (row_claims): longer than any SMTP conversation and
+# its retries' pauses, so that no other node sends it meanwhile.
+CLAIM_S = 600.0
+
+
 class Outbox:
     """The mails over the store, with an in-memory index of what is due when.
 
@@ -108,15 +125,25 @@ class Outbox:
         self._due: list[tuple[float, int, str]] = []
         self._sequence = 0
         self._keys: set[str] = set()  # meta["key"] of every mail: see has_key()
+        # Shared contents by SHA-256: the stored fields, their doc id, how many mails use them.
+        self._contents: dict[str, dict[str, Any]] = {}
+        self._content_ids: dict[str, int] = {}
+        self._content_users: dict[str, int] = {}
+        self._last_content: tuple[MailContent | None, str] = (None, "")
         self.on_enqueued: Callable[[], None] = lambda: None  # the sender's wake-up
         # A mail that will never arrive (rejected, or too old to retry): the feature that
         # queued it learns the mail id (an invitation's personal link is closed).
         self.on_undelivered: Callable[[str], None] = lambda mail_id: None
-        for doc in store.all(OUTBOX):
+        mails = store.all(OUTBOX)  # before the contents: a mail's content is written first
+        for doc in store.all(CONTENTS):
+            self._remember_content(doc)
+        for doc in mails:
             self._mails[doc["id"]] = dict(doc)
             self._doc_ids[doc["id"]] = doc.doc_id
             if (doc.get("meta") or {}).get("key"):
                 self._keys.add(doc["meta"]["key"])
+            if doc.get("content") in self._content_users:
+                self._content_users[doc["content"]] += 1
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -127,7 +154,12 @@ class Outbox:
         Returns counts ``{"requeued": n, "uncertain": m}``; call ``wait_durable`` next.
         """
         counts = {"requeued": 0, "uncertain": 0}
-        for mail_id, mail in self._mails.items():
+        for sha256 in [key for key, users in self._content_users.items() if users <= 0]:
+            # Its last mail was dropped but a crash came before the content's own removal.
+            self._drop_content(sha256)
+        for mail_id, mail in list(self._mails.items()):
+            if mail["state"] == SENDING and not self.claim(mail_id):
+                continue  # several nodes on one database: another node is sending it now
             if mail["state"] == SENDING and mail.get("committing"):
                 self._change(mail_id, state=FAILED, committing=False, error=UNCERTAIN,
                              answer=UNCERTAIN_ANSWER, finished_at=now)  # fmt: skip
@@ -156,17 +188,7 @@ class Outbox:
             "to": mail.to,
             "lang": mail.lang,
             "reply_to": mail.reply_to,
-            "subject": mail.content.subject,
-            "text": mail.content.text,
-            "html": mail.content.html,
-            "attachments": [
-                {
-                    "filename": a.filename,
-                    "content_type": a.content_type,
-                    "data": base64.b64encode(a.data).decode("ascii"),
-                }
-                for a in mail.content.attachments
-            ],  # fmt: skip
+            "content": self._share_content(mail.content),
             "meta": dict(mail.meta),
             "state": QUEUED,
             "committing": False,
@@ -221,11 +243,12 @@ class Outbox:
     def content(self, mail_id: str) -> tuple[dict[str, Any], MailContent]:
         """The stored mail and its content, for the sender."""
         mail = self._mails[mail_id]
+        stored = self._content_of(mail["content"]) if "content" in mail else mail  # or inline
         attachments = tuple(
             Attachment(a["filename"], a["content_type"], base64.b64decode(a["data"]))
-            for a in mail["attachments"]
+            for a in stored["attachments"]
         )
-        return mail, MailContent(mail["subject"], mail["text"], mail["html"], attachments)
+        return mail, MailContent(stored["subject"], stored["text"], stored["html"], attachments)
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATES, 0)
@@ -261,6 +284,15 @@ class Outbox:
                     return due_at
             heapq.heappop(self._due)
         return None
+
+    def claim(self, mail_id: str) -> bool:
+        """Take the mail for this node's sender (several nodes on one database: exactly one
+        sends it); False, and forgotten here, when another node has it or has sent it."""
+        if self.store.claim(OUTBOX, self._doc_ids[mail_id], CLAIM_S):
+            return True
+        self._mails.pop(mail_id, None)
+        self._doc_ids.pop(mail_id, None)
+        return False
 
     def begin(self, mail_id: str, now: float) -> None:
         """The sender starts a try: ``sending`` (make it durable before the transaction)."""
@@ -312,6 +344,11 @@ class Outbox:
             mail = self._mails.pop(mail_id)
             self.store.remove(OUTBOX, self._doc_ids.pop(mail_id))
             self._keys.discard((mail.get("meta") or {}).get("key") or "")
+            sha256 = mail.get("content")
+            if sha256 in self._content_users:
+                self._content_users[sha256] -= 1
+                if self._content_users[sha256] <= 0:  # no mail of this node uses it any more
+                    self._drop_content(sha256)
         return len(old)
 
     def retry_waiting_now(self, now: float) -> int:
@@ -323,6 +360,58 @@ class Outbox:
         return len(waiting)
 
     # -- inside ----------------------------------------------------------------------------
+
+    def _remember_content(self, doc: Document) -> None:
+        self._contents[doc["sha256"]] = {key: doc[key] for key in CONTENT_FIELDS}
+        self._content_ids[doc["sha256"]] = doc.doc_id
+        self._content_users.setdefault(doc["sha256"], 0)
+
+    def _content_of(self, sha256: str) -> dict[str, Any]:
+        """A shared content; read from the store when another relay node wrote it."""
+        if sha256 not in self._contents:
+            doc = self.store.lookup(CONTENTS, "sha256", sha256, fresh=True)
+            if doc is None:
+                raise KeyError(f"mail content {sha256} is not stored")
+            self._remember_content(doc)
+        return self._contents[sha256]
+
+    def _drop_content(self, sha256: str) -> None:
+        """Remove a content no mail of this node uses, unless a mail of another relay node
+        (several on one database) still does."""
+        del self._contents[sha256], self._content_users[sha256]
+        doc_id = self._content_ids.pop(sha256)
+        if self.store.lookup(OUTBOX, "content", sha256, fresh=True) is None:
+            self.store.remove(CONTENTS, doc_id)
+
+    def _share_content(self, content: MailContent) -> str:
+        """The SHA-256 of ``content``, stored once in :data:`CONTENTS` for all its mails."""
+        if content is self._last_content[0]:  # a batch queues one content many times
+            sha256 = self._last_content[1]
+            if sha256 in self._contents:
+                self._content_users[sha256] += 1
+                return sha256
+        fields = {
+            "subject": content.subject,
+            "text": content.text,
+            "html": content.html,
+            "attachments": [
+                {
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "data": base64.b64encode(a.data).decode("ascii"),
+                }
+                for a in content.attachments
+            ],
+        }
+        canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()
+        sha256 = hashlib.sha256(canonical).hexdigest()
+        if sha256 not in self._contents:
+            self._content_ids[sha256] = self.store.insert(CONTENTS, {"sha256": sha256, **fields})
+            self._contents[sha256] = fields
+            self._content_users[sha256] = 0
+        self._content_users[sha256] += 1
+        self._last_content = (content, sha256)
+        return sha256
 
     def _schedule(self, mail_id: str, due_at: float) -> None:
         self._sequence += 1

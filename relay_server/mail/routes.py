@@ -174,10 +174,13 @@ def install_mail_routes(
         contents: dict[tuple[str, str], templates.MailContent] = {}
         for address, lang in recipients:
             # A personal link per recipient (one seat, once, revocable in the people list),
-            # issued and durable before its mail is queued. The content holds a stand-in for
-            # the link's secret, the same for every recipient of a language, so the sender
-            # serialises it once and writes each secret over it (templates.substitute).
-            link = relay.invite(who, session_id, address, now)
+            # issued before its mail is queued. One commit makes the request's links and mails
+            # durable (below): a mail's link is on disk before the mail can leave, because
+            # the sender's `committing` is made durable before the final "." and the journal
+            # is written in order. The content holds a stand-in for the link's secret, the
+            # same for every recipient of a language, so the sender serialises it once and
+            # writes each secret over it (templates.substitute).
+            link = relay.invite(who, session_id, address, now, wait=False)
             base, _, secret = link["url"].rpartition("=")
             key = (lang, base)
             if key not in contents:
@@ -193,7 +196,7 @@ def install_mail_routes(
                     now, domain,
                 )
             )  # fmt: skip
-        relay.wait_durable()  # every mail is on disk before the 202
+        relay.wait_durable()  # every link and mail is on disk before the 202
         bottle.response.status = 202
         return {"mails": with_links(who, session_id, [outbox.view(mail_id) for mail_id in ids])}
 

@@ -4,12 +4,24 @@ One connection at a time, kept open between mails (and closed after IDLE_CLOSE_S
 work), so a burst of invitations costs one TLS handshake and login. The settings are read for
 every mail: an admin's change applies to the next mail without a restart.
 
-A successful try waits for two syncs of the store's group commit (which the chat shares):
-``sending`` before the transaction and ``committing`` before the final ``.``. Its ``sent``
-is not waited for on its own: the next try's ``sending`` sync carries it, or the sync before
-a pause (pacing) or before the sender goes idle. Lost in a crash, the mail is ``uncertain``
-(never sent twice), and that window is no longer than before: one of those syncs comes at
-once. Failures wait for their outcome's sync: they are rare, and their answer is what the
+A successful try asks the store's group commit (which the chat shares) for nothing of its
+own: its marks **ride** on the commits that others ask for (``ride_durable``: the chat's, a
+few milliseconds apart on a busy relay), and only when none comes within ``RIDE_MAX_S`` does
+the sender ask for one. Each mail used to add two or three commits of its own, and the chat's
+messages queued behind them (docs/performance.md, *Mail*). What must be durable, and when:
+
+- ``sending`` is not waited for: the store makes changes durable in order, so it is durable
+  whenever the ``committing`` after it is, and a crash before ``committing`` is durable
+  leaves the mail ``queued``, or ``sending`` without ``committing``, on disk, which recovery
+  queues again (the server cannot have the mail: no final ``.`` yet). Sent once.
+- ``committing`` is durable before the final ``.`` (the sender rides until it is): a crash
+  after that point never sends the mail again.
+- ``sent`` rides on the next commit: before a pause, before the sender goes idle, or before
+  the next try starts (never later: a server that holds the next transaction must not keep
+  an outcome in memory only). Lost in a crash, the mail is ``uncertain`` (never sent twice);
+  the window is at most the committer's ``RIDE_MAX_S`` (10 ms) longer than one sync.
+
+Failures wait for their outcome's own commit: they are rare, and their answer is what the
 sender reads.
 
 Tries are paced (``max_per_s``): see :class:`MailSender`.
@@ -63,6 +75,8 @@ class MailSender:
         outbox: the mails.
         settings: returns the current SMTP settings (read for every mail).
         wait_durable: the store's group commit.
+        ride_durable: the same, but riding on others' commits (``GroupCommitter.ride_durable``);
+            ``wait_durable`` when not given.
         max_per_s: at most this many tries a second (0: unpaced). Mail servers throttle
             senders that burst (a 4xx "too many messages" pushes mails into back-off), and an
             unpaced burst takes the relay's loop and the server's CPU from the chat: 1,000
@@ -76,13 +90,16 @@ class MailSender:
         wait_durable: Callable[[], object],
         clock: Callable[[], float] = time.time,
         max_per_s: float = MAX_PER_S,
+        ride_durable: Callable[[], object] | None = None,
     ):
         self.outbox = outbox
         self.settings = settings
         self.wait_durable = wait_durable
+        self.ride_durable = ride_durable or wait_durable
         self.clock = clock
         self._gap_s = 1.0 / max_per_s if max_per_s > 0 else 0.0
         self._next_try_at = 0.0  # time.monotonic() before which the next try waits
+        self._outcome_at = 0  # the store's sequence number of the last ``sent`` (riding)
         self._wake = Event()
         self._connection: SmtpConnection | None = None
         self._greenlet: gevent.Greenlet | None = None
@@ -131,7 +148,7 @@ class MailSender:
             if self._connection is not None:
                 timeout = min(timeout, IDLE_CLOSE_S)
             self._wake.clear()
-            self.wait_durable()  # the last outcome (``sent``) is on disk before idling
+            self._last_sent_durable()  # before idling
             if self._stopping:
                 return
             if not self._wake.wait(timeout) and self.outbox.next_due(self.clock()) is None:
@@ -139,22 +156,24 @@ class MailSender:
             return
         wait_s = self._next_try_at - time.monotonic()
         if wait_s > 0:  # paced: look again after the pause (the mail may be gone by then)
-            self.wait_durable()  # the last ``sent`` is not left waiting through the pause
-            gevent.sleep(wait_s)
+            self._last_sent_durable()  # not left waiting through the pause
+            gevent.sleep(max(0.0, self._next_try_at - time.monotonic()))
             return
         self._next_try_at = time.monotonic() + self._gap_s
         self.deliver(mail_id)
 
     def deliver(self, mail_id: str) -> None:
         """One try of one mail, its outcome durable before the next."""
+        if not self.outbox.claim(mail_id):  # another relay node sends this one
+            return
         settings = self.settings()
         if not settings.configured:
             self.outbox.begin(mail_id, self.clock())
             self.outbox.deferred(mail_id, NOT_CONFIGURED, self.clock())
             self.wait_durable()
             return
-        self.outbox.begin(mail_id, self.clock())
-        self.wait_durable()  # ``sending``, and the previous mail's ``sent``
+        self._last_sent_durable()  # before a server can hold this try up
+        self.outbox.begin(mail_id, self.clock())  # not waited for (module docstring)
         mail, content = self.outbox.content(mail_id)
         try:
             reply_to = mail.get("reply_to") or ""
@@ -176,7 +195,7 @@ class MailSender:
 
         def commit_point() -> None:
             self.outbox.committing(mail_id)
-            self.wait_durable()
+            self.ride_durable()  # with ``sending`` and the previous mail's ``sent``
 
         try:
             answer = self._send(settings, message, mail["to"], commit_point)
@@ -204,8 +223,14 @@ class MailSender:
             raise
         else:
             self.outbox.sent(mail_id, answer, self.clock())
+            self._outcome_at = self.outbox.store.appended
             return  # durable with the next try's `sending`, or before idling (module docstring)
         self.wait_durable()
+
+    def _last_sent_durable(self) -> None:
+        """The last ``sent`` on disk, riding on others' commits (module docstring)."""
+        if self.outbox.store.synced < self._outcome_at:
+            self.ride_durable()
 
     def _committed(self, mail_id: str) -> bool:
         return bool(self.outbox.content(mail_id)[0].get("committing"))

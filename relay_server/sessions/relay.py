@@ -39,7 +39,7 @@ from relay_server.screen.router import Screens
 from relay_server.sessions.access_codes import CodeError, format_code
 from relay_server.sessions.admission import Admission
 from relay_server.sessions.agent_icons import AgentIcons
-from relay_server.sessions.chat_log import ChatLog
+from relay_server.sessions.chat_log import ChatLog, chat_table
 from relay_server.sessions.chat_sockets import HandshakeRefused
 from relay_server.sessions.join_guard import (
     DEFAULT_GUESS_BUDGET,
@@ -62,7 +62,7 @@ from relay_server.sessions.supports import (
     SupportDirectory,
     SupportSession,
 )
-from relay_server.store import Store
+from relay_server.store import Document, Store
 from relay_server.whiteboard.boards import Whiteboards
 from relay_server.whiteboard.images import BoardImages
 from suite.protocol import (
@@ -176,18 +176,72 @@ class Relay(Admission):
         self.handover = HistoryHandover(store, self.notes, self.history, self.usage)
         self.handover.recover(LIVE_SESSIONS)
         self._live_doc_ids: dict[str, int] = {}
-        for doc in store.all(LIVE_SESSIONS):
-            session = SupportSession.from_record(doc)
-            self.directory.restore(session)
-            self._live_doc_ids[session.id] = doc.doc_id
-            self.hub.take_session(session.id, SESSION_LEASE_S)
+        live = store.all(LIVE_SESSIONS)
+        for doc in live:
+            # Several nodes on one database: a session a live node owns stays its own.
+            if self.hub.take_session(doc["id"], SESSION_LEASE_S) == self.hub.node_id:
+                self._restore(doc)
         if self._live_doc_ids:
             logger.info("restored %d live sessions", len(self._live_doc_ids))
         # A session that ended while its board's removal was not yet written (a crash).
+        live_ids = {doc["id"] for doc in live}
         for session_id in self.whiteboards.session_ids():
-            if session_id not in self.directory.sessions:
+            if session_id not in live_ids:
                 self.whiteboards.forget(session_id)
         self._load_invitations()  # personal links (seats.py)
+
+    def _restore(self, doc: Document) -> SupportSession:
+        session = SupportSession.from_record(doc)
+        self.directory.restore(session)
+        self._live_doc_ids[session.id] = doc.doc_id
+        return session
+
+    def ensure_owned(self, session_id: str) -> bool:
+        """Serve ``session_id`` here: a live session of this node, or one whose node died or
+        drained (its lease in the hub is gone), taken over from the store (docs/architecture.md,
+        *When the owner dies*). Returns True when it was taken over just now.
+
+        Nothing happens for a session this node has or the store does not (ended, unknown):
+        the request goes on and answers as it would on one node.
+
+        Raises:
+            Refused: ``wrong_node`` (409): another live node owns it; the client retries
+                through the balancer, which sends it there.
+            HubError: the hub cannot be asked (the routes answer ``hub_unavailable``).
+        """
+        if session_id in self.directory.sessions or self.hub.kind == "local":
+            return False
+        # The hub first: a client retrying while the owner lives costs no database read.
+        owner = self.hub.owner(session_id)
+        if owner is not None and owner != self.hub.node_id:
+            raise _wrong_node(session_id, owner)
+        doc = self.store.lookup(LIVE_SESSIONS, "id", session_id, fresh=True)
+        if doc is None or session_id in self.directory.sessions:  # (a greenlet took it)
+            return False
+        owner = self.hub.take_session(session_id, SESSION_LEASE_S)
+        if owner != self.hub.node_id:
+            raise _wrong_node(session_id, owner)
+        if session_id in self.directory.sessions:  # another greenlet's request took it over
+            return False
+        # From here to the end nothing yields: one greenlet restores the session, once.
+        self.store.forget(chat_table(session_id))  # the dead owner's messages, from the store
+        self._chats.pop(session_id, None)
+        self._restore(doc)
+        logger.info("took session %s over", session_id, extra={"session_id": session_id})
+        return True
+
+    def _session_by_code(self, code: str, now: float) -> SupportSession:
+        """The session of ``code``, taken over first when its node is gone (the code is
+        claimed in the hub under the session's id)."""
+        try:
+            return self.directory.session_by_code(code, now)
+        except CodeError as error:
+            holder = self.hub.holder("code", code) if self.hub.kind != "local" else None
+            if error.problem != "invalid_code" or holder is None:
+                raise
+            if not self.ensure_owned(holder):
+                raise
+            return self.directory.session_by_code(code, now)
 
     # -- agent HTTP actions ----------------------------------------------------------------
 
@@ -316,7 +370,7 @@ class Relay(Admission):
                         f"too many wrong codes; try again in {int(wait) + 1} s",
                         wait,
                     )
-                session = self.directory.session_by_code(code, now)
+                session = self._session_by_code(code, now)
                 if self.join_guard.admission_required(now, len(self.directory.codes)):
                     return self._knock(session, name, KnockVia.CODE, ip, now)
                 customer = self.directory.join_by_code(
@@ -522,6 +576,14 @@ _CODE_MESSAGES = {
     "code_used": "This access code has already been used. Ask your agent for a new one.",
     "code_expired": "This access code has expired. Ask your agent for a new one.",
 }
+
+
+def _wrong_node(session_id: str, owner: str) -> Refused:
+    return Refused(
+        "wrong_node",
+        "this session is served by another relay node; retry through the balancer",
+        details={"session_id": session_id, "node": owner},
+    )
 
 
 def invitation_text(session: SupportSession, relay_url: str, join_url: str) -> str:

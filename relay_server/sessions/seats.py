@@ -70,9 +70,13 @@ class Seats(ChatSockets):
     # -- personal invitation links -----------------------------------------------------------
 
     def invite(
-        self, principal: Principal, session_id: str, label: Any, now: float
+        self, principal: Principal, session_id: str, label: Any, now: float, wait: bool = True
     ) -> dict[str, Any]:
         """A personal invitation link for one invitee (one seat in this session, once).
+
+        Args:
+            wait: False when the caller makes the link durable itself before it hands it out
+                (the invitation mails: one commit for a request's links and mails).
 
         Returns:
             ``{invitation: {...}, url}``: the link is shown once; the secret is not kept in
@@ -86,7 +90,8 @@ class Seats(ChatSockets):
         except InvitationError as error:
             raise Refused(str(error.problem), error.message) from None
         self._store_invitation(invitation)
-        self.wait_durable()  # the link must survive a restart before it is handed out
+        if wait:
+            self.wait_durable()  # the link must survive a restart before it is handed out
         relay_url = session.relay_url or (self.options.public_url or "").rstrip("/")
         return {"invitation": invitation.view(), "url": f"{relay_url}/?invite={invitation.secret}"}
 

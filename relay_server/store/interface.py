@@ -2,7 +2,7 @@
 
 Every domain (accounts, sessions and their chat, notes, invitations, reservations, the mail
 outbox, options and audit log, whiteboards, favourites, agent data, icon numbers) keeps its
-own in-memory index and talks to the store in five shapes only, found by reading every use:
+own in-memory index and talks to the store in a few shapes only, found by reading every use:
 
 - ``all(table)``: the whole table, read once when the domain starts (and by a few admin
   reads: the audit log, favourites' kept documents);
@@ -10,6 +10,9 @@ own in-memory index and talks to the store in five shapes only, found by reading
   Python predicate (an account by its user name);
 - ``insert`` / ``update`` (merge top-level fields) / ``remove`` / ``drop_table`` (an ended
   session's chat);
+- ``lookup`` (a document by one key, read from the database when another node wrote it),
+  ``forget`` (read a table again: a session taken over) and ``claim`` (one node works on a
+  row: a mail being sent), for several nodes on one PostgreSQL database;
 - the durability barrier: a change is durable once ``sync()`` (or the group committer's
   ``wait_durable``, which batches many greenlets' changes into one ``sync``) has returned
   after it; nobody acknowledges a change before that.
@@ -61,6 +64,22 @@ class Store(Protocol):
 
     def find(self, table: str, predicate: Callable[[Document], bool]) -> Document | None:
         """The first document (lowest id) for which ``predicate`` is true, or ``None``."""
+        ...
+
+    def lookup(self, table: str, field: str, value: str, fresh: bool = False) -> Document | None:
+        """The first document whose top-level ``field`` is ``value``; on PostgreSQL read from
+        the database when this node's copy lacks it (another node wrote it: a token), or
+        always with ``fresh`` (another node may have removed it: a token signed out there)."""
+        ...
+
+    def forget(self, table: str) -> None:
+        """Drop this node's copy of ``table`` so that its next use reads it again (a session
+        taken over from another node); a no-op where one process owns the data."""
+        ...
+
+    def claim(self, table: str, doc_id: int, ttl_s: float) -> bool:
+        """Work on an existing row for ``ttl_s`` (a mail being sent): True when this node
+        holds it, False when another node does or the row is gone. Atomic across nodes."""
         ...
 
     def has_table(self, name: str) -> bool: ...

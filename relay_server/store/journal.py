@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ class Journal:
         self.appended = 0  # sequence number of the last appended change
         self.synced = 0  # sequence number of the last durable change
         self.size_bytes = os.fstat(self._fd).st_size
+        # The last sync's bytes and fsync duration, for the committer's stats (commit_stats).
+        self.last_sync_bytes = 0
+        self.last_fsync_s = 0.0
 
     def append(self, change: dict[str, Any]) -> int:
         """Buffer one change; returns its sequence number for ``synced`` comparisons."""
@@ -43,14 +47,19 @@ class Journal:
         with self._lock:
             lines, self._buffer = self._buffer, []
             upto = self.appended
+        written_bytes, fsync_s = 0, 0.0
         if lines:
             data = b"".join(lines)
             view = memoryview(data)
             while view:
                 written = os.write(self._fd, view)
                 view = view[written:]
+            started = time.perf_counter()
             os.fsync(self._fd)
-            self.size_bytes += len(data)
+            fsync_s = time.perf_counter() - started
+            written_bytes = len(data)
+            self.size_bytes += written_bytes
+        self.last_sync_bytes, self.last_fsync_s = written_bytes, fsync_s
         with self._lock:
             self.synced = max(self.synced, upto)
         return upto

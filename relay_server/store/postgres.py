@@ -1,8 +1,15 @@
 """The PostgreSQL store (``--store postgresql://...``): the store interface on a database.
 
-The relay's domains read whole tables once at start and keep their own indexes, so this store
-does as the TinyDB one does: it loads every document into memory when it opens, answers reads
-from there, and writes changes through to PostgreSQL in batches. ``sync()`` is the group
+Several relay nodes share one database (docs/architecture.md, *Several relay nodes*). A node
+loads a table into memory on its first use (``all``, ``get``, ``insert``...), not every table
+at open: the tables of one session (``chat:<id>`` and the like, names with a ``:``) are read
+only by the node that owns the session, when it starts or takes it over; :meth:`forget` drops
+a table's copy so that the next use reads it again (a session taken over from a dead node).
+Shared tables (accounts, tokens, the outbox, live sessions...) are cached the same way, and a
+key another node wrote is read on use by :meth:`lookup` (a token signed in elsewhere). Ids of
+shared tables come in blocks reserved in ``table_ids`` (two nodes never pick one id); rows one
+node works on for a while (a mail being sent) are claimed in ``row_claims`` (:meth:`claim`).
+Writes go through to PostgreSQL in batches. ``sync()`` is the group
 commit: every change since the last one goes in ONE transaction (upserts of the documents'
 latest versions, deletes, dropped tables), however many greenlets made them; a change is
 durable once a ``sync()`` that started after it has returned (the group committer's
@@ -13,10 +20,6 @@ gevent: psycopg 3 waits for its socket with ``select`` when gevent has monkey-pa
 commit yields to the other greenlets instead of blocking the loop: the committer runs it in
 the loop (no thread hand-over; measured in docs/performance.md).
 
-One relay per database for now: the store holds a PostgreSQL advisory lock for as long as it
-is open (as the TinyDB store locks its folder); a second relay is refused. The shared hub
-(next step, docs/architecture.md) lifts that.
-
 Schema: ordered migration files in ``migrations/`` (``NNNN_name.sql``), applied at open in
 one transaction under an advisory lock, recorded in ``schema_version``.
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -39,10 +43,10 @@ from relay_server.store.interface import Document, StoreError
 logger = logging.getLogger(__name__)
 
 MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-RELAY_LOCK_KEY = 0x52454C4159  # "RELAY": one relay per database (the advisory lock)
 MIGRATION_LOCK_KEY = 0x4D49475241  # "MIGRA": one schema migration at a time
 POOL_MAX = 4
 CONNECT_TIMEOUT_S = 10.0
+ID_BLOCK = 64  # ids of a shared table reserved per round trip
 READY_TIMEOUT_S = 2.0
 
 _UPSERT = (
@@ -50,6 +54,22 @@ _UPSERT = (
     "ON CONFLICT (tbl, id) DO UPDATE SET doc = excluded.doc"
 )
 _DELETE = "DELETE FROM documents WHERE tbl = %s AND id = %s"
+# A block of ids: the first reservation starts above the table's highest stored id (a
+# database migrated from TinyDB, or written before table_ids existed).
+_RESERVE = (
+    "INSERT INTO table_ids (tbl, next_id) VALUES (%(tbl)s, "
+    "(SELECT coalesce(max(id), 0) + 1 FROM documents WHERE tbl = %(tbl)s) + %(n)s) "
+    "ON CONFLICT (tbl) DO UPDATE SET next_id = table_ids.next_id + %(n)s RETURNING next_id"
+)
+# Take (or renew) a claim on an existing row: free, expired, or already this node's.
+_CLAIM = (
+    "INSERT INTO row_claims (tbl, id, node, until) "
+    "SELECT %(tbl)s, %(id)s, %(node)s, now() + %(ttl)s * interval '1 second' "
+    "WHERE EXISTS (SELECT 1 FROM documents WHERE tbl = %(tbl)s AND id = %(id)s) "
+    "ON CONFLICT (tbl, id) DO UPDATE SET node = excluded.node, until = excluded.until "
+    "WHERE row_claims.node = excluded.node OR row_claims.until < now() RETURNING node"
+)
+LOOKUP_FIELDS = {"tokens": "token_hash", "accounts": "username", "live_sessions": "id"}
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -103,107 +123,169 @@ def connect_kwargs(password: str | None) -> dict[str, Any]:
 
 
 class PostgresStore:
-    """The :class:`~relay_server.store.interface.Store` on PostgreSQL.
+    """The :class:`~relay_server.store.interface.Store` on PostgreSQL, shared by every node.
 
     Args:
         url: a libpq connection URL or string, without the password (see ``password``).
         folder: the local folder for files' bytes, photos and exports.
         password: from ``--store-password-file`` or ``$REMOTESALES_STORE_PASSWORD``; ``None``
             lets libpq find one (``PGPASSWORD``, ``PGPASSFILE``, ``~/.pgpass``).
+        node_id: who claims rows (:meth:`claim`); a random one by default.
 
     Raises:
-        StoreError: the database cannot be reached, has a newer schema, or another relay
-            uses it.
+        StoreError: the database cannot be reached or has a newer schema.
     """
 
     kind = "postgresql"
     sync_blocks_loop = False
     needs_checkpoint = False
 
-    def __init__(self, url: str, folder: str | Path, password: str | None = None):
+    def __init__(
+        self, url: str, folder: str | Path, password: str | None = None, node_id: str = ""
+    ):
         self.url = url
         self.password = password
+        self.node_id = node_id or uuid.uuid4().hex[:16]
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         kwargs = connect_kwargs(password)
         try:
-            self._lock_conn = psycopg.connect(url, autocommit=True, **kwargs)
+            with psycopg.connect(url, autocommit=True, **kwargs) as conn:
+                applied = migrate_schema(conn)
         except psycopg.Error as error:
-            raise StoreError(f"cannot connect to the database: {_reason(error)}") from None
-        try:
-            locked = self._lock_conn.execute(
-                "SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK_KEY,)
-            ).fetchone()
-            if not (locked and locked[0]):
-                raise StoreError(
-                    "the database is in use by another relay (stop it first; several relays "
-                    "on one database need the shared hub, docs/architecture.md)"
-                )
-            applied = migrate_schema(self._lock_conn)
-            if applied:
-                logger.info("database schema migrated", extra={"migrations": applied})
-            self._tables = self._load()
-        except BaseException:
-            self._lock_conn.close()
-            raise
+            raise StoreError(f"cannot use the database: {_reason(error)}") from None
+        if applied:
+            logger.info("database schema migrated", extra={"migrations": applied})
         self.pool = ConnectionPool(
             url, min_size=1, max_size=POOL_MAX, kwargs=kwargs, open=True, name="relay-store"
         )
+        self._tables: dict[str, dict[int, dict[str, Any]]] = {}
         self._next_ids: dict[str, int] = {}
+        self._id_blocks: dict[str, tuple[int, int]] = {}  # shared table -> [next, end)
         self._pending: dict[tuple[str, int], dict[str, Any] | None] = {}
         self._dropped: list[str] = []
         self._appended = 0
         self._synced = 0
 
-    def _load(self) -> dict[str, dict[int, dict[str, Any]]]:
-        tables: dict[str, dict[int, dict[str, Any]]] = {}
-        with self._lock_conn.cursor() as cursor:
-            cursor.execute("SELECT tbl, id, doc FROM documents ORDER BY tbl, id")
-            for table, doc_id, doc in cursor:
-                tables.setdefault(table, {})[doc_id] = doc
-        return tables
+    def _table(self, table: str) -> dict[int, dict[str, Any]]:
+        """The table's documents, read from the database on first use."""
+        docs = self._tables.get(table)
+        if docs is None:
+            with self.pool.connection() as conn:
+                rows = conn.execute(
+                    "SELECT id, doc FROM documents WHERE tbl = %s ORDER BY id", (table,)
+                ).fetchall()
+            docs = self._tables.setdefault(table, {})  # another greenlet may have read it
+            for doc_id, doc in rows:
+                if (table, doc_id) not in self._pending:  # this node's newer change wins
+                    docs.setdefault(doc_id, doc)
+        return docs
 
     # -- reading ---------------------------------------------------------------------------
 
     def all(self, table: str) -> list[Document]:
-        return [
-            Document(doc, doc_id) for doc_id, doc in sorted(self._tables.get(table, {}).items())
-        ]
+        return [Document(doc, doc_id) for doc_id, doc in sorted(self._table(table).items())]
 
     def get(self, table: str, doc_id: int) -> Document | None:
-        doc = self._tables.get(table, {}).get(doc_id)
+        doc = self._table(table).get(doc_id)
         return None if doc is None else Document(doc, doc_id)
 
     def find(self, table: str, predicate: Callable[[Document], bool]) -> Document | None:
         return next((doc for doc in self.all(table) if predicate(doc)), None)
 
+    def lookup(self, table: str, field: str, value: str, fresh: bool = False) -> Document | None:
+        """The document whose ``field`` is ``value``: from memory, else read from the database
+        (another node wrote it since this one read the table) and kept.
+
+        Args:
+            fresh: ask the database even when memory has it (another node may have removed
+                or changed it: a token signed out elsewhere); memory follows the answer.
+
+        Only the keys of :data:`LOOKUP_FIELDS` are indexed for this.
+        """
+        docs = self._table(table)
+        cached = next((i for i, doc in docs.items() if doc.get(field) == value), None)
+        if cached is not None and not fresh:
+            return Document(docs[cached], cached)
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT id, doc FROM documents WHERE tbl = %s AND doc->>%s = %s "
+                "ORDER BY id LIMIT 1",
+                (table, field, value),
+            ).fetchone()
+        if cached is not None and (table, cached) in self._pending:
+            return Document(docs[cached], cached)  # changed here, not yet committed: ours
+        if row is None:
+            if cached is not None:
+                del docs[cached]  # removed by another node
+            return None
+        doc_id, doc = row
+        if (table, doc_id) in self._pending:  # removed here, not yet committed
+            return None
+        docs[doc_id] = doc
+        return Document(doc, doc_id)
+
+    def forget(self, table: str) -> None:
+        """Drop this node's copy of ``table``: the next use reads it again from the database
+        (a session this node takes over from another). Pending changes are kept."""
+        if not any(key[0] == table for key in self._pending):
+            self._tables.pop(table, None)
+            self._next_ids.pop(table, None)
+
     def has_table(self, name: str) -> bool:
-        return name in self._tables
+        return bool(self._table(name))
 
     def tables(self) -> list[str]:
-        return sorted(self._tables)
+        with self.pool.connection() as conn:
+            stored = {row[0] for row in conn.execute("SELECT DISTINCT tbl FROM documents")}
+        return sorted(stored | {name for name, docs in self._tables.items() if docs})
 
     # -- writing ---------------------------------------------------------------------------
 
     def insert(self, table: str, doc: dict[str, Any]) -> int:
-        docs = self._tables.setdefault(table, {})
-        doc_id = self._next_ids.get(table) or max(docs, default=0) + 1
-        self._next_ids[table] = doc_id + 1
+        docs = self._table(table)
+        if ":" in table:  # one session's table: only its owner writes it
+            doc_id = self._next_ids.get(table) or max(docs, default=0) + 1
+            self._next_ids[table] = doc_id + 1
+        else:
+            doc_id = self._shared_id(table)
         docs[doc_id] = dict(doc)
         self._changed(table, doc_id, docs[doc_id])
         return doc_id
 
+    def _shared_id(self, table: str) -> int:
+        """The next id of a shared table, from this node's block (a new block when it is
+        used up: one round trip per :data:`ID_BLOCK` inserts)."""
+        next_id, end = self._id_blocks.get(table, (0, 0))
+        if next_id >= end:
+            with self.pool.connection() as conn:
+                row = conn.execute(_RESERVE, {"tbl": table, "n": ID_BLOCK}).fetchone()
+            assert row is not None
+            # Another greenlet may have taken a block meanwhile: the newer one is used.
+            next_id, end = row[0] - ID_BLOCK, row[0]
+        self._id_blocks[table] = (next_id + 1, end)
+        return next_id
+
+    def claim(self, table: str, doc_id: int, ttl_s: float) -> bool:
+        """Work on one row for ``ttl_s`` (a mail being sent): True when this node holds it now,
+        False when another node does or the row is gone. Atomic in the database."""
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                _CLAIM, {"tbl": table, "id": doc_id, "node": self.node_id, "ttl": ttl_s}
+            ).fetchone()
+        return row is not None
+
     def update(self, table: str, doc_id: int, fields: dict[str, Any]) -> None:
-        doc = self._tables.get(table, {})[doc_id]  # KeyError: no such document
+        doc = self._table(table)[doc_id]  # KeyError: no such document
         doc.update(fields)
         self._changed(table, doc_id, doc)
 
     def remove(self, table: str, doc_id: int) -> None:
-        if self._tables.get(table, {}).pop(doc_id, None) is not None:
+        if self._table(table).pop(doc_id, None) is not None:
             self._changed(table, doc_id, None)
 
     def drop_table(self, table: str) -> None:
-        self._tables.pop(table, None)
+        self._tables[table] = {}  # empty, not unread: the rows go at the next commit
         self._next_ids.pop(table, None)
         for key in [key for key in self._pending if key[0] == table]:
             del self._pending[key]
@@ -269,12 +351,11 @@ class PostgresStore:
         return None
 
     def close(self) -> None:
-        """Commit what is pending, close the pool and release the database."""
+        """Commit what is pending and close the pool."""
         try:
             self.sync()
         finally:
             self.pool.close()
-            self._lock_conn.close()
 
 
 def _dumps(doc: dict[str, Any]) -> str:

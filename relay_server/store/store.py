@@ -128,6 +128,17 @@ class TinyDBStore:
     def find(self, table: str, predicate: Callable[[Document], bool]) -> Document | None:
         return next((doc for doc in self.all(table) if predicate(doc)), None)
 
+    def lookup(self, table: str, field: str, value: str, fresh: bool = False) -> Document | None:
+        """The first document whose ``field`` is ``value`` (one process: memory holds all)."""
+        return self.find(table, lambda doc: doc.get(field) == value)
+
+    def forget(self, table: str) -> None:
+        """Nothing to drop: one relay owns the folder, so its memory is never stale."""
+
+    def claim(self, table: str, doc_id: int, ttl_s: float) -> bool:
+        """One relay per folder: every row that exists is this relay's to work on."""
+        return self.get(table, doc_id) is not None
+
     def has_table(self, name: str) -> bool:
         return name in self._memory.read()
 

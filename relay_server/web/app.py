@@ -30,6 +30,7 @@ from relay_server.errors import Refused
 from relay_server.files.routes import install_file_routes
 from relay_server.history.routes import install_history_routes
 from relay_server.history.statistics_routes import install_statistics_routes
+from relay_server.hub import HubError
 from relay_server.reservations.routes import install_reservation_routes
 from relay_server.reservations.service import Reservations
 from relay_server.sessions.access_codes import CODE_DIGITS, normalize_code
@@ -43,7 +44,7 @@ from relay_server.web.http_bodies import http_status, json_body, json_route
 from relay_server.web.ws_endpoint import serve_websocket
 from relay_server.whiteboard.routes import install_whiteboard_routes
 from suite.http_json import RELAY_CONNECT_SRC, add_security_headers
-from suite.protocol import PROTOCOL_VERSION
+from suite.protocol import PROTOCOL_VERSION, CloseCode
 from suite.resources import ui_dir
 from suite.version import VERSION
 
@@ -60,6 +61,7 @@ def build_app(
     viewer_builds: ViewerBuilds | None = None,
     health_details: bool = False,
     reservations: Reservations | None = None,
+    commit_stats: Callable[[], dict[str, Any]] | None = None,
 ) -> bottle.Bottle:
     """The relay's Bottle app.
 
@@ -70,6 +72,7 @@ def build_app(
             without it only to an admin's bearer token.
         reservations: the reservation store (A11); the server passes its own so that the
             mailer and the reminders follow it, else one is made here.
+        commit_stats: the group committer's counters (``store`` in ``/health``'s details).
     """
     app = bottle.Bottle()
     started = clock()
@@ -110,6 +113,7 @@ def build_app(
             "sessions": len(relay.directory.sessions),
             "websockets": relay.rooms.connection_count(),
             "screen": relay.screens.stats(),
+            **({"store": commit_stats()} if commit_stats is not None else {}),
         }
 
     @app.get("/ready")
@@ -326,6 +330,42 @@ def build_app(
             return "websocket upgrade required"
         serve_websocket(ws, client_ip(), relay, clock)
         return ""
+
+    @app.install
+    def serve_on_owner(callback: Callable) -> Callable:
+        """Several relay nodes: a request naming a session (``/api/supports/<id>``,
+        ``/api/sessions/<id>/...``, ``?session=`` on ``/ws``) is served by its owner; this
+        node takes it over when its node is gone, else answers ``409 wrong_node`` (a
+        websocket: closed ``going_away``, reconnect). A hub that cannot be reached answers
+        ``503 hub_unavailable``, here and in every route (never a bare 500)."""
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            session_id = kwargs.get("session_id") or bottle.request.query.get("session")
+            try:
+                if session_id:
+                    relay.ensure_owned(str(session_id)[:64])
+                    if session_id in relay.directory.sessions:  # the balancer learns it
+                        bottle.response.set_header(proxy_headers.AFFINITY_HEADER, session_id)
+                return callback(*args, **kwargs)
+            except (Refused, HubError) as error:
+                refused = (
+                    error
+                    if isinstance(error, Refused)
+                    else Refused("hub_unavailable", "the relay's hub cannot be reached; try again")
+                )
+                if isinstance(error, HubError):
+                    logger.warning("%s", error)
+                ws = bottle.request.environ.get("wsgi.websocket")
+                if ws is not None:  # upgraded already: the close says why, the client retries
+                    ws.close(int(CloseCode.GOING_AWAY), f"{refused.code}: {refused.message}")
+                    return ""
+                return bottle.HTTPResponse(
+                    json.dumps(refused.body()),
+                    status=http_status(refused),
+                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+                )
+
+        return wrapper
 
     @app.install
     def answer_timeouts(callback: Callable) -> Callable:

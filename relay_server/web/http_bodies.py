@@ -75,6 +75,9 @@ HTTP_STATUS: dict[str, int] = {
     "meeting_not_found": 404, "meeting_not_open": 409, "meeting_missed": 410,
     "meeting_over": 410, "meeting_cancelled": 410, "meeting_link_used": 410,
     "meeting_link_revoked": 410,
+    # several relay nodes (docs/architecture.md): the session lives on another node; the hub
+    # (Redis) cannot be reached
+    "wrong_node": 409, "hub_unavailable": 503,
 }  # fmt: skip
 """The HTTP status of every error code the relay's API answers (docs/protocol.md, *HTTP API*)."""
 

@@ -30,6 +30,7 @@ import io
 import logging
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 from gevent.pywsgi import WSGIServer
@@ -170,6 +171,9 @@ class TimedConnectionMixin:
         extra = getattr(self.server, "response_headers", None)
         if extra:
             headers = [*headers, *extra]
+        upgrade_headers = getattr(self.server, "upgrade_headers", None)
+        if upgrade_headers is not None and status.startswith("101"):
+            headers = [*headers, *upgrade_headers(self.environ)]
         return super().start_response(status, headers, exc_info)  # type: ignore[misc]
 
     def upgrade_connection(self) -> Any:
@@ -213,6 +217,9 @@ class LimitedWSGIServer(WSGIServer):
         super().__init__(*args, **kwargs)
         self.limits = limits
         self.response_headers = list(response_headers)  # added to every response
+        # More headers for a websocket's 101, from its request (the session's affinity): set
+        # by the server that knows the relay; None adds nothing.
+        self.upgrade_headers: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
         self.slots = AddressSlots(limits.max_per_address)
         self._last_refusal_log = 0.0
         self._last_descriptor_log = 0.0

@@ -11,6 +11,8 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
 import gevent
 from gevent.event import Event
@@ -37,7 +39,7 @@ from relay_server.viewer.builds import ViewerBuilds
 from relay_server.web.app import build_app
 from relay_server.web.connection_limits import ConnectionLimits
 from relay_server.web.http_server import LimitedWSGIServer, timed_handler_class
-from relay_server.web.proxy_headers import NODE_HEADER
+from relay_server.web.proxy_headers import AFFINITY_HEADER, NODE_HEADER
 from relay_server.web.refusals import refusals
 from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
@@ -111,6 +113,7 @@ def run(
         viewer_builds=ViewerBuilds(config.viewer_dir),
         health_details=config.health_details,
         reservations=reservations,
+        commit_stats=committer.stats.snapshot,
     )
     # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
     outbox = Outbox(store, config.mail_retry)
@@ -118,7 +121,10 @@ def run(
     committer.wait_durable()
     if any(recovered.values()):
         logger.info("outbox recovered after a stop", extra=recovered)
-    sender = MailSender(outbox, lambda: smtp_settings(settings.get), committer.wait_durable)
+    sender = MailSender(
+        outbox, lambda: smtp_settings(settings.get), committer.wait_durable_mail,
+        ride_durable=committer.ride_durable_mail,
+    )  # fmt: skip
     install_mail_routes(app, relay, settings, outbox, sender)
 
     def options_changed(keys: list[str]) -> None:
@@ -179,6 +185,7 @@ def run(
         error_log=logging.getLogger("relay_server.wsgi"),
         **ssl_args,
     )
+    server.upgrade_headers = lambda environ: _session_affinity(relay, environ)
     server.start()
     scheme = "https" if config.tls_cert else "http"
     host, port = server.address[:2]
@@ -218,12 +225,16 @@ def run(
 
     logger.info("relay stopping")
     ticker.kill()
-    relay.hand_over_all()  # drain: other nodes may take the sessions over now
     reminder_loop.stop()
     cleanup.kill()
     server.stop_accepting()
     for member in relay.rooms.members() + relay.screens.members():
         member.close(CloseCode.GOING_AWAY, "relay restarting")
+    relay.whiteboards.flush()
+    # Drain: what was acknowledged is committed before another node may read it, then the
+    # lease goes and the clients' reconnects are taken over at once (not after the lease).
+    committer.wait_durable()
+    relay.hand_over_all()
     server.stop(timeout=3)
     sender.stop()
     relay.whiteboards.flush()  # the last second's whiteboard changes (journaled; close syncs)
@@ -233,6 +244,23 @@ def run(
     relay.hub.close()
     logger.info("relay stopped; data flushed")
     return 0
+
+
+def _session_affinity(relay: Relay, environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """Several nodes: a websocket's ``101`` names its session (``X-Relay-Affinity``) when this
+    node serves it, taking it over first if its node is gone, so that the balancer learns the
+    new owner from the first socket that reaches it after a failover. A refusal (another node
+    owns it, the hub is away) adds nothing: the route closes the socket and says why."""
+    session_id = parse_qs(str(environ.get("QUERY_STRING", ""))).get("session", [""])[0][:64]
+    if not session_id or relay.hub.kind == "local":
+        return []
+    try:
+        relay.ensure_owned(session_id)
+    except Exception:  # wrong_node, hub_unavailable: answered by the route after the upgrade
+        return []
+    if session_id not in relay.directory.sessions:
+        return []
+    return [(AFFINITY_HEADER, session_id)]
 
 
 # Descriptors a relay holds besides its sockets: the store, logs, the listening socket, spools.

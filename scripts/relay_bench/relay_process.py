@@ -31,8 +31,8 @@ AGENT_USERNAME = "bench-agent"
 AGENT_PASSWORD = "bench-password-1"
 
 
-def run_relay_cli(*args: str) -> None:
-    """Run `python -m relay_server ARGS` to completion.
+def run_relay_cli(*args: str, root: Path = REPO_ROOT) -> None:
+    """Run `python -m relay_server ARGS` from the source tree ``root`` to completion.
 
     Raises:
         BenchError: it exited non-zero (the message holds its output).
@@ -40,7 +40,7 @@ def run_relay_cli(*args: str) -> None:
     command = [sys.executable, "-m", "relay_server", *args]
     result = subprocess.run(
         command,
-        cwd=REPO_ROOT,
+        cwd=root,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -67,7 +67,11 @@ def relay_help() -> str:
 
 
 class Relay:
-    """One relay subprocess on its own data directory, with the agent account created."""
+    """One relay subprocess on its own data directory, with the agent account created.
+
+    ``root`` is the source tree it runs from (``python -m relay_server`` there): another
+    revision exported beside this one gives a before/after comparison in one run.
+    """
 
     def __init__(
         self,
@@ -75,7 +79,9 @@ class Relay:
         name: str,
         extra_args: Sequence[str] = (),
         store_args: Sequence[str] = (),
+        root: Path = REPO_ROOT,
     ) -> None:
+        self.root = root
         self.data_dir = work_dir / f"{name}-data"
         self.store_args = list(store_args)  # --store ... for the relay and its users command
         self.log_path = work_dir / f"{name}.log"
@@ -104,6 +110,7 @@ class Relay:
             AGENT_PASSWORD,
             "--name",
             "Bench Agent",
+            root=self.root,
         )
         command = [
             sys.executable,
@@ -128,7 +135,7 @@ class Relay:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 command,
-                cwd=REPO_ROOT,
+                cwd=self.root,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -241,9 +248,13 @@ def machine_busy_seconds() -> tuple[float, float]:
 
 @contextlib.contextmanager
 def relay_running(
-    work_dir: Path, name: str, extra_args: Sequence[str], store_args: Sequence[str] = ()
+    work_dir: Path,
+    name: str,
+    extra_args: Sequence[str],
+    store_args: Sequence[str] = (),
+    root: Path = REPO_ROOT,
 ) -> Iterator[Relay]:
-    relay = Relay(work_dir, name, extra_args, store_args)
+    relay = Relay(work_dir, name, extra_args, store_args, root)
     try:
         relay.start()
         yield relay

@@ -132,6 +132,14 @@ def test_expired_code_is_explained(relay_factory, browser) -> None:
         customer.context.close()
 
 
+def whole_code_shows(page: Page) -> bool:
+    """The code box is wide enough for all nine digits (its text is not scrolled or clipped)."""
+    return page.evaluate(
+        "(() => { const box = document.getElementById('code-input');"
+        " return box.scrollWidth <= box.clientWidth; })()"
+    )
+
+
 def test_code_from_the_link_is_prefilled_and_korean_is_offered(
     agent_page: Page, open_ui: PageFactory
 ) -> None:
@@ -139,6 +147,7 @@ def test_code_from_the_link_is_prefilled_and_korean_is_offered(
     code = start_support(agent_page)
     customer = open_ui(f"/?code={code}", locale="ko-KR")
     expect(by_id(customer, "code-input")).to_have_value(f"{code[:3]} {code[3:6]} {code[6:]}")
+    assert whole_code_shows(customer)
     expect(by_id(customer, "join-button")).to_have_text("연결하기")
     by_id(customer, "language-select").select_option("en")
     expect(by_id(customer, "join-button")).to_have_text("Join")
@@ -153,6 +162,7 @@ def test_relay_page_fits_a_phone(agent_page: Page, open_ui: PageFactory) -> None
     expect(by_id(customer, "join-button")).to_be_visible()
     screenshot(customer, "relay-page-phone-join")
     assert customer.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert whole_code_shows(customer)
 
     by_id(customer, "name-input").fill("Chris Park")
     by_id(customer, "join-button").click()

@@ -1,8 +1,9 @@
 """Three relay nodes on one PostgreSQL server behind HAProxy, run with deploy/haproxy/haproxy.cfg:
 TLS at the balancer, websocket upgrade, health checks, and session affinity (every socket and
 file transfer of a session reaches the node that created it; another session may land on
-another node). Until the shared hub exists, a node knows only the sessions it created, so a
-request routed to the wrong node fails: affinity is what these tests prove.
+another node). Here each node has its own database and no shared hub, so a node knows only
+the sessions it created and a request routed to the wrong node fails: affinity alone is what
+these tests prove (nodes sharing one database and a hub: test_cluster.py).
 """
 
 from __future__ import annotations
@@ -56,9 +57,9 @@ class Cluster:
 def cluster(
     postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
-    # One PostgreSQL server, a database per node: one database shared by several nodes waits
-    # for the hub (until then a relay locks its database). Each database starts as a copy of
-    # the first after alice signed in there, so her token works on every node.
+    # One PostgreSQL server, a database per node and no shared hub (affinity alone; nodes on
+    # one database with a hub: test_cluster.py). Each database starts as a copy of the first
+    # after alice signed in there, so her token works on every node.
     work = tmp_path_factory.mktemp("cluster")
     first = postgres.create_database("node")
     for agent in DEFAULT_AGENTS:

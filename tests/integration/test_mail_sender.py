@@ -11,6 +11,7 @@ from relay_server.mail.sender import MailSender
 from relay_server.mail.settings import SmtpSettings
 from relay_server.mail.templates import MailContent
 from relay_server.store import TinyDBStore
+from relay_server.store.committer import GroupCommitter
 from tests.support.smtp_server import SmtpServer
 
 
@@ -54,6 +55,63 @@ def test_a_burst_is_paced_and_each_mail_arrives_once_and_ends_sent(tmp_path):
         assert [outbox.view(mail_id)["state"] for mail_id in ids] == [SENT] * 5
         assert store.journal.synced == store.journal.appended
     finally:
+        store.close()
+        smtp.stop()
+
+
+def test_while_chat_commits_the_sender_asks_for_no_commit_of_its_own(tmp_path):
+    """Twenty mails sent while a chat-like writer commits every few milliseconds: the mail's
+    marks ride on the writer's commits (at most a few asked for by the mail, where each mail
+    used to ask for two or three), every mail arrives once and ends ``sent`` on disk."""
+    smtp = SmtpServer().start()
+    store = TinyDBStore(tmp_path)
+    committer = GroupCommitter(store)
+    writing = True
+
+    def chat() -> None:
+        while writing:
+            store.insert("chat:s1", {"text": "hello"})
+            committer.wait_durable()
+            gevent.sleep(0.002)
+
+    try:
+        outbox = Outbox(store)
+        ids = [
+            outbox.enqueue(
+                OutgoingMail(
+                    "alice",
+                    "support:s1",
+                    "invitation",
+                    f"p{n}@example.com",
+                    "en",
+                    MailContent("s", "t", "h"),
+                ),
+                time.time(),
+                "example.com",
+            )  # fmt: skip
+            for n in range(20)
+        ]
+        committer.wait_durable()
+        writer = gevent.spawn(chat)
+        settings = SmtpSettings(
+            "127.0.0.1", smtp.port, "none", "", "", "relay@example.com", "RemoteSales"
+        )
+        sender = MailSender(
+            outbox, lambda: settings, committer.wait_durable_mail, max_per_s=0,
+            ride_durable=committer.ride_durable_mail,
+        )  # fmt: skip
+        sender.start()
+        _run_until(lambda: all(outbox.view(i)["state"] == SENT for i in ids))
+        _run_until(lambda: store.synced == store.appended)
+        writing = False
+        writer.join(5)
+        sender.stop()
+        assert sorted(smtp.message_id_counts().values()) == [1] * 20
+        assert committer.stats.asks.get("mail", 0) <= 4, committer.stats.snapshot()["asks"]
+        assert committer.stats.waits["mail"] >= 20  # it did wait: on the writer's commits
+    finally:
+        writing = False
+        committer.stop()
         store.close()
         smtp.stop()
 

@@ -1,8 +1,8 @@
 """Relays on a Redis hub (``--hub redis://...``): codes claimed relay-wide, session leases,
 the drain on SIGTERM, a killed node's leases expiring, and a hub that cannot be reached.
 
-Each node has its own TinyDB folder here: several nodes on one PostgreSQL database are not
-possible yet (the PostgreSQL store holds an advisory lock, one relay per database)."""
+Each node has its own TinyDB folder here (the hub alone); several nodes on one PostgreSQL
+database: tests/integration/test_cluster.py."""
 
 from __future__ import annotations
 
@@ -109,13 +109,15 @@ def test_a_relay_whose_hub_cannot_be_reached_refuses_to_start(tmp_path, redis_se
 
 
 def test_a_relay_whose_redis_goes_away_is_not_ready_and_still_stops_cleanly(tmp_path):
-    """With Redis gone, /ready answers 503 (the hub), /health stays 200, the upkeep goes on,
+    """With Redis gone, /ready answers 503 (the hub), a new session 503 hub_unavailable,
+    /health stays 200, the upkeep goes on,
     and SIGTERM still stops the relay cleanly (its failed drain is logged)."""
     with run_redis() as own_redis:
         node = start_node(tmp_path, "alone", own_redis)
         try:
             api = Api(node.url)
-            api.new_support(api.login(ALICE.username, ALICE.password))
+            token = api.login(ALICE.username, ALICE.password)
+            api.new_support(token)
             own_redis.stop()
             status, body, _ = api.request("GET", "/ready")
             assert (status, body) == (
@@ -123,6 +125,9 @@ def test_a_relay_whose_redis_goes_away_is_not_ready_and_still_stops_cleanly(tmp_
                 {"status": "not_ready", "store": "tinydb", "hub": "redis"},
             )
             assert api.request("GET", "/health")[0] == 200
+            # What needs the hub answers a clear code, not a bare 500, and changes nothing.
+            status, body, _ = api.request("POST", "/api/supports", token=token)
+            assert (status, body["error"]["code"]) == (503, "hub_unavailable"), body
             upkeep = '"logger": "relay_server.sessions.relay"'
             wait_for(lambda: any(
                 upkeep in line and "Redis hub failed" in line

@@ -118,12 +118,44 @@ def test_find_returns_the_lowest_id_a_predicate_accepts(open_store):
     assert store.find("accounts", lambda d: d["username"] == "eve") is None
 
 
-def test_one_relay_per_store_and_ready_while_open(open_store):
-    """A second opener is refused with a clear StoreError; the open store says it is ready."""
+def test_one_relay_per_folder_and_ready_while_open(open_store):
+    """A TinyDB folder's second opener is refused with a clear StoreError (several nodes share
+    a PostgreSQL database instead); the open store says it is ready."""
     store = open_store()
     assert store.check() is None
+    if store.kind == "postgresql":
+        second = open_store()  # another node on the same database
+        assert second.check() is None
+        return
     with pytest.raises(StoreError, match="in use by another"):
         open_store()
+
+
+def test_two_nodes_on_one_database_share_ids_tokens_and_row_claims(open_store):
+    """Two stores on one database never pick one id for a shared table, find each other's
+    tokens on use (and notice one removed), and only one of them claims a row."""
+    one = open_store()
+    if one.kind != "postgresql":
+        pytest.skip("one process per TinyDB folder")
+    two = open_store()
+    ids = [one.insert("tokens", {"token_hash": "a"}), two.insert("tokens", {"token_hash": "b"})]
+    ids.append(one.insert("tokens", {"token_hash": "c"}))
+    two.insert("outbox", {"id": "m"})
+    one.sync()
+    two.sync()
+    assert len(set(ids)) == 3, ids
+    assert sorted(d["token_hash"] for d in one.all("tokens")) == ["a", "c"]  # its own copy
+    found = one.lookup("tokens", "token_hash", "b")
+    assert found is not None and found["token_hash"] == "b"
+    two.remove("tokens", found.doc_id)
+    two.sync()
+    assert one.lookup("tokens", "token_hash", "b", fresh=True) is None
+    mail = two.lookup("outbox", "id", "m")
+    assert mail is not None
+    assert one.claim("outbox", mail.doc_id, 60) is True
+    assert two.claim("outbox", mail.doc_id, 60) is False
+    assert one.claim("outbox", mail.doc_id, 60) is True  # renewed by its holder
+    assert one.claim("outbox", 999_999, 60) is False  # no such row
 
 
 def test_an_existing_tinydb_data_folder_opens_unchanged(tmp_path):

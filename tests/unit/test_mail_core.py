@@ -8,7 +8,9 @@ import pytest
 from relay_server.errors import Refused
 from relay_server.mail.addresses import address_problem, check_recipients
 from relay_server.mail.outbox import (
+    CONTENTS,
     FAILED,
+    OUTBOX,
     QUEUED,
     RETRYING,
     SENT,
@@ -247,6 +249,95 @@ def test_old_sent_and_failed_mails_are_dropped_and_stay_dropped(tmp_path):
         assert reopened.view(ids["new-sent"])["state"] == SENT
         assert reopened.view(ids["waiting"])["state"] == QUEUED
         assert reopened.has_key("new-sent") and not reopened.has_key("old-failed")
+    finally:
+        store.close()
+
+
+def test_a_batch_stores_its_content_once_and_each_mail_reads_it_back(tmp_path):
+    """Fifty mails of one content (and one of another) store two contents, not fifty-one; each
+    mail's content reads back whole after reopening, with its attachment's bytes."""
+    store = TinyDBStore(tmp_path)
+    try:
+        outbox = Outbox(store)
+        shared = MailContent("Invitation", "t" * 2000, "<p>" + "h" * 2000 + "</p>")
+        other = MailContent(
+            "초대", "텍스트", "<p>h</p>", (Attachment("a.ics", "text/calendar", b"\x00ics"),)
+        )
+        ids = [
+            outbox.enqueue(
+                OutgoingMail("alice", "r", "invitation", f"p{n}@example.com", "en", shared),
+                0.0,
+                "example.com",
+            )  # fmt: skip
+            for n in range(50)
+        ]
+        ids.append(outbox.enqueue(OutgoingMail("alice", "r", "invitation", "ko@example.com", "ko",
+                                               other), 0.0, "example.com"))  # fmt: skip
+        store.sync()
+        assert len(store.all(CONTENTS)) == 2
+        assert store.journal.size_bytes < 2 * 4000 + 51 * 1000  # not 51 copies of 4 KB
+        store.close()
+        store = TinyDBStore(tmp_path)
+        reopened = Outbox(store)
+        assert all(reopened.content(mail_id)[1] == shared for mail_id in ids[:50])
+        assert reopened.content(ids[50])[1] == other
+    finally:
+        store.close()
+
+
+def test_a_mail_queued_with_its_content_inline_is_still_read(tmp_path):
+    """A mail stored before contents were shared (subject, text, HTML and attachments in the
+    mail itself) is read, sent and dropped as before."""
+    store = TinyDBStore(tmp_path)
+    try:
+        store.insert(OUTBOX, {
+            "id": "0123456789abcdef", "message_id": "<x@example.com>", "owner": "alice",
+            "ref": "r", "kind": "invitation", "to": "kim@example.com", "lang": "en",
+            "reply_to": "", "subject": "s", "text": "t", "html": "<p>h</p>",
+            "attachments": [{"filename": "a.ics", "content_type": "text/calendar",
+                             "data": "aWNz"}],
+            "meta": {}, "state": QUEUED, "committing": False, "attempts": 0,
+            "created_at": 0.0, "next_try_at": 0.0, "answer": "", "error": "",
+            "finished_at": None,
+        })  # fmt: skip
+        outbox = Outbox(store)
+        _, content = outbox.content("0123456789abcdef")
+        assert content == MailContent("s", "t", "<p>h</p>",
+                                      (Attachment("a.ics", "text/calendar", b"ics"),))  # fmt: skip
+        outbox.begin("0123456789abcdef", 1.0)
+        outbox.sent("0123456789abcdef", "250 ok", 1.0)
+        assert outbox.drop_finished(before=2.0) == 1
+    finally:
+        store.close()
+
+
+def test_a_shared_content_goes_with_its_last_mail(tmp_path):
+    """Cleanup removes a shared content only when no mail uses it any more, also across a
+    reopening of the store."""
+    store = TinyDBStore(tmp_path)
+    try:
+        outbox = Outbox(store)
+        first, second = (outbox.enqueue(_mail(f"p{n}@example.com"), 0.0, "example.com")
+                         for n in range(2))  # fmt: skip
+        outbox.begin(first, 1.0)
+        outbox.sent(first, "250 ok", 1.0)
+        assert outbox.drop_finished(before=5.0) == 1
+        assert len(store.all(CONTENTS)) == 1  # the second mail still uses it
+        store.sync()
+        store.close()
+        store = TinyDBStore(tmp_path)
+        outbox = Outbox(store)
+        assert outbox.content(second)[1] == MailContent("s", "t", "h")
+        outbox.begin(second, 6.0)
+        outbox.sent(second, "250 ok", 6.0)
+        assert outbox.drop_finished(before=10.0) == 1
+        assert store.all(CONTENTS) == []
+        # A content left without mails (a crash between the two removals) goes at recovery.
+        store.insert(CONTENTS, {"sha256": "0" * 64, "subject": "s", "text": "t", "html": "h",
+                                "attachments": []})  # fmt: skip
+        outbox = Outbox(store)
+        outbox.recover(11.0)
+        assert store.all(CONTENTS) == []
     finally:
         store.close()
 

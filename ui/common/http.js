@@ -15,8 +15,9 @@ export class ApiError extends Error {
    * @param {string|null} [details.networkCause] why the agent app could not reach the relay
    *   (A7: "dns", "proxy_auth", "untrusted", ...; suite/net/policy.py CAUSES)
    * @param {string|null} [details.networkReason] its low-level reason ("self-signed certificate")
+   * @param {string|null} [details.sessionId] wrong_node: the session whose node to ask
    */
-  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null, url = null, networkCause = null, networkReason = null } = {}) {
+  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null, url = null, networkCause = null, networkReason = null, sessionId = null } = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
@@ -26,6 +27,7 @@ export class ApiError extends Error {
     this.url = url;
     this.networkCause = networkCause;
     this.networkReason = networkReason;
+    this.sessionId = sessionId;
   }
 }
 
@@ -50,7 +52,36 @@ function retryAfterFrom(response, error) {
  * @returns {Promise<object|Blob|null>} the parsed body (or Blob), or null for 204
  * @throws {ApiError}
  */
-export async function requestJson(method, path, { body, blob, token, headers = {}, asBlob } = {}) {
+export async function requestJson(method, path, options = {}) {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await requestOnce(method, path, options);
+    } catch (error) {
+      // Several relay nodes: the session lives on another node. Nothing was changed; ask
+      // again through the balancer with the session's id, which routes there
+      // (docs/protocol.md, "The session's owner").
+      if (!(error instanceof ApiError) || error.code !== "wrong_node" || !error.sessionId
+          || tries >= WRONG_NODE_TRIES) {
+        throw error;
+      }
+      path = withSessionHint(path, error.sessionId);
+      await new Promise((resolve) => setTimeout(resolve, WRONG_NODE_PAUSE_MS * tries));
+    }
+  }
+}
+
+const WRONG_NODE_TRIES = 8;
+const WRONG_NODE_PAUSE_MS = 150;
+
+/** ``path`` with ``?session=<id>`` (the balancer's affinity key), unless it has one. */
+export function withSessionHint(path, sessionId) {
+  if (/[?&]session=/.test(path)) {
+    return path;
+  }
+  return `${path}${path.includes("?") ? "&" : "?"}session=${encodeURIComponent(sessionId)}`;
+}
+
+async function requestOnce(method, path, { body, blob, token, headers = {}, asBlob } = {}) {
   const sent = { Accept: asBlob ? "*/*" : "application/json", ...headers };
   if (body !== undefined) {
     sent["Content-Type"] = "application/json";
@@ -96,6 +127,7 @@ export async function requestJson(method, path, { body, blob, token, headers = {
       url: typeof error.url === "string" ? error.url : null,
       networkCause: typeof error.cause === "string" ? error.cause : null,
       networkReason: typeof error.reason === "string" ? error.reason : null,
+      sessionId: typeof error.session_id === "string" ? error.session_id : null,
     });
   }
   if (response.status === 502 || response.status === 503 || response.status === 504) {

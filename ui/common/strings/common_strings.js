@@ -38,6 +38,8 @@ export const COMMON_STRINGS = Object.freeze({
     "error.unauthorized": "Your sign-in has expired. Please sign in again.",
     "error.no_codes_left": "The relay has no free access codes right now. Try again in a minute.",
     "error.session_not_found": "This support session no longer exists.",
+    "error.wrong_node": "The relay is moving this session to another server. Try again in a moment.",
+    "error.hub_unavailable": "The relay is briefly unavailable. Try again in a moment.",
     "error.unsupported_version": "This page is out of date. Reload it to get the current version.",
 
     "role.agent": "Agent",
@@ -101,6 +103,8 @@ export const COMMON_STRINGS = Object.freeze({
     "error.unauthorized": "로그인이 만료되었습니다. 다시 로그인하세요.",
     "error.no_codes_left": "지금은 사용할 수 있는 접속 코드가 없습니다. 1분 후에 다시 시도하세요.",
     "error.session_not_found": "이 상담은 더 이상 존재하지 않습니다.",
+    "error.wrong_node": "상담을 다른 서버로 옮기는 중입니다. 잠시 후 다시 시도하세요.",
+    "error.hub_unavailable": "서버를 잠시 사용할 수 없습니다. 잠시 후 다시 시도하세요.",
     "error.unsupported_version": "이 페이지는 이전 버전입니다. 새로 고침하여 최신 버전을 사용하세요.",
 
     "role.agent": "상담원",
