@@ -48,6 +48,9 @@ def open_remote_tab(page: Page) -> None:
 def test_remote_support_tab_saves_what_the_next_presenter_starts_with(
     browser, app_and_settings, tmp_path
 ) -> None:
+    """The tab shows the defaults, refuses a relative folder, saves moved options as "Custom"
+    (the presenter's options follow), drops "Saved." when an option moves again, saves the
+    high-speed network as lossless and shows what was saved when reopened."""
     app, settings = app_and_settings
     page = desktop_page(
         browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 900}
@@ -91,10 +94,13 @@ def test_remote_support_tab_saves_what_the_next_presenter_starts_with(
             "--quality", "85", "--codec", "webp", "--colors", "256", "--max-fps", "30",
         ]  # fmt: skip
 
-        # High-speed network: exact pixels, so quality and format no longer apply.
+        # High-speed network: exact pixels, so quality and format no longer apply. "Saved."
+        # goes with the change (it is no longer true), so the wait below ends on this save.
         by_id(page, "remote-network-fast").check()
         expect(by_id(page, "remote-quality")).to_be_disabled()
         expect(by_id(page, "remote-codec")).to_be_disabled()
+        assert by_id(page, "remote-status").get_attribute("data-state") == ""  # at once
+        expect(by_id(page, "remote-status")).to_have_text("")
         by_id(page, "remote-save").click()
         expect(by_id(page, "remote-status")).to_have_attribute("data-state", "saved")
         assert "--lossless" in presenter_options(settings.get()["remote_support"])

@@ -308,3 +308,32 @@ def test_a_file_is_an_item_of_the_viewers_conversation(browser, relay, tmp_path)
         page.context.close()
         if native is not None:
             native.context.close()
+
+
+FILE_LIST_RACE = """async () => {
+    const { FileTransferView } = await import("/ui/common/files/file_transfer_view.js");
+    const { i18n } = await import("/ui/common/i18n.js");
+    const view = new FileTransferView({ i18n, myRole: "customer", cancel: async () => {} });
+    const entry = (id) => ({ role: "agent", file: { id, name: `${id}.pdf`, size: 10 } });
+    const transfer = (id, state) => ({ id, sender: "agent", name: `${id}.pdf`, size: 10, state });
+    // "old" was in the chat before the list was asked for and the relay no longer lists it;
+    // "new" is offered while the list is on its way: its entry first, then file_offered.
+    const old = view.attachmentFor(entry("old"));
+    const mark = view.listMark();
+    const fresh = view.attachmentFor(entry("new"));
+    view.load([], mark);
+    const before = fresh.dataset.state;
+    view.upsert(transfer("new", "offered"));
+    view.upsert(transfer("new", "ready"));
+    return { old: old.dataset.state, before, after: fresh.dataset.state };
+}"""
+
+
+def test_a_file_offered_while_the_list_is_asked_for_is_not_gone(open_ui) -> None:
+    """A file list asked for before a file's chat entry came (it lacks that file) leaves the
+    file's card alone, which then follows its file_* messages to ready, while a file the
+    chat had before the list was asked for and the list lacks says it is no longer
+    available."""
+    page = open_ui("/")
+    states = page.evaluate(FILE_LIST_RACE)
+    assert states == {"old": "unavailable", "before": "unknown", "after": "ready"}, states

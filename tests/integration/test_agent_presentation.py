@@ -7,6 +7,7 @@ on a private Xvfb display, and a customer screen socket that watches what the re
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -123,6 +124,31 @@ def test_errors(app, conversation):
     state.login = None
     status, body = present(client, sid, "start")
     assert (status, body["error"]["code"]) == (409, "not_logged_in")
+
+
+def test_a_presenter_that_does_not_start_in_time_is_stopped_and_the_start_fails(
+    app, conversation, monkeypatch
+):
+    """A presenter that neither presents nor fails within the start wait (its relay accepts
+    the connection and never answers) is stopped, and start answers presentation_failed
+    instead of calling it live."""
+    from suite.agent.app import presentations as presentations_module
+
+    client, presentations, state = app
+    sid = conversation.session_id
+    monkeypatch.setattr(presentations_module, "START_WAIT_S", 3.0)
+    with socket.socket() as silent:  # connections queue in its backlog; nothing answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        state.login = {**state.login, "relay_ws_url": f"ws://127.0.0.1:{port}/ws"}
+        before = set(children(os.getpid()))
+        status, body = present(client, sid, "start")
+        assert (status, body["error"]["code"]) == (502, "presentation_failed"), body
+        assert body["error"]["message"] == "the presenter did not start in 3 s"
+        assert presentations.status(sid)["state"] == "idle"
+        left = [pid for pid in set(children(os.getpid())) - before if not gone(pid)]
+        assert left == [], "the presenter still runs"
 
 
 def test_settings_options():

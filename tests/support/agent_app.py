@@ -2,8 +2,9 @@
 
 The app runs as a subprocess, the way a person starts it, with its settings in a temporary
 folder and QtWebEngine's DevTools server on a free port so tests can drive its windows with
-tests/support/cdp.py. (Qt refuses port 0, so the port is picked here: bound, released, passed
-on; the app's log line "DevTools listening on ..." confirms Chromium got it.)
+tests/support/cdp.py. (Qt refuses port 0, so the port is picked here by tests/support/ports.py,
+reserved among parallel test processes; the app's log line "DevTools listening on ..."
+confirms Chromium got it.)
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from tests.support.ports import free_port
 from tests.support.relay import REPO_ROOT
 from tests.support.xvfb import Xvfb
 
@@ -24,12 +25,6 @@ from tests.support.xvfb import Xvfb
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 DEVTOOLS_RE = re.compile(rb"DevTools listening on ws://127\.0\.0\.1:(\d+)/")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class AgentAppError(AssertionError):

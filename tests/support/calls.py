@@ -21,6 +21,8 @@ from typing import Any
 
 from playwright.sync_api import Page
 
+from tests.support import ports
+
 TURN_START_TIMEOUT_S = 30.0  # ends on readiness; long for loaded parallel runs
 CALL_TIMEOUT_MS = 15_000
 
@@ -50,17 +52,8 @@ def coturn_missing() -> str | None:
 
 
 def free_port() -> int:
-    """A port free for both TCP and UDP on 127.0.0.1."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                udp.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
+    """A port free for both TCP and UDP on 127.0.0.1 (tests/support/ports.py)."""
+    return ports.free_port(udp=True)
 
 
 @contextmanager

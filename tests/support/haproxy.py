@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.certificates import Certificates
+from tests.support.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = REPO_ROOT / "deploy" / "haproxy" / "haproxy.cfg"
@@ -72,12 +73,6 @@ class HAProxy:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def running_haproxy(
     folder: Path, relays: Sequence[str], certificates: Certificates
@@ -98,7 +93,7 @@ def running_haproxy(
     pem = folder / "relay.pem"  # HAProxy wants the chain and the key in one file
     pem.write_bytes(certificates.server_cert.read_bytes() + certificates.server_key.read_bytes())
     pem.chmod(0o600)
-    port = _free_port()
+    port = free_port()
     stats = folder / "admin.sock"
     env = {
         **os.environ,

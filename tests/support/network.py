@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.support.ports import free_port
+
 
 def closed_port_url() -> str:
-    """An http URL on 127.0.0.1 where nothing listens (bound then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    """An http URL on 127.0.0.1 where nothing listens (a port reserved by
+    tests/support/ports.py, which no other test process takes meanwhile)."""
+    return f"http://127.0.0.1:{free_port()}"
 
 
 class Impostors:

@@ -16,7 +16,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.support.ports import free_port
 
 START_TIMEOUT_S = 30.0
 USER = "relay"
@@ -111,12 +112,6 @@ def _as_user(folder: Path) -> list[str]:
     raise RuntimeError("running as root and no postgres or nobody user to run PostgreSQL as")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def running_postgres() -> Iterator[PostgresServer]:
     """Start a fresh cluster in a new folder of /tmp (which a dropped-root server can reach,
@@ -136,7 +131,7 @@ def running_postgres() -> Iterator[PostgresServer]:
          f"--pwfile={password_file}", "-E", "UTF8", "--no-sync"],
         check=True, capture_output=True, env=env,
     )  # fmt: skip
-    port = _free_port()
+    port = free_port()
     log_path = folder / "postgres.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.ports import free_port
 
 START_TIMEOUT_S = 15.0
 
@@ -60,12 +61,6 @@ class RedisServer:
                 self.process.wait()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def run_redis() -> Iterator[RedisServer]:
     """Start redis-server on a free loopback port in a temporary folder; stop it after."""
@@ -73,7 +68,7 @@ def run_redis() -> Iterator[RedisServer]:
     password = secrets.token_urlsafe(16)
     password_file = folder / "password"
     password_file.write_text(password + "\n")
-    port = _free_port()
+    port = free_port()
     config = folder / "redis.conf"
     config.write_text(
         f'port {port}\nbind 127.0.0.1\ndir {folder}\nsave ""\nappendonly no\n'

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.certificates import Certificates
+from tests.support.ports import free_port
 from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent
 
 READY_TIMEOUT_S = 30.0  # ends on readiness; long for loaded parallel runs
@@ -44,12 +45,6 @@ class TinyProxy:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_tinyproxy(

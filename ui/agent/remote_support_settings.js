@@ -44,6 +44,10 @@ export class RemoteSupportSettings {
       event.preventDefault();
       this.save();
     });
+    // An option moved after "Saved." makes it untrue: it goes until the next save.
+    for (const type of ["input", "change"]) {
+      this.form.addEventListener(type, () => this._unsaved());
+    }
     this._presets = {};
     this.preset = this._select("remote-preset", PRESETS.map((name) => [name, `remote.preset_${name}`]));
     this.presetHint = element("span", "rs-help", { id: "remote-preset-hint", "data-testid": "remote-preset-hint" });
@@ -188,6 +192,13 @@ export class RemoteSupportSettings {
     const lossy = !this.fast.checked;
     this.quality.disabled = !lossy;
     this.codec.disabled = !lossy;
+  }
+
+  _unsaved() {
+    if (this.status.dataset.state === "saved") {
+      clearTimeout(this._savedTimer);
+      this._status("");
+    }
   }
 
   _status(key, params = {}, state = "") {

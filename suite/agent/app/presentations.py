@@ -54,10 +54,13 @@ TOKEN_ENV = "REMOTESALES_AGENT_TOKEN"  # the presenter child reads its bearer to
 
 logger = logging.getLogger(__name__)
 
-# How long "start" waits for the child to report that it presents (or to fail).
-START_WAIT_S = 8.0
-# The presenter's log prefix ("2026-01-01 12:00:00,123 logger.name "), left off in errors.
-LOG_PREFIX_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \S+ ")
+# How long "start" waits for the child to report that it presents (or to fail); past it the
+# child is stopped and the start fails. Generous: a loaded or slow PC takes seconds to start
+# Python, capture and the relay's socket (8 s was seen to pass on a busy 2-core machine).
+START_WAIT_S = 30.0
+# The presenter's log prefix ("2026-01-01 12:00:00,123 ERROR logger.name "), left off in errors.
+LOG_PREFIX_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (?P<level>[A-Z]+) \S+ ")
+ERROR_LEVELS = frozenset({"ERROR", "CRITICAL"})
 # settings.remote_support keys passed on to the presenter, with the type each must have.
 OPTION_FLAGS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "quality": ("--quality", int),
@@ -79,7 +82,8 @@ class _Child:
     control: dict[str, bool] = field(  # P3: what the customer holds (the child reports it)
         default_factory=lambda: {"mouse": False, "keyboard": False}
     )
-    last_error: str = ""
+    last_error: str = ""  # its last ERROR line; before one, its last line of any kind
+    error_logged: bool = False
     started: threading.Event = field(default_factory=threading.Event)
     readers: list[threading.Thread] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -288,6 +292,14 @@ class Presentations:
                 child.last_error or f"the presenter exited with {process.returncode}",
                 502,
             )
+        if not child.started.is_set():
+            # Neither presenting nor failed in time: it is not called live (it would fail
+            # later, after the page said it presents); it is stopped and the start fails.
+            _stop_child(child)
+            logger.warning("presenter for %s did not start in %g s", session_id, START_WAIT_S)
+            raise AgentError(
+                "presentation_failed", f"the presenter did not start in {START_WAIT_S:g} s", 502
+            )
         with self._lock:
             self._children[session_id] = child
         logger.info("presenter for %s started (pid %d)", session_id, process.pid)
@@ -458,14 +470,21 @@ def _read_status(child: _Child, stream: IO[str] | None, session_id: str) -> None
 
 
 def _read_log(child: _Child, stream: IO[str] | None, session_id: str) -> None:
-    """The child's log (stderr): its last line is the error shown if the child exits."""
+    """The child's log (stderr): its last ERROR line (or, before one, its last line) is the
+    error shown if the child exits; a warning logged while it exits (its overlay slow to stop)
+    does not hide why it stopped."""
     if stream is None:
         return
     for line in stream:
         line = line.rstrip()
-        if line:
-            child.last_error = LOG_PREFIX_RE.sub("", line)
-            logger.debug("presenter %s: %s", session_id, line)
+        if not line:
+            continue
+        logger.debug("presenter %s: %s", session_id, line)
+        prefix = LOG_PREFIX_RE.match(line)
+        is_error = prefix is not None and prefix["level"] in ERROR_LEVELS
+        if is_error or not child.error_logged:
+            child.last_error = line[prefix.end() :] if prefix else line
+            child.error_logged = child.error_logged or is_error
 
 
 def _stop_child(child: _Child) -> None:

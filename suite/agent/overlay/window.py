@@ -367,7 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--monitor", type=int, default=1, help="mss monitor index (1 = first)")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     out = sys.stdout
     try:
         if sys.platform != "linux" or not os.environ.get("DISPLAY"):

@@ -113,7 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(message)s")
+    # The level is read by the app (suite/agent/app/presentations.py): its error is the last
+    # ERROR line, not a warning logged while the child exits.
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     if args.list_windows:
         try:
             windows = open_window_list()

@@ -49,12 +49,13 @@ export class FileSharing {
   }
 
   async refresh() {
+    const mark = this.view.listMark(); // entries that come while it is asked are not judged
     try {
       const { transfers } = await this.request(
         "GET",
         `/api/sessions/${encodeURIComponent(this.sessionId)}/files`,
       );
-      this.view.load(transfers);
+      this.view.load(transfers, mark);
     } catch (error) {
       console.warn("file list not loaded:", error.message);
     }

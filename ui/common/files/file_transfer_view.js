@@ -178,6 +178,9 @@ export class FileTransferView {
     this._downloadUrl = downloadUrl;
     this._rows = new Map(); // id (or local key) → {transfer, local, saving, entry, dom, ...}
     this._localCount = 0;
+    // Chat entries of files seen so far, in arrival order: a file list answers for the entries
+    // seen before it was asked for (listMark), never for later ones.
+    this._entriesSeen = 0;
     this._chat = null; // the ChatView the cards live in (attachChat)
     // Told when this side starts sending a file: a page whose chat can be collapsed (the
     // viewer) opens it, so progress and refusals are seen.
@@ -226,6 +229,7 @@ export class FileTransferView {
     }
     const row = this._row(file.id);
     row.entry = { ...file, sender: message.role };
+    row.entrySeen ??= ++this._entriesSeen;
     row.pending?.remove();
     row.pending = null;
     this._render(file.id);
@@ -246,18 +250,27 @@ export class FileTransferView {
     socket.on(MessageType.FILE_PROGRESS, (message) => this.progress(message));
   }
 
+  /** Take before asking the relay for its file list; give it to load() with the answer. */
+  listMark() {
+    return this._entriesSeen;
+  }
+
   /**
    * The session's transfers as the relay lists them (after each welcome). A file of the chat
-   * that the list lacks is gone (the session ended, or the customer was removed).
+   * that the list lacks is gone (the session ended, or the customer was removed), if its
+   * entry came before the list was asked for (`mark`, from listMark()): a file offered while
+   * the answer was on its way has its entry here and is missing from the list, yet is alive
+   * (its file_offered follows).
    */
-  load(transfers) {
+  load(transfers, mark = Infinity) {
     const listed = new Set();
     for (const transfer of transfers) {
       listed.add(transfer.id);
       this.upsert(transfer);
     }
     for (const [key, row] of this._rows) {
-      if (row.entry && !row.transfer && !listed.has(key) && !row.gone) {
+      const seenBefore = row.entrySeen !== null && row.entrySeen <= mark;
+      if (row.entry && seenBefore && !row.transfer && !listed.has(key) && !row.gone) {
         row.gone = true;
         this._render(key);
       }
@@ -412,7 +425,7 @@ export class FileTransferView {
     if (!row) {
       row = {
         transfer: null, local: null, saving: null, entry: null, gone: false, pending: null,
-        adoptedKey: null,
+        adoptedKey: null, entrySeen: null,
         dom: this._buildRow(), busy: new Set(), told: null,
       };
       // Bound once: the handlers read the row's current transfer when clicked.
