@@ -155,8 +155,10 @@ def test_a_viewer_without_a_video_decoder_gets_the_jpeg_path(
         wait_for_stats(jpeg, lambda s: s["framesPainted"] >= 15, WAIT_S)
         assert viewer_stats(jpeg)["decodePaths"]["video"] == 0
         assert kinds and all(kind == 1 for kind, _ in kinds), kinds[:10]
-        score, _ = best_psnr(jpeg, motion)
-        assert score >= 28.0  # JPEG q70 of a moving photo
+        # The best of five snapshots, as for video: one taken while a capture's regions are
+        # half painted mixes two pictures of the pan (25 dB seen under load).
+        scores = [round(best_psnr(jpeg, motion)[0], 1) for _ in range(5)]
+        assert max(scores) >= 28.0, scores  # JPEG q70 of a moving photo
         painted = viewer_stats(first)["framesPainted"]
         video = video_painted(first)
         wait_for_stats(first, lambda s: s["framesPainted"] >= painted + 10, WAIT_S)
