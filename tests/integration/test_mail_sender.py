@@ -15,6 +15,25 @@ from relay_server.store.committer import GroupCommitter
 from tests.support.smtp_server import SmtpServer
 
 
+def _enqueue_invitations(outbox: Outbox, count: int) -> list[str]:
+    """``count`` invitations from alice to p0@, p1@ ... example.com; their mail ids."""
+    return [
+        outbox.enqueue(
+            OutgoingMail(
+                "alice",
+                "support:s1",
+                "invitation",
+                f"p{n}@example.com",
+                "en",
+                MailContent("s", "t", "h"),
+            ),
+            time.time(),
+            "example.com",
+        )  # fmt: skip
+        for n in range(count)
+    ]
+
+
 def test_a_burst_is_paced_and_each_mail_arrives_once_and_ends_sent(tmp_path):
     """Five mails queued at once leave at most max_per_s a second (5/s: the last arrives at
     least 0.8 s after the sender starts; unpaced they take milliseconds), each arrives once,
@@ -26,21 +45,7 @@ def test_a_burst_is_paced_and_each_mail_arrives_once_and_ends_sent(tmp_path):
         settings = SmtpSettings(
             "127.0.0.1", smtp.port, "none", "", "", "relay@example.com", "RemoteSales"
         )
-        ids = [
-            outbox.enqueue(
-                OutgoingMail(
-                    "alice",
-                    "support:s1",
-                    "invitation",
-                    f"p{n}@example.com",
-                    "en",
-                    MailContent("s", "t", "h"),
-                ),
-                time.time(),
-                "example.com",
-            )  # fmt: skip
-            for n in range(5)
-        ]
+        ids = _enqueue_invitations(outbox, 5)
         store.sync()
         sender = MailSender(outbox, lambda: settings, store.sync, max_per_s=5)
         started = time.monotonic()
@@ -76,21 +81,7 @@ def test_while_chat_commits_the_sender_asks_for_no_commit_of_its_own(tmp_path):
 
     try:
         outbox = Outbox(store)
-        ids = [
-            outbox.enqueue(
-                OutgoingMail(
-                    "alice",
-                    "support:s1",
-                    "invitation",
-                    f"p{n}@example.com",
-                    "en",
-                    MailContent("s", "t", "h"),
-                ),
-                time.time(),
-                "example.com",
-            )  # fmt: skip
-            for n in range(20)
-        ]
+        ids = _enqueue_invitations(outbox, 20)
         committer.wait_durable()
         writer = gevent.spawn(chat)
         settings = SmtpSettings(
