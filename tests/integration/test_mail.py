@@ -560,7 +560,9 @@ def test_a_refused_invitation_closes_its_personal_link(session, smtp):
     smtp.refuse_recipient("gone@example.com")
     _, body = invite(api, token, support["session_id"], ("gone@example.com", "en"))
     mail_id = body["mails"][0]["id"]
-    assert body["mails"][0]["link"]["state"] == "open"
+    # The answer reads the link after the request's commit, while the sender may already have
+    # had its 550 (the mail leaves as soon as its link is durable).
+    assert body["mails"][0]["link"]["state"] in ("open", "revoked")
     wait_mail_state(api, token, mail_id, "failed")
     status, listed, _ = api.request(
         "GET", f"/api/supports/{support['session_id']}/invitation_mails", token=token
