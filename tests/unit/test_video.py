@@ -243,6 +243,14 @@ def add(presentation, frame: VideoFrame) -> None:
     presentation.add_video(KeptVideo.parse(bytes(frame)))
 
 
+def join_vp9(presentation) -> Member:
+    """A new viewer that says it decodes VP9."""
+    viewer = Member()
+    presentation.add_viewer(viewer)
+    presentation.set_decoders(viewer, ["vp9"])
+    return viewer
+
+
 def test_a_viewer_joining_mid_motion_waits_for_a_new_key_frame_asked_for_at_once():
     """A late viewer gets no old deltas (nor the old key frame with all of them): the presenter
     is asked for a key frame at once, and the viewer starts there."""
@@ -251,9 +259,7 @@ def test_a_viewer_joining_mid_motion_waits_for_a_new_key_frame_asked_for_at_once
     for seq in range(2, 6):
         add(presentation, video(seq))
         presentation.ack(first, seq)
-    late = Member()
-    presentation.add_viewer(late)
-    presentation.set_decoders(late, ["vp9"])
+    late = join_vp9(presentation)
     assert '{"type":"request_key_frame","layer":"high"}' in presenter.texts()
     add(presentation, video(6))
     assert late.binary() == []
@@ -318,9 +324,7 @@ def test_a_key_frame_asked_for_by_a_joiner_leaves_the_other_viewers_in_place():
     for seq in range(2, 5):
         add(presentation, video(seq))
         presentation.ack(first, seq)
-    late = Member()
-    presentation.add_viewer(late)
-    presentation.set_decoders(late, ["vp9"])
+    late = join_vp9(presentation)
     add(presentation, video(5, key=True))
     presentation.ack(first, 5)
     presentation.ack(late, 5)
@@ -525,15 +529,11 @@ def test_key_frame_requests_are_rate_limited():
     presentation, presenter, (first,), clock = live()
     add(presentation, video(1, key=True))
     for _ in range(5):
-        late = Member()
-        presentation.add_viewer(late)
-        presentation.set_decoders(late, ["vp9"])
+        join_vp9(presentation)
     requests = [t for t in presenter.texts() if "request_key_frame" in t]
     assert len(requests) == 1
     clock.now += 0.3
-    late = Member()
-    presentation.add_viewer(late)
-    presentation.set_decoders(late, ["vp9"])
+    join_vp9(presentation)
     assert len([t for t in presenter.texts() if "request_key_frame" in t]) == 2
 
 
