@@ -48,6 +48,10 @@ class Received:
         raise AssertionError(f"no text/{subtype} part in {self.message.get_content_type()}")
 
 
+# The relay's first retry after a temporary failure, short enough for a test to see it.
+RETRY_ARGS = ["--mail-retry-first", "0.3"]
+
+
 class _Handler:
     def __init__(self, server: SmtpServer):
         self.server = server
