@@ -306,6 +306,8 @@ def test_a_video_call_in_the_desktop_chat_window(
         chat.click(by_test_id("call-hangup"))
         wait_call(customer, "call.phase === 'ended' && call.localTracks.length === 0")
         chat.wait_for("window.__rsTest.call().localTracks.length === 0")
+        # The app logs the end once the window gave the devices back: a moment after the page.
+        wait_until(lambda: app.log().count("call ended in") == 2, "the second call's end logged")
         log = app.log()
         assert log.count("call started in") == 2 and log.count("call ended in") == 2, log
         assert "MediaAudioVideoCapture" in log and ": granted" in log
