@@ -27,7 +27,17 @@ A real relay; headless Chromium as the agent page and the customer page with the
   pointerdown does) -> the customer's page has it, over the relay; strokes 150 ms apart, with
   the 2,000 elements on the board. Both pages share one clock (one browser). Goal: p95 <= 50 ms.
 
+- **ways of drawing a full redraw** (`--levers ROUNDS`, nothing else measured): the board drawn
+  whole by the renderer and by candidate ways (`scripts/bench_whiteboard_levers.js`: strokes of
+  one style batched into one Path2D, consecutive or moved past elements they do not touch; a
+  Path2D kept per element; bevel joins where a stroke is thin on screen, or everywhere;
+  strokes simplified to a quarter device pixel), and in one or two workers
+  (`scripts/bench_whiteboard_worker.js`, bands of the canvas), in turns, at DPR 1 and 2: the
+  pixels against the renderer's, and the page thread's time of each (from a trace). `--smooth`
+  makes the pen strokes ~80 points along a curve, as a hand draws them.
+
     scripts/bench_whiteboard.py [--strokes 200] [--opens 12] [--json out.json] [--view-only]
+                                [--levers ROUNDS] [--smooth]
 """
 
 from __future__ import annotations
@@ -35,6 +45,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -55,7 +66,7 @@ from tests.support.ui_pages import (  # noqa: E402
     start_support,
 )
 
-FILL_BOARD = """(count) => {
+FILL_BOARD = """({count, smooth}) => {
   const canvas = document.querySelector('[data-testid=wb-canvas]');
   const board = canvas.wbBoard;
   const kinds = ['pen', 'line', 'rectangle', 'ellipse', 'text'];
@@ -66,7 +77,15 @@ FILL_BOARD = """(count) => {
     const y = (i * 53) % 680;
     const base = { id: `bench${i}`, kind, version: 1, nonce: i, deleted: false, z: i,
                    color: '#2563eb', width: 1 + (i % 6) };
-    if (kind === 'pen') {
+    if (kind === 'pen' && smooth) {
+      // As a hand draws it: a pointer event every 1-2 px along a curve, whole board pixels.
+      base.points = [];
+      for (let k = 0; k < 80; k += 1) {
+        const p = [Math.round(x + k * 1.2), Math.round(y + 8 * Math.sin(k / 8 + i))];
+        const last = base.points[base.points.length - 1];
+        if (!last || last[0] !== p[0] || last[1] !== p[1]) base.points.push(p);
+      }
+    } else if (kind === 'pen') {
       base.points = Array.from({ length: 20 }, (_, k) => [x + k * 3, y + ((k * 7) % 11)]);
     } else if (kind === 'line') {
       base.points = [[x, y], [x + 60, y + 25]];
@@ -242,6 +261,77 @@ def _traced(browser, page, script: str, arg: dict) -> dict:
     return got
 
 
+LEVERS = ("base", "batch", "batch_reorder", "cached_path", "bevel_thin", "bevel_all", "rdp")
+# The same drawing in module workers (1, or 2 drawing half the canvas each).
+WORKERS = ("worker1", "worker2")
+STAMPS = ("lever-worker:", "lever-copy:")
+
+
+def _levers(browser, page, rounds: int) -> dict:
+    """Each way of drawing the whole board (scripts/bench_whiteboard_levers.js), in turns, one
+    full redraw per animation frame: its pixels against the renderer's, the wall clock and the
+    page thread's CPU time of each frame (the trace's animation frame task holding its label)."""
+    script = (REPO_ROOT / "scripts" / "bench_whiteboard_levers.js").read_text()
+    library = [REPO_ROOT / "ui/common/whiteboard" / name for name in ("model.js", "renderer.js")]
+    plain = (re.sub(r"^(import .*|export )", "", path.read_text(), flags=re.M) for path in library)
+    worker = "".join(plain) + (REPO_ROOT / "scripts" / "bench_whiteboard_worker.js").read_text()
+    page.route(
+        "**/bench-board-worker.js",
+        lambda route: route.fulfill(body=worker, content_type="text/javascript"),
+    )
+    browser.start_tracing(page=page, categories=["devtools.timeline"])
+    try:
+        got = page.evaluate(script, {"variants": list(LEVERS), "rounds": rounds})
+    finally:
+        trace = json.loads(browser.stop_tracing())
+    events = trace["traceEvents"]
+    frames = [e for e in events if e.get("name") == "FireAnimationFrame" and "tdur" in e]
+    thread: dict[str, list[float]] = {name: [] for name in (*LEVERS, *WORKERS)}
+    workers: dict[str, list[float]] = {name: [] for name in WORKERS}
+    copies: dict[str, list[float]] = {name: [] for name in WORKERS}
+    timed = [e for e in events if "tdur" in e and e.get("ph") == "X"]
+    for stamp in events:
+        message = stamp.get("args", {}).get("data", {}).get("message", "")
+        if stamp.get("name") != "TimeStamp" or not message.startswith(STAMPS):
+            continue
+        # the task around the stamp on its thread (the worker's band, the page's copy-in)
+        around = [
+            e["tdur"] / 1000
+            for e in timed
+            if e.get("tid") == stamp.get("tid") and e["ts"] <= stamp["ts"] <= e["ts"] + e["dur"]
+        ]
+        kind, name = message.split(":")[:2]
+        if around:
+            (workers if kind == "lever-worker" else copies)[name].append(max(around))
+    for stamp in events:
+        message = stamp.get("args", {}).get("data", {}).get("message", "")
+        if stamp.get("name") != "TimeStamp" or not message.startswith("lever:"):
+            continue
+        for f in frames:
+            if f["ts"] <= stamp["ts"] <= f["ts"] + f["dur"] and f.get("tid") == stamp.get("tid"):
+                thread[message[6:]].append(f["tdur"] / 1000)
+                break
+    out: dict[str, dict] = {"rdp_points": got["rdp"]}
+    for name in (*LEVERS, *WORKERS):
+        times = got["times"][name][2:]
+        threads = thread[name][2:] or [float("nan")]
+        out[name] = {
+            **_summary(times, got["canvas"]),
+            "thread_median_ms": round(statistics.median(threads), 2),
+            "thread_p95_ms": round(_pct(threads, 0.95), 2),
+            "pixels_max_diff": got["pixels"][name]["max"],
+            "pixels_over_96": got["pixels"][name]["over"],
+        }
+        if name in workers:
+            bands = workers[name][2 * int(name[6:]) :] or [float("nan")]
+            out[name]["worker_band_median_ms"] = round(statistics.median(bands), 2)
+            out[name]["worker_band_p95_ms"] = round(_pct(bands, 0.95), 2)
+            copied = copies[name][2:] or [float("nan")]
+            out[name]["copy_median_ms"] = round(statistics.median(copied), 2)
+            out[name]["copy_p95_ms"] = round(_pct(copied, 0.95), 2)
+    return out
+
+
 def _summary(times: list[float], size: list[int]) -> dict:
     return {
         "canvas_px": size,
@@ -275,6 +365,18 @@ def main() -> int:
     parser.add_argument("--opens", type=int, default=12, help="board openings per mode")
     parser.add_argument("--json", type=Path)
     parser.add_argument(
+        "--smooth",
+        action="store_true",
+        help="pen strokes of ~80 points along a curve (as a hand draws) instead of 20 zigzag",
+    )
+    parser.add_argument(
+        "--levers",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="only the ways of drawing a full redraw, ROUNDS turns each, at DPR 1 and 2",
+    )
+    parser.add_argument(
         "--view-only", action="store_true", help="only the pan and zoom frames at DPR 2"
     )
     args = parser.parse_args()
@@ -304,11 +406,15 @@ def main() -> int:
                 agent.evaluate(
                     "() => document.querySelector('[data-testid=wb-canvas]').wbView._fitCanvas()"
                 )
-                agent.evaluate(FILL_BOARD, args.elements)
+                agent.evaluate(FILL_BOARD, {"count": args.elements, "smooth": args.smooth})
                 size = agent.evaluate(
                     "() => { const c = document.querySelector('[data-testid=wb-canvas]');"
                     " return [c.width, c.height]; }"
                 )
+                if args.levers:
+                    for name, row in _levers(browser, agent, args.levers).items():
+                        results[f"lever_{name}_dpr{ratio}"] = row
+                    continue
                 cases = () if args.view_only else (("frame", True, 120), ("full", False, 40))
                 for name, layered, runs in cases:
                     times = agent.evaluate(TIME_REDRAW, {"runs": runs, "layered": layered})[5:]
@@ -324,6 +430,9 @@ def main() -> int:
                     for progressive, runs_ in opened.items():
                         name = "open_after" if progressive else "open_before"
                         results[f"{name}_dpr{ratio}"] = _builds(runs_, size)
+            if args.levers:
+                browser.close()
+                return _report(args, results)
             settles: dict[bool, list[dict]] = {False: [], True: []}
             view_times: dict[str, list[float]] = {"pan": [], "zoom": []}
             for kind, repeats in (("pan", 1), ("zoom", 6)):
@@ -348,7 +457,7 @@ def main() -> int:
             if args.view_only:
                 browser.close()
                 return _report(args, results)
-            customer.evaluate(FILL_BOARD, args.elements)
+            customer.evaluate(FILL_BOARD, {"count": args.elements, "smooth": args.smooth})
             customer.evaluate(WATCH_ARRIVALS)
             sent = {}
             for i in range(args.strokes):
@@ -408,6 +517,26 @@ def _report(args: argparse.Namespace, results: dict) -> int:
             rows.append((f"{title}: thread time", f"max {r['thread_max_ms']} ms", thread, "-"))
             whole = {"median_ms": r["whole_median_ms"], "p95_ms": r["whole_p95_ms"]}
             rows.append((f"{title}: until whole", f"max frame {r['max_ms']} ms", whole, "-"))
+    for ratio in (1, 2):
+        if f"lever_rdp_points_dpr{ratio}" in results:
+            kept = results[f"lever_rdp_points_dpr{ratio}"]
+            print(f"DPR {ratio}: simplification keeps {kept['kept']} of {kept['points']} points")
+        for name in (*LEVERS, *WORKERS):
+            if f"lever_{name}_dpr{ratio}" in results:
+                r = results[f"lever_{name}_dpr{ratio}"]
+                load = f"pixels off: max {r['pixels_max_diff']}, {r['pixels_over_96']} > 96"
+                rows.append((f"full redraw {name}, DPR {ratio}", load, r, "-"))
+                thread = {"median_ms": r["thread_median_ms"], "p95_ms": r["thread_p95_ms"]}
+                label = "frame asking" if name in WORKERS else "thread"
+                rows.append((f"full redraw {name}, DPR {ratio}: {label}", "", thread, "<= 16 ms"))
+                if "worker_band_median_ms" in r:
+                    band = {
+                        "median_ms": r["worker_band_median_ms"],
+                        "p95_ms": r["worker_band_p95_ms"],
+                    }
+                    rows.append((f"full redraw {name}, DPR {ratio}: a worker", "", band, "-"))
+                    copy = {"median_ms": r["copy_median_ms"], "p95_ms": r["copy_p95_ms"]}
+                    rows.append((f"full redraw {name}, DPR {ratio}: copy in", "", copy, "-"))
     if "stroke_latency" in results:
         lat = results["stroke_latency"]
         load = f"{lat['strokes']} strokes, {args.elements} on the board"
