@@ -311,7 +311,7 @@ def _levers(browser, page, rounds: int) -> dict:
             if f["ts"] <= stamp["ts"] <= f["ts"] + f["dur"] and f.get("tid") == stamp.get("tid"):
                 thread[message[6:]].append(f["tdur"] / 1000)
                 break
-    out: dict[str, dict] = {"rdp_points": got["rdp"]}
+    out: dict[str, dict] = {"rdp_points": got["rdp"], "batched": got["calls"]}
     for name in (*LEVERS, *WORKERS):
         times = got["times"][name][2:]
         threads = thread[name][2:] or [float("nan")]
@@ -521,6 +521,8 @@ def _report(args: argparse.Namespace, results: dict) -> int:
         if f"lever_rdp_points_dpr{ratio}" in results:
             kept = results[f"lever_rdp_points_dpr{ratio}"]
             print(f"DPR {ratio}: simplification keeps {kept['kept']} of {kept['points']} points")
+            batched = results[f"lever_batched_dpr{ratio}"]
+            print(f"DPR {ratio}: stroke calls of the batched ways (strokes, ellipses): {batched}")
         for name in (*LEVERS, *WORKERS):
             if f"lever_{name}_dpr{ratio}" in results:
                 r = results[f"lever_{name}_dpr{ratio}"]

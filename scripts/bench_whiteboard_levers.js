@@ -22,7 +22,10 @@ async ({ variants, rounds }) => {
     if (e.kind === 'ellipse') { path.moveTo(e.x + e.w, e.y + e.h / 2); path.ellipse(e.x + e.w / 2, e.y + e.h / 2, e.w / 2, e.h / 2, 0, 0, Math.PI * 2); }
     else polyline(path, e.points);
   };
+  const calls = {};
+  let counting = null;
   const strokeBatch = (ctx, batch) => {
+    if (counting) calls[counting] = (calls[counting] ?? 0) + 1;
     const path = new Path2D();
     for (const e of batch.items) addTo(path, e);
     ctx.strokeStyle = batch.items[0].color; ctx.lineWidth = batch.items[0].width;
@@ -191,7 +194,10 @@ async ({ variants, rounds }) => {
   };
   draw('base'); const base = ctx.getImageData(0, 0, width, height).data;
   for (const name of all) {
-    await drawAny(name); const got = ctx.getImageData(0, 0, width, height).data;
+    counting = name;
+    await drawAny(name);
+    counting = null;
+    const got = ctx.getImageData(0, 0, width, height).data;
     let max = 0, over = 0;
     for (let i = 0; i < got.length; i += 1) { const d = Math.abs(got[i] - base[i]); if (d > max) max = d; if (d > 96) over += 1; }
     pixels[name] = { max, over };
@@ -213,5 +219,5 @@ async ({ variants, rounds }) => {
   for (const worker of workers) worker.terminate();
   let points = 0, kept = 0;
   for (const e of shown) if (klass(e) === 'round' && simplified.has(e)) { points += e.points.length; kept += simplified.get(e).kept; }
-  return { pixels, times, order, canvas: [width, height], rdp: { points, kept } };
+  return { pixels, times, order, canvas: [width, height], rdp: { points, kept }, calls };
 }
