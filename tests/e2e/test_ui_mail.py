@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.support.api import Api
 from tests.support.desktop_ui import desktop_page, local_call
 from tests.support.relay import ALICE, ROOT
-from tests.support.reservations import book, wall_clock_in
+from tests.support.reservations import book, meeting, wall_clock_in
 from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.smtp_server import SmtpServer
 from tests.support.ui_pages import PageFactory, agent_login, by_id, screenshot, start_support
@@ -358,3 +358,46 @@ def test_a_reservation_invitee_whose_mail_bounced_is_marked_in_the_invite_list(
         "메일이 전달되지 않아 링크를 닫았습니다"
     )
     shot(page, "reservation-invitee-undelivered-ko")
+
+
+def test_adding_a_bounced_invitee_again_re_invites_it_with_one_save(
+    open_ui: PageFactory, smtp, relay
+) -> None:
+    """The agent removes the invitee whose invitation bounced, adds the same address again and
+    saves once: the relay gives it a fresh link and mails a new invitation, which arrives."""
+    smtp.refuse_recipient("moved@example.com")
+    api = Api(relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    invitees = [{"email": "moved@example.com", "name": "Moved Buyer", "language": "en"}]
+    reservation = book(api, token, start=wall_clock_in(120), invitees=invitees)
+    path = f"/api/reservations/{reservation['id']}"
+
+    def invitee() -> dict:
+        return api.request("GET", path, token=token)[1]["reservation"]["invitees"][-1]
+
+    wait_until(lambda: invitee().get("undelivered"), "the bounced invitee's link closed")
+    old_link = invitee()["link_url"]
+    smtp.clear()  # the address takes mail again
+    page = open_ui("/agent", viewport=WIDE)
+    agent_login(page)
+    by_id(page, "reservations-button").click()
+    by_id(page, "reservation-edit").click()
+    by_id(page, "reservation-tab-invite").click()
+    items = by_id(page, "reservation-invitee-item")
+    expect(items.nth(0).get_by_test_id("reservation-invitee-undelivered")).to_be_visible()
+    items.nth(0).get_by_role("button", name="Remove moved@example.com").click()
+    expect(items).to_have_count(0)
+    by_id(page, "reservation-email").fill("moved@example.com")
+    by_id(page, "reservation-invitee-name").fill("Moved Buyer")
+    by_id(page, "reservation-add-invitee").click()
+    expect(items).to_have_count(1)
+    expect(items.nth(0).get_by_test_id("reservation-invitee-undelivered")).to_have_count(0)
+    shot(page, "reservation-bounced-invitee-added-again")
+    by_id(page, "reservation-save").click()
+
+    mail = smtp.wait_for_address("moved@example.com")
+    now = invitee()
+    assert not now.get("undelivered") and not now.get("revoked")
+    assert now["link_url"] != old_link
+    assert now["link_url"] in mail.part("plain")
+    assert meeting(api, now["link_url"])[1]["meeting"]["state"] == "early"

@@ -155,7 +155,16 @@ export class ReservationForm {
         this.emailInput.focus();
         return;
       }
-      this.invitees.push({ email, name: this.nameInput.value.trim(), language: this.languageSelect.value });
+      const invitee = { email, name: this.nameInput.value.trim(), language: this.languageSelect.value };
+      // An address whose invitation bounced, listed again (after removing it or not): the save
+      // re-invites it (a fresh link, a new mail) instead of keeping its closed link.
+      const key = email.toLowerCase();
+      const bounced = (this.reservation?.invitees ?? []).some((i) => i.undelivered && !i.revoked && i.email.toLowerCase() === key);
+      if (bounced) {
+        invitee.reinvite = true;
+        this.invitees = this.invitees.filter((i) => i.email.toLowerCase() !== key);
+      }
+      this.invitees.push(invitee);
       this.emailInput.value = "";
       this.nameInput.value = "";
       this._renderLists();
@@ -309,7 +318,7 @@ export class ReservationForm {
       duration_minutes: Number.parseInt(this.durationInput.value, 10),
       time_zone: this.zoneSelect.value,
       agenda: this.topics,
-      invitees: this.invitees.map(({ email, name, language }) => ({ email, name, language })),
+      invitees: this.invitees.map(({ email, name, language, reinvite }) => (reinvite ? { email, name, language, reinvite } : { email, name, language })),
     };
   }
 
