@@ -401,3 +401,37 @@ def test_adding_a_bounced_invitee_again_re_invites_it_with_one_save(
     assert now["link_url"] != old_link
     assert now["link_url"] in mail.part("plain")
     assert meeting(api, now["link_url"])[1]["meeting"]["state"] == "early"
+
+
+def test_a_booking_with_a_file_mails_invitations_that_list_it(
+    open_ui: PageFactory, smtp, relay, tmp_path
+) -> None:
+    """A reservation booked in the editor with a material file and an invitee, in one save:
+    the preview and the invitation that arrives (text and HTML) list the file's name and size,
+    with no link to it."""
+    smtp.clear()
+    material = tmp_path / "price-list.pdf"
+    material.write_bytes(b"%PDF-1.4 price list\n" * 170)  # 3,400 bytes: 3.3 KiB
+    page = open_ui("/agent", viewport=WIDE)
+    agent_login(page)
+    by_id(page, "reservations-button").click()
+    by_id(page, "reservation-new").click()
+    zone = page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+    by_id(page, "reservation-title-input").fill("Zephyr quartz pricing")
+    by_id(page, "reservation-start").fill(wall_clock_in(120, zone))
+    by_id(page, "reservation-tab-agenda").click()
+    by_id(page, "reservation-files").set_input_files(str(material))
+    by_id(page, "reservation-tab-invite").click()
+    by_id(page, "reservation-email").fill("files@example.com")
+    by_id(page, "reservation-add-invitee").click()
+    preview = by_id(page, "reservation-preview")
+    expect(preview).to_contain_text("Files:\n  - price-list.pdf (3.3 KiB)")
+    shot(page, "reservation-invitation-preview-with-files")
+    by_id(page, "reservation-save").click()
+    expect(by_id(page, "reservation-form")).to_be_hidden(timeout=15_000)
+
+    mail = smtp.wait_for_address("files@example.com")
+    assert "Files:\n  - price-list.pdf (3.3 KiB)\n" in mail.part("plain").replace("\r\n", "\n")
+    assert "<li>price-list.pdf (3.3 KiB)</li>" in mail.part("html")
+    assert len(smtp.messages_to("files@example.com")) == 1
+    assert "/api/files" not in mail.part("html") and "/materials" not in mail.part("html")
