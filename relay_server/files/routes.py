@@ -82,10 +82,9 @@ def install_file_routes(
             return "customer", session
         raise Refused("unauthorized", "send 'Authorization: Bearer <token>' or 'Customer <token>'")
 
-    # Several customers per session share the role "customer": each upload is bound to the
-    # participant that offered it, so another customer of the session cannot write into it.
-    uploaders: dict[str, str] = {}
-
+    # Several customers per session share the role "customer": each transfer keeps the
+    # participant that offered it (``sender_id``), so another customer of the session can
+    # neither write into it nor cancel it.
     def caller_participant() -> str:
         scheme, token = parse_authorization(bottle.request.get_header("Authorization"))
         return customer_id(token) if scheme == "Customer" and token else AGENT_PARTICIPANT_ID
@@ -146,10 +145,7 @@ def install_file_routes(
         if offer.get("check") is True:  # "would you take it?" before the sender hashes it
             name, size, _, _ = parse_offer(offer, files.rules, check_only=True)
             return {"allowed": True, "name": name, "size": size}
-        transfer = files.offer(session.id, role, offer, clock())
-        for stale in [t for t in uploaders if files.get(t) is None]:  # their session ended
-            del uploaders[stale]
-        uploaders[transfer.id] = caller_participant()
+        transfer = files.offer(session.id, role, offer, clock(), caller_participant())
         logger.info(
             "file offered",
             extra={"session_id": session.id, "transfer": transfer.id, "size": transfer.size},
@@ -178,8 +174,7 @@ def install_file_routes(
     @api
     def upload(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
-        if uploaders.get(transfer.id, caller_participant()) != caller_participant():
-            raise Refused("not_sender", "another participant offered this file")
+        transfer.check_sender(caller_participant())
         try:
             offset = int(bottle.request.query.get("offset", ""))
         except ValueError:
@@ -340,12 +335,9 @@ def install_file_routes(
     @api
     def cancel(transfer_id: str):
         role, transfer = transfer_for_caller(transfer_id)
-        if transfer.sender == "customer" and role == "customer":
-            # Several customers share the "customer" role: only the one who offered it may
-            # take a customer's file back (the agent may cancel any).
-            if uploaders.get(transfer.id, caller_participant()) != caller_participant():
-                raise Refused("not_sender", "only the customer who sent this file can cancel it")
-        transfer.cancel(role)
+        # The agent may cancel any file; a customer only its own: the agent's file is there
+        # for every customer of the session, and another customer's is not theirs to stop.
+        transfer.cancel(role, caller_participant())
         wake_downloads(transfer)
         spool.delete(transfer.id)
         tell(transfer, FileCancelled)

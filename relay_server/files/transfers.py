@@ -125,6 +125,10 @@ class Transfer:
     type: str
     sha256: str
     created_at: float
+    # Who offered it: the agent's participant id ("agent") or that customer's; several
+    # customers share the role "customer", so only this tells which of them may write or
+    # cancel it.
+    sender_id: str = ""
     state: TransferState = TransferState.OFFERED
     uploaded: int = 0
     downloaded: int = 0  # the furthest byte the relay has served to the receiver
@@ -148,6 +152,7 @@ class Transfer:
             "id": self.id,
             "session_id": self.session_id,
             "sender": self.sender,
+            "sender_id": self.sender_id,
             "name": self.name,
             "size": self.size,
             "type": self.type,
@@ -259,8 +264,25 @@ class Transfer:
         self.state = TransferState.RECEIVED
         return True
 
-    def cancel(self, role: str) -> None:
-        """Either participant cancels an unfinished transfer."""
+    def check_sender(self, participant: str) -> None:
+        """Is ``participant`` the one who offered it?
+
+        Raises:
+            Refused: 403 ``not_sender``.
+        """
+        if participant != self.sender_id:
+            raise Refused("not_sender", "another participant offered this file")
+
+    def cancel(self, role: str, participant: str = "") -> None:
+        """``role`` cancels an unfinished transfer: the agent (or the relay) any, a customer
+        only one that ``participant`` (its participant id) offered itself.
+
+        Raises:
+            Refused: 403 ``not_sender`` (a customer and another participant's file), 409
+                ``already_finished``.
+        """
+        if role == "customer" and (self.sender != "customer" or participant != self.sender_id):
+            raise Refused("not_sender", "only the participant who sent this file can cancel it")
         if self.state in FINISHED:
             raise Refused("already_finished", f"this transfer is already {self.state}")
         self.state = TransferState.CANCELLED
@@ -329,8 +351,11 @@ class FileTransfers:
         """The file limits now."""
         return self._rules()
 
-    def offer(self, session_id: str, sender: str, body: dict[str, Any], now: float) -> Transfer:
-        """Record an offer.
+    def offer(
+        self, session_id: str, sender: str, body: dict[str, Any], now: float, sender_id: str = ""
+    ) -> Transfer:
+        """Record an offer by ``sender`` (its role); ``sender_id`` is the offering customer's
+        participant id (the agent's is its role).
 
         Raises:
             Refused: a bad or refused offer (see :func:`parse_offer`), or 429
@@ -344,7 +369,7 @@ class FileTransfers:
                 f"{open_count} files are still on their way; wait for one to finish or cancel one",
             )
         return self._add(Transfer(secrets.token_urlsafe(16), session_id, sender, name, size,
-                                  mime, sha256, now))  # fmt: skip
+                                  mime, sha256, now, _sender_id(sender, sender_id)))  # fmt: skip
 
     def add_ready(
         self, session_id: str, sender: str, name: str, size: int, sha256: str, now: float
@@ -353,7 +378,8 @@ class FileTransfers:
         caller puts its bytes at the spool path of the returned transfer's id."""
         mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
         transfer = Transfer(secrets.token_urlsafe(16), session_id, sender, name, size, mime,
-                            sha256, now, state=TransferState.READY, uploaded=size)  # fmt: skip
+                            sha256, now, _sender_id(sender, ""), state=TransferState.READY,
+                            uploaded=size)  # fmt: skip
         return self._add(transfer)
 
     def _add(self, transfer: Transfer) -> Transfer:
@@ -456,3 +482,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if end <= start:
         return None  # an invalid last-byte-pos: ignore the header
     return start, min(end, size)
+
+
+def _sender_id(sender: str, sender_id: str) -> str:
+    """The agent's participant id is its role ("agent"); a customer's is given."""
+    return sender_id or (sender if sender == "agent" else "")

@@ -22,17 +22,19 @@ from relay_server.options.options import Options
 from relay_server.reservations import ics
 from relay_server.reservations.mailer import ReservationMailer
 from relay_server.reservations.mails import MailKind
-from relay_server.reservations.model import Reservation
-from relay_server.reservations.rules import parse_start
+from relay_server.reservations.model import Material, Reservation
+from relay_server.reservations.rules import MAX_MATERIALS, parse_start
 from relay_server.sessions.relay import Relay
 from relay_server.web.authorization import bearer_principal
 from relay_server.web.http_bodies import json_body, json_route
+from suite.files.names import safe_file_name
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TITLE_CHARS = 200
 MAX_TOPICS = 50
 MAX_TOPIC_CHARS = 500
 MAX_DURATION_MINUTES = 24 * 60
+MAX_FILE_NAME_CHARS = 1000  # a material's name in a preview, made safe as every file name
 PREVIEW_SECRET = "your-personal-link"  # stands in for the secret each invitee gets
 
 
@@ -93,6 +95,21 @@ def draft_reservation(data: Any, agent_id: str, now: float) -> Reservation:
     sequence = data.get("sequence", 0)
     if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
         sequence = 0
+    materials = data.get("materials", [])
+    if (
+        not isinstance(materials, list)
+        or len(materials) > MAX_MATERIALS
+        or not all(
+            isinstance(m, dict)
+            and isinstance(m.get("name"), str)
+            and 0 < len(m["name"]) <= MAX_FILE_NAME_CHARS
+            and isinstance(m.get("size"), int)
+            and not isinstance(m["size"], bool)
+            and m["size"] >= 0
+            for m in materials
+        )
+    ):
+        raise _bad("materials", f"a list of at most {MAX_MATERIALS} files {{name, size}}")
     return Reservation(
         id=str(data.get("id") or "preview")[:64],
         agent_id=agent_id,
@@ -102,6 +119,10 @@ def draft_reservation(data: Any, agent_id: str, now: float) -> Reservation:
         duration_minutes=duration,
         time_zone=zone,
         agenda=[topic for topic in agenda if topic.strip()],
+        materials=[
+            Material(f"preview-{index}", safe_file_name(m["name"]), m["size"], "")
+            for index, m in enumerate(materials)
+        ],
         sequence=sequence,
         created_at=now,
         updated_at=now,

@@ -2,10 +2,10 @@
 
 One mail per person, in that person's language (English or Korean), plain text and HTML, with
 the agent's name and company, the title, the time in the reservation's time zone with its UTC
-offset, the agenda and, for an invitee, the personal link and the calendar file
-(``relay_server/reservations/ics.py``). Everything a person typed reaches the subject only
-through :func:`relay_server.mail.templates.header_text` (no CR/LF can add a header) and the
-HTML only through ``html.escape``.
+offset, the agenda, the material files (names and sizes, no links) and, for an invitee, the
+personal link and the calendar file (``relay_server/reservations/ics.py``). Everything a
+person typed reaches the subject only through :func:`relay_server.mail.templates.header_text`
+(no CR/LF can add a header) and the HTML only through ``html.escape``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from relay_server.files.transfers import human_size
 from relay_server.mail.templates import STYLE, Attachment, MailContent, header_text
 from relay_server.reservations import ics
 from relay_server.reservations.model import Invitee, Reservation
@@ -70,6 +71,9 @@ _WORDS: dict[str, dict[str, Any]] = {
         "you can ignore it.",
         "agenda_heading": "Agenda:",
         "link_heading": "Join:",
+        "materials": "Files",
+        "materials_note": "The agent shares these files in the meeting: download them there.",
+        "bytes": "bytes",
         "weekdays": (
             "Monday",
             "Tuesday",
@@ -132,6 +136,9 @@ _WORDS: dict[str, dict[str, Any]] = {
         "이 메일은 무시하셔도 됩니다.",
         "agenda_heading": "안건:",
         "link_heading": "참여 링크:",
+        "materials": "자료 파일",
+        "materials_note": "상담원이 미팅에서 이 파일들을 공유합니다. 미팅에서 내려받으세요.",
+        "bytes": "바이트",
         "weekdays": ("월", "화", "수", "목", "금", "토", "일"),
     },
 }
@@ -201,6 +208,15 @@ def _short_when(reservation: Reservation, lang: str) -> str:
     return f"{start.day} {_WORDS['en']['months'][start.month - 1][:3]} {start:%H:%M}"
 
 
+def _materials(reservation: Reservation, lang: str) -> list[str]:
+    """``report.pdf (1.5 MiB)`` per material file, in the order the agent added them."""
+    words = _WORDS[lang]
+    return [
+        f"{header_text(m.name)} ({human_size(m.size).replace('bytes', words['bytes'])})"
+        for m in reservation.materials
+    ]
+
+
 def _who(agent: dict[str, Any]) -> str:
     name = header_text(str(agent.get("name") or agent.get("username") or ""))
     company = header_text(str(agent.get("company") or ""))
@@ -257,6 +273,9 @@ def reservation_mail(
         calendar_note = words["calendar_cancel" if method is ics.Method.CANCEL else "calendar"]
 
     agenda = [header_text(topic) for topic in reservation.agenda]
+    # Names and sizes only: the files open in the meeting (the personal link's page), never
+    # through a link of their own in a mail that may be forwarded.
+    materials = _materials(reservation, lang) if kind is not MailKind.CANCELLED else []
     contact = " · ".join(
         header_text(str(agent.get(key) or "")) for key in ("phone", "email") if agent.get(key)
     )
@@ -277,6 +296,9 @@ def reservation_mail(
         text_lines.append(f"    ({was})")
     if agenda:
         text_lines += ["", f"{words['agenda']}:", *(f"  - {topic}" for topic in agenda)]
+    if materials:
+        text_lines += ["", f"{words['materials']}:", *(f"  - {m}" for m in materials)]
+        text_lines.append(words["materials_note"])
     if link:
         text_lines += ["", f"{words['button']}: {link}", words["link_note"]]
     if calendar_note:
@@ -293,6 +315,12 @@ def reservation_mail(
     if agenda:
         items = "".join(f"<li>{e(topic)}</li>" for topic in agenda)
         facts.append((words["agenda"], f'<ul style="margin:0;padding-left:18px">{items}</ul>'))
+    if materials:
+        items = "".join(f"<li>{e(line)}</li>" for line in materials)
+        note = f'<br><span style="color:#6b7585">{e(words["materials_note"])}</span>'
+        facts.append(
+            (words["materials"], f'<ul style="margin:0;padding-left:18px">{items}</ul>{note}')
+        )
     fact_rows = "".join(
         f'<tr><th align="left" valign="top" style="{STYLE["fact_name"]}">{e(name)}</th>'
         f'<td style="{STYLE["fact_value"]}">{value}</td></tr>'

@@ -179,6 +179,17 @@ def parse_invitees(value: Any) -> list[Invitee]:
     return invitees
 
 
+def reinvited(value: list[Any], invitees: list[Invitee]) -> set[str]:
+    """The lower-cased addresses whose entries of ``value`` (a list :func:`parse_invitees`
+    took, in the same order as ``invitees``) ask ``reinvite: true``: the agent listed again an
+    address whose invitation bounced, and wants it mailed anew with a fresh link."""
+    return {
+        invitee.email.lower()
+        for entry, invitee in zip(value, invitees, strict=True)
+        if entry.get("reinvite") is True
+    }
+
+
 def open_window(reservation: Reservation) -> tuple[float, float]:
     """``(opens_at, closes_at)``: when the agent may open it (epoch seconds)."""
     return (

@@ -147,7 +147,8 @@ class Reservations:
         removed: list[Invitee] = []
         if "invitees" in body:
             wanted = rules.parse_invitees(body["invitees"])
-            added, removed = self._merge_invitees(reservation, wanted)
+            reinvite = rules.reinvited(body["invitees"], wanted)
+            added, removed = self._merge_invitees(reservation, wanted, reinvite)
         if reservation.to_record() == previous.to_record():
             return previous  # nothing to tell anyone
         reservation.sequence += 1
@@ -164,14 +165,20 @@ class Reservations:
         return reservation
 
     def _merge_invitees(
-        self, reservation: Reservation, wanted: list[Invitee]
+        self, reservation: Reservation, wanted: list[Invitee], reinvite: set[str]
     ) -> tuple[list[Invitee], list[Invitee]]:
+        """Kept addresses keep their link; new ones, revoked ones listed again, and bounced
+        ones the agent asked to ``reinvite`` get a fresh link (and so an invitation)."""
         current = {i.email.lower(): i for i in reservation.invitees}
         wanted_keys = {i.email.lower() for i in wanted}
         added, removed = [], []
         for invitee in wanted:
-            kept = current.get(invitee.email.lower())
-            if kept is not None and not kept.revoked:
+            key = invitee.email.lower()
+            kept = current.get(key)
+            # A bounced invitee stays listed (its badge says so) and is mailed nothing more
+            # until the agent re-invites it: one save, not a save without it and one with it.
+            again = kept is not None and kept.undelivered and key in reinvite
+            if kept is not None and not kept.revoked and not again:
                 kept.name, kept.language = invitee.name, invitee.language
                 continue
             if kept is not None:  # back on the list: a fresh link, the old one stays dead

@@ -1,7 +1,7 @@
 """Admission: customers who knock (by icon, or by code in admission mode) and the agent's
 answers (pure, like the Relay).
 
-:class:`Admission` sits between :class:`relay_server.sessions.seats.Seats` and
+:class:`Admission` sits between :class:`relay_server.sessions.session_files.SessionFiles` and
 :class:`relay_server.sessions.relay.Relay`: the knocks' state machine is ``knocks.py``; here a
 knock is made from a join, read and withdrawn by the customer's page, answered by the agent's
 chat socket, and the agent is told the pending list. The Relay defines what is declared here.
@@ -21,7 +21,7 @@ from relay_server.sessions.knocks import (
     KnockVia,
     RefusedBecause,
 )
-from relay_server.sessions.seats import Seats
+from relay_server.sessions.session_files import SessionFiles
 from relay_server.sessions.supports import JoinError, SupportSession
 from suite.protocol import (
     ErrorCode,
@@ -36,7 +36,7 @@ from suite.protocol import (
 logger = logging.getLogger(__name__)
 
 
-class Admission(Seats):
+class Admission(SessionFiles):
     """Knocks and the agent's Admit / Refuse / Refuse all; the Relay's base."""
 
     # Told the secret of every knock that settles (the HTTP layer wakes its long polls).

@@ -1,8 +1,9 @@
 """The relay's domain logic: support sessions, joins, chat, ends.
 
 The HTTP-side actions (new support, join, notes) and the end of a session are here; knocks
-and their answers in ``admission.py`` (:class:`Admission`, Relay's base); customers'
-seats and the personal links in ``seats.py`` (:class:`Seats`, its base); the chat
+and their answers in ``admission.py`` (:class:`Admission`, Relay's base); the files in the
+conversation in ``session_files.py`` (:class:`SessionFiles`, its base); customers'
+seats and the personal links in ``seats.py`` (:class:`Seats`, the next base); the chat
 sockets' hello, seating and messages in ``chat_sockets.py`` (:class:`ChatSockets`, its base).
 No sockets and no gevent: the HTTP routes and the websocket adapter call these methods, pass
 the current time, and hand in members with ``send``/``close``. ``wait_durable`` is the one
@@ -24,7 +25,7 @@ from relay_server.calls.calls import Calls
 from relay_server.calls.ice_servers import IceConfig
 from relay_server.errors import Refused
 from relay_server.files.spool import FileSpool
-from relay_server.files.transfers import FINISHED, FileRules, FileTransfers, Transfer
+from relay_server.files.transfers import FileRules, FileTransfers
 from relay_server.history.archive import Archive, HistoryArchive
 from relay_server.history.handover import HistoryHandover
 from relay_server.history.history import History
@@ -55,7 +56,6 @@ from relay_server.sessions.notes import MAX_NOTES_CHARS, SessionNotes
 from relay_server.sessions.rooms import Member, Rooms
 from relay_server.sessions.seats import JOIN_MESSAGES
 from relay_server.sessions.supports import (
-    AGENT_PARTICIPANT_ID,
     DEFAULT_CUSTOMERS_PER_SESSION,
     ICON_AGENT_FIELDS,
     JoinError,
@@ -67,10 +67,8 @@ from relay_server.whiteboard.boards import Whiteboards
 from relay_server.whiteboard.images import BoardImages
 from suite.protocol import (
     MAX_NAME_CHARS,
-    ChatMessage,
     CloseCode,
     CustomerRemoved,
-    FileCancelled,
     Role,
     SessionEnded,
     SessionUpdated,
@@ -105,8 +103,9 @@ __all__ = ["HandshakeRefused", "Relay", "RelayOptions", "invitation_text"]
 
 class Relay(Admission):
     """Support sessions: the HTTP-side actions here, knocks and the agent's answers in
-    :class:`Admission`, customers' seats and personal links in :class:`Seats`, the chat
-    sockets' lifecycle and messages in :class:`ChatSockets`."""
+    :class:`Admission`, files in the conversation in :class:`SessionFiles`, customers' seats
+    and personal links in :class:`Seats`, the chat sockets' lifecycle and messages in
+    :class:`ChatSockets`."""
 
     def __init__(
         self,
@@ -489,53 +488,6 @@ class Relay(Admission):
             if member.role is Role.AGENT and session is not None:
                 usernames.add(session.agent_username)
         return usernames
-
-    def post_file(
-        self,
-        session: SupportSession,
-        role: str,
-        transfer: Transfer,
-        now: float,
-        participant: str = "",
-    ) -> None:
-        """Put a new transfer in the conversation: a chat entry of its sender, stored durably
-        like a message (``file`` set, ``text`` the file's name), then sent to everyone.
-
-        The entry is what a reloaded page or a late viewer replays (``welcome.missed``) to put
-        the file in its place among the messages; the transfer's state comes from the file
-        list (``GET /api/sessions/<id>/files``) and the ``file_*`` messages.
-        """
-        if role == Role.AGENT:
-            name = session.agent.get("name") or session.agent_username
-            participant = AGENT_PARTICIPANT_ID
-        else:  # the customer who offered it (several per session), as its hello names it
-            customer = session.customer(participant)
-            name = (customer.name if customer else session.customer_name) or "Customer"
-        stored = self._chat(session.id).append(
-            role,
-            name,
-            f"file:{transfer.id}",
-            transfer.name,
-            now,
-            participant,
-            file=transfer.chat_file(),
-        )
-        self.wait_durable()
-        self._to_chat_line(session.id, ChatMessage(**stored).to_frame())
-
-    def drop_files(self, session_id: str) -> None:
-        """Forget a session's file transfers and delete their spool files (P4).
-
-        Unfinished ones are cancelled ``by`` the relay, and the room is told.
-        """
-        room = self.rooms.find(session_id)
-        self.usage.add_files(session_id, (t.view() for t in self.files.of_session(session_id)))
-        for transfer in self.files.forget_session(session_id):
-            self.file_spool.delete(transfer.id)
-            if transfer.state not in FINISHED:
-                transfer.cancel("relay")
-                if room is not None:
-                    room.broadcast(FileCancelled(transfer=transfer.view()).to_frame())
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -258,7 +258,10 @@ class FileTransferClient:
                 break
             if cancelled is not None and cancelled.is_set():
                 part.unlink(missing_ok=True)
-                self.cancel(transfer["id"])
+                # The agent cancels the transfer; a customer only stops its own copy (the
+                # relay refuses a customer's cancel of a file it did not send).
+                if self.role == "agent":
+                    self.cancel(transfer["id"])
                 raise FileTransferError("cancelled", f"{name}: cancelled", 409)
             try:
                 self._get_range(transfer["id"], part, have, size, on_progress)

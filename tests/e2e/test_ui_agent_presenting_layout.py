@@ -184,3 +184,65 @@ def test_the_chat_follows_when_a_panel_opens_and_a_pill_brings_back_the_newest(
     finally:
         for page in pages:
             page.context.close()
+
+
+# The share picker's popover: its width and content width, and whether the whole-screen
+# confirm button lies inside it (nothing clipped or scrolled sideways).
+PICKER_FITS_JS = """() => {
+  const picker = document.querySelector('[data-testid="share-picker"]');
+  const button = document.querySelector('[data-testid="share-whole-confirm"]');
+  const a = picker.getBoundingClientRect(), b = button.getBoundingClientRect();
+  return {client: picker.clientWidth, scroll: picker.scrollWidth,
+          buttonInside: b.left >= a.left && b.right <= a.right};
+}"""
+
+
+def test_the_share_picker_closes_when_the_notes_open_and_returns_for_the_confirm(
+    browser, relay, presenting_app: RecordedApp, open_ui: PageFactory
+) -> None:
+    """The share picker that opened by itself at the request closes when the agent opens the
+    notes from the keyboard (narrow window), when focus moves to the notes (wide window) and on
+    a click elsewhere; it fits its popover (nothing clipped); when the customer accepts while
+    it is closed, it opens again with the whole-screen confirm focused."""
+    pages: list[Page] = []
+    try:
+        support = open_desktop_support(
+            browser, presenting_app.app, open_ui, pages, {"width": 700, "height": 720}
+        )
+        chat, customer = support.chat, support.customer
+        picker = by_id(chat, "share-picker")
+        by_id(chat, "present-request").click()
+        expect(picker).to_be_visible()
+        fits = chat.evaluate(PICKER_FITS_JS)
+        assert fits["scroll"] <= fits["client"] and fits["buttonInside"], fits
+        screenshot(chat, "share-picker-open-700x720")
+
+        by_id(chat, "notes-toggle").focus()
+        chat.keyboard.press("Enter")  # the notes, opened from the keyboard
+        expect(by_id(chat, "notes-input")).to_be_focused()
+        expect(picker).to_be_hidden()
+        expect(by_id(chat, "share-toggle")).to_have_attribute("aria-expanded", "false")
+        screenshot(chat, "share-picker-closed-by-notes-700x720")
+
+        chat.set_viewport_size({"width": 960, "height": 720})  # notes beside the chat
+        by_id(chat, "share-toggle").click()
+        expect(picker).to_be_visible()
+        by_id(chat, "notes-input").focus()  # as Tab brings it there
+        expect(picker).to_be_hidden()
+        by_id(chat, "share-toggle").click()
+        expect(picker).to_be_visible()
+        by_id(chat, "chat-transcript").click()
+        expect(picker).to_be_hidden()
+
+        with customer.expect_popup() as popup:
+            by_id(customer, "presentation-accept").click()
+        popup.value.close()
+        expect(picker).to_be_visible()
+        expect(by_id(chat, "share-whole-confirm")).to_be_focused()
+        screenshot(chat, "share-picker-back-for-the-confirm-960x720")
+        with local_call(chat, "POST", "/local/presentation"):
+            by_id(chat, "share-whole-confirm").click()
+        expect(by_id(chat, "present-pause")).to_be_visible()
+    finally:
+        for page in pages:
+            page.context.close()

@@ -155,8 +155,11 @@ def test_an_oversized_file_is_refused_in_the_page_before_upload(
         close_pages([page], request)
 
 
-def test_the_customer_cancels_and_the_agent_page_sees_it(chat_pages, relay, tmp_path):
-    """A file the agent offered is cancelled by the customer; both rows say Cancelled."""
+def test_the_customer_cannot_cancel_the_agents_file_and_sees_the_agents_cancel(
+    chat_pages, relay, tmp_path
+):
+    """A file the agent offered shows the customer no Cancel (the relay would refuse it: it is
+    the agent's); the agent cancels it and both rows say Cancelled."""
     agent, customer = chat_pages
     api = Api(relay.url)
     token = api.login("alice", "alice-password-1")
@@ -164,10 +167,13 @@ def test_the_customer_cancels_and_the_agent_page_sees_it(chat_pages, relay, tmp_
     session_id = agent.evaluate("window.__rsTest.state()").get("sessionId")
     source = tmp_path / "contract.pdf"
     source.write_bytes(b"%PDF contract")
-    FileTransferClient(relay.url, f"Bearer {token}").offer(session_id, source)
+    client = FileTransferClient(relay.url, f"Bearer {token}")
+    transfer = client.offer(session_id, source)
     row = rows(customer).first
     expect(row).to_have_attribute("data-state", "offered")
-    row.get_by_test_id("file-cancel").click()
+    expect(row.get_by_test_id("file-cancel")).to_be_hidden()
+    expect(rows(agent).first.get_by_test_id("file-cancel")).to_be_visible()
+    client.cancel(transfer["id"])
     expect(row).to_have_attribute("data-state", "cancelled")
     expect(rows(agent).first).to_have_attribute("data-state", "cancelled")
     expect(rows(agent).first.get_by_test_id("file-status")).to_have_text("Cancelled")

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.support.api import Api
 from tests.support.desktop_ui import desktop_page, local_call
 from tests.support.relay import ALICE, ROOT
-from tests.support.reservations import book, wall_clock_in
+from tests.support.reservations import book, meeting, wall_clock_in
 from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.smtp_server import SmtpServer
 from tests.support.ui_pages import PageFactory, agent_login, by_id, screenshot, start_support
@@ -358,3 +358,80 @@ def test_a_reservation_invitee_whose_mail_bounced_is_marked_in_the_invite_list(
         "메일이 전달되지 않아 링크를 닫았습니다"
     )
     shot(page, "reservation-invitee-undelivered-ko")
+
+
+def test_adding_a_bounced_invitee_again_re_invites_it_with_one_save(
+    open_ui: PageFactory, smtp, relay
+) -> None:
+    """The agent removes the invitee whose invitation bounced, adds the same address again and
+    saves once: the relay gives it a fresh link and mails a new invitation, which arrives."""
+    smtp.refuse_recipient("moved@example.com")
+    api = Api(relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    invitees = [{"email": "moved@example.com", "name": "Moved Buyer", "language": "en"}]
+    reservation = book(api, token, start=wall_clock_in(120), invitees=invitees)
+    path = f"/api/reservations/{reservation['id']}"
+
+    def invitee() -> dict:
+        return api.request("GET", path, token=token)[1]["reservation"]["invitees"][-1]
+
+    wait_until(lambda: invitee().get("undelivered"), "the bounced invitee's link closed")
+    old_link = invitee()["link_url"]
+    smtp.clear()  # the address takes mail again
+    page = open_ui("/agent", viewport=WIDE)
+    agent_login(page)
+    by_id(page, "reservations-button").click()
+    by_id(page, "reservation-edit").click()
+    by_id(page, "reservation-tab-invite").click()
+    items = by_id(page, "reservation-invitee-item")
+    expect(items.nth(0).get_by_test_id("reservation-invitee-undelivered")).to_be_visible()
+    items.nth(0).get_by_role("button", name="Remove moved@example.com").click()
+    expect(items).to_have_count(0)
+    by_id(page, "reservation-email").fill("moved@example.com")
+    by_id(page, "reservation-invitee-name").fill("Moved Buyer")
+    by_id(page, "reservation-add-invitee").click()
+    expect(items).to_have_count(1)
+    expect(items.nth(0).get_by_test_id("reservation-invitee-undelivered")).to_have_count(0)
+    shot(page, "reservation-bounced-invitee-added-again")
+    by_id(page, "reservation-save").click()
+
+    mail = smtp.wait_for_address("moved@example.com")
+    now = invitee()
+    assert not now.get("undelivered") and not now.get("revoked")
+    assert now["link_url"] != old_link
+    assert now["link_url"] in mail.part("plain")
+    assert meeting(api, now["link_url"])[1]["meeting"]["state"] == "early"
+
+
+def test_a_booking_with_a_file_mails_invitations_that_list_it(
+    open_ui: PageFactory, smtp, relay, tmp_path
+) -> None:
+    """A reservation booked in the editor with a material file and an invitee, in one save:
+    the preview and the invitation that arrives (text and HTML) list the file's name and size,
+    with no link to it."""
+    smtp.clear()
+    material = tmp_path / "price-list.pdf"
+    material.write_bytes(b"%PDF-1.4 price list\n" * 170)  # 3,400 bytes: 3.3 KiB
+    page = open_ui("/agent", viewport=WIDE)
+    agent_login(page)
+    by_id(page, "reservations-button").click()
+    by_id(page, "reservation-new").click()
+    zone = page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+    by_id(page, "reservation-title-input").fill("Zephyr quartz pricing")
+    by_id(page, "reservation-start").fill(wall_clock_in(120, zone))
+    by_id(page, "reservation-tab-agenda").click()
+    by_id(page, "reservation-files").set_input_files(str(material))
+    by_id(page, "reservation-tab-invite").click()
+    by_id(page, "reservation-email").fill("files@example.com")
+    by_id(page, "reservation-add-invitee").click()
+    preview = by_id(page, "reservation-preview")
+    expect(preview).to_contain_text("Files:\n  - price-list.pdf (3.3 KiB)")
+    shot(page, "reservation-invitation-preview-with-files")
+    by_id(page, "reservation-save").click()
+    expect(by_id(page, "reservation-form")).to_be_hidden(timeout=15_000)
+
+    mail = smtp.wait_for_address("files@example.com")
+    assert "Files:\n  - price-list.pdf (3.3 KiB)\n" in mail.part("plain").replace("\r\n", "\n")
+    assert "<li>price-list.pdf (3.3 KiB)</li>" in mail.part("html")
+    assert len(smtp.messages_to("files@example.com")) == 1
+    assert "/api/files" not in mail.part("html") and "/materials" not in mail.part("html")

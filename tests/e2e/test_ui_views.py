@@ -89,6 +89,27 @@ ROW_CASES = [
         {"mine": False, "state": "ready", "actions": ["download"]},
     ),
     (
+        "the agent's file uploading, for a customer: no cancel (the relay refuses it)",
+        {"transfer": {**T, "sender": "agent", "state": "uploading", "uploaded": 400}},
+        "customer",
+        {},
+        {"mine": False, "state": "uploading", "actions": []},
+    ),
+    (
+        "another customer's file uploading: not mine, no cancel",
+        {"transfer": {**T, "sender_id": "lee", "state": "uploading", "uploaded": 400}},
+        "customer",
+        {"myId": "kim"},
+        {"mine": False, "statusKey": "files.state.uploading", "actions": []},
+    ),
+    (
+        "my own file by participant id, uploading: cancel",
+        {"transfer": {**T, "sender_id": "kim", "state": "uploading", "uploaded": 400}},
+        "customer",
+        {"myId": "kim"},
+        {"mine": True, "actions": ["cancel"]},
+    ),
+    (
         "ready, sent by me: upload complete, and I may download it too",
         {"transfer": {**T, "state": "ready"}},
         "customer",

@@ -259,10 +259,12 @@ def test_malformed_requests_get_clear_errors(relay, tmp_path):
         relay, "POST", f"/api/files/{tid}/received", customer_auth, b'{"sha256": "x"}'
     )
     assert (status, body["error"]["code"]) == (400, "bad_request")
-    # Cancel by the right party works once.
+    # The customer cannot cancel the agent's file; the agent cancels it, once.
     status, body, _ = raw(relay, "DELETE", f"/api/files/{tid}", customer_auth)
-    assert (status, body["transfer"]["cancelled_by"]) == (200, "customer")
-    assert talk.agent.recv_type("file_cancelled")["transfer"]["id"] == tid
+    assert (status, body["error"]["code"]) == (403, "not_sender")
+    status, body, _ = raw(relay, "DELETE", f"/api/files/{tid}", agent_auth)
+    assert (status, body["transfer"]["cancelled_by"]) == (200, "agent")
+    assert talk.customer.recv_type("file_cancelled")["transfer"]["id"] == tid
     assert (
         raw(relay, "DELETE", f"/api/files/{tid}", agent_auth)[1]["error"]["code"]
         == "already_finished"

@@ -4,13 +4,19 @@ personal link and a .ics each, updates and cancellations to everyone, reminders 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from icalendar import Calendar
 
-from relay_server.reservations.model import Invitee, ReservationChange, ReservationStatus
+from relay_server.reservations.model import (
+    Invitee,
+    Material,
+    ReservationChange,
+    ReservationStatus,
+)
 from tests.support.reservation_mail import MINUTE, RELAY_URL, MailChain, reservation, utc
 from tests.support.smtp_server import Received, SmtpServer
 
@@ -171,3 +177,33 @@ def test_line_breaks_in_a_title_and_names_reach_the_server_as_text(chain, smtp):
     views = chain.outbox.views("alice", "reservation:res-1")
     assert [view["state"] for view in views] == ["sent", "sent"]
     assert {view["kind"] for view in views} == {"reservation_invitation"}
+
+
+def test_invitations_list_the_material_files_by_name_and_size_without_links(chain, smtp):
+    """The invitation lists the reservation's files with their sizes in the text and the HTML,
+    in English and in Korean, with no link to a file (they open in the meeting); the
+    cancellation lists none."""
+    files = [
+        Material("file-a", "price list <2026>.pdf", 1_572_864, "a" * 64),
+        Material("file-b", "사양서.docx", 900, "b" * 64),
+    ]
+    booked = reservation(START, materials=files)
+    chain.mailer.on_change(booked, ReservationChange.CREATED, None)
+    cancelled = replace(booked, status=ReservationStatus.CANCELLED, sequence=1)
+    chain.mailer.on_change(cancelled, ReservationChange.CANCELLED, booked)
+    chain.deliver()
+    smtp.wait_for(4)
+    expected = {
+        "lee@example.com": ("Files:", "price list <2026>.pdf (1.5 MiB)", "사양서.docx (900 bytes)",
+                            "download them there"),
+        "kim@example.com": ("자료 파일:", "price list <2026>.pdf (1.5 MiB)",
+                            "사양서.docx (900 바이트)", "미팅에서 내려받으세요"),
+    }  # fmt: skip
+    for address, (heading, first, second, note) in expected.items():
+        invitation, cancel = smtp.messages_to(address)
+        text, page = invitation.part("plain").replace("\r\n", "\n"), invitation.part("html")
+        assert f"{heading}\n  - {first}\n  - {second}\n" in text, text
+        assert note in text and note in page
+        assert f"<li>{html.escape(first)}</li><li>{html.escape(second)}</li>" in page, page
+        assert all("file-a" not in part and "/api/files" not in part for part in (text, page))
+        assert "1.5 MiB" not in cancel.part("plain") and "1.5 MiB" not in cancel.part("html")

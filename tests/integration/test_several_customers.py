@@ -295,6 +295,62 @@ def test_files_reach_every_customer_and_only_the_offering_customer_uploads(relay
     assert status == 200
 
 
+def test_a_customer_cancels_only_its_own_file_and_the_record_keeps_its_sender(relay):
+    """With two customers and the agent on a real relay, a customer's cancel of the agent's
+    file or of the other customer's is refused (`403 not_sender`) and both transfers go on;
+    each record names its sender's participant id; the customer cancels its own, and the
+    agent cancels the other customer's (everyone is told `file_cancelled`)."""
+    talk = start_conversation(relay)
+    kim = Guest("Kim Customer", talk.joined, talk.customer)
+    lee = invite_another(talk, "Lee Second")
+    data = b"brochure " * 50
+    offer = json.dumps(
+        {"name": "brochure.txt", "size": len(data), "type": "text/plain",
+         "sha256": hashlib.sha256(data).hexdigest()}
+    ).encode()  # fmt: skip
+    files = f"/api/sessions/{talk.session_id}/files"
+    auths = {
+        "agent": f"Bearer {talk.token}",
+        kim.participant_id: f"Customer {kim.token}",
+        lee.participant_id: f"Customer {lee.token}",
+    }
+    kim_id, lee_id = kim.participant_id, lee.participant_id
+    tids = {}
+    for who, auth in auths.items():
+        status, body, _ = _http(relay, "POST", files, auth, offer)
+        assert status == 201, body
+        assert body["transfer"]["sender_id"] == who
+        tids[who] = body["transfer"]["id"]
+        for client in (talk.agent, kim.chat, lee.chat):
+            announced = client.recv_type("file_offered")["transfer"]
+            assert (announced["id"], announced["sender_id"]) == (tids[who], who)
+
+    for target in ("agent", lee_id):
+        status, body, _ = _http(relay, "DELETE", f"/api/files/{tids[target]}", auths[kim_id])
+        assert (status, body["error"]["code"]) == (403, "not_sender"), target
+    status, body, _ = _http(relay, "GET", files, auths[lee.participant_id])
+    listed = {t["id"]: t for t in body["transfers"]}
+    assert {listed[tid]["sender_id"] for tid in tids.values()} == set(tids)
+    assert {t["state"] for t in listed.values()} == {"offered"}
+
+    # The agent's file still uploads, and Lee's own: nothing was cancelled.
+    for who in ("agent", lee_id):
+        put = f"/api/files/{tids[who]}/content?offset=0"
+        status, body, _ = _http(relay, "PUT", put, auths[who], data)
+        assert (status, body["transfer"]["state"]) == (200, "ready"), who
+
+    status, body, _ = _http(relay, "DELETE", f"/api/files/{tids[kim_id]}", auths[kim_id])
+    assert (status, body["transfer"]["cancelled_by"]) == (200, "customer")
+    status, body, _ = _http(relay, "DELETE", f"/api/files/{tids[lee_id]}", auths["agent"])
+    assert (status, body["transfer"]["cancelled_by"]) == (200, "agent")
+    for client in (talk.agent, kim.chat, lee.chat):
+        cancelled = [client.recv_type("file_cancelled")["transfer"] for _ in range(2)]
+        assert [(t["id"], t["sender_id"]) for t in cancelled] == [
+            (tids[kim_id], kim_id),
+            (tids[lee_id], lee_id),
+        ]
+
+
 def test_in_admission_mode_an_invite_code_knocks_and_the_agent_admits_a_second_customer(
     relay_factory,
 ):

@@ -250,6 +250,7 @@ DOMAIN = Layer(
         "relay_server.sessions.notes",
         "relay_server.sessions.relay",
         "relay_server.sessions.seats",
+        "relay_server.sessions.session_files",
         "relay_server.whiteboard.boards",
         "relay_server.reservations.service",
         "relay_server.sessions.sharing",

@@ -172,13 +172,33 @@ def test_an_early_download_never_gets_the_last_byte_before_the_check():
     assert transfer.servable_end(len(DATA)) == len(DATA)
 
 
-def test_either_side_cancels_once():
-    """Cancel by either participant; a finished transfer cannot be cancelled."""
-    transfer = FileTransfers(FileRules()).offer("s1", "agent", offer(), 0.0)
-    transfer.cancel("customer")
+def test_the_sender_or_the_agent_cancels_once():
+    """The offering customer cancels its own file, the agent any; a finished transfer cannot
+    be cancelled."""
+    files = FileTransfers(FileRules())
+    transfer = files.offer("s1", "customer", offer(), 0.0, "kim")
+    transfer.cancel("customer", "kim")
     assert (transfer.state, transfer.cancelled_by) == (TransferState.CANCELLED, "customer")
-    assert refusal(lambda: transfer.cancel("agent")).code == "already_finished"
-    assert refusal(lambda: transfer.check_chunk("agent", 0, 1)).code == "transfer_cancelled"
+    assert refusal(lambda: transfer.cancel("agent", "agent")).code == "already_finished"
+    assert refusal(lambda: transfer.check_chunk("customer", 0, 1)).code == "transfer_cancelled"
+    agents = files.offer("s1", "agent", offer(), 0.0)
+    agents.cancel("agent", "agent")
+    assert agents.cancelled_by == "agent"
+
+
+@pytest.mark.parametrize(
+    ("sender", "sender_id", "canceller"),
+    [("agent", "", "kim"), ("customer", "lee", "kim"), ("customer", "", "kim")],
+)
+def test_a_customer_cannot_cancel_another_participants_file(sender, sender_id, canceller):
+    """A customer's cancel of the agent's file or another customer's is refused (403
+    not_sender) and the transfer goes on; the record keeps who offered it."""
+    transfer = FileTransfers(FileRules()).offer("s1", sender, offer(), 0.0, sender_id)
+    assert transfer.sender_id == (sender_id or ("agent" if sender == "agent" else ""))
+    assert transfer.view()["sender_id"] == transfer.sender_id
+    refused = refusal(lambda: transfer.cancel("customer", canceller))
+    assert (refused.code, http_status(refused)) == ("not_sender", 403)
+    assert (transfer.state, transfer.cancelled_by) == (TransferState.OFFERED, "")
 
 
 def test_another_sessions_transfer_is_not_found():

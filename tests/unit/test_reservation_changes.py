@@ -74,3 +74,41 @@ def test_every_change_reaches_on_change_after_it_is_stored(tmp_path: Path):
         assert booked.invitees[1].link_secret and booked.invitees[1].link_secret != kim.link_secret
     finally:
         store.close()
+
+
+def test_a_bounced_invitee_is_re_invited_in_one_edit_only_when_asked(tmp_path: Path):
+    """A bounced invitee kept in the list stays closed through an edit; listed with
+    ``reinvite: true`` it gets a fresh link and an invitation (INVITEES_ADDED) in that one
+    edit; ``reinvite`` on an invitee that did not bounce changes nothing."""
+    store = TinyDBStore(tmp_path)
+    try:
+        relay = Relay(store, RelayOptions(), hasher=hash_password)
+        seen: list[str] = []
+        reservations = Reservations(relay, on_change=lambda r, change, p: seen.append(change))
+        now = time.time()
+        kim, lee = {"email": "kim@example.com"}, {"email": "lee@example.com"}
+        booked = reservations.create(ALICE, {
+            "title": "Pricing", "start": _start(2), "duration_minutes": 30,
+            "time_zone": "Asia/Seoul", "invitees": [kim, lee],
+        }, now)  # fmt: skip
+        old_secret = booked.invitees[0].link_secret
+        assert reservations.close_undelivered_link(booked.id, "KIM@example.com")
+        seen.clear()
+
+        kept = reservations.edit(ALICE, booked.id, {"invitees": [kim, lee]}, now)
+        assert [i.undelivered for i in kept.invitees] == [True, False] and seen == []
+        same = reservations.edit(
+            ALICE, booked.id, {"invitees": [kim, {**lee, "reinvite": True}]}, now
+        )
+        assert same.sequence == booked.sequence and seen == []  # lee did not bounce
+
+        again = reservations.edit(
+            ALICE, booked.id, {"invitees": [{**kim, "reinvite": True}, lee]}, now
+        )
+        assert seen == [ReservationChange.INVITEES_ADDED]
+        assert [(i.email, i.undelivered, i.revoked) for i in again.invitees] == [
+            ("lee@example.com", False, False), ("kim@example.com", False, False),
+        ]  # fmt: skip
+        assert again.invitees[1].link_secret not in ("", old_secret)
+    finally:
+        store.close()

@@ -13,7 +13,7 @@ const DEFAULT_MINUTES = 30;
 
 /** What an invitee will receive (the relay renders it: POST /api/reservation_mails/preview),
  * in the first invitee's language, else the agent's; null while the form cannot make one. */
-async function previewInvitation(api, body, lang) {
+async function previewInvitation(api, body, lang, materials) {
   if (!body.start || !body.time_zone || !Number.isInteger(body.duration_minutes)) {
     return null;
   }
@@ -23,6 +23,7 @@ async function previewInvitation(api, body, lang) {
     duration_minutes: body.duration_minutes,
     time_zone: body.time_zone,
     agenda: body.agenda.filter((topic) => topic.trim()),
+    materials, // the invitation lists the files by name and size
   };
   try {
     return await api("POST", "/api/reservation_mails/preview", { body: { reservation, lang, kind: "invitation" } });
@@ -155,7 +156,16 @@ export class ReservationForm {
         this.emailInput.focus();
         return;
       }
-      this.invitees.push({ email, name: this.nameInput.value.trim(), language: this.languageSelect.value });
+      const invitee = { email, name: this.nameInput.value.trim(), language: this.languageSelect.value };
+      // An address whose invitation bounced, listed again (after removing it or not): the save
+      // re-invites it (a fresh link, a new mail) instead of keeping its closed link.
+      const key = email.toLowerCase();
+      const bounced = (this.reservation?.invitees ?? []).some((i) => i.undelivered && !i.revoked && i.email.toLowerCase() === key);
+      if (bounced) {
+        invitee.reinvite = true;
+        this.invitees = this.invitees.filter((i) => i.email.toLowerCase() !== key);
+      }
+      this.invitees.push(invitee);
       this.emailInput.value = "";
       this.nameInput.value = "";
       this._renderLists();
@@ -294,7 +304,11 @@ export class ReservationForm {
   async _renderPreview() {
     const body = this._body();
     const lang = this.invitees[0]?.language || this.i18n.language;
-    const preview = await previewInvitation(this.api, body, lang === "ko" ? "ko" : "en");
+    const materials = [
+      ...(this.reservation?.materials ?? []).filter((m) => !this.removedMaterials.has(m.file_id)),
+      ...this.pendingFiles.map(({ file }) => ({ name: file.name, size: file.size })),
+    ].map(({ name, size }) => ({ name, size }));
+    const preview = await previewInvitation(this.api, body, lang === "ko" ? "ko" : "en", materials);
     if (preview) {
       this.preview.textContent = `${preview.subject}\n\n${preview.text}`;
     } else {
@@ -309,7 +323,7 @@ export class ReservationForm {
       duration_minutes: Number.parseInt(this.durationInput.value, 10),
       time_zone: this.zoneSelect.value,
       agenda: this.topics,
-      invitees: this.invitees.map(({ email, name, language }) => ({ email, name, language })),
+      invitees: this.invitees.map(({ email, name, language, reinvite }) => (reinvite ? { email, name, language, reinvite } : { email, name, language })),
     };
   }
 
@@ -322,9 +336,18 @@ export class ReservationForm {
     this.i18n.bind(this.saveButton, "resv.saving");
     this.error.clear();
     try {
-      const path = this.reservation ? `/api/reservations/${this.reservation.id}` : "/api/reservations";
-      const { reservation } = await this.api(this.reservation ? "PUT" : "POST", path, { body: this._body() });
-      this.reservation = reservation; // a retry after a failed upload edits, never books twice
+      // The files go up before the invitees are sent: an invitation lists the reservation's
+      // files when it is mailed, so a new booking with files is booked without invitees
+      // first, and an edit's new invitees come after its files.
+      const body = this._body();
+      let reservation = this.reservation;
+      let saved = false;
+      if (!reservation) {
+        const first = this.pendingFiles.length > 0 ? { ...body, invitees: [] } : body;
+        ({ reservation } = await this.api("POST", "/api/reservations", { body: first }));
+        this.reservation = reservation; // a retry after a failed upload edits, never books twice
+        saved = first === body;
+      }
       for (const fileId of this.removedMaterials) {
         await this.api("DELETE", `/api/reservations/${reservation.id}/materials/${encodeURIComponent(fileId)}`);
       }
@@ -332,6 +355,10 @@ export class ReservationForm {
       while (this.pendingFiles.length > 0) {
         await this._uploadOne(reservation.id, this.pendingFiles[0]);
         this.pendingFiles.shift();
+      }
+      if (!saved) {
+        ({ reservation } = await this.api("PUT", `/api/reservations/${reservation.id}`, { body }));
+        this.reservation = reservation;
       }
       this.dialog.close();
       this.onSaved(reservation);

@@ -190,6 +190,7 @@ export class SharePicker {
     return new Promise((resolve) => {
       this._waiting = { resolve };
       this._showMode();
+      this.popover.setOpen(true); // closed meanwhile (the agent typed notes): the confirm waits here
       this.confirmButton.focus();
     });
   }

@@ -1,6 +1,7 @@
 // A button in the chat window's presenting bar that opens a panel over the notes column
 // (the share picker and the drawing options). One popover is open at a time; Escape,
-// a click outside or the button again closes it. The panel floats over the page, so opening it
+// a click outside, focus moving elsewhere (Tab, the notes opened from the keyboard) or the
+// button again closes it. The panel floats over the page, so opening it
 // never pushes the conversation or the composer down.
 
 import { element } from "../common/dom.js";
@@ -45,13 +46,16 @@ export class ToolPopover {
         this.button.focus();
       }
     };
-    this._onPointer = (event) => {
+    // A click elsewhere, or focus that leaves for the rest of the page: a popover left open
+    // would stay over the notes the agent is now typing in.
+    this._onOutside = (event) => {
       if (this.isOpen && !this.panel.contains(event.target) && !this.button.contains(event.target)) {
         this.setOpen(false);
       }
     };
     document.addEventListener("keydown", this._onKey);
-    document.addEventListener("pointerdown", this._onPointer);
+    document.addEventListener("pointerdown", this._onOutside);
+    document.addEventListener("focusin", this._onOutside);
   }
 
   get isOpen() {
@@ -85,7 +89,8 @@ export class ToolPopover {
   destroy() {
     this.setOpen(false);
     document.removeEventListener("keydown", this._onKey);
-    document.removeEventListener("pointerdown", this._onPointer);
+    document.removeEventListener("pointerdown", this._onOutside);
+    document.removeEventListener("focusin", this._onOutside);
     this.button.remove();
     this.panel.remove();
   }

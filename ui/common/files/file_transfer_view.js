@@ -52,21 +52,26 @@ function errorStatus(error) {
  *   entry ({id, name, size, type, sender}); `gone`: the relay's file list no longer has it
  *   (the session ended or the customer was removed)
  * @param {"agent"|"customer"} myRole
- * @param {{native?: boolean, browserDownload?: boolean}} [receiver] how this page receives
- *   files: through the viewer program (native) or with a browser download link
+ * @param {{native?: boolean, browserDownload?: boolean, myId?: string|null}} [receiver] how
+ *   this page receives files: through the viewer program (native) or with a browser download
+ *   link; `myId` is this participant's id (a transfer's `sender_id` tells whose it is)
  * @returns {{name: string, size: number, mine: boolean, state: string, done: number,
  *   statusKey: string, params: object, actions: string[]}|null} null when there is nothing to
  *   show yet; `statusKey` is an i18n key (an `error.<code>` one may be unknown to the page);
  *   `actions` among "cancel", "save", "open_folder", "download"
  */
-export function describeTransferRow(row, myRole, { native = false, browserDownload = false } = {}) {
+export function describeTransferRow(row, myRole, { native = false, browserDownload = false, myId = null } = {}) {
   const { local, transfer, saving, entry } = row;
   if (!local && !transfer && !entry) {
     return null; // saving news that came before the transfer itself: shown with it
   }
   const name = local?.name ?? transfer?.name ?? entry?.name ?? "";
   const size = local?.size ?? transfer?.size ?? entry?.size ?? 0;
-  const mine = local ? true : (transfer?.sender ?? entry?.sender) === myRole;
+  // Several customers share the role "customer": the sender's participant id tells which.
+  const senderId = transfer?.sender_id ?? entry?.participant_id ?? null;
+  const mine = local
+    ? true
+    : (transfer?.sender ?? entry?.sender) === myRole && (!myId || !senderId || senderId === myId);
   const percent = (value) => (size > 0 ? Math.floor((100 * value) / size) : 100);
   let state = local ? local.phase : (transfer?.state ?? (row.gone ? "unavailable" : "unknown"));
   if (row.gone && !FINISHED.has(state)) {
@@ -119,10 +124,10 @@ export function describeTransferRow(row, myRole, { native = false, browserDownlo
   if (row.gone && !local) {
     return { name, size, mine, state, done, ...status, actions }; // nothing left to fetch
   }
-  // A customer does not cancel a file someone else has made ready: it is there for everyone
-  // in the session (the agent's material in a meeting); not downloading it is declining it.
-  const othersReady = !mine && state === "ready" && myRole === "customer";
-  if (transfer && !local && !FINISHED.has(state) && !othersReady) {
+  // A customer cancels only its own files (the relay refuses the others: 403 not_sender): the
+  // agent's is there for every customer of the session; not downloading it is declining it.
+  const othersFile = !mine && myRole === "customer";
+  if (transfer && !local && !FINISHED.has(state) && !othersFile) {
     actions.push("cancel");
   }
   if (transfer && native && saving?.saved) {
@@ -174,6 +179,7 @@ export class FileTransferView {
     ensureStylesheet();
     this.i18n = i18n;
     this.myRole = myRole;
+    this.myId = null; // this participant's id, from the welcome: several customers share a role
     this._cancel = cancel;
     this._downloadUrl = downloadUrl;
     this._rows = new Map(); // id (or local key) → {transfer, local, saving, entry, dom, ...}
@@ -228,7 +234,7 @@ export class FileTransferView {
       this._adopt(file);
     }
     const row = this._row(file.id);
-    row.entry = { ...file, sender: message.role };
+    row.entry = { ...file, sender: message.role, participant_id: message.participant_id };
     row.entrySeen ??= ++this._entriesSeen;
     row.pending?.remove();
     row.pending = null;
@@ -248,6 +254,9 @@ export class FileTransferView {
       socket.on(type, (message) => this.upsert(message.transfer));
     }
     socket.on(MessageType.FILE_PROGRESS, (message) => this.progress(message));
+    socket.on(MessageType.WELCOME, (message) => {
+      this.myId = typeof message.you?.participant_id === "string" ? message.you.participant_id : null;
+    });
   }
 
   /** Take before asking the relay for its file list; give it to load() with the answer. */
@@ -480,6 +489,7 @@ export class FileTransferView {
       return;
     }
     const view = describeTransferRow(row, this.myRole, {
+      myId: this.myId,
       native: Boolean(this._native),
       browserDownload: Boolean(this._downloadUrl),
     });
