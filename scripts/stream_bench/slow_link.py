@@ -12,6 +12,11 @@ machine changes nothing but how long the run takes: what this measures is the pr
 relay's windows, layers and key frames), not the CPUs.
 
     .venv/bin/python -m scripts.stream_bench.slow_link [--tree CHECKOUT] [--fps 25] [--seconds 8]
+                                                       [--join-at S]
+
+``--join-at`` seats the slow viewer S seconds into the motion instead of before it (a customer
+joining mid-motion); its measurement then starts at its join. ``first_video_s``: from its join
+to its first painted video frame.
 
 ``--tree`` runs an older checkout's presenter and relay code (before/after in one run).
 """
@@ -57,7 +62,9 @@ class _Events:
         self.now = when
 
 
-def simulate(capture_fps: float = 25.0, seconds: float = 8.0) -> dict[str, Any]:
+def simulate(
+    capture_fps: float = 25.0, seconds: float = 8.0, join_at: float = 0.0
+) -> dict[str, Any]:
     """One run; returns the slow viewer's fps and bytes split, and the fast viewers' fps."""
     from relay_server.screen.fanout import KeptFrame, Presentation
     from relay_server.screen.video_fanout import KeptVideo
@@ -86,6 +93,7 @@ def simulate(capture_fps: float = 25.0, seconds: float = 8.0) -> dict[str, Any]:
         def __init__(self, link_bps: float | None) -> None:
             self.link_bps, self.link_free = link_bps, 0.0
             self.painted: set[float] = set()
+            self.first_video: float | None = None
             self.split = {"region": 0, "key": 0, "delta": 0, "keys": 0, "low": 0, "high": 0}
 
         def send(self, frame: str | bytes) -> None:
@@ -105,6 +113,8 @@ def simulate(capture_fps: float = 25.0, seconds: float = 8.0) -> dict[str, Any]:
 
         def _painted(self, frame: bytes, video: bool) -> None:
             header = VideoFrame.parse(frame) if video else KeptFrame.parse(frame).header
+            if video and self.first_video is None:
+                self.first_video = events.now
             if measuring["on"]:
                 self.painted.add(header.capture_ms)
                 if not video:
@@ -119,11 +129,17 @@ def simulate(capture_fps: float = 25.0, seconds: float = 8.0) -> dict[str, Any]:
 
     presentation.presenter = Presenter()  # type: ignore[assignment]
     viewers = [Viewer(None) for _ in range(FAST_VIEWERS)] + [Viewer(LINK_BYTES_PER_S)]
-    for viewer in viewers:
+
+    def seat(viewer: Viewer) -> None:
         presentation.add_viewer(viewer)  # type: ignore[arg-type]
         presentation.set_decoders(viewer, ["vp8", "vp9"])  # type: ignore[arg-type]
+
+    for viewer in viewers[:-1] if join_at else viewers:
+        seat(viewer)
     presentation.start(WIDTH, HEIGHT)
     presentation.tell_codecs(again=True)
+    if join_at:
+        events.at(join_at, lambda: seat(viewers[-1]))
 
     def capture(index: int) -> None:
         offset = (int(events.now * 60) * 6) % WIDTH
@@ -137,12 +153,14 @@ def simulate(capture_fps: float = 25.0, seconds: float = 8.0) -> dict[str, Any]:
         events.later(1 / capture_fps, lambda: capture(index + 1))
 
     events.at(0.0, lambda: capture(0))
-    events.run_until(WARMUP_S)
+    start = join_at or WARMUP_S
+    events.run_until(start)
     measuring["on"] = True
-    events.run_until(WARMUP_S + seconds)
+    events.run_until(start + seconds)
     slow, fast = viewers[-1], viewers[:-1]
     return {
         "slow_fps": len(slow.painted) / seconds,
+        "first_video_s": None if slow.first_video is None else slow.first_video - join_at,
         "slow_kB_per_s": {k: v / seconds / 1000 for k, v in slow.split.items() if k not in
                           ("keys", "low", "high")},
         "slow_key_frames": slow.split["keys"],
@@ -158,10 +176,11 @@ def main() -> int:
     parser.add_argument("--tree", help="run this checkout's suite and relay_server instead")
     parser.add_argument("--fps", type=float, default=25.0, help="presenter captures per second")
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--join-at", type=float, default=0.0, help="the slow viewer joins then")
     args = parser.parse_args()
     if args.tree:
         sys.path.insert(0, args.tree)
-    result = simulate(args.fps, args.seconds)
+    result = simulate(args.fps, args.seconds, args.join_at)
     print(json.dumps(result, indent=1, default=lambda v: round(v, 1)))
     return 0
 
