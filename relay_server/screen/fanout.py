@@ -435,8 +435,11 @@ class Presentation(Generic[MemberT]):
             viewer.sent.discard(seq)
 
     def _needs(self, viewer: _Viewer) -> bool:
-        return len(viewer.sent) < len(self._frames) or bool(
-            self.video.pending(viewer.video, viewer.rate_bps, viewer.has_room())
+        return len(viewer.sent) < len(self._frames) or bool(self._video_pending(viewer))
+
+    def _video_pending(self, viewer: _Viewer) -> list[KeptVideo]:
+        return self.video.pending(
+            viewer.video, viewer.rate_bps, viewer.has_room(), bool(viewer.in_flight)
         )
 
     def _pump(self, viewer: _Viewer) -> None:
@@ -460,7 +463,7 @@ class Presentation(Generic[MemberT]):
                     viewer.member.send(frame.data)
                     viewer.sent.add(seq)
                     viewer.in_flight.append((len(frame.data), self.clock()))
-        for kept in self.video.pending(viewer.video, viewer.rate_bps, viewer.has_room()):
+        for kept in self._video_pending(viewer):
             if not viewer.has_room():
                 return
             viewer.member.send(kept.data)

@@ -24,7 +24,8 @@ by one. What the relay does instead:
 - **Starting on low**: a viewer entering the stream whose measured rate would take more than
   ``START_LOW_KEY_S`` to bring the high layer's last key frame starts on ``low``
   (:func:`start_layer`): it would lag from its first frame and be moved down anyway, after a
-  key frame it could not use (a 1 Mbit/s viewer spent 1.3 s on a 165 kB one).
+  key frame it could not use (a 1 Mbit/s viewer spent 1.3 s on a 165 kB one). A viewer whose
+  rate is not known yet and that has frames in flight enters once they are acknowledged.
 - A stream's ``END`` frame goes at once to every viewer that had the stream; the region then
   comes as ordinary region frames.
 """
@@ -280,11 +281,17 @@ class VideoRoutes:
         )
 
     def pending(
-        self, viewer: ViewerVideo, rate_bps: float | None, room: bool = True
+        self, viewer: ViewerVideo, rate_bps: float | None, room: bool = True, busy: bool = False
     ) -> list[KeptVideo]:
         """The frames ``viewer`` should be sent next, oldest first (may move its layer and,
-        when its window has ``room``, ask the presenter for a key frame)."""
+        when its window has ``room``, ask the presenter for a key frame). ``busy``: frames are
+        in flight to it; a viewer entering the stream with its rate unknown then waits for
+        their acknowledgements, which measure it (:func:`start_layer` needs it: under load the
+        video started while a 1 Mbit/s viewer's first region frames were on their way, and it
+        was sent the high layer's key frame)."""
         if not self.decodes(viewer):
+            return []
+        if busy and rate_bps is None and viewer.at is None and not viewer.in_stream:
             return []
         now = self.clock()
         waiting = self._after(viewer)

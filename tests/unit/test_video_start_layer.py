@@ -79,3 +79,27 @@ def test_a_slow_viewer_enters_the_stream_on_low_and_a_fast_one_on_high():
     presentation.ack(slow, 4)
     assert [(f.seq, f.layer) for f in slow.video()] == [(4, LOW), (5, LOW)]
     assert presentation.video.low_starts == 1
+
+
+def test_a_viewer_whose_first_frames_are_on_their_way_enters_the_stream_once_they_are_painted():
+    """The video starts while a 1 Mbit/s viewer's first region frame (50 kB, within the first
+    window) is still on its way: its rate is unknown, so it is sent no key frame yet; once that
+    frame is painted (0.4 s: 125 kB/s) it enters on the low layer."""
+    now = [0.0]
+    presentation: Presentation[Member] = Presentation(clock=lambda: now[0])
+    presenter, slow = Member(), Member()
+    presentation.presenter = presenter
+    presentation.add_viewer(slow)
+    presentation.set_decoders(slow, ["vp9"])
+    presentation.start(64, 32)
+    presentation.add_frame(KeptFrame.parse(region(1, 0, 0, 64, 16) + b"x" * 50_000))
+    presentation.add_video(frame(2, HIGH, True, KEY_BYTES))
+    assert slow.video() == []
+    now[0] += 0.4
+    presentation.ack(slow, 1)
+    assert slow.video() == []
+    assert '{"type":"request_key_frame","layer":"low"}' in [
+        t for t in presenter.sent if isinstance(t, str)
+    ]
+    presentation.add_video(frame(3, LOW, True, 30_000))
+    assert [(f.seq, f.layer) for f in slow.video()] == [(3, LOW)]
