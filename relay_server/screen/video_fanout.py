@@ -25,7 +25,8 @@ by one. What the relay does instead:
   ``START_LOW_KEY_S`` to bring the high layer's last key frame starts on ``low``
   (:func:`start_layer`): it would lag from its first frame and be moved down anyway, after a
   key frame it could not use (a 1 Mbit/s viewer spent 1.3 s on a 165 kB one). A viewer whose
-  rate is not known yet and that has frames in flight enters once they are acknowledged.
+  rate is not known yet and that has frames in flight enters once they are acknowledged. The
+  same rule keeps a low viewer from moving up.
 - A stream's ``END`` frame goes at once to every viewer that had the stream; the region then
   comes as ordinary region frames.
 """
@@ -303,8 +304,14 @@ class VideoRoutes:
             viewer.layer, lagging, rate_bps,
             self.layer_bps(VideoLayer.HIGH), now - viewer.moved_at, viewer.probe_s,
         )  # fmt: skip
+        high_key = self._key_bytes.get(VideoLayer.HIGH)
+        if layer is VideoLayer.HIGH and viewer.layer is VideoLayer.LOW:
+            # Moving up starts at a high key frame too: not when it would take over
+            # START_LOW_KEY_S (the high layer's bytes/s is small when the presenter captures
+            # slowly, and a 1 Mbit/s viewer moved up to a 165 kB key frame and back down).
+            layer = start_layer(layer, rate_bps, high_key)
         if waiting is None and not viewer.in_stream:  # entering the stream
-            entering = start_layer(layer, rate_bps, self._key_bytes.get(VideoLayer.HIGH))
+            entering = start_layer(layer, rate_bps, high_key)
             self.low_starts += int(entering is not layer)
             layer = entering
         if layer is not viewer.layer or (lagging and layer is VideoLayer.LOW):

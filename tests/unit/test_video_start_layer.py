@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from relay_server.screen.fanout import KeptFrame, Presentation
-from relay_server.screen.video_fanout import START_LOW_KEY_S, KeptVideo, start_layer
+from relay_server.screen.video_fanout import (
+    START_LOW_KEY_S,
+    UP_MARGIN,
+    KeptVideo,
+    VideoRoutes,
+    ViewerVideo,
+    start_layer,
+)
 from suite.screen.video_frame import VideoCodec, VideoFlags, VideoFrame, VideoLayer
 from tests.support.region_frames import region
 
@@ -103,3 +110,24 @@ def test_a_viewer_whose_first_frames_are_on_their_way_enters_the_stream_once_the
     ]
     presentation.add_video(frame(3, LOW, True, 30_000))
     assert [(f.seq, f.layer) for f in slow.video()] == [(3, LOW)]
+
+
+@pytest.mark.parametrize(("rate", "expected"), [(125_000.0, LOW), (10e6, HIGH)])
+def test_a_low_viewer_moves_up_only_if_the_high_key_frame_would_come_in_time(rate, expected):
+    """A slow presenter makes the high layer's bytes/s small, so a 1 Mbit/s viewer's rate is
+    over twice it; moving up would still start at a 165 kB key frame (1.3 s): it stays low.
+    A fast viewer moves up."""
+    now = [100.0]
+    asked: list[VideoLayer] = []
+    routes = VideoRoutes(asked.append, lambda: now[0])
+    routes.add(frame(1, HIGH, True, KEY_BYTES))
+    routes.add(frame(2, LOW, True, 30_000))
+    now[0] += 2.0
+    for seq in range(3, 9, 2):  # the high layer at 1 frame/s: ~10 kB/s
+        routes.add(frame(seq, HIGH, False, 10_000))
+        routes.add(frame(seq + 1, LOW, False, 800))
+        now[0] += 1.0
+    viewer = ViewerVideo(frozenset({"vp9"}), LOW, at=8, in_stream=True)
+    assert routes.layer_bps(HIGH) * UP_MARGIN < 125_000.0
+    routes.pending(viewer, rate)
+    assert viewer.layer is expected
