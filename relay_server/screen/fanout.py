@@ -48,6 +48,11 @@ CELL_PX = 16
 # from queueing seconds of key frames.
 VIEWER_WINDOW_FRAMES = 8
 VIEWER_WINDOW_BYTES = 512 * 1024
+# Until a viewer's first frame is painted its rate is unknown: this much in flight (still at
+# least one frame). With the whole cap, a 1 Mbit/s viewer was sent three 235 kB whole-screen
+# frames of a presentation's first captures at once (5.6 s of its link) where the first alone
+# would do: the relay drops the two others once newer frames cover them.
+FIRST_WINDOW_BYTES = 64 * 1024
 VIEWER_WINDOW_S = 0.2  # a slow viewer's window shrinks to this much of its delivery rate
 MAX_VIEWERS_PER_CUSTOMER = 8  # one customer's tabs and one-time viewers
 MAX_VIEWERS = 64  # a presentation's viewers in all (several customers per session)
@@ -98,9 +103,10 @@ class _Viewer(Generic[MemberT]):
     video: ViewerVideo = field(default_factory=ViewerVideo)  # video_fanout: layer, position
 
     def window_bytes(self) -> float:
-        """About WINDOW_S of this viewer's delivery rate (all of the cap until it is known)."""
+        """About WINDOW_S of this viewer's delivery rate (FIRST_WINDOW_BYTES until it is
+        known)."""
         if self.rate_bps is None:
-            return VIEWER_WINDOW_BYTES
+            return FIRST_WINDOW_BYTES
         return min(VIEWER_WINDOW_BYTES, self.rate_bps * VIEWER_WINDOW_S)
 
     def has_room(self) -> bool:
@@ -429,8 +435,11 @@ class Presentation(Generic[MemberT]):
             viewer.sent.discard(seq)
 
     def _needs(self, viewer: _Viewer) -> bool:
-        return len(viewer.sent) < len(self._frames) or bool(
-            self.video.pending(viewer.video, viewer.rate_bps, viewer.has_room())
+        return len(viewer.sent) < len(self._frames) or bool(self._video_pending(viewer))
+
+    def _video_pending(self, viewer: _Viewer) -> list[KeptVideo]:
+        return self.video.pending(
+            viewer.video, viewer.rate_bps, viewer.has_room(), bool(viewer.in_flight)
         )
 
     def _pump(self, viewer: _Viewer) -> None:
@@ -454,7 +463,7 @@ class Presentation(Generic[MemberT]):
                     viewer.member.send(frame.data)
                     viewer.sent.add(seq)
                     viewer.in_flight.append((len(frame.data), self.clock()))
-        for kept in self.video.pending(viewer.video, viewer.rate_bps, viewer.has_room()):
+        for kept in self._video_pending(viewer):
             if not viewer.has_room():
                 return
             viewer.member.send(kept.data)

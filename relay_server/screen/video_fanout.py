@@ -21,6 +21,12 @@ by one. What the relay does instead:
   than ``LOW_MAX_LAG_MS`` behind. A viewer on ``low`` whose measured delivery rate is well above
   the high layer's is moved up again after ``PROBE_INTERVAL_S``; each move down doubles that
   wait (up to ``MAX_PROBE_INTERVAL_S``), so a viewer that cannot hold ``high`` stops trying.
+- **Starting on low**: a viewer entering the stream whose measured rate would take more than
+  ``START_LOW_KEY_S`` to bring the high layer's last key frame starts on ``low``
+  (:func:`start_layer`): it would lag from its first frame and be moved down anyway, after a
+  key frame it could not use (a 1 Mbit/s viewer spent 1.3 s on a 165 kB one). A viewer whose
+  rate is not known yet and that has frames in flight enters once they are acknowledged. The
+  same rule keeps a low viewer from moving up.
 - A stream's ``END`` frame goes at once to every viewer that had the stream; the region then
   comes as ordinary region frames.
 """
@@ -42,6 +48,11 @@ MAX_PROBE_INTERVAL_S = 60.0
 # A viewer that has not said what it decodes (``decoder_support``) this long after joining
 # counts as decoding nothing; until then it does not stop everyone's video (it gets none).
 ANNOUNCE_GRACE_S = 2.0
+# A viewer entering the stream starts on low when the high layer's key frame would take it
+# longer than this (at its measured rate). Four times the high layer's lag limit: a rate
+# measured on small frames underestimates a fast link, and a fast viewer put on low for
+# nothing would wait PROBE_INTERVAL_S to come back.
+START_LOW_KEY_S = 1.0
 UP_MARGIN = 2.0  # a low viewer moves up when its rate is this many times the high layer's
 RATE_WINDOW_S = 2.0
 LAYER_NAMES = {VideoLayer.HIGH: "high", VideoLayer.LOW: "low"}
@@ -116,6 +127,22 @@ def choose_layer(
     return layer
 
 
+def start_layer(
+    layer: VideoLayer, rate_bps: float | None, high_key_bytes: int | None
+) -> VideoLayer:
+    """The layer a viewer entering the stream starts on (pure): ``low`` when at ``rate_bps``
+    (bytes/s; None: unknown) the high layer's key frame of ``high_key_bytes`` (None: none yet)
+    would take longer than ``START_LOW_KEY_S``; else ``layer``."""
+    if (
+        layer is VideoLayer.HIGH
+        and rate_bps
+        and high_key_bytes
+        and high_key_bytes / rate_bps > START_LOW_KEY_S
+    ):
+        return VideoLayer.LOW
+    return layer
+
+
 def lag_limit_ms(layer: VideoLayer) -> float:
     """How far behind the newest frame of its layer a viewer may be before it is lagging."""
     return HIGH_MAX_LAG_MS if layer is VideoLayer.HIGH else LOW_MAX_LAG_MS
@@ -174,11 +201,13 @@ class VideoRoutes:
     last_seq: int = 0
     key_requests: int = 0
     layer_moves: int = 0
+    low_starts: int = 0  # viewers that entered a stream on low (start_layer)
     lost_reports: int = 0
     _asked: dict[VideoLayer, float] = field(default_factory=dict)
     _sizes: dict[VideoLayer, deque[tuple[float, int]]] = field(
         default_factory=lambda: {VideoLayer.HIGH: deque(), VideoLayer.LOW: deque()}
     )
+    _key_bytes: dict[VideoLayer, int] = field(default_factory=dict)  # the stream's last ones
 
     def reset(self) -> None:
         """Forget the stream (a presentation starts or stops, a key region frame came)."""
@@ -186,6 +215,7 @@ class VideoRoutes:
             kept.clear()
         self.codec_name = None
         self.region = None
+        self._key_bytes.clear()
 
     def add(self, kept: KeptVideo) -> None:
         """Keep a frame of the current stream (not an END: see :meth:`end`).
@@ -201,6 +231,8 @@ class VideoRoutes:
         frames.append(kept)
         if len(frames) > KEPT_FRAMES:
             del frames[0]
+        if frame.key:
+            self._key_bytes[frame.layer] = len(kept.data)
         self.codec_name = CODEC_NAMES[frame.codec]
         self.region = (frame.x, frame.y, frame.w, frame.h)
         self.last_seq = frame.seq
@@ -250,11 +282,17 @@ class VideoRoutes:
         )
 
     def pending(
-        self, viewer: ViewerVideo, rate_bps: float | None, room: bool = True
+        self, viewer: ViewerVideo, rate_bps: float | None, room: bool = True, busy: bool = False
     ) -> list[KeptVideo]:
         """The frames ``viewer`` should be sent next, oldest first (may move its layer and,
-        when its window has ``room``, ask the presenter for a key frame)."""
+        when its window has ``room``, ask the presenter for a key frame). ``busy``: frames are
+        in flight to it; a viewer entering the stream with its rate unknown then waits for
+        their acknowledgements, which measure it (:func:`start_layer` needs it: under load the
+        video started while a 1 Mbit/s viewer's first region frames were on their way, and it
+        was sent the high layer's key frame)."""
         if not self.decodes(viewer):
+            return []
+        if busy and rate_bps is None and viewer.at is None and not viewer.in_stream:
             return []
         now = self.clock()
         waiting = self._after(viewer)
@@ -266,14 +304,24 @@ class VideoRoutes:
             viewer.layer, lagging, rate_bps,
             self.layer_bps(VideoLayer.HIGH), now - viewer.moved_at, viewer.probe_s,
         )  # fmt: skip
+        high_key = self._key_bytes.get(VideoLayer.HIGH)
+        if layer is VideoLayer.HIGH and viewer.layer is VideoLayer.LOW:
+            # Moving up starts at a high key frame too: not when it would take over
+            # START_LOW_KEY_S (the high layer's bytes/s is small when the presenter captures
+            # slowly, and a 1 Mbit/s viewer moved up to a 165 kB key frame and back down).
+            layer = start_layer(layer, rate_bps, high_key)
+        if waiting is None and not viewer.in_stream:  # entering the stream
+            entering = start_layer(layer, rate_bps, high_key)
+            self.low_starts += int(entering is not layer)
+            layer = entering
         if layer is not viewer.layer or (lagging and layer is VideoLayer.LOW):
             if layer is not viewer.layer:
                 self.layer_moves += 1
                 viewer.moved_at = now
-                viewer.probe_s = next_probe_s(viewer.probe_s, layer is VideoLayer.LOW)
+                viewer.probe_s = next_probe_s(viewer.probe_s, lagging)
             # A key frame newer than the last frame it got will do (one asked for by
             # another viewer a moment ago, too).
-            after = self.last_seq if viewer.at is None else viewer.at
+            after = viewer.wait_after if viewer.at is None else viewer.at
             viewer.layer, viewer.at, viewer.wait_after = layer, None, after
             waiting = None
         if waiting is None:  # it needs a key frame of its layer

@@ -29,7 +29,10 @@ class Socket:
 
 
 def live(viewers: int = 1) -> tuple[Presentation, Socket, list[Socket]]:
-    presentation = Presentation()
+    # A clock that stands still: an ack "takes" the 1 ms floor, so a window measured in bytes
+    # does not depend on how long a loaded machine took between two lines (it closed on a
+    # 40-byte frame acknowledged 30 ms later: 1.3 kB/s).
+    presentation = Presentation(clock=lambda: 100.0)
     presenter = Socket()
     presentation.presenter = presenter
     sockets = [Socket() for _ in range(viewers)]
@@ -216,13 +219,39 @@ def test_a_slow_viewers_window_shrinks_to_its_delivery_rate():
     payload = b"x" * 100_000
     for seq in range(1, 4):
         add(presentation, region(seq, 16 * (seq - 1), 0, 16, 16) + payload)
-    assert slow.seqs() == [1, 2, 3], "rate unknown: the 512 KiB cap applies"
+    assert slow.seqs() == [1], "rate unknown: FIRST_WINDOW_BYTES (at least one frame)"
     for seq in (1, 2, 3):
         now[0] += 0.8  # each 100 KB frame takes 0.8 s to arrive
         presentation.ack(slow, seq)
+        assert slow.seqs()[-1] == min(seq + 1, 3)
     for seq in range(4, 7):
         add(presentation, region(seq, 16 * (seq - 4), 16, 16, 16) + payload)
     assert slow.seqs() == [1, 2, 3, 4], "window now about 0.2 s of 125 KB/s: one frame"
+
+
+def test_whole_screen_frames_superseded_before_the_first_arrives_are_never_sent():
+    """A presentation's first captures each change the whole screen: a viewer whose rate is not
+    known yet gets the first, and then only the newest (1 Mbit/s: three 235 kB frames were 5.6 s
+    of its link)."""
+    now = [0.0]
+    presentation = Presentation(clock=lambda: now[0])
+    presentation.start(64, 32)
+    slow, fast = Socket(), Socket()
+    presentation.add_viewer(slow)
+    presentation.add_viewer(fast)
+    payload = b"x" * 200_000
+    for seq in range(1, 4):
+        add(presentation, region(seq, 0, 0, 64, 32) + payload)
+        presentation.ack(fast, seq)
+    assert fast.seqs() == [1, 2, 3]
+    assert slow.seqs() == [1]
+    small = [region(seq, 16 * (seq - 4), 16, 16, 16) + b"x" * 10_000 for seq in range(4, 8)]
+    for frame in small:
+        add(presentation, frame)
+    assert slow.seqs() == [1], "one frame in flight already over the first window"
+    now[0] += 1.6
+    presentation.ack(slow, 1)
+    assert slow.seqs()[:2] == [1, 3], "the frame the relay dropped (2) is never sent"
 
 
 class Timers:

@@ -464,6 +464,8 @@ def test_a_joiner_is_not_sent_the_old_region_frames_under_the_running_video():
         return [VideoFrame.parse(f).seq for f in member.sent if isinstance(f, bytes) and f[3] == 2]
 
     assert regions(late) == [2]
+    assert videos(late) == [], "its rate is measured by that frame's acknowledgement first"
+    presentation.ack(late, 2)
     assert videos(late) == [4]
     assert regions(jpeg) == [1, 2] and videos(jpeg) == []
 
