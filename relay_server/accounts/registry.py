@@ -6,9 +6,10 @@ and only their SHA-256 is stored, so a copy of the data folder does not hold usa
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -419,6 +420,31 @@ class Accounts:
         for hashed, (principal, _, _) in list(self._principals.items()):
             if principal.username == username:
                 self.revoke(hashed)
+        if self.store.kind != "tinydb":
+            # Several nodes: tokens signed in on another node since this one read the table
+            # are in the database only. Read it again (after committing what is pending).
+            self.store.sync()
+            self.store.forget(TOKENS)
+            for doc in self.store.all(TOKENS):
+                if doc["username"] == username:
+                    self._principals.pop(doc["token_hash"], None)
+                    self.store.remove(TOKENS, doc.doc_id)
+
+    def accounts_changed(self, doc_ids: Sequence[int] | None) -> builtins.list[dict[str, Any]]:
+        """Another node changed these accounts (all for ``None``; the store has read them
+        again): their tokens are read again at their next use, not after
+        :data:`TOKEN_RECHECK_S` (a sign-out, a new password or a disabled account holds at
+        once). Returns the changed accounts that exist."""
+        if doc_ids is None:
+            self._checked_at.clear()
+            return self.list()
+        changed = [self.store.get(ACCOUNTS, doc_id) for doc_id in doc_ids]
+        accounts = [dict(doc, doc_id=doc.doc_id) for doc in changed if doc is not None]
+        names = {account["username"] for account in accounts}
+        for hashed, (principal, _, _) in self._principals.items():
+            if principal.username in names or len(accounts) < len(doc_ids):
+                self._checked_at.pop(hashed, None)  # an account removed: recheck them all
+        return accounts
 
     def _require(self, username: str) -> dict[str, Any]:
         account = self.get(username)

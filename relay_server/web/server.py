@@ -9,6 +9,7 @@ import os
 import signal
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ import gevent
 from gevent.event import Event
 
 from relay_server.accounts.passwords import hash_password
+from relay_server.admin.routes import close_agent_sockets
 from relay_server.hub import Hub
+from relay_server.hub.changes import SharedChanges
 from relay_server.mail.outbox import Outbox, RetryPolicy
 from relay_server.mail.routes import install_mail_routes
 from relay_server.mail.sender import MailSender
@@ -30,7 +33,7 @@ from relay_server.options.routes import install_option_routes
 from relay_server.reservations.mail_routes import install_reservation_mail_routes
 from relay_server.reservations.mailer import ReservationMailer, agent_profile_reader
 from relay_server.reservations.model import Invitee, Reservation, ReservationChange
-from relay_server.reservations.reminder_loop import ReminderLoop
+from relay_server.reservations.reminder_loop import ReminderLoop, reminder_slot
 from relay_server.reservations.service import Reservations
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store, TinyDBStore
@@ -45,6 +48,7 @@ from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
 
 logger = logging.getLogger(__name__)
+REMINDER_CLAIM_S = 2 * 86400.0  # a reminder slot's claim outlives its reminder window
 
 TICK_S = 1.0
 OUTBOX_CLEANUP_S = 3600.0
@@ -140,6 +144,10 @@ def run(
     install_option_routes(
         app, relay.accounts, settings, committer.wait_durable, time.time, options_changed
     )
+    shared_changes = None
+    if store.kind != "tinydb" and relay.hub.kind != "local":  # several nodes on one database
+        shared_changes = SharedChanges(store, relay.hub)
+        _follow_shared_changes(shared_changes, relay, settings, options_changed)
     sender.start()
     # Reservations' mail (C3): invitations, updates, cancellations and reminders. The
     # reservation store calls ``reservation_mailer.on_change`` after each durable change and
@@ -160,6 +168,10 @@ def run(
     reminder_loop = ReminderLoop(
         reservation_mailer, reservations.every,
         lambda: int(settings.get("mail.reminder_minutes")),
+        # Several nodes hold every reservation: one of them sends its reminders.
+        claim=lambda reservation: relay.hub.claim(
+            "reminder", reminder_slot(reservation), relay.hub.node_id, REMINDER_CLAIM_S
+        ),
     )  # fmt: skip
 
     def reservation_changed(
@@ -169,6 +181,8 @@ def run(
         reminder_loop.wake()  # a new or moved start may be the next reminder
 
     reservations.on_change = reservation_changed
+    if shared_changes is not None:
+        shared_changes.listen("reservations", reservations.reload)
     close_support_link = outbox.on_undelivered  # the instant meetings' links (mail/routes.py)
 
     def mail_undelivered(mail_id: str) -> None:
@@ -337,3 +351,24 @@ def _tick_forever(relay: Relay) -> None:
             refusals.flush()  # "N more refusals suppressed" once a flood is over
         except Exception:
             logger.exception("upkeep failed")
+
+
+def _follow_shared_changes(
+    changes: SharedChanges,
+    relay: Relay,
+    settings: Options,
+    options_changed: Callable[[list[str]], None],
+) -> None:
+    """Another node changed options or accounts: this node follows within a second
+    (hub/changes.py): the values are taken again and acted on as after a change here; an
+    account disabled there loses its sockets here as well."""
+
+    def accounts_changed(doc_ids: list[int] | None) -> None:
+        for account in relay.accounts.accounts_changed(doc_ids):
+            if account.get("disabled"):
+                close_agent_sockets(
+                    relay, account["username"], "account disabled", CloseCode.ACCOUNT_DISABLED
+                )
+
+    changes.listen("options", lambda doc_ids: options_changed(settings.reload()))
+    changes.listen("accounts", accounts_changed)
