@@ -20,8 +20,9 @@ from gevent.event import Event
 
 from relay_server.accounts.passwords import hash_password
 from relay_server.admin.routes import close_agent_sockets
-from relay_server.hub import Hub
+from relay_server.hub import Hub, HubError
 from relay_server.hub.changes import SharedChanges
+from relay_server.mail.adoption import ADOPT_POLL_S, MailAdoption
 from relay_server.mail.outbox import Outbox, RetryPolicy
 from relay_server.mail.routes import install_mail_routes
 from relay_server.mail.sender import MailSender
@@ -120,7 +121,7 @@ def run(
         commit_stats=committer.stats.snapshot,
     )
     # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
-    outbox = Outbox(store, config.mail_retry)
+    outbox = Outbox(store, config.mail_retry, node=relay.hub.node_id)
     recovered = outbox.recover(time.time())
     committer.wait_durable()
     if any(recovered.values()):
@@ -220,6 +221,12 @@ def run(
     listening["url"] = url
     reminder_loop.start()
     cleanup = gevent.spawn(_clean_outbox_forever, outbox, settings, committer.wait_durable)
+    adoption = None
+    if shared_changes is not None:  # several nodes: a dead node's mails are sent by another
+        adoption = gevent.spawn(
+            _adopt_mail_forever, MailAdoption(relay.hub, outbox), committer.wait_durable,
+            sender.wake,
+        )  # fmt: skip
     logger.info(
         "relay listening", extra={"url": url, "data": str(config.data_dir), "store": store.kind}
     )
@@ -254,6 +261,8 @@ def run(
     ticker.kill()
     reminder_loop.stop()
     cleanup.kill()
+    if adoption is not None:
+        adoption.kill()
     server.stop_accepting()
     for member in relay.rooms.members() + relay.screens.members():
         member.close(CloseCode.GOING_AWAY, "relay restarting")
@@ -372,3 +381,23 @@ def _follow_shared_changes(
 
     changes.listen("options", lambda doc_ids: options_changed(settings.reload()))
     changes.listen("accounts", accounts_changed)
+
+
+def _adopt_mail_forever(
+    adoption: MailAdoption, wait_durable: Callable[[], object], wake: Callable[[], None]
+) -> None:
+    """Once a second: the mails of nodes that died since are adopted (mail/adoption.py)."""
+    while True:
+        gevent.sleep(ADOPT_POLL_S)
+        try:
+            counts = adoption.poll(time.time())
+        except HubError:
+            continue  # the hub is away: the next look
+        except Exception:
+            logger.exception("a dead node's mails could not be adopted")
+            continue
+        if counts:
+            wait_durable()
+            if counts["adopted"]:
+                logger.info("mails of a dead node adopted", extra=counts)
+                wake()

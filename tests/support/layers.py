@@ -240,6 +240,7 @@ DOMAIN = Layer(
         "relay_server.history.handover",
         "relay_server.history.history",
         "relay_server.hub.changes",
+        "relay_server.mail.adoption",
         "relay_server.mail.outbox",
         "relay_server.options.options",
         "relay_server.reservations.mailer",
