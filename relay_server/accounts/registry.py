@@ -20,6 +20,8 @@ from relay_server.accounts.passwords import (
     hash_password,
     verify_password,
 )
+from relay_server.accounts.token_budget import UnknownTokenBudget
+from relay_server.errors import Refused
 from relay_server.store import Store
 from relay_server.throttle import FailureSlowdown, FailureThrottle, RecentPairs
 
@@ -112,6 +114,10 @@ class Accounts:
         self._next_sweep = 0.0
         self._principals: dict[str, tuple[Principal, float, int]] = {}
         self._checked_at: dict[str, float] = {}  # token -> last read from a shared database
+        # Several nodes: the client's address at a token check (the web layer sets it), and
+        # the budget of unknown tokens per address that keeps a flood off the database.
+        self.address_of: Callable[[], str] = lambda: ""
+        self.unknown_tokens: UnknownTokenBudget | None = None
         for doc in store.all(TOKENS):
             self._principals[doc["token_hash"]] = (
                 Principal(doc["username"], doc["role"], doc["token_hash"]),
@@ -339,7 +345,16 @@ class Accounts:
         if self.store.kind != "tinydb" and (
             entry is None or now - self._checked_at.get(hashed, 0.0) >= TOKEN_RECHECK_S
         ):
+            budget = self.unknown_tokens if entry is None else None
+            address = self.address_of() if budget is not None else ""
+            if budget is not None and (wait_s := budget.wait_s(address, now)) > 0:
+                raise Refused(
+                    "throttled", "too many unknown tokens from your address; try again later",
+                    retry_after_s=wait_s,
+                )  # fmt: skip
             entry = self._shared_token(hashed, now)
+            if entry is None and budget is not None:
+                budget.missed(address, now)
         if entry is None:
             return None
         principal, expires_at, _ = entry

@@ -19,6 +19,7 @@ import gevent
 from gevent.event import Event
 
 from relay_server.accounts.passwords import hash_password
+from relay_server.accounts.token_budget import UnknownTokenBudget
 from relay_server.admin.routes import close_agent_sockets
 from relay_server.hub import Hub, HubError
 from relay_server.hub.changes import SharedChanges
@@ -112,6 +113,8 @@ def run(
         settings=settings, hub=hub,
     )  # fmt: skip
     reservations = Reservations(relay)  # A11: the booking; its mail is plugged in below
+    if store.kind != "tinydb":  # an unknown token costs a database query: budgeted
+        relay.accounts.unknown_tokens = UnknownTokenBudget(relay.hub)
     app = build_app(
         relay,
         trusted_proxy_hops=config.trusted_proxy_hops,

@@ -237,6 +237,7 @@ DOMAIN = Layer(
     (
         "relay_server.accounts.agent_data",
         "relay_server.accounts.registry",
+        "relay_server.accounts.token_budget",
         "relay_server.history.handover",
         "relay_server.history.history",
         "relay_server.hub.changes",
