@@ -256,6 +256,7 @@ DOMAIN = Layer(
         "relay_server.whiteboard.boards",
         "relay_server.reservations.service",
         "relay_server.sessions.sharing",
+        "relay_server.sessions.takeover",
     ),
 )
 
