@@ -8,9 +8,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from relay_server.accounts.token_budget import UNKNOWN_TOKENS_PER_WINDOW
+from suite.protocol import Channel, CloseCode, Role
 from tests.support.api import Api
+from tests.support.chat_client import hello_frame, open_socket
 from tests.support.cluster import Nodes, running_nodes
 from tests.support.postgres import PostgresServer
 from tests.support.redis_server import redis_missing
@@ -54,6 +57,17 @@ def test_a_flood_of_made_up_tokens_is_cut_off_across_the_nodes(nodes: Nodes) -> 
     # Node 2 counts in the same window: its first lookup finds the address over its budget.
     more, _ = flood(two, 2000, 2)
     assert more <= 2
+    # A chat socket's hello with a made-up agent token: closed "going away", throttled.
+    ws = open_socket(nodes.nodes[1].ws_url)
+    try:
+        ws.send(hello_frame(Role.AGENT, "no-such-session", "made-up-ws", Channel.CHAT))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == CloseCode.GOING_AWAY
+        assert closed.value.rcvd.reason.startswith("throttled: ")
+    finally:
+        ws.close()
     # Refused without a lookup, hundreds of them cheaply; a token the node holds still works.
     started = time.monotonic()
     for n in range(200):
