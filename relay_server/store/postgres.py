@@ -168,6 +168,7 @@ class PostgresStore:
         self._appended = 0
         self._synced = 0
         self._watchers: list[tuple[frozenset[str], Callable[[dict[str, list[int]]], None]]] = []
+        self._in_flight: list[dict[tuple[str, int], Any]] = []  # changes being committed
 
     def _table(self, table: str) -> dict[int, dict[str, Any]]:
         """The table's documents, read from the database on first use."""
@@ -241,6 +242,9 @@ class PostgresStore:
         docs = self._tables.get(table)
         if docs is None:
             return
+        # Changes of this node pending or committing when the query starts may be missing
+        # from its answer even once they are committed: they are kept as this node has them.
+        guarded = {*self._pending, *(key for changes in self._in_flight for key in changes)}
         with self.pool.connection() as conn:
             if doc_ids is None:
                 rows = conn.execute(
@@ -248,7 +252,7 @@ class PostgresStore:
                 ).fetchall()
                 wanted = list({*docs, *(row[0] for row in rows)})
             else:
-                wanted = [doc_id for doc_id in doc_ids if (table, doc_id) not in self._pending]
+                wanted = [doc_id for doc_id in doc_ids if not self._ours((table, doc_id))]
                 if not wanted:
                     return
                 rows = conn.execute(
@@ -257,7 +261,7 @@ class PostgresStore:
                 ).fetchall()
         found: dict[int, Any] = dict(rows)
         for doc_id in wanted:
-            if (table, doc_id) in self._pending:  # changed here meanwhile: ours is newer
+            if (table, doc_id) in guarded or self._ours((table, doc_id)):  # ours is newer
                 continue
             if doc_id in found:
                 docs[doc_id] = found[doc_id]
@@ -268,6 +272,11 @@ class PostgresStore:
         self, tables: Collection[str], listener: Callable[[dict[str, list[int]]], None]
     ) -> None:
         self._watchers.append((frozenset(tables), listener))
+
+    def _ours(self, key: tuple[str, int]) -> bool:
+        """A change of this node to the row not yet committed, or being committed now (the
+        database may not show it yet: a refresh must not drop or overwrite it)."""
+        return key in self._pending or any(key in changes for changes in self._in_flight)
 
     def has_table(self, name: str) -> bool:
         return bool(self._table(name))
@@ -361,6 +370,7 @@ class PostgresStore:
                     deletes.append((table, doc_id))
                 else:
                     upserts.append((table, doc_id, _dumps(doc)))
+            self._in_flight.append(pending)
             try:
                 with self.pool.connection() as conn, conn.cursor() as cursor:
                     if dropped:
@@ -374,6 +384,8 @@ class PostgresStore:
                 self._pending = {**pending, **self._pending}
                 self._dropped = dropped + self._dropped
                 raise
+            finally:
+                self._in_flight.remove(pending)
         self._synced = max(self._synced, upto)
         if pending and self._watchers:
             self._tell_watchers(pending)
