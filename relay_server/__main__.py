@@ -309,14 +309,15 @@ def serve(argv: list[str]) -> int:
         )
         return 1
     try:
-        store = open_store(store_choice)
-    except StoreError as error:
+        hub = open_hub(hub_choice)
+    except HubError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     try:
-        hub = open_hub(hub_choice)
-    except HubError as error:
-        store.close()
+        # One name per node: a row the store claims is the node's the hub knows alive.
+        store = open_store(store_choice, hub.node_id)
+    except StoreError as error:
+        hub.close()
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.demo:

@@ -6,9 +6,10 @@ and only their SHA-256 is stored, so a copy of the data folder does not hold usa
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from relay_server.accounts.passwords import (
     hash_password,
     verify_password,
 )
+from relay_server.accounts.token_budget import UnknownTokenBudget
+from relay_server.errors import Refused
 from relay_server.store import Store
 from relay_server.throttle import FailureSlowdown, FailureThrottle, RecentPairs
 
@@ -111,6 +114,10 @@ class Accounts:
         self._next_sweep = 0.0
         self._principals: dict[str, tuple[Principal, float, int]] = {}
         self._checked_at: dict[str, float] = {}  # token -> last read from a shared database
+        # Several nodes: the client's address at a token check (the web layer sets it), and
+        # the budget of unknown tokens per address that keeps a flood off the database.
+        self.address_of: Callable[[], str] = lambda: ""
+        self.unknown_tokens: UnknownTokenBudget | None = None
         for doc in store.all(TOKENS):
             self._principals[doc["token_hash"]] = (
                 Principal(doc["username"], doc["role"], doc["token_hash"]),
@@ -338,7 +345,16 @@ class Accounts:
         if self.store.kind != "tinydb" and (
             entry is None or now - self._checked_at.get(hashed, 0.0) >= TOKEN_RECHECK_S
         ):
+            budget = self.unknown_tokens if entry is None else None
+            address = self.address_of() if budget is not None else ""
+            if budget is not None and (wait_s := budget.wait_s(address, now)) > 0:
+                raise Refused(
+                    "throttled", "too many unknown tokens from your address; try again later",
+                    retry_after_s=wait_s,
+                )  # fmt: skip
             entry = self._shared_token(hashed, now)
+            if entry is None and budget is not None:
+                budget.missed(address, now)
         if entry is None:
             return None
         principal, expires_at, _ = entry
@@ -419,6 +435,31 @@ class Accounts:
         for hashed, (principal, _, _) in list(self._principals.items()):
             if principal.username == username:
                 self.revoke(hashed)
+        if self.store.kind != "tinydb":
+            # Several nodes: tokens signed in on another node since this one read the table
+            # are in the database only. Read it again (after committing what is pending).
+            self.store.sync()
+            self.store.forget(TOKENS)
+            for doc in self.store.all(TOKENS):
+                if doc["username"] == username:
+                    self._principals.pop(doc["token_hash"], None)
+                    self.store.remove(TOKENS, doc.doc_id)
+
+    def accounts_changed(self, doc_ids: Sequence[int] | None) -> builtins.list[dict[str, Any]]:
+        """Another node changed these accounts (all for ``None``; the store has read them
+        again): their tokens are read again at their next use, not after
+        :data:`TOKEN_RECHECK_S` (a sign-out, a new password or a disabled account holds at
+        once). Returns the changed accounts that exist."""
+        if doc_ids is None:
+            self._checked_at.clear()
+            return self.list()
+        changed = [self.store.get(ACCOUNTS, doc_id) for doc_id in doc_ids]
+        accounts = [dict(doc, doc_id=doc.doc_id) for doc in changed if doc is not None]
+        names = {account["username"] for account in accounts}
+        for hashed, (principal, _, _) in self._principals.items():
+            if principal.username in names or len(accounts) < len(doc_ids):
+                self._checked_at.pop(hashed, None)  # an account removed: recheck them all
+        return accounts
 
     def _require(self, username: str) -> dict[str, Any]:
         account = self.get(username)

@@ -61,16 +61,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
         return {"account": rules.account_view(target(username))}
 
     def close_websockets(username: str, reason: str, code: CloseCode) -> int:
-        """Close the agent sockets (chat and screen) of ``username``'s live sessions."""
-        closed = 0
-        for member in relay.rooms.members() + relay.screens.members():
-            if member.role is not Role.AGENT:
-                continue
-            session = relay.directory.sessions.get(member.session_id)
-            if session is not None and session.agent_username == username:
-                member.close(code, reason)
-                closed += 1
-        return closed
+        return close_agent_sockets(relay, username, reason, code)
 
     route = json_route()
 
@@ -172,3 +163,17 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
             "session ended by admin", extra={"session_id": session_id, "by": actor.username}
         )
         return {"ended": summary}
+
+
+def close_agent_sockets(relay: Relay, username: str, reason: str, code: CloseCode) -> int:
+    """Close the agent sockets (chat and screen) of ``username``'s live sessions on this
+    node; returns how many."""
+    closed = 0
+    for member in relay.rooms.members() + relay.screens.members():
+        if member.role is not Role.AGENT:
+            continue
+        session = relay.directory.sessions.get(member.session_id)
+        if session is not None and session.agent_username == username:
+            member.close(code, reason)
+            closed += 1
+    return closed

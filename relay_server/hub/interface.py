@@ -15,6 +15,8 @@ nodes at once:
 - **presence**: a name (an agent, a node) seen live within a time-to-live.
 - **delivery**: a chat or control frame published for a session reaches every node that
   has members of it; each frame carries its message id and :class:`Delivery` drops repeats.
+- **notices**: a short text on a topic for every other node (``announce``): the shared
+  documents a node changed, so that the others read them again (``hub/changes.py``).
 
 Screen frames and file bytes never go through the hub (docs/architecture.md, *Several
 relay nodes*): those sockets end on the session's owner.
@@ -28,6 +30,10 @@ from typing import Protocol
 
 # What a subscriber is called with: (session id, message id, frame).
 DeliveryHandler = Callable[[str, str, str], None]
+# What a notice's listener is called with: (topic, text). The topic RESYNC (no text) says that
+# notices may have been missed (the hub's subscription was lost a while): read everything again.
+NoticeHandler = Callable[[str, str], None]
+RESYNC = "resync"
 REMEMBERED_MESSAGE_IDS = 4096  # per node: repeats older than this many frames are not seen
 
 
@@ -67,6 +73,10 @@ class Hub(Protocol):
         """The session's owner while that node's lease lives; else None."""
         ...
 
+    def live_nodes(self) -> set[str]:
+        """The nodes whose lease lives (this one's included once it has one)."""
+        ...
+
     def hand_over(self, session_id: str) -> None:
         """Stop owning one session (it ended, or is handed over): another node may take it."""
         ...
@@ -101,6 +111,14 @@ class Hub(Protocol):
 
     def on_delivery(self, handler: DeliveryHandler) -> None:
         """Call ``handler`` for each frame another node published for a followed session."""
+        ...
+
+    def announce(self, topic: str, text: str) -> None:
+        """Tell every other node (one round trip); nodes that are down never hear it."""
+        ...
+
+    def on_announce(self, handler: NoticeHandler) -> None:
+        """Call ``handler`` for each notice another node announces from now on."""
         ...
 
     def round_trips(self) -> int:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from relay_server.hub.interface import DeliveryHandler
+from relay_server.hub.interface import DeliveryHandler, NoticeHandler
 
 _node_numbers = itertools.count(1)
 
@@ -46,6 +46,7 @@ class LocalHub:
         self.node_id = node_id or f"local-{next(_node_numbers)}"
         self._followed: set[str] = set()
         self._handlers: list[DeliveryHandler] = []
+        self._notice_handlers: list[NoticeHandler] = []
         self.state.hubs.append(self)
 
     def claim(self, kind: str, value: str, holder: str, ttl_s: float) -> bool:
@@ -84,6 +85,11 @@ class LocalHub:
     def owner(self, session_id: str) -> str | None:
         with self.state.lock:
             return self._live_owner(session_id)
+
+    def live_nodes(self) -> set[str]:
+        with self.state.lock:
+            names = [key[len("node:") :] for key in self.state.values if key.startswith("node:")]
+            return {name for name in names if self.state.get(f"node:{name}") is not None}
 
     def hand_over(self, session_id: str) -> None:
         with self.state.lock:
@@ -141,6 +147,15 @@ class LocalHub:
 
     def on_delivery(self, handler: DeliveryHandler) -> None:
         self._handlers.append(handler)
+
+    def announce(self, topic: str, text: str) -> None:
+        for hub in list(self.state.hubs):
+            if hub is not self:
+                for handler in list(hub._notice_handlers):
+                    handler(topic, text)
+
+    def on_announce(self, handler: NoticeHandler) -> None:
+        self._notice_handlers.append(handler)
 
     def round_trips(self) -> int:
         return 0

@@ -5,7 +5,8 @@ Keys (prefix ``rs:``), each with an expiry so a dead node leaves nothing behind:
 - ``rs:claim:<kind>:<value>`` = holder: ``SET NX PX`` (atomic; first come wins), renewed and
   released by a Lua script that checks the holder (nobody drops another's claim).
 - ``rs:node:<node>``: the node's lease (``SET PX``, renewed each tick: one round trip
-  whatever its number of sessions); ``rs:owner:<session>`` = node id counts only while that
+  whatever its number of sessions, which also sets the lease's end in ``rs:nodes``, a sorted
+  set that ``live_nodes`` reads); ``rs:owner:<session>`` = node id counts only while that
   node's lease lives (a script checks both), so a dead node frees all its sessions at once.
 - ``rs:hits:<key>:<window>`` = count: ``INCR`` + ``PEXPIRE`` in one pipeline (one round trip).
 - ``rs:presence:<name>`` = node id, ``SET PX``.
@@ -13,6 +14,9 @@ Keys (prefix ``rs:``), each with an expiry so a dead node leaves nothing behind:
   the sessions it has members of. One round trip per chat message; the message is already
   committed in the store when it is published, so a node that misses it (pub/sub does not
   keep messages) replays it from the store at the client's reconnect (``welcome.missed``).
+- Notices: ``PUBLISH rs:notice`` of ``{"node", "topic", "text"}``, one channel that every node
+  subscribes to once something listens (``on_announce``). Pub/sub keeps nothing: after the
+  subscription was lost and is taken again, the listeners hear ``RESYNC`` (read everything).
 
 redis-py is pure Python: under the relay's gevent its sockets cooperate, and the subscriber
 loop is a thread (a greenlet once monkey-patched).
@@ -27,12 +31,13 @@ from typing import Any
 
 import redis
 
-from relay_server.hub.interface import DeliveryHandler, HubError
+from relay_server.hub.interface import RESYNC, DeliveryHandler, HubError, NoticeHandler
 
 logger = logging.getLogger(__name__)
 
 PREFIX = "rs:"
 CHAT_CHANNEL = PREFIX + "chat:"
+NOTICE_CHANNEL = PREFIX + "notice"
 SOCKET_TIMEOUT_S = 5.0
 
 # KEYS[1] the key, ARGV[1] the holder, ARGV[2] the lifetime in ms: take it if free, renew it
@@ -69,7 +74,24 @@ local owner = redis.call('GET', KEYS[1])
 if owner and redis.call('EXISTS', ARGV[1] .. owner) == 1 then return owner end
 return false
 """
+# KEYS[1] this node's lease, KEYS[2] the nodes' set; ARGV[1] this node, ARGV[2] the lease in
+# ms: renew the lease, and its end (the server's clock) in the set that live_nodes reads; a
+# node gone for a day leaves the set.
+_BEAT = """
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 86400000)
+return 1
+"""
+# KEYS[1] the nodes' set: the nodes whose lease has not ended by the server's clock.
+_LIVE = """
+local t = redis.call('TIME')
+return redis.call('ZRANGEBYSCORE', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000), '+inf')
+"""
 NODE_LEASE = PREFIX + "node:"
+NODES = PREFIX + "nodes"  # node -> when its lease ends (ms, the server's clock)
 OWNER_KEEP_S = 24 * 3600.0  # an owner entry outlives any session; ended ones are deleted
 
 
@@ -89,11 +111,14 @@ class RedisHub:
             self._release = self._redis.register_script(_RELEASE)
             self._take = self._redis.register_script(_TAKE)
             self._owner = self._redis.register_script(_OWNER)
+            self._beat = self._redis.register_script(_BEAT)
+            self._live = self._redis.register_script(_LIVE)
             self._redis.ping()
         except (redis.RedisError, ValueError) as error:
             raise HubError(f"the Redis hub at {url} cannot be used: {error}") from None
         self._pubsub: Any = self._redis.pubsub(ignore_subscribe_messages=True)
         self._handlers: list[DeliveryHandler] = []
+        self._notice_handlers: list[NoticeHandler] = []
         self._followed: set[str] = set()
         self._listener: threading.Thread | None = None
         self._closed = False
@@ -116,17 +141,24 @@ class RedisHub:
         return str(self._call(self._take, keys=keys, args=args))
 
     def heartbeat(self, ttl_s: float) -> None:
-        self._call(self._redis.set, NODE_LEASE + self.node_id, "1", px=_ms(ttl_s))
+        self._call(self._beat, keys=[NODE_LEASE + self.node_id, NODES],
+                   args=[self.node_id, _ms(ttl_s)])  # fmt: skip
 
     def owner(self, session_id: str) -> str | None:
         owner = self._call(self._owner, keys=[f"{PREFIX}owner:{session_id}"], args=[NODE_LEASE])
         return owner or None
 
+    def live_nodes(self) -> set[str]:
+        return set(self._call(self._live, keys=[NODES]))
+
     def hand_over(self, session_id: str) -> None:
         self._call(self._release, keys=[f"{PREFIX}owner:{session_id}"], args=[self.node_id])
 
     def leave(self) -> None:
-        self._call(self._redis.delete, NODE_LEASE + self.node_id)
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.delete(NODE_LEASE + self.node_id)
+        pipe.zrem(NODES, self.node_id)
+        self._call(pipe.execute)
 
     def hit(self, key: str, window_s: float, now: float) -> int:
         window_key = f"{PREFIX}hits:{key}:{int(now // window_s)}"
@@ -159,6 +191,9 @@ class RedisHub:
             return
         self._followed.add(session_id)
         self._call(self._pubsub.subscribe, CHAT_CHANNEL + session_id)
+        self._start_listener()
+
+    def _start_listener(self) -> None:
         if self._listener is None:
             self._listener = threading.Thread(
                 target=self._listen, name="redis-hub-listener", daemon=True
@@ -173,8 +208,21 @@ class RedisHub:
     def on_delivery(self, handler: DeliveryHandler) -> None:
         self._handlers.append(handler)
 
+    def announce(self, topic: str, text: str) -> None:
+        payload = json.dumps({"node": self.node_id, "topic": topic, "text": text})
+        self._call(self._redis.publish, NOTICE_CHANNEL, payload)
+
+    def on_announce(self, handler: NoticeHandler) -> None:
+        self._notice_handlers.append(handler)
+        if len(self._notice_handlers) == 1:
+            self._call(self._pubsub.subscribe, NOTICE_CHANNEL)
+            self._start_listener()
+
     def _listen(self) -> None:
         while not self._closed:
+            if not self._pubsub.subscribed and (self._followed or self._notice_handlers):
+                self._resubscribe()  # a subscription again after a failed one
+                continue
             try:
                 message = self._pubsub.get_message(timeout=1.0)
             except (redis.RedisError, OSError, ValueError):
@@ -189,20 +237,36 @@ class RedisHub:
                 data = json.loads(message["data"])
                 if data["node"] == self.node_id:
                     continue  # our own publication: already delivered here
+                if message["channel"] == NOTICE_CHANNEL:
+                    self._notify(str(data["topic"]), str(data["text"]))
+                    continue
                 session_id = message["channel"][len(CHAT_CHANNEL) :]
                 for handler in self._handlers:
                     handler(session_id, str(data["id"]), str(data["frame"]))
             except Exception:
                 logger.exception("a hub delivery could not be handled")
 
+    def _notify(self, topic: str, text: str) -> None:
+        for handler in list(self._notice_handlers):
+            try:
+                handler(topic, text)
+            except Exception:
+                logger.exception("a hub notice could not be handled", extra={"topic": topic})
+
     def _resubscribe(self) -> None:
         try:
             self._pubsub.reset()
-            if self._followed:
-                self._pubsub.subscribe(*(CHAT_CHANNEL + s for s in self._followed))
+            channels = [CHAT_CHANNEL + s for s in self._followed]
+            if self._notice_handlers:
+                channels.append(NOTICE_CHANNEL)
+            if channels:
+                self._pubsub.subscribe(*channels)
         except redis.RedisError:
             logger.warning("the Redis hub is still unreachable")
             threading.Event().wait(1.0)
+            return
+        if self._notice_handlers:
+            self._notify(RESYNC, "")  # notices published meanwhile are lost: read again
 
     # -- upkeep --------------------------------------------------------------------------------
 

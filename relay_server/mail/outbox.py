@@ -117,9 +117,12 @@ class Outbox:
     (``wait_durable``), as every writer of the store does.
     """
 
-    def __init__(self, store: Store, policy: RetryPolicy | None = None):
+    def __init__(self, store: Store, policy: RetryPolicy | None = None, node: str = ""):
         self.store = store
         self.policy = policy or RetryPolicy()
+        self.node = node  # the hub's name of this node: a mail it queues names it
+        self._orphans: set[str] = set()  # a dead node's mails it was sending: see adopt()
+        self._inserted_at: dict[str, int] = {}  # mail -> the store's sequence of its insert
         self._mails: dict[str, dict[str, Any]] = {}
         self._doc_ids: dict[str, int] = {}
         self._due: list[tuple[float, int, str]] = []
@@ -198,8 +201,10 @@ class Outbox:
             "answer": "",
             "error": "",
             "finished_at": None,
+            "node": self.node,
         }
         self._doc_ids[mail_id] = self.store.insert(OUTBOX, doc)
+        self._inserted_at[mail_id] = self.store.appended
         self._mails[mail_id] = doc
         if mail.meta.get("key"):
             self._keys.add(mail.meta["key"])
@@ -285,14 +290,88 @@ class Outbox:
             heapq.heappop(self._due)
         return None
 
+    def stored(self, mail_id: str) -> bool:
+        """Whether the mail's insert is durable: a claim needs its row in the database (the
+        sender waits for the commit of a mail queued an instant ago)."""
+        inserted_at = self._inserted_at.get(mail_id)
+        if inserted_at is not None and self.store.synced < inserted_at:
+            return False
+        self._inserted_at.pop(mail_id, None)
+        return True
+
     def claim(self, mail_id: str) -> bool:
         """Take the mail for this node's sender (several nodes on one database: exactly one
-        sends it); False, and forgotten here, when another node has it or has sent it."""
+        sends it); False, and forgotten here, when another node has it or has sent it.
+        The sender asks again right before the final ``.``: a node that stalled past its
+        lease finds its mail adopted by another (:meth:`adopt`) and sends nothing."""
         if self.store.claim(OUTBOX, self._doc_ids[mail_id], CLAIM_S):
             return True
         self._mails.pop(mail_id, None)
         self._doc_ids.pop(mail_id, None)
         return False
+
+    # -- several nodes: a dead node's mails --------------------------------------------------
+
+    def waiting_nodes(self) -> set[str]:
+        """The nodes named by the mails known here that still wait (queued, retrying,
+        sending): at start, those not alive in the hub died with mails to send."""
+        waiting = (QUEUED, RETRYING, SENDING)
+        return {m["node"] for m in self._mails.values() if m.get("node") and m["state"] in waiting}
+
+    @property
+    def orphans(self) -> int:
+        """A dead node's mails that were ``sending``, waiting for their claim to expire."""
+        return len(self._orphans)
+
+    def adopt(self, dead: set[str], now: float) -> dict[str, int]:
+        """Take over the waiting mails of nodes that died (their lease in the hub expired),
+        each claimed in the store so that exactly one node sends it.
+
+        ``queued`` and ``retrying`` mails at once (the dead nodes' claims count as expired:
+        a node that only stalled asks for its claim again before it sends, and finds it
+        gone). A mail that was ``sending`` may be a stalled node's conversation still in
+        progress: it is taken only when its claim expires by itself (:data:`CLAIM_S`; call
+        again with no ``dead`` while :attr:`orphans`), then requeued, or failed as
+        ``uncertain`` if it was past its commit point, as :meth:`recover` does.
+
+        Returns counts ``{"adopted", "requeued", "uncertain", "waiting"}``; call
+        ``wait_durable`` next.
+        """
+        counts = {"adopted": 0, "requeued": 0, "uncertain": 0, "waiting": 0}
+        self.store.refresh(OUTBOX, None)  # the dead node's mails this node never read
+        for doc in self.store.all(OUTBOX):
+            mail_id = doc["id"]
+            if doc.get("node") not in dead and mail_id not in self._orphans:
+                continue
+            if doc["state"] not in (QUEUED, RETRYING, SENDING):
+                self._orphans.discard(mail_id)
+                continue
+            sending = doc["state"] == SENDING
+            if not self.store.claim(OUTBOX, doc.doc_id, CLAIM_S, () if sending else dead):
+                if sending and doc.get("node") != self.node:
+                    self._orphans.add(mail_id)  # its claim may yet expire
+                continue
+            self._orphans.discard(mail_id)
+            if mail_id not in self._mails:
+                if (doc.get("meta") or {}).get("key"):
+                    self._keys.add(doc["meta"]["key"])
+                if doc.get("content") in self._content_users:
+                    self._content_users[doc["content"]] += 1
+            self._mails[mail_id] = dict(doc)
+            self._doc_ids[mail_id] = doc.doc_id
+            self._change(mail_id, node=self.node)
+            counts["adopted"] += 1
+            if sending and doc.get("committing"):
+                self._change(mail_id, state=FAILED, committing=False, error=UNCERTAIN,
+                             answer=UNCERTAIN_ANSWER, finished_at=now)  # fmt: skip
+                counts["uncertain"] += 1
+                continue
+            if sending:
+                self._change(mail_id, state=QUEUED, next_try_at=now)
+                counts["requeued"] += 1
+            self._schedule(mail_id, self._mails[mail_id]["next_try_at"])
+        counts["waiting"] = len(self._orphans)
+        return counts
 
     def begin(self, mail_id: str, now: float) -> None:
         """The sender starts a try: ``sending`` (make it durable before the transaction)."""

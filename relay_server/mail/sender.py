@@ -164,6 +164,8 @@ class MailSender:
 
     def deliver(self, mail_id: str) -> None:
         """One try of one mail, its outcome durable before the next."""
+        if not self.outbox.stored(mail_id):  # queued an instant ago, not yet committed
+            self.wait_durable()
         if not self.outbox.claim(mail_id):  # another relay node sends this one
             return
         settings = self.settings()
@@ -194,11 +196,20 @@ class MailSender:
             return
 
         def commit_point() -> None:
+            # Several nodes: still ours? A node that stalled past its lease finds the mail
+            # adopted by another node (Outbox.adopt) and stops before the final ".".
+            if not self.outbox.claim(mail_id):
+                raise ClaimLost(mail_id)
             self.outbox.committing(mail_id)
             self.ride_durable()  # with ``sending`` and the previous mail's ``sent``
 
         try:
             answer = self._send(settings, message, mail["to"], commit_point)
+        except ClaimLost:
+            self._close()  # no final ".": the server drops the transaction (RFC 5321)
+            logger.warning("mail taken over by another node; not sent here",
+                           extra={"mail": mail_id})  # fmt: skip
+            return
         except UncertainFailure as failure:
             self.outbox.uncertain(mail_id, failure.answer, self.clock())
             logger.warning("mail may or may not have gone", extra={"mail": mail_id})
@@ -270,6 +281,10 @@ class MailSender:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+class ClaimLost(Exception):
+    """Another node holds the mail now (adopted from this node, which looked dead)."""
 
 
 def send_test_mail(settings: SmtpSettings, to: str, message_id: str, now: float) -> dict:

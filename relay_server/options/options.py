@@ -39,11 +39,26 @@ class Options:
         self.command_line = dict(command_line or {})
         self._admin: dict[str, Any] = {}
         self._doc_ids: dict[str, int] = {}
-        for doc in store.all(OPTIONS):
+        self._read()
+        self.version = 0  # raised on every change: users of the values re-read them
+
+    def _read(self) -> None:
+        self._admin.clear()
+        self._doc_ids.clear()
+        for doc in self.store.all(OPTIONS):
             if doc.get("key") in self.specs:
                 self._admin[doc["key"]] = doc["value"]
                 self._doc_ids[doc["key"]] = doc.doc_id
-        self.version = 0  # raised on every change: users of the values re-read them
+
+    def reload(self) -> list[str]:
+        """Take the admin's values from the store again (another node changed them; the
+        store has read its rows again). Returns the keys whose value changed here."""
+        before = {key: self.get(key) for key in self.specs}
+        self._read()
+        changed = [key for key, value in before.items() if self.get(key) != value]
+        if changed:
+            self.version += 1
+        return changed
 
     def get(self, key: str) -> Any:
         if key in self._admin:

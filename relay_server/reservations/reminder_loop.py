@@ -33,6 +33,9 @@ class ReminderLoop:
         mailer: queues the mails (each once).
         reservations: every reservation the relay holds (the reservation store's list).
         minutes: the current ``mail.reminder_minutes`` (read on every pass).
+        claim: whether this node sends a reservation's reminders for its current start
+            (several nodes hold every reservation: the hub's claim picks one); a reservation
+            another node claimed is not asked about again.
     """
 
     def __init__(
@@ -42,8 +45,11 @@ class ReminderLoop:
         minutes: Callable[[], int],
         clock: Callable[[], float] = time.time,
         max_sleep_s: float = MAX_SLEEP_S,
+        claim: Callable[[Reservation], bool] = lambda reservation: True,
     ):
         self.mailer = mailer
+        self.claim = claim
+        self._elsewhere: set[str] = set()  # reminder_slot()s another node claimed
         self.reservations = reservations
         self.minutes = minutes
         self.clock = clock
@@ -61,9 +67,14 @@ class ReminderLoop:
         ids: list[str] = []
 
         def reminded(reservation: Reservation) -> bool:
-            return self.mailer.reminded(reservation, minutes)
+            return reminder_slot(reservation) in self._elsewhere or self.mailer.reminded(
+                reservation, minutes
+            )
 
         for reservation in due_reminders(reservations, now, lead, reminded):
+            if not self.claim(reservation):
+                self._elsewhere.add(reminder_slot(reservation))
+                continue
             queued = self.mailer.remind(reservation, minutes)
             ids += queued
             logger.info("reminders queued",
@@ -97,3 +108,8 @@ class ReminderLoop:
                 wait_s = self.max_sleep_s
             self._wake.clear()
             self._wake.wait(wait_s)
+
+
+def reminder_slot(reservation: Reservation) -> str:
+    """What one node claims: a reservation's reminders for its current start."""
+    return f"{reservation.id}:{reservation.start_utc.astimezone(UTC).isoformat()}"

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -450,6 +450,25 @@ class Reservations:
         return self.relay._joined(session, customer, now, since_id=0)
 
     # -- the store ---------------------------------------------------------------------------
+
+    def reload(self, doc_ids: Sequence[int] | None) -> None:
+        """Another node changed these reservations (all for ``None``; the store has read
+        them again): take them into the index, a removed one out of it."""
+        by_doc = {doc_id: reservation_id for reservation_id, doc_id in self._doc_ids.items()}
+        wanted = list({*by_doc, *(doc.doc_id for doc in self.store.all(RESERVATIONS))}) \
+            if doc_ids is None else doc_ids  # fmt: skip
+        for doc_id in wanted:
+            old = self._by_id.pop(by_doc.get(doc_id, ""), None)
+            if old is not None:
+                self._doc_ids.pop(old.id, None)
+                for invitee in old.invitees:
+                    self._by_secret.pop(invitee.link_secret or "", None)
+            doc = self.store.get(RESERVATIONS, doc_id)
+            if doc is not None:
+                reservation = Reservation.from_record(doc)
+                self._by_id[reservation.id] = reservation
+                self._doc_ids[reservation.id] = doc_id
+                self._index(reservation)
 
     def _index(self, reservation: Reservation) -> None:
         for invitee in reservation.invitees:

@@ -13,6 +13,7 @@ from typing import Any
 
 from relay_server.accounts.registry import Accounts
 from relay_server.calls.calls import Calls
+from relay_server.errors import Refused
 from relay_server.screen.router import Screens
 from relay_server.sessions.meeting_handlers import MeetingHandlers
 from relay_server.sessions.rooms import AGENT_SEAT, Member, Rooms, participant_id
@@ -157,7 +158,12 @@ class ChatSockets(MeetingHandlers):
                 f"this relay speaks {PROTOCOL_VERSION}",
             )
         if hello.role is Role.AGENT:
-            principal = self.accounts.authenticate(hello.token, now)
+            try:
+                principal = self.accounts.authenticate(hello.token, now)
+            except Refused as refused:  # too many unknown tokens from this address
+                raise HandshakeRefused(
+                    CloseCode.GOING_AWAY, f"{refused.code}: {refused.message}"
+                ) from None
             if principal is None:
                 raise HandshakeRefused(CloseCode.UNAUTHORIZED, "log in again")
             session = self.directory.sessions.get(hello.session_id)

@@ -30,7 +30,7 @@ from relay_server.history.archive import Archive, HistoryArchive
 from relay_server.history.handover import HistoryHandover
 from relay_server.history.history import History
 from relay_server.history.usage import SessionUsage
-from relay_server.hub import Hub, HubError
+from relay_server.hub import Hub
 from relay_server.hub.local import LocalHub
 from relay_server.options.catalog import ALL_OPTIONS
 from relay_server.options.live import LiveRelayOptions, command_line_values
@@ -38,9 +38,8 @@ from relay_server.options.options import Options
 from relay_server.screen.fanout import CallLater
 from relay_server.screen.router import Screens
 from relay_server.sessions.access_codes import CodeError, format_code
-from relay_server.sessions.admission import Admission
 from relay_server.sessions.agent_icons import AgentIcons
-from relay_server.sessions.chat_log import ChatLog, chat_table
+from relay_server.sessions.chat_log import ChatLog
 from relay_server.sessions.chat_sockets import HandshakeRefused
 from relay_server.sessions.join_guard import (
     DEFAULT_GUESS_BUDGET,
@@ -62,7 +61,8 @@ from relay_server.sessions.supports import (
     SupportDirectory,
     SupportSession,
 )
-from relay_server.store import Document, Store
+from relay_server.sessions.takeover import LIVE_SESSIONS, SESSION_LEASE_S, Takeover
+from relay_server.store import Store
 from relay_server.whiteboard.boards import Whiteboards
 from relay_server.whiteboard.images import BoardImages
 from suite.protocol import (
@@ -76,11 +76,7 @@ from suite.protocol import (
 
 logger = logging.getLogger(__name__)
 
-LIVE_SESSIONS = "live_sessions"
 SWEEP_EVERY_S = 60.0  # forget addresses past their throttle window this often
-# The node's lease in the hub (it owns its sessions while it lives): renewed every tick
-# (1 s), so a killed node's sessions come free this long after its last renewal.
-SESSION_LEASE_S = 3.0
 
 
 @dataclass(slots=True)
@@ -101,7 +97,7 @@ class RelayOptions:
 __all__ = ["HandshakeRefused", "Relay", "RelayOptions", "invitation_text"]
 
 
-class Relay(Admission):
+class Relay(Takeover):
     """Support sessions: the HTTP-side actions here, knocks and the agent's answers in
     :class:`Admission`, files in the conversation in :class:`SessionFiles`, customers' seats
     and personal links in :class:`Seats`, the chat sockets' lifecycle and messages in
@@ -176,71 +172,13 @@ class Relay(Admission):
         self.handover.recover(LIVE_SESSIONS)
         self._live_doc_ids: dict[str, int] = {}
         live = store.all(LIVE_SESSIONS)
-        for doc in live:
-            # Several nodes on one database: a session a live node owns stays its own.
-            if self.hub.take_session(doc["id"], SESSION_LEASE_S) == self.hub.node_id:
-                self._restore(doc)
-        if self._live_doc_ids:
-            logger.info("restored %d live sessions", len(self._live_doc_ids))
+        self._restore_unowned(live)
         # A session that ended while its board's removal was not yet written (a crash).
         live_ids = {doc["id"] for doc in live}
         for session_id in self.whiteboards.session_ids():
             if session_id not in live_ids:
                 self.whiteboards.forget(session_id)
         self._load_invitations()  # personal links (seats.py)
-
-    def _restore(self, doc: Document) -> SupportSession:
-        session = SupportSession.from_record(doc)
-        self.directory.restore(session)
-        self._live_doc_ids[session.id] = doc.doc_id
-        return session
-
-    def ensure_owned(self, session_id: str) -> bool:
-        """Serve ``session_id`` here: a live session of this node, or one whose node died or
-        drained (its lease in the hub is gone), taken over from the store (docs/architecture.md,
-        *When the owner dies*). Returns True when it was taken over just now.
-
-        Nothing happens for a session this node has or the store does not (ended, unknown):
-        the request goes on and answers as it would on one node.
-
-        Raises:
-            Refused: ``wrong_node`` (409): another live node owns it; the client retries
-                through the balancer, which sends it there.
-            HubError: the hub cannot be asked (the routes answer ``hub_unavailable``).
-        """
-        if session_id in self.directory.sessions or self.hub.kind == "local":
-            return False
-        # The hub first: a client retrying while the owner lives costs no database read.
-        owner = self.hub.owner(session_id)
-        if owner is not None and owner != self.hub.node_id:
-            raise _wrong_node(session_id, owner)
-        doc = self.store.lookup(LIVE_SESSIONS, "id", session_id, fresh=True)
-        if doc is None or session_id in self.directory.sessions:  # (a greenlet took it)
-            return False
-        owner = self.hub.take_session(session_id, SESSION_LEASE_S)
-        if owner != self.hub.node_id:
-            raise _wrong_node(session_id, owner)
-        if session_id in self.directory.sessions:  # another greenlet's request took it over
-            return False
-        # From here to the end nothing yields: one greenlet restores the session, once.
-        self.store.forget(chat_table(session_id))  # the dead owner's messages, from the store
-        self._chats.pop(session_id, None)
-        self._restore(doc)
-        logger.info("took session %s over", session_id, extra={"session_id": session_id})
-        return True
-
-    def _session_by_code(self, code: str, now: float) -> SupportSession:
-        """The session of ``code``, taken over first when its node is gone (the code is
-        claimed in the hub under the session's id)."""
-        try:
-            return self.directory.session_by_code(code, now)
-        except CodeError as error:
-            holder = self.hub.holder("code", code) if self.hub.kind != "local" else None
-            if error.problem != "invalid_code" or holder is None:
-                raise
-            if not self.ensure_owned(holder):
-                raise
-            return self.directory.session_by_code(code, now)
 
     # -- agent HTTP actions ----------------------------------------------------------------
 
@@ -466,20 +404,6 @@ class Relay(Admission):
             self.wait_durable()
         self._unless_hub_fails(self.hub.heartbeat, SESSION_LEASE_S)
 
-    @staticmethod
-    def _unless_hub_fails(action: Callable[..., None], *args: Any) -> None:
-        """Do what the hub can also let expire (a release, a renewal): a hub that fails is
-        logged, and the rest of the caller's work goes on."""
-        try:
-            action(*args)
-        except HubError as error:
-            logger.warning("%s", error)
-
-    def hand_over_all(self) -> None:
-        """A draining node (SIGTERM) drops its lease: another node takes its sessions over
-        at once instead of after :data:`SESSION_LEASE_S`."""
-        self._unless_hub_fails(self.hub.leave)
-
     def _agents_connected(self) -> set[str]:
         """Usernames of the agents with a chat socket open now."""
         usernames = set()
@@ -528,14 +452,6 @@ _CODE_MESSAGES = {
     "code_used": "This access code has already been used. Ask your agent for a new one.",
     "code_expired": "This access code has expired. Ask your agent for a new one.",
 }
-
-
-def _wrong_node(session_id: str, owner: str) -> Refused:
-    return Refused(
-        "wrong_node",
-        "this session is served by another relay node; retry through the balancer",
-        details={"session_id": session_id, "node": owner},
-    )
 
 
 def invitation_text(session: SupportSession, relay_url: str, join_url: str) -> str:

@@ -85,8 +85,8 @@ def parse_choice(store: str | None, data: Path, password_file: Path | None = Non
     return StoreChoice("postgresql", store, data, password)
 
 
-def open_store(choice: StoreChoice) -> Store:
-    """Open the chosen store.
+def open_store(choice: StoreChoice, node_id: str = "") -> Store:
+    """Open the chosen store (``node_id``: who claims rows, the hub's name of this node).
 
     Raises:
         StoreError: it cannot be used (locked, unreachable, newer schema).
@@ -99,7 +99,7 @@ def open_store(choice: StoreChoice) -> Store:
     # never loads it.
     from relay_server.store.postgres import PostgresStore
 
-    return PostgresStore(choice.target, choice.folder, choice.password)
+    return PostgresStore(choice.target, choice.folder, choice.password, node_id)
 
 
 __all__ = ["StoreChoice", "StoreError", "add_store_arguments", "open_store", "parse_choice"]

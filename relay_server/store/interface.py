@@ -11,8 +11,10 @@ own in-memory index and talks to the store in a few shapes only, found by readin
 - ``insert`` / ``update`` (merge top-level fields) / ``remove`` / ``drop_table`` (an ended
   session's chat);
 - ``lookup`` (a document by one key, read from the database when another node wrote it),
-  ``forget`` (read a table again: a session taken over) and ``claim`` (one node works on a
-  row: a mail being sent), for several nodes on one PostgreSQL database;
+  ``forget`` (read a table again: a session taken over), ``claim`` (one node works on a
+  row: a mail being sent), ``refresh`` (read rows another node changed) and
+  ``on_commit`` (which shared rows this node changed), for several nodes on one PostgreSQL
+  database;
 - the durability barrier: a change is durable once ``sync()`` (or the group committer's
   ``wait_durable``, which batches many greenlets' changes into one ``sync``) has returned
   after it; nobody acknowledges a change before that.
@@ -26,7 +28,7 @@ whiteboard images, history exports), and the TinyDB store's history files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,6 +57,7 @@ class Store(Protocol):
 
     folder: Path  # local files beside the database (spools, photos, exports)
     kind: str  # "tinydb" or "postgresql": for logs, /ready and the history's search
+    node_id: str  # who claims rows (``claim``): the hub's name of this node
 
     def all(self, table: str) -> list[Document]:
         """Every document of ``table`` in id order (``[]`` for a table never written)."""
@@ -77,9 +80,24 @@ class Store(Protocol):
         taken over from another node); a no-op where one process owns the data."""
         ...
 
-    def claim(self, table: str, doc_id: int, ttl_s: float) -> bool:
+    def refresh(self, table: str, doc_ids: Collection[int] | None) -> None:
+        """Read these rows of ``table`` again (all of it for ``None``): another node changed
+        them; a row gone there goes here. A no-op where one process owns the data."""
+        ...
+
+    def on_commit(
+        self, tables: Collection[str], listener: Callable[[dict[str, list[int]]], None]
+    ) -> None:
+        """After each commit that changed rows of ``tables``, call ``listener`` with
+        ``{table: ids}`` (inserted, updated or removed). Never called where one process owns
+        the data (nobody else to tell)."""
+        ...
+
+    def claim(self, table: str, doc_id: int, ttl_s: float, take_from: Collection[str] = ()) -> bool:
         """Work on an existing row for ``ttl_s`` (a mail being sent): True when this node
-        holds it, False when another node does or the row is gone. Atomic across nodes."""
+        holds it, False when another node does or the row is gone. Atomic across nodes.
+        A claim held by a node of ``take_from`` (dead: its lease in the hub expired) counts
+        as expired."""
         ...
 
     def has_table(self, name: str) -> bool: ...

@@ -30,7 +30,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,8 @@ _CLAIM = (
     "SELECT %(tbl)s, %(id)s, %(node)s, now() + %(ttl)s * interval '1 second' "
     "WHERE EXISTS (SELECT 1 FROM documents WHERE tbl = %(tbl)s AND id = %(id)s) "
     "ON CONFLICT (tbl, id) DO UPDATE SET node = excluded.node, until = excluded.until "
-    "WHERE row_claims.node = excluded.node OR row_claims.until < now() RETURNING node"
+    "WHERE row_claims.node = excluded.node OR row_claims.until < now() "
+    "OR row_claims.node = ANY(%(dead)s) RETURNING node"
 )
 LOOKUP_FIELDS = {"tokens": "token_hash", "accounts": "username", "live_sessions": "id"}
 
@@ -166,6 +167,8 @@ class PostgresStore:
         self._dropped: list[str] = []
         self._appended = 0
         self._synced = 0
+        self._watchers: list[tuple[frozenset[str], Callable[[dict[str, list[int]]], None]]] = []
+        self._in_flight: list[dict[tuple[str, int], Any]] = []  # changes being committed
 
     def _table(self, table: str) -> dict[int, dict[str, Any]]:
         """The table's documents, read from the database on first use."""
@@ -232,6 +235,49 @@ class PostgresStore:
             self._tables.pop(table, None)
             self._next_ids.pop(table, None)
 
+    def refresh(self, table: str, doc_ids: Collection[int] | None) -> None:
+        """Read rows of ``table`` another node changed (all of them for ``None``) into this
+        node's copy, if it has one (else the next use reads the table anyway). A row with a
+        change of this node not yet committed keeps that change."""
+        docs = self._tables.get(table)
+        if docs is None:
+            return
+        # Changes of this node pending or committing when the query starts may be missing
+        # from its answer even once they are committed: they are kept as this node has them.
+        guarded = {*self._pending, *(key for changes in self._in_flight for key in changes)}
+        with self.pool.connection() as conn:
+            if doc_ids is None:
+                rows = conn.execute(
+                    "SELECT id, doc FROM documents WHERE tbl = %s", (table,)
+                ).fetchall()
+                wanted = list({*docs, *(row[0] for row in rows)})
+            else:
+                wanted = [doc_id for doc_id in doc_ids if not self._ours((table, doc_id))]
+                if not wanted:
+                    return
+                rows = conn.execute(
+                    "SELECT id, doc FROM documents WHERE tbl = %s AND id = ANY(%s)",
+                    (table, wanted),
+                ).fetchall()
+        found: dict[int, Any] = dict(rows)
+        for doc_id in wanted:
+            if (table, doc_id) in guarded or self._ours((table, doc_id)):  # ours is newer
+                continue
+            if doc_id in found:
+                docs[doc_id] = found[doc_id]
+            else:
+                docs.pop(doc_id, None)
+
+    def on_commit(
+        self, tables: Collection[str], listener: Callable[[dict[str, list[int]]], None]
+    ) -> None:
+        self._watchers.append((frozenset(tables), listener))
+
+    def _ours(self, key: tuple[str, int]) -> bool:
+        """A change of this node to the row not yet committed, or being committed now (the
+        database may not show it yet: a refresh must not drop or overwrite it)."""
+        return key in self._pending or any(key in changes for changes in self._in_flight)
+
     def has_table(self, name: str) -> bool:
         return bool(self._table(name))
 
@@ -266,13 +312,14 @@ class PostgresStore:
         self._id_blocks[table] = (next_id + 1, end)
         return next_id
 
-    def claim(self, table: str, doc_id: int, ttl_s: float) -> bool:
+    def claim(self, table: str, doc_id: int, ttl_s: float, take_from: Collection[str] = ()) -> bool:
         """Work on one row for ``ttl_s`` (a mail being sent): True when this node holds it now,
-        False when another node does or the row is gone. Atomic in the database."""
+        False when another node does or the row is gone. Atomic in the database. Claims of
+        the nodes in ``take_from`` (dead ones) count as expired."""
+        args = {"tbl": table, "id": doc_id, "node": self.node_id, "ttl": ttl_s,
+                "dead": list(take_from)}  # fmt: skip
         with self.pool.connection() as conn:
-            row = conn.execute(
-                _CLAIM, {"tbl": table, "id": doc_id, "node": self.node_id, "ttl": ttl_s}
-            ).fetchone()
+            row = conn.execute(_CLAIM, args).fetchone()
         return row is not None
 
     def update(self, table: str, doc_id: int, fields: dict[str, Any]) -> None:
@@ -323,6 +370,7 @@ class PostgresStore:
                     deletes.append((table, doc_id))
                 else:
                     upserts.append((table, doc_id, _dumps(doc)))
+            self._in_flight.append(pending)
             try:
                 with self.pool.connection() as conn, conn.cursor() as cursor:
                     if dropped:
@@ -336,8 +384,24 @@ class PostgresStore:
                 self._pending = {**pending, **self._pending}
                 self._dropped = dropped + self._dropped
                 raise
+            finally:
+                self._in_flight.remove(pending)
         self._synced = max(self._synced, upto)
+        if pending and self._watchers:
+            self._tell_watchers(pending)
         return upto
+
+    def _tell_watchers(self, committed: dict[tuple[str, int], Any]) -> None:
+        for tables, listener in self._watchers:
+            changes: dict[str, list[int]] = {}
+            for table, doc_id in committed:
+                if table in tables:
+                    changes.setdefault(table, []).append(doc_id)
+            if changes:
+                try:
+                    listener(changes)
+                except Exception:  # committed all the same: the listener's failure is its own
+                    logger.exception("a commit's listener failed")
 
     def checkpoint(self) -> None:
         """Nothing to compact: PostgreSQL keeps its own write-ahead log."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,7 @@ class TinyDBStore:
     """
 
     kind = "tinydb"
+    node_id = "local"  # one relay per folder: nobody else claims
     sync_blocks_loop = True
 
     def __init__(self, folder: str | Path, checkpoint_bytes: int = DEFAULT_CHECKPOINT_BYTES):
@@ -135,7 +136,15 @@ class TinyDBStore:
     def forget(self, table: str) -> None:
         """Nothing to drop: one relay owns the folder, so its memory is never stale."""
 
-    def claim(self, table: str, doc_id: int, ttl_s: float) -> bool:
+    def refresh(self, table: str, doc_ids: Collection[int] | None) -> None:
+        """Nothing to read again: one relay owns the folder."""
+
+    def on_commit(
+        self, tables: Collection[str], listener: Callable[[dict[str, list[int]]], None]
+    ) -> None:
+        """Never called: one relay owns the folder, nobody else to tell."""
+
+    def claim(self, table: str, doc_id: int, ttl_s: float, take_from: Collection[str] = ()) -> bool:
         """One relay per folder: every row that exists is this relay's to work on."""
         return self.get(table, doc_id) is not None
 

@@ -87,6 +87,15 @@ def build_app(
     def client_ip() -> str:
         return proxy_headers.client_ip(bottle.request.environ, trusted_proxy_hops)
 
+    def request_ip() -> str:
+        """The client's address at a token check: "" outside a request (a tick, the CLI)."""
+        try:
+            return client_ip()
+        except RuntimeError:
+            return ""
+
+    relay.accounts.address_of = request_ip  # the unknown-token budget (token_budget.py)
+
     def relay_url() -> str:
         # Not bottle's urlparts: it believes X-Forwarded-Proto/Host from anyone.
         return proxy_headers.base_url(bottle.request.environ, trusted_proxy_hops)

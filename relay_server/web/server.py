@@ -9,6 +9,7 @@ import os
 import signal
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,11 @@ import gevent
 from gevent.event import Event
 
 from relay_server.accounts.passwords import hash_password
-from relay_server.hub import Hub
+from relay_server.accounts.token_budget import UnknownTokenBudget
+from relay_server.admin.routes import close_agent_sockets
+from relay_server.hub import Hub, HubError
+from relay_server.hub.changes import SharedChanges
+from relay_server.mail.adoption import ADOPT_POLL_S, MailAdoption
 from relay_server.mail.outbox import Outbox, RetryPolicy
 from relay_server.mail.routes import install_mail_routes
 from relay_server.mail.sender import MailSender
@@ -30,7 +35,7 @@ from relay_server.options.routes import install_option_routes
 from relay_server.reservations.mail_routes import install_reservation_mail_routes
 from relay_server.reservations.mailer import ReservationMailer, agent_profile_reader
 from relay_server.reservations.model import Invitee, Reservation, ReservationChange
-from relay_server.reservations.reminder_loop import ReminderLoop
+from relay_server.reservations.reminder_loop import ReminderLoop, reminder_slot
 from relay_server.reservations.service import Reservations
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store, TinyDBStore
@@ -45,6 +50,7 @@ from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
 
 logger = logging.getLogger(__name__)
+REMINDER_CLAIM_S = 2 * 86400.0  # a reminder slot's claim outlives its reminder window
 
 TICK_S = 1.0
 OUTBOX_CLEANUP_S = 3600.0
@@ -107,6 +113,8 @@ def run(
         settings=settings, hub=hub,
     )  # fmt: skip
     reservations = Reservations(relay)  # A11: the booking; its mail is plugged in below
+    if store.kind != "tinydb":  # an unknown token costs a database query: budgeted
+        relay.accounts.unknown_tokens = UnknownTokenBudget(relay.hub)
     app = build_app(
         relay,
         trusted_proxy_hops=config.trusted_proxy_hops,
@@ -116,7 +124,7 @@ def run(
         commit_stats=committer.stats.snapshot,
     )
     # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
-    outbox = Outbox(store, config.mail_retry)
+    outbox = Outbox(store, config.mail_retry, node=relay.hub.node_id)
     recovered = outbox.recover(time.time())
     committer.wait_durable()
     if any(recovered.values()):
@@ -140,6 +148,10 @@ def run(
     install_option_routes(
         app, relay.accounts, settings, committer.wait_durable, time.time, options_changed
     )
+    shared_changes = None
+    if store.kind != "tinydb" and relay.hub.kind != "local":  # several nodes on one database
+        shared_changes = SharedChanges(store, relay.hub)
+        _follow_shared_changes(shared_changes, relay, settings, options_changed)
     sender.start()
     # Reservations' mail (C3): invitations, updates, cancellations and reminders. The
     # reservation store calls ``reservation_mailer.on_change`` after each durable change and
@@ -160,6 +172,10 @@ def run(
     reminder_loop = ReminderLoop(
         reservation_mailer, reservations.every,
         lambda: int(settings.get("mail.reminder_minutes")),
+        # Several nodes hold every reservation: one of them sends its reminders.
+        claim=lambda reservation: relay.hub.claim(
+            "reminder", reminder_slot(reservation), relay.hub.node_id, REMINDER_CLAIM_S
+        ),
     )  # fmt: skip
 
     def reservation_changed(
@@ -169,6 +185,8 @@ def run(
         reminder_loop.wake()  # a new or moved start may be the next reminder
 
     reservations.on_change = reservation_changed
+    if shared_changes is not None:
+        shared_changes.listen("reservations", reservations.reload)
     close_support_link = outbox.on_undelivered  # the instant meetings' links (mail/routes.py)
 
     def mail_undelivered(mail_id: str) -> None:
@@ -206,6 +224,12 @@ def run(
     listening["url"] = url
     reminder_loop.start()
     cleanup = gevent.spawn(_clean_outbox_forever, outbox, settings, committer.wait_durable)
+    adoption = None
+    if shared_changes is not None:  # several nodes: a dead node's mails are sent by another
+        adoption = gevent.spawn(
+            _adopt_mail_forever, MailAdoption(relay.hub, outbox), committer.wait_durable,
+            sender.wake,
+        )  # fmt: skip
     logger.info(
         "relay listening", extra={"url": url, "data": str(config.data_dir), "store": store.kind}
     )
@@ -240,6 +264,8 @@ def run(
     ticker.kill()
     reminder_loop.stop()
     cleanup.kill()
+    if adoption is not None:
+        adoption.kill()
     server.stop_accepting()
     for member in relay.rooms.members() + relay.screens.members():
         member.close(CloseCode.GOING_AWAY, "relay restarting")
@@ -337,3 +363,44 @@ def _tick_forever(relay: Relay) -> None:
             refusals.flush()  # "N more refusals suppressed" once a flood is over
         except Exception:
             logger.exception("upkeep failed")
+
+
+def _follow_shared_changes(
+    changes: SharedChanges,
+    relay: Relay,
+    settings: Options,
+    options_changed: Callable[[list[str]], None],
+) -> None:
+    """Another node changed options or accounts: this node follows within a second
+    (hub/changes.py): the values are taken again and acted on as after a change here; an
+    account disabled there loses its sockets here as well."""
+
+    def accounts_changed(doc_ids: list[int] | None) -> None:
+        for account in relay.accounts.accounts_changed(doc_ids):
+            if account.get("disabled"):
+                close_agent_sockets(
+                    relay, account["username"], "account disabled", CloseCode.ACCOUNT_DISABLED
+                )
+
+    changes.listen("options", lambda doc_ids: options_changed(settings.reload()))
+    changes.listen("accounts", accounts_changed)
+
+
+def _adopt_mail_forever(
+    adoption: MailAdoption, wait_durable: Callable[[], object], wake: Callable[[], None]
+) -> None:
+    """Once a second: the mails of nodes that died since are adopted (mail/adoption.py)."""
+    while True:
+        gevent.sleep(ADOPT_POLL_S)
+        try:
+            counts = adoption.poll(time.time())
+        except HubError:
+            continue  # the hub is away: the next look
+        except Exception:
+            logger.exception("a dead node's mails could not be adopted")
+            continue
+        if counts:
+            wait_durable()
+            if counts["adopted"]:
+                logger.info("mails of a dead node adopted", extra=counts)
+                wake()

@@ -19,6 +19,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from relay_server.sessions.relay import SESSION_LEASE_S
+from suite.agent.app.relay_client import RelayClient
+from suite.net.policy import NetworkPolicy
 from suite.protocol import Channel, CloseCode, MessageType, Role, encode
 from tests.support.chat_client import hello_frame
 from tests.support.cluster import Cluster, running_cluster
@@ -184,6 +186,23 @@ def test_a_session_lives_on_its_node_and_the_others_send_its_clients_there(clust
     finally:
         agent.close()
         customer.close()
+
+
+def test_the_agent_apps_client_follows_wrong_node_through_the_balancer(cluster: Cluster):
+    """The agent app's relay client (suite/agent/app/relay_client.py) through the balancer:
+    a join by code that the round robin sends to a node other than the session's owner is
+    answered 409 wrong_node there and asked again with ?session=, until the owner answers;
+    every join succeeds, and at least one was followed (3 nodes, round robin)."""
+    api = cluster.api(0)
+    token = api.login(ALICE.username, ALICE.password)
+    policy = NetworkPolicy(ca_file=str(cluster.certificates.ca_cert), proxy_mode="none")
+    client = RelayClient(cluster.proxy.url, policy=policy)
+    for _ in SERVER_NAMES:
+        support = api.new_support(token)  # on node 1, not yet known to the balancer
+        body = client.call("POST", "/api/join", {"code": support["code"], "name": "Kim"})
+        assert body is not None and body["customer_token"]
+        assert body["session_id"] == support["session_id"]
+    assert client.wrong_node_followed >= 1
 
 
 def _resume_after(cluster: Cluster, stop: str) -> float:

@@ -154,6 +154,34 @@ def test_a_published_frame_reaches_the_nodes_that_follow_its_session_once(nodes)
     assert delivery.first_time("sess-3", "m1") and not delivery.first_time("sess-3", "m1")
 
 
+def test_live_nodes_are_those_whose_lease_lives(nodes):
+    """A node's heartbeat makes it alive for every node; its lease expiring or its leave
+    (a drain) takes it out."""
+    for hub in nodes:
+        hub.heartbeat(30)
+    names = {hub.node_id for hub in nodes}
+    assert all(hub.live_nodes() == names for hub in nodes)
+    nodes[0].heartbeat(LEASE_S)
+    nodes[1].leave()
+    assert nodes[2].live_nodes() == names - {nodes[1].node_id}
+    wait_for(lambda: nodes[2].live_nodes() == {nodes[2].node_id})
+
+
+def test_a_notice_reaches_every_other_node_once(nodes):
+    """``announce`` on one node: each other node's listeners hear it once, the sender's do
+    not (it made the change)."""
+    heard: dict[str, list[tuple[str, str]]] = {hub.node_id: [] for hub in nodes}
+    for hub in nodes:
+        hub.on_announce(lambda topic, text, name=hub.node_id: heard[name].append((topic, text)))
+    time.sleep(0.2)  # the subscriptions are taken
+    nodes[0].announce("changed", '{"options":[3]}')
+    expected = [("changed", '{"options":[3]}')]
+    wait_for(lambda: heard[nodes[1].node_id] == heard[nodes[2].node_id] == expected)
+    time.sleep(0.2)
+    assert heard[nodes[0].node_id] == []
+    assert heard[nodes[1].node_id] == expected
+
+
 def test_a_wrong_redis_password_is_a_clear_hub_error(redis_server):
     """A Redis that refuses the password makes opening the hub fail with what is wrong."""
     from relay_server.hub.redis_hub import RedisHub

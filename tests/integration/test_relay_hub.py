@@ -128,7 +128,7 @@ def test_a_relay_whose_redis_goes_away_is_not_ready_and_still_stops_cleanly(tmp_
             # What needs the hub answers a clear code, not a bare 500, and changes nothing.
             status, body, _ = api.request("POST", "/api/supports", token=token)
             assert (status, body["error"]["code"]) == (503, "hub_unavailable"), body
-            upkeep = '"logger": "relay_server.sessions.relay"'
+            upkeep = '"logger": "relay_server.sessions.takeover"'  # the heartbeat's failure
             wait_for(lambda: any(
                 upkeep in line and "Redis hub failed" in line
                 for line in node.log_text().splitlines()

@@ -135,6 +135,27 @@ def test_the_reminder_goes_once_to_invitees_and_agent_and_once_after_a_restart(c
     assert calendar_of(smtp.messages_to("lee@example.com")[0])[0] == "REQUEST"
 
 
+def test_a_reminder_another_node_claimed_is_not_queued_here(chain):
+    """Several nodes hold every reservation: the node that loses the hub's claim of a
+    reservation's reminders queues none and does not ask again for that start; a moved start
+    is a new claim."""
+    claims: list[str] = []
+
+    def claim(found):
+        claims.append(found.id)
+        return False  # another node has it
+
+    chain.reminders.claim = claim
+    chain.reservations.append(reservation(START))
+    chain.at(START - 15 * MINUTE)
+    assert chain.reminders.check()[0] == []
+    assert chain.reminders.check()[0] == []
+    assert claims == ["res-1"]
+    chain.reservations[0] = replace(chain.reservations[0], start_utc=START - 5 * MINUTE)
+    chain.reminders.claim = lambda found: True
+    assert len(chain.reminders.check()[0]) == 3
+
+
 def test_a_relay_down_at_reminder_time_sends_it_once_after_restart_and_never_late(chain, smtp):
     """A relay that was down when the reminder fell due sends it once when it starts before
     the meeting; a reservation whose start has passed gets none; a moved one is reminded

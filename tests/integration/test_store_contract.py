@@ -180,3 +180,38 @@ def test_an_existing_tinydb_data_folder_opens_unchanged(tmp_path):
     ]  # fmt: skip
     assert store.insert("chat:s1", {"text": "next"}) == 5
     store.close()
+
+
+def test_a_node_reads_again_the_shared_rows_another_changed(open_store):
+    """``on_commit`` names the watched rows a commit changed; ``refresh`` of those rows on the
+    other store shows the change, a removal included, and keeps its own pending change; a
+    claim of a node named in ``take_from`` (dead) is taken over."""
+    one = open_store()
+    if one.kind != "postgresql":
+        pytest.skip("one process per TinyDB folder: nothing to read again")
+    two = open_store()
+    committed: list[dict[str, list[int]]] = []
+    one.on_commit(["options"], committed.append)
+    a = one.insert("options", {"key": "a", "value": 1})
+    b = one.insert("options", {"key": "b", "value": 1})
+    one.insert("audit", {"key": "a"})  # not watched
+    one.sync()
+    assert committed == [{"options": [a, b]}]
+    assert [d["value"] for d in two.all("options")] == [1, 1]  # two's copy
+    one.update("options", a, {"value": 2})
+    one.remove("options", b)
+    c = one.insert("options", {"key": "c", "value": 3})
+    one.sync()
+    assert sorted(committed[-1]["options"]) == sorted([a, b, c])
+    assert [d["value"] for d in two.all("options")] == [1, 1]  # not read again yet
+    two.update("options", a, {"value": 9})  # two's own change, not yet committed
+    two.refresh("options", committed[-1]["options"])
+    assert [(d["key"], d["value"]) for d in two.all("options")] == [("a", 9), ("c", 3)]
+    two.sync()
+    one.refresh("options", None)  # everything
+    assert [(d["key"], d["value"]) for d in one.all("options")] == [("a", 9), ("c", 3)]
+    assert one.claim("options", c, 60) is True
+    assert two.claim("options", c, 60) is False
+    assert two.claim("options", c, 60, take_from=["someone else"]) is False
+    assert two.claim("options", c, 60, take_from=[one.node_id]) is True  # one is dead
+    assert one.claim("options", c, 60) is False

@@ -17,7 +17,7 @@ from tests.support.certificates import Certificates, make_certificates
 from tests.support.haproxy import SERVER_NAMES, HAProxy, running_haproxy
 from tests.support.postgres import PostgresServer
 from tests.support.redis_server import RedisServer, run_redis
-from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent
+from tests.support.relay import DEFAULT_AGENTS, Agent, RelayProcess, add_agent
 
 
 @dataclass
@@ -57,3 +57,42 @@ def running_cluster(work: Path, postgres: PostgresServer) -> Iterator[Cluster]:
         addresses = [f"127.0.0.1:{node.port}" for node in nodes]
         proxy = stack.enter_context(running_haproxy(work / "haproxy", addresses, certificates))
         yield Cluster(proxy, nodes, context, redis, certificates)
+
+
+@dataclass
+class Nodes:
+    """Relay nodes on one PostgreSQL database and one Redis hub, without a balancer."""
+
+    nodes: list[RelayProcess]
+    redis: RedisServer
+    database: str
+
+    def api(self, node: int) -> Api:
+        return Api(self.nodes[node].url)
+
+
+@contextmanager
+def running_nodes(
+    work: Path,
+    postgres: PostgresServer,
+    count: int = 2,
+    agents: tuple[Agent, ...] = DEFAULT_AGENTS,
+    extra_args: tuple[str, ...] = (),
+) -> Iterator[Nodes]:
+    """``count`` relays (``node1``...) on a new database holding ``agents`` and one Redis,
+    reached directly; all stopped at exit."""
+    database = postgres.create_database("nodes")
+    for agent in agents:
+        add_agent(work, agent, postgres.store_args(database))
+    with ExitStack() as stack:
+        redis = stack.enter_context(run_redis())
+        nodes: list[RelayProcess] = []
+        stack.callback(lambda: [node.stop() for node in nodes])
+        for number in range(1, count + 1):
+            name = f"node{number}"
+            (work / name / "data").mkdir(parents=True)
+            args = (*postgres.store_args(database), *redis.hub_args(), "--node-name", name,
+                    *extra_args)  # fmt: skip
+            nodes.append(RelayProcess(work / name / "data", work / name, args))
+            nodes[-1].start()
+        yield Nodes(nodes, redis, database)

@@ -237,8 +237,11 @@ DOMAIN = Layer(
     (
         "relay_server.accounts.agent_data",
         "relay_server.accounts.registry",
+        "relay_server.accounts.token_budget",
         "relay_server.history.handover",
         "relay_server.history.history",
+        "relay_server.hub.changes",
+        "relay_server.mail.adoption",
         "relay_server.mail.outbox",
         "relay_server.options.options",
         "relay_server.reservations.mailer",
@@ -254,6 +257,7 @@ DOMAIN = Layer(
         "relay_server.whiteboard.boards",
         "relay_server.reservations.service",
         "relay_server.sessions.sharing",
+        "relay_server.sessions.takeover",
     ),
 )
 

@@ -15,6 +15,12 @@ code so the login form can say what to do:
 (the relay's own codes)   ``bad_credentials``, ``account_disabled``, ``throttled``, ...
 ========================  ==========================================================
 
+Several relay nodes behind a balancer: a request that reaches a node which does not own its
+session is answered ``409 wrong_node`` naming the session, and nothing was changed there; the
+client asks again with ``?session=<id>`` (the balancer's affinity key) after a short pause, up
+to :data:`WRONG_NODE_TRIES` times, as the pages do (``ui/common/http.js``). A streamed body
+cannot be sent twice: that answer is returned as it came.
+
 ``unreachable`` and ``tls_failed`` carry a ``cause`` (``suite.net.policy.CAUSES``: dns, refused,
 timeout, proxy_auth, untrusted, hostname, ...) for "Test connection" in Settings › Network.
 Every connection follows the network settings through ``suite.net.connect.Connector``.
@@ -27,6 +33,7 @@ import json
 import logging
 import socket
 import ssl
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -51,6 +58,8 @@ logger = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT_S = 10.0
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+WRONG_NODE_TRIES = 8  # answers followed at most, as ui/common/http.js
+WRONG_NODE_PAUSE_S = 0.15  # times the number of tries so far
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,7 @@ class RelayClient:
         self.verify_tls = policy.verify_tls
         self.connector = Connector(policy, timeout_s=min(timeout_s, CONNECT_TIMEOUT_S))
         self._opener = opener(self.connector)
+        self.wrong_node_followed = 0  # 409 wrong_node answers followed (several nodes)
 
     @property
     def base_url(self) -> str:
@@ -154,11 +164,33 @@ class RelayClient:
         headers: dict[str, str] | None = None,
     ) -> RelayResponse:
         """Send one request to ``base_url + path``; any HTTP status is an answer. A stream
-        ``body`` is sent as read (give its ``Content-Length`` in ``headers``).
+        ``body`` is sent as read (give its ``Content-Length`` in ``headers``). A ``409
+        wrong_node`` is followed through the balancer (module docstring).
 
         Raises:
             RelayClientError: ``unreachable`` or ``tls_failed`` when no HTTP answer came.
         """
+        tries = 1
+        while True:
+            response = self._request_once(method, path, body, headers)
+            session_id = wrong_node_session(response)
+            resendable = body is None or isinstance(body, bytes)
+            if session_id is None or not resendable or tries >= WRONG_NODE_TRIES:
+                return response
+            self.wrong_node_followed += 1
+            logger.info("relay node does not own the session; asking through the balancer",
+                        extra={"session": session_id, "try": tries})  # fmt: skip
+            path = with_session_hint(path, session_id)
+            time.sleep(WRONG_NODE_PAUSE_S * tries)
+            tries += 1
+
+    def _request_once(
+        self,
+        method: str,
+        path: str,
+        body: bytes | Readable | None,
+        headers: dict[str, str] | None,
+    ) -> RelayResponse:
         request = urllib.request.Request(
             self.base_url + path, data=body, headers=headers or {}, method=method
         )
@@ -349,3 +381,27 @@ def _read(response: Any) -> bytes:
             "not_a_relay", f"the answer is over {MAX_RESPONSE_BYTES} bytes", status=502
         )
     return data
+
+
+def with_session_hint(path: str, session_id: str) -> str:
+    """``path`` with ``?session=<id>`` (the balancer's affinity key), unless it has one."""
+    query = urllib.parse.urlsplit(path).query
+    if "session" in urllib.parse.parse_qs(query):
+        return path
+    hint = urllib.parse.urlencode({"session": session_id})
+    return f"{path}{'&' if '?' in path else '?'}{hint}"
+
+
+def wrong_node_session(response: RelayResponse) -> str | None:
+    """The session a ``409 wrong_node`` answer names (to ask its owner), else None."""
+    if response.status != 409:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict) or error.get("code") != "wrong_node":
+        return None
+    session_id = error.get("session_id")
+    return session_id if isinstance(session_id, str) and session_id else None

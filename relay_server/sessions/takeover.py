@@ -1,0 +1,123 @@
+"""Sessions of several relay nodes: which node serves a session, and taking one over when its
+node died or drained (docs/architecture.md, *When the owner dies*); pure, like the Relay.
+
+:class:`Takeover` sits between :class:`relay_server.sessions.admission.Admission` and
+:class:`relay_server.sessions.relay.Relay`: at start a node restores only the live sessions no
+live node owns; a request for a session it lacks takes it over from the store when the
+owner's lease in the hub is gone (:meth:`Takeover.ensure_owned`), else it is refused
+``wrong_node``; a draining node drops its lease first (:meth:`Takeover.hand_over_all`). The
+Relay defines what is declared here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from relay_server.errors import Refused
+from relay_server.hub import Hub, HubError
+from relay_server.sessions.access_codes import CodeError
+from relay_server.sessions.admission import Admission
+from relay_server.sessions.chat_log import ChatLog, chat_table
+from relay_server.sessions.supports import SupportSession
+from relay_server.store import Document
+
+logger = logging.getLogger(__name__)
+
+LIVE_SESSIONS = "live_sessions"
+# The node's lease in the hub (it owns its sessions while it lives): renewed every tick
+# (1 s), so a killed node's sessions come free this long after its last renewal.
+SESSION_LEASE_S = 3.0
+
+
+class Takeover(Admission):
+    """Which node serves a session; a dead or drained node's sessions taken over here."""
+
+    hub: Hub
+    _chats: dict[str, ChatLog]
+    _live_doc_ids: dict[str, int]
+
+    def _restore_unowned(self, live: list[Document]) -> None:
+        """At start: restore the live sessions no live node owns (on one node: all)."""
+        for doc in live:
+            # Several nodes on one database: a session a live node owns stays its own.
+            if self.hub.take_session(doc["id"], SESSION_LEASE_S) == self.hub.node_id:
+                self._restore(doc)
+        if self._live_doc_ids:
+            logger.info("restored %d live sessions", len(self._live_doc_ids))
+
+    def _restore(self, doc: Document) -> SupportSession:
+        session = SupportSession.from_record(doc)
+        self.directory.restore(session)
+        self._live_doc_ids[session.id] = doc.doc_id
+        return session
+
+    def ensure_owned(self, session_id: str) -> bool:
+        """Serve ``session_id`` here: a live session of this node, or one whose node died or
+        drained (its lease in the hub is gone), taken over from the store (docs/architecture.md,
+        *When the owner dies*). Returns True when it was taken over just now.
+
+        Nothing happens for a session this node has or the store does not (ended, unknown):
+        the request goes on and answers as it would on one node.
+
+        Raises:
+            Refused: ``wrong_node`` (409): another live node owns it; the client retries
+                through the balancer, which sends it there.
+            HubError: the hub cannot be asked (the routes answer ``hub_unavailable``).
+        """
+        if session_id in self.directory.sessions or self.hub.kind == "local":
+            return False
+        # The hub first: a client retrying while the owner lives costs no database read.
+        owner = self.hub.owner(session_id)
+        if owner is not None and owner != self.hub.node_id:
+            raise _wrong_node(session_id, owner)
+        doc = self.store.lookup(LIVE_SESSIONS, "id", session_id, fresh=True)
+        if doc is None or session_id in self.directory.sessions:  # (a greenlet took it)
+            return False
+        owner = self.hub.take_session(session_id, SESSION_LEASE_S)
+        if owner != self.hub.node_id:
+            raise _wrong_node(session_id, owner)
+        if session_id in self.directory.sessions:  # another greenlet's request took it over
+            return False
+        # From here to the end nothing yields: one greenlet restores the session, once.
+        self.store.forget(chat_table(session_id))  # the dead owner's messages, from the store
+        self._chats.pop(session_id, None)
+        self._restore(doc)
+        logger.info("took session %s over", session_id, extra={"session_id": session_id})
+        return True
+
+    def _session_by_code(self, code: str, now: float) -> SupportSession:
+        """The session of ``code``, taken over first when its node is gone (the code is
+        claimed in the hub under the session's id)."""
+        try:
+            return self.directory.session_by_code(code, now)
+        except CodeError as error:
+            holder = self.hub.holder("code", code) if self.hub.kind != "local" else None
+            if error.problem != "invalid_code" or holder is None:
+                raise
+            if not self.ensure_owned(holder):
+                raise
+            return self.directory.session_by_code(code, now)
+
+    @staticmethod
+    def _unless_hub_fails(action: Callable[..., None], *args: Any) -> None:
+        """Do what the hub can also let expire (a release, a renewal): a hub that fails is
+        logged, and the rest of the caller's work goes on."""
+        try:
+            action(*args)
+        except HubError as error:
+            logger.warning("%s", error)
+
+    def hand_over_all(self) -> None:
+        """A draining node (SIGTERM) drops its lease: another node takes its sessions over
+        at once instead of after :data:`SESSION_LEASE_S`."""
+        self._unless_hub_fails(self.hub.leave)
+
+
+def _wrong_node(session_id: str, owner: str) -> Refused:
+    return Refused(
+        "wrong_node",
+        "this session is served by another relay node; retry through the balancer",
+        details={"session_id": session_id, "node": owner},
+    )
