@@ -9,8 +9,13 @@ The package holds:
 
 - ``/opt/remotesales-agent/``: the one-folder build, as a compressed image
   (``--form image``, the default: ``remotesales-agent.squashfs``, zstd, and the launcher
-  ``build/deb/remotesales-agent-image.sh`` as ``remotesales-agent``, which mounts it with
-  squashfuse on each start; ~40 % of the folder's bytes) or as it is (``--form folder``);
+  ``build/deb/remotesales-agent-image.sh`` as ``remotesales-agent``, which runs the app from
+  ``app/`` where the kernel mounted the image, else mounts it with squashfuse on each start;
+  ~40 % of the folder's bytes) or as it is (``--form folder``);
+- with the image, the systemd unit that mounts it at ``/opt/remotesales-agent/app``
+  (``build/deb/remotesales-agent-app.mount``, installed under its escaped name ``MOUNT_UNIT``),
+  enabled and started by ``postinst``, stopped by ``prerm``, its state removed by a purge
+  (``postrm``);
 - ``/usr/bin/remotesales-agent``: a symlink to ``/opt/remotesales-agent/remotesales-agent``
   (the launcher finds the image beside itself; in the folder form the bootloader finds its
   folder through ``/proc/self/exe``, so ``sys.executable`` is the real path under /opt);
@@ -67,6 +72,11 @@ RUNTIME_DEPENDS = ("libx11-6", "libxrandr2", "libxfixes3", "libxdamage1", "libxe
 # The image's launcher mounts it with squashfuse_ll; fuse3 brings fusermount3 (unmount).
 IMAGE_DEPENDS = ("squashfuse", "fuse3")
 IMAGE_NAME = f"{PACKAGE}.squashfs"
+# Where the mount unit mounts the image (the launcher's first choice), and the unit's name:
+# systemd names a mount unit after its Where= (systemd-escape -p --suffix=mount).
+MOUNTED_DIR = "app"
+MOUNT_UNIT = "opt-remotesales\\x2dagent-app.mount"
+UNIT_DIR = Path("usr/lib/systemd/system")
 # zstd decompresses several times faster than xz; level 9 packs the folder in ~1 min of two
 # busy cores, level 15 took 6.4x as long for 0.6 % fewer bytes (docs/builds.md, "The
 # compressed image").
@@ -200,6 +210,10 @@ def write_image(app: Path, prefix: Path) -> None:
     (prefix / IMAGE_NAME).chmod(0o644)
     shutil.copyfile(HERE / f"{PACKAGE}-image.sh", prefix / PACKAGE)
     (prefix / PACKAGE).chmod(0o755)
+    (prefix / MOUNTED_DIR).mkdir()  # the mount point: dpkg's, so a removal leaves no folder
+    units = prefix.parents[1] / UNIT_DIR
+    units.mkdir(parents=True)
+    shutil.copyfile(HERE / f"{PACKAGE}-app.mount", units / MOUNT_UNIT)
 
 
 def stage(app: Path, root: Path, version: str, provisioning: str, form: str = "image") -> None:
@@ -237,7 +251,7 @@ def stage(app: Path, root: Path, version: str, provisioning: str, form: str = "i
             path.chmod(0o755 if path.is_dir() else 0o644)
 
 
-def write_control(root: Path, version: str, depends: str) -> None:
+def write_control(root: Path, version: str, depends: str, form: str = "image") -> None:
     debian = root / "DEBIAN"
     debian.mkdir()
     (debian / "control").write_text(
@@ -258,8 +272,11 @@ def write_control(root: Path, version: str, depends: str) -> None:
         " /etc/remotesales/remotesales-agent.json.\n"
     )
     (debian / "conffiles").write_text(f"/{PROVISIONING_PATH}\n")
-    shutil.copyfile(HERE / "postrm", debian / "postrm")
-    (debian / "postrm").chmod(0o755)
+    # The image's mount unit: postinst enables and starts it, prerm stops it; postrm also
+    # removes /etc/remotesales on a purge.
+    for script in ("postinst", "prerm", "postrm") if form == "image" else ("postrm",):
+        shutil.copyfile(HERE / script, debian / script)
+        (debian / script).chmod(0o755)
     for name in ("control", "conffiles"):
         (debian / name).chmod(0o644)
 
@@ -302,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="rs-deb-", dir=args.out) as temp:
         root = Path(temp) / "root"
         stage(args.app, root, version, provisioning, args.form)
-        write_control(root, version, depends)
+        write_control(root, version, depends, args.form)
         result = subprocess.run(
             ["dpkg-deb", "--root-owner-group", *COMPRESSION[args.compression], "--build",
              str(root), str(deb)],

@@ -2,11 +2,13 @@
 # remotesales-agent: the launcher of the agent app when its folder ships as a compressed
 # image (docs/builds.md, "The compressed image"). The package installs the PyInstaller folder
 # as /opt/remotesales-agent/remotesales-agent.squashfs (zstd squashfs, ~40 % of the folder's
-# bytes) beside this script. Each launch mounts the image read-only with squashfuse_ll (FUSE,
-# no root: what an AppImage's runtime does) in a folder of its own, then becomes the app (exec:
-# the same process, arguments, signals and exit status); a small watcher detaches the mount
-# when the app has exited, however it ended. 70 with a message when the image cannot be
-# mounted.
+# bytes) beside this script. The package's mount unit (postinst) has the kernel mount it
+# read-only at /opt/remotesales-agent/app: then the launcher just becomes the app from there
+# (exec: the same process, arguments, signals and exit status). Where it is not mounted (no
+# systemd, a container, the unit disabled) each launch says so on stderr and mounts the image
+# with squashfuse_ll (FUSE, no root: what an AppImage's runtime does) in a folder of its own,
+# a slower start; a small watcher detaches that mount when the app has exited, however it
+# ended. 70 with a message when the image cannot be mounted.
 set -u
 here="$(dirname "$(readlink -f "$0")")"
 image="$here/remotesales-agent.squashfs"
@@ -18,6 +20,12 @@ fail() {
 }
 
 [[ -r "$image" ]] || fail "cannot read $image: reinstall the package"
+
+# Mounted by the kernel (the package's mount unit): the fast start, nothing to set up or undo.
+mounted="$here/app"
+[[ -x "$mounted/$name" ]] && exec "$mounted/$name" "$@"
+printf '%s: %s is not mounted by the system (no systemd?): mounting the image with squashfuse, a slower start\n' \
+    "$name" "$mounted" >&2
 command -v squashfuse_ll >/dev/null 2>&1 ||
     fail "squashfuse is missing (Debian: apt install squashfuse fuse3)"
 [[ -r /dev/fuse && -w /dev/fuse ]] ||

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from suite.files.names import safe_file_name
@@ -20,6 +21,10 @@ from suite.protocol import MessageType
 
 POLICIES = ("off", "agent_choice", "always")
 EXTENSION = ".webm"
+# Where recordings go unless the agent's settings say otherwise. Here, not beside the recorder:
+# the app's main window reads it, and importing the recorder would load PyAV and the presenter
+# at every start.
+DEFAULT_FOLDER = Path.home() / "RemoteSales" / "Recordings"
 DEFAULT_CUSTOMER = "customer"
 CUE_MS = 4000  # how long a chat line stays on screen (until the next one, if sooner)
 MAX_CUE_CHARS = 500  # a longer chat line is cut (the transcript in the history keeps it all)

@@ -4,7 +4,9 @@ Once per run ``scripts/build agent`` builds the .deb (reused while its sources d
 tests/support/builds.py). The tests read it as dpkg and lintian do, install it with
 ``dpkg-deb -x`` into a temporary root (no root rights, the machine's /opt untouched), and start
 the installed program from there under Xvfb against a real relay, without the source tree on
-its path: a salesperson signs in, opens a support and presents to a customer in Chromium.
+its path: a salesperson signs in, opens a support and presents to a customer in Chromium. The
+maintainer scripts run on a throwaway root too (``DPKG_ROOT``, as dpkg runs them), and the
+image is mounted by the kernel where the package's mount unit would mount it (root only).
 """
 
 from __future__ import annotations
@@ -33,7 +35,13 @@ from tests.support.xvfb import Xvfb
 pytestmark = [pytest.mark.e2e, pytest.mark.engine, pytest.mark.timeout(2400)]
 
 PREFIX = "opt/remotesales-agent"
+PROVISIONING = "etc/remotesales/remotesales-agent.json"
 IMAGE = f"{PREFIX}/remotesales-agent.squashfs"
+# The package's systemd unit mounts the image here (the launcher's first choice).
+MOUNTED = f"{PREFIX}/app"
+MOUNT_UNIT = "opt-remotesales\\x2dagent-app.mount"
+UNIT_FILE = f"usr/lib/systemd/system/{MOUNT_UNIT}"
+FALLBACK_NOTE = "is not mounted by the system (no systemd?): mounting the image with squashfuse"
 # What the packaged app may weigh installed: the goal (D2). The folder is ~430 MB; the package
 # installs it as a zstd squashfs image (docs/builds.md, "The compressed image").
 MAX_INSTALLED_MB = 200
@@ -162,6 +170,83 @@ def test_lintian_finds_no_errors(package: AgentPackage) -> None:
     print(f"\nlintian ({time.monotonic() - started:.0f} s):\n{result.stdout}{result.stderr}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert not [line for line in result.stdout.splitlines() if line.startswith("E:")]
+    # The maintainer scripts (the image's mount unit) draw no warning either.
+    assert "maintainer-script" not in result.stdout, result.stdout
+
+
+def run_maintainer_script(
+    scripts: Path, root: Path, name: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """One of the package's maintainer scripts as dpkg runs it on another root (``DPKG_ROOT``:
+    deb-systemd-helper then works on that root and nothing touches this machine's systemd)."""
+    env = {
+        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+        "DPKG_ROOT": str(root),
+        "DPKG_MAINTSCRIPT_PACKAGE": "remotesales-agent",
+        "DPKG_MAINTSCRIPT_NAME": name,
+    }
+    result = subprocess.run(
+        [str(scripts / name), *args], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, (name, args, result)
+    return result
+
+
+def tree(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def test_the_package_has_the_kernel_mount_its_image_and_a_purge_leaves_nothing(
+    package: AgentPackage, tmp_path: Path
+) -> None:
+    """The package ships a valid systemd mount unit for its image and an empty mount point;
+    postinst enables the unit (deb-systemd-helper, as debhelper's snippets do), a removal
+    masks it and a purge removes every trace of it."""
+    if shutil.which("deb-systemd-helper") is None:
+        pytest.skip("deb-systemd-helper (init-system-helpers) is not installed")
+    root, scripts = tmp_path / "root", tmp_path / "DEBIAN"
+    subprocess.run(["dpkg-deb", "-e", str(package.deb), str(scripts)], check=True, timeout=60)
+    files = subprocess.run(
+        ["dpkg-deb", "--fsys-tarfile", str(package.deb)], capture_output=True, check=True,
+        timeout=300,
+    ).stdout  # fmt: skip
+    root.mkdir()
+    subprocess.run(
+        ["tar", "-x", "-C", str(root), "--wildcards", "./usr/lib/systemd/*", "./etc/*",
+         f"./{MOUNTED}"],
+        input=files, check=True, timeout=300,
+    )  # fmt: skip
+    unit = root / UNIT_FILE
+    text = unit.read_text()
+    assert f"What=/{IMAGE}\n" in text and f"Where=/{MOUNTED}\n" in text, text
+    assert "Type=squashfs\n" in text and "WantedBy=multi-user.target" in text
+    assert (root / MOUNTED).is_dir() and not list((root / MOUNTED).iterdir())
+    if shutil.which("systemd-analyze"):  # the name matches Where=, the settings parse
+        checked = subprocess.run(
+            ["systemd-analyze", "verify", "--man=no", str(unit)], capture_output=True, text=True
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    shipped = tree(root)
+
+    run_maintainer_script(scripts, root, "postinst", "configure")
+    wanted = root / "etc/systemd/system/multi-user.target.wants" / MOUNT_UNIT
+    assert wanted.is_symlink() and os.readlink(wanted) == f"/{UNIT_FILE}"
+    run_maintainer_script(scripts, root, "postinst", "configure", "0.9")  # an upgrade
+    assert wanted.is_symlink()
+
+    run_maintainer_script(scripts, root, "prerm", "remove")
+    for path in [root / f for f in shipped if not (root / f).is_dir()]:
+        if path.name != "remotesales-agent.json":
+            path.unlink()  # what dpkg removes (the conffile stays until the purge)
+    run_maintainer_script(scripts, root, "postrm", "remove")
+    assert os.readlink(root / "etc/systemd/system" / MOUNT_UNIT) == "/dev/null"  # masked
+    (root / PROVISIONING).unlink()  # what dpkg removes on a purge
+    run_maintainer_script(scripts, root, "postrm", "purge")
+    left = {f for f in tree(root) - shipped if not (root / f).is_dir()}
+    assert not left, left
+    # Only empty folders systemd itself owns on a real system may stay.
+    assert not list((root / "etc/systemd/system").rglob("*"))
+    assert not (root / "etc/remotesales").exists()
 
 
 def test_the_installed_app_adds_a_desktop_shortcut(installed: Path, tmp_path: Path) -> None:
@@ -207,6 +292,53 @@ def test_the_installed_program_runs_its_helper_children(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage:"), result.stdout
+    # Nothing mounted the image at app/ (no systemd here): the launcher says it uses squashfuse.
+    assert FALLBACK_NOTE in result.stderr, result.stderr
+
+
+@pytest.fixture
+def kernel_mounted(installed: Path) -> Iterator[Path]:
+    """The installed image mounted by the kernel at app/, as the package's mount unit does
+    (the same options), unmounted after the test; skipped where this process may not mount."""
+    mounted = installed / MOUNTED
+    if os.geteuid() != 0:
+        pytest.skip("mounting the image with the kernel needs root")
+    result = subprocess.run(
+        ["mount", "-t", "squashfs", "-o", "ro,nodev,nosuid", str(installed / IMAGE), str(mounted)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    if result.returncode != 0:
+        pytest.skip(f"this machine cannot loop-mount a squashfs image: {result.stderr.strip()}")
+    try:
+        yield mounted
+    finally:
+        subprocess.run(["umount", "-l", str(mounted)], check=True, timeout=60)
+
+
+def test_the_launcher_runs_the_app_from_the_kernel_mounted_image(
+    kernel_mounted: Path, xvfb: Xvfb, relay, tmp_path: Path
+) -> None:
+    """With the image mounted at app/ the launcher becomes the app from there: no squashfuse
+    mount, no note; the main window loads (the start this form is for: docs/builds.md)."""
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    app = AgentApp(
+        xvfb, tmp_path, relay_url=relay.url,
+        program=[str(kernel_mounted.parent / "remotesales-agent")],
+        extra_env={"PYTHONPATH": "", "PATH": "/usr/bin:/bin", "XDG_RUNTIME_DIR": str(runtime)},
+    )  # fmt: skip
+    launched = time.monotonic()
+    app.start()
+    try:
+        print(f"\nkernel-mounted image: launch to main window {time.monotonic() - launched:.2f} s")
+        assert app.process is not None
+        assert os.readlink(f"/proc/{app.process.pid}/exe") == str(
+            kernel_mounted / "remotesales-agent"
+        )
+        assert not mounts_under(runtime) and not list(runtime.iterdir())
+    finally:
+        app.stop()
+    assert FALLBACK_NOTE not in app.log(), app.log()
 
 
 def test_the_launcher_says_why_when_the_image_is_missing(installed: Path, tmp_path: Path) -> None:

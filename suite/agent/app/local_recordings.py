@@ -18,9 +18,8 @@ import bottle
 
 from suite.agent.app.errors import AgentError
 from suite.agent.app.settings import LocalSettings
-from suite.agent.presenter.recording import DEFAULT_FOLDER
 from suite.files.file_manager import open_path
-from suite.recording.rules import EXTENSION
+from suite.recording.rules import DEFAULT_FOLDER, EXTENSION
 
 logger = logging.getLogger(__name__)
 

@@ -30,11 +30,9 @@ from suite.agent.presenter.status import Report, no_report
 from suite.files.names import unique_path
 from suite.protocol import SetRecording
 from suite.recording.recorder import MAX_FPS, Recorder
-from suite.recording.rules import customer_name, recording_name, should_record
+from suite.recording.rules import DEFAULT_FOLDER, customer_name, recording_name, should_record
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_FOLDER = Path.home() / "RemoteSales" / "Recordings"
 
 
 class PresenterRecording:
