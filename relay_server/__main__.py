@@ -1,6 +1,7 @@
 """``python -m relay_server``: run the relay, manage its accounts (``users ...``), copy a
-TinyDB data folder into PostgreSQL (``migrate ...``), or build a history export
-(``export-history ...``, the relay's own child process)."""
+TinyDB data folder into PostgreSQL (``migrate ...``), build a history export
+(``export-history ...``, the relay's own child process) or send its mail (``mail-worker``, its
+other child)."""
 
 from __future__ import annotations
 
@@ -475,6 +476,10 @@ def main(argv: list[str] | None = None) -> int:
         from relay_server.history.export import main as export_main
 
         return export_main(argv[1:])
+    if argv and argv[0] == "mail-worker":  # the relay's mail child (mail/worker.py)
+        from relay_server.mail.worker import main as mail_worker_main
+
+        return mail_worker_main(argv[1:])
     return serve(argv)
 
 

@@ -255,6 +255,14 @@ class Outbox:
         )
         return mail, MailContent(stored["subject"], stored["text"], stored["html"], attachments)
 
+    def stored_content(self, mail_id: str) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
+        """The stored mail, its content's key (None: the mail carries its own) and the
+        content's stored fields (attachments in base64), for the sender: nothing decoded."""
+        mail = self._mails[mail_id]
+        if "content" in mail:
+            return mail, mail["content"], self._content_of(mail["content"])
+        return mail, None, {key: mail[key] for key in CONTENT_FIELDS}
+
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATES, 0)
         for mail in self._mails.values():

@@ -25,6 +25,11 @@ Failures wait for their outcome's own commit: they are rare, and their answer is
 sender reads.
 
 Tries are paced (``max_per_s``): see :class:`MailSender`.
+
+Building a message and the SMTP conversation are the ``delivery``'s: in the relay the mail
+worker, a child process (``relay_server/mail/worker.py``), so that they take no time from the
+event loop where the chat runs; the relay's loop keeps the outbox's marks and a few lines of
+JSON a mail. The tests' senders without a relay build and send in place (:class:`Delivery`).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from email.utils import parseaddr
 import gevent
 from gevent.event import Event
 
+from relay_server.mail.delivery import Deliveries, Delivery, Envelope, Unbuildable
 from relay_server.mail.outbox import Outbox
 from relay_server.mail.settings import SmtpSettings
 from relay_server.mail.smtp_client import (
@@ -46,20 +52,13 @@ from relay_server.mail.smtp_client import (
     TemporaryFailure,
     UncertainFailure,
 )
-from relay_server.mail.templates import (
-    MailContent,
-    RenderedMail,
-    render,
-    substitute,
-    with_value,
-)
+from relay_server.mail.templates import MailContent, render
 
 logger = logging.getLogger(__name__)
 
 IDLE_CLOSE_S = 5.0
 STOP_WAIT_S = 5.0  # a clean stop waits this long for the mail being sent
 MAX_PER_S = 50.0  # pace: see MailSender
-RENDERED_KEPT = 16  # serialised contents kept (one per language of a batch of invitations)
 NOT_CONFIGURED = "no mail server is set: an admin sets one on the admin site (Mail)"
 
 
@@ -77,6 +76,8 @@ class MailSender:
         wait_durable: the store's group commit.
         ride_durable: the same, but riding on others' commits (``GroupCommitter.ride_durable``);
             ``wait_durable`` when not given.
+        delivery: builds and sends a try (``worker_client.WorkerDelivery`` in the relay);
+            in place when not given.
         max_per_s: at most this many tries a second (0: unpaced). Mail servers throttle
             senders that burst (a 4xx "too many messages" pushes mails into back-off), and an
             unpaced burst takes the relay's loop and the server's CPU from the chat: 1,000
@@ -91,6 +92,7 @@ class MailSender:
         clock: Callable[[], float] = time.time,
         max_per_s: float = MAX_PER_S,
         ride_durable: Callable[[], object] | None = None,
+        delivery: Deliveries | None = None,
     ):
         self.outbox = outbox
         self.settings = settings
@@ -101,9 +103,9 @@ class MailSender:
         self._next_try_at = 0.0  # time.monotonic() before which the next try waits
         self._outcome_at = 0  # the store's sequence number of the last ``sent`` (riding)
         self._wake = Event()
-        self._connection: SmtpConnection | None = None
+        self.delivery: Deliveries = delivery or Delivery()
+        self._connected = False  # a try since the last close: the delivery may hold a connection
         self._greenlet: gevent.Greenlet | None = None
-        self._rendered: dict[tuple, RenderedMail] = {}  # content -> serialised, see render()
         self._stopping = False
         outbox.on_enqueued = self.wake
 
@@ -122,6 +124,7 @@ class MailSender:
             self._greenlet.join(timeout_s)
             self._greenlet.kill()
         self._close()
+        self.delivery.stop()
 
     def wake(self) -> None:
         """Look at the outbox now (a mail was queued, the settings changed)."""
@@ -145,7 +148,7 @@ class MailSender:
         if mail_id is None:
             wake_at = self.outbox.next_wake_at()
             timeout = IDLE_CLOSE_S if wake_at is None else max(0.0, wake_at - now)
-            if self._connection is not None:
+            if self._connected:
                 timeout = min(timeout, IDLE_CLOSE_S)
             self._wake.clear()
             self._last_sent_durable()  # before idling
@@ -176,24 +179,9 @@ class MailSender:
             return
         self._last_sent_durable()  # before a server can hold this try up
         self.outbox.begin(mail_id, self.clock())  # not waited for (module docstring)
-        mail, content = self.outbox.content(mail_id)
-        try:
-            reply_to = mail.get("reply_to") or ""
-            rendered = self._render(content, settings, reply_to)
-            message = rendered.for_recipient(mail["to"], mail["message_id"], self.clock())
-            value = (mail.get("meta") or {}).get("value")
-            if value:  # a personal value (a link's secret) goes over its stand-in
-                personal = substitute(message, content, value)
-                if personal is None:  # not safely: serialise this one with the value
-                    own = with_value(content, len(value), value)
-                    personal = render(
-                        own, settings.sender_address, settings.sender_name, reply_to
-                    ).for_recipient(mail["to"], mail["message_id"], self.clock())
-                message = personal
-        except ValueError as error:  # a header the policy refuses: never sent
-            self.outbox.rejected(mail_id, f"the mail cannot be built: {error}", self.clock())
-            self.wait_durable()
-            return
+        mail, key, fields = self.outbox.stored_content(mail_id)
+        value = (mail.get("meta") or {}).get("value") or ""
+        envelope = Envelope(mail["to"], mail["message_id"], mail.get("reply_to") or "", value)
 
         def commit_point() -> None:
             # Several nodes: still ours? A node that stalled past its lease finds the mail
@@ -204,12 +192,15 @@ class MailSender:
             self.ride_durable()  # with ``sending`` and the previous mail's ``sent``
 
         try:
-            answer = self._send(settings, message, mail["to"], commit_point)
+            self._connected = True
+            answer = self.delivery.send(settings, envelope, key, fields, self.clock(), commit_point)
         except ClaimLost:
             self._close()  # no final ".": the server drops the transaction (RFC 5321)
             logger.warning("mail taken over by another node; not sent here",
                            extra={"mail": mail_id})  # fmt: skip
             return
+        except Unbuildable as failure:  # a header the policy refuses: never sent
+            self.outbox.rejected(mail_id, failure.answer, self.clock())
         except UncertainFailure as failure:
             self.outbox.uncertain(mail_id, failure.answer, self.clock())
             logger.warning("mail may or may not have gone", extra={"mail": mail_id})
@@ -246,41 +237,10 @@ class MailSender:
     def _committed(self, mail_id: str) -> bool:
         return bool(self.outbox.content(mail_id)[0].get("committing"))
 
-    def _render(self, content: MailContent, settings: SmtpSettings, reply_to: str) -> RenderedMail:
-        """The serialised content, made once per (content, sender) for all its recipients."""
-        key = (content, settings.sender_address, settings.sender_name, reply_to)
-        rendered = self._rendered.get(key)
-        if rendered is None:
-            if len(self._rendered) >= RENDERED_KEPT:
-                self._rendered.pop(next(iter(self._rendered)))
-            rendered = self._rendered[key] = render(
-                content, settings.sender_address, settings.sender_name, reply_to
-            )
-        return rendered
-
-    def _send(
-        self, settings: SmtpSettings, message: bytes, to: str, commit_point: Callable[[], None]
-    ) -> str:
-        """Send on the open connection; if a reused one has gone stale (the server closed
-        it while idle) before the message, once more on a fresh one."""
-        connection = self._connection
-        if connection is not None and (connection.settings != settings or not connection.open):
-            self._close()
-            connection = None
-        if connection is not None:
-            try:
-                return connection.send(message, settings.sender_address, to, commit_point)
-            except TemporaryFailure:
-                if connection.open:  # the server answered: a real refusal, not a stale line
-                    raise
-                self._close()
-        connection = self._connection = SmtpConnection(settings)
-        return connection.send(message, settings.sender_address, to, commit_point)
-
     def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        if self._connected:
+            self.delivery.close()
+            self._connected = False
 
 
 class ClaimLost(Exception):

@@ -139,7 +139,9 @@ class SmtpConnection:
         """Send one mail (its bytes, CRLF line ends); returns the server's answer to the
         final ``.`` (``250 ...``).
 
-        ``before_commit`` runs when only the final ``.`` is left to write.
+        ``before_commit`` runs when only the final ``.`` is left to write; if it raises,
+        the connection is dropped without the ``.`` (the server discards the transaction) and
+        its exception goes on.
 
         Raises:
             TemporaryFailure, PermanentFailure, UncertainFailure: as the module says; after
@@ -170,7 +172,11 @@ class SmtpConnection:
                 self._reset()
                 raise _failure_for(code, f"DATA refused: {reply_text(code, answer)}")
             smtp.send(data)
-            before_commit()
+            try:
+                before_commit()
+            except BaseException:  # the "." must not follow: void the transaction
+                self.drop()
+                raise
             committing = True
             smtp.send(b".\r\n")
             code, answer = smtp.getreply()
@@ -202,6 +208,14 @@ class SmtpConnection:
         except (OSError, smtplib.SMTPException):
             smtp.close()
         self.smtp = None  # type: ignore[assignment]
+
+    def drop(self) -> None:
+        """Close the socket at once, saying nothing (QUIT in the middle of DATA would be
+        read as the message's text, and its answer waited for)."""
+        smtp = getattr(self, "smtp", None)
+        if smtp is not None:
+            smtp.close()
+            self.smtp = None  # type: ignore[assignment]
 
     @property
     def open(self) -> bool:

@@ -28,6 +28,7 @@ from relay_server.mail.outbox import Outbox, RetryPolicy
 from relay_server.mail.routes import install_mail_routes
 from relay_server.mail.sender import MailSender
 from relay_server.mail.settings import smtp_settings
+from relay_server.mail.worker_client import WorkerDelivery
 from relay_server.options.catalog import ALL_OPTIONS
 from relay_server.options.live import command_line_values
 from relay_server.options.options import Options
@@ -132,6 +133,7 @@ def run(
     sender = MailSender(
         outbox, lambda: smtp_settings(settings.get), committer.wait_durable_mail,
         ride_durable=committer.ride_durable_mail,
+        delivery=WorkerDelivery(),  # building and SMTP off the event loop (mail/worker.py)
     )  # fmt: skip
     install_mail_routes(app, relay, settings, outbox, sender)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psutil
+
 from relay_server.store import TinyDBStore
 from tests.support.api import Api
 from tests.support.relay import ALICE, RelayProcess, add_agent
@@ -59,7 +61,9 @@ def test_killed_before_the_final_dot_the_mail_is_sent_once_after_restart(tmp_pat
     """The relay SIGKILLed while the server holds a transaction at RCPT (before the final
     "."), its ``sending`` mark not yet on disk (it rides on the next commit): the server took
     nothing, so the mail is sent again after the restart, once; the mail before it, whose
-    ``sent`` rode on a commit before this try began, stays sent (not ``uncertain``)."""
+    ``sent`` rode on a commit before this try began, stays sent (not ``uncertain``). The mail
+    worker (the relay's child that holds the SMTP connection) dies with the relay, while the
+    server still holds it: it cannot finish the mail on its own later."""
     smtp = SmtpServer()
     smtp.hold_rcpt_of = "held@example.com"
     smtp.start()
@@ -69,7 +73,12 @@ def test_killed_before_the_final_dot_the_mail_is_sent_once_after_restart(tmp_pat
                          ("held@example.com", "en"), ("third@example.com", "en"))  # fmt: skip
         assert smtp.rcpt_held.wait(20)
         assert mail_state(api, token, body["mails"][1]["id"])["state"] == "sending"
+        assert relay.process is not None
+        workers = psutil.Process(relay.process.pid).children()
+        assert len(workers) == 1, workers
         relay.kill()
+        _, alive = psutil.wait_procs(workers, timeout=10)
+        assert alive == []
         on_disk = _outbox_on_disk(tmp_path / "data")
         assert on_disk[body["mails"][0]["id"]]["state"] == "sent"
         assert on_disk[body["mails"][1]["id"]]["state"] == "queued"

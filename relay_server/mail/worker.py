@@ -1,0 +1,153 @@
+"""The mail worker: a child process of the relay that builds and sends its mails.
+
+The relay's sender (``relay_server/mail/sender.py``) keeps the outbox: which mail is due, its
+states, the commit point, retries. What a try costs in CPU, the MIME serialisation and the SMTP
+conversation (:class:`relay_server.mail.delivery.Delivery`), runs here, in an interpreter of its
+own at a lower priority, so that it takes no time from the relay's event loop where the chat
+runs (docs/performance.md, *Mail*). ``remotesales-relay mail-worker FD PARENT_PID`` is started
+by :class:`relay_server.mail.worker_client.WorkerDelivery` with one end of a socket pair (FD).
+
+The protocol, one JSON object a line, one try at a time:
+
+- relay → worker ``{"op": "send", "settings": {...}, "envelope": {...}, "key": ...,
+  "sent_at": t, "content": {...}}``: build and send one mail (``settings``: the fields of
+  :class:`~relay_server.mail.settings.SmtpSettings`; ``envelope``: of
+  :class:`~relay_server.mail.delivery.Envelope`; ``content``: the outbox's stored fields,
+  ``key`` its SHA-256 or null).
+- worker → relay ``{"op": "commit"}``: the message is written, only the final ``.`` is left.
+- relay → worker ``{"op": "go"}``: the outbox's ``committing`` is durable: write the ``.``.
+- worker → relay ``{"op": "done", "outcome": o, "answer": text}``; ``o`` is ``sent``,
+  ``temporary``, ``permanent``, ``uncertain`` (as ``smtp_client`` sorts failures),
+  ``unbuildable`` or ``error`` (a bug here).
+- relay → worker ``{"op": "close"}``: QUIT the connection (idle, or after a temporary failure);
+  no answer.
+
+The end of the socket means the relay stopped or crashed: a transaction still without its
+``.`` is dropped (the server discards it) and the worker exits. The worker also dies with the
+relay (``PR_SET_PDEATHSIG``), so a relay killed with ``kill -9`` leaves no worker that could
+finish a mail after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import sys
+from typing import Any, BinaryIO
+
+from relay_server.mail.delivery import Delivery, Envelope, Unbuildable
+from relay_server.mail.settings import SmtpSettings
+from relay_server.mail.smtp_client import (
+    MailFailure,
+    PermanentFailure,
+    TemporaryFailure,
+    UncertainFailure,
+)
+
+logger = logging.getLogger(__name__)
+
+NICENESS = 10  # below the relay: the chat wins the CPU when both want it
+OUTCOMES: tuple[tuple[type[MailFailure], str], ...] = (
+    (Unbuildable, "unbuildable"),
+    (UncertainFailure, "uncertain"),
+    (PermanentFailure, "permanent"),
+    (TemporaryFailure, "temporary"),
+)
+
+
+class RelayGone(Exception):
+    """The relay closed its end (stopped, crashed) or did not say "go"."""
+
+
+class Worker:
+    """The worker's loop over one socket's lines (``reader``, ``writer``)."""
+
+    def __init__(self, reader: BinaryIO, writer: BinaryIO):
+        self.reader = reader
+        self.writer = writer
+        self.delivery = Delivery()
+
+    def serve(self) -> None:
+        """Answer the relay until it closes its end."""
+        try:
+            while True:
+                request = self._read()
+                if request is None:
+                    return
+                if request.get("op") == "send":
+                    self._write(self._send(request))
+                elif request.get("op") == "close":
+                    self.delivery.close()
+        except RelayGone:
+            return
+        finally:
+            self.delivery.drop()
+
+    def _send(self, request: dict[str, Any]) -> dict[str, Any]:
+        try:
+            answer = self.delivery.send(
+                SmtpSettings(**request["settings"]),
+                Envelope(**request["envelope"]),
+                request.get("key"),
+                request["content"],
+                float(request["sent_at"]),
+                self._commit_point,
+            )
+        except RelayGone:
+            raise
+        except MailFailure as failure:
+            outcome = next(name for kind, name in OUTCOMES if isinstance(failure, kind))
+            return {"op": "done", "outcome": outcome, "answer": failure.answer}
+        except Exception as error:  # a bug: the relay decides by its own commit mark
+            logger.exception("mail worker failed")
+            self.delivery.drop()
+            return {"op": "done", "outcome": "error", "answer": f"{type(error).__name__}: {error}"}
+        return {"op": "done", "outcome": "sent", "answer": answer}
+
+    def _commit_point(self) -> None:
+        self._write({"op": "commit"})
+        reply = self._read()
+        if reply is None or reply.get("op") != "go":
+            raise RelayGone()
+
+    def _read(self) -> dict[str, Any] | None:
+        line = self.reader.readline()
+        if not line:
+            return None
+        request = json.loads(line)
+        return request if isinstance(request, dict) else {}
+
+    def _write(self, message: dict[str, Any]) -> None:
+        try:
+            self.writer.write(json.dumps(message).encode() + b"\n")
+            self.writer.flush()
+        except OSError:
+            raise RelayGone() from None
+
+
+def _die_with(parent_pid: int) -> None:
+    """Be killed when the relay dies (Linux); exit now if it already has."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        pr_set_pdeathsig, sigkill = 1, 9
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, sigkill, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        sys.exit(0)
+
+
+def main(argv: list[str]) -> int:
+    """``mail-worker FD PARENT_PID``."""
+    fd, parent_pid = int(argv[0]), int(argv[1])
+    _die_with(parent_pid)
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    connection = socket.socket(fileno=fd)
+    connection.setblocking(True)  # the relay's end is gevent's: the flag came non-blocking
+    with connection, connection.makefile("rb") as reader, connection.makefile("wb") as writer:
+        Worker(reader, writer).serve()
+    return 0

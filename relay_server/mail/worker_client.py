@@ -1,0 +1,209 @@
+"""The relay's side of the mail worker: :class:`WorkerDelivery` sends through the child process.
+
+It has :class:`relay_server.mail.delivery.Delivery`'s interface, so the sender does not know
+where the work runs; the protocol is in ``relay_server/mail/worker.py``. The relay's loop only
+moves a few lines of JSON a mail (the content's encoding kept per key: a batch of invitations
+shares one); the worker is started at the first mail and again after it died.
+
+When the worker ends in the middle of a try (killed, crashed), the try ends as a crash of the
+relay would have: before the relay said "go" the server has no final ``.`` (a temporary
+failure: the mail is tried again), after it the server may have taken the mail (uncertain:
+never sent twice). A try the relay abandons (the sender stopped, the commit point failed)
+kills the worker, so that it never finishes a mail alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import gevent
+from gevent import socket, subprocess
+
+from relay_server.mail.delivery import Envelope, Unbuildable
+from relay_server.mail.settings import SmtpSettings
+from relay_server.mail.smtp_client import (
+    MailFailure,
+    PermanentFailure,
+    TemporaryFailure,
+    UncertainFailure,
+)
+
+logger = logging.getLogger(__name__)
+
+REPLY_TIMEOUT_S = 180.0  # past every SMTP timeout of a try (smtp_client: 20 s a step)
+STOP_WAIT_S = 2.0
+ENCODED_KEPT = 16  # contents' JSON kept, by key
+FAILURES: dict[str, type[MailFailure]] = {
+    "unbuildable": Unbuildable,
+    "uncertain": UncertainFailure,
+    "permanent": PermanentFailure,
+    "temporary": TemporaryFailure,
+}
+
+
+SETTINGS_FIELDS = dataclasses.fields(SmtpSettings)
+
+
+def worker_command() -> list[str]:
+    """How to start the worker: the one-file build is its own interpreter."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "mail-worker"]
+    return [sys.executable, "-m", "relay_server", "mail-worker"]
+
+
+class WorkerDelivery:
+    """Builds and sends mails in the mail worker (same interface as ``Delivery``)."""
+
+    def __init__(self, command: list[str] | None = None):
+        self.command = command or worker_command()
+        self._process: subprocess.Popen | None = None
+        self._socket: Any = None
+        self._reader: Any = None
+        self._encoded: dict[str, str] = {}
+        self._settings: tuple[SmtpSettings, dict[str, Any]] | None = None
+        self.started = 0  # workers started (the first, and one after each that died)
+
+    @property
+    def pid(self) -> int | None:
+        """The running worker's process id (None: none runs)."""
+        return self._process.pid if self._process is not None else None
+
+    def send(
+        self,
+        settings: SmtpSettings,
+        envelope: Envelope,
+        key: str | None,
+        fields: dict[str, Any],
+        sent_at: float,
+        before_commit: Callable[[], None],
+    ) -> str:
+        """As :meth:`relay_server.mail.delivery.Delivery.send`; an error of the worker's own
+        (a bug) is a ``RuntimeError``."""
+        head = json.dumps({
+            "op": "send", "settings": self._settings_fields(settings),
+            "envelope": {"to": envelope.to, "message_id": envelope.message_id,
+                         "reply_to": envelope.reply_to, "value": envelope.value},
+            "key": key, "sent_at": sent_at,
+        })  # fmt: skip
+        request = f'{head[:-1]}, "content": {self._content_json(key, fields)}}}\n'.encode()
+        went = False  # "go" written: the server may take the mail from now on
+        finished = False
+        try:
+            self._ensure_started()
+            self._write(request)
+            while True:
+                reply = self._read()
+                if reply is None:
+                    if went:
+                        raise UncertainFailure("the mail worker stopped after the message")
+                    raise TemporaryFailure("the mail worker stopped before the message went")
+                if reply.get("op") == "commit":
+                    before_commit()
+                    went = self._write(b'{"op": "go"}\n')  # else gone: the next read says so
+                    continue
+                finished = True
+                outcome, answer = reply.get("outcome"), str(reply.get("answer", ""))
+                if outcome == "sent":
+                    return answer
+                if outcome in FAILURES:
+                    raise FAILURES[outcome](answer)
+                raise RuntimeError(f"mail worker: {answer}")
+        finally:
+            if not finished:  # abandoned or broken: the worker must not go on alone
+                self._kill()
+
+    def close(self) -> None:
+        """Have the worker QUIT its connection."""
+        if self._process is not None:
+            self._write(b'{"op": "close"}\n')
+
+    def stop(self) -> None:
+        """End the worker: it drops a transaction without its ``.`` and exits."""
+        process = self._process
+        self._close_socket()
+        if process is not None:
+            try:
+                process.wait(timeout=STOP_WAIT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._process = None
+
+    def _settings_fields(self, settings: SmtpSettings) -> dict[str, Any]:
+        """The settings' fields, made again only when they change (``dataclasses.asdict``
+        deep-copies: a tenth of a millisecond a mail in the relay's loop)."""
+        if self._settings is None or self._settings[0] != settings:
+            fields = {field.name: getattr(settings, field.name) for field in SETTINGS_FIELDS}
+            self._settings = (settings, fields)
+        return self._settings[1]
+
+    def _content_json(self, key: str | None, fields: dict[str, Any]) -> str:
+        if key is None:
+            return json.dumps(fields)
+        encoded = self._encoded.get(key)
+        if encoded is None:
+            if len(self._encoded) >= ENCODED_KEPT:
+                self._encoded.pop(next(iter(self._encoded)))
+            encoded = self._encoded[key] = json.dumps(fields)
+        return encoded
+
+    def _ensure_started(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            return
+        self._kill()
+        ours, theirs = socket.socketpair()
+        try:
+            self._process = subprocess.Popen(
+                [*self.command, str(theirs.fileno()), str(os.getpid())],
+                stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
+            )  # fmt: skip
+        except OSError as error:
+            ours.close()
+            raise TemporaryFailure(f"the mail worker could not start: {error}") from None
+        finally:
+            theirs.close()
+        self._socket, self._reader = ours, ours.makefile("rb")
+        self.started += 1
+
+    def _read(self) -> dict[str, Any] | None:
+        """The worker's next line; None when it has gone (or took too long: then killed)."""
+        try:
+            with gevent.Timeout(REPLY_TIMEOUT_S):
+                line = self._reader.readline()
+        except (gevent.Timeout, OSError):
+            line = b""
+        if not line:
+            self._kill()
+            return None
+        reply = json.loads(line)
+        return reply if isinstance(reply, dict) else {}
+
+    def _write(self, data: bytes) -> bool:
+        """False when the worker has gone."""
+        if self._socket is None:
+            return False
+        try:
+            self._socket.sendall(data)
+        except OSError:
+            return False
+        return True
+
+    def _close_socket(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+        if self._socket is not None:
+            self._socket.close()
+        self._socket = self._reader = None
+
+    def _kill(self) -> None:
+        self._close_socket()
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()

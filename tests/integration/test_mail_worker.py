@@ -1,0 +1,161 @@
+"""The mail worker (a child process that builds and sends the relay's mail) against a real
+SMTP server (aiosmtpd on loopback), without a relay: what arrives, and what a worker that
+dies or is abandoned at the commit point leaves at the server (never a mail without its
+commit mark on the relay's side)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import gevent
+import pytest
+
+from relay_server.mail.delivery import Envelope, Unbuildable
+from relay_server.mail.outbox import SENT, Outbox, OutgoingMail
+from relay_server.mail.sender import MailSender
+from relay_server.mail.settings import SmtpSettings
+from relay_server.mail.smtp_client import TemporaryFailure
+from relay_server.mail.templates import Attachment, MailContent, stand_in
+from relay_server.mail.worker_client import WorkerDelivery
+from relay_server.store import TinyDBStore
+from tests.support.smtp_server import SmtpServer
+
+SECRET_CHARS = 22
+FIELDS = {"subject": "s", "text": "t", "html": "<p>h</p>", "attachments": []}
+
+
+def _settings(smtp: SmtpServer) -> SmtpSettings:
+    return SmtpSettings("127.0.0.1", smtp.port, "none", "", "", "relay@example.com", "RemoteSales")
+
+
+def test_the_sender_through_the_worker_delivers_each_mail_once_with_its_own_link(tmp_path):
+    """Six invitations (one content with a stand-in, a calendar file attached) sent by the
+    outbox's sender through the worker: each arrives once with its own secret, each ends
+    ``sent``, and the work ran in one child process, not this one."""
+    smtp = SmtpServer().start()
+    store = TinyDBStore(tmp_path)
+    delivery = WorkerDelivery()
+    try:
+        outbox = Outbox(store)
+        content = MailContent(
+            "Invitation", f"Join: https://relay.example/?s={stand_in(SECRET_CHARS)}\n",
+            f"<p><a href='https://relay.example/?s={stand_in(SECRET_CHARS)}'>Join</a></p>",
+            (Attachment("invite.ics", "text/calendar; method=REQUEST", b"BEGIN:VCALENDAR\r\n"),),
+        )  # fmt: skip
+        secrets = [f"secret{n}".ljust(SECRET_CHARS, "a") for n in range(6)]
+        ids = [
+            outbox.enqueue(
+                OutgoingMail(
+                    "alice",
+                    "support:s1",
+                    "invitation",
+                    f"p{n}@example.com",
+                    "en",
+                    content,
+                    meta={"value": secret},
+                ),
+                time.time(),
+                "example.com",
+            )  # fmt: skip
+            for n, secret in enumerate(secrets)
+        ]
+        store.sync()
+        sender = MailSender(outbox, lambda: _settings(smtp), store.sync, max_per_s=0,
+                            delivery=delivery)  # fmt: skip
+        sender.start()
+        _run_until(lambda: all(outbox.view(i)["state"] == SENT for i in ids))
+        worker_pid = delivery.pid
+        sender.stop()
+        assert sorted(smtp.message_id_counts().values()) == [1] * 6
+        for n, secret in enumerate(secrets):
+            received = smtp.messages_to(f"p{n}@example.com")[0]
+            assert secret in received.part("plain")
+            assert stand_in(SECRET_CHARS) not in received.part("html")
+        assert delivery.started == 1
+        assert worker_pid is not None and worker_pid != os.getpid()
+    finally:
+        delivery.stop()
+        store.close()
+        smtp.stop()
+
+
+def test_a_worker_killed_at_the_commit_point_sent_nothing_and_the_next_one_sends_once():
+    """The worker SIGKILLed while it waits for the relay's "go" (the message written, the
+    final "." not): the try is a temporary failure, the server has nothing; the next try
+    starts a new worker and the mail arrives once."""
+    smtp = SmtpServer().start()
+    delivery = WorkerDelivery()
+    envelope = Envelope("kim@example.com", "<killed-1@example.com>")
+
+    def kill_worker() -> None:
+        assert delivery.pid is not None
+        os.kill(delivery.pid, signal.SIGKILL)
+        gevent.sleep(0.2)
+
+    try:
+        with pytest.raises(TemporaryFailure):
+            delivery.send(_settings(smtp), envelope, "k1", FIELDS, time.time(), kill_worker)
+        gevent.sleep(0.5)
+        assert smtp.received == []
+        answer = delivery.send(_settings(smtp), envelope, "k1", FIELDS, time.time(), lambda: None)
+        assert answer.startswith("250")
+        smtp.wait_for(1)
+        assert smtp.message_id_counts() == {"<killed-1@example.com>": 1}
+        assert delivery.started == 2
+    finally:
+        delivery.stop()
+        smtp.stop()
+
+
+def test_a_try_abandoned_at_the_commit_point_stops_the_worker_without_the_final_dot():
+    """The relay's commit point fails (its store, a stop): the worker is killed before it
+    hears "go", so the server never gets the final "."; the error reaches the caller."""
+    smtp = SmtpServer().start()
+    delivery = WorkerDelivery()
+    first_pid: list[int | None] = []
+
+    def commit_fails() -> None:
+        first_pid.append(delivery.pid)
+        raise OSError("the disk is full")
+
+    try:
+        envelope = Envelope("lee@example.com", "<abandoned-1@example.com>")
+        with pytest.raises(OSError, match="disk is full"):
+            delivery.send(_settings(smtp), envelope, None, FIELDS, time.time(), commit_fails)
+        assert delivery.pid is None
+        gevent.sleep(0.5)
+        assert smtp.received == []
+        assert first_pid[0] is not None
+        with pytest.raises(ProcessLookupError):
+            os.kill(first_pid[0], 0)
+    finally:
+        delivery.stop()
+        smtp.stop()
+
+
+def test_a_mail_that_cannot_be_built_is_unbuildable_and_the_worker_goes_on():
+    """A recipient that is no header value: the worker answers "unbuildable" (the outbox
+    fails it, never sent) and sends the next mail on the same worker."""
+    smtp = SmtpServer().start()
+    delivery = WorkerDelivery()
+    try:
+        bad = Envelope("bad address@example.com", "<bad-1@example.com>")
+        with pytest.raises(Unbuildable, match="cannot be built"):
+            delivery.send(_settings(smtp), bad, "k", FIELDS, time.time(), lambda: None)
+        good = Envelope("ok@example.com", "<good-1@example.com>")
+        delivery.send(_settings(smtp), good, "k", FIELDS, time.time(), lambda: None)
+        smtp.wait_for(1)
+        assert smtp.message_id_counts() == {"<good-1@example.com>": 1}
+        assert delivery.started == 1
+    finally:
+        delivery.stop()
+        smtp.stop()
+
+
+def _run_until(condition, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        gevent.sleep(0.005)
