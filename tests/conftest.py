@@ -55,6 +55,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "builds: builds programs with scripts/build (minutes of CPU on a fresh machine); "
+        "such files run first",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The test files that build programs first, the rest in collection order (e2e,
+    integration, unit). scripts/test hands whole files to its two workers in this order
+    (``--no-loadscope-reorder``): the builds, the longest files by far, start at once, and the
+    many short unit files come last to even out the workers' ends."""
+    items.sort(key=lambda item: item.get_closest_marker("builds") is None)  # stable
+
+
 _RELAYS_KEY = pytest.StashKey[list[RelayProcess]]()
 _REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()
 

@@ -22,8 +22,6 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vCalAddress, vText
-
 from relay_server.reservations.model import Invitee, Reservation
 
 PRODUCT_ID = "-//RemoteSales//Reservations//EN"
@@ -56,6 +54,8 @@ def _vtimezone(zone: str, first_year: int, last_year: int) -> bytes:
     """The serialised VTIMEZONE of ``zone`` from a year before the meeting to two after:
     enough for every calendar to place it, a few hundred bytes instead of the zone's whole
     history. Made once per zone and years: a reservation's invitees share it."""
+    from icalendar import Timezone  # at first use: see invitee_calendar
+
     return Timezone.from_tzinfo(
         ZoneInfo(zone),
         tzid=zone,
@@ -108,6 +108,10 @@ def invitee_calendar(
     Returns:
         The file's bytes (CRLF line ends, lines folded at 75 octets).
     """
+    # Imported at first use, not with the module: icalendar (with dateutil) is about a sixth
+    # of the relay's imports, and a relay that sends no invitation never needs it.
+    from icalendar import Calendar, Event, vCalAddress, vText
+
     zone = ZoneInfo(reservation.time_zone)
     start = reservation.start_utc.astimezone(zone)
     end = reservation.end_utc.astimezone(zone)

@@ -32,7 +32,7 @@ from tests.support.desktop_flow import (
 from tests.support.x11_paint import add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
-pytestmark = [pytest.mark.e2e, pytest.mark.engine, pytest.mark.timeout(2400)]
+pytestmark = [pytest.mark.e2e, pytest.mark.engine, pytest.mark.builds, pytest.mark.timeout(2400)]
 
 PREFIX = "opt/remotesales-agent"
 PROVISIONING = "etc/remotesales/remotesales-agent.json"

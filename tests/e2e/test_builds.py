@@ -49,7 +49,7 @@ from tests.support.waiting import wait_until
 from tests.support.x11_paint import RootPainter, add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.e2e, pytest.mark.builds, pytest.mark.timeout(900)]
 
 WAIT_S = 30.0
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

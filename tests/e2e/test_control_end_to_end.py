@@ -33,6 +33,9 @@ pytestmark = pytest.mark.e2e
 TARGET = (200, 150, 500, 300)  # x, y, w, h of the Tk window on the agent's screen
 WAIT_S = 10.0
 QUIET_S = 0.6  # how long "nothing happens" is watched for, where no marker can tell
+# The presenter CLI just started: its imports and first capture took over 5 s (the socket's
+# default wait) in a two-worker run at load ~20. The wait ends when the screen is live.
+LIVE_WAIT_S = 30.0
 
 
 @pytest.fixture(autouse=True)
@@ -330,8 +333,11 @@ def _screen_socket(session: PresentationSession, token: str) -> ChatClient:
     """A customer's viewer socket as a raw client (what an attacker holding the token has)."""
     client = ChatClient(session.ws_url, "customer", session.session_id, token)
     assert client.connect(channel="screen")["type"] == "welcome"
-    while client.recv_type("screen_state")["state"] != "live":
-        pass
+    deadline = time.monotonic() + LIVE_WAIT_S
+    while True:
+        left_s = max(0.01, deadline - time.monotonic())
+        if client.recv_type("screen_state", left_s)["state"] == "live":
+            break
     return client
 
 

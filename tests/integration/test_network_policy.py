@@ -17,9 +17,11 @@ from websockets.sync.client import connect
 from suite.agent.app.errors import RelayClientError
 from suite.agent.app.relay_client import RelayClient
 from suite.agent.app.relay_tunnel import RelayTunnel
+from suite.agent.presenter.channel import ScreenChannel
 from suite.files.client import FileTransferClient
 from suite.net.connect import POLICY_ENV, Connector
 from suite.net.policy import NetworkPolicy
+from suite.net.serial_tls import SerialTLSSocket
 from suite.protocol import PROTOCOL_VERSION
 from tests.support import proxy_fixtures
 from tests.support.network import closed_port_url
@@ -198,6 +200,24 @@ def test_file_and_websockets_through_the_proxy(tls_relay, proxy, certificates, t
     # The presenter child reads the same policy from its environment.
     assert NetworkPolicy.from_json(policy.to_json()) == policy
     assert POLICY_ENV == "REMOTESALES_NETWORK"
+
+
+def test_the_presenters_screen_socket_is_welcomed_over_tls_through_the_proxy(
+    tls_relay, proxy, certificates, monkeypatch
+):
+    """The presenter's wss:// screen socket (policy from $REMOTESALES_NETWORK) goes through the
+    proxy and is welcomed, on a SerialTLSSocket (suite/net/serial_tls.py)."""
+    policy = manual(proxy, certificates.ca_cert)
+    token, session_id, _customer = _session(tls_relay, policy)
+    monkeypatch.setenv(POLICY_ENV, policy.to_json())
+    before = len(proxy.connects())
+    channel = ScreenChannel(tls_relay.url, token, session_id)
+    try:
+        assert channel.open()["type"] == "welcome"
+        assert channel._ws is not None and isinstance(channel._ws.socket, SerialTLSSocket)
+    finally:
+        channel.close()
+    assert proxy.connects()[before:] == [f"127.0.0.1:{tls_relay.port}"]
 
 
 def test_the_one_time_viewer_redeems_through_the_connector(

@@ -333,6 +333,7 @@ IO_SHELL = Layer(
         "suite.control.injector",
         "suite.files.client",
         "suite.net.connect",
+        "suite.net.serial_tls",
         "suite.files.file_manager",
         "suite.http_json",
         "suite.screen.capture",

@@ -26,6 +26,7 @@ from suite.agent.app.errors import AgentError
 from suite.agent.app.relay_client import parse_relay_address
 from suite.net.connect import environment_connector
 from suite.net.policy import NetworkError
+from suite.net.serial_tls import SerialTLSConnection
 from suite.protocol import (
     PROTOCOL_VERSION,
     CaptureCredit,
@@ -135,6 +136,8 @@ class ScreenChannel:
             self._ws = connect(
                 self.url, sock=sock, ssl=connector.ssl_context() if secure else None,
                 open_timeout=OPEN_TIMEOUT_S, max_size=MAX_MESSAGE_BYTES, compression=None,
+                # wss: one thread at a time in the TLS connection (suite/net/serial_tls.py).
+                create_connection=SerialTLSConnection,
             )  # fmt: skip
         except NetworkError as exc:
             raise PresenterError(exc.code, exc.message, cause=exc.cause) from None
