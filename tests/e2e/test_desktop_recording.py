@@ -27,7 +27,7 @@ from tests.support.desktop_flow import (
     driving,
     keep_shot,
     present_whole_screen,
-    private_display,
+    xauth_display,
 )
 from tests.support.recordings import (
     AUDIO_RATE,
@@ -51,8 +51,9 @@ CALL_ACTIVE_JS = "(() => { const c = window.__rsTest.call(); return c && c.phase
 
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
-    """A private 1920x1080 X display for this module's windows."""
-    yield from private_display()
+    """A private 1920x1080 X display for this module's windows (python-xlib may open it: the
+    wallpaper and the window list, as on a desktop)."""
+    yield from xauth_display()
 
 
 def open_recordings(main) -> None:
