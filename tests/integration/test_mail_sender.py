@@ -13,6 +13,7 @@ from relay_server.mail.templates import MailContent
 from relay_server.store import TinyDBStore
 from relay_server.store.committer import GroupCommitter
 from tests.support.smtp_server import SmtpServer
+from tests.support.waiting import wait_until
 
 
 def _enqueue_invitations(outbox: Outbox, count: int) -> list[str]:
@@ -50,11 +51,19 @@ def test_a_burst_is_paced_and_each_mail_arrives_once_and_ends_sent(tmp_path):
         sender = MailSender(outbox, lambda: settings, store.sync, max_per_s=5)
         started = time.monotonic()
         sender.start()  # a greenlet: this test's waits let it run
-        _run_until(lambda: len(smtp.received) >= 5)
+        wait_until(
+            lambda: len(smtp.received) >= 5, "5 mails at the server", 20, 0.005, gevent.sleep
+        )
         # The fifth try starts at least four gaps after the first (arrivals alone could be
         # closer: the first transaction may take long under load).
         assert time.monotonic() - started >= 4 / 5
-        _run_until(lambda: store.journal.synced == store.journal.appended)
+        wait_until(
+            lambda: store.journal.synced == store.journal.appended,
+            "the journal synced",
+            20,
+            0.005,
+            gevent.sleep,
+        )
         sender.stop()
         assert sorted(smtp.message_id_counts().values()) == [1] * 5
         assert [outbox.view(mail_id)["state"] for mail_id in ids] == [SENT] * 5
@@ -92,8 +101,16 @@ def test_while_chat_commits_the_sender_asks_for_no_commit_of_its_own(tmp_path):
             ride_durable=committer.ride_durable_mail,
         )  # fmt: skip
         sender.start()
-        _run_until(lambda: all(outbox.view(i)["state"] == SENT for i in ids))
-        _run_until(lambda: store.synced == store.appended)
+        wait_until(
+            lambda: all(outbox.view(i)["state"] == SENT for i in ids),
+            "every mail sent",
+            20,
+            0.005,
+            gevent.sleep,
+        )
+        wait_until(
+            lambda: store.synced == store.appended, "the store synced", 20, 0.005, gevent.sleep
+        )
         writing = False
         writer.join(5)
         sender.stop()
@@ -105,10 +122,3 @@ def test_while_chat_commits_the_sender_asks_for_no_commit_of_its_own(tmp_path):
         committer.stop()
         store.close()
         smtp.stop()
-
-
-def _run_until(condition, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        gevent.sleep(0.005)

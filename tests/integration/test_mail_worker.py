@@ -21,6 +21,7 @@ from relay_server.mail.templates import Attachment, MailContent, stand_in
 from relay_server.mail.worker_client import WorkerDelivery
 from relay_server.store import TinyDBStore
 from tests.support.smtp_server import SmtpServer
+from tests.support.waiting import wait_until
 
 SECRET_CHARS = 22
 FIELDS = {"subject": "s", "text": "t", "html": "<p>h</p>", "attachments": []}
@@ -65,7 +66,13 @@ def test_the_sender_through_the_worker_delivers_each_mail_once_with_its_own_link
         sender = MailSender(outbox, lambda: _settings(smtp), store.sync, max_per_s=0,
                             delivery=delivery)  # fmt: skip
         sender.start()
-        _run_until(lambda: all(outbox.view(i)["state"] == SENT for i in ids))
+        wait_until(
+            lambda: all(outbox.view(i)["state"] == SENT for i in ids),
+            "every mail sent",
+            20,
+            0.005,
+            gevent.sleep,
+        )
         worker_pid = delivery.pid
         sender.stop()
         assert sorted(smtp.message_id_counts().values()) == [1] * 6
@@ -152,10 +159,3 @@ def test_a_mail_that_cannot_be_built_is_unbuildable_and_the_worker_goes_on():
     finally:
         delivery.stop()
         smtp.stop()
-
-
-def _run_until(condition, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        gevent.sleep(0.005)
