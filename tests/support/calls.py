@@ -38,7 +38,8 @@ class TurnServer:
 
     @property
     def relay_args(self) -> tuple[str, ...]:
-        return ("--turn-url", self.url, "--turn-secret", self.secret, "--turn-ttl", "600")
+        # "--name=value": a secret may begin with "-", which argparse would take for an option.
+        return ("--turn-url", self.url, f"--turn-secret={self.secret}", "--turn-ttl", "600")
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
