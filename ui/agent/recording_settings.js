@@ -57,7 +57,13 @@ export class RecordingSettings {
     this.input.addEventListener("change", () => this.save());
   }
 
-  async load() {
+  /** Show the settings and the list; a save waits for it (it needs the stored folder). */
+  load() {
+    this._loading = this._load();
+    return this._loading;
+  }
+
+  async _load() {
     if (!this.element.isConnected) {
       this.panel.append(this.element);
     }
@@ -151,7 +157,12 @@ export class RecordingSettings {
   async save() {
     clearTimeout(this._timer);
     try {
-      await this.backend.saveRecordingSettings({ automatic: this.input.checked, folder: this._folder ?? "" });
+      // A tick before the listing came would otherwise store the folder as "" (the default),
+      // losing the one the settings name; the listing then shows the stored tick, not this one.
+      const automatic = this.input.checked;
+      await this._loading;
+      this.input.checked = automatic;
+      await this.backend.saveRecordingSettings({ automatic, folder: this._folder ?? "" });
       this.i18n.bind(this.status, "recording.saved");
       this._timer = setTimeout(() => (this.status.textContent = ""), SAVED_SHOWN_MS);
     } catch (error) {
