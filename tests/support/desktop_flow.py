@@ -139,20 +139,15 @@ def present_whole_screen(
     windows.customers.append(viewer)
     # A click before the button is laid out lands nowhere (seen under load): wait for it, and
     # for the picker's monitor list (its first listing takes a second or two and moves the
-    # popover). The confirm hides the button: a click that still missed is made again.
+    # popover). The confirm hides the button: checked, so a missed click fails here.
     confirm = by_test_id("share-whole-confirm")
     chat.wait_for(visible_js(confirm))
     chat.wait_for(
         f"!document.querySelector('{by_test_id('share-monitor')}')"
         ".querySelector('option[value=\"\"]')"
     )
-    for attempt in range(3):
-        chat.click(confirm)  # the first whole-screen share, confirmed
-        try:
-            chat.wait_for(f"document.querySelector('{confirm}').hidden", timeout_s=5)
-            break
-        except AssertionError:
-            print(f"the whole-screen confirm did not take click {attempt + 1}; clicking again")
+    chat.click(confirm)  # the first whole-screen share, confirmed
+    chat.wait_for(f"document.querySelector('{confirm}').hidden", timeout_s=5)
     expect(viewer.get_by_test_id("viewer-state")).to_have_attribute(
         "data-state", "live", timeout=timeout_ms
     )
