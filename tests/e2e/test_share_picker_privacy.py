@@ -205,3 +205,51 @@ def test_without_a_window_list_the_picker_says_so_in_plain_words(
             presentations.stop_all()
             server.stop()
             settings.close()
+
+
+# The chosen monitor's label: its text width against the room the select gives it (inside the
+# padding, less Chromium's drop-down arrow).
+MONITOR_FIT_JS = """(select) => {
+  const text = select.options[select.selectedIndex]?.text ?? "";
+  const style = getComputedStyle(select);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const arrow = 20;
+  const room = select.clientWidth - parseFloat(style.paddingLeft)
+    - parseFloat(style.paddingRight) - arrow;
+  return { text, textWidth: context.measureText(text).width, room };
+}"""
+
+
+def test_the_monitor_label_is_whole_at_full_hd(
+    browser, relay, tmp_path, open_ui: PageFactory
+) -> None:
+    """On a 1920x1080 monitor the picker's monitor choice reads "Screen 1 (1920×1080)" in the
+    chat window's popover (960x720), whole, in English and Korean."""
+    with Xvfb(1920, 1080) as display:
+        add_local_xauth_entry(display)
+        settings = LocalSettings(tmp_path / "config")
+        settings.update({"relay_url": relay.url})
+        presentations = Presentations(env=display.env())
+        server = LocalServer()
+        secret = secrets.token_urlsafe(32)
+        server.start(guard(build_app(settings, RecordedWindows(), presentations=presentations),
+                           secret, server.port))  # fmt: skip
+        pages: list[Page] = []
+        try:
+            app = LocalApp(server.url, secret, RecordedWindows())
+            chat = open_desktop_support(browser, app, open_ui, pages, CHAT_WINDOW).chat
+            by_id(chat, "present-request").click()
+            monitor = by_id(chat, "share-monitor")
+            for language, label in (("en", "Screen 1 (1920×1080)"), ("ko", "화면 1 (1920×1080)")):
+                by_id(chat, "language-select").select_option(language)
+                expect(monitor.locator("option:checked")).to_have_text(label)
+                fit = monitor.evaluate(MONITOR_FIT_JS)
+                screenshot(chat, f"share-picker-monitor-{language}")
+                assert fit["textWidth"] <= fit["room"], (language, fit)
+        finally:
+            for page in pages:
+                page.context.close()
+            presentations.stop_all()
+            server.stop()
+            settings.close()

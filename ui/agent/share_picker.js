@@ -59,8 +59,10 @@ export class SharePicker {
     this.element = element("fieldset", "rs-share-picker", { "data-testid": "share-picker" });
     const legend = element("legend", "rs-share-picker__legend");
     i18n.bind(legend, "share.legend");
-    const monitorLabel = element("label", "rs-share-picker__row");
-    const monitorText = element("span");
+    const monitorLabel = element("label", "rs-share-picker__row rs-share-picker__monitor");
+    // Heard, not shown: the choice itself reads "Screen 1 (1920×1080)", and the popover has no
+    // room for the word twice (the select cut its label to "Screen 1 (1920×108").
+    const monitorText = element("span", "rs-visually-hidden");
     i18n.bind(monitorText, "share.monitor");
     this.monitor = element("select", "rs-input", { "data-testid": "share-monitor" });
     this.monitor.addEventListener("change", () => this._send("monitor", { monitor: +this.monitor.value }));
