@@ -11,6 +11,11 @@ the settings say), rewrites the request's path and ``Host`` for the relay, and t
 both ways. The websocket protocol itself passes untouched (the relay sees the page's own
 handshake, frames and Origin). Settings apply to the next connection: a websocket that is open
 keeps its route until it reconnects.
+
+Copying both ways is two threads on one upstream socket: one reads the relay while the other
+writes to it. Over wss:// that socket is TLS, and two threads in one OpenSSL connection race (a
+TLS 1.3 session ticket read while a write goes out; ``suite/net/serial_tls.py``), so the
+upstream TLS socket goes behind a :class:`~suite.net.serial_tls.SerialTLSSocket`.
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ from __future__ import annotations
 import logging
 import secrets
 import socket
+import ssl
 import threading
 import urllib.parse
 from collections.abc import Callable
+from typing import Any
 
 from suite.net.connect import Connector
 from suite.net.policy import NetworkError
+from suite.net.serial_tls import SerialTLSSocket
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +90,7 @@ class RelayTunnel:
                 client.sendall(_answer(404, "not a relay websocket of this app"))
                 return
             try:
-                upstream = self._connector().open(target or "")
+                upstream = serialised(self._connector().open(target or ""))
             except NetworkError as error:
                 logger.warning("websocket to the relay: %s", error.message)
                 client.sendall(_answer(502, error.message))
@@ -97,6 +105,15 @@ class RelayTunnel:
             logger.exception("relay tunnel connection failed")
         finally:
             client.close()
+
+
+def serialised(upstream: socket.socket) -> Any:
+    """``upstream`` ready for one reading and one writing thread: a TLS socket behind a
+    :class:`SerialTLSSocket` (made non-blocking; it waits for the network without its lock),
+    a plain socket as it is (the kernel serialises)."""
+    if isinstance(upstream, ssl.SSLSocket):
+        return SerialTLSSocket(upstream)
+    return upstream
 
 
 def _read_head(sock: socket.socket) -> tuple[bytes, bytes]:
@@ -144,14 +161,14 @@ def _answer(status: int, text: str) -> bytes:
     ).encode() + body
 
 
-def _pump_both(a: socket.socket, b: socket.socket) -> None:
+def _pump_both(a: socket.socket, b: Any) -> None:
     other = threading.Thread(target=_pump, args=(b, a), name="relay-tunnel-down", daemon=True)
     other.start()
     _pump(a, b)
     other.join()
 
 
-def _pump(source: socket.socket, sink: socket.socket) -> None:
+def _pump(source: Any, sink: Any) -> None:
     try:
         while chunk := source.recv(CHUNK_BYTES):
             sink.sendall(chunk)
