@@ -11,6 +11,7 @@ itself (``paced_by_relay`` turns False).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import ssl
@@ -100,6 +101,7 @@ class ScreenChannel:
         # the reader thread.
         self.on_message: Callable[[dict[str, Any]], None] | None = None
         self._ws: ClientConnection | None = None
+        self._exits = contextlib.ExitStack()  # the entered connect(): leaving it closes _ws
         self._credit = 0
         self._credited = False  # any capture_credit seen: the relay paces us
         self._cond = threading.Condition()
@@ -133,12 +135,14 @@ class ScreenChannel:
             connector = environment_connector(OPEN_TIMEOUT_S)
             secure = self.url.startswith("wss://")
             sock = connector.open_socket(self.url)
-            self._ws = connect(
+            # websockets' current API: connect() is a context manager (legacy=False: entering
+            # it opens the connection); the channel keeps it entered until close().
+            self._ws = self._exits.enter_context(connect(
                 self.url, sock=sock, ssl=connector.ssl_context() if secure else None,
                 open_timeout=OPEN_TIMEOUT_S, max_size=MAX_MESSAGE_BYTES, compression=None,
                 # wss: one thread at a time in the TLS connection (suite/net/serial_tls.py).
-                create_connection=SerialTLSConnection,
-            )  # fmt: skip
+                create_connection=SerialTLSConnection, legacy=False,
+            ))  # fmt: skip
         except NetworkError as exc:
             raise PresenterError(exc.code, exc.message, cause=exc.cause) from None
         except ssl.SSLCertVerificationError as exc:
@@ -177,8 +181,8 @@ class ScreenChannel:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        if self._ws is not None:
-            self._ws.close()
+            exits = self._exits.pop_all()  # the first caller closes (the reader may call too)
+        exits.close()
         if self._reader is not None and self._reader is not threading.current_thread():
             self._reader.join(timeout=2)
 
