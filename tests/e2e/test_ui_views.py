@@ -236,7 +236,7 @@ def test_describe_transfer_row(open_ui: PageFactory) -> None:
     page = open_ui("/")
     results = page.evaluate(
         """async (cases) => {
-            const { describeTransferRow } = await import("/ui/common/files/file_transfer_view.js");
+            const { describeTransferRow } = await import("/ui/common/files/transfer_row.js");
             const results = cases.map(([, row, role, receiver]) =>
                 describeTransferRow(row, role, receiver));
             results.push(describeTransferRow({ saving: { phase: "saving" } }, "agent"));

@@ -6,7 +6,7 @@
 import { element } from "../common/dom.js";
 import { ErrorMessage } from "../common/error_message.js";
 import { iconElement } from "../common/icons.js";
-import { formatBytes } from "../common/files/file_transfer_view.js";
+import { formatBytes } from "../common/files/transfer_row.js";
 import { MAX_LINK_TITLE_CHARS } from "../common/protocol.js";
 import { Favourites, MAX_DOCUMENTS, MAX_DOCUMENTS_BYTES, linkProblem, moved, pathProblem } from "./favourites.js";
 

@@ -4,11 +4,11 @@
 // the agent's chat window, the customer's chat page and the viewer's chat panel; fed by the
 // relay's file_* messages and its chat entries (`chat_message.file`, docs/protocol.md).
 //
-// A card is derived, then patched: describeTransferRow() (pure) says what the card shows, and
-// the view builds each card's elements once and afterwards only updates their text, value,
-// `hidden` and `disabled`. So progress ticks (up to 4 a second per transfer) neither take the
-// keyboard focus off Cancel nor re-enable a Cancel already pressed, and the screen-reader
-// announcement region hears of a transfer when its state changes, not on every tick.
+// A card is derived, then patched: describeTransferRow() (pure, transfer_row.js) says what the
+// card shows, and file_card.js builds each card's elements once and afterwards only updates
+// their text, value, `hidden` and `disabled`. So progress ticks (up to 4 a second per
+// transfer) neither take the keyboard focus off Cancel nor re-enable a Cancel already pressed,
+// and the screen-reader announcement region hears of a transfer when its state changes, not on every tick.
 //
 // Where a card goes: the ChatView asks attachmentFor(message) for each chat entry with `file`
 // and puts the card in that entry's bubble. A file this side is still preparing (hashing,
@@ -16,151 +16,12 @@
 // a pending bubble (ChatView.addPendingItem) until the relay's entry takes its card.
 
 import { element } from "../dom.js";
-import { iconElement } from "../icons.js";
 import { MessageType } from "../protocol.js";
+import { buildFileCard, ensureStylesheet, renderFileCard, setText } from "./file_card.js";
+import { describeTransferRow, FINISHED, STATE_RANK } from "./transfer_row.js";
 
-const FINISHED = new Set(["received", "cancelled", "failed", "unavailable"]);
-// A transfer's states only move forward: a stale copy of it is ignored.
-const STATE_RANK = Object.freeze({ offered: 0, uploading: 1, ready: 2, received: 3, cancelled: 3, failed: 3 });
 // States a screen reader is told about when a row enters them (its first state is told too).
 const ANNOUNCED = new Set(["ready", "received", "cancelled", "failed"]);
-const STYLESHEET = new URL("./files.css", import.meta.url).href;
-
-/** Bytes in the unit people read: 1.5 MB. */
-export function formatBytes(bytes, locale = "en") {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toLocaleString(locale, { maximumFractionDigits: digits })} ${units[unit]}`;
-}
-
-function errorStatus(error) {
-  return { statusKey: `error.${error?.code ?? "file_send_failed"}`, params: { message: error?.message ?? "" } };
-}
-
-/**
- * What one file card shows, from what is known of it. Pure: no DOM, no strings.
- * @param {{local?: object|null, transfer?: object|null, saving?: object|null,
- *   entry?: object|null, gone?: boolean}} row `local`: a file this side is still preparing
- *   ({name, size, phase, done, error?}); `transfer`: the relay's transfer; `saving`: the
- *   desktop program's saving of a received file; `entry`: the file of the transfer's chat
- *   entry ({id, name, size, type, sender}); `gone`: the relay's file list no longer has it
- *   (the session ended or the customer was removed)
- * @param {"agent"|"customer"} myRole
- * @param {{native?: boolean, browserDownload?: boolean, myId?: string|null}} [receiver] how
- *   this page receives files: through the viewer program (native) or with a browser download
- *   link; `myId` is this participant's id (a transfer's `sender_id` tells whose it is)
- * @returns {{name: string, size: number, mine: boolean, state: string, done: number,
- *   statusKey: string, params: object, actions: string[]}|null} null when there is nothing to
- *   show yet; `statusKey` is an i18n key (an `error.<code>` one may be unknown to the page);
- *   `actions` among "cancel", "save", "open_folder", "download"
- */
-export function describeTransferRow(row, myRole, { native = false, browserDownload = false, myId = null } = {}) {
-  const { local, transfer, saving, entry } = row;
-  if (!local && !transfer && !entry) {
-    return null; // saving news that came before the transfer itself: shown with it
-  }
-  const name = local?.name ?? transfer?.name ?? entry?.name ?? "";
-  const size = local?.size ?? transfer?.size ?? entry?.size ?? 0;
-  // Several customers share the role "customer": the sender's participant id tells which.
-  const senderId = transfer?.sender_id ?? entry?.participant_id ?? null;
-  const mine = local
-    ? true
-    : (transfer?.sender ?? entry?.sender) === myRole && (!myId || !senderId || senderId === myId);
-  const percent = (value) => (size > 0 ? Math.floor((100 * value) / size) : 100);
-  let state = local ? local.phase : (transfer?.state ?? (row.gone ? "unavailable" : "unknown"));
-  if (row.gone && !FINISHED.has(state)) {
-    state = "unavailable"; // the relay forgot it before it was done
-  }
-  let done = 0;
-  let status = { statusKey: "", params: {} };
-  if (local) {
-    done = local.done;
-    if (state === "failed") {
-      status = errorStatus(local.error);
-    } else if (state === "checking") {
-      status = { statusKey: "files.state.checking", params: {} };
-    } else {
-      const key = state === "hashing" ? "files.state.hashing" : "files.state.uploading";
-      status = { statusKey: key, params: { percent: percent(done) } };
-    }
-  } else if (state === "unavailable") {
-    status = { statusKey: "files.state.unavailable", params: {} };
-  } else if (!transfer) {
-    // Known from the chat entry only: its state comes with the file list.
-  } else if (saving?.error) {
-    state = "failed";
-    status = errorStatus(saving.error);
-  } else if (saving?.saved) {
-    state = "received";
-    done = size;
-    status = { statusKey: "files.state.saved", params: { name: saving.saved } };
-  } else if (state === "offered" || state === "uploading") {
-    done = transfer.uploaded ?? 0;
-    status = { statusKey: `files.state.${state}`, params: { percent: percent(done) } };
-  } else if (state === "ready") {
-    done = mine ? size : (transfer.downloaded ?? 0);
-    if (saving) {
-      status = { statusKey: "files.state.saving", params: { percent: percent(done) } };
-    } else if (done > 0 && !mine) {
-      status = { statusKey: "files.state.downloading", params: { percent: percent(done) } };
-    } else {
-      status = { statusKey: mine ? "files.state.ready" : "files.state.ready_to_download", params: {} };
-    }
-  } else if (state === "received") {
-    done = size;
-    status = { statusKey: "files.state.received", params: {} };
-  } else if (state === "cancelled") {
-    status = { statusKey: "files.state.cancelled", params: {} };
-  } else if (state === "failed") {
-    status = { statusKey: "files.state.failed", params: { reason: transfer.error ?? "" } };
-  }
-  const actions = [];
-  if (row.gone && !local) {
-    return { name, size, mine, state, done, ...status, actions }; // nothing left to fetch
-  }
-  // A customer cancels only its own files (the relay refuses the others: 403 not_sender): the
-  // agent's is there for every customer of the session; not downloading it is declining it.
-  const othersFile = !mine && myRole === "customer";
-  if (transfer && !local && !FINISHED.has(state) && !othersFile) {
-    actions.push("cancel");
-  }
-  if (transfer && native && saving?.saved) {
-    actions.push("open_folder");
-  } else if (transfer && native && !saving && (state === "ready" || (mine && state === "received"))) {
-    actions.push("save"); // the sender too: a copy of its own file
-  } else if (transfer && !native && browserDownload && (state === "ready" || state === "received")) {
-    actions.push("download"); // the sender too: both sides download while the session lives
-  }
-  return { name, size, mine, state, done, ...status, actions };
-}
-
-/** Set a node's text only when it changes (an unchanged text is no news to a screen reader). */
-function setText(node, text) {
-  if (node.textContent !== text) {
-    node.textContent = text;
-  }
-}
-
-function setAttribute(node, name, value) {
-  if (node.getAttribute(name) !== value) {
-    node.setAttribute(name, value);
-  }
-}
-
-function ensureStylesheet() {
-  const present = [...document.querySelectorAll('link[rel="stylesheet"]')].some(
-    (link) => link.href === STYLESHEET,
-  );
-  if (!present) {
-    document.head.append(element("link", "", { rel: "stylesheet", href: STYLESHEET }));
-  }
-}
 
 export class FileTransferView {
   /**
@@ -435,7 +296,7 @@ export class FileTransferView {
       row = {
         transfer: null, local: null, saving: null, entry: null, gone: false, pending: null,
         adoptedKey: null, entrySeen: null,
-        dom: this._buildRow(), busy: new Set(), told: null,
+        dom: buildFileCard(), busy: new Set(), told: null,
       };
       // Bound once: the handlers read the row's current transfer when clicked.
       row.dom.cancel.addEventListener("click", () => this._cancelRow(row));
@@ -452,37 +313,6 @@ export class FileTransferView {
     return row;
   }
 
-  /** The elements of one row, made once; _render() only updates them. */
-  _buildRow() {
-    const button = (variant, testId) =>
-      element("button", `rs-button rs-button--${variant} rs-button--small`, {
-        type: "button",
-        "data-testid": testId,
-      });
-    const dom = {
-      // aria-live off: progress ticks inside the transcript (a live log) are not read out.
-      item: element("div", "rs-files__item", { "data-testid": "file-row", "aria-live": "off" }),
-      icon: iconElement("file"),
-      name: element("span", "rs-files__name", { "data-testid": "file-name" }),
-      size: element("span", "rs-files__size"),
-      bar: element("progress", "rs-files__bar", { "data-testid": "file-progress" }),
-      direction: element("span", "rs-files__direction"),
-      status: element("span", "rs-files__status", { "data-testid": "file-status" }),
-      cancel: button("ghost", "file-cancel"),
-      openFolder: button("secondary", "file-open-folder"),
-      download: button("primary", "file-download"),
-    };
-    const head = element("div", "rs-files__head");
-    dom.icon.classList.add("rs-files__icon");
-    head.append(dom.icon, dom.name, dom.size);
-    const foot = element("div", "rs-files__foot");
-    foot.append(dom.direction, dom.status);
-    const actions = element("div", "rs-files__actions");
-    actions.append(dom.cancel, dom.openFolder, dom.download);
-    dom.item.append(head, dom.bar, foot, actions);
-    return dom;
-  }
-
   _render(key) {
     const row = this._rows.get(key);
     if (!row) {
@@ -496,50 +326,20 @@ export class FileTransferView {
     if (view === null) {
       return;
     }
-    const t = (k, params) => this.i18n.t(k, params);
-    const { dom } = row;
-    const { name, size, state } = view;
-    dom.item.hidden = false;
-    dom.item.dataset.state = state;
-    dom.item.dataset.direction = view.mine ? "out" : "in";
-    if (row.transfer?.id) {
-      dom.item.dataset.id = row.transfer.id;
-    }
-    setText(dom.name, name);
-    setAttribute(dom.name, "title", name);
-    setText(dom.size, formatBytes(size, this.i18n.locale));
-    setAttribute(dom.bar, "max", String(Math.max(size, 1)));
-    setAttribute(dom.bar, "aria-label", t("files.progress_label", { name }));
-    dom.bar.value = size > 0 ? Math.min(view.done, size) : 1;
-    // The bar only while bytes move: a finished card is one line shorter in the chat.
-    const moving = ["checking", "hashing", "offered", "uploading"].includes(state);
-    dom.bar.hidden = !(moving || (state === "ready" && !view.mine && view.done > 0));
-    const peer = t(`files.peer.${this.myRole === "agent" ? "customer" : "agent"}`);
-    setText(dom.direction, t(view.mine ? "files.from_me" : "files.to_me", { peer }));
     const status = this._statusText(view);
-    setText(dom.status, status);
-
-    const shown = new Set(view.actions);
-    const buttons = [
-      [dom.cancel, ["cancel"], "files.cancel", "files.cancel_label"],
-      [dom.openFolder, ["open_folder"], "files.open_folder_short", null],
-      [dom.download, ["save", "download"], "files.download", "files.download_label"],
-    ];
-    for (const [button, [action, ...alike], textKey, labelKey] of buttons) {
-      button.hidden = ![action, ...alike].some((name) => shown.has(name));
-      // A pressed button stays disabled until its request is answered: a progress tick in
-      // between must not let Cancel be pressed twice.
-      button.disabled = [action, ...alike].some((name) => row.busy.has(name));
-      setText(button, t(textKey));
-      if (labelKey) {
-        setAttribute(button, "aria-label", t(labelKey, { name }));
-      }
-    }
+    renderFileCard(row.dom, view, {
+      t: (k, params) => this.i18n.t(k, params),
+      locale: this.i18n.locale,
+      myRole: this.myRole,
+      status,
+      busy: row.busy,
+      id: row.transfer?.id ?? null,
+    });
     if (row.told === null) {
-      row.told = state; // its arrival is read out by the transcript
-    } else if (row.told !== state && ANNOUNCED.has(state)) {
-      row.told = state;
-      setText(this._announcer, `${name}: ${status}`);
+      row.told = view.state; // its arrival is read out by the transcript
+    } else if (row.told !== view.state && ANNOUNCED.has(view.state)) {
+      row.told = view.state;
+      setText(this._announcer, `${view.name}: ${status}`);
     }
   }
 

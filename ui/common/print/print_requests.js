@@ -8,7 +8,7 @@
 import { element } from "../dom.js";
 import { iconElement } from "../icons.js";
 import { MessageType } from "../protocol.js";
-import { formatBytes } from "../files/file_transfer_view.js";
+import { formatBytes } from "../files/transfer_row.js";
 import { ensurePrintStyles, printDocument } from "./print_document.js";
 
 class PrintRequestCard {
