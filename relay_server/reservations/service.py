@@ -57,6 +57,10 @@ _LINK_REFUSALS = {
 }
 
 
+# What the invitee's page shows of the agent (GET /api/meetings/<secret>).
+MEETING_AGENT_FIELDS = ("name", "title", "company", "photo_url", "email", "phone")
+
+
 def meeting_url(relay_url: str, invitee: Invitee) -> str:
     """The personal link of ``invitee``: what the mailer puts in its invitation
     (``relay_url``: ``--public-url``, or the address the agent booked through)."""
@@ -405,7 +409,9 @@ class Reservations:
                 "time_zone": reservation.time_zone,
                 "agenda": reservation.agenda,
                 "materials": [{"name": m.name, "size": m.size} for m in reservation.materials],
-                "agent": {k: agent.get(k, "") for k in ("name", "title", "company", "photo_url")},
+                # e-mail and phone: the invitee's way to reach the agent when the link no
+                # longer leads in (cancelled, used, missed, withdrawn).
+                "agent": {k: agent.get(k, "") for k in MEETING_AGENT_FIELDS},
                 "opens_at": opens_at,
                 "closes_at": closes_at,
                 "state": str(rules.link_state(reservation, invitee, now)),

@@ -5,6 +5,7 @@ cancelled and used links say what happened."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,13 @@ def test_book_wait_on_the_link_and_enter_when_the_agent_opens(agent_page, open_u
     expect(by_id(kim, "meeting-agenda")).to_contain_text("Delivery to Busan")
     expect(by_id(kim, "meeting-countdown")).to_contain_text("시작까지")  # the invitee's language
     expect(by_id(lee, "meeting-countdown")).to_contain_text("Starts in")
-    expect(by_id(lee, "meeting-status")).to_contain_text("The agent will let you in")
+    expect(by_id(lee, "meeting-status")).to_contain_text("as soon as the agent opens the meeting")
+    # The hours on a line of their own: "오전" stays with its hours, the end with the start.
+    expect(by_id(kim, "meeting-hours")).to_have_text(re.compile(r"^오[전후] \d+:\d\d~"))
+    expect(by_id(lee, "meeting-hours")).to_have_text(re.compile(r"^\d+:\d\d\s.\s\d+:\d\d\s[AP]M$"))
+    for page in (kim, lee):
+        lines = by_id(page, "meeting-hours").evaluate("(e) => e.getClientRects().length")
+        assert lines == 1
     _shot(kim, "customer-waiting-1280-ko")
     _shot(lee, "customer-waiting-390-en")
 
@@ -133,16 +140,32 @@ def test_early_cancelled_and_used_links_say_what_happened(agent_page, open_ui, r
     expect(by_id(page, "meeting-status")).to_have_attribute("data-state", "early")
     expect(by_id(page, "meeting-status")).to_contain_text("You are early")
     expect(by_id(page, "meeting-countdown")).to_contain_text(" h ")
+    expect(by_id(page, "meeting-contact")).to_be_hidden()  # the link still leads in
     _shot(page, "customer-early-1280-en")
-    for reservation, index, state, text, name in (
-        (cancelled, 1, "cancelled", "This meeting was cancelled.", "cancelled-390-en"),
-        (cancelled, 0, "cancelled", "이 상담은 취소되었습니다", "cancelled-390-ko"),
-        (used, 1, "used", "already been used", "used-390-en"),
-    ):
-        phone = open_ui(link_of(reservation, index), viewport=PHONE_390)
-        expect(by_id(phone, "meeting-status")).to_have_attribute("data-state", state)
-        expect(by_id(phone, "meeting-status")).to_contain_text(text)
-        _shot(phone, f"customer-{name}")
+    # "Ask your agent" comes with the agent's e-mail and phone as links.
+    contact = {"email": "alice@acme.test", "phone": "+82 2-555-0100"}
+    assert api.request("PUT", "/api/me", contact, token)[0] == 200
+    try:
+        for reservation, index, state, text, name in (
+            (cancelled, 1, "cancelled", "This meeting was cancelled.", "cancelled-390-en"),
+            (cancelled, 0, "cancelled", "이 상담은 취소되었습니다", "cancelled-390-ko"),
+            (used, 1, "used", "already been used", "used-390-en"),
+        ):
+            phone = open_ui(link_of(reservation, index), viewport=PHONE_390)
+            expect(by_id(phone, "meeting-status")).to_have_attribute("data-state", state)
+            expect(by_id(phone, "meeting-status")).to_contain_text(text)
+            email = by_id(phone, "meeting-contact-email")
+            expect(email).to_have_attribute("href", "mailto:alice@acme.test")
+            dial = by_id(phone, "meeting-contact-phone")
+            expect(dial).to_have_attribute("href", "tel:+8225550100")
+            expect(by_id(phone, "meeting-contact")).to_contain_text(
+                "Contact Alice Kim:" if name.endswith("en") else "Alice Kim 상담원 연락처:"
+            )
+            box = by_id(phone, "meeting-contact").bounding_box()
+            assert box is not None and box["x"] + box["width"] <= PHONE_390["width"], box
+            _shot(phone, f"customer-{name}")
+    finally:
+        assert api.request("PUT", "/api/me", {"email": "", "phone": ""}, token)[0] == 200
 
     by_id(agent_page, "reservations-button").click()
     expect(by_id(agent_page, "reservation-overlap")).to_have_count(2)

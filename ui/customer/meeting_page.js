@@ -7,6 +7,7 @@ import { byId, element, setAvatar } from "../common/dom.js";
 import { ApiError, requestJson } from "../common/http.js";
 import {
   formatCountdown,
+  formatMeetingDayAndHours,
   formatMeetingTime,
   readerTimeZone,
 } from "../common/reservations/meeting_time.js";
@@ -116,7 +117,18 @@ export class MeetingPage {
     byId("meeting-agent-role").textContent = [agent.title, agent.company].filter(Boolean).join(" · ");
     byId("meeting-title").textContent = meeting.title;
     const zone = readerTimeZone();
-    byId("meeting-time").textContent = formatMeetingTime(meeting.start_utc, meeting.end_utc, i18n.locale, zone);
+    // The day on one line and the hours on the next: a wrapped one-liner split "오전" from
+    // its hours, or the start from its end.
+    const time = byId("meeting-time");
+    const split = formatMeetingDayAndHours(meeting.start_utc, meeting.end_utc, i18n.locale, zone);
+    if (split) {
+      time.replaceChildren(
+        element("span", "cust-meeting__day", {}, split.day),
+        element("span", "cust-meeting__hours", { "data-testid": "meeting-hours" }, split.hours),
+      );
+    } else {
+      time.textContent = formatMeetingTime(meeting.start_utc, meeting.end_utc, i18n.locale, zone);
+    }
     i18n.bind(byId("meeting-zone"), "meet.your_time", { zone });
     const agenda = byId("meeting-agenda");
     agenda.replaceChildren(...meeting.agenda.map((topic) => element("li", "", {}, topic)));
@@ -136,7 +148,29 @@ export class MeetingPage {
       i18n.bind(status, waiting ? `meet.${meeting.state === "early" ? "early" : "wait"}` : `meet.state_${meeting.state}`);
     }
     status.dataset.state = meeting.state;
+    this._renderContact(agent, !waiting && meeting.state !== "open");
     this._renderCountdown();
+  }
+
+  /** When the link no longer leads in, the agent's e-mail and phone as links: "ask your
+   * agent" with a way to do it. */
+  _renderContact(agent, shown) {
+    const contact = byId("meeting-contact");
+    const links = [];
+    if (agent.email) {
+      links.push(element("a", "", { href: `mailto:${agent.email}`, "data-testid": "meeting-contact-email" }, agent.email));
+    }
+    if (agent.phone) {
+      const dial = agent.phone.replace(/[^+\d]/g, "");
+      links.push(element("a", "", { href: `tel:${dial}`, "data-testid": "meeting-contact-phone" }, agent.phone));
+    }
+    contact.hidden = !shown || links.length === 0;
+    if (contact.hidden) {
+      contact.replaceChildren();
+      return;
+    }
+    const label = element("span", "cust-meeting__contact-label", {}, this.i18n.t("meet.contact", { name: agent.name ?? "" }));
+    contact.replaceChildren(label, ...links);
   }
 
   _renderCountdown() {

@@ -70,6 +70,31 @@ export function formatMeetingTime(startIso, endIso, locale, timeZone = readerTim
 }
 
 /**
+ * The meeting's day and its hours apart, for two lines that never break inside either
+ * ("Monday, March 15, 2027" / "10:00 – 10:30 AM"; "2027년 3월 15일 월요일" / "오전 10:00~10:30"),
+ * or null when it spans two days in `timeZone` (formatMeetingTime() says that in one).
+ * @param {string} startIso
+ * @param {string} endIso
+ * @param {string} locale
+ * @param {string} [timeZone]
+ * @returns {{day: string, hours: string}|null}
+ */
+export function formatMeetingDayAndHours(startIso, endIso, locale, timeZone = readerTimeZone()) {
+  const day = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeZone });
+  const start = new Date(startIso);
+  const end = new Date(endIso);
+  if (day.format(start) !== day.format(end)) {
+    return null;
+  }
+  const hours = new Intl.DateTimeFormat(locale, { timeStyle: "short", timeZone });
+  const range =
+    typeof hours.formatRange === "function"
+      ? hours.formatRange(start, end)
+      : `${hours.format(start)} – ${hours.format(end)}`;
+  return { day: day.format(start), hours: range };
+}
+
+/**
  * A short date and time for a list row: "Mon, Mar 15, 10:00 AM".
  * @param {string} iso
  * @param {string} locale
