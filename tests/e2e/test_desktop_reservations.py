@@ -81,3 +81,72 @@ def test_desktop_app_opens_a_reservation_by_double_click(
             f"document.querySelector('{by_test_id('reservation-badge')}').textContent === '진행 중'"
         )
         keep_shot(main.screenshot(artifacts_dir / "desktop-reservations-open-ko.png"), SHOTS)
+
+
+def test_desktop_app_books_through_three_tabs_and_opens_into_waiting(
+    xvfb, relay, tmp_path, artifacts_dir: Path
+):
+    """The real main window (its default size) walks "Make a reservation" through its three
+    tabs with the invitation's preview, in English and Korean, keeping the dialog in one place;
+    a reservation opened before anyone is on its link waits in a support window of its own."""
+    app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
+    with driving(app, artifacts_dir, "desktop-reservation-walk") as windows:
+        main = main_page(app)
+        windows.pages.append(main)
+        sign_in(main)
+        main.click(by_test_id("reservations-button"))
+        for language in ("en", "ko"):
+            main.evaluate(
+                "(() => { const s = document.querySelector('#language-select');"
+                f" s.value = '{language}'; s.dispatchEvent(new Event('change')); }})()"
+            )
+            main.click(by_test_id("reservation-new"))
+            main.wait_for(visible_js(by_test_id("reservation-form")))
+            main.fill(by_test_id("reservation-title-input"), "Zephyr quartz pricing")
+            places = set()
+            for tab in ("basic", "agenda", "invite"):
+                main.click(by_test_id(f"reservation-tab-{tab}"))
+                if tab == "agenda":
+                    main.fill(by_test_id("reservation-topic"), "Prices for 2027")
+                    main.press("Enter")
+                if tab == "invite":
+                    main.fill(by_test_id("reservation-email"), "kim@example.com")
+                    main.press("Enter")
+                    main.wait_for(visible_js(by_test_id("reservation-invitee-item")))
+                    main.wait_for(
+                        f"document.querySelector('{by_test_id('reservation-preview')}')"
+                        ".textContent.includes('Zephyr quartz pricing')"
+                    )
+                places.add(
+                    main.evaluate(
+                        f"JSON.stringify(document.querySelector('{by_test_id('reservation-form')}')"
+                        ".getBoundingClientRect())"
+                    )
+                )
+                path = artifacts_dir / f"desktop-reservation-form-{tab}-{language}.png"
+                keep_shot(main.screenshot(path), SHOTS)
+            assert len(places) == 1, places  # one place and size on every tab
+            main.click(by_test_id("reservation-form-close"))
+        api = Api(relay.url)
+        token = api.login(ALICE.username, ALICE.password)
+        book(api, token, title="Nobody here yet")
+        main.click(by_test_id("reservations-button"))
+        main.wait_for(
+            f"[...document.querySelectorAll('{by_test_id('reservation-title')}')]"
+            ".some((e) => e.textContent === 'Nobody here yet')"
+        )
+        known = {page.target["id"] for page in windows.pages}
+        main.evaluate(
+            f"[...document.querySelectorAll('{by_test_id('reservation-title')}')]"
+            ".find((e) => e.textContent === 'Nobody here yet').dataset.walk = 'target'"
+        )
+        main.double_click("[data-walk='target']")
+        chat = CdpPage(
+            wait_for_target(
+                app.devtools_port,
+                lambda t: t["id"] not in known and "/ui/agent/index.html" in t["url"],
+            )
+        )
+        windows.pages.append(chat)
+        chat.wait_for(visible_js("#waiting-panel"), timeout_s=30)
+        keep_shot(chat.screenshot(artifacts_dir / "desktop-reservation-waiting-ko.png"), SHOTS)

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from suite.agent.app.shell import MAIN_SIZE
 from tests.support.api import Api
 from tests.support.relay import ALICE
 from tests.support.reservations import book, wall_clock_in
 from tests.support.shots import keep_shot, reviewers_folder
-from tests.support.ui_pages import by_id, screenshot
+from tests.support.ui_pages import agent_login, by_id, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -231,3 +232,32 @@ def test_meeting_times_read_right_across_daylight_saving_in_chromium(open_ui):
         [{"unit": "d", "n": 1}, {"unit": "h", "n": 1}],
     ]
     assert result["wall"] == "2027-03-14T03:00"  # 07:00 UTC: just after the clocks skipped 2-3
+
+
+def test_the_form_stays_put_across_tabs_and_invites_a_typed_address(open_ui, relay):
+    """At the desktop app's main window size the booking dialog keeps one place and height on
+    all three tabs (its tabs no longer jump under the pointer), and an address typed in the
+    invite row without pressing Add is invited by Save, not dropped; Enter adds the next."""
+    agent = open_ui("/agent", viewport={"width": MAIN_SIZE[0], "height": MAIN_SIZE[1]})
+    agent_login(agent)
+    by_id(agent, "reservations-button").click()
+    by_id(agent, "reservation-new").click()
+    by_id(agent, "reservation-title-input").fill("Typed, not added")
+    boxes = {}
+    for tab in ("basic", "agenda", "invite", "basic"):
+        by_id(agent, f"reservation-tab-{tab}").click()
+        tabs = by_id(agent, f"reservation-tab-{tab}").bounding_box()
+        form = by_id(agent, "reservation-form").bounding_box()
+        assert tabs is not None and form is not None
+        boxes[tab] = (round(tabs["y"]), round(form["height"]))
+    assert len(set(boxes.values())) == 1, boxes
+    by_id(agent, "reservation-tab-invite").click()
+    by_id(agent, "reservation-email").fill("kim@example.com")
+    by_id(agent, "reservation-email").press("Enter")
+    expect(by_id(agent, "reservation-invitee-item")).to_have_count(1)
+    by_id(agent, "reservation-email").fill("lee@example.com")  # typed, Add not pressed
+    _shot(agent, "agent-form-typed-address-en")
+    by_id(agent, "reservation-save").click()
+    expect(by_id(agent, "reservation-form")).to_be_hidden(timeout=15_000)
+    row = agent.locator('[data-testid="reservation-row"]', has_text="Typed, not added")
+    expect(row).to_contain_text("2 invited")

@@ -151,26 +151,18 @@ export class ReservationForm {
     }
     const addInvitee = this._button("resv.add_invitee", "rs-button--secondary", "reservation-add-invitee");
     addInvitee.addEventListener("click", () => {
-      const email = this.emailInput.value.trim();
-      if (!email) {
-        this.emailInput.focus();
-        return;
-      }
-      const invitee = { email, name: this.nameInput.value.trim(), language: this.languageSelect.value };
-      // An address whose invitation bounced, listed again (after removing it or not): the save
-      // re-invites it (a fresh link, a new mail) instead of keeping its closed link.
-      const key = email.toLowerCase();
-      const bounced = (this.reservation?.invitees ?? []).some((i) => i.undelivered && !i.revoked && i.email.toLowerCase() === key);
-      if (bounced) {
-        invitee.reinvite = true;
-        this.invitees = this.invitees.filter((i) => i.email.toLowerCase() !== key);
-      }
-      this.invitees.push(invitee);
-      this.emailInput.value = "";
-      this.nameInput.value = "";
-      this._renderLists();
+      this._addTypedInvitee();
       this.emailInput.focus();
     });
+    // Enter in the address or name adds the invitee, as Enter adds a topic.
+    for (const input of [this.emailInput, this.nameInput]) {
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          addInvitee.click();
+        }
+      });
+    }
     const inviteRow = element("div", "agent-resv-form__invite");
     inviteRow.append(
       this._field("resv.field_email", this.emailInput),
@@ -200,6 +192,31 @@ export class ReservationForm {
       this.topicInput.placeholder = i18n.t("resv.topic_placeholder");
       this._renderLists();
     });
+  }
+
+  /**
+   * The address typed in the invite row, added to the invitees (true), or false when none is
+   * typed. Save calls it too: an address typed without pressing Add is invited, not dropped.
+   */
+  _addTypedInvitee() {
+    const email = this.emailInput.value.trim();
+    if (!email) {
+      return false;
+    }
+    const invitee = { email, name: this.nameInput.value.trim(), language: this.languageSelect.value };
+    // An address whose invitation bounced, listed again (after removing it or not): the save
+    // re-invites it (a fresh link, a new mail) instead of keeping its closed link.
+    const key = email.toLowerCase();
+    const bounced = (this.reservation?.invitees ?? []).some((i) => i.undelivered && !i.revoked && i.email.toLowerCase() === key);
+    if (bounced) {
+      invitee.reinvite = true;
+      this.invitees = this.invitees.filter((i) => i.email.toLowerCase() !== key);
+    }
+    this.invitees.push(invitee);
+    this.emailInput.value = "";
+    this.nameInput.value = "";
+    this._renderLists();
+    return true;
   }
 
   /** Open the form: empty for a new reservation, filled for `reservation`. */
@@ -335,6 +352,9 @@ export class ReservationForm {
     this.saveButton.disabled = true;
     this.i18n.bind(this.saveButton, "resv.saving");
     this.error.clear();
+    if (this._addTypedInvitee()) {
+      this._renderPreview();
+    }
     try {
       // The files go up before the invitees are sent: an invitation lists the reservation's
       // files when it is mailed, so a new booking with files is booked without invitees
