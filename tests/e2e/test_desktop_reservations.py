@@ -127,6 +127,8 @@ def test_desktop_app_books_through_three_tabs_and_opens_into_waiting(
                 keep_shot(main.screenshot(path), SHOTS)
             assert len(places) == 1, places  # one place and size on every tab
             main.click(by_test_id("reservation-form-close"))
+            main.click(by_test_id("reservation-discard-confirm"))  # typed, not saved: asked
+            main.wait_for(f"!{visible_js(by_test_id('reservation-form'))}")
         api = Api(relay.url)
         token = api.login(ALICE.username, ALICE.password)
         book(api, token, title="Nobody here yet")
@@ -149,4 +151,8 @@ def test_desktop_app_books_through_three_tabs_and_opens_into_waiting(
         )
         windows.pages.append(chat)
         chat.wait_for(visible_js("#waiting-panel"), timeout_s=30)
+        # It says which reservation waits, and that its invitees need no code.
+        chat.wait_for(visible_js(by_test_id("waiting-reservation")), timeout_s=15)
+        note = chat.text(by_test_id("waiting-reservation"))
+        assert "Nobody here yet" in note and "명 초대" in note and "코드가 필요 없습니다" in note
         keep_shot(chat.screenshot(artifacts_dir / "desktop-reservation-waiting-ko.png"), SHOTS)

@@ -182,11 +182,19 @@ export class ReservationForm {
     this.progress = element("p", "rs-help", { role: "status", "data-testid": "reservation-progress" });
     const actions = element("div", "rs-dialog__actions");
     const close = this._button("resv.close", "rs-button--secondary", "reservation-form-close");
-    close.addEventListener("click", () => this.dialog.close());
+    close.addEventListener("click", () => this._requestClose());
+    // Esc closes a dialog too: with changes, it asks first as Close does.
+    this.dialog.addEventListener("cancel", (event) => {
+      if (this._dirty()) {
+        event.preventDefault();
+        this._requestClose();
+      }
+    });
     this.saveButton = this._button("resv.save", "rs-button--primary", "reservation-save");
     this.saveButton.addEventListener("click", () => this.save());
     actions.append(close, this.saveButton);
-    this.dialog.append(this.heading, tabList, ...Object.values(this.tabPanels), this.error.box, this.progress, actions);
+    this._buildDiscard();
+    this.dialog.append(this.heading, tabList, ...Object.values(this.tabPanels), this.error.box, this.progress, this.discard, actions);
     document.body.append(this.dialog);
     i18n.onChange(() => {
       this.topicInput.placeholder = i18n.t("resv.topic_placeholder");
@@ -219,6 +227,42 @@ export class ReservationForm {
     return true;
   }
 
+  /** "Close without saving?": shown when Close or Esc would lose what was entered. */
+  _buildDiscard() {
+    this.discard = element("div", "rs-alert agent-resv-form__discard", { role: "alertdialog", "aria-labelledby": "resv-discard-text", "data-testid": "reservation-discard" });
+    const text = element("p", "", { id: "resv-discard-text" });
+    this.i18n.bind(text, "resv.discard_title");
+    const keep = this._button("resv.keep_editing", "rs-button--secondary rs-button--small", "reservation-keep-editing");
+    keep.addEventListener("click", () => {
+      this.discard.hidden = true;
+      this.saveButton.focus();
+    });
+    const discard = this._button("resv.discard", "rs-button--danger-outline rs-button--small", "reservation-discard-confirm");
+    discard.addEventListener("click", () => this.dialog.close());
+    const buttons = element("div", "agent-resv-form__discard-actions");
+    buttons.append(keep, discard);
+    this.discard.append(text, buttons);
+    this.discard.hidden = true;
+  }
+
+  /** What the form holds, to tell whether closing would lose anything. */
+  _snapshot() {
+    return JSON.stringify([this._body(), this.emailInput.value.trim(), this.topicInput.value.trim(), this.pendingFiles.length, this.removedMaterials.size]);
+  }
+
+  _dirty() {
+    return this._opened !== undefined && this._snapshot() !== this._opened;
+  }
+
+  _requestClose() {
+    if (!this._dirty()) {
+      this.dialog.close();
+      return;
+    }
+    this.discard.hidden = false;
+    this.discard.querySelector("[data-testid='reservation-keep-editing']").focus();
+  }
+
   /** Open the form: empty for a new reservation, filled for `reservation`. */
   show(reservation) {
     this.reservation = reservation;
@@ -241,7 +285,9 @@ export class ReservationForm {
     this._renderLists();
     this._showTab("basic");
     this._renderPreview();
+    this.discard.hidden = true;
     this.dialog.showModal();
+    this._opened = this._snapshot();
     this.titleInput.focus();
   }
 

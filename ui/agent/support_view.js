@@ -13,6 +13,7 @@ import { ShortMessages } from "../common/chat/short_messages.js";
 import { NotesPanel } from "./notes_panel.js";
 import { InvitationMail } from "./invitation_mail.js";
 import { WaitingPanel } from "./waiting_panel.js";
+import { readerTimeZone } from "../common/reservations/meeting_time.js";
 import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
 import { watchSession } from "./attention.js";
@@ -92,6 +93,7 @@ export class SupportView {
     const auth = this.options.auth();
     this.ended = false;
     this.sessionId = support.session_id;
+    this._showReservation(support.session_id);
     const socket = new SessionSocket({
       role: "agent",
       sessionId: support.session_id,
@@ -250,6 +252,23 @@ export class SupportView {
   /** End the session for both sides (the End button's confirm, or the connection notice). */
   endSession() {
     return this.socket?.send(MessageType.END_SESSION) ?? false;
+  }
+
+  /** A11: when this support is an opened reservation, the waiting panel names it. */
+  async _showReservation(sessionId) {
+    this.waiting.setReservation(null);
+    const query = new URLSearchParams({ when: "upcoming", tz: readerTimeZone() });
+    try {
+      const { reservations } = await this.options.backend.api("GET", `/api/reservations?${query}`, {
+        token: this.options.auth()?.token,
+      });
+      const opened = reservations.find((r) => r.session_id === sessionId) ?? null;
+      if (this.sessionId === sessionId) {
+        this.waiting.setReservation(opened);
+      }
+    } catch (error) {
+      console.warn("reservations not read:", error?.message ?? error); // the note is a help only
+    }
   }
 
   /** Show the waiting panel or the chat, whichever the session's state asks for. */

@@ -59,6 +59,23 @@ export class WaitingPanel {
     byId("invitation-text").value = text;
   }
 
+  /**
+   * The opened reservation (A11) this support waits for, or null: its invitees enter by their
+   * own links, so the agent need not send them the code below.
+   */
+  setReservation(reservation) {
+    const note = byId("waiting-reservation");
+    note.hidden = !reservation;
+    if (!reservation) {
+      return;
+    }
+    const n = reservation.invitees.filter((i) => !i.revoked).length;
+    this.i18n.bind(note, "resv.waiting_note", {
+      title: reservation.title,
+      invited: this.i18n.t("resv.invitees_n", { n }),
+    });
+  }
+
   /** Show the code (in groups of three, as it is read out), its expiry and the icon. */
   setCode({ code, code_expires_at: expiresAt, icon }) {
     const digits = String(code ?? "");
