@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from suite.screen.regions import Rect
 from suite.screen.video.encoder import VideoEncoder, to_yuv
@@ -39,13 +40,19 @@ from suite.screen.video_frame import (
 # Bitrates for a full 1920x1080 region, scaled by the region's area (with a floor): the high
 # layer fits the 4 Mbit/s budget with room for the tiles around it; the low layer fits a
 # 1 Mbit/s link with its key frames and the tiles around it (~2 kB a delta frame at 15-20 fps).
-HIGH_BITRATE_BPS = 3_000_000
+# The high layer was 3 Mbit/s: 11-12 kB a 720p delta frame on the benchmark's grainy pan, so
+# ~360 kB/s of video at 30 frames/s before the tiles and key frames, at the edge of the
+# 500 kB/s budget. At 2 Mbit/s it is 6.5-8 kB a frame for 0.05-0.1 dB less against the screen
+# (31.06-31.09 against 31.14 dB: the scaling to 720p, not the bitrate, limits it on that
+# grain) and 35.2 against 35.3 dB on the e2e test's smoother 960x540 pan; the encoder's CPU
+# is the same (~14 ms a 720p frame at cpu-used 8 either way).
+HIGH_BITRATE_BPS = 2_000_000
 LOW_BITRATE_BPS = 250_000
 MIN_BITRATE_BPS = 100_000
 FULL_HD_PX = 1920 * 1080
 # Coded sizes. The high layer of a large region is coded at most 1280x720's area: VP9's
 # real-time encoder costs about its pixel count (1080p: ~27 ms a frame at cpu-used 8 on this
-# machine's cores, 720p: ~12 ms), and at 3 Mbit/s 1080p's detail does not survive anyway
+# machine's cores, 720p: ~12 ms), and at 2-3 Mbit/s 1080p's detail does not survive anyway
 # (PSNR against the screen 31.6 dB coded at 1080p, 31.0 at 720p on the benchmark's grainy
 # photo). The low layer is at most 480x270's area and half the side: ~2 ms to encode, key
 # frames of ~30 kB that a 1 Mbit/s link carries in a quarter of a second.
@@ -137,6 +144,7 @@ class MotionVideo:
         # (a viewer moved to it): with every viewer on high it would be ~10 % of a capture's
         # CPU for nobody.
         self._low_on = False
+        self._converter = VideoReformatter()  # kept from capture to capture (see to_yuv)
 
     @property
     def region(self) -> Rect | None:
@@ -213,7 +221,8 @@ class MotionVideo:
         picture = None
         if encode:  # converted once, at the high layer's coded size (the low layer scales it)
             high = self._encoders[VideoLayer.HIGH]
-            picture = to_yuv(frame[region.slices()], self.codec, (high.coded_w, high.coded_h))
+            size = (high.coded_w, high.coded_h)
+            picture = to_yuv(frame[region.slices()], self.codec, size, self._converter)
         layers = list(self._encoders.items()) if encode else []
         for layer, encoder in layers:
             assert picture is not None
