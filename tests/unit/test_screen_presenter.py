@@ -110,8 +110,9 @@ def test_nothing_is_captured_without_credit():
     }  # fmt: skip
     assert source.count == 0 and not channel.frames
     channel.grant(1)
-    channel.wait(lambda: channel.frames, "a frame")
-    assert channel.frames[0].key and channel.credit == 0
+    # The presenter may send the frame a moment before it takes the credit: wait for both.
+    channel.wait(lambda: channel.frames and channel.credit == 0, "a frame, its credit spent")
+    assert channel.frames[0].key and len({f.capture_ms for f in channel.frames}) == 1
     presenter.stop()
     thread.join(TIMEOUT_S)
     assert channel.messages[-1] == {"type": "present_stop"}
