@@ -44,6 +44,7 @@ from gevent.event import Event
 
 from relay_server.mail.delivery import Deliveries, Delivery, Envelope, Unbuildable
 from relay_server.mail.outbox import Outbox
+from relay_server.mail.pacing import Pace
 from relay_server.mail.settings import SmtpSettings
 from relay_server.mail.smtp_client import (
     MailFailure,
@@ -80,7 +81,8 @@ class MailSender:
         max_per_s: at most this many tries a second (0: unpaced). Mail servers throttle
             senders that burst (a 4xx "too many messages" pushes mails into back-off), and an
             unpaced burst takes the relay's loop and the server's CPU from the chat: 1,000
-            invitations still go out in 20 s.
+            invitations still go out in 20 s. Slower, down to 20 a second, while the relay's
+            loop lags (``relay_server/mail/pacing.py``).
     """
 
     def __init__(
@@ -98,7 +100,7 @@ class MailSender:
         self.wait_durable = wait_durable
         self.ride_durable = ride_durable or wait_durable
         self.clock = clock
-        self._gap_s = 1.0 / max_per_s if max_per_s > 0 else 0.0
+        self.pace = Pace(max_per_s)  # slower while the relay's loop lags (mail/pacing.py)
         self._next_try_at = 0.0  # time.monotonic() before which the next try waits
         self._outcome_at = 0  # the store's sequence number of the last ``sent`` (riding)
         self._wake = Event()
@@ -159,9 +161,12 @@ class MailSender:
         wait_s = self._next_try_at - time.monotonic()
         if wait_s > 0:  # paced: look again after the pause (the mail may be gone by then)
             self._last_sent_durable()  # not left waiting through the pause
-            gevent.sleep(max(0.0, self._next_try_at - time.monotonic()))
+            asked_s = max(0.0, self._next_try_at - time.monotonic())
+            slept_from = time.monotonic()
+            gevent.sleep(asked_s)
+            self.pace.note_sleep(asked_s, time.monotonic() - slept_from)  # the loop's lag
             return
-        self._next_try_at = time.monotonic() + self._gap_s
+        self._next_try_at = time.monotonic() + self.pace.gap_s
         self.deliver(mail_id)
 
     def deliver(self, mail_id: str) -> None:
