@@ -203,6 +203,14 @@ def serve_parser() -> argparse.ArgumentParser:
         help="reservations: reminder mail this many minutes before the start (default 15, 0: off)",
     )
     mail.add_argument(
+        "--materials-mail-quiet",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="reservations: material files changed without an edit are mailed to the "
+        "invitees after this quiet time (default 60)",
+    )
+    mail.add_argument(
         "--mail-retry-first",
         type=float,
         default=30.0,
@@ -286,6 +294,9 @@ def serve(argv: list[str]) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.materials_mail_quiet < 0:
+        print("error: --materials-mail-quiet is a number of seconds", file=sys.stderr)
+        return 2
     if args.mail_retry_first <= 0:
         print("error: --mail-retry-first is a positive number of seconds", file=sys.stderr)
         return 2
@@ -337,6 +348,7 @@ def serve(argv: list[str]) -> int:
         node_name=args.node_name,
         mail_command_line=mail_command_line,
         mail_retry=RetryPolicy(first_s=args.mail_retry_first),
+        materials_quiet_s=args.materials_mail_quiet,
         limits=ConnectionLimits(
             header_timeout_s=args.header_timeout,
             body_timeout_s=args.body_timeout,

@@ -17,6 +17,7 @@ from relay_server.admin import rules
 from relay_server.errors import Refused
 from relay_server.mail import templates
 from relay_server.mail.addresses import MAX_RECIPIENTS, address_problem, check_recipients
+from relay_server.mail.delivery import Deliveries
 from relay_server.mail.outbox import Outbox, OutgoingMail, new_message_id
 from relay_server.mail.sender import MailSender, message_domain, send_test_mail
 from relay_server.mail.settings import smtp_settings
@@ -46,7 +47,10 @@ def install_mail_routes(
     outbox: Outbox,
     sender: MailSender,
     clock: Callable[[], float] = time.time,
+    test_delivery: Callable[[], Deliveries] | None = None,
 ) -> None:
+    """``test_delivery`` makes what sends a test mail (a mail worker of its own in the relay;
+    in place when not given)."""
     route = json_route()
 
     def close_link_of(mail_id: str) -> None:
@@ -119,8 +123,9 @@ def install_mail_routes(
         if not settings.configured:
             raise Refused("mail_not_configured", "set the mail server and sender address first")
         return send_test_mail(
-            settings, to.strip(), new_message_id(message_domain(settings)), clock()
-        )
+            settings, to.strip(), new_message_id(message_domain(settings)), clock(),
+            test_delivery() if test_delivery is not None else None,
+        )  # fmt: skip
 
     def invitation_parts(session_id: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
         who = principal()

@@ -44,15 +44,15 @@ from gevent.event import Event
 
 from relay_server.mail.delivery import Deliveries, Delivery, Envelope, Unbuildable
 from relay_server.mail.outbox import Outbox
+from relay_server.mail.pacing import Pace
 from relay_server.mail.settings import SmtpSettings
 from relay_server.mail.smtp_client import (
     MailFailure,
     PermanentFailure,
-    SmtpConnection,
     TemporaryFailure,
     UncertainFailure,
 )
-from relay_server.mail.templates import MailContent, render
+from relay_server.mail.templates import MailContent
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,8 @@ class MailSender:
         max_per_s: at most this many tries a second (0: unpaced). Mail servers throttle
             senders that burst (a 4xx "too many messages" pushes mails into back-off), and an
             unpaced burst takes the relay's loop and the server's CPU from the chat: 1,000
-            invitations still go out in 20 s.
+            invitations still go out in 20 s. Slower, down to 25 a second, while the relay's
+            loop lags (``relay_server/mail/pacing.py``).
     """
 
     def __init__(
@@ -99,7 +100,7 @@ class MailSender:
         self.wait_durable = wait_durable
         self.ride_durable = ride_durable or wait_durable
         self.clock = clock
-        self._gap_s = 1.0 / max_per_s if max_per_s > 0 else 0.0
+        self.pace = Pace(max_per_s)  # slower while the relay's loop lags (mail/pacing.py)
         self._next_try_at = 0.0  # time.monotonic() before which the next try waits
         self._outcome_at = 0  # the store's sequence number of the last ``sent`` (riding)
         self._wake = Event()
@@ -160,9 +161,12 @@ class MailSender:
         wait_s = self._next_try_at - time.monotonic()
         if wait_s > 0:  # paced: look again after the pause (the mail may be gone by then)
             self._last_sent_durable()  # not left waiting through the pause
-            gevent.sleep(max(0.0, self._next_try_at - time.monotonic()))
+            asked_s = max(0.0, self._next_try_at - time.monotonic())
+            slept_from = time.monotonic()
+            gevent.sleep(asked_s)
+            self.pace.note_sleep(asked_s, time.monotonic() - slept_from)  # the loop's lag
             return
-        self._next_try_at = time.monotonic() + self._gap_s
+        self._next_try_at = time.monotonic() + self.pace.gap_s
         self.deliver(mail_id)
 
     def deliver(self, mail_id: str) -> None:
@@ -247,8 +251,18 @@ class ClaimLost(Exception):
     """Another node holds the mail now (adopted from this node, which looked dead)."""
 
 
-def send_test_mail(settings: SmtpSettings, to: str, message_id: str, now: float) -> dict:
-    """Send a test mail now, outside the outbox; ``{delivered, answer}`` for the admin."""
+def send_test_mail(
+    settings: SmtpSettings,
+    to: str,
+    message_id: str,
+    now: float,
+    delivery: Deliveries | None = None,
+) -> dict:
+    """Send a test mail now, outside the outbox; ``{delivered, answer}`` for the admin.
+
+    ``delivery`` builds and sends it (in the relay a mail worker of its own, started for this
+    mail and stopped after it, so that neither the MIME nor the SMTP conversation runs on the
+    event loop and the outbox's worker keeps its connection); in place when not given."""
     if not settings.configured:
         return {"delivered": False, "answer": NOT_CONFIGURED}
     content = MailContent(
@@ -258,16 +272,20 @@ def send_test_mail(settings: SmtpSettings, to: str, message_id: str, now: float)
         html="<p>This test mail shows that the relay can send mail with these settings.</p>"
         "<p>릴레이가 이 설정으로 메일을 보낼 수 있습니다.</p>",
     )
-    message = render(content, settings.sender_address, settings.sender_name).for_recipient(
-        to, message_id, now
-    )
-    connection = None
+    fields = {"subject": content.subject, "text": content.text, "html": content.html,
+              "attachments": []}  # fmt: skip
+    delivery = delivery or Delivery()
     try:
-        connection = SmtpConnection(settings)
-        answer = connection.send(message, settings.sender_address, to)
+        answer = delivery.send(settings, Envelope(to, message_id), None, fields, now, _no_op)
     except MailFailure as failure:
         return {"delivered": False, "answer": failure.answer}
+    except RuntimeError as error:  # the worker's own error (a bug), said as it is
+        logger.error("test mail failed", extra={"error": str(error)})
+        return {"delivered": False, "answer": str(error)}
     finally:
-        if connection is not None:
-            connection.close()
+        delivery.stop()
     return {"delivered": True, "answer": answer}
+
+
+def _no_op() -> None:
+    """A test mail's commit point: no outbox mark to make durable."""

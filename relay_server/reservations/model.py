@@ -76,6 +76,11 @@ class Reservation:
     created_at: float = 0.0
     updated_at: float = 0.0
     session_id: str = ""  # set when the agent opens it
+    # Material files changed since the invitees last heard (service.py, *materials' mail*):
+    # the list as they heard it, None when they have heard the current one; and when the
+    # last material change came (the quiet period counts from it).
+    materials_heard: list[Material] | None = None
+    materials_changed_at: float = 0.0
 
     @property
     def end_utc(self) -> datetime:
@@ -97,5 +102,7 @@ class Reservation:
         fields["start_utc"] = datetime.fromisoformat(record["start_utc"]).astimezone(UTC)
         fields["status"] = ReservationStatus(record["status"])
         fields["materials"] = [Material(**m) for m in record.get("materials", [])]
+        if record.get("materials_heard") is not None:
+            fields["materials_heard"] = [Material(**m) for m in record["materials_heard"]]
         fields["invitees"] = [Invitee(**i) for i in record.get("invitees", [])]
         return cls(**fields)

@@ -6,6 +6,17 @@ meeting is done or cancelled), and opens one through the :class:`Relay` (a suppo
 the waiting state, the materials in its file list from the start). Invitees' links are
 ``<relay>/?meet=<secret>`` (:func:`meeting_url`); :meth:`join_meeting` seats their holder.
 
+The materials' mail: invitees hear of material files added to or removed from a reservation
+they were invited to (the mails list the files) in one "updated" mail per save, not one per
+file. An upload or removal only notes the list as the invitees last heard it
+(``materials_heard``, durable with the change). The agent app's save uploads its files one by
+one and ends with the edit (``PUT``): :meth:`edit` tells the invitees everything at once, the
+files with the other fields. A client that changes files without an edit is told by
+:meth:`flush_materials` once no file has changed for ``materials_quiet_s`` (a timer, set
+again by each change and at start-up). Either way ``sequence`` rises, as for every other
+edit: the mailer's keys are per sequence, and a calendar takes the higher ``SEQUENCE`` as the
+newer version (RFC 5546) although the .ics itself lists no files.
+
 The mail seam: ``on_change(reservation, change, previous)`` is called after every change is
 durable (``previous`` is the state before an update or cancellation, None at creation); the
 default does nothing. The mailer plugs in there and builds each invitee's link with
@@ -19,6 +30,7 @@ import hashlib
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -43,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 RESERVATIONS = "reservations"
 SECRET_BYTES = 24  # 192 bits, as the personal links (at least 128)
+MATERIALS_QUIET_S = 60.0  # a file change without an edit is mailed after this quiet time
 
 OnChange = Callable[[Reservation, ReservationChange, Reservation | None], None]
 
@@ -74,8 +87,21 @@ def _no_change(reservation: Reservation, change: ReservationChange, previous: An
 class Reservations:
     """Every agent's reservations, durable, and the invitees' links into them."""
 
-    def __init__(self, relay: Relay, on_change: OnChange = _no_change):
+    def __init__(
+        self,
+        relay: Relay,
+        on_change: OnChange = _no_change,
+        materials_quiet_s: float = MATERIALS_QUIET_S,
+        call_later: Callable[[float, Callable[[], None]], object] | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        """``call_later(delay_s, fn)``: the shell's timer for the materials' mail (module
+        docstring); without it only an edit tells the invitees of file changes."""
         self.relay = relay
+        self.materials_quiet_s = materials_quiet_s
+        self.call_later = call_later
+        self.clock = clock
+        self._flush_set: set[str] = set()  # reservations whose materials' timer is set
         self.store = relay.store
         self.on_change = on_change
         self.link_changed: Callable[[str], None] = lambda reservation_id: None
@@ -93,6 +119,13 @@ class Reservations:
             if reservation.status is ReservationStatus.OPEN:
                 if reservation.session_id not in relay.directory.sessions:
                     self._finish(reservation, ReservationStatus.DONE)
+
+    def start(self) -> None:
+        """Set the timers of material changes not yet mailed (before a stop: module
+        docstring); call once the mail hook is plugged in."""
+        for reservation in list(self._by_id.values()):
+            if reservation.materials_heard is not None:
+                self._flush_later(reservation.id, reservation.materials_changed_at)
 
     # -- the agent's side ------------------------------------------------------------------
 
@@ -129,6 +162,7 @@ class Reservations:
         previous = self.owned(principal, reservation_id)
         if previous.status is not ReservationStatus.SCHEDULED:
             raise Refused("reservation_not_editable", f"this reservation is {previous.status}")
+        heard = previous.materials_heard
         # Changes go to a copy that replaces the kept one only once all of them are valid.
         reservation = copy.deepcopy(previous)
         zone = rules.parse_time_zone(body.get("time_zone", reservation.time_zone))
@@ -153,15 +187,26 @@ class Reservations:
             wanted = rules.parse_invitees(body["invitees"])
             reinvite = rules.reinvited(body["invitees"], wanted)
             added, removed = self._merge_invitees(reservation, wanted, reinvite)
+        # The files changed since the invitees last heard are told with this edit (module
+        # docstring): ``told`` is the reservation as they know it.
+        told = copy.deepcopy(previous)
+        if heard is not None:
+            told.materials = heard
+            reservation.materials_heard = None
+        files_changed = _file_ids(told) != _file_ids(reservation)
         if reservation.to_record() == previous.to_record():
             return previous  # nothing to tell anyone
+        core = ("title", "start_utc", "duration_minutes", "time_zone", "agenda")
+        told_core = any(getattr(previous, f) != getattr(reservation, f) for f in core)
+        if not files_changed and not told_core and not added and not removed:
+            self._save(reservation)  # only the note of files changed and changed back
+            return reservation
         reservation.sequence += 1
         reservation.updated_at = now
         self._save(reservation)
         self.link_changed(reservation.id)
-        core = ("title", "start_utc", "duration_minutes", "time_zone", "agenda")
-        if any(getattr(previous, f) != getattr(reservation, f) for f in core):
-            self.on_change(reservation, changed, previous)
+        if told_core or files_changed:
+            self.on_change(reservation, changed, told)
         if added:
             self.on_change(reservation, ReservationChange.INVITEES_ADDED, previous)
         if removed:
@@ -261,6 +306,7 @@ class Reservations:
             mine = [r for r in self._by_id.values() if r.agent_id == reservation.agent_id]
             overlaps = reservation.id in rules.overlapping(mine)
         record = reservation.to_record()
+        del record["materials_heard"], record["materials_changed_at"]  # the mail's own
         record["end_utc"] = reservation.end_utc.isoformat()
         record["start_local"] = reservation.local_start().isoformat()
         record.update(opens_at=opens_at, closes_at=closes_at, overlaps=overlaps)
@@ -308,9 +354,11 @@ class Reservations:
         with self.materials.path(file_id).open("rb") as stored:
             os.fsync(stored.fileno())
         material = Material(file_id, name, size, sha256)
+        self._note_files_heard(reservation, now)
         reservation.materials.append(material)
         reservation.updated_at = now
         self._save(reservation)
+        self._flush_later(reservation.id, now)
         return material
 
     def remove_material(
@@ -322,11 +370,60 @@ class Reservations:
         kept = [m for m in reservation.materials if m.file_id != file_id]
         if len(kept) == len(reservation.materials):
             raise Refused("material_not_found", "no such file in this reservation")
+        self._note_files_heard(reservation, now)
         reservation.materials = kept
         reservation.updated_at = now
         self._save(reservation)
+        self._flush_later(reservation.id, now)
         self.materials.delete(file_id)
         return reservation
+
+    def flush_materials(self, reservation_id: str, now: float) -> bool:
+        """Tell the invitees of file changes no edit has told (module docstring) once they
+        are ``materials_quiet_s`` old; True when an update went out."""
+        self._flush_set.discard(reservation_id)
+        reservation = self._by_id.get(reservation_id)
+        if reservation is None or reservation.materials_heard is None:
+            return False
+        if reservation.status is not ReservationStatus.SCHEDULED:
+            reservation.materials_heard = None  # opened or over: nothing more to mail
+            self._save(reservation)
+            return False
+        if now - reservation.materials_changed_at < self.materials_quiet_s:
+            self._flush_later(reservation_id, reservation.materials_changed_at)
+            return False
+        told = copy.deepcopy(reservation)
+        told.materials = reservation.materials_heard
+        reservation.materials_heard = None
+        if _file_ids(told) == _file_ids(reservation):  # changed and changed back
+            self._save(reservation)
+            return False
+        reservation.sequence += 1
+        reservation.updated_at = now
+        self._save(reservation)
+        self.link_changed(reservation.id)
+        self.on_change(reservation, ReservationChange.UPDATED, told)
+        return True
+
+    def _note_files_heard(self, reservation: Reservation, now: float) -> None:
+        if reservation.materials_heard is None:
+            reservation.materials_heard = list(reservation.materials)
+        reservation.materials_changed_at = now
+
+    def _flush_later(self, reservation_id: str, changed_at: float) -> None:
+        """One timer a reservation: one set earlier sets itself again when it finds a later
+        change (:meth:`flush_materials`), and finds nothing to do after an edit told all."""
+        if self.call_later is None or reservation_id in self._flush_set:
+            return
+        self._flush_set.add(reservation_id)
+        delay_s = max(0.0, changed_at + self.materials_quiet_s - self.clock())
+        self.call_later(delay_s, lambda: self._flush_now(reservation_id))
+
+    def _flush_now(self, reservation_id: str) -> None:
+        try:
+            self.flush_materials(reservation_id, self.clock())
+        except Exception:  # a bug: logged, the next change or start-up tries again
+            logger.exception("materials' update failed", extra={"reservation": reservation_id})
 
     # -- opening and the end -----------------------------------------------------------------
 
@@ -379,6 +476,7 @@ class Reservations:
     def _finish(self, reservation: Reservation, status: ReservationStatus) -> None:
         """Done or cancelled: stored, materials deleted, waiting pages told."""
         reservation.status = status
+        reservation.materials_heard = None  # nothing more to mail about its files
         self._save(reservation)
         for material in reservation.materials:
             self.materials.delete(material.file_id)
@@ -492,3 +590,7 @@ class Reservations:
             self.store.update(RESERVATIONS, doc_id, record)
         if durable:
             self.relay.wait_durable()
+
+
+def _file_ids(reservation: Reservation) -> list[str]:
+    return [material.file_id for material in reservation.materials]

@@ -37,7 +37,7 @@ from relay_server.reservations.mail_routes import install_reservation_mail_route
 from relay_server.reservations.mailer import ReservationMailer, agent_profile_reader
 from relay_server.reservations.model import Invitee, Reservation, ReservationChange
 from relay_server.reservations.reminder_loop import ReminderLoop, reminder_slot
-from relay_server.reservations.service import Reservations
+from relay_server.reservations.service import MATERIALS_QUIET_S, Reservations
 from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store, TinyDBStore
 from relay_server.store.committer import GroupCommitter
@@ -74,6 +74,7 @@ class ServerConfig:
     # Mail (A3, AD4): option values from the command line (``mail.host``...), first retry.
     mail_command_line: dict = field(default_factory=dict)
     mail_retry: RetryPolicy = field(default_factory=RetryPolicy)
+    materials_quiet_s: float = MATERIALS_QUIET_S  # reservations: files' update mail (service)
 
 
 def websocket_handler_class(stock: bool):
@@ -113,7 +114,10 @@ def run(
         hasher=lambda password: pool.apply(hash_password, (password,)),
         settings=settings, hub=hub,
     )  # fmt: skip
-    reservations = Reservations(relay)  # A11: the booking; its mail is plugged in below
+    # A11: the booking; its mail is plugged in below
+    reservations = Reservations(
+        relay, materials_quiet_s=config.materials_quiet_s, call_later=gevent.spawn_later
+    )
     if store.kind != "tinydb":  # an unknown token costs a database query: budgeted
         relay.accounts.unknown_tokens = UnknownTokenBudget(relay.hub)
     app = build_app(
@@ -135,7 +139,8 @@ def run(
         ride_durable=committer.ride_durable_mail,
         delivery=WorkerDelivery(),  # building and SMTP off the event loop (mail/worker.py)
     )  # fmt: skip
-    install_mail_routes(app, relay, settings, outbox, sender)
+    # The admin's test mail: a worker of its own, off the event loop like every mail.
+    install_mail_routes(app, relay, settings, outbox, sender, test_delivery=WorkerDelivery)
 
     def options_changed(keys: list[str]) -> None:
         if any(key.startswith("mail.") for key in keys):  # as the Mail page's own save does
@@ -187,6 +192,7 @@ def run(
         reminder_loop.wake()  # a new or moved start may be the next reminder
 
     reservations.on_change = reservation_changed
+    reservations.start()  # file changes not yet mailed before a stop
     if shared_changes is not None:
         shared_changes.listen("reservations", reservations.reload)
     close_support_link = outbox.on_undelivered  # the instant meetings' links (mail/routes.py)

@@ -4,15 +4,19 @@ crash, bad input, and the admin's SMTP settings (AD4)."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import psutil
 import pytest
 from icalendar import Calendar
 
 from tests.support.api import Api
+from tests.support.ports import free_port
 from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
-from tests.support.reservations import book, meeting, wall_clock_in
+from tests.support.reservations import book, meeting, upload_material, wall_clock_in
 from tests.support.smtp_server import RETRY_ARGS, SmtpServer, invite, wait_mail_state
 from tests.support.waiting import wait_until
 
@@ -288,6 +292,69 @@ def test_admin_mail_settings_hide_the_password_and_audit_changes(mail_relay, smt
     assert str(received.message["From"]) == "Acme Sales <relay@example.com>"
 
 
+def test_the_test_mail_is_sent_by_a_worker_of_its_own_with_clear_errors(mail_relay, smtp):
+    """The admin's test mail is built and sent by a mail worker started for it (a child
+    process of the relay, gone after the answer), not on the relay's loop: held by the server
+    at RCPT, the worker is there and the relay answers the admin meanwhile. A host where
+    nothing listens and a refused login each come back as the server's own problem."""
+    api = Api(mail_relay.url)
+    admin = api.login(ROOT.username, ROOT.password)
+    relay_process = psutil.Process(mail_relay.pid)
+
+    def workers() -> set[int]:
+        return {
+            child.pid
+            for child in relay_process.children()
+            if "mail-worker" in " ".join(child.cmdline())
+        }
+
+    before = workers()  # the outbox's own worker, if earlier mail started it
+    smtp.hold_rcpt_of = "held@example.com"
+    answers: list[dict] = []
+    sending = threading.Thread(
+        target=lambda: answers.append(
+            api.request("POST", "/api/admin/mail/test", {"to": "held@example.com"},
+                        token=admin)[1]
+        )
+    )  # fmt: skip
+    sending.start()
+    try:
+        assert smtp.rcpt_held.wait(20), "the test mail never reached RCPT"
+        wait_until(lambda: workers() - before, "a mail worker of the test mail's own", 10)
+        started = time.monotonic()
+        status, _, _ = api.request("GET", "/api/admin/mail", token=admin)
+        assert status == 200 and time.monotonic() - started < 2.0
+        assert sending.is_alive()  # still held: the answer waits for the server
+    finally:
+        smtp.release_rcpt.set()
+        sending.join(30)
+        smtp.hold_rcpt_of = None
+        smtp.rcpt_held.clear()
+        smtp.release_rcpt.clear()
+    assert answers and answers[0]["delivered"] is True, answers
+    assert smtp.wait_for_address("held@example.com").message["Subject"].startswith("RemoteSales")
+    wait_until(lambda: not workers() - before, "the test mail's worker gone", 10)
+
+    nobody = free_port()
+    api.request("PUT", "/api/admin/mail", {"port": nobody}, token=admin)
+    try:
+        status, body, _ = api.request("POST", "/api/admin/mail/test", {"to": "t@example.com"},
+                                      token=admin)  # fmt: skip
+        assert status == 200 and body["delivered"] is False, body
+        assert (
+            body["answer"] == f"no mail server answers at 127.0.0.1:{nobody} (connection refused)"
+        )
+        api.request("PUT", "/api/admin/mail", {"port": smtp.port, "username": "u",
+                                                "password": "p"}, token=admin)  # fmt: skip
+        status, body, _ = api.request("POST", "/api/admin/mail/test", {"to": "t@example.com"},
+                                      token=admin)  # fmt: skip
+        assert body["delivered"] is False and "AUTH" in body["answer"], body
+    finally:
+        api.request("PUT", "/api/admin/mail", {"port": smtp.port, "username": "",
+                                                "clear_password": True}, token=admin)  # fmt: skip
+    assert not smtp.messages_to("t@example.com")
+
+
 # -- the outbox across a crash: own relays, SIGKILLed ----------------------------------------
 
 
@@ -434,6 +501,99 @@ def test_a_reservation_booked_on_the_relay_mails_each_invitee_a_link_that_opens_
         assert (method, str(event["UID"])) == ("CANCEL", reservation["uid"])
         assert int(event["SEQUENCE"]) > 0
         assert meeting(api, invitee["link_url"])[1]["meeting"]["state"] == "cancelled"
+
+
+def _edit_as_the_app_saves(api: Api, token: str, reservation: dict) -> dict:
+    """The agent app's save ends with the edit of every field, unchanged here."""
+    fields = ("title", "duration_minutes", "time_zone", "agenda")
+    body = {key: reservation[key] for key in fields}
+    body["start"] = reservation["start_local"][:16]
+    body["invitees"] = [
+        {key: invitee[key] for key in ("email", "name", "language")}
+        for invitee in reservation["invitees"]
+    ]
+    status, answer, _ = api.request("PUT", f"/api/reservations/{reservation['id']}", body, token)
+    assert status == 200, answer
+    return answer["reservation"]
+
+
+def test_material_files_changed_in_a_save_send_one_update_per_invitee(mail_relay, smtp):
+    """Files added to a reservation already mailed (two uploads, then the edit that ends the
+    agent app's save): each invitee gets ONE update listing both files, its .ics one SEQUENCE
+    up; a second save removing one file: one more update per invitee without it. Nothing
+    more follows."""
+    smtp.clear()
+    api = Api(mail_relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    reservation = book(api, token, start=wall_clock_in(180))
+    invitees = [invitee["email"] for invitee in reservation["invitees"]]
+    smtp.wait_for(len(invitees))
+    for name in ("price-list.pdf", "delivery-terms.txt"):
+        status, body = upload_material(api, token, reservation["id"], name, name.encode() * 50)
+        assert status == 201, body
+    saved = _edit_as_the_app_saves(api, token, body["reservation"])
+    assert saved["sequence"] == 1
+    smtp.wait_for(2 * len(invitees))
+    for address in invitees:
+        _, update = smtp.messages_to(address)
+        method, event = _calendar_of(update)
+        assert (method, str(event["UID"]), int(event["SEQUENCE"])) == ("REQUEST", saved["uid"], 1)
+        assert "price-list.pdf" in update.part("plain")
+        assert "delivery-terms.txt" in update.part("plain")
+    lee = smtp.messages_to("lee@example.com")[1]
+    assert str(lee.message["Subject"]).startswith("Updated:")
+    assert "What changed: the material files." in lee.part("plain")
+    removed = saved["materials"][0]["file_id"]
+    status, body, _ = api.request(
+        "DELETE", f"/api/reservations/{reservation['id']}/materials/{removed}", None, token
+    )
+    assert status == 200, body
+    saved = _edit_as_the_app_saves(api, token, body["reservation"])
+    assert saved["sequence"] == 2
+    smtp.wait_for(3 * len(invitees))
+    for address in invitees:
+        third = smtp.messages_to(address)[2]
+        assert int(_calendar_of(third)[1]["SEQUENCE"]) == 2
+        assert "price-list.pdf" not in third.part("plain")
+        assert "delivery-terms.txt" in third.part("plain")
+    time.sleep(1.0)
+    assert len(smtp.received) == 3 * len(invitees)
+
+
+def test_material_files_changed_without_an_edit_are_mailed_once_after_the_quiet_time(
+    smtp, tmp_path
+):
+    """Uploads with no edit after them (an API client), the relay SIGKILLed right after:
+    once restarted, each invitee gets one update listing both files when the quiet time has
+    passed since the last change, and nothing more."""
+    smtp.clear()
+    data = tmp_path / "data"
+    data.mkdir()
+    add_agent(data, ALICE)
+    quiet = ["--materials-mail-quiet", "2"]
+    relay = RelayProcess(data, tmp_path, [*smtp.relay_args(), *RETRY_ARGS, *quiet])
+    relay.start()
+    try:
+        api = Api(relay.url)
+        token = api.login(ALICE.username, ALICE.password)
+        reservation = book(api, token, start=wall_clock_in(180))
+        invitees = [invitee["email"] for invitee in reservation["invitees"]]
+        smtp.wait_for(len(invitees))
+        for name in ("a.pdf", "b.pdf"):
+            status, body = upload_material(api, token, reservation["id"], name, b"%PDF-1.4")
+            assert status == 201, body
+        relay.kill()
+        assert len(smtp.received) == len(invitees)  # the quiet time had not passed
+        relay.restart()
+        smtp.wait_for(2 * len(invitees))
+        for address in invitees:
+            _, update = smtp.messages_to(address)
+            assert int(_calendar_of(update)[1]["SEQUENCE"]) == 1
+            assert "a.pdf" in update.part("plain") and "b.pdf" in update.part("plain")
+        time.sleep(3.0)
+        assert len(smtp.received) == 2 * len(invitees)
+    finally:
+        relay.stop()
 
 
 def _calendar_of(mail):

@@ -159,3 +159,28 @@ def test_a_mail_that_cannot_be_built_is_unbuildable_and_the_worker_goes_on():
     finally:
         delivery.stop()
         smtp.stop()
+
+
+def test_the_worker_yields_to_the_relay_niced_batch_and_off_its_pinned_cpu():
+    """The worker runs niced, as SCHED_BATCH (woken by the relay's line it does not preempt
+    the relay), and a relay pinned to one CPU finds its worker on the others (here this test
+    process stands for the relay)."""
+    usable = os.sched_getaffinity(0)
+    if len(usable) < 2:
+        pytest.skip("one CPU: nowhere else to go")
+    pinned = {min(usable)}
+    smtp = SmtpServer().start()
+    delivery = WorkerDelivery()
+    os.sched_setaffinity(0, pinned)
+    try:
+        envelope = Envelope("kim@example.com", "<pinned-1@example.com>")
+        answer = delivery.send(_settings(smtp), envelope, None, FIELDS, time.time(), lambda: None)
+        assert answer.startswith("250")
+        assert delivery.pid is not None
+        assert os.sched_getscheduler(delivery.pid) == os.SCHED_BATCH
+        assert os.getpriority(os.PRIO_PROCESS, delivery.pid) >= 10
+        assert os.sched_getaffinity(delivery.pid) == usable - pinned
+    finally:
+        os.sched_setaffinity(0, usable)
+        delivery.stop()
+        smtp.stop()

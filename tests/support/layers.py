@@ -135,6 +135,7 @@ PURE_CORE = Layer(
         "relay_server.history.statistics",
         "relay_server.history.usage",
         "relay_server.mail.addresses",
+        "relay_server.mail.pacing",
         "relay_server.mail.settings",
         "relay_server.mail.templates",
         "relay_server.store.commit_stats",

@@ -19,6 +19,7 @@ from relay_server.mail.outbox import (
     OutgoingMail,
     RetryPolicy,
 )
+from relay_server.mail.pacing import Pace
 from relay_server.mail.settings import MAIL_OPTIONS
 from relay_server.mail.templates import Attachment, MailContent, build_message, header_text
 from relay_server.options.options import Options
@@ -387,3 +388,23 @@ def test_a_stand_in_that_is_not_alone_is_not_written_over():
     once = render(fine, "relay@example.com", "RS").for_recipient("k@e.com", "<1@e>", 0.0)
     tampered = once.replace(b"Kim", token.encode(), 1)
     assert substitute(tampered, fine, "b" * 32) is None
+
+
+def test_the_pace_slows_while_the_loop_lags_and_comes_back_when_it_does_not():
+    """Sleeps that end late (the relay's loop busy) widen the gap between tries step by step
+    up to the slowest pace; sleeps on time bring it back to the fastest, never beyond."""
+    pace = Pace(max_per_s=50.0, min_per_s=20.0)
+    assert pace.gap_s == pytest.approx(0.02)
+    pace.note_sleep(0.02, 0.0215)  # 1.5 ms late: on time
+    assert pace.gap_s == pytest.approx(0.02) and pace.slowed == 0
+    pace.note_sleep(0.02, 0.03)  # 10 ms late
+    assert pace.gap_s == pytest.approx(0.025) and pace.slowed == 1
+    for _ in range(20):
+        pace.note_sleep(0.02, 0.05)
+    assert pace.gap_s == pytest.approx(0.05)  # 20 a second at the slowest
+    for _ in range(50):
+        pace.note_sleep(0.02, 0.02)
+    assert pace.gap_s == pytest.approx(0.02)
+    unpaced = Pace(max_per_s=0.0)
+    unpaced.note_sleep(0.0, 1.0)
+    assert unpaced.gap_s == 0.0

@@ -3,6 +3,8 @@ once per change, after it is stored, with the state before it; links come from m
 
 from __future__ import annotations
 
+import hashlib
+import io
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -110,5 +112,68 @@ def test_a_bounced_invitee_is_re_invited_in_one_edit_only_when_asked(tmp_path: P
             ("lee@example.com", False, False), ("kim@example.com", False, False),
         ]  # fmt: skip
         assert again.invitees[1].link_secret not in ("", old_secret)
+    finally:
+        store.close()
+
+
+def test_material_changes_are_told_once_by_the_edit_or_after_the_quiet_time(tmp_path: Path):
+    """Files added and removed reach on_change once per save: with the edit that ends it (the
+    previous state is what the invitees last heard: no files), or, without an edit, once the
+    quiet time has passed since the last change (the timer set once and again if early).
+    A file added and removed again tells no one."""
+    store = TinyDBStore(tmp_path)
+    try:
+        relay = Relay(store, RelayOptions(), hasher=hash_password)
+        seen: list[tuple[str, int, list[str], list[str]]] = []
+        timers: list[tuple[float, object]] = []
+        clock = [time.time()]
+
+        def on_change(reservation, change, previous) -> None:
+            names = [m.name for m in previous.materials] if previous else []
+            seen.append((str(change), reservation.sequence, names,
+                         [m.name for m in reservation.materials]))  # fmt: skip
+
+        reservations = Reservations(
+            relay, on_change=on_change, materials_quiet_s=60.0,
+            call_later=lambda delay, fn: timers.append((delay, fn)), clock=lambda: clock[0],
+        )  # fmt: skip
+        booked = reservations.create(ALICE, {
+            "title": "Pricing", "start": _start(2), "duration_minutes": 30,
+            "time_zone": "Asia/Seoul", "invitees": [{"email": "kim@example.com"}],
+        }, clock[0])  # fmt: skip
+        seen.clear()
+
+        def upload(name: str) -> str:
+            data = name.encode()
+            offer = {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            return reservations.add_material(
+                ALICE, booked.id, offer, io.BytesIO(data), clock[0]
+            ).file_id
+
+        upload("a.pdf")
+        upload("b.pdf")
+        assert seen == [] and len(timers) == 1  # one timer for both
+        reservations.edit(ALICE, booked.id, {"title": "Pricing"}, clock[0])  # the save's edit
+        assert seen == [("updated", 1, [], ["a.pdf", "b.pdf"])]
+        timers.pop()[1]()  # fires after the edit told everything: nothing more
+        assert len(seen) == 1
+
+        third = upload("c.pdf")
+        clock[0] += 30
+        reservations.remove_material(ALICE, booked.id, third, clock[0])
+        clock[0] += 40  # 70 s after the first change, 40 after the last
+        timers.pop()[1]()
+        assert len(seen) == 1 and timers and timers[0][0] == pytest.approx(20)
+        clock[0] += 20
+        timers.pop()[1]()  # changed and changed back: no update
+        assert len(seen) == 1 and not timers
+        assert reservations.owned(ALICE, booked.id).materials_heard is None
+
+        upload("d.pdf")
+        clock[0] += 60
+        timers.pop()[1]()
+        assert seen[1] == ("updated", 2, ["a.pdf", "b.pdf"], ["a.pdf", "b.pdf", "d.pdf"])
+        view = reservations.view(reservations.owned(ALICE, booked.id))
+        assert "materials_heard" not in view and view["sequence"] == 2
     finally:
         store.close()
