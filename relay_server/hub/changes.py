@@ -26,10 +26,15 @@ logger = logging.getLogger(__name__)
 
 TOPIC = "changed"
 # The shared tables whose changes the other nodes read at once.
-SHARED_TABLES = ("accounts", "options", "audit", "reservations")
+SHARED_TABLES = (
+    "accounts", "tokens", "options", "audit", "reservations",
+    "invitations", "favourites", "agent_data",
+)  # fmt: skip
 
 # A domain's listener: the ids of its table that changed, or None (read everything again).
 ChangeListener = Callable[[list[int] | None], None]
+# ``SharedChanges.listen``, as handed to the routes whose domains cache a shared table.
+Listen = Callable[[str, ChangeListener], None]
 
 
 class SharedChanges:
