@@ -51,7 +51,6 @@ from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
 
 logger = logging.getLogger(__name__)
-REMINDER_CLAIM_S = 2 * 86400.0  # a reminder slot's claim outlives its reminder window
 
 TICK_S = 1.0
 OUTBOX_CLEANUP_S = 3600.0
@@ -177,9 +176,10 @@ def run(
         reservation_mailer, reservations.every,
         lambda: int(settings.get("mail.reminder_minutes")),
         # Several nodes hold every reservation: one of them sends its reminders.
-        claim=lambda reservation: relay.hub.claim(
-            "reminder", reminder_slot(reservation), relay.hub.node_id, REMINDER_CLAIM_S
+        claim=lambda reservation, ttl_s: relay.hub.claim(
+            "reminder", reminder_slot(reservation), relay.hub.node_id, ttl_s
         ),
+        before_queue=outbox.learn_others if shared_changes is not None else lambda: None,
     )  # fmt: skip
 
     def reservation_changed(
