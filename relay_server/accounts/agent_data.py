@@ -34,6 +34,19 @@ class AgentData:
             doc["username"]: doc.doc_id for doc in store.all(AGENT_DATA)
         }
 
+    def changed(self, doc_ids: list[int] | None) -> None:
+        """Several nodes: another node wrote these rows (the store has read them again; all
+        for ``None``): an account's first row written there is found here too."""
+        if doc_ids is None:
+            self._doc_ids = {doc["username"]: doc.doc_id for doc in self.store.all(AGENT_DATA)}
+            return
+        for doc_id in doc_ids:
+            doc = self.store.get(AGENT_DATA, doc_id)
+            if doc is not None:
+                self._doc_ids.setdefault(doc["username"], doc_id)
+            else:
+                self._doc_ids = {u: i for u, i in self._doc_ids.items() if i != doc_id}
+
     def _doc(self, username: str) -> dict[str, Any]:
         doc_id = self._doc_ids.get(username)
         doc = self.store.get(AGENT_DATA, doc_id) if doc_id is not None else None

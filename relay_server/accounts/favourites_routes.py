@@ -16,10 +16,11 @@ from collections.abc import Callable
 import bottle
 import gevent
 
-from relay_server.accounts.favourites import Favourites
+from relay_server.accounts.favourites import FAVOURITES, Favourites
 from relay_server.accounts.favourites_rules import FavouritesError
 from relay_server.errors import Refused
 from relay_server.files.transfers import MAX_TYPE_CHARS
+from relay_server.hub.changes import Listen
 from relay_server.sessions.relay import Relay
 from relay_server.web.authorization import bearer_principal
 from relay_server.web.http_bodies import json_body, json_route
@@ -33,10 +34,15 @@ MAX_SMALL_BODY_BYTES = 8 * 1024
 
 
 def install_favourites_routes(
-    app: bottle.Bottle, relay: Relay, clock: Callable[[], float]
+    app: bottle.Bottle,
+    relay: Relay,
+    clock: Callable[[], float],
+    listen: Listen | None = None,
 ) -> Favourites:
     """Add the routes to the relay's Bottle ``app``; returns the store-backed favourites."""
     favourites = Favourites(relay.store, relay.store.folder / "favourites")
+    if listen is not None:  # several nodes: another node changed rows of the table
+        listen(FAVOURITES, favourites.changed)
     api = json_route()
 
     def username() -> str:

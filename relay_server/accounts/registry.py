@@ -352,6 +352,12 @@ class Accounts:
                     "throttled", "too many unknown tokens from your address; try again later",
                     retry_after_s=wait_s,
                 )  # fmt: skip
+            if budget is not None and (wait_s := budget.relay_wait_s(now)) > 0:
+                raise Refused(
+                    "too_many_unknown_tokens",
+                    "the relay is refusing unknown sign-ins for a moment; try again shortly",
+                    retry_after_s=wait_s,
+                )  # fmt: skip
             entry = self._shared_token(hashed, now)
             if entry is None and budget is not None:
                 budget.missed(address, now)
@@ -460,6 +466,18 @@ class Accounts:
             if principal.username in names or len(accounts) < len(doc_ids):
                 self._checked_at.pop(hashed, None)  # an account removed: recheck them all
         return accounts
+
+    def tokens_changed(self, doc_ids: Sequence[int] | None) -> None:
+        """Another node signed tokens in or out, or removed them (a password reset, a
+        disabled account; the store has read the rows again): those this node holds are
+        read again at their next use, not after :data:`TOKEN_RECHECK_S`."""
+        if doc_ids is None:
+            self._checked_at.clear()
+            return
+        changed = set(doc_ids)
+        for hashed, (_, _, doc_id) in self._principals.items():
+            if doc_id in changed:
+                self._checked_at.pop(hashed, None)
 
     def _require(self, username: str) -> dict[str, Any]:
         account = self.get(username)

@@ -13,9 +13,10 @@ from typing import Any
 
 import bottle
 
-from relay_server.accounts.agent_data import AgentData
+from relay_server.accounts.agent_data import AGENT_DATA, AgentData
 from relay_server.accounts.agent_data_rules import AgentDataError
 from relay_server.errors import Refused
+from relay_server.hub.changes import Listen
 from relay_server.sessions.relay import Relay
 from relay_server.web.authorization import bearer_principal
 from relay_server.web.http_bodies import json_body, json_route
@@ -29,10 +30,15 @@ MAX_PREFERENCES_BODY_BYTES = 4 * 1024
 
 
 def install_agent_data_routes(
-    app: bottle.Bottle, relay: Relay, clock: Callable[[], float]
+    app: bottle.Bottle,
+    relay: Relay,
+    clock: Callable[[], float],
+    listen: Listen | None = None,
 ) -> AgentData:
     """Add the routes to the relay's Bottle ``app``; returns the store-backed data."""
     data = AgentData(relay.store)
+    if listen is not None:  # several nodes: another node changed rows of the table
+        listen(AGENT_DATA, data.changed)
     api = json_route()
 
     def username() -> str:

@@ -14,11 +14,14 @@ Admins log in through the agents' ``POST /api/login`` (same throttle); the page 
 Disabling an account or resetting its password revokes its tokens at once (``Accounts``), and
 here also closes its agent websockets (``4007 account_disabled`` for a disabled account, so the
 page says why; ``4001 unauthorized`` after a password reset), so its chat windows stop at once
-instead of at their next API call.
+instead of at their next API call. With several nodes the admin's node also announces it
+through the hub (``AGENT_SOCKETS_TOPIC``): every other node closes that agent's sockets it holds
+(``follow_agent_socket_notices``), so a session on another node stops at once as well.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +33,7 @@ from relay_server.accounts.registry import Principal
 from relay_server.admin import rules
 from relay_server.admin.online import online_view
 from relay_server.errors import Refused
+from relay_server.hub import HubError
 from relay_server.sessions.relay import Relay
 from relay_server.web.authorization import bearer_principal
 from relay_server.web.http_bodies import json_body, json_route
@@ -37,6 +41,9 @@ from suite.protocol import CloseCode, Role
 from suite.resources import ui_dir
 
 logger = logging.getLogger(__name__)
+
+# The hub notice that closes an agent's sockets on every node: {username, reason, code}.
+AGENT_SOCKETS_TOPIC = "close_agent_sockets"
 
 MAX_BODY_BYTES = 8 * 1024
 
@@ -61,7 +68,9 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
         return {"account": rules.account_view(target(username))}
 
     def close_websockets(username: str, reason: str, code: CloseCode) -> int:
-        return close_agent_sockets(relay, username, reason, code)
+        closed = close_agent_sockets(relay, username, reason, code)
+        announce_agent_sockets_closed(relay, username, reason, code)
+        return closed
 
     route = json_route()
 
@@ -177,3 +186,38 @@ def close_agent_sockets(relay: Relay, username: str, reason: str, code: CloseCod
             member.close(code, reason)
             closed += 1
     return closed
+
+
+def announce_agent_sockets_closed(
+    relay: Relay, username: str, reason: str, code: CloseCode
+) -> None:
+    """Several nodes: tell the others to close ``username``'s agent sockets too (one
+    ``PUBLISH``). A hub that cannot be reached loses the notice (logged): the other nodes'
+    sockets then stop at the agent's next request (its tokens are gone from the database)."""
+    if relay.hub.kind == "local":
+        return
+    text = json.dumps({"username": username, "reason": reason, "code": int(code)})
+    try:
+        relay.hub.announce(AGENT_SOCKETS_TOPIC, text)
+    except HubError as error:
+        logger.warning("agent sockets not closed on the other nodes: %s", error,
+                       extra={"username": username})  # fmt: skip
+
+
+def follow_agent_socket_notices(relay: Relay) -> None:
+    """Close the agent sockets another node's admin closed (a password reset, a disabled
+    account), as that node did."""
+
+    def heard(topic: str, text: str) -> None:
+        if topic != AGENT_SOCKETS_TOPIC:
+            return
+        notice = json.loads(text)
+        code = CloseCode(int(notice["code"]))
+        if code not in (CloseCode.UNAUTHORIZED, CloseCode.ACCOUNT_DISABLED):
+            return  # a notice names only these two
+        closed = close_agent_sockets(relay, str(notice["username"]), str(notice["reason"]), code)
+        if closed:
+            logger.info("agent sockets closed for another node", extra={
+                "username": notice["username"], "sockets_closed": closed})  # fmt: skip
+
+    relay.hub.on_announce(heard)

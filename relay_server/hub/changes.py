@@ -1,11 +1,13 @@
 """Shared documents changed on one node, read again on the others within a second.
 
-Several nodes on one database each keep a copy of the shared tables (accounts, options and
-their audit log, reservations) and their domains keep indexes over them. After a commit that
+Several nodes on one database each keep a copy of the shared tables (:data:`SHARED_TABLES`:
+accounts and their tokens, options and their audit log, reservations, personal invitation
+links, favourites, agent data) and their domains keep indexes over them. After a commit that
 changed rows of those tables, the node announces ``{table: [ids]}`` through the hub (one
 ``PUBLISH`` per commit, not per change); every other node reads those rows again from the
 store (one query per table) and tells the domains that listen to the table (the options
-take their values again, the accounts recheck their tokens, the reservations re-index).
+take their values again, the accounts recheck their tokens, the reservations and the links
+re-index, the agent data and favourites learn an account's first row).
 
 A node that was down when a notice went out reads everything at its start anyway; a node
 whose subscription was lost hears ``RESYNC`` when it is back and reads the whole tables. A
@@ -26,10 +28,15 @@ logger = logging.getLogger(__name__)
 
 TOPIC = "changed"
 # The shared tables whose changes the other nodes read at once.
-SHARED_TABLES = ("accounts", "options", "audit", "reservations")
+SHARED_TABLES = (
+    "accounts", "tokens", "options", "audit", "reservations",
+    "invitations", "favourites", "agent_data",
+)  # fmt: skip
 
 # A domain's listener: the ids of its table that changed, or None (read everything again).
 ChangeListener = Callable[[list[int] | None], None]
+# ``SharedChanges.listen``, as handed to the routes whose domains cache a shared table.
+Listen = Callable[[str, ChangeListener], None]
 
 
 class SharedChanges:

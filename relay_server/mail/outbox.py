@@ -100,9 +100,13 @@ class OutgoingMail:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def new_message_id(domain: str) -> str:
-    """A stable Message-ID, made once when a mail is queued and kept for every try."""
-    return f"<{secrets.token_hex(16)}@{domain or 'remotesales.invalid'}>"
+def new_message_id(domain: str, key: str = "") -> str:
+    """A stable Message-ID, made once when a mail is queued and kept for every try; a mail
+    queued once by its ``meta["key"]`` gets one made from the key, so that two nodes that
+    both queued it (a race past a claim's lease) send one message as far as the recipient's
+    mail program is concerned."""
+    unique = hashlib.sha256(key.encode()).hexdigest()[:32] if key else secrets.token_hex(16)
+    return f"<{unique}@{domain or 'remotesales.invalid'}>"
 
 
 # How long a node holds a mail it sends (row_claims): longer than any SMTP conversation and
@@ -184,7 +188,7 @@ class Outbox:
         mail_id = secrets.token_hex(8)
         doc = {
             "id": mail_id,
-            "message_id": new_message_id(message_domain),
+            "message_id": new_message_id(message_domain, str(mail.meta.get("key") or "")),
             "owner": mail.owner,
             "ref": mail.ref,
             "kind": mail.kind,
@@ -211,6 +215,21 @@ class Outbox:
         self._schedule(mail_id, now)
         self.on_enqueued()
         return mail_id
+
+    def learn_others(self) -> None:
+        """Several nodes: read the outbox again and learn the mails other nodes queued since
+        (their keys, for :meth:`has_key`; their views); this node's own are kept as it has
+        them, and nothing learnt is scheduled here (a dead node's mails: :meth:`adopt`)."""
+        self.store.refresh(OUTBOX, None)
+        for doc in self.store.all(OUTBOX):
+            if doc["id"] in self._mails:
+                continue
+            self._mails[doc["id"]] = dict(doc)
+            self._doc_ids[doc["id"]] = doc.doc_id
+            if (doc.get("meta") or {}).get("key"):
+                self._keys.add(doc["meta"]["key"])
+            if doc.get("content") in self._content_users:
+                self._content_users[doc["content"]] += 1
 
     def has_key(self, key: str) -> bool:
         """Whether a mail with ``meta["key"] == key`` was ever queued (kept until cleaned up):

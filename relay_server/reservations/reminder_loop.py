@@ -5,6 +5,16 @@ The rules are in ``relay_server/reservations/reminders.py``; the mails in
 ``MAX_SLEEP_S`` (so a reservation booked or moved meanwhile is seen within that time even if
 nobody calls :meth:`ReminderLoop.wake`), and checks once at start-up: a relay restarted inside
 a reminder's window sends it then.
+
+Several nodes hold every reservation; one of them queues a start's reminders. Its claim in the
+hub is a **lease** (:data:`REMINDER_LEASE_S`) while it queues them, made long
+(:data:`REMINDER_DONE_S`) once they are durable. A node that dies between its claim and that
+commit leaves a lease that expires by itself: another node asks again after the lease (it
+remembers a claim held elsewhere only that long), takes the claim, reads the outbox again
+(``before_queue``: the mails the first node may have committed after all) and queues only what
+is missing, each reminder once by its key; its Message-ID is made from that key, so a
+reminder queued twice in a race (a node stalled past its lease) is one message to the
+recipient's mail program too.
 """
 
 from __future__ import annotations
@@ -24,6 +34,10 @@ from relay_server.reservations.reminders import due_reminders, next_reminder_at
 logger = logging.getLogger(__name__)
 
 MAX_SLEEP_S = 30.0
+# A node's claim on a start's reminders while it queues them (a claim, a query, a commit):
+# another node takes it over this long after a node died holding it.
+REMINDER_LEASE_S = 10.0
+REMINDER_DONE_S = 2 * 86400.0  # the reminders are queued: longer than their window
 
 
 class ReminderLoop:
@@ -33,9 +47,12 @@ class ReminderLoop:
         mailer: queues the mails (each once).
         reservations: every reservation the relay holds (the reservation store's list).
         minutes: the current ``mail.reminder_minutes`` (read on every pass).
-        claim: whether this node sends a reservation's reminders for its current start
-            (several nodes hold every reservation: the hub's claim picks one); a reservation
-            another node claimed is not asked about again.
+        claim: whether this node sends a reservation's reminders for its current start,
+            held for the seconds given (several nodes hold every reservation: the hub's claim
+            picks one); a claim held elsewhere is asked about again after
+            :data:`REMINDER_LEASE_S` (its node may have died before queuing).
+        before_queue: called after a claim, before queuing: the outbox reads what other
+            nodes queued (a node that died after its commit).
     """
 
     def __init__(
@@ -45,11 +62,14 @@ class ReminderLoop:
         minutes: Callable[[], int],
         clock: Callable[[], float] = time.time,
         max_sleep_s: float = MAX_SLEEP_S,
-        claim: Callable[[Reservation], bool] = lambda reservation: True,
+        claim: Callable[[Reservation, float], bool] = lambda reservation, ttl_s: True,
+        before_queue: Callable[[], None] = lambda: None,
     ):
         self.mailer = mailer
         self.claim = claim
-        self._elsewhere: set[str] = set()  # reminder_slot()s another node claimed
+        self.before_queue = before_queue
+        # reminder_slot()s another node claimed -> when to ask again (its lease may lapse)
+        self._elsewhere: dict[str, float] = {}
         self.reservations = reservations
         self.minutes = minutes
         self.clock = clock
@@ -66,16 +86,23 @@ class ReminderLoop:
         reservations = list(self.reservations())
         ids: list[str] = []
 
+        now_s = now.timestamp()
+        self._elsewhere = {slot: t for slot, t in self._elsewhere.items() if t > now_s}
+
         def reminded(reservation: Reservation) -> bool:
             return reminder_slot(reservation) in self._elsewhere or self.mailer.reminded(
                 reservation, minutes
             )
 
         for reservation in due_reminders(reservations, now, lead, reminded):
-            if not self.claim(reservation):
-                self._elsewhere.add(reminder_slot(reservation))
+            if not self.claim(reservation, REMINDER_LEASE_S):
+                self._elsewhere[reminder_slot(reservation)] = now_s + REMINDER_LEASE_S
                 continue
-            queued = self.mailer.remind(reservation, minutes)
+            self.before_queue()
+            queued = [] if self.mailer.reminded(reservation, minutes) else (
+                self.mailer.remind(reservation, minutes)  # durable when it returns
+            )  # fmt: skip
+            self.claim(reservation, REMINDER_DONE_S)  # the other nodes stop asking
             ids += queued
             logger.info("reminders queued",
                         extra={"reservation": reservation.id, "mails": len(queued)})  # fmt: skip
@@ -83,6 +110,8 @@ class ReminderLoop:
         wait_s = self.max_sleep_s
         if following is not None:
             wait_s = min(wait_s, max(0.0, (following - now).total_seconds()))
+        if self._elsewhere:  # ask again when a claim held elsewhere lapses
+            wait_s = min(wait_s, max(0.0, min(self._elsewhere.values()) - now_s))
         return ids, wait_s
 
     def start(self) -> None:

@@ -171,6 +171,7 @@ class Relay(Takeover):
         self.handover = HistoryHandover(store, self.notes, self.history, self.usage)
         self.handover.recover(LIVE_SESSIONS)
         self._live_doc_ids: dict[str, int] = {}
+        store.on_fenced(self.fenced_out)  # several nodes: a session taken over meanwhile
         live = store.all(LIVE_SESSIONS)
         self._restore_unowned(live)
         # A session that ended while its board's removal was not yet written (a crash).

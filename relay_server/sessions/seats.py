@@ -57,6 +57,9 @@ class Seats(ChatSockets):
     def drop_files(self, session_id: str) -> None:
         raise NotImplementedError
 
+    def ensure_owned(self, session_id: str) -> bool:
+        raise NotImplementedError
+
     def _load_invitations(self) -> None:
         """Personal invitation links: kept in the store (a link mailed ahead outlives a
         restart)."""
@@ -66,6 +69,20 @@ class Seats(ChatSockets):
             invitation = Invitation.from_record(doc)
             self.invitations.restore(invitation)
             self._invitation_doc_ids[invitation.id] = doc.doc_id
+
+    def invitations_changed(self, doc_ids: list[int] | None) -> None:
+        """Several nodes: another node issued, used, revoked or closed these links (the store
+        has read the rows again; all for ``None``): this node's index follows, so a link
+        issued there opens here, and a session taken over here keeps its links' states."""
+        if doc_ids is None:
+            self._load_invitations()
+            return
+        for doc_id in doc_ids:
+            doc = self.store.get(INVITATIONS, doc_id)
+            if doc is not None:
+                invitation = Invitation.from_record(doc)
+                self.invitations.restore(invitation)
+                self._invitation_doc_ids[invitation.id] = doc_id
 
     # -- personal invitation links -----------------------------------------------------------
 
@@ -150,6 +167,8 @@ class Seats(ChatSockets):
         except InvitationError as error:
             raise Refused(str(error.problem), error.message) from None
         session = self.directory.sessions.get(invitation.session_id)
+        if session is None and self.ensure_owned(invitation.session_id):
+            session = self.directory.sessions.get(invitation.session_id)  # its node died
         if session is None:
             raise Refused("invitation_closed", "The meeting of this invitation has ended.")
         try:

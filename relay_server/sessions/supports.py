@@ -414,6 +414,19 @@ class SupportDirectory:
             self._by_customer_token.pop(customer.token, None)
         self.sessions.pop(session.id, None)
 
+    def forget(self, session_id: str) -> SupportSession | None:
+        """Drop a live session from this node without ending it: another node took it over
+        (this one stalled past its lease). Its code stays claimed in the hub for the new
+        owner: a join by it here is sent there."""
+        session = self.sessions.pop(session_id, None)
+        if session is None:
+            return None
+        if session.icon is not None and self._by_icon.get(session.icon) == session.id:
+            self._by_icon.pop(session.icon)
+        for customer in session.customers:
+            self._by_customer_token.pop(customer.token, None)
+        return session
+
     def expire_codes(self, now: float) -> list[SupportSession]:
         """Retire codes past their lifetime; returns the sessions left without one (the agent
         renews). Wrong codes typed anywhere never retire a code."""

@@ -22,6 +22,7 @@ from relay_server.sessions.admission import Admission
 from relay_server.sessions.chat_log import ChatLog, chat_table
 from relay_server.sessions.supports import SupportSession
 from relay_server.store import Document
+from suite.protocol import CloseCode
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,10 @@ class Takeover(Admission):
         owner = self.hub.take_session(session_id, SESSION_LEASE_S)
         if owner != self.hub.node_id:
             raise _wrong_node(session_id, owner)
+        # Fencing: from here on the old owner's commits skip the session's rows (a node that
+        # stalled past its lease and wakes); what it committed before is read after this.
+        self.store.fence(session_id)
+        doc = self.store.lookup(LIVE_SESSIONS, "id", session_id, fresh=True) or doc
         if session_id in self.directory.sessions:  # another greenlet's request took it over
             return False
         # From here to the end nothing yields: one greenlet restores the session, once.
@@ -108,6 +113,21 @@ class Takeover(Admission):
             action(*args)
         except HubError as error:
             logger.warning("%s", error)
+
+    def fenced_out(self, session_ids: set[str]) -> None:
+        """A commit of this node skipped these sessions' rows: another node took them over
+        while this one stalled. They are dropped here (not ended); their sockets close
+        ``1001 wrong_node`` and reconnect to the new owner through the balancer."""
+        for session_id in session_ids:
+            if self.directory.forget(session_id) is None:
+                continue
+            self._chats.pop(session_id, None)
+            self._live_doc_ids.pop(session_id, None)
+            reason = f"wrong_node: {session_id} is served by another relay node"
+            self.rooms.close_room(session_id, CloseCode.GOING_AWAY, reason)
+            self.screens.end(session_id, CloseCode.GOING_AWAY, reason)
+            logger.warning("session %s was taken over by another node; dropped here",
+                           session_id, extra={"session_id": session_id})  # fmt: skip
 
     def hand_over_all(self) -> None:
         """A draining node (SIGTERM) drops its lease: another node takes its sessions over

@@ -93,6 +93,17 @@ class Store(Protocol):
         the data (nobody else to tell)."""
         ...
 
+    def fence(self, session_id: str) -> None:
+        """This node takes a live session over: from now on another node's commits skip the
+        session's rows (``chat:<id>``, its ``live_sessions`` row...). A no-op where one
+        process owns the data."""
+        ...
+
+    def on_fenced(self, listener: Callable[[set[str]], None]) -> None:
+        """Call ``listener`` with the sessions whose rows a commit of this node skipped
+        (another node took them over). Never called where one process owns the data."""
+        ...
+
     def claim(self, table: str, doc_id: int, ttl_s: float, take_from: Collection[str] = ()) -> bool:
         """Work on an existing row for ``ttl_s`` (a mail being sent): True when this node
         holds it, False when another node does or the row is gone. Atomic across nodes.

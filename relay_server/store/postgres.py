@@ -54,6 +54,22 @@ _UPSERT = (
     "ON CONFLICT (tbl, id) DO UPDATE SET doc = excluded.doc"
 )
 _DELETE = "DELETE FROM documents WHERE tbl = %s AND id = %s"
+# A session's rows (fencing): written only while no other node took the session over since.
+_NOT_FENCED = (
+    "NOT EXISTS (SELECT 1 FROM (SELECT node FROM session_fences WHERE session_id = %(sid)s "
+    "FOR SHARE) f WHERE f.node <> %(node)s)"
+)
+_FENCED_UPSERT = (
+    "INSERT INTO documents (tbl, id, doc) SELECT %(tbl)s, %(id)s, %(doc)s::json "
+    f"WHERE {_NOT_FENCED} ON CONFLICT (tbl, id) DO UPDATE SET doc = excluded.doc"
+)
+_FENCED_DELETE = f"DELETE FROM documents WHERE tbl = %(tbl)s AND id = %(id)s AND {_NOT_FENCED}"
+_FENCED_DROP = f"DELETE FROM documents WHERE tbl = %(tbl)s AND {_NOT_FENCED}"
+LIVE_SESSIONS_TABLE = "live_sessions"
+_FENCE = (
+    "INSERT INTO session_fences (session_id, node) VALUES (%s, %s) "
+    "ON CONFLICT (session_id) DO UPDATE SET node = excluded.node"
+)
 # A block of ids: the first reservation starts above the table's highest stored id (a
 # database migrated from TinyDB, or written before table_ids existed).
 _RESERVE = (
@@ -169,6 +185,8 @@ class PostgresStore:
         self._synced = 0
         self._watchers: list[tuple[frozenset[str], Callable[[dict[str, list[int]]], None]]] = []
         self._in_flight: list[dict[tuple[str, int], Any]] = []  # changes being committed
+        self._live_rows: dict[int, str] = {}  # live_sessions row -> its session (fencing)
+        self._on_fenced: list[Callable[[set[str]], None]] = []
 
     def _table(self, table: str) -> dict[int, dict[str, Any]]:
         """The table's documents, read from the database on first use."""
@@ -328,7 +346,10 @@ class PostgresStore:
         self._changed(table, doc_id, doc)
 
     def remove(self, table: str, doc_id: int) -> None:
-        if self._table(table).pop(doc_id, None) is not None:
+        doc = self._table(table).pop(doc_id, None)
+        if doc is not None:
+            if table == LIVE_SESSIONS_TABLE:  # its session, for the fenced delete
+                self._live_rows[doc_id] = str(doc.get("id", ""))
             self._changed(table, doc_id, None)
 
     def drop_table(self, table: str) -> None:
@@ -358,6 +379,7 @@ class PostgresStore:
     def sync(self) -> int:
         """Commit every change so far in one transaction; returns the sequence number reached."""
         upto = self._appended
+        lost: set[str] = set()  # sessions another node took over: their rows were skipped
         pending, self._pending = self._pending, {}
         dropped, self._dropped = self._dropped, []
         if pending or dropped:
@@ -365,20 +387,43 @@ class PostgresStore:
             # while this one waits for the database.
             upserts = []
             deletes = []
+            fenced: list[dict[str, Any]] = []  # a session's rows: see session_fences
+            fenced_deletes: list[dict[str, Any]] = []
             for (table, doc_id), doc in pending.items():
-                if doc is None:
+                sid = self._session_of(table, doc_id, doc)
+                if sid is not None:
+                    row = {"tbl": table, "id": doc_id, "sid": sid, "node": self.node_id}
+                    if doc is None:
+                        fenced_deletes.append(row)
+                    else:
+                        fenced.append({**row, "doc": _dumps(doc)})
+                elif doc is None:
                     deletes.append((table, doc_id))
                 else:
                     upserts.append((table, doc_id, _dumps(doc)))
+            drops = [{"tbl": t, "sid": t.split(":", 1)[1], "node": self.node_id}
+                     for t in dropped if ":" in t]  # fmt: skip
+            plain_drops = [t for t in dropped if ":" not in t]
             self._in_flight.append(pending)
             try:
                 with self.pool.connection() as conn, conn.cursor() as cursor:
-                    if dropped:
-                        cursor.execute("DELETE FROM documents WHERE tbl = ANY(%s)", (dropped,))
+                    if plain_drops:
+                        cursor.execute("DELETE FROM documents WHERE tbl = ANY(%s)", (plain_drops,))
+                    if drops:
+                        cursor.executemany(_FENCED_DROP, drops)
                     if upserts:
                         cursor.executemany(_UPSERT, upserts)
                     if deletes:
                         cursor.executemany(_DELETE, deletes)
+                    if fenced:
+                        cursor.executemany(_FENCED_UPSERT, fenced)
+                        if cursor.rowcount < len(fenced):  # some rows were not written
+                            lost = self._fenced_sessions(cursor, fenced)
+                    if fenced_deletes:
+                        cursor.executemany(_FENCED_DELETE, fenced_deletes)
+                        lost |= self._fenced_sessions(cursor, fenced_deletes) if (
+                            cursor.rowcount < len(fenced_deletes)) else set()  # fmt: skip
+                    lost |= self._fenced_sessions(cursor, drops) if drops else set()
             except BaseException:
                 # Not committed: keep the changes for the next attempt (later ones win).
                 self._pending = {**pending, **self._pending}
@@ -389,7 +434,54 @@ class PostgresStore:
         self._synced = max(self._synced, upto)
         if pending and self._watchers:
             self._tell_watchers(pending)
+        if lost:
+            self._fenced_out(lost)
         return upto
+
+    # -- fencing: a session another node took over ----------------------------------------
+
+    def _session_of(self, table: str, doc_id: int, doc: dict[str, Any] | None) -> str | None:
+        """The live session a row belongs to (its rows are fenced), else None."""
+        if ":" in table:
+            return table.split(":", 1)[1]
+        if table != LIVE_SESSIONS_TABLE:
+            return None
+        if doc is None:
+            return self._live_rows.pop(doc_id, None)
+        self._live_rows[doc_id] = str(doc.get("id", ""))
+        return self._live_rows[doc_id]
+
+    def _fenced_sessions(self, cursor: Any, rows: list[dict[str, Any]]) -> set[str]:
+        """Of these rows' sessions, those another node took over (their rows were skipped)."""
+        sids = sorted({row["sid"] for row in rows})
+        cursor.execute(
+            "SELECT session_id FROM session_fences WHERE session_id = ANY(%s) AND node <> %s",
+            (sids, self.node_id),
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+    def fence(self, session_id: str) -> None:
+        """This node takes ``session_id`` over: from now on only its commits write the
+        session's rows (committed at once, before the session is read)."""
+        with self.pool.connection() as conn:
+            conn.execute(_FENCE, (session_id, self.node_id))
+
+    def on_fenced(self, listener: Callable[[set[str]], None]) -> None:
+        """Call ``listener`` with the sessions whose rows a commit of this node skipped:
+        another node took them over (this node stalled past its lease)."""
+        self._on_fenced.append(listener)
+
+    def _fenced_out(self, sessions: set[str]) -> None:
+        logger.error("rows of sessions another node took over were not written",
+                     extra={"sessions": sorted(sessions)})  # fmt: skip
+        for table in [t for t in self._tables if ":" in t and t.split(":", 1)[1] in sessions]:
+            self._tables.pop(table, None)  # this node's copy is not the database's any more
+            self._next_ids.pop(table, None)
+        for listener in self._on_fenced:
+            try:
+                listener(sessions)
+            except Exception:
+                logger.exception("a fencing listener failed")
 
     def _tell_watchers(self, committed: dict[tuple[str, int], Any]) -> None:
         for tables, listener in self._watchers:

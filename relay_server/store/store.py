@@ -144,6 +144,12 @@ class TinyDBStore:
     ) -> None:
         """Never called: one relay owns the folder, nobody else to tell."""
 
+    def fence(self, session_id: str) -> None:
+        """Nothing to fence: one relay owns the folder."""
+
+    def on_fenced(self, listener: Callable[[set[str]], None]) -> None:
+        """Never called: one relay owns the folder."""
+
     def claim(self, table: str, doc_id: int, ttl_s: float, take_from: Collection[str] = ()) -> bool:
         """One relay per folder: every row that exists is this relay's to work on."""
         return self.get(table, doc_id) is not None

@@ -31,6 +31,7 @@ from relay_server.files.routes import install_file_routes
 from relay_server.history.routes import install_history_routes
 from relay_server.history.statistics_routes import install_statistics_routes
 from relay_server.hub import HubError
+from relay_server.hub.changes import Listen
 from relay_server.reservations.routes import install_reservation_routes
 from relay_server.reservations.service import Reservations
 from relay_server.sessions.access_codes import CODE_DIGITS, normalize_code
@@ -68,6 +69,7 @@ def build_app(
     health_details: bool = False,
     reservations: Reservations | None = None,
     commit_stats: Callable[[], dict[str, Any]] | None = None,
+    listen: Listen | None = None,
 ) -> bottle.Bottle:
     """The relay's Bottle app.
 
@@ -78,6 +80,8 @@ def build_app(
             without it only to an admin's bearer token.
         reservations: the reservation store (A11); the server passes its own so that the
             mailer and the reminders follow it, else one is made here.
+        listen: several nodes: ``SharedChanges.listen`` (hub/changes.py), so that the agent
+            data and favourites follow another node's changes of their rows.
         commit_stats: the group committer's counters (``store`` in ``/health``'s details).
     """
     app = bottle.Bottle()
@@ -421,9 +425,9 @@ def build_app(
 
     install_file_routes(app, relay, clock)  # files both ways (P4)
     # Short messages and preferences follow the account (A9): /api/me/short_messages, ...
-    install_agent_data_routes(app, relay, clock)
+    install_agent_data_routes(app, relay, clock, listen)
     # Favourite links and documents follow the account too (A9, CH7): /api/me/favourites/...
-    install_favourites_routes(app, relay, clock)
+    install_favourites_routes(app, relay, clock, listen)
     # One-time viewer (P1, P10): tickets, downloads with the ticket inside, redemption.
     install_viewer_routes(
         app, relay, viewer_builds or ViewerBuilds(None), clock, client_ip, relay_url

@@ -78,6 +78,8 @@ HTTP_STATUS: dict[str, int] = {
     # several relay nodes (docs/architecture.md): the session lives on another node; the hub
     # (Redis) cannot be reached
     "wrong_node": 409, "hub_unavailable": 503,
+    # unknown bearer tokens past the relay-wide budget (accounts/token_budget.py)
+    "too_many_unknown_tokens": 503,
 }  # fmt: skip
 """The HTTP status of every error code the relay's API answers (docs/protocol.md, *HTTP API*)."""
 

@@ -20,7 +20,7 @@ from gevent.event import Event
 
 from relay_server.accounts.passwords import hash_password
 from relay_server.accounts.token_budget import UnknownTokenBudget
-from relay_server.admin.routes import close_agent_sockets
+from relay_server.admin.routes import close_agent_sockets, follow_agent_socket_notices
 from relay_server.hub import Hub, HubError
 from relay_server.hub.changes import SharedChanges
 from relay_server.mail.adoption import ADOPT_POLL_S, MailAdoption
@@ -51,7 +51,6 @@ from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
 
 logger = logging.getLogger(__name__)
-REMINDER_CLAIM_S = 2 * 86400.0  # a reminder slot's claim outlives its reminder window
 
 TICK_S = 1.0
 OUTBOX_CLEANUP_S = 3600.0
@@ -120,6 +119,9 @@ def run(
     )
     if store.kind != "tinydb":  # an unknown token costs a database query: budgeted
         relay.accounts.unknown_tokens = UnknownTokenBudget(relay.hub)
+    shared_changes = None
+    if store.kind != "tinydb" and relay.hub.kind != "local":  # several nodes on one database
+        shared_changes = SharedChanges(store, relay.hub)
     app = build_app(
         relay,
         trusted_proxy_hops=config.trusted_proxy_hops,
@@ -127,6 +129,7 @@ def run(
         health_details=config.health_details,
         reservations=reservations,
         commit_stats=committer.stats.snapshot,
+        listen=shared_changes.listen if shared_changes is not None else None,
     )
     # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
     outbox = Outbox(store, config.mail_retry, node=relay.hub.node_id)
@@ -155,9 +158,7 @@ def run(
     install_option_routes(
         app, relay.accounts, settings, committer.wait_durable, time.time, options_changed
     )
-    shared_changes = None
-    if store.kind != "tinydb" and relay.hub.kind != "local":  # several nodes on one database
-        shared_changes = SharedChanges(store, relay.hub)
+    if shared_changes is not None:
         _follow_shared_changes(shared_changes, relay, settings, options_changed)
     sender.start()
     # Reservations' mail (C3): invitations, updates, cancellations and reminders. The
@@ -180,9 +181,10 @@ def run(
         reservation_mailer, reservations.every,
         lambda: int(settings.get("mail.reminder_minutes")),
         # Several nodes hold every reservation: one of them sends its reminders.
-        claim=lambda reservation: relay.hub.claim(
-            "reminder", reminder_slot(reservation), relay.hub.node_id, REMINDER_CLAIM_S
+        claim=lambda reservation, ttl_s: relay.hub.claim(
+            "reminder", reminder_slot(reservation), relay.hub.node_id, ttl_s
         ),
+        before_queue=outbox.learn_others if shared_changes is not None else lambda: None,
     )  # fmt: skip
 
     def reservation_changed(
@@ -392,6 +394,9 @@ def _follow_shared_changes(
 
     changes.listen("options", lambda doc_ids: options_changed(settings.reload()))
     changes.listen("accounts", accounts_changed)
+    changes.listen("tokens", relay.accounts.tokens_changed)
+    changes.listen("invitations", relay.invitations_changed)
+    follow_agent_socket_notices(relay)  # a password reset there closes the sockets here
 
 
 def _adopt_mail_forever(

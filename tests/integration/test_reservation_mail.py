@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
@@ -17,6 +18,7 @@ from relay_server.reservations.model import (
     ReservationChange,
     ReservationStatus,
 )
+from relay_server.reservations.reminder_loop import REMINDER_DONE_S, REMINDER_LEASE_S
 from tests.support.reservation_mail import MINUTE, RELAY_URL, MailChain, reservation, utc
 from tests.support.smtp_server import Received, SmtpServer
 
@@ -137,12 +139,14 @@ def test_the_reminder_goes_once_to_invitees_and_agent_and_once_after_a_restart(c
 
 def test_a_reminder_another_node_claimed_is_not_queued_here(chain):
     """Several nodes hold every reservation: the node that loses the hub's claim of a
-    reservation's reminders queues none and does not ask again for that start; a moved start
-    is a new claim."""
-    claims: list[str] = []
+    reservation's reminders queues none and does not ask again for that start while the
+    claim's lease may hold; after it, it asks again (the claimant may have died before
+    queuing); the winner claims for the lease, then marks the start done; a moved start is a
+    new claim."""
+    claims: list[tuple[str, float]] = []
 
-    def claim(found):
-        claims.append(found.id)
+    def claim(found, ttl_s):
+        claims.append((found.id, ttl_s))
         return False  # another node has it
 
     chain.reminders.claim = claim
@@ -150,10 +154,15 @@ def test_a_reminder_another_node_claimed_is_not_queued_here(chain):
     chain.at(START - 15 * MINUTE)
     assert chain.reminders.check()[0] == []
     assert chain.reminders.check()[0] == []
-    assert claims == ["res-1"]
+    assert claims == [("res-1", REMINDER_LEASE_S)]
+    chain.at(START - 15 * MINUTE + timedelta(seconds=REMINDER_LEASE_S))  # may have lapsed: ask
+    assert chain.reminders.check()[0] == []
+    assert claims == [("res-1", REMINDER_LEASE_S)] * 2
     chain.reservations[0] = replace(chain.reservations[0], start_utc=START - 5 * MINUTE)
-    chain.reminders.claim = lambda found: True
+    won: list[float] = []
+    chain.reminders.claim = lambda found, ttl_s: won.append(ttl_s) or True
     assert len(chain.reminders.check()[0]) == 3
+    assert won == [REMINDER_LEASE_S, REMINDER_DONE_S]
 
 
 def test_a_relay_down_at_reminder_time_sends_it_once_after_restart_and_never_late(chain, smtp):

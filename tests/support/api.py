@@ -41,15 +41,16 @@ class Api:
         path: str,
         json: Any = None,
         token: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, Any], Message]:
-        """Send one request.
+        """Send one request (``headers``: more of them, e.g. ``X-Forwarded-For``).
 
         Returns:
             (status, body, headers): body is the decoded JSON object, `{}` for an empty body, or
             `{"_text": ...}` when the body is not JSON; headers look up names case-insensitively.
         """
         data = None
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **(headers or {})}
         if json is not None:
             data = dumps(json).encode()
             headers["Content-Type"] = "application/json"

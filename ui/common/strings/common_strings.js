@@ -40,6 +40,7 @@ export const COMMON_STRINGS = Object.freeze({
     "error.session_not_found": "This support session no longer exists.",
     "error.wrong_node": "The relay is moving this session to another server. Try again in a moment.",
     "error.hub_unavailable": "The relay is briefly unavailable. Try again in a moment.",
+    "error.too_many_unknown_tokens": "The relay is busy checking sign-ins. Try again in a moment.",
     "error.unsupported_version": "This page is out of date. Reload it to get the current version.",
 
     "role.agent": "Agent",
@@ -106,6 +107,7 @@ export const COMMON_STRINGS = Object.freeze({
     "error.session_not_found": "이 상담은 더 이상 존재하지 않습니다.",
     "error.wrong_node": "상담을 다른 서버로 옮기는 중입니다. 잠시 후 다시 시도하세요.",
     "error.hub_unavailable": "서버를 잠시 사용할 수 없습니다. 잠시 후 다시 시도하세요.",
+    "error.too_many_unknown_tokens": "서버에 로그인 확인 요청이 몰려 있습니다. 잠시 후 다시 시도하세요.",
     "error.unsupported_version": "이 페이지는 이전 버전입니다. 새로 고침하여 최신 버전을 사용하세요.",
 
     "role.agent": "상담원",
