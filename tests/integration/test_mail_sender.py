@@ -115,7 +115,10 @@ def test_while_chat_commits_the_sender_asks_for_no_commit_of_its_own(tmp_path):
         writer.join(5)
         sender.stop()
         assert sorted(smtp.message_id_counts().values()) == [1] * 20
-        assert committer.stats.asks.get("mail", 0) <= 4, committer.stats.snapshot()["asks"]
+        # Without riding, each of the 20 mails asks two or three times (>= 40). A rider asks
+        # only when no commit of the writer's ends within RIDE_MAX_S: on a loaded machine a
+        # few do (5 seen at load ~20), so the bound is a quarter of the no-ride count.
+        assert committer.stats.asks.get("mail", 0) <= 10, committer.stats.snapshot()["asks"]
         assert committer.stats.waits["mail"] >= 20  # it did wait: on the writer's commits
     finally:
         writing = False
