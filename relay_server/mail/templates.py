@@ -105,10 +105,14 @@ _STYLE = {
 STYLE = _STYLE  # the same look for every mail of the relay (reservations' mails use it)
 
 
-def _who(agent: dict[str, Any]) -> str:
+def agent_label(agent: dict[str, Any], lang: str = "en") -> str:
+    """The agent as a mail's sentence names them: ``Alice Kim (Acme)``; in Korean the company
+    goes first, as a reader says it (``Acme의 Alice Kim`` 상담원이 ...)."""
     name = header_text(str(agent.get("name") or agent.get("username") or ""))
     company = header_text(str(agent.get("company") or ""))
-    return f"{name} ({company})" if company else name
+    if not company:
+        return name
+    return f"{company}의 {name}" if lang == "ko" else f"{name} ({company})"
 
 
 def invitation(
@@ -125,13 +129,13 @@ def invitation(
     """
     words = _INVITATION[lang]
     name = header_text(str(agent.get("name") or agent.get("username") or ""))
-    who = _who(agent)
+    who = agent_label(agent, lang)
     title = header_text(str(agent.get("title") or ""))
     subject = words["subject"].format(name=name)
     contact = " · ".join(
         header_text(str(agent.get(key) or "")) for key in ("phone", "email") if agent.get(key)
     )
-    signature = [who] + ([title] if title else []) + ([contact] if contact else [])
+    signature = [agent_label(agent)] + ([title] if title else []) + ([contact] if contact else [])
     by_code = [words["or"].format(relay_url=relay_url), f"    {code}", ""] if code else []
     note = words["code_note" if code else "link_note"].format(name=name)
     text = "\n".join(

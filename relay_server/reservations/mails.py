@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from relay_server.files.transfers import human_size
-from relay_server.mail.templates import STYLE, Attachment, MailContent, header_text
+from relay_server.mail.templates import STYLE, Attachment, MailContent, agent_label, header_text
 from relay_server.reservations import ics
 from relay_server.reservations.model import Invitee, Reservation
 
@@ -63,7 +63,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "title": "Meeting",
         "button": "Open the meeting page",
         "link_note": "This link is yours alone: it lets one person in. Please do not forward it. "
-        "Open it a little before the start; the agent will let you in.",
+        "Open it a little before the start: you go in as soon as the agent opens the meeting.",
         "calendar": "The attached calendar file adds the meeting to your calendar.",
         "calendar_cancel": "The attached calendar file removes the meeting from your calendar.",
         "agent_footer": "Sent by RemoteSales: a reminder of your own reservation.",
@@ -106,14 +106,14 @@ _WORDS: dict[str, dict[str, Any]] = {
             MailKind.REMINDER: "알림: {title} {time} 시작",
         },
         "intro": {
-            MailKind.INVITATION: "{who} 상담원이 온라인 미팅에 초대했습니다.",
+            MailKind.INVITATION: "{who} 상담원이 고객님을 온라인 미팅에 초대했습니다.",
             MailKind.UPDATED: "{who} 상담원이 초대받으신 미팅의 내용을 변경했습니다.",
             MailKind.CANCELLED: "{who} 상담원이 이 미팅을 취소했습니다. 받으신 링크로는 더 이상 "
             "들어갈 수 없습니다.",
             MailKind.REMINDER: "{who} 상담원과의 미팅이 {minutes}분 후에 시작합니다.",
         },
-        "agent_intro": "예약하신 미팅이 {minutes}분 후에 시작합니다. RemoteSales에서 예약을 열어 "
-        "초대한 분들을 입장시켜 주세요.",
+        "agent_intro": "예약하신 미팅이 {minutes}분 후에 시작합니다. RemoteSales에서 예약을 열면 "
+        "초대한 분들이 바로 입장합니다.",
         "changed": "변경된 내용: {fields}",
         "was": "변경 전: {when}",
         "fields": {
@@ -128,7 +128,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "title": "미팅",
         "button": "미팅 페이지 열기",
         "link_note": "이 링크는 받으신 분만 쓸 수 있는 개인 링크입니다. 다른 분께 전달하지 마세요. "
-        "시작 시간 조금 전에 열어 두시면 상담원이 입장시켜 드립니다.",
+        "시작 시간 조금 전에 열어 두시면 상담원이 미팅을 여는 즉시 자동으로 입장합니다.",
         "calendar": "첨부된 캘린더 파일을 열면 미팅이 캘린더에 추가됩니다.",
         "calendar_cancel": "첨부된 캘린더 파일을 열면 캘린더에서 미팅이 삭제됩니다.",
         "agent_footer": "RemoteSales에서 보낸 예약 알림입니다.",
@@ -217,12 +217,6 @@ def _materials(reservation: Reservation, lang: str) -> list[str]:
     ]
 
 
-def _who(agent: dict[str, Any]) -> str:
-    name = header_text(str(agent.get("name") or agent.get("username") or ""))
-    company = header_text(str(agent.get("company") or ""))
-    return f"{name} ({company})" if company else name
-
-
 def reservation_mail(
     kind: MailKind,
     reservation: Reservation,
@@ -242,7 +236,7 @@ def reservation_mail(
     """
     lang = recipient.language if recipient.language in _WORDS else "en"
     words = _WORDS[lang]
-    who = _who(agent)
+    who = agent_label(agent, lang)
     title = header_text(reservation.title)
     when = when_text(reservation, lang)
     start = reservation.local_start()

@@ -68,7 +68,7 @@ def test_each_invitee_gets_one_invitation_with_their_own_link_and_ics(chain, smt
         assert str(event["URL"]) == link
     kim = smtp.messages_to("kim@example.com")[0]
     assert str(kim.message["Subject"]).startswith("초대: Product demo")
-    assert "Alice Kim (Acme)" in kim.part("plain") and "UTC+01:00" in kim.part("plain")
+    assert "Acme의 Alice Kim 상담원이" in kim.part("plain") and "UTC+01:00" in kim.part("plain")
 
 
 def test_an_edit_reaches_everyone_with_sequence_plus_one_and_a_cancel_with_method_cancel(

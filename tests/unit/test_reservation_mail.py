@@ -170,7 +170,7 @@ def test_mail_words_follow_the_language_and_show_the_offsets():
     mail = reservation_mail(MailKind.INVITATION, reservation, recipient, AGENT, ORGANIZER, NOW)
     assert mail.subject.startswith("초대: Product demo")
     for part in (mail.text, mail.html):
-        assert "Alice Kim (Acme)" in part and "일시" in part and "Prices" in part
+        assert "Acme의 Alice Kim 상담원이 고객님을" in part and "일시" in part and "Prices" in part
         assert "https://r.test/?meet=k" in part
     assert mail.attachments[0].content_type == "text/calendar; method=REQUEST"
 
