@@ -39,6 +39,7 @@ COMPARE_JS = """() => {
   // Per pixel, the largest difference of a channel; "far" ones are more than antialiasing.
   let differ = 0;
   let far = 0;
+  const farAt = [];
   let most = 0;
   const where = [Infinity, Infinity, -Infinity, -Infinity];
   for (let i = 0; i < full.length; i += 4) {
@@ -46,7 +47,9 @@ COMPARE_JS = """() => {
     for (let c = 0; c < 4; c += 1) d = Math.max(d, Math.abs(full[i + c] - layered[i + c]));
     if (d === 0) continue;
     differ += 1;
-    if (d > FAR_PER_CHANNEL) far += 1;
+    if (d > FAR_PER_CHANNEL && far++ < 4) {
+      farAt.push([(i / 4) % canvas.width, Math.floor(i / 4 / canvas.width), d]);
+    }
     most = Math.max(most, d);
     const p = i / 4, x = p % canvas.width, y = Math.floor(p / canvas.width);
     where[0] = Math.min(where[0], x); where[1] = Math.min(where[1], y);
@@ -54,7 +57,8 @@ COMPARE_JS = """() => {
   }
   let ink = 0;
   for (let i = 0; i < full.length; i += 4) if (full[i] !== 255 || full[i + 2] !== 255) ink += 1;
-  return { differ, far, most, where, held, ink, shown: view.board.live().length,
+  return { differ, far, farAt, most, where, held, patch: view.painter.lastPatch,
+           ink, shown: view.board.live().length,
            size: [canvas.width, canvas.height], at: view.painter.at, stats: view.painter.stats,
            view: view.view };
 }"""
@@ -123,7 +127,7 @@ def pages(browser, relay) -> Iterator[tuple[Page, Page]]:
 def _same_pixels(page: Page, held_at_least: int = 1) -> dict:
     _built(page)
     result = page.evaluate(COMPARE_JS.replace("FAR_PER_CHANNEL", str(FAR_PER_CHANNEL)))
-    assert result["far"] == 0, result
+    assert result["far"] == 0, str(result)
     assert result["ink"] > 0, result
     assert result["held"] >= held_at_least, result  # the layer was used, not only a redraw
     return result
@@ -334,3 +338,143 @@ def test_a_layer_drawn_over_frames_keeps_the_pixels_of_a_full_redraw(pages):
         assert ink > result["ink"] / 2, (ink, result)  # the frames meanwhile were not blank
     finally:
         agent.evaluate(f"() => {{ {painter}.budgetMs = 7; }}")
+
+
+def _index(page: Page, element_id: str) -> int:
+    """Where the element is in the drawing order (the same on every side)."""
+    return page.evaluate(
+        "(id) => document.querySelector('[data-testid=wb-canvas]').wbBoard.live()"
+        ".findIndex((e) => e.id === id)",
+        element_id,
+    )
+
+
+def _patched_after(page: Page, before: dict) -> dict:
+    """Wait until the page repaired the layer in place after ``before``; the stats then."""
+    stats = _frame_after(page, "patched", before)
+    assert stats["rebuilt"] == before["rebuilt"], stats  # repaired, not drawn anew
+    return stats
+
+
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_an_edit_below_the_top_repaints_only_its_pixels_with_pan_and_zoom(pages, ratio):
+    """An erase from the other side, a move here and its undo, the undo of an erase, after a
+    pan and during a zoom that shows the layer scaled: each repaints the layer where the
+    element was and is (no new layer), and the canvas keeps the pixels of a full redraw (a
+    repaint that missed the old place leaves its ink: far off)."""
+    agent, customer = pages
+    painter = "document.querySelector('[data-testid=wb-canvas]').wbView.painter"
+    # A part of the board of its own, below what the tests above drew, at the board's own
+    # scale. (Over their stacks of identical elements at a fractional scale, a shifted layer
+    # was seen a pixel off by 97-108 at an edge before any repaint: the pan's own tolerance.)
+    agent.evaluate(
+        f"() => {{ window.devicePixelRatio = {ratio};"
+        " const view = document.querySelector('[data-testid=wb-canvas]').wbView;"
+        " view.view = { x: 0, y: 400, zoom: 1 }; view._fitCanvas(); view.redraw(); }"
+    )
+    mine = f"patch{ratio}_"
+    fill = FILL_JS.replace("fill${i}", mine + "${i}").replace("y = 20 +", "y = 420 +")
+    assert fill != FILL_JS.replace("fill${i}", mine + "${i}")
+    agent.evaluate(fill, 120)
+    wait_same_boards([agent, customer])
+    _settle(agent)
+    held = agent.evaluate(f"() => {painter}.cached.length")
+    _same_pixels(agent, held_at_least=held)
+
+    # The other side erases an element deep in the drawing order.
+    stats = agent.evaluate(STATS_JS)
+    _edit(customer, _index(customer, mine + "12"), "() => ({ deleted: true })")
+    wait_same_boards([agent, customer])
+    stats = _patched_after(agent, stats)
+    assert agent.evaluate(f"() => {painter}.lastPatch.elements") == 1
+    _same_pixels(agent, held_at_least=held - 1)
+
+    # Here, an element from the middle moves far and changes colour, then is undone.
+    _edit(
+        agent,
+        _index(agent, mine + "40"),
+        "(e) => e.points ? { points: e.points.map(([x, y]) => [x + 120, y + 90]) }"
+        " : { x: e.x + 120, y: e.y + 90, color: '#e11d48' }",
+    )
+    stats = _patched_after(agent, stats)
+    _same_pixels(agent, held_at_least=held - 1)
+    agent.evaluate("() => document.querySelector('[data-testid=wb-canvas]').wbBoard.undo()")
+    stats = _patched_after(agent, stats)
+    _same_pixels(agent, held_at_least=held - 1)
+
+    # A pan (the layer shifted), then an erase here and its undo (the element comes back
+    # below the top).
+    canvas = agent.locator("[data-testid=wb-canvas]")
+    canvas.hover()
+    shifted = agent.evaluate(STATS_JS)
+    agent.mouse.wheel(41, 27)
+    stats = _frame_after(agent, "shifted", shifted)
+    _edit(agent, _index(agent, mine + "30"), "() => ({ deleted: true })")
+    stats = _patched_after(agent, stats)
+    _same_pixels(agent, held_at_least=held - 2)
+    agent.evaluate("() => document.querySelector('[data-testid=wb-canvas]').wbBoard.undo()")
+    stats = _patched_after(agent, stats)
+    wait_same_boards([agent, customer])
+    _same_pixels(agent, held_at_least=held - 1)
+
+    # A zoom that has not rested (the layer shown scaled): an erase from the other side is
+    # repaired in the old-scale layer; once the zoom rests, one sharp layer, the same pixels.
+    # The rest that ends the zoom is a minute here (a starved machine must not end it before
+    # the erase arrives), then ended by hand.
+    agent.evaluate(f"() => {{ {painter}.settleMs = 60000; }}")
+    try:
+        scaled = agent.evaluate(STATS_JS)
+        agent.keyboard.down("Control")
+        try:
+            agent.mouse.wheel(0, -60)
+        finally:
+            agent.keyboard.up("Control")
+        _frame_after(agent, "scaled", scaled)
+        assert agent.evaluate(f"() => {painter}.zooming")
+        stats = agent.evaluate(STATS_JS)
+        _edit(customer, _index(customer, mine + "50"), "() => ({ deleted: true })")
+        wait_same_boards([agent, customer])
+        stats = _patched_after(agent, stats)
+        assert agent.evaluate(f"() => {painter}.zooming")
+    finally:
+        agent.evaluate(f"() => {{ {painter}.settleMs = 150; {painter}.settleNow(); }}")
+    agent.evaluate("() => document.querySelector('[data-testid=wb-canvas]').wbView.redraw()")
+    _settle(agent)
+    result = _same_pixels(agent, held_at_least=held - 2)
+    assert result["most"] <= TEXT_SPLIT_LEVELS, result
+
+
+ELLIPSE_JS = """async () => {
+  const { drawElement } = await import('/ui/common/whiteboard/renderer.js');
+  const ellipse = { id: 'e', kind: 'ellipse', version: 1, nonce: 1, deleted: false, z: 1,
+                    color: '#111827', width: 9, x: 20, y: 16, w: 61, h: 37 };
+  const pen = { id: 'p', kind: 'pen', version: 1, nonce: 1, deleted: false, z: 0,
+                color: '#111827', width: 9, points: [[2, 2], [3, 2]] };
+  const draw = (before) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 100; canvas.height = 70;
+    const ctx = canvas.getContext('2d');
+    const style = {};
+    if (before) { drawElement(ctx, pen, null, style); ctx.clearRect(0, 0, 100, 70); }
+    drawElement(ctx, ellipse, null, style);
+    return { cap: ctx.lineCap, join: ctx.lineJoin,
+             pixels: Array.from(ctx.getImageData(0, 0, 100, 70).data) };
+  };
+  const alone = draw(false);
+  const after = draw(true);
+  let differ = 0;
+  for (let i = 0; i < alone.pixels.length; i += 1) {
+    if (alone.pixels[i] !== after.pixels[i]) differ += 1;
+  }
+  return { alone: [alone.cap, alone.join], after: [after.cap, after.join], differ };
+}"""
+
+
+def test_an_ellipse_sets_its_own_caps_and_joins(open_ui):
+    """An ellipse drawn after a round-capped pen stroke is drawn with the outline's caps and
+    joins (the rectangle's), as when it is drawn alone: the same pixels."""
+    page = open_ui("/")
+    got = page.evaluate(ELLIPSE_JS)
+    assert got["alone"] == ["butt", "miter"], got
+    assert got["after"] == ["butt", "miter"], got
+    assert got["differ"] == 0, got

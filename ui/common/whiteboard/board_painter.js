@@ -7,8 +7,11 @@
 // the layer copied 1:1 plus the elements after `k` drawn over it, plus the selection. Elements
 // are immutable copies (every edit makes a new object), so "unchanged" is identity:
 // - the first `k` elements of the new order are the layer's: nothing to redo;
-// - else the layer is redrawn up to the first one that differs (an erased, moved, restyled or
-//   inserted element): it and everything above it are drawn per frame until they settle;
+// - else (an erased, moved, restyled or inserted element: an undo, an eraser, a remote edit)
+//   the layer is repaired where it shows: the device pixels under each copy that went or came
+//   are painted white and the elements touching them drawn again, clipped (a full redraw's
+//   pixels there, nothing changed elsewhere); only a change of the kept elements' order, or
+//   too large a change, draws the layer anew;
 // - elements above `k` unchanged for FOLD_AFTER_MS are folded into the layer (a stroke
 //   being drawn, here or by someone else, stays on top until it is finished);
 // - a pan shifts the layer by whole device pixels (the view's offset is rounded to them, in a
@@ -16,7 +19,7 @@
 // - a zoom shows the layer scaled (the margins that came into view drawn sharp) until the
 //   zoom has rested for ZOOM_SETTLE_MS, then the layer is drawn anew at the new scale;
 // - a new canvas size or pixel ratio, or a picture that arrived, redraws it all.
-// Drawing a layer anew (a board opened, a zoom that rested, an edit deep in the order) or
+// Drawing a layer anew (a board opened, a zoom that rested, an edit too large to repair) or
 // folding many elements at once is spread over frames, BUILD_BUDGET_MS of drawing in each:
 // the new layer is drawn into a second bitmap while the frames show the old one (scaled to
 // the new view, as during the zoom) or, when there is none, the part drawn so far; then the
@@ -24,7 +27,8 @@
 // once, so they go into the layer instead of being drawn on top in every frame.
 // The result is the same pixels as a full redraw (tests/e2e/test_whiteboard_layers.py).
 
-import { drawElements } from "./renderer.js";
+import { exposedRects, mergedRects } from "./device_rects.js";
+import { drawElements, inkBounds } from "./renderer.js";
 
 export const FOLD_AFTER_MS = 250;
 export const ZOOM_SETTLE_MS = 150;
@@ -39,25 +43,12 @@ const MIN_CHUNK = 8;
 // Strokes are antialiased a pixel or so past their bounds: a strip (or the view) takes in the
 // elements this many device pixels outside it, so that a strip and a full redraw agree.
 const CULL_SLACK_PX = 3;
-
-/**
- * The parts of a width x height canvas outside the rectangle [x0, y0, x1, y1) (whole pixels,
- * possibly reaching past the canvas): at most four [x, y, w, h], top and bottom full width.
- */
-export function exposedRects(x0, y0, x1, y1, width, height) {
-  const top = Math.max(0, Math.min(height, y0));
-  const bottom = Math.max(top, Math.min(height, y1));
-  const rects = [];
-  if (top > 0) rects.push([0, 0, width, top]);
-  if (bottom < height) rects.push([0, bottom, width, height - bottom]);
-  if (bottom > top) {
-    const left = Math.max(0, Math.min(width, x0));
-    const right = Math.max(left, Math.min(width, x1));
-    if (left > 0) rects.push([0, top, left, bottom - top]);
-    if (right < width) rects.push([right, top, width - right, bottom - top]);
-  }
-  return rects;
-}
+// An edit below the top repaints the layer where it shows unless more elements than this
+// changed, or the rectangles to repaint cover more than this share of the layer: then
+// the layer is drawn anew (over frames), which costs about the same.
+export const PATCH_MAX_ELEMENTS = 64;
+export const PATCH_MAX_SHARE = 0.5;
+const PATCH_MAX_RECTS = 16;
 
 /** How many leading elements `live` shares with `cached` (by identity, in order). */
 export function sharedPrefix(cached, live) {
@@ -95,7 +86,9 @@ export class BoardPainter {
     this.at = null; // the layer's transform {scale, tx, ty}
     this.build = null; // a layer being drawn anew over several frames
     this.lastBuild = null; // {frames, ms}: how long the last new layer took to be whole
-    this.stats = { full: 0, layered: 0, rebuilt: 0, shifted: 0, scaled: 0, building: 0 };
+    this.patching = true; // false: an edit below the top draws the layer anew (the benchmark)
+    this.lastPatch = null; // {elements, rects, area}: the last edit repaired in the layer (device px)
+    this.stats = { full: 0, layered: 0, rebuilt: 0, shifted: 0, scaled: 0, building: 0, patched: 0 };
     this._stale = false;
     this._folding = false;
     this._bulk = false; // elements arrived whole: shown as they are folded, not on top
@@ -171,9 +164,12 @@ export class BoardPainter {
         }
       } else this._dropBuild();
     }
-    const at = this.at;
     const sized = this.layer && this.layer.width === width && this.layer.height === height;
     let k = sharedPrefix(this.cached, shown);
+    if (k < this.cached.length && sized && key === this.key && !this._stale && !this.build) {
+      if (this._patch(shown, images)) k = this.cached.length;
+    }
+    const at = this.at;
     const intact = sized && key === this.key && k === this.cached.length && !this._stale;
     if (intact && at.scale !== scale && !this._settle) {
       this._paintScaled(ctx, shown, k, transform, images);
@@ -228,6 +224,73 @@ export class BoardPainter {
     this.stats.layered += 1;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     return ctx;
+  }
+
+  // ---------- an edit below the top, repaired where it shows ----------
+
+  /**
+   * An element of the layer changed, went or came back (an undo, an erase, a move, a remote
+   * edit): repaint only the device pixels it covers, before and after, in the layer as it is
+   * (its own transform: also while a zoom shows it scaled). The layer then holds
+   * shown[0, m), m just above the last element it held that is still shown. False (the layer
+   * is drawn anew) when the elements it keeps changed their order or too much changed.
+   */
+  _patch(shown, images) {
+    if (!this.patching) return false;
+    const old = new Map();
+    this.cached.forEach((element, i) => old.set(element, i));
+    let m = 0;
+    for (let i = shown.length - 1; i >= 0; i -= 1) {
+      if (old.has(shown[i])) {
+        m = i + 1;
+        break;
+      }
+    }
+    if (m === 0) return false;
+    const held = shown.slice(0, m);
+    const differ = [];
+    const kept = new Set();
+    let last = -1;
+    for (const element of held) {
+      const i = old.get(element);
+      if (i === undefined) differ.push(element);
+      else if (i < last) return false; // a change of drawing order: not a local repair
+      else {
+        last = i;
+        kept.add(element);
+      }
+    }
+    for (const element of this.cached) if (!kept.has(element)) differ.push(element);
+    if (differ.length > PATCH_MAX_ELEMENTS) return false;
+    const { width, height } = this.layer;
+    const transform = [this.at.scale, 0, 0, this.at.scale, this.at.tx, this.at.ty];
+    const rects = [];
+    let area = 0;
+    for (const element of differ) {
+      const rect = this._deviceRect(inkBounds(element), transform, width, height);
+      if (!rect) continue; // wholly outside the layer
+      rects.push(rect);
+      area += rect[2] * rect[3];
+    }
+    if (area > width * height * PATCH_MAX_SHARE) return false;
+    const merged = mergedRects(rects, PATCH_MAX_RECTS);
+    this._drawStrips(this.layer.getContext("2d"), merged, held, transform, images);
+    this.cached = held;
+    this.lastPatch = { elements: differ.length, rects: merged, area };
+    this.stats.patched += 1;
+    return true;
+  }
+
+  /** The whole device pixels under the board rectangle `box` for `transform`, with
+   * CULL_SLACK_PX around it (antialiasing), clipped to the layer: [x, y, w, h] or null. */
+  _deviceRect(box, transform, width, height) {
+    const [scale, , , , tx, ty] = transform;
+    const slack = CULL_SLACK_PX;
+    const x0 = Math.max(0, Math.floor(box[0] * scale + tx) - slack);
+    const y0 = Math.max(0, Math.floor(box[1] * scale + ty) - slack);
+    const x1 = Math.min(width, Math.ceil(box[2] * scale + tx) + slack);
+    const y1 = Math.min(height, Math.ceil(box[3] * scale + ty) + slack);
+    return x1 > x0 && y1 > y0 ? [x0, y0, x1 - x0, y1 - y0] : null;
   }
 
   /** The board rectangle [left, top, right, bottom] under the device-pixel rectangle

@@ -52,12 +52,15 @@ export function drawElement(ctx, element, images = null, style = {}) {
     ctx.stroke();
     return;
   }
-  if (kind === "rectangle") {
+  if (kind === "rectangle" || kind === "ellipse") {
+    // An outline's own caps and joins: whatever the element before set must not show.
     if (style.join !== "miter") {
       ctx.lineCap = "butt";
       ctx.lineJoin = "miter";
       style.join = "miter";
     }
+  }
+  if (kind === "rectangle") {
     ctx.strokeRect(element.x, element.y, element.w, element.h);
   } else if (kind === "ellipse") {
     ctx.beginPath();
@@ -70,6 +73,7 @@ export function drawElement(ctx, element, images = null, style = {}) {
       0,
       Math.PI * 2,
     );
+    ctx.closePath(); // a closed outline: no cap where it starts and ends
     ctx.stroke();
   } else if (kind === "text") {
     if (style.size !== element.size) {
