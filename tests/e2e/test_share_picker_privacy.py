@@ -9,25 +9,18 @@ private Xvfb against the test's relay; the windows listed are real X windows.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.app.local_api import build_app
-from suite.agent.app.local_guard import guard
-from suite.agent.app.local_server import LocalServer
-from suite.agent.app.presentations import Presentations
-from suite.agent.app.settings import LocalSettings
 from suite.agent.app.shell import CHAT_SIZE
 from tests.support.colour_window import ColourWindow
 from tests.support.desktop_ui import (
-    LocalApp,
-    RecordedWindows,
+    PresentingApp,
     local_call,
     open_desktop_support,
+    presenting_local_app,
 )
 from tests.support.ui_pages import PageFactory, by_id, screenshot
 from tests.support.x11_paint import add_local_xauth_entry
@@ -39,46 +32,31 @@ CHAT_WINDOW = {"width": CHAT_SIZE[0], "height": CHAT_SIZE[1]}
 WARNING = "The customer will see everything on this monitor except RemoteSales windows."
 
 
-@dataclass
-class RealApp:
-    app: LocalApp
-    presentations: Presentations
-
-
 @pytest.fixture
-def real_app(relay, tmp_path) -> Iterator[RealApp]:
+def real_app(relay, tmp_path) -> Iterator[PresentingApp]:
     """The local API with real presenter children and window listing on a private Xvfb."""
     with Xvfb(1280, 800) as display:
         add_local_xauth_entry(display)
-        settings = LocalSettings(tmp_path / "config")
-        settings.update({"relay_url": relay.url})
-        presentations = Presentations(env=display.env())
-        server = LocalServer()
-        secret = secrets.token_urlsafe(32)
-        routes = build_app(settings, RecordedWindows(), presentations=presentations)
-        server.start(guard(routes, secret, server.port))
-        opened = [
-            # Two windows of one program with one title, and one of "the app" (this process).
-            ColourWindow(display.env(), (200, 30, 30), (20, 40, 400, 300), None, "Notes"),
-            ColourWindow(display.env(), (30, 30, 200), (840, 420, 400, 300), None, "Notes"),
-            ColourWindow(display.env(), (30, 160, 30), (450, 200, 300, 200), os.getpid()),
-        ]
-        try:
-            yield RealApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
-        finally:
-            presentations.stop_all()
-            server.stop()
-            settings.close()
-            for window in opened:
-                window.close()
+        with presenting_local_app(tmp_path / "config", display.env(), relay_url=relay.url) as real:
+            opened = [
+                # Two windows of one program with one title, and one of "the app" (this process).
+                ColourWindow(display.env(), (200, 30, 30), (20, 40, 400, 300), None, "Notes"),
+                ColourWindow(display.env(), (30, 30, 200), (840, 420, 400, 300), None, "Notes"),
+                ColourWindow(display.env(), (30, 160, 30), (450, 200, 300, 200), os.getpid()),
+            ]
+            try:
+                yield real
+            finally:
+                for window in opened:
+                    window.close()
 
 
-def presenter_state(real_app: RealApp, session_id: str) -> str:
+def presenter_state(real_app: PresentingApp, session_id: str) -> str:
     return real_app.presentations.status(session_id)["state"]
 
 
 def test_whole_screen_waits_for_one_confirm_per_support(
-    browser, real_app: RealApp, open_ui: PageFactory
+    browser, real_app: PresentingApp, open_ui: PageFactory
 ) -> None:
     """Present screen shows what the customer will see; the presenter starts only after the
     agent confirms, and a second presentation in the same support needs no confirm."""
@@ -123,7 +101,7 @@ def test_whole_screen_waits_for_one_confirm_per_support(
 
 
 def test_window_list_has_thumbnails_and_tells_same_titles_apart(
-    browser, real_app: RealApp, open_ui: PageFactory
+    browser, real_app: PresentingApp, open_ui: PageFactory
 ) -> None:
     """Chosen windows lists each real window with a thumbnail and its program, size and place;
     two "Notes" windows read differently, and the app's own window is not offered."""
@@ -180,31 +158,22 @@ def test_without_a_window_list_the_picker_says_so_in_plain_words(
     says in plain words that the whole screen is shared; the system's own error is kept in the
     note's tooltip for support staff, not in its text."""
     with Xvfb(1280, 800) as display:
-        settings = LocalSettings(tmp_path / "config")
-        settings.update({"relay_url": relay.url})
-        presentations = Presentations(env=display.env())
-        server = LocalServer()
-        secret = secrets.token_urlsafe(32)
-        server.start(guard(build_app(settings, RecordedWindows(), presentations=presentations),
-                           secret, server.port))  # fmt: skip
-        pages: list[Page] = []
-        try:
-            app = LocalApp(server.url, secret, RecordedWindows())
-            support = open_desktop_support(browser, app, open_ui, pages, CHAT_WINDOW)
-            by_id(support.chat, "present-request").click()
-            note = by_id(support.chat, "share-note")
-            expect(note).to_have_text(
-                "Sharing chosen windows is not available on this computer; the whole screen is"
-                " shared."
-            )
-            assert note.get_attribute("title"), "the system's reason, for support staff"
-            expect(by_id(support.chat, "share-mode-windows")).to_be_disabled()
-        finally:
-            for page in pages:
-                page.context.close()
-            presentations.stop_all()
-            server.stop()
-            settings.close()
+        with presenting_local_app(tmp_path / "config", display.env(), relay_url=relay.url) as real:
+            pages: list[Page] = []
+            try:
+                app = real.app
+                support = open_desktop_support(browser, app, open_ui, pages, CHAT_WINDOW)
+                by_id(support.chat, "present-request").click()
+                note = by_id(support.chat, "share-note")
+                expect(note).to_have_text(
+                    "Sharing chosen windows is not available on this computer; the whole screen is"
+                    " shared."
+                )
+                assert note.get_attribute("title"), "the system's reason, for support staff"
+                expect(by_id(support.chat, "share-mode-windows")).to_be_disabled()
+            finally:
+                for page in pages:
+                    page.context.close()
 
 
 # The chosen monitor's label: its text width against the room the select gives it (inside the
@@ -228,28 +197,22 @@ def test_the_monitor_label_is_whole_at_full_hd(
     chat window's popover (960x720), whole, in English and Korean."""
     with Xvfb(1920, 1080) as display:
         add_local_xauth_entry(display)
-        settings = LocalSettings(tmp_path / "config")
-        settings.update({"relay_url": relay.url})
-        presentations = Presentations(env=display.env())
-        server = LocalServer()
-        secret = secrets.token_urlsafe(32)
-        server.start(guard(build_app(settings, RecordedWindows(), presentations=presentations),
-                           secret, server.port))  # fmt: skip
-        pages: list[Page] = []
-        try:
-            app = LocalApp(server.url, secret, RecordedWindows())
-            chat = open_desktop_support(browser, app, open_ui, pages, CHAT_WINDOW).chat
-            by_id(chat, "present-request").click()
-            monitor = by_id(chat, "share-monitor")
-            for language, label in (("en", "Screen 1 (1920×1080)"), ("ko", "화면 1 (1920×1080)")):
-                by_id(chat, "language-select").select_option(language)
-                expect(monitor.locator("option:checked")).to_have_text(label)
-                fit = monitor.evaluate(MONITOR_FIT_JS)
-                screenshot(chat, f"share-picker-monitor-{language}")
-                assert fit["textWidth"] <= fit["room"], (language, fit)
-        finally:
-            for page in pages:
-                page.context.close()
-            presentations.stop_all()
-            server.stop()
-            settings.close()
+        with presenting_local_app(tmp_path / "config", display.env(), relay_url=relay.url) as real:
+            pages: list[Page] = []
+            try:
+                app = real.app
+                chat = open_desktop_support(browser, app, open_ui, pages, CHAT_WINDOW).chat
+                by_id(chat, "present-request").click()
+                monitor = by_id(chat, "share-monitor")
+                for language, label in (
+                    ("en", "Screen 1 (1920×1080)"),
+                    ("ko", "화면 1 (1920×1080)"),
+                ):
+                    by_id(chat, "language-select").select_option(language)
+                    expect(monitor.locator("option:checked")).to_have_text(label)
+                    fit = monitor.evaluate(MONITOR_FIT_JS)
+                    screenshot(chat, f"share-picker-monitor-{language}")
+                    assert fit["textWidth"] <= fit["room"], (language, fit)
+            finally:
+                for page in pages:
+                    page.context.close()

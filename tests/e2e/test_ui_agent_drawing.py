@@ -7,22 +7,16 @@ tests/integration/test_agent_drawing.py and tests/e2e/test_drawing.py).
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from suite.agent.app.local_api import build_app
-from suite.agent.app.local_guard import guard
-from suite.agent.app.local_server import LocalServer
-from suite.agent.app.settings import LocalSettings
 from tests.support.desktop_ui import (
-    LocalApp,
     RecordedApp,
-    RecordedWindows,
     local_call,
     open_desktop_support,
+    presenting_local_app,
 )
 from tests.support.ui_pages import PageFactory, by_id, screenshot
 
@@ -95,7 +89,6 @@ def test_the_agent_draws_from_the_chat_window_and_the_customer_sees_it(
     -> POST /local/drawing -> the real presenter child -> its overlay on a private Xvfb; a real
     drag there (xdotool) -> the relay -> the customer's viewer (opened by Accept) shows the
     stroke in the chosen colour; the chat window's Undo takes it off the viewer again."""
-    from suite.agent.app.presentations import Presentations  # noqa: PLC0415
     from tests.support.viewer_presenter import wait_layer  # noqa: PLC0415
     from tests.support.x11 import wait_for_input_catcher  # noqa: PLC0415
     from tests.support.x11_paint import add_local_xauth_entry  # noqa: PLC0415
@@ -103,47 +96,43 @@ def test_the_agent_draws_from_the_chat_window_and_the_customer_sees_it(
 
     with Xvfb(960, 540) as display:
         add_local_xauth_entry(display)
-        settings = LocalSettings(tmp_path / "config")
-        settings.update({"relay_url": relay.url})
-        presentations = Presentations(env=display.env())
-        server = LocalServer()
-        secret = secrets.token_urlsafe(32)
-        server.start(guard(build_app(settings, RecordedWindows(), presentations=presentations),
-                           secret, server.port))  # fmt: skip
-        app = LocalApp(server.url, secret, RecordedWindows())
-        pages: list[Page] = []
-        try:
-            support = open_desktop_support(
-                browser, app, open_ui, pages, {"width": 1280, "height": 720}
-            )
-            chat, customer = support.chat, support.customer
-            by_id(chat, "present-request").click()
-            by_id(chat, "share-whole-confirm").click()  # the whole screen, confirmed once
-            with customer.expect_popup() as popup:
-                by_id(customer, "presentation-accept").click()
-            viewer = popup.value
-            pages.append(viewer)
-            expect(by_id(viewer, "viewer-state")).to_have_attribute("data-state", "live")
+        with presenting_local_app(tmp_path / "config", display.env(), relay_url=relay.url) as real:
+            app = real.app
+            pages: list[Page] = []
+            try:
+                support = open_desktop_support(
+                    browser, app, open_ui, pages, {"width": 1280, "height": 720}
+                )
+                chat, customer = support.chat, support.customer
+                by_id(chat, "present-request").click()
+                # The picker's first monitor listing moves its popover: confirm after it came.
+                expect(by_id(chat, "share-monitor").locator('option[value=""]')).to_have_count(0)
+                by_id(chat, "share-whole-confirm").click()  # the whole screen, confirmed once
+                expect(by_id(chat, "share-whole-confirm")).to_be_hidden()
+                with customer.expect_popup() as popup:
+                    by_id(customer, "presentation-accept").click()
+                viewer = popup.value
+                pages.append(viewer)
+                expect(by_id(viewer, "viewer-state")).to_have_attribute(
+                    "data-state", "live", timeout=30_000
+                )
 
-            by_id(chat, "draw-toggle").click()
-            by_id(chat, "draw-colour").fill("#10b981")
-            with local_call(chat, "POST", "/local/drawing"):
-                by_id(chat, "draw-tool-rectangle").click()
-            wait_for_input_catcher(display.env())
-            subprocess.run(
-                ["xdotool", "mousemove", "200", "100", "mousedown", "1", "mousemove", "300",
-                 "150", "mousemove", "400", "200", "mouseup", "1"],
-                env=display.env(), check=True,
-            )  # fmt: skip
-            wait_layer(viewer, 300, 100, (0x10, 0xB9, 0x81, 255))
-            with local_call(chat, "POST", "/local/drawing"):
-                by_id(chat, "draw-undo").click()
-            wait_layer(viewer, 300, 100, (0, 0, 0, 0))
-            with local_call(chat, "POST", "/local/drawing"):
-                by_id(chat, "draw-tool-none").click()
-        finally:
-            for page in pages:
-                page.context.close()
-            presentations.stop_all()
-            server.stop()
-            settings.close()
+                by_id(chat, "draw-toggle").click()
+                by_id(chat, "draw-colour").fill("#10b981")
+                with local_call(chat, "POST", "/local/drawing"):
+                    by_id(chat, "draw-tool-rectangle").click()
+                wait_for_input_catcher(display.env())
+                subprocess.run(
+                    ["xdotool", "mousemove", "200", "100", "mousedown", "1", "mousemove", "300",
+                     "150", "mousemove", "400", "200", "mouseup", "1"],
+                    env=display.env(), check=True,
+                )  # fmt: skip
+                wait_layer(viewer, 300, 100, (0x10, 0xB9, 0x81, 255))
+                with local_call(chat, "POST", "/local/drawing"):
+                    by_id(chat, "draw-undo").click()
+                wait_layer(viewer, 300, 100, (0, 0, 0, 0))
+                with local_call(chat, "POST", "/local/drawing"):
+                    by_id(chat, "draw-tool-none").click()
+            finally:
+                for page in pages:
+                    page.context.close()

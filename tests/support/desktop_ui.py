@@ -19,6 +19,7 @@ from suite.agent.app.local_api import build_app
 from suite.agent.app.local_guard import guard
 from suite.agent.app.local_server import LocalServer
 from suite.agent.app.local_state import Notice
+from suite.agent.app.presentations import Presentations
 from suite.agent.app.settings import LocalSettings
 from suite.agent.presenter.commands import DrawCommand, DrawTool, encode_command
 from tests.support.relay import ALICE
@@ -276,5 +277,32 @@ def recorded_local_app(config_dir: Path, **settings: Any) -> Iterator[RecordedAp
     try:
         yield RecordedApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
     finally:
+        server.stop()
+        local_settings.close()
+
+
+@dataclass
+class PresentingApp:
+    app: LocalApp
+    presentations: Presentations
+
+
+@contextmanager
+def presenting_local_app(
+    config_dir: Path, display_env: dict[str, str], **settings: Any
+) -> Iterator[PresentingApp]:
+    """The local API (real routes and guard) with real presenter children and window listing
+    (:class:`Presentations`) on the display of ``display_env``, its settings in ``config_dir``."""
+    local_settings = LocalSettings(config_dir)
+    local_settings.update(settings)
+    presentations = Presentations(env=display_env)
+    server = LocalServer()
+    secret = secrets.token_urlsafe(32)
+    routes = build_app(local_settings, RecordedWindows(), presentations=presentations)
+    server.start(guard(routes, secret, server.port))
+    try:
+        yield PresentingApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
+    finally:
+        presentations.stop_all()
         server.stop()
         local_settings.close()
