@@ -259,7 +259,7 @@ def bench_agent(args: argparse.Namespace, relay: RelayProcess, display: Xvfb, wo
             )
     finally:
         for mounted in mounts:
-            subprocess.run(["umount", str(mounted)], check=False)
+            subprocess.run(["umount", "-l", str(mounted)], check=False)
 
 
 def main() -> int:
