@@ -137,7 +137,7 @@ def test_the_package_installs_the_command_menu_entry_icon_and_provisioning_file(
         f"Depends: {depends}"
     )
     assert installed_mb <= MAX_INSTALLED_MB
-    assert "squashfuse" in depends and "fuse3" in depends
+    assert "squashfuse" in depends and "fuse3" in depends and "squashfs-tools" in depends
     # The bundle's own Qt, never Debian's (dpkg-shlibdeps named it on a machine that has it).
     assert "libqt6" not in depends and "qt6-base-abi" not in depends, depends
     # Trimmed: no QML, no Quick controls, no Wayland, no other WebEngine languages.
