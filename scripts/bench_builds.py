@@ -15,12 +15,13 @@ unpack folder gone) is measured. The relay: launch to ready. The agent (--agent)
 (its sizes: .deb and installed, and where the folder's bytes go: build/sizes.py), then the
 installed program's launch to its main window loaded (each run), and after the last run's
 sign-in the memory of all its processes. When the package ships the compressed image, the
-installed launcher runs it mounted by squashfuse (nothing mounted it at ``app/``: what a
-machine without systemd gets), and the same runs are made, interleaved, with the image's folder
-extracted (``unsquashfs``: the plain folder) and, when this process may mount (root), with the
-image mounted by the kernel at ``app/`` of a second copy of the install, as the package's
-mount unit does, run through the same launcher: the three forms side by side in the same
-minutes.
+installed launcher runs it mounted by squashfuse (nothing mounted it at ``app/``: the
+launcher's fallback where the kernel could not mount it), and the same runs are made,
+interleaved, with the image's folder extracted (``unsquashfs``: the plain folder, also the
+launcher's last resort) and, when this process may mount (root), with the image mounted by the
+kernel at ``app/`` of a second copy of the install with the options the package uses (its
+systemd mount unit, or without systemd its postinst: ``loop,ro,nodev,nosuid``), run through the
+same launcher: the three forms side by side in the same minutes.
 Page-cache-warm starts (the first run of each is the coldest); numbers taken while other work
 runs on the machine are noisy: say so when you quote them.
 """
@@ -163,7 +164,7 @@ def agent_forms(program: Path, work: Path) -> tuple[dict[str, Path], list[Path]]
     mounted = second / "app"
     mounted.mkdir(exist_ok=True)
     if os.geteuid() == 0 and subprocess.run(
-        ["mount", "-t", "squashfs", "-o", "ro,nodev,nosuid", str(second / image.name),
+        ["mount", "-t", "squashfs", "-o", "loop,ro,nodev,nosuid", str(second / image.name),
          str(mounted)],
         stderr=subprocess.DEVNULL,
     ).returncode == 0:  # fmt: skip
@@ -258,7 +259,7 @@ def bench_agent(args: argparse.Namespace, relay: RelayProcess, display: Xvfb, wo
             )
     finally:
         for mounted in mounts:
-            subprocess.run(["umount", str(mounted)], check=False)
+            subprocess.run(["umount", "-l", str(mounted)], check=False)
 
 
 def main() -> int:

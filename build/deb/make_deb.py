@@ -10,12 +10,14 @@ The package holds:
 - ``/opt/remotesales-agent/``: the one-folder build, as a compressed image
   (``--form image``, the default: ``remotesales-agent.squashfs``, zstd, and the launcher
   ``build/deb/remotesales-agent-image.sh`` as ``remotesales-agent``, which runs the app from
-  ``app/`` where the kernel mounted the image, else mounts it with squashfuse on each start;
-  ~40 % of the folder's bytes) or as it is (``--form folder``);
+  ``app/`` where the kernel mounted the image, else mounts it with squashfuse on each start,
+  else runs it extracted into the user's cache; ~40 % of the folder's bytes) or as it is
+  (``--form folder``);
 - with the image, the systemd unit that mounts it at ``/opt/remotesales-agent/app``
   (``build/deb/remotesales-agent-app.mount``, installed under its escaped name ``MOUNT_UNIT``),
   enabled and started by ``postinst``, stopped by ``prerm``, its state removed by a purge
-  (``postrm``);
+  (``postrm``); without systemd ``postinst`` mounts the image itself and adds a marked
+  ``/etc/fstab`` line, which ``prerm`` and ``postrm`` undo;
 - ``/usr/bin/remotesales-agent``: a symlink to ``/opt/remotesales-agent/remotesales-agent``
   (the launcher finds the image beside itself; in the folder form the bootloader finds its
   folder through ``/proc/self/exe``, so ``sys.executable`` is the real path under /opt);
@@ -31,8 +33,8 @@ The package holds:
 
 ``Depends`` comes from ``dpkg-shlibdeps`` run over every ELF file in the folder (the system
 libraries the bundle links and does not carry), plus what the app opens at run time without
-linking it (``RUNTIME_DEPENDS``), plus squashfuse and fuse3 for the image. Only dpkg-deb,
-dpkg-shlibdeps, mksquashfs and gzip are used: no network.
+linking it (``RUNTIME_DEPENDS``), plus squashfuse, fuse3 and squashfs-tools for the image.
+Only dpkg-deb, dpkg-shlibdeps, mksquashfs and gzip are used: no network.
 """
 
 from __future__ import annotations
@@ -69,8 +71,9 @@ MAINTAINER = "RemoteSales <support@remotesales.invalid>"
 # Qt's xcb GL integration opens libEGL.
 RUNTIME_DEPENDS = ("libx11-6", "libxrandr2", "libxfixes3", "libxdamage1", "libxext6", "libegl1",
                    "fonts-noto-cjk")  # fmt: skip
-# The image's launcher mounts it with squashfuse_ll; fuse3 brings fusermount3 (unmount).
-IMAGE_DEPENDS = ("squashfuse", "fuse3")
+# The image's launcher mounts it with squashfuse_ll where the system did not; fuse3 brings
+# fusermount3 (unmount); squashfs-tools' unsquashfs extracts it where FUSE cannot be used.
+IMAGE_DEPENDS = ("squashfuse", "fuse3", "squashfs-tools")
 IMAGE_NAME = f"{PACKAGE}.squashfs"
 # Where the mount unit mounts the image (the launcher's first choice), and the unit's name:
 # systemd names a mount unit after its Where= (systemd-escape -p --suffix=mount).

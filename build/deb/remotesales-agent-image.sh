@@ -2,13 +2,17 @@
 # remotesales-agent: the launcher of the agent app when its folder ships as a compressed
 # image (docs/builds.md, "The compressed image"). The package installs the PyInstaller folder
 # as /opt/remotesales-agent/remotesales-agent.squashfs (zstd squashfs, ~40 % of the folder's
-# bytes) beside this script. The package's mount unit (postinst) has the kernel mount it
-# read-only at /opt/remotesales-agent/app: then the launcher just becomes the app from there
-# (exec: the same process, arguments, signals and exit status). Where it is not mounted (no
-# systemd, a container, the unit disabled) each launch says so on stderr and mounts the image
-# with squashfuse_ll (FUSE, no root: what an AppImage's runtime does) in a folder of its own,
-# a slower start; a small watcher detaches that mount when the app has exited, however it
-# ended. 70 with a message when the image cannot be mounted.
+# bytes) beside this script. It runs the app, in this order of preference, and says which in
+# one line on stderr (the app's log):
+#  1. from app/, where the kernel mounted the image (the package's postinst: a systemd mount
+#     unit, or without systemd a mount of its own and an /etc/fstab line): the fast start;
+#  2. else from a squashfuse_ll mount of its own (FUSE, no root: what an AppImage's runtime
+#     does) in a new folder, detached by a small watcher once the app has exited;
+#  3. else (no squashfuse, no usable /dev/fuse, a failed mount) from the plain folder, the
+#     image extracted once with unsquashfs into the user's cache and reused while the image
+#     stays the same.
+# Each runs the app with exec: the same process, arguments, signals and exit status. 70 with
+# a message when none can.
 set -u
 here="$(dirname "$(readlink -f "$0")")"
 image="$here/remotesales-agent.squashfs"
@@ -19,17 +23,53 @@ fail() {
     exit 70
 }
 
+say() {
+    printf '%s: %s\n' "$name" "$*" >&2
+}
+
 [[ -r "$image" ]] || fail "cannot read $image: reinstall the package"
 
-# Mounted by the kernel (the package's mount unit): the fast start, nothing to set up or undo.
+# 1. Mounted by the kernel: nothing to set up or undo.
 mounted="$here/app"
-[[ -x "$mounted/$name" ]] && exec "$mounted/$name" "$@"
-printf '%s: %s is not mounted by the system (no systemd?): mounting the image with squashfuse, a slower start\n' \
-    "$name" "$mounted" >&2
+if [[ -x "$mounted/$name" ]]; then
+    say "running from the image mounted by the system at $mounted"
+    exec "$mounted/$name" "$@"
+fi
+
+# 3. The plain folder: the image extracted into the user's cache, once per image (its size and
+# time name the folder; older ones are removed). A lock keeps two first launches from both
+# extracting; a half-done extraction is never used.
+run_extracted() {
+    local why="$1" cache stamp folder
+    shift
+    command -v unsquashfs >/dev/null 2>&1 ||
+        fail "$why, and unsquashfs is missing to extract it (Debian: apt install squashfs-tools)"
+    cache="${XDG_CACHE_HOME:-${HOME:-}/.cache}/$name"
+    [[ "$cache" == /* ]] || fail "$why, and there is no cache folder to extract it into (HOME?)"
+    mkdir -p "$cache" || fail "$why, and $cache cannot be created"
+    stamp="$(stat -L -c '%s-%Y' "$image")" || fail "cannot read $image"
+    folder="$cache/app-$stamp"
+    exec 9>"$cache/.lock" || fail "$why, and $cache is not writable"
+    flock 9
+    if [[ ! -x "$folder/$name" ]]; then
+        say "$why: extracting the image into $folder once (about 460 MB; later starts reuse it)"
+        rm -rf "$folder.partial" "$cache"/app-*
+        if ! error="$(unsquashfs -no-xattrs -q -n -d "$folder.partial" "$image" 2>&1)"; then
+            rm -rf "$folder.partial"
+            fail "cannot extract $image into $cache: ${error:-unsquashfs failed}"
+        fi
+        mv "$folder.partial" "$folder" || fail "cannot finish $folder"
+    fi
+    exec 9>&-
+    say "$why: running from the extracted image in $folder"
+    exec "$folder/$name" "$@"
+}
+
+# 2. A squashfuse mount of its own.
 command -v squashfuse_ll >/dev/null 2>&1 ||
-    fail "squashfuse is missing (Debian: apt install squashfuse fuse3)"
+    run_extracted "the image is not mounted by the system and squashfuse is missing" "$@"
 [[ -r /dev/fuse && -w /dev/fuse ]] ||
-    fail "/dev/fuse cannot be opened: this system (or container) has no FUSE for $USER"
+    run_extracted "the image is not mounted by the system and /dev/fuse cannot be opened" "$@"
 
 base="${XDG_RUNTIME_DIR:-}"
 [[ -n "$base" && -d "$base" && -w "$base" ]] || base="${TMPDIR:-/tmp}"
@@ -44,8 +84,9 @@ unmount() {
 # squashfuse_ll returns once the image is mounted (it then serves it in the background).
 if ! error="$(squashfuse_ll -o ro "$image" "$mount" 2>&1)"; then
     rmdir "$mount" 2>/dev/null
-    fail "cannot mount $image: $error"
+    run_extracted "the image is not mounted by the system and squashfuse failed (${error:-no message})" "$@"
 fi
+say "$mounted is not mounted by the system (no systemd?): mounting the image with squashfuse, a slower start"
 
 # Read the largest libraries once, sequentially, while the app starts: the loader and Chromium
 # then find most of their pages in the page cache instead of faulting each one in through FUSE

@@ -137,7 +137,7 @@ def test_the_package_installs_the_command_menu_entry_icon_and_provisioning_file(
         f"Depends: {depends}"
     )
     assert installed_mb <= MAX_INSTALLED_MB
-    assert "squashfuse" in depends and "fuse3" in depends
+    assert "squashfuse" in depends and "fuse3" in depends and "squashfs-tools" in depends
     # The bundle's own Qt, never Debian's (dpkg-shlibdeps named it on a machine that has it).
     assert "libqt6" not in depends and "qt6-base-abi" not in depends, depends
     # Trimmed: no QML, no Quick controls, no Wayland, no other WebEngine languages.
@@ -229,6 +229,8 @@ def test_the_package_has_the_kernel_mount_its_image_and_a_purge_leaves_nothing(
     shipped = tree(root)
 
     run_maintainer_script(scripts, root, "postinst", "configure")
+    # Another root: nothing mounted for it, its fstab (and this machine's) untouched.
+    assert not mounts_under(root) and not (root / "etc/fstab").exists()
     wanted = root / "etc/systemd/system/multi-user.target.wants" / MOUNT_UNIT
     assert wanted.is_symlink() and os.readlink(wanted) == f"/{UNIT_FILE}"
     run_maintainer_script(scripts, root, "postinst", "configure", "0.9")  # an upgrade
@@ -247,6 +249,112 @@ def test_the_package_has_the_kernel_mount_its_image_and_a_purge_leaves_nothing(
     # Only empty folders systemd itself owns on a real system may stay.
     assert not list((root / "etc/systemd/system").rglob("*"))
     assert not (root / "etc/remotesales").exists()
+
+
+# The maintainer scripts on this machine's own root, in a private mount namespace: /opt and
+# /etc/fstab there are stand-ins (the unpacked package, a copy of the fstab), so nothing of this
+# machine changes; systemd's tools are left off PATH (deb-systemd-helper would enable the unit
+# in this machine's /etc: the DPKG_ROOT test above covers it). ischroot is a stand-in that
+# answers $CHROOT: the real one takes any mount namespace but init's for a chroot.
+WITHOUT_SYSTEMD = r"""
+set -eu
+mount --make-rprivate /
+mount -t tmpfs tmpfs /opt
+mkdir /opt/remotesales-agent
+mount --bind "$PREFIX_DIR" /opt/remotesales-agent
+mount --bind "$FSTAB_COPY" /etc/fstab
+if [ -d /run/systemd ]; then mount -t tmpfs tmpfs /run/systemd; fi
+app=/opt/remotesales-agent/app
+CHROOT=1 "$SCRIPTS/postinst" configure 2>&1  # a chroot (a system image being built): no mount
+mountpoint -q $app && echo "chroot: mounted"
+cmp -s /etc/fstab "$FSTAB_ORIGINAL" && echo "chroot: fstab as before"
+state() {
+    if mountpoint -q $app; then m=mounted; else m=unmounted; fi
+    echo "$1: $m, fstab lines $(grep -c remotesales-agent /etc/fstab || true)"
+}
+"$SCRIPTS/postinst" configure; state configure
+test -x $app/remotesales-agent && echo "app: the image's program is there"
+awk -v a=$app '$2 == a { print "mount: " $3 " " $4 }' /proc/self/mounts
+cp /etc/fstab "$OUT/fstab-installed"
+"$SCRIPTS/postinst" configure 0.9; state upgrade
+umount $app; mount -a -t squashfs; state boot  # what a non-systemd init does at boot
+exec 3<$app/remotesales-agent  # a file a running app has open
+"$SCRIPTS/prerm" remove; state prerm
+test "$(wc -c <&3)" -gt 0 && echo "running app: still reads its image"
+exec 3<&-
+"$SCRIPTS/postrm" remove; state postrm
+cmp -s /etc/fstab "$FSTAB_ORIGINAL" && echo "fstab: as before"
+"$SCRIPTS/postrm" purge; state purge
+"""
+
+
+def test_without_systemd_the_package_mounts_its_image_and_boots_with_it_via_fstab(
+    package: AgentPackage, installed: Path, tmp_path: Path
+) -> None:
+    """Where systemd does not run, postinst mounts the image with the kernel (loop, read-only)
+    at app/ and adds one marked /etc/fstab line for the next boots; an upgrade mounts it
+    again without a second line; prerm unmounts it on removal and postrm removes the line,
+    leaving the administrator's fstab as it was."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("mounting the image with the kernel needs root (and unshare)")
+    probe = subprocess.run(
+        ["unshare", "--mount", "sh", "-c",
+         f"mount -t squashfs -o loop,ro {installed / IMAGE} {installed / MOUNTED}"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    if probe.returncode != 0:
+        pytest.skip(f"this machine cannot loop-mount a squashfs image: {probe.stderr.strip()}")
+    scripts = tmp_path / "DEBIAN"
+    subprocess.run(["dpkg-deb", "-e", str(package.deb), str(scripts)], check=True, timeout=60)
+    original = "# an administrator's fstab\nproc /proc proc defaults 0 0\n"
+    (tmp_path / "fstab").write_text(original)
+    (tmp_path / "fstab.original").write_text(original)
+    tools = tmp_path / "bin"  # this machine's tools, but systemd's
+    tools.mkdir()
+    for folder in ("/usr/sbin", "/usr/bin", "/sbin", "/bin"):
+        for tool in Path(folder).iterdir():
+            hidden = tool.name.startswith(("deb-systemd-", "systemctl"))
+            if not hidden and not (tools / tool.name).exists():
+                (tools / tool.name).symlink_to(tool)
+    (tools / "ischroot").unlink(missing_ok=True)
+    (tools / "ischroot").write_text('#!/bin/sh\n[ "${CHROOT:-0}" = 1 ]\n')
+    (tools / "ischroot").chmod(0o755)
+    env = {
+        "PATH": str(tools), "PREFIX_DIR": str(installed / PREFIX), "SCRIPTS": str(scripts),
+        "FSTAB_COPY": str(tmp_path / "fstab"), "FSTAB_ORIGINAL": str(tmp_path / "fstab.original"),
+        "OUT": str(tmp_path), "DPKG_MAINTSCRIPT_PACKAGE": "remotesales-agent",
+    }  # fmt: skip
+    result = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", WITHOUT_SYSTEMD],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    print(f"\n{result.stdout}{result.stderr}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith(
+        ": in a chroot: the app's image is not mounted now; the app will "
+        "mount it itself with squashfuse (slower start)"
+    ), lines
+    lines = lines[1:]
+    assert lines[3].startswith("mount: squashfs ro,nosuid,nodev"), lines  # the unit's options
+    assert lines[:3] + lines[4:] == [
+        "chroot: fstab as before",
+        "configure: mounted, fstab lines 2",  # the marked comment and the line
+        "app: the image's program is there",
+        "upgrade: mounted, fstab lines 2",
+        "boot: mounted, fstab lines 2",
+        "prerm: unmounted, fstab lines 2",
+        "running app: still reads its image",  # lazily detached
+        "postrm: unmounted, fstab lines 0",
+        "fstab: as before",
+        "purge: unmounted, fstab lines 0",
+    ], result.stdout
+    installed_fstab = (tmp_path / "fstab-installed").read_text()
+    assert installed_fstab.startswith(original)
+    assert installed_fstab.endswith(
+        f"/{IMAGE} /{MOUNTED} squashfs loop,ro,nodev,nosuid,nofail 0 0\n"
+    )
+    assert not mounts_under(installed)  # the namespace's mounts ended with it
 
 
 def test_the_installed_app_adds_a_desktop_shortcut(installed: Path, tmp_path: Path) -> None:

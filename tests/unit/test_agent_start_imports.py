@@ -26,3 +26,24 @@ def test_the_main_windows_modules_do_not_load_the_presenter_or_codecs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [], result.stdout
+
+
+def test_the_proxy_password_store_looks_up_the_keyring_on_first_use_only() -> None:
+    """keyring's backend discovery (every package's entry points; on Linux ldconfig and gcc
+    for the macOS backend) is not on the start path: only a proxy password's read or save, or
+    the network settings' listing, looks it up (docs/builds.md, "Profile of the start")."""
+    probe = (
+        "import sys, tempfile\n"
+        "from pathlib import Path\n"
+        "from suite.agent.app.settings import LocalSettings\n"
+        "from suite.agent.app.network_settings import AgentNetwork\n"
+        "network = AgentNetwork(LocalSettings(Path(tempfile.mkdtemp())))\n"
+        "network.policy()\n"
+        "print('keyring' in sys.modules)\n"
+        "print(network.passwords.kind in ('keyring', 'file'), 'keyring' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True"], result.stdout

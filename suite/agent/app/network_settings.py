@@ -33,12 +33,27 @@ class ProxyPasswordStore:
     def __init__(self, folder: Path, use_keyring: bool = True) -> None:
         self._file = folder / PASSWORD_FILE
         self._lock = threading.Lock()
-        self._keyring: Any = _keyring() if use_keyring else None
+        # Looked up on first use, not at the app's start: keyring's backend discovery reads
+        # every installed package's entry points and, on Linux, runs ldconfig and gcc for the
+        # macOS backend's find_library (2.5-4.5 s at load ~19 on the app's start path).
+        self._use_keyring = use_keyring
+        self._resolved = False
+        self._found: Any = None
+
+    @property
+    def _keyring(self) -> Any:
+        """The keyring module, or None (no real backend, or not wanted); called under _lock
+        or before any other thread uses the store."""
+        if not self._resolved:
+            self._found = _find_keyring() if self._use_keyring else None
+            self._resolved = True
+        return self._found
 
     @property
     def kind(self) -> str:
         """``keyring`` or ``file``."""
-        return "keyring" if self._keyring is not None else "file"
+        with self._lock:
+            return "keyring" if self._keyring is not None else "file"
 
     def get(self) -> str:
         with self._lock:
@@ -83,7 +98,7 @@ class ProxyPasswordStore:
             os.replace(temporary, self._file)
 
 
-def _keyring() -> Any:
+def _find_keyring() -> Any:
     """The keyring module when a real backend exists, else None (the fail/null backends)."""
     try:
         import keyring
@@ -112,7 +127,10 @@ class AgentNetwork:
         if changes:
             current.update(changes)
         if password is None:
-            password = self.passwords.get()
+            # Only a proxy user name needs it (manual or PAC proxies): otherwise the keyring
+            # is not even looked up (see ProxyPasswordStore).
+            proxy = current["network"].get("proxy") or {}
+            password = self.passwords.get() if proxy.get("username") else ""
         return NetworkPolicy.from_settings(current["network"], current["verify_tls"], password)
 
     def connector(self) -> Connector:
