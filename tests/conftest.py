@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.api import Api
+from tests.support.builds_ahead import ENV as BUILDS_AHEAD_ENV
 from tests.support.network import Impostors
 from tests.support.postgres import PostgresServer, postgres_missing, running_postgres
 from tests.support.relay import (
@@ -67,8 +68,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The test files that build programs first, the rest in collection order (e2e,
     integration, unit). scripts/test hands whole files to its two workers in this order
     (``--no-loadscope-reorder``): the builds, the longest files by far, start at once, and the
-    many short unit files come last to even out the workers' ends."""
-    items.sort(key=lambda item: item.get_closest_marker("builds") is None)  # stable
+    many short unit files come last to even out the workers' ends.
+
+    When scripts/test started the builds ahead (``RS_BUILDS_AHEAD``,
+    tests/support/builds_ahead.py) the build files go last instead: the rest of the suite runs
+    while they build, and by then their setup only picks up the result."""
+    ahead = bool(os.environ.get(BUILDS_AHEAD_ENV))
+    items.sort(key=lambda item: (item.get_closest_marker("builds") is None) != ahead)  # stable
 
 
 _RELAYS_KEY = pytest.StashKey[list[RelayProcess]]()
