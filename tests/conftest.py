@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.api import Api
+from tests.support.builds_ahead import ENV as BUILDS_AHEAD_ENV
 from tests.support.network import Impostors
 from tests.support.postgres import PostgresServer, postgres_missing, running_postgres
 from tests.support.relay import (
@@ -67,8 +68,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The test files that build programs first, the rest in collection order (e2e,
     integration, unit). scripts/test hands whole files to its two workers in this order
     (``--no-loadscope-reorder``): the builds, the longest files by far, start at once, and the
-    many short unit files come last to even out the workers' ends."""
-    items.sort(key=lambda item: item.get_closest_marker("builds") is None)  # stable
+    many short unit files come last to even out the workers' ends.
+
+    When scripts/test started the builds ahead (``RS_BUILDS_AHEAD``,
+    tests/support/builds_ahead.py) the build files go last instead: the rest of the suite runs
+    while they build, and by then their setup only picks up the result."""
+    ahead = bool(os.environ.get(BUILDS_AHEAD_ENV))
+    items.sort(key=lambda item: (item.get_closest_marker("builds") is None) != ahead)  # stable
 
 
 _RELAYS_KEY = pytest.StashKey[list[RelayProcess]]()
@@ -152,6 +158,33 @@ def _test_failed(item: pytest.Item) -> bool:
 RelayFactory = Callable[..., RelayProcess]
 
 
+def _start_relay(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    extra_args: Sequence[str] = (),
+    agents: Sequence[Agent] = (),
+    default_agents: bool = True,
+) -> RelayProcess:
+    """A relay started on a fresh data folder (or PostgreSQL database, ``--relay-store``) with
+    alice and bob unless ``default_agents`` is false, and ``agents``; the caller stops it."""
+    work_dir = tmp_path_factory.mktemp("relay")
+    data_dir = work_dir / "data"
+    data_dir.mkdir()
+    store_args: tuple[str, ...] = ()
+    if request.config.getoption("--relay-store") == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        store_args = server.store_args(server.create_database())
+    if default_agents and not store_args:
+        add_default_agents(data_dir)  # copied from a template: the same as `users add`
+    elif default_agents:
+        agents = (*DEFAULT_AGENTS, *agents)
+    for agent in agents:
+        add_agent(data_dir, agent, store_args)
+    relay = RelayProcess(data_dir, work_dir, (*store_args, *extra_args))
+    relay.start()
+    return relay
+
+
 @pytest.fixture
 def relay_factory(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -162,32 +195,45 @@ def relay_factory(
     (tests/support/relay.py) are created first unless `default_agents` is false.
     """
     started: list[RelayProcess] = []
-    request.node.stash[_RELAYS_KEY] = started
+    logged = request.node.stash.setdefault(_RELAYS_KEY, [])  # their logs join a failed report
 
     def start(
         *extra_args: str, agents: Sequence[Agent] = (), default_agents: bool = True
     ) -> RelayProcess:
-        work_dir = tmp_path_factory.mktemp("relay")
-        data_dir = work_dir / "data"
-        data_dir.mkdir()
-        store_args: tuple[str, ...] = ()
-        if request.config.getoption("--relay-store") == "postgresql":
-            server: PostgresServer = request.getfixturevalue("postgres")
-            store_args = server.store_args(server.create_database())
-        if default_agents and not store_args:
-            add_default_agents(data_dir)  # copied from a template: the same as `users add`
-        elif default_agents:
-            agents = (*DEFAULT_AGENTS, *agents)
-        for agent in agents:
-            add_agent(data_dir, agent, store_args)
-        relay = RelayProcess(data_dir, work_dir, (*store_args, *extra_args))
+        relay = _start_relay(request, tmp_path_factory, extra_args, agents, default_agents)
         started.append(relay)
-        relay.start()
+        logged.append(relay)
         return relay
 
     yield start
     for relay in started:
         relay.stop()
+
+
+@pytest.fixture(scope="module")
+def one_relay_per_module(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RelayProcess]:
+    """One relay (alice and bob) for all the tests of a module that asks for it through
+    `shared_relay`; stopped after the module's last test."""
+    relay = _start_relay(request, tmp_path_factory)
+    yield relay
+    relay.stop()
+
+
+@pytest.fixture
+def shared_relay(
+    one_relay_per_module: RelayProcess, request: pytest.FixtureRequest
+) -> RelayProcess:
+    """The module's one relay, for modules whose tests each open their own support and
+    customer and need no fresh relay: a relay's start costs ~0.7 s of CPU, seconds on a loaded
+    machine, and the e2e files start one per test. A module opts in by defining
+    `relay` as a fixture returning `shared_relay`. Its log joins a failed test's report like a
+    relay of its own; one a test left stopped (killed, not restarted) is started again."""
+    if not one_relay_per_module.running:
+        one_relay_per_module.start()
+    request.node.stash.setdefault(_RELAYS_KEY, []).append(one_relay_per_module)
+    return one_relay_per_module
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,10 @@
 """Fixtures of the end-to-end tests; their helpers live in tests/support/.
 
 - Browser pages on the test's relay: `open_ui`, `agent_page`, `chat_pages`. `relay` and
-  `browser` come from tests/conftest.py. Every page gets its own browser context, so the agent
-  and the customer share no storage, like two people on two machines.
+  `browser` come from tests/conftest.py; a module whose tests need no fresh relay (each opens
+  its own support and customer) defines `relay` as `shared_relay`, one relay per module. Every
+  page gets its own browser context, so the agent and the customer share no storage, like two
+  people on two machines.
 - The agent app's local API behind desktop-mode pages: `local_app` (windows recorded),
   `recorded_app` (presenter children recorded too).
 - The presentation path: a private Xvfb `display`, its `painter` and `grab_screen`, a support

@@ -74,6 +74,8 @@ def package() -> AgentPackage:
         if entry["program"].startswith("remotesales-agent")
     )
     how = "reused" if built.reused else f"built in {built.elapsed_s:.1f} s including set-up"
+    if built.waited_s is not None:
+        how += f", waited {built.waited_s:.1f} s for the build scripts/test started ahead"
     print(f"\nagent package ({how}): {sizes}")
     return built
 

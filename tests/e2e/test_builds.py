@@ -69,6 +69,8 @@ def builds() -> Builds:
         for entry in built.report
     )
     how = "reused" if built.reused else f"built in {built.elapsed_s:.1f} s including set-up"
+    if built.waited_s is not None:
+        how += f", waited {built.waited_s:.1f} s for the build scripts/test started ahead"
     print(f"\nbuilds ({how}): {sizes}")
     return built
 

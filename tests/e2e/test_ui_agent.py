@@ -27,6 +27,13 @@ from tests.support.ui_pages import (
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test signs in and opens its own support and customer
+    (the expired-code test starts its own relay with a short code lifetime)."""
+    return shared_relay
+
+
 def record_support_fetches(page: Page) -> list[str]:
     """Collect the URLs of every `GET /api/supports/<id>` the page makes from now on."""
     fetched: list[str] = []

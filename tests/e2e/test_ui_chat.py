@@ -18,6 +18,14 @@ from tests.support.ui_pages import (
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support and customer, and the one
+    that kills the relay restarts it."""
+    return shared_relay
+
+
 XSS_TEXTS = (
     '<img src=x onerror="window.__pwned=1">',
     "<script>window.__pwned=1</script>",

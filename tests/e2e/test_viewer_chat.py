@@ -33,6 +33,13 @@ from tests.support.viewer_presenter import (
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support and customer."""
+    return shared_relay
+
+
 DESKTOP_800 = {"width": 1280, "height": 800}
 PHONE_390 = {"width": 390, "height": 844}
 SCREEN = (1280, 720)

@@ -13,5 +13,6 @@ fixtures live in the conftest.py files (tests/, tests/integration/, tests/e2e/).
   ``viewer_presenter`` (a test-held presenter socket and the viewer page), ``screen_content``.
 - Files: ``files`` (make_file, spooled, rss_kib, png_bytes).
 - The desktop: ``xvfb``, ``x11``, ``x11_paint``, ``x11_monitors``, ``input_target``.
-- Builds: ``builds``, ``viewer_program``.
+- Builds: ``builds``, ``builds_ahead`` (the builds scripts/test starts in the background),
+  ``viewer_program``.
 """

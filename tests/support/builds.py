@@ -30,9 +30,10 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from tests.support.builds_ahead import wait_for
 from tests.support.relay import DEFAULT_AGENTS, REPO_ROOT, RelayProcess
 
 BUILD_INPUTS = ("relay_server", "suite", "ui", "build", "scripts/build")
@@ -53,6 +54,7 @@ class Builds:
     report: list[dict]  # from dist/build-report.json: program, bytes, build_ms
     reused: bool
     elapsed_s: float  # time spent here (0 when reused), including any venv set-up
+    waited_s: float | None = None  # for the build scripts/test started ahead (builds_ahead.py)
 
 
 def cache_root() -> Path:
@@ -134,11 +136,15 @@ def sources_hash(inputs: tuple[str, ...] = BUILD_INPUTS) -> str:
 def relay_and_viewer() -> Builds:
     """The built relay and Linux viewer, building them if this source tree has no build yet.
 
+    When scripts/test started this build ahead (tests/support/builds_ahead.py), waits for it
+    first and then reuses it.
+
     Raises:
         RuntimeError: the build failed; the message holds the end of its output.
     """
+    waited = wait_for(RELAY_VIEWER)
     with build_lock(RELAY_VIEWER):
-        return _relay_and_viewer()
+        return replace(_relay_and_viewer(), waited_s=waited)
 
 
 def _relay_and_viewer() -> Builds:
@@ -175,16 +181,21 @@ class AgentPackage:
     report: list[dict]  # the folder's and the .deb's entries of dist/build-report.json
     reused: bool
     elapsed_s: float  # time spent here (0 when reused), including any venv set-up
+    waited_s: float | None = None  # for the build scripts/test started ahead (builds_ahead.py)
 
 
 def agent_package() -> AgentPackage:
     """The agent's .deb, building it (``scripts/build agent``) if these sources have none yet.
 
+    When scripts/test started this build ahead (tests/support/builds_ahead.py), waits for it
+    first and then reuses it.
+
     Raises:
         RuntimeError: the build failed; the message holds the end of its output.
     """
+    waited = wait_for(AGENT)
     with build_lock(AGENT):
-        return _agent_package()
+        return replace(_agent_package(), waited_s=waited)
 
 
 def _agent_package() -> AgentPackage:
