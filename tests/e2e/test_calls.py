@@ -51,6 +51,9 @@ def _call(agent: Page, customer: Page, media: str = "video") -> str:
     return (call_state(agent) or {})["peers"][0]["id"]
 
 
+TURN_CONNECT_TIMEOUT_MS = 45_000
+
+
 def _call_through_turn(agent: Page, customer: Page) -> None:
     """The agent calls and the customer answers on pages whose direct paths fail: Playwright's
     clock skips the pages' wait before the relay; media then flows both ways through TURN."""
@@ -61,8 +64,10 @@ def _call_through_turn(agent: Page, customer: Page) -> None:
     for page in (agent, customer):
         wait_call(page, "Object.keys(call.links).length > 0")
         page.clock.run_for(RELAY_FALLBACK_MS)
+    # TURN over TCP: a TCP allocation and ICE's checks of the failing direct pairs first; at
+    # the start of a whole run (the builds beside two workers, load ~10) it took over 15 s once.
     for page in (agent, customer):
-        wait_call(page, CONNECTED)
+        wait_call(page, CONNECTED, timeout_ms=TURN_CONNECT_TIMEOUT_MS)
     customer_id = (call_state(agent) or {})["peers"][0]["id"]
     flowing = "b.framesDecoded > a.framesDecoded && b.audioPackets > a.audioPackets"
     seen = wait_stats(agent, customer_id, flowing)["b"]
