@@ -145,12 +145,7 @@ class Outbox:
         for doc in store.all(CONTENTS):
             self._remember_content(doc)
         for doc in mails:
-            self._mails[doc["id"]] = dict(doc)
-            self._doc_ids[doc["id"]] = doc.doc_id
-            if (doc.get("meta") or {}).get("key"):
-                self._keys.add(doc["meta"]["key"])
-            if doc.get("content") in self._content_users:
-                self._content_users[doc["content"]] += 1
+            self._learn(doc)
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -222,14 +217,17 @@ class Outbox:
         them, and nothing learnt is scheduled here (a dead node's mails: :meth:`adopt`)."""
         self.store.refresh(OUTBOX, None)
         for doc in self.store.all(OUTBOX):
-            if doc["id"] in self._mails:
-                continue
-            self._mails[doc["id"]] = dict(doc)
-            self._doc_ids[doc["id"]] = doc.doc_id
-            if (doc.get("meta") or {}).get("key"):
-                self._keys.add(doc["meta"]["key"])
-            if doc.get("content") in self._content_users:
-                self._content_users[doc["content"]] += 1
+            if doc["id"] not in self._mails:
+                self._learn(doc)
+
+    def _learn(self, doc: Any) -> None:
+        """A stored mail into this outbox's memory: its view, row, key and content's users."""
+        self._mails[doc["id"]] = dict(doc)
+        self._doc_ids[doc["id"]] = doc.doc_id
+        if (doc.get("meta") or {}).get("key"):
+            self._keys.add(doc["meta"]["key"])
+        if doc.get("content") in self._content_users:
+            self._content_users[doc["content"]] += 1
 
     def has_key(self, key: str) -> bool:
         """Whether a mail with ``meta["key"] == key`` was ever queued (kept until cleaned up):
