@@ -222,6 +222,21 @@ def agent_runs(
     return starts, memory
 
 
+def settle_after_squashfuse(timeout_s: float = 60.0) -> None:
+    """Wait until no squashfuse of a launch is left: the launcher's squashfuse form leaves, after
+    the app quit, its prefetch of the big libraries reading through FUSE and its lazy unmount
+    behind (build/deb/remotesales-agent-image.sh), and the launch after it, of whatever form,
+    paid for them (the kernel-mounted form measured 2.05-2.08 s interleaved after it and 1.49 s
+    without it, 2026-12-06): each form is measured on a machine its predecessor has left."""
+    import psutil
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not any(p.info["name"] == "squashfuse_ll" for p in psutil.process_iter(["name"])):
+            return
+        time.sleep(0.1)
+
+
 def bench_agent(args: argparse.Namespace, relay: RelayProcess, display: Xvfb, work: Path) -> None:
     sys.path.insert(0, str(REPO_ROOT / "build"))
     from sizes import markdown  # type: ignore[import-not-found]  # build/sizes.py
@@ -245,6 +260,7 @@ def bench_agent(args: argparse.Namespace, relay: RelayProcess, display: Xvfb, wo
                 last = index == args.agent_runs - 1
                 found, used = agent_runs(relay, form_program, display, work, 1, first=run)
                 run += 1
+                settle_after_squashfuse()
                 starts[form] += found
                 if last:
                     memory[form] = used
