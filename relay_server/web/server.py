@@ -44,6 +44,7 @@ from relay_server.store.committer import GroupCommitter
 from relay_server.viewer.builds import ViewerBuilds
 from relay_server.web.app import build_app
 from relay_server.web.connection_limits import ConnectionLimits
+from relay_server.web.gc_pauses import watch_gc_pauses
 from relay_server.web.http_server import LimitedWSGIServer, timed_handler_class
 from relay_server.web.proxy_headers import AFFINITY_HEADER, NODE_HEADER
 from relay_server.web.refusals import refusals
@@ -257,6 +258,7 @@ def run(
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+    watch_gc_pauses()  # the passes that still stall it, in the log
 
     # Signals are handled before anyone is told the relay is ready: a SIGTERM right after the
     # ready file must still stop it cleanly (journal flushed, history snapshots saved).
