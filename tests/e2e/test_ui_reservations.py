@@ -87,6 +87,7 @@ def test_book_wait_on_the_link_and_enter_when_the_agent_opens(agent_page, open_u
     kim = open_ui(path_of["kim@example.com"], viewport=DESKTOP_1280)
     lee = open_ui(path_of["lee@example.com"], viewport=PHONE_390)
     expect(by_id(kim, "meeting-status")).to_have_attribute("data-state", "waiting")
+    expect(kim.locator("#meeting-spinner")).to_be_visible()  # the agent may open it any moment
     expect(by_id(kim, "meeting-title")).to_have_text("Zephyr quartz pricing")
     expect(by_id(kim, "meeting-agent")).to_have_text(ALICE.name)
     expect(by_id(kim, "meeting-agenda")).to_contain_text("Delivery to Busan")
@@ -141,6 +142,7 @@ def test_early_cancelled_and_used_links_say_what_happened(agent_page, open_ui, r
     expect(by_id(page, "meeting-status")).to_have_attribute("data-state", "early")
     expect(by_id(page, "meeting-status")).to_contain_text("You are early")
     expect(by_id(page, "meeting-countdown")).to_contain_text(" h ")
+    expect(page.locator("#meeting-spinner")).to_be_hidden()  # nothing happens before the window
     expect(by_id(page, "meeting-contact")).to_be_hidden()  # the link still leads in
     _shot(page, "customer-early-1280-en")
     # "Ask your agent" comes with the agent's e-mail and phone as links.

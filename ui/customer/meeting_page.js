@@ -140,7 +140,9 @@ export class MeetingPage {
     card.dataset.state = meeting.state;
     const waiting = WAITING_STATES.has(meeting.state);
     byId("meeting-countdown").hidden = !waiting;
-    byId("meeting-spinner").hidden = !waiting && meeting.state !== "open";
+    // A spinner only where something may happen any moment: the agent can open the meeting
+    // (waiting) or the page is entering (open). An early page counts down instead.
+    byId("meeting-spinner").hidden = meeting.state !== "waiting" && meeting.state !== "open";
     const status = byId("meeting-status");
     if (meeting.state === "open") {
       i18n.bind(status, "meet.entering");
