@@ -12,7 +12,7 @@ from relay_server.mail.settings import SmtpSettings
 from relay_server.mail.templates import MailContent
 from relay_server.store import TinyDBStore
 from relay_server.store.committer import GroupCommitter
-from tests.support.smtp_server import SmtpServer
+from tests.support.smtp_server import SmtpServer, wait_outbox_sent
 from tests.support.waiting import wait_until
 
 
@@ -101,13 +101,7 @@ def test_while_chat_commits_the_sender_asks_for_no_commit_of_its_own(tmp_path):
             ride_durable=committer.ride_durable_mail,
         )  # fmt: skip
         sender.start()
-        wait_until(
-            lambda: all(outbox.view(i)["state"] == SENT for i in ids),
-            "every mail sent",
-            20,
-            0.005,
-            gevent.sleep,
-        )
+        wait_outbox_sent(outbox, ids)
         wait_until(
             lambda: store.synced == store.appended, "the store synced", 20, 0.005, gevent.sleep
         )

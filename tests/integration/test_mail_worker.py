@@ -13,15 +13,14 @@ import gevent
 import pytest
 
 from relay_server.mail.delivery import Envelope, Unbuildable
-from relay_server.mail.outbox import SENT, Outbox, OutgoingMail
+from relay_server.mail.outbox import Outbox, OutgoingMail
 from relay_server.mail.sender import MailSender
 from relay_server.mail.settings import SmtpSettings
 from relay_server.mail.smtp_client import TemporaryFailure
 from relay_server.mail.templates import Attachment, MailContent, stand_in
 from relay_server.mail.worker_client import WorkerDelivery
 from relay_server.store import TinyDBStore
-from tests.support.smtp_server import SmtpServer
-from tests.support.waiting import wait_until
+from tests.support.smtp_server import SmtpServer, wait_outbox_sent
 
 SECRET_CHARS = 22
 FIELDS = {"subject": "s", "text": "t", "html": "<p>h</p>", "attachments": []}
@@ -66,13 +65,7 @@ def test_the_sender_through_the_worker_delivers_each_mail_once_with_its_own_link
         sender = MailSender(outbox, lambda: _settings(smtp), store.sync, max_per_s=0,
                             delivery=delivery)  # fmt: skip
         sender.start()
-        wait_until(
-            lambda: all(outbox.view(i)["state"] == SENT for i in ids),
-            "every mail sent",
-            20,
-            0.005,
-            gevent.sleep,
-        )
+        wait_outbox_sent(outbox, ids)
         worker_pid = delivery.pid
         sender.stop()
         assert sorted(smtp.message_id_counts().values()) == [1] * 6

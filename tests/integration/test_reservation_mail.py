@@ -10,7 +10,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from icalendar import Calendar
 
 from relay_server.reservations.model import (
     Invitee,
@@ -20,7 +19,7 @@ from relay_server.reservations.model import (
 )
 from relay_server.reservations.reminder_loop import REMINDER_DONE_S, REMINDER_LEASE_S
 from tests.support.reservation_mail import MINUTE, RELAY_URL, MailChain, reservation, utc
-from tests.support.smtp_server import Received, SmtpServer
+from tests.support.smtp_server import SmtpServer
 
 START = utc(2026, 3, 29, 0, 30)  # 01:30 in Berlin, the night the clocks go forward
 
@@ -39,14 +38,6 @@ def chain(smtp, tmp_path) -> Iterator[MailChain]:
     chain.close()
 
 
-def calendar_of(received: Received):
-    """(METHOD, the VEVENT) of the mail's .ics attachment, parsed with icalendar."""
-    [part] = [p for p in received.message.walk() if p.get_content_type() == "text/calendar"]
-    assert part.get_param("method") in ("REQUEST", "CANCEL")
-    calendar = Calendar.from_ical(part.get_payload(decode=True))
-    return str(calendar["METHOD"]), calendar.walk("VEVENT")[0]
-
-
 def test_each_invitee_gets_one_invitation_with_their_own_link_and_ics(chain, smtp):
     """Created: each invitee receives exactly one mail, in their language, with their own link
     in text and HTML and a REQUEST .ics with the UID, SEQUENCE 0 and the booked times."""
@@ -61,7 +52,7 @@ def test_each_invitee_gets_one_invitation_with_their_own_link_and_ics(chain, smt
         assert link in mail.part("plain") and link in mail.part("html")
         other = [i for i in booked.invitees if i is not invitee][0]
         assert other.link_secret not in mail.data.decode("utf-8", "replace")
-        method, event = calendar_of(mail)
+        method, event = mail.calendar()
         assert method == "REQUEST"
         assert str(event["UID"]) == booked.uid and int(event["SEQUENCE"]) == 0
         assert event.decoded("dtstart") == START and event.decoded("dtend") == START + 60 * MINUTE
@@ -86,10 +77,10 @@ def test_an_edit_reaches_everyone_with_sequence_plus_one_and_a_cancel_with_metho
     smtp.wait_for(6)
     for invitee in booked.invitees:
         first, update, cancel = smtp.messages_to(invitee.email)
-        method, event = calendar_of(update)
+        method, event = update.calendar()
         assert (method, int(event["SEQUENCE"])) == ("REQUEST", 1)
         assert event.decoded("dtstart") == START + 60 * MINUTE
-        method, event = calendar_of(cancel)
+        method, event = cancel.calendar()
         assert (method, int(event["SEQUENCE"]), str(event["STATUS"])) == ("CANCEL", 2, "CANCELLED")
         assert str(event["UID"]) == booked.uid
         assert invitee.link_secret not in cancel.data.decode("utf-8", "replace")
@@ -106,8 +97,8 @@ def test_a_removed_invitee_gets_a_cancel_and_a_new_one_an_invitation(chain, smtp
     chain.mailer.on_change(more, ReservationChange.INVITEES_ADDED, fewer)
     chain.deliver()
     smtp.wait_for(2)
-    assert [calendar_of(m)[0] for m in smtp.messages_to("lee@example.com")] == ["CANCEL"]
-    assert [calendar_of(m)[0] for m in smtp.messages_to("park@example.com")] == ["REQUEST"]
+    assert [m.calendar()[0] for m in smtp.messages_to("lee@example.com")] == ["CANCEL"]
+    assert [m.calendar()[0] for m in smtp.messages_to("park@example.com")] == ["REQUEST"]
     assert not smtp.messages_to("kim@example.com")
 
 
@@ -134,7 +125,7 @@ def test_the_reminder_goes_once_to_invitees_and_agent_and_once_after_a_restart(c
     assert "Your reservation starts in 15 minutes." in agent_mail.part("plain")
     assert "on behalf of" not in agent_mail.part("plain")
     assert "starts in 15 minutes" in smtp.messages_to("lee@example.com")[0].part("plain")
-    assert calendar_of(smtp.messages_to("lee@example.com")[0])[0] == "REQUEST"
+    assert smtp.messages_to("lee@example.com")[0].calendar()[0] == "REQUEST"
 
 
 def test_a_reminder_another_node_claimed_is_not_queued_here(chain):
@@ -200,7 +191,7 @@ def test_line_breaks_in_a_title_and_names_reach_the_server_as_text(chain, smtp):
         assert mail.rcpt_tos in (["kim@example.com"], ["lee@example.com"])
         assert mail.message["Bcc"] is None and mail.message["X-Evil"] is None
         assert "\n" not in str(mail.message["Subject"])
-        method, event = calendar_of(mail)
+        method, event = mail.calendar()
         assert str(event["ATTENDEE"]).startswith("mailto:")  # still exactly one attendee
         assert "spy@example.com" not in str(event["ATTENDEE"])
     assert not smtp.messages_to("spy@example.com")

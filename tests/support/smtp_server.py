@@ -15,6 +15,8 @@ import ssl
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -46,6 +48,15 @@ class Received:
             if part.get_content_type() == f"text/{subtype}":
                 return str(part.get_content())
         raise AssertionError(f"no text/{subtype} part in {self.message.get_content_type()}")
+
+    def calendar(self) -> tuple[str, Any]:
+        """(METHOD, the VEVENT) of the message's .ics attachment, parsed with icalendar."""
+        from icalendar import Calendar
+
+        [part] = [p for p in self.message.walk() if p.get_content_type() == "text/calendar"]
+        assert part.get_param("method") in ("REQUEST", "CANCEL")
+        calendar = Calendar.from_ical(part.get_payload(decode=True))
+        return str(calendar["METHOD"]), calendar.walk("VEVENT")[0]
 
 
 # The relay's first retry after a temporary failure, short enough for a test to see it.
@@ -239,6 +250,38 @@ def wait_mail_state(
     return wait_until(
         reached, f"mail {mail_id} to be {'/'.join(states)}", timeout_s=timeout_s,
         detail=lambda: repr(seen),
+    )  # fmt: skip
+
+
+@contextmanager
+def mail_relay_process(smtp: SmtpServer, work: Path) -> Iterator[Any]:
+    """A relay (tests/support/relay.py) with ALICE and ROOT, its data in ``work``, sending
+    through ``smtp`` and retrying after 0.3 s; stopped on exit."""
+    from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
+
+    data = work / "data"
+    data.mkdir()
+    for agent in (ALICE, ROOT):
+        add_agent(data, agent)
+    relay = RelayProcess(data, work, [*smtp.relay_args(), *RETRY_ARGS])
+    relay.start()
+    try:
+        yield relay
+    finally:
+        relay.stop()
+
+
+def wait_outbox_sent(outbox: Any, mail_ids: list[str], timeout_s: float = 20.0) -> None:
+    """In a gevent test: poll an in-process ``Outbox`` until every mail of ``mail_ids`` is
+    ``sent``."""
+    import gevent
+
+    from relay_server.mail.outbox import SENT
+    from tests.support.waiting import wait_until
+
+    wait_until(
+        lambda: all(outbox.view(i)["state"] == SENT for i in mail_ids),
+        "every mail sent", timeout_s, 0.005, gevent.sleep,
     )  # fmt: skip
 
 
