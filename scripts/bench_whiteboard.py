@@ -54,7 +54,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -65,6 +64,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from scripts.whiteboard_bench.edits import EDITS, edits  # noqa: E402
+from scripts.whiteboard_bench.levers import LEVERS, WORKERS, levers  # noqa: E402
+from scripts.whiteboard_bench.timing import pct, summary, traced  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH  # noqa: E402
 from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent  # noqa: E402
 from tests.support.ui_pages import (  # noqa: E402
@@ -227,78 +229,6 @@ TIME_SETTLE = """async ({progressive}) => {
   return got;
 }""".replace("UNTIL_WHOLE", UNTIL_WHOLE)
 
-# The redraws a user sees on a settled board, each an edit then the page's own frames (a frame
-# painted only when the painter or the board asks for one, as the page does) until the layer
-# holds the whole board again: a finished stroke arriving from the other side (on top), the
-# other side erasing an element from the middle of the drawing order, an erase here and its
-# undo (the element comes back in the middle). `patching` false: the painter before the
-# repair (such an edit drew the layer anew over frames, and everything above the edited
-# element on top of each frame until it settled).
-TIME_EDITS = """async ({rounds, patching}) => {
-  const { edited } = await import('/ui/common/whiteboard/model.js');
-  const canvas = document.querySelector('[data-testid=wb-canvas]');
-  const view = canvas.wbView;
-  const board = canvas.wbBoard;
-  const ctx = canvas.getContext('2d');
-  const p = view.painter;
-  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
-  const redraw = p.redraw;
-  let asked = false;
-  p.redraw = () => { asked = true; };
-  p.enabled = true;
-  p.progressive = true;
-  p.patching = patching;
-  const whole = () => p.cached.length === board.live().length && !p.building;
-  // Paint a frame now, then one in each animation frame something asks for, until whole.
-  const until = async (label) => {
-    const times = [];
-    asked = true;
-    const start = performance.now();
-    while (performance.now() - start < 3000) {
-      await frame();
-      if (!asked) continue;
-      asked = false;
-      console.timeStamp(`edit:${label}:${times.length}`);
-      const began = performance.now();
-      view.paint();
-      ctx.getImageData(0, 0, 1, 1);
-      times.push(performance.now() - began);
-      if (whole()) break;
-    }
-    return { times, whole_ms: performance.now() - start };
-  };
-  p.invalidate();
-  await until('setup');
-  const got = { remote_stroke: [], remote_erase: [], erase: [], undo: [] };
-  const middle = (i) => {
-    const live = board.live();
-    return live[Math.floor(live.length * (0.2 + 0.6 * ((i * 0.618) % 1)))];
-  };
-  for (let i = 0; i < rounds; i += 1) {
-    window.benchEdits = (window.benchEdits ?? 0) + 1; // a new id each round, every call
-    const tag = `${window.benchEdits}`;
-    board.applyRemote(board.number, [{
-      id: `remote${tag}`, kind: 'pen', version: 1, nonce: 1, deleted: false, z: 1e9 + i,
-      color: '#16a34a', width: 3,
-      points: Array.from({ length: 30 }, (_, k) => [200 + 4 * k, 150 + 20 * Math.sin(k / 4 + i)]),
-    }]);
-    got.remote_stroke.push(await until('remote_stroke'));
-    const gone = middle(2 * i);
-    board.applyRemote(board.number, [edited(gone, { deleted: true })]);
-    got.remote_erase.push(await until('remote_erase'));
-    const before = middle(2 * i + 1);
-    const after = edited(before, { deleted: true });
-    board.draft(after);
-    board.commit([{ before, after }]);
-    got.erase.push(await until('erase'));
-    board.undo();
-    got.undo.push(await until('undo'));
-  }
-  p.patching = true;
-  p.redraw = redraw;
-  return got;
-}"""
-
 WATCH_ARRIVALS = """() => {
   const board = document.querySelector('[data-testid=wb-canvas]').wbBoard;
   window.__arrived = {};
@@ -319,191 +249,21 @@ START_STROKE = """(i) => {
 }"""
 
 
-def _pct(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def _traced(browser, page, script: str, arg: dict) -> dict:
-    """Run ``script`` (an UNTIL_WHOLE loop) under a Chromium trace; adds ``thread`` to its
-    result: the page thread's CPU time of each painted frame (its animation frame task), which
-    a starved machine does not inflate as it does the wall-clock ``times``."""
-    browser.start_tracing(page=page, categories=["devtools.timeline"])
-    try:
-        got = page.evaluate(script, arg)
-    finally:
-        trace = json.loads(browser.stop_tracing())
-    tasks = [
-        e for e in trace["traceEvents"] if e.get("name") == "FireAnimationFrame" and "tdur" in e
-    ]
-    # The loop's frames are the longest animation frame tasks (the page's own are tiny).
-    tasks.sort(key=lambda e: e["dur"], reverse=True)
-    got["thread"] = [e["tdur"] / 1000 for e in tasks[: len(got["times"])]]
-    return got
-
-
-LEVERS = (
-    "base",
-    "batch",
-    "batch_reorder",
-    "cached_path",
-    "bevel_thin",
-    "bevel_all",
-    "rdp",
-    "bitmaps",
-)
-# The same drawing in module workers (1, or 2 drawing half the canvas each).
-WORKERS = ("worker1", "worker2")
-STAMPS = ("lever-worker:", "lever-copy:")
-
-
-def _levers(browser, page, rounds: int) -> dict:
-    """Each way of drawing the whole board (scripts/bench_whiteboard_levers.js), in turns, one
-    full redraw per animation frame: its pixels against the renderer's, the wall clock and the
-    page thread's CPU time of each frame (the trace's animation frame task holding its label)."""
-    script = (REPO_ROOT / "scripts" / "bench_whiteboard_levers.js").read_text()
-    library = [REPO_ROOT / "ui/common/whiteboard" / name for name in ("model.js", "renderer.js")]
-    plain = (re.sub(r"^(import .*|export )", "", path.read_text(), flags=re.M) for path in library)
-    worker = "".join(plain) + (REPO_ROOT / "scripts" / "bench_whiteboard_worker.js").read_text()
-    page.route(
-        "**/bench-board-worker.js",
-        lambda route: route.fulfill(body=worker, content_type="text/javascript"),
-    )
-    browser.start_tracing(page=page, categories=["devtools.timeline"])
-    try:
-        got = page.evaluate(script, {"variants": list(LEVERS), "rounds": rounds})
-    finally:
-        trace = json.loads(browser.stop_tracing())
-    events = trace["traceEvents"]
-    frames = [e for e in events if e.get("name") == "FireAnimationFrame" and "tdur" in e]
-    thread: dict[str, list[float]] = {name: [] for name in (*LEVERS, *WORKERS)}
-    workers: dict[str, list[float]] = {name: [] for name in WORKERS}
-    copies: dict[str, list[float]] = {name: [] for name in WORKERS}
-    timed = [e for e in events if "tdur" in e and e.get("ph") == "X"]
-    for stamp in events:
-        message = stamp.get("args", {}).get("data", {}).get("message", "")
-        if stamp.get("name") != "TimeStamp" or not message.startswith(STAMPS):
-            continue
-        # the task around the stamp on its thread (the worker's band, the page's copy-in)
-        around = [
-            e["tdur"] / 1000
-            for e in timed
-            if e.get("tid") == stamp.get("tid") and e["ts"] <= stamp["ts"] <= e["ts"] + e["dur"]
-        ]
-        kind, name = message.split(":")[:2]
-        if around:
-            (workers if kind == "lever-worker" else copies)[name].append(max(around))
-    for stamp in events:
-        message = stamp.get("args", {}).get("data", {}).get("message", "")
-        if stamp.get("name") != "TimeStamp" or not message.startswith("lever:"):
-            continue
-        for f in frames:
-            if f["ts"] <= stamp["ts"] <= f["ts"] + f["dur"] and f.get("tid") == stamp.get("tid"):
-                thread[message[6:]].append(f["tdur"] / 1000)
-                break
-    out: dict[str, dict] = {
-        "rdp_points": got["rdp"],
-        "batched": got["calls"],
-        "bitmap_cache": got["bitmapCache"],
-    }
-    for name in (*LEVERS, *WORKERS):
-        times = got["times"][name][2:]
-        threads = thread[name][2:] or [float("nan")]
-        out[name] = {
-            **_summary(times, got["canvas"]),
-            "thread_median_ms": round(statistics.median(threads), 2),
-            "thread_p95_ms": round(_pct(threads, 0.95), 2),
-            "pixels_max_diff": got["pixels"][name]["max"],
-            "pixels_over_96": got["pixels"][name]["over"],
-        }
-        if name in workers:
-            bands = workers[name][2 * int(name[6:]) :] or [float("nan")]
-            out[name]["worker_band_median_ms"] = round(statistics.median(bands), 2)
-            out[name]["worker_band_p95_ms"] = round(_pct(bands, 0.95), 2)
-            copied = copies[name][2:] or [float("nan")]
-            out[name]["copy_median_ms"] = round(statistics.median(copied), 2)
-            out[name]["copy_p95_ms"] = round(_pct(copied, 0.95), 2)
-    return out
-
-
-EDITS = ("remote_stroke", "remote_erase", "erase", "undo")
-
-
-def _edits(browser, page, rounds: int, size: list[int]) -> dict:
-    """TIME_EDITS before (``patching`` false) and after, one round of each in turns: per kind
-    of edit, its first frame (what shows at once) and every frame until the layer holds the
-    board again, by the wall clock and by the page thread's time (Chromium trace)."""
-    frames: dict[tuple[bool, str], list[dict]] = {}
-    for _ in range(rounds):
-        for patching in (False, True):
-            browser.start_tracing(page=page, categories=["devtools.timeline"])
-            try:
-                got = page.evaluate(TIME_EDITS, {"rounds": 1, "patching": patching})
-            finally:
-                trace = json.loads(browser.stop_tracing())
-            events = trace["traceEvents"]
-            tasks = [e for e in events if e.get("name") == "FireAnimationFrame" and "tdur" in e]
-            thread: dict[tuple[str, int], float] = {}
-            for stamp in events:
-                message = stamp.get("args", {}).get("data", {}).get("message", "")
-                if stamp.get("name") != "TimeStamp" or not message.startswith("edit:"):
-                    continue
-                _, kind, n = message.split(":")
-                for task in tasks:
-                    if task.get("tid") != stamp.get("tid"):
-                        continue
-                    if task["ts"] <= stamp["ts"] <= task["ts"] + task["dur"]:
-                        thread[(kind, int(n))] = task["tdur"] / 1000
-                        break
-            for kind in EDITS:
-                for run in got[kind]:
-                    run["thread"] = [
-                        thread.get((kind, n), float("nan")) for n in range(len(run["times"]))
-                    ]
-                    frames.setdefault((patching, kind), []).append(run)
-    out: dict[str, dict] = {}
-    for (patching, kind), runs in frames.items():
-        first = [run["times"][0] for run in runs]
-        first_thread = [run["thread"][0] for run in runs if run["thread"][0] == run["thread"][0]]
-        every = [t for run in runs for t in run["thread"] if t == t] or [float("nan")]
-        first_thread = first_thread or [float("nan")]
-        out[f"{kind}_{'after' if patching else 'before'}"] = {
-            **_summary(first, size),
-            "thread_median_ms": round(statistics.median(first_thread), 2),
-            "thread_p95_ms": round(_pct(first_thread, 0.95), 2),
-            "every_thread_median_ms": round(statistics.median(every), 2),
-            "every_thread_p95_ms": round(_pct(every, 0.95), 2),
-            "every_thread_max_ms": round(max(every), 2),
-            "frames_median": statistics.median(len(run["times"]) for run in runs),
-            "whole_median_ms": round(statistics.median(run["whole_ms"] for run in runs), 2),
-            "runs": len(runs),
-        }
-    return out
-
-
-def _summary(times: list[float], size: list[int]) -> dict:
-    return {
-        "canvas_px": size,
-        "median_ms": round(statistics.median(times), 2),
-        "p95_ms": round(_pct(times, 0.95), 2),
-    }
-
-
 def _builds(runs: list[dict], size: list[int]) -> dict:
     """Frames of layers drawn anew: every frame's time, the slowest, and until whole."""
     frames = [t for run in runs for t in run["times"]]
     thread = [t for run in runs for t in run["thread"]]
     whole = [run["whole_ms"] for run in runs]
     return {
-        **_summary(frames, size),
+        **summary(frames, size),
         "thread_median_ms": round(statistics.median(thread), 2),
-        "thread_p95_ms": round(_pct(thread, 0.95), 2),
+        "thread_p95_ms": round(pct(thread, 0.95), 2),
         "thread_max_ms": round(max(thread), 2),
         "max_ms": round(max(frames), 2),
         "runs": len(runs),
         "frames_median": statistics.median(len(run["times"]) for run in runs),
         "whole_median_ms": round(statistics.median(whole), 2),
-        "whole_p95_ms": round(_pct(whole, 0.95), 2),
+        "whole_p95_ms": round(pct(whole, 0.95), 2),
     }
 
 
@@ -570,32 +330,32 @@ def main() -> int:
                     " return [c.width, c.height]; }"
                 )
                 if args.levers:
-                    for name, row in _levers(browser, agent, args.levers).items():
+                    for name, row in levers(browser, agent, args.levers).items():
                         results[f"lever_{name}_dpr{ratio}"] = row
                     continue
                 if args.edits:
                     times = agent.evaluate(TIME_REDRAW, {"runs": 25, "layered": False})[5:]
-                    results[f"full_dpr{ratio}"] = _summary(times, size)
-                    got = _traced(browser, agent, TIME_VIEW, {"runs": 65, "kind": "pan"})
+                    results[f"full_dpr{ratio}"] = summary(times, size)
+                    got = traced(browser, agent, TIME_VIEW, {"runs": 65, "kind": "pan"})
                     results[f"pan_dpr{ratio}"] = {
-                        **_summary(got["times"][5:], size),
+                        **summary(got["times"][5:], size),
                         "thread_median_ms": round(statistics.median(got["thread"]), 2),
-                        "thread_p95_ms": round(_pct(got["thread"], 0.95), 2),
+                        "thread_p95_ms": round(pct(got["thread"], 0.95), 2),
                     }
-                    for name, row in _edits(browser, agent, args.edits, size).items():
+                    for name, row in edits(browser, agent, args.edits, size).items():
                         results[f"edit_{name}_dpr{ratio}"] = row
                     continue
                 cases = () if args.view_only else (("frame", True, 120), ("full", False, 40))
                 for name, layered, runs in cases:
                     times = agent.evaluate(TIME_REDRAW, {"runs": runs, "layered": layered})[5:]
-                    results[f"{name}_dpr{ratio}"] = _summary(times, size)
+                    results[f"{name}_dpr{ratio}"] = summary(times, size)
                 if not args.view_only:
                     # Before (the whole layer in one frame) and after (spread over frames),
                     # taken in turns so that both meet the same machine.
                     opened: dict[bool, list[dict]] = {False: [], True: []}
                     for _ in range(args.opens):
                         for progressive in (False, True):
-                            got = _traced(browser, agent, TIME_OPEN, {"progressive": progressive})
+                            got = traced(browser, agent, TIME_OPEN, {"progressive": progressive})
                             opened[progressive].append(got)
                     for progressive, runs_ in opened.items():
                         name = "open_after" if progressive else "open_before"
@@ -616,10 +376,10 @@ def main() -> int:
                     )
                     view_times[kind] += got["times"][5:]
                     if kind == "zoom":
-                        settle = _traced(browser, agent, TIME_SETTLE, {"progressive": progressive})
+                        settle = traced(browser, agent, TIME_SETTLE, {"progressive": progressive})
                         settles[progressive].append(settle)
             for kind, times in view_times.items():
-                results[f"{kind}_dpr2"] = _summary(times, size)
+                results[f"{kind}_dpr2"] = summary(times, size)
             for progressive, runs_ in settles.items():
                 if runs_:
                     name = "settle_after" if progressive else "settle_before"
@@ -641,7 +401,7 @@ def main() -> int:
             results["stroke_latency"] = {
                 "strokes": len(latencies),
                 "median_ms": round(statistics.median(latencies), 2),
-                "p95_ms": round(_pct(latencies, 0.95), 2),
+                "p95_ms": round(pct(latencies, 0.95), 2),
                 "max_ms": round(max(latencies), 2),
             }
             browser.close()

@@ -1,0 +1,1 @@
+"""Cases of scripts/bench_whiteboard.py kept apart from its main: the levers, the edits."""
