@@ -39,7 +39,6 @@ import json
 import logging
 import multiprocessing
 import os
-import platform
 import signal
 import subprocess
 import sys
@@ -65,6 +64,7 @@ from scripts.stream_bench.content import (  # noqa: E402
     paint_loop,
 )
 from scripts.stream_bench.pipeline_costs import format_costs, pipeline_costs  # noqa: E402
+from scripts.stream_bench.report import format_table, machine_description  # noqa: E402
 from scripts.stream_bench.throttled_proxy import ThrottledProxy  # noqa: E402
 from scripts.stream_bench.video_costs import format_video_costs, video_costs  # noqa: E402
 from scripts.stream_bench.viewer_page import VIEWER_HTML, VIEWER_JS  # noqa: E402
@@ -442,64 +442,6 @@ def _canvas_matches_screen(bench: Bench, page: Any) -> bool:
 
 
 # -- main -------------------------------------------------------------------------------------
-
-
-def machine_description() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} cores "
-            f"({cpu}), {psutil.virtual_memory().total / 2**30:.1f} GiB RAM")  # fmt: skip
-
-
-def format_table(results: list[dict[str, Any]]) -> str:
-    header = (
-        "| case | viewers | fps | bytes/s to a viewer | upload bytes/s | latency p50 / p95 (ms) "
-        "| presenter CPU % | relay CPU % | Chromium CPU % | painter + Xvfb CPU % "
-        "| other load CPU % | notes |"
-    )
-    lines = [header, "|" + "---|" * 11]
-    for r in results:
-        notes = []
-        if "exact_after_ms" in r:
-            notes.append(f"pixel-exact {r['exact_after_ms']:.0f} ms after typing stopped"
-                         f" (canvas == screen: {r['canvas_matches_screen']})")  # fmt: skip
-            notes.append(f"idle {r['idle_bytes_per_s']:.0f} B/s to a viewer, "
-                         f"{r['idle_upload_bytes_per_s']:.0f} B/s up, "
-                         f"presenter {r['idle_presenter_cpu_pct']:.0f} % CPU")  # fmt: skip
-        if "slide_bytes" in r:
-            notes.append(f"a slide change: {r['slide_bytes'] / 1000:.0f} kB, first picture "
-                         f"{r['slide_first_picture_ms']:.0f} ms, last frame "
-                         f"{r['slide_last_frame_ms']:.0f} ms (median of "
-                         f"{r['slide_changes']})")  # fmt: skip
-        if "slide_text_exact" in r:
-            notes.append(f"settled: text exact {r['slide_text_exact']}, photo "
-                         f"{r['slide_photo_psnr_db']:.1f} dB")  # fmt: skip
-        if "throttled_fps" in r:
-            notes.append(f"throttled viewer: {r['throttled_fps']:.1f} fps, "
-                         f"{r['throttled_bytes_per_s'] / 1000:.0f} kB/s, "
-                         f"p50 {r['throttled_latency_p50_ms']:.0f} ms")  # fmt: skip
-        if r.get("load_average") is not None:
-            notes.append(f"load average {r['load_average']:.1f}")
-        if r.get("video_frames_per_s"):
-            notes.append(f"{r['video_frames_per_s']:.1f} video frames/s")
-        if r.get("viewer_close_codes"):
-            notes.append(f"viewers closed: {r['viewer_close_codes']}")
-        viewers = f"{r['viewers']}" + (f" ({r['throttled']} throttled)" if r["throttled"] else "")
-        lines.append(
-            f"| {r['case']} | {viewers} | {r['fps']:.1f} (min {r['fps_min']:.1f}) "
-            f"| {r['bytes_per_s'] / 1000:.1f} kB/s | {r['upload_bytes_per_s'] / 1000:.1f} kB/s "
-            f"| {r['latency_p50_ms']:.0f} / {r['latency_p95_ms']:.0f} "
-            f"| {r['presenter_cpu_pct']:.0f} | {r['relay_cpu_pct']:.0f} "
-            f"| {r['chromium_cpu_pct']:.0f} | {r['painter_cpu_pct'] + r['xvfb_cpu_pct']:.0f} "
-            f"| {r['others_cpu_pct']:.0f} | {'; '.join(notes)} |"
-        )
-    return "\n".join(lines)
 
 
 def main() -> int:
