@@ -264,21 +264,30 @@ LAYOUT_JS = """() => {
 
 
 @contextmanager
-def recorded_local_app(config_dir: Path, **settings: Any) -> Iterator[RecordedApp]:
-    """The local API (real routes and guard) on a free port with its presenter children
-    recorded (:class:`FakePresentations`), its settings file in ``config_dir``."""
+def _local_app(
+    config_dir: Path, presentations: Any, settings: dict[str, Any]
+) -> Iterator[LocalApp]:
+    """The local API (real routes and guard) on a free port with ``presentations``, its
+    settings file in ``config_dir``."""
     local_settings = LocalSettings(config_dir)
     local_settings.update(settings)
-    presentations = FakePresentations()
     server = LocalServer()
     secret = secrets.token_urlsafe(32)
-    routes = build_app(local_settings, RecordedWindows(), presentations=presentations)  # type: ignore[arg-type]
+    routes = build_app(local_settings, RecordedWindows(), presentations=presentations)
     server.start(guard(routes, secret, server.port))
     try:
-        yield RecordedApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
+        yield LocalApp(server.url, secret, RecordedWindows())
     finally:
         server.stop()
         local_settings.close()
+
+
+@contextmanager
+def recorded_local_app(config_dir: Path, **settings: Any) -> Iterator[RecordedApp]:
+    """The local API with its presenter children recorded (:class:`FakePresentations`)."""
+    presentations = FakePresentations()
+    with _local_app(config_dir, presentations, settings) as app:
+        yield RecordedApp(app, presentations)
 
 
 @dataclass
@@ -291,18 +300,11 @@ class PresentingApp:
 def presenting_local_app(
     config_dir: Path, display_env: dict[str, str], **settings: Any
 ) -> Iterator[PresentingApp]:
-    """The local API (real routes and guard) with real presenter children and window listing
-    (:class:`Presentations`) on the display of ``display_env``, its settings in ``config_dir``."""
-    local_settings = LocalSettings(config_dir)
-    local_settings.update(settings)
+    """The local API with real presenter children and window listing (:class:`Presentations`)
+    on the display of ``display_env``; the children are stopped on exit."""
     presentations = Presentations(env=display_env)
-    server = LocalServer()
-    secret = secrets.token_urlsafe(32)
-    routes = build_app(local_settings, RecordedWindows(), presentations=presentations)
-    server.start(guard(routes, secret, server.port))
-    try:
-        yield PresentingApp(LocalApp(server.url, secret, RecordedWindows()), presentations)
-    finally:
-        presentations.stop_all()
-        server.stop()
-        local_settings.close()
+    with _local_app(config_dir, presentations, settings) as app:
+        try:
+            yield PresentingApp(app, presentations)
+        finally:
+            presentations.stop_all()
