@@ -186,7 +186,9 @@ def test_customer_can_join_with_the_keyboard_alone(agent_page: Page, open_ui: Pa
     expect(by_id(customer, "chat-input")).to_be_focused()
     expect(by_id(agent_page, "chat-peer-name")).to_have_text("Kim")
 
-    # Escape closes the end dialog without ending anything.
+    # Escape closes the end dialog without ending anything. The agent sees the name once the
+    # join is answered; End waits for the customer's socket (disabled until then).
+    expect(by_id(customer, "end-button")).to_be_enabled()
     by_id(customer, "end-button").focus()
     customer.keyboard.press("Enter")
     expect(by_id(customer, "end-confirm")).to_be_visible()
