@@ -3,7 +3,6 @@ command line needs, and what a build test's fixture gets from waiting on one."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import threading
 import time
@@ -45,7 +44,9 @@ def run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _result(folder: Path, kind: str, **result: object) -> None:
-    (folder / f"{kind}.result").write_text(json.dumps(result))
+    """Written as the builder writes it (whole or absent): a plain write_text raced the
+    polling reader, which once read the file empty."""
+    builds_ahead._write_result(folder, kind, result)
 
 
 def test_nothing_started_ahead_means_the_fixture_builds_itself(
