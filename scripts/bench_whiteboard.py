@@ -548,7 +548,12 @@ def _layer_rows(results: dict, ratio: int) -> list[tuple[str, str, dict, str]]:
         (f"  asking frame, DPR {ratio}: page thread", "", w["ask_thread"], "-"),
         (f"  landing frame, DPR {ratio}: page thread", "", w["land_thread"], "-"),
         (f"  bands arrived, DPR {ratio}: wall", "from the ask", w["arrive"], "-"),
-        (f"  a worker's band, DPR {ratio}: thread", "", w["band_thread"], "-"),
+        (
+            f"  a worker's band, DPR {ratio}: thread",
+            f"each worker: {w['band_thread_per_worker']} ms",
+            w["band_thread"],
+            "-",
+        ),
         (f"  a worker's band, DPR {ratio}: wall", "", w["band_wall"], "-"),
         (
             f"  workers' canvases, DPR {ratio}",

@@ -132,6 +132,11 @@ def layers(browser, page, rounds: int) -> dict:
         key=lambda e: e["ts"],
     )  # fmt: skip
     worker_tasks = [e["tdur"] / 1000 for e in handled[-2 * rounds :]]
+    # The split's balance: each worker thread's median band, the slower of the two each round.
+    per_worker: dict[tuple, list[float]] = {}
+    for e in handled[-2 * rounds :]:
+        per_worker.setdefault((e["pid"], e["tid"]), []).append(e["tdur"] / 1000)
+    medians = sorted(round(statistics.median(v), 2) for v in per_worker.values())
     both = [a + b for a, b in zip(thread["ask"][2:], thread["land"][2:], strict=False)]
     bands = [ms for pair in got["bands"][2:] for ms in pair]
     size = got["canvas"]
@@ -147,6 +152,7 @@ def layers(browser, page, rounds: int) -> dict:
             "land_thread": _stat(thread["land"][2:]),
             "band_wall": _stat(bands),
             "band_thread": _stat(worker_tasks),
+            "band_thread_per_worker": medians,
             "canvas_bytes": 2 * size[0] * size[1] * 4,
             "pixels": got["differ"],
         },
