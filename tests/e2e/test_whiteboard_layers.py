@@ -423,6 +423,41 @@ def test_a_layer_drawn_by_two_workers_has_the_pixels_of_a_full_redraw(pages, rat
     assert asked["ink"] > result["ink"] / 2, (asked, result)  # the frame meanwhile: not blank
 
 
+def test_workers_that_die_leave_the_layer_to_the_page(pages):
+    """Two workers killed while they draw a layer (as a crash without an error event): after
+    WORKER_TIMEOUT_MS the painter drops them and draws the layer itself, over frames, with
+    the pixels of a full redraw; new workers are started again afterwards."""
+    agent, _customer = pages
+    painter = "document.querySelector('[data-testid=wb-canvas]').wbView.painter"
+    agent.wait_for_function(f"() => {painter}.workers && {painter}.workers.ready")
+    _settle(agent)
+    held = agent.evaluate(f"() => {painter}.cached.length")
+    before = agent.evaluate(STATS_JS)
+    agent.evaluate(
+        f"""() => {{ const view = document.querySelector('[data-testid=wb-canvas]').wbView;
+                    window.devicePixelRatio = 1.75; view._fitCanvas(); view.paint();
+                    {painter}.workers.workers.forEach((w) => w.terminate()); }}"""
+    )
+    assert agent.evaluate(f"() => {painter}.build && {painter}.build.offThread")
+    try:
+        agent.wait_for_function(f"() => {painter}.workers === null", timeout=15000)
+        _settle(agent)
+        after = agent.evaluate(STATS_JS)
+        assert after["offThread"] == before["offThread"], after  # none landed
+        assert after["rebuilt"] > before["rebuilt"], after  # drawn here instead
+        result = _same_pixels(agent, held_at_least=held)
+        assert result["most"] <= TEXT_SPLIT_LEVELS, result
+    finally:
+        agent.evaluate(
+            """async () => {
+              const { BoardWorkers } = await import('/ui/common/whiteboard/board_workers.js');
+              const view = document.querySelector('[data-testid=wb-canvas]').wbView;
+              view.painter.workers?.terminate();
+              view.painter.workers = new BoardWorkers(() => view.redraw());
+            }"""
+        )
+
+
 def _index(page: Page, element_id: str) -> int:
     """Where the element is in the drawing order (the same on every side)."""
     return page.evaluate(

@@ -11,6 +11,9 @@
 import { inkBounds } from "./renderer.js";
 
 export const WORKER_COUNT = 2;
+// A layer not back after this long: a worker died without an error event (it happens when one
+// runs out of memory). The painter then draws layers itself from then on.
+export const WORKER_TIMEOUT_MS = 5000;
 
 /** True when this engine may run the drawing workers (the workers still check themselves). */
 export function workersPossible() {
@@ -88,6 +91,7 @@ export class BoardWorkers {
     this.pending = null; // {seq, bands, count, done}
     this.lastTimes = []; // each worker's drawing time of the last layer, ms (its own clock)
     this._seq = 0;
+    this._timer = 0;
     this._probed = 0;
     try {
       for (let i = 0; i < count; i += 1) {
@@ -134,6 +138,8 @@ export class BoardWorkers {
     }
     this._seq += 1;
     const seq = this._seq;
+    clearTimeout(this._timer);
+    this._timer = setTimeout(() => this._fail(), WORKER_TIMEOUT_MS);
     this.pending = { seq, parts: [], count: bands.length, done };
     bands.forEach(({ rows, visible }, i) => {
       this.workers[i].postMessage({ seq, upserts, ids, pictures: newPictures, width, height, transform, rows, visible });
@@ -161,6 +167,7 @@ export class BoardWorkers {
     }
     p.parts.push(data);
     if (p.parts.length < p.count) return;
+    clearTimeout(this._timer);
     this.pending = null;
     this.lastTimes = p.parts.map((part) => part.ms);
     if (p.done) p.done(p.parts);
@@ -171,6 +178,7 @@ export class BoardWorkers {
     if (this.failed) return;
     this.failed = true;
     this.ready = false;
+    clearTimeout(this._timer);
     for (const worker of this.workers) worker.terminate();
     const p = this.pending;
     this.pending = null;
@@ -179,6 +187,7 @@ export class BoardWorkers {
   }
 
   terminate() {
+    clearTimeout(this._timer);
     for (const worker of this.workers) worker.terminate();
     this.workers = [];
     this.ready = false;
