@@ -50,7 +50,8 @@ A real relay; headless Chromium as the agent page and the customer page with the
   page's thread in one frame, and by the painter's two drawing workers, in turns at DPR 1 and 2:
   wall clock and page thread's time to the pixels on screen, each worker's time, the bytes of
   the workers' canvases, and the two layers' pixels compared
-  (`scripts/whiteboard_bench/layers.py`).
+  (`scripts/whiteboard_bench/layers.py`). The other modes keep the workers off
+  (`painter.offThread = false`): they compare the page's own ways.
 
     scripts/bench_whiteboard.py [--strokes 200] [--opens 12] [--json out.json] [--view-only]
                                 [--levers ROUNDS] [--edits ROUNDS] [--layers ROUNDS] [--smooth]
@@ -335,6 +336,13 @@ def main() -> int:
             by_id(customer, "whiteboard-accept").click()
             expect(by_id(agent, "wb-canvas")).to_be_visible()
             expect(by_id(customer, "wb-canvas")).to_be_visible()
+            # The other modes compare the page's own ways of drawing a layer (in one frame,
+            # over frames): the drawing workers are measured by --layers alone.
+            agent.evaluate(
+                "(on) => { document.querySelector('[data-testid=wb-canvas]').wbView.painter"
+                ".offThread = on; }",
+                bool(args.layers),
+            )
             for ratio in (2,) if args.view_only else (1, 2):
                 agent.evaluate(f"() => {{ window.devicePixelRatio = {ratio}; }}")
                 agent.evaluate(
