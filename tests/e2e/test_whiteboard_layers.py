@@ -373,16 +373,22 @@ def test_a_layer_drawn_by_two_workers_has_the_pixels_of_a_full_redraw(pages, rat
     mine = f"work{ratio}_"
     agent.evaluate(FILL_JS.replace("fill${i}", mine + "${i}").replace("% 500", "% 700"), 200)
     wait_same_boards([agent, customer])
-    agent.evaluate(
-        f"() => {{ window.devicePixelRatio = {ratio};"
-        " document.querySelector('[data-testid=wb-canvas]').wbView._fitCanvas(); }"
+    _settle(agent)
+    # A new ratio: in one task, the canvas resized and the frame that asks the workers.
+    asked = agent.evaluate(
+        ASK_WORKERS_JS.replace(
+            "painter.settleNow();", f"window.devicePixelRatio = {ratio};"
+        ).replace("canvas.wbView.paint();", "canvas.wbView._fitCanvas(); canvas.wbView.paint();")
     )
+    assert asked["asked"], asked
     _settle(agent)
     stats = agent.evaluate(STATS_JS)
     assert stats["offThread"] >= before["offThread"] + 1, stats  # the new ratio's layer
     held = agent.evaluate(f"() => {painter}.cached.length")
     result = _same_pixels(agent, held_at_least=held)
     assert result["most"] == 0, str(result)
+    # Meanwhile the old ratio's layer, scaled (not a white page).
+    assert asked["ink"] > result["ink"] / 2, (asked, result)
 
     # Pans shift the workers' layer; an erase from the other side repairs it in place. (At
     # the board's own scale: at a fractional one, a shifted layer over stacks of identical

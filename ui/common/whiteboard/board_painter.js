@@ -22,7 +22,7 @@
 // Drawing a layer anew (a board opened, a zoom that rested, a new size or ratio, an edit too
 // large to repair) is done by two workers where the engine has them (board_workers.js: a band
 // each, the page copies them in) while the frames show the old layer (scaled to the new view,
-// as during the zoom; white when there is none); else, and for folding many elements at once,
+// as during the zoom, also after a resize; white when there is none); else, and for folding many elements at once,
 // spread over frames here, BUILD_BUDGET_MS of drawing in each, into a second bitmap while the
 // frames show the old one or, when there is none, the part drawn so far; then the two swap. Elements that arrived in bulk (a board loaded, a reconnect) count as settled at
 // once, so they go into the layer instead of being drawn on top in every frame.
@@ -349,7 +349,7 @@ export class BoardPainter {
   /** Where the layer's pixels land for `transform`: {x0, y0, f} (pixel q shows at
    * f * q + x0), and the device-pixel rectangle it covers whole. */
   _mapped(transform) {
-    const { width, height } = this.canvas;
+    const { width, height } = this.layer; // the canvas's size, or its old one (a resize)
     const [scale, , , , tx, ty] = transform;
     const f = scale / this.at.scale;
     // Layer pixel q shows at f * (q - layer offset) + offset.
@@ -365,7 +365,7 @@ export class BoardPainter {
     const { x0, y0, f, cover } = this._mapped(transform);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(this.layer, x0, y0, width * f, height * f);
+    ctx.drawImage(this.layer, x0, y0, this.layer.width * f, this.layer.height * f);
     const rects = exposedRects(...cover, width, height);
     this._drawStrips(ctx, rects, this.cached, transform, images);
   }
@@ -453,9 +453,9 @@ export class BoardPainter {
     const { width, height } = this.canvas;
     const b = this.build;
     this.stats.building += 1;
-    // An old layer still waiting for a picture (grey boxes) is a better picture meanwhile than
-    // the part drawn so far.
-    let old = Boolean(this.layer) && this.key === b.key;
+    // An old layer (also one waiting for a picture, or of the size or pixel ratio before) is
+    // a better picture meanwhile than the part drawn so far or a white page.
+    let old = Boolean(this.layer);
     if (old) {
       const [l, t, r, bottom] = this._mapped(transform).cover;
       const covered = Math.max(0, Math.min(width, r) - Math.max(0, l)) * Math.max(0, Math.min(height, bottom) - Math.max(0, t));
