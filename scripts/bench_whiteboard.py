@@ -45,8 +45,16 @@ A real relay; headless Chromium as the agent page and the customer page with the
   pixels against the renderer's, and the page thread's time of each (from a trace). `--smooth`
   makes the pen strokes ~80 points along a curve, as a hand draws them.
 
+- **a new layer, here or by the workers** (`--layers ROUNDS`, nothing else measured): the
+  whole board drawn anew (a board opened, a zoom that rested, a new size or ratio) in the
+  page's thread in one frame, and by the painter's two drawing workers, in turns at DPR 1 and 2:
+  wall clock and page thread's time to the pixels on screen, each worker's time, the bytes of
+  the workers' canvases, and the two layers' pixels compared
+  (`scripts/whiteboard_bench/layers.py`). The other modes keep the workers off
+  (`painter.offThread = false`): they compare the page's own ways.
+
     scripts/bench_whiteboard.py [--strokes 200] [--opens 12] [--json out.json] [--view-only]
-                                [--levers ROUNDS] [--edits ROUNDS] [--smooth]
+                                [--levers ROUNDS] [--edits ROUNDS] [--layers ROUNDS] [--smooth]
 """
 
 from __future__ import annotations
@@ -65,6 +73,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from scripts.whiteboard_bench.edits import EDITS, edits  # noqa: E402
+from scripts.whiteboard_bench.layers import layers  # noqa: E402
 from scripts.whiteboard_bench.levers import LEVERS, WORKERS, levers  # noqa: E402
 from scripts.whiteboard_bench.timing import pct, summary, traced  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH  # noqa: E402
@@ -297,6 +306,14 @@ def main() -> int:
         " its undo, before and after the layer's repair, ROUNDS each) at DPR 1 and 2, with the"
         " full redraw beside them",
     )
+    parser.add_argument(
+        "--layers",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="only a new layer of the whole board, drawn here in one frame and by the two"
+        " drawing workers, ROUNDS turns each, at DPR 1 and 2",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-wb-"))
     data = work / "data"
@@ -319,6 +336,13 @@ def main() -> int:
             by_id(customer, "whiteboard-accept").click()
             expect(by_id(agent, "wb-canvas")).to_be_visible()
             expect(by_id(customer, "wb-canvas")).to_be_visible()
+            # The other modes compare the page's own ways of drawing a layer (in one frame,
+            # over frames): the drawing workers are measured by --layers alone.
+            agent.evaluate(
+                "(on) => { document.querySelector('[data-testid=wb-canvas]').wbView.painter"
+                ".offThread = on; }",
+                bool(args.layers),
+            )
             for ratio in (2,) if args.view_only else (1, 2):
                 agent.evaluate(f"() => {{ window.devicePixelRatio = {ratio}; }}")
                 agent.evaluate(
@@ -329,6 +353,10 @@ def main() -> int:
                     "() => { const c = document.querySelector('[data-testid=wb-canvas]');"
                     " return [c.width, c.height]; }"
                 )
+                if args.layers:
+                    for name, row in layers(browser, agent, args.layers).items():
+                        results[f"layer_{name}_dpr{ratio}"] = row
+                    continue
                 if args.levers:
                     for name, row in levers(browser, agent, args.levers).items():
                         results[f"lever_{name}_dpr{ratio}"] = row
@@ -360,7 +388,7 @@ def main() -> int:
                     for progressive, runs_ in opened.items():
                         name = "open_after" if progressive else "open_before"
                         results[f"{name}_dpr{ratio}"] = _builds(runs_, size)
-            if args.levers or args.edits:
+            if args.levers or args.edits or args.layers:
                 browser.close()
                 return _report(args, results)
             settles: dict[bool, list[dict]] = {False: [], True: []}
@@ -495,6 +523,8 @@ def _report(args: argparse.Namespace, results: dict) -> int:
                     rows.append((f"full redraw {name}, DPR {ratio}: a worker", "", band, "-"))
                     copy = {"median_ms": r["copy_median_ms"], "p95_ms": r["copy_p95_ms"]}
                     rows.append((f"full redraw {name}, DPR {ratio}: copy in", "", copy, "-"))
+    for ratio in (1, 2):
+        rows += _layer_rows(results, ratio)
     if "stroke_latency" in results:
         lat = results["stroke_latency"]
         load = f"{lat['strokes']} strokes, {args.elements} on the board"
@@ -504,6 +534,43 @@ def _report(args: argparse.Namespace, results: dict) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
+
+
+def _layer_rows(results: dict, ratio: int) -> list[tuple[str, str, dict, str]]:
+    """The rows of `--layers`: a new layer here and by the workers, at `ratio`."""
+    if f"layer_here_dpr{ratio}" not in results:
+        return []
+    here = results[f"layer_here_dpr{ratio}"]
+    w = results[f"layer_workers_dpr{ratio}"]
+    size = f"canvas {here['canvas_px'][0]}x{here['canvas_px'][1]}"
+
+    def thread(r: dict) -> dict:
+        return {"median_ms": r["thread_median_ms"], "p95_ms": r["thread_p95_ms"]}
+
+    pixels = w["pixels"]
+    return [
+        (f"new layer here, DPR {ratio}: wall", size, here, "<= 16 ms"),
+        (f"new layer here, DPR {ratio}: thread", "", thread(here), "<= 16 ms"),
+        (f"new layer, 2 workers, DPR {ratio}: wall to screen", "ask -> landed", w, "<= 16 ms"),
+        (f"new layer, 2 workers, DPR {ratio}: page thread", "ask + land", thread(w), "<= 16 ms"),
+        (f"  asking frame, DPR {ratio}: page thread", "", w["ask_thread"], "-"),
+        (f"  landing frame, DPR {ratio}: page thread", "", w["land_thread"], "-"),
+        (f"  bands arrived, DPR {ratio}: wall", "from the ask", w["arrive"], "-"),
+        (
+            f"  a worker's band, DPR {ratio}: thread",
+            f"each worker: {w['band_thread_per_worker']} ms",
+            w["band_thread"],
+            "-",
+        ),
+        (f"  a worker's band, DPR {ratio}: wall", "", w["band_wall"], "-"),
+        (
+            f"  workers' canvases, DPR {ratio}",
+            f"{w['canvas_bytes'] / 1e6:.2f} MB; pixels off vs here: {pixels['bytes']} bytes,"
+            f" max {pixels['most']}",
+            {"median_ms": "-", "p95_ms": "-"},
+            "-",
+        ),
+    ]
 
 
 if __name__ == "__main__":

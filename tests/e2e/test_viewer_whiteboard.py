@@ -49,6 +49,17 @@ RECTANGLE_PIXEL_JS = """(() => {
 })()"""
 
 
+# How the program's painter draws a new layer: "ready" (two workers), "failed" (the engine
+# refused them: drawn here), "none" (no OffscreenCanvas or Worker); null while they start.
+PAINTER_WAY_JS = """(() => {
+  const p = document.querySelector('[data-testid=wb-canvas]').wbView.painter;
+  const w = p.workers;
+  const way = !w ? 'none' : w.ready ? 'ready' : w.failed ? 'failed' : null;
+  return way && JSON.stringify({ workers: way, offThread: p.stats.offThread,
+                                 rebuilt: p.stats.rebuilt });
+})()"""
+
+
 def _program_board(driver: ViewerDriver) -> list:
     return driver.evaluate(
         f"JSON.stringify({BOARD} ? {BOARD}.live().map((e) => [e.kind, e.color]) : null)"
@@ -129,6 +140,21 @@ def test_the_viewer_program_accepts_draws_sees_the_others_and_prints(
         wait_same_boards([agent, customer])
         painted = driver.wait_for(RECTANGLE_PIXEL_JS, "the customer's rectangle, in blue")
         assert painted[2] > 150
+        # A zoom draws a new layer: by the drawing workers where this WebKitGTK runs them, else
+        # in the page's thread; either way the rectangle is there, sharp, at the new scale.
+        ways = json.loads(driver.wait_for(PAINTER_WAY_JS, "the painter's way of drawing layers"))
+        layers = ways["offThread"]
+        driver.click("[data-testid=wb-zoom-in]")
+        driver.wait_for(
+            f"(() => {{ const p = document.querySelector('{CANVAS}').wbView.painter;"
+            f" return p.stats.rebuilt > {ways['rebuilt']} && !p.zooming && !p.building; }})()",
+            "the zoom's sharp layer",
+        )
+        painted = driver.wait_for(RECTANGLE_PIXEL_JS, "the rectangle after the zoom")
+        assert painted[2] > 150
+        ways = json.loads(driver.evaluate(PAINTER_WAY_JS))
+        print("the program's layers:", ways)  # the report: which way this WebKitGTK took
+        assert ways["offThread"] == layers + (1 if ways["workers"] == "ready" else 0), ways
 
         # Print: GTK's dialog; "Print to File" writes the board (only it) to a PDF.
         driver.click("[data-testid=wb-print]")

@@ -290,7 +290,8 @@ def test_a_layer_drawn_over_frames_keeps_the_pixels_of_a_full_redraw(pages):
     agent, customer = pages
     painter = "document.querySelector('[data-testid=wb-canvas]').wbView.painter"
     _settle(agent)
-    agent.evaluate(f"() => {{ {painter}.budgetMs = 0.01; }}")  # MIN_CHUNK elements a frame
+    # MIN_CHUNK elements a frame, drawn here (not by the workers: the next test).
+    agent.evaluate(f"() => {{ {painter}.budgetMs = 0.01; {painter}.offThread = false; }}")
     try:
         # A board's worth arriving at once: folded over frames, not drawn on top each frame.
         held = agent.evaluate(f"() => {painter}.cached.length")
@@ -337,7 +338,130 @@ def test_a_layer_drawn_over_frames_keeps_the_pixels_of_a_full_redraw(pages):
         assert result["most"] <= TEXT_SPLIT_LEVELS, result
         assert ink > result["ink"] / 2, (ink, result)  # the frames meanwhile were not blank
     finally:
-        agent.evaluate(f"() => {{ {painter}.budgetMs = 7; }}")
+        agent.evaluate(f"() => {{ {painter}.budgetMs = 7; {painter}.offThread = true; }}")
+
+
+# In one task (no worker's answer can land in it): end the zoom, paint the frame that asks the
+# workers for the sharp layer, and count the ink that frame shows meanwhile.
+ASK_WORKERS_JS = """() => {
+  const canvas = document.querySelector('[data-testid=wb-canvas]');
+  const painter = canvas.wbView.painter;
+  painter.settleNow();
+  canvas.wbView.paint();
+  const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let ink = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] !== 255) ink += 1;
+  return { ink, asked: Boolean(painter.build && painter.build.offThread) };
+}"""
+
+
+@pytest.mark.parametrize("ratio", [1, 2])
+def test_a_layer_drawn_by_two_workers_has_the_pixels_of_a_full_redraw(pages, ratio):
+    """Where the engine has OffscreenCanvas in workers (Chromium), a new layer (a new pixel
+    ratio, a zoom that rested) is drawn by two workers, a band each, while the frames show the
+    old layer scaled (not blank); the layer they draw has exactly the pixels of a full redraw
+    here; pans shift it and an erase from the other side repairs it as any layer."""
+    agent, customer = pages
+    painter = "document.querySelector('[data-testid=wb-canvas]').wbView.painter"
+    agent.wait_for_function(f"() => {painter}.workers && {painter}.workers.ready")
+    before = agent.evaluate(STATS_JS)
+    agent.evaluate(
+        f"() => {{ window.devicePixelRatio = {ratio} + 0.25;"
+        " const view = document.querySelector('[data-testid=wb-canvas]').wbView;"
+        " view.view = { x: 0, y: 0, zoom: 1 }; view._fitCanvas(); }"
+    )
+    mine = f"work{ratio}_"
+    agent.evaluate(FILL_JS.replace("fill${i}", mine + "${i}").replace("% 500", "% 700"), 200)
+    wait_same_boards([agent, customer])
+    _settle(agent)
+    # A new ratio: in one task, the canvas resized and the frame that asks the workers.
+    asked = agent.evaluate(
+        ASK_WORKERS_JS.replace(
+            "painter.settleNow();", f"window.devicePixelRatio = {ratio};"
+        ).replace("canvas.wbView.paint();", "canvas.wbView._fitCanvas(); canvas.wbView.paint();")
+    )
+    assert asked["asked"], asked
+    _settle(agent)
+    stats = agent.evaluate(STATS_JS)
+    assert stats["offThread"] >= before["offThread"] + 1, stats  # the new ratio's layer
+    held = agent.evaluate(f"() => {painter}.cached.length")
+    result = _same_pixels(agent, held_at_least=held)
+    assert result["most"] == 0, str(result)
+    # Meanwhile the old ratio's layer, scaled (not a white page).
+    assert asked["ink"] > result["ink"] / 2, (asked, result)
+
+    # Pans shift the workers' layer; an erase from the other side repairs it in place. (At
+    # the board's own scale: at a fractional one, a shifted layer over stacks of identical
+    # elements can be a pixel past the tolerance at an edge, with or without workers.)
+    canvas = agent.locator("[data-testid=wb-canvas]")
+    canvas.hover()
+    for dx, dy in ((37, 11), (-23, 41)):
+        shifted = agent.evaluate(STATS_JS)
+        agent.mouse.wheel(dx, dy)
+        _frame_after(agent, "shifted", shifted)
+    stats = agent.evaluate(STATS_JS)
+    _edit(customer, _index(customer, mine + "33"), "() => ({ deleted: true })")
+    wait_same_boards([agent, customer])
+    _patched_after(agent, stats)
+    _settle(agent)
+    _same_pixels(agent, held_at_least=held - 1)
+    held -= 1
+
+    # A zoom: the scaled layer shows until the workers' sharp one lands.
+    agent.evaluate(f"() => {{ {painter}.settleMs = 60000; }}")
+    try:
+        scaled = agent.evaluate(STATS_JS)
+        agent.keyboard.down("Control")
+        try:
+            agent.mouse.wheel(0, -70)
+        finally:
+            agent.keyboard.up("Control")
+        _frame_after(agent, "scaled", scaled)
+        asked = agent.evaluate(ASK_WORKERS_JS)
+    finally:
+        agent.evaluate(f"() => {{ {painter}.settleMs = 150; }}")
+    assert asked["asked"], asked
+    _settle(agent)
+    after = agent.evaluate(STATS_JS)
+    assert after["offThread"] == stats["offThread"] + 1, after
+    result = _same_pixels(agent, held_at_least=held)
+    assert result["most"] == 0, str(result)
+    assert asked["ink"] > result["ink"] / 2, (asked, result)  # the frame meanwhile: not blank
+
+
+def test_workers_that_die_leave_the_layer_to_the_page(pages):
+    """Two workers killed while they draw a layer (as a crash without an error event): after
+    WORKER_TIMEOUT_MS the painter drops them and draws the layer itself, over frames, with
+    the pixels of a full redraw; new workers are started again afterwards."""
+    agent, _customer = pages
+    painter = "document.querySelector('[data-testid=wb-canvas]').wbView.painter"
+    agent.wait_for_function(f"() => {painter}.workers && {painter}.workers.ready")
+    _settle(agent)
+    held = agent.evaluate(f"() => {painter}.cached.length")
+    before = agent.evaluate(STATS_JS)
+    agent.evaluate(
+        f"""() => {{ const view = document.querySelector('[data-testid=wb-canvas]').wbView;
+                    window.devicePixelRatio = 1.75; view._fitCanvas(); view.paint();
+                    {painter}.workers.workers.forEach((w) => w.terminate()); }}"""
+    )
+    assert agent.evaluate(f"() => {painter}.build && {painter}.build.offThread")
+    try:
+        agent.wait_for_function(f"() => {painter}.workers === null", timeout=15000)
+        _settle(agent)
+        after = agent.evaluate(STATS_JS)
+        assert after["offThread"] == before["offThread"], after  # none landed
+        assert after["rebuilt"] > before["rebuilt"], after  # drawn here instead
+        result = _same_pixels(agent, held_at_least=held)
+        assert result["most"] <= TEXT_SPLIT_LEVELS, result
+    finally:
+        agent.evaluate(
+            """async () => {
+              const { BoardWorkers } = await import('/ui/common/whiteboard/board_workers.js');
+              const view = document.querySelector('[data-testid=wb-canvas]').wbView;
+              view.painter.workers?.terminate();
+              view.painter.workers = new BoardWorkers(() => view.redraw());
+            }"""
+        )
 
 
 def _index(page: Page, element_id: str) -> int:

@@ -19,24 +19,26 @@
 // - a zoom shows the layer scaled (the margins that came into view drawn sharp) until the
 //   zoom has rested for ZOOM_SETTLE_MS, then the layer is drawn anew at the new scale;
 // - a new canvas size or pixel ratio, or a picture that arrived, redraws it all.
-// Drawing a layer anew (a board opened, a zoom that rested, an edit too large to repair) or
-// folding many elements at once is spread over frames, BUILD_BUDGET_MS of drawing in each:
-// the new layer is drawn into a second bitmap while the frames show the old one (scaled to
-// the new view, as during the zoom) or, when there is none, the part drawn so far; then the
-// two swap. Elements that arrived in bulk (a board loaded, a reconnect) count as settled at
+// Drawing a layer anew (a board opened, a zoom that rested, a new size or ratio, an edit too
+// large to repair) is done by two workers where the engine has them (board_workers.js: a band
+// each, the page copies them in) while the frames show the old layer (scaled to the new view,
+// as during the zoom, also after a resize; white when there is none); else, and for folding many elements at once,
+// spread over frames here, BUILD_BUDGET_MS of drawing in each, into a second bitmap while the
+// frames show the old one or, when there is none, the part drawn so far; then the two swap. Elements that arrived in bulk (a board loaded, a reconnect) count as settled at
 // once, so they go into the layer instead of being drawn on top in every frame.
 // The result is the same pixels as a full redraw (tests/e2e/test_whiteboard_layers.py).
 
 import { exposedRects, mergedRects } from "./device_rects.js";
+import { bandRows, landBands } from "./board_workers.js";
 import { drawElements, inkBounds } from "./renderer.js";
+import { Settling } from "./settling.js";
 
-export const FOLD_AFTER_MS = 250;
+export { BULK_ELEMENTS, FOLD_AFTER_MS } from "./settling.js";
+
 export const ZOOM_SETTLE_MS = 150;
 // Drawing work per frame for a layer being drawn anew: the rest of the frame (the copy of the
 // layer, the stroke on top, the compositor) must fit in 16 ms beside it.
 export const BUILD_BUDGET_MS = 7;
-// More new elements than this in one frame are a board arriving, not strokes being drawn.
-export const BULK_ELEMENTS = 64;
 // The first guess of the drawing cost of an element (measured and corrected as it goes).
 const FIRST_MS_PER_ELEMENT = 0.02;
 const MIN_CHUNK = 8;
@@ -81,21 +83,23 @@ export class BoardPainter {
     this.layer = null;
     this.key = "";
     this.cached = []; // the elements the layer holds, in order
-    this.seen = new Map(); // id -> {element, since}: when each element was last seen to change
+    this.settling = new Settling(() => this.redraw()); // which elements have settled (folded in)
     this.spare = null; // the layer's double: a pan draws the shifted layer into it
     this.at = null; // the layer's transform {scale, tx, ty}
     this.build = null; // a layer being drawn anew over several frames
     this.lastBuild = null; // {frames, ms}: how long the last new layer took to be whole
     this.patching = true; // false: an edit below the top draws the layer anew (the benchmark)
     this.lastPatch = null; // {elements, rects, area}: the last edit repaired in the layer (device px)
-    this.stats = { full: 0, layered: 0, rebuilt: 0, shifted: 0, scaled: 0, building: 0, patched: 0 };
+    // A BoardWorkers (board_workers.js): new layers drawn off this thread; null: drawn here.
+    this.workers = null;
+    this.offThread = true; // false: new layers drawn here even with workers (tests, benchmark)
+    this.stats = { full: 0, layered: 0, rebuilt: 0, shifted: 0, scaled: 0, building: 0, patched: 0, offThread: 0 };
     this._stale = false;
     this._folding = false;
     this._bulk = false; // elements arrived whole: shown as they are folded, not on top
     this._msPerElement = FIRST_MS_PER_ELEMENT;
     this._probe = null;
     this._mappedFrame = null; // the last frame that showed the layer moved to its view
-    this._foldTimer = 0;
     this._zoomTimer = 0;
     this.settleMs = ZOOM_SETTLE_MS; // how long a zoom rests before its sharp frame
     this._zoomedAt = 0;
@@ -155,7 +159,8 @@ export class BoardPainter {
       return ctx;
     }
     const key = `${width}x${height}@${ratio}`;
-    const settled = this._settledPrefix(shown);
+    const { settled, bulk } = this.settling.prefix(shown);
+    if (bulk) this._bulk = true;
     const b = this.build;
     if (b) {
       if (b.key === key && b.at.scale === scale && b.at.tx === tx && b.at.ty === ty) {
@@ -186,6 +191,11 @@ export class BoardPainter {
     const dx = intact ? tx - at.tx : 0;
     const dy = intact ? ty - at.ty : 0;
     if (!intact || at.scale !== scale || Math.abs(dx) >= width || Math.abs(dy) >= height) {
+      if (this.offThread && this.workers?.ready) {
+        this._stale = false;
+        this.build = this._startOffThread(key, transform, shown.slice(0, settled), images);
+        return this._paintPreview(ctx, shown, settled, transform, images, ratio, frame, mapped);
+      }
       if (this.progressive) {
         this._stale = false;
         this.build = this._startBuild(key, transform, visible);
@@ -339,7 +349,7 @@ export class BoardPainter {
   /** Where the layer's pixels land for `transform`: {x0, y0, f} (pixel q shows at
    * f * q + x0), and the device-pixel rectangle it covers whole. */
   _mapped(transform) {
-    const { width, height } = this.canvas;
+    const { width, height } = this.layer; // the canvas's size, or its old one (a resize)
     const [scale, , , , tx, ty] = transform;
     const f = scale / this.at.scale;
     // Layer pixel q shows at f * (q - layer offset) + offset.
@@ -355,7 +365,7 @@ export class BoardPainter {
     const { x0, y0, f, cover } = this._mapped(transform);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(this.layer, x0, y0, width * f, height * f);
+    ctx.drawImage(this.layer, x0, y0, this.layer.width * f, this.layer.height * f);
     const rects = exposedRects(...cover, width, height);
     this._drawStrips(ctx, rects, this.cached, transform, images);
   }
@@ -405,6 +415,7 @@ export class BoardPainter {
   /** Draw the next part of the build; when it holds every settled element, make it the layer
    * and return true (else ask for another frame and return false). */
   _advance(b, shown, settled, images) {
+    if (b.offThread) return this._land(b);
     if (sharedPrefix(b.drawn, shown) < b.drawn.length) {
       // An element it holds changed or went: start again.
       this._blank(b.canvas.getContext("2d"));
@@ -432,7 +443,7 @@ export class BoardPainter {
   _dropBuild() {
     const b = this.build;
     this.build = null;
-    if (!this.spare) this.spare = b.canvas;
+    if (!this.spare && b.canvas) this.spare = b.canvas;
   }
 
   /** A frame while the build is not whole: the old layer moved to the view (when it covers
@@ -442,9 +453,9 @@ export class BoardPainter {
     const { width, height } = this.canvas;
     const b = this.build;
     this.stats.building += 1;
-    // An old layer still waiting for a picture (grey boxes) is a better picture meanwhile than
-    // the part drawn so far.
-    let old = Boolean(this.layer) && this.key === b.key;
+    // An old layer (also one waiting for a picture, or of the size or pixel ratio before) is
+    // a better picture meanwhile than the part drawn so far or a white page.
+    let old = Boolean(this.layer);
     if (old) {
       const [l, t, r, bottom] = this._mapped(transform).cover;
       const covered = Math.max(0, Math.min(width, r) - Math.max(0, l)) * Math.max(0, Math.min(height, bottom) - Math.max(0, t));
@@ -461,10 +472,11 @@ export class BoardPainter {
       const same = mapped && Object.keys(now).every((name) => now[name] === mapped[name]);
       if (same) return null;
       this._paintMapped(ctx, transform, images);
-    } else {
+    } else if (b.canvas) {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.drawImage(b.canvas, 0, 0);
-    }
+    } else this._blank(ctx); // the workers' layer is on its way; there is no old one
+
     ctx.setTransform(...transform);
     drawElements(ctx, shown.slice(top), images, this._visible(transform, 0, 0, width, height));
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
@@ -503,45 +515,62 @@ export class BoardPainter {
     return i;
   }
 
-  // ---------- folding settled elements into the layer ----------
+  // ---------- a new layer drawn by the workers ----------
 
-  /**
-   * How many leading elements of `shown` are settled (unchanged for FOLD_AFTER_MS); notes
-   * when each element was last seen to change, and asks for a frame when one will settle.
-   */
-  _settledPrefix(shown) {
-    const now = performance.now();
-    let fresh = 0;
-    for (const element of shown) if (this.seen.get(element.id)?.element !== element) fresh += 1;
-    // The first frame shows a board that was already there, and a board arriving whole is
-    // not being drawn: neither waits to settle.
-    const bulk = this.seen.size === 0 || fresh > BULK_ELEMENTS;
-    if (bulk) this._bulk = true;
-    const since = bulk ? -Infinity : now;
-    let settled = 0;
-    let waiting = false;
-    for (let i = 0; i < shown.length; i += 1) {
-      const element = shown[i];
-      let seen = this.seen.get(element.id);
-      if (seen?.element !== element) {
-        seen = { element, since };
-        this.seen.set(element.id, seen);
+  /** Ask the workers for a new layer of `drawn` for `transform`, a band each (rows split by
+   * the drawing cost in view); the frames meanwhile show the old layer (_paintPreview). */
+  _startOffThread(key, transform, drawn, images) {
+    const { width, height } = this.canvas;
+    const [scale, , , , tx, ty] = transform;
+    const b = { offThread: true, key, at: { scale, tx, ty }, drawn, canvas: null, parts: null, failed: false };
+    Object.assign(b, { frames: 0, started: performance.now() });
+    const edges = bandRows(drawn, transform, width, height, this.workers.workers.length);
+    const bands = edges.slice(1).map((y1, i) => ({
+      rows: [edges[i], y1],
+      visible: this._visible(transform, 0, edges[i], width, y1 - edges[i]),
+    }));
+    this.workers.render({ elements: drawn, pictures: images, width, height, transform, bands }, (parts) => {
+      if (this.build !== b) {
+        for (const part of parts ?? []) part.bitmap.close();
+        return;
       }
-      if (settled === i && now - seen.since >= FOLD_AFTER_MS) settled = i + 1;
-      else waiting = true;
-    }
-    if (this.seen.size > shown.length + 256) {
-      const live = new Set(shown.map((e) => e.id));
-      for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
-    }
-    if (waiting && !this._foldTimer) {
-      this._foldTimer = setTimeout(() => {
-        this._foldTimer = 0;
-        this.redraw();
-      }, FOLD_AFTER_MS);
-    }
-    return settled;
+      b.parts = parts;
+      b.failed = parts === null;
+      this.redraw();
+    });
+    return b;
   }
+
+  /** The workers' bands, when they are all there, copied into a layer that becomes the one
+   * shown (then repaired like any layer for what changed meanwhile): true; false while they
+   * are on their way. The workers failing: true, the layer stale (drawn here from now on). */
+  _land(b) {
+    b.frames += 1;
+    if (b.failed) {
+      this.build = null;
+      this.workers = null;
+      this._stale = true;
+      return true;
+    }
+    if (!b.parts) return false;
+    const { width, height } = this.canvas;
+    let canvas = this.spare;
+    if (!canvas || canvas.width !== width || canvas.height !== height) canvas = layerCanvas(width, height);
+    landBands(canvas, b.parts);
+    const old = this.layer;
+    this.layer = canvas;
+    this.spare = old && old !== canvas && old.width === width && old.height === height ? old : null;
+    this.cached = b.drawn;
+    this.at = b.at;
+    this.key = b.key;
+    this.build = null;
+    this.lastBuild = { frames: b.frames, ms: performance.now() - b.started, offThread: true };
+    this.stats.rebuilt += 1;
+    this.stats.offThread += 1;
+    return true;
+  }
+
+  // ---------- folding settled elements into the layer ----------
 
   /** Move the settled elements above the layer (from `k` to `settled`) into it, within the
    * frame's budget; returns the new layer length. */
@@ -565,10 +594,12 @@ export class BoardPainter {
   }
 
   destroy() {
-    clearTimeout(this._foldTimer);
+    this.settling.destroy();
     clearTimeout(this._zoomTimer);
     this.layer = null;
     this.spare = null;
     this.build = null;
+    this.workers?.terminate();
+    this.workers = null;
   }
 }

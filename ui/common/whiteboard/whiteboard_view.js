@@ -7,6 +7,7 @@
 import { element } from "../dom.js";
 import { copyBoard, printBoard } from "./board_export.js";
 import { BoardPainter } from "./board_painter.js";
+import { BoardWorkers, workersPossible } from "./board_workers.js";
 import { boxBetween, boxOf, fitted, HIT_SLOP_PX, movedBy, resizedTo, toBoard, topmostHit, zoomedAt } from "./geometry.js";
 import { edited, MAX_IMAGE_BYTES, MAX_TEXT_CHARS, newId, newNonce } from "./model.js";
 import { fontOf, imageBox, LINE_HEIGHT } from "./renderer.js";
@@ -68,6 +69,8 @@ export class WhiteboardView {
     this.canvas.wbBoard = board; // the e2e tests and the benchmark read the board here
     this.canvas.wbView = this;
     this.painter = new BoardPainter(this.canvas, () => this.redraw());
+    // New layers drawn by two workers where the engine can (else here, over frames).
+    if (workersPossible()) this.painter.workers = new BoardWorkers(() => this.redraw());
     this.stage.append(this.canvas, this.textBox);
     this.toolbar = new WhiteboardToolbar({
       i18n,
