@@ -5,6 +5,9 @@ through libx264 (which PyAV's wheels also bundle) is GPL and is not used. Settin
 real-time ones: ``deadline=realtime``, a high ``cpu-used``, no look-ahead (a frame comes out of
 the encoder for every frame that goes in), error resilience off (the relay never loses a frame
 inside a stream: a viewer that misses one waits for a key frame), two threads.
+
+The presenter encodes VP9 through :mod:`.libvpx` instead (libvpx directly, at the real-time
+speed 9 FFmpeg refuses); this encoder is its fallback, and VP8's.
 """
 
 from __future__ import annotations
