@@ -11,7 +11,8 @@ wrapping the functions the pipeline calls (this script only; nothing in the prod
 - ``grab``: mss's XShm grab of the screen (on ``$DISPLAY``; skipped without one);
 - ``diff``: the tile diff (``changed_tiles_in``);
 - ``BGRA to I420``: the capture's conversion, scaled to the high layer's coded size;
-- ``encode high``: the VP9 encode of the high layer;
+- ``encode high``: the VP9 encode of the high layer (libvpx directly at speed 9, as the
+  presenter does where the binding loads; ``--ffmpeg``: FFmpeg's encoder at cpu-used 8);
 - ``rest of encode``: ``ScreenStream.encode`` minus the three above (motion tracking, grids,
   the tile path around the video region, the refresh's bookkeeping);
 - ``framing``: ``bytes()`` of each frame, as the presenter sends them.
@@ -46,7 +47,9 @@ def _timed(spent: dict[str, float], stage: str, function: Callable[..., Any]) ->
     return wrapper
 
 
-def frame_cpu(captures: int = 150, warmup: int = 10, step_px: int = 12) -> dict[str, Any]:
+def frame_cpu(
+    captures: int = 150, warmup: int = 10, step_px: int = 12, ffmpeg: bool = False
+) -> dict[str, Any]:
     """Mean ms of process CPU per capture for each stage, and the stream's bytes per capture.
 
     Imports the pipeline from whatever ``suite`` is first on ``sys.path``.
@@ -61,6 +64,16 @@ def frame_cpu(captures: int = 150, warmup: int = 10, step_px: int = 12) -> dict[
     hybrid.to_yuv = _timed(spent, "BGRA to I420", hybrid.to_yuv)
     encoder_cls = encoder_mod.VideoEncoder
     encoder_cls.encode = _timed(spent, "encode high", encoder_cls.encode)
+    # The presenter's encoders: libvpx directly at speed 9 where this tree has the binding
+    # (older trees, or ffmpeg=True: FFmpeg's encoder at cpu-used 8).
+    options: dict[str, Any] = {}
+    try:
+        libvpx = importlib.import_module("suite.screen.video.libvpx")
+    except ImportError:
+        libvpx = None
+    if libvpx is not None and not ffmpeg:
+        libvpx.Vp9Encoder.encode = _timed(spent, "encode high", libvpx.Vp9Encoder.encode)
+        options["make_encoder"] = libvpx.encoder_factory()
 
     base = _bgra(_photo(WIDTH * 2, HEIGHT, 3))
     frames = [np.ascontiguousarray(base[:, (i * step_px) % WIDTH :][:, :WIDTH]) for i in range(120)]
@@ -70,7 +83,7 @@ def frame_cpu(captures: int = 150, warmup: int = 10, step_px: int = 12) -> dict[
 
         grabber = mss.MSS()
     stream = stream_mod.ScreenStream(WIDTH, HEIGHT, stream_mod.StreamOptions(quality=70))
-    stream.video = hybrid.MotionVideo(WIDTH, HEIGHT, stream.options.tile_px)
+    stream.video = hybrid.MotionVideo(WIDTH, HEIGHT, stream.options.tile_px, **options)
     stream.video.set_codecs(["vp9"])
     sent = 0
     total = 0.0
@@ -116,13 +129,15 @@ def main() -> None:
     parser.add_argument("--captures", type=int, default=150)
     parser.add_argument("--step-px", type=int, default=12, help="the pan's move per capture")
     parser.add_argument("--label", default=None)
+    parser.add_argument("--ffmpeg", action="store_true", help="FFmpeg's encoder (cpu-used 8)")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     sys.path.insert(0, os.path.abspath(args.tree) if args.tree else root)
     if args.tree:
         sys.path.insert(1, root)  # this tree's scripts/ (the content), after the other suite
     label = args.label or (args.tree or "this tree")
-    print(format_frame_cpu({label: frame_cpu(args.captures, step_px=args.step_px)}))
+    row = frame_cpu(args.captures, step_px=args.step_px, ffmpeg=args.ffmpeg)
+    print(format_frame_cpu({label: row}))
 
 
 if __name__ == "__main__":

@@ -344,6 +344,7 @@ IO_SHELL = Layer(
         "suite.screen.damage_x11",
         "suite.screen.pointer",
         "suite.screen.sources",
+        "suite.screen.video.libvpx",
         "suite.screen.windows_x11",
         "suite.viewer.app",
         "suite.viewer.page_proxy",

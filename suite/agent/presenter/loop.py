@@ -464,7 +464,9 @@ def motion_video(width: int, height: int, tile_px: int) -> MotionVideo | None:
     """Video for regions in motion, or None where PyAV is missing (tiles only, as before)."""
     try:
         from suite.screen.video.hybrid import MotionVideo
+        from suite.screen.video.libvpx import encoder_factory
     except ImportError as exc:  # pragma: no cover - PyAV is a dependency of the presenter
         logger.warning("no video for motion (PyAV missing): %s", exc)
         return None
-    return MotionVideo(width, height, tile_px)
+    # libvpx directly at speed 9 where it loads (FFmpeg's encoder otherwise; one log line).
+    return MotionVideo(width, height, tile_px, make_encoder=encoder_factory())

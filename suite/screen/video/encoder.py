@@ -5,12 +5,15 @@ through libx264 (which PyAV's wheels also bundle) is GPL and is not used. Settin
 real-time ones: ``deadline=realtime``, a high ``cpu-used``, no look-ahead (a frame comes out of
 the encoder for every frame that goes in), error resilience off (the relay never loses a frame
 inside a stream: a viewer that misses one waits for a key frame), two threads.
+
+The presenter encodes VP9 through :mod:`.libvpx` instead (libvpx directly, at the real-time
+speed 9 FFmpeg refuses); this encoder is its fallback, and VP8's.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 import av
 import numpy as np
@@ -28,6 +31,21 @@ THREADS = 2
 BT709 = 1  # AVCOL_SPC / AVCOL_PRI / AVCOL_TRC_BT709
 MATRIX = {VideoCodec.VP8: Colorspace.ITU601, VideoCodec.VP9: Colorspace.ITU709}
 TIME_BASE = Fraction(1, 1000)  # pts in milliseconds (capture times)
+
+
+class Encoder(Protocol):
+    """What :class:`.hybrid.MotionVideo` needs of an encoder: :class:`VideoEncoder` (FFmpeg's
+    libvpx wrappers) or :class:`.libvpx.Vp9Encoder` (libvpx directly, at a speed FFmpeg
+    refuses)."""
+
+    codec: VideoCodec
+    coded_w: int
+    coded_h: int
+    frames: int
+
+    def encode(
+        self, picture: av.VideoFrame, pts_ms: float, key: bool = False
+    ) -> tuple[bytes, bool]: ...
 
 
 class VideoEncoder:

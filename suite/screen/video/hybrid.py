@@ -26,7 +26,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from suite.screen.regions import Rect
-from suite.screen.video.encoder import VideoEncoder, to_yuv
+from suite.screen.video.encoder import Encoder, VideoEncoder, to_yuv
 from suite.screen.video.motion import MotionTracker
 from suite.screen.video_frame import (
     CODEC_NAMES,
@@ -70,7 +70,9 @@ LOW_MAX_FPS = 30
 # QtWebEngine, WebKitGTK 2.50) decodes VP9. A viewer with VP8 alone gets the JPEG path.
 PREFERRED_CODECS: tuple[VideoCodec, ...] = (VideoCodec.VP9,)
 
-EncoderFactory = Callable[[VideoCodec, int, int, int, int, int], VideoEncoder]
+# (codec, region w, h, coded w, h, bitrate) -> an encoder. The presenter passes
+# :func:`.libvpx.encoder_factory`'s (libvpx directly at speed 9 where it loads).
+EncoderFactory = Callable[[VideoCodec, int, int, int, int, int], Encoder]
 
 
 @dataclass
@@ -116,7 +118,8 @@ class MotionVideo:
     Args:
         width, height, tile_px: the screen and the diff's tiles.
         preferred: codecs in order of preference (see ``PREFERRED_CODECS``).
-        make_encoder: builds a :class:`.encoder.VideoEncoder` (tests may count calls).
+        make_encoder: builds each layer's encoder (:class:`.encoder.VideoEncoder`, FFmpeg's,
+            unless the caller passes another; tests may count calls).
     """
 
     def __init__(
@@ -136,7 +139,7 @@ class MotionVideo:
         self._region: Rect | None = None
         self._tiles: tuple[slice, slice] | None = None
         self._stream_codec: VideoCodec | None = None
-        self._encoders: dict[VideoLayer, VideoEncoder] = {}
+        self._encoders: dict[VideoLayer, Encoder] = {}
         self._stream_id = 0
         self._keys_wanted: set[VideoLayer] = set()
         self._low_ms: float | None = None  # when the low layer last got a frame
