@@ -137,6 +137,7 @@ class Outbox:
         self._content_ids: dict[str, int] = {}
         self._content_users: dict[str, int] = {}
         self._last_content: tuple[MailContent | None, str] = (None, "")
+        self._unwritten: dict[str, dict[str, Any]] = {}  # begin(durable=False): see there
         self.on_enqueued: Callable[[], None] = lambda: None  # the sender's wake-up
         # A mail that will never arrive (rejected, or too old to retry): the feature that
         # queued it learns the mail id (an invitation's personal link is closed).
@@ -331,6 +332,7 @@ class Outbox:
         lease finds its mail adopted by another (:meth:`adopt`) and sends nothing."""
         if self.store.claim(OUTBOX, self._doc_ids[mail_id], CLAIM_S):
             return True
+        self._unwritten.pop(mail_id, None)
         self._mails.pop(mail_id, None)
         self._doc_ids.pop(mail_id, None)
         return False
@@ -398,11 +400,47 @@ class Outbox:
         counts["waiting"] = len(self._orphans)
         return counts
 
-    def begin(self, mail_id: str, now: float) -> None:
-        """The sender starts a try: ``sending`` (make it durable before the transaction)."""
+    def begin(self, mail_id: str, now: float, durable: bool = True) -> None:
+        """The sender starts a try: ``sending``.
+
+        ``durable=False`` (the mail worker keeps the commit point in its own journal): the
+        mark is made in memory only (the sender's view) and written with the try's outcome,
+        one journal line a try instead of two; a crash before the outcome leaves the mail
+        as it was on disk, which recovery queues again unless the worker's journal says it
+        reached its commit point (:meth:`fold_commit_journal`)."""
         attempts = self._mails[mail_id]["attempts"] + 1
-        self._change(mail_id, state=SENDING, committing=False, attempts=attempts,
-                     last_try_at=now)  # fmt: skip
+        fields = {"state": SENDING, "committing": False, "attempts": attempts, "last_try_at": now}
+        if durable:
+            self._change(mail_id, **fields)
+            return
+        self._mails[mail_id].update(fields)
+        self._unwritten[mail_id] = fields
+
+    def fold_commit_journal(self, marks: dict[str, dict[str, Any]], now: float) -> dict[str, int]:
+        """At start, before :meth:`recover`: what the mail worker's commit journal
+        (``mail/commit_journal.py``: the last mark by Message-ID) says of mails the store
+        still has waiting. ``sent`` there: sent; ``committing``: past the commit point
+        (recover makes it ``uncertain``); anything else: the store's state stands.
+
+        Returns counts ``{"sent": n, "committing": m}``; call ``wait_durable`` next."""
+        counts = {"sent": 0, "committing": 0}
+        by_message = {
+            mail["message_id"]: mail_id for mail_id, mail in self._mails.items()
+            if mail["state"] in (QUEUED, SENDING, RETRYING)
+        }  # fmt: skip
+        for message_id, mark in marks.items():
+            mail_id = by_message.get(message_id)
+            if mail_id is None:
+                continue
+            if mark.get("s") == "sent":
+                self._change(mail_id, state=SENT, committing=False, error="",
+                             answer=_short(str(mark.get("a", ""))),
+                             finished_at=float(mark.get("t") or now))  # fmt: skip
+                counts["sent"] += 1
+            elif mark.get("s") == "committing":
+                self._change(mail_id, state=SENDING, committing=True)
+                counts["committing"] += 1
+        return counts
 
     def committing(self, mail_id: str) -> None:
         """The message is written; only the final ``.`` is left (make durable before it)."""
@@ -523,6 +561,9 @@ class Outbox:
 
     def _change(self, mail_id: str, **fields: Any) -> None:
         self._mails[mail_id].update(fields)
+        unwritten = self._unwritten.pop(mail_id, None)
+        if unwritten:  # begin(durable=False)'s fields go with this change
+            fields = {**unwritten, **fields}
         self.store.update(OUTBOX, self._doc_ids[mail_id], fields)
 
 

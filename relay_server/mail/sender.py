@@ -24,6 +24,14 @@ messages queued behind them (docs/performance.md, *Mail*). What must be durable,
 Failures wait for their outcome's own commit: they are rare, and their answer is what the
 sender reads.
 
+With the single-folder store the mail worker keeps the commit point in a journal of its own
+(``relay_server/mail/commit_journal.py``: ``committing`` fsynced there before the ``.``, the
+outcome after): then ``sending`` is not written at all (it goes to the store with the
+outcome), the sender neither rides nor asks for a commit per mail, and the ``sent`` marks go
+to disk with whatever commit comes next; before going idle, and every ``FORGET_EVERY`` tries,
+the sender makes them durable and has the worker empty its journal. A try costs the relay's
+loop one line to the worker, one line back and one journal line.
+
 Tries are paced (``max_per_s``): see :class:`MailSender`.
 
 Building a message and the SMTP conversation are the ``delivery``'s: in the relay the mail
@@ -57,6 +65,7 @@ from relay_server.mail.templates import MailContent
 logger = logging.getLogger(__name__)
 
 IDLE_CLOSE_S = 5.0
+FORGET_EVERY = 500  # tries after which the worker's commit journal is emptied (module docstring)
 STOP_WAIT_S = 5.0  # a clean stop waits this long for the mail being sent
 MAX_PER_S = 50.0  # pace: see MailSender
 NOT_CONFIGURED = "no mail server is set: an admin sets one on the admin site (Mail)"
@@ -106,6 +115,9 @@ class MailSender:
         self._wake = Event()
         self.delivery: Deliveries = delivery or Delivery()
         self._connected = False  # a try since the last close: the delivery may hold a connection
+        # The worker keeps the commit points in its own journal (module docstring).
+        self._journaled = bool(getattr(self.delivery, "journaled", False))
+        self._unforgotten = 0  # tries in the worker's journal since it was last emptied
         self._greenlet: gevent.Greenlet | None = None
         self._stopping = False
         outbox.on_enqueued = self.wake
@@ -153,6 +165,7 @@ class MailSender:
                 timeout = min(timeout, IDLE_CLOSE_S)
             self._wake.clear()
             self._last_sent_durable()  # before idling
+            self._forget()
             if self._stopping:
                 return
             if not self._wake.wait(timeout) and self.outbox.next_due(self.clock()) is None:
@@ -160,7 +173,8 @@ class MailSender:
             return
         wait_s = self._next_try_at - time.monotonic()
         if wait_s > 0:  # paced: look again after the pause (the mail may be gone by then)
-            self._last_sent_durable()  # not left waiting through the pause
+            if not self._journaled:
+                self._last_sent_durable()  # not left waiting through the pause
             asked_s = max(0.0, self._next_try_at - time.monotonic())
             slept_from = time.monotonic()
             gevent.sleep(asked_s)
@@ -181,8 +195,15 @@ class MailSender:
             self.outbox.deferred(mail_id, NOT_CONFIGURED, self.clock())
             self.wait_durable()
             return
-        self._last_sent_durable()  # before a server can hold this try up
-        self.outbox.begin(mail_id, self.clock())  # not waited for (module docstring)
+        if self._journaled:  # the worker's journal keeps the last outcome (module docstring)
+            self._unforgotten += 1
+            if self._unforgotten >= FORGET_EVERY:
+                self._last_sent_durable()
+                self._forget()
+        else:
+            self._last_sent_durable()  # before a server can hold this try up
+        # not waited for; not even written when the worker keeps the commit point
+        self.outbox.begin(mail_id, self.clock(), durable=not self._journaled)
         mail, key, fields = self.outbox.stored_content(mail_id)
         value = (mail.get("meta") or {}).get("value") or ""
         envelope = Envelope(mail["to"], mail["message_id"], mail.get("reply_to") or "", value)
@@ -238,8 +259,18 @@ class MailSender:
         if self.outbox.store.synced < self._outcome_at:
             self.ride_durable()
 
+    def _forget(self) -> None:
+        """Every outcome durable in the store: the worker's journal can be emptied."""
+        if self._journaled and self._unforgotten:
+            self.delivery.forget()  # type: ignore[attr-defined]
+            self._unforgotten = 0
+
     def _committed(self, mail_id: str) -> bool:
-        return bool(self.outbox.content(mail_id)[0].get("committing"))
+        mail = self.outbox.content(mail_id)[0]
+        if self._journaled:
+            reached = self.delivery.reached_commit(mail["message_id"])  # type: ignore[attr-defined]
+            return bool(reached)
+        return bool(mail.get("committing"))
 
     def _close(self) -> None:
         if self._connected:

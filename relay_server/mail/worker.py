@@ -22,6 +22,12 @@ The protocol, one JSON object a line, one try at a time:
 - relay → worker ``{"op": "close"}``: QUIT the connection (idle, or after a temporary failure);
   no answer.
 
+With a commit journal (``mail-worker FD PARENT_PID JOURNAL``, the single-folder store) a
+``send`` with ``"journal": true`` keeps its commit point here instead: the worker appends and
+fsyncs ``committing`` to its own journal (``relay_server/mail/commit_journal.py``) and writes the
+``.`` without asking, then appends the outcome; no ``commit``/``go`` lines. ``{"op":
+"truncate"}`` empties that journal (the relay has every outcome durable in its store); no answer.
+
 The end of the socket means the relay stopped or crashed: a transaction still without its
 ``.`` is dropped (the server discards it) and the worker exits. The worker also dies with the
 relay (``PR_SET_PDEATHSIG``), so a relay killed with ``kill -9`` leaves no worker that could
@@ -38,6 +44,7 @@ import socket
 import sys
 from typing import Any, BinaryIO
 
+from relay_server.mail.commit_journal import CommitJournal
 from relay_server.mail.delivery import Delivery, Envelope, Unbuildable
 from relay_server.mail.settings import SmtpSettings
 from relay_server.mail.smtp_client import (
@@ -65,9 +72,10 @@ class RelayGone(Exception):
 class Worker:
     """The worker's loop over one socket's lines (``reader``, ``writer``)."""
 
-    def __init__(self, reader: BinaryIO, writer: BinaryIO):
+    def __init__(self, reader: BinaryIO, writer: BinaryIO, journal: CommitJournal | None = None):
         self.reader = reader
         self.writer = writer
+        self.journal = journal
         self.delivery = Delivery()
 
     def serve(self) -> None:
@@ -81,30 +89,48 @@ class Worker:
                     self._write(self._send(request))
                 elif request.get("op") == "close":
                     self.delivery.close()
+                elif request.get("op") == "truncate" and self.journal is not None:
+                    self.journal.truncate()
         except RelayGone:
             return
         finally:
             self.delivery.drop()
 
     def _send(self, request: dict[str, Any]) -> dict[str, Any]:
+        envelope = Envelope(**request["envelope"])
+        journal = self.journal if request.get("journal") else None
+        committed = False
+
+        def commit_point() -> None:
+            nonlocal committed
+            if journal is None:
+                self._commit_point()
+                return
+            journal.committing(envelope.message_id)  # durable: the "." may follow
+            committed = True
+
         try:
             answer = self.delivery.send(
                 SmtpSettings(**request["settings"]),
-                Envelope(**request["envelope"]),
+                envelope,
                 request.get("key"),
                 request["content"],
                 float(request["sent_at"]),
-                self._commit_point,
+                commit_point,
             )
         except RelayGone:
             raise
         except MailFailure as failure:
             outcome = next(name for kind, name in OUTCOMES if isinstance(failure, kind))
+            if journal is not None and committed and outcome in ("permanent", "temporary"):
+                journal.answered(envelope.message_id)  # refused after its ".": not taken
             return {"op": "done", "outcome": outcome, "answer": failure.answer}
         except Exception as error:  # a bug: the relay decides by its own commit mark
             logger.exception("mail worker failed")
             self.delivery.drop()
             return {"op": "done", "outcome": "error", "answer": f"{type(error).__name__}: {error}"}
+        if journal is not None:
+            journal.sent(envelope.message_id, answer, float(request["sent_at"]))
         return {"op": "done", "outcome": "sent", "answer": answer}
 
     def _commit_point(self) -> None:
@@ -185,13 +211,14 @@ def _cpu_list(text: str) -> set[int]:
 
 
 def main(argv: list[str]) -> int:
-    """``mail-worker FD PARENT_PID``."""
+    """``mail-worker FD PARENT_PID [JOURNAL]``."""
     fd, parent_pid = int(argv[0]), int(argv[1])
+    journal = CommitJournal(argv[2]) if len(argv) > 2 else None
     _die_with(parent_pid)
     stay_out_of_the_relays_way(parent_pid)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     connection = socket.socket(fileno=fd)
     connection.setblocking(True)  # the relay's end is gevent's: the flag came non-blocking
     with connection, connection.makefile("rb") as reader, connection.makefile("wb") as writer:
-        Worker(reader, writer).serve()
+        Worker(reader, writer, journal).serve()
     return 0

@@ -10,6 +10,11 @@ relay would have: before the relay said "go" the server has no final ``.`` (a te
 failure: the mail is tried again), after it the server may have taken the mail (uncertain:
 never sent twice). A try the relay abandons (the sender stopped, the commit point failed)
 kills the worker, so that it never finishes a mail alone.
+
+Given a ``journal`` (the single-folder store: ``relay_server/mail/commit_journal.py``), the
+worker keeps each mail's commit point in that file itself: a try is one line each way, the
+relay's ``before_commit`` is not called, and a worker that ends in the middle of a try is read
+there (``sent``: sent; ``committing``: uncertain; else a temporary failure).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 import gevent
 from gevent import socket, subprocess
 
+from relay_server.mail import commit_journal
 from relay_server.mail.delivery import Envelope, Unbuildable
 from relay_server.mail.settings import SmtpSettings
 from relay_server.mail.smtp_client import (
@@ -60,14 +66,20 @@ def worker_command() -> list[str]:
 class WorkerDelivery:
     """Builds and sends mails in the mail worker (same interface as ``Delivery``)."""
 
-    def __init__(self, command: list[str] | None = None):
+    def __init__(self, command: list[str] | None = None, journal: str | None = None):
         self.command = command or worker_command()
+        self.journal = journal  # the worker's commit journal (None: the relay's commit point)
         self._process: subprocess.Popen | None = None
         self._socket: Any = None
         self._reader: Any = None
         self._encoded: dict[str, str] = {}
         self._settings: tuple[SmtpSettings, dict[str, Any]] | None = None
         self.started = 0  # workers started (the first, and one after each that died)
+
+    @property
+    def journaled(self) -> bool:
+        """Whether the worker keeps the commit points (and ``before_commit`` is not called)."""
+        return self.journal is not None
 
     @property
     def pid(self) -> int | None:
@@ -89,7 +101,7 @@ class WorkerDelivery:
             "op": "send", "settings": self._settings_fields(settings),
             "envelope": {"to": envelope.to, "message_id": envelope.message_id,
                          "reply_to": envelope.reply_to, "value": envelope.value},
-            "key": key, "sent_at": sent_at,
+            "key": key, "sent_at": sent_at, "journal": self.journaled,
         })  # fmt: skip
         request = f'{head[:-1]}, "content": {self._content_json(key, fields)}}}\n'.encode()
         went = False  # "go" written: the server may take the mail from now on
@@ -100,6 +112,8 @@ class WorkerDelivery:
             while True:
                 reply = self._read()
                 if reply is None:
+                    if self.journal is not None:
+                        return self._outcome_in_journal(envelope.message_id)
                     if went:
                         raise UncertainFailure("the mail worker stopped after the message")
                     raise TemporaryFailure("the mail worker stopped before the message went")
@@ -122,6 +136,31 @@ class WorkerDelivery:
         """Have the worker QUIT its connection."""
         if self._process is not None:
             self._write(b'{"op": "close"}\n')
+
+    def forget(self) -> None:
+        """Empty the worker's commit journal: every outcome in it is durable in the store."""
+        if self.journal is None:
+            return
+        if self._process is not None and self._process.poll() is None:
+            self._write(b'{"op": "truncate"}\n')
+        else:
+            commit_journal.truncate(self.journal)
+
+    def reached_commit(self, message_id: str) -> bool:
+        """Whether the worker's journal has the message past its commit point."""
+        mark = commit_journal.outcomes(self.journal).get(message_id) if self.journal else None
+        past = (commit_journal.COMMITTING, commit_journal.SENT)
+        return mark is not None and mark.get("s") in past
+
+    def _outcome_in_journal(self, message_id: str) -> str:
+        """The worker ended during a try: what its journal says of the message."""
+        assert self.journal is not None
+        mark = commit_journal.outcomes(self.journal).get(message_id) or {}
+        if mark.get("s") == commit_journal.SENT:
+            return str(mark.get("a", ""))
+        if mark.get("s") == commit_journal.COMMITTING:
+            raise UncertainFailure("the mail worker stopped after the message")
+        raise TemporaryFailure("the mail worker stopped before the message went")
 
     def stop(self) -> None:
         """End the worker: it drops a transaction without its ``.`` and exits."""
@@ -160,7 +199,8 @@ class WorkerDelivery:
         ours, theirs = socket.socketpair()
         try:
             self._process = subprocess.Popen(
-                [*self.command, str(theirs.fileno()), str(os.getpid())],
+                [*self.command, str(theirs.fileno()), str(os.getpid()),
+                 *([self.journal] if self.journal else [])],
                 stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
             )  # fmt: skip
         except OSError as error:

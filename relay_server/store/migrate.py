@@ -36,6 +36,11 @@ _UPSERT = (
 )
 
 
+# The mail worker's commit journal (relay_server/mail/commit_journal.py FILE_NAME): marks the
+# TinyDB relay folds into its outbox at start; PostgreSQL keeps them in the store itself.
+MAIL_COMMITS = "mail-commits.jsonl"
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="remotesales-relay migrate",
@@ -73,6 +78,13 @@ def migrate(source: TinyDBStore, conn, force: bool) -> Counter[str]:
     Raises:
         StoreError: the target holds data and ``force`` is false.
     """
+    commits = source.folder / MAIL_COMMITS
+    if commits.exists() and commits.stat().st_size:
+        raise StoreError(
+            f"{commits} holds the mail worker's marks of a relay that stopped while sending "
+            "mail; start the relay on this folder once (it writes them into the outbox) and "
+            "stop it, then migrate"
+        )
     counts: Counter[str] = Counter()
     with conn.transaction():
         if not force:

@@ -23,6 +23,7 @@ from relay_server.accounts.token_budget import UnknownTokenBudget
 from relay_server.admin.routes import close_agent_sockets, follow_agent_socket_notices
 from relay_server.hub import Hub, HubError
 from relay_server.hub.changes import SharedChanges
+from relay_server.mail import commit_journal
 from relay_server.mail.adoption import ADOPT_POLL_S, MailAdoption
 from relay_server.mail.outbox import Outbox, RetryPolicy
 from relay_server.mail.routes import install_mail_routes
@@ -134,14 +135,24 @@ def run(
     )
     # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
     outbox = Outbox(store, config.mail_retry, node=relay.hub.node_id)
-    recovered = outbox.recover(time.time())
+    # One relay on one folder: the mail worker keeps the commit points in a journal of its
+    # own (mail/commit_journal.py); several nodes on one database keep them in the store.
+    folder = getattr(store, "folder", None) if store.kind == "tinydb" else None
+    commits = str(commit_journal.path_in(folder)) if folder is not None else None
+    recovered = {}
+    if commits is not None:
+        recovered = outbox.fold_commit_journal(commit_journal.outcomes(commits), time.time())
+    recovered.update(outbox.recover(time.time()))
     committer.wait_durable()
+    if commits is not None:
+        commit_journal.truncate(commits)  # its outcomes are in the store now, durable
     if any(recovered.values()):
         logger.info("outbox recovered after a stop", extra=recovered)
     sender = MailSender(
         outbox, lambda: smtp_settings(settings.get), committer.wait_durable_mail,
         ride_durable=committer.ride_durable_mail,
-        delivery=WorkerDelivery(),  # building and SMTP off the event loop (mail/worker.py)
+        # building and SMTP off the event loop (mail/worker.py)
+        delivery=WorkerDelivery(journal=commits),
     )  # fmt: skip
     # The admin's test mail: a worker of its own, off the event loop like every mail.
     install_mail_routes(app, relay, settings, outbox, sender, test_delivery=WorkerDelivery)

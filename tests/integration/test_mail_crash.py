@@ -7,6 +7,8 @@ from pathlib import Path
 
 import psutil
 
+from relay_server.mail import commit_journal
+from relay_server.mail.outbox import Outbox
 from relay_server.store import TinyDBStore
 from tests.support.api import Api
 from tests.support.relay import ALICE, RelayProcess, add_agent
@@ -25,10 +27,13 @@ def _crash_relay(tmp_path: Path, smtp: SmtpServer) -> tuple[RelayProcess, Api, s
 
 
 def _outbox_on_disk(data: Path) -> dict[str, dict]:
-    """The outbox as a restarted relay finds it (the store's own replay of its folder)."""
+    """The outbox as a restarted relay finds it: the store's own replay of its folder, and the
+    mail worker's commit journal folded in (as the relay's start does, before its recovery)."""
     store = TinyDBStore(data)
     try:
-        return {doc["id"]: dict(doc) for doc in store.all("outbox")}
+        outbox = Outbox(store)
+        outbox.fold_commit_journal(commit_journal.outcomes(commit_journal.path_in(data)), 0.0)
+        return {doc["id"]: outbox.view(doc["id"]) for doc in store.all("outbox")}
     finally:
         store.close()
 
@@ -59,9 +64,10 @@ def test_killed_with_mails_waiting_each_arrives_exactly_once(tmp_path):
 
 def test_killed_before_the_final_dot_the_mail_is_sent_once_after_restart(tmp_path):
     """The relay SIGKILLed while the server holds a transaction at RCPT (before the final
-    "."), its ``sending`` mark not yet on disk (it rides on the next commit): the server took
-    nothing, so the mail is sent again after the restart, once; the mail before it, whose
-    ``sent`` rode on a commit before this try began, stays sent (not ``uncertain``). The mail
+    "."), its ``sending`` mark not on disk (written only with the try's outcome): the server
+    took nothing, so the mail is sent again after the restart, once; the mail before it, whose
+    ``sent`` is on disk in the mail worker's commit journal (the store's own mark may not be
+    yet), stays sent (not ``uncertain``). The mail
     worker (the relay's child that holds the SMTP connection) dies with the relay, while the
     server still holds it: it cannot finish the mail on its own later."""
     smtp = SmtpServer()

@@ -12,11 +12,12 @@ import time
 import gevent
 import pytest
 
+from relay_server.mail import commit_journal
 from relay_server.mail.delivery import Envelope, Unbuildable
 from relay_server.mail.outbox import Outbox, OutgoingMail
 from relay_server.mail.sender import MailSender
 from relay_server.mail.settings import SmtpSettings
-from relay_server.mail.smtp_client import TemporaryFailure
+from relay_server.mail.smtp_client import TemporaryFailure, UncertainFailure
 from relay_server.mail.templates import Attachment, MailContent, stand_in
 from relay_server.mail.worker_client import WorkerDelivery
 from relay_server.store import TinyDBStore
@@ -177,3 +178,116 @@ def test_the_worker_yields_to_the_relay_niced_batch_and_off_its_pinned_cpu():
         os.sched_setaffinity(0, usable)
         delivery.stop()
         smtp.stop()
+
+
+def test_a_journaled_worker_keeps_the_commit_points_and_its_journal_is_emptied_when_idle(tmp_path):
+    """The single-folder store's way: the sender's worker writes ``committing`` and ``sent``
+    to its own journal (no ``sending`` line in the store's journal, no commit point asked of
+    the relay), each mail arrives once, every outcome reaches the store, and the worker's
+    journal is emptied once the sender is idle and the outcomes are durable."""
+    smtp = SmtpServer().start()
+    store = TinyDBStore(tmp_path / "data")
+    journal = commit_journal.path_in(tmp_path / "data")
+    delivery = WorkerDelivery(journal=str(journal))
+    asked: list[str] = []
+    try:
+        outbox = Outbox(store)
+        content = MailContent("Hello", "t", "<p>h</p>")
+        ids = [
+            outbox.enqueue(
+                OutgoingMail("alice", "r", "test", f"j{n}@example.com", "en", content),
+                time.time(),
+                "example.com",
+            )  # fmt: skip
+            for n in range(5)
+        ]
+        store.sync()
+        appended = store.appended
+        sender = MailSender(outbox, lambda: _settings(smtp), store.sync, max_per_s=0,
+                            delivery=delivery)  # fmt: skip
+        sender.outbox.committing = asked.append  # type: ignore[method-assign]
+        sender.start()
+        wait_outbox_sent(outbox, ids)
+        assert sorted(smtp.message_id_counts().values()) == [1] * 5
+        assert asked == []  # the worker kept every commit point
+        assert store.appended - appended == 5  # one store line a mail: its outcome
+        deadline = time.monotonic() + 10
+        while journal.stat().st_size and time.monotonic() < deadline:
+            gevent.sleep(0.05)
+        assert journal.stat().st_size == 0
+        assert store.synced >= store.appended
+        sender.stop()
+    finally:
+        delivery.stop()
+        store.close()
+        smtp.stop()
+
+
+def test_a_journaled_worker_killed_after_its_commit_point_is_uncertain_and_never_resent(
+    tmp_path,
+):
+    """The worker SIGKILLed while the server holds its answer to the message (taken, not yet
+    answered): the worker's journal has the mail ``committing``, so the try is uncertain (it
+    may have gone), and nothing is sent twice."""
+    smtp = SmtpServer()
+    smtp.hold_after = 1
+    smtp.start()
+    journal = commit_journal.path_in(tmp_path)
+    delivery = WorkerDelivery(journal=str(journal))
+    envelope = Envelope("kim@example.com", "<journaled-1@example.com>")
+    try:
+        killer = gevent.spawn(_kill_when, smtp.data_held, delivery)
+        with pytest.raises(UncertainFailure):
+            delivery.send(_settings(smtp), envelope, "k1", FIELDS, time.time(), _never)
+        killer.join()
+        marks = commit_journal.outcomes(journal)
+        assert marks["<journaled-1@example.com>"]["s"] == "committing"
+        assert delivery.reached_commit("<journaled-1@example.com>")
+        smtp.release_data.set()
+        assert smtp.message_id_counts() == {"<journaled-1@example.com>": 1}
+    finally:
+        smtp.release_data.set()
+        delivery.stop()
+        smtp.stop()
+
+
+def test_a_journaled_worker_killed_before_its_commit_point_leaves_a_temporary_failure(tmp_path):
+    """The worker SIGKILLed while the server holds RCPT (no message yet): nothing in its
+    journal, the try is a temporary failure and the next try sends the mail once."""
+    smtp = SmtpServer()
+    smtp.hold_rcpt_of = "lee@example.com"
+    smtp.start()
+    journal = commit_journal.path_in(tmp_path)
+    delivery = WorkerDelivery(journal=str(journal))
+    envelope = Envelope("lee@example.com", "<journaled-2@example.com>")
+    try:
+        killer = gevent.spawn(_kill_when, smtp.rcpt_held, delivery)
+        with pytest.raises(TemporaryFailure):
+            delivery.send(_settings(smtp), envelope, "k2", FIELDS, time.time(), _never)
+        killer.join()
+        assert commit_journal.outcomes(journal) == {}
+        smtp.hold_rcpt_of = None
+        smtp.release_rcpt.set()
+        answer = delivery.send(_settings(smtp), envelope, "k2", FIELDS, time.time(), _never)
+        assert answer.startswith("250")
+        smtp.wait_for(1)
+        assert smtp.message_id_counts() == {"<journaled-2@example.com>": 1}
+        assert commit_journal.outcomes(journal)["<journaled-2@example.com>"]["s"] == "sent"
+    finally:
+        smtp.release_rcpt.set()
+        delivery.stop()
+        smtp.stop()
+
+
+def _kill_when(event, delivery: WorkerDelivery) -> None:
+    """SIGKILL the worker once the server holds it (``event`` set in the server's thread)."""
+    deadline = time.monotonic() + 20
+    while not event.is_set() and time.monotonic() < deadline:
+        gevent.sleep(0.02)
+    assert event.is_set()
+    assert delivery.pid is not None
+    os.kill(delivery.pid, signal.SIGKILL)
+
+
+def _never() -> None:
+    raise AssertionError("a journaled worker keeps its own commit point")

@@ -281,6 +281,7 @@ IO_SHELL = Layer(
         "relay_server.whiteboard.routes",
         "relay_server.history.statistics_routes",
         "relay_server.logs",
+        "relay_server.mail.commit_journal",
         "relay_server.mail.delivery",
         "relay_server.mail.routes",
         "relay_server.mail.sender",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from relay_server.errors import Refused
+from relay_server.mail import commit_journal
 from relay_server.mail.addresses import address_problem, check_recipients
 from relay_server.mail.outbox import (
     CONTENTS,
@@ -164,6 +165,59 @@ def test_recover_requeues_before_the_dot_and_never_resends_after(tmp_path):
             outbox.begin(mail_id, 2.0)
             outbox.sent(mail_id, "250", 2.0)
         assert sorted(due) == sorted([before_dot, waiting])
+    finally:
+        store.close()
+
+
+def test_the_workers_commit_journal_decides_after_a_crash_what_the_store_had_waiting(tmp_path):
+    """A journaled try writes ``sending`` nowhere but memory (the outcome carries it); after a
+    crash the worker's journal says which mails passed their commit point: ``sent`` there is
+    sent, ``committing`` there is uncertain (never sent twice), ``answered`` or nothing is
+    queued again; a torn last line is skipped, and a mail the store has finished stays so."""
+    data = tmp_path / "data"
+    store = TinyDBStore(data)
+    outbox = Outbox(store)
+    ids = {to: outbox.enqueue(_mail(f"{to}@example.com"), 0.0, "example.com")
+           for to in ("sent", "committing", "answered", "nothing", "done")}  # fmt: skip
+    message = {to: outbox.view(mail_id)["message_id"] for to, mail_id in ids.items()}
+    appended = store.appended
+    for mail_id in ids.values():
+        outbox.begin(mail_id, 1.0, durable=False)
+    assert store.appended == appended  # nothing written for the tries' start
+    assert outbox.view(ids["nothing"])["state"] == "sending"
+    outbox.sent(ids["done"], "250 ok", 1.5)
+    store.sync()
+    journal = commit_journal.CommitJournal(commit_journal.path_in(data))
+    journal.committing(message["sent"])
+    journal.sent(message["sent"], "250 taken", 1.2)
+    journal.committing(message["committing"])
+    journal.committing(message["answered"])
+    journal.answered(message["answered"])
+    journal.committing(message["done"])
+    journal.sent(message["done"], "250 ok", 1.5)
+    journal.close()
+    with open(commit_journal.path_in(data), "ab") as torn:
+        torn.write(b'{"m": "<torn')
+    store.close()
+    store = TinyDBStore(data)
+    try:
+        outbox = Outbox(store)
+        assert outbox.view(ids["done"])["attempts"] == 1  # begin's fields went with the outcome
+        marks = commit_journal.outcomes(commit_journal.path_in(data))
+        assert outbox.fold_commit_journal(marks, 2.0) == {"sent": 1, "committing": 1}
+        assert outbox.recover(2.0) == {"requeued": 0, "uncertain": 1}
+        states = {to: outbox.view(mail_id) for to, mail_id in ids.items()}
+        assert (states["sent"]["state"], states["sent"]["answer"]) == (SENT, "250 taken")
+        assert (states["committing"]["state"], states["committing"]["error"]) == (
+            FAILED, UNCERTAIN)  # fmt: skip
+        assert states["answered"]["state"] == QUEUED
+        assert states["nothing"]["state"] == QUEUED
+        assert states["done"]["state"] == SENT
+        due = set()
+        while (mail_id := outbox.next_due(2.0)) is not None:
+            due.add(mail_id)
+            outbox.sent(mail_id, "250", 2.0)
+        assert due == {ids["answered"], ids["nothing"]}
     finally:
         store.close()
 
