@@ -50,6 +50,7 @@ from relay_server.reservations.model import (
 from relay_server.sessions.relay import Relay
 from relay_server.sessions.seats import JOIN_MESSAGES
 from relay_server.sessions.supports import JoinError
+from suite.protocol import SessionReservation
 
 logger = logging.getLogger(__name__)
 
@@ -109,12 +110,14 @@ class Reservations:
         self._by_id: dict[str, Reservation] = {}
         self._doc_ids: dict[str, int] = {}
         self._by_secret: dict[str, str] = {}  # an invitee's link secret -> reservation id
+        self._by_session: dict[str, str] = {}  # an opened one's session id -> reservation id
         for doc in self.store.all(RESERVATIONS):
             reservation = Reservation.from_record(doc)
             self._by_id[reservation.id] = reservation
             self._doc_ids[reservation.id] = doc.doc_id
             self._index(reservation)
         relay.session_ended = self.session_ended
+        relay.reservation_of = self.of_session
         for reservation in list(self._by_id.values()):  # ended while the relay was down
             if reservation.status is ReservationStatus.OPEN:
                 if reservation.session_id not in relay.directory.sessions:
@@ -455,10 +458,22 @@ class Reservations:
         logger.info("reservation opened", extra={"session_id": session.id})
         return {"reservation": self.view(reservation, relay_url), "support": support}
 
+    def of_session(self, session_id: str) -> SessionReservation | None:
+        """The Relay's ``session.reservation``: the open reservation of ``session_id``."""
+        found = self._by_id.get(self._by_session.get(session_id, ""))
+        if found is None or found.session_id != session_id:
+            return None
+        if found.status is not ReservationStatus.OPEN:
+            return None
+        links = sum(not (i.revoked or i.undelivered) for i in found.invitees)  # still lead in
+        start = found.start_utc.isoformat()
+        return SessionReservation(found.id, found.title, tuple(found.agenda), start, links)
+
     def session_ended(self, session_id: str, now: float) -> None:
         """The Relay's hook: an opened reservation's session ended. It is done once an
         invitee came in; ended before anyone did (the agent closed the waiting support), it is
         scheduled again: the invitees keep waiting and the agent may open it once more."""
+        self._by_session.pop(session_id, None)
         for reservation in self._by_id.values():
             if reservation.session_id == session_id and (
                 reservation.status is ReservationStatus.OPEN
@@ -578,6 +593,8 @@ class Reservations:
         for invitee in reservation.invitees:
             if invitee.link_secret:
                 self._by_secret[invitee.link_secret] = reservation.id
+        if reservation.session_id:
+            self._by_session[reservation.session_id] = reservation.id
 
     def _save(self, reservation: Reservation, durable: bool = True) -> None:
         self._by_id[reservation.id] = reservation

@@ -71,6 +71,7 @@ from suite.protocol import (
     CustomerRemoved,
     Role,
     SessionEnded,
+    SessionReservation,
     SessionUpdated,
 )
 
@@ -155,6 +156,8 @@ class Relay(Takeover):
         self.knock_settled: Callable[[str], None] = lambda secret: None
         # Told every session that ends (a reservation's meeting is done then: A11).
         self.session_ended: Callable[[str, float], None] = lambda session_id, now: None
+        # The booked meeting a session was opened for, or None (``session.reservation``, A11).
+        self.reservation_of: Callable[[str], SessionReservation | None] = lambda session_id: None
         self._swept_at = 0.0
         self._chats: dict[str, ChatLog] = {}
         self.presentation_asks: dict[str, set[str]] = {}  # several customers asked at once
@@ -226,6 +229,10 @@ class Relay(Takeover):
         room = self.rooms.find(session.id)
         view["participants"] = session.participants(room.online() if room else set())
         view["recording"] = self.screens.recording(session.id)  # P9: the customer's mark
+        reservation = self.reservation_of(session.id)
+        if reservation is not None and not for_agent:
+            reservation = reservation.for_customer()
+        view["reservation"] = reservation.to_body() if reservation is not None else None
         if for_agent:
             # P9: read live (a relay without the options service records nothing).
             view["recording_policy"] = getattr(self.options, "recording_policy", "off")

@@ -134,6 +134,7 @@ from suite.protocol.screen import (
     SetRecording,
     VideoLost,
 )
+from suite.protocol.session_reservation import SessionReservation
 from suite.protocol.sharing import AnswerPrint, RequestPrint, SendLink
 from suite.protocol.whiteboard import (
     WHITEBOARD_MESSAGES,
@@ -170,7 +171,7 @@ __all__ = [
     "UpdateWhiteboard", "WhiteboardState", "WhiteboardUpdated", "WhiteboardRefused",
     "SHARING_MESSAGES", "AnswerPrint", "RequestPrint", "SendLink", "PrintAnswered",
     "PrintRequested", "SetRecording", "RecordingState",
-    "RecordingPolicy",
+    "RecordingPolicy", "SessionReservation",
 ]  # fmt: skip
 
 DRAWING_MESSAGES = (StrokeBegin, StrokePoints, StrokeEnd, UndoStroke, ClearDrawing)

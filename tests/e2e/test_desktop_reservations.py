@@ -71,6 +71,12 @@ def test_desktop_app_opens_a_reservation_by_double_click(
         expect(by_id(customer, "chat-peer-name")).to_have_text(ALICE.name, timeout=30_000)
         expect(customer.get_by_test_id("file-name").first).to_have_text("price-list.pdf")
         chat.wait_for(visible_js(by_test_id("file-name")), timeout_s=30)
+        # The window names the meeting it is (the relay's session.reservation).
+        chat.wait_for(visible_js(by_test_id("meeting-summary-title")))
+        assert chat.text(by_test_id("meeting-summary-title")) == "Zephyr quartz pricing"
+        assert (
+            "Zephyr quartz pricing" in customer.get_by_test_id("meeting-summary-title").inner_text()
+        )
         keep_shot(chat.screenshot(artifacts_dir / "desktop-reservation-opened-en.png"), SHOTS)
         main.click(by_test_id("reservations-button"))
         main.evaluate(

@@ -49,3 +49,34 @@ def test_agent_can_cancel_a_waiting_support(agent_page: Page) -> None:
     by_id(agent_page, "end-confirm").click()
     expect(by_id(agent_page, "end-screen")).to_be_visible()
     expect(by_id(agent_page, "end-agent-name")).to_have_text("Alice Kim")
+
+
+def test_after_the_end_the_agent_goes_on_to_the_history(chat_pages: tuple[Page, Page]) -> None:
+    """The agent's end screen keeps the toolbar (Home, Reservations, History...), so the
+    agent is not left with "New support" only; the history lists the support just ended, and
+    a reload comes back to the history, not to the end screen."""
+    agent, _ = chat_pages
+    by_id(agent, "end-button").click()
+    by_id(agent, "end-confirm").click()
+    expect(by_id(agent, "end-screen")).to_be_visible()
+    expect(by_id(agent, "home-button")).to_be_visible()
+    expect(by_id(agent, "history-button")).to_be_visible()
+    screenshot(agent, "end-agent-with-toolbar")
+    by_id(agent, "history-button").click()
+    expect(by_id(agent, "history-panel")).to_be_visible()
+    expect(by_id(agent, "history-panel")).to_contain_text("Chris Park")
+    agent.reload()
+    expect(by_id(agent, "history-panel")).to_be_visible()
+    expect(by_id(agent, "home-error")).to_be_hidden()
+
+
+def test_a_reload_of_the_end_screen_shows_no_error(chat_pages: tuple[Page, Page]) -> None:
+    """Reloaded on its end screen, the agent page comes back to its last view without an
+    error about the session that is over."""
+    agent, _ = chat_pages
+    by_id(agent, "end-button").click()
+    by_id(agent, "end-confirm").click()
+    expect(by_id(agent, "end-screen")).to_be_visible()
+    agent.reload()
+    expect(by_id(agent, "new-support-button")).to_be_visible()
+    expect(by_id(agent, "home-error")).to_be_hidden()

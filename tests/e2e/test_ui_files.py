@@ -15,7 +15,16 @@ from suite.files.client import FileTransferClient, sha256_of
 from tests.support.api import Api
 from tests.support.cutting_proxy import CuttingProxy
 from tests.support.files import make_file, rss_kib, spooled
-from tests.support.ui_pages import by_id, close_pages, join_as_customer, open_page, rows, screenshot
+from tests.support.ui_pages import (
+    by_id,
+    close_pages,
+    customer_join,
+    join_as_customer,
+    open_page,
+    rows,
+    screenshot,
+    start_support,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -177,3 +186,57 @@ def test_the_customer_cannot_cancel_the_agents_file_and_sees_the_agents_cancel(
     expect(row).to_have_attribute("data-state", "cancelled")
     expect(rows(agent).first).to_have_attribute("data-state", "cancelled")
     expect(rows(agent).first.get_by_test_id("file-status")).to_have_text("Cancelled")
+
+
+def test_an_uploaded_file_of_ones_own_is_withdrawn_on_every_side(
+    agent_page, open_ui, relay, tmp_path
+):
+    """Once one's own file is uploaded, its button takes the offer back: "Withdraw" (Korean
+    "보내기 취소"), not "Cancel"; pressed, both cards say the file was withdrawn. While bytes
+    still move the button stays "Cancel"."""
+    code = start_support(agent_page)
+    customer = open_ui("/", locale="ko-KR")
+    customer_join(customer, code, name="김지수")
+    source = tmp_path / "견적서.pdf"
+    make_file(source, 64 * 1024)
+    by_id(customer, "file-input").set_input_files(str(source))
+    mine = rows(customer).first
+    expect(mine).to_have_attribute("data-state", "ready", timeout=15_000)
+    withdraw = mine.get_by_test_id("file-cancel")
+    expect(withdraw).to_have_text("보내기 취소")
+    expect(withdraw).to_have_attribute("aria-label", "견적서.pdf 보내기 취소")
+    theirs = rows(agent_page).first
+    expect(theirs).to_have_attribute("data-state", "ready")
+    # The agent may still stop the customer's file (it is not the agent's own offer).
+    expect(theirs.get_by_test_id("file-cancel")).to_have_text("Cancel")
+
+    offer = tmp_path / "brochure.pdf"
+    make_file(offer, 64 * 1024)
+    by_id(agent_page, "file-input").set_input_files(str(offer))
+    agents = rows(agent_page).filter(has_text="brochure.pdf")
+    expect(agents).to_have_attribute("data-state", "ready", timeout=15_000)
+    expect(agents.get_by_test_id("file-cancel")).to_have_text("Withdraw")
+    # Beside three buttons the status still reads on one line (the buttons wrap instead).
+    status = agents.get_by_test_id("file-status")
+    expect(status).to_have_text("Upload complete")
+    lines = status.evaluate(
+        "(e) => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size; }"
+    )
+    assert lines == 1
+    expect(agents.get_by_test_id("file-cancel")).to_have_attribute(
+        "aria-label", "Withdraw brochure.pdf"
+    )
+    screenshot(agent_page, "files-withdraw-offer")
+    agents.get_by_test_id("file-cancel").click()
+    expect(agents).to_have_attribute("data-state", "cancelled")
+    expect(agents.get_by_test_id("file-status")).to_have_text("Withdrawn")
+    received = rows(customer).filter(has_text="brochure.pdf")
+    expect(received).to_have_attribute("data-state", "cancelled")
+    expect(received.get_by_test_id("file-status")).to_have_text("보내기 취소됨")
+
+    withdraw.click()
+    expect(mine).to_have_attribute("data-state", "cancelled")
+    expect(mine.get_by_test_id("file-status")).to_have_text("보내기 취소됨")
+    expect(theirs.get_by_test_id("file-status")).to_have_text("Withdrawn")
+    screenshot(customer, "files-withdrawn-ko")

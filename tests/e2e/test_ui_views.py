@@ -110,11 +110,32 @@ ROW_CASES = [
         {"mine": True, "actions": ["cancel"]},
     ),
     (
-        "ready, sent by me: upload complete, and I may download it too",
+        "ready, sent by me: upload complete, withdraw the offer, and I may download it too",
         {"transfer": {**T, "state": "ready"}},
         "customer",
         {"browserDownload": True},
-        {"statusKey": "files.state.ready", "done": 1000, "actions": ["cancel", "download"]},
+        {"statusKey": "files.state.ready", "done": 1000, "actions": ["withdraw", "download"]},
+    ),
+    (
+        "ready, the customer's, at the agent: the agent stops it (not its own offer)",
+        {"transfer": {**T, "state": "ready"}},
+        "agent",
+        {"browserDownload": True},
+        {"mine": False, "actions": ["cancel", "download"]},
+    ),
+    (
+        "cancelled by its sender once uploaded: withdrawn, on both sides",
+        {"transfer": {**T, "state": "cancelled", "uploaded": 1000, "cancelled_by": "customer"}},
+        "agent",
+        {},
+        {"state": "cancelled", "statusKey": "files.state.withdrawn", "actions": []},
+    ),
+    (
+        "cancelled by the agent once uploaded, the customer's file: cancelled, not withdrawn",
+        {"transfer": {**T, "state": "cancelled", "uploaded": 1000, "cancelled_by": "agent"}},
+        "customer",
+        {},
+        {"statusKey": "files.state.cancelled", "actions": []},
     ),
     (
         "received, sent by me: download again",
@@ -159,11 +180,11 @@ ROW_CASES = [
         {"actions": ["cancel", "save"]},
     ),
     (
-        "my own file, ready, in the program: save a copy",
+        "my own file, ready, in the program: withdraw it, or save a copy",
         {"transfer": {**T, "state": "ready"}},
         "customer",
         {"native": True},
-        {"mine": True, "statusKey": "files.state.ready", "actions": ["cancel", "save"]},
+        {"mine": True, "statusKey": "files.state.ready", "actions": ["withdraw", "save"]},
     ),
     (
         "my own file, delivered, in the program: save a copy",

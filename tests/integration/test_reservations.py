@@ -271,3 +271,45 @@ def test_a_support_ended_before_anyone_came_can_be_opened_again(relay):
     path = f"/api/sessions/{again['support']['session_id']}/files"
     files = api.request("GET", path, token=alice)[1]["transfers"]
     assert [t["name"] for t in files] == ["brochure.pdf"]
+
+
+def test_the_opened_meetings_session_names_its_reservation(relay):
+    """An opened reservation's session carries `reservation` (title, agenda, start) in every
+    welcome: the agent's with how many links still lead in, the invitee's without; a support
+    made with New support has none; a relay restart keeps it, and it is gone once the meeting
+    is scheduled again."""
+    api, alice, _ = _login(relay)
+    reservation = book(api, alice, agenda=["Prices", "Delivery", "계약 조건"])
+    rid = reservation["id"]
+    opened = api.request("POST", f"/api/reservations/{rid}/open", {}, alice)[1]
+    session_id = opened["support"]["session_id"]
+    expected = {
+        "id": rid,
+        "title": "Zephyr quartz pricing",
+        "agenda": ["Prices", "Delivery", "계약 조건"],
+        "start_utc": reservation["start_utc"],
+    }
+    agent = ChatClient(relay.ws_url, "agent", session_id, alice)
+    assert agent.connect()["session"]["reservation"] == {**expected, "invited": 2}
+    link = reservation["invitees"][0]["link_url"]
+    joined = api.request("POST", f"/api/meetings/{secret_of(link)}/join", {})[1]
+    customer = ChatClient(relay.ws_url, "customer", session_id, joined["customer_token"])
+    assert customer.connect()["session"]["reservation"] == expected
+    # The customer's arrival updates the agent's session: the meeting is still named.
+    updated = agent.recv_type("session_updated")
+    assert updated["session"]["reservation"]["title"] == "Zephyr quartz pricing"
+    customer.close()
+    agent.close()
+
+    status, plain = api.request("POST", "/api/supports", {}, alice)[:2]
+    assert status == 201, plain
+    other = ChatClient(relay.ws_url, "agent", plain["support"]["session_id"], alice)
+    assert other.connect()["session"]["reservation"] is None
+    other.close()
+
+    relay.restart()
+    api = Api(relay.url)
+    alice = api.login(ALICE.username, ALICE.password)
+    agent = ChatClient(relay.ws_url, "agent", session_id, alice)
+    assert agent.connect()["session"]["reservation"] == {**expected, "invited": 2}
+    agent.close()

@@ -108,6 +108,7 @@ CONTRACT = Layer(
         "suite.protocol.relay_messages",
         "suite.protocol.safe_json",
         "suite.protocol.screen",
+        "suite.protocol.session_reservation",
         "suite.protocol.sharing",
         "suite.screen.frames",
         "suite.screen.video_frame",

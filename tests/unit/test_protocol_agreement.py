@@ -25,6 +25,7 @@ from suite.protocol import calls as protocol_calls
 from suite.protocol import control as protocol_control
 from suite.protocol import screen as protocol_screen
 from suite.protocol import sharing as protocol_sharing
+from suite.protocol.session_reservation import FIELD_NAMES as RESERVATION_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,6 +90,18 @@ def test_protocol_versions_agree():
     js = (ROOT / "ui" / "common" / "protocol.js").read_text()
     assert f"export const PROTOCOL_VERSION = {PROTOCOL_VERSION};" in js
     assert f"Protocol version: **{PROTOCOL_VERSION}**" in _doc()
+
+
+def test_session_reservation_fields_agree():
+    """`session.reservation`: the dataclass, protocol.js and the doc's `session` paragraph name
+    the same fields (the doc's `{...}` and the agent's `invited`)."""
+    assert set(_js_object("SessionReservationField").values()) == set(RESERVATION_FIELDS)
+    paragraph = re.search(r"`reservation`: the\s+booked meeting.*?`invited`", _doc(), re.S)
+    assert paragraph, "docs/protocol.md no longer describes session.reservation"
+    listed = re.search(r"`\{([a-z_, ]+)\}`", paragraph.group(0))
+    assert listed
+    documented = {name.strip() for name in listed.group(1).split(",")} | {"invited"}
+    assert documented == set(RESERVATION_FIELDS)
 
 
 # -- fields: doc tables <-> dataclasses --------------------------------------------------------

@@ -199,11 +199,20 @@ class AgentApp {
       this.windows.afterSignIn();
       const open = loadJson(window.sessionStorage, SUPPORT_KEY);
       if (open?.session_id) {
-        const { support } = await this._api("GET", `/api/supports/${open.session_id}`);
-        if (support.state !== "ended") {
+        const support = await this._api("GET", `/api/supports/${open.session_id}`).then(
+          (answer) => answer.support,
+          (error) => {
+            if (error?.code === "session_not_found") {
+              return null; // ended meanwhile (its end screen was shown): the last view, no error
+            }
+            throw error;
+          },
+        );
+        if (support && support.state !== "ended") {
           this._enter(support);
           return;
         }
+        saveJson(window.sessionStorage, SUPPORT_KEY, null);
       }
       this._showView(loadJson(window.sessionStorage, VIEW_KEY));
     } catch (error) {
@@ -421,9 +430,12 @@ class AgentApp {
     this.step = step;
     showOnly(this.panels, byId(`${step}-panel`));
     this._renderTitle();
-    const tools = TOOL_STEPS.has(step) && !this.chatWindow;
-    if (tools) {
+    // The end screen too: after a meeting the agent goes on to the history, the
+    // reservations or home (not only "New support"); a reload does not come back to it.
+    const tools = (TOOL_STEPS.has(step) || step === "end") && !this.chatWindow;
+    if (tools && step !== "end") {
       saveJson(window.sessionStorage, VIEW_KEY, step);
+      saveJson(window.sessionStorage, SUPPORT_KEY, null); // a tool view: no support here now
     }
     byId("agent-toolbar").hidden = !tools;
     for (const button of document.querySelectorAll("#agent-toolbar [data-step]")) {

@@ -24,6 +24,7 @@ const SCREEN_ICON =
 
 const SYNC_MS = 2000;
 const CONFIRMED_KEY = "rs-share-whole-confirmed:"; // + session id, in sessionStorage
+const WINDOWS_SUPPORTED_KEY = "rs-share-windows-supported"; // in localStorage
 
 /** Where a window sits on its monitor, in thirds: "top_left", "centre", "right", ... */
 export function placeOf(info, monitors) {
@@ -39,6 +40,23 @@ export function placeOf(info, monitors) {
   const column = ["left", "", "right"][third(cx, monitor.left, monitor.width)];
   const row = ["top", "", "bottom"][third(cy, monitor.top, monitor.height)];
   return [row, column].filter(Boolean).join("_") || "centre";
+}
+
+const PLACEHOLDER_ROWS = 3;
+
+/** A grey window row while the listing is on its way (not a choice: hidden from readers). */
+function placeholderRow() {
+  const row = element("li", "rs-share-picker__window rs-share-picker__window--placeholder", {
+    "aria-hidden": "true",
+    "data-testid": "share-window-placeholder",
+  });
+  const label = element("span", "rs-share-picker__choice");
+  label.append(
+    element("span", "rs-share-picker__thumb"),
+    element("span", "rs-share-picker__placeholder-text"),
+  );
+  row.append(label);
+  return row;
 }
 
 export class SharePicker {
@@ -95,7 +113,10 @@ export class SharePicker {
       this.note,
       this.error,
     );
-    this.windowsSupported = true;
+    // What this computer's last listing said (the platform does not change): the first frame
+    // already shows its warning; unknown (the first listing here), both wordings hold room.
+    this.windowsSupported = loadJson(window.localStorage, WINDOWS_SUPPORTED_KEY) ?? true;
+    this._spareWording = loadJson(window.localStorage, WINDOWS_SUPPORTED_KEY) === null;
     this._screens = { monitors: [], windows: [] };
     this._waiting = null; // {resolve} while "start" waits for the whole-screen confirm
     this._starting = false; // start() runs: no sync from the presenter
@@ -125,6 +146,13 @@ export class SharePicker {
     const icon = element("span", "rs-share-picker__warning-icon", { "aria-hidden": "true" });
     icon.innerHTML = EYE_ICON; // constant markup
     this.warningText = element("p", "rs-share-picker__warning-text", { id: `share-warning-${this.sessionId}` });
+    // The other wording (with or without a window list), unseen in the same place: the
+    // warning is as tall as the longer one from the first frame, so the listing's answer
+    // never moves the confirm button.
+    this.warningSpare = element("p", "rs-share-picker__warning-text rs-share-picker__warning-spare", {
+      "aria-hidden": "true",
+    });
+    // Under the button, not above it: the customer's "yes" must not move it either.
     this.warningWait = element("p", "rs-share-picker__warning-wait", { "data-testid": "share-whole-waiting" });
     this.i18n.bind(this.warningWait, "share.whole_waiting");
     this.warningWait.hidden = true;
@@ -136,8 +164,8 @@ export class SharePicker {
     this.i18n.bind(this.confirmButton, "share.whole_confirm");
     this.confirmButton.addEventListener("click", () => this._confirmWhole());
     const text = element("div", "rs-share-picker__warning-body");
-    text.append(this.warningText, this.warningWait);
-    this.warning.append(icon, text, this.confirmButton);
+    text.append(this.warningText, this.warningSpare);
+    this.warning.append(icon, text, this.confirmButton, this.warningWait);
   }
 
   /**
@@ -166,6 +194,9 @@ export class SharePicker {
       this.whole.checked = true;
       this.popover.setOpen(true); // asked: choose what to show while the customer decides
       this._showMode();
+      // A short window scrolls the popover: the confirm is in view from the first frame,
+      // so focusing it later (the customer's yes) does not scroll it under the pointer.
+      this.confirmButton.scrollIntoView({ block: "nearest" });
       this.refresh();
     }
   }
@@ -242,31 +273,44 @@ export class SharePicker {
     const whole = this.whole.checked;
     this.list.hidden = whole || !this.windowsSupported;
     this.refreshButton.hidden = whole || !this.windowsSupported;
-    if (this.note.dataset.i18n === "share.no_windows") {
-      this.note.hidden = whole; // about the list, which only "chosen windows" shows
+    if (["share.no_windows", "share.unsupported"].includes(this.note.dataset.i18n)) {
+      // About the list, which only "chosen windows" shows; the whole screen's warning says
+      // what a missing window list means (its note would push the picker longer).
+      this.note.hidden = whole;
     }
     const confirmed = this.wholeConfirmed;
     this.warning.hidden = !whole;
     this.warning.dataset.confirmed = String(confirmed);
     this.confirmButton.hidden = confirmed;
     this.warningWait.hidden = confirmed || this._waiting === null;
-    const key = this.windowsSupported ? "share.whole_warning" : "share.whole_warning_all";
-    this.i18n.bind(this.warningText, confirmed ? `${key}_confirmed` : key);
+    const [key, spare] = this.windowsSupported
+      ? ["share.whole_warning", "share.whole_warning_all"]
+      : ["share.whole_warning_all", "share.whole_warning"];
+    const suffix = confirmed ? "_confirmed" : "";
+    this.i18n.bind(this.warningText, key + suffix);
+    this.i18n.bind(this.warningSpare, spare + suffix);
+    this.warningSpare.hidden = !this._spareWording; // kept once shown: it must not shrink
   }
 
   /** Read the monitors and open windows again (keeps the ticked windows that still exist). */
   async refresh() {
     this._clear();
     if (this.monitor.options.length === 0) {
-      // The first listing takes a second or two (a child process grabs the thumbnails).
+      // The first listing takes a second or two (a child process grabs the thumbnails):
+      // placeholders hold the places of the monitor and the windows meanwhile.
       this.monitor.append(this.i18n.bind(element("option", "", { value: "" }), "share.loading"));
+      this.list.replaceChildren(...Array.from({ length: PLACEHOLDER_ROWS }, placeholderRow));
     }
+    this.element.setAttribute("aria-busy", "true");
     let screens;
     try {
       screens = await this.backend.screens();
     } catch (error) {
+      this.list.querySelectorAll(".rs-share-picker__window--placeholder").forEach((row) => row.remove());
       this._fail(error);
       return;
+    } finally {
+      this.element.setAttribute("aria-busy", "false");
     }
     const chosenMonitor = this.monitor.value;
     this.monitor.replaceChildren(
@@ -286,12 +330,16 @@ export class SharePicker {
     this.list.replaceChildren(...screens.windows.map((w) => this._windowItem(w, ticked.has(w.id))));
     this._renderDetails();
     this.windowsSupported = screens.windows_supported;
+    saveJson(window.localStorage, WINDOWS_SUPPORTED_KEY, Boolean(screens.windows_supported));
     this.chosen.disabled = !screens.windows_supported;
+    // Why it cannot be chosen, on the choice itself (the note shows with the list only).
+    this.chosen.parentElement.title = screens.windows_supported ? "" : this.i18n.t("share.unsupported");
     this._showMode();
     if (!screens.windows_supported) {
       // The system's own reason (an X11 error...) is for support staff, not the salesperson:
       // in the log and the note's tooltip only.
       this._note("share.unsupported", {}, screens.windows_error || "");
+      this._showMode();
       console.warn("window sharing unavailable:", screens.windows_error);
     } else if (screens.windows.length === 0) {
       this._note("share.no_windows");
@@ -345,6 +393,9 @@ export class SharePicker {
     const seen = new Map();
     for (const item of this.list.children) {
       const info = item.rsWindow;
+      if (!info) {
+        continue; // a placeholder
+      }
       const where = this.i18n.t(`share.where.${placeOf(info, this._screens.monitors ?? [])}`);
       const parts = [info.app, `${info.width}×${info.height}`, where].filter(Boolean);
       let text = parts.join(" · ");

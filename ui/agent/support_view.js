@@ -7,13 +7,13 @@ import { ChatView } from "../common/chat/chat_view.js";
 import { ControlPanel } from "./control_panel.js";
 import { byId, setAvatar, showUnreadInTitle } from "../common/dom.js";
 import { EndView } from "../common/end_view.js";
-import { CloseCode, MessageType } from "../common/protocol.js";
+import { CloseCode, MessageType, sessionReservation } from "../common/protocol.js";
 import { SessionSocket } from "../common/session_socket.js";
 import { ShortMessages } from "../common/chat/short_messages.js";
 import { NotesPanel } from "./notes_panel.js";
 import { InvitationMail } from "./invitation_mail.js";
 import { WaitingPanel } from "./waiting_panel.js";
-import { readerTimeZone } from "../common/reservations/meeting_time.js";
+import { MeetingSummary } from "../common/reservations/meeting_summary.js";
 import { KnockList } from "./knock_list.js";
 import { attachAgentFiles } from "./agent_files.js";
 import { watchSession } from "./attention.js";
@@ -62,6 +62,7 @@ export class SupportView {
       api: (method, path, apiOptions) =>
         options.backend.api(method, path, { ...apiOptions, token: options.auth()?.token }),
     });
+    this.meeting = new MeetingSummary({ i18n: this.i18n, slot: byId("meeting-slot") });
     this.knocks = new KnockList({
       i18n: this.i18n,
       onAdmit: (knockId) => this.socket?.send(MessageType.ADMIT_KNOCK, { knock_id: knockId }),
@@ -93,7 +94,6 @@ export class SupportView {
     const auth = this.options.auth();
     this.ended = false;
     this.sessionId = support.session_id;
-    this._showReservation(support.session_id);
     const socket = new SessionSocket({
       role: "agent",
       sessionId: support.session_id,
@@ -254,29 +254,16 @@ export class SupportView {
     return this.socket?.send(MessageType.END_SESSION) ?? false;
   }
 
-  /** A11: when this support is an opened reservation, the waiting panel names it. */
-  async _showReservation(sessionId) {
-    this.waiting.setReservation(null);
-    const query = new URLSearchParams({ when: "upcoming", tz: readerTimeZone() });
-    try {
-      const { reservations } = await this.options.backend.api("GET", `/api/reservations?${query}`, {
-        token: this.options.auth()?.token,
-      });
-      const opened = reservations.find((r) => r.session_id === sessionId) ?? null;
-      if (this.sessionId === sessionId) {
-        this.waiting.setReservation(opened);
-      }
-    } catch (error) {
-      console.warn("reservations not read:", error?.message ?? error); // the note is a help only
-    }
-  }
-
   /** Show the waiting panel or the chat, whichever the session's state asks for. */
   _apply(session) {
     if (!session || this.ended) {
       return;
     }
     this.session = { ...this.session, ...session };
+    // A11: an opened reservation's meeting, named in the waiting panel and the chat's header.
+    const meeting = sessionReservation(this.session);
+    this.waiting.setReservation(meeting);
+    this.meeting.set(meeting);
     this._report();
     this.options.onSession?.(this.session); // the window's title names the customer
     this.calls?.render(); // a call needs a customer in the session

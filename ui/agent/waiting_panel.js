@@ -69,7 +69,7 @@ export class WaitingPanel {
     if (!reservation) {
       return;
     }
-    const n = reservation.invitees.filter((i) => !i.revoked).length;
+    const n = reservation.invited ?? 0;
     this.i18n.bind(note, "resv.waiting_note", {
       title: reservation.title,
       invited: this.i18n.t("resv.invitees_n", { n }),

@@ -137,6 +137,16 @@ const TERMINAL_CLOSE_CODES = new Set([
   CloseCode.ACCOUNT_DISABLED,
 ]);
 
+/** The fields of `session.reservation` (suite/protocol/session_reservation.py): the booked
+ * meeting a session was opened for, or null; `invited` is in the agent's copy only. */
+export const SessionReservationField = Object.freeze({
+  ID: "id",
+  TITLE: "title",
+  AGENDA: "agenda",
+  START_UTC: "start_utc",
+  INVITED: "invited",
+});
+
 // Limits (suite/protocol/ names and values).
 export const MAX_FRAME_BYTES = 262144; // one text frame; larger closes with 1009
 export const MAX_CHAT_CHARS = 4000;
@@ -211,4 +221,25 @@ export function decode(text) {
 /** True when the relay will never accept this session's socket again. */
 export function isTerminalClose(code) {
   return TERMINAL_CLOSE_CODES.has(code);
+}
+
+/**
+ * `session.reservation` read loosely (unknown fields ignored): the booked meeting, or null when
+ * the session has none or the object is not one (then the page shows no meeting).
+ * @returns {{id: string, title: string, agenda: string[], start_utc: string, invited?: number}|null}
+ */
+export function sessionReservation(session) {
+  const value = session?.reservation;
+  const F = SessionReservationField;
+  if (!value || typeof value !== "object" || typeof value[F.TITLE] !== "string") {
+    return null;
+  }
+  const agenda = Array.isArray(value[F.AGENDA]) ? value[F.AGENDA].filter((t) => typeof t === "string") : [];
+  return {
+    id: String(value[F.ID] ?? ""),
+    title: value[F.TITLE],
+    agenda,
+    start_utc: typeof value[F.START_UTC] === "string" ? value[F.START_UTC] : "",
+    ...(Number.isInteger(value[F.INVITED]) ? { invited: value[F.INVITED] } : {}),
+  };
 }

@@ -10,7 +10,14 @@ import { ErrorMessage } from "../common/error_message.js";
 import { ApiError, requestJson } from "../common/http.js";
 import { i18n } from "../common/i18n.js";
 import { fillIcons } from "../common/icons.js";
-import { ACCESS_CODE_DIGITS, CloseCode, MAX_NAME_CHARS, MessageType, formatAccessCode } from "../common/protocol.js";
+import {
+  ACCESS_CODE_DIGITS,
+  CloseCode,
+  MAX_NAME_CHARS,
+  MessageType,
+  formatAccessCode,
+  sessionReservation,
+} from "../common/protocol.js";
 import { SessionSocket } from "../common/session_socket.js";
 import { sessionTestState, showConnectionStatus } from "../common/session_page.js";
 import { attachChatFiles } from "../common/files/customer_files.js";
@@ -21,6 +28,7 @@ import { loadJson, saveJson } from "../common/storage.js";
 import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 import "./page_strings.js";
 import { renderAgentCard } from "./agent_card.js";
+import { MeetingSummary } from "../common/reservations/meeting_summary.js";
 import { codeDigits, wireCodeInput } from "./code_input.js";
 import { CustomerCall, redeemCallHandoff, takeCallHandoff } from "./customer_call.js"; // CH9
 import { forgetLinkInAddress, linkSecret, showInvitation } from "./invitation_link.js";
@@ -347,12 +355,19 @@ class CustomerApp {
     this.recordingMark ??= new RecordingMark({ i18n, parent: byId("agent-role").parentElement });
     this.recordingMark.set(false);
     this.recordingMark.attach(socket);
+    // A11: the booked meeting this session is, with its agenda (null for a plain support).
+    this.meeting ??= new MeetingSummary({ i18n, slot: byId("meeting-slot") });
+    this.meeting.set(null);
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);
+      this.meeting.set(sessionReservation(welcome.session));
       this._rememberSeen();
     });
     socket.on(MessageType.CHAT_MESSAGE, () => this._rememberSeen());
-    socket.on(MessageType.SESSION_UPDATED, (update) => this._renderAgent(update.session?.agent));
+    socket.on(MessageType.SESSION_UPDATED, (update) => {
+      this._renderAgent(update.session?.agent);
+      this.meeting.set(sessionReservation(update.session));
+    });
     socket.on(MessageType.SESSION_ENDED, (ended) => this.showEnd(ended));
     socket.connect();
     this.chatView.focus();

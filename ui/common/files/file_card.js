@@ -95,7 +95,9 @@ export function renderFileCard(dom, view, { t, locale, myRole, status, busy, id 
 
   const shown = new Set(view.actions);
   const buttons = [
-    [dom.cancel, ["cancel"], "files.cancel", "files.cancel_label"],
+    shown.has("withdraw")
+      ? [dom.cancel, ["withdraw", "cancel"], "files.withdraw", "files.withdraw_label"]
+      : [dom.cancel, ["cancel", "withdraw"], "files.cancel", "files.cancel_label"],
     [dom.openFolder, ["open_folder"], "files.open_folder_short", null],
     [dom.download, ["save", "download"], "files.download", "files.download_label"],
   ];

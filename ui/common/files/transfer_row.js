@@ -38,7 +38,8 @@ function errorStatus(error) {
  * @returns {{name: string, size: number, mine: boolean, state: string, done: number,
  *   statusKey: string, params: object, actions: string[]}|null} null when there is nothing to
  *   show yet; `statusKey` is an i18n key (an `error.<code>` one may be unknown to the page);
- *   `actions` among "cancel", "save", "open_folder", "download"
+ *   `actions` among "cancel", "withdraw" (one's own uploaded file), "save", "open_folder",
+ *   "download"
  */
 export function describeTransferRow(row, myRole, { native = false, browserDownload = false, myId = null } = {}) {
   const { local, transfer, saving, entry } = row;
@@ -96,7 +97,9 @@ export function describeTransferRow(row, myRole, { native = false, browserDownlo
     done = size;
     status = { statusKey: "files.state.received", params: {} };
   } else if (state === "cancelled") {
-    status = { statusKey: "files.state.cancelled", params: {} };
+    // Cancelled by its sender once every byte was there: the offer was withdrawn.
+    const withdrawn = transfer.cancelled_by === transfer.sender && (transfer.uploaded ?? 0) >= size;
+    status = { statusKey: withdrawn ? "files.state.withdrawn" : "files.state.cancelled", params: {} };
   } else if (state === "failed") {
     status = { statusKey: "files.state.failed", params: { reason: transfer.error ?? "" } };
   }
@@ -108,7 +111,8 @@ export function describeTransferRow(row, myRole, { native = false, browserDownlo
   // agent's is there for every customer of the session; not downloading it is declining it.
   const othersFile = !mine && myRole === "customer";
   if (transfer && !local && !FINISHED.has(state) && !othersFile) {
-    actions.push("cancel");
+    // One's own uploaded file is not being sent any more: pressing takes the offer back.
+    actions.push(mine && state === "ready" ? "withdraw" : "cancel");
   }
   if (transfer && native && saving?.saved) {
     actions.push("open_folder");
