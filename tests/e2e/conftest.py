@@ -15,7 +15,6 @@ A test module overrides one of them by defining a fixture of the same name.
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -26,15 +25,11 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page
 
-from suite.agent.app.local_api import build_app
-from suite.agent.app.local_guard import guard
-from suite.agent.app.local_server import LocalServer
 from suite.agent.app.presentations import TOKEN_ENV
-from suite.agent.app.settings import LocalSettings
 from tests.support.desktop_ui import (
     LocalApp,
     RecordedApp,
-    RecordedWindows,
+    local_app_server,
     open_desktop_support,
     recorded_local_app,
 )
@@ -104,17 +99,9 @@ def chat_pages(agent_page: Page, open_ui: PageFactory) -> tuple[Page, Page]:
 @pytest.fixture
 def local_app(relay, tmp_path) -> Iterator[LocalApp]:
     """The agent app's local server (real routes and guard) with its settings in tmp_path."""
-    settings = LocalSettings(tmp_path / "config")
-    settings.update(
-        {"relay_url": relay.url, "short_messages": [{"key": "/hi", "text": "Hi {customer}!"}]}
-    )
-    windows = RecordedWindows()
-    server = LocalServer()
-    secret = secrets.token_urlsafe(32)
-    server.start(guard(build_app(settings, windows), secret, server.port))
-    yield LocalApp(server.url, secret, windows)
-    server.stop()
-    settings.close()
+    short = [{"key": "/hi", "text": "Hi {customer}!"}]
+    with local_app_server(tmp_path / "config", relay_url=relay.url, short_messages=short) as app:
+        yield app
 
 
 @pytest.fixture

@@ -133,6 +133,9 @@ class FakePresentations:
             self.states.get(session_id, {"state": "idle", "monitor": None, "windows": None})
         )
 
+    def any_live(self) -> bool:
+        return any(state["state"] == "live" for state in self.states.values())
+
     def screens(self) -> dict[str, Any]:
         return self.SCREENS
 
@@ -264,19 +267,20 @@ LAYOUT_JS = """() => {
 
 
 @contextmanager
-def _local_app(
-    config_dir: Path, presentations: Any, settings: dict[str, Any]
+def local_app_server(
+    config_dir: Path, presentations: Any = None, **settings: Any
 ) -> Iterator[LocalApp]:
-    """The local API (real routes and guard) on a free port with ``presentations``, its
-    settings file in ``config_dir``."""
+    """The local API (real routes and guard) on a free port with ``presentations`` (the
+    app's own when None), its settings file in ``config_dir``; the windows are recorded."""
     local_settings = LocalSettings(config_dir)
     local_settings.update(settings)
     server = LocalServer()
     secret = secrets.token_urlsafe(32)
-    routes = build_app(local_settings, RecordedWindows(), presentations=presentations)
+    windows = RecordedWindows()  # the one the routes call, so a test reads what they asked
+    routes = build_app(local_settings, windows, presentations=presentations)
     server.start(guard(routes, secret, server.port))
     try:
-        yield LocalApp(server.url, secret, RecordedWindows())
+        yield LocalApp(server.url, secret, windows)
     finally:
         server.stop()
         local_settings.close()
@@ -286,7 +290,7 @@ def _local_app(
 def recorded_local_app(config_dir: Path, **settings: Any) -> Iterator[RecordedApp]:
     """The local API with its presenter children recorded (:class:`FakePresentations`)."""
     presentations = FakePresentations()
-    with _local_app(config_dir, presentations, settings) as app:
+    with local_app_server(config_dir, presentations, **settings) as app:
         yield RecordedApp(app, presentations)
 
 
@@ -303,7 +307,7 @@ def presenting_local_app(
     """The local API with real presenter children and window listing (:class:`Presentations`)
     on the display of ``display_env``; the children are stopped on exit."""
     presentations = Presentations(env=display_env)
-    with _local_app(config_dir, presentations, settings) as app:
+    with local_app_server(config_dir, presentations, **settings) as app:
         try:
             yield PresentingApp(app, presentations)
         finally:
