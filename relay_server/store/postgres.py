@@ -39,6 +39,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from relay_server.store.interface import Document, StoreError
+from relay_server.store.shared_files import SharedFiles
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,7 @@ class PostgresStore:
         self.pool = ConnectionPool(
             url, min_size=1, max_size=POOL_MAX, kwargs=kwargs, open=True, name="relay-store"
         )
+        self.shared_files: SharedFiles | None = SharedFiles(self.pool)
         self._tables: dict[str, dict[int, dict[str, Any]]] = {}
         self._next_ids: dict[str, int] = {}
         self._id_blocks: dict[str, tuple[int, int]] = {}  # shared table -> [next, end)
