@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from tests.support.api import Api
 from tests.support.builds_ahead import ENV as BUILDS_AHEAD_ENV
 from tests.support.network import Impostors
 from tests.support.postgres import PostgresServer, postgres_missing, running_postgres
+from tests.support.redis_server import RedisServer, redis_missing, run_redis
 from tests.support.relay import (
     DEFAULT_AGENTS,
     REPO_ROOT,
@@ -53,6 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="tinydb",
         help="the store of the relays relay_factory starts: postgresql gives each its own "
         "database on one throwaway PostgreSQL server (docs/scaling.md: the PostgreSQL run)",
+    )
+    parser.addoption(
+        "--relay-hub",
+        choices=("local", "redis"),
+        default="local",
+        help="the hub of the relays relay_factory starts: redis gives each its own database "
+        "on one throwaway redis-server per pytest process (docs/scaling.md: the cluster run)",
     )
 
 
@@ -158,6 +167,49 @@ def _test_failed(item: pytest.Item) -> bool:
 RelayFactory = Callable[..., RelayProcess]
 
 
+RelayBackend = Callable[..., tuple[tuple[str, ...], tuple[str, ...]]]
+_AGENTS_TEMPLATES: dict[int, str] = {}  # PostgreSQL server's port -> its template database
+
+
+def _default_agents_database(server: PostgresServer) -> str:
+    """A database on ``server`` with the schema and alice and bob (``users add``, once per
+    server), for ``CREATE DATABASE ... TEMPLATE``: a copy costs a file copy in the server
+    instead of two CLI processes and the migrations (seconds each on a loaded machine), as
+    TinyDB's template folder does (``add_default_agents``)."""
+    if server.port not in _AGENTS_TEMPLATES:
+        name = server.create_database("agents_template")
+        with tempfile.TemporaryDirectory(prefix="rs-agents-template-") as folder:
+            for agent in DEFAULT_AGENTS:
+                add_agent(Path(folder), agent, server.store_args(name))
+        _AGENTS_TEMPLATES[server.port] = name
+    return _AGENTS_TEMPLATES[server.port]
+
+
+@pytest.fixture(scope="session")
+def relay_backend(request: pytest.FixtureRequest) -> RelayBackend:
+    """What a new relay runs on, as ``--relay-store`` and ``--relay-hub`` ask: a call gives
+    ``(store_args, hub_args)`` for one more relay (a database of its own on the run's
+    PostgreSQL and Redis), both empty for the default TinyDB folder and local hub. For fixtures
+    that start relays themselves (``mail_relay_process``); relay_factory uses it too, with
+    ``default_agents=True`` for a database that already holds alice and bob."""
+
+    def next_relay(
+        default_agents: bool = False,
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        store_args: tuple[str, ...] = ()
+        if request.config.getoption("--relay-store") == "postgresql":
+            server: PostgresServer = request.getfixturevalue("postgres")
+            template = _default_agents_database(server) if default_agents else None
+            store_args = server.store_args(server.create_database(template=template))
+        hub_args: tuple[str, ...] = ()
+        if request.config.getoption("--relay-hub") == "redis":
+            databases: _RedisDatabases = request.getfixturevalue("redis_databases")
+            hub_args = databases.next_hub_args()
+        return store_args, hub_args
+
+    return next_relay
+
+
 def _start_relay(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
@@ -165,22 +217,19 @@ def _start_relay(
     agents: Sequence[Agent] = (),
     default_agents: bool = True,
 ) -> RelayProcess:
-    """A relay started on a fresh data folder (or PostgreSQL database, ``--relay-store``) with
-    alice and bob unless ``default_agents`` is false, and ``agents``; the caller stops it."""
+    """A relay started on a fresh data folder (or PostgreSQL database, ``--relay-store``; on a
+    Redis hub, ``--relay-hub``) with alice and bob unless ``default_agents`` is false, and
+    ``agents``; the caller stops it."""
     work_dir = tmp_path_factory.mktemp("relay")
     data_dir = work_dir / "data"
     data_dir.mkdir()
-    store_args: tuple[str, ...] = ()
-    if request.config.getoption("--relay-store") == "postgresql":
-        server: PostgresServer = request.getfixturevalue("postgres")
-        store_args = server.store_args(server.create_database())
+    backend: RelayBackend = request.getfixturevalue("relay_backend")
+    store_args, hub_args = backend(default_agents=default_agents)
     if default_agents and not store_args:
         add_default_agents(data_dir)  # copied from a template: the same as `users add`
-    elif default_agents:
-        agents = (*DEFAULT_AGENTS, *agents)
     for agent in agents:
         add_agent(data_dir, agent, store_args)
-    relay = RelayProcess(data_dir, work_dir, (*store_args, *extra_args))
+    relay = RelayProcess(data_dir, work_dir, (*store_args, *hub_args, *extra_args))
     relay.start()
     return relay
 
@@ -243,8 +292,37 @@ def postgres() -> Iterator[PostgresServer]:
     missing = postgres_missing()
     if missing:
         pytest.skip(missing)
-    with running_postgres() as server:
+    with running_postgres(durable=False) as server:  # no test survives the machine's crash
         yield server
+
+
+# Databases of the one redis-server of a ``--relay-hub redis`` run: one per relay started, never
+# reused (a relay restarted keeps its own, as a node restarting keeps its Redis). Redis keeps an
+# empty database for nothing; 4,096 is more than any pytest process starts relays.
+REDIS_DATABASES = 4096
+
+
+class _RedisDatabases:
+    def __init__(self, server: RedisServer) -> None:
+        self.server = server
+        self._next = 0
+
+    def next_hub_args(self) -> tuple[str, ...]:
+        if self._next >= REDIS_DATABASES:
+            raise RuntimeError(f"more than {REDIS_DATABASES} relays in one pytest process")
+        db, self._next = self._next, self._next + 1
+        return self.server.hub_args(db)
+
+
+@pytest.fixture(scope="session")
+def redis_databases() -> Iterator[_RedisDatabases]:
+    """One throwaway redis-server per pytest process (each xdist worker has its own) for a
+    ``--relay-hub redis`` run; each relay gets a database of its own on it."""
+    missing = redis_missing()
+    if missing:
+        pytest.skip(missing)
+    with run_redis(databases=REDIS_DATABASES) as server:
+        yield _RedisDatabases(server)
 
 
 @pytest.fixture

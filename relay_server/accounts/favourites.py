@@ -5,6 +5,12 @@ updated_at}``; ``documents`` holds each kept file's ``{id, name, size, type, sha
 added_at}`` and its bytes are ``<data folder>/favourites/<id>.bin`` (ids are random, so one
 agent cannot name another's file). The rules are in ``favourites_rules.py``, the routes in
 ``favourites_routes.py``.
+
+Several nodes (a PostgreSQL store): the node that receives a document also stores its bytes
+in the database (``store.shared_files``, relay_server/store/shared_files.py, named
+``favourites/<id>``), so any node serving the agent can send it: a node without its own copy
+fetches it into its folder on first use (:meth:`Favourites.open`). A removed document goes
+from the database and, once the other nodes hear of the change, from their folders.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from suite.files.names import safe_file_name
 
 FAVOURITES = "favourites"
 PIECE_BYTES = 256 * 1024
+SHARED_PREFIX = "favourites/"  # their names among the store's shared files
 
 
 class Favourites:
@@ -34,32 +41,41 @@ class Favourites:
 
     def __init__(self, store: Store, folder: Path):
         self.store = store
+        self.shared = store.shared_files
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self._doc_ids: dict[str, int] = {
             doc["username"]: doc.doc_id for doc in store.all(FAVOURITES)
         }
-        self._sweep()
+        kept = self._sweep()
+        if self.shared is not None:
+            self.shared.sweep(SHARED_PREFIX, [SHARED_PREFIX + k for k in kept])
 
-    def _sweep(self) -> None:
-        """Delete files no account lists (an upload cut off by a restart)."""
+    def _sweep(self, uploads_running: bool = False) -> set[str]:
+        """Delete files no account lists (an upload cut off by a restart; a document another
+        node removed), but not those being written when ``uploads_running``; returns the ids
+        of the listed documents."""
         kept = {d["id"] for doc in self.store.all(FAVOURITES) for d in doc["documents"]}
         for path in self.folder.iterdir():
+            if uploads_running and path.suffix != ".bin":
+                continue  # a .part being uploaded, a copy being fetched
             if path.stem not in kept:
                 path.unlink(missing_ok=True)
+        return kept
 
     def changed(self, doc_ids: list[int] | None) -> None:
         """Several nodes: another node wrote these rows (the store has read them again; all
         for ``None``): an account's first row written there is found here too."""
         if doc_ids is None:
             self._doc_ids = {doc["username"]: doc.doc_id for doc in self.store.all(FAVOURITES)}
-            return
-        for doc_id in doc_ids:
-            doc = self.store.get(FAVOURITES, doc_id)
-            if doc is not None:
-                self._doc_ids.setdefault(doc["username"], doc_id)
-            else:
-                self._doc_ids = {u: i for u, i in self._doc_ids.items() if i != doc_id}
+        else:
+            for doc_id in doc_ids:
+                doc = self.store.get(FAVOURITES, doc_id)
+                if doc is not None:
+                    self._doc_ids.setdefault(doc["username"], doc_id)
+                else:
+                    self._doc_ids = {u: i for u, i in self._doc_ids.items() if i != doc_id}
+        self._sweep(uploads_running=True)  # this node's copies of documents removed there
 
     def _doc(self, username: str) -> dict[str, Any]:
         doc_id = self._doc_ids.get(username)
@@ -158,6 +174,8 @@ class Favourites:
             os.replace(part, final)
         finally:
             part.unlink(missing_ok=True)
+        if self.shared is not None:  # before the list names it: every node can then read it
+            self.shared.put(SHARED_PREFIX + document_id, final)
         document = {
             "id": document_id,
             "name": safe_file_name(name),
@@ -190,8 +208,27 @@ class Favourites:
         documents = [d for d in self._doc(username)["documents"] if d["id"] != document_id]
         self._write(username, {"documents": documents}, now)
         self.path(document_id).unlink(missing_ok=True)
+        if self.shared is not None:
+            self.shared.delete(SHARED_PREFIX + document_id)
+
+    def open(self, document_id: str) -> BinaryIO:
+        """The kept document's bytes: this node's copy, fetched first from the store's shared
+        files when this node has none (another node received it).
+
+        Raises:
+            FavouritesError: ``favourite_not_found``: its bytes are nowhere (add it again).
+        """
+        path = self.path(document_id)
+        if not path.exists() and self.shared is not None:
+            self.shared.fetch(SHARED_PREFIX + document_id, path)
+        try:
+            return path.open("rb")  # a BinaryIO (BufferedReader)
+        except FileNotFoundError:
+            raise FavouritesError(
+                "favourite_not_found", "the kept document's file is missing; add it again"
+            ) from None
 
     def read(self, document_id: str) -> Iterator[bytes]:
-        with self.path(document_id).open("rb") as source:
+        with self.open(document_id) as source:
             while piece := source.read(PIECE_BYTES):
                 yield piece

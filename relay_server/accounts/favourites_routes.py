@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any, BinaryIO
 
 import bottle
 import gevent
@@ -149,15 +150,20 @@ def install_favourites_routes(
             raise Refused("no_customer", "no customer has joined this session yet")
         try:
             document = favourites.document(who, document_id)
+            source = favourites.open(document_id)  # from the database if another node has it
         except FavouritesError as error:
             raise refused(error) from None
+        with source:
+            return send_kept(session, document, source)
+
+    def send_kept(session: Any, document: dict[str, Any], source: BinaryIO) -> dict[str, Any]:
+        """Copy the open kept document into the session's files and announce it."""
         offer = {k: document[k] for k in ("name", "size", "type", "sha256")}
         transfer = relay.files.offer(session.id, "agent", offer, clock())
         relay.post_file(session, "agent", transfer, clock())
         broadcast(session.id, FileOffered(transfer=transfer.view()).to_frame())
         relay.file_spool.create(transfer.id)
-        with favourites.path(document_id).open("rb") as source:
-            relay.file_spool.append(transfer.id, source, transfer.size, transfer.wrote)
+        relay.file_spool.append(transfer.id, source, transfer.size, transfer.wrote)
         if transfer.uploaded == transfer.size and transfer.finish_upload():
             broadcast(session.id, FileReady(transfer=transfer.view()).to_frame())
         else:  # the kept file changed on disk: never send damaged bytes

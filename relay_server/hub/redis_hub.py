@@ -10,13 +10,16 @@ Keys (prefix ``rs:``), each with an expiry so a dead node leaves nothing behind:
   node's lease lives (a script checks both), so a dead node frees all its sessions at once.
 - ``rs:hits:<key>:<window>`` = count: ``INCR`` + ``PEXPIRE`` in one pipeline (one round trip).
 - ``rs:presence:<name>`` = node id, ``SET PX``.
-- Delivery: ``PUBLISH rs:chat:<session>`` of ``{"id", "node", "frame"}``; a node subscribes to
+- Delivery: ``PUBLISH rs:<db>:chat:<session>`` of ``{"id", "node", "frame"}``; a node subscribes to
   the sessions it has members of. One round trip per chat message; the message is already
   committed in the store when it is published, so a node that misses it (pub/sub does not
   keep messages) replays it from the store at the client's reconnect (``welcome.missed``).
-- Notices: ``PUBLISH rs:notice`` of ``{"node", "topic", "text"}``, one channel that every node
-  subscribes to once something listens (``on_announce``). Pub/sub keeps nothing: after the
+- Notices: ``PUBLISH rs:<db>:notice`` of ``{"node", "topic", "text"}``, one channel that every
+  node subscribes to once something listens (``on_announce``). Pub/sub keeps nothing: after the
   subscription was lost and is taken again, the listeners hear ``RESYNC`` (read everything).
+- Channels name the database (``<db>``, the URL's number) because Redis's pub/sub ignores
+  databases: two deployments (or the test suite's relays) on one Redis, each in its own
+  database, must not hear each other's chat and notices.
 
 redis-py is pure Python: under the relay's gevent its sockets cooperate, and the subscriber
 loop is a thread (a greenlet once monkey-patched).
@@ -36,8 +39,6 @@ from relay_server.hub.interface import RESYNC, DeliveryHandler, HubError, Notice
 logger = logging.getLogger(__name__)
 
 PREFIX = "rs:"
-CHAT_CHANNEL = PREFIX + "chat:"
-NOTICE_CHANNEL = PREFIX + "notice"
 SOCKET_TIMEOUT_S = 5.0
 
 # KEYS[1] the key, ARGV[1] the holder, ARGV[2] the lifetime in ms: take it if free, renew it
@@ -114,8 +115,11 @@ class RedisHub:
             self._beat = self._redis.register_script(_BEAT)
             self._live = self._redis.register_script(_LIVE)
             self._redis.ping()
+            db = int(self._redis.connection_pool.connection_kwargs.get("db") or 0)
         except (redis.RedisError, ValueError) as error:
             raise HubError(f"the Redis hub at {url} cannot be used: {error}") from None
+        self._chat_channel = f"{PREFIX}{db}:chat:"
+        self._notice_channel = f"{PREFIX}{db}:notice"
         self._pubsub: Any = self._redis.pubsub(ignore_subscribe_messages=True)
         self._handlers: list[DeliveryHandler] = []
         self._notice_handlers: list[NoticeHandler] = []
@@ -184,13 +188,13 @@ class RedisHub:
 
     def publish(self, session_id: str, message_id: str, frame: str) -> None:
         payload = json.dumps({"id": message_id, "node": self.node_id, "frame": frame})
-        self._call(self._redis.publish, CHAT_CHANNEL + session_id, payload)
+        self._call(self._redis.publish, self._chat_channel + session_id, payload)
 
     def follow(self, session_id: str) -> None:
         if session_id in self._followed:
             return
         self._followed.add(session_id)
-        self._call(self._pubsub.subscribe, CHAT_CHANNEL + session_id)
+        self._call(self._pubsub.subscribe, self._chat_channel + session_id)
         self._start_listener()
 
     def _start_listener(self) -> None:
@@ -203,19 +207,19 @@ class RedisHub:
     def unfollow(self, session_id: str) -> None:
         if session_id in self._followed:
             self._followed.discard(session_id)
-            self._call(self._pubsub.unsubscribe, CHAT_CHANNEL + session_id)
+            self._call(self._pubsub.unsubscribe, self._chat_channel + session_id)
 
     def on_delivery(self, handler: DeliveryHandler) -> None:
         self._handlers.append(handler)
 
     def announce(self, topic: str, text: str) -> None:
         payload = json.dumps({"node": self.node_id, "topic": topic, "text": text})
-        self._call(self._redis.publish, NOTICE_CHANNEL, payload)
+        self._call(self._redis.publish, self._notice_channel, payload)
 
     def on_announce(self, handler: NoticeHandler) -> None:
         self._notice_handlers.append(handler)
         if len(self._notice_handlers) == 1:
-            self._call(self._pubsub.subscribe, NOTICE_CHANNEL)
+            self._call(self._pubsub.subscribe, self._notice_channel)
             self._start_listener()
 
     def _listen(self) -> None:
@@ -237,10 +241,10 @@ class RedisHub:
                 data = json.loads(message["data"])
                 if data["node"] == self.node_id:
                     continue  # our own publication: already delivered here
-                if message["channel"] == NOTICE_CHANNEL:
+                if message["channel"] == self._notice_channel:
                     self._notify(str(data["topic"]), str(data["text"]))
                     continue
-                session_id = message["channel"][len(CHAT_CHANNEL) :]
+                session_id = message["channel"][len(self._chat_channel) :]
                 for handler in self._handlers:
                     handler(session_id, str(data["id"]), str(data["frame"]))
             except Exception:
@@ -256,9 +260,9 @@ class RedisHub:
     def _resubscribe(self) -> None:
         try:
             self._pubsub.reset()
-            channels = [CHAT_CHANNEL + s for s in self._followed]
+            channels = [self._chat_channel + s for s in self._followed]
             if self._notice_handlers:
-                channels.append(NOTICE_CHANNEL)
+                channels.append(self._notice_channel)
             if channels:
                 self._pubsub.subscribe(*channels)
         except redis.RedisError:

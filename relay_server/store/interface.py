@@ -30,7 +30,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from relay_server.store.shared_files import SharedFiles
 
 
 class StoreError(Exception):
@@ -58,6 +61,11 @@ class Store(Protocol):
     folder: Path  # local files beside the database (spools, photos, exports)
     kind: str  # "tinydb" or "postgresql": for logs, /ready and the history's search
     node_id: str  # who claims rows (``claim``): the hub's name of this node
+
+    @property
+    def shared_files(self) -> SharedFiles | None:
+        """Files every node can read (favourite documents), or None: one node, its folder
+        only."""
 
     def all(self, table: str) -> list[Document]:
         """Every document of ``table`` in id order (``[]`` for a table never written)."""

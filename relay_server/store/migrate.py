@@ -5,8 +5,10 @@ Copies every table of the store (accounts and tokens, live sessions, chat, notes
 invitations, files' metadata, reservations, the mail outbox, options and audit log,
 whiteboards, favourites, agent data, icon numbers) with their ids, and the history
 (``history/*.jsonl`` and its notes edits) with its search words, in ONE transaction: a
-failure leaves the database as it was. The files' bytes, photos and whiteboard images stay in
-the folder: run the relay on PostgreSQL with ``--data`` at the same folder (or a copy).
+failure leaves the database as it was. Favourite documents' bytes are copied too (the
+``shared_files`` table: any node may send them); chat files' bytes, photos and whiteboard
+images stay in the folder: run the relay on PostgreSQL with ``--data`` at the same folder (or
+a copy).
 
 A target that already holds data is refused unless ``--force``; with ``--force`` the copy is
 idempotent (documents are upserted by table and id, a session's history rows are replaced),
@@ -26,6 +28,7 @@ from relay_server.history.archive import Archive
 from relay_server.history.index import record_tokens
 from relay_server.store.choice import PASSWORD_ENV, parse_choice
 from relay_server.store.interface import StoreError
+from relay_server.store.shared_files import put_pieces
 from relay_server.store.store import META_TABLE, TinyDBStore
 
 logger = logging.getLogger(__name__)
@@ -103,6 +106,13 @@ def migrate(source: TinyDBStore, conn, force: bool) -> Counter[str]:
                 rows = [(table, doc.doc_id, _dumps(doc)) for doc in source.all(table)]
                 cursor.executemany(_UPSERT, rows)
                 counts[group_of(table)] += len(rows)
+            # Favourite documents' bytes: every node must be able to send them.
+            for doc in source.all("favourites"):
+                for document in doc.get("documents", []):
+                    path = source.folder / "favourites" / f"{document['id']}.bin"
+                    if path.is_file():
+                        put_pieces(conn, f"favourites/{document['id']}", path)
+                        counts["favourite documents"] += 1
             archive = Archive(source.folder / "history")
             for shard in archive.shard_names():
                 records = [record for _, _, record in archive._lines(archive.path(shard), 0)]

@@ -39,6 +39,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from relay_server.store.interface import Document, StoreError
+from relay_server.store.shared_files import SharedFiles
 
 logger = logging.getLogger(__name__)
 
@@ -49,22 +50,40 @@ CONNECT_TIMEOUT_S = 10.0
 ID_BLOCK = 64  # ids of a shared table reserved per round trip
 READY_TIMEOUT_S = 2.0
 
+# A commit writes each kind of change with ONE statement over arrays (``unnest``), not one
+# statement per row (``executemany``): psycopg's per-row work (binding, the pipeline's
+# bookkeeping) was most of a commit's relay CPU. The arrays go in binary (``%(...)b``): in
+# text, psycopg escapes every element of a text array with a regular expression in Python
+# (docs/performance.md, *The store on PostgreSQL*).
 _UPSERT = (
-    "INSERT INTO documents (tbl, id, doc) VALUES (%s, %s, %s::json) "
+    "INSERT INTO documents (tbl, id, doc) SELECT u.tbl, u.id, u.doc::json "
+    "FROM unnest(%(tbl)b::text[], %(id)b::bigint[], %(doc)b::text[]) AS u(tbl, id, doc) "
     "ON CONFLICT (tbl, id) DO UPDATE SET doc = excluded.doc"
 )
-_DELETE = "DELETE FROM documents WHERE tbl = %s AND id = %s"
+_DELETE = (
+    "DELETE FROM documents d USING unnest(%(tbl)b::text[], %(id)b::bigint[]) AS u(tbl, id) "
+    "WHERE d.tbl = u.tbl AND d.id = u.id"
+)
 # A session's rows (fencing): written only while no other node took the session over since.
 _NOT_FENCED = (
-    "NOT EXISTS (SELECT 1 FROM (SELECT node FROM session_fences WHERE session_id = %(sid)s "
+    "NOT EXISTS (SELECT 1 FROM (SELECT node FROM session_fences WHERE session_id = u.sid "
     "FOR SHARE) f WHERE f.node <> %(node)s)"
 )
 _FENCED_UPSERT = (
-    "INSERT INTO documents (tbl, id, doc) SELECT %(tbl)s, %(id)s, %(doc)s::json "
-    f"WHERE {_NOT_FENCED} ON CONFLICT (tbl, id) DO UPDATE SET doc = excluded.doc"
+    "INSERT INTO documents (tbl, id, doc) SELECT u.tbl, u.id, u.doc::json "
+    "FROM unnest(%(tbl)b::text[], %(id)b::bigint[], %(doc)b::text[], %(sid)b::text[]) "
+    f"AS u(tbl, id, doc, sid) WHERE {_NOT_FENCED} "
+    "ON CONFLICT (tbl, id) DO UPDATE SET doc = excluded.doc"
 )
-_FENCED_DELETE = f"DELETE FROM documents WHERE tbl = %(tbl)s AND id = %(id)s AND {_NOT_FENCED}"
-_FENCED_DROP = f"DELETE FROM documents WHERE tbl = %(tbl)s AND {_NOT_FENCED}"
+_FENCED_DELETE = (
+    "DELETE FROM documents d "
+    "USING unnest(%(tbl)b::text[], %(id)b::bigint[], %(sid)b::text[]) AS u(tbl, id, sid) "
+    f"WHERE d.tbl = u.tbl AND d.id = u.id AND {_NOT_FENCED}"
+)
+_FENCED_DROP = (
+    "DELETE FROM documents d USING unnest(%(tbl)b::text[], %(sid)b::text[]) AS u(tbl, sid) "
+    f"WHERE d.tbl = u.tbl AND {_NOT_FENCED}"
+)
 LIVE_SESSIONS_TABLE = "live_sessions"
 _FENCE = (
     "INSERT INTO session_fences (session_id, node) VALUES (%s, %s) "
@@ -176,6 +195,7 @@ class PostgresStore:
         self.pool = ConnectionPool(
             url, min_size=1, max_size=POOL_MAX, kwargs=kwargs, open=True, name="relay-store"
         )
+        self.shared_files: SharedFiles | None = SharedFiles(self.pool)
         self._tables: dict[str, dict[int, dict[str, Any]]] = {}
         self._next_ids: dict[str, int] = {}
         self._id_blocks: dict[str, tuple[int, int]] = {}  # shared table -> [next, end)
@@ -410,17 +430,22 @@ class PostgresStore:
                     if plain_drops:
                         cursor.execute("DELETE FROM documents WHERE tbl = ANY(%s)", (plain_drops,))
                     if drops:
-                        cursor.executemany(_FENCED_DROP, drops)
+                        cursor.execute(_FENCED_DROP, self._columns(drops, "tbl", "sid"))
                     if upserts:
-                        cursor.executemany(_UPSERT, upserts)
+                        tables, ids, docs = zip(*upserts, strict=True)  # binary arrays
+                        cursor.execute(_UPSERT, {"tbl": list(tables), "id": list(ids),
+                                                 "doc": list(docs)})  # fmt: skip
                     if deletes:
-                        cursor.executemany(_DELETE, deletes)
+                        tables, ids = zip(*deletes, strict=True)
+                        cursor.execute(_DELETE, {"tbl": list(tables), "id": list(ids)})
                     if fenced:
-                        cursor.executemany(_FENCED_UPSERT, fenced)
+                        columns = self._columns(fenced, "tbl", "id", "doc", "sid")
+                        cursor.execute(_FENCED_UPSERT, columns)
                         if cursor.rowcount < len(fenced):  # some rows were not written
                             lost = self._fenced_sessions(cursor, fenced)
                     if fenced_deletes:
-                        cursor.executemany(_FENCED_DELETE, fenced_deletes)
+                        columns = self._columns(fenced_deletes, "tbl", "id", "sid")
+                        cursor.execute(_FENCED_DELETE, columns)
                         lost |= self._fenced_sessions(cursor, fenced_deletes) if (
                             cursor.rowcount < len(fenced_deletes)) else set()  # fmt: skip
                     lost |= self._fenced_sessions(cursor, drops) if drops else set()
@@ -450,6 +475,11 @@ class PostgresStore:
             return self._live_rows.pop(doc_id, None)
         self._live_rows[doc_id] = str(doc.get("id", ""))
         return self._live_rows[doc_id]
+
+    def _columns(self, rows: list[dict[str, Any]], *names: str) -> dict[str, Any]:
+        """The rows' fields ``names`` as arrays (the ``unnest`` statements' parameters), with
+        this node's id."""
+        return {"node": self.node_id, **{name: [row[name] for row in rows] for name in names}}
 
     def _fenced_sessions(self, cursor: Any, rows: list[dict[str, Any]]) -> set[str]:
         """Of these rows' sessions, those another node took over (their rows were skipped)."""

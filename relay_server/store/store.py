@@ -65,6 +65,7 @@ class TinyDBStore:
 
     kind = "tinydb"
     node_id = "local"  # one relay per folder: nobody else claims
+    shared_files = None  # one node: its folder is the only one (postgres.py shares files)
     sync_blocks_loop = True
 
     def __init__(self, folder: str | Path, checkpoint_bytes: int = DEFAULT_CHECKPOINT_BYTES):

@@ -29,9 +29,11 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture(scope="module")
-def mail_relay(smtp, tmp_path_factory) -> Iterator[RelayProcess]:
-    """One relay for the module, sending through ``smtp``, retrying after 0.3 s."""
-    with mail_relay_process(smtp, tmp_path_factory.mktemp("mail-relay")) as relay:
+def mail_relay(smtp, tmp_path_factory, relay_backend) -> Iterator[RelayProcess]:
+    """One relay for the module, sending through ``smtp``, retrying after 0.3 s (on the
+    run's ``--relay-store`` and ``--relay-hub``)."""
+    work = tmp_path_factory.mktemp("mail-relay")
+    with mail_relay_process(smtp, work, *relay_backend()) as relay:
         yield relay
 
 

@@ -215,3 +215,45 @@ def test_a_node_reads_again_the_shared_rows_another_changed(open_store):
     assert two.claim("options", c, 60, take_from=["someone else"]) is False
     assert two.claim("options", c, 60, take_from=[one.node_id]) is True  # one is dead
     assert one.claim("options", c, 60) is False
+
+
+def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
+    """Once another node fenced a session (took it over), the old owner's commit writes none
+    of that session's rows (new, changed, removed, its table dropped, its live_sessions row)
+    and names the session to ``on_fenced``; its other rows, and other sessions', are written
+    in the same commit."""
+    one = open_store()
+    if one.kind != "postgresql":
+        pytest.skip("one process per TinyDB folder: no other node to fence it")
+    two = open_store()
+    fenced: list[set[str]] = []
+    one.on_fenced(fenced.append)
+    kept = one.insert("chat:s1", {"text": "before"})
+    gone = one.insert("chat:s1", {"text": "to remove"})
+    one.insert("chat:s3", {"text": "whole table"})
+    live = one.insert("live_sessions", {"id": "s1", "state": "open"})
+    one.sync()
+    assert fenced == []
+    two.fence("s1")
+    two.fence("s3")
+    one.update("chat:s1", kept, {"text": "after the takeover"})
+    one.remove("chat:s1", gone)
+    one.insert("chat:s1", {"text": "new"})
+    one.update("live_sessions", live, {"state": "stale"})
+    one.drop_table("chat:s3")
+    one.insert("chat:s2", {"text": "another session"})
+    one.insert("audit", {"what": "shared row"})
+    one.sync()
+    assert fenced == [{"s1", "s3"}]
+    three = open_store()  # what the database holds
+    assert [d["text"] for d in three.all("chat:s1")] == ["before", "to remove"]
+    assert [d["text"] for d in three.all("chat:s3")] == ["whole table"]
+    assert [d["state"] for d in three.all("live_sessions")] == ["open"]
+    assert [d["text"] for d in three.all("chat:s2")] == ["another session"]
+    assert [d["what"] for d in three.all("audit")] == ["shared row"]
+    # The new owner writes them.
+    two.update("chat:s1", kept, {"text": "by the new owner"})
+    two.remove("chat:s1", gone)
+    two.sync()
+    four = open_store()
+    assert [d["text"] for d in four.all("chat:s1")] == ["by the new owner"]

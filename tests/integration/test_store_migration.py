@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from tests.support.api import Api
 from tests.support.conversation import start_conversation
+from tests.support.favourites import pdf_bytes, upload_document
 from tests.support.files import send_file
 from tests.support.postgres import running_postgres
 from tests.support.relay import ALICE, ROOT, RelayProcess
@@ -54,6 +55,10 @@ def test_a_relays_folder_migrates_and_reads_back_the_same_through_postgresql(
         token=talk.token,
     )  # fmt: skip
     send_file(talk.api, talk.token, talk.session_id, "price-list.pdf", b"%PDF-1.4 prices")
+    kept = pdf_bytes("Kept offer")
+    status, body = upload_document(relay, talk.token, "offer.pdf", kept)
+    assert status == 201, body
+    kept_id = body["document"]["id"]
     talk.agent.send({"type": "end_session"})
     talk.agent.recv_type("session_ended")
     talk.agent.close()
@@ -75,6 +80,9 @@ def test_a_relays_folder_migrates_and_reads_back_the_same_through_postgresql(
     counts = _counts(first.stdout)
     assert counts["accounts"] == 3 and counts["history"] == 1, first.stdout
     assert counts["tokens"] >= 1, "signed-in agents stay signed in"
+    assert counts["favourite documents"] == 1, first.stdout  # every node may send it
+    pieces = postgres.sql("SELECT name, data FROM shared_files", database)
+    assert [(name, bytes(data)) for name, data in pieces] == [(f"favourites/{kept_id}", kept)]
 
     refused = _migrate(relay.data_dir, postgres, database)
     assert refused.returncode == 1 and "--force" in refused.stderr

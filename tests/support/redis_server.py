@@ -62,8 +62,11 @@ class RedisServer:
 
 
 @contextmanager
-def run_redis() -> Iterator[RedisServer]:
-    """Start redis-server on a free loopback port in a temporary folder; stop it after."""
+def run_redis(databases: int = 16) -> Iterator[RedisServer]:
+    """Start redis-server on a free loopback port in a temporary folder; stop it after.
+
+    ``databases``: how many numbered databases it has (Redis's default 16); the suite's
+    ``--relay-hub redis`` run gives every relay it starts a database of its own."""
     folder = Path(tempfile.mkdtemp(prefix="redis-"))
     password = secrets.token_urlsafe(16)
     password_file = folder / "password"
@@ -73,6 +76,7 @@ def run_redis() -> Iterator[RedisServer]:
     config.write_text(
         f'port {port}\nbind 127.0.0.1\ndir {folder}\nsave ""\nappendonly no\n'
         f"requirepass {password}\nlogfile {folder / 'redis.log'}\ndaemonize no\n"
+        f"databases {databases}\n"
     )
     process = subprocess.Popen(["redis-server", str(config)], stdout=subprocess.DEVNULL)
     server = RedisServer(folder, port, password_file, process)

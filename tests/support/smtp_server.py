@@ -15,7 +15,7 @@ import ssl
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email import policy
@@ -254,16 +254,22 @@ def wait_mail_state(
 
 
 @contextmanager
-def mail_relay_process(smtp: SmtpServer, work: Path) -> Iterator[Any]:
-    """A relay (tests/support/relay.py) with ALICE and ROOT, its data in ``work``, sending
-    through ``smtp`` and retrying after 0.3 s; stopped on exit."""
+def mail_relay_process(
+    smtp: SmtpServer,
+    work: Path,
+    store_args: Sequence[str] = (),
+    hub_args: Sequence[str] = (),
+) -> Iterator[Any]:
+    """A relay (tests/support/relay.py) with ALICE and ROOT, its data in ``work`` (or the
+    PostgreSQL database of ``store_args``; on the hub of ``hub_args``: the ``relay_backend``
+    fixture), sending through ``smtp`` and retrying after 0.3 s; stopped on exit."""
     from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
 
     data = work / "data"
     data.mkdir()
     for agent in (ALICE, ROOT):
-        add_agent(data, agent)
-    relay = RelayProcess(data, work, [*smtp.relay_args(), *RETRY_ARGS])
+        add_agent(data, agent, store_args)
+    relay = RelayProcess(data, work, [*store_args, *hub_args, *smtp.relay_args(), *RETRY_ARGS])
     relay.start()
     try:
         yield relay

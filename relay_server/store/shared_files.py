@@ -1,0 +1,97 @@
+"""Files every relay node can read, in PostgreSQL (``--store postgresql://...``): an agent's
+favourite documents, which any node serving the agent may have to send.
+
+Several nodes share one database but not a disk: a file kept in one node's folder is missing
+on the others. Its bytes go to the ``shared_files`` table in pieces of :data:`PIECE_BYTES`
+once it is complete; a node that lacks its own copy fetches the pieces into its folder
+(:meth:`SharedFiles.fetch`) and uses that copy from then on. The bytes never go through the
+hub (Redis), and no node needs another to be alive: the database is the one every node
+already depends on. The TinyDB store has no such table (one node: its folder is the only
+one).
+
+gevent: psycopg waits on its socket through gevent (as :mod:`postgres` explains), so a
+transfer of pieces yields to the other greenlets between round trips.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
+
+PIECE_BYTES = 1024 * 1024
+ORPHAN_AGE_S = 3600  # pieces no account lists are swept once this old
+
+
+class SharedFiles:
+    """Named files in the ``shared_files`` table of the store's database."""
+
+    def __init__(self, pool: ConnectionPool):
+        self.pool = pool
+
+    def put(self, name: str, path: Path) -> None:
+        """Store the file at ``path`` under ``name`` (replacing one of that name), in one
+        transaction: other nodes see all of it or nothing."""
+        with self.pool.connection() as conn:
+            put_pieces(conn, name, path)
+
+    def fetch(self, name: str, path: Path) -> bool:
+        """Write the file ``name`` to ``path`` (through a temporary file beside it, moved in
+        place once complete and flushed); False when the database has no such file."""
+        part = path.with_name(path.name + ".fetching")
+        found = False
+        try:
+            with part.open("wb") as out:
+                piece = 0
+                while True:
+                    with self.pool.connection() as conn:
+                        row = conn.execute(
+                            "SELECT data FROM shared_files WHERE name = %s AND piece = %s",
+                            (name, piece),
+                        ).fetchone()
+                    if row is None:
+                        break
+                    out.write(row[0])
+                    found = True
+                    piece += 1
+                out.flush()
+                os.fsync(out.fileno())
+            if found:
+                os.replace(part, path)
+        finally:
+            part.unlink(missing_ok=True)
+        return found
+
+    def delete(self, name: str) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("DELETE FROM shared_files WHERE name = %s", (name,))
+
+    def sweep(self, prefix: str, kept: Collection[str]) -> int:
+        """Delete the files named ``prefix``... that are not in ``kept`` and older than
+        :data:`ORPHAN_AGE_S` (never an upload another node is finishing); returns how many
+        pieces went."""
+        with self.pool.connection() as conn:
+            cursor = conn.execute(
+                "DELETE FROM shared_files WHERE starts_with(name, %s) AND NOT name = ANY(%s) "
+                "AND added_at < now() - %s * interval '1 second'",
+                (prefix, list(kept), ORPHAN_AGE_S),
+            )
+            return cursor.rowcount
+
+
+def put_pieces(conn: Connection[Any], name: str, path: Path) -> None:
+    """In ``conn``'s transaction: the file at ``path`` as the pieces of ``name`` (replacing
+    those of a file of that name). Also the TinyDB-to-PostgreSQL migration's copy."""
+    conn.execute("DELETE FROM shared_files WHERE name = %s", (name,))
+    with path.open("rb") as source:
+        piece = 0
+        while data := source.read(PIECE_BYTES):
+            conn.execute(
+                "INSERT INTO shared_files (name, piece, data) VALUES (%s, %s, %s)",
+                (name, piece, data),
+            )
+            piece += 1
