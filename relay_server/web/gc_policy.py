@@ -12,10 +12,11 @@ sessions"). What was measured there decides the settings:
   10,000 sessions. The number of objects scanned per second stays the same: more, shorter passes.
 - **Sockets' objects age into the older generations** and every later pass of those scans them
   again (a 631 ms generation-1 pass once 19,900 sockets were up). :class:`FreezePlan` moves
-  them out of the collector's reach (``gc.freeze()``) each time the live sockets grew by
-  ``FREEZE_GROWTH`` since the last freeze (or by ``FREEZE_MIN_SOCKETS``), after a middle pass
-  that frees the cycles of the moment: a freeze costs a list splice and the pass before it
-  scans only what came since the last freeze.
+  them out of the collector's reach (``gc.freeze()``) each time the sockets opened since the
+  last freeze reach ``FREEZE_GROWTH`` of those live (or ``FREEZE_MIN_SOCKETS``; sessions that
+  end and start count too, not only growth), after a middle pass that frees the cycles of the
+  moment: a freeze costs a list splice and the pass before it scans only what came since the
+  last freeze.
 - **Memory bound**: a frozen object is still freed when its last reference goes; only garbage
   *in cycles* among frozen objects waits. Once the sockets closed since the last full pass
   reach ``THAW_CLOSED_FRACTION`` of those live at the last freeze (and at least
@@ -70,19 +71,22 @@ class FreezePlan:
     thaw_fraction: float = THAW_CLOSED_FRACTION
     thaw_min_closed: int = THAW_MIN_CLOSED
     frozen_for: int = 0  # live sockets at the last freeze
+    opened_at_freeze: int = 0  # sockets opened (in all) at the last freeze
     closed_at_full_pass: int = 0  # sockets closed (in all) at the last full pass
 
-    def decide(self, live: int, closed: int) -> str:
+    def decide(self, tally: SocketTally) -> str:
         """``COLLECT`` (unfreeze, full pass, freeze), ``FREEZE``, or ``""`` for nothing."""
-        closed_since = closed - self.closed_at_full_pass
+        closed_since = tally.closed - self.closed_at_full_pass
+        opened_since = tally.opened - self.opened_at_freeze
         if closed_since >= max(self.thaw_min_closed, self.thaw_fraction * self.frozen_for):
-            self.closed_at_full_pass = closed
-            self.frozen_for = live
-            return COLLECT
-        if live - self.frozen_for >= max(self.min_sockets, self.growth * self.frozen_for):
-            self.frozen_for = live
-            return FREEZE
-        return ""
+            action = COLLECT
+            self.closed_at_full_pass = tally.closed
+        elif opened_since >= max(self.min_sockets, self.growth * tally.live):
+            action = FREEZE
+        else:
+            return ""
+        self.frozen_for, self.opened_at_freeze = tally.live, tally.opened
+        return action
 
 
 def configure_collector() -> None:
@@ -124,7 +128,9 @@ def follow_sockets_forever(
     sleep: Callable[[float], object] = time.sleep,
 ) -> None:
     """The relay's greenlet: every ``CHECK_S`` seconds, freeze or collect as ``plan`` says."""
-    plan = plan or FreezePlan(frozen_for=tally.live, closed_at_full_pass=tally.closed)
+    plan = plan or FreezePlan(
+        frozen_for=tally.live, opened_at_freeze=tally.opened, closed_at_full_pass=tally.closed
+    )
     while True:
         sleep(CHECK_S)
-        apply(plan.decide(tally.live, tally.closed))
+        apply(plan.decide(tally))

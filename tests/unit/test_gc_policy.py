@@ -16,34 +16,46 @@ from relay_server.web.gc_policy import (
 )
 
 
-def test_it_freezes_each_time_the_live_sockets_grew_by_a_tenth_or_two_hundred() -> None:
-    plan = FreezePlan(growth=0.1, min_sockets=200, thaw_fraction=0.5, thaw_min_closed=1000)
-    assert plan.decide(live=199, closed=0) == ""
-    assert plan.decide(live=200, closed=0) == FREEZE
-    assert plan.decide(live=399, closed=0) == ""  # 199 more: not yet
-    assert plan.decide(live=400, closed=0) == FREEZE
-    plan.decide(live=5_000, closed=0)
-    assert plan.frozen_for == 5_000
-    assert plan.decide(live=5_499, closed=0) == ""  # under a tenth of 5,000
-    assert plan.decide(live=5_500, closed=0) == FREEZE
+def _plan() -> FreezePlan:
+    return FreezePlan(growth=0.1, min_sockets=200, thaw_fraction=0.5, thaw_min_closed=1000)
+
+
+def test_it_freezes_each_time_a_tenth_of_the_live_sockets_or_two_hundred_came() -> None:
+    plan = _plan()
+    assert plan.decide(SocketTally(opened=199)) == ""
+    assert plan.decide(SocketTally(opened=200)) == FREEZE
+    assert plan.decide(SocketTally(opened=399)) == ""  # 199 more: not yet
+    assert plan.decide(SocketTally(opened=400)) == FREEZE
+    assert plan.decide(SocketTally(opened=5_000)) == FREEZE
+    assert plan.decide(SocketTally(opened=5_499)) == ""  # under a tenth of 5,499
+    assert plan.decide(SocketTally(opened=5_560)) == FREEZE
+
+
+def test_sessions_that_end_and_start_are_frozen_too_not_only_growth() -> None:
+    plan = _plan()
+    assert plan.decide(SocketTally(opened=300)) == FREEZE
+    # All 300 closed, 300 new ones came: as many live as at the freeze, none of them frozen.
+    assert plan.decide(SocketTally(opened=600, closed=300)) == FREEZE
 
 
 def test_a_full_pass_comes_once_half_of_the_frozen_sockets_closed_and_not_before() -> None:
-    plan = FreezePlan(growth=0.1, min_sockets=200, thaw_fraction=0.5, thaw_min_closed=1000)
-    assert plan.decide(live=10_000, closed=0) == FREEZE
-    # Sessions end and others start: the live count stays, the closed ones add up.
-    assert plan.decide(live=10_000, closed=4_999) == ""
-    assert plan.decide(live=10_000, closed=5_000) == COLLECT
+    plan = _plan()
+    assert plan.decide(SocketTally(opened=10_000)) == FREEZE
+    # Sessions end and others start; the live count stays, the closed ones add up (the new
+    # sockets are frozen as they come: a thousand of them, a tenth of those live).
+    assert plan.decide(SocketTally(opened=14_999, closed=4_999)) == FREEZE
+    assert plan.decide(SocketTally(opened=15_000, closed=5_000)) == COLLECT
     assert plan.closed_at_full_pass == 5_000 and plan.frozen_for == 10_000
-    assert plan.decide(live=10_000, closed=9_999) == ""
-    assert plan.decide(live=10_000, closed=10_000) == COLLECT
+    assert plan.decide(SocketTally(opened=15_999, closed=5_999)) == ""
+    assert plan.decide(SocketTally(opened=20_000, closed=10_000)) == COLLECT
 
 
 def test_few_sockets_closing_never_force_a_full_pass_below_the_minimum() -> None:
-    plan = FreezePlan(growth=0.1, min_sockets=200, thaw_fraction=0.5, thaw_min_closed=1000)
-    assert plan.decide(live=300, closed=0) == FREEZE
-    assert plan.decide(live=300, closed=999) == ""  # more than half of 300, under 1,000
-    assert plan.decide(live=300, closed=1_000) == COLLECT
+    plan = _plan()
+    assert plan.decide(SocketTally(opened=300)) == FREEZE
+    assert plan.decide(SocketTally(opened=300, closed=299)) == ""
+    assert plan.decide(SocketTally(opened=1_100, closed=999)) == FREEZE  # 800 new, 999 closed
+    assert plan.decide(SocketTally(opened=1_100, closed=1_000)) == COLLECT
 
 
 def test_the_tally_counts_live_sockets() -> None:
