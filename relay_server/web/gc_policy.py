@@ -21,8 +21,10 @@ sessions"). What was measured there decides the settings:
   *in cycles* among frozen objects waits. Once the sockets closed since the last full pass
   reach ``THAW_CLOSED_FRACTION`` of those live at the last freeze (and at least
   ``THAW_MIN_CLOSED``), the relay unfreezes, runs one full pass and freezes again: the frozen
-  garbage is at most that fraction of the sockets' own objects. That full pass is the only one
-  during traffic; ``OLD_PASSES`` keeps the collector's own full passes rare.
+  garbage is at most that fraction of the sockets' own objects (after geventwebsocket's class
+  per close was fixed, ``websocket_speedups.FastWebSocket.current_app``, these passes found
+  none). That is the only full pass the relay asks for; ``OLD_PASSES`` and CPython's own rule (a
+  full pass waits until the old generation grew by a quarter) keep the collector's rare.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import gevent
 logger = logging.getLogger(__name__)
 
 YOUNG_OBJECTS = 5_000  # allocations less deallocations between young passes (CPython: 700)
-MIDDLE_PASSES = 20  # young passes per middle pass
+MIDDLE_PASSES = 20  # young passes per middle pass: the middle generation stays small
 OLD_PASSES = 100  # middle passes per full pass (and CPython's own 25 % growth rule)
 FREEZE_GROWTH = 0.10
 FREEZE_MIN_SOCKETS = 200
