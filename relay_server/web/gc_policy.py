@@ -114,12 +114,11 @@ def apply(action: str, clock: Callable[[], float] = time.perf_counter) -> float:
         gc.collect()
         gc.freeze()
     took = clock() - started
-    if action:
+    if action == FREEZE:
+        logger.info("collector: freeze in %.0f ms", took * 1000)
+    elif action == COLLECT:  # counting walks the frozen objects: only after the rare full pass
         logger.info(
-            "collector: %s in %.0f ms, %d objects frozen",
-            action,
-            took * 1000,
-            gc.get_freeze_count(),
+            "collector: collect in %.0f ms, %d objects frozen", took * 1000, gc.get_freeze_count()
         )
     return took
 
