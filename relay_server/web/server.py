@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import os
@@ -46,9 +45,11 @@ from relay_server.viewer.builds import ViewerBuilds
 from relay_server.web.app import build_app
 from relay_server.web.connection_limits import ConnectionLimits
 from relay_server.web.gc_pauses import watch_gc_pauses
+from relay_server.web.gc_policy import configure_collector, follow_sockets_forever
 from relay_server.web.http_server import LimitedWSGIServer, timed_handler_class
 from relay_server.web.proxy_headers import AFFINITY_HEADER, NODE_HEADER
 from relay_server.web.refusals import refusals
+from relay_server.web.ws_endpoint import open_sockets
 from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
 
@@ -264,12 +265,11 @@ def run(
         on_listening(options.public_url or url)
 
     # Every socket keeps a few dozen long-lived objects; with thousands of them the cyclic
-    # collector's full passes stalled the event loop for hundreds of milliseconds (relay ping
-    # p99 in bench_relay). Move what exists at start-up out of its reach and collect rarely.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    # collector's passes stalled the event loop for hundreds of milliseconds (web/gc_policy.py:
+    # short young passes, a freeze as the sockets grow, a full pass when memory says so).
+    configure_collector()
     watch_gc_pauses()  # the passes that still stall it, in the log
+    collector = gevent.spawn(follow_sockets_forever, open_sockets, None, gevent.sleep)
 
     # Signals are handled before anyone is told the relay is ready: a SIGTERM right after the
     # ready file must still stop it cleanly (journal flushed, history snapshots saved).
@@ -285,6 +285,7 @@ def run(
 
     logger.info("relay stopping")
     ticker.kill()
+    collector.kill()
     reminder_loop.stop()
     cleanup.kill()
     if adoption is not None:

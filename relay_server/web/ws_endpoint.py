@@ -25,6 +25,7 @@ from relay_server.sessions.chat_sockets import HandshakeRefused
 from relay_server.sessions.relay import Relay
 from relay_server.sessions.supports import customer_id
 from relay_server.throttle import TokenBucket
+from relay_server.web.gc_policy import SocketTally
 from relay_server.web.refusals import refusals
 from suite.protocol import (
     MAX_SCREEN_FRAME_BYTES,
@@ -56,6 +57,9 @@ SCREEN_TEXT_BURST = 480.0
 SCREEN_TEXT_PER_FRAME = 2.0
 RATE_ERRORS_PER_S = 10.0  # screen channel: `rate_limited` replies; more are dropped silently
 _CLOSE = object()
+
+# Websockets served by this process, for the collector's freezes (web/gc_policy.py).
+open_sockets = SocketTally()
 
 
 class Connection:
@@ -199,6 +203,7 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
     """Run one client socket from ``hello`` to close. Returns when the socket is done."""
     enable_no_delay(ws)  # control input and cursor latency (P3)
     connection = Connection(ws, ip)
+    open_sockets.opened += 1
     try:
         if not _handshake(connection, relay, clock):
             return
@@ -244,6 +249,7 @@ def serve_websocket(ws, ip: str, relay: Relay, clock: Callable[[], float] = time
         if connection.session_id:
             relay.leave(connection)
         connection.finish()
+        open_sockets.closed += 1
 
 
 def _serve_screen(connection: Connection, relay: Relay, clock: Callable[[], float]) -> None:

@@ -297,6 +297,7 @@ IO_SHELL = Layer(
         "relay_server.viewer.routes",
         "relay_server.web.app",
         "relay_server.web.gc_pauses",
+        "relay_server.web.gc_policy",
         "relay_server.web.http_bodies",
         "relay_server.web.http_server",
         "relay_server.web.refusals",
