@@ -96,7 +96,7 @@ class ViewerApp {
       decoder: new FrameDecoder({ mode: params.get("decoder") ?? DecoderMode.AUTO }),
       onPainted: (frame, info) => this._painted(frame, info),
       onResize: () => this.layout(),
-      // The stage is the canvas's positioned box. ?video_layer=canvas|track|off (benchmarks)
+      // The stage is the canvas's positioned box. ?video_layer=canvas|off (benchmarks)
       videoLayer: params.get("video_layer") === "off" ? false : { kind: params.get("video_layer") },
     });
     // The video decoder lost its place: the relay sends the next key frame of our layer.

@@ -22,9 +22,9 @@ export class ScreenPainter {
    *   path "failed", so the caller still acknowledges it and the relay's window moves on)
    * @param {(w: number, h: number) => void} [options.onResize] the screen size changed
    * @param {false|{kind?: string}} [options.videoLayer] show scaled video pictures on a layer
-   *   over the canvas (video_layer.js; `kind` forces "track" or "canvas"), scaled by the
-   *   compositor; the canvas's parent must then be a positioned box of the canvas's size.
-   *   Without it they are drawn scaled into the canvas.
+   *   over the canvas where the engine has one (video_layer.js; kind "canvas" asks for the
+   *   canvas layer), scaled by the compositor; the canvas's parent must then be a positioned
+   *   box of the canvas's size. Otherwise they are drawn scaled into the canvas.
    */
   constructor(
     canvas,
@@ -177,6 +177,7 @@ export class ScreenPainter {
         const scaled = width !== frame.w || height !== frame.h;
         if (frame.video && scaled && this._videoLayerOptions !== null && this.videoLayer === null) {
           this.videoLayer = createVideoLayer(this.canvas, this._videoLayerOptions);
+          this._videoLayerOptions = null; // made once (null: this engine draws into the canvas)
         }
         const layer = this.videoLayer;
         if (frame.video && scaled && layer !== null) {

@@ -3,10 +3,12 @@
 // decoded VideoFrame scaled into the 1920×1080 screen canvas instead makes Chromium convert it
 // to RGB and scale it in software, then hand the compositor the whole 1080p canvas anew.
 // Measured with scripts/stream_bench/viewer_cpu.py (docs/performance.md), ms of Chromium's CPU
-// per 720p frame of a 1080p screen: ~21 drawn scaled into the canvas, ~13 through a
-// MediaStreamTrackGenerator into a <video> element (TrackVideoLayer: the compositor converts
-// and scales the YUV picture in one pass), ~18-20 on a canvas at the coded size
-// (CanvasVideoLayer, where there is no MediaStreamTrackGenerator: it is Chromium's).
+// per 720p frame of a 1080p screen shown at 1920x1080 (loaded machine): 18.7-21.7 drawn scaled
+// into the canvas, 11.7-13.4 through a MediaStreamTrackGenerator into a <video> element
+// (TrackVideoLayer: the compositor converts and scales the YUV picture in one pass). A canvas
+// at the coded size (CanvasVideoLayer) measured 16.9-26.3: no clear gain, so an engine without
+// MediaStreamTrackGenerator (it is Chromium's; WebKitGTK, Firefox) draws into the screen canvas
+// as before, and CanvasVideoLayer is there only when asked for (benchmarks, tests).
 //
 // The screen canvas stays the picture of record: whatever is painted into it where the layer is
 // (a region frame on top of the video, the lossless refresh once motion stops, a video frame
@@ -15,22 +17,26 @@
 // painting every frame into the one canvas in arrival order would show.
 
 /**
- * The layer for `screen`: TrackVideoLayer where the engine has MediaStreamTrackGenerator,
- * CanvasVideoLayer otherwise.
+ * The layer for `screen`: TrackVideoLayer where the engine has MediaStreamTrackGenerator, else
+ * none (null) unless a CanvasVideoLayer is asked for.
  * @param {HTMLCanvasElement} screen the screen canvas; its parent must be a positioned box of
  *   the same size (the layer is placed in percentages of it)
- * @param {{kind?: string}} [options] kind "canvas" or "track" forces one (benchmarks, tests)
+ * @param {{kind?: string}} [options] kind "canvas" asks for a CanvasVideoLayer (benchmarks,
+ *   tests)
  */
 export function createVideoLayer(screen, { kind } = {}) {
   const hasTrack = typeof globalThis.MediaStreamTrackGenerator === "function";
-  if (kind === "track" || (kind !== "canvas" && hasTrack)) {
+  if (kind === "canvas") {
+    return new CanvasVideoLayer(screen);
+  }
+  if (hasTrack) {
     try {
       return new TrackVideoLayer(screen);
     } catch (error) {
       console.warn("no video track layer:", error);
     }
   }
-  return new CanvasVideoLayer(screen);
+  return null;
 }
 
 function placeOver(element, screen, { x, y, w, h }) {
