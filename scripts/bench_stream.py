@@ -20,9 +20,10 @@ without it.
     scripts/bench_stream.py [--seconds 10] [--json out.json] [--only slides,typing]
                             [--compare /path/to/an/older/checkout]
 
-``--compare`` runs that checkout's presenter and relay as a third mode ("before") right after
-this tree's, on the same content and viewers: before/after rounds interleaved in one run (the
-motion cases with several, slow and CPU-throttled viewers too).
+``--compare`` runs that checkout's presenter, relay and viewer page as a third mode ("before")
+right after this tree's, on the same content: before/after rounds interleaved in one run (the
+motion cases with several, slow and CPU-throttled viewers too). ``--only motion,phone`` adds
+the CPU-throttled viewer's case (a phone) without the other fan-out cases.
 For slides each change is measured on its own: its bytes, the time from the change to its
 first painted picture and to its last frame; at the end, whether the canvas outside the photo
 is pixel-exact and the photo's PSNR.
@@ -39,6 +40,7 @@ import json
 import logging
 import multiprocessing
 import os
+import runpy
 import signal
 import subprocess
 import sys
@@ -156,6 +158,10 @@ def run_case(
     painter.start()
     ready.wait(60)
     proxy = ThrottledProxy(relay.port, THROTTLE_BYTES_PER_S) if throttled else None
+    # "before" is the older checkout's presenter and relay, and its viewer page too
+    viewer_html, viewer_js = VIEWER_HTML, VIEWER_JS
+    if mode == "before" and bench.compare is not None:
+        viewer_html, viewer_js = _viewer_page_of(bench.compare)
     contexts, pages = [], []
     for index in range(viewers):
         port = proxy.port if proxy and index >= viewers - throttled else relay.port
@@ -164,11 +170,11 @@ def run_case(
                                             bypass_csp=True)  # fmt: skip
         page = context.new_page()
         page.goto(f"{relay.url}/health")
-        page.set_content(VIEWER_HTML)
+        page.set_content(viewer_html)
         if index >= viewers - cpu_throttled:
             cdp = context.new_cdp_session(page)
             cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_THROTTLE})
-        page.evaluate(VIEWER_JS, [f"ws://127.0.0.1:{port}/ws", hello, mode != "jpeg"])
+        page.evaluate(viewer_js, [f"ws://127.0.0.1:{port}/ws", hello, mode != "jpeg"])
         contexts.append(context)
         pages.append(page)
     stats_file = bench.work / f"stats-{len(bench.results)}.json"
@@ -259,6 +265,15 @@ def run_case(
     bench.results.append(result)
     logger.info("result: %s", {k: v for k, v in result.items() if k != "case"})
     return result
+
+
+def _viewer_page_of(checkout: Path) -> tuple[str, str]:
+    """The benchmark viewer page (HTML, JS) of another checkout, if it has one."""
+    path = checkout / "scripts" / "stream_bench" / "viewer_page.py"
+    if not path.exists():
+        return VIEWER_HTML, VIEWER_JS
+    page = runpy.run_path(str(path))
+    return page["VIEWER_HTML"], page["VIEWER_JS"]
 
 
 def _components(bench: Bench, painter_pid: int) -> dict[str, list[psutil.Process]]:
@@ -426,7 +441,8 @@ def _screen_and_canvas(page: Any) -> tuple[np.ndarray, np.ndarray]:
     with mss.MSS() as grabber:
         shot = grabber.grab(grabber.monitors[1])
         screen = np.frombuffer(shot.rgb, np.uint8).reshape(shot.height, shot.width, 3)
-    url = page.evaluate("document.getElementById('screen').toDataURL('image/png')")
+    # the video layer's last picture into the canvas first (viewer_page.py)
+    url = page.evaluate("window.bench.flatten?.(), document.getElementById('screen').toDataURL()")
     data = base64.b64decode(url.split(",", 1)[1])
     return screen, np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
@@ -519,6 +535,8 @@ def main() -> int:
                         tag = " (before)" if mode == "before" else ""
                         run_case(bench, "motion", mode, viewers=5, throttled=1,
                                  label=f"motion, 5 viewers, 1 at ~1 Mbit/s{tag}")  # fmt: skip
+                if "fanout" in only or "phone" in only:
+                    modes = ["presenter", "before"] if args.compare else ["presenter"]
                     for mode in modes:
                         tag = " (before)" if mode == "before" else ""
                         run_case(bench, "motion", mode, viewers=1, cpu_throttled=1,

@@ -3,13 +3,18 @@
 Smaller than ``ui/viewer/`` on purpose: it measures the stream (capture-to-paint times, bytes,
 when the canvas became pixel-exact), not the viewer's interface. Video frames (kind 2) are
 decoded with WebCodecs' VideoDecoder as ``ui/common/screen/video_decoder.js`` does; the page
-announces VP8/VP9 in ``decoder_support`` unless told it has no video decoder.
+announces VP8/VP9 in ``decoder_support`` unless told it has no video decoder. A video picture
+smaller than its region goes, as in ``ui/common/screen/video_layer.js``, to a
+MediaStreamTrackGenerator shown by a ``<video>`` element over the canvas (the compositor
+scales it); a region frame painted where it is first draws its last picture into the canvas.
 """
 
 from __future__ import annotations
 
 VIEWER_HTML = """<!doctype html><html><body style="margin:0;background:#000">
-<canvas id="screen" width="1920" height="1080" style="width:100%"></canvas></body></html>"""
+<div id="stage" style="position:relative">
+<canvas id="screen" width="1920" height="1080" style="width:100%;display:block"></canvas></div>
+</body></html>"""
 
 VIEWER_JS = """
 ([url, hello, videoOn]) => {
@@ -32,6 +37,48 @@ VIEWER_JS = """
     },
   };
   const types = {1: "image/jpeg", 2: "image/png", 3: "image/webp"};
+  // The video layer (ui/common/screen/video_layer.js's TrackVideoLayer, in short).
+  const layer = {video: null, writer: null, last: null, rect: null};
+  const flatten = () => {
+    if (!layer.rect) return;
+    const [x, y, w, h] = layer.rect;
+    ctx.drawImage(layer.last, x, y, w, h);
+    layer.last.close(); layer.last = null; layer.rect = null;
+    layer.video.style.display = "none";
+  };
+  bench.flatten = flatten;
+  const flattenUnder = (x, y, w, h) => {
+    const r = layer.rect;
+    if (r && x < r[0] + r[2] && r[0] < x + w && y < r[1] + r[3] && r[1] < y + h) flatten();
+  };
+  const paintVideo = (frame, x, y, w, h) => {
+    if (typeof MediaStreamTrackGenerator !== "function"
+        || (frame.displayWidth === w && frame.displayHeight === h)) {
+      flattenUnder(x, y, w, h);
+      ctx.drawImage(frame, x, y, w, h);
+      return;
+    }
+    if (layer.rect && layer.rect.join() !== [x, y, w, h].join()) flatten();
+    if (!layer.video) {
+      const generator = new MediaStreamTrackGenerator({kind: "video"});
+      layer.writer = generator.writable.getWriter();
+      layer.video = document.createElement("video");
+      layer.video.muted = true;
+      Object.assign(layer.video.style, {position: "absolute", objectFit: "fill", display: "none"});
+      layer.video.srcObject = new MediaStream([generator]);
+      canvas.after(layer.video);
+    }
+    if (layer.last) layer.last.close();
+    layer.last = frame.clone();
+    layer.writer.write(frame.clone()).catch(() => {});
+    if (!layer.rect) {
+      layer.rect = [x, y, w, h];
+      const cw = canvas.width / 100, ch = canvas.height / 100;
+      Object.assign(layer.video.style, {left: `${x / cw}%`, top: `${y / ch}%`, width: `${w / cw}%`,
+                                        height: `${h / ch}%`, display: "block"});
+      layer.video.play().catch(() => {});
+    }
+  };
   let chain = Promise.resolve();
   // One decoder per stream/layer/size, as ui/common/screen/video_decoder.js: a key frame of
   // another one retires the old decoder (flushed: the frames in it are still painted), a
@@ -134,10 +181,11 @@ VIEWER_JS = """
     chain = chain.then(async () => {
       if (video) {
         const frame = await decoded;
-        if (frame) { ctx.drawImage(frame, x, y, w, h); frame.close(); bench.video += 1; }
+        if (frame) { paintVideo(frame, x, y, w, h); frame.close(); bench.video += 1; }
       } else {
         const bitmap = await createImageBitmap(
           blob, {colorSpaceConversion: "none", premultiplyAlpha: "none"});
+        flattenUnder(x, y, w, h);
         ctx.drawImage(bitmap, x, y);
         bitmap.close();
       }

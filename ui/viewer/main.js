@@ -96,6 +96,8 @@ class ViewerApp {
       decoder: new FrameDecoder({ mode: params.get("decoder") ?? DecoderMode.AUTO }),
       onPainted: (frame, info) => this._painted(frame, info),
       onResize: () => this.layout(),
+      // The stage is the canvas's positioned box. ?video_layer=canvas|off (benchmarks)
+      videoLayer: params.get("video_layer") === "off" ? false : { kind: params.get("video_layer") },
     });
     // The video decoder lost its place: the relay sends the next key frame of our layer.
     this.painter.decoder.video.onLost = (seq) => this.socket?.send(MessageType.VIDEO_LOST, { seq });
@@ -553,7 +555,7 @@ class ViewerApp {
 
   /** RGBA bytes of a rectangle of the picture, base64-encoded, in the screen's pixels. */
   canvasPixels(x, y, w, h) {
-    const data = this.painter.context.getImageData(x, y, w, h).data;
+    const data = this.painter.readPixels(x, y, w, h).data;
     let binary = "";
     const chunk = 0x8000;
     for (let i = 0; i < data.length; i += chunk) {

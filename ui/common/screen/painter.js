@@ -7,6 +7,7 @@
 // than the last one painted.
 
 import { FrameDecoder } from "./decoder.js";
+import { createVideoLayer } from "./video_layer.js";
 
 // What the canvas shows where no frame has painted yet (a dark neutral, like a screen that is off).
 const BLANK_COLOUR = "#1b1f27";
@@ -20,14 +21,24 @@ export class ScreenPainter {
    *   called right after each frame is drawn (also for a frame that failed to decode, with
    *   path "failed", so the caller still acknowledges it and the relay's window moves on)
    * @param {(w: number, h: number) => void} [options.onResize] the screen size changed
+   * @param {false|{kind?: string}} [options.videoLayer] show scaled video pictures on a layer
+   *   over the canvas where the engine has one (video_layer.js; kind "canvas" asks for the
+   *   canvas layer), scaled by the compositor; the canvas's parent must then be a positioned
+   *   box of the canvas's size. Otherwise they are drawn scaled into the canvas.
    */
-  constructor(canvas, { decoder = new FrameDecoder(), onPainted = () => {}, onResize = () => {} } = {}) {
+  constructor(
+    canvas,
+    { decoder = new FrameDecoder(), onPainted = () => {}, onResize = () => {}, videoLayer = false } = {},
+  ) {
     this.canvas = canvas;
     this.decoder = decoder;
     this.onPainted = onPainted;
     this.onResize = onResize;
     // alpha: false lets the compositor skip blending; frames are opaque screen pixels.
     this.context = canvas.getContext("2d", { alpha: false });
+    // made at the first scaled video picture (an engine without VideoDecoder never needs one)
+    this._videoLayerOptions = videoLayer && canvas.parentElement ? videoLayer : null;
+    this.videoLayer = null;
     this.screenW = 0;
     this.screenH = 0;
     this._queue = []; // [{frame, decoded: Promise}], arrival order
@@ -73,7 +84,25 @@ export class ScreenPainter {
   clear() {
     this.context.fillStyle = BLANK_COLOUR;
     this.context.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    this.videoLayer?.hide();
     this._hasPicture = false;
+  }
+
+  /**
+   * The picture as shown (the canvas with the video layer on top), x, y, w × h in screen pixels.
+   * @returns {ImageData}
+   */
+  readPixels(x, y, w, h) {
+    if (!this.videoLayer?.shown) {
+      return this.context.getImageData(x, y, w, h);
+    }
+    const copy = document.createElement("canvas");
+    copy.width = w;
+    copy.height = h;
+    const context = copy.getContext("2d", { willReadFrequently: true });
+    context.drawImage(this.canvas, -x, -y);
+    this.videoLayer.drawOnto(context, x, y);
+    return context.getImageData(0, 0, w, h);
   }
 
   /**
@@ -145,11 +174,25 @@ export class ScreenPainter {
       try {
         this.setScreenSize(frame.screenW, frame.screenH);
         const { width, height } = sizeOf(image.image);
-        if (width === frame.w && height === frame.h) {
-          this.context.drawImage(image.image, frame.x, frame.y);
+        const scaled = width !== frame.w || height !== frame.h;
+        if (frame.video && scaled && this._videoLayerOptions !== null && this.videoLayer === null) {
+          this.videoLayer = createVideoLayer(this.canvas, this._videoLayerOptions);
+          this._videoLayerOptions = null; // made once (null: this engine draws into the canvas)
+        }
+        const layer = this.videoLayer;
+        if (frame.video && scaled && layer !== null) {
+          // Scaled by the compositor: less CPU than drawImage scaling it (video_layer.js).
+          layer.show(image.image, frame, this.context);
         } else {
-          // The header wins: the region is where the presenter said, whatever the image size.
-          this.context.drawImage(image.image, frame.x, frame.y, frame.w, frame.h);
+          if (layer?.overlaps(frame.x, frame.y, frame.w, frame.h)) {
+            layer.flatten(this.context);
+          }
+          if (scaled) {
+            // The header wins: the region is where the presenter said, whatever the image size.
+            this.context.drawImage(image.image, frame.x, frame.y, frame.w, frame.h);
+          } else {
+            this.context.drawImage(image.image, frame.x, frame.y);
+          }
         }
         path = image.path;
         stats.paths[path] += 1;
