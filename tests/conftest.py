@@ -214,9 +214,11 @@ def relay_factory(
 def one_relay_per_module(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RelayProcess]:
-    """One relay (alice and bob) for all the tests of a module that asks for it through
-    `shared_relay`; stopped after the module's last test."""
-    relay = _start_relay(request, tmp_path_factory)
+    """One relay (alice and bob, and the module's ``SHARED_RELAY_AGENTS`` if it names any) for
+    all the tests of a module that asks for it through `shared_relay`; stopped after the
+    module's last test."""
+    agents = getattr(request.module, "SHARED_RELAY_AGENTS", ())
+    relay = _start_relay(request, tmp_path_factory, agents=agents)
     yield relay
     relay.stop()
 
