@@ -37,6 +37,13 @@ MAIN_WINDOW = {"width": 1100, "height": 760}
 SIGNED_OUT = "Signed out after 30 minutes without activity"
 
 
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test signs in on its own pages; the idle-setting test
+    puts alice's idle time back, the admin's-limit test starts a relay of its own."""
+    return shared_relay
+
+
 def test_idle_rule_and_timer_with_a_fake_clock(open_ui: PageFactory) -> None:
     """idleDecision() in every case; the timer asks the app only once its own time is up, keeps
     a live support signed in (restarting the count), and signs out once, with the minutes."""
@@ -295,6 +302,9 @@ def test_idle_setting_is_saved_validated_and_applied(
         expect(by_id(main, "idle-minutes")).to_have_value("0")
     finally:
         main.context.close()
+        # The module's relay is shared: alice's idle time goes back to the default 30 minutes.
+        api = Api(relay.url)
+        api.restore_agent_data(api.login(ALICE.username, ALICE.password))
 
 
 def test_the_admins_idle_limit_bounds_the_page_and_applies_without_a_reload(

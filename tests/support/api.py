@@ -11,6 +11,8 @@ from email.message import Message
 from json import dumps, loads
 from typing import Any
 
+from relay_server.accounts.agent_data_rules import DEFAULT_PREFERENCES
+
 REQUEST_TIMEOUT_S = 10.0
 
 # Tests talk to loopback only: ignore any proxy set in the environment.
@@ -82,6 +84,18 @@ class Api:
     def new_support(self, token: str) -> dict[str, Any]:
         """Create a support session for the agent and return its `support` object."""
         return self._expect(201, "POST", "/api/supports", token=token)["support"]
+
+    def restore_agent_data(self, token: str) -> None:
+        """Put the signed-in agent's preferences (language, idle time, alerts) back to the
+        defaults and empty its favourites: what a test on a relay shared by its module
+        (tests/conftest.py ``shared_relay``) changed is as on a fresh relay for the next."""
+        self._expect(200, "PUT", "/api/me/preferences", json=DEFAULT_PREFERENCES, token=token)
+        body = self._expect(200, "PUT", "/api/me/favourites/links", json={"links": []}, token=token)
+        for document in body["documents"]:
+            path = f"/api/me/favourites/documents/{document['id']}"
+            status, answer, _ = self.request("DELETE", path, token=token)
+            if status not in (200, 204):
+                raise ApiError(f"DELETE {path}: got {status}: {answer}")
 
     def join(
         self, code: str | None = None, icon: int | None = None, name: str | None = None
