@@ -4,6 +4,7 @@ short messages (A9, CH4), consultation notes (CH5) and the help page (A5)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.api import Api
 from tests.support.files import png_bytes
+from tests.support.relay import ALICE
 from tests.support.ui_pages import (
     PageFactory,
     add_short_message,
@@ -26,6 +28,22 @@ from tests.support.ui_pages import (
 pytestmark = pytest.mark.e2e
 
 CHAT_WINDOW = {"width": 420, "height": 640}
+ALICE_PROFILE = {"name": ALICE.name, "title": ALICE.title or "", "phone": "", "email": ""}
+
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support and customer."""
+    return shared_relay
+
+
+@pytest.fixture(autouse=True)
+def alice_as_new(relay) -> Iterator[None]:
+    """After each test alice's profile, photo, short messages and language are as on a fresh
+    relay again: the module's relay is shared, and the tests count and show what they set."""
+    yield
+    api = Api(relay.url)
+    api.restore_agent_data(api.login(ALICE.username, ALICE.password), ALICE_PROFILE)
 
 
 def open_profile(agent: Page) -> None:

@@ -85,17 +85,21 @@ class Api:
         """Create a support session for the agent and return its `support` object."""
         return self._expect(201, "POST", "/api/supports", token=token)["support"]
 
-    def restore_agent_data(self, token: str) -> None:
-        """Put the signed-in agent's preferences (language, idle time, alerts) back to the
-        defaults and empty its favourites: what a test on a relay shared by its module
-        (tests/conftest.py ``shared_relay``) changed is as on a fresh relay for the next."""
+    def restore_agent_data(self, token: str, profile: dict[str, str] | None = None) -> None:
+        """Put the signed-in agent's data back as a fresh relay has it: preferences (language,
+        idle time, alerts) at their defaults, no short messages, no favourites, no photo, and
+        ``profile`` (e.g. ``{"title": "Sales Manager", "phone": ""}``) if given. For the tests
+        of a module on one relay (tests/conftest.py ``shared_relay``)."""
         self._expect(200, "PUT", "/api/me/preferences", json=DEFAULT_PREFERENCES, token=token)
+        self._expect(200, "PUT", "/api/me/short_messages", json={"short_messages": []}, token=token)
         body = self._expect(200, "PUT", "/api/me/favourites/links", json={"links": []}, token=token)
-        for document in body["documents"]:
-            path = f"/api/me/favourites/documents/{document['id']}"
+        paths = [f"/api/me/favourites/documents/{document['id']}" for document in body["documents"]]
+        for path in [*paths, "/api/me/photo"]:
             status, answer, _ = self.request("DELETE", path, token=token)
             if status not in (200, 204):
                 raise ApiError(f"DELETE {path}: got {status}: {answer}")
+        if profile is not None:
+            self._expect(200, "PUT", "/api/me", json=profile, token=token)
 
     def join(
         self, code: str | None = None, icon: int | None = None, name: str | None = None
