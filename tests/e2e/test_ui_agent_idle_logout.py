@@ -39,8 +39,8 @@ SIGNED_OUT = "Signed out after 30 minutes without activity"
 
 @pytest.fixture
 def relay(shared_relay):
-    """One relay for the module: each test signs in on its own pages; the idle-setting test
-    puts alice's idle time back, the admin's-limit test starts a relay of its own."""
+    """One relay for the module: each test signs in on its own pages (alice's idle time is put
+    back after each); the admin's-limit test starts a relay of its own."""
     return shared_relay
 
 
@@ -302,9 +302,6 @@ def test_idle_setting_is_saved_validated_and_applied(
         expect(by_id(main, "idle-minutes")).to_have_value("0")
     finally:
         main.context.close()
-        # The module's relay is shared: alice's idle time goes back to the default 30 minutes.
-        api = Api(relay.url)
-        api.restore_agent_data(api.login(ALICE.username, ALICE.password))
 
 
 def test_the_admins_idle_limit_bounds_the_page_and_applies_without_a_reload(

@@ -4,7 +4,6 @@ short messages (A9, CH4), consultation notes (CH5) and the help page (A5)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,15 +34,6 @@ ALICE_PROFILE = {"name": ALICE.name, "title": ALICE.title or "", "phone": "", "e
 def relay(shared_relay):
     """One relay for the module: each test opens its own support and customer."""
     return shared_relay
-
-
-@pytest.fixture(autouse=True)
-def alice_as_new(relay) -> Iterator[None]:
-    """After each test alice's profile, photo, short messages and language are as on a fresh
-    relay again: the module's relay is shared, and the tests count and show what they set."""
-    yield
-    api = Api(relay.url)
-    api.restore_agent_data(api.login(ALICE.username, ALICE.password), ALICE_PROFILE)
 
 
 def open_profile(agent: Page) -> None:

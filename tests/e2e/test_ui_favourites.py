@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from suite.files.client import FileTransferClient
-from tests.support.api import Api
 from tests.support.chat_client import ChatClient
 from tests.support.favourites import pdf_bytes
 from tests.support.files import png_bytes
-from tests.support.relay import ALICE
 from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import by_id, customer_join, screenshot, start_support
 from tests.support.viewer_presenter import Presenter, open_viewer, start_session
@@ -43,15 +40,6 @@ window.print = () => {
 def relay(shared_relay):
     """One relay for the module: each test opens its own support and customer."""
     return shared_relay
-
-
-@pytest.fixture(autouse=True)
-def alice_as_new(relay) -> Iterator[None]:
-    """After each test alice has no favourites and the default language again, as on a fresh
-    relay: the module's relay is shared and the tests count what they add."""
-    yield
-    api = Api(relay.url)
-    api.restore_agent_data(api.login(ALICE.username, ALICE.password))
 
 
 def shoot(page: Page, name: str) -> None:
