@@ -22,6 +22,7 @@ from tests.support.network import Impostors
 from tests.support.postgres import PostgresServer, postgres_missing, running_postgres
 from tests.support.redis_server import RedisServer, redis_missing, run_redis
 from tests.support.relay import (
+    ALICE,
     DEFAULT_AGENTS,
     REPO_ROOT,
     Agent,
@@ -29,6 +30,7 @@ from tests.support.relay import (
     RelayProcess,
     add_agent,
     add_default_agents,
+    agent_profile,
 )
 
 CHROMIUM_PATH = "/usr/bin/chromium"
@@ -263,9 +265,11 @@ def relay_factory(
 def one_relay_per_module(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RelayProcess]:
-    """One relay (alice and bob) for all the tests of a module that asks for it through
-    `shared_relay`; stopped after the module's last test."""
-    relay = _start_relay(request, tmp_path_factory)
+    """One relay (alice and bob, and the module's ``SHARED_RELAY_AGENTS`` if it names any) for
+    all the tests of a module that asks for it through `shared_relay`; stopped after the
+    module's last test."""
+    agents = getattr(request.module, "SHARED_RELAY_AGENTS", ())
+    relay = _start_relay(request, tmp_path_factory, agents=agents)
     yield relay
     relay.stop()
 
@@ -273,16 +277,23 @@ def one_relay_per_module(
 @pytest.fixture
 def shared_relay(
     one_relay_per_module: RelayProcess, request: pytest.FixtureRequest
-) -> RelayProcess:
+) -> Iterator[RelayProcess]:
     """The module's one relay, for modules whose tests each open their own support and
     customer and need no fresh relay: a relay's start costs ~0.7 s of CPU, seconds on a loaded
     machine, and the e2e files start one per test. A module opts in by defining
     `relay` as a fixture returning `shared_relay`. Its log joins a failed test's report like a
-    relay of its own; one a test left stopped (killed, not restarted) is started again."""
+    relay of its own; one a test left stopped (killed, not restarted) is started again. After
+    each test alice's account data is as on a fresh relay again (``Api.restore_agent_data``);
+    other state a test changes (an account disabled, an option set) it puts back itself."""
     if not one_relay_per_module.running:
         one_relay_per_module.start()
     request.node.stash.setdefault(_RELAYS_KEY, []).append(one_relay_per_module)
-    return one_relay_per_module
+    yield one_relay_per_module
+    # What a test changed in alice's account (the UI tests' agent: her language, idle time,
+    # short messages, favourites, photo, profile) is put back for the module's next test.
+    if one_relay_per_module.running:
+        api = Api(one_relay_per_module.url)
+        api.restore_agent_data(api.login(ALICE.username, ALICE.password), agent_profile(ALICE))
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,13 @@ from tests.support.viewer_presenter import canvas_pixels, viewer_stats, wait_for
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support and customer."""
+    return shared_relay
+
+
 WIDTH, HEIGHT = 1280, 720  # Chromium's fake display capture
 SHOTS = reviewers_folder("browser-present")
 

@@ -37,6 +37,13 @@ MAIN_WINDOW = {"width": 1100, "height": 760}
 SIGNED_OUT = "Signed out after 30 minutes without activity"
 
 
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test signs in on its own pages (alice's idle time is put
+    back after each); the admin's-limit test starts a relay of its own."""
+    return shared_relay
+
+
 def test_idle_rule_and_timer_with_a_fake_clock(open_ui: PageFactory) -> None:
     """idleDecision() in every case; the timer asks the app only once its own time is up, keeps
     a live support signed in (restarting the count), and signs out once, with the minutes."""

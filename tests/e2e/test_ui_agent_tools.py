@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.api import Api
 from tests.support.files import png_bytes
+from tests.support.relay import ALICE
 from tests.support.ui_pages import (
     PageFactory,
     add_short_message,
@@ -26,6 +27,13 @@ from tests.support.ui_pages import (
 pytestmark = pytest.mark.e2e
 
 CHAT_WINDOW = {"width": 420, "height": 640}
+ALICE_PROFILE = {"name": ALICE.name, "title": ALICE.title or "", "phone": "", "email": ""}
+
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support and customer."""
+    return shared_relay
 
 
 def open_profile(agent: Page) -> None:

@@ -36,6 +36,12 @@ window.print = () => {
 """
 
 
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support and customer."""
+    return shared_relay
+
+
 def shoot(page: Page, name: str) -> None:
     keep_shot(screenshot(page, name), SHOTS)
 

@@ -14,6 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: the tests load its pages, and the one that joins opens its own
+    support and customer."""
+    return shared_relay
+
+
 def test_protocol_module_encodes_and_rejects_bad_frames(open_ui: PageFactory) -> None:
     """encode() adds the type, decode() keeps unknown fields and refuses non-objects."""
     page = open_ui("/")

@@ -31,10 +31,14 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
+SHARED_RELAY_AGENTS = (ROOT,)
+
+
 @pytest.fixture
-def relay(relay_factory):
-    """This module's relay: alice and bob (agents) and root (admin)."""
-    return relay_factory(agents=(ROOT,))
+def relay(shared_relay):
+    """One relay for the module (alice and bob, agents, and root, admin): each test opens its
+    own support and customer, and the tests that change alice's account put it back."""
+    return shared_relay
 
 
 def _open_viewer(agent: Page, customer: Page) -> Page:
@@ -149,6 +153,9 @@ def test_customers_see_the_agents_phone_and_email(
         assert box is not None and box["x"] + box["width"] <= viewport["width"]
     expect(by_id(customer, "chat-input")).to_be_in_viewport()
     screenshot(customer, f"customer-agent-contact-{viewport['width']}")
+    # The module's relay is shared: alice's profile goes back to no phone and no e-mail.
+    cleared = {"phone": "", "email": ""}
+    assert api.request("PUT", "/api/me", json=cleared, token=token)[0] == 200
 
 
 def test_the_invitation_is_written_in_the_pages_language(open_ui: PageFactory) -> None:
@@ -190,3 +197,6 @@ def test_a_disabled_agent_is_told_the_account_was_disabled(
         "Contact your administrator."
     )
     screenshot(agent_page, "agent-told-account-disabled")
+    # The module's relay is shared: alice can sign in again for the next test.
+    status, _, _ = api.request("POST", "/api/admin/accounts/alice/enable", token=root)
+    assert status == 200

@@ -11,6 +11,8 @@ from email.message import Message
 from json import dumps, loads
 from typing import Any
 
+from relay_server.accounts.agent_data_rules import DEFAULT_PREFERENCES
+
 REQUEST_TIMEOUT_S = 10.0
 
 # Tests talk to loopback only: ignore any proxy set in the environment.
@@ -82,6 +84,22 @@ class Api:
     def new_support(self, token: str) -> dict[str, Any]:
         """Create a support session for the agent and return its `support` object."""
         return self._expect(201, "POST", "/api/supports", token=token)["support"]
+
+    def restore_agent_data(self, token: str, profile: dict[str, str] | None = None) -> None:
+        """Put the signed-in agent's data back as a fresh relay has it: preferences (language,
+        idle time, alerts) at their defaults, no short messages, no favourites, no photo, and
+        ``profile`` (e.g. ``{"title": "Sales Manager", "phone": ""}``) if given. For the tests
+        of a module on one relay (tests/conftest.py ``shared_relay``)."""
+        self._expect(200, "PUT", "/api/me/preferences", json=DEFAULT_PREFERENCES, token=token)
+        self._expect(200, "PUT", "/api/me/short_messages", json={"short_messages": []}, token=token)
+        body = self._expect(200, "PUT", "/api/me/favourites/links", json={"links": []}, token=token)
+        paths = [f"/api/me/favourites/documents/{document['id']}" for document in body["documents"]]
+        for path in [*paths, "/api/me/photo"]:
+            status, answer, _ = self.request("DELETE", path, token=token)
+            if status not in (200, 204):
+                raise ApiError(f"DELETE {path}: got {status}: {answer}")
+        if profile is not None:
+            self._expect(200, "PUT", "/api/me", json=profile, token=token)
 
     def join(
         self, code: str | None = None, icon: int | None = None, name: str | None = None

@@ -46,6 +46,17 @@ DEFAULT_AGENTS = (ALICE, BOB)
 ROOT = Agent("root", "root-password-1", "Rita Root", admin=True)  # not created by default
 
 
+def agent_profile(agent: Agent) -> dict[str, str]:
+    """The profile `users add` gives ``agent`` (PUT /api/me puts it back): no phone, no e-mail."""
+    return {
+        "name": agent.name,
+        "title": agent.title or "",
+        "company": agent.company or "",
+        "phone": "",
+        "email": "",
+    }
+
+
 class RelayError(RuntimeError):
     """The relay or its command-line tool did not do what the fixture asked."""
 
