@@ -218,6 +218,9 @@ def open_desktop_support(
         browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
     )
     pages.append(main)
+    # The page fills the server address from the app's settings once they are read: signing in
+    # before that says "Enter the server address" (a test is faster than any user).
+    expect(by_id(main, "login-relay-url")).to_have_value(re.compile(r"^https?://"))
     by_id(main, "login-username").fill(ALICE.username)
     by_id(main, "login-password").fill(ALICE.password)
     by_id(main, "login-button").click()
