@@ -181,11 +181,13 @@ async def _chat_worker(
 
     # Spread the sends evenly over each interval, so the load is 2N/interval messages/s, not
     # bursts.
+    # The tasks are made in the order of their phase: each takes its first step in that order,
+    # so the earliest sends are scheduled first instead of waiting behind 10,000 first steps.
     count = max(len(sides), 1)
-    senders = [
-        asyncio.create_task(send_loop(side, interval_s * ((i * 7919 + seed) % count) / count))
-        for i, side in enumerate(sides)
-    ]
+    phases = sorted(
+        (interval_s * ((i * 7919 + seed) % count) / count, i) for i in range(len(sides))
+    )
+    senders = [asyncio.create_task(send_loop(sides[i], phase)) for phase, i in phases]
     if sides and seed == 0:
         senders.append(asyncio.create_task(probe_loop(sides[0].ws)))
     senders.append(asyncio.create_task(lag_loop()))
