@@ -23,6 +23,7 @@ from scripts.relay_bench.participants import open_participant, raise_nofile_limi
 CONNECT_CONCURRENCY = 100
 DELIVERY_GRACE_S = 5.0
 PING_PROBE_INTERVAL_S = 0.02
+START_LEAD_S = 0.3  # from the senders' creation to the first scheduled send
 
 
 @dataclass
@@ -53,6 +54,7 @@ class ChatResults:
     cpu_s: float = 0.0
     ping_ms: list[float] = field(default_factory=list)
     loop_lag_ms: list[float] = field(default_factory=list)
+    send_late_ms: list[float] = field(default_factory=list)  # actual send - its scheduled time
 
 
 def chat_worker(
@@ -85,39 +87,13 @@ async def _chat_worker(
 
     await asyncio.gather(*(join(p, r) for p in pairs for r in ("agent", "customer")))
     results.connected = len(sides)
-    conn.send(("connected", results.connected, results.failed, results.first_error))
-
-    command = await loop.run_in_executor(None, conn.recv)
-    if command[0] != "go":
-        return
-    duration_s: float = command[1]
-    interval_s: float = command[2]  # each side sends one message per interval_s
 
     # client_id -> (monotonic send time, sender role); both sides of a pair live in this process.
     in_flight: dict[str, tuple[float, str]] = {}
-    cpu_start = time.process_time()
-    start = loop.time() + 0.2
-    start_monotonic = time.monotonic() + 0.2
-    end = start + duration_s
+    start = end = float("inf")  # set on "go"; the receivers run before it
+    start_monotonic = 0.0
     all_delivered = asyncio.Event()
     sending_done = False
-
-    async def send_loop(side: ChatSide, phase: float) -> None:
-        at = start + phase
-        prefix = f"{side.pair.index}{side.role[0]}"
-        while at < end:
-            await asyncio.sleep(at - loop.time())
-            client_id = f"{prefix}{side.sent}"
-            message = {"type": "send_chat", "client_id": client_id, "text": f"bench {client_id}"}
-            in_flight[client_id] = (time.monotonic(), side.role)
-            try:
-                await side.ws.send(json.dumps(message))
-            except ConnectionClosed:
-                results.closed_early += 1
-                del in_flight[client_id]
-                return
-            side.sent += 1
-            at += interval_s
 
     async def receive_loop(side: ChatSide) -> None:
         try:
@@ -149,6 +125,39 @@ async def _chat_worker(
         if loop.time() < end:
             results.closed_early += 1
 
+    # The receivers run from here on, so each socket's frames of the joins (welcome,
+    # participant_joined, ...) are read while the relay settles. Read on "go", with the
+    # schedule's start fixed before the tasks were made, they held the first sends back: at
+    # 9,950 sessions ~1,600 of them (~0.8 s of the schedule) reached the relay as one burst,
+    # the first third's p99 of ~500 ms (docs/performance.md, "Quiet machine").
+    receivers = [asyncio.create_task(receive_loop(side)) for side in sides]
+    conn.send(("connected", results.connected, results.failed, results.first_error))
+
+    command = await loop.run_in_executor(None, conn.recv)
+    if command[0] != "go":
+        return
+    duration_s: float = command[1]
+    interval_s: float = command[2]  # each side sends one message per interval_s
+    cpu_start = time.process_time()
+
+    async def send_loop(side: ChatSide, phase: float) -> None:
+        at = start + phase
+        prefix = f"{side.pair.index}{side.role[0]}"
+        while at < end:
+            await asyncio.sleep(at - loop.time())
+            results.send_late_ms.append(max(0.0, loop.time() - at) * 1000)
+            client_id = f"{prefix}{side.sent}"
+            message = {"type": "send_chat", "client_id": client_id, "text": f"bench {client_id}"}
+            in_flight[client_id] = (time.monotonic(), side.role)
+            try:
+                await side.ws.send(json.dumps(message))
+            except ConnectionClosed:
+                results.closed_early += 1
+                del in_flight[client_id]
+                return
+            side.sent += 1
+            at += interval_s
+
     async def probe_loop(ws: ClientConnection) -> None:
         # A pong is written by the socket's reader greenlet, without the chat path: its delay
         # is how long the relay's event loop takes to get round to a socket.
@@ -172,15 +181,21 @@ async def _chat_worker(
 
     # Spread the sends evenly over each interval, so the load is 2N/interval messages/s, not
     # bursts.
+    # The tasks are made in the order of their phase: each takes its first step in that order,
+    # so the earliest sends are scheduled first instead of waiting behind 10,000 first steps.
     count = max(len(sides), 1)
-    senders = [
-        asyncio.create_task(send_loop(side, interval_s * ((i * 7919 + seed) % count) / count))
-        for i, side in enumerate(sides)
-    ]
-    receivers = [asyncio.create_task(receive_loop(side)) for side in sides]
+    phases = sorted(
+        (interval_s * ((i * 7919 + seed) % count) / count, i) for i in range(len(sides))
+    )
+    senders = [asyncio.create_task(send_loop(sides[i], phase)) for phase, i in phases]
     if sides and seed == 0:
         senders.append(asyncio.create_task(probe_loop(sides[0].ws)))
     senders.append(asyncio.create_task(lag_loop()))
+    # The schedule starts once the tasks exist (their first steps run after this, before it):
+    # 10,000 task creations take tens of milliseconds.
+    start = loop.time() + START_LEAD_S
+    start_monotonic = time.monotonic() + START_LEAD_S
+    end = start + duration_s
     await asyncio.gather(*senders)
     sending_done = True
     if in_flight:
