@@ -69,7 +69,12 @@ from scripts.stream_bench.pipeline_costs import format_costs, pipeline_costs  # 
 from scripts.stream_bench.report import format_table, machine_description  # noqa: E402
 from scripts.stream_bench.throttled_proxy import ThrottledProxy  # noqa: E402
 from scripts.stream_bench.video_costs import format_video_costs, video_costs  # noqa: E402
-from scripts.stream_bench.viewer_page import VIEWER_HTML, VIEWER_JS  # noqa: E402
+from scripts.stream_bench.viewer_page import (  # noqa: E402
+    CHROMIUM_ARGS,
+    CHROMIUM_PATH,
+    VIEWER_HTML,
+    VIEWER_JS,
+)
 from tests.support.api import Api  # noqa: E402
 from tests.support.relay import DEFAULT_AGENTS, RelayProcess, add_agent  # noqa: E402
 from tests.support.x11_paint import add_local_xauth_entry  # noqa: E402
@@ -80,14 +85,6 @@ logger = logging.getLogger("bench_stream")
 WARMUP_S = 2.0
 THROTTLE_BYTES_PER_S = 125_000  # ~1 Mbit/s
 CPU_THROTTLE = 4  # a phone-sized viewer: DevTools' 4x CPU slowdown
-CHROMIUM_PATH = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    # Background pages must not be throttled: every viewer is a page of its own.
-    "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-    "--disable-backgrounding-occluded-windows",
-]  # fmt: skip
 
 
 # -- one case ---------------------------------------------------------------------------------

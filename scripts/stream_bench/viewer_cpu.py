@@ -38,14 +38,9 @@ from typing import Any
 
 import psutil
 
+from scripts.stream_bench.viewer_page import CHROMIUM_ARGS, CHROMIUM_PATH
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_PATH = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-    "--disable-backgrounding-occluded-windows",
-]  # fmt: skip
 VARIANTS = ("parse", "decode", "paint", "paint-hidden")
 PROCESS_KINDS = ("renderer", "gpu", "browser", "other")
 

@@ -11,6 +11,16 @@ scales it); a region frame painted where it is first draws its last picture into
 
 from __future__ import annotations
 
+# How the benchmarks launch Debian's Chromium for their viewers (bench_stream.py, viewer_cpu.py).
+CHROMIUM_PATH = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # Background pages must not be throttled: every viewer is a page of its own.
+    "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+]  # fmt: skip
+
 VIEWER_HTML = """<!doctype html><html><body style="margin:0;background:#000">
 <div id="stage" style="position:relative">
 <canvas id="screen" width="1920" height="1080" style="width:100%;display:block"></canvas></div>
