@@ -151,7 +151,10 @@ def test_a_recorded_presentation_with_a_call_in_the_real_app(
                   f"loudest 0.5 s {loudest:.3f} RMS, {path.stat().st_size} bytes")  # fmt: skip
 
             # The app's list shows the recording (in Korean now: the chat window chose it).
-            main.evaluate("location.reload()")
+            # Wait for the new document: the old one's Settings button could be found, then
+            # gone when clicked (a loaded run).
+            main.evaluate("window.__beforeReload = true; location.reload()")
+            main.wait_for("!window.__beforeReload && document.readyState === 'complete'")
             open_recordings(main)
             main.wait_for(
                 f"document.querySelectorAll('{by_test_id('recording-row')}').length === 1"
