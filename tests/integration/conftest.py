@@ -20,7 +20,8 @@ from suite.agent.app.presentations import Presentations
 from suite.agent.app.settings import LocalSettings
 from tests.support.conversation import Conversation, start_conversation
 from tests.support.local_api import SECRET, LocalClient, RecordingDesktop
-from tests.support.relay import ALICE
+from tests.support.relay import ALICE, RelayProcess
+from tests.support.smtp_server import SmtpServer, mail_relay_process
 from tests.support.x11_paint import add_local_xauth_entry
 from tests.support.xvfb import Xvfb
 
@@ -61,3 +62,19 @@ def app(tmp_path, display, relay) -> Iterator[tuple[LocalClient, Presentations, 
     presentations.stop_all()
     server.stop()
     settings.close()
+
+
+# The mail tests' SMTP server and relay, one of each per module.
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def mail_relay(smtp, tmp_path_factory, relay_backend) -> Iterator[RelayProcess]:
+    """One relay for the module, sending through ``smtp``, retrying after 0.3 s (on the
+    run's ``--relay-store`` and ``--relay-hub``)."""
+    work = tmp_path_factory.mktemp("mail-relay")
+    with mail_relay_process(smtp, work, *relay_backend()) as relay:
+        yield relay

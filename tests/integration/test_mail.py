@@ -6,36 +6,18 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
 
 import psutil
 import pytest
 
 from tests.support.api import Api
 from tests.support.ports import free_port
-from tests.support.relay import ALICE, ROOT, RelayProcess
+from tests.support.relay import ALICE, ROOT
 from tests.support.smtp_server import (
-    SmtpServer,
     invite,
-    mail_relay_process,
     wait_mail_state,
 )
 from tests.support.waiting import wait_until
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def mail_relay(smtp, tmp_path_factory, relay_backend) -> Iterator[RelayProcess]:
-    """One relay for the module, sending through ``smtp``, retrying after 0.3 s (on the
-    run's ``--relay-store`` and ``--relay-hub``)."""
-    work = tmp_path_factory.mktemp("mail-relay")
-    with mail_relay_process(smtp, work, *relay_backend()) as relay:
-        yield relay
 
 
 @pytest.fixture

@@ -19,15 +19,8 @@ from relay_server.reservations.model import (
 )
 from relay_server.reservations.reminder_loop import REMINDER_DONE_S, REMINDER_LEASE_S
 from tests.support.reservation_mail import MINUTE, RELAY_URL, MailChain, reservation, utc
-from tests.support.smtp_server import SmtpServer
 
 START = utc(2026, 3, 29, 0, 30)  # 01:30 in Berlin, the night the clocks go forward
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ mails, and a refused invitation closing its link (A11, C3)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from icalendar import Calendar
 
 from tests.support.api import Api
@@ -16,25 +14,8 @@ from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
 from tests.support.reservations import book, meeting, upload_material, wall_clock_in
 from tests.support.smtp_server import (
     RETRY_ARGS,
-    SmtpServer,
-    mail_relay_process,
 )
 from tests.support.waiting import wait_until
-
-
-@pytest.fixture(scope="module")
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def mail_relay(smtp, tmp_path_factory, relay_backend) -> Iterator[RelayProcess]:
-    """One relay for the module, sending through ``smtp``, retrying after 0.3 s (on the
-    run's ``--relay-store`` and ``--relay-hub``)."""
-    work = tmp_path_factory.mktemp("mail-relay")
-    with mail_relay_process(smtp, work, *relay_backend()) as relay:
-        yield relay
 
 
 def test_reservation_invitation_preview_shows_what_an_invitee_receives(mail_relay):
