@@ -221,7 +221,7 @@ def measure(
         cdp = context.new_cdp_session(page)
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
     page.goto(url)
-    page.wait_for_function("window.stats && window.stats.ready", timeout=30000)
+    page.wait_for_function("() => window.stats && window.stats.ready", timeout=30000)
     time.sleep(2.0)  # warm up: the first key frame, the decoder's threads
     before_cpu, before = _cpu_by_kind(), page.evaluate("({...window.stats})")
     started = time.monotonic()

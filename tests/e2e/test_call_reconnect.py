@@ -87,7 +87,7 @@ def test_a_reload_or_a_dropped_socket_keeps_the_call(open_ui: PageFactory) -> No
     by_id(agent, "call-hangup").click()
     wait_call(customer, "call.phase === 'ended' && call.localTracks.length === 0")
     customer.reload()  # an ended call is not taken up again
-    customer.wait_for_function("window.__rsTest.state().status === 'online'")
+    customer.wait_for_function("() => window.__rsTest.state().status === 'online'")
     wait_call(customer, "call.held === null && call.localTracks.length === 0")
 
 

@@ -231,7 +231,7 @@ def test_no_path_at_all_tries_the_relay_then_says_the_call_could_not_connect(
             page.clock.run_for(RELAY_FALLBACK_MS)
         for page in (agent, customer):
             page.wait_for_function(
-                f"window.__statusLines.includes({json.dumps(TRYING_THROUGH_THE_RELAY)})"
+                f"() => window.__statusLines.includes({json.dumps(TRYING_THROUGH_THE_RELAY)})"
             )
             page.clock.run_for(GIVE_UP_MS)
         for page in (agent, customer):

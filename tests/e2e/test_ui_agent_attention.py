@@ -100,7 +100,7 @@ def record(page: Page) -> dict:
 
 def wait_for_calls(page: Page, count: int) -> list[dict]:
     """Wait until the page has handled `count` attention events; returns their log."""
-    page.wait_for_function(f"window.__rsTest.attention().length >= {count}")
+    page.wait_for_function(f"() => window.__rsTest.attention().length >= {count}")
     return page.evaluate("window.__rsTest.attention()")
 
 
@@ -112,7 +112,7 @@ def test_join_and_message_in_the_background_notify_and_sound(browser, relay, pag
     agent.evaluate("window.__setBackground(true)")
 
     customer = open_customer(browser, relay, pages, code)
-    agent.wait_for_function("window.__attentionRecord.notifications.length >= 1")
+    agent.wait_for_function("() => window.__attentionRecord.notifications.length >= 1")
     first = record(agent)
     assert first["notifications"] == [
         {"title": "Chris Park joined", "body": "Your customer is in the chat.",
@@ -122,7 +122,7 @@ def test_join_and_message_in_the_background_notify_and_sound(browser, relay, pag
     assert first["tones"] == 2  # the join's two rising notes
 
     send_chat(customer, "Can we talk price?")
-    agent.wait_for_function("window.__attentionRecord.notifications.length >= 2")
+    agent.wait_for_function("() => window.__attentionRecord.notifications.length >= 2")
     second = record(agent)
     assert second["notifications"][1]["title"] == "New message from Chris Park"
     assert second["notifications"][1]["body"] == "Can we talk price?"
@@ -183,12 +183,12 @@ def test_a_knock_in_the_background_notifies_and_sounds(browser, relay, pages):
     join = {"icon": icon, "name": "Dana Lee"}
     status, body, _ = Api(relay.url).request("POST", "/api/join", join)
     assert status == 202 and body["status"] == "knocking", body
-    agent.wait_for_function("window.__attentionRecord.notifications.length >= 1")
+    agent.wait_for_function("() => window.__attentionRecord.notifications.length >= 1")
     [knock] = record(agent)["notifications"]
     assert knock["title"] == "Dana Lee is asking to join"
     assert knock["body"] == "Open the chat to let them in or refuse."
     # The chime starts once the audio context resumed: it may follow the notification.
-    agent.wait_for_function("window.__attentionRecord.tones >= 2")
+    agent.wait_for_function("() => window.__attentionRecord.tones >= 2")
     assert record(agent)["tones"] == 2
     expect(agent.locator("#knock-list")).to_contain_text("Dana Lee")
     log = wait_for_calls(agent, 1)
