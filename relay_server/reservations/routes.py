@@ -19,6 +19,7 @@ from gevent.event import Event
 from relay_server.accounts.registry import Principal
 from relay_server.errors import Refused
 from relay_server.reservations import rules
+from relay_server.reservations.meeting_links import MeetingLinks
 from relay_server.reservations.service import Reservations
 from relay_server.web.authorization import bearer_principal
 from relay_server.web.http_bodies import json_body, json_route
@@ -37,6 +38,7 @@ def install_reservation_routes(
     """Add the reservation and meeting-link API to the relay's Bottle ``app``."""
     relay = reservations.relay
     route = json_route()
+    links = MeetingLinks(reservations)
     waiters: dict[str, Event] = {}  # reservation id -> the event its waiting pages wait on
 
     def link_changed(reservation_id: str) -> None:
@@ -133,13 +135,13 @@ def install_reservation_routes(
             wait_s = min(float(bottle.request.query.get("wait_s") or 0), MAX_MEETING_WAIT_S)
         except ValueError:
             raise Refused("bad_request", "'wait_s' must be a number of seconds") from None
-        reservation_id = reservations.waiting(secret, clock()) if wait_s > 0 else None
+        reservation_id = links.waiting(secret, clock()) if wait_s > 0 else None
         if reservation_id is not None:
             event = waiters.setdefault(reservation_id, Event())
             event.wait(timeout=wait_s)
-        return reservations.meeting(secret, clock())
+        return links.meeting(secret, clock())
 
     @app.post("/api/meetings/<secret>/join")
     @route
     def join_meeting(secret: str):
-        return reservations.join_meeting(secret_of(secret), clock())
+        return links.join_meeting(secret_of(secret), clock())

@@ -4,7 +4,8 @@
 survive a restart), their material files in ``<data>/reservation_materials/`` (until the
 meeting is done or cancelled), and opens one through the :class:`Relay` (a support session in
 the waiting state, the materials in its file list from the start). Invitees' links are
-``<relay>/?meet=<secret>`` (:func:`meeting_url`); :meth:`join_meeting` seats their holder.
+``<relay>/?meet=<secret>`` (:func:`meeting_url`); meeting_links.py answers their pages and
+seats their holder.
 
 The materials' mail: invitees hear of material files added to or removed from a reservation
 they were invited to (the mails list the files) in one "updated" mail per save, not one per
@@ -48,8 +49,6 @@ from relay_server.reservations.model import (
     ReservationStatus,
 )
 from relay_server.sessions.relay import Relay
-from relay_server.sessions.seats import JOIN_MESSAGES
-from relay_server.sessions.supports import JoinError
 from suite.protocol import SessionReservation
 
 logger = logging.getLogger(__name__)
@@ -59,20 +58,6 @@ SECRET_BYTES = 24  # 192 bits, as the personal links (at least 128)
 MATERIALS_QUIET_S = 60.0  # a file change without an edit is mailed after this quiet time
 
 OnChange = Callable[[Reservation, ReservationChange, Reservation | None], None]
-
-_LINK_REFUSALS = {
-    rules.LinkState.EARLY: ("meeting_not_open", "The meeting has not started yet."),
-    rules.LinkState.WAITING: ("meeting_not_open", "The agent has not opened the meeting yet."),
-    rules.LinkState.LATE: ("meeting_missed", "This meeting's time has passed."),
-    rules.LinkState.OVER: ("meeting_over", "This meeting has ended."),
-    rules.LinkState.CANCELLED: ("meeting_cancelled", "This meeting was cancelled."),
-    rules.LinkState.USED: ("meeting_link_used", "This invitation link has already been used."),
-    rules.LinkState.REVOKED: ("meeting_link_revoked", "This invitation was withdrawn."),
-}
-
-
-# What the invitee's page shows of the agent (GET /api/meetings/<secret>).
-MEETING_AGENT_FIELDS = ("name", "title", "company", "photo_url", "email", "phone")
 
 
 def meeting_url(relay_url: str, invitee: Invitee) -> str:
@@ -153,7 +138,7 @@ class Reservations:
             created_at=now,
             updated_at=now,
         )
-        self._save(reservation)
+        self.save(reservation)
         self.on_change(reservation, ReservationChange.CREATED, None)
         return reservation
 
@@ -202,11 +187,11 @@ class Reservations:
         core = ("title", "start_utc", "duration_minutes", "time_zone", "agenda")
         told_core = any(getattr(previous, f) != getattr(reservation, f) for f in core)
         if not files_changed and not told_core and not added and not removed:
-            self._save(reservation)  # only the note of files changed and changed back
+            self.save(reservation)  # only the note of files changed and changed back
             return reservation
         reservation.sequence += 1
         reservation.updated_at = now
-        self._save(reservation)
+        self.save(reservation)
         self.link_changed(reservation.id)
         if told_core or files_changed:
             self.on_change(reservation, changed, told)
@@ -257,7 +242,7 @@ class Reservations:
                 return False
             invitee.undelivered = True
             assert reservation is not None
-            self._save(reservation)
+            self.save(reservation)
             self.link_changed(reservation.id)
             return True
         return False
@@ -360,7 +345,7 @@ class Reservations:
         self._note_files_heard(reservation, now)
         reservation.materials.append(material)
         reservation.updated_at = now
-        self._save(reservation)
+        self.save(reservation)
         self._flush_later(reservation.id, now)
         return material
 
@@ -376,7 +361,7 @@ class Reservations:
         self._note_files_heard(reservation, now)
         reservation.materials = kept
         reservation.updated_at = now
-        self._save(reservation)
+        self.save(reservation)
         self._flush_later(reservation.id, now)
         self.materials.delete(file_id)
         return reservation
@@ -390,7 +375,7 @@ class Reservations:
             return False
         if reservation.status is not ReservationStatus.SCHEDULED:
             reservation.materials_heard = None  # opened or over: nothing more to mail
-            self._save(reservation)
+            self.save(reservation)
             return False
         if now - reservation.materials_changed_at < self.materials_quiet_s:
             self._flush_later(reservation_id, reservation.materials_changed_at)
@@ -399,11 +384,11 @@ class Reservations:
         told.materials = reservation.materials_heard
         reservation.materials_heard = None
         if _file_ids(told) == _file_ids(reservation):  # changed and changed back
-            self._save(reservation)
+            self.save(reservation)
             return False
         reservation.sequence += 1
         reservation.updated_at = now
-        self._save(reservation)
+        self.save(reservation)
         self.link_changed(reservation.id)
         self.on_change(reservation, ReservationChange.UPDATED, told)
         return True
@@ -453,7 +438,7 @@ class Reservations:
         reservation.status = ReservationStatus.OPEN
         reservation.session_id = session.id
         reservation.updated_at = now
-        self._save(reservation)
+        self.save(reservation)
         self.link_changed(reservation.id)
         logger.info("reservation opened", extra={"session_id": session.id})
         return {"reservation": self.view(reservation, relay_url), "support": support}
@@ -484,7 +469,7 @@ class Reservations:
                 else:
                     reservation.status = ReservationStatus.SCHEDULED
                     reservation.session_id = ""
-                    self._save(reservation)
+                    self.save(reservation)
                     self.link_changed(reservation.id)
                 return
 
@@ -492,7 +477,7 @@ class Reservations:
         """Done or cancelled: stored, materials deleted, waiting pages told."""
         reservation.status = status
         reservation.materials_heard = None  # nothing more to mail about its files
-        self._save(reservation)
+        self.save(reservation)
         for material in reservation.materials:
             self.materials.delete(material.file_id)
         self.link_changed(reservation.id)
@@ -506,67 +491,6 @@ class Reservations:
             if invitee.link_secret == secret:
                 return reservation, invitee  # type: ignore[return-value]
         raise Refused("meeting_not_found", "This invitation link is not valid.")
-
-    def meeting(self, secret: str, now: float) -> dict[str, Any]:
-        """What an invitee's page shows: the agent, the meeting and the link's state."""
-        reservation, invitee = self.by_secret(secret)
-        account = self.relay.accounts.get(reservation.agent_id)
-        agent = self.relay.profile(account) if account else {"name": reservation.agent_id}
-        opens_at, closes_at = rules.open_window(reservation)
-        return {
-            "meeting": {
-                "title": reservation.title,
-                "start_utc": reservation.start_utc.isoformat(),
-                "end_utc": reservation.end_utc.isoformat(),
-                "duration_minutes": reservation.duration_minutes,
-                "time_zone": reservation.time_zone,
-                "agenda": reservation.agenda,
-                "materials": [{"name": m.name, "size": m.size} for m in reservation.materials],
-                # e-mail and phone: the invitee's way to reach the agent when the link no
-                # longer leads in (cancelled, used, missed, withdrawn).
-                "agent": {k: agent.get(k, "") for k in MEETING_AGENT_FIELDS},
-                "opens_at": opens_at,
-                "closes_at": closes_at,
-                "state": str(rules.link_state(reservation, invitee, now)),
-            },
-            "invitee": {"name": invitee.name, "language": invitee.language},
-            "now": now,
-        }
-
-    def waiting(self, secret: str, now: float) -> str | None:
-        """The reservation id to wait on while the link's page may still change, else None."""
-        reservation, invitee = self.by_secret(secret)
-        state = rules.link_state(reservation, invitee, now)
-        waits = state in (rules.LinkState.EARLY, rules.LinkState.WAITING)
-        return reservation.id if waits else None
-
-    def join_meeting(self, secret: str, now: float) -> dict[str, Any]:
-        """The invitee takes its one seat in the opened meeting (no code, no knock).
-
-        Raises:
-            Refused: ``meeting_not_found``, ``meeting_not_open``, ``meeting_missed``,
-                ``meeting_over``, ``meeting_cancelled``, ``meeting_link_used``,
-                ``meeting_link_revoked``, ``session_full``.
-        """
-        reservation, invitee = self.by_secret(secret)
-        state = rules.link_state(reservation, invitee, now)
-        session = self.relay.directory.sessions.get(reservation.session_id)
-        if state is rules.LinkState.OPEN and session is None:
-            state = rules.LinkState.OVER
-        if state is not rules.LinkState.OPEN:
-            raise Refused(*_LINK_REFUSALS[state])
-        assert session is not None
-        name = invitee.name or invitee.email.split("@")[0]
-        try:
-            customer = self.relay.directory.join_invited(
-                session, name, now, self.relay.options.customers_per_session
-            )
-        except JoinError as error:
-            raise Refused(str(error.problem), JOIN_MESSAGES[str(error.problem)]) from None
-        invitee.joined_at = now
-        self._save(reservation, durable=False)  # _joined waits for the store
-        # One conversation for everyone invited: from the meeting's start, materials first.
-        return self.relay._joined(session, customer, now, since_id=0)
 
     # -- the store ---------------------------------------------------------------------------
 
@@ -596,7 +520,7 @@ class Reservations:
         if reservation.session_id:
             self._by_session[reservation.session_id] = reservation.id
 
-    def _save(self, reservation: Reservation, durable: bool = True) -> None:
+    def save(self, reservation: Reservation, durable: bool = True) -> None:
         self._by_id[reservation.id] = reservation
         self._index(reservation)
         record = reservation.to_record()

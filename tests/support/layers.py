@@ -259,6 +259,7 @@ DOMAIN = Layer(
         "relay_server.sessions.session_files",
         "relay_server.whiteboard.boards",
         "relay_server.reservations.service",
+        "relay_server.reservations.meeting_links",
         "relay_server.sessions.sharing",
         "relay_server.sessions.takeover",
     ),
