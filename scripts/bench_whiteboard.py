@@ -50,7 +50,10 @@ A real relay; headless Chromium as the agent page and the customer page with the
   page's thread in one frame, and by the painter's two drawing workers, in turns at DPR 1 and 2:
   wall clock and page thread's time to the pixels on screen, each worker's time, the bytes of
   the workers' canvases, and the two layers' pixels compared
-  (`scripts/whiteboard_bench/layers.py`). The other modes keep the workers off
+  (`scripts/whiteboard_bench/layers.py`); then, before and after in turns, a board opened
+  with the workers ready (white until their layer, or the board drawn small meanwhile) and
+  the 2,000 elements arriving at once on an empty board (folded here over frames, or drawn by
+  the workers): `scripts/whiteboard_bench/arrivals.py`. The other modes keep the workers off
   (`painter.offThread = false`): they compare the page's own ways.
 
     scripts/bench_whiteboard.py [--strokes 200] [--opens 12] [--json out.json] [--view-only]
@@ -72,6 +75,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from scripts.whiteboard_bench.arrivals import arrivals  # noqa: E402
 from scripts.whiteboard_bench.edits import EDITS, edits  # noqa: E402
 from scripts.whiteboard_bench.layers import layers  # noqa: E402
 from scripts.whiteboard_bench.levers import LEVERS, WORKERS, levers  # noqa: E402
@@ -356,6 +360,8 @@ def main() -> int:
                 if args.layers:
                     for name, row in layers(browser, agent, args.layers).items():
                         results[f"layer_{name}_dpr{ratio}"] = row
+                    for name, row in arrivals(browser, agent, args.layers).items():
+                        results[f"board_{name}_dpr{ratio}"] = row
                     continue
                 if args.levers:
                     for name, row in levers(browser, agent, args.levers).items():
@@ -525,6 +531,8 @@ def _report(args: argparse.Namespace, results: dict) -> int:
                     rows.append((f"full redraw {name}, DPR {ratio}: copy in", "", copy, "-"))
     for ratio in (1, 2):
         rows += _layer_rows(results, ratio)
+    for ratio in (1, 2):
+        rows += _arrival_rows(results, ratio)
     if "stroke_latency" in results:
         lat = results["stroke_latency"]
         load = f"{lat['strokes']} strokes, {args.elements} on the board"
@@ -571,6 +579,29 @@ def _layer_rows(results: dict, ratio: int) -> list[tuple[str, str, dict, str]]:
             "-",
         ),
     ]
+
+
+def _arrival_rows(results: dict, ratio: int) -> list[tuple[str, str, dict, str]]:
+    """The rows of a board opened and a board arriving at once, before and after."""
+    rows = []
+    for kind, title in (("opened", "board opened"), ("arrived", "2,000 elements arrive")):
+        for when in ("before", "after"):
+            r = results.get(f"board_{kind}_{when}_dpr{ratio}")
+            if not r:
+                continue
+            name = f"{title}, {when}, DPR {ratio}"
+            load = f"{r['frames_median']:g} frames, first shows {r['first_ink_px']} px of ink"
+            rows += [
+                (f"{name}: first frame, thread", load, r["first_thread"], "<= 16 ms"),
+                (
+                    f"{name}: every frame, thread",
+                    f"max {r['thread_max_ms']} ms",
+                    r["thread"],
+                    "<= 16 ms",
+                ),
+                (f"{name}: until whole, wall", "", r["whole"], "-"),
+            ]
+    return rows
 
 
 if __name__ == "__main__":

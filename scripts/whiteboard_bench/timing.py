@@ -26,7 +26,8 @@ def traced(browser, page, script: str, arg: dict) -> dict:
     ]
     # The loop's frames are the longest animation frame tasks (the page's own are tiny).
     tasks.sort(key=lambda e: e["dur"], reverse=True)
-    got["thread"] = [e["tdur"] / 1000 for e in tasks[: len(got["times"])]]
+    ours = sorted(tasks[: len(got["times"])], key=lambda e: e["ts"])  # in the frames' order
+    got["thread"] = [e["tdur"] / 1000 for e in ours]
     return got
 
 

@@ -20,17 +20,22 @@
 //   zoom has rested for ZOOM_SETTLE_MS, then the layer is drawn anew at the new scale;
 // - a new canvas size or pixel ratio, or a picture that arrived, redraws it all.
 // Drawing a layer anew (a board opened, a zoom that rested, a new size or ratio, an edit too
-// large to repair) is done by two workers where the engine has them (board_workers.js: a band
+// large to repair, more than PATCH_MAX_ELEMENTS elements arriving at once: a reconnect, a
+// board loaded) is done by two workers where the engine has them (board_workers.js: a band
 // each, the page copies them in) while the frames show the old layer (scaled to the new view,
-// as during the zoom, also after a resize; white when there is none); else, and for folding many elements at once,
+// as during the zoom, also after a resize; without what arrived at once) or, when there is
+// none (a board opened), the board drawn small and scaled up (quick_layer.js). Else it is
 // spread over frames here, BUILD_BUDGET_MS of drawing in each, into a second bitmap while the
-// frames show the old one or, when there is none, the part drawn so far; then the two swap. Elements that arrived in bulk (a board loaded, a reconnect) count as settled at
-// once, so they go into the layer instead of being drawn on top in every frame.
-// The result is the same pixels as a full redraw (tests/e2e/test_whiteboard_layers.py).
+// frames show the old one or, when there is none, the part drawn so far; then the two swap.
+// Elements that arrived in bulk count as settled at once, so they go into the layer (folded
+// over frames where there are no workers) instead of being drawn on top in every frame.
+// The result is the same pixels as a full redraw (tests/e2e/test_whiteboard_layers.py,
+// test_whiteboard_layer_edits.py, test_whiteboard_workers.py).
 
-import { exposedRects, mergedRects } from "./device_rects.js";
+import { blank, deviceRect, drawStrips, exposedRects, layerCanvas, mergedRects, visibleRect } from "./device_rects.js";
 import { bandRows, landBands } from "./board_workers.js";
 import { drawElements, inkBounds } from "./renderer.js";
+import { paintQuick, quickLayer } from "./quick_layer.js";
 import { Settling } from "./settling.js";
 
 export { BULK_ELEMENTS, FOLD_AFTER_MS } from "./settling.js";
@@ -42,9 +47,6 @@ export const BUILD_BUDGET_MS = 7;
 // The first guess of the drawing cost of an element (measured and corrected as it goes).
 const FIRST_MS_PER_ELEMENT = 0.02;
 const MIN_CHUNK = 8;
-// Strokes are antialiased a pixel or so past their bounds: a strip (or the view) takes in the
-// elements this many device pixels outside it, so that a strip and a full redraw agree.
-const CULL_SLACK_PX = 3;
 // An edit below the top repaints the layer where it shows unless more elements than this
 // changed, or the rectangles to repaint cover more than this share of the layer: then
 // the layer is drawn anew (over frames), which costs about the same.
@@ -58,15 +60,6 @@ export function sharedPrefix(cached, live) {
   let i = 0;
   while (i < end && cached[i] === live[i]) i += 1;
   return i;
-}
-
-/** A canvas for the layer: an OffscreenCanvas where the engine has one. */
-function layerCanvas(width, height) {
-  if (typeof OffscreenCanvas === "function") return new OffscreenCanvas(width, height);
-  const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
-  return canvas;
 }
 
 export class BoardPainter {
@@ -93,6 +86,8 @@ export class BoardPainter {
     // A BoardWorkers (board_workers.js): new layers drawn off this thread; null: drawn here.
     this.workers = null;
     this.offThread = true; // false: new layers drawn here even with workers (tests, benchmark)
+    this.bulkOffThread = true; // false: elements arriving at once are folded here (benchmark)
+    this.quick = true; // false: white while the workers draw a board's first layer (benchmark)
     this.stats = { full: 0, layered: 0, rebuilt: 0, shifted: 0, scaled: 0, building: 0, patched: 0, offThread: 0 };
     this._stale = false;
     this._folding = false;
@@ -145,13 +140,13 @@ export class BoardPainter {
     const tx = Math.round(-view.x * scale);
     const ty = Math.round(-view.y * scale);
     const transform = [scale, 0, 0, scale, tx, ty];
-    const visible = this._visible(transform, 0, 0, width, height);
+    const visible = visibleRect(transform, 0, 0, width, height);
     const ctx = this.canvas.getContext("2d");
     const frame = { shown, overlay, view: `${view.x},${view.y},${view.zoom}@${ratio}:${width}x${height}` };
     const mapped = this._mappedFrame;
     this._mappedFrame = null;
     if (!this.enabled) {
-      this._blank(ctx);
+      blank(ctx);
       ctx.setTransform(...transform);
       drawElements(ctx, shown, images, visible);
       this.stats.full += 1;
@@ -190,8 +185,12 @@ export class BoardPainter {
     }
     const dx = intact ? tx - at.tx : 0;
     const dy = intact ? ty - at.ty : 0;
-    if (!intact || at.scale !== scale || Math.abs(dx) >= width || Math.abs(dy) >= height) {
-      if (this.offThread && this.workers?.ready) {
+    // Many elements that arrived at once (a reconnect, a board loaded) are drawn by the
+    // workers with the rest, not folded here over frames.
+    const arrived = this._bulk && this.bulkOffThread && settled - k > PATCH_MAX_ELEMENTS;
+    const workers = this.offThread && this.workers?.ready;
+    if (!intact || at.scale !== scale || Math.abs(dx) >= width || Math.abs(dy) >= height || (arrived && workers)) {
+      if (workers) {
         this._stale = false;
         this.build = this._startOffThread(key, transform, shown.slice(0, settled), images);
         return this._paintPreview(ctx, shown, settled, transform, images, ratio, frame, mapped);
@@ -215,7 +214,7 @@ export class BoardPainter {
         }
         this.key = key;
         const layer = this.layer.getContext("2d");
-        this._blank(layer);
+        blank(layer);
         layer.setTransform(...transform);
         drawElements(layer, shown.slice(0, k), images, visible);
         this.cached = shown.slice(0, k);
@@ -277,59 +276,18 @@ export class BoardPainter {
     const rects = [];
     let area = 0;
     for (const element of differ) {
-      const rect = this._deviceRect(inkBounds(element), transform, width, height);
+      const rect = deviceRect(inkBounds(element), transform, width, height);
       if (!rect) continue; // wholly outside the layer
       rects.push(rect);
       area += rect[2] * rect[3];
     }
     if (area > width * height * PATCH_MAX_SHARE) return false;
     const merged = mergedRects(rects, PATCH_MAX_RECTS);
-    this._drawStrips(this.layer.getContext("2d"), merged, held, transform, images);
+    drawStrips(this.layer.getContext("2d"), merged, held, transform, images);
     this.cached = held;
     this.lastPatch = { elements: differ.length, rects: merged, area };
     this.stats.patched += 1;
     return true;
-  }
-
-  /** The whole device pixels under the board rectangle `box` for `transform`, with
-   * CULL_SLACK_PX around it (antialiasing), clipped to the layer: [x, y, w, h] or null. */
-  _deviceRect(box, transform, width, height) {
-    const [scale, , , , tx, ty] = transform;
-    const slack = CULL_SLACK_PX;
-    const x0 = Math.max(0, Math.floor(box[0] * scale + tx) - slack);
-    const y0 = Math.max(0, Math.floor(box[1] * scale + ty) - slack);
-    const x1 = Math.min(width, Math.ceil(box[2] * scale + tx) + slack);
-    const y1 = Math.min(height, Math.ceil(box[3] * scale + ty) + slack);
-    return x1 > x0 && y1 > y0 ? [x0, y0, x1 - x0, y1 - y0] : null;
-  }
-
-  /** The board rectangle [left, top, right, bottom] under the device-pixel rectangle
-   * (x, y, w, h) for `transform`, with CULL_SLACK_PX around it. */
-  _visible(transform, x, y, w, h) {
-    const [scale, , , , tx, ty] = transform;
-    const slack = CULL_SLACK_PX;
-    return [
-      (x - slack - tx) / scale,
-      (y - slack - ty) / scale,
-      (x + w + slack - tx) / scale,
-      (y + h + slack - ty) / scale,
-    ];
-  }
-
-  /** Draw the layer's elements in the device-pixel rectangles `rects` of `ctx`, clipped. */
-  _drawStrips(ctx, rects, elements, transform, images) {
-    for (const [x, y, w, h] of rects) {
-      ctx.save();
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.fillStyle = "#ffffff";
-      ctx.fillRect(x, y, w, h);
-      ctx.beginPath();
-      ctx.rect(x, y, w, h);
-      ctx.clip();
-      ctx.setTransform(...transform);
-      drawElements(ctx, elements, images, this._visible(transform, x, y, w, h));
-      ctx.restore();
-    }
   }
 
   /** A pan: the layer moves by (dx, dy) whole device pixels; what came into view is drawn. */
@@ -340,7 +298,7 @@ export class BoardPainter {
     spare.setTransform(1, 0, 0, 1, 0, 0);
     spare.drawImage(this.layer, dx, dy);
     const rects = exposedRects(dx, dy, dx + width, dy + height, width, height);
-    this._drawStrips(spare, rects, this.cached, transform, images);
+    drawStrips(spare, rects, this.cached, transform, images);
     [this.layer, this.spare] = [this.spare, this.layer];
     this.at = { scale: transform[0], tx: transform[4], ty: transform[5] };
     this.stats.shifted += 1;
@@ -367,7 +325,7 @@ export class BoardPainter {
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(this.layer, x0, y0, this.layer.width * f, this.layer.height * f);
     const rects = exposedRects(...cover, width, height);
-    this._drawStrips(ctx, rects, this.cached, transform, images);
+    drawStrips(ctx, rects, this.cached, transform, images);
   }
 
   /** A frame during a zoom: the layer scaled, the margins that came into view drawn sharp,
@@ -376,7 +334,7 @@ export class BoardPainter {
     const { width, height } = this.canvas;
     this._paintMapped(ctx, transform, images);
     ctx.setTransform(...transform);
-    drawElements(ctx, shown.slice(k), images, this._visible(transform, 0, 0, width, height));
+    drawElements(ctx, shown.slice(k), images, visibleRect(transform, 0, 0, width, height));
     this.stats.scaled += 1;
     // The zoom rests when the view stops changing (a frame for an edit does not count).
     const viewKey = transform.join(",");
@@ -407,7 +365,7 @@ export class BoardPainter {
     let canvas = this.spare;
     this.spare = null;
     if (!canvas || canvas.width !== width || canvas.height !== height) canvas = layerCanvas(width, height);
-    this._blank(canvas.getContext("2d"));
+    blank(canvas.getContext("2d"));
     const [scale, , , , tx, ty] = transform;
     return { canvas, key, transform, visible, at: { scale, tx, ty }, drawn: [], frames: 0, started: performance.now() };
   }
@@ -418,7 +376,7 @@ export class BoardPainter {
     if (b.offThread) return this._land(b);
     if (sharedPrefix(b.drawn, shown) < b.drawn.length) {
       // An element it holds changed or went: start again.
-      this._blank(b.canvas.getContext("2d"));
+      blank(b.canvas.getContext("2d"));
       b.drawn = [];
     }
     const end = this._drawBudgeted(b.canvas, shown, b.drawn.length, settled, b.transform, b.visible, images);
@@ -466,7 +424,7 @@ export class BoardPainter {
       // An intact old layer: everything above it on top, as in the frames of a zoom (a stale
       // one, after an edit deep in the order, shows the old state for these few frames).
       const k = sharedPrefix(this.cached, shown);
-      if (k === this.cached.length) top = k;
+      if (k === this.cached.length) top = this._bulk ? Math.max(k, settled) : k;
       const now = { ...frame, layer: this.layer, at: this.at, top };
       this._mappedFrame = now;
       const same = mapped && Object.keys(now).every((name) => now[name] === mapped[name]);
@@ -475,10 +433,15 @@ export class BoardPainter {
     } else if (b.canvas) {
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.drawImage(b.canvas, 0, 0);
-    } else this._blank(ctx); // the workers' layer is on its way; there is no old one
+    } else if (this.quick) {
+      // The workers' layer is on its way and there is no old one (a board opened): the board
+      // drawn small, once, scaled up.
+      b.quick ??= quickLayer(shown.slice(0, settled), images, transform, width, height, ratio);
+      paintQuick(ctx, b.quick);
+    } else blank(ctx);
 
     ctx.setTransform(...transform);
-    drawElements(ctx, shown.slice(top), images, this._visible(transform, 0, 0, width, height));
+    drawElements(ctx, shown.slice(top), images, visibleRect(transform, 0, 0, width, height));
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     return ctx;
   }
@@ -527,7 +490,7 @@ export class BoardPainter {
     const edges = bandRows(drawn, transform, width, height, this.workers.workers.length);
     const bands = edges.slice(1).map((y1, i) => ({
       rows: [edges[i], y1],
-      visible: this._visible(transform, 0, edges[i], width, y1 - edges[i]),
+      visible: visibleRect(transform, 0, edges[i], width, y1 - edges[i]),
     }));
     this.workers.render({ elements: drawn, pictures: images, width, height, transform, bands }, (parts) => {
       if (this.build !== b) {
@@ -585,12 +548,6 @@ export class BoardPainter {
       this.redraw();
     } else this._bulk = false;
     return k;
-  }
-
-  _blank(ctx) {
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   }
 
   destroy() {

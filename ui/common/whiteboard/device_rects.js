@@ -1,5 +1,70 @@
 // Rectangles of device pixels [x, y, w, h] for the whiteboard's painter (board_painter.js):
-// what a pan uncovers, and what an edit below the top repaints.
+// what a pan uncovers, and what an edit below the top repaints; the board rectangle a strip
+// (or a worker's band) culls to, and the strips drawn anew, clipped.
+
+import { drawElements } from "./renderer.js";
+
+// Strokes are antialiased a pixel or so past their bounds: a strip (or the view) takes in the
+// elements this many device pixels outside it, so that a strip and a full redraw agree.
+export const CULL_SLACK_PX = 3;
+
+/** A canvas for a layer: an OffscreenCanvas where the engine has one. */
+export function layerCanvas(width, height) {
+  if (typeof OffscreenCanvas === "function") return new OffscreenCanvas(width, height);
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  return canvas;
+}
+
+/** Paint the whole of `ctx`'s canvas white. */
+export function blank(ctx) {
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+}
+
+/** The whole device pixels under the board rectangle `box` for `transform`, with
+ * CULL_SLACK_PX around it (antialiasing), clipped to width x height: [x, y, w, h] or null. */
+export function deviceRect(box, transform, width, height) {
+  const [scale, , , , tx, ty] = transform;
+  const slack = CULL_SLACK_PX;
+  const x0 = Math.max(0, Math.floor(box[0] * scale + tx) - slack);
+  const y0 = Math.max(0, Math.floor(box[1] * scale + ty) - slack);
+  const x1 = Math.min(width, Math.ceil(box[2] * scale + tx) + slack);
+  const y1 = Math.min(height, Math.ceil(box[3] * scale + ty) + slack);
+  return x1 > x0 && y1 > y0 ? [x0, y0, x1 - x0, y1 - y0] : null;
+}
+
+/** The board rectangle [left, top, right, bottom] under the device-pixel rectangle
+ * (x, y, w, h) for `transform`, with CULL_SLACK_PX around it. */
+export function visibleRect(transform, x, y, w, h) {
+  const [scale, , , , tx, ty] = transform;
+  const slack = CULL_SLACK_PX;
+  return [
+    (x - slack - tx) / scale,
+    (y - slack - ty) / scale,
+    (x + w + slack - tx) / scale,
+    (y + h + slack - ty) / scale,
+  ];
+}
+
+/** Draw `elements` in the device-pixel rectangles `rects` of `ctx` anew (white, then the
+ * elements touching each, clipped to it). */
+export function drawStrips(ctx, rects, elements, transform, images) {
+  for (const [x, y, w, h] of rects) {
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(x, y, w, h);
+    ctx.beginPath();
+    ctx.rect(x, y, w, h);
+    ctx.clip();
+    ctx.setTransform(...transform);
+    drawElements(ctx, elements, images, visibleRect(transform, x, y, w, h));
+    ctx.restore();
+  }
+}
 
 /**
  * The parts of a width x height canvas outside the rectangle [x0, y0, x1, y1) (whole pixels,
