@@ -4,6 +4,7 @@ PostgreSQL (a throwaway server, the `engine` mark): the same calls give the same
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -257,3 +258,38 @@ def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     two.sync()
     four = open_store()
     assert [d["text"] for d in four.all("chat:s1")] == ["by the new owner"]
+
+
+def test_a_node_whose_claim_another_took_writes_none_of_those_rows(open_store):
+    """A node that claimed a row (a mail it sends) and stalled: once another node took the
+    claim (it adopted the mail: the first node counts as dead), the first node's commit
+    writes neither its change nor its removal of that row, its other rows are written, and
+    its copy of the row becomes the database's. After the taker's claim expires the first
+    node writes again."""
+    one = open_store()
+    if one.kind != "postgresql":
+        pytest.skip("one process per TinyDB folder: no other node to claim its rows")
+    two = open_store()
+    taken = one.insert("outbox", {"id": "m1", "state": "queued"})
+    other = one.insert("outbox", {"id": "m2", "state": "queued"})
+    one.sync()
+    assert one.claim("outbox", taken, 600) and one.claim("outbox", other, 600)
+    one.update("outbox", taken, {"state": "sending"})  # not committed yet: the stall
+    one.remove("outbox", other)  # its own claim: written
+    adopted = two.lookup("outbox", "id", "m1")
+    assert adopted is not None
+    assert two.claim("outbox", taken, 600, take_from=[one.node_id]) is True
+    two.update("outbox", taken, {"state": "sent", "node": "two"})
+    two.sync()
+    one.sync()  # wakes: its "sending" is not written over the taker's "sent"
+    three = open_store()
+    assert [(d["id"], d["state"]) for d in three.all("outbox")] == [("m1", "sent")]
+    assert one.get("outbox", taken) == {"id": "m1", "state": "sent", "node": "two"}
+    one.remove("outbox", taken)
+    one.sync()
+    assert open_store().get("outbox", taken) is not None  # two's claim still holds it
+    assert two.claim("outbox", taken, 0.01) is True  # two's claim about to expire
+    time.sleep(0.05)
+    one.remove("outbox", taken)
+    one.sync()
+    assert open_store().get("outbox", taken) is None
