@@ -5,8 +5,8 @@ round trip), each by locking the guard's row (``FOR SHARE``) so that a takeover 
 commit in progress:
 
 - a live session's rows (its ``chat:<id>`` / ``whiteboard:<id>`` tables, its ``live_sessions``
-  row): written only while ``session_fences`` names no other node (a node names itself there
-  when it takes the session over or restores it at its start);
+  and ``whiteboards`` rows): written only while ``session_fences`` names no other node (a node
+  names itself there when it takes the session over or restores it at its start);
 - rows of a table whose rows nodes claim (``Store.claim``: the mail outbox): written only while
   no other node holds a live claim on the row in ``row_claims`` (a node that adopted a dead
   node's mail claims it, taking the dead node's claim).

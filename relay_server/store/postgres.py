@@ -66,6 +66,9 @@ _DELETE = (
     "WHERE d.tbl = u.tbl AND d.id = u.id"
 )
 LIVE_SESSIONS_TABLE = "live_sessions"
+# Shared tables with one row per live session, fenced as the session's own tables: the field
+# that names the session (sessions/takeover.py's records, whiteboard/boards.py's states).
+SESSION_ROWS = {LIVE_SESSIONS_TABLE: "id", "whiteboards": "session_id"}
 # A block of ids: the first reservation starts above the table's highest stored id (a
 # database migrated from TinyDB, or written before table_ids existed).
 _RESERVE = (
@@ -182,7 +185,8 @@ class PostgresStore:
         self._synced = 0
         self._watchers: list[tuple[frozenset[str], Callable[[dict[str, list[int]]], None]]] = []
         self._in_flight: list[dict[tuple[str, int], Any]] = []  # changes being committed
-        self._live_rows: dict[int, str] = {}  # live_sessions row -> its session (fencing)
+        # A SESSION_ROWS row -> its session (fencing: a removed row's session)
+        self._live_rows: dict[tuple[str, int], str] = {}
         self._on_fenced: list[Callable[[set[str]], None]] = []
         self._claimed_tables: set[str] = set()  # tables this node claims rows in (fencing)
 
@@ -347,8 +351,8 @@ class PostgresStore:
     def remove(self, table: str, doc_id: int) -> None:
         doc = self._table(table).pop(doc_id, None)
         if doc is not None:
-            if table == LIVE_SESSIONS_TABLE:  # its session, for the fenced delete
-                self._live_rows[doc_id] = str(doc.get("id", ""))
+            if table in SESSION_ROWS:  # its session, for the fenced delete
+                self._live_rows[(table, doc_id)] = str(doc.get(SESSION_ROWS[table], ""))
             self._changed(table, doc_id, None)
 
     def drop_table(self, table: str) -> None:
@@ -464,12 +468,13 @@ class PostgresStore:
         """The live session a row belongs to (its rows are fenced), else None."""
         if ":" in table:
             return table.split(":", 1)[1]
-        if table != LIVE_SESSIONS_TABLE:
+        field = SESSION_ROWS.get(table)
+        if field is None:
             return None
         if doc is None:
-            return self._live_rows.pop(doc_id, None)
-        self._live_rows[doc_id] = str(doc.get("id", ""))
-        return self._live_rows[doc_id]
+            return self._live_rows.pop((table, doc_id), None)
+        self._live_rows[(table, doc_id)] = str(doc.get(field, ""))
+        return self._live_rows[(table, doc_id)]
 
     def _columns(self, rows: list[dict[str, Any]], *names: str) -> dict[str, Any]:
         """The rows' fields ``names`` as arrays (the ``unnest`` statements' parameters), with

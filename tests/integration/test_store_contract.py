@@ -220,7 +220,8 @@ def test_a_node_reads_again_the_shared_rows_another_changed(open_store):
 
 def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     """Once another node fenced a session (took it over), the old owner's commit writes none
-    of that session's rows (new, changed, removed, its table dropped, its live_sessions row)
+    of that session's rows (new, changed, removed, its table dropped, its live_sessions and
+    whiteboards rows)
     and names the session to ``on_fenced``; its other rows, and other sessions', are written
     in the same commit."""
     one = open_store()
@@ -233,6 +234,7 @@ def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     gone = one.insert("chat:s1", {"text": "to remove"})
     one.insert("chat:s3", {"text": "whole table"})
     live = one.insert("live_sessions", {"id": "s1", "state": "open"})
+    board = one.insert("whiteboards", {"session_id": "s1", "state": "open", "number": 1})
     one.sync()
     assert fenced == []
     two.fence("s1")
@@ -241,6 +243,7 @@ def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     one.remove("chat:s1", gone)
     one.insert("chat:s1", {"text": "new"})
     one.update("live_sessions", live, {"state": "stale"})
+    one.update("whiteboards", board, {"number": 7})
     one.drop_table("chat:s3")
     one.insert("chat:s2", {"text": "another session"})
     one.insert("audit", {"what": "shared row"})
@@ -250,6 +253,7 @@ def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     assert [d["text"] for d in three.all("chat:s1")] == ["before", "to remove"]
     assert [d["text"] for d in three.all("chat:s3")] == ["whole table"]
     assert [d["state"] for d in three.all("live_sessions")] == ["open"]
+    assert [d["number"] for d in three.all("whiteboards")] == [1]
     assert [d["text"] for d in three.all("chat:s2")] == ["another session"]
     assert [d["what"] for d in three.all("audit")] == ["shared row"]
     # The new owner writes them.
