@@ -193,13 +193,15 @@ def relay_backend(request: pytest.FixtureRequest) -> RelayBackend:
     ``(store_args, hub_args)`` for one more relay (a database of its own on the run's
     PostgreSQL and Redis), both empty for the default TinyDB folder and local hub. For fixtures
     that start relays themselves (``mail_relay_process``); relay_factory uses it too, with
-    ``default_agents=True`` for a database that already holds alice and bob."""
+    ``default_agents=True`` for a database that already holds alice and bob, and
+    ``with_store=False`` for a relay whose test chose its own store (the hub's arguments
+    only)."""
 
     def next_relay(
-        default_agents: bool = False,
+        default_agents: bool = False, with_store: bool = True
     ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         store_args: tuple[str, ...] = ()
-        if request.config.getoption("--relay-store") == "postgresql":
+        if with_store and request.config.getoption("--relay-store") == "postgresql":
             server: PostgresServer = request.getfixturevalue("postgres")
             template = _default_agents_database(server) if default_agents else None
             store_args = server.store_args(server.create_database(template=template))
@@ -218,15 +220,22 @@ def _start_relay(
     extra_args: Sequence[str] = (),
     agents: Sequence[Agent] = (),
     default_agents: bool = True,
+    store: Sequence[str] | None = None,
 ) -> RelayProcess:
     """A relay started on a fresh data folder (or PostgreSQL database, ``--relay-store``; on a
     Redis hub, ``--relay-hub``) with alice and bob unless ``default_agents`` is false, and
-    ``agents``; the caller stops it."""
+    ``agents``; the caller stops it. ``store``: the relay's ``--store`` arguments instead of
+    the run's (a test that stops its own PostgreSQL server): one store, never two."""
     work_dir = tmp_path_factory.mktemp("relay")
     data_dir = work_dir / "data"
     data_dir.mkdir()
     backend: RelayBackend = request.getfixturevalue("relay_backend")
-    store_args, hub_args = backend(default_agents=default_agents)
+    if store is None:
+        store_args, hub_args = backend(default_agents=default_agents)
+    else:
+        store_args, hub_args = tuple(store), backend(with_store=False)[1]
+        if default_agents:
+            agents = (*DEFAULT_AGENTS, *agents)
     if default_agents and not store_args:
         add_default_agents(data_dir)  # copied from a template: the same as `users add`
     for agent in agents:
@@ -243,15 +252,19 @@ def relay_factory(
     """Start relays with extra CLI arguments and agents; all are stopped after the test.
 
     Call it as `relay_factory(*extra_args, agents=(...), default_agents=True)`: alice and bob
-    (tests/support/relay.py) are created first unless `default_agents` is false.
+    (tests/support/relay.py) are created first unless `default_agents` is false. `store=`
+    gives the `--store` arguments in place of the run's `--relay-store` choice.
     """
     started: list[RelayProcess] = []
     logged = request.node.stash.setdefault(_RELAYS_KEY, [])  # their logs join a failed report
 
     def start(
-        *extra_args: str, agents: Sequence[Agent] = (), default_agents: bool = True
+        *extra_args: str,
+        agents: Sequence[Agent] = (),
+        default_agents: bool = True,
+        store: Sequence[str] | None = None,
     ) -> RelayProcess:
-        relay = _start_relay(request, tmp_path_factory, extra_args, agents, default_agents)
+        relay = _start_relay(request, tmp_path_factory, extra_args, agents, default_agents, store)
         started.append(relay)
         logged.append(relay)
         return relay

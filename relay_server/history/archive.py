@@ -70,6 +70,7 @@ class HistoryArchive(Protocol):
     def load(self, shard_name: str) -> tuple[Shard, int]: ...
     def write_snapshot(self, shard: Shard) -> None: ...
     def matching(self, words: list[str]) -> set[str]: ...
+    def news(self) -> tuple[list[tuple[str, int, dict[str, Any]]], list[dict[str, Any]]]: ...
 
 
 class Archive:
@@ -90,6 +91,10 @@ class Archive:
 
     def matching(self, words: list[str]) -> set[str]:
         raise NotImplementedError("the file archive's words are in the shards' index")
+
+    def news(self) -> tuple[list[tuple[str, int, dict[str, Any]]], list[dict[str, Any]]]:
+        """Nothing written by anyone else: one relay owns the folder."""
+        return [], []
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -132,6 +132,8 @@ class History:
     # -- writing ---------------------------------------------------------------------------
 
     def __contains__(self, session_id: str) -> bool:
+        if session_id not in self._where:
+            self.catch_up()  # ended on another node?
         return session_id in self._where
 
     def add(self, record: dict[str, Any]) -> Summary:
@@ -143,8 +145,15 @@ class History:
             shard = Shard(name)
             self._adopt(shard)
         offset, length = self.archive.append(name, record)
+        return self._index(shard, record, offset, length)
+
+    def _index(self, shard: Shard, record: dict[str, Any], offset: int, length: int) -> Summary:
         summary = summarize(record, offset, length)
         previous = self._where.get(summary.id)
+        if previous is not None and previous[0] is shard:
+            known = shard.summaries[previous[1]]
+            if known.offset == offset:  # this very record (taken in through news())
+                return known
         local = shard.add(summary, record_tokens(record))
         shard.end_bytes = offset + length
         self._where[summary.id] = (shard, local)
@@ -169,12 +178,30 @@ class History:
 
     # -- reading ---------------------------------------------------------------------------
 
+    def catch_up(self) -> None:
+        """Take in what other relay nodes archived since (several nodes on one database:
+        sessions ended there, notes edited there); nothing with the file archive."""
+        records, edits = self.archive.news()
+        for name, seq, record in records:
+            shard = self._shard_by_name.get(name)
+            if shard is None:
+                shard = Shard(name)
+                self._adopt(shard)
+            try:
+                self._index(shard, record, seq, 0)
+            except (KeyError, TypeError, ValueError) as error:
+                logger.error("history record %d skipped: %s", seq, error)
+        for edit in edits:
+            self._apply_notes(edit)
+
     def summary(self, session_id: str) -> Summary | None:
+        self.catch_up()
         found = self._where.get(session_id)
         return found[0].summaries[found[1]] if found else None
 
     def record(self, session_id: str) -> dict[str, Any] | None:
         """The whole record, with the latest notes."""
+        self.catch_up()
         found = self._where.get(session_id)
         if found is None:
             return None
@@ -228,9 +255,11 @@ class History:
 
     def find(self, query: HistoryQuery) -> Iterator[Summary]:
         """Every session ``query`` matches, newest first."""
+        self.catch_up()
         return search(self.shards, query, *self._search_args(query))
 
     def page(self, query: HistoryQuery, page: int, per_page: int) -> dict[str, Any]:
+        self.catch_up()
         shown, total = search_page(self.shards, query, page, per_page, *self._search_args(query))
         return {
             "sessions": [s.view() for s in shown],

@@ -70,6 +70,7 @@ def install_statistics_routes(
         query = statistics_query()
         started = time.perf_counter()
         names = {a["username"]: a.get("name") or a["username"] for a in relay.accounts.list()}
+        relay.history.catch_up()  # what other relay nodes archived since
         found = compute(relay.history.shards, query, names)
         found["reservations"] = reservation_counts(reservations(), query, clock())
         found["computed_ms"] = round((time.perf_counter() - started) * 1000, 1)

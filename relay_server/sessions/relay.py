@@ -127,7 +127,7 @@ class Relay(Takeover):
             store, hasher=hasher, idle_timeout_s=lambda: self.options.idle_timeout_s
         )
         self.notes = SessionNotes(store)
-        self.photos = Photos(store.folder / "photos")
+        self.photos = Photos(store.folder / "photos", store.shared_files)
         self.directory = SupportDirectory()
         self.directory.codes.claim = lambda code, session_id, ttl_s: self.hub.claim(
             "code", code, session_id, ttl_s
@@ -151,7 +151,7 @@ class Relay(Takeover):
         # The shared whiteboard (CH3); "new board" keeps the old one as a file (set by the web
         # layer, which owns the file routes).
         self.whiteboards = Whiteboards(store, self.call_sockets)
-        self.board_images = BoardImages(store.folder / "whiteboard_images")  # its pictures
+        self.board_images = BoardImages(store.folder / "whiteboard_images", store.shared_files)
         # Told the secret of every knock that settles (the HTTP layer wakes its long polls).
         self.knock_settled: Callable[[str], None] = lambda secret: None
         # Told every session that ends (a reservation's meeting is done then: A11).

@@ -22,6 +22,7 @@ from relay_server.sessions.admission import Admission
 from relay_server.sessions.chat_log import ChatLog, chat_table
 from relay_server.sessions.supports import SupportSession
 from relay_server.store import Document
+from relay_server.whiteboard.boards import Whiteboards
 from suite.protocol import CloseCode
 
 logger = logging.getLogger(__name__)
@@ -36,15 +37,28 @@ class Takeover(Admission):
     """Which node serves a session; a dead or drained node's sessions taken over here."""
 
     hub: Hub
+    whiteboards: Whiteboards
     _chats: dict[str, ChatLog]
     _live_doc_ids: dict[str, int]
 
     def _restore_unowned(self, live: list[Document]) -> None:
-        """At start: restore the live sessions no live node owns (on one node: all)."""
+        """At start: restore the live sessions no live node owns (on one node: all). With
+        several nodes each is fenced first, as at a takeover (:meth:`ensure_owned`): its
+        last owner may only have stalled past its lease and must not write over it when it
+        wakes."""
         for doc in live:
             # Several nodes on one database: a session a live node owns stays its own.
-            if self.hub.take_session(doc["id"], SESSION_LEASE_S) == self.hub.node_id:
-                self._restore(doc)
+            if self.hub.take_session(doc["id"], SESSION_LEASE_S) != self.hub.node_id:
+                continue
+            if self.hub.kind != "local":
+                self.store.fence(doc["id"])  # what it committed before is read after this
+                fresh = self.store.lookup(LIVE_SESSIONS, "id", doc["id"], fresh=True)
+                if fresh is None:  # it ended meanwhile
+                    continue
+                doc = fresh
+                self.store.forget(chat_table(doc["id"]))
+                self.whiteboards.take_over(doc["id"])  # as its last owner flushed it
+            self._restore(doc)
         if self._live_doc_ids:
             logger.info("restored %d live sessions", len(self._live_doc_ids))
 
@@ -85,6 +99,11 @@ class Takeover(Admission):
         doc = self.store.lookup(LIVE_SESSIONS, "id", session_id, fresh=True) or doc
         if session_id in self.directory.sessions:  # another greenlet's request took it over
             return False
+        # The board as the old owner last flushed it (a greenlet doing the same meanwhile
+        # reads the same rows: no socket of the session is here yet to change it).
+        self.whiteboards.take_over(session_id)
+        if session_id in self.directory.sessions:
+            return False
         # From here to the end nothing yields: one greenlet restores the session, once.
         self.store.forget(chat_table(session_id))  # the dead owner's messages, from the store
         self._chats.pop(session_id, None)
@@ -123,6 +142,7 @@ class Takeover(Admission):
                 continue
             self._chats.pop(session_id, None)
             self._live_doc_ids.pop(session_id, None)
+            self.whiteboards.drop_here(session_id)
             reason = f"wrong_node: {session_id} is served by another relay node"
             self.rooms.close_room(session_id, CloseCode.GOING_AWAY, reason)
             self.screens.end(session_id, CloseCode.GOING_AWAY, reason)

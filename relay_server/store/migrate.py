@@ -5,10 +5,10 @@ Copies every table of the store (accounts and tokens, live sessions, chat, notes
 invitations, files' metadata, reservations, the mail outbox, options and audit log,
 whiteboards, favourites, agent data, icon numbers) with their ids, and the history
 (``history/*.jsonl`` and its notes edits) with its search words, in ONE transaction: a
-failure leaves the database as it was. Favourite documents' bytes are copied too (the
-``shared_files`` table: any node may send them); chat files' bytes, photos and whiteboard
-images stay in the folder: run the relay on PostgreSQL with ``--data`` at the same folder (or
-a copy).
+failure leaves the database as it was. Favourite documents' bytes, agents' photos and the
+pictures on live sessions' whiteboards are copied too (the ``shared_files`` table: any node
+may serve them); chat files' bytes stay in the folder: run the relay on PostgreSQL with
+``--data`` at the same folder (or a copy).
 
 A target that already holds data is refused unless ``--force``; with ``--force`` the copy is
 idempotent (documents are upserted by table and id, a session's history rows are replaced),
@@ -24,12 +24,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from relay_server.accounts.photos import KINDS as PHOTO_KINDS
+from relay_server.accounts.photos import SHARED_PREFIX as PHOTOS_PREFIX
 from relay_server.history.archive import Archive
 from relay_server.history.index import record_tokens
 from relay_server.store.choice import PASSWORD_ENV, parse_choice
 from relay_server.store.interface import StoreError
 from relay_server.store.shared_files import put_pieces
 from relay_server.store.store import META_TABLE, TinyDBStore
+from relay_server.whiteboard.images import SHARED_PREFIX as BOARD_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +116,7 @@ def migrate(source: TinyDBStore, conn, force: bool) -> Counter[str]:
                     if path.is_file():
                         put_pieces(conn, f"favourites/{document['id']}", path)
                         counts["favourite documents"] += 1
+            counts.update(_copy_node_files(source.folder, conn))
             archive = Archive(source.folder / "history")
             for shard in archive.shard_names():
                 records = [record for _, _, record in archive._lines(archive.path(shard), 0)]
@@ -193,6 +197,22 @@ def main(argv: list[str]) -> int:
         print(f"{group:<24} {counts[group]:>8}")
     print(f"copied {sum(counts.values())} rows from {args.source} to {choice.target}")
     return 0
+
+
+def _copy_node_files(folder: Path, conn) -> Counter[str]:
+    """Agents' photos (``photos/<username>.<ext>``) and whiteboard pictures
+    (``whiteboard_images/<session id>/<image id>``) into ``shared_files``, under the names the
+    relay on PostgreSQL reads (accounts/photos.py, whiteboard/images.py)."""
+    counts: Counter[str] = Counter()
+    for path in sorted((folder / "photos").glob("*.*")):
+        if path.is_file() and path.suffix[1:] in {kind for kind, _ in PHOTO_KINDS}:
+            put_pieces(conn, PHOTOS_PREFIX + path.stem, path)
+            counts["photos"] += 1
+    for path in sorted((folder / "whiteboard_images").glob("*/*")):
+        if path.is_file() and not path.name.startswith("."):
+            put_pieces(conn, f"{BOARD_PREFIX}{path.parent.name}/{path.name}", path)
+            counts["whiteboard pictures"] += 1
+    return counts
 
 
 def _dumps(doc: dict) -> str:

@@ -38,6 +38,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from relay_server.store import fencing
 from relay_server.store.interface import Document, StoreError
 from relay_server.store.shared_files import SharedFiles
 
@@ -64,31 +65,10 @@ _DELETE = (
     "DELETE FROM documents d USING unnest(%(tbl)b::text[], %(id)b::bigint[]) AS u(tbl, id) "
     "WHERE d.tbl = u.tbl AND d.id = u.id"
 )
-# A session's rows (fencing): written only while no other node took the session over since.
-_NOT_FENCED = (
-    "NOT EXISTS (SELECT 1 FROM (SELECT node FROM session_fences WHERE session_id = u.sid "
-    "FOR SHARE) f WHERE f.node <> %(node)s)"
-)
-_FENCED_UPSERT = (
-    "INSERT INTO documents (tbl, id, doc) SELECT u.tbl, u.id, u.doc::json "
-    "FROM unnest(%(tbl)b::text[], %(id)b::bigint[], %(doc)b::text[], %(sid)b::text[]) "
-    f"AS u(tbl, id, doc, sid) WHERE {_NOT_FENCED} "
-    "ON CONFLICT (tbl, id) DO UPDATE SET doc = excluded.doc"
-)
-_FENCED_DELETE = (
-    "DELETE FROM documents d "
-    "USING unnest(%(tbl)b::text[], %(id)b::bigint[], %(sid)b::text[]) AS u(tbl, id, sid) "
-    f"WHERE d.tbl = u.tbl AND d.id = u.id AND {_NOT_FENCED}"
-)
-_FENCED_DROP = (
-    "DELETE FROM documents d USING unnest(%(tbl)b::text[], %(sid)b::text[]) AS u(tbl, sid) "
-    f"WHERE d.tbl = u.tbl AND {_NOT_FENCED}"
-)
 LIVE_SESSIONS_TABLE = "live_sessions"
-_FENCE = (
-    "INSERT INTO session_fences (session_id, node) VALUES (%s, %s) "
-    "ON CONFLICT (session_id) DO UPDATE SET node = excluded.node"
-)
+# Shared tables with one row per live session, fenced as the session's own tables: the field
+# that names the session (sessions/takeover.py's records, whiteboard/boards.py's states).
+SESSION_ROWS = {LIVE_SESSIONS_TABLE: "id", "whiteboards": "session_id"}
 # A block of ids: the first reservation starts above the table's highest stored id (a
 # database migrated from TinyDB, or written before table_ids existed).
 _RESERVE = (
@@ -205,8 +185,10 @@ class PostgresStore:
         self._synced = 0
         self._watchers: list[tuple[frozenset[str], Callable[[dict[str, list[int]]], None]]] = []
         self._in_flight: list[dict[tuple[str, int], Any]] = []  # changes being committed
-        self._live_rows: dict[int, str] = {}  # live_sessions row -> its session (fencing)
+        # A SESSION_ROWS row -> its session (fencing: a removed row's session)
+        self._live_rows: dict[tuple[str, int], str] = {}
         self._on_fenced: list[Callable[[set[str]], None]] = []
+        self._claimed_tables: set[str] = set()  # tables this node claims rows in (fencing)
 
     def _table(self, table: str) -> dict[int, dict[str, Any]]:
         """The table's documents, read from the database on first use."""
@@ -356,6 +338,7 @@ class PostgresStore:
         the nodes in ``take_from`` (dead ones) count as expired."""
         args = {"tbl": table, "id": doc_id, "node": self.node_id, "ttl": ttl_s,
                 "dead": list(take_from)}  # fmt: skip
+        self._claimed_tables.add(table)  # its rows are written under the claims' fence now
         with self.pool.connection() as conn:
             row = conn.execute(_CLAIM, args).fetchone()
         return row is not None
@@ -368,8 +351,8 @@ class PostgresStore:
     def remove(self, table: str, doc_id: int) -> None:
         doc = self._table(table).pop(doc_id, None)
         if doc is not None:
-            if table == LIVE_SESSIONS_TABLE:  # its session, for the fenced delete
-                self._live_rows[doc_id] = str(doc.get("id", ""))
+            if table in SESSION_ROWS:  # its session, for the fenced delete
+                self._live_rows[(table, doc_id)] = str(doc.get(SESSION_ROWS[table], ""))
             self._changed(table, doc_id, None)
 
     def drop_table(self, table: str) -> None:
@@ -400,6 +383,7 @@ class PostgresStore:
         """Commit every change so far in one transaction; returns the sequence number reached."""
         upto = self._appended
         lost: set[str] = set()  # sessions another node took over: their rows were skipped
+        taken: set[tuple[str, int]] = set()  # rows another node claimed: skipped too
         pending, self._pending = self._pending, {}
         dropped, self._dropped = self._dropped, []
         if pending or dropped:
@@ -409,6 +393,8 @@ class PostgresStore:
             deletes = []
             fenced: list[dict[str, Any]] = []  # a session's rows: see session_fences
             fenced_deletes: list[dict[str, Any]] = []
+            claimed: list[dict[str, Any]] = []  # rows nodes claim: see fencing.NOT_CLAIMED
+            claimed_deletes: list[dict[str, Any]] = []
             for (table, doc_id), doc in pending.items():
                 sid = self._session_of(table, doc_id, doc)
                 if sid is not None:
@@ -417,6 +403,11 @@ class PostgresStore:
                         fenced_deletes.append(row)
                     else:
                         fenced.append({**row, "doc": _dumps(doc)})
+                elif table in self._claimed_tables:
+                    if doc is None:
+                        claimed_deletes.append({"tbl": table, "id": doc_id})
+                    else:
+                        claimed.append({"tbl": table, "id": doc_id, "doc": _dumps(doc)})
                 elif doc is None:
                     deletes.append((table, doc_id))
                 else:
@@ -430,7 +421,7 @@ class PostgresStore:
                     if plain_drops:
                         cursor.execute("DELETE FROM documents WHERE tbl = ANY(%s)", (plain_drops,))
                     if drops:
-                        cursor.execute(_FENCED_DROP, self._columns(drops, "tbl", "sid"))
+                        cursor.execute(fencing.FENCED_DROP, self._columns(drops, "tbl", "sid"))
                     if upserts:
                         tables, ids, docs = zip(*upserts, strict=True)  # binary arrays
                         cursor.execute(_UPSERT, {"tbl": list(tables), "id": list(ids),
@@ -440,15 +431,21 @@ class PostgresStore:
                         cursor.execute(_DELETE, {"tbl": list(tables), "id": list(ids)})
                     if fenced:
                         columns = self._columns(fenced, "tbl", "id", "doc", "sid")
-                        cursor.execute(_FENCED_UPSERT, columns)
+                        cursor.execute(fencing.FENCED_UPSERT, columns)
                         if cursor.rowcount < len(fenced):  # some rows were not written
                             lost = self._fenced_sessions(cursor, fenced)
                     if fenced_deletes:
                         columns = self._columns(fenced_deletes, "tbl", "id", "sid")
-                        cursor.execute(_FENCED_DELETE, columns)
+                        cursor.execute(fencing.FENCED_DELETE, columns)
                         lost |= self._fenced_sessions(cursor, fenced_deletes) if (
                             cursor.rowcount < len(fenced_deletes)) else set()  # fmt: skip
                     lost |= self._fenced_sessions(cursor, drops) if drops else set()
+                    for rows, statement in ((claimed, fencing.CLAIMED_UPSERT),
+                                            (claimed_deletes, fencing.CLAIMED_DELETE)):  # fmt: skip
+                        if rows:
+                            cursor.execute(statement, self._columns(rows, *rows[0]))
+                            if cursor.rowcount < len(rows):  # another node's claim held some
+                                taken |= self._claimed_by_others(cursor, rows)
             except BaseException:
                 # Not committed: keep the changes for the next attempt (later ones win).
                 self._pending = {**pending, **self._pending}
@@ -461,6 +458,8 @@ class PostgresStore:
             self._tell_watchers(pending)
         if lost:
             self._fenced_out(lost)
+        if taken:
+            self._claimed_away(taken)
         return upto
 
     # -- fencing: a session another node took over ----------------------------------------
@@ -469,12 +468,13 @@ class PostgresStore:
         """The live session a row belongs to (its rows are fenced), else None."""
         if ":" in table:
             return table.split(":", 1)[1]
-        if table != LIVE_SESSIONS_TABLE:
+        field = SESSION_ROWS.get(table)
+        if field is None:
             return None
         if doc is None:
-            return self._live_rows.pop(doc_id, None)
-        self._live_rows[doc_id] = str(doc.get("id", ""))
-        return self._live_rows[doc_id]
+            return self._live_rows.pop((table, doc_id), None)
+        self._live_rows[(table, doc_id)] = str(doc.get(field, ""))
+        return self._live_rows[(table, doc_id)]
 
     def _columns(self, rows: list[dict[str, Any]], *names: str) -> dict[str, Any]:
         """The rows' fields ``names`` as arrays (the ``unnest`` statements' parameters), with
@@ -484,17 +484,37 @@ class PostgresStore:
     def _fenced_sessions(self, cursor: Any, rows: list[dict[str, Any]]) -> set[str]:
         """Of these rows' sessions, those another node took over (their rows were skipped)."""
         sids = sorted({row["sid"] for row in rows})
-        cursor.execute(
-            "SELECT session_id FROM session_fences WHERE session_id = ANY(%s) AND node <> %s",
-            (sids, self.node_id),
-        )
+        cursor.execute(fencing.FENCED_SESSIONS, (sids, self.node_id))
         return {row[0] for row in cursor.fetchall()}
+
+    def _claimed_by_others(self, cursor: Any, rows: list[dict[str, Any]]) -> set[tuple[str, int]]:
+        """Of these rows, those another node holds a live claim on (they were skipped)."""
+        cursor.execute(fencing.CLAIMED_BY_OTHERS, self._columns(rows, "tbl", "id"))
+        return {(table, doc_id) for table, doc_id in cursor.fetchall()}
+
+    def _claimed_away(self, rows: set[tuple[str, int]]) -> None:
+        """A commit skipped ``rows``: another node claimed them while this one stalled. This
+        node's copy follows the database's (the taker's) from now on."""
+        logger.error("rows another node claimed were not written",
+                     extra={"rows": sorted(rows)})  # fmt: skip
+        with self.pool.connection() as conn:
+            for table, doc_id in sorted(rows):
+                found = conn.execute(
+                    "SELECT doc FROM documents WHERE tbl = %s AND id = %s", (table, doc_id)
+                ).fetchone()
+                docs = self._tables.setdefault(table, {})
+                if (table, doc_id) in self._pending:  # changed again since: the next commit
+                    continue
+                if found is None:
+                    docs.pop(doc_id, None)
+                else:
+                    docs[doc_id] = found[0]
 
     def fence(self, session_id: str) -> None:
         """This node takes ``session_id`` over: from now on only its commits write the
         session's rows (committed at once, before the session is read)."""
         with self.pool.connection() as conn:
-            conn.execute(_FENCE, (session_id, self.node_id))
+            conn.execute(fencing.FENCE, (session_id, self.node_id))
 
     def on_fenced(self, listener: Callable[[set[str]], None]) -> None:
         """Call ``listener`` with the sessions whose rows a commit of this node skipped:

@@ -1,5 +1,7 @@
 """Files every relay node can read, in PostgreSQL (``--store postgresql://...``): an agent's
-favourite documents, which any node serving the agent may have to send.
+favourite documents, which any node serving the agent may have to send; agents' photos
+(``photos/<username>``), which any node may serve; a whiteboard's pictures
+(``whiteboard/<session id>/<image id>``), which the node that takes a session over must draw.
 
 Several nodes share one database but not a disk: a file kept in one node's folder is missing
 on the others. Its bytes go to the ``shared_files`` table in pieces of :data:`PIECE_BYTES`
@@ -66,9 +68,58 @@ class SharedFiles:
             part.unlink(missing_ok=True)
         return found
 
+    def put_bytes(self, name: str, data: bytes) -> float:
+        """Store ``data`` (a small file: one piece or a few) under ``name``, replacing one of
+        that name, in one transaction; returns its ``added_at`` (epoch seconds, the
+        database's clock: the same on every node)."""
+        with self.pool.connection() as conn:
+            conn.execute("DELETE FROM shared_files WHERE name = %s", (name,))
+            for piece, start in enumerate(range(0, max(len(data), 1), PIECE_BYTES)):
+                conn.execute(
+                    "INSERT INTO shared_files (name, piece, data) VALUES (%s, %s, %s)",
+                    (name, piece, data[start : start + PIECE_BYTES]),
+                )
+            row = conn.execute(
+                "SELECT extract(epoch FROM added_at) FROM shared_files "
+                "WHERE name = %s AND piece = 0",
+                (name,),
+            ).fetchone()
+        assert row is not None
+        return float(row[0])
+
+    def get_bytes(self, name: str) -> tuple[bytes, float] | None:
+        """The whole file ``name`` (a small one: it is read into memory) and its
+        ``added_at``, or None."""
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT data, extract(epoch FROM added_at) FROM shared_files "
+                "WHERE name = %s ORDER BY piece",
+                (name,),
+            ).fetchall()
+        if not rows:
+            return None
+        return b"".join(bytes(row[0]) for row in rows), float(rows[0][1])
+
+    def added_at(self, name: str) -> float | None:
+        """When the file ``name`` was stored (epoch seconds), or None: it is not."""
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT extract(epoch FROM added_at) FROM shared_files "
+                "WHERE name = %s AND piece = 0",
+                (name,),
+            ).fetchone()
+        return None if row is None else float(row[0])
+
     def delete(self, name: str) -> None:
         with self.pool.connection() as conn:
             conn.execute("DELETE FROM shared_files WHERE name = %s", (name,))
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every file named ``prefix``... (a session's pictures); returns how many
+        pieces went."""
+        with self.pool.connection() as conn:
+            cursor = conn.execute("DELETE FROM shared_files WHERE starts_with(name, %s)", (prefix,))
+            return cursor.rowcount
 
     def sweep(self, prefix: str, kept: Collection[str]) -> int:
         """Delete the files named ``prefix``... that are not in ``kept`` and older than

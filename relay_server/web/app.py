@@ -233,15 +233,15 @@ def build_app(
 
     @app.get("/api/agents/<username>/photo")
     def agent_photo(username: str):
-        found = relay.photos.find(username) if USERNAME_RE.match(username) else None
+        found = relay.photos.get(username) if USERNAME_RE.match(username) else None
         if found is None:
             bottle.response.status = 404
             bottle.response.content_type = "application/json"
             return json.dumps({"error": {"code": "not_found", "message": "no photo"}})
-        path, mime = found
-        response = bottle.static_file(path.name, root=str(path.parent), mimetype=mime)
-        response.set_header("Cache-Control", "public, max-age=86400")
-        return response
+        data, mime = found  # at most MAX_PHOTO_BYTES; from the database on PostgreSQL
+        bottle.response.content_type = mime
+        bottle.response.set_header("Cache-Control", "public, max-age=86400")
+        return data
 
     @app.get("/api/sessions/<session_id>/notes")
     @api

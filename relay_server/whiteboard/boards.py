@@ -10,7 +10,8 @@ socket of the session. A socket that says ``hello`` gets the whole board at once
 Durable, debounced: changed elements are marked, and :meth:`Whiteboards.flush` (the relay's
 upkeep tick, every second, and its shutdown) writes only those to the store, one document per
 element in a table per session, plus one document per session for the state. A restart
-reloads every board.
+reloads every board; a node that takes a session over from another (several nodes on one
+database) reads its board again (:meth:`Whiteboards.take_over`).
 
 Pure apart from the store: sockets come from ``sockets_of`` (the session's chat sockets and
 customers' viewer sockets), as in ``relay_server/calls/calls.py``.
@@ -98,18 +99,38 @@ class Whiteboards:
         self.archive: Archive = archive or (lambda session_id, number, elements: None)
         self._boards: dict[str, Board] = {}
         for doc in store.all(WHITEBOARDS):
-            board = Board(str(doc["session_id"]), BoardState(doc["state"]), int(doc["number"]))
-            board.doc_id = doc.doc_id
-            board.state_dirty = False
-            table = elements_table(board.session_id)
-            if store.has_table(table):
-                for element_doc in store.all(table):
-                    element = element_doc["e"]
-                    board.elements[element["id"]] = element
-                    board.element_docs[element["id"]] = element_doc.doc_id
-            self._boards[board.session_id] = board
+            self._boards[str(doc["session_id"])] = self._load(doc)
         if self._boards:
             logger.info("restored %d whiteboards", len(self._boards))
+
+    def _load(self, doc: Any) -> Board:
+        """A board as the store has it: its state document and its elements' table."""
+        board = Board(str(doc["session_id"]), BoardState(doc["state"]), int(doc["number"]))
+        board.doc_id = doc.doc_id
+        board.state_dirty = False
+        table = elements_table(board.session_id)
+        if self.store.has_table(table):
+            for element_doc in self.store.all(table):
+                element = element_doc["e"]
+                board.elements[element["id"]] = element
+                board.element_docs[element["id"]] = element_doc.doc_id
+        return board
+
+    def take_over(self, session_id: str) -> None:
+        """Another relay node served the session until now (it died, drained or stalled past
+        its lease): the board is read again from the store, as that node last flushed it
+        (several nodes on one database; this node's copy, if any, is older)."""
+        self._boards.pop(session_id, None)
+        doc = self.store.lookup(WHITEBOARDS, "session_id", session_id, fresh=True)
+        if doc is None:
+            return
+        self.store.forget(elements_table(session_id))  # read again, never this node's copy
+        self._boards[session_id] = self._load(doc)
+
+    def drop_here(self, session_id: str) -> None:
+        """Another node took the session over: this node forgets its board and never writes
+        it again (the store keeps it for the new owner)."""
+        self._boards.pop(session_id, None)
 
     def session_ids(self) -> list[str]:
         return list(self._boards)

@@ -1,5 +1,11 @@
 """Pictures loaded onto a whiteboard (CH3): kept in the data folder per session, until the
-session ends. An image element names its picture by the id :meth:`BoardImages.put` returns."""
+session ends. An image element names its picture by the id :meth:`BoardImages.put` returns.
+
+On PostgreSQL (several nodes, one database) each picture also goes to the store's shared files
+(``whiteboard/<session id>/<image id>``, relay_server/store/shared_files.py) before its id is
+answered: the node that takes the session over (its owner died or drained) serves and draws it
+from there, keeping a copy in its own folder once read (a picture never changes under its id).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import re
 import secrets
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -18,6 +25,10 @@ from suite.whiteboard.model import MAX_IMAGE_BYTES
 MAX_IMAGE_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
 _ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SESSION_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
+SHARED_PREFIX = "whiteboard/"  # their names among the store's shared files
+
+if TYPE_CHECKING:
+    from relay_server.store.shared_files import SharedFiles
 
 
 class ImageRefused(ValueError):
@@ -29,9 +40,14 @@ class ImageRefused(ValueError):
         self.message = message
 
 
+def _shared_name(session_id: str, image_id: str = "") -> str:
+    return f"{SHARED_PREFIX}{session_id}/{image_id}"
+
+
 class BoardImages:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, shared: SharedFiles | None = None):
         self.folder = folder
+        self.shared = shared
 
     def _dir(self, session_id: str) -> Path:
         if not _SESSION_RE.fullmatch(session_id):
@@ -67,6 +83,8 @@ class BoardImages:
         image_id = secrets.token_urlsafe(12)
         folder = self._dir(session_id)
         folder.mkdir(parents=True, exist_ok=True)
+        if self.shared is not None:  # before an element can name it: every node reads it
+            self.shared.put_bytes(_shared_name(session_id, image_id), data)
         write_atomically(folder / image_id, data)
         return image_id, width, height
 
@@ -74,13 +92,27 @@ class BoardImages:
         if not _ID_RE.fullmatch(image_id):
             return None
         try:
-            return (self._dir(session_id) / image_id).read_bytes()
-        except (FileNotFoundError, ValueError):
+            path = self._dir(session_id) / image_id
+        except ValueError:
             return None
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            pass
+        if self.shared is None:
+            return None
+        found = self.shared.get_bytes(_shared_name(session_id, image_id))
+        if found is None:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, found[0])  # this node's copy from now on
+        return found[0]
 
     def drop(self, session_id: str) -> None:
-        """The session ended: its pictures go."""
+        """The session ended: its pictures go (from every node's reach: the database)."""
         try:
             shutil.rmtree(self._dir(session_id), ignore_errors=True)
         except ValueError:
-            pass
+            return
+        if self.shared is not None:
+            self.shared.delete_prefix(_shared_name(session_id))

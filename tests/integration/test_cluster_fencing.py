@@ -85,3 +85,46 @@ def test_a_stalled_node_does_not_overwrite_a_session_taken_over(
         if not resumed:
             os.kill(process.pid, signal.SIGCONT)
         stale.close()
+
+
+def test_a_stalled_node_does_not_overwrite_a_session_another_node_restored_at_its_start(
+    postgres: PostgresServer, nodes: Nodes
+) -> None:
+    """The same stall, but the session changes hands when node 2 starts (it restores the live
+    sessions no live node owns), not through a request: node 2 fences it there too."""
+    one = nodes.api(0)
+    alice = one.login(ALICE.username, ALICE.password)
+    session_id = one.new_support(alice)["session_id"]
+    stale = ChatClient(nodes.nodes[0].ws_url, Role.AGENT, session_id, alice)
+    assert stale.connect()["type"] == MessageType.WELCOME
+    stale.chat("first, on node 1", "c1")
+    assert stale.recv_type(MessageType.CHAT_MESSAGE)["id"] == 1
+    process = nodes.nodes[0].process
+    assert process is not None
+    os.kill(process.pid, signal.SIGSTOP)
+    resumed = False
+    try:
+        time.sleep(SESSION_LEASE_S + 1.5)  # node 1's lease expires
+        nodes.nodes[1].restart()  # restores the session at its start
+        assert "restored 1 live sessions" in nodes.nodes[1].log_text()
+        ws_two = f"{nodes.nodes[1].ws_url}?session={session_id}"
+        fresh = ChatClient(ws_two, Role.AGENT, session_id, alice, last_seen_id=1)
+        try:
+            assert fresh.connect()["type"] == MessageType.WELCOME
+            fresh.chat("second, on node 2", "c2")
+            assert fresh.recv_type(MessageType.CHAT_MESSAGE)["id"] == 2
+            stale.chat("stale, on node 1", "c3")  # read by node 1 when it wakes
+            os.kill(process.pid, signal.SIGCONT)
+            resumed = True
+            assert stale.close_code(timeout=15) == CloseCode.GOING_AWAY
+            assert chat_rows(postgres, nodes, session_id) == {
+                1: "first, on node 1", 2: "second, on node 2"
+            }  # fmt: skip
+            fresh.chat("third, on node 2", "c4")
+            assert fresh.recv_type(MessageType.CHAT_MESSAGE)["id"] == 3
+        finally:
+            fresh.close()
+    finally:
+        if not resumed:
+            os.kill(process.pid, signal.SIGCONT)
+        stale.close()

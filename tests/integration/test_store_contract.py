@@ -4,6 +4,7 @@ PostgreSQL (a throwaway server, the `engine` mark): the same calls give the same
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -219,7 +220,8 @@ def test_a_node_reads_again_the_shared_rows_another_changed(open_store):
 
 def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     """Once another node fenced a session (took it over), the old owner's commit writes none
-    of that session's rows (new, changed, removed, its table dropped, its live_sessions row)
+    of that session's rows (new, changed, removed, its table dropped, its live_sessions and
+    whiteboards rows)
     and names the session to ``on_fenced``; its other rows, and other sessions', are written
     in the same commit."""
     one = open_store()
@@ -232,6 +234,7 @@ def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     gone = one.insert("chat:s1", {"text": "to remove"})
     one.insert("chat:s3", {"text": "whole table"})
     live = one.insert("live_sessions", {"id": "s1", "state": "open"})
+    board = one.insert("whiteboards", {"session_id": "s1", "state": "open", "number": 1})
     one.sync()
     assert fenced == []
     two.fence("s1")
@@ -240,6 +243,7 @@ def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     one.remove("chat:s1", gone)
     one.insert("chat:s1", {"text": "new"})
     one.update("live_sessions", live, {"state": "stale"})
+    one.update("whiteboards", board, {"number": 7})
     one.drop_table("chat:s3")
     one.insert("chat:s2", {"text": "another session"})
     one.insert("audit", {"what": "shared row"})
@@ -249,6 +253,7 @@ def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     assert [d["text"] for d in three.all("chat:s1")] == ["before", "to remove"]
     assert [d["text"] for d in three.all("chat:s3")] == ["whole table"]
     assert [d["state"] for d in three.all("live_sessions")] == ["open"]
+    assert [d["number"] for d in three.all("whiteboards")] == [1]
     assert [d["text"] for d in three.all("chat:s2")] == ["another session"]
     assert [d["what"] for d in three.all("audit")] == ["shared row"]
     # The new owner writes them.
@@ -257,3 +262,38 @@ def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     two.sync()
     four = open_store()
     assert [d["text"] for d in four.all("chat:s1")] == ["by the new owner"]
+
+
+def test_a_node_whose_claim_another_took_writes_none_of_those_rows(open_store):
+    """A node that claimed a row (a mail it sends) and stalled: once another node took the
+    claim (it adopted the mail: the first node counts as dead), the first node's commit
+    writes neither its change nor its removal of that row, its other rows are written, and
+    its copy of the row becomes the database's. After the taker's claim expires the first
+    node writes again."""
+    one = open_store()
+    if one.kind != "postgresql":
+        pytest.skip("one process per TinyDB folder: no other node to claim its rows")
+    two = open_store()
+    taken = one.insert("outbox", {"id": "m1", "state": "queued"})
+    other = one.insert("outbox", {"id": "m2", "state": "queued"})
+    one.sync()
+    assert one.claim("outbox", taken, 600) and one.claim("outbox", other, 600)
+    one.update("outbox", taken, {"state": "sending"})  # not committed yet: the stall
+    one.remove("outbox", other)  # its own claim: written
+    adopted = two.lookup("outbox", "id", "m1")
+    assert adopted is not None
+    assert two.claim("outbox", taken, 600, take_from=[one.node_id]) is True
+    two.update("outbox", taken, {"state": "sent", "node": "two"})
+    two.sync()
+    one.sync()  # wakes: its "sending" is not written over the taker's "sent"
+    three = open_store()
+    assert [(d["id"], d["state"]) for d in three.all("outbox")] == [("m1", "sent")]
+    assert one.get("outbox", taken) == {"id": "m1", "state": "sent", "node": "two"}
+    one.remove("outbox", taken)
+    one.sync()
+    assert open_store().get("outbox", taken) is not None  # two's claim still holds it
+    assert two.claim("outbox", taken, 0.01) is True  # two's claim about to expire
+    time.sleep(0.05)
+    one.remove("outbox", taken)
+    one.sync()
+    assert open_store().get("outbox", taken) is None

@@ -20,6 +20,7 @@ from tests.support.favourites import pdf_bytes, upload_document
 from tests.support.files import send_file
 from tests.support.postgres import running_postgres
 from tests.support.relay import ALICE, ROOT, RelayProcess
+from tests.support.whiteboard import png_of
 
 pytestmark = pytest.mark.engine  # a PostgreSQL server
 
@@ -59,6 +60,13 @@ def test_a_relays_folder_migrates_and_reads_back_the_same_through_postgresql(
     status, body = upload_document(relay, talk.token, "offer.pdf", kept)
     assert status == 201, body
     kept_id = body["document"]["id"]
+    photo = png_of((10, 200, 30))
+    put = urllib.request.Request(
+        f"{relay.url}/api/me/photo", data=photo, method="PUT",
+        headers={"Authorization": f"Bearer {talk.token}"},
+    )  # fmt: skip
+    with urllib.request.urlopen(put, timeout=10) as reply:
+        assert reply.status == 200
     talk.agent.send({"type": "end_session"})
     talk.agent.recv_type("session_ended")
     talk.agent.close()
@@ -81,8 +89,11 @@ def test_a_relays_folder_migrates_and_reads_back_the_same_through_postgresql(
     assert counts["accounts"] == 3 and counts["history"] == 1, first.stdout
     assert counts["tokens"] >= 1, "signed-in agents stay signed in"
     assert counts["favourite documents"] == 1, first.stdout  # every node may send it
-    pieces = postgres.sql("SELECT name, data FROM shared_files", database)
-    assert [(name, bytes(data)) for name, data in pieces] == [(f"favourites/{kept_id}", kept)]
+    assert counts["photos"] == 1, first.stdout  # every node may serve it
+    pieces = postgres.sql("SELECT name, data FROM shared_files ORDER BY name", database)
+    assert [(name, bytes(data)) for name, data in pieces] == [
+        (f"favourites/{kept_id}", kept), ("photos/alice", photo)
+    ]  # fmt: skip
 
     refused = _migrate(relay.data_dir, postgres, database)
     assert refused.returncode == 1 and "--force" in refused.stderr
@@ -101,6 +112,10 @@ def test_a_relays_folder_migrates_and_reads_back_the_same_through_postgresql(
             "hub": "local",
         }
         token = api.login(ALICE.username, ALICE.password)
+        (relay.data_dir / "photos" / "alice.png").unlink()  # served from the database
+        photo_url = api.request("GET", "/api/me", token=token)[1]["agent"]["photo_url"]
+        with urllib.request.urlopen(f"{on_postgres.url}{photo_url}", timeout=10) as reply:
+            assert reply.read() == photo
         listed = api.request("GET", "/api/history", token=token)[1]
         assert [row["id"] for row in listed["sessions"]] == [talk.session_id]
         for query in ("quartz", "zephyr", "견적서"):
@@ -140,19 +155,25 @@ def test_migrate_refuses_a_password_in_the_url_and_a_folder_that_is_not_a_relays
     assert result.returncode == 2 and "not a relay data folder" in result.stderr
 
 
-def test_ready_follows_the_database_and_health_does_not(relay_factory):
+def test_ready_follows_the_database_and_health_does_not(
+    relay_factory, request: pytest.FixtureRequest
+):
     """GET /ready is 200 while PostgreSQL answers and 503 once it is gone; /health stays 200
-    (liveness), so a balancer takes the relay out of rotation without restarting it."""
+    (liveness), so a balancer takes the relay out of rotation without restarting it. The
+    relay runs on this test's own server in place of the run's store (one --store, whatever
+    --relay-store says) and on the run's hub."""
+    hub = request.config.getoption("--relay-hub")
     with running_postgres() as own:  # its own server: this test stops it
-        relay = relay_factory(*own.store_args(own.create_database("ready")))
+        relay = relay_factory(store=own.store_args(own.create_database("ready")))
+        assert relay.extra_args.count("--store") == 1, relay.extra_args
         api = Api(relay.url)
         status, body, _ = api.request("GET", "/ready")
-        assert (status, body) == (200, {"status": "ready", "store": "postgresql", "hub": "local"})
+        assert (status, body) == (200, {"status": "ready", "store": "postgresql", "hub": hub})
         own.stop()
         status, body, _ = api.request("GET", "/ready")
         assert (status, body) == (
             503,
-            {"status": "not_ready", "store": "postgresql", "hub": "local"},
+            {"status": "not_ready", "store": "postgresql", "hub": hub},
         )
         assert api.request("GET", "/health")[0] == 200
     assert "not ready: database" in relay.log_text()

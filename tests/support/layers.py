@@ -140,6 +140,7 @@ PURE_CORE = Layer(
         "relay_server.mail.settings",
         "relay_server.mail.templates",
         "relay_server.store.commit_stats",
+        "relay_server.store.fencing",
         "relay_server.options.catalog",
         "relay_server.options.live",
         "relay_server.options.specs",
