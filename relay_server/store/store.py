@@ -183,7 +183,21 @@ class TinyDBStore:
 
     def _put(self, table: str, doc_id: int, doc: dict[str, Any]) -> None:
         self._memory.read().setdefault(table, {})[str(doc_id)] = dict(doc)
-        self.db.table(table).clear_cache()
+        self._forget_queries(table)
+
+    def _forget_queries(self, table: str) -> None:
+        """Drop TinyDB's cached query results for ``table``, if it made a ``Table`` for it.
+
+        Reads go to the memory above, so only ``remove`` and the journal's replay make one;
+        ``db.table(name)`` here made one per chat table at its first message (a ``Table``,
+        its ``LRUCache`` and ``OrderedDict`` and their dicts per session): at 9,950 sessions
+        ~100,000 objects that survived the young passes of the chat's first ten seconds and
+        made its middle passes of ~100 ms (docs/performance.md, "Middle passes at the chat's
+        start").
+        """
+        made = self.db._tables.get(table)
+        if made is not None:
+            made.clear_cache()
 
     def update(self, table: str, doc_id: int, fields: dict[str, Any]) -> None:
         """Change fields of one document. O(1), as :meth:`insert`: TinyDB's ``Table.update``
@@ -194,7 +208,7 @@ class TinyDBStore:
         """
         docs = self._memory.read().get(table, {})
         docs[str(doc_id)].update(fields)
-        self.db.table(table).clear_cache()
+        self._forget_queries(table)
         self.journal.append({"t": table, "op": "u", "id": doc_id, "d": fields})
 
     def remove(self, table: str, doc_id: int) -> None:

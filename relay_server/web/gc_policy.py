@@ -23,8 +23,20 @@ sessions"). What was measured there decides the settings:
   ``THAW_MIN_CLOSED``), the relay unfreezes, runs one full pass and freezes again: the frozen
   garbage is at most that fraction of the sockets' own objects (after geventwebsocket's class
   per close was fixed, ``websocket_speedups.FastWebSocket.current_app``, these passes found
-  none). That is the only full pass the relay asks for; ``OLD_PASSES`` and CPython's own rule (a
-  full pass waits until the old generation grew by a quarter) keep the collector's rare.
+  none). That is the only full pass the relay asks for: CPython's own (``OLD_PASSES``, and a
+  full pass waits until the old generation grew by a quarter) scan only what is not frozen.
+- **Middle passes' survivors are frozen at once** (:class:`FreezeAfterMiddlePasses`, a
+  ``gc.callbacks`` entry): right after a middle pass the two young generations are empty, so a
+  freeze then moves exactly what that pass found alive. The old generation stays empty, so no
+  pass of CPython's own scans more than ``MIDDLE_PASSES`` young passes' survivors (the chat's
+  stored messages, sockets that came since the last socket freeze). What those objects leave
+  in cycles later waits for the full pass above.
+- **Full passes that find nothing come less often**: each one that frees less than
+  ``CLEAN_PER_CLOSED`` objects per socket closed since the last doubles the closes the next
+  waits for (up to ``MAX_SPACING`` times); one that finds garbage brings it back to one. A
+  floor that closes half its sockets again and again sees the ~1 s pass at 20,000 sockets
+  after half of them, then after as many again, twice, four times as many closes, as long as
+  the garbage found per close stays 0.
 """
 
 from __future__ import annotations
@@ -34,18 +46,21 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import gevent
 
 logger = logging.getLogger(__name__)
 
 YOUNG_OBJECTS = 5_000  # allocations less deallocations between young passes (CPython: 700)
-MIDDLE_PASSES = 20  # young passes per middle pass: the middle generation stays small
+MIDDLE_PASSES = 5  # young passes per middle pass: each scans at most ~25,000 objects
 OLD_PASSES = 100  # middle passes per full pass (and CPython's own 25 % growth rule)
 FREEZE_GROWTH = 0.10
 FREEZE_MIN_SOCKETS = 200
 THAW_CLOSED_FRACTION = 0.5
 THAW_MIN_CLOSED = 1_000
+CLEAN_PER_CLOSED = 1.0  # objects freed per closed socket below which a full pass found nothing
+MAX_SPACING = 8
 CHECK_S = 1.0
 
 FREEZE = "freeze"
@@ -75,20 +90,53 @@ class FreezePlan:
     frozen_for: int = 0  # live sockets at the last freeze
     opened_at_freeze: int = 0  # sockets opened (in all) at the last freeze
     closed_at_full_pass: int = 0  # sockets closed (in all) at the last full pass
+    spacing: int = 1  # times thaw_fraction: doubled by each full pass that found nothing
+    closed_for_pass: int = 0  # sockets closed between the last two full passes
 
     def decide(self, tally: SocketTally) -> str:
         """``COLLECT`` (unfreeze, full pass, freeze), ``FREEZE``, or ``""`` for nothing."""
         closed_since = tally.closed - self.closed_at_full_pass
         opened_since = tally.opened - self.opened_at_freeze
-        if closed_since >= max(self.thaw_min_closed, self.thaw_fraction * self.frozen_for):
+        due = self.spacing * self.thaw_fraction * self.frozen_for
+        if closed_since >= max(self.thaw_min_closed, due):
             action = COLLECT
-            self.closed_at_full_pass = tally.closed
+            self.closed_at_full_pass, self.closed_for_pass = tally.closed, closed_since
         elif opened_since >= max(self.min_sockets, self.growth * tally.live):
             action = FREEZE
         else:
             return ""
         self.frozen_for, self.opened_at_freeze = tally.live, tally.opened
         return action
+
+    def full_pass_freed(self, objects: int) -> None:
+        """What the full pass :meth:`decide` asked for freed: nothing (per closed socket)
+        spaces the next one out, garbage brings the spacing back to one."""
+        if objects < CLEAN_PER_CLOSED * self.closed_for_pass:
+            self.spacing = min(MAX_SPACING, 2 * self.spacing)
+        else:
+            self.spacing = 1
+
+
+class FreezeAfterMiddlePasses:
+    """A ``gc.callbacks`` entry: at the end of each middle pass, freeze what it left alive
+    (the young generations are empty then). A freeze is a list splice: nothing is scanned."""
+
+    def __init__(self) -> None:
+        self.freezes = 0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "stop" and info.get("generation") == 1:
+            gc.freeze()
+            self.freezes += 1
+
+
+def freeze_after_middle_passes() -> FreezeAfterMiddlePasses:
+    """Install a :class:`FreezeAfterMiddlePasses` (instead of any earlier one: a process that
+    runs the relay again, as some tests do, keeps one) and return it."""
+    gc.callbacks[:] = [c for c in gc.callbacks if not isinstance(c, FreezeAfterMiddlePasses)]
+    freezer = FreezeAfterMiddlePasses()
+    gc.callbacks.append(freezer)
+    return freezer
 
 
 def configure_collector() -> None:
@@ -100,26 +148,34 @@ def configure_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_OBJECTS, MIDDLE_PASSES, OLD_PASSES)
+    freeze_after_middle_passes()
 
 
-def apply(action: str, clock: Callable[[], float] = time.perf_counter) -> float:
-    """Carry out a :meth:`FreezePlan.decide` answer; returns the seconds it took. Called from a
-    greenlet, never from inside a pass (no collection runs while Python code does)."""
+def apply(
+    action: str, clock: Callable[[], float] = time.perf_counter, plan: FreezePlan | None = None
+) -> float:
+    """Carry out a :meth:`FreezePlan.decide` answer (telling ``plan`` what a full pass freed);
+    returns the seconds it took. Called from a greenlet, never from inside a pass (no
+    collection runs while Python code does)."""
     started = clock()
+    freed = 0
     if action == FREEZE:
         gc.collect(1)  # the cycles of the moment are freed, not frozen
         gc.freeze()
     elif action == COLLECT:
         gc.unfreeze()
-        gc.collect()
+        freed = gc.collect()
         gc.freeze()
+        if plan is not None:
+            plan.full_pass_freed(freed)
     took = clock() - started
     if action == FREEZE:
         logger.info("collector: freeze in %.0f ms", took * 1000)
     elif action == COLLECT:  # counting walks the frozen objects: only after the rare full pass
         logger.info(
-            "collector: collect in %.0f ms, %d objects frozen", took * 1000, gc.get_freeze_count()
-        )
+            "collector: collect in %.0f ms, %d objects frozen, %d freed, the next after %dx",
+            took * 1000, gc.get_freeze_count(), freed, plan.spacing if plan else 1,
+        )  # fmt: skip
     return took
 
 
@@ -134,4 +190,4 @@ def follow_sockets_forever(
     )
     while True:
         sleep(CHECK_S)
-        apply(plan.decide(tally))
+        apply(plan.decide(tally), plan=plan)

@@ -164,6 +164,12 @@ class TimedConnectionMixin:
             super().handle_one_response()  # type: ignore[misc]
         finally:
             self._requests_done += 1
+            # Bottle caches its views of a request (headers, query, forms) in the environ
+            # they refer to: a cycle of four objects per request that only the collector
+            # frees, and one in flight at a middle pass is frozen with it until a full pass
+            # (web/gc_policy.py). The response is written: emptied, they go by refcount.
+            if self.environ is not None:
+                self.environ.clear()
 
     def start_response(self, status: str, headers: list, exc_info: Any = None) -> Any:
         # Every answer, a websocket's 101 included, names this node behind a balancer

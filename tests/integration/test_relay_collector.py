@@ -2,8 +2,9 @@
 
 A real relay; rounds of 250 websockets opened at once (no hello yet: live sockets all the same)
 and closed, while an agent and a customer chat. Each round's growth makes the relay freeze;
-every 1,000 closed sockets it runs one full pass (``web/gc_policy.py``). What the frozen
-generation holds after each full pass, and the relay's RSS, must not grow with the rounds.
+every 1,000 closed sockets it runs one full pass (``web/gc_policy.py``; at this size the
+minimum of 1,000 closes decides, not the spacing that a pass freeing nothing doubles). What the
+frozen generation holds after each full pass, and the relay's RSS, must not grow.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ ROUNDS = 8
 SOCKETS_PER_ROUND = 250
 WAIT_S = 15.0
 COLLECTOR_LINE = re.compile(r"collector: (freeze|collect) in \d+ ms(?:, (\d+) objects frozen)?")
+FREED = re.compile(
+    r"collector: collect in \d+ ms, \d+ objects frozen, (\d+) freed"
+    r", the next after (\d+)x"
+)
 RSS_GROWTH_MAX = 12 * 2**20  # less than one round's sockets (~250 x 35 KB x 1.4)
 
 
@@ -61,3 +66,7 @@ def test_churning_sockets_are_frozen_then_collected_and_memory_stays_bounded(
     first, second = frozen_after_collect
     assert second <= first * 1.05, f"frozen objects grew from {first} to {second}"
     assert rss_after_collect[1] - rss_after_collect[0] <= RSS_GROWTH_MAX, rss_after_collect
+    # Closed sockets leave nothing in cycles, so each full pass spaces the next one out.
+    freed = [(int(m[1]), int(m[2])) for m in FREED.finditer(relay.log_text())]
+    assert [spacing for _, spacing in freed] == [2, 4], freed
+    assert all(objects < 4 * SOCKETS_PER_ROUND for objects, _ in freed), freed

@@ -9,6 +9,8 @@ import pytest
 from relay_server.web.gc_policy import (
     COLLECT,
     FREEZE,
+    MAX_SPACING,
+    FreezeAfterMiddlePasses,
     FreezePlan,
     SocketTally,
     apply,
@@ -58,6 +60,26 @@ def test_few_sockets_closing_never_force_a_full_pass_below_the_minimum() -> None
     assert plan.decide(SocketTally(opened=1_100, closed=1_000)) == COLLECT
 
 
+def test_full_passes_that_free_nothing_come_after_twice_as_many_closes_and_garbage_resets() -> None:
+    plan = _plan()
+    assert plan.decide(SocketTally(opened=10_000)) == FREEZE
+    assert plan.decide(SocketTally(opened=15_000, closed=5_000)) == COLLECT
+    plan.full_pass_freed(12)  # 12 objects for 5,000 closed sockets: nothing to speak of
+    assert plan.spacing == 2
+    # As many live as before (10,000): the next comes after all of them closed, not half.
+    assert plan.decide(SocketTally(opened=19_999, closed=9_999)) == FREEZE
+    assert plan.decide(SocketTally(opened=24_999, closed=14_999)) == FREEZE
+    assert plan.decide(SocketTally(opened=25_000, closed=15_000)) == COLLECT
+    plan.full_pass_freed(0)
+    assert plan.spacing == 4
+    for _ in range(5):
+        plan.full_pass_freed(0)
+    assert plan.spacing == MAX_SPACING
+    plan.closed_for_pass = 5_000
+    plan.full_pass_freed(20_000)  # closed sockets left cycles: back to every half
+    assert plan.spacing == 1
+
+
 def test_the_tally_counts_live_sockets() -> None:
     tally = SocketTally(opened=12, closed=5)
     assert tally.live == 7
@@ -67,8 +89,26 @@ def test_the_tally_counts_live_sockets() -> None:
 def collector_restored():
     before = gc.get_threshold()
     yield
+    gc.callbacks[:] = [c for c in gc.callbacks if not isinstance(c, FreezeAfterMiddlePasses)]
     gc.unfreeze()
     gc.set_threshold(*before)
+
+
+def test_what_a_middle_pass_leaves_alive_is_frozen_and_young_passes_freeze_nothing(
+    collector_restored,
+) -> None:
+    configure_collector()
+    assert sum(isinstance(c, FreezeAfterMiddlePasses) for c in gc.callbacks) == 1
+    configure_collector()  # the relay run again in one process: one freezer, not two
+    assert sum(isinstance(c, FreezeAfterMiddlePasses) for c in gc.callbacks) == 1
+    kept = [[i] for i in range(2_000)]  # young, alive
+    frozen_before = gc.get_freeze_count()
+    gc.collect(0)
+    assert gc.get_freeze_count() == frozen_before  # a young pass: they only age
+    gc.collect(1)
+    assert gc.get_freeze_count() >= frozen_before + 2_000  # a middle pass: out of reach
+    assert gc.get_objects(2) == []  # nothing left for CPython's own full passes to scan
+    del kept
 
 
 def test_freeze_moves_live_objects_away_and_collect_frees_frozen_cycles(collector_restored) -> None:

@@ -86,3 +86,25 @@ def test_a_newer_schema_is_refused(tmp_path):
     )
     with pytest.raises(StoreError, match="use a newer relay"):
         TinyDBStore(tmp_path)
+
+
+def test_writes_make_no_tinydb_table_per_chat_and_a_made_one_forgets_its_queries(tmp_path):
+    from tinydb import Query
+
+    store = TinyDBStore(tmp_path)
+    for n in range(3):
+        doc_id = store.insert(f"chat:s{n}", {"text": "hi"})
+        store.update(f"chat:s{n}", doc_id, {"text": "hello"})
+    # A TinyDB Table (with its query cache) per session's chat would live as long as the
+    # session: objects the collector scans (docs/performance.md, "Middle passes").
+    assert not [name for name in store.db._tables if name.startswith("chat:")]
+    store.insert("accounts", {"username": "a"})
+    store.insert("accounts", {"username": "b"})
+    store.remove("accounts", 1)  # makes TinyDB's Table for it
+    table = store.db.table("accounts")
+    assert [d["username"] for d in table.search(Query().username == "c")] == []
+    store.insert("accounts", {"username": "c"})
+    assert [d["username"] for d in table.search(Query().username == "c")] == ["c"]
+    store.update("accounts", 3, {"username": "d"})
+    assert [d["username"] for d in table.search(Query().username == "d")] == ["d"]
+    store.close()
