@@ -213,8 +213,10 @@ class MailSender:
         tries: list[Try] = []
         mail_id: str | None = first_id
         while mail_id is not None and len(ids) < count:
-            if not self.outbox.stored(mail_id):  # queued an instant ago, not yet committed
-                self.wait_durable()
+            if not self.outbox.stored(mail_id):  # queued an instant ago, not yet committed:
+                if ids:  # (its link neither) this batch goes without it
+                    break
+                self.ride_durable()  # on the commit its request asks for before its 202
             if self.outbox.claim(mail_id):
                 # In memory only: written with its outcome (the worker's journal keeps the
                 # commit point); begin() also takes it off the due list.
