@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import bottle
+import gevent
 
 from relay_server.admin import rules
 from relay_server.errors import Refused
@@ -38,6 +39,10 @@ SETTING_FIELDS = (
 )  # fmt: skip
 AUDIT_SHOWN = 20
 PREVIEW_SECRET = "personal-link"  # the preview's stand-in for each recipient's own secret
+# An invitation request queues up to 50 mails: it lets the event loop serve others (the chat)
+# after every few, so that it never holds the loop for more than a fraction of a millisecond
+# (docs/performance.md, *Mail*).
+YIELD_EVERY = 2
 
 
 def install_mail_routes(
@@ -177,7 +182,9 @@ def install_mail_routes(
         domain = message_domain(settings)
         ids = []
         contents: dict[tuple[str, str], templates.MailContent] = {}
-        for address, lang in recipients:
+        for number, (address, lang) in enumerate(recipients, start=1):
+            if number % YIELD_EVERY == 1:  # the first right after the checks
+                gevent.sleep(0)
             # A personal link per recipient (one seat, once, revocable in the people list),
             # issued before its mail is queued. One commit makes the request's links and mails
             # durable (below): a mail's link is on disk before the mail can leave, because
@@ -211,7 +218,9 @@ def install_mail_routes(
         links = {
             link["id"]: link for link in relay.list_invitations(who, session_id)["invitations"]
         }
-        for view in views:
+        for number, view in enumerate(views, start=1):
+            if number % (YIELD_EVERY * 5) == 0:  # as the request's queueing: see YIELD_EVERY
+                gevent.sleep(0)
             link = links.get(outbox.meta(view["id"]).get("invitation", ""))
             view["link"] = {"id": link["id"], "state": link["state"]} if link else None
         return views

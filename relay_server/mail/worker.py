@@ -28,6 +28,15 @@ fsyncs ``committing`` to its own journal (``relay_server/mail/commit_journal.py`
 ``.`` without asking, then appends the outcome; no ``commit``/``go`` lines. ``{"op":
 "truncate"}`` empties that journal (the relay has every outcome durable in its store); no answer.
 
+Batches (the journaled worker, ``WorkerDelivery.send_many``): the relay writes a batch of
+``send`` lines at once, as bytes it built once per batch, and the worker answers them in
+order. ``{"op": "content", "key": k, "content": {...}}`` hands a content over once (the worker
+keeps the last :data:`CONTENTS_KEPT` by key, first in first out, as the relay counts them), and
+a ``send`` with a ``key`` and no ``content`` uses it. A ``send`` with ``"flush": false`` has its
+``done`` line held back until a ``send`` without it, or :data:`FLUSH_S` after the first line
+held: the relay's loop wakes once for a batch's outcomes, not once a mail
+(docs/performance.md, *Mail*). ``done`` lines then carry ``"m"``, the Message-ID.
+
 The end of the socket means the relay stopped or crashed: a transaction still without its
 ``.`` is dropped (the server discards it) and the worker exits. The worker also dies with the
 relay (``PR_SET_PDEATHSIG``), so a relay killed with ``kill -9`` leaves no worker that could
@@ -42,6 +51,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from typing import Any, BinaryIO
 
 from relay_server.mail.commit_journal import CommitJournal
@@ -57,6 +67,8 @@ from relay_server.mail.smtp_client import (
 logger = logging.getLogger(__name__)
 
 NICENESS = 10  # below the relay: the chat wins the CPU when both want it
+CONTENTS_KEPT = 16  # contents kept by key (the relay counts the same: worker_client)
+FLUSH_S = 0.05  # a held-back ``done`` line waits at most this long
 OUTCOMES: tuple[tuple[type[MailFailure], str], ...] = (
     (Unbuildable, "unbuildable"),
     (UncertainFailure, "uncertain"),
@@ -77,6 +89,8 @@ class Worker:
         self.writer = writer
         self.journal = journal
         self.delivery = Delivery()
+        self.contents: dict[str, dict[str, Any]] = {}  # ``content`` ops, by key
+        self._held_since: float | None = None  # the first ``done`` line not yet flushed
 
     def serve(self) -> None:
         """Answer the relay until it closes its end."""
@@ -86,7 +100,13 @@ class Worker:
                 if request is None:
                     return
                 if request.get("op") == "send":
-                    self._write(self._send(request))
+                    done = self._send(request)
+                    done["m"] = request["envelope"]["message_id"]
+                    self._write(done, flush=request.get("flush", True))
+                elif request.get("op") == "content":
+                    if len(self.contents) >= CONTENTS_KEPT:
+                        self.contents.pop(next(iter(self.contents)))
+                    self.contents[request["key"]] = request["content"]
                 elif request.get("op") == "close":
                     self.delivery.close()
                 elif request.get("op") == "truncate" and self.journal is not None:
@@ -110,11 +130,14 @@ class Worker:
             committed = True
 
         try:
+            content = request.get("content")
+            if content is None:  # handed over before (``content`` op)
+                content = self.contents[request["key"]]
             answer = self.delivery.send(
                 SmtpSettings(**request["settings"]),
                 envelope,
                 request.get("key"),
-                request["content"],
+                content,
                 float(request["sent_at"]),
                 commit_point,
             )
@@ -146,10 +169,16 @@ class Worker:
         request = json.loads(line)
         return request if isinstance(request, dict) else {}
 
-    def _write(self, message: dict[str, Any]) -> None:
+    def _write(self, message: dict[str, Any], flush: bool = True) -> None:
+        """One line to the relay; held back (``flush`` False) at most :data:`FLUSH_S`."""
         try:
             self.writer.write(json.dumps(message).encode() + b"\n")
-            self.writer.flush()
+            now = time.monotonic()
+            if self._held_since is None:
+                self._held_since = now
+            if flush or now - self._held_since >= FLUSH_S:
+                self.writer.flush()
+                self._held_since = None
         except OSError:
             raise RelayGone() from None
 

@@ -14,7 +14,10 @@ kills the worker, so that it never finishes a mail alone.
 Given a ``journal`` (the single-folder store: ``relay_server/mail/commit_journal.py``), the
 worker keeps each mail's commit point in that file itself: a try is one line each way, the
 relay's ``before_commit`` is not called, and a worker that ends in the middle of a try is read
-there (``sent``: sent; ``committing``: uncertain; else a temporary failure).
+there (``sent``: sent; ``committing``: uncertain; else a temporary failure). It also takes a
+batch of tries at once (:meth:`WorkerDelivery.send_many`): one write of bytes built for the
+batch (each content handed over once per worker, the settings encoded once), and the outcomes
+come back as the worker sends them, several lines to a wake-up.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import gevent
@@ -39,6 +42,7 @@ from relay_server.mail.smtp_client import (
     TemporaryFailure,
     UncertainFailure,
 )
+from relay_server.mail.worker import CONTENTS_KEPT
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +58,11 @@ FAILURES: dict[str, type[MailFailure]] = {
 
 
 SETTINGS_FIELDS = dataclasses.fields(SmtpSettings)
+
+# One try of a batch: the recipient's envelope, the content's key (None: its own) and fields.
+Try = tuple[Envelope, str | None, dict[str, Any]]
+# What a try of a batch came to: the server's answer (sent), or why not.
+Outcome = str | MailFailure | RuntimeError
 
 
 def worker_command() -> list[str]:
@@ -74,6 +83,8 @@ class WorkerDelivery:
         self._reader: Any = None
         self._encoded: dict[str, str] = {}
         self._settings: tuple[SmtpSettings, dict[str, Any]] | None = None
+        self._settings_json: tuple[SmtpSettings, str] | None = None
+        self._handed: dict[str, None] = {}  # keys whose content the running worker holds
         self.started = 0  # workers started (the first, and one after each that died)
 
     @property
@@ -132,6 +143,72 @@ class WorkerDelivery:
             if not finished:  # abandoned or broken: the worker must not go on alone
                 self._kill()
 
+    def send_many(
+        self,
+        settings: SmtpSettings,
+        tries: Sequence[Try],
+        sent_at: float,
+        on_outcome: Callable[[int, Outcome], None],
+    ) -> None:
+        """Several tries at once (the journaled worker only): ``on_outcome(i, outcome)`` for
+        each, in order, as the worker answers (a string: sent with that answer; else the
+        failure, a ``RuntimeError`` for the worker's own error). A worker that ends in the
+        middle leaves the rest to its journal (:meth:`_outcome_in_journal`)."""
+        assert self.journal is not None, "batches need the worker's commit journal"
+        answered = 0
+        try:
+            self._ensure_started()
+            self._write(self._batch_bytes(settings, tries, sent_at))
+            while answered < len(tries):
+                reply = self._read()
+                if reply is None:
+                    break
+                on_outcome(answered, _outcome_of(reply))
+                answered += 1
+        finally:
+            if answered < len(tries):  # abandoned or broken: the worker must not go on alone
+                self._kill()
+        marks = commit_journal.outcomes(self.journal) if answered < len(tries) else {}
+        for index in range(answered, len(tries)):
+            message_id = tries[index][0].message_id
+            try:
+                outcome: Outcome = self._outcome_in_journal(message_id, marks)
+            except MailFailure as failure:
+                outcome = failure
+            on_outcome(index, outcome)
+
+    def _batch_bytes(self, settings: SmtpSettings, tries: Sequence[Try], sent_at: float) -> bytes:
+        """The batch's lines: contents the worker lacks, then one ``send`` a try (the last
+        one flushes the worker's answers)."""
+        if self._settings_json is None or self._settings_json[0] != settings:
+            self._settings_json = (settings, json.dumps(self._settings_fields(settings)))
+        head = (
+            f'{{"op": "send", "journal": true, "sent_at": {sent_at!r}, '
+            f'"settings": {self._settings_json[1]}, '
+        )
+        parts: list[str] = []
+        last = len(tries) - 1
+        for index, (envelope, key, fields) in enumerate(tries):
+            if key is None:
+                content = f'"key": null, "content": {json.dumps(fields)}'
+            else:
+                if key not in self._handed:
+                    if len(self._handed) >= CONTENTS_KEPT:  # as the worker drops its oldest
+                        self._handed.pop(next(iter(self._handed)))
+                    self._handed[key] = None
+                    parts.append(
+                        f'{{"op": "content", "key": {json.dumps(key)}, '
+                        f'"content": {self._content_json(key, fields)}}}\n'
+                    )
+                content = f'"key": {json.dumps(key)}'
+            envelope_json = json.dumps({
+                "to": envelope.to, "message_id": envelope.message_id,
+                "reply_to": envelope.reply_to, "value": envelope.value,
+            })  # fmt: skip
+            flush = "true" if index == last else "false"
+            parts.append(f'{head}"envelope": {envelope_json}, {content}, "flush": {flush}}}\n')
+        return "".join(parts).encode()
+
     def close(self) -> None:
         """Have the worker QUIT its connection."""
         if self._process is not None:
@@ -152,10 +229,15 @@ class WorkerDelivery:
         past = (commit_journal.COMMITTING, commit_journal.SENT)
         return mark is not None and mark.get("s") in past
 
-    def _outcome_in_journal(self, message_id: str) -> str:
-        """The worker ended during a try: what its journal says of the message."""
+    def _outcome_in_journal(
+        self, message_id: str, marks: dict[str, dict[str, Any]] | None = None
+    ) -> str:
+        """The worker ended during a try: what its journal (``marks``, read when not given)
+        says of the message."""
         assert self.journal is not None
-        mark = commit_journal.outcomes(self.journal).get(message_id) or {}
+        if marks is None:
+            marks = commit_journal.outcomes(self.journal)
+        mark = marks.get(message_id) or {}
         if mark.get("s") == commit_journal.SENT:
             return str(mark.get("a", ""))
         if mark.get("s") == commit_journal.COMMITTING:
@@ -209,6 +291,7 @@ class WorkerDelivery:
         finally:
             theirs.close()
         self._socket, self._reader = ours, ours.makefile("rb")
+        self._handed.clear()  # a new worker holds no content yet
         self.started += 1
 
     def _read(self) -> dict[str, Any] | None:
@@ -247,3 +330,13 @@ class WorkerDelivery:
         if process is not None and process.poll() is None:
             process.kill()
             process.wait()
+
+
+def _outcome_of(reply: dict[str, Any]) -> Outcome:
+    """A ``done`` line as :meth:`WorkerDelivery.send_many` reports it."""
+    outcome, answer = reply.get("outcome"), str(reply.get("answer", ""))
+    if outcome == "sent":
+        return answer
+    if outcome in FAILURES:
+        return FAILURES[outcome](answer)
+    return RuntimeError(f"mail worker: {answer}")

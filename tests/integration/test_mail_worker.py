@@ -291,3 +291,43 @@ def _kill_when(event, delivery: WorkerDelivery) -> None:
 
 def _never() -> None:
     raise AssertionError("a journaled worker keeps its own commit point")
+
+
+def test_a_batch_hands_its_content_over_once_and_a_worker_killed_in_it_leaves_each_try_to_its_journal(  # noqa: E501
+    tmp_path,
+):
+    """Four tries handed to the journaled worker in one write (``send_many``): the content
+    goes over once; the worker SIGKILLed while the server holds its answer to the second
+    message leaves the first ``sent`` (its answer read, or in the journal), the second
+    uncertain (past its commit point) and the last two temporary failures (never reached the
+    server); nothing arrives twice, and a fresh worker takes the content again."""
+    smtp = SmtpServer()
+    smtp.hold_after = 2
+    smtp.start()
+    journal = commit_journal.path_in(tmp_path)
+    delivery = WorkerDelivery(journal=str(journal))
+    tries = [(Envelope(f"b{n}@example.com", f"<batch-{n}@example.com>"), "k3", FIELDS)
+             for n in range(4)]  # fmt: skip
+    sent_bytes = delivery._batch_bytes(_settings(smtp), tries, time.time())
+    assert sent_bytes.count(b'"op": "content"') == 1 and sent_bytes.count(b'"op": "send"') == 4
+    assert delivery._batch_bytes(_settings(smtp), tries, time.time()).count(b'"content"') == 0
+    delivery._handed.clear()  # as a new worker would start
+    outcomes: dict[int, object] = {}
+    try:
+        killer = gevent.spawn(_kill_when, smtp.data_held, delivery)
+        delivery.send_many(_settings(smtp), tries, time.time(), outcomes.__setitem__)
+        killer.join()
+        assert sorted(outcomes) == [0, 1, 2, 3]
+        assert isinstance(outcomes[0], str) and outcomes[0].startswith("250")
+        assert isinstance(outcomes[1], UncertainFailure)
+        assert all(isinstance(outcomes[n], TemporaryFailure) for n in (2, 3))
+        smtp.release_data.set()
+        again: dict[int, object] = {}
+        delivery.send_many(_settings(smtp), tries[2:], time.time(), again.__setitem__)
+        assert all(isinstance(answer, str) for answer in again.values()) and len(again) == 2
+        smtp.wait_for(4)
+        assert sorted(smtp.message_id_counts().values()) == [1] * 4
+    finally:
+        smtp.release_data.set()
+        delivery.stop()
+        smtp.stop()

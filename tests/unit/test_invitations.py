@@ -64,7 +64,10 @@ def test_a_stored_link_survives_a_restart_and_a_session_holds_a_bounded_number()
     invitations = Invitations()
     link = invitations.issue("s1", "Kim", now=1)
     restored = Invitations()
-    restored.restore(Invitation.from_record(link.to_record()))
+    record = link.to_record()
+    assert set(record) == set(Invitation.__dataclass_fields__)  # every field, by hand
+    assert record["state"] == "open" and type(record["state"]) is str
+    restored.restore(Invitation.from_record(record))
     assert restored.check(link.secret).label == "Kim"
     for _ in range(MAX_OPEN_PER_SESSION - 1):
         invitations.issue("s1", "", now=2)
