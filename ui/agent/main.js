@@ -135,8 +135,12 @@ class AgentApp {
       onLost: (errorKey, resumeId) => this._lost(errorKey, resumeId),
       attention: this.attention,
       favourites: this.favourites,
-      endActionKey: this.chatWindow ? undefined : "end.new_support",
-      onEndAction: this.chatWindow ? undefined : () => this.newSupport(),
+      // A chat window's end card closes it (the main window starts the next support).
+      endActionKey: this.chatWindow ? "end.close_window" : "end.new_support",
+      endActionTestId: this.chatWindow ? "end-close-window" : "end-new-support",
+      onEndAction: this.chatWindow
+        ? () => this.backend.closeSupportWindow(this.backend.windowSessionId)
+        : () => this.newSupport(),
       onSession: () => this._renderTitle(),
     });
   }
