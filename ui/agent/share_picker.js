@@ -129,6 +129,8 @@ export class SharePicker {
       icon: SCREEN_ICON,
       panel: this.element,
       anchor,
+      // The bar grew with the customer's yes (the panel moved down): the confirm's line again.
+      onFit: () => this._showWaiting(),
     });
   }
 
@@ -225,6 +227,7 @@ export class SharePicker {
       this._showMode();
       this.popover.setOpen(true); // closed meanwhile (the agent typed notes): the confirm waits here
       this.confirmButton.focus();
+      this._showWaiting();
     });
   }
 
@@ -255,6 +258,14 @@ export class SharePicker {
     const waiting = this._waiting;
     this._waiting = null;
     waiting?.resolve(choice);
+  }
+
+  /** While the confirm waits: the button and the line asking for it (under it) in sight in a
+   * short window (640x480: the popover scrolls within). */
+  _showWaiting() {
+    if (this._waiting && !this.warningWait.hidden && this.popover?.isOpen) {
+      this.warningWait.scrollIntoView({ block: "nearest" });
+    }
   }
 
   _confirmWhole() {
