@@ -208,6 +208,8 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
             "the chat window closed",
         )
         assert find_windows(xvfb.env(), "^RemoteSales$"), "the main window stays"
+        # ... and no longer says the support "opened in its own window".
+        main.wait_for("document.getElementById('home-info').textContent === ''")
         main.screenshot(artifacts_dir / "desktop-flow-main-after-close.png")
         windows.close()
         assert app.stop() == 0
