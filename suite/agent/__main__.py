@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=presentations.stop, args=(session_id,), daemon=True).start()
         state.calls.end(session_id)  # CH9: a closed window's call is over, and so is its mic
         shell.show_notice(state.set_notice(session_id, []))
+        # The main window's "opened in its own window" goes with it.
+        shell.broadcast({"kind": "chat_closed", "session_id": session_id, "from": "app"})
 
     shell.on_chat_closed = chat_closed
     # A click on a system notification raises that support's chat window.

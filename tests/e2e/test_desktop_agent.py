@@ -101,8 +101,8 @@ notice.html: one notice-session per live session with notice-customer, notice-el
 
 def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_dir: Path, request):
     """Log in, start a support, a Chromium customer joins with the shown code, both chat, a
-    short message by key, notes saved, the notice shows the customer, and its End button ends
-    the session."""
+    short message by key, notes saved, the notice shows the customer, its End button ends
+    the session, and the end card's Close window closes the chat window."""
     if not NOTICE_PAGE.exists():
         pytest.skip(f"ui/agent has no desktop mode yet; this test needs:\n{DESKTOP_PAGE_HOOKS}")
     from playwright.sync_api import expect
@@ -201,6 +201,16 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         expect(customer.get_by_test_id("end-screen")).to_be_visible()
         notice.wait_for(f"!document.querySelector('{by_test_id('notice-session')}')")
         chat.screenshot(artifacts_dir / "desktop-flow-chat-ended.png")
+        # The end card's Close window closes the chat window; the app and its main window stay.
+        chat.click(by_test_id("end-close-window"))
+        wait_until(
+            lambda: not [t for t in list_targets(app.devtools_port) if "session=" in t["url"]],
+            "the chat window closed",
+        )
+        assert find_windows(xvfb.env(), "^RemoteSales$"), "the main window stays"
+        # ... and no longer says the support "opened in its own window".
+        main.wait_for("document.getElementById('home-info').textContent === ''")
+        main.screenshot(artifacts_dir / "desktop-flow-main-after-close.png")
         windows.close()
         assert app.stop() == 0
 

@@ -12,10 +12,11 @@ fires, as when the agent switches to another tab.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.support.api import Api
 from tests.support.ui_pages import (
@@ -176,9 +177,7 @@ def test_a_knock_in_the_background_notifies_and_sounds(browser, relay, pages):
     agent = open_agent(browser, relay, pages)
     start_support(agent)
     icon = int(agent.locator("#icon-number").inner_text())
-    # A knock that comes before the agent's socket is open arrives in its welcome, as the
-    # state already there, not as news: knock once the socket is open.
-    expect(agent.locator("#connection-status")).to_have_attribute("data-status", "online")
+    # (A knock while the socket connects: test_a_knock_while_the_socket_connects_notifies_once.)
     agent.evaluate("window.__setBackground(true)")
     join = {"icon": icon, "name": "Dana Lee"}
     status, body, _ = Api(relay.url).request("POST", "/api/join", join)
@@ -193,6 +192,83 @@ def test_a_knock_in_the_background_notifies_and_sounds(browser, relay, pages):
     expect(agent.locator("#knock-list")).to_contain_text("Dana Lee")
     log = wait_for_calls(agent, 1)
     assert [entry["event"] for entry in log] == ["knock"]
+
+
+class HeldSocket:
+    """The agent page's chat socket through Playwright's WebSocket routing: while `held`, a new
+    socket reaches no relay (what the page sends waits here: it is still connecting);
+    `release()` connects it and delivers what waited; `drop()` closes the page's side so the
+    page reconnects."""
+
+    def __init__(self, page: Page) -> None:
+        self.held = True
+        self.waiting: list[tuple[WebSocketRoute, list[str | bytes]]] = []
+        self.routes: list[WebSocketRoute] = []
+        page.route_web_socket(re.compile(r"/ws(\?.*)?$"), self._route)
+
+    def _route(self, ws: WebSocketRoute) -> None:
+        self.routes.append(ws)
+        if not self.held:
+            ws.connect_to_server()  # both ways forwarded as they are
+            return
+        sent: list[str | bytes] = []
+        ws.on_message(lambda message: sent.append(message))
+        self.waiting.append((ws, sent))
+
+    def release(self) -> None:
+        self.held = False
+        waiting, self.waiting = self.waiting, []
+        for ws, sent in waiting:
+            server = ws.connect_to_server()
+            ws.on_message(lambda message, server=server: server.send(message))
+            for message in sent:
+                server.send(message)
+
+    def drop(self) -> None:
+        self.routes[-1].close(code=1012, reason="service restart")
+
+
+def test_a_knock_while_the_socket_connects_notifies_once(browser, relay, pages):
+    """A knock that comes while the agent's socket is still connecting reaches the agent as
+    the state its welcome brings: the agent was not told yet, so it notifies and chimes once;
+    a reconnect or a reload that brings the same knock again does not."""
+    agent = open_agent(browser, relay, pages)
+    socket = HeldSocket(agent)
+    by_id(agent, "new-support-button").click()
+    expect(by_id(agent, "access-code")).to_have_text(re.compile(r"^\d{9}$"))
+    icon = int(agent.locator("#icon-number").inner_text())
+    agent.evaluate("window.__setBackground(true)")
+    join = {"icon": icon, "name": "Dana Lee"}
+    status, body, _ = Api(relay.url).request("POST", "/api/join", join)
+    assert status == 202 and body["status"] == "knocking", body
+    expect(by_id(agent, "connection-status")).not_to_have_attribute("data-status", "online")
+    socket.release()
+    expect(by_id(agent, "connection-status")).to_have_attribute("data-status", "online")
+    expect(agent.locator("#knock-list")).to_contain_text("Dana Lee")
+    agent.wait_for_function("() => window.__attentionRecord.notifications.length >= 1")
+    [knock] = record(agent)["notifications"]
+    assert knock["title"] == "Dana Lee is asking to join"
+    agent.wait_for_function("() => window.__attentionRecord.tones >= 2")
+
+    # A reconnect brings the same knock in its welcome's list again: not news.
+    socket.drop()
+    expect(by_id(agent, "connection-status")).not_to_have_attribute("data-status", "online")
+    expect(by_id(agent, "connection-status")).to_have_attribute("data-status", "online")
+    expect(agent.locator("#knock-list")).to_contain_text("Dana Lee")
+    agent.wait_for_timeout(500)
+    assert len(record(agent)["notifications"]) == 1
+    assert record(agent)["tones"] == 2
+    log = agent.evaluate("window.__rsTest.attention()")
+    assert [entry["event"] for entry in log] == ["knock"]
+
+    # Nor does a reload (a chat window opened again): the agent was told already.
+    agent.reload()
+    agent.evaluate("window.__setBackground(true)")
+    expect(by_id(agent, "connection-status")).to_have_attribute("data-status", "online")
+    expect(agent.locator("#knock-list")).to_contain_text("Dana Lee")
+    agent.wait_for_timeout(500)
+    assert record(agent) == {"notifications": [], "tones": 0}
+    assert agent.evaluate("window.__rsTest.attention()") == []
 
 
 WATCH_SESSION_JS = """

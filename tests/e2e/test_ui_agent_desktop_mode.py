@@ -130,6 +130,14 @@ def test_desktop_mode_login_support_window_notice_and_end(
         expect(by_id(notice, "notice-none")).to_be_visible()
         expect(by_id(notice, "notice-customer")).to_have_count(0)
         expect(by_id(chat, "notes-input")).to_have_value("Desktop notes")
+        # The chat window's end card closes the window (the main window starts the next one).
+        close = by_id(chat, "end-close-window")
+        expect(close).to_have_text("Close window")
+        screenshot(chat, "desktop-mode-end-card")
+        with local_call(chat, "POST", "/local/windows/chat/close") as answer:
+            close.click()
+        assert answer.value.status == 204
+        assert local_app.windows.closed == [session_id]
     finally:
         for page in pages:
             page.context.close()

@@ -246,3 +246,51 @@ def test_the_share_picker_closes_when_the_notes_open_and_returns_for_the_confirm
     finally:
         for page in pages:
             page.context.close()
+
+
+# Whether the element is whole inside the window and inside every scrolled box around it (seen
+# without scrolling), and its centre is its own.
+IN_SIGHT_JS = """(e) => {
+  const r = e.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > innerHeight || r.left < 0 || r.right > innerWidth) return false;
+  for (let p = e.parentElement; p; p = p.parentElement) {
+    const b = p.getBoundingClientRect();
+    const clips = getComputedStyle(p).overflowY !== "visible" && p.scrollHeight > p.clientHeight;
+    if (clips && (r.top < b.top - 1 || r.bottom > b.bottom + 1)) return false;
+  }
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return hit === e || e.contains(hit);
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_the_share_action_is_in_sight_in_a_640x480_window(
+    browser, relay, presenting_app: RecordedApp, open_ui: PageFactory, language: str
+) -> None:
+    """The chat window at its least size (640x480): once the customer accepted, "Share whole
+    screen" and the line that asks for it are in sight without scrolling."""
+    pages: list[Page] = []
+    try:
+        support = open_desktop_support(
+            browser, presenting_app.app, open_ui, pages, {"width": 640, "height": 480}
+        )
+        chat, customer = support.chat, support.customer
+        if language == "ko":
+            chat.select_option("#language-select", "ko")
+        by_id(chat, "present-request").click()
+        with customer.expect_popup() as popup:
+            by_id(customer, "presentation-accept").click()
+        popup.value.close()
+        expect(by_id(chat, "share-whole-waiting")).to_be_visible()
+        confirm = by_id(chat, "share-whole-confirm")
+        expect(confirm).to_be_focused()
+        chat.wait_for_timeout(300)  # a scroll into view would have happened by now
+        screenshot(chat, f"share-picker-accepted-640x480-{language}")
+        assert confirm.evaluate(IN_SIGHT_JS)
+        assert by_id(chat, "share-whole-waiting").evaluate(IN_SIGHT_JS)
+        with local_call(chat, "POST", "/local/presentation"):
+            confirm.click()
+        expect(by_id(chat, "present-pause")).to_be_visible()
+    finally:
+        for page in pages:
+            page.context.close()

@@ -39,6 +39,7 @@ AGENDA = [
     "Next steps",
 ]
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
 
 # The header's height with and without the meeting's line (the slot hidden for a moment).
 HEADER_JS = """() => {
@@ -155,6 +156,117 @@ def test_the_opened_meeting_is_named_in_both_chats_without_taking_room(
         box = panel.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
         screenshot(phone, "meeting-customer-phone-ko-agenda-open")
+    finally:
+        for page in pages:
+            page.context.close()
+
+
+# Whether the element's centre is its own (nothing floats over it there).
+ON_TOP_JS = """(e) => {
+  const r = e.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return hit === e || e.contains(hit);
+}"""
+
+# The meeting line's title: its lines and whether any of it is cut.
+TITLE_LINES_JS = """(e) => {
+  const line = parseFloat(getComputedStyle(e).lineHeight);
+  return { lines: Math.round(e.clientHeight / line), cut: e.scrollHeight > e.clientHeight + 1 };
+}"""
+
+
+def _open_meeting_chat(
+    browser, relay, recorded_app: RecordedApp, open_ui: PageFactory, pages: list[Page],
+    title: str, viewport: dict[str, int] = DESKTOP, locale: str = "en-US",
+) -> tuple[Page, Page]:  # fmt: skip
+    """A booked meeting opened by Alice in her desktop chat window, and an invitee's page
+    joined with that viewport and locale (the Korean invitee for ko-KR, else the
+    English one: the page speaks the invitee's language)."""
+    api = Api(relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    reservation = book(api, token, title=title, agenda=AGENDA)
+    status, opened, _ = api.request(
+        "POST", f"/api/reservations/{reservation['id']}/open", {}, token
+    )
+    assert status == 200, opened
+    app = recorded_app.app
+    main = desktop_page(
+        browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
+    )
+    pages.append(main)
+    by_id(main, "login-username").fill(ALICE.username)
+    by_id(main, "login-password").fill(ALICE.password)
+    by_id(main, "login-button").click()
+    expect(by_id(main, "new-support-button")).to_be_visible()
+    session_id = opened["support"]["session_id"]
+    chat = desktop_page(
+        browser, app.page_url("agent/index.html", session=session_id), {"width": 960, "height": 720}
+    )
+    pages.append(chat)
+    invitee = 0 if locale == "ko-KR" else 1
+    page = open_ui(_meeting_link(reservation, invitee), viewport=viewport, locale=locale)
+    expect(by_id(page, "chat-peer-name")).to_have_text(ALICE.name, timeout=20_000)
+    return chat, page
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
+def test_a_presentation_request_is_in_reach_over_an_open_agenda(
+    browser, relay, recorded_app: RecordedApp, open_ui: PageFactory, locale: str
+) -> None:
+    """The customer left the agenda open when the agent asks to present: the panel folds
+    away and "Show me" is in reach; opened again while the request waits, it opens below the
+    request and shows its whole agenda."""
+    pages: list[Page] = []
+    try:
+        chat, customer = _open_meeting_chat(
+            browser, relay, recorded_app, open_ui, pages, TITLE, locale=locale
+        )
+        by_id(customer, "meeting-summary-toggle").click()
+        expect(by_id(customer, "meeting-summary-panel")).to_be_visible()
+        by_id(chat, "present-request").click()
+        accept = by_id(customer, "presentation-accept")
+        expect(accept).to_be_visible()
+        expect(by_id(customer, "meeting-summary-panel")).to_be_hidden()
+        assert accept.evaluate(ON_TOP_JS)
+        short = locale[:2]
+        screenshot(customer, f"meeting-customer-1280x800-{short}-request-over-agenda")
+        by_id(customer, "meeting-summary-toggle").click()
+        expect(by_id(customer, "meeting-summary-panel")).to_be_visible()
+        assert accept.evaluate(ON_TOP_JS)
+        assert by_id(customer, "presentation-decline").evaluate(ON_TOP_JS)
+        prompt = by_id(customer, "presentation-prompt").bounding_box()
+        panel = by_id(customer, "meeting-summary-panel")
+        box = panel.bounding_box()
+        assert prompt and box and box["y"] >= prompt["y"] + prompt["height"], (prompt, box)
+        assert box["y"] + box["height"] <= DESKTOP["height"], box
+        assert by_id(customer, "meeting-summary-agenda").locator("li").last.evaluate(ON_TOP_JS)
+        screenshot(customer, f"meeting-customer-1280x800-{short}-agenda-reopened-below-request")
+        with customer.expect_popup() as popup:
+            accept.click()
+        popup.value.close()
+    finally:
+        for page in pages:
+            page.context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
+def test_a_phone_shows_the_meetings_title_on_two_lines(
+    browser, relay, recorded_app: RecordedApp, open_ui: PageFactory, locale: str
+) -> None:
+    """At 390x844 the header's meeting line shows the title on two lines (a longer one ends in
+    "…" on the second), not its first words; the header stays small."""
+    pages: list[Page] = []
+    try:
+        _, phone = _open_meeting_chat(
+            browser, relay, recorded_app, open_ui, pages, TITLE, viewport=PHONE, locale=locale
+        )
+        title = by_id(phone, "meeting-summary-title")
+        expect(title).to_have_text(TITLE)
+        shown = title.evaluate(TITLE_LINES_JS)
+        assert shown["lines"] == 2, shown
+        header = phone.locator(".cust-chat__header").bounding_box()
+        assert header is not None and header["height"] <= 96, header
+        screenshot(phone, f"meeting-customer-phone-{locale[:2]}-title")
     finally:
         for page in pages:
             page.context.close()

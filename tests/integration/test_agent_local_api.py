@@ -204,6 +204,23 @@ def test_windows_and_notice(local, desktop, relay):
     ]
 
 
+def test_an_ended_supports_chat_window_closes(local, desktop):
+    """The end card's "Close window" closes that support's chat window once; a session
+    without a window (or closed already) answers window_not_found, a bad id bad_request."""
+    assert local.request("POST", "/local/windows/chat", {"session_id": "abc_DEF-123"})[0] == 204
+    close = {"session_id": "abc_DEF-123"}
+    assert local.request("POST", "/local/windows/chat/close", close)[0] == 204
+    status, body, _ = local.request("POST", "/local/windows/chat/close", close)
+    assert (status, body["error"]["code"]) == (404, "window_not_found")
+    status, body, _ = local.request("POST", "/local/windows/chat/close", {"session_id": "../x"})
+    assert (status, body["error"]["code"]) == (400, "bad_request")
+    assert desktop.calls == [
+        ("open_chat", "abc_DEF-123"),
+        ("close_chat", "abc_DEF-123"),
+        ("close_chat", "abc_DEF-123"),
+    ]
+
+
 def test_notice_merges_the_windows_reports(local, desktop):
     """Each window reports its own sessions; the notice shows them all, each once."""
     one = {"session_id": "one", "customer_name": "Chris", "started_at": 1.0}

@@ -39,6 +39,9 @@ class AlertingDesktop:
     def end_from_notice(self, session_id: str) -> bool:
         return False
 
+    def close_chat(self, session_id: str) -> bool:
+        return False
+
     def open_url(self, url: str) -> None: ...
 
     def open_help(self) -> None: ...

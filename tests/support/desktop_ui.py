@@ -36,6 +36,7 @@ class RecordedWindows:
     chats: list[str] = field(default_factory=list)
     notices: list[list[dict[str, Any]]] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
     help_opened: int = 0
@@ -48,6 +49,10 @@ class RecordedWindows:
 
     def end_from_notice(self, session_id: str) -> bool:
         self.ended.append(session_id)
+        return True
+
+    def close_chat(self, session_id: str) -> bool:
+        self.closed.append(session_id)
         return True
 
     def open_url(self, url: str) -> None:

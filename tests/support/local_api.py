@@ -41,6 +41,12 @@ class RecordingDesktop:
         self.calls.append(("end_from_notice", session_id))
         return session_id in self.chat_windows
 
+    def close_chat(self, session_id: str) -> bool:
+        self.calls.append(("close_chat", session_id))
+        was_open = session_id in self.chat_windows
+        self.chat_windows.discard(session_id)
+        return was_open
+
     def open_url(self, url: str) -> None:
         self.calls.append(("open_url", url))
 

@@ -12,12 +12,16 @@
 // settings file (`attention`) or this browser's localStorage (`rs.agent.attention`).
 
 import { MessageType } from "../common/protocol.js";
+import { loadJson, saveJson } from "../common/storage.js";
 import { Chime } from "./chime.js";
 
 export const ATTENTION_EVENTS = Object.freeze(["customer_joined", "message", "control_request", "knock"]);
 export const DEFAULT_ATTENTION = Object.freeze({ sound: true, volume: 60, notifications: true });
 const MAX_BODY_CHARS = 500; // suite/agent/app/system_notifications.py: MAX_BODY_CHARS
 const KEPT_LOG = 50;
+// + session id, in sessionStorage: the pending knocks the agent was told about (a reload or a
+// chat window opened again gets the same list after its welcome: not news).
+const TOLD_KNOCKS_KEY = "rs.agent.knocks_told.";
 
 /** The settings with every field valid: what is missing or wrong takes its default. */
 export function normalizeAttention(value) {
@@ -157,7 +161,9 @@ export class Attention {
 /**
  * Turn one session's socket messages into attention events. Replays after a reconnect and
  * the history a reloaded window gets are not news: only messages past the welcome's last id,
- * first joins (not `rejoined`), a request that was not pending and knocks not seen before.
+ * first joins (not `rejoined`), a request that was not pending and knocks not told before:
+ * the list after each welcome is the state, and a knock in it that came while the socket was
+ * connecting is news once (remembered per session in sessionStorage, so a reload is not).
  * @param {import("../common/session_socket.js").SessionSocket} socket
  * @param {object} options
  * @param {Attention} options.attention
@@ -168,7 +174,7 @@ export class Attention {
 export function watchSession(socket, { attention, sessionId, customerName }) {
   let lastMessageId = 0;
   let requested = false;
-  let knocks = new Set();
+  let knocks = null; // the ids told, read from sessionStorage at the first list
   const call = (event, name, text) =>
     attention.call(event, { sessionId: sessionId(), name: name || customerName(), text });
   // Who knocks is not the customer in the chat: their own name or none.
@@ -201,8 +207,11 @@ export function watchSession(socket, { attention, sessionId, customerName }) {
     }),
     socket.on(MessageType.KNOCKS_CHANGED, (update) => {
       const list = update.knocks ?? [];
+      const key = TOLD_KNOCKS_KEY + sessionId();
+      knocks ??= new Set(loadJson(window.sessionStorage, key) ?? []);
       const fresh = list.filter((knock) => !knocks.has(knock.id));
-      knocks = new Set(list.map((knock) => knock.id));
+      knocks = new Set(list.map((knock) => knock.id)); // the pending ones
+      saveJson(window.sessionStorage, key, [...knocks]);
       if (fresh.length > 0) {
         callKnock(fresh[fresh.length - 1].name);
       }

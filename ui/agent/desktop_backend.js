@@ -227,6 +227,11 @@ export class DesktopBackend extends AccountBackend {
     return true;
   }
 
+  /** Close this support's chat window (its end card's button); the main window comes forward. */
+  async closeSupportWindow(sessionId) {
+    await this._local("POST", "/local/windows/chat/close", { body: { session_id: sessionId } });
+  }
+
   /**
    * Report this window's live sessions to the connection notice (the shell merges windows).
    * @param {string} source this chat window's session id

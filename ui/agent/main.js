@@ -135,8 +135,12 @@ class AgentApp {
       onLost: (errorKey, resumeId) => this._lost(errorKey, resumeId),
       attention: this.attention,
       favourites: this.favourites,
-      endActionKey: this.chatWindow ? undefined : "end.new_support",
-      onEndAction: this.chatWindow ? undefined : () => this.newSupport(),
+      // A chat window's end card closes it (the main window starts the next support).
+      endActionKey: this.chatWindow ? "end.close_window" : "end.new_support",
+      endActionTestId: this.chatWindow ? "end-close-window" : "end-new-support",
+      onEndAction: this.chatWindow
+        ? () => this.backend.closeSupportWindow(this.backend.windowSessionId)
+        : () => this.newSupport(),
       onSession: () => this._renderTitle(),
     });
   }
@@ -275,6 +279,7 @@ class AgentApp {
     byId("home-action").hidden = true;
     byId("home-info").textContent = "";
     delete byId("home-info").dataset.i18n;
+    delete byId("home-info").dataset.sessionId;
     if (errorKey) {
       this.homeError.showKey(errorKey);
     } else {
@@ -338,9 +343,25 @@ class AgentApp {
   async _openSupport(support) {
     if (await this.backend.openSupportWindow(support.session_id)) {
       this.showHome();
-      i18n.bind(byId("home-info"), "desktop.support_opened", { code: support.code ?? "" });
+      this._saySupportOpened(support);
     } else {
       this._enter(support);
+    }
+  }
+
+  /** Desktop: "The support (code) opened in its own window", until that window closes. */
+  _saySupportOpened(support) {
+    i18n.bind(byId("home-info"), "desktop.support_opened", { code: support.code ?? "" });
+    byId("home-info").dataset.sessionId = support.session_id;
+  }
+
+  /** The app closed a support's chat window: the home page no longer says it is open. */
+  supportWindowClosed(sessionId) {
+    const info = byId("home-info");
+    if (sessionId && info.dataset.sessionId === sessionId) {
+      info.textContent = "";
+      delete info.dataset.i18n;
+      delete info.dataset.sessionId;
     }
   }
 
@@ -357,7 +378,7 @@ class AgentApp {
       const { support } = await this._api("POST", "/api/supports");
       if (await this.backend.openSupportWindow(support.session_id)) {
         // Desktop: the support waits and chats in a window of its own.
-        i18n.bind(byId("home-info"), "desktop.support_opened", { code: support.code ?? "" });
+        this._saySupportOpened(support);
       } else {
         this._enter(support);
       }

@@ -129,6 +129,8 @@ export class SharePicker {
       icon: SCREEN_ICON,
       panel: this.element,
       anchor,
+      // The bar grew with the customer's yes (the panel moved down): the confirm's line again.
+      onFit: () => this._showWaiting(),
     });
   }
 
@@ -152,7 +154,9 @@ export class SharePicker {
     this.warningSpare = element("p", "rs-share-picker__warning-text rs-share-picker__warning-spare", {
       "aria-hidden": "true",
     });
-    // Under the button, not above it: the customer's "yes" must not move it either.
+    // Under the button, not above it: the customer's "yes" must not move it either. Its room is
+    // kept (unseen) from the first frame, so a short window shows the button and the place of
+    // this line from the request on, and the "yes" scrolls nothing (640x480: it was below).
     this.warningWait = element("p", "rs-share-picker__warning-wait", { "data-testid": "share-whole-waiting" });
     this.i18n.bind(this.warningWait, "share.whole_waiting");
     this.warningWait.hidden = true;
@@ -194,9 +198,10 @@ export class SharePicker {
       this.whole.checked = true;
       this.popover.setOpen(true); // asked: choose what to show while the customer decides
       this._showMode();
-      // A short window scrolls the popover: the confirm is in view from the first frame,
-      // so focusing it later (the customer's yes) does not scroll it under the pointer.
-      this.confirmButton.scrollIntoView({ block: "nearest" });
+      // A short window scrolls the popover: the confirm and the room of the line under it
+      // are in view from the first frame, so focusing it later (the customer's yes) does not
+      // scroll it under the pointer.
+      this.warningWait.scrollIntoView({ block: "nearest" });
       this.refresh();
     }
   }
@@ -225,6 +230,7 @@ export class SharePicker {
       this._showMode();
       this.popover.setOpen(true); // closed meanwhile (the agent typed notes): the confirm waits here
       this.confirmButton.focus();
+      this._showWaiting();
     });
   }
 
@@ -257,6 +263,15 @@ export class SharePicker {
     waiting?.resolve(choice);
   }
 
+  /** While the confirm waits: the button and the line asking for it (under it) in sight in a
+   * short window (640x480: the popover scrolls within). */
+  _showWaiting() {
+    if (this._waiting && !this.warningWait.hidden && this.popover?.isOpen) {
+      // Nothing moves when both are in sight already (the popover moved down with the bar).
+      this.warningWait.scrollIntoView({ block: "nearest" });
+    }
+  }
+
   _confirmWhole() {
     saveJson(window.sessionStorage, CONFIRMED_KEY + this.sessionId, true);
     this._showMode();
@@ -282,7 +297,10 @@ export class SharePicker {
     this.warning.hidden = !whole;
     this.warning.dataset.confirmed = String(confirmed);
     this.confirmButton.hidden = confirmed;
-    this.warningWait.hidden = confirmed || this._waiting === null;
+    this.warningWait.hidden = confirmed;
+    const unseen = this._waiting === null; // its room only, until the customer said yes
+    this.warningWait.style.visibility = unseen ? "hidden" : "";
+    this.warningWait.toggleAttribute("aria-hidden", unseen);
     const [key, spare] = this.windowsSupported
       ? ["share.whole_warning", "share.whole_warning_all"]
       : ["share.whole_warning_all", "share.whole_warning"];

@@ -39,6 +39,7 @@ export class SupportView {
    *   (or taken by another window, then `resumeId` lets the agent take it back)
    * @param {string} [options.endActionKey] the end screen's button (browser: "New support")
    * @param {() => void} [options.onEndAction]
+   * @param {string} [options.endActionTestId] its data-testid (default "end-new-support")
    * @param {import("./attention.js").Attention} [options.attention] sound and notifications
    */
   constructor(options) {
@@ -73,7 +74,7 @@ export class SupportView {
       i18n: this.i18n,
       role: "agent",
       actionKey: options.endActionKey,
-      actionTestId: "end-new-support",
+      actionTestId: options.endActionTestId ?? "end-new-support",
       onAction: options.onEndAction,
     });
     this._shortMessages = new ShortMessages(options.shortMessages, () => {

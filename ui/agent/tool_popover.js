@@ -7,6 +7,8 @@
 import { element } from "../common/dom.js";
 
 const open = new Set(); // the popovers now open (at most one)
+const EDGE_PX = 8; // the least room between an open panel and the window's bottom
+const LEAST_PX = 120; // a panel never gets shorter than this (it scrolls within)
 
 export class ToolPopover {
   /**
@@ -17,9 +19,11 @@ export class ToolPopover {
    * @param {string} options.icon constant SVG markup for the button
    * @param {HTMLElement} options.panel shown over the page while open; gets an id if it has none
    * @param {HTMLElement} options.anchor the button goes just before this element
+   * @param {() => void} [options.onFit] after the open panel was fitted to the window again
    */
-  constructor({ i18n, key, testId, icon, panel, anchor }) {
+  constructor({ i18n, key, testId, icon, panel, anchor, onFit = () => {} }) {
     this.panel = panel;
+    this.onFit = onFit;
     panel.id ||= `${testId}-panel`;
     panel.classList.add("agent-tools__popover");
     panel.hidden = true;
@@ -53,9 +57,23 @@ export class ToolPopover {
         this.setOpen(false);
       }
     };
+    this._onResize = () => this.isOpen && this._fit();
+    // The bar wraps or grows (a button comes with the customer's yes): the panel moves down.
+    this._barObserver = new ResizeObserver(this._onResize);
+    this._barObserver.observe(anchor.parentElement);
     document.addEventListener("keydown", this._onKey);
     document.addEventListener("pointerdown", this._onOutside);
     document.addEventListener("focusin", this._onOutside);
+    window.addEventListener("resize", this._onResize);
+  }
+
+  /** End the open panel inside the window: a narrow window wraps the bar onto two rows, so
+   * the panel starts lower than its style sheet's height allows for (640x480: its confirm
+   * was below the window's bottom). It scrolls within instead. */
+  _fit() {
+    const room = window.innerHeight - this.panel.getBoundingClientRect().top - EDGE_PX;
+    this.panel.style.setProperty("--rs-popover-room", `${Math.max(LEAST_PX, Math.floor(room))}px`);
+    this.onFit();
   }
 
   get isOpen() {
@@ -84,6 +102,9 @@ export class ToolPopover {
     }
     this.panel.hidden = !wanted;
     this.button.setAttribute("aria-expanded", String(wanted));
+    if (wanted) {
+      this._fit();
+    }
   }
 
   destroy() {
@@ -91,6 +112,8 @@ export class ToolPopover {
     document.removeEventListener("keydown", this._onKey);
     document.removeEventListener("pointerdown", this._onOutside);
     document.removeEventListener("focusin", this._onOutside);
+    window.removeEventListener("resize", this._onResize);
+    this._barObserver.disconnect();
     this.button.remove();
     this.panel.remove();
   }

@@ -161,6 +161,9 @@ export class WindowFollow {
           });
         }
         break;
+      case "chat_closed": // from the app: a support's chat window closed
+        this.app.supportWindowClosed(message.session_id);
+        break;
       case "preferences":
         this.app.account.refresh();
         if (this.app.auth && !this.app.chatWindow) {

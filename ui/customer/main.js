@@ -356,7 +356,12 @@ class CustomerApp {
     this.recordingMark.set(false);
     this.recordingMark.attach(socket);
     // A11: the booked meeting this session is, with its agenda (null for a plain support).
-    this.meeting ??= new MeetingSummary({ i18n, slot: byId("meeting-slot") });
+    // Its panel opens below a waiting presentation request ("Show me" stays in reach).
+    this.meeting ??= new MeetingSummary({
+      i18n,
+      slot: byId("meeting-slot"),
+      keepClear: () => [this.presentation?.element],
+    });
     this.meeting.set(null);
     socket.on(MessageType.WELCOME, (welcome) => {
       this._renderAgent(welcome.session?.agent ?? this.session.agent);
@@ -368,6 +373,9 @@ class CustomerApp {
       this._renderAgent(update.session?.agent);
       this.meeting.set(sessionReservation(update.session));
     });
+    // The agent asks to present: the open agenda folds away so "Show me" is in sight (the
+    // prompt sits under the header, where the panel floats).
+    socket.on(MessageType.PRESENTATION_REQUESTED, () => this.meeting.close());
     socket.on(MessageType.SESSION_ENDED, (ended) => this.showEnd(ended));
     socket.connect();
     this.chatView.focus();

@@ -84,6 +84,8 @@ class Desktop(Protocol):
 
     def end_from_notice(self, session_id: str) -> bool: ...
 
+    def close_chat(self, session_id: str) -> bool: ...
+
     def open_url(self, url: str) -> None: ...
 
     def open_help(self) -> None: ...
@@ -484,6 +486,13 @@ def build_app(
     @json_route
     def open_chat():
         desktop.open_chat(_session_id(_body()))
+
+    @app.post("/local/windows/chat/close")
+    @json_route
+    def close_chat():
+        # The end card's "Close window": the chat window goes, the main window comes forward.
+        if not desktop.close_chat(_session_id(_body())):
+            raise AgentError("window_not_found", "no chat window is open for that session", 404)
 
     @app.get("/local/notice")
     @json_route

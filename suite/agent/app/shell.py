@@ -245,6 +245,22 @@ class AgentShell:
         _run_js(window, "window.rsDesktop && window.rsDesktop.endSession()")
         return True
 
+    def close_chat(self, session_id: str) -> bool:
+        """Close the support's chat window (its end card's button) and bring the main window
+        forward; False when that support has no chat window."""
+        from suite.agent.app.window_alert import bring_to_front
+
+        with self._lock:
+            window = self._chats.get(session_id)
+            main = self.main
+        if window is None:
+            return False
+        _destroy(window)
+        if not bring_to_front(main):
+            main.restore()
+            main.show()
+        return True
+
     def call_from_notice(self, session_id: str, media: str) -> bool:
         """The notice's Call (CH9): raise the support's chat window and start a call there
         (the page decides: in the window, or in the system browser)."""

@@ -1,8 +1,8 @@
 // The booked meeting (A11) a support was opened for, in a chat window's header: one line with
 // a calendar, the title and how many topics; opened, a panel with the booked time and the
 // agenda floats over the conversation (never pushing it down, so the transcript and the
-// composer keep their height however long the agenda is). Escape or a click elsewhere closes
-// it. From `session.reservation` (protocol.js sessionReservation()); hidden without one.
+// composer keep their height however long the agenda is), below what must stay in reach (the
+// customer's presentation request). Escape or a click elsewhere closes it. From `session.reservation` (protocol.js sessionReservation()); hidden without one.
 
 import { element } from "../dom.js";
 import { iconElement } from "../icons.js";
@@ -16,9 +16,12 @@ export class MeetingSummary {
    * @param {object} options
    * @param {import("../i18n.js").i18n} options.i18n
    * @param {HTMLElement} options.slot the summary goes in here (its only child)
+   * @param {() => Array<HTMLElement|null|undefined>} [options.keepClear] what the open panel
+   *   must not cover (the customer's presentation request): it opens below what is shown
    */
-  constructor({ i18n, slot }) {
+  constructor({ i18n, slot, keepClear = () => [] }) {
     this.i18n = i18n;
+    this.keepClear = keepClear;
     this.slot = slot;
     this.reservation = null;
     if (![...document.querySelectorAll('link[rel="stylesheet"]')].some((link) => link.href === STYLESHEET)) {
@@ -47,6 +50,7 @@ export class MeetingSummary {
     // Opened near the window's right edge (a phone's header), the panel moves left to fit.
     this.element.addEventListener("toggle", () => {
       if (this.element.open) {
+        this._clear();
         this.panel.style.left = "0px";
         const overflow = this.panel.getBoundingClientRect().right - (window.innerWidth - EDGE_PX);
         this.panel.style.left = `${-Math.max(0, overflow)}px`;
@@ -80,6 +84,30 @@ export class MeetingSummary {
       this.element.open = false;
     }
     this._render();
+  }
+
+  /** Open below what must stay in reach (shown just under the summary), within the window. */
+  _clear() {
+    this.panel.style.top = "";
+    this.panel.style.maxHeight = "";
+    const origin = this.element.getBoundingClientRect().top; // the panel's `top` is from here
+    const below = Math.max(
+      0,
+      ...this.keepClear()
+        .filter((el) => el && !el.hidden && el.getClientRects().length > 0)
+        .map((el) => el.getBoundingClientRect().bottom - origin),
+    );
+    if (below > this.element.offsetHeight) {
+      const top = below + EDGE_PX / 2;
+      this.panel.style.top = `${top}px`;
+      this.panel.style.maxHeight = `${Math.max(120, window.innerHeight - origin - top - EDGE_PX)}px`;
+    }
+  }
+
+  /** Fold the panel away (something newer asks for the place it covers: a presentation
+   * request's "Show me" on the customer's page). */
+  close() {
+    this.element.open = false;
   }
 
   destroy() {
