@@ -45,7 +45,7 @@ from suite.screen.video_frame import (
 # 400 kB/s we allow ourselves (of the 500 budget) for the tiles and key frames. It was
 # 2 Mbit/s; on the benchmark's grainy pan (libvpx speed 9, coded at 720p, PSNR against the
 # screen, 100-120 frames) 2.5 gives +0.03-0.05 dB (32.03-32.05 -> 32.07-32.10) for +25 % of
-# bytes, and 3 Mbit/s only +0.01-0.04 more: at 720p the scaling, not the bitrate, limits it
+# bytes, and 3 Mbit/s only +0-0.04 more: at 720p the scaling, not the bitrate, limits it
 # (the 720p picture scaled back, not encoded at all, is 32.36 dB against the screen; the
 # encoder's quantiser sits at 8 of 63 at any of these rates). Larger coded sizes lose under
 # this byte budget at speed 9: 1440x810 at 2.5-2.8 Mbit/s 31.78-31.93 dB, 1600x900 at 2.5-3
