@@ -113,15 +113,21 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> N
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--frames", type=int, default=70)
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--bitrate", type=int, default=2_000_000)
+    parser.add_argument(
+        "--bitrate", type=int, default=None, help="bit/s (default: hybrid.HIGH_BITRATE_BPS)"
+    )
     parser.add_argument("--step-px", type=int, nargs="+", default=[12, 6])
     parser.add_argument("--psnr-every", type=int, default=1, help="PSNR every n-th round")
     args = parser.parse_args(argv)
     import os
 
+    from suite.screen.video.hybrid import HIGH_BITRATE_BPS
+
+    bitrate = args.bitrate or HIGH_BITRATE_BPS
+    out(f"high layer at {bitrate / 1e6:g} Mbit/s, coded {CODED[0]}x{CODED[1]}")
     out(f"load average {os.getloadavg()[0]:.1f} at the start")
     for step in args.step_px:
-        rows = vp9_speed(step, args.rounds, args.frames, args.warmup, args.bitrate,
+        rows = vp9_speed(step, args.rounds, args.frames, args.warmup, bitrate,
                          args.psnr_every)  # fmt: skip
         out(format_rows(step, rows))
     out(f"load average {os.getloadavg()[0]:.1f} at the end")
