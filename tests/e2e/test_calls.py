@@ -31,6 +31,14 @@ from tests.support.viewer_presenter import PresentationSession, open_viewer
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module for the tests on ``relay`` (``open_ui``): each opens its own
+    support and customer. The TURN tests start relays of their own (``relay_factory``)."""
+    return shared_relay
+
+
 # ui/common/call/peer_link.js: RELAY_FALLBACK_AFTER_MS, GIVE_UP_AFTER_MS.
 RELAY_FALLBACK_MS = 4000
 GIVE_UP_MS = 15000

@@ -30,6 +30,14 @@ from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support (``session``), presenter and
+    viewers on its own display; grants and removals belong to that support alone."""
+    return shared_relay
+
+
 TARGET = (200, 150, 500, 300)  # x, y, w, h of the Tk window on the agent's screen
 WAIT_S = 10.0
 QUIET_S = 0.6  # how long "nothing happens" is watched for, where no marker can tell

@@ -18,6 +18,13 @@ from tests.support.ui_pages import PageFactory
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: it only serves the pages whose scripts the tests run."""
+    return shared_relay
+
+
 JPEG, PNG, WEBP = Encoding.JPEG, Encoding.PNG, Encoding.WEBP
 GOLDEN = [
     RegionFrame(1, 1764118800250.5, 0, 0, 1280, 720, 1280, 720, JPEG, FrameFlags.KEY, b"\xff\xd8"),

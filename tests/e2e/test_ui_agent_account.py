@@ -21,6 +21,15 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: what the tests change in alice's account (language, short
+    messages, alert and idle settings) is put back after each by ``shared_relay``; each test
+    signs in and opens its own pages."""
+    return shared_relay
+
+
 LOCAL_KEY = "rs.agent.short_messages.alice"
 OLD_LOCAL = [{"key": "/hi", "text": "Hi {customer}!"}, {"key": "/bye", "text": "Bye now"}]
 

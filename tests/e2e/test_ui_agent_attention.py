@@ -32,6 +32,14 @@ from tests.support.ui_pages import (
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support; the attention settings it
+    changes in alice's account ``shared_relay`` puts back."""
+    return shared_relay
+
+
 AGENT_VIEWPORT = {"width": 1280, "height": 800}
 RECORD_ATTENTION_JS = """
 (() => {

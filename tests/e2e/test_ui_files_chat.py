@@ -21,6 +21,13 @@ from tests.support.ui_pages import (
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support; files belong to it."""
+    return shared_relay
+
+
 SHOTS = reviewers_folder("files-chat")
 PHONE_390 = {"width": 390, "height": 844}
 

@@ -12,6 +12,13 @@ from tests.support.viewer_presenter import PresentationSession, Presenter
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support and recording mark."""
+    return shared_relay
+
+
 SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 

@@ -40,6 +40,14 @@ from tests.support.viewer_presenter import (
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support; invitations, links and a
+    removal belong to that support alone."""
+    return shared_relay
+
+
 SCREEN = (320, 200)
 NAMES = ("Chris Park", "Lee Second", "Min Third")
 

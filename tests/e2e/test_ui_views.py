@@ -21,6 +21,13 @@ from tests.support.ui_pages import (
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own pages and support."""
+    return shared_relay
+
+
 KIB = 1024
 
 T = {"id": "t1", "name": "a.pdf", "size": 1000, "sender": "customer"}

@@ -29,6 +29,14 @@ from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support (``session``), presenter
+    and viewers; the relay keeps no state a later test reads."""
+    return shared_relay
+
+
 SCREEN = (640, 360)
 REGION = (64, 32, 480, 270)  # x, y, w, h: coded at 320x180, shown scaled
 CODED = (320, 180)

@@ -13,6 +13,13 @@ from tests.support.ui_pages import PageFactory
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own pages and support."""
+    return shared_relay
+
+
 # The table in docs/protocol.md, "Screen channel".
 DOC_FORMAT = "<2sBBIdHHHHHHBBH"
 

@@ -28,6 +28,14 @@ from tests.support.viewer_presenter import (
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support (``session``), presenter
+    and viewers; the relay keeps no state a later test reads."""
+    return shared_relay
+
+
 SCREEN = (800, 600)
 
 

@@ -33,21 +33,37 @@ def root_token(admin_api: Api) -> str:
     return admin_api.login(ROOT.username, ROOT.password)
 
 
+# The tests that change no account (reads and refusals, each checking that nothing changed)
+# share the module's one relay: a relay and root's `users add` fewer for each.
+SHARED_RELAY_AGENTS = (ROOT,)
+
+
+@pytest.fixture
+def shared_api(shared_relay) -> Api:
+    """The module's one relay with alice, bob (agents) and root (admin)."""
+    return Api(shared_relay.url)
+
+
+@pytest.fixture
+def shared_root_token(shared_api: Api) -> str:
+    return shared_api.login(ROOT.username, ROOT.password)
+
+
 def error_code(answer) -> tuple[int, str]:
     status, body, _ = answer
     return status, body.get("error", {}).get("code", "")
 
 
-def test_admin_logs_in_with_the_agents_login_and_sees_every_account(admin_api, root_token):
+def test_admin_logs_in_with_the_agents_login_and_sees_every_account(shared_api, shared_root_token):
     """GET /api/admin/me and /accounts answer an admin; no password hash leaves the relay."""
-    status, body, headers = admin_api.request("GET", "/api/admin/me", token=root_token)
+    status, body, headers = shared_api.request("GET", "/api/admin/me", token=shared_root_token)
     assert status == 200
     assert body["admin"] == {
         "username": "root", "role": "admin", "disabled": False, "name": "Rita Root",
         "title": "", "company": "", "phone": "", "email": "",
     }  # fmt: skip
     assert headers["Cache-Control"] == "no-store"
-    status, body, _ = admin_api.request("GET", ACCOUNTS, token=root_token)
+    status, body, _ = shared_api.request("GET", ACCOUNTS, token=shared_root_token)
     assert status == 200
     assert [(a["username"], a["role"], a["disabled"]) for a in body["accounts"]] == [
         ("root", "admin", False),
@@ -70,26 +86,26 @@ def test_admin_logs_in_with_the_agents_login_and_sees_every_account(admin_api, r
         ("PUT", f"{ACCOUNTS}/bob/password", {"password": "new-password-1"}),
     ],
 )
-def test_every_admin_route_refuses_no_token_and_an_agent_token(admin_api, method, path, json):
+def test_every_admin_route_refuses_no_token_and_an_agent_token(shared_api, method, path, json):
     """Without a token: 401 unauthorized; with an agent's token: 403 not_admin; nothing changes."""
-    assert error_code(admin_api.request(method, path, json=json)) == (401, "unauthorized")
-    assert error_code(admin_api.request(method, path, json=json, token="forged")) == (
+    assert error_code(shared_api.request(method, path, json=json)) == (401, "unauthorized")
+    assert error_code(shared_api.request(method, path, json=json, token="forged")) == (
         401,
         "unauthorized",
     )
-    agent_token = admin_api.login(ALICE.username, ALICE.password)
-    assert error_code(admin_api.request(method, path, json=json, token=agent_token)) == (
+    agent_token = shared_api.login(ALICE.username, ALICE.password)
+    assert error_code(shared_api.request(method, path, json=json, token=agent_token)) == (
         403,
         "not_admin",
     )
-    root_token = admin_api.login(ROOT.username, ROOT.password)
-    accounts = admin_api.request("GET", ACCOUNTS, token=root_token)[1]["accounts"]
+    root_token = shared_api.login(ROOT.username, ROOT.password)
+    accounts = shared_api.request("GET", ACCOUNTS, token=root_token)[1]["accounts"]
     assert [(a["username"], a["name"], a["disabled"]) for a in accounts] == [
         ("root", "Rita Root", False),
         ("alice", "Alice Kim", False),
         ("bob", "Bob Lee", False),
     ]
-    admin_api.login("bob", "bob-password-1")  # bob's password is unchanged
+    shared_api.login("bob", "bob-password-1")  # bob's password is unchanged
 
 
 def test_admin_creates_an_agent_who_can_then_log_in(admin_api, root_token):
@@ -133,24 +149,29 @@ def test_admin_creates_another_admin(admin_api, root_token):
         ({"username": "carol", "password": "long-enough-1", "name": "n" * 121}, 400, "bad_request"),
     ],
 )
-def test_create_refuses_bad_input_with_a_precise_code(admin_api, root_token, body, status, code):
+def test_create_refuses_bad_input_with_a_precise_code(
+    shared_api, shared_root_token, body, status, code
+):
     """Duplicate ID, short password, bad ID, unknown role, bad profile: refused, nothing made."""
-    assert error_code(admin_api.request("POST", ACCOUNTS, json=body, token=root_token)) == (
+    assert error_code(shared_api.request("POST", ACCOUNTS, json=body, token=shared_root_token)) == (
         status,
         code,
     )
-    accounts = admin_api.request("GET", ACCOUNTS, token=root_token)[1]["accounts"]
+    accounts = shared_api.request("GET", ACCOUNTS, token=shared_root_token)[1]["accounts"]
     assert [a["username"] for a in accounts] == ["root", "alice", "bob"]
 
 
-def test_malformed_and_huge_bodies_are_refused(admin_api, root_token):
+def test_malformed_and_huge_bodies_are_refused(shared_api, shared_root_token):
     """A body that is not a JSON object is 400; one over 8 KiB is 413."""
     for raw, expected in ((b"not json", 400), (b"[1, 2]", 400), (b"{" + b" " * 9000 + b"}", 413)):
         request = urllib.request.Request(
-            admin_api.base_url + ACCOUNTS,
+            shared_api.base_url + ACCOUNTS,
             data=raw,
             method="POST",
-            headers={"Authorization": f"Bearer {root_token}", "Content-Type": "application/json"},
+            headers={
+                "Authorization": f"Bearer {shared_root_token}",
+                "Content-Type": "application/json",
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -203,13 +224,15 @@ def test_disabling_survives_a_restart(admin_relay, root_token):
     assert error_code(api.request("POST", "/api/login", json=login)) == (403, "account_disabled")
 
 
-def test_an_admin_cannot_disable_themself(admin_api, root_token):
+def test_an_admin_cannot_disable_themself(shared_api, shared_root_token):
     """Disabling your own account is refused (409 cannot_disable_self); you stay signed in."""
-    assert error_code(admin_api.request("POST", f"{ACCOUNTS}/root/disable", token=root_token)) == (
+    assert error_code(
+        shared_api.request("POST", f"{ACCOUNTS}/root/disable", token=shared_root_token)
+    ) == (
         409,
         "cannot_disable_self",
     )
-    assert admin_api.request("GET", "/api/admin/me", token=root_token)[0] == 200
+    assert shared_api.request("GET", "/api/admin/me", token=shared_root_token)[0] == 200
 
 
 def test_an_admin_may_disable_another_admin_but_not_the_other_way_back(admin_api, root_token):
@@ -225,20 +248,20 @@ def test_an_admin_may_disable_another_admin_but_not_the_other_way_back(admin_api
 
 
 @pytest.mark.parametrize("action", ["disable", "enable"])
-def test_unknown_accounts_are_404(admin_api, root_token, action):
+def test_unknown_accounts_are_404(shared_api, shared_root_token, action):
     """An unknown or malformed ID in the path: 404 account_not_found."""
     for name in ("nobody", "bad%20id", "%2e%2e"):
         path = f"{ACCOUNTS}/{name}/{action}"
-        assert error_code(admin_api.request("POST", path, token=root_token)) == (
+        assert error_code(shared_api.request("POST", path, token=shared_root_token)) == (
             404,
             "account_not_found",
         )
     traversal = f"{ACCOUNTS}/..%2f..%2fetc/{action}"  # no route matches a slash in the ID
-    assert admin_api.request("POST", traversal, token=root_token)[0] == 404
+    assert shared_api.request("POST", traversal, token=shared_root_token)[0] == 404
     assert error_code(
-        admin_api.request(
+        shared_api.request(
             "PUT", f"{ACCOUNTS}/nobody/password", json={"password": "long-enough-1"},
-            token=root_token,
+            token=shared_root_token,
         )
     ) == (404, "account_not_found")  # fmt: skip
 
@@ -275,9 +298,9 @@ def test_admin_edits_a_display_name(admin_api, root_token):
 
 
 @pytest.mark.parametrize("path", ["/admin", "/admin/"])
-def test_admin_page_is_served_with_the_strict_policy(admin_api, path):
+def test_admin_page_is_served_with_the_strict_policy(shared_api, path):
     """GET /admin (or /admin/, as typed) is the admin page, under the relay's CSP."""
-    status, body, headers = admin_api.request("GET", path)
+    status, body, headers = shared_api.request("GET", path)
     assert status == 200
     assert 'src="/ui/admin/main.js"' in body["_text"]
     assert "script-src 'self';" in headers["Content-Security-Policy"]
