@@ -9,7 +9,8 @@ is counted by its Message-ID, so a duplicate or a loss shows; the relay's CPU pe
 given for all its threads, for its main thread alone (the event loop the chat shares) and for
 its children (the mail worker, relay_server/mail/worker.py). The server runs in a niced
 process of its own (scripts/relay_bench/smtp_process.py): it stands for a mail server elsewhere.
-The relay runs alone on CPU 0, the clients and the SMTP server on the other CPUs (``--no-pin``
+The relay runs alone on CPU 0; the clients, the SMTP server and the relay's own mail worker (a
+process beside the loop, as on any multi-core host) on the other CPUs (``--no-pin``
 to leave them free): on 2 cores they would otherwise share the relay's core. The relay's
 run-queue wait per round is printed beside the latencies, so a gap that the scheduler makes shows
 as such (on a quiet machine it did not: docs/performance.md, *Mail*).
@@ -160,7 +161,21 @@ def pin(relay_pids: Sequence[int]) -> str:
         for task in Path(f"/proc/{pid}/task").iterdir():
             os.sched_setaffinity(int(task.name), {cpus[0]})
     os.sched_setaffinity(0, set(cpus[1:]))
-    return f"relay on CPU {cpus[0]}, clients and SMTP server on {cpus[1:]}"
+    return f"relay on CPU {cpus[0]}, clients, SMTP server and mail workers on {cpus[1:]}"
+
+
+def pin_children(relay_pids: Sequence[int]) -> None:
+    """The relays' child processes (the mail worker, started at the first mail, inherits the
+    relay's CPU) off the relay's CPU: a separate process that any host with two cores or more
+    runs beside the relay's loop, not on it. Without this the bench would measure the worker
+    and the loop taking turns on one core, which no multi-core host does."""
+    cpus = sorted(os.sched_getaffinity(0))  # the other CPUs, once pin() ran
+    for pid in relay_pids:
+        with contextlib.suppress(psutil.Error):
+            for child in psutil.Process(pid).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    for thread in child.threads():
+                        os.sched_setaffinity(thread.id, set(cpus))
 
 
 def export_revision(revision: str, into: Path) -> Path:
@@ -371,6 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for variant in variants:
             variant.inviter = Inviter(variant.relay.url)
             rows += phase_1(variant, smtp, args.mails)
+        if not args.no_pin:
+            pin_children(pids)  # their mail workers exist now
         # Idle and sending alternate (A B A B ...), relay by relay within each round, and the
         # medians are compared: on a shared machine the others' load drifts more than the
         # mail adds.
