@@ -156,6 +156,8 @@ def test_workers_that_die_leave_the_layer_to_the_page(pages):
             """async () => {
               const { BoardWorkers } = await import('/ui/common/whiteboard/board_workers.js');
               const view = document.querySelector('[data-testid=wb-canvas]').wbView;
+              delete window.devicePixelRatio; // the page's own again, for the module's next test
+              view._fitCanvas();
               view.painter.workers?.terminate();
               view.painter.workers = new BoardWorkers(() => view.redraw());
             }"""
@@ -168,10 +170,12 @@ ARRIVE_JS = """(count) => {
   const canvas = document.querySelector('[data-testid=wb-canvas]');
   const board = canvas.wbBoard;
   const kinds = ['pen', 'line', 'rectangle', 'ellipse'];
+  // Above everything on the board (the module's earlier tests drew too): they arrive on top.
+  const top = Math.max(0, ...[...board.elements.values()].map((e) => e.z || 0)) + 1;
   for (let i = 0; i < count; i += 1) {
     const kind = kinds[i % kinds.length];
     const x = 30 + (i * 41) % 640, y = 30 + (i * 29) % 420;
-    const e = { id: `came${i}`, kind, version: 1, nonce: i, deleted: false, z: 1e6 + i,
+    const e = { id: `came${i}`, kind, version: 1, nonce: i, deleted: false, z: top + i,
                 color: '#7c3aed', width: 1 + (i % 4) };
     const zigzag = (_, k) => [x + k * 5, y + (k * 5) % 9];
     if (kind === 'pen') e.points = Array.from({ length: 9 }, zigzag);
@@ -187,16 +191,27 @@ ARRIVE_JS = """(count) => {
   for (let i = 0; i < d.length; i += 4) {
     if (d[i] > d[i + 1] + 60 && d[i + 2] > d[i + 1] + 60) violet += 1;
   }
-  return { violet, asked: Boolean(painter.build && painter.build.offThread) };
+  const w = painter.workers;
+  return { violet, asked: Boolean(painter.build && painter.build.offThread),
+           workers: w && { ready: w.ready, failed: w.failed }, cached: painter.cached.length };
 }"""
 
 
-def test_elements_arriving_at_once_are_drawn_by_the_workers(pages):
+@pytest.fixture
+def fresh_pages(browser, relay) -> Iterator[tuple[Page, Page]]:
+    """A board of its own: after the module's earlier tests (zooms, pixel ratios, workers
+    killed and started again) the same 300 elements were folded here instead (seen in a whole
+    run of this file, not placed yet: the painter's state those tests leave)."""
+    with board_pages(browser, relay) as both:
+        yield both
+
+
+def test_elements_arriving_at_once_are_drawn_by_the_workers(fresh_pages):
     """A few hundred elements arriving in one change (a reconnect) are not folded into the
     layer here over frames: the workers draw a new layer with them, the frames meanwhile show
     the old layer without them (not drawn on top, which would cost a full redraw a frame), and
     the layer that lands has exactly the pixels of a full redraw."""
-    agent, customer = pages
+    agent, customer = fresh_pages
     agent.wait_for_function(f"() => {PAINTER}.workers && {PAINTER}.workers.ready")
     agent.evaluate(FILL_JS.replace("fill${i}", "before${i}"), 60)
     wait_same_boards([agent, customer])  # the relay's answers in: nothing changes below
