@@ -48,7 +48,7 @@ export function buildFileCard() {
     bar: element("progress", "rs-files__bar", { "data-testid": "file-progress" }),
     direction: element("span", "rs-files__direction"),
     status: element("span", "rs-files__status", { "data-testid": "file-status" }),
-    cancel: button("ghost", "file-cancel"),
+    cancel: button("secondary", "file-cancel"),
     openFolder: button("secondary", "file-open-folder"),
     download: button("primary", "file-download"),
   };
