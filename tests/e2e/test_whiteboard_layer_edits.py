@@ -5,18 +5,15 @@ after a pan and during a zoom: the pixels of a full redraw (ui/common/whiteboard
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Page
 
-from tests.support.whiteboard import module_relay, wait_same_boards
+from tests.support.whiteboard import wait_same_boards
 from tests.support.whiteboard_layers import (
     FILL_JS,
     PAINTER,
     STATS_JS,
     TEXT_SPLIT_LEVELS,
-    board_pages,
+    board_module_fixtures,
     edit,
     frame_after,
     index_of,
@@ -28,16 +25,7 @@ from tests.support.whiteboard_layers import (
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def relay(tmp_path_factory):
-    with module_relay(tmp_path_factory) as shared:
-        yield shared
-
-
-@pytest.fixture(scope="module")
-def pages(browser, relay) -> Iterator[tuple[Page, Page]]:
-    with board_pages(browser, relay) as both:
-        yield both
+relay, pages = board_module_fixtures()
 
 
 @pytest.mark.parametrize("ratio", [1, 2])

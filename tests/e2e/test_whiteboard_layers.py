@@ -7,19 +7,16 @@ test_whiteboard_workers.py.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Page
 
 from tests.support.ui_pages import by_id
-from tests.support.whiteboard import finish_drawing, module_relay, start_drawing, wait_same_boards
+from tests.support.whiteboard import finish_drawing, start_drawing, wait_same_boards
 from tests.support.whiteboard_layers import (
     FILL_JS,
     PAINTER,
     STATS_JS,
     TEXT_SPLIT_LEVELS,
-    board_pages,
+    board_module_fixtures,
     edit,
     frame_after,
     same_pixels,
@@ -29,16 +26,7 @@ from tests.support.whiteboard_layers import (
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def relay(tmp_path_factory):
-    with module_relay(tmp_path_factory) as shared:
-        yield shared
-
-
-@pytest.fixture(scope="module")
-def pages(browser, relay) -> Iterator[tuple[Page, Page]]:
-    with board_pages(browser, relay) as both:
-        yield both
+relay, pages = board_module_fixtures()
 
 
 def test_the_layer_draws_the_same_pixels_as_a_full_redraw(pages):

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page
 
-from tests.support.whiteboard import module_relay, wait_same_boards
+from tests.support.whiteboard import wait_same_boards
 from tests.support.whiteboard_layers import (
     FILL_JS,
     PAINTER,
     STATS_JS,
     TEXT_SPLIT_LEVELS,
+    board_module_fixtures,
     board_pages,
     edit,
     frame_after,
@@ -27,16 +28,7 @@ from tests.support.whiteboard_layers import (
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def relay(tmp_path_factory):
-    with module_relay(tmp_path_factory) as shared:
-        yield shared
-
-
-@pytest.fixture(scope="module")
-def pages(browser, relay) -> Iterator[tuple[Page, Page]]:
-    with board_pages(browser, relay) as both:
-        yield both
+relay, pages = board_module_fixtures()
 
 
 # In one task (no worker's answer can land in it): end the zoom, paint the frame that asks the

@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.ui_pages import agent_login, by_id, customer_join, open_page, start_support
+from tests.support.whiteboard import module_relay
 
 # Paint from the layer, then a full redraw; how many bytes differ, and what the layer held.
 # A pixel off by more than this in a channel is more than antialiasing: rasterising the same
@@ -168,3 +170,20 @@ def patched_after(page: Page, before: dict) -> dict:
     stats = frame_after(page, "patched", before)
     assert stats["rebuilt"] == before["rebuilt"], stats  # repaired, not drawn anew
     return stats
+
+
+def board_module_fixtures():
+    """A module's ``relay`` and its ``pages`` (the agent's and a customer's, one board open),
+    both module-scoped: ``relay, pages = board_module_fixtures()`` at a test module's top."""
+
+    @pytest.fixture(scope="module")
+    def relay(tmp_path_factory):
+        with module_relay(tmp_path_factory) as shared:
+            yield shared
+
+    @pytest.fixture(scope="module")
+    def pages(browser, relay) -> Iterator[tuple[Page, Page]]:
+        with board_pages(browser, relay) as both:
+            yield both
+
+    return relay, pages
