@@ -75,9 +75,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from scripts.whiteboard_bench.arrivals import arrivals  # noqa: E402
+from scripts.whiteboard_bench.arrivals import arrival_rows, arrivals  # noqa: E402
 from scripts.whiteboard_bench.edits import EDITS, edits  # noqa: E402
-from scripts.whiteboard_bench.layers import layers  # noqa: E402
+from scripts.whiteboard_bench.layers import layer_rows, layers  # noqa: E402
 from scripts.whiteboard_bench.levers import LEVERS, WORKERS, levers  # noqa: E402
 from scripts.whiteboard_bench.timing import pct, summary, traced  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, CHROMIUM_PATH  # noqa: E402
@@ -530,9 +530,9 @@ def _report(args: argparse.Namespace, results: dict) -> int:
                     copy = {"median_ms": r["copy_median_ms"], "p95_ms": r["copy_p95_ms"]}
                     rows.append((f"full redraw {name}, DPR {ratio}: copy in", "", copy, "-"))
     for ratio in (1, 2):
-        rows += _layer_rows(results, ratio)
+        rows += layer_rows(results, ratio)
     for ratio in (1, 2):
-        rows += _arrival_rows(results, ratio)
+        rows += arrival_rows(results, ratio)
     if "stroke_latency" in results:
         lat = results["stroke_latency"]
         load = f"{lat['strokes']} strokes, {args.elements} on the board"
@@ -542,66 +542,6 @@ def _report(args: argparse.Namespace, results: dict) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
-
-
-def _layer_rows(results: dict, ratio: int) -> list[tuple[str, str, dict, str]]:
-    """The rows of `--layers`: a new layer here and by the workers, at `ratio`."""
-    if f"layer_here_dpr{ratio}" not in results:
-        return []
-    here = results[f"layer_here_dpr{ratio}"]
-    w = results[f"layer_workers_dpr{ratio}"]
-    size = f"canvas {here['canvas_px'][0]}x{here['canvas_px'][1]}"
-
-    def thread(r: dict) -> dict:
-        return {"median_ms": r["thread_median_ms"], "p95_ms": r["thread_p95_ms"]}
-
-    pixels = w["pixels"]
-    return [
-        (f"new layer here, DPR {ratio}: wall", size, here, "<= 16 ms"),
-        (f"new layer here, DPR {ratio}: thread", "", thread(here), "<= 16 ms"),
-        (f"new layer, 2 workers, DPR {ratio}: wall to screen", "ask -> landed", w, "<= 16 ms"),
-        (f"new layer, 2 workers, DPR {ratio}: page thread", "ask + land", thread(w), "<= 16 ms"),
-        (f"  asking frame, DPR {ratio}: page thread", "", w["ask_thread"], "-"),
-        (f"  landing frame, DPR {ratio}: page thread", "", w["land_thread"], "-"),
-        (f"  bands arrived, DPR {ratio}: wall", "from the ask", w["arrive"], "-"),
-        (
-            f"  a worker's band, DPR {ratio}: thread",
-            f"each worker: {w['band_thread_per_worker']} ms",
-            w["band_thread"],
-            "-",
-        ),
-        (f"  a worker's band, DPR {ratio}: wall", "", w["band_wall"], "-"),
-        (
-            f"  workers' canvases, DPR {ratio}",
-            f"{w['canvas_bytes'] / 1e6:.2f} MB; pixels off vs here: {pixels['bytes']} bytes,"
-            f" max {pixels['most']}",
-            {"median_ms": "-", "p95_ms": "-"},
-            "-",
-        ),
-    ]
-
-
-def _arrival_rows(results: dict, ratio: int) -> list[tuple[str, str, dict, str]]:
-    """The rows of a board opened and a board arriving at once, before and after."""
-    rows = []
-    for kind, title in (("opened", "board opened"), ("arrived", "2,000 elements arrive")):
-        for when in ("before", "after"):
-            r = results.get(f"board_{kind}_{when}_dpr{ratio}")
-            if not r:
-                continue
-            name = f"{title}, {when}, DPR {ratio}"
-            load = f"{r['frames_median']:g} frames, first shows {r['first_ink_px']} px of ink"
-            rows += [
-                (f"{name}: first frame, thread", load, r["first_thread"], "<= 16 ms"),
-                (
-                    f"{name}: every frame, thread",
-                    f"max {r['thread_max_ms']} ms",
-                    r["thread"],
-                    "<= 16 ms",
-                ),
-                (f"{name}: until whole, wall", "", r["whole"], "-"),
-            ]
-    return rows
 
 
 if __name__ == "__main__":

@@ -104,3 +104,26 @@ def arrivals(browser, page, rounds: int) -> dict:
             "first_ink_px": ink[name],
         }
     return out
+
+
+def arrival_rows(results: dict, ratio: int) -> list[tuple[str, str, dict, str]]:
+    """The rows of a board opened and a board arriving at once, before and after."""
+    rows = []
+    for kind, title in (("opened", "board opened"), ("arrived", "2,000 elements arrive")):
+        for when in ("before", "after"):
+            r = results.get(f"board_{kind}_{when}_dpr{ratio}")
+            if not r:
+                continue
+            name = f"{title}, {when}, DPR {ratio}"
+            load = f"{r['frames_median']:g} frames, first shows {r['first_ink_px']} px of ink"
+            rows += [
+                (f"{name}: first frame, thread", load, r["first_thread"], "<= 16 ms"),
+                (
+                    f"{name}: every frame, thread",
+                    f"max {r['thread_max_ms']} ms",
+                    r["thread"],
+                    "<= 16 ms",
+                ),
+                (f"{name}: until whole, wall", "", r["whole"], "-"),
+            ]
+    return rows

@@ -162,3 +162,40 @@ def layers(browser, page, rounds: int) -> dict:
 def _thread(values: list[float]) -> dict:
     s = _stat(values)
     return {"thread_median_ms": s["median_ms"], "thread_p95_ms": s["p95_ms"]}
+
+
+def layer_rows(results: dict, ratio: int) -> list[tuple[str, str, dict, str]]:
+    """The rows of `--layers`: a new layer here and by the workers, at `ratio`."""
+    if f"layer_here_dpr{ratio}" not in results:
+        return []
+    here = results[f"layer_here_dpr{ratio}"]
+    w = results[f"layer_workers_dpr{ratio}"]
+    size = f"canvas {here['canvas_px'][0]}x{here['canvas_px'][1]}"
+
+    def thread(r: dict) -> dict:
+        return {"median_ms": r["thread_median_ms"], "p95_ms": r["thread_p95_ms"]}
+
+    pixels = w["pixels"]
+    return [
+        (f"new layer here, DPR {ratio}: wall", size, here, "<= 16 ms"),
+        (f"new layer here, DPR {ratio}: thread", "", thread(here), "<= 16 ms"),
+        (f"new layer, 2 workers, DPR {ratio}: wall to screen", "ask -> landed", w, "<= 16 ms"),
+        (f"new layer, 2 workers, DPR {ratio}: page thread", "ask + land", thread(w), "<= 16 ms"),
+        (f"  asking frame, DPR {ratio}: page thread", "", w["ask_thread"], "-"),
+        (f"  landing frame, DPR {ratio}: page thread", "", w["land_thread"], "-"),
+        (f"  bands arrived, DPR {ratio}: wall", "from the ask", w["arrive"], "-"),
+        (
+            f"  a worker's band, DPR {ratio}: thread",
+            f"each worker: {w['band_thread_per_worker']} ms",
+            w["band_thread"],
+            "-",
+        ),
+        (f"  a worker's band, DPR {ratio}: wall", "", w["band_wall"], "-"),
+        (
+            f"  workers' canvases, DPR {ratio}",
+            f"{w['canvas_bytes'] / 1e6:.2f} MB; pixels off vs here: {pixels['bytes']} bytes,"
+            f" max {pixels['most']}",
+            {"median_ms": "-", "p95_ms": "-"},
+            "-",
+        ),
+    ]
