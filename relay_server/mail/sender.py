@@ -31,10 +31,13 @@ outcome), the sender neither rides nor asks for a commit per mail, and the ``sen
 to disk with whatever commit comes next; before going idle, and every ``FORGET_EVERY`` tries,
 the sender makes them durable and has the worker empty its journal. The tries then go in
 **batches** (``WorkerDelivery.send_many``): every ``BATCH_S`` the sender hands the worker as
-many due mails as the pace allows in one write, and takes their outcomes as the worker sends
-them back, several to a line of the worker's and a wake-up of the sender's; a mail costs the
-relay's loop a fraction of each, its marks in memory and one journal line (the outcome):
-tens of microseconds, and no step that holds the loop for long (docs/performance.md, *Mail*).
+many due mails as the pace allows in one write, sleeps the pace's gap while the worker sends
+them, and reads their outcomes at its end (several lines, held back by the worker, to one
+read): one wake-up a batch. A mail costs the relay's loop a fraction of each, its marks in
+memory and one journal line (the outcome): tens of microseconds; and its steps (a batch's
+claims, its outcomes) yield the loop between two mails once they have run for
+``loop_slices.SLICE_S`` (0.1 ms), so that none holds the chat for long (docs/performance.md,
+*Mail*).
 
 Tries are paced (``max_per_s``): see :class:`MailSender`.
 
