@@ -35,6 +35,12 @@ def security_headers(connect_src: str) -> Mapping[str, str]:
     }
 
 
+class JsonText(str):
+    """A route's answer already in JSON, passed through as it is: a long answer built in parts
+    by a route that lets the event loop serve others between them (the relay's invitation
+    mails: ``relay_server/mail/routes.py``)."""
+
+
 INTERNAL_ERROR_BODY = {"error": {"code": "internal", "message": "the app failed; see its log"}}
 
 # Sets the response's status (and headers) for a refusal and returns its JSON body.
@@ -91,10 +97,12 @@ def json_route(
     return decorate
 
 
-def json_reply(result: dict[str, Any] | list[Any] | None) -> str:
+def json_reply(result: dict[str, Any] | list[Any] | JsonText | None) -> str:
     """The response text for ``result``: its JSON, or an empty ``204`` for None."""
     if result is None:
         bottle.response.status = 204
         return ""
     bottle.response.content_type = "application/json"
+    if isinstance(result, JsonText):
+        return str(result)
     return json.dumps(result, ensure_ascii=False)

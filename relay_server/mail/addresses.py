@@ -7,6 +7,7 @@ which is where header tricks hide. A domain may be international (stored IDNA-en
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from relay_server.errors import Refused
@@ -56,12 +57,16 @@ def _ascii(domain: str) -> str:
 
 
 def check_recipients(
-    recipients: Any, languages: tuple[str, ...], max_recipients: int = MAX_RECIPIENTS
+    recipients: Any,
+    languages: tuple[str, ...],
+    max_recipients: int = MAX_RECIPIENTS,
+    between: Callable[[], None] = lambda: None,
 ) -> list[tuple[str, str]]:
     """``[(address, lang)]`` from a request's ``recipients`` list of ``{address, lang}``.
 
     Every entry is checked before anything is queued: one bad address refuses the whole list
-    (and names every bad one), so a sender never has to guess which mails went.
+    (and names every bad one), so a sender never has to guess which mails went. ``between``
+    runs before each entry (the relay's route: its step may yield the event loop there).
 
     Raises:
         Refused: ``bad_request`` (not a list, an entry not an object, an unknown language),
@@ -83,6 +88,7 @@ def check_recipients(
     bad: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, entry in enumerate(recipients):
+        between()
         if not isinstance(entry, dict):
             raise Refused("bad_request", "each recipient is an object {address, lang}")
         address, lang = entry.get("address"), entry.get("lang", languages[0])

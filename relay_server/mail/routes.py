@@ -6,19 +6,20 @@ Every queued mail is durable before the request is answered (``wait_durable``).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import bottle
-import gevent
 
 from relay_server.admin import rules
 from relay_server.errors import Refused
 from relay_server.mail import templates
 from relay_server.mail.addresses import MAX_RECIPIENTS, address_problem, check_recipients
 from relay_server.mail.delivery import Deliveries
+from relay_server.mail.loop_slices import LoopSlice
 from relay_server.mail.outbox import Outbox, OutgoingMail, new_message_id
 from relay_server.mail.sender import MailSender, message_domain, send_test_mail
 from relay_server.mail.settings import smtp_settings
@@ -27,6 +28,7 @@ from relay_server.sessions.invitations import MAX_OPEN_PER_SESSION
 from relay_server.sessions.relay import Relay
 from relay_server.web.authorization import bearer_principal
 from relay_server.web.http_bodies import json_body, json_route
+from suite.http_json import JsonText
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +41,10 @@ SETTING_FIELDS = (
 )  # fmt: skip
 AUDIT_SHOWN = 20
 PREVIEW_SECRET = "personal-link"  # the preview's stand-in for each recipient's own secret
-# An invitation request queues up to 50 mails: it lets the event loop serve others (the chat)
-# after every few, so that it never holds the loop for more than a fraction of a millisecond
+# An invitation request checks and queues up to 50 mails and answers with a view of each:
+# it lets the event loop serve others (the chat) between two recipients whenever its step has
+# run for loop_slices.SLICE_S (0.1 ms), so that it never holds the loop for much longer
 # (docs/performance.md, *Mail*).
-YIELD_EVERY = 2
 
 
 def install_mail_routes(
@@ -159,6 +161,7 @@ def install_mail_routes(
     @app.post("/api/supports/<session_id>/invitation_mails")
     @route
     def send_invitations(session_id: str):
+        step = LoopSlice()  # see LoopSlice above: the checks, then each recipient
         data = json_body(MAX_BODY_BYTES)
         who, support, agent = invitation_parts(session_id)
         left = MAX_OPEN_PER_SESSION - sum(
@@ -166,8 +169,9 @@ def install_mail_routes(
             for link in relay.list_invitations(who, session_id)["invitations"]
             if link["state"] == "open"
         )
+        step.check()
         recipients = check_recipients(
-            data.get("recipients"), templates.LANGUAGES, min(MAX_RECIPIENTS, left)
+            data.get("recipients"), templates.LANGUAGES, min(MAX_RECIPIENTS, left), step.check
         )
         settings = smtp_settings(options.get)
         if not settings.configured:
@@ -182,9 +186,8 @@ def install_mail_routes(
         domain = message_domain(settings)
         ids = []
         contents: dict[tuple[str, str], templates.MailContent] = {}
-        for number, (address, lang) in enumerate(recipients, start=1):
-            if number % YIELD_EVERY == 1:  # the first right after the checks
-                gevent.sleep(0)
+        for address, lang in recipients:
+            step.check()
             # A personal link per recipient (one seat, once, revocable in the people list),
             # issued before its mail is queued. One commit makes the request's links and mails
             # durable (below): a mail's link is on disk before the mail can leave, because
@@ -210,20 +213,23 @@ def install_mail_routes(
             )  # fmt: skip
         relay.wait_durable()  # every link and mail is on disk before the 202
         bottle.response.status = 202
-        return {"mails": with_links(who, session_id, [outbox.view(mail_id) for mail_id in ids])}
+        return mails_answer(who, session_id, (outbox.view(mail_id) for mail_id in ids))
 
-    def with_links(who: Any, session_id: str, views: list[dict[str, Any]]) -> list[dict]:
-        """Each mail with its personal link's ``{id, state}`` (the agent withdraws it with
-        ``DELETE /api/supports/<id>/links/<link id>``)."""
+    def mails_answer(who: Any, session_id: str, views: Iterable[dict[str, Any]]) -> JsonText:
+        """``{"mails": [...]}``: each mail with its personal link's ``{id, state}`` (the agent
+        withdraws it with ``DELETE /api/supports/<id>/links/<link id>``), in JSON built a
+        mail at a time, the loop served between them (``views`` may be made as it is read)."""
+        step = LoopSlice()
         links = {
             link["id"]: link for link in relay.list_invitations(who, session_id)["invitations"]
         }
-        for number, view in enumerate(views, start=1):
-            if number % (YIELD_EVERY * 5) == 0:  # as the request's queueing: see YIELD_EVERY
-                gevent.sleep(0)
+        parts: list[str] = []
+        for view in views:
+            step.check()
             link = links.get(outbox.meta(view["id"]).get("invitation", ""))
             view["link"] = {"id": link["id"], "state": link["state"]} if link else None
-        return views
+            parts.append(json.dumps(view, ensure_ascii=False))
+        return JsonText('{"mails": [' + ", ".join(parts) + "]}")
 
     @app.get("/api/supports/<session_id>/invitation_mails")
     @route
@@ -231,7 +237,7 @@ def install_mail_routes(
         who = principal()
         relay.get_support(who, session_id)
         views = outbox.views(who.username, f"{SUPPORT_REF}{session_id}")
-        return {"mails": with_links(who, session_id, views)}
+        return mails_answer(who, session_id, views)
 
     @app.get("/api/mails/<mail_id>")
     @route

@@ -31,10 +31,13 @@ outcome), the sender neither rides nor asks for a commit per mail, and the ``sen
 to disk with whatever commit comes next; before going idle, and every ``FORGET_EVERY`` tries,
 the sender makes them durable and has the worker empty its journal. The tries then go in
 **batches** (``WorkerDelivery.send_many``): every ``BATCH_S`` the sender hands the worker as
-many due mails as the pace allows in one write, and takes their outcomes as the worker sends
-them back, several to a line of the worker's and a wake-up of the sender's; a mail costs the
-relay's loop a fraction of each, its marks in memory and one journal line (the outcome):
-tens of microseconds, and no step that holds the loop for long (docs/performance.md, *Mail*).
+many due mails as the pace allows in one write, sleeps the pace's gap while the worker sends
+them, and reads their outcomes at its end (several lines, held back by the worker, to one
+read): one wake-up a batch. A mail costs the relay's loop a fraction of each, its marks in
+memory and one journal line (the outcome): tens of microseconds; and its steps (a batch's
+claims, its outcomes) yield the loop between two mails once they have run for
+``loop_slices.SLICE_S`` (0.1 ms), so that none holds the chat for long (docs/performance.md,
+*Mail*).
 
 Tries are paced (``max_per_s``): see :class:`MailSender`.
 
@@ -55,6 +58,7 @@ import gevent
 from gevent.event import Event
 
 from relay_server.mail.delivery import Deliveries, Delivery, Envelope, Unbuildable
+from relay_server.mail.loop_slices import LoopSlice
 from relay_server.mail.outbox import Outbox
 from relay_server.mail.pacing import Pace
 from relay_server.mail.settings import SmtpSettings
@@ -128,6 +132,7 @@ class MailSender:
         self._batched = self._journaled and hasattr(self.delivery, "send_many")
         self._greenlet: gevent.Greenlet | None = None
         self._stopping = False
+        self._step = LoopSlice()  # the current step in the loop (mail/loop_slices.py)
         outbox.on_enqueued = self.wake
 
     def start(self) -> None:
@@ -176,17 +181,16 @@ class MailSender:
             self._forget()
             if self._stopping:
                 return
-            if not self._wake.wait(timeout) and self.outbox.next_due(self.clock()) is None:
+            woken = self._wake.wait(timeout)
+            self._step.start()
+            if not woken and self.outbox.next_due(self.clock()) is None:
                 self._close()  # idle: say QUIT rather than keep the server's slot
             return
         wait_s = self._next_try_at - time.monotonic()
         if wait_s > 0:  # paced: look again after the pause (the mail may be gone by then)
             if not self._journaled:
                 self._last_sent_durable()  # not left waiting through the pause
-            asked_s = max(0.0, self._next_try_at - time.monotonic())
-            slept_from = time.monotonic()
-            gevent.sleep(asked_s)
-            self.pace.note_sleep(asked_s, time.monotonic() - slept_from)  # the loop's lag
+            self._pause()
             return
         if self._batched:
             self.deliver_batch(mail_id)
@@ -194,10 +198,19 @@ class MailSender:
         self._next_try_at = time.monotonic() + self.pace.gap_s
         self.deliver(mail_id)
 
+    def _pause(self) -> None:
+        """Sleep until the pace lets the next try go, noting the loop's lag."""
+        asked_s = max(0.0, self._next_try_at - time.monotonic())
+        slept_from = time.monotonic()
+        gevent.sleep(asked_s)
+        self.pace.note_sleep(asked_s, time.monotonic() - slept_from)  # the loop's lag
+        self._step.start()
+
     def deliver_batch(self, first_id: str) -> None:
         """Tries of the due mails from ``first_id`` on, as many as the pace allows in
         ``BATCH_S``, handed to the worker at once (module docstring); each outcome is kept as
-        it comes."""
+        it comes. The pace's pause runs while the worker sends (its outcomes are read at its
+        end), and every step yields the loop after ``loop_slices.SLICE_S`` between mails."""
         settings = self.settings()
         if not settings.configured:
             self._next_try_at = time.monotonic() + self.pace.gap_s
@@ -213,10 +226,12 @@ class MailSender:
         tries: list[Try] = []
         mail_id: str | None = first_id
         while mail_id is not None and len(ids) < count:
+            self._step.check()
             if not self.outbox.stored(mail_id):  # queued an instant ago, not yet committed:
                 if ids:  # (its link neither) this batch goes without it
                     break
                 self.ride_durable()  # on the commit its request asks for before its 202
+                self._step.start()
             if self.outbox.claim(mail_id):
                 # In memory only: written with its outcome (the worker's journal keeps the
                 # commit point); begin() also takes it off the due list.
@@ -237,6 +252,7 @@ class MailSender:
         failed = [False, False]  # a failure's outcome to make durable; a temporary one
 
         def on_outcome(index: int, outcome: Outcome) -> None:
+            self._step.check()
             if isinstance(outcome, str):
                 self.outbox.sent(ids[index], outcome, self.clock())
                 # durable before the worker's journal is emptied (_last_sent_durable)
@@ -247,7 +263,9 @@ class MailSender:
                 failed[1] = True
             self._failed(ids[index], outcome)
 
-        self.delivery.send_many(settings, tries, self.clock(), on_outcome)  # type: ignore[attr-defined]
+        self.delivery.send_many(  # type: ignore[attr-defined]
+            settings, tries, self.clock(), on_outcome, self._pause
+        )
         if failed[1]:
             self._close()  # as after a single try's temporary failure
         if failed[0]:

@@ -34,8 +34,9 @@ order. ``{"op": "content", "key": k, "content": {...}}`` hands a content over on
 keeps the last :data:`CONTENTS_KEPT` by key, first in first out, as the relay counts them), and
 a ``send`` with a ``key`` and no ``content`` uses it. A ``send`` with ``"flush": false`` has its
 ``done`` line held back until a ``send`` without it, or :data:`FLUSH_S` after the first line
-held: the relay's loop wakes once for a batch's outcomes, not once a mail
-(docs/performance.md, *Mail*). ``done`` lines then carry ``"m"``, the Message-ID.
+held (a timer: a slow SMTP answer later in the batch does not hold the earlier outcomes): the
+relay's loop wakes once for a batch's outcomes, not once a mail (docs/performance.md, *Mail*).
+``done`` lines then carry ``"m"``, the Message-ID.
 
 The end of the socket means the relay stopped or crashed: a transaction still without its
 ``.`` is dropped (the server discards it) and the worker exits. The worker also dies with the
@@ -51,6 +52,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 from typing import Any, BinaryIO
 
@@ -90,7 +92,7 @@ class Worker:
         self.journal = journal
         self.delivery = Delivery()
         self.contents: dict[str, dict[str, Any]] = {}  # ``content`` ops, by key
-        self._held_since: float | None = None  # the first ``done`` line not yet flushed
+        self.lines = HeldLines(writer)
 
     def serve(self) -> None:
         """Answer the relay until it closes its end."""
@@ -171,16 +173,49 @@ class Worker:
 
     def _write(self, message: dict[str, Any], flush: bool = True) -> None:
         """One line to the relay; held back (``flush`` False) at most :data:`FLUSH_S`."""
-        try:
-            self.writer.write(json.dumps(message).encode() + b"\n")
-            now = time.monotonic()
-            if self._held_since is None:
-                self._held_since = now
-            if flush or now - self._held_since >= FLUSH_S:
-                self.writer.flush()
-                self._held_since = None
-        except OSError:
-            raise RelayGone() from None
+        self.lines.write(json.dumps(message).encode() + b"\n", flush)
+
+
+class HeldLines:
+    """The worker's lines to the relay, some held back: flushed with the next line that is not,
+    or by a timer thread :data:`FLUSH_S` after the first one held, whatever the worker is
+    waiting for meanwhile (an SMTP server slow to answer the next mail of the batch)."""
+
+    def __init__(self, writer: BinaryIO, hold_s: float = FLUSH_S):
+        self.writer = writer
+        self.hold_s = hold_s
+        self._lock = threading.Condition()
+        self._due: float | None = None  # time.monotonic() of the held lines' flush
+        self._broken = False  # the timer's flush found the relay gone
+        threading.Thread(target=self._timer, name="held-lines", daemon=True).start()
+
+    def write(self, line: bytes, flush: bool) -> None:
+        with self._lock:
+            try:
+                if self._broken:
+                    raise OSError("the relay's end is closed")
+                self.writer.write(line)
+                if flush:
+                    self.writer.flush()
+                    self._due = None
+                elif self._due is None:
+                    self._due = time.monotonic() + self.hold_s
+                    self._lock.notify()
+            except OSError:
+                raise RelayGone() from None
+
+    def _timer(self) -> None:
+        with self._lock:
+            while True:
+                left = None if self._due is None else self._due - time.monotonic()
+                if left is None or left > 0:
+                    self._lock.wait(left)
+                    continue
+                self._due = None
+                try:
+                    self.writer.flush()
+                except (OSError, ValueError):  # gone (or closed as the worker exits)
+                    self._broken = True
 
 
 def _die_with(parent_pid: int) -> None:

@@ -149,16 +149,23 @@ class WorkerDelivery:
         tries: Sequence[Try],
         sent_at: float,
         on_outcome: Callable[[int, Outcome], None],
+        pause: Callable[[], None] | None = None,
     ) -> None:
         """Several tries at once (the journaled worker only): ``on_outcome(i, outcome)`` for
         each, in order, as the worker answers (a string: sent with that answer; else the
         failure, a ``RuntimeError`` for the worker's own error). A worker that ends in the
-        middle leaves the rest to its journal (:meth:`_outcome_in_journal`)."""
+        middle leaves the rest to its journal (:meth:`_outcome_in_journal`).
+
+        ``pause`` (the sender's pace) runs once the batch is written, before its answers are
+        read: answers that came meanwhile are read at its end without a wake-up of their
+        own, so a batch costs the loop one wake-up, not two."""
         assert self.journal is not None, "batches need the worker's commit journal"
         answered = 0
         try:
             self._ensure_started()
             self._write(self._batch_bytes(settings, tries, sent_at))
+            if pause is not None:
+                pause()
             while answered < len(tries):
                 reply = self._read()
                 if reply is None:

@@ -331,3 +331,34 @@ def test_a_batch_hands_its_content_over_once_and_a_worker_killed_in_it_leaves_ea
         smtp.release_data.set()
         delivery.stop()
         smtp.stop()
+
+
+def test_a_batch_outcome_held_back_reaches_the_relay_while_the_server_holds_the_next_answer(
+    tmp_path,
+):
+    """The worker holds a batch's ``done`` lines for one wake-up of the relay, but no longer
+    than its flush timer: with the server holding its answer to the batch's second message,
+    the first one's outcome arrives meanwhile, not with the next line the worker writes."""
+    smtp = SmtpServer()
+    smtp.hold_after = 2
+    smtp.start()
+    delivery = WorkerDelivery(journal=str(commit_journal.path_in(tmp_path)))
+    tries = [(Envelope(f"h{n}@example.com", f"<held-{n}@example.com>"), "k", FIELDS)
+             for n in range(3)]  # fmt: skip
+    outcomes: dict[int, object] = {}
+    try:
+        batch = gevent.spawn(delivery.send_many, _settings(smtp), tries, time.time(),
+                             outcomes.__setitem__)  # fmt: skip
+        deadline = time.monotonic() + 20
+        while not (smtp.data_held.is_set() and 0 in outcomes) and time.monotonic() < deadline:
+            gevent.sleep(0.01)  # (a thread's event: waited for without blocking the loop)
+        assert smtp.data_held.is_set()
+        assert isinstance(outcomes.get(0), str) and 1 not in outcomes
+        smtp.release_data.set()
+        batch.get(timeout=20)
+        assert sorted(outcomes) == [0, 1, 2]
+        assert all(isinstance(outcomes[n], str) for n in range(3))
+    finally:
+        smtp.release_data.set()
+        delivery.stop()
+        smtp.stop()

@@ -287,6 +287,7 @@ IO_SHELL = Layer(
         "relay_server.logs",
         "relay_server.mail.commit_journal",
         "relay_server.mail.delivery",
+        "relay_server.mail.loop_slices",
         "relay_server.mail.routes",
         "relay_server.mail.sender",
         "relay_server.mail.smtp_client",
