@@ -4,10 +4,7 @@ show meanwhile, and the page drawing the layers itself when the workers die."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Page
 
 from tests.support.whiteboard import wait_same_boards
 from tests.support.whiteboard_layers import (
@@ -16,7 +13,6 @@ from tests.support.whiteboard_layers import (
     STATS_JS,
     TEXT_SPLIT_LEVELS,
     board_module_fixtures,
-    board_pages,
     edit,
     frame_after,
     index_of,
@@ -157,10 +153,21 @@ def test_workers_that_die_leave_the_layer_to_the_page(pages):
 
 
 # Many elements arriving in one change, as a reconnect's or a loaded board's merge brings them;
-# in the same task, the frame that follows (it asks the workers) and its ink.
+# in the same task, the frame that follows (it asks the workers) and its ink. Just before, in
+# the same task (well within FOLD_AFTER_MS), the other side's edit of an element deep in the
+# drawing order arrives and a frame repairs it in the layer, as after elements drafted below
+# the top (the module's board is not empty: the test's own 60 go below its elements).
 ARRIVE_JS = """(count) => {
   const canvas = document.querySelector('[data-testid=wb-canvas]');
   const board = canvas.wbBoard;
+  const painter = canvas.wbView.painter;
+  const deep = board.live()[7];
+  const patched = painter.stats.patched;
+  const moved = deep.points
+    ? { points: deep.points.map(([x, y]) => [x + 3, y]) } : { x: deep.x + 3 };
+  board.applyRemote(board.number, [{ ...deep, ...moved, version: deep.version + 1 }]);
+  canvas.wbView.paint();
+  const repaired = painter.stats.patched - patched;
   const kinds = ['pen', 'line', 'rectangle', 'ellipse'];
   // Above everything on the board (the module's earlier tests drew too): they arrive on top.
   const top = Math.max(0, ...[...board.elements.values()].map((e) => e.z || 0)) + 1;
@@ -176,7 +183,6 @@ ARRIVE_JS = """(count) => {
     board.elements.set(e.id, e);
   }
   board._changed();
-  const painter = canvas.wbView.painter;
   canvas.wbView.paint();
   const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
   let violet = 0;
@@ -185,25 +191,20 @@ ARRIVE_JS = """(count) => {
   }
   const w = painter.workers;
   return { violet, asked: Boolean(painter.build && painter.build.offThread),
-           workers: w && { ready: w.ready, failed: w.failed }, cached: painter.cached.length };
+           workers: w && { ready: w.ready, failed: w.failed }, cached: painter.cached.length,
+           repaired };
 }"""
 
 
-@pytest.fixture
-def fresh_pages(browser, relay) -> Iterator[tuple[Page, Page]]:
-    """A board of its own: after the module's earlier tests (zooms, pixel ratios, workers
-    killed and started again) the same 300 elements were folded here instead (seen in a whole
-    run of this file, not placed yet: the painter's state those tests leave)."""
-    with board_pages(browser, relay) as both:
-        yield both
-
-
-def test_elements_arriving_at_once_are_drawn_by_the_workers(fresh_pages):
+def test_elements_arriving_at_once_are_drawn_by_the_workers(pages):
     """A few hundred elements arriving in one change (a reconnect) are not folded into the
     layer here over frames: the workers draw a new layer with them, the frames meanwhile show
     the old layer without them (not drawn on top, which would cost a full redraw a frame), and
-    the layer that lands has exactly the pixels of a full redraw."""
-    agent, customer = fresh_pages
+    the layer that lands has exactly the pixels of a full redraw. In file order, on the
+    module's board: an element changed below the top a moment before (repaired in the layer,
+    not yet FOLD_AFTER_MS old) does not hold them back drawn on top of the layer in every
+    frame (it did: the settled prefix stopped at it)."""
+    agent, customer = pages
     agent.wait_for_function(f"() => {PAINTER}.workers && {PAINTER}.workers.ready")
     agent.evaluate(FILL_JS.replace("fill${i}", "before${i}"), 60)
     wait_same_boards([agent, customer])  # the relay's answers in: nothing changes below
@@ -211,6 +212,7 @@ def test_elements_arriving_at_once_are_drawn_by_the_workers(fresh_pages):
     held = agent.evaluate(f"() => {PAINTER}.cached.length")
     before = agent.evaluate(STATS_JS)
     asked = agent.evaluate(ARRIVE_JS, 300)
+    assert asked["repaired"] == 1, asked  # the edit below the top, repaired in the layer
     assert asked["asked"], asked
     assert asked["violet"] == 0, asked  # the old layer alone meanwhile
     settle(agent)

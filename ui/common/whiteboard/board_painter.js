@@ -13,7 +13,8 @@
 //   pixels there, nothing changed elsewhere); only a change of the kept elements' order, or
 //   too large a change, draws the layer anew;
 // - elements above `k` unchanged for FOLD_AFTER_MS are folded into the layer (a stroke
-//   being drawn, here or by someone else, stays on top until it is finished);
+//   being drawn, here or by someone else, stays on top until it is finished); an element
+//   below `k` changed a moment ago (repaired in the layer) does not hold them back;
 // - a pan shifts the layer by whole device pixels (the view's offset is rounded to them, in a
 //   full redraw too) and draws only the strips that came into view, clipped to them;
 // - a zoom shows the layer scaled (the margins that came into view drawn sharp) until the
@@ -154,7 +155,7 @@ export class BoardPainter {
       return ctx;
     }
     const key = `${width}x${height}@${ratio}`;
-    const { settled, bulk } = this.settling.prefix(shown);
+    let { settled, bulk } = this.settling.prefix(shown);
     if (bulk) this._bulk = true;
     const b = this.build;
     if (b) {
@@ -169,6 +170,8 @@ export class BoardPainter {
     if (k < this.cached.length && sized && key === this.key && !this._stale && !this.build) {
       if (this._patch(shown, images)) k = this.cached.length;
     }
+    // What the layer holds is settled for folding (an edit below the top was repaired in it).
+    settled = this.settling.from(k, settled);
     const at = this.at;
     const intact = sized && key === this.key && k === this.cached.length && !this._stale;
     if (intact && at.scale !== scale && !this._settle) {

@@ -1,6 +1,8 @@
 // Which elements of the whiteboard have settled (board_painter.js folds those into its cached
 // layer): an element unchanged for FOLD_AFTER_MS has; a stroke being drawn, here or by
 // someone else, has not. Elements are immutable copies: "unchanged" is identity.
+// An element the layer already holds (an edit below the top, repaired in the layer) does not
+// hold back the settled elements above it (`from`).
 
 export const FOLD_AFTER_MS = 250;
 // More new elements than this in one frame are a board arriving, not strokes being drawn.
@@ -11,6 +13,8 @@ export class Settling {
   constructor(redraw) {
     this.redraw = redraw;
     this.seen = new Map(); // id -> {element, since}: when each element was last seen to change
+    this.flags = new Uint8Array(0); // per index of the last `shown`: 1 when that element had settled
+    this._length = 0; // how many of `flags` are the last `shown`'s
     this._timer = 0;
   }
 
@@ -29,6 +33,7 @@ export class Settling {
     const since = bulk ? -Infinity : now;
     let settled = 0;
     let waiting = false;
+    if (this.flags.length < shown.length) this.flags = new Uint8Array(shown.length * 2);
     for (let i = 0; i < shown.length; i += 1) {
       const element = shown[i];
       let seen = this.seen.get(element.id);
@@ -36,9 +41,12 @@ export class Settling {
         seen = { element, since };
         this.seen.set(element.id, seen);
       }
-      if (settled === i && now - seen.since >= FOLD_AFTER_MS) settled = i + 1;
-      else waiting = true;
+      const ok = now - seen.since >= FOLD_AFTER_MS;
+      this.flags[i] = ok ? 1 : 0;
+      if (settled === i && ok) settled = i + 1;
+      else if (!ok) waiting = true;
     }
+    this._length = shown.length;
     if (this.seen.size > shown.length + 256) {
       const live = new Set(shown.map((e) => e.id));
       for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
@@ -50,6 +58,18 @@ export class Settling {
       }, FOLD_AFTER_MS);
     }
     return { settled, bulk };
+  }
+
+  /**
+   * The settled prefix of the last `prefix(shown)` call when the first `held` elements count
+   * as settled (the layer holds them already: an element changed below the top was repaired
+   * in the layer, and it must not keep everything above it out of the layer, nor make a
+   * board arriving on top wait FOLD_AFTER_MS drawn over the layer in every frame).
+   */
+  from(held, settled) {
+    let end = Math.max(held, settled);
+    while (end < this._length && this.flags[end]) end += 1;
+    return end;
   }
 
   destroy() {
