@@ -27,6 +27,10 @@ websocket; >= 50 MB/s of binary frames forwarded.
     .venv/bin/python scripts/bench_relay.py --mode binary --relay-arg=--some-flag
     .venv/bin/python scripts/bench_relay.py --mode chat --store both   # TinyDB vs PostgreSQL
 
+``--loop-probe`` logs the relay's event-loop slices and collector passes of 20 ms or more with
+their CPU time and a stack (``relay_bench/loop_probe``; the work directory is kept, and
+``loop_probe/summarize.py`` counts them by third of the chat).
+
 ``--store postgresql`` (or ``both``: TinyDB first, then PostgreSQL, in the same run) starts a
 throwaway PostgreSQL server (tests/support/postgres.py) and runs the chat on a relay with
 ``--store postgresql://...``; the table adds the PostgreSQL server's own CPU per message and
@@ -105,6 +109,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="record the relay with py-spy during each run (collapsed stacks in DIR)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory and logs")
+    parser.add_argument(
+        "--loop-probe",
+        action="store_true",
+        help="log the relay's event-loop slices and collector passes of 20 ms or more, with "
+        "their CPU time (relay_bench/loop_probe; implies --keep)",
+    )
     parser.add_argument(
         "--store",
         choices=("tinydb", "postgresql", "both"),
@@ -253,6 +263,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     rows: list[Row] = []
     work_dir = Path(tempfile.mkdtemp(prefix="bench-relay-"))
+    if args.loop_probe:  # the relay inherits the environment (relay_process.Relay.start)
+        args.keep = True
+        probe = REPO_ROOT / "scripts" / "relay_bench" / "loop_probe"
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(probe), os.environ.get("PYTHONPATH", "")) if p
+        )
+        os.environ["RELAY_LOOP_PROBE"] = str(work_dir)
     try:
         if args.store == "tinydb":
             rows += run_modes(args, work_dir)
@@ -264,6 +281,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if not args.keep:
         subprocess.run(["rm", "-rf", str(work_dir)], check=False)
+    elif args.loop_probe:
+        logger.info(
+            "loop probe: scripts/relay_bench/loop_probe/summarize.py %s --duration %.0f",
+            work_dir, args.duration,
+        )  # fmt: skip
+    else:
+        logger.info("work directory kept: %s", work_dir)
 
     cpus = psutil.cpu_count()
     print(

@@ -242,7 +242,6 @@ class ChatSockets(MeetingHandlers):
                 self.calls.entered(member, member.name, self._now())
                 self.whiteboards.entered(member)  # and draws on the whiteboard (CH3)
             return
-        room = self.rooms.room(session.id)
         welcome = Welcome(
             protocol_version=PROTOCOL_VERSION,
             you=self._you(member, session),
@@ -257,7 +256,7 @@ class ChatSockets(MeetingHandlers):
         if member.role is Role.AGENT:  # the chat window shows who holds control (P3)
             member.send(self.screens.control.state_for_agent(session.id))
             member.send(self._knocks_frame(session.id))  # who is asking to join
-        replaced = room.add(member)
+        replaced = self.rooms.seat(member)
         if replaced is not None:
             replaced.close(CloseCode.REPLACED, "connected from another window")
         else:

@@ -137,7 +137,7 @@ class Relay(Takeover):
             self.hub.release, "code", code, session_id
         )
         self.agent_icons = AgentIcons(store)  # each agent keeps one icon number
-        self.rooms = Rooms()
+        self.rooms = Rooms(agent_of=self._agent_of)
         self.screens = Screens(call_later, end_session=self._end_from_screen)
         self.screens.control.agent_chat = self._agent_chat  # control_state to the chat (P3)
         self.screens.to_chat = self._to_chat  # recording_state to everyone (P9)
@@ -401,7 +401,7 @@ class Relay(Takeover):
         for session_id in {k.session_id for k in expired}:
             self._tell_knocks(session_id)
         # An agent's open session socket counts as activity (the idle sign-out, AD4).
-        self.accounts.touch(self._agents_connected(), now)
+        self.accounts.touch(self.rooms.agents_seated(), now)
         self.accounts.prune_tokens(now)
         self.calls.expire(now)
         if now - self._swept_at >= SWEEP_EVERY_S:
@@ -412,14 +412,9 @@ class Relay(Takeover):
             self.wait_durable()
         self._unless_hub_fails(self.hub.heartbeat, SESSION_LEASE_S)
 
-    def _agents_connected(self) -> set[str]:
-        """Usernames of the agents with a chat socket open now."""
-        usernames = set()
-        for member in self.rooms.members():
-            session = self.directory.sessions.get(member.session_id)
-            if member.role is Role.AGENT and session is not None:
-                usernames.add(session.agent_username)
-        return usernames
+    def _agent_of(self, session_id: str) -> str | None:
+        session = self.directory.sessions.get(session_id)
+        return session.agent_username if session is not None else None
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ agent, and each customer (several per session) under its participant id.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -85,8 +87,42 @@ class Room:
 
 
 class Rooms:
-    def __init__(self) -> None:
+    """The rooms by session id, and which agents have a chat socket seated.
+
+    The relay's tick asks for those agents every second (their open socket counts as
+    activity); walking every member for that was O(sockets) in one slice of the event loop
+    (8-15 ms of CPU a second at 6,000 sockets, 3x that at 20,000). :meth:`seat`,
+    :meth:`leave` and :meth:`close_room` keep the answer up to date instead: O(1) per change,
+    O(agents) per question.
+    """
+
+    def __init__(self, agent_of: Callable[[str], str | None] = lambda _session_id: None):
+        """``agent_of``: a session id's agent username (None when unknown)."""
         self._rooms: dict[str, Room] = {}
+        self._agent_of = agent_of
+        self._agent_seated: dict[str, str] = {}  # session id -> agent username, while seated
+        self._agents: Counter[str] = Counter()  # agent username -> sessions seating it
+
+    def seat(self, member: Member) -> Member | None:
+        """Seat ``member`` in its session's room; returns the member it replaced, if any."""
+        replaced = self.room(member.session_id).add(member)
+        if member.role is Role.AGENT and member.session_id not in self._agent_seated:
+            username = self._agent_of(member.session_id)
+            if username is not None:
+                self._agent_seated[member.session_id] = username
+                self._agents[username] += 1
+        return replaced
+
+    def agents_seated(self) -> set[str]:
+        """The usernames of the agents with a chat socket seated now."""
+        return set(self._agents)
+
+    def _agent_left(self, session_id: str) -> None:
+        username = self._agent_seated.pop(session_id, None)
+        if username is not None:
+            self._agents[username] -= 1
+            if not self._agents[username]:
+                del self._agents[username]
 
     def room(self, session_id: str) -> Room:
         room = self._rooms.get(session_id)
@@ -102,12 +138,15 @@ class Rooms:
         if room is None:
             return False
         left = room.discard(member)
+        if left and member.role is Role.AGENT:
+            self._agent_left(member.session_id)
         if not room.members:
             del self._rooms[member.session_id]
         return left
 
     def close_room(self, session_id: str, code: int, reason: str) -> None:
         room = self._rooms.pop(session_id, None)
+        self._agent_left(session_id)
         if room is not None:
             for member in list(room.members.values()):
                 member.close(code, reason)

@@ -267,9 +267,9 @@ def run(
     # Every socket keeps a few dozen long-lived objects; with thousands of them the cyclic
     # collector's passes stalled the event loop for hundreds of milliseconds (web/gc_policy.py:
     # short young passes, a freeze as the sockets grow, a full pass when memory says so).
-    configure_collector()
+    freezer = configure_collector()
     watch_gc_pauses()  # the passes that still stall it, in the log
-    collector = gevent.spawn(follow_sockets_forever, open_sockets, None, gevent.sleep)
+    collector = gevent.spawn(follow_sockets_forever, open_sockets, None, gevent.sleep, freezer)
 
     # Signals are handled before anyone is told the relay is ready: a SIGTERM right after the
     # ready file must still stop it cleanly (journal flushed, history snapshots saved).

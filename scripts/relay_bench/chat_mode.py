@@ -82,6 +82,8 @@ def run_chat(
         relay_cpu_start = relay.cpu_seconds()
         machine_busy_start = machine_busy_seconds()
         run_started = time.monotonic()
+        # For the loop probe's summary (relay_bench/loop_probe): when the chat began.
+        (relay.log_path.parent / "chat-start").write_text(f"{time.time():.3f}\n")
         with profiled(relay, profile_dir, "chat"):
             for _, pipe in workers:
                 pipe.send(("go", duration_s, 1.0 / rate))

@@ -10,11 +10,13 @@ from relay_server.web.gc_policy import (
     COLLECT,
     FREEZE,
     MAX_SPACING,
+    STEADY_OPENED_PER_S,
     FreezeAfterMiddlePasses,
     FreezePlan,
     SocketTally,
     apply,
     configure_collector,
+    follow_sockets_forever,
 )
 
 
@@ -109,6 +111,39 @@ def test_what_a_middle_pass_leaves_alive_is_frozen_and_young_passes_freeze_nothi
     assert gc.get_freeze_count() >= frozen_before + 2_000  # a middle pass: out of reach
     assert gc.get_objects(2) == []  # nothing left for CPython's own full passes to scan
     del kept
+
+
+def test_in_steady_traffic_what_a_young_pass_leaves_alive_is_frozen_too(
+    collector_restored,
+) -> None:
+    freezer = configure_collector()
+    freezer.young_too = True
+    kept = [[i] for i in range(2_000)]  # young, alive (writers and messages in flight)
+    frozen_before = gc.get_freeze_count()
+    gc.collect(0)
+    assert gc.get_freeze_count() >= frozen_before + 2_000  # no middle pass will scan them
+    assert gc.get_objects(1) == [] and gc.get_objects(2) == []
+    del kept
+
+
+def test_young_survivors_are_frozen_only_while_few_sockets_open(collector_restored) -> None:
+    """While sockets pour in, young survivors age as before (a middle pass may still free
+    the cycles of the connecting moment); in steady traffic they are frozen at once."""
+    tally, freezer, seen = SocketTally(), FreezeAfterMiddlePasses(), []
+    opened_per_check = [STEADY_OPENED_PER_S + 400, STEADY_OPENED_PER_S, 3, 0]
+
+    def sleep(_s: float) -> None:
+        if not opened_per_check:
+            raise StopIteration
+        tally.opened += opened_per_check.pop(0)
+
+    def note_and_sleep(s: float) -> None:
+        seen.append(freezer.young_too)
+        sleep(s)
+
+    with pytest.raises(StopIteration):
+        follow_sockets_forever(tally, _plan(), note_and_sleep, freezer)
+    assert seen[1:] == [False, False, True, True]
 
 
 def test_freeze_moves_live_objects_away_and_collect_frees_frozen_cycles(collector_restored) -> None:
