@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from relay_server.sessions.access_codes import AccessCodes, CodeError, CodeProblem
+from relay_server.sessions.shown_icons import ShownIcons
 
 MAX_ICON = 99
 MAX_RETIRED_CUSTOMERS = 32  # per session: their tokens are refused with "removed" (4004)
@@ -221,6 +224,7 @@ class SupportDirectory:
     codes: AccessCodes = field(default_factory=AccessCodes)
     sessions: dict[str, SupportSession] = field(default_factory=dict)
     _by_icon: dict[int, str] = field(default_factory=dict)
+    _shown: ShownIcons = field(default_factory=ShownIcons)
     _by_customer_token: dict[str, str] = field(default_factory=dict)
 
     def create(
@@ -244,6 +248,7 @@ class SupportDirectory:
             relay_url=relay_url,
         )
         self.sessions[session.id] = session
+        self._shown.add(session)
         if session.icon is not None:
             self._by_icon[session.icon] = session.id
         self.new_code(session, now, code_lifetime_s)
@@ -252,6 +257,7 @@ class SupportDirectory:
     def restore(self, session: SupportSession) -> None:
         """Add a live session loaded from the store after a restart."""
         self.sessions[session.id] = session
+        self._shown.add(session)
         if session.icon is not None and session.state is SessionState.WAITING:
             self._by_icon[session.icon] = session.id
         if session.code and session.code_expires_at:
@@ -394,7 +400,9 @@ class SupportDirectory:
         if session.icon is None or (
             shown_by is not None and shown_by.agent_username != session.agent_username
         ):
+            self._shown.remove(session)
             session.icon = self._free_icon()
+            self._shown.add(session)
         if session.icon is not None:
             self._by_icon[session.icon] = session.id
         self.new_code(session, now, code_lifetime_s)
@@ -410,6 +418,7 @@ class SupportDirectory:
         session.code = None
         session.code_expires_at = None
         self._release_icon(session)
+        self._shown.remove(session)
         for customer in session.customers:
             self._by_customer_token.pop(customer.token, None)
         self.sessions.pop(session.id, None)
@@ -421,6 +430,7 @@ class SupportDirectory:
         session = self.sessions.pop(session_id, None)
         if session is None:
             return None
+        self._shown.remove(session)
         if session.icon is not None and self._by_icon.get(session.icon) == session.id:
             self._by_icon.pop(session.icon)
         for customer in session.customers:
@@ -449,14 +459,10 @@ class SupportDirectory:
             (s for s in found if s and s.state is SessionState.WAITING), key=lambda s: s.icon or 0
         )
 
-    def live_icons(self) -> dict[int, set[str]]:
+    def live_icons(self) -> Mapping[int, Counter[str]]:
         """icon -> the agents whose live sessions show it (``icon_numbers.py`` keeps them
-        unique among agents)."""
-        live: dict[int, set[str]] = {}
-        for session in self.sessions.values():
-            if session.icon is not None:
-                live.setdefault(session.icon, set()).add(session.agent_username)
-        return live
+        unique among agents); a read-only view kept as sessions come and go."""
+        return self._shown.agents()
 
     def _release_icon(self, session: SupportSession) -> None:
         """``session`` stops showing its icon: another waiting session of the same agent
@@ -464,7 +470,7 @@ class SupportDirectory:
         if session.icon is None or self._by_icon.get(session.icon) != session.id:
             return
         del self._by_icon[session.icon]
-        for other in self.sessions.values():
+        for other in self._shown.sessions_showing(session.icon):
             if (
                 other is not session
                 and other.icon == session.icon

@@ -163,6 +163,7 @@ PURE_CORE = Layer(
         "relay_server.sessions.knocks",
         "relay_server.sessions.invitations",
         "relay_server.sessions.rooms",
+        "relay_server.sessions.shown_icons",
         "relay_server.sessions.supports",
         "relay_server.throttle",
         "relay_server.viewer.tickets",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from relay_server.sessions.access_codes import CodeError, CodeProblem
@@ -189,3 +191,59 @@ def test_removing_one_of_several_customers_keeps_the_others_and_records_everyone
     assert records["Alice Kim"]["role"] == "agent"
     roster = session.participants({"agent", lee.id})
     assert [(p["participant_id"], p["online"]) for p in roster] == [("agent", True), (lee.id, True)]
+
+
+def _walked_icons(directory: SupportDirectory) -> dict[int, set[str]]:
+    walked: dict[int, set[str]] = {}
+    for session in directory.sessions.values():
+        if session.icon is not None:
+            walked.setdefault(session.icon, set()).add(session.agent_username)
+    return walked
+
+
+def test_the_live_icons_kept_as_sessions_come_and_go_match_a_walk_over_every_session():
+    rng = random.Random(7)
+    directory = SupportDirectory()
+    agents = ["alice", "bob", "carol"]
+    clock = 0.0
+    for _ in range(600):
+        clock += 1
+        live = list(directory.sessions.values())
+        step = rng.random()
+        if step < 0.4 or not live:
+            agent = rng.choice(agents)
+            mine = [s.icon for s in live if s.agent_username == agent and s.icon is not None]
+            directory.create(agent, ALICE, clock, 600, icon=mine[0] if mine else None)
+        elif step < 0.6:
+            session = rng.choice(live)
+            if session.customers:
+                directory.remove_customer(session, session.customers[0].id, clock, 600)
+            elif session.code:
+                directory.join_by_code(session.code, "Kim", clock)
+        elif step < 0.8:
+            directory.end(rng.choice(live), "agent", clock)
+        else:
+            session = rng.choice(live)
+            directory.forget(session.id)
+            if rng.random() < 0.5:
+                directory.restore(session)
+        kept = {icon: set(agents) for icon, agents in directory.live_icons().items()}
+        assert kept == _walked_icons(directory)
+        counts = [n for agents in directory.live_icons().values() for n in agents.values()]
+        assert all(n > 0 for n in counts)
+
+
+def test_a_session_back_to_waiting_under_another_number_leaves_its_old_number_free():
+    directory = SupportDirectory()
+    alices = directory.create("alice", ALICE, 0, 600)
+    directory.join_by_code(alices.code or "", "Kim", 1)  # number 1 leaves the waiting list
+    bobs = directory.create("bob", ALICE, 2, 600)
+    assert bobs.icon == alices.icon == 1
+    directory.remove_customer(alices, alices.customers[0].id, 3, 600)  # back to waiting
+    assert alices.icon == 2
+    assert {icon: set(agents) for icon, agents in directory.live_icons().items()} == {
+        1: {"bob"},
+        2: {"alice"},
+    }
+    directory.end(bobs, "agent", 4)
+    assert set(directory.live_icons()) == {2}
