@@ -217,6 +217,14 @@ def serve_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="first wait after a temporary mail failure; doubles up to an hour (default 30)",
     )
+    mail.add_argument(
+        "--mail-claim",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="several nodes on one database: how long a node holds a mail it sends before "
+        "another may take it over; longer than any SMTP conversation (default 600)",
+    )
     parser.add_argument(
         "--stun-url",
         action="append",
@@ -297,6 +305,9 @@ def serve(argv: list[str]) -> int:
     if args.materials_mail_quiet < 0:
         print("error: --materials-mail-quiet is a number of seconds", file=sys.stderr)
         return 2
+    if args.mail_claim <= 0:
+        print("error: --mail-claim is a positive number of seconds", file=sys.stderr)
+        return 2
     if args.mail_retry_first <= 0:
         print("error: --mail-retry-first is a positive number of seconds", file=sys.stderr)
         return 2
@@ -348,6 +359,7 @@ def serve(argv: list[str]) -> int:
         node_name=args.node_name,
         mail_command_line=mail_command_line,
         mail_retry=RetryPolicy(first_s=args.mail_retry_first),
+        mail_claim_s=args.mail_claim,
         materials_quiet_s=args.materials_mail_quiet,
         limits=ConnectionLimits(
             header_timeout_s=args.header_timeout,

@@ -170,7 +170,7 @@ def relays(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as work:
         results = run_relays(Path(work), args.sessions, args.seconds, args.rate)
-    keys = ["run", "sessions", "nodes", "sent", "delivered", "p50_ms", "p99_ms",
+    keys = ["run", "sessions", "unconnected", "nodes", "sent", "delivered", "p50_ms", "p99_ms",
             "cpu_ms_per_message", "killed_sessions", "resume_p50_s", "resume_max_s"]  # fmt: skip
     print("| " + " | ".join(keys) + " |\n|" + " --- |" * len(keys))
     for result in results:

@@ -165,6 +165,7 @@ def install_favourites_routes(
         relay.file_spool.create(transfer.id)
         relay.file_spool.append(transfer.id, source, transfer.size, transfer.wrote)
         if transfer.uploaded == transfer.size and transfer.finish_upload():
+            relay.keep_file(transfer)  # on PostgreSQL: a node taking the session over has it
             broadcast(session.id, FileReady(transfer=transfer.view()).to_frame())
         else:  # the kept file changed on disk: never send damaged bytes
             if transfer.uploaded != transfer.size:

@@ -92,6 +92,13 @@ def install_file_routes(
     def transfer_for_caller(transfer_id: str) -> tuple[str, Transfer]:
         """The transfer and the caller's role; another session's transfer is 'not found'."""
         found = files.get(transfer_id)
+        if found is None and (session_id := relay.kept_files.session_of(transfer_id)):
+            # A file kept in the store whose session this node does not serve: taken over
+            # here when its node is gone (else 409 wrong_node); the balancer learns it.
+            relay.ensure_owned(session_id)
+            found = files.get(transfer_id)
+            if found is not None:
+                bottle.response.set_header(AFFINITY_HEADER, transfer_id)
         # Authenticate against the transfer's session when it exists; an unknown id still
         # needs a valid caller first so that probing ids without a token learns nothing.
         if found is None:
@@ -215,6 +222,8 @@ def install_file_routes(
         if transfer.uploaded == transfer.size:
             progress(transfer)
             ok = transfer.finish_upload()
+            if ok:  # on PostgreSQL, in the store before anyone hears it is ready
+                relay.keep_file(transfer)
             wake_downloads(transfer)  # early downloads get the last byte, or stop short
             if ok:
                 tell(transfer, FileReady)
@@ -234,6 +243,9 @@ def install_file_routes(
                 role, transfer = transfer_for_caller(transfer_id)
             # The app's downloader may start while the upload runs; a browser link waits.
             transfer.check_download(role, early=not ticket)
+            # A file sent before this node took the session over: its bytes from the store.
+            if transfer.state in (TransferState.READY, TransferState.RECEIVED):
+                relay.kept_files.spooled(transfer)
             byte_range = parse_range(bottle.request.get_header("Range"), transfer.size)
         except Refused as refused:
             return error_reply(refused)
@@ -308,6 +320,7 @@ def install_file_routes(
             # A browser cannot check the sha256 of a download it saves itself: the relay
             # checked it on upload and served every byte; that is as far as it can go.
             transfer.state = TransferState.RECEIVED
+            relay.kept_files.received(transfer)
             tell(transfer, FileReceived)
 
     @app.post("/api/files/<transfer_id>/ticket")
@@ -325,9 +338,11 @@ def install_file_routes(
         role, transfer = transfer_for_caller(transfer_id)
         if transfer.confirm(role, offer_body().get("sha256")):
             # The spool stays until the session ends: both sides may download it again.
+            relay.kept_files.received(transfer)
             tell(transfer, FileReceived)
             return {"transfer": transfer.view()}
         spool.delete(transfer.id)
+        relay.kept_files.forget(transfer)
         tell(transfer, FileFailed)
         raise Refused("checksum_mismatch", transfer.error)
 
@@ -340,6 +355,7 @@ def install_file_routes(
         transfer.cancel(role, caller_participant())
         wake_downloads(transfer)
         spool.delete(transfer.id)
+        relay.kept_files.forget(transfer)
         tell(transfer, FileCancelled)
         return {"transfer": transfer.view()}
 

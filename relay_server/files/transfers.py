@@ -382,6 +382,11 @@ class FileTransfers:
                             uploaded=size)  # fmt: skip
         return self._add(transfer)
 
+    def restore(self, transfer: Transfer) -> None:
+        """A finished file of a session taken over from another node (relay_server/files/
+        kept.py): its bytes come from the store."""
+        self._add(transfer)
+
     def _add(self, transfer: Transfer) -> Transfer:
         self._transfers[transfer.id] = transfer
         return transfer

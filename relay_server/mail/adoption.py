@@ -5,7 +5,8 @@ at the last look and is not now has died (its lease expired, ``SESSION_LEASE_S``
 :meth:`Outbox.adopt` takes over its waiting mails, each claimed in the store so that exactly
 one node sends it. At the first look, the nodes named by the waiting mails this node read at
 its start and not alive now are taken as dead (they died while this node was down). What a
-dead node was ``sending`` is retried every :data:`ORPHANS_RETRY_S` until its claim expires.
+dead node was ``sending`` is retried every :data:`ORPHANS_RETRY_S` (or half the claim's time,
+``--mail-claim``, when that is shorter) until its claim expires.
 """
 
 from __future__ import annotations
@@ -37,6 +38,6 @@ class MailAdoption:
         self._alive = alive
         dead = known - alive - {self.hub.node_id}
         if dead or (self.outbox.orphans and now >= self._orphans_at):
-            self._orphans_at = now + ORPHANS_RETRY_S
+            self._orphans_at = now + min(ORPHANS_RETRY_S, self.outbox.claim_s / 2)
             return self.outbox.adopt(dead, now)
         return None

@@ -121,10 +121,17 @@ class Outbox:
     (``wait_durable``), as every writer of the store does.
     """
 
-    def __init__(self, store: Store, policy: RetryPolicy | None = None, node: str = ""):
+    def __init__(
+        self,
+        store: Store,
+        policy: RetryPolicy | None = None,
+        node: str = "",
+        claim_s: float = CLAIM_S,
+    ):
         self.store = store
         self.policy = policy or RetryPolicy()
         self.node = node  # the hub's name of this node: a mail it queues names it
+        self.claim_s = claim_s  # how long a claim holds (``--mail-claim``; CLAIM_S)
         self._orphans: set[str] = set()  # a dead node's mails it was sending: see adopt()
         self._inserted_at: dict[str, int] = {}  # mail -> the store's sequence of its insert
         self._mails: dict[str, dict[str, Any]] = {}
@@ -330,7 +337,7 @@ class Outbox:
         sends it); False, and forgotten here, when another node has it or has sent it.
         The sender asks again right before the final ``.``: a node that stalled past its
         lease finds its mail adopted by another (:meth:`adopt`) and sends nothing."""
-        if self.store.claim(OUTBOX, self._doc_ids[mail_id], CLAIM_S):
+        if self.store.claim(OUTBOX, self._doc_ids[mail_id], self.claim_s):
             return True
         self._unwritten.pop(mail_id, None)
         self._mails.pop(mail_id, None)
@@ -374,7 +381,7 @@ class Outbox:
                 self._orphans.discard(mail_id)
                 continue
             sending = doc["state"] == SENDING
-            if not self.store.claim(OUTBOX, doc.doc_id, CLAIM_S, () if sending else dead):
+            if not self.store.claim(OUTBOX, doc.doc_id, self.claim_s, () if sending else dead):
                 if sending and doc.get("node") != self.node:
                     self._orphans.add(mail_id)  # its claim may yet expire
                 continue

@@ -434,6 +434,7 @@ class Reservations:
                 session.id, "agent", material.name, material.size, material.sha256, now
             )
             self.relay.file_spool.copy_in(self.materials.path(material.file_id), transfer.id)
+            self.relay.keep_file(transfer)  # on PostgreSQL: any node taking it over has it
             self.relay.post_file(session, "agent", transfer, now)
         reservation.status = ReservationStatus.OPEN
         reservation.session_id = session.id

@@ -24,6 +24,7 @@ from relay_server.accounts.registry import Accounts, Principal, public_profile
 from relay_server.calls.calls import Calls
 from relay_server.calls.ice_servers import IceConfig
 from relay_server.errors import Refused
+from relay_server.files.kept import KeptFiles
 from relay_server.files.spool import FileSpool
 from relay_server.files.transfers import FileRules, FileTransfers
 from relay_server.history.archive import Archive, HistoryArchive
@@ -166,6 +167,7 @@ class Relay(Takeover):
         self.files = FileTransfers(lambda: self.options.file_rules)
         self.file_spool = FileSpool(store.folder / "file_spool")
         self.file_spool.sweep()
+        self.kept_files = KeptFiles(store.shared_files, self.file_spool)  # several nodes
         # Support and usage history (A10, AD2): ended sessions leave the store for the archive.
         self.history = History(_history_archive(store))
         self.usage = SessionUsage()

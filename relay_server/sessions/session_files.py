@@ -9,6 +9,7 @@ HTTP routes ``relay_server/files/routes.py``; the Relay defines what is declared
 
 from __future__ import annotations
 
+from relay_server.files.kept import KeptFiles
 from relay_server.files.spool import FileSpool
 from relay_server.files.transfers import FINISHED, FileTransfers, Transfer
 from relay_server.history.usage import SessionUsage
@@ -22,6 +23,7 @@ class SessionFiles(Seats):
 
     files: FileTransfers
     file_spool: FileSpool
+    kept_files: KeptFiles
     usage: SessionUsage
 
     def post_file(
@@ -57,11 +59,19 @@ class SessionFiles(Seats):
         self.wait_durable()
         self._to_chat_line(session.id, ChatMessage(**stored).to_frame())
 
+    def keep_file(self, transfer: Transfer) -> None:
+        """A file is complete and checked (``ready``): on PostgreSQL its bytes go to the
+        store, so that a node taking the session over serves it too (relay_server/files/
+        kept.py). Call before anyone is told it is ready."""
+        self.kept_files.keep(transfer)
+
     def drop_files(self, session_id: str) -> None:
-        """Forget a session's file transfers and delete their spool files (P4).
+        """Forget a session's file transfers and delete their spool files (P4), and the
+        copies kept in the store.
 
         Unfinished ones are cancelled ``by`` the relay, and the room is told.
         """
+        self.kept_files.drop_session(session_id)
         room = self.rooms.find(session_id)
         self.usage.add_files(session_id, (t.view() for t in self.files.of_session(session_id)))
         for transfer in self.files.forget_session(session_id):

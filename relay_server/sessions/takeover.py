@@ -16,6 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from relay_server.errors import Refused
+from relay_server.files.kept import KeptFiles
+from relay_server.files.spool import FileSpool
+from relay_server.files.transfers import FileTransfers
 from relay_server.hub import Hub, HubError
 from relay_server.sessions.access_codes import CodeError
 from relay_server.sessions.admission import Admission
@@ -38,6 +41,9 @@ class Takeover(Admission):
 
     hub: Hub
     whiteboards: Whiteboards
+    files: FileTransfers
+    file_spool: FileSpool
+    kept_files: KeptFiles
     _chats: dict[str, ChatLog]
     _live_doc_ids: dict[str, int]
 
@@ -58,6 +64,8 @@ class Takeover(Admission):
                 doc = fresh
                 self.store.forget(chat_table(doc["id"]))
                 self.whiteboards.take_over(doc["id"])  # as its last owner flushed it
+                # The files sent before, kept in the store by their last owner.
+                self.kept_files.restore(self.kept_files.listing(doc["id"]), self.files)
             self._restore(doc)
         if self._live_doc_ids:
             logger.info("restored %d live sessions", len(self._live_doc_ids))
@@ -102,11 +110,13 @@ class Takeover(Admission):
         # The board as the old owner last flushed it (a greenlet doing the same meanwhile
         # reads the same rows: no socket of the session is here yet to change it).
         self.whiteboards.take_over(session_id)
+        kept = self.kept_files.listing(session_id)  # the files sent before (files/kept.py)
         if session_id in self.directory.sessions:
             return False
         # From here to the end nothing yields: one greenlet restores the session, once.
         self.store.forget(chat_table(session_id))  # the dead owner's messages, from the store
         self._chats.pop(session_id, None)
+        self.kept_files.restore(kept, self.files)
         self._restore(doc)
         logger.info("took session %s over", session_id, extra={"session_id": session_id})
         return True
@@ -143,6 +153,8 @@ class Takeover(Admission):
             self._chats.pop(session_id, None)
             self._live_doc_ids.pop(session_id, None)
             self.whiteboards.drop_here(session_id)
+            for transfer in self.files.forget_session(session_id):  # the store keeps its own
+                self.file_spool.delete(transfer.id)
             reason = f"wrong_node: {session_id} is served by another relay node"
             self.rooms.close_room(session_id, CloseCode.GOING_AWAY, reason)
             self.screens.end(session_id, CloseCode.GOING_AWAY, reason)

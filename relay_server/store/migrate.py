@@ -26,6 +26,7 @@ from pathlib import Path
 
 from relay_server.accounts.photos import KINDS as PHOTO_KINDS
 from relay_server.accounts.photos import SHARED_PREFIX as PHOTOS_PREFIX
+from relay_server.accounts.photos import version_of as photo_version
 from relay_server.history.archive import Archive
 from relay_server.history.index import record_tokens
 from relay_server.store.choice import PASSWORD_ENV, parse_choice
@@ -206,7 +207,8 @@ def _copy_node_files(folder: Path, conn) -> Counter[str]:
     counts: Counter[str] = Counter()
     for path in sorted((folder / "photos").glob("*.*")):
         if path.is_file() and path.suffix[1:] in {kind for kind, _ in PHOTO_KINDS}:
-            put_pieces(conn, PHOTOS_PREFIX + path.stem, path)
+            put_pieces(conn, PHOTOS_PREFIX + path.stem, path,
+                       {"sha256": photo_version(path.read_bytes())})  # fmt: skip
             counts["photos"] += 1
     for path in sorted((folder / "whiteboard_images").glob("*/*")):
         if path.is_file() and not path.name.startswith("."):

@@ -18,11 +18,13 @@ transfer of pieces yields to the other greenlets between round trips.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from psycopg import Connection
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 PIECE_BYTES = 1024 * 1024
@@ -35,16 +37,55 @@ class SharedFiles:
     def __init__(self, pool: ConnectionPool):
         self.pool = pool
 
-    def put(self, name: str, path: Path) -> None:
-        """Store the file at ``path`` under ``name`` (replacing one of that name), in one
-        transaction: other nodes see all of it or nothing."""
+    def put(self, name: str, path: Path, meta: dict[str, Any] | None = None) -> None:
+        """Store the file at ``path`` under ``name`` (replacing one of that name), with
+        ``meta`` (what a node needs to know of it besides its bytes), in one transaction:
+        other nodes see all of it or nothing."""
         with self.pool.connection() as conn:
-            put_pieces(conn, name, path)
+            put_pieces(conn, name, path, meta)
+
+    def set_meta(self, name: str, meta: dict[str, Any]) -> None:
+        """Replace the ``meta`` of the file ``name`` (nothing happens when there is none)."""
+        with self.pool.connection() as conn:
+            conn.execute(
+                "UPDATE shared_files SET meta = %s WHERE name = %s AND piece = 0",
+                (Jsonb(meta), name),
+            )
+
+    def meta(self, name: str) -> dict[str, Any] | None:
+        """The ``meta`` of the file ``name`` (``{}`` when it has none), or None: no such file.
+        Its bytes are not read."""
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT meta FROM shared_files WHERE name = %s AND piece = 0", (name,)
+            ).fetchone()
+        return None if row is None else (row[0] or {})
+
+    def find_meta(self, prefix: str, key: str, value: str) -> tuple[str, dict[str, Any]] | None:
+        """The name and ``meta`` of a file named ``prefix``... whose ``meta`` has ``key`` =
+        ``value``, or None."""
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT name, meta FROM shared_files WHERE starts_with(name, %s) AND piece = 0 "
+                "AND meta ->> %s = %s LIMIT 1",
+                (prefix, key, value),
+            ).fetchone()
+        return None if row is None else (row[0], row[1] or {})
+
+    def metas(self, prefix: str) -> dict[str, dict[str, Any]]:
+        """name -> ``meta`` of every file named ``prefix``... (their bytes are not read)."""
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT name, meta FROM shared_files WHERE starts_with(name, %s) AND piece = 0",
+                (prefix,),
+            ).fetchall()
+        return {name: meta or {} for name, meta in rows}
 
     def fetch(self, name: str, path: Path) -> bool:
-        """Write the file ``name`` to ``path`` (through a temporary file beside it, moved in
-        place once complete and flushed); False when the database has no such file."""
-        part = path.with_name(path.name + ".fetching")
+        """Write the file ``name`` to ``path`` (through a temporary file of this call's own
+        beside it, moved in place once complete and flushed); False when the database has
+        no such file."""
+        part = path.with_name(f"{path.name}.{secrets.token_hex(6)}.fetching")
         found = False
         try:
             with part.open("wb") as out:
@@ -68,17 +109,18 @@ class SharedFiles:
             part.unlink(missing_ok=True)
         return found
 
-    def put_bytes(self, name: str, data: bytes) -> float:
-        """Store ``data`` (a small file: one piece or a few) under ``name``, replacing one of
-        that name, in one transaction; returns its ``added_at`` (epoch seconds, the
-        database's clock: the same on every node)."""
+    def put_bytes(self, name: str, data: bytes, meta: dict[str, Any] | None = None) -> float:
+        """Store ``data`` (a small file: one piece or a few) under ``name`` with ``meta``,
+        replacing one of that name, in one transaction; returns its ``added_at`` (epoch
+        seconds, the database's clock: the same on every node)."""
         with self.pool.connection() as conn:
             conn.execute("DELETE FROM shared_files WHERE name = %s", (name,))
             for piece, start in enumerate(range(0, max(len(data), 1), PIECE_BYTES)):
                 conn.execute(
-                    "INSERT INTO shared_files (name, piece, data) VALUES (%s, %s, %s)",
-                    (name, piece, data[start : start + PIECE_BYTES]),
-                )
+                    "INSERT INTO shared_files (name, piece, data, meta) VALUES (%s, %s, %s, %s)",
+                    (name, piece, data[start : start + PIECE_BYTES],
+                     _meta(meta) if piece == 0 else None),
+                )  # fmt: skip
             row = conn.execute(
                 "SELECT extract(epoch FROM added_at) FROM shared_files "
                 "WHERE name = %s AND piece = 0",
@@ -134,15 +176,24 @@ class SharedFiles:
             return cursor.rowcount
 
 
-def put_pieces(conn: Connection[Any], name: str, path: Path) -> None:
+def put_pieces(
+    conn: Connection[Any], name: str, path: Path, meta: dict[str, Any] | None = None
+) -> None:
     """In ``conn``'s transaction: the file at ``path`` as the pieces of ``name`` (replacing
-    those of a file of that name). Also the TinyDB-to-PostgreSQL migration's copy."""
+    those of a file of that name), ``meta`` on the first. Also the TinyDB-to-PostgreSQL
+    migration's copy. An empty file is one empty piece (it exists: its ``meta`` is kept)."""
     conn.execute("DELETE FROM shared_files WHERE name = %s", (name,))
     with path.open("rb") as source:
         piece = 0
-        while data := source.read(PIECE_BYTES):
+        while (data := source.read(PIECE_BYTES)) or piece == 0:
             conn.execute(
-                "INSERT INTO shared_files (name, piece, data) VALUES (%s, %s, %s)",
-                (name, piece, data),
+                "INSERT INTO shared_files (name, piece, data, meta) VALUES (%s, %s, %s, %s)",
+                (name, piece, data, _meta(meta) if piece == 0 else None),
             )
             piece += 1
+            if not data:
+                break
+
+
+def _meta(meta: dict[str, Any] | None) -> Jsonb | None:
+    return None if meta is None else Jsonb(meta)

@@ -233,15 +233,28 @@ def build_app(
 
     @app.get("/api/agents/<username>/photo")
     def agent_photo(username: str):
-        found = relay.photos.get(username) if USERNAME_RE.match(username) else None
-        if found is None:
-            bottle.response.status = 404
-            bottle.response.content_type = "application/json"
-            return json.dumps({"error": {"code": "not_found", "message": "no photo"}})
-        data, mime = found  # at most MAX_PHOTO_BYTES; from the database on PostgreSQL
-        bottle.response.content_type = mime
-        bottle.response.set_header("Cache-Control", "public, max-age=86400")
-        return data
+        """``?v=<version>`` (the profile's ``photo_url``) names one content: kept for good by
+        browsers, served from this node's memory when it served it lately; without it (or an
+        older version), the current photo, revalidated by its ETag (304: no bytes read)."""
+        if not USERNAME_RE.match(username):
+            return _no_photo()
+        asked = bottle.request.query.get("v", "")
+        known = bottle.request.get_header("If-None-Match", "")
+        kept = relay.photos.served(username, asked) if asked else None
+        if kept is not None:
+            data, mime, version = kept[0], kept[1], asked
+        else:
+            if known:
+                current = relay.photos.version(username)
+                if current is not None and _etag(current) in known:
+                    return _photo_reply(b"", "", current, current == asked, 304)
+            found = relay.photos.get(username)  # at most MAX_PHOTO_BYTES
+            if found is None:
+                return _no_photo()
+            data, mime, version = found
+        if _etag(version) in known:
+            return _photo_reply(b"", "", version, version == asked, 304)
+        return _photo_reply(data, mime, version, version == asked, 200)
 
     @app.get("/api/sessions/<session_id>/notes")
     @api
@@ -478,6 +491,29 @@ def build_app(
         )
 
     return app
+
+
+def _no_photo() -> bottle.HTTPResponse:
+    body = json.dumps({"error": {"code": "not_found", "message": "no photo"}})
+    return bottle.HTTPResponse(body, 404, {"Content-Type": "application/json"})
+
+
+def _etag(version: str) -> str:
+    return f'"{version}"'
+
+
+def _photo_reply(
+    data: bytes, mime: str, version: str, versioned: bool, status: int
+) -> bottle.HTTPResponse:
+    """A photo (or 304): an address that names its version is kept for good; the bare one
+    is asked again each time (a 304 while it has not changed)."""
+    headers = {
+        "ETag": _etag(version),
+        "Cache-Control": "public, max-age=31536000, immutable" if versioned else "no-cache",
+    }
+    if mime:
+        headers["Content-Type"] = mime
+    return bottle.HTTPResponse(data, status, headers)
 
 
 def _join_answer(answer: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from relay_server.hub import Hub, HubError
 from relay_server.hub.changes import SharedChanges
 from relay_server.mail import commit_journal
 from relay_server.mail.adoption import ADOPT_POLL_S, MailAdoption
-from relay_server.mail.outbox import Outbox, RetryPolicy
+from relay_server.mail.outbox import CLAIM_S, Outbox, RetryPolicy
 from relay_server.mail.routes import install_mail_routes
 from relay_server.mail.sender import MailSender
 from relay_server.mail.settings import smtp_settings
@@ -76,6 +76,7 @@ class ServerConfig:
     # Mail (A3, AD4): option values from the command line (``mail.host``...), first retry.
     mail_command_line: dict = field(default_factory=dict)
     mail_retry: RetryPolicy = field(default_factory=RetryPolicy)
+    mail_claim_s: float = CLAIM_S  # several nodes: how long a node holds a mail it sends
     materials_quiet_s: float = MATERIALS_QUIET_S  # reservations: files' update mail (service)
 
 
@@ -135,7 +136,7 @@ def run(
         listen=shared_changes.listen if shared_changes is not None else None,
     )
     # Mail: the admin's settings, the durable outbox (crash recovery first), the sender.
-    outbox = Outbox(store, config.mail_retry, node=relay.hub.node_id)
+    outbox = Outbox(store, config.mail_retry, node=relay.hub.node_id, claim_s=config.mail_claim_s)
     # One relay on one folder: the mail worker keeps the commit points in a journal of its
     # own (mail/commit_journal.py); several nodes on one database keep them in the store.
     folder = getattr(store, "folder", None) if store.kind == "tinydb" else None

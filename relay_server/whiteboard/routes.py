@@ -123,6 +123,7 @@ def install_whiteboard_routes(
         relay.file_spool.create(transfer.id)
         relay.file_spool.append(transfer.id, io.BytesIO(png), len(png), transfer.wrote)
         transfer.finish_upload()
+        relay.keep_file(transfer)  # on PostgreSQL: the node taking the session over serves it
         relay.post_file(session, "agent", transfer, clock())
         for message in (FileOffered, FileReady):
             relay._to_chat(session_id, message(transfer=transfer.view()).to_frame())

@@ -34,8 +34,11 @@ def nodes(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) ->
         yield running
 
 
-def _pieces(postgres: PostgresServer, nodes: Nodes) -> int:
-    return postgres.sql("SELECT count(*) FROM shared_files", nodes.database)[0][0]
+def _pieces(postgres: PostgresServer, nodes: Nodes, prefix: str = "favourites/") -> int:
+    """The pieces of the agents' kept documents (or of another kind of shared file)."""
+    return postgres.sql(
+        f"SELECT count(*) FROM shared_files WHERE name LIKE '{prefix}%'", nodes.database
+    )[0][0]
 
 
 def test_a_document_kept_on_one_node_is_sent_by_the_other_and_removed_from_both(
@@ -61,6 +64,8 @@ def test_a_document_kept_on_one_node_is_sent_by_the_other_and_removed_from_both(
     customer = FileTransferClient(two.url, f"Customer {talk.joined['customer_token']}")
     assert customer.receive(ready, tmp_path).read_bytes() == data
     assert copy_on_two.read_bytes() == data  # node 2 keeps the copy it fetched
+    # Sent in the session, it is one of the session's files: kept for a node taking it over.
+    assert _pieces(postgres, nodes, f"chat_files/{talk.session_id}/") == 3
 
     remove = f"{FAVOURITES}/documents/{document['id']}"
     status, body = http_request(one.port, "DELETE", remove, None,

@@ -7,6 +7,7 @@ ended on node 1. Their bytes are in the database (``shared_files``), never in Re
 
 from __future__ import annotations
 
+import hashlib
 import io
 import urllib.error
 import urllib.request
@@ -80,6 +81,40 @@ def test_a_photo_put_through_one_node_is_served_and_removed_by_the_other(
     assert two.request("DELETE", "/api/me/photo", token=token)[0] == 200
     assert _get(one.base_url + "/api/agents/alice/photo")[0] == 404
     assert one.request("GET", "/api/me", token=token)[1]["agent"]["photo_url"] == ""
+
+
+def test_a_photo_is_served_by_version_without_reading_the_database_again(
+    nodes: Nodes, postgres: PostgresServer
+) -> None:
+    one, two = nodes.api(0), nodes.api(1)
+    token = one.login(ALICE.username, ALICE.password)
+    photo = png_of((30, 60, 200))
+    version = hashlib.sha256(photo).hexdigest()[:20]
+    assert _put_photo(one.base_url, token, photo) == 200
+    url = one.request("GET", "/api/me", token=token)[1]["agent"]["photo_url"]
+    assert url == f"/api/agents/alice/photo?v={version}"
+    # Node 2 never served it: its ETag (the version, from the row's meta) answers 304.
+    bare, etag = "/api/agents/alice/photo", {"If-None-Match": f'"{version}"'}
+    assert two.request("GET", bare, headers=etag)[0] == 304
+    status, data, headers = _get_with_headers(two.base_url + url)
+    assert (status, data, headers["ETag"]) == (200, photo, f'"{version}"')
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Its bytes changed behind the relays' backs: node 2 serves the version it holds from
+    # memory (nothing read), node 1 reads the database (the damaged bytes).
+    other = png_of((200, 60, 30))
+    postgres.sql(f"UPDATE shared_files SET data = decode('{other.hex()}', 'hex') "
+                 "WHERE name = 'photos/alice'", nodes.database)  # fmt: skip
+    assert _get_with_headers(two.base_url + url)[1] == photo
+    assert _get_with_headers(one.base_url + url)[1] == other
+
+
+def _get_with_headers(url: str, headers: dict[str, str] | None = None):
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return reply.status, reply.read(), reply.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers
 
 
 def test_a_whiteboard_picture_loaded_on_one_node_is_served_and_drawn_by_the_taker(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import urllib.request
 
 from tests.support.conversation import start_conversation
@@ -35,8 +36,17 @@ def test_photo_upload_is_checked_and_shown_to_customers(api):
     assert status == 200
     photo_url = api.request("GET", "/api/me", token=token)[1]["agent"]["photo_url"]
     assert photo_url.startswith("/api/agents/alice/photo")
+    version = hashlib.sha256(PNG).hexdigest()[:20]
+    assert photo_url == f"/api/agents/alice/photo?v={version}"
     with urllib.request.urlopen(api.base_url + photo_url, timeout=10) as response:
         assert response.read() == PNG and response.headers["Content-Type"] == "image/png"
+        assert response.headers["ETag"] == f'"{version}"'
+        assert "immutable" in response.headers["Cache-Control"]
+    # The bare address is revalidated: 304 while the photo has not changed.
+    bare = "/api/agents/alice/photo"
+    status, _, headers = api.request("GET", bare, headers={"If-None-Match": f'"{version}"'})
+    assert status == 304 and headers["Cache-Control"] == "no-cache"
+    assert api.request("GET", bare, headers={"If-None-Match": '"other"'})[0] == 200
     support = api.new_support(token)
     waiting = api.request("GET", "/api/waiting")[1]["agents"]
     assert [a["photo_url"] for a in waiting if a["icon"] == support["icon"]] == [photo_url]

@@ -207,6 +207,7 @@ STORAGE = Layer(
     (
         "relay_server.accounts.favourites",
         "relay_server.accounts.photos",
+        "relay_server.files.kept",
         "relay_server.files.spool",
         "relay_server.history.archive",
         "relay_server.history.export",
