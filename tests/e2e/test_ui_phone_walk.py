@@ -1,7 +1,7 @@
 """What a customer stumbled on walking a whole meeting on a 390x844 phone (touch, English and
 Korean): the message box's "Enter to send · Shift+Enter for a new line" is a desktop keyboard's
-hint (a phone's has no Shift+Enter), and the shared whiteboard's tools wrapped onto three rows
-over a board left about 180 px tall."""
+hint (a phone's has no Shift+Enter), the shared whiteboard's tools wrapped onto three rows
+over a board left about 180 px tall, and its Korean decline read like consent."""
 
 from __future__ import annotations
 
@@ -54,6 +54,9 @@ def test_a_phone_has_no_keyboard_hint_and_a_board_to_draw_on(
         expect(phone.locator(".rs-chat__hint")).to_have_text("")
         expect(by_id(phone, "chat-counter")).to_be_visible()
         by_id(agent, "whiteboard-button").click()
+        # Korean's decline was 괜찮습니다 ("that's fine"), which reads like consent.
+        decline = {"en-US": "No, thanks", "ko-KR": "열지 않기"}[locale]
+        expect(by_id(phone, "whiteboard-decline")).to_have_text(decline)
         by_id(phone, "whiteboard-accept").click()
         expect(by_id(phone, "wb-canvas")).to_be_visible()
         toolbar = phone.locator(".wb__toolbar").bounding_box()
