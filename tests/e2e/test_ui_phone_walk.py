@@ -1,7 +1,8 @@
 """What a customer stumbled on walking a whole meeting on a 390x844 phone (touch, English and
 Korean): the message box's "Enter to send · Shift+Enter for a new line" is a desktop keyboard's
 hint (a phone's has no Shift+Enter), the shared whiteboard's tools wrapped onto three rows
-over a board left about 180 px tall, and its Korean decline read like consent."""
+over a board left about 180 px tall, its Korean decline read like consent, and the header's
+"Send file" words cut the agent's name to "Alic…"."""
 
 from __future__ import annotations
 
@@ -56,9 +57,14 @@ def test_a_phone_has_no_keyboard_hint_and_a_board_to_draw_on(
         by_id(agent, "whiteboard-button").click()
         # Korean's decline was 괜찮습니다 ("that's fine"), which reads like consent.
         decline = {"en-US": "No, thanks", "ko-KR": "열지 않기"}[locale]
+        send_file = {"en-US": "Send file", "ko-KR": "파일 보내기"}[locale]
         expect(by_id(phone, "whiteboard-decline")).to_have_text(decline)
         by_id(phone, "whiteboard-accept").click()
         expect(by_id(phone, "wb-canvas")).to_be_visible()
+        # "Send file" is its icon there, so the agent's name keeps its room.
+        expect(by_id(phone, "file-send")).to_have_attribute("aria-label", send_file)
+        name = by_id(phone, "chat-peer-name").evaluate("(e) => e.scrollWidth <= e.clientWidth")
+        assert name, "the agent's name is cut"
         toolbar = phone.locator(".wb__toolbar").bounding_box()
         stage = phone.locator(".wb__stage").bounding_box()
         assert toolbar is not None and toolbar["height"] <= 60, toolbar
