@@ -1,8 +1,9 @@
 """What an administrator stumbled on walking the admin site (1280x800, English and Korean):
 a test mail before any mail server is saved tells the admin what to fill in on this very page
 (not "an admin must set the mail server"), an empty audit log says what will appear there and
-shows no pager around "0 changes", and a history file without a checksum shows no
-"SHA-256 undefined"."""
+shows no pager around "0 changes", the recording option says what it does (not "applies when
+recording becomes available"), and a history file without a checksum shows no "SHA-256
+undefined"."""
 
 from __future__ import annotations
 
@@ -21,8 +22,16 @@ pytestmark = pytest.mark.e2e
 SHOTS = reviewers_folder("admin-walk")
 WIDE = {"width": 1280, "height": 800}
 SAY = {
-    "en-US": ("No mail server is saved yet", "Saving a change under Options or Mail"),
-    "ko-KR": ("저장된 메일 서버가 없습니다", "옵션이나 메일에서 설정을 저장하면"),
+    "en-US": (
+        "No mail server is saved yet",
+        "Saving a change under Options or Mail",
+        'each agent\'s "Record presentations automatically" setting',
+    ),
+    "ko-KR": (
+        "저장된 메일 서버가 없습니다",
+        "옵션이나 메일에서 설정을 저장하면",
+        '각 상담원의 "프레젠테이션 자동 녹화" 설정',
+    ),
 }
 
 
@@ -75,6 +84,11 @@ def test_the_admins_stumbles_are_gone(admin, locale: str) -> None:
     expect(by_id(page, "audit-table")).to_contain_text(SAY[locale][1])
     expect(by_id(page, "audit-pages")).to_be_hidden()
     keep_shot(screenshot(page, f"admin-walk-audit-empty-1280x800-{short}"), SHOTS)
+
+    # Recording exists (P9): its option no longer says "when recording becomes available".
+    by_id(page, "nav-options").click()
+    expect(by_id(page, "options-groups")).to_contain_text(SAY[locale][2])
+    expect(by_id(page, "options-groups")).not_to_contain_text("becomes available")
 
     by_id(page, "nav-history").click()
     page.locator("#history tbody tr").first.click()
