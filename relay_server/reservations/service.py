@@ -49,7 +49,7 @@ from relay_server.reservations.model import (
     ReservationStatus,
 )
 from relay_server.sessions.relay import Relay
-from suite.protocol import SessionReservation
+from suite.protocol.session_reservation import InviteeState, SessionInvitee, SessionReservation
 
 logger = logging.getLogger(__name__)
 
@@ -453,7 +453,15 @@ class Reservations:
             return None
         links = sum(not (i.revoked or i.undelivered) for i in found.invitees)  # still lead in
         start = found.start_utc.isoformat()
-        return SessionReservation(found.id, found.title, tuple(found.agenda), start, links)
+        # The agent's waiting panel leads with these: withdrawn ones are off the list.
+        invitees = tuple(
+            SessionInvitee(invitee.name, invitee.email, _invitee_state(invitee))
+            for invitee in found.invitees
+            if not invitee.revoked
+        )
+        return SessionReservation(
+            found.id, found.title, tuple(found.agenda), start, links, invitees
+        )
 
     def session_ended(self, session_id: str, now: float) -> None:
         """The Relay's hook: an opened reservation's session ended. It is done once an
@@ -536,3 +544,9 @@ class Reservations:
 
 def _file_ids(reservation: Reservation) -> list[str]:
     return [material.file_id for material in reservation.materials]
+
+
+def _invitee_state(invitee: Invitee) -> InviteeState:
+    if invitee.joined_at is not None:
+        return InviteeState.JOINED
+    return InviteeState.UNDELIVERED if invitee.undelivered else InviteeState.WAITING

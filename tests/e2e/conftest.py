@@ -36,11 +36,11 @@ from tests.support.desktop_ui import (
 from tests.support.relay import REPO_ROOT
 from tests.support.screen_content import SCREEN_H, SCREEN_W, rgb_of
 from tests.support.ui_pages import (
-    DESKTOP,
     PageFactory,
     agent_login,
     close_pages,
     customer_join,
+    default_viewport,
     open_page,
     start_support,
 )
@@ -51,15 +51,19 @@ from tests.support.xvfb import Xvfb
 
 @pytest.fixture
 def open_ui(browser, relay, request: pytest.FixtureRequest) -> Iterator[PageFactory]:
-    """Open relay pages: `open_ui("/agent")`, `open_ui("/", viewport=PHONE)`.
+    """Open relay pages: `open_ui("/agent")`, `open_ui("/", viewport=PHONE)` (without one, at
+    ui_pages.default_viewport: 1280x720 for the agent page, 1280x800 for the others).
 
     After the test every page must have thrown no uncaught exception; a failed test leaves a
     screenshot of each page in test-artifacts/.
     """
     pages: list[Page] = []
 
-    def open_ui(path: str = "/", viewport: dict[str, int] = DESKTOP, locale: str = "en-US") -> Page:
-        page = open_page(browser, relay.url + path, viewport=viewport, locale=locale)
+    def open_ui(
+        path: str = "/", viewport: dict[str, int] | None = None, locale: str = "en-US"
+    ) -> Page:
+        size = viewport or default_viewport(path)
+        page = open_page(browser, relay.url + path, viewport=size, locale=locale)
         pages.append(page)
         return page
 

@@ -161,4 +161,10 @@ def test_desktop_app_books_through_three_tabs_and_opens_into_waiting(
         chat.wait_for(visible_js(by_test_id("waiting-reservation")), timeout_s=15)
         note = chat.text(by_test_id("waiting-reservation"))
         assert "Nobody here yet" in note and "명 초대" in note and "코드가 필요 없습니다" in note
+        # Its invitees lead, each with whether they came in; the code follows for others.
+        chat.wait_for(visible_js(by_test_id("waiting-invitees")))
+        invitees = chat.text(by_test_id("waiting-invitees"))
+        assert "Kim Customer" in invitees and "lee@example.com" in invitees, invitees
+        assert "아직 입장 전" in invitees, invitees
+        chat.wait_for(visible_js(by_test_id("waiting-other-title")))
         keep_shot(chat.screenshot(artifacts_dir / "desktop-reservation-waiting-ko.png"), SHOTS)

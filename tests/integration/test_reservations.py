@@ -275,7 +275,8 @@ def test_a_support_ended_before_anyone_came_can_be_opened_again(relay):
 
 def test_the_opened_meetings_session_names_its_reservation(relay):
     """An opened reservation's session carries `reservation` (title, agenda, start) in every
-    welcome: the agent's with how many links still lead in, the invitee's without; a support
+    welcome: the agent's with how many links still lead in and each invitee's state, the
+    invitee's without; a support
     made with New support has none; a relay restart keeps it, and it is gone once the meeting
     is scheduled again."""
     api, alice, _ = _login(relay)
@@ -289,8 +290,13 @@ def test_the_opened_meetings_session_names_its_reservation(relay):
         "agenda": ["Prices", "Delivery", "계약 조건"],
         "start_utc": reservation["start_utc"],
     }
+    kim = {"name": "Kim Customer", "email": "kim@example.com"}
+    lee = {"name": "Lee Buyer", "email": "lee@example.com", "state": "waiting"}
+    waiting = [{**kim, "state": "waiting"}, lee]
     agent = ChatClient(relay.ws_url, "agent", session_id, alice)
-    assert agent.connect()["session"]["reservation"] == {**expected, "invited": 2}
+    assert agent.connect()["session"]["reservation"] == {
+        **expected, "invited": 2, "invitees": waiting,
+    }  # fmt: skip
     link = reservation["invitees"][0]["link_url"]
     joined = api.request("POST", f"/api/meetings/{secret_of(link)}/join", {})[1]
     customer = ChatClient(relay.ws_url, "customer", session_id, joined["customer_token"])
@@ -298,6 +304,8 @@ def test_the_opened_meetings_session_names_its_reservation(relay):
     # The customer's arrival updates the agent's session: the meeting is still named.
     updated = agent.recv_type("session_updated")
     assert updated["session"]["reservation"]["title"] == "Zephyr quartz pricing"
+    # ... and says which invitee came in (the agent's waiting panel and meeting panel).
+    assert updated["session"]["reservation"]["invitees"] == [{**kim, "state": "joined"}, lee]
     customer.close()
     agent.close()
 
@@ -311,5 +319,7 @@ def test_the_opened_meetings_session_names_its_reservation(relay):
     api = Api(relay.url)
     alice = api.login(ALICE.username, ALICE.password)
     agent = ChatClient(relay.ws_url, "agent", session_id, alice)
-    assert agent.connect()["session"]["reservation"] == {**expected, "invited": 2}
+    assert agent.connect()["session"]["reservation"] == {
+        **expected, "invited": 2, "invitees": [{**kim, "state": "joined"}, lee],
+    }  # fmt: skip
     agent.close()

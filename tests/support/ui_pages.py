@@ -17,9 +17,13 @@ from tests.support.api import Api
 from tests.support.chat_client import ChatClient
 
 # The `open_ui` fixture (tests/e2e/conftest.py): open_ui("/agent"), open_ui("/", viewport=PHONE).
+# Without a viewport, /agent pages open at AGENT_WINDOW and every other page at DESKTOP.
 PageFactory = Callable[..., Page]
 
-DESKTOP = {"width": 1280, "height": 720}
+# The product's promises: the customer's pages (and the admin site) on a 1280x800 desktop, the
+# agent's windows down to 1280x720.
+DESKTOP = {"width": 1280, "height": 800}
+AGENT_WINDOW = {"width": 1280, "height": 720}
 PHONE = {"width": 375, "height": 667}
 STATE_TIMEOUT_MS = 10_000
 
@@ -198,3 +202,9 @@ def wait_control_state(viewer: ChatClient, **expected: bool) -> None:
         state = viewer.recv_type("control_state")
         if {k: state[k] for k in want} == want:
             return
+
+
+def default_viewport(path: str) -> dict[str, int]:
+    """The size a page opens at when a test names none: the agent's window for /agent pages,
+    the customer's desktop for the relay page, the viewer and the admin site."""
+    return AGENT_WINDOW if path.startswith("/agent") else DESKTOP

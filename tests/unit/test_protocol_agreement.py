@@ -94,13 +94,13 @@ def test_protocol_versions_agree():
 
 def test_session_reservation_fields_agree():
     """`session.reservation`: the dataclass, protocol.js and the doc's `session` paragraph name
-    the same fields (the doc's `{...}` and the agent's `invited`)."""
+    the same fields (the doc's `{...}` and the agent's `invited` and `invitees`)."""
     assert set(_js_object("SessionReservationField").values()) == set(RESERVATION_FIELDS)
     paragraph = re.search(r"`reservation`: the\s+booked meeting.*?`invited`", _doc(), re.S)
     assert paragraph, "docs/protocol.md no longer describes session.reservation"
     listed = re.search(r"`\{([a-z_, ]+)\}`", paragraph.group(0))
     assert listed
-    documented = {name.strip() for name in listed.group(1).split(",")} | {"invited"}
+    documented = {name.strip() for name in listed.group(1).split(",")} | {"invited", "invitees"}
     assert documented == set(RESERVATION_FIELDS)
 
 

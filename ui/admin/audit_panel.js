@@ -67,6 +67,8 @@ export class AuditPanel {
     this.i18n.bind(byId("audit-pages"), "audit.page", { page: view.page, pages, total: view.total });
     byId("audit-newer").disabled = view.page <= 1;
     byId("audit-older").disabled = view.page >= pages;
+    // One page or none: no pager to stumble on (two disabled buttons around "0 changes").
+    byId("audit-pages").parentElement.hidden = pages <= 1;
     if (view.entries.length === 0) {
       const cell = element("td", "admin-table__empty", { colspan: "4" }, this.i18n.t("audit.empty"));
       const row = element("tr");

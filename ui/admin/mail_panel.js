@@ -184,7 +184,13 @@ export class MailPanel {
       this.load();
     } catch (error) {
       this.i18n.bindOrClear(result, "");
-      this.testError.show(error);
+      if (error.code === "mail_not_configured") {
+        // The generic text sends an agent to the admin; the admin is on the very page.
+        this.testError.showKey("mail.test_not_configured");
+        byId("mail-host").focus();
+      } else {
+        this.testError.show(error);
+      }
     } finally {
       button.disabled = false;
     }

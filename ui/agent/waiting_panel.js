@@ -1,7 +1,9 @@
 // The agent's waiting panel (A3): relay address, access code, icon number, the code's expiry
-// countdown, and copying the invitation text (with a select-the-text fallback).
+// countdown, and copying the invitation text (with a select-the-text fallback). For an opened
+// reservation (A11) its invitees lead, each with whether they came in; the code follows for
+// someone not on the list.
 
-import { byId } from "../common/dom.js";
+import { byId, element } from "../common/dom.js";
 import { ACCESS_CODE_DIGITS, CODE_GROUP_DIGITS, formatAccessCode } from "../common/protocol.js";
 
 const TICK_MS = 1000;
@@ -66,6 +68,13 @@ export class WaitingPanel {
   setReservation(reservation) {
     const note = byId("waiting-reservation");
     note.hidden = !reservation;
+    const invitees = reservation?.invitees ?? [];
+    // The invitees lead; the code, the icon and the invitation follow for someone else.
+    byId("waiting-invitees").hidden = invitees.length === 0;
+    byId("waiting-other-title").hidden = !reservation;
+    note.closest(".agent-wait").classList.toggle("agent-wait--meeting", Boolean(reservation));
+    byId("waiting-invitee-list").replaceChildren(...invitees.map((i) => this._inviteeRow(i)));
+    this.i18n.bind(byId("waiting-title"), reservation ? "wait.title_meeting" : "wait.title");
     if (!reservation) {
       return;
     }
@@ -74,6 +83,29 @@ export class WaitingPanel {
       title: reservation.title,
       invited: this.i18n.t("resv.invitees_n", { n }),
     });
+  }
+
+  /** One invitee: name (or address), the address under it, and whether they came in. */
+  _inviteeRow(invitee) {
+    const row = element("li", `agent-invitee agent-invitee--${invitee.state}`, {
+      "data-testid": "waiting-invitee",
+      "data-state": invitee.state,
+    });
+    const who = element("span", "agent-invitee__who");
+    const name = element("span", "agent-invitee__name");
+    name.textContent = invitee.name || invitee.email;
+    name.title = name.textContent;
+    who.append(name);
+    if (invitee.name && invitee.email) {
+      const email = element("span", "agent-invitee__email");
+      email.textContent = invitee.email;
+      email.title = invitee.email;
+      who.append(email);
+    }
+    const state = element("span", "agent-invitee__state", { "data-testid": "waiting-invitee-state" });
+    this.i18n.bind(state, `resv.invitee_${invitee.state}`);
+    row.append(who, state);
+    return row;
   }
 
   /** Show the code (in groups of three, as it is read out), its expiry and the icon. */

@@ -145,6 +145,14 @@ export const SessionReservationField = Object.freeze({
   AGENDA: "agenda",
   START_UTC: "start_utc",
   INVITED: "invited",
+  INVITEES: "invitees",
+});
+
+// session.reservation.invitees[].state (the agent's copy; suite/protocol/session_reservation.py).
+export const InviteeState = Object.freeze({
+  WAITING: "waiting",
+  JOINED: "joined",
+  UNDELIVERED: "undelivered",
 });
 
 // Limits (suite/protocol/ names and values).
@@ -226,7 +234,8 @@ export function isTerminalClose(code) {
 /**
  * `session.reservation` read loosely (unknown fields ignored): the booked meeting, or null when
  * the session has none or the object is not one (then the page shows no meeting).
- * @returns {{id: string, title: string, agenda: string[], start_utc: string, invited?: number}|null}
+ * @returns {{id: string, title: string, agenda: string[], start_utc: string, invited?: number,
+ *   invitees?: Array<{name: string, email: string, state: string}>}|null}
  */
 export function sessionReservation(session) {
   const value = session?.reservation;
@@ -241,5 +250,18 @@ export function sessionReservation(session) {
     agenda,
     start_utc: typeof value[F.START_UTC] === "string" ? value[F.START_UTC] : "",
     ...(Number.isInteger(value[F.INVITED]) ? { invited: value[F.INVITED] } : {}),
+    ...(Array.isArray(value[F.INVITEES]) ? { invitees: sessionInvitees(value[F.INVITEES]) } : {}),
   };
+}
+
+/** The agent's `invitees` of a session.reservation: entries of an unknown state are left out. */
+function sessionInvitees(list) {
+  const states = new Set(Object.values(InviteeState));
+  return list
+    .filter((i) => i && typeof i === "object" && states.has(i.state))
+    .map((i) => ({
+      name: typeof i.name === "string" ? i.name : "",
+      email: typeof i.email === "string" ? i.email : "",
+      state: i.state,
+    }));
 }

@@ -57,10 +57,12 @@ export class ChatComposer {
     this._typingActive = false;
   }
 
-  /** Show the keyboard hint, or an offline note while the socket is away. */
+  /** Show the keyboard hint, or an offline note while the socket is away. A touch screen's
+   * keyboard has no Shift+Enter: there the hint stays empty (the offline note still shows). */
   renderHint() {
     const offline = this.socket.status === "reconnecting" || this.socket.status === "connecting";
-    this.i18n.bind(this._hint, offline ? "chat.offline" : "chat.hint");
+    const touchOnly = window.matchMedia?.("(hover: none) and (pointer: coarse)").matches ?? false;
+    this.i18n.bindOrClear(this._hint, offline ? "chat.offline" : touchOnly ? null : "chat.hint");
     this._hint.classList.toggle("rs-chat__hint--offline", offline);
   }
 

@@ -4,6 +4,7 @@
 // short-lived ticket URL, never with the session token in a URL.
 
 import { element } from "../dom.js";
+import { iconElement } from "../icons.js";
 import { ApiError, requestJson } from "../http.js";
 import { FileTransferView } from "./file_transfer_view.js";
 import { FileUploader } from "./file_upload.js";
@@ -102,7 +103,12 @@ export class FileSharing {
       type: "button",
       "data-testid": "file-send",
     });
-    i18n.bind(button, "files.send");
+    // The label may hide on a phone (its header is full): the icon then, named by aria-label.
+    const label = element("span", "rs-files__send-label");
+    i18n.bind(label, "files.send");
+    button.dataset.i18nAriaLabel = "files.send";
+    button.setAttribute("aria-label", i18n.t("files.send"));
+    button.append(iconElement("file"), label);
     button.addEventListener("click", () => input.click());
     input.addEventListener("change", () => {
       const files = Array.from(input.files ?? []);

@@ -386,8 +386,11 @@ export class HistoryView {
       item.append(
         element("strong", "rs-history__file-name", {}, file.name),
         element("span", "rs-help", {}, `${formatBytes(file.size)} · ${t("history.file_sent_by", { who })}`),
-        element("code", "rs-history__sha", { title: "SHA-256" }, `SHA-256 ${file.sha256}`),
       );
+      if (file.sha256) {
+        // An upload that never finished has no checksum: no "SHA-256 undefined".
+        item.append(element("code", "rs-history__sha", { title: "SHA-256" }, `SHA-256 ${file.sha256}`));
+      }
       list.append(item);
     }
     return list;

@@ -2,7 +2,8 @@
 // a calendar, the title and how many topics; opened, a panel with the booked time and the
 // agenda floats over the conversation (never pushing it down, so the transcript and the
 // composer keep their height however long the agenda is), below what must stay in reach (the
-// customer's presentation request). Escape or a click elsewhere closes it. From `session.reservation` (protocol.js sessionReservation()); hidden without one.
+// customer's presentation request). Escape or a click elsewhere closes it. From `session.reservation` (protocol.js sessionReservation()); hidden without one. The agent's panel
+// also lists the invitees and whether each has come in (live, from every session_updated).
 
 import { element } from "../dom.js";
 import { iconElement } from "../icons.js";
@@ -44,7 +45,10 @@ export class MeetingSummary {
     this.heading = element("p", "rs-meeting__heading");
     this.agenda = element("ol", "rs-meeting__agenda", { "data-testid": "meeting-summary-agenda" });
     this.empty = element("p", "rs-meeting__empty");
-    this.panel.append(this.name, this.when, this.heading, this.agenda, this.empty);
+    // The agent's copy only: who was invited and who has come in, as they arrive.
+    this.peopleHeading = element("p", "rs-meeting__heading");
+    this.people = element("ul", "rs-meeting__people", { "data-testid": "meeting-summary-invitees" });
+    this.panel.append(this.name, this.when, this.heading, this.agenda, this.empty, this.peopleHeading, this.people);
     this.element.append(this.summary, this.panel);
     slot.replaceChildren(this.element);
     // Opened near the window's right edge (a phone's header), the panel moves left to fit.
@@ -139,5 +143,23 @@ export class MeetingSummary {
     this.agenda.hidden = topics === 0;
     this.empty.textContent = t("meet.no_agenda");
     this.empty.hidden = topics > 0;
+    const invitees = meeting.invitees ?? [];
+    const joined = invitees.filter((invitee) => invitee.state === "joined").length;
+    this.peopleHeading.textContent = t("meet.invitees_in", { joined, n: invitees.length });
+    this.peopleHeading.hidden = invitees.length === 0;
+    this.people.hidden = invitees.length === 0;
+    this.people.replaceChildren(
+      ...invitees.map((invitee) => {
+        const row = element("li", `rs-meeting__person rs-meeting__person--${invitee.state}`, {
+          "data-testid": "meeting-summary-invitee",
+          "data-state": invitee.state,
+          title: invitee.email,
+        });
+        const name = element("span", "rs-meeting__person-name", {}, invitee.name || invitee.email);
+        const state = element("span", "rs-meeting__person-state", {}, t(`meet.invitee_${invitee.state}`));
+        row.append(name, state);
+        return row;
+      }),
+    );
   }
 }

@@ -5,6 +5,7 @@
 export const AGENT_STRINGS = Object.freeze({
   en: {
     "wait.title": "Waiting for your customer",
+    "wait.title_meeting": "Waiting for your invitees",
     "wait.step_open": "Ask your customer to open",
     "wait.step_code": "and enter this access code",
     "wait.step_icon": "or click icon number",
@@ -264,6 +265,7 @@ export const AGENT_STRINGS = Object.freeze({
   },
   ko: {
     "wait.title": "고객을 기다리는 중",
+    "wait.title_meeting": "초대받은 분을 기다리는 중",
     "wait.step_open": "고객에게 이 주소를 열고",
     "wait.step_code": "이 접속 코드를 입력하도록 안내하세요",
     "wait.step_icon": "또는 아이콘 번호를 누르도록 안내하세요",

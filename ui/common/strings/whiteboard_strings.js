@@ -96,7 +96,7 @@ export const WHITEBOARD_STRINGS = Object.freeze({
     "wb.asked_agent": "고객에게 화이트보드를 열어도 되는지 묻고 있습니다…",
     "wb.asked_customer": "상담원이 공유 화이트보드에서 함께 그리기를 요청했습니다.",
     "wb.accept": "화이트보드 열기",
-    "wb.decline": "괜찮습니다",
+    "wb.decline": "열지 않기", // not 괜찮습니다: read as "that's fine", it sounds like consent
     "wb.declined": "고객이 화이트보드를 거절했습니다.",
     "wb.opened": "화이트보드가 열렸습니다.",
     "wb.renewed": "새 보드를 시작했습니다. 이전 보드는 파일 목록에 있습니다.",
