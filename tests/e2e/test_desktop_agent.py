@@ -34,6 +34,14 @@ from tests.support.xvfb import Xvfb
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test signs in, opens its own supports and customers, and
+    shared_relay puts alice's account data back after it (a relay's start is seconds of a
+    desktop test on a loaded machine)."""
+    return shared_relay
+
+
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
     """A private 1920x1080 X display for this module's windows."""

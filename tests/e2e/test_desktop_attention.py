@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -35,31 +34,19 @@ from tests.support.desktop_services import (
     session_bus,
     window_manager,
 )
+from tests.support.waiting import wait_until  # X properties and bus logs: polled
 from tests.support.x11 import find_windows, window_property
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
 DEMANDS_ATTENTION = "_NET_WM_STATE_DEMANDS_ATTENTION"
-WAIT_S = 15.0
 
 
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
     """A private 1920x1080 X display for this module's windows."""
     yield from private_display()
-
-
-def wait_until(check, what: str, timeout_s: float = WAIT_S):
-    """Poll ``check()`` until it is truthy (X properties and bus logs have no events here)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def activate(env: dict[str, str], window: int) -> None:

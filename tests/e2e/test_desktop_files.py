@@ -8,7 +8,6 @@ the connection notice offers "Received files".
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,9 +24,19 @@ from tests.support.desktop_flow import (
 )
 from tests.support.files import make_file
 from tests.support.shots import keep_shot, reviewers_folder
+from tests.support.waiting import wait_until
 from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test signs in, opens its own supports and customers, and
+    shared_relay puts alice's account data back after it (a relay's start is seconds of a
+    desktop test on a loaded machine)."""
+    return shared_relay
+
 
 MIB = 1024 * 1024
 
@@ -127,10 +136,7 @@ def test_the_chat_window_shows_files_in_the_conversation_and_opens_links_outside
             "after_desktop_chat_960x720_file_in_conversation.png",
         )
         chat.click(link)
-        deadline = time.monotonic() + 15
-        while not (opened.exists() and opened.read_text().strip()):
-            assert time.monotonic() < deadline, "the system browser was never asked"
-            time.sleep(0.1)
+        wait_until(lambda: opened.exists() and opened.read_text().strip(), "the system browser")
         assert opened.read_text().split() == [url]
         assert chat.evaluate("location.href") == page_url
         # Through the app's checked route (POST /local/open_link), not only pywebview's Qt

