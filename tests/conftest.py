@@ -18,6 +18,7 @@ import pytest
 
 from tests.support.api import Api
 from tests.support.builds_ahead import ENV as BUILDS_AHEAD_ENV
+from tests.support.file_weights import file_weight, read_table
 from tests.support.network import Impostors
 from tests.support.postgres import PostgresServer, postgres_missing, running_postgres
 from tests.support.redis_server import RedisServer, redis_missing, run_redis
@@ -76,16 +77,27 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The test files that build programs first, the rest in collection order (e2e,
-    integration, unit). scripts/test hands whole files to its two workers in this order
-    (``--no-loadscope-reorder``): the builds, the longest files by far, start at once, and the
-    many short unit files come last to even out the workers' ends.
+    """The test files that build programs first, then the heaviest files first
+    (tests/file_weights.txt; tests/support/file_weights.py says why). scripts/test hands whole
+    files to its two workers in this order (``--no-loadscope-reorder``).
 
     When scripts/test started the builds ahead (``RS_BUILDS_AHEAD``,
     tests/support/builds_ahead.py) the build files go last instead: the rest of the suite runs
     while they build, and by then their setup only picks up the result."""
     ahead = bool(os.environ.get(BUILDS_AHEAD_ENV))
-    items.sort(key=lambda item: (item.get_closest_marker("builds") is None) != ahead)  # stable
+    weights = read_table()
+    known: dict[str, float] = {}
+
+    def weight(item: pytest.Item) -> float:
+        name = item.nodeid.split("::", 1)[0]
+        if name not in known:
+            known[name] = file_weight(weights, name)
+        return known[name]
+
+    # Stable: a file's tests keep their order, files of equal weight their collection order.
+    items.sort(
+        key=lambda item: ((item.get_closest_marker("builds") is None) != ahead, -weight(item))
+    )
 
 
 _RELAYS_KEY = pytest.StashKey[list[RelayProcess]]()

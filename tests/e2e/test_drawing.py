@@ -40,6 +40,14 @@ from tests.support.x11 import wait_for_input_catcher
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support (``session``) or page, and its
+    strokes belong to that support's board."""
+    return shared_relay
+
+
 WAIT_S = 15.0
 CUSTOMER_RGB = (0x25, 0x63, 0xEB)  # the customer's default colour, #2563eb
 AGENT_RGB = (0xE1, 0x1D, 0x48)  # the agent's default colour, #e11d48

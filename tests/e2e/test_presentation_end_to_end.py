@@ -40,6 +40,14 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support (``session``), presenter and
+    viewers; the relay keeps no state a later test reads."""
+    return shared_relay
+
+
 WAIT_S = 15.0
 POLL_S = 0.05
 MIN_PSNR_DB = 30.0

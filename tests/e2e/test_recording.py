@@ -44,13 +44,17 @@ WAIT_S = 30.0
 MIN_PSNR_DB = 35.0
 
 
+SHARED_RELAY_AGENTS = (ROOT,)  # the admin who sets the recording policy
+
+
 @pytest.fixture
-def relay(relay_factory):
-    """A relay whose admin (root) sets the recording policy."""
-    relay = relay_factory(agents=(ROOT,))
-    set_recording_policy(relay.url, Api(relay.url).login(ROOT.username, ROOT.password),
-                         "agent_choice")  # fmt: skip
-    return relay
+def relay(shared_relay):
+    """One relay for the module, its admin root, the recording policy set to the agent's choice
+    before each test (the policy test leaves it at always); each test opens its own support
+    (``session``), presenter and viewers."""
+    root = Api(shared_relay.url).login(ROOT.username, ROOT.password)
+    set_recording_policy(shared_relay.url, root, "agent_choice")
+    return shared_relay
 
 
 @pytest.fixture

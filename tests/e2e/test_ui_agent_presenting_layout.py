@@ -34,6 +34,14 @@ from tests.support.ui_pages import (
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own app, support and customer; its files
+    and notes belong to that support."""
+    return shared_relay
+
+
 # (viewport, the least transcript height in px left uncovered with every tool open)
 SIZES = [({"width": 960, "height": 720}, 240), ({"width": 800, "height": 600}, 160)]
 

@@ -12,6 +12,13 @@ from tests.support.ui_pages import by_id, screenshot, send_chat
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test signs alice in on a page of its own and opens its
+    own support (the end screens read that support only)."""
+    return shared_relay
+
+
 @pytest.mark.parametrize("ender", ["agent", "customer"])
 def test_end_shows_the_summary_on_both_sides(chat_pages: tuple[Page, Page], ender: str) -> None:
     """Whoever ends, both pages show start, end, duration and the agent's name."""

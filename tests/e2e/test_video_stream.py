@@ -32,6 +32,14 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support (``session``), presenter and
+    viewers; the relay keeps no state a later test reads."""
+    return shared_relay
+
+
 WAIT_S = 20.0
 MIN_PSNR_DB = 32.0
 KIND_VIDEO = 2

@@ -28,6 +28,13 @@ from tests.support.reservations import book
 
 
 @pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: the tests sign alice in and out (tokens of their own), read
+    and refuse; the one reservation booked is read by no other test."""
+    return shared_relay
+
+
+@pytest.fixture
 def desktop() -> RecordingDesktop:
     """Records what the API asks of the windows."""
     return RecordingDesktop()
