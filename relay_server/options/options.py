@@ -4,8 +4,10 @@ Table ``options``: one document per option an admin set, ``{key, value, set_by, 
 (a secret is stored as given: the relay needs the SMTP password to log in). Table ``audit``:
 one document per change, ``{at, actor, key, old, new}`` (a reset adds ``reset_to``: the
 source the value went back to), where a secret's ``old``/``new`` are
-only ``(set)``/``(empty)``. Reads are from memory; a change is durable once the caller's
-``wait_durable`` returns (the routes wait before answering).
+only ``(set)``/``(empty)``. The same table keeps what the admin did to accounts (``record``):
+``{at, actor, key: "account.<what>", account, address}``, a new account's role in ``new``.
+Reads are from memory; a change is durable once the caller's ``wait_durable`` returns (the
+routes wait before answering).
 """
 
 from __future__ import annotations
@@ -176,6 +178,12 @@ class Options:
         if changed:
             self.version += 1
         return changed
+
+    def record(self, key: str, actor: str, now: float, **details: Any) -> None:
+        """An audit entry of a change that is no option (``account.created``, ...): the same
+        table, so the admin's audit log lists it between the option changes. Call
+        ``wait_durable``."""
+        self.store.insert(AUDIT, {"at": now, "actor": actor, "key": key, **details})
 
     def audit(
         self, prefix: str = "", limit: int = MAX_AUDIT_SHOWN, offset: int = 0
