@@ -2,6 +2,9 @@
 
 A thin shell: each route authenticates an admin token, asks :mod:`relay_server.admin.rules`
 whether the change is allowed, and changes the account through :class:`accounts.Accounts`.
+Each change to an account (created, profile changed, disabled, enabled, password reset) goes
+into the admin's audit log with the admin, the time and the client's address (``Options.record``,
+the options' ``audit`` table on either store).
 *Online* (AD5): ``GET /api/admin/online`` (agents signed in, sessions waiting and in progress;
 the page polls it every few seconds) and ``POST /api/admin/sessions/<id>/end``, which ends a
 session through the agent's own end path (``Relay.end``): everyone gets ``session_ended`` with
@@ -48,9 +51,27 @@ AGENT_SOCKETS_TOPIC = "close_agent_sockets"
 MAX_BODY_BYTES = 8 * 1024
 
 
-def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], float]) -> None:
-    """Add the admin page and the admin API to the relay's Bottle ``app``."""
+def install_admin_routes(
+    app: bottle.Bottle,
+    relay: Relay,
+    clock: Callable[[], float],
+    client_ip: Callable[[], str] = lambda: "",
+) -> None:
+    """Add the admin page and the admin API to the relay's Bottle ``app``.
+
+    Args:
+        client_ip: the calling client's address (behind trusted proxies: the forwarded one),
+            kept in the audit log with each change to an account.
+    """
     accounts = relay.accounts
+
+    def audit(what: str, actor: Principal, username: str, **details: Any) -> None:
+        """The change in the admin's audit log (who, when, from where), durable on return."""
+        relay.settings.record(
+            f"account.{what}", actor.username, clock(), account=username, address=client_ip(),
+            **details,
+        )  # fmt: skip
+        relay.wait_durable()
 
     def admin() -> Principal:
         """The calling admin. Raises Refused 401 without a live token, 403 for an agent."""
@@ -99,6 +120,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
         actor = admin()
         username, password, role, profile = rules.check_new_account(json_body(MAX_BODY_BYTES))
         accounts.create(username, password, role=role, **profile)
+        audit("created", actor, username, new=role)
         logger.info("account created", extra={"username": username, "by": actor.username})
         bottle.response.status = 201
         return view(username)
@@ -106,10 +128,10 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
     @app.put("/api/admin/accounts/<username>")
     @route
     def update_account(username: str):
-        admin()
+        actor = admin()
         profile = rules.check_profile(json_body(MAX_BODY_BYTES))
         accounts.update_profile(target(username)["username"], profile)
-        relay.wait_durable()
+        audit("profile_changed", actor, username)
         return view(username)
 
     @app.post("/api/admin/accounts/<username>/disable")
@@ -119,6 +141,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
         account = target(username)
         rules.check_disable(actor.username, account, accounts.list())
         accounts.set_disabled(username, True)  # revokes its tokens and syncs
+        audit("disabled", actor, username)
         closed = close_websockets(username, "account disabled", CloseCode.ACCOUNT_DISABLED)
         logger.info(
             "account disabled",
@@ -131,6 +154,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
     def enable_account(username: str):
         actor = admin()
         accounts.set_disabled(target(username)["username"], False)
+        audit("enabled", actor, username)
         logger.info("account enabled", extra={"username": username, "by": actor.username})
         return view(username)
 
@@ -141,6 +165,7 @@ def install_admin_routes(app: bottle.Bottle, relay: Relay, clock: Callable[[], f
         account = target(username)
         password = rules.check_password(json_body(MAX_BODY_BYTES).get("password"))
         accounts.set_password(account["username"], password)  # revokes its tokens and syncs
+        audit("password_reset", actor, username)
         close_websockets(username, "password changed", CloseCode.UNAUTHORIZED)
         logger.info("password reset", extra={"username": username, "by": actor.username})
         return view(username)

@@ -55,9 +55,10 @@ def install_mail_routes(
     sender: MailSender,
     clock: Callable[[], float] = time.time,
     test_delivery: Callable[[], Deliveries] | None = None,
+    client_ip: Callable[[], str] = lambda: "",
 ) -> None:
     """``test_delivery`` makes what sends a test mail (a mail worker of its own in the relay;
-    in place when not given)."""
+    in place when not given); ``client_ip`` the admin's address for the audit log."""
     route = json_route()
 
     def close_link_of(mail_id: str) -> None:
@@ -109,7 +110,7 @@ def install_mail_routes(
             changes["mail.password"] = ""
         elif data.get("password"):
             changes["mail.password"] = data["password"]
-        changed = options.set(changes, actor.username, clock())
+        changed = options.set(changes, actor.username, clock(), client_ip())
         relay.wait_durable()
         if changed:
             outbox.retry_waiting_now(clock())  # new settings: what waits tries again now

@@ -2,10 +2,12 @@
 
 Table ``options``: one document per option an admin set, ``{key, value, set_by, set_at}``
 (a secret is stored as given: the relay needs the SMTP password to log in). Table ``audit``:
-one document per change, ``{at, actor, key, old, new}`` (a reset adds ``reset_to``: the
+one document per change, ``{at, actor, key, old, new, address?}`` (a reset adds ``reset_to``: the
 source the value went back to), where a secret's ``old``/``new`` are
-only ``(set)``/``(empty)``. Reads are from memory; a change is durable once the caller's
-``wait_durable`` returns (the routes wait before answering).
+only ``(set)``/``(empty)``. The same table keeps what the admin did to accounts (``record``):
+``{at, actor, key: "account.<what>", account, address}``, a new account's role in ``new``.
+Reads are from memory; a change is durable once the caller's ``wait_durable`` returns (the
+routes wait before answering).
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ class Options:
                 described["command_line"] = self.command_line[key]
         return described
 
-    def reset(self, keys: Iterable[str], actor: str, now: float) -> list[str]:
+    def reset(self, keys: Iterable[str], actor: str, now: float, address: str = "") -> list[str]:
         """Forget the admin's value of ``keys``: each goes back to the command line's value,
         else the default. Audited like a change.
 
@@ -128,22 +130,27 @@ class Options:
                 continue
             old = self._admin.pop(key)
             self.store.remove(OPTIONS, self._doc_ids.pop(key))
-            self._audit(key, old, self.get(key), actor, now, reset=True)
+            self._audit(key, old, self.get(key), actor, now, reset=True, address=address)
             reset.append(key)
         if reset:
             self.version += 1
         return reset
 
-    def _audit(self, key: str, old: Any, new: Any, actor: str, now: float, reset: bool) -> None:
+    def _audit(
+        self, key: str, old: Any, new: Any, actor: str, now: float, reset: bool, address: str
+    ) -> None:
         spec = self.specs[key]
         entry = {"at": now, "actor": actor, "key": key, "old": shown(spec, old),
                  "new": shown(spec, new)}  # fmt: skip
         if reset:
             entry["reset_to"] = self.source(key).value
+        if address:
+            entry["address"] = address
         self.store.insert(AUDIT, entry)
 
-    def set(self, changes: dict[str, Any], actor: str, now: float) -> list[str]:
-        """Store an admin's values (all checked first: one bad value changes nothing).
+    def set(self, changes: dict[str, Any], actor: str, now: float, address: str = "") -> list[str]:
+        """Store an admin's values (all checked first: one bad value changes nothing);
+        ``address`` is the admin's client address, kept in each audit entry.
 
         Returns:
             The keys whose value changed; each has an audit entry. Call ``wait_durable``.
@@ -171,11 +178,17 @@ class Options:
             else:
                 self._doc_ids[key] = self.store.insert(OPTIONS, doc)
             self._admin[key] = value
-            self._audit(key, old, value, actor, now, reset=False)
+            self._audit(key, old, value, actor, now, reset=False, address=address)
             changed.append(key)
         if changed:
             self.version += 1
         return changed
+
+    def record(self, key: str, actor: str, now: float, **details: Any) -> None:
+        """An audit entry of a change that is no option (``account.created``, ...): the same
+        table, so the admin's audit log lists it between the option changes. Call
+        ``wait_durable``."""
+        self.store.insert(AUDIT, {"at": now, "actor": actor, "key": key, **details})
 
     def audit(
         self, prefix: str = "", limit: int = MAX_AUDIT_SHOWN, offset: int = 0

@@ -37,11 +37,13 @@ def install_option_routes(
     wait_durable: Callable[[], object],
     clock: Callable[[], float],
     on_change: Callable[[list[str]], None] = lambda keys: None,
+    client_ip: Callable[[], str] = lambda: "",
 ) -> None:
     """Add the options API to ``app``.
 
     Args:
         on_change: told the keys that changed (the mail sender retries what waits).
+        client_ip: the admin's client address, kept in the audit log.
     """
     route = json_route()
 
@@ -83,7 +85,7 @@ def install_option_routes(
                     "bad_setting", f"{spec.field}: set it on the Mail page",
                     details={"field": spec.field, "key": key},
                 )  # fmt: skip
-        keys = options.set(values, actor.username, clock())
+        keys = options.set(values, actor.username, clock(), client_ip())
         changed(keys, actor.username, "changed")
         return {**view(), "changed": keys}
 
@@ -94,7 +96,7 @@ def install_option_routes(
         keys = json_body(MAX_BODY_BYTES).get("keys")
         if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
             raise Refused("bad_request", "'keys' must be a list of option keys")
-        reset = options.reset(keys, actor.username, clock())
+        reset = options.reset(keys, actor.username, clock(), client_ip())
         changed(reset, actor.username, "reset")
         return {**view(), "changed": reset}
 

@@ -446,7 +446,8 @@ def build_app(
         app, relay, viewer_builds or ViewerBuilds(None), clock, client_ip, relay_url
     )
 
-    install_admin_routes(app, relay, clock)  # admin site (AD1): /admin and /api/admin/...
+    # The admin site (AD1): /admin and /api/admin/...
+    install_admin_routes(app, relay, clock, client_ip)
     # CH9: the desktop app opens a support in the system browser, signed in (one-time tickets).
     install_handoff_routes(app, relay, clock, client_ip, relay_url)
     install_customer_handoff_routes(app, relay, clock, client_ip, relay_url)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import bottle
 import gevent
 from gevent.event import Event
 
@@ -42,6 +43,7 @@ from relay_server.sessions.relay import Relay, RelayOptions
 from relay_server.store import Store, TinyDBStore
 from relay_server.store.committer import GroupCommitter
 from relay_server.viewer.builds import ViewerBuilds
+from relay_server.web import proxy_headers
 from relay_server.web.app import build_app
 from relay_server.web.connection_limits import ConnectionLimits
 from relay_server.web.gc_pauses import watch_gc_pauses
@@ -156,8 +158,14 @@ def run(
         # building and SMTP off the event loop (mail/worker.py)
         delivery=WorkerDelivery(journal=commits),
     )  # fmt: skip
+
     # The admin's test mail: a worker of its own, off the event loop like every mail.
-    install_mail_routes(app, relay, settings, outbox, sender, test_delivery=WorkerDelivery)
+    def client_ip() -> str:  # the admin's address in the audit log
+        return proxy_headers.client_ip(bottle.request.environ, config.trusted_proxy_hops)
+
+    install_mail_routes(
+        app, relay, settings, outbox, sender, test_delivery=WorkerDelivery, client_ip=client_ip
+    )
 
     def options_changed(keys: list[str]) -> None:
         if any(key.startswith("mail.") for key in keys):  # as the Mail page's own save does
@@ -170,8 +178,9 @@ def run(
             reminder_loop.wake()  # a longer lead may make a reminder due now
 
     install_option_routes(
-        app, relay.accounts, settings, committer.wait_durable, time.time, options_changed
-    )
+        app, relay.accounts, settings, committer.wait_durable, time.time, options_changed,
+        client_ip,
+    )  # fmt: skip
     if shared_changes is not None:
         _follow_shared_changes(shared_changes, relay, settings, options_changed)
     sender.start()

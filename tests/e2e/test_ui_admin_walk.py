@@ -3,7 +3,7 @@ a test mail before any mail server is saved tells the admin what to fill in on t
 (not "an admin must set the mail server"), an empty audit log says what will appear there and
 shows no pager around "0 changes", the recording option says what it does (not "applies when
 recording becomes available"), and a history file without a checksum shows no "SHA-256
-undefined"."""
+undefined"; the audit log lists what an admin did to accounts, not only options."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.api import Api
 from tests.support.history_records import history_record, seoul, write_history
 from tests.support.relay import ALICE, ROOT, RelayProcess, add_agent
 from tests.support.shots import keep_shot, reviewers_folder
@@ -29,7 +30,7 @@ SAY = {
     ),
     "ko-KR": (
         "저장된 메일 서버가 없습니다",
-        "옵션이나 메일에서 설정을 저장하면",
+        "옵션이나 메일에서 설정을 저장하거나",
         '각 상담원의 "프레젠테이션 자동 녹화" 설정',
     ),
 }
@@ -95,3 +96,26 @@ def test_the_admins_stumbles_are_gone(admin, locale: str) -> None:
     expect(by_id(page, "history-file-list")).to_contain_text("quote-0.pdf")
     expect(by_id(page, "history-file-list")).not_to_contain_text("undefined")
     keep_shot(screenshot(page, f"admin-walk-history-file-1280x800-{short}"), SHOTS)
+
+
+def test_the_audit_log_shows_what_an_admin_did_to_an_account(admin, relay) -> None:
+    """alice disabled and enabled again: both in the audit log, with the admin and the address,
+    in English at 1280x800 and in Korean at 1920x1080."""
+    api = Api(relay.url)
+    token = api.login(ROOT.username, ROOT.password)
+    for action in ("disable", "enable"):
+        assert api.request("POST", f"/api/admin/accounts/alice/{action}", token=token)[0] == 200
+    for locale, size, said in (
+        ("en-US", WIDE, ("Account alice", "Disabled", "Enabled again")),
+        ("ko-KR", {"width": 1920, "height": 1080}, ("계정 alice", "사용 중지", "다시 사용")),
+    ):
+        page = admin(locale)
+        page.set_viewport_size(size)
+        by_id(page, "nav-audit").click()
+        rows = page.get_by_test_id("audit-row")
+        expect(rows.first).to_contain_text(said[0])
+        expect(rows.first).to_contain_text(said[2])
+        expect(rows.first).to_contain_text(f"{ROOT.username}127.0.0.1")
+        expect(rows.nth(1)).to_contain_text(said[1])
+        shot = f"admin-walk-audit-accounts-{size['width']}x{size['height']}-{locale[:2]}"
+        keep_shot(screenshot(page, shot), SHOTS)

@@ -65,10 +65,11 @@ def test_admin_sets_the_mail_server_and_sends_a_test_mail(open_ui: PageFactory, 
     expect(by_id(page, "mail-error")).to_contain_text("a port is a number from 1 to 65535")
     by_id(page, "mail-port").fill(str(smtp.port))
     by_id(page, "mail-sender-name").fill("Acme Sales")
-    # The reservations' reminder lead is a mail option of its own (default 15 minutes).
-    expect(by_id(page, "mail-reminder-minutes")).to_have_value("15")
-    expect(page.locator("#mail-reminder_minutes-source")).to_have_text("Default")
-    by_id(page, "mail-reminder-minutes").fill("20")
+    # The reservations' reminder lead is set in one place, Options: here it is only shown.
+    expect(by_id(page, "mail-reminder")).to_have_text(
+        "15 minutes before each reservation, to every invitee and the agent."
+    )
+    expect(page.locator("#mail-reminder_minutes")).to_have_count(0)
     by_id(page, "mail-password").fill("relay-secret-1")
     by_id(page, "mail-save").click()
     expect(by_id(page, "mail-message")).to_have_text(
@@ -78,9 +79,6 @@ def test_admin_sets_the_mail_server_and_sends_a_test_mail(open_ui: PageFactory, 
     expect(by_id(page, "mail-password-state")).to_have_text("Set. Leave empty to keep it.")
     expect(by_id(page, "mail-audit")).to_contain_text("root · Password: (empty) → (set)")
     expect(by_id(page, "mail-audit")).to_contain_text("Sender name: RemoteSales → Acme Sales")
-    expect(by_id(page, "mail-audit")).to_contain_text(
-        "Reminder before a reservation (minutes): 15 → 20"
-    )
     assert "relay-secret-1" not in page.content()
     # aiosmtpd offers no sign-in: with the password and no user name the mail goes.
     by_id(page, "mail-test-to").fill("admin@example.com")
@@ -97,6 +95,12 @@ def test_admin_sets_the_mail_server_and_sends_a_test_mail(open_ui: PageFactory, 
     page.set_viewport_size({"width": 390, "height": 844})
     expect(by_id(page, "mail-save")).to_be_visible()
     shot(page, "admin-settings-ko-390x844")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    shot(page, "admin-settings-ko-1920x1080")
+    by_id(page, "mail-reminder-link").click()
+    reminders = by_id(page, "options-group-reminders")
+    expect(reminders).to_be_visible()
+    expect(reminders.get_by_test_id("option-mail.reminder_minutes")).to_have_value("15")
 
 
 def _open_invite(page: Page) -> None:

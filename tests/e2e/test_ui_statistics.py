@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,8 @@ FULL_HD = {"width": 1920, "height": 1080}
 
 @pytest.fixture(scope="module")
 def relay(tmp_path_factory) -> Iterator[RelayProcess]:
-    """One relay for the module: January 2025 in Seoul, alice 4 sessions, bob 2."""
+    """One relay for the module: January 2025 in Seoul, alice 4 sessions, bob 2; and bob's
+    session at 23:30 UTC on Monday 3 February (Tuesday 08:30 in Seoul)."""
     work = tmp_path_factory.mktemp("statistics")
     data = work / "data"
     data.mkdir()
@@ -43,6 +45,7 @@ def relay(tmp_path_factory) -> Iterator[RelayProcess]:
             history_record("a4", "alice", seoul("2025-01-20 11:00"), 900),
             history_record("b1", "bob", seoul("2025-01-07 09:30"), 300, presentations=1),
             history_record("b2", "bob", seoul("2025-01-07 16:00"), 600),
+            history_record("b3", "bob", datetime(2025, 2, 3, 23, 30, tzinfo=UTC), 600),
         ],
     )
     process = RelayProcess(data, work)
@@ -158,6 +161,20 @@ def test_korean_at_full_hd_and_the_export_reads_back(open_admin) -> None:
     agents = list(book["상담원별"].iter_rows(min_row=2, values_only=True))
     assert [(row[1], row[2]) for row in agents] == [("alice", 4), ("bob", 2)]
     expect(by_id(page, "statistics-status")).to_contain_text("statistics-2025-01-01")
+
+
+def test_a_late_utc_session_counts_on_the_next_day_in_seoul(open_admin) -> None:
+    """The page sends the browser's zone: 23:30 UTC on 3 February counts on 4 February (in
+    Tuesday's 8 o'clock cell), and the page names the zone."""
+    page = open_admin(WIDE)
+    by_id(page, "statistics-from").fill("2025-02-01")
+    by_id(page, "statistics-to").fill("2025-02-28")
+    by_id(page, "statistics-show").click()
+    expect(by_id(page, "statistics-tile-sessions")).to_contain_text("1")
+    expect(by_id(page, "statistics-status")).to_contain_text("Days and hours in Asia/Seoul.")
+    assert chart(page, "days")["data"][0][2:4] == [0, 1]  # in UTC it would be [1, 0]
+    tuesday = by_id(page, "statistics-heatmap").locator("tbody tr").nth(1)
+    expect(tuesday.locator("td").nth(8)).to_have_text("1")
 
 
 def test_the_page_rules_in_chromium(open_admin) -> None:

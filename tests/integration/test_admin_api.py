@@ -297,6 +297,37 @@ def test_admin_edits_a_display_name(admin_api, root_token):
     assert admin_api.request("GET", "/api/me", token=token)[1]["agent"]["name"] == "Robert Lee"
 
 
+def test_every_change_to_an_account_is_in_the_audit_log(admin_api, root_token):
+    """Created, profile changed, disabled, enabled, password reset: each in GET /api/admin/audit,
+    newest first, with the admin, the time, the account and the client's address; a refused
+    change leaves no line."""
+
+    def call(method: str, path: str, body: dict | None = None) -> int:
+        return admin_api.request(method, ACCOUNTS + path, json=body, token=root_token)[0]
+
+    assert (
+        call("POST", "", {"username": "erin", "password": "erin-password", "role": "admin"}) == 201
+    )
+    assert call("PUT", "/erin", {"name": "Erin Park"}) == 200
+    assert call("POST", "/erin/disable") == 200
+    assert call("POST", "/erin/enable") == 200
+    assert call("PUT", "/erin/password", {"password": "short"}) == 400  # refused: no line
+    assert call("PUT", "/erin/password", {"password": "erin-new-pass"}) == 200
+    status, body, _ = admin_api.request("GET", "/api/admin/audit", token=root_token)
+    assert status == 200
+    entries = [e for e in body["entries"] if e["key"].startswith("account.")]
+    assert [e["key"] for e in entries] == [
+        "account.password_reset", "account.enabled", "account.disabled",
+        "account.profile_changed", "account.created",
+    ]  # fmt: skip
+    assert {(e["actor"], e["account"], e["address"]) for e in entries} == {
+        (ROOT.username, "erin", "127.0.0.1")
+    }
+    assert entries[-1]["new"] == "admin"
+    assert all(isinstance(e["at"], float) and e["at"] > 1.7e9 for e in entries)
+    assert "erin-new-pass" not in str(body)
+
+
 @pytest.mark.parametrize("path", ["/admin", "/admin/"])
 def test_admin_page_is_served_with_the_strict_policy(shared_api, path):
     """GET /admin (or /admin/, as typed) is the admin page, under the relay's CSP."""

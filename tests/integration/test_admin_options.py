@@ -170,7 +170,8 @@ def test_file_limits_apply_to_the_next_offer(shared, api, root):
 
 
 def test_every_change_is_audited_newest_first_and_paged(api, root):
-    """Each change and reset is one entry (who, when, old → new); pages hold per_page."""
+    """Each change and reset is one entry (who, when, from which address, old → new); pages
+    hold per_page."""
     set_ok(api, root, {"recording.policy": "agent_choice"})
     set_ok(api, root, {"recording.policy": "always", "mail.reminder_minutes": 30})
     reset(api, root, "recording.policy")
@@ -184,6 +185,7 @@ def test_every_change_is_audited_newest_first_and_paged(api, root):
     keys = {(e["key"], e["old"], e["new"]) for e in first[1:]}
     assert keys == {("recording.policy", "agent_choice", "always"),
                     ("mail.reminder_minutes", 15, 30)}  # fmt: skip
+    assert {e["address"] for e in first} == {"127.0.0.1"}
     assert all(a["at"] >= b["at"] for a, b in zip(first, first[1:], strict=False))
     assert body["total"] >= 4 and body["per_page"] == 3
     page2 = api.request("GET", "/api/admin/audit?per_page=3&page=2", token=root)[1]["entries"]

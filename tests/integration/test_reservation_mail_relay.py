@@ -74,6 +74,7 @@ def test_admin_sets_reminder_minutes_keep_days_and_ca_file(mail_relay):
         status, body, _ = api.request("PUT", "/api/admin/mail", changes, token=admin)
         assert status == 200, body
         assert body["settings"]["reminder_minutes"] == {"value": 30, "source": "admin"}
+        assert {e["address"] for e in body["audit"]} == {"127.0.0.1"}  # the admin's address
         for bad in ({"reminder_minutes": -1}, {"keep_days": 0}, {"ca_file": "relative.pem"},
                     {"ca_file": "/a\nb"}):  # fmt: skip
             status, body, _ = api.request("PUT", "/api/admin/mail", bad, token=admin)

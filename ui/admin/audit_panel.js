@@ -1,5 +1,6 @@
-// The admin site's Audit log (AD4): every option change, newest first, a page at a time
-// (GET /api/admin/audit?page=&per_page=): when, who, which option, old → new. A secret shows
+// The admin site's Audit log (AD4): every option change and every change to an account, newest
+// first, a page at a time (GET /api/admin/audit?page=&per_page=): when, who (and from which
+// address), which option, old → new, or which account and what was done to it. A secret shows
 // only as set or empty; a reset says so. Contract: docs/protocol.md, *Options*.
 
 import { byId, element } from "../common/dom.js";
@@ -57,6 +58,19 @@ export class AuditPanel {
     return key.startsWith("mail.") && this.i18n.has(`mail.${field}`) ? this.i18n.t(`mail.${field}`) : key;
   }
 
+  /** An account's line: which account, and what the admin did to it. */
+  _accountCells(row, entry) {
+    const what = entry.key.slice("account.".length);
+    const key = `audit.account_${what}`;
+    const role = entry.new === "admin" || entry.new === "agent" ? this.i18n.t(`admin.role_${entry.new}`) : "";
+    const done = this.i18n.has(key) ? this.i18n.t(key, { role }) : what;
+    row.append(
+      element("td", "", { title: entry.key }, this.i18n.t("audit.account", { account: entry.account })),
+      element("td", "admin-audit__change", {}, done),
+    );
+    return row;
+  }
+
   _render() {
     const view = this.view;
     if (!view) {
@@ -79,17 +93,20 @@ export class AuditPanel {
     body.replaceChildren(
       ...view.entries.map((entry) => {
         const row = element("tr", "", { "data-testid": "audit-row" });
+        const who = element("td", "", {}, entry.actor);
+        if (entry.address) {
+          who.append(element("span", "admin-audit__address", {}, entry.address));
+        }
+        row.append(element("td", "admin-audit__when", {}, this.i18n.formatDateTime(entry.at)), who);
+        if (entry.key.startsWith("account.")) {
+          return labelCells(this._accountCells(row, entry), body.closest("table"));
+        }
         const change = element("td", "admin-audit__change", {},
           this.i18n.t("audit.change", { old: this._shown(entry.old), new: this._shown(entry.new) }));
         if (entry.reset_to) {
           change.append(" ", element("span", "admin-options__source", {}, this.i18n.t("audit.reset_note")));
         }
-        row.append(
-          element("td", "admin-audit__when", {}, this.i18n.formatDateTime(entry.at)),
-          element("td", "", {}, entry.actor),
-          element("td", "", { title: entry.key }, this._label(entry.key)),
-          change,
-        );
+        row.append(element("td", "", { title: entry.key }, this._label(entry.key)), change);
         return labelCells(row, body.closest("table"));
       }),
     );

@@ -13,10 +13,11 @@ const FIELDS = [
   "sender_address",
   "sender_name",
   "ca_file",
-  "reminder_minutes",
   "keep_days",
 ];
-const NUMBERS = new Set(["port", "reminder_minutes", "keep_days"]);
+const NUMBERS = new Set(["port", "keep_days"]);
+// The reservations' reminder lead is set in one place, Options → Reminders: shown here, read-only.
+const REMINDER = "reminder_minutes";
 
 export class MailPanel {
   /**
@@ -80,6 +81,8 @@ export class MailPanel {
       this.i18n.bind(byId(`mail-${field}-source`), `mail.source_${source}`);
       byId(`mail-${field}-source`).dataset.source = source;
     }
+    const minutes = Number(view.settings[REMINDER]?.value ?? 0);
+    this.i18n.bind(byId("mail-reminder"), minutes > 0 ? "mail.reminder_value" : "mail.reminder_none", { minutes });
     const passwordSet = Boolean(view.settings.password?.set);
     this.i18n.bind(byId("mail-password-state"), passwordSet ? "mail.password_set" : "mail.password_unset");
     byId("mail-clear-password-row").hidden = !passwordSet;
