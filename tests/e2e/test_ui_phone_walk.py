@@ -99,6 +99,8 @@ def test_a_phone_says_in_words_when_the_chat_is_not_connected(
         words = badge.evaluate("(e) => e.scrollWidth <= e.clientWidth && e.clientWidth > 60")
         style = badge.evaluate("(e) => getComputedStyle(e).fontSize")
         assert words and style != "0px", "the badge shows its words"
+        name = by_id(phone, "chat-peer-name").evaluate("(e) => e.scrollWidth <= e.clientWidth")
+        assert name, "the status's words cut the agent's name"
         keep_shot(screenshot(phone, f"phone-walk-offline-390x844-{locale[:2]}"), SHOTS)
         phone.set_viewport_size(DESKTOP)
         keep_shot(screenshot(phone, f"phone-walk-offline-1280x800-{locale[:2]}"), SHOTS)
