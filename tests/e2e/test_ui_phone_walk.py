@@ -9,8 +9,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.api import Api
+from tests.support.relay import ALICE
 from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import (
+    DESKTOP,
+    PHONE,
     PageFactory,
     agent_login,
     by_id,
@@ -23,7 +27,6 @@ from tests.support.ui_pages import (
 pytestmark = pytest.mark.e2e
 
 SHOTS = reviewers_folder("phone-walk")
-PHONE = {"width": 390, "height": 844}
 IPHONE_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"
     " (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
@@ -72,3 +75,77 @@ def test_a_phone_has_no_keyboard_hint_and_a_board_to_draw_on(
         keep_shot(screenshot(phone, f"phone-walk-whiteboard-390x844-{locale[:2]}"), SHOTS)
     finally:
         phone.context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
+def test_a_phone_says_in_words_when_the_chat_is_not_connected(
+    browser, relay, open_ui: PageFactory, locale: str
+) -> None:
+    """Connected is the header's green dot; cut off, the badge says "Reconnecting…" in words a
+    customer reads (a yellow dot told them nothing), and screen readers get the words always."""
+    agent = open_ui("/agent")
+    agent_login(agent)
+    code = start_support(agent)
+    phone = _phone(browser, relay.url + "/", locale)
+    try:
+        customer_join(phone, code)
+        badge = by_id(phone, "connection-status")
+        connected = {"en-US": "Connected", "ko-KR": "연결됨"}[locale]
+        expect(badge).to_have_text(connected)  # the words a screen reader reads
+        assert badge.bounding_box()["width"] <= 24, "connected is the dot alone"  # type: ignore[index]
+        phone.context.set_offline(True)  # no way back until it is online again
+        phone.evaluate("() => window.__rsTest.dropSocket()")
+        expect(badge).not_to_have_attribute("data-status", "online")
+        words = badge.evaluate("(e) => e.scrollWidth <= e.clientWidth && e.clientWidth > 60")
+        style = badge.evaluate("(e) => getComputedStyle(e).fontSize")
+        assert words and style != "0px", "the badge shows its words"
+        name = by_id(phone, "chat-peer-name").evaluate("(e) => e.scrollWidth <= e.clientWidth")
+        assert name, "the status's words cut the agent's name"
+        keep_shot(screenshot(phone, f"phone-walk-offline-390x844-{locale[:2]}"), SHOTS)
+        phone.set_viewport_size(DESKTOP)
+        keep_shot(screenshot(phone, f"phone-walk-offline-1280x800-{locale[:2]}"), SHOTS)
+    finally:
+        phone.context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
+def test_the_end_screen_keeps_the_agents_contact_and_the_chat(
+    browser, relay, open_ui: PageFactory, locale: str
+) -> None:
+    """After the agent ends it, the customer's end screen still shows the agent's company, phone
+    and e-mail as the chat header did, and "Save the chat" downloads the conversation as text."""
+    api = Api(relay.url)
+    token = api.login(ALICE.username, ALICE.password)
+    profile = {"phone": "+82 2-555-0100", "email": "alice.kim@acme.example"}
+    assert api.request("PUT", "/api/me", json=profile, token=token)[0] == 200
+    agent = open_ui("/agent")
+    agent_login(agent)
+    code = start_support(agent)
+    phone = _phone(browser, relay.url + "/", locale)
+    try:
+        customer_join(phone, code)
+        send_chat(agent, "The offer is 100 a month.")
+        send_chat(phone, "Thank you, I will think about it.")
+        expect(by_id(phone, "chat-transcript")).to_contain_text("I will think about it.")
+        by_id(agent, "end-button").click()
+        by_id(agent, "end-confirm").click()
+        expect(by_id(phone, "end-screen")).to_be_visible()
+        expect(by_id(phone, "end-agent-role")).to_have_text("Sales Manager · Acme")
+        expect(by_id(phone, "end-phone")).to_have_attribute("href", "tel:+8225550100")
+        expect(by_id(phone, "end-email")).to_have_text("alice.kim@acme.example")
+        save = by_id(phone, "end-save-chat")
+        expect(save).to_have_text({"en-US": "Save the chat", "ko-KR": "대화 내용 저장"}[locale])
+        keep_shot(screenshot(phone, f"phone-walk-end-390x844-{locale[:2]}"), SHOTS)
+        with phone.expect_download() as download:
+            save.click()
+        text = download.value.path().read_text(encoding="utf-8")
+        lines = text.strip().splitlines()
+        assert len(lines) == 2, text
+        assert lines[0].endswith("Alice Kim: The offer is 100 a month."), text
+        assert lines[1].endswith("Chris Park: Thank you, I will think about it."), text
+        phone.set_viewport_size(DESKTOP)
+        keep_shot(screenshot(phone, f"phone-walk-end-1280x800-{locale[:2]}"), SHOTS)
+    finally:
+        phone.context.close()
+        cleared = {"phone": "", "email": ""}
+        assert api.request("PUT", "/api/me", json=cleared, token=token)[0] == 200

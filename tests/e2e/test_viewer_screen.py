@@ -153,6 +153,9 @@ def test_phone_viewport_fits_the_screen(viewers, presenter: Presenter) -> None:
     assert stats["mode"] == "fit"
     box = page.get_by_test_id("viewer-canvas").bounding_box()
     assert box is not None and box["width"] <= PHONE["width"] + 0.5
+    # The toolbar keeps one row (what does not fit scrolls sideways): the picture gets the rest.
+    bar = page.locator(".vw-topbar").bounding_box()
+    assert bar is not None and bar["height"] <= 52, bar
     assert abs(box["width"] / box["height"] - SCREEN[0] / SCREEN[1]) < 0.01
     assert np.array_equal(canvas_pixels(page, 0, 0, *SCREEN), expected)
     expect(page.get_by_test_id("viewer-overlay")).to_be_hidden()

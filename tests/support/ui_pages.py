@@ -20,11 +20,11 @@ from tests.support.chat_client import ChatClient
 # Without a viewport, /agent pages open at AGENT_WINDOW and every other page at DESKTOP.
 PageFactory = Callable[..., Page]
 
-# The product's promises: the customer's pages (and the admin site) on a 1280x800 desktop, the
-# agent's windows down to 1280x720.
+# The product's promises: the customer's pages (and the admin site) on a 1280x800 desktop and a
+# 390x844 phone, the agent's windows down to 1280x720.
 DESKTOP = {"width": 1280, "height": 800}
 AGENT_WINDOW = {"width": 1280, "height": 720}
-PHONE = {"width": 375, "height": 667}
+PHONE = {"width": 390, "height": 844}
 STATE_TIMEOUT_MS = 10_000
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

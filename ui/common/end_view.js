@@ -36,9 +36,12 @@ export class EndView {
    * Draw the summary.
    * @param {object} ended a `session_ended` message; when the relay closed with 4000 before
    *   sending one, pass what is known (`agent_name` at least) and leave times out.
+   * @param {() => Node[]} [extras] the page's own lines under the facts (built again on a
+   *   language change): the customer's agent contact and "Save the chat"
    */
-  show(ended) {
+  show(ended, extras = () => []) {
     this._ended = ended;
+    this._extras = extras;
     this._redraw();
     this.container.querySelector("h2")?.focus();
   }
@@ -85,7 +88,7 @@ export class EndView {
     if (typeof ended.duration_s === "number" && typeof ended.started_at === "number") {
       addFact("end.duration", this.i18n.formatDuration(ended.duration_s), "end-duration");
     }
-    card.append(facts);
+    card.append(facts, ...(this._extras?.() ?? []));
     if (this.role === "customer") {
       card.append(element("p", "rs-end__thanks", {}, t("end.thanks")));
     }

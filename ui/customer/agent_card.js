@@ -1,5 +1,6 @@
 // The agent's card above the customer's chat: name, photo, title and company, and the phone
-// and e-mail as tel: / mailto: links (profile text, never markup).
+// and e-mail as tel: / mailto: links (profile text, never markup). The end screen repeats the
+// company and the links, so a customer can still reach the agent after the chat.
 
 import { byId, element, setAvatar } from "../common/dom.js";
 
@@ -30,15 +31,36 @@ export function contactHrefs({ phone, email }) {
   return { tel, mail };
 }
 
-function renderContact(agent) {
+/** The end screen's lines: "title · company" and the phone and e-mail links, as the header. */
+export function endContact(agent) {
+  const nodes = [];
+  const role = [agent.title, agent.company].filter(Boolean).join(" · ");
+  if (role) {
+    nodes.push(element("p", "rs-end__agent-role", { "data-testid": "end-agent-role" }, role));
+  }
+  const links = contactLinks(agent, "end");
+  if (links.length > 0) {
+    const box = element("p", "cust-chat__contact rs-end__contact", { "data-testid": "end-contact" });
+    box.append(...links);
+    nodes.push(box);
+  }
+  return nodes;
+}
+
+function contactLinks(agent, prefix) {
   const { tel, mail } = contactHrefs(agent);
   const links = [];
   if (tel) {
-    links.push(element("a", "cust-chat__contact-link", { href: tel, "data-testid": "agent-phone" }, agent.phone));
+    links.push(element("a", "cust-chat__contact-link", { href: tel, "data-testid": `${prefix}-phone` }, agent.phone));
   }
   if (mail) {
-    links.push(element("a", "cust-chat__contact-link", { href: mail, "data-testid": "agent-email" }, agent.email));
+    links.push(element("a", "cust-chat__contact-link", { href: mail, "data-testid": `${prefix}-email` }, agent.email));
   }
+  return links;
+}
+
+function renderContact(agent) {
+  const links = contactLinks(agent, "agent");
   const box = byId("agent-contact");
   box.replaceChildren(...links);
   box.hidden = links.length === 0;

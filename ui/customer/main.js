@@ -27,7 +27,8 @@ import { PresentationPrompt } from "../common/screen/request.js";
 import { loadJson, saveJson } from "../common/storage.js";
 import { WhiteboardSession } from "../common/whiteboard/whiteboard_session.js";
 import "./page_strings.js";
-import { renderAgentCard } from "./agent_card.js";
+import { endContact, renderAgentCard } from "./agent_card.js";
+import { saveChatButton } from "./chat_save.js";
 import { MeetingSummary } from "../common/reservations/meeting_summary.js";
 import { codeDigits, wireCodeInput } from "./code_input.js";
 import { CustomerCall, redeemCallHandoff, takeCallHandoff } from "./customer_call.js"; // CH9
@@ -480,6 +481,8 @@ class CustomerApp {
       return;
     }
     this.ended = true;
+    const agent = this.session?.agent ?? {};
+    const transcript = this.chatView?.transcriptText((at) => i18n.formatTime(at)) ?? "";
     this._forget();
     this.chatView?.setEnabled(false);
     this._leaveChat();
@@ -487,7 +490,7 @@ class CustomerApp {
     byId("code-input").value = "";
     window.history.replaceState(null, "", window.location.pathname);
     showOnly(this.panels, byId("end-panel"));
-    this.endView.show(ended);
+    this.endView.show(ended, () => [...endContact(agent), ...saveChatButton(transcript, i18n)]);
   }
 
   _showNotice(titleKey, bodyKey, actionKey, onAction) {

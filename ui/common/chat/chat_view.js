@@ -58,6 +58,7 @@ export class ChatView {
     this._unread = 0;
     this._shown = true; // false while the chat is collapsed (the viewer's panel): see setShown
     this._byId = new Map(); // id → ChatBubble
+    this._lines = new Map(); // id → {name, text, sentAt}: the words "Save the chat" writes
     this._order = new MessageOrder(); // the ids of _byId, ascending: where a late message goes
     this._pending = new Map(); // client_id → {text, bubble, failed}, in send order
     this._peerReadUpTo = 0;
@@ -192,6 +193,17 @@ export class ChatView {
     this._composer.focus();
   }
 
+  /**
+   * The conversation as plain text, a line a message in the relay's order: "[time] name: text".
+   * @param {(seconds: number) => string} formatTime
+   */
+  transcriptText(formatTime) {
+    return [...this._lines.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, line]) => `[${formatTime(line.sentAt)}] ${line.name}: ${line.text}`)
+      .join("\n");
+  }
+
   /** What the test hook reports. */
   snapshot() {
     return {
@@ -318,6 +330,8 @@ export class ChatView {
     }
     bubble.id = message.id;
     this._byId.set(message.id, bubble);
+    const text = message.file?.name ?? message.text;
+    this._lines.set(message.id, { name: message.name, text, sentAt: message.sent_at });
     this._insert(bubble.element, message.id);
     if (own) {
       bubble.setState(message.id <= this._peerReadUpTo ? "read" : "sent");

@@ -23,6 +23,8 @@ export const CUSTOMER_STRINGS = Object.freeze({
     "customer.replaced_title": "This chat is open somewhere else",
     "customer.replaced_body": "The chat moved to another tab or window.",
     "customer.contact_label": "Contact your agent",
+    "customer.save_chat": "Save the chat",
+    "customer.chat_file": "chat",
   },
   ko: {
     "join.title": "상담 연결하기",
@@ -45,5 +47,7 @@ export const CUSTOMER_STRINGS = Object.freeze({
     "customer.replaced_title": "다른 곳에서 대화가 열려 있습니다",
     "customer.replaced_body": "대화가 다른 탭이나 창으로 옮겨졌습니다.",
     "customer.contact_label": "상담원 연락처",
+    "customer.save_chat": "대화 내용 저장",
+    "customer.chat_file": "상담 대화",
   },
 });
