@@ -19,7 +19,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.support.api import Api
 from tests.support.desktop_ui import RecordedApp, desktop_page, recorded_local_app
 from tests.support.relay import ALICE
-from tests.support.reservations import book
+from tests.support.reservations import book, book_and_open
 from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import PageFactory, agent_login, by_id, open_page, screenshot
 
@@ -104,11 +104,7 @@ def test_the_desktop_chat_window_leads_with_the_invitees_and_shows_them_come_in(
     not_in, joined, one_in, both_in = STATES[locale]
     api = Api(relay.url)
     token = api.login(ALICE.username, ALICE.password)
-    reservation = book(api, token, title=TITLE)
-    status, opened, _ = api.request(
-        "POST", f"/api/reservations/{reservation['id']}/open", {}, token
-    )
-    assert status == 200, opened
+    reservation, session_id = book_and_open(api, token, title=TITLE)
     app = recorded_app.app
     main = desktop_page(
         browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
@@ -119,7 +115,6 @@ def test_the_desktop_chat_window_leads_with_the_invitees_and_shows_them_come_in(
         by_id(main, "login-password").fill(ALICE.password)
         by_id(main, "login-button").click()
         expect(by_id(main, "new-support-button")).to_be_visible()
-        session_id = opened["support"]["session_id"]
         url = app.page_url("agent/index.html", session=session_id)
         chat = open_page(browser, url, viewport=CHAT_WINDOW, locale=locale)
         pages.append(chat)

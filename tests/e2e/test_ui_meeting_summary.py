@@ -25,7 +25,7 @@ from tests.support.desktop_ui import (
     recorded_local_app,
 )
 from tests.support.relay import ALICE
-from tests.support.reservations import book
+from tests.support.reservations import book_and_open
 from tests.support.ui_pages import PageFactory, by_id, screenshot, send_chat
 
 pytestmark = pytest.mark.e2e
@@ -86,12 +86,7 @@ def test_the_opened_meeting_is_named_in_both_chats_without_taking_room(
     while presenting; the invitee's page names it at 1280x800 and on a phone in Korean."""
     api = Api(relay.url)
     token = api.login(ALICE.username, ALICE.password)
-    reservation = book(api, token, title=TITLE, agenda=AGENDA)
-    status, opened, _ = api.request(
-        "POST", f"/api/reservations/{reservation['id']}/open", {}, token
-    )
-    assert status == 200, opened
-    session_id = opened["support"]["session_id"]
+    reservation, session_id = book_and_open(api, token, title=TITLE, agenda=AGENDA)
     app = recorded_app.app
     main = desktop_page(
         browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
@@ -184,11 +179,7 @@ def _open_meeting_chat(
     English one: the page speaks the invitee's language)."""
     api = Api(relay.url)
     token = api.login(ALICE.username, ALICE.password)
-    reservation = book(api, token, title=title, agenda=AGENDA)
-    status, opened, _ = api.request(
-        "POST", f"/api/reservations/{reservation['id']}/open", {}, token
-    )
-    assert status == 200, opened
+    reservation, session_id = book_and_open(api, token, title=title, agenda=AGENDA)
     app = recorded_app.app
     main = desktop_page(
         browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
@@ -198,7 +189,6 @@ def _open_meeting_chat(
     by_id(main, "login-password").fill(ALICE.password)
     by_id(main, "login-button").click()
     expect(by_id(main, "new-support-button")).to_be_visible()
-    session_id = opened["support"]["session_id"]
     chat = desktop_page(
         browser, app.page_url("agent/index.html", session=session_id), {"width": 960, "height": 720}
     )

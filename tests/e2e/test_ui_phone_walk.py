@@ -6,6 +6,9 @@ over a board left about 180 px tall, its Korean decline read like consent, and t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -42,18 +45,29 @@ def _phone(browser, url: str, locale: str) -> Page:
     return page
 
 
-@pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
-def test_a_phone_has_no_keyboard_hint_and_a_board_to_draw_on(
+@contextmanager
+def _phone_in_a_support(
     browser, relay, open_ui: PageFactory, locale: str
-) -> None:
-    """On a touch phone the composer shows the counter only, and with the whiteboard open its
-    tools take one row and the board at least 240 px of height."""
+) -> Iterator[tuple[Page, Page]]:
+    """The agent's page with a support open, and a touch phone in ``locale`` joined to it."""
     agent = open_ui("/agent")
     agent_login(agent)
     code = start_support(agent)
     phone = _phone(browser, relay.url + "/", locale)
     try:
         customer_join(phone, code)
+        yield agent, phone
+    finally:
+        phone.context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
+def test_a_phone_has_no_keyboard_hint_and_a_board_to_draw_on(
+    browser, relay, open_ui: PageFactory, locale: str
+) -> None:
+    """On a touch phone the composer shows the counter only, and with the whiteboard open its
+    tools take one row and the board at least 240 px of height."""
+    with _phone_in_a_support(browser, relay, open_ui, locale) as (agent, phone):
         send_chat(agent, "Hello Chris: here is the board.")
         expect(phone.locator(".rs-chat__hint")).to_have_text("")
         expect(by_id(phone, "chat-counter")).to_be_visible()
@@ -73,8 +87,6 @@ def test_a_phone_has_no_keyboard_hint_and_a_board_to_draw_on(
         assert toolbar is not None and toolbar["height"] <= 60, toolbar
         assert stage is not None and stage["height"] >= 240, stage
         keep_shot(screenshot(phone, f"phone-walk-whiteboard-390x844-{locale[:2]}"), SHOTS)
-    finally:
-        phone.context.close()
 
 
 @pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
@@ -83,12 +95,7 @@ def test_a_phone_says_in_words_when_the_chat_is_not_connected(
 ) -> None:
     """Connected is the header's green dot; cut off, the badge says "Reconnecting…" in words a
     customer reads (a yellow dot told them nothing), and screen readers get the words always."""
-    agent = open_ui("/agent")
-    agent_login(agent)
-    code = start_support(agent)
-    phone = _phone(browser, relay.url + "/", locale)
-    try:
-        customer_join(phone, code)
+    with _phone_in_a_support(browser, relay, open_ui, locale) as (agent, phone):
         badge = by_id(phone, "connection-status")
         connected = {"en-US": "Connected", "ko-KR": "연결됨"}[locale]
         expect(badge).to_have_text(connected)  # the words a screen reader reads
@@ -104,8 +111,6 @@ def test_a_phone_says_in_words_when_the_chat_is_not_connected(
         keep_shot(screenshot(phone, f"phone-walk-offline-390x844-{locale[:2]}"), SHOTS)
         phone.set_viewport_size(DESKTOP)
         keep_shot(screenshot(phone, f"phone-walk-offline-1280x800-{locale[:2]}"), SHOTS)
-    finally:
-        phone.context.close()
 
 
 @pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
@@ -118,12 +123,15 @@ def test_the_end_screen_keeps_the_agents_contact_and_the_chat(
     token = api.login(ALICE.username, ALICE.password)
     profile = {"phone": "+82 2-555-0100", "email": "alice.kim@acme.example"}
     assert api.request("PUT", "/api/me", json=profile, token=token)[0] == 200
-    agent = open_ui("/agent")
-    agent_login(agent)
-    code = start_support(agent)
-    phone = _phone(browser, relay.url + "/", locale)
     try:
-        customer_join(phone, code)
+        _end_screen_with_the_chat(browser, relay, open_ui, locale)
+    finally:
+        cleared = {"phone": "", "email": ""}
+        assert api.request("PUT", "/api/me", json=cleared, token=token)[0] == 200
+
+
+def _end_screen_with_the_chat(browser, relay, open_ui: PageFactory, locale: str) -> None:
+    with _phone_in_a_support(browser, relay, open_ui, locale) as (agent, phone):
         send_chat(agent, "The offer is 100 a month.")
         send_chat(phone, "Thank you, I will think about it.")
         expect(by_id(phone, "chat-transcript")).to_contain_text("I will think about it.")
@@ -145,7 +153,3 @@ def test_the_end_screen_keeps_the_agents_contact_and_the_chat(
         assert lines[1].endswith("Chris Park: Thank you, I will think about it."), text
         phone.set_viewport_size(DESKTOP)
         keep_shot(screenshot(phone, f"phone-walk-end-1280x800-{locale[:2]}"), SHOTS)
-    finally:
-        phone.context.close()
-        cleared = {"phone": "", "email": ""}
-        assert api.request("PUT", "/api/me", json=cleared, token=token)[0] == 200

@@ -95,7 +95,7 @@ def test_book_wait_on_the_link_and_enter_when_the_agent_opens(agent_page, open_u
     expect(by_id(lee, "meeting-countdown")).to_contain_text("Starts in")
     expect(by_id(lee, "meeting-status")).to_contain_text("as soon as the agent opens the meeting")
     # The hours on a line of their own: "오전" stays with its hours, the end with the start.
-    expect(by_id(kim, "meeting-hours")).to_have_text(re.compile(r"^오[전후] \d+:\d\d~"))
+    expect(by_id(kim, "meeting-hours")).to_have_text(re.compile(r"^오[전후] \d+:\d\d ?~"))
     expect(by_id(lee, "meeting-hours")).to_have_text(re.compile(r"^\d+:\d\d\s.\s\d+:\d\d\s[AP]M$"))
     for page in (kim, lee):
         lines = by_id(page, "meeting-hours").evaluate("(e) => e.getClientRects().length")

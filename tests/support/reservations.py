@@ -45,6 +45,17 @@ def book(api: Api, token: str, **overrides: Any) -> dict[str, Any]:
     return body["reservation"]
 
 
+def book_and_open(api: Api, token: str, **overrides: Any) -> tuple[dict[str, Any], str]:
+    """Book a reservation and open it at once (the agent's Open): the reservation as booked
+    and its waiting session's id."""
+    reservation = book(api, token, **overrides)
+    status, opened, _ = api.request(
+        "POST", f"/api/reservations/{reservation['id']}/open", {}, token
+    )
+    assert status == 200, opened
+    return reservation, str(opened["support"]["session_id"])
+
+
 def upload_material(
     api: Api, token: str, reservation_id: str, name: str, data: bytes, sha256: str = ""
 ) -> tuple[int, dict[str, Any]]:
