@@ -111,10 +111,7 @@ def test_the_desktop_chat_window_leads_with_the_invitees_and_shows_them_come_in(
     )
     pages = [main]
     try:
-        by_id(main, "login-username").fill(ALICE.username)
-        by_id(main, "login-password").fill(ALICE.password)
-        by_id(main, "login-button").click()
-        expect(by_id(main, "new-support-button")).to_be_visible()
+        agent_login(main, ALICE.username, ALICE.password)
         url = app.page_url("agent/index.html", session=session_id)
         chat = open_page(browser, url, viewport=CHAT_WINDOW, locale=locale)
         pages.append(chat)

@@ -26,7 +26,7 @@ from tests.support.desktop_ui import (
 )
 from tests.support.relay import ALICE
 from tests.support.reservations import book_and_open
-from tests.support.ui_pages import PageFactory, by_id, screenshot, send_chat
+from tests.support.ui_pages import PageFactory, agent_login, by_id, screenshot, send_chat
 
 pytestmark = pytest.mark.e2e
 
@@ -93,10 +93,7 @@ def test_the_opened_meeting_is_named_in_both_chats_without_taking_room(
     )
     pages = [main]
     try:
-        by_id(main, "login-username").fill(ALICE.username)
-        by_id(main, "login-password").fill(ALICE.password)
-        by_id(main, "login-button").click()
-        expect(by_id(main, "new-support-button")).to_be_visible()
+        agent_login(main, ALICE.username, ALICE.password)
         chat = desktop_page(
             browser,
             app.page_url("agent/index.html", session=session_id),
@@ -185,10 +182,7 @@ def _open_meeting_chat(
         browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
     )
     pages.append(main)
-    by_id(main, "login-username").fill(ALICE.username)
-    by_id(main, "login-password").fill(ALICE.password)
-    by_id(main, "login-button").click()
-    expect(by_id(main, "new-support-button")).to_be_visible()
+    agent_login(main, ALICE.username, ALICE.password)
     chat = desktop_page(
         browser, app.page_url("agent/index.html", session=session_id), {"width": 960, "height": 720}
     )
