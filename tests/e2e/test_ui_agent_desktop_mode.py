@@ -19,6 +19,7 @@ from tests.support.desktop_ui import (
     RecordedApp,
     desktop_page,
     local_call,
+    main_window_page,
     open_desktop_support,
 )
 from tests.support.relay import ALICE
@@ -37,9 +38,7 @@ def test_desktop_mode_login_support_window_notice_and_end(
     browser, relay, local_app: LocalApp, open_ui: PageFactory
 ) -> None:
     """Login through /local/login, a support in its own window, short message, notice, End."""
-    main = desktop_page(
-        browser, local_app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
-    )
+    main = main_window_page(browser, local_app)
     pages = [main]
     try:
         # The secret left the address; the server address came from the app's settings.

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.support.api import Api
 from tests.support.desktop_ui import (
     CHAT_WINDOW,
+    MAIN_WINDOW,
     NOTICE_WINDOW,
     LocalApp,
     desktop_page,
@@ -33,7 +34,6 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-MAIN_WINDOW = {"width": 1100, "height": 760}
 SIGNED_OUT = "Signed out after 30 minutes without activity"
 
 

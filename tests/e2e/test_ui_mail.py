@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.api import Api
-from tests.support.desktop_ui import desktop_page, local_call
+from tests.support.desktop_ui import desktop_page, local_call, main_window_page
 from tests.support.relay import ALICE, ROOT
 from tests.support.reservations import book, meeting, wall_clock_in
 from tests.support.shots import keep_shot, reviewers_folder
@@ -187,9 +187,7 @@ def test_invitation_in_korean_and_in_the_desktop_chat_window(
     pages: list[Page] = []
     try:
         app = recorded_app.app
-        main = desktop_page(
-            browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
-        )
+        main = main_window_page(browser, app)
         pages.append(main)
         by_id(main, "login-username").fill(ALICE.username)
         by_id(main, "login-password").fill(ALICE.password)

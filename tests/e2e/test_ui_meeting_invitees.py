@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.support.api import Api
-from tests.support.desktop_ui import RecordedApp, desktop_page, recorded_local_app
+from tests.support.desktop_ui import RecordedApp, main_window_page, recorded_local_app
 from tests.support.relay import ALICE
 from tests.support.reservations import book, book_and_open
 from tests.support.shots import keep_shot, reviewers_folder
@@ -106,9 +106,7 @@ def test_the_desktop_chat_window_leads_with_the_invitees_and_shows_them_come_in(
     token = api.login(ALICE.username, ALICE.password)
     reservation, session_id = book_and_open(api, token, title=TITLE)
     app = recorded_app.app
-    main = desktop_page(
-        browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
-    )
+    main = main_window_page(browser, app)
     pages = [main]
     try:
         agent_login(main, ALICE.username, ALICE.password)

@@ -21,6 +21,7 @@ from tests.support.desktop_ui import (
     RecordedApp,
     desktop_page,
     local_call,
+    main_window_page,
     open_desktop_support,
     recorded_local_app,
 )
@@ -88,9 +89,7 @@ def test_the_opened_meeting_is_named_in_both_chats_without_taking_room(
     token = api.login(ALICE.username, ALICE.password)
     reservation, session_id = book_and_open(api, token, title=TITLE, agenda=AGENDA)
     app = recorded_app.app
-    main = desktop_page(
-        browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
-    )
+    main = main_window_page(browser, app)
     pages = [main]
     try:
         agent_login(main, ALICE.username, ALICE.password)
@@ -178,9 +177,7 @@ def _open_meeting_chat(
     token = api.login(ALICE.username, ALICE.password)
     reservation, session_id = book_and_open(api, token, title=title, agenda=AGENDA)
     app = recorded_app.app
-    main = desktop_page(
-        browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
-    )
+    main = main_window_page(browser, app)
     pages.append(main)
     agent_login(main, ALICE.username, ALICE.password)
     chat = desktop_page(

@@ -89,6 +89,14 @@ def desktop_page(browser, url: str, viewport: dict[str, int]) -> Page:
     return open_page(browser, url, viewport=viewport)
 
 
+MAIN_WINDOW = {"width": 1100, "height": 760}  # the app's main window at its default size
+
+
+def main_window_page(browser, app) -> Page:
+    """The app's main window (desktop mode) at its default size, as a page of its own."""
+    return desktop_page(browser, app.page_url("agent/index.html", desktop="1"), MAIN_WINDOW)
+
+
 def local_call(page: Page, method: str, path: str):
     """Wait for the page's next call of `method path` to the local API; use with `with`."""
     return page.expect_response(
@@ -219,9 +227,7 @@ def open_desktop_support(
 ) -> DesktopSupport:
     """Sign in in the main window, New support, its chat window, and Chris Park joins by the
     code it shows (the main and chat pages are added to ``pages``)."""
-    main = desktop_page(
-        browser, app.page_url("agent/index.html", desktop="1"), {"width": 1100, "height": 760}
-    )
+    main = main_window_page(browser, app)
     pages.append(main)
     # The page fills the server address from the app's settings once they are read: signing in
     # before that says "Enter the server address" (a test is faster than any user).
