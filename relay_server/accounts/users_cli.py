@@ -1,16 +1,21 @@
 """``python -m relay_server users``: add, list, disable, enable agents and admins, set passwords.
 
 Works on the store directly (``--data`` or ``--store``, as the relay), so the relay that uses
-it must be stopped first (the store's lock says so if it is not).
+it must be stopped first (the store's lock says so if it is not). Every change goes into the
+admin's audit log as the admin site's do, its actor the operator's login on this machine
+(``command line: ops@relay-1``).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import socket
 import sys
+import time
 
 from relay_server.accounts.registry import AccountError, Accounts
+from relay_server.options.options import Options
 from relay_server.store import StoreError
 from relay_server.store.choice import add_store_arguments, open_store, parse_choice
 
@@ -47,6 +52,15 @@ def _password(given: str | None) -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
+def operator() -> str:
+    """Who ran the command, as the audit log shows it."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container's numeric user)
+        user = "?"
+    return f"command line: {user}@{socket.gethostname()}"
+
+
 def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     try:
@@ -59,6 +73,12 @@ def main(argv: list[str]) -> int:
         return 1
     try:
         accounts = Accounts(store)
+        options = Options(store, ())
+
+        def audit(what: str, username: str, **details: str) -> None:
+            options.record(f"account.{what}", operator(), time.time(), account=username,
+                           address="", **details)  # fmt: skip
+
         if args.command == "add":
             accounts.create(
                 args.username,
@@ -66,6 +86,7 @@ def main(argv: list[str]) -> int:
                 role="admin" if args.admin else "agent",
                 **{k: getattr(args, k) for k in ("name", "title", "company", "phone", "email")},
             )
+            audit("created", args.username, new="admin" if args.admin else "agent")
             print(f"created {'admin' if args.admin else 'agent'} '{args.username}'")
         elif args.command == "list":
             for account in accounts.list():
@@ -74,9 +95,11 @@ def main(argv: list[str]) -> int:
                 print(f"{account['username']:<24} {account['role']:<6} {state:<8} {name}")
         elif args.command in ("disable", "enable"):
             accounts.set_disabled(args.username, args.command == "disable")
+            audit(f"{args.command}d", args.username)
             print(f"{args.command}d '{args.username}'")
         elif args.command == "passwd":
             accounts.set_password(args.username, _password(args.password))
+            audit("password_reset", args.username)
             print(f"password of '{args.username}' changed; its sessions were logged out")
     except AccountError as error:
         print(f"error: {error.message}", file=sys.stderr)

@@ -66,6 +66,17 @@ def test_passwd_and_admin_accounts_through_the_cli(relay):
     carol = api.login("carol", "carol-password-1")
     assert api.request("GET", "/api/me", token=carol)[1]["agent"]["name"] == "Carol"
 
+    # The admin site's audit log shows what the command line did, as it shows its own changes.
+    status, body, _ = api.request("GET", "/api/admin/audit", token=carol)
+    assert status == 200
+    entries = [(e["key"], e["account"]) for e in body["entries"] if e["key"].startswith("account.")]
+    # newest first; below them the fixture's own accounts, made with the same command
+    assert entries[:2] == [("account.created", "carol"), ("account.password_reset", "bob")]
+    assert ("account.created", "alice") in entries[2:]
+    actors = {e["actor"] for e in body["entries"] if e["key"].startswith("account.")}
+    assert len(actors) == 1 and actors.pop().startswith("command line: ")
+    assert "bob-new-password-2" not in str(body)
+
 
 def test_cli_refusals_are_clear(relay):
     relay.stop()
