@@ -23,9 +23,9 @@ round's commits per second, sync and fsync p50/p99, journal bytes per commit, th
 for its commit and the mail's own waits (scripts/relay_bench/store_stats.py). Beside the
 delivery p99 the rounds give its parts: the relay's ping p99 (a pong skips the store and the
 fan-out: the loop's and CPU 0's share), the sender's own copy back, and the chat clients' own
-loop lag (the bench's share). The bench's own threads that stand for machines elsewhere (the
-agent who invites, the counting of the server's mails) run at nice 10 and ``SCHED_IDLE``
-beside the clients (``--bench-threads-normal``: at normal priority, as before).
+loop lag (the bench's share). The bench's inviting thread (it stands for the agent's machine)
+runs at nice 10 and ``SCHED_IDLE`` beside the clients (``--inviter-normal-priority``: at
+normal priority, as before).
 
 ``--before REV`` also runs the relay of git revision REV (``git archive``d beside, this
 checkout's virtualenv), alternating with this tree's in every round: before and after under
@@ -234,9 +234,8 @@ class Variant:
     cpu_wait_ms: dict[str, list[float]] = field(default_factory=_by_kind)
     commits: dict[str, list[CommitRound]] = field(default_factory=_by_kind)
     sent_while: int = 0
-    lower_inviter: bool = (
-        True  # the inviting thread at nice 10, SCHED_IDLE (--bench-threads-normal)
-    )
+    # The inviting thread at nice 10 and SCHED_IDLE (False: --inviter-normal-priority).
+    lower_inviter: bool = True
 
 
 def phase_1(variant: Variant, smtp: SmtpProcess, mails: int) -> list[Row]:
@@ -404,9 +403,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-pin", action="store_true", help="leave the relay and the clients on any CPU"
     )
     parser.add_argument(
-        "--bench-threads-normal", action="store_true",
-        help="the bench's inviting and counting threads at normal priority beside the chat "
-        "clients (as before session 15), instead of nice 10 and SCHED_IDLE",
+        "--inviter-normal-priority", action="store_true",
+        help="the bench's inviting thread at normal priority beside the chat clients (as "
+        "before), instead of nice 10 and SCHED_IDLE",
     )  # fmt: skip
     args = parser.parse_args(argv)
     if args.quick:
@@ -417,7 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-mail-")))
-        smtp = stack.enter_context(SmtpProcess(lower_reader=not args.bench_threads_normal))
+        smtp = stack.enter_context(SmtpProcess())
         relay_args = [*smtp.relay_args(), "--health-details"]
         roots = [("after", REPO_ROOT)]
         if args.before:
@@ -430,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]  # fmt: skip
         pids = [v.relay.process.pid for v in variants if v.relay.process is not None]
         for variant in variants:
-            variant.lower_inviter = not args.bench_threads_normal
+            variant.lower_inviter = not args.inviter_normal_priority
         pinned = "not pinned (--no-pin)" if args.no_pin else pin(pids)
         logger.info("%s", pinned)
         for variant in variants:

@@ -45,13 +45,14 @@ with server.changed:
 
 
 def lower_this_thread() -> None:
-    """This thread at nice 10 and ``SCHED_IDLE`` where allowed (Linux: both are per thread):
-    the bench's own work beside the measured chat clients that stands for a machine elsewhere
-    (the agent who invites, the mail server's counter) takes CPU 1 only when the clients there
-    do not want it. At normal priority a burst of it (an invitation request of 50 recipients
-    and its answer, a wake-up a mail counted) may hold the clients' loop for up to the
-    scheduler's wake-up granularity, a few times a second, and the chat's p99 is 1 % of its
-    deliveries (docs/performance.md, *Mail*)."""
+    """This thread at nice 10 and ``SCHED_IDLE`` where allowed (Linux: both are per thread),
+    for the bench's own work beside the measured chat clients that stands for a machine
+    elsewhere (``bench_mail.py``'s inviting thread: the agent who invites). It then takes CPU 1
+    only when the clients there do not want it: at normal priority a burst of it (an
+    invitation request of 50 recipients and its answer, 4-5 ms of CPU) may run on for its
+    slice while a woken client waits, a few times a second, and the chat's p99 is 1 % of its
+    deliveries (docs/performance.md, *Mail*). The thread that counts the server's mails stays
+    at normal priority: its wake-ups are short, and phase 1's clock waits on it."""
     tid = threading.get_native_id()
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, tid, NICENESS)
@@ -63,9 +64,8 @@ class SmtpProcess:
     """aiosmtpd on 127.0.0.1:<port> in a niced, idle-class child (SCHED_IDLE where the system
     allows it); counts what it accepted by Message-ID."""
 
-    def __init__(self, lower_reader: bool = True) -> None:
+    def __init__(self) -> None:
         self.port = free_port()
-        self.lower_reader = lower_reader  # the counting thread: lower_this_thread()
         self.received: list[str] = []  # Message-IDs, in the order the server took them
         self._changed = threading.Condition()
         self._child: subprocess.Popen[str] | None = None
@@ -85,8 +85,6 @@ class SmtpProcess:
 
     def _read(self) -> None:
         assert self._child is not None and self._child.stdout is not None
-        if self.lower_reader:
-            lower_this_thread()
         for line in self._child.stdout:
             with self._changed:
                 self.received.append(line.strip())
