@@ -20,7 +20,12 @@ relay: idle, then while a thread keeps the outbox busy (50 invitations, wait unt
 has them, again) for the whole run; the medians over the rounds are compared. Around each run
 the relay's group-commit counters (``/health`` ``store``, under ``--health-details``) give the
 round's commits per second, sync and fsync p50/p99, journal bytes per commit, the chat's wait
-for its commit and the mail's own waits (scripts/relay_bench/store_stats.py).
+for its commit and the mail's own waits (scripts/relay_bench/store_stats.py). Beside the
+delivery p99 the rounds give its parts: the relay's ping p99 (a pong skips the store and the
+fan-out: the loop's and CPU 0's share), the sender's own copy back, and the chat clients' own
+loop lag (the bench's share). The bench's inviting thread (it stands for the agent's machine)
+runs at nice 10 and ``SCHED_IDLE`` beside the clients (``--inviter-normal-priority``: at
+normal priority, as before).
 
 ``--before REV`` also runs the relay of git revision REV (``git archive``d beside, this
 checkout's virtualenv), alternating with this tree's in every round: before and after under
@@ -66,7 +71,7 @@ from scripts.relay_bench.relay_process import (  # noqa: E402
     Relay,
     relay_running,
 )
-from scripts.relay_bench.smtp_process import SmtpProcess  # noqa: E402
+from scripts.relay_bench.smtp_process import SmtpProcess, lower_this_thread  # noqa: E402
 from scripts.relay_bench.store_stats import CommitRound  # noqa: E402
 from scripts.relay_bench.table import Row, render  # noqa: E402
 
@@ -113,6 +118,13 @@ def metric(rows: list[Row], name: str) -> float:
     for row in rows:
         if row.metric == name:
             return float(row.value)
+    raise RuntimeError(f"chat mode gave no {name!r}")
+
+
+def text(rows: list[Row], name: str) -> str:
+    for row in rows:
+        if row.metric == name:
+            return str(row.value)
     raise RuntimeError(f"chat mode gave no {name!r}")
 
 
@@ -198,6 +210,11 @@ def _runs1(values: list[float]) -> str:
     return "runs " + ", ".join(f"{value:.1f}" for value in values)
 
 
+def _pair(values: dict[str, list[float]]) -> str:
+    """Medians over the rounds, idle / sending."""
+    return f"{statistics.median(values['idle']):.1f} / {statistics.median(values['sending']):.1f}"
+
+
 def _by_kind() -> dict:
     return {"idle": [], "sending": []}
 
@@ -211,9 +228,14 @@ class Variant:
     inviter: Inviter | None = None
     p99: dict[str, list[float]] = field(default_factory=_by_kind)
     p50: dict[str, list[float]] = field(default_factory=_by_kind)
+    ping_p99: dict[str, list[float]] = field(default_factory=_by_kind)
+    client_lag_p99: dict[str, list[float]] = field(default_factory=_by_kind)
+    ack_p99: dict[str, list[float]] = field(default_factory=_by_kind)
     cpu_wait_ms: dict[str, list[float]] = field(default_factory=_by_kind)
     commits: dict[str, list[CommitRound]] = field(default_factory=_by_kind)
     sent_while: int = 0
+    # The inviting thread at nice 10 and SCHED_IDLE (False: --inviter-normal-priority).
+    lower_inviter: bool = True
 
 
 def phase_1(variant: Variant, smtp: SmtpProcess, mails: int) -> list[Row]:
@@ -265,11 +287,16 @@ def chat_round(
 
         def keep_sending() -> None:
             assert variant.inviter is not None
+            if variant.lower_inviter:  # the agent's machine, not the clients' (smtp_process.py)
+                lower_this_thread()
+            cpu_from = time.thread_time()
             while not stop.is_set():
                 before = len(smtp.received)
                 variant.inviter.invite(BATCH)
                 smtp.wait_for(before + BATCH, timeout_s=120)
                 counted[0] += BATCH
+            logger.info("the inviting thread took %.0f ms of CPU for %d invitations",
+                        (time.thread_time() - cpu_from) * 1000, counted[0])  # fmt: skip
 
         sender = threading.Thread(target=keep_sending, daemon=True)
         sender.start()
@@ -285,6 +312,13 @@ def chat_round(
         variant.sent_while += counted[0]
     variant.p99[kind].append(metric(rows, "delivery p99 (ms)"))
     variant.p50[kind].append(metric(rows, "delivery p50 (ms)"))
+    variant.ping_p99[kind].append(
+        float(text(rows, "relay ping RTT p50 / p99 / max (ms)").split(" / ")[1])
+    )
+    variant.client_lag_p99[kind].append(
+        float(text(rows, "bench client loop lag p99 / max (ms)").split(" / ")[0])
+    )
+    variant.ack_p99[kind].append(metric(rows, "sender ack p99 (ms)"))
     if stats_before is not None and stats_after is not None:
         # The counters span the whole run_chat (session set-up included): the commits of the
         # chat's 10 s and of the set-up around it.
@@ -306,6 +340,14 @@ def chat_rows(variant: Variant, rounds: int, duration_s: float, sessions: int) -
         Row(name, "chat p50 idle / sending (ms), median",
             f"{statistics.median(variant.p50['idle']):.1f} / "
             f"{statistics.median(variant.p50['sending']):.1f}"),
+        Row(name, "relay ping p99 (ms), idle / sending", _pair(variant.ping_p99),
+            "a ping's pong skips the store and the fan-out: the loop's (and CPU 0's) "
+            "share of the chat's p99"),
+        Row(name, "sender's own copy back p99 (ms), idle / sending", _pair(variant.ack_p99)),
+        Row(name, "bench client loop lag p99 (ms), idle / sending",
+            _pair(variant.client_lag_p99),
+            "the chat clients' own lateness (they share CPU 1 with the SMTP server and the "
+            "mail worker): the bench's share, not the relay's"),
         Row(name, "relay waited for a CPU (ms), idle / sending",
             f"{statistics.median(variant.cpu_wait_ms['idle']):.0f} / "
             f"{statistics.median(variant.cpu_wait_ms['sending']):.0f}",
@@ -360,6 +402,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-pin", action="store_true", help="leave the relay and the clients on any CPU"
     )
+    parser.add_argument(
+        "--inviter-normal-priority", action="store_true",
+        help="the bench's inviting thread at normal priority beside the chat clients (as "
+        "before), instead of nice 10 and SCHED_IDLE",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.quick:
         args.mails, args.sessions, args.duration, args.rounds = 200, 50, 5.0, 1
@@ -381,6 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, root in roots
         ]  # fmt: skip
         pids = [v.relay.process.pid for v in variants if v.relay.process is not None]
+        for variant in variants:
+            variant.lower_inviter = not args.inviter_normal_priority
         pinned = "not pinned (--no-pin)" if args.no_pin else pin(pids)
         logger.info("%s", pinned)
         for variant in variants:
