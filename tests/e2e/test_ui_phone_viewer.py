@@ -253,7 +253,8 @@ def test_the_presentation_prompt_hides_no_file_card_and_no_message_box(
 ) -> None:
     """The agent (its page) sends three files, then Present screen. On the phone the prompt
     shows with its buttons on the screen, and the last file card and the message box stay in
-    sight, none under the prompt (it was seen once covering the last card)."""
+    sight, none under the prompt; with the keyboard open too (390x480 left), where the card
+    was cut in half: on a short screen the prompt is its question and buttons only."""
     agent = open_ui("/agent")
     agent_login(agent)
     code = start_support(agent)
@@ -271,16 +272,24 @@ def test_the_presentation_prompt_hides_no_file_card_and_no_message_box(
         expect(rows(phone).last).to_have_attribute("data-state", "ready", timeout=15_000)
         by_id(agent, "present-request").click()
         expect(by_id(phone, "presentation-prompt")).to_be_visible()
-        phone.wait_for_timeout(300)  # the transcript follows its new height in a frame
-        layout = phone.evaluate(_CHAT_LAYOUT_JS)
-        keep_shot(screenshot(phone, f"phone-viewer-prompt-over-files-{locale[:2]}"), SHOTS)
-        last, prompt, chat = layout["last"], layout["prompt"], layout["transcript"]
-        screen_h = layout["viewport"]["height"]
-        assert chat["top"] - 0.5 <= last["top"] and last["bottom"] <= chat["bottom"] + 0.5, layout
-        assert last["top"] >= prompt["bottom"] - 0.5 or last["bottom"] <= prompt["top"] + 0.5, (
-            layout
-        )
-        assert layout["accept"]["bottom"] <= screen_h and layout["input"]["bottom"] <= screen_h
-        assert layout["input"]["top"] >= prompt["bottom"], layout
+        _assert_prompt_hides_nothing(phone, f"phone-viewer-prompt-over-files-{locale[:2]}")
+        # The keyboard opens for an answer: on the 390x480 left the last card was cut in half.
+        by_id(phone, "chat-input").focus()
+        phone.set_viewport_size({"width": W, "height": 480})
+        _assert_prompt_hides_nothing(phone, f"phone-viewer-prompt-keyboard-{locale[:2]}")
     finally:
         phone.context.close()
+
+
+def _assert_prompt_hides_nothing(phone: Page, shot: str) -> None:
+    """The last item of the transcript wholly in its box and not under the prompt; the
+    prompt's Accept and the message box on the screen, the box under the prompt."""
+    phone.wait_for_timeout(300)  # the transcript follows its new height in a frame
+    layout = phone.evaluate(_CHAT_LAYOUT_JS)
+    keep_shot(screenshot(phone, shot), SHOTS)
+    last, prompt, chat = layout["last"], layout["prompt"], layout["transcript"]
+    screen_h = layout["viewport"]["height"]
+    assert chat["top"] - 0.5 <= last["top"] and last["bottom"] <= chat["bottom"] + 0.5, layout
+    assert last["top"] >= prompt["bottom"] - 0.5 or last["bottom"] <= prompt["top"] + 0.5, layout
+    assert layout["accept"]["bottom"] <= screen_h and layout["input"]["bottom"] <= screen_h
+    assert layout["input"]["top"] >= prompt["bottom"], layout
