@@ -145,6 +145,24 @@ def test_the_bar_is_one_row_and_the_rest_is_under_more(
     expect(menu).to_be_hidden()
 
 
+def test_a_phone_turned_sideways_keeps_one_row(phone_viewers, presenter: Presenter) -> None:
+    """At 844x390 (the phone turned to see a wide screen bigger) the bar is one row too, with
+    More (it took two rows, 93 px of the 390), and More's menu fits under it."""
+    page = phone_viewers("en-US")
+    page.set_viewport_size({"width": H, "height": W})
+    go_live(presenter, page)
+    bar = row_boxes(page, ".vw-topbar")
+    assert bar["bar"]["height"] <= 52, bar
+    assert bar["scrollWidth"] <= bar["clientWidth"], bar
+    assert not outside(bar["items"], H, W) and not overlaps(bar["items"]), bar
+    page.get_by_test_id("viewer-more").click()
+    menu = row_boxes(page, ".vw-more__menu")
+    assert not outside(menu["items"], H, W) and not overlaps(menu["items"]), menu
+    inside = row_boxes(page, ".rs-draw-tools")  # the tools wrap in the menu, none cut off
+    assert not [i["name"] for i in inside["items"] if i["right"] > menu["bar"]["right"]], inside
+    keep_shot(screenshot(page, "phone-viewer-sideways-more-en"), SHOTS)
+
+
 @pytest.mark.engine
 @pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
 def test_control_asked_from_a_phone_granted_by_the_desktop_app_and_taken_back(
