@@ -174,6 +174,7 @@ def test_strokes_stay_on_the_picture_under_hidpi_zoom_panning_and_a_reconnect(
         assert page_rgb(page, 700, 250) == AGENT_RGB
         assert page_rgb(page, 600, 250) == (255, 255, 255)
 
+        page.get_by_test_id("viewer-more").click()  # 1:1 is behind More on a phone
         page.get_by_test_id("viewer-actual").click()
         page.evaluate("window.__rsViewer.panTo(700, 250)")
         wait_for_stats(page, lambda s: s["navigatorVisible"] and s["mode"] == "actual")

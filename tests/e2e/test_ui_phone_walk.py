@@ -13,11 +13,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.api import Api
+from tests.support.phone_layout import open_phone
 from tests.support.relay import ALICE
 from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import (
     DESKTOP,
-    PHONE,
     PageFactory,
     agent_login,
     by_id,
@@ -30,19 +30,6 @@ from tests.support.ui_pages import (
 pytestmark = pytest.mark.e2e
 
 SHOTS = reviewers_folder("phone-walk")
-IPHONE_UA = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"
-    " (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
-)
-
-
-def _phone(browser, url: str, locale: str) -> Page:
-    context = browser.new_context(
-        viewport=PHONE, locale=locale, user_agent=IPHONE_UA, is_mobile=True, has_touch=True
-    )
-    page = context.new_page()
-    page.goto(url)
-    return page
 
 
 @contextmanager
@@ -53,7 +40,7 @@ def _phone_in_a_support(
     agent = open_ui("/agent")
     agent_login(agent)
     code = start_support(agent)
-    phone = _phone(browser, relay.url + "/", locale)
+    phone = open_phone(browser, relay.url + "/", locale)
     try:
         customer_join(phone, code)
         yield agent, phone

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,10 +223,16 @@ class DesktopSupport:
 
 
 def open_desktop_support(
-    browser, app: LocalApp, open_ui: PageFactory, pages: list[Page], chat_size: dict[str, int]
+    browser,
+    app: LocalApp,
+    open_ui: PageFactory,
+    pages: list[Page],
+    chat_size: dict[str, int],
+    customer_page: Callable[[], Page] | None = None,
 ) -> DesktopSupport:
     """Sign in in the main window, New support, its chat window, and Chris Park joins by the
-    code it shows (the main and chat pages are added to ``pages``)."""
+    code it shows (the main and chat pages are added to ``pages``) on ``open_ui("/")``, or on
+    the page ``customer_page()`` opens (a phone's: tests/support/phone_layout.py; added too)."""
     main = main_window_page(browser, app)
     pages.append(main)
     # The page fills the server address from the app's settings once they are read: signing in
@@ -244,7 +250,11 @@ def open_desktop_support(
     pages.append(chat)
     code = by_id(chat, "access-code")
     expect(code).to_have_text(re.compile(r"^\d{9}$"))
-    customer = open_ui("/")
+    if customer_page is None:
+        customer = open_ui("/")
+    else:
+        customer = customer_page()
+        pages.append(customer)
     customer_join(customer, code.text_content() or "", name="Chris Park")
     return DesktopSupport(main, chat, customer, session_id)
 

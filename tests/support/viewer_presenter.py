@@ -28,6 +28,7 @@ from playwright.sync_api import Browser, Page
 from suite.protocol import Role
 from tests.support.api import Api
 from tests.support.chat_client import open_socket
+from tests.support.phone_layout import PHONE_CONTEXT
 from tests.support.screen_content import SCREEN_H, SCREEN_W
 from tests.support.screen_socket import screen_hello
 from tests.support.ui_pages import DESKTOP
@@ -180,15 +181,16 @@ def open_viewer(
     device_scale_factor: float = 1,
     query: str = "",
     locale: str = "en-US",
+    phone: bool = False,
 ) -> Page:
     """The viewer page in its own context, with the customer's session in sessionStorage.
 
     The relay page puts the session there and window.open copies it; here an init script
-    does the same before the viewer's modules run.
+    does the same before the viewer's modules run. ``phone``: a 390x844 touch phone instead
+    of ``viewport`` (tests/support/phone_layout.py).
     """
-    context = browser.new_context(
-        viewport=viewport, device_scale_factor=device_scale_factor, locale=locale
-    )
+    size: dict[str, Any] = {**PHONE_CONTEXT} if phone else {"viewport": viewport}
+    context = browser.new_context(device_scale_factor=device_scale_factor, locale=locale, **size)
     stored = json.dumps(
         {
             "session_id": session.session_id,

@@ -24,6 +24,7 @@ import { attachViewerFiles } from "./viewer_files.js";
 import { ViewerEnd } from "./viewer_end.js";
 import { RemoteInput } from "./remote_input.js";
 import { ViewerDrawing } from "./viewer_drawing.js";
+import { MoreMenu } from "./more_menu.js"; // a phone's bar: the less used tools behind "More"
 import { CONTROL_STRINGS } from "../common/strings/control_strings.js";
 import { DRAWING_STRINGS } from "../common/strings/drawing_strings.js";
 import { FAVOURITE_STRINGS } from "../common/strings/favourite_strings.js";
@@ -124,6 +125,7 @@ class ViewerApp {
     byId("fit-button").addEventListener("click", () => this.setMode("fit"));
     byId("actual-button").addEventListener("click", () => this.setMode("actual"));
     this._wireFullscreen();
+    this.more = new MoreMenu({ root: byId("more"), button: byId("more-button") });
     new ResizeObserver(() => this.layout()).observe(this.viewport);
     this._watchPixelRatio();
     this.setMode(this.mode);
@@ -151,7 +153,7 @@ class ViewerApp {
     this.files ??= attachViewerFiles({
       i18n,
       session,
-      toolbar: byId("language-select").closest("header"),
+      toolbar: byId("more-menu"), // in the bar, or behind "More" on a phone
       before: byId("language-select").closest("label"),
     });
     this.files.listen(socket);
@@ -206,7 +208,7 @@ class ViewerApp {
       chatView: null,
       host: byId("main"),
       layout: byId("main"),
-      buttonBefore: byId("end-button"),
+      buttonBefore: byId("language-select").closest("label"), // with the tools behind "More"
       promptAnchor: byId("viewport"), // the question shows over the screen, at its top
       autoShow: false,
       request: (method, path, options) =>
@@ -509,6 +511,7 @@ class ViewerApp {
       button.dataset.i18nTitle = key;
       button.setAttribute("aria-label", i18n.t(key));
       button.title = i18n.t(key);
+      i18n.bind(byId("fullscreen-label"), key); // its words in a phone's "More" menu
     });
   }
 
