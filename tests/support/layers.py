@@ -110,6 +110,7 @@ CONTRACT = Layer(
         "suite.protocol.screen",
         "suite.protocol.session_reservation",
         "suite.protocol.sharing",
+        "suite.protocol.wrong_node",
         "suite.screen.frames",
         "suite.screen.video_frame",
         "suite.strokes",
