@@ -224,6 +224,7 @@ STORAGE = Layer(
         "relay_server.store.interface",
         "relay_server.store.journal",
         "relay_server.store.postgres",
+        "relay_server.store.readiness",
         "relay_server.store.shared_files",
         "relay_server.store.store",
         "relay_server.viewer.builds",
