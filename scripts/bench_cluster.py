@@ -20,6 +20,7 @@ each of its sessions chats again. The table goes to stdout.
     .venv/bin/python scripts/bench_cluster.py                 # 1,000 sessions
     .venv/bin/python scripts/bench_cluster.py --sessions 100  # quick
     .venv/bin/python scripts/bench_cluster.py --relays --sessions 100 --seconds 20
+    .venv/bin/python scripts/bench_cluster.py --relays --no-one-node --clients 0.1 lease
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ def main() -> int:
     parser.add_argument("--relays", action="store_true", help="chat and failover on real relays")
     parser.add_argument("--seconds", type=float, default=20.0, help="--relays: chat this long")
     parser.add_argument("--rate", type=float, default=1.0, help="--relays: messages/s per side")
+    parser.add_argument(
+        "--clients", nargs="+", default=["lease"], metavar="KIND",
+        help="--relays: a three-node run for each: 'lease' (retry as the product: backoff, "
+             "and wrong_node's lease hint) or a number (retry every that many seconds)",
+    )  # fmt: skip
+    parser.add_argument("--no-one-node", action="store_true",
+                        help="--relays: skip the one-node baseline")  # fmt: skip
     args = parser.parse_args()
     problem = redis_missing()
     if problem:
@@ -169,13 +177,19 @@ def relays(args: argparse.Namespace) -> int:
     from scripts.relay_bench.cluster_mode import run_relays
 
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as work:
-        results = run_relays(Path(work), args.sessions, args.seconds, args.rate)
+        clients = [None if kind == "lease" else float(kind) for kind in args.clients]
+        results = run_relays(Path(work), args.sessions, args.seconds, args.rate, clients,
+                             one=not args.no_one_node)  # fmt: skip
     keys = ["run", "sessions", "unconnected", "nodes", "sent", "delivered", "p50_ms", "p99_ms",
             "cpu_ms_per_message", "killed_sessions", "resume_p50_s", "resume_max_s"]  # fmt: skip
     print("| " + " | ".join(keys) + " |\n|" + " --- |" * len(keys))
     for result in results:
         cells = [result.get(key, "–") for key in keys]
         print("| " + " | ".join(f"{c:.2f}" if isinstance(c, float) else str(c) for c in cells))
+    for result in results:
+        if "timeline" in result:
+            print(f"\n{result['run']}: after the kill (s): " + ", ".join(
+                f"{key} {value}" for key, value in result["timeline"].items()))  # fmt: skip
     return 0
 
 

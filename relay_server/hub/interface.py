@@ -73,6 +73,12 @@ class Hub(Protocol):
         """The session's owner while that node's lease lives; else None."""
         ...
 
+    def owner_lease(self, session_id: str) -> tuple[str | None, int]:
+        """The session's live owner (as :meth:`owner`) and the milliseconds its node's lease
+        has left (0 when there is no live owner), read together (one round trip): a node
+        that refuses ``wrong_node`` tells the client when the owner's sessions come free."""
+        ...
+
     def live_nodes(self) -> set[str]:
         """The nodes whose lease lives (this one's included once it has one)."""
         ...

@@ -86,6 +86,14 @@ class LocalHub:
         with self.state.lock:
             return self._live_owner(session_id)
 
+    def owner_lease(self, session_id: str) -> tuple[str | None, int]:
+        with self.state.lock:
+            owner = self._live_owner(session_id)
+            if owner is None:
+                return None, 0
+            until = self.state.values[f"node:{owner}"][1]
+            return owner, max(0, round((until - self.state.clock()) * 1000))
+
     def live_nodes(self) -> set[str]:
         with self.state.lock:
             names = [key[len("node:") :] for key in self.state.values if key.startswith("node:")]

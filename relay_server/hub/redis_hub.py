@@ -69,11 +69,15 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
 if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) end
 return ARGV[1]
 """
-# KEYS[1] the session's owner key; ARGV[1] the prefix of nodes' leases: the live owner or nil.
+# KEYS[1] the session's owner key; ARGV[1] the prefix of nodes' leases: {the live owner, the
+# ms its node's lease has left}, or {false, 0} (read together: the wrong_node answer's hint).
 _OWNER = """
 local owner = redis.call('GET', KEYS[1])
-if owner and redis.call('EXISTS', ARGV[1] .. owner) == 1 then return owner end
-return false
+if owner then
+  local left = redis.call('PTTL', ARGV[1] .. owner)
+  if left > 0 then return {owner, left} end
+end
+return {false, 0}
 """
 # KEYS[1] this node's lease, KEYS[2] the nodes' set; ARGV[1] this node, ARGV[2] the lease in
 # ms: renew the lease, and its end (the server's clock) in the set that live_nodes reads; a
@@ -149,8 +153,13 @@ class RedisHub:
                    args=[self.node_id, _ms(ttl_s)])  # fmt: skip
 
     def owner(self, session_id: str) -> str | None:
-        owner = self._call(self._owner, keys=[f"{PREFIX}owner:{session_id}"], args=[NODE_LEASE])
-        return owner or None
+        return self.owner_lease(session_id)[0]
+
+    def owner_lease(self, session_id: str) -> tuple[str | None, int]:
+        owner, left = self._call(
+            self._owner, keys=[f"{PREFIX}owner:{session_id}"], args=[NODE_LEASE]
+        )
+        return (owner or None), (int(left) if owner else 0)
 
     def live_nodes(self) -> set[str]:
         return set(self._call(self._live, keys=[NODES]))

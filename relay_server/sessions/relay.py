@@ -412,7 +412,6 @@ class Relay(Takeover):
         self.accounts.sweep_throttles(now)
         if self.whiteboards.flush():  # debounced: a second's changes at a time (CH3)
             self.wait_durable()
-        self._unless_hub_fails(self.hub.heartbeat, SESSION_LEASE_S)
 
     def _agent_of(self, session_id: str) -> str | None:
         session = self.directory.sessions.get(session_id)

@@ -27,13 +27,18 @@ from relay_server.sessions.supports import SupportSession
 from relay_server.store import Document
 from relay_server.whiteboard.boards import Whiteboards
 from suite.protocol import CloseCode
+from suite.protocol.wrong_node import LEASE_LEFT_FIELD, WRONG_NODE
 
 logger = logging.getLogger(__name__)
 
 LIVE_SESSIONS = "live_sessions"
-# The node's lease in the hub (it owns its sessions while it lives): renewed every tick
-# (1 s), so a killed node's sessions come free this long after its last renewal.
-SESSION_LEASE_S = 3.0
+# The node's lease in the hub (it owns its sessions while it lives), renewed every
+# LEASE_RENEW_S by a greenlet of its own (web/server.py): a killed node's sessions come free
+# 2.0-2.5 s after the kill. A node is taken over only once it missed renewals for
+# SESSION_LEASE_S - LEASE_RENEW_S = 2 s (as with the former 3 s lease renewed each 1 s
+# tick); one that stalled longer is fenced (docs/architecture.md, *When the owner dies*).
+SESSION_LEASE_S = 2.5
+LEASE_RENEW_S = 0.5
 
 
 class Takeover(Admission):
@@ -92,15 +97,16 @@ class Takeover(Admission):
         if session_id in self.directory.sessions or self.hub.kind == "local":
             return False
         # The hub first: a client retrying while the owner lives costs no database read.
-        owner = self.hub.owner(session_id)
+        # The answer says when the owner's lease ends: a dead owner's clients come back then.
+        owner, lease_left_ms = self.hub.owner_lease(session_id)
         if owner is not None and owner != self.hub.node_id:
-            raise _wrong_node(session_id, owner)
+            raise _wrong_node(session_id, owner, lease_left_ms)
         doc = self.store.lookup(LIVE_SESSIONS, "id", session_id, fresh=True)
         if doc is None or session_id in self.directory.sessions:  # (a greenlet took it)
             return False
         owner = self.hub.take_session(session_id, SESSION_LEASE_S)
-        if owner != self.hub.node_id:
-            raise _wrong_node(session_id, owner)
+        if owner != self.hub.node_id:  # another node took it meanwhile: it is live
+            raise _wrong_node(session_id, owner, None)
         # Fencing: from here on the old owner's commits skip the session's rows (a node that
         # stalled past its lease and wakes); what it committed before is read after this.
         self.store.fence(session_id)
@@ -161,15 +167,26 @@ class Takeover(Admission):
             logger.warning("session %s was taken over by another node; dropped here",
                            session_id, extra={"session_id": session_id})  # fmt: skip
 
+    def renew_lease(self) -> None:
+        """Renew this node's lease in the hub (every :data:`LEASE_RENEW_S`; one round trip
+        whatever its number of sessions). A hub that fails is logged: the lease may lapse and
+        another node take the sessions over, which fencing keeps safe."""
+        self._unless_hub_fails(self.hub.heartbeat, SESSION_LEASE_S)
+
     def hand_over_all(self) -> None:
         """A draining node (SIGTERM) drops its lease: another node takes its sessions over
         at once instead of after :data:`SESSION_LEASE_S`."""
         self._unless_hub_fails(self.hub.leave)
 
 
-def _wrong_node(session_id: str, owner: str) -> Refused:
+def _wrong_node(session_id: str, owner: str, lease_left_ms: int | None) -> Refused:
+    """``409 wrong_node``; ``lease_left_ms`` (when known): the owner's lease's remaining ms,
+    when a client should try again (suite/protocol/wrong_node.py)."""
+    details: dict = {"session_id": session_id, "node": owner}
+    if lease_left_ms is not None:
+        details[LEASE_LEFT_FIELD] = lease_left_ms
     return Refused(
-        "wrong_node",
+        WRONG_NODE,
         "this session is served by another relay node; retry through the balancer",
-        details={"session_id": session_id, "node": owner},
+        details=details,
     )

@@ -40,6 +40,7 @@ from psycopg_pool import ConnectionPool
 
 from relay_server.store import fencing
 from relay_server.store.interface import Document, StoreError
+from relay_server.store.readiness import ReadinessProbe
 from relay_server.store.shared_files import SharedFiles
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ MIGRATION_LOCK_KEY = 0x4D49475241  # "MIGRA": one schema migration at a time
 POOL_MAX = 4
 CONNECT_TIMEOUT_S = 10.0
 ID_BLOCK = 64  # ids of a shared table reserved per round trip
-READY_TIMEOUT_S = 2.0
 
 # A commit writes each kind of change with ONE statement over arrays (``unnest``), not one
 # statement per row (``executemany``): psycopg's per-row work (binding, the pipeline's
@@ -175,6 +175,7 @@ class PostgresStore:
         self.pool = ConnectionPool(
             url, min_size=1, max_size=POOL_MAX, kwargs=kwargs, open=True, name="relay-store"
         )
+        self._readiness = ReadinessProbe(url, kwargs)
         self.shared_files: SharedFiles | None = SharedFiles(self.pool)
         self._tables: dict[str, dict[int, dict[str, Any]]] = {}
         self._next_ids: dict[str, int] = {}
@@ -549,18 +550,17 @@ class PostgresStore:
         """Nothing to compact: PostgreSQL keeps its own write-ahead log."""
 
     def check(self) -> str | None:
-        try:
-            with self.pool.connection(timeout=READY_TIMEOUT_S) as conn:
-                conn.execute("SELECT 1")
-        except Exception as error:
-            return f"database: {_reason(error)}"
-        return None
+        """On a connection of its own: a pool busy with a takeover is not a down database
+        (store/readiness.py)."""
+        problem = self._readiness.check()
+        return None if problem is None else f"database: {problem}"
 
     def close(self) -> None:
         """Commit what is pending and close the pool."""
         try:
             self.sync()
         finally:
+            self._readiness.close()
             self.pool.close()
 
 

@@ -52,6 +52,7 @@ from relay_server.web.ws_endpoint import serve_websocket
 from relay_server.whiteboard.routes import install_whiteboard_routes
 from suite.http_json import RELAY_CONNECT_SRC, add_security_headers
 from suite.protocol import PROTOCOL_VERSION, CloseCode
+from suite.protocol.wrong_node import lease_hint_of_error, wrong_node_close_reason
 from suite.resources import ui_dir
 from suite.version import VERSION
 
@@ -408,7 +409,7 @@ def build_app(
                     logger.warning("%s", error)
                 ws = bottle.request.environ.get("wsgi.websocket")
                 if ws is not None:  # upgraded already: the close says why, the client retries
-                    ws.close(int(CloseCode.GOING_AWAY), f"{refused.code}: {refused.message}")
+                    ws.close(int(CloseCode.GOING_AWAY), _close_reason(refused))
                     return ""
                 return bottle.HTTPResponse(
                     json.dumps(refused.body()),
@@ -492,6 +493,15 @@ def build_app(
         )
 
     return app
+
+
+def _close_reason(refused: Refused) -> str:
+    """A refused websocket's close reason: ``code: message``, and for ``wrong_node`` with
+    the owner's lease's remaining ms first (suite/protocol/wrong_node.py)."""
+    hint = lease_hint_of_error(refused.body()["error"])
+    if hint is not None:
+        return wrong_node_close_reason(hint, refused.message)
+    return f"{refused.code}: {refused.message}"
 
 
 def _no_photo() -> bottle.HTTPResponse:

@@ -40,6 +40,7 @@ from relay_server.reservations.model import Invitee, Reservation, ReservationCha
 from relay_server.reservations.reminder_loop import ReminderLoop, reminder_slot
 from relay_server.reservations.service import MATERIALS_QUIET_S, Reservations
 from relay_server.sessions.relay import Relay, RelayOptions
+from relay_server.sessions.takeover import LEASE_RENEW_S
 from relay_server.store import Store, TinyDBStore
 from relay_server.store.committer import GroupCommitter
 from relay_server.viewer.builds import ViewerBuilds
@@ -291,10 +292,12 @@ def run(
             config.ready_file, json.dumps({"url": url, "port": port, "pid": os.getpid()}).encode()
         )
     ticker = gevent.spawn(_tick_forever, relay)
+    renewer = gevent.spawn(_renew_lease_forever, relay)
     stop.wait()
 
     logger.info("relay stopping")
     ticker.kill()
+    renewer.kill()
     collector.kill()
     reminder_loop.stop()
     cleanup.kill()
@@ -387,6 +390,14 @@ def _clean_outbox_forever(outbox: Outbox, options: Options, wait_durable) -> Non
         except Exception:
             logger.exception("outbox cleanup failed")
         gevent.sleep(OUTBOX_CLEANUP_S)
+
+
+def _renew_lease_forever(relay: Relay) -> None:
+    """The node's lease in the hub, apart from the tick: a slow tick (a flush waiting for
+    the database) does not delay it (sessions/takeover.py, ``SESSION_LEASE_S``)."""
+    while True:
+        relay.renew_lease()
+        gevent.sleep(LEASE_RENEW_S)
 
 
 def _tick_forever(relay: Relay) -> None:

@@ -14,53 +14,21 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import ssl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
-
-from suite.protocol import Channel, MessageType, Role, encode
+from scripts.relay_bench.cluster_clients import WAIT_S, Session, Side, Target, connect_side
+from scripts.relay_bench.failover import resume_after_kill
+from suite.protocol import MessageType, Role, encode
 from tests.support.api import Api
-from tests.support.chat_client import hello_frame
 from tests.support.cluster import running_cluster
-from tests.support.haproxy import SERVER_NAMES
 from tests.support.postgres import PostgresServer, running_postgres
 from tests.support.relay import ALICE, DEFAULT_AGENTS, RelayProcess, add_agent
 
-WAIT_S = 60.0
 CONNECTING = 16  # sessions whose sockets open at once
-
-
-@dataclass
-class Target:
-    """Where the clients go: a URL (the balancer or one node) and the nodes behind it."""
-
-    url: str
-    ws_url: str
-    context: ssl.SSLContext | None
-    nodes: list[RelayProcess]
-
-
-@dataclass
-class Side:
-    role: Role
-    token: str
-    ws: ClientConnection | None = None
-    node: str = ""
-    last_id: int = 0
-    seen: set[int] = field(default_factory=set)
-
-
-@dataclass
-class Session:
-    session_id: str
-    agent: Side
-    customer: Side
 
 
 def cpu_s(node: RelayProcess) -> float:
@@ -93,7 +61,8 @@ def one_node(work: Path, postgres: PostgresServer) -> Iterator[Target]:
 @contextmanager
 def three_nodes(work: Path, postgres: PostgresServer) -> Iterator[Target]:
     with running_cluster(work, postgres) as cluster:
-        yield Target(cluster.proxy.url, cluster.proxy.ws_url, cluster.context, cluster.nodes)
+        yield Target(cluster.proxy.url, cluster.proxy.ws_url, cluster.context, cluster.nodes,
+                     cluster)  # fmt: skip
 
 
 def open_sessions(target: Target, count: int) -> list[Session]:
@@ -121,35 +90,6 @@ def open_sessions(target: Target, count: int) -> list[Session]:
             )
         )
     return sessions
-
-
-async def connect_side(target: Target, session: Session, side: Side, deadline: float) -> None:
-    """Open ``side``'s socket through ``target`` until a node welcomes it."""
-    while time.monotonic() < deadline:
-        try:
-            ws = await connect(
-                f"{target.ws_url}?session={session.session_id}", ssl=target.context,
-                open_timeout=WAIT_S, max_size=2**22,
-            )  # fmt: skip
-        except (OSError, TimeoutError, Exception):  # refused, or the balancer had no node
-            await asyncio.sleep(0.1)
-            continue
-        try:
-            await ws.send(hello_frame(side.role, session.session_id, side.token, Channel.CHAT,
-                                      side.last_id))  # fmt: skip
-            answer = json.loads(await asyncio.wait_for(ws.recv(), WAIT_S))
-        except Exception:
-            await ws.close()
-            await asyncio.sleep(0.1)  # wrong_node while the dead owner's lease lives
-            continue
-        if answer.get("type") == MessageType.WELCOME:
-            side.ws = ws
-            side.node = ws.response.headers.get("X-Relay-Node", "") if ws.response else ""
-            for message in answer["missed"]:
-                side.last_id = max(side.last_id, message["id"])
-            return
-        await ws.close()
-    raise TimeoutError(f"no node welcomed session {session.session_id}")
 
 
 async def chat(sessions: list[Session], seconds: float, rate: float) -> tuple[int, list[float]]:
@@ -188,32 +128,9 @@ async def chat(sessions: list[Session], seconds: float, rate: float) -> tuple[in
     return len(sent), delays
 
 
-async def resume_after_kill(target: Target, sessions: list[Session]) -> tuple[int, list[float]]:
-    """Kill the node that owns the first session; returns (its sessions, resume times)."""
-    victim = sessions[0].agent.node
-    theirs = [s for s in sessions if s.agent.node == victim]
-    killed_at = time.monotonic()
-    target.nodes[SERVER_NAMES.index(victim)].kill()
-
-    async def resume(session: Session) -> float:
-        deadline = time.monotonic() + WAIT_S
-        for side in (session.agent, session.customer):
-            if side.ws is not None:
-                await side.ws.close()
-            await connect_side(target, session, side, deadline)
-        assert session.agent.ws is not None and session.customer.ws is not None
-        client_id = f"{session.session_id}:after"
-        await session.agent.ws.send(encode(MessageType.SEND_CHAT, text="after",
-                                           client_id=client_id))  # fmt: skip
-        while True:
-            frame = json.loads(await asyncio.wait_for(session.customer.ws.recv(), WAIT_S))
-            if frame.get("client_id") == client_id:
-                return time.monotonic() - killed_at
-
-    return len(theirs), list(await asyncio.gather(*(resume(s) for s in theirs)))
-
-
-async def run_target(target: Target, count: int, seconds: float, rate: float) -> dict[str, Any]:
+async def run_target(
+    target: Target, count: int, seconds: float, rate: float, retry_every: float | None = None
+) -> dict[str, Any]:
     sessions = open_sessions(target, count)
     # Each side has WAIT_S of its own (one deadline for them all failed every run of 1,000
     # sessions: 2,000 sockets one after another on a loaded machine), CONNECTING at a time.
@@ -225,7 +142,8 @@ async def run_target(target: Target, count: int, seconds: float, rate: float) ->
         async with gate:
             try:
                 for side in (session.agent, session.customer):
-                    await connect_side(target, session, side, time.monotonic() + WAIT_S)
+                    await connect_side(target, session, side, time.monotonic() + WAIT_S,
+                                       retry_every)  # fmt: skip
             except TimeoutError:
                 for side in (session.agent, session.customer):
                     if side.ws is not None:
@@ -250,9 +168,9 @@ async def run_target(target: Target, count: int, seconds: float, rate: float) ->
         "cpu_ms_per_message": cpu * 1000 / max(1, len(delays)),
     }
     if len(target.nodes) > 1:
-        killed, resumes = await resume_after_kill(target, sessions)
+        killed, resumes, timeline = await resume_after_kill(target, sessions, retry_every)
         result.update(killed_sessions=killed, resume_p50_s=percentile(resumes, 0.5),
-                      resume_max_s=max(resumes))  # fmt: skip
+                      resume_max_s=max(resumes, default=0.0), timeline=timeline)  # fmt: skip
     for session in sessions:
         for side in (session.agent, session.customer):
             if side.ws is not None:
@@ -260,14 +178,22 @@ async def run_target(target: Target, count: int, seconds: float, rate: float) ->
     return result
 
 
-def run_relays(work: Path, count: int, seconds: float, rate: float) -> list[dict[str, Any]]:
-    """The baseline on one node, then three nodes with a failover; one result each."""
+def run_relays(
+    work: Path, count: int, seconds: float, rate: float,
+    clients: list[float | None], one: bool = True,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The baseline on one node (unless ``one`` is False), then three nodes with a failover
+    for each kind of client (``clients``: None retries as the product does, a number every
+    that many seconds); one result each."""
     results = []
     with running_postgres() as postgres:
-        with one_node(work / "one-node", postgres) as target:
-            results.append({"run": "1 node, PostgreSQL, direct",
-                            **asyncio.run(run_target(target, count, seconds, rate))})  # fmt: skip
-        with three_nodes(work / "three-nodes", postgres) as target:
-            results.append({"run": "3 nodes, one PostgreSQL + Redis, HAProxy TLS",
-                            **asyncio.run(run_target(target, count, seconds, rate))})  # fmt: skip
+        if one:
+            with one_node(work / "one-node", postgres) as target:
+                result = asyncio.run(run_target(target, count, seconds, rate))
+                results.append({"run": "1 node, PostgreSQL, direct", **result})
+        for n, retry_every in enumerate(clients):
+            retry = "lease hint" if retry_every is None else f"every {retry_every} s"
+            with three_nodes(work / f"three-nodes-{n}", postgres) as target:
+                result = asyncio.run(run_target(target, count, seconds, rate, retry_every))
+                results.append({"run": f"3 nodes + Redis, HAProxy TLS; retry: {retry}", **result})
     return results

@@ -10,6 +10,7 @@ kills another (each picks its victim among the nodes still up).
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +23,7 @@ from relay_server.sessions.relay import SESSION_LEASE_S
 from suite.agent.app.relay_client import RelayClient
 from suite.net.policy import NetworkPolicy
 from suite.protocol import Channel, CloseCode, MessageType, Role, encode
+from suite.protocol.wrong_node import lease_hint_of_reason, wrong_node_delay_s
 from tests.support.chat_client import hello_frame
 from tests.support.cluster import Cluster, running_cluster
 from tests.support.haproxy import SERVER_NAMES, haproxy_missing
@@ -59,10 +61,12 @@ class Participant:
         self.duplicates: list[int] = []
         self.nodes_seen: list[str] = []
         self.ws: ClientConnection | None = None
+        self.lease_hints: list[int] = []  # wrong_node closes' lease_left_ms
 
     def connect(self, deadline_s: float = WAIT_S) -> dict[str, Any]:
         """Open a socket and say hello until welcomed; returns the ``welcome``."""
         deadline = time.monotonic() + deadline_s
+        wrong_nodes = 0
         while True:
             assert time.monotonic() < deadline, "no node welcomed the session in time"
             try:
@@ -79,9 +83,16 @@ class Participant:
                     hello_frame(self.role, self.session_id, self.token, Channel.CHAT, last_seen)
                 )
                 answer = json.loads(ws.recv(timeout=WAIT_S))
-            except (ConnectionClosed, TimeoutError):
+            except (ConnectionClosed, TimeoutError) as error:
                 ws.close()
-                time.sleep(0.1)  # wrong_node while the dead owner's lease lives: again
+                # wrong_node while the dead owner's lease lives: again when it ends, as the
+                # product's clients do (suite/protocol/wrong_node.py)
+                rcvd = error.rcvd if isinstance(error, ConnectionClosed) else None
+                hint = lease_hint_of_reason(rcvd.reason if rcvd else None)
+                if hint is not None:
+                    self.lease_hints.append(hint)
+                time.sleep(wrong_node_delay_s(hint, wrong_nodes, 0.1, random.random()))
+                wrong_nodes += hint is not None
                 continue
             assert answer["type"] == MessageType.WELCOME, answer
             assert ws.response is not None
@@ -167,6 +178,8 @@ def test_a_session_lives_on_its_node_and_the_others_send_its_clients_there(clust
     assert status == 409, body
     assert body["error"]["code"] == "wrong_node"
     assert body["error"]["session_id"] == session_id
+    # When node 1's lease ends (it renews it every second while it lives).
+    assert 0 < body["error"]["lease_left_ms"] <= SESSION_LEASE_S * 1000, body
     body = join_through_balancer(cluster, session_id, support["code"])
     agent = Participant(cluster, Role.AGENT, session_id, token)
     customer = Participant(cluster, Role.CUSTOMER, session_id, body["customer_token"])
@@ -205,10 +218,11 @@ def test_the_agent_apps_client_follows_wrong_node_through_the_balancer(cluster: 
     assert client.wrong_node_followed >= 1
 
 
-def _resume_after(cluster: Cluster, stop: str) -> float:
+def _resume_after(cluster: Cluster, stop: str) -> tuple[float, list[int]]:
     """A session on a live node, chat acknowledged both ways, then its node stopped
     (``kill`` or ``stop``); both sides reconnect through the balancer and chat again.
-    Returns the seconds from the stop to the first message delivered after it."""
+    Returns the seconds from the stop to the first message delivered after it, and the
+    lease hints of the wrong_node closes the sides met meanwhile."""
     live = [i for i, node in enumerate(cluster.nodes) if node.running]
     owner = live[0]
     token, support, customer_token = start_session(cluster, owner)
@@ -238,7 +252,7 @@ def _resume_after(cluster: Cluster, stop: str) -> float:
             assert texts == [f"before {n}" for n in range(20)] + ["after"], texts
             assert participant.duplicates == []
         assert set(acknowledged) <= set(customer.messages)
-        return resumed_s
+        return resumed_s, agent.lease_hints + customer.lease_hints
     finally:
         agent.close()
         customer.close()
@@ -247,7 +261,7 @@ def _resume_after(cluster: Cluster, stop: str) -> float:
 def test_a_draining_node_hands_its_session_over_at_once(cluster: Cluster) -> None:
     """SIGTERM on the owner: its lease goes after its last commit, the clients reconnect to
     another node, which takes the session over without waiting for the lease to expire."""
-    resumed_s = _resume_after(cluster, "stop")
+    resumed_s, _ = _resume_after(cluster, "stop")
     print(f"drain: chat resumed {resumed_s:.2f} s after SIGTERM")
     assert resumed_s < SESSION_LEASE_S + 2.0
 
@@ -256,6 +270,10 @@ def test_a_killed_nodes_session_resumes_on_another_node(cluster: Cluster) -> Non
     """SIGKILL on the owner mid-session: after its lease expires another node takes the
     session over from PostgreSQL, and chat resumes within the goal with nothing lost or
     doubled."""
-    resumed_s = _resume_after(cluster, "kill")
-    print(f"failover: chat resumed {resumed_s:.2f} s after SIGKILL")
+    resumed_s, hints = _resume_after(cluster, "kill")
+    print(f"failover: chat resumed {resumed_s:.2f} s after SIGKILL; lease hints {hints}")
     assert resumed_s <= RESUME_GOAL_S
+    # The survivors' wrong_node closes said when the dead node's lease would end: the
+    # clients came back then (a few tries), not every 100 ms (about 25 tries).
+    assert hints and all(0 <= hint <= SESSION_LEASE_S * 1000 for hint in hints), hints
+    assert len(hints) <= 6, hints

@@ -99,6 +99,25 @@ def test_a_dead_owners_lease_expires_and_another_node_takes_the_session(nodes):
     assert owner.owner("sess-1") == other.node_id  # the old owner sees who has it now
 
 
+def test_the_owner_read_says_how_long_the_owners_lease_has_left(nodes):
+    """owner_lease: the live owner with its lease's remaining ms (what wrong_node tells the
+    client); a renewal gives the full lease again; a lapsed or absent owner is (None, 0)."""
+    owner, other, _ = nodes
+    assert other.owner_lease("sess-9") == (None, 0)
+    assert owner.take_session("sess-9", 2.0) == owner.node_id
+    owner.heartbeat(2.0)
+    name, left = other.owner_lease("sess-9")
+    assert name == owner.node_id and 1500 < left <= 2000, left
+    time.sleep(0.3)
+    _, later = other.owner_lease("sess-9")
+    assert later <= left - 250, (left, later)
+    owner.heartbeat(2.0)  # a live owner renews: the hint grows again
+    assert other.owner_lease("sess-9")[1] > later + 200
+    owner.heartbeat(LEASE_S)
+    wait_for(lambda: other.owner_lease("sess-9") == (None, 0))
+    assert other.owner("sess-9") is None
+
+
 def test_a_draining_node_hands_its_session_over_at_once(nodes):
     """hand_over frees one session now, leave all of a node's: the next node takes them
     without waiting for the lease to expire."""

@@ -297,3 +297,23 @@ def test_a_node_whose_claim_another_took_writes_none_of_those_rows(open_store):
     one.remove("outbox", taken)
     one.sync()
     assert open_store().get("outbox", taken) is None
+
+
+def test_ready_while_a_takeover_holds_every_connection_of_the_pool(postgres, tmp_path):
+    """A node taking hundreds of sessions over can hold every connection of its pool; the
+    readiness check asks the database on a connection of its own, so the balancer does not
+    mark a busy node down (store/readiness.py)."""
+    from relay_server.store.postgres import POOL_MAX, PostgresStore
+
+    store = PostgresStore(
+        postgres.url(postgres.create_database("busy")), tmp_path / "files", postgres.password
+    )
+    held = [store.pool.getconn(timeout=10) for _ in range(POOL_MAX)]
+    try:
+        started = time.monotonic()
+        assert store.check() is None
+        assert time.monotonic() - started < 1.5
+    finally:
+        for conn in held:
+            store.pool.putconn(conn)
+        store.close()

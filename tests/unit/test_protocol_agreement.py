@@ -25,6 +25,7 @@ from suite.protocol import calls as protocol_calls
 from suite.protocol import control as protocol_control
 from suite.protocol import screen as protocol_screen
 from suite.protocol import sharing as protocol_sharing
+from suite.protocol import wrong_node as protocol_wrong_node
 from suite.protocol.session_reservation import FIELD_NAMES as RESERVATION_FIELDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -245,6 +246,7 @@ PYTHON_LIMITS = {
         protocol_control,
         protocol_screen,
         protocol_sharing,
+        protocol_wrong_node,
         strokes,
     )
     for name in dir(module)

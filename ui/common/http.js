@@ -2,6 +2,8 @@
 // the relay's error code, "relay_unreachable" when the relay cannot be reached, or
 // "server_error" when it answers with something that is not our JSON error.
 
+import { leaseHintOfError, wrongNodeDelayMs } from "./protocol.js";
+
 /** A failed API call; `code` keys the message shown to people (see i18n "error.<code>"). */
 export class ApiError extends Error {
   /**
@@ -16,8 +18,9 @@ export class ApiError extends Error {
    *   (A7: "dns", "proxy_auth", "untrusted", ...; suite/net/policy.py CAUSES)
    * @param {string|null} [details.networkReason] its low-level reason ("self-signed certificate")
    * @param {string|null} [details.sessionId] wrong_node: the session whose node to ask
+   * @param {number|null} [details.leaseLeftMs] wrong_node: ms the owner's lease has left
    */
-  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null, url = null, networkCause = null, networkReason = null, sessionId = null } = {}) {
+  constructor(code, message, { status = 0, retryAfterS = null, triesLeft = null, url = null, networkCause = null, networkReason = null, sessionId = null, leaseLeftMs = null } = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
@@ -28,6 +31,7 @@ export class ApiError extends Error {
     this.networkCause = networkCause;
     this.networkReason = networkReason;
     this.sessionId = sessionId;
+    this.leaseLeftMs = leaseLeftMs;
   }
 }
 
@@ -65,7 +69,11 @@ export async function requestJson(method, path, options = {}) {
         throw error;
       }
       path = withSessionHint(path, error.sessionId);
-      await new Promise((resolve) => setTimeout(resolve, WRONG_NODE_PAUSE_MS * tries));
+      // From the second answer on, when the owner's lease ends (a dead owner's sessions come
+      // free then; a live one answers with its renewed lease): protocol.js wrongNodeDelayMs.
+      const pauseMs = wrongNodeDelayMs(error.leaseLeftMs, tries - 1, WRONG_NODE_PAUSE_MS * tries,
+                                       Math.random());
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
 }
@@ -128,6 +136,7 @@ async function requestOnce(method, path, { body, blob, token, headers = {}, asBl
       networkCause: typeof error.cause === "string" ? error.cause : null,
       networkReason: typeof error.reason === "string" ? error.reason : null,
       sessionId: typeof error.session_id === "string" ? error.session_id : null,
+      leaseLeftMs: leaseHintOfError(error),
     });
   }
   if (response.status === 502 || response.status === 503 || response.status === 504) {

@@ -226,6 +226,48 @@ export function decode(text) {
   return message;
 }
 
+// wrong_node's lease hint (suite/protocol/wrong_node.py, docs/protocol.md "The session's
+// owner"): the ms the owner's lease has left, in a 409 body's error object and in a refused
+// websocket's close reason ("wrong_node: lease_left_ms=2140; ..."). A client tries again
+// then (plus up to RETRY_JITTER_MS), from the second wrong_node of a round of tries on.
+export const WRONG_NODE_LEASE_FIELD = "lease_left_ms";
+export const MAX_LEASE_HINT_MS = 60000; // longer than any lease: a larger number is no hint
+export const RETRY_JITTER_MS = 200;
+const REASON_HINT = /^wrong_node: lease_left_ms=(\d{1,6});/;
+
+function checkedHint(value) {
+  return Number.isInteger(value) && value >= 0 && value <= MAX_LEASE_HINT_MS ? value : null;
+}
+
+/** The ms a wrong_node close reason says the owner's lease has left, or null. */
+export function leaseHintOfReason(reason) {
+  const match = typeof reason === "string" ? REASON_HINT.exec(reason) : null;
+  return match ? checkedHint(Number.parseInt(match[1], 10)) : null;
+}
+
+/** The same from a 409 answer's error object ({code: "wrong_node", lease_left_ms, ...}). */
+export function leaseHintOfError(error) {
+  if (!error || typeof error !== "object" || error.code !== "wrong_node") {
+    return null;
+  }
+  return checkedHint(error[WRONG_NODE_LEASE_FIELD]);
+}
+
+/**
+ * How long to wait (ms) before trying again after a wrong_node answer.
+ * @param {number|null} leaseLeftMs the answer's hint (null: absent or malformed)
+ * @param {number} answersBefore wrong_node answers already seen in this round of tries
+ * @param {number} backoffMs what the client would wait without a hint (its own schedule)
+ * @param {number} spread a random number in [0, 1): the jitter's share
+ */
+export function wrongNodeDelayMs(leaseLeftMs, answersBefore, backoffMs, spread) {
+  if (leaseLeftMs === null) {
+    return backoffMs;
+  }
+  const atLeaseEnd = leaseLeftMs + spread * RETRY_JITTER_MS;
+  return answersBefore === 0 ? Math.min(backoffMs, atLeaseEnd) : atLeaseEnd;
+}
+
 /** True when the relay will never accept this session's socket again. */
 export function isTerminalClose(code) {
   return TERMINAL_CLOSE_CODES.has(code);

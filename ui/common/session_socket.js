@@ -15,6 +15,8 @@ import {
   decode,
   encode,
   isTerminalClose,
+  leaseHintOfReason,
+  wrongNodeDelayMs,
 } from "./protocol.js";
 
 const BACKOFF_FIRST_MS = 500;
@@ -46,6 +48,7 @@ export class SessionSocket {
     this._ws = null;
     this._handlers = new Map();
     this._attempt = 0;
+    this._wrongNodes = 0; // wrong_node closes since the last welcome (protocol.js)
     this._retryTimer = null;
     this._stopped = true;
     // Coming back online should not wait out a long backoff.
@@ -196,6 +199,7 @@ export class SessionSocket {
     }
     if (message.type === MessageType.WELCOME) {
       this._attempt = 0;
+      this._wrongNodes = 0;
       for (const missed of message.missed ?? []) {
         this._noteChatId(missed.id);
       }
@@ -231,7 +235,14 @@ export class SessionSocket {
   _scheduleReconnect(code, reason) {
     // Full jitter: a relay restart must not see every client come back in the same instant.
     const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this._attempt);
-    const delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    let delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    // Several relay nodes: wrong_node says when the (dead) owner's lease ends; from the
+    // second such close on, come back then rather than on the growing backoff.
+    const hint = leaseHintOfReason(reason);
+    if (hint !== null) {
+      delayMs = Math.round(wrongNodeDelayMs(hint, this._wrongNodes, delayMs, Math.random()));
+      this._wrongNodes += 1;
+    }
     this._attempt += 1;
     this._setStatus("reconnecting", { code, reason, delayMs });
     this._retryTimer = setTimeout(() => {

@@ -18,8 +18,9 @@ code so the login form can say what to do:
 Several relay nodes behind a balancer: a request that reaches a node which does not own its
 session is answered ``409 wrong_node`` naming the session, and nothing was changed there; the
 client asks again with ``?session=<id>`` (the balancer's affinity key) after a short pause, up
-to :data:`WRONG_NODE_TRIES` times, as the pages do (``ui/common/http.js``). A streamed body
-cannot be sent twice: that answer is returned as it came.
+to :data:`WRONG_NODE_TRIES` times, as the pages do (``ui/common/http.js``); from the second
+answer on, when the owner's lease ends (``lease_left_ms``, ``suite/protocol/wrong_node.py``).
+A streamed body cannot be sent twice: that answer is returned as it came.
 
 ``unreachable`` and ``tls_failed`` carry a ``cause`` (``suite.net.policy.CAUSES``: dns, refused,
 timeout, proxy_auth, untrusted, hostname, ...) for "Test connection" in Settings › Network.
@@ -31,6 +32,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import random
 import socket
 import ssl
 import time
@@ -46,6 +48,7 @@ from suite.agent.app.errors import RelayClientError
 from suite.net.connect import CONNECT_TIMEOUT_S, Connector, opener
 from suite.net.policy import NetworkError, NetworkPolicy
 from suite.protocol import PROTOCOL_VERSION
+from suite.protocol.wrong_node import lease_hint_of_error, wrong_node_delay_s
 
 
 class Readable(Protocol):
@@ -181,7 +184,10 @@ class RelayClient:
             logger.info("relay node does not own the session; asking through the balancer",
                         extra={"session": session_id, "try": tries})  # fmt: skip
             path = with_session_hint(path, session_id)
-            time.sleep(WRONG_NODE_PAUSE_S * tries)
+            # From the second answer on: when the owner's lease ends (protocol/wrong_node.py).
+            hint = lease_hint_of_error(_error_object(response))
+            time.sleep(wrong_node_delay_s(hint, tries - 1, WRONG_NODE_PAUSE_S * tries,
+                                          random.random()))  # fmt: skip
             tries += 1
 
     def _request_once(
@@ -392,16 +398,21 @@ def with_session_hint(path: str, session_id: str) -> str:
     return f"{path}{'&' if '?' in path else '?'}{hint}"
 
 
-def wrong_node_session(response: RelayResponse) -> str | None:
-    """The session a ``409 wrong_node`` answer names (to ask its owner), else None."""
-    if response.status != 409:
-        return None
+def _error_object(response: RelayResponse) -> dict | None:
     try:
         body = response.json()
     except ValueError:
         return None
     error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict) or error.get("code") != "wrong_node":
+    return error if isinstance(error, dict) else None
+
+
+def wrong_node_session(response: RelayResponse) -> str | None:
+    """The session a ``409 wrong_node`` answer names (to ask its owner), else None."""
+    if response.status != 409:
+        return None
+    error = _error_object(response)
+    if error is None or error.get("code") != "wrong_node":
         return None
     session_id = error.get("session_id")
     return session_id if isinstance(session_id, str) and session_id else None

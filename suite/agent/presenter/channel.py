@@ -174,7 +174,8 @@ class ScreenChannel:
         reason = f"the relay closed the socket ({code})"
         if code is not None:
             reason = _CLOSE_REASONS.get(code, reason)
-        return PresenterError("refused", reason, close_code=code)
+        close_reason = closed.rcvd.reason if closed.rcvd else ""  # wrong_node's lease hint
+        return PresenterError("refused", reason, close_code=code, close_reason=close_reason)
 
     def close(self) -> None:
         """Close the socket (idempotent) and wake any waiter."""
