@@ -24,6 +24,7 @@ from tests.support.desktop_flow import (
     main_page,
     open_support_window,
     private_display,
+    signed_in_app,
 )
 from tests.support.relay import ALICE, REPO_ROOT
 from tests.support.waiting import wait_until
@@ -48,7 +49,7 @@ def xvfb() -> Iterator[Xvfb]:
 
 
 @pytest.fixture(scope="module")
-def signed_in_app(
+def shared_app(
     xvfb, one_relay_per_module, tmp_path_factory, artifacts_dir: Path
 ) -> Iterator[SignedInApp]:
     """One app, signed in as alice, for the flow tests (each opens and closes its own supports):
@@ -62,13 +63,7 @@ def signed_in_app(
         settings.close()
         return AgentApp(xvfb, folder, relay_url=one_relay_per_module.url).start()
 
-    shared = SignedInApp(start, artifacts_dir)
-    try:
-        yield shared
-        assert shared.stop() in (0, None)
-    finally:
-        if shared.app is not None:
-            shared.app.kill()
+    yield from signed_in_app(start, artifacts_dir)
 
 
 @pytest.fixture
@@ -131,7 +126,7 @@ notice.html: one notice-session per live session with notice-customer, notice-el
 
 
 def test_agent_app_full_support_flow(
-    xvfb, relay, signed_in_app: SignedInApp, browser, artifacts_dir: Path
+    xvfb, relay, shared_app: SignedInApp, browser, artifacts_dir: Path
 ):
     """Log in (the relay's address filled in: SignedInApp checks it), start a support, a
     Chromium customer joins with the shown code, both chat, a short message by key, notes saved,
@@ -143,7 +138,7 @@ def test_agent_app_full_support_flow(
 
     from tests.support.ui_pages import bubble_with_text, customer_join, open_page, send_chat
 
-    with signed_in_app.use("desktop-flow") as (app, main, windows):
+    with shared_app.use("desktop-flow") as (app, main, windows):
         pages = windows.pages
         chat = open_support_window(app, main, pages)
         code = chat.wait_for(ACCESS_CODE_JS)
@@ -254,7 +249,7 @@ def _notice_names_js() -> str:
 
 
 def test_agent_app_several_supports_each_in_its_own_window(
-    relay, signed_in_app: SignedInApp, browser, artifacts_dir: Path
+    relay, shared_app: SignedInApp, browser, artifacts_dir: Path
 ):
     """Two supports at once: two New support clicks open two chat windows with different
     codes; a customer joins each; each customer's message shows only in its own window; the
@@ -265,7 +260,7 @@ def test_agent_app_several_supports_each_in_its_own_window(
 
     from tests.support.ui_pages import bubble_with_text, customer_join, open_page, send_chat
 
-    with signed_in_app.use("desktop-multi") as (app, main, windows):
+    with shared_app.use("desktop-multi") as (app, main, windows):
         pages, customers = windows.pages, windows.customers
         chats = [open_support_window(app, main, pages) for _ in range(2)]
         chat_targets = [
@@ -347,13 +342,13 @@ def test_agent_app_several_supports_each_in_its_own_window(
 
 
 def test_agent_app_signs_out_after_the_idle_time(
-    signed_in_app: SignedInApp, relay, artifacts_dir: Path
+    shared_app: SignedInApp, relay, artifacts_dir: Path
 ):
     """A4 in the real app: no input for the idle time (shortened to 1.5 s through the page's
     test hook, the same timer the setting starts) logs the main window out as its Log out button
     does: the form says why, keeps the ID field, and the relay token is revoked. (The last user
     of the signed-in app: it leaves it signed out.)"""
-    with signed_in_app.use("desktop-idle") as (_, main, windows):
+    with shared_app.use("desktop-idle") as (_, main, windows):
         main.wait_for(visible_js(by_test_id("new-support-button")))
         token = main.evaluate("JSON.parse(sessionStorage.getItem('rs.agent.auth')).token")
         assert Api(relay.url).request("GET", "/api/me", token=token)[0] == 200

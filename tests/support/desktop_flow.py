@@ -271,7 +271,7 @@ class SignedInApp:
             app = self._fresh()
         else:
             with main_page(app) as main:
-                if not main.evaluate(visible_js(by_test_id("new-support-button"))):
+                if main.evaluate(visible_js(by_test_id("login-username"))):
                     app = self._fresh()  # signed out (an idle test): its timers are the test's
         with driving(app, self._artifacts_dir, name, keep_running=True) as windows:
             main = main_page(app)
@@ -289,3 +289,15 @@ class SignedInApp:
         if app is None or app.process is None or app.process.poll() is not None:
             return None
         return app.stop()
+
+
+def signed_in_app(start: Callable[[], AgentApp], artifacts_dir: Path) -> Iterator[SignedInApp]:
+    """A module fixture's body: a :class:`SignedInApp` whose app must exit 0 on SIGTERM after
+    the module's last test (a failure there is the last test's error)."""
+    shared = SignedInApp(start, artifacts_dir)
+    try:
+        yield shared
+        assert shared.stop() in (0, None), "the signed-in app did not exit 0 on SIGTERM"
+    finally:
+        if shared.app is not None:
+            shared.app.kill()
