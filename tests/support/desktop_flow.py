@@ -230,15 +230,14 @@ def end_and_close_chat_windows(app: AgentApp, main: CdpPage) -> None:
 
 class SignedInApp:
     """One agent app for the tests of a module that need it signed in and nothing else of it
-    (its start is seconds on a loaded machine); a module fixture makes it, each test drives it
-    through :meth:`use`, and the fixture's end :meth:`stop` s it (SIGTERM: exit 0 expected).
+    (its start is seconds on a loaded machine); a module fixture makes it (`signed_in_app`),
+    each test drives it through :meth:`use`, and the module's end stops it (SIGTERM: exit 0).
 
     ``start`` makes and starts an app in a new folder (its settings written before it, as for
-    any app), so a replacement starts as the first did. A test gets
-    it signed in with its main window only; after it the supports it left live are ended and
-    the chat windows it opened closed. A
-    test that fails, or leaves the main window signed out, leaves the app to be replaced: the
-    next test gets a new one.
+    any app), so a replacement starts as the first did. A test gets it signed in with its main
+    window only; after it the supports it left live are ended and the chat windows it opened
+    closed. A test that fails, or leaves the main window signed out, leaves the app to be
+    replaced: the next test gets a new one.
     """
 
     def __init__(self, start: Callable[[], AgentApp], artifacts_dir: Path) -> None:
