@@ -34,6 +34,7 @@ from suite.agent.app.shell import (
     chromium_language_flags,
     prepare_environment,
 )
+from suite.agent.app.signal_watch import SignalWatch
 from suite.agent.app.system_notifications import SystemNotifier
 from suite.atomic_files import write_atomically
 from suite.net.policy import NetworkPolicy, NetworkSettingsError, chromium_proxy_flags
@@ -160,16 +161,18 @@ def main(argv: list[str] | None = None) -> int:
     server.start(guard(app, secret, server.port))
     logger.info("local API on %s", server.url)
 
-    def on_signal(signum: int, frame: object) -> None:
-        # Runs on the GUI thread (pywebview's Qt loop wakes Python twice a second); closing
-        # windows from here would wait on that same thread, so hand it to another one.
+    def on_signal(signum: int) -> None:
+        # May run on the GUI thread; closing windows from there would wait on that same
+        # thread, so hand it to another one.
         logger.info("%s: closing", signal.Signals(signum).name)
         threading.Thread(target=shell.quit, name="quit", daemon=True).start()
 
-    signal.signal(signal.SIGTERM, on_signal)
+    # SIGTERM is acted on at once, not at the GUI loop's next turn into Python.
+    signals = SignalWatch([signal.SIGTERM], on_signal).start()
     try:
         shell.run()
     finally:
+        signals.close()
         server.stop()
         tunnel.close()
         presentations.stop_all()

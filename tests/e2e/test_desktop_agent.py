@@ -20,11 +20,11 @@ from tests.support.api import Api
 from tests.support.cdp import CdpPage, by_test_id, list_targets, visible_js, wait_for_target
 from tests.support.desktop_flow import (
     ACCESS_CODE_JS,
-    driving,
+    SignedInApp,
     main_page,
     open_support_window,
     private_display,
-    sign_in,
+    signed_in_app,
 )
 from tests.support.relay import ALICE, REPO_ROOT
 from tests.support.waiting import wait_until
@@ -46,6 +46,24 @@ def relay(shared_relay):
 def xvfb() -> Iterator[Xvfb]:
     """A private 1920x1080 X display for this module's windows."""
     yield from private_display()
+
+
+@pytest.fixture(scope="module")
+def shared_app(
+    xvfb, one_relay_per_module, tmp_path_factory, artifacts_dir: Path
+) -> Iterator[SignedInApp]:
+    """One app, signed in as alice, for the flow tests (each opens and closes its own supports):
+    two app starts fewer. Its settings hold the flow's short message; it must exit 0 on SIGTERM
+    after the last of them."""
+
+    def start() -> AgentApp:
+        folder = tmp_path_factory.mktemp("signed-in-app")
+        settings = LocalSettings(folder / "config")
+        settings.update({"short_messages": [{"key": SHORT_KEY, "text": SHORT_TEXT}]})
+        settings.close()
+        return AgentApp(xvfb, folder, relay_url=one_relay_per_module.url).start()
+
+    yield from signed_in_app(start, artifacts_dir)
 
 
 @pytest.fixture
@@ -107,27 +125,21 @@ notice.html: one notice-session per live session with notice-customer, notice-el
   notice-end; window.rsNotice.update(sessions)."""
 
 
-def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_dir: Path, request):
-    """Log in, start a support, a Chromium customer joins with the shown code, both chat, a
-    short message by key, notes saved, the notice shows the customer, its End button ends
-    the session, and the end card's Close window closes the chat window."""
+def test_agent_app_full_support_flow(
+    xvfb, relay, shared_app: SignedInApp, browser, artifacts_dir: Path
+):
+    """Log in (the relay's address filled in: SignedInApp checks it), start a support, a
+    Chromium customer joins with the shown code, both chat, a short message by key, notes saved,
+    the notice shows the customer, its End button ends the session, and the end card's Close
+    window closes the chat window."""
     if not NOTICE_PAGE.exists():
         pytest.skip(f"ui/agent has no desktop mode yet; this test needs:\n{DESKTOP_PAGE_HOOKS}")
     from playwright.sync_api import expect
 
     from tests.support.ui_pages import bubble_with_text, customer_join, open_page, send_chat
 
-    settings = LocalSettings(tmp_path / "config")
-    settings.update({"short_messages": [{"key": SHORT_KEY, "text": SHORT_TEXT}]})
-    settings.close()
-    app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
-    with driving(app, artifacts_dir, "desktop-flow") as windows:
+    with shared_app.use("desktop-flow") as (app, main, windows):
         pages = windows.pages
-        main = main_page(app)
-        pages.append(main)
-        main.wait_for_selector(by_test_id("login-relay-url"))
-        assert main.evaluate(f"document.querySelector('{by_test_id('login-relay-url')}').value")
-        sign_in(main)
         chat = open_support_window(app, main, pages)
         code = chat.wait_for(ACCESS_CODE_JS)
         # Copy invitation: QtWebEngine asks the app for the clipboard (pywebview's own answer
@@ -219,8 +231,6 @@ def test_agent_app_full_support_flow(xvfb, relay, tmp_path, browser, artifacts_d
         # ... and no longer says the support "opened in its own window".
         main.wait_for("document.getElementById('home-info').textContent === ''")
         main.screenshot(artifacts_dir / "desktop-flow-main-after-close.png")
-        windows.close()
-        assert app.stop() == 0
 
 
 def _chat_texts_js() -> str:
@@ -239,7 +249,7 @@ def _notice_names_js() -> str:
 
 
 def test_agent_app_several_supports_each_in_its_own_window(
-    xvfb, relay, tmp_path, browser, artifacts_dir: Path
+    relay, shared_app: SignedInApp, browser, artifacts_dir: Path
 ):
     """Two supports at once: two New support clicks open two chat windows with different
     codes; a customer joins each; each customer's message shows only in its own window; the
@@ -250,12 +260,8 @@ def test_agent_app_several_supports_each_in_its_own_window(
 
     from tests.support.ui_pages import bubble_with_text, customer_join, open_page, send_chat
 
-    app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
-    with driving(app, artifacts_dir, "desktop-multi") as windows:
+    with shared_app.use("desktop-multi") as (app, main, windows):
         pages, customers = windows.pages, windows.customers
-        main = main_page(app)
-        pages.append(main)
-        sign_in(main)
         chats = [open_support_window(app, main, pages) for _ in range(2)]
         chat_targets = [
             t
@@ -333,18 +339,16 @@ def test_agent_app_several_supports_each_in_its_own_window(
         assert "Dana is still here" not in chats[0].evaluate(_chat_texts_js())
         chats[0].screenshot(artifacts_dir / "desktop-multi-chat-0-ended.png")
         chats[1].screenshot(artifacts_dir / "desktop-multi-chat-1-still-live.png")
-        windows.close()
-        assert app.stop() == 0
 
 
-def test_agent_app_signs_out_after_the_idle_time(agent_app, relay, artifacts_dir: Path):
+def test_agent_app_signs_out_after_the_idle_time(
+    shared_app: SignedInApp, relay, artifacts_dir: Path
+):
     """A4 in the real app: no input for the idle time (shortened to 1.5 s through the page's
     test hook, the same timer the setting starts) logs the main window out as its Log out button
-    does: the form says why, keeps the ID field, and the relay token is revoked."""
-    with driving(agent_app, artifacts_dir, "desktop-idle") as windows:
-        main = main_page(agent_app)
-        windows.pages.append(main)
-        sign_in(main)
+    does: the form says why, keeps the ID field, and the relay token is revoked. (The last user
+    of the signed-in app: it leaves it signed out.)"""
+    with shared_app.use("desktop-idle") as (_, main, windows):
         main.wait_for(visible_js(by_test_id("new-support-button")))
         token = main.evaluate("JSON.parse(sessionStorage.getItem('rs.agent.auth')).token")
         assert Api(relay.url).request("GET", "/api/me", token=token)[0] == 200
@@ -361,5 +365,3 @@ def test_agent_app_signs_out_after_the_idle_time(agent_app, relay, artifacts_dir
             lambda: Api(relay.url).request("GET", "/api/me", token=token)[0] == 401,
             "the relay to revoke the token", 10, 0.1,
         )  # fmt: skip
-        windows.close()
-        assert agent_app.stop() == 0

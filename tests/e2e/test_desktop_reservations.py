@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from tests.support.agent_app import AgentApp
 from tests.support.api import Api
 from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
-from tests.support.desktop_flow import driving, keep_shot, main_page, private_display, sign_in
+from tests.support.desktop_flow import SignedInApp, keep_shot, private_display, signed_in_app
 from tests.support.relay import ALICE
 from tests.support.reservations import book, upload_material
 from tests.support.shots import reviewers_folder
@@ -25,14 +25,35 @@ pytestmark = pytest.mark.e2e
 SHOTS = reviewers_folder("reservations")
 
 
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module, the signed-in app's: each test books its own reservations
+    (found by title), and shared_relay puts alice's account data back after it."""
+    return shared_relay
+
+
 @pytest.fixture(scope="module")
 def xvfb() -> Iterator[Xvfb]:
     """A private 1920x1080 X display for this module's windows."""
     yield from private_display()
 
 
+@pytest.fixture(scope="module")
+def shared_app(
+    xvfb, one_relay_per_module, tmp_path_factory, artifacts_dir: Path
+) -> Iterator[SignedInApp]:
+    """One app, signed in as alice, for both tests (each books and opens its own
+    reservations): one app start fewer."""
+    yield from signed_in_app(
+        lambda: AgentApp(
+            xvfb, tmp_path_factory.mktemp("signed-in-app"), relay_url=one_relay_per_module.url
+        ).start(),
+        artifacts_dir,
+    )
+
+
 def test_desktop_app_opens_a_reservation_by_double_click(
-    xvfb, relay, browser, tmp_path, artifacts_dir: Path
+    relay, shared_app: SignedInApp, browser, artifacts_dir: Path
 ):
     """Double-clicking the booked reservation in the main window opens its support in a
     window of its own; the invitee waiting on the link enters by itself and both see the
@@ -43,11 +64,7 @@ def test_desktop_app_opens_a_reservation_by_double_click(
     status, _ = upload_material(api, token, reservation["id"], "price-list.pdf", b"%PDF-1.4 x" * 50)
     assert status == 201
     link = reservation["invitees"][1]["link_url"]
-    app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
-    with driving(app, artifacts_dir, "desktop-reservations") as windows:
-        main = main_page(app)
-        windows.pages.append(main)
-        sign_in(main)
+    with shared_app.use("desktop-reservations") as (app, main, windows):
         main.wait_for(visible_js(by_test_id("reservations-button")))
         main.click(by_test_id("reservations-button"))
         main.wait_for(visible_js(by_test_id("reservation-row")))
@@ -90,16 +107,12 @@ def test_desktop_app_opens_a_reservation_by_double_click(
 
 
 def test_desktop_app_books_through_three_tabs_and_opens_into_waiting(
-    xvfb, relay, tmp_path, artifacts_dir: Path
+    relay, shared_app: SignedInApp, artifacts_dir: Path
 ):
     """The real main window (its default size) walks "Make a reservation" through its three
     tabs with the invitation's preview, in English and Korean, keeping the dialog in one place;
     a reservation opened before anyone is on its link waits in a support window of its own."""
-    app = AgentApp(xvfb, tmp_path, relay_url=relay.url).start()
-    with driving(app, artifacts_dir, "desktop-reservation-walk") as windows:
-        main = main_page(app)
-        windows.pages.append(main)
-        sign_in(main)
+    with shared_app.use("desktop-reservation-walk") as (app, main, windows):
         main.click(by_test_id("reservations-button"))
         for language in ("en", "ko"):
             main.evaluate(

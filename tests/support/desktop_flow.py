@@ -7,7 +7,9 @@ The windows are QtWebEngine pages driven over DevTools (tests/support/cdp.py); t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +18,14 @@ from typing import Any
 import pytest
 
 from tests.support.agent_app import AgentApp
-from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
+from tests.support.cdp import CdpPage, by_test_id, list_targets, visible_js, wait_for_target
 from tests.support.relay import ALICE, Agent
 from tests.support.shots import keep_shot  # noqa: F401 (the desktop tests import it from here)
+from tests.support.waiting import wait_until
 from tests.support.xvfb import Xvfb, XvfbError
 
+# A chat window's page address keeps its session in the fragment.
+CHAT_SESSION_RE = re.compile(r"[#&]session=([^&]+)")
 # The access code the chat window shows, once it shows one.
 ACCESS_CODE_JS = (
     f"(document.querySelector('{by_test_id('access-code')}')?.textContent ?? '')"
@@ -155,13 +160,18 @@ def present_whole_screen(
 
 
 @contextmanager
-def driving(app: AgentApp, artifacts_dir: Path, name: str) -> Iterator[Windows]:
-    """Drive ``app``'s windows; on a failure print its log and keep a screenshot of each
-    window (``<name>-failed-window-N.png``); always close everything and kill the app."""
+def driving(
+    app: AgentApp, artifacts_dir: Path, name: str, keep_running: bool = False
+) -> Iterator[Windows]:
+    """Drive ``app``'s windows; on a failure print its log, keep a screenshot of each window
+    (``<name>-failed-window-N.png``) and kill the app; always close the test's pages and, unless
+    ``keep_running`` (a :class:`SignedInApp`'s), kill the app."""
     windows = Windows()
+    failed = False
     try:
         yield windows
     except BaseException:
+        failed = True
         print(app.log())
         for index, page in enumerate(windows.pages):
             try:
@@ -171,4 +181,122 @@ def driving(app: AgentApp, artifacts_dir: Path, name: str) -> Iterator[Windows]:
         raise
     finally:
         windows.close()
-        app.kill()
+        if failed or not keep_running:
+            app.kill()
+
+
+def local_call_js(method: str, path: str, body: dict[str, Any] | None = None) -> str:
+    """A call of the app's local API from one of its windows, with the window's secret; the
+    expression's value is the answer's status."""
+    sent = f", body: {json.dumps(json.dumps(body))}" if body is not None else ""
+    return f"""fetch({json.dumps(path)}, {{method: {json.dumps(method)},
+      headers: {{"Content-Type": "application/json",
+        "X-RemoteSales-Token": JSON.parse(sessionStorage.getItem("rs.desktop")).token}}{sent}
+      }}).then((r) => r.status)"""
+
+
+def chat_targets(app: AgentApp) -> dict[str, dict[str, Any]]:
+    """The open chat windows' DevTools pages, by their session."""
+    targets = {}
+    for target in list_targets(app.devtools_port):
+        found = CHAT_SESSION_RE.search(target.get("url", ""))
+        if target.get("type") == "page" and found:
+            targets[found.group(1)] = target
+    return targets
+
+
+# What the app knows of its windows' supports (GET /local/activity, A4): any live?
+APP_LIVE_JS = """fetch("/local/activity", {headers: {"X-RemoteSales-Token":
+  JSON.parse(sessionStorage.getItem("rs.desktop")).token}}).then((r) => r.json())
+  .then((activity) => activity.live)"""
+
+
+def end_and_close_chat_windows(app: AgentApp, main: CdpPage) -> None:
+    """End the support of every chat window still live (its window.rsDesktop.endSession(), as
+    the notice's End does), wait until the app counts none live (the windows report it), then
+    close them as the end card's Close window does (POST /local/windows/chat/close)."""
+    targets = chat_targets(app)
+    for target in targets.values():
+        with CdpPage(target) as chat:
+            # (an ended support's socket is closed: nothing to end, and sending may throw)
+            chat.evaluate("(() => { try { window.rsDesktop.endSession(); } catch {} })()")
+    wait_until(lambda: main.evaluate(APP_LIVE_JS) is False, "the app to count no support live")
+    for session_id in targets:
+        close = local_call_js("POST", "/local/windows/chat/close", {"session_id": session_id})
+        status = main.evaluate(close)
+        assert status in (200, 204, 404), (session_id, status)  # 404: it closed meanwhile
+    wait_until(lambda: not chat_targets(app), "every chat window closed", 15, 0.1)
+
+
+class SignedInApp:
+    """One agent app for the tests of a module that need it signed in and nothing else of it
+    (its start is seconds on a loaded machine); a module fixture makes it (`signed_in_app`),
+    each test drives it through :meth:`use`, and the module's end stops it (SIGTERM: exit 0).
+
+    ``start`` makes and starts an app in a new folder (its settings written before it, as for
+    any app), so a replacement starts as the first did. A test gets it signed in with its main
+    window only; after it the supports it left live are ended and the chat windows it opened
+    closed. A test that fails, or leaves the main window signed out, leaves the app to be
+    replaced: the next test gets a new one.
+    """
+
+    def __init__(self, start: Callable[[], AgentApp], artifacts_dir: Path) -> None:
+        self._start = start
+        self._artifacts_dir = artifacts_dir
+        self.app: AgentApp | None = None
+        self.starts = 0
+
+    def _fresh(self) -> AgentApp:
+        if self.app is not None:
+            self.app.kill()
+        self.app = self._start()
+        self.starts += 1
+        with main_page(self.app) as main:
+            # The first run's form has the relay's address from --relay-url filled in.
+            main.wait_for_selector(by_test_id("login-relay-url"))
+            relay_url = f"document.querySelector('{by_test_id('login-relay-url')}').value"
+            assert main.evaluate(relay_url), "the login form has no relay address"
+            sign_in(main)
+            main.wait_for(visible_js(by_test_id("new-support-button")))
+        return self.app
+
+    @contextmanager
+    def use(self, name: str) -> Iterator[tuple[AgentApp, CdpPage, Windows]]:
+        """The app signed in, its main window (first in the yielded ``Windows``' pages) and the
+        windows the test opens; on a failure the app's log and a screenshot of each window
+        (``<name>-failed-window-N.png``), and the app is killed."""
+        app = self.app
+        if app is None or app.process is None or app.process.poll() is not None:
+            app = self._fresh()
+        else:
+            with main_page(app) as main:
+                if main.evaluate(visible_js(by_test_id("login-username"))):
+                    app = self._fresh()  # signed out (an idle test): its timers are the test's
+        with driving(app, self._artifacts_dir, name, keep_running=True) as windows:
+            main = main_page(app)
+            windows.pages.append(main)
+            try:
+                yield app, main, windows
+            except BaseException:
+                self.app = None  # driving() kills it
+                raise
+            end_and_close_chat_windows(app, main)
+
+    def stop(self) -> int | None:
+        """SIGTERM the app (if one runs) and return its exit code."""
+        app, self.app = self.app, None
+        if app is None or app.process is None or app.process.poll() is not None:
+            return None
+        return app.stop()
+
+
+def signed_in_app(start: Callable[[], AgentApp], artifacts_dir: Path) -> Iterator[SignedInApp]:
+    """A module fixture's body: a :class:`SignedInApp` whose app must exit 0 on SIGTERM after
+    the module's last test (a failure there is the last test's error)."""
+    shared = SignedInApp(start, artifacts_dir)
+    try:
+        yield shared
+        assert shared.stop() in (0, None), "the signed-in app did not exit 0 on SIGTERM"
+    finally:
+        if shared.app is not None:
+            shared.app.kill()

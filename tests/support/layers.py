@@ -330,6 +330,7 @@ IO_SHELL = Layer(
         "suite.agent.app.presenting_desktop",
         "suite.agent.app.relay_client",
         "suite.agent.app.shell",
+        "suite.agent.app.signal_watch",
         "suite.agent.app.system_notifications",
         "suite.agent.app.web_permissions",
         "suite.agent.app.window_alert",

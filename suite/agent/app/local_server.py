@@ -6,7 +6,9 @@ monkey-patched by gevent (Qt and gevent do not mix).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import socketserver
 import threading
 from typing import Any
@@ -15,6 +17,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from suite.agent.app.local_guard import WsgiApp
 
 logger = logging.getLogger(__name__)
+
+WAKE_INTERVAL_S = 0.05  # how often stop() knocks while the serving thread has not stopped
 
 
 class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -42,6 +46,7 @@ class LocalServer:
         self._server = make_server(
             host, 0, not_ready, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )
+        self._host = host
         self.port: int = self._server.server_port
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="local-api", daemon=True
@@ -58,6 +63,15 @@ class LocalServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving and close the socket; returns once the serving thread has stopped."""
         if self._thread.is_alive():
-            self._server.shutdown()
+            # serve_forever() looks at shutdown()'s request only when its select() returns,
+            # at its 0.5 s poll at the latest: a connection of our own wakes it at once (again
+            # until it has stopped, in case one came before the request).
+            stopping = threading.Thread(target=self._server.shutdown, name="local-api-stop")
+            stopping.start()
+            while stopping.is_alive():
+                with contextlib.suppress(OSError):
+                    socket.create_connection((self._host, self.port), timeout=1).close()
+                stopping.join(WAKE_INTERVAL_S)
         self._server.server_close()
