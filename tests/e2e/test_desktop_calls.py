@@ -23,6 +23,7 @@ from tests.support.cdp import CdpPage, by_test_id, visible_js, wait_for_target
 from tests.support.desktop_flow import (
     desktop_support_with_customer,
     driving,
+    local_call_js,
     private_display,
 )
 from tests.support.waiting import wait_until
@@ -47,16 +48,6 @@ GET_MEDIA_JS = """navigator.mediaDevices.getUserMedia({audio: true, video: true}
   (stream) => { const kinds = stream.getTracks().map((t) => t.kind).sort().join(",");
                 stream.getTracks().forEach((t) => t.stop()); return "granted: " + kinds; },
   (error) => "refused: " + error.name)"""
-
-
-def local_js(method: str, path: str, body: dict | None = None) -> str:
-    """A call of the app's local API from one of its windows, with the window's secret;
-    the expression's value is the answer's status."""
-    sent = f", body: {json.dumps(json.dumps(body))}" if body is not None else ""
-    return f"""fetch({json.dumps(path)}, {{method: {json.dumps(method)},
-      headers: {{"Content-Type": "application/json",
-        "X-RemoteSales-Token": JSON.parse(sessionStorage.getItem("rs.desktop")).token}}{sent}
-      }}).then((r) => r.status)"""
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +102,10 @@ def test_camera_gate_and_the_call_in_the_system_browser(
         # (pywebview's own flag used to grant every page of every origin without asking.)
         assert main.evaluate(GET_MEDIA_JS) == "refused: AbortError"
         start = {"session_id": session_id, "action": "start"}
-        assert chat.evaluate(local_js("POST", "/local/calls", start)) == 200
+        assert chat.evaluate(local_call_js("POST", "/local/calls", start)) == 200
         assert chat.evaluate(GET_MEDIA_JS) == "granted: audio,video", app.log()
         end = {"session_id": session_id, "action": "end"}
-        assert chat.evaluate(local_js("POST", "/local/calls", end)) == 200
+        assert chat.evaluate(local_call_js("POST", "/local/calls", end)) == 200
         log = app.log()
         assert "page permission MediaAudioVideoCapture" in log and ": refused" in log, log
         assert ": granted" in log
@@ -282,7 +273,7 @@ def test_a_video_call_in_the_desktop_chat_window(
             assert flowing["b"]["framesDecoded"] > flowing["a"]["framesDecoded"], flowing
             wait_stats(customer, "agent", "b.framesDecoded > a.framesDecoded && "
                        "b.audioPackets > a.audioPackets")  # fmt: skip
-            assert chat.evaluate(local_js("GET", "/local/calls")) == 200
+            assert chat.evaluate(local_call_js("GET", "/local/calls")) == 200
 
         # 1. From the chat window's own Video call button.
         chat.wait_for(f"!document.querySelector('{by_test_id('call-start-video')}').disabled")
