@@ -37,6 +37,7 @@ from tests.support.relay import REPO_ROOT
 from tests.support.screen_content import SCREEN_H, SCREEN_W, rgb_of
 from tests.support.ui_pages import (
     PageFactory,
+    WaitUntil,
     agent_login,
     close_pages,
     customer_join,
@@ -53,6 +54,7 @@ from tests.support.xvfb import Xvfb
 def open_ui(browser, relay, request: pytest.FixtureRequest) -> Iterator[PageFactory]:
     """Open relay pages: `open_ui("/agent")`, `open_ui("/", viewport=PHONE)` (without one, at
     ui_pages.default_viewport: 1280x720 for the agent page, 1280x800 for the others).
+    `wait_until="commit"` returns before the page has loaded (ui_pages.open_page).
 
     After the test every page must have thrown no uncaught exception; a failed test leaves a
     screenshot of each page in test-artifacts/.
@@ -60,10 +62,13 @@ def open_ui(browser, relay, request: pytest.FixtureRequest) -> Iterator[PageFact
     pages: list[Page] = []
 
     def open_ui(
-        path: str = "/", viewport: dict[str, int] | None = None, locale: str = "en-US"
+        path: str = "/",
+        viewport: dict[str, int] | None = None,
+        locale: str = "en-US",
+        wait_until: WaitUntil = "load",
     ) -> Page:
         size = viewport or default_viewport(path)
-        page = open_page(browser, relay.url + path, viewport=size, locale=locale)
+        page = open_page(browser, relay.url + path, size, locale, wait_until)
         pages.append(page)
         return page
 
@@ -89,12 +94,20 @@ def agent_page(open_ui: PageFactory) -> Page:
 
 
 @pytest.fixture
-def chat_pages(agent_page: Page, open_ui: PageFactory) -> tuple[Page, Page]:
-    """(agent, customer): alice started a support and "Chris Park" joined with its code."""
-    code = start_support(agent_page)
-    customer = open_ui("/")
+def chat_pages(open_ui: PageFactory) -> tuple[Page, Page]:
+    """(agent, customer): alice started a support and "Chris Park" joined with its code.
+
+    The two pages load side by side (a page's load is mostly Chromium compiling its ~150
+    modules in a renderer of its own): the customer's loads while alice signs in. Each is
+    loaded before the test touches it."""
+    agent = open_ui("/agent", wait_until="commit")
+    customer = open_ui("/", wait_until="commit")
+    agent.wait_for_load_state()
+    agent_login(agent)
+    code = start_support(agent)
+    customer.wait_for_load_state()
     customer_join(customer, code, name="Chris Park")
-    return agent_page, customer
+    return agent, customer
 
 
 # ---------- The agent app's local API behind desktop-mode pages ----------

@@ -22,6 +22,12 @@ from tests.support.ui_pages import (
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support and customer."""
+    return shared_relay
+
+
 def test_the_agent_sees_the_request_grants_and_takes_control_back(
     desktop_chat_pages, relay
 ) -> None:

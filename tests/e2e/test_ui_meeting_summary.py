@@ -31,6 +31,13 @@ from tests.support.ui_pages import PageFactory, agent_login, by_id, screenshot, 
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test books and opens its own meeting."""
+    return shared_relay
+
+
 TITLE = "Zephyr quartz pricing for the Seoul office, second round"
 AGENDA = [
     "Volume prices for 2027",

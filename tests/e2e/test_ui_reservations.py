@@ -20,6 +20,13 @@ from tests.support.ui_pages import agent_login, by_id, screenshot
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test books its own reservations."""
+    return shared_relay
+
+
 SHOTS = reviewers_folder("reservations")
 DESKTOP_1280 = {"width": 1280, "height": 800}
 PHONE_390 = {"width": 390, "height": 844}

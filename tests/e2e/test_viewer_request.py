@@ -11,6 +11,12 @@ from tests.support.viewer_presenter import wait_for_stats
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def relay(shared_relay):
+    """One relay for the module: each test opens its own support and customer."""
+    return shared_relay
+
+
 def notices(page: Page):
     return by_id(page, "chat-notice")
 

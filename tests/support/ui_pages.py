@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
@@ -19,6 +20,8 @@ from tests.support.chat_client import ChatClient
 # The `open_ui` fixture (tests/e2e/conftest.py): open_ui("/agent"), open_ui("/", viewport=PHONE).
 # Without a viewport, /agent pages open at AGENT_WINDOW and every other page at DESKTOP.
 PageFactory = Callable[..., Page]
+# When page.goto returns (Playwright's values).
+WaitUntil = Literal["commit", "domcontentloaded", "load", "networkidle"]
 
 # The product's promises: the customer's pages (and the admin site) on a 1280x800 desktop and a
 # 390x844 phone, the agent's windows down to 1280x720.
@@ -32,18 +35,25 @@ ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 
 def open_page(
-    browser: Browser, url: str, viewport: dict[str, int] = DESKTOP, locale: str = "en-US"
+    browser: Browser,
+    url: str,
+    viewport: dict[str, int] = DESKTOP,
+    locale: str = "en-US",
+    wait_until: WaitUntil = "load",
 ) -> Page:
     """A page in its own browser context (own storage), with page errors collected.
 
-    The context is closed with the page's `context.close()`; the fixtures do that.
+    ``wait_until="commit"`` returns as soon as the page's document is on its way: the page
+    goes on loading in Chromium while the test drives another page, and the test calls
+    ``page.wait_for_load_state()`` before it touches this one. The context is closed with the
+    page's `context.close()`; the fixtures do that.
     """
     context: BrowserContext = browser.new_context(viewport=viewport, locale=locale)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.rs_errors = errors  # type: ignore[attr-defined]
-    page.goto(url)
+    page.goto(url, wait_until=wait_until)
     return page
 
 
