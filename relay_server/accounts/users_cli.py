@@ -2,8 +2,8 @@
 
 Works on the store directly (``--data`` or ``--store``, as the relay), so the relay that uses
 it must be stopped first (the store's lock says so if it is not). Every change goes into the
-admin's audit log as the admin site's do, its actor the operator's login on this machine
-(``command line: ops@relay-1``).
+admin's audit log as the admin site's do: its actor the operator's login on this machine
+(``ops@relay-1``), ``via: "command_line"``.
 """
 
 from __future__ import annotations
@@ -53,12 +53,12 @@ def _password(given: str | None) -> str:
 
 
 def operator() -> str:
-    """Who ran the command, as the audit log shows it."""
+    """Who ran the command (``login@host``), as the audit log shows it."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no login name (a container's numeric user)
         user = "?"
-    return f"command line: {user}@{socket.gethostname()}"
+    return f"{user}@{socket.gethostname()}"
 
 
 def main(argv: list[str]) -> int:
@@ -77,7 +77,7 @@ def main(argv: list[str]) -> int:
 
         def audit(what: str, username: str, **details: str) -> None:
             options.record(f"account.{what}", operator(), time.time(), account=username,
-                           address="", **details)  # fmt: skip
+                           address="", via="command_line", **details)  # fmt: skip
 
         if args.command == "add":
             accounts.create(

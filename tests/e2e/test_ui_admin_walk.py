@@ -1,12 +1,14 @@
 """What an administrator stumbled on walking the admin site (1280x800, English and Korean):
 a test mail before any mail server is saved tells the admin what to fill in on this very page
 (not "an admin must set the mail server"), an empty audit log says what will appear there and
-shows no pager around "0 changes", the recording option says what it does (not "applies when
+shows no pager around "0 changes", accounts made with the users command are in the audit log
+as made on the relay's command line, the recording option says what it does (not "applies when
 recording becomes available"), and a history file without a checksum shows no "SHA-256
 undefined"; the audit log lists what an admin did to accounts, not only options."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -27,11 +29,13 @@ SAY = {
         "No mail server is saved yet",
         "Saving a change under Options or Mail",
         'each agent\'s "Record presentations automatically" setting',
+        "on the relay's command line",
     ),
     "ko-KR": (
         "저장된 메일 서버가 없습니다",
         "옵션이나 메일에서 설정을 저장하거나",
         '각 상담원의 "프레젠테이션 자동 녹화" 설정',
+        "릴레이 명령줄에서",
     ),
 }
 
@@ -49,6 +53,25 @@ def relay(tmp_path_factory) -> Iterator[RelayProcess]:
     process.start()
     yield process
     process.stop()
+
+
+def test_an_empty_audit_log_says_what_will_appear(browser, relay_factory) -> None:
+    """A relay started with --demo made its accounts itself: nothing in the audit log yet,
+    which says what will appear there, with no pager around "0 changes"."""
+    demo = relay_factory("--demo", default_agents=False)
+    found = re.search(r"Demo admin: ID '([^']+)', password '([^']+)'", demo.log_text())
+    assert found, demo.log_text()
+    for locale in SAY:
+        page = open_page(browser, demo.url + "/admin", viewport=WIDE, locale=locale)
+        by_id(page, "login-username").fill(found.group(1))
+        by_id(page, "login-password").fill(found.group(2))
+        by_id(page, "login-button").click()
+        by_id(page, "nav-audit").click()
+        expect(by_id(page, "audit-table")).to_contain_text(SAY[locale][1])
+        expect(by_id(page, "audit-row")).to_have_count(0)
+        expect(by_id(page, "audit-pages")).to_be_hidden()
+        keep_shot(screenshot(page, f"admin-walk-audit-empty-1280x800-{locale[:2]}"), SHOTS)
+        page.context.close()
 
 
 @pytest.fixture
@@ -82,9 +105,12 @@ def test_the_admins_stumbles_are_gone(admin, locale: str) -> None:
     keep_shot(screenshot(page, f"admin-walk-mail-test-unset-1280x800-{short}"), SHOTS)
 
     by_id(page, "nav-audit").click()
-    expect(by_id(page, "audit-table")).to_contain_text(SAY[locale][1])
+    rows = by_id(page, "audit-row")  # root and alice, made with the users command
+    expect(rows).to_have_count(2)
+    for row in (rows.first, rows.last):
+        expect(row).to_contain_text(SAY[locale][3])
     expect(by_id(page, "audit-pages")).to_be_hidden()
-    keep_shot(screenshot(page, f"admin-walk-audit-empty-1280x800-{short}"), SHOTS)
+    keep_shot(screenshot(page, f"admin-walk-audit-cli-1280x800-{short}"), SHOTS)
 
     # Recording exists (P9): its option no longer says "when recording becomes available".
     by_id(page, "nav-options").click()

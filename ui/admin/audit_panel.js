@@ -97,6 +97,9 @@ export class AuditPanel {
         if (entry.address) {
           who.append(element("span", "admin-audit__address", {}, entry.address));
         }
+        if (entry.via === "command_line") {
+          who.append(element("span", "admin-audit__address", {}, this.i18n.t("audit.via_command_line")));
+        }
         row.append(element("td", "admin-audit__when", {}, this.i18n.formatDateTime(entry.at)), who);
         if (entry.key.startsWith("account.")) {
           return labelCells(this._accountCells(row, entry), body.closest("table"));
