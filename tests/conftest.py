@@ -79,7 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The test files that build programs first, then the heaviest files first
     (tests/file_weights.txt; tests/support/file_weights.py says why). scripts/test hands whole
-    files to its workers in this order (``--no-loadscope-reorder``).
+    files to its two workers in this order (``--no-loadscope-reorder``).
 
     When scripts/test started the builds ahead (``RS_BUILDS_AHEAD``,
     tests/support/builds_ahead.py) the build files go last instead: the rest of the suite runs
