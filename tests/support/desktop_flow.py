@@ -236,8 +236,8 @@ class SignedInApp:
     ``start`` makes and starts an app in a new folder (its settings written before it, as for
     any app), so a replacement starts as the first did. A test gets it signed in with its main
     window only; after it the supports it left live are ended and the chat windows it opened
-    closed. A test that fails, or leaves the main window signed out, leaves the app to be
-    replaced: the next test gets a new one.
+    closed. A test that fails, leaves the main window signed out, or leaves a support the app
+    still counts live after its End, leaves the app to be replaced: the next test gets a new one.
     """
 
     def __init__(self, start: Callable[[], AgentApp], artifacts_dir: Path) -> None:
@@ -280,7 +280,15 @@ class SignedInApp:
             except BaseException:
                 self.app = None  # driving() kills it
                 raise
-            end_and_close_chat_windows(app, main)
+            try:
+                end_and_close_chat_windows(app, main)
+            except AssertionError as error:
+                # Not what the test proves (it passed): the app could not be brought back to
+                # a clean state (a window still counts its support live), so the next test
+                # gets a new one, as after a failure.
+                print(f"{name}: a new app for the next test: {error}")
+                app.kill()
+                self.app = None
 
     def stop(self) -> int | None:
         """SIGTERM the app (if one runs) and return its exit code."""
