@@ -19,6 +19,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import mss
 import numpy as np
@@ -219,11 +220,12 @@ def presenter(display: Xvfb, session: PresentationSession, tmp_path: Path, reque
 
 @pytest.fixture
 def viewers(browser, session: PresentationSession, request: pytest.FixtureRequest):
-    """Open viewer pages; afterwards none may have thrown, and a failure keeps screenshots."""
+    """Open viewer pages (``open_viewer``'s options); afterwards none may have thrown, and a
+    failure keeps screenshots."""
     pages: list[Page] = []
 
-    def open_one() -> Page:
-        page = open_viewer(browser, session)
+    def open_one(**options: Any) -> Page:
+        page = open_viewer(browser, session, **options)
         pages.append(page)
         return page
 

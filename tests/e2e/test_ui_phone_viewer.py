@@ -16,27 +16,27 @@ from playwright.sync_api import Page, expect
 
 from tests.support.desktop_ui import open_desktop_support, presenting_local_app
 from tests.support.files import make_file
-from tests.support.phone_layout import open_phone, outside, overlaps, row_boxes
+from tests.support.phone_layout import (
+    open_phone,
+    outside,
+    overlaps,
+    phone_in_a_support,
+    row_boxes,
+)
 from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import (
     AGENT_WINDOW,
     PHONE,
     PageFactory,
-    agent_login,
     by_id,
-    close_pages,
-    customer_join,
     rows,
     screenshot,
     send_chat,
-    start_support,
 )
 from tests.support.viewer_presenter import (
     PresentationSession,
     Presenter,
-    open_viewer,
     sample_image,
-    start_session,
     wait_for_stats,
 )
 from tests.support.waiting import wait_until
@@ -57,11 +57,6 @@ def relay(shared_relay):
 
 
 @pytest.fixture
-def session(relay) -> PresentationSession:
-    return start_session(relay)
-
-
-@pytest.fixture
 def presenter(session: PresentationSession) -> Iterator[Presenter]:
     presenter = Presenter(session)
     yield presenter
@@ -69,16 +64,9 @@ def presenter(session: PresentationSession) -> Iterator[Presenter]:
 
 
 @pytest.fixture
-def phone_viewers(browser, session: PresentationSession, request: pytest.FixtureRequest):
-    pages: list[Page] = []
-
-    def open_one(locale: str) -> Page:
-        page = open_viewer(browser, session, locale=locale, phone=True, device_scale_factor=2)
-        pages.append(page)
-        return page
-
-    yield open_one
-    close_pages(pages, request, "viewer")
+def phone_viewers(viewers):
+    """Open the viewer as a 390x844 touch phone at DPR 2, in a locale."""
+    return lambda locale: viewers(locale=locale, phone=True, device_scale_factor=2)
 
 
 def go_live(presenter: Presenter, page: Page) -> None:
@@ -273,12 +261,7 @@ def test_the_presentation_prompt_hides_no_file_card_and_no_message_box(
     shows with its buttons on the screen, and the last file card and the message box stay in
     sight, none under the prompt; with the keyboard open too (390x480 left), where the card
     was cut in half: on a short screen the prompt is its question and buttons only."""
-    agent = open_ui("/agent")
-    agent_login(agent)
-    code = start_support(agent)
-    phone = open_phone(browser, relay.url + "/", locale)
-    try:
-        customer_join(phone, code)
+    with phone_in_a_support(browser, relay.url, open_ui, locale) as (agent, phone):
         for number in range(1, 7):  # a transcript taller than the screen: it scrolls
             send_chat(agent if number % 2 else phone, f"Line {number} of a talk about the offer.")
         expect(by_id(phone, "chat-transcript")).to_contain_text("Line 6")
@@ -295,14 +278,15 @@ def test_the_presentation_prompt_hides_no_file_card_and_no_message_box(
         by_id(phone, "chat-input").focus()
         phone.set_viewport_size({"width": W, "height": 480})
         _assert_prompt_hides_nothing(phone, f"phone-viewer-prompt-keyboard-{locale[:2]}")
-    finally:
-        phone.context.close()
 
 
 def _assert_prompt_hides_nothing(phone: Page, shot: str) -> None:
     """The last item of the transcript wholly in its box and not under the prompt; the
     prompt's Accept and the message box on the screen, the box under the prompt."""
-    phone.wait_for_timeout(300)  # the transcript follows its new height in a frame
+    # the transcript follows its new height in a frame: two frames on, it has
+    phone.evaluate(
+        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    )
     layout = phone.evaluate(_CHAT_LAYOUT_JS)
     keep_shot(screenshot(phone, shot), SHOTS)
     last, prompt, chat = layout["last"], layout["prompt"], layout["transcript"]

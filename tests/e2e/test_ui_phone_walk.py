@@ -6,46 +6,24 @@ over a board left about 180 px tall, its Korean decline read like consent, and t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.support.api import Api
-from tests.support.phone_layout import open_phone
+from tests.support.phone_layout import phone_in_a_support
 from tests.support.relay import ALICE
 from tests.support.shots import keep_shot, reviewers_folder
 from tests.support.ui_pages import (
     DESKTOP,
     PageFactory,
-    agent_login,
     by_id,
-    customer_join,
     screenshot,
     send_chat,
-    start_support,
 )
 
 pytestmark = pytest.mark.e2e
 
 SHOTS = reviewers_folder("phone-walk")
-
-
-@contextmanager
-def _phone_in_a_support(
-    browser, relay, open_ui: PageFactory, locale: str
-) -> Iterator[tuple[Page, Page]]:
-    """The agent's page with a support open, and a touch phone in ``locale`` joined to it."""
-    agent = open_ui("/agent")
-    agent_login(agent)
-    code = start_support(agent)
-    phone = open_phone(browser, relay.url + "/", locale)
-    try:
-        customer_join(phone, code)
-        yield agent, phone
-    finally:
-        phone.context.close()
 
 
 @pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
@@ -54,7 +32,7 @@ def test_a_phone_has_no_keyboard_hint_and_a_board_to_draw_on(
 ) -> None:
     """On a touch phone the composer shows the counter only, and with the whiteboard open its
     tools take one row and the board at least 240 px of height."""
-    with _phone_in_a_support(browser, relay, open_ui, locale) as (agent, phone):
+    with phone_in_a_support(browser, relay.url, open_ui, locale) as (agent, phone):
         send_chat(agent, "Hello Chris: here is the board.")
         expect(phone.locator(".rs-chat__hint")).to_have_text("")
         expect(by_id(phone, "chat-counter")).to_be_visible()
@@ -82,7 +60,7 @@ def test_a_phone_says_in_words_when_the_chat_is_not_connected(
 ) -> None:
     """Connected is the header's green dot; cut off, the badge says "Reconnecting…" in words a
     customer reads (a yellow dot told them nothing), and screen readers get the words always."""
-    with _phone_in_a_support(browser, relay, open_ui, locale) as (agent, phone):
+    with phone_in_a_support(browser, relay.url, open_ui, locale) as (agent, phone):
         badge = by_id(phone, "connection-status")
         connected = {"en-US": "Connected", "ko-KR": "연결됨"}[locale]
         expect(badge).to_have_text(connected)  # the words a screen reader reads
@@ -118,7 +96,7 @@ def test_the_end_screen_keeps_the_agents_contact_and_the_chat(
 
 
 def _end_screen_with_the_chat(browser, relay, open_ui: PageFactory, locale: str) -> None:
-    with _phone_in_a_support(browser, relay, open_ui, locale) as (agent, phone):
+    with phone_in_a_support(browser, relay.url, open_ui, locale) as (agent, phone):
         send_chat(agent, "The offer is 100 a month.")
         send_chat(phone, "Thank you, I will think about it.")
         expect(by_id(phone, "chat-transcript")).to_contain_text("I will think about it.")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.chat_client import ChatClient
-from tests.support.ui_pages import PHONE, close_pages, screenshot
+from tests.support.ui_pages import PHONE, screenshot
 from tests.support.viewer_presenter import (
     FLAG_KEY,
     PresentationSession,
@@ -18,10 +18,8 @@ from tests.support.viewer_presenter import (
     canvas_pixels,
     decoded,
     encode_image,
-    open_viewer,
     psnr,
     sample_image,
-    start_session,
     viewer_stats,
     wait_for_stats,
 )
@@ -40,29 +38,10 @@ SCREEN = (800, 600)
 
 
 @pytest.fixture
-def session(relay) -> PresentationSession:
-    return start_session(relay)
-
-
-@pytest.fixture
 def presenter(session: PresentationSession) -> Iterator[Presenter]:
     presenter = Presenter(session)
     yield presenter
     presenter.close()
-
-
-@pytest.fixture
-def viewers(browser, session: PresentationSession, request: pytest.FixtureRequest):
-    """Open viewer pages; afterwards none may have thrown, and a failure keeps screenshots."""
-    pages: list[Page] = []
-
-    def open_one(**kwargs) -> Page:
-        page = open_viewer(browser, session, **kwargs)
-        pages.append(page)
-        return page
-
-    yield open_one
-    close_pages(pages, request, "viewer")
 
 
 def present_full_screen(presenter: Presenter, image=None, seq: int = 1) -> np.ndarray:

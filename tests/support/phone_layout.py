@@ -2,17 +2,26 @@
 
 ``open_phone`` opens a page as an iPhone would (390x844, touch, a mobile viewport and the
 user agent); the popups it opens (the viewer) share its context, so they are phones too.
+``phone_in_a_support``: the agent's page with a support open and such a phone joined to it.
 ``row_boxes`` measures a bar's visible controls: the tests assert on those boxes (inside the
 screen, none over another, no label cut), never on pixels.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from playwright.sync_api import Browser, Page
 
-from tests.support.ui_pages import PHONE
+from tests.support.ui_pages import (
+    PHONE,
+    PageFactory,
+    agent_login,
+    customer_join,
+    start_support,
+)
 
 IPHONE_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"
@@ -65,6 +74,23 @@ _ROW_JS = """(selector) => {
   }));
   return { bar: box(bar), scrollWidth: bar.scrollWidth, clientWidth: bar.clientWidth, items };
 }"""
+
+
+@contextmanager
+def phone_in_a_support(
+    browser: Browser, relay_url: str, open_ui: PageFactory, locale: str = "en-US"
+) -> Iterator[tuple[Page, Page]]:
+    """The agent's page (``open_ui``) with a support open, and a touch phone in ``locale``
+    joined to it as its customer; the phone's context is closed after."""
+    agent = open_ui("/agent")
+    agent_login(agent)
+    code = start_support(agent)
+    phone = open_phone(browser, relay_url + "/", locale)
+    try:
+        customer_join(phone, code)
+        yield agent, phone
+    finally:
+        phone.context.close()
 
 
 def row_boxes(page: Page, selector: str) -> dict[str, Any]:
