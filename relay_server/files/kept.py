@@ -19,6 +19,7 @@ gevent: the database calls wait through gevent (psycopg), so callers may yield h
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from relay_server.files.spool import FileSpool
@@ -103,6 +104,20 @@ class KeptFiles:
         kept = self.shared.metas(shared_name(session_id))
         transfers = [from_record(meta) for meta in kept.values() if meta.get("id")]
         return sorted(transfers, key=lambda transfer: transfer.created_at)
+
+    def listings(self, session_ids: Collection[str]) -> dict[str, list[Transfer]]:
+        """:meth:`listing` of several sessions in one query (sessions taken over together)."""
+        if self.shared is None:
+            return {}
+        prefixes = {shared_name(session_id): session_id for session_id in session_ids}
+        found = self.shared.metas_of(prefixes)
+        return {
+            prefixes[prefix]: sorted(
+                (from_record(meta) for meta in kept.values() if meta.get("id")),
+                key=lambda transfer: transfer.created_at,
+            )
+            for prefix, kept in found.items()
+        }
 
     def session_of(self, transfer_id: str) -> str | None:
         """The session of a kept file (a download through a node that does not serve its

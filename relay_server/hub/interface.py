@@ -25,7 +25,7 @@ relay nodes*): those sockets end on the session's owner.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 # What a subscriber is called with: (session id, message id, frame).
@@ -63,6 +63,11 @@ class Hub(Protocol):
     def take_session(self, session_id: str, ttl_s: float) -> str:
         """Own ``session_id`` unless a live node owns it (renewing this node's lease of
         ``ttl_s`` if it lapsed); returns the owner: this node's id, or the live owner's."""
+        ...
+
+    def take_sessions(self, session_ids: Collection[str], ttl_s: float) -> dict[str, str]:
+        """:meth:`take_session` of each of ``session_ids`` in one round trip (sessions taken
+        over together): ``session id -> owner``."""
         ...
 
     def heartbeat(self, ttl_s: float) -> None:

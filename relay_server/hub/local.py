@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from relay_server.hub.interface import DeliveryHandler, NoticeHandler
@@ -77,6 +77,9 @@ class LocalHub:
             if self.state.get(f"node:{self.node_id}") is None:
                 self.state.values[f"node:{self.node_id}"] = ("1", self.state.clock() + ttl_s)
             return self.node_id
+
+    def take_sessions(self, session_ids: Collection[str], ttl_s: float) -> dict[str, str]:
+        return {session_id: self.take_session(session_id, ttl_s) for session_id in session_ids}
 
     def heartbeat(self, ttl_s: float) -> None:
         with self.state.lock:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Collection
 from typing import Any
 
 import redis
@@ -147,6 +148,19 @@ class RedisHub:
         keys = [f"{PREFIX}owner:{session_id}", NODE_LEASE + self.node_id]
         args = [self.node_id, _ms(ttl_s), NODE_LEASE, _ms(OWNER_KEEP_S)]
         return str(self._call(self._take, keys=keys, args=args))
+
+    def take_sessions(self, session_ids: Collection[str], ttl_s: float) -> dict[str, str]:
+        """One pipeline of the take script, one call per session (each atomic)."""
+        wanted = list(dict.fromkeys(session_ids))
+        if not wanted:
+            return {}
+        pipe = self._redis.pipeline(transaction=False)
+        args: list[str | int] = [self.node_id, _ms(ttl_s), NODE_LEASE, _ms(OWNER_KEEP_S)]
+        for session_id in wanted:
+            keys = [f"{PREFIX}owner:{session_id}", NODE_LEASE + self.node_id]
+            self._take(keys=keys, args=args, client=pipe)
+        owners = self._call(pipe.execute)
+        return {session_id: str(owner) for session_id, owner in zip(wanted, owners, strict=True)}
 
     def heartbeat(self, ttl_s: float) -> None:
         self._call(self._beat, keys=[NODE_LEASE + self.node_id, NODES],

@@ -176,6 +176,7 @@ class Relay(Takeover):
         self.handover = HistoryHandover(store, self.notes, self.history, self.usage)
         self.handover.recover(LIVE_SESSIONS)
         self._live_doc_ids: dict[str, int] = {}
+        self.take_over_one = self.take_over_alone  # the shell may join them (takeover.py)
         store.on_fenced(self.fenced_out)  # several nodes: a session taken over meanwhile
         live = store.all(LIVE_SESSIONS)
         self._restore_unowned(live)

@@ -32,6 +32,8 @@ from suite.protocol.wrong_node import LEASE_LEFT_FIELD, WRONG_NODE
 logger = logging.getLogger(__name__)
 
 LIVE_SESSIONS = "live_sessions"
+# A session's takeover: True (taken over now), False (nothing to take), or the refusal.
+TakeoverOutcome = bool | Refused
 # The node's lease in the hub (it owns its sessions while it lives), renewed every
 # LEASE_RENEW_S by a greenlet of its own (web/server.py): a killed node's sessions come free
 # 2.0-2.5 s after the kill. A node is taken over only once it missed renewals for
@@ -51,27 +53,21 @@ class Takeover(Admission):
     kept_files: KeptFiles
     _chats: dict[str, ChatLog]
     _live_doc_ids: dict[str, int]
+    take_over_one: Callable[[str], TakeoverOutcome]  # take_over_alone, or the shell's gate
 
     def _restore_unowned(self, live: list[Document]) -> None:
         """At start: restore the live sessions no live node owns (on one node: all). With
-        several nodes each is fenced first, as at a takeover (:meth:`ensure_owned`): its
-        last owner may only have stalled past its lease and must not write over it when it
-        wakes."""
-        for doc in live:
-            # Several nodes on one database: a session a live node owns stays its own.
-            if self.hub.take_session(doc["id"], SESSION_LEASE_S) != self.hub.node_id:
-                continue
-            if self.hub.kind != "local":
-                self.store.fence(doc["id"])  # what it committed before is read after this
-                fresh = self.store.lookup(LIVE_SESSIONS, "id", doc["id"], fresh=True)
-                if fresh is None:  # it ended meanwhile
-                    continue
-                doc = fresh
-                self.store.forget(chat_table(doc["id"]))
-                self.whiteboards.take_over(doc["id"])  # as its last owner flushed it
-                # The files sent before, kept in the store by their last owner.
-                self.kept_files.restore(self.kept_files.listing(doc["id"]), self.files)
-            self._restore(doc)
+        several nodes they are taken over together, fenced first (:meth:`take_over_sessions`):
+        their last owner may only have stalled past its lease and must not write over them
+        when it wakes."""
+        # A session a live node owns stays its own (several nodes on one database).
+        if self.hub.kind == "local":
+            owners = self.hub.take_sessions([doc["id"] for doc in live], SESSION_LEASE_S)
+            for doc in live:
+                if owners[doc["id"]] == self.hub.node_id:
+                    self._restore(doc)
+        else:
+            self.take_over_sessions([doc["id"] for doc in live])
         if self._live_doc_ids:
             logger.info("restored %d live sessions", len(self._live_doc_ids))
 
@@ -93,6 +89,7 @@ class Takeover(Admission):
             Refused: ``wrong_node`` (409): another live node owns it; the client retries
                 through the balancer, which sends it there.
             HubError: the hub cannot be asked (the routes answer ``hub_unavailable``).
+            StoreError: the database cannot be asked.
         """
         if session_id in self.directory.sessions or self.hub.kind == "local":
             return False
@@ -101,31 +98,63 @@ class Takeover(Admission):
         owner, lease_left_ms = self.hub.owner_lease(session_id)
         if owner is not None and owner != self.hub.node_id:
             raise _wrong_node(session_id, owner, lease_left_ms)
-        doc = self.store.lookup(LIVE_SESSIONS, "id", session_id, fresh=True)
-        if doc is None or session_id in self.directory.sessions:  # (a greenlet took it)
-            return False
-        owner = self.hub.take_session(session_id, SESSION_LEASE_S)
-        if owner != self.hub.node_id:  # another node took it meanwhile: it is live
-            raise _wrong_node(session_id, owner, None)
-        # Fencing: from here on the old owner's commits skip the session's rows (a node that
-        # stalled past its lease and wakes); what it committed before is read after this.
-        self.store.fence(session_id)
-        doc = self.store.lookup(LIVE_SESSIONS, "id", session_id, fresh=True) or doc
-        if session_id in self.directory.sessions:  # another greenlet's request took it over
-            return False
-        # The board as the old owner last flushed it (a greenlet doing the same meanwhile
-        # reads the same rows: no socket of the session is here yet to change it).
-        self.whiteboards.take_over(session_id)
-        kept = self.kept_files.listing(session_id)  # the files sent before (files/kept.py)
-        if session_id in self.directory.sessions:
-            return False
-        # From here to the end nothing yields: one greenlet restores the session, once.
-        self.store.forget(chat_table(session_id))  # the dead owner's messages, from the store
-        self._chats.pop(session_id, None)
-        self.kept_files.restore(kept, self.files)
-        self._restore(doc)
-        logger.info("took session %s over", session_id, extra={"session_id": session_id})
-        return True
+        outcome = self.take_over_one(session_id)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def take_over_alone(self, session_id: str) -> TakeoverOutcome:
+        """One session taken over by itself: :attr:`take_over_one` unless the relay's shell
+        puts a gate there that joins the takeovers asked for meanwhile into one batch
+        (web/takeover_gate.py)."""
+        return self.take_over_sessions([session_id])[session_id]
+
+    def take_over_sessions(self, session_ids: list[str]) -> dict[str, TakeoverOutcome]:
+        """Take these sessions over from the store, together: a dead node's clients come back
+        within a few hundred milliseconds of each other, and each step is one round trip for
+        all of them (the rows, the hub's owners, the fence, the rows again, the boards, the
+        kept files, the chats), not one per session. Each session's outcome: True (taken over
+        now), False (nothing to take: this node has it, or the store does not), or the
+        ``wrong_node`` refusal (another live node owns it).
+
+        Raises:
+            HubError, StoreError: for all of them (nothing was restored).
+        """
+        outcome: dict[str, TakeoverOutcome] = dict.fromkeys(session_ids, False)
+        wanted = [sid for sid in outcome if sid not in self.directory.sessions]
+        docs = self.store.lookup_many(LIVE_SESSIONS, "id", wanted, fresh=True) if wanted else {}
+        wanted = [sid for sid in wanted if sid in docs]
+        if not wanted:
+            return outcome
+        owners = self.hub.take_sessions(wanted, SESSION_LEASE_S)
+        ours = []
+        for sid in wanted:
+            if owners[sid] == self.hub.node_id:
+                ours.append(sid)
+            else:  # another node took it meanwhile: it is live
+                outcome[sid] = _wrong_node(sid, owners[sid], None)
+        if not ours:
+            return outcome
+        # Fencing: from here on the old owners' commits skip these sessions' rows (a node
+        # that stalled past its lease and wakes); what they committed before is read after.
+        self.store.fence(ours)
+        docs.update(self.store.lookup_many(LIVE_SESSIONS, "id", ours, fresh=True))
+        # The boards as the old owners last flushed them, the files sent before
+        # (files/kept.py), the chats: no socket of these sessions is here yet to change them.
+        self.whiteboards.take_over(ours)
+        kept = self.kept_files.listings(ours)
+        self.store.reload([chat_table(sid) for sid in ours])
+        # From here to the end nothing yields: each session is restored once.
+        for sid in ours:
+            if sid in self.directory.sessions:  # restored meanwhile (a start-up restore)
+                continue
+            self._chats.pop(sid, None)
+            self.kept_files.restore(kept.get(sid, []), self.files)
+            self._restore(docs[sid])
+            outcome[sid] = True
+            logger.info("took session %s over", sid,
+                        extra={"session_id": sid, "together": len(ours)})  # fmt: skip
+        return outcome
 
     def _session_by_code(self, code: str, now: float) -> SupportSession:
         """The session of ``code``, taken over first when its node is gone (the code is

@@ -35,7 +35,8 @@ FENCED_DROP = (
     f"WHERE d.tbl = u.tbl AND {NOT_FENCED}"
 )
 FENCE = (
-    "INSERT INTO session_fences (session_id, node) VALUES (%s, %s) "
+    "INSERT INTO session_fences (session_id, node) "
+    "SELECT s, %(node)s FROM unnest(%(sids)s::text[]) AS s "
     "ON CONFLICT (session_id) DO UPDATE SET node = excluded.node"
 )
 FENCED_SESSIONS = "SELECT session_id FROM session_fences WHERE session_id = ANY(%s) AND node <> %s"

@@ -11,7 +11,8 @@ own in-memory index and talks to the store in a few shapes only, found by readin
 - ``insert`` / ``update`` (merge top-level fields) / ``remove`` / ``drop_table`` (an ended
   session's chat);
 - ``lookup`` (a document by one key, read from the database when another node wrote it),
-  ``forget`` (read a table again: a session taken over), ``claim`` (one node works on a
+  ``lookup_many`` (many keys at once), ``forget`` and ``reload`` (read tables again: sessions
+  taken over, ``reload`` all at once), ``claim`` (one node works on a
   row: a mail being sent), ``refresh`` (read rows another node changed) and
   ``on_commit`` (which shared rows this node changed), for several nodes on one PostgreSQL
   database;
@@ -83,9 +84,22 @@ class Store(Protocol):
         always with ``fresh`` (another node may have removed it: a token signed out there)."""
         ...
 
+    def lookup_many(
+        self, table: str, field: str, values: Collection[str], fresh: bool = False
+    ) -> dict[str, Document]:
+        """As :meth:`lookup` for many values at once (one database round trip): ``value ->``
+        its first document, for the values found (sessions taken over together)."""
+        ...
+
     def forget(self, table: str) -> None:
         """Drop this node's copy of ``table`` so that its next use reads it again (a session
         taken over from another node); a no-op where one process owns the data."""
+        ...
+
+    def reload(self, tables: Collection[str]) -> None:
+        """Read ``tables`` again now, all in one round trip (sessions taken over together:
+        their chats, their boards' elements); a table with a change of this node not yet
+        committed keeps this node's copy. A no-op where one process owns the data."""
         ...
 
     def refresh(self, table: str, doc_ids: Collection[int] | None) -> None:
@@ -101,10 +115,10 @@ class Store(Protocol):
         the data (nobody else to tell)."""
         ...
 
-    def fence(self, session_id: str) -> None:
-        """This node takes a live session over: from now on another node's commits skip the
-        session's rows (``chat:<id>``, its ``live_sessions`` row...). A no-op where one
-        process owns the data."""
+    def fence(self, session_ids: Collection[str]) -> None:
+        """This node takes live sessions over: from now on another node's commits skip the
+        sessions' rows (``chat:<id>``, their ``live_sessions`` rows...), in one round trip
+        however many. A no-op where one process owns the data."""
         ...
 
     def on_fenced(self, listener: Callable[[set[str]], None]) -> None:

@@ -40,6 +40,7 @@ from psycopg_pool import ConnectionPool
 
 from relay_server.store import fencing
 from relay_server.store.interface import Document, StoreError
+from relay_server.store.node_reads import NodeReads
 from relay_server.store.readiness import ReadinessProbe
 from relay_server.store.shared_files import SharedFiles
 
@@ -138,7 +139,7 @@ def connect_kwargs(password: str | None) -> dict[str, Any]:
     return kwargs
 
 
-class PostgresStore:
+class PostgresStore(NodeReads):
     """The :class:`~relay_server.store.interface.Store` on PostgreSQL, shared by every node.
 
     Args:
@@ -217,87 +218,10 @@ class PostgresStore:
     def find(self, table: str, predicate: Callable[[Document], bool]) -> Document | None:
         return next((doc for doc in self.all(table) if predicate(doc)), None)
 
-    def lookup(self, table: str, field: str, value: str, fresh: bool = False) -> Document | None:
-        """The document whose ``field`` is ``value``: from memory, else read from the database
-        (another node wrote it since this one read the table) and kept.
-
-        Args:
-            fresh: ask the database even when memory has it (another node may have removed
-                or changed it: a token signed out elsewhere); memory follows the answer.
-
-        Only the keys of :data:`LOOKUP_FIELDS` are indexed for this.
-        """
-        docs = self._table(table)
-        cached = next((i for i, doc in docs.items() if doc.get(field) == value), None)
-        if cached is not None and not fresh:
-            return Document(docs[cached], cached)
-        with self.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT id, doc FROM documents WHERE tbl = %s AND doc->>%s = %s "
-                "ORDER BY id LIMIT 1",
-                (table, field, value),
-            ).fetchone()
-        if cached is not None and (table, cached) in self._pending:
-            return Document(docs[cached], cached)  # changed here, not yet committed: ours
-        if row is None:
-            if cached is not None:
-                del docs[cached]  # removed by another node
-            return None
-        doc_id, doc = row
-        if (table, doc_id) in self._pending:  # removed here, not yet committed
-            return None
-        docs[doc_id] = doc
-        return Document(doc, doc_id)
-
-    def forget(self, table: str) -> None:
-        """Drop this node's copy of ``table``: the next use reads it again from the database
-        (a session this node takes over from another). Pending changes are kept."""
-        if not any(key[0] == table for key in self._pending):
-            self._tables.pop(table, None)
-            self._next_ids.pop(table, None)
-
-    def refresh(self, table: str, doc_ids: Collection[int] | None) -> None:
-        """Read rows of ``table`` another node changed (all of them for ``None``) into this
-        node's copy, if it has one (else the next use reads the table anyway). A row with a
-        change of this node not yet committed keeps that change."""
-        docs = self._tables.get(table)
-        if docs is None:
-            return
-        # Changes of this node pending or committing when the query starts may be missing
-        # from its answer even once they are committed: they are kept as this node has them.
-        guarded = {*self._pending, *(key for changes in self._in_flight for key in changes)}
-        with self.pool.connection() as conn:
-            if doc_ids is None:
-                rows = conn.execute(
-                    "SELECT id, doc FROM documents WHERE tbl = %s", (table,)
-                ).fetchall()
-                wanted = list({*docs, *(row[0] for row in rows)})
-            else:
-                wanted = [doc_id for doc_id in doc_ids if not self._ours((table, doc_id))]
-                if not wanted:
-                    return
-                rows = conn.execute(
-                    "SELECT id, doc FROM documents WHERE tbl = %s AND id = ANY(%s)",
-                    (table, wanted),
-                ).fetchall()
-        found: dict[int, Any] = dict(rows)
-        for doc_id in wanted:
-            if (table, doc_id) in guarded or self._ours((table, doc_id)):  # ours is newer
-                continue
-            if doc_id in found:
-                docs[doc_id] = found[doc_id]
-            else:
-                docs.pop(doc_id, None)
-
     def on_commit(
         self, tables: Collection[str], listener: Callable[[dict[str, list[int]]], None]
     ) -> None:
         self._watchers.append((frozenset(tables), listener))
-
-    def _ours(self, key: tuple[str, int]) -> bool:
-        """A change of this node to the row not yet committed, or being committed now (the
-        database may not show it yet: a refresh must not drop or overwrite it)."""
-        return key in self._pending or any(key in changes for changes in self._in_flight)
 
     def has_table(self, name: str) -> bool:
         return bool(self._table(name))
@@ -511,11 +435,13 @@ class PostgresStore:
                 else:
                     docs[doc_id] = found[0]
 
-    def fence(self, session_id: str) -> None:
-        """This node takes ``session_id`` over: from now on only its commits write the
-        session's rows (committed at once, before the session is read)."""
-        with self.pool.connection() as conn:
-            conn.execute(fencing.FENCE, (session_id, self.node_id))
+    def fence(self, session_ids: Collection[str]) -> None:
+        """This node takes ``session_ids`` over: from now on only its commits write the
+        sessions' rows (committed at once, before the sessions are read; one statement)."""
+        sids = sorted(set(session_ids))  # one row each: ON CONFLICT changes a row once
+        if sids:
+            with self.pool.connection() as conn:
+                conn.execute(fencing.FENCE, {"sids": sids, "node": self.node_id})
 
     def on_fenced(self, listener: Callable[[set[str]], None]) -> None:
         """Call ``listener`` with the sessions whose rows a commit of this node skipped:

@@ -134,8 +134,22 @@ class TinyDBStore:
         """The first document whose ``field`` is ``value`` (one process: memory holds all)."""
         return self.find(table, lambda doc: doc.get(field) == value)
 
+    def lookup_many(
+        self, table: str, field: str, values: Collection[str], fresh: bool = False
+    ) -> dict[str, Document]:
+        wanted = set(values)
+        found: dict[str, Document] = {}
+        for doc in self.all(table):
+            value = doc.get(field)
+            if value in wanted and value not in found:
+                found[value] = doc
+        return found
+
     def forget(self, table: str) -> None:
         """Nothing to drop: one relay owns the folder, so its memory is never stale."""
+
+    def reload(self, tables: Collection[str]) -> None:
+        """Nothing to read again: one relay owns the folder."""
 
     def refresh(self, table: str, doc_ids: Collection[int] | None) -> None:
         """Nothing to read again: one relay owns the folder."""
@@ -145,7 +159,7 @@ class TinyDBStore:
     ) -> None:
         """Never called: one relay owns the folder, nobody else to tell."""
 
-    def fence(self, session_id: str) -> None:
+    def fence(self, session_ids: Collection[str]) -> None:
         """Nothing to fence: one relay owns the folder."""
 
     def on_fenced(self, listener: Callable[[set[str]], None]) -> None:

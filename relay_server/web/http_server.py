@@ -21,6 +21,14 @@ Each peer address may hold ``max_per_address`` connections in their HTTP phase a
 more is answered 503 (plain HTTP) or closed (TLS) at once, and counted. An upgraded websocket
 gives its slot back (agents behind one office NAT hold many long-lived sockets; a websocket
 is bounded by its hello deadline and then by its session).
+
+The listening socket's queue holds :data:`LISTEN_BACKLOG` connections the loop has not
+accepted yet (gevent's default is 128; the kernel caps it at ``net.core.somaxconn``). A killed
+node's clients come back to the survivors within a few hundred milliseconds (their
+``wrong_node`` answers said when), as do a restarted relay's: hundreds of connections at once
+while the loop is busy taking their sessions over. A full queue drops a connection's SYN, and
+the client's kernel tries again only after a second (then 3, 7 s...); behind HAProxy a
+connection that times out marks the node down.
 """
 
 from __future__ import annotations
@@ -204,6 +212,9 @@ def timed_handler_class(base: type) -> type:
     return type(f"Timed{base.__name__}", (TimedConnectionMixin, base), {})
 
 
+LISTEN_BACKLOG = 4096
+
+
 class LimitedWSGIServer(WSGIServer):
     """gevent's ``WSGIServer`` that caps connections per peer address and bounds handshakes.
 
@@ -220,6 +231,7 @@ class LimitedWSGIServer(WSGIServer):
         response_headers: tuple[tuple[str, str], ...] = (),
         **kwargs: Any,
     ):
+        kwargs.setdefault("backlog", LISTEN_BACKLOG)
         super().__init__(*args, **kwargs)
         self.limits = limits
         self.response_headers = list(response_headers)  # added to every response

@@ -52,6 +52,7 @@ from relay_server.web.gc_policy import configure_collector, follow_sockets_forev
 from relay_server.web.http_server import LimitedWSGIServer, timed_handler_class
 from relay_server.web.proxy_headers import AFFINITY_HEADER, NODE_HEADER
 from relay_server.web.refusals import refusals
+from relay_server.web.takeover_gate import TakeoverGate
 from relay_server.web.ws_endpoint import open_sockets
 from suite.atomic_files import write_atomically
 from suite.protocol import CloseCode
@@ -120,6 +121,8 @@ def run(
         hasher=lambda password: pool.apply(hash_password, (password,)),
         settings=settings, hub=hub,
     )  # fmt: skip
+    if relay.hub.kind != "local":  # a dead node's sessions taken over together
+        relay.take_over_one = TakeoverGate(relay.take_over_sessions).take_over
     # A11: the booking; its mail is plugged in below
     reservations = Reservations(
         relay, materials_quiet_s=config.materials_quiet_s, call_later=gevent.spawn_later

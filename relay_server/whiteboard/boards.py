@@ -20,7 +20,7 @@ customers' viewer sockets), as in ``relay_server/calls/calls.py``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -116,16 +116,18 @@ class Whiteboards:
                 board.element_docs[element["id"]] = element_doc.doc_id
         return board
 
-    def take_over(self, session_id: str) -> None:
-        """Another relay node served the session until now (it died, drained or stalled past
-        its lease): the board is read again from the store, as that node last flushed it
-        (several nodes on one database; this node's copy, if any, is older)."""
-        self._boards.pop(session_id, None)
-        doc = self.store.lookup(WHITEBOARDS, "session_id", session_id, fresh=True)
-        if doc is None:
-            return
-        self.store.forget(elements_table(session_id))  # read again, never this node's copy
-        self._boards[session_id] = self._load(doc)
+    def take_over(self, session_ids: Collection[str]) -> None:
+        """Another relay node served these sessions until now (it died, drained or stalled
+        past its lease): their boards are read again from the store, as that node last
+        flushed them (several nodes on one database; this node's copy, if any, is older).
+        Two round trips however many sessions: their states, then their elements."""
+        for session_id in session_ids:
+            self._boards.pop(session_id, None)
+        docs = self.store.lookup_many(WHITEBOARDS, "session_id", session_ids, fresh=True)
+        # Read again, never this node's copy.
+        self.store.reload([elements_table(session_id) for session_id in docs])
+        for session_id, doc in docs.items():
+            self._boards[session_id] = self._load(doc)
 
     def drop_here(self, session_id: str) -> None:
         """Another node took the session over: this node forgets its board and never writes

@@ -99,6 +99,19 @@ def test_a_dead_owners_lease_expires_and_another_node_takes_the_session(nodes):
     assert owner.owner("sess-1") == other.node_id  # the old owner sees who has it now
 
 
+def test_sessions_taken_together_each_go_to_whoever_may_own_them(nodes):
+    """take_sessions: each session as take_session would (free ones and this node's own
+    ones to the caller, a live node's to that node), in one call; a name twice is one."""
+    owner, other, _ = nodes
+    assert owner.take_session("many-1", 30) == owner.node_id
+    taken = other.take_sessions(["many-1", "many-2", "many-3", "many-2"], 30)
+    assert taken == {"many-1": owner.node_id, "many-2": other.node_id,
+                     "many-3": other.node_id}  # fmt: skip
+    assert other.take_sessions(["many-2"], 30) == {"many-2": other.node_id}  # its own
+    assert owner.owner("many-3") == other.node_id
+    assert other.take_sessions([], 30) == {}
+
+
 def test_the_owner_read_says_how_long_the_owners_lease_has_left(nodes):
     """owner_lease: the live owner with its lease's remaining ms (what wrong_node tells the
     client); a renewal gives the full lease again; a lapsed or absent owner is (None, 0)."""

@@ -8,6 +8,8 @@ connections; websockets are not timed out.
 from __future__ import annotations
 
 import http.client
+import os
+import signal
 import socket
 import sys
 import threading
@@ -329,3 +331,42 @@ def test_websockets_give_their_connection_slot_back(relay_factory):
     finally:
         for websocket in sockets:
             websocket.close()
+
+
+BURST = 600  # a killed node's clients reconnecting to one survivor at once
+
+
+def test_a_burst_of_connections_while_the_relay_is_busy_waits_in_the_listening_queue(relay):
+    """A killed node's clients come back to a survivor within a few hundred milliseconds,
+    while its loop is busy taking their sessions over: the kernel holds their handshakes in
+    the listening socket's queue until the relay accepts them. Here the relay is stopped
+    (SIGSTOP) while 600 connections open: each completes at once (a full queue drops the SYN
+    and the client waits a second or more); the relay serves again once it runs."""
+    address = _address(relay)
+    opened: list[socket.socket] = []
+    late = []
+    os.kill(relay.pid, signal.SIGSTOP)
+    try:
+        for n in range(BURST):
+            started = time.monotonic()
+            try:
+                opened.append(socket.create_connection(address, timeout=0.9))
+            except TimeoutError:  # its SYN was dropped: the queue was full
+                late.append(n)
+                break
+            if time.monotonic() - started > 0.5:
+                late.append(n)
+    finally:
+        os.kill(relay.pid, signal.SIGCONT)
+        for connection in opened:
+            connection.close()
+    assert late == [], f"connections {late[:5]}... waited for the queue (of {BURST})"
+
+    def answers() -> bool:  # (503 while the burst's closed connections still hold slots)
+        probe = _http_connection(address, "127.0.0.1")
+        try:
+            return _read_status(probe) == 200
+        finally:
+            probe.close()
+
+    wait_until(answers, "the relay answers again after the burst", timeout_s=20)

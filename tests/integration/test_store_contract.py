@@ -237,8 +237,8 @@ def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     board = one.insert("whiteboards", {"session_id": "s1", "state": "open", "number": 1})
     one.sync()
     assert fenced == []
-    two.fence("s1")
-    two.fence("s3")
+    two.fence(["s1", "s3", "s1"])  # one statement for many (a name twice is one fence)
+    two.fence([])
     one.update("chat:s1", kept, {"text": "after the takeover"})
     one.remove("chat:s1", gone)
     one.insert("chat:s1", {"text": "new"})
@@ -262,6 +262,62 @@ def test_a_node_fenced_out_of_a_session_writes_none_of_its_rows(open_store):
     two.sync()
     four = open_store()
     assert [d["text"] for d in four.all("chat:s1")] == ["by the new owner"]
+
+
+def test_lookup_many_finds_many_keys_and_fresh_reads_what_another_node_changed(open_store):
+    """lookup_many gives each found value's first document (lowest id), none for the values
+    absent; with ``fresh`` it reads the database: rows another node changed or removed come
+    as they are there, while a change of this node not yet committed stays this node's."""
+    one = open_store()
+    first = one.insert("live_sessions", {"id": "s1", "state": "open"})
+    one.insert("live_sessions", {"id": "s2", "state": "open"})
+    one.insert("live_sessions", {"id": "s1", "state": "a later copy"})
+    one.sync()
+    found = one.lookup_many("live_sessions", "id", ["s1", "s2", "nope"])
+    assert {k: (d.doc_id, d["state"]) for k, d in found.items()} == {
+        "s1": (first, "open"), "s2": (2, "open")}  # fmt: skip
+    assert one.lookup_many("live_sessions", "id", []) == {}
+    if one.kind != "postgresql":
+        return  # one process per TinyDB folder: no other node to change rows
+    two = open_store()
+    assert set(two.lookup_many("live_sessions", "id", ["s1", "s2"])) == {"s1", "s2"}
+    one.update("live_sessions", first, {"state": "taken"})
+    one.remove("live_sessions", 2)
+    one.insert("live_sessions", {"id": "s4", "state": "new elsewhere"})
+    one.sync()
+    cached = two.lookup_many("live_sessions", "id", ["s1", "s2", "s4"])
+    assert {k: d["state"] for k, d in cached.items()} == {
+        "s1": "open", "s2": "open", "s4": "new elsewhere"}  # fmt: skip
+    two.update("live_sessions", 3, {"state": "ours, not committed"})
+    fresh = two.lookup_many("live_sessions", "id", ["s1", "s2", "s4"], fresh=True)
+    assert {k: d["state"] for k, d in fresh.items()} == {"s1": "taken", "s4": "new elsewhere"}
+    assert two.get("live_sessions", 2) is None  # removed there: gone here too
+
+
+def test_reload_reads_many_tables_again_in_one_go(open_store):
+    """reload(tables) replaces this node's copies by the database's (another node wrote
+    them), a table never read included; a table with a change of this node not yet
+    committed keeps this node's copy. One process per TinyDB folder: nothing changes."""
+    one = open_store()
+    one.insert("chat:a", {"text": "first"})
+    one.sync()
+    if one.kind != "postgresql":
+        one.reload(["chat:a", "chat:b"])
+        assert [d["text"] for d in one.all("chat:a")] == ["first"]
+        return
+    two = open_store()
+    assert [d["text"] for d in two.all("chat:a")] == ["first"]
+    two.insert("chat:c", {"text": "two's, not committed"})
+    one.insert("chat:a", {"text": "second"})
+    one.insert("chat:b", {"text": "elsewhere"})
+    one.insert("chat:c", {"text": "one's"})
+    one.sync()
+    assert [d["text"] for d in two.all("chat:a")] == ["first"]  # its old copy
+    two.reload(["chat:a", "chat:b", "chat:c", "chat:a"])
+    assert [d["text"] for d in two.all("chat:a")] == ["first", "second"]
+    assert [d["text"] for d in two.all("chat:b")] == ["elsewhere"]
+    assert [d["text"] for d in two.all("chat:c")] == ["two's, not committed"]
+    assert two.insert("chat:a", {"text": "third"}) == 3  # ids go on from the reloaded rows
 
 
 def test_a_node_whose_claim_another_took_writes_none_of_those_rows(open_store):

@@ -223,6 +223,7 @@ STORAGE = Layer(
         "relay_server.store.choice",
         "relay_server.store.interface",
         "relay_server.store.journal",
+        "relay_server.store.node_reads",
         "relay_server.store.postgres",
         "relay_server.store.readiness",
         "relay_server.store.shared_files",
@@ -277,6 +278,7 @@ IO_SHELL = Layer(
     "injection, child processes.",
     (
         "relay_server.accounts.routes",
+        "relay_server.web.takeover_gate",
         "relay_server.hub.choice",
         "relay_server.hub.redis_hub",
         "relay_server.accounts.favourites_routes",
