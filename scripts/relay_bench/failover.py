@@ -190,7 +190,8 @@ async def resume_after_kill(
 
     # Refusals after the dead node's lease ended name a live owner (a survivor that has just
     # taken the session over, reached by the session's other side): that side then waits for
-    # the fresh lease's hint.
+    # the fresh lease's hint. On a loaded machine a few were decided just before the end and
+    # arrived after it.
     lease_end = killed_wall + max(0, lease_left_ms) / 1000
     late_refusals = [at for side in sides for at in side.wrong_node_at if at > lease_end]
     timeline = {
