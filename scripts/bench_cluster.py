@@ -15,7 +15,8 @@ connections as three nodes would hold, then, for ``--sessions`` sessions:
 With ``--relays``, real relays instead (``scripts/relay_bench/cluster_mode.py``): chat on one
 node on PostgreSQL, then on three nodes on one PostgreSQL database and Redis behind HAProxy,
 delivery p50/p99 and relay CPU per message of each, then one node killed and the time until
-each of its sessions chats again. The table goes to stdout.
+each of its sessions chats again (both sides reconnecting at once), the failover's timeline and
+where the CPU went meanwhile (``scripts/relay_bench/failover.py``). The table goes to stdout.
 
     .venv/bin/python scripts/bench_cluster.py                 # 1,000 sessions
     .venv/bin/python scripts/bench_cluster.py --sessions 100  # quick

@@ -15,7 +15,9 @@ The timeline (seconds after the kill): the dead node's lease left at the kill (R
 HAProxy marking the node down (its stats socket, polled every 20 ms); the first and last
 takeover (the surviving nodes' logs, ``took session ... over``); the first and last side
 welcomed again (and the last agent side, the last customer side), the last session chatting
-again; and what the clients sent meanwhile (sockets tried, ``wrong_node`` closes).
+again; what the clients sent meanwhile (sockets tried, ``wrong_node`` closes); and the
+refusals after the dead node's lease ended: how many, how many sessions met one, the last
+resume of those sessions and of the others.
 
 The CPU (``cpu_s``): CPU seconds from the kill to the last resume of each surviving relay, of
 PostgreSQL (the postmaster and its backends, reaped ones included), Redis, HAProxy and the
@@ -194,6 +196,17 @@ async def resume_after_kill(
     # arrived after it.
     lease_end = killed_wall + max(0, lease_left_ms) / 1000
     late_refusals = [at for side in sides for at in side.wrong_node_at if at > lease_end]
+    refused_late = [
+        any(at > lease_end for side in (s.agent, s.customer) for at in side.wrong_node_at)
+        for s in theirs
+    ]
+
+    def resume_max(late: bool) -> float | None:
+        times = [
+            t for t, r in zip(answers, refused_late, strict=True) if t is not None and r is late
+        ]
+        return round(max(times), 3) if times else None
+
     timeline = {
         "lease_left_at_kill_s": round(lease_left_ms / 1000, 3),
         "haproxy_down_s": after(found.get("down")),
@@ -209,5 +222,8 @@ async def resume_after_kill(
         "sockets_tried": sum(side.tries for side in sides) - tries_before,
         "wrong_node_closes": sum(side.wrong_nodes for side in sides) - wrong_before,
         "wrong_node_after_lease_end": len(late_refusals),
+        "sessions_refused_after_lease_end": sum(refused_late),
+        "their_last_resumed_s": resume_max(True),
+        "the_others_last_resumed_s": resume_max(False),
     }
     return len(theirs), resumes, timeline, cpu_s
