@@ -15,17 +15,20 @@ connections as three nodes would hold, then, for ``--sessions`` sessions:
 With ``--relays``, real relays instead (``scripts/relay_bench/cluster_mode.py``): chat on one
 node on PostgreSQL, then on three nodes on one PostgreSQL database and Redis behind HAProxy,
 delivery p50/p99 and relay CPU per message of each, then one node killed and the time until
-each of its sessions chats again. The table goes to stdout.
+each of its sessions chats again (both sides reconnecting at once), the failover's timeline and
+where the CPU went meanwhile (``scripts/relay_bench/failover.py``). The table goes to stdout.
 
     .venv/bin/python scripts/bench_cluster.py                 # 1,000 sessions
     .venv/bin/python scripts/bench_cluster.py --sessions 100  # quick
     .venv/bin/python scripts/bench_cluster.py --relays --sessions 100 --seconds 20
     .venv/bin/python scripts/bench_cluster.py --relays --no-one-node --clients 0.1 lease
+    .venv/bin/python scripts/bench_cluster.py --relays --no-one-node --sides sequential concurrent
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import threading
@@ -55,6 +58,12 @@ def main() -> int:
         "--clients", nargs="+", default=["lease"], metavar="KIND",
         help="--relays: a three-node run for each: 'lease' (retry as the product: backoff, "
              "and wrong_node's lease hint) or a number (retry every that many seconds)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--sides", nargs="+", default=["concurrent"], choices=["concurrent", "sequential"],
+        help="--relays: how a killed node's session's two sides reconnect, a three-node run "
+             "for each: 'concurrent' (at once, as the product's two machines) or "
+             "'sequential' (the customer's once the agent's is welcomed: the bench before)",
     )  # fmt: skip
     parser.add_argument("--no-one-node", action="store_true",
                         help="--relays: skip the one-node baseline")  # fmt: skip
@@ -171,6 +180,13 @@ def main() -> int:
     return 0
 
 
+def cpu_line(cpu: dict[str, float]) -> str:
+    """The failover's CPU seconds (kill -> last resume) as one line, the budget last."""
+    parts = [f"{name} {value:.2f}" for name, value in cpu.items() if name not in ("wall", "budget")]
+    budget = f"budget {cpu['wall']:.2f} s x {os.cpu_count()} cores = {cpu['budget']:.2f}"
+    return "cpu_s (kill -> last resume): " + ", ".join(parts) + "; " + budget
+
+
 def relays(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -179,7 +195,7 @@ def relays(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as work:
         clients = [None if kind == "lease" else float(kind) for kind in args.clients]
         results = run_relays(Path(work), args.sessions, args.seconds, args.rate, clients,
-                             one=not args.no_one_node)  # fmt: skip
+                             one=not args.no_one_node, sides=tuple(args.sides))  # fmt: skip
     keys = ["run", "sessions", "unconnected", "nodes", "sent", "delivered", "p50_ms", "p99_ms",
             "cpu_ms_per_message", "killed_sessions", "resume_p50_s", "resume_max_s"]  # fmt: skip
     print("| " + " | ".join(keys) + " |\n|" + " --- |" * len(keys))
@@ -190,6 +206,8 @@ def relays(args: argparse.Namespace) -> int:
         if "timeline" in result:
             print(f"\n{result['run']}: after the kill (s): " + ", ".join(
                 f"{key} {value}" for key, value in result["timeline"].items()))  # fmt: skip
+        if result.get("cpu_s"):
+            print(cpu_line(result["cpu_s"]))
     return 0
 
 

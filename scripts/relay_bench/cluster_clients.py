@@ -53,6 +53,7 @@ class Side:
     welcomed_at: float = 0.0  # time.time() of the last welcome
     tries: int = 0  # sockets opened (or tried) so far
     wrong_nodes: int = 0  # wrong_node closes so far
+    wrong_node_at: list[float] = field(default_factory=list)  # time.time() of each
 
 
 @dataclass
@@ -119,6 +120,7 @@ async def connect_side(
             return
         if reason is not None and reason.startswith("wrong_node"):
             side.wrong_nodes += 1
+            side.wrong_node_at.append(time.time())
         await ws.close()
         await asyncio.sleep(retry.pause_s(reason))
     raise TimeoutError(f"no node welcomed session {session.session_id}")

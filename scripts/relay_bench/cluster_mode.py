@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from suite.protocol import MessageType, Role, encode
 from tests.support.api import Api
 from tests.support.cluster import running_cluster
 from tests.support.postgres import PostgresServer, running_postgres
+from tests.support.process_cpu import own_cpu_s
 from tests.support.relay import ALICE, DEFAULT_AGENTS, RelayProcess, add_agent
 
 CONNECTING = 16  # sessions whose sockets open at once
@@ -35,8 +35,7 @@ def cpu_s(node: RelayProcess) -> float:
     """The node's CPU seconds so far (user + system), 0 once it is gone."""
     if not node.running or node.process is None:
         return 0.0
-    fields = Path(f"/proc/{node.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own_cpu_s(node.process.pid)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -129,8 +128,9 @@ async def chat(sessions: list[Session], seconds: float, rate: float) -> tuple[in
 
 
 async def run_target(
-    target: Target, count: int, seconds: float, rate: float, retry_every: float | None = None
-) -> dict[str, Any]:
+    target: Target, count: int, seconds: float, rate: float, retry_every: float | None = None,
+    sequential_sides: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     sessions = open_sessions(target, count)
     # Each side has WAIT_S of its own (one deadline for them all failed every run of 1,000
     # sessions: 2,000 sockets one after another on a loaded machine), CONNECTING at a time.
@@ -168,9 +168,12 @@ async def run_target(
         "cpu_ms_per_message": cpu * 1000 / max(1, len(delays)),
     }
     if len(target.nodes) > 1:
-        killed, resumes, timeline = await resume_after_kill(target, sessions, retry_every)
+        killed, resumes, timeline, cpu = await resume_after_kill(
+            target, sessions, retry_every, sequential_sides
+        )
         result.update(killed_sessions=killed, resume_p50_s=percentile(resumes, 0.5),
-                      resume_max_s=max(resumes, default=0.0), timeline=timeline)  # fmt: skip
+                      resume_max_s=max(resumes, default=0.0), timeline=timeline,
+                      cpu_s=cpu)  # fmt: skip
     for session in sessions:
         for side in (session.agent, session.customer):
             if side.ws is not None:
@@ -180,20 +183,24 @@ async def run_target(
 
 def run_relays(
     work: Path, count: int, seconds: float, rate: float,
-    clients: list[float | None], one: bool = True,
+    clients: list[float | None], one: bool = True, sides: tuple[str, ...] = ("concurrent",),
 ) -> list[dict[str, Any]]:  # fmt: skip
     """The baseline on one node (unless ``one`` is False), then three nodes with a failover
     for each kind of client (``clients``: None retries as the product does, a number every
-    that many seconds); one result each."""
+    that many seconds) and each order of the sides' reconnects (``sides``: "concurrent" as
+    the product's two machines, "sequential" the agent's side first); one result each."""
     results = []
     with running_postgres() as postgres:
         if one:
             with one_node(work / "one-node", postgres) as target:
                 result = asyncio.run(run_target(target, count, seconds, rate))
                 results.append({"run": "1 node, PostgreSQL, direct", **result})
-        for n, retry_every in enumerate(clients):
+        runs = [(retry_every, order) for retry_every in clients for order in sides]
+        for n, (retry_every, order) in enumerate(runs):
             retry = "lease hint" if retry_every is None else f"every {retry_every} s"
             with three_nodes(work / f"three-nodes-{n}", postgres) as target:
-                result = asyncio.run(run_target(target, count, seconds, rate, retry_every))
-                results.append({"run": f"3 nodes + Redis, HAProxy TLS; retry: {retry}", **result})
+                result = asyncio.run(run_target(target, count, seconds, rate, retry_every,
+                                                order == "sequential"))  # fmt: skip
+                run = f"3 nodes + Redis, HAProxy TLS; retry: {retry}; sides: {order}"
+                results.append({"run": run, **result})
     return results

@@ -27,6 +27,20 @@ class Cluster:
     context: ssl.SSLContext  # trusts the test CA
     redis: RedisServer
     certificates: Certificates
+    postgres: PostgresServer
+
+    def pids(self) -> dict[str, int]:
+        """The process id of each running part, by name: ``relay1``..``relay3`` (those still
+        running), ``postgres`` (the postmaster: its backends are its children), ``redis``,
+        ``haproxy``."""
+        pids = {}
+        for name, node in zip(SERVER_NAMES, self.nodes, strict=True):
+            if node.running and node.process is not None:
+                pids[name] = node.process.pid
+        pids["postgres"] = self.postgres.process.pid
+        pids["redis"] = self.redis.process.pid
+        pids["haproxy"] = self.proxy.process.pid
+        return pids
 
     def api(self, node: int | None = None) -> Api:
         """The API through the balancer, or straight at one node (a direct connection)."""
@@ -56,7 +70,7 @@ def running_cluster(work: Path, postgres: PostgresServer) -> Iterator[Cluster]:
         context = ssl.create_default_context(cafile=str(certificates.ca_cert))
         addresses = [f"127.0.0.1:{node.port}" for node in nodes]
         proxy = stack.enter_context(running_haproxy(work / "haproxy", addresses, certificates))
-        yield Cluster(proxy, nodes, context, redis, certificates)
+        yield Cluster(proxy, nodes, context, redis, certificates, postgres)
 
 
 @dataclass
