@@ -12,6 +12,7 @@ Relay defines what is declared here.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -122,11 +123,14 @@ class Takeover(Admission):
         """
         outcome: dict[str, TakeoverOutcome] = dict.fromkeys(session_ids, False)
         wanted = [sid for sid in outcome if sid not in self.directory.sessions]
+        steps = _StepTimes()
         docs = self.store.lookup_many(LIVE_SESSIONS, "id", wanted, fresh=True) if wanted else {}
         wanted = [sid for sid in wanted if sid in docs]
         if not wanted:
             return outcome
+        steps.done("rows")
         owners = self.hub.take_sessions(wanted, SESSION_LEASE_S)
+        steps.done("hub")
         ours = []
         for sid in wanted:
             if owners[sid] == self.hub.node_id:
@@ -138,12 +142,17 @@ class Takeover(Admission):
         # Fencing: from here on the old owners' commits skip these sessions' rows (a node
         # that stalled past its lease and wakes); what they committed before is read after.
         self.store.fence(ours)
+        steps.done("fence")
         docs.update(self.store.lookup_many(LIVE_SESSIONS, "id", ours, fresh=True))
+        steps.done("rows_again")
         # The boards as the old owners last flushed them, the files sent before
         # (files/kept.py), the chats: no socket of these sessions is here yet to change them.
         self.whiteboards.take_over(ours)
+        steps.done("boards")
         kept = self.kept_files.listings(ours)
+        steps.done("files")
         self.store.reload([chat_table(sid) for sid in ours])
+        steps.done("chats")
         # From here to the end nothing yields: each session is restored once.
         for sid in ours:
             if sid in self.directory.sessions:  # restored meanwhile (a start-up restore)
@@ -154,6 +163,9 @@ class Takeover(Admission):
             outcome[sid] = True
             logger.info("took session %s over", sid,
                         extra={"session_id": sid, "together": len(ours)})  # fmt: skip
+        steps.done("restore")
+        logger.info("took %d sessions over together in %.0f ms", len(ours), steps.total_ms(),
+                    extra={"steps_ms": steps.ms})  # fmt: skip
         return outcome
 
     def _session_by_code(self, code: str, now: float) -> SupportSession:
@@ -206,6 +218,22 @@ class Takeover(Admission):
         """A draining node (SIGTERM) drops its lease: another node takes its sessions over
         at once instead of after :data:`SESSION_LEASE_S`."""
         self._unless_hub_fails(self.hub.leave)
+
+
+class _StepTimes:
+    """How long each step of a takeover took (ms), for its log line."""
+
+    def __init__(self) -> None:
+        self._at = time.perf_counter()
+        self.ms: dict[str, float] = {}
+
+    def done(self, step: str) -> None:
+        now = time.perf_counter()
+        self.ms[step] = round((now - self._at) * 1000, 1)
+        self._at = now
+
+    def total_ms(self) -> float:
+        return sum(self.ms.values())
 
 
 def _wrong_node(session_id: str, owner: str, lease_left_ms: int | None) -> Refused:
