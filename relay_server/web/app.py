@@ -48,6 +48,7 @@ from relay_server.web.http_bodies import (
     refused_input,
     undecodable_header,
 )
+from relay_server.web.pages import PageFiles
 from relay_server.web.ws_endpoint import serve_websocket
 from relay_server.whiteboard.routes import install_whiteboard_routes
 from suite.http_json import RELAY_CONNECT_SRC, add_security_headers
@@ -461,18 +462,20 @@ def build_app(
     install_statistics_routes(app, relay, clock, reservations.every)
 
     root = str(ui_dir())
+    # The pages name their whole module graph in their head (modulepreload): web/pages.py.
+    pages = PageFiles(ui_dir())
 
     @app.get("/")
     def relay_page():
-        return _static("customer/index.html", root)
+        return pages.reply("customer/index.html")
 
     @app.get("/agent")
     def agent_page():
-        return _static("agent/index.html", root)
+        return pages.reply("agent/index.html")
 
     @app.get("/view")
     def viewer_page():
-        return _static("viewer/index.html", root)
+        return pages.reply("viewer/index.html")
 
     @app.get("/ui/<path:path>")
     def ui_file(path: str):

@@ -300,3 +300,21 @@ def test_favourites_and_print_rules_in_the_pages(open_ui: PageFactory) -> None:
     assert result["kinds"] == ["pdf", "image", None, None]
     assert result["printable"] == [True, True, False, False]
     assert result["cards"] == ["https://shop.example/x", None, None]
+
+
+@pytest.mark.parametrize("path", ["/", "/agent", "/view"])
+def test_a_page_preloads_exactly_the_modules_it_loads(open_ui: PageFactory, path: str) -> None:
+    """The relay's modulepreload links name every module the page fetches by its load event
+    and nothing else, and each is fetched once (the preload is the fetch the import uses)."""
+    page = open_ui(path)
+    result = page.evaluate(
+        """() => {
+            const entry = document.querySelector('script[type="module"]').src;
+            const scripts = performance.getEntriesByType("resource")
+                .map((r) => r.name).filter((name) => name.endsWith(".js") && name !== entry);
+            const links = [...document.querySelectorAll('link[rel="modulepreload"]')];
+            return { scripts, preloaded: links.map((link) => link.href) };
+        }"""
+    )
+    assert len(result["scripts"]) == len(set(result["scripts"])) > 20
+    assert sorted(result["scripts"]) == sorted(result["preloaded"])
