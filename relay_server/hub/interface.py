@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Collection
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 # What a subscriber is called with: (session id, message id, frame).
 DeliveryHandler = Callable[[str, str, str], None]
@@ -39,6 +39,14 @@ REMEMBERED_MESSAGE_IDS = 4096  # per node: repeats older than this many frames a
 
 class HubError(Exception):
     """The hub cannot be used (Redis unreachable, refused the password)."""
+
+
+class OwnerLease(NamedTuple):
+    """A session's live owner as the hub has it (``Hub.owner_lease``)."""
+
+    owner: str | None  # None: no live node owns it
+    lease_left_ms: int  # until the owner's node lease ends (0 without an owner)
+    owned_ms: int  # since the owner took (or created) the session (0 without an owner)
 
 
 class Hub(Protocol):
@@ -78,10 +86,11 @@ class Hub(Protocol):
         """The session's owner while that node's lease lives; else None."""
         ...
 
-    def owner_lease(self, session_id: str) -> tuple[str | None, int]:
-        """The session's live owner (as :meth:`owner`) and the milliseconds its node's lease
-        has left (0 when there is no live owner), read together (one round trip): a node
-        that refuses ``wrong_node`` tells the client when the owner's sessions come free."""
+    def owner_lease(self, session_id: str) -> OwnerLease:
+        """The session's live owner (as :meth:`owner`), the milliseconds its node's lease
+        has left and how long it has owned the session (both 0 when there is no live owner),
+        read together (one round trip): a node that refuses ``wrong_node`` tells the client
+        when to come back."""
         ...
 
     def live_nodes(self) -> set[str]:

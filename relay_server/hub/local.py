@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from relay_server.hub.interface import DeliveryHandler, NoticeHandler
+from relay_server.hub.interface import DeliveryHandler, NoticeHandler, OwnerLease
 
 _node_numbers = itertools.count(1)
 
@@ -24,6 +24,7 @@ class LocalHubState:
     clock: Callable[[], float] = time.monotonic
     values: dict[str, tuple[str, float]] = field(default_factory=dict)  # key -> (value, until)
     owners: dict[str, str] = field(default_factory=dict)  # session id -> node id
+    owned_at: dict[str, float] = field(default_factory=dict)  # session id -> when taken
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (window, n)
     hubs: list[LocalHub] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -73,6 +74,8 @@ class LocalHub:
             owner = self._live_owner(session_id)
             if owner is not None and owner != self.node_id:
                 return owner
+            if self.state.owners.get(session_id) != self.node_id:
+                self.state.owned_at[session_id] = self.state.clock()
             self.state.owners[session_id] = self.node_id
             if self.state.get(f"node:{self.node_id}") is None:
                 self.state.values[f"node:{self.node_id}"] = ("1", self.state.clock() + ttl_s)
@@ -89,13 +92,16 @@ class LocalHub:
         with self.state.lock:
             return self._live_owner(session_id)
 
-    def owner_lease(self, session_id: str) -> tuple[str | None, int]:
+    def owner_lease(self, session_id: str) -> OwnerLease:
         with self.state.lock:
             owner = self._live_owner(session_id)
             if owner is None:
-                return None, 0
+                return OwnerLease(None, 0, 0)
+            now = self.state.clock()
             until = self.state.values[f"node:{owner}"][1]
-            return owner, max(0, round((until - self.state.clock()) * 1000))
+            since = self.state.owned_at.get(session_id, now)
+            return OwnerLease(owner, max(0, round((until - now) * 1000)),
+                              max(0, round((now - since) * 1000)))  # fmt: skip
 
     def live_nodes(self) -> set[str]:
         with self.state.lock:

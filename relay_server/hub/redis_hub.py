@@ -35,7 +35,13 @@ from typing import Any
 
 import redis
 
-from relay_server.hub.interface import RESYNC, DeliveryHandler, HubError, NoticeHandler
+from relay_server.hub.interface import (
+    RESYNC,
+    DeliveryHandler,
+    HubError,
+    NoticeHandler,
+    OwnerLease,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +77,15 @@ if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], '1', 'PX',
 return ARGV[1]
 """
 # KEYS[1] the session's owner key; ARGV[1] the prefix of nodes' leases: {the live owner, the
-# ms its node's lease has left}, or {false, 0} (read together: the wrong_node answer's hint).
+# ms its node's lease has left, the ms its owner entry has left (set for OWNER_KEEP_S when
+# taken: how long it has been owned)}, or {false, 0, 0} (read together: wrong_node's hint).
 _OWNER = """
 local owner = redis.call('GET', KEYS[1])
 if owner then
   local left = redis.call('PTTL', ARGV[1] .. owner)
-  if left > 0 then return {owner, left} end
+  if left > 0 then return {owner, left, redis.call('PTTL', KEYS[1])} end
 end
-return {false, 0}
+return {false, 0, 0}
 """
 # KEYS[1] this node's lease, KEYS[2] the nodes' set; ARGV[1] this node, ARGV[2] the lease in
 # ms: renew the lease, and its end (the server's clock) in the set that live_nodes reads; a
@@ -169,11 +176,13 @@ class RedisHub:
     def owner(self, session_id: str) -> str | None:
         return self.owner_lease(session_id)[0]
 
-    def owner_lease(self, session_id: str) -> tuple[str | None, int]:
-        owner, left = self._call(
+    def owner_lease(self, session_id: str) -> OwnerLease:
+        owner, left, entry_left = self._call(
             self._owner, keys=[f"{PREFIX}owner:{session_id}"], args=[NODE_LEASE]
         )
-        return (owner or None), (int(left) if owner else 0)
+        if not owner:
+            return OwnerLease(None, 0, 0)
+        return OwnerLease(owner, int(left), max(0, _ms(OWNER_KEEP_S) - int(entry_left)))
 
     def live_nodes(self) -> set[str]:
         return set(self._call(self._live, keys=[NODES]))

@@ -42,6 +42,13 @@ TakeoverOutcome = bool | Refused
 # tick); one that stalled longer is fenced (docs/architecture.md, *When the owner dies*).
 SESSION_LEASE_S = 2.5
 LEASE_RENEW_S = 0.5
+# A refusal for a session its owner took (or created) within FRESH_OWNER_MS tells the client to
+# come back in RETRY_FRESH_OWNER_MS, not at the owner's lease end: the balancer learns the owner
+# from its first answer, a moment away. The failover's common case: a dead node's session's two
+# sides come back within the jitter, reach two survivors, and the one not taking it over
+# refuses with the new owner's fresh ~2.3 s lease (docs/protocol.md, *The session's owner*).
+FRESH_OWNER_MS = 5000
+RETRY_FRESH_OWNER_MS = 300
 
 
 class Takeover(Admission):
@@ -96,8 +103,10 @@ class Takeover(Admission):
             return False
         # The hub first: a client retrying while the owner lives costs no database read.
         # The answer says when the owner's lease ends: a dead owner's clients come back then.
-        owner, lease_left_ms = self.hub.owner_lease(session_id)
+        owner, lease_left_ms, owned_ms = self.hub.owner_lease(session_id)
         if owner is not None and owner != self.hub.node_id:
+            if owned_ms < FRESH_OWNER_MS:
+                lease_left_ms = min(lease_left_ms, RETRY_FRESH_OWNER_MS)
             raise _wrong_node(session_id, owner, lease_left_ms)
         outcome = self.take_over_one(session_id)
         if isinstance(outcome, Exception):

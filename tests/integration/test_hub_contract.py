@@ -114,20 +114,23 @@ def test_sessions_taken_together_each_go_to_whoever_may_own_them(nodes):
 
 def test_the_owner_read_says_how_long_the_owners_lease_has_left(nodes):
     """owner_lease: the live owner with its lease's remaining ms (what wrong_node tells the
-    client); a renewal gives the full lease again; a lapsed or absent owner is (None, 0)."""
+    client) and how long it has owned the session; a renewal gives the full lease again; a
+    lapsed or absent owner is (None, 0, 0)."""
     owner, other, _ = nodes
-    assert other.owner_lease("sess-9") == (None, 0)
+    assert other.owner_lease("sess-9") == (None, 0, 0)
     assert owner.take_session("sess-9", 2.0) == owner.node_id
     owner.heartbeat(2.0)
-    name, left = other.owner_lease("sess-9")
+    name, left, owned = other.owner_lease("sess-9")
+    assert 0 <= owned < 1000, owned  # taken just now
     assert name == owner.node_id and 1500 < left <= 2000, left
     time.sleep(0.3)
-    _, later = other.owner_lease("sess-9")
+    _, later, owned_later = other.owner_lease("sess-9")
+    assert owned_later >= owned + 250, (owned, owned_later)
     assert later <= left - 250, (left, later)
     owner.heartbeat(2.0)  # a live owner renews: the hint grows again
     assert other.owner_lease("sess-9")[1] > later + 200
     owner.heartbeat(LEASE_S)
-    wait_for(lambda: other.owner_lease("sess-9") == (None, 0))
+    wait_for(lambda: other.owner_lease("sess-9") == (None, 0, 0))
     assert other.owner("sess-9") is None
 
 
