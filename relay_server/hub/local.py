@@ -112,6 +112,7 @@ class LocalHub:
         with self.state.lock:
             if self.state.owners.get(session_id) == self.node_id:
                 del self.state.owners[session_id]
+                self.state.owned_at.pop(session_id, None)
 
     def leave(self) -> None:
         with self.state.lock:

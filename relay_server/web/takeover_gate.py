@@ -32,7 +32,8 @@ TakeOverBatch = Callable[[list[str]], dict[str, TakeoverOutcome]]
 
 @dataclass
 class GateStats:
-    """What the gate did: for ``/health`` and the failover bench."""
+    """What the gate did (batches, sessions in them, the largest): each batch also logs its
+    size and steps (``took N sessions over together``)."""
 
     batches: int = 0
     sessions: int = 0
