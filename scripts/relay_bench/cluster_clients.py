@@ -22,7 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from suite.protocol import Channel, MessageType, Role
-from suite.protocol.wrong_node import WrongNodeWaits, lease_hint_of_reason
+from suite.protocol.wrong_node import lease_hint_of_reason, wrong_node_delay_s
 from tests.support.chat_client import hello_frame
 from tests.support.relay import RelayProcess
 
@@ -69,7 +69,7 @@ class Retry:
     def __init__(self, retry_every: float | None):
         self.retry_every = retry_every
         self.attempt = 0
-        self.waits = WrongNodeWaits()
+        self.wrong_nodes = 0
 
     def pause_s(self, reason: str | None) -> float:
         if self.retry_every is not None:
@@ -80,7 +80,9 @@ class Retry:
         hint = lease_hint_of_reason(reason)
         if hint is None:
             return delay
-        return self.waits.delay_s(hint, delay, random.random(), time.monotonic() * 1000)
+        delay = wrong_node_delay_s(hint, self.wrong_nodes, delay, random.random())
+        self.wrong_nodes += 1
+        return delay
 
 
 async def connect_side(

@@ -7,25 +7,17 @@ websocket's close reason (``wrong_node: lease_left_ms=2140; ...``). A dead owner
 come free when its lease ends, so a client that waits that long (plus a little jitter, so
 that the hundreds of clients of one dead node do not come back in the same millisecond) is
 served at its next try, instead of retrying every 100-500 ms through TLS and the balancer
-meanwhile. A live owner renews its lease: the next answer names the new remaining time.
+meanwhile. A live owner renews its lease: the next answer names the new remaining time. An
+owner that took (or created) the session in the last few seconds is answered with a short
+hint instead of its fresh lease (relay_server/sessions/takeover.py, ``RETRY_FRESH_OWNER_MS``):
+the balancer learns it from its first answer.
 
 The first ``wrong_node`` of a round of tries is retried on the client's own schedule (never
 later than the hint): the balancer may only now know the owner (a join by code that landed
 elsewhere; the other side of a session a node has just taken over), and then the owner is live
 and answers at once. From the second ``wrong_node`` on, the client waits for the hint. A hint
-that is absent or malformed falls back to the client's backoff.
-
-An answer whose lease ends later than the previous answer's (by more than
-:data:`RENEWED_SLACK_MS`: the answers' own travel) names a **live** owner: a node took the
-session over, or the owner renewed. Its sessions will not come free, and the balancer learned
-the owner from the owner's first answer: the client comes back after the jitter alone (the
-first :data:`QUICK_LIVE_ANSWERS` such answers of a round; then as any later answer). This is
-the failover's common case: a dead node's session's two sides come back at its lease's end
-within the jitter, the balancer sends them to two survivors, one takes the session over and
-the other side is refused with the new owner's fresh lease (~2.3 s), which it would have
-waited out whole. :class:`WrongNodeWaits` keeps a round's answers. Mirrored in
-``ui/common/protocol.js`` (``leaseHintOfReason``, ``leaseHintOfError``, ``wrongNodeDelayMs``,
-``WrongNodeWaits``).
+that is absent or malformed falls back to the client's backoff. Mirrored in
+``ui/common/protocol.js`` (``leaseHintOfReason``, ``leaseHintOfError``, ``wrongNodeDelayMs``).
 """
 
 from __future__ import annotations
@@ -37,8 +29,6 @@ WRONG_NODE = "wrong_node"
 LEASE_LEFT_FIELD = "lease_left_ms"
 MAX_LEASE_HINT_MS = 60_000  # longer than any lease: a larger number is not a hint
 RETRY_JITTER_MS = 200  # added to the hint, uniformly: the clients of one node spread out
-RENEWED_SLACK_MS = 250  # a lease ending later than the last answer's by more: a live owner
-QUICK_LIVE_ANSWERS = 2  # a live owner's refusals retried after the jitter alone, per round
 MAX_CLOSE_REASON_BYTES = 123  # RFC 6455: a close frame's reason
 
 _REASON_HINT = re.compile(r"^wrong_node: lease_left_ms=(\d{1,6});")
@@ -86,40 +76,3 @@ def wrong_node_delay_s(
     if answers_before == 0:
         return min(backoff_s, at_lease_end)
     return at_lease_end
-
-
-class WrongNodeWaits:
-    """One round of tries' ``wrong_node`` answers (since the last welcome, or within one
-    request), and how long to wait after each (sans-I/O: the caller passes its clock)."""
-
-    def __init__(self) -> None:
-        self.answers = 0  # answers with a hint so far
-        self.live_answers = 0  # of them, those that named a live owner
-        self._lease_ends_ms: float | None = None
-
-    def delay_s(
-        self, lease_left_ms: int | None, backoff_s: float, spread: float, now_ms: float
-    ) -> float:
-        """How long to wait after this answer (:func:`wrong_node_delay_s`, or the jitter
-        alone after a live owner's answer).
-
-        Args:
-            lease_left_ms: the answer's hint (None: absent or malformed).
-            backoff_s: what the client would wait without a hint (its own schedule).
-            spread: a random number in [0, 1): the jitter's share.
-            now_ms: the client's monotonic clock, in ms.
-        """
-        if lease_left_ms is None:
-            return backoff_s
-        ends_ms = now_ms + lease_left_ms
-        renewed = self._lease_ends_ms is not None and (
-            ends_ms > self._lease_ends_ms + RENEWED_SLACK_MS
-        )
-        self._lease_ends_ms = ends_ms
-        if renewed and self.live_answers < QUICK_LIVE_ANSWERS:
-            self.live_answers += 1
-            delay = spread * RETRY_JITTER_MS / 1000.0
-        else:
-            delay = wrong_node_delay_s(lease_left_ms, self.answers, backoff_s, spread)
-        self.answers += 1
-        return delay

@@ -24,7 +24,7 @@ from relay_server.sessions.takeover import RETRY_FRESH_OWNER_MS
 from suite.agent.app.relay_client import RelayClient
 from suite.net.policy import NetworkPolicy
 from suite.protocol import Channel, CloseCode, MessageType, Role, encode
-from suite.protocol.wrong_node import WrongNodeWaits, lease_hint_of_reason
+from suite.protocol.wrong_node import lease_hint_of_reason, wrong_node_delay_s
 from tests.support.chat_client import hello_frame
 from tests.support.cluster import Cluster, running_cluster
 from tests.support.haproxy import SERVER_NAMES, haproxy_missing
@@ -67,7 +67,7 @@ class Participant:
     def connect(self, deadline_s: float = WAIT_S) -> dict[str, Any]:
         """Open a socket and say hello until welcomed; returns the ``welcome``."""
         deadline = time.monotonic() + deadline_s
-        waits = WrongNodeWaits()
+        wrong_nodes = 0
         while True:
             assert time.monotonic() < deadline, "no node welcomed the session in time"
             try:
@@ -92,7 +92,8 @@ class Participant:
                 hint = lease_hint_of_reason(rcvd.reason if rcvd else None)
                 if hint is not None:
                     self.lease_hints.append(hint)
-                time.sleep(waits.delay_s(hint, 0.1, random.random(), time.monotonic() * 1000))
+                time.sleep(wrong_node_delay_s(hint, wrong_nodes, 0.1, random.random()))
+                wrong_nodes += hint is not None
                 continue
             assert answer["type"] == MessageType.WELCOME, answer
             assert ws.response is not None

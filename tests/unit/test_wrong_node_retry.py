@@ -13,9 +13,7 @@ import pytest
 from suite.protocol.wrong_node import (
     MAX_CLOSE_REASON_BYTES,
     MAX_LEASE_HINT_MS,
-    QUICK_LIVE_ANSWERS,
     RETRY_JITTER_MS,
-    WrongNodeWaits,
     lease_hint_of_error,
     lease_hint_of_reason,
     wrong_node_close_reason,
@@ -102,51 +100,6 @@ def test_from_the_second_wrong_node_on_the_client_waits_for_the_lease_plus_jitte
     assert wrong_node_delay_s(0, 3, 15.0, 0.0) == 0.0
 
 
-def test_a_round_waits_out_a_dead_owners_lease_then_comes_back_at_once_to_a_live_new_one():
-    """A dead owner: its lease's end does not move, the second answer waits for it. At that
-    end the balancer sends the side to the survivor that did not take the session over: a
-    fresh lease (a live owner) is retried after the jitter alone, not waited out (~2.3 s)."""
-    waits = WrongNodeWaits()
-    assert waits.delay_s(1800, 0.4, 0.5, now_ms=10_000) == 0.4  # first: its own schedule
-    assert waits.delay_s(1390, 0.9, 0.5, now_ms=10_420) == pytest.approx(1.39 + 0.1)  # same end
-    assert waits.delay_s(2300, 1.8, 0.5, now_ms=11_900) == pytest.approx(0.1)  # a new owner
-    assert (waits.answers, waits.live_answers) == (3, 1)
-
-
-def test_a_live_owner_is_retried_quickly_only_a_few_times_then_as_its_hint_says():
-    """A balancer that keeps sending the client elsewhere (no stick entry) does not make it
-    retry every few hundred milliseconds for good."""
-    waits = WrongNodeWaits()
-    now = 0.0
-    delays = []
-    for _ in range(2 + QUICK_LIVE_ANSWERS + 1):  # a live owner renews every 0.5 s
-        delays.append(waits.delay_s(2300, 0.3, 0.0, now_ms=now))
-        now += 600
-    assert delays[0] == 0.3  # the first answer: the client's schedule
-    assert delays[1 : 1 + QUICK_LIVE_ANSWERS] == [0.0] * QUICK_LIVE_ANSWERS
-    assert delays[1 + QUICK_LIVE_ANSWERS :] == [pytest.approx(2.3)] * 2
-
-
-def test_an_answer_without_a_hint_keeps_the_backoff_and_the_round_as_it_was():
-    waits = WrongNodeWaits()
-    assert waits.delay_s(None, 0.7, 0.5, now_ms=0) == 0.7
-    assert waits.answers == 0
-    assert waits.delay_s(2000, 0.5, 0.0, now_ms=100) == 0.5
-
-
-WAITS = [[(1800, 400, 0.5, 10_000), (1390, 900, 0.5, 10_420), (2300, 1800, 0.5, 11_900),
-          (2200, 900, 0.25, 12_100), (2250, 900, 0.25, 12_700), (2250, 900, 0.25, 13_300)],
-         [(None, 700, 0.5, 0), (2000, 500, 0.0, 100)]]  # fmt: skip
-
-
-def _python_waits(rounds):
-    out = []
-    for answers in rounds:
-        waits = WrongNodeWaits()
-        out.append([waits.delay_s(h, b / 1000, s, n) * 1000 for h, b, s, n in answers])
-    return out
-
-
 PROTOCOL_JS = Path(__file__).resolve().parents[2] / "ui" / "common" / "protocol.js"
 REASONS = [
     wrong_node_close_reason(2140, MESSAGE), "wrong_node: abc is served elsewhere",
@@ -163,19 +116,13 @@ DELAYS = [(None, 0, 400, 0.5), (2500, 0, 300, 0.5), (100, 0, 300, 0.5), (2140, 1
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_protocol_js_reads_the_hint_and_waits_as_python_does():
     """ui/common/protocol.js's mirror gives the same answers on the same cases."""
-    cases = {"reasons": REASONS, "errors": ERRORS, "delays": DELAYS, "waits": WAITS}
     script = f"""
-        import {{ leaseHintOfReason, leaseHintOfError, wrongNodeDelayMs, WrongNodeWaits }}
-          from "{PROTOCOL_JS}";
-        const cases = {json.dumps(cases)};
+        import {{ leaseHintOfReason, leaseHintOfError, wrongNodeDelayMs }} from "{PROTOCOL_JS}";
+        const cases = {json.dumps({"reasons": REASONS, "errors": ERRORS, "delays": DELAYS})};
         console.log(JSON.stringify({{
           reasons: cases.reasons.map(leaseHintOfReason),
           errors: cases.errors.map(leaseHintOfError),
           delays: cases.delays.map((c) => wrongNodeDelayMs(...c)),
-          waits: cases.waits.map((round) => {{
-            const waits = new WrongNodeWaits();
-            return round.map((c) => waits.delayMs(...c));
-          }}),
         }}));
     """
     done = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True,
@@ -185,5 +132,3 @@ def test_protocol_js_reads_the_hint_and_waits_as_python_does():
     assert js["errors"] == [lease_hint_of_error(e) for e in ERRORS]
     python = [wrong_node_delay_s(h, n, b / 1000, s) * 1000 for h, n, b, s in DELAYS]
     assert js["delays"] == pytest.approx(python)
-    for js_round, python_round in zip(js["waits"], _python_waits(WAITS), strict=True):
-        assert js_round == pytest.approx(python_round)

@@ -2,7 +2,7 @@
 // the relay's error code, "relay_unreachable" when the relay cannot be reached, or
 // "server_error" when it answers with something that is not our JSON error.
 
-import { leaseHintOfError, WrongNodeWaits } from "./protocol.js";
+import { leaseHintOfError, wrongNodeDelayMs } from "./protocol.js";
 
 /** A failed API call; `code` keys the message shown to people (see i18n "error.<code>"). */
 export class ApiError extends Error {
@@ -57,7 +57,6 @@ function retryAfterFrom(response, error) {
  * @throws {ApiError}
  */
 export async function requestJson(method, path, options = {}) {
-  const waits = new WrongNodeWaits();
   for (let tries = 1; ; tries += 1) {
     try {
       return await requestOnce(method, path, options);
@@ -71,9 +70,9 @@ export async function requestJson(method, path, options = {}) {
       }
       path = withSessionHint(path, error.sessionId);
       // From the second answer on, when the owner's lease ends (a dead owner's sessions come
-      // free then); at once after the jitter when a live node owns it: protocol.js WrongNodeWaits.
-      const pauseMs = waits.delayMs(error.leaseLeftMs, WRONG_NODE_PAUSE_MS * tries, Math.random(),
-                                    performance.now());
+      // free then; a live one answers with its renewed lease): protocol.js wrongNodeDelayMs.
+      const pauseMs = wrongNodeDelayMs(error.leaseLeftMs, tries - 1, WRONG_NODE_PAUSE_MS * tries,
+                                       Math.random());
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }

@@ -233,8 +233,6 @@ export function decode(text) {
 export const WRONG_NODE_LEASE_FIELD = "lease_left_ms";
 export const MAX_LEASE_HINT_MS = 60000; // longer than any lease: a larger number is no hint
 export const RETRY_JITTER_MS = 200;
-export const RENEWED_SLACK_MS = 250; // a lease ending later than the last answer's: a live owner
-export const QUICK_LIVE_ANSWERS = 2; // a live owner's refusals retried after the jitter alone
 const REASON_HINT = /^wrong_node: lease_left_ms=(\d{1,6});/;
 
 function checkedHint(value) {
@@ -268,44 +266,6 @@ export function wrongNodeDelayMs(leaseLeftMs, answersBefore, backoffMs, spread) 
   }
   const atLeaseEnd = leaseLeftMs + spread * RETRY_JITTER_MS;
   return answersBefore === 0 ? Math.min(backoffMs, atLeaseEnd) : atLeaseEnd;
-}
-
-/**
- * One round of tries' wrong_node answers (since the last welcome, or within one request) and
- * how long to wait after each: an answer whose lease ends later than the previous one's names a
- * live owner (a node took the session over, or the owner renewed): the jitter alone, for the
- * first QUICK_LIVE_ANSWERS of them (suite/protocol/wrong_node.py, WrongNodeWaits).
- */
-export class WrongNodeWaits {
-  constructor() {
-    this.answers = 0;
-    this.liveAnswers = 0;
-    this._leaseEndsMs = null;
-  }
-
-  /**
-   * @param {number|null} leaseLeftMs the answer's hint (null: absent or malformed)
-   * @param {number} backoffMs what the client would wait without a hint
-   * @param {number} spread a random number in [0, 1): the jitter's share
-   * @param {number} nowMs the client's monotonic clock (performance.now())
-   */
-  delayMs(leaseLeftMs, backoffMs, spread, nowMs) {
-    if (leaseLeftMs === null) {
-      return backoffMs;
-    }
-    const endsMs = nowMs + leaseLeftMs;
-    const renewed = this._leaseEndsMs !== null && endsMs > this._leaseEndsMs + RENEWED_SLACK_MS;
-    this._leaseEndsMs = endsMs;
-    let delay;
-    if (renewed && this.liveAnswers < QUICK_LIVE_ANSWERS) {
-      this.liveAnswers += 1;
-      delay = spread * RETRY_JITTER_MS;
-    } else {
-      delay = wrongNodeDelayMs(leaseLeftMs, this.answers, backoffMs, spread);
-    }
-    this.answers += 1;
-    return delay;
-  }
 }
 
 /** True when the relay will never accept this session's socket again. */

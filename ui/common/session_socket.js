@@ -16,7 +16,7 @@ import {
   encode,
   isTerminalClose,
   leaseHintOfReason,
-  WrongNodeWaits,
+  wrongNodeDelayMs,
 } from "./protocol.js";
 
 const BACKOFF_FIRST_MS = 500;
@@ -48,7 +48,7 @@ export class SessionSocket {
     this._ws = null;
     this._handlers = new Map();
     this._attempt = 0;
-    this._wrongNodeWaits = new WrongNodeWaits(); // wrong_node closes since the last welcome
+    this._wrongNodes = 0; // wrong_node closes since the last welcome (protocol.js)
     this._retryTimer = null;
     this._stopped = true;
     // Coming back online should not wait out a long backoff.
@@ -199,7 +199,7 @@ export class SessionSocket {
     }
     if (message.type === MessageType.WELCOME) {
       this._attempt = 0;
-      this._wrongNodeWaits = new WrongNodeWaits();
+      this._wrongNodes = 0;
       for (const missed of message.missed ?? []) {
         this._noteChatId(missed.id);
       }
@@ -237,12 +237,11 @@ export class SessionSocket {
     const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this._attempt);
     let delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
     // Several relay nodes: wrong_node says when the (dead) owner's lease ends; from the
-    // second such close on, come back then rather than on the growing backoff; at once after
-    // the jitter when a live node owns it now (protocol.js WrongNodeWaits).
+    // second such close on, come back then rather than on the growing backoff.
     const hint = leaseHintOfReason(reason);
     if (hint !== null) {
-      const waits = this._wrongNodeWaits;
-      delayMs = Math.round(waits.delayMs(hint, delayMs, Math.random(), performance.now()));
+      delayMs = Math.round(wrongNodeDelayMs(hint, this._wrongNodes, delayMs, Math.random()));
+      this._wrongNodes += 1;
     }
     this._attempt += 1;
     this._setStatus("reconnecting", { code, reason, delayMs });

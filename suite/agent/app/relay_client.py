@@ -48,7 +48,7 @@ from suite.agent.app.errors import RelayClientError
 from suite.net.connect import CONNECT_TIMEOUT_S, Connector, opener
 from suite.net.policy import NetworkError, NetworkPolicy
 from suite.protocol import PROTOCOL_VERSION
-from suite.protocol.wrong_node import WrongNodeWaits, lease_hint_of_error
+from suite.protocol.wrong_node import lease_hint_of_error, wrong_node_delay_s
 
 
 class Readable(Protocol):
@@ -174,7 +174,6 @@ class RelayClient:
             RelayClientError: ``unreachable`` or ``tls_failed`` when no HTTP answer came.
         """
         tries = 1
-        waits = WrongNodeWaits()
         while True:
             response = self._request_once(method, path, body, headers)
             session_id = wrong_node_session(response)
@@ -185,11 +184,10 @@ class RelayClient:
             logger.info("relay node does not own the session; asking through the balancer",
                         extra={"session": session_id, "try": tries})  # fmt: skip
             path = with_session_hint(path, session_id)
-            # From the second answer on: when the owner's lease ends; after the jitter alone
-            # when a live node owns it now (protocol/wrong_node.py).
+            # From the second answer on: when the owner's lease ends (protocol/wrong_node.py).
             hint = lease_hint_of_error(_error_object(response))
-            time.sleep(waits.delay_s(hint, WRONG_NODE_PAUSE_S * tries, random.random(),
-                                     time.monotonic() * 1000))  # fmt: skip
+            time.sleep(wrong_node_delay_s(hint, tries - 1, WRONG_NODE_PAUSE_S * tries,
+                                          random.random()))  # fmt: skip
             tries += 1
 
     def _request_once(

@@ -36,7 +36,7 @@ from suite.agent.presenter.loop import Presenter, PresenterConfig
 from suite.agent.presenter.recording import PresenterRecording
 from suite.agent.presenter.status import Report, no_report
 from suite.protocol import CloseCode
-from suite.protocol.wrong_node import WrongNodeWaits, lease_hint_of_reason
+from suite.protocol.wrong_node import lease_hint_of_reason, wrong_node_delay_s
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class PresenterRunner:
         from suite.screen.pointer import X11Pointer  # noqa: PLC0415
 
         attempt = 0
-        waits = WrongNodeWaits()  # wrong_node refusals since the last welcome (several nodes)
+        wrong_nodes = 0  # wrong_node refusals since the last welcome (several relay nodes)
         while not self._stopping.is_set():
             channel = ScreenChannel(self.relay, self.token, self.session_id)
             if self._drawing is not None:
@@ -202,14 +202,15 @@ class PresenterRunner:
                     return
                 delay = RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)]
                 hint = lease_hint_of_reason(exc.details.get("close_reason"))
-                if hint is not None:  # when the dead owner's lease ends, or a live one's soon
-                    delay = waits.delay_s(hint, delay, random.random(), time.monotonic() * 1000)
+                if hint is not None:  # come back when the dead owner's lease ends
+                    delay = wrong_node_delay_s(hint, wrong_nodes, delay, random.random())
+                    wrong_nodes += 1
                 logger.warning("%s; trying again in %.1f s", exc.message, delay)
                 attempt += 1
                 self._stopping.wait(delay)
                 continue
             attempt = 0
-            waits = WrongNodeWaits()
+            wrong_nodes = 0
             with self._lock:
                 self.presenter = Presenter(
                     channel, self.config, open_pointer=X11Pointer if self.cursor else None,
