@@ -42,27 +42,7 @@ class NodeReads:
 
         Only the keys of :data:`LOOKUP_FIELDS` are indexed for this.
         """
-        docs = self._table(table)
-        cached = next((i for i, doc in docs.items() if doc.get(field) == value), None)
-        if cached is not None and not fresh:
-            return Document(docs[cached], cached)
-        with self.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT id, doc FROM documents WHERE tbl = %s AND doc->>%s = %s "
-                "ORDER BY id LIMIT 1",
-                (table, field, value),
-            ).fetchone()
-        if cached is not None and (table, cached) in self._pending:
-            return Document(docs[cached], cached)  # changed here, not yet committed: ours
-        if row is None:
-            if cached is not None:
-                del docs[cached]  # removed by another node
-            return None
-        doc_id, doc = row
-        if (table, doc_id) in self._pending:  # removed here, not yet committed
-            return None
-        docs[doc_id] = doc
-        return Document(doc, doc_id)
+        return self.lookup_many(table, field, [value], fresh).get(value)
 
     def lookup_many(
         self, table: str, field: str, values: Collection[str], fresh: bool = False
@@ -76,6 +56,8 @@ class NodeReads:
             value = doc.get(field)
             if value in wanted and value not in cached:
                 cached[value] = doc_id
+                if len(cached) == len(wanted):
+                    break
         found = {} if fresh else {v: Document(docs[i], i) for v, i in cached.items()}
         asked = sorted(wanted - found.keys())
         if not asked:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import gevent
 from gevent.event import AsyncResult
@@ -30,23 +29,12 @@ logger = logging.getLogger(__name__)
 TakeOverBatch = Callable[[list[str]], dict[str, TakeoverOutcome]]
 
 
-@dataclass
-class GateStats:
-    """What the gate did (batches, sessions in them, the largest): each batch also logs its
-    size and steps (``took N sessions over together``)."""
-
-    batches: int = 0
-    sessions: int = 0
-    largest: int = 0
-
-
 class TakeoverGate:
     def __init__(self, take_over_batch: TakeOverBatch):
         self._take_over_batch = take_over_batch
         self._queued: dict[str, AsyncResult] = {}
         self._running: dict[str, AsyncResult] = {}
         self._worker: gevent.Greenlet | None = None
-        self.stats = GateStats()
 
     def take_over(self, session_id: str) -> TakeoverOutcome:
         """Take ``session_id`` over with whatever else is asked for meanwhile; blocks this
@@ -64,9 +52,6 @@ class TakeoverGate:
             while self._queued:
                 self._running, self._queued = self._queued, {}
                 batch = list(self._running)
-                self.stats.batches += 1
-                self.stats.sessions += len(batch)
-                self.stats.largest = max(self.stats.largest, len(batch))
                 try:
                     outcomes = self._take_over_batch(batch)
                 except Exception as error:  # every waiter of the batch raises it
